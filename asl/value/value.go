@@ -1,0 +1,288 @@
+// Package value holds the conventions for JSON data flowing through a state machine.
+//
+// A value is one of: nil, bool, json.Number, string, []any, map[string]any. Numbers stay
+// json.Number so that large integers and decimal text survive a round trip unchanged, as they
+// do in AWS. Values are immutable once shared: code that changes a document (ResultPath, for
+// example) copies the spine it touches and leaves the original alone.
+package value
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Decode parses JSON text into a value. Numbers become json.Number.
+func Decode(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("invalid character after top-level value")
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, errors.New("invalid character after top-level value")
+	}
+	return v, nil
+}
+
+// DecodeString is Decode for a string.
+func DecodeString(s string) (any, error) { return Decode([]byte(s)) }
+
+// Encode renders a value as compact JSON text, without HTML escaping (AWS does not escape
+// '<', '>' or '&').
+func Encode(v any) string {
+	var b strings.Builder
+	writeValue(&b, v)
+	return b.String()
+}
+
+// EncodeBytes is Encode returning bytes.
+func EncodeBytes(v any) []byte { return []byte(Encode(v)) }
+
+func writeValue(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		if x {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case json.Number:
+		b.WriteString(string(x))
+	case float64:
+		b.WriteString(string(FromFloat(x)))
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case string:
+		writeString(b, x)
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeValue(b, e)
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeString(b, k)
+			b.WriteByte(':')
+			writeValue(b, x[k])
+		}
+		b.WriteByte('}')
+	default:
+		// Anything else came from outside the conventions; let encoding/json render it.
+		data, err := json.Marshal(x)
+		if err != nil {
+			b.WriteString("null")
+			return
+		}
+		b.Write(data)
+	}
+}
+
+const hexDigits = "0123456789abcdef"
+
+func writeString(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b.WriteString(s[start:i])
+		switch c {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			b.WriteString(`\u00`)
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	b.WriteString(s[start:])
+	b.WriteByte('"')
+}
+
+// FromFloat renders a float64 as a JSON number: integral values without a fraction, others in
+// the shortest form that round-trips.
+func FromFloat(f float64) json.Number {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return json.Number("null")
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
+		return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
+	}
+	return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+}
+
+// FromInt renders an integer as a JSON number.
+func FromInt(i int64) json.Number { return json.Number(strconv.FormatInt(i, 10)) }
+
+// Float returns the numeric value of v, and whether v is a number.
+func Float(v any) (float64, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		f, err := strconv.ParseFloat(string(x), 64)
+		return f, err == nil || isRangeErr(err)
+	case float64:
+		return x, true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+func isRangeErr(err error) bool {
+	var ne *strconv.NumError
+	return errors.As(err, &ne) && ne.Err == strconv.ErrRange
+}
+
+// Int returns v as an integer when it is a number with no fractional part.
+func Int(v any) (int64, bool) {
+	if n, ok := v.(json.Number); ok {
+		if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+			return i, true
+		}
+	}
+	f, ok := Float(v)
+	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<63 {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+// IsNumber reports whether v is a JSON number.
+func IsNumber(v any) bool {
+	switch v.(type) {
+	case json.Number, float64, int, int64:
+		return true
+	}
+	return false
+}
+
+// Equal compares two values as JSON: numbers by numeric value, objects regardless of key order.
+func Equal(a, b any) bool {
+	if IsNumber(a) && IsNumber(b) {
+		if x, ok := a.(json.Number); ok {
+			if y, ok := b.(json.Number); ok && x == y {
+				return true
+			}
+		}
+		fa, _ := Float(a)
+		fb, _ := Float(b)
+		return fa == fb
+	}
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !Equal(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, xv := range x {
+			yv, ok := y[k]
+			if !ok || !Equal(xv, yv) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// TypeName names the JSON type of v as Jackson's JsonNodeType does in AWS messages.
+func TypeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	if IsNumber(v) {
+		return "number"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// Clone returns a deep copy of v. Use it only where a value must be changed in place.
+func Clone(v any) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = Clone(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = Clone(e)
+		}
+		return out
+	}
+	return v
+}
