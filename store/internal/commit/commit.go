@@ -1,0 +1,51 @@
+// Package commit holds what the stores share about writing a store.Commit: checking it, the
+// LastEventID to store, and the events' JSON.
+package commit
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/stepwise-run/stepwise/store"
+)
+
+// ErrNoExecution: a Commit without its Execution.
+var ErrNoExecution = errors.New("store: commit without an execution")
+
+// Check rejects a Commit no store can write.
+func Check(c store.Commit) error {
+	if c.Execution == nil {
+		return ErrNoExecution
+	}
+	return nil
+}
+
+// LastEventID is the id of the newest event after c: the larger of what c.Execution says
+// and the ids of c.Events.
+func LastEventID(c store.Commit) int64 {
+	n := c.Execution.LastEventID
+	for _, e := range c.Events {
+		n = max(n, e.ID)
+	}
+	return n
+}
+
+// Event is one history event ready for a row.
+type Event struct {
+	ID   int64
+	Type string
+	Body []byte // the event as history.Event's JSON
+}
+
+// Events marshals c.Events.
+func Events(c store.Commit) ([]Event, error) {
+	out := make([]Event, len(c.Events))
+	for i, e := range c.Events {
+		b, err := e.MarshalJSON()
+		if err != nil {
+			return nil, fmt.Errorf("store: event %d (%s): %w", e.ID, e.Type, err)
+		}
+		out[i] = Event{ID: e.ID, Type: e.Type, Body: b}
+	}
+	return out, nil
+}

@@ -1,0 +1,48 @@
+// Package sqlite is the embedded store: one SQLite file, no server, no configuration, and no
+// cgo (the driver is modernc.org/sqlite, SQLite translated to Go).
+//
+// # Connections
+//
+// One connection writes and a pool of query_only connections reads. Every write is a
+// BEGIN IMMEDIATE transaction on the writer, so writes queue in Go instead of meeting
+// SQLITE_BUSY, while readers, in WAL mode, see the last commit without blocking it. A busy
+// timeout of 10s covers another process holding the lock (a second Stepwise on the same
+// file, a backup).
+//
+// # Durability
+//
+// The journal is WAL with synchronous=FULL: every commit is fsynced to the WAL before Commit
+// returns. An acknowledged StartExecution therefore survives a kill -9 of the process (that
+// much WAL with synchronous=NORMAL would give too, since the commit is in the WAL file,
+// which the OS keeps once write returns) and also an OS crash or a power cut, which NORMAL
+// would not survive: under NORMAL the last commits before the cut may roll back. FULL costs
+// about 0.18 ms a commit on this machine's disk (figures below); a Step Functions engine that
+// answered StartExecution and then forgot the execution would be wrong, so it is worth it.
+// TestKill9 checks that every acknowledged commit is there after a kill -9.
+//
+// # The driver
+//
+// The two pure-Go drivers the module proxy serves were measured on this workload, through
+// database/sql, WAL, with the schema of this package's first migration: 5,000 Commits of 3
+// events and a timer each, then one read of 25,000 events (2 cores, ext4):
+//
+//	                          modernc.org/sqlite v1.62.0   github.com/ncruces/go-sqlite3 v0.37.0
+//	commit, synchronous=NORMAL     71-75 µs, 52 allocs           68-71 µs, 46 allocs
+//	commit, synchronous=FULL        254-265 µs, 52 allocs        254 µs, 46 allocs
+//	read 25,000 events             19-21 ms, 225k allocs, 11.9 MB    19-23 ms, 275k allocs, 13.1 MB
+//	binary (hello world)            10.0 MB                       13.3 MB
+//	connection memory (8 conns)     +2.8 MB                       +5.4 MB
+//
+// Speed is a tie: under FULL the fsync is the cost, and both run the same SQLite. modernc
+// wins the read path on allocations (the History of a long execution is the API's biggest
+// read), builds smaller binaries, and has the larger user base; ncruces, a wasm build of
+// SQLite translated by wasm2go, allocates a little less per write and supports more
+// platforms. modernc it is.
+//
+// # Schema
+//
+// Times are INTEGER nanoseconds since the Unix epoch, JSON is TEXT, and each history event
+// is a row of (execution, id, type, the event's JSON). Migrations are the numbered files in
+// migrations/, applied at Open in one transaction and recorded in schema_migrations; a
+// database migrated by a newer Stepwise is refused.
+package sqlite

@@ -1,0 +1,159 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/store/internal/commit"
+	"github.com/stepwise-run/stepwise/store/internal/page"
+)
+
+const execColumns = `arn, state_machine_arn, name, status, input, output, error, cause, started_at, stopped_at,
+	parent_arn, state, version, last_event_id`
+
+func scanExecution(r rowScanner, extra ...any) (*store.Execution, error) {
+	var e store.Execution
+	var output, errStr, cause sql.NullString
+	var started int64
+	var stopped sql.NullInt64
+	dest := append([]any{&e.Arn, &e.StateMachineArn, &e.Name, &e.Status, &e.Input, &output, &errStr, &cause,
+		&started, &stopped, &e.ParentArn, &e.State, &e.Version, &e.LastEventID}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return nil, err
+	}
+	e.Output, e.Error, e.Cause = fromStr(output), fromStr(errStr), fromStr(cause)
+	e.StartedAt, e.StoppedAt = fromNanos(started), fromNanosPtr(stopped)
+	return &e, nil
+}
+
+// CreateExecution stores a new execution at version c.Execution.Version+1 with its first
+// step; ErrExists when its ARN is taken.
+func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
+	if err := commit.Check(c); err != nil {
+		return err
+	}
+	evs, err := commit.Events(c)
+	if err != nil {
+		return err
+	}
+	e := c.Execution
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO executions (`+execColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING RETURNING id`,
+			e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, str(e.Output), str(e.Error), str(e.Cause),
+			nanos(e.StartedAt), nanosPtr(e.StoppedAt), e.ParentArn, e.State, e.Version+1, commit.LastEventID(c),
+		).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrExists
+		}
+		if err != nil {
+			return err
+		}
+		return writeStep(ctx, tx, id, c, evs)
+	})
+}
+
+// Commit writes a step if the stored version is still c.Execution.Version.
+func (s *Store) Commit(ctx context.Context, c store.Commit) error {
+	if err := commit.Check(c); err != nil {
+		return err
+	}
+	evs, err := commit.Events(c)
+	if err != nil {
+		return err
+	}
+	e := c.Execution
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?,
+			stopped_at = ?, state = ?, version = version + 1, last_event_id = ?
+			WHERE arn = ? AND version = ? RETURNING id`,
+			e.Status, str(e.Output), str(e.Error), str(e.Cause), nanosPtr(e.StoppedAt), e.State, commit.LastEventID(c),
+			e.Arn, e.Version,
+		).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return missOrConflict(ctx, tx, e.Arn)
+		}
+		if err != nil {
+			return err
+		}
+		return writeStep(ctx, tx, id, c, evs)
+	})
+}
+
+// missOrConflict tells why a guarded update of arn touched nothing.
+func missOrConflict(ctx context.Context, tx *sql.Tx, arn string) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM executions WHERE arn = ?`, arn).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.ErrNotFound
+	case err != nil:
+		return err
+	}
+	return store.ErrConflict
+}
+
+func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
+	e, err := scanExecution(s.r.QueryRowContext(ctx, `SELECT `+execColumns+` FROM executions WHERE arn = ?`, arn))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	return e, err
+}
+
+// ListExecutions lists executions newest first (in the order they were stored, the newest
+// first); the token is the position of the last one returned.
+func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, p store.Page) ([]*store.Execution, string, error) {
+	var where []string
+	var args []any
+	if p.Token != "" {
+		before, err := page.DecodeInt("ex", p.Token)
+		if err != nil {
+			return nil, "", err
+		}
+		where, args = append(where, "id < ?"), append(args, before)
+	}
+	for _, c := range []struct{ col, val string }{
+		{"state_machine_arn", f.StateMachineArn}, {"status", f.Status}, {"parent_arn", f.ParentArn},
+	} {
+		if c.val != "" {
+			where, args = append(where, c.col+" = ?"), append(args, c.val)
+		}
+	}
+	q := `SELECT ` + execColumns + `, id FROM executions`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	n := page.Limit(p.Limit)
+	args = append(args, n+1)
+	rows, err := s.r.QueryContext(ctx, q+` ORDER BY id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var es []*store.Execution
+	var last int64
+	for rows.Next() {
+		var id int64
+		e, err := scanExecution(rows, &id)
+		if err != nil {
+			return nil, "", err
+		}
+		if len(es) < n {
+			last = id
+		}
+		es = append(es, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	if len(es) > n {
+		return es[:n], page.EncodeInt("ex", last), nil
+	}
+	return es, "", nil
+}

@@ -1,0 +1,75 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"math"
+	"strings"
+	"time"
+)
+
+// free is lease_until of an execution no one holds.
+const free = math.MinInt64
+
+// Lease claims those of arns that are free, expired (by the store's clock) or already
+// owner's, until the given time, and returns them.
+func (s *Store) Lease(ctx context.Context, owner string, arns []string, until time.Time) ([]string, error) {
+	if len(arns) == 0 {
+		return nil, nil
+	}
+	args := []any{owner, nanos(until), owner, time.Now().UnixNano()}
+	for _, a := range arns {
+		args = append(args, a)
+	}
+	var got []string
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE executions SET lease_owner = ?, lease_until = ?
+			WHERE (lease_owner = ? OR lease_until <= ?) AND arn IN (?`+strings.Repeat(", ?", len(arns)-1)+`)
+			RETURNING arn`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		got = got[:0]
+		for rows.Next() {
+			var arn string
+			if err := rows.Scan(&arn); err != nil {
+				return err
+			}
+			got = append(got, arn)
+		}
+		return rows.Err()
+	})
+	return got, err
+}
+
+// RenewLeases extends every lease owner holds.
+func (s *Store) RenewLeases(ctx context.Context, owner string, until time.Time) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE executions SET lease_until = ? WHERE lease_owner = ?`, nanos(until), owner)
+	return err
+}
+
+// ReleaseLeases frees every lease owner holds.
+func (s *Store) ReleaseLeases(ctx context.Context, owner string) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE executions SET lease_owner = '', lease_until = ? WHERE lease_owner = ?`, int64(free), owner)
+	return err
+}
+
+// Unleased lists running executions whose lease is free or expired at now, oldest first.
+func (s *Store) Unleased(ctx context.Context, now time.Time, n int) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT arn FROM executions WHERE status = 'RUNNING' AND lease_until <= ?
+		ORDER BY id LIMIT ?`, nanos(now), limit(n))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var arns []string
+	for rows.Next() {
+		var arn string
+		if err := rows.Scan(&arn); err != nil {
+			return nil, err
+		}
+		arns = append(arns, arn)
+	}
+	return arns, rows.Err()
+}

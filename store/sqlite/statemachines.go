@@ -1,0 +1,102 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/store/internal/page"
+)
+
+const smColumns = `arn, name, type, definition, role_arn, status, revision_id, description, config, created_at, updated_at`
+
+func scanStateMachine(r rowScanner) (*store.StateMachine, error) {
+	var sm store.StateMachine
+	var created, updated int64
+	err := r.Scan(&sm.Arn, &sm.Name, &sm.Type, &sm.Definition, &sm.RoleArn, &sm.Status, &sm.RevisionID,
+		&sm.Description, &sm.Config, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	sm.CreatedAt, sm.UpdatedAt = fromNanos(created), fromNanos(updated)
+	return &sm, nil
+}
+
+// CreateStateMachine stores sm; ErrExists when its ARN is taken.
+func (s *Store) CreateStateMachine(ctx context.Context, sm *store.StateMachine) error {
+	res, err := s.w.ExecContext(ctx, `INSERT INTO state_machines (`+smColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING`,
+		sm.Arn, sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Status, sm.RevisionID, sm.Description, sm.Config,
+		nanos(sm.CreatedAt), nanos(sm.UpdatedAt))
+	return affected(res, err, store.ErrExists)
+}
+
+// UpdateStateMachine replaces everything of sm but its ARN, name and creation time.
+func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE state_machines SET type = ?, definition = ?, role_arn = ?, status = ?,
+		revision_id = ?, description = ?, config = ?, updated_at = ? WHERE arn = ?`,
+		sm.Type, sm.Definition, sm.RoleArn, sm.Status, sm.RevisionID, sm.Description, sm.Config, nanos(sm.UpdatedAt), sm.Arn)
+	return affected(res, err, store.ErrNotFound)
+}
+
+func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
+	sm, err := scanStateMachine(s.r.QueryRowContext(ctx, `SELECT `+smColumns+` FROM state_machines WHERE arn = ?`, arn))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	return sm, err
+}
+
+func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM state_machines WHERE arn = ?`, arn)
+	return affected(res, err, store.ErrNotFound)
+}
+
+// ListStateMachines lists state machines in ARN order (name order within an account and
+// region).
+func (s *Store) ListStateMachines(ctx context.Context, p store.Page) ([]*store.StateMachine, string, error) {
+	after := ""
+	if p.Token != "" {
+		var err error
+		if after, err = page.Decode("sm", p.Token); err != nil {
+			return nil, "", err
+		}
+	}
+	n := page.Limit(p.Limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+smColumns+` FROM state_machines WHERE arn > ? ORDER BY arn LIMIT ?`, after, n+1)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var sms []*store.StateMachine
+	for rows.Next() {
+		sm, err := scanStateMachine(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		sms = append(sms, sm)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	if len(sms) > n {
+		return sms[:n], page.Encode("sm", sms[n-1].Arn), nil
+	}
+	return sms, "", nil
+}
+
+// affected turns a write that touched no row into none.
+func affected(res sql.Result, err error, none error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return none
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+// Package store defines what Stepwise keeps durably and the one interface every store
+// implements: store/sqlite (the embedded default) and store/postgres (several nodes). The
+// shared suite in store/storetest runs against both.
+//
+// The unit of durability is the Commit: everything one step of one execution produced (its
+// new state, its new history events, the timers it set or cancelled, the tasks it scheduled)
+// is written in one transaction, guarded by the execution's version, so that a crash leaves
+// either all of a step or none of it, and two nodes can never both advance one execution.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/stepwise-run/stepwise/history"
+)
+
+// Errors every store returns for the same conditions (test with errors.Is).
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+	// ErrConflict: the execution's version moved on (another node advanced it, or the lease
+	// was lost).
+	ErrConflict = errors.New("version conflict")
+	// ErrInvalidToken: a Page.Token that no listing of this store returned.
+	ErrInvalidToken = errors.New("invalid page token")
+)
+
+// StateMachine is a stored state machine (its latest revision).
+type StateMachine struct {
+	Arn         string
+	Name        string
+	Type        string // STANDARD or EXPRESS
+	Definition  string
+	RoleArn     string
+	Status      string // ACTIVE or DELETING
+	RevisionID  string
+	Description string
+	// Config holds the rest of CreateStateMachine's input as JSON (logging, tracing,
+	// encryption, tags), which the store keeps but does not interpret.
+	Config    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Execution is a stored execution: the fields DescribeExecution and ListExecutions need as
+// columns, and the engine's whole state as JSON.
+type Execution struct {
+	Arn             string
+	StateMachineArn string
+	Name            string
+	Status          string // RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE
+	Input           string
+	Output          *string
+	Error           *string
+	Cause           *string
+	StartedAt       time.Time
+	StoppedAt       *time.Time
+	// ParentArn is the execution that started this one (AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID).
+	ParentArn string
+	// State is the engine's execution state as JSON; empty once the execution has ended and
+	// nothing can resume it.
+	State string
+	// Version increases with every commit; Commit expects the version it read.
+	Version int64
+	// LastEventID is the id of the newest history event.
+	LastEventID int64
+}
+
+// Timer is a durable timer: when Due passes, the runner feeds TimerFired to the execution.
+type Timer struct {
+	ExecutionArn string
+	ID           int64
+	Due          time.Time
+}
+
+// Task is a durable record of a scheduled task: what to run, and the token that callbacks
+// (SendTaskSuccess and friends) and activity workers use to answer it.
+type Task struct {
+	ExecutionArn string
+	ID           int64
+	Token        string
+	Resource     string
+	// Body is the engine's task description as JSON.
+	Body      string
+	CreatedAt time.Time
+}
+
+// Commit is one step of one execution, written atomically.
+type Commit struct {
+	// Execution is the new state of the execution (Version is the version read; the store
+	// writes Version+1).
+	Execution *Execution
+	Events    []history.Event
+	NewTimers []Timer
+	// CancelTimers and CancelTasks name ids of this execution.
+	CancelTimers []int64
+	NewTasks     []Task
+	CancelTasks  []int64
+}
+
+// ExecutionFilter selects executions for ListExecutions.
+type ExecutionFilter struct {
+	StateMachineArn string
+	Status          string // empty for all
+	ParentArn       string
+}
+
+// Page asks for one page of a listing. Token is what the previous page returned (empty for
+// the first); pages stay stable while rows are added.
+type Page struct {
+	Token string
+	Limit int
+}
+
+// Store is the durable state of a Stepwise installation.
+type Store interface {
+	CreateStateMachine(ctx context.Context, sm *StateMachine) error
+	UpdateStateMachine(ctx context.Context, sm *StateMachine) error
+	GetStateMachine(ctx context.Context, arn string) (*StateMachine, error)
+	DeleteStateMachine(ctx context.Context, arn string) error
+	ListStateMachines(ctx context.Context, p Page) ([]*StateMachine, string, error)
+
+	// CreateExecution stores a new execution with its first step; ErrExists when an execution
+	// of that ARN exists.
+	CreateExecution(ctx context.Context, c Commit) error
+	// Commit writes a step; ErrConflict when c.Execution.Version is not the stored version.
+	Commit(ctx context.Context, c Commit) error
+	GetExecution(ctx context.Context, arn string) (*Execution, error)
+	// ListExecutions returns executions newest first.
+	ListExecutions(ctx context.Context, f ExecutionFilter, p Page) ([]*Execution, string, error)
+	// History returns events with id > afterID in ascending order (descending when reverse,
+	// then ids < beforeID; 0 means from the end).
+	History(ctx context.Context, arn string, afterID int64, limit int, reverse bool) ([]history.Event, error)
+
+	// DueTimers returns up to limit timers due at or before now, earliest first.
+	DueTimers(ctx context.Context, now time.Time, limit int) ([]Timer, error)
+	// NextTimer returns the earliest timer, or ErrNotFound.
+	NextTimer(ctx context.Context) (Timer, error)
+	// TaskByToken finds a pending task by its token.
+	TaskByToken(ctx context.Context, token string) (*Task, error)
+	// PendingTasks lists the tasks of running executions (for a runner restarting).
+	PendingTasks(ctx context.Context, limit int) ([]Task, error)
+
+	// Lease claims executions for owner until the lease expires: a runner works only on
+	// executions it holds. Renew extends every lease owner holds.
+	Lease(ctx context.Context, owner string, arns []string, until time.Time) ([]string, error)
+	RenewLeases(ctx context.Context, owner string, until time.Time) error
+	ReleaseLeases(ctx context.Context, owner string) error
+	// Unleased lists running executions whose lease is free or expired.
+	Unleased(ctx context.Context, now time.Time, limit int) ([]string, error)
+
+	Close() error
+}

@@ -1,0 +1,67 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/store"
+)
+
+// BenchCommit measures one step of one execution: a Commit of 2 events and a timer.
+func BenchCommit(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	e := newExecution("sm", "bench")
+	e.State = `{"pc":"Wait","vars":{"order":{"id":"1234","items":[1,2,3]}},"attempts":{}}`
+	if err := s.CreateExecution(ctx, store.Commit{Execution: e, Events: events(1, 1)}); err != nil {
+		b.Fatal(err)
+	}
+	e.Version, e.LastEventID = 1, 1
+	b.ReportAllocs()
+	for b.Loop() {
+		next := *e
+		next.LastEventID += 2
+		c := store.Commit{
+			Execution: &next,
+			Events:    []history.Event{event(e.LastEventID+1, t0), event(e.LastEventID+2, t0)},
+			NewTimers: []store.Timer{{ID: e.Version, Due: at(time.Duration(e.Version) * time.Second)}},
+		}
+		if err := s.Commit(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+		e.Version++
+		e.LastEventID = next.LastEventID
+	}
+}
+
+// BenchHistory measures reading the whole history of an execution of n events.
+func BenchHistory(b *testing.B, s store.Store, n int) {
+	ctx := context.Background()
+	e := newExecution("sm", "long")
+	const batch = 1000
+	first := min(n, batch)
+	if err := s.CreateExecution(ctx, store.Commit{Execution: e, Events: events(1, first)}); err != nil {
+		b.Fatal(err)
+	}
+	e.Version, e.LastEventID = 1, int64(first)
+	for e.LastEventID < int64(n) {
+		k := min(batch, n-int(e.LastEventID))
+		next := *e
+		if err := s.Commit(ctx, store.Commit{Execution: &next, Events: events(e.LastEventID+1, k)}); err != nil {
+			b.Fatal(err)
+		}
+		e.Version++
+		e.LastEventID += int64(k)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		evs, err := s.History(ctx, e.Arn, 0, 0, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(evs) != n {
+			b.Fatalf("got %d events, want %d", len(evs), n)
+		}
+	}
+}

@@ -1,0 +1,140 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/store"
+)
+
+func testLeases(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	now := time.Now()
+	arns := map[string]string{}
+	for _, n := range []string{"a", "b", "c", "d"} {
+		arns[n] = create(t, s, newExecution("sm", n), 1, nil, nil).Arn
+	}
+	d := get(t, s, arns["d"])
+	d.Status = "SUCCEEDED"
+	if err := s.Commit(ctx, store.Commit{Execution: d}); err != nil {
+		t.Fatal(err)
+	}
+	names := func(list []string) string {
+		var out []string
+		for _, arn := range list {
+			for n, a := range arns {
+				if a == arn {
+					out = append(out, n)
+				}
+			}
+		}
+		slices.Sort(out)
+		return fmt.Sprint(out)
+	}
+	unleased := func(now time.Time, want string) {
+		t.Helper()
+		got, err := s.Unleased(ctx, now, 0)
+		if err != nil {
+			t.Fatalf("Unleased: %v", err)
+		}
+		if names(got) != want {
+			t.Errorf("Unleased = %s, want %s", names(got), want)
+		}
+	}
+	lease := func(owner string, until time.Time, want string, ns ...string) {
+		t.Helper()
+		var list []string
+		for _, n := range ns {
+			list = append(list, arns[n])
+		}
+		got, err := s.Lease(ctx, owner, list, until)
+		if err != nil {
+			t.Fatalf("Lease(%s, %v): %v", owner, ns, err)
+		}
+		if names(got) != want {
+			t.Errorf("Lease(%s, %v) = %s, want %s", owner, ns, names(got), want)
+		}
+	}
+
+	unleased(now, "[a b c]") // d has ended
+	got, err := s.Unleased(ctx, now, 2)
+	if err != nil || len(got) != 2 {
+		t.Errorf("Unleased(limit 2) = %v, %v; want 2", got, err)
+	}
+	lease("n1", now.Add(time.Minute), "[a b]", "a", "b", "missing")
+	lease("n2", now.Add(time.Minute), "[c]", "a", "c")
+	unleased(now, "[]")
+	unleased(now.Add(2*time.Minute), "[a b c]")     // as seen from after the leases end
+	lease("n1", now.Add(2*time.Minute), "[a]", "a") // an owner may extend its own lease
+
+	// Renewal extends every lease of the owner, and no other.
+	if err := s.RenewLeases(ctx, "n1", now.Add(5*time.Minute)); err != nil {
+		t.Fatalf("RenewLeases: %v", err)
+	}
+	unleased(now.Add(3*time.Minute), "[c]")
+	lease("n2", now.Add(time.Minute), "[]", "a", "b")
+
+	// Commits keep the lease.
+	step(t, s, get(t, s, arns["a"]), 1)
+	unleased(now.Add(3*time.Minute), "[c]")
+
+	// A lease until a past time has already expired: anyone may take it.
+	lease("n3", now.Add(-time.Second), "[]", "c") // n2's lease on c still holds
+	if err := s.ReleaseLeases(ctx, "n2"); err != nil {
+		t.Fatal(err)
+	}
+	lease("n3", now.Add(-time.Second), "[c]", "c")
+	unleased(now, "[c]")
+	lease("n4", now.Add(time.Minute), "[c]", "c")
+
+	// Release frees every lease of the owner.
+	if err := s.ReleaseLeases(ctx, "n1"); err != nil {
+		t.Fatalf("ReleaseLeases: %v", err)
+	}
+	unleased(now, "[a b]")
+	lease("n5", now.Add(time.Minute), "[a b]", "a", "b")
+	if err := s.ReleaseLeases(ctx, "nobody"); err != nil {
+		t.Fatalf("ReleaseLeases(nobody): %v", err)
+	}
+	if err := s.RenewLeases(ctx, "nobody", now); err != nil {
+		t.Fatalf("RenewLeases(nobody): %v", err)
+	}
+	if got, err := s.Lease(ctx, "n6", nil, now.Add(time.Minute)); err != nil || len(got) != 0 {
+		t.Errorf("Lease(no arns) = %v, %v", got, err)
+	}
+}
+
+// testLeaseConcurrent: owners race to lease the same executions; each goes to exactly one.
+func testLeaseConcurrent(t *testing.T, s store.Store) {
+	const owners = 8
+	ctx := context.Background()
+	var arns []string
+	for i := range 4 {
+		arns = append(arns, create(t, s, newExecution("sm", fmt.Sprint(i)), 1, nil, nil).Arn)
+	}
+	got := make([][]string, owners)
+	errs := make([]error, owners)
+	var wg sync.WaitGroup
+	for i := range owners {
+		wg.Go(func() { got[i], errs[i] = s.Lease(ctx, fmt.Sprint("owner", i), arns, time.Now().Add(time.Minute)) })
+	}
+	wg.Wait()
+	held := map[string]int{}
+	for i := range owners {
+		if errs[i] != nil {
+			t.Fatalf("owner %d: %v", i, errs[i])
+		}
+		for _, arn := range got[i] {
+			held[arn]++
+		}
+	}
+	for _, arn := range arns {
+		if held[arn] != 1 {
+			t.Errorf("%s leased %d times, want once", arn, held[arn])
+		}
+	}
+}

@@ -1,0 +1,48 @@
+// Package storetest is the suite every store.Store passes. A store's own test calls Run with
+// a function that opens a fresh, empty store; Run opens one per subtest.
+//
+// The suite pins down what store.go leaves to words:
+//   - Every write of an execution (CreateExecution included) stores Version+1 of the version
+//     in the Commit, and LastEventID is the larger of the one given and the newest event's.
+//   - Stores keep times to the microsecond at least, and return them in UTC.
+//   - History of an unknown execution is ErrNotFound; of a known one past its end, empty.
+//     Limits <= 0 mean no limit, except in a Page, where they mean page.DefaultLimit.
+//   - DueTimers, NextTimer, PendingTasks and Unleased see running executions only;
+//     TaskByToken finds any task not cancelled, whatever its execution's status.
+//   - Lease judges expiry by the store's clock; a lease until a past time is already free.
+//   - Events round-trip exactly: their JSON before and after is the same.
+package storetest
+
+import (
+	"testing"
+
+	"github.com/stepwise-run/stepwise/store"
+)
+
+// Run runs the whole suite; open must return a new, empty store for each call and close it
+// (or arrange to) when t ends.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, store.Store)
+	}{
+		{"StateMachines", testStateMachines},
+		{"ListStateMachines", testListStateMachines},
+		{"Executions", testExecutions},
+		{"History", testHistory},
+		{"EventsRoundTrip", testEventsRoundTrip},
+		{"Conflict", testConflict},
+		{"ConflictConcurrent", testConflictConcurrent},
+		{"Timers", testTimers},
+		{"Tasks", testTasks},
+		{"ListExecutions", testListExecutions},
+		{"ListExecutionsFilters", testListExecutionsFilters},
+		{"Leases", testLeases},
+		{"LeaseConcurrent", testLeaseConcurrent},
+		{"Atomicity", testAtomicity},
+		{"CreateAtomicity", testCreateAtomicity},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
+	}
+}
