@@ -1,0 +1,43 @@
+// Package postgres is the store for several Stepwise nodes sharing one PostgreSQL database
+// (github.com/jackc/pgx/v5 with a pgxpool pool).
+//
+// # Writes
+//
+// A Commit is one round trip: a pgx batch, which PostgreSQL runs as one implicit transaction.
+// Its first statement is the optimistic-concurrency guard,
+//
+//	UPDATE executions SET ..., version = version + 1 WHERE arn = $8 AND version = $9
+//
+// and when that matches no row (another node advanced the execution, or it does not exist)
+// the statement raises an error of this store's own SQLSTATE (the stepwise_fail function of
+// the first migration), which aborts the batch, so the events, timers and tasks queued after
+// it are never written; the store then tells ErrConflict from ErrNotFound. Two nodes
+// committing the same version at once serialise on the row lock, and the second finds the
+// version moved. Events, timers and tasks are each one INSERT over arrays (unnest), whatever
+// their number. CreateExecution is the same with INSERT ... ON CONFLICT DO NOTHING as its
+// guard. Commits are durable when acknowledged (synchronous_commit as the server has it, on
+// by default).
+//
+// # Leases
+//
+// Lease is one UPDATE over a SELECT ... FOR UPDATE SKIP LOCKED of the executions that are
+// free, expired by this node's clock, or the owner's already: two nodes racing for the same
+// executions never both get one, and neither waits for the other. Keep the nodes' clocks in
+// step (NTP) and leases much longer than the skew.
+//
+// # Notify and Listen
+//
+// Store also has Notify and Listen, which the store.Store interface (and so the SQLite
+// store) lacks: PostgreSQL's LISTEN/NOTIFY, for a node to wake the others at once (a new
+// execution to lease, a task answered) instead of at their next poll. They are hints, not a
+// queue: a notification sent while a node is not listening is lost, so nodes keep polling.
+//
+// # Schema
+//
+// Tables live in the connection's current schema: set search_path in the URL to keep several
+// installations (or test runs) apart in one database. Times are timestamptz (microseconds);
+// each history event is a row of (execution, id, type, the event's JSON as json, kept as
+// written). Migrations are the numbered files in migrations/, applied at Open in one
+// transaction under an advisory lock (nodes starting together migrate once) and recorded in
+// schema_migrations; a schema migrated by a newer Stepwise is refused.
+package postgres

@@ -1,0 +1,165 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/store/internal/commit"
+	"github.com/stepwise-run/stepwise/store/internal/page"
+)
+
+const execColumns = `arn, state_machine_arn, name, status, input, output, error, cause, started_at, stopped_at,
+	parent_arn, state, version, last_event_id`
+
+func scanExecution(r pgx.Row, extra ...any) (*store.Execution, error) {
+	var e store.Execution
+	dest := append([]any{&e.Arn, &e.StateMachineArn, &e.Name, &e.Status, &e.Input, &e.Output, &e.Error, &e.Cause,
+		&e.StartedAt, &e.StoppedAt, &e.ParentArn, &e.State, &e.Version, &e.LastEventID}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return nil, err
+	}
+	e.StartedAt = e.StartedAt.UTC()
+	if e.StoppedAt != nil {
+		t := e.StoppedAt.UTC()
+		e.StoppedAt = &t
+	}
+	return &e, nil
+}
+
+// CreateExecution stores a new execution at version c.Execution.Version+1 with its first
+// step, in one round trip; ErrExists when its ARN is taken.
+func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
+	if err := commit.Check(c); err != nil {
+		return err
+	}
+	evs, err := commit.Events(c)
+	if err != nil {
+		return err
+	}
+	e := c.Execution
+	b := &pgx.Batch{}
+	b.Queue(`WITH i AS (
+			INSERT INTO executions (`+execColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			ON CONFLICT (arn) DO NOTHING RETURNING id)
+		SELECT coalesce((SELECT id FROM i), stepwise_fail('`+codeExists+`'))`,
+		e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, e.Output, e.Error, e.Cause,
+		e.StartedAt, e.StoppedAt, e.ParentArn, e.State, e.Version+1, commit.LastEventID(c))
+	queueStep(b, c, evs)
+	err = s.pool.SendBatch(ctx, b).Close()
+	if sqlState(err) == codeExists {
+		return store.ErrExists
+	}
+	return err
+}
+
+// Commit writes a step if the stored version is still c.Execution.Version, in one round
+// trip: the batch runs as one implicit transaction, and its first statement aborts it when
+// the version has moved.
+func (s *Store) Commit(ctx context.Context, c store.Commit) error {
+	if err := commit.Check(c); err != nil {
+		return err
+	}
+	evs, err := commit.Events(c)
+	if err != nil {
+		return err
+	}
+	e := c.Execution
+	b := &pgx.Batch{}
+	b.Queue(`WITH u AS (
+			UPDATE executions SET status = $1, output = $2, error = $3, cause = $4, stopped_at = $5, state = $6,
+				version = version + 1, last_event_id = $7
+			WHERE arn = $8 AND version = $9 RETURNING id)
+		SELECT coalesce((SELECT id FROM u), stepwise_fail('`+codeGuard+`'))`,
+		e.Status, e.Output, e.Error, e.Cause, e.StoppedAt, e.State, commit.LastEventID(c), e.Arn, e.Version)
+	queueStep(b, c, evs)
+	err = s.pool.SendBatch(ctx, b).Close()
+	if sqlState(err) == codeGuard {
+		return s.missOrConflict(ctx, e.Arn)
+	}
+	return err
+}
+
+// missOrConflict tells why a guarded update of arn touched nothing.
+func (s *Store) missOrConflict(ctx context.Context, arn string) error {
+	var one int
+	err := s.pool.QueryRow(ctx, `SELECT 1 FROM executions WHERE arn = $1`, arn).Scan(&one)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return store.ErrNotFound
+	case err != nil:
+		return err
+	}
+	return store.ErrConflict
+}
+
+func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
+	e, err := scanExecution(s.pool.QueryRow(ctx, `SELECT `+execColumns+` FROM executions WHERE arn = $1`, arn))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	return e, err
+}
+
+// ListExecutions lists executions newest first (in the order they were stored, the newest
+// first); the token is the position of the last one returned.
+func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, p store.Page) ([]*store.Execution, string, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if p.Token != "" {
+		before, err := page.DecodeInt("ex", p.Token)
+		if err != nil {
+			return nil, "", err
+		}
+		add("id < $%d", before)
+	}
+	if f.StateMachineArn != "" {
+		add("state_machine_arn = $%d", f.StateMachineArn)
+	}
+	if f.Status != "" {
+		add("status = $%d", f.Status)
+	}
+	if f.ParentArn != "" {
+		add("parent_arn = $%d", f.ParentArn)
+	}
+	q := `SELECT ` + execColumns + `, id FROM executions`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	n := page.Limit(p.Limit)
+	args = append(args, n+1)
+	rows, err := s.pool.Query(ctx, q+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var es []*store.Execution
+	var last int64
+	for rows.Next() {
+		var id int64
+		e, err := scanExecution(rows, &id)
+		if err != nil {
+			return nil, "", err
+		}
+		if len(es) < n {
+			last = id
+		}
+		es = append(es, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	if len(es) > n {
+		return es[:n], page.EncodeInt("ex", last), nil
+	}
+	return es, "", nil
+}

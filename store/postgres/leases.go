@@ -1,0 +1,47 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Lease claims those of arns that are free, expired (by this node's clock) or already
+// owner's, until the given time, and returns them. Rows another node is leasing or
+// committing at that moment are skipped (FOR UPDATE SKIP LOCKED), not waited for.
+func (s *Store) Lease(ctx context.Context, owner string, arns []string, until time.Time) ([]string, error) {
+	if len(arns) == 0 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, `UPDATE executions e SET lease_owner = $1, lease_until = $2
+		FROM (SELECT id FROM executions WHERE arn = ANY($3::text[]) AND (lease_owner = $1 OR lease_until <= $4)
+			ORDER BY id FOR UPDATE SKIP LOCKED) c
+		WHERE e.id = c.id RETURNING e.arn`, owner, until, arns, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// RenewLeases extends every lease owner holds.
+func (s *Store) RenewLeases(ctx context.Context, owner string, until time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE executions SET lease_until = $2 WHERE lease_owner = $1`, owner, until)
+	return err
+}
+
+// ReleaseLeases frees every lease owner holds.
+func (s *Store) ReleaseLeases(ctx context.Context, owner string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE executions SET lease_owner = '', lease_until = '-infinity' WHERE lease_owner = $1`, owner)
+	return err
+}
+
+// Unleased lists running executions whose lease is free or expired at now, oldest first.
+func (s *Store) Unleased(ctx context.Context, now time.Time, n int) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT arn FROM executions WHERE status = 'RUNNING' AND lease_until <= $1
+		ORDER BY id LIMIT $2`, now, limitArg(n))
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}

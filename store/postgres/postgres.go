@@ -1,0 +1,66 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stepwise-run/stepwise/store"
+)
+
+var _ store.Store = (*Store)(nil)
+
+// Store is a store.Store in a PostgreSQL database, shared by any number of nodes.
+type Store struct {
+	pool *pgxpool.Pool
+	// closing ends the listeners when the store closes; wg waits for them.
+	closing context.Context
+	close   context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+// Open connects to the database at url (a postgres:// URL or key=value connection string;
+// search_path chooses the schema) and applies the migrations it lacks.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres store: %w", err)
+	}
+	closing, cancel := context.WithCancel(context.Background())
+	return &Store{pool: pool, closing: closing, close: cancel}, nil
+}
+
+// Close stops the listeners and closes the pool.
+func (s *Store) Close() error {
+	s.close()
+	s.wg.Wait()
+	s.pool.Close()
+	return nil
+}
+
+// SQLSTATEs of this store's own errors, raised by stepwise_fail (see the first migration)
+// to abort a batch.
+const (
+	codeGuard  = "SWGRD" // a guarded update matched no row: ErrConflict or ErrNotFound
+	codeExists = "SWEXS" // the execution exists: ErrExists
+)
+
+func sqlState(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}

@@ -1,0 +1,55 @@
+package postgres
+
+import (
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/store/internal/commit"
+)
+
+// execID is the id of the execution of the batch's first statement ($1 its ARN), which that
+// statement has just written.
+const execID = `(SELECT id FROM executions WHERE arn = $1)`
+
+// queueStep queues what a step produced besides the execution row: its events, and the
+// timers and tasks it cancelled and set (cancellations first, so that a step may replace an
+// id). Each is one statement over arrays, whatever the number of rows.
+func queueStep(b *pgx.Batch, c store.Commit, evs []commit.Event) {
+	arn := c.Execution.Arn
+	if len(evs) > 0 {
+		ids, types, bodies := make([]int64, len(evs)), make([]string, len(evs)), make([]string, len(evs))
+		for i, e := range evs {
+			ids[i], types[i], bodies[i] = e.ID, e.Type, string(e.Body)
+		}
+		b.Queue(`INSERT INTO events (execution_id, id, type, body)
+			SELECT `+execID+`, x.id, x.type, x.body::json FROM unnest($2::bigint[], $3::text[], $4::text[]) AS x (id, type, body)`,
+			arn, ids, types, bodies)
+	}
+	if len(c.CancelTimers) > 0 {
+		b.Queue(`DELETE FROM timers WHERE execution_id = `+execID+` AND id = ANY($2::bigint[])`, arn, c.CancelTimers)
+	}
+	if len(c.NewTimers) > 0 {
+		ids, dues := make([]int64, len(c.NewTimers)), make([]time.Time, len(c.NewTimers))
+		for i, t := range c.NewTimers {
+			ids[i], dues[i] = t.ID, t.Due
+		}
+		b.Queue(`INSERT INTO timers (execution_id, id, due)
+			SELECT `+execID+`, x.id, x.due FROM unnest($2::bigint[], $3::timestamptz[]) AS x (id, due)`,
+			arn, ids, dues)
+	}
+	if len(c.CancelTasks) > 0 {
+		b.Queue(`DELETE FROM tasks WHERE execution_id = `+execID+` AND id = ANY($2::bigint[])`, arn, c.CancelTasks)
+	}
+	if n := len(c.NewTasks); n > 0 {
+		ids, tokens, resources, bodies, created := make([]int64, n), make([]string, n), make([]string, n), make([]string, n), make([]time.Time, n)
+		for i, t := range c.NewTasks {
+			ids[i], tokens[i], resources[i], bodies[i], created[i] = t.ID, t.Token, t.Resource, t.Body, t.CreatedAt
+		}
+		b.Queue(`INSERT INTO tasks (execution_id, id, token, resource, body, created_at)
+			SELECT `+execID+`, x.* FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+				AS x (id, token, resource, body, created_at)`,
+			arn, ids, tokens, resources, bodies, created)
+	}
+}
