@@ -18,6 +18,10 @@
 // guard. Commits are durable when acknowledged (synchronous_commit as the server has it, on
 // by default).
 //
+// Against a local PostgreSQL 15, BenchmarkCommit (a Commit of 2 events and a timer) takes
+// about 0.32-0.37 ms, 103 allocations; BenchmarkHistory25000 (a History of 25,000 events)
+// about 150 ms, most of it history.Event.UnmarshalJSON.
+//
 // # Leases
 //
 // Lease is one UPDATE over a SELECT ... FOR UPDATE SKIP LOCKED of the executions that are

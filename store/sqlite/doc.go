@@ -39,6 +39,12 @@
 // SQLite translated by wasm2go, allocates a little less per write and supports more
 // platforms. modernc it is.
 //
+// # Figures
+//
+// BenchmarkCommit (a Commit of 2 events and a timer) takes about 0.29 ms, 92 allocations;
+// BenchmarkHistory25000 (a History of 25,000 events) about 150 ms, of which about 85% is
+// history.Event.UnmarshalJSON and 20 ms the reading itself.
+//
 // # Schema
 //
 // Times are INTEGER nanoseconds since the Unix epoch, JSON is TEXT, and each history event

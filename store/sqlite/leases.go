@@ -14,31 +14,36 @@ const free = math.MinInt64
 // Lease claims those of arns that are free, expired (by the store's clock) or already
 // owner's, until the given time, and returns them.
 func (s *Store) Lease(ctx context.Context, owner string, arns []string, until time.Time) ([]string, error) {
-	if len(arns) == 0 {
-		return nil, nil
-	}
-	args := []any{owner, nanos(until), owner, time.Now().UnixNano()}
-	for _, a := range arns {
-		args = append(args, a)
-	}
 	var got []string
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE executions SET lease_owner = ?, lease_until = ?
-			WHERE (lease_owner = ? OR lease_until <= ?) AND arn IN (?`+strings.Repeat(", ?", len(arns)-1)+`)
-			RETURNING arn`, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
 		got = got[:0]
-		for rows.Next() {
-			var arn string
-			if err := rows.Scan(&arn); err != nil {
+		now := time.Now().UnixNano()
+		for start := 0; start < len(arns); start += rowsPerInsert {
+			chunk := arns[start:min(len(arns), start+rowsPerInsert)]
+			args := []any{owner, nanos(until), owner, now}
+			for _, a := range chunk {
+				args = append(args, a)
+			}
+			rows, err := tx.QueryContext(ctx, `UPDATE executions SET lease_owner = ?, lease_until = ?
+				WHERE (lease_owner = ? OR lease_until <= ?) AND arn IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)
+				RETURNING arn`, args...)
+			if err != nil {
 				return err
 			}
-			got = append(got, arn)
+			for rows.Next() {
+				var arn string
+				if err := rows.Scan(&arn); err != nil {
+					rows.Close()
+					return err
+				}
+				got = append(got, arn)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
-		return rows.Err()
+		return nil
 	})
 	return got, err
 }

@@ -138,3 +138,24 @@ func testLeaseConcurrent(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+// testLeaseMany: a Lease of more executions than one statement of a store may carry.
+func testLeaseMany(t *testing.T, s store.Store) {
+	const n = 600
+	ctx := context.Background()
+	var arns []string
+	for i := range n {
+		e := newExecution("sm", fmt.Sprint("many", i))
+		if err := s.CreateExecution(ctx, store.Commit{Execution: e}); err != nil {
+			t.Fatal(err)
+		}
+		arns = append(arns, e.Arn)
+	}
+	got, err := s.Lease(ctx, "n1", arns, time.Now().Add(time.Minute))
+	if err != nil || len(got) != n {
+		t.Fatalf("Lease(%d executions) = %d, %v", n, len(got), err)
+	}
+	if left, err := s.Unleased(ctx, time.Now(), 0); err != nil || len(left) != 0 {
+		t.Fatalf("Unleased after leasing all = %d, %v", len(left), err)
+	}
+}

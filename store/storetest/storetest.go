@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListExecutionsFilters", testListExecutionsFilters},
 		{"Leases", testLeases},
 		{"LeaseConcurrent", testLeaseConcurrent},
+		{"LeaseMany", testLeaseMany},
 		{"Atomicity", testAtomicity},
 		{"CreateAtomicity", testCreateAtomicity},
 	}
