@@ -106,8 +106,8 @@ func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution,
 	return e, err
 }
 
-// ListExecutions lists executions newest first (in the order they were stored, the newest
-// first); the token is the position of the last one returned.
+// ListExecutions lists executions newest first, by the order in which they were stored; the
+// token is the position of the last one returned.
 func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, p store.Page) ([]*store.Execution, string, error) {
 	var where []string
 	var args []any
