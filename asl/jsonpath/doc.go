@@ -1,0 +1,35 @@
+// Package jsonpath compiles and evaluates the JSONPath dialect of the Amazon States
+// Language: the paths of InputPath, OutputPath, ItemsPath, Choice rules and ".$" fields
+// (Compile), and the reference paths of ResultPath and friends (CompileReference).
+//
+// AWS evaluates these paths with Jayway JsonPath (Java), and its runtime failures quote
+// Jayway's exception texts verbatim, for example
+//
+//	Invalid path '$.a' : No results for path: $['a']
+//	Invalid path '$.a.b' : Missing property in path $['a']
+//
+// No Go JSONPath library speaks Jayway's dialect or reproduces those messages, so this
+// package is written by hand, small and without dependencies. It follows Jayway's rules
+// where they show:
+//
+//   - A definite path (only single member and index steps, and a member list as the last
+//     step) returns one node; when that node is missing Query returns a *NotFoundError whose
+//     Message is Jayway's. Other paths return a []any of matches, possibly empty.
+//   - Steps before the first indefinite one must succeed even in an indefinite path, so
+//     "$.missing[*]" fails with "Missing property in path $['missing']".
+//   - A trailing member list, $['a','b'], selects one new object holding the members found.
+//   - A filter, [?(...)], keeps the elements of an array that pass, or an object itself if
+//     it passes. It supports ==, !=, <, <=, >, >=, =~ /regex/flags (whole-string match),
+//     in and nin with a literal list, &&, ||, ! and parentheses; a lone operand tests that a
+//     path exists. Numbers compare numerically, strings lexically; other pairs never order.
+//   - length() may end a path, and a path inside a filter (@.items.length()).
+//
+// Where Jayway depends on Java, this package chooses: object members are visited in sorted
+// key order (Go maps keep none; Jayway keeps insertion order); regular expressions use Go's
+// RE2 syntax; numbers beyond 64-bit integers compare as float64; and messages that name a
+// Java class assume Jackson's JsonProvider.
+//
+// Compile once, when a definition is loaded; a *Path is immutable and safe for concurrent
+// use. Query and Set never modify the document they are given: values follow the
+// conventions of package value (nil, bool, json.Number, string, []any, map[string]any).
+package jsonpath

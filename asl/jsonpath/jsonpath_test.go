@@ -1,0 +1,178 @@
+package jsonpath
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stepwise-run/stepwise/asl/value"
+)
+
+const storeDoc = `{
+  "store": {
+    "book": [
+      {"category": "reference", "author": "Nigel Rees", "title": "Sayings of the Century", "price": 8.95},
+      {"category": "fiction", "author": "Evelyn Waugh", "title": "Sword of Honour", "price": 12.99},
+      {"category": "fiction", "author": "Herman Melville", "title": "Moby Dick", "isbn": "0-553-21311-3", "price": 8.99},
+      {"category": "fiction", "author": "J. R. R. Tolkien", "title": "The Lord of the Rings", "isbn": "0-395-19395-8", "price": 22.99}
+    ],
+    "bicycle": {"color": "red", "price": 19.95}
+  },
+  "expensive": 10,
+  "a b": {"c.d": 1, "it's": 2},
+  "nums": [0, 1, 2, 3, 4, 5],
+  "null": null,
+  "str": "hello",
+  "n": 7
+}`
+
+func mustDecode(t testing.TB, s string) any {
+	t.Helper()
+	v, err := value.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestQuery(t *testing.T) {
+	doc := mustDecode(t, storeDoc)
+	tests := []struct {
+		path string
+		want string // JSON
+	}{
+		{"$", ""},
+		{"$.expensive", `10`},
+		{"$['expensive']", `10`},
+		{`$["expensive"]`, `10`},
+		{"$.store.bicycle.color", `"red"`},
+		{"$.store['bicycle'].color", `"red"`},
+		{"$.store.['bicycle'].color", `"red"`},
+		{"$['a b']['c.d']", `1`},
+		{`$['a b']['it\'s']`, `2`},
+		{`$["a b"]["it's"]`, `2`},
+		{"$.null", `null`},
+		{"$.nums[0]", `0`},
+		{"$.nums[-1]", `5`},
+		{"$.nums[ 2 ]", `2`},
+		{"$.store.book[1].author", `"Evelyn Waugh"`},
+		{"$.nums.length()", `6`},
+		{"$.str.length()", `5`},
+		{"$['n','str','zzz']", `{"n":7,"str":"hello"}`},
+		{"$.nums[*]", `[0,1,2,3,4,5]`},
+		{"$.nums.*", `[0,1,2,3,4,5]`},
+		{"$.store.bicycle.*", `["red",19.95]`},
+		{"$.store.bicycle[*]", `["red",19.95]`},
+		{"$.nums[1,3,99]", `[1,3]`},
+		{"$.nums[1:3]", `[1,2]`},
+		{"$.nums[:2]", `[0,1]`},
+		{"$.nums[-2:]", `[4,5]`},
+		{"$.nums[4:]", `[4,5]`},
+		{"$.nums[::2]", `[0,2,4]`},
+		{"$.nums[::-2]", `[5,3,1]`},
+		{"$.nums[10:]", `[]`},
+		{"$.nums[*].x", `[]`},
+		{"$.store.book[*].author", `["Nigel Rees","Evelyn Waugh","Herman Melville","J. R. R. Tolkien"]`},
+		{"$..author", `["Nigel Rees","Evelyn Waugh","Herman Melville","J. R. R. Tolkien"]`},
+		{"$.store..price", `[19.95,8.95,12.99,8.99,22.99]`},
+		{"$..book[2].title", `["Moby Dick"]`},
+		{"$..book[-1:].title", `["The Lord of the Rings"]`},
+		{"$.store.*.color", `["red"]`},
+		{"$..*.color", `["red"]`},
+		{"$['store']['book'][0,1]['title']", `["Sayings of the Century","Sword of Honour"]`},
+		{"$.store.book[?(@.isbn)].title", `["Moby Dick","The Lord of the Rings"]`},
+		{"$.store.book[?(!@.isbn)].title", `["Sayings of the Century","Sword of Honour"]`},
+		{"$.store.book[?(@.price < 10)].title", `["Sayings of the Century","Moby Dick"]`},
+		{"$.store.book[?(@.price <= 8.99)].title", `["Sayings of the Century","Moby Dick"]`},
+		{"$.store.book[?(@.price > 20)].title", `["The Lord of the Rings"]`},
+		{"$.store.book[?(@.price >= 22.99)].title", `["The Lord of the Rings"]`},
+		{"$.store.book[?(@.price > $.expensive)].title", `["Sword of Honour","The Lord of the Rings"]`},
+		{"$.store.book[?(@.category == 'reference')].title", `["Sayings of the Century"]`},
+		{`$.store.book[?(@.category != "fiction")].title`, `["Sayings of the Century"]`},
+		{"$.store.book[?(@.category == 'fiction' && @.price < 10)].title", `["Moby Dick"]`},
+		{"$.store.book[?(@.price > 20 || @.price < 9)].title", `["Sayings of the Century","Moby Dick","The Lord of the Rings"]`},
+		{"$.store.book[?(!(@.price > 20 || @.price < 9))].title", `["Sword of Honour"]`},
+		{"$.store.book[?(@.author =~ /.*Melville/)].title", `["Moby Dick"]`},
+		{"$.store.book[?(@.author =~ /.*melville/i)].title", `["Moby Dick"]`},
+		{"$.store.book[?(@.author =~ /Melville/)].title", `[]`},
+		{"$.store.book[?(@.category in ['reference','x'])].title", `["Sayings of the Century"]`},
+		{"$.store.book[?(@.category nin ['fiction'])].title", `["Sayings of the Century"]`},
+		{"$.store.book[?(@.isbn != '0-553-21311-3')].title", `["Sayings of the Century","Sword of Honour","The Lord of the Rings"]`},
+		{"$.store.book[?(@.price == 8.950)].title", `["Sayings of the Century"]`},
+		{"$.store.book[?(@.title.length() > 15)].author", `["Nigel Rees","J. R. R. Tolkien"]`},
+		{"$.nums[?(@ > 3)]", `[4,5]`},
+		{"$.nums[?(@ == '2')]", `[2]`},
+		{"$.store.bicycle[?(@.color == 'red')].price", `[19.95]`},
+		{"$..[?(@.price > 19)].price", `[19.95,22.99]`},
+		{"$.store.book[?(@.none == null)].title", `[]`},
+		{"$[?(@.n == 7)].str", `["hello"]`},
+		{"$.store.book[?(@['category'] == 'reference')].price", `[8.95]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			p, err := Compile(tt.path)
+			if err != nil {
+				t.Fatalf("Compile: %v", err)
+			}
+			got, err := p.Query(doc)
+			if err != nil {
+				t.Fatalf("Query: %v", err)
+			}
+			want := doc
+			if tt.want != "" {
+				want = mustDecode(t, tt.want)
+			}
+			if !value.Equal(got, want) {
+				t.Errorf("got %s, want %s", value.Encode(got), value.Encode(want))
+			}
+			if _, ok := got.([]any); ok != !p.Definite() && tt.path != "$.nums[*]" {
+				t.Errorf("Definite() = %v but result is %s", p.Definite(), value.Encode(got))
+			}
+		})
+	}
+}
+
+func TestQueryErrors(t *testing.T) {
+	doc := mustDecode(t, `{"a": {"b": [1, 2]}, "s": "text", "z": null, "n": 1}`)
+	tests := []struct {
+		path     string
+		want     string
+		notFound bool
+	}{
+		{"$.x", "No results for path: $['x']", true},
+		{"$.a.x", "No results for path: $['a']['x']", true},
+		{"$.x.y", "Missing property in path $['x']", true},
+		{"$.a.x.y", "Missing property in path $['a']['x']", true},
+		{"$.x[*]", "Missing property in path $['x']", true},
+		{"$.a.b[5]", "No results for path: $['a']['b'][5]", true},
+		{"$.a.b[-3]", "No results for path: $['a']['b'][-3]", true},
+		{"$.a.b[5].c", "No results for path: $['a']['b'][5]['c']", true},
+		{"$.x.length()", "Missing property in path $['x']", true},
+		{"$.s.y", "Expected to find an object with property ['y'] in path $['s'] but found 'java.lang.String'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JacksonJsonProvider'.", true},
+		{"$.z.y", "Expected to find an object with property ['y'] in path $['z'] but found 'null'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JacksonJsonProvider'.", true},
+		{"$.a.b.c", "Expected to find an object with property ['c'] in path $['a']['b'] but found 'java.util.ArrayList'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JacksonJsonProvider'.", true},
+		{"$.n.c", "Expected to find an object with property ['c'] in path $['n'] but found 'java.lang.Integer'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JacksonJsonProvider'.", true},
+		{"$.z[0]", "The path $['z'] is null", true},
+		{"$.a[0].b", `Filter: [0]['b'] can only be applied to arrays. Current context is: {"b":[1,2]}`, true},
+		{"$.s[?(@.x)]", "Filter: [?] can not be applied to primitives. Current context is: text", false},
+		{"$.n.length()", "Aggregation function attempted to calculate value using empty array", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			p, err := Compile(tt.path)
+			if err != nil {
+				t.Fatalf("Compile: %v", err)
+			}
+			got, err := p.Query(doc)
+			if err == nil {
+				t.Fatalf("got %s, want error %q", value.Encode(got), tt.want)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error %q\nwant      %q", err, tt.want)
+			}
+			var nf *NotFoundError
+			if errors.As(err, &nf) != tt.notFound {
+				t.Errorf("errors.As(*NotFoundError) = %v, want %v", !tt.notFound, tt.notFound)
+			}
+		})
+	}
+}
