@@ -136,6 +136,9 @@ func (ps *parser) dot(segs []segment) ([]segment, string, error) {
 		if name != "length" {
 			return nil, "", ps.errorf("unknown function %s()", name)
 		}
+		if len(segs) > 0 && segs[len(segs)-1].kind == segScan {
+			return nil, "", ps.errorf("a function cannot follow '..'")
+		}
 		return segs, name, nil
 	}
 	if !ps.inFilter && ps.more() && isSpace(ps.peek()) {

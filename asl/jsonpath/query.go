@@ -180,12 +180,17 @@ func (s *segment) selectIndexes(n int) []int {
 		return min(max(j, lo), hi)
 	}
 	if sl.step > 0 {
-		for j := bound(sl.start, 0, sl.hasStart); j < bound(sl.end, n, sl.hasEnd); j += sl.step {
+		end := bound(sl.end, n, sl.hasEnd)
+		for j := bound(sl.start, 0, sl.hasStart); j < end; j += sl.step {
 			out = append(out, j)
+			if sl.step >= end-j { // also keeps j+step from overflowing
+				break
+			}
 		}
 		return out
 	}
-	for j := bound(sl.start, n-1, sl.hasStart); j > bound(sl.end, -1, sl.hasEnd); j += sl.step {
+	end := bound(sl.end, -1, sl.hasEnd)
+	for j := bound(sl.start, n-1, sl.hasStart); j > end; j += sl.step {
 		out = append(out, j)
 	}
 	return out
