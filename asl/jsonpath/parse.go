@@ -427,7 +427,7 @@ func (ps *parser) operand() (operand, error) {
 		}
 		return operand{lit: json.Number(text)}, nil
 	}
-	for word, v := range map[string]any{"true": true, "false": false, "null": nil} {
+	for word, v := range keywords {
 		if strings.HasPrefix(ps.text[ps.pos:], word) {
 			ps.pos += len(word)
 			return operand{lit: v}, nil
@@ -438,6 +438,8 @@ func (ps *parser) operand() (operand, error) {
 	}
 	return operand{}, ps.errorf("unexpected character '%c' in filter", ps.peek())
 }
+
+var keywords = map[string]any{"true": true, "false": false, "null": nil}
 
 // list parses a [literal, ...] array for in and nin.
 func (ps *parser) list() (operand, error) {

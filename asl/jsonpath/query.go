@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/stepwise-run/stepwise/asl/value"
 )
@@ -33,6 +34,9 @@ const jsonProvider = "com.jayway.jsonpath.spi.json.JacksonJsonProvider"
 // the middle, a member of a non-object or an index into a non-array fails even when the
 // path is indefinite; past that point, misses are skipped silently.
 func (p *Path) Query(doc any) (any, error) {
+	if v, ok := p.lookup(doc); ok {
+		return v, nil
+	}
 	e := evaluator{p: p, root: doc}
 	if err := e.walk(0, doc); err != nil {
 		return nil, err
@@ -45,7 +49,7 @@ func (p *Path) Query(doc any) (any, error) {
 		res = e.out[0]
 	} else {
 		res = e.out
-		if e.out == nil {
+		if len(e.out) == 0 {
 			res = []any{}
 		}
 	}
@@ -53,6 +57,39 @@ func (p *Path) Query(doc any) (any, error) {
 		return length(res)
 	}
 	return res, nil
+}
+
+// lookup is the fast path for a path of single member and index steps that all exist; when
+// it reports false, the general walk runs to find the result or the error.
+func (p *Path) lookup(doc any) (any, bool) {
+	if !p.reference() {
+		return nil, false
+	}
+	for i := range p.segs {
+		s := &p.segs[i]
+		var ok bool
+		if s.kind == segName {
+			var m map[string]any
+			if m, ok = doc.(map[string]any); ok {
+				doc, ok = m[s.names[0]]
+			}
+		} else {
+			var a []any
+			if a, ok = doc.([]any); ok {
+				j := s.indexes[0]
+				if j < 0 {
+					j += len(a)
+				}
+				if ok = j >= 0 && j < len(a); ok {
+					doc = a[j]
+				}
+			}
+		}
+		if !ok {
+			return nil, false
+		}
+	}
+	return doc, true
 }
 
 // length is Jayway's length() function.
@@ -323,11 +360,40 @@ func isInteger(s string) bool {
 	return true
 }
 
-// contextText renders a value as Java's toString would in Jayway's messages: strings bare,
-// everything else as JSON.
+// contextText renders a value as Java's toString would for Jackson's decoded Maps and Lists,
+// in Jayway's messages: {a=1, b=[x, y]}.
 func contextText(v any) string {
-	if s, ok := v.(string); ok {
-		return s
+	var b strings.Builder
+	writeJava(&b, v)
+	return b.String()
+}
+
+func writeJava(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case string:
+		b.WriteString(x)
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeJava(b, e)
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range slices.Sorted(maps.Keys(x)) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k + "=")
+			writeJava(b, x[k])
+		}
+		b.WriteByte('}')
+	default:
+		b.WriteString(value.Encode(x))
 	}
-	return value.Encode(v)
 }
