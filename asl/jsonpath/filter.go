@@ -121,9 +121,11 @@ func equal(l, r any) bool {
 	return value.Equal(l, r)
 }
 
+// isNumber reports whether s is a number as Java's BigDecimal reads one (JSON's grammar is
+// close enough; "NaN" and "Infinity" are not numbers).
 func isNumber(s string) bool {
-	_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	return err == nil
+	s = strings.TrimSpace(s)
+	return s != "" && strings.IndexByte("-0123456789", s[0]) >= 0 && json.Valid([]byte(s))
 }
 
 // order compares two numbers or two strings; other pairs are unordered.

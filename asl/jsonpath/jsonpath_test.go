@@ -106,6 +106,14 @@ func TestQuery(t *testing.T) {
 		{"$..[?(@.price > 19)].price", `[19.95,22.99]`},
 		{"$.store.book[?(@.none == null)].title", `[]`},
 		{"$[?(@.n == 7)].str", `["hello"]`},
+		{"$[?(@.str == 7)].n", `[]`},
+		{"$.nums[?(@ in $.nums[1:3])]", `[1,2]`},
+		{"$.nums[?(@ == 'NaN')]", `[]`},
+		{"$.nums[?(@)]", `[0,1,2,3,4,5]`},
+		{"$.nums[?(@ >= 2 && @ <= 3)]", `[2,3]`},
+		{"$.store..[?(@.color)].price", `[19.95]`},
+		{"$.store.book[?(@.price =~ /8\\..*/)].title", `["Sayings of the Century","Moby Dick"]`},
+		{"$.store.book[?(@.title =~ /^m.*K$/i)].price", `[8.99]`},
 		{"$.store.book[?(@['category'] == 'reference')].price", `[8.95]`},
 	}
 	for _, tt := range tests {

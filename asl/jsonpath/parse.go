@@ -11,11 +11,14 @@ import (
 // SyntaxError is a path that does not compile.
 type SyntaxError struct {
 	Text string // the path
-	Pos  int    // byte offset of the problem
+	Pos  int    // byte offset of the problem, or -1
 	Msg  string
 }
 
 func (e *SyntaxError) Error() string {
+	if e.Pos < 0 {
+		return e.Msg
+	}
 	return fmt.Sprintf("%s at position %d", e.Msg, e.Pos)
 }
 

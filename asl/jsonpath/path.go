@@ -55,7 +55,7 @@ func CompileReference(text string) (*Path, error) {
 		return nil, err
 	}
 	if !p.reference() {
-		return nil, &SyntaxError{Text: text, Msg: "a reference path may only contain member and array index steps"}
+		return nil, &SyntaxError{Text: text, Pos: -1, Msg: "a reference path may only contain member and array index steps"}
 	}
 	return p, nil
 }
