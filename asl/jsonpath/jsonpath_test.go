@@ -140,6 +140,25 @@ func TestQuery(t *testing.T) {
 	}
 }
 
+// TestIndefiniteMisses: an indefinite path that misses anywhere gives [], as AWS records it.
+func TestIndefiniteMisses(t *testing.T) {
+	doc := mustDecode(t, `{"a": {"b": [1, 2]}, "s": "text"}`)
+	for _, path := range []string{"$.x[*]", "$.x.items[1:5].v", "$.a.x[*]", "$.s[?(@.x)]", "$.x..y"} {
+		p, err := Compile(path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		got, err := p.Query(doc)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		if a, ok := got.([]any); !ok || len(a) != 0 {
+			t.Errorf("%s: got %v, want []", path, got)
+		}
+	}
+}
+
 func TestQueryErrors(t *testing.T) {
 	doc := mustDecode(t, `{"a": {"b": [1, 2]}, "s": "text", "z": null, "n": 1}`)
 	tests := []struct {
@@ -151,7 +170,6 @@ func TestQueryErrors(t *testing.T) {
 		{"$.a.x", "No results for path: $['a']['x']", true},
 		{"$.x.y", "Missing property in path $['x']", true},
 		{"$.a.x.y", "Missing property in path $['a']['x']", true},
-		{"$.x[*]", "Missing property in path $['x']", true},
 		{"$.a.b[5]", "No results for path: $['a']['b'][5]", true},
 		{"$.a.b[-3]", "No results for path: $['a']['b'][-3]", true},
 		{"$.a.b[5].c", "No results for path: $['a']['b'][5]['c']", true},
@@ -162,7 +180,6 @@ func TestQueryErrors(t *testing.T) {
 		{"$.n.c", "Expected to find an object with property ['c'] in path $['n'] but found 'java.lang.Integer'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JacksonJsonProvider'.", true},
 		{"$.z[0]", "The path $['z'] is null", true},
 		{"$.a[0].b", `Filter: [0]['b'] can only be applied to arrays. Current context is: {b=[1, 2]}`, true},
-		{"$.s[?(@.x)]", "Filter: [?] can not be applied to primitives. Current context is: text", false},
 		{"$.n.length()", "Aggregation function attempted to calculate value using empty array", false},
 	}
 	for _, tt := range tests {

@@ -221,18 +221,14 @@ func (ps *parser) quoted() (string, error) {
 		case q:
 			return b.String(), nil
 		case '\\':
+			// A backslash escapes the closing quote and itself; before any other character it
+			// is kept, as AWS reads $['Test\""Name"'] (the key Test\""Name").
 			if !ps.more() {
 				return "", ps.errorf("unterminated string")
 			}
-			c = ps.text[ps.pos]
-			ps.pos++
-			switch c {
-			case 'n':
-				c = '\n'
-			case 't':
-				c = '\t'
-			case 'r':
-				c = '\r'
+			if next := ps.text[ps.pos]; next == q || next == '\\' {
+				c = next
+				ps.pos++
 			}
 		}
 		b.WriteByte(c)

@@ -30,9 +30,8 @@ const jsonProvider = "com.jayway.jsonpath.spi.json.JacksonJsonProvider"
 // *NotFoundError; any other path returns a []any of its matches in document order (object
 // members in sorted key order, since Go maps keep no order), possibly empty.
 //
-// As in Jayway, the steps before the first indefinite one must succeed: a missing member in
-// the middle, a member of a non-object or an index into a non-array fails even when the
-// path is indefinite; past that point, misses are skipped silently.
+// A definite path fails on a missing member, a member of a non-object or an index into a
+// non-array, with Jayway's messages; an indefinite path skips misses silently, as AWS does.
 func (p *Path) Query(doc any) (any, error) {
 	if v, ok := p.lookup(doc); ok {
 		return v, nil
@@ -118,7 +117,10 @@ func (e *evaluator) walk(i int, node any) error {
 		return nil
 	}
 	s := &segs[i]
-	strict := i <= e.p.defUpTo // the upstream is definite: Jayway throws rather than skips
+	// A definite path fails loudly on a miss, as Jayway does. An indefinite one skips misses
+	// even before its first indefinite step: AWS returns [] for $.a.b[*] when $.a is missing
+	// (recorded in the conformance corpus, base.test_json_path_array_wildcard_or_slice_*).
+	strict := i <= e.p.defUpTo && e.p.defUpTo == len(segs)
 	leaf := e.p.leaf(i)
 	switch s.kind {
 	case segName:
