@@ -2,124 +2,15 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net/url"
-	"os"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-
+	"github.com/stepwise-run/stepwise/internal/pgtest"
 	"github.com/stepwise-run/stepwise/store"
 	"github.com/stepwise-run/stepwise/store/storetest"
 )
 
-// testURL is the server the tests use: STEPWISE_TEST_POSTGRES, or a local one with trust
-// authentication.
-func testURL() string {
-	if u := os.Getenv("STEPWISE_TEST_POSTGRES"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
-
-var (
-	serverOnce sync.Once
-	serverErr  error // connecting failed: skip when unreachable, else fail
-	schemaSeq  atomic.Int64
-)
-
-// connect connects to the test database, creating it when the server is there but the
-// database is not.
-func connect(t testing.TB) *pgx.Conn {
-	t.Helper()
-	ctx := context.Background()
-	serverOnce.Do(func() {
-		conn, err := pgx.Connect(ctx, testURL())
-		if err == nil {
-			conn.Close(ctx)
-			return
-		}
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) && pe.Code == "3D000" { // invalid_catalog_name
-			serverErr = createDatabase(ctx)
-			return
-		}
-		serverErr = err
-	})
-	if serverErr != nil {
-		var pe *pgconn.PgError
-		if !errors.As(serverErr, &pe) {
-			t.Skip("POSTGRES NOT REACHABLE: " + serverErr.Error() + " (set STEPWISE_TEST_POSTGRES or start a server)")
-		}
-		t.Fatalf("postgres: %v", serverErr)
-	}
-	conn, err := pgx.Connect(ctx, testURL())
-	if err != nil {
-		t.Fatalf("postgres: %v", err)
-	}
-	return conn
-}
-
-func createDatabase(ctx context.Context) error {
-	cfg, err := pgx.ParseConfig(testURL())
-	if err != nil {
-		return err
-	}
-	name := cfg.Database
-	cfg.Database = "postgres"
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize())
-	return err
-}
-
-// freshSchema creates a schema of its own for t, dropped when t ends, and returns the URL
-// of the test database with that schema as its search_path.
-func freshSchema(t testing.TB) string {
-	t.Helper()
-	ctx := context.Background()
-	conn := connect(t)
-	defer conn.Close(ctx)
-	schema := fmt.Sprintf("stepwise_test_%d_%d_%d", os.Getpid(), time.Now().UnixNano(), schemaSeq.Add(1))
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, testURL())
-		if err != nil {
-			t.Errorf("dropping %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			t.Errorf("dropping %s: %v", schema, err)
-		}
-	})
-	return withSearchPath(t, testURL(), schema)
-}
-
-func withSearchPath(t testing.TB, dsn, schema string) string {
-	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
-		return dsn + " search_path=" + schema
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// freshSchema is a schema of the test server of t's own (see internal/pgtest).
+func freshSchema(t testing.TB) string { return pgtest.FreshSchema(t) }
 
 func openFresh(t testing.TB) *Store {
 	t.Helper()
@@ -132,7 +23,7 @@ func openFresh(t testing.TB) *Store {
 }
 
 func TestStore(t *testing.T) {
-	connect(t).Close(context.Background()) // skips the whole suite, once, when no server answers
+	pgtest.Connect(t).Close(context.Background()) // skips the whole suite, once, when no server answers
 	storetest.Run(t, func(t *testing.T) store.Store { return openFresh(t) })
 }
 
