@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
@@ -25,7 +26,22 @@ type Store struct {
 	// r is the pool that reads: in WAL mode readers see the last commit and never block
 	// the writer or each other.
 	r *sql.DB
+
+	// writes queue for the one goroutine that runs them: group commit (see write).
+	writes    chan writeReq
+	closing   chan struct{}
+	closeOnce sync.Once
+	writerWG  sync.WaitGroup
 }
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(tx *sql.Tx) error
+	done chan error
+}
+
+// maxBatch bounds the writes one transaction carries.
+const maxBatch = 256
 
 // busyTimeoutMS is how long a connection waits for a lock another process holds (another
 // Stepwise on the same file, or a backup) before giving up.
@@ -61,7 +77,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &Store{w: w, r: r}, nil
+	s := &Store{w: w, r: r, writes: make(chan writeReq), closing: make(chan struct{})}
+	s.writerWG.Add(1)
+	go s.writer()
+	return s, nil
 }
 
 // dsn is the driver's name for the file with the connection settings: WAL, synchronous=FULL
@@ -84,11 +103,93 @@ func dsn(path string, readOnly bool) string {
 
 // Close closes the store's connections.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	s.writerWG.Wait()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
+// errClosed is what writes get once the store is closed.
+var errClosed = errors.New("sqlite store: closed")
+
 // write runs fn in a transaction on the writer and commits it, or rolls it back when fn
-// fails.
+// fails. Writes that arrive while a transaction commits are run together in the next one,
+// each in a savepoint of its own: they share one fsync (group commit) and still succeed or
+// fail alone.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return inTx(ctx, s.w, fn)
+	r := writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.writes <- r:
+	case <-s.closing:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-r.done
+}
+
+// writer runs the queued writes, as many as are waiting in each transaction.
+func (s *Store) writer() {
+	defer s.writerWG.Done()
+	for {
+		var batch []writeReq
+		select {
+		case r := <-s.writes:
+			batch = append(batch, r)
+		case <-s.closing:
+			return
+		}
+	collect:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-s.writes:
+				batch = append(batch, r)
+			default:
+				break collect
+			}
+		}
+		s.runBatch(batch)
+	}
+}
+
+func (s *Store) runBatch(batch []writeReq) {
+	if len(batch) == 1 {
+		r := batch[0]
+		r.done <- inTx(r.ctx, s.w, r.fn)
+		return
+	}
+	errs := make([]error, len(batch))
+	tx, err := s.w.BeginTx(context.Background(), nil)
+	if err != nil {
+		for _, r := range batch {
+			r.done <- err
+		}
+		return
+	}
+	for i, r := range batch {
+		if errs[i] = r.ctx.Err(); errs[i] != nil {
+			continue
+		}
+		if _, err := tx.Exec(`SAVEPOINT w`); err != nil {
+			errs[i] = err
+			continue
+		}
+		if errs[i] = r.fn(tx); errs[i] != nil {
+			if _, err := tx.Exec(`ROLLBACK TO w`); err != nil {
+				errs[i] = errors.Join(errs[i], err)
+			}
+		}
+		if _, err := tx.Exec(`RELEASE w`); err != nil && errs[i] == nil {
+			errs[i] = err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+	}
+	for i, r := range batch {
+		r.done <- errs[i]
+	}
 }
