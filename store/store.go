@@ -144,11 +144,16 @@ type Store interface {
 	PendingTasks(ctx context.Context, limit int) ([]Task, error)
 
 	// Lease claims executions for owner until the lease expires: a runner works only on
-	// executions it holds. Renew extends every lease owner holds.
+	// executions it holds. Free, parked and expired leases can be claimed. Renew extends
+	// every lease owner holds.
 	Lease(ctx context.Context, owner string, arns []string, until time.Time) ([]string, error)
 	RenewLeases(ctx context.Context, owner string, until time.Time) error
 	ReleaseLeases(ctx context.Context, owner string) error
-	// Unleased lists running executions whose lease is free or expired.
+	// Park gives up owner's lease on an execution that waits only for timers or callbacks:
+	// any node may lease it again when it has something to do, and Unleased does not list it
+	// (it is not orphaned).
+	Park(ctx context.Context, owner, arn string) error
+	// Unleased lists running executions whose lease is free or expired (not parked ones).
 	Unleased(ctx context.Context, now time.Time, limit int) ([]string, error)
 
 	Close() error

@@ -15,7 +15,7 @@ func (s *Store) Lease(ctx context.Context, owner string, arns []string, until ti
 		return nil, nil
 	}
 	rows, err := s.pool.Query(ctx, `UPDATE executions e SET lease_owner = $1, lease_until = $2
-		FROM (SELECT id FROM executions WHERE arn = ANY($3::text[]) AND (lease_owner = $1 OR lease_until <= $4)
+		FROM (SELECT id FROM executions WHERE arn = ANY($3::text[]) AND (lease_owner = $1 OR lease_owner = '' OR lease_until <= $4)
 			ORDER BY id FOR UPDATE SKIP LOCKED) c
 		WHERE e.id = c.id RETURNING e.arn`, owner, until, arns, time.Now())
 	if err != nil {
@@ -33,6 +33,13 @@ func (s *Store) RenewLeases(ctx context.Context, owner string, until time.Time) 
 // ReleaseLeases frees every lease owner holds.
 func (s *Store) ReleaseLeases(ctx context.Context, owner string) error {
 	_, err := s.pool.Exec(ctx, `UPDATE executions SET lease_owner = '', lease_until = '-infinity' WHERE lease_owner = $1`, owner)
+	return err
+}
+
+// Park gives up owner's lease on arn without making the execution an orphan: its lease
+// runs until 'infinity', which Unleased never reaches.
+func (s *Store) Park(ctx context.Context, owner, arn string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE executions SET lease_owner = '', lease_until = 'infinity' WHERE arn = $1 AND lease_owner = $2`, arn, owner)
 	return err
 }
 

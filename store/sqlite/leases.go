@@ -8,8 +8,12 @@ import (
 	"time"
 )
 
-// free is lease_until of an execution no one holds.
-const free = math.MinInt64
+// free is lease_until of an execution no one holds; parked that of one no one needs to hold
+// until it has something to do (see store.Store.Park).
+const (
+	free   = math.MinInt64
+	parked = math.MaxInt64
+)
 
 // Lease claims those of arns that are free, expired (by the store's clock) or already
 // owner's, until the given time, and returns them.
@@ -25,7 +29,7 @@ func (s *Store) Lease(ctx context.Context, owner string, arns []string, until ti
 				args = append(args, a)
 			}
 			rows, err := tx.QueryContext(ctx, `UPDATE executions SET lease_owner = ?, lease_until = ?
-				WHERE (lease_owner = ? OR lease_until <= ?) AND arn IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)
+				WHERE (lease_owner = ? OR lease_owner = '' OR lease_until <= ?) AND arn IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)
 				RETURNING arn`, args...)
 			if err != nil {
 				return err
@@ -58,6 +62,15 @@ func (s *Store) RenewLeases(ctx context.Context, owner string, until time.Time) 
 func (s *Store) ReleaseLeases(ctx context.Context, owner string) error {
 	_, err := s.w.ExecContext(ctx, `UPDATE executions SET lease_owner = '', lease_until = ? WHERE lease_owner = ?`, int64(free), owner)
 	return err
+}
+
+// Park gives up owner's lease on arn without making the execution an orphan.
+func (s *Store) Park(ctx context.Context, owner, arn string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE executions SET lease_owner = '', lease_until = ? WHERE arn = ? AND lease_owner = ?`,
+			int64(parked), arn, owner)
+		return err
+	})
 }
 
 // Unleased lists running executions whose lease is free or expired at now, oldest first.

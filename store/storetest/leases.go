@@ -106,6 +106,18 @@ func testLeases(t *testing.T, s store.Store) {
 	if got, err := s.Lease(ctx, "n6", nil, now.Add(time.Minute)); err != nil || len(got) != 0 {
 		t.Errorf("Lease(no arns) = %v, %v", got, err)
 	}
+
+	// A parked execution is not an orphan, and anyone may lease it; only its owner parks it.
+	if err := s.Park(ctx, "n1", arns["a"]); err != nil { // n5 holds a
+		t.Fatalf("Park: %v", err)
+	}
+	lease("n6", now.Add(time.Minute), "[]", "a")
+	if err := s.Park(ctx, "n5", arns["a"]); err != nil {
+		t.Fatalf("Park: %v", err)
+	}
+	unleased(now.Add(time.Hour), "[b c]")
+	lease("n6", now.Add(time.Minute), "[a]", "a")
+	unleased(now.Add(time.Hour), "[a b c]")
 }
 
 // testLeaseConcurrent: owners race to lease the same executions; each goes to exactly one.
