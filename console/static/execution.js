@@ -1,0 +1,215 @@
+// Stepwise console: the execution page — details, the graph coloured by progress, the step
+// panel, the event history (paged), the parent and the children; live while RUNNING.
+"use strict";
+
+const HISTORY_PAGE = 100;
+
+async function executionPage(app, arn) {
+  let ex = await sfn("DescribeExecution", { executionArn: arn });
+  const smDesc = await sfn("DescribeStateMachineForExecution", { executionArn: arn });
+  let def = {};
+  try { def = JSON.parse(smDesc.definition); } catch { /* an invalid definition draws nothing */ }
+  const defs = Graph.stateDefs(def);
+  const progress = new Progress();
+
+  const head = h("div", { class: "page-head" });
+  const facts = h("dl", { class: "facts", id: "exec-facts" });
+  const io = h("div", { class: "io" });
+  const graphBox = h("div", { class: "graph-box", id: "graph" });
+  const panel = h("aside", { class: "panel step-panel", id: "step-panel", hidden: true, tabindex: "-1" });
+  const kids = h("section", { class: "panel", id: "children", hidden: true });
+  const historyBox = h("section", { class: "panel", id: "history" });
+  app.append(head, facts, io,
+    h("div", { class: "split" },
+      h("section", { class: "panel grow" }, h("h2", {}, "Graph"), legend(), graphBox), panel),
+    kids, historyBox);
+
+  let selected = "";
+  const graph = Graph.render(graphBox, def, (name) => { selected = name; drawPanel(); panel.focus(); });
+
+  function drawHead() {
+    const running = ex.status === "RUNNING";
+    const stop = h("button", { type: "button", class: "danger", id: "stop", hidden: !running }, "Stop execution");
+    stop.addEventListener("click", async () => {
+      if (!confirm("Stop this execution?")) return;
+      stop.disabled = true;
+      try { await sfn("StopExecution", { executionArn: arn }); await refresh(); } catch (err) { showError(err); }
+    });
+    const rerun = h("button", { type: "button", id: "rerun" }, "Re-run");
+    rerun.addEventListener("click", async () => {
+      try {
+        const res = await sfn("StartExecution", { stateMachineArn: ex.stateMachineArn, input: ex.input });
+        location.hash = execHref(res.executionArn);
+      } catch (err) { showError(err); }
+    });
+    head.replaceChildren(
+      h("div", {},
+        h("div", { class: "crumbs" }, h("a", { href: "#/" }, "State machines"), " / ", h("a", { href: smHref(ex.stateMachineArn) }, nameOf(ex.stateMachineArn)), " / "),
+        h("h1", {}, ex.name, " ", badge(ex.status)),
+        ex.stepwiseParentExecutionArn ? h("p", { class: "started-by" }, "Started by ", h("a", { class: "parent-link", href: execHref(ex.stepwiseParentExecutionArn) }, nameOf(ex.stepwiseParentExecutionArn)),
+          h("span", { class: "hint" }, ` (${ex.stepwiseParentExecutionArn.split(":").slice(-2, -1)[0]})`)) : null),
+      h("div", { class: "row" }, rerun, stop));
+    const end = ex.stopDate ? ex.stopDate * 1000 : Date.now();
+    facts.replaceChildren(
+      h("dt", {}, "Status"), h("dd", { id: "exec-status" }, ex.status),
+      h("dt", {}, "Started"), h("dd", {}, fmtTime(ex.startDate)),
+      h("dt", {}, "Stopped"), h("dd", {}, fmtTime(ex.stopDate)),
+      h("dt", {}, "Duration"), h("dd", {}, fmtDuration(end - ex.startDate * 1000) + (ex.stopDate ? "" : " (running)")),
+      h("dt", {}, "ARN"), h("dd", { class: "mono" }, ex.executionArn));
+    io.replaceChildren(
+      h("section", { class: "panel" }, h("h2", {}, "Input"), pre(pretty(ex.input))),
+      ex.status === "SUCCEEDED" ? h("section", { class: "panel" }, h("h2", {}, "Output"), pre(pretty(ex.output), "output")) :
+        ex.error !== undefined || ex.cause !== undefined ? h("section", { class: "panel failure" }, h("h2", {}, "Error"),
+          h("p", { class: "mono", id: "exec-error" }, ex.error || ""), h("h3", {}, "Cause"), pre(pretty(ex.cause))) :
+          h("section", { class: "panel" }, h("h2", {}, "Output"), h("p", { class: "hint" }, running ? "The execution is running." : "No output.")));
+  }
+
+  function drawPanel() {
+    if (!selected) return;
+    const p = progress.states[selected];
+    const sdef = defs.get(selected);
+    panel.hidden = false;
+    panel.setAttribute("data-state", selected);
+    const close = h("button", { type: "button", class: "close", "aria-label": "Close step panel", onclick: () => { panel.hidden = true; selected = ""; graph.select(""); } }, "×");
+    panel.replaceChildren(
+      h("div", { class: "page-head" }, h("h2", {}, selected), close),
+      h("p", {}, badge(p ? p.status.toUpperCase().replace("-", "_") : "NOT_REACHED"), " ", sdef ? sdef.Type : "", p && p.entered > 1 ? ` · entered ${p.entered} times (latest shown)` : ""),
+      h("h3", {}, "Input"), p && p.input !== null ? pre(pretty(p.input), "step-input") : h("p", { class: "hint" }, "–"),
+      h("h3", {}, "Output"), p && p.output !== null ? pre(pretty(p.output), "step-output") : h("p", { class: "hint" }, "–"),
+      h("h3", {}, "Definition"), pre(JSON.stringify(sdef, null, 2), "step-def"),
+      h("h3", {}, "Events"), eventTable(p ? p.events.slice(-200) : [], progress, false));
+  }
+
+  // The progress is rebuilt from the whole history once (1,000 events a page), then kept up
+  // to date by reading newest-first until an event already seen.
+  async function loadAll() {
+    let token;
+    do {
+      const res = await sfn("GetExecutionHistory", { executionArn: arn, maxResults: 1000, nextToken: token });
+      progress.add(res.events);
+      token = res.nextToken;
+    } while (token);
+  }
+  async function loadNew() {
+    const fresh = [];
+    let token;
+    outer: do {
+      const res = await sfn("GetExecutionHistory", { executionArn: arn, maxResults: 100, reverseOrder: true, nextToken: token });
+      for (const e of res.events) {
+        if (e.id <= progress.lastId) break outer;
+        fresh.push(e);
+      }
+      token = res.nextToken;
+    } while (token);
+    progress.add(fresh.reverse());
+  }
+
+  const table = historyTable(arn, progress);
+  historyBox.append(table.el);
+
+  async function drawChildren() {
+    const res = await children(arn);
+    kids.hidden = !res.executions.length;
+    kids.replaceChildren(h("h2", {}, "Executions started by this one"),
+      h("ul", { class: "children" }, res.executions.map((c) => h("li", {},
+        h("a", { href: execHref(c.executionArn), class: "child-link" }, c.name), " ", badge(c.status),
+        h("span", { class: "hint" }, ` ${nameOf(c.stateMachineArn)} · ${fmtTime(c.startDate)}`)))),
+      res.nextToken ? h("p", { class: "hint" }, "Showing the newest 100.") : null);
+  }
+
+  async function refresh() {
+    ex = await sfn("DescribeExecution", { executionArn: arn });
+    await loadNew();
+    drawHead();
+    graph.colour(progress.states, progress.ended);
+    drawPanel();
+    await Promise.all([drawChildren(), table.refresh()]);
+  }
+
+  await loadAll();
+  drawHead();
+  graph.colour(progress.states, progress.ended);
+  await Promise.all([drawChildren().catch(showError), table.load(0)]);
+  graphBox.setAttribute("data-ready", "true");
+
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    if (ex.status !== "RUNNING") { clearInterval(timer); return; }
+    busy = true;
+    try { await refresh(); } catch (err) { showError(err); } finally { busy = false; }
+  }, 2000);
+  onLeave(() => clearInterval(timer));
+}
+
+function legend() {
+  const items = [["running", "Running"], ["succeeded", "Succeeded"], ["failed", "Failed"], ["caught", "Caught error"], ["not-reached", "Not reached"]];
+  return h("ul", { class: "legend", "aria-label": "Legend" }, items.map(([k, t]) => h("li", {}, h("span", { class: "swatch", "data-status": k }), t)));
+}
+
+// eventTable renders events with a row each and expandable details.
+function eventTable(events, progress, withState = true) {
+  const body = h("tbody");
+  const t0 = events.length ? events[0].timestamp : 0;
+  for (const e of events) {
+    const key = Object.keys(e).find((k) => k.endsWith("EventDetails"));
+    const details = key ? e[key] : null;
+    const row = h("tr", { "data-event": e.id, class: /(Failed|TimedOut|Aborted)$/.test(e.type) ? "bad" : "" });
+    const expand = h("button", { type: "button", class: "expand", "aria-expanded": "false", disabled: !details, "aria-label": `Details of event ${e.id}` }, details ? "▸" : "");
+    const detailRow = h("tr", { class: "details", hidden: true }, h("td", { colspan: withState ? 6 : 4 }, pre(JSON.stringify(expandJson(details), null, 2))));
+    expand.addEventListener("click", () => {
+      detailRow.hidden = !detailRow.hidden;
+      expand.textContent = detailRow.hidden ? "▸" : "▾";
+      expand.setAttribute("aria-expanded", String(!detailRow.hidden));
+    });
+    row.append(h("td", {}, expand), h("td", {}, String(e.id)), h("td", {}, e.type));
+    if (withState) row.append(h("td", {}, progress.ownerOf(e.id)), h("td", {}, fmtTime(e.timestamp)));
+    row.append(h("td", { class: "num" }, fmtDuration((e.timestamp - t0) * 1000)));
+    body.append(row, detailRow);
+  }
+  const cols = ["", "ID", "Type", ...(withState ? ["State", "Timestamp"] : []), "Elapsed"];
+  return h("table", { class: "list events" }, h("thead", {}, h("tr", {}, cols.map((c) => h("th", {}, c)))), body);
+}
+
+// expandJson shows JSON carried in strings (input, output, parameters) as JSON.
+function expandJson(d) {
+  if (!d) return d;
+  const out = {};
+  for (const [k, v] of Object.entries(d)) {
+    if (typeof v === "string" && /^(input|output|parameters|cause)$/.test(k)) {
+      try { out[k] = JSON.parse(v); continue; } catch { /* not JSON: keep the text */ }
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+// historyTable pages through GetExecutionHistory, 100 events a page, oldest first.
+function historyTable(arn, progress) {
+  const box = h("div", { class: "table-box" });
+  const prev = h("button", { type: "button", id: "history-prev" }, "Previous");
+  const next = h("button", { type: "button", id: "history-next" }, "Next");
+  const info = h("span", { class: "hint", id: "history-page" });
+  const tokens = [undefined];
+  let page = 0, last = null;
+  const load = async (p) => {
+    const res = await sfn("GetExecutionHistory", { executionArn: arn, maxResults: HISTORY_PAGE, nextToken: tokens[p] });
+    page = p;
+    last = res;
+    tokens[p + 1] = res.nextToken;
+    box.replaceChildren(eventTable(res.events, progress, true));
+    prev.disabled = p === 0;
+    next.disabled = !res.nextToken;
+    const from = p * HISTORY_PAGE + 1;
+    info.textContent = res.events.length ? `Events ${from}–${from + res.events.length - 1} of ${progress.lastId}` : "No events";
+  };
+  prev.addEventListener("click", () => load(page - 1).catch(showError));
+  next.addEventListener("click", () => load(page + 1).catch(showError));
+  const el = h("div", {}, h("div", { class: "page-head" }, h("h2", {}, "Event history"), h("div", { class: "row pager" }, prev, info, next)), box);
+  return {
+    el,
+    load,
+    // refresh reloads the page shown when it is the last one (new events land there).
+    refresh: () => (last && !last.nextToken ? load(page) : Promise.resolve()),
+  };
+}
