@@ -1,0 +1,344 @@
+package lambda
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Lambda's payload limit for synchronous invocations, request and response alike.
+const maxPayload = 6 * 1024 * 1024
+
+// Func is a function run in process: it gets the event and returns the result, both JSON
+// text. An error fails the invocation; a *FunctionError names its errorType.
+type Func func(ctx context.Context, payload []byte) ([]byte, error)
+
+// FunctionError is a function's error as Lambda reports it.
+type FunctionError struct {
+	Type    string
+	Message string
+}
+
+func (e *FunctionError) Error() string { return e.Type + ": " + e.Message }
+
+// Spec says how to run one function. Exactly one of Command, Endpoint and Func is set.
+type Spec struct {
+	// Command is the program and its arguments, started as a Runtime API process.
+	Command []string
+	// Endpoint is the base URL of a Lambda Invoke API (http://127.0.0.1:3001 for
+	// `sam local start-lambda`).
+	Endpoint string
+	// Func runs the function in process.
+	Func Func
+
+	// Timeout is the function's timeout; Options.Timeout when zero.
+	Timeout time.Duration
+	// MemoryMB is reported to the function in AWS_LAMBDA_FUNCTION_MEMORY_SIZE; 128 when zero.
+	MemoryMB int
+	// MaxConcurrency bounds the function's processes; Options.MaxConcurrency when zero.
+	MaxConcurrency int
+	// Env is added to the process environment (KEY=VALUE).
+	Env []string
+	// Dir is the working directory and LAMBDA_TASK_ROOT; the command's directory when empty.
+	Dir string
+	// Handler is _HANDLER; the command's base name when empty.
+	Handler string
+}
+
+// ParseFlag parses `NAME=PATH` or `NAME=http://HOST:PORT` (the serve command's --function).
+// A PATH that names an existing file is taken whole; otherwise it is split on spaces into a
+// program and its arguments (`NAME=python3 -m awslambdaric app.handler`).
+func ParseFlag(s string) (name string, spec Spec, err error) {
+	name, target, ok := strings.Cut(s, "=")
+	name, target = strings.TrimSpace(name), strings.TrimSpace(target)
+	if !ok || name == "" || target == "" {
+		return "", Spec{}, fmt.Errorf("function %q: want NAME=PATH or NAME=http://HOST:PORT", s)
+	}
+	if !validName(name) {
+		return "", Spec{}, fmt.Errorf("function %q: a name has 1 to 64 letters, digits, '-' or '_'", name)
+	}
+	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
+		return name, Spec{Endpoint: strings.TrimRight(target, "/")}, nil
+	}
+	if _, err := os.Stat(target); err == nil {
+		return name, Spec{Command: []string{target}}, nil
+	}
+	return name, Spec{Command: strings.Fields(target)}, nil
+}
+
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// Options configure a Runtime.
+type Options struct {
+	Functions map[string]Spec
+	// Region and Account make the function ARNs; us-east-1 and 123456789012 by default.
+	Region, Account string
+	// Timeout is the default function timeout: 3 s, as Lambda's default.
+	Timeout time.Duration
+	// MaxConcurrency is the default bound on a function's processes: 10.
+	MaxConcurrency int
+	// InitTimeout bounds a new process's start until it asks for its first invocation: 10 s,
+	// as Lambda's init phase.
+	InitTimeout time.Duration
+	// Output receives the processes' stdout and stderr; os.Stderr when nil.
+	Output io.Writer
+	// Logger logs process starts and exits; slog.Default() when nil.
+	Logger *slog.Logger
+	// HTTPClient forwards invocations to endpoints; a client without timeout when nil (the
+	// function's timeout bounds the call).
+	HTTPClient *http.Client
+}
+
+// Runtime runs the registered functions. It is safe for concurrent use.
+type Runtime struct {
+	opts Options
+	mu   sync.Mutex
+	fns  map[string]backend
+	done bool
+}
+
+// backend runs invocations of one function.
+type backend interface {
+	invoke(ctx context.Context, inv *Invocation) (*Result, error)
+	stats() Stats
+	close()
+}
+
+// Invocation is one call of a function.
+type Invocation struct {
+	Function  string
+	Qualifier string
+	Payload   []byte
+	// Event makes an asynchronous invocation (InvocationType Event): it is queued and
+	// Invoke returns at once with StatusCode 202.
+	Event     bool
+	RequestID string
+	TraceID   string
+}
+
+// Result is the Invoke API's answer.
+type Result struct {
+	StatusCode      int
+	Payload         []byte
+	FunctionError   string // "" or "Unhandled"
+	ExecutedVersion string
+	RequestID       string
+	TraceID         string
+}
+
+// ServiceError is an error of the Lambda service itself (not of the function), such as
+// ResourceNotFoundException.
+type ServiceError struct {
+	Code       string // ResourceNotFoundException
+	Message    string
+	StatusCode int
+	RequestID  string
+}
+
+func (e *ServiceError) Error() string { return e.Code + ": " + e.Message }
+
+// Stats count a function's activity.
+type Stats struct {
+	// Starts counts processes started (cold starts); Processes is how many run now.
+	Starts, Processes int
+	Invocations       int
+}
+
+// New makes a Runtime. Processes start on first use.
+func New(opts Options) *Runtime {
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.Account == "" {
+		opts.Account = "123456789012"
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 3 * time.Second
+	}
+	if opts.MaxConcurrency <= 0 {
+		opts.MaxConcurrency = 10
+	}
+	if opts.InitTimeout <= 0 {
+		opts.InitTimeout = 10 * time.Second
+	}
+	if opts.Output == nil {
+		opts.Output = os.Stderr
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	r := &Runtime{opts: opts, fns: map[string]backend{}}
+	for name, spec := range opts.Functions {
+		r.fns[name] = r.backendFor(name, spec)
+	}
+	return r
+}
+
+// Register adds or replaces a function. A replaced function's processes are stopped.
+func (r *Runtime) Register(name string, spec Spec) {
+	b := r.backendFor(name, spec)
+	r.mu.Lock()
+	old := r.fns[name]
+	r.fns[name] = b
+	r.mu.Unlock()
+	if old != nil {
+		old.close()
+	}
+}
+
+// Has reports whether a function is registered.
+func (r *Runtime) Has(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fns[name] != nil
+}
+
+// Stats reports a function's activity.
+func (r *Runtime) Stats(name string) Stats {
+	r.mu.Lock()
+	b := r.fns[name]
+	r.mu.Unlock()
+	if b == nil {
+		return Stats{}
+	}
+	return b.stats()
+}
+
+// Close stops every process. Invocations still running fail.
+func (r *Runtime) Close() error {
+	r.mu.Lock()
+	fns := r.fns
+	r.fns = map[string]backend{}
+	r.done = true
+	r.mu.Unlock()
+	for _, b := range fns {
+		b.close()
+	}
+	return nil
+}
+
+func (r *Runtime) backendFor(name string, spec Spec) backend {
+	if spec.Timeout <= 0 {
+		spec.Timeout = r.opts.Timeout
+	}
+	if spec.MemoryMB <= 0 {
+		spec.MemoryMB = 128
+	}
+	if spec.MaxConcurrency <= 0 {
+		spec.MaxConcurrency = r.opts.MaxConcurrency
+	}
+	switch {
+	case spec.Func != nil:
+		return &goFunc{name: name, spec: spec, arn: r.FunctionArn(name)}
+	case spec.Endpoint != "":
+		return &forward{name: name, spec: spec, client: r.opts.HTTPClient}
+	default:
+		if len(spec.Command) > 0 {
+			if spec.Dir == "" {
+				spec.Dir = filepath.Dir(spec.Command[0])
+			}
+			if spec.Handler == "" {
+				spec.Handler = filepath.Base(spec.Command[0])
+			}
+		}
+		return newPool(r, name, spec)
+	}
+}
+
+// FunctionArn is the unqualified ARN of a function.
+func (r *Runtime) FunctionArn(name string) string {
+	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", r.opts.Region, r.opts.Account, name)
+}
+
+// Invoke runs a function, as Lambda's Invoke API. A function's error is a Result with
+// FunctionError set; an error is the service's (*ServiceError) or the context's.
+func (r *Runtime) Invoke(ctx context.Context, inv *Invocation) (*Result, error) {
+	if inv.RequestID == "" {
+		inv.RequestID = newUUID()
+	}
+	if inv.TraceID == "" {
+		inv.TraceID = newTraceID()
+	}
+	r.mu.Lock()
+	b, closed := r.fns[inv.Function], r.done
+	r.mu.Unlock()
+	if closed {
+		return nil, &ServiceError{Code: "ServiceException", Message: "the Lambda runtime is shut down", StatusCode: 500, RequestID: inv.RequestID}
+	}
+	if b == nil {
+		qual := inv.Qualifier
+		if qual == "" {
+			qual = "$LATEST"
+		}
+		return nil, &ServiceError{Code: "ResourceNotFoundException", StatusCode: 404, RequestID: inv.RequestID,
+			Message: "Function not found: " + r.FunctionArn(inv.Function) + ":" + qual}
+	}
+	if len(inv.Payload) > maxPayload {
+		return nil, &ServiceError{Code: "RequestEntityTooLargeException", StatusCode: 413, RequestID: inv.RequestID,
+			Message: fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", maxPayload)}
+	}
+	if inv.Event {
+		// Lambda queues the event and answers 202 at once; the function runs on its own.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Minute)
+			defer cancel()
+			if _, err := b.invoke(ctx, inv); err != nil {
+				r.opts.Logger.Warn("lambda: asynchronous invocation failed", "function", inv.Function, "request", inv.RequestID, "err", err)
+			}
+		}()
+		return &Result{StatusCode: 202, RequestID: inv.RequestID, TraceID: inv.TraceID}, nil
+	}
+	res, err := b.invoke(ctx, inv)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode == 0 {
+		res.StatusCode = 200
+	}
+	if res.ExecutedVersion == "" {
+		res.ExecutedVersion = "$LATEST"
+	}
+	if res.RequestID == "" {
+		res.RequestID = inv.RequestID
+	}
+	res.TraceID = inv.TraceID
+	if len(res.Payload) > maxPayload {
+		res.Payload = []byte(fmt.Sprintf(`{"errorMessage":"Response payload size exceeded maximum allowed payload size (%d bytes).","errorType":"Function.ResponseSizeTooLarge"}`, maxPayload+100))
+		res.FunctionError = "Unhandled"
+	}
+	return res, nil
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// newTraceID is an X-Ray trace header as Lambda passes it in Lambda-Runtime-Trace-Id.
+func newTraceID() string {
+	var b [20]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0", time.Now().Unix(), hex.EncodeToString(b[:12]), hex.EncodeToString(b[12:]))
+}
