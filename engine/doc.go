@@ -1,0 +1,19 @@
+// Package engine is the Step Functions interpreter: a pure, deterministic function from
+// (state machine, execution state, event) to (new execution state, history events, commands).
+//
+// It does no I/O. It never reads the clock (every Event carries its time), never draws
+// randomness it was not seeded with, and never calls a task: when a Task state needs work
+// done it returns a ScheduleTask command, and when a Wait state or a retry needs time to pass
+// it returns a StartTimer command. Whatever drives the engine — the in-process runner behind
+// `stepwise run`, the durable runner behind `stepwise serve`, a test — carries the commands
+// out and feeds the outcomes back as events.
+//
+// Because of that, replaying the same events over the same definition rebuilds the same
+// execution state and the same history, byte for byte; Express executions, TestState and
+// time skipping all come from the same code.
+//
+// An execution is a tree of frames. The root frame runs the state machine's top-level states;
+// a Parallel state starts one child frame per branch and a Map state one per iteration. Each
+// frame knows its current state, what it waits for, and the id of its last history event
+// (from which the next event's previousEventId comes, as AWS threads them).
+package engine

@@ -1,0 +1,263 @@
+package engine
+
+import (
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/history"
+)
+
+// drive runs every frame that can make progress until all of them wait for something
+// outside or the execution ends.
+func (x *run) drive() {
+	x.ex.Root.walk(func(*Frame) bool { return true }) // restore parent links
+	x.advance(x.ex.Root)
+}
+
+// advance runs one frame as far as it can go.
+func (x *run) advance(f *Frame) {
+	for !x.ex.Done() {
+		switch f.Phase {
+		case phaseEnter:
+			x.enter(f)
+		case phaseChildren:
+			if !x.advanceChildren(f) {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+// enter records the state's entry and runs it.
+func (x *run) enter(f *Frame) {
+	st := x.state(f)
+	f.EnteredAt = x.now
+	f.Attempts, f.RetryCount = nil, 0
+	f.EnteredPrev = f.Last
+	f.Entered = x.emit(f, history.Event{Type: st.Type + "StateEntered", Details: &history.StateEntered{
+		Name: st.Name, Input: value.Encode(f.Input),
+	}})
+	x.execute(f, st)
+}
+
+// execute runs the state's work (again, for a retry).
+func (x *run) execute(f *Frame, st *asl.State) {
+	switch st.Type {
+	case asl.TypePass:
+		x.pass(f, st)
+	case asl.TypeChoice:
+		x.choice(f, st)
+	case asl.TypeWait:
+		x.wait(f, st)
+	case asl.TypeSucceed:
+		x.succeed(f, st)
+	case asl.TypeFail:
+		x.fail(f, st)
+	case asl.TypeTask:
+		x.task(f, st)
+	case asl.TypeParallel:
+		x.parallel(f, st)
+	case asl.TypeMap:
+		x.mapState(f, st)
+	}
+}
+
+// timerFired handles a due timer of a frame: a Wait ends, a retry starts, a task times out.
+func (x *run) timerFired(f *Frame, ev Event) {
+	st := x.state(f)
+	switch f.Phase {
+	case phaseWait:
+		f.TimerID = 0
+		x.waitDone(f, st)
+	case phaseRetry:
+		f.TimerID = 0
+		x.execute(f, st)
+	case phaseTask:
+		x.taskTimedOut(f, st, ev.TimerID)
+	}
+}
+
+// exitState records the state's exit with its output and commits its variables.
+func (x *run) exitState(f *Frame, st *asl.State, output any, assigned map[string]any) {
+	details := &history.StateExited{Name: st.Name, Output: value.Encode(output)}
+	if len(assigned) > 0 { // AWS records nothing for an empty Assign
+		details.AssignedVariables = make(map[string]string, len(assigned))
+		for k, v := range assigned {
+			details.AssignedVariables[k] = value.Encode(v)
+		}
+		details.AssignedVariablesDetails = &history.DataDetails{}
+	}
+	x.emit(f, history.Event{Type: st.Type + "StateExited", Details: details})
+	if len(assigned) > 0 {
+		vars := f.Vars
+		if f.parent == nil {
+			if x.ex.Vars == nil {
+				x.ex.Vars = map[string]any{}
+			}
+			vars = x.ex.Vars
+		} else if vars == nil {
+			f.Vars = map[string]any{}
+			vars = f.Vars
+		}
+		for k, v := range assigned {
+			vars[k] = v
+		}
+	}
+}
+
+// transition moves the frame to its next state, or ends it when next is empty.
+func (x *run) transition(f *Frame, next string, output any) {
+	if next == "" {
+		x.frameSucceeded(f, output)
+		return
+	}
+	f.State = next
+	f.Input = output
+	f.Effective = nil
+	f.Phase = phaseEnter
+}
+
+func (x *run) frameSucceeded(f *Frame, output any) {
+	f.Phase = phaseDone
+	f.Outcome = outcomeSucceeded
+	f.Output = output
+	if f.parent == nil {
+		x.succeedExecution(f, output)
+	}
+}
+
+// finish is how every state that completes normally ends: the size check, the exit event and
+// the transition.
+func (x *run) finish(f *Frame, st *asl.State, output any, assigned map[string]any, next string) {
+	if x.tooBig(value.Encode(output)) {
+		x.stateFailed(f, st, failure{Error: "States.DataLimitExceeded", Cause: "The state/task '" + st.Name + "' returned a result with a size exceeding the maximum number of bytes service limit."})
+		return
+	}
+	x.exitState(f, st, output, assigned)
+	if st.End || st.Type == asl.TypeSucceed {
+		next = ""
+	}
+	x.transition(f, next, output)
+}
+
+// assignments evaluates an Assign block; nothing is assigned until every value is known.
+func (x *run) assignments(sc *scope, t *asl.Template) (map[string]any, error) {
+	v, err := sc.template(t, "Assign")
+	if err != nil {
+		return nil, err
+	}
+	m, _ := v.(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m, nil
+}
+
+// --- JSONPath input and output processing ---
+
+// inputPath applies InputPath to the raw input.
+func (x *run) inputPath(sc *scope, st *asl.State, raw any) (any, error) {
+	p := st.InputPath
+	switch {
+	case p == nil:
+		return raw, nil
+	case p.Null:
+		return map[string]any{}, nil
+	}
+	return sc.path(p)
+}
+
+// outputPath applies OutputPath to a state's output.
+func (x *run) outputPath(sc *scope, st *asl.State, out any) (any, error) {
+	p := st.OutputPath
+	switch {
+	case p == nil:
+		return out, nil
+	case p.Null:
+		return map[string]any{}, nil
+	}
+	sc.input = out
+	return sc.path(p)
+}
+
+// applyResultPath places result into the raw input as ResultPath says.
+func (x *run) applyResultPath(sc *scope, p *asl.Path, raw, result any) (any, error) {
+	switch {
+	case p == nil:
+		return result, nil
+	case p.Null:
+		return raw, nil
+	}
+	out, err := p.Query.Set(raw, result)
+	if err != nil {
+		return nil, sc.runtimeErr("Invalid path '%s' : %v", p.Text, err)
+	}
+	return out, nil
+}
+
+// resultOutput runs the JSONPath result pipeline: ResultSelector, ResultPath, OutputPath.
+// It returns the state's output and its assigned variables.
+func (x *run) resultOutput(f *Frame, st *asl.State, result any) (any, map[string]any, error) {
+	sc := x.scope(f, st, result)
+	var err error
+	if st.ResultSelector != nil {
+		if result, err = sc.template(st.ResultSelector, "ResultSelector"); err != nil {
+			return nil, nil, err
+		}
+		sc.input = result
+	}
+	var assigned map[string]any
+	if st.Assign != nil {
+		if assigned, err = x.assignments(sc, st.Assign); err != nil {
+			return nil, nil, err
+		}
+	}
+	out, err := x.applyResultPath(sc, st.ResultPath, f.Input, result)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err = x.outputPath(sc, st, out)
+	return out, assigned, err
+}
+
+// jsonataOutput evaluates Output (default: the result, or the input when there is none) and
+// Assign over the same $states.
+func (x *run) jsonataOutput(f *Frame, st *asl.State, result any, hasResult bool) (any, map[string]any, error) {
+	sc := x.scope(f, st, f.Input)
+	sc.result, sc.hasResult = result, hasResult
+	var assigned map[string]any
+	var err error
+	if st.Assign != nil {
+		if assigned, err = x.assignments(sc, st.Assign); err != nil {
+			return nil, nil, err
+		}
+	}
+	out := f.Input
+	if hasResult {
+		out = result
+	}
+	if st.Output != nil {
+		if out, err = sc.template(st.Output, "Output"); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, assigned, nil
+}
+
+// complete finishes a state that produced result (a Task's, a Parallel's or a Map's).
+func (x *run) complete(f *Frame, st *asl.State, result any) {
+	var out any
+	var assigned map[string]any
+	var err error
+	if st.QueryLanguage == asl.JSONata {
+		out, assigned, err = x.jsonataOutput(f, st, result, true)
+	} else {
+		out, assigned, err = x.resultOutput(f, st, result)
+	}
+	if err != nil {
+		x.stateError(f, st, err)
+		return
+	}
+	x.finish(f, st, out, assigned, st.Next)
+}

@@ -1,0 +1,265 @@
+package engine_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// execute runs a definition to its end on a virtual clock.
+func execute(t testing.TB, def, input string, tasks runner.TaskFunc, cfg engine.Config) (*engine.Execution, []history.Event) {
+	t.Helper()
+	sm, err := asl.Parse([]byte(def), asl.ValidateOptions{})
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	in := engine.New(sm, cfg)
+	start := engine.Start{
+		ExecutionArn:     "arn:aws:states:us-east-1:123456789012:execution:sm:ex",
+		Name:             "ex",
+		StateMachineArn:  "arn:aws:states:us-east-1:123456789012:stateMachine:sm",
+		StateMachineName: "sm",
+		RoleArn:          "arn:aws:iam::123456789012:role/r",
+		Input:            input,
+		Time:             t0,
+		Seed:             42,
+	}
+	opts := runner.LocalOptions{TimeSkipping: true}
+	if tasks != nil {
+		opts.Tasks = tasks
+	}
+	ex, events, err := runner.Local(context.Background(), in, start, opts)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return ex, events
+}
+
+func types(events []history.Event) string {
+	var out []string
+	for _, e := range events {
+		out = append(out, e.Type)
+	}
+	return strings.Join(out, " ")
+}
+
+func jsonEqual(t *testing.T, got, want string) {
+	t.Helper()
+	g, err1 := value.DecodeString(got)
+	w, err2 := value.DecodeString(want)
+	if err1 != nil || err2 != nil || !value.Equal(g, w) {
+		t.Errorf("output = %s, want %s", got, want)
+	}
+}
+
+func TestExecutions(t *testing.T) {
+	echo := runner.TaskFunc(func(_ context.Context, task *engine.Task) (string, error) { return task.Parameters, nil })
+	tests := []struct {
+		name   string
+		def    string
+		input  string
+		tasks  runner.TaskFunc
+		status engine.Status
+		output string
+		error  string
+		events string
+	}{
+		{
+			name:   "pass with parameters and intrinsics",
+			def:    `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"greeting.$":"States.Format('Hi {}', $.who)","n":1},"ResultPath":"$.out","End":true}}}`,
+			input:  `{"who":"Ada"}`,
+			status: engine.Succeeded,
+			output: `{"who":"Ada","out":{"greeting":"Hi Ada","n":1}}`,
+			events: "ExecutionStarted PassStateEntered PassStateExited ExecutionSucceeded",
+		},
+		{
+			name:   "choice and default",
+			def:    `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":5,"Next":"Big"}],"Default":"Small"},"Big":{"Type":"Pass","Result":"big","End":true},"Small":{"Type":"Pass","Result":"small","End":true}}}`,
+			input:  `{"n":3}`,
+			status: engine.Succeeded,
+			output: `"small"`,
+			events: "ExecutionStarted ChoiceStateEntered ChoiceStateExited PassStateEntered PassStateExited ExecutionSucceeded",
+		},
+		{
+			name:   "wait a year minus a day on the virtual clock",
+			def:    `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":31449600,"End":true}}}`,
+			input:  `{}`,
+			status: engine.Succeeded,
+			output: `{}`,
+			events: "ExecutionStarted WaitStateEntered WaitStateExited ExecutionSucceeded",
+		},
+		{
+			name:   "fail state",
+			def:    `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E","Cause":"C"}}}`,
+			input:  `{}`,
+			status: engine.Failed,
+			error:  "E",
+			events: "ExecutionStarted FailStateEntered ExecutionFailed",
+		},
+		{
+			name:   "task result selector and result path",
+			def:    `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"Payload.$":"$"},"ResultSelector":{"p.$":"$.Payload"},"ResultPath":"$.r","End":true}}}`,
+			input:  `{"a":1}`,
+			tasks:  echo,
+			status: engine.Succeeded,
+			output: `{"a":1,"r":{"p":{"a":1}}}`,
+			events: "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskSucceeded TaskStateExited ExecutionSucceeded",
+		},
+		{
+			name: "retry then catch",
+			def: `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,
+				"Retry":[{"ErrorEquals":["Boom"],"MaxAttempts":2,"IntervalSeconds":1}],
+				"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.err","Next":"H"}]},
+				"H":{"Type":"Pass","End":true}}}`,
+			input: `{}`,
+			tasks: func(context.Context, *engine.Task) (string, error) {
+				return "", &runner.TaskError{Name: "Boom", Cause: "bad"}
+			},
+			status: engine.Succeeded,
+			output: `{"err":{"Error":"Boom","Cause":"bad"}}`,
+			events: "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskFailed TaskScheduled TaskStarted TaskFailed TaskScheduled TaskStarted TaskFailed TaskStateExited PassStateEntered PassStateExited ExecutionSucceeded",
+		},
+		{
+			name:   "parallel",
+			def:    `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"End":true}}},{"StartAt":"B","States":{"B":{"Type":"Pass","Result":2,"End":true}}}]}}}`,
+			input:  `{}`,
+			status: engine.Succeeded,
+			output: `[1,2]`,
+			events: "ExecutionStarted ParallelStateEntered ParallelStateStarted PassStateEntered PassStateExited PassStateEntered PassStateExited ParallelStateSucceeded ParallelStateExited ExecutionSucceeded",
+		},
+		{
+			name:   "map with item selector",
+			def:    `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","ItemSelector":{"v.$":"$$.Map.Item.Value","i.$":"$$.Map.Item.Index"},"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}}}`,
+			input:  `{"xs":["a","b"]}`,
+			status: engine.Succeeded,
+			output: `[{"v":"a","i":0},{"v":"b","i":1}]`,
+			events: "ExecutionStarted MapStateEntered MapStateStarted MapIterationStarted PassStateEntered PassStateExited MapIterationSucceeded MapIterationStarted PassStateEntered PassStateExited MapIterationSucceeded MapStateSucceeded MapStateExited ExecutionSucceeded",
+		},
+		{
+			name:   "runtime error on missing input path",
+			def:    `{"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$.nope","End":true}}}`,
+			input:  `{}`,
+			status: engine.Failed,
+			error:  "States.Runtime",
+			events: "ExecutionStarted PassStateEntered ExecutionFailed",
+		},
+		{
+			name:   "variables",
+			def:    `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"x.$":"$.n"},"Next":"B"},"B":{"Type":"Pass","Parameters":{"y.$":"$x"},"End":true}}}`,
+			input:  `{"n":7}`,
+			status: engine.Succeeded,
+			output: `{"y":7}`,
+			events: "ExecutionStarted PassStateEntered PassStateExited PassStateEntered PassStateExited ExecutionSucceeded",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ex, events := execute(t, tc.def, tc.input, tc.tasks, engine.Config{})
+			if ex.Status != tc.status {
+				t.Fatalf("status = %s, want %s (error %v cause %v)", ex.Status, tc.status, deref(ex.Error), deref(ex.Cause))
+			}
+			if tc.output != "" {
+				jsonEqual(t, ex.Output, tc.output)
+			}
+			if tc.error != "" && deref(ex.Error) != tc.error {
+				t.Errorf("error = %q, want %q", deref(ex.Error), tc.error)
+			}
+			if got := types(events); got != tc.events {
+				t.Errorf("events:\n got %s\nwant %s", got, tc.events)
+			}
+			for i, e := range events {
+				if e.ID != int64(i+1) {
+					t.Fatalf("event %d has id %d", i, e.ID)
+				}
+			}
+		})
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// TestHistoryQuota checks the AWS outcome at the history limit: event number N (the limit) is
+// an ExecutionFailed with States.Runtime, after N-1 ordinary events.
+func TestHistoryQuota(t *testing.T) {
+	def := `{"StartAt":"Loop","States":{"Loop":{"Type":"Pass","Next":"Check"},
+		"Check":{"Type":"Choice","Choices":[{"Variable":"$.done","IsPresent":true,"Next":"Done"}],"Default":"Loop"},
+		"Done":{"Type":"Succeed"}}}`
+	ex, events := execute(t, def, `{}`, nil, engine.Config{MaxHistoryEvents: 101})
+	if ex.Status != engine.Failed || deref(ex.Error) != "States.Runtime" {
+		t.Fatalf("status %s error %s", ex.Status, deref(ex.Error))
+	}
+	if len(events) != 101 {
+		t.Fatalf("%d events, want 101", len(events))
+	}
+	last := events[len(events)-1]
+	if last.Type != "ExecutionFailed" || last.PreviousEventID != 100 {
+		t.Fatalf("last event %+v", last)
+	}
+	if want := "The execution reached the maximum number of history events (101)."; deref(ex.Cause) != want {
+		t.Fatalf("cause %q", deref(ex.Cause))
+	}
+}
+
+// TestReplayIsDeterministic runs the same execution twice and expects identical histories.
+func TestReplayIsDeterministic(t *testing.T) {
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"id.$":"States.UUID()"},"Next":"W"},"W":{"Type":"Wait","Seconds":5,"End":true}}}`
+	_, a := execute(t, def, `{}`, nil, engine.Config{})
+	_, b := execute(t, def, `{}`, nil, engine.Config{})
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Fatalf("histories differ:\n%s\n%s", ja, jb)
+	}
+}
+
+// TestExecutionStateRoundTrips saves an execution in the middle of a Wait, loads it again and
+// finishes it: what a durable store does.
+func TestExecutionStateRoundTrips(t *testing.T) {
+	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"Next":"P"},"P":{"Type":"Pass","Result":"done","End":true}}}`
+	sm, err := asl.Parse([]byte(def), asl.ValidateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := engine.New(sm, engine.Config{Region: "us-east-1"})
+	ex, step := in.Start(engine.Start{ExecutionArn: "arn:x", Input: `{}`, Time: t0})
+	if len(step.Commands) != 1 || step.Commands[0].Kind != engine.StartTimer {
+		t.Fatalf("commands %+v", step.Commands)
+	}
+	saved, err := json.Marshal(ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var loaded engine.Execution
+	dec := json.NewDecoder(bytes.NewReader(saved))
+	dec.UseNumber()
+	if err := dec.Decode(&loaded); err != nil {
+		t.Fatal(err)
+	}
+	fire := step.Commands[0]
+	out := in.Apply(&loaded, engine.Event{Kind: engine.TimerFired, TimerID: fire.TimerID, Time: fire.At})
+	if loaded.Status != engine.Succeeded || loaded.Output != `"done"` {
+		t.Fatalf("after reload: %s %s", loaded.Status, loaded.Output)
+	}
+	if got := types(out.Events); got != "WaitStateExited PassStateEntered PassStateExited ExecutionSucceeded" {
+		t.Fatalf("events %s", got)
+	}
+}

@@ -1,0 +1,298 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/history"
+)
+
+// Execution is the whole state of one execution. It holds only data (it can be saved as JSON
+// and loaded again); the Interpreter gives it meaning.
+type Execution struct {
+	ExecutionArn     string    `json:"executionArn"`
+	Name             string    `json:"name"`
+	StateMachineArn  string    `json:"stateMachineArn"`
+	StateMachineName string    `json:"stateMachineName"`
+	RoleArn          string    `json:"roleArn"`
+	Input            any       `json:"input"`
+	InputText        string    `json:"inputText"`
+	StartTime        time.Time `json:"startTime"`
+	StopTime         time.Time `json:"stopTime,omitzero"`
+	RedriveCount     int       `json:"redriveCount"`
+
+	Status Status `json:"status"`
+	// Output is the execution's output as JSON text, set when it succeeded.
+	Output string  `json:"output,omitempty"`
+	Error  *string `json:"error,omitempty"`
+	Cause  *string `json:"cause,omitempty"`
+
+	// LastEventID is the id of the newest history event.
+	LastEventID int64  `json:"lastEventId"`
+	Root        *Frame `json:"root"`
+	// Vars are the workflow variables of the top-level scope.
+	Vars map[string]any `json:"vars,omitempty"`
+
+	NextTaskID  int64 `json:"nextTaskId"`
+	NextTimerID int64 `json:"nextTimerId"`
+	// TimeoutTimer is the timer of the machine's TimeoutSeconds, if any.
+	TimeoutTimer int64 `json:"timeoutTimer,omitempty"`
+	Seed         int64 `json:"seed"`
+	Draws        int64 `json:"draws"`
+	MapRuns      int64 `json:"mapRuns,omitempty"`
+}
+
+// TaskWaiting reports whether the execution waits for task id, and whether that task's request
+// was accepted already (TaskSubmitted): such a task waits for its callback, not to be run.
+func (e *Execution) TaskWaiting(id int64) (waiting, submitted bool) {
+	if e.Done() || e.Root == nil {
+		return false, false
+	}
+	f := e.Root.findTask(id)
+	if f == nil {
+		return false, false
+	}
+	return true, f.Task.Submitted
+}
+
+// Done reports whether the execution has ended.
+func (e *Execution) Done() bool { return e.Status != Running }
+
+// Interpreter runs executions of one state machine.
+type Interpreter struct {
+	sm     *asl.StateMachine
+	cfg    Config
+	graphs map[string]*asl.Graph
+}
+
+// New returns an interpreter for a parsed state machine.
+func New(sm *asl.StateMachine, cfg Config) *Interpreter {
+	if cfg.MaxHistoryEvents == 0 {
+		cfg.MaxHistoryEvents = defaultMaxHistoryEvents
+	}
+	if cfg.MaxPayloadBytes == 0 {
+		cfg.MaxPayloadBytes = defaultMaxPayloadBytes
+	}
+	in := &Interpreter{sm: sm, cfg: cfg, graphs: map[string]*asl.Graph{}}
+	in.index("", &sm.Graph)
+	return in
+}
+
+// index records every graph under an id that survives serialisation: "" for the machine,
+// "<state>/<n>" for a Parallel branch, "<state>" for a Map's item processor. State names are
+// unique across a definition, so these ids are too.
+func (in *Interpreter) index(id string, g *asl.Graph) {
+	in.graphs[id] = g
+	for name, s := range g.States {
+		for i, b := range s.Branches {
+			in.index(name+"/"+strconv.Itoa(i), b)
+		}
+		if s.ItemProcessor != nil {
+			in.index(name, s.ItemProcessor)
+		}
+	}
+}
+
+// StateMachine returns the definition the interpreter runs.
+func (in *Interpreter) StateMachine() *asl.StateMachine { return in.sm }
+
+// run is the working context of one call into the interpreter.
+type run struct {
+	in   *Interpreter
+	ex   *Execution
+	now  time.Time
+	step Step
+}
+
+// Start begins an execution: it records ExecutionStarted and runs until the execution waits
+// for something outside.
+func (in *Interpreter) Start(st Start) (*Execution, Step) {
+	ex := &Execution{
+		ExecutionArn:     st.ExecutionArn,
+		Name:             st.Name,
+		StateMachineArn:  st.StateMachineArn,
+		StateMachineName: st.StateMachineName,
+		RoleArn:          st.RoleArn,
+		InputText:        st.Input,
+		StartTime:        st.Time,
+		Status:           Running,
+		Seed:             st.Seed,
+	}
+	x := &run{in: in, ex: ex, now: st.Time}
+	input, err := value.DecodeString(st.Input)
+	if err != nil {
+		input = nil
+	}
+	ex.Input = input
+	x.emit(nil, history.Event{Type: "ExecutionStarted", Details: &history.ExecutionStarted{
+		Input:                  st.Input,
+		RoleArn:                st.RoleArn,
+		StateMachineAliasArn:   st.AliasArn,
+		StateMachineVersionArn: st.VersionArn,
+	}})
+	if in.sm.TimeoutSeconds != nil {
+		ex.NextTimerID++
+		ex.TimeoutTimer = ex.NextTimerID
+		x.command(Command{Kind: StartTimer, TimerID: ex.TimeoutTimer, At: st.Time.Add(time.Duration(*in.sm.TimeoutSeconds) * time.Second)})
+	}
+	ex.Root = &Frame{Graph: "", State: in.sm.StartAt, Phase: phaseEnter, Input: input}
+	x.drive()
+	return ex, x.step
+}
+
+// Apply feeds one event to a running execution, changing it in place, and returns the
+// history events and commands that follow from it. Events for tasks or timers the execution
+// no longer waits for are ignored.
+func (in *Interpreter) Apply(ex *Execution, ev Event) Step {
+	x := &run{in: in, ex: ex, now: ev.Time}
+	if ex.Done() {
+		return x.step
+	}
+	switch ev.Kind {
+	case Stop:
+		x.abort(ev)
+	case TimerFired:
+		if ev.TimerID == ex.TimeoutTimer && ex.TimeoutTimer != 0 {
+			x.timeout()
+			break
+		}
+		if f := ex.Root.findTimer(ev.TimerID); f != nil {
+			x.timerFired(f, ev)
+		}
+	default:
+		if f := ex.Root.findTask(ev.TaskID); f != nil {
+			x.taskEvent(f, ev)
+		}
+	}
+	if !ex.Done() {
+		x.drive()
+	}
+	return x.step
+}
+
+func (x *run) command(c Command) { x.step.Commands = append(x.step.Commands, c) }
+
+// emit appends a history event for frame f (nil for execution-level events), threading
+// previousEventId from the frame's last event unless the event already names one. It
+// enforces the history quota the way AWS does: the event that would take the last id becomes
+// an ExecutionFailed instead.
+func (x *run) emit(f *Frame, ev history.Event) int64 {
+	return x.emitPrev(f, ev, -1)
+}
+
+func (x *run) emitPrev(f *Frame, ev history.Event, prev int64) int64 {
+	if x.ex.Done() {
+		return 0
+	}
+	if f != nil && f.Distributed {
+		// A Distributed Map's iterations are child executions with histories of their own.
+		return 0
+	}
+	if prev < 0 {
+		prev = 0
+		if f != nil {
+			prev = f.Last
+		}
+	}
+	id := x.ex.LastEventID + 1
+	if !x.in.cfg.Express && id >= x.in.cfg.MaxHistoryEvents && !isExecutionEnd(ev.Type) {
+		x.endExecution(Failed, history.Event{Type: "ExecutionFailed", Details: &history.Failure{
+			Error: history.Str("States.Runtime"),
+			Cause: history.Str(fmt.Sprintf("The execution reached the maximum number of history events (%d).", x.in.cfg.MaxHistoryEvents)),
+		}}, x.ex.LastEventID)
+		return 0
+	}
+	ev.ID = id
+	ev.PreviousEventID = prev
+	ev.Timestamp = history.Time{Time: x.now}
+	x.ex.LastEventID = id
+	x.step.Events = append(x.step.Events, ev)
+	if f != nil {
+		f.Last = id
+	}
+	return id
+}
+
+func isExecutionEnd(t string) bool {
+	switch t {
+	case "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut":
+		return true
+	}
+	return false
+}
+
+// endExecution records the terminal event and closes the execution, cancelling whatever
+// it still waits for.
+func (x *run) endExecution(status Status, ev history.Event, prev int64) {
+	if x.ex.Done() {
+		return
+	}
+	x.emitPrev(nil, ev, prev)
+	x.ex.Status = status
+	x.ex.StopTime = x.now
+	switch d := ev.Details.(type) {
+	case *history.Output:
+		x.ex.Output = d.Output
+	case *history.Failure:
+		x.ex.Error, x.ex.Cause = d.Error, d.Cause
+	}
+	if x.ex.Root != nil {
+		x.ex.Root.cancelAll(x)
+	}
+	if x.ex.TimeoutTimer != 0 && status != TimedOut {
+		x.command(Command{Kind: CancelTimer, TimerID: x.ex.TimeoutTimer})
+	}
+}
+
+func (x *run) succeedExecution(f *Frame, output any) {
+	text := value.Encode(output)
+	if x.tooBig(text) {
+		// AWS checks the execution output like any state output.
+		x.failExecution(f, failure{Error: "States.DataLimitExceeded", Cause: "The state/task '" + f.State + "' returned a result with a size exceeding the maximum number of bytes service limit."})
+		return
+	}
+	x.endExecution(Succeeded, history.Event{Type: "ExecutionSucceeded", Details: &history.Output{Output: text}}, f.Last)
+}
+
+func (x *run) failExecution(f *Frame, fl failure) {
+	prev := int64(0)
+	if f != nil {
+		prev = f.Last
+	}
+	details := &history.Failure{}
+	if fl.Error != "" || fl.HasError {
+		details.Error = history.Str(fl.Error)
+	}
+	if fl.Cause != "" || fl.HasCause {
+		details.Cause = history.Str(fl.Cause)
+	}
+	x.endExecution(Failed, history.Event{Type: "ExecutionFailed", Details: details}, prev)
+}
+
+// abort handles StopExecution.
+func (x *run) abort(ev Event) {
+	details := &history.Failure{}
+	if ev.HasError || ev.Error != "" {
+		details.Error = history.Str(ev.Error)
+	}
+	if ev.HasCause || ev.Cause != "" {
+		details.Cause = history.Str(ev.Cause)
+	}
+	x.endExecution(Aborted, history.Event{Type: "ExecutionAborted", Details: details}, 0)
+}
+
+// timeout handles the machine's TimeoutSeconds.
+func (x *run) timeout() {
+	x.endExecution(TimedOut, history.Event{Type: "ExecutionTimedOut", Details: &history.Failure{Error: history.Str("States.Timeout")}}, 0)
+}
+
+func (x *run) tooBig(text string) bool { return len(text) > x.in.cfg.MaxPayloadBytes }
+
+// graph returns the graph a frame runs in.
+func (x *run) graph(f *Frame) *asl.Graph { return x.in.graphs[f.Graph] }
+
+// state returns the frame's current state.
+func (x *run) state(f *Frame) *asl.State { return x.graph(f).States[f.State] }

@@ -1,0 +1,181 @@
+package engine
+
+import "time"
+
+// Phase is where a frame stands in its current state.
+type Phase int
+
+const (
+	// phaseEnter: the state is next to be entered with Input.
+	phaseEnter Phase = iota
+	// phaseTask: a task was scheduled; the frame waits for its outcome.
+	phaseTask
+	// phaseWait: a Wait state's timer runs.
+	phaseWait
+	// phaseRetry: a retry's back-off timer runs; when it fires the state runs again.
+	phaseRetry
+	// phaseChildren: a Parallel or Map state waits for its branches or iterations.
+	phaseChildren
+	// phaseDone: the frame has finished (Outcome says how).
+	phaseDone
+)
+
+// Outcome is how a finished frame ended.
+type Outcome int
+
+const (
+	outcomeNone Outcome = iota
+	outcomeSucceeded
+	outcomeFailed
+	outcomeAborted
+)
+
+// Frame runs one graph: the state machine itself, a Parallel branch or a Map iteration.
+type Frame struct {
+	Graph string `json:"graph"`
+	// Index is the branch or iteration number.
+	Index int    `json:"index,omitempty"`
+	State string `json:"state"`
+	Phase Phase  `json:"phase"`
+	// Input is the current state's raw input.
+	Input any `json:"input"`
+	// Effective is the state's effective input (after InputPath, and for a Pass, Parameters).
+	Effective any `json:"effective,omitempty"`
+	// Entered is the id of the current state's ...StateEntered event; Last the id of this
+	// frame's newest event.
+	Entered int64 `json:"entered"`
+	// EnteredPrev is the previousEventId of that event: AWS threads EvaluationFailed from it.
+	EnteredPrev int64     `json:"enteredPrev,omitempty"`
+	Last        int64     `json:"last"`
+	EnteredAt   time.Time `json:"enteredAt"`
+	// Attempts counts retries per retrier of the current state; RetryCount is their total.
+	Attempts   []int64 `json:"attempts,omitempty"`
+	RetryCount int     `json:"retryCount,omitempty"`
+
+	Task    *TaskWait `json:"task,omitempty"`
+	TimerID int64     `json:"timerId,omitempty"`
+
+	// Children are the branches or iterations of a running Parallel or Map state.
+	Children []*Frame `json:"children,omitempty"`
+	Map      *MapRun  `json:"map,omitempty"`
+
+	// Vars are the variables assigned in this frame's scope (branches and iterations have
+	// their own; the root frame uses the execution's).
+	Vars map[string]any `json:"vars,omitempty"`
+
+	Outcome Outcome  `json:"outcome,omitempty"`
+	Output  any      `json:"output,omitempty"`
+	Err     *failure `json:"err,omitempty"`
+	// Distributed marks an iteration of a Distributed Map: its events belong to a child
+	// execution's history, not this one's.
+	Distributed bool `json:"distributed,omitempty"`
+
+	parent *Frame
+}
+
+// TaskWait is a scheduled task a frame waits for.
+type TaskWait struct {
+	ID             int64  `json:"id"`
+	ResourceType   string `json:"resourceType"`
+	ResourceName   string `json:"resourceName"`
+	Kind           string `json:"kind"` // "task", "lambda" or "activity"
+	Started        bool   `json:"started,omitempty"`
+	Submitted      bool   `json:"submitted,omitempty"`
+	TimeoutTimer   int64  `json:"timeoutTimer,omitempty"`
+	HeartbeatTimer int64  `json:"heartbeatTimer,omitempty"`
+	TimeoutSeconds int64  `json:"timeoutSeconds,omitempty"`
+	Heartbeat      int64  `json:"heartbeat,omitempty"`
+	Token          string `json:"token,omitempty"`
+}
+
+// MapRun is the progress of a Map state.
+type MapRun struct {
+	Items     []any `json:"items"`
+	Results   []any `json:"results"`
+	Next      int   `json:"next"`
+	Active    int   `json:"active"`
+	MaxActive int   `json:"maxActive"`
+	Failed    int   `json:"failed"`
+	// ToleratedCount and ToleratedPercent are the failure tolerance (-1: none given).
+	ToleratedCount   int64   `json:"toleratedCount"`
+	ToleratedPercent float64 `json:"toleratedPercent"`
+	Distributed      bool    `json:"distributed,omitempty"`
+	RunArn           string  `json:"runArn,omitempty"`
+	// StartedPrev is the id the iterations' starts chain from.
+	StartedPrev int64 `json:"startedPrev"`
+}
+
+// walk calls fn for f and every frame below it, restoring parent links on the way (they are
+// not serialised).
+func (f *Frame) walk(fn func(*Frame) bool) bool {
+	if !fn(f) {
+		return false
+	}
+	for _, c := range f.Children {
+		c.parent = f
+		if !c.walk(fn) {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *Frame) findTimer(id int64) *Frame {
+	var found *Frame
+	f.walk(func(g *Frame) bool {
+		if g.TimerID == id && (g.Phase == phaseWait || g.Phase == phaseRetry) {
+			found = g
+			return false
+		}
+		if g.Task != nil && g.Phase == phaseTask && (g.Task.TimeoutTimer == id || g.Task.HeartbeatTimer == id) {
+			found = g
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+func (f *Frame) findTask(id int64) *Frame {
+	var found *Frame
+	f.walk(func(g *Frame) bool {
+		if g.Task != nil && g.Phase == phaseTask && g.Task.ID == id {
+			found = g
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// cancelAll stops every wait below f, asking the driver to drop tasks and timers.
+func (f *Frame) cancelAll(x *run) {
+	f.walk(func(g *Frame) bool {
+		g.cancelWaits(x)
+		return true
+	})
+}
+
+// cancelWaits drops what this frame alone waits for.
+func (f *Frame) cancelWaits(x *run) {
+	switch f.Phase {
+	case phaseTask:
+		if f.Task != nil {
+			x.command(Command{Kind: CancelTask, TaskID: f.Task.ID})
+			if f.Task.TimeoutTimer != 0 {
+				x.command(Command{Kind: CancelTimer, TimerID: f.Task.TimeoutTimer})
+			}
+			if f.Task.HeartbeatTimer != 0 {
+				x.command(Command{Kind: CancelTimer, TimerID: f.Task.HeartbeatTimer})
+			}
+		}
+	case phaseWait, phaseRetry:
+		x.command(Command{Kind: CancelTimer, TimerID: f.TimerID})
+	}
+}
+
+func (x *run) newTimer(at time.Time) int64 {
+	x.ex.NextTimerID++
+	x.command(Command{Kind: StartTimer, TimerID: x.ex.NextTimerID, At: at})
+	return x.ex.NextTimerID
+}

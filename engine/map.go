@@ -1,0 +1,325 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/history"
+)
+
+// mapState starts a Map state: it finds the items and the limits, then runs iterations.
+func (x *run) mapState(f *Frame, st *asl.State) {
+	sc := x.scope(f, st, f.Input)
+	eff := f.Input
+	var items []any
+	var err error
+	if st.QueryLanguage == asl.JSONata {
+		items, err = x.jsonataItems(sc, st)
+	} else if eff, err = x.inputPath(sc, st, f.Input); err == nil {
+		f.Effective = eff
+		sc.input = eff
+		items, err = x.jsonPathItems(sc, st, eff)
+	}
+	if err != nil {
+		x.mapStartFailed(f, st, err)
+		return
+	}
+	m := &MapRun{Items: items, Results: make([]any, len(items)), ToleratedCount: -1, ToleratedPercent: -1}
+	m.Distributed = st.ProcessorMode == "DISTRIBUTED"
+	var max int64
+	if max, _, err = x.intField(sc, st.MaxConcurrency, "MaxConcurrency"); err != nil {
+		x.stateError(f, st, err)
+		return
+	}
+	m.MaxActive = int(max)
+	x.emit(f, history.Event{Type: "MapStateStarted", Details: &history.MapStateStarted{Length: len(items)}})
+	// AWS reads the tolerated-failure fields after MapStateStarted.
+	if err = x.tolerance(sc, st, m); err != nil {
+		x.stateError(f, st, err)
+		return
+	}
+	if m.Distributed {
+		x.ex.MapRuns++
+		label := st.Label
+		if label == "" {
+			label = x.uuid()
+		}
+		m.RunArn = fmt.Sprintf("%s/%s:%s", strings.Replace(x.ex.StateMachineArn, ":stateMachine:", ":mapRun:", 1), label, x.uuid())
+		x.emit(f, history.Event{Type: "MapRunStarted", Details: &history.MapRunStarted{MapRunArn: m.RunArn}})
+	}
+	m.StartedPrev = f.Last
+	f.Map = m
+	f.Children = nil
+	f.Phase = phaseChildren
+}
+
+// mapStartFailed fails a Map state that could not start. A JSONata evaluation failure is
+// recorded as EvaluationFailed then MapStateFailed, as AWS records it.
+func (x *run) mapStartFailed(f *Frame, st *asl.State, err error) {
+	fl := x.asFailure(f, err)
+	if !fl.Runtime {
+		x.emit(f, history.Event{Type: "MapStateFailed"})
+	}
+	x.stateFailed(f, st, fl)
+}
+
+func (x *run) jsonPathItems(sc *scope, st *asl.State, eff any) ([]any, error) {
+	v := eff
+	if st.ItemsPath != nil && !st.ItemsPath.Null {
+		var err error
+		if v, err = sc.path(st.ItemsPath); err != nil {
+			return nil, err
+		}
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return nil, sc.runtimeErr("Map state input must be an array but was: %s", value.Encode(v))
+	}
+	return items, nil
+}
+
+func (x *run) jsonataItems(sc *scope, st *asl.State) ([]any, error) {
+	if st.Items == nil {
+		items, ok := sc.rawInput.([]any)
+		if !ok {
+			return nil, sc.queryErr("", "Map state input must be an array but was: %s", value.Encode(sc.rawInput))
+		}
+		return items, nil
+	}
+	v, err := sc.template(st.Items, "Items")
+	if err != nil {
+		return nil, err
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return nil, sc.typeErr(st.Items, "Items", "array", v)
+	}
+	return items, nil
+}
+
+// tolerance reads ToleratedFailureCount and ToleratedFailurePercentage.
+func (x *run) tolerance(sc *scope, st *asl.State, m *MapRun) error {
+	if st.ToleratedFailureCount != nil {
+		n, _, err := x.intField(sc, st.ToleratedFailureCount, "ToleratedFailureCount")
+		if err != nil {
+			return err
+		}
+		if n < 0 {
+			return sc.runtimeErr("ToleratedFailureCount cannot be negative.")
+		}
+		m.ToleratedCount = n
+	}
+	if p := st.ToleratedFailurePercentage; p != nil {
+		var pct float64
+		switch {
+		case p.Value != nil:
+			pct = *p.Value
+		case p.Path != nil:
+			v, err := sc.query(p.Path)
+			if err != nil {
+				return sc.pathErr(p.Path, err)
+			}
+			f, ok := value.Float(v)
+			if str, isStr := v.(string); isStr {
+				// As for the integer fields, a string holding a number is read as that number.
+				f, err = strconv.ParseFloat(str, 64)
+				ok = err == nil
+			}
+			if !ok {
+				text := value.Encode(v)
+				if s, isStr := v.(string); isStr {
+					text = s
+				}
+				return sc.runtimeErr("The ToleratedFailurePercentagePath field refers to value \"%s\" which is not a valid float: %s", text, p.Path.Text)
+			}
+			pct = f
+		case p.Expr != nil:
+			v, err := sc.template(p.Expr, "ToleratedFailurePercentage")
+			if err != nil {
+				return err
+			}
+			f, ok := value.Float(v)
+			if !ok {
+				return sc.typeErr(p.Expr, "ToleratedFailurePercentage", "number", v)
+			}
+			pct = f
+		}
+		if pct < 0 || pct > 100 {
+			return sc.runtimeErr("ToleratedFailurePercentage must be between 0 and 100.")
+		}
+		m.ToleratedPercent = pct
+	}
+	return nil
+}
+
+// itemInput builds an iteration's input with ItemSelector (legacy Parameters), which sees
+// the item in $$.Map.Item.
+func (x *run) itemInput(f *Frame, st *asl.State, i int) (any, error) {
+	item := f.Map.Items[i]
+	if st.ItemSelector == nil {
+		return item, nil
+	}
+	in := f.Effective
+	if st.QueryLanguage == asl.JSONata {
+		in = f.Input
+	}
+	sc := x.scope(f, st, in)
+	sc.item = map[string]any{"Index": value.FromInt(int64(i)), "Value": item}
+	return sc.template(st.ItemSelector, "ItemSelector")
+}
+
+// advanceMap starts iterations as concurrency allows, runs them, and finishes the Map.
+func (x *run) advanceMap(f *Frame, st *asl.State) bool {
+	m := f.Map
+	for {
+		changed := false
+		// Each new iteration runs as far as it can before the next starts, so iterations of
+		// pure states appear one after another in the history, as AWS records them.
+		for m.Next < len(m.Items) && (m.MaxActive <= 0 || m.Active < m.MaxActive) {
+			c := x.startIteration(f, st)
+			if c == nil {
+				return true
+			}
+			changed = true
+			x.advance(c)
+			if x.ex.Done() {
+				return true
+			}
+			if c.Phase == phaseDone && !x.iterationDone(f, st, c) {
+				return true
+			}
+		}
+		for i := 0; i < len(f.Children); i++ {
+			c := f.Children[i]
+			if c.Phase != phaseDone {
+				x.advance(c)
+				if x.ex.Done() {
+					return true
+				}
+			}
+			if c.Phase == phaseDone {
+				changed = true
+				if !x.iterationDone(f, st, c) {
+					return true
+				}
+				i--
+			}
+		}
+		if m.Next >= len(m.Items) && m.Active == 0 {
+			x.mapSucceeded(f, st)
+			return true
+		}
+		if !changed {
+			return false
+		}
+	}
+}
+
+func (x *run) startIteration(f *Frame, st *asl.State) *Frame {
+	m := f.Map
+	i := m.Next
+	m.Next++
+	input, err := x.itemInput(f, st, i)
+	if err != nil {
+		x.abortChildren(f)
+		x.stateError(f, st, err)
+		return nil
+	}
+	c := &Frame{Graph: st.Name, Index: i, State: st.ItemProcessor.StartAt, Phase: phaseEnter, Input: input,
+		parent: f, Distributed: f.Distributed || m.Distributed}
+	if !c.Distributed {
+		c.Last = x.emitPrev(f, history.Event{Type: "MapIterationStarted", Details: &history.MapIteration{Name: st.Name, Index: i}}, m.StartedPrev)
+	}
+	m.Active++
+	f.Children = append(f.Children, c)
+	return c
+}
+
+// iterationDone records a finished iteration. It reports false when the Map state itself
+// has ended (an iteration failed beyond tolerance).
+func (x *run) iterationDone(f *Frame, st *asl.State, c *Frame) bool {
+	m := f.Map
+	m.Active--
+	for i, o := range f.Children {
+		if o == c {
+			f.Children = append(f.Children[:i], f.Children[i+1:]...)
+			break
+		}
+	}
+	if c.Outcome == outcomeSucceeded {
+		m.Results[c.Index] = c.Output
+		if !c.Distributed {
+			x.emitPrev(f, history.Event{Type: "MapIterationSucceeded", Details: &history.MapIteration{Name: st.Name, Index: c.Index}}, c.Last)
+			m.StartedPrev = c.Last
+		}
+		return true
+	}
+	m.Failed++
+	if !c.Distributed {
+		x.emitPrev(f, history.Event{Type: "MapIterationFailed", Details: &history.MapIteration{Name: st.Name, Index: c.Index}}, c.Last)
+		m.StartedPrev = c.Last
+	}
+	if x.tolerated(m) {
+		m.Results[c.Index] = nil
+		return true
+	}
+	x.abortChildren(f)
+	fl := *c.Err
+	if m.Distributed {
+		fl = failure{Error: "States.ExceedToleratedFailureThreshold", Cause: "The specified tolerated failure threshold was exceeded"}
+		x.emit(f, history.Event{Type: "MapRunFailed", Details: &history.Failure{Error: history.Str(fl.Error), Cause: history.Str(fl.Cause)}})
+		x.emit(f, history.Event{Type: "MapStateFailed"})
+		f.Map = nil
+		x.stateFailed(f, st, fl)
+		return false
+	}
+	f.Map = nil
+	x.containerFailed(f, st, fl, "MapStateFailed", c.Last)
+	return false
+}
+
+// tolerated reports whether the failures so far are within the Map's tolerance.
+func (x *run) tolerated(m *MapRun) bool {
+	if m.ToleratedCount < 0 && m.ToleratedPercent < 0 {
+		return false
+	}
+	if m.ToleratedCount >= 0 && int64(m.Failed) <= m.ToleratedCount {
+		return true
+	}
+	if m.ToleratedPercent >= 0 && len(m.Items) > 0 && float64(m.Failed)*100/float64(len(m.Items)) <= m.ToleratedPercent {
+		return true
+	}
+	return false
+}
+
+func (x *run) abortChildren(f *Frame) {
+	for _, c := range f.Children {
+		if c.Phase != phaseDone {
+			x.abortFrame(c)
+			if !c.Distributed {
+				x.emit(f, history.Event{Type: "MapIterationAborted", Details: &history.MapIteration{Name: f.State, Index: c.Index}})
+			}
+		}
+	}
+	f.Children = nil
+}
+
+func (x *run) mapSucceeded(f *Frame, st *asl.State) {
+	m := f.Map
+	f.Map = nil
+	f.Children = nil
+	// MapStateSucceeded and MapStateExited both follow the last event before them: the last
+	// iteration's (inline) or MapRunSucceeded (distributed), as AWS records them in most
+	// recordings (in some, a Distributed Map's MapStateExited follows MapRunStarted: AWS
+	// writes those events concurrently).
+	if m.Distributed {
+		x.emit(f, history.Event{Type: "MapRunSucceeded"})
+	}
+	prev := f.Last
+	x.emit(f, history.Event{Type: "MapStateSucceeded"})
+	f.Last = prev
+	x.complete(f, st, m.Results)
+}

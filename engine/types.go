@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/stepwise-run/stepwise/history"
+)
+
+// Status is an execution's status, as DescribeExecution reports it.
+type Status string
+
+const (
+	Running   Status = "RUNNING"
+	Succeeded Status = "SUCCEEDED"
+	Failed    Status = "FAILED"
+	TimedOut  Status = "TIMED_OUT"
+	Aborted   Status = "ABORTED"
+)
+
+// Config holds what the engine needs to know about where it runs.
+type Config struct {
+	Region  string
+	Account string
+	// MaxHistoryEvents is the history quota (AWS: 25,000). Zero means the AWS figure.
+	MaxHistoryEvents int64
+	// MaxPayloadBytes is the payload limit for inputs, outputs and results (AWS: 256 KiB).
+	MaxPayloadBytes int
+	// Express marks an Express execution (no history quota).
+	Express bool
+}
+
+const (
+	defaultMaxHistoryEvents = 25000
+	defaultMaxPayloadBytes  = 256 * 1024
+)
+
+// Start describes a new execution.
+type Start struct {
+	ExecutionArn     string
+	Name             string
+	StateMachineArn  string
+	StateMachineName string
+	RoleArn          string
+	// Input is the execution input as JSON text.
+	Input string
+	Time  time.Time
+	// Seed makes every random choice of the execution (UUIDs, jitter) reproducible.
+	Seed int64
+	// VersionArn and AliasArn are recorded in ExecutionStarted when the execution was started
+	// through a version or an alias.
+	VersionArn string
+	AliasArn   string
+}
+
+// Event is something that happened outside the engine and moves an execution forward.
+type Event struct {
+	Time time.Time
+	Kind EventKind
+	// TaskID names the task for task events; TimerID the timer for TimerFired.
+	TaskID  int64
+	TimerID int64
+	// Output is a task's result as JSON text (TaskSucceeded, TaskSubmitted).
+	Output string
+	// Error and Cause describe a failure (TaskFailed, Stop).
+	Error string
+	Cause string
+	// HasError is set when Error was given (an empty error differs from none).
+	HasError bool
+	HasCause bool
+	// WorkerName is the activity worker that took the task (TaskStarted).
+	WorkerName string
+}
+
+// EventKind names an Event.
+type EventKind int
+
+const (
+	// TaskStarted: the integration started working on the task.
+	TaskStarted EventKind = iota + 1
+	// TaskSubmitted: a .sync or .waitForTaskToken task was accepted; Output is the API response.
+	TaskSubmitted
+	// TaskSucceeded: the task finished with Output.
+	TaskSucceeded
+	// TaskFailed: the task failed with Error and Cause.
+	TaskFailed
+	// TaskHeartbeat: the task is alive; it restarts the heartbeat timer.
+	TaskHeartbeat
+	// TimerFired: a timer set by a StartTimer command is due.
+	TimerFired
+	// Stop: StopExecution was called.
+	Stop
+)
+
+// Command is work the engine asks its driver to do.
+type Command struct {
+	Kind CommandKind
+	// ScheduleTask
+	Task *Task
+	// StartTimer / CancelTimer
+	TimerID int64
+	At      time.Time
+	// CancelTask
+	TaskID int64
+}
+
+// CommandKind names a Command.
+type CommandKind int
+
+const (
+	// ScheduleTask: run Task; answer with TaskStarted, then TaskSucceeded or TaskFailed.
+	ScheduleTask CommandKind = iota + 1
+	// StartTimer: send TimerFired with TimerID at At.
+	StartTimer
+	// CancelTimer: the timer is no longer wanted.
+	CancelTimer
+	// CancelTask: the task's result is no longer wanted (its state was aborted or timed out).
+	CancelTask
+)
+
+// Task is a unit of work for an integration.
+type Task struct {
+	ID int64
+	// Resource is the state's Resource ARN as written.
+	Resource string
+	// ResourceType and ResourceName are how history names the resource, e.g. "lambda" and
+	// "invoke", or "states" and "startExecution.sync".
+	ResourceType string
+	ResourceName string
+	// Pattern is "", ".sync", ".sync:2" or ".waitForTaskToken".
+	Pattern string
+	// Parameters is the effective request as JSON text.
+	Parameters string
+	// Token is the task token, for .waitForTaskToken and activities.
+	Token            string
+	TimeoutSeconds   *int64
+	HeartbeatSeconds *int64
+	// RoleArn is the role from the state's Credentials, if any.
+	RoleArn   string
+	StateName string
+	Execution string
+}
+
+// Step is what one call into the engine produced.
+type Step struct {
+	Events   []history.Event
+	Commands []Command
+}
