@@ -1,0 +1,208 @@
+// Package integration runs the Task states' resources: Step Functions itself (a Task that
+// starts another execution), and the other services Stepwise emulates. A Registry routes each
+// task to its integration and implements runner.TaskHandler.
+package integration
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/store"
+)
+
+// Executions is what the Step Functions integration needs of the service: start an execution,
+// read one, and wait for one to end.
+type Executions interface {
+	Start(ctx context.Context, req runner.StartRequest) (*store.Execution, error)
+	WaitEnded(ctx context.Context, arn string) (*store.Execution, error)
+}
+
+// Registry routes tasks to integrations.
+type Registry struct {
+	Store store.Store
+	Execs Executions
+	// Fallback runs tasks no integration here handles (nil: they fail).
+	Fallback runner.TaskHandler
+}
+
+// RunTask implements runner.TaskHandler.
+func (r *Registry) RunTask(ctx context.Context, t *engine.Task) (string, error) {
+	switch t.ResourceType {
+	case "states":
+		return r.states(ctx, t)
+	case "aws-sdk:sfn":
+		if strings.TrimSuffix(t.ResourceName, ".waitForTaskToken") == "startExecution" {
+			return r.states(ctx, t)
+		}
+	}
+	if r.Fallback != nil {
+		return r.Fallback.RunTask(ctx, t)
+	}
+	return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "Stepwise has no integration for resource " + t.Resource}
+}
+
+// states runs arn:aws:states:::states:startExecution[.sync[:2]|.waitForTaskToken] and
+// arn:aws:states:::aws-sdk:sfn:startExecution.
+func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
+	api := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(t.ResourceName, t.Pattern), ".waitForTaskToken"), t.Pattern)
+	if api != "startExecution" {
+		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "Stepwise does not support the Step Functions API " + api + " as a task yet"}
+	}
+	sdk := t.ResourceType == "aws-sdk:sfn"
+	var p struct {
+		StateMachineArn string          `json:"StateMachineArn"`
+		Input           json.RawMessage `json:"Input"`
+		Name            *string         `json:"Name"`
+	}
+	if err := json.Unmarshal([]byte(t.Parameters), &p); err != nil {
+		return "", &runner.TaskError{Name: "States.Runtime", Cause: "invalid parameters: " + err.Error()}
+	}
+	input := "{}"
+	if len(p.Input) > 0 && string(p.Input) != "null" {
+		var s string
+		if json.Unmarshal(p.Input, &s) == nil {
+			input = s
+		} else {
+			v, err := value.Decode(p.Input)
+			if err != nil {
+				return "", &runner.TaskError{Name: "States.Runtime", Cause: "invalid Input: " + err.Error()}
+			}
+			input = value.Encode(v)
+		}
+	}
+	sm, err := r.Store.GetStateMachine(ctx, p.StateMachineArn)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", serviceError(sdk, "StateMachineDoesNotExist", fmt.Sprintf("State Machine Does Not Exist: '%s'", p.StateMachineArn))
+	}
+	if err != nil {
+		return "", err
+	}
+	// Without a Name the child gets a UUID. It is derived from the task token, so that a task
+	// dispatched again after a crash finds the child it started instead of starting another.
+	name := childName(t.Token)
+	if p.Name != nil {
+		name = *p.Name
+	}
+	req := runner.StartRequest{StateMachine: sm, Name: name, Input: input, ParentArn: parentOf(input, t.Execution)}
+	ex, err := r.Execs.Start(ctx, req)
+	if errors.Is(err, store.ErrExists) {
+		old, gerr := r.Store.GetExecution(ctx, runner.ExecutionArn(sm.Arn, name))
+		if gerr != nil {
+			return "", gerr
+		}
+		if old.Input != input || (old.Status != "RUNNING" && old.ParentArn != req.ParentArn) {
+			return "", serviceError(sdk, "ExecutionAlreadyExists", fmt.Sprintf("Execution Already Exists: '%s'", old.Arn))
+		}
+		ex = old
+	} else if err != nil {
+		return "", err
+	}
+	started := startResponse(ex, sdk)
+	if t.Pattern != ".sync" && t.Pattern != ".sync:2" {
+		return started, nil
+	}
+	runner.Submit(ctx, started)
+	done, err := r.Execs.WaitEnded(ctx, ex.Arn)
+	if err != nil {
+		return "", err
+	}
+	desc := describe(done, t.Pattern == ".sync:2")
+	if done.Status != "SUCCEEDED" {
+		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: desc}
+	}
+	return desc, nil
+}
+
+// parentOf is the execution that started a child: the one its input names, else the task's.
+func parentOf(input, execution string) string {
+	var v map[string]any
+	if json.Unmarshal([]byte(input), &v) == nil {
+		if p, ok := v["AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"].(string); ok {
+			return p
+		}
+	}
+	return execution
+}
+
+func childName(token string) string {
+	sum := sha256.Sum256([]byte("stepwise-child:" + token))
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// millis renders a time as the Java SDK serialises a Date in task results: epoch milliseconds.
+func millis(t time.Time) json.Number { return json.Number(fmt.Sprint(t.UnixMilli())) }
+
+// startResponse is StartExecution's result as the optimized integration returns it (with the
+// SDK's HTTP metadata), or as the aws-sdk integration returns it (without).
+func startResponse(ex *store.Execution, sdk bool) string {
+	out := map[string]any{"ExecutionArn": ex.Arn, "StartDate": millis(ex.StartedAt)}
+	if !sdk {
+		reqID := childName(ex.Arn + "/request")
+		date := ex.StartedAt.UTC().Format(time.RFC1123)
+		length := "164"
+		out["SdkHttpMetadata"] = map[string]any{
+			"AllHttpHeaders": map[string]any{"x-amzn-RequestId": []any{reqID}, "connection": []any{"keep-alive"},
+				"Content-Length": []any{length}, "Date": []any{date}, "Content-Type": []any{"application/x-amz-json-1.0"}},
+			"HttpHeaders": map[string]any{"connection": "keep-alive", "Content-Length": length,
+				"Content-Type": "application/x-amz-json-1.0", "Date": date, "x-amzn-RequestId": reqID},
+			"HttpStatusCode": json.Number("200"),
+		}
+		out["SdkResponseMetadata"] = map[string]any{"RequestId": reqID}
+	}
+	return value.Encode(out)
+}
+
+// describe is DescribeExecution in PascalCase, as a .sync task returns it; with json (sync:2)
+// Input and Output are JSON values instead of text.
+func describe(ex *store.Execution, asJSON bool) string {
+	out := map[string]any{
+		"ExecutionArn": ex.Arn, "StateMachineArn": ex.StateMachineArn, "Name": ex.Name,
+		"Status": ex.Status, "StartDate": millis(ex.StartedAt),
+		"Input": ex.Input, "InputDetails": map[string]any{"Included": true},
+	}
+	if ex.StoppedAt != nil {
+		out["StopDate"] = millis(*ex.StoppedAt)
+	}
+	if ex.Output != nil {
+		out["Output"] = *ex.Output
+		out["OutputDetails"] = map[string]any{"Included": true}
+	}
+	if ex.Error != nil {
+		out["Error"] = *ex.Error
+	}
+	if ex.Cause != nil {
+		out["Cause"] = *ex.Cause
+	}
+	if asJSON {
+		for _, k := range []string{"Input", "Output"} {
+			if s, ok := out[k].(string); ok {
+				if v, err := value.DecodeString(s); err == nil {
+					out[k] = v
+				}
+			}
+		}
+	}
+	return value.Encode(out)
+}
+
+// serviceError is a Step Functions API error as a task reports it: StepFunctions.<Code>Exception
+// with the Java SDK's cause text for the optimized integration, Sfn.<Code>Exception for aws-sdk.
+func serviceError(sdk bool, code, msg string) error {
+	if sdk {
+		return &runner.TaskError{Name: "Sfn." + code + "Exception",
+			Cause: fmt.Sprintf("%s (Service: Sfn, Status Code: 400, Request ID: %s)", msg, childName(msg))}
+	}
+	return &runner.TaskError{Name: "StepFunctions." + code + "Exception",
+		Cause: fmt.Sprintf("%s (Service: AWSStepFunctions; Status Code: 400; Error Code: %s; Request ID: %s; Proxy: null)", msg, code, childName(msg))}
+}

@@ -1,0 +1,112 @@
+package integration_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/integration"
+	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/store/sqlite"
+)
+
+func machine(t *testing.T, st store.Store, name, def string) *store.StateMachine {
+	t.Helper()
+	now := time.Now().UTC()
+	sm := &store.StateMachine{Arn: "arn:aws:states:us-east-1:123456789012:stateMachine:" + name, Name: name, Type: "STANDARD",
+		Definition: def, RoleArn: "arn:aws:iam::123456789012:role/r", Status: "ACTIVE", RevisionID: "1", Config: "{}",
+		CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateStateMachine(context.Background(), sm); err != nil {
+		t.Fatal(err)
+	}
+	return sm
+}
+
+// TestParentStartsChild runs the seed's pattern: a parent's Task starts a child execution
+// (.sync, .sync:2 and fire-and-forget), passing $$.Execution.Id so that the child is linked to
+// its parent.
+func TestParentStartsChild(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	machine(t, st, "child", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"P"},"P":{"Type":"Pass","Parameters":{"doubled.$":"States.MathAdd($.n, $.n)"},"End":true}}}`)
+	machine(t, st, "failing", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Oops","Cause":"child failed"}}}`)
+	parent := machine(t, st, "parent", `{"StartAt":"Sync","States":{
+		"Sync":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{
+			"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child",
+			"Input":{"n.$":"$.n","AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$":"$$.Execution.Id"}},
+			"ResultSelector":{"out.$":"$.Output.doubled","status.$":"$.Status"},"ResultPath":"$.sync","Next":"Text"},
+		"Text":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync","Parameters":{
+			"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child","Input":{"n":5}},
+			"ResultSelector":{"output.$":"$.Output"},"ResultPath":"$.text","Next":"Fire"},
+		"Fire":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:startExecution","Parameters":{
+			"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child","Name":"fired","Input":{"n":1}},
+			"ResultPath":"$.fired","Next":"Fail"},
+		"Fail":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync","Parameters":{
+			"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:failing"},
+			"Catch":[{"ErrorEquals":["States.TaskFailed"],"ResultPath":"$.caught","Next":"Done"}],"End":true},
+		"Done":{"Type":"Succeed"}}}`)
+	reg := &integration.Registry{Store: st}
+	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: reg, Poll: 50 * time.Millisecond})
+	reg.Execs = node
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go node.Run(runCtx)
+
+	ex, err := node.Start(ctx, runner.StartRequest{StateMachine: parent, Name: "p1", Input: `{"n":21}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCtx, stop := context.WithTimeout(ctx, 15*time.Second)
+	defer stop()
+	done, err := node.WaitEnded(waitCtx, ex.Arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.Status != "SUCCEEDED" {
+		t.Fatalf("parent %s: %v %v", done.Status, *done.Error, *done.Cause)
+	}
+	var out struct {
+		Sync   map[string]any `json:"sync"`
+		Text   map[string]any `json:"text"`
+		Fired  map[string]any `json:"fired"`
+		Caught map[string]any `json:"caught"`
+	}
+	if err := json.Unmarshal([]byte(*done.Output), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Sync["out"] != float64(42) || out.Sync["status"] != "SUCCEEDED" {
+		t.Errorf(".sync:2 result %v", out.Sync)
+	}
+	if out.Text["output"] != `{"doubled":10}` {
+		t.Errorf(".sync result %v (want Output as JSON text)", out.Text)
+	}
+	if out.Fired["ExecutionArn"] != "arn:aws:states:us-east-1:123456789012:execution:child:fired" || out.Fired["SdkHttpMetadata"] != nil {
+		t.Errorf("aws-sdk:sfn:startExecution result %v", out.Fired)
+	}
+	if out.Caught["Error"] != "States.TaskFailed" || !strings.Contains(out.Caught["Cause"].(string), `"Error":"Oops"`) {
+		t.Errorf("failed child: %v", out.Caught)
+	}
+	children, _, err := st.ListExecutions(ctx, store.ExecutionFilter{ParentArn: ex.Arn}, store.Page{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(children) != 4 {
+		t.Errorf("%d children linked to the parent, want 4", len(children))
+	}
+	evs, _ := st.History(ctx, ex.Arn, 0, 100, false)
+	var types []string
+	for _, e := range evs[:8] {
+		types = append(types, e.Type)
+	}
+	if got := strings.Join(types, " "); got != "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskSubmitted TaskSucceeded TaskStateExited TaskStateEntered" {
+		t.Errorf("history starts %s", got)
+	}
+}

@@ -1,0 +1,785 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/internal/ids"
+	"github.com/stepwise-run/stepwise/store"
+)
+
+// Stats are a node's counters since it started, for /metrics.
+type Stats struct {
+	ExecutionsStarted atomic.Int64
+	Succeeded         atomic.Int64
+	Failed            atomic.Int64
+	TimedOut          atomic.Int64
+	Aborted           atomic.Int64
+	// Transitions counts states entered.
+	Transitions atomic.Int64
+	Tasks       atomic.Int64
+	TaskNanos   atomic.Int64
+	Commits     atomic.Int64
+	CommitNanos atomic.Int64
+}
+
+// NodeOptions configure a Node.
+type NodeOptions struct {
+	Store   store.Store
+	Region  string
+	Account string
+	// MaxHistoryEvents is the history quota (0: AWS's 25,000).
+	MaxHistoryEvents int64
+	// Tasks runs the tasks that are not answered by a callback (.waitForTaskToken, activities).
+	Tasks TaskHandler
+	// Owner names this node in leases; a new UUID when empty.
+	Owner string
+	// LeaseTTL is how long a node's claim on an execution lasts without renewal: the time
+	// another node waits before taking over the executions of a node that died. Default 5s.
+	LeaseTTL time.Duration
+	// Poll bounds how long the node sleeps between looks at the store when nothing wakes it
+	// (timers of other nodes, orphaned executions). Default 1s.
+	Poll   time.Duration
+	Logger *slog.Logger
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Node runs Standard executions durably on a store. Every step of an execution is committed
+// before its effects leave the node: a task is dispatched, or an execution reported ended,
+// only once the commit that scheduled it is durable. Several nodes may share one store;
+// leases make each execution run on one node at a time.
+type Node struct {
+	opts  NodeOptions
+	st    store.Store
+	log   *slog.Logger
+	owner string
+
+	mu    sync.Mutex
+	live  map[string]*live // executions this node holds, by ARN
+	procs map[string]*engine.Interpreter
+	ended map[string]chan struct{} // executions someone waits on (WaitEnded)
+	// inflight are the tasks this node is running, by "<execution ARN>#<task id>", so that a
+	// task is never dispatched twice by one node.
+	inflight map[string]bool
+	busy     map[string]int // tasks in flight per execution
+
+	// Stats counts what the node did.
+	Stats Stats
+
+	wake chan struct{}
+	wg   sync.WaitGroup
+	// tasks are the task goroutines in flight, so Close can wait for them.
+	running sync.WaitGroup
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
+// live is an execution held by this node, with its state in memory.
+type live struct {
+	mu      sync.Mutex
+	ex      *engine.Execution
+	in      *engine.Interpreter
+	row     store.Execution
+	stopped bool // evicted: reload before use
+}
+
+// NewNode returns a node; Run starts its background work.
+func NewNode(opts NodeOptions) *Node {
+	if opts.Owner == "" {
+		opts.Owner = ids.UUID()
+	}
+	if opts.LeaseTTL == 0 {
+		opts.LeaseTTL = 5 * time.Second
+	}
+	if opts.Poll == 0 {
+		opts.Poll = time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Node{
+		opts: opts, st: opts.Store, log: opts.Logger, owner: opts.Owner,
+		live: map[string]*live{}, procs: map[string]*engine.Interpreter{}, ended: map[string]chan struct{}{},
+		inflight: map[string]bool{}, busy: map[string]int{},
+		wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel,
+	}
+}
+
+// Owner is the node's name in leases.
+func (n *Node) Owner() string { return n.owner }
+
+func (n *Node) now() time.Time { return n.opts.Now().UTC() }
+
+// Run does the node's background work until ctx ends: it fires due timers, renews its
+// leases, and takes over executions whose node stopped renewing them. On return it has
+// released its leases.
+func (n *Node) Run(ctx context.Context) error {
+	n.recover(ctx)
+	ticker := time.NewTicker(n.opts.LeaseTTL / 3)
+	defer ticker.Stop()
+	for {
+		wait := n.fireTimers(ctx)
+		select {
+		case <-ctx.Done():
+			n.cancel()
+			n.running.Wait()
+			rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			return n.st.ReleaseLeases(rctx, n.owner)
+		case <-n.wake:
+		case <-time.After(wait):
+		case <-ticker.C:
+			if err := n.st.RenewLeases(ctx, n.owner, n.now().Add(n.opts.LeaseTTL)); err != nil && ctx.Err() == nil {
+				n.log.Error("renew leases", "err", err)
+			}
+			n.recover(ctx)
+		}
+	}
+}
+
+func (n *Node) poke() {
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+// recover takes over running executions no node holds (this node's own after a restart, or
+// a dead node's) and dispatches the tasks they were waiting for.
+func (n *Node) recover(ctx context.Context) {
+	for {
+		arns, err := n.st.Unleased(ctx, n.now(), 500)
+		if err != nil || len(arns) == 0 {
+			if err != nil && ctx.Err() == nil {
+				n.log.Error("list unleased executions", "err", err)
+			}
+			return
+		}
+		got, err := n.st.Lease(ctx, n.owner, arns, n.now().Add(n.opts.LeaseTTL))
+		if err != nil {
+			n.log.Error("lease executions", "err", err)
+			return
+		}
+		if len(got) == 0 {
+			return
+		}
+		taken := 0
+		for _, arn := range got {
+			n.mu.Lock()
+			mine := n.live[arn] != nil // this node is working on it (between its creation and first lease)
+			n.mu.Unlock()
+			if mine {
+				continue
+			}
+			// Loading it dispatches again the tasks its dead node was running.
+			if _, err := n.acquire(ctx, arn); err != nil {
+				n.log.Error("take over execution", "execution", arn, "err", err)
+				continue
+			}
+			taken++
+			n.maybePark(ctx, arn)
+		}
+		if taken > 0 {
+			n.log.Info("took over executions", "count", taken)
+		}
+		if len(got) < 500 {
+			return
+		}
+	}
+}
+
+// redispatch runs again the tasks of an execution just loaded that it still waits for: the
+// node that dispatched them may have died before their result was committed (a .sync task
+// then finds the job it started and waits for it again). Tasks that wait for a callback
+// (activities, .waitForTaskToken tasks whose request was accepted) are not run again: their
+// token stays valid.
+func (n *Node) redispatch(ctx context.Context, arn string, ex *engine.Execution) {
+	tasks, err := n.st.PendingTasks(ctx, 100000)
+	if err != nil {
+		n.log.Error("list pending tasks", "err", err)
+		return
+	}
+	for _, t := range tasks {
+		if t.ExecutionArn != arn {
+			continue
+		}
+		waiting, submitted := ex.TaskWaiting(t.ID)
+		if !waiting {
+			continue
+		}
+		var et engine.Task
+		if err := json.Unmarshal([]byte(t.Body), &et); err != nil {
+			n.log.Error("decode task", "execution", t.ExecutionArn, "err", err)
+			continue
+		}
+		if submitted && et.Pattern == ".waitForTaskToken" {
+			continue // the request went out; the answer comes with the token
+		}
+		n.dispatch(t.ExecutionArn, &et)
+	}
+}
+
+// maybePark gives up the lease of an execution that waits only for timers or callbacks, so
+// that any node can act on it (fire its timer, take its callback, stop it) and this node
+// does not renew a lease for it while it sleeps.
+func (n *Node) maybePark(ctx context.Context, arn string) {
+	n.mu.Lock()
+	l := n.live[arn]
+	busy := n.busy[arn] > 0
+	n.mu.Unlock()
+	if l == nil || busy {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n.mu.Lock()
+	if l.stopped || n.busy[arn] > 0 || n.live[arn] != l {
+		n.mu.Unlock()
+		return
+	}
+	delete(n.live, arn)
+	n.mu.Unlock()
+	l.stopped = true
+	if err := n.st.Park(ctx, n.owner, arn); err != nil && ctx.Err() == nil {
+		n.log.Error("park execution", "execution", arn, "err", err)
+	}
+}
+
+// fireTimers delivers the due timers and returns how long to sleep before the next one.
+func (n *Node) fireTimers(ctx context.Context) time.Duration {
+	for ctx.Err() == nil {
+		now := n.now()
+		due, err := n.st.DueTimers(ctx, now, 256)
+		if err != nil {
+			if ctx.Err() == nil {
+				n.log.Error("due timers", "err", err)
+			}
+			return n.opts.Poll
+		}
+		fired := 0
+		for _, t := range due {
+			if n.deliver(ctx, t.ExecutionArn, engine.Event{Kind: engine.TimerFired, TimerID: t.ID, Time: n.now()}) {
+				fired++
+			}
+		}
+		if fired == 0 || len(due) < 256 {
+			break
+		}
+	}
+	next, err := n.st.NextTimer(ctx)
+	if err != nil {
+		return n.opts.Poll
+	}
+	d := next.Due.Sub(n.now())
+	switch {
+	case d < 10*time.Millisecond:
+		// Due but another node holds it (or it failed): look again soon, not at once.
+		d = 10 * time.Millisecond
+	case d > n.opts.Poll:
+		d = n.opts.Poll
+	}
+	return d
+}
+
+// interpreter returns the interpreter of a state machine's revision, parsing it once.
+func (n *Node) interpreter(sm *store.StateMachine) (*engine.Interpreter, error) {
+	key := sm.Arn + "#" + sm.RevisionID
+	n.mu.Lock()
+	in := n.procs[key]
+	n.mu.Unlock()
+	if in != nil {
+		return in, nil
+	}
+	parsed, err := asl.Parse([]byte(sm.Definition), asl.ValidateOptions{Type: sm.Type})
+	if err != nil {
+		return nil, err
+	}
+	in = engine.New(parsed, engine.Config{
+		Region: n.opts.Region, Account: n.opts.Account,
+		MaxHistoryEvents: n.opts.MaxHistoryEvents, Express: sm.Type == "EXPRESS",
+	})
+	n.mu.Lock()
+	n.procs[key] = in
+	n.mu.Unlock()
+	return in, nil
+}
+
+// StartRequest asks for a new execution.
+type StartRequest struct {
+	StateMachine *store.StateMachine
+	Name         string
+	Input        string
+	// ParentArn links the execution to the one that started it.
+	ParentArn  string
+	VersionArn string
+	AliasArn   string
+}
+
+// ExecutionArn returns the ARN of an execution of a state machine.
+func ExecutionArn(smArn, name string) string {
+	// arn:aws:states:REGION:ACCOUNT:stateMachine:NAME → ...:execution:NAME:EXEC
+	const marker = ":stateMachine:"
+	for i := 0; i+len(marker) <= len(smArn); i++ {
+		if smArn[i:i+len(marker)] == marker {
+			return smArn[:i] + ":execution:" + smArn[i+len(marker):] + ":" + name
+		}
+	}
+	return smArn + ":" + name
+}
+
+// Start starts an execution: its first step is committed before Start returns, so an
+// acknowledged start survives a crash. It returns store.ErrExists when the ARN is taken.
+func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, error) {
+	in, err := n.interpreter(req.StateMachine)
+	if err != nil {
+		return nil, err
+	}
+	arn := ExecutionArn(req.StateMachine.Arn, req.Name)
+	now := n.now()
+	ex, step := in.Start(engine.Start{
+		ExecutionArn: arn, Name: req.Name,
+		StateMachineArn: req.StateMachine.Arn, StateMachineName: req.StateMachine.Name,
+		RoleArn: req.StateMachine.RoleArn, Input: req.Input, Time: now, Seed: now.UnixNano(),
+		VersionArn: req.VersionArn, AliasArn: req.AliasArn,
+	})
+	row := store.Execution{
+		Arn: arn, StateMachineArn: req.StateMachine.Arn, Name: req.Name, Input: req.Input,
+		StartedAt: now, ParentArn: req.ParentArn,
+	}
+	l := &live{ex: ex, in: in, row: row}
+	c, tasks, err := n.commitFor(l, step, engine.Event{})
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	if err := n.st.CreateExecution(ctx, c); err != nil {
+		return nil, err
+	}
+	n.Stats.Commits.Add(1)
+	n.Stats.CommitNanos.Add(int64(time.Since(t0)))
+	n.Stats.ExecutionsStarted.Add(1)
+	l.row = *c.Execution
+	l.row.Version++
+	if !ex.Done() {
+		n.mu.Lock()
+		n.live[arn] = l
+		n.mu.Unlock()
+		if _, err := n.st.Lease(ctx, n.owner, []string{arn}, now.Add(n.opts.LeaseTTL)); err != nil {
+			n.log.Error("lease new execution", "execution", arn, "err", err)
+		}
+	}
+	out := l.row // copied before the tasks start, which change l.row
+	n.afterCommit(arn, c, tasks)
+	return &out, nil
+}
+
+// Stop stops a running execution as StopExecution does.
+func (n *Node) Stop(ctx context.Context, arn, errName, cause string, hasError, hasCause bool) error {
+	if !n.deliverSoon(ctx, arn, engine.Event{Kind: engine.Stop, Error: errName, Cause: cause, HasError: hasError, HasCause: hasCause}) {
+		return fmt.Errorf("execution %s is busy on another node; try again", arn)
+	}
+	return nil
+}
+
+// deliverSoon delivers an event from the API. When another node holds the execution (it is
+// running a task for it), it tries again for a while: the execution is parked, and so free
+// to take, as soon as its tasks are done.
+func (n *Node) deliverSoon(ctx context.Context, arn string, ev engine.Event) bool {
+	deadline := time.Now().Add(max(3*time.Second, n.opts.LeaseTTL))
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		ev.Time = n.now()
+		if n.deliver(ctx, arn, ev) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(wait):
+		}
+	}
+}
+
+// Answer delivers a callback (SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat) for the
+// task holding token. It returns store.ErrNotFound when no pending task has that token.
+func (n *Node) Answer(ctx context.Context, token string, ev engine.Event) error {
+	t, err := n.st.TaskByToken(ctx, token)
+	if err != nil {
+		return err
+	}
+	ev.TaskID = t.ID
+	if !n.deliverSoon(ctx, t.ExecutionArn, ev) {
+		return fmt.Errorf("execution %s is busy on another node; try again", t.ExecutionArn)
+	}
+	return nil
+}
+
+// acquire returns the live execution for arn, leasing and loading it when this node does
+// not hold it yet; nil when another node holds it or it has ended.
+func (n *Node) acquire(ctx context.Context, arn string) (*live, error) {
+	n.mu.Lock()
+	l := n.live[arn]
+	n.mu.Unlock()
+	if l != nil {
+		return l, nil
+	}
+	got, err := n.st.Lease(ctx, n.owner, []string{arn}, n.now().Add(n.opts.LeaseTTL))
+	if err != nil || len(got) == 0 {
+		return nil, err
+	}
+	row, err := n.st.GetExecution(ctx, arn)
+	if err != nil {
+		return nil, err
+	}
+	if row.Status != string(engine.Running) || row.State == "" {
+		return nil, nil
+	}
+	sm, err := n.st.GetStateMachine(ctx, row.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	in, err := n.interpreter(sm)
+	if err != nil {
+		return nil, err
+	}
+	var ex engine.Execution
+	if err := json.Unmarshal([]byte(row.State), &ex); err != nil {
+		return nil, fmt.Errorf("decode execution state: %w", err)
+	}
+	l = &live{ex: &ex, in: in, row: *row}
+	n.mu.Lock()
+	cur := n.live[arn]
+	if cur != nil {
+		l = cur
+	} else {
+		n.live[arn] = l
+	}
+	n.mu.Unlock()
+	if cur == nil {
+		// Taken over (or reloaded): the tasks it waits for may have died with their node.
+		n.redispatch(ctx, arn, &ex)
+	}
+	return l, nil
+}
+
+func (n *Node) evict(arn string, l *live) {
+	n.mu.Lock()
+	if n.live[arn] == l {
+		delete(n.live, arn)
+	}
+	n.mu.Unlock()
+	l.stopped = true
+}
+
+// deliver applies one event to an execution and commits the step. It reports whether the
+// event was consumed (applied and committed, or moot because the execution has ended).
+func (n *Node) deliver(ctx context.Context, arn string, ev engine.Event) bool {
+	for attempt := 0; attempt < 2; attempt++ {
+		l, err := n.acquire(ctx, arn)
+		if err != nil {
+			n.log.Error("load execution", "execution", arn, "err", err)
+			return false
+		}
+		if l == nil {
+			return n.discardMoot(ctx, arn, ev)
+		}
+		l.mu.Lock()
+		if l.stopped {
+			l.mu.Unlock()
+			continue
+		}
+		step := l.in.Apply(l.ex, ev)
+		c, tasks, err := n.commitFor(l, step, ev)
+		if err == nil {
+			t0 := time.Now()
+			err = n.st.Commit(ctx, c)
+			n.Stats.Commits.Add(1)
+			n.Stats.CommitNanos.Add(int64(time.Since(t0)))
+		}
+		if err != nil {
+			// The in-memory state ran ahead of the store: drop it and reload next time.
+			n.evict(arn, l)
+			l.mu.Unlock()
+			if !errors.Is(err, store.ErrConflict) {
+				n.log.Error("commit", "execution", arn, "err", err)
+			}
+			if errors.Is(err, store.ErrConflict) {
+				continue
+			}
+			return false
+		}
+		l.row = *c.Execution
+		l.row.Version++
+		if l.ex.Done() {
+			n.evict(arn, l)
+		}
+		l.mu.Unlock()
+		n.afterCommit(arn, c, tasks)
+		return true
+	}
+	return false
+}
+
+// discardMoot removes a timer or task of an execution that has ended, so that it does not
+// come back. Events for executions another node holds are left to that node.
+func (n *Node) discardMoot(ctx context.Context, arn string, ev engine.Event) bool {
+	row, err := n.st.GetExecution(ctx, arn)
+	if err != nil || row.Status == string(engine.Running) {
+		return false
+	}
+	c := store.Commit{Execution: row}
+	switch ev.Kind {
+	case engine.TimerFired:
+		c.CancelTimers = []int64{ev.TimerID}
+	case engine.TaskSucceeded, engine.TaskFailed:
+		c.CancelTasks = []int64{ev.TaskID}
+	default:
+		return true
+	}
+	if err := n.st.Commit(ctx, c); err != nil && !errors.Is(err, store.ErrConflict) {
+		n.log.Error("discard ended execution's timer", "execution", arn, "err", err)
+	}
+	return true
+}
+
+// commitFor turns a step into a Commit: the execution's new row, its events, and the
+// timers and tasks it set and cancelled. The event that caused the step consumes its timer
+// or task. It returns the tasks to dispatch once the commit is durable.
+func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.Commit, []*engine.Task, error) {
+	ex := l.ex
+	row := l.row
+	row.Status = string(ex.Status)
+	row.LastEventID = ex.LastEventID
+	row.Error, row.Cause = ex.Error, ex.Cause
+	if ex.Status == engine.Succeeded {
+		out := ex.Output
+		row.Output = &out
+	}
+	if ex.Done() {
+		t := ex.StopTime
+		row.StoppedAt = &t
+		row.State = ""
+	} else {
+		state, err := json.Marshal(ex)
+		if err != nil {
+			return store.Commit{}, nil, fmt.Errorf("encode execution state: %w", err)
+		}
+		row.State = string(state)
+	}
+	c := store.Commit{Execution: &row, Events: step.Events}
+	switch cause.Kind {
+	case engine.TimerFired:
+		c.CancelTimers = append(c.CancelTimers, cause.TimerID)
+	case engine.TaskSucceeded, engine.TaskFailed:
+		c.CancelTasks = append(c.CancelTasks, cause.TaskID)
+	}
+	var tasks []*engine.Task
+	for _, cmd := range step.Commands {
+		switch cmd.Kind {
+		case engine.StartTimer:
+			c.NewTimers = append(c.NewTimers, store.Timer{ExecutionArn: row.Arn, ID: cmd.TimerID, Due: cmd.At})
+		case engine.CancelTimer:
+			c.CancelTimers = append(c.CancelTimers, cmd.TimerID)
+		case engine.CancelTask:
+			c.CancelTasks = append(c.CancelTasks, cmd.TaskID)
+		case engine.ScheduleTask:
+			t := *cmd.Task
+			if t.Token == "" {
+				t.Token = ids.Token()
+			}
+			body, err := json.Marshal(&t)
+			if err != nil {
+				return store.Commit{}, nil, fmt.Errorf("encode task: %w", err)
+			}
+			c.NewTasks = append(c.NewTasks, store.Task{ExecutionArn: row.Arn, ID: t.ID, Token: t.Token,
+				Resource: t.Resource, Body: string(body), CreatedAt: n.now()})
+			tasks = append(tasks, &t)
+		}
+	}
+	return c, tasks, nil
+}
+
+// afterCommit carries out what a durable step asked for.
+func (n *Node) afterCommit(arn string, c store.Commit, tasks []*engine.Task) {
+	for _, e := range c.Events {
+		if strings.HasSuffix(e.Type, "StateEntered") {
+			n.Stats.Transitions.Add(1)
+		}
+	}
+	switch engine.Status(c.Execution.Status) {
+	case engine.Running:
+	case engine.Succeeded:
+		n.Stats.Succeeded.Add(1)
+	case engine.Failed:
+		n.Stats.Failed.Add(1)
+	case engine.TimedOut:
+		n.Stats.TimedOut.Add(1)
+	case engine.Aborted:
+		n.Stats.Aborted.Add(1)
+	}
+	if c.Execution.Status != string(engine.Running) {
+		n.notifyEnded(arn)
+	}
+	for _, t := range tasks {
+		n.dispatch(arn, t)
+	}
+	if len(c.NewTimers) > 0 {
+		n.poke()
+	}
+	if c.Execution.Status == string(engine.Running) {
+		n.maybePark(n.ctx, arn)
+	}
+}
+
+// dispatch runs a task in its own goroutine and feeds its outcome back. Activity tasks wait
+// for a worker instead; a .waitForTaskToken task's handler sends the request and the result
+// comes later with the token.
+func (n *Node) dispatch(arn string, t *engine.Task) {
+	if isCallback(t) {
+		return
+	}
+	key := fmt.Sprintf("%s#%d", arn, t.ID)
+	n.mu.Lock()
+	if n.inflight[key] {
+		n.mu.Unlock()
+		return
+	}
+	n.inflight[key] = true
+	n.busy[arn]++
+	n.mu.Unlock()
+	n.running.Add(1)
+	go func() {
+		defer n.running.Done()
+		defer func() {
+			n.mu.Lock()
+			delete(n.inflight, key)
+			if n.busy[arn]--; n.busy[arn] <= 0 {
+				delete(n.busy, arn)
+			}
+			n.mu.Unlock()
+			n.maybePark(n.ctx, arn)
+		}()
+		ctx := n.ctx
+		if !n.deliver(ctx, arn, engine.Event{Kind: engine.TaskStarted, TaskID: t.ID, Time: n.now()}) {
+			return
+		}
+		ctx = context.WithValue(ctx, submitKey{}, func(out string) {
+			n.deliver(n.ctx, arn, engine.Event{Kind: engine.TaskSubmitted, TaskID: t.ID, Output: out, Time: n.now()})
+		})
+		t0 := time.Now()
+		out, err := runTask(ctx, n.opts.Tasks, t)
+		n.Stats.Tasks.Add(1)
+		n.Stats.TaskNanos.Add(int64(time.Since(t0)))
+		if ctx.Err() != nil {
+			return // shutting down: the task runs again on recovery
+		}
+		ev := engine.Event{Kind: engine.TaskSucceeded, TaskID: t.ID, Output: out}
+		if t.Pattern == ".waitForTaskToken" {
+			// The request went out; the result comes with SendTaskSuccess.
+			ev.Kind = engine.TaskSubmitted
+		}
+		if err != nil {
+			var te *TaskError
+			if !errors.As(err, &te) {
+				te = &TaskError{Name: "States.TaskFailed", Cause: err.Error()}
+			}
+			ev = engine.Event{Kind: engine.TaskFailed, TaskID: t.ID, Error: te.Name, Cause: te.Cause, HasError: true, HasCause: true}
+		}
+		ev.Time = n.now()
+		n.deliver(ctx, arn, ev)
+	}()
+}
+
+type submitKey struct{}
+
+// Submit reports that a task's request was accepted while its result is still to come (a
+// .sync task whose job runs on): the history records TaskSubmitted with output. Outside a
+// runner it does nothing.
+func Submit(ctx context.Context, output string) {
+	if f, ok := ctx.Value(submitKey{}).(func(string)); ok {
+		f(output)
+	}
+}
+
+// WaitEnded waits until an execution has ended and returns it. Executions that end on this
+// node wake their waiters at once; those on other nodes are seen within a second.
+func (n *Node) WaitEnded(ctx context.Context, arn string) (*store.Execution, error) {
+	for {
+		ch := n.endedChan(arn)
+		ex, err := n.st.GetExecution(ctx, arn)
+		if err != nil {
+			return nil, err
+		}
+		if ex.Status != string(engine.Running) {
+			return ex, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-ch:
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// endedChan returns a channel closed when arn ends on this node.
+func (n *Node) endedChan(arn string) chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ch := n.ended[arn]
+	if ch == nil {
+		ch = make(chan struct{})
+		n.ended[arn] = ch
+	}
+	return ch
+}
+
+func (n *Node) notifyEnded(arn string) {
+	n.mu.Lock()
+	ch := n.ended[arn]
+	delete(n.ended, arn)
+	n.mu.Unlock()
+	if ch != nil {
+		close(ch)
+	}
+}
+
+// isCallback reports whether a task is answered from outside (a task token or an activity
+// worker) rather than by running it here.
+func isCallback(t *engine.Task) bool {
+	return engine.ParseResource(t.Resource).Kind == "activity"
+}
+
+// History reads an execution's events (for callers that do not hold the store).
+func (n *Node) History(ctx context.Context, arn string) ([]history.Event, error) {
+	var out []history.Event
+	after := int64(0)
+	for {
+		evs, err := n.st.History(ctx, arn, after, 1000, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, evs...)
+		if len(evs) < 1000 {
+			return out, nil
+		}
+		after = evs[len(evs)-1].ID
+	}
+}

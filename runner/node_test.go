@@ -1,0 +1,247 @@
+package runner_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/store/sqlite"
+)
+
+const waitAndTask = `{"StartAt":"Wait","States":{
+	"Wait":{"Type":"Wait","Seconds":1,"Next":"Work"},
+	"Work":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$"},"Next":"Done"},
+	"Done":{"Type":"Succeed"}}}`
+
+func openStore(t *testing.T) store.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "stepwise.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func createMachine(t *testing.T, st store.Store, def string) *store.StateMachine {
+	t.Helper()
+	now := time.Now().UTC()
+	sm := &store.StateMachine{Arn: "arn:aws:states:us-east-1:123456789012:stateMachine:m", Name: "m", Type: "STANDARD",
+		Definition: def, RoleArn: "arn:aws:iam::123456789012:role/r", Status: "ACTIVE", RevisionID: "1", Config: "{}",
+		CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateStateMachine(context.Background(), sm); err != nil {
+		t.Fatal(err)
+	}
+	return sm
+}
+
+var calls atomic.Int64
+
+func echo(ctx context.Context, t *engine.Task) (string, error) {
+	calls.Add(1)
+	return `{"StatusCode":200,"Payload":{"ok":true}}`, nil
+}
+
+func newNode(st store.Store, owner string) *runner.Node {
+	return runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012",
+		Tasks: runner.TaskFunc(echo), Owner: owner, LeaseTTL: 600 * time.Millisecond, Poll: 50 * time.Millisecond})
+}
+
+// waitDone polls until every execution has ended.
+func waitDone(t *testing.T, st store.Store, arns []string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for _, arn := range arns {
+		for {
+			ex, err := st.GetExecution(context.Background(), arn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ex.Status != "RUNNING" {
+				if ex.Status != "SUCCEEDED" {
+					t.Fatalf("%s: %s %v %v", arn, ex.Status, deref(ex.Error), deref(ex.Cause))
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s still running after %s", arn, within)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
+}
+
+// checkHistory asserts a complete, gap-free history: ids 1..n, each once, ending in success.
+func checkHistory(t *testing.T, st store.Store, arn string, wantTypes []string) {
+	t.Helper()
+	evs, err := st.History(context.Background(), arn, 0, 1000, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for i, e := range evs {
+		if e.ID != int64(i+1) {
+			t.Fatalf("%s: event %d has id %d", arn, i, e.ID)
+		}
+		types = append(types, e.Type)
+	}
+	if fmt.Sprint(types) != fmt.Sprint(wantTypes) {
+		t.Fatalf("%s history:\n got %v\nwant %v", arn, types, wantTypes)
+	}
+}
+
+var wantTypes = []string{"ExecutionStarted", "WaitStateEntered", "WaitStateExited", "TaskStateEntered",
+	"TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited", "SucceedStateEntered", "SucceedStateExited",
+	"ExecutionSucceeded"}
+
+func TestNodeRunsExecutionsToTheEnd(t *testing.T) {
+	st := openStore(t)
+	sm := createMachine(t, st, waitAndTask)
+	n := newNode(st, "a")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error)
+	go func() { done <- n.Run(ctx) }()
+	var arns []string
+	for i := range 20 {
+		ex, err := n.Start(ctx, runner.StartRequest{StateMachine: sm, Name: fmt.Sprintf("e%d", i), Input: `{"i":1}`})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arns = append(arns, ex.Arn)
+	}
+	waitDone(t, st, arns, 10*time.Second)
+	for _, arn := range arns {
+		checkHistory(t, st, arn, wantTypes)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if timers, _ := st.DueTimers(context.Background(), time.Now().Add(time.Hour), 10); len(timers) != 0 {
+		t.Errorf("%d timers left after every execution ended", len(timers))
+	}
+}
+
+// TestNodeTakesOverFromADeadNode: node a starts executions and stops renewing its leases
+// without releasing them (as a crashed process would); node b takes them over once the
+// leases expire, and every execution ends once with a gap-free history.
+func TestNodeTakesOverFromADeadNode(t *testing.T) {
+	st := openStore(t)
+	sm := createMachine(t, st, waitAndTask)
+	dead := newNode(st, "dead") // never Run: its leases lapse
+	var arns []string
+	for i := range 10 {
+		ex, err := dead.Start(context.Background(), runner.StartRequest{StateMachine: sm, Name: fmt.Sprintf("e%d", i), Input: `{}`})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arns = append(arns, ex.Arn)
+	}
+	start := time.Now()
+	b := newNode(st, "b")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go b.Run(ctx)
+	waitDone(t, st, arns, 10*time.Second)
+	t.Logf("taken over and finished in %s (lease TTL 600ms, Wait 1s)", time.Since(start).Round(time.Millisecond))
+	for _, arn := range arns {
+		checkHistory(t, st, arn, wantTypes)
+	}
+}
+
+// TestNodeRestart: a node shuts down cleanly while executions wait; a new node on the same
+// store finishes them.
+func TestNodeRestart(t *testing.T) {
+	st := openStore(t)
+	sm := createMachine(t, st, waitAndTask)
+	a := newNode(st, "a")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- a.Run(ctx) }()
+	ex, err := a.Start(ctx, runner.StartRequest{StateMachine: sm, Name: "e", Input: `{}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	b := newNode(st, "b")
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	go b.Run(ctx2)
+	waitDone(t, st, []string{ex.Arn}, 5*time.Second)
+	checkHistory(t, st, ex.Arn, wantTypes)
+}
+
+func TestNodeCallbackAndStop(t *testing.T) {
+	st := openStore(t)
+	def := `{"StartAt":"Ask","States":{
+		"Ask":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"f","Payload":{"token.$":"$$.Task.Token"}},"End":true}}}`
+	sm := createMachine(t, st, def)
+	var token atomic.Value
+	n := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", LeaseTTL: time.Second,
+		Tasks: runner.TaskFunc(func(ctx context.Context, t *engine.Task) (string, error) {
+			token.Store(t.Token)
+			return `{"StatusCode":202}`, nil
+		})})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go n.Run(ctx)
+	ex, err := n.Start(ctx, runner.StartRequest{StateMachine: sm, Name: "cb", Input: `{}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for token.Load() == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("task never dispatched")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // let TaskSubmitted commit
+	if err := n.Answer(ctx, token.Load().(string), engine.Event{Kind: engine.TaskSucceeded, Output: `{"answer":42}`}); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, st, []string{ex.Arn}, 5*time.Second)
+	got, _ := st.GetExecution(ctx, ex.Arn)
+	if deref(got.Output) != `{"answer":42}` {
+		t.Errorf("output %s", deref(got.Output))
+	}
+	checkHistory(t, st, ex.Arn, []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+		"TaskSubmitted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"})
+	if err := n.Answer(ctx, token.Load().(string), engine.Event{Kind: engine.TaskSucceeded, Output: `{}`}); err == nil {
+		t.Error("a second answer with the same token was accepted")
+	}
+
+	// Stop: an execution waiting for a callback is aborted.
+	ex2, err := n.Start(ctx, runner.StartRequest{StateMachine: sm, Name: "stopped", Input: `{}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Stop(ctx, ex2.Arn, "Why", "Because", true, true); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = st.GetExecution(ctx, ex2.Arn)
+	if got.Status != "ABORTED" || deref(got.Error) != "Why" {
+		t.Errorf("after stop: %s %s", got.Status, deref(got.Error))
+	}
+	evs, _ := st.History(ctx, ex2.Arn, 0, 100, false)
+	if last := evs[len(evs)-1]; last.Type != "ExecutionAborted" {
+		t.Errorf("last event %s", last.Type)
+	}
+}
