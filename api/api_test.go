@@ -1,0 +1,232 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/stepwise-run/stepwise/api"
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/store/sqlite"
+)
+
+// newServer starts Stepwise on a loopback port with a fresh SQLite store and returns a client
+// of the official AWS SDK for Go pointed at it.
+func newServer(t *testing.T) *sfn.Client {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stepwise.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := runner.TaskFunc(func(ctx context.Context, t *engine.Task) (string, error) {
+		return `{"StatusCode":200,"Payload":{"echo":` + t.Parameters + `}}`, nil
+	})
+	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: tasks,
+		LeaseTTL: time.Second, Poll: 50 * time.Millisecond})
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { node.Run(runCtx); close(done) }()
+	srv := httptest.NewServer(&api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Tasks: tasks})
+	t.Cleanup(func() {
+		srv.Close()
+		cancel()
+		<-done
+		st.Close()
+	})
+	return sfn.New(sfn.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials:  aws.AnonymousCredentials{},
+		APIOptions:   []func(*middleware.Stack) error{noHostPrefix},
+	})
+}
+
+// noHostPrefix stops the SDK from sending StartSyncExecution to "sync-<host>", which only
+// resolves on AWS's own domain; docs/api.md tells users to do the same.
+func noHostPrefix(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("StepwiseNoHostPrefix",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			return next.HandleInitialize(smithyhttp.DisableEndpointHostPrefix(ctx, true), in)
+		}), middleware.Before)
+}
+
+const role = "arn:aws:iam::123456789012:role/stepwise"
+
+func TestStandardExecutionThroughTheSDK(t *testing.T) {
+	c := newServer(t)
+	ctx := context.Background()
+	def := `{"StartAt":"Greet","States":{
+		"Greet":{"Type":"Pass","Parameters":{"greeting.$":"States.Format('Hello, {}!', $.name)"},"Next":"Work"},
+		"Work":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$"},"OutputPath":"$.Payload","End":true}}}`
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("hello"), Definition: aws.String(def), RoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := aws.ToString(sm.StateMachineArn), "arn:aws:states:us-east-1:123456789012:stateMachine:hello"; got != want {
+		t.Fatalf("arn %s, want %s", got, want)
+	}
+	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String("run-1"), Input: aws.String(`{"name":"Ada"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same name and input again is the same execution; other input is an error.
+	again, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String("run-1"), Input: aws.String(`{"name":"Ada"}`)})
+	if err == nil && aws.ToString(again.ExecutionArn) != aws.ToString(start.ExecutionArn) {
+		t.Errorf("idempotent start returned %s", aws.ToString(again.ExecutionArn))
+	}
+	var out *sfn.DescribeExecutionOutput
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: start.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Status != types.ExecutionStatusRunning || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if out.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("status %s: %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+	if got, want := aws.ToString(out.Output), `{"echo":{"FunctionName":"f","Payload":{"greeting":"Hello, Ada!"}}}`; got != want {
+		t.Errorf("output %s, want %s", got, want)
+	}
+	if out.StartDate == nil || out.StopDate == nil || out.StopDate.Before(*out.StartDate) {
+		t.Errorf("dates %v %v", out.StartDate, out.StopDate)
+	}
+	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String("run-1"), Input: aws.String(`{"name":"Bob"}`)})
+	var exists *types.ExecutionAlreadyExists
+	if !errors.As(err, &exists) {
+		t.Errorf("reusing a name with other input: %v", err)
+	}
+
+	// History, in pages, both ways.
+	var types1 []string
+	var token *string
+	for {
+		h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: start.ExecutionArn, MaxResults: 3, NextToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range h.Events {
+			types1 = append(types1, string(e.Type))
+		}
+		if token = h.NextToken; token == nil {
+			break
+		}
+	}
+	want := "ExecutionStarted PassStateEntered PassStateExited TaskStateEntered TaskScheduled TaskStarted TaskSucceeded TaskStateExited ExecutionSucceeded"
+	if got := strings.Join(types1, " "); got != want {
+		t.Errorf("history\n got %s\nwant %s", got, want)
+	}
+	rev, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: start.ExecutionArn, ReverseOrder: true, MaxResults: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rev.Events) != 2 || rev.Events[0].Type != types.HistoryEventTypeExecutionSucceeded || rev.Events[0].Id != 9 {
+		t.Errorf("reverse history starts %+v", rev.Events)
+	}
+
+	list, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, StatusFilter: types.ExecutionStatusSucceeded})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Executions) != 1 || aws.ToString(list.Executions[0].Name) != "run-1" {
+		t.Errorf("list %+v", list.Executions)
+	}
+}
+
+func TestErrorsAreAWSShaped(t *testing.T) {
+	c := newServer(t)
+	ctx := context.Background()
+	_, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("bad"), RoleArn: aws.String(role),
+		Definition: aws.String(`{"StartAt":"pass1","States":{"pass1":{"Type":"Pass","Next":"pass3"},"pass2":{"Type":"Pass","End":true}}}`)})
+	var invalid *types.InvalidDefinition
+	if !errors.As(err, &invalid) || !strings.Contains(invalid.ErrorMessage(), "MISSING_TRANSITION_TARGET: Missing 'Next' target: pass3 at /States/pass1/Next") {
+		t.Errorf("invalid definition: %v", err)
+	}
+	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("has space"), RoleArn: aws.String(role),
+		Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)})
+	var badName *types.InvalidName
+	if !errors.As(err, &badName) {
+		t.Errorf("invalid name: %v", err)
+	}
+	_, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String("arn:aws:states:us-east-1:123456789012:execution:nope:nope")})
+	var missing *types.ExecutionDoesNotExist
+	if !errors.As(err, &missing) {
+		t.Errorf("missing execution: %v", err)
+	}
+	_, err = c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String("not-an-arn")})
+	var badArn *types.InvalidArn
+	if !errors.As(err, &badArn) || badArn.ErrorMessage() != "Invalid Arn: 'Invalid ARN prefix: not-an-arn'" {
+		t.Errorf("invalid arn: %v", err)
+	}
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("ok"), RoleArn: aws.String(role),
+		Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{not json`)})
+	var badInput *types.InvalidExecutionInput
+	if !errors.As(err, &badInput) {
+		t.Errorf("invalid input: %v", err)
+	}
+}
+
+func TestCallbackStopAndExpress(t *testing.T) {
+	c := newServer(t)
+	ctx := context.Background()
+	def := `{"StartAt":"Wait","States":{"Wait":{"Type":"Wait","Seconds":3600,"End":true}}}`
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("sleepy"), Definition: aws.String(def), RoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: start.ExecutionArn, Error: aws.String("Manual"), Cause: aws.String("enough")}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: start.ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != types.ExecutionStatusAborted || aws.ToString(d.Error) != "Manual" {
+		t.Errorf("after stop: %s %s", d.Status, aws.ToString(d.Error))
+	}
+
+	express, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("fast"), Type: types.StateMachineTypeExpress, RoleArn: aws.String(role),
+		Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"sum.$":"States.MathAdd($.a, $.b)"},"End":true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: express.StateMachineArn, Input: aws.String(`{"a":1,"b":2}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != types.SyncExecutionStatusSucceeded || aws.ToString(res.Output) != `{"sum":3}` {
+		t.Errorf("sync execution: %s %s", res.Status, aws.ToString(res.Output))
+	}
+	if !strings.Contains(aws.ToString(res.ExecutionArn), ":express:fast:") {
+		t.Errorf("express arn %s", aws.ToString(res.ExecutionArn))
+	}
+	_, err = c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: sm.StateMachineArn})
+	var notSupported *types.StateMachineTypeNotSupported
+	if !errors.As(err, &notSupported) {
+		t.Errorf("sync start of a standard machine: %v", err)
+	}
+}

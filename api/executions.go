@@ -1,0 +1,480 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/internal/ids"
+	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/store"
+)
+
+const (
+	maxPayload  = 262144
+	maxErrorLen = 256
+	maxCauseLen = 32768
+	// expressLimit is an Express execution's maximum duration.
+	expressLimit = 5 * time.Minute
+)
+
+// checkInput validates an execution input as StartExecution does; absent input is "{}".
+func checkInput(in *string) (string, error) {
+	if in == nil {
+		return "{}", nil
+	}
+	if utf8.RuneCountInString(*in) > maxPayload {
+		return "", validation("Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144")
+	}
+	if strings.TrimSpace(*in) == "" {
+		return "", apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: 'Invalid execution input.'")
+	}
+	if _, err := value.DecodeString(*in); err != nil {
+		return "", apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%s'", err.Error())
+	}
+	return *in, nil
+}
+
+type startRequest struct {
+	StateMachineArn string  `json:"stateMachineArn"`
+	Name            *string `json:"name"`
+	Input           *string `json:"input"`
+	TraceHeader     string  `json:"traceHeader"`
+}
+
+func (s *Server) startRequest(ctx context.Context, body []byte) (*store.StateMachine, string, string, error) {
+	var req startRequest
+	if err := decode(body, &req); err != nil {
+		return nil, "", "", err
+	}
+	sm, err := s.stateMachine(ctx, req.StateMachineArn)
+	if err != nil {
+		return nil, "", "", err
+	}
+	name := ids.UUID()
+	if req.Name != nil {
+		name = *req.Name
+		if !validName(name) {
+			return nil, "", "", apiErr("InvalidName", "Invalid Name: '%s'", name)
+		}
+	}
+	input, err := checkInput(req.Input)
+	if err != nil {
+		return nil, "", "", err
+	}
+	return sm, name, input, nil
+}
+
+func (s *Server) startExecution(ctx context.Context, body []byte) (any, error) {
+	sm, name, input, err := s.startRequest(ctx, body)
+	if err != nil {
+		return nil, err
+	}
+	if sm.Type == "EXPRESS" {
+		return s.startExpressAsync(sm, name, input)
+	}
+	parent := parentOf(input)
+	ex, err := s.Node.Start(ctx, runner.StartRequest{StateMachine: sm, Name: name, Input: input, ParentArn: parent})
+	if errors.Is(err, store.ErrExists) {
+		arn := runner.ExecutionArn(sm.Arn, name)
+		old, gerr := s.Store.GetExecution(ctx, arn)
+		if gerr != nil {
+			return nil, gerr
+		}
+		// StartExecution is idempotent for a running execution started with the same input.
+		if old.Status != string(engine.Running) || old.Input != input {
+			return nil, apiErr("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
+		}
+		ex = old
+	} else if err != nil {
+		return nil, err
+	}
+	return map[string]any{"executionArn": ex.Arn, "startDate": epoch(ex.StartedAt)}, nil
+}
+
+// parentOf finds the execution that started this one: a Task state that starts an
+// execution passes $$.Execution.Id as AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.
+func parentOf(input string) string {
+	if !strings.Contains(input, "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID") {
+		return ""
+	}
+	var v map[string]any
+	if json.Unmarshal([]byte(input), &v) != nil {
+		return ""
+	}
+	p, _ := v["AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"].(string)
+	return p
+}
+
+// expressResult is an Express execution's outcome.
+type expressResult struct {
+	arn       string
+	ex        *engine.Execution
+	startedAt time.Time
+}
+
+// runExpress runs an Express execution in memory, on the real clock, within the 5-minute
+// limit (as AWS, a longer one times out).
+func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, name, input string) (*expressResult, error) {
+	parsed, err := asl.Parse([]byte(sm.Definition), asl.ValidateOptions{Type: sm.Type})
+	if err != nil {
+		return nil, err
+	}
+	in := engine.New(parsed, engine.Config{Region: s.Region, Account: s.Account, Express: true})
+	arn := strings.Replace(runner.ExecutionArn(sm.Arn, name), ":execution:", ":express:", 1) + ":" + ids.UUID()
+	now := time.Now().UTC()
+	ctx, cancel := context.WithTimeout(ctx, expressLimit)
+	defer cancel()
+	ex, _, err := runner.Local(ctx, in, engine.Start{
+		ExecutionArn: arn, Name: name, StateMachineArn: sm.Arn, StateMachineName: sm.Name,
+		RoleArn: sm.RoleArn, Input: input, Time: now, Seed: now.UnixNano(),
+	}, runner.LocalOptions{Tasks: s.Tasks})
+	if err != nil && !errors.Is(err, runner.ErrStuck) {
+		return nil, err
+	}
+	return &expressResult{arn: arn, ex: ex, startedAt: now}, nil
+}
+
+func (s *Server) startExpressAsync(sm *store.StateMachine, name, input string) (any, error) {
+	arn := strings.Replace(runner.ExecutionArn(sm.Arn, name), ":execution:", ":express:", 1) + ":" + ids.UUID()
+	now := time.Now().UTC()
+	go func() {
+		if _, err := s.runExpress(context.Background(), sm, name, input); err != nil {
+			s.logger().Error("express execution", "execution", arn, "err", err)
+		}
+	}()
+	return map[string]any{"executionArn": arn, "startDate": epoch(now)}, nil
+}
+
+func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, error) {
+	sm, name, input, err := s.startRequest(ctx, body)
+	if err != nil {
+		return nil, err
+	}
+	if sm.Type != "EXPRESS" {
+		return nil, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
+	}
+	res, err := s.runExpress(ctx, sm, name, input)
+	if err != nil {
+		return nil, err
+	}
+	ex := res.ex
+	stop := ex.StopTime
+	if stop.IsZero() {
+		stop = time.Now().UTC()
+	}
+	out := map[string]any{
+		"executionArn": res.arn, "stateMachineArn": sm.Arn, "name": name,
+		"startDate": epoch(res.startedAt), "stopDate": epoch(stop), "status": string(ex.Status),
+		"input": input, "inputDetails": map[string]bool{"included": true},
+		"billingDetails": map[string]int64{"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": max(100, stop.Sub(res.startedAt).Milliseconds())},
+	}
+	if ex.Status == engine.Running {
+		out["status"] = string(engine.TimedOut)
+	}
+	if ex.Status == engine.Succeeded {
+		out["output"] = ex.Output
+		out["outputDetails"] = map[string]bool{"included": true}
+	}
+	if ex.Error != nil {
+		out["error"] = *ex.Error
+	}
+	if ex.Cause != nil {
+		out["cause"] = *ex.Cause
+	}
+	return out, nil
+}
+
+// execution looks up a Standard execution by ARN with AWS's errors.
+func (s *Server) execution(ctx context.Context, arn string) (*store.Execution, error) {
+	if strings.HasPrefix(arn, "arn:") && resourceType(arn) == "express" {
+		return nil, apiErr("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: express'")
+	}
+	if err := checkArn(arn, "execution"); err != nil {
+		return nil, err
+	}
+	ex, err := s.Store.GetExecution(ctx, arn)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, apiErr("ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn)
+	}
+	return ex, err
+}
+
+func (s *Server) describeExecution(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		ExecutionArn string `json:"executionArn"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	ex, err := s.execution(ctx, req.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{
+		"executionArn": ex.Arn, "stateMachineArn": ex.StateMachineArn, "name": ex.Name,
+		"status": ex.Status, "startDate": epoch(ex.StartedAt), "input": ex.Input,
+		"inputDetails": map[string]bool{"included": true}, "redriveCount": 0,
+	}
+	if ex.StoppedAt != nil {
+		out["stopDate"] = epoch(*ex.StoppedAt)
+	}
+	if ex.Output != nil {
+		out["output"] = *ex.Output
+		out["outputDetails"] = map[string]bool{"included": true}
+	}
+	if ex.Error != nil {
+		out["error"] = *ex.Error
+	}
+	if ex.Cause != nil {
+		out["cause"] = *ex.Cause
+	}
+	switch ex.Status {
+	case "SUCCEEDED", "RUNNING":
+		out["redriveStatus"] = "NOT_REDRIVABLE"
+		out["redriveStatusReason"] = "Execution is " + ex.Status + " and cannot be redriven"
+	default:
+		out["redriveStatus"] = "REDRIVABLE"
+	}
+	if ex.ParentArn != "" {
+		// An extension AWS clients ignore: the execution that started this one.
+		out["stepwiseParentExecutionArn"] = ex.ParentArn
+	}
+	return out, nil
+}
+
+func (s *Server) describeStateMachineForExecution(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		ExecutionArn string `json:"executionArn"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	ex, err := s.execution(ctx, req.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	sm, err := s.stateMachine(ctx, ex.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	out := describeSM(sm)
+	delete(out, "status")
+	delete(out, "type")
+	delete(out, "creationDate")
+	out["updateDate"] = epoch(sm.UpdatedAt)
+	return out, nil
+}
+
+var statuses = []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"}
+
+func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		StateMachineArn string `json:"stateMachineArn"`
+		StatusFilter    string `json:"statusFilter"`
+		MaxResults      int    `json:"maxResults"`
+		NextToken       string `json:"nextToken"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	n, err := pageSize(req.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	if req.StatusFilter != "" && !contains(statuses, req.StatusFilter) {
+		return nil, validation(fmt.Sprintf("Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", req.StatusFilter))
+	}
+	sm, err := s.stateMachine(ctx, req.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	if sm.Type == "EXPRESS" {
+		return nil, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
+	}
+	exs, next, err := s.Store.ListExecutions(ctx, store.ExecutionFilter{StateMachineArn: sm.Arn, Status: req.StatusFilter}, store.Page{Token: req.NextToken, Limit: n})
+	if err != nil {
+		return nil, tokenErr(err)
+	}
+	items := make([]map[string]any, 0, len(exs))
+	for _, ex := range exs {
+		item := map[string]any{"executionArn": ex.Arn, "stateMachineArn": ex.StateMachineArn, "name": ex.Name,
+			"status": ex.Status, "startDate": epoch(ex.StartedAt)}
+		if ex.StoppedAt != nil {
+			item["stopDate"] = epoch(*ex.StoppedAt)
+		}
+		items = append(items, item)
+	}
+	out := map[string]any{"executions": items}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) getExecutionHistory(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		ExecutionArn         string `json:"executionArn"`
+		MaxResults           int    `json:"maxResults"`
+		ReverseOrder         bool   `json:"reverseOrder"`
+		NextToken            string `json:"nextToken"`
+		IncludeExecutionData *bool  `json:"includeExecutionData"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	n, err := pageSize(req.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	ex, err := s.execution(ctx, req.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	// The token is the id of the last event returned: stable however long the history grows.
+	cursor := int64(0)
+	if req.NextToken != "" {
+		c, err := strconv.ParseInt(strings.TrimPrefix(req.NextToken, "h."), 10, 64)
+		if err != nil || !strings.HasPrefix(req.NextToken, "h.") || c < 0 {
+			return nil, apiErr("InvalidToken", "Invalid Token: 'Invalid token'")
+		}
+		cursor = c
+	}
+	var events []history.Event
+	if req.ReverseOrder {
+		events, err = s.Store.History(ctx, ex.Arn, cursor, n, true)
+	} else {
+		events, err = s.Store.History(ctx, ex.Arn, cursor, n, false)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if events == nil {
+		events = []history.Event{}
+	}
+	out := map[string]any{"events": events}
+	if len(events) == n {
+		last := events[len(events)-1].ID
+		if (!req.ReverseOrder && last < ex.LastEventID) || (req.ReverseOrder && last > 1) {
+			out["nextToken"] = "h." + strconv.FormatInt(last, 10)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) stopExecution(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		ExecutionArn string  `json:"executionArn"`
+		Error        *string `json:"error"`
+		Cause        *string `json:"cause"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if req.Error != nil && utf8.RuneCountInString(*req.Error) > maxErrorLen {
+		return nil, validation("Value at 'error' failed to satisfy constraint: Member must have length less than or equal to 256")
+	}
+	if req.Cause != nil && utf8.RuneCountInString(*req.Cause) > maxCauseLen {
+		return nil, validation("Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to 32768")
+	}
+	ex, err := s.execution(ctx, req.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	if ex.Status == string(engine.Running) {
+		var e, c string
+		if req.Error != nil {
+			e = *req.Error
+		}
+		if req.Cause != nil {
+			c = *req.Cause
+		}
+		if err := s.Node.Stop(ctx, ex.Arn, e, c, req.Error != nil, req.Cause != nil); err != nil {
+			return nil, err
+		}
+		if ex, err = s.Store.GetExecution(ctx, ex.Arn); err != nil {
+			return nil, err
+		}
+	}
+	stop := time.Now().UTC()
+	if ex.StoppedAt != nil {
+		stop = *ex.StoppedAt
+	}
+	return map[string]any{"stopDate": epoch(stop)}, nil
+}
+
+type taskTokenRequest struct {
+	TaskToken string  `json:"taskToken"`
+	Output    *string `json:"output"`
+	Error     *string `json:"error"`
+	Cause     *string `json:"cause"`
+}
+
+func (s *Server) answer(ctx context.Context, body []byte, kind engine.EventKind) (any, error) {
+	var req taskTokenRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if req.TaskToken == "" || len(req.TaskToken) > 1024 {
+		return nil, apiErr("InvalidToken", "Invalid Token: 'Invalid token'")
+	}
+	ev := engine.Event{Kind: kind}
+	switch kind {
+	case engine.TaskSucceeded:
+		if req.Output == nil {
+			return nil, validation("Value null at 'output' failed to satisfy constraint: Member must not be null")
+		}
+		if utf8.RuneCountInString(*req.Output) > maxPayload {
+			return nil, validation("Value at 'output' failed to satisfy constraint: Member must have length less than or equal to 262144")
+		}
+		if _, err := value.DecodeString(*req.Output); err != nil {
+			return nil, apiErr("InvalidOutput", "Invalid State Machine Output: '%s'", err.Error())
+		}
+		ev.Output = *req.Output
+	case engine.TaskFailed:
+		if req.Error != nil {
+			ev.Error, ev.HasError = *req.Error, true
+		}
+		if req.Cause != nil {
+			ev.Cause, ev.HasCause = *req.Cause, true
+		}
+	}
+	err := s.Node.Answer(ctx, req.TaskToken, ev)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, apiErr("TaskDoesNotExist", "Task Does Not Exist: '%s'", req.TaskToken)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+func (s *Server) sendTaskSuccess(ctx context.Context, body []byte) (any, error) {
+	return s.answer(ctx, body, engine.TaskSucceeded)
+}
+
+func (s *Server) sendTaskFailure(ctx context.Context, body []byte) (any, error) {
+	return s.answer(ctx, body, engine.TaskFailed)
+}
+
+func (s *Server) sendTaskHeartbeat(ctx context.Context, body []byte) (any, error) {
+	return s.answer(ctx, body, engine.TaskHeartbeat)
+}

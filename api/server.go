@@ -1,0 +1,221 @@
+// Package api serves the Step Functions API over HTTP in the AWS JSON 1.0 protocol
+// (POST /, X-Amz-Target: AWSStepFunctions.<Action>), so the AWS SDKs and the AWS CLI work
+// against Stepwise with an endpoint URL and nothing else changed.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/stepwise-run/stepwise/internal/ids"
+	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/store"
+)
+
+// maxRequestBytes bounds a request body: a 1 MiB definition or a 256 KiB input, JSON-escaped,
+// fits with room to spare.
+const maxRequestBytes = 8 << 20
+
+// Server handles the Step Functions API.
+type Server struct {
+	Store   store.Store
+	Node    *runner.Node
+	Region  string
+	Account string
+	// Tasks runs the tasks of Express executions (StartSyncExecution).
+	Tasks  runner.TaskHandler
+	Logger *slog.Logger
+}
+
+// Error is an API error as the JSON protocol returns it.
+type Error struct {
+	Type    string
+	Message string
+	Status  int
+}
+
+func (e *Error) Error() string { return e.Type + ": " + e.Message }
+
+func apiErr(typ, format string, args ...any) *Error {
+	return &Error{Type: typ, Message: fmt.Sprintf(format, args...), Status: http.StatusBadRequest}
+}
+
+type handler func(s *Server, ctx context.Context, body []byte) (any, error)
+
+var actions = map[string]handler{
+	"CreateStateMachine":               (*Server).createStateMachine,
+	"DescribeStateMachine":             (*Server).describeStateMachine,
+	"UpdateStateMachine":               (*Server).updateStateMachine,
+	"DeleteStateMachine":               (*Server).deleteStateMachine,
+	"ListStateMachines":                (*Server).listStateMachines,
+	"ValidateStateMachineDefinition":   (*Server).validateDefinition,
+	"StartExecution":                   (*Server).startExecution,
+	"StartSyncExecution":               (*Server).startSyncExecution,
+	"StopExecution":                    (*Server).stopExecution,
+	"DescribeExecution":                (*Server).describeExecution,
+	"DescribeStateMachineForExecution": (*Server).describeStateMachineForExecution,
+	"ListExecutions":                   (*Server).listExecutions,
+	"GetExecutionHistory":              (*Server).getExecutionHistory,
+	"SendTaskSuccess":                  (*Server).sendTaskSuccess,
+	"SendTaskFailure":                  (*Server).sendTaskFailure,
+	"SendTaskHeartbeat":                (*Server).sendTaskHeartbeat,
+}
+
+// ServeHTTP implements the JSON 1.0 protocol.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := ids.UUID()
+	w.Header().Set("x-amzn-RequestId", reqID)
+	if r.Method != http.MethodPost {
+		writeError(w, &Error{Type: "UnknownOperationException", Message: "Only POST is supported", Status: http.StatusMethodNotAllowed})
+		return
+	}
+	target := r.Header.Get("X-Amz-Target")
+	action, ok := strings.CutPrefix(target, "AWSStepFunctions.")
+	h := actions[action]
+	if !ok || h == nil {
+		writeError(w, &Error{Type: "UnknownOperationException", Message: "Unknown operation " + target, Status: http.StatusBadRequest})
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
+	if err != nil {
+		writeError(w, apiErr("SerializationException", "could not read the request body"))
+		return
+	}
+	if len(body) > maxRequestBytes {
+		writeError(w, &Error{Type: "RequestEntityTooLargeException", Message: "Request body too large", Status: http.StatusRequestEntityTooLarge})
+		return
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		body = []byte("{}")
+	}
+	start := time.Now()
+	out, err := h(s, r.Context(), body)
+	if err != nil {
+		var ae *Error
+		if !errors.As(err, &ae) {
+			s.logger().Error("api", "action", action, "err", err)
+			ae = &Error{Type: "InternalFailure", Message: "An internal error occurred", Status: http.StatusInternalServerError}
+		}
+		s.logger().Debug("api", "action", action, "error", ae.Type, "duration", time.Since(start))
+		writeError(w, ae)
+		return
+	}
+	s.logger().Debug("api", "action", action, "duration", time.Since(start))
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(out)
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+func writeError(w http.ResponseWriter, e *Error) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.WriteHeader(e.Status)
+	data, _ := json.Marshal(map[string]string{"__type": e.Type, "message": e.Message})
+	_, _ = w.Write(data)
+}
+
+// decode reads a request into v, rejecting what is not JSON of the right shape as the SDKs'
+// servers do.
+func decode(body []byte, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	if err := dec.Decode(v); err != nil {
+		return apiErr("SerializationException", "%s", err.Error())
+	}
+	return nil
+}
+
+// epoch renders a time as the JSON protocol's timestamps: seconds since the epoch, with
+// milliseconds.
+type epoch time.Time
+
+func (t epoch) MarshalJSON() ([]byte, error) {
+	ms := time.Time(t).UnixMilli()
+	return []byte(fmt.Sprintf("%d.%03d", ms/1000, ms%1000)), nil
+}
+
+func epochPtr(t *time.Time) *epoch {
+	if t == nil {
+		return nil
+	}
+	e := epoch(*t)
+	return &e
+}
+
+// validation builds a ValidationException in the coral format AWS uses.
+func validation(problems ...string) *Error {
+	if len(problems) == 1 {
+		return apiErr("ValidationException", "1 validation error detected: %s", problems[0])
+	}
+	return apiErr("ValidationException", "%d validation errors detected: %s", len(problems), strings.Join(problems, "; "))
+}
+
+// pageSize checks maxResults (0..1000; 0 or absent means 100).
+func pageSize(n int) (int, error) {
+	if n < 0 {
+		return 0, validation(fmt.Sprintf("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 0", n))
+	}
+	if n > 1000 {
+		return 0, validation(fmt.Sprintf("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000", n))
+	}
+	if n == 0 {
+		n = 100
+	}
+	return n, nil
+}
+
+func tokenErr(err error) error {
+	if errors.Is(err, store.ErrInvalidToken) {
+		return apiErr("InvalidToken", "Invalid Token: 'Invalid token'")
+	}
+	return err
+}
+
+// validName reports whether s is a valid state machine, execution or activity name.
+func validName(s string) bool {
+	n := 0
+	for _, r := range s {
+		n++
+		switch {
+		case r <= 0x20, r >= 0x7f && r <= 0xa0, r == 0x1680, r >= 0x2000 && r <= 0x200a, r == 0x2028, r == 0x2029,
+			r == 0x202f, r == 0x205f, r == 0x3000, r == 0xfffe, r == 0xffff, r == 0xfffd && !strings.ContainsRune(s, 0xfffd):
+			return false
+		case strings.ContainsRune("<>{}[]?*\"#%\\^|~`$&,;:/", r):
+			return false
+		}
+	}
+	return n >= 1 && n <= 80
+}
+
+// arnPattern checks an ARN's prefix as AWS does before looking it up.
+func checkArn(arn, kind string) error {
+	if !strings.HasPrefix(arn, "arn:") {
+		return apiErr("InvalidArn", "Invalid Arn: 'Invalid ARN prefix: %s'", arn)
+	}
+	parts := strings.SplitN(arn, ":", 7)
+	if len(parts) < 7 || parts[2] != "states" || parts[5] != kind {
+		return apiErr("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", resourceType(arn))
+	}
+	return nil
+}
+
+func resourceType(arn string) string {
+	parts := strings.SplitN(arn, ":", 7)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[5]
+}

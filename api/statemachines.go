@@ -1,0 +1,266 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/internal/ids"
+	"github.com/stepwise-run/stepwise/store"
+)
+
+type loggingConfiguration struct {
+	Level                string `json:"level"`
+	IncludeExecutionData bool   `json:"includeExecutionData"`
+	Destinations         []any  `json:"destinations,omitempty"`
+}
+
+type tracingConfiguration struct {
+	Enabled bool `json:"enabled"`
+}
+
+func (s *Server) smArn(name string) string {
+	return fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", s.Region, s.Account, name)
+}
+
+// checkDefinition validates a definition as CreateStateMachine does.
+func checkDefinition(def, typ string) error {
+	diags := asl.Validate([]byte(def), asl.ValidateOptions{Type: typ})
+	for _, d := range diags {
+		if d.Severity == asl.SeverityError {
+			return apiErr("InvalidDefinition", "%s", asl.InvalidDefinitionMessage(diags))
+		}
+	}
+	return nil
+}
+
+func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		Name       string `json:"name"`
+		Definition string `json:"definition"`
+		RoleArn    string `json:"roleArn"`
+		Type       string `json:"type"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	var missing []string
+	if req.Name == "" {
+		missing = append(missing, "Value null at 'name' failed to satisfy constraint: Member must not be null")
+	}
+	if req.Definition == "" {
+		missing = append(missing, "Value null at 'definition' failed to satisfy constraint: Member must not be null")
+	}
+	if req.RoleArn == "" {
+		missing = append(missing, "Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
+	}
+	if len(missing) > 0 {
+		return nil, validation(missing...)
+	}
+	if req.Type == "" {
+		req.Type = "STANDARD"
+	}
+	if req.Type != "STANDARD" && req.Type != "EXPRESS" {
+		return nil, validation(fmt.Sprintf("Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", req.Type))
+	}
+	if !validName(req.Name) {
+		return nil, apiErr("InvalidName", "Invalid Name: '%s'", req.Name)
+	}
+	if err := checkRole(req.RoleArn); err != nil {
+		return nil, err
+	}
+	if err := checkDefinition(req.Definition, req.Type); err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	sm := &store.StateMachine{
+		Arn: s.smArn(req.Name), Name: req.Name, Type: req.Type, Definition: req.Definition,
+		RoleArn: req.RoleArn, Status: "ACTIVE", RevisionID: ids.UUID(), Config: "{}",
+		CreatedAt: now, UpdatedAt: now,
+	}
+	err := s.Store.CreateStateMachine(ctx, sm)
+	if errors.Is(err, store.ErrExists) {
+		old, gerr := s.Store.GetStateMachine(ctx, sm.Arn)
+		if gerr != nil {
+			return nil, gerr
+		}
+		if old.Definition != sm.Definition || old.Type != sm.Type {
+			return nil, apiErr("StateMachineAlreadyExists", "State Machine Already Exists: '%s'", sm.Arn)
+		}
+		sm = old
+	} else if err != nil {
+		return nil, err
+	}
+	return map[string]any{"stateMachineArn": sm.Arn, "creationDate": epoch(sm.CreatedAt)}, nil
+}
+
+func checkRole(arn string) error {
+	if len(arn) < 1 || len(arn) > 256 {
+		return validation(fmt.Sprintf("Value '%s' at 'roleArn' failed to satisfy constraint: Member must have length less than or equal to 256", arn))
+	}
+	if len(arn) < 4 || arn[:4] != "arn:" {
+		return apiErr("InvalidArn", "Invalid Arn: 'Invalid ARN prefix: %s'", arn)
+	}
+	return nil
+}
+
+// stateMachine looks up a state machine by ARN with AWS's errors.
+func (s *Server) stateMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
+	if err := checkArn(arn, "stateMachine"); err != nil {
+		return nil, err
+	}
+	sm, err := s.Store.GetStateMachine(ctx, arn)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
+	}
+	return sm, err
+}
+
+func (s *Server) describeStateMachine(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		StateMachineArn string `json:"stateMachineArn"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	sm, err := s.stateMachine(ctx, req.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	return describeSM(sm), nil
+}
+
+func describeSM(sm *store.StateMachine) map[string]any {
+	out := map[string]any{
+		"stateMachineArn":      sm.Arn,
+		"name":                 sm.Name,
+		"status":               sm.Status,
+		"definition":           sm.Definition,
+		"roleArn":              sm.RoleArn,
+		"type":                 sm.Type,
+		"creationDate":         epoch(sm.CreatedAt),
+		"loggingConfiguration": loggingConfiguration{Level: "OFF"},
+		"tracingConfiguration": tracingConfiguration{},
+	}
+	if !sm.UpdatedAt.Equal(sm.CreatedAt) {
+		out["revisionId"] = sm.RevisionID
+	}
+	return out
+}
+
+func (s *Server) updateStateMachine(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		StateMachineArn string  `json:"stateMachineArn"`
+		Definition      *string `json:"definition"`
+		RoleArn         *string `json:"roleArn"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	sm, err := s.stateMachine(ctx, req.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	if req.Definition == nil && req.RoleArn == nil {
+		return nil, apiErr("MissingRequiredParameter", "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
+	}
+	if req.Definition != nil {
+		if err := checkDefinition(*req.Definition, sm.Type); err != nil {
+			return nil, err
+		}
+		sm.Definition = *req.Definition
+	}
+	if req.RoleArn != nil {
+		if err := checkRole(*req.RoleArn); err != nil {
+			return nil, err
+		}
+		sm.RoleArn = *req.RoleArn
+	}
+	sm.RevisionID = ids.UUID()
+	sm.UpdatedAt = time.Now().UTC()
+	if err := s.Store.UpdateStateMachine(ctx, sm); err != nil {
+		return nil, err
+	}
+	return map[string]any{"updateDate": epoch(sm.UpdatedAt), "revisionId": sm.RevisionID}, nil
+}
+
+func (s *Server) deleteStateMachine(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		StateMachineArn string `json:"stateMachineArn"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := checkArn(req.StateMachineArn, "stateMachine"); err != nil {
+		return nil, err
+	}
+	// AWS answers 200 for a state machine that does not exist.
+	if err := s.Store.DeleteStateMachine(ctx, req.StateMachineArn); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+func (s *Server) listStateMachines(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		MaxResults int    `json:"maxResults"`
+		NextToken  string `json:"nextToken"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	n, err := pageSize(req.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	sms, next, err := s.Store.ListStateMachines(ctx, store.Page{Token: req.NextToken, Limit: n})
+	if err != nil {
+		return nil, tokenErr(err)
+	}
+	items := make([]map[string]any, 0, len(sms))
+	for _, sm := range sms {
+		items = append(items, map[string]any{"stateMachineArn": sm.Arn, "name": sm.Name, "type": sm.Type, "creationDate": epoch(sm.CreatedAt)})
+	}
+	out := map[string]any{"stateMachines": items}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out, nil
+}
+
+func (s *Server) validateDefinition(ctx context.Context, body []byte) (any, error) {
+	var req struct {
+		Definition string `json:"definition"`
+		Type       string `json:"type"`
+		Severity   string `json:"severity"`
+		MaxResults int    `json:"maxResults"`
+	}
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	diags := asl.Validate([]byte(req.Definition), asl.ValidateOptions{Type: req.Type})
+	result := "OK"
+	var kept []asl.Diagnostic
+	for _, d := range diags {
+		if d.Severity == asl.SeverityError {
+			result = "FAIL"
+		}
+		if d.Severity == asl.SeverityError || req.Severity == "WARNING" {
+			kept = append(kept, d)
+		}
+	}
+	limit := req.MaxResults
+	if limit <= 0 || limit > 100 {
+		limit = 100
+	}
+	truncated := len(kept) > limit
+	if truncated {
+		kept = kept[:limit]
+	}
+	if kept == nil {
+		kept = []asl.Diagnostic{}
+	}
+	return map[string]any{"result": result, "diagnostics": kept, "truncated": truncated}, nil
+}

@@ -1,0 +1,266 @@
+// Package bench drives a Stepwise server through the official AWS SDK for Go and measures
+// what users feel: executions and state transitions per second, StartExecution latency, and
+// end-to-end latency, for a chosen scenario and concurrency.
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// Scenario is a state machine to run and how many state transitions one execution makes.
+type Scenario struct {
+	Name        string
+	Type        string // STANDARD or EXPRESS
+	Definition  string
+	Input       string
+	Transitions int
+	// Expect is the status an execution should end in (default SUCCEEDED).
+	Expect string
+}
+
+// Scenarios are the ones BENCHMARKS.md reports.
+var Scenarios = map[string]Scenario{
+	"chain": {
+		Name: "chain", Type: "STANDARD", Input: `{"i":0}`, Transitions: 10,
+		Definition: chain(),
+	},
+	"express": {
+		Name: "express", Type: "EXPRESS", Input: `{"i":0}`, Transitions: 5,
+		Definition: `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"C"},` +
+			`"C":{"Type":"Pass","Next":"D"},"D":{"Type":"Pass","Next":"E"},"E":{"Type":"Pass","End":true}}}`,
+	},
+	"map1000": {
+		Name: "map1000", Type: "STANDARD", Input: items(1000), Transitions: 1 + 1000,
+		Definition: `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+	},
+	"loop25000": {
+		// Runs into the 25,000-event history quota and fails there, as on AWS.
+		Name: "loop25000", Type: "STANDARD", Input: `{"i":0}`, Transitions: 12498, Expect: "FAILED",
+		Definition: `{"StartAt":"Inc","States":{
+			"Inc":{"Type":"Pass","Parameters":{"i.$":"States.MathAdd($.i, 1)"},"Next":"Check"},
+			"Check":{"Type":"Choice","Choices":[{"Variable":"$.i","NumericLessThan":100000,"Next":"Inc"}],"Default":"Done"},
+			"Done":{"Type":"Succeed"}}}`,
+	},
+}
+
+// chain is a 10-state machine of Pass and Choice states.
+func chain() string {
+	var b strings.Builder
+	b.WriteString(`{"StartAt":"S0","States":{`)
+	for i := range 9 {
+		if i%3 == 2 {
+			fmt.Fprintf(&b, `"S%d":{"Type":"Choice","Choices":[{"Variable":"$.i","NumericGreaterThanEquals":0,"Next":"S%d"}],"Default":"S9"},`, i, i+1)
+		} else {
+			fmt.Fprintf(&b, `"S%d":{"Type":"Pass","Parameters":{"i.$":"States.MathAdd($.i, 1)"},"Next":"S%d"},`, i, i+1)
+		}
+	}
+	b.WriteString(`"S9":{"Type":"Succeed"}}}`)
+	return b.String()
+}
+
+func items(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprint(i)
+	}
+	return "[" + strings.Join(parts, ",") + "]"
+}
+
+// Options configure a run.
+type Options struct {
+	Endpoint    string
+	Scenario    Scenario
+	Concurrency int
+	Executions  int
+	Timeout     time.Duration
+}
+
+// Result is what a run measured.
+type Result struct {
+	Scenario       string
+	Concurrency    int
+	Executions     int
+	Failed         int
+	Elapsed        time.Duration
+	StartP50       time.Duration
+	StartP99       time.Duration
+	EndToEndP50    time.Duration
+	EndToEndP99    time.Duration
+	ExecutionsPerS float64
+	TransitionsPS  float64
+	// CPU is the CPU time this process used during the run: the clients', plus the server's
+	// when it runs in the same process (stepwise bench without --endpoint).
+	CPU time.Duration
+}
+
+// Client returns an SDK client for a Stepwise endpoint.
+func Client(endpoint string) *sfn.Client {
+	return sfn.New(sfn.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: aws.AnonymousCredentials{},
+		APIOptions: []func(*middleware.Stack) error{func(stack *middleware.Stack) error {
+			return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("StepwiseNoHostPrefix",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					return next.HandleInitialize(smithyhttp.DisableEndpointHostPrefix(ctx, true), in)
+				}), middleware.Before)
+		}},
+	})
+}
+
+// Run creates the scenario's state machine (under a fresh name) and runs executions with
+// Concurrency clients, each starting an execution and waiting for its end before the next.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	c := Client(o.Endpoint)
+	name := fmt.Sprintf("bench-%s-%d", o.Scenario.Name, time.Now().UnixNano())
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+		Name: aws.String(name), Definition: aws.String(o.Scenario.Definition), Type: types.StateMachineType(o.Scenario.Type),
+		RoleArn: aws.String("arn:aws:iam::123456789012:role/stepwise-bench"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create state machine: %w", err)
+	}
+	var (
+		next             atomic.Int64
+		failed           atomic.Int64
+		mu               sync.Mutex
+		starts, endToEnd []time.Duration
+		firstErr         error
+	)
+	cpu0 := cpuTime()
+	t0 := time.Now()
+	var wg sync.WaitGroup
+	for range o.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(o.Executions) && ctx.Err() == nil {
+				s, e, err := one(ctx, c, sm.StateMachineArn, o)
+				mu.Lock()
+				if err != nil {
+					failed.Add(1)
+					if firstErr == nil {
+						firstErr = err
+					}
+				} else {
+					starts = append(starts, s)
+					endToEnd = append(endToEnd, e)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(t0)
+	if len(endToEnd) == 0 {
+		return nil, fmt.Errorf("no execution finished: %v", firstErr)
+	}
+	r := &Result{
+		Scenario: o.Scenario.Name, Concurrency: o.Concurrency, Executions: len(endToEnd), Failed: int(failed.Load()),
+		Elapsed: elapsed, StartP50: pct(starts, 50), StartP99: pct(starts, 99),
+		EndToEndP50: pct(endToEnd, 50), EndToEndP99: pct(endToEnd, 99),
+		ExecutionsPerS: float64(len(endToEnd)) / elapsed.Seconds(),
+		TransitionsPS:  float64(len(endToEnd)*o.Scenario.Transitions) / elapsed.Seconds(),
+		CPU:            cpuTime() - cpu0,
+	}
+	if firstErr != nil {
+		return r, fmt.Errorf("%d executions failed, first: %w", r.Failed, firstErr)
+	}
+	return r, nil
+}
+
+// one runs one execution: StartExecution (or StartSyncExecution), then DescribeExecution until
+// it ends. It returns the start latency and the end-to-end latency.
+func one(ctx context.Context, c *sfn.Client, smArn *string, o Options) (time.Duration, time.Duration, error) {
+	t0 := time.Now()
+	if o.Scenario.Type == "EXPRESS" {
+		out, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: smArn, Input: aws.String(o.Scenario.Input)})
+		if err != nil {
+			return 0, 0, err
+		}
+		d := time.Since(t0)
+		if out.Status != types.SyncExecutionStatusSucceeded {
+			return 0, 0, fmt.Errorf("execution %s: %s", out.Status, aws.ToString(out.Cause))
+		}
+		return d, d, nil
+	}
+	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: smArn, Input: aws.String(o.Scenario.Input)})
+	if err != nil {
+		return 0, 0, err
+	}
+	startLatency := time.Since(t0)
+	deadline := t0.Add(o.Timeout)
+	wait := time.Millisecond
+	for {
+		d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: start.ExecutionArn})
+		if err != nil {
+			return 0, 0, err
+		}
+		if d.Status != types.ExecutionStatusRunning {
+			want := types.ExecutionStatus(o.Scenario.Expect)
+			if want == "" {
+				want = types.ExecutionStatusSucceeded
+			}
+			if d.Status != want {
+				return 0, 0, fmt.Errorf("execution %s: %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+			}
+			return startLatency, time.Since(t0), nil
+		}
+		if time.Now().After(deadline) {
+			return 0, 0, errors.New("execution did not end in time")
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 50*time.Millisecond)
+	}
+}
+
+func pct(ds []time.Duration, p float64) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(math.Ceil(p/100*float64(len(s)))) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+// Print writes a result as one Markdown table row (see Header).
+func (r *Result) Print(w io.Writer, store string) {
+	fmt.Fprintf(w, "| %s | %s | %d | %d | %.0f | %.0f | %s / %s | %s / %s | %.0f%% | %d MB |\n", r.Scenario, store, r.Concurrency, r.Executions,
+		r.ExecutionsPerS, r.TransitionsPS, ms(r.StartP50), ms(r.StartP99), ms(r.EndToEndP50), ms(r.EndToEndP99),
+		100*r.CPU.Seconds()/r.Elapsed.Seconds(), MaxRSS()>>20)
+}
+
+// Header is the Markdown table header for Print.
+const Header = "| scenario | store | clients | executions | executions/s | transitions/s | StartExecution p50 / p99 | end-to-end p50 / p99 | CPU (of one core) | peak RSS |\n|---|---|---|---|---|---|---|---|---|---|\n"
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+// cpuTime is this process's CPU time, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// MaxRSS is this process's peak resident set size in bytes.
+func MaxRSS() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Maxrss * 1024
+}
