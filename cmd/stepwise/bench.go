@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/stepwise-run/stepwise/bench"
+)
+
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	endpoint := fs.String("endpoint", "", "a running server to drive (default: start one in this process)")
+	storeURL := fs.String("store", "", "the in-process server's store: sqlite:PATH or postgres://... (default: a new SQLite file)")
+	scenario := fs.String("scenario", "chain", "scenario: "+strings.Join(scenarioNames(), ", "))
+	clients := fs.Int("clients", 16, "concurrent clients")
+	executions := fs.Int("executions", 1000, "executions to run")
+	timeout := fs.Duration("timeout", 5*time.Minute, "how long one execution may take")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (clients and in-process server) to FILE")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return 2
+	}
+	sc, ok := bench.Scenarios[*scenario]
+	if !ok {
+		fmt.Fprintf(stderr, "stepwise bench: unknown scenario %q\n", *scenario)
+		return 2
+	}
+	storeName := "endpoint"
+	if *endpoint == "" {
+		if *storeURL == "" {
+			dir, err := os.MkdirTemp("", "stepwise-bench")
+			if err != nil {
+				fmt.Fprintln(stderr, "stepwise:", err)
+				return 1
+			}
+			defer os.RemoveAll(dir)
+			*storeURL = "sqlite:" + filepath.Join(dir, "bench.db")
+		}
+		storeName = strings.SplitN(*storeURL, ":", 2)[0]
+		url, stop, err := benchServer(ctx, *storeURL)
+		if err != nil {
+			fmt.Fprintln(stderr, "stepwise:", err)
+			return 1
+		}
+		defer stop()
+		*endpoint = url
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "stepwise:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "stepwise:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
+	res, err := bench.Run(ctx, bench.Options{Endpoint: *endpoint, Scenario: sc, Concurrency: *clients, Executions: *executions, Timeout: *timeout})
+	if res != nil {
+		fmt.Fprint(stdout, bench.Header)
+		res.Print(stdout, storeName)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "stepwise bench:", err)
+		return 1
+	}
+	return 0
+}
+
+func scenarioNames() []string {
+	var names []string
+	for n := range bench.Scenarios {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// benchServer starts the service in this process on a loopback port.
+func benchServer(ctx context.Context, storeURL string) (string, func(), error) {
+	log := slog.New(slog.DiscardHandler)
+	svc, err := newService(ctx, serviceConfig{store: storeURL, region: "us-east-1", account: "123456789012",
+		maxEvents: 25000, leaseTTL: 5 * time.Second}, log)
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		svc.store.Close()
+		return "", nil, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	nodeDone := make(chan struct{})
+	go func() { svc.node.Run(runCtx); close(nodeDone) }()
+	srv := &http.Server{Handler: svc.mux}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "stepwise bench: server:", err)
+		}
+	}()
+	return "http://" + ln.Addr().String(), func() {
+		_ = srv.Close()
+		cancel()
+		<-nodeDone
+		svc.store.Close()
+	}, nil
+}

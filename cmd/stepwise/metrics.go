@@ -1,0 +1,95 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+// metrics counts API calls for /metrics, in the Prometheus text format. It is written by hand:
+// a few counters do not justify the Prometheus client library and its dependencies.
+type metrics struct {
+	mu      sync.Mutex
+	calls   map[string]int64   // "action status" -> count
+	seconds map[string]float64 // action -> total seconds
+	started time.Time
+}
+
+func newMetrics() *metrics {
+	return &metrics{calls: map[string]int64{}, seconds: map[string]float64{}, started: time.Now()}
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (m *metrics) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		action := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AWSStepFunctions.")
+		sw := &statusWriter{ResponseWriter: w, status: 200}
+		start := time.Now()
+		h.ServeHTTP(sw, r)
+		m.mu.Lock()
+		m.calls[fmt.Sprintf("%s\x00%d", action, sw.status)]++
+		m.seconds[action] += time.Since(start).Seconds()
+		m.mu.Unlock()
+	})
+}
+
+func (m *metrics) write(w io.Writer, node *runner.Node) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := &node.Stats
+	fmt.Fprintln(w, "# TYPE stepwise_executions_started_total counter")
+	fmt.Fprintf(w, "stepwise_executions_started_total %d\n", s.ExecutionsStarted.Load())
+	fmt.Fprintln(w, "# TYPE stepwise_executions_finished_total counter")
+	for _, st := range []struct {
+		name string
+		n    int64
+	}{{"SUCCEEDED", s.Succeeded.Load()}, {"FAILED", s.Failed.Load()}, {"TIMED_OUT", s.TimedOut.Load()}, {"ABORTED", s.Aborted.Load()}} {
+		fmt.Fprintf(w, "stepwise_executions_finished_total{status=%q} %d\n", st.name, st.n)
+	}
+	fmt.Fprintln(w, "# TYPE stepwise_state_transitions_total counter")
+	fmt.Fprintf(w, "stepwise_state_transitions_total %d\n", s.Transitions.Load())
+	fmt.Fprintln(w, "# TYPE stepwise_tasks_total counter")
+	fmt.Fprintf(w, "stepwise_tasks_total %d\n", s.Tasks.Load())
+	fmt.Fprintln(w, "# TYPE stepwise_task_seconds_total counter")
+	fmt.Fprintf(w, "stepwise_task_seconds_total %g\n", time.Duration(s.TaskNanos.Load()).Seconds())
+	fmt.Fprintln(w, "# TYPE stepwise_store_commits_total counter")
+	fmt.Fprintf(w, "stepwise_store_commits_total %d\n", s.Commits.Load())
+	fmt.Fprintln(w, "# TYPE stepwise_store_commit_seconds_total counter")
+	fmt.Fprintf(w, "stepwise_store_commit_seconds_total %g\n", time.Duration(s.CommitNanos.Load()).Seconds())
+	fmt.Fprintln(w, "# TYPE stepwise_api_requests_total counter")
+	keys := make([]string, 0, len(m.calls))
+	for k := range m.calls {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		action, status, _ := strings.Cut(k, "\x00")
+		fmt.Fprintf(w, "stepwise_api_requests_total{action=%q,status=%q} %d\n", action, status, m.calls[k])
+	}
+	fmt.Fprintln(w, "# TYPE stepwise_api_request_seconds_total counter")
+	actions := make([]string, 0, len(m.seconds))
+	for a := range m.seconds {
+		actions = append(actions, a)
+	}
+	sort.Strings(actions)
+	for _, a := range actions {
+		fmt.Fprintf(w, "stepwise_api_request_seconds_total{action=%q} %g\n", a, m.seconds[a])
+	}
+	fmt.Fprintln(w, "# TYPE stepwise_uptime_seconds gauge")
+	fmt.Fprintf(w, "stepwise_uptime_seconds %g\n", time.Since(m.started).Seconds())
+}

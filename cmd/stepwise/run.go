@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/internal/ids"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+const (
+	localRegion  = "us-east-1"
+	localAccount = "123456789012"
+)
+
+// runResult is what `stepwise run` prints: DescribeExecution's output, error and cause, and
+// GetExecutionHistory's events.
+type runResult struct {
+	ExecutionArn    string          `json:"executionArn"`
+	StateMachineArn string          `json:"stateMachineArn"`
+	Status          engine.Status   `json:"status"`
+	Output          *string         `json:"output"`
+	Error           *string         `json:"error"`
+	Cause           *string         `json:"cause"`
+	History         []history.Event `json:"history,omitempty"`
+}
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	input := fs.String("input", "{}", "execution input as JSON, or @FILE to read it from a file")
+	withHistory := fs.Bool("history", false, "include the execution's history events")
+	skip := fs.Bool("time-skipping", false, "let Wait states, retries and timeouts pass at once on a virtual clock")
+	name := fs.String("name", "", "execution name (default: a new UUID)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "usage: stepwise run [--input JSON|@FILE] [--history] [--time-skipping] DEFINITION.json")
+		return 2
+	}
+	def, err := os.ReadFile(pos[0])
+	if err != nil {
+		fmt.Fprintln(stderr, "stepwise:", err)
+		return 1
+	}
+	inText := *input
+	if strings.HasPrefix(inText, "@") {
+		data, err := os.ReadFile(inText[1:])
+		if err != nil {
+			fmt.Fprintln(stderr, "stepwise:", err)
+			return 1
+		}
+		inText = string(data)
+	}
+	if _, err := value.DecodeString(inText); err != nil {
+		writeAWSError(stderr, "InvalidExecutionInput", "Invalid State Machine Execution Input: '"+err.Error()+"'")
+		return 1
+	}
+	sm, err := asl.Parse(def, asl.ValidateOptions{})
+	if err != nil {
+		var de *asl.DefinitionError
+		if errors.As(err, &de) {
+			writeAWSError(stderr, "InvalidDefinition", de.Error())
+			return 1
+		}
+		fmt.Fprintln(stderr, "stepwise:", err)
+		return 1
+	}
+	smName := machineName(pos[0])
+	execName := *name
+	if execName == "" {
+		execName = ids.UUID()
+	}
+	smArn := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", localRegion, localAccount, smName)
+	start := engine.Start{
+		ExecutionArn:     fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", localRegion, localAccount, smName, execName),
+		Name:             execName,
+		StateMachineArn:  smArn,
+		StateMachineName: smName,
+		RoleArn:          fmt.Sprintf("arn:aws:iam::%s:role/stepwise-local", localAccount),
+		Input:            inText,
+		Time:             time.Now().UTC(),
+		Seed:             time.Now().UnixNano(),
+	}
+	in := engine.New(sm, engine.Config{Region: localRegion, Account: localAccount})
+	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: *skip})
+	if err != nil && !errors.Is(err, runner.ErrStuck) {
+		fmt.Fprintln(stderr, "stepwise:", err)
+		return 1
+	}
+	if errors.Is(err, runner.ErrStuck) {
+		fmt.Fprintln(stderr, "stepwise:", err)
+	}
+	res := runResult{ExecutionArn: ex.ExecutionArn, StateMachineArn: smArn, Status: ex.Status, Error: ex.Error, Cause: ex.Cause}
+	if ex.Status == engine.Succeeded {
+		res.Output = &ex.Output
+	}
+	if *withHistory {
+		res.History = events
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(res); err != nil {
+		fmt.Fprintln(stderr, "stepwise:", err)
+		return 1
+	}
+	return 0
+}
+
+// machineName derives a state machine name from a definition's file name.
+func machineName(path string) string {
+	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	var b strings.Builder
+	for _, r := range base {
+		if r == '-' || r == '_' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "stepwise"
+	}
+	s := b.String()
+	if len(s) > 80 {
+		s = s[:80]
+	}
+	return s
+}
+
+// writeAWSError prints an error the way the AWS JSON protocol shapes one.
+func writeAWSError(w io.Writer, typ, msg string) {
+	data, _ := json.Marshal(map[string]string{"__type": typ, "message": msg})
+	fmt.Fprintln(w, string(data))
+}

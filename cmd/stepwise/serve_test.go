@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeHealthAndMetrics starts the service as serve wires it and checks /healthz and
+// that /metrics counts an execution started and finished through the API.
+func TestServeHealthAndMetrics(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	svc, err := newService(ctx, serviceConfig{store: "sqlite:" + filepath.Join(t.TempDir(), "db"), region: "us-east-1",
+		account: "123456789012", maxEvents: 25000, leaseTTL: time.Second}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.store.Close()
+	go svc.node.Run(ctx)
+	srv := httptest.NewServer(svc.mux)
+	defer srv.Close()
+
+	call := func(action, body string) string {
+		t.Helper()
+		req, _ := http.NewRequest("POST", srv.URL, strings.NewReader(body))
+		req.Header.Set("X-Amz-Target", "AWSStepFunctions."+action)
+		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", action, res.StatusCode, b)
+		}
+		return string(b)
+	}
+	get := func(path string) string {
+		t.Helper()
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	if got := get("/healthz"); strings.TrimSpace(got) != "ok" {
+		t.Errorf("/healthz: %q", got)
+	}
+	call("CreateStateMachine", `{"name":"m","roleArn":"arn:aws:iam::123456789012:role/r","definition":"{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}}"}`)
+	call("StartExecution", `{"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m"}`)
+	m := get("/metrics")
+	for _, want := range []string{
+		"stepwise_executions_started_total 1",
+		`stepwise_executions_finished_total{status="SUCCEEDED"} 1`,
+		"stepwise_state_transitions_total 1",
+		`stepwise_api_requests_total{action="StartExecution",status="200"} 1`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %q:\n%s", want, m)
+		}
+	}
+}
