@@ -1,0 +1,132 @@
+package lambda_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/integration/lambda"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+func invokeTask(params string) *engine.Task {
+	return &engine.Task{Resource: "arn:aws:states:::lambda:invoke", ResourceType: "lambda", ResourceName: "invoke", Parameters: params}
+}
+
+func arnTask(name, input string) *engine.Task {
+	return &engine.Task{Resource: "arn:aws:lambda:us-east-1:123456789012:function:" + name, ResourceName: "arn:aws:lambda:us-east-1:123456789012:function:" + name, Parameters: input}
+}
+
+func taskError(t *testing.T, err error) *runner.TaskError {
+	t.Helper()
+	var te *runner.TaskError
+	if !errors.As(err, &te) {
+		t.Fatalf("error %v, want a TaskError", err)
+	}
+	return te
+}
+
+func TestHandles(t *testing.T) {
+	rt := lambda.New(lambda.Options{})
+	defer rt.Close()
+	for _, tk := range []*engine.Task{invokeTask("{}"), arnTask("x", "{}"),
+		{Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken", ResourceType: "lambda", ResourceName: "invoke.waitForTaskToken", Pattern: ".waitForTaskToken"}} {
+		if !rt.Handles(tk) {
+			t.Errorf("does not handle %s", tk.Resource)
+		}
+	}
+	if rt.Handles(&engine.Task{Resource: "arn:aws:states:::states:startExecution", ResourceType: "states", ResourceName: "startExecution"}) {
+		t.Error("handles states:startExecution")
+	}
+}
+
+func TestInvokeTaskResult(t *testing.T) {
+	rt := newRuntime(t, lambda.Spec{})
+	out, err := rt.RunTask(context.Background(), invokeTask(`{"FunctionName":"arn:aws:lambda:us-east-1:123456789012:function:fn","Payload":{"action":"string","message":"hi"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	meta := res["SdkHttpMetadata"].(map[string]any)
+	headers := meta["HttpHeaders"].(map[string]any)
+	all := meta["AllHttpHeaders"].(map[string]any)
+	reqID := res["SdkResponseMetadata"].(map[string]any)["RequestId"]
+	if res["ExecutedVersion"] != "$LATEST" || res["Payload"] != "hi" || res["StatusCode"] != float64(200) ||
+		meta["HttpStatusCode"] != float64(200) || headers["Content-Length"] != "4" || headers["x-amzn-RequestId"] != reqID ||
+		headers["X-Amz-Executed-Version"] != "$LATEST" || all["Content-Type"].([]any)[0] != "application/json" {
+		t.Errorf("result %s", out)
+	}
+	// A string Payload is sent as its text (AWS-recorded: "\"HelloWorld\"" reaches the
+	// function as the JSON string "HelloWorld").
+	out, err = rt.RunTask(context.Background(), invokeTask(`{"FunctionName":"fn","Payload":"{\"action\":\"string\",\"message\":\"raw\"}"}`))
+	if err != nil || !strings.Contains(out, `"Payload":"raw"`) {
+		t.Errorf("string payload: %v %s", err, out)
+	}
+}
+
+func TestFunctionArnTaskResult(t *testing.T) {
+	rt := newRuntime(t, lambda.Spec{})
+	out, err := rt.RunTask(context.Background(), arnTask("fn", `{"value":{"n":1}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e echo
+	if err := json.Unmarshal([]byte(out), &e); err != nil || e.Pid == 0 || e.Value.(map[string]any)["n"] != float64(1) {
+		t.Errorf("result %s (%v): want the function's output itself", out, err)
+	}
+}
+
+func TestTaskErrors(t *testing.T) {
+	rt := newRuntime(t, lambda.Spec{Timeout: 300 * 1e6})
+	ctx := context.Background()
+	tests := []struct {
+		name        string
+		task        *engine.Task
+		error       string
+		causePrefix string
+	}{
+		{"invoke error", invokeTask(`{"FunctionName":"fn","Payload":{"action":"error","message":"bad input"}}`),
+			"errorString", `{"errorMessage":"bad input","errorType":"errorString"}`},
+		{"arn error", arnTask("fn", `{"action":"custom","message":"nope"}`),
+			"CustomError", `{"errorMessage":"nope","errorType":"CustomError"}`},
+		{"invoke panic", invokeTask(`{"FunctionName":"fn","Payload":{"action":"panic","message":"p"}}`),
+			"string", `{"errorMessage":"p","errorType":"string","stackTrace":[`},
+		{"invoke timeout", invokeTask(`{"FunctionName":"fn","Payload":{"action":"sleep","sleepMs":3000}}`),
+			"Lambda.Unknown", `The cause could not be determined because Lambda did not return an error type. Returned payload: {"errorMessage":"20`},
+		{"arn timeout", arnTask("fn", `{"action":"sleep","sleepMs":3000}`),
+			"Lambda.Unknown", `The cause could not be determined because Lambda did not return an error type. Returned payload: {"errorMessage":"20`},
+		{"invoke crash", invokeTask(`{"FunctionName":"fn","Payload":{"action":"exit"}}`),
+			"Runtime.ExitError", `{"errorMessage":"RequestId: `},
+		{"invoke unknown", invokeTask(`{"FunctionName":"nope"}`), "Lambda.ResourceNotFoundException",
+			"Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope:$LATEST (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: "},
+		{"arn unknown", arnTask("nope", `{}`), "Lambda.ResourceNotFoundException",
+			"Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope:$LATEST (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := rt.RunTask(ctx, tt.task)
+			te := taskError(t, err)
+			if te.Name != tt.error || !strings.HasPrefix(te.Cause, tt.causePrefix) {
+				t.Errorf("got %s / %s\nwant %s / %s...", te.Name, te.Cause, tt.error, tt.causePrefix)
+			}
+		})
+	}
+}
+
+func TestEventAndDryRun(t *testing.T) {
+	rt := newRuntime(t, lambda.Spec{})
+	out, err := rt.RunTask(context.Background(), invokeTask(`{"FunctionName":"fn","InvocationType":"Event","Payload":{}}`))
+	if err != nil || !strings.Contains(out, `"StatusCode":202`) || strings.Contains(out, "ExecutedVersion") {
+		t.Errorf("Event: %v %s", err, out)
+	}
+	out, err = rt.RunTask(context.Background(), invokeTask(`{"FunctionName":"fn","InvocationType":"DryRun"}`))
+	if err != nil || !strings.Contains(out, `"StatusCode":204`) {
+		t.Errorf("DryRun: %v %s", err, out)
+	}
+}
