@@ -157,9 +157,10 @@ function locate(src) {
   return at;
 }
 
-// lineOf finds the line of a pointer, or of its nearest ancestor present in the text.
+// lineOf finds the line of a location (a JSON pointer), or of its nearest ancestor present in the text.
 function lineOf(src, where, pointer) {
-  let p = pointer.replace(/\/$/, "");
+  // AWS writes array indices as [0]: /States/X/Catch[0]/Next.
+  let p = pointer.replace(/\[(\d+)\]/g, "/$1").replace(/\/$/, "");
   while (p && !where.has(p)) p = p.slice(0, p.lastIndexOf("/"));
   const off = where.get(p);
   if (off === undefined) return 0;

@@ -112,7 +112,7 @@ async function executionPage(app, arn) {
     kids.hidden = !res.executions.length;
     kids.replaceChildren(h("h2", {}, "Executions started by this one"),
       h("ul", { class: "children" }, res.executions.map((c) => h("li", {},
-        h("a", { href: execHref(c.executionArn), class: "child-link" }, c.name), " ", badge(c.status),
+        h("a", { href: execHref(c.executionArn), class: "child-link", "data-state-machine": nameOf(c.stateMachineArn) }, c.name), " ", badge(c.status),
         h("span", { class: "hint" }, ` ${nameOf(c.stateMachineArn)} · ${fmtTime(c.startDate)}`)))),
       res.nextToken ? h("p", { class: "hint" }, "Showing the newest 100.") : null);
   }

@@ -1,0 +1,334 @@
+package console_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/stepwise-run/stepwise/api"
+	"github.com/stepwise-run/stepwise/console"
+	"github.com/stepwise-run/stepwise/integration"
+	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/store/sqlite"
+)
+
+const chromium = "/usr/bin/chromium"
+
+var updateScreenshots = flag.Bool("update-screenshots", false, "write the browser test's screenshots into docs/img")
+
+// The machines of the browser test: a parent whose first Task starts the child and waits
+// for it (.sync:2), then a Choice, a Parallel with a Map, a Task whose failure is caught,
+// and a Fail state that is never reached.
+const (
+	childDef   = `{"StartAt":"Double","States":{"Double":{"Type":"Pass","Parameters":{"doubled.$":"States.MathAdd($.n, $.n)"},"End":true}}}`
+	failingDef = `{"StartAt":"Boom","States":{"Boom":{"Type":"Fail","Error":"Oops","Cause":"the child failed"}}}`
+	parentDef  = `{
+  "Comment": "Starts a child execution, then fans out",
+  "StartAt": "Start child",
+  "States": {
+    "Start child": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::states:startExecution.sync:2",
+      "Parameters": {
+        "StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:child",
+        "Input": {"n.$": "$.n", "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id"}
+      },
+      "ResultSelector": {"doubled.$": "$.Output.doubled", "status.$": "$.Status"},
+      "ResultPath": "$.child",
+      "Retry": [{"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 2}],
+      "Next": "Check"
+    },
+    "Check": {
+      "Type": "Choice",
+      "Choices": [{"Variable": "$.child.doubled", "NumericGreaterThan": 10, "Next": "Fan out"}],
+      "Default": "Too small"
+    },
+    "Too small": {"Type": "Fail", "Error": "TooSmall"},
+    "Fan out": {
+      "Type": "Parallel",
+      "ResultPath": "$.fan",
+      "Branches": [
+        {"StartAt": "Say hello", "States": {"Say hello": {"Type": "Pass", "Result": "hello", "End": true}}},
+        {"StartAt": "Each item", "States": {"Each item": {
+          "Type": "Map", "ItemsPath": "$.items",
+          "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Handle item",
+            "States": {"Handle item": {"Type": "Pass", "End": true}}},
+          "End": true}}}
+      ],
+      "Next": "Risky"
+    },
+    "Risky": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::states:startExecution.sync",
+      "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:failing"},
+      "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.caught", "Next": "Recovered"}],
+      "End": true
+    },
+    "Recovered": {"Type": "Succeed"}
+  }
+}`
+)
+
+// TestBrowser drives the console in Debian's Chromium against the real service: create the
+// parent in the editor, start it from its page, read the execution page (graph colours, the
+// step panel, the history), follow the link to the child and back.
+func TestBrowser(t *testing.T) {
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skip("CHROMIUM NOT INSTALLED at " + chromium + ": the console's browser test did not run (apt-get install -y chromium)")
+	}
+	began := time.Now()
+	base := startService(t)
+	call(t, base, "CreateStateMachine", map[string]any{"name": "child", "roleArn": "arn:aws:iam::123456789012:role/r", "definition": childDef})
+	call(t, base, "CreateStateMachine", map[string]any{"name": "failing", "roleArn": "arn:aws:iam::123456789012:role/r", "definition": failingDef})
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
+	defer cancelAlloc()
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	defer cancelCtx()
+	ctx, cancel := context.WithTimeout(ctx, 50*time.Second)
+	defer cancel()
+
+	// Any exception or console error fails the test.
+	var mu sync.Mutex
+	var problems []string
+	if err := chromedp.Do(ctx); err != nil { // start the browser and open the tab
+		t.Fatal(err)
+	}
+	if err := chromedp.Listen(ctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			problems = append(problems, "exception: "+(&chromedp.ExceptionError{ExceptionDetails: ev.ExceptionDetails}).Error())
+		case *runtime.EventConsoleAPICalled:
+			if string(ev.Type) == "error" {
+				var args []string
+				for _, a := range ev.Args {
+					args = append(args, string(a.Value))
+				}
+				problems = append(problems, "console.error: "+strings.Join(args, " "))
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		saveScreenshot(t, name, png)
+	}
+	waitJS := func(what, expr string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	eval := func(what, expr string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](expr)); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	visible := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.WaitVisible(chromedp.CSS(sel)) }
+	click := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+
+	// The editor: an invalid definition is diagnosed on its line; then create the parent.
+	do("open the editor", chromedp.Navigate(base+"/#/create"), visible("#definition"))
+	setDefinition := func(def string) {
+		t.Helper()
+		eval("type the definition", fmt.Sprintf(
+			`(() => { const t = document.getElementById("definition"); t.value = %s; t.dispatchEvent(new Event("input")); })()`,
+			jsString(def)))
+	}
+	broken := strings.Replace(parentDef, `"Next": "Recovered"`, `"Next": "Recoverd"`, 1)
+	setDefinition(broken)
+	waitJS("diagnostics for the broken definition", `document.querySelector('#diagnostics[data-result="FAIL"] li.bad[data-line]') !== null`)
+	if diag := text("#diagnostics"); !strings.Contains(diag, "line 40 at /States/Risky/Catch[0]/Next: Missing 'Next' target: Recoverd") {
+		t.Errorf("diagnostics %q: want the missing target on line 40", diag)
+	}
+	do("name the machine", chromedp.SendKeys(chromedp.CSS("#sm-name"), "parent"))
+	shot("console-editor.png")
+	setDefinition(parentDef)
+	waitJS("the definition validates", `document.querySelector('#diagnostics[data-result="OK"]') !== null && !document.getElementById("save").disabled`)
+	do("create", click("#save"), visible("#start-form"), visible(`#graph g.node[data-state="Fan out"]`))
+
+	// The state machine page: start the execution with an input.
+	do("fill the start form", chromedp.SetValue(chromedp.CSS("#exec-name"), "run-1"),
+		chromedp.SetValue(chromedp.CSS("#exec-input"), `{"n": 21, "items": [1, 2, 3]}`))
+	eval("check the input", `document.getElementById("exec-input").dispatchEvent(new Event("input"))`)
+	shot("console-state-machine.png")
+	do("start", click("#start"), visible(`#graph[data-ready="true"]`))
+
+	// The execution page turns SUCCEEDED by itself (live refresh) and colours the graph.
+	waitJS("the execution succeeds", `document.getElementById("exec-status")?.textContent === "SUCCEEDED"`)
+	waitJS("the graph is coloured", `document.querySelector('#graph g.node[data-state="Recovered"]')?.getAttribute("data-status") === "succeeded"`)
+	statuses, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](
+		`Object.fromEntries([...document.querySelectorAll("#graph g.node[data-state]")].map(n => [n.dataset.state, n.dataset.status]))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"Start child": "succeeded", "Check": "succeeded", "Fan out": "succeeded", "Say hello": "succeeded",
+		"Each item": "succeeded", "Handle item": "succeeded", "Risky": "caught", "Recovered": "succeeded", "Too small": "not-reached"}
+	for state, st := range want {
+		if statuses[state] != st {
+			t.Errorf("state %q is %q, want %q (all: %v)", state, statuses[state], st, statuses)
+		}
+	}
+	stroke, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('#graph g.node[data-state="Check"] > rect.box')).stroke`))
+	if err != nil || stroke != "rgb(3, 127, 12)" {
+		t.Errorf("a succeeded state is drawn %s (%v), want green rgb(3, 127, 12)", stroke, err)
+	}
+
+	// The step panel of the Task that started the child.
+	do("open the step panel", click(`#graph g.node[data-state="Start child"] rect.box`), visible(`#step-panel[data-state="Start child"]`))
+	input, output, def, events := text("#step-panel pre.step-input"), text("#step-panel pre.step-output"), text("#step-panel pre.step-def"), text("#step-panel table.events")
+	if !strings.Contains(input, `"n": 21`) || !strings.Contains(output, `"doubled": 42`) ||
+		!strings.Contains(def, "startExecution.sync:2") || !strings.Contains(events, "TaskSucceeded") {
+		t.Errorf("step panel: input %q, output %q, definition %q, events %q", input, output, def, events)
+	}
+	do("the history table", click(`#history tr[data-event="1"] button.expand`), visible(`#history tr.details:not([hidden])`))
+	if info := text("#history-page"); !strings.HasPrefix(info, "Events 1–") {
+		t.Errorf("history page: %q", info)
+	}
+	shot("console-execution.png")
+	do("phone width", chromedp.EmulateViewport(390, 844))
+	shot("console-execution-phone.png")
+	do("desktop width", chromedp.EmulateViewport(1280, 800))
+
+	// Parent to child, and back.
+	parentURL, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	do("follow the child link", click(`#children a.child-link[data-state-machine="child"]`), visible("a.parent-link"))
+	waitJS("the child page", `document.getElementById("exec-status")?.textContent === "SUCCEEDED" && document.querySelector('#graph g.node[data-state="Double"]')?.dataset.status === "succeeded"`)
+	if started := text(".started-by"); !strings.Contains(started, "Started by run-1") {
+		t.Errorf("child page says %q, want Started by run-1", started)
+	}
+	shot("console-child-execution.png")
+	do("follow the parent link", click("a.parent-link"), visible(`#children a.child-link`))
+	if back, _ := chromedp.Run(ctx, chromedp.Location()); back != parentURL {
+		t.Errorf("the parent link leads to %s, want %s", back, parentURL)
+	}
+
+	// The list of state machines shows the last execution.
+	do("the list", chromedp.Navigate(base+"/#/"), visible(`#state-machines td.last .badge`))
+	shot("console-state-machines.png")
+
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range problems {
+		t.Errorf("browser: %s", p)
+	}
+	t.Logf("browser test took %s", time.Since(began).Round(time.Millisecond))
+}
+
+// startService wires the service as `stepwise serve` does (API on POST /, console on GET /).
+func startService(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stepwise.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	tasks := &integration.Registry{Store: st}
+	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012",
+		Tasks: tasks, Logger: log, LeaseTTL: time.Second, Poll: 50 * time.Millisecond})
+	tasks.Execs = node
+	done := make(chan struct{})
+	go func() { defer close(done); _ = node.Run(ctx) }()
+	mux := http.NewServeMux()
+	mux.Handle("POST /", &api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Logger: log, Tasks: tasks})
+	mux.Handle("GET /", console.Handler(console.Options{Store: st, Logger: log}))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		srv.Close()
+		cancel()
+		<-done
+		st.Close()
+	})
+	return srv.URL
+}
+
+func call(t *testing.T, base, action string, body any) map[string]any {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", base+"/", strings.NewReader(string(b)))
+	req.Header.Set("X-Amz-Target", "AWSStepFunctions."+action)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		t.Fatalf("%s: %d %s", action, res.StatusCode, data)
+	}
+	var out map[string]any
+	_ = json.Unmarshal(data, &out)
+	return out
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// saveScreenshot keeps a screenshot in $STEPWISE_ARTIFACTS (CI) and, with
+// -update-screenshots, in docs/img for the documentation.
+func saveScreenshot(t *testing.T, name string, png []byte) {
+	t.Helper()
+	var dirs []string
+	if d := os.Getenv("STEPWISE_ARTIFACTS"); d != "" {
+		dirs = append(dirs, d)
+	}
+	if *updateScreenshots {
+		dirs = append(dirs, filepath.Join("..", "docs", "img"))
+	}
+	for _, d := range dirs {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Error(err)
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(d, name), png, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+}
