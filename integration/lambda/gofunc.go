@@ -30,15 +30,19 @@ func (g *goFunc) invoke(ctx context.Context, inv *Invocation) (*Result, error) {
 	}
 	began := time.Now()
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.spec.Timeout)
+	defer cancel()
 	out := make(chan *Result, 1)
 	go func() {
 		defer g.leave()
-		defer cancel()
 		out <- g.call(fctx, inv)
 	}()
 	select {
 	case res := <-out:
-		return res, nil
+		if fctx.Err() == nil {
+			return res, nil
+		}
+		// Answered at or after the deadline (a func that returns ctx.Err()): timed out.
+		return timeoutResult(inv, time.Since(began)), nil
 	case <-fctx.Done():
 		// A goroutine cannot be killed: it is told through its context and left to end.
 		return timeoutResult(inv, time.Since(began)), nil

