@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,7 +37,10 @@ var updateScreenshots = flag.Bool("update-screenshots", false, "write the browse
 const (
 	childDef   = `{"StartAt":"Double","States":{"Double":{"Type":"Pass","Parameters":{"doubled.$":"States.MathAdd($.n, $.n)"},"End":true}}}`
 	failingDef = `{"StartAt":"Boom","States":{"Boom":{"Type":"Fail","Error":"Oops","Cause":"the child failed"}}}`
-	parentDef  = `{
+	// bigDef's history has 4 events an item, 6 more: 24,006 events for 6,000 items.
+	bigDef    = `{"StartAt":"Each","States":{"Each":{"Type":"Map","ItemsPath":"$.items","ResultPath":null,"ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"Handle item","States":{"Handle item":{"Type":"Pass","End":true}}},"End":true}}}`
+	bigItems  = 6000
+	parentDef = `{
   "Comment": "Starts a child execution, then fans out",
   "StartAt": "Start child",
   "States": {
@@ -249,6 +253,36 @@ func TestBrowser(t *testing.T) {
 	// The list of state machines shows the last execution.
 	do("the list", chromedp.Navigate(base+"/#/"), visible(`#state-machines td.last .badge`))
 	shot("console-state-machines.png")
+
+	// A history near the 25,000-event quota: the graph is coloured from all of it, and the
+	// table pages through it 100 events at a time.
+	call(t, base, "CreateStateMachine", map[string]any{"name": "big", "roleArn": "arn:aws:iam::123456789012:role/r", "definition": bigDef})
+	items := make([]int, bigItems)
+	in, _ := json.Marshal(map[string]any{"items": items})
+	big := call(t, base, "StartExecution", map[string]any{"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:big", "input": string(in)})
+	bigArn := big["executionArn"].(string)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if d := call(t, base, "DescribeExecution", map[string]any{"executionArn": bigArn}); d["status"] != "RUNNING" {
+			if d["status"] != "SUCCEEDED" {
+				t.Fatalf("the big execution %v: %v %v", d["status"], d["error"], d["cause"])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the big execution is still running")
+		}
+	}
+	loadStart := time.Now()
+	do("open the big execution", chromedp.Navigate(base+"/#/executions/"+url.PathEscape(bigArn)), visible(`#graph[data-ready="true"]`))
+	t.Logf("an execution page with %d events loaded in %s", 4*bigItems+6, time.Since(loadStart).Round(time.Millisecond))
+	if got, _ := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`#graph g.node[data-state="Handle item"] text.count`))); got != fmt.Sprintf("×%d", bigItems) {
+		t.Errorf("Handle item ran %q times, want ×%d", got, bigItems)
+	}
+	if info := text("#history-page"); info != fmt.Sprintf("Events 1–100 of %d", 4*bigItems+6) {
+		t.Errorf("history: %q", info)
+	}
+	do("the next history page", click("#history-next"))
+	waitJS("the second page", `document.getElementById("history-page").textContent.startsWith("Events 101–200")`)
 
 	mu.Lock()
 	defer mu.Unlock()

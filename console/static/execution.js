@@ -87,6 +87,7 @@ async function executionPage(app, arn) {
     do {
       const res = await sfn("GetExecutionHistory", { executionArn: arn, maxResults: 1000, nextToken: token });
       progress.add(res.events);
+      graph.colour(progress.states, progress.ended); // a long history colours as it loads
       token = res.nextToken;
     } while (token);
   }
@@ -114,7 +115,7 @@ async function executionPage(app, arn) {
       h("ul", { class: "children" }, res.executions.map((c) => h("li", {},
         h("a", { href: execHref(c.executionArn), class: "child-link", "data-state-machine": nameOf(c.stateMachineArn) }, c.name), " ", badge(c.status),
         h("span", { class: "hint" }, ` ${nameOf(c.stateMachineArn)} · ${fmtTime(c.startDate)}`)))),
-      res.nextToken ? h("p", { class: "hint" }, "Showing the newest 100.") : null);
+      ...(res.nextToken ? [h("p", { class: "hint" }, "Showing the newest 100.")] : []));
   }
 
   async function refresh() {
@@ -126,9 +127,8 @@ async function executionPage(app, arn) {
     await Promise.all([drawChildren(), table.refresh()]);
   }
 
-  await loadAll();
   drawHead();
-  graph.colour(progress.states, progress.ended);
+  await loadAll();
   await Promise.all([drawChildren().catch(showError), table.load(0)]);
   graphBox.setAttribute("data-ready", "true");
 

@@ -216,7 +216,7 @@ const Graph = (() => {
       for (let r = maxRank - 1; r >= 0; r--) place(layers[r], "succs");
     }
     const all = [...items.values()];
-    const minX = Math.min(0, ...all.map((it) => it.x));
+    const minX = Math.min(...all.map((it) => it.x));
     all.forEach((it) => { it.x -= minX - PAD; });
 
     // y: each layer as tall as its tallest node.
