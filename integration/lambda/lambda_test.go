@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,17 @@ import (
 var fnPath string
 
 func TestMain(m *testing.M) {
+	if os.Getenv("STEPWISE_TEST_INIT_ERROR") != "" {
+		// The test binary as a runtime whose init fails, as a runtime interface client
+		// reports an import error.
+		api := "http://" + os.Getenv("AWS_LAMBDA_RUNTIME_API") + "/2018-06-01/runtime/init/error"
+		req, _ := http.NewRequest("POST", api, strings.NewReader(`{"errorMessage":"Unable to import module 'app'","errorType":"Runtime.ImportModuleError","stackTrace":[]}`))
+		req.Header.Set("Lambda-Runtime-Function-Error-Type", "Runtime.ImportModuleError")
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+		os.Exit(1)
+	}
 	dir, err := os.MkdirTemp("", "stepwise-lambda-test")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -325,5 +337,19 @@ func TestParseFunctionName(t *testing.T) {
 		if name, qual := lambda.ParseFunctionName(tt.in); name != tt.name || qual != tt.qual {
 			t.Errorf("%s: %q %q", tt.in, name, qual)
 		}
+	}
+}
+
+func TestInitError(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := lambda.New(lambda.Options{Functions: map[string]lambda.Spec{"fn": {Command: []string{exe}, Env: []string{"STEPWISE_TEST_INIT_ERROR=1"}}},
+		Output: io.Discard, Logger: slog.New(slog.DiscardHandler)})
+	defer rt.Close()
+	e := invokeError(t, rt, `{}`)
+	if e.Type != "Runtime.ImportModuleError" || e.Message != "Unable to import module 'app'" {
+		t.Errorf("init error gave %+v", e)
 	}
 }

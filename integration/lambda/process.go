@@ -313,6 +313,11 @@ func (sb *sandbox) run(inv *Invocation) (res *Result, taken bool) {
 		return unhandled(body), true
 	case <-sb.exited:
 		p.drop(sb)
+		select {
+		case body := <-sb.initEr: // reported its init error, then exited
+			return unhandled(body), true
+		default:
+		}
 		return sb.exitResult(inv), false
 	case <-initTimer.C:
 		p.drop(sb)

@@ -1,0 +1,35 @@
+package lambda_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/integration/lambda"
+)
+
+func TestLoadConfig(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "functions.json")
+	os.WriteFile(path, []byte(`{"Functions":{
+		"orders":{"Command":["./bin/orders","--flag"],"Timeout":1.5,"MemorySize":256,"Environment":{"TABLE":"t"}},
+		"python":{"Command":["python3","-m","awslambdaric","app.handler"]},
+		"remote":{"Endpoint":"http://127.0.0.1:3001"}}}`), 0o644)
+	specs, err := lambda.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := specs["orders"]
+	if o.Command[0] != filepath.Join(dir, "bin/orders") || o.Command[1] != "--flag" || o.Timeout != 1500*time.Millisecond ||
+		o.MemoryMB != 256 || len(o.Env) != 1 || o.Env[0] != "TABLE=t" {
+		t.Errorf("orders %+v", o)
+	}
+	if specs["python"].Command[0] != "python3" || specs["remote"].Endpoint != "http://127.0.0.1:3001" {
+		t.Errorf("specs %+v", specs)
+	}
+	os.WriteFile(path, []byte(`{"Functions":{"both":{"Command":["x"],"Endpoint":"http://x"}}}`), 0o644)
+	if _, err := lambda.LoadConfig(path); err == nil {
+		t.Error("a function with a Command and an Endpoint was accepted")
+	}
+}
