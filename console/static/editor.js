@@ -47,7 +47,7 @@ async function editorPage(app, arn) {
     const src = text.value;
     let parsed = null, localErr = null;
     try { parsed = JSON.parse(src); } catch (err) { localErr = err; }
-    if (parsed) Graph.render(graphBox, parsed, null);
+    if (parsed) Graph.render(graphBox, parsed, null).svg.classList.add("fit");
     let res;
     try {
       res = await sfn("ValidateStateMachineDefinition", { definition: src, type: type.value, severity: "WARNING" });
