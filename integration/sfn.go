@@ -29,12 +29,23 @@ type Executions interface {
 type Registry struct {
 	Store store.Store
 	Execs Executions
+	// Lambda runs lambda:invoke tasks and bare function ARNs (integration/lambda).
+	Lambda Handler
 	// Fallback runs tasks no integration here handles (nil: they fail).
 	Fallback runner.TaskHandler
 }
 
+// Handler is an integration that says which tasks it runs.
+type Handler interface {
+	runner.TaskHandler
+	Handles(t *engine.Task) bool
+}
+
 // RunTask implements runner.TaskHandler.
 func (r *Registry) RunTask(ctx context.Context, t *engine.Task) (string, error) {
+	if r.Lambda != nil && r.Lambda.Handles(t) {
+		return r.Lambda.RunTask(ctx, t)
+	}
 	switch t.ResourceType {
 	case "states":
 		return r.states(ctx, t)

@@ -101,7 +101,7 @@ func benchServer(ctx context.Context, storeURL string) (string, func(), error) {
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		svc.store.Close()
+		svc.close()
 		return "", nil, err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
@@ -117,6 +117,6 @@ func benchServer(ctx context.Context, storeURL string) (string, func(), error) {
 		_ = srv.Close()
 		cancel()
 		<-nodeDone
-		svc.store.Close()
+		svc.close()
 	}, nil
 }

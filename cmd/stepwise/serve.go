@@ -17,6 +17,7 @@ import (
 	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/console"
 	"github.com/stepwise-run/stepwise/integration"
+	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
 	"github.com/stepwise-run/stepwise/store/postgres"
@@ -33,7 +34,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	maxEvents := fs.Int64("max-history-events", 25000, "history quota per execution (AWS: 25,000)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	leaseTTL := fs.Duration("lease-ttl", 5*time.Second, "how long a node's claim on an execution lasts without renewal")
+	var functions []string
+	fs.Func("function", "a Lambda function: NAME=PATH (a program speaking the Lambda Runtime API) or NAME=http://... (a Lambda Invoke API endpoint); repeatable", func(s string) error {
+		functions = append(functions, s)
+		return nil
+	})
+	functionsFile := fs.String("functions", "", "a JSON file of Lambda functions ({\"Functions\": {NAME: {\"Command\": [...]} or {\"Endpoint\": URL}}})")
+	insecure := fs.Bool("insecure-no-auth", false, "serve on a non-loopback address although callers are not authenticated")
 	if _, err := parseInterspersed(fs, args); err != nil {
+		return 2
+	}
+	if !isLoopback(*listen) && !*insecure {
+		fmt.Fprintln(stderr, "stepwise: refusing to serve on a non-loopback address without authentication: any caller could run anything.\nUse --listen 127.0.0.1:PORT, or --insecure-no-auth if that is really wanted.")
 		return 2
 	}
 	var level slog.Level
@@ -42,14 +54,30 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var err error
 
+	specs := map[string]lambda.Spec{}
+	if *functionsFile != "" {
+		if specs, err = lambda.LoadConfig(*functionsFile); err != nil {
+			fmt.Fprintln(stderr, "stepwise: --functions:", err)
+			return 2
+		}
+	}
+	for _, f := range functions {
+		name, spec, err := lambda.ParseFlag(f)
+		if err != nil {
+			fmt.Fprintln(stderr, "stepwise: --function:", err)
+			return 2
+		}
+		specs[name] = spec
+	}
 	svc, err := newService(ctx, serviceConfig{store: *storeURL, region: *region, account: *account,
-		maxEvents: *maxEvents, leaseTTL: *leaseTTL}, log)
+		maxEvents: *maxEvents, leaseTTL: *leaseTTL, functions: specs}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
 	}
-	defer svc.store.Close()
+	defer svc.close()
 	node := svc.node
 	mux := svc.mux
 
@@ -87,13 +115,20 @@ type serviceConfig struct {
 	region, account string
 	maxEvents       int64
 	leaseTTL        time.Duration
+	functions       map[string]lambda.Spec
 }
 
 // service is what serve runs: the store, the node running executions, and the HTTP handler.
 type service struct {
-	store store.Store
-	node  *runner.Node
-	mux   *http.ServeMux
+	store  store.Store
+	node   *runner.Node
+	mux    *http.ServeMux
+	lambda *lambda.Runtime
+}
+
+func (s *service) close() {
+	s.lambda.Close()
+	s.store.Close()
 }
 
 func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*service, error) {
@@ -102,7 +137,8 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 		return nil, err
 	}
 	metrics := newMetrics()
-	tasks := &integration.Registry{Store: st}
+	functions := lambda.New(lambda.Options{Functions: cfg.functions, Region: cfg.region, Account: cfg.account, Logger: log})
+	tasks := &integration.Registry{Store: st, Lambda: functions}
 	node := runner.NewNode(runner.NodeOptions{
 		Store: st, Region: cfg.region, Account: cfg.account, MaxHistoryEvents: cfg.maxEvents,
 		Logger: log, LeaseTTL: cfg.leaseTTL, Tasks: tasks,
@@ -118,7 +154,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 		metrics.write(w, node)
 	})
 	mux.Handle("GET /", console.Handler(console.Options{Store: st, Logger: log}))
-	return &service{store: st, node: node, mux: mux}, nil
+	return &service{store: st, node: node, mux: mux, lambda: functions}, nil
 }
 
 // openStore opens the store a --store flag names.
@@ -134,6 +170,19 @@ func openStore(ctx context.Context, url string) (store.Store, error) {
 		return sqlite.Open(ctx, path)
 	}
 	return nil, fmt.Errorf("--store: want sqlite:PATH or postgres://..., got %q", url)
+}
+
+// isLoopback reports whether a listen address only accepts local connections.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // redact hides a password in a store URL.

@@ -22,7 +22,7 @@ func TestServeHealthAndMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer svc.store.Close()
+	defer svc.close()
 	go svc.node.Run(ctx)
 	srv := httptest.NewServer(svc.mux)
 	defer srv.Close()

@@ -1,0 +1,84 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+)
+
+// TestServeRunsRealLambdaCode starts `stepwise serve --function` with a function built with
+// aws-lambda-go and runs a state machine that calls it both ways (lambda:invoke and a bare
+// function ARN), and catches its error.
+func TestServeRunsRealLambdaCode(t *testing.T) {
+	fn := filepath.Join(t.TempDir(), "testfn")
+	if out, err := exec.Command("go", "build", "-o", fn, "../integration/lambda/internal/testfn").CombinedOutput(); err != nil {
+		t.Fatalf("build the function: %v\n%s", err, out)
+	}
+	s := serve(t, "--store", "sqlite:"+filepath.Join(t.TempDir(), "db"), "--function", "echo="+fn)
+	c := client(s.url)
+	ctx := context.Background()
+	def := `{"StartAt":"Invoke","States":{
+		"Invoke":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"echo","Payload":{"value.$":"$.n"}},
+			"ResultSelector":{"value.$":"$.Payload.value","status.$":"$.StatusCode"},"ResultPath":"$.invoke","Next":"Bare"},
+		"Bare":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:echo","Parameters":{"action":"custom","message":"no luck"},
+			"Catch":[{"ErrorEquals":["CustomError"],"ResultPath":"$.caught","Next":"Done"}],"End":true},
+		"Done":{"Type":"Succeed"}}}`
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("lambdas"), Definition: aws.String(def), RoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"n":7}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d *sfn.DescribeExecutionOutput
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if d, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn}); err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != types.ExecutionStatusRunning || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if d.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("%s: %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	var out struct {
+		Invoke struct {
+			Value  float64 `json:"value"`
+			Status float64 `json:"status"`
+		} `json:"invoke"`
+		Caught struct{ Error, Cause string } `json:"caught"`
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Invoke.Value != 7 || out.Invoke.Status != 200 {
+		t.Errorf("lambda:invoke result %+v", out.Invoke)
+	}
+	if out.Caught.Error != "CustomError" || !strings.Contains(out.Caught.Cause, "no luck") {
+		t.Errorf("caught %+v", out.Caught)
+	}
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: ex.ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var typesSeen []string
+	for _, e := range h.Events {
+		typesSeen = append(typesSeen, string(e.Type))
+	}
+	for _, want := range []string{"TaskSucceeded", "LambdaFunctionScheduled", "LambdaFunctionStarted", "LambdaFunctionFailed"} {
+		if !strings.Contains(strings.Join(typesSeen, " "), want) {
+			t.Errorf("history lacks %s: %v", want, typesSeen)
+		}
+	}
+}
