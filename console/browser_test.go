@@ -37,6 +37,27 @@ var updateScreenshots = flag.Bool("update-screenshots", false, "write the browse
 const (
 	childDef   = `{"StartAt":"Double","States":{"Double":{"Type":"Pass","Parameters":{"doubled.$":"States.MathAdd($.n, $.n)"},"End":true}}}`
 	failingDef = `{"StartAt":"Boom","States":{"Boom":{"Type":"Fail","Error":"Oops","Cause":"the child failed"}}}`
+	sleepyDef  = `{"StartAt":"Prepare","States":{"Prepare":{"Type":"Pass","Next":"Sleep"},"Sleep":{"Type":"Wait","Seconds":600,"Next":"After"},"After":{"Type":"Pass","End":true}}}`
+	// layoutCheck lays out 100 states (Tasks with a Catch into the last, a Choice every ten)
+	// and counts the state boxes that overlap.
+	layoutCheck = `(() => {
+  const states = {};
+  for (let i = 0; i < 100; i++) {
+    const n = "S" + i;
+    if (i === 99) states[n] = {Type: "Succeed"};
+    else if (i % 10 === 5) states[n] = {Type: "Choice", Choices: [{Variable: "$.x", NumericEquals: i, Next: "S" + (i + 3)}], Default: "S" + (i + 1)};
+    else states[n] = {Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Next: "S" + (i + 1), Catch: [{ErrorEquals: ["States.ALL"], Next: "S99"}]};
+  }
+  const t0 = performance.now();
+  const g = Graph.buildGraph({StartAt: "S0", States: states});
+  const size = Graph.layoutGraph(g);
+  const ms = performance.now() - t0;
+  const ns = [...g.nodes.values()];
+  let overlaps = 0;
+  for (const a of ns) for (const b of ns)
+    if (a !== b && a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h) overlaps++;
+  return {overlaps, width: size.width, height: size.height, ms};
+})()`
 	// bigDef's history has 4 events an item, 6 more: 24,006 events for 6,000 items.
 	bigDef    = `{"StartAt":"Each","States":{"Each":{"Type":"Map","ItemsPath":"$.items","ResultPath":null,"ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"Handle item","States":{"Handle item":{"Type":"Pass","End":true}}},"End":true}}}`
 	bigItems  = 6000
@@ -254,6 +275,40 @@ func TestBrowser(t *testing.T) {
 	do("the list", chromedp.Navigate(base+"/#/"), visible(`#state-machines td.last .badge`))
 	shot("console-state-machines.png")
 
+	// A running execution: its Wait state is running (blue) until Stop (click, then confirm).
+	call(t, base, "CreateStateMachine", map[string]any{"name": "sleepy", "roleArn": "arn:aws:iam::123456789012:role/r", "definition": sleepyDef})
+	sleepy := call(t, base, "StartExecution", map[string]any{"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:sleepy"})
+	do("open the running execution", chromedp.Navigate(base+"/#/executions/"+url.PathEscape(sleepy["executionArn"].(string))), visible(`#graph[data-ready="true"]`))
+	waitJS("the Wait state runs", `document.querySelector('#graph g.node[data-state="Sleep"]')?.dataset.status === "running" && document.querySelector('#graph g.node[data-state="Prepare"]')?.dataset.status === "succeeded"`)
+	if stroke, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('#graph g.node[data-state="Sleep"] > rect.box')).stroke`)); stroke != "rgb(9, 114, 211)" {
+		t.Errorf("a running state is drawn %s, want blue rgb(9, 114, 211)", stroke)
+	}
+	shot("console-execution-running.png")
+	do("stop", click("#stop"), click("#stop"))
+	waitJS("the execution stops", `document.getElementById("exec-status")?.textContent === "ABORTED" && document.querySelector('#graph g.node[data-state="Sleep"]')?.dataset.status === "failed" && document.getElementById("stop").hidden`)
+	if st, _ := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`#graph g.node[data-state="After"]`), "data-status")); st.Value != "not-reached" {
+		t.Errorf("after Stop, the state after the Wait is %q", st.Value)
+	}
+
+	// A 100-state machine lays out without overlaps, its 90 Catch edges into one handler
+	// bundled rather than fanned out.
+	layout, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]float64](layoutCheck))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if layout["overlaps"] != 0 || layout["width"] > 1200 || layout["ms"] > 1000 {
+		t.Errorf("100-state layout: %v (want no overlaps, at most 1,200 px wide, under a second)", layout)
+	}
+	t.Logf("100-state layout: %.0fx%.0f px in %.1f ms", layout["width"], layout["height"], layout["ms"])
+	call(t, base, "CreateStateMachine", map[string]any{"name": "hundred", "roleArn": "arn:aws:iam::123456789012:role/r", "definition": hundredStates()})
+	do("open the 100-state machine", chromedp.Navigate(base+"/#/state-machines/"+url.PathEscape("arn:aws:states:us-east-1:123456789012:stateMachine:hundred")),
+		visible(`#graph g.node[data-state="S99"]`), chromedp.ScrollIntoView(chromedp.CSS(`#graph g.node[data-state="S3"]`)))
+	if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err != nil { // the viewport: the whole is 10,000 px tall
+		t.Error(err)
+	} else {
+		saveScreenshot(t, "console-100-states.png", png)
+	}
+
 	// A history near the 25,000-event quota: the graph is coloured from all of it, and the
 	// table pages through it 100 events at a time.
 	call(t, base, "CreateStateMachine", map[string]any{"name": "big", "roleArn": "arn:aws:iam::123456789012:role/r", "definition": bigDef})
@@ -290,6 +345,27 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("browser: %s", p)
 	}
 	t.Logf("browser test took %s", time.Since(began).Round(time.Millisecond))
+}
+
+// hundredStates is the definition layoutCheck builds, in Go.
+func hundredStates() string {
+	states := map[string]any{}
+	for i := range 100 {
+		n := fmt.Sprintf("S%d", i)
+		switch {
+		case i == 99:
+			states[n] = map[string]any{"Type": "Succeed"}
+		case i%10 == 5:
+			states[n] = map[string]any{"Type": "Choice", "Default": fmt.Sprintf("S%d", i+1),
+				"Choices": []any{map[string]any{"Variable": "$.x", "NumericEquals": i, "Next": fmt.Sprintf("S%d", i+3)}}}
+		default:
+			states[n] = map[string]any{"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": fmt.Sprintf("S%d", i+1),
+				"Parameters": map[string]any{"FunctionName": "f", "Payload.$": "$"},
+				"Catch":      []any{map[string]any{"ErrorEquals": []string{"States.ALL"}, "Next": "S99"}}}
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"StartAt": "S0", "States": states})
+	return string(b)
 }
 
 // startService wires the service as `stepwise serve` does (API on POST /, console on GET /).

@@ -27,21 +27,30 @@ async function executionPage(app, arn) {
   let selected = "";
   const graph = Graph.render(graphBox, def, (name) => { selected = name; drawPanel(); panel.focus(); });
 
+  // The buttons outlive the redraws of the header (a Stop armed for confirmation stays armed).
+  const stop = h("button", { type: "button", class: "danger", id: "stop" }, "Stop execution");
+  // A second click within 5 s confirms (no modal dialog: it would block keyboard and tests).
+  stop.addEventListener("click", async () => {
+    if (!stop.dataset.armed) {
+      stop.dataset.armed = "1";
+      stop.textContent = "Confirm stop";
+      setTimeout(() => { delete stop.dataset.armed; stop.textContent = "Stop execution"; }, 5000);
+      return;
+    }
+    stop.disabled = true;
+    try { await sfn("StopExecution", { executionArn: arn }); await refresh(); } catch (err) { showError(err); }
+  });
+  const rerun = h("button", { type: "button", id: "rerun" }, "Re-run");
+  rerun.addEventListener("click", async () => {
+    try {
+      const res = await sfn("StartExecution", { stateMachineArn: ex.stateMachineArn, input: ex.input });
+      location.hash = execHref(res.executionArn);
+    } catch (err) { showError(err); }
+  });
+
   function drawHead() {
     const running = ex.status === "RUNNING";
-    const stop = h("button", { type: "button", class: "danger", id: "stop", hidden: !running }, "Stop execution");
-    stop.addEventListener("click", async () => {
-      if (!confirm("Stop this execution?")) return;
-      stop.disabled = true;
-      try { await sfn("StopExecution", { executionArn: arn }); await refresh(); } catch (err) { showError(err); }
-    });
-    const rerun = h("button", { type: "button", id: "rerun" }, "Re-run");
-    rerun.addEventListener("click", async () => {
-      try {
-        const res = await sfn("StartExecution", { stateMachineArn: ex.stateMachineArn, input: ex.input });
-        location.hash = execHref(res.executionArn);
-      } catch (err) { showError(err); }
-    });
+    stop.hidden = !running;
     head.replaceChildren(
       h("div", {},
         h("div", { class: "crumbs" }, h("a", { href: "#/" }, "State machines"), " / ", h("a", { href: smHref(ex.stateMachineArn) }, nameOf(ex.stateMachineArn)), " / "),

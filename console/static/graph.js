@@ -157,20 +157,23 @@ const Graph = (() => {
       return it;
     };
     for (const id of order) { const n = g.nodes.get(id); item(id, n.w, n.h, rank.get(id)); }
-    let dummies = 0;
+    // Edges into one target share their dummies rank by rank: the many Catch edges into one
+    // handler become one bus instead of a wide fan of parallel lines.
+    const link = (a, b) => {
+      if (!a.succs.includes(b)) { a.succs.push(b); b.preds.push(a); }
+    };
     for (const e of g.edges) {
       if (e.back || e.from === e.to) continue;
       let prev = items.get(e.from);
       e.via = [];
       for (let r = rank.get(e.from) + 1; r < rank.get(e.to); r++) {
-        const d = item(`__d${dummies++}`, DUMMY_W, NODE_H, r);
-        d.dummy = true;
-        prev.succs.push(d); d.preds.push(prev);
+        const key = `\u0000${e.to}@${r}`;
+        const d = items.get(key) || Object.assign(item(key, DUMMY_W, NODE_H, r), { dummy: true });
+        link(prev, d);
         e.via.push(d);
         prev = d;
       }
-      const to = items.get(e.to);
-      prev.succs.push(to); to.preds.push(prev);
+      link(prev, items.get(e.to));
     }
 
     // Ordering: barycentre sweeps, down then up.
