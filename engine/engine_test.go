@@ -231,6 +231,31 @@ func TestReplayIsDeterministic(t *testing.T) {
 	}
 }
 
+// TestYearLimit: a Standard execution that waits longer than a year times out at the year, as
+// on AWS; an Express one at five minutes.
+func TestYearLimit(t *testing.T) {
+	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":31536000,"End":true}}}`
+	for _, tc := range []struct {
+		express bool
+		after   time.Duration
+	}{{false, 365 * 24 * time.Hour}, {true, 5 * time.Minute}} {
+		sm, err := asl.Parse([]byte(def), asl.ValidateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := engine.New(sm, engine.Config{Region: "us-east-1", Express: tc.express})
+		ex, step := in.Start(engine.Start{ExecutionArn: "arn:x", Input: `{}`, Time: t0})
+		limit := step.Commands[0]
+		if limit.At != t0.Add(tc.after) {
+			t.Fatalf("express=%v: limit at %v", tc.express, limit.At)
+		}
+		out := in.Apply(ex, engine.Event{Kind: engine.TimerFired, TimerID: limit.TimerID, Time: limit.At})
+		if ex.Status != engine.TimedOut || types(out.Events) != "ExecutionTimedOut" {
+			t.Errorf("express=%v: %s %s", tc.express, ex.Status, types(out.Events))
+		}
+	}
+}
+
 // TestExecutionStateRoundTrips saves an execution in the middle of a Wait, loads it again and
 // finishes it: what a durable store does.
 func TestExecutionStateRoundTrips(t *testing.T) {
@@ -241,7 +266,8 @@ func TestExecutionStateRoundTrips(t *testing.T) {
 	}
 	in := engine.New(sm, engine.Config{Region: "us-east-1"})
 	ex, step := in.Start(engine.Start{ExecutionArn: "arn:x", Input: `{}`, Time: t0})
-	if len(step.Commands) != 1 || step.Commands[0].Kind != engine.StartTimer {
+	// The execution's one-year limit, then the Wait.
+	if len(step.Commands) != 2 || step.Commands[0].At != t0.Add(365*24*time.Hour) || step.Commands[1].Kind != engine.StartTimer {
 		t.Fatalf("commands %+v", step.Commands)
 	}
 	saved, err := json.Marshal(ex)
@@ -254,7 +280,7 @@ func TestExecutionStateRoundTrips(t *testing.T) {
 	if err := dec.Decode(&loaded); err != nil {
 		t.Fatal(err)
 	}
-	fire := step.Commands[0]
+	fire := step.Commands[1]
 	out := in.Apply(&loaded, engine.Event{Kind: engine.TimerFired, TimerID: fire.TimerID, Time: fire.At})
 	if loaded.Status != engine.Succeeded || loaded.Output != `"done"` {
 		t.Fatalf("after reload: %s %s", loaded.Status, loaded.Output)

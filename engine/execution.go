@@ -58,6 +58,12 @@ func (e *Execution) TaskWaiting(id int64) (waiting, submitted bool) {
 	return true, f.Task.Submitted
 }
 
+// AWS's maximum execution durations.
+const (
+	maxStandardDuration = 365 * 24 * time.Hour
+	maxExpressDuration  = 5 * time.Minute
+)
+
 // Done reports whether the execution has ended.
 func (e *Execution) Done() bool { return e.Status != Running }
 
@@ -133,11 +139,18 @@ func (in *Interpreter) Start(st Start) (*Execution, Step) {
 		StateMachineAliasArn:   st.AliasArn,
 		StateMachineVersionArn: st.VersionArn,
 	}})
-	if in.sm.TimeoutSeconds != nil {
-		ex.NextTimerID++
-		ex.TimeoutTimer = ex.NextTimerID
-		x.command(Command{Kind: StartTimer, TimerID: ex.TimeoutTimer, At: st.Time.Add(time.Duration(*in.sm.TimeoutSeconds) * time.Second)})
+	// The execution times out at the machine's TimeoutSeconds, and at the latest after AWS's
+	// maximum duration: a year for Standard, five minutes for Express.
+	limit := maxStandardDuration
+	if in.cfg.Express {
+		limit = maxExpressDuration
 	}
+	if in.sm.TimeoutSeconds != nil {
+		limit = min(limit, time.Duration(*in.sm.TimeoutSeconds)*time.Second)
+	}
+	ex.NextTimerID++
+	ex.TimeoutTimer = ex.NextTimerID
+	x.command(Command{Kind: StartTimer, TimerID: ex.TimeoutTimer, At: st.Time.Add(limit)})
 	ex.Root = &Frame{Graph: "", State: in.sm.StartAt, Phase: phaseEnter, Input: input}
 	x.drive()
 	return ex, x.step

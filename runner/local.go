@@ -109,7 +109,8 @@ func Local(ctx context.Context, in *engine.Interpreter, start engine.Start, opts
 			}
 			continue
 		}
-		if len(timers) == 0 {
+		if len(timers) == 0 || (!opts.TimeSkipping && len(timers) == 1 && timers[ex.TimeoutTimer] != (time.Time{}) && ex.TimeoutTimer != 0) {
+			// Nothing but the execution's own time limit can wake it.
 			return ex, events, ErrStuck
 		}
 		id, at := earliest(timers)
