@@ -151,8 +151,21 @@ func (x *run) assignments(sc *scope, t *asl.Template) (map[string]any, error) {
 	if m == nil {
 		m = map[string]any{}
 	}
+	// AWS's limits: one variable at most 256 KiB, and all of one Assign together too.
+	total := 0
+	for _, val := range m {
+		n := len(value.Encode(val))
+		total += n
+		if n > maxVariableBytes || total > maxVariableBytes {
+			return nil, &evalError{fl: failure{Error: "States.DataLimitExceeded",
+				Cause: "The state/task '" + sc.f.State + "' assigned variables with a size exceeding the maximum number of bytes service limit."}}
+		}
+	}
 	return m, nil
 }
+
+// maxVariableBytes is the size limit of one variable, and of one Assign's variables together.
+const maxVariableBytes = 256 * 1024
 
 // --- JSONPath input and output processing ---
 

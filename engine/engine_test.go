@@ -231,6 +231,21 @@ func TestReplayIsDeterministic(t *testing.T) {
 	}
 }
 
+// TestVariableSizeLimit: a variable over 256 KiB fails the execution with
+// States.DataLimitExceeded.
+func TestVariableSizeLimit(t *testing.T) {
+	big := strings.Repeat("x", 256*1024)
+	def := `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"big.$":"$.s"},"End":true}}}`
+	ex, _ := execute(t, def, `{"s":"`+big+`"}`, nil, engine.Config{MaxPayloadBytes: 1 << 20})
+	if ex.Status != engine.Failed || deref(ex.Error) != "States.DataLimitExceeded" {
+		t.Fatalf("%s %s %s", ex.Status, deref(ex.Error), deref(ex.Cause))
+	}
+	ex, _ = execute(t, def, `{"s":"`+big[:1000]+`"}`, nil, engine.Config{})
+	if ex.Status != engine.Succeeded {
+		t.Fatalf("small variable: %s %s", ex.Status, deref(ex.Cause))
+	}
+}
+
 // TestYearLimit: a Standard execution that waits longer than a year times out at the year, as
 // on AWS; an Express one at five minutes.
 func TestYearLimit(t *testing.T) {
