@@ -1,7 +1,6 @@
 package asl
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -563,5 +562,3 @@ func IsValidVariableName(s string) bool {
 	name, rest := splitVariable(s)
 	return name == s && rest == ""
 }
-
-var errNotFound = errors.New("not found")
