@@ -156,5 +156,23 @@ type Store interface {
 	// Unleased lists running executions whose lease is free or expired (not parked ones).
 	Unleased(ctx context.Context, now time.Time, limit int) ([]string, error)
 
+	// CreateActivity stores a; ErrExists when its ARN is taken.
+	CreateActivity(ctx context.Context, a *Activity) error
+	GetActivity(ctx context.Context, arn string) (*Activity, error)
+	// DeleteActivity removes an activity and its tags; ErrNotFound when there is none.
+	DeleteActivity(ctx context.Context, arn string) error
+	// ListActivities lists activities in ARN order.
+	ListActivities(ctx context.Context, p Page) ([]*Activity, string, error)
+	// ClaimActivityTask hands out the oldest task of a running execution scheduled on the
+	// activity arn that no worker has taken yet, and marks it taken so that no other
+	// poller (of this node or another) gets it; ErrNotFound when there is none.
+	ClaimActivityTask(ctx context.Context, activityArn string, now time.Time) (*Task, error)
+
+	// TagResource adds tags to a resource (a state machine or an activity), replacing the
+	// values of keys it has; UntagResource removes keys; ListTags lists them in key order.
+	TagResource(ctx context.Context, arn string, tags []Tag) error
+	UntagResource(ctx context.Context, arn string, keys []string) error
+	ListTags(ctx context.Context, arn string) ([]Tag, error)
+
 	Close() error
 }

@@ -29,6 +29,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LeaseMany", testLeaseMany},
 		{"Atomicity", testAtomicity},
 		{"CreateAtomicity", testCreateAtomicity},
+		{"Activities", testActivities},
+		{"ClaimActivityTask", testClaimActivityTask},
+		{"Tags", testTags},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
