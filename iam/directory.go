@@ -1,0 +1,406 @@
+package iam
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure a Directory.
+type Options struct {
+	Account, Region string
+	// RootAccessKeyID and RootSecretAccessKey are the account root's credentials: allowed
+	// everything. Empty: no root.
+	RootAccessKeyID, RootSecretAccessKey string
+	// File, if set, is where the state is kept (read at Open, rewritten after each change).
+	File string
+	// MaxSkew is how far a signature's time may be from the server's (default 5 minutes).
+	MaxSkew time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Directory is the IAM state of one account, safe for concurrent use.
+type Directory struct {
+	opts Options
+	mu   sync.RWMutex
+	st   state
+	// parsed caches parsed policy documents by their text.
+	parsed map[string]*Policy
+}
+
+// state is what the file holds.
+type state struct {
+	Roles    map[string]*Role          `json:"roles"`
+	Users    map[string]*User          `json:"users"`
+	Policies map[string]*ManagedPolicy `json:"policies"` // by ARN
+	Keys     map[string]*AccessKey     `json:"accessKeys"`
+}
+
+// Role is an IAM role.
+type Role struct {
+	RoleName                 string            `json:"roleName"`
+	RoleID                   string            `json:"roleId"`
+	Arn                      string            `json:"arn"`
+	Path                     string            `json:"path"`
+	Description              string            `json:"description,omitempty"`
+	MaxSessionDuration       int               `json:"maxSessionDuration"`
+	AssumeRolePolicyDocument string            `json:"assumeRolePolicyDocument"`
+	CreateDate               time.Time         `json:"createDate"`
+	InlinePolicies           map[string]string `json:"inlinePolicies,omitempty"`
+	Attached                 []string          `json:"attached,omitempty"`
+}
+
+// User is an IAM user.
+type User struct {
+	UserName       string            `json:"userName"`
+	UserID         string            `json:"userId"`
+	Arn            string            `json:"arn"`
+	Path           string            `json:"path"`
+	CreateDate     time.Time         `json:"createDate"`
+	InlinePolicies map[string]string `json:"inlinePolicies,omitempty"`
+	Attached       []string          `json:"attached,omitempty"`
+}
+
+// ManagedPolicy is a customer managed policy (one version, v1).
+type ManagedPolicy struct {
+	PolicyName  string    `json:"policyName"`
+	PolicyID    string    `json:"policyId"`
+	Arn         string    `json:"arn"`
+	Path        string    `json:"path"`
+	Description string    `json:"description,omitempty"`
+	Document    string    `json:"document"`
+	CreateDate  time.Time `json:"createDate"`
+}
+
+// AccessKey is a user's access key.
+type AccessKey struct {
+	AccessKeyID     string    `json:"accessKeyId"`
+	SecretAccessKey string    `json:"secretAccessKey"`
+	UserName        string    `json:"userName"`
+	Status          string    `json:"status"`
+	CreateDate      time.Time `json:"createDate"`
+}
+
+// Principal is who signed a request.
+type Principal struct {
+	// Arn is the user's ARN, or arn:aws:iam::ACCOUNT:root.
+	Arn      string
+	UserName string // empty for root
+	Root     bool
+	KeyID    string
+}
+
+// Open makes a Directory, reading its file if one is named and exists.
+func Open(opts Options) (*Directory, error) {
+	if opts.Account == "" {
+		opts.Account = "123456789012"
+	}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.MaxSkew == 0 {
+		opts.MaxSkew = 5 * time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if (opts.RootAccessKeyID == "") != (opts.RootSecretAccessKey == "") {
+		return nil, errors.New("iam: the root access key id and secret access key go together")
+	}
+	d := &Directory{opts: opts, parsed: map[string]*Policy{}}
+	d.st = state{Roles: map[string]*Role{}, Users: map[string]*User{}, Policies: map[string]*ManagedPolicy{}, Keys: map[string]*AccessKey{}}
+	if opts.File != "" {
+		data, err := os.ReadFile(opts.File)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("iam: %w", err)
+		}
+		if err == nil {
+			if err := json.Unmarshal(data, &d.st); err != nil {
+				return nil, fmt.Errorf("iam: %s: %w", opts.File, err)
+			}
+			if d.st.Roles == nil {
+				d.st.Roles = map[string]*Role{}
+			}
+			if d.st.Users == nil {
+				d.st.Users = map[string]*User{}
+			}
+			if d.st.Policies == nil {
+				d.st.Policies = map[string]*ManagedPolicy{}
+			}
+			if d.st.Keys == nil {
+				d.st.Keys = map[string]*AccessKey{}
+			}
+		}
+	}
+	return d, nil
+}
+
+// Account is the account id in ARNs.
+func (d *Directory) Account() string { return d.opts.Account }
+
+// save writes the state to the file, atomically; the caller holds mu.
+func (d *Directory) save() error {
+	if d.opts.File == "" {
+		return nil
+	}
+	data, err := json.MarshalIndent(&d.st, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(d.opts.File), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(d.opts.File), ".iam-*.json")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), d.opts.File)
+}
+
+// policy parses a document once.
+func (d *Directory) policy(doc string) *Policy {
+	if p, ok := d.parsed[doc]; ok {
+		return p
+	}
+	p, err := ParsePolicy(doc)
+	if err != nil {
+		// Stored documents were checked when they were put; a builtin one may not be.
+		p = &Policy{}
+	}
+	d.parsed[doc] = p
+	return p
+}
+
+// managed returns a managed policy by ARN: a customer's or one of the AWS managed policies
+// Stepwise knows.
+func (d *Directory) managed(arn string) (*ManagedPolicy, bool) {
+	if p, ok := d.st.Policies[arn]; ok {
+		return p, true
+	}
+	p, ok := awsManaged[arn]
+	return p, ok
+}
+
+func (d *Directory) policiesOf(inline map[string]string, attached []string) []*Policy {
+	var out []*Policy
+	names := make([]string, 0, len(inline))
+	for n := range inline {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		out = append(out, d.policy(inline[n]))
+	}
+	for _, a := range attached {
+		if mp, ok := d.managed(a); ok {
+			out = append(out, d.policy(mp.Document))
+		}
+	}
+	return out
+}
+
+// Authorize decides whether p may perform action on resource; the error is an
+// AccessDeniedException worded as AWS words it.
+func (d *Directory) Authorize(p *Principal, action, resource string) error {
+	if p == nil {
+		return newErr(http.StatusBadRequest, "MissingAuthenticationTokenException", msgMissingToken)
+	}
+	if p.Root {
+		return nil
+	}
+	d.mu.Lock()
+	var dec Decision
+	if u, ok := d.st.Users[p.UserName]; ok {
+		dec = Evaluate(d.policiesOf(u.InlinePolicies, u.Attached), action, resource)
+	}
+	d.mu.Unlock()
+	return denial(dec, p.Arn, action, resource)
+}
+
+func denial(dec Decision, who, action, resource string) error {
+	switch dec {
+	case Allowed:
+		return nil
+	case ExplicitDeny:
+		return newErr(http.StatusBadRequest, "AccessDeniedException",
+			"User: %s is not authorized to perform: %s on resource: %s with an explicit deny in an identity-based policy", who, action, resource)
+	}
+	return newErr(http.StatusBadRequest, "AccessDeniedException",
+		"User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action", who, action, resource, action)
+}
+
+type sessionKey struct{}
+
+// WithSession names the role session in AccessDenied messages for a role (AuthorizeRole):
+// Step Functions assumes an execution's role once per execution.
+func WithSession(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, sessionKey{}, name)
+}
+
+// AuthorizeRole decides whether a role may perform action on resource: what a state
+// machine's integration calls need. The error is an AccessDeniedException naming the
+// assumed-role session, as a task's cause shows it.
+func (d *Directory) AuthorizeRole(ctx context.Context, roleArn, action, resource string) error {
+	d.mu.Lock()
+	var dec Decision
+	var name string
+	if r := d.roleByArn(roleArn); r != nil {
+		name = r.RoleName
+		dec = Evaluate(d.policiesOf(r.InlinePolicies, r.Attached), action, resource)
+	}
+	d.mu.Unlock()
+	if name == "" {
+		name = roleArn[strings.LastIndex(roleArn, "/")+1:]
+	}
+	session, _ := ctx.Value(sessionKey{}).(string)
+	if session == "" {
+		session = "stepwise"
+	}
+	return denial(dec, fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", d.opts.Account, name, session), action, resource)
+}
+
+func (d *Directory) roleByArn(arn string) *Role {
+	name := arn[strings.LastIndex(arn, "/")+1:]
+	if r, ok := d.st.Roles[name]; ok && r.Arn == arn {
+		return r
+	}
+	return nil
+}
+
+// CheckRoleForStates reports whether a role exists whose trust policy lets Step Functions
+// assume it, with the error CreateStateMachine gives when not.
+func (d *Directory) CheckRoleForStates(roleArn string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r := d.roleByArn(roleArn)
+	if r != nil {
+		if tp, err := parsePolicy(r.AssumeRolePolicyDocument, true); err == nil && trusts(tp, r.AssumeRolePolicyDocument, d.opts.Region) {
+			return nil
+		}
+	}
+	return newErr(http.StatusBadRequest, "AccessDeniedException",
+		"Neither the global service principal states.amazonaws.com, nor the regional one is authorized to assume the provided role.")
+}
+
+// trusts reports whether a trust policy allows states.amazonaws.com (or the regional
+// principal) sts:AssumeRole.
+func trusts(p *Policy, doc, region string) bool {
+	var raw struct {
+		Statement json.RawMessage
+	}
+	_ = json.Unmarshal([]byte(doc), &raw)
+	var stmts []map[string]json.RawMessage
+	if json.Unmarshal(raw.Statement, &stmts) != nil {
+		var one map[string]json.RawMessage
+		if json.Unmarshal(raw.Statement, &one) != nil {
+			return false
+		}
+		stmts = []map[string]json.RawMessage{one}
+	}
+	for i, s := range p.Statements {
+		if s.Effect != Allow || s.HasCondition || !s.matchAction("sts:AssumeRole") || i >= len(stmts) {
+			continue
+		}
+		var pr struct {
+			Service any
+		}
+		var star string
+		if json.Unmarshal(stmts[i]["Principal"], &star) == nil && star == "*" {
+			return true
+		}
+		if json.Unmarshal(stmts[i]["Principal"], &pr) != nil {
+			continue
+		}
+		var services []string
+		switch v := pr.Service.(type) {
+		case string:
+			services = []string{v}
+		case []any:
+			for _, x := range v {
+				if s, ok := x.(string); ok {
+					services = append(services, s)
+				}
+			}
+		}
+		for _, s := range services {
+			if s == "states.amazonaws.com" || s == "states."+region+".amazonaws.com" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// newID makes an IAM unique id: a prefix (AROA, AIDA, ANPA, AKIA) and random letters and
+// digits.
+func newID(prefix string, n int) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return prefix + string(b)
+}
+
+func newSecret() string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	b := make([]byte, 40)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// awsManaged are the AWS managed policies Stepwise knows (read only), so that attaching
+// them works as on AWS.
+var awsManaged = builtinPolicies()
+
+func builtinPolicies() map[string]*ManagedPolicy {
+	out := map[string]*ManagedPolicy{}
+	for name, doc := range map[string]string{
+		"AdministratorAccess":             `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`,
+		"AWSStepFunctionsFullAccess":      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"states:*","Resource":"*"}]}`,
+		"AWSStepFunctionsReadOnlyAccess":  `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["states:ListStateMachines","states:ListActivities","states:DescribeStateMachine","states:DescribeStateMachineForExecution","states:ListExecutions","states:DescribeExecution","states:GetExecutionHistory","states:DescribeActivity","states:ListMapRuns","states:DescribeMapRun","states:ListTagsForResource","states:ListStateMachineVersions","states:ListStateMachineAliases","states:DescribeStateMachineAlias"],"Resource":"*"}]}`,
+		"service-role/AWSLambdaRole":      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["lambda:InvokeFunction"],"Resource":["*"]}]}`,
+		"IAMFullAccess":                   `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*","organizations:DescribeAccount","organizations:DescribeOrganization","organizations:DescribeOrganizationalUnit","organizations:DescribePolicy","organizations:ListChildren","organizations:ListParents","organizations:ListPoliciesForTarget","organizations:ListRoots","organizations:ListPolicies","organizations:ListTargetsForPolicy"],"Resource":"*"}]}`,
+		"IAMReadOnlyAccess":               `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GenerateCredentialReport","iam:GenerateServiceLastAccessedDetails","iam:Get*","iam:List*","iam:SimulateCustomPolicy","iam:SimulatePrincipalPolicy"],"Resource":"*"}]}`,
+	} {
+		path := "/"
+		if i := strings.LastIndex(name, "/"); i >= 0 {
+			path = "/" + name[:i+1]
+			name = name[i+1:]
+		}
+		arn := "arn:aws:iam::aws:policy" + path + name
+		out[arn] = &ManagedPolicy{PolicyName: name, PolicyID: "ANPA" + strings.ToUpper(strings.ReplaceAll(name, "-", ""))[:min(17, len(name))],
+			Arn: arn, Path: path, Document: doc, CreateDate: time.Date(2015, 2, 6, 18, 40, 0, 0, time.UTC)}
+	}
+	return out
+}

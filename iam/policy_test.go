@@ -1,0 +1,131 @@
+package iam
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestEvaluate(t *testing.T) {
+	const sm = "arn:aws:states:us-east-1:123456789012:stateMachine:orders"
+	tests := []struct {
+		name     string
+		policies []string
+		action   string
+		resource string
+		want     Decision
+	}{
+		{"no policy", nil, "states:StartExecution", sm, ImplicitDeny},
+		{"exact allow", []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"states:StartExecution","Resource":"` + sm + `"}}`},
+			"states:StartExecution", sm, Allowed},
+		{"action case-insensitive", []string{`{"Statement":[{"Effect":"Allow","Action":"STATES:startexecution","Resource":"*"}]}`},
+			"states:StartExecution", sm, Allowed},
+		{"resource case-sensitive", []string{`{"Statement":[{"Effect":"Allow","Action":"states:*","Resource":"arn:aws:states:us-east-1:123456789012:stateMachine:Orders"}]}`},
+			"states:StartExecution", sm, ImplicitDeny},
+		{"action star", []string{`{"Statement":[{"Effect":"Allow","Action":"states:Describe*","Resource":"*"}]}`},
+			"states:DescribeExecution", sm, Allowed},
+		{"action star no match", []string{`{"Statement":[{"Effect":"Allow","Action":"states:Describe*","Resource":"*"}]}`},
+			"states:StartExecution", sm, ImplicitDeny},
+		{"question mark", []string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"arn:aws:states:us-east-1:123456789012:stateMachine:order?"}]}`},
+			"states:StartExecution", sm, Allowed},
+		{"question mark is one character", []string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"arn:aws:states:us-east-1:123456789012:stateMachine:orde?"}]}`},
+			"states:StartExecution", sm, ImplicitDeny},
+		{"resource array", []string{`{"Statement":[{"Effect":"Allow","Action":["states:StartExecution"],"Resource":["arn:x","arn:aws:states:*:*:stateMachine:*"]}]}`},
+			"states:StartExecution", sm, Allowed},
+		{"explicit deny wins across policies", []string{
+			`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`,
+			`{"Statement":[{"Effect":"Deny","Action":"states:StartExecution","Resource":"` + sm + `"}]}`},
+			"states:StartExecution", sm, ExplicitDeny},
+		{"deny elsewhere does not apply", []string{
+			`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"states:Delete*","Resource":"*"}]}`},
+			"states:StartExecution", sm, Allowed},
+		{"NotAction allows the rest", []string{`{"Statement":[{"Effect":"Allow","NotAction":"states:Delete*","Resource":"*"}]}`},
+			"states:StartExecution", sm, Allowed},
+		{"NotAction excludes", []string{`{"Statement":[{"Effect":"Allow","NotAction":"states:Delete*","Resource":"*"}]}`},
+			"states:DeleteStateMachine", sm, ImplicitDeny},
+		{"NotResource", []string{`{"Statement":[{"Effect":"Allow","Action":"*","NotResource":"arn:aws:states:*:*:stateMachine:secret*"}]}`},
+			"states:StartExecution", sm, Allowed},
+		{"NotResource excludes", []string{`{"Statement":[{"Effect":"Allow","Action":"*","NotResource":"arn:aws:states:*:*:stateMachine:ord*"}]}`},
+			"states:StartExecution", sm, ImplicitDeny},
+		{"deny with NotAction", []string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","NotAction":"states:Describe*","Resource":"*"}]}`},
+			"states:StartExecution", sm, ExplicitDeny},
+		{"allow with condition never matches", []string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/a":"b"}}}]}`},
+			"states:StartExecution", sm, ImplicitDeny},
+		{"deny with condition always matches", []string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`},
+			"states:StartExecution", sm, ExplicitDeny},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ps []*Policy
+			for _, doc := range tt.policies {
+				p, err := ParsePolicy(doc)
+				if err != nil {
+					t.Fatalf("parse %s: %v", doc, err)
+				}
+				ps = append(ps, p)
+			}
+			if got := Evaluate(ps, tt.action, tt.resource); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParsePolicyErrors(t *testing.T) {
+	tests := []struct{ name, doc, msg string }{
+		{"not json", `{"Statement":`, "This policy contains invalid Json"},
+		{"trailing", `{"Statement":[]} x`, "This policy contains invalid Json"},
+		{"bad version", `{"Version":"2020-01-01","Statement":[]}`, "The policy failed legacy parsing"},
+		{"no statement", `{"Version":"2012-10-17"}`, "Syntax errors in policy."},
+		{"bad effect", `{"Statement":{"Effect":"Maybe","Action":"*","Resource":"*"}}`, "Syntax errors in policy."},
+		{"no action", `{"Statement":{"Effect":"Allow","Resource":"*"}}`, "Policy statement must contain actions."},
+		{"no resource", `{"Statement":{"Effect":"Allow","Action":"*"}}`, "Policy statement must contain resources."},
+		{"principal", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}`, "Policy document should not specify a principal."},
+		{"action and notaction", `{"Statement":{"Effect":"Allow","Action":"*","NotAction":"x:y","Resource":"*"}}`, "Syntax errors in policy."},
+		{"action not string", `{"Statement":{"Effect":"Allow","Action":5,"Resource":"*"}}`, "Syntax errors in policy."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParsePolicy(tt.doc)
+			var e *Error
+			if !errors.As(err, &e) || e.Code != "MalformedPolicyDocument" || e.Message != tt.msg {
+				t.Errorf("got %v, want MalformedPolicyDocument: %s", err, tt.msg)
+			}
+		})
+	}
+}
+
+func TestMatch(t *testing.T) {
+	tests := []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"*", "", true},
+		{"*", "anything", true},
+		{"a*c", "abbbc", true},
+		{"a*c", "abbbd", false},
+		{"a?c", "abc", true},
+		{"a?c", "ac", false},
+		{"*:stateMachine:*", "arn:aws:states:r:1:stateMachine:x", true},
+		{"a*b*c", "aXbYc", true},
+		{"a*b*c", "aXcYb", false},
+		{"?é", "xé", true},
+		{"", "", true},
+		{"", "a", false},
+	}
+	for _, tt := range tests {
+		if got := Match(tt.pattern, tt.s); got != tt.want {
+			t.Errorf("Match(%q, %q) = %v", tt.pattern, tt.s, got)
+		}
+	}
+}
+
+func FuzzParsePolicy(f *testing.F) {
+	f.Add(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`)
+	f.Add(`{"Statement":[{"Effect":"Deny","NotAction":["a:b"],"NotResource":"x"}]}`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		p, err := ParsePolicy(doc)
+		if err == nil {
+			p.Evaluate("states:StartExecution", "arn:aws:states:r:1:stateMachine:x")
+		}
+	})
+}

@@ -1,0 +1,387 @@
+package iam
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/stepwise-run/stepwise/internal/ids"
+)
+
+const xmlns = "https://iam.amazonaws.com/doc/2010-05-08/"
+
+// Query serves the IAM API subset in IAM's Query protocol: POST / with a form-encoded body
+// (Action=...&Version=2010-05-08&...), answered in XML as IAM answers.
+type Query struct {
+	Directory *Directory
+	// Enforce requires every call to be SigV4-signed (service "iam") by a known key and
+	// allowed by the caller's policies (iam:<Action>).
+	Enforce bool
+	Logger  *slog.Logger
+}
+
+// params are a request's parameters.
+type params url.Values
+
+func (p params) get(k string) string { return url.Values(p).Get(k) }
+
+type queryAction struct {
+	// resource is the ARN the action is authorized against.
+	resource func(d *Directory, p params, caller *Principal) string
+	run      func(d *Directory, p params, caller *Principal) (any, error)
+}
+
+func roleResource(d *Directory, p params, _ *Principal) string {
+	return d.resourceArn("role", p.get("RoleName"), p.get("Path"))
+}
+
+func userResource(d *Directory, p params, caller *Principal) string {
+	name := p.get("UserName")
+	if name == "" && caller != nil {
+		name = caller.UserName
+	}
+	return d.resourceArn("user", name, p.get("Path"))
+}
+
+var queryActions = map[string]queryAction{
+	"CreateRole": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		max := 0
+		if v := p.get("MaxSessionDuration"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, errValidation("Value '" + v + "' at 'maxSessionDuration' failed to satisfy constraint: Member must be a number")
+			}
+			max = n
+		}
+		r, err := d.CreateRole(p.get("RoleName"), p.get("Path"), p.get("AssumeRolePolicyDocument"), p.get("Description"), max)
+		if err != nil {
+			return nil, err
+		}
+		return struct{ Role roleXML }{toRoleXML(r)}, nil
+	}},
+	"GetRole": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		r, err := d.GetRole(p.get("RoleName"))
+		if err != nil {
+			return nil, err
+		}
+		return struct{ Role roleXML }{toRoleXML(r)}, nil
+	}},
+	"ListRoles": {func(d *Directory, _ params, _ *Principal) string { return d.arn("role", "/", "") },
+		func(d *Directory, p params, _ *Principal) (any, error) {
+			prefix := p.get("PathPrefix")
+			if prefix == "" {
+				prefix = "/"
+			}
+			var out []roleXML
+			for _, r := range d.ListRoles(prefix) {
+				out = append(out, toRoleXML(&r))
+			}
+			page, marker, truncated, err := paginate(len(out), p)
+			if err != nil {
+				return nil, err
+			}
+			return struct {
+				Roles       members[roleXML]
+				IsTruncated bool
+				Marker      string `xml:",omitempty"`
+			}{members[roleXML]{out[page[0]:page[1]]}, truncated, marker}, nil
+		}},
+	"DeleteRole": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		return nil, d.DeleteRole(p.get("RoleName"))
+	}},
+	"PutRolePolicy": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		return nil, d.PutRolePolicy(p.get("RoleName"), p.get("PolicyName"), p.get("PolicyDocument"))
+	}},
+	"GetRolePolicy": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		doc, err := d.GetRolePolicy(p.get("RoleName"), p.get("PolicyName"))
+		if err != nil {
+			return nil, err
+		}
+		return struct {
+			RoleName, PolicyName, PolicyDocument string
+		}{p.get("RoleName"), p.get("PolicyName"), escape(doc)}, nil
+	}},
+	"ListRolePolicies": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		names, err := d.ListRolePolicies(p.get("RoleName"))
+		if err != nil {
+			return nil, err
+		}
+		page, marker, truncated, err := paginate(len(names), p)
+		if err != nil {
+			return nil, err
+		}
+		return struct {
+			PolicyNames members[string]
+			IsTruncated bool
+			Marker      string `xml:",omitempty"`
+		}{members[string]{names[page[0]:page[1]]}, truncated, marker}, nil
+	}},
+	"DeleteRolePolicy": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		return nil, d.DeleteRolePolicy(p.get("RoleName"), p.get("PolicyName"))
+	}},
+	"CreatePolicy": {func(d *Directory, p params, _ *Principal) string {
+		path := p.get("Path")
+		if path == "" {
+			path = "/"
+		}
+		return d.arn("policy", path, p.get("PolicyName"))
+	}, func(d *Directory, p params, _ *Principal) (any, error) {
+		mp, err := d.CreatePolicy(p.get("PolicyName"), p.get("Path"), p.get("PolicyDocument"), p.get("Description"))
+		if err != nil {
+			return nil, err
+		}
+		return struct{ Policy policyXML }{policyXML{PolicyName: mp.PolicyName, DefaultVersionId: "v1", PolicyId: mp.PolicyID,
+			Path: mp.Path, Arn: mp.Arn, AttachmentCount: 0, PermissionsBoundaryUsageCount: 0, IsAttachable: true,
+			Description: mp.Description, CreateDate: isoTime(mp.CreateDate), UpdateDate: isoTime(mp.CreateDate)}}, nil
+	}},
+	"AttachRolePolicy": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		return nil, d.AttachRolePolicy(p.get("RoleName"), p.get("PolicyArn"))
+	}},
+	"DetachRolePolicy": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		return nil, d.DetachRolePolicy(p.get("RoleName"), p.get("PolicyArn"))
+	}},
+	"ListAttachedRolePolicies": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		list, err := d.ListAttachedRolePolicies(p.get("RoleName"))
+		if err != nil {
+			return nil, err
+		}
+		page, marker, truncated, err := paginate(len(list), p)
+		if err != nil {
+			return nil, err
+		}
+		return struct {
+			AttachedPolicies members[AttachedPolicy]
+			IsTruncated      bool
+			Marker           string `xml:",omitempty"`
+		}{members[AttachedPolicy]{list[page[0]:page[1]]}, truncated, marker}, nil
+	}},
+	"CreateUser": {userResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		u, err := d.CreateUser(p.get("UserName"), p.get("Path"))
+		if err != nil {
+			return nil, err
+		}
+		return struct{ User userXML }{userXML{Path: u.Path, UserName: u.UserName, UserId: u.UserID, Arn: u.Arn, CreateDate: isoTime(u.CreateDate)}}, nil
+	}},
+	"DeleteUser": {userResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		return nil, d.DeleteUser(p.get("UserName"))
+	}},
+	"CreateAccessKey": {userResource, func(d *Directory, p params, caller *Principal) (any, error) {
+		name, err := keyUser(d, p, caller)
+		if err != nil {
+			return nil, err
+		}
+		k, err := d.CreateAccessKey(name)
+		if err != nil {
+			return nil, err
+		}
+		return struct{ AccessKey accessKeyXML }{accessKeyXML{UserName: k.UserName, AccessKeyId: k.AccessKeyID, Status: k.Status,
+			SecretAccessKey: k.SecretAccessKey, CreateDate: isoTime(k.CreateDate)}}, nil
+	}},
+	"DeleteAccessKey": {userResource, func(d *Directory, p params, caller *Principal) (any, error) {
+		name := p.get("UserName")
+		if name == "" {
+			// Without a UserName the key's own user (IAM: the caller's; same thing when a user
+			// deletes its own key).
+			if name = d.userOfKey(p.get("AccessKeyId")); name == "" {
+				if caller != nil && caller.UserName != "" {
+					name = caller.UserName
+				} else {
+					return nil, errNoSuchEntity("The Access Key with id %s cannot be found.", p.get("AccessKeyId"))
+				}
+			}
+		}
+		return nil, d.DeleteAccessKey(name, p.get("AccessKeyId"))
+	}},
+	"PutUserPolicy": {userResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		return nil, d.PutUserPolicy(p.get("UserName"), p.get("PolicyName"), p.get("PolicyDocument"))
+	}},
+	"AttachUserPolicy": {userResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		return nil, d.AttachUserPolicy(p.get("UserName"), p.get("PolicyArn"))
+	}},
+}
+
+// keyUser is the user CreateAccessKey acts for: the named one, else the caller.
+func keyUser(d *Directory, p params, caller *Principal) (string, error) {
+	if name := p.get("UserName"); name != "" {
+		return name, nil
+	}
+	if caller != nil && caller.UserName != "" {
+		return caller.UserName, nil
+	}
+	return "", errValidation("Must specify userName when calling with non-User credentials")
+}
+
+// paginate reads Marker and MaxItems (1..1000, default 100) and returns the slice bounds of
+// the page, the next marker and whether there is more.
+func paginate(n int, p params) ([2]int, string, bool, error) {
+	max := 100
+	if v := p.get("MaxItems"); v != "" {
+		m, err := strconv.Atoi(v)
+		if err != nil || m < 1 || m > 1000 {
+			return [2]int{}, "", false, errValidation("Value '" + v + "' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 1000")
+		}
+		max = m
+	}
+	start := 0
+	if v := p.get("Marker"); v != "" {
+		m, err := strconv.Atoi(v)
+		if err != nil || m < 0 || m > n {
+			return [2]int{}, "", false, newErr(http.StatusBadRequest, "ValidationError", "Invalid Marker.")
+		}
+		start = m
+	}
+	end := min(start+max, n)
+	if end < n {
+		return [2]int{start, end}, strconv.Itoa(end), true, nil
+	}
+	return [2]int{start, end}, "", false, nil
+}
+
+// ServeHTTP implements the Query protocol.
+func (q *Query) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := ids.UUID()
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		q.writeError(w, reqID, newErr(http.StatusBadRequest, "MalformedInput", "could not read the request body"))
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		q.writeError(w, reqID, newErr(http.StatusBadRequest, "MalformedQueryString", "%s", err.Error()))
+		return
+	}
+	for k, vs := range r.URL.Query() {
+		for _, v := range vs {
+			form.Add(k, v)
+		}
+	}
+	p := params(form)
+	name := p.get("Action")
+	var caller *Principal
+	if q.Enforce {
+		if caller, err = q.Directory.Authenticate(r, body, "iam"); err != nil {
+			q.writeError(w, reqID, err)
+			return
+		}
+	}
+	act, ok := queryActions[name]
+	if !ok {
+		q.writeError(w, reqID, newErr(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version %s", name, p.get("Version")))
+		return
+	}
+	if q.Enforce {
+		if err := q.Directory.Authorize(caller, "iam:"+name, act.resource(q.Directory, p, caller)); err != nil {
+			q.writeError(w, reqID, err)
+			return
+		}
+	}
+	start := time.Now()
+	out, err := act.run(q.Directory, p, caller)
+	if err != nil {
+		q.logger().Debug("iam", "action", name, "err", err, "duration", time.Since(start))
+		q.writeError(w, reqID, err)
+		return
+	}
+	q.logger().Debug("iam", "action", name, "duration", time.Since(start))
+	var buf bytes.Buffer
+	enc := xml.NewEncoder(&buf)
+	resp := xml.StartElement{Name: xml.Name{Local: name + "Response"}, Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: xmlns}}}
+	_ = enc.EncodeToken(resp)
+	if out != nil {
+		if err := enc.EncodeElement(out, xml.StartElement{Name: xml.Name{Local: name + "Result"}}); err != nil {
+			q.writeError(w, reqID, err)
+			return
+		}
+	}
+	_ = enc.EncodeElement(struct {
+		RequestId string
+	}{reqID}, xml.StartElement{Name: xml.Name{Local: "ResponseMetadata"}})
+	_ = enc.EncodeToken(resp.End())
+	_ = enc.Flush()
+	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("x-amzn-RequestId", reqID)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (q *Query) logger() *slog.Logger {
+	if q.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return q.Logger
+}
+
+func (q *Query) writeError(w http.ResponseWriter, reqID string, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		q.logger().Error("iam", "err", err)
+		e = newErr(http.StatusInternalServerError, "ServiceFailure", "An internal error occurred")
+	}
+	code, status := queryCode(e)
+	typ := "Sender"
+	if status >= 500 {
+		typ = "Receiver"
+	}
+	data, _ := xml.Marshal(struct {
+		XMLName xml.Name `xml:"ErrorResponse"`
+		Xmlns   string   `xml:"xmlns,attr"`
+		Error   struct {
+			Type, Code, Message string
+		}
+		RequestId string
+	}{Xmlns: xmlns, Error: struct{ Type, Code, Message string }{typ, code, e.Message}, RequestId: reqID})
+	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("x-amzn-RequestId", reqID)
+	w.WriteHeader(status)
+	_, _ = w.Write(data)
+}
+
+// members is a Query-protocol list: <member> elements.
+type members[T any] struct {
+	Member []T `xml:"member"`
+}
+
+type roleXML struct {
+	Path                     string
+	AssumeRolePolicyDocument string
+	MaxSessionDuration       int
+	RoleId                   string
+	RoleName                 string
+	Arn                      string
+	CreateDate               string
+	Description              string `xml:",omitempty"`
+}
+
+func toRoleXML(r *Role) roleXML {
+	return roleXML{Path: r.Path, AssumeRolePolicyDocument: escape(r.AssumeRolePolicyDocument), MaxSessionDuration: r.MaxSessionDuration,
+		RoleId: r.RoleID, RoleName: r.RoleName, Arn: r.Arn, CreateDate: isoTime(r.CreateDate), Description: r.Description}
+}
+
+type policyXML struct {
+	PolicyName                    string
+	DefaultVersionId              string
+	PolicyId                      string
+	Path                          string
+	Arn                           string
+	AttachmentCount               int
+	PermissionsBoundaryUsageCount int
+	IsAttachable                  bool
+	Description                   string `xml:",omitempty"`
+	CreateDate                    string
+	UpdateDate                    string
+}
+
+type userXML struct {
+	Path, UserName, UserId, Arn, CreateDate string
+}
+
+type accessKeyXML struct {
+	UserName, AccessKeyId, Status, SecretAccessKey, CreateDate string
+}
+
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }

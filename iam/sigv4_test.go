@@ -1,0 +1,164 @@
+package iam
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+)
+
+// newTestDirectory has root keys and a user "alice" with one access key.
+func newTestDirectory(t *testing.T, now time.Time) (*Directory, *AccessKey) {
+	t.Helper()
+	d, err := Open(Options{RootAccessKeyID: "AKIAROOT", RootSecretAccessKey: "rootsecret", Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateUser("alice", ""); err != nil {
+		t.Fatal(err)
+	}
+	k, err := d.CreateAccessKey("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, k
+}
+
+// signed builds a Step Functions request signed by the SDK's signer, as the server sees it.
+func signed(t *testing.T, id, secret, service string, when time.Time, body string) *http.Request {
+	t.Helper()
+	req, _ := http.NewRequest("POST", "http://localhost:8083/", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	req.Header.Set("X-Amz-Target", "AWSStepFunctions.ListStateMachines")
+	sum := sha256.Sum256([]byte(body))
+	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, req,
+		hex.EncodeToString(sum[:]), service, "us-east-1", when)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the server gets: Host moved out of the header map, the body unread.
+	srv := httptest.NewRequest("POST", "/", strings.NewReader(body))
+	srv.Host = req.URL.Host
+	srv.Header = req.Header.Clone()
+	return srv
+}
+
+func TestAuthenticate(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	d, key := newTestDirectory(t, now)
+	body := `{"maxResults":10}`
+	tests := []struct {
+		name       string
+		req        func() *http.Request
+		wantUser   string
+		wantCode   string
+		wantPrefix string
+	}{
+		{"user key", func() *http.Request { return signed(t, key.AccessKeyID, key.SecretAccessKey, "states", now, body) }, "alice", "", ""},
+		{"root key", func() *http.Request { return signed(t, "AKIAROOT", "rootsecret", "states", now, body) }, "", "", ""},
+		{"4 minutes old", func() *http.Request {
+			return signed(t, key.AccessKeyID, key.SecretAccessKey, "states", now.Add(-4*time.Minute), body)
+		}, "alice", "", ""},
+		{"bad secret", func() *http.Request { return signed(t, key.AccessKeyID, "wrong", "states", now, body) }, "",
+			"InvalidSignatureException", "The request signature we calculated does not match the signature you provided."},
+		{"unknown key", func() *http.Request { return signed(t, "AKIANOBODY", "x", "states", now, body) }, "",
+			"UnrecognizedClientException", "The security token included in the request is invalid."},
+		{"expired", func() *http.Request {
+			return signed(t, key.AccessKeyID, key.SecretAccessKey, "states", now.Add(-6*time.Minute), body)
+		}, "", "InvalidSignatureException", "Signature expired: 20260301T115400Z is now earlier than 20260301T115500Z (20260301T120000Z - 5 min.)"},
+		{"in the future", func() *http.Request {
+			return signed(t, key.AccessKeyID, key.SecretAccessKey, "states", now.Add(6*time.Minute), body)
+		}, "", "InvalidSignatureException", "Signature not yet current: 20260301T120600Z is still later than 20260301T120500Z (20260301T120000Z + 5 min.)"},
+		{"wrong service", func() *http.Request { return signed(t, key.AccessKeyID, key.SecretAccessKey, "iam", now, body) }, "",
+			"IncompleteSignatureException", "Credential should be scoped to correct service: 'states'."},
+		{"missing", func() *http.Request { return httptest.NewRequest("POST", "/", strings.NewReader(body)) }, "",
+			"MissingAuthenticationTokenException", "Missing Authentication Token"},
+		{"no signature", func() *http.Request {
+			r := signed(t, key.AccessKeyID, key.SecretAccessKey, "states", now, body)
+			a := r.Header.Get("Authorization")
+			r.Header.Set("Authorization", a[:strings.Index(a, ", Signature=")])
+			return r
+		}, "", "IncompleteSignatureException", "Authorization header requires 'Signature' parameter."},
+		{"no date", func() *http.Request {
+			r := signed(t, key.AccessKeyID, key.SecretAccessKey, "states", now, body)
+			r.Header.Del("X-Amz-Date")
+			return r
+		}, "", "IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."},
+		{"other algorithm", func() *http.Request {
+			r := signed(t, key.AccessKeyID, key.SecretAccessKey, "states", now, body)
+			r.Header.Set("Authorization", "AWS3 x")
+			return r
+		}, "", "IncompleteSignatureException", "Unsupported AWS 'algorithm'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := d.Authenticate(tt.req(), []byte(body), "states")
+			if tt.wantCode == "" {
+				if err != nil {
+					t.Fatalf("unexpected %v", err)
+				}
+				if p.UserName != tt.wantUser || p.Root != (tt.wantUser == "") {
+					t.Errorf("principal %+v", p)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Code != tt.wantCode || !strings.HasPrefix(e.Message, tt.wantPrefix) {
+				t.Errorf("got %v, want %s: %s", err, tt.wantCode, tt.wantPrefix)
+			}
+		})
+	}
+	t.Run("tampered body", func(t *testing.T) {
+		_, err := d.Authenticate(signed(t, key.AccessKeyID, key.SecretAccessKey, "states", now, body), []byte(`{"maxResults":11}`), "states")
+		var e *Error
+		if !errors.As(err, &e) || e.Code != "InvalidSignatureException" {
+			t.Errorf("got %v", err)
+		}
+	})
+	t.Run("deleted key", func(t *testing.T) {
+		k2, _ := d.CreateAccessKey("alice")
+		if err := d.DeleteAccessKey("alice", k2.AccessKeyID); err != nil {
+			t.Fatal(err)
+		}
+		_, err := d.Authenticate(signed(t, k2.AccessKeyID, k2.SecretAccessKey, "states", now, body), []byte(body), "states")
+		var e *Error
+		if !errors.As(err, &e) || e.Code != "UnrecognizedClientException" {
+			t.Errorf("got %v", err)
+		}
+	})
+}
+
+func TestAuthorizeMessages(t *testing.T) {
+	now := time.Now()
+	d, _ := newTestDirectory(t, now)
+	const sm = "arn:aws:states:us-east-1:123456789012:stateMachine:m"
+	alice := &Principal{Arn: "arn:aws:iam::123456789012:user/alice", UserName: "alice"}
+	err := d.Authorize(alice, "states:StartExecution", sm)
+	want := "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: states:StartExecution on resource: " + sm +
+		" because no identity-based policy allows the states:StartExecution action"
+	var e *Error
+	if !errors.As(err, &e) || e.Code != "AccessDeniedException" || e.Message != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+	if err := d.PutUserPolicy("alice", "all", `{"Statement":[{"Effect":"Allow","Action":"states:*","Resource":"*"},{"Effect":"Deny","Action":"states:Delete*","Resource":"*"}]}`); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Authorize(alice, "states:StartExecution", sm); err != nil {
+		t.Errorf("allowed call: %v", err)
+	}
+	err = d.Authorize(alice, "states:DeleteStateMachine", sm)
+	if !errors.As(err, &e) || !strings.HasSuffix(e.Message, "with an explicit deny in an identity-based policy") {
+		t.Errorf("explicit deny: %v", err)
+	}
+	if err := d.Authorize(&Principal{Root: true}, "iam:DeleteRole", "*"); err != nil {
+		t.Errorf("root: %v", err)
+	}
+}
