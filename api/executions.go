@@ -457,9 +457,12 @@ func (s *Server) answer(ctx context.Context, body []byte, kind engine.EventKind)
 			ev.Cause, ev.HasCause = *req.Cause, true
 		}
 	}
+	if err := s.checkTaskOpen(ctx, req.TaskToken); err != nil {
+		return nil, err
+	}
 	err := s.Node.Answer(ctx, req.TaskToken, ev)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, apiErr("TaskDoesNotExist", "Task Does Not Exist: '%s'", req.TaskToken)
+		return nil, taskClosed()
 	}
 	if err != nil {
 		return nil, err

@@ -66,6 +66,14 @@ var actions = map[string]handler{
 	"SendTaskSuccess":                  (*Server).sendTaskSuccess,
 	"SendTaskFailure":                  (*Server).sendTaskFailure,
 	"SendTaskHeartbeat":                (*Server).sendTaskHeartbeat,
+	"CreateActivity":                   (*Server).createActivity,
+	"DescribeActivity":                 (*Server).describeActivity,
+	"DeleteActivity":                   (*Server).deleteActivity,
+	"ListActivities":                   (*Server).listActivities,
+	"GetActivityTask":                  (*Server).getActivityTask,
+	"TagResource":                      (*Server).tagResource,
+	"UntagResource":                    (*Server).untagResource,
+	"ListTagsForResource":              (*Server).listTagsForResource,
 }
 
 // ServeHTTP implements the JSON 1.0 protocol.

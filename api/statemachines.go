@@ -41,9 +41,14 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 		Name       string `json:"name"`
 		Definition string `json:"definition"`
 		RoleArn    string `json:"roleArn"`
-		Type       string `json:"type"`
+		Type       string    `json:"type"`
+		Tags       []tagJSON `json:"tags"`
 	}
 	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	tags, err := checkTags(req.Tags)
+	if err != nil {
 		return nil, err
 	}
 	var missing []string
@@ -80,7 +85,10 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 		RoleArn: req.RoleArn, Status: "ACTIVE", RevisionID: ids.UUID(), Config: "{}",
 		CreatedAt: now, UpdatedAt: now,
 	}
-	err := s.Store.CreateStateMachine(ctx, sm)
+	err = s.Store.CreateStateMachine(ctx, sm)
+	if err == nil && len(tags) > 0 {
+		err = s.Store.TagResource(ctx, sm.Arn, tags)
+	}
 	if errors.Is(err, store.ErrExists) {
 		old, gerr := s.Store.GetStateMachine(ctx, sm.Arn)
 		if gerr != nil {
@@ -198,6 +206,9 @@ func (s *Server) deleteStateMachine(ctx context.Context, body []byte) (any, erro
 	}
 	// AWS answers 200 for a state machine that does not exist.
 	if err := s.Store.DeleteStateMachine(ctx, req.StateMachineArn); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if err := s.dropTags(ctx, req.StateMachineArn); err != nil {
 		return nil, err
 	}
 	return struct{}{}, nil

@@ -55,6 +55,10 @@ func ParseResource(arn string) Resource {
 func (x *run) task(f *Frame, st *asl.State) {
 	res := ParseResource(st.Resource)
 	sc := x.scope(f, st, f.Input)
+	if res.Kind == "activity" && x.in.cfg.ActivityExists != nil && !x.in.cfg.ActivityExists(st.Resource) {
+		x.stateError(f, st, sc.runtimeErr("The activity %s does not exist.", st.Resource))
+		return
+	}
 	token := ""
 	if res.Pattern == ".waitForTaskToken" || res.Kind == "activity" {
 		token = x.uuid()

@@ -27,6 +27,10 @@ type Config struct {
 	MaxPayloadBytes int
 	// Express marks an Express execution (no history quota).
 	Express bool
+	// ActivityExists tells whether an activity ARN names an activity, when a Task state is
+	// about to schedule it (a driver's lookup: a task of an unknown activity fails the
+	// execution with States.Runtime, as AWS). Nil: every activity exists.
+	ActivityExists func(arn string) bool
 }
 
 const (

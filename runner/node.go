@@ -49,8 +49,10 @@ type NodeOptions struct {
 	LeaseTTL time.Duration
 	// Poll bounds how long the node sleeps between looks at the store when nothing wakes it
 	// (timers of other nodes, orphaned executions). Default 1s.
-	Poll   time.Duration
-	Logger *slog.Logger
+	Poll time.Duration
+	// ActivityPoll is how long GetActivityTask waits for a task (AWS: 60s, the default).
+	ActivityPoll time.Duration
+	Logger       *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -78,7 +80,9 @@ type Node struct {
 	Stats Stats
 
 	wake chan struct{}
-	wg   sync.WaitGroup
+	// activities wakes the GetActivityTask pollers of this node (activity.go).
+	activities activityWaiters
+	wg         sync.WaitGroup
 	// tasks are the task goroutines in flight, so Close can wait for them.
 	running sync.WaitGroup
 	ctx     context.Context
@@ -104,6 +108,9 @@ func NewNode(opts NodeOptions) *Node {
 	}
 	if opts.Poll == 0 {
 		opts.Poll = time.Second
+	}
+	if opts.ActivityPoll == 0 {
+		opts.ActivityPoll = 60 * time.Second
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -312,6 +319,7 @@ func (n *Node) interpreter(sm *store.StateMachine) (*engine.Interpreter, error) 
 	in = engine.New(parsed, engine.Config{
 		Region: n.opts.Region, Account: n.opts.Account,
 		MaxHistoryEvents: n.opts.MaxHistoryEvents, Express: sm.Type == "EXPRESS",
+		ActivityExists: n.activityExists,
 	})
 	n.mu.Lock()
 	n.procs[key] = in
@@ -640,6 +648,7 @@ func (n *Node) afterCommit(arn string, c store.Commit, tasks []*engine.Task) {
 	for _, t := range tasks {
 		n.dispatch(arn, t)
 	}
+	n.activityTasksCommitted(c.NewTasks)
 	if len(c.NewTimers) > 0 {
 		n.poke()
 	}
