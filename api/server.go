@@ -32,6 +32,10 @@ type Server struct {
 	// Tasks runs the tasks of Express executions (StartSyncExecution).
 	Tasks  runner.TaskHandler
 	Logger *slog.Logger
+	// Mocks, if set, answers the tasks of executions started on "<arn>#<TestCase>".
+	Mocks Mocks
+	// Guard, if set, requires every call to be signed and allowed (--enforce-iam).
+	Guard Guard
 }
 
 // Error is an API error as the JSON protocol returns it.
@@ -102,6 +106,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
 		body = []byte("{}")
+	}
+	if s.Guard != nil {
+		if err := s.authorize(r.Context(), r, action, body); err != nil {
+			writeError(w, err)
+			return
+		}
 	}
 	start := time.Now()
 	out, err := h(s, r.Context(), body)

@@ -145,6 +145,13 @@ func Open(opts Options) (*Directory, error) {
 	return d, nil
 }
 
+// HasCredentials reports whether anyone could sign a request: root keys or a user's key.
+func (d *Directory) HasCredentials() bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.opts.RootAccessKeyID != "" || len(d.st.Keys) > 0
+}
+
 // Account is the account id in ARNs.
 func (d *Directory) Account() string { return d.opts.Account }
 
@@ -386,12 +393,12 @@ var awsManaged = builtinPolicies()
 func builtinPolicies() map[string]*ManagedPolicy {
 	out := map[string]*ManagedPolicy{}
 	for name, doc := range map[string]string{
-		"AdministratorAccess":             `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`,
-		"AWSStepFunctionsFullAccess":      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"states:*","Resource":"*"}]}`,
-		"AWSStepFunctionsReadOnlyAccess":  `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["states:ListStateMachines","states:ListActivities","states:DescribeStateMachine","states:DescribeStateMachineForExecution","states:ListExecutions","states:DescribeExecution","states:GetExecutionHistory","states:DescribeActivity","states:ListMapRuns","states:DescribeMapRun","states:ListTagsForResource","states:ListStateMachineVersions","states:ListStateMachineAliases","states:DescribeStateMachineAlias"],"Resource":"*"}]}`,
-		"service-role/AWSLambdaRole":      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["lambda:InvokeFunction"],"Resource":["*"]}]}`,
-		"IAMFullAccess":                   `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*","organizations:DescribeAccount","organizations:DescribeOrganization","organizations:DescribeOrganizationalUnit","organizations:DescribePolicy","organizations:ListChildren","organizations:ListParents","organizations:ListPoliciesForTarget","organizations:ListRoots","organizations:ListPolicies","organizations:ListTargetsForPolicy"],"Resource":"*"}]}`,
-		"IAMReadOnlyAccess":               `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GenerateCredentialReport","iam:GenerateServiceLastAccessedDetails","iam:Get*","iam:List*","iam:SimulateCustomPolicy","iam:SimulatePrincipalPolicy"],"Resource":"*"}]}`,
+		"AdministratorAccess":            `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`,
+		"AWSStepFunctionsFullAccess":     `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"states:*","Resource":"*"}]}`,
+		"AWSStepFunctionsReadOnlyAccess": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["states:ListStateMachines","states:ListActivities","states:DescribeStateMachine","states:DescribeStateMachineForExecution","states:ListExecutions","states:DescribeExecution","states:GetExecutionHistory","states:DescribeActivity","states:ListMapRuns","states:DescribeMapRun","states:ListTagsForResource","states:ListStateMachineVersions","states:ListStateMachineAliases","states:DescribeStateMachineAlias"],"Resource":"*"}]}`,
+		"service-role/AWSLambdaRole":     `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["lambda:InvokeFunction"],"Resource":["*"]}]}`,
+		"IAMFullAccess":                  `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*","organizations:DescribeAccount","organizations:DescribeOrganization","organizations:DescribeOrganizationalUnit","organizations:DescribePolicy","organizations:ListChildren","organizations:ListParents","organizations:ListPoliciesForTarget","organizations:ListRoots","organizations:ListPolicies","organizations:ListTargetsForPolicy"],"Resource":"*"}]}`,
+		"IAMReadOnlyAccess":              `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GenerateCredentialReport","iam:GenerateServiceLastAccessedDetails","iam:Get*","iam:List*","iam:SimulateCustomPolicy","iam:SimulatePrincipalPolicy"],"Resource":"*"}]}`,
 	} {
 		path := "/"
 		if i := strings.LastIndex(name, "/"); i >= 0 {

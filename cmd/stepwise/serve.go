@@ -16,6 +16,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/console"
+	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/runner"
@@ -41,10 +42,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	})
 	functionsFile := fs.String("functions", "", "a JSON file of Lambda functions ({\"Functions\": {NAME: {\"Command\": [...]} or {\"Endpoint\": URL}}})")
 	insecure := fs.Bool("insecure-no-auth", false, "serve on a non-loopback address although callers are not authenticated")
+	enforceIAM := fs.Bool("enforce-iam", false, "require SigV4-signed calls allowed by IAM policies, and check state machines' roles (root keys from STEPWISE_ROOT_ACCESS_KEY_ID and STEPWISE_ROOT_SECRET_ACCESS_KEY)")
+	iamFile := fs.String("iam-file", "", "where IAM users, keys, roles and policies are kept (default: iam.json next to the SQLite database, or stepwise-data/iam.json)")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
 	}
-	if !isLoopback(*listen) && !*insecure {
+	if !isLoopback(*listen) && !*insecure && !*enforceIAM {
 		fmt.Fprintln(stderr, "stepwise: refusing to serve on a non-loopback address without authentication: any caller could run anything.\nUse --listen 127.0.0.1:PORT, or --insecure-no-auth if that is really wanted.")
 		return 2
 	}
@@ -72,7 +75,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		specs[name] = spec
 	}
 	svc, err := newService(ctx, serviceConfig{store: *storeURL, region: *region, account: *account,
-		maxEvents: *maxEvents, leaseTTL: *leaseTTL, functions: specs}, log)
+		maxEvents: *maxEvents, leaseTTL: *leaseTTL, functions: specs, enforceIAM: *enforceIAM, iamFile: iamPath(*iamFile, *storeURL),
+		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY")}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
@@ -116,6 +120,11 @@ type serviceConfig struct {
 	maxEvents       int64
 	leaseTTL        time.Duration
 	functions       map[string]lambda.Spec
+	// enforceIAM requires signed, allowed calls and checks roles; iamFile keeps IAM state
+	// ("" keeps it in memory); rootKeyID and rootSecret are the root's credentials.
+	enforceIAM            bool
+	iamFile               string
+	rootKeyID, rootSecret string
 }
 
 // service is what serve runs: the store, the node running executions, and the HTTP handler.
@@ -132,6 +141,14 @@ func (s *service) close() {
 }
 
 func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*service, error) {
+	dir, err := iam.Open(iam.Options{Account: cfg.account, Region: cfg.region, File: cfg.iamFile,
+		RootAccessKeyID: cfg.rootKeyID, RootSecretAccessKey: cfg.rootSecret})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.enforceIAM && !dir.HasCredentials() {
+		return nil, errors.New("--enforce-iam: no credentials could sign a request; set STEPWISE_ROOT_ACCESS_KEY_ID and STEPWISE_ROOT_SECRET_ACCESS_KEY")
+	}
 	st, err := openStore(ctx, cfg.store)
 	if err != nil {
 		return nil, err
@@ -145,8 +162,13 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	})
 	tasks.Execs = node
 	apiServer := &api.Server{Store: st, Node: node, Region: cfg.region, Account: cfg.account, Logger: log, Tasks: tasks}
+	if cfg.enforceIAM {
+		apiServer.Guard = dir
+		tasks.Authorize = dir.AuthorizeRole
+	}
+	iamQuery := &iam.Query{Directory: dir, Enforce: cfg.enforceIAM, Logger: log}
 	mux := http.NewServeMux()
-	mux.Handle("POST /", metrics.wrap(apiServer))
+	mux.Handle("POST /", metrics.wrap(api.WithIAM(apiServer, iamQuery)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
@@ -170,6 +192,18 @@ func openStore(ctx context.Context, url string) (store.Store, error) {
 		return sqlite.Open(ctx, path)
 	}
 	return nil, fmt.Errorf("--store: want sqlite:PATH or postgres://..., got %q", url)
+}
+
+// iamPath is where IAM state is kept: the --iam-file flag, else iam.json next to a SQLite
+// database, else stepwise-data/iam.json.
+func iamPath(flag, storeURL string) string {
+	if flag != "" {
+		return flag
+	}
+	if path, ok := strings.CutPrefix(storeURL, "sqlite:"); ok {
+		return filepath.Join(filepath.Dir(path), "iam.json")
+	}
+	return filepath.Join("stepwise-data", "iam.json")
 }
 
 // isLoopback reports whether a listen address only accepts local connections.

@@ -1,0 +1,211 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	iamsdk "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/stepwise-run/stepwise/api"
+	"github.com/stepwise-run/stepwise/iam"
+	"github.com/stepwise-run/stepwise/integration"
+	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/store/sqlite"
+)
+
+// enforcedServer starts Stepwise as serve --enforce-iam wires it, with root keys, and
+// returns its URL and directory.
+func enforcedServer(t *testing.T) (string, *iam.Directory) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "stepwise.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := iam.Open(iam.Options{RootAccessKeyID: "AKIAROOTROOTROOT", RootSecretAccessKey: "root-secret", File: filepath.Join(dir, "iam.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := &integration.Registry{Store: st, Authorize: d.AuthorizeRole}
+	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: tasks,
+		LeaseTTL: time.Second, Poll: 50 * time.Millisecond})
+	tasks.Execs = node
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { node.Run(runCtx); close(done) }()
+	sfnAPI := &api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Tasks: tasks, Guard: d}
+	srv := httptest.NewServer(api.WithIAM(sfnAPI, &iam.Query{Directory: d, Enforce: true}))
+	t.Cleanup(func() {
+		srv.Close()
+		cancel()
+		<-done
+		st.Close()
+	})
+	return srv.URL, d
+}
+
+func creds(id, secret string) aws.CredentialsProvider {
+	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, nil
+	})
+}
+
+func sfnClient(url string, c aws.CredentialsProvider) *sfn.Client {
+	return sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: c, RetryMaxAttempts: 1,
+		APIOptions: []func(*middleware.Stack) error{noHostPrefix}})
+}
+
+func iamClient(url string, c aws.CredentialsProvider) *iamsdk.Client {
+	return iamsdk.New(iamsdk.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: c, RetryMaxAttempts: 1})
+}
+
+func apiCode(err error) (string, string) {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode(), ae.ErrorMessage()
+	}
+	return "", ""
+}
+
+const trustStates = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+
+func TestEnforcedIAM(t *testing.T) {
+	url, _ := enforcedServer(t)
+	ctx := context.Background()
+	root := iamClient(url, creds("AKIAROOTROOTROOT", "root-secret"))
+
+	// Root bootstraps a user with a key and a managed policy.
+	if _, err := root.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String("dev")}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := root.CreateAccessKey(ctx, &iamsdk.CreateAccessKeyInput{UserName: aws.String("dev")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := root.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: aws.String("sfn-dev"), PolicyDocument: aws.String(`{
+		"Version": "2012-10-17",
+		"Statement": [
+			{"Effect": "Allow", "Action": ["states:CreateStateMachine", "states:Describe*", "states:List*", "states:StartExecution"], "Resource": "*"},
+			{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/*"},
+			{"Effect": "Deny", "Action": "states:StartExecution", "Resource": "arn:aws:states:*:*:stateMachine:forbidden"}
+		]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: aws.String("dev"), PolicyArn: pol.Policy.Arn}); err != nil {
+		t.Fatal(err)
+	}
+	// Two roles: one may start any child, one may start nothing.
+	for _, name := range []string{"parent-ok", "parent-denied"} {
+		if _, err := root.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trustStates)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := root.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: aws.String("parent-ok"), PolicyName: aws.String("start"),
+		PolicyDocument: aws.String(`{"Statement":{"Effect":"Allow","Action":"states:StartExecution","Resource":"arn:aws:states:us-east-1:123456789012:stateMachine:child"}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := root.GetRolePolicy(ctx, &iamsdk.GetRolePolicyInput{RoleName: aws.String("parent-ok"), PolicyName: aws.String("start")})
+	if err != nil || !strings.HasPrefix(aws.ToString(got.PolicyDocument), "%7B%22Statement%22%3A") {
+		t.Fatalf("GetRolePolicy: %v %v", aws.ToString(got.PolicyDocument), err)
+	}
+
+	dev := sfnClient(url, creds(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey)))
+	role := func(name string) *string { return aws.String("arn:aws:iam::123456789012:role/" + name) }
+	pass := `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
+	startChild := `{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution",
+		"Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child","Input":{}},"End":true}}}`
+
+	// Allowed calls work.
+	for _, sm := range []struct{ name, def, role string }{
+		{"child", pass, "parent-ok"}, {"forbidden", pass, "parent-ok"},
+		{"parent-ok", startChild, "parent-ok"}, {"parent-denied", startChild, "parent-denied"},
+	} {
+		if _, err := dev.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(sm.name), Definition: aws.String(sm.def), RoleArn: role(sm.role)}); err != nil {
+			t.Fatalf("CreateStateMachine %s: %v", sm.name, err)
+		}
+	}
+	if _, err := dev.ListStateMachines(ctx, &sfn.ListStateMachinesInput{}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A role that does not exist, or that Step Functions may not assume.
+	_, err = dev.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("x"), Definition: aws.String(pass), RoleArn: role("missing")})
+	if code, msg := apiCode(err); code != "AccessDeniedException" || !strings.HasPrefix(msg, "Neither the global service principal states.amazonaws.com") {
+		t.Errorf("missing role: %v", err)
+	}
+
+	// Denied calls: no policy allows, or a policy denies.
+	_, err = dev.DeleteStateMachine(ctx, &sfn.DeleteStateMachineInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:child")})
+	want := "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: states:DeleteStateMachine on resource: arn:aws:states:us-east-1:123456789012:stateMachine:child because no identity-based policy allows the states:DeleteStateMachine action"
+	if code, msg := apiCode(err); code != "AccessDeniedException" || msg != want {
+		t.Errorf("DeleteStateMachine: %v", err)
+	}
+	_, err = dev.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:forbidden")})
+	if code, msg := apiCode(err); code != "AccessDeniedException" || !strings.HasSuffix(msg, "with an explicit deny in an identity-based policy") {
+		t.Errorf("explicit deny: %v", err)
+	}
+	// The user's key does not open IAM either.
+	_, err = iamClient(url, creds(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey))).
+		CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: aws.String("sneaky"), AssumeRolePolicyDocument: aws.String(trustStates)})
+	if code, _ := apiCode(err); code != "AccessDenied" {
+		t.Errorf("IAM as dev: %v", err)
+	}
+
+	// Bad credentials.
+	_, err = sfnClient(url, creds(aws.ToString(key.AccessKey.AccessKeyId), "not-the-secret")).ListStateMachines(ctx, &sfn.ListStateMachinesInput{})
+	if code, _ := apiCode(err); code != "InvalidSignatureException" {
+		t.Errorf("bad secret: %v", err)
+	}
+	_, err = sfnClient(url, creds("AKIAUNKNOWNUNKNOWN", "x")).ListStateMachines(ctx, &sfn.ListStateMachinesInput{})
+	if code, msg := apiCode(err); code != "UnrecognizedClientException" || msg != "The security token included in the request is invalid." {
+		t.Errorf("unknown key: %v", err)
+	}
+	_, err = sfnClient(url, aws.AnonymousCredentials{}).ListStateMachines(ctx, &sfn.ListStateMachinesInput{})
+	if code, _ := apiCode(err); code != "MissingAuthenticationTokenException" {
+		t.Errorf("unsigned: %v", err)
+	}
+	_, err = iamClient(url, creds("AKIAROOTROOTROOT", "wrong")).ListRoles(ctx, &iamsdk.ListRolesInput{})
+	if code, _ := apiCode(err); code != "SignatureDoesNotMatch" {
+		t.Errorf("IAM bad secret: %v", err)
+	}
+
+	// The execution roles: one may start the child, the other fails its task as AWS does.
+	run := func(sm string) *sfn.DescribeExecutionOutput {
+		t.Helper()
+		start, err := dev.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:" + sm), Name: aws.String("e1")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			out, err := dev.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: start.ExecutionArn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Status != types.ExecutionStatusRunning || time.Now().After(deadline) {
+				return out
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if out := run("parent-ok"); out.Status != types.ExecutionStatusSucceeded {
+		t.Errorf("parent-ok: %s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+	out := run("parent-denied")
+	wantCause := "User: arn:aws:sts::123456789012:assumed-role/parent-denied/e1 is not authorized to perform: states:StartExecution on resource: arn:aws:states:us-east-1:123456789012:stateMachine:child because no identity-based policy allows the states:StartExecution action (Service: AWSStepFunctions; Status Code: 400; Error Code: AccessDeniedException; Request ID: "
+	if out.Status != types.ExecutionStatusFailed || aws.ToString(out.Error) != "StepFunctions.AWSStepFunctionsException" || !strings.HasPrefix(aws.ToString(out.Cause), wantCause) {
+		t.Errorf("parent-denied: %s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+}
