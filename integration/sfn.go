@@ -34,6 +34,9 @@ type Registry struct {
 	Lambda Handler
 	// Fallback runs tasks no integration here handles (nil: they fail).
 	Fallback runner.TaskHandler
+	// SFN runs a Step Functions API action in process (api.Server.Invoke), for
+	// arn:aws:states:::aws-sdk:sfn:<action> tasks.
+	SFN func(ctx context.Context, action string, body []byte) ([]byte, error)
 	// Authorize, if set (--enforce-iam), decides whether the execution's role may make a
 	// task's call (iam.Directory.AuthorizeRole); a denial fails the task as AWS fails it.
 	Authorize func(ctx context.Context, roleArn, action, resource string) error
@@ -62,6 +65,7 @@ func (r *Registry) RunTask(ctx context.Context, t *engine.Task) (string, error) 
 		if strings.TrimSuffix(t.ResourceName, ".waitForTaskToken") == "startExecution" {
 			return r.states(ctx, t)
 		}
+		return r.sfnSDK(ctx, t)
 	}
 	if r.Fallback != nil {
 		return r.Fallback.RunTask(ctx, t)

@@ -1,0 +1,95 @@
+package integration
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+// apiError is an error of the Step Functions API (api.Error), seen from here.
+type apiError interface {
+	ErrorCode() string
+	ErrorMessage() string
+	HTTPStatus() int
+}
+
+// sfnSDK runs arn:aws:states:::aws-sdk:sfn:<action> for any Step Functions action: the
+// parameters are the action's request in PascalCase, the result its response in PascalCase,
+// and a failure is Sfn.<Exception> with the AWS SDK's cause text, as AWS runs them.
+func (r *Registry) sfnSDK(ctx context.Context, t *engine.Task) (string, error) {
+	if r.SFN == nil {
+		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "the Step Functions API is not available to tasks here"}
+	}
+	name := strings.TrimSuffix(t.ResourceName, ".waitForTaskToken")
+	action := upperFirst(name)
+	params, err := value.DecodeString(t.Parameters)
+	if err != nil {
+		return "", &runner.TaskError{Name: "States.Runtime", Cause: "invalid parameters: " + err.Error()}
+	}
+	req, _ := rekey(params, lowerFirst).(map[string]any)
+	if req == nil {
+		req = map[string]any{}
+	}
+	// The SDK integration serialises a JSON value given where the API takes JSON text.
+	for _, k := range []string{"input", "output"} {
+		if v, ok := req[k]; ok {
+			if _, isText := v.(string); !isText && v != nil {
+				req[k] = value.Encode(v)
+			}
+		}
+	}
+	out, err := r.SFN(ctx, action, []byte(value.Encode(req)))
+	if err != nil {
+		var ae apiError
+		if errors.As(err, &ae) {
+			code := ae.ErrorCode()
+			if !strings.HasSuffix(code, "Exception") {
+				code += "Exception"
+			}
+			return "", &runner.TaskError{Name: "Sfn." + code,
+				Cause: fmt.Sprintf("%s (Service: Sfn, Status Code: %d, Request ID: %s)", ae.ErrorMessage(), ae.HTTPStatus(), childName(t.Token+"/"+action))}
+		}
+		return "", err
+	}
+	res, err := value.Decode(out)
+	if err != nil {
+		return "", err
+	}
+	return value.Encode(rekey(res, upperFirst)), nil
+}
+
+// rekey renames every object key of v with f, at every depth.
+func rekey(v any, f func(string) string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[f(k)] = rekey(e, f)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = rekey(e, f)
+		}
+		return out
+	}
+	return v
+}
+
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[n:]
+}
