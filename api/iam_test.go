@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/stepwise-run/stepwise/api"
+	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/runner"
@@ -37,7 +38,7 @@ func enforcedServer(t *testing.T) (string, *iam.Directory) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tasks := &integration.Registry{Store: st, Authorize: d.AuthorizeRole}
+	tasks := &integration.Registry{Store: st, Authorize: d.AuthorizeRole, Lambda: echoLambda{}}
 	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: tasks,
 		LeaseTTL: time.Second, Poll: 50 * time.Millisecond})
 	tasks.Execs = node
@@ -53,6 +54,14 @@ func enforcedServer(t *testing.T) (string, *iam.Directory) {
 		st.Close()
 	})
 	return srv.URL, d
+}
+
+// echoLambda stands in for the Lambda integration: it answers every lambda:invoke task.
+type echoLambda struct{}
+
+func (echoLambda) Handles(t *engine.Task) bool { return t.ResourceType == "lambda" }
+func (echoLambda) RunTask(ctx context.Context, t *engine.Task) (string, error) {
+	return `{"StatusCode":200,"Payload":{}}`, nil
 }
 
 func creds(id, secret string) aws.CredentialsProvider {
@@ -131,6 +140,7 @@ func TestEnforcedIAM(t *testing.T) {
 	for _, sm := range []struct{ name, def, role string }{
 		{"child", pass, "parent-ok"}, {"forbidden", pass, "parent-ok"},
 		{"parent-ok", startChild, "parent-ok"}, {"parent-denied", startChild, "parent-denied"},
+		{"calls-lambda", `{"StartAt":"L","States":{"L":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"fn:live"},"End":true}}}`, "parent-denied"},
 	} {
 		if _, err := dev.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(sm.name), Definition: aws.String(sm.def), RoleArn: role(sm.role)}); err != nil {
 			t.Fatalf("CreateStateMachine %s: %v", sm.name, err)
@@ -182,9 +192,9 @@ func TestEnforcedIAM(t *testing.T) {
 	}
 
 	// The execution roles: one may start the child, the other fails its task as AWS does.
-	run := func(sm string) *sfn.DescribeExecutionOutput {
+	run := func(sm string, name ...string) *sfn.DescribeExecutionOutput {
 		t.Helper()
-		start, err := dev.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:" + sm), Name: aws.String("e1")})
+		start, err := dev.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:" + sm), Name: aws.String("e" + strings.Join(name, ""))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,8 +214,21 @@ func TestEnforcedIAM(t *testing.T) {
 		t.Errorf("parent-ok: %s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
 	}
 	out := run("parent-denied")
-	wantCause := "User: arn:aws:sts::123456789012:assumed-role/parent-denied/e1 is not authorized to perform: states:StartExecution on resource: arn:aws:states:us-east-1:123456789012:stateMachine:child because no identity-based policy allows the states:StartExecution action (Service: AWSStepFunctions; Status Code: 400; Error Code: AccessDeniedException; Request ID: "
+	wantCause := "User: arn:aws:sts::123456789012:assumed-role/parent-denied/e is not authorized to perform: states:StartExecution on resource: arn:aws:states:us-east-1:123456789012:stateMachine:child because no identity-based policy allows the states:StartExecution action (Service: AWSStepFunctions; Status Code: 400; Error Code: AccessDeniedException; Request ID: "
 	if out.Status != types.ExecutionStatusFailed || aws.ToString(out.Error) != "StepFunctions.AWSStepFunctionsException" || !strings.HasPrefix(aws.ToString(out.Cause), wantCause) {
 		t.Errorf("parent-denied: %s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+
+	// Lambda: lambda:InvokeFunction on the (qualified) function ARN.
+	out = run("calls-lambda")
+	wantCause = "User: arn:aws:sts::123456789012:assumed-role/parent-denied/e is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:123456789012:function:fn:live because no identity-based policy allows the lambda:InvokeFunction action (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; Request ID: "
+	if out.Status != types.ExecutionStatusFailed || aws.ToString(out.Error) != "Lambda.AWSLambdaException" || !strings.HasPrefix(aws.ToString(out.Cause), wantCause) {
+		t.Errorf("calls-lambda: %s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+	if _, err := root.AttachRolePolicy(ctx, &iamsdk.AttachRolePolicyInput{RoleName: aws.String("parent-denied"), PolicyArn: aws.String("arn:aws:iam::aws:policy/service-role/AWSLambdaRole")}); err != nil {
+		t.Fatal(err)
+	}
+	if out := run("calls-lambda", "2"); out.Status != types.ExecutionStatusSucceeded {
+		t.Errorf("calls-lambda with AWSLambdaRole: %s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
 	}
 }

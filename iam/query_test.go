@@ -1,0 +1,200 @@
+package iam_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	iamsdk "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
+
+	"github.com/stepwise-run/stepwise/iam"
+)
+
+func newQuery(t *testing.T, file string) (*iamsdk.Client, string) {
+	t.Helper()
+	d, err := iam.Open(iam.Options{File: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(&iam.Query{Directory: d})
+	t.Cleanup(srv.Close)
+	return iamsdk.New(iamsdk.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "AKIAX", SecretAccessKey: "x"}, nil
+		})}), srv.URL
+}
+
+func wantErr(t *testing.T, what string, err error, code, msg string) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != code || ae.ErrorMessage() != msg {
+		t.Errorf("%s: got %v, want %s: %s", what, err, code, msg)
+	}
+}
+
+const trust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+
+// TestQueryAPIThroughTheSDK drives every action through the AWS SDK's IAM client, with the
+// errors IAM gives, and reads the state back from the file.
+func TestQueryAPIThroughTheSDK(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "iam.json")
+	c, _ := newQuery(t, file)
+	ctx := context.Background()
+	s := aws.String
+
+	r, err := c.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: s("exec"), AssumeRolePolicyDocument: s(trust), Description: s("runs things")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(r.Role.Arn); got != "arn:aws:iam::123456789012:role/exec" {
+		t.Errorf("arn %s", got)
+	}
+	if !strings.HasPrefix(aws.ToString(r.Role.RoleId), "AROA") || r.Role.CreateDate == nil || aws.ToInt32(r.Role.MaxSessionDuration) != 3600 {
+		t.Errorf("role %+v", r.Role)
+	}
+	if doc, _ := url.QueryUnescape(aws.ToString(r.Role.AssumeRolePolicyDocument)); doc != trust {
+		t.Errorf("trust policy %s", aws.ToString(r.Role.AssumeRolePolicyDocument))
+	}
+	_, err = c.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: s("exec"), AssumeRolePolicyDocument: s(trust)})
+	wantErr(t, "duplicate role", err, "EntityAlreadyExists", "Role with name exec already exists.")
+	_, err = c.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: s("bad name"), AssumeRolePolicyDocument: s(trust)})
+	wantErr(t, "bad name", err, "ValidationError", `1 validation error detected: Value 'bad name' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+`)
+	_, err = c.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: s("r2"), AssumeRolePolicyDocument: s("{")})
+	wantErr(t, "bad trust", err, "MalformedPolicyDocument", "This policy contains invalid Json")
+	_, err = c.GetRole(ctx, &iamsdk.GetRoleInput{RoleName: s("nope")})
+	wantErr(t, "GetRole", err, "NoSuchEntity", "The role with name nope cannot be found.")
+	if _, err := c.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: s("other"), Path: s("/svc/"), AssumeRolePolicyDocument: s(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	roles, err := c.ListRoles(ctx, &iamsdk.ListRolesInput{MaxItems: aws.Int32(1)})
+	if err != nil || len(roles.Roles) != 1 || !roles.IsTruncated || aws.ToString(roles.Roles[0].RoleName) != "exec" {
+		t.Fatalf("ListRoles page 1: %+v %v", roles, err)
+	}
+	roles, err = c.ListRoles(ctx, &iamsdk.ListRolesInput{Marker: roles.Marker})
+	if err != nil || len(roles.Roles) != 1 || roles.IsTruncated || aws.ToString(roles.Roles[0].Arn) != "arn:aws:iam::123456789012:role/svc/other" {
+		t.Fatalf("ListRoles page 2: %+v %v", roles, err)
+	}
+
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"states:StartExecution","Resource":"*"}]}`
+	if _, err := c.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: s("exec"), PolicyName: s("start"), PolicyDocument: s(doc)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: s("exec"), PolicyName: s("bad"), PolicyDocument: s(`{"Statement":{"Effect":"Allow","Resource":"*"}}`)})
+	wantErr(t, "no action", err, "MalformedPolicyDocument", "Policy statement must contain actions.")
+	gp, err := c.GetRolePolicy(ctx, &iamsdk.GetRolePolicyInput{RoleName: s("exec"), PolicyName: s("start")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := url.QueryUnescape(aws.ToString(gp.PolicyDocument)); got != doc || strings.ContainsAny(aws.ToString(gp.PolicyDocument), `{":`) {
+		t.Errorf("GetRolePolicy %s", aws.ToString(gp.PolicyDocument))
+	}
+	_, err = c.GetRolePolicy(ctx, &iamsdk.GetRolePolicyInput{RoleName: s("exec"), PolicyName: s("nope")})
+	wantErr(t, "GetRolePolicy", err, "NoSuchEntity", "The role policy with name nope cannot be found.")
+	names, err := c.ListRolePolicies(ctx, &iamsdk.ListRolePoliciesInput{RoleName: s("exec")})
+	if err != nil || len(names.PolicyNames) != 1 || names.PolicyNames[0] != "start" {
+		t.Errorf("ListRolePolicies %+v %v", names, err)
+	}
+
+	mp, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("invoke"), PolicyDocument: s(`{"Statement":{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"*"}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(mp.Policy.Arn) != "arn:aws:iam::123456789012:policy/invoke" || aws.ToString(mp.Policy.DefaultVersionId) != "v1" || !mp.Policy.IsAttachable {
+		t.Errorf("policy %+v", mp.Policy)
+	}
+	_, err = c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("invoke"), PolicyDocument: s(doc)})
+	wantErr(t, "duplicate policy", err, "EntityAlreadyExists", "A policy called invoke already exists. Duplicate names are not allowed.")
+	_, err = c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("p"), PolicyDocument: s(`{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}`)})
+	wantErr(t, "principal", err, "MalformedPolicyDocument", "Policy document should not specify a principal.")
+	for _, arn := range []string{aws.ToString(mp.Policy.Arn), "arn:aws:iam::aws:policy/AWSStepFunctionsFullAccess"} {
+		if _, err := c.AttachRolePolicy(ctx, &iamsdk.AttachRolePolicyInput{RoleName: s("exec"), PolicyArn: s(arn)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = c.AttachRolePolicy(ctx, &iamsdk.AttachRolePolicyInput{RoleName: s("exec"), PolicyArn: s("arn:aws:iam::123456789012:policy/nope")})
+	wantErr(t, "attach missing", err, "NoSuchEntity", "Policy arn:aws:iam::123456789012:policy/nope does not exist or is not attachable.")
+	att, err := c.ListAttachedRolePolicies(ctx, &iamsdk.ListAttachedRolePoliciesInput{RoleName: s("exec")})
+	if err != nil || len(att.AttachedPolicies) != 2 || aws.ToString(att.AttachedPolicies[1].PolicyName) != "AWSStepFunctionsFullAccess" {
+		t.Errorf("ListAttachedRolePolicies %+v %v", att, err)
+	}
+
+	_, err = c.DeleteRole(ctx, &iamsdk.DeleteRoleInput{RoleName: s("exec")})
+	wantErr(t, "delete with policies", err, "DeleteConflict", "Cannot delete entity, must delete policies first.")
+	if _, err := c.DeleteRolePolicy(ctx, &iamsdk.DeleteRolePolicyInput{RoleName: s("exec"), PolicyName: s("start")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DeleteRole(ctx, &iamsdk.DeleteRoleInput{RoleName: s("exec")})
+	wantErr(t, "delete attached", err, "DeleteConflict", "Cannot delete entity, must detach all policies first.")
+	_, err = c.DetachRolePolicy(ctx, &iamsdk.DetachRolePolicyInput{RoleName: s("exec"), PolicyArn: s("arn:aws:iam::123456789012:policy/nope")})
+	wantErr(t, "detach missing", err, "NoSuchEntity", "Policy arn:aws:iam::123456789012:policy/nope was not found.")
+
+	if _, err := c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: s("ada")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: s("ada")})
+	wantErr(t, "duplicate user", err, "EntityAlreadyExists", "User with name ada already exists.")
+	k, err := c.CreateAccessKey(ctx, &iamsdk.CreateAccessKeyInput{UserName: s("ada")})
+	if err != nil || !strings.HasPrefix(aws.ToString(k.AccessKey.AccessKeyId), "AKIA") || len(aws.ToString(k.AccessKey.SecretAccessKey)) != 40 {
+		t.Fatalf("CreateAccessKey %+v %v", k, err)
+	}
+	if _, err := c.PutUserPolicy(ctx, &iamsdk.PutUserPolicyInput{UserName: s("ada"), PolicyName: s("p"), PolicyDocument: s(doc)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: s("ada"), PolicyArn: mp.Policy.Arn}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DeleteUser(ctx, &iamsdk.DeleteUserInput{UserName: s("ada")})
+	wantErr(t, "delete user with key", err, "DeleteConflict", "Cannot delete entity, must delete access keys first.")
+	_, err = c.DeleteAccessKey(ctx, &iamsdk.DeleteAccessKeyInput{UserName: s("ada"), AccessKeyId: s("AKIANOPE")})
+	wantErr(t, "delete missing key", err, "NoSuchEntity", "The Access Key with id AKIANOPE cannot be found.")
+	if _, err := c.DeleteAccessKey(ctx, &iamsdk.DeleteAccessKeyInput{UserName: s("ada"), AccessKeyId: k.AccessKey.AccessKeyId}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DeleteUser(ctx, &iamsdk.DeleteUserInput{UserName: s("nobody")})
+	wantErr(t, "delete missing user", err, "NoSuchEntity", "The user with name nobody cannot be found.")
+
+	// The state survives a restart.
+	c2, _ := newQuery(t, file)
+	if _, err := c2.GetRole(ctx, &iamsdk.GetRoleInput{RoleName: s("other")}); err != nil {
+		t.Errorf("after reopening: %v", err)
+	}
+	att, err = c2.ListAttachedRolePolicies(ctx, &iamsdk.ListAttachedRolePoliciesInput{RoleName: s("exec")})
+	if err != nil || len(att.AttachedPolicies) != 2 {
+		t.Errorf("after reopening: %+v %v", att, err)
+	}
+}
+
+// TestQueryWire checks the XML as IAM writes it, and the error envelope.
+func TestQueryWire(t *testing.T) {
+	_, base := newQuery(t, "")
+	post := func(form string) (int, string) {
+		res, err := http.Post(base, "application/x-www-form-urlencoded; charset=utf-8", strings.NewReader(form))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	status, body := post("Action=CreateUser&Version=2010-05-08&UserName=bob")
+	if status != 200 || !strings.HasPrefix(body, `<CreateUserResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><CreateUserResult><User><Path>/</Path><UserName>bob</UserName><UserId>AIDA`) ||
+		!strings.Contains(body, `</CreateUserResult><ResponseMetadata><RequestId>`) {
+		t.Errorf("CreateUser: %d %s", status, body)
+	}
+	status, body = post("Action=GetRole&Version=2010-05-08&RoleName=nope")
+	if status != 404 || !strings.HasPrefix(body, `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>The role with name nope cannot be found.</Message></Error><RequestId>`) {
+		t.Errorf("GetRole: %d %s", status, body)
+	}
+	status, body = post("Action=Frobnicate&Version=2010-05-08")
+	if status != 400 || !strings.Contains(body, "<Code>InvalidAction</Code><Message>Could not find operation Frobnicate for version 2010-05-08</Message>") {
+		t.Errorf("unknown action: %d %s", status, body)
+	}
+}
