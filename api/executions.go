@@ -56,6 +56,7 @@ func (s *Server) startRequest(ctx context.Context, body []byte) (*store.StateMac
 	if err := decode(body, &req); err != nil {
 		return nil, "", "", err
 	}
+	req.StateMachineArn, _ = splitTestCase(req.StateMachineArn)
 	sm, err := s.stateMachine(ctx, req.StateMachineArn)
 	if err != nil {
 		return nil, "", "", err
@@ -74,7 +75,7 @@ func (s *Server) startRequest(ctx context.Context, body []byte) (*store.StateMac
 	return sm, name, input, nil
 }
 
-func (s *Server) startExecution(ctx context.Context, body []byte) (any, error) {
+func (s *Server) startExecution(ctx context.Context, body []byte) (_ any, err error) {
 	sm, name, input, err := s.startRequest(ctx, body)
 	if err != nil {
 		return nil, err
@@ -83,6 +84,17 @@ func (s *Server) startExecution(ctx context.Context, body []byte) (any, error) {
 		return s.startExpressAsync(sm, name, input)
 	}
 	parent := parentOf(input)
+	if _, testCase := splitTestCase(startArn(body)); testCase != "" {
+		arn := runner.ExecutionArn(sm.Arn, name)
+		if err := s.bindTestCase(arn, sm.Name, testCase); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				s.Mocks.Unbind(arn)
+			}
+		}()
+	}
 	ex, err := s.Node.Start(ctx, runner.StartRequest{StateMachine: sm, Name: name, Input: input, ParentArn: parent})
 	if errors.Is(err, store.ErrExists) {
 		arn := runner.ExecutionArn(sm.Arn, name)

@@ -32,6 +32,8 @@ type Server struct {
 	// Tasks runs the tasks of Express executions (StartSyncExecution).
 	Tasks  runner.TaskHandler
 	Logger *slog.Logger
+	// Mocks, if set, answers the tasks of executions started on "<arn>#<TestCase>".
+	Mocks Mocks
 	// Guard, if set, requires every call to be signed and allowed (--enforce-iam).
 	Guard Guard
 }

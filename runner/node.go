@@ -692,6 +692,7 @@ func (n *Node) dispatch(arn string, t *engine.Task) {
 		ctx = context.WithValue(ctx, submitKey{}, func(out string) {
 			n.deliver(n.ctx, arn, engine.Event{Kind: engine.TaskSubmitted, TaskID: t.ID, Output: out, Time: n.now()})
 		})
+		ctx, complete := withComplete(ctx)
 		t0 := time.Now()
 		out, err := runTask(ctx, n.opts.Tasks, t)
 		n.Stats.Tasks.Add(1)
@@ -700,7 +701,7 @@ func (n *Node) dispatch(arn string, t *engine.Task) {
 			return // shutting down: the task runs again on recovery
 		}
 		ev := engine.Event{Kind: engine.TaskSucceeded, TaskID: t.ID, Output: out}
-		if t.Pattern == ".waitForTaskToken" {
+		if t.Pattern == ".waitForTaskToken" && !complete.Load() {
 			// The request went out; the result comes with SendTaskSuccess.
 			ev.Kind = engine.TaskSubmitted
 		}

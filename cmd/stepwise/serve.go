@@ -19,6 +19,7 @@ import (
 	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/integration/lambda"
+	"github.com/stepwise-run/stepwise/integration/mock"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
 	"github.com/stepwise-run/stepwise/store/postgres"
@@ -41,6 +42,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return nil
 	})
 	functionsFile := fs.String("functions", "", "a JSON file of Lambda functions ({\"Functions\": {NAME: {\"Command\": [...]} or {\"Endpoint\": URL}}})")
+	mockConfig := fs.String("mock-config", "", "a Step Functions Local mock configuration file: executions started on ARN#TestCase get its mocked responses")
 	insecure := fs.Bool("insecure-no-auth", false, "serve on a non-loopback address although callers are not authenticated")
 	enforceIAM := fs.Bool("enforce-iam", false, "require SigV4-signed calls allowed by IAM policies, and check state machines' roles (root keys from STEPWISE_ROOT_ACCESS_KEY_ID and STEPWISE_ROOT_SECRET_ACCESS_KEY)")
 	iamFile := fs.String("iam-file", "", "where IAM users, keys, roles and policies are kept (default: iam.json next to the SQLite database, or stepwise-data/iam.json)")
@@ -74,7 +76,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		specs[name] = spec
 	}
-	svc, err := newService(ctx, serviceConfig{store: *storeURL, region: *region, account: *account,
+	var mocks *mock.Config
+	if *mockConfig != "" {
+		if mocks, err = mock.Load(*mockConfig); err != nil {
+			fmt.Fprintln(stderr, "stepwise: --mock-config:", err)
+			return 2
+		}
+	}
+	svc, err := newService(ctx, serviceConfig{store: *storeURL, region: *region, account: *account, mocks: mocks,
 		maxEvents: *maxEvents, leaseTTL: *leaseTTL, functions: specs, enforceIAM: *enforceIAM, iamFile: iamPath(*iamFile, *storeURL),
 		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY")}, log)
 	if err != nil {
@@ -120,6 +129,8 @@ type serviceConfig struct {
 	maxEvents       int64
 	leaseTTL        time.Duration
 	functions       map[string]lambda.Spec
+	// mocks answers the tasks of executions started on ARN#TestCase (--mock-config).
+	mocks *mock.Config
 	// enforceIAM requires signed, allowed calls and checks roles; iamFile keeps IAM state
 	// ("" keeps it in memory); rootKeyID and rootSecret are the root's credentials.
 	enforceIAM            bool
@@ -156,12 +167,21 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	metrics := newMetrics()
 	functions := lambda.New(lambda.Options{Functions: cfg.functions, Region: cfg.region, Account: cfg.account, Logger: log})
 	tasks := &integration.Registry{Store: st, Lambda: functions}
+	var handler runner.TaskHandler = tasks
+	var mocked *mock.Handler
+	if cfg.mocks != nil {
+		mocked = &mock.Handler{Config: cfg.mocks, Next: tasks}
+		handler = mocked
+	}
 	node := runner.NewNode(runner.NodeOptions{
 		Store: st, Region: cfg.region, Account: cfg.account, MaxHistoryEvents: cfg.maxEvents,
-		Logger: log, LeaseTTL: cfg.leaseTTL, Tasks: tasks,
+		Logger: log, LeaseTTL: cfg.leaseTTL, Tasks: handler,
 	})
 	tasks.Execs = node
-	apiServer := &api.Server{Store: st, Node: node, Region: cfg.region, Account: cfg.account, Logger: log, Tasks: tasks}
+	apiServer := &api.Server{Store: st, Node: node, Region: cfg.region, Account: cfg.account, Logger: log, Tasks: handler}
+	if mocked != nil {
+		apiServer.Mocks = mocked
+	}
 	if cfg.enforceIAM {
 		apiServer.Guard = dir
 		tasks.Authorize = dir.AuthorizeRole

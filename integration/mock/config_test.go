@@ -1,0 +1,118 @@
+package mock
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+func TestLoadAWSExample(t *testing.T) {
+	c, err := Load(filepath.Join("testdata", "lambda_sqs_integration.json5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := c.StateMachines["LambdaSQSIntegration"].TestCases["RetryPath"]
+	if tc["LambdaState"] != "MockedLambdaRetry" || tc["SQSState"] != "MockedSQSSuccess" {
+		t.Fatalf("RetryPath: %v", tc)
+	}
+	rs := c.MockedResponses["MockedLambdaRetry"]
+	for n, want := range []string{"Lambda.ResourceNotReadyException", "Lambda.TimeoutException", "Lambda.TimeoutException", ""} {
+		r, ok := response(rs, n)
+		if !ok || (r.Throw == nil) != (want == "") || r.Throw != nil && r.Throw.Error != want {
+			t.Errorf("invocation %d: %+v %v", n, r, ok)
+		}
+	}
+	if _, ok := response(rs, 4); ok {
+		t.Errorf("invocation 4 has a response")
+	}
+}
+
+func TestRelaxed(t *testing.T) {
+	in := `{
+	  // a comment
+	  "a": 'it\'s', /* block */ "b": ['x', "y\"",],
+	  "c": '{"Arg1":"argument1"}',
+	}`
+	c, err := Parse([]byte(`{"MockedResponses": {"R": {"0": {"Return": ` + in + `}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(relaxed([]byte(in))), ""; got == want {
+		t.Fatal("empty")
+	}
+	r := c.MockedResponses["R"]["0"]
+	var v struct {
+		A string   `json:"a"`
+		B []string `json:"b"`
+		C string   `json:"c"`
+	}
+	if err := jsonUnmarshal(r.Return, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.A != "it's" || len(v.B) != 2 || v.B[1] != `y"` || v.C != `{"Arg1":"argument1"}` {
+		t.Errorf("parsed %+v", v)
+	}
+}
+
+func TestRecordedMockFiles(t *testing.T) {
+	dir := "/work/shared/spec/aws-recordings/local_mocked_service_integrations/mocked_responses"
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.json5"))
+	if len(files) == 0 {
+		t.Skip("no recordings here")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Parse([]byte(`{"MockedResponses": {"R": ` + string(data) + `}}`)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+func TestHandler(t *testing.T) {
+	c, err := Load(filepath.Join("testdata", "lambda_sqs_integration.json5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := runner.TaskFunc(func(ctx context.Context, t *engine.Task) (string, error) { return `"real"`, nil })
+	h := &Handler{Config: c, Next: real}
+	if err := h.Bind("ex", "LambdaSQSIntegration", "Nope"); err == nil {
+		t.Error("Bind of an unknown test case")
+	}
+	if err := h.Bind("ex", "LambdaSQSIntegration", "HybridPath"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	out, err := h.RunTask(ctx, &engine.Task{Execution: "ex", StateName: "LambdaState"})
+	if err != nil || out != `{"StatusCode":200,"Payload":{"StatusCode":200,"body":"Hello from Lambda!"}}` && out == "" {
+		t.Errorf("mocked: %s %v", out, err)
+	}
+	if _, err := h.RunTask(ctx, &engine.Task{Execution: "ex", StateName: "LambdaState"}); err == nil {
+		t.Error("a second invocation with no response succeeded")
+	}
+	if out, err := h.RunTask(ctx, &engine.Task{Execution: "ex", StateName: "SQSState"}); out != `"real"` || err != nil {
+		t.Errorf("unmocked state: %s %v", out, err)
+	}
+	if out, err := h.RunTask(ctx, &engine.Task{Execution: "other", StateName: "LambdaState"}); out != `"real"` || err != nil {
+		t.Errorf("unbound execution: %s %v", out, err)
+	}
+	h.Unbind("ex")
+	if out, _ := h.RunTask(ctx, &engine.Task{Execution: "ex", StateName: "LambdaState"}); out != `"real"` {
+		t.Errorf("after Unbind: %s", out)
+	}
+	var te *runner.TaskError
+	h.Bind("ex", "LambdaSQSIntegration", "RetryPath")
+	if _, err := h.RunTask(ctx, &engine.Task{Execution: "ex", StateName: "LambdaState"}); !errors.As(err, &te) || te.Name != "Lambda.ResourceNotReadyException" {
+		t.Errorf("Throw: %v", err)
+	}
+}
+
+func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }

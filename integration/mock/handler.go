@@ -1,0 +1,85 @@
+package mock
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+// Handler answers the tasks of executions bound to a test case from the configuration,
+// and passes every other task to Next.
+type Handler struct {
+	Config *Config
+	Next   runner.TaskHandler
+
+	mu       sync.Mutex
+	bindings map[string]*binding // by execution ARN
+}
+
+// binding is an execution's test case and how often each of its states was invoked.
+type binding struct {
+	states map[string]string // state name → mocked response name
+	calls  map[string]int
+}
+
+// Bind makes the test case of the state machine (by name) answer the tasks of an
+// execution. It fails when the configuration has no such test case.
+func (h *Handler) Bind(executionArn, stateMachineName, testCase string) error {
+	sm, ok := h.Config.StateMachines[stateMachineName]
+	if !ok {
+		return fmt.Errorf("the mock configuration has no state machine %q", stateMachineName)
+	}
+	states, ok := sm.TestCases[testCase]
+	if !ok {
+		return fmt.Errorf("the mock configuration has no test case %q for state machine %q", testCase, stateMachineName)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.bindings == nil {
+		h.bindings = map[string]*binding{}
+	}
+	h.bindings[executionArn] = &binding{states: states, calls: map[string]int{}}
+	return nil
+}
+
+// Unbind forgets an execution's test case.
+func (h *Handler) Unbind(executionArn string) {
+	h.mu.Lock()
+	delete(h.bindings, executionArn)
+	h.mu.Unlock()
+}
+
+// RunTask implements runner.TaskHandler.
+func (h *Handler) RunTask(ctx context.Context, t *engine.Task) (string, error) {
+	h.mu.Lock()
+	b := h.bindings[t.Execution]
+	var name string
+	n := 0
+	if b != nil {
+		if name = b.states[t.StateName]; name != "" {
+			n = b.calls[t.StateName]
+			b.calls[t.StateName]++
+		}
+	}
+	h.mu.Unlock()
+	if name == "" {
+		if h.Next == nil {
+			return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "Stepwise has no integration for resource " + t.Resource}
+		}
+		return h.Next.RunTask(ctx, t)
+	}
+	r, ok := response(h.Config.MockedResponses[name], n)
+	if !ok {
+		return "", &runner.TaskError{Name: "States.Runtime",
+			Cause: fmt.Sprintf("The mocked response %s has no response for invocation %d of state %s", name, n, t.StateName)}
+	}
+	// The response is the task's outcome, even for a .waitForTaskToken task.
+	runner.Complete(ctx)
+	if r.Throw != nil {
+		return "", &runner.TaskError{Name: r.Throw.Error, Cause: r.Throw.Cause}
+	}
+	return string(r.Return), nil
+}
