@@ -42,8 +42,7 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 	e := c.Execution
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO executions (`+execColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING RETURNING id`,
+		err := tx.StmtContext(ctx, s.stmts.insertExecution).QueryRowContext(ctx,
 			e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, str(e.Output), str(e.Error), str(e.Cause),
 			nanos(e.StartedAt), nanosPtr(e.StoppedAt), e.ParentArn, e.State, e.Version+1, commit.LastEventID(c),
 		).Scan(&id)
@@ -53,7 +52,7 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 		if err != nil {
 			return err
 		}
-		return writeStep(ctx, tx, id, c, evs)
+		return s.writeStep(ctx, tx, id, c, evs)
 	})
 }
 
@@ -69,9 +68,7 @@ func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 	e := c.Execution
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var id int64
-		err := tx.QueryRowContext(ctx, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?,
-			stopped_at = ?, state = ?, version = version + 1, last_event_id = ?
-			WHERE arn = ? AND version = ? RETURNING id`,
+		err := tx.StmtContext(ctx, s.stmts.updateExecution).QueryRowContext(ctx,
 			e.Status, str(e.Output), str(e.Error), str(e.Cause), nanosPtr(e.StoppedAt), e.State, commit.LastEventID(c),
 			e.Arn, e.Version,
 		).Scan(&id)
@@ -81,7 +78,7 @@ func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 		if err != nil {
 			return err
 		}
-		return writeStep(ctx, tx, id, c, evs)
+		return s.writeStep(ctx, tx, id, c, evs)
 	})
 }
 

@@ -27,6 +27,8 @@ type Store struct {
 	// the writer or each other.
 	r *sql.DB
 
+	stmts *stmts // prepared on w
+
 	// writes queue for the one goroutine that runs them: group commit (see write).
 	writes    chan writeReq
 	closing   chan struct{}
@@ -77,7 +79,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s := &Store{w: w, r: r, writes: make(chan writeReq), closing: make(chan struct{})}
+	st, err := prepareStmts(ctx, w)
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlite store %s: %w", abs, err)
+	}
+	s := &Store{w: w, r: r, stmts: st, writes: make(chan writeReq), closing: make(chan struct{})}
 	s.writerWG.Add(1)
 	go s.writer()
 	return s, nil
@@ -105,6 +113,7 @@ func dsn(path string, readOnly bool) string {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
 	s.writerWG.Wait()
+	s.stmts.close()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"strings"
 
 	"github.com/stepwise-run/stepwise/store"
 	"github.com/stepwise-run/stepwise/store/internal/commit"
@@ -13,64 +12,86 @@ import (
 // 32766 parameters.
 const rowsPerInsert = 500
 
+// stmts are the statements every step runs, prepared once on the writer's connection:
+// parsing them anew for each step took a sixth of the server's time under load.
+type stmts struct {
+	insertExecution, updateExecution     *sql.Stmt
+	insertEvent, insertTimer, insertTask *sql.Stmt
+	deleteTimer, deleteTask              *sql.Stmt
+}
+
+func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
+	var st stmts
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&st.insertExecution, `INSERT INTO executions (` + execColumns + `)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING RETURNING id`},
+		{&st.updateExecution, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?,
+			stopped_at = ?, state = ?, version = version + 1, last_event_id = ?
+			WHERE arn = ? AND version = ? RETURNING id`},
+		{&st.insertEvent, `INSERT INTO events (execution_id, id, type, body) VALUES (?, ?, ?, ?)`},
+		{&st.insertTimer, `INSERT INTO timers (execution_id, id, due) VALUES (?, ?, ?)`},
+		{&st.insertTask, `INSERT INTO tasks (execution_id, id, token, resource, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`},
+		{&st.deleteTimer, `DELETE FROM timers WHERE execution_id = ? AND id = ?`},
+		{&st.deleteTask, `DELETE FROM tasks WHERE execution_id = ? AND id = ?`},
+	} {
+		var err error
+		if *p.dst, err = db.PrepareContext(ctx, p.q); err != nil {
+			st.close()
+			return nil, err
+		}
+	}
+	return &st, nil
+}
+
+func (st *stmts) close() {
+	for _, s := range []*sql.Stmt{st.insertExecution, st.updateExecution, st.insertEvent, st.insertTimer, st.insertTask, st.deleteTimer, st.deleteTask} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
 // writeStep writes what a step produced besides the execution row: its events, and the
 // timers and tasks it cancelled and set (cancellations first, so that a step may replace an
 // id). Any failure fails the whole transaction.
-func writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store.Commit, evs []commit.Event) error {
-	err := insertRows(ctx, tx, `INSERT INTO events (execution_id, id, type, body) VALUES `, 4, len(evs),
-		func(i int, args []any) []any {
-			return append(args, execID, evs[i].ID, evs[i].Type, string(evs[i].Body))
-		})
-	if err != nil {
-		return err
-	}
-	if err := deleteIDs(ctx, tx, "timers", execID, c.CancelTimers); err != nil {
-		return err
-	}
-	err = insertRows(ctx, tx, `INSERT INTO timers (execution_id, id, due) VALUES `, 3, len(c.NewTimers),
-		func(i int, args []any) []any {
-			return append(args, execID, c.NewTimers[i].ID, nanos(c.NewTimers[i].Due))
-		})
-	if err != nil {
-		return err
-	}
-	if err := deleteIDs(ctx, tx, "tasks", execID, c.CancelTasks); err != nil {
-		return err
-	}
-	return insertRows(ctx, tx, `INSERT INTO tasks (execution_id, id, token, resource, body, created_at) VALUES `, 6, len(c.NewTasks),
-		func(i int, args []any) []any {
-			t := c.NewTasks[i]
-			return append(args, execID, t.ID, t.Token, t.Resource, t.Body, nanos(t.CreatedAt))
-		})
-}
-
-// insertRows inserts n rows of cols columns, rowsPerInsert to a statement; row appends
-// row i's values to args.
-func insertRows(ctx context.Context, tx *sql.Tx, insert string, cols, n int, row func(i int, args []any) []any) error {
-	tuple := "(?" + strings.Repeat(", ?", cols-1) + ")"
-	for start := 0; start < n; start += rowsPerInsert {
-		end := min(n, start+rowsPerInsert)
-		var q strings.Builder
-		q.WriteString(insert)
-		args := make([]any, 0, (end-start)*cols)
-		for i := start; i < end; i++ {
-			if i > start {
-				q.WriteString(", ")
+func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store.Commit, evs []commit.Event) error {
+	st := s.stmts
+	if len(evs) > 0 {
+		ins := tx.StmtContext(ctx, st.insertEvent)
+		for _, e := range evs {
+			if _, err := ins.ExecContext(ctx, execID, e.ID, e.Type, string(e.Body)); err != nil {
+				return err
 			}
-			q.WriteString(tuple)
-			args = row(i, args)
-		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-			return err
 		}
 	}
-	return nil
+	if err := execEach(ctx, tx, st.deleteTimer, len(c.CancelTimers), func(i int) []any { return []any{execID, c.CancelTimers[i]} }); err != nil {
+		return err
+	}
+	if err := execEach(ctx, tx, st.insertTimer, len(c.NewTimers), func(i int) []any {
+		return []any{execID, c.NewTimers[i].ID, nanos(c.NewTimers[i].Due)}
+	}); err != nil {
+		return err
+	}
+	if err := execEach(ctx, tx, st.deleteTask, len(c.CancelTasks), func(i int) []any { return []any{execID, c.CancelTasks[i]} }); err != nil {
+		return err
+	}
+	return execEach(ctx, tx, st.insertTask, len(c.NewTasks), func(i int) []any {
+		t := c.NewTasks[i]
+		return []any{execID, t.ID, t.Token, t.Resource, t.Body, nanos(t.CreatedAt)}
+	})
 }
 
-// deleteIDs deletes the rows of ids of an execution from table (timers or tasks).
-func deleteIDs(ctx context.Context, tx *sql.Tx, table string, execID int64, ids []int64) error {
-	for _, id := range ids {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE execution_id = ? AND id = ?`, execID, id); err != nil {
+// execEach runs a prepared statement n times in tx with args(i).
+func execEach(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, n int, args func(i int) []any) error {
+	if n == 0 {
+		return nil
+	}
+	s := tx.StmtContext(ctx, stmt)
+	for i := range n {
+		if _, err := s.ExecContext(ctx, args(i)...); err != nil {
 			return err
 		}
 	}
