@@ -179,6 +179,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	})
 	tasks.Execs = node
 	apiServer := &api.Server{Store: st, Node: node, Region: cfg.region, Account: cfg.account, Logger: log, Tasks: handler}
+	tasks.SFN = apiServer.Invoke // aws-sdk:sfn:<action> tasks call the API in process
 	if mocked != nil {
 		apiServer.Mocks = mocked
 	}
