@@ -197,6 +197,13 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 		metrics.write(w, node)
 	})
 	mux.Handle("GET /", console.Handler(console.Options{Store: st, Logger: log}))
+	if cfg.enforceIAM {
+		// The console's own endpoints read the store directly; until the console signs its
+		// requests, they are closed when callers must be authenticated.
+		mux.HandleFunc("GET /console/api/", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, `{"__type":"AccessDeniedException","message":"The console's API is not available when --enforce-iam is on"}`, http.StatusForbidden)
+		})
+	}
 	return &service{store: st, node: node, mux: mux, lambda: functions}, nil
 }
 
