@@ -24,6 +24,7 @@ import (
 type Executions interface {
 	Start(ctx context.Context, req runner.StartRequest) (*store.Execution, error)
 	WaitEnded(ctx context.Context, arn string) (*store.Execution, error)
+	Stop(ctx context.Context, arn, errName, cause string, hasError, hasCause bool) error
 }
 
 // Registry routes tasks to integrations.
@@ -136,6 +137,13 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 	runner.Submit(ctx, started)
 	done, err := r.Execs.WaitEnded(ctx, ex.Arn)
 	if err != nil {
+		if errors.Is(context.Cause(ctx), runner.ErrTaskCancelled) {
+			// The parent no longer waits (it was stopped, or its state timed out or was
+			// aborted): as AWS, make a best-effort attempt to stop the child.
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			_ = r.Execs.Stop(stopCtx, ex.Arn, "", "", false, false)
+		}
 		return "", err
 	}
 	desc := describe(done, t.Pattern == ".sync:2")

@@ -110,3 +110,49 @@ func TestParentStartsChild(t *testing.T) {
 		t.Errorf("history starts %s", got)
 	}
 }
+
+// TestStoppingParentStopsSyncChild: as AWS, stopping a parent whose .sync task waits for a
+// child makes a best-effort attempt to stop the child.
+func TestStoppingParentStopsSyncChild(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	machine(t, st, "sleeper", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	parent := machine(t, st, "waiter", `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync",
+		"Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:sleeper","Name":"kid"},"End":true}}}`)
+	reg := &integration.Registry{Store: st}
+	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: reg, Poll: 50 * time.Millisecond})
+	reg.Execs = node
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go node.Run(runCtx)
+	ex, err := node.Start(ctx, runner.StartRequest{StateMachine: parent, Name: "p", Input: `{}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := runner.ExecutionArn("arn:aws:states:us-east-1:123456789012:stateMachine:sleeper", "kid")
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if _, err := st.GetExecution(ctx, child); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the child never started")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := node.Stop(ctx, ex.Arn, "", "", false, false); err != nil {
+		t.Fatal(err)
+	}
+	waitCtx, stop := context.WithTimeout(ctx, 5*time.Second)
+	defer stop()
+	done, err := node.WaitEnded(waitCtx, child)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.Status != "ABORTED" {
+		t.Errorf("child %s after its parent was stopped", done.Status)
+	}
+}

@@ -74,7 +74,10 @@ type Node struct {
 	// inflight are the tasks this node is running, by "<execution ARN>#<task id>", so that a
 	// task is never dispatched twice by one node.
 	inflight map[string]bool
-	busy     map[string]int // tasks in flight per execution
+	// cancels stop the tasks in flight, by the same key, when the execution no longer wants
+	// their result (ErrTaskCancelled).
+	cancels map[string]context.CancelCauseFunc
+	busy    map[string]int // tasks in flight per execution
 
 	// Stats counts what the node did.
 	Stats Stats
@@ -122,7 +125,7 @@ func NewNode(opts NodeOptions) *Node {
 	return &Node{
 		opts: opts, st: opts.Store, log: opts.Logger, owner: opts.Owner,
 		live: map[string]*live{}, procs: map[string]*engine.Interpreter{}, ended: map[string]chan struct{}{},
-		inflight: map[string]bool{}, busy: map[string]int{},
+		inflight: map[string]bool{}, busy: map[string]int{}, cancels: map[string]context.CancelCauseFunc{},
 		wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel,
 	}
 }
@@ -626,6 +629,14 @@ func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.C
 
 // afterCommit carries out what a durable step asked for.
 func (n *Node) afterCommit(arn string, c store.Commit, tasks []*engine.Task) {
+	for _, id := range c.CancelTasks {
+		n.mu.Lock()
+		cancel := n.cancels[fmt.Sprintf("%s#%d", arn, id)]
+		n.mu.Unlock()
+		if cancel != nil {
+			cancel(ErrTaskCancelled)
+		}
+	}
 	for _, e := range c.Events {
 		if strings.HasSuffix(e.Type, "StateEntered") {
 			n.Stats.Transitions.Add(1)
@@ -685,7 +696,16 @@ func (n *Node) dispatch(arn string, t *engine.Task) {
 			n.mu.Unlock()
 			n.maybePark(n.ctx, arn)
 		}()
-		ctx := n.ctx
+		ctx, cancel := context.WithCancelCause(n.ctx)
+		defer cancel(nil)
+		n.mu.Lock()
+		n.cancels[key] = cancel
+		n.mu.Unlock()
+		defer func() {
+			n.mu.Lock()
+			delete(n.cancels, key)
+			n.mu.Unlock()
+		}()
 		if !n.deliver(ctx, arn, engine.Event{Kind: engine.TaskStarted, TaskID: t.ID, Time: n.now()}) {
 			return
 		}
@@ -698,7 +718,9 @@ func (n *Node) dispatch(arn string, t *engine.Task) {
 		n.Stats.Tasks.Add(1)
 		n.Stats.TaskNanos.Add(int64(time.Since(t0)))
 		if ctx.Err() != nil {
-			return // shutting down: the task runs again on recovery
+			// Shutting down (the task runs again on recovery), or the task is no longer
+			// wanted (its state was stopped, timed out or aborted).
+			return
 		}
 		ev := engine.Event{Kind: engine.TaskSucceeded, TaskID: t.ID, Output: out}
 		if t.Pattern == ".waitForTaskToken" && !complete.Load() {
@@ -716,6 +738,11 @@ func (n *Node) dispatch(arn string, t *engine.Task) {
 		n.deliver(ctx, arn, ev)
 	}()
 }
+
+// ErrTaskCancelled is the cause of a task's context when the execution no longer wants its
+// result: the execution was stopped, or the task's state timed out or was aborted. An
+// integration may then undo what it started (a .sync task stops its child execution).
+var ErrTaskCancelled = errors.New("the task's result is no longer wanted")
 
 type submitKey struct{}
 
