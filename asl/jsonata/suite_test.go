@@ -44,6 +44,10 @@ type suiteCase struct {
 	Result    json.RawMessage `json:"result"`
 	Undefined bool            `json:"undefinedResult"`
 	Code      string          `json:"code"`
+	ExprFile  string          `json:"expr-file"`
+	ErrorObj  *struct {
+		Code string `json:"code"`
+	} `json:"error"`
 	Depth     int             `json:"depth"`
 	TimeLimit int             `json:"timelimit"`
 	file      string
@@ -78,6 +82,7 @@ func loadSuite(t testing.TB) (map[string][]suiteCase, map[string]any) {
 	for _, g := range dirs {
 		name := filepath.Base(g)
 		cases, _ := filepath.Glob(filepath.Join(g, "*.json"))
+		sort.Strings(cases)
 		for _, cf := range cases {
 			b, err := os.ReadFile(cf)
 			if err != nil {
@@ -95,6 +100,16 @@ func loadSuite(t testing.TB) (map[string][]suiteCase, map[string]any) {
 				t.Fatalf("%s: %v", cf, err)
 			}
 			for i := range list {
+				if list[i].ExprFile != "" {
+					b, err := os.ReadFile(filepath.Join(g, list[i].ExprFile))
+					if err != nil {
+						t.Fatal(err)
+					}
+					list[i].Expr = string(b)
+				}
+				if list[i].ErrorObj != nil && list[i].Code == "" {
+					list[i].Code = list[i].ErrorObj.Code
+				}
 				list[i].file = filepath.Base(cf)
 				if len(list) > 1 {
 					list[i].file += fmt.Sprintf("[%d]", i)
