@@ -270,6 +270,9 @@ func (n *Node) maybePark(ctx context.Context, arn string) {
 	}
 }
 
+// timerWorkers bounds the timers a node fires at once.
+const timerWorkers = 64
+
 // fireTimers delivers the due timers and returns how long to sleep before the next one.
 func (n *Node) fireTimers(ctx context.Context) time.Duration {
 	for ctx.Err() == nil {
@@ -281,13 +284,25 @@ func (n *Node) fireTimers(ctx context.Context) time.Duration {
 			}
 			return n.opts.Poll
 		}
-		fired := 0
-		for _, t := range due {
-			if n.deliver(ctx, t.ExecutionArn, engine.Event{Kind: engine.TimerFired, TimerID: t.ID, Time: n.now()}) {
-				fired++
-			}
+		// Timers of different executions fire concurrently, so that their commits share
+		// transactions (group commit); one execution's events stay in order (deliver locks it).
+		var fired atomic.Int64
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, timerWorkers)
+		for _, batch := range byExecution(due) {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				for _, t := range batch { // earliest first, as DueTimers returned them
+					if n.deliver(ctx, t.ExecutionArn, engine.Event{Kind: engine.TimerFired, TimerID: t.ID, Time: n.now()}) {
+						fired.Add(1)
+					}
+				}
+			}()
 		}
-		if fired == 0 || len(due) < 256 {
+		wg.Wait()
+		if fired.Load() == 0 || len(due) < 256 {
 			break
 		}
 	}
@@ -304,6 +319,22 @@ func (n *Node) fireTimers(ctx context.Context) time.Duration {
 		d = n.opts.Poll
 	}
 	return d
+}
+
+// byExecution groups timers by execution, keeping their order.
+func byExecution(timers []store.Timer) [][]store.Timer {
+	index := map[string]int{}
+	var out [][]store.Timer
+	for _, t := range timers {
+		i, ok := index[t.ExecutionArn]
+		if !ok {
+			i = len(out)
+			index[t.ExecutionArn] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], t)
+	}
+	return out
 }
 
 // interpreter returns the interpreter of a state machine's revision, parsing it once.
