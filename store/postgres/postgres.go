@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -23,12 +24,20 @@ type Store struct {
 	wg      sync.WaitGroup
 }
 
+// defaultMaxConns is the pool size when the URL does not set pool_max_conns.
+const defaultMaxConns = 32
+
 // Open connects to the database at url (a postgres:// URL or key=value connection string;
 // search_path chooses the schema) and applies the migrations it lacks.
 func Open(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, err
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default (the number of CPUs, at least 4) queues concurrent commits behind
+		// a handful of connections; PostgreSQL commits many at once when it gets them.
+		cfg.MaxConns = defaultMaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
