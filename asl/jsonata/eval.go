@@ -1,6 +1,7 @@
 package jsonata
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
@@ -65,18 +66,88 @@ func (ev *evaluator) timeNow() time.Time {
 	return ev.now
 }
 
-// ownEval is the evaluator in this package.
-type ownExpr struct{ root *node }
+// ownExpr is the evaluator in this package.
+type ownExpr struct {
+	root *node
+	// fast is set for a plain "$var.name.name" path: evaluated by map lookups alone.
+	fastVar   string
+	fastNames []string
+	fast      bool
+}
 
 func compileOwn(expr string) (backend, error) {
 	n, err := parseExpr(expr)
 	if err != nil {
 		return nil, err
 	}
-	return ownExpr{n}, nil
+	o := ownExpr{root: n}
+	o.fastVar, o.fastNames, o.fast = simplePath(n)
+	return o, nil
+}
+
+// simplePath recognises "$var.a.b" with no predicates, bindings or grouping.
+func simplePath(n *node) (string, []string, bool) {
+	if n.typ != "path" || n.group != nil || n.keepSingletonArray || n.tuple || len(n.predicate) > 0 || n.keepArray {
+		return "", nil, false
+	}
+	first := n.steps[0]
+	if first.typ != "variable" || first.value == "" || first.value == "$" {
+		return "", nil, false
+	}
+	var names []string
+	for i, st := range n.steps {
+		if len(st.stages) > 0 || len(st.predicate) > 0 || st.group != nil || st.keepArray || st.focus != "" || st.index != "" || st.tuple {
+			return "", nil, false
+		}
+		if i > 0 {
+			if st.typ != "name" {
+				return "", nil, false
+			}
+			names = append(names, st.value.(string))
+		}
+	}
+	return first.value.(string), names, true
+}
+
+// fastEval evaluates a simple path; ok=false sends it to the general evaluator (an array on
+// the way, or a variable that is not a plain value).
+func (o ownExpr) fastEval(vars map[string]any) (v any, defined, ok bool) {
+	cur, found := vars[o.fastVar]
+	if !found {
+		return nil, false, false
+	}
+	for _, name := range o.fastNames {
+		switch x := cur.(type) {
+		case map[string]any:
+			cur, found = x[name]
+			if !found {
+				return nil, false, true
+			}
+		case []any:
+			return nil, false, false
+		default:
+			if x == nil || isFunc(x) {
+				return nil, false, false
+			}
+			return nil, false, true
+		}
+	}
+	switch cur.(type) {
+	case nil, bool, string, map[string]any, []any:
+		return cur, true, true
+	}
+	if _, isNumber := cur.(json.Number); isNumber {
+		return cur, true, true
+	}
+	return nil, false, false
 }
 
 func (o ownExpr) eval(input any, vars map[string]any, env Env) (v any, defined bool, err error) {
+	if o.fast {
+		if v, defined, ok := o.fastEval(vars); ok {
+			return v, defined, nil
+		}
+	}
 	ev := &evaluator{env: env, vars: vars, root: input}
 	defer func() {
 		if r := recover(); r != nil {
