@@ -59,6 +59,10 @@ type Execution struct {
 	StoppedAt       *time.Time
 	// ParentArn is the execution that started this one (AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID).
 	ParentArn string
+	// VersionArn and AliasArn are the version the execution runs and the alias it was
+	// started through, when it was started on one.
+	VersionArn string
+	AliasArn   string
 	// State is the engine's execution state as JSON; empty once the execution has ended and
 	// nothing can resume it.
 	State string
@@ -105,6 +109,8 @@ type ExecutionFilter struct {
 	StateMachineArn string
 	Status          string // empty for all
 	ParentArn       string
+	VersionArn      string
+	AliasArn        string
 }
 
 // Page asks for one page of a listing. Token is what the previous page returned (empty for
@@ -173,6 +179,28 @@ type Store interface {
 	TagResource(ctx context.Context, arn string, tags []Tag) error
 	UntagResource(ctx context.Context, arn string, keys []string) error
 	ListTags(ctx context.Context, arn string) ([]Tag, error)
+
+	// PublishVersion stores v as the next version of v.StateMachineArn and sets v.Number and
+	// v.Arn; when the newest version already has v.RevisionID it stores nothing and fills v
+	// with that version (publishing is idempotent). ErrNotFound when the state machine does
+	// not exist. Deleting a state machine deletes its versions and aliases.
+	PublishVersion(ctx context.Context, v *Version) error
+	GetVersion(ctx context.Context, arn string) (*Version, error)
+	// ListVersions lists a state machine's versions newest first.
+	ListVersions(ctx context.Context, stateMachineArn string, p Page) ([]*Version, string, error)
+	// DeleteVersion removes a version; ErrNotFound when there is none.
+	DeleteVersion(ctx context.Context, arn string) error
+	// CreateAlias stores a; ErrExists when its ARN is taken, ErrNotFound when its state
+	// machine does not exist.
+	CreateAlias(ctx context.Context, a *Alias) error
+	GetAlias(ctx context.Context, arn string) (*Alias, error)
+	// UpdateAlias replaces a's description, routing and update time; ErrNotFound when there
+	// is none.
+	UpdateAlias(ctx context.Context, a *Alias) error
+	// DeleteAlias removes an alias; ErrNotFound when there is none.
+	DeleteAlias(ctx context.Context, arn string) error
+	// ListAliases lists a state machine's aliases in name order.
+	ListAliases(ctx context.Context, stateMachineArn string, p Page) ([]*Alias, string, error)
 
 	Close() error
 }

@@ -14,12 +14,12 @@ import (
 )
 
 const execColumns = `arn, state_machine_arn, name, status, input, output, error, cause, started_at, stopped_at,
-	parent_arn, state, version, last_event_id`
+	parent_arn, state, version, last_event_id, version_arn, alias_arn`
 
 func scanExecution(r pgx.Row, extra ...any) (*store.Execution, error) {
 	var e store.Execution
 	dest := append([]any{&e.Arn, &e.StateMachineArn, &e.Name, &e.Status, &e.Input, &e.Output, &e.Error, &e.Cause,
-		&e.StartedAt, &e.StoppedAt, &e.ParentArn, &e.State, &e.Version, &e.LastEventID}, extra...)
+		&e.StartedAt, &e.StoppedAt, &e.ParentArn, &e.State, &e.Version, &e.LastEventID, &e.VersionArn, &e.AliasArn}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -45,11 +45,11 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 	b := &pgx.Batch{}
 	b.Queue(`WITH i AS (
 			INSERT INTO executions (`+execColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 			ON CONFLICT (arn) DO NOTHING RETURNING id)
 		SELECT coalesce((SELECT id FROM i), stepwise_fail('`+codeExists+`'))`,
 		e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, e.Output, e.Error, e.Cause,
-		e.StartedAt, e.StoppedAt, e.ParentArn, e.State, e.Version+1, commit.LastEventID(c))
+		e.StartedAt, e.StoppedAt, e.ParentArn, e.State, e.Version+1, commit.LastEventID(c), e.VersionArn, e.AliasArn)
 	queueStep(b, c, evs)
 	err = s.pool.SendBatch(ctx, b).Close()
 	if sqlState(err) == codeExists {
@@ -130,6 +130,12 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, p s
 	}
 	if f.ParentArn != "" {
 		add("parent_arn = $%d", f.ParentArn)
+	}
+	if f.VersionArn != "" {
+		add("version_arn = $%d", f.VersionArn)
+	}
+	if f.AliasArn != "" {
+		add("alias_arn = $%d", f.AliasArn)
 	}
 	q := `SELECT ` + execColumns + `, id FROM executions`
 	if len(where) > 0 {

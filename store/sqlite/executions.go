@@ -12,7 +12,7 @@ import (
 )
 
 const execColumns = `arn, state_machine_arn, name, status, input, output, error, cause, started_at, stopped_at,
-	parent_arn, state, version, last_event_id`
+	parent_arn, state, version, last_event_id, version_arn, alias_arn`
 
 func scanExecution(r rowScanner, extra ...any) (*store.Execution, error) {
 	var e store.Execution
@@ -20,7 +20,7 @@ func scanExecution(r rowScanner, extra ...any) (*store.Execution, error) {
 	var started int64
 	var stopped sql.NullInt64
 	dest := append([]any{&e.Arn, &e.StateMachineArn, &e.Name, &e.Status, &e.Input, &output, &errStr, &cause,
-		&started, &stopped, &e.ParentArn, &e.State, &e.Version, &e.LastEventID}, extra...)
+		&started, &stopped, &e.ParentArn, &e.State, &e.Version, &e.LastEventID, &e.VersionArn, &e.AliasArn}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -45,6 +45,7 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 		err := tx.StmtContext(ctx, s.stmts.insertExecution).QueryRowContext(ctx,
 			e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, str(e.Output), str(e.Error), str(e.Cause),
 			nanos(e.StartedAt), nanosPtr(e.StoppedAt), e.ParentArn, e.State, e.Version+1, commit.LastEventID(c),
+			e.VersionArn, e.AliasArn,
 		).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrExists
@@ -117,6 +118,7 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, p s
 	}
 	for _, c := range []struct{ col, val string }{
 		{"state_machine_arn", f.StateMachineArn}, {"status", f.Status}, {"parent_arn", f.ParentArn},
+		{"version_arn", f.VersionArn}, {"alias_arn", f.AliasArn},
 	} {
 		if c.val != "" {
 			where, args = append(where, c.col+" = ?"), append(args, c.val)

@@ -51,8 +51,8 @@ func TestMigrations(t *testing.T) {
 		return n, max
 	}
 	n, v := versions(s)
-	if n != 2 || v != 2 {
-		t.Fatalf("schema_migrations has %d rows, newest %d; want 2, 2", n, v)
+	if n != 3 || v != 3 {
+		t.Fatalf("schema_migrations has %d rows, newest %d; want 3, 3", n, v)
 	}
 	s.Close()
 

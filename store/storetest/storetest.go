@@ -32,6 +32,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Activities", testActivities},
 		{"ClaimActivityTask", testClaimActivityTask},
 		{"Tags", testTags},
+		{"Versions", testVersions},
+		{"PublishConcurrent", testPublishConcurrent},
+		{"Aliases", testAliases},
+		{"ExecutionOrigins", testExecutionOrigins},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
