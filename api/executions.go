@@ -457,6 +457,11 @@ func (s *Server) answer(ctx context.Context, body []byte, kind engine.EventKind)
 		if utf8.RuneCountInString(*req.Output) > maxPayload {
 			return nil, validation("Value at 'output' failed to satisfy constraint: Member must have length less than or equal to 262144")
 		}
+		// AWS looks at the token before the output (recorded: an unknown token with output
+		// that is not JSON gets InvalidToken).
+		if err := s.checkTaskOpen(ctx, req.TaskToken); err != nil {
+			return nil, err
+		}
 		if _, err := value.DecodeString(*req.Output); err != nil {
 			return nil, apiErr("InvalidOutput", "Invalid State Machine Output: '%s'", err.Error())
 		}
