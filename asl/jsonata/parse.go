@@ -270,7 +270,8 @@ func parseExpr(src string) (n *node, err error) {
 				n, err = nil, e
 				return
 			}
-			panic(r)
+			// Compile never panics: anything unexpected is a syntax error.
+			n, err = nil, &Error{Code: "S0201", Message: fmt.Sprint("Syntax error: ", r)}
 		}
 	}()
 	p.advance("", true)
