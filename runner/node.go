@@ -401,7 +401,7 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 	})
 	row := store.Execution{
 		Arn: arn, StateMachineArn: req.StateMachine.Arn, Name: req.Name, Input: req.Input,
-		StartedAt: now, ParentArn: req.ParentArn,
+		StartedAt: now, ParentArn: req.ParentArn, VersionArn: req.VersionArn, AliasArn: req.AliasArn,
 	}
 	l := &live{ex: ex, in: in, row: row}
 	c, tasks, err := n.commitFor(l, step, engine.Event{})
@@ -493,7 +493,7 @@ func (n *Node) acquire(ctx context.Context, arn string) (*live, error) {
 	if row.Status != string(engine.Running) || row.State == "" {
 		return nil, nil
 	}
-	sm, err := n.st.GetStateMachine(ctx, row.StateMachineArn)
+	sm, err := n.machineFor(ctx, row)
 	if err != nil {
 		return nil, err
 	}
