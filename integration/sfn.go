@@ -33,6 +33,8 @@ type Registry struct {
 	Execs Executions
 	// Lambda runs lambda:invoke tasks and bare function ARNs (integration/lambda).
 	Lambda Handler
+	// HTTP runs http:invoke tasks (integration/httptask).
+	HTTP Handler
 	// Fallback runs tasks no integration here handles (nil: they fail).
 	Fallback runner.TaskHandler
 	// SFN runs a Step Functions API action in process (api.Server.Invoke), for
@@ -58,6 +60,9 @@ func (r *Registry) RunTask(ctx context.Context, t *engine.Task) (string, error) 
 	}
 	if r.Lambda != nil && r.Lambda.Handles(t) {
 		return r.Lambda.RunTask(ctx, t)
+	}
+	if r.HTTP != nil && r.HTTP.Handles(t) {
+		return r.HTTP.RunTask(ctx, t)
 	}
 	switch t.ResourceType {
 	case "states":

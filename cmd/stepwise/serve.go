@@ -18,6 +18,7 @@ import (
 	"github.com/stepwise-run/stepwise/console"
 	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/integration"
+	"github.com/stepwise-run/stepwise/integration/httptask"
 	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/integration/mock"
 	"github.com/stepwise-run/stepwise/runner"
@@ -42,6 +43,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return nil
 	})
 	functionsFile := fs.String("functions", "", "a JSON file of Lambda functions ({\"Functions\": {NAME: {\"Command\": [...]} or {\"Endpoint\": URL}}})")
+	connectionsFile := fs.String("connections", "", "a JSON file of EventBridge connections for HTTP Tasks, by ARN or name ({\"Connections\": {ARN: {\"AuthorizationType\": ..., \"AuthParameters\": {...}}}}, as CreateConnection takes them)")
 	mockConfig := fs.String("mock-config", "", "a Step Functions Local mock configuration file: executions started on ARN#TestCase get its mocked responses")
 	insecure := fs.Bool("insecure-no-auth", false, "serve on a non-loopback address although callers are not authenticated")
 	enforceIAM := fs.Bool("enforce-iam", false, "require SigV4-signed calls allowed by IAM policies, and check state machines' roles (root keys from STEPWISE_ROOT_ACCESS_KEY_ID and STEPWISE_ROOT_SECRET_ACCESS_KEY)")
@@ -83,7 +85,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 2
 		}
 	}
-	svc, err := newService(ctx, serviceConfig{store: *storeURL, region: *region, account: *account, mocks: mocks,
+	svc, err := newService(ctx, serviceConfig{store: *storeURL, region: *region, account: *account, mocks: mocks, connections: *connectionsFile,
 		maxEvents: *maxEvents, leaseTTL: *leaseTTL, functions: specs, enforceIAM: *enforceIAM, iamFile: iamPath(*iamFile, *storeURL),
 		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY")}, log)
 	if err != nil {
@@ -131,6 +133,8 @@ type serviceConfig struct {
 	functions       map[string]lambda.Spec
 	// mocks answers the tasks of executions started on ARN#TestCase (--mock-config).
 	mocks *mock.Config
+	// connections is the file of EventBridge connections HTTP Tasks use (--connections).
+	connections string
 	// enforceIAM requires signed, allowed calls and checks roles; iamFile keeps IAM state
 	// ("" keeps it in memory); rootKeyID and rootSecret are the root's credentials.
 	enforceIAM            bool
@@ -160,13 +164,19 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	if cfg.enforceIAM && !dir.HasCredentials() {
 		return nil, errors.New("--enforce-iam: no credentials could sign a request; set STEPWISE_ROOT_ACCESS_KEY_ID and STEPWISE_ROOT_SECRET_ACCESS_KEY")
 	}
+	var conns *httptask.Connections
+	if cfg.connections != "" {
+		if conns, err = httptask.LoadConnections(cfg.connections); err != nil {
+			return nil, fmt.Errorf("--connections: %w", err)
+		}
+	}
 	st, err := openStore(ctx, cfg.store)
 	if err != nil {
 		return nil, err
 	}
 	metrics := newMetrics()
 	functions := lambda.New(lambda.Options{Functions: cfg.functions, Region: cfg.region, Account: cfg.account, Logger: log})
-	tasks := &integration.Registry{Store: st, Lambda: functions}
+	tasks := &integration.Registry{Store: st, Lambda: functions, HTTP: httptask.New(httptask.Options{Connections: conns, Region: cfg.region})}
 	var handler runner.TaskHandler = tasks
 	var mocked *mock.Handler
 	if cfg.mocks != nil {
