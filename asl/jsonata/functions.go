@@ -2,6 +2,7 @@ package jsonata
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"math"
 	"net/url"
 	"regexp"
@@ -952,8 +953,30 @@ func init() {
 		if err != nil {
 			return nil, argErr("D3001", "Invalid argument: The value of the argument 'jsonString' must be a valid JSON string")
 		}
-		return v, nil
+		return jsNumbers(v), nil
 	})
+}
+
+// jsNumbers gives parsed JSON the numbers JavaScript would: float64 ("-0" becomes 0, as AWS
+// renders it).
+func jsNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		f, _ := toNum(x)
+		if f == 0 {
+			return 0.0
+		}
+		return f
+	case []any:
+		for i, e := range x {
+			x[i] = jsNumbers(e)
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = jsNumbers(e)
+		}
+	}
+	return v
 }
 
 func numFn(f func(float64) float64) func(ev *evaluator, a []any, _ any) (any, error) {
