@@ -248,7 +248,7 @@ func parse(text string) (*request, error) {
 		}
 	}
 
-	if len(p.RequestBody) > 0 {
+	if len(p.RequestBody) > 0 && string(p.RequestBody) != "null" {
 		n, err := parseNode(p.RequestBody)
 		if err != nil {
 			return nil, invalid("RequestBody")

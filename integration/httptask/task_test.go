@@ -277,6 +277,8 @@ func TestBodies(t *testing.T) {
 			"application/x-www-form-urlencoded"},
 		{"BRACKETS", plain, form("BRACKETS"), "array%5B%5D=a&array%5B%5D=b&description=Monthly%20subscription&metadata%5Border_details%5D=monthly%20report%20data&n=1.5&ok=true&none=",
 			"application/x-www-form-urlencoded"},
+		{"null body", plain, `{"ApiEndpoint":"` + srv.URL + `","Method":"POST","Authentication":{"ConnectionArn":"` + connArn + `"},"RequestBody":null}`,
+			"", ""},
 		{"NONE", plain, params(map[string]any{"ApiEndpoint": srv.URL, "Method": "POST", "RequestBody": map[string]any{"a": 1},
 			"Transform": map[string]any{"RequestBodyEncoding": "NONE"}}), `{"a":1}`, "application/json; charset=UTF-8"},
 	}
