@@ -33,6 +33,9 @@ type scope struct {
 	// item is $$.Map.Item while a Map's ItemSelector is evaluated.
 	item any
 	ctx  any
+	// jvars are the JSONata bindings, built for the result and error output state jkey.
+	jvars map[string]any
+	jkey  [2]bool
 }
 
 func (x *run) scope(f *Frame, st *asl.State, input any) *scope {
@@ -277,6 +280,12 @@ func (s *scope) call(n asl.CallNode, loc string) (any, error) {
 
 // jsonataVars binds $states and the workflow variables for an expression.
 func (s *scope) jsonataVars() map[string]any {
+	// The bindings are built once per scope and kept until $states.result or
+	// $states.errorOutput appears: the evaluator only reads them.
+	key := [2]bool{s.hasResult, s.hasErrOut}
+	if s.jvars != nil && s.jkey == key {
+		return s.jvars
+	}
 	vars := s.visibleVars()
 	states := map[string]any{"input": s.rawInput, "context": s.context()}
 	if s.hasResult {
@@ -286,6 +295,7 @@ func (s *scope) jsonataVars() map[string]any {
 		states["errorOutput"] = s.errOut
 	}
 	vars["states"] = states
+	s.jvars, s.jkey = vars, key
 	return vars
 }
 
