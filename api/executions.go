@@ -51,32 +51,34 @@ type startRequest struct {
 	TraceHeader     string  `json:"traceHeader"`
 }
 
-func (s *Server) startRequest(ctx context.Context, body []byte) (*store.StateMachine, string, string, error) {
+// startRequest reads a StartExecution or StartSyncExecution request: sm is what runs (a
+// version's definition when started on a version or an alias, see startTarget).
+func (s *Server) startRequest(ctx context.Context, body []byte) (sm *store.StateMachine, via origin, name, input string, err error) {
 	var req startRequest
 	if err := decode(body, &req); err != nil {
-		return nil, "", "", err
+		return nil, via, "", "", err
 	}
 	req.StateMachineArn, _ = splitTestCase(req.StateMachineArn)
-	sm, err := s.stateMachine(ctx, req.StateMachineArn)
+	sm, via.version, via.alias, err = s.startTarget(ctx, req.StateMachineArn)
 	if err != nil {
-		return nil, "", "", err
+		return nil, via, "", "", err
 	}
-	name := ids.UUID()
+	name = ids.UUID()
 	if req.Name != nil {
 		name = *req.Name
 		if !validName(name) {
-			return nil, "", "", apiErr("InvalidName", "Invalid Name: '%s'", name)
+			return nil, via, "", "", apiErr("InvalidName", "Invalid Name: '%s'", name)
 		}
 	}
-	input, err := checkInput(req.Input)
+	input, err = checkInput(req.Input)
 	if err != nil {
-		return nil, "", "", err
+		return nil, via, "", "", err
 	}
-	return sm, name, input, nil
+	return sm, via, name, input, nil
 }
 
 func (s *Server) startExecution(ctx context.Context, body []byte) (_ any, err error) {
-	sm, name, input, err := s.startRequest(ctx, body)
+	sm, via, name, input, err := s.startRequest(ctx, body)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +97,8 @@ func (s *Server) startExecution(ctx context.Context, body []byte) (_ any, err er
 			}
 		}()
 	}
-	ex, err := s.Node.Start(ctx, runner.StartRequest{StateMachine: sm, Name: name, Input: input, ParentArn: parent})
+	ex, err := s.Node.Start(ctx, runner.StartRequest{StateMachine: sm, Name: name, Input: input, ParentArn: parent,
+		VersionArn: via.version, AliasArn: via.alias})
 	if errors.Is(err, store.ErrExists) {
 		arn := runner.ExecutionArn(sm.Arn, name)
 		old, gerr := s.Store.GetExecution(ctx, arn)
@@ -168,7 +171,7 @@ func (s *Server) startExpressAsync(sm *store.StateMachine, name, input string) (
 }
 
 func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, error) {
-	sm, name, input, err := s.startRequest(ctx, body)
+	sm, _, name, input, err := s.startRequest(ctx, body)
 	if err != nil {
 		return nil, err
 	}
@@ -257,6 +260,7 @@ func (s *Server) describeExecution(ctx context.Context, body []byte) (any, error
 	default:
 		out["redriveStatus"] = "REDRIVABLE"
 	}
+	addOrigin(out, ex)
 	if ex.ParentArn != "" {
 		// An extension AWS clients ignore: the execution that started this one.
 		out["stepwiseParentExecutionArn"] = ex.ParentArn
@@ -278,6 +282,11 @@ func (s *Server) describeStateMachineForExecution(ctx context.Context, body []by
 	sm, err := s.stateMachine(ctx, ex.StateMachineArn)
 	if err != nil {
 		return nil, err
+	}
+	if ex.VersionArn != "" {
+		if sm, err = s.versionForExecution(ctx, sm, ex.VersionArn); err != nil {
+			return nil, err
+		}
 	}
 	out := describeSM(sm)
 	delete(out, "status")
@@ -306,14 +315,15 @@ func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 	if req.StatusFilter != "" && !contains(statuses, req.StatusFilter) {
 		return nil, validation(fmt.Sprintf("Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", req.StatusFilter))
 	}
-	sm, err := s.stateMachine(ctx, req.StateMachineArn)
+	sm, filter, err := s.listTarget(ctx, req.StateMachineArn)
 	if err != nil {
 		return nil, err
 	}
 	if sm.Type == "EXPRESS" {
 		return nil, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
-	exs, next, err := s.Store.ListExecutions(ctx, store.ExecutionFilter{StateMachineArn: sm.Arn, Status: req.StatusFilter}, store.Page{Token: req.NextToken, Limit: n})
+	filter.Status = req.StatusFilter
+	exs, next, err := s.Store.ListExecutions(ctx, filter, store.Page{Token: req.NextToken, Limit: n})
 	if err != nil {
 		return nil, tokenErr(err)
 	}
@@ -324,6 +334,7 @@ func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 		if ex.StoppedAt != nil {
 			item["stopDate"] = epoch(*ex.StoppedAt)
 		}
+		addOrigin(item, ex)
 		items = append(items, item)
 	}
 	out := map[string]any{"executions": items}

@@ -78,6 +78,14 @@ var actions = map[string]handler{
 	"TagResource":                      (*Server).tagResource,
 	"UntagResource":                    (*Server).untagResource,
 	"ListTagsForResource":              (*Server).listTagsForResource,
+	"PublishStateMachineVersion":       (*Server).publishStateMachineVersion,
+	"ListStateMachineVersions":         (*Server).listStateMachineVersions,
+	"DeleteStateMachineVersion":        (*Server).deleteStateMachineVersion,
+	"CreateStateMachineAlias":          (*Server).createStateMachineAlias,
+	"DescribeStateMachineAlias":        (*Server).describeStateMachineAlias,
+	"UpdateStateMachineAlias":          (*Server).updateStateMachineAlias,
+	"DeleteStateMachineAlias":          (*Server).deleteStateMachineAlias,
+	"ListStateMachineAliases":          (*Server).listStateMachineAliases,
 }
 
 // ServeHTTP implements the JSON 1.0 protocol.

@@ -38,11 +38,13 @@ func checkDefinition(def, typ string) error {
 
 func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, error) {
 	var req struct {
-		Name       string `json:"name"`
-		Definition string `json:"definition"`
-		RoleArn    string `json:"roleArn"`
-		Type       string    `json:"type"`
-		Tags       []tagJSON `json:"tags"`
+		Name               string    `json:"name"`
+		Definition         string    `json:"definition"`
+		RoleArn            string    `json:"roleArn"`
+		Type               string    `json:"type"`
+		Tags               []tagJSON `json:"tags"`
+		Publish            bool      `json:"publish"`
+		VersionDescription *string   `json:"versionDescription"`
 	}
 	if err := decode(body, &req); err != nil {
 		return nil, err
@@ -63,6 +65,10 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 	}
 	if len(missing) > 0 {
 		return nil, validation(missing...)
+	}
+	versionDesc, err := versionDescription(req.Publish, req.VersionDescription)
+	if err != nil {
+		return nil, err
 	}
 	if req.Type == "" {
 		req.Type = "STANDARD"
@@ -101,7 +107,8 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 	} else if err != nil {
 		return nil, err
 	}
-	return map[string]any{"stateMachineArn": sm.Arn, "creationDate": epoch(sm.CreatedAt)}, nil
+	out := map[string]any{"stateMachineArn": sm.Arn, "creationDate": epoch(sm.CreatedAt)}
+	return s.maybePublish(ctx, out, sm, req.Publish, versionDesc)
 }
 
 func checkRole(arn string) error {
@@ -133,6 +140,9 @@ func (s *Server) describeStateMachine(ctx context.Context, body []byte) (any, er
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
+	if isVersionArn(req.StateMachineArn) {
+		return s.describeVersion(ctx, req.StateMachineArn)
+	}
 	sm, err := s.stateMachine(ctx, req.StateMachineArn)
 	if err != nil {
 		return nil, err
@@ -160,9 +170,11 @@ func describeSM(sm *store.StateMachine) map[string]any {
 
 func (s *Server) updateStateMachine(ctx context.Context, body []byte) (any, error) {
 	var req struct {
-		StateMachineArn string  `json:"stateMachineArn"`
-		Definition      *string `json:"definition"`
-		RoleArn         *string `json:"roleArn"`
+		StateMachineArn    string  `json:"stateMachineArn"`
+		Definition         *string `json:"definition"`
+		RoleArn            *string `json:"roleArn"`
+		Publish            bool    `json:"publish"`
+		VersionDescription *string `json:"versionDescription"`
 	}
 	if err := decode(body, &req); err != nil {
 		return nil, err
@@ -174,6 +186,13 @@ func (s *Server) updateStateMachine(ctx context.Context, body []byte) (any, erro
 	if req.Definition == nil && req.RoleArn == nil {
 		return nil, apiErr("MissingRequiredParameter", "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
 	}
+	versionDesc, err := versionDescription(req.Publish, req.VersionDescription)
+	if err != nil {
+		return nil, err
+	}
+	// An update that changes nothing makes no new revision (and publishing it again finds
+	// the version already published).
+	before := *sm
 	if req.Definition != nil {
 		if err := checkDefinition(*req.Definition, sm.Type); err != nil {
 			return nil, err
@@ -186,12 +205,19 @@ func (s *Server) updateStateMachine(ctx context.Context, body []byte) (any, erro
 		}
 		sm.RoleArn = *req.RoleArn
 	}
-	sm.RevisionID = ids.UUID()
-	sm.UpdatedAt = time.Now().UTC()
-	if err := s.Store.UpdateStateMachine(ctx, sm); err != nil {
-		return nil, err
+	updated := time.Now().UTC()
+	if sm.Definition != before.Definition || sm.RoleArn != before.RoleArn {
+		sm.RevisionID = ids.UUID()
+		sm.UpdatedAt = updated
+		if err := s.Store.UpdateStateMachine(ctx, sm); err != nil {
+			return nil, err
+		}
 	}
-	return map[string]any{"updateDate": epoch(sm.UpdatedAt), "revisionId": sm.RevisionID}, nil
+	out := map[string]any{"updateDate": epoch(updated)}
+	if !sm.UpdatedAt.Equal(sm.CreatedAt) {
+		out["revisionId"] = sm.RevisionID
+	}
+	return s.maybePublish(ctx, out, sm, req.Publish, versionDesc)
 }
 
 func (s *Server) deleteStateMachine(ctx context.Context, body []byte) (any, error) {
