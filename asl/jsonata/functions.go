@@ -915,7 +915,7 @@ func init() {
 		if a[0] == undefined {
 			return undefined, nil
 		}
-		return toMillis(str(a[0]), a[1])
+		return toMillis(str(a[0]), a[1], ev.timeNow())
 	})
 
 	// Step Functions.
@@ -1165,15 +1165,16 @@ func fromMillis(ms int64, picture, tz any) (any, error) {
 		if tz == undefined || tz == nil {
 			return formatISO(ms), nil
 		}
-		return t.Format("2006-01-02T15:04:05.000Z07:00"), nil
+		pic = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]"
 	}
 	return formatDateTime(t, pic)
 }
 
 func parseTZ(s string) (*time.Location, error) {
-	if len(s) == 5 && (s[0] == '+' || s[0] == '-') {
-		h, err1 := strconv.Atoi(s[1:3])
-		m, err2 := strconv.Atoi(s[3:5])
+	digits := strings.TrimLeft(s, "+-")
+	if len(s)-len(digits) <= 1 && len(digits) >= 3 && len(digits) <= 4 {
+		h, err1 := strconv.Atoi(digits[:len(digits)-2])
+		m, err2 := strconv.Atoi(digits[len(digits)-2:])
 		if err1 == nil && err2 == nil {
 			off := (h*60 + m) * 60
 			if s[0] == '-' {
@@ -1185,9 +1186,9 @@ func parseTZ(s string) (*time.Location, error) {
 	return nil, argErr("D3134", "The timezone %q is not valid", s)
 }
 
-func toMillis(s string, picture any) (any, error) {
+func toMillis(s string, picture any, now time.Time) (any, error) {
 	if p, ok := picture.(string); ok {
-		return parseDateTime(s, p)
+		return parseDateTime(s, p, now)
 	}
 	layouts := []string{
 		time.RFC3339Nano, "2006-01-02T15:04:05.000Z0700", "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05",
