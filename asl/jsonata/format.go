@@ -48,20 +48,16 @@ func formatNumberPicture(value float64, picture string, opts map[string]any) (an
 				end = i + 1
 			}
 		}
-		// An exponent separator between active characters belongs to the number.
 		if start < 0 {
-			p.prefix = sub
-			return p, nil
+			return p, argErr("D3086", "A sub-picture must contain at least one active character")
 		}
-		// Extend end over "e" followed by digits.
-		if end < len(rs) && rs[end] == expSep {
-			j := end + 1
-			for j < len(rs) && isDigit(rs[j]) {
-				j++
-			}
-			if j > end+1 {
-				end = j
-			}
+		switch {
+		case strings.Count(sub, percent) > 1:
+			return p, argErr("D3082", "A sub-picture must not contain more than one instance of the 'percent' character")
+		case strings.Count(sub, permille) > 1:
+			return p, argErr("D3083", "A sub-picture must not contain more than one instance of the 'per-mille' character")
+		case strings.Contains(sub, percent) && strings.Contains(sub, permille):
+			return p, argErr("D3084", "A sub-picture must not contain both a 'percent' and a 'per-mille' character")
 		}
 		p.prefix = string(rs[:start])
 		p.suffix = string(rs[end:])
@@ -69,21 +65,26 @@ func formatNumberPicture(value float64, picture string, opts map[string]any) (an
 		mant := body
 		for i, r := range body {
 			if r == expSep && i > 0 {
-				rest := body[i+1:]
-				allDigits := len(rest) > 0
-				for _, x := range rest {
-					if !isDigit(x) {
-						allDigits = false
-					}
-				}
-				if allDigits {
-					mant = body[:i]
-					p.exponent = string(rest)
-					break
-				}
+				mant = body[:i]
+				p.exponent = string(body[i+1:])
+				break
 			}
 		}
 		p.mantissa = string(mant)
+		mantDigits := false
+		for _, r := range mant {
+			if isDigit(r) || r == digit {
+				mantDigits = true
+			}
+		}
+		if !mantDigits {
+			return p, argErr("D3085", "The mantissa part of a sub-picture must contain at least one digit character")
+		}
+		for _, r := range mant {
+			if !isActive(r) {
+				return p, argErr("D3086", "A sub-picture must not contain a passive character that is preceded by an active character and that is followed by another active character")
+			}
+		}
 		if strings.Count(p.mantissa, string(decSep)) > 1 {
 			return p, argErr("D3081", "The sub-picture must not contain more than one instance of the 'decimal-separator' character")
 		}
@@ -93,6 +94,39 @@ func formatNumberPicture(value float64, picture string, opts map[string]any) (an
 			p.fracPart = []rune(p.mantissa[i+len(string(decSep)):])
 		} else {
 			p.intPart = []rune(p.mantissa)
+		}
+		if strings.Contains(p.mantissa, string(grpSep)+string(decSep)) || strings.Contains(p.mantissa, string(decSep)+string(grpSep)) {
+			return p, argErr("D3087", "A sub-picture must not contain a grouping-separator character that appears adjacent to a decimal-separator character")
+		}
+		seenMandatory := false
+		for _, r := range p.intPart {
+			if isDigit(r) {
+				seenMandatory = true
+			} else if r == digit && seenMandatory {
+				return p, argErr("D3090", "The integer part of a sub-picture must not contain a member of the decimal digit family that is followed by an instance of the optional digit character")
+			}
+		}
+		seenOptional := false
+		for _, r := range p.fracPart {
+			if r == digit {
+				seenOptional = true
+			} else if isDigit(r) && seenOptional {
+				return p, argErr("D3091", "The fractional part of a sub-picture must not contain an instance of the optional digit character that is followed by a member of the decimal digit family")
+			}
+		}
+		if p.exponent != "" || len(mant) < len(body) {
+			if strings.Contains(sub, percent) || strings.Contains(sub, permille) {
+				return p, argErr("D3092", "A sub-picture that contains a 'percent' or 'per-mille' character must not contain a character treated as an 'exponent-separator'")
+			}
+			ok := p.exponent != ""
+			for _, r := range p.exponent {
+				if !isDigit(r) {
+					ok = false
+				}
+			}
+			if !ok {
+				return p, argErr("D3093", "The exponent part of a sub-picture must consist solely of one or more members of the decimal digit family")
+			}
 		}
 		if strings.Contains(p.mantissa, string(grpSep)+string(grpSep)) {
 			return p, argErr("D3089", "The sub-picture must not contain two adjacent instances of the 'grouping-separator' character")
@@ -188,9 +222,6 @@ func formatNumberPicture(value float64, picture string, opts map[string]any) (an
 			minInt = 1
 		}
 	}
-	if hasExp && minInt == 0 && strings.ContainsRune(string(sub.intPart), digit) {
-		minInt = 1
-	}
 	if minInt == 0 && minFrac == 0 {
 		minFrac = 1
 	}
@@ -201,7 +232,7 @@ func formatNumberPicture(value float64, picture string, opts map[string]any) (an
 		e := int(math.Floor(math.Log10(abs))) + 1
 		exp = e - scale
 		abs = abs / math.Pow(10, float64(exp))
-		if r := roundHalfEven(abs, maxFrac); r >= math.Pow(10, float64(scale)) && scale > 0 {
+		if r := roundHalfEven(abs, maxFrac); r >= math.Pow(10, float64(scale)) {
 			abs /= 10
 			exp++
 		}
@@ -209,7 +240,7 @@ func formatNumberPicture(value float64, picture string, opts map[string]any) (an
 	r := roundHalfEven(abs, maxFrac)
 	text := strconv.FormatFloat(r, 'f', maxFrac, 64)
 	ip, fp, _ := strings.Cut(text, ".")
-	if ip == "0" && minInt == 0 {
+	if ip == "0" && minInt == 0 && !(hasExp && strings.ContainsRune(string(sub.intPart), digit)) {
 		ip = ""
 	}
 	for len(ip) < minInt {
