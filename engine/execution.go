@@ -43,6 +43,10 @@ type Execution struct {
 	Seed         int64 `json:"seed"`
 	Draws        int64 `json:"draws"`
 	MapRuns      int64 `json:"mapRuns,omitempty"`
+
+	// Revision names the state machine revision the execution runs. The engine does not use
+	// it; the runner reloads that revision's definition.
+	Revision string `json:"revision,omitempty"`
 }
 
 // TaskWaiting reports whether the execution waits for task id, and whether that task's request

@@ -399,6 +399,7 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 		RoleArn: req.StateMachine.RoleArn, Input: req.Input, Time: now, Seed: now.UnixNano(),
 		VersionArn: req.VersionArn, AliasArn: req.AliasArn,
 	})
+	ex.Revision = req.StateMachine.RevisionID // the definition it runs, even after updates
 	row := store.Execution{
 		Arn: arn, StateMachineArn: req.StateMachine.Arn, Name: req.Name, Input: req.Input,
 		StartedAt: now, ParentArn: req.ParentArn, VersionArn: req.VersionArn, AliasArn: req.AliasArn,
@@ -493,17 +494,17 @@ func (n *Node) acquire(ctx context.Context, arn string) (*live, error) {
 	if row.Status != string(engine.Running) || row.State == "" {
 		return nil, nil
 	}
-	sm, err := n.machineFor(ctx, row)
+	var ex engine.Execution
+	if err := json.Unmarshal([]byte(row.State), &ex); err != nil {
+		return nil, fmt.Errorf("decode execution state: %w", err)
+	}
+	sm, err := n.machineFor(ctx, row, ex.Revision)
 	if err != nil {
 		return nil, err
 	}
 	in, err := n.interpreter(sm)
 	if err != nil {
 		return nil, err
-	}
-	var ex engine.Execution
-	if err := json.Unmarshal([]byte(row.State), &ex); err != nil {
-		return nil, fmt.Errorf("decode execution state: %w", err)
 	}
 	l = &live{ex: &ex, in: in, row: *row}
 	n.mu.Lock()

@@ -245,3 +245,29 @@ func TestNodeCallbackAndStop(t *testing.T) {
 		t.Errorf("last event %s", last.Type)
 	}
 }
+
+// TestUpdateKeepsRunningDefinition: an execution waiting in a timer when its state machine is
+// updated goes on with the definition it started with, as on AWS (its node parked it, so the
+// timer reloads it from the store).
+func TestUpdateKeepsRunningDefinition(t *testing.T) {
+	st := openStore(t)
+	sm := createMachine(t, st, `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"P"},"P":{"Type":"Pass","Result":"old","End":true}}}`)
+	n := newNode(st, "a")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go n.Run(ctx)
+	ex, err := n.Start(ctx, runner.StartRequest{StateMachine: sm, Name: "e", Input: `{}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm.Definition = `{"StartAt":"X","States":{"X":{"Type":"Pass","Result":"new","End":true}}}`
+	sm.RevisionID = "2"
+	if err := st.UpdateStateMachine(ctx, sm); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, st, []string{ex.Arn}, 5*time.Second)
+	got, _ := st.GetExecution(ctx, ex.Arn)
+	if deref(got.Output) != `"old"` {
+		t.Errorf("output %s, want the original definition's", deref(got.Output))
+	}
+}

@@ -19,9 +19,14 @@ func VersionMachine(sm *store.StateMachine, v *store.Version) *store.StateMachin
 }
 
 // machineFor returns what an execution being reloaded runs: the version it was started on,
-// if any (versions are immutable, so a reloaded execution goes on with the definition it
-// started with), else its state machine.
-func (n *Node) machineFor(ctx context.Context, row *store.Execution) (*store.StateMachine, error) {
+// if any (versions are immutable), else the revision of its state machine it started with
+// (revision is empty for executions stored before revisions were kept: they run the latest).
+// As on AWS, an execution goes on with the definition it started with, whatever
+// UpdateStateMachine did since.
+func (n *Node) machineFor(ctx context.Context, row *store.Execution, revision string) (*store.StateMachine, error) {
+	if row.VersionArn == "" && revision != "" {
+		return n.st.GetRevision(ctx, row.StateMachineArn, revision)
+	}
 	sm, err := n.st.GetStateMachine(ctx, row.StateMachineArn)
 	if err != nil || row.VersionArn == "" {
 		return sm, err

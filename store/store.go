@@ -180,6 +180,9 @@ type Store interface {
 	UntagResource(ctx context.Context, arn string, keys []string) error
 	ListTags(ctx context.Context, arn string) ([]Tag, error)
 
+	// GetRevision returns a state machine as it was at one of its revisions (every revision
+	// is kept while the machine exists); ErrNotFound when there is no such revision.
+	GetRevision(ctx context.Context, arn, revisionID string) (*StateMachine, error)
 	// PublishVersion stores v as the next version of v.StateMachineArn and sets v.Number and
 	// v.Arn; when the newest version already has v.RevisionID it stores nothing and fills v
 	// with that version (publishing is idempotent). ErrNotFound when the state machine does

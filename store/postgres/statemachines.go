@@ -49,6 +49,21 @@ func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMa
 	return sm, err
 }
 
+// GetRevision returns the machine with the definition and role of one of its revisions.
+func (s *Store) GetRevision(ctx context.Context, arn, revisionID string) (*store.StateMachine, error) {
+	sm, err := s.GetStateMachine(ctx, arn)
+	if err != nil || sm.RevisionID == revisionID {
+		return sm, err
+	}
+	err = s.pool.QueryRow(ctx, `SELECT definition, role_arn FROM state_machine_revisions
+		WHERE state_machine_arn = $1 AND revision_id = $2`, arn, revisionID).Scan(&sm.Definition, &sm.RoleArn)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	sm.RevisionID = revisionID
+	return sm, err
+}
+
 func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM state_machines WHERE arn = $1`, arn)
 	return affected(tag, err, store.ErrNotFound)

@@ -51,8 +51,8 @@ func TestMigrations(t *testing.T) {
 		return n, max
 	}
 	n, v := versions(s)
-	if n != 3 || v != 3 {
-		t.Fatalf("schema_migrations has %d rows, newest %d; want 3, 3", n, v)
+	if n != 4 || v != 4 {
+		t.Fatalf("schema_migrations has %d rows, newest %d; want 4, 4", n, v)
 	}
 	s.Close()
 

@@ -48,6 +48,21 @@ func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMa
 	return sm, err
 }
 
+// GetRevision returns the machine with the definition and role of one of its revisions.
+func (s *Store) GetRevision(ctx context.Context, arn, revisionID string) (*store.StateMachine, error) {
+	sm, err := s.GetStateMachine(ctx, arn)
+	if err != nil || sm.RevisionID == revisionID {
+		return sm, err
+	}
+	err = s.r.QueryRowContext(ctx, `SELECT definition, role_arn FROM state_machine_revisions
+		WHERE state_machine_arn = ? AND revision_id = ?`, arn, revisionID).Scan(&sm.Definition, &sm.RoleArn)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	sm.RevisionID = revisionID
+	return sm, err
+}
+
 func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 	res, err := s.w.ExecContext(ctx, `DELETE FROM state_machines WHERE arn = ?`, arn)
 	return affected(res, err, store.ErrNotFound)

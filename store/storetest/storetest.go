@@ -14,6 +14,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		fn   func(*testing.T, store.Store)
 	}{
 		{"StateMachines", testStateMachines},
+		{"Revisions", testRevisions},
 		{"ListStateMachines", testListStateMachines},
 		{"Executions", testExecutions},
 		{"History", testHistory},
