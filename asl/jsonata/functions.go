@@ -190,7 +190,7 @@ func init() {
 		s := str(a[0])
 		width := int(math.Trunc(num(a[1])))
 		c := " "
-		if a[2] != undefined {
+		if a[2] != undefined && str(a[2]) != "" {
 			c = str(a[2])
 		}
 		n := utf8.RuneCountInString(s)
@@ -210,7 +210,7 @@ func init() {
 		return pad + s, nil
 	})
 	def("contains", "<s-(sf):b>", func(ev *evaluator, a []any, _ any) (any, error) {
-		if a[0] == undefined {
+		if a[0] == undefined || a[1] == undefined {
 			return undefined, nil
 		}
 		s := str(a[0])
@@ -568,10 +568,13 @@ func init() {
 			return undefined, nil
 		}
 		it, ok := items(a[0])
-		if !ok {
+		if !ok || len(it) <= 1 {
 			return a[0], nil
 		}
-		out := &arr{seq: true}
+		out := &arr{}
+		if in, ok := a[0].(*arr); ok && in.seq {
+			out.seq = true
+		}
 		for _, x := range it {
 			dup := false
 			for _, y := range out.items {

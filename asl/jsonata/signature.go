@@ -210,7 +210,10 @@ func (sig *signature) validate(name string, args []any, context any) ([]any, err
 		}
 		for k := 0; k < len(match); k++ {
 			single := match[k]
-			arg := args[ai]
+			var arg any = undefined // an empty optional match above consumed an argument, as the reference does
+			if ai < len(args) {
+				arg = args[ai]
+			}
 			if p.typ == "a" {
 				if single == 'm' {
 					arg = undefined
