@@ -338,30 +338,39 @@ var (
 	scaleWords = []struct {
 		v    int64
 		word string
-	}{{1e18, "quintillion"}, {1e15, "quadrillion"}, {1e12, "trillion"}, {1e9, "billion"}, {1e6, "million"}, {1000, "thousand"}, {100, "hundred"}}
+	}{{1e12, "trillion"}, {1e9, "billion"}, {1e6, "million"}, {1000, "thousand"}, {100, "hundred"}}
 )
 
-func numberWords(n int64, ordinal bool) string {
+func numberWords(n int64, ordinal bool) string { return numberWordsF(float64(n), ordinal) }
+
+// numberWordsF spells n in English words; beyond the trillions the scale words repeat
+// ("ten billion trillion trillion trillion"), as the reference does.
+func numberWordsF(n float64, ordinal bool) string {
 	switch {
 	case n < 20:
 		if ordinal {
-			return ordSmall[n]
+			return ordSmall[int(n)]
 		}
-		return smallWords[n]
+		return smallWords[int(n)]
 	case n < 100:
-		t, u := n/10, n%10
+		t, u := int(n)/10, int(n)%10
 		if u == 0 {
 			if ordinal {
 				return ordTens[t]
 			}
 			return tensWords[t]
 		}
-		return tensWords[t] + "-" + numberWords(u, ordinal)
+		return tensWords[t] + "-" + numberWordsF(float64(u), ordinal)
 	}
 	for _, s := range scaleWords {
-		if n >= s.v {
-			hi, lo := n/s.v, n%s.v
-			head := numberWords(hi, false) + " " + s.word
+		sv := float64(s.v)
+		if n >= sv {
+			hi := math.Floor(n / sv)
+			lo := n - hi*sv
+			if lo < 0 {
+				lo = 0
+			}
+			head := numberWordsF(hi, false) + " " + s.word
 			if lo == 0 {
 				if ordinal {
 					return head + "th"
@@ -372,13 +381,13 @@ func numberWords(n int64, ordinal bool) string {
 			if lo < 100 {
 				sep = " and "
 			}
-			return head + sep + numberWords(lo, ordinal)
+			return head + sep + numberWordsF(lo, ordinal)
 		}
 	}
 	return ""
 }
 
-func wordsValue(s string) (int64, bool) {
+func wordsValue(s string) (float64, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	lookup := map[string]int64{}
 	for i, w := range smallWords {
@@ -397,40 +406,49 @@ func wordsValue(s string) (int64, bool) {
 			lookup[w] = int64(i * 10)
 		}
 	}
-	var total, current int64
+	// A scale word multiplies everything read since the last larger scale word.
+	type scaled struct{ scale, value float64 }
+	var stack []scaled
+	var current float64
 	for _, tok := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '-' || r == ',' }) {
 		if tok == "and" {
 			continue
 		}
 		tok = strings.TrimSuffix(tok, "th")
 		if v, ok := lookup[tok]; ok {
-			current += v
+			current += float64(v)
 			continue
 		}
 		if v, ok := lookup[tok+"th"]; ok {
-			current += v
+			current += float64(v)
 			continue
 		}
 		found := false
 		for _, sc := range scaleWords {
 			if tok == sc.word {
 				found = true
-				if current == 0 {
-					current = 1
+				sv := float64(sc.v)
+				v := current
+				for len(stack) > 0 && stack[len(stack)-1].scale <= sv {
+					v += stack[len(stack)-1].value
+					stack = stack[:len(stack)-1]
 				}
-				if sc.v == 100 {
-					current *= 100
-				} else {
-					total += current * sc.v
-					current = 0
+				if v == 0 {
+					v = 1
 				}
+				stack = append(stack, scaled{sv, v * sv})
+				current = 0
 			}
 		}
 		if !found {
 			return 0, false
 		}
 	}
-	return total + current, true
+	total := current
+	for _, x := range stack {
+		total += x.value
+	}
+	return total, true
 }
 
 var romanTable = []struct {
@@ -508,18 +526,19 @@ func splitModifier(picture string) (string, bool) {
 func formatInteger(v float64, picture string) (any, error) {
 	n := int64(math.Floor(v))
 	prim, ordinal := splitModifier(picture)
-	neg := n < 0
+	neg := v < 0
 	if neg {
 		n = -n
 	}
+	fabs := math.Abs(math.Floor(v))
 	var s string
 	switch prim {
 	case "w":
-		s = numberWords(n, ordinal)
+		s = numberWordsF(fabs, ordinal)
 	case "W":
-		s = strings.ToUpper(numberWords(n, ordinal))
+		s = strings.ToUpper(numberWordsF(fabs, ordinal))
 	case "Ww":
-		words := strings.Fields(numberWords(n, ordinal))
+		words := strings.Fields(numberWordsF(fabs, ordinal))
 		for i, w := range words {
 			if w != "and" {
 				parts := strings.Split(w, "-")
@@ -568,7 +587,12 @@ func formatDecimalPicture(n int64, pic string) (string, error) {
 		if len(rs) > 0 && rs[0] >= 0x2460 && rs[0] <= 0x2473 { // circled digits
 			return string(rune(0x2460 + n - 1)), nil
 		}
-		return strconv.FormatInt(n, 10), nil
+		return "", argErr("D3130", "Formatting or parsing an integer as a sequence starting with %q is not supported by this implementation", pic)
+	}
+	for _, r := range rs {
+		if z := digitZero(r); z >= 0 && z != zero {
+			return "", argErr("D3131", "In a decimal digit pattern, all digits must be from the same decimal group")
+		}
 	}
 	minDigits := 0
 	var seps []struct {
@@ -647,7 +671,7 @@ func parseInteger(s, picture string) (any, error) {
 		if !ok {
 			return undefined, nil
 		}
-		return float64(v), nil
+		return v, nil
 	case "i", "I":
 		v, ok := romanValue(s)
 		if !ok {
@@ -660,6 +684,9 @@ func parseInteger(s, picture string) (any, error) {
 			v = v*26 + int64(r-'a'+1)
 		}
 		return float64(v), nil
+	}
+	if _, err := formatDecimalPicture(0, prim); err != nil {
+		return nil, err
 	}
 	var b strings.Builder
 	for _, r := range s {
