@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -548,7 +549,17 @@ func (n *Node) deliver(ctx context.Context, arn string, ev engine.Event) bool {
 			l.mu.Unlock()
 			continue
 		}
-		step := l.in.Apply(l.ex, ev)
+		step, broken := n.apply(l, ev)
+		if broken != "" {
+			n.evict(arn, l)
+			l.mu.Unlock()
+			if ev.Kind != engine.Stop {
+				// Abort it rather than meet the same panic at every retry.
+				return n.deliver(ctx, arn, engine.Event{Kind: engine.Stop, Time: n.now(), Error: "States.Runtime",
+					Cause: "Stepwise could not run this execution (an internal error): " + broken, HasError: true, HasCause: true})
+			}
+			return false
+		}
 		c, tasks, err := n.commitFor(l, step, ev)
 		if err == nil {
 			t0 := time.Now()
@@ -578,6 +589,19 @@ func (n *Node) deliver(ctx context.Context, arn string, ev engine.Event) bool {
 		return true
 	}
 	return false
+}
+
+// apply feeds an event to the interpreter. A bug that makes the interpreter panic must not
+// take the node, and every other execution, down: the panic is logged and returned as text
+// (empty when all went well), and the caller aborts the execution with States.Runtime.
+func (n *Node) apply(l *live, ev engine.Event) (step engine.Step, broken string) {
+	defer func() {
+		if r := recover(); r != nil {
+			n.log.Error("interpreter panic", "execution", l.ex.ExecutionArn, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			broken = fmt.Sprint(r)
+		}
+	}()
+	return l.in.Apply(l.ex, ev), ""
 }
 
 // discardMoot removes a timer or task of an execution that has ended, so that it does not

@@ -271,3 +271,38 @@ func TestUpdateKeepsRunningDefinition(t *testing.T) {
 		t.Errorf("output %s, want the original definition's", deref(got.Output))
 	}
 }
+
+// TestInterpreterPanicAbortsOneExecution: when the interpreter panics on an execution (here:
+// its definition was replaced behind its back, keeping the revision id), the node survives
+// and aborts that execution with States.Runtime.
+func TestInterpreterPanicAbortsOneExecution(t *testing.T) {
+	st := openStore(t)
+	sm := createMachine(t, st, `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"P"},"P":{"Type":"Pass","End":true}}}`)
+	a := newNode(st, "a") // never runs: b fires the timer with the replaced definition
+	ex, err := a.Start(context.Background(), runner.StartRequest{StateMachine: sm, Name: "e", Input: `{}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm.Definition = `{"StartAt":"X","States":{"X":{"Type":"Pass","End":true}}}` // same RevisionID
+	if err := st.UpdateStateMachine(context.Background(), sm); err != nil {
+		t.Fatal(err)
+	}
+	b := newNode(st, "b")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go b.Run(ctx)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, _ := st.GetExecution(ctx, ex.Arn)
+		if got.Status != "RUNNING" {
+			if got.Status != "ABORTED" || deref(got.Error) != "States.Runtime" {
+				t.Fatalf("%s %s %s", got.Status, deref(got.Error), deref(got.Cause))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("still running")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
