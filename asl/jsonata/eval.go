@@ -224,7 +224,7 @@ func (ev *evaluator) eval(n *node, input any, f *frame) (any, error) {
 	case "descendant":
 		res = descendants(input)
 	case "parent":
-		res = undefined
+		res = ev.lookup(f, n.slot.label)
 	case "condition":
 		res, err = ev.evalCondition(n, input, f)
 	case "block":
@@ -433,8 +433,13 @@ func (ev *evaluator) evalPath(n *node, input any, f *frame) (any, error) {
 		}
 	}
 	if tupleStream {
-		if n.tuple && false {
-			return nil, nil
+		if n.keepTuples {
+			// The tuple stream carries ancestors to the enclosing path.
+			ts := &arr{seq: true, tupleStream: true, items: make([]any, len(tuples))}
+			for i, t := range tuples {
+				ts.items[i] = t
+			}
+			return ts, nil
 		}
 		resSeq = newSeq()
 		for _, t := range tuples {
@@ -529,12 +534,12 @@ func (t *tuple) frame(f *frame) *frame {
 }
 
 func (ev *evaluator) tupleStep(step *node, input []any, tuples []*tuple, f *frame) ([]*tuple, error) {
-	if step.typ == "sort" {
-		if tuples == nil {
-			for _, in := range input {
-				tuples = append(tuples, &tuple{at: in, vars: map[string]any{}})
-			}
+	if tuples == nil {
+		for _, in := range input {
+			tuples = append(tuples, &tuple{at: in, vars: map[string]any{}})
 		}
+	}
+	if step.typ == "sort" {
 		sorted, err := ev.sortTuples(step, tuples, f)
 		if err != nil {
 			return nil, err
@@ -544,12 +549,7 @@ func (ev *evaluator) tupleStep(step *node, input []any, tuples []*tuple, f *fram
 				t.vars[step.index] = float64(i)
 			}
 		}
-		return sorted, nil
-	}
-	if tuples == nil {
-		for _, in := range input {
-			tuples = append(tuples, &tuple{at: in, vars: map[string]any{}})
-		}
+		return ev.tupleStages(step, sorted, f)
 	}
 	var out []*tuple
 	for _, t := range tuples {
@@ -561,13 +561,27 @@ func (ev *evaluator) tupleStep(step *node, input []any, tuples []*tuple, f *fram
 		if r == undefined {
 			continue
 		}
+		if ts, ok := r.(*arr); ok && ts.tupleStream {
+			// A nested path that carries ancestors: merge its bindings.
+			for _, x := range ts.items {
+				rt := x.(*tuple)
+				nt := &tuple{at: rt.at, vars: make(map[string]any, len(t.vars)+len(rt.vars))}
+				for k, v := range t.vars {
+					nt.vars[k] = v
+				}
+				for k, v := range rt.vars {
+					nt.vars[k] = v
+				}
+				out = append(out, nt)
+			}
+			continue
+		}
 		var rs []any
 		if ri, ok := items(r); ok && !isCons(r) {
 			rs = ri
 		} else {
 			rs = []any{r}
 		}
-		var stepTuples []*tuple
 		for i, v := range rs {
 			nt := &tuple{vars: make(map[string]any, len(t.vars)+2)}
 			for k, x := range t.vars {
@@ -582,32 +596,37 @@ func (ev *evaluator) tupleStep(step *node, input []any, tuples []*tuple, f *fram
 			if step.index != "" {
 				nt.vars[step.index] = float64(i)
 			}
-			stepTuples = append(stepTuples, nt)
-		}
-		// Stages: filters and index bindings after them.
-		for _, st := range step.stages {
-			if st.typ == "index" {
-				for i, nt := range stepTuples {
-					nt.vars[st.value.(string)] = float64(i)
-				}
-				continue
+			if step.ancestor != nil {
+				nt.vars[step.ancestor.label] = t.at
 			}
-			var kept []*tuple
-			for i, nt := range stepTuples {
-				fr := nt.frame(f)
-				ok, err := ev.predicateKeeps(st.lhs, nt.at, fr, i, len(stepTuples))
-				if err != nil {
-					return nil, err
-				}
-				if ok {
-					kept = append(kept, nt)
-				}
-			}
-			stepTuples = kept
+			out = append(out, nt)
 		}
-		out = append(out, stepTuples...)
 	}
-	return out, nil
+	return ev.tupleStages(step, out, f)
+}
+
+// tupleStages applies a step's filters and index bindings to the whole tuple stream.
+func (ev *evaluator) tupleStages(step *node, stream []*tuple, f *frame) ([]*tuple, error) {
+	for _, st := range step.stages {
+		if st.typ == "index" {
+			for i, nt := range stream {
+				nt.vars[st.value.(string)] = float64(i)
+			}
+			continue
+		}
+		var kept []*tuple
+		for i, nt := range stream {
+			ok, err := ev.predicateKeeps(st.lhs, nt.at, nt.frame(f), i, len(stream))
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				kept = append(kept, nt)
+			}
+		}
+		stream = kept
+	}
+	return stream, nil
 }
 
 // predicateKeeps evaluates a filter for the item at index of n items.

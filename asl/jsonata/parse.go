@@ -237,8 +237,10 @@ type node struct {
 	keepArray          bool
 	keepSingletonArray bool
 	consarray          bool
-	ancestor           int
-	seekingParent      []*node
+	ancestor           *slot   // a step whose input the parent operator refers to
+	seekingParent      []*slot // parent operators not yet resolved to a step
+	slot               *slot   // parent operator
+	keepTuples         bool    // a path whose tuple stream carries ancestors out
 	thunk              bool
 	nextFunction       string
 }
@@ -253,6 +255,15 @@ type parser struct {
 	tok  token
 	prev token
 	err  error
+
+	ancestorLabel int
+}
+
+// slot is the binding a parent operator (%) reads: level counts the steps still to walk
+// back; label names the tuple variable that the resolved step binds to its input.
+type slot struct {
+	label string
+	level int
 }
 
 var bindingPower = map[string]int{
@@ -279,7 +290,93 @@ func parseExpr(src string) (n *node, err error) {
 	if p.tok.typ != "end" {
 		p.fail("S0201", p.tok.pos, "Syntax error: %s", tokenText(p.tok))
 	}
-	return p.process(ast), nil
+	res := p.process(ast)
+	if res.typ == "parent" || hasLiveSlots(res.seekingParent) {
+		p.fail("S0217", res.pos, "The object representing the 'parent' cannot be derived from this expression")
+	}
+	return res, nil
+}
+
+func hasLiveSlots(slots []*slot) bool {
+	for _, s := range slots {
+		if s.level > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// pushAncestry passes the unresolved parent operators of value up to result.
+func pushAncestry(result, value *node) {
+	if value == nil {
+		return
+	}
+	if value.seekingParent != nil {
+		result.seekingParent = append(result.seekingParent, value.seekingParent...)
+	}
+	if value.typ == "parent" {
+		result.seekingParent = append(result.seekingParent, value.slot)
+	}
+}
+
+// seekParent walks slot back over n: a name or wildcard step consumes one level, and the
+// step that consumes the last one binds its input for the parent operator.
+func (p *parser) seekParent(n *node, sl *slot) {
+	switch n.typ {
+	case "name", "wildcard":
+		sl.level--
+		if sl.level == 0 {
+			if n.ancestor != nil {
+				sl.label = n.ancestor.label
+			}
+			n.ancestor = sl
+			n.tuple = true
+		}
+	case "parent":
+		sl.level++
+	case "block":
+		if len(n.exprs) > 0 {
+			n.tuple = true
+			p.seekParent(n.exprs[len(n.exprs)-1], sl)
+		}
+	case "path":
+		n.keepTuples = true
+		i := len(n.steps) - 1
+		p.seekParent(n.steps[i], sl)
+		i--
+		for sl.level > 0 && i >= 0 {
+			p.seekParent(n.steps[i], sl)
+			i--
+		}
+	default:
+		p.fail("S0217", n.pos, "The object representing the 'parent' cannot be derived from this expression")
+	}
+}
+
+// resolveAncestry resolves the parent operators of a path's last step against its earlier
+// steps; those that walk past the first step are left to the enclosing expression.
+func (p *parser) resolveAncestry(path *node) {
+	last := path.steps[len(path.steps)-1]
+	slots := append([]*slot(nil), last.seekingParent...)
+	if last.typ == "parent" {
+		slots = append(slots, last.slot)
+	}
+	for _, sl := range slots {
+		i := len(path.steps) - 2
+		for sl.level > 0 {
+			if i < 0 {
+				path.seekingParent = append(path.seekingParent, sl)
+				break
+			}
+			step := path.steps[i]
+			i--
+			for i >= 0 && step.focus != "" && path.steps[i].focus != "" {
+				step = path.steps[i]
+				i--
+			}
+			p.seekParent(step, sl)
+		}
+	}
 }
 
 func tokenText(t token) string {
@@ -629,7 +726,12 @@ func (p *parser) process0(expr *node) *node {
 			result := &node{typ: "path", pos: expr.pos}
 			if l.typ == "path" {
 				result.steps = append(result.steps, l.steps...)
+				result.seekingParent = l.seekingParent
+				result.keepTuples = l.keepTuples
 			} else {
+				if l.typ == "parent" {
+					result.seekingParent = []*slot{l.slot}
+				}
 				if l.predicate != nil {
 					l.stages, l.predicate = l.predicate, nil
 				}
@@ -667,6 +769,7 @@ func (p *parser) process0(expr *node) *node {
 			if l := result.steps[len(result.steps)-1]; l.typ == "unary" && l.value == "[" {
 				l.consarray = true
 			}
+			p.resolveAncestry(result)
 			return result
 		case "[":
 			result := p.process(expr.lhs)
@@ -679,6 +782,14 @@ func (p *parser) process0(expr *node) *node {
 				p.fail("S0209", expr.pos, "A predicate cannot follow a grouping expression in a step")
 			}
 			pred := p.process(expr.rhs)
+			for _, sl := range pred.seekingParent {
+				if sl.level == 1 {
+					p.seekParent(step, sl)
+				} else {
+					sl.level--
+				}
+			}
+			pushAncestry(step, pred)
 			f := &node{typ: "filter", lhs: pred, pos: expr.pos}
 			if isPath {
 				step.stages = append(step.stages, f)
@@ -704,9 +815,12 @@ func (p *parser) process0(expr *node) *node {
 			}
 			s := &node{typ: "sort", pos: expr.pos}
 			for _, t := range expr.terms {
-				s.terms = append(s.terms, sortTerm{desc: t.desc, expr: p.process(t.expr)})
+				e := p.process(t.expr)
+				pushAncestry(s, e)
+				s.terms = append(s.terms, sortTerm{desc: t.desc, expr: e})
 			}
 			result.steps = append(result.steps, s)
+			p.resolveAncestry(result)
 			return result
 		case "@":
 			result := p.process(expr.lhs)
@@ -748,20 +862,28 @@ func (p *parser) process0(expr *node) *node {
 			return result
 		}
 		n := &node{typ: "binary", value: expr.value, pos: expr.pos, lhs: p.process(expr.lhs), rhs: p.process(expr.rhs)}
+		pushAncestry(n, n.lhs)
+		pushAncestry(n, n.rhs)
 		return n
 	case "unary":
 		n := &node{typ: "unary", value: expr.value, pos: expr.pos, keepArray: expr.keepArray}
 		switch expr.value {
 		case "[":
 			for _, e := range expr.exprs {
-				n.exprs = append(n.exprs, p.process(e))
+				pe := p.process(e)
+				pushAncestry(n, pe)
+				n.exprs = append(n.exprs, pe)
 			}
 		case "{":
 			for _, pr := range expr.pairs {
-				n.pairs = append(n.pairs, [2]*node{p.process(pr[0]), p.process(pr[1])})
+				k, v := p.process(pr[0]), p.process(pr[1])
+				pushAncestry(n, k)
+				pushAncestry(n, v)
+				n.pairs = append(n.pairs, [2]*node{k, v})
 			}
 		default:
 			n.lhs = p.process(expr.lhs)
+			pushAncestry(n, n.lhs)
 			if n.lhs.typ == "number" {
 				return &node{typ: "number", value: -n.lhs.value.(float64), pos: expr.pos}
 			}
@@ -770,7 +892,9 @@ func (p *parser) process0(expr *node) *node {
 	case "function", "partial":
 		n := &node{typ: expr.typ, pos: expr.pos, lhs: p.process(expr.lhs)}
 		for _, a := range expr.args {
-			n.args = append(n.args, p.process(a))
+			pa := p.process(a)
+			pushAncestry(n, pa)
+			n.args = append(n.args, pa)
 		}
 		return n
 	case "lambda":
@@ -779,12 +903,15 @@ func (p *parser) process0(expr *node) *node {
 		return n
 	case "condition":
 		n := &node{typ: "condition", value: expr.value, pos: expr.pos, cond: p.process(expr.cond)}
+		pushAncestry(n, n.cond)
 		n.then = n.cond
 		if expr.value != "?:" {
 			n.then = p.process(expr.then)
+			pushAncestry(n, n.then)
 		}
 		if expr.els != nil {
 			n.els = p.process(expr.els)
+			pushAncestry(n, n.els)
 		}
 		return n
 	case "transform":
@@ -796,13 +923,20 @@ func (p *parser) process0(expr *node) *node {
 	case "block":
 		n := &node{typ: "block", pos: expr.pos}
 		for _, e := range expr.exprs {
-			n.exprs = append(n.exprs, p.process(e))
+			pe := p.process(e)
+			pushAncestry(n, pe)
+			n.exprs = append(n.exprs, pe)
 		}
 		return n
 	case "bind":
-		return &node{typ: "bind", pos: expr.pos, lhs: expr.lhs, rhs: p.process(expr.rhs)}
+		n := &node{typ: "bind", pos: expr.pos, lhs: expr.lhs, rhs: p.process(expr.rhs)}
+		pushAncestry(n, n.rhs)
+		return n
 	case "apply":
-		return &node{typ: "apply", pos: expr.pos, lhs: p.process(expr.lhs), rhs: p.process(expr.rhs)}
+		n := &node{typ: "apply", pos: expr.pos, lhs: p.process(expr.lhs), rhs: p.process(expr.rhs)}
+		pushAncestry(n, n.lhs)
+		pushAncestry(n, n.rhs)
+		return n
 	case "name":
 		n := &node{typ: "path", pos: expr.pos, steps: []*node{expr}}
 		if expr.keepArray {
@@ -810,7 +944,9 @@ func (p *parser) process0(expr *node) *node {
 		}
 		return n
 	case "parent":
-		return &node{typ: "parent", pos: expr.pos}
+		n := &node{typ: "parent", pos: expr.pos, slot: &slot{label: "!" + strconv.Itoa(p.ancestorLabel), level: 1}}
+		p.ancestorLabel++
+		return n
 	case "string", "number", "value", "wildcard", "descendant", "variable", "regex":
 		return expr
 	case "operator":
