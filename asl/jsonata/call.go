@@ -250,7 +250,11 @@ func (ev *evaluator) evalApply(n *node, input any, f *frame) (any, error) {
 	}
 	if n.rhs.typ == "function" {
 		// Invoke the function with the lhs as its first argument.
-		return ev.evalFunctionResolved(n.rhs, input, f, []any{lhs})
+		r, err := ev.evalFunctionResolved(n.rhs, input, f, []any{lhs})
+		if s, ok := r.(*arr); ok && err == nil && n.rhs.keepArray && s.seq {
+			s.keepSingleton = true
+		}
+		return r, err
 	}
 	fn, err := ev.eval(n.rhs, input, f)
 	if err != nil {

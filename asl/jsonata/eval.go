@@ -418,6 +418,9 @@ func (ev *evaluator) evalPath(n *node, input any, f *frame) (any, error) {
 			if err != nil {
 				return nil, err
 			}
+			if tuples == nil {
+				tuples = []*tuple{} // started, and empty
+			}
 		} else {
 			resSeq, err = ev.evalStep(step, inSeq, f, i == len(n.steps)-1)
 			if err != nil {
@@ -576,10 +579,8 @@ func (ev *evaluator) tupleStep(step *node, input []any, tuples []*tuple, f *fram
 			}
 			continue
 		}
-		var rs []any
-		if ri, ok := items(r); ok && !isCons(r) {
-			rs = ri
-		} else {
+		rs, ok := items(r)
+		if !ok {
 			rs = []any{r}
 		}
 		for i, v := range rs {
@@ -922,7 +923,7 @@ func (ev *evaluator) evalUnary(n *node, input any, f *frame) (any, error) {
 		}
 		return -x, nil
 	case "[":
-		out := &arr{cons: true}
+		out := &arr{}
 		for _, e := range n.exprs {
 			v, err := ev.eval(e, input, f)
 			if err != nil {
