@@ -86,6 +86,7 @@ var actions = map[string]handler{
 	"UpdateStateMachineAlias":          (*Server).updateStateMachineAlias,
 	"DeleteStateMachineAlias":          (*Server).deleteStateMachineAlias,
 	"ListStateMachineAliases":          (*Server).listStateMachineAliases,
+	"TestState":                        (*Server).testState,
 }
 
 // ServeHTTP implements the JSON 1.0 protocol.

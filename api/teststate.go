@@ -1,0 +1,501 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/internal/ids"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+type testStateRequest struct {
+	Definition         *string            `json:"definition"`
+	RoleArn            string             `json:"roleArn"`
+	Input              *string            `json:"input"`
+	InspectionLevel    string             `json:"inspectionLevel"`
+	RevealSecrets      bool               `json:"revealSecrets"`
+	Variables          *string            `json:"variables"`
+	StateName          *string            `json:"stateName"`
+	Mock               *testMock          `json:"mock"`
+	Context            *string            `json:"context"`
+	StateConfiguration *testStateSettings `json:"stateConfiguration"`
+}
+
+type testMock struct {
+	Result      *string `json:"result"`
+	ErrorOutput *struct {
+		Error *string `json:"error"`
+		Cause *string `json:"cause"`
+	} `json:"errorOutput"`
+	FieldValidationMode string `json:"fieldValidationMode"`
+}
+
+type testStateSettings struct {
+	RetrierRetryCount        *int64  `json:"retrierRetryCount"`
+	ErrorCausedByState       *string `json:"errorCausedByState"`
+	MapIterationFailureCount *int64  `json:"mapIterationFailureCount"`
+	MapItemReaderData        *string `json:"mapItemReaderData"`
+}
+
+// testStateLimit is how long TestState may run, as on AWS.
+const testStateLimit = 5 * time.Minute
+
+// testState runs one state, stopping right after it, and reports what it did: TestState.
+func (s *Server) testState(ctx context.Context, body []byte) (any, error) {
+	var req testStateRequest
+	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := req.check(); err != nil {
+		return nil, err
+	}
+	input, err := checkInput(req.Input)
+	if err != nil {
+		return nil, err
+	}
+	vars, err := req.variables()
+	if err != nil {
+		return nil, err
+	}
+	ts, err := cutState(*req.Definition, req.StateName)
+	if err != nil {
+		return nil, err
+	}
+	checked, err := asl.Parse([]byte(ts.machine(vars, false)), asl.ValidateOptions{})
+	if err != nil {
+		return nil, definitionErr(err)
+	}
+	state := checked.States[ts.name]
+	if err := req.checkState(state); err != nil {
+		return nil, err
+	}
+	parsed, err := asl.Parse([]byte(ts.machine(vars, true)), asl.ValidateOptions{})
+	if err != nil {
+		return nil, definitionErr(err)
+	}
+	return s.runTestState(ctx, &req, ts, state, parsed, input)
+}
+
+// check validates the request's own fields.
+func (req *testStateRequest) check() error {
+	if req.Definition == nil {
+		return validation("Value null at 'definition' failed to satisfy constraint: Member must not be null")
+	}
+	if *req.Definition == "" {
+		return validation("Value '' at 'definition' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	switch req.InspectionLevel {
+	case "", "INFO", "DEBUG", "TRACE":
+	default:
+		return validation("Value '" + req.InspectionLevel + "' at 'inspectionLevel' failed to satisfy constraint: Member must satisfy enum value set: [INFO, DEBUG, TRACE]")
+	}
+	if req.StateName != nil && *req.StateName == "" {
+		return validation("Value '' at 'stateName' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	if m := req.Mock; m != nil {
+		switch m.FieldValidationMode {
+		case "", "STRICT", "PRESENT", "NONE":
+		default:
+			return validation("Value '" + m.FieldValidationMode + "' at 'mock.fieldValidationMode' failed to satisfy constraint: Member must satisfy enum value set: [STRICT, PRESENT, NONE]")
+		}
+		if (m.Result != nil) == (m.ErrorOutput != nil) {
+			return apiErr("ValidationException", "A test mock should have only one of the following fields: [result, errorOutput].")
+		}
+		if req.RevealSecrets {
+			return apiErr("ValidationException", "TestState does not support RevealSecrets when a mock is specified.")
+		}
+		if m.Result != nil {
+			if _, err := value.DecodeString(*m.Result); err != nil {
+				return apiErr("ValidationException", "Mocked result must be valid JSON")
+			}
+		}
+	}
+	if c := req.StateConfiguration; c != nil && c.MapIterationFailureCount != nil && req.Mock == nil {
+		return apiErr("ValidationException", "TestState does not support MapIterationFailureCount when a mock is not specified.")
+	}
+	return nil
+}
+
+// variables decodes the test's variables: a JSON object of names to values.
+func (req *testStateRequest) variables() (map[string]any, error) {
+	if req.Variables == nil {
+		return nil, nil
+	}
+	v, err := value.DecodeString(*req.Variables)
+	m, ok := v.(map[string]any)
+	if err != nil || !ok {
+		return nil, apiErr("ValidationException", "Variables must be a valid JSON object")
+	}
+	return m, nil
+}
+
+// checkState validates the state's type against the request, as AWS does once the definition
+// is known to be valid.
+func (req *testStateRequest) checkState(st *asl.State) error {
+	mock := req.Mock
+	switch st.Type {
+	case asl.TypeMap, asl.TypeParallel:
+		if mock == nil {
+			return apiErr("InvalidDefinition", "TestState API does not support Map or Parallel states. Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]")
+		}
+		return checkContainerMock(st, mock)
+	case asl.TypeTask:
+		if req.RoleArn == "" {
+			return apiErr("ValidationException", "RoleArn must be specified when testing a Task state")
+		}
+		if mock == nil && resourceNeedsMock(st.Resource) {
+			return apiErr("InvalidDefinition", "TestState API does not support Activity tasks, .sync or .waitForTaskToken service integration patterns when a mock is not specified.")
+		}
+	default:
+		if mock != nil {
+			return apiErr("ValidationException", "State type '%s' is not supported when a mock is specified", st.Type)
+		}
+	}
+	return nil
+}
+
+// checkContainerMock validates a Map's or a Parallel's mocked result.
+func checkContainerMock(st *asl.State, mock *testMock) error {
+	if mock.Result == nil {
+		return nil
+	}
+	v, _ := value.DecodeString(*mock.Result)
+	if st.Type == asl.TypeMap && st.ResultWriter != nil {
+		if _, ok := v.(map[string]any); !ok {
+			return apiErr("ValidationException", "Mocked result must be a JSON object.")
+		}
+		return nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return apiErr("ValidationException", "Mocked result must be an array.")
+	}
+	if st.Type == asl.TypeParallel && len(list) != len(st.Branches) {
+		return apiErr("ValidationException", "Mocked result must contain the same number of items as number of Parallel branches.")
+	}
+	return nil
+}
+
+// runTestState runs the one-state machine on a virtual clock and maps its outcome.
+func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *testedState, st *asl.State, parsed *asl.StateMachine, input string) (any, error) {
+	// Not Express: the clock is virtual, and a Wait state longer than an Express execution's
+	// five minutes passes at once, as TestState does not wait.
+	in := engine.New(parsed, engine.Config{Region: s.Region, Account: s.Account})
+	smName := ids.UUID()
+	smArn := "arn:aws:states:" + s.Region + ":" + s.Account + ":stateMachine:" + smName
+	name := ids.UUID()
+	arn := "arn:aws:states:" + s.Region + ":" + s.Account + ":express:" + smName + ":" + name
+	now := time.Now().UTC()
+	ctx, cancel := context.WithTimeout(ctx, testStateLimit)
+	defer cancel()
+	tasks := runner.TaskFunc(func(ctx context.Context, t *engine.Task) (string, error) {
+		if m := req.Mock; m != nil {
+			if m.Result != nil {
+				return *m.Result, nil
+			}
+			te := &runner.TaskError{}
+			if m.ErrorOutput.Error != nil {
+				te.Name = *m.ErrorOutput.Error
+			}
+			if m.ErrorOutput.Cause != nil {
+				te.Cause = *m.ErrorOutput.Cause
+			}
+			return "", te
+		}
+		if s.Tasks == nil {
+			return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "no integration is configured for resource " + t.Resource}
+		}
+		return s.Tasks.RunTask(ctx, t)
+	})
+	ex, events, err := runner.Local(ctx, in, engine.Start{
+		ExecutionArn: arn, Name: name, StateMachineArn: smArn, StateMachineName: smName,
+		RoleArn: req.RoleArn, Input: input, Time: now, Seed: now.UnixNano(),
+	}, runner.LocalOptions{TimeSkipping: true, Tasks: tasks})
+	if err != nil && !errors.Is(err, runner.ErrStuck) {
+		return nil, err
+	}
+	o := readOutcome(ts, events)
+	out := map[string]any{}
+	status := "SUCCEEDED"
+	var details map[string]any
+	if o.failed {
+		out["error"], out["cause"] = o.errName, o.cause
+		if i, delay, left := retrierFor(st, o.errName, req.retryCount()); i >= 0 {
+			details = map[string]any{"retryIndex": i}
+			if left {
+				details["retryBackoffIntervalSeconds"] = delay
+				status = "RETRIABLE"
+			}
+		}
+	}
+	switch {
+	case status == "RETRIABLE":
+	case ex.Status == engine.Succeeded && o.failed:
+		status = "CAUGHT_ERROR"
+		out["nextState"] = ts.successors[o.entered]
+		out["output"] = ex.Output
+		for i, c := range st.Catch {
+			if catches(c.ErrorEquals, o.errName) {
+				if details == nil {
+					details = map[string]any{}
+				}
+				details["catchIndex"] = i
+				break
+			}
+		}
+	case ex.Status == engine.Succeeded:
+		out["output"] = ex.Output
+		if next, ok := ts.successors[o.entered]; ok {
+			out["nextState"] = next
+		}
+	default:
+		status = "FAILED"
+		if ex.Error != nil {
+			out["error"] = *ex.Error
+		} else {
+			delete(out, "error")
+		}
+		if ex.Cause != nil {
+			out["cause"] = *ex.Cause
+		} else {
+			delete(out, "cause")
+		}
+		if ex.Status == engine.Running || ex.Status == engine.TimedOut {
+			out["error"], out["cause"] = "States.Timeout", "TestState did not finish within 5 minutes"
+		}
+	}
+	out["status"] = status
+	if req.InspectionLevel == "DEBUG" || req.InspectionLevel == "TRACE" {
+		data := inspect(in, ex, ts, st, o, now)
+		if details != nil {
+			data["errorDetails"] = details
+		}
+		out["inspectionData"] = data
+	}
+	return out, nil
+}
+
+func (req *testStateRequest) retryCount() int64 {
+	if c := req.StateConfiguration; c != nil && c.RetrierRetryCount != nil {
+		return *c.RetrierRetryCount
+	}
+	return 0
+}
+
+// outcome is what the run's history says about the tested state.
+type outcome struct {
+	input      string
+	hasInput   bool
+	parameters *string
+	result     *string
+	exited     *string
+	// failed is set when the state raised an error (caught or not) that Retry could see.
+	failed         bool
+	errName, cause string
+	// entered is the placeholder state entered after the tested one.
+	entered string
+}
+
+func readOutcome(ts *testedState, events []history.Event) outcome {
+	var o outcome
+	for _, ev := range events {
+		switch d := ev.Details.(type) {
+		case *history.StateEntered:
+			if d.Name == ts.name && !o.hasInput {
+				o.input, o.hasInput = d.Input, true
+			} else if _, ok := ts.successors[d.Name]; ok {
+				o.entered = d.Name
+			}
+		case *history.StateExited:
+			if d.Name == ts.name {
+				o.exited = &d.Output
+			}
+		case *history.TaskScheduled:
+			o.parameters = &d.Parameters
+		case *history.LambdaScheduled:
+			o.parameters = &d.Input
+		case *history.ActivityScheduled:
+			o.parameters = &d.Input
+		case *history.TaskOutput:
+			if ev.Type == "TaskSucceeded" {
+				o.result = &d.Output
+			}
+		case *history.Output:
+			if ev.Type == "LambdaFunctionSucceeded" || ev.Type == "ActivitySucceeded" {
+				o.result = &d.Output
+			}
+		case *history.TaskFailure:
+			o.fail(d.Error, d.Cause)
+		case *history.Failure:
+			if strings.HasPrefix(ev.Type, "LambdaFunction") || strings.HasPrefix(ev.Type, "Activity") || strings.HasPrefix(ev.Type, "Task") {
+				o.fail(d.Error, d.Cause)
+			}
+		case *history.EvaluationFailed:
+			if d.State == ts.name {
+				o.fail(&d.Error, &d.Cause)
+			}
+		}
+	}
+	return o
+}
+
+func (o *outcome) fail(name, cause *string) {
+	if o.failed {
+		return
+	}
+	o.failed = true
+	if name != nil {
+		o.errName = *name
+	}
+	if cause != nil {
+		o.cause = *cause
+	}
+}
+
+// retrierFor finds the first retrier that matches an error, as the engine does: its index,
+// the delay before the next attempt and whether attempts are left after count retries.
+func retrierFor(st *asl.State, errName string, count int64) (int, int64, bool) {
+	if errName == "States.Runtime" {
+		return -1, 0, false
+	}
+	for i, r := range st.Retry {
+		if !catches(r.ErrorEquals, errName) {
+			continue
+		}
+		if count >= r.MaxAttempts {
+			return i, 0, false
+		}
+		delay := float64(r.IntervalSeconds) * math.Pow(r.BackoffRate, float64(count))
+		if r.MaxDelaySeconds != nil && delay > float64(*r.MaxDelaySeconds) {
+			delay = float64(*r.MaxDelaySeconds)
+		}
+		return i, int64(delay), true
+	}
+	return -1, 0, false
+}
+
+// catches reports whether an ErrorEquals list covers an error, with the engine's rules.
+func catches(errorEquals []string, name string) bool {
+	for _, e := range errorEquals {
+		switch {
+		case e == name:
+			return true
+		case e == "States.ALL":
+			return name != "States.Runtime"
+		case e == "States.TaskFailed":
+			if name != "States.Timeout" && name != "States.Runtime" && name != "States.HeartbeatTimeout" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inspect builds the inspection data of DEBUG and TRACE: the data after each step of the
+// state's input and output processing.
+func inspect(in *engine.Interpreter, ex *engine.Execution, ts *testedState, st *asl.State, o outcome, now time.Time) map[string]any {
+	data := map[string]any{}
+	if !o.hasInput {
+		return data
+	}
+	data["input"] = o.input
+	if len(ex.Vars) > 0 {
+		data["variables"] = value.Encode(ex.Vars)
+	}
+	if st.QueryLanguage == asl.JSONata {
+		if st.Type == asl.TypeTask {
+			if o.parameters != nil {
+				data["afterArguments"] = *o.parameters
+			}
+			if o.result != nil {
+				data["result"] = *o.result
+			}
+		}
+		return data
+	}
+	raw, err := value.DecodeString(o.input)
+	if err != nil {
+		return data
+	}
+	p := in.Probe(ex, ts.name, raw, now)
+	if p == nil {
+		return data
+	}
+	switch st.Type {
+	case asl.TypeMap, asl.TypeParallel:
+		if st.Type == asl.TypeMap {
+			if eff, err := p.InputPath(); err == nil {
+				data["afterInputPath"] = value.Encode(eff)
+			}
+		}
+		if o.result != nil && !o.failed {
+			resultOutput(p, data, *o.result)
+			delete(data, "result")
+		}
+		return data
+	case asl.TypePass:
+		if st.HasResult && st.Parameters == nil {
+			data["result"] = value.Encode(st.Result)
+			resultOutput(p, data, data["result"].(string))
+			return data
+		}
+		eff, err := p.InputPath()
+		if err != nil {
+			return data
+		}
+		data["afterInputPath"] = value.Encode(eff)
+		params, err := p.Parameters(eff)
+		if err != nil {
+			return data
+		}
+		data["afterParameters"] = value.Encode(params)
+		if !o.failed {
+			resultOutput(p, data, value.Encode(params))
+			delete(data, "result")
+		}
+		return data
+	case asl.TypeTask:
+		if eff, err := p.InputPath(); err == nil {
+			data["afterInputPath"] = value.Encode(eff)
+		}
+		if o.parameters != nil {
+			data["afterParameters"] = *o.parameters
+		}
+		if o.result != nil {
+			data["result"] = *o.result
+			if !o.failed {
+				resultOutput(p, data, *o.result)
+			}
+		}
+		return data
+	default:
+		if eff, err := p.InputPath(); err == nil {
+			data["afterInputPath"] = value.Encode(eff)
+		}
+		return data
+	}
+}
+
+// resultOutput adds the result, after ResultSelector and after ResultPath.
+func resultOutput(p *engine.Probe, data map[string]any, resultText string) {
+	data["result"] = resultText
+	result, err := value.DecodeString(resultText)
+	if err != nil {
+		result = resultText
+	}
+	sel, err := p.ResultSelector(result)
+	if err != nil {
+		return
+	}
+	data["afterResultSelector"] = value.Encode(sel)
+	if out, err := p.ResultPath(sel); err == nil {
+		data["afterResultPath"] = value.Encode(out)
+	}
+}

@@ -1,0 +1,175 @@
+package api
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/engine"
+)
+
+// defaultTestStateName is the name AWS gives the state of a one-state TestState definition
+// (it shows in the Context object and in validation locations: /States/StateName/...).
+const defaultTestStateName = "StateName"
+
+// testedState is the state under test, cut out of its definition: a one-state machine runs it
+// and stops right after it, entering a Succeed state named after the successor it chose.
+type testedState struct {
+	name string
+	// raw is the state's definition, with its QueryLanguage made explicit.
+	raw  map[string]any
+	typ  string
+	lang asl.QueryLanguage
+	// successors maps the placeholder states of the run to the successor names they stand for.
+	successors map[string]string
+	// varsState names the Pass state that sets up the test's variables before the state runs.
+	varsState string
+}
+
+// cutState finds the state to test in a TestState definition: either one state (the original
+// API) or a whole machine and the name of one of its states.
+func cutState(definition string, stateName *string) (*testedState, error) {
+	raw, err := value.DecodeString(definition)
+	if err != nil {
+		return nil, invalidDefinition(definition)
+	}
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return nil, invalidDefinition(definition)
+	}
+	ts := &testedState{name: defaultTestStateName, lang: asl.JSONPath}
+	if states, ok := obj["States"].(map[string]any); ok {
+		if _, err := asl.Parse([]byte(definition), asl.ValidateOptions{}); err != nil {
+			return nil, definitionErr(err)
+		}
+		name, _ := obj["StartAt"].(string)
+		if stateName != nil {
+			name = *stateName
+		}
+		st, ok := states[name].(map[string]any)
+		if !ok {
+			return nil, apiErr("ValidationException", "State not found in definition")
+		}
+		ts.name, obj = name, st
+		if ql, _ := raw.(map[string]any)["QueryLanguage"].(string); ql == string(asl.JSONata) {
+			ts.lang = asl.JSONata
+		}
+	} else if stateName != nil {
+		ts.name = *stateName
+	}
+	ts.raw = value.Clone(obj).(map[string]any)
+	if ql, _ := ts.raw["QueryLanguage"].(string); ql != "" {
+		ts.lang = asl.QueryLanguage(ql)
+	} else if ts.lang == asl.JSONata {
+		ts.raw["QueryLanguage"] = string(asl.JSONata)
+	}
+	ts.typ, _ = ts.raw["Type"].(string)
+	return ts, nil
+}
+
+// machine builds the one-state machine that runs the state: its successors become Succeed
+// states (renamed when one is the state itself), and variables, if any, are assigned by a
+// Pass state before it. forRun strips what the test evaluates itself (Retry) and replaces a
+// mocked Map or Parallel state by a Task whose result is the mock.
+func (ts *testedState) machine(vars map[string]any, forRun bool) string {
+	st := value.Clone(ts.raw).(map[string]any)
+	ts.successors = map[string]string{}
+	used := map[string]bool{ts.name: true}
+	placeholder := map[string]string{}
+	rename := func(next any) any {
+		name, ok := next.(string)
+		if !ok {
+			return next
+		}
+		if p, ok := placeholder[name]; ok {
+			return p
+		}
+		p := name
+		for i := 0; used[p]; i++ {
+			p = "TestStateNext" + strconv.Itoa(i)
+		}
+		used[p] = true
+		placeholder[name] = p
+		ts.successors[p] = name
+		return p
+	}
+	if n, ok := st["Next"]; ok {
+		st["Next"] = rename(n)
+	}
+	if d, ok := st["Default"]; ok {
+		st["Default"] = rename(d)
+	}
+	for _, key := range []string{"Choices", "Catch"} {
+		list, _ := st[key].([]any)
+		for _, item := range list {
+			if m, ok := item.(map[string]any); ok {
+				if n, ok := m["Next"]; ok {
+					m["Next"] = rename(n)
+				}
+			}
+		}
+	}
+	if forRun {
+		delete(st, "Retry")
+		if ts.typ == asl.TypeMap || ts.typ == asl.TypeParallel {
+			st = mockedContainer(st)
+		}
+	}
+	states := map[string]any{ts.name: st}
+	for p := range ts.successors {
+		states[p] = map[string]any{"Type": "Succeed"}
+	}
+	start := ts.name
+	ts.varsState = ""
+	if len(vars) > 0 {
+		v := "TestStateVariables"
+		for i := 0; used[v]; i++ {
+			v = "TestStateVariables" + strconv.Itoa(i)
+		}
+		ts.varsState = v
+		states[v] = map[string]any{"Type": "Pass", "Assign": vars, "Next": ts.name}
+		start = v
+	}
+	return value.Encode(map[string]any{"StartAt": start, "States": states})
+}
+
+// mockResource is the resource a mocked Map or Parallel state runs as: an activity, whose
+// parameters are free-form; the test's task handler answers it with the mock.
+const mockResource = "arn:aws:states:us-east-1:000000000000:activity:TestStateMock"
+
+// mockedContainer turns a Map or Parallel state into a Task state with the same input and
+// result processing, so that the mock stands for the whole of its branches or iterations.
+func mockedContainer(st map[string]any) map[string]any {
+	out := map[string]any{"Type": asl.TypeTask, "Resource": mockResource}
+	for _, k := range []string{"Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath",
+		"ResultSelector", "ResultPath", "Output", "Assign", "Catch"} {
+		if v, ok := st[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func invalidDefinition(definition string) error {
+	_, err := asl.Parse([]byte(definition), asl.ValidateOptions{})
+	if err == nil {
+		err = &asl.DefinitionError{Diagnostics: []asl.Diagnostic{{Severity: "ERROR", Code: "SCHEMA_VALIDATION_FAILED", Message: "Definition must be a valid JSON object", Location: "/"}}}
+	}
+	return definitionErr(err)
+}
+
+func definitionErr(err error) error {
+	var de *asl.DefinitionError
+	if errors.As(err, &de) {
+		return apiErr("InvalidDefinition", "%s", asl.InvalidDefinitionMessage(de.Diagnostics))
+	}
+	return err
+}
+
+// resourceNeedsMock reports whether a Task resource can only be tested with a mock: AWS
+// runs activities and the .sync and .waitForTaskToken patterns only when mocked.
+func resourceNeedsMock(resource string) bool {
+	r := engine.ParseResource(resource)
+	return r.Kind == "activity" || r.Pattern != ""
+}

@@ -1,0 +1,320 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
+)
+
+// sameJSON fails the test unless got and want are the same JSON value.
+func sameJSON(t *testing.T, what string, got *string, want string) {
+	t.Helper()
+	if got == nil {
+		t.Errorf("%s: absent, want %s", what, want)
+		return
+	}
+	var g, w any
+	if err := json.Unmarshal([]byte(*got), &g); err != nil {
+		t.Errorf("%s: %q is not JSON: %v", what, *got, err)
+		return
+	}
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatalf("%s: bad expectation %q: %v", what, want, err)
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Errorf("%s = %s, want %s", what, *got, want)
+	}
+}
+
+func TestTestStateOutcomes(t *testing.T) {
+	c := newServer(t)
+	ctx := context.Background()
+	ioInput := `{"initialData":{"fieldFromInput":"value from input","otherField":"other"},"unrelatedData":{"someOtherField":1234}}`
+	lambdaTask := func(extra string) string {
+		return `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$"}` + extra + `}`
+	}
+	cases := []struct {
+		name       string
+		in         sfn.TestStateInput
+		status     types.TestExecutionStatus
+		output     string
+		next       string
+		err, cause string
+	}{
+		{name: "pass", in: sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Pass","InputPath":"$.initialData","Parameters":{"staticValue":"some value","inputValue.$":"$.fieldFromInput"},"ResultPath":"$.modifiedData","End":true}`),
+			Input:      aws.String(ioInput)},
+			status: types.TestExecutionStatusSucceeded,
+			output: `{"initialData":{"fieldFromInput":"value from input","otherField":"other"},"unrelatedData":{"someOtherField":1234},"modifiedData":{"staticValue":"some value","inputValue":"value from input"}}`},
+		{name: "pass next", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","Result":{"a":1},"Next":"Elsewhere"}`)},
+			status: types.TestExecutionStatusSucceeded, output: `{"a":1}`, next: "Elsewhere"},
+		{name: "pass next is itself", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","Next":"StateName"}`), Input: aws.String(`{"x":1}`)},
+			status: types.TestExecutionStatusSucceeded, output: `{"x":1}`, next: "StateName"},
+		{name: "choice", in: sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Choice","Choices":[{"Variable":"$.value","NumericGreaterThanEquals":30,"Next":"ValueIsThirtiesOrMore"},{"Variable":"$.value","NumericGreaterThanEquals":20,"Next":"ValueInTwenties"}],"Default":"DefaultState"}`),
+			Input:      aws.String(`{"type":"Private","value":22}`)},
+			status: types.TestExecutionStatusSucceeded, output: `{"type":"Private","value":22}`, next: "ValueInTwenties"},
+		{name: "choice default", in: sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Choice","Choices":[{"Variable":"$.value","NumericGreaterThanEquals":30,"Next":"Big"}],"Default":"Small"}`),
+			Input:      aws.String(`{"value":2}`)},
+			status: types.TestExecutionStatusSucceeded, output: `{"value":2}`, next: "Small"},
+		{name: "fail", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Fail","Error":"SomeFailure","Cause":"This state machines raises a 'SomeFailure' failure."}`)},
+			status: types.TestExecutionStatusFailed, err: "SomeFailure", cause: "This state machines raises a 'SomeFailure' failure."},
+		{name: "succeed", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Succeed"}`), Input: aws.String(`{"Value":"HelloWorld"}`)},
+			status: types.TestExecutionStatusSucceeded, output: `{"Value":"HelloWorld"}`},
+		{name: "wait of a day passes at once", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Wait","Seconds":86400,"Next":"After"}`), Input: aws.String(`{"w":1}`)},
+			status: types.TestExecutionStatusSucceeded, output: `{"w":1}`, next: "After"},
+		{name: "task mock result", in: sfn.TestStateInput{
+			Definition: aws.String(lambdaTask(`,"ResultSelector":{"p.$":"$.Payload"},"ResultPath":"$.out","End":true`)),
+			RoleArn:    aws.String(role), Input: aws.String(`{"in":1}`),
+			Mock:       &types.MockInput{Result: aws.String(`{"Payload":"function output","StatusCode":200}`)}},
+			status: types.TestExecutionStatusSucceeded, output: `{"in":1,"out":{"p":"function output"}}`},
+		{name: "task real integration", in: sfn.TestStateInput{
+			Definition: aws.String(lambdaTask(`,"OutputPath":"$.Payload","Next":"Then"`)),
+			RoleArn:    aws.String(role), Input: aws.String(`{"in":1}`)},
+			status: types.TestExecutionStatusSucceeded, output: `{"echo":{"FunctionName":"f","Payload":{"in":1}}}`, next: "Then"},
+		{name: "task mock error caught", in: sfn.TestStateInput{
+			Definition: aws.String(lambdaTask(`,"Catch":[{"ErrorEquals":["Other"],"Next":"No"},{"ErrorEquals":["MockException"],"ResultPath":"$.errorOutput","Next":"HandleMockError"}],"End":true`)),
+			RoleArn:    aws.String(role), Input: aws.String(`{"Value":"HelloWorld"}`),
+			Mock:       &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("MockException"), Cause: aws.String("Mock the cause of the error.")}}},
+			status: types.TestExecutionStatusCaughtError, next: "HandleMockError", err: "MockException", cause: "Mock the cause of the error.",
+			output: `{"Value":"HelloWorld","errorOutput":{"Error":"MockException","Cause":"Mock the cause of the error."}}`},
+		{name: "task mock error retriable before caught", in: sfn.TestStateInput{
+			Definition: aws.String(lambdaTask(`,"Retry":[{"ErrorEquals":["MockException"],"MaxAttempts":2}],"Catch":[{"ErrorEquals":["States.ALL"],"Next":"H"}],"End":true`)),
+			RoleArn:    aws.String(role),
+			Mock:       &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("MockException"), Cause: aws.String("c")}}},
+			status: types.TestExecutionStatusRetriable, err: "MockException", cause: "c"},
+		{name: "retries exhausted", in: sfn.TestStateInput{
+			Definition:         aws.String(lambdaTask(`,"Retry":[{"ErrorEquals":["MockException"],"MaxAttempts":2}],"End":true`)),
+			RoleArn:            aws.String(role),
+			StateConfiguration: &types.TestStateConfiguration{RetrierRetryCount: aws.Int32(2)},
+			Mock:               &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("MockException"), Cause: aws.String("c")}}},
+			status: types.TestExecutionStatusFailed, err: "MockException", cause: "c"},
+		{name: "task mock error uncaught", in: sfn.TestStateInput{
+			Definition: aws.String(lambdaTask(`,"End":true`)),
+			RoleArn:    aws.String(role),
+			Mock:       &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("Boom"), Cause: aws.String("bang")}}},
+			status: types.TestExecutionStatusFailed, err: "Boom", cause: "bang"},
+		{name: "jsonata pass", in: sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Pass","QueryLanguage":"JSONata","Output":{"sum":"{% $sum($states.input.values) + $k %}"},"End":true}`),
+			Input:      aws.String(`{"values":[1,2,3]}`), Variables: aws.String(`{"k":10}`)},
+			status: types.TestExecutionStatusSucceeded, output: `{"sum":16}`},
+		{name: "whole machine and a state name", in: sfn.TestStateInput{
+			Definition: aws.String(`{"QueryLanguage":"JSONata","StartAt":"State0","States":{"State0":{"Type":"Pass","Output":{"Value":"{% $states.input.v %}"},"Next":"State1"},"State1":{"Type":"Fail","Error":"SomeFailure"}}}`),
+			StateName:  aws.String("State0"), Input: aws.String(`{"v":"HelloWorld"}`)},
+			status: types.TestExecutionStatusSucceeded, output: `{"Value":"HelloWorld"}`, next: "State1"},
+		{name: "parallel with mock", in: sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Parallel","ResultPath":"$.parallelResult","End":true,"Branches":[{"StartAt":"A","States":{"A":{"Type":"Succeed"}}},{"StartAt":"B","States":{"B":{"Type":"Succeed"}}}]}`),
+			Input:      aws.String(`{"parallelInput":{"data":"input_value"}}`),
+			Mock:       &types.MockInput{Result: aws.String(`[{"branch1": "result"}, {"branch2": "result"}]`)}},
+			status: types.TestExecutionStatusSucceeded, output: `{"parallelInput":{"data":"input_value"},"parallelResult":[{"branch1":"result"},{"branch2":"result"}]}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			out, err := c.TestState(ctx, &tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if time.Since(start) > 5*time.Second {
+				t.Errorf("took %v", time.Since(start))
+			}
+			if out.Status != tc.status {
+				t.Fatalf("status %s, want %s (error %q cause %q)", out.Status, tc.status, aws.ToString(out.Error), aws.ToString(out.Cause))
+			}
+			if tc.output != "" {
+				sameJSON(t, "output", out.Output, tc.output)
+			} else if out.Output != nil {
+				t.Errorf("output %s, want none", *out.Output)
+			}
+			if got := aws.ToString(out.NextState); got != tc.next {
+				t.Errorf("nextState %q, want %q", got, tc.next)
+			}
+			if aws.ToString(out.Error) != tc.err || aws.ToString(out.Cause) != tc.cause {
+				t.Errorf("error %q cause %q, want %q %q", aws.ToString(out.Error), aws.ToString(out.Cause), tc.err, tc.cause)
+			}
+			if out.InspectionData != nil {
+				t.Errorf("inspection data at INFO")
+			}
+		})
+	}
+}
+
+func TestTestStateInspectionData(t *testing.T) {
+	c := newServer(t)
+	ctx := context.Background()
+	type field struct {
+		name string
+		got  func(*types.InspectionData) *string
+		want string
+	}
+	fields := func(input, afterInputPath, afterParameters, result, afterResultSelector, afterResultPath string) []field {
+		return []field{
+			{"input", func(d *types.InspectionData) *string { return d.Input }, input},
+			{"afterInputPath", func(d *types.InspectionData) *string { return d.AfterInputPath }, afterInputPath},
+			{"afterParameters", func(d *types.InspectionData) *string { return d.AfterParameters }, afterParameters},
+			{"result", func(d *types.InspectionData) *string { return d.Result }, result},
+			{"afterResultSelector", func(d *types.InspectionData) *string { return d.AfterResultSelector }, afterResultSelector},
+			{"afterResultPath", func(d *types.InspectionData) *string { return d.AfterResultPath }, afterResultPath},
+		}
+	}
+	ioInput := `{"initialData":{"fieldFromInput":"value from input","otherField":"other"},"unrelatedData":{"someOtherField":1234}}`
+	cases := []struct {
+		name   string
+		in     sfn.TestStateInput
+		fields []field
+		errs   *types.InspectionErrorDetails
+	}{
+		// The figures of AWS's recordings (test_test_state_scenarios: IO_PASS_STATE, IO_RESULT_PASS_STATE,
+		// BASE_CHOICE_STATE, BASE_FAIL_STATE).
+		{name: "pass with parameters", in: sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Pass","InputPath":"$.initialData","Parameters":{"staticValue":"some value","inputValue.$":"$.fieldFromInput"},"ResultPath":"$.modifiedData","End":true}`),
+			Input:      aws.String(ioInput)},
+			fields: fields(ioInput, `{"fieldFromInput":"value from input","otherField":"other"}`, `{"staticValue":"some value","inputValue":"value from input"}`, "",
+				`{"staticValue":"some value","inputValue":"value from input"}`,
+				`{"initialData":{"fieldFromInput":"value from input","otherField":"other"},"unrelatedData":{"someOtherField":1234},"modifiedData":{"staticValue":"some value","inputValue":"value from input"}}`)},
+		{name: "pass with result", in: sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Pass","Result":{"resultKey":"result value"},"ResultPath":"$.modifiedData","End":true}`),
+			Input:      aws.String(ioInput)},
+			fields: fields(ioInput, "", "", `{"resultKey":"result value"}`, `{"resultKey":"result value"}`,
+				`{"initialData":{"fieldFromInput":"value from input","otherField":"other"},"unrelatedData":{"someOtherField":1234},"modifiedData":{"resultKey":"result value"}}`)},
+		{name: "choice", in: sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Choice","Choices":[{"Variable":"$.value","NumericGreaterThanEquals":20,"Next":"ValueInTwenties"}],"Default":"D"}`),
+			Input:      aws.String(`{"type":"Private","value":22}`)},
+			fields: fields(`{"type":"Private","value":22}`, `{"type":"Private","value":22}`, "", "", "", "")},
+		{name: "fail", in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Fail","Error":"E"}`), Input: aws.String(`{"Value":"HelloWorld"}`)},
+			fields: fields(`{"Value":"HelloWorld"}`, `{"Value":"HelloWorld"}`, "", "", "", "")},
+		{name: "task", in: sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","InputPath":"$.in","Parameters":{"FunctionName":"f","Payload.$":"$"},"ResultSelector":{"p.$":"$.Payload"},"ResultPath":"$.r","End":true}`),
+			Input:      aws.String(`{"in":{"a":1}}`), RoleArn: aws.String(role),
+			Mock:       &types.MockInput{Result: aws.String(`{"Payload":2}`)}},
+			fields: fields(`{"in":{"a":1}}`, `{"a":1}`, `{"FunctionName":"f","Payload":{"a":1}}`, `{"Payload":2}`, `{"p":2}`, `{"in":{"a":1},"r":{"p":2}}`)},
+		{name: "task caught", in: sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"Catch":[{"ErrorEquals":["X"],"Next":"A"},{"ErrorEquals":["States.ALL"],"Next":"B"}],"End":true}`),
+			Input:      aws.String(`{}`), RoleArn: aws.String(role),
+			Mock:       &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("E"), Cause: aws.String("C")}}},
+			fields: fields(`{}`, `{}`, `{"FunctionName":"f"}`, "", "", ""),
+			errs:   &types.InspectionErrorDetails{CatchIndex: aws.Int32(1)}},
+		{name: "task retriable", in: sfn.TestStateInput{
+			Definition:         aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"Retry":[{"ErrorEquals":["X"]},{"ErrorEquals":["States.ALL"],"IntervalSeconds":1,"BackoffRate":2,"MaxAttempts":5}],"End":true}`),
+			Input:              aws.String(`{}`), RoleArn: aws.String(role),
+			StateConfiguration: &types.TestStateConfiguration{RetrierRetryCount: aws.Int32(4)},
+			Mock:               &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("E"), Cause: aws.String("C")}}},
+			fields: fields(`{}`, `{}`, `{"FunctionName":"f"}`, "", "", ""),
+			errs:   &types.InspectionErrorDetails{RetryIndex: aws.Int32(1), RetryBackoffIntervalSeconds: aws.Int32(16)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.in.InspectionLevel = types.InspectionLevelDebug
+			out, err := c.TestState(ctx, &tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := out.InspectionData
+			if d == nil {
+				t.Fatal("no inspection data")
+			}
+			for _, f := range tc.fields {
+				if f.want == "" {
+					if g := f.got(d); g != nil {
+						t.Errorf("%s = %s, want none", f.name, *g)
+					}
+					continue
+				}
+				sameJSON(t, f.name, f.got(d), f.want)
+			}
+			if !reflect.DeepEqual(d.ErrorDetails, tc.errs) {
+				t.Errorf("errorDetails %+v, want %+v", d.ErrorDetails, tc.errs)
+			}
+		})
+	}
+}
+
+func TestTestStateJSONataInspection(t *testing.T) {
+	c := newServer(t)
+	out, err := c.TestState(context.Background(), &sfn.TestStateInput{
+		Definition: aws.String(`{"Type":"Task","QueryLanguage":"JSONata","Resource":"arn:aws:states:::lambda:invoke","Arguments":{"FunctionName":"foo","Payload":"{% $states.input.v %}"},"Assign":{"seen":"{% $states.result.ok %}"},"Output":"{% $states.result %}","Next":"Check"}`),
+		Input:      aws.String(`{"v":"bar"}`), RoleArn: aws.String(role), InspectionLevel: types.InspectionLevelTrace,
+		Variables: aws.String(`{"before":1}`),
+		Mock:      &types.MockInput{Result: aws.String(`{"ok":true}`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != types.TestExecutionStatusSucceeded || aws.ToString(out.NextState) != "Check" {
+		t.Fatalf("status %s next %q", out.Status, aws.ToString(out.NextState))
+	}
+	sameJSON(t, "output", out.Output, `{"ok":true}`)
+	d := out.InspectionData
+	sameJSON(t, "input", d.Input, `{"v":"bar"}`)
+	sameJSON(t, "afterArguments", d.AfterArguments, `{"FunctionName":"foo","Payload":"bar"}`)
+	sameJSON(t, "result", d.Result, `{"ok":true}`)
+	sameJSON(t, "variables", d.Variables, `{"before":1,"seen":true}`)
+	if d.AfterInputPath != nil || d.AfterParameters != nil {
+		t.Errorf("JSONPath fields in a JSONata state's inspection data: %+v", d)
+	}
+}
+
+func TestTestStateErrors(t *testing.T) {
+	c := newServer(t)
+	ctx := context.Background()
+	task := `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}`
+	mockResult := &types.MockInput{Result: aws.String(`{}`)}
+	cases := []struct {
+		name    string
+		in      sfn.TestStateInput
+		code    string
+		message string
+	}{
+		{"mock on a Pass state", sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), Mock: mockResult},
+			"ValidationException", "State type 'Pass' is not supported when a mock is specified"},
+		{"mock error on a Fail state", sfn.TestStateInput{Definition: aws.String(`{"Type":"Fail"}`),
+			Mock: &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("E")}}},
+			"ValidationException", "State type 'Fail' is not supported when a mock is specified"},
+		{"both result and error", sfn.TestStateInput{Definition: aws.String(task), RoleArn: aws.String(role),
+			Mock: &types.MockInput{Result: aws.String(`{}`), ErrorOutput: &types.MockErrorOutput{Error: aws.String("E")}}},
+			"ValidationException", "A test mock should have only one of the following fields: [result, errorOutput]."},
+		{"reveal secrets with a mock", sfn.TestStateInput{Definition: aws.String(task), RoleArn: aws.String(role), RevealSecrets: true, Mock: mockResult},
+			"ValidationException", "TestState does not support RevealSecrets when a mock is specified."},
+		{"map without a mock", sfn.TestStateInput{Definition: aws.String(`{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}`)},
+			"InvalidDefinition", "TestState API does not support Map or Parallel states. Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]"},
+		{"parallel mock not an array", sfn.TestStateInput{Definition: aws.String(`{"Type":"Parallel","Branches":[{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}],"End":true}`), Mock: mockResult},
+			"ValidationException", "Mocked result must be an array."},
+		{"parallel mock of the wrong size", sfn.TestStateInput{Definition: aws.String(`{"Type":"Parallel","Branches":[{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}],"End":true}`),
+			Mock: &types.MockInput{Result: aws.String(`[1,2]`)}},
+			"ValidationException", "Mocked result must contain the same number of items as number of Parallel branches."},
+		{"parallel without branches", sfn.TestStateInput{Definition: aws.String(`{"Type":"Parallel","Branches":[],"End":true}`), Mock: &types.MockInput{Result: aws.String(`[]`)}},
+			"InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Value cannot be empty at /States/StateName/Branches'"},
+		{"task without a role", sfn.TestStateInput{Definition: aws.String(task)},
+			"ValidationException", "RoleArn must be specified when testing a Task state"},
+		{"mock result not JSON", sfn.TestStateInput{Definition: aws.String(task), RoleArn: aws.String(role), Mock: &types.MockInput{Result: aws.String(`{nope`)}},
+			"ValidationException", "Mocked result must be valid JSON"},
+		{"state not found", sfn.TestStateInput{Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`), StateName: aws.String("dne")},
+			"ValidationException", "State not found in definition"},
+		{"invalid state type", sfn.TestStateInput{Definition: aws.String(`{"StartAt":"ExistingButInvalidState","States":{"ExistingButInvalidState":{"Type":"Nope","End":true}}}`), StateName: aws.String("ExistingButInvalidState")},
+			"InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The field 'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map] at /States/ExistingButInvalidState/Type'"},
+		{"map iteration failure count without a mock", sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`),
+			StateConfiguration: &types.TestStateConfiguration{MapIterationFailureCount: aws.Int32(1)}},
+			"ValidationException", "TestState does not support MapIterationFailureCount when a mock is not specified."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.TestState(ctx, &tc.in)
+			var ae smithy.APIError
+			if !errors.As(err, &ae) {
+				t.Fatalf("err %v, want %s", err, tc.code)
+			}
+			if ae.ErrorCode() != tc.code || ae.ErrorMessage() != tc.message {
+				t.Errorf("got %s: %s\nwant %s: %s", ae.ErrorCode(), ae.ErrorMessage(), tc.code, tc.message)
+			}
+		})
+	}
+}
