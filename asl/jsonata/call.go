@@ -113,6 +113,10 @@ func (ev *evaluator) resolve(l *lambda) (any, error) {
 			return res, nil
 		}
 		call := t.n.body
+		ev.tailCalls++
+		if ev.tailCalls > maxTailCalls {
+			return nil, errAt(call, "U1001", "Stack overflow error: Check for non-terminating tail-recursive function (more than %d tail calls)", maxTailCalls)
+		}
 		next, err := ev.eval(call.lhs, t.input, t.env)
 		if err != nil {
 			return nil, err

@@ -15,14 +15,20 @@ func reflectPointer(m map[string]any) uintptr { return reflect.ValueOf(m).Pointe
 // maxDepth bounds the evaluator's recursion (JSONata's U1001).
 const maxDepth = 2000
 
+// maxTailCalls bounds the tail calls of one evaluation: a tail-recursive loop runs in constant
+// stack, so without it a non-terminating one would hang the state forever (the reference's
+// test suite expects U1001 from its time limit).
+const maxTailCalls = 1_000_000
+
 // evaluator holds the state of one evaluation.
 type evaluator struct {
-	env   Env
-	vars  map[string]any
-	root  any
-	depth int
-	now   time.Time
-	nowOK bool
+	env       Env
+	vars      map[string]any
+	root      any
+	depth     int
+	tailCalls int
+	now       time.Time
+	nowOK     bool
 }
 
 // frame is a scope of variables bound inside the expression.
@@ -842,7 +848,7 @@ func compare(n *node, op string, lhs, rhs any) (any, error) {
 		return nil, errAt(n, "T2010", "The expressions either side of operator %q must evaluate to numeric or string values", op)
 	}
 	if lhs == undefined || rhs == undefined {
-		return false, nil
+		return undefined, nil
 	}
 	if isNum(lhs) && isNum(rhs) {
 		a, _ := toNum(lhs)
