@@ -339,6 +339,17 @@ func wildcard(input any) any {
 	if s, ok := input.(*arr); ok && s.outerWrapper && len(s.items) > 0 {
 		input = s.items[0]
 	}
+	if a, ok := items(input); ok {
+		// An array is an object whose keys are its indexes.
+		for _, v := range a {
+			if vi, ok := items(v); ok {
+				out.items = append(out.items, flatten(vi, nil)...)
+			} else {
+				out.items = append(out.items, v)
+			}
+		}
+		return out
+	}
 	if m, ok := input.(map[string]any); ok {
 		for _, k := range sortedKeys(m) {
 			v := m[k]

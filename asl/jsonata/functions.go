@@ -117,27 +117,37 @@ func init() {
 		if a[0] == undefined {
 			return undefined, nil
 		}
+		// As the reference: JavaScript's Array.slice, which truncates fractional positions.
 		r := utf16Units(str(a[0]))
-		start := int(num(a[1]))
-		if num(a[1]) != math.Trunc(num(a[1])) {
-			start = int(math.Round(num(a[1])))
+		n := float64(len(r))
+		fs := num(a[1])
+		if n+fs < 0 {
+			fs = 0
 		}
-		n := len(r)
-		if start < 0 {
-			start = max(0, n+start)
-		}
-		if start > n {
-			return "", nil
-		}
-		end := n
+		fe := math.Inf(1)
 		if a[2] != undefined {
-			l := int(math.Round(num(a[2])))
+			l := num(a[2])
 			if l <= 0 {
 				return "", nil
 			}
-			end = min(n, start+l)
+			if fs >= 0 {
+				fe = fs + l
+			} else {
+				fe = n + fs + l
+			}
 		}
-		return fromUTF16(r[start:end]), nil
+		pos := func(x float64) int {
+			x = math.Trunc(x)
+			if x < 0 {
+				x = math.Max(n+x, 0)
+			}
+			return int(math.Min(x, n))
+		}
+		from, to := pos(fs), pos(fe)
+		if to <= from {
+			return "", nil
+		}
+		return fromUTF16(r[from:to]), nil
 	})
 	def("substringBefore", "<s-s:s>", func(ev *evaluator, a []any, _ any) (any, error) {
 		if a[0] == undefined {
