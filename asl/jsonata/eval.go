@@ -472,6 +472,9 @@ func (ev *evaluator) evalPath(n *node, input any, f *frame) (any, error) {
 	if n.keepSingletonArray {
 		if resSeq == nil {
 			resSeq = newSeq()
+		} else if resSeq.cons {
+			// The path's value is one constructed array: keep it whole inside the sequence.
+			resSeq = newSeq(&arr{items: resSeq.items, cons: true})
 		}
 		resSeq.keepSingleton = true
 		result = resSeq
