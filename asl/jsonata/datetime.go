@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // ---- $fromMillis / $toMillis pictures: the XPath F&O date/time picture syntax
@@ -30,6 +31,8 @@ type dtPart struct {
 	names  bool // pres is N, n or Nn
 	digits int  // decimal pictures: mandatory+optional digit count
 }
+
+const maxPictureWidth = 1000
 
 var dtDefaultPres = map[byte]string{
 	'Y': "1", 'M': "1", 'D': "1", 'd': "1", 'F': "n", 'W': "1", 'X': "1", 'w': "1", 'x': "1",
@@ -91,11 +94,12 @@ func analyzeMarker(marker string) (dtPart, error) {
 		w := rest[i+1:]
 		rest = rest[:i]
 		lo, hi, _ := strings.Cut(w, "-")
+		// Widths are capped, so that a picture cannot make the output arbitrarily large.
 		if n, err := strconv.Atoi(lo); err == nil {
-			p.minW = n
+			p.minW = min(n, maxPictureWidth)
 		}
 		if n, err := strconv.Atoi(hi); err == nil {
-			p.maxW = n
+			p.maxW = min(n, maxPictureWidth)
 		}
 	}
 	if len(rest) > 1 && (rest[len(rest)-1] == 'o' || rest[len(rest)-1] == 't') {
@@ -256,10 +260,8 @@ func formatDatePart(t time.Time, p dtPart) (string, error) {
 	if decimal && (p.comp == 'Y' || p.comp == 'X') && p.maxW > 0 && len(s) > p.maxW {
 		s = s[len(s)-p.maxW:]
 	}
-	if decimal && p.minW > 0 {
-		for len([]rune(s)) < p.minW {
-			s = "0" + s
-		}
+	if n := utf8.RuneCountInString(s); decimal && p.minW > n {
+		s = strings.Repeat("0", p.minW-n) + s
 	}
 	return s, nil
 }
