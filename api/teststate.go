@@ -68,19 +68,25 @@ func (s *Server) testState(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	checked, err := asl.Parse([]byte(ts.machine(vars, false)), asl.ValidateOptions{})
+	ts.vars = vars
+	checked, err := asl.Parse([]byte(ts.machine(false)), asl.ValidateOptions{})
 	if err != nil {
 		return nil, definitionErr(err)
 	}
 	state := checked.States[ts.name]
+	ts.checked = checked
 	if err := req.checkState(state); err != nil {
 		return nil, err
 	}
-	parsed, err := asl.Parse([]byte(ts.machine(vars, true)), asl.ValidateOptions{})
+	start, err := req.contextStart(ts, state, input)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := asl.Parse([]byte(ts.machine(true)), asl.ValidateOptions{})
 	if err != nil {
 		return nil, definitionErr(err)
 	}
-	return s.runTestState(ctx, &req, ts, state, parsed, input)
+	return s.runTestState(ctx, &req, ts, state, parsed, start)
 }
 
 // check validates the request's own fields.
@@ -145,7 +151,7 @@ func (req *testStateRequest) checkState(st *asl.State) error {
 		if mock == nil {
 			return apiErr("InvalidDefinition", "TestState API does not support Map or Parallel states. Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]")
 		}
-		return checkContainerMock(st, mock)
+		return req.checkContainerMock(st)
 	case asl.TypeTask:
 		if req.RoleArn == "" {
 			return apiErr("ValidationException", "RoleArn must be specified when testing a Task state")
@@ -162,7 +168,8 @@ func (req *testStateRequest) checkState(st *asl.State) error {
 }
 
 // checkContainerMock validates a Map's or a Parallel's mocked result.
-func checkContainerMock(st *asl.State, mock *testMock) error {
+func (req *testStateRequest) checkContainerMock(st *asl.State) error {
+	mock := req.Mock
 	if mock.Result == nil {
 		return nil
 	}
@@ -177,6 +184,9 @@ func checkContainerMock(st *asl.State, mock *testMock) error {
 	if !ok {
 		return apiErr("ValidationException", "Mocked result must be an array.")
 	}
+	if c := req.StateConfiguration; st.Type == asl.TypeMap && c != nil && c.MapIterationFailureCount != nil && *c.MapIterationFailureCount > int64(len(list)) {
+		return apiErr("ValidationException", "Map iteration failure count must be less than or equal to the number of Map iterations")
+	}
 	if st.Type == asl.TypeParallel && len(list) != len(st.Branches) {
 		return apiErr("ValidationException", "Mocked result must contain the same number of items as number of Parallel branches.")
 	}
@@ -184,19 +194,39 @@ func checkContainerMock(st *asl.State, mock *testMock) error {
 }
 
 // runTestState runs the one-state machine on a virtual clock and maps its outcome.
-func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *testedState, st *asl.State, parsed *asl.StateMachine, input string) (any, error) {
+func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *testedState, st *asl.State, parsed *asl.StateMachine, start engine.Start) (any, error) {
 	// Not Express: the clock is virtual, and a Wait state longer than an Express execution's
 	// five minutes passes at once, as TestState does not wait.
 	in := engine.New(parsed, engine.Config{Region: s.Region, Account: s.Account})
 	smName := ids.UUID()
-	smArn := "arn:aws:states:" + s.Region + ":" + s.Account + ":stateMachine:" + smName
-	name := ids.UUID()
-	arn := "arn:aws:states:" + s.Region + ":" + s.Account + ":express:" + smName + ":" + name
-	now := time.Now().UTC()
+	if start.StateMachineName == "" {
+		start.StateMachineName = smName
+	}
+	if start.StateMachineArn == "" {
+		start.StateMachineArn = "arn:aws:states:" + s.Region + ":" + s.Account + ":stateMachine:" + smName
+	}
+	if start.Name == "" {
+		start.Name = ids.UUID()
+	}
+	if start.ExecutionArn == "" {
+		start.ExecutionArn = "arn:aws:states:" + s.Region + ":" + s.Account + ":express:" + smName + ":" + start.Name
+	}
+	if start.Time.IsZero() {
+		start.Time = time.Now().UTC()
+	}
+	if start.RoleArn == "" {
+		start.RoleArn = req.RoleArn
+	}
+	now := start.Time
+	start.Seed = time.Now().UnixNano()
 	ctx, cancel := context.WithTimeout(ctx, testStateLimit)
 	defer cancel()
+	exceeded := req.exceedsTolerance(st)
 	tasks := runner.TaskFunc(func(ctx context.Context, t *engine.Task) (string, error) {
 		if m := req.Mock; m != nil {
+			if exceeded && m.Result != nil {
+				return "", &runner.TaskError{Name: "States.ExceedToleratedFailureThreshold", Cause: "The specified tolerated failure threshold was exceeded"}
+			}
 			if m.Result != nil {
 				return *m.Result, nil
 			}
@@ -214,10 +244,7 @@ func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *te
 		}
 		return s.Tasks.RunTask(ctx, t)
 	})
-	ex, events, err := runner.Local(ctx, in, engine.Start{
-		ExecutionArn: arn, Name: name, StateMachineArn: smArn, StateMachineName: smName,
-		RoleArn: req.RoleArn, Input: input, Time: now, Seed: now.UnixNano(),
-	}, runner.LocalOptions{TimeSkipping: true, Tasks: tasks})
+	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: true, Tasks: tasks})
 	if err != nil && !errors.Is(err, runner.ErrStuck) {
 		return nil, err
 	}
@@ -409,6 +436,9 @@ func inspect(in *engine.Interpreter, ex *engine.Execution, ts *testedState, st *
 	if len(ex.Vars) > 0 {
 		data["variables"] = value.Encode(ex.Vars)
 	}
+	if st.Type == asl.TypeMap {
+		mapLimits(st, data)
+	}
 	if st.QueryLanguage == asl.JSONata {
 		if st.Type == asl.TypeTask {
 			if o.parameters != nil {
@@ -433,6 +463,11 @@ func inspect(in *engine.Interpreter, ex *engine.Execution, ts *testedState, st *
 		if st.Type == asl.TypeMap {
 			if eff, err := p.InputPath(); err == nil {
 				data["afterInputPath"] = value.Encode(eff)
+				// The run's machine has the Map as a Task: ItemsPath is the original's.
+				orig := engine.New(ts.checked, engine.Config{}).Probe(ex, st.Name, raw, now)
+				if items, err := orig.ItemsPath(eff); err == nil {
+					data["afterItemsPath"] = value.Encode(items)
+				}
 			}
 		}
 		if o.result != nil && !o.failed {
@@ -498,4 +533,38 @@ func resultOutput(p *engine.Probe, data map[string]any, resultText string) {
 	if out, err := p.ResultPath(sel); err == nil {
 		data["afterResultPath"] = value.Encode(out)
 	}
+}
+
+// mapLimits adds a Map state's concurrency and tolerated failures, when given as numbers.
+func mapLimits(st *asl.State, data map[string]any) {
+	data["maxConcurrency"] = 0
+	if f := st.MaxConcurrency; f != nil && f.Value != nil {
+		data["maxConcurrency"] = *f.Value
+	}
+	if f := st.ToleratedFailureCount; f != nil && f.Value != nil {
+		data["toleratedFailureCount"] = *f.Value
+	}
+	if f := st.ToleratedFailurePercentage; f != nil && f.Value != nil {
+		data["toleratedFailurePercentage"] = *f.Value
+	}
+}
+
+// exceedsTolerance reports whether stateConfiguration.mapIterationFailureCount failed
+// iterations are more than a mocked Map state tolerates (none, unless it says otherwise).
+func (req *testStateRequest) exceedsTolerance(st *asl.State) bool {
+	c := req.StateConfiguration
+	if st.Type != asl.TypeMap || c == nil || c.MapIterationFailureCount == nil || *c.MapIterationFailureCount == 0 {
+		return false
+	}
+	failed := *c.MapIterationFailureCount
+	if f := st.ToleratedFailureCount; f != nil && f.Value != nil && failed <= *f.Value {
+		return false
+	}
+	if f := st.ToleratedFailurePercentage; f != nil && f.Value != nil && req.Mock.Result != nil {
+		v, _ := value.DecodeString(*req.Mock.Result)
+		if list, ok := v.([]any); ok && len(list) > 0 && float64(failed)*100/float64(len(list)) <= *f.Value {
+			return false
+		}
+	}
+	return true
 }

@@ -23,8 +23,14 @@ type testedState struct {
 	lang asl.QueryLanguage
 	// successors maps the placeholder states of the run to the successor names they stand for.
 	successors map[string]string
-	// varsState names the Pass state that sets up the test's variables before the state runs.
-	varsState string
+	// vars are the test's variables; input, when setInput, is the state's input where the
+	// execution's input (the Context object's Execution.Input) differs from it. A Pass state
+	// before the tested one sets both up.
+	vars map[string]any
+	// checked is the machine as validated, with the state as written.
+	checked  *asl.StateMachine
+	input    any
+	setInput bool
 }
 
 // cutState finds the state to test in a TestState definition: either one state (the original
@@ -47,14 +53,15 @@ func cutState(definition string, stateName *string) (*testedState, error) {
 		if stateName != nil {
 			name = *stateName
 		}
-		st, ok := states[name].(map[string]any)
-		if !ok {
+		top := asl.JSONPath
+		if ql, _ := obj["QueryLanguage"].(string); ql == string(asl.JSONata) {
+			top = asl.JSONata
+		}
+		st, lang := findState(states, name, top)
+		if st == nil {
 			return nil, apiErr("ValidationException", "State not found in definition")
 		}
-		ts.name, obj = name, st
-		if ql, _ := raw.(map[string]any)["QueryLanguage"].(string); ql == string(asl.JSONata) {
-			ts.lang = asl.JSONata
-		}
+		ts.name, obj, ts.lang = name, st, lang
 	} else if stateName != nil {
 		ts.name = *stateName
 	}
@@ -68,11 +75,45 @@ func cutState(definition string, stateName *string) (*testedState, error) {
 	return ts, nil
 }
 
+// findState looks for a state by name in a graph's states and in the graphs nested in them
+// (Parallel branches, Map item processors), and returns it with the query language it
+// inherits.
+func findState(states map[string]any, name string, lang asl.QueryLanguage) (map[string]any, asl.QueryLanguage) {
+	if st, ok := states[name].(map[string]any); ok {
+		return st, lang
+	}
+	for _, raw := range states {
+		st, ok := raw.(map[string]any)
+		if !ok {
+			continue
+		}
+		inner := lang
+		if ql, _ := st["QueryLanguage"].(string); ql != "" {
+			inner = asl.QueryLanguage(ql)
+		}
+		var graphs []any
+		graphs, _ = st["Branches"].([]any)
+		for _, key := range []string{"ItemProcessor", "Iterator"} {
+			if g, ok := st[key]; ok {
+				graphs = append(graphs, g)
+			}
+		}
+		for _, g := range graphs {
+			gm, _ := g.(map[string]any)
+			nested, _ := gm["States"].(map[string]any)
+			if found, ql := findState(nested, name, inner); found != nil {
+				return found, ql
+			}
+		}
+	}
+	return nil, lang
+}
+
 // machine builds the one-state machine that runs the state: its successors become Succeed
 // states (renamed when one is the state itself), and variables, if any, are assigned by a
 // Pass state before it. forRun strips what the test evaluates itself (Retry) and replaces a
 // mocked Map or Parallel state by a Task whose result is the mock.
-func (ts *testedState) machine(vars map[string]any, forRun bool) string {
+func (ts *testedState) machine(forRun bool) string {
 	st := value.Clone(ts.raw).(map[string]any)
 	ts.successors = map[string]string{}
 	used := map[string]bool{ts.name: true}
@@ -121,14 +162,19 @@ func (ts *testedState) machine(vars map[string]any, forRun bool) string {
 		states[p] = map[string]any{"Type": "Succeed"}
 	}
 	start := ts.name
-	ts.varsState = ""
-	if len(vars) > 0 {
-		v := "TestStateVariables"
+	if len(ts.vars) > 0 || ts.setInput {
+		v := "TestStateSetup"
 		for i := 0; used[v]; i++ {
-			v = "TestStateVariables" + strconv.Itoa(i)
+			v = "TestStateSetup" + strconv.Itoa(i)
 		}
-		ts.varsState = v
-		states[v] = map[string]any{"Type": "Pass", "Assign": vars, "Next": ts.name}
+		setup := map[string]any{"Type": "Pass", "Next": ts.name}
+		if len(ts.vars) > 0 {
+			setup["Assign"] = ts.vars
+		}
+		if ts.setInput {
+			setup["Result"] = ts.input
+		}
+		states[v] = setup
 		start = v
 	}
 	return value.Encode(map[string]any{"StartAt": start, "States": states})

@@ -318,3 +318,97 @@ func TestTestStateErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestTestStateMachineAndContext(t *testing.T) {
+	c := newServer(t)
+	ctx := context.Background()
+	t.Run("a state inside a Map's item processor", func(t *testing.T) {
+		def := `{"StartAt":"State0","States":{"State0":{"Type":"Map","ItemsPath":"$.Values","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"HandleItem","States":{"HandleItem":{"Type":"Pass","End":true}}},"ToleratedFailureCount":2,"End":true}}}`
+		out, err := c.TestState(ctx, &sfn.TestStateInput{Definition: aws.String(def), StateName: aws.String("HandleItem"),
+			Input: aws.String(`{"Value":"HelloWorld"}`), InspectionLevel: types.InspectionLevelDebug})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Status != types.TestExecutionStatusSucceeded || out.NextState != nil {
+			t.Fatalf("status %s next %v", out.Status, out.NextState)
+		}
+		sameJSON(t, "output", out.Output, `{"Value":"HelloWorld"}`)
+		sameJSON(t, "afterParameters", out.InspectionData.AfterParameters, `{"Value":"HelloWorld"}`)
+		sameJSON(t, "afterResultPath", out.InspectionData.AfterResultPath, `{"Value":"HelloWorld"}`)
+	})
+	t.Run("the Context object", func(t *testing.T) {
+		out, err := c.TestState(ctx, &sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Pass","Parameters":{"ctx.$":"$$.Execution.Input","name.$":"$$.State.Name","id.$":"$$.Execution.Id","in.$":"$"},"End":true}`),
+			Input:      aws.String(`{"b":2}`),
+			Context:    aws.String(`{"Execution":{"Id":"arn:aws:states:::execution:MyStateMachine:execution-name-12345","Input":{"a":1},"Name":"execution-name-12345"},"State":{"Name":"MyTaskState"}}`),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameJSON(t, "output", out.Output, `{"ctx":{"a":1},"name":"MyTaskState","id":"arn:aws:states:::execution:MyStateMachine:execution-name-12345","in":{"b":2}}`)
+	})
+	for _, tc := range []struct{ name, context, definition, message string }{
+		{"map", `{"Map":{}}`, `{"Type":"Pass","End":true}`, "Invalid Context object provided: 'Map' field is not supported when mocking a Context object"},
+		{"unknown section", `{"Pokedex":{}}`, `{"Type":"Pass","End":true}`, "Invalid Context object provided: Field 'Pokedex' is not allowed"},
+		{"unknown field", `{"Execution":{"pokemon":1}}`, `{"Type":"Pass","End":true}`, "Invalid Context object provided: Field 'pokemon' is not allowed"},
+		{"id type", `{"Execution":{"Id":1}}`, `{"Type":"Pass","End":true}`, "Invalid Context object provided: Execution.Id must be a string"},
+		{"task token without a callback", `{"Task":{"Token":"abc"}}`, `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}`,
+			"Invalid Context object provided: Context object contains 'Task' when state is not a Task state with a '.sync' or '.waitForTaskToken' service integration pattern"},
+	} {
+		t.Run("invalid "+tc.name, func(t *testing.T) {
+			_, err := c.TestState(ctx, &sfn.TestStateInput{Definition: aws.String(tc.definition), Context: aws.String(tc.context), RoleArn: aws.String(role)})
+			var ae smithy.APIError
+			if !errors.As(err, &ae) || ae.ErrorCode() != "ValidationException" || ae.ErrorMessage() != tc.message {
+				t.Fatalf("err %v, want ValidationException: %s", err, tc.message)
+			}
+		})
+	}
+}
+
+func TestTestStateMockedMap(t *testing.T) {
+	c := newServer(t)
+	ctx := context.Background()
+	mapState := func(extra string) *string {
+		return aws.String(`{"Type":"Map","ItemsPath":"$.Values","ToleratedFailureCount":1,"MaxConcurrency":1,"ResultPath":"$.r","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}` + extra + `}`)
+	}
+	run := func(def *string, failures int32) *sfn.TestStateOutput {
+		t.Helper()
+		in := &sfn.TestStateInput{Definition: def, Input: aws.String(`{"Values":["first","second","third"]}`),
+			InspectionLevel: types.InspectionLevelDebug, Mock: &types.MockInput{Result: aws.String(`[1,1,1]`)}}
+		if failures > 0 {
+			in.StateConfiguration = &types.TestStateConfiguration{MapIterationFailureCount: aws.Int32(failures)}
+		}
+		out, err := c.TestState(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	out := run(mapState(`,"End":true`), 1)
+	if out.Status != types.TestExecutionStatusSucceeded {
+		t.Fatalf("status %s (%s)", out.Status, aws.ToString(out.Error))
+	}
+	sameJSON(t, "output", out.Output, `{"Values":["first","second","third"],"r":[1,1,1]}`)
+	d := out.InspectionData
+	sameJSON(t, "afterItemsPath", d.AfterItemsPath, `["first","second","third"]`)
+	if aws.ToInt32(d.MaxConcurrency) != 1 || aws.ToInt32(d.ToleratedFailureCount) != 1 {
+		t.Errorf("maxConcurrency %v toleratedFailureCount %v", d.MaxConcurrency, d.ToleratedFailureCount)
+	}
+
+	out = run(mapState(`,"Catch":[{"ErrorEquals":["States.ALL"],"Next":"HandleThreshold"}],"End":true`), 2)
+	if out.Status != types.TestExecutionStatusCaughtError || aws.ToString(out.NextState) != "HandleThreshold" ||
+		aws.ToString(out.Error) != "States.ExceedToleratedFailureThreshold" || aws.ToString(out.Cause) != "The specified tolerated failure threshold was exceeded" {
+		t.Errorf("caught: %s %q %q %q", out.Status, aws.ToString(out.NextState), aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+	out = run(mapState(`,"Retry":[{"ErrorEquals":["Other"]},{"ErrorEquals":["States.ExceedToleratedFailureThreshold"]}],"End":true`), 2)
+	if out.Status != types.TestExecutionStatusRetriable || aws.ToInt32(out.InspectionData.ErrorDetails.RetryIndex) != 1 ||
+		aws.ToInt32(out.InspectionData.ErrorDetails.RetryBackoffIntervalSeconds) != 1 {
+		t.Errorf("retriable: %s %+v", out.Status, out.InspectionData.ErrorDetails)
+	}
+	_, err := c.TestState(ctx, &sfn.TestStateInput{Definition: mapState(`,"End":true`), Input: aws.String(`{"Values":[]}`),
+		Mock: &types.MockInput{Result: aws.String(`[1]`)}, StateConfiguration: &types.TestStateConfiguration{MapIterationFailureCount: aws.Int32(2)}})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorMessage() != "Map iteration failure count must be less than or equal to the number of Map iterations" {
+		t.Errorf("failure count above the items: %v", err)
+	}
+}

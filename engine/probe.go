@@ -52,3 +52,11 @@ func (p *Probe) ResultSelector(result any) (any, error) {
 func (p *Probe) ResultPath(result any) (any, error) {
 	return p.x.applyResultPath(p.x.scope(p.f, p.st, result), p.st.ResultPath, p.f.Input, result)
 }
+
+// ItemsPath applies a Map state's ItemsPath to its effective input.
+func (p *Probe) ItemsPath(effective any) (any, error) {
+	if p.st.ItemsPath == nil {
+		return effective, nil
+	}
+	return p.x.scope(p.f, p.st, effective).path(p.st.ItemsPath)
+}
