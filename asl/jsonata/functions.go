@@ -229,7 +229,7 @@ func init() {
 		}
 		return strings.Contains(s, str(a[1])), nil
 	})
-	def("split", "<s-(sf)n?:a<s>>", func(ev *evaluator, a []any, _ any) (any, error) {
+	def("split", "<s-(sf)n?:a<s>>", func(ev *evaluator, a []any, input any) (any, error) {
 		if a[0] == undefined {
 			return undefined, nil
 		}
@@ -245,6 +245,18 @@ func init() {
 		var parts []string
 		if r, ok := a[1].(*regexFn); ok {
 			parts = r.re.re.Split(s, -1)
+		} else if isFunc(a[1]) {
+			ms, err := ev.customMatches("split", a[1], s, -1, input)
+			if err != nil {
+				return nil, err
+			}
+			rs, at := []rune(s), 0
+			for _, m := range ms {
+				start, end := min(max(m.start, at), len(rs)), min(max(m.end, m.start, at), len(rs))
+				parts = append(parts, string(rs[at:start]))
+				at = end
+			}
+			parts = append(parts, string(rs[at:]))
 		} else if sep := str(a[1]); sep == "" {
 			for _, c := range s {
 				parts = append(parts, string(c))
@@ -275,7 +287,7 @@ func init() {
 		}
 		return strings.Join(parts, sep), nil
 	})
-	def("match", "<s-f<s:o>n?:a<o>>", func(ev *evaluator, a []any, _ any) (any, error) {
+	def("match", "<s-f<s:o>n?:a<o>>", func(ev *evaluator, a []any, input any) (any, error) {
 		if a[0] == undefined {
 			return undefined, nil
 		}
@@ -289,6 +301,17 @@ func init() {
 			limit = int(l)
 		}
 		r, ok := a[1].(*regexFn)
+		if !ok && isFunc(a[1]) {
+			ms, err := ev.customMatches("match", a[1], s, limit, input)
+			if err != nil {
+				return nil, err
+			}
+			out := &arr{seq: true}
+			for _, m := range ms {
+				out.items = append(out.items, map[string]any{"match": m.match, "index": float64(m.start), "groups": m.groups})
+			}
+			return out, nil
+		}
 		if !ok {
 			return nil, argErr("T0410", "Argument 2 of function \"match\" does not match function signature")
 		}
@@ -1213,4 +1236,48 @@ func toMillis(s string, picture any, now time.Time) (any, error) {
 		}
 	}
 	return nil, argErr("D3110", "The timestamp %q cannot be parsed", s)
+}
+
+// customMatch is one result of a user-defined matcher function.
+type customMatch struct {
+	match      string
+	start, end int
+	groups     []any
+}
+
+// customMatches runs a matcher function (a function of the string that returns {match, start,
+// end, groups, next}, next giving the following match) as the reference does for regexes.
+func (ev *evaluator) customMatches(name string, fn any, s string, limit int, input any) ([]customMatch, error) {
+	bad := argErr("T1010", "The matcher function argument passed to function %q does not return the correct object structure", name)
+	r, err := ev.apply(nil, fn, []any{s}, input)
+	if err != nil {
+		return nil, err
+	}
+	var out []customMatch
+	for r != undefined && r != nil && (limit < 0 || len(out) < limit) {
+		m, ok := r.(map[string]any)
+		if !ok {
+			return nil, bad
+		}
+		match, ok1 := m["match"].(string)
+		start, ok2 := toNum(m["start"])
+		end, ok3 := toNum(m["end"])
+		groups, ok4 := items(m["groups"])
+		if !ok1 || !ok2 || !ok3 || !ok4 {
+			return nil, bad
+		}
+		out = append(out, customMatch{match: match, start: int(start), end: int(end), groups: append([]any{}, groups...)})
+		next, ok := m["next"]
+		if !ok || !isFunc(next) {
+			break
+		}
+		if len(out) > len(s)+1 {
+			// More matches than positions: the matcher does not advance.
+			return nil, argErr("U1001", "The matcher function argument passed to function %q does not terminate", name)
+		}
+		if r, err = ev.apply(nil, next, nil, input); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
