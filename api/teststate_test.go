@@ -412,3 +412,46 @@ func TestTestStateMockedMap(t *testing.T) {
 		t.Errorf("failure count above the items: %v", err)
 	}
 }
+
+// TestTestStateRecordedJSONataCatch replays AWS's recording test_state_task_catch_error[DEBUG]
+// (localstack's BASE_TASK_STATE_CATCH template).
+func TestTestStateRecordedJSONataCatch(t *testing.T) {
+	c := newServer(t)
+	def := `{"Comment":"BASE_TASK_STATE_CATCH","QueryLanguage":"JSONata","Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+		"Arguments":{"FunctionName":"foo","Payload":"bar"},
+		"Catch":[{"ErrorEquals":["MockException"],"Output":"{% $states %}","Next":"HandleMockError"},
+		         {"ErrorEquals":["States.TaskFailed"],"Output":"{% $states %}","Next":"HandleThreshold"}],"End":true}`
+	for i, tc := range []struct{ err, cause, next string }{
+		{"MockException", "Mock the cause of the error.", "HandleMockError"},
+		{"States.TaskFailed", "The task failed.", "HandleThreshold"},
+	} {
+		out, err := c.TestState(context.Background(), &sfn.TestStateInput{Definition: aws.String(def), RoleArn: aws.String(role),
+			Input: aws.String(`{"Value":"HelloWorld"}`), InspectionLevel: types.InspectionLevelDebug,
+			Mock: &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String(tc.err), Cause: aws.String(tc.cause)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Status != types.TestExecutionStatusCaughtError || aws.ToString(out.NextState) != tc.next ||
+			aws.ToString(out.Error) != tc.err || aws.ToString(out.Cause) != tc.cause {
+			t.Fatalf("%s %q %q %q", out.Status, aws.ToString(out.NextState), aws.ToString(out.Error), aws.ToString(out.Cause))
+		}
+		var o struct {
+			Input       any            `json:"input"`
+			Context     map[string]any `json:"context"`
+			ErrorOutput any            `json:"errorOutput"`
+		}
+		if err := json.Unmarshal([]byte(aws.ToString(out.Output)), &o); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]any{"Error": tc.err, "Cause": tc.cause}
+		if !reflect.DeepEqual(o.ErrorOutput, want) || !reflect.DeepEqual(o.Input, map[string]any{"Value": "HelloWorld"}) || o.Context["State"] == nil {
+			t.Errorf("output %s", aws.ToString(out.Output))
+		}
+		d := out.InspectionData
+		sameJSON(t, "input", d.Input, `{"Value":"HelloWorld"}`)
+		sameJSON(t, "afterArguments", d.AfterArguments, `{"FunctionName":"foo","Payload":"bar"}`)
+		if d.ErrorDetails == nil || aws.ToInt32(d.ErrorDetails.CatchIndex) != int32(i) || d.Result != nil || d.AfterInputPath != nil {
+			t.Errorf("inspection data %+v", d)
+		}
+	}
+}
