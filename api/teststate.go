@@ -221,8 +221,27 @@ func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *te
 	start.Seed = time.Now().UnixNano()
 	ctx, cancel := context.WithTimeout(ctx, testStateLimit)
 	defer cancel()
+	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: true, Tasks: s.testTasks(req, st)})
+	if err != nil && !errors.Is(err, runner.ErrStuck) {
+		return nil, err
+	}
+	o := readOutcome(ts, events)
+	out := testResponse(req, ts, st, ex, o)
+	if req.InspectionLevel == "DEBUG" || req.InspectionLevel == "TRACE" {
+		data := inspect(in, ex, ts, st, o, now)
+		if d, ok := out["errorDetails"]; ok {
+			data["errorDetails"] = d
+		}
+		out["inspectionData"] = data
+	}
+	delete(out, "errorDetails")
+	return out, nil
+}
+
+// testTasks answers the state's task with the mock, or runs it with the real integration.
+func (s *Server) testTasks(req *testStateRequest, st *asl.State) runner.TaskHandler {
 	exceeded := req.exceedsTolerance(st)
-	tasks := runner.TaskFunc(func(ctx context.Context, t *engine.Task) (string, error) {
+	return runner.TaskFunc(func(ctx context.Context, t *engine.Task) (string, error) {
 		if m := req.Mock; m != nil {
 			if exceeded && m.Result != nil {
 				return "", &runner.TaskError{Name: "States.ExceedToleratedFailureThreshold", Cause: "The specified tolerated failure threshold was exceeded"}
@@ -244,11 +263,11 @@ func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *te
 		}
 		return s.Tasks.RunTask(ctx, t)
 	})
-	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: true, Tasks: tasks})
-	if err != nil && !errors.Is(err, runner.ErrStuck) {
-		return nil, err
-	}
-	o := readOutcome(ts, events)
+}
+
+// testResponse maps the run's outcome to TestState's answer; errorDetails, if any, belongs in
+// the inspection data.
+func testResponse(req *testStateRequest, ts *testedState, st *asl.State, ex *engine.Execution, o outcome) map[string]any {
 	out := map[string]any{}
 	status := "SUCCEEDED"
 	var details map[string]any
@@ -299,14 +318,10 @@ func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *te
 		}
 	}
 	out["status"] = status
-	if req.InspectionLevel == "DEBUG" || req.InspectionLevel == "TRACE" {
-		data := inspect(in, ex, ts, st, o, now)
-		if details != nil {
-			data["errorDetails"] = details
-		}
-		out["inspectionData"] = data
+	if details != nil {
+		out["errorDetails"] = details
 	}
-	return out, nil
+	return out
 }
 
 func (req *testStateRequest) retryCount() int64 {

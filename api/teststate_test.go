@@ -75,7 +75,7 @@ func TestTestStateOutcomes(t *testing.T) {
 		{name: "task mock result", in: sfn.TestStateInput{
 			Definition: aws.String(lambdaTask(`,"ResultSelector":{"p.$":"$.Payload"},"ResultPath":"$.out","End":true`)),
 			RoleArn:    aws.String(role), Input: aws.String(`{"in":1}`),
-			Mock:       &types.MockInput{Result: aws.String(`{"Payload":"function output","StatusCode":200}`)}},
+			Mock: &types.MockInput{Result: aws.String(`{"Payload":"function output","StatusCode":200}`)}},
 			status: types.TestExecutionStatusSucceeded, output: `{"in":1,"out":{"p":"function output"}}`},
 		{name: "task real integration", in: sfn.TestStateInput{
 			Definition: aws.String(lambdaTask(`,"OutputPath":"$.Payload","Next":"Then"`)),
@@ -84,7 +84,7 @@ func TestTestStateOutcomes(t *testing.T) {
 		{name: "task mock error caught", in: sfn.TestStateInput{
 			Definition: aws.String(lambdaTask(`,"Catch":[{"ErrorEquals":["Other"],"Next":"No"},{"ErrorEquals":["MockException"],"ResultPath":"$.errorOutput","Next":"HandleMockError"}],"End":true`)),
 			RoleArn:    aws.String(role), Input: aws.String(`{"Value":"HelloWorld"}`),
-			Mock:       &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("MockException"), Cause: aws.String("Mock the cause of the error.")}}},
+			Mock: &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("MockException"), Cause: aws.String("Mock the cause of the error.")}}},
 			status: types.TestExecutionStatusCaughtError, next: "HandleMockError", err: "MockException", cause: "Mock the cause of the error.",
 			output: `{"Value":"HelloWorld","errorOutput":{"Error":"MockException","Cause":"Mock the cause of the error."}}`},
 		{name: "task mock error retriable before caught", in: sfn.TestStateInput{
@@ -195,17 +195,17 @@ func TestTestStateInspectionData(t *testing.T) {
 		{name: "task", in: sfn.TestStateInput{
 			Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","InputPath":"$.in","Parameters":{"FunctionName":"f","Payload.$":"$"},"ResultSelector":{"p.$":"$.Payload"},"ResultPath":"$.r","End":true}`),
 			Input:      aws.String(`{"in":{"a":1}}`), RoleArn: aws.String(role),
-			Mock:       &types.MockInput{Result: aws.String(`{"Payload":2}`)}},
+			Mock: &types.MockInput{Result: aws.String(`{"Payload":2}`)}},
 			fields: fields(`{"in":{"a":1}}`, `{"a":1}`, `{"FunctionName":"f","Payload":{"a":1}}`, `{"Payload":2}`, `{"p":2}`, `{"in":{"a":1},"r":{"p":2}}`)},
 		{name: "task caught", in: sfn.TestStateInput{
 			Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"Catch":[{"ErrorEquals":["X"],"Next":"A"},{"ErrorEquals":["States.ALL"],"Next":"B"}],"End":true}`),
 			Input:      aws.String(`{}`), RoleArn: aws.String(role),
-			Mock:       &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("E"), Cause: aws.String("C")}}},
+			Mock: &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("E"), Cause: aws.String("C")}}},
 			fields: fields(`{}`, `{}`, `{"FunctionName":"f"}`, "", "", ""),
 			errs:   &types.InspectionErrorDetails{CatchIndex: aws.Int32(1)}},
 		{name: "task retriable", in: sfn.TestStateInput{
-			Definition:         aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"Retry":[{"ErrorEquals":["X"]},{"ErrorEquals":["States.ALL"],"IntervalSeconds":1,"BackoffRate":2,"MaxAttempts":5}],"End":true}`),
-			Input:              aws.String(`{}`), RoleArn: aws.String(role),
+			Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"Retry":[{"ErrorEquals":["X"]},{"ErrorEquals":["States.ALL"],"IntervalSeconds":1,"BackoffRate":2,"MaxAttempts":5}],"End":true}`),
+			Input:      aws.String(`{}`), RoleArn: aws.String(role),
 			StateConfiguration: &types.TestStateConfiguration{RetrierRetryCount: aws.Int32(4)},
 			Mock:               &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("E"), Cause: aws.String("C")}}},
 			fields: fields(`{}`, `{}`, `{"FunctionName":"f"}`, "", "", ""),
