@@ -272,7 +272,12 @@ func testResponse(req *testStateRequest, ts *testedState, st *asl.State, ex *eng
 	status := "SUCCEEDED"
 	var details map[string]any
 	if o.failed {
-		out["error"], out["cause"] = o.errName, o.cause
+		if o.hasError {
+			out["error"] = o.errName
+		}
+		if o.hasCause {
+			out["cause"] = o.cause
+		}
 		if i, delay, left := retrierFor(st, o.errName, req.retryCount()); i >= 0 {
 			details = map[string]any{"retryIndex": i}
 			if left {
@@ -339,8 +344,9 @@ type outcome struct {
 	result     *string
 	exited     *string
 	// failed is set when the state raised an error (caught or not) that Retry could see.
-	failed         bool
-	errName, cause string
+	failed             bool
+	errName, cause     string
+	hasError, hasCause bool
 	// entered is the placeholder state entered after the tested one.
 	entered string
 }
@@ -394,10 +400,10 @@ func (o *outcome) fail(name, cause *string) {
 	}
 	o.failed = true
 	if name != nil {
-		o.errName = *name
+		o.errName, o.hasError = *name, true
 	}
 	if cause != nil {
-		o.cause = *cause
+		o.cause, o.hasCause = *cause, true
 	}
 }
 
