@@ -304,3 +304,16 @@ func TestExecutionStateRoundTrips(t *testing.T) {
 		t.Fatalf("events %s", got)
 	}
 }
+
+// TestJSONataContext: $states.context is there for the expressions that read it, however
+// they reach it.
+func TestJSONataContext(t *testing.T) {
+	def := `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{
+		"name":"{% $states.context.State.Name %}",
+		"keys":"{% $count($keys($states)) %}",
+		"plain":"{% $states.input.a %}"},"End":true}}}`
+	ex, _ := execute(t, def, `{"a":1}`, nil, engine.Config{})
+	if ex.Status != engine.Succeeded || ex.Output != `{"keys":2,"name":"P","plain":1}` {
+		t.Fatalf("%s %s %s", ex.Status, ex.Output, deref(ex.Cause))
+	}
+}

@@ -35,7 +35,7 @@ type scope struct {
 	ctx  any
 	// jvars are the JSONata bindings, built for the result and error output state jkey.
 	jvars map[string]any
-	jkey  [2]bool
+	jkey  [3]bool
 }
 
 func (x *run) scope(f *Frame, st *asl.State, input any) *scope {
@@ -279,15 +279,19 @@ func (s *scope) call(n asl.CallNode, loc string) (any, error) {
 }
 
 // jsonataVars binds $states and the workflow variables for an expression.
-func (s *scope) jsonataVars() map[string]any {
+func (s *scope) jsonataVars(withContext bool) map[string]any {
 	// The bindings are built once per scope and kept until $states.result or
-	// $states.errorOutput appears: the evaluator only reads them.
-	key := [2]bool{s.hasResult, s.hasErrOut}
-	if s.jvars != nil && s.jkey == key {
+	// $states.errorOutput appears, or an expression needs $states.context: the evaluator
+	// only reads them.
+	key := [3]bool{s.hasResult, s.hasErrOut, withContext}
+	if s.jvars != nil && (s.jkey == key || (s.jkey[2] && s.jkey[0] == key[0] && s.jkey[1] == key[1])) {
 		return s.jvars
 	}
 	vars := s.visibleVars()
-	states := map[string]any{"input": s.rawInput, "context": s.context()}
+	states := map[string]any{"input": s.rawInput}
+	if withContext {
+		states["context"] = s.context()
+	}
 	if s.hasResult {
 		states["result"] = s.result
 	}
@@ -299,10 +303,44 @@ func (s *scope) jsonataVars() map[string]any {
 	return vars
 }
 
+// needsContext reports whether an expression may read $states.context, whose building was
+// an eighth of a JSONata Pass state's cost. It is conservative: any mention of "context", or
+// of $states other than $states.input, .result and .errorOutput, counts.
+func needsContext(text string) bool {
+	if strings.Contains(text, "context") {
+		return true
+	}
+	for rest := text; ; {
+		i := strings.Index(rest, "$states")
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len("$states"):]
+		field := ""
+		for _, f := range []string{".input", ".result", ".errorOutput"} {
+			if strings.HasPrefix(rest, f) {
+				field = f
+				break
+			}
+		}
+		if field == "" {
+			return true
+		}
+		rest = rest[len(field):]
+		if rest != "" && (isIdentChar(rest[0])) {
+			return true // $states.inputs..., not a field we know
+		}
+	}
+}
+
+func isIdentChar(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
 // expr evaluates a JSONata expression. An undefined result is an error when required.
 func (s *scope) expr(n asl.ExprNode, loc string, required bool) (any, error) {
 	text := strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(n.Text, "{%"), "%}"))
-	v, defined, err := n.Expr.EvalWith(s.input, s.jsonataVars(), s.x.jsonataEnv())
+	v, defined, err := n.Expr.EvalWith(s.input, s.jsonataVars(needsContext(n.Text)), s.x.jsonataEnv())
 	if err != nil {
 		if errors.Is(err, jsonata.ErrFunctionResult) {
 			return nil, s.queryErr(loc, "The JSONata expression '%s' specified for the field '%s' returned an unsupported result type.", text, loc)
