@@ -14,7 +14,6 @@ import (
 
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
-	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
 )
@@ -156,78 +155,6 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: desc}
 	}
 	return desc, nil
-}
-
-// checkRole asks Authorize whether the execution's role (or the state's Credentials role)
-// may make the task's call: states:StartExecution on the child state machine, or
-// lambda:InvokeFunction on the function. Other tasks are not checked.
-func (r *Registry) checkRole(ctx context.Context, t *engine.Task) error {
-	var p struct {
-		StateMachineArn string
-		FunctionName    string
-		Qualifier       string
-	}
-	_ = json.Unmarshal([]byte(t.Parameters), &p)
-	arn := strings.Split(t.Execution, ":") // arn:aws:states:REGION:ACCOUNT:execution:SM:NAME
-	if len(arn) < 8 {
-		return nil
-	}
-	var action, resource, service string
-	switch {
-	case r.Lambda != nil && r.Lambda.Handles(t):
-		fn := p.FunctionName
-		if engine.ParseResource(t.Resource).Kind == "lambda" {
-			fn = t.Resource
-		}
-		if fn == "" {
-			return nil // the integration reports the missing parameter
-		}
-		if !strings.HasPrefix(fn, "arn:") {
-			fn = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", arn[3], arn[4], strings.TrimPrefix(fn, arn[4]+":function:"))
-		}
-		if p.Qualifier != "" && strings.Count(fn, ":") == 6 {
-			fn += ":" + p.Qualifier
-		}
-		action, resource, service = "lambda:InvokeFunction", fn, "lambda"
-	case t.ResourceType == "states", t.ResourceType == "aws-sdk:sfn" && strings.TrimSuffix(t.ResourceName, ".waitForTaskToken") == "startExecution":
-		sm := strings.Split(p.StateMachineArn, ":")
-		if len(sm) > 7 {
-			sm = sm[:7] // versions and aliases are authorized on the state machine
-		}
-		action, resource, service = "states:StartExecution", strings.Join(sm, ":"), t.ResourceType
-	default:
-		return nil
-	}
-	role := t.RoleArn
-	if role == "" {
-		// The execution's role is its state machine's (named in the execution's ARN, which
-		// also covers Express executions, which the store does not keep).
-		smName, _, _ := strings.Cut(arn[6], "/")
-		sm, err := r.Store.GetStateMachine(ctx, fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", arn[3], arn[4], smName))
-		if err != nil {
-			return err
-		}
-		role = sm.RoleArn
-	}
-	err := r.Authorize(iam.WithSession(ctx, arn[7]), role, action, resource)
-	if err == nil {
-		return nil
-	}
-	var denied *iam.Error
-	if !errors.As(err, &denied) {
-		return err
-	}
-	reqID := childName(t.Token + "/authorize")
-	switch service {
-	case "lambda":
-		return &runner.TaskError{Name: "Lambda.AWSLambdaException", Cause: fmt.Sprintf(
-			"%s (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; Request ID: %s; Proxy: null)", denied.Message, reqID)}
-	case "aws-sdk:sfn":
-		return &runner.TaskError{Name: "Sfn.SfnException", Cause: fmt.Sprintf(
-			"%s (Service: Sfn, Status Code: 400, Request ID: %s)", denied.Message, reqID)}
-	}
-	return &runner.TaskError{Name: "StepFunctions.AWSStepFunctionsException", Cause: fmt.Sprintf(
-		"%s (Service: AWSStepFunctions; Status Code: 400; Error Code: AccessDeniedException; Request ID: %s; Proxy: null)", denied.Message, reqID)}
 }
 
 // parentOf is the execution that started a child: the one its input names, else the task's.

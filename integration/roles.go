@@ -1,0 +1,174 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/iam"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+// permission is one IAM action on one resource that a task's call needs of the execution's
+// role, and how a denial of it fails the task.
+type permission struct {
+	action, resource string
+	deny             func(msg, reqID string) error
+}
+
+// checkRole asks Authorize whether the execution's role (or the state's Credentials role)
+// may make the task's call, checking every permission AWS needs for it (docs/iam.md lists
+// them); the first denial fails the task with the error AWS gives.
+func (r *Registry) checkRole(ctx context.Context, t *engine.Task) error {
+	arn := strings.Split(t.Execution, ":") // arn:aws:states:REGION:ACCOUNT:execution:SM:NAME
+	if len(arn) < 8 {
+		return nil
+	}
+	region, account := arn[3], arn[4]
+	smName, _, _ := strings.Cut(arn[6], "/")
+	smArn := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", region, account, smName)
+	perms := r.permissions(t, region, account, smArn)
+	if len(perms) == 0 {
+		return nil
+	}
+	role := t.RoleArn
+	if role == "" {
+		// The execution's role is its state machine's (named in the execution's ARN, which
+		// also covers Express executions, which the store does not keep).
+		sm, err := r.Store.GetStateMachine(ctx, smArn)
+		if err != nil {
+			return err
+		}
+		role = sm.RoleArn
+	}
+	ctx = iam.WithSession(ctx, arn[7])
+	for _, p := range perms {
+		err := r.Authorize(ctx, role, p.action, p.resource)
+		if err == nil {
+			continue
+		}
+		var denied *iam.Error
+		if !errors.As(err, &denied) {
+			return err
+		}
+		return p.deny(denied.Message, childName(t.Token+"/authorize/"+p.action))
+	}
+	return nil
+}
+
+// permissions lists what a task needs of its role. Tasks of integrations Stepwise does not
+// check (mocked, or handled by a fallback) need nothing.
+func (r *Registry) permissions(t *engine.Task, region, account, smArn string) []permission {
+	var p struct {
+		StateMachineArn string
+		FunctionName    string
+		Qualifier       string
+		Name            *string
+		Authentication  struct{ ConnectionArn string }
+	}
+	_ = json.Unmarshal([]byte(t.Parameters), &p)
+	switch {
+	case r.Lambda != nil && r.Lambda.Handles(t):
+		fn := p.FunctionName
+		if engine.ParseResource(t.Resource).Kind == "lambda" {
+			fn = t.Resource
+		}
+		if fn == "" {
+			return nil // the integration reports the missing parameter
+		}
+		if !strings.HasPrefix(fn, "arn:") {
+			fn = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, account, strings.TrimPrefix(fn, account+":function:"))
+		}
+		if p.Qualifier != "" && strings.Count(fn, ":") == 6 {
+			fn += ":" + p.Qualifier
+		}
+		return []permission{{"lambda:InvokeFunction", fn, lambdaDenied}}
+
+	case r.HTTP != nil && r.HTTP.Handles(t):
+		perms := []permission{{"states:InvokeHTTPEndpoint", smArn, httpDenied("States.Permissions")}}
+		if p.Authentication.ConnectionArn != "" {
+			perms = append(perms, permission{"events:RetrieveConnectionCredentials", p.Authentication.ConnectionArn,
+				httpDenied("Events.ConnectionResource.AccessDenied")})
+		}
+		return perms
+
+	case t.ResourceType == "states", t.ResourceType == "aws-sdk:sfn" && strings.TrimSuffix(t.ResourceName, ".waitForTaskToken") == "startExecution":
+		deny := statesDenied
+		if t.ResourceType == "aws-sdk:sfn" {
+			deny = sdkDenied
+		}
+		child := unqualified(p.StateMachineArn)
+		perms := []permission{{"states:StartExecution", child, deny}}
+		if t.Pattern == ".sync" || t.Pattern == ".sync:2" {
+			// Waiting for the child needs to read it and to stop it when the parent stops,
+			// and the managed EventBridge rule AWS learns of its end through.
+			parts := strings.Split(child, ":")
+			if len(parts) == 7 {
+				name := childName(t.Token)
+				if p.Name != nil {
+					name = *p.Name
+				}
+				exec := fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", parts[3], parts[4], parts[6], name)
+				perms = append(perms, permission{"states:DescribeExecution", exec, deny}, permission{"states:StopExecution", exec, deny})
+			}
+			rule := fmt.Sprintf("arn:aws:events:%s:%s:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule", region, account)
+			for _, a := range []string{"events:PutTargets", "events:PutRule", "events:DescribeRule"} {
+				perms = append(perms, permission{a, rule, deny})
+			}
+		}
+		return perms
+
+	case t.ResourceType == "aws-sdk:sfn":
+		action := upperFirst(strings.TrimSuffix(t.ResourceName, ".waitForTaskToken"))
+		return []permission{{"states:" + action, sdkResource(t.Parameters), sdkDenied}}
+	}
+	return nil
+}
+
+// unqualified drops a version or alias from a state machine ARN: versions and aliases are
+// authorized on the state machine.
+func unqualified(arn string) string {
+	parts := strings.Split(arn, ":")
+	if len(parts) > 7 && parts[5] == "stateMachine" {
+		parts = parts[:7]
+	}
+	return strings.Join(parts, ":")
+}
+
+// sdkResource is the resource an aws-sdk:sfn action is authorized on: the ARN its request
+// names (the state machine unqualified), else "*" (ListStateMachines, ListActivities...).
+func sdkResource(params string) string {
+	var p map[string]any
+	_ = json.Unmarshal([]byte(params), &p)
+	for _, k := range []string{"ExecutionArn", "MapRunArn", "ActivityArn", "StateMachineAliasArn", "StateMachineVersionArn", "StateMachineArn", "ResourceArn"} {
+		if s, ok := p[k].(string); ok && s != "" {
+			return unqualified(s)
+		}
+	}
+	return "*"
+}
+
+func lambdaDenied(msg, reqID string) error {
+	return &runner.TaskError{Name: "Lambda.AWSLambdaException", Cause: fmt.Sprintf(
+		"%s (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; Request ID: %s; Proxy: null)", msg, reqID)}
+}
+
+func statesDenied(msg, reqID string) error {
+	return &runner.TaskError{Name: "StepFunctions.AWSStepFunctionsException", Cause: fmt.Sprintf(
+		"%s (Service: AWSStepFunctions; Status Code: 400; Error Code: AccessDeniedException; Request ID: %s; Proxy: null)", msg, reqID)}
+}
+
+func sdkDenied(msg, reqID string) error {
+	return &runner.TaskError{Name: "Sfn.SfnException", Cause: fmt.Sprintf(
+		"%s (Service: Sfn, Status Code: 400, Request ID: %s)", msg, reqID)}
+}
+
+// httpDenied fails an HTTP Task whose role lacks a permission. AWS documents
+// Events.ConnectionResource.AccessDenied for a connection the role may not read; for a missing
+// states:InvokeHTTPEndpoint it names no error, so Stepwise uses the generic States.Permissions.
+func httpDenied(name string) func(msg, reqID string) error {
+	return func(msg, _ string) error { return &runner.TaskError{Name: name, Cause: msg} }
+}

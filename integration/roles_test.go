@@ -1,0 +1,97 @@
+package integration
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/iam"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+// handles stands in for an integration: it claims the tasks of one resource type.
+type handles string
+
+func (h handles) Handles(t *engine.Task) bool { return t.ResourceType == string(h) }
+func (handles) RunTask(context.Context, *engine.Task) (string, error) {
+	return "{}", nil
+}
+
+// TestRolePermissions checks each integration's call against a role's policy: every
+// permission AWS needs is asked for, and the first missing one fails the task as AWS does.
+func TestRolePermissions(t *testing.T) {
+	d, err := iam.Open(iam.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const trust = `{"Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	roles := map[string]string{
+		"start-only": `{"Statement":{"Effect":"Allow","Action":"states:StartExecution","Resource":"arn:aws:states:us-east-1:123456789012:stateMachine:child"}}`,
+		"sync-no-events": `{"Statement":[{"Effect":"Allow","Action":"states:StartExecution","Resource":"*"},
+			{"Effect":"Allow","Action":["states:DescribeExecution","states:StopExecution"],"Resource":"arn:aws:states:us-east-1:123456789012:execution:child:*"}]}`,
+		"sync-all": `{"Statement":[{"Effect":"Allow","Action":"states:StartExecution","Resource":"*"},
+			{"Effect":"Allow","Action":["states:DescribeExecution","states:StopExecution"],"Resource":"arn:aws:states:us-east-1:123456789012:execution:child:*"},
+			{"Effect":"Allow","Action":["events:PutTargets","events:PutRule","events:DescribeRule"],"Resource":"arn:aws:events:us-east-1:123456789012:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"}]}`,
+		"describe": `{"Statement":{"Effect":"Allow","Action":"states:Describe*","Resource":"arn:aws:states:us-east-1:123456789012:stateMachine:child"}}`,
+		"http-endpoint": `{"Statement":{"Effect":"Allow","Action":"states:InvokeHTTPEndpoint","Resource":"arn:aws:states:us-east-1:123456789012:stateMachine:parent"}}`,
+		"http-all": `{"Statement":[{"Effect":"Allow","Action":"states:InvokeHTTPEndpoint","Resource":"*"},
+			{"Effect":"Allow","Action":"events:RetrieveConnectionCredentials","Resource":"arn:aws:events:us-east-1:123456789012:connection/api/*"}]}`,
+	}
+	for name, doc := range roles {
+		if _, err := d.CreateRole(name, "/", trust, "", 3600); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.PutRolePolicy(name, "p", doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := &Registry{Authorize: d.AuthorizeRole, Lambda: handles("lambda"), HTTP: handles("http")}
+
+	const child = `"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child"`
+	http := `{"ApiEndpoint":"https://example.com","Method":"GET","Authentication":{"ConnectionArn":"arn:aws:events:us-east-1:123456789012:connection/api/1"}}`
+	for _, tc := range []struct {
+		name, role, resourceType, resourceName, pattern, params string
+		wantErr, wantAction                                     string
+	}{
+		{"start allowed", "start-only", "states", "startExecution", "", `{` + child + `}`, "", ""},
+		{"start a version: authorized on the machine", "start-only", "states", "startExecution", "", `{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child:3"}`, "", ""},
+		{"start another machine", "start-only", "states", "startExecution", "", `{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:other"}`,
+			"StepFunctions.AWSStepFunctionsException", "states:StartExecution"},
+		{".sync needs DescribeExecution", "start-only", "states", "startExecution.sync", ".sync", `{` + child + `}`,
+			"StepFunctions.AWSStepFunctionsException", "states:DescribeExecution"},
+		{".sync needs the managed rule", "sync-no-events", "states", "startExecution.sync:2", ".sync:2", `{` + child + `,"Name":"n"}`,
+			"StepFunctions.AWSStepFunctionsException", "events:PutTargets"},
+		{".sync allowed", "sync-all", "states", "startExecution.sync", ".sync", `{` + child + `}`, "", ""},
+		{"aws-sdk startExecution", "describe", "aws-sdk:sfn", "startExecution", "", `{` + child + `}`, "Sfn.SfnException", "states:StartExecution"},
+		{"aws-sdk describeStateMachine", "describe", "aws-sdk:sfn", "describeStateMachine", "", `{` + child + `}`, "", ""},
+		{"aws-sdk listStateMachines needs *", "describe", "aws-sdk:sfn", "listStateMachines", "", `{}`, "Sfn.SfnException", "states:ListStateMachines"},
+		{"http without endpoint permission", "start-only", "http", "invoke", "", http, "States.Permissions", "states:InvokeHTTPEndpoint"},
+		{"http without connection permission", "http-endpoint", "http", "invoke", "", http, "Events.ConnectionResource.AccessDenied", "events:RetrieveConnectionCredentials"},
+		{"http allowed", "http-all", "http", "invoke", "", http, "", ""},
+		{"lambda", "start-only", "lambda", "invoke", "", `{"FunctionName":"f"}`, "Lambda.AWSLambdaException", "lambda:InvokeFunction"},
+		{"other services are not checked", "start-only", "sqs", "sendMessage", "", `{}`, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			task := &engine.Task{ResourceType: tc.resourceType, ResourceName: tc.resourceName, Pattern: tc.pattern, Parameters: tc.params,
+				Token: "tok", RoleArn: "arn:aws:iam::123456789012:role/" + tc.role,
+				Execution: "arn:aws:states:us-east-1:123456789012:execution:parent:run-1"}
+			err := r.checkRole(context.Background(), task)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("denied: %v", err)
+				}
+				return
+			}
+			var te *runner.TaskError
+			if !errors.As(err, &te) || te.Name != tc.wantErr {
+				t.Fatalf("got %v, want %s", err, tc.wantErr)
+			}
+			want := "User: arn:aws:sts::123456789012:assumed-role/" + tc.role + "/run-1 is not authorized to perform: " + tc.wantAction + " on resource: "
+			if !strings.HasPrefix(te.Cause, want) {
+				t.Errorf("cause %q\nwant prefix %q", te.Cause, want)
+			}
+		})
+	}
+}
