@@ -34,7 +34,7 @@ func TestRolePermissions(t *testing.T) {
 		"sync-all": `{"Statement":[{"Effect":"Allow","Action":"states:StartExecution","Resource":"*"},
 			{"Effect":"Allow","Action":["states:DescribeExecution","states:StopExecution"],"Resource":"arn:aws:states:us-east-1:123456789012:execution:child:*"},
 			{"Effect":"Allow","Action":["events:PutTargets","events:PutRule","events:DescribeRule"],"Resource":"arn:aws:events:us-east-1:123456789012:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"}]}`,
-		"describe": `{"Statement":{"Effect":"Allow","Action":"states:Describe*","Resource":"arn:aws:states:us-east-1:123456789012:stateMachine:child"}}`,
+		"describe":      `{"Statement":{"Effect":"Allow","Action":"states:Describe*","Resource":"arn:aws:states:us-east-1:123456789012:stateMachine:child"}}`,
 		"http-endpoint": `{"Statement":{"Effect":"Allow","Action":"states:InvokeHTTPEndpoint","Resource":"arn:aws:states:us-east-1:123456789012:stateMachine:parent"}}`,
 		"http-all": `{"Statement":[{"Effect":"Allow","Action":"states:InvokeHTTPEndpoint","Resource":"*"},
 			{"Effect":"Allow","Action":"events:RetrieveConnectionCredentials","Resource":"arn:aws:events:us-east-1:123456789012:connection/api/*"}]}`,
