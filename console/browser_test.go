@@ -22,6 +22,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/console"
+	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store/sqlite"
@@ -379,7 +380,9 @@ func (b *browser) str(expr string) string {
 func (b *browser) visible(sel string) chromedp.Action[chromedp.Void] {
 	return chromedp.WaitVisible(chromedp.CSS(sel))
 }
-func (b *browser) click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+func (b *browser) click(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Click(chromedp.CSS(sel))
+}
 
 // check fails the test on the exceptions and console errors seen so far.
 func (b *browser) check() {
@@ -415,6 +418,12 @@ func hundredStates() string {
 // startService wires the service as `stepwise serve` does (API on POST /, console on GET /).
 func startService(t *testing.T) string {
 	t.Helper()
+	return startServiceWith(t, nil)
+}
+
+// startServiceWith starts the service; with a directory, as serve --enforce-iam does.
+func startServiceWith(t *testing.T, dir *iam.Directory) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stepwise.db"))
 	if err != nil {
@@ -427,9 +436,20 @@ func startService(t *testing.T) string {
 	tasks.Execs = node
 	done := make(chan struct{})
 	go func() { defer close(done); _ = node.Run(ctx) }()
+	apiServer := &api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Logger: log, Tasks: tasks}
+	opts := console.Options{Store: st, Logger: log}
+	var query http.Handler = http.NotFoundHandler()
+	if dir != nil {
+		apiServer.Guard = dir
+		tasks.Authorize = dir.AuthorizeRole
+		opts.Guard = dir
+		query = &iam.Query{Directory: dir, Enforce: true}
+	}
+	con := console.New(opts)
 	mux := http.NewServeMux()
-	mux.Handle("POST /", &api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Logger: log, Tasks: tasks})
-	mux.Handle("GET /", console.Handler(console.Options{Store: st, Logger: log}))
+	mux.Handle("POST /", con.API(api.WithIAM(apiServer, query)))
+	mux.Handle("GET /", con)
+	mux.Handle("POST /console/api/", con)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		srv.Close()

@@ -75,7 +75,7 @@ async function executionPage(app, arn) {
           h("span", { class: "hint" }, ` (${ex.stepwiseParentExecutionArn.split(":").slice(-2, -1)[0]})`)) : null),
       h("div", { class: "row" }, rerun, redrive, stop));
     const end = ex.stopDate ? ex.stopDate * 1000 : Date.now();
-    facts.replaceChildren(
+    facts.replaceChildren(...[
       h("dt", {}, "Status"), h("dd", { id: "exec-status" }, ex.status),
       h("dt", {}, "Started"), h("dd", {}, fmtTime(ex.startDate)),
       h("dt", {}, "Stopped"), h("dd", {}, fmtTime(ex.stopDate)),
@@ -83,7 +83,7 @@ async function executionPage(app, arn) {
       ex.stateMachineAliasArn ? [h("dt", {}, "Alias"), h("dd", { class: "mono", id: "exec-alias" }, ex.stateMachineAliasArn)] : null,
       ex.stateMachineVersionArn ? [h("dt", {}, "Version"), h("dd", { class: "mono", id: "exec-version" }, ex.stateMachineVersionArn)] : null,
       ex.redriveCount ? [h("dt", {}, "Redriven"), h("dd", {}, `${ex.redriveCount} time${ex.redriveCount > 1 ? "s" : ""}, last ${fmtTime(ex.redriveDate)}`)] : null,
-      h("dt", {}, "ARN"), h("dd", { class: "mono" }, ex.executionArn));
+      h("dt", {}, "ARN"), h("dd", { class: "mono" }, ex.executionArn)].flat().filter(Boolean));
     io.replaceChildren(
       h("section", { class: "panel" }, h("h2", {}, "Input"), pre(pretty(ex.input))),
       ex.status === "SUCCEEDED" ? h("section", { class: "panel" }, h("h2", {}, "Output"), pre(pretty(ex.output), "output")) :
