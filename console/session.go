@@ -252,10 +252,16 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := c.sessions.add(&session{keyID: p.KeyID, secret: req.SecretAccessKey, arn: p.Arn, expires: time.Now().Add(sessionTTL)})
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: secure(r),
 		SameSite: http.SameSiteStrictMode, MaxAge: int(sessionTTL / time.Second)})
 	c.opts.Logger.Info("console: signed in", "principal", p.Arn, "key", p.KeyID)
 	writeJSON(w, map[string]any{"iam": true, "signedIn": true, "arn": p.Arn, "accessKeyId": p.KeyID})
+}
+
+// secure reports whether the browser reached us over HTTPS, directly or through a proxy
+// that says so; the cookie is then sent over HTTPS only.
+func secure(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 // signOut answers POST /console/api/signout.
