@@ -54,6 +54,18 @@ func setField(b *browser, sel, value, event string) {
 		jsString(sel), jsString(value), event))
 }
 
+// fitsPhone checks, at phone width, that the page does not scroll sideways (wide graphs and
+// tables scroll inside their own boxes).
+func fitsPhone(b *browser, what string) {
+	b.t.Helper()
+	b.do("phone width", chromedp.EmulateViewport(390, 844))
+	if w := b.str(`String(document.documentElement.scrollWidth)`); w != "390" {
+		wide := b.str(`[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > 391).slice(0, 8).map(e => e.tagName + "#" + e.id + "." + (e.className.baseVal ?? e.className)).join(" ")`)
+		b.t.Errorf("%s at phone width is %s px wide: %s", what, w, wide)
+	}
+	b.do("desktop width", chromedp.EmulateViewport(1280, 800))
+}
+
 // TestBrowserVersionsAndRuns: publish versions, create and update an alias, start on the
 // alias, re-run with the same input, redrive a failed execution.
 func TestBrowserVersionsAndRuns(t *testing.T) {
@@ -87,6 +99,7 @@ func TestBrowserVersionsAndRuns(t *testing.T) {
 	b.do("update the alias", b.click("#alias-save"))
 	b.waitJS("the alias routes to both", `document.querySelector('#aliases-table tr[data-alias="live"] td.routing')?.textContent === "v1: 70% · v2: 30%"`)
 	b.shot("console-versions.png")
+	fitsPhone(b, "the state machine page")
 
 	// Start on the alias.
 	alias := smPrefix + "versioned:live"
@@ -178,6 +191,7 @@ func TestBrowserChain(t *testing.T) {
 		t.Errorf("the chain's root is %q, want round-1", r)
 	}
 	b.shot("console-chain.png")
+	fitsPhone(b, "the execution page with its chain")
 	// Up to the second, by keyboard: focus its link and press Enter.
 	b.do("focus the second link", chromedp.Focus(chromedp.CSS(`#chain a.chain-ancestor[data-name="`+nameOf(arns[1])+`"]`)), chromedp.KeyEvent("\r"))
 	b.waitJS("the second execution's chain", `document.querySelector("#chain .chain-here a")?.dataset.name === `+jsString(nameOf(arns[1]))+
@@ -259,7 +273,8 @@ func TestBrowserDesign(t *testing.T) {
 	b.do("phone width", chromedp.EmulateViewport(390, 844))
 	b.shot("console-design-phone.png")
 	b.do("desktop width", chromedp.EmulateViewport(1280, 800))
-	b.do("create", b.click("#save"), b.visible(`#graph g.node[data-state="Run the child"]`))
+	fitsPhone(b, "design mode")
+	b.do("create", b.click("#save"), b.visible("#start-form"), b.visible(`#graph g.node[data-state="Run the child"]`))
 	def := call(t, base, "DescribeStateMachine", map[string]any{"stateMachineArn": smPrefix + "designed"})["definition"].(string)
 	var d struct {
 		StartAt string
@@ -337,6 +352,7 @@ func TestBrowserSignIn(t *testing.T) {
 		t.Errorf("the denial says %q, want it to start %q", msg, want)
 	}
 	b.shot("console-access-denied.png")
+	fitsPhone(b, "the execution page signed in")
 
 	b.do("sign out", b.click("#sign-out"), b.visible("#sign-in-form"))
 	callAs(t, http.DefaultClient, base, "ListStateMachines", map[string]any{}, 403)

@@ -366,6 +366,6 @@ function executionsList(smArn) {
   onLeave(() => clearInterval(timer));
   return h("section", { class: "panel", id: "executions" },
     h("div", { class: "page-head" }, h("h2", {}, "Executions"), h("div", { class: "row" }, search, filter)),
-    h("table", { class: "list" }, h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Status"), h("th", {}, "On"), h("th", {}, "Started"), h("th", {}, "Stopped"), h("th", {}, "Duration"))), body),
+    h("div", { class: "table-box" }, h("table", { class: "list" }, h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Status"), h("th", {}, "On"), h("th", {}, "Started"), h("th", {}, "Stopped"), h("th", {}, "Duration"))), body)),
     h("div", { class: "row pager" }, prev, pageNo, next));
 }
