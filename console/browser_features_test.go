@@ -266,6 +266,10 @@ func TestBrowserDesign(t *testing.T) {
 	b.do("select Pause", b.click(`#graph g.node[data-state="Pause"] rect.box`))
 	b.waitJS("the form shows 7 seconds", `document.getElementById("sf-Seconds")?.value === "7"`)
 
+	// The keyboard's way onto an edge: choose the transition, then press the item.
+	setField(b, "#insert-at", `{"from":"Pause","to":"__end","kind":"next","index":-1}`, "change")
+	b.do("add Succeed on Pause -> End", chromedp.Focus(chromedp.CSS(`[data-palette="Succeed"]`)), chromedp.KeyEvent("\r"))
+	b.waitJS("Succeed after Pause", `(() => { const d = `+definitionJS+`; return d.States.Pause.Next === "Succeed" && d.States.Succeed.Type === "Succeed" && !d.States.Pause.End; })()`)
 	b.do("name the machine", chromedp.SendKeys(chromedp.CSS("#sm-name"), "designed"))
 	b.waitJS("it validates", `document.querySelector('#diagnostics[data-result="OK"]') !== null && !document.getElementById("save").disabled`)
 	b.do("select Run the child", b.click(`#graph g.node[data-state="Run the child"] rect.box`), b.visible("#sf-StateMachineArn"))
@@ -280,7 +284,7 @@ func TestBrowserDesign(t *testing.T) {
 		StartAt string
 		States  map[string]map[string]any
 	}
-	if err := json.Unmarshal([]byte(def), &d); err != nil || d.StartAt != "Pass" || d.States["Pause"]["Seconds"] != 7.0 ||
+	if err := json.Unmarshal([]byte(def), &d); err != nil || d.StartAt != "Pass" || d.States["Pause"]["Seconds"] != 7.0 || d.States["Pause"]["Next"] != "Succeed" ||
 		d.States["Run the child"]["Resource"] != "arn:aws:states:::states:startExecution.sync:2" {
 		t.Errorf("the created definition: %s (%v)", def, err)
 	}

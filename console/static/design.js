@@ -257,7 +257,11 @@ const Design = (() => {
     const form = h("form", { class: "state-form", id: "state-form", "aria-label": "Selected state" });
     const staleNote = h("p", { class: "hint warn", id: "design-stale", hidden: true }, "The JSON does not parse: the graph and the form show the last definition that did.");
 
-    const palette = h("div", { class: "palette", id: "palette", role: "group", "aria-label": "Add a state" });
+    // Where a palette button adds: after the selected state, or on a transition (the
+    // keyboard's way to do what dropping on an edge does).
+    const where = h("select", { id: "insert-at" }, h("option", { value: "" }, "After the selected state"));
+    const palette = h("div", { class: "palette", id: "palette", role: "group", "aria-label": "Add a state" },
+      h("label", { for: "insert-at" }, "Add at", where));
     for (const group of ["Flow", "Actions"]) {
       palette.append(h("h3", {}, group === "Flow" ? "Flow" : "Actions"));
       for (const item of PALETTE.filter((p) => p.group === group)) {
@@ -309,6 +313,12 @@ const Design = (() => {
     // main path, else as the first state.
     function add(item) {
       if (!model) { status.textContent = "Fix the JSON first: it does not parse."; return; }
+      if (where.value) {
+        const e = JSON.parse(where.value);
+        where.value = "";
+        change(() => insertOnEdge(model, e.from, e.to, e.kind, e.index, item));
+        return;
+      }
       const after = selected && scopeOf(model, selected) ? selected : lastOnPath(model);
       change(() => (after ? insertAfter(model, after, item) : insertOnEdge(model, "__start", "__end", "next", -1, item)));
     }
@@ -330,6 +340,15 @@ const Design = (() => {
       graph = Graph.render(graphBox, model, (name) => { selected = name; drawForm(); }, { edit: true });
       graph.svg.classList.add("fit");
       graph.highlight(selected);
+      const keep = where.value;
+      const label = (e) => `${e.from === "__start" ? "Start" : e.from} → ${e.to === "__end" ? "End" : e.to}` +
+        ({ choice: ` (rule ${Number(e.index) + 1})`, default: " (Default)", catch: ` (Catch ${Number(e.index) + 1})` }[e.kind] || "");
+      where.replaceChildren(h("option", { value: "" }, "After the selected state"),
+        ...[...graph.svg.querySelectorAll("path.edge-hit")].map((p) => {
+          const e = { from: p.dataset.from, to: p.dataset.to, kind: p.dataset.kind, index: Number(p.dataset.index) };
+          return h("option", { value: JSON.stringify(e) }, "On " + label(e));
+        }));
+      where.value = [...where.options].some((o) => o.value === keep) ? keep : "";
     }
 
     let fields = [];
