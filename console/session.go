@@ -141,7 +141,7 @@ func signRequest(r *http.Request, body []byte, keyID, secret string, now time.Ti
 	slices.Sort(names)
 	r.URL.RawQuery = "" // the API reads no query; signing none keeps both canonical forms equal
 	var canon strings.Builder
-	canon.WriteString(r.Method + "\n" + canonicalPath(r.URL.EscapedPath()) + "\n" + "" + "\n")
+	canon.WriteString(r.Method + "\n" + canonicalPath(r.URL.EscapedPath()) + "\n\n") // no query
 	for _, n := range names {
 		v := r.Host
 		if n != "host" {
