@@ -387,7 +387,7 @@ const Design = (() => {
         const id = "sf-" + f.key.replace(/[^A-Za-z0-9]/g, "");
         let input;
         if (f.kind === "select") input = h("select", { id }, f.options().map(([v, t]) => h("option", { value: v }, t)));
-        else if (f.kind === "json") input = h("textarea", { id, rows: 4, spellcheck: "false" });
+        else if (f.kind === "json") input = h("textarea", { id, rows: 5, spellcheck: "false", wrap: "off" });
         else input = h("input", { id, type: f.kind === "number" ? "number" : "text" });
         const msg = h("p", { class: "hint bad", hidden: true });
         f.input = input;
