@@ -22,6 +22,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/console"
+	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store/sqlite"
@@ -111,85 +112,16 @@ const (
 // parent in the editor, start it from its page, read the execution page (graph colours, the
 // step panel, the history), follow the link to the child and back.
 func TestBrowser(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skip("CHROMIUM NOT INSTALLED at " + chromium + ": the console's browser test did not run (apt-get install -y chromium)")
-	}
+	needChromium(t)
 	began := time.Now()
 	base := startService(t)
 	call(t, base, "CreateStateMachine", map[string]any{"name": "child", "roleArn": "arn:aws:iam::123456789012:role/r", "definition": childDef})
 	call(t, base, "CreateStateMachine", map[string]any{"name": "failing", "roleArn": "arn:aws:iam::123456789012:role/r", "definition": failingDef})
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	defer cancelCtx()
-	ctx, cancel := context.WithTimeout(ctx, 50*time.Second)
-	defer cancel()
-
-	// Any exception or console error fails the test.
-	var mu sync.Mutex
-	var problems []string
-	if err := chromedp.Do(ctx); err != nil { // start the browser and open the tab
-		t.Fatal(err)
-	}
-	if err := chromedp.Listen(ctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch ev := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			problems = append(problems, "exception: "+(&chromedp.ExceptionError{ExceptionDetails: ev.ExceptionDetails}).Error())
-		case *runtime.EventConsoleAPICalled:
-			if string(ev.Type) == "error" {
-				var args []string
-				for _, a := range ev.Args {
-					args = append(args, string(a.Value))
-				}
-				problems = append(problems, "console.error: "+strings.Join(args, " "))
-			}
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		saveScreenshot(t, name, png)
-	}
-	waitJS := func(what, expr string) {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	eval := func(what, expr string) {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](expr)); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	visible := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.WaitVisible(chromedp.CSS(sel)) }
-	click := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+	b := openBrowser(t)
+	ctx := b.ctx
+	do, text, shot, waitJS, eval := b.do, b.text, b.shot, b.waitJS, b.eval
+	visible, click := b.visible, b.click
 
 	// The editor: an invalid definition is diagnosed on its line; then create the parent.
 	do("open the editor", chromedp.Navigate(base+"/#/create"), visible("#definition"))
@@ -342,12 +274,124 @@ func TestBrowser(t *testing.T) {
 	do("the next history page", click("#history-next"))
 	waitJS("the second page", `document.getElementById("history-page").textContent.startsWith("Events 101–200")`)
 
-	mu.Lock()
-	defer mu.Unlock()
-	for _, p := range problems {
-		t.Errorf("browser: %s", p)
-	}
+	b.check()
 	t.Logf("browser test took %s", time.Since(began).Round(time.Millisecond))
+}
+
+func needChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skip("CHROMIUM NOT INSTALLED at " + chromium + ": the console's browser test did not run (apt-get install -y chromium)")
+	}
+}
+
+// browser is one Chromium tab; any exception or console.error in it fails the test (check).
+type browser struct {
+	t        *testing.T
+	ctx      context.Context
+	mu       sync.Mutex
+	problems []string
+}
+
+func openBrowser(t *testing.T) *browser {
+	t.Helper()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	ctx, cancel := context.WithTimeout(ctx, 50*time.Second)
+	t.Cleanup(func() { cancel(); cancelCtx(); cancelAlloc() })
+	b := &browser{t: t, ctx: ctx}
+	if err := chromedp.Do(ctx); err != nil { // start the browser and open the tab
+		t.Fatal(err)
+	}
+	if err := chromedp.Listen(ctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			b.problems = append(b.problems, "exception: "+(&chromedp.ExceptionError{ExceptionDetails: ev.ExceptionDetails}).Error())
+		case *runtime.EventConsoleAPICalled:
+			if string(ev.Type) == "error" {
+				var args []string
+				for _, a := range ev.Args {
+					args = append(args, string(a.Value))
+				}
+				b.problems = append(b.problems, "console.error: "+strings.Join(args, " "))
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	saveScreenshot(b.t, name, png)
+}
+
+func (b *browser) waitJS(what, expr string) {
+	b.t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (b *browser) eval(what, expr string) {
+	b.t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[any](expr)); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// str evaluates a JavaScript expression to a string.
+func (b *browser) str(expr string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		b.t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return s
+}
+
+func (b *browser) visible(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.WaitVisible(chromedp.CSS(sel))
+}
+func (b *browser) click(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Click(chromedp.CSS(sel))
+}
+
+// check fails the test on the exceptions and console errors seen so far.
+func (b *browser) check() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range b.problems {
+		b.t.Errorf("browser: %s", p)
+	}
+	b.problems = nil
 }
 
 // hundredStates is the definition layoutCheck builds, in Go.
@@ -374,6 +418,12 @@ func hundredStates() string {
 // startService wires the service as `stepwise serve` does (API on POST /, console on GET /).
 func startService(t *testing.T) string {
 	t.Helper()
+	return startServiceWith(t, nil)
+}
+
+// startServiceWith starts the service; with a directory, as serve --enforce-iam does.
+func startServiceWith(t *testing.T, dir *iam.Directory) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stepwise.db"))
 	if err != nil {
@@ -386,9 +436,20 @@ func startService(t *testing.T) string {
 	tasks.Execs = node
 	done := make(chan struct{})
 	go func() { defer close(done); _ = node.Run(ctx) }()
+	apiServer := &api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Logger: log, Tasks: tasks}
+	opts := console.Options{Store: st, Logger: log}
+	var query http.Handler = http.NotFoundHandler()
+	if dir != nil {
+		apiServer.Guard = dir
+		tasks.Authorize = dir.AuthorizeRole
+		opts.Guard = dir
+		query = &iam.Query{Directory: dir, Enforce: true}
+	}
+	con := console.New(opts)
 	mux := http.NewServeMux()
-	mux.Handle("POST /", &api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Logger: log, Tasks: tasks})
-	mux.Handle("GET /", console.Handler(console.Options{Store: st, Logger: log}))
+	mux.Handle("POST /", con.API(api.WithIAM(apiServer, query)))
+	mux.Handle("GET /", con)
+	mux.Handle("POST /console/api/", con)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		srv.Close()

@@ -10,22 +10,38 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/store"
 )
 
 //go:embed static
 var staticFiles embed.FS
 
-// Options configures the console handler.
+// Options configures the console.
 type Options struct {
 	// Store answers what the Step Functions API cannot (the children of an execution).
 	Store  store.Store
 	Logger *slog.Logger
+	// Guard, when set (serve --enforce-iam), makes the console sign in with an access key:
+	// its API calls are then signed with that key (see API) and its own endpoints show only
+	// the executions that key may describe.
+	Guard Guard
 }
 
-// Handler returns the console: the single-page application at / and /assets/..., and the
-// JSON endpoints under /console/api/. It answers GET and HEAD only.
-func Handler(opts Options) http.Handler {
+// Console serves the single-page application at / and /assets/..., and its endpoints under
+// /console/api/.
+type Console struct {
+	opts     Options
+	mux      *http.ServeMux
+	sessions sessions
+}
+
+// Handler returns the console. Mount it for GET / and POST /console/api/ (sign-in), and
+// wrap the Step Functions API with its API method.
+func Handler(opts Options) http.Handler { return New(opts) }
+
+// New makes the console.
+func New(opts Options) *Console {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -33,16 +49,22 @@ func Handler(opts Options) http.Handler {
 	if err != nil {
 		panic(err) // the embedded tree is fixed at build time
 	}
-	mux := http.NewServeMux()
+	c := &Console{opts: opts, mux: http.NewServeMux()}
 	assets := http.FileServerFS(sub)
-	mux.Handle("GET /assets/", http.StripPrefix("/assets", noCache(assets)))
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+	c.mux.Handle("GET /assets/", http.StripPrefix("/assets", noCache(assets)))
+	c.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
 		http.ServeFileFS(w, r, sub, "index.html")
 	})
-	mux.HandleFunc("GET /console/api/children", (&childrenHandler{st: opts.Store, log: opts.Logger}).ServeHTTP)
-	return mux
+	c.mux.HandleFunc("GET /console/api/children", c.children)
+	c.mux.HandleFunc("GET /console/api/chain", c.chain)
+	c.mux.HandleFunc("GET /console/api/session", c.sessionState)
+	c.mux.HandleFunc("POST /console/api/signin", c.signIn)
+	c.mux.HandleFunc("POST /console/api/signout", c.signOut)
+	return c
 }
+
+func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.mux.ServeHTTP(w, r) }
 
 // noCache makes the browser revalidate assets: they change with the binary, and the
 // embedded files carry no modification time to version them by.
@@ -51,14 +73,6 @@ func noCache(h http.Handler) http.Handler {
 		w.Header().Set("Cache-Control", "no-cache")
 		h.ServeHTTP(w, r)
 	})
-}
-
-// childrenHandler lists the executions an execution started (those whose
-// AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID named it), newest first, in ListExecutions'
-// shape: GET /console/api/children?executionArn=ARN[&maxResults=N][&nextToken=T].
-type childrenHandler struct {
-	st  store.Store
-	log *slog.Logger
 }
 
 type childItem struct {
@@ -70,12 +84,27 @@ type childItem struct {
 	StopDate        *epoch `json:"stopDate,omitempty"`
 }
 
+func item(ex *store.Execution) childItem {
+	it := childItem{ExecutionArn: ex.Arn, StateMachineArn: ex.StateMachineArn, Name: ex.Name,
+		Status: ex.Status, StartDate: epoch(ex.StartedAt)}
+	if ex.StoppedAt != nil {
+		e := epoch(*ex.StoppedAt)
+		it.StopDate = &e
+	}
+	return it
+}
+
 type childrenPage struct {
 	Executions []childItem `json:"executions"`
 	NextToken  string      `json:"nextToken,omitempty"`
 }
 
-func (h *childrenHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// children lists the executions an execution started (those whose
+// AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID named it), newest first, in ListExecutions'
+// shape: GET /console/api/children?executionArn=ARN[&maxResults=N][&nextToken=T]. Under
+// --enforce-iam it needs states:DescribeExecution on the parent and lists only the children
+// the caller may describe.
+func (c *Console) children(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	arn := q.Get("executionArn")
 	if arn == "" {
@@ -91,30 +120,41 @@ func (h *childrenHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	exs, next, err := h.st.ListExecutions(r.Context(), store.ExecutionFilter{ParentArn: arn},
+	p, err := c.principal(r)
+	if err != nil {
+		writeGuardError(w, err)
+		return
+	}
+	if err := c.mayDescribe(p, arn); err != nil {
+		writeGuardError(w, err)
+		return
+	}
+	exs, next, err := c.opts.Store.ListExecutions(r.Context(), store.ExecutionFilter{ParentArn: arn},
 		store.Page{Token: q.Get("nextToken"), Limit: limit})
 	if errors.Is(err, store.ErrInvalidToken) {
 		writeJSONError(w, http.StatusBadRequest, "InvalidToken", "Invalid Token: 'Invalid token'")
 		return
 	}
 	if err != nil {
-		h.log.Error("console: list children", "execution", arn, "err", err)
+		c.opts.Logger.Error("console: list children", "execution", arn, "err", err)
 		writeJSONError(w, http.StatusInternalServerError, "InternalFailure", "An internal error occurred")
 		return
 	}
 	page := childrenPage{Executions: make([]childItem, 0, len(exs)), NextToken: next}
 	for _, ex := range exs {
-		it := childItem{ExecutionArn: ex.Arn, StateMachineArn: ex.StateMachineArn, Name: ex.Name,
-			Status: ex.Status, StartDate: epoch(ex.StartedAt)}
-		if ex.StoppedAt != nil {
-			e := epoch(*ex.StoppedAt)
-			it.StopDate = &e
+		if c.mayDescribe(p, ex.Arn) == nil {
+			page.Executions = append(page.Executions, item(ex))
 		}
-		page.Executions = append(page.Executions, it)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(page)
+	writeJSON(w, page)
+}
+
+// mayDescribe reports whether p may see an execution (always, without a Guard).
+func (c *Console) mayDescribe(p *iam.Principal, arn string) error {
+	if c.opts.Guard == nil {
+		return nil
+	}
+	return c.opts.Guard.Authorize(p, "states:DescribeExecution", arn)
 }
 
 func writeJSONError(w http.ResponseWriter, status int, typ, msg string) {

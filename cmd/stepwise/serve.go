@@ -198,22 +198,21 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 		tasks.Authorize = dir.AuthorizeRole
 	}
 	iamQuery := &iam.Query{Directory: dir, Enforce: cfg.enforceIAM, Logger: log}
+	consoleOpts := console.Options{Store: st, Logger: log}
+	if cfg.enforceIAM {
+		consoleOpts.Guard = dir // the console signs in with an access key
+	}
+	con := console.New(consoleOpts)
 	mux := http.NewServeMux()
-	mux.Handle("POST /", metrics.wrap(api.WithIAM(apiServer, iamQuery)))
+	mux.Handle("POST /", metrics.wrap(con.API(api.WithIAM(apiServer, iamQuery))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		metrics.write(w, node)
 	})
-	mux.Handle("GET /", console.Handler(console.Options{Store: st, Logger: log}))
-	if cfg.enforceIAM {
-		// The console's own endpoints read the store directly; until the console signs its
-		// requests, they are closed when callers must be authenticated.
-		mux.HandleFunc("GET /console/api/", func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, `{"__type":"AccessDeniedException","message":"The console's API is not available when --enforce-iam is on"}`, http.StatusForbidden)
-		})
-	}
+	mux.Handle("GET /", con)
+	mux.Handle("POST /console/api/", con) // sign-in and sign-out
 	return &service{store: st, node: node, mux: mux, lambda: functions}, nil
 }
 

@@ -4,6 +4,23 @@
 
 // ---- helpers -----------------------------------------------------------------------------
 
+// The errors that mean "not signed in" (or a session whose key was deleted) under --enforce-iam.
+const SIGNED_OUT = new Set(["MissingAuthenticationTokenException", "UnrecognizedClientException", "InvalidSignatureException"]);
+
+// apiError makes an Error of an API answer; err.type is the exception's name. Access denied
+// is spelt out; a lost session sends the console to its sign-in page.
+function apiError(res, data) {
+  const type = data.__type || String(res.status);
+  const msg = type === "AccessDeniedException" ? `Access denied: ${data.message}` : `${type}: ${data.message || res.statusText}`;
+  const err = new Error(msg);
+  err.type = type;
+  if (session.iam && SIGNED_OUT.has(type)) {
+    session.signedIn = false;
+    if (!location.hash.startsWith("#/sign-in")) setTimeout(route, 0);
+  }
+  return err;
+}
+
 async function sfn(action, body) {
   const res = await fetch("/", {
     method: "POST",
@@ -11,18 +28,19 @@ async function sfn(action, body) {
     body: JSON.stringify(body || {}),
   });
   const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(`${data.__type || res.status}: ${data.message || res.statusText}`);
+  if (!res.ok) throw apiError(res, data);
   return data;
 }
 
-async function children(arn, nextToken) {
-  const q = new URLSearchParams({ executionArn: arn });
-  if (nextToken) q.set("nextToken", nextToken);
-  const res = await fetch("/console/api/children?" + q);
-  const data = await res.json();
-  if (!res.ok) throw new Error(`${data.__type}: ${data.message}`);
+async function consoleAPI(path, params) {
+  const res = await fetch("/console/api/" + path + "?" + new URLSearchParams(params));
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw apiError(res, data);
   return data;
 }
+
+const children = (arn, nextToken) => consoleAPI("children", nextToken ? { executionArn: arn, nextToken } : { executionArn: arn });
+const chain = (arn) => consoleAPI("chain", { executionArn: arn });
 
 // h builds an element: h("a", {href, class, onclick}, child, "text", ...).
 function h(tag, attrs, ...kids) {
@@ -76,7 +94,64 @@ function showError(err) {
   const box = document.getElementById("error");
   box.textContent = err ? String(err.message || err) : "";
   box.hidden = !err;
-  if (err) console.warn(err);
+  box.dataset.type = (err && err.type) || "";
+  if (err) { console.warn(err); box.scrollIntoView({ block: "nearest" }); }
+}
+
+// ---- signing in (serve --enforce-iam) -----------------------------------------------------
+
+// session mirrors GET /console/api/session: {iam, signedIn, arn, accessKeyId}. The secret
+// access key is sent once, to sign in, and kept only by the server; the browser holds an
+// HttpOnly session cookie.
+let session = { iam: false, signedIn: false };
+
+async function sessionCall(path) {
+  const res = await fetch("/console/api/" + path, path === "session" ? {} : { method: "POST", headers: { "X-Stepwise-Console": "1" } });
+  session = await res.json();
+  drawWho();
+}
+
+function drawWho() {
+  const who = document.getElementById("who");
+  who.hidden = !session.iam;
+  if (!session.iam) return;
+  who.replaceChildren(...(session.signedIn ? [
+    h("span", { class: "who-arn", title: session.accessKeyId }, session.arn),
+    h("button", { type: "button", id: "sign-out", onclick: () => sessionCall("signout").then(() => { location.hash = "#/"; route(); }).catch(showError) }, "Sign out"),
+  ] : [h("span", {}, "Not signed in")]));
+}
+
+function signInPage(app) {
+  const id = h("input", { id: "access-key-id", autocomplete: "username", spellcheck: "false", required: true });
+  const secret = h("input", { id: "secret-access-key", type: "password", autocomplete: "current-password", required: true });
+  const go = h("button", { type: "submit", class: "primary", id: "sign-in" }, "Sign in");
+  const msg = h("p", { class: "hint bad", id: "sign-in-msg", role: "alert" });
+  const form = h("form", { class: "panel sign-in", id: "sign-in-form" },
+    h("h1", {}, "Sign in"),
+    h("p", { class: "hint" }, "This server enforces IAM. Sign in with an access key; the console then acts with that key's permissions. The secret is sent once to the server, which keeps it for the session (8 hours, or until you sign out) — it is not stored in this browser."),
+    h("label", {}, "Access key ID", id), h("label", {}, "Secret access key", secret), h("div", { class: "row" }, go), msg);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    go.disabled = true;
+    msg.textContent = "";
+    try {
+      const res = await fetch("/console/api/signin", { method: "POST", headers: { "Content-Type": "application/json", "X-Stepwise-Console": "1" },
+        body: JSON.stringify({ accessKeyId: id.value, secretAccessKey: secret.value }) });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(`${data.__type || res.status}: ${data.message || res.statusText}`);
+      session = data;
+      secret.value = "";
+      drawWho();
+      if (location.hash.startsWith("#/sign-in")) location.hash = "#/";
+      else route();
+    } catch (err) {
+      msg.textContent = err.message;
+      go.disabled = false;
+      secret.select();
+    }
+  });
+  app.append(form);
+  id.focus();
 }
 
 // ---- routing -----------------------------------------------------------------------------
@@ -94,7 +169,8 @@ async function route() {
   const parts = hash.split("/").filter(Boolean).map(decodeURIComponent);
   document.querySelectorAll("nav a").forEach((a) => a.removeAttribute("aria-current"));
   try {
-    if (parts[0] === "state-machines" && parts[1] && parts[2] === "edit") await editorPage(app, parts[1]);
+    if (session.iam && !session.signedIn) signInPage(app);
+    else if (parts[0] === "state-machines" && parts[1] && parts[2] === "edit") await editorPage(app, parts[1]);
     else if (parts[0] === "state-machines" && parts[1]) await stateMachinePage(app, parts[1]);
     else if (parts[0] === "executions" && parts[1]) await executionPage(app, parts[1]);
     else if (parts[0] === "create") { mark("create"); await editorPage(app, null); }
@@ -112,7 +188,7 @@ function mark(name) {
 }
 
 window.addEventListener("hashchange", route);
-window.addEventListener("DOMContentLoaded", route);
+window.addEventListener("DOMContentLoaded", () => sessionCall("session").catch(showError).then(route));
 
 // ---- state machines list ------------------------------------------------------------------
 
@@ -156,6 +232,8 @@ async function stateMachinePage(app, arn) {
   let def = {};
   try { def = JSON.parse(sm.definition); } catch { /* shown as text below */ }
   const defs = Graph.stateDefs(def);
+  const start = startForm(sm);
+  const versions = versionsPanel(sm, start.setTargets);
   const graphBox = h("div", { class: "graph-box", id: "graph" });
   const stateBox = h("div", { class: "state-def", id: "state-def", hidden: true });
   app.append(
@@ -169,13 +247,15 @@ async function stateMachinePage(app, arn) {
       h("dt", {}, "Role"), h("dd", { class: "mono" }, sm.roleArn)),
     h("div", { class: "split" },
       h("section", { class: "panel grow" }, h("h2", {}, "Graph"), graphBox, stateBox),
-      startForm(sm)),
+      start.el),
   );
   Graph.render(graphBox, def, (name) => {
     stateBox.hidden = false;
     stateBox.replaceChildren(h("h3", {}, name), pre(JSON.stringify(defs.get(name), null, 2)));
   });
   app.append(h("section", { class: "panel" }, h("details", {}, h("summary", {}, h("h2", { class: "inline" }, "Definition")), pre(pretty(sm.definition)))));
+  app.append(versions.el);
+  versions.load();
   if (sm.type === "STANDARD") app.append(executionsList(arn));
 }
 
@@ -185,6 +265,15 @@ function startForm(sm) {
   const input = h("textarea", { id: "exec-input", rows: 8, spellcheck: "false", "aria-describedby": "exec-input-msg" }, "{}");
   const inputMsg = h("p", { class: "hint", id: "exec-input-msg" });
   const start = h("button", { type: "submit", class: "primary", id: "start" }, "Start execution");
+  // The target: the latest revision, a version or an alias (filled in by the versions panel).
+  const target = h("select", { id: "exec-target" }, h("option", { value: sm.stateMachineArn }, "Latest revision"));
+  const setTargets = ({ versions, aliases }) => {
+    const keep = target.value;
+    target.replaceChildren(h("option", { value: sm.stateMachineArn }, "Latest revision"),
+      ...aliases.map((a) => h("option", { value: a.stateMachineAliasArn }, "Alias " + a.name)),
+      ...versions.map((v) => h("option", { value: v.stateMachineVersionArn }, "Version " + versionNo(v.stateMachineVersionArn))));
+    target.value = [...target.options].some((o) => o.value === keep) ? keep : sm.stateMachineArn;
+  };
   const check = () => {
     let ok = true;
     const n = name.value;
@@ -214,6 +303,7 @@ function startForm(sm) {
   input.addEventListener("input", check);
   const form = h("form", { class: "panel start-form", id: "start-form" },
     h("h2", {}, "Start execution"),
+    h("label", { for: "exec-target" }, "Run"), target,
     h("label", { for: "exec-name" }, "Name"), name, nameMsg,
     h("label", { for: "exec-input" }, "Input (JSON)"), input, inputMsg,
     h("div", { class: "row" }, start, h("button", { type: "button", onclick: () => { name.value = uuid(); check(); } }, "New name")));
@@ -222,7 +312,7 @@ function startForm(sm) {
     if (!check()) return;
     start.disabled = true;
     try {
-      const res = await sfn("StartExecution", { stateMachineArn: sm.stateMachineArn, name: name.value, input: input.value });
+      const res = await sfn("StartExecution", { stateMachineArn: target.value, name: name.value, input: input.value });
       location.hash = execHref(res.executionArn);
     } catch (err) {
       showError(err);
@@ -230,7 +320,14 @@ function startForm(sm) {
     }
   });
   check();
-  return form;
+  return { el: form, setTargets };
+}
+
+// origin names what an execution was started on: an alias, a version, or the latest revision.
+function origin(ex) {
+  if (ex.stateMachineAliasArn) return "alias " + nameOf(ex.stateMachineAliasArn);
+  if (ex.stateMachineVersionArn) return "version " + versionNo(ex.stateMachineVersionArn);
+  return "latest";
 }
 
 function executionsList(smArn) {
@@ -246,10 +343,10 @@ function executionsList(smArn) {
     const q = search.value.trim().toLowerCase();
     const shown = rows.filter((ex) => !q || ex.name.toLowerCase().includes(q));
     body.replaceChildren(...shown.map((ex) => h("tr", {},
-      h("td", {}, h("a", { href: execHref(ex.executionArn) }, ex.name)), h("td", {}, badge(ex.status)),
+      h("td", {}, h("a", { href: execHref(ex.executionArn) }, ex.name)), h("td", {}, badge(ex.status)), h("td", { class: "hint" }, origin(ex)),
       h("td", {}, fmtTime(ex.startDate)), h("td", {}, fmtTime(ex.stopDate)),
       h("td", {}, ex.stopDate ? fmtDuration((ex.stopDate - ex.startDate) * 1000) : "–"))));
-    if (!shown.length) body.append(h("tr", {}, h("td", { colspan: 5, class: "empty" }, "No executions.")));
+    if (!shown.length) body.append(h("tr", {}, h("td", { colspan: 6, class: "empty" }, "No executions.")));
   };
   const load = async () => {
     const res = await sfn("ListExecutions", { stateMachineArn: smArn, statusFilter: filter.value || undefined, maxResults: 50, nextToken: tokens[page] });
@@ -269,6 +366,6 @@ function executionsList(smArn) {
   onLeave(() => clearInterval(timer));
   return h("section", { class: "panel", id: "executions" },
     h("div", { class: "page-head" }, h("h2", {}, "Executions"), h("div", { class: "row" }, search, filter)),
-    h("table", { class: "list" }, h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Status"), h("th", {}, "Started"), h("th", {}, "Stopped"), h("th", {}, "Duration"))), body),
+    h("div", { class: "table-box" }, h("table", { class: "list" }, h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Status"), h("th", {}, "On"), h("th", {}, "Started"), h("th", {}, "Stopped"), h("th", {}, "Duration"))), body)),
     h("div", { class: "row pager" }, prev, pageNo, next));
 }

@@ -3,25 +3,18 @@
 // such as /States/X/Next) is mapped to its line, marked in the gutter.
 "use strict";
 
-const TEMPLATE = {
-  Comment: "A new state machine",
-  StartAt: "Hello",
-  States: {
-    Hello: { Type: "Pass", Result: { greeting: "Hello" }, Next: "Done" },
-    Done: { Type: "Succeed" },
-  },
-};
-
 async function editorPage(app, arn) {
   let sm = null;
   if (arn) sm = await sfn("DescribeStateMachine", { stateMachineArn: arn });
   const name = h("input", { id: "sm-name", value: sm ? sm.name : "", disabled: !!sm, required: true, maxlength: 80 });
   const type = h("select", { id: "sm-type", disabled: !!sm }, ["STANDARD", "EXPRESS"].map((t) => h("option", { value: t, selected: sm && sm.type === t }, t)));
   const role = h("input", { id: "sm-role", value: sm ? sm.roleArn : "arn:aws:iam::123456789012:role/stepwise", required: true });
-  const text = h("textarea", { id: "definition", spellcheck: "false", wrap: "off", "aria-describedby": "diagnostics" }, sm ? pretty(sm.definition) : JSON.stringify(TEMPLATE, null, 2));
+  const text = h("textarea", { id: "definition", spellcheck: "false", wrap: "off", "aria-describedby": "diagnostics", "aria-label": "Definition (JSON)" },
+    sm ? pretty(sm.definition) : JSON.stringify(Design.TEMPLATES.hello, null, 2));
+  const template = sm ? null : h("select", { id: "sm-template" }, Design.TEMPLATE_NAMES.map(([k, t]) => h("option", { value: k }, t)));
   const gutter = h("div", { class: "gutter", "aria-hidden": "true" });
   const diags = h("ul", { class: "diagnostics", id: "diagnostics", "aria-live": "polite" });
-  const graphBox = h("div", { class: "graph-box", id: "graph" });
+  const design = Design.create({ text, onText: () => { drawGutter(new Set()); clearTimeout(timer); timer = setTimeout(validate, 250); } });
   const save = h("button", { type: "submit", class: "primary", id: "save" }, sm ? "Save" : "Create");
   const form = h("form", { class: "editor" },
     h("div", { class: "page-head" },
@@ -29,10 +22,13 @@ async function editorPage(app, arn) {
         h("h1", {}, sm ? `Edit ${sm.name}` : "Create state machine")),
       h("div", { class: "row" }, sm ? h("a", { class: "button", href: smHref(arn) }, "Cancel") : null, save)),
     h("div", { class: "fields" },
-      h("label", {}, "Name", name), h("label", {}, "Type", type), h("label", { class: "grow" }, "Role ARN", role)),
-    h("div", { class: "split" },
-      h("section", { class: "panel grow code-panel" }, h("h2", {}, "Definition"), h("div", { class: "code" }, gutter, text), diags),
-      h("section", { class: "panel grow" }, h("h2", {}, "Graph"), graphBox)));
+      h("label", {}, "Name", name), h("label", {}, "Type", type), h("label", { class: "grow" }, "Role ARN", role),
+      template ? h("label", {}, "Start from", template) : null),
+    h("div", { class: "designer" },
+      h("section", { class: "panel palette-panel" }, h("h2", {}, "Add a state"), design.palette),
+      h("section", { class: "panel grow" }, h("h2", {}, "Graph"), design.status, design.staleNote, design.graphBox),
+      h("section", { class: "panel form-panel" }, design.form)),
+    h("section", { class: "panel code-panel" }, h("h2", {}, "Definition (JSON)"), h("div", { class: "code" }, gutter, text), diags));
   app.append(form);
 
   let seq = 0, timer = 0;
@@ -47,7 +43,6 @@ async function editorPage(app, arn) {
     const src = text.value;
     let parsed = null, localErr = null;
     try { parsed = JSON.parse(src); } catch (err) { localErr = err; }
-    if (parsed) Graph.render(graphBox, parsed, null).svg.classList.add("fit");
     let res;
     try {
       res = await sfn("ValidateStateMachineDefinition", { definition: src, type: type.value, severity: "WARNING" });
@@ -78,7 +73,20 @@ async function editorPage(app, arn) {
     text.focus();
     text.setSelectionRange(offs, offs);
   });
-  text.addEventListener("input", () => { drawGutter(new Set()); clearTimeout(timer); timer = setTimeout(validate, 250); });
+  // An edit of the text redraws the graph and the form at once (when it parses), and is
+  // validated by the server after a pause.
+  const fromText = () => {
+    let parsed = null;
+    try { parsed = JSON.parse(text.value); } catch { /* the graph keeps the last definition that parsed */ }
+    design.fromText(parsed);
+  };
+  text.addEventListener("input", () => { fromText(); drawGutter(new Set()); clearTimeout(timer); timer = setTimeout(validate, 250); });
+  if (template) {
+    template.addEventListener("change", () => {
+      text.value = JSON.stringify(Design.TEMPLATES[template.value], null, 2);
+      text.dispatchEvent(new Event("input"));
+    });
+  }
   text.addEventListener("scroll", () => { gutter.scrollTop = text.scrollTop; });
   type.addEventListener("change", validate);
   text.addEventListener("keydown", (ev) => {
@@ -108,6 +116,7 @@ async function editorPage(app, arn) {
   });
   onLeave(() => clearTimeout(timer));
   drawGutter(new Set());
+  fromText();
   await validate();
 }
 

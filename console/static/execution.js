@@ -18,11 +18,12 @@ async function executionPage(app, arn) {
   const graphBox = h("div", { class: "graph-box", id: "graph" });
   const panel = h("aside", { class: "panel step-panel", id: "step-panel", hidden: true, tabindex: "-1" });
   const kids = h("section", { class: "panel", id: "children", hidden: true });
+  const chainBox = h("section", { class: "panel", id: "chain", hidden: true });
   const historyBox = h("section", { class: "panel", id: "history" });
   app.append(head, facts, io,
     h("div", { class: "split" },
       h("section", { class: "panel grow" }, h("h2", {}, "Graph"), legend(), graphBox), panel),
-    kids, historyBox);
+    chainBox, kids, historyBox);
 
   let selected = "";
   const graph = Graph.render(graphBox, def, (name) => { selected = name; drawPanel(); panel.focus(); });
@@ -40,31 +41,49 @@ async function executionPage(app, arn) {
     stop.disabled = true;
     try { await sfn("StopExecution", { executionArn: arn }); await refresh(); } catch (err) { showError(err); }
   });
-  const rerun = h("button", { type: "button", id: "rerun" }, "Re-run");
+  // Re-run: the same input on the same target (the alias or version it ran on), a new name.
+  const rerun = h("button", { type: "button", id: "rerun", title: "Start a new execution with the same input" }, "Re-run with same input");
   rerun.addEventListener("click", async () => {
+    rerun.disabled = true;
     try {
-      const res = await sfn("StartExecution", { stateMachineArn: ex.stateMachineArn, input: ex.input });
+      const target = ex.stateMachineAliasArn || ex.stateMachineVersionArn || ex.stateMachineArn;
+      const res = await sfn("StartExecution", { stateMachineArn: target, name: uuid(), input: ex.input });
       location.hash = execHref(res.executionArn);
-    } catch (err) { showError(err); }
+    } catch (err) { showError(err); } finally { rerun.disabled = false; }
+  });
+  // Redrive: RedriveExecution restarts a failed, timed out or aborted Standard execution
+  // from the states that did not succeed.
+  const redrive = h("button", { type: "button", id: "redrive", title: "Restart from the states that did not succeed" }, "Redrive");
+  redrive.addEventListener("click", async () => {
+    redrive.disabled = true;
+    try {
+      await sfn("RedriveExecution", { executionArn: arn, clientToken: uuid() });
+      await refresh();
+      poll();
+    } catch (err) { showError(err); } finally { redrive.disabled = false; }
   });
 
   function drawHead() {
     const running = ex.status === "RUNNING";
     stop.hidden = !running;
+    redrive.hidden = !/^(FAILED|TIMED_OUT|ABORTED)$/.test(ex.status) || ex.redriveStatus === "NOT_REDRIVABLE";
     head.replaceChildren(
       h("div", {},
         h("div", { class: "crumbs" }, h("a", { href: "#/" }, "State machines"), " / ", h("a", { href: smHref(ex.stateMachineArn) }, nameOf(ex.stateMachineArn)), " / "),
         h("h1", {}, ex.name, " ", badge(ex.status)),
         ex.stepwiseParentExecutionArn ? h("p", { class: "started-by" }, "Started by ", h("a", { class: "parent-link", href: execHref(ex.stepwiseParentExecutionArn) }, nameOf(ex.stepwiseParentExecutionArn)),
           h("span", { class: "hint" }, ` (${ex.stepwiseParentExecutionArn.split(":").slice(-2, -1)[0]})`)) : null),
-      h("div", { class: "row" }, rerun, stop));
+      h("div", { class: "row" }, rerun, redrive, stop));
     const end = ex.stopDate ? ex.stopDate * 1000 : Date.now();
-    facts.replaceChildren(
+    facts.replaceChildren(...[
       h("dt", {}, "Status"), h("dd", { id: "exec-status" }, ex.status),
       h("dt", {}, "Started"), h("dd", {}, fmtTime(ex.startDate)),
       h("dt", {}, "Stopped"), h("dd", {}, fmtTime(ex.stopDate)),
       h("dt", {}, "Duration"), h("dd", {}, fmtDuration(end - ex.startDate * 1000) + (ex.stopDate ? "" : " (running)")),
-      h("dt", {}, "ARN"), h("dd", { class: "mono" }, ex.executionArn));
+      ex.stateMachineAliasArn ? [h("dt", {}, "Alias"), h("dd", { class: "mono", id: "exec-alias" }, ex.stateMachineAliasArn)] : null,
+      ex.stateMachineVersionArn ? [h("dt", {}, "Version"), h("dd", { class: "mono", id: "exec-version" }, ex.stateMachineVersionArn)] : null,
+      ex.redriveCount ? [h("dt", {}, "Redriven"), h("dd", {}, `${ex.redriveCount} time${ex.redriveCount > 1 ? "s" : ""}, last ${fmtTime(ex.redriveDate)}`)] : null,
+      h("dt", {}, "ARN"), h("dd", { class: "mono" }, ex.executionArn)].flat().filter(Boolean));
     io.replaceChildren(
       h("section", { class: "panel" }, h("h2", {}, "Input"), pre(pretty(ex.input))),
       ex.status === "SUCCEEDED" ? h("section", { class: "panel" }, h("h2", {}, "Output"), pre(pretty(ex.output), "output")) :
@@ -127,28 +146,84 @@ async function executionPage(app, arn) {
       ...(res.nextToken ? [h("p", { class: "hint" }, "Showing the newest 100.")] : []));
   }
 
+  async function drawChain() {
+    const c = await chain(arn);
+    const anyLinks = c.ancestors.length || c.execution.children.length;
+    chainBox.hidden = !anyLinks;
+    if (!anyLinks) return;
+    chainBox.replaceChildren(h("h2", {}, "Chain"),
+      h("p", { class: "hint" }, "The executions that started this one, up to the first, and those it started, down."),
+      chainList(c, ex.stateMachineArn));
+  }
+
   async function refresh() {
     ex = await sfn("DescribeExecution", { executionArn: arn });
     await loadNew();
     drawHead();
     graph.colour(progress.states, progress.ended);
     drawPanel();
-    await Promise.all([drawChildren(), table.refresh()]);
+    await Promise.all([drawChildren(), drawChain(), table.refresh()]);
   }
 
   drawHead();
   await loadAll();
-  await Promise.all([drawChildren().catch(showError), table.load(0)]);
+  await Promise.all([drawChildren().catch(showError), drawChain().catch(showError), table.load(0)]);
   graphBox.setAttribute("data-ready", "true");
 
-  let busy = false;
-  const timer = setInterval(async () => {
-    if (busy) return;
-    if (ex.status !== "RUNNING") { clearInterval(timer); return; }
-    busy = true;
-    try { await refresh(); } catch (err) { showError(err); } finally { busy = false; }
-  }, 2000);
+  // While RUNNING the page polls; a redrive starts polling again.
+  let busy = false, timer = 0;
+  function poll() {
+    if (timer) return;
+    timer = setInterval(async () => {
+      if (busy) return;
+      if (ex.status !== "RUNNING") { clearInterval(timer); timer = 0; return; }
+      busy = true;
+      try { await refresh(); } catch (err) { showError(err); } finally { busy = false; }
+    }, 2000);
+  }
+  poll();
   onLeave(() => clearInterval(timer));
+}
+
+// chainList draws the chain: the root and the nearest ancestors, this execution (current),
+// and its descendants as a tree in which a single child continues at the same level, so
+// that a continue-as-new chain reads as one list and only fan-outs indent.
+function chainList(c, smArn) {
+  const link = (it, cls) => h("span", { class: "chain-item" },
+    h("a", { href: execHref(it.executionArn), class: cls, "data-name": it.name }, it.name), " ", badge(it.status),
+    h("span", { class: "hint" }, ` ${nameOf(it.stateMachineArn)}${it.stateMachineArn === smArn ? "" : " (another state machine)"} · ${fmtTime(it.startDate)}`));
+  const list = h("ol", { class: "chain" });
+  c.ancestors.forEach((a, i) => {
+    list.append(h("li", { class: "chain-up" }, i === 0 ? h("span", { class: "chain-tag" }, "Root") : null, link(a, "chain-link chain-ancestor")));
+    if (i === 0 && c.skipped > 0) list.append(h("li", { class: "hint chain-skipped" }, `… ${c.skipped} more …`));
+  });
+  if (c.denied) list.prepend(h("li", { class: "hint" }, "Earlier executions are hidden: you may not describe them."));
+  const here = c.execution;
+  list.append(h("li", { class: "chain-here", "aria-current": "page" }, h("span", { class: "chain-tag" }, "This execution"), link(here, "chain-self")));
+  const down = (n, into) => {
+    let kids = n.children;
+    while (kids.length === 1) { // a continue-as-new link: same level
+      into.append(h("li", {}, link(kids[0], "chain-link chain-descendant")));
+      n = kids[0];
+      kids = n.children;
+    }
+    if (n.more && n !== here) into.append(h("li", { class: "hint" }, "More below: ", h("a", { href: execHref(n.executionArn) }, "continue from " + n.name)));
+    if (kids.length > 1) {
+      const sub = h("ol", { class: "chain chain-fan" });
+      for (const k of kids) {
+        const li = h("li", {}, link(k, "chain-link chain-descendant"));
+        sub.append(li);
+        if (k.children.length || k.more) {
+          const inner = h("ol", { class: "chain" });
+          down(k, inner);
+          li.append(inner);
+        }
+      }
+      into.append(h("li", { class: "chain-fan-item" }, sub));
+    }
+  };
+  down(here, list);
+  return list;
 }
 
 function legend() {

@@ -47,11 +47,12 @@ const Graph = (() => {
     const nodes = new Map();
     const edges = [];
     const states = (def && typeof def.States === "object" && def.States) || {};
-    const add = (from, to, kind, label) => edges.push({ from, to, kind, label: label || "" });
+    const add = (from, to, kind, label, index) => edges.push({ from, to, kind, label: label || "", index: index === undefined ? -1 : index });
     if (top) {
       nodes.set("__start", { id: "__start", kind: "start", label: "Start" });
       nodes.set("__end", { id: "__end", kind: "end", label: "End" });
       if (def && states[def.StartAt]) add("__start", def.StartAt, "next");
+      else if (!Object.keys(states).length) add("__start", "__end", "next"); // a blank machine
     }
     for (const [name, st] of Object.entries(states)) {
       const s = st && typeof st === "object" ? st : {};
@@ -70,15 +71,15 @@ const Graph = (() => {
       const s = node.def;
       const terminal = s.End === true || s.Type === "Succeed" || s.Type === "Fail";
       if (s.Type === "Choice") {
-        (Array.isArray(s.Choices) ? s.Choices : []).forEach((c) => {
-          if (c && nodes.has(c.Next)) add(name, c.Next, "choice", ruleText(c));
+        (Array.isArray(s.Choices) ? s.Choices : []).forEach((c, i) => {
+          if (c && nodes.has(c.Next)) add(name, c.Next, "choice", ruleText(c), i);
         });
         if (nodes.has(s.Default)) add(name, s.Default, "default", "Default");
       } else if (typeof s.Next === "string" && nodes.has(s.Next)) {
         add(name, s.Next, "next");
       }
-      (Array.isArray(s.Catch) ? s.Catch : []).forEach((c) => {
-        if (c && nodes.has(c.Next)) add(name, c.Next, "catch", (c.ErrorEquals || []).join(", "));
+      (Array.isArray(s.Catch) ? s.Catch : []).forEach((c, i) => {
+        if (c && nodes.has(c.Next)) add(name, c.Next, "catch", (c.ErrorEquals || []).join(", "), i);
       });
       if (terminal && top) add(name, "__end", "next");
     }
@@ -283,11 +284,14 @@ const Graph = (() => {
 
   const clip = (s, n) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
 
-  function drawGraph(g, parent) {
+  function drawGraph(g, parent, edit) {
     const edgeLayer = el("g", { class: "edges" }, parent);
     const labelLayer = el("g", { class: "edge-labels" });
     for (const e of g.edges) {
-      const p = el("path", { d: pathOf(e.points, e.loop), class: `edge edge-${e.kind}`, "marker-end": "url(#arrow)" }, edgeLayer);
+      const d = pathOf(e.points, e.loop);
+      const p = el("path", { d, class: `edge edge-${e.kind}`, "marker-end": "url(#arrow)" }, edgeLayer);
+      // In design mode a wide, invisible path over each edge is a drop target ("insert here").
+      if (edit) el("path", { d, class: "edge-hit", "data-from": e.from, "data-to": e.to, "data-kind": e.kind, "data-index": e.index }, edgeLayer);
       if (e.label) {
         el("title", {}, p).textContent = e.label;
         const [x, y] = labelPoint(e);
@@ -299,7 +303,7 @@ const Graph = (() => {
         el("text", { x: 0, y: 4, "text-anchor": "middle" }, t).textContent = text;
       }
     }
-    for (const n of g.nodes.values()) drawNode(n, parent);
+    for (const n of g.nodes.values()) drawNode(n, parent, edit);
     parent.appendChild(labelLayer);
   }
 
@@ -310,7 +314,7 @@ const Graph = (() => {
     return [(p[0][0] + p[1][0]) / 2, (p[0][1] + p[1][1]) / 2];
   }
 
-  function drawNode(n, parent) {
+  function drawNode(n, parent, edit) {
     const g = el("g", { class: `node node-${n.kind}`, transform: `translate(${n.x},${n.y})` }, parent);
     if (n.kind !== "state") {
       g.setAttribute("data-marker", n.kind);
@@ -336,7 +340,7 @@ const Graph = (() => {
         el("rect", { class: "lane", width: c.layout.width, height: c.layout.height + 14, rx: 6 }, cg);
         el("text", { class: "lane-title", x: 8, y: 12 }, cg).textContent = c.title;
         const inner = el("g", { transform: "translate(0,14)" }, cg);
-        drawGraph(c.graph, inner);
+        drawGraph(c.graph, inner, edit);
         x += c.layout.width + PAD;
       });
     } else {
@@ -353,7 +357,7 @@ const Graph = (() => {
 
   // render draws a definition into container (replacing its content) and returns an object
   // to colour states and to learn of clicks.
-  function render(container, def, onSelect) {
+  function render(container, def, onSelect, opts = {}) {
     container.textContent = "";
     const g = buildGraph(def, true);
     const size = layoutGraph(g);
@@ -361,7 +365,7 @@ const Graph = (() => {
     const defs = el("defs", {}, svg);
     const m = el("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, defs);
     el("path", { d: "M0,0 L10,5 L0,10 z", class: "arrowhead" }, m);
-    drawGraph(g, svg);
+    drawGraph(g, svg, !!opts.edit);
     container.appendChild(svg);
     const nodes = () => svg.querySelectorAll("g.node[data-state]");
     const select = (name) => {
@@ -379,6 +383,8 @@ const Graph = (() => {
     return {
       svg,
       select,
+      // highlight marks a state as selected without telling onSelect.
+      highlight: (name) => nodes().forEach((n) => n.classList.toggle("selected", n.getAttribute("data-state") === name)),
       // colour sets data-status on each state ({name: {status, entered}}); states absent
       // from progress are "not-reached". Markers: start is reached once anything ran.
       colour(progress, ended) {

@@ -62,6 +62,7 @@ class Progress {
     } else if (t.startsWith("Execution")) {
       owner = "";
       if (t === "ExecutionSucceeded") this.ended = "succeeded";
+      else if (t === "ExecutionRedriven") this.ended = ""; // running again: the failed states re-enter
       else if (/^Execution(Failed|TimedOut|Aborted)$/.test(t)) {
         this.ended = "failed";
         for (const s of Object.values(this.states)) if (s.status === "running") s.status = "failed";
