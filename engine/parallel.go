@@ -43,12 +43,13 @@ func (x *run) advanceChildren(f *Frame) bool {
 		return x.advanceMap(f, st)
 	}
 	for _, c := range f.Children {
-		if c.Phase == phaseDone {
-			continue
-		}
-		x.advance(c)
-		if x.ex.Done() {
-			return true
+		// A branch may have failed outside this call (its task failed): that fails the
+		// Parallel state as much as a branch failing here does.
+		if c.Phase != phaseDone {
+			x.advance(c)
+			if x.ex.Done() {
+				return true
+			}
 		}
 		if c.Outcome == outcomeFailed {
 			x.branchFailed(f, st, c)
