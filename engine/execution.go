@@ -115,6 +115,8 @@ type run struct {
 	ex   *Execution
 	now  time.Time
 	step Step
+	// runCmds indexes the step's MapRunChanged commands by map run ARN.
+	runCmds map[string]int
 }
 
 // Start begins an execution: it records ExecutionStarted and runs until the execution waits
@@ -171,6 +173,8 @@ func (in *Interpreter) Apply(ex *Execution, ev Event) Step {
 	switch ev.Kind {
 	case Stop:
 		x.abort(ev)
+	case UpdateMapRun:
+		x.updateMapRun(ev.MapRun)
 	case TimerFired:
 		if ev.TimerID == ex.TimeoutTimer && ex.TimeoutTimer != 0 {
 			x.timeout()
@@ -257,6 +261,10 @@ func (x *run) endExecution(status Status, ev history.Event, prev int64) {
 		x.ex.Error, x.ex.Cause = d.Error, d.Cause
 	}
 	if x.ex.Root != nil {
+		x.ex.Root.walk(func(g *Frame) bool {
+			x.mapRunAborted(g)
+			return true
+		})
 		x.ex.Root.cancelAll(x)
 	}
 	if x.ex.TimeoutTimer != 0 && status != TimedOut {

@@ -88,6 +88,7 @@ func (x *run) branchFailed(f *Frame, st *asl.State, failed *Frame) {
 // abortFrame stops a frame that is still running, recording "...StateAborted" for the state
 // it was in.
 func (x *run) abortFrame(f *Frame) {
+	x.mapRunAborted(f)
 	for _, c := range f.Children {
 		if c.Phase != phaseDone {
 			x.abortFrame(c)
