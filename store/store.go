@@ -102,6 +102,9 @@ type Commit struct {
 	CancelTimers []int64
 	NewTasks     []Task
 	CancelTasks  []int64
+	// MapRuns are the newest records of the Distributed Map runs the step started or
+	// changed, stored over the previous ones.
+	MapRuns []MapRun
 }
 
 // ExecutionFilter selects executions for ListExecutions.
@@ -139,6 +142,11 @@ type Store interface {
 	// History returns events with id > afterID in ascending order (descending when reverse,
 	// then ids < beforeID; 0 means from the end).
 	History(ctx context.Context, arn string, afterID int64, limit int, reverse bool) ([]history.Event, error)
+
+	// GetMapRun returns a Distributed Map run; ErrNotFound when there is none.
+	GetMapRun(ctx context.Context, arn string) (*MapRun, error)
+	// ListMapRuns lists an execution's map runs newest first.
+	ListMapRuns(ctx context.Context, executionArn string, p Page) ([]*MapRun, string, error)
 
 	// DueTimers returns up to limit timers due at or before now, earliest first.
 	DueTimers(ctx context.Context, now time.Time, limit int) ([]Timer, error)

@@ -52,4 +52,5 @@ func queueStep(b *pgx.Batch, c store.Commit, evs []commit.Event) {
 				AS x (id, token, resource, body, created_at)`,
 			arn, ids, tokens, resources, bodies, created)
 	}
+	queueMapRuns(b, c.MapRuns)
 }
