@@ -1,0 +1,24 @@
+package runner
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/store"
+)
+
+// mapRunRow is the stored form of the engine's record of a Distributed Map run.
+func mapRunRow(r *engine.MapRunRecord) (store.MapRun, error) {
+	body, err := json.Marshal(r)
+	if err != nil {
+		return store.MapRun{}, fmt.Errorf("encode map run: %w", err)
+	}
+	row := store.MapRun{Arn: r.MapRunArn, ExecutionArn: r.ExecutionArn, StateMachineArn: r.StateMachineArn,
+		Status: r.Status, StartedAt: r.StartDate, Record: string(body)}
+	if !r.StopDate.IsZero() {
+		t := r.StopDate
+		row.StoppedAt = &t
+	}
+	return row, nil
+}
