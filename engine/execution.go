@@ -117,6 +117,8 @@ type run struct {
 	step Step
 	// runCmds indexes the step's MapRunChanged commands by map run ARN.
 	runCmds map[string]int
+	// childCmds indexes the step's ChildExecutionChanged commands by child execution ARN.
+	childCmds map[string]int
 }
 
 // Start begins an execution: it records ExecutionStarted and runs until the execution waits
@@ -205,11 +207,12 @@ func (x *run) emit(f *Frame, ev history.Event) int64 {
 }
 
 func (x *run) emitPrev(f *Frame, ev history.Event, prev int64) int64 {
-	if x.ex.Done() {
-		return 0
-	}
 	if f != nil && f.Distributed {
-		// A Distributed Map's iterations are child executions with histories of their own.
+		// A Distributed Map's iterations are child executions with histories of their own
+		// (recorded even as the parent ends, which aborts them).
+		return x.emitChild(f, ev, prev)
+	}
+	if x.ex.Done() {
 		return 0
 	}
 	if prev < 0 {

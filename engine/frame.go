@@ -69,6 +69,8 @@ type Frame struct {
 	// Distributed marks an iteration of a Distributed Map: its events belong to a child
 	// execution's history, not this one's.
 	Distributed bool `json:"distributed,omitempty"`
+	// Child is set on the frame of a Distributed Map iteration, which is a child execution.
+	Child *ChildRun `json:"child,omitempty"`
 
 	parent *Frame
 }

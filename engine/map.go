@@ -235,7 +235,9 @@ func (x *run) startIteration(f *Frame, st *asl.State) *Frame {
 	}
 	c := &Frame{Graph: st.Name, Index: i, State: st.ItemProcessor.StartAt, Phase: phaseEnter, Input: input,
 		parent: f, Distributed: f.Distributed || m.Distributed}
-	if !c.Distributed {
+	if m.Distributed {
+		x.startChild(c, m)
+	} else {
 		c.Last = x.emitPrev(f, history.Event{Type: "MapIterationStarted", Details: &history.MapIteration{Name: st.Name, Index: i}}, m.StartedPrev)
 	}
 	m.Active++
@@ -259,14 +261,16 @@ func (x *run) iterationDone(f *Frame, st *asl.State, c *Frame) bool {
 		m.Results[c.Index] = c.Output
 		m.Succeeded++
 		x.mapRunChanged(m, MapRunRunning)
-		if !c.Distributed {
+		x.endChild(c, Succeeded)
+		if !m.Distributed {
 			x.emitPrev(f, history.Event{Type: "MapIterationSucceeded", Details: &history.MapIteration{Name: st.Name, Index: c.Index}}, c.Last)
 			m.StartedPrev = c.Last
 		}
 		return true
 	}
 	m.Failed++
-	if !c.Distributed {
+	x.endChild(c, Failed)
+	if !m.Distributed {
 		x.emitPrev(f, history.Event{Type: "MapIterationFailed", Details: &history.MapIteration{Name: st.Name, Index: c.Index}}, c.Last)
 		m.StartedPrev = c.Last
 	}
@@ -307,16 +311,17 @@ func (x *run) tolerated(m *MapRun) bool {
 
 func (x *run) abortChildren(f *Frame) {
 	for _, c := range f.Children {
-		if c.Phase != phaseDone {
-			if m := f.Map; m != nil && c.Distributed && m.Distributed {
-				m.Aborted++
-				m.Active--
-			}
-			x.abortFrame(c)
-			if !c.Distributed {
-				x.emit(f, history.Event{Type: "MapIterationAborted", Details: &history.MapIteration{Name: f.State, Index: c.Index}})
-			}
+		if c.Phase == phaseDone {
+			continue
 		}
+		if m := f.Map; m != nil && m.Distributed {
+			m.Aborted++
+			m.Active--
+			x.stopChild(c)
+			continue
+		}
+		x.abortFrame(c)
+		x.emit(f, history.Event{Type: "MapIterationAborted", Details: &history.MapIteration{Name: f.State, Index: c.Index}})
 	}
 	f.Children = nil
 }

@@ -112,6 +112,7 @@ func (x *run) mapRunAborted(f *Frame) {
 		if c.Phase != phaseDone {
 			m.Aborted++
 			m.Active--
+			x.stopChild(c)
 		}
 	}
 	x.mapRunChanged(m, MapRunAborted)

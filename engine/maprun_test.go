@@ -1,7 +1,9 @@
 package engine_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,7 +26,10 @@ type mapRunDriver struct {
 	ex      *engine.Execution
 	tasks   []int64
 	records map[string]*engine.MapRunRecord
-	now     int
+	// children are the child executions in the order they started, with all their events.
+	children []*engine.ChildExecution
+	child    map[string]*engine.ChildExecution
+	now      int
 }
 
 func newMapRunDriver(t *testing.T, def, input string) *mapRunDriver {
@@ -33,7 +38,7 @@ func newMapRunDriver(t *testing.T, def, input string) *mapRunDriver {
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
-	d := &mapRunDriver{t: t, in: engine.New(sm, engine.Config{Region: "us-east-1"}), records: map[string]*engine.MapRunRecord{}}
+	d := &mapRunDriver{t: t, in: engine.New(sm, engine.Config{Region: "us-east-1"}), records: map[string]*engine.MapRunRecord{}, child: map[string]*engine.ChildExecution{}}
 	ex, step := d.in.Start(engine.Start{
 		ExecutionArn:    "arn:aws:states:us-east-1:123456789012:execution:sm:ex",
 		Name:            "ex",
@@ -57,6 +62,21 @@ func (d *mapRunDriver) take(step engine.Step) {
 			}
 			seen[c.MapRun.MapRunArn] = true
 			d.records[c.MapRun.MapRunArn] = c.MapRun
+		case engine.ChildExecutionChanged:
+			ce := c.Child
+			old := d.child[ce.ExecutionArn]
+			if old == nil {
+				if ce.Input == nil {
+					d.t.Errorf("first step of %s without its input", ce.ExecutionArn)
+				}
+				d.child[ce.ExecutionArn] = ce
+				d.children = append(d.children, ce)
+				continue
+			}
+			evs := append(old.Events, ce.Events...)
+			input := old.Input
+			*old = *ce
+			old.Events, old.Input = evs, input
 		}
 	}
 }
@@ -190,5 +210,76 @@ func TestMapRunStateMachineArn(t *testing.T) {
 			t.Errorf("%s: got %s, want %s", in, got, want)
 		}
 	}
-	_ = fmt.Sprint
+}
+
+// childHistory renders a child's events as "id:prev:Type" items.
+func childHistory(ce *engine.ChildExecution) string {
+	var out []string
+	for _, e := range ce.Events {
+		out = append(out, fmt.Sprintf("%d:%d:%s", e.ID, e.PreviousEventID, e.Type))
+	}
+	return strings.Join(out, " ")
+}
+
+func TestMapRunChildExecutions(t *testing.T) {
+	tests := []struct {
+		name   string
+		fields string
+		input  string
+		steps  string
+		// want lists each child's status and history, in start order.
+		want []string
+	}{
+		{name: "succeeded", fields: `"MaxConcurrency": 1,`, input: `[1,2]`, steps: "ss", want: []string{
+			"SUCCEEDED 1:0:ExecutionStarted 2:1:TaskStateEntered 3:2:TaskScheduled 4:3:TaskSucceeded 5:4:TaskStateExited 6:5:ExecutionSucceeded",
+			"SUCCEEDED 1:0:ExecutionStarted 2:1:TaskStateEntered 3:2:TaskScheduled 4:3:TaskSucceeded 5:4:TaskStateExited 6:5:ExecutionSucceeded",
+		}},
+		{name: "failed run aborts the others", input: `[1,2]`, steps: "f", want: []string{
+			"FAILED 1:0:ExecutionStarted 2:1:TaskStateEntered 3:2:TaskScheduled 4:3:TaskFailed 5:4:ExecutionFailed",
+			"ABORTED 1:0:ExecutionStarted 2:1:TaskStateEntered 3:2:TaskScheduled 4:0:ExecutionAborted",
+		}},
+		{name: "stopped parent", fields: `"MaxConcurrency": 1,`, input: `[1,2]`, steps: "x", want: []string{
+			"ABORTED 1:0:ExecutionStarted 2:1:TaskStateEntered 3:2:TaskScheduled 4:0:ExecutionAborted",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newMapRunDriver(t, distributed(tt.fields), tt.input)
+			for _, s := range tt.steps {
+				switch s {
+				case 's', 'f':
+					d.answer(s == 's')
+				case 'x':
+					d.apply(engine.Event{Kind: engine.Stop})
+				}
+			}
+			var got []string
+			for _, ce := range d.children {
+				got = append(got, string(ce.Status)+" "+childHistory(ce))
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Fatalf("children:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			r := d.record()
+			for _, ce := range d.children {
+				if !strings.HasPrefix(ce.ExecutionArn, "arn:aws:states:us-east-1:123456789012:execution:sm/L:") ||
+					!strings.HasSuffix(ce.ExecutionArn, ":"+ce.Name) || ce.MapRunArn != r.MapRunArn ||
+					ce.StateMachineArn != r.StateMachineArn || ce.StopDate.IsZero() || *ce.Input == "" {
+					t.Errorf("child %+v", ce)
+				}
+			}
+		})
+	}
+}
+
+// The parent's state keeps a few fields per running child, never the children's events.
+func TestMapRunChildrenStayOutOfParentState(t *testing.T) {
+	d := newMapRunDriver(t, distributed(""), `[1,2,3,4,5,6,7,8,9,10]`)
+	b, err := json.Marshal(d.ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "TaskStateEntered") || len(d.children) != 10 {
+		t.Fatalf("%d children; state %s", len(d.children), b)
+	}
 }

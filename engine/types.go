@@ -112,6 +112,8 @@ type Command struct {
 	TaskID int64
 	// MapRunChanged
 	MapRun *MapRunRecord
+	// ChildExecutionChanged
+	Child *ChildExecution
 }
 
 // CommandKind names a Command.
@@ -128,6 +130,9 @@ const (
 	CancelTask
 	// MapRunChanged: keep MapRun as the newest record of its Distributed Map run.
 	MapRunChanged
+	// ChildExecutionChanged: a Distributed Map iteration's child execution started, has new
+	// history events, or ended (Child says which); keep them.
+	ChildExecutionChanged
 )
 
 // Task is a unit of work for an integration.
