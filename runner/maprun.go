@@ -22,3 +22,20 @@ func mapRunRow(r *engine.MapRunRecord) (store.MapRun, error) {
 	}
 	return row, nil
 }
+
+// childStep is the stored form of a step of a Distributed Map iteration's child execution.
+func childStep(ce *engine.ChildExecution) store.ChildStep {
+	e := store.Execution{
+		Arn: ce.ExecutionArn, StateMachineArn: ce.StateMachineArn, Name: ce.Name, Status: string(ce.Status),
+		Output: ce.Output, Error: ce.Error, Cause: ce.Cause, StartedAt: ce.StartDate,
+		MapRunArn: ce.MapRunArn, LastEventID: ce.LastEventID,
+	}
+	if ce.Input != nil {
+		e.Input = *ce.Input
+	}
+	if !ce.StopDate.IsZero() {
+		t := ce.StopDate
+		e.StoppedAt = &t
+	}
+	return store.ChildStep{Execution: e, Events: ce.Events}
+}

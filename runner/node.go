@@ -680,6 +680,8 @@ func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.C
 				return store.Commit{}, nil, err
 			}
 			c.MapRuns = append(c.MapRuns, mr)
+		case engine.ChildExecutionChanged:
+			c.Children = append(c.Children, childStep(cmd.Child))
 		case engine.ScheduleTask:
 			t := *cmd.Task
 			if t.Token == "" {

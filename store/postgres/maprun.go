@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/store/internal/commit"
 	"github.com/stepwise-run/stepwise/store/internal/page"
 )
 
@@ -79,4 +80,24 @@ func (s *Store) ListMapRuns(ctx context.Context, executionArn string, p store.Pa
 		return ms[:n], page.EncodeInt("mr", last), nil
 	}
 	return ms, "", nil
+}
+
+// queueChildren stores a step's Distributed Map children: each row is created on first
+// sight (parked, so that no runner leases it) and updated afterwards, and gets its events.
+func queueChildren(b *pgx.Batch, children []store.ChildStep) error {
+	for _, ch := range children {
+		e := ch.Execution
+		b.Queue(`INSERT INTO executions (`+execColumns+`, map_run_arn, lease_until)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '', '', 1, $11, '', '', $12, 'infinity')
+			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, output = excluded.output, error = excluded.error,
+				cause = excluded.cause, stopped_at = excluded.stopped_at, last_event_id = excluded.last_event_id`,
+			e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, e.Output, e.Error, e.Cause,
+			e.StartedAt, e.StoppedAt, e.LastEventID, e.MapRunArn)
+		evs, err := commit.Events(store.Commit{Events: ch.Events})
+		if err != nil {
+			return err
+		}
+		queueEvents(b, e.Arn, evs)
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/store/internal/commit"
 	"github.com/stepwise-run/stepwise/store/internal/page"
 )
 
@@ -79,4 +80,33 @@ func (s *Store) ListMapRuns(ctx context.Context, executionArn string, p store.Pa
 		return ms[:n], page.EncodeInt("mr", last), nil
 	}
 	return ms, "", nil
+}
+
+// writeChildren stores a step's Distributed Map children: each row is created on first
+// sight (parked, so that no runner leases it) and updated afterwards, and gets its events.
+func writeChildren(ctx context.Context, tx *sql.Tx, children []store.ChildStep) error {
+	for _, ch := range children {
+		e := ch.Execution
+		var id int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO executions (`+execColumns+`, map_run_arn, lease_until)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', 1, ?, '', '', ?, ?)
+			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, output = excluded.output, error = excluded.error,
+				cause = excluded.cause, stopped_at = excluded.stopped_at, last_event_id = excluded.last_event_id
+			RETURNING id`,
+			e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, str(e.Output), str(e.Error), str(e.Cause),
+			nanos(e.StartedAt), nanosPtr(e.StoppedAt), e.LastEventID, e.MapRunArn, int64(parked)).Scan(&id); err != nil {
+			return err
+		}
+		evs, err := commit.Events(store.Commit{Events: ch.Events})
+		if err != nil {
+			return err
+		}
+		for _, ev := range evs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO events (execution_id, id, type, body) VALUES (?, ?, ?, ?)`,
+				id, ev.ID, ev.Type, string(ev.Body)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -84,7 +84,10 @@ func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store
 	}); err != nil {
 		return err
 	}
-	return writeMapRuns(ctx, tx, c.MapRuns)
+	if err := writeMapRuns(ctx, tx, c.MapRuns); err != nil {
+		return err
+	}
+	return writeChildren(ctx, tx, c.Children)
 }
 
 // execEach runs a prepared statement n times in tx with args(i).

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/store"
 )
 
@@ -86,5 +87,57 @@ func checkMapRun(t *testing.T, s store.Store, want *store.MapRun) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("GetMapRun(%s) = %+v, want %+v", want.Arn, got, want)
+	}
+}
+
+// testMapRunChildren: a step's Distributed Map children are stored with their events,
+// updated by later steps, listed by their run, and never offered to a runner.
+func testMapRunChildren(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	parent := newExecution("sm", "parent")
+	runArn := mapRunArn("sm", "L", "1")
+	child := store.Execution{
+		Arn: account + ":execution:sm/L:c1", StateMachineArn: smArn("sm") + "/L", Name: "c1",
+		Status: running, Input: `1`, StartedAt: t0, LastEventID: 2, MapRunArn: runArn,
+	}
+	if err := s.CreateExecution(ctx, store.Commit{Execution: parent, Events: events(1, 1),
+		Children: []store.ChildStep{{Execution: child, Events: events(1, 2)}}}); err != nil {
+		t.Fatal(err)
+	}
+	want := child
+	want.Version = 1
+	checkExecution(t, get(t, s, child.Arn), &want)
+	checkEvents(t, hist(t, s, child.Arn, 0, 0, false), events(1, 2))
+	if arns, err := s.Unleased(ctx, t0.Add(time.Hour), 100); err != nil || len(arns) != 1 || arns[0] != parent.Arn {
+		t.Fatalf("Unleased = %v, %v; want only the parent", arns, err)
+	}
+
+	// A later step ends the child; its input stays.
+	end := child
+	end.Input = ""
+	end.Status = "SUCCEEDED"
+	end.Output = history.Str(`2`)
+	stop := t0.Add(time.Second)
+	end.StoppedAt = &stop
+	end.LastEventID = 3
+	next := *get(t, s, parent.Arn)
+	if err := s.Commit(ctx, store.Commit{Execution: &next, Events: events(2, 1),
+		Children: []store.ChildStep{{Execution: end, Events: events(3, 1)}}}); err != nil {
+		t.Fatal(err)
+	}
+	want = end
+	want.Input = child.Input
+	want.Version = 1
+	checkExecution(t, get(t, s, child.Arn), &want)
+	checkEvents(t, hist(t, s, child.Arn, 0, 0, false), events(1, 3))
+	checkEvents(t, hist(t, s, parent.Arn, 0, 0, false), events(1, 2))
+
+	byRun, _, err := s.ListExecutions(ctx, store.ExecutionFilter{MapRunArn: runArn}, store.Page{})
+	if err != nil || len(byRun) != 1 || byRun[0].Arn != child.Arn || byRun[0].MapRunArn != runArn {
+		t.Fatalf("ListExecutions by map run: %v %v", byRun, err)
+	}
+	bySM, _, err := s.ListExecutions(ctx, store.ExecutionFilter{StateMachineArn: smArn("sm")}, store.Page{})
+	if err != nil || len(bySM) != 1 || bySM[0].Arn != parent.Arn || bySM[0].MapRunArn != "" {
+		t.Fatalf("ListExecutions by state machine: %v %v", bySM, err)
 	}
 }

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Aliases", testAliases},
 		{"ExecutionOrigins", testExecutionOrigins},
 		{"MapRuns", testMapRuns},
+		{"MapRunChildren", testMapRunChildren},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

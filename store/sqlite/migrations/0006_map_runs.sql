@@ -13,3 +13,9 @@ CREATE TABLE map_runs (
     record            TEXT NOT NULL
 );
 CREATE INDEX map_runs_by_execution ON map_runs (execution_arn, id);
+
+-- The child executions of Distributed Map runs (one per iteration) are executions too, named
+-- by their run: ListExecutions lists them by map_run_arn. The runner never leases them: their
+-- parent runs them.
+ALTER TABLE executions ADD COLUMN map_run_arn TEXT NOT NULL DEFAULT '';
+CREATE INDEX executions_by_map_run ON executions (map_run_arn, id) WHERE map_run_arn <> '';
