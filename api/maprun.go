@@ -144,3 +144,26 @@ func (s *Server) updateMapRun(ctx context.Context, body []byte) (any, error) {
 	}
 	return struct{}{}, nil
 }
+
+// listExecutionsFilter reads ListExecutions' target: a state machine (or a version or an
+// alias of one), or a Distributed Map run, whose child executions it lists.
+func (s *Server) listExecutionsFilter(ctx context.Context, stateMachineArn, mapRunArn string) (store.ExecutionFilter, error) {
+	if stateMachineArn != "" && mapRunArn != "" {
+		return store.ExecutionFilter{}, apiErr("ValidationException", "Only one of stateMachineArn and mapRunArn may be given")
+	}
+	if mapRunArn != "" {
+		row, _, err := s.mapRun(ctx, mapRunArn)
+		if err != nil {
+			return store.ExecutionFilter{}, err
+		}
+		return store.ExecutionFilter{MapRunArn: row.Arn}, nil
+	}
+	sm, filter, err := s.listTarget(ctx, stateMachineArn)
+	if err != nil {
+		return store.ExecutionFilter{}, err
+	}
+	if sm.Type == "EXPRESS" {
+		return store.ExecutionFilter{}, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
+	}
+	return filter, nil
+}

@@ -97,6 +97,38 @@ func TestMapRunSucceededThroughTheSDK(t *testing.T) {
 		t.Fatalf("DescribeMapRun %s %d %+v %+v", d.Status, d.MaxConcurrency, d.ItemCounts, d.ExecutionCounts)
 	}
 
+	// Each item ran as a child execution, listed by the run, with a history of its own.
+	children, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: run.MapRunArn})
+	if err != nil || len(children.Executions) != 2 {
+		t.Fatalf("ListExecutions by map run: %+v %v", children, err)
+	}
+	for _, ch := range children.Executions {
+		arn := aws.ToString(ch.ExecutionArn)
+		if !strings.HasPrefix(arn, "arn:aws:states:us-east-1:123456789012:execution:dm/L:") || !strings.HasSuffix(arn, ":"+aws.ToString(ch.Name)) ||
+			aws.ToString(ch.MapRunArn) != mapRunArn || aws.ToString(ch.StateMachineArn) != aws.ToString(run.StateMachineArn) ||
+			ch.Status != types.ExecutionStatusSucceeded || ch.StopDate == nil {
+			t.Fatalf("child %+v", ch)
+		}
+		d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ch.ExecutionArn})
+		if err != nil || aws.ToString(d.MapRunArn) != mapRunArn || d.Status != types.ExecutionStatusSucceeded ||
+			!strings.Contains(aws.ToString(d.Output), `"echo"`) || (aws.ToString(d.Input) != "1" && aws.ToString(d.Input) != "2") {
+			t.Fatalf("DescribeExecution(child) %+v %v", d, err)
+		}
+		got, _ := historyOf(t, c, ch.ExecutionArn)
+		want := "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskSucceeded TaskStateExited ExecutionSucceeded"
+		if strings.Join(got, " ") != want {
+			t.Fatalf("child history %v, want %s", got, want)
+		}
+	}
+	// The parent's own listing and history are unchanged by its children.
+	parents, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:dm")})
+	if err != nil || len(parents.Executions) != 1 || parents.Executions[0].MapRunArn != nil {
+		t.Fatalf("ListExecutions by state machine: %+v %v", parents, err)
+	}
+	if got, _ := historyOf(t, c, exArn); strings.Join(got, " ") != "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunSucceeded MapStateSucceeded MapStateExited ExecutionSucceeded" {
+		t.Fatalf("parent history %v", got)
+	}
+
 	// An ended run cannot be updated.
 	_, err = c.UpdateMapRun(ctx, &sfn.UpdateMapRunInput{MapRunArn: run.MapRunArn, MaxConcurrency: aws.Int32(5)})
 	apiErrorCode(t, err, "ValidationException")
@@ -130,6 +162,14 @@ func TestUpdateMapRunThroughTheSDK(t *testing.T) {
 		apiErrorCode(t, err, "ValidationException")
 	}
 
+	// A running child is stopped through its parent.
+	running, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: run.MapRunArn, StatusFilter: types.ExecutionStatusRunning})
+	if err != nil || len(running.Executions) != 3 {
+		t.Fatalf("running children: %+v %v", running, err)
+	}
+	_, err = c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: running.Executions[0].ExecutionArn})
+	apiErrorCode(t, err, "ValidationException")
+
 	// Stopping the execution aborts the run and its running iterations.
 	if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: exArn}); err != nil {
 		t.Fatal(err)
@@ -137,6 +177,14 @@ func TestUpdateMapRunThroughTheSDK(t *testing.T) {
 	d = waitMapRun(t, c, run.MapRunArn, func(d *sfn.DescribeMapRunOutput) bool { return d.Status != types.MapRunStatusRunning })
 	if d.Status != types.MapRunStatusAborted || d.ItemCounts.Aborted != 3 || d.ItemCounts.Running != 0 || d.StopDate == nil {
 		t.Fatalf("stopped run: %s %+v", d.Status, d.ItemCounts)
+	}
+	aborted, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: run.MapRunArn, StatusFilter: types.ExecutionStatusAborted})
+	if err != nil || len(aborted.Executions) != 3 {
+		t.Fatalf("aborted children: %+v %v", aborted, err)
+	}
+	got, _ := historyOf(t, c, aborted.Executions[0].ExecutionArn)
+	if strings.Join(got, " ") != "ExecutionStarted WaitStateEntered ExecutionAborted" {
+		t.Fatalf("aborted child history %v", got)
 	}
 }
 
@@ -175,6 +223,12 @@ func TestMapRunErrorsThroughTheSDK(t *testing.T) {
 	}
 	_, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: notMapRun})
 	apiErrorCode(t, err, "ExecutionDoesNotExist")
+	_, err = c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: unknown})
+	apiErrorCode(t, err, "ResourceNotFound")
+	_, err = c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: notMapRun})
+	apiErrorCode(t, err, "InvalidArn")
+	_, err = c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: unknown, StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:dm")})
+	apiErrorCode(t, err, "ValidationException")
 
 	// An execution without Distributed Maps has no runs; a foreign token is refused.
 	exArn := startMachine(t, c, "plain", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`, `{}`)
