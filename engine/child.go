@@ -16,10 +16,24 @@ import (
 // leave with each step (a ChildExecution command), so a run of 10,000 items costs the
 // parent's state a few hundred bytes per running iteration.
 type ChildRun struct {
-	Arn         string    `json:"arn"`
-	MapRunArn   string    `json:"mapRunArn"`
 	StartedAt   time.Time `json:"startedAt"`
 	LastEventID int64     `json:"lastEventId"`
+
+	// runArn and arn are derived from the Map's run and the iteration's index (see childArn)
+	// when first needed, rather than stored: at 10,000 running iterations the two ARNs would
+	// more than double the parent's state.
+	runArn, arn, name string
+}
+
+// childIDs returns the child's map run ARN, execution ARN and name. The frame's parent is the
+// Map state's frame, whose run is still set while the child runs or ends.
+func (c *Frame) childIDs() (runArn, arn, name string) {
+	ch := c.Child
+	if ch.arn == "" {
+		ch.runArn = c.parent.Map.RunArn
+		ch.arn, ch.name = childArn(ch.runArn, c.Index)
+	}
+	return ch.runArn, ch.arn, ch.name
 }
 
 // ChildExecution is what one step did to a Distributed Map iteration's child execution: its
@@ -58,8 +72,7 @@ func childArn(mapRunArn string, index int) (arn, name string) {
 
 // startChild makes iteration c of run m a child execution and records its ExecutionStarted.
 func (x *run) startChild(c *Frame, m *MapRun) {
-	arn, _ := childArn(m.RunArn, c.Index)
-	c.Child = &ChildRun{Arn: arn, MapRunArn: m.RunArn, StartedAt: x.now}
+	c.Child = &ChildRun{StartedAt: x.now}
 	input := value.Encode(c.Input)
 	x.childStep(c).Input = &input
 	x.emitPrev(c, history.Event{Type: "ExecutionStarted", Details: &history.ExecutionStarted{
@@ -69,18 +82,18 @@ func (x *run) startChild(c *Frame, m *MapRun) {
 
 // childStep returns this step's record of child frame c, creating it on first use.
 func (x *run) childStep(c *Frame) *ChildExecution {
-	if i, ok := x.childCmds[c.Child.Arn]; ok {
+	runArn, arn, name := c.childIDs()
+	if i, ok := x.childCmds[arn]; ok {
 		return x.step.Commands[i].Child
 	}
 	if x.childCmds == nil {
 		x.childCmds = map[string]int{}
 	}
-	_, name := childArn(c.Child.MapRunArn, c.Index)
 	ce := &ChildExecution{
-		ExecutionArn: c.Child.Arn, Name: name, StateMachineArn: MapRunStateMachineArn(c.Child.MapRunArn),
-		MapRunArn: c.Child.MapRunArn, StartDate: c.Child.StartedAt, Status: Running,
+		ExecutionArn: arn, Name: name, StateMachineArn: MapRunStateMachineArn(runArn),
+		MapRunArn: runArn, StartDate: c.Child.StartedAt, Status: Running,
 	}
-	x.childCmds[c.Child.Arn] = len(x.step.Commands)
+	x.childCmds[arn] = len(x.step.Commands)
 	x.command(Command{Kind: ChildExecutionChanged, Child: ce})
 	return ce
 }

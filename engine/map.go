@@ -315,6 +315,7 @@ func (x *run) abortChildren(f *Frame) {
 			continue
 		}
 		if m := f.Map; m != nil && m.Distributed {
+			c.parent = f
 			m.Aborted++
 			m.Active--
 			x.stopChild(c)

@@ -110,6 +110,7 @@ func (x *run) mapRunAborted(f *Frame) {
 	}
 	for _, c := range f.Children {
 		if c.Phase != phaseDone {
+			c.parent = f // links are not serialised; a caller's walk may not have reached c yet
 			m.Aborted++
 			m.Active--
 			x.stopChild(c)

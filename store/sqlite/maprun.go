@@ -84,15 +84,25 @@ func (s *Store) ListMapRuns(ctx context.Context, executionArn string, p store.Pa
 
 // writeChildren stores a step's Distributed Map children: each row is created on first
 // sight (parked, so that no runner leases it) and updated afterwards, and gets its events.
-func writeChildren(ctx context.Context, tx *sql.Tx, children []store.ChildStep) error {
+// A step may start thousands of children: the statements are prepared once per step.
+func (s *Store) writeChildren(ctx context.Context, tx *sql.Tx, children []store.ChildStep) error {
+	if len(children) == 0 {
+		return nil
+	}
+	upsert, err := tx.PrepareContext(ctx, `INSERT INTO executions (`+execColumns+`, map_run_arn, lease_until)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', 1, ?, '', '', ?, ?)
+		ON CONFLICT (arn) DO UPDATE SET status = excluded.status, output = excluded.output, error = excluded.error,
+			cause = excluded.cause, stopped_at = excluded.stopped_at, last_event_id = excluded.last_event_id
+		RETURNING id`)
+	if err != nil {
+		return err
+	}
+	defer upsert.Close()
+	ins := tx.StmtContext(ctx, s.stmts.insertEvent)
 	for _, ch := range children {
 		e := ch.Execution
 		var id int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO executions (`+execColumns+`, map_run_arn, lease_until)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', 1, ?, '', '', ?, ?)
-			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, output = excluded.output, error = excluded.error,
-				cause = excluded.cause, stopped_at = excluded.stopped_at, last_event_id = excluded.last_event_id
-			RETURNING id`,
+		if err := upsert.QueryRowContext(ctx,
 			e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, str(e.Output), str(e.Error), str(e.Cause),
 			nanos(e.StartedAt), nanosPtr(e.StoppedAt), e.LastEventID, e.MapRunArn, int64(parked)).Scan(&id); err != nil {
 			return err
@@ -102,8 +112,7 @@ func writeChildren(ctx context.Context, tx *sql.Tx, children []store.ChildStep) 
 			return err
 		}
 		for _, ev := range evs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO events (execution_id, id, type, body) VALUES (?, ?, ?, ?)`,
-				id, ev.ID, ev.Type, string(ev.Body)); err != nil {
+			if _, err := ins.ExecContext(ctx, id, ev.ID, ev.Type, string(ev.Body)); err != nil {
 				return err
 			}
 		}

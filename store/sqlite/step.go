@@ -87,7 +87,7 @@ func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store
 	if err := writeMapRuns(ctx, tx, c.MapRuns); err != nil {
 		return err
 	}
-	return writeChildren(ctx, tx, c.Children)
+	return s.writeChildren(ctx, tx, c.Children)
 }
 
 // execEach runs a prepared statement n times in tx with args(i).
