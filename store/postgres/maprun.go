@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -84,20 +85,46 @@ func (s *Store) ListMapRuns(ctx context.Context, executionArn string, p store.Pa
 
 // queueChildren stores a step's Distributed Map children: each row is created on first
 // sight (parked, so that no runner leases it) and updated afterwards, and gets its events.
+// A step may start thousands of children: two statements over arrays write them all.
 func queueChildren(b *pgx.Batch, children []store.ChildStep) error {
-	for _, ch := range children {
+	n := len(children)
+	if n == 0 {
+		return nil
+	}
+	arns, sms, names, statuses, inputs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	outputs, errs, causes := make([]*string, n), make([]*string, n), make([]*string, n)
+	started, stopped := make([]time.Time, n), make([]*time.Time, n)
+	lasts, runs := make([]int64, n), make([]string, n)
+	var evArns, evTypes, evBodies []string
+	var evIDs []int64
+	for i, ch := range children {
 		e := ch.Execution
-		b.Queue(`INSERT INTO executions (`+execColumns+`, map_run_arn, lease_until)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '', '', 1, $11, '', '', $12, 'infinity')
-			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, output = excluded.output, error = excluded.error,
-				cause = excluded.cause, stopped_at = excluded.stopped_at, last_event_id = excluded.last_event_id`,
-			e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, e.Output, e.Error, e.Cause,
-			e.StartedAt, e.StoppedAt, e.LastEventID, e.MapRunArn)
+		arns[i], sms[i], names[i], statuses[i], inputs[i] = e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input
+		outputs[i], errs[i], causes[i] = e.Output, e.Error, e.Cause
+		started[i], stopped[i], lasts[i], runs[i] = e.StartedAt, e.StoppedAt, e.LastEventID, e.MapRunArn
 		evs, err := commit.Events(store.Commit{Events: ch.Events})
 		if err != nil {
 			return err
 		}
-		queueEvents(b, e.Arn, evs)
+		for _, ev := range evs {
+			evArns, evIDs, evTypes, evBodies = append(evArns, e.Arn), append(evIDs, ev.ID), append(evTypes, ev.Type), append(evBodies, string(ev.Body))
+		}
+	}
+	b.Queue(`INSERT INTO executions (`+execColumns+`, map_run_arn, lease_until)
+		SELECT x.arn, x.sm, x.name, x.status, x.input, x.output, x.error, x.cause, x.started, x.stopped,
+			'', '', 1, x.last, '', '', x.run, 'infinity'
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+			$9::timestamptz[], $10::timestamptz[], $11::bigint[], $12::text[])
+			AS x (arn, sm, name, status, input, output, error, cause, started, stopped, last, run)
+		ON CONFLICT (arn) DO UPDATE SET status = excluded.status, output = excluded.output, error = excluded.error,
+			cause = excluded.cause, stopped_at = excluded.stopped_at, last_event_id = excluded.last_event_id`,
+		arns, sms, names, statuses, inputs, outputs, errs, causes, started, stopped, lasts, runs)
+	if len(evIDs) > 0 {
+		b.Queue(`INSERT INTO events (execution_id, id, type, body)
+			SELECT e.id, x.id, x.type, x.body::json
+			FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS x (arn, id, type, body)
+			JOIN executions e ON e.arn = x.arn`,
+			evArns, evIDs, evTypes, evBodies)
 	}
 	return nil
 }
