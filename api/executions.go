@@ -261,6 +261,9 @@ func (s *Server) describeExecution(ctx context.Context, body []byte) (any, error
 		out["redriveStatus"] = "REDRIVABLE"
 	}
 	addOrigin(out, ex)
+	if ex.MapRunArn != "" {
+		out["mapRunArn"] = ex.MapRunArn
+	}
 	if ex.ParentArn != "" {
 		// An extension AWS clients ignore: the execution that started this one.
 		out["stepwiseParentExecutionArn"] = ex.ParentArn
@@ -301,6 +304,7 @@ var statuses = []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"
 func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 	var req struct {
 		StateMachineArn string `json:"stateMachineArn"`
+		MapRunArn       string `json:"mapRunArn"`
 		StatusFilter    string `json:"statusFilter"`
 		MaxResults      int    `json:"maxResults"`
 		NextToken       string `json:"nextToken"`
@@ -315,12 +319,9 @@ func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 	if req.StatusFilter != "" && !contains(statuses, req.StatusFilter) {
 		return nil, validation(fmt.Sprintf("Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", req.StatusFilter))
 	}
-	sm, filter, err := s.listTarget(ctx, req.StateMachineArn)
+	filter, err := s.listExecutionsFilter(ctx, req.StateMachineArn, req.MapRunArn)
 	if err != nil {
 		return nil, err
-	}
-	if sm.Type == "EXPRESS" {
-		return nil, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
 	filter.Status = req.StatusFilter
 	exs, next, err := s.Store.ListExecutions(ctx, filter, store.Page{Token: req.NextToken, Limit: n})
@@ -335,6 +336,9 @@ func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 			item["stopDate"] = epoch(*ex.StoppedAt)
 		}
 		addOrigin(item, ex)
+		if ex.MapRunArn != "" {
+			item["mapRunArn"] = ex.MapRunArn
+		}
 		items = append(items, item)
 	}
 	out := map[string]any{"executions": items}
@@ -421,6 +425,10 @@ func (s *Server) stopExecution(ctx context.Context, body []byte) (any, error) {
 	ex, err := s.execution(ctx, req.ExecutionArn)
 	if err != nil {
 		return nil, err
+	}
+	if ex.MapRunArn != "" && ex.Status == string(engine.Running) {
+		// Its parent runs it; stop the parent, or let the run's tolerance decide.
+		return nil, apiErr("ValidationException", "Execution '%s' is a child execution of Map Run '%s'; stop its parent execution instead", ex.Arn, ex.MapRunArn)
 	}
 	if ex.Status == string(engine.Running) {
 		var e, c string

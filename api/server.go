@@ -87,6 +87,9 @@ var actions = map[string]handler{
 	"DeleteStateMachineAlias":          (*Server).deleteStateMachineAlias,
 	"ListStateMachineAliases":          (*Server).listStateMachineAliases,
 	"TestState":                        (*Server).testState,
+	"DescribeMapRun":                   (*Server).describeMapRun,
+	"ListMapRuns":                      (*Server).listMapRuns,
+	"UpdateMapRun":                     (*Server).updateMapRun,
 }
 
 // ServeHTTP implements the JSON 1.0 protocol.

@@ -16,4 +16,9 @@
 // a Parallel state starts one child frame per branch and a Map state one per iteration. Each
 // frame knows its current state, what it waits for, and the id of its last history event
 // (from which the next event's previousEventId comes, as AWS threads them).
+//
+// A Distributed Map's iterations are child executions: their events go to the child's own
+// history, and leave the engine with each step in ChildExecutionChanged commands; the run's
+// counters leave in MapRunChanged commands (one per run per step). The parent's state keeps
+// only counters and a start time per running child, whatever the number of items.
 package engine

@@ -115,6 +115,10 @@ type run struct {
 	ex   *Execution
 	now  time.Time
 	step Step
+	// runCmds indexes the step's MapRunChanged commands by map run ARN.
+	runCmds map[string]int
+	// childCmds indexes the step's ChildExecutionChanged commands by child execution ARN.
+	childCmds map[string]int
 }
 
 // Start begins an execution: it records ExecutionStarted and runs until the execution waits
@@ -171,6 +175,8 @@ func (in *Interpreter) Apply(ex *Execution, ev Event) Step {
 	switch ev.Kind {
 	case Stop:
 		x.abort(ev)
+	case UpdateMapRun:
+		x.updateMapRun(ev.MapRun)
 	case TimerFired:
 		if ev.TimerID == ex.TimeoutTimer && ex.TimeoutTimer != 0 {
 			x.timeout()
@@ -201,11 +207,12 @@ func (x *run) emit(f *Frame, ev history.Event) int64 {
 }
 
 func (x *run) emitPrev(f *Frame, ev history.Event, prev int64) int64 {
-	if x.ex.Done() {
-		return 0
-	}
 	if f != nil && f.Distributed {
-		// A Distributed Map's iterations are child executions with histories of their own.
+		// A Distributed Map's iterations are child executions with histories of their own
+		// (recorded even as the parent ends, which aborts them).
+		return x.emitChild(f, ev, prev)
+	}
+	if x.ex.Done() {
 		return 0
 	}
 	if prev < 0 {
@@ -257,6 +264,10 @@ func (x *run) endExecution(status Status, ev history.Event, prev int64) {
 		x.ex.Error, x.ex.Cause = d.Error, d.Cause
 	}
 	if x.ex.Root != nil {
+		x.ex.Root.walk(func(g *Frame) bool {
+			x.mapRunAborted(g)
+			return true
+		})
 		x.ex.Root.cancelAll(x)
 	}
 	if x.ex.TimeoutTimer != 0 && status != TimedOut {

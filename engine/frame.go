@@ -69,6 +69,8 @@ type Frame struct {
 	// Distributed marks an iteration of a Distributed Map: its events belong to a child
 	// execution's history, not this one's.
 	Distributed bool `json:"distributed,omitempty"`
+	// Child is set on the frame of a Distributed Map iteration, which is a child execution.
+	Child *ChildRun `json:"child,omitempty"`
 
 	parent *Frame
 }
@@ -96,11 +98,16 @@ type MapRun struct {
 	Active    int   `json:"active"`
 	MaxActive int   `json:"maxActive"`
 	Failed    int   `json:"failed"`
+	// Succeeded and Aborted count iterations, for DescribeMapRun.
+	Succeeded int `json:"succeeded,omitempty"`
+	Aborted   int `json:"aborted,omitempty"`
 	// ToleratedCount and ToleratedPercent are the failure tolerance (-1: none given).
 	ToleratedCount   int64   `json:"toleratedCount"`
 	ToleratedPercent float64 `json:"toleratedPercent"`
 	Distributed      bool    `json:"distributed,omitempty"`
 	RunArn           string  `json:"runArn,omitempty"`
+	// StartDate is when a Distributed Map's run started.
+	StartDate time.Time `json:"startDate,omitzero"`
 	// StartedPrev is the id the iterations' starts chain from.
 	StartedPrev int64 `json:"startedPrev"`
 }

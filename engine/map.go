@@ -49,6 +49,8 @@ func (x *run) mapState(f *Frame, st *asl.State) {
 		}
 		m.RunArn = fmt.Sprintf("%s/%s:%s", strings.Replace(x.ex.StateMachineArn, ":stateMachine:", ":mapRun:", 1), label, x.uuid())
 		x.emit(f, history.Event{Type: "MapRunStarted", Details: &history.MapRunStarted{MapRunArn: m.RunArn}})
+		m.StartDate = x.now
+		x.mapRunChanged(m, MapRunRunning)
 	}
 	m.StartedPrev = f.Last
 	f.Map = m
@@ -224,17 +226,23 @@ func (x *run) startIteration(f *Frame, st *asl.State) *Frame {
 	m.Next++
 	input, err := x.itemInput(f, st, i)
 	if err != nil {
+		m.Next-- // not started
 		x.abortChildren(f)
+		x.mapRunChanged(m, MapRunFailed)
+		f.Map = nil
 		x.stateError(f, st, err)
 		return nil
 	}
 	c := &Frame{Graph: st.Name, Index: i, State: st.ItemProcessor.StartAt, Phase: phaseEnter, Input: input,
 		parent: f, Distributed: f.Distributed || m.Distributed}
-	if !c.Distributed {
+	if m.Distributed {
+		x.startChild(c, m)
+	} else {
 		c.Last = x.emitPrev(f, history.Event{Type: "MapIterationStarted", Details: &history.MapIteration{Name: st.Name, Index: i}}, m.StartedPrev)
 	}
 	m.Active++
 	f.Children = append(f.Children, c)
+	x.mapRunChanged(m, MapRunRunning)
 	return c
 }
 
@@ -251,22 +259,28 @@ func (x *run) iterationDone(f *Frame, st *asl.State, c *Frame) bool {
 	}
 	if c.Outcome == outcomeSucceeded {
 		m.Results[c.Index] = c.Output
-		if !c.Distributed {
+		m.Succeeded++
+		x.mapRunChanged(m, MapRunRunning)
+		x.endChild(c, Succeeded)
+		if !m.Distributed {
 			x.emitPrev(f, history.Event{Type: "MapIterationSucceeded", Details: &history.MapIteration{Name: st.Name, Index: c.Index}}, c.Last)
 			m.StartedPrev = c.Last
 		}
 		return true
 	}
 	m.Failed++
-	if !c.Distributed {
+	x.endChild(c, Failed)
+	if !m.Distributed {
 		x.emitPrev(f, history.Event{Type: "MapIterationFailed", Details: &history.MapIteration{Name: st.Name, Index: c.Index}}, c.Last)
 		m.StartedPrev = c.Last
 	}
 	if x.tolerated(m) {
 		m.Results[c.Index] = nil
+		x.mapRunChanged(m, MapRunRunning)
 		return true
 	}
 	x.abortChildren(f)
+	x.mapRunChanged(m, MapRunFailed)
 	fl := *c.Err
 	if m.Distributed {
 		fl = failure{Error: "States.ExceedToleratedFailureThreshold", Cause: "The specified tolerated failure threshold was exceeded"}
@@ -297,12 +311,18 @@ func (x *run) tolerated(m *MapRun) bool {
 
 func (x *run) abortChildren(f *Frame) {
 	for _, c := range f.Children {
-		if c.Phase != phaseDone {
-			x.abortFrame(c)
-			if !c.Distributed {
-				x.emit(f, history.Event{Type: "MapIterationAborted", Details: &history.MapIteration{Name: f.State, Index: c.Index}})
-			}
+		if c.Phase == phaseDone {
+			continue
 		}
+		if m := f.Map; m != nil && m.Distributed {
+			c.parent = f
+			m.Aborted++
+			m.Active--
+			x.stopChild(c)
+			continue
+		}
+		x.abortFrame(c)
+		x.emit(f, history.Event{Type: "MapIterationAborted", Details: &history.MapIteration{Name: f.State, Index: c.Index}})
 	}
 	f.Children = nil
 }
@@ -317,6 +337,7 @@ func (x *run) mapSucceeded(f *Frame, st *asl.State) {
 	// writes those events concurrently).
 	if m.Distributed {
 		x.emit(f, history.Event{Type: "MapRunSucceeded"})
+		x.mapRunChanged(m, MapRunSucceeded)
 	}
 	prev := f.Last
 	x.emit(f, history.Event{Type: "MapStateSucceeded"})

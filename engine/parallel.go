@@ -43,12 +43,13 @@ func (x *run) advanceChildren(f *Frame) bool {
 		return x.advanceMap(f, st)
 	}
 	for _, c := range f.Children {
-		if c.Phase == phaseDone {
-			continue
-		}
-		x.advance(c)
-		if x.ex.Done() {
-			return true
+		// A branch may have failed outside this call (its task failed): that fails the
+		// Parallel state as much as a branch failing here does.
+		if c.Phase != phaseDone {
+			x.advance(c)
+			if x.ex.Done() {
+				return true
+			}
 		}
 		if c.Outcome == outcomeFailed {
 			x.branchFailed(f, st, c)
@@ -87,6 +88,7 @@ func (x *run) branchFailed(f *Frame, st *asl.State, failed *Frame) {
 // abortFrame stops a frame that is still running, recording "...StateAborted" for the state
 // it was in.
 func (x *run) abortFrame(f *Frame) {
+	x.mapRunAborted(f)
 	for _, c := range f.Children {
 		if c.Phase != phaseDone {
 			x.abortFrame(c)

@@ -73,6 +73,8 @@ type Event struct {
 	HasCause bool
 	// WorkerName is the activity worker that took the task (TaskStarted).
 	WorkerName string
+	// MapRun is what UpdateMapRun changes.
+	MapRun *MapRunUpdate
 }
 
 // EventKind names an Event.
@@ -93,6 +95,9 @@ const (
 	TimerFired
 	// Stop: StopExecution was called.
 	Stop
+	// UpdateMapRun: UpdateMapRun was called on one of the execution's Distributed Map runs;
+	// the new limits apply to iterations not yet started.
+	UpdateMapRun
 )
 
 // Command is work the engine asks its driver to do.
@@ -105,6 +110,10 @@ type Command struct {
 	At      time.Time
 	// CancelTask
 	TaskID int64
+	// MapRunChanged
+	MapRun *MapRunRecord
+	// ChildExecutionChanged
+	Child *ChildExecution
 }
 
 // CommandKind names a Command.
@@ -119,6 +128,11 @@ const (
 	CancelTimer
 	// CancelTask: the task's result is no longer wanted (its state was aborted or timed out).
 	CancelTask
+	// MapRunChanged: keep MapRun as the newest record of its Distributed Map run.
+	MapRunChanged
+	// ChildExecutionChanged: a Distributed Map iteration's child execution started, has new
+	// history events, or ended (Child says which); keep them.
+	ChildExecutionChanged
 )
 
 // Task is a unit of work for an integration.

@@ -440,6 +440,14 @@ func (n *Node) Stop(ctx context.Context, arn, errName, cause string, hasError, h
 	return nil
 }
 
+// UpdateMapRun applies UpdateMapRun to a running Distributed Map run of execution arn.
+func (n *Node) UpdateMapRun(ctx context.Context, arn string, u engine.MapRunUpdate) error {
+	if !n.deliverSoon(ctx, arn, engine.Event{Kind: engine.UpdateMapRun, MapRun: &u}) {
+		return fmt.Errorf("execution %s is busy on another node; try again", arn)
+	}
+	return nil
+}
+
 // deliverSoon delivers an event from the API. When another node holds the execution (it is
 // running a task for it), it tries again for a while: the execution is parked, and so free
 // to take, as soon as its tasks are done.
@@ -666,6 +674,14 @@ func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.C
 			c.CancelTimers = append(c.CancelTimers, cmd.TimerID)
 		case engine.CancelTask:
 			c.CancelTasks = append(c.CancelTasks, cmd.TaskID)
+		case engine.MapRunChanged:
+			mr, err := mapRunRow(cmd.MapRun)
+			if err != nil {
+				return store.Commit{}, nil, err
+			}
+			c.MapRuns = append(c.MapRuns, mr)
+		case engine.ChildExecutionChanged:
+			c.Children = append(c.Children, childStep(cmd.Child))
 		case engine.ScheduleTask:
 			t := *cmd.Task
 			if t.Token == "" {

@@ -63,6 +63,8 @@ type Execution struct {
 	// started through, when it was started on one.
 	VersionArn string
 	AliasArn   string
+	// MapRunArn is set on the child execution of a Distributed Map iteration: its run.
+	MapRunArn string
 	// State is the engine's execution state as JSON; empty once the execution has ended and
 	// nothing can resume it.
 	State string
@@ -102,6 +104,19 @@ type Commit struct {
 	CancelTimers []int64
 	NewTasks     []Task
 	CancelTasks  []int64
+	// MapRuns are the newest records of the Distributed Map runs the step started or
+	// changed, stored over the previous ones.
+	MapRuns []MapRun
+	// Children are the child executions of Distributed Map iterations the step started,
+	// advanced or ended: each is stored (created on first sight, its status, outcome and
+	// last event id replaced afterwards; never leased) with its new history events.
+	Children []ChildStep
+}
+
+// ChildStep is what one step of a parent did to one of its Distributed Map children.
+type ChildStep struct {
+	Execution Execution
+	Events    []history.Event
 }
 
 // ExecutionFilter selects executions for ListExecutions.
@@ -111,6 +126,7 @@ type ExecutionFilter struct {
 	ParentArn       string
 	VersionArn      string
 	AliasArn        string
+	MapRunArn       string
 }
 
 // Page asks for one page of a listing. Token is what the previous page returned (empty for
@@ -139,6 +155,11 @@ type Store interface {
 	// History returns events with id > afterID in ascending order (descending when reverse,
 	// then ids < beforeID; 0 means from the end).
 	History(ctx context.Context, arn string, afterID int64, limit int, reverse bool) ([]history.Event, error)
+
+	// GetMapRun returns a Distributed Map run; ErrNotFound when there is none.
+	GetMapRun(ctx context.Context, arn string) (*MapRun, error)
+	// ListMapRuns lists an execution's map runs newest first.
+	ListMapRuns(ctx context.Context, executionArn string, p Page) ([]*MapRun, string, error)
 
 	// DueTimers returns up to limit timers due at or before now, earliest first.
 	DueTimers(ctx context.Context, now time.Time, limit int) ([]Timer, error)

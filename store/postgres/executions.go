@@ -16,10 +16,14 @@ import (
 const execColumns = `arn, state_machine_arn, name, status, input, output, error, cause, started_at, stopped_at,
 	parent_arn, state, version, last_event_id, version_arn, alias_arn`
 
+// execSelect is what reads of an execution select: execColumns, which new executions are
+// stored with, and map_run_arn, which only Distributed Map children have.
+const execSelect = execColumns + `, map_run_arn`
+
 func scanExecution(r pgx.Row, extra ...any) (*store.Execution, error) {
 	var e store.Execution
 	dest := append([]any{&e.Arn, &e.StateMachineArn, &e.Name, &e.Status, &e.Input, &e.Output, &e.Error, &e.Cause,
-		&e.StartedAt, &e.StoppedAt, &e.ParentArn, &e.State, &e.Version, &e.LastEventID, &e.VersionArn, &e.AliasArn}, extra...)
+		&e.StartedAt, &e.StoppedAt, &e.ParentArn, &e.State, &e.Version, &e.LastEventID, &e.VersionArn, &e.AliasArn, &e.MapRunArn}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -50,7 +54,9 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 		SELECT coalesce((SELECT id FROM i), stepwise_fail('`+codeExists+`'))`,
 		e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, e.Output, e.Error, e.Cause,
 		e.StartedAt, e.StoppedAt, e.ParentArn, e.State, e.Version+1, commit.LastEventID(c), e.VersionArn, e.AliasArn)
-	queueStep(b, c, evs)
+	if err := queueStep(b, c, evs); err != nil {
+		return err
+	}
 	err = s.pool.SendBatch(ctx, b).Close()
 	if sqlState(err) == codeExists {
 		return store.ErrExists
@@ -77,7 +83,9 @@ func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 			WHERE arn = $8 AND version = $9 RETURNING id)
 		SELECT coalesce((SELECT id FROM u), stepwise_fail('`+codeGuard+`'))`,
 		e.Status, e.Output, e.Error, e.Cause, e.StoppedAt, e.State, commit.LastEventID(c), e.Arn, e.Version)
-	queueStep(b, c, evs)
+	if err := queueStep(b, c, evs); err != nil {
+		return err
+	}
 	err = s.pool.SendBatch(ctx, b).Close()
 	if sqlState(err) == codeGuard {
 		return s.missOrConflict(ctx, e.Arn)
@@ -99,7 +107,7 @@ func (s *Store) missOrConflict(ctx context.Context, arn string) error {
 }
 
 func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
-	e, err := scanExecution(s.pool.QueryRow(ctx, `SELECT `+execColumns+` FROM executions WHERE arn = $1`, arn))
+	e, err := scanExecution(s.pool.QueryRow(ctx, `SELECT `+execSelect+` FROM executions WHERE arn = $1`, arn))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -137,7 +145,10 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, p s
 	if f.AliasArn != "" {
 		add("alias_arn = $%d", f.AliasArn)
 	}
-	q := `SELECT ` + execColumns + `, id FROM executions`
+	if f.MapRunArn != "" {
+		add("map_run_arn = $%d", f.MapRunArn)
+	}
+	q := `SELECT ` + execSelect + `, id FROM executions`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}

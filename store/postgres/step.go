@@ -16,17 +16,9 @@ const execID = `(SELECT id FROM executions WHERE arn = $1)`
 // queueStep queues what a step produced besides the execution row: its events, and the
 // timers and tasks it cancelled and set (cancellations first, so that a step may replace an
 // id). Each is one statement over arrays, whatever the number of rows.
-func queueStep(b *pgx.Batch, c store.Commit, evs []commit.Event) {
+func queueStep(b *pgx.Batch, c store.Commit, evs []commit.Event) error {
 	arn := c.Execution.Arn
-	if len(evs) > 0 {
-		ids, types, bodies := make([]int64, len(evs)), make([]string, len(evs)), make([]string, len(evs))
-		for i, e := range evs {
-			ids[i], types[i], bodies[i] = e.ID, e.Type, string(e.Body)
-		}
-		b.Queue(`INSERT INTO events (execution_id, id, type, body)
-			SELECT `+execID+`, x.id, x.type, x.body::json FROM unnest($2::bigint[], $3::text[], $4::text[]) AS x (id, type, body)`,
-			arn, ids, types, bodies)
-	}
+	queueEvents(b, arn, evs)
 	if len(c.CancelTimers) > 0 {
 		b.Queue(`DELETE FROM timers WHERE execution_id = `+execID+` AND id = ANY($2::bigint[])`, arn, c.CancelTimers)
 	}
@@ -52,4 +44,20 @@ func queueStep(b *pgx.Batch, c store.Commit, evs []commit.Event) {
 				AS x (id, token, resource, body, created_at)`,
 			arn, ids, tokens, resources, bodies, created)
 	}
+	queueMapRuns(b, c.MapRuns)
+	return queueChildren(b, c.Children)
+}
+
+// queueEvents adds the events of execution arn.
+func queueEvents(b *pgx.Batch, arn string, evs []commit.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	ids, types, bodies := make([]int64, len(evs)), make([]string, len(evs)), make([]string, len(evs))
+	for i, e := range evs {
+		ids[i], types[i], bodies[i] = e.ID, e.Type, string(e.Body)
+	}
+	b.Queue(`INSERT INTO events (execution_id, id, type, body)
+		SELECT `+execID+`, x.id, x.type, x.body::json FROM unnest($2::bigint[], $3::text[], $4::text[]) AS x (id, type, body)`,
+		arn, ids, types, bodies)
 }

@@ -14,13 +14,17 @@ import (
 const execColumns = `arn, state_machine_arn, name, status, input, output, error, cause, started_at, stopped_at,
 	parent_arn, state, version, last_event_id, version_arn, alias_arn`
 
+// execSelect is what reads of an execution select: execColumns, which new executions are
+// stored with, and map_run_arn, which only Distributed Map children have.
+const execSelect = execColumns + `, map_run_arn`
+
 func scanExecution(r rowScanner, extra ...any) (*store.Execution, error) {
 	var e store.Execution
 	var output, errStr, cause sql.NullString
 	var started int64
 	var stopped sql.NullInt64
 	dest := append([]any{&e.Arn, &e.StateMachineArn, &e.Name, &e.Status, &e.Input, &output, &errStr, &cause,
-		&started, &stopped, &e.ParentArn, &e.State, &e.Version, &e.LastEventID, &e.VersionArn, &e.AliasArn}, extra...)
+		&started, &stopped, &e.ParentArn, &e.State, &e.Version, &e.LastEventID, &e.VersionArn, &e.AliasArn, &e.MapRunArn}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -97,7 +101,7 @@ func missOrConflict(ctx context.Context, tx *sql.Tx, arn string) error {
 }
 
 func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
-	e, err := scanExecution(s.r.QueryRowContext(ctx, `SELECT `+execColumns+` FROM executions WHERE arn = ?`, arn))
+	e, err := scanExecution(s.r.QueryRowContext(ctx, `SELECT `+execSelect+` FROM executions WHERE arn = ?`, arn))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -118,13 +122,13 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, p s
 	}
 	for _, c := range []struct{ col, val string }{
 		{"state_machine_arn", f.StateMachineArn}, {"status", f.Status}, {"parent_arn", f.ParentArn},
-		{"version_arn", f.VersionArn}, {"alias_arn", f.AliasArn},
+		{"version_arn", f.VersionArn}, {"alias_arn", f.AliasArn}, {"map_run_arn", f.MapRunArn},
 	} {
 		if c.val != "" {
 			where, args = append(where, c.col+" = ?"), append(args, c.val)
 		}
 	}
-	q := `SELECT ` + execColumns + `, id FROM executions`
+	q := `SELECT ` + execSelect + `, id FROM executions`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}

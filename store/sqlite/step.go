@@ -78,10 +78,16 @@ func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store
 	if err := execEach(ctx, tx, st.deleteTask, len(c.CancelTasks), func(i int) []any { return []any{execID, c.CancelTasks[i]} }); err != nil {
 		return err
 	}
-	return execEach(ctx, tx, st.insertTask, len(c.NewTasks), func(i int) []any {
+	if err := execEach(ctx, tx, st.insertTask, len(c.NewTasks), func(i int) []any {
 		t := c.NewTasks[i]
 		return []any{execID, t.ID, t.Token, t.Resource, t.Body, nanos(t.CreatedAt)}
-	})
+	}); err != nil {
+		return err
+	}
+	if err := writeMapRuns(ctx, tx, c.MapRuns); err != nil {
+		return err
+	}
+	return s.writeChildren(ctx, tx, c.Children)
 }
 
 // execEach runs a prepared statement n times in tx with args(i).

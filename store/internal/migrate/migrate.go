@@ -44,19 +44,36 @@ func Load(fsys fs.FS, dir string) ([]Migration, error) {
 		ms = append(ms, Migration{Version: v, Name: name, SQL: string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
-	for i, m := range ms {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.Name, i+1)
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Version == ms[i-1].Version {
+			return nil, fmt.Errorf("migration %s: version %d is taken by %s", ms[i].Name, ms[i].Version, ms[i-1].Name)
 		}
 	}
 	return ms, nil
 }
 
-// Pending returns the migrations a database at version applied still needs (none when it is
-// current), or ErrTooNew when applied is past the newest migration known.
-func Pending(ms []Migration, applied int) ([]Migration, error) {
-	if applied > len(ms) {
-		return nil, fmt.Errorf("%w: database at version %d, newest known %d", ErrTooNew, applied, len(ms))
+// Pending returns the migrations a database that has applied the given versions still needs,
+// in version order (none when it is current), or ErrTooNew when it has applied a version
+// this program does not know. Versions are compared as a set, not as a high-water mark: a
+// migration numbered below one already applied (two branches numbered theirs 5 and 6, and
+// 6 was merged first) is still applied.
+func Pending(ms []Migration, applied []int) ([]Migration, error) {
+	known := make(map[int]bool, len(ms))
+	for _, m := range ms {
+		known[m.Version] = true
 	}
-	return ms[applied:], nil
+	done := make(map[int]bool, len(applied))
+	for _, v := range applied {
+		if !known[v] {
+			return nil, fmt.Errorf("%w: database has version %d, unknown to this program", ErrTooNew, v)
+		}
+		done[v] = true
+	}
+	var pending []Migration
+	for _, m := range ms {
+		if !done[m.Version] {
+			pending = append(pending, m)
+		}
+	}
+	return pending, nil
 }

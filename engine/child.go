@@ -1,0 +1,174 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/history"
+)
+
+// ChildRun marks the frame of a Distributed Map iteration: it runs as a child execution with
+// a history of its own. Only this much of a child lives in the parent's state; its events
+// leave with each step (a ChildExecution command), so a run of 10,000 items costs the
+// parent's state a few hundred bytes per running iteration.
+type ChildRun struct {
+	StartedAt   time.Time `json:"startedAt"`
+	LastEventID int64     `json:"lastEventId"`
+
+	// runArn and arn are derived from the Map's run and the iteration's index (see childArn)
+	// when first needed, rather than stored: at 10,000 running iterations the two ARNs would
+	// more than double the parent's state.
+	runArn, arn, name string
+}
+
+// childIDs returns the child's map run ARN, execution ARN and name. The frame's parent is the
+// Map state's frame, whose run is still set while the child runs or ends.
+func (c *Frame) childIDs() (runArn, arn, name string) {
+	ch := c.Child
+	if ch.arn == "" {
+		ch.runArn = c.parent.Map.RunArn
+		ch.arn, ch.name = childArn(ch.runArn, c.Index)
+	}
+	return ch.runArn, ch.arn, ch.name
+}
+
+// ChildExecution is what one step did to a Distributed Map iteration's child execution: its
+// new history events and its status. The step that starts it carries its Input; the step
+// that ends it its outcome and StopDate.
+type ChildExecution struct {
+	ExecutionArn    string
+	Name            string
+	StateMachineArn string
+	MapRunArn       string
+	StartDate       time.Time
+	Input           *string
+	Status          Status
+	StopDate        time.Time
+	Output          *string
+	Error, Cause    *string
+	LastEventID     int64
+	Events          []history.Event
+}
+
+// childArn names iteration index of a map run: arn:...:execution:MACHINE/LABEL:NAME for
+// arn:...:mapRun:MACHINE/LABEL:UUID. The name is a UUID derived from the run and the index
+// rather than drawn from the execution's random sequence, which the parent's own choices
+// (its States.UUID() calls, retry jitter) use.
+func childArn(mapRunArn string, index int) (arn, name string) {
+	sum := sha256.Sum256([]byte(mapRunArn + "#" + strconv.Itoa(index)))
+	sum[6] = sum[6]&0x0f | 0x40 // version 4
+	sum[8] = sum[8]&0x3f | 0x80 // RFC 4122 variant
+	name = fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+	prefix := mapRunArn
+	if i := strings.LastIndexByte(prefix, ':'); i >= 0 {
+		prefix = prefix[:i]
+	}
+	return strings.Replace(prefix, ":mapRun:", ":execution:", 1) + ":" + name, name
+}
+
+// startChild makes iteration c of run m a child execution and records its ExecutionStarted.
+func (x *run) startChild(c *Frame, m *MapRun) {
+	c.Child = &ChildRun{StartedAt: x.now}
+	input := value.Encode(c.Input)
+	x.childStep(c).Input = &input
+	x.emitPrev(c, history.Event{Type: "ExecutionStarted", Details: &history.ExecutionStarted{
+		Input: input, RoleArn: x.ex.RoleArn,
+	}}, 0)
+}
+
+// childStep returns this step's record of child frame c, creating it on first use.
+func (x *run) childStep(c *Frame) *ChildExecution {
+	runArn, arn, name := c.childIDs()
+	if i, ok := x.childCmds[arn]; ok {
+		return x.step.Commands[i].Child
+	}
+	if x.childCmds == nil {
+		x.childCmds = map[string]int{}
+	}
+	ce := &ChildExecution{
+		ExecutionArn: arn, Name: name, StateMachineArn: MapRunStateMachineArn(runArn),
+		MapRunArn: runArn, StartDate: c.Child.StartedAt, Status: Running,
+	}
+	x.childCmds[arn] = len(x.step.Commands)
+	x.command(Command{Kind: ChildExecutionChanged, Child: ce})
+	return ce
+}
+
+// emitChild appends ev to the history of the child execution frame f runs in.
+func (x *run) emitChild(f *Frame, ev history.Event, prev int64) int64 {
+	r := f
+	for r != nil && r.Child == nil {
+		r = r.parent
+	}
+	if r == nil {
+		return 0
+	}
+	if prev < 0 {
+		prev = f.Last
+	}
+	r.Child.LastEventID++
+	ev.ID = r.Child.LastEventID
+	ev.PreviousEventID = prev
+	ev.Timestamp = history.Time{Time: x.now}
+	f.Last = ev.ID
+	ce := x.childStep(r)
+	ce.Events = append(ce.Events, ev)
+	ce.LastEventID = ev.ID
+	return ev.ID
+}
+
+// endChild records how child frame c ended: ExecutionSucceeded with its output,
+// ExecutionFailed with its error, or ExecutionAborted.
+func (x *run) endChild(c *Frame, status Status) {
+	if c.Child == nil {
+		return
+	}
+	ce := x.childStep(c)
+	ev := history.Event{}
+	prev := c.Last
+	switch status {
+	case Succeeded:
+		out := value.Encode(c.Output)
+		ce.Output = &out
+		ev = history.Event{Type: "ExecutionSucceeded", Details: &history.Output{Output: out}}
+	case Failed:
+		d := &history.Failure{}
+		if c.Err != nil {
+			if c.Err.Error != "" || c.Err.HasError {
+				d.Error = history.Str(c.Err.Error)
+			}
+			if c.Err.Cause != "" || c.Err.HasCause {
+				d.Cause = history.Str(c.Err.Cause)
+			}
+		}
+		ce.Error, ce.Cause = d.Error, d.Cause
+		ev = history.Event{Type: "ExecutionFailed", Details: d}
+	default:
+		// As StopExecution records it on a parent: no error, no cause, after no one event.
+		ev = history.Event{Type: "ExecutionAborted", Details: &history.Failure{}}
+		prev = 0
+	}
+	x.emitChild(c, ev, prev)
+	ce.Status = status
+	ce.StopDate = x.now
+}
+
+// stopChild aborts a running child execution and everything it waits for, the runs of the
+// Distributed Maps it holds included.
+func (x *run) stopChild(c *Frame) {
+	c.walk(func(g *Frame) bool {
+		if g.Phase == phaseDone {
+			return true
+		}
+		x.mapRunAborted(g)
+		g.cancelWaits(x)
+		return true
+	})
+	x.endChild(c, Aborted)
+	c.Phase = phaseDone
+	c.Outcome = outcomeAborted
+}

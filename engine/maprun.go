@@ -1,0 +1,145 @@
+package engine
+
+import (
+	"strings"
+	"time"
+)
+
+// Map run statuses, as DescribeMapRun reports them.
+const (
+	MapRunRunning   = "RUNNING"
+	MapRunSucceeded = "SUCCEEDED"
+	MapRunFailed    = "FAILED"
+	MapRunAborted   = "ABORTED"
+)
+
+// MapRunRecord is what DescribeMapRun and ListMapRuns report of one Distributed Map run. The
+// engine sends a fresh one (a MapRunChanged command) whenever a run starts, starts or ends
+// iterations, is updated, or ends; a driver keeps the newest.
+type MapRunRecord struct {
+	MapRunArn    string `json:"mapRunArn"`
+	ExecutionArn string `json:"executionArn"`
+	// StateMachineArn is the run's own "state machine": the parent's ARN with /LABEL.
+	StateMachineArn            string       `json:"stateMachineArn"`
+	Status                     string       `json:"status"`
+	StartDate                  time.Time    `json:"startDate"`
+	StopDate                   time.Time    `json:"stopDate,omitzero"`
+	MaxConcurrency             int64        `json:"maxConcurrency"`
+	ToleratedFailurePercentage float64      `json:"toleratedFailurePercentage"`
+	ToleratedFailureCount      int64        `json:"toleratedFailureCount"`
+	Counts                     MapRunCounts `json:"counts"`
+}
+
+// MapRunCounts counts a map run's items. Stepwise runs one child per item (ItemBatcher is not
+// applied), so DescribeMapRun reports the same counts for items and executions.
+type MapRunCounts struct {
+	Pending        int64 `json:"pending"`
+	Running        int64 `json:"running"`
+	Succeeded      int64 `json:"succeeded"`
+	Failed         int64 `json:"failed"`
+	TimedOut       int64 `json:"timedOut"`
+	Aborted        int64 `json:"aborted"`
+	Total          int64 `json:"total"`
+	ResultsWritten int64 `json:"resultsWritten"`
+}
+
+// MapRunUpdate is what UpdateMapRun changes; nil fields stay as they are.
+type MapRunUpdate struct {
+	MapRunArn                  string
+	MaxConcurrency             *int64
+	ToleratedFailurePercentage *float64
+	ToleratedFailureCount      *int64
+}
+
+// MapRunStateMachineArn is the ARN ListMapRuns gives a run's "state machine":
+// arn:...:stateMachine:MACHINE/LABEL for arn:...:mapRun:MACHINE/LABEL:UUID.
+func MapRunStateMachineArn(mapRunArn string) string {
+	i := strings.LastIndexByte(mapRunArn, ':')
+	if i < 0 {
+		return mapRunArn
+	}
+	return strings.Replace(mapRunArn[:i], ":mapRun:", ":stateMachine:", 1)
+}
+
+// mapRunChanged sends the run's current record. Within one step only the newest record of a
+// run is kept, so a step that starts 10,000 iterations sends one command, not 10,000.
+func (x *run) mapRunChanged(m *MapRun, status string) {
+	if !m.Distributed || m.RunArn == "" {
+		return
+	}
+	rec := &MapRunRecord{
+		MapRunArn:       m.RunArn,
+		ExecutionArn:    x.ex.ExecutionArn,
+		StateMachineArn: MapRunStateMachineArn(m.RunArn),
+		Status:          status,
+		StartDate:       m.StartDate,
+		MaxConcurrency:  int64(m.MaxActive),
+		Counts: MapRunCounts{
+			Pending:        int64(len(m.Items) - m.Next),
+			Running:        int64(m.Active),
+			Succeeded:      int64(m.Succeeded),
+			Failed:         int64(m.Failed),
+			Aborted:        int64(m.Aborted),
+			Total:          int64(len(m.Items)),
+			ResultsWritten: int64(m.Succeeded),
+		},
+	}
+	// AWS reports 0 for a tolerance the definition does not give.
+	rec.ToleratedFailureCount = max(m.ToleratedCount, 0)
+	rec.ToleratedFailurePercentage = max(m.ToleratedPercent, 0)
+	if status != MapRunRunning {
+		rec.StopDate = x.now
+	}
+	if i, ok := x.runCmds[m.RunArn]; ok {
+		x.step.Commands[i].MapRun = rec
+		return
+	}
+	if x.runCmds == nil {
+		x.runCmds = map[string]int{}
+	}
+	x.runCmds[m.RunArn] = len(x.step.Commands)
+	x.command(Command{Kind: MapRunChanged, MapRun: rec})
+}
+
+// mapRunAborted ends a running Distributed Map run whose Map state is being stopped (the
+// execution ended, or an enclosing branch failed): its running iterations count as aborted.
+func (x *run) mapRunAborted(f *Frame) {
+	m := f.Map
+	if m == nil || !m.Distributed || f.Phase != phaseChildren {
+		return
+	}
+	for _, c := range f.Children {
+		if c.Phase != phaseDone {
+			c.parent = f // links are not serialised; a caller's walk may not have reached c yet
+			m.Aborted++
+			m.Active--
+			x.stopChild(c)
+		}
+	}
+	x.mapRunChanged(m, MapRunAborted)
+}
+
+// updateMapRun applies UpdateMapRun to the running Map state whose run it names; it does
+// nothing when no running Map state has that run (the run has ended).
+func (x *run) updateMapRun(u *MapRunUpdate) {
+	if u == nil {
+		return
+	}
+	x.ex.Root.walk(func(f *Frame) bool {
+		m := f.Map
+		if m == nil || !m.Distributed || m.RunArn != u.MapRunArn || f.Phase != phaseChildren {
+			return true
+		}
+		if u.MaxConcurrency != nil {
+			m.MaxActive = int(*u.MaxConcurrency)
+		}
+		if u.ToleratedFailureCount != nil {
+			m.ToleratedCount = *u.ToleratedFailureCount
+		}
+		if u.ToleratedFailurePercentage != nil {
+			m.ToleratedPercent = *u.ToleratedFailurePercentage
+		}
+		x.mapRunChanged(m, MapRunRunning)
+		return false
+	})
+}

@@ -1,0 +1,130 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/store/internal/commit"
+	"github.com/stepwise-run/stepwise/store/internal/page"
+)
+
+const mapRunColumns = `arn, execution_arn, state_machine_arn, status, started_at, stopped_at, record`
+
+// queueMapRuns stores the newest records of a step's map runs over the previous ones.
+func queueMapRuns(b *pgx.Batch, runs []store.MapRun) {
+	for _, r := range runs {
+		b.Queue(`INSERT INTO map_runs (`+mapRunColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (arn) DO UPDATE SET status = excluded.status, stopped_at = excluded.stopped_at, record = excluded.record`,
+			r.Arn, r.ExecutionArn, r.StateMachineArn, r.Status, r.StartedAt, r.StoppedAt, r.Record)
+	}
+}
+
+func scanMapRun(r pgx.Row, extra ...any) (*store.MapRun, error) {
+	var m store.MapRun
+	if err := r.Scan(append([]any{&m.Arn, &m.ExecutionArn, &m.StateMachineArn, &m.Status, &m.StartedAt, &m.StoppedAt, &m.Record}, extra...)...); err != nil {
+		return nil, err
+	}
+	m.StartedAt = m.StartedAt.UTC()
+	if m.StoppedAt != nil {
+		t := m.StoppedAt.UTC()
+		m.StoppedAt = &t
+	}
+	return &m, nil
+}
+
+func (s *Store) GetMapRun(ctx context.Context, arn string) (*store.MapRun, error) {
+	m, err := scanMapRun(s.pool.QueryRow(ctx, `SELECT `+mapRunColumns+` FROM map_runs WHERE arn = $1`, arn))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	return m, err
+}
+
+// ListMapRuns lists an execution's map runs newest first; the token is the position of the
+// last one returned.
+func (s *Store) ListMapRuns(ctx context.Context, executionArn string, p store.Page) ([]*store.MapRun, string, error) {
+	before := int64(1<<63 - 1)
+	if p.Token != "" {
+		var err error
+		if before, err = page.DecodeInt("mr", p.Token); err != nil {
+			return nil, "", err
+		}
+	}
+	n := page.Limit(p.Limit)
+	rows, err := s.pool.Query(ctx, `SELECT `+mapRunColumns+`, id FROM map_runs
+		WHERE execution_arn = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, executionArn, before, n+1)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var ms []*store.MapRun
+	var last int64
+	for rows.Next() {
+		var id int64
+		m, err := scanMapRun(rows, &id)
+		if err != nil {
+			return nil, "", err
+		}
+		if len(ms) < n {
+			last = id
+		}
+		ms = append(ms, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	if len(ms) > n {
+		return ms[:n], page.EncodeInt("mr", last), nil
+	}
+	return ms, "", nil
+}
+
+// queueChildren stores a step's Distributed Map children: each row is created on first
+// sight (parked, so that no runner leases it) and updated afterwards, and gets its events.
+// A step may start thousands of children: two statements over arrays write them all.
+func queueChildren(b *pgx.Batch, children []store.ChildStep) error {
+	n := len(children)
+	if n == 0 {
+		return nil
+	}
+	arns, sms, names, statuses, inputs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	outputs, errs, causes := make([]*string, n), make([]*string, n), make([]*string, n)
+	started, stopped := make([]time.Time, n), make([]*time.Time, n)
+	lasts, runs := make([]int64, n), make([]string, n)
+	var evArns, evTypes, evBodies []string
+	var evIDs []int64
+	for i, ch := range children {
+		e := ch.Execution
+		arns[i], sms[i], names[i], statuses[i], inputs[i] = e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input
+		outputs[i], errs[i], causes[i] = e.Output, e.Error, e.Cause
+		started[i], stopped[i], lasts[i], runs[i] = e.StartedAt, e.StoppedAt, e.LastEventID, e.MapRunArn
+		evs, err := commit.Events(store.Commit{Events: ch.Events})
+		if err != nil {
+			return err
+		}
+		for _, ev := range evs {
+			evArns, evIDs, evTypes, evBodies = append(evArns, e.Arn), append(evIDs, ev.ID), append(evTypes, ev.Type), append(evBodies, string(ev.Body))
+		}
+	}
+	b.Queue(`INSERT INTO executions (`+execColumns+`, map_run_arn, lease_until)
+		SELECT x.arn, x.sm, x.name, x.status, x.input, x.output, x.error, x.cause, x.started, x.stopped,
+			'', '', 1, x.last, '', '', x.run, 'infinity'
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+			$9::timestamptz[], $10::timestamptz[], $11::bigint[], $12::text[])
+			AS x (arn, sm, name, status, input, output, error, cause, started, stopped, last, run)
+		ON CONFLICT (arn) DO UPDATE SET status = excluded.status, output = excluded.output, error = excluded.error,
+			cause = excluded.cause, stopped_at = excluded.stopped_at, last_event_id = excluded.last_event_id`,
+		arns, sms, names, statuses, inputs, outputs, errs, causes, started, stopped, lasts, runs)
+	if len(evIDs) > 0 {
+		b.Queue(`INSERT INTO events (execution_id, id, type, body)
+			SELECT e.id, x.id, x.type, x.body::json
+			FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS x (arn, id, type, body)
+			JOIN executions e ON e.arn = x.arn`,
+			evArns, evIDs, evTypes, evBodies)
+	}
+	return nil
+}
