@@ -23,6 +23,8 @@ type Execution struct {
 	StartTime        time.Time `json:"startTime"`
 	StopTime         time.Time `json:"stopTime,omitzero"`
 	RedriveCount     int       `json:"redriveCount"`
+	// RedriveTime is when the execution was last redriven.
+	RedriveTime time.Time `json:"redriveTime,omitzero"`
 
 	Status Status `json:"status"`
 	// Output is the execution's output as JSON text, set when it succeeded.

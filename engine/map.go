@@ -12,6 +12,9 @@ import (
 
 // mapState starts a Map state: it finds the items and the limits, then runs iterations.
 func (x *run) mapState(f *Frame, st *asl.State) {
+	if x.redriveIterations(f, st) {
+		return
+	}
 	sc := x.scope(f, st, f.Input)
 	eff := f.Input
 	var items []any
@@ -178,7 +181,7 @@ func (x *run) advanceMap(f *Frame, st *asl.State) bool {
 		changed := false
 		// Each new iteration runs as far as it can before the next starts, so iterations of
 		// pure states appear one after another in the history, as AWS records them.
-		for m.Next < len(m.Items) && (m.MaxActive <= 0 || m.Active < m.MaxActive) {
+		for (len(m.Redo) > 0 || m.Next < len(m.Items)) && (m.MaxActive <= 0 || m.Active < m.MaxActive) {
 			c := x.startIteration(f, st)
 			if c == nil {
 				return true
@@ -208,7 +211,7 @@ func (x *run) advanceMap(f *Frame, st *asl.State) bool {
 				i--
 			}
 		}
-		if m.Next >= len(m.Items) && m.Active == 0 {
+		if len(m.Redo) == 0 && m.Next >= len(m.Items) && m.Active == 0 {
 			x.mapSucceeded(f, st)
 			return true
 		}
@@ -220,16 +223,28 @@ func (x *run) advanceMap(f *Frame, st *asl.State) bool {
 
 func (x *run) startIteration(f *Frame, st *asl.State) *Frame {
 	m := f.Map
-	i := m.Next
-	m.Next++
-	input, err := x.itemInput(f, st, i)
-	if err != nil {
-		x.abortChildren(f)
-		x.stateError(f, st, err)
-		return nil
+	var c *Frame
+	if len(m.Redo) > 0 {
+		// A redriven iteration enters again the state it did not finish.
+		c = m.Redo[0]
+		m.Redo = m.Redo[1:]
+		c.parent = f
+		c.rearm(0)
+	} else {
+		i := m.Next
+		m.Next++
+		input, err := x.itemInput(f, st, i)
+		if err != nil {
+			m.Next-- // a redrive starts it again
+			x.abortChildren(f)
+			x.stateError(f, st, err)
+			x.keepForRedrive(f)
+			return nil
+		}
+		c = &Frame{Graph: st.Name, Index: i, State: st.ItemProcessor.StartAt, Phase: phaseEnter, Input: input,
+			parent: f, Distributed: f.Distributed || m.Distributed}
 	}
-	c := &Frame{Graph: st.Name, Index: i, State: st.ItemProcessor.StartAt, Phase: phaseEnter, Input: input,
-		parent: f, Distributed: f.Distributed || m.Distributed}
+	i := c.Index
 	if !c.Distributed {
 		c.Last = x.emitPrev(f, history.Event{Type: "MapIterationStarted", Details: &history.MapIteration{Name: st.Name, Index: i}}, m.StartedPrev)
 	}
@@ -262,6 +277,7 @@ func (x *run) iterationDone(f *Frame, st *asl.State, c *Frame) bool {
 		x.emitPrev(f, history.Event{Type: "MapIterationFailed", Details: &history.MapIteration{Name: st.Name, Index: c.Index}}, c.Last)
 		m.StartedPrev = c.Last
 	}
+	m.Kept = append(m.Kept, c)
 	if x.tolerated(m) {
 		m.Results[c.Index] = nil
 		return true
@@ -272,12 +288,12 @@ func (x *run) iterationDone(f *Frame, st *asl.State, c *Frame) bool {
 		fl = failure{Error: "States.ExceedToleratedFailureThreshold", Cause: "The specified tolerated failure threshold was exceeded"}
 		x.emit(f, history.Event{Type: "MapRunFailed", Details: &history.Failure{Error: history.Str(fl.Error), Cause: history.Str(fl.Cause)}})
 		x.emit(f, history.Event{Type: "MapStateFailed"})
-		f.Map = nil
 		x.stateFailed(f, st, fl)
+		x.keepForRedrive(f)
 		return false
 	}
-	f.Map = nil
 	x.containerFailed(f, st, fl, "MapStateFailed", c.Last)
+	x.keepForRedrive(f)
 	return false
 }
 
@@ -301,6 +317,9 @@ func (x *run) abortChildren(f *Frame) {
 			x.abortFrame(c)
 			if !c.Distributed {
 				x.emit(f, history.Event{Type: "MapIterationAborted", Details: &history.MapIteration{Name: f.State, Index: c.Index}})
+			}
+			if f.Map != nil {
+				f.Map.Kept = append(f.Map.Kept, c)
 			}
 		}
 	}

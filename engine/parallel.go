@@ -9,6 +9,9 @@ import (
 
 // parallel starts a Parallel state's branches, all with the same input.
 func (x *run) parallel(f *Frame, st *asl.State) {
+	if x.redriveBranches(f, st) {
+		return
+	}
 	sc := x.scope(f, st, f.Input)
 	input := f.Input
 	var err error
@@ -44,6 +47,11 @@ func (x *run) advanceChildren(f *Frame) bool {
 	}
 	for _, c := range f.Children {
 		if c.Phase == phaseDone {
+			if c.Outcome == outcomeFailed {
+				// It failed on an event of its own (a task's outcome), not while advanced here.
+				x.branchFailed(f, st, c)
+				return true
+			}
 			continue
 		}
 		x.advance(c)
@@ -80,8 +88,8 @@ func (x *run) branchFailed(f *Frame, st *asl.State, failed *Frame) {
 			x.abortFrame(c)
 		}
 	}
-	f.Children = nil
 	x.containerFailed(f, st, *failed.Err, "ParallelStateFailed", failed.Last)
+	x.keepForRedrive(f)
 }
 
 // abortFrame stops a frame that is still running, recording "...StateAborted" for the state
