@@ -64,12 +64,16 @@ type Execution struct {
 	VersionArn string
 	AliasArn   string
 	// State is the engine's execution state as JSON; empty once the execution has ended and
-	// nothing can resume it.
+	// nothing can resume it (a failed, timed-out or aborted execution keeps it for a redrive).
 	State string
 	// Version increases with every commit; Commit expects the version it read.
 	Version int64
 	// LastEventID is the id of the newest history event.
 	LastEventID int64
+	// RedriveCount is how often the execution was redriven (RedriveExecution), RedriveDate
+	// when last.
+	RedriveCount int
+	RedriveDate  *time.Time
 }
 
 // Timer is a durable timer: when Due passes, the runner feeds TimerFired to the execution.
@@ -111,6 +115,8 @@ type ExecutionFilter struct {
 	ParentArn       string
 	VersionArn      string
 	AliasArn        string
+	// Redriven, when set, keeps only executions that were redriven (true) or never (false).
+	Redriven *bool
 }
 
 // Page asks for one page of a listing. Token is what the previous page returned (empty for

@@ -14,12 +14,13 @@ import (
 )
 
 const execColumns = `arn, state_machine_arn, name, status, input, output, error, cause, started_at, stopped_at,
-	parent_arn, state, version, last_event_id, version_arn, alias_arn`
+	parent_arn, state, version, last_event_id, version_arn, alias_arn, redrive_count, redrive_date`
 
 func scanExecution(r pgx.Row, extra ...any) (*store.Execution, error) {
 	var e store.Execution
 	dest := append([]any{&e.Arn, &e.StateMachineArn, &e.Name, &e.Status, &e.Input, &e.Output, &e.Error, &e.Cause,
-		&e.StartedAt, &e.StoppedAt, &e.ParentArn, &e.State, &e.Version, &e.LastEventID, &e.VersionArn, &e.AliasArn}, extra...)
+		&e.StartedAt, &e.StoppedAt, &e.ParentArn, &e.State, &e.Version, &e.LastEventID, &e.VersionArn, &e.AliasArn,
+		&e.RedriveCount, &e.RedriveDate}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -27,6 +28,10 @@ func scanExecution(r pgx.Row, extra ...any) (*store.Execution, error) {
 	if e.StoppedAt != nil {
 		t := e.StoppedAt.UTC()
 		e.StoppedAt = &t
+	}
+	if e.RedriveDate != nil {
+		t := e.RedriveDate.UTC()
+		e.RedriveDate = &t
 	}
 	return &e, nil
 }
@@ -45,11 +50,12 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 	b := &pgx.Batch{}
 	b.Queue(`WITH i AS (
 			INSERT INTO executions (`+execColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 			ON CONFLICT (arn) DO NOTHING RETURNING id)
 		SELECT coalesce((SELECT id FROM i), stepwise_fail('`+codeExists+`'))`,
 		e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, e.Output, e.Error, e.Cause,
-		e.StartedAt, e.StoppedAt, e.ParentArn, e.State, e.Version+1, commit.LastEventID(c), e.VersionArn, e.AliasArn)
+		e.StartedAt, e.StoppedAt, e.ParentArn, e.State, e.Version+1, commit.LastEventID(c), e.VersionArn, e.AliasArn,
+		e.RedriveCount, e.RedriveDate)
 	queueStep(b, c, evs)
 	err = s.pool.SendBatch(ctx, b).Close()
 	if sqlState(err) == codeExists {
@@ -73,10 +79,11 @@ func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 	b := &pgx.Batch{}
 	b.Queue(`WITH u AS (
 			UPDATE executions SET status = $1, output = $2, error = $3, cause = $4, stopped_at = $5, state = $6,
-				version = version + 1, last_event_id = $7
+				version = version + 1, last_event_id = $7, redrive_count = $10, redrive_date = $11
 			WHERE arn = $8 AND version = $9 RETURNING id)
 		SELECT coalesce((SELECT id FROM u), stepwise_fail('`+codeGuard+`'))`,
-		e.Status, e.Output, e.Error, e.Cause, e.StoppedAt, e.State, commit.LastEventID(c), e.Arn, e.Version)
+		e.Status, e.Output, e.Error, e.Cause, e.StoppedAt, e.State, commit.LastEventID(c), e.Arn, e.Version,
+		e.RedriveCount, e.RedriveDate)
 	queueStep(b, c, evs)
 	err = s.pool.SendBatch(ctx, b).Close()
 	if sqlState(err) == codeGuard {
@@ -136,6 +143,9 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, p s
 	}
 	if f.AliasArn != "" {
 		add("alias_arn = $%d", f.AliasArn)
+	}
+	if f.Redriven != nil {
+		where = append(where, map[bool]string{true: "redrive_count > 0", false: "redrive_count = 0"}[*f.Redriven])
 	}
 	q := `SELECT ` + execColumns + `, id FROM executions`
 	if len(where) > 0 {

@@ -51,8 +51,8 @@ func TestMigrations(t *testing.T) {
 		return n, max
 	}
 	n, v := versions(s)
-	if n != 4 || v != 4 {
-		t.Fatalf("schema_migrations has %d rows, newest %d; want 4, 4", n, v)
+	if n != 5 || v != 5 {
+		t.Fatalf("schema_migrations has %d rows, newest %d; want 5, 5", n, v)
 	}
 	s.Close()
 

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PublishConcurrent", testPublishConcurrent},
 		{"Aliases", testAliases},
 		{"ExecutionOrigins", testExecutionOrigins},
+		{"Redrive", testRedrive},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
