@@ -23,26 +23,52 @@ type NotRedrivableError struct{ Reason string }
 func (e *NotRedrivableError) Error() string { return e.Reason }
 func (e *NotRedrivableError) Unwrap() error { return ErrNotRedrivable }
 
-// RedriveReason returns why ex cannot be redriven at now, in the words of DescribeExecution's
-// redriveStatusReason, or "" when it can.
-func (in *Interpreter) RedriveReason(ex *Execution, now time.Time) string {
+// RedriveFacts are what decides whether an execution can be redriven; a store row holds
+// them all, so an API can tell without loading the execution's state.
+type RedriveFacts struct {
+	Status      Status
+	StartTime   time.Time
+	StopTime    time.Time
+	LastEventID int64
+	// Kept reports that the execution's state was kept when it ended (executions that ended
+	// before Stepwise kept it cannot be redriven).
+	Kept    bool
+	Express bool
+	// MaxHistoryEvents is the history quota (0: AWS's 25,000).
+	MaxHistoryEvents int64
+}
+
+// RedriveReason returns why an execution with these facts cannot be redriven at now, in the
+// words of DescribeExecution's redriveStatusReason, or "" when it can.
+func (r RedriveFacts) RedriveReason(now time.Time) string {
+	max := r.MaxHistoryEvents
+	if max == 0 {
+		max = defaultMaxHistoryEvents
+	}
 	switch {
-	case ex.Status == Running || ex.Status == Succeeded:
-		return "Execution is " + string(ex.Status) + " and cannot be redriven"
-	case in.cfg.Express:
+	case r.Status == Running || r.Status == Succeeded:
+		return "Execution is " + string(r.Status) + " and cannot be redriven"
+	case r.Express:
 		return "Execution is an Express execution and cannot be redriven"
-	case ex.Root == nil:
-		// Nothing was kept to resume from: it ended before Stepwise kept redrive state.
+	case !r.Kept:
 		return "Execution was started before the launch of RedriveExecution"
-	case !now.Before(ex.StartTime.Add(maxStandardDuration)):
+	case !now.Before(r.StartTime.Add(maxStandardDuration)):
 		return "Execution has exceeded the max execution time"
-	case now.After(ex.StopTime.Add(redrivablePeriod)):
+	case now.After(r.StopTime.Add(redrivablePeriod)):
 		return "Execution redrivable period exceeded"
-	case ex.LastEventID >= in.cfg.MaxHistoryEvents-1:
+	case r.LastEventID >= max-1:
 		// The redrive needs room for ExecutionRedriven and at least one more event.
 		return "Execution history event limit exceeded"
 	}
 	return ""
+}
+
+// RedriveReason returns why ex cannot be redriven at now, or "" when it can.
+func (in *Interpreter) RedriveReason(ex *Execution, now time.Time) string {
+	return RedriveFacts{
+		Status: ex.Status, StartTime: ex.StartTime, StopTime: ex.StopTime, LastEventID: ex.LastEventID,
+		Kept: ex.Root != nil, Express: in.cfg.Express, MaxHistoryEvents: in.cfg.MaxHistoryEvents,
+	}.RedriveReason(now)
 }
 
 // Redrive restarts a FAILED, TIMED_OUT or ABORTED execution from where it stopped, as
