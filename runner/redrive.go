@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/stepwise-run/stepwise/engine"
@@ -68,7 +69,9 @@ func (n *Node) redriveOnce(ctx context.Context, arn, clientToken string) (at tim
 	now := n.now()
 	var ex engine.Execution
 	if row.State != "" {
-		if err := json.Unmarshal([]byte(row.State), &ex); err != nil {
+		dec := json.NewDecoder(strings.NewReader(row.State))
+		dec.UseNumber() // numbers stay json.Number, as the engine keeps them
+		if err := dec.Decode(&ex); err != nil {
 			return time.Time{}, false, fmt.Errorf("decode execution state: %w", err)
 		}
 		if t, ok := redriveTokenTime(ex.RedriveTokens, clientToken, now); ok {
