@@ -169,6 +169,16 @@ func TestRedrive(t *testing.T) {
 			calls: map[string]int{"i0": 1, "i1": 2, "i2": 1, "i3": 2, "i4": 1},
 		},
 		{
+			name: "distributed map: the map run is redriven",
+			def: `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"MaxConcurrency":1,"ToleratedFailureCount":1,
+				"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"id.$":"$.id","fails.$":"$.fails"},"End":true}}}}}}`,
+			first:  engine.Failed,
+			status: engine.Succeeded,
+			output: `[{"id":"i0","call":1},{"id":"i1","call":2},{"id":"i2","call":1},{"id":"i3","call":2},{"id":"i4","call":1}]`,
+			events: "ExecutionRedriven MapStateEntered MapStateStarted MapRunRedriven MapRunSucceeded MapStateSucceeded MapStateExited ExecutionSucceeded",
+			calls:  map[string]int{"i0": 1, "i1": 2, "i2": 1, "i3": 2, "i4": 1},
+		},
+		{
 			name: "nested: a failed map iteration inside a parallel branch",
 			def: `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
 				{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"id":"a"},"End":true}}},
@@ -222,6 +232,11 @@ func TestRedrive(t *testing.T) {
 			for id, n := range tc.calls {
 				if got := fl.count(id); got != n {
 					t.Errorf("task %s ran %d times, want %d", id, got, n)
+				}
+			}
+			for _, e := range events {
+				if d, ok := e.Details.(*history.MapRunRedriven); ok && (d.RedriveCount != 1 || !strings.Contains(d.MapRunArn, ":mapRun:sm/")) {
+					t.Errorf("MapRunRedriven %+v", d)
 				}
 			}
 			// One history: ids go on from the first run's, and ExecutionRedriven follows its end.
