@@ -131,3 +131,41 @@ func TestNodeRedriveSurvivesRestart(t *testing.T) {
 		t.Fatalf("redrive of a succeeded execution: %v", err)
 	}
 }
+
+// The node that ran an execution keeps renewing its leases; another node can still redrive
+// the execution once it has ended, and runs it.
+func TestNodeRedriveOnAnotherNode(t *testing.T) {
+	st := openStore(t)
+	sm := createMachine(t, st, `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`)
+	var n atomic.Int64
+	tasks := runner.TaskFunc(func(ctx context.Context, t *engine.Task) (string, error) {
+		if n.Add(1) == 1 {
+			return "", &runner.TaskError{Name: "Boom", Cause: "first call"}
+		}
+		return `{"ok":true}`, nil
+	})
+	var nodes []*runner.Node
+	for _, owner := range []string{"a", "b"} {
+		nd := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012",
+			Tasks: tasks, Owner: owner, LeaseTTL: 600 * time.Millisecond, Poll: 50 * time.Millisecond})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { nd.Run(ctx); close(done) }()
+		t.Cleanup(func() { cancel(); <-done })
+		nodes = append(nodes, nd)
+	}
+	row, err := nodes[0].Start(context.Background(), runner.StartRequest{StateMachine: sm, Name: "x", Input: `{}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ended := waitEnded(t, st, row.Arn, 5*time.Second); ended.Status != "FAILED" {
+		t.Fatalf("first run %s", ended.Status)
+	}
+	time.Sleep(300 * time.Millisecond) // node a renews its leases meanwhile
+	if _, err := nodes[1].Redrive(context.Background(), row.Arn, ""); err != nil {
+		t.Fatal(err)
+	}
+	if final := waitEnded(t, st, row.Arn, 5*time.Second); final.Status != "SUCCEEDED" || final.RedriveCount != 1 {
+		t.Fatalf("after redrive %s count %d", final.Status, final.RedriveCount)
+	}
+}

@@ -156,8 +156,9 @@ type Store interface {
 	PendingTasks(ctx context.Context, limit int) ([]Task, error)
 
 	// Lease claims executions for owner until the lease expires: a runner works only on
-	// executions it holds. Free, parked and expired leases can be claimed. Renew extends
-	// every lease owner holds.
+	// executions it holds. Free, parked and expired leases can be claimed, and any lease of an
+	// execution that has ended (it guards nothing until a redrive runs it again). Renew
+	// extends every lease owner holds.
 	Lease(ctx context.Context, owner string, arns []string, until time.Time) ([]string, error)
 	RenewLeases(ctx context.Context, owner string, until time.Time) error
 	ReleaseLeases(ctx context.Context, owner string) error

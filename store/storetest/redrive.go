@@ -32,6 +32,19 @@ func testRedrive(t *testing.T, s store.Store) {
 	want.Version, want.LastEventID = e.Version+1, 3
 	checkExecution(t, get(t, s, e.Arn), &want)
 
+	// The node that ran it may still hold (and renew) its lease: an ended execution's lease
+	// guards nothing, and another node can claim it to redrive it.
+	until := time.Now().Add(time.Hour)
+	if got, err := s.Lease(ctx, "ran-it", []string{e.Arn}, until); err != nil || len(got) != 1 {
+		t.Fatalf("Lease by the first node: %v %v", got, err)
+	}
+	if got, err := s.Lease(ctx, "running", []string{other.Arn}, until); err != nil || len(got) != 1 {
+		t.Fatalf("Lease of a running execution: %v %v", got, err)
+	}
+	if got, err := s.Lease(ctx, "redriver", []string{e.Arn, other.Arn}, until); err != nil || len(got) != 1 || got[0] != e.Arn {
+		t.Fatalf("Lease of an ended execution held by another node: %v %v, want only %s", got, err, e.Arn)
+	}
+
 	redriven := want
 	redriven.Status = running
 	redriven.Error, redriven.StoppedAt = nil, nil
