@@ -16,4 +16,9 @@
 // a Parallel state starts one child frame per branch and a Map state one per iteration. Each
 // frame knows its current state, what it waits for, and the id of its last history event
 // (from which the next event's previousEventId comes, as AWS threads them).
+//
+// An execution that failed, timed out or was aborted keeps its frames where they stopped, so
+// that Redrive can go on from there (RedriveExecution): frames that did not succeed enter
+// their state again, while a Parallel or Map keeps the branches and iterations that did. A
+// Parallel or Map whose failure is retried or caught drops what it kept.
 package engine
