@@ -287,9 +287,31 @@ func TestRedriveExecutionErrors(t *testing.T) {
 		t.Errorf("not the SDK's ExecutionNotRedrivable: %T", err)
 	}
 
+	// Aborted: the redrive waits again in the Wait state it was stopped in.
+	if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: running}); err != nil {
+		t.Fatal(err)
+	}
+	if d := rs.ended(t, running); d.Status != types.ExecutionStatusAborted || d.RedriveStatus != types.ExecutionRedriveStatusRedrivable {
+		t.Fatalf("stopped: %s %s", d.Status, d.RedriveStatus)
+	}
+	if err := redrive(running, nil); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: running})
+	if err != nil || d.Status != types.ExecutionStatusRunning || d.StopDate != nil || aws.ToInt32(d.RedriveCount) != 1 {
+		t.Fatalf("after redriving the aborted execution: %+v %v", d, err)
+	}
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: running, ReverseOrder: true, MaxResults: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Events[0].Type != types.HistoryEventTypeWaitStateEntered || h.Events[1].Type != types.HistoryEventTypeExecutionRedriven || h.Events[2].Type != types.HistoryEventTypeExecutionAborted {
+		t.Errorf("history ends %s %s %s", h.Events[2].Type, h.Events[1].Type, h.Events[0].Type)
+	}
+
 	// Fourteen days after it stopped, a failed execution can no longer be redriven.
 	rs.shift.Store(int64(14*24*time.Hour + time.Minute))
-	d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: failed})
+	d, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: failed})
 	if err != nil {
 		t.Fatal(err)
 	}
