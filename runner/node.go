@@ -649,6 +649,16 @@ func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.C
 		t := ex.StopTime
 		row.StoppedAt = &t
 		row.State = ""
+		if len(ex.RedriveTokens) > 0 {
+			// Nothing can resume it, but a retried RedriveExecution must still find its token.
+			state, err := json.Marshal(struct {
+				Tokens []engine.RedriveToken `json:"redriveTokens"`
+			}{ex.RedriveTokens})
+			if err != nil {
+				return store.Commit{}, nil, fmt.Errorf("encode execution state: %w", err)
+			}
+			row.State = string(state)
+		}
 	default:
 		// A failed, timed-out or aborted execution keeps its state for a redrive.
 		if ex.Done() {

@@ -101,8 +101,8 @@ func TestNodeRedriveSurvivesRestart(t *testing.T) {
 	if got, want := deref(final.Output), `{"in":1,"work":{"call":2}}`; got != want {
 		t.Errorf("output %s, want %s", got, want)
 	}
-	if final.State != "" {
-		t.Errorf("a succeeded execution keeps its state")
+	if final.State != `{"redriveTokens":[{"token":"token-1","time":"`+at.Format(time.RFC3339Nano)+`"}]}` {
+		t.Errorf("a succeeded execution keeps %s", final.State)
 	}
 	evs, err := st.History(context.Background(), row.Arn, 0, 1000, false)
 	if err != nil {
@@ -125,6 +125,10 @@ func TestNodeRedriveSurvivesRestart(t *testing.T) {
 		if typesSeen[i] != want[i] {
 			t.Fatalf("history %v, want %v", typesSeen, want)
 		}
+	}
+	// The client token of the redrive still answers once the execution has succeeded.
+	if again, err := a.Redrive(context.Background(), row.Arn, "token-1"); err != nil || !again.Equal(at) {
+		t.Errorf("client token after success: %v %v", again, err)
 	}
 	_, err = a.Redrive(context.Background(), row.Arn, "token-3")
 	if !errors.As(err, &nr) || nr.Reason != "Execution is SUCCEEDED and cannot be redriven" {

@@ -64,7 +64,8 @@ type Execution struct {
 	VersionArn string
 	AliasArn   string
 	// State is the engine's execution state as JSON; empty once the execution has ended and
-	// nothing can resume it (a failed, timed-out or aborted execution keeps it for a redrive).
+	// nothing can resume it (a failed, timed-out or aborted execution keeps it for a redrive;
+	// a redriven one that succeeded keeps only its redrives' client tokens).
 	State string
 	// Version increases with every commit; Commit expects the version it read.
 	Version int64
