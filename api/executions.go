@@ -238,7 +238,7 @@ func (s *Server) describeExecution(ctx context.Context, body []byte) (any, error
 	out := map[string]any{
 		"executionArn": ex.Arn, "stateMachineArn": ex.StateMachineArn, "name": ex.Name,
 		"status": ex.Status, "startDate": epoch(ex.StartedAt), "input": ex.Input,
-		"inputDetails": map[string]bool{"included": true}, "redriveCount": 0,
+		"inputDetails": map[string]bool{"included": true},
 	}
 	if ex.StoppedAt != nil {
 		out["stopDate"] = epoch(*ex.StoppedAt)
@@ -253,13 +253,7 @@ func (s *Server) describeExecution(ctx context.Context, body []byte) (any, error
 	if ex.Cause != nil {
 		out["cause"] = *ex.Cause
 	}
-	switch ex.Status {
-	case "SUCCEEDED", "RUNNING":
-		out["redriveStatus"] = "NOT_REDRIVABLE"
-		out["redriveStatusReason"] = "Execution is " + ex.Status + " and cannot be redriven"
-	default:
-		out["redriveStatus"] = "REDRIVABLE"
-	}
+	s.addRedrive(out, ex)
 	addOrigin(out, ex)
 	if ex.MapRunArn != "" {
 		out["mapRunArn"] = ex.MapRunArn
@@ -308,6 +302,7 @@ func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 		StatusFilter    string `json:"statusFilter"`
 		MaxResults      int    `json:"maxResults"`
 		NextToken       string `json:"nextToken"`
+		RedriveFilter   string `json:"redriveFilter"`
 	}
 	if err := decode(body, &req); err != nil {
 		return nil, err
@@ -319,11 +314,21 @@ func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 	if req.StatusFilter != "" && !contains(statuses, req.StatusFilter) {
 		return nil, validation(fmt.Sprintf("Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", req.StatusFilter))
 	}
+	var redriven *bool
+	switch req.RedriveFilter {
+	case "":
+	case "REDRIVEN", "NOT_REDRIVEN":
+		r := req.RedriveFilter == "REDRIVEN"
+		redriven = &r
+	default:
+		return nil, validation(fmt.Sprintf("Value '%s' at 'redriveFilter' failed to satisfy constraint: Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]", req.RedriveFilter))
+	}
 	filter, err := s.listExecutionsFilter(ctx, req.StateMachineArn, req.MapRunArn)
 	if err != nil {
 		return nil, err
 	}
 	filter.Status = req.StatusFilter
+	filter.Redriven = redriven
 	exs, next, err := s.Store.ListExecutions(ctx, filter, store.Page{Token: req.NextToken, Limit: n})
 	if err != nil {
 		return nil, tokenErr(err)
@@ -334,6 +339,12 @@ func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 			"status": ex.Status, "startDate": epoch(ex.StartedAt)}
 		if ex.StoppedAt != nil {
 			item["stopDate"] = epoch(*ex.StoppedAt)
+		}
+		if ex.RedriveCount > 0 { // AWS lists no redrive members for executions never redriven
+			item["redriveCount"] = ex.RedriveCount
+		}
+		if ex.RedriveDate != nil {
+			item["redriveDate"] = epoch(*ex.RedriveDate)
 		}
 		addOrigin(item, ex)
 		if ex.MapRunArn != "" {

@@ -63,6 +63,7 @@ var actions = map[string]handler{
 	"StartExecution":                   (*Server).startExecution,
 	"StartSyncExecution":               (*Server).startSyncExecution,
 	"StopExecution":                    (*Server).stopExecution,
+	"RedriveExecution":                 (*Server).redriveExecution,
 	"DescribeExecution":                (*Server).describeExecution,
 	"DescribeStateMachineForExecution": (*Server).describeStateMachineForExecution,
 	"ListExecutions":                   (*Server).listExecutions,

@@ -172,3 +172,13 @@ func (x *run) stopChild(c *Frame) {
 	c.Phase = phaseDone
 	c.Outcome = outcomeAborted
 }
+
+// redriveChild runs again, as a redrive of the same child execution, a Distributed Map
+// iteration whose child failed or was aborted: ExecutionRedriven goes on the child's own
+// history after its last event, and the child is RUNNING again. The child's redriveCount is
+// its parent's (a child redriven once per parent redrive).
+func (x *run) redriveChild(c *Frame) {
+	ce := x.childStep(c)
+	ce.Status = Running
+	x.emitChild(c, history.Event{Type: "ExecutionRedriven", Details: &history.ExecutionRedriven{RedriveCount: x.ex.RedriveCount}}, c.Child.LastEventID)
+}

@@ -21,4 +21,8 @@
 // history, and leave the engine with each step in ChildExecutionChanged commands; the run's
 // counters leave in MapRunChanged commands (one per run per step). The parent's state keeps
 // only counters and a start time per running child, whatever the number of items.
+// An execution that failed, timed out or was aborted keeps its frames where they stopped, so
+// that Redrive can go on from there (RedriveExecution): frames that did not succeed enter
+// their state again, while a Parallel or Map keeps the branches and iterations that did. A
+// Parallel or Map whose failure is retried or caught drops what it kept.
 package engine

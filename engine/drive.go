@@ -39,6 +39,7 @@ func (x *run) enter(f *Frame) {
 		Name: st.Name, Input: value.Encode(f.Input),
 	}})
 	x.execute(f, st)
+	f.Redriven = false
 }
 
 // execute runs the state's work (again, for a retry).

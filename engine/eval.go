@@ -56,6 +56,9 @@ func (s *scope) context() any {
 		"StartTime":    isoTime(ex.StartTime),
 		"RedriveCount": value.FromInt(int64(ex.RedriveCount)),
 	}
+	if ex.RedriveCount > 0 {
+		execution["RedriveTime"] = isoTime(ex.RedriveTime)
+	}
 	state := map[string]any{
 		"EnteredTime": isoTime(s.f.EnteredAt),
 		"Name":        s.f.State,

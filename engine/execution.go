@@ -23,6 +23,8 @@ type Execution struct {
 	StartTime        time.Time `json:"startTime"`
 	StopTime         time.Time `json:"stopTime,omitzero"`
 	RedriveCount     int       `json:"redriveCount"`
+	// RedriveTime is when the execution was last redriven.
+	RedriveTime time.Time `json:"redriveTime,omitzero"`
 
 	Status Status `json:"status"`
 	// Output is the execution's output as JSON text, set when it succeeded.
@@ -47,6 +49,15 @@ type Execution struct {
 	// Revision names the state machine revision the execution runs. The engine does not use
 	// it; the runner reloads that revision's definition.
 	Revision string `json:"revision,omitempty"`
+	// RedriveTokens are the client tokens of the latest redrives, which the runner keeps to
+	// make RedriveExecution idempotent; the engine does not use them.
+	RedriveTokens []RedriveToken `json:"redriveTokens,omitempty"`
+}
+
+// RedriveToken is the client token of one redrive and when that redrive happened.
+type RedriveToken struct {
+	Token string    `json:"token"`
+	Time  time.Time `json:"time"`
 }
 
 // TaskWaiting reports whether the execution waits for task id, and whether that task's request

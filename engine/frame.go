@@ -71,6 +71,9 @@ type Frame struct {
 	Distributed bool `json:"distributed,omitempty"`
 	// Child is set on the frame of a Distributed Map iteration, which is a child execution.
 	Child *ChildRun `json:"child,omitempty"`
+	// Redriven marks a Parallel or Map state entered again by a redrive: it keeps the
+	// branches or iterations that succeeded instead of starting them all.
+	Redriven bool `json:"redriven,omitempty"`
 
 	parent *Frame
 }
@@ -110,6 +113,11 @@ type MapRun struct {
 	StartDate time.Time `json:"startDate,omitzero"`
 	// StartedPrev is the id the iterations' starts chain from.
 	StartedPrev int64 `json:"startedPrev"`
+	// Kept are the iterations that failed or were aborted, kept in case the Map state fails
+	// and the execution is redriven; Redo are those a redrive runs again, before the
+	// iterations not started yet.
+	Kept []*Frame `json:"kept,omitempty"`
+	Redo []*Frame `json:"redo,omitempty"`
 }
 
 // walk calls fn for f and every frame below it, restoring parent links on the way (they are

@@ -12,6 +12,9 @@ import (
 
 // mapState starts a Map state: it finds the items and the limits, then runs iterations.
 func (x *run) mapState(f *Frame, st *asl.State) {
+	if x.redriveIterations(f, st) {
+		return
+	}
 	sc := x.scope(f, st, f.Input)
 	eff := f.Input
 	var items []any
@@ -180,7 +183,7 @@ func (x *run) advanceMap(f *Frame, st *asl.State) bool {
 		changed := false
 		// Each new iteration runs as far as it can before the next starts, so iterations of
 		// pure states appear one after another in the history, as AWS records them.
-		for m.Next < len(m.Items) && (m.MaxActive <= 0 || m.Active < m.MaxActive) {
+		for (len(m.Redo) > 0 || m.Next < len(m.Items)) && (m.MaxActive <= 0 || m.Active < m.MaxActive) {
 			c := x.startIteration(f, st)
 			if c == nil {
 				return true
@@ -210,7 +213,7 @@ func (x *run) advanceMap(f *Frame, st *asl.State) bool {
 				i--
 			}
 		}
-		if m.Next >= len(m.Items) && m.Active == 0 {
+		if len(m.Redo) == 0 && m.Next >= len(m.Items) && m.Active == 0 {
 			x.mapSucceeded(f, st)
 			return true
 		}
@@ -222,22 +225,35 @@ func (x *run) advanceMap(f *Frame, st *asl.State) bool {
 
 func (x *run) startIteration(f *Frame, st *asl.State) *Frame {
 	m := f.Map
-	i := m.Next
-	m.Next++
-	input, err := x.itemInput(f, st, i)
-	if err != nil {
-		m.Next-- // not started
-		x.abortChildren(f)
-		x.mapRunChanged(m, MapRunFailed)
-		f.Map = nil
-		x.stateError(f, st, err)
-		return nil
-	}
-	c := &Frame{Graph: st.Name, Index: i, State: st.ItemProcessor.StartAt, Phase: phaseEnter, Input: input,
-		parent: f, Distributed: f.Distributed || m.Distributed}
-	if m.Distributed {
-		x.startChild(c, m)
+	var c *Frame
+	if len(m.Redo) > 0 {
+		// A redriven iteration enters again the state it did not finish.
+		c = m.Redo[0]
+		m.Redo = m.Redo[1:]
+		c.parent = f
+		c.rearm(0)
 	} else {
+		i := m.Next
+		m.Next++
+		input, err := x.itemInput(f, st, i)
+		if err != nil {
+			m.Next-- // not started: a redrive starts it again
+			x.abortChildren(f)
+			x.mapRunChanged(m, MapRunFailed)
+			x.stateError(f, st, err)
+			x.keepForRedrive(f)
+			return nil
+		}
+		c = &Frame{Graph: st.Name, Index: i, State: st.ItemProcessor.StartAt, Phase: phaseEnter, Input: input,
+			parent: f, Distributed: f.Distributed || m.Distributed}
+	}
+	i := c.Index
+	switch {
+	case m.Distributed && c.Child != nil:
+		x.redriveChild(c)
+	case m.Distributed:
+		x.startChild(c, m)
+	default:
 		c.Last = x.emitPrev(f, history.Event{Type: "MapIterationStarted", Details: &history.MapIteration{Name: st.Name, Index: i}}, m.StartedPrev)
 	}
 	m.Active++
@@ -274,6 +290,7 @@ func (x *run) iterationDone(f *Frame, st *asl.State, c *Frame) bool {
 		x.emitPrev(f, history.Event{Type: "MapIterationFailed", Details: &history.MapIteration{Name: st.Name, Index: c.Index}}, c.Last)
 		m.StartedPrev = c.Last
 	}
+	m.Kept = append(m.Kept, c)
 	if x.tolerated(m) {
 		m.Results[c.Index] = nil
 		x.mapRunChanged(m, MapRunRunning)
@@ -286,12 +303,12 @@ func (x *run) iterationDone(f *Frame, st *asl.State, c *Frame) bool {
 		fl = failure{Error: "States.ExceedToleratedFailureThreshold", Cause: "The specified tolerated failure threshold was exceeded"}
 		x.emit(f, history.Event{Type: "MapRunFailed", Details: &history.Failure{Error: history.Str(fl.Error), Cause: history.Str(fl.Cause)}})
 		x.emit(f, history.Event{Type: "MapStateFailed"})
-		f.Map = nil
 		x.stateFailed(f, st, fl)
+		x.keepForRedrive(f)
 		return false
 	}
-	f.Map = nil
 	x.containerFailed(f, st, fl, "MapStateFailed", c.Last)
+	x.keepForRedrive(f)
 	return false
 }
 
@@ -313,6 +330,9 @@ func (x *run) abortChildren(f *Frame) {
 	for _, c := range f.Children {
 		if c.Phase == phaseDone {
 			continue
+		}
+		if f.Map != nil {
+			f.Map.Kept = append(f.Map.Kept, c) // a redrive runs it again
 		}
 		if m := f.Map; m != nil && m.Distributed {
 			c.parent = f

@@ -75,7 +75,7 @@ func (x *run) mapRunChanged(m *MapRun, status string) {
 		StartDate:       m.StartDate,
 		MaxConcurrency:  int64(m.MaxActive),
 		Counts: MapRunCounts{
-			Pending:        int64(len(m.Items) - m.Next),
+			Pending:        int64(len(m.Items) - m.Next + len(m.Redo)),
 			Running:        int64(m.Active),
 			Succeeded:      int64(m.Succeeded),
 			Failed:         int64(m.Failed),

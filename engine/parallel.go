@@ -9,6 +9,9 @@ import (
 
 // parallel starts a Parallel state's branches, all with the same input.
 func (x *run) parallel(f *Frame, st *asl.State) {
+	if x.redriveBranches(f, st) {
+		return
+	}
 	sc := x.scope(f, st, f.Input)
 	input := f.Input
 	var err error
@@ -81,8 +84,8 @@ func (x *run) branchFailed(f *Frame, st *asl.State, failed *Frame) {
 			x.abortFrame(c)
 		}
 	}
-	f.Children = nil
 	x.containerFailed(f, st, *failed.Err, "ParallelStateFailed", failed.Last)
+	x.keepForRedrive(f)
 }
 
 // abortFrame stops a frame that is still running, recording "...StateAborted" for the state

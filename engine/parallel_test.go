@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stepwise-run/stepwise/engine"
@@ -20,5 +21,26 @@ func TestParallelBranchFailsLater(t *testing.T) {
 	want := "ExecutionStarted ParallelStateEntered ParallelStateStarted TaskStateEntered TaskScheduled WaitStateEntered TaskStarted TaskFailed WaitStateAborted ParallelStateFailed ExecutionFailed"
 	if ex.Status != engine.Failed || types(evs) != want {
 		t.Fatalf("%s: %s\nwant %s", ex.Status, types(evs), want)
+	}
+}
+
+// A branch whose Task fails when its outcome arrives fails the Parallel state (it used to be
+// counted as a finished branch, and the Parallel state succeeded).
+func TestParallelBranchTaskFailure(t *testing.T) {
+	tasks := runner.TaskFunc(func(_ context.Context, task *engine.Task) (string, error) {
+		if strings.Contains(task.Parameters, `"b"`) {
+			return "", &runner.TaskError{Name: "Boom", Cause: "b failed"}
+		}
+		return `{}`, nil
+	})
+	def := `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+		{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"id":"a"},"End":true}}},
+		{"StartAt":"B","States":{"B":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"id":"b"},"End":true}}}]}}}`
+	ex, events := execute(t, def, `{}`, tasks, engine.Config{})
+	if ex.Status != engine.Failed || ex.Error == nil || *ex.Error != "Boom" {
+		t.Fatalf("status %s: %s", ex.Status, types(events))
+	}
+	if got := types(events); !strings.HasSuffix(got, "TaskFailed ParallelStateFailed ExecutionFailed") {
+		t.Errorf("events %s", got)
 	}
 }

@@ -62,6 +62,34 @@ func Local(ctx context.Context, in *engine.Interpreter, start engine.Start, opts
 		start.Time = clock
 	}
 	ex, step := in.Start(start)
+	events, err := runLocal(ctx, in, ex, step, clock, opts)
+	return ex, events, err
+}
+
+// LocalRedrive redrives an execution that Local ran and that did not succeed, at the given
+// time (now when zero), and runs it to its end again. It returns the events the redrive added
+// to the history; an error wrapping engine.ErrNotRedrivable when AWS would refuse it.
+func LocalRedrive(ctx context.Context, in *engine.Interpreter, ex *engine.Execution, at time.Time, opts LocalOptions) ([]history.Event, error) {
+	if at.IsZero() {
+		at = time.Now()
+		if opts.Now != nil {
+			at = opts.Now()
+		}
+	}
+	step, err := in.Redrive(ex, at)
+	if err != nil {
+		return nil, err
+	}
+	return runLocal(ctx, in, ex, step, at, opts)
+}
+
+// runLocal carries out step's commands and feeds the execution its tasks' outcomes and its
+// timers until it ends; it returns step's events and all that followed.
+func runLocal(ctx context.Context, in *engine.Interpreter, ex *engine.Execution, step engine.Step, clock time.Time, opts LocalOptions) ([]history.Event, error) {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
 	events := step.Events
 	timers := map[int64]time.Time{}
 	var tasks []*engine.Task
@@ -111,7 +139,7 @@ func Local(ctx context.Context, in *engine.Interpreter, start engine.Start, opts
 		}
 		if len(timers) == 0 || (!opts.TimeSkipping && len(timers) == 1 && timers[ex.TimeoutTimer] != (time.Time{}) && ex.TimeoutTimer != 0) {
 			// Nothing but the execution's own time limit can wake it.
-			return ex, events, ErrStuck
+			return events, ErrStuck
 		}
 		id, at := earliest(timers)
 		delete(timers, id)
@@ -131,7 +159,7 @@ func Local(ctx context.Context, in *engine.Interpreter, start engine.Start, opts
 		}
 		apply(in.Apply(ex, engine.Event{Kind: engine.TimerFired, TimerID: id, Time: clock}))
 	}
-	return ex, events, nil
+	return events, nil
 }
 
 func clockNow(opts LocalOptions, now func() time.Time, virtual time.Time) time.Time {

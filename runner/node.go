@@ -647,11 +647,34 @@ func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.C
 		out := ex.Output
 		row.Output = &out
 	}
-	if ex.Done() {
+	row.RedriveCount = ex.RedriveCount
+	if !ex.RedriveTime.IsZero() {
+		t := ex.RedriveTime
+		row.RedriveDate = &t
+	}
+	switch {
+	case ex.Status == engine.Succeeded:
 		t := ex.StopTime
 		row.StoppedAt = &t
 		row.State = ""
-	} else {
+		if len(ex.RedriveTokens) > 0 {
+			// Nothing can resume it, but a retried RedriveExecution must still find its token.
+			state, err := json.Marshal(struct {
+				Tokens []engine.RedriveToken `json:"redriveTokens"`
+			}{ex.RedriveTokens})
+			if err != nil {
+				return store.Commit{}, nil, fmt.Errorf("encode execution state: %w", err)
+			}
+			row.State = string(state)
+		}
+	default:
+		// A failed, timed-out or aborted execution keeps its state for a redrive.
+		if ex.Done() {
+			t := ex.StopTime
+			row.StoppedAt = &t
+		} else {
+			row.StoppedAt = nil
+		}
 		state, err := json.Marshal(ex)
 		if err != nil {
 			return store.Commit{}, nil, fmt.Errorf("encode execution state: %w", err)

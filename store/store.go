@@ -66,12 +66,17 @@ type Execution struct {
 	// MapRunArn is set on the child execution of a Distributed Map iteration: its run.
 	MapRunArn string
 	// State is the engine's execution state as JSON; empty once the execution has ended and
-	// nothing can resume it.
+	// nothing can resume it (a failed, timed-out or aborted execution keeps it for a redrive;
+	// a redriven one that succeeded keeps only its redrives' client tokens).
 	State string
 	// Version increases with every commit; Commit expects the version it read.
 	Version int64
 	// LastEventID is the id of the newest history event.
 	LastEventID int64
+	// RedriveCount is how often the execution was redriven (RedriveExecution), RedriveDate
+	// when last.
+	RedriveCount int
+	RedriveDate  *time.Time
 }
 
 // Timer is a durable timer: when Due passes, the runner feeds TimerFired to the execution.
@@ -127,6 +132,8 @@ type ExecutionFilter struct {
 	VersionArn      string
 	AliasArn        string
 	MapRunArn       string
+	// Redriven, when set, keeps only executions that were redriven (true) or never (false).
+	Redriven *bool
 }
 
 // Page asks for one page of a listing. Token is what the previous page returned (empty for
@@ -171,8 +178,9 @@ type Store interface {
 	PendingTasks(ctx context.Context, limit int) ([]Task, error)
 
 	// Lease claims executions for owner until the lease expires: a runner works only on
-	// executions it holds. Free, parked and expired leases can be claimed. Renew extends
-	// every lease owner holds.
+	// executions it holds. Free, parked and expired leases can be claimed, and any lease of an
+	// execution that has ended (it guards nothing until a redrive runs it again). Renew
+	// extends every lease owner holds.
 	Lease(ctx context.Context, owner string, arns []string, until time.Time) ([]string, error)
 	RenewLeases(ctx context.Context, owner string, until time.Time) error
 	ReleaseLeases(ctx context.Context, owner string) error

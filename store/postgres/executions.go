@@ -14,7 +14,7 @@ import (
 )
 
 const execColumns = `arn, state_machine_arn, name, status, input, output, error, cause, started_at, stopped_at,
-	parent_arn, state, version, last_event_id, version_arn, alias_arn`
+	parent_arn, state, version, last_event_id, version_arn, alias_arn, redrive_count, redrive_date`
 
 // execSelect is what reads of an execution select: execColumns, which new executions are
 // stored with, and map_run_arn, which only Distributed Map children have.
@@ -23,7 +23,8 @@ const execSelect = execColumns + `, map_run_arn`
 func scanExecution(r pgx.Row, extra ...any) (*store.Execution, error) {
 	var e store.Execution
 	dest := append([]any{&e.Arn, &e.StateMachineArn, &e.Name, &e.Status, &e.Input, &e.Output, &e.Error, &e.Cause,
-		&e.StartedAt, &e.StoppedAt, &e.ParentArn, &e.State, &e.Version, &e.LastEventID, &e.VersionArn, &e.AliasArn, &e.MapRunArn}, extra...)
+		&e.StartedAt, &e.StoppedAt, &e.ParentArn, &e.State, &e.Version, &e.LastEventID, &e.VersionArn, &e.AliasArn,
+		&e.RedriveCount, &e.RedriveDate, &e.MapRunArn}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -31,6 +32,10 @@ func scanExecution(r pgx.Row, extra ...any) (*store.Execution, error) {
 	if e.StoppedAt != nil {
 		t := e.StoppedAt.UTC()
 		e.StoppedAt = &t
+	}
+	if e.RedriveDate != nil {
+		t := e.RedriveDate.UTC()
+		e.RedriveDate = &t
 	}
 	return &e, nil
 }
@@ -49,11 +54,12 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 	b := &pgx.Batch{}
 	b.Queue(`WITH i AS (
 			INSERT INTO executions (`+execColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 			ON CONFLICT (arn) DO NOTHING RETURNING id)
 		SELECT coalesce((SELECT id FROM i), stepwise_fail('`+codeExists+`'))`,
 		e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, e.Output, e.Error, e.Cause,
-		e.StartedAt, e.StoppedAt, e.ParentArn, e.State, e.Version+1, commit.LastEventID(c), e.VersionArn, e.AliasArn)
+		e.StartedAt, e.StoppedAt, e.ParentArn, e.State, e.Version+1, commit.LastEventID(c), e.VersionArn, e.AliasArn,
+		e.RedriveCount, e.RedriveDate)
 	if err := queueStep(b, c, evs); err != nil {
 		return err
 	}
@@ -79,10 +85,11 @@ func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 	b := &pgx.Batch{}
 	b.Queue(`WITH u AS (
 			UPDATE executions SET status = $1, output = $2, error = $3, cause = $4, stopped_at = $5, state = $6,
-				version = version + 1, last_event_id = $7
+				version = version + 1, last_event_id = $7, redrive_count = $10, redrive_date = $11
 			WHERE arn = $8 AND version = $9 RETURNING id)
 		SELECT coalesce((SELECT id FROM u), stepwise_fail('`+codeGuard+`'))`,
-		e.Status, e.Output, e.Error, e.Cause, e.StoppedAt, e.State, commit.LastEventID(c), e.Arn, e.Version)
+		e.Status, e.Output, e.Error, e.Cause, e.StoppedAt, e.State, commit.LastEventID(c), e.Arn, e.Version,
+		e.RedriveCount, e.RedriveDate)
 	if err := queueStep(b, c, evs); err != nil {
 		return err
 	}
@@ -147,6 +154,9 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, p s
 	}
 	if f.MapRunArn != "" {
 		add("map_run_arn = $%d", f.MapRunArn)
+	}
+	if f.Redriven != nil {
+		where = append(where, map[bool]string{true: "redrive_count > 0", false: "redrive_count = 0"}[*f.Redriven])
 	}
 	q := `SELECT ` + execSelect + `, id FROM executions`
 	if len(where) > 0 {

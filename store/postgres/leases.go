@@ -7,15 +7,15 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Lease claims those of arns that are free, expired (by this node's clock) or already
-// owner's, until the given time, and returns them. Rows another node is leasing or
+// Lease claims those of arns that are free, expired (by this node's clock), already owner's
+// or ended, until the given time, and returns them. Rows another node is leasing or
 // committing at that moment are skipped (FOR UPDATE SKIP LOCKED), not waited for.
 func (s *Store) Lease(ctx context.Context, owner string, arns []string, until time.Time) ([]string, error) {
 	if len(arns) == 0 {
 		return nil, nil
 	}
 	rows, err := s.pool.Query(ctx, `UPDATE executions e SET lease_owner = $1, lease_until = $2
-		FROM (SELECT id FROM executions WHERE arn = ANY($3::text[]) AND (lease_owner = $1 OR lease_owner = '' OR lease_until <= $4)
+		FROM (SELECT id FROM executions WHERE arn = ANY($3::text[]) AND (lease_owner = $1 OR lease_owner = '' OR lease_until <= $4 OR status <> 'RUNNING')
 			ORDER BY id FOR UPDATE SKIP LOCKED) c
 		WHERE e.id = c.id RETURNING e.arn`, owner, until, arns, time.Now())
 	if err != nil {

@@ -110,7 +110,7 @@ func queueChildren(b *pgx.Batch, children []store.ChildStep) error {
 			evArns, evIDs, evTypes, evBodies = append(evArns, e.Arn), append(evIDs, ev.ID), append(evTypes, ev.Type), append(evBodies, string(ev.Body))
 		}
 	}
-	b.Queue(`INSERT INTO executions (`+execColumns+`, map_run_arn, lease_until)
+	b.Queue(`INSERT INTO executions (`+childColumns+`)
 		SELECT x.arn, x.sm, x.name, x.status, x.input, x.output, x.error, x.cause, x.started, x.stopped,
 			'', '', 1, x.last, '', '', x.run, 'infinity'
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
@@ -128,3 +128,8 @@ func queueChildren(b *pgx.Batch, children []store.ChildStep) error {
 	}
 	return nil
 }
+
+// childColumns are the columns a Distributed Map child's row is created with (the others,
+// redrive_count and redrive_date among them, keep their defaults).
+const childColumns = `arn, state_machine_arn, name, status, input, output, error, cause, started_at, stopped_at,
+	parent_arn, state, version, last_event_id, version_arn, alias_arn, map_run_arn, lease_until`

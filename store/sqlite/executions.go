@@ -12,7 +12,7 @@ import (
 )
 
 const execColumns = `arn, state_machine_arn, name, status, input, output, error, cause, started_at, stopped_at,
-	parent_arn, state, version, last_event_id, version_arn, alias_arn`
+	parent_arn, state, version, last_event_id, version_arn, alias_arn, redrive_count, redrive_date`
 
 // execSelect is what reads of an execution select: execColumns, which new executions are
 // stored with, and map_run_arn, which only Distributed Map children have.
@@ -22,14 +22,16 @@ func scanExecution(r rowScanner, extra ...any) (*store.Execution, error) {
 	var e store.Execution
 	var output, errStr, cause sql.NullString
 	var started int64
-	var stopped sql.NullInt64
+	var stopped, redriven sql.NullInt64
 	dest := append([]any{&e.Arn, &e.StateMachineArn, &e.Name, &e.Status, &e.Input, &output, &errStr, &cause,
-		&started, &stopped, &e.ParentArn, &e.State, &e.Version, &e.LastEventID, &e.VersionArn, &e.AliasArn, &e.MapRunArn}, extra...)
+		&started, &stopped, &e.ParentArn, &e.State, &e.Version, &e.LastEventID, &e.VersionArn, &e.AliasArn,
+		&e.RedriveCount, &redriven, &e.MapRunArn}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
 	e.Output, e.Error, e.Cause = fromStr(output), fromStr(errStr), fromStr(cause)
 	e.StartedAt, e.StoppedAt = fromNanos(started), fromNanosPtr(stopped)
+	e.RedriveDate = fromNanosPtr(redriven)
 	return &e, nil
 }
 
@@ -49,7 +51,7 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 		err := tx.StmtContext(ctx, s.stmts.insertExecution).QueryRowContext(ctx,
 			e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, str(e.Output), str(e.Error), str(e.Cause),
 			nanos(e.StartedAt), nanosPtr(e.StoppedAt), e.ParentArn, e.State, e.Version+1, commit.LastEventID(c),
-			e.VersionArn, e.AliasArn,
+			e.VersionArn, e.AliasArn, e.RedriveCount, nanosPtr(e.RedriveDate),
 		).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrExists
@@ -75,7 +77,7 @@ func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 		var id int64
 		err := tx.StmtContext(ctx, s.stmts.updateExecution).QueryRowContext(ctx,
 			e.Status, str(e.Output), str(e.Error), str(e.Cause), nanosPtr(e.StoppedAt), e.State, commit.LastEventID(c),
-			e.Arn, e.Version,
+			e.RedriveCount, nanosPtr(e.RedriveDate), e.Arn, e.Version,
 		).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return missOrConflict(ctx, tx, e.Arn)
@@ -127,6 +129,9 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, p s
 		if c.val != "" {
 			where, args = append(where, c.col+" = ?"), append(args, c.val)
 		}
+	}
+	if f.Redriven != nil {
+		where = append(where, map[bool]string{true: "redrive_count > 0", false: "redrive_count = 0"}[*f.Redriven])
 	}
 	q := `SELECT ` + execSelect + `, id FROM executions`
 	if len(where) > 0 {

@@ -15,8 +15,8 @@ const (
 	parked = math.MaxInt64
 )
 
-// Lease claims those of arns that are free, expired (by the store's clock) or already
-// owner's, until the given time, and returns them.
+// Lease claims those of arns that are free, expired (by the store's clock), already owner's
+// or ended, until the given time, and returns them.
 func (s *Store) Lease(ctx context.Context, owner string, arns []string, until time.Time) ([]string, error) {
 	var got []string
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -29,7 +29,7 @@ func (s *Store) Lease(ctx context.Context, owner string, arns []string, until ti
 				args = append(args, a)
 			}
 			rows, err := tx.QueryContext(ctx, `UPDATE executions SET lease_owner = ?, lease_until = ?
-				WHERE (lease_owner = ? OR lease_owner = '' OR lease_until <= ?) AND arn IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)
+				WHERE (lease_owner = ? OR lease_owner = '' OR lease_until <= ? OR status <> 'RUNNING') AND arn IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)
 				RETURNING arn`, args...)
 			if err != nil {
 				return err

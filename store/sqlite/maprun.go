@@ -89,7 +89,7 @@ func (s *Store) writeChildren(ctx context.Context, tx *sql.Tx, children []store.
 	if len(children) == 0 {
 		return nil
 	}
-	upsert, err := tx.PrepareContext(ctx, `INSERT INTO executions (`+execColumns+`, map_run_arn, lease_until)
+	upsert, err := tx.PrepareContext(ctx, `INSERT INTO executions (`+childColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', 1, ?, '', '', ?, ?)
 		ON CONFLICT (arn) DO UPDATE SET status = excluded.status, output = excluded.output, error = excluded.error,
 			cause = excluded.cause, stopped_at = excluded.stopped_at, last_event_id = excluded.last_event_id
@@ -119,3 +119,8 @@ func (s *Store) writeChildren(ctx context.Context, tx *sql.Tx, children []store.
 	}
 	return nil
 }
+
+// childColumns are the columns a Distributed Map child's row is created with (the others,
+// redrive_count and redrive_date among them, keep their defaults).
+const childColumns = `arn, state_machine_arn, name, status, input, output, error, cause, started_at, stopped_at,
+	parent_arn, state, version, last_event_id, version_arn, alias_arn, map_run_arn, lease_until`

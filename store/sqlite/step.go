@@ -27,9 +27,9 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		q   string
 	}{
 		{&st.insertExecution, `INSERT INTO executions (` + execColumns + `)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING RETURNING id`},
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING RETURNING id`},
 		{&st.updateExecution, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?,
-			stopped_at = ?, state = ?, version = version + 1, last_event_id = ?
+			stopped_at = ?, state = ?, version = version + 1, last_event_id = ?, redrive_count = ?, redrive_date = ?
 			WHERE arn = ? AND version = ? RETURNING id`},
 		{&st.insertEvent, `INSERT INTO events (execution_id, id, type, body) VALUES (?, ?, ?, ?)`},
 		{&st.insertTimer, `INSERT INTO timers (execution_id, id, due) VALUES (?, ?, ?)`},

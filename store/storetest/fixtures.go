@@ -139,6 +139,7 @@ func checkExecution(t *testing.T, got, want *store.Execution) {
 	g, w := *got, *want
 	g.StartedAt, w.StartedAt = normTime(g.StartedAt), normTime(w.StartedAt)
 	g.StoppedAt, w.StoppedAt = normTimePtr(g.StoppedAt), normTimePtr(w.StoppedAt)
+	g.RedriveDate, w.RedriveDate = normTimePtr(g.RedriveDate), normTimePtr(w.RedriveDate)
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("execution %s:\n got %s\nwant %s", want.Arn, dump(g), dump(w))
 	}

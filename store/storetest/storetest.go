@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExecutionOrigins", testExecutionOrigins},
 		{"MapRuns", testMapRuns},
 		{"MapRunChildren", testMapRunChildren},
+		{"Redrive", testRedrive},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
