@@ -114,17 +114,16 @@ func (s *Server) deleteActivity(ctx context.Context, body []byte) (any, error) {
 
 func (s *Server) listActivities(ctx context.Context, body []byte) (any, error) {
 	var req struct {
-		MaxResults int    `json:"maxResults"`
-		NextToken  string `json:"nextToken"`
+		paging
 	}
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	n, err := pageSize(req.MaxResults)
+	pg, err := req.page()
 	if err != nil {
 		return nil, err
 	}
-	as, next, err := s.Store.ListActivities(ctx, store.Page{Token: req.NextToken, Limit: n})
+	as, next, err := s.Store.ListActivities(ctx, pg)
 	if err != nil {
 		return nil, tokenErr(err)
 	}
@@ -132,11 +131,7 @@ func (s *Server) listActivities(ctx context.Context, body []byte) (any, error) {
 	for _, a := range as {
 		items = append(items, map[string]any{"activityArn": a.Arn, "name": a.Name, "creationDate": epoch(a.CreatedAt)})
 	}
-	out := map[string]any{"activities": items}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return listed("activities", items, next), nil
 }
 
 // getActivityTask long-polls for a task of the activity (up to 60 seconds, as AWS; clients

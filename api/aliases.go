@@ -267,13 +267,12 @@ func (s *Server) allAliases(ctx context.Context, smArn string) ([]*store.Alias, 
 func (s *Server) listStateMachineAliases(ctx context.Context, body []byte) (any, error) {
 	var req struct {
 		StateMachineArn string `json:"stateMachineArn"`
-		MaxResults      int    `json:"maxResults"`
-		NextToken       string `json:"nextToken"`
+		paging
 	}
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	n, err := pageSize(req.MaxResults)
+	pg, err := req.page()
 	if err != nil {
 		return nil, err
 	}
@@ -303,7 +302,7 @@ func (s *Server) listStateMachineAliases(ctx context.Context, body []byte) (any,
 		if err != nil {
 			return nil, err
 		}
-		if aliases, next, err = s.Store.ListAliases(ctx, sm.Arn, store.Page{Token: req.NextToken, Limit: n}); err != nil {
+		if aliases, next, err = s.Store.ListAliases(ctx, sm.Arn, pg); err != nil {
 			return nil, tokenErr(err)
 		}
 	}
@@ -311,9 +310,5 @@ func (s *Server) listStateMachineAliases(ctx context.Context, body []byte) (any,
 	for _, a := range aliases {
 		items = append(items, map[string]any{"stateMachineAliasArn": a.Arn, "creationDate": epoch(a.CreatedAt)})
 	}
-	out := map[string]any{"stateMachineAliases": items}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return listed("stateMachineAliases", items, next), nil
 }

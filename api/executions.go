@@ -300,14 +300,13 @@ func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 		StateMachineArn string `json:"stateMachineArn"`
 		MapRunArn       string `json:"mapRunArn"`
 		StatusFilter    string `json:"statusFilter"`
-		MaxResults      int    `json:"maxResults"`
-		NextToken       string `json:"nextToken"`
-		RedriveFilter   string `json:"redriveFilter"`
+		paging
+		RedriveFilter string `json:"redriveFilter"`
 	}
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	n, err := pageSize(req.MaxResults)
+	pg, err := req.page()
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +328,7 @@ func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 	}
 	filter.Status = req.StatusFilter
 	filter.Redriven = redriven
-	exs, next, err := s.Store.ListExecutions(ctx, filter, store.Page{Token: req.NextToken, Limit: n})
+	exs, next, err := s.Store.ListExecutions(ctx, filter, pg)
 	if err != nil {
 		return nil, tokenErr(err)
 	}
@@ -352,11 +351,7 @@ func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 		}
 		items = append(items, item)
 	}
-	out := map[string]any{"executions": items}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return listed("executions", items, next), nil
 }
 
 func contains(list []string, s string) bool {
@@ -371,15 +366,14 @@ func contains(list []string, s string) bool {
 func (s *Server) getExecutionHistory(ctx context.Context, body []byte) (any, error) {
 	var req struct {
 		ExecutionArn         string `json:"executionArn"`
-		MaxResults           int    `json:"maxResults"`
 		ReverseOrder         bool   `json:"reverseOrder"`
-		NextToken            string `json:"nextToken"`
 		IncludeExecutionData *bool  `json:"includeExecutionData"`
+		paging
 	}
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	n, err := pageSize(req.MaxResults)
+	pg, err := req.page()
 	if err != nil {
 		return nil, err
 	}
@@ -396,12 +390,8 @@ func (s *Server) getExecutionHistory(ctx context.Context, body []byte) (any, err
 		}
 		cursor = c
 	}
-	var events []history.Event
-	if req.ReverseOrder {
-		events, err = s.Store.History(ctx, ex.Arn, cursor, n, true)
-	} else {
-		events, err = s.Store.History(ctx, ex.Arn, cursor, n, false)
-	}
+	n := pg.Limit
+	events, err := s.Store.History(ctx, ex.Arn, cursor, n, req.ReverseOrder)
 	if err != nil {
 		return nil, err
 	}

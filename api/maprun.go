@@ -66,13 +66,12 @@ func (s *Server) describeMapRun(ctx context.Context, body []byte) (any, error) {
 func (s *Server) listMapRuns(ctx context.Context, body []byte) (any, error) {
 	var req struct {
 		ExecutionArn string `json:"executionArn"`
-		MaxResults   int    `json:"maxResults"`
-		NextToken    string `json:"nextToken"`
+		paging
 	}
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	n, err := pageSize(req.MaxResults)
+	pg, err := req.page()
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +79,7 @@ func (s *Server) listMapRuns(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	runs, next, err := s.Store.ListMapRuns(ctx, ex.Arn, store.Page{Token: req.NextToken, Limit: n})
+	runs, next, err := s.Store.ListMapRuns(ctx, ex.Arn, pg)
 	if err != nil {
 		return nil, tokenErr(err)
 	}
@@ -93,11 +92,7 @@ func (s *Server) listMapRuns(ctx context.Context, body []byte) (any, error) {
 		}
 		items = append(items, item)
 	}
-	out := map[string]any{"mapRuns": items}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return listed("mapRuns", items, next), nil
 }
 
 func (s *Server) updateMapRun(ctx context.Context, body []byte) (any, error) {

@@ -250,3 +250,24 @@ func resourceType(arn string) string {
 	}
 	return parts[5]
 }
+
+// paging holds the members every List action takes.
+type paging struct {
+	MaxResults int    `json:"maxResults"`
+	NextToken  string `json:"nextToken"`
+}
+
+// page checks maxResults and returns the page the request asks for.
+func (p paging) page() (store.Page, error) {
+	n, err := pageSize(p.MaxResults)
+	return store.Page{Token: p.NextToken, Limit: n}, err
+}
+
+// listed is a List action's answer: its items under key, and nextToken while more remain.
+func listed(key string, items any, next string) map[string]any {
+	out := map[string]any{key: items}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out
+}

@@ -242,17 +242,16 @@ func (s *Server) deleteStateMachine(ctx context.Context, body []byte) (any, erro
 
 func (s *Server) listStateMachines(ctx context.Context, body []byte) (any, error) {
 	var req struct {
-		MaxResults int    `json:"maxResults"`
-		NextToken  string `json:"nextToken"`
+		paging
 	}
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	n, err := pageSize(req.MaxResults)
+	pg, err := req.page()
 	if err != nil {
 		return nil, err
 	}
-	sms, next, err := s.Store.ListStateMachines(ctx, store.Page{Token: req.NextToken, Limit: n})
+	sms, next, err := s.Store.ListStateMachines(ctx, pg)
 	if err != nil {
 		return nil, tokenErr(err)
 	}
@@ -260,11 +259,7 @@ func (s *Server) listStateMachines(ctx context.Context, body []byte) (any, error
 	for _, sm := range sms {
 		items = append(items, map[string]any{"stateMachineArn": sm.Arn, "name": sm.Name, "type": sm.Type, "creationDate": epoch(sm.CreatedAt)})
 	}
-	out := map[string]any{"stateMachines": items}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return listed("stateMachines", items, next), nil
 }
 
 func (s *Server) validateDefinition(ctx context.Context, body []byte) (any, error) {

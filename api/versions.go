@@ -129,13 +129,12 @@ func checkNextToken(token string) error {
 func (s *Server) listStateMachineVersions(ctx context.Context, body []byte) (any, error) {
 	var req struct {
 		StateMachineArn string `json:"stateMachineArn"`
-		MaxResults      int    `json:"maxResults"`
-		NextToken       string `json:"nextToken"`
+		paging
 	}
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	n, err := pageSize(req.MaxResults)
+	pg, err := req.page()
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +145,7 @@ func (s *Server) listStateMachineVersions(ctx context.Context, body []byte) (any
 	if err != nil {
 		return nil, err
 	}
-	vs, next, err := s.Store.ListVersions(ctx, sm.Arn, store.Page{Token: req.NextToken, Limit: n})
+	vs, next, err := s.Store.ListVersions(ctx, sm.Arn, pg)
 	if err != nil {
 		return nil, tokenErr(err)
 	}
@@ -154,11 +153,7 @@ func (s *Server) listStateMachineVersions(ctx context.Context, body []byte) (any
 	for _, v := range vs {
 		items = append(items, map[string]any{"stateMachineVersionArn": v.Arn, "creationDate": epoch(v.CreatedAt)})
 	}
-	out := map[string]any{"stateMachineVersions": items}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return listed("stateMachineVersions", items, next), nil
 }
 
 func (s *Server) deleteStateMachineVersion(ctx context.Context, body []byte) (any, error) {
