@@ -97,7 +97,7 @@ func missOrConflict(ctx context.Context, tx *sql.Tx, arn string) error {
 }
 
 func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
-	e, err := scanExecution(s.r.QueryRowContext(ctx, `SELECT `+execColumns+` FROM executions WHERE arn = ?`, arn))
+	e, err := scanExecution(s.reads.execution.QueryRowContext(ctx, arn))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
