@@ -410,6 +410,20 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 	if err != nil {
 		return nil, err
 	}
+	// The execution is created with its lease, in the one write: held by this node while it
+	// has tasks to run here, parked when it only waits (a timer, a callback, an activity
+	// worker), as maybePark would leave it right after.
+	hold := false
+	for _, t := range tasks {
+		hold = hold || !isCallback(t)
+	}
+	switch {
+	case ex.Done():
+	case hold:
+		c.Lease = store.Lease{Owner: n.owner, Until: now.Add(n.opts.LeaseTTL)}
+	default:
+		c.Lease = store.Lease{Parked: true}
+	}
 	t0 := time.Now()
 	if err := n.st.CreateExecution(ctx, c); err != nil {
 		return nil, err
@@ -419,13 +433,10 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 	n.Stats.ExecutionsStarted.Add(1)
 	l.row = *c.Execution
 	l.row.Version++
-	if !ex.Done() {
+	if hold && !ex.Done() {
 		n.mu.Lock()
 		n.live[arn] = l
 		n.mu.Unlock()
-		if _, err := n.st.Lease(ctx, n.owner, []string{arn}, now.Add(n.opts.LeaseTTL)); err != nil {
-			n.log.Error("lease new execution", "execution", arn, "err", err)
-		}
 	}
 	out := l.row // copied before the tasks start, which change l.row
 	n.afterCommit(arn, c, tasks)

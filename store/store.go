@@ -102,6 +102,17 @@ type Commit struct {
 	CancelTimers []int64
 	NewTasks     []Task
 	CancelTasks  []int64
+	// Lease is, for CreateExecution, the lease the new execution starts with, written in the
+	// same transaction so that a start is one write; Commit ignores it.
+	Lease Lease
+}
+
+// Lease is how CreateExecution leaves a new execution: held by Owner until Until, parked
+// (as Park leaves it: it waits only for timers or callbacks), or, the zero Lease, free.
+type Lease struct {
+	Owner  string
+	Until  time.Time
+	Parked bool
 }
 
 // ExecutionFilter selects executions for ListExecutions.

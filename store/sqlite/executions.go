@@ -45,7 +45,7 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 		err := tx.StmtContext(ctx, s.stmts.insertExecution).QueryRowContext(ctx,
 			e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, str(e.Output), str(e.Error), str(e.Cause),
 			nanos(e.StartedAt), nanosPtr(e.StoppedAt), e.ParentArn, e.State, e.Version+1, commit.LastEventID(c),
-			e.VersionArn, e.AliasArn,
+			e.VersionArn, e.AliasArn, c.Lease.Owner, leaseUntil(c.Lease),
 		).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrExists
@@ -55,6 +55,17 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 		}
 		return s.writeStep(ctx, tx, id, c, evs)
 	})
+}
+
+// leaseUntil is lease_until for a new execution's lease.
+func leaseUntil(l store.Lease) int64 {
+	switch {
+	case l.Parked:
+		return parked
+	case l.Owner == "":
+		return free
+	}
+	return nanos(l.Until)
 }
 
 // Commit writes a step if the stored version is still c.Execution.Version.

@@ -50,8 +50,8 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		dst **sql.Stmt
 		q   string
 	}{
-		{&st.insertExecution, `INSERT INTO executions (` + execColumns + `)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING RETURNING id`},
+		{&st.insertExecution, `INSERT INTO executions (` + execColumns + `, lease_owner, lease_until)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING RETURNING id`},
 		{&st.updateExecution, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?,
 			stopped_at = ?, state = ?, version = version + 1, last_event_id = ?
 			WHERE arn = ? AND version = ? RETURNING id`},
