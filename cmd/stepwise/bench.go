@@ -29,11 +29,24 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	clients := fs.Int("clients", 16, "concurrent clients")
 	executions := fs.Int("executions", 1000, "executions to run")
 	timeout := fs.Duration("timeout", 5*time.Minute, "how long one execution may take")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (clients and in-process server) to FILE")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (clients and in-process server, or the --listen server) to FILE")
 	listen := fs.String("listen", "", "only serve, on this address, as the in-process server would (with its function), for --endpoint runs from another process")
 	wait := fs.Duration("wait", 2*time.Minute, "sleep scenario: how long each execution sleeps; must outlast starting them all")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "stepwise:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "stepwise:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *listen != "" {
 		return benchListen(ctx, *listen, *storeURL, stderr)
@@ -86,19 +99,6 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	} else if *scenario == sleepScenario {
 		fmt.Fprintln(stderr, "stepwise bench: the sleep scenario restarts its server: run it without --endpoint")
 		return 2
-	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			fmt.Fprintln(stderr, "stepwise:", err)
-			return 1
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintln(stderr, "stepwise:", err)
-			return 1
-		}
-		defer pprof.StopCPUProfile()
 	}
 	res, err := bench.Run(ctx, bench.Options{Endpoint: *endpoint, Scenario: sc, Concurrency: *clients, Executions: *executions, Timeout: *timeout})
 	if res != nil {
