@@ -1,6 +1,7 @@
 package history
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -97,6 +98,36 @@ func BenchmarkUnmarshalEvent(b *testing.B) {
 			if err := ev.decodeReflect(data); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// TestAppendDetails: the hand-written encoder writes what encoding/json writes.
+func TestAppendDetails(t *testing.T) {
+	odd := "<a href=\"x\">&</a>\u2028\u2029\x00\x1f\x7f\b\f\n\r\t\\ \xff\xfe é 😀"
+	for _, e := range append(sampleEvents(),
+		Event{Type: "PassStateEntered", Details: &StateEntered{Name: odd, Input: odd}},
+		Event{Type: "PassStateExited", Details: &StateExited{Name: odd, Output: odd, OutputDetails: DataDetails{Truncated: true}}},
+		Event{Type: "TaskSucceeded", Details: &TaskOutput{Resource: odd, Output: odd}},
+		Event{Type: "ExecutionSucceeded", Details: &Output{Output: odd}},
+	) {
+		want, err := json.Marshal(e.Details)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := appendDetails(nil, e.Details)
+		if err != nil || string(got) != string(want) {
+			t.Errorf("appendDetails(%s) =\n%s, %v\nwant\n%s", e.Type, got, err, want)
+		}
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	f.Add("<a href=\"x\">&</a>\u2028\u2029\x00\x1f\x7f\b\f\n\r\t\\ \xff\xfe é 😀")
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := appendString(nil, s); string(got) != string(want) {
+			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
 		}
 	})
 }

@@ -102,14 +102,13 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	b = append(b, `,"previousEventId":`...)
 	b = strconv.AppendInt(b, e.PreviousEventID, 10)
 	if e.Details != nil {
-		d, err := json.Marshal(e.Details)
-		if err != nil {
-			return nil, err
-		}
 		b = append(b, ',', '"')
 		b = append(b, DetailsKey(e.Type)...)
 		b = append(b, '"', ':')
-		b = append(b, d...)
+		var err error
+		if b, err = appendDetails(b, e.Details); err != nil {
+			return nil, err
+		}
 	}
 	return append(b, '}'), nil
 }
