@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -307,11 +308,13 @@ func (n *Node) fireTimers(ctx context.Context) time.Duration {
 			break
 		}
 	}
-	next, err := n.st.NextTimer(ctx)
-	if err != nil {
+	// Only a timer due before the next poll matters: looking no further keeps the look short
+	// however many timers lie further out (each running execution has one a year ahead).
+	soon, err := n.st.DueTimers(ctx, n.now().Add(n.opts.Poll), 1)
+	if err != nil || len(soon) == 0 {
 		return n.opts.Poll
 	}
-	d := next.Due.Sub(n.now())
+	d := soon[0].Due.Sub(n.now())
 	switch {
 	case d < 10*time.Millisecond:
 		// Due but another node holds it (or it failed): look again soon, not at once.
@@ -674,6 +677,13 @@ func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.C
 		case engine.StartTimer:
 			c.NewTimers = append(c.NewTimers, store.Timer{ExecutionArn: row.Arn, ID: cmd.TimerID, Due: cmd.At})
 		case engine.CancelTimer:
+			// A timer set and cancelled in the same step (the execution's one-year timeout,
+			// when it ends in its first step) is not written at all: the store deletes before
+			// it inserts, so it stayed behind, a row per execution.
+			if i := slices.IndexFunc(c.NewTimers, func(t store.Timer) bool { return t.ID == cmd.TimerID }); i >= 0 {
+				c.NewTimers = slices.Delete(c.NewTimers, i, i+1)
+				continue
+			}
 			c.CancelTimers = append(c.CancelTimers, cmd.TimerID)
 		case engine.CancelTask:
 			c.CancelTasks = append(c.CancelTasks, cmd.TaskID)
