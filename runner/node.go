@@ -549,6 +549,12 @@ func (n *Node) evict(arn string, l *live) {
 // deliver applies one event to an execution and commits the step. It reports whether the
 // event was consumed (applied and committed, or moot because the execution has ended).
 func (n *Node) deliver(ctx context.Context, arn string, ev engine.Event) bool {
+	return n.deliverAll(ctx, arn, ev)
+}
+
+// deliverAll applies events to an execution in order and commits them as one step.
+func (n *Node) deliverAll(ctx context.Context, arn string, evs ...engine.Event) bool {
+	ev := evs[len(evs)-1] // the one that consumes a timer or task, if any
 	for attempt := 0; attempt < 2; attempt++ {
 		l, err := n.acquire(ctx, arn)
 		if err != nil {
@@ -563,7 +569,16 @@ func (n *Node) deliver(ctx context.Context, arn string, ev engine.Event) bool {
 			l.mu.Unlock()
 			continue
 		}
-		step, broken := n.apply(l, ev)
+		var step engine.Step
+		var broken string
+		for _, e := range evs {
+			s, b := n.apply(l, e)
+			step.Events = append(step.Events, s.Events...)
+			step.Commands = append(step.Commands, s.Commands...)
+			if broken = b; broken != "" {
+				break
+			}
+		}
 		if broken != "" {
 			n.evict(arn, l)
 			l.mu.Unlock()
@@ -777,23 +792,41 @@ func (n *Node) dispatch(arn string, t *engine.Task) {
 		defer cancel(nil)
 		n.mu.Lock()
 		n.cancels[key] = cancel
+		held := n.live[arn] != nil
 		n.mu.Unlock()
 		defer func() {
 			n.mu.Lock()
 			delete(n.cancels, key)
 			n.mu.Unlock()
 		}()
-		if !n.deliver(ctx, arn, engine.Event{Kind: engine.TaskStarted, TaskID: t.ID, Time: n.now()}) {
+		// TaskStarted is committed once the task has run for startedGrace, or with its
+		// result when it ends sooner: one commit instead of two for a quick task, and the
+		// same history (the event keeps the time the task started). Nothing leaves the node
+		// in between, so a crash has the same outcome either way: the task runs again.
+		started := engine.Event{Kind: engine.TaskStarted, TaskID: t.ID, Time: n.now()}
+		var startOnce sync.Once
+		startedOK := true
+		start := func() bool {
+			startOnce.Do(func() { startedOK = n.deliver(ctx, arn, started) })
+			return startedOK
+		}
+		if !held && !start() {
+			// Not this node's to run (another holds the execution), or it is gone.
 			return
 		}
 		ctx = context.WithValue(ctx, submitKey{}, func(out string) {
+			start()
 			n.deliver(n.ctx, arn, engine.Event{Kind: engine.TaskSubmitted, TaskID: t.ID, Output: out, Time: n.now()})
 		})
 		ctx, complete := withComplete(ctx)
 		t0 := time.Now()
+		lazy := time.AfterFunc(startedGrace, func() { start() })
 		out, err := runTask(ctx, n.opts.Tasks, t)
 		n.Stats.Tasks.Add(1)
 		n.Stats.TaskNanos.Add(int64(time.Since(t0)))
+		if !lazy.Stop() {
+			start() // the timer has fired: wait for its commit, whose outcome start returns
+		}
 		if ctx.Err() != nil {
 			// Shutting down (the task runs again on recovery), or the task is no longer
 			// wanted (its state was stopped, timed out or aborted).
@@ -812,9 +845,20 @@ func (n *Node) dispatch(arn string, t *engine.Task) {
 			ev = engine.Event{Kind: engine.TaskFailed, TaskID: t.ID, Error: te.Name, Cause: te.Cause, HasError: true, HasCause: true}
 		}
 		ev.Time = n.now()
-		n.deliver(ctx, arn, ev)
+		notYet := false
+		startOnce.Do(func() { notYet = true }) // TaskStarted is not committed, and now no one else commits it
+		if notYet {
+			n.deliverAll(ctx, arn, started, ev)
+			return
+		}
+		if startedOK {
+			n.deliver(ctx, arn, ev)
+		}
 	}()
 }
+
+// startedGrace is how long a task runs before its TaskStarted is committed on its own.
+const startedGrace = 5 * time.Millisecond
 
 // ErrTaskCancelled is the cause of a task's context when the execution no longer wants its
 // result: the execution was stopped, or the task's state timed out or was aborted. An
