@@ -221,6 +221,11 @@ func (n *Node) recover(ctx context.Context) {
 // (activities, .waitForTaskToken tasks whose request was accepted) are not run again: their
 // token stays valid.
 func (n *Node) redispatch(ctx context.Context, arn string, ex *engine.Execution) {
+	if ex.NextTaskID == 0 {
+		// It never scheduled a task (a Wait, a Pass chain): nothing to look for. Timers
+		// firing for 100,000 sleeping executions load each of them.
+		return
+	}
 	tasks, err := n.st.PendingTasks(ctx, 100000)
 	if err != nil {
 		n.log.Error("list pending tasks", "err", err)
@@ -272,14 +277,20 @@ func (n *Node) maybePark(ctx context.Context, arn string) {
 	}
 }
 
-// timerWorkers bounds the timers a node fires at once.
-const timerWorkers = 64
+// timerWorkers bounds the timers a node fires at once, and timerBatch the due timers it
+// reads at a time. Firing one is two commits (lease, step) that wait for their group
+// commit's fsync: throughput is workers over latency, and 256 keep up with 100,000 sleeping
+// executions waking at the rate they were started (64 fell minutes behind).
+const (
+	timerWorkers = 256
+	timerBatch   = 1024
+)
 
 // fireTimers delivers the due timers and returns how long to sleep before the next one.
 func (n *Node) fireTimers(ctx context.Context) time.Duration {
 	for ctx.Err() == nil {
 		now := n.now()
-		due, err := n.st.DueTimers(ctx, now, 256)
+		due, err := n.st.DueTimers(ctx, now, timerBatch)
 		if err != nil {
 			if ctx.Err() == nil {
 				n.log.Error("due timers", "err", err)
@@ -304,7 +315,7 @@ func (n *Node) fireTimers(ctx context.Context) time.Duration {
 			}()
 		}
 		wg.Wait()
-		if fired.Load() == 0 || len(due) < 256 {
+		if fired.Load() == 0 || len(due) < timerBatch {
 			break
 		}
 	}
