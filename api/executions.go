@@ -140,11 +140,16 @@ type expressResult struct {
 // runExpress runs an Express execution in memory, on the real clock, within the 5-minute
 // limit (as AWS, a longer one times out).
 func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, name, input string) (*expressResult, error) {
-	parsed, err := asl.Parse([]byte(sm.Definition), asl.ValidateOptions{Type: sm.Type})
+	in, err := s.express.interpreter(sm, func() (*engine.Interpreter, error) {
+		parsed, err := asl.Parse([]byte(sm.Definition), asl.ValidateOptions{Type: sm.Type})
+		if err != nil {
+			return nil, err
+		}
+		return engine.New(parsed, engine.Config{Region: s.Region, Account: s.Account, Express: true}), nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	in := engine.New(parsed, engine.Config{Region: s.Region, Account: s.Account, Express: true})
 	arn := strings.Replace(runner.ExecutionArn(sm.Arn, name), ":execution:", ":express:", 1) + ":" + ids.UUID()
 	now := time.Now().UTC()
 	ctx, cancel := context.WithTimeout(ctx, expressLimit)

@@ -5,11 +5,13 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,6 +34,27 @@ type Scenario struct {
 	Transitions int
 	// Expect is the status an execution should end in (default SUCCEEDED).
 	Expect string
+	// Child, when set, is the definition of a Standard state machine that Run creates first;
+	// "${child}" in Definition stands for its ARN.
+	Child string
+	// InProcess says the scenario calls the server's in-process function (FunctionName):
+	// only `stepwise bench` without --endpoint, or a `stepwise bench --listen` server, has it.
+	InProcess bool
+}
+
+// FunctionName is the in-process Lambda function the taskchain scenario calls; Inc is its
+// code.
+const FunctionName = "stepwise-bench-inc"
+
+// Inc adds one to the "i" member of its payload.
+func Inc(_ context.Context, payload []byte) ([]byte, error) {
+	var in struct {
+		I int64 `json:"i"`
+	}
+	if err := json.Unmarshal(payload, &in); err != nil {
+		return nil, err
+	}
+	return []byte(`{"i":` + strconv.FormatInt(in.I+1, 10) + `}`), nil
 }
 
 // Scenarios are the ones BENCHMARKS.md reports.
@@ -48,6 +71,21 @@ var Scenarios = map[string]Scenario{
 	"map1000": {
 		Name: "map1000", Type: "STANDARD", Input: items(1000), Transitions: 1 + 1000,
 		Definition: `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+	},
+	"taskchain": {
+		// Five Task states, each calling a Go function in the server's process: a task is
+		// three commits (scheduled, started, succeeded).
+		Name: "taskchain", Type: "STANDARD", Input: `{"i":0}`, Transitions: 5, InProcess: true,
+		Definition: taskChain(5),
+	},
+	"parentchild": {
+		// A parent starts a child (a 5-state Pass chain) with states:startExecution.sync:2 and
+		// waits for it; 1 + 5 transitions per parent.
+		Name: "parentchild", Type: "STANDARD", Input: `{"i":0}`, Transitions: 6,
+		Child: `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"C"},` +
+			`"C":{"Type":"Pass","Next":"D"},"D":{"Type":"Pass","Next":"E"},"E":{"Type":"Pass","End":true}}}`,
+		Definition: `{"StartAt":"Child","States":{"Child":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",` +
+			`"Parameters":{"StateMachineArn":"${child}","Input.$":"$"},"OutputPath":"$.Output","End":true}}}`,
 	},
 	"loop25000": {
 		// Runs into the 25,000-event history quota and fails there, as on AWS.
@@ -71,6 +109,24 @@ func chain() string {
 		}
 	}
 	b.WriteString(`"S9":{"Type":"Succeed"}}}`)
+	return b.String()
+}
+
+// taskChain is n Task states calling the in-process function.
+func taskChain(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"StartAt":"T0","States":{`)
+	for i := range n {
+		next := fmt.Sprintf(`"Next":"T%d"`, i+1)
+		if i == n-1 {
+			next = `"End":true`
+		}
+		fmt.Fprintf(&b, `"T%d":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:%s",%s}`, i, FunctionName, next)
+		if i < n-1 {
+			b.WriteString(",")
+		}
+	}
+	b.WriteString(`}}`)
 	return b.String()
 }
 
@@ -127,13 +183,19 @@ func Client(endpoint string) *sfn.Client {
 func Run(ctx context.Context, o Options) (*Result, error) {
 	c := Client(o.Endpoint)
 	name := fmt.Sprintf("bench-%s-%d", o.Scenario.Name, time.Now().UnixNano())
-	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
-		Name: aws.String(name), Definition: aws.String(o.Scenario.Definition), Type: types.StateMachineType(o.Scenario.Type),
-		RoleArn: aws.String("arn:aws:iam::123456789012:role/stepwise-bench"),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create state machine: %w", err)
+	def := o.Scenario.Definition
+	if o.Scenario.Child != "" {
+		child, err := createMachine(ctx, c, name+"-child", o.Scenario.Child, "STANDARD")
+		if err != nil {
+			return nil, err
+		}
+		def = strings.ReplaceAll(def, "${child}", child)
 	}
+	smArn, err := createMachine(ctx, c, name, def, o.Scenario.Type)
+	if err != nil {
+		return nil, err
+	}
+	sm := &sfn.CreateStateMachineOutput{StateMachineArn: aws.String(smArn)}
 	var (
 		next             atomic.Int64
 		failed           atomic.Int64
@@ -181,6 +243,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return r, fmt.Errorf("%d executions failed, first: %w", r.Failed, firstErr)
 	}
 	return r, nil
+}
+
+func createMachine(ctx context.Context, c *sfn.Client, name, def, typ string) (string, error) {
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+		Name: aws.String(name), Definition: aws.String(def), Type: types.StateMachineType(typ),
+		RoleArn: aws.String("arn:aws:iam::123456789012:role/stepwise-bench"),
+	})
+	if err != nil {
+		return "", fmt.Errorf("create state machine: %w", err)
+	}
+	return aws.ToString(sm.StateMachineArn), nil
 }
 
 // one runs one execution: StartExecution (or StartSyncExecution), then DescribeExecution until
@@ -237,13 +310,15 @@ func pct(ds []time.Duration, p float64) time.Duration {
 
 // Print writes a result as one Markdown table row (see Header).
 func (r *Result) Print(w io.Writer, store string) {
-	fmt.Fprintf(w, "| %s | %s | %d | %d | %.0f | %.0f | %s / %s | %s / %s | %.0f%% | %d MB |\n", r.Scenario, store, r.Concurrency, r.Executions,
+	fmt.Fprintf(w, "| %s | %s | %d | %d | %.0f | %.0f | %s / %s | %s / %s | %.0f%% | %.0f µs | %d MB |\n", r.Scenario, store, r.Concurrency, r.Executions,
 		r.ExecutionsPerS, r.TransitionsPS, ms(r.StartP50), ms(r.StartP99), ms(r.EndToEndP50), ms(r.EndToEndP99),
-		100*r.CPU.Seconds()/r.Elapsed.Seconds(), MaxRSS()>>20)
+		100*r.CPU.Seconds()/r.Elapsed.Seconds(), float64(r.CPU.Microseconds())/float64(max(1, r.Executions)), MaxRSS()>>20)
 }
 
 // Header is the Markdown table header for Print.
-const Header = "| scenario | store | clients | executions | executions/s | transitions/s | StartExecution p50 / p99 | end-to-end p50 / p99 | CPU (of one core) | peak RSS |\n|---|---|---|---|---|---|---|---|---|---|\n"
+// CPU per execution is the CPU column's time divided by the executions: on a shared machine
+// it moves less than the rates do.
+const Header = "| scenario | store | clients | executions | executions/s | transitions/s | StartExecution p50 / p99 | end-to-end p50 / p99 | CPU (of one core) | CPU per execution | peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 

@@ -37,6 +37,8 @@ func DetailsKey(eventType string) string {
 		return "stateEnteredEventDetails"
 	case strings.HasSuffix(eventType, "StateExited"):
 		return "stateExitedEventDetails"
+	case eventType == "":
+		return "" // not an event type; found by fuzzing, it used to panic
 	}
 	return strings.ToLower(eventType[:1]) + eventType[1:] + "EventDetails"
 }
@@ -100,20 +102,27 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	b = append(b, `,"previousEventId":`...)
 	b = strconv.AppendInt(b, e.PreviousEventID, 10)
 	if e.Details != nil {
-		d, err := json.Marshal(e.Details)
-		if err != nil {
-			return nil, err
-		}
 		b = append(b, ',', '"')
 		b = append(b, DetailsKey(e.Type)...)
 		b = append(b, '"', ':')
-		b = append(b, d...)
+		var err error
+		if b, err = appendDetails(b, e.Details); err != nil {
+			return nil, err
+		}
 	}
 	return append(b, '}'), nil
 }
 
 // UnmarshalJSON reads an event in the AWS JSON protocol's shape.
 func (e *Event) UnmarshalJSON(data []byte) error {
+	if e.decodeFast(data) {
+		return nil
+	}
+	return e.decodeReflect(data)
+}
+
+// decodeReflect is UnmarshalJSON with encoding/json, for what decodeFast leaves.
+func (e *Event) decodeReflect(data []byte) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return err

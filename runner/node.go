@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -220,6 +221,11 @@ func (n *Node) recover(ctx context.Context) {
 // (activities, .waitForTaskToken tasks whose request was accepted) are not run again: their
 // token stays valid.
 func (n *Node) redispatch(ctx context.Context, arn string, ex *engine.Execution) {
+	if ex.NextTaskID == 0 {
+		// It never scheduled a task (a Wait, a Pass chain): nothing to look for. Timers
+		// firing for 100,000 sleeping executions load each of them.
+		return
+	}
 	tasks, err := n.st.PendingTasks(ctx, 100000)
 	if err != nil {
 		n.log.Error("list pending tasks", "err", err)
@@ -271,14 +277,20 @@ func (n *Node) maybePark(ctx context.Context, arn string) {
 	}
 }
 
-// timerWorkers bounds the timers a node fires at once.
-const timerWorkers = 64
+// timerWorkers bounds the timers a node fires at once, and timerBatch the due timers it
+// reads at a time. Firing one is two commits (lease, step) that wait for their group
+// commit's fsync: throughput is workers over latency, and 256 keep up with 100,000 sleeping
+// executions waking at the rate they were started (64 fell minutes behind).
+const (
+	timerWorkers = 256
+	timerBatch   = 1024
+)
 
 // fireTimers delivers the due timers and returns how long to sleep before the next one.
 func (n *Node) fireTimers(ctx context.Context) time.Duration {
 	for ctx.Err() == nil {
 		now := n.now()
-		due, err := n.st.DueTimers(ctx, now, 256)
+		due, err := n.st.DueTimers(ctx, now, timerBatch)
 		if err != nil {
 			if ctx.Err() == nil {
 				n.log.Error("due timers", "err", err)
@@ -303,15 +315,17 @@ func (n *Node) fireTimers(ctx context.Context) time.Duration {
 			}()
 		}
 		wg.Wait()
-		if fired.Load() == 0 || len(due) < 256 {
+		if fired.Load() == 0 || len(due) < timerBatch {
 			break
 		}
 	}
-	next, err := n.st.NextTimer(ctx)
-	if err != nil {
+	// Only a timer due before the next poll matters: looking no further keeps the look short
+	// however many timers lie further out (each running execution has one a year ahead).
+	soon, err := n.st.DueTimers(ctx, n.now().Add(n.opts.Poll), 1)
+	if err != nil || len(soon) == 0 {
 		return n.opts.Poll
 	}
-	d := next.Due.Sub(n.now())
+	d := soon[0].Due.Sub(n.now())
 	switch {
 	case d < 10*time.Millisecond:
 		// Due but another node holds it (or it failed): look again soon, not at once.
@@ -410,6 +424,20 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 	if err != nil {
 		return nil, err
 	}
+	// The execution is created with its lease, in the one write: held by this node while it
+	// has tasks to run here, parked when it only waits (a timer, a callback, an activity
+	// worker), as maybePark would leave it right after.
+	hold := false
+	for _, t := range tasks {
+		hold = hold || !isCallback(t)
+	}
+	switch {
+	case ex.Done():
+	case hold:
+		c.Lease = store.Lease{Owner: n.owner, Until: now.Add(n.opts.LeaseTTL)}
+	default:
+		c.Lease = store.Lease{Parked: true}
+	}
 	t0 := time.Now()
 	if err := n.st.CreateExecution(ctx, c); err != nil {
 		return nil, err
@@ -419,13 +447,10 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 	n.Stats.ExecutionsStarted.Add(1)
 	l.row = *c.Execution
 	l.row.Version++
-	if !ex.Done() {
+	if hold && !ex.Done() {
 		n.mu.Lock()
 		n.live[arn] = l
 		n.mu.Unlock()
-		if _, err := n.st.Lease(ctx, n.owner, []string{arn}, now.Add(n.opts.LeaseTTL)); err != nil {
-			n.log.Error("lease new execution", "execution", arn, "err", err)
-		}
 	}
 	out := l.row // copied before the tasks start, which change l.row
 	n.afterCommit(arn, c, tasks)
@@ -543,6 +568,12 @@ func (n *Node) evict(arn string, l *live) {
 // deliver applies one event to an execution and commits the step. It reports whether the
 // event was consumed (applied and committed, or moot because the execution has ended).
 func (n *Node) deliver(ctx context.Context, arn string, ev engine.Event) bool {
+	return n.deliverAll(ctx, arn, ev)
+}
+
+// deliverAll applies events to an execution in order and commits them as one step.
+func (n *Node) deliverAll(ctx context.Context, arn string, evs ...engine.Event) bool {
+	ev := evs[len(evs)-1] // the one that consumes a timer or task, if any
 	for attempt := 0; attempt < 2; attempt++ {
 		l, err := n.acquire(ctx, arn)
 		if err != nil {
@@ -557,7 +588,16 @@ func (n *Node) deliver(ctx context.Context, arn string, ev engine.Event) bool {
 			l.mu.Unlock()
 			continue
 		}
-		step, broken := n.apply(l, ev)
+		var step engine.Step
+		var broken string
+		for _, e := range evs {
+			s, b := n.apply(l, e)
+			step.Events = append(step.Events, s.Events...)
+			step.Commands = append(step.Commands, s.Commands...)
+			if broken = b; broken != "" {
+				break
+			}
+		}
 		if broken != "" {
 			n.evict(arn, l)
 			l.mu.Unlock()
@@ -694,6 +734,13 @@ func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.C
 		case engine.StartTimer:
 			c.NewTimers = append(c.NewTimers, store.Timer{ExecutionArn: row.Arn, ID: cmd.TimerID, Due: cmd.At})
 		case engine.CancelTimer:
+			// A timer set and cancelled in the same step (the execution's one-year timeout,
+			// when it ends in its first step) is not written at all: the store deletes before
+			// it inserts, so it stayed behind, a row per execution.
+			if i := slices.IndexFunc(c.NewTimers, func(t store.Timer) bool { return t.ID == cmd.TimerID }); i >= 0 {
+				c.NewTimers = slices.Delete(c.NewTimers, i, i+1)
+				continue
+			}
 			c.CancelTimers = append(c.CancelTimers, cmd.TimerID)
 		case engine.CancelTask:
 			c.CancelTasks = append(c.CancelTasks, cmd.TaskID)
@@ -795,23 +842,41 @@ func (n *Node) dispatch(arn string, t *engine.Task) {
 		defer cancel(nil)
 		n.mu.Lock()
 		n.cancels[key] = cancel
+		held := n.live[arn] != nil
 		n.mu.Unlock()
 		defer func() {
 			n.mu.Lock()
 			delete(n.cancels, key)
 			n.mu.Unlock()
 		}()
-		if !n.deliver(ctx, arn, engine.Event{Kind: engine.TaskStarted, TaskID: t.ID, Time: n.now()}) {
+		// TaskStarted is committed once the task has run for startedGrace, or with its
+		// result when it ends sooner: one commit instead of two for a quick task, and the
+		// same history (the event keeps the time the task started). Nothing leaves the node
+		// in between, so a crash has the same outcome either way: the task runs again.
+		started := engine.Event{Kind: engine.TaskStarted, TaskID: t.ID, Time: n.now()}
+		var startOnce sync.Once
+		startedOK := true
+		start := func() bool {
+			startOnce.Do(func() { startedOK = n.deliver(ctx, arn, started) })
+			return startedOK
+		}
+		if !held && !start() {
+			// Not this node's to run (another holds the execution), or it is gone.
 			return
 		}
 		ctx = context.WithValue(ctx, submitKey{}, func(out string) {
+			start()
 			n.deliver(n.ctx, arn, engine.Event{Kind: engine.TaskSubmitted, TaskID: t.ID, Output: out, Time: n.now()})
 		})
 		ctx, complete := withComplete(ctx)
 		t0 := time.Now()
+		lazy := time.AfterFunc(startedGrace, func() { start() })
 		out, err := runTask(ctx, n.opts.Tasks, t)
 		n.Stats.Tasks.Add(1)
 		n.Stats.TaskNanos.Add(int64(time.Since(t0)))
+		if !lazy.Stop() {
+			start() // the timer has fired: wait for its commit, whose outcome start returns
+		}
 		if ctx.Err() != nil {
 			// Shutting down (the task runs again on recovery), or the task is no longer
 			// wanted (its state was stopped, timed out or aborted).
@@ -830,9 +895,20 @@ func (n *Node) dispatch(arn string, t *engine.Task) {
 			ev = engine.Event{Kind: engine.TaskFailed, TaskID: t.ID, Error: te.Name, Cause: te.Cause, HasError: true, HasCause: true}
 		}
 		ev.Time = n.now()
-		n.deliver(ctx, arn, ev)
+		notYet := false
+		startOnce.Do(func() { notYet = true }) // TaskStarted is not committed, and now no one else commits it
+		if notYet {
+			n.deliverAll(ctx, arn, started, ev)
+			return
+		}
+		if startedOK {
+			n.deliver(ctx, arn, ev)
+		}
 	}()
 }
+
+// startedGrace is how long a task runs before its TaskStarted is committed on its own.
+const startedGrace = 5 * time.Millisecond
 
 // ErrTaskCancelled is the cause of a task's context when the execution no longer wants its
 // result: the execution was stopped, or the task's state timed out or was aborted. An

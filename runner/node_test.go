@@ -306,3 +306,43 @@ func TestInterpreterPanicAbortsOneExecution(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// recordingStore keeps the commits of CreateExecution.
+type recordingStore struct {
+	store.Store
+	creates []store.Commit
+}
+
+func (r *recordingStore) CreateExecution(ctx context.Context, c store.Commit) error {
+	r.creates = append(r.creates, c)
+	return r.Store.CreateExecution(ctx, c)
+}
+
+// An execution that ends in its first step writes no timer: its one-year timeout is set
+// and cancelled in that step. A sleeping one is created parked, with its timers.
+func TestStartWritesNoCancelledTimer(t *testing.T) {
+	rec := &recordingStore{Store: openStore(t)}
+	n := newNode(rec, "n1")
+	ctx := context.Background()
+	pass := createMachine(t, rec, `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	if _, err := n.Start(ctx, runner.StartRequest{StateMachine: pass, Name: "e1", Input: "{}"}); err != nil {
+		t.Fatal(err)
+	}
+	sm := *pass
+	sm.Arn, sm.Name, sm.Definition = sm.Arn+"w", sm.Name+"w", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`
+	if err := rec.CreateStateMachine(ctx, &sm); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Start(ctx, runner.StartRequest{StateMachine: &sm, Name: "e2", Input: "{}"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.creates) != 2 {
+		t.Fatalf("%d creates, want 2", len(rec.creates))
+	}
+	if c := rec.creates[0]; len(c.NewTimers) != 0 || len(c.CancelTimers) != 0 || c.Lease != (store.Lease{}) {
+		t.Errorf("ended in its first step: timers %v, cancelled %v, lease %+v; want none", c.NewTimers, c.CancelTimers, c.Lease)
+	}
+	if c := rec.creates[1]; len(c.NewTimers) != 2 || !c.Lease.Parked {
+		t.Errorf("sleeping: timers %v, lease %+v; want the timeout and the Wait's, parked", c.NewTimers, c.Lease)
+	}
+}

@@ -116,12 +116,23 @@ type Commit struct {
 	// advanced or ended: each is stored (created on first sight, its status, outcome and
 	// last event id replaced afterwards; never leased) with its new history events.
 	Children []ChildStep
+	// Lease is, for CreateExecution, the lease the new execution starts with, written in the
+	// same transaction so that a start is one write; Commit ignores it.
+	Lease Lease
 }
 
 // ChildStep is what one step of a parent did to one of its Distributed Map children.
 type ChildStep struct {
 	Execution Execution
 	Events    []history.Event
+}
+
+// Lease is how CreateExecution leaves a new execution: held by Owner until Until, parked
+// (as Park leaves it: it waits only for timers or callbacks), or, the zero Lease, free.
+type Lease struct {
+	Owner  string
+	Until  time.Time
+	Parked bool
 }
 
 // ExecutionFilter selects executions for ListExecutions.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/stepwise-run/stepwise/bench"
+	"github.com/stepwise-run/stepwise/integration/lambda"
 )
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -28,11 +29,32 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	clients := fs.Int("clients", 16, "concurrent clients")
 	executions := fs.Int("executions", 1000, "executions to run")
 	timeout := fs.Duration("timeout", 5*time.Minute, "how long one execution may take")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (clients and in-process server) to FILE")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (clients and in-process server, or the --listen server) to FILE")
+	listen := fs.String("listen", "", "only serve, on this address, as the in-process server would (with its function), for --endpoint runs from another process")
+	wait := fs.Duration("wait", 2*time.Minute, "sleep scenario: how long each execution sleeps; must outlast starting them all")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "stepwise:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "stepwise:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *listen != "" {
+		return benchListen(ctx, *listen, *storeURL, stderr)
+	}
 	sc, ok := bench.Scenarios[*scenario]
+	if *scenario == sleepScenario {
+		sc, ok = bench.Scenario{Name: sleepScenario}, true
+	}
 	if !ok {
 		fmt.Fprintf(stderr, "stepwise bench: unknown scenario %q\n", *scenario)
 		return 2
@@ -54,21 +76,29 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintln(stderr, "stepwise:", err)
 			return 1
 		}
-		defer stop()
+		defer func() { stop() }()
 		*endpoint = url
-	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			fmt.Fprintln(stderr, "stepwise:", err)
-			return 1
+		if *scenario == sleepScenario {
+			restart := func(ctx context.Context) (string, error) {
+				stop()
+				url, stop, err = benchServer(ctx, *storeURL)
+				return url, err
+			}
+			res, err := bench.RunSleep(ctx, bench.SleepOptions{Endpoint: url, Concurrency: *clients, Executions: *executions,
+				Wait: *wait, Restart: restart}, stderr)
+			if res != nil {
+				fmt.Fprint(stdout, bench.SleepHeader)
+				res.Print(stdout, storeName)
+			}
+			if err != nil {
+				fmt.Fprintln(stderr, "stepwise bench:", err)
+				return 1
+			}
+			return 0
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintln(stderr, "stepwise:", err)
-			return 1
-		}
-		defer pprof.StopCPUProfile()
+	} else if *scenario == sleepScenario {
+		fmt.Fprintln(stderr, "stepwise bench: the sleep scenario restarts its server: run it without --endpoint")
+		return 2
 	}
 	res, err := bench.Run(ctx, bench.Options{Endpoint: *endpoint, Scenario: sc, Concurrency: *clients, Executions: *executions, Timeout: *timeout})
 	if res != nil {
@@ -82,8 +112,12 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return 0
 }
 
+// sleepScenario starts executions that sleep in a Wait state, restarts the server while they
+// sleep, and measures how late they resume (bench.RunSleep).
+const sleepScenario = "sleep"
+
 func scenarioNames() []string {
-	var names []string
+	names := []string{sleepScenario}
 	for n := range bench.Scenarios {
 		names = append(names, n)
 	}
@@ -94,8 +128,7 @@ func scenarioNames() []string {
 // benchServer starts the service in this process on a loopback port.
 func benchServer(ctx context.Context, storeURL string) (string, func(), error) {
 	log := slog.New(slog.DiscardHandler)
-	svc, err := newService(ctx, serviceConfig{store: storeURL, region: "us-east-1", account: "123456789012",
-		maxEvents: 25000, leaseTTL: 5 * time.Second}, log)
+	svc, err := newService(ctx, benchConfig(storeURL), log)
 	if err != nil {
 		return "", nil, err
 	}
@@ -119,4 +152,43 @@ func benchServer(ctx context.Context, storeURL string) (string, func(), error) {
 		<-nodeDone
 		svc.close()
 	}, nil
+}
+
+// benchListen serves as the in-process bench server does until ctx ends.
+func benchListen(ctx context.Context, addr, storeURL string, stderr io.Writer) int {
+	if storeURL == "" {
+		storeURL = "sqlite:" + filepath.Join(os.TempDir(), fmt.Sprintf("stepwise-bench-%d.db", os.Getpid()))
+	}
+	log := slog.New(slog.DiscardHandler)
+	svc, err := newService(ctx, benchConfig(storeURL), log)
+	if err != nil {
+		fmt.Fprintln(stderr, "stepwise:", err)
+		return 1
+	}
+	defer svc.close()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(stderr, "stepwise:", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "stepwise bench: serving on http://%s, store %s\n", ln.Addr(), storeURL)
+	runCtx, cancel := context.WithCancel(ctx)
+	nodeDone := make(chan struct{})
+	go func() { svc.node.Run(runCtx); close(nodeDone) }()
+	srv := &http.Server{Handler: svc.mux}
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(stderr, "stepwise bench: server:", err)
+	}
+	cancel()
+	<-nodeDone
+	return 0
+}
+
+// benchConfig is the service the bench runs: the defaults of serve, and the in-process
+// function of the taskchain scenario.
+func benchConfig(storeURL string) serviceConfig {
+	return serviceConfig{store: storeURL, region: "us-east-1", account: "123456789012",
+		maxEvents: 25000, leaseTTL: 5 * time.Second,
+		functions: map[string]lambda.Spec{bench.FunctionName: {Func: bench.Inc, MaxConcurrency: 4096}}}
 }

@@ -53,13 +53,14 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 	e := c.Execution
 	b := &pgx.Batch{}
 	b.Queue(`WITH i AS (
-			INSERT INTO executions (`+execColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+			INSERT INTO executions (`+execColumns+`, lease_owner, lease_until)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+				CASE WHEN $20 THEN 'infinity' WHEN $19 = '' THEN '-infinity' ELSE $21::timestamptz END)
 			ON CONFLICT (arn) DO NOTHING RETURNING id)
 		SELECT coalesce((SELECT id FROM i), stepwise_fail('`+codeExists+`'))`,
 		e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, e.Output, e.Error, e.Cause,
 		e.StartedAt, e.StoppedAt, e.ParentArn, e.State, e.Version+1, commit.LastEventID(c), e.VersionArn, e.AliasArn,
-		e.RedriveCount, e.RedriveDate)
+		e.RedriveCount, e.RedriveDate, c.Lease.Owner, c.Lease.Parked, c.Lease.Until)
 	if err := queueStep(b, c, evs); err != nil {
 		return err
 	}

@@ -30,3 +30,5 @@ func TestStore(t *testing.T) {
 func BenchmarkCommit(b *testing.B) { storetest.BenchCommit(b, openFresh(b)) }
 
 func BenchmarkHistory25000(b *testing.B) { storetest.BenchHistory(b, openFresh(b), 25_000) }
+
+func BenchmarkDueTimers20000(b *testing.B) { storetest.BenchDueTimers(b, openFresh(b), 20_000) }

@@ -51,7 +51,7 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 		err := tx.StmtContext(ctx, s.stmts.insertExecution).QueryRowContext(ctx,
 			e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, str(e.Output), str(e.Error), str(e.Cause),
 			nanos(e.StartedAt), nanosPtr(e.StoppedAt), e.ParentArn, e.State, e.Version+1, commit.LastEventID(c),
-			e.VersionArn, e.AliasArn, e.RedriveCount, nanosPtr(e.RedriveDate),
+			e.VersionArn, e.AliasArn, e.RedriveCount, nanosPtr(e.RedriveDate), c.Lease.Owner, leaseUntil(c.Lease),
 		).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrExists
@@ -61,6 +61,17 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 		}
 		return s.writeStep(ctx, tx, id, c, evs)
 	})
+}
+
+// leaseUntil is lease_until for a new execution's lease.
+func leaseUntil(l store.Lease) int64 {
+	switch {
+	case l.Parked:
+		return parked
+	case l.Owner == "":
+		return free
+	}
+	return nanos(l.Until)
 }
 
 // Commit writes a step if the stored version is still c.Execution.Version.
@@ -103,7 +114,7 @@ func missOrConflict(ctx context.Context, tx *sql.Tx, arn string) error {
 }
 
 func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
-	e, err := scanExecution(s.r.QueryRowContext(ctx, `SELECT `+execSelect+` FROM executions WHERE arn = ?`, arn))
+	e, err := scanExecution(s.reads.execution.QueryRowContext(ctx, arn))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}

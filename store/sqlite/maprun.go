@@ -98,7 +98,6 @@ func (s *Store) writeChildren(ctx context.Context, tx *sql.Tx, children []store.
 		return err
 	}
 	defer upsert.Close()
-	ins := tx.StmtContext(ctx, s.stmts.insertEvent)
 	for _, ch := range children {
 		e := ch.Execution
 		var id int64
@@ -111,10 +110,8 @@ func (s *Store) writeChildren(ctx context.Context, tx *sql.Tx, children []store.
 		if err != nil {
 			return err
 		}
-		for _, ev := range evs {
-			if _, err := ins.ExecContext(ctx, id, ev.ID, ev.Type, string(ev.Body)); err != nil {
-				return err
-			}
+		if err := s.insertEvents(ctx, tx, id, evs); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -28,6 +28,7 @@ type Store struct {
 	r *sql.DB
 
 	stmts *stmts // prepared on w
+	reads *reads // prepared on r
 
 	// writes queue for the one goroutine that runs them: group commit (see write).
 	writes    chan writeReq
@@ -85,7 +86,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", abs, err)
 	}
-	s := &Store{w: w, r: r, stmts: st, writes: make(chan writeReq), closing: make(chan struct{})}
+	rd, err := prepareReads(ctx, r)
+	if err != nil {
+		st.close()
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlite store %s: %w", abs, err)
+	}
+	s := &Store{w: w, r: r, stmts: st, reads: rd, writes: make(chan writeReq), closing: make(chan struct{})}
 	s.writerWG.Add(1)
 	go s.writer()
 	return s, nil
@@ -114,6 +122,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
 	s.writerWG.Wait()
 	s.stmts.close()
+	s.reads.close()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -178,16 +187,16 @@ func (s *Store) runBatch(batch []writeReq) {
 		if errs[i] = r.ctx.Err(); errs[i] != nil {
 			continue
 		}
-		if _, err := tx.Exec(`SAVEPOINT w`); err != nil {
+		if _, err := tx.Stmt(s.stmts.savepoint).Exec(); err != nil {
 			errs[i] = err
 			continue
 		}
 		if errs[i] = r.fn(tx); errs[i] != nil {
-			if _, err := tx.Exec(`ROLLBACK TO w`); err != nil {
+			if _, err := tx.Stmt(s.stmts.rollbackTo).Exec(); err != nil {
 				errs[i] = errors.Join(errs[i], err)
 			}
 		}
-		if _, err := tx.Exec(`RELEASE w`); err != nil && errs[i] == nil {
+		if _, err := tx.Stmt(s.stmts.release).Exec(); err != nil && errs[i] == nil {
 			errs[i] = err
 		}
 	}

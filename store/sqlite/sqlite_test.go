@@ -26,3 +26,5 @@ func TestStore(t *testing.T) {
 func BenchmarkCommit(b *testing.B) { storetest.BenchCommit(b, openTemp(b)) }
 
 func BenchmarkHistory25000(b *testing.B) { storetest.BenchHistory(b, openTemp(b), 25_000) }
+
+func BenchmarkDueTimers20000(b *testing.B) { storetest.BenchDueTimers(b, openTemp(b), 20_000) }

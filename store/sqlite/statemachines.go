@@ -41,7 +41,7 @@ func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) 
 }
 
 func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
-	sm, err := scanStateMachine(s.r.QueryRowContext(ctx, `SELECT `+smColumns+` FROM state_machines WHERE arn = ?`, arn))
+	sm, err := scanStateMachine(s.reads.stateMachine.QueryRowContext(ctx, arn))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}

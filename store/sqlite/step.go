@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"github.com/stepwise-run/stepwise/store"
 	"github.com/stepwise-run/stepwise/store/internal/commit"
@@ -12,31 +13,63 @@ import (
 // 32766 parameters.
 const rowsPerInsert = 500
 
+// eventsPerInsert is the most events one prepared INSERT writes: a step's events go in
+// chunks of this many rows (then one statement for the rest), so that a step of 20 events
+// runs 2 statements instead of 20.
+const eventsPerInsert = 16
+
 // stmts are the statements every step runs, prepared once on the writer's connection:
 // parsing them anew for each step took a sixth of the server's time under load.
 type stmts struct {
-	insertExecution, updateExecution     *sql.Stmt
-	insertEvent, insertTimer, insertTask *sql.Stmt
-	deleteTimer, deleteTask              *sql.Stmt
+	insertExecution, updateExecution *sql.Stmt
+	insertTimer, insertTask          *sql.Stmt
+	deleteTimer, deleteTask          *sql.Stmt
+	// insertEvents[n-1] inserts n events.
+	insertEvents [eventsPerInsert]*sql.Stmt
+	// savepoint, rollbackTo and release wrap each write of a group commit.
+	savepoint, rollbackTo, release *sql.Stmt
+}
+
+func (st *stmts) all() []**sql.Stmt {
+	out := []**sql.Stmt{&st.insertExecution, &st.updateExecution, &st.insertTimer, &st.insertTask,
+		&st.deleteTimer, &st.deleteTask, &st.savepoint, &st.rollbackTo, &st.release}
+	for i := range st.insertEvents {
+		out = append(out, &st.insertEvents[i])
+	}
+	return out
+}
+
+// insertEventsSQL is the INSERT of n events.
+func insertEventsSQL(n int) string {
+	return `INSERT INTO events (execution_id, id, type, body) VALUES (?, ?, ?, ?)` + strings.Repeat(`, (?, ?, ?, ?)`, n-1)
 }
 
 func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 	var st stmts
-	for _, p := range []struct {
+	queries := []struct {
 		dst **sql.Stmt
 		q   string
 	}{
-		{&st.insertExecution, `INSERT INTO executions (` + execColumns + `)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING RETURNING id`},
+		{&st.insertExecution, `INSERT INTO executions (` + execColumns + `, lease_owner, lease_until)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING RETURNING id`},
 		{&st.updateExecution, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?,
 			stopped_at = ?, state = ?, version = version + 1, last_event_id = ?, redrive_count = ?, redrive_date = ?
 			WHERE arn = ? AND version = ? RETURNING id`},
-		{&st.insertEvent, `INSERT INTO events (execution_id, id, type, body) VALUES (?, ?, ?, ?)`},
 		{&st.insertTimer, `INSERT INTO timers (execution_id, id, due) VALUES (?, ?, ?)`},
 		{&st.insertTask, `INSERT INTO tasks (execution_id, id, token, resource, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`},
 		{&st.deleteTimer, `DELETE FROM timers WHERE execution_id = ? AND id = ?`},
 		{&st.deleteTask, `DELETE FROM tasks WHERE execution_id = ? AND id = ?`},
-	} {
+		{&st.savepoint, `SAVEPOINT w`},
+		{&st.rollbackTo, `ROLLBACK TO w`},
+		{&st.release, `RELEASE w`},
+	}
+	for i := range st.insertEvents {
+		queries = append(queries, struct {
+			dst **sql.Stmt
+			q   string
+		}{&st.insertEvents[i], insertEventsSQL(i + 1)})
+	}
+	for _, p := range queries {
 		var err error
 		if *p.dst, err = db.PrepareContext(ctx, p.q); err != nil {
 			st.close()
@@ -47,9 +80,9 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 }
 
 func (st *stmts) close() {
-	for _, s := range []*sql.Stmt{st.insertExecution, st.updateExecution, st.insertEvent, st.insertTimer, st.insertTask, st.deleteTimer, st.deleteTask} {
-		if s != nil {
-			s.Close()
+	for _, s := range st.all() {
+		if *s != nil {
+			(*s).Close()
 		}
 	}
 }
@@ -59,13 +92,8 @@ func (st *stmts) close() {
 // id). Any failure fails the whole transaction.
 func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store.Commit, evs []commit.Event) error {
 	st := s.stmts
-	if len(evs) > 0 {
-		ins := tx.StmtContext(ctx, st.insertEvent)
-		for _, e := range evs {
-			if _, err := ins.ExecContext(ctx, execID, e.ID, e.Type, string(e.Body)); err != nil {
-				return err
-			}
-		}
+	if err := s.insertEvents(ctx, tx, execID, evs); err != nil {
+		return err
 	}
 	if err := execEach(ctx, tx, st.deleteTimer, len(c.CancelTimers), func(i int) []any { return []any{execID, c.CancelTimers[i]} }); err != nil {
 		return err
@@ -88,6 +116,23 @@ func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store
 		return err
 	}
 	return s.writeChildren(ctx, tx, c.Children)
+}
+
+// insertEvents writes evs in multi-row INSERTs of up to eventsPerInsert rows.
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, execID int64, evs []commit.Event) error {
+	args := make([]any, 0, 4*min(len(evs), eventsPerInsert))
+	for len(evs) > 0 {
+		chunk := evs[:min(len(evs), eventsPerInsert)]
+		evs = evs[len(chunk):]
+		args = args[:0]
+		for _, e := range chunk {
+			args = append(args, execID, e.ID, e.Type, string(e.Body))
+		}
+		if _, err := tx.StmtContext(ctx, s.stmts.insertEvents[len(chunk)-1]).ExecContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // execEach runs a prepared statement n times in tx with args(i).

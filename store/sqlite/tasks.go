@@ -23,8 +23,9 @@ func (s *Store) TaskByToken(ctx context.Context, token string) (*store.Task, err
 
 // PendingTasks lists the tasks of running executions, the earliest created first.
 func (s *Store) PendingTasks(ctx context.Context, n int) ([]store.Task, error) {
+	// CROSS JOIN: walk the tasks (tasks_by_created), not every running execution.
 	rows, err := s.r.QueryContext(ctx, `SELECT `+taskColumns+`
-		FROM tasks t JOIN executions e ON e.id = t.execution_id WHERE e.status = 'RUNNING'
+		FROM tasks t CROSS JOIN executions e ON e.id = t.execution_id WHERE e.status = 'RUNNING'
 		ORDER BY t.created_at, t.execution_id, t.id LIMIT ?`, limit(n))
 	if err != nil {
 		return nil, err

@@ -1,7 +1,10 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,6 +65,43 @@ func BenchHistory(b *testing.B, s store.Store, n int) {
 		}
 		if len(evs) != n {
 			b.Fatalf("got %d events, want %d", len(evs), n)
+		}
+	}
+}
+
+// BenchDueTimers measures the timer loop's look at the store while n executions sleep, each
+// with a timer due in a day: the look finds nothing due, and must not read every sleeping
+// execution to say so (it did, before the query walked timers by due time).
+func BenchDueTimers(b *testing.B, s store.Store, n int) {
+	ctx := context.Background()
+	const workers = 32
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				e := newExecution("sm", fmt.Sprint("sleeper", i))
+				err := s.CreateExecution(ctx, store.Commit{Execution: e, Events: events(1, 2),
+					NewTimers: []store.Timer{{ID: 1, Due: at(24 * time.Hour)}}, Lease: store.Lease{Parked: true}})
+				if err != nil {
+					mu.Lock()
+					first = cmp.Or(first, err)
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		b.Fatal(first)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		due, err := s.DueTimers(ctx, at(time.Hour), 1024)
+		if err != nil || len(due) != 0 {
+			b.Fatalf("DueTimers = %d, %v; want none", len(due), err)
 		}
 	}
 }

@@ -171,3 +171,38 @@ func testLeaseMany(t *testing.T, s store.Store) {
 		t.Fatalf("Unleased after leasing all = %d, %v", len(left), err)
 	}
 }
+
+// testCreateLeased: CreateExecution writes the lease a new execution starts with — held,
+// parked or free — so that a start needs no second write.
+func testCreateLeased(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	now := time.Now()
+	arns := map[string]string{}
+	for n, l := range map[string]store.Lease{
+		"held":   {Owner: "n1", Until: now.Add(time.Minute)},
+		"parked": {Parked: true},
+		"free":   {},
+	} {
+		e := newExecution("sm", "created-"+n)
+		if err := s.CreateExecution(ctx, store.Commit{Execution: e, Events: events(1, 1), Lease: l}); err != nil {
+			t.Fatalf("CreateExecution(%s): %v", n, err)
+		}
+		arns[n] = e.Arn
+	}
+	got, err := s.Unleased(ctx, now.Add(time.Hour), 0)
+	if err != nil || len(got) != 2 || !slices.Contains(got, arns["held"]) || !slices.Contains(got, arns["free"]) {
+		t.Errorf("Unleased an hour on = %v, %v; want held (expired) and free", got, err)
+	}
+	if got, err := s.Unleased(ctx, now, 0); err != nil || len(got) != 1 || got[0] != arns["free"] {
+		t.Errorf("Unleased now = %v, %v; want free", got, err)
+	}
+	for n, want := range map[string]int{"held": 0, "parked": 1, "free": 1} {
+		got, err := s.Lease(ctx, "n2", []string{arns[n]}, now.Add(time.Minute))
+		if err != nil || len(got) != want {
+			t.Errorf("Lease(n2, %s) = %v, %v; want %d", n, got, err, want)
+		}
+	}
+	if got, err := s.Lease(ctx, "n1", []string{arns["held"]}, now.Add(time.Minute)); err != nil || len(got) != 1 {
+		t.Errorf("Lease(n1, held) by its owner = %v, %v", got, err)
+	}
+}

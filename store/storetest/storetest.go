@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListExecutions", testListExecutions},
 		{"ListExecutionsFilters", testListExecutionsFilters},
 		{"Leases", testLeases},
+		{"CreateLeased", testCreateLeased},
 		{"LeaseConcurrent", testLeaseConcurrent},
 		{"LeaseMany", testLeaseMany},
 		{"Atomicity", testAtomicity},
