@@ -285,9 +285,19 @@ func (s *Server) describeStateMachineForExecution(ctx context.Context, body []by
 	if err != nil {
 		return nil, err
 	}
-	if ex.VersionArn != "" {
+	switch {
+	case ex.VersionArn != "":
 		if sm, err = s.versionForExecution(ctx, sm, ex.VersionArn); err != nil {
 			return nil, err
+		}
+	case ex.RevisionID != "" && ex.RevisionID != sm.RevisionID:
+		// The execution runs the definition it started with, whatever was updated since.
+		rev, err := s.Store.GetRevision(ctx, sm.Arn, ex.RevisionID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if err == nil {
+			sm = rev
 		}
 	}
 	out := describeSM(sm)

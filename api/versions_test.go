@@ -158,6 +158,18 @@ func TestVersionsThroughTheSDK(t *testing.T) {
 	if aws.ToString(forEx.Definition) != say("r1") || aws.ToString(forEx.StateMachineArn) != smArn || forEx.RevisionId != nil {
 		t.Errorf("DescribeStateMachineForExecution(version 1) = %s %s revision %v", aws.ToString(forEx.StateMachineArn), aws.ToString(forEx.Definition), forEx.RevisionId)
 	}
+	// An execution of the state machine shows the revision it ran, after an update too.
+	if _, err := c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: &smArn, Definition: aws.String(say("r4"))}); err != nil {
+		t.Fatal(err)
+	}
+	forLatest, err := c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: latest.ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(forLatest.Definition) != say("r3") || aws.ToString(forLatest.RevisionId) != aws.ToString(up3.RevisionId) {
+		t.Errorf("DescribeStateMachineForExecution(latest) after an update = %s revision %v, want r3 revision %s",
+			aws.ToString(forLatest.Definition), aws.ToString(forLatest.RevisionId), aws.ToString(up3.RevisionId))
+	}
 	byVersion, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: &v1})
 	if err != nil {
 		t.Fatal(err)

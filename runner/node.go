@@ -419,6 +419,9 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 		Arn: arn, StateMachineArn: req.StateMachine.Arn, Name: req.Name, Input: req.Input,
 		StartedAt: now, ParentArn: req.ParentArn, VersionArn: req.VersionArn, AliasArn: req.AliasArn,
 	}
+	if req.VersionArn == "" {
+		row.RevisionID = req.StateMachine.RevisionID
+	}
 	l := &live{ex: ex, in: in, row: row}
 	c, tasks, err := n.commitFor(l, step, engine.Event{})
 	if err != nil {

@@ -77,6 +77,9 @@ type Execution struct {
 	// when last.
 	RedriveCount int
 	RedriveDate  *time.Time
+	// RevisionID is the state machine revision the execution runs (empty for executions
+	// stored before it was kept, and for those started on a version: VersionArn names it).
+	RevisionID string
 }
 
 // Timer is a durable timer: when Due passes, the runner feeds TimerFired to the execution.

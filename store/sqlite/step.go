@@ -51,7 +51,7 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		q   string
 	}{
 		{&st.insertExecution, `INSERT INTO executions (` + execColumns + `, lease_owner, lease_until)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING RETURNING id`},
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING RETURNING id`},
 		{&st.updateExecution, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?,
 			stopped_at = ?, state = ?, version = version + 1, last_event_id = ?, redrive_count = ?, redrive_date = ?
 			WHERE arn = ? AND version = ? RETURNING id`},

@@ -14,6 +14,7 @@ func testExecutions(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	e := newExecution("sm", "first")
 	e.ParentArn = execArn("parent", "p1")
+	e.RevisionID = "rev-1"
 	if _, err := s.GetExecution(ctx, e.Arn); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("GetExecution before create: %v, want ErrNotFound", err)
 	}
