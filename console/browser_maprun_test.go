@@ -81,6 +81,9 @@ func TestBrowserMapRun(t *testing.T) {
 	}
 	b.shot("console-map-run.png")
 	fitsPhone(b, "the map run page")
+	b.do("phone width", chromedp.EmulateViewport(390, 844))
+	b.shot("console-map-run-phone.png")
+	b.do("desktop width", chromedp.EmulateViewport(1280, 800))
 
 	// The children: all three, two a page, and the FAILED one by the filter.
 	b.eval("two a page", `MAP_RUN_PAGE = 2`)
@@ -121,6 +124,7 @@ func TestBrowserMapRun(t *testing.T) {
 	if got := b.text(`#maprun-counts tr[data-count="succeeded"] td.exec-count`); got != "3" {
 		t.Errorf("succeeded children after the redrive: %q", got)
 	}
+	b.shot("console-map-run-redriven.png")
 	b.do("to the parent", b.click("#maprun-parent"), b.visible(`#graph[data-ready="true"]`))
 	b.waitJS("the parent succeeded", `document.getElementById("exec-status")?.textContent === "SUCCEEDED" && document.querySelector('#graph g.node[data-state="Process items"]')?.dataset.status === "succeeded"`)
 	if got := b.text("#history"); !strings.Contains(got, "ExecutionRedriven") || !strings.Contains(got, "MapRunRedriven") {
@@ -129,5 +133,8 @@ func TestBrowserMapRun(t *testing.T) {
 	if got := b.text("#exec-redriven"); !strings.HasPrefix(got, "1 time, last ") {
 		t.Errorf("redriven: %q", got)
 	}
+	b.waitJS("the map runs list says SUCCEEDED", `document.querySelector("#map-runs tbody")?.textContent.includes("SUCCEEDED")`)
+	b.do("the Map state's step panel", chromedp.Focus(chromedp.CSS(`#graph g.node[data-state="Process items"]`)), chromedp.KeyEvent("\r"), b.visible(`#step-panel a.step-map-run`))
+	b.shot("console-map-run-parent.png")
 	b.check()
 }

@@ -120,9 +120,9 @@ async function executionPage(app, arn) {
     panel.replaceChildren(
       h("div", { class: "page-head" }, h("h2", {}, selected), close),
       h("p", {}, badge(p ? p.status.toUpperCase().replace("-", "_") : "NOT_REACHED"), " ", sdef ? sdef.Type : "", p && p.entered > 1 ? ` · entered ${p.entered} times (latest shown)` : ""),
+      ...(isDistributed(sdef) ? mapRunLinks(p) : []),
       h("h3", {}, "Input"), p && p.input !== null ? pre(pretty(p.input), "step-input") : h("p", { class: "hint" }, "–"),
       h("h3", {}, "Output"), p && p.output !== null ? pre(pretty(p.output), "step-output") : h("p", { class: "hint" }, "–"),
-      ...(isDistributed(sdef) ? mapRunLinks(p) : []),
       h("h3", {}, "Definition"), pre(JSON.stringify(sdef, null, 2), "step-def"),
       h("h3", {}, "Events"), eventTable(p ? p.events.slice(-200) : [], progress, false));
   }

@@ -58,11 +58,14 @@ function mapRunsPanel(arn) {
     const res = await sfn("ListMapRuns", { executionArn: arn, maxResults: 100 });
     el.hidden = !res.mapRuns.length;
     if (!res.mapRuns.length) return;
+    // ListMapRuns carries no status: the newest runs are described.
+    const status = await Promise.all(res.mapRuns.map((r, i) => (i < 20 ? sfn("DescribeMapRun", { mapRunArn: r.mapRunArn }).then((d) => d.status, () => "") : "")));
     el.replaceChildren(h("h2", {}, "Map runs"),
       h("div", { class: "table-box" }, h("table", { class: "list" },
-        h("thead", {}, h("tr", {}, h("th", {}, "Map run"), h("th", {}, "Started"), h("th", {}, "Stopped"))),
-        h("tbody", {}, res.mapRuns.map((r) => h("tr", {},
+        h("thead", {}, h("tr", {}, h("th", {}, "Map run"), h("th", {}, "Status"), h("th", {}, "Started"), h("th", {}, "Stopped"))),
+        h("tbody", {}, res.mapRuns.map((r, i) => h("tr", {},
           h("td", {}, h("a", { class: "map-run-link", href: mapRunHref(r.mapRunArn), "data-label": mapRunLabel(r.mapRunArn) }, mapRunLabel(r.mapRunArn) + " · " + nameOf(r.mapRunArn))),
+          h("td", {}, status[i] ? badge(status[i]) : "–"),
           h("td", {}, fmtTime(r.startDate)), h("td", {}, r.stopDate ? fmtTime(r.stopDate) : "running")))))),
       ...(res.nextToken ? [h("p", { class: "hint" }, "Showing the newest 100.")] : []));
   };
@@ -220,9 +223,8 @@ function childList(runArn) {
     body.replaceChildren(...res.executions.map((ex) => h("tr", { "data-status": ex.status },
       h("td", { class: "mono" }, h("a", { class: "child-exec-link", href: execHref(ex.executionArn) }, ex.name)), h("td", {}, badge(ex.status)),
       h("td", {}, fmtTime(ex.startDate)), h("td", {}, fmtTime(ex.stopDate)),
-      h("td", {}, ex.stopDate ? fmtDuration((ex.stopDate - ex.startDate) * 1000) : "–"),
-      h("td", { class: "num" }, ex.redriveCount ? String(ex.redriveCount) : "–"))));
-    if (!res.executions.length) body.append(h("tr", {}, h("td", { colspan: 6, class: "empty" }, filter.value ? `No ${filter.value} child executions.` : "No child executions yet.")));
+      h("td", {}, ex.stopDate ? fmtDuration((ex.stopDate - ex.startDate) * 1000) : "–"))));
+    if (!res.executions.length) body.append(h("tr", {}, h("td", { colspan: 5, class: "empty" }, filter.value ? `No ${filter.value} child executions.` : "No child executions yet.")));
   };
   filter.addEventListener("change", () => { tokens = [undefined]; page = 0; reload().catch(showError); });
   prev.addEventListener("click", () => { page--; reload().catch(showError); });
@@ -230,7 +232,7 @@ function childList(runArn) {
   const el = h("section", { class: "panel", id: "maprun-children" },
     h("div", { class: "page-head" }, h("h2", {}, "Child executions"), h("div", { class: "row" }, filter)),
     h("div", { class: "table-box" }, h("table", { class: "list" },
-      h("thead", {}, h("tr", {}, ["Name", "Status", "Started", "Stopped", "Duration", "Redrives"].map((c) => h("th", {}, c)))), body)),
+      h("thead", {}, h("tr", {}, ["Name", "Status", "Started", "Stopped", "Duration"].map((c) => h("th", {}, c)))), body)),
     h("div", { class: "row pager" }, prev, pageNo, next));
   return { el, reload };
 }
