@@ -30,7 +30,7 @@ func TestBrowserMapRun(t *testing.T) {
 	base := startService(t)
 	call(t, base, "CreateStateMachine", map[string]any{"name": "batch", "roleArn": roleArn, "definition": batchDef})
 	exArn := call(t, base, "StartExecution", map[string]any{"stateMachineArn": smPrefix + "batch", "name": "run-1",
-		"input": `{"items":[{"n":1,"wait":5,"skew":0},{"n":2,"wait":0,"skew":-1},{"n":3,"wait":0,"skew":0}]}`})["executionArn"].(string)
+		"input": `{"items":[{"n":1,"wait":8,"skew":0},{"n":2,"wait":0,"skew":-1},{"n":3,"wait":0,"skew":0}]}`})["executionArn"].(string)
 	b := openBrowser(t)
 
 	// The execution page lists the run, and the Map state's step panel links to it.
@@ -45,7 +45,7 @@ func TestBrowserMapRun(t *testing.T) {
 		t.Fatalf("run page for %q", runArn)
 	}
 	if st := b.text("#maprun-status"); st != "RUNNING" {
-		t.Errorf("the run is %s at first, want RUNNING (the first item waits 5 s)", st)
+		t.Errorf("the run is %s at first, want RUNNING (the first item waits 8 s)", st)
 	}
 	if got := b.text("#maprun-state"); got != "Process items" {
 		t.Errorf("map state %q", got)
