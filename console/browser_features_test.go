@@ -30,6 +30,14 @@ const (
   "Done":{"Type":"Succeed"}}}`
 )
 
+// flakyDef's Task starts "failing" (which fails) on the first run and "versioned" (which
+// succeeds) once redriven; then it waits 2 s, to be seen running.
+const flakyDef = `{"StartAt":"Call","States":{
+  "Call":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Next":"Pause",
+    "Parameters":{"Input":{"n":1},"StateMachineArn.$":"States.Format('arn:aws:states:us-east-1:123456789012:stateMachine:{}', States.ArrayGetItem(States.Array('failing', 'versioned'), $$.Execution.RedriveCount))"}},
+  "Pause":{"Type":"Wait","Seconds":2,"Next":"Done"},
+  "Done":{"Type":"Succeed"}}}`
+
 func smPage(base, name string) string {
 	return base + "/#/state-machines/" + url.PathEscape(smPrefix+name)
 }
@@ -67,7 +75,7 @@ func fitsPhone(b *browser, what string) {
 }
 
 // TestBrowserVersionsAndRuns: publish versions, create and update an alias, start on the
-// alias, re-run with the same input, redrive a failed execution.
+// alias, re-run with the same input, redrive a failed execution to success.
 func TestBrowserVersionsAndRuns(t *testing.T) {
 	needChromium(t)
 	base := startService(t)
@@ -127,21 +135,36 @@ func TestBrowserVersionsAndRuns(t *testing.T) {
 		t.Errorf("%d executions after the re-run, want 2", n)
 	}
 
-	// Redrive a failed execution. RedriveExecution may not be served by this build: then the
-	// console says so (UnknownOperationException); otherwise the execution is redriven.
+	// Redrive a failed execution: its Task starts "failing" on the first run and "versioned"
+	// once redriven ($$.Execution.RedriveCount picks), so the redrive succeeds.
 	call(t, base, "CreateStateMachine", map[string]any{"name": "failing", "roleArn": roleArn, "definition": failingDef})
-	failed := call(t, base, "StartExecution", map[string]any{"stateMachineArn": smPrefix + "failing"})["executionArn"].(string)
+	call(t, base, "CreateStateMachine", map[string]any{"name": "flaky", "roleArn": roleArn, "definition": flakyDef})
+	failed := call(t, base, "StartExecution", map[string]any{"stateMachineArn": smPrefix + "flaky", "name": "flaky-1"})["executionArn"].(string)
 	waitStatus(t, base, failed, "FAILED")
 	b.do("open the failed execution", chromedp.Navigate(base+"/#/executions/"+url.PathEscape(failed)), b.visible(`#graph[data-ready="true"]`), b.visible("#redrive"))
-	b.do("redrive", b.click("#redrive"))
-	b.waitJS("the redrive answers", `!document.getElementById("error").hidden || document.getElementById("exec-facts").textContent.includes("Redriven")`)
-	if msg := b.str(`document.getElementById("error").hidden ? "" : document.getElementById("error").textContent`); msg != "" {
-		if !strings.Contains(msg, "UnknownOperationException") {
-			t.Errorf("redrive: %q", msg)
-		}
-		t.Logf("redrive is not served by this build; the console shows %q", msg)
-		b.shot("console-redrive-unknown.png")
+	b.waitJS("the failed Task", `document.querySelector('#graph g.node[data-state="Call"]')?.dataset.status === "failed"`)
+	if got := b.text("#exec-redrive-status"); got != "redrivable" {
+		t.Errorf("redrive status before: %q", got)
 	}
+	b.do("redrive (keyboard)", chromedp.Focus(chromedp.CSS("#redrive")), chromedp.KeyEvent("\r"))
+	b.waitJS("running again", `document.getElementById("exec-status").textContent === "RUNNING" && document.getElementById("exec-facts").textContent.includes("Redriven")`)
+	b.waitJS("the Task succeeds", `document.querySelector('#graph g.node[data-state="Call"]')?.dataset.status === "succeeded"`)
+	b.shot("console-redrive-running.png")
+	b.waitJS("the redrive succeeds", `document.getElementById("exec-status").textContent === "SUCCEEDED"`)
+	b.waitJS("the graph is recoloured", `document.querySelector('#graph g.node[data-state="Done"]')?.dataset.status === "succeeded" && document.querySelector('#graph g.node[data-state="Pause"]')?.dataset.status === "succeeded"`)
+	if got := b.text("#exec-redriven"); !strings.HasPrefix(got, "1 time, last ") {
+		t.Errorf("redriven: %q", got)
+	}
+	if got := b.text("#exec-redrive-status"); !strings.HasPrefix(got, "not redrivable") {
+		t.Errorf("redrive status after success: %q", got)
+	}
+	if got := b.text("#history"); !strings.Contains(got, "ExecutionRedriven") {
+		t.Errorf("the history lacks ExecutionRedriven: %q", got)
+	}
+	if hidden := b.str(`String(document.getElementById("redrive").hidden)`); hidden != "true" {
+		t.Error("a redriven, SUCCEEDED execution still offers Redrive")
+	}
+	b.shot("console-redrive.png")
 	// The succeeded execution offers no redrive.
 	b.do("back to a succeeded one", chromedp.Navigate(first), b.visible(`#graph[data-ready="true"]`))
 	if hidden := b.str(`String(document.getElementById("redrive").hidden)`); hidden != "true" {

@@ -173,6 +173,7 @@ async function route() {
     else if (parts[0] === "state-machines" && parts[1] && parts[2] === "edit") await editorPage(app, parts[1]);
     else if (parts[0] === "state-machines" && parts[1]) await stateMachinePage(app, parts[1]);
     else if (parts[0] === "executions" && parts[1]) await executionPage(app, parts[1]);
+    else if (parts[0] === "map-runs" && parts[1]) await mapRunPage(app, parts[1]);
     else if (parts[0] === "create") { mark("create"); await editorPage(app, null); }
     else { mark("list"); await listPage(app); }
   } catch (err) {

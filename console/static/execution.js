@@ -6,9 +6,14 @@ const HISTORY_PAGE = 100;
 
 async function executionPage(app, arn) {
   let ex = await sfn("DescribeExecution", { executionArn: arn });
-  const smDesc = await sfn("DescribeStateMachineForExecution", { executionArn: arn });
+  // A Distributed Map's child runs its Map state's item processor, read from the parent.
+  const mapChild = ex.mapRunArn ? await childContext(ex) : null;
   let def = {};
-  try { def = JSON.parse(smDesc.definition); } catch { /* an invalid definition draws nothing */ }
+  if (mapChild) def = mapChild.def;
+  else {
+    const smDesc = await sfn("DescribeStateMachineForExecution", { executionArn: arn });
+    try { def = JSON.parse(smDesc.definition); } catch { /* an invalid definition draws nothing */ }
+  }
   const defs = Graph.stateDefs(def);
   const progress = new Progress();
 
@@ -20,10 +25,11 @@ async function executionPage(app, arn) {
   const kids = h("section", { class: "panel", id: "children", hidden: true });
   const chainBox = h("section", { class: "panel", id: "chain", hidden: true });
   const historyBox = h("section", { class: "panel", id: "history" });
+  const runs = mapRunsPanel(arn);
   app.append(head, facts, io,
     h("div", { class: "split" },
       h("section", { class: "panel grow" }, h("h2", {}, "Graph"), legend(), graphBox), panel),
-    chainBox, kids, historyBox);
+    runs.el, chainBox, kids, historyBox);
 
   let selected = "";
   const graph = Graph.render(graphBox, def, (name) => { selected = name; drawPanel(); panel.focus(); });
@@ -66,11 +72,20 @@ async function executionPage(app, arn) {
   function drawHead() {
     const running = ex.status === "RUNNING";
     stop.hidden = !running;
-    redrive.hidden = !/^(FAILED|TIMED_OUT|ABORTED)$/.test(ex.status) || ex.redriveStatus === "NOT_REDRIVABLE";
+    redrive.hidden = !/^(FAILED|TIMED_OUT|ABORTED)$/.test(ex.status) || /^(NOT_REDRIVABLE|REDRIVABLE_BY_MAP_RUN)$/.test(ex.redriveStatus);
+    const run = mapChild && mapChild.run;
+    rerun.hidden = !!run; // a child's state machine (MACHINE/LABEL) cannot be started alone
     head.replaceChildren(
       h("div", {},
-        h("div", { class: "crumbs" }, h("a", { href: "#/" }, "State machines"), " / ", h("a", { href: smHref(ex.stateMachineArn) }, nameOf(ex.stateMachineArn)), " / "),
+        run ? h("div", { class: "crumbs" }, h("a", { href: "#/" }, "State machines"), " / ", h("a", { href: smHref(mapChild.parentSm.stateMachineArn) }, mapChild.parentSm.name), " / ",
+          h("a", { href: execHref(run.executionArn) }, nameOf(run.executionArn)), " / ", h("a", { href: mapRunHref(run.mapRunArn) }, "Map run " + mapRunLabel(run.mapRunArn)), " / ") :
+          h("div", { class: "crumbs" }, h("a", { href: "#/" }, "State machines"), " / ", h("a", { href: smHref(ex.stateMachineArn) }, nameOf(ex.stateMachineArn)), " / "),
         h("h1", {}, ex.name, " ", badge(ex.status)),
+        run ? h("p", { class: "started-by map-run-of" }, "Child execution of ", h("a", { class: "map-run-back", href: mapRunHref(run.mapRunArn) }, "map run " + mapRunLabel(run.mapRunArn)),
+          mapChild.state ? ` (state ${mapChild.state})` : "", " of ", h("a", { class: "map-parent-link", href: execHref(run.executionArn) }, nameOf(run.executionArn))) : null,
+        ex.redriveStatus === "REDRIVABLE_BY_MAP_RUN" && run ? h("p", { class: "note", id: "redrive-by-map-run" },
+          "This child execution is redriven with its map run: redrive the parent execution ", h("a", { href: execHref(run.executionArn) }, nameOf(run.executionArn)),
+          " and its failed and aborted children run again, under the same ARNs.") : null,
         ex.stepwiseParentExecutionArn ? h("p", { class: "started-by" }, "Started by ", h("a", { class: "parent-link", href: execHref(ex.stepwiseParentExecutionArn) }, nameOf(ex.stepwiseParentExecutionArn)),
           h("span", { class: "hint" }, ` (${ex.stepwiseParentExecutionArn.split(":").slice(-2, -1)[0]})`)) : null),
       h("div", { class: "row" }, rerun, redrive, stop));
@@ -82,7 +97,10 @@ async function executionPage(app, arn) {
       h("dt", {}, "Duration"), h("dd", {}, fmtDuration(end - ex.startDate * 1000) + (ex.stopDate ? "" : " (running)")),
       ex.stateMachineAliasArn ? [h("dt", {}, "Alias"), h("dd", { class: "mono", id: "exec-alias" }, ex.stateMachineAliasArn)] : null,
       ex.stateMachineVersionArn ? [h("dt", {}, "Version"), h("dd", { class: "mono", id: "exec-version" }, ex.stateMachineVersionArn)] : null,
-      ex.redriveCount ? [h("dt", {}, "Redriven"), h("dd", {}, `${ex.redriveCount} time${ex.redriveCount > 1 ? "s" : ""}, last ${fmtTime(ex.redriveDate)}`)] : null,
+      ex.mapRunArn ? [h("dt", {}, "Map run"), h("dd", { class: "mono", id: "exec-map-run" }, h("a", { href: mapRunHref(ex.mapRunArn) }, ex.mapRunArn))] : null,
+      ex.redriveCount ? [h("dt", {}, "Redriven"), h("dd", { id: "exec-redriven" }, `${ex.redriveCount} time${ex.redriveCount > 1 ? "s" : ""}, last ${fmtTime(ex.redriveDate)}`)] : null,
+      ex.redriveStatus && ex.status !== "RUNNING" ? [h("dt", {}, "Redrive status"), h("dd", { id: "exec-redrive-status" }, ex.redriveStatus.replaceAll("_", " ").toLowerCase(),
+        ex.redriveStatusReason ? h("span", { class: "hint" }, ` — ${ex.redriveStatusReason}`) : null)] : null,
       h("dt", {}, "ARN"), h("dd", { class: "mono" }, ex.executionArn)].flat().filter(Boolean));
     io.replaceChildren(
       h("section", { class: "panel" }, h("h2", {}, "Input"), pre(pretty(ex.input))),
@@ -102,6 +120,7 @@ async function executionPage(app, arn) {
     panel.replaceChildren(
       h("div", { class: "page-head" }, h("h2", {}, selected), close),
       h("p", {}, badge(p ? p.status.toUpperCase().replace("-", "_") : "NOT_REACHED"), " ", sdef ? sdef.Type : "", p && p.entered > 1 ? ` · entered ${p.entered} times (latest shown)` : ""),
+      ...(isDistributed(sdef) ? mapRunLinks(p) : []),
       h("h3", {}, "Input"), p && p.input !== null ? pre(pretty(p.input), "step-input") : h("p", { class: "hint" }, "–"),
       h("h3", {}, "Output"), p && p.output !== null ? pre(pretty(p.output), "step-output") : h("p", { class: "hint" }, "–"),
       h("h3", {}, "Definition"), pre(JSON.stringify(sdef, null, 2), "step-def"),
@@ -162,12 +181,12 @@ async function executionPage(app, arn) {
     drawHead();
     graph.colour(progress.states, progress.ended);
     drawPanel();
-    await Promise.all([drawChildren(), drawChain(), table.refresh()]);
+    await Promise.all([drawChildren(), drawChain(), table.refresh(), runs.load()]);
   }
 
   drawHead();
   await loadAll();
-  await Promise.all([drawChildren().catch(showError), drawChain().catch(showError), table.load(0)]);
+  await Promise.all([drawChildren().catch(showError), drawChain().catch(showError), table.load(0), runs.load().catch(showError)]);
   graphBox.setAttribute("data-ready", "true");
 
   // While RUNNING the page polls; a redrive starts polling again.
@@ -183,6 +202,14 @@ async function executionPage(app, arn) {
   }
   poll();
   onLeave(() => clearInterval(timer));
+}
+
+// mapRunLinks lists the runs a Distributed Map state started (its MapRunStarted events).
+function mapRunLinks(p) {
+  const arns = [...new Set((p ? p.events : []).filter((e) => e.type === "MapRunStarted").map((e) => e.mapRunStartedEventDetails.mapRunArn))];
+  return [h("h3", {}, "Map run"), arns.length ? h("ul", { class: "children" }, arns.map((a) => h("li", {},
+    h("a", { class: "step-map-run", href: mapRunHref(a) }, "Map run " + mapRunLabel(a)), h("span", { class: "hint" }, " " + nameOf(a))))) :
+    h("p", { class: "hint" }, "Not started yet.")];
 }
 
 // chainList draws the chain: the root and the nearest ancestors, this execution (current),
