@@ -12,7 +12,7 @@ if [ ! -f "$runner" ]; then
 fi
 report=$(mktemp)
 trap 'rm -f "$report"' EXIT
-python3 "$runner" --cli "$root/$bin" --show "${SHOW:-10}" --json "$report" | tee /dev/stderr | tail -n 1 >/dev/null
+python3 "$runner" --cli "$root/$bin" --show "${SHOW:-10}" --json "$report"
 read -r floor_results floor_histories < "$root/.ci/conformance-floor"
 read -r results histories < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["result"], r["history"])' "$report")
 echo "conformance floor: $floor_results results, $floor_histories histories; now: $results results, $histories histories"
