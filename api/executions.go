@@ -281,24 +281,12 @@ func (s *Server) describeStateMachineForExecution(ctx context.Context, body []by
 	if err != nil {
 		return nil, err
 	}
-	sm, err := s.stateMachine(ctx, ex.StateMachineArn)
+	if ex.MapRunArn != "" {
+		return s.describeMapRunMachine(ctx, ex)
+	}
+	sm, err := s.machineOf(ctx, ex)
 	if err != nil {
 		return nil, err
-	}
-	switch {
-	case ex.VersionArn != "":
-		if sm, err = s.versionForExecution(ctx, sm, ex.VersionArn); err != nil {
-			return nil, err
-		}
-	case ex.RevisionID != "" && ex.RevisionID != sm.RevisionID:
-		// The execution runs the definition it started with, whatever was updated since.
-		rev, err := s.Store.GetRevision(ctx, sm.Arn, ex.RevisionID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-		if err == nil {
-			sm = rev
-		}
 	}
 	out := describeSM(sm)
 	delete(out, "status")
@@ -306,6 +294,26 @@ func (s *Server) describeStateMachineForExecution(ctx context.Context, body []by
 	delete(out, "creationDate")
 	out["updateDate"] = epoch(sm.UpdatedAt)
 	return out, nil
+}
+
+// machineOf returns the state machine as the execution runs it: the version it was started
+// on, else the revision it started with, whatever was updated since.
+func (s *Server) machineOf(ctx context.Context, ex *store.Execution) (*store.StateMachine, error) {
+	sm, err := s.stateMachine(ctx, ex.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ex.VersionArn != "":
+		return s.versionForExecution(ctx, sm, ex.VersionArn)
+	case ex.RevisionID != "" && ex.RevisionID != sm.RevisionID:
+		rev, err := s.Store.GetRevision(ctx, sm.Arn, ex.RevisionID)
+		if errors.Is(err, store.ErrNotFound) {
+			return sm, nil // executions stored before revisions were kept
+		}
+		return rev, err
+	}
+	return sm, nil
 }
 
 var statuses = []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"}

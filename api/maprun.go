@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/store"
@@ -161,4 +162,66 @@ func (s *Server) listExecutionsFilter(ctx context.Context, stateMachineArn, mapR
 		return store.ExecutionFilter{}, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
 	return filter, nil
+}
+
+// describeMapRunMachine is DescribeStateMachineForExecution for a Distributed Map's child
+// execution: its "state machine" is the Map state's ItemProcessor, named after the run
+// (MACHINE/LABEL), with the parent's role, and the run's ARN and label.
+func (s *Server) describeMapRunMachine(ctx context.Context, ex *store.Execution) (any, error) {
+	_, rec, err := s.mapRun(ctx, ex.MapRunArn)
+	if err != nil {
+		return nil, err
+	}
+	parent, err := s.Store.GetExecution(ctx, rec.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	sm, err := s.machineOf(ctx, parent)
+	if err != nil {
+		return nil, err
+	}
+	processor := itemProcessor(json.RawMessage(sm.Definition), rec.StateName)
+	if processor == nil {
+		return nil, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", ex.StateMachineArn)
+	}
+	name := ex.StateMachineArn[strings.LastIndex(ex.StateMachineArn, ":")+1:]
+	label := strings.TrimPrefix(name, sm.Name+"/")
+	return map[string]any{
+		"stateMachineArn": ex.StateMachineArn, "name": name, "definition": string(processor), "roleArn": sm.RoleArn,
+		"updateDate": epoch(sm.UpdatedAt), "mapRunArn": ex.MapRunArn, "label": label,
+		"loggingConfiguration": loggingConfiguration{Level: "OFF"}, "tracingConfiguration": tracingConfiguration{},
+	}, nil
+}
+
+// itemProcessor finds the Map state named name anywhere in a definition (in Parallel
+// branches and Map processors too) and returns its ItemProcessor (or Iterator) as written.
+func itemProcessor(graph json.RawMessage, name string) json.RawMessage {
+	var g struct {
+		States map[string]struct {
+			ItemProcessor json.RawMessage
+			Iterator      json.RawMessage
+			Branches      []json.RawMessage
+		}
+	}
+	if json.Unmarshal(graph, &g) != nil {
+		return nil
+	}
+	for n, st := range g.States {
+		proc := st.ItemProcessor
+		if proc == nil {
+			proc = st.Iterator
+		}
+		if n == name && proc != nil {
+			return proc
+		}
+		for _, sub := range append(st.Branches, proc) {
+			if sub == nil {
+				continue
+			}
+			if found := itemProcessor(sub, name); found != nil {
+				return found
+			}
+		}
+	}
+	return nil
 }

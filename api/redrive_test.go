@@ -372,6 +372,17 @@ func TestRedriveDistributedMapChildren(t *testing.T) {
 	if _, err := rs.c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: child}); !errors.As(err, new(*types.ExecutionNotRedrivable)) {
 		t.Errorf("redrive of a child alone: %v", err)
 	}
+	// The child's "state machine" is the Map state's item processor, named after the run.
+	forChild, err := rs.c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: child})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(aws.ToString(forChild.Definition), `"StartAt":"T","States":{`) || aws.ToString(forChild.MapRunArn) != aws.ToString(runs.MapRuns[0].MapRunArn) ||
+		aws.ToString(forChild.StateMachineArn) != aws.ToString(children.Executions[0].StateMachineArn) || !strings.HasPrefix(aws.ToString(forChild.Name), "dmap/") ||
+		aws.ToString(forChild.Label) == "" || aws.ToString(forChild.RoleArn) != role {
+		t.Errorf("DescribeStateMachineForExecution(child) = %s name %s label %s run %s role %s", aws.ToString(forChild.Definition),
+			aws.ToString(forChild.Name), aws.ToString(forChild.Label), aws.ToString(forChild.MapRunArn), aws.ToString(forChild.RoleArn))
+	}
 
 	if _, err := rs.c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn}); err != nil {
 		t.Fatal(err)
@@ -380,8 +391,8 @@ func TestRedriveDistributedMapChildren(t *testing.T) {
 		t.Fatalf("after redrive: %s %s", out.Status, aws.ToString(out.Cause))
 	}
 	d, err = rs.c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: child})
-	if err != nil || d.Status != types.ExecutionStatusSucceeded || d.StopDate == nil {
-		t.Fatalf("child after: %v %v", d, err)
+	if err != nil || d.Status != types.ExecutionStatusSucceeded || d.StopDate == nil || aws.ToInt32(d.RedriveCount) != 1 || d.RedriveDate == nil {
+		t.Fatalf("child after: %+v %v", d, err)
 	}
 	h, err := rs.c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: child})
 	if err != nil {

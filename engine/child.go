@@ -52,6 +52,9 @@ type ChildExecution struct {
 	Error, Cause    *string
 	LastEventID     int64
 	Events          []history.Event
+	// RedriveCount and RedriveDate are set by the step that redrives the child.
+	RedriveCount int
+	RedriveDate  time.Time
 }
 
 // childArn names iteration index of a map run: arn:...:execution:MACHINE/LABEL:NAME for
@@ -180,5 +183,6 @@ func (x *run) stopChild(c *Frame) {
 func (x *run) redriveChild(c *Frame) {
 	ce := x.childStep(c)
 	ce.Status = Running
+	ce.RedriveCount, ce.RedriveDate = x.ex.RedriveCount, x.now
 	x.emitChild(c, history.Event{Type: "ExecutionRedriven", Details: &history.ExecutionRedriven{RedriveCount: x.ex.RedriveCount}}, c.Child.LastEventID)
 }

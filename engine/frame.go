@@ -109,6 +109,8 @@ type MapRun struct {
 	ToleratedPercent float64 `json:"toleratedPercent"`
 	Distributed      bool    `json:"distributed,omitempty"`
 	RunArn           string  `json:"runArn,omitempty"`
+	// StateName is the Map state's name (recorded with a Distributed Map's run).
+	StateName string `json:"stateName,omitempty"`
 	// StartDate is when a Distributed Map's run started.
 	StartDate time.Time `json:"startDate,omitzero"`
 	// StartedPrev is the id the iterations' starts chain from.

@@ -53,6 +53,7 @@ func (x *run) mapState(f *Frame, st *asl.State) {
 		m.RunArn = fmt.Sprintf("%s/%s:%s", strings.Replace(x.ex.StateMachineArn, ":stateMachine:", ":mapRun:", 1), label, x.uuid())
 		x.emit(f, history.Event{Type: "MapRunStarted", Details: &history.MapRunStarted{MapRunArn: m.RunArn}})
 		m.StartDate = x.now
+		m.StateName = st.Name
 		x.mapRunChanged(m, MapRunRunning)
 	}
 	m.StartedPrev = f.Last

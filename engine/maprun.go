@@ -20,7 +20,9 @@ type MapRunRecord struct {
 	MapRunArn    string `json:"mapRunArn"`
 	ExecutionArn string `json:"executionArn"`
 	// StateMachineArn is the run's own "state machine": the parent's ARN with /LABEL.
-	StateMachineArn            string       `json:"stateMachineArn"`
+	StateMachineArn string `json:"stateMachineArn"`
+	// StateName is the Map state that started the run (empty for runs recorded before it was).
+	StateName                  string       `json:"stateName,omitempty"`
 	Status                     string       `json:"status"`
 	StartDate                  time.Time    `json:"startDate"`
 	StopDate                   time.Time    `json:"stopDate,omitzero"`
@@ -71,6 +73,7 @@ func (x *run) mapRunChanged(m *MapRun, status string) {
 		MapRunArn:       m.RunArn,
 		ExecutionArn:    x.ex.ExecutionArn,
 		StateMachineArn: MapRunStateMachineArn(m.RunArn),
+		StateName:       m.StateName,
 		Status:          status,
 		StartDate:       m.StartDate,
 		MaxConcurrency:  int64(m.MaxActive),

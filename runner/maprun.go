@@ -37,5 +37,9 @@ func childStep(ce *engine.ChildExecution) store.ChildStep {
 		t := ce.StopDate
 		e.StoppedAt = &t
 	}
+	if ce.RedriveCount > 0 {
+		t := ce.RedriveDate
+		e.RedriveCount, e.RedriveDate = ce.RedriveCount, &t
+	}
 	return store.ChildStep{Execution: e, Events: ce.Events}
 }

@@ -95,6 +95,7 @@ func queueChildren(b *pgx.Batch, children []store.ChildStep) error {
 	outputs, errs, causes := make([]*string, n), make([]*string, n), make([]*string, n)
 	started, stopped := make([]time.Time, n), make([]*time.Time, n)
 	lasts, runs := make([]int64, n), make([]string, n)
+	redrives, redriven := make([]int64, n), make([]*time.Time, n)
 	var evArns, evTypes, evBodies []string
 	var evIDs []int64
 	for i, ch := range children {
@@ -102,6 +103,7 @@ func queueChildren(b *pgx.Batch, children []store.ChildStep) error {
 		arns[i], sms[i], names[i], statuses[i], inputs[i] = e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input
 		outputs[i], errs[i], causes[i] = e.Output, e.Error, e.Cause
 		started[i], stopped[i], lasts[i], runs[i] = e.StartedAt, e.StoppedAt, e.LastEventID, e.MapRunArn
+		redrives[i], redriven[i] = int64(e.RedriveCount), e.RedriveDate
 		evs, err := commit.Events(store.Commit{Events: ch.Events})
 		if err != nil {
 			return err
@@ -112,13 +114,15 @@ func queueChildren(b *pgx.Batch, children []store.ChildStep) error {
 	}
 	b.Queue(`INSERT INTO executions (`+childColumns+`)
 		SELECT x.arn, x.sm, x.name, x.status, x.input, x.output, x.error, x.cause, x.started, x.stopped,
-			'', '', 1, x.last, '', '', x.run, 'infinity'
+			'', '', 1, x.last, '', '', x.run, 'infinity', x.redrives, x.redriven
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-			$9::timestamptz[], $10::timestamptz[], $11::bigint[], $12::text[])
-			AS x (arn, sm, name, status, input, output, error, cause, started, stopped, last, run)
+			$9::timestamptz[], $10::timestamptz[], $11::bigint[], $12::text[], $13::bigint[], $14::timestamptz[])
+			AS x (arn, sm, name, status, input, output, error, cause, started, stopped, last, run, redrives, redriven)
 		ON CONFLICT (arn) DO UPDATE SET status = excluded.status, output = excluded.output, error = excluded.error,
-			cause = excluded.cause, stopped_at = excluded.stopped_at, last_event_id = excluded.last_event_id`,
-		arns, sms, names, statuses, inputs, outputs, errs, causes, started, stopped, lasts, runs)
+			cause = excluded.cause, stopped_at = excluded.stopped_at, last_event_id = excluded.last_event_id,
+			redrive_count = GREATEST(executions.redrive_count, excluded.redrive_count),
+			redrive_date = COALESCE(excluded.redrive_date, executions.redrive_date)`,
+		arns, sms, names, statuses, inputs, outputs, errs, causes, started, stopped, lasts, runs, redrives, redriven)
 	if len(evIDs) > 0 {
 		b.Queue(`INSERT INTO events (execution_id, id, type, body)
 			SELECT e.id, x.id, x.type, x.body::json
@@ -129,7 +133,6 @@ func queueChildren(b *pgx.Batch, children []store.ChildStep) error {
 	return nil
 }
 
-// childColumns are the columns a Distributed Map child's row is created with (the others,
-// redrive_count and redrive_date among them, keep their defaults).
+// childColumns are the columns a Distributed Map child's row is created with (a redriven child's redrive_count and redrive_date only grow).
 const childColumns = `arn, state_machine_arn, name, status, input, output, error, cause, started_at, stopped_at,
-	parent_arn, state, version, last_event_id, version_arn, alias_arn, map_run_arn, lease_until`
+	parent_arn, state, version, last_event_id, version_arn, alias_arn, map_run_arn, lease_until, redrive_count, redrive_date`

@@ -90,9 +90,10 @@ func (s *Store) writeChildren(ctx context.Context, tx *sql.Tx, children []store.
 		return nil
 	}
 	upsert, err := tx.PrepareContext(ctx, `INSERT INTO executions (`+childColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', 1, ?, '', '', ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', 1, ?, '', '', ?, ?, ?, ?)
 		ON CONFLICT (arn) DO UPDATE SET status = excluded.status, output = excluded.output, error = excluded.error,
-			cause = excluded.cause, stopped_at = excluded.stopped_at, last_event_id = excluded.last_event_id
+			cause = excluded.cause, stopped_at = excluded.stopped_at, last_event_id = excluded.last_event_id,
+			redrive_count = max(redrive_count, excluded.redrive_count), redrive_date = coalesce(excluded.redrive_date, redrive_date)
 		RETURNING id`)
 	if err != nil {
 		return err
@@ -103,7 +104,8 @@ func (s *Store) writeChildren(ctx context.Context, tx *sql.Tx, children []store.
 		var id int64
 		if err := upsert.QueryRowContext(ctx,
 			e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, str(e.Output), str(e.Error), str(e.Cause),
-			nanos(e.StartedAt), nanosPtr(e.StoppedAt), e.LastEventID, e.MapRunArn, int64(parked)).Scan(&id); err != nil {
+			nanos(e.StartedAt), nanosPtr(e.StoppedAt), e.LastEventID, e.MapRunArn, int64(parked),
+			e.RedriveCount, nanosPtr(e.RedriveDate)).Scan(&id); err != nil {
 			return err
 		}
 		evs, err := commit.Events(store.Commit{Events: ch.Events})
@@ -117,7 +119,6 @@ func (s *Store) writeChildren(ctx context.Context, tx *sql.Tx, children []store.
 	return nil
 }
 
-// childColumns are the columns a Distributed Map child's row is created with (the others,
-// redrive_count and redrive_date among them, keep their defaults).
+// childColumns are the columns a Distributed Map child's row is created with (a redriven child's redrive_count and redrive_date only grow).
 const childColumns = `arn, state_machine_arn, name, status, input, output, error, cause, started_at, stopped_at,
-	parent_arn, state, version, last_event_id, version_arn, alias_arn, map_run_arn, lease_until`
+	parent_arn, state, version, last_event_id, version_arn, alias_arn, map_run_arn, lease_until, redrive_count, redrive_date`
