@@ -533,7 +533,7 @@ func (n *Node) acquire(ctx context.Context, arn string) (*live, error) {
 	}
 	var ex engine.Execution
 	if err := json.Unmarshal([]byte(row.State), &ex); err != nil {
-		return nil, fmt.Errorf("decode execution state: %w", err)
+		return nil, fmt.Errorf("%w: decode execution state: %v", errUnloadable, err)
 	}
 	sm, err := n.machineFor(ctx, row, ex.Revision)
 	if err != nil {
@@ -541,7 +541,7 @@ func (n *Node) acquire(ctx context.Context, arn string) (*live, error) {
 	}
 	in, err := n.interpreter(sm)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", errUnloadable, err)
 	}
 	l = &live{ex: &ex, in: in, row: *row}
 	n.mu.Lock()
@@ -574,17 +574,39 @@ func (n *Node) deliver(ctx context.Context, arn string, ev engine.Event) bool {
 	return n.deliverAll(ctx, arn, ev)
 }
 
-// deliverAll applies events to an execution in order and commits them as one step.
+// deliverAll applies events to an execution in order and commits them as one step. When the
+// store fails (not a conflict: a lost connection, a full server), it tries again for about ten
+// seconds before it gives up: the event may be a task's outcome, which nothing else would
+// deliver again while this node holds the execution.
 func (n *Node) deliverAll(ctx context.Context, arn string, evs ...engine.Event) bool {
+	for wait := 20 * time.Millisecond; ; wait *= 2 {
+		ok, transient := n.deliverOnce(ctx, arn, evs...)
+		if ok || !transient || wait > 5*time.Second {
+			return ok
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(wait):
+		}
+	}
+}
+
+// errUnloadable marks an execution whose stored state or definition cannot be loaded: trying
+// again does not help.
+var errUnloadable = errors.New("execution cannot be loaded")
+
+// deliverOnce is one attempt of deliverAll; transient reports a store failure worth another.
+func (n *Node) deliverOnce(ctx context.Context, arn string, evs ...engine.Event) (ok, transient bool) {
 	ev := evs[len(evs)-1] // the one that consumes a timer or task, if any
 	for attempt := 0; attempt < 2; attempt++ {
 		l, err := n.acquire(ctx, arn)
 		if err != nil {
 			n.log.Error("load execution", "execution", arn, "err", err)
-			return false
+			return false, ctx.Err() == nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, errUnloadable)
 		}
 		if l == nil {
-			return n.discardMoot(ctx, arn, ev)
+			return n.discardMoot(ctx, arn, ev), false
 		}
 		l.mu.Lock()
 		if l.stopped {
@@ -607,9 +629,9 @@ func (n *Node) deliverAll(ctx context.Context, arn string, evs ...engine.Event) 
 			if ev.Kind != engine.Stop {
 				// Abort it rather than meet the same panic at every retry.
 				return n.deliver(ctx, arn, engine.Event{Kind: engine.Stop, Time: n.now(), Error: "States.Runtime",
-					Cause: "Stepwise could not run this execution (an internal error): " + broken, HasError: true, HasCause: true})
+					Cause: "Stepwise could not run this execution (an internal error): " + broken, HasError: true, HasCause: true}), false
 			}
-			return false
+			return false, false
 		}
 		c, tasks, err := n.commitFor(l, step, ev)
 		if err == nil {
@@ -628,7 +650,7 @@ func (n *Node) deliverAll(ctx context.Context, arn string, evs ...engine.Event) 
 			if errors.Is(err, store.ErrConflict) {
 				continue
 			}
-			return false
+			return false, ctx.Err() == nil
 		}
 		l.row = *c.Execution
 		l.row.Version++
@@ -637,9 +659,9 @@ func (n *Node) deliverAll(ctx context.Context, arn string, evs ...engine.Event) 
 		}
 		l.mu.Unlock()
 		n.afterCommit(arn, c, tasks)
-		return true
+		return true, false
 	}
-	return false
+	return false, false
 }
 
 // apply feeds an event to the interpreter. A bug that makes the interpreter panic must not

@@ -346,3 +346,53 @@ func TestStartWritesNoCancelledTimer(t *testing.T) {
 		t.Errorf("sleeping: timers %v, lease %+v; want the timeout and the Wait's, parked", c.NewTimers, c.Lease)
 	}
 }
+
+// failingStore fails every Commit while failing is set, as a server that refuses connections
+// would.
+type failingStore struct {
+	store.Store
+	failing atomic.Bool
+	failed  atomic.Int64
+}
+
+func (f *failingStore) Commit(ctx context.Context, c store.Commit) error {
+	if f.failing.Load() {
+		f.failed.Add(1)
+		return fmt.Errorf("failed to connect: sorry, too many clients already")
+	}
+	return f.Store.Commit(ctx, c)
+}
+
+// A task's outcome that cannot be committed because the store fails for a while is committed
+// once the store is back: the execution does not hang waiting for it.
+func TestNodeRetriesCommitsWhenTheStoreFails(t *testing.T) {
+	fs := &failingStore{Store: openStore(t)}
+	sm := createMachine(t, fs, `{"StartAt":"Work","States":{
+		"Work":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}}}`)
+	release := make(chan struct{})
+	tasks := runner.TaskFunc(func(ctx context.Context, _ *engine.Task) (string, error) {
+		<-release
+		return `{"StatusCode":200,"Payload":{}}`, nil
+	})
+	n := runner.NewNode(runner.NodeOptions{Store: fs, Region: "us-east-1", Account: "123456789012",
+		Tasks: tasks, Owner: "a", LeaseTTL: 600 * time.Millisecond, Poll: 50 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error)
+	go func() { done <- n.Run(ctx) }()
+	ex, err := n.Start(ctx, runner.StartRequest{StateMachine: sm, Name: "flaky-store", Input: `{}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // TaskStarted is committed
+	fs.failing.Store(true)
+	close(release)
+	time.Sleep(300 * time.Millisecond)
+	fs.failing.Store(false)
+	waitDone(t, fs, []string{ex.Arn}, 10*time.Second)
+	if fs.failed.Load() == 0 {
+		t.Fatal("no commit failed: the test did not test anything")
+	}
+	cancel()
+	<-done
+}
