@@ -22,6 +22,8 @@ type Store struct {
 	closing context.Context
 	close   context.CancelFunc
 	wg      sync.WaitGroup
+	// creates takes CreateExecution calls to the goroutines that write them in groups.
+	creates chan *createReq
 }
 
 // defaultMaxConns is the pool size when the URL does not set pool_max_conns.
@@ -48,10 +50,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("postgres store: %w", err)
 	}
 	closing, cancel := context.WithCancel(context.Background())
-	return &Store{pool: pool, closing: closing, close: cancel}, nil
+	s := &Store{pool: pool, closing: closing, close: cancel}
+	s.startCreateWorkers()
+	return s, nil
 }
 
-// Close stops the listeners and closes the pool.
+// Close stops the listeners and the writers of starts, and closes the pool.
 func (s *Store) Close() error {
 	s.close()
 	s.wg.Wait()
