@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Starts are written in groups: createWorkers goroutines each take a waiting
@@ -16,7 +17,7 @@ import (
 // load that was a third of the server's CPU for a start. A start alone is written alone, as
 // soon as it comes: no start waits for others to arrive.
 //
-// A group is all or nothing. When any of its starts fails (a taken ARN aborts the
+// A group is all or nothing. When the server refuses it (a taken ARN aborts the
 // transaction, see queueCreate), nothing of the group was written, and each of its starts
 // runs again in a transaction of its own, which gives each caller its own answer. Every
 // caller returns only after the transaction holding its start has committed, so an
@@ -99,12 +100,18 @@ func (s *Store) createGroup(group []*createReq) {
 	}
 	// The group's transaction is the store's, not one caller's: a caller that gives up
 	// must not abort the others' starts.
-	if err := s.pool.SendBatch(s.closing, b).Close(); err == nil {
+	err := s.pool.SendBatch(s.closing, b).Close()
+	var pe *pgconn.PgError
+	if err == nil || !errors.As(err, &pe) {
+		// Committed, or the connection failed and whether it committed is unknown: each
+		// caller learns that as it would have alone, rather than from a retry that could
+		// find its own start and call it taken.
 		for _, r := range live {
-			r.done <- nil
+			r.done <- err
 		}
 		return
 	}
+	// The server refused the transaction, which wrote nothing: each start alone.
 	for _, r := range live {
 		r.done <- s.create(r.ctx, r.batch)
 	}
