@@ -15,8 +15,13 @@
 // committing the same version at once serialise on the row lock, and the second finds the
 // version moved. Events, timers and tasks are each one INSERT over arrays (unnest), whatever
 // their number. CreateExecution is the same with INSERT ... ON CONFLICT DO NOTHING as its
-// guard. Commits are durable when acknowledged (synchronous_commit as the server has it, on
-// by default).
+// guard. Starts that arrive together are sent as one batch, one transaction, one WAL flush
+// (group.go): a taken ARN aborts the group, whose starts then run again one by one. Commits
+// are durable when acknowledged (synchronous_commit as the server has it, on by default).
+//
+// events, timers and tasks have no foreign key to executions (migration 0008): every row
+// takes its execution_id from the execution's row in the same transaction, and the trigger
+// that checked each inserted row cost a fifth of the server's CPU for a start.
 //
 // Against a local PostgreSQL 15, BenchmarkCommit (a Commit of 2 events and a timer) takes
 // about 0.32-0.37 ms, 103 allocations; BenchmarkHistory25000 (a History of 25,000 events)

@@ -41,7 +41,8 @@ func scanExecution(r pgx.Row, extra ...any) (*store.Execution, error) {
 }
 
 // CreateExecution stores a new execution at version c.Execution.Version+1 with its first
-// step, in one round trip; ErrExists when its ARN is taken.
+// step; ErrExists when its ARN is taken. Starts that arrive together share one transaction
+// (see createLoop): the call returns once the transaction holding its start has committed.
 func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 	if err := commit.Check(c); err != nil {
 		return err
@@ -50,8 +51,35 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 	if err != nil {
 		return err
 	}
-	e := c.Execution
 	b := &pgx.Batch{}
+	if err := queueCreate(b, c, evs); err != nil {
+		return err
+	}
+	r := &createReq{ctx: ctx, arn: c.Execution.Arn, batch: b, done: make(chan error, 1)}
+	select {
+	case s.creates <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.closing.Done():
+		return errClosed
+	}
+	return <-r.done
+}
+
+// create runs one start's batch in a transaction of its own.
+func (s *Store) create(ctx context.Context, b *pgx.Batch) error {
+	err := s.pool.SendBatch(ctx, b).Close()
+	if sqlState(err) == codeExists {
+		return store.ErrExists
+	}
+	return err
+}
+
+// queueCreate queues a new execution and its first step: the execution row, whose
+// INSERT ... ON CONFLICT DO NOTHING is the guard (a taken ARN aborts the transaction), then
+// what queueStep writes.
+func queueCreate(b *pgx.Batch, c store.Commit, evs []commit.Event) error {
+	e := c.Execution
 	b.Queue(`WITH i AS (
 			INSERT INTO executions (`+execColumns+`, lease_owner, lease_until)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
@@ -61,14 +89,7 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 		e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, e.Output, e.Error, e.Cause,
 		e.StartedAt, e.StoppedAt, e.ParentArn, e.State, e.Version+1, commit.LastEventID(c), e.VersionArn, e.AliasArn,
 		e.RedriveCount, e.RedriveDate, e.RevisionID, c.Lease.Owner, c.Lease.Parked, c.Lease.Until)
-	if err := queueStep(b, c, evs); err != nil {
-		return err
-	}
-	err = s.pool.SendBatch(ctx, b).Close()
-	if sqlState(err) == codeExists {
-		return store.ErrExists
-	}
-	return err
+	return queueStep(b, c, evs)
 }
 
 // Commit writes a step if the stored version is still c.Execution.Version, in one round

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stepwise-run/stepwise/internal/pgtest"
@@ -32,3 +33,9 @@ func BenchmarkCommit(b *testing.B) { storetest.BenchCommit(b, openFresh(b)) }
 func BenchmarkHistory25000(b *testing.B) { storetest.BenchHistory(b, openFresh(b), 25_000) }
 
 func BenchmarkDueTimers20000(b *testing.B) { storetest.BenchDueTimers(b, openFresh(b), 20_000) }
+
+func BenchmarkStart(b *testing.B) {
+	for _, clients := range []int{1, 64} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { storetest.BenchStart(b, openFresh(b), clients) })
+	}
+}

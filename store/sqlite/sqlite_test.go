@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -28,3 +29,9 @@ func BenchmarkCommit(b *testing.B) { storetest.BenchCommit(b, openTemp(b)) }
 func BenchmarkHistory25000(b *testing.B) { storetest.BenchHistory(b, openTemp(b), 25_000) }
 
 func BenchmarkDueTimers20000(b *testing.B) { storetest.BenchDueTimers(b, openTemp(b), 20_000) }
+
+func BenchmarkStart(b *testing.B) {
+	for _, clients := range []int{1, 64} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { storetest.BenchStart(b, openTemp(b), clients) })
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -104,4 +106,29 @@ func BenchDueTimers(b *testing.B, s store.Store, n int) {
 			b.Fatalf("DueTimers = %d, %v; want none", len(due), err)
 		}
 	}
+}
+
+// BenchStart measures what a start of the bench's chain scenario writes: CreateExecution of a
+// new execution that ends in its first step, with its 22 events, from clients callers at
+// once (b.N starts in all). It reports starts/s; the store's server, if it has one, spends
+// CPU that the benchmark's own figures do not show.
+func BenchStart(b *testing.B, s store.Store, clients int) {
+	ctx := context.Background()
+	evs := events(1, 22)
+	var next atomic.Int64
+	stop, out := t0.Add(time.Second), `{"done":true}`
+	b.ReportAllocs()
+	b.SetParallelism(max(1, clients/runtime.GOMAXPROCS(0)))
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			e := newExecution("sm", fmt.Sprint("start", next.Add(1)))
+			e.Status, e.Output, e.StoppedAt = "SUCCEEDED", &out, &stop
+			if err := s.CreateExecution(ctx, store.Commit{Execution: e, Events: evs}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "starts/s")
 }

@@ -1,11 +1,13 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/store"
@@ -87,4 +89,46 @@ func testConflictConcurrent(t *testing.T, s store.Store) {
 		}
 	}
 	checkEvents(t, hist(t, s, read.Arn, 0, 0, false), want)
+}
+
+// testCreateConcurrent: many starts at once, each ARN started twice with different events:
+// each ARN is created exactly once, with the events of the start that won, and the other
+// start gets ErrExists (a store that writes concurrent starts together must still answer
+// each on its own).
+func testCreateConcurrent(t *testing.T, s store.Store) {
+	const arns = 32
+	ctx := context.Background()
+	errs := make([]error, 2*arns)
+	var wg sync.WaitGroup
+	for i := range 2 * arns {
+		wg.Go(func() {
+			e := newExecution("sm", fmt.Sprint("twice", i%arns))
+			e.State = fmt.Sprint(i)
+			// the second start of an ARN has one event more, to tell whose history was kept
+			errs[i] = s.CreateExecution(ctx, store.Commit{Execution: e, Events: events(1, 2+i/arns),
+				NewTimers: []store.Timer{{ID: 1, Due: at(time.Hour)}}})
+		})
+	}
+	wg.Wait()
+	for i := range arns {
+		a, b := errs[i], errs[i+arns]
+		first := a == nil
+		if first == (b == nil) || !errors.Is(cmp.Or(a, b), store.ErrExists) {
+			t.Errorf("execution %d: starts returned %v and %v; want one nil and one ErrExists", i, a, b)
+			continue
+		}
+		won := i
+		if !first {
+			won = i + arns
+		}
+		got := get(t, s, execArn("sm", fmt.Sprint("twice", i)))
+		if got.State != fmt.Sprint(won) {
+			t.Errorf("execution %d: state %s, want %d (the start that succeeded)", i, got.State, won)
+		}
+		checkEvents(t, hist(t, s, got.Arn, 0, 0, false), events(1, 2+won/arns))
+	}
+	due, err := s.DueTimers(ctx, at(2*time.Hour), 1000)
+	if err != nil || len(due) != arns {
+		t.Errorf("DueTimers = %d timers, %v; want %d", len(due), err, arns)
+	}
 }

@@ -21,6 +21,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EventsRoundTrip", testEventsRoundTrip},
 		{"Conflict", testConflict},
 		{"ConflictConcurrent", testConflictConcurrent},
+		{"CreateConcurrent", testCreateConcurrent},
 		{"Timers", testTimers},
 		{"Tasks", testTasks},
 		{"ListExecutions", testListExecutions},
