@@ -49,7 +49,9 @@ func TestBrowserRuns(t *testing.T) {
 	b.do("open the execution", chromedp.Navigate(base+"/#/executions/"+url.PathEscape(exArn)), b.visible(`#graph[data-ready="true"]`))
 	t.Logf("the execution page (%s) took %v", b.text("#history-page"), time.Since(start))
 	node := func(name string) string { return `#graph g.node[data-state="` + name + `"]` }
-	status := func(name string) string { return b.str(`document.querySelector(` + jsString(node(name)) + `).dataset.status`) }
+	status := func(name string) string {
+		return b.str(`document.querySelector(` + jsString(node(name)) + `).dataset.status`)
+	}
 	open := func(name string) {
 		b.do("the step panel of "+name, chromedp.Focus(chromedp.CSS(node(name))), chromedp.KeyEvent("\r"),
 			b.visible(`#step-panel[data-state="`+name+`"]`))
