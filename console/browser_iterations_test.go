@@ -171,3 +171,29 @@ func viewShot(b *browser, sel, name string) {
 	}
 	saveScreenshot(b.t, name, png)
 }
+
+// TestBrowserRunsLive: an inline Map followed live: two of three iterations running (the
+// third not started), one picked (its Wait blue), then the execution stopped: both aborted.
+func TestBrowserRunsLive(t *testing.T) {
+	needChromium(t)
+	base := startService(t)
+	call(t, base, "CreateStateMachine", map[string]any{"name": "slow", "roleArn": roleArn, "definition": `{"StartAt":"Each","States":{
+  "Each":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,"End":true,
+    "ItemProcessor":{"StartAt":"Sleep","States":{"Sleep":{"Type":"Wait","Seconds":60,"End":true}}}}}}`})
+	exArn := call(t, base, "StartExecution", map[string]any{"stateMachineArn": smPrefix + "slow", "name": "slow-1", "input": `{"items":[1,2,3]}`})["executionArn"].(string)
+	b := openBrowser(t)
+	b.do("open the execution", chromedp.Navigate(base+"/#/executions/"+url.PathEscape(exArn)), b.visible(`#graph[data-ready="true"]`))
+	b.do("the Map's panel", chromedp.Focus(chromedp.CSS(`#graph g.node[data-state="Each"]`)), chromedp.KeyEvent("\r"), b.visible("#step-panel"))
+	b.waitJS("two running", `document.getElementById("step-iter-counts")?.textContent === "2 iterations: 2 running; 1 of 3 items not started"`)
+	b.do("pick iteration 1", chromedp.Focus(chromedp.CSS(`#step-iterations button[data-index="1"]`)), chromedp.KeyEvent("\r"))
+	b.waitJS("Sleep runs in iteration 1", `document.querySelector('#graph g.node[data-state="Each"]').dataset.iteration === "1" && document.querySelector('#graph g.node[data-state="Sleep"]').dataset.status === "running"`)
+	call(t, base, "StopExecution", map[string]any{"executionArn": exArn})
+	b.waitJS("both aborted, live", `document.getElementById("step-iter-counts")?.textContent === "2 iterations: 2 aborted; 1 of 3 items not started"`)
+	if got := b.str(`[...document.querySelectorAll("#step-iterations button.iteration")].map(e => e.dataset.status).join(" ")`); got != "aborted aborted" {
+		t.Errorf("iterations after the stop: %q", got)
+	}
+	if got := b.str(`document.activeElement.dataset.index || document.activeElement.id`); got != "1" {
+		t.Errorf("the focus moved to %q during the live redraws", got)
+	}
+	b.check()
+}

@@ -128,14 +128,22 @@ async function executionPage(app, arn) {
   function pick(name, change) {
     picks.set(name, { ...(picks.get(name) || {}), ...change });
     recolour();
-    const focused = document.activeElement && panel.contains(document.activeElement) ? document.activeElement.id : "";
-    drawPanel();
-    const again = focused && document.getElementById(focused);
-    if (again) again.focus();
+    drawPanel(true);
   }
 
-  function drawPanel() {
+  // drawPanel redraws the step panel, keeping the focus on the control that had it (a pick,
+  // or a redraw while the execution runs), and what was being typed in it unless picked.
+  function drawPanel(picked = false) {
     if (!selected) return;
+    const had = document.activeElement && panel.contains(document.activeElement) && document.activeElement.id ? document.activeElement : null;
+    draw();
+    const again = had && document.getElementById(had.id);
+    if (!again) return;
+    if (!picked && had.tagName === "INPUT") again.value = had.value;
+    again.focus();
+  }
+
+  function draw() {
     const sdef = defs.get(selected);
     const where = shown.where[selected] || { scope: "", exact: true };
     const rec = shown.view[selected] && progress.rec(where.scope, selected);
@@ -206,11 +214,12 @@ async function executionPage(app, arn) {
     for (const it of its) {
       if (!it || (filter && it.status !== filter)) continue;
       if (shownN++ >= 100) { more++; continue; }
-      list.append(h("li", {}, h("button", { type: "button", class: "iteration" + (it.index === i ? " current" : ""), "data-index": it.index, "data-status": it.status,
+      list.append(h("li", {}, h("button", { type: "button", id: `step-iteration-${it.index}`, class: "iteration" + (it.index === i ? " current" : ""), "data-index": it.index, "data-status": it.status,
         "aria-pressed": String(it.index === i), "aria-label": `Iteration ${it.index}, ${it.status}`, onclick: () => go(it.index) }, String(it.index))));
     }
     return [h("h3", {}, "Iterations"),
-      h("p", { id: "step-iter-counts" }, n ? `${n} iteration${n > 1 ? "s" : ""}: ` + ["succeeded", "failed", "aborted", "running"].filter((s) => counts[s]).map((s) => `${counts[s]} ${s}`).join(", ") : "None started yet."),
+      h("p", { id: "step-iter-counts" }, n ? `${n} iteration${n > 1 ? "s" : ""}: ` + ["succeeded", "failed", "aborted", "running"].filter((s) => counts[s]).map((s) => `${counts[s]} ${s}`).join(", ") +
+        (entry.length > n ? `; ${entry.length - n} of ${entry.length} items not started` : "") : "None started yet."),
       n ? h("div", { class: "row picker", role: "group", "aria-label": "Iteration" },
         h("button", { type: "button", id: "step-iter-prev", disabled: i === 0 || !n, "aria-label": "Previous iteration", onclick: () => go(i === null ? 0 : i - 1) }, "‹"),
         num,

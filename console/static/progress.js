@@ -154,6 +154,7 @@ class Progress {
       }
     }
     if (owner && !recs) recs = frame ? this.recsOf(frame) : [this.state(owner)];
+    if (t === "MapStateStarted" && frame && e.mapStateStartedEventDetails) frame.entry.length = e.mapStateStartedEventDetails.length;
     if (!entered && !exited && owner && !t.startsWith("Execution")) {
       for (const s of recs) {
         if (/(Failed|TimedOut|Aborted)$/.test(t)) {
