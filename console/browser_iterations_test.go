@@ -86,7 +86,7 @@ func TestBrowserRuns(t *testing.T) {
 		}
 	}
 	b.do("a taller window for the screenshot", chromedp.EmulateViewport(1280, 1100))
-	viewShot(b, "#graph", "console-map-iterations.png")
+	viewShot(b, ".split", "console-map-iterations.png")
 	b.do("desktop size", chromedp.EmulateViewport(1280, 800))
 	setField(b, "#step-iter", "5", "change")
 	b.waitJS("iteration 5", `document.querySelector(`+jsString(node("Each"))+`).dataset.iteration === "5"`)
@@ -150,7 +150,7 @@ func TestBrowserRuns(t *testing.T) {
 	b.do("the previous entry, with the keyboard", chromedp.Focus(chromedp.CSS("#step-entry-prev")), chromedp.KeyEvent("\r"))
 	b.waitJS("entry 2", `document.getElementById("step-entry").value === "2"`)
 	checkN(2)
-	viewShot(b, "#graph", "console-loop-entries.png")
+	viewShot(b, ".split", "console-loop-entries.png")
 
 	open("Each")
 	setField(b, "#step-iter", "999", "change")
