@@ -416,7 +416,17 @@ const Design = (() => {
       form.replaceChildren(h("h2", {}, "State"),
         h("label", { for: "state-name" }, "Name", name), nameMsg,
         h("p", { class: "hint" }, "Type: ", h("strong", { id: "state-type" }, String(s.Type))),
-        ...rows, h("div", { class: "row" }, del));
+        ...rows,
+        ...Handlers.editor({
+          state: () => scopeOf(model, selected).States[selected],
+          change,
+          siblings: () => siblings,
+          say: (m) => { status.textContent = m; },
+          // redraw rebuilds the form after a retrier or catcher is added or removed, and
+          // focuses the control named (the new one's first field, or the Add button).
+          redraw: (focus) => { drawForm(); const e = document.getElementById(focus); if (e) e.focus(); },
+        }),
+        h("div", { class: "row" }, del));
       fill();
     }
 

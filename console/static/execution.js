@@ -15,7 +15,7 @@ async function executionPage(app, arn) {
     try { def = JSON.parse(smDesc.definition); } catch { /* an invalid definition draws nothing */ }
   }
   const defs = Graph.stateDefs(def);
-  const progress = new Progress();
+  const progress = new Progress(def);
 
   const head = h("div", { class: "page-head" });
   const facts = h("dl", { class: "facts", id: "exec-facts" });
@@ -110,21 +110,137 @@ async function executionPage(app, arn) {
           h("section", { class: "panel" }, h("h2", {}, "Output"), h("p", { class: "hint" }, running ? "The execution is running." : "No output.")));
   }
 
-  function drawPanel() {
+  // picks: state name -> {entry, iteration} chosen in the step panel (see scopes.js).
+  const picks = new Map();
+  const parents = Scopes.parents(def);
+  let shown = { view: {}, where: {} };
+  function recolour() {
+    shown = Scopes.resolve(def, progress, picks);
+    graph.colour(shown.view, progress.ended);
+    for (const [name, p] of picks) {
+      const node = graphBox.querySelector(`g.node[data-state="${CSS.escape(name)}"]`);
+      if (node && Number.isInteger(p.iteration)) {
+        node.setAttribute("data-iteration", p.iteration);
+        node.querySelector(":scope > text.count").textContent = `#${p.iteration}`;
+      } else if (node) node.removeAttribute("data-iteration");
+    }
+  }
+  function pick(name, change) {
+    picks.set(name, { ...(picks.get(name) || {}), ...change });
+    recolour();
+    drawPanel(true);
+  }
+
+  // drawPanel redraws the step panel, keeping the focus on the control that had it (a pick,
+  // or a redraw while the execution runs), and what was being typed in it unless picked.
+  function drawPanel(picked = false) {
     if (!selected) return;
-    const p = progress.states[selected];
+    const had = document.activeElement && panel.contains(document.activeElement) && document.activeElement.id ? document.activeElement : null;
+    draw();
+    const again = had && document.getElementById(had.id);
+    if (!again) return;
+    if (!picked && had.tagName === "INPUT") again.value = had.value;
+    again.focus();
+  }
+
+  function draw() {
     const sdef = defs.get(selected);
+    const where = shown.where[selected] || { scope: "", exact: true };
+    const rec = shown.view[selected] && progress.rec(where.scope, selected);
+    const e = where.exact ? Scopes.entryOf(rec, picks.get(selected)) : null;
+    const p = e ? e.entry : rec;
     panel.hidden = false;
     panel.setAttribute("data-state", selected);
+    panel.setAttribute("data-scope", p ? p.key : "");
     const close = h("button", { type: "button", class: "close", "aria-label": "Close step panel", onclick: () => { panel.hidden = true; selected = ""; graph.select(""); } }, "×");
     panel.replaceChildren(
       h("div", { class: "page-head" }, h("h2", {}, selected), close),
-      h("p", {}, badge(p ? p.status.toUpperCase().replace("-", "_") : "NOT_REACHED"), " ", sdef ? sdef.Type : "", p && p.entered > 1 ? ` · entered ${p.entered} times (latest shown)` : ""),
-      ...(isDistributed(sdef) ? mapRunLinks(p) : []),
+      h("p", {}, badge(p ? p.status.toUpperCase().replace("-", "_") : "NOT_REACHED"), " ", sdef ? sdef.Type : ""),
+      ...runOf(selected, where),
+      ...(e && rec.entries.length > 1 ? [entryPicker(rec.entries.length, e.index)] : []),
+      ...(!where.exact && rec && rec.entered > 1 ? [h("p", { class: "hint", id: "step-summed" }, `Entered ${rec.entered} times in all; the latest is shown.`)] : []),
+      ...(isDistributed(sdef) ? mapRunLinks(rec) : []), // the runs of every entry (a redrive re-enters)
+      ...(e && Scopes.inline(sdef) ? iterationPicker(e.entry) : []),
+      ...(e && sdef.Type === "Parallel" && Array.isArray(sdef.Branches) ? branchList(sdef, e.entry) : []),
       h("h3", {}, "Input"), p && p.input !== null ? pre(pretty(p.input), "step-input") : h("p", { class: "hint" }, "–"),
       h("h3", {}, "Output"), p && p.output !== null ? pre(pretty(p.output), "step-output") : h("p", { class: "hint" }, "–"),
       h("h3", {}, "Definition"), pre(JSON.stringify(sdef, null, 2), "step-def"),
       h("h3", {}, "Events"), eventTable(p ? p.events.slice(-200) : [], progress, false));
+  }
+
+  // runOf says which run of a nested state the panel shows: the iteration or branch it is
+  // in, with a button to its container, or how to pick one.
+  function runOf(name, where) {
+    const up = parents.get(name);
+    if (!up) return [];
+    const toParent = h("button", { type: "button", class: "link-button", id: "step-parent", onclick: () => { graph.select(up.name); panel.focus(); } }, up.name);
+    const it = where.scope.match(/#(\d+)$/);
+    if (up.kind === "map" && where.exact && it) return [h("p", { id: "step-run" }, `Iteration ${it[1]} of Map `, toParent)];
+    if (up.kind === "branch" && where.exact) return [h("p", { id: "step-run" }, `Branch ${up.index + 1} of `, toParent)];
+    if (up.kind === "map") return [h("p", { class: "hint", id: "step-run" }, "All iterations of ", toParent, ": pick one in its panel to see its run.")];
+    return [h("p", { class: "hint", id: "step-run" }, `Branch ${up.index + 1} of `, toParent, ", all runs.")];
+  }
+
+  // entryPicker chooses which entry of a state entered several times (a loop) is shown.
+  function entryPicker(n, i) {
+    const go = (k) => pick(selected, { entry: Math.max(0, Math.min(n - 1, k)) });
+    const num = h("input", { type: "number", id: "step-entry", min: 1, max: n, value: i + 1, "aria-label": "Entry number", class: "num-input" });
+    num.addEventListener("change", () => { const k = parseInt(num.value, 10); if (k >= 1 && k <= n) go(k - 1); });
+    return h("div", { class: "row picker", role: "group", "aria-label": "Entry" },
+      h("span", {}, "Entry"),
+      h("button", { type: "button", id: "step-entry-prev", disabled: i === 0, "aria-label": "Previous entry", onclick: () => go(i - 1) }, "‹"),
+      num, h("span", { id: "step-entry-of" }, `of ${n}`),
+      h("button", { type: "button", id: "step-entry-next", disabled: i === n - 1, "aria-label": "Next entry", onclick: () => go(i + 1) }, "›"));
+  }
+
+  // iterationPicker lists an inline Map entry's iterations: counts by status, a number with
+  // previous and next, and the first 100 of a status (clicking one picks it).
+  function iterationPicker(entry) {
+    const its = entry.iterations;
+    const n = its.length;
+    const cur = picks.get(selected) || {};
+    const i = Number.isInteger(cur.iteration) && its[cur.iteration] ? cur.iteration : null;
+    const filter = cur.filter || "";
+    const counts = {};
+    for (const it of its) if (it) counts[it.status] = (counts[it.status] || 0) + 1;
+    const go = (k) => pick(selected, { iteration: Math.max(0, Math.min(n - 1, k)) });
+    const num = h("input", { type: "number", id: "step-iter", min: 0, max: Math.max(0, n - 1), value: i === null ? "" : i, placeholder: "all", "aria-label": "Iteration index", class: "num-input" });
+    num.addEventListener("change", () => { const k = parseInt(num.value, 10); if (k >= 0 && k < n) go(k); else if (num.value === "") pick(selected, { iteration: null }); });
+    const sel = h("select", { id: "step-iter-filter", "aria-label": "Show iterations" },
+      ["", "running", "succeeded", "failed", "aborted"].map((s) => h("option", { value: s, selected: s === filter }, s ? `${s} (${counts[s] || 0})` : `all (${n})`)));
+    sel.addEventListener("change", () => pick(selected, { filter: sel.value }));
+    const list = h("ul", { class: "iterations", id: "step-iterations" });
+    let shownN = 0, more = 0;
+    for (const it of its) {
+      if (!it || (filter && it.status !== filter)) continue;
+      if (shownN++ >= 100) { more++; continue; }
+      list.append(h("li", {}, h("button", { type: "button", id: `step-iteration-${it.index}`, class: "iteration" + (it.index === i ? " current" : ""), "data-index": it.index, "data-status": it.status,
+        "aria-pressed": String(it.index === i), "aria-label": `Iteration ${it.index}, ${it.status}`, onclick: () => go(it.index) }, String(it.index))));
+    }
+    return [h("h3", {}, "Iterations"),
+      h("p", { id: "step-iter-counts" }, n ? `${n} iteration${n > 1 ? "s" : ""}: ` + ["succeeded", "failed", "aborted", "running"].filter((s) => counts[s]).map((s) => `${counts[s]} ${s}`).join(", ") +
+        (entry.length > n ? `; ${entry.length - n} of ${entry.length} items not started` : "") : "None started yet."),
+      n ? h("div", { class: "row picker", role: "group", "aria-label": "Iteration" },
+        h("button", { type: "button", id: "step-iter-prev", disabled: i === 0 || !n, "aria-label": "Previous iteration", onclick: () => go(i === null ? 0 : i - 1) }, "‹"),
+        num,
+        h("button", { type: "button", id: "step-iter-next", disabled: i === n - 1, "aria-label": "Next iteration", onclick: () => go(i === null ? 0 : i + 1) }, "›"),
+        i !== null ? badge(its[i].status.toUpperCase()) : h("span", { class: "hint" }, "all iterations"),
+        i !== null ? h("button", { type: "button", id: "step-iter-all", onclick: () => pick(selected, { iteration: null }) }, "Show all") : null) : null,
+      n ? h("div", { class: "row" }, sel, more ? h("span", { class: "hint" }, `and ${more} more: type an index`) : null) : null,
+      n ? list : null,
+      i !== null ? h("p", { class: "hint" }, "The item processor is coloured by this iteration; select one of its states to see its run.") : null];
+  }
+
+  // branchList shows a Parallel entry's branches with the status of each.
+  function branchList(sdef, entry) {
+    return [h("h3", {}, "Branches"), h("ul", { class: "branches", id: "step-branches" }, sdef.Branches.map((b, i) => {
+      const names = Object.keys(Scopes.statesOf(b));
+      const st = scopeStatus(progress, entry.key + "%" + i, names);
+      const first = b && b.StartAt;
+      return h("li", { "data-branch": i, "data-status": st }, badge(st.toUpperCase().replace("-", "_")), " ",
+        first ? h("button", { type: "button", class: "link-button", onclick: () => { graph.select(first); panel.focus(); } }, `Branch ${i + 1}`) : `Branch ${i + 1}`,
+        h("span", { class: "hint" }, ` (${names.length} state${names.length === 1 ? "" : "s"})`));
+    }))];
   }
 
   // The progress is rebuilt from the whole history once (1,000 events a page), then kept up
@@ -134,7 +250,7 @@ async function executionPage(app, arn) {
     do {
       const res = await sfn("GetExecutionHistory", { executionArn: arn, maxResults: 1000, nextToken: token });
       progress.add(res.events);
-      graph.colour(progress.states, progress.ended); // a long history colours as it loads
+      recolour(); // a long history colours as it loads
       token = res.nextToken;
     } while (token);
   }
@@ -179,7 +295,7 @@ async function executionPage(app, arn) {
     ex = await sfn("DescribeExecution", { executionArn: arn });
     await loadNew();
     drawHead();
-    graph.colour(progress.states, progress.ended);
+    recolour();
     drawPanel();
     await Promise.all([drawChildren(), drawChain(), table.refresh(), runs.load()]);
   }

@@ -391,7 +391,7 @@ const Graph = (() => {
         nodes().forEach((n) => {
           const p = progress[n.getAttribute("data-state")];
           n.setAttribute("data-status", p ? p.status : "not-reached");
-          n.querySelector("text.count").textContent = p && p.entered > 1 ? `×${p.entered}` : "";
+          n.querySelector(":scope > text.count").textContent = p && p.entered > 1 ? `×${p.entered}` : "";
         });
         const s = svg.querySelector('g[data-marker="start"]'), e = svg.querySelector('g[data-marker="end"]');
         if (s) s.setAttribute("data-status", "succeeded");

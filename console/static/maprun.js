@@ -25,7 +25,7 @@ async function mapStateOf(def, run) {
   const named = maps.find(([, s]) => s.Label === label);
   if (named) return named[0];
   if (maps.length === 1) return maps[0][0];
-  const progress = new Progress();
+  const progress = new Progress(def);
   let token;
   do {
     const res = await sfn("GetExecutionHistory", { executionArn: run.executionArn, maxResults: 1000, nextToken: token });

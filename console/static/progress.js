@@ -1,25 +1,67 @@
 // Stepwise console: each state's progress, rebuilt from the history events.
 //
 // Events are threaded by previousEventId. A state's own events (TaskScheduled,
-// ParallelStateSucceeded, ...) carry no state name, so each event gets the stack of states
+// ParallelStateSucceeded, ...) carry no state name, so each event gets the stack of frames
 // open on its thread: StateEntered pushes, StateExited pops, and an unnamed event belongs to
 // the state on top of its predecessor's stack. Stacks are shared linked lists, so a 25,000
 // event history costs one small object per event.
+//
+// Frames also carry a scope: where in the execution a state runs. MapIterationStarted opens
+// an iteration frame ("/M@0#3": iteration 3 of the first entry of Map M), and the first state
+// of a Parallel's branch opens a branch frame ("/P@0%1": branch 1 of the first entry of P;
+// events name no branch, but state names are unique in a definition, so the state says
+// which). Each state has a record per scope it ran under, counting the scopes nested in it
+// ("" is the whole execution), and a record per entry (a loop enters a state several times).
+// Every event updates a few records, once: nothing is rescanned.
 "use strict";
 
 class Progress {
-  constructor() {
-    this.stacks = new Map(); // event id -> {name, up} (null: no open state)
-    this.states = {}; // name -> {status, entered, exited, failed, input, output, events: []}
+  constructor(def) {
+    this.stacks = new Map(); // event id -> frame (null: no open state)
+    this.recs = new Map(); // scope + "\n" + name -> record
+    this.states = {}; // name -> record of scope "" (the whole execution)
     this.owner = new Map(); // event id -> state name
     this.lastId = 0;
     this.ended = ""; // "succeeded" or "failed" once the execution ended
+    this.all = []; // every record and entry, to close them when the execution ends
+    this.chains = new Map(); // scope -> [scope and its ancestors]
+    this.branchOf = new Map(); // state name -> {parent, index}: the first states of Parallel branches
+    for (const [name, s] of (typeof Graph !== "undefined" ? Graph.stateDefs(def) : new Map())) {
+      if (s && s.Type === "Parallel" && Array.isArray(s.Branches)) {
+        s.Branches.forEach((b, i) => { if (b && b.StartAt) this.branchOf.set(b.StartAt, { parent: name, index: i }); });
+      }
+    }
   }
 
+  static record(key) {
+    return { status: "running", entered: 0, exited: 0, failed: false, input: null, output: null, events: [], entries: [], key };
+  }
+
+  // rec returns the record of a state in a scope (created on first use when make is set).
+  rec(scope, name, make = false) {
+    const k = scope + "\n" + name;
+    let r = this.recs.get(k);
+    if (!r && make) {
+      r = Progress.record(scope);
+      this.recs.set(k, r);
+      this.all.push(r);
+      if (scope === "") this.states[name] = r;
+    }
+    return r;
+  }
+
+  // state is the whole execution's record of a state.
   state(name) {
-    let s = this.states[name];
-    if (!s) s = this.states[name] = { status: "running", entered: 0, exited: 0, failed: false, input: null, output: null, events: [] };
-    return s;
+    return this.rec("", name, true);
+  }
+
+  chain(scope) {
+    let c = this.chains.get(scope);
+    if (!c) {
+      c = scope === "" ? [""] : [scope, ...this.chain(scope.slice(0, scope.lastIndexOf("/")))];
+      this.chains.set(scope, c);
+    }
+    return c;
   }
 
   // add takes events in ascending id order; ids already seen are skipped.
@@ -35,58 +77,125 @@ class Progress {
     const t = e.type;
     const prev = this.stacks.get(e.previousEventId) || null;
     let stack = prev;
-    let owner = prev ? prev.name : "";
+    let frame = prev && (prev.kind === "state" ? prev : prev.of); // the owner's state frame
+    let owner = frame ? frame.name : "";
     const entered = t.endsWith("StateEntered") && e.stateEnteredEventDetails;
     const exited = t.endsWith("StateExited") && e.stateExitedEventDetails;
+    let recs;
     if (entered) {
       owner = entered.name;
-      stack = { name: owner, up: prev };
-      const s = this.state(owner);
-      s.entered++;
-      s.status = t === "FailStateEntered" ? "failed" : "running";
-      s.failed = t === "FailStateEntered";
-      s.input = entered.input;
+      let top = prev;
+      const br = this.branchOf.get(owner);
+      if (br && top && top.kind === "state" && top.name === br.parent) {
+        const scope = top.entry.key + "%" + br.index;
+        top.entry.branches[br.index] = { index: br.index, scope };
+        top = { kind: "branch", name: br.parent, up: top, of: top, scope };
+      }
+      const scope = top ? top.scope : "";
+      const here = this.rec(scope, owner, true);
+      const entry = Progress.record(`${scope}/${owner}@${here.entries.length}`);
+      entry.iterations = [];
+      entry.branches = [];
+      here.entries.push(entry);
+      this.all.push(entry);
+      frame = stack = { kind: "state", name: owner, up: top, scope, entry };
+      recs = this.recsOf(frame);
+      for (const s of recs) {
+        s.entered++;
+        s.status = t === "FailStateEntered" ? "failed" : "running";
+        s.failed = t === "FailStateEntered";
+        s.input = entered.input;
+      }
     } else if (exited) {
       owner = exited.name;
       // Pop down to the exited state (an exit closes whatever it opened).
       let p = prev;
-      while (p && p.name !== owner) p = p.up;
+      while (p && !(p.kind === "state" && p.name === owner)) p = p.up;
+      frame = p;
       stack = p ? p.up : prev;
-      const s = this.state(owner);
-      s.exited++;
-      s.status = s.failed ? "caught" : "succeeded";
-      s.output = exited.output;
+      recs = p ? this.recsOf(p) : [this.state(owner)];
+      for (const s of recs) {
+        s.exited++;
+        s.status = s.failed ? "caught" : "succeeded";
+        s.output = exited.output;
+      }
     } else if (t.startsWith("MapIteration")) {
       const d = e[t[0].toLowerCase() + t.slice(1) + "EventDetails"];
-      if (d && d.name) owner = d.name;
+      if (d && d.name) {
+        owner = d.name;
+        let p = prev;
+        while (p && !(p.kind === "state" && p.name === owner)) p = p.up;
+        frame = p;
+        if (p) {
+          const its = p.entry.iterations;
+          if (t === "MapIterationStarted") {
+            const scope = p.entry.key + "#" + d.index;
+            its[d.index] = { index: d.index, status: "running", scope, events: [] };
+            stack = { kind: "iteration", name: owner, up: p, of: p, scope };
+          } else {
+            if (!its[d.index]) its[d.index] = { index: d.index, status: "running", scope: p.entry.key + "#" + d.index, events: [] };
+            its[d.index].status = t === "MapIterationSucceeded" ? "succeeded" : t === "MapIterationFailed" ? "failed" : "aborted";
+            stack = p;
+          }
+          its[d.index].events.push(e);
+        }
+      }
     } else if (t.startsWith("Execution")) {
       owner = "";
+      frame = null;
       if (t === "ExecutionSucceeded") this.ended = "succeeded";
       else if (t === "ExecutionRedriven") this.ended = ""; // running again: the failed states re-enter
       else if (/^Execution(Failed|TimedOut|Aborted)$/.test(t)) {
         this.ended = "failed";
-        for (const s of Object.values(this.states)) if (s.status === "running") s.status = "failed";
+        for (const s of this.all) {
+          if (s.status === "running") s.status = "failed";
+          for (const it of s.iterations || []) if (it && it.status === "running") it.status = "aborted";
+        }
       }
     }
+    if (owner && !recs) recs = frame ? this.recsOf(frame) : [this.state(owner)];
+    if (t === "MapStateStarted" && frame && e.mapStateStartedEventDetails) frame.entry.length = e.mapStateStartedEventDetails.length;
     if (!entered && !exited && owner && !t.startsWith("Execution")) {
-      const s = this.state(owner);
-      if (/(Failed|TimedOut|Aborted)$/.test(t)) {
-        s.failed = true;
-        s.status = "failed";
-      } else if (s.failed && /(Scheduled|StateStarted)$/.test(t)) {
-        s.failed = false; // a retry
-        s.status = "running";
+      for (const s of recs) {
+        if (/(Failed|TimedOut|Aborted)$/.test(t)) {
+          s.failed = true;
+          s.status = "failed";
+        } else if (s.failed && /(Scheduled|StateStarted)$/.test(t)) {
+          s.failed = false; // a retry
+          s.status = "running";
+        }
       }
     }
     this.stacks.set(e.id, stack);
     if (owner) {
       this.owner.set(e.id, owner);
-      this.state(owner).events.push(e);
+      for (const s of recs) s.events.push(e);
     }
+  }
+
+  // recsOf lists the records an event of a state frame updates: one per enclosing scope,
+  // and the entry.
+  recsOf(frame) {
+    const out = this.chain(frame.scope).map((sc) => this.rec(sc, frame.name, true));
+    out.push(frame.entry);
+    return out;
   }
 
   // ownerOf names the state an event belongs to ("" for execution events).
   ownerOf(id) {
     return this.owner.get(id) || "";
   }
+}
+
+// scopeStatus sums up a scope (a branch, an iteration) from its states' records.
+function scopeStatus(progress, scope, names) {
+  let any = false, running = false, failed = false;
+  for (const n of names) {
+    const r = progress.rec(scope, n);
+    if (!r) continue;
+    any = true;
+    if (r.status === "running") running = true;
+    if (r.status === "failed") failed = true;
+  }
+  return !any ? "not-reached" : running ? "running" : failed ? "failed" : "succeeded";
 }
