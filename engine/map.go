@@ -56,6 +56,12 @@ func (x *run) mapState(f *Frame, st *asl.State) {
 	}
 	if m.Distributed {
 		x.startRun(f, st, m)
+		// A writer Stepwise cannot apply fails the run before any child runs, not after all
+		// of them ran for results that would be lost.
+		if fl := writerUnsupported(st); fl != nil {
+			x.runFailed(f, st, m, *fl)
+			return
+		}
 	}
 	m.StartedPrev = f.Last
 	f.Map = m
@@ -383,14 +389,7 @@ func (x *run) mapSucceeded(f *Frame, st *asl.State) {
 	// iteration's (inline) or MapRunSucceeded (distributed), as AWS records them in most
 	// recordings (in some, a Distributed Map's MapStateExited follows MapRunStarted: AWS
 	// writes those events concurrently).
-	out, fl := x.writeResults(st, m.Results)
-	if fl != nil {
-		x.emit(f, history.Event{Type: "MapRunFailed", Details: &history.Failure{Error: history.Str(fl.Error), Cause: history.Str(fl.Cause)}})
-		x.mapRunChanged(m, MapRunFailed)
-		x.emit(f, history.Event{Type: "MapStateFailed"})
-		x.stateFailed(f, st, *fl)
-		return
-	}
+	out := writeResults(st, m.Results)
 	if m.Distributed {
 		x.emit(f, history.Event{Type: "MapRunSucceeded"})
 		x.mapRunChanged(m, MapRunSucceeded)

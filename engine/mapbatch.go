@@ -137,40 +137,51 @@ func (x *run) readerFailed(f *Frame, st *asl.State) {
 	m := &MapRun{Items: []any{}, Results: []any{}, ToleratedCount: -1, ToleratedPercent: -1, Distributed: true}
 	x.emit(f, history.Event{Type: "MapStateStarted", Details: &history.MapStateStarted{Length: 0}})
 	x.startRun(f, st, m)
-	fl := failure{Error: "States.ItemReaderFailed",
-		Cause: "Stepwise cannot read items from " + st.ItemReader.Resource + ": it has no S3; give the items in the state input (ItemsPath or Items) instead of an ItemReader."}
+	x.runFailed(f, st, m, failure{Error: "States.ItemReaderFailed",
+		Cause: "Stepwise cannot read items from " + st.ItemReader.Resource + ": it has no S3; give the items in the state input (ItemsPath or Items) instead of an ItemReader."})
+}
+
+// runFailed fails a Distributed Map whose run started and no child runs: MapRunFailed,
+// MapStateFailed, then the state's failure.
+func (x *run) runFailed(f *Frame, st *asl.State, m *MapRun, fl failure) {
 	x.mapRunChanged(m, MapRunFailed)
 	x.emit(f, history.Event{Type: "MapRunFailed", Details: &history.Failure{Error: history.Str(fl.Error), Cause: history.Str(fl.Cause)}})
 	x.emit(f, history.Event{Type: "MapStateFailed"})
 	x.stateFailed(f, st, fl)
 }
 
-// writeResults applies a Distributed Map's ResultWriter to its output. Without a Resource,
-// WriterConfig's Transformation reshapes it: COMPACT keeps the children's outputs, FLATTEN
-// joins those that are arrays into one array. An S3 Resource, or NONE (whose output holds
-// each child execution's metadata), is refused with States.ResultWriterFailed.
-func (x *run) writeResults(st *asl.State, results []any) (any, *failure) {
+// writerUnsupported reports a ResultWriter Stepwise cannot apply: an S3 Resource, or the
+// NONE Transformation (whose output holds each child execution's metadata).
+func writerUnsupported(st *asl.State) *failure {
 	w := st.Writer
 	if w == nil || st.ProcessorMode != "DISTRIBUTED" {
-		return results, nil
+		return nil
 	}
 	switch {
 	case w.Resource != "":
-		return nil, &failure{Error: "States.ResultWriterFailed",
+		return &failure{Error: "States.ResultWriterFailed",
 			Cause: "Stepwise cannot write results to " + w.Resource + ": it has no S3; leave out ResultWriter's Resource (a WriterConfig alone reshapes the output)."}
-	case w.Transformation == "FLATTEN":
-		out := []any{}
-		for _, r := range results {
-			if a, ok := r.([]any); ok {
-				out = append(out, a...)
-			} else {
-				out = append(out, r)
-			}
-		}
-		return out, nil
-	case w.Transformation == "COMPACT" || w.Transformation == "":
-		return results, nil
+	case w.Transformation != "COMPACT" && w.Transformation != "FLATTEN":
+		return &failure{Error: "States.ResultWriterFailed",
+			Cause: "Stepwise does not apply the Transformation " + w.Transformation + " (the children's execution metadata); use COMPACT or FLATTEN."}
 	}
-	return nil, &failure{Error: "States.ResultWriterFailed",
-		Cause: "Stepwise does not apply the Transformation " + w.Transformation + " (the children's metadata); use COMPACT or FLATTEN."}
+	return nil
+}
+
+// writeResults applies a Distributed Map's WriterConfig (without Resource) to its output:
+// COMPACT keeps the children's outputs, FLATTEN joins those that are arrays into one array.
+func writeResults(st *asl.State, results []any) any {
+	w := st.Writer
+	if w == nil || st.ProcessorMode != "DISTRIBUTED" || w.Transformation != "FLATTEN" {
+		return results
+	}
+	out := []any{}
+	for _, r := range results {
+		if a, ok := r.([]any); ok {
+			out = append(out, a...)
+		} else {
+			out = append(out, r)
+		}
+	}
+	return out
 }

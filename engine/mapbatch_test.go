@@ -186,3 +186,22 @@ func TestMapResultWriterFlatten(t *testing.T) {
 		t.Fatalf("%s %s %v", d.ex.Status, d.ex.Output, ptrText(d.ex.Cause))
 	}
 }
+
+// A ResultWriter Stepwise cannot apply fails the run before any child runs.
+func TestMapResultWriterUnsupported(t *testing.T) {
+	for name, writer := range map[string]string{
+		"S3":   `{"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "b", "Prefix": "p"}}`,
+		"NONE": `{"WriterConfig": {"OutputType": "JSON", "Transformation": "NONE"}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			d := newMapRunDriver(t, distributed(`"ResultWriter": `+writer+`,`), `[1,2]`)
+			want := "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunFailed MapStateFailed ExecutionFailed"
+			if got := strings.Join(d.events, " "); got != want || len(d.children) != 0 || len(d.tasks) != 0 {
+				t.Fatalf("events %s, %d children, want %s", got, len(d.children), want)
+			}
+			if *d.ex.Error != "States.ResultWriterFailed" || d.record().Status != engine.MapRunFailed {
+				t.Fatalf("%s %s", *d.ex.Error, d.record().Status)
+			}
+		})
+	}
+}
