@@ -1,10 +1,13 @@
 package engine_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/runner"
 )
 
 // distributedPass is a Distributed Map whose children run one Pass state, in JSONPath or
@@ -203,5 +206,31 @@ func TestMapResultWriterUnsupported(t *testing.T) {
 				t.Fatalf("%s %s", *d.ex.Error, d.record().Status)
 			}
 		})
+	}
+}
+
+// A redrive runs again the batches that failed and those not started, each with its items.
+func TestMapItemBatcherRedrive(t *testing.T) {
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"MaxConcurrency":1,"ToleratedFailureCount":1,"ItemBatcher":{"MaxItemsPerBatch":2},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"id.$":"$.Items[0].id","fails.$":"$.Items[0].fails"},"End":true}}}}}}`
+	items := `[{"id":"a","fails":0},{"id":"b","fails":0},{"id":"c","fails":1},{"id":"d","fails":0},{"id":"e","fails":0}]`
+	fl := &flaky{}
+	interp, ex, first := startLocal(t, def, items, fl, engine.Config{})
+	// One failed batch is two failed items, beyond the one tolerated.
+	if ex.Status != engine.Failed || *ex.Error != "States.ExceedToleratedFailureThreshold" {
+		t.Fatalf("first run %s %v: %s", ex.Status, ptrText(ex.Error), types(first))
+	}
+	ex = roundTrip(t, ex)
+	if _, err := runner.LocalRedrive(context.Background(), interp, ex, ex.StopTime.Add(time.Hour), runner.LocalOptions{TimeSkipping: true, Tasks: fl}); err != nil {
+		t.Fatal(err)
+	}
+	if ex.Status != engine.Succeeded {
+		t.Fatalf("after redrive %s %v", ex.Status, ptrText(ex.Cause))
+	}
+	jsonEqual(t, ex.Output, `[{"id":"a","call":1},{"id":"c","call":2},{"id":"e","call":1}]`)
+	for id, n := range map[string]int{"a": 1, "c": 2, "e": 1} {
+		if got := fl.count(id); got != n {
+			t.Errorf("task %s ran %d times, want %d", id, got, n)
+		}
 	}
 }
