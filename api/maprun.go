@@ -51,12 +51,16 @@ func (s *Server) describeMapRun(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Without ItemBatcher each child carries one item: the two counts are the same.
+	execCounts := rec.Counts
+	if rec.ExecutionCounts != nil {
+		execCounts = *rec.ExecutionCounts
+	}
 	out := map[string]any{
 		"mapRunArn": row.Arn, "executionArn": row.ExecutionArn, "status": row.Status,
 		"startDate": epoch(row.StartedAt), "maxConcurrency": rec.MaxConcurrency,
 		"toleratedFailurePercentage": rec.ToleratedFailurePercentage, "toleratedFailureCount": rec.ToleratedFailureCount,
-		// Stepwise runs one child execution per item (ItemBatcher is not applied).
-		"itemCounts": mapRunCounts(rec.Counts), "executionCounts": mapRunCounts(rec.Counts),
+		"itemCounts": mapRunCounts(rec.Counts), "executionCounts": mapRunCounts(execCounts),
 	}
 	if row.StoppedAt != nil {
 		out["stopDate"] = epoch(*row.StoppedAt)

@@ -111,7 +111,9 @@ type State struct {
 	ItemReader                 *ItemReader
 	ItemBatcher                *ItemBatcher
 	ResultWriter               *Template
-	Label                      string
+	// Writer is what the engine reads of ResultWriter: its Resource and Transformation.
+	Writer *ResultWriter
+	Label  string
 }
 
 // Path is a JSONPath expression rooted at the state's input ("$"), the Context object ("$$")
@@ -255,4 +257,11 @@ type ItemBatcher struct {
 	MaxItemsPerBatch      *IntField
 	MaxInputBytesPerBatch *IntField
 	BatchInput            *Template
+}
+
+// ResultWriter is a Distributed Map's result destination: an S3 Resource, or only a
+// WriterConfig whose Transformation reshapes the Map state's output.
+type ResultWriter struct {
+	Resource       string
+	Transformation string // NONE, COMPACT or FLATTEN; empty when WriterConfig is absent
 }

@@ -196,6 +196,13 @@ func (p *parser) mapFields(s *State, o map[string]any, jsonataMode bool, loc str
 		}
 	}
 	s.ResultWriter = p.template(o, "ResultWriter", jsonataMode, loc)
+	if w, ok := o["ResultWriter"].(map[string]any); ok {
+		s.Writer = &ResultWriter{}
+		s.Writer.Resource, _ = w["Resource"].(string)
+		if cfg, ok := w["WriterConfig"].(map[string]any); ok {
+			s.Writer.Transformation, _ = cfg["Transformation"].(string)
+		}
+	}
 }
 
 func (p *parser) retriers(raw any, loc string) []*Retrier {

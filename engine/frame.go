@@ -104,6 +104,13 @@ type MapRun struct {
 	// Succeeded and Aborted count iterations, for DescribeMapRun.
 	Succeeded int `json:"succeeded,omitempty"`
 	Aborted   int `json:"aborted,omitempty"`
+	// Sizes are the items each child carries when ItemBatcher groups them (Items are then the
+	// children's inputs); nil when each child carries one item. ItemsSucceeded, ItemsFailed
+	// and ItemsAborted count items, for DescribeMapRun's itemCounts and the tolerance.
+	Sizes          []int `json:"sizes,omitempty"`
+	ItemsSucceeded int   `json:"itemsSucceeded,omitempty"`
+	ItemsFailed    int   `json:"itemsFailed,omitempty"`
+	ItemsAborted   int   `json:"itemsAborted,omitempty"`
 	// ToleratedCount and ToleratedPercent are the failure tolerance (-1: none given).
 	ToleratedCount   int64   `json:"toleratedCount"`
 	ToleratedPercent float64 `json:"toleratedPercent"`

@@ -15,6 +15,10 @@ func (x *run) mapState(f *Frame, st *asl.State) {
 	if x.redriveIterations(f, st) {
 		return
 	}
+	if st.ItemReader != nil && st.ProcessorMode == "DISTRIBUTED" {
+		x.readerFailed(f, st)
+		return
+	}
 	sc := x.scope(f, st, f.Input)
 	eff := f.Input
 	var items []any
@@ -44,22 +48,39 @@ func (x *run) mapState(f *Frame, st *asl.State) {
 		x.stateError(f, st, err)
 		return
 	}
-	if m.Distributed {
-		x.ex.MapRuns++
-		label := st.Label
-		if label == "" {
-			label = x.uuid()
+	if m.Distributed && st.ItemBatcher != nil {
+		if err = x.batchItems(f, st, sc, m); err != nil {
+			x.stateError(f, st, err)
+			return
 		}
-		m.RunArn = fmt.Sprintf("%s/%s:%s", strings.Replace(x.ex.StateMachineArn, ":stateMachine:", ":mapRun:", 1), label, x.uuid())
-		x.emit(f, history.Event{Type: "MapRunStarted", Details: &history.MapRunStarted{MapRunArn: m.RunArn}})
-		m.StartDate = x.now
-		m.StateName = st.Name
-		x.mapRunChanged(m, MapRunRunning)
+	}
+	if m.Distributed {
+		x.startRun(f, st, m)
+		// A writer Stepwise cannot apply fails the run before any child runs, not after all
+		// of them ran for results that would be lost.
+		if fl := writerUnsupported(st); fl != nil {
+			x.runFailed(f, st, m, *fl)
+			return
+		}
 	}
 	m.StartedPrev = f.Last
 	f.Map = m
 	f.Children = nil
 	f.Phase = phaseChildren
+}
+
+// startRun starts a Distributed Map's run: MapRunStarted and the run's first record.
+func (x *run) startRun(f *Frame, st *asl.State, m *MapRun) {
+	x.ex.MapRuns++
+	label := st.Label
+	if label == "" {
+		label = x.uuid()
+	}
+	m.RunArn = fmt.Sprintf("%s/%s:%s", strings.Replace(x.ex.StateMachineArn, ":stateMachine:", ":mapRun:", 1), label, x.uuid())
+	x.emit(f, history.Event{Type: "MapRunStarted", Details: &history.MapRunStarted{MapRunArn: m.RunArn}})
+	m.StartDate = x.now
+	m.StateName = st.Name
+	x.mapRunChanged(m, MapRunRunning)
 }
 
 // mapStartFailed fails a Map state that could not start. A JSONata evaluation failure is
@@ -164,7 +185,14 @@ func (x *run) tolerance(sc *scope, st *asl.State, m *MapRun) error {
 // itemInput builds an iteration's input with ItemSelector (legacy Parameters), which sees
 // the item in $$.Map.Item.
 func (x *run) itemInput(f *Frame, st *asl.State, i int) (any, error) {
-	item := f.Map.Items[i]
+	if f.Map.Sizes != nil {
+		return f.Map.Items[i], nil // a batch, its items already selected
+	}
+	return x.selectItem(f, st, i, f.Map.Items[i])
+}
+
+// selectItem applies ItemSelector to item i.
+func (x *run) selectItem(f *Frame, st *asl.State, i int, item any) (any, error) {
 	if st.ItemSelector == nil {
 		return item, nil
 	}
@@ -277,6 +305,7 @@ func (x *run) iterationDone(f *Frame, st *asl.State, c *Frame) bool {
 	if c.Outcome == outcomeSucceeded {
 		m.Results[c.Index] = c.Output
 		m.Succeeded++
+		m.ItemsSucceeded += m.size(c.Index)
 		x.mapRunChanged(m, MapRunRunning)
 		x.endChild(c, Succeeded)
 		if !m.Distributed {
@@ -286,6 +315,7 @@ func (x *run) iterationDone(f *Frame, st *asl.State, c *Frame) bool {
 		return true
 	}
 	m.Failed++
+	m.ItemsFailed += m.size(c.Index)
 	x.endChild(c, Failed)
 	if !m.Distributed {
 		x.emitPrev(f, history.Event{Type: "MapIterationFailed", Details: &history.MapIteration{Name: st.Name, Index: c.Index}}, c.Last)
@@ -318,10 +348,12 @@ func (x *run) tolerated(m *MapRun) bool {
 	if m.ToleratedCount < 0 && m.ToleratedPercent < 0 {
 		return false
 	}
-	if m.ToleratedCount >= 0 && int64(m.Failed) <= m.ToleratedCount {
+	// With ItemBatcher, every item of a failed batch counts as failed, as AWS counts them.
+	failed, total := m.itemsFailed(), m.itemTotal()
+	if m.ToleratedCount >= 0 && int64(failed) <= m.ToleratedCount {
 		return true
 	}
-	if m.ToleratedPercent >= 0 && len(m.Items) > 0 && float64(m.Failed)*100/float64(len(m.Items)) <= m.ToleratedPercent {
+	if m.ToleratedPercent >= 0 && total > 0 && float64(failed)*100/float64(total) <= m.ToleratedPercent {
 		return true
 	}
 	return false
@@ -338,6 +370,7 @@ func (x *run) abortChildren(f *Frame) {
 		if m := f.Map; m != nil && m.Distributed {
 			c.parent = f
 			m.Aborted++
+			m.ItemsAborted += m.size(c.Index)
 			m.Active--
 			x.stopChild(c)
 			continue
@@ -356,6 +389,7 @@ func (x *run) mapSucceeded(f *Frame, st *asl.State) {
 	// iteration's (inline) or MapRunSucceeded (distributed), as AWS records them in most
 	// recordings (in some, a Distributed Map's MapStateExited follows MapRunStarted: AWS
 	// writes those events concurrently).
+	out := writeResults(st, m.Results)
 	if m.Distributed {
 		x.emit(f, history.Event{Type: "MapRunSucceeded"})
 		x.mapRunChanged(m, MapRunSucceeded)
@@ -363,5 +397,5 @@ func (x *run) mapSucceeded(f *Frame, st *asl.State) {
 	prev := f.Last
 	x.emit(f, history.Event{Type: "MapStateSucceeded"})
 	f.Last = prev
-	x.complete(f, st, m.Results)
+	x.complete(f, st, out)
 }

@@ -30,10 +30,13 @@ type MapRunRecord struct {
 	ToleratedFailurePercentage float64      `json:"toleratedFailurePercentage"`
 	ToleratedFailureCount      int64        `json:"toleratedFailureCount"`
 	Counts                     MapRunCounts `json:"counts"`
+	// ExecutionCounts counts child executions when they differ from Counts (with ItemBatcher);
+	// nil when each child carries one item.
+	ExecutionCounts *MapRunCounts `json:"executionCounts,omitempty"`
 }
 
-// MapRunCounts counts a map run's items. Stepwise runs one child per item (ItemBatcher is not
-// applied), so DescribeMapRun reports the same counts for items and executions.
+// MapRunCounts counts a map run's items or its child executions. Without ItemBatcher a child
+// carries one item, and DescribeMapRun reports the same counts for both.
 type MapRunCounts struct {
 	Pending        int64 `json:"pending"`
 	Running        int64 `json:"running"`
@@ -87,6 +90,13 @@ func (x *run) mapRunChanged(m *MapRun, status string) {
 			ResultsWritten: int64(m.Succeeded),
 		},
 	}
+	if m.Sizes != nil {
+		// With ItemBatcher a child carries several items: Counts counts items, ExecutionCounts
+		// the children.
+		exec := rec.Counts
+		rec.ExecutionCounts = &exec
+		rec.Counts = m.itemCounts(exec)
+	}
 	// AWS reports 0 for a tolerance the definition does not give.
 	rec.ToleratedFailureCount = max(m.ToleratedCount, 0)
 	rec.ToleratedFailurePercentage = max(m.ToleratedPercent, 0)
@@ -115,6 +125,7 @@ func (x *run) mapRunAborted(f *Frame) {
 		if c.Phase != phaseDone {
 			c.parent = f // links are not serialised; a caller's walk may not have reached c yet
 			m.Aborted++
+			m.ItemsAborted += m.size(c.Index)
 			m.Active--
 			x.stopChild(c)
 		}

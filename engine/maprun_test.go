@@ -30,6 +30,8 @@ type mapRunDriver struct {
 	children []*engine.ChildExecution
 	child    map[string]*engine.ChildExecution
 	now      int
+	// events are the types of the parent's events, in order.
+	events []string
 }
 
 func newMapRunDriver(t *testing.T, def, input string) *mapRunDriver {
@@ -52,6 +54,9 @@ func newMapRunDriver(t *testing.T, def, input string) *mapRunDriver {
 
 func (d *mapRunDriver) take(step engine.Step) {
 	seen := map[string]bool{}
+	for _, e := range step.Events {
+		d.events = append(d.events, e.Type)
+	}
 	for _, c := range step.Commands {
 		switch c.Kind {
 		case engine.ScheduleTask:
