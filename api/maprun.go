@@ -194,6 +194,7 @@ func (s *Server) describeMapRunMachine(ctx context.Context, ex *store.Execution)
 		"stateMachineArn": ex.StateMachineArn, "name": name, "definition": string(processor), "roleArn": sm.RoleArn,
 		"updateDate": epoch(sm.UpdatedAt), "mapRunArn": ex.MapRunArn, "label": label,
 		"loggingConfiguration": parseConfig(sm.Config).logging(), "tracingConfiguration": parseConfig(sm.Config).tracing(),
+		"encryptionConfiguration": parseConfig(sm.Config).encryption(),
 	}, nil
 }
 

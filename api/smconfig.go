@@ -31,10 +31,17 @@ type tracingConfiguration struct {
 	Enabled bool `json:"enabled"`
 }
 
+type encryptionConfiguration struct {
+	Type                         string `json:"type"`
+	KmsKeyID                     string `json:"kmsKeyId,omitempty"`
+	KmsDataKeyReusePeriodSeconds *int   `json:"kmsDataKeyReusePeriodSeconds,omitempty"`
+}
+
 // smConfig is what store.StateMachine.Config (and store.Version.Config) holds.
 type smConfig struct {
-	Logging *loggingConfiguration `json:"loggingConfiguration,omitempty"`
-	Tracing *tracingConfiguration `json:"tracingConfiguration,omitempty"`
+	Logging    *loggingConfiguration    `json:"loggingConfiguration,omitempty"`
+	Tracing    *tracingConfiguration    `json:"tracingConfiguration,omitempty"`
+	Encryption *encryptionConfiguration `json:"encryptionConfiguration,omitempty"`
 }
 
 // parseConfig reads a stored Config; rows written before it was kept hold "{}".
@@ -65,10 +72,18 @@ func (c smConfig) tracing() tracingConfiguration {
 	return *c.Tracing
 }
 
+// encryption is AWS's default, an AWS owned key, unless a customer managed key was given.
+func (c smConfig) encryption() encryptionConfiguration {
+	if c.Encryption == nil {
+		return encryptionConfiguration{Type: "AWS_OWNED_KEY"}
+	}
+	return *c.Encryption
+}
+
 // sameAs reports whether two configurations are equal for CreateStateMachine's idempotency.
 func (c smConfig) sameAs(o smConfig) bool {
-	a, _ := json.Marshal(map[string]any{"l": c.logging(), "t": c.tracing()})
-	b, _ := json.Marshal(map[string]any{"l": o.logging(), "t": o.tracing()})
+	a, _ := json.Marshal(map[string]any{"l": c.logging(), "t": c.tracing(), "e": c.encryption()})
+	b, _ := json.Marshal(map[string]any{"l": o.logging(), "t": o.tracing(), "e": o.encryption()})
 	return string(a) == string(b)
 }
 
@@ -124,4 +139,42 @@ func derefDestinations(d *[]logDestination) []logDestination {
 		return nil
 	}
 	return *d
+}
+
+// checkEncryption validates an encryptionConfiguration as Create/UpdateStateMachine do. The
+// request model's constraints come first, as ValidationException; then the pairing of type
+// and key. Stepwise has no KMS: a key is never looked up, nothing is encrypted with it.
+func checkEncryption(in *encryptionConfiguration) (*encryptionConfiguration, error) {
+	if in == nil {
+		return nil, nil
+	}
+	var problems []string
+	switch in.Type {
+	case "":
+		problems = append(problems, "Value null at 'encryptionConfiguration.type' failed to satisfy constraint: Member must not be null")
+	case "AWS_OWNED_KEY", "CUSTOMER_MANAGED_KMS_KEY":
+	default:
+		problems = append(problems, fmt.Sprintf("Value '%s' at 'encryptionConfiguration.type' failed to satisfy constraint: Member must satisfy enum value set: [AWS_OWNED_KEY, CUSTOMER_MANAGED_KMS_KEY]", in.Type))
+	}
+	if len(in.KmsKeyID) > 2048 {
+		problems = append(problems, fmt.Sprintf("Value '%s' at 'encryptionConfiguration.kmsKeyId' failed to satisfy constraint: Member must have length less than or equal to 2048", in.KmsKeyID))
+	}
+	if p := in.KmsDataKeyReusePeriodSeconds; p != nil {
+		if *p < 60 {
+			problems = append(problems, fmt.Sprintf("Value '%d' at 'encryptionConfiguration.kmsDataKeyReusePeriodSeconds' failed to satisfy constraint: Member must have value greater than or equal to 60", *p))
+		} else if *p > 900 {
+			problems = append(problems, fmt.Sprintf("Value '%d' at 'encryptionConfiguration.kmsDataKeyReusePeriodSeconds' failed to satisfy constraint: Member must have value less than or equal to 900", *p))
+		}
+	}
+	if len(problems) > 0 {
+		return nil, validation(problems...)
+	}
+	switch {
+	case in.Type == "CUSTOMER_MANAGED_KMS_KEY" && in.KmsKeyID == "":
+		return nil, apiErr("InvalidEncryptionConfiguration", "Invalid Encryption Configuration: kmsKeyId is required when the encryption type is CUSTOMER_MANAGED_KMS_KEY.")
+	case in.Type == "AWS_OWNED_KEY" && (in.KmsKeyID != "" || in.KmsDataKeyReusePeriodSeconds != nil):
+		return nil, apiErr("InvalidEncryptionConfiguration", "Invalid Encryption Configuration: kmsKeyId and kmsDataKeyReusePeriodSeconds apply only to the encryption type CUSTOMER_MANAGED_KMS_KEY.")
+	}
+	out := *in
+	return &out, nil
 }

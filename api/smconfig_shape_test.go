@@ -38,3 +38,10 @@ func TestLoggingConfigurationShape(t *testing.T) {
 		})
 	}
 }
+
+func TestEncryptionConfigurationShape(t *testing.T) {
+	out, _ := json.Marshal(describeSM(&store.StateMachine{Config: "{}"})["encryptionConfiguration"])
+	if want := `{"type":"AWS_OWNED_KEY"}`; string(out) != want {
+		t.Errorf("default %s, want %s", out, want)
+	}
+}

@@ -204,3 +204,89 @@ func TestUpdateLoggingConfigurationThroughTheSDK(t *testing.T) {
 		t.Errorf("tracing for an execution %+v", fe.TracingConfiguration)
 	}
 }
+
+func TestEncryptionConfigurationThroughTheSDK(t *testing.T) {
+	c := newServer(t)
+	ctx := context.Background()
+	const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	create := func(name string, ec *types.EncryptionConfiguration) (*sfn.CreateStateMachineOutput, error) {
+		return c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(name), Definition: aws.String(say("a")), RoleArn: aws.String(role), EncryptionConfiguration: ec})
+	}
+	describe := func(arn *string) *types.EncryptionConfiguration {
+		t.Helper()
+		d, err := c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: arn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.EncryptionConfiguration == nil {
+			t.Fatal("no encryptionConfiguration")
+		}
+		return d.EncryptionConfiguration
+	}
+
+	plain, err := create("plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := describe(plain.StateMachineArn); e.Type != types.EncryptionTypeAwsOwnedKey || e.KmsKeyId != nil || e.KmsDataKeyReusePeriodSeconds != nil {
+		t.Errorf("default encryption %+v", e)
+	}
+	cmk := &types.EncryptionConfiguration{Type: types.EncryptionTypeCustomerManagedKmsKey, KmsKeyId: aws.String(key), KmsDataKeyReusePeriodSeconds: aws.Int32(120)}
+	sm, err := create("cmk", cmk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := describe(sm.StateMachineArn); e.Type != types.EncryptionTypeCustomerManagedKmsKey || aws.ToString(e.KmsKeyId) != key || aws.ToInt32(e.KmsDataKeyReusePeriodSeconds) != 120 {
+		t.Errorf("customer managed key %+v", e)
+	}
+
+	// Idempotency compares the encryption too.
+	if _, err := create("cmk", cmk); err != nil {
+		t.Errorf("same encryption again: %v", err)
+	}
+	_, err = create("cmk", nil)
+	wantErr(t, "other encryption", err, "StateMachineAlreadyExists", "")
+	if _, err := create("plain", &types.EncryptionConfiguration{Type: types.EncryptionTypeAwsOwnedKey}); err != nil {
+		t.Errorf("explicit AWS owned key on a machine created without: %v", err)
+	}
+
+	for _, tc := range []struct {
+		name          string
+		ec            *types.EncryptionConfiguration
+		code, message string
+	}{
+		{"no key", &types.EncryptionConfiguration{Type: types.EncryptionTypeCustomerManagedKmsKey}, "InvalidEncryptionConfiguration", ""},
+		{"key with AWS owned", &types.EncryptionConfiguration{Type: types.EncryptionTypeAwsOwnedKey, KmsKeyId: aws.String(key)}, "InvalidEncryptionConfiguration", ""},
+		{"period too short", &types.EncryptionConfiguration{Type: types.EncryptionTypeCustomerManagedKmsKey, KmsKeyId: aws.String(key), KmsDataKeyReusePeriodSeconds: aws.Int32(59)}, "ValidationException",
+			"1 validation error detected: Value '59' at 'encryptionConfiguration.kmsDataKeyReusePeriodSeconds' failed to satisfy constraint: Member must have value greater than or equal to 60"},
+		{"period too long", &types.EncryptionConfiguration{Type: types.EncryptionTypeCustomerManagedKmsKey, KmsKeyId: aws.String(key), KmsDataKeyReusePeriodSeconds: aws.Int32(901)}, "ValidationException",
+			"1 validation error detected: Value '901' at 'encryptionConfiguration.kmsDataKeyReusePeriodSeconds' failed to satisfy constraint: Member must have value less than or equal to 900"},
+		{"unknown type", &types.EncryptionConfiguration{Type: "MY_KEY"}, "ValidationException",
+			"1 validation error detected: Value 'MY_KEY' at 'encryptionConfiguration.type' failed to satisfy constraint: Member must satisfy enum value set: [AWS_OWNED_KEY, CUSTOMER_MANAGED_KMS_KEY]"},
+	} {
+		_, err := create("bad", tc.ec)
+		wantErr(t, tc.name, err, tc.code, tc.message)
+	}
+
+	// UpdateStateMachine changes it (a new revision); a version keeps the one it was
+	// published with.
+	p, err := c.PublishStateMachineVersion(ctx, &sfn.PublishStateMachineVersionInput{StateMachineArn: sm.StateMachineArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: sm.StateMachineArn, EncryptionConfiguration: &types.EncryptionConfiguration{Type: types.EncryptionTypeAwsOwnedKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(up.RevisionId) == "" {
+		t.Error("an encryption update made no revision")
+	}
+	if e := describe(sm.StateMachineArn); e.Type != types.EncryptionTypeAwsOwnedKey || e.KmsKeyId != nil {
+		t.Errorf("after update %+v", e)
+	}
+	if e := describe(p.StateMachineVersionArn); e.Type != types.EncryptionTypeCustomerManagedKmsKey || aws.ToString(e.KmsKeyId) != key {
+		t.Errorf("version 1 %+v", e)
+	}
+	_, err = c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: sm.StateMachineArn, EncryptionConfiguration: &types.EncryptionConfiguration{Type: types.EncryptionTypeCustomerManagedKmsKey}})
+	wantErr(t, "update without a key", err, "InvalidEncryptionConfiguration", "")
+}

@@ -36,8 +36,9 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 		Publish            bool      `json:"publish"`
 		VersionDescription *string   `json:"versionDescription"`
 
-		LoggingConfiguration *loggingConfiguration `json:"loggingConfiguration"`
-		TracingConfiguration *tracingConfiguration `json:"tracingConfiguration"`
+		LoggingConfiguration    *loggingConfiguration    `json:"loggingConfiguration"`
+		TracingConfiguration    *tracingConfiguration    `json:"tracingConfiguration"`
+		EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration"`
 	}
 	if err := decode(body, &req); err != nil {
 		return nil, err
@@ -82,7 +83,11 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	config := smConfig{Logging: logging, Tracing: req.TracingConfiguration}
+	encryption, err := checkEncryption(req.EncryptionConfiguration)
+	if err != nil {
+		return nil, err
+	}
+	config := smConfig{Logging: logging, Tracing: req.TracingConfiguration, Encryption: encryption}
 	now := time.Now().UTC()
 	sm := &store.StateMachine{
 		Arn: s.smArn(req.Name), Name: req.Name, Type: req.Type, Definition: req.Definition,
@@ -151,15 +156,16 @@ func (s *Server) describeStateMachine(ctx context.Context, body []byte) (any, er
 func describeSM(sm *store.StateMachine) map[string]any {
 	config := parseConfig(sm.Config)
 	out := map[string]any{
-		"stateMachineArn":      sm.Arn,
-		"name":                 sm.Name,
-		"status":               sm.Status,
-		"definition":           sm.Definition,
-		"roleArn":              sm.RoleArn,
-		"type":                 sm.Type,
-		"creationDate":         epoch(sm.CreatedAt),
-		"loggingConfiguration": config.logging(),
-		"tracingConfiguration": config.tracing(),
+		"stateMachineArn":         sm.Arn,
+		"name":                    sm.Name,
+		"status":                  sm.Status,
+		"definition":              sm.Definition,
+		"roleArn":                 sm.RoleArn,
+		"type":                    sm.Type,
+		"creationDate":            epoch(sm.CreatedAt),
+		"loggingConfiguration":    config.logging(),
+		"tracingConfiguration":    config.tracing(),
+		"encryptionConfiguration": config.encryption(),
 	}
 	if !sm.UpdatedAt.Equal(sm.CreatedAt) {
 		out["revisionId"] = sm.RevisionID
@@ -175,8 +181,9 @@ func (s *Server) updateStateMachine(ctx context.Context, body []byte) (any, erro
 		Publish            bool    `json:"publish"`
 		VersionDescription *string `json:"versionDescription"`
 
-		LoggingConfiguration *loggingConfiguration `json:"loggingConfiguration"`
-		TracingConfiguration *tracingConfiguration `json:"tracingConfiguration"`
+		LoggingConfiguration    *loggingConfiguration    `json:"loggingConfiguration"`
+		TracingConfiguration    *tracingConfiguration    `json:"tracingConfiguration"`
+		EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration"`
 	}
 	if err := decode(body, &req); err != nil {
 		return nil, err
@@ -185,7 +192,7 @@ func (s *Server) updateStateMachine(ctx context.Context, body []byte) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	if req.Definition == nil && req.RoleArn == nil && req.LoggingConfiguration == nil && req.TracingConfiguration == nil {
+	if req.Definition == nil && req.RoleArn == nil && req.LoggingConfiguration == nil && req.TracingConfiguration == nil && req.EncryptionConfiguration == nil {
 		return nil, apiErr("MissingRequiredParameter", "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
 	}
 	versionDesc, err := versionDescription(req.Publish, req.VersionDescription)
@@ -215,6 +222,11 @@ func (s *Server) updateStateMachine(ctx context.Context, body []byte) (any, erro
 	}
 	if req.TracingConfiguration != nil {
 		config.Tracing = req.TracingConfiguration
+	}
+	if req.EncryptionConfiguration != nil {
+		if config.Encryption, err = checkEncryption(req.EncryptionConfiguration); err != nil {
+			return nil, err
+		}
 	}
 	sm.Config = config.String()
 	updated := time.Now().UTC()
