@@ -193,7 +193,8 @@ func (s *Server) describeMapRunMachine(ctx context.Context, ex *store.Execution)
 	return map[string]any{
 		"stateMachineArn": ex.StateMachineArn, "name": name, "definition": string(processor), "roleArn": sm.RoleArn,
 		"updateDate": epoch(sm.UpdatedAt), "mapRunArn": ex.MapRunArn, "label": label,
-		"loggingConfiguration": loggingConfiguration{Level: "OFF"}, "tracingConfiguration": tracingConfiguration{},
+		"loggingConfiguration": parseConfig(sm.Config).logging(), "tracingConfiguration": parseConfig(sm.Config).tracing(),
+		"encryptionConfiguration": parseConfig(sm.Config).encryption(),
 	}, nil
 }
 

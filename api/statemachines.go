@@ -11,16 +11,6 @@ import (
 	"github.com/stepwise-run/stepwise/store"
 )
 
-type loggingConfiguration struct {
-	Level                string `json:"level"`
-	IncludeExecutionData bool   `json:"includeExecutionData"`
-	Destinations         []any  `json:"destinations,omitempty"`
-}
-
-type tracingConfiguration struct {
-	Enabled bool `json:"enabled"`
-}
-
 func (s *Server) smArn(name string) string {
 	return fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", s.Region, s.Account, name)
 }
@@ -45,6 +35,10 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 		Tags               []tagJSON `json:"tags"`
 		Publish            bool      `json:"publish"`
 		VersionDescription *string   `json:"versionDescription"`
+
+		LoggingConfiguration    *loggingConfiguration    `json:"loggingConfiguration"`
+		TracingConfiguration    *tracingConfiguration    `json:"tracingConfiguration"`
+		EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration"`
 	}
 	if err := decode(body, &req); err != nil {
 		return nil, err
@@ -85,10 +79,19 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 	if err := checkDefinition(req.Definition, req.Type); err != nil {
 		return nil, err
 	}
+	logging, err := checkLogging(req.LoggingConfiguration)
+	if err != nil {
+		return nil, err
+	}
+	encryption, err := checkEncryption(req.EncryptionConfiguration)
+	if err != nil {
+		return nil, err
+	}
+	config := smConfig{Logging: logging, Tracing: req.TracingConfiguration, Encryption: encryption}
 	now := time.Now().UTC()
 	sm := &store.StateMachine{
 		Arn: s.smArn(req.Name), Name: req.Name, Type: req.Type, Definition: req.Definition,
-		RoleArn: req.RoleArn, Status: "ACTIVE", RevisionID: ids.UUID(), Config: "{}",
+		RoleArn: req.RoleArn, Status: "ACTIVE", RevisionID: ids.UUID(), Config: config.String(),
 		CreatedAt: now, UpdatedAt: now,
 	}
 	err = s.Store.CreateStateMachine(ctx, sm)
@@ -100,7 +103,7 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 		if gerr != nil {
 			return nil, gerr
 		}
-		if old.Definition != sm.Definition || old.Type != sm.Type {
+		if old.Definition != sm.Definition || old.Type != sm.Type || !parseConfig(old.Config).sameAs(config) {
 			return nil, apiErr("StateMachineAlreadyExists", "State Machine Already Exists: '%s'", sm.Arn)
 		}
 		sm = old
@@ -151,16 +154,18 @@ func (s *Server) describeStateMachine(ctx context.Context, body []byte) (any, er
 }
 
 func describeSM(sm *store.StateMachine) map[string]any {
+	config := parseConfig(sm.Config)
 	out := map[string]any{
-		"stateMachineArn":      sm.Arn,
-		"name":                 sm.Name,
-		"status":               sm.Status,
-		"definition":           sm.Definition,
-		"roleArn":              sm.RoleArn,
-		"type":                 sm.Type,
-		"creationDate":         epoch(sm.CreatedAt),
-		"loggingConfiguration": loggingConfiguration{Level: "OFF"},
-		"tracingConfiguration": tracingConfiguration{},
+		"stateMachineArn":         sm.Arn,
+		"name":                    sm.Name,
+		"status":                  sm.Status,
+		"definition":              sm.Definition,
+		"roleArn":                 sm.RoleArn,
+		"type":                    sm.Type,
+		"creationDate":            epoch(sm.CreatedAt),
+		"loggingConfiguration":    config.logging(),
+		"tracingConfiguration":    config.tracing(),
+		"encryptionConfiguration": config.encryption(),
 	}
 	if !sm.UpdatedAt.Equal(sm.CreatedAt) {
 		out["revisionId"] = sm.RevisionID
@@ -175,6 +180,10 @@ func (s *Server) updateStateMachine(ctx context.Context, body []byte) (any, erro
 		RoleArn            *string `json:"roleArn"`
 		Publish            bool    `json:"publish"`
 		VersionDescription *string `json:"versionDescription"`
+
+		LoggingConfiguration    *loggingConfiguration    `json:"loggingConfiguration"`
+		TracingConfiguration    *tracingConfiguration    `json:"tracingConfiguration"`
+		EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration"`
 	}
 	if err := decode(body, &req); err != nil {
 		return nil, err
@@ -183,7 +192,7 @@ func (s *Server) updateStateMachine(ctx context.Context, body []byte) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	if req.Definition == nil && req.RoleArn == nil {
+	if req.Definition == nil && req.RoleArn == nil && req.LoggingConfiguration == nil && req.TracingConfiguration == nil && req.EncryptionConfiguration == nil {
 		return nil, apiErr("MissingRequiredParameter", "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
 	}
 	versionDesc, err := versionDescription(req.Publish, req.VersionDescription)
@@ -205,8 +214,23 @@ func (s *Server) updateStateMachine(ctx context.Context, body []byte) (any, erro
 		}
 		sm.RoleArn = *req.RoleArn
 	}
+	config := parseConfig(sm.Config)
+	if req.LoggingConfiguration != nil {
+		if config.Logging, err = checkLogging(req.LoggingConfiguration); err != nil {
+			return nil, err
+		}
+	}
+	if req.TracingConfiguration != nil {
+		config.Tracing = req.TracingConfiguration
+	}
+	if req.EncryptionConfiguration != nil {
+		if config.Encryption, err = checkEncryption(req.EncryptionConfiguration); err != nil {
+			return nil, err
+		}
+	}
+	sm.Config = config.String()
 	updated := time.Now().UTC()
-	if sm.Definition != before.Definition || sm.RoleArn != before.RoleArn {
+	if sm.Definition != before.Definition || sm.RoleArn != before.RoleArn || !parseConfig(before.Config).sameAs(config) {
 		sm.RevisionID = ids.UUID()
 		sm.UpdatedAt = updated
 		if err := s.Store.UpdateStateMachine(ctx, sm); err != nil {
