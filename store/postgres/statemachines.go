@@ -55,10 +55,14 @@ func (s *Store) GetRevision(ctx context.Context, arn, revisionID string) (*store
 	if err != nil || sm.RevisionID == revisionID {
 		return sm, err
 	}
-	err = s.pool.QueryRow(ctx, `SELECT definition, role_arn FROM state_machine_revisions
-		WHERE state_machine_arn = $1 AND revision_id = $2`, arn, revisionID).Scan(&sm.Definition, &sm.RoleArn)
+	var config string
+	err = s.pool.QueryRow(ctx, `SELECT definition, role_arn, config FROM state_machine_revisions
+		WHERE state_machine_arn = $1 AND revision_id = $2`, arn, revisionID).Scan(&sm.Definition, &sm.RoleArn, &config)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrNotFound
+	}
+	if config != "" { // empty for revisions stored before their configuration was kept
+		sm.Config = config
 	}
 	sm.RevisionID = revisionID
 	return sm, err

@@ -54,10 +54,14 @@ func (s *Store) GetRevision(ctx context.Context, arn, revisionID string) (*store
 	if err != nil || sm.RevisionID == revisionID {
 		return sm, err
 	}
-	err = s.r.QueryRowContext(ctx, `SELECT definition, role_arn FROM state_machine_revisions
-		WHERE state_machine_arn = ? AND revision_id = ?`, arn, revisionID).Scan(&sm.Definition, &sm.RoleArn)
+	var config string
+	err = s.r.QueryRowContext(ctx, `SELECT definition, role_arn, config FROM state_machine_revisions
+		WHERE state_machine_arn = ? AND revision_id = ?`, arn, revisionID).Scan(&sm.Definition, &sm.RoleArn, &config)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
+	}
+	if config != "" { // empty for revisions stored before their configuration was kept
+		sm.Config = config
 	}
 	sm.RevisionID = revisionID
 	return sm, err

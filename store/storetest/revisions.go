@@ -14,21 +14,22 @@ import (
 func testRevisions(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	sm := newStateMachine("revised")
-	sm.RevisionID, sm.Definition = "r1", `{"v":1}`
+	sm.RevisionID, sm.Definition, sm.Config = "r1", `{"v":1}`, `{"logging":"OFF"}`
 	if err := s.CreateStateMachine(ctx, sm); err != nil {
 		t.Fatal(err)
 	}
 	sm.RevisionID, sm.Definition, sm.RoleArn, sm.UpdatedAt = "r2", `{"v":2}`, "arn:aws:iam::123456789012:role/other", time.Now()
+	sm.Config = `{"logging":"ALL"}`
 	if err := s.UpdateStateMachine(ctx, sm); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ rev, def string }{{"r1", `{"v":1}`}, {"r2", `{"v":2}`}} {
+	for _, c := range []struct{ rev, def, config string }{{"r1", `{"v":1}`, `{"logging":"OFF"}`}, {"r2", `{"v":2}`, `{"logging":"ALL"}`}} {
 		got, err := s.GetRevision(ctx, sm.Arn, c.rev)
 		if err != nil {
 			t.Fatalf("GetRevision(%s): %v", c.rev, err)
 		}
-		if got.Definition != c.def || got.RevisionID != c.rev || got.Arn != sm.Arn {
-			t.Errorf("GetRevision(%s) = %s %s", c.rev, got.RevisionID, got.Definition)
+		if got.Definition != c.def || got.RevisionID != c.rev || got.Arn != sm.Arn || got.Config != c.config {
+			t.Errorf("GetRevision(%s) = %s %s %s", c.rev, got.RevisionID, got.Definition, got.Config)
 		}
 	}
 	if _, err := s.GetRevision(ctx, sm.Arn, "nope"); !errors.Is(err, store.ErrNotFound) {
