@@ -203,6 +203,18 @@ func TestUpdateLoggingConfigurationThroughTheSDK(t *testing.T) {
 	if fe.TracingConfiguration == nil || !fe.TracingConfiguration.Enabled {
 		t.Errorf("tracing for an execution %+v", fe.TracingConfiguration)
 	}
+	// An update after the start does not change what the execution ran with.
+	if _, err := c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: sm.StateMachineArn,
+		TracingConfiguration: &types.TracingConfiguration{Enabled: false}}); err != nil {
+		t.Fatal(err)
+	}
+	fe, err = c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: start.ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fe.TracingConfiguration == nil || !fe.TracingConfiguration.Enabled {
+		t.Errorf("tracing for an execution after an update %+v, want the one it started with", fe.TracingConfiguration)
+	}
 }
 
 func TestEncryptionConfigurationThroughTheSDK(t *testing.T) {
