@@ -12,6 +12,7 @@ if [ ! -f "$runner" ]; then
 fi
 report=$(mktemp)
 trap 'rm -f "$report"' EXIT
+echo "conformance: running the corpus; the first ${SHOW:-10} differences from AWS are listed (known ones are explained in docs/conformance.md), and the floor below decides"
 python3 "$runner" --cli "$root/$bin" --show "${SHOW:-10}" --json "$report"
 read -r floor_results floor_histories < "$root/.ci/conformance-floor"
 read -r results histories < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["result"], r["history"])' "$report")
