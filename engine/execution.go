@@ -126,8 +126,8 @@ type run struct {
 	ex   *Execution
 	now  time.Time
 	step Step
-	// runCmds indexes the step's MapRunChanged commands by map run ARN.
-	runCmds map[string]int
+	// runChanges are the map runs the step changed, by ARN (see mapRunChanged).
+	runChanges map[string]*runChange
 	// childCmds indexes the step's ChildExecutionChanged commands by child execution ARN.
 	childCmds map[string]int
 }
@@ -172,6 +172,7 @@ func (in *Interpreter) Start(st Start) (*Execution, Step) {
 	x.command(Command{Kind: StartTimer, TimerID: ex.TimeoutTimer, At: st.Time.Add(limit)})
 	ex.Root = &Frame{Graph: "", State: in.sm.StartAt, Phase: phaseEnter, Input: input}
 	x.drive()
+	x.finishRuns()
 	return ex, x.step
 }
 
@@ -204,6 +205,7 @@ func (in *Interpreter) Apply(ex *Execution, ev Event) Step {
 	if !ex.Done() {
 		x.drive()
 	}
+	x.finishRuns()
 	return x.step
 }
 

@@ -107,10 +107,12 @@ type MapRun struct {
 	// Sizes are the items each child carries when ItemBatcher groups them (Items are then the
 	// children's inputs); nil when each child carries one item. ItemsSucceeded, ItemsFailed
 	// and ItemsAborted count items, for DescribeMapRun's itemCounts and the tolerance.
-	Sizes          []int `json:"sizes,omitempty"`
-	ItemsSucceeded int   `json:"itemsSucceeded,omitempty"`
-	ItemsFailed    int   `json:"itemsFailed,omitempty"`
-	ItemsAborted   int   `json:"itemsAborted,omitempty"`
+	Sizes []int `json:"sizes,omitempty"`
+	// ItemsTotal is the sum of Sizes, kept so that judging each failure does not add them up.
+	ItemsTotal     int `json:"itemsTotal,omitempty"`
+	ItemsSucceeded int `json:"itemsSucceeded,omitempty"`
+	ItemsFailed    int `json:"itemsFailed,omitempty"`
+	ItemsAborted   int `json:"itemsAborted,omitempty"`
 	// ToleratedCount and ToleratedPercent are the failure tolerance (-1: none given).
 	ToleratedCount   int64   `json:"toleratedCount"`
 	ToleratedPercent float64 `json:"toleratedPercent"`

@@ -367,12 +367,8 @@ func (x *run) abortChildren(f *Frame) {
 		if f.Map != nil {
 			f.Map.Kept = append(f.Map.Kept, c) // a redrive runs it again
 		}
-		if m := f.Map; m != nil && m.Distributed {
-			c.parent = f
-			m.Aborted++
-			m.ItemsAborted += m.size(c.Index)
-			m.Active--
-			x.stopChild(c)
+		if f.Map != nil && f.Map.Distributed {
+			x.abortChild(f, c)
 			continue
 		}
 		x.abortFrame(c)

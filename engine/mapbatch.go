@@ -60,13 +60,14 @@ func (x *run) batchItems(f *Frame, st *asl.State, sc *scope, m *MapRun) error {
 		if err != nil {
 			return err
 		}
-		n := len(value.Encode(sel))
+		encoded := len(value.Encode(sel))
+		n := encoded
 		if len(cur) > 0 {
 			n++ // the comma
 		}
 		if len(cur) > 0 && (size+n > int(maxBytes) || (hasItems && int64(len(cur)) >= maxItems)) {
 			flush()
-			n = len(value.Encode(sel))
+			n = encoded
 		}
 		if size+n > int(maxBytes) {
 			return sc.runtimeErr("The item at index %d does not fit in a batch of at most %d bytes.", i, maxBytes)
@@ -77,7 +78,7 @@ func (x *run) batchItems(f *Frame, st *asl.State, sc *scope, m *MapRun) error {
 	if len(cur) > 0 {
 		flush()
 	}
-	m.Items, m.Sizes = batches, sizes
+	m.Items, m.Sizes, m.ItemsTotal = batches, sizes, len(m.Items)
 	if m.Items == nil {
 		m.Items, m.Sizes = []any{}, []int{}
 	}
@@ -98,11 +99,7 @@ func (m *MapRun) itemTotal() int {
 	if m.Sizes == nil {
 		return len(m.Items)
 	}
-	n := 0
-	for _, s := range m.Sizes {
-		n += s
-	}
-	return n
+	return m.ItemsTotal
 }
 
 // itemsFailed is the number of items whose child failed: every item of a failed batch.

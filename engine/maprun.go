@@ -66,12 +66,40 @@ func MapRunStateMachineArn(mapRunArn string) string {
 	return strings.Replace(mapRunArn[:i], ":mapRun:", ":stateMachine:", 1)
 }
 
-// mapRunChanged sends the run's current record. Within one step only the newest record of a
-// run is kept, so a step that starts 10,000 iterations sends one command, not 10,000.
+// mapRunChanged notes that the run changed; the step sends the run's record as it stands at
+// the step's end (finishRuns), one MapRunChanged command per run however many iterations the
+// step started or ended: a step that starts 10,000 iterations builds one record, not 10,000.
 func (x *run) mapRunChanged(m *MapRun, status string) {
 	if !m.Distributed || m.RunArn == "" {
 		return
 	}
+	if c, ok := x.runChanges[m.RunArn]; ok {
+		c.m, c.status = m, status
+		return
+	}
+	if x.runChanges == nil {
+		x.runChanges = map[string]*runChange{}
+	}
+	x.runChanges[m.RunArn] = &runChange{m: m, status: status, cmd: len(x.step.Commands)}
+	x.command(Command{Kind: MapRunChanged})
+}
+
+// runChange is a map run the step changed, and where its MapRunChanged command stands.
+type runChange struct {
+	m      *MapRun
+	status string
+	cmd    int
+}
+
+// finishRuns fills the step's MapRunChanged commands with the runs' records.
+func (x *run) finishRuns() {
+	for _, c := range x.runChanges {
+		x.step.Commands[c.cmd].MapRun = x.mapRunRecord(c.m, c.status)
+	}
+}
+
+// mapRunRecord is run m's record with the given status.
+func (x *run) mapRunRecord(m *MapRun, status string) *MapRunRecord {
 	rec := &MapRunRecord{
 		MapRunArn:       m.RunArn,
 		ExecutionArn:    x.ex.ExecutionArn,
@@ -103,15 +131,7 @@ func (x *run) mapRunChanged(m *MapRun, status string) {
 	if status != MapRunRunning {
 		rec.StopDate = x.now
 	}
-	if i, ok := x.runCmds[m.RunArn]; ok {
-		x.step.Commands[i].MapRun = rec
-		return
-	}
-	if x.runCmds == nil {
-		x.runCmds = map[string]int{}
-	}
-	x.runCmds[m.RunArn] = len(x.step.Commands)
-	x.command(Command{Kind: MapRunChanged, MapRun: rec})
+	return rec
 }
 
 // mapRunAborted ends a running Distributed Map run whose Map state is being stopped (the
@@ -123,14 +143,20 @@ func (x *run) mapRunAborted(f *Frame) {
 	}
 	for _, c := range f.Children {
 		if c.Phase != phaseDone {
-			c.parent = f // links are not serialised; a caller's walk may not have reached c yet
-			m.Aborted++
-			m.ItemsAborted += m.size(c.Index)
-			m.Active--
-			x.stopChild(c)
+			x.abortChild(f, c)
 		}
 	}
 	x.mapRunChanged(m, MapRunAborted)
+}
+
+// abortChild stops running iteration c of Distributed Map frame f and counts it aborted.
+func (x *run) abortChild(f, c *Frame) {
+	c.parent = f // links are not serialised; a caller's walk may not have reached c yet
+	m := f.Map
+	m.Aborted++
+	m.ItemsAborted += m.size(c.Index)
+	m.Active--
+	x.stopChild(c)
 }
 
 // updateMapRun applies UpdateMapRun to the running Map state whose run it names; it does

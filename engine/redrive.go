@@ -100,6 +100,7 @@ func (in *Interpreter) Redrive(ex *Execution, now time.Time) (Step, error) {
 	ex.Root.walk(func(*Frame) bool { return true }) // restore parent links
 	ex.Root.rearm(id)
 	x.drive()
+	x.finishRuns()
 	return x.step, nil
 }
 
