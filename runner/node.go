@@ -531,9 +531,9 @@ func (n *Node) acquire(ctx context.Context, arn string) (*live, error) {
 	if row.Status != string(engine.Running) || row.State == "" {
 		return nil, nil
 	}
-	var ex engine.Execution
-	if err := json.Unmarshal([]byte(row.State), &ex); err != nil {
-		return nil, fmt.Errorf("%w: decode execution state: %v", errUnloadable, err)
+	ex, err := decodeState(row.State)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errUnloadable, err)
 	}
 	sm, err := n.machineFor(ctx, row, ex.Revision)
 	if err != nil {
@@ -543,7 +543,7 @@ func (n *Node) acquire(ctx context.Context, arn string) (*live, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUnloadable, err)
 	}
-	l = &live{ex: &ex, in: in, row: *row}
+	l = &live{ex: ex, in: in, row: *row}
 	n.mu.Lock()
 	cur := n.live[arn]
 	if cur != nil {
@@ -554,7 +554,7 @@ func (n *Node) acquire(ctx context.Context, arn string) (*live, error) {
 	n.mu.Unlock()
 	if cur == nil {
 		// Taken over (or reloaded): the tasks it waits for may have died with their node.
-		n.redispatch(ctx, arn, &ex)
+		n.redispatch(ctx, arn, ex)
 	}
 	return l, nil
 }
@@ -590,6 +590,19 @@ func (n *Node) deliverAll(ctx context.Context, arn string, evs ...engine.Event) 
 		case <-time.After(wait):
 		}
 	}
+}
+
+// decodeState reads an execution's stored state. Numbers stay json.Number, as the engine
+// keeps them: decoded as float64, an integer beyond 2^53 in an input or a variable would
+// change after a reload.
+func decodeState(state string) (*engine.Execution, error) {
+	var ex engine.Execution
+	dec := json.NewDecoder(strings.NewReader(state))
+	dec.UseNumber()
+	if err := dec.Decode(&ex); err != nil {
+		return nil, fmt.Errorf("decode execution state: %w", err)
+	}
+	return &ex, nil
 }
 
 // errUnloadable marks an execution whose stored state or definition cannot be loaded: trying

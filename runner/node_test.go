@@ -396,3 +396,29 @@ func TestNodeRetriesCommitsWhenTheStoreFails(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// An execution reloaded from the store (here after sleeping in a Wait state, parked) keeps its
+// numbers exactly: an integer beyond 2^53 is not rounded through float64.
+func TestNodeReloadKeepsNumbers(t *testing.T) {
+	st := openStore(t)
+	sm := createMachine(t, st, `{"StartAt":"Wait","States":{"Wait":{"Type":"Wait","Seconds":1,"End":true}}}`)
+	n := newNode(st, "a")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error)
+	go func() { done <- n.Run(ctx) }()
+	ex, err := n.Start(ctx, runner.StartRequest{StateMachine: sm, Name: "big", Input: `{"n":12345678901234567891,"f":0.1}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, st, []string{ex.Arn}, 10*time.Second)
+	got, err := st.GetExecution(ctx, ex.Arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deref(got.Output) != `{"f":0.1,"n":12345678901234567891}` {
+		t.Errorf("output %s", deref(got.Output))
+	}
+	cancel()
+	<-done
+}

@@ -2,10 +2,8 @@ package runner
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/stepwise-run/stepwise/engine"
@@ -67,12 +65,10 @@ func (n *Node) redriveOnce(ctx context.Context, arn, clientToken string) (at tim
 		return time.Time{}, false, err
 	}
 	now := n.now()
-	var ex engine.Execution
+	ex := &engine.Execution{}
 	if row.State != "" {
-		dec := json.NewDecoder(strings.NewReader(row.State))
-		dec.UseNumber() // numbers stay json.Number, as the engine keeps them
-		if err := dec.Decode(&ex); err != nil {
-			return time.Time{}, false, fmt.Errorf("decode execution state: %w", err)
+		if ex, err = decodeState(row.State); err != nil {
+			return time.Time{}, false, err
 		}
 		if t, ok := redriveTokenTime(ex.RedriveTokens, clientToken, now); ok {
 			return t, false, nil
@@ -100,14 +96,14 @@ func (n *Node) redriveOnce(ctx context.Context, arn, clientToken string) (at tim
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	step, err := in.Redrive(&ex, now)
+	step, err := in.Redrive(ex, now)
 	if err != nil {
 		return time.Time{}, false, err
 	}
 	if clientToken != "" {
 		ex.RedriveTokens = keepRedriveToken(ex.RedriveTokens, engine.RedriveToken{Token: clientToken, Time: now}, now)
 	}
-	l := &live{ex: &ex, in: in, row: *row}
+	l := &live{ex: ex, in: in, row: *row}
 	c, tasks, err := n.commitFor(l, step, engine.Event{})
 	if err == nil {
 		t0 := time.Now()
