@@ -10,7 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
@@ -140,13 +139,7 @@ type expressResult struct {
 // runExpress runs an Express execution in memory, on the real clock, within the 5-minute
 // limit (as AWS, a longer one times out).
 func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, name, input string) (*expressResult, error) {
-	in, err := s.express.interpreter(sm, func() (*engine.Interpreter, error) {
-		parsed, err := asl.Parse([]byte(sm.Definition), asl.ValidateOptions{Type: sm.Type})
-		if err != nil {
-			return nil, err
-		}
-		return engine.New(parsed, engine.Config{Region: s.Region, Account: s.Account, Express: true}), nil
-	})
+	in, err := s.Node.Interpreter(sm) // parsed once per revision (a third of the time of a short run)
 	if err != nil {
 		return nil, err
 	}

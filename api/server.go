@@ -36,8 +36,6 @@ type Server struct {
 	Mocks Mocks
 	// Guard, if set, requires every call to be signed and allowed (--enforce-iam).
 	Guard Guard
-
-	express interpreters
 }
 
 // Error is an API error as the JSON protocol returns it.

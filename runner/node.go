@@ -352,8 +352,12 @@ func byExecution(timers []store.Timer) [][]store.Timer {
 	return out
 }
 
-// interpreter returns the interpreter of a state machine's revision, parsing it once.
-func (n *Node) interpreter(sm *store.StateMachine) (*engine.Interpreter, error) {
+// maxInterpreters bounds the interpreters a node keeps; past it the cache starts over.
+const maxInterpreters = 1024
+
+// Interpreter returns the interpreter of a state machine's revision (or version), parsing
+// and validating it once: the runner's executions and the API's Express executions share it.
+func (n *Node) Interpreter(sm *store.StateMachine) (*engine.Interpreter, error) {
 	key := sm.Arn + "#" + sm.RevisionID
 	n.mu.Lock()
 	in := n.procs[key]
@@ -371,6 +375,9 @@ func (n *Node) interpreter(sm *store.StateMachine) (*engine.Interpreter, error) 
 		ActivityExists: n.activityExists,
 	})
 	n.mu.Lock()
+	if len(n.procs) >= maxInterpreters {
+		n.procs = map[string]*engine.Interpreter{} // start over rather than grow without bound
+	}
 	n.procs[key] = in
 	n.mu.Unlock()
 	return in, nil
@@ -402,7 +409,7 @@ func ExecutionArn(smArn, name string) string {
 // Start starts an execution: its first step is committed before Start returns, so an
 // acknowledged start survives a crash. It returns store.ErrExists when the ARN is taken.
 func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, error) {
-	in, err := n.interpreter(req.StateMachine)
+	in, err := n.Interpreter(req.StateMachine)
 	if err != nil {
 		return nil, err
 	}
@@ -539,7 +546,7 @@ func (n *Node) acquire(ctx context.Context, arn string) (*live, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := n.interpreter(sm)
+	in, err := n.Interpreter(sm)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUnloadable, err)
 	}

@@ -92,7 +92,7 @@ func (n *Node) redriveOnce(ctx context.Context, arn, clientToken string) (at tim
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	in, err := n.interpreter(sm)
+	in, err := n.Interpreter(sm)
 	if err != nil {
 		return time.Time{}, false, err
 	}
