@@ -2,7 +2,6 @@ package console
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -11,10 +10,12 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/stepwise-run/stepwise/iam"
 )
@@ -121,72 +122,21 @@ func (c *Console) API(next http.Handler) http.Handler {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.Header.Del("Cookie") // the API has no use for the session id
-		signRequest(r, body, sess.keyID, sess.secret, time.Now())
+		if err := signRequest(r, body, sess.keyID, sess.secret, time.Now()); err != nil {
+			writeJSONError(w, http.StatusInternalServerError, "InternalFailure", "could not sign the console's request: "+err.Error())
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// signRequest signs r with SigV4 for Step Functions, over the headers the API needs.
-func signRequest(r *http.Request, body []byte, keyID, secret string, now time.Time) {
-	stamp := now.UTC().Format("20060102T150405Z")
-	date := stamp[:8]
-	r.Header.Set("X-Amz-Date", stamp)
+// signRequest signs r with SigV4 for Step Functions, with the AWS SDK's signer, as any SDK
+// client would sign it.
+func signRequest(r *http.Request, body []byte, keyID, secret string, now time.Time) error {
 	r.Header.Del("X-Amz-Content-Sha256")
-	names := []string{"host", "x-amz-date"}
-	for _, h := range []string{"content-type", "x-amz-target"} {
-		if r.Header.Get(h) != "" {
-			names = append(names, h)
-		}
-	}
-	slices.Sort(names)
-	r.URL.RawQuery = "" // the API reads no query; signing none keeps both canonical forms equal
-	var canon strings.Builder
-	canon.WriteString(r.Method + "\n" + canonicalPath(r.URL.EscapedPath()) + "\n\n") // no query
-	for _, n := range names {
-		v := r.Host
-		if n != "host" {
-			v = strings.Join(strings.Fields(r.Header.Get(n)), " ")
-		}
-		canon.WriteString(n + ":" + v + "\n")
-	}
-	bodySum := sha256.Sum256(body)
-	canon.WriteString("\n" + strings.Join(names, ";") + "\n" + hex.EncodeToString(bodySum[:]))
-	canonSum := sha256.Sum256([]byte(canon.String()))
-	scope := date + "/us-east-1/states/aws4_request"
-	toSign := "AWS4-HMAC-SHA256\n" + stamp + "\n" + scope + "\n" + hex.EncodeToString(canonSum[:])
-	k := mac([]byte("AWS4"+secret), date)
-	for _, part := range []string{"us-east-1", "states", "aws4_request"} {
-		k = mac(k, part)
-	}
-	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+keyID+"/"+scope+
-		", SignedHeaders="+strings.Join(names, ";")+", Signature="+hex.EncodeToString(mac(k, toSign)))
-}
-
-func mac(key []byte, data string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(data))
-	return m.Sum(nil)
-}
-
-// canonicalPath is SigV4's URI: each segment of the escaped path escaped again.
-func canonicalPath(p string) string {
-	if p == "" {
-		return "/"
-	}
-	segs := strings.Split(p, "/")
-	for i, s := range segs {
-		var b strings.Builder
-		for j := 0; j < len(s); j++ {
-			ch := s[j]
-			if 'A' <= ch && ch <= 'Z' || 'a' <= ch && ch <= 'z' || '0' <= ch && ch <= '9' || strings.IndexByte("-_.~", ch) >= 0 {
-				b.WriteByte(ch)
-			} else {
-				b.WriteString("%" + strings.ToUpper(hex.EncodeToString([]byte{ch})))
-			}
-		}
-		segs[i] = b.String()
-	}
-	return strings.Join(segs, "/")
+	sum := sha256.Sum256(body)
+	return v4.NewSigner().SignHTTP(r.Context(), aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret},
+		r, hex.EncodeToString(sum[:]), "states", "us-east-1", now)
 }
 
 // verifyKey checks an access key by signing a request with it and having the Guard
@@ -196,7 +146,9 @@ func (c *Console) verifyKey(keyID, secret string) (*iam.Principal, error) {
 	req, _ := http.NewRequest("POST", "http://console.local/", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
 	req.Header.Set("X-Amz-Target", "AWSStepFunctions.ListStateMachines")
-	signRequest(req, body, keyID, secret, time.Now())
+	if err := signRequest(req, body, keyID, secret, time.Now()); err != nil {
+		return nil, err
+	}
 	return c.opts.Guard.Authenticate(req, body, "states")
 }
 
