@@ -35,8 +35,13 @@ func (x *run) enter(f *Frame) {
 	f.EnteredAt = x.now
 	f.Attempts, f.RetryCount = nil, 0
 	f.EnteredPrev = f.Last
+	text := f.inputText
+	if text == "" {
+		text = value.Encode(f.Input)
+	}
+	f.inputText = ""
 	f.Entered = x.emit(f, history.Event{Type: st.Type + "StateEntered", Details: &history.StateEntered{
-		Name: st.Name, Input: value.Encode(f.Input),
+		Name: st.Name, Input: text,
 	}})
 	x.execute(f, st)
 	f.Redriven = false
@@ -79,9 +84,13 @@ func (x *run) timerFired(f *Frame, ev Event) {
 	}
 }
 
-// exitState records the state's exit with its output and commits its variables.
-func (x *run) exitState(f *Frame, st *asl.State, output any, assigned map[string]any) {
-	details := &history.StateExited{Name: st.Name, Output: value.Encode(output)}
+// exitState records the state's exit with its output and commits its variables. text is the
+// output's JSON text when the caller has it already, or "". It returns the text.
+func (x *run) exitState(f *Frame, st *asl.State, output any, text string, assigned map[string]any) string {
+	if text == "" {
+		text = value.Encode(output)
+	}
+	details := &history.StateExited{Name: st.Name, Output: text}
 	if len(assigned) > 0 { // AWS records nothing for an empty Assign
 		details.AssignedVariables = make(map[string]string, len(assigned))
 		for k, v := range assigned {
@@ -105,41 +114,46 @@ func (x *run) exitState(f *Frame, st *asl.State, output any, assigned map[string
 			vars[k] = v
 		}
 	}
+	return text
 }
 
-// transition moves the frame to its next state, or ends it when next is empty.
-func (x *run) transition(f *Frame, next string, output any) {
+// transition moves the frame to its next state, or ends it when next is empty. text is the
+// output's JSON text (exitState's): the next state's entry records the same text, and a
+// value is encoded once, not at each event that shows it.
+func (x *run) transition(f *Frame, next string, output any, text string) {
 	if next == "" {
-		x.frameSucceeded(f, output)
+		x.frameSucceeded(f, output, text)
 		return
 	}
 	f.State = next
 	f.Input = output
+	f.inputText = text
 	f.Effective = nil
 	f.Phase = phaseEnter
 }
 
-func (x *run) frameSucceeded(f *Frame, output any) {
+func (x *run) frameSucceeded(f *Frame, output any, text string) {
 	f.Phase = phaseDone
 	f.Outcome = outcomeSucceeded
 	f.Output = output
 	if f.parent == nil {
-		x.succeedExecution(f, output)
+		x.succeedExecution(f, output, text)
 	}
 }
 
 // finish is how every state that completes normally ends: the size check, the exit event and
 // the transition.
 func (x *run) finish(f *Frame, st *asl.State, output any, assigned map[string]any, next string) {
-	if x.tooBig(value.Encode(output)) {
+	text := value.Encode(output)
+	if x.tooBig(text) {
 		x.stateFailed(f, st, failure{Error: "States.DataLimitExceeded", Cause: "The state/task '" + st.Name + "' returned a result with a size exceeding the maximum number of bytes service limit."})
 		return
 	}
-	x.exitState(f, st, output, assigned)
+	x.exitState(f, st, output, text, assigned)
 	if st.End || st.Type == asl.TypeSucceed {
 		next = ""
 	}
-	x.transition(f, next, output)
+	x.transition(f, next, output, text)
 }
 
 // assignments evaluates an Assign block; nothing is assigned until every value is known.

@@ -167,8 +167,7 @@ func (x *run) caught(f *Frame, st *asl.State, c *asl.Catcher, fl failure) {
 			}
 		}
 	}
-	x.exitState(f, st, output, assigned)
-	x.transition(f, c.Next, output)
+	x.transition(f, c.Next, output, x.exitState(f, st, output, "", assigned))
 }
 
 // frameFailed ends a frame with a failure. The root frame's failure ends the execution;

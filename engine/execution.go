@@ -288,8 +288,10 @@ func (x *run) endExecution(status Status, ev history.Event, prev int64) {
 	}
 }
 
-func (x *run) succeedExecution(f *Frame, output any) {
-	text := value.Encode(output)
+func (x *run) succeedExecution(f *Frame, output any, text string) {
+	if text == "" {
+		text = value.Encode(output)
+	}
 	if x.tooBig(text) {
 		// AWS checks the execution output like any state output.
 		x.failExecution(f, failure{Error: "States.DataLimitExceeded", Cause: "The state/task '" + f.State + "' returned a result with a size exceeding the maximum number of bytes service limit."})

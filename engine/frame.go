@@ -76,6 +76,9 @@ type Frame struct {
 	Redriven bool `json:"redriven,omitempty"`
 
 	parent *Frame
+	// inputText is Input's JSON text when the previous state's exit has encoded it already
+	// (not stored: a reloaded frame encodes its input again).
+	inputText string
 }
 
 // TaskWait is a scheduled task a frame waits for.

@@ -191,8 +191,7 @@ func (x *run) choice(f *Frame, st *asl.State) {
 			return
 		}
 	}
-	x.exitState(f, st, out, assigned)
-	x.transition(f, next, out)
+	x.transition(f, next, out, x.exitState(f, st, out, "", assigned))
 }
 
 // maxWait is the longest a Wait state may wait: an execution lasts at most a year.
