@@ -12,9 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
-	"strings"
+	"sync"
 )
 
 // Decode parses JSON text into a value. Numbers become json.Number.
@@ -38,107 +38,124 @@ func Decode(data []byte) (any, error) {
 func DecodeString(s string) (any, error) { return Decode([]byte(s)) }
 
 // Encode renders a value as compact JSON text, without HTML escaping (AWS does not escape
-// '<', '>' or '&').
+// '<', '>' or '&'). Object keys are sorted, so equal values have equal text.
 func Encode(v any) string {
-	var b strings.Builder
-	writeValue(&b, v)
-	return b.String()
+	bp := encodeBuffers.Get().(*[]byte)
+	b := AppendEncode((*bp)[:0], v)
+	s := string(b)
+	if cap(b) <= 64<<10 { // a rare large value does not stay pinned in the pool
+		*bp = b
+		encodeBuffers.Put(bp)
+	}
+	return s
 }
 
-// EncodeBytes is Encode returning bytes.
-func EncodeBytes(v any) []byte { return []byte(Encode(v)) }
+// encodeBuffers keeps Encode's scratch buffers: a value's text is built in one and copied out
+// once, instead of growing a new buffer for every value.
+var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
-func writeValue(b *strings.Builder, v any) {
+// EncodeBytes is Encode returning bytes.
+func EncodeBytes(v any) []byte { return AppendEncode(nil, v) }
+
+// AppendEncode appends v's JSON text (as Encode renders it) to b.
+func AppendEncode(b []byte, v any) []byte {
 	switch x := v.(type) {
 	case nil:
-		b.WriteString("null")
+		return append(b, "null"...)
 	case bool:
 		if x {
-			b.WriteString("true")
-		} else {
-			b.WriteString("false")
+			return append(b, "true"...)
 		}
+		return append(b, "false"...)
 	case json.Number:
-		b.WriteString(string(x))
+		return append(b, x...)
 	case float64:
-		b.WriteString(string(FromFloat(x)))
+		return append(b, FromFloat(x)...)
 	case int:
-		b.WriteString(strconv.Itoa(x))
+		return strconv.AppendInt(b, int64(x), 10)
 	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
+		return strconv.AppendInt(b, x, 10)
 	case string:
-		writeString(b, x)
+		return appendString(b, x)
 	case []any:
-		b.WriteByte('[')
+		b = append(b, '[')
 		for i, e := range x {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			writeValue(b, e)
+			b = AppendEncode(b, e)
 		}
-		b.WriteByte(']')
+		return append(b, ']')
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeString(b, k)
-			b.WriteByte(':')
-			writeValue(b, x[k])
-		}
-		b.WriteByte('}')
+		return appendObject(b, x)
 	default:
 		// Anything else came from outside the conventions; let encoding/json render it.
 		data, err := json.Marshal(x)
 		if err != nil {
-			b.WriteString("null")
-			return
+			return append(b, "null"...)
 		}
-		b.Write(data)
+		return append(b, data...)
 	}
+}
+
+// appendObject writes an object with its keys sorted. Most objects in a workflow are small:
+// their keys are sorted in an array on the stack.
+func appendObject(b []byte, m map[string]any) []byte {
+	var arr [16]string
+	keys := arr[:0]
+	if len(m) > len(arr) {
+		keys = make([]string, 0, len(m))
+	}
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		b = AppendEncode(b, m[k])
+	}
+	return append(b, '}')
 }
 
 const hexDigits = "0123456789abcdef"
 
-func writeString(b *strings.Builder, s string) {
-	b.WriteByte('"')
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' {
 			continue
 		}
-		b.WriteString(s[start:i])
+		b = append(b, s[start:i]...)
 		switch c {
 		case '"':
-			b.WriteString(`\"`)
+			b = append(b, `\"`...)
 		case '\\':
-			b.WriteString(`\\`)
+			b = append(b, `\\`...)
 		case '\n':
-			b.WriteString(`\n`)
+			b = append(b, `\n`...)
 		case '\r':
-			b.WriteString(`\r`)
+			b = append(b, `\r`...)
 		case '\t':
-			b.WriteString(`\t`)
+			b = append(b, `\t`...)
 		case '\b':
-			b.WriteString(`\b`)
+			b = append(b, `\b`...)
 		case '\f':
-			b.WriteString(`\f`)
+			b = append(b, `\f`...)
 		default:
-			b.WriteString(`\u00`)
-			b.WriteByte(hexDigits[c>>4])
-			b.WriteByte(hexDigits[c&0xf])
+			b = append(b, `\u00`...)
+			b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
 		}
 		start = i + 1
 	}
-	b.WriteString(s[start:])
-	b.WriteByte('"')
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // FromFloat renders a float64 as a JSON number: integral values without a fraction, others in
