@@ -40,7 +40,7 @@ func (x *run) enter(f *Frame) {
 		text = value.Encode(f.Input)
 	}
 	f.inputText = ""
-	f.Entered = x.emit(f, history.Event{Type: st.Type + "StateEntered", Details: &history.StateEntered{
+	f.Entered = x.emit(f, history.Event{Type: stateEvent(st.Type, stateEntered), Details: &history.StateEntered{
 		Name: st.Name, Input: text,
 	}})
 	x.execute(f, st)
@@ -98,7 +98,7 @@ func (x *run) exitState(f *Frame, st *asl.State, output any, text string, assign
 		}
 		details.AssignedVariablesDetails = &history.DataDetails{}
 	}
-	x.emit(f, history.Event{Type: st.Type + "StateExited", Details: details})
+	x.emit(f, history.Event{Type: stateEvent(st.Type, stateExited), Details: details})
 	if len(assigned) > 0 {
 		vars := f.Vars
 		if f.parent == nil {
@@ -288,4 +288,35 @@ func (x *run) complete(f *Frame, st *asl.State, result any) {
 		return
 	}
 	x.finish(f, st, out, assigned, st.Next)
+}
+
+// A state's history events are named after its type: PassStateEntered, MapStateExited, ...
+const (
+	stateEntered = iota
+	stateExited
+	stateAborted
+)
+
+var stateEventSuffixes = [...]string{"StateEntered", "StateExited", "StateAborted"}
+
+// stateEventNames holds every state type's event names, so that recording an event does not
+// build its name again.
+var stateEventNames = func() map[string]*[3]string {
+	m := map[string]*[3]string{}
+	for _, t := range []string{asl.TypePass, asl.TypeTask, asl.TypeChoice, asl.TypeWait, asl.TypeSucceed, asl.TypeFail, asl.TypeParallel, asl.TypeMap} {
+		var names [3]string
+		for i, s := range stateEventSuffixes {
+			names[i] = t + s
+		}
+		m[t] = &names
+	}
+	return m
+}()
+
+// stateEvent names the event of kind (stateEntered, ...) of a state of type stateType.
+func stateEvent(stateType string, kind int) string {
+	if names := stateEventNames[stateType]; names != nil {
+		return names[kind]
+	}
+	return stateType + stateEventSuffixes[kind]
 }

@@ -101,7 +101,7 @@ func (x *run) abortFrame(f *Frame) {
 	case phaseTask, phaseWait, phaseRetry, phaseChildren:
 		st := x.state(f)
 		f.cancelWaits(x)
-		x.emit(f, history.Event{Type: st.Type + "StateAborted"})
+		x.emit(f, history.Event{Type: stateEvent(st.Type, stateAborted)})
 	}
 	f.Phase = phaseDone
 	f.Outcome = outcomeAborted

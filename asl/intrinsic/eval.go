@@ -44,15 +44,20 @@ type evaluator struct {
 }
 
 func (e *evaluator) call(c *Call) (any, error) {
-	args := make([]any, len(c.args))
+	inv := &invocation{e: e, call: c}
+	if len(c.args) <= len(inv.argBuf) {
+		inv.args = inv.argBuf[:len(c.args)]
+	} else {
+		inv.args = make([]any, len(c.args))
+	}
 	for i, a := range c.args {
 		v, err := e.arg(a)
 		if err != nil {
 			return nil, err
 		}
-		args[i] = v
+		inv.args[i] = v
 	}
-	v, err := c.fn.eval(&invocation{e: e, call: c, args: args})
+	v, err := c.fn.eval(inv)
 	if err != nil {
 		if _, ok := err.(*Error); ok {
 			return nil, err

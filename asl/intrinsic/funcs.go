@@ -30,6 +30,9 @@ type invocation struct {
 	e    *evaluator
 	call *Call
 	args []any
+	// argBuf holds the arguments of a call with few of them, so that the invocation and its
+	// arguments are one allocation.
+	argBuf [4]any
 }
 
 // errArgs reports bad arguments with AWS's plain "Invalid arguments in States.X".
