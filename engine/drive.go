@@ -35,11 +35,10 @@ func (x *run) enter(f *Frame) {
 	f.EnteredAt = x.now
 	f.Attempts, f.RetryCount = nil, 0
 	f.EnteredPrev = f.Last
-	text := f.inputText
-	if text == "" {
-		text = value.Encode(f.Input)
+	if f.inputText == "" {
+		f.inputText = value.Encode(f.Input)
 	}
-	f.inputText = ""
+	text := f.inputText
 	f.Entered = x.emit(f, history.Event{Type: stateEvent(st.Type, stateEntered), Details: &history.StateEntered{
 		Name: st.Name, Input: text,
 	}})
@@ -88,7 +87,11 @@ func (x *run) timerFired(f *Frame, ev Event) {
 // output's JSON text when the caller has it already, or "". It returns the text.
 func (x *run) exitState(f *Frame, st *asl.State, output any, text string, assigned map[string]any) string {
 	if text == "" {
-		text = value.Encode(output)
+		if f.inputText != "" && value.Same(output, f.Input) {
+			text = f.inputText // a Choice, or a state whose paths pass its input through
+		} else {
+			text = value.Encode(output)
+		}
 	}
 	details := &history.StateExited{Name: st.Name, Output: text}
 	if len(assigned) > 0 { // AWS records nothing for an empty Assign

@@ -76,8 +76,10 @@ type Frame struct {
 	Redriven bool `json:"redriven,omitempty"`
 
 	parent *Frame
-	// inputText is Input's JSON text when the previous state's exit has encoded it already
-	// (not stored: a reloaded frame encodes its input again).
+	// inputText is "" or Input's JSON text, kept from the previous state's exit or this
+	// state's entry so that a value is encoded once, not at every event that shows it. Not
+	// stored: a reloaded frame encodes its input again. Input only changes in transition,
+	// which sets both.
 	inputText string
 }
 

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -261,6 +262,23 @@ func Equal(a, b any) bool {
 			}
 		}
 		return true
+	}
+	return false
+}
+
+// Same reports whether a and b are the same value: the same object or array (not merely equal
+// ones), or equal scalars of the same type. Values are immutable once shared, so the same
+// value has the same JSON text.
+func Same(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		return ok && len(x) == len(y) && reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
+	case []any:
+		y, ok := b.([]any)
+		return ok && len(x) == len(y) && (len(x) == 0 || &x[0] == &y[0])
+	case nil, bool, string, json.Number, float64, int, int64:
+		return a == b
 	}
 	return false
 }

@@ -81,3 +81,28 @@ func BenchmarkEncode(b *testing.B) {
 		_ = Encode(v)
 	}
 }
+
+func TestSame(t *testing.T) {
+	m := map[string]any{"a": json.Number("1")}
+	s := []any{"x"}
+	for _, tc := range []struct {
+		a, b any
+		want bool
+	}{
+		{m, m, true},
+		{m, map[string]any{"a": json.Number("1")}, false}, // equal, not the same
+		{s, s, true},
+		{s, []any{"x"}, false},
+		{[]any{}, []any{}, true},
+		{"x", "x", true},
+		{json.Number("1"), json.Number("1.0"), false},
+		{nil, nil, true},
+		{nil, m, false},
+		{m, nil, false},
+		{true, "true", false},
+	} {
+		if got := Same(tc.a, tc.b); got != tc.want {
+			t.Errorf("Same(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
