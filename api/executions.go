@@ -51,33 +51,34 @@ type startRequest struct {
 }
 
 // startRequest reads a StartExecution or StartSyncExecution request: sm is what runs (a
-// version's definition when started on a version or an alias, see startTarget).
-func (s *Server) startRequest(ctx context.Context, body []byte) (sm *store.StateMachine, via origin, name, input string, err error) {
+// version's definition when started on a version or an alias, see startTarget), testCase
+// the mock test case named after "#" in the ARN. The request is decoded once, here.
+func (s *Server) startRequest(ctx context.Context, body []byte) (sm *store.StateMachine, via origin, name, input, testCase string, err error) {
 	var req startRequest
 	if err := decode(body, &req); err != nil {
-		return nil, via, "", "", err
+		return nil, via, "", "", "", err
 	}
-	req.StateMachineArn, _ = splitTestCase(req.StateMachineArn)
+	req.StateMachineArn, testCase = splitTestCase(req.StateMachineArn)
 	sm, via.version, via.alias, err = s.startTarget(ctx, req.StateMachineArn)
 	if err != nil {
-		return nil, via, "", "", err
+		return nil, via, "", "", "", err
 	}
 	name = ids.UUID()
 	if req.Name != nil {
 		name = *req.Name
 		if !validName(name) {
-			return nil, via, "", "", apiErr("InvalidName", "Invalid Name: '%s'", name)
+			return nil, via, "", "", "", apiErr("InvalidName", "Invalid Name: '%s'", name)
 		}
 	}
 	input, err = checkInput(req.Input)
 	if err != nil {
-		return nil, via, "", "", err
+		return nil, via, "", "", "", err
 	}
-	return sm, via, name, input, nil
+	return sm, via, name, input, testCase, nil
 }
 
 func (s *Server) startExecution(ctx context.Context, body []byte) (_ any, err error) {
-	sm, via, name, input, err := s.startRequest(ctx, body)
+	sm, via, name, input, testCase, err := s.startRequest(ctx, body)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +86,7 @@ func (s *Server) startExecution(ctx context.Context, body []byte) (_ any, err er
 		return s.startExpressAsync(sm, name, input)
 	}
 	parent := parentOf(input)
-	if _, testCase := splitTestCase(startArn(body)); testCase != "" {
+	if testCase != "" {
 		arn := runner.ExecutionArn(sm.Arn, name)
 		if err := s.bindTestCase(arn, sm.Name, testCase); err != nil {
 			return nil, err
@@ -169,7 +170,7 @@ func (s *Server) startExpressAsync(sm *store.StateMachine, name, input string) (
 }
 
 func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, error) {
-	sm, _, name, input, err := s.startRequest(ctx, body)
+	sm, _, name, input, _, err := s.startRequest(ctx, body)
 	if err != nil {
 		return nil, err
 	}
