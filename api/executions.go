@@ -113,7 +113,10 @@ func (s *Server) startExecution(ctx context.Context, body []byte) (_ any, err er
 	} else if err != nil {
 		return nil, err
 	}
-	return map[string]any{"executionArn": ex.Arn, "startDate": epoch(ex.StartedAt)}, nil
+	out := newObject()
+	out.str("executionArn", ex.Arn)
+	out.epoch("startDate", ex.StartedAt)
+	return out, nil
 }
 
 // parentOf finds the execution that started this one: a Task state that starts an
@@ -186,24 +189,29 @@ func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, erro
 	if stop.IsZero() {
 		stop = time.Now().UTC()
 	}
-	out := map[string]any{
-		"executionArn": res.arn, "stateMachineArn": sm.Arn, "name": name,
-		"startDate": epoch(res.startedAt), "stopDate": epoch(stop), "status": string(ex.Status),
-		"input": input, "inputDetails": map[string]bool{"included": true},
-		"billingDetails": map[string]int64{"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": max(100, stop.Sub(res.startedAt).Milliseconds())},
-	}
+	out := newObject()
+	out.str("executionArn", res.arn)
+	out.str("stateMachineArn", sm.Arn)
+	out.str("name", name)
+	out.epoch("startDate", res.startedAt)
+	out.epoch("stopDate", stop)
+	out.str("status", string(ex.Status))
+	out.str("input", input)
+	out.raw("inputDetails", included)
+	billed := max(100, stop.Sub(res.startedAt).Milliseconds())
+	out.raw("billingDetails", `{"billedDurationInMilliseconds":`+strconv.FormatInt(billed, 10)+`,"billedMemoryUsedInMB":64}`)
 	if ex.Status == engine.Running {
-		out["status"] = string(engine.TimedOut)
+		out.str("status", string(engine.TimedOut))
 	}
 	if ex.Status == engine.Succeeded {
-		out["output"] = ex.Output
-		out["outputDetails"] = map[string]bool{"included": true}
+		out.str("output", ex.Output)
+		out.raw("outputDetails", included)
 	}
 	if ex.Error != nil {
-		out["error"] = *ex.Error
+		out.str("error", *ex.Error)
 	}
 	if ex.Cause != nil {
-		out["cause"] = *ex.Cause
+		out.str("cause", *ex.Cause)
 	}
 	return out, nil
 }
@@ -234,34 +242,47 @@ func (s *Server) describeExecution(ctx context.Context, body []byte) (any, error
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{
-		"executionArn": ex.Arn, "stateMachineArn": ex.StateMachineArn, "name": ex.Name,
-		"status": ex.Status, "startDate": epoch(ex.StartedAt), "input": ex.Input,
-		"inputDetails": map[string]bool{"included": true},
-	}
+	return s.describedExecution(ex), nil
+}
+
+// describedExecution is DescribeExecution's answer for a stored execution.
+func (s *Server) describedExecution(ex *store.Execution) *object {
+	out := newObject()
+	out.str("executionArn", ex.Arn)
+	out.str("stateMachineArn", ex.StateMachineArn)
+	out.str("name", ex.Name)
+	out.str("status", ex.Status)
+	out.epoch("startDate", ex.StartedAt)
+	out.str("input", ex.Input)
+	out.raw("inputDetails", included)
 	if ex.StoppedAt != nil {
-		out["stopDate"] = epoch(*ex.StoppedAt)
+		out.epoch("stopDate", *ex.StoppedAt)
 	}
 	if ex.Output != nil {
-		out["output"] = *ex.Output
-		out["outputDetails"] = map[string]bool{"included": true}
+		out.str("output", *ex.Output)
+		out.raw("outputDetails", included)
 	}
 	if ex.Error != nil {
-		out["error"] = *ex.Error
+		out.str("error", *ex.Error)
 	}
 	if ex.Cause != nil {
-		out["cause"] = *ex.Cause
+		out.str("cause", *ex.Cause)
 	}
 	s.addRedrive(out, ex)
-	addOrigin(out, ex)
+	if ex.VersionArn != "" { // as addOrigin
+		out.str("stateMachineVersionArn", ex.VersionArn)
+	}
+	if ex.AliasArn != "" {
+		out.str("stateMachineAliasArn", ex.AliasArn)
+	}
 	if ex.MapRunArn != "" {
-		out["mapRunArn"] = ex.MapRunArn
+		out.str("mapRunArn", ex.MapRunArn)
 	}
 	if ex.ParentArn != "" {
 		// An extension AWS clients ignore: the execution that started this one.
-		out["stepwiseParentExecutionArn"] = ex.ParentArn
+		out.str("stepwiseParentExecutionArn", ex.ParentArn)
 	}
-	return out, nil
+	return out
 }
 
 func (s *Server) describeStateMachineForExecution(ctx context.Context, body []byte) (any, error) {

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stepwise-run/stepwise/internal/ids"
@@ -94,10 +95,14 @@ var actions = map[string]handler{
 	"UpdateMapRun":                     (*Server).updateMapRun,
 }
 
+// requestIDHeader is "x-amzn-RequestId" as net/http canonicalizes it.
+var requestIDHeader = http.CanonicalHeaderKey("x-amzn-RequestId")
+
 // ServeHTTP implements the JSON 1.0 protocol.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	reqID := ids.UUID()
-	w.Header().Set("x-amzn-RequestId", reqID)
+	// What Header.Set("x-amzn-RequestId", ...) stores, without canonicalizing the name again
+	// at every call.
+	w.Header()[requestIDHeader] = []string{ids.UUID()}
 	if r.Method != http.MethodPost {
 		writeError(w, &Error{Type: "UnknownOperationException", Message: "Only POST is supported", Status: http.StatusMethodNotAllowed})
 		return
@@ -129,22 +134,43 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	start := time.Now()
 	out, err := h(s, r.Context(), body)
+	// Asked first: the arguments of a Debug call are built (and allocated) even when the
+	// level drops them.
+	debug := s.Logger != nil && s.Logger.Enabled(r.Context(), slog.LevelDebug)
 	if err != nil {
 		var ae *Error
 		if !errors.As(err, &ae) {
 			s.logger().Error("api", "action", action, "err", err)
 			ae = &Error{Type: "InternalFailure", Message: "An internal error occurred", Status: http.StatusInternalServerError}
 		}
-		s.logger().Debug("api", "action", action, "error", ae.Type, "duration", time.Since(start))
+		if debug {
+			s.logger().Debug("api", "action", action, "error", ae.Type, "duration", time.Since(start))
+		}
 		writeError(w, ae)
 		return
 	}
-	s.logger().Debug("api", "action", action, "duration", time.Since(start))
+	if debug {
+		s.logger().Debug("api", "action", action, "duration", time.Since(start))
+	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	if o, ok := out.(*object); ok {
+		// The hot answers, in a reused buffer, with the newline json.Encoder ends with.
+		bp := answerBuffers.Get().(*[]byte)
+		b := append(o.appendJSON((*bp)[:0]), '\n')
+		_, _ = w.Write(b)
+		if cap(b) <= 64<<10 { // an execution's large input or output is not kept
+			*bp = b
+			answerBuffers.Put(bp)
+		}
+		return
+	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(out)
 }
+
+// answerBuffers holds the buffers the hot answers are written into.
+var answerBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 func (s *Server) logger() *slog.Logger {
 	if s.Logger == nil {
@@ -177,8 +203,7 @@ func decode(body []byte, v any) error {
 type epoch time.Time
 
 func (t epoch) MarshalJSON() ([]byte, error) {
-	ms := time.Time(t).UnixMilli()
-	return []byte(fmt.Sprintf("%d.%03d", ms/1000, ms%1000)), nil
+	return appendEpochMillis(nil, time.Time(t).UnixMilli()), nil
 }
 
 func epochPtr(t *time.Time) *epoch {
