@@ -38,6 +38,8 @@ type Server struct {
 	Mocks Mocks
 	// Guard, if set, requires every call to be signed and allowed (--enforce-iam).
 	Guard Guard
+
+	smReads smReads
 }
 
 // Error is an API error as the JSON protocol returns it.

@@ -235,7 +235,7 @@ func (s *Server) describeVersion(ctx context.Context, arn string) (any, error) {
 func (s *Server) startTarget(ctx context.Context, arn string) (sm *store.StateMachine, versionArn, aliasArn string, err error) {
 	_, q := splitQualified(arn)
 	if q == "" || !strings.HasPrefix(arn, "arn:") {
-		sm, err := s.stateMachine(ctx, arn)
+		sm, err := s.startMachine(ctx, arn)
 		return sm, "", "", err
 	}
 	if err := checkArn(arn, "stateMachine"); err != nil {
