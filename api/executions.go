@@ -62,12 +62,20 @@ type startRequest struct {
 	TraceHeader     string  `json:"traceHeader"`
 }
 
+func (r *startRequest) decode(body []byte) error {
+	if decodeFlat(body, []flatField{{name: "stateMachineArn", str: &r.StateMachineArn}, {name: "name", ptr: &r.Name},
+		{name: "input", ptr: &r.Input}, {name: "traceHeader", str: &r.TraceHeader}}) {
+		return nil
+	}
+	return decode(body, r)
+}
+
 // startRequest reads a StartExecution or StartSyncExecution request: sm is what runs (a
 // version's definition when started on a version or an alias, see startTarget), testCase
 // the mock test case named after "#" in the ARN. The request is decoded once, here.
 func (s *Server) startRequest(ctx context.Context, body []byte) (sm *store.StateMachine, via origin, name, input, testCase string, err error) {
 	var req startRequest
-	if err := decode(body, &req); err != nil {
+	if err := req.decode(body); err != nil {
 		return nil, via, "", "", "", err
 	}
 	req.StateMachineArn, testCase = splitTestCase(req.StateMachineArn)
@@ -247,8 +255,10 @@ func (s *Server) describeExecution(ctx context.Context, body []byte) (any, error
 	var req struct {
 		ExecutionArn string `json:"executionArn"`
 	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
+	if !decodeFlat(body, []flatField{{name: "executionArn", str: &req.ExecutionArn}}) {
+		if err := decode(body, &req); err != nil {
+			return nil, err
+		}
 	}
 	ex, err := s.execution(ctx, req.ExecutionArn)
 	if err != nil {
