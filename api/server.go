@@ -266,19 +266,33 @@ func checkArn(arn, kind string) error {
 	if !strings.HasPrefix(arn, "arn:") {
 		return apiErr("InvalidArn", "Invalid Arn: 'Invalid ARN prefix: %s'", arn)
 	}
-	parts := strings.SplitN(arn, ":", 7)
-	if len(parts) < 7 || parts[2] != "states" || parts[5] != kind {
+	_, seven := arnField(arn, 6)
+	if service, _ := arnField(arn, 2); !seven || service != "states" || resourceType(arn) != kind {
 		return apiErr("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", resourceType(arn))
 	}
 	return nil
 }
 
 func resourceType(arn string) string {
-	parts := strings.SplitN(arn, ":", 7)
-	if len(parts) < 6 {
-		return ""
+	t, _ := arnField(arn, 5)
+	return t
+}
+
+// arnField returns the i-th of the colon-separated fields of an ARN (from 0), up to the next
+// colon; ok is false when there are not that many. Every call that names an ARN checks it:
+// strings.Split allocated a slice each time.
+func arnField(arn string, i int) (field string, ok bool) {
+	for ; i > 0; i-- {
+		c := strings.IndexByte(arn, ':')
+		if c < 0 {
+			return "", false
+		}
+		arn = arn[c+1:]
 	}
-	return parts[5]
+	if c := strings.IndexByte(arn, ':'); c >= 0 {
+		return arn[:c], true
+	}
+	return arn, true
 }
 
 // paging holds the members every List action takes.
