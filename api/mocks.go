@@ -30,10 +30,3 @@ func (s *Server) bindTestCase(executionArn, stateMachineName, testCase string) e
 	}
 	return nil
 }
-
-// startArn reads the state machine ARN a start request names, test case included.
-func startArn(body []byte) string {
-	var req startRequest
-	_ = decode(body, &req)
-	return req.StateMachineArn
-}

@@ -67,27 +67,27 @@ func checkClientToken(token string) error {
 
 // addRedrive adds DescribeExecution's redrive members: redriveCount, redriveDate once
 // redriven, and whether it can be redriven now (redriveStatusReason when not).
-func (s *Server) addRedrive(out map[string]any, ex *store.Execution) {
-	out["redriveCount"] = ex.RedriveCount
+func (s *Server) addRedrive(out *object, ex *store.Execution) {
+	out.int("redriveCount", int64(ex.RedriveCount))
 	if ex.RedriveDate != nil {
-		out["redriveDate"] = epoch(*ex.RedriveDate)
+		out.epoch("redriveDate", *ex.RedriveDate)
 	}
 	if ex.MapRunArn != "" {
 		switch ex.Status {
 		case "FAILED", "TIMED_OUT", "ABORTED":
-			out["redriveStatus"] = "REDRIVABLE_BY_MAP_RUN"
+			out.str("redriveStatus", "REDRIVABLE_BY_MAP_RUN")
 		default:
-			out["redriveStatus"] = "NOT_REDRIVABLE"
-			out["redriveStatusReason"] = childRedriveReason(ex)
+			out.str("redriveStatus", "NOT_REDRIVABLE")
+			out.str("redriveStatusReason", childRedriveReason(ex))
 		}
 		return
 	}
 	if reason := s.Node.RedriveReason(ex); reason != "" {
-		out["redriveStatus"] = "NOT_REDRIVABLE"
-		out["redriveStatusReason"] = reason
+		out.str("redriveStatus", "NOT_REDRIVABLE")
+		out.str("redriveStatusReason", reason)
 		return
 	}
-	out["redriveStatus"] = "REDRIVABLE"
+	out.str("redriveStatus", "REDRIVABLE")
 }
 
 // childRedriveReason says why a Distributed Map's child cannot be redriven by itself.

@@ -4,6 +4,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stepwise-run/stepwise/internal/ids"
@@ -36,6 +38,8 @@ type Server struct {
 	Mocks Mocks
 	// Guard, if set, requires every call to be signed and allowed (--enforce-iam).
 	Guard Guard
+
+	smReads smReads
 }
 
 // Error is an API error as the JSON protocol returns it.
@@ -93,10 +97,14 @@ var actions = map[string]handler{
 	"UpdateMapRun":                     (*Server).updateMapRun,
 }
 
+// requestIDHeader is "x-amzn-RequestId" as net/http canonicalizes it.
+var requestIDHeader = http.CanonicalHeaderKey("x-amzn-RequestId")
+
 // ServeHTTP implements the JSON 1.0 protocol.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	reqID := ids.UUID()
-	w.Header().Set("x-amzn-RequestId", reqID)
+	// What Header.Set("x-amzn-RequestId", ...) stores, without canonicalizing the name again
+	// at every call.
+	w.Header()[requestIDHeader] = []string{ids.UUID()}
 	if r.Method != http.MethodPost {
 		writeError(w, &Error{Type: "UnknownOperationException", Message: "Only POST is supported", Status: http.StatusMethodNotAllowed})
 		return
@@ -117,7 +125,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Type: "RequestEntityTooLargeException", Message: "Request body too large", Status: http.StatusRequestEntityTooLarge})
 		return
 	}
-	if len(strings.TrimSpace(string(body))) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 { // bytes: string(body) would copy the whole request
 		body = []byte("{}")
 	}
 	if s.Guard != nil {
@@ -128,22 +136,43 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	start := time.Now()
 	out, err := h(s, r.Context(), body)
+	// Asked first: the arguments of a Debug call are built (and allocated) even when the
+	// level drops them.
+	debug := s.Logger != nil && s.Logger.Enabled(r.Context(), slog.LevelDebug)
 	if err != nil {
 		var ae *Error
 		if !errors.As(err, &ae) {
 			s.logger().Error("api", "action", action, "err", err)
 			ae = &Error{Type: "InternalFailure", Message: "An internal error occurred", Status: http.StatusInternalServerError}
 		}
-		s.logger().Debug("api", "action", action, "error", ae.Type, "duration", time.Since(start))
+		if debug {
+			s.logger().Debug("api", "action", action, "error", ae.Type, "duration", time.Since(start))
+		}
 		writeError(w, ae)
 		return
 	}
-	s.logger().Debug("api", "action", action, "duration", time.Since(start))
+	if debug {
+		s.logger().Debug("api", "action", action, "duration", time.Since(start))
+	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	if o, ok := out.(*object); ok {
+		// The hot answers, in a reused buffer, with the newline json.Encoder ends with.
+		bp := answerBuffers.Get().(*[]byte)
+		b := append(o.appendJSON((*bp)[:0]), '\n')
+		_, _ = w.Write(b)
+		if cap(b) <= 64<<10 { // an execution's large input or output is not kept
+			*bp = b
+			answerBuffers.Put(bp)
+		}
+		return
+	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(out)
 }
+
+// answerBuffers holds the buffers the hot answers are written into.
+var answerBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 func (s *Server) logger() *slog.Logger {
 	if s.Logger == nil {
@@ -162,7 +191,9 @@ func writeError(w http.ResponseWriter, e *Error) {
 // decode reads a request into v, rejecting what is not JSON of the right shape as the SDKs'
 // servers do.
 func decode(body []byte, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	// A Decoder, not Unmarshal: it accepts what follows the first value and says "unexpected
+	// EOF" for a cut request, as this API always has. bytes.NewReader spares a copy.
+	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		return apiErr("SerializationException", "%s", err.Error())
 	}
@@ -174,8 +205,7 @@ func decode(body []byte, v any) error {
 type epoch time.Time
 
 func (t epoch) MarshalJSON() ([]byte, error) {
-	ms := time.Time(t).UnixMilli()
-	return []byte(fmt.Sprintf("%d.%03d", ms/1000, ms%1000)), nil
+	return appendEpochMillis(nil, time.Time(t).UnixMilli()), nil
 }
 
 func epochPtr(t *time.Time) *epoch {
@@ -236,19 +266,33 @@ func checkArn(arn, kind string) error {
 	if !strings.HasPrefix(arn, "arn:") {
 		return apiErr("InvalidArn", "Invalid Arn: 'Invalid ARN prefix: %s'", arn)
 	}
-	parts := strings.SplitN(arn, ":", 7)
-	if len(parts) < 7 || parts[2] != "states" || parts[5] != kind {
+	_, seven := arnField(arn, 6)
+	if service, _ := arnField(arn, 2); !seven || service != "states" || resourceType(arn) != kind {
 		return apiErr("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", resourceType(arn))
 	}
 	return nil
 }
 
 func resourceType(arn string) string {
-	parts := strings.SplitN(arn, ":", 7)
-	if len(parts) < 6 {
-		return ""
+	t, _ := arnField(arn, 5)
+	return t
+}
+
+// arnField returns the i-th of the colon-separated fields of an ARN (from 0), up to the next
+// colon; ok is false when there are not that many. Every call that names an ARN checks it:
+// strings.Split allocated a slice each time.
+func arnField(arn string, i int) (field string, ok bool) {
+	for ; i > 0; i-- {
+		c := strings.IndexByte(arn, ':')
+		if c < 0 {
+			return "", false
+		}
+		arn = arn[c+1:]
 	}
-	return parts[5]
+	if c := strings.IndexByte(arn, ':'); c >= 0 {
+		return arn[:c], true
+	}
+	return arn, true
 }
 
 // paging holds the members every List action takes.

@@ -136,6 +136,19 @@ func (s *Server) stateMachine(ctx context.Context, arn string) (*store.StateMach
 	return sm, err
 }
 
+// startMachine is stateMachine for StartExecution and StartSyncExecution: the store read is
+// shared with the starts of the same state machine that ask at the same moment (smReads).
+func (s *Server) startMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
+	if err := checkArn(arn, "stateMachine"); err != nil {
+		return nil, err
+	}
+	sm, err := s.smReads.get(ctx, arn, s.Store.GetStateMachine)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
+	}
+	return sm, err
+}
+
 func (s *Server) describeStateMachine(ctx context.Context, body []byte) (any, error) {
 	var req struct {
 		StateMachineArn string `json:"stateMachineArn"`

@@ -21,11 +21,13 @@ import (
 // splitQualified splits arn:...:stateMachine:NAME:QUALIFIER into the state machine's ARN
 // and the qualifier ("" for an unqualified ARN).
 func splitQualified(arn string) (base, qualifier string) {
-	parts := strings.Split(arn, ":")
-	if len(parts) == 8 && parts[5] == "stateMachine" && parts[7] != "" {
-		return strings.Join(parts[:7], ":"), parts[7]
+	// Eight fields, the sixth "stateMachine", the last not empty (without strings.Split: every
+	// start asks).
+	last := strings.LastIndexByte(arn, ':')
+	if strings.Count(arn, ":") != 7 || resourceType(arn) != "stateMachine" || last == len(arn)-1 {
+		return arn, ""
 	}
-	return arn, ""
+	return arn[:last], arn[last+1:]
 }
 
 func isVersionQualifier(q string) bool {
@@ -235,7 +237,7 @@ func (s *Server) describeVersion(ctx context.Context, arn string) (any, error) {
 func (s *Server) startTarget(ctx context.Context, arn string) (sm *store.StateMachine, versionArn, aliasArn string, err error) {
 	_, q := splitQualified(arn)
 	if q == "" || !strings.HasPrefix(arn, "arn:") {
-		sm, err := s.stateMachine(ctx, arn)
+		sm, err := s.startMachine(ctx, arn)
 		return sm, "", "", err
 	}
 	if err := checkArn(arn, "stateMachine"); err != nil {

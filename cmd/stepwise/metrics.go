@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,13 +17,20 @@ import (
 // a few counters do not justify the Prometheus client library and its dependencies.
 type metrics struct {
 	mu      sync.Mutex
-	calls   map[string]int64   // "action status" -> count
+	calls   map[call]int64     // count by action and status
 	seconds map[string]float64 // action -> total seconds
 	started time.Time
 }
 
 func newMetrics() *metrics {
-	return &metrics{calls: map[string]int64{}, seconds: map[string]float64{}, started: time.Now()}
+	return &metrics{calls: map[call]int64{}, seconds: map[string]float64{}, started: time.Now()}
+}
+
+// call keys the request counts: a struct rather than a formatted string, which cost an
+// allocation and a Sprintf at every request.
+type call struct {
+	action string
+	status int
 }
 
 type statusWriter struct {
@@ -42,7 +50,7 @@ func (m *metrics) wrap(h http.Handler) http.Handler {
 		start := time.Now()
 		h.ServeHTTP(sw, r)
 		m.mu.Lock()
-		m.calls[fmt.Sprintf("%s\x00%d", action, sw.status)]++
+		m.calls[call{action, sw.status}]++
 		m.seconds[action] += time.Since(start).Seconds()
 		m.mu.Unlock()
 	})
@@ -72,14 +80,19 @@ func (m *metrics) write(w io.Writer, node *runner.Node) {
 	fmt.Fprintln(w, "# TYPE stepwise_store_commit_seconds_total counter")
 	fmt.Fprintf(w, "stepwise_store_commit_seconds_total %g\n", time.Duration(s.CommitNanos.Load()).Seconds())
 	fmt.Fprintln(w, "# TYPE stepwise_api_requests_total counter")
-	keys := make([]string, 0, len(m.calls))
+	keys := make([]call, 0, len(m.calls))
 	for k := range m.calls {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	// In the order the formatted keys sorted in: by action, then status as text.
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].action != keys[j].action {
+			return keys[i].action < keys[j].action
+		}
+		return strconv.Itoa(keys[i].status) < strconv.Itoa(keys[j].status)
+	})
 	for _, k := range keys {
-		action, status, _ := strings.Cut(k, "\x00")
-		fmt.Fprintf(w, "stepwise_api_requests_total{action=%q,status=%q} %d\n", action, status, m.calls[k])
+		fmt.Fprintf(w, "stepwise_api_requests_total{action=%q,status=%q} %d\n", k.action, strconv.Itoa(k.status), m.calls[k])
 	}
 	fmt.Fprintln(w, "# TYPE stepwise_api_request_seconds_total counter")
 	actions := make([]string, 0, len(m.seconds))
