@@ -14,6 +14,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/stepwise-run/stepwise/store"
+	mig "github.com/stepwise-run/stepwise/store/internal/migrate"
 )
 
 var _ store.Store = (*Store)(nil)
@@ -53,6 +54,16 @@ const busyTimeoutMS = 10_000
 // Open opens the store in the file at path, creating the file (and its directory) when
 // missing and applying the migrations it lacks.
 func Open(ctx context.Context, path string) (*Store, error) {
+	ms, err := mig.Load(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return open(ctx, path, ms)
+}
+
+// open is Open with the migrations to apply: the upgrade tests open a database at an older
+// schema with the first of them.
+func open(ctx context.Context, path string, ms []mig.Migration) (*Store, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -68,7 +79,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, w); err != nil {
+	if err := migrate(ctx, w, ms); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", abs, err)
 	}
