@@ -18,10 +18,11 @@
 -- It still writes every row once: on a large database this migration takes a while, once, and
 -- the file grows by the copy until SQLite reuses the freed pages.
 --
--- events stays a rowid table: WITHOUT ROWID, keyed by (execution_id, id), wrote a start's
--- events no faster and made each later step of a running execution insert its events in the
--- middle of the table, where the rowid table appends them: 2.5 to 3 times the CPU per step
--- with 1,000 executions running (BENCHMARKS.md, "SQLite: the chain scenario's starts").
+-- events stays a rowid table. WITHOUT ROWID, keyed by (execution_id, id), wrote a start's
+-- events no faster, and each later step of a running execution would insert its events in
+-- the middle of the table (beside its earlier ones) where the rowid table appends them: 1.4
+-- to 2.2 times the CPU per step with 1,000 executions running (BenchmarkSpread1000; see
+-- BENCHMARKS.md, "SQLite: writing a start").
 
 CREATE TABLE events_new (
     execution_id INTEGER NOT NULL,
