@@ -117,7 +117,7 @@ func open(ctx context.Context, path string, ms []mig.Migration) (*Store, error) 
 // temp_store=MEMORY keeps the writer's sub-journal in memory. SQLite copies every page that a
 // savepoint (each write of a group commit has one) or a statement changes for the first time
 // into it, to roll back to; in a file, which it becomes past 64 KiB, that was a write(2) per
-// page, a quarter of the CPU of 64 concurrent CreateExecutions. In memory it holds the pages
+// page, a fifth of the CPU of 64 concurrent CreateExecutions. In memory it holds the pages
 // of one write at a time: RELEASE truncates it.
 func dsn(path string, readOnly bool) string {
 	q := url.Values{}
