@@ -91,10 +91,14 @@ func newDetails(eventType string) any {
 
 // MarshalJSON renders the event as the AWS JSON protocol does.
 func (e Event) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 256)
+	return e.AppendJSON(make([]byte, 0, 256))
+}
+
+// AppendJSON appends the event's MarshalJSON to b: the stores encode a step's events into one
+// buffer instead of one allocation (and a copy into a string) each.
+func (e Event) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"timestamp":`...)
-	ts, _ := e.Timestamp.MarshalJSON()
-	b = append(b, ts...)
+	b = e.Timestamp.appendJSON(b)
 	b = append(b, `,"type":`...)
 	b = strconv.AppendQuote(b, e.Type)
 	b = append(b, `,"id":`...)
@@ -281,8 +285,11 @@ type ActivityStarted struct {
 type Time struct{ time.Time }
 
 func (t Time) MarshalJSON() ([]byte, error) {
-	ms := t.UnixMilli()
-	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', -1, 64), nil
+	return t.appendJSON(nil), nil
+}
+
+func (t Time) appendJSON(b []byte) []byte {
+	return strconv.AppendFloat(b, float64(t.UnixMilli())/1000, 'f', -1, 64)
 }
 
 func (t *Time) UnmarshalJSON(b []byte) error {

@@ -109,7 +109,7 @@ func queueChildren(b *pgx.Batch, children []store.ChildStep) error {
 			return err
 		}
 		for _, ev := range evs {
-			evArns, evIDs, evTypes, evBodies = append(evArns, e.Arn), append(evIDs, ev.ID), append(evTypes, ev.Type), append(evBodies, string(ev.Body))
+			evArns, evIDs, evTypes, evBodies = append(evArns, e.Arn), append(evIDs, ev.ID), append(evTypes, ev.Type), append(evBodies, ev.Body)
 		}
 	}
 	b.Queue(`INSERT INTO executions (`+childColumns+`)

@@ -55,7 +55,7 @@ func queueEvents(b *pgx.Batch, arn string, evs []commit.Event) {
 	}
 	ids, types, bodies := make([]int64, len(evs)), make([]string, len(evs)), make([]string, len(evs))
 	for i, e := range evs {
-		ids[i], types[i], bodies[i] = e.ID, e.Type, string(e.Body)
+		ids[i], types[i], bodies[i] = e.ID, e.Type, e.Body
 	}
 	b.Queue(`INSERT INTO events (execution_id, id, type, body)
 		SELECT `+execID+`, x.id, x.type, x.body::json FROM unnest($2::bigint[], $3::text[], $4::text[]) AS x (id, type, body)`,

@@ -49,7 +49,10 @@
 // # Schema
 //
 // Times are INTEGER nanoseconds since the Unix epoch, JSON is TEXT, and each history event
-// is a row of (execution, id, type, the event's JSON). Migrations are the numbered files in
+// is a row of (execution, id, type, the event's JSON). events, timers and tasks have no
+// foreign key to executions (migration 0009): every row takes its execution id from the
+// execution's row written or guarded in the same transaction, executions are never deleted,
+// and the check cost a lookup per inserted event. Migrations are the numbered files in
 // migrations/, applied at Open in one transaction and recorded in schema_migrations; a
 // database migrated by a newer Stepwise is refused.
 package sqlite

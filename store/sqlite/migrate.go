@@ -13,13 +13,10 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migrate brings the database to the newest schema in one transaction: a no-op when it is
-// current, an error (wrapping migrate.ErrTooNew) when it is newer than this program.
-func migrate(ctx context.Context, db *sql.DB) error {
-	ms, err := mig.Load(migrationFiles, "migrations")
-	if err != nil {
-		return err
-	}
+// migrate brings the database to the schema of ms (this program's migrations, or in tests
+// the first of them) in one transaction: a no-op when it is current, an error (wrapping
+// migrate.ErrTooNew) when it is newer.
+func migrate(ctx context.Context, db *sql.DB, ms []mig.Migration) error {
 	return inTx(ctx, db, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER PRIMARY KEY,

@@ -18,7 +18,7 @@ func TestPragmas(t *testing.T) {
 		db   *sql.DB
 		want map[string]string
 	}{
-		{"writer", s.w, map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "10000", "query_only": "0"}},
+		{"writer", s.w, map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "10000", "query_only": "0", "temp_store": "2"}},
 		{"reader", s.r, map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "10000", "query_only": "1"}},
 	} {
 		for p, want := range db.want {

@@ -30,6 +30,8 @@ func BenchmarkHistory25000(b *testing.B) { storetest.BenchHistory(b, openTemp(b)
 
 func BenchmarkDueTimers20000(b *testing.B) { storetest.BenchDueTimers(b, openTemp(b), 20_000) }
 
+func BenchmarkSpread1000(b *testing.B) { storetest.BenchSpread(b, openTemp(b), 1000, 64) }
+
 func BenchmarkStart(b *testing.B) {
 	for _, clients := range []int{1, 64} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { storetest.BenchStart(b, openTemp(b), clients) })

@@ -121,12 +121,13 @@ func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store
 // insertEvents writes evs in multi-row INSERTs of up to eventsPerInsert rows.
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, execID int64, evs []commit.Event) error {
 	args := make([]any, 0, 4*min(len(evs), eventsPerInsert))
+	id := any(execID) // boxed once, not once per row
 	for len(evs) > 0 {
 		chunk := evs[:min(len(evs), eventsPerInsert)]
 		evs = evs[len(chunk):]
 		args = args[:0]
 		for _, e := range chunk {
-			args = append(args, execID, e.ID, e.Type, string(e.Body))
+			args = append(args, id, e.ID, e.Type, e.Body)
 		}
 		if _, err := tx.StmtContext(ctx, s.stmts.insertEvents[len(chunk)-1]).ExecContext(ctx, args...); err != nil {
 			return err

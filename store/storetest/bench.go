@@ -132,3 +132,45 @@ func BenchStart(b *testing.B, s store.Store, clients int) {
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "starts/s")
 }
+
+// BenchSpread measures steps of many running executions taken in turn, as a node that runs
+// them takes them: executions running executions, each with a first step of 22 events, then
+// Commits of 3 events each from clients callers at once, each caller the only one stepping
+// its share of the executions. Unlike BenchCommit, each step's events land beside those of
+// other executions' steps, not after the same execution's last ones.
+func BenchSpread(b *testing.B, s store.Store, executions, clients int) {
+	ctx := context.Background()
+	callers := max(1, clients/runtime.GOMAXPROCS(0)) * runtime.GOMAXPROCS(0) // what RunParallel starts
+	if executions < callers {
+		b.Fatalf("%d executions for %d callers", executions, callers)
+	}
+	es := make([]*store.Execution, executions)
+	for i := range es {
+		e := newExecution("sm", fmt.Sprint("spread", i))
+		if err := s.CreateExecution(ctx, store.Commit{Execution: e, Events: events(1, 22)}); err != nil {
+			b.Fatal(err)
+		}
+		e.Version, e.LastEventID = 1, 22
+		es[i] = e
+	}
+	var caller atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(callers / runtime.GOMAXPROCS(0))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var mine []*store.Execution
+		for i := int(caller.Add(1)) - 1; i < len(es); i += callers {
+			mine = append(mine, es[i])
+		}
+		for i := 0; pb.Next(); i++ {
+			e := mine[i%len(mine)]
+			next := *e
+			next.LastEventID += 3
+			if err := s.Commit(ctx, store.Commit{Execution: &next, Events: events(e.LastEventID+1, 3)}); err != nil {
+				b.Error(err)
+				return
+			}
+			e.Version, e.LastEventID = e.Version+1, next.LastEventID
+		}
+	})
+}

@@ -32,18 +32,26 @@ func LastEventID(c store.Commit) int64 {
 type Event struct {
 	ID   int64
 	Type string
-	Body []byte // the event as history.Event's JSON
+	Body string // the event as history.Event's JSON
 }
 
-// Events marshals c.Events.
+// Events marshals c.Events. They are encoded into one buffer, converted to a string once, and
+// each Body is a slice of it: four allocations for a step's events instead of three each.
 func Events(c store.Commit) ([]Event, error) {
 	out := make([]Event, len(c.Events))
+	ends := make([]int, len(c.Events))
+	b := make([]byte, 0, 256*len(c.Events))
 	for i, e := range c.Events {
-		b, err := e.MarshalJSON()
-		if err != nil {
+		var err error
+		if b, err = e.AppendJSON(b); err != nil {
 			return nil, fmt.Errorf("store: event %d (%s): %w", e.ID, e.Type, err)
 		}
-		out[i] = Event{ID: e.ID, Type: e.Type, Body: b}
+		ends[i] = len(b)
+	}
+	all, start := string(b), 0
+	for i, e := range c.Events {
+		out[i] = Event{ID: e.ID, Type: e.Type, Body: all[start:ends[i]]}
+		start = ends[i]
 	}
 	return out, nil
 }
