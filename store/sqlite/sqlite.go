@@ -201,24 +201,45 @@ func (s *Store) runBatch(batch []writeReq) {
 		}
 		return
 	}
+	// broken is set when the transaction is no longer the one this group began: SQLite rolls
+	// the whole transaction back on some errors (I/O, a full disk), and then there is no
+	// savepoint to go back to, the earlier writes are gone, and a later one would run outside
+	// any transaction and be committed on its own. The rest of the group is not run.
+	var broken error
 	for i, r := range batch {
+		if broken != nil {
+			errs[i] = broken
+			continue
+		}
 		if errs[i] = r.ctx.Err(); errs[i] != nil {
 			continue
 		}
 		if _, err := tx.Stmt(s.stmts.savepoint).Exec(); err != nil {
-			errs[i] = err
+			errs[i], broken = err, err
 			continue
 		}
 		if errs[i] = r.fn(tx); errs[i] != nil {
 			if _, err := tx.Stmt(s.stmts.rollbackTo).Exec(); err != nil {
 				errs[i] = errors.Join(errs[i], err)
+				broken = errs[i]
+				continue
 			}
 		}
-		if _, err := tx.Stmt(s.stmts.release).Exec(); err != nil && errs[i] == nil {
-			errs[i] = err
+		if _, err := tx.Stmt(s.stmts.release).Exec(); err != nil {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+			broken = err
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if broken != nil {
+		tx.Rollback()
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = broken
+			}
+		}
+	} else if err := tx.Commit(); err != nil {
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = err

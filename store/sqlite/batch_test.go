@@ -1,0 +1,59 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"testing"
+)
+
+// TestBatchStopsWhenSQLiteEndsTheTransaction: on some errors (I/O, a full disk) SQLite rolls
+// the whole transaction back, not just the failing statement. The writes of the group that
+// came before are then gone, and one that came after would run outside any transaction and be
+// committed on its own. Every write of the group must report failure and none may persist.
+// The test ends the transaction the way SQLite would, with a ROLLBACK inside a write.
+func TestBatchStopsWhenSQLiteEndsTheTransaction(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE batch_probe (n INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(n int) func(tx *sql.Tx) error {
+		return func(tx *sql.Tx) error {
+			_, err := tx.Exec(`INSERT INTO batch_probe (n) VALUES (?)`, n)
+			return err
+		}
+	}
+	lost := errors.New("disk I/O error")
+	batch := []writeReq{
+		{ctx: ctx, fn: insert(1), done: make(chan error, 1)},
+		{ctx: ctx, fn: func(tx *sql.Tx) error {
+			if _, err := tx.Exec(`ROLLBACK`); err != nil {
+				return err
+			}
+			return lost
+		}, done: make(chan error, 1)},
+		{ctx: ctx, fn: insert(3), done: make(chan error, 1)},
+	}
+	s.runBatch(batch)
+	for i, r := range batch {
+		if err := <-r.done; err == nil {
+			t.Errorf("write %d reported success in a transaction SQLite rolled back", i+1)
+		}
+	}
+	var n int
+	if err := s.w.QueryRowContext(ctx, `SELECT count(*) FROM batch_probe`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d rows persisted from a failed group, want 0", n)
+	}
+	// The writer goes on: the next group commits.
+	ok := []writeReq{{ctx: ctx, fn: insert(4), done: make(chan error, 1)}, {ctx: ctx, fn: insert(5), done: make(chan error, 1)}}
+	s.runBatch(ok)
+	for i, r := range ok {
+		if err := <-r.done; err != nil {
+			t.Errorf("next group, write %d: %v", i+1, err)
+		}
+	}
+}
