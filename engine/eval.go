@@ -36,6 +36,8 @@ type scope struct {
 	// jvars are the JSONata bindings, built for the result and error output state jkey.
 	jvars map[string]any
 	jkey  [3]bool
+	// resolveFn is s.resolve, made once.
+	resolveFn intrinsic.Resolver
 }
 
 func (x *run) scope(f *Frame, st *asl.State, input any) *scope {
@@ -262,7 +264,10 @@ func (s *scope) fieldValue(fld asl.Field, loc string) (any, error) {
 }
 
 func (s *scope) call(n asl.CallNode, loc string) (any, error) {
-	v, err := n.Call.EvalWith(s.resolve, s.x.random())
+	if s.resolveFn == nil {
+		s.resolveFn = s.resolve // a method value is an allocation: one per scope, not per call
+	}
+	v, err := n.Call.EvalWith(s.resolveFn, s.x.random())
 	if err != nil {
 		var ie *intrinsic.Error
 		if errors.As(err, &ie) {

@@ -33,7 +33,7 @@ func (c *Call) Eval(resolve Resolver) (any, error) {
 // EvalWith evaluates the call with paths resolved by resolve and random numbers from rnd.
 // Given the same resolver results and the same random sequence it returns the same value.
 func (c *Call) EvalWith(resolve Resolver, rnd Random) (any, error) {
-	e := &evaluator{resolve: resolve, rnd: rnd, root: c}
+	e := evaluator{resolve: resolve, rnd: rnd, root: c}
 	return e.call(c)
 }
 
@@ -44,7 +44,7 @@ type evaluator struct {
 }
 
 func (e *evaluator) call(c *Call) (any, error) {
-	inv := &invocation{e: e, call: c}
+	inv := &invocation{e: *e, call: c}
 	if len(c.args) <= len(inv.argBuf) {
 		inv.args = inv.argBuf[:len(c.args)]
 	} else {

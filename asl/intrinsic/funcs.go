@@ -27,7 +27,7 @@ type function struct {
 
 // invocation is one evaluation of a call, its arguments already evaluated.
 type invocation struct {
-	e    *evaluator
+	e    evaluator // a copy: a pointer would move the caller's evaluator to the heap
 	call *Call
 	args []any
 	// argBuf holds the arguments of a call with few of them, so that the invocation and its
