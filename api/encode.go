@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/stepwise-run/stepwise/internal/jsontext"
 )
 
 // object is the answer of the actions every execution calls (StartExecution,
@@ -75,11 +76,11 @@ func (o *object) appendJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, m.key)
+		b = jsontext.AppendString(b, m.key, false)
 		b = append(b, ':')
 		switch m.kind {
 		case kindString:
-			b = appendJSONString(b, m.s)
+			b = jsontext.AppendString(b, m.s, false)
 		case kindEpoch:
 			b = appendEpochMillis(b, m.n)
 		case kindInt:
@@ -103,60 +104,4 @@ func appendEpochMillis(b []byte, ms int64) []byte {
 	b = strconv.AppendInt(b, ms/1000, 10)
 	frac := ms % 1000
 	return append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString writes s as a JSON string exactly as encoding/json does with HTML
-// escaping off: '"' and '\\' escaped, control characters as \b \f \n \r \t or \u00XX,
-// invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped (JavaScript reads them as line ends);
-// everything else as it is. FuzzAppendJSONString holds it equal to encoding/json.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	plain := 0 // s[plain:i] is still to copy
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[plain:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			plain = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[plain:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[plain:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		plain = i
-	}
-	b = append(b, s[plain:]...)
-	return append(b, '"')
 }

@@ -1,6 +1,10 @@
 package api
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+
+	"github.com/stepwise-run/stepwise/internal/jsontext"
+)
 
 // flatField is a string member of a request that decodeFlat fills: str for a string, ptr
 // for a *string (set only when the member is there).
@@ -140,22 +144,11 @@ func unescapeFlat(b []byte, start int) (string, int, bool) {
 		if j >= len(b) {
 			return "", 0, false
 		}
-		switch b[j] {
-		case '"', '\\', '/':
-			out = append(out, b[j])
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		default: // \u escapes (surrogates and all) are left to encoding/json
+		c, ok := jsontext.Unescape(b[j])
+		if !ok { // \u escapes (surrogates and all) are left to encoding/json
 			return "", 0, false
 		}
+		out = append(out, c)
 	}
 	return "", 0, false
 }

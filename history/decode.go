@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/stepwise-run/stepwise/internal/jsontext"
 )
 
 // Reading a long history is mostly decoding its events (a store keeps each as its JSON), and
@@ -499,41 +501,27 @@ func unquote(v []byte) (string, bool) {
 		if i+1 >= len(body) {
 			return "", false
 		}
-		switch body[i+1] {
-		case '"', '\\', '/':
-			out = append(out, body[i+1])
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			if i+6 > len(body) || !isHex4(body[i+2:i+6]) {
-				return "", false
-			}
-			r := hex4(body[i+2 : i+6])
-			i += 6
-			if utf16.IsSurrogate(r) {
-				r2 := utf8.RuneError
-				if i+6 <= len(body) && body[i] == '\\' && body[i+1] == 'u' && isHex4(body[i+2:i+6]) {
-					if dec := utf16.DecodeRune(r, hex4(body[i+2:i+6])); dec != utf8.RuneError {
-						r2 = dec
-						i += 6
-					}
-				}
-				r = r2
-			}
-			out = utf8.AppendRune(out, r)
+		if c, ok := jsontext.Unescape(body[i+1]); ok {
+			out = append(out, c)
+			i += 2
 			continue
-		default:
+		}
+		if body[i+1] != 'u' || i+6 > len(body) || !isHex4(body[i+2:i+6]) {
 			return "", false
 		}
-		i += 2
+		r := hex4(body[i+2 : i+6])
+		i += 6
+		if utf16.IsSurrogate(r) {
+			r2 := utf8.RuneError
+			if i+6 <= len(body) && body[i] == '\\' && body[i+1] == 'u' && isHex4(body[i+2:i+6]) {
+				if dec := utf16.DecodeRune(r, hex4(body[i+2:i+6])); dec != utf8.RuneError {
+					r2 = dec
+					i += 6
+				}
+			}
+			r = r2
+		}
+		out = utf8.AppendRune(out, r)
 	}
 	return string(out), true
 }
