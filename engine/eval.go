@@ -49,17 +49,21 @@ func (s *scope) context() any {
 	if s.ctx != nil {
 		return s.ctx
 	}
-	ex := s.x.ex
-	execution := map[string]any{
-		"Id":           ex.ExecutionArn,
-		"Input":        ex.Input,
-		"Name":         ex.Name,
-		"RoleArn":      ex.RoleArn,
-		"StartTime":    isoTime(ex.StartTime),
-		"RedriveCount": value.FromInt(int64(ex.RedriveCount)),
-	}
-	if ex.RedriveCount > 0 {
-		execution["RedriveTime"] = isoTime(ex.RedriveTime)
+	x, ex := s.x, s.x.ex
+	if x.ctxExecution == nil || x.ctxRedrive != ex.RedriveCount {
+		x.ctxExecution = map[string]any{
+			"Id":           ex.ExecutionArn,
+			"Input":        ex.Input,
+			"Name":         ex.Name,
+			"RoleArn":      ex.RoleArn,
+			"StartTime":    isoTime(ex.StartTime),
+			"RedriveCount": value.FromInt(int64(ex.RedriveCount)),
+		}
+		if ex.RedriveCount > 0 {
+			x.ctxExecution["RedriveTime"] = isoTime(ex.RedriveTime)
+		}
+		x.ctxRedrive = ex.RedriveCount
+		x.ctxStateMachine = map[string]any{"Id": ex.StateMachineArn, "Name": ex.StateMachineName}
 	}
 	state := map[string]any{
 		"EnteredTime": isoTime(s.f.EnteredAt),
@@ -67,9 +71,9 @@ func (s *scope) context() any {
 		"RetryCount":  value.FromInt(int64(s.f.RetryCount)),
 	}
 	ctx := map[string]any{
-		"Execution":    execution,
+		"Execution":    x.ctxExecution,
 		"State":        state,
-		"StateMachine": map[string]any{"Id": ex.StateMachineArn, "Name": ex.StateMachineName},
+		"StateMachine": x.ctxStateMachine,
 	}
 	if s.token != "" {
 		ctx["Task"] = map[string]any{"Token": s.token}

@@ -130,6 +130,12 @@ type run struct {
 	runChanges map[string]*runChange
 	// childCmds indexes the step's ChildExecutionChanged commands by child execution ARN.
 	childCmds map[string]int
+	// ctxExecution and ctxStateMachine are the Context object's Execution and StateMachine
+	// members, the same for every state of the run: built once, not for every scope that
+	// reads $$ (each iteration of a Map with an ItemSelector does). ctxRedrive is the
+	// RedriveCount ctxExecution was built with.
+	ctxExecution, ctxStateMachine map[string]any
+	ctxRedrive                    int
 }
 
 // Start begins an execution: it records ExecutionStarted and runs until the execution waits
