@@ -6,5 +6,3 @@ func compileBackend(expr string) (backend, error) { return compileOwn(expr) }
 // backendGuardsRecursion reports whether the evaluator bounds recursion depth (ours does,
 // U1001); the library overflows the goroutine stack (a fatal error) on unbounded recursion.
 const backendGuardsRecursion = true
-
-var _ = compileBlues // the library evaluator, kept for comparison (see docs/jsonata-measurements.md)
