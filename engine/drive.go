@@ -87,11 +87,7 @@ func (x *run) timerFired(f *Frame, ev Event) {
 // output's JSON text when the caller has it already, or "". It returns the text.
 func (x *run) exitState(f *Frame, st *asl.State, output any, text string, assigned map[string]any) string {
 	if text == "" {
-		if f.inputText != "" && value.Same(output, f.Input) {
-			text = f.inputText // a Choice, or a state whose paths pass its input through
-		} else {
-			text = value.Encode(output)
-		}
+		text = outputText(f, output)
 	}
 	details := &history.StateExited{Name: st.Name, Output: text}
 	if len(assigned) > 0 { // AWS records nothing for an empty Assign
@@ -118,6 +114,16 @@ func (x *run) exitState(f *Frame, st *asl.State, output any, text string, assign
 		}
 	}
 	return text
+}
+
+// outputText is the JSON text of a state's output: the text its entry encoded when the
+// output is its input (a Choice, a Succeed, a Pass or Wait whose paths pass it through), else
+// encoded now.
+func outputText(f *Frame, output any) string {
+	if f.inputText != "" && value.Same(output, f.Input) {
+		return f.inputText
+	}
+	return value.Encode(output)
 }
 
 // transition moves the frame to its next state, or ends it when next is empty. text is the
@@ -147,7 +153,7 @@ func (x *run) frameSucceeded(f *Frame, output any, text string) {
 // finish is how every state that completes normally ends: the size check, the exit event and
 // the transition.
 func (x *run) finish(f *Frame, st *asl.State, output any, assigned map[string]any, next string) {
-	text := value.Encode(output)
+	text := outputText(f, output)
 	if x.tooBig(text) {
 		x.stateFailed(f, st, failure{Error: "States.DataLimitExceeded", Cause: "The state/task '" + st.Name + "' returned a result with a size exceeding the maximum number of bytes service limit."})
 		return
