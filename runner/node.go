@@ -352,6 +352,19 @@ func byExecution(timers []store.Timer) [][]store.Timer {
 	return out
 }
 
+// revisionInterpreter returns the kept interpreter of the revision an execution runs, or nil:
+// a revision's definition never changes, so a reload (a timer firing for a parked execution,
+// a takeover) needs no store read of it when the node has the interpreter already.
+// Executions started on a version go through machineFor.
+func (n *Node) revisionInterpreter(row *store.Execution, revision string) *engine.Interpreter {
+	if row.VersionArn != "" || revision == "" {
+		return nil
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.procs[row.StateMachineArn+"#"+revision]
+}
+
 // maxInterpreters bounds the interpreters a node keeps; past it the cache starts over.
 const maxInterpreters = 1024
 
@@ -542,13 +555,15 @@ func (n *Node) acquire(ctx context.Context, arn string) (*live, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUnloadable, err)
 	}
-	sm, err := n.machineFor(ctx, row, ex.Revision)
-	if err != nil {
-		return nil, err
-	}
-	in, err := n.Interpreter(sm)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errUnloadable, err)
+	in := n.revisionInterpreter(row, ex.Revision)
+	if in == nil {
+		sm, err := n.machineFor(ctx, row, ex.Revision)
+		if err != nil {
+			return nil, err
+		}
+		if in, err = n.Interpreter(sm); err != nil {
+			return nil, fmt.Errorf("%w: %v", errUnloadable, err)
+		}
 	}
 	l = &live{ex: ex, in: in, row: *row}
 	n.mu.Lock()
