@@ -540,12 +540,8 @@ func (n *Node) acquire(ctx context.Context, arn string) (*live, error) {
 	if l != nil {
 		return l, nil
 	}
-	got, err := n.st.Lease(ctx, n.owner, []string{arn}, n.now().Add(n.opts.LeaseTTL))
-	if err != nil || len(got) == 0 {
-		return nil, err
-	}
-	row, err := n.st.GetExecution(ctx, arn)
-	if err != nil {
+	row, err := n.st.LeaseExecution(ctx, n.owner, arn, n.now().Add(n.opts.LeaseTTL))
+	if err != nil || row == nil {
 		return nil, err
 	}
 	if row.Status != string(engine.Running) || row.State == "" {

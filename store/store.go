@@ -196,6 +196,11 @@ type Store interface {
 	// execution that has ended (it guards nothing until a redrive runs it again). Renew
 	// extends every lease owner holds.
 	Lease(ctx context.Context, owner string, arns []string, until time.Time) ([]string, error)
+	// LeaseExecution is Lease of one execution that also returns it, as GetExecution would
+	// read it once leased: one write instead of a write and a read, for a node loading an
+	// execution to work on it. It returns nil, and no error, when the execution does not
+	// exist or another owner holds it.
+	LeaseExecution(ctx context.Context, owner, arn string, until time.Time) (*Execution, error)
 	RenewLeases(ctx context.Context, owner string, until time.Time) error
 	ReleaseLeases(ctx context.Context, owner string) error
 	// Park gives up owner's lease on an execution that waits only for timers or callbacks:

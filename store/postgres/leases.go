@@ -2,10 +2,27 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/stepwise-run/stepwise/store"
 )
+
+// leaseReturning is what LeaseExecution returns: execSelect's columns of the updated row.
+var leaseReturning = qualified("e", execSelect)
+
+// qualified prefixes each column of a select list with a table alias (a RETURNING list after
+// an UPDATE ... FROM, where a bare name would be ambiguous).
+func qualified(alias, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
 
 // Lease claims those of arns that are free, expired (by this node's clock), already owner's
 // or ended, until the given time, and returns them. Rows another node is leasing or
@@ -22,6 +39,19 @@ func (s *Store) Lease(ctx context.Context, owner string, arns []string, until ti
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// LeaseExecution leases one execution as Lease does and returns its row; a row another node
+// is leasing or committing at that moment is skipped, as Lease skips it.
+func (s *Store) LeaseExecution(ctx context.Context, owner, arn string, until time.Time) (*store.Execution, error) {
+	e, err := scanExecution(s.pool.QueryRow(ctx, `UPDATE executions e SET lease_owner = $1, lease_until = $2
+		FROM (SELECT id FROM executions WHERE arn = $3 AND (lease_owner = $1 OR lease_owner = '' OR lease_until <= $4 OR status <> 'RUNNING')
+			FOR UPDATE SKIP LOCKED) c
+		WHERE e.id = c.id RETURNING `+leaseReturning, owner, until, arn, time.Now()))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	return e, err
 }
 
 // RenewLeases extends every lease owner holds.

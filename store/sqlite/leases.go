@@ -3,9 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"math"
 	"strings"
 	"time"
+
+	"github.com/stepwise-run/stepwise/store"
 )
 
 // free is lease_until of an execution no one holds; parked that of one no one needs to hold
@@ -50,6 +53,22 @@ func (s *Store) Lease(ctx context.Context, owner string, arns []string, until ti
 		return nil
 	})
 	return got, err
+}
+
+// LeaseExecution leases one execution as Lease does and returns its row.
+func (s *Store) LeaseExecution(ctx context.Context, owner, arn string, until time.Time) (*store.Execution, error) {
+	var e *store.Execution
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		e, err = scanExecution(tx.QueryRowContext(ctx, `UPDATE executions SET lease_owner = ?, lease_until = ?
+			WHERE arn = ? AND (lease_owner = ? OR lease_owner = '' OR lease_until <= ? OR status <> 'RUNNING')
+			RETURNING `+execSelect, owner, nanos(until), arn, owner, time.Now().UnixNano()))
+		if errors.Is(err, sql.ErrNoRows) {
+			e, err = nil, nil
+		}
+		return err
+	})
+	return e, err
 }
 
 // RenewLeases extends every lease owner holds.

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -118,6 +119,55 @@ func testLeases(t *testing.T, s store.Store) {
 	unleased(now.Add(time.Hour), "[b c]")
 	lease("n6", now.Add(time.Minute), "[a]", "a")
 	unleased(now.Add(time.Hour), "[a b c]")
+}
+
+// testLeaseExecution: LeaseExecution takes a lease as Lease does and returns the execution as
+// GetExecution reads it afterwards; nothing when another owner holds it or it does not exist.
+func testLeaseExecution(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	now := time.Now()
+	a := step(t, s, create(t, s, newExecution("sm", "a"), 2, nil, nil), 3)
+	ended := get(t, s, create(t, s, newExecution("sm", "ended"), 1, nil, nil).Arn)
+	ended.Status = "SUCCEEDED"
+	if err := s.Commit(ctx, store.Commit{Execution: ended}); err != nil {
+		t.Fatal(err)
+	}
+	leaseOne := func(owner, arn string, until time.Time) *store.Execution {
+		t.Helper()
+		got, err := s.LeaseExecution(ctx, owner, arn, until)
+		if err != nil {
+			t.Fatalf("LeaseExecution(%s, %s): %v", owner, arn, err)
+		}
+		return got
+	}
+	got := leaseOne("n1", a.Arn, now.Add(time.Minute))
+	if got == nil {
+		t.Fatal("LeaseExecution of a free execution returned nothing")
+	}
+	if want := get(t, s, a.Arn); !reflect.DeepEqual(got, want) {
+		t.Errorf("LeaseExecution returned\n%+v\nGetExecution reads\n%+v", got, want)
+	}
+	if got := leaseOne("n2", a.Arn, now.Add(time.Minute)); got != nil {
+		t.Errorf("LeaseExecution took n1's lease for n2")
+	}
+	if got := leaseOne("n1", a.Arn, now.Add(2*time.Minute)); got == nil {
+		t.Errorf("LeaseExecution refused the owner its own lease")
+	}
+	if got, err := s.Unleased(ctx, now.Add(90*time.Second), 0); err != nil || len(got) != 0 {
+		t.Errorf("Unleased before the extended lease ends = %v, %v; want none", got, err)
+	}
+	if got := leaseOne("n2", "arn:aws:states:us-east-1:123456789012:execution:sm:missing", now.Add(time.Minute)); got != nil {
+		t.Errorf("LeaseExecution of a missing execution = %+v", got)
+	}
+	if got := leaseOne("n2", ended.Arn, now.Add(time.Minute)); got == nil || got.Status != "SUCCEEDED" {
+		t.Errorf("LeaseExecution of an ended execution = %+v, want it (leases of ended executions guard nothing)", got)
+	}
+	if err := s.ReleaseLeases(ctx, "n1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := leaseOne("n2", a.Arn, now.Add(time.Minute)); got == nil || got.Arn != a.Arn {
+		t.Errorf("LeaseExecution after release = %+v", got)
+	}
 }
 
 // testLeaseConcurrent: owners race to lease the same executions; each goes to exactly one.

@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListExecutions", testListExecutions},
 		{"ListExecutionsFilters", testListExecutionsFilters},
 		{"Leases", testLeases},
+		{"LeaseExecution", testLeaseExecution},
 		{"CreateLeased", testCreateLeased},
 		{"LeaseConcurrent", testLeaseConcurrent},
 		{"LeaseMany", testLeaseMany},
