@@ -230,3 +230,45 @@ func TestCallbackStopAndExpress(t *testing.T) {
 		t.Errorf("sync start of a standard machine: %v", err)
 	}
 }
+
+// TestStartSeesUpdateAtOnce: starts reuse a state machine read for a second (as AWS allows
+// after UpdateStateMachine), but never across a change made through this server: the start
+// after UpdateStateMachine or DeleteStateMachine sees it.
+func TestStartSeesUpdateAtOnce(t *testing.T) {
+	ctx := context.Background()
+	c := newServer(t)
+	def := func(v string) *string {
+		return aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"` + v + `","End":true}}}`)
+	}
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("cached"), Definition: def("v1"),
+		RoleArn: aws.String("arn:aws:iam::123456789012:role/r"), Type: types.StateMachineTypeExpress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func() (string, error) {
+		out, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: sm.StateMachineArn})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.Output), nil
+	}
+	for _, v := range []string{"v1", "v2", "v3"} {
+		if v != "v1" {
+			if _, err := c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: sm.StateMachineArn, Definition: def(v)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 2 {
+			if got, err := run(); err != nil || got != `"`+v+`"` {
+				t.Fatalf("after update to %s: output %s, %v", v, got, err)
+			}
+		}
+	}
+	if _, err := c.DeleteStateMachine(ctx, &sfn.DeleteStateMachineInput{StateMachineArn: sm.StateMachineArn}); err != nil {
+		t.Fatal(err)
+	}
+	var gone *types.StateMachineDoesNotExist
+	if _, err := run(); !errors.As(err, &gone) {
+		t.Fatalf("start after delete: %v, want StateMachineDoesNotExist", err)
+	}
+}

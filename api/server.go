@@ -40,6 +40,7 @@ type Server struct {
 	Guard Guard
 
 	smReads smReads
+	smCache smCache
 }
 
 // Error is an API error as the JSON protocol returns it.

@@ -95,6 +95,7 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 		CreatedAt: now, UpdatedAt: now,
 	}
 	err = s.Store.CreateStateMachine(ctx, sm)
+	s.smCache.drop(sm.Arn) // a state machine deleted and created again under its name
 	if err == nil && len(tags) > 0 {
 		err = s.Store.TagResource(ctx, sm.Arn, tags)
 	}
@@ -136,13 +137,16 @@ func (s *Server) stateMachine(ctx context.Context, arn string) (*store.StateMach
 	return sm, err
 }
 
-// startMachine is stateMachine for StartExecution and StartSyncExecution: the store read is
-// shared with the starts of the same state machine that ask at the same moment (smReads).
+// startMachine is stateMachine for StartExecution and StartSyncExecution: a state machine
+// read less than a second ago is used again (smCache), and the store read is shared with the
+// starts of the same state machine that ask at the same moment (smReads).
 func (s *Server) startMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
 	if err := checkArn(arn, "stateMachine"); err != nil {
 		return nil, err
 	}
-	sm, err := s.smReads.get(ctx, arn, s.Store.GetStateMachine)
+	sm, err := s.smCache.get(ctx, arn, func(ctx context.Context, arn string) (*store.StateMachine, error) {
+		return s.smReads.get(ctx, arn, s.Store.GetStateMachine)
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
 	}
@@ -246,7 +250,9 @@ func (s *Server) updateStateMachine(ctx context.Context, body []byte) (any, erro
 	if sm.Definition != before.Definition || sm.RoleArn != before.RoleArn || !parseConfig(before.Config).sameAs(config) {
 		sm.RevisionID = ids.UUID()
 		sm.UpdatedAt = updated
-		if err := s.Store.UpdateStateMachine(ctx, sm); err != nil {
+		err := s.Store.UpdateStateMachine(ctx, sm)
+		s.smCache.drop(sm.Arn)
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -268,7 +274,9 @@ func (s *Server) deleteStateMachine(ctx context.Context, body []byte) (any, erro
 		return nil, err
 	}
 	// AWS answers 200 for a state machine that does not exist.
-	if err := s.Store.DeleteStateMachine(ctx, req.StateMachineArn); err != nil && !errors.Is(err, store.ErrNotFound) {
+	err := s.Store.DeleteStateMachine(ctx, req.StateMachineArn)
+	s.smCache.drop(req.StateMachineArn)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
 	if err := s.dropTags(ctx, req.StateMachineArn); err != nil {
