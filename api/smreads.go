@@ -12,9 +12,8 @@ import (
 // same moment. Every StartExecution and StartSyncExecution reads the state machine it
 // names, and that read was the largest part of the server's time for an Express execution
 // (a quarter). It is not a cache: a start only joins a read that has not begun yet, so the
-// row it gets was read after it asked, and a start that follows an acknowledged
-// UpdateStateMachine (on this node or on another sharing the database) sees the update, as
-// with a read of its own. Reads of different state machines are not shared.
+// row it gets was read after it asked, as with a read of its own. (smCache, in front of it,
+// is the cache, with its own rule.) Reads of different state machines are not shared.
 type smReads struct {
 	mu      sync.Mutex
 	pending map[string]*smRead // per ARN, the read starts may still join
