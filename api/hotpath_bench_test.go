@@ -58,21 +58,16 @@ func createMachine(b *testing.B, s *api.Server, typ string) string {
 }
 
 // go test -run '^$' -bench 'StartSync|StartExecution|DescribeExecution' -benchmem ./api/
-func BenchmarkStartSyncExecution(b *testing.B) {
-	s := benchServer(b)
-	req := `{"input":"{\"i\":0}","stateMachineArn":"` + createMachine(b, s, "EXPRESS") + `"}`
-	b.ReportAllocs()
-	for b.Loop() {
-		call(b, s, "StartSyncExecution", req)
-	}
-}
+func BenchmarkStartSyncExecution(b *testing.B) { benchStart(b, "EXPRESS", "StartSyncExecution") }
 
-func BenchmarkStartExecution(b *testing.B) {
+func BenchmarkStartExecution(b *testing.B) { benchStart(b, "STANDARD", "StartExecution") }
+
+func benchStart(b *testing.B, typ, action string) {
 	s := benchServer(b)
-	req := `{"input":"{\"i\":0}","stateMachineArn":"` + createMachine(b, s, "STANDARD") + `"}`
+	req := `{"input":"{\"i\":0}","stateMachineArn":"` + createMachine(b, s, typ) + `"}`
 	b.ReportAllocs()
 	for b.Loop() {
-		call(b, s, "StartExecution", req)
+		call(b, s, action, req)
 	}
 }
 

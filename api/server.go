@@ -39,7 +39,6 @@ type Server struct {
 	// Guard, if set, requires every call to be signed and allowed (--enforce-iam).
 	Guard Guard
 
-	smReads smReads
 	smCache smCache
 }
 

@@ -138,15 +138,12 @@ func (s *Server) stateMachine(ctx context.Context, arn string) (*store.StateMach
 }
 
 // startMachine is stateMachine for StartExecution and StartSyncExecution: a state machine
-// read less than a second ago is used again (smCache), and the store read is shared with the
-// starts of the same state machine that ask at the same moment (smReads).
+// read less than a second ago is used again (smCache).
 func (s *Server) startMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
 	if err := checkArn(arn, "stateMachine"); err != nil {
 		return nil, err
 	}
-	sm, err := s.smCache.get(ctx, arn, func(ctx context.Context, arn string) (*store.StateMachine, error) {
-		return s.smReads.get(ctx, arn, s.Store.GetStateMachine)
-	})
+	sm, err := s.smCache.get(ctx, arn, s.Store.GetStateMachine)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
 	}
