@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 
@@ -98,8 +97,9 @@ func (o *object) MarshalJSON() ([]byte, error) { return o.appendJSON(nil), nil }
 // appendEpochMillis writes a timestamp as the JSON protocol does: seconds since the epoch
 // with three decimals.
 func appendEpochMillis(b []byte, ms int64) []byte {
-	if ms < 0 { // never seen in practice; keep the old formatting's exact output for it
-		return fmt.Appendf(b, "%d.%03d", ms/1000, ms%1000)
+	if ms < 0 { // before 1970: never from this server's clock, but valid JSON all the same
+		b = append(b, '-')
+		ms = -ms
 	}
 	b = strconv.AppendInt(b, ms/1000, 10)
 	frac := ms % 1000
