@@ -48,11 +48,13 @@
 //
 // # Schema
 //
-// Times are INTEGER nanoseconds since the Unix epoch, JSON is TEXT, and each history event
-// is a row of (execution, id, type, the event's JSON). events, timers and tasks have no
-// foreign key to executions (migration 0009): every row takes its execution id from the
-// execution's row written or guarded in the same transaction, executions are never deleted,
-// and the check cost a lookup per inserted event. Migrations are the numbered files in
+// Times are INTEGER nanoseconds since the Unix epoch and JSON is TEXT. The events of a step
+// are one row of event_chunks (migration 0010): (execution, first id, last id, the events'
+// JSON one per line), keyed by the last id, so a page of history starts at the row holding
+// its first event; a step's guarded UPDATE refuses events that do not follow the stored
+// ones. event_chunks, timers and tasks have no foreign key to executions (migration 0009):
+// every row takes its execution id from the execution's row written or guarded in the same
+// transaction, executions are never deleted, and the check cost a lookup per inserted row. Migrations are the numbered files in
 // migrations/, applied at Open in one transaction and recorded in schema_migrations; a
 // database migrated by a newer Stepwise is refused.
 package sqlite

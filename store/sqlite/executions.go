@@ -41,7 +41,7 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 	if err := commit.Check(c); err != nil {
 		return err
 	}
-	evs, err := commit.Events(c)
+	evs, err := chunks(c.Events)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 	if err := commit.Check(c); err != nil {
 		return err
 	}
-	evs, err := commit.Events(c)
+	evs, err := chunks(c.Events)
 	if err != nil {
 		return err
 	}
@@ -87,14 +87,14 @@ func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var id int64
 		err := tx.StmtContext(ctx, s.stmts.updateExecution).QueryRowContext(ctx,
-			e.Status, str(e.Output), str(e.Error), str(e.Cause), nanosPtr(e.StoppedAt), e.State, commit.LastEventID(c),
+			e.Status, str(e.Output), str(e.Error), str(e.Cause), nanosPtr(e.StoppedAt), e.State, firstID(evs), commit.LastEventID(c),
 			e.RedriveCount, nanosPtr(e.RedriveDate), e.Arn, e.Version,
 		).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return missOrConflict(ctx, tx, e.Arn)
 		}
 		if err != nil {
-			return err
+			return overlapError(err, firstID(evs))
 		}
 		return s.writeStep(ctx, tx, id, c, evs)
 	})

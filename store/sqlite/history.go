@@ -8,18 +8,31 @@ import (
 	"github.com/stepwise-run/stepwise/history"
 )
 
+// The rows of an execution's events after an id, in order: the first row is the one holding
+// the next event. Rows are keyed by their last event (migration 0010).
+const historyAfter = `SELECT first_id, last_id, body FROM event_chunks
+	WHERE execution_id = (SELECT id FROM executions WHERE arn = ?) AND last_id > ? ORDER BY last_id`
+
+// The rows of an execution's events before an id, newest first: those that end before it,
+// and the row holding the event just before it, which is the first row to end at or after it.
+const historyBefore = `WITH x AS (SELECT id FROM executions WHERE arn = ?)
+	SELECT first_id, last_id, body FROM event_chunks
+	WHERE execution_id = (SELECT id FROM x) AND last_id <= coalesce(
+		(SELECT min(last_id) FROM event_chunks WHERE execution_id = (SELECT id FROM x) AND last_id >= ?), 9223372036854775807)
+	ORDER BY last_id DESC`
+
 // History returns events of an execution after afterID in ascending order, or when reverse
 // before afterID (0: from the newest) in descending order; limit <= 0 means all.
 // ErrNotFound when the execution does not exist.
 func (s *Store) History(ctx context.Context, arn string, afterID int64, limit int, reverse bool) ([]history.Event, error) {
-	q := `SELECT body FROM events WHERE execution_id = (SELECT id FROM executions WHERE arn = ?) AND id > ? ORDER BY id LIMIT ?`
+	q := historyAfter
 	if reverse {
-		q = `SELECT body FROM events WHERE execution_id = (SELECT id FROM executions WHERE arn = ?) AND id < ? ORDER BY id DESC LIMIT ?`
+		q = historyBefore
 		if afterID <= 0 {
 			afterID = math.MaxInt64
 		}
 	}
-	evs, err := s.events(ctx, q, arn, afterID, limit)
+	evs, err := s.events(ctx, q, arn, afterID, limit, reverse)
 	if err != nil || len(evs) > 0 {
 		return evs, err
 	}
@@ -28,8 +41,10 @@ func (s *Store) History(ctx context.Context, arn string, afterID int64, limit in
 	return evs, err
 }
 
-func (s *Store) events(ctx context.Context, q, arn string, afterID int64, n int) ([]history.Event, error) {
-	rows, err := s.r.QueryContext(ctx, q, arn, afterID, limit(n))
+// events reads the rows of q and keeps up to n (all when n <= 0) of their events past
+// bound: after it, or before it when reverse.
+func (s *Store) events(ctx context.Context, q, arn string, bound int64, n int, reverse bool) ([]history.Event, error) {
+	rows, err := s.r.QueryContext(ctx, q, arn, bound)
 	if err != nil {
 		return nil, err
 	}
@@ -38,17 +53,40 @@ func (s *Store) events(ctx context.Context, q, arn string, afterID int64, n int)
 	if n > 0 {
 		evs = make([]history.Event, 0, min(n, 1000))
 	}
-	for rows.Next() {
-		// RawBytes are good until the next row: UnmarshalJSON copies what it keeps.
-		var body sql.RawBytes
-		if err := rows.Scan(&body); err != nil {
-			return nil, err
+	var (
+		lines  []int
+		decErr error
+	)
+	keep := func(id int64, body []byte) bool {
+		if reverse && id >= bound || !reverse && id <= bound {
+			return true
 		}
 		var e history.Event
-		if err := e.UnmarshalJSON(body); err != nil {
-			return nil, err
+		if decErr = e.UnmarshalJSON(body); decErr != nil {
+			return false
 		}
 		evs = append(evs, e)
+		return n <= 0 || len(evs) < n
+	}
+	for rows.Next() {
+		// RawBytes are good until the next row: UnmarshalJSON copies what it keeps.
+		var (
+			first, last int64
+			body        sql.RawBytes
+		)
+		if err := rows.Scan(&first, &last, &body); err != nil {
+			return nil, err
+		}
+		more, err := eachEvent(first, last, body, reverse, &lines, keep)
+		if err != nil {
+			return nil, err
+		}
+		if decErr != nil {
+			return nil, decErr
+		}
+		if !more {
+			break
+		}
 	}
 	return evs, rows.Err()
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 
 	"github.com/stepwise-run/stepwise/store"
-	"github.com/stepwise-run/stepwise/store/internal/commit"
 	"github.com/stepwise-run/stepwise/store/internal/page"
 )
 
@@ -92,7 +91,7 @@ func (s *Store) writeChildren(ctx context.Context, tx *sql.Tx, children []store.
 	upsert, err := tx.PrepareContext(ctx, `INSERT INTO executions (`+childColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', 1, ?, '', '', ?, ?, ?, ?)
 		ON CONFLICT (arn) DO UPDATE SET status = excluded.status, output = excluded.output, error = excluded.error,
-			cause = excluded.cause, stopped_at = excluded.stopped_at, last_event_id = excluded.last_event_id,
+			cause = excluded.cause, stopped_at = excluded.stopped_at, last_event_id = CASE WHEN last_event_id < ? THEN excluded.last_event_id END,
 			redrive_count = max(redrive_count, excluded.redrive_count), redrive_date = coalesce(excluded.redrive_date, redrive_date)
 		RETURNING id`)
 	if err != nil {
@@ -101,18 +100,18 @@ func (s *Store) writeChildren(ctx context.Context, tx *sql.Tx, children []store.
 	defer upsert.Close()
 	for _, ch := range children {
 		e := ch.Execution
+		evs, err := chunks(ch.Events)
+		if err != nil {
+			return err
+		}
 		var id int64
 		if err := upsert.QueryRowContext(ctx,
 			e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, str(e.Output), str(e.Error), str(e.Cause),
 			nanos(e.StartedAt), nanosPtr(e.StoppedAt), e.LastEventID, e.MapRunArn, int64(parked),
-			e.RedriveCount, nanosPtr(e.RedriveDate)).Scan(&id); err != nil {
-			return err
+			e.RedriveCount, nanosPtr(e.RedriveDate), firstID(evs)).Scan(&id); err != nil {
+			return overlapError(err, firstID(evs))
 		}
-		evs, err := commit.Events(store.Commit{Events: ch.Events})
-		if err != nil {
-			return err
-		}
-		if err := s.insertEvents(ctx, tx, id, evs); err != nil {
+		if err := s.insertChunks(ctx, tx, id, evs); err != nil {
 			return err
 		}
 	}

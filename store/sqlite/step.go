@@ -3,20 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"strings"
 
 	"github.com/stepwise-run/stepwise/store"
-	"github.com/stepwise-run/stepwise/store/internal/commit"
 )
 
 // rowsPerInsert bounds the rows of one multi-row INSERT, well within SQLite's limit of
 // 32766 parameters.
 const rowsPerInsert = 500
-
-// eventsPerInsert is the most events one prepared INSERT writes: a step's events go in
-// chunks of this many rows (then one statement for the rest), so that a step of 20 events
-// runs 2 statements instead of 20.
-const eventsPerInsert = 16
 
 // stmts are the statements every step runs, prepared once on the writer's connection:
 // parsing them anew for each step took a sixth of the server's time under load.
@@ -24,24 +17,14 @@ type stmts struct {
 	insertExecution, updateExecution *sql.Stmt
 	insertTimer, insertTask          *sql.Stmt
 	deleteTimer, deleteTask          *sql.Stmt
-	// insertEvents[n-1] inserts n events.
-	insertEvents [eventsPerInsert]*sql.Stmt
+	insertChunk                      *sql.Stmt
 	// savepoint, rollbackTo and release wrap each write of a group commit.
 	savepoint, rollbackTo, release *sql.Stmt
 }
 
 func (st *stmts) all() []**sql.Stmt {
-	out := []**sql.Stmt{&st.insertExecution, &st.updateExecution, &st.insertTimer, &st.insertTask,
-		&st.deleteTimer, &st.deleteTask, &st.savepoint, &st.rollbackTo, &st.release}
-	for i := range st.insertEvents {
-		out = append(out, &st.insertEvents[i])
-	}
-	return out
-}
-
-// insertEventsSQL is the INSERT of n events.
-func insertEventsSQL(n int) string {
-	return `INSERT INTO events (execution_id, id, type, body) VALUES (?, ?, ?, ?)` + strings.Repeat(`, (?, ?, ?, ?)`, n-1)
+	return []**sql.Stmt{&st.insertExecution, &st.updateExecution, &st.insertTimer, &st.insertTask,
+		&st.deleteTimer, &st.deleteTask, &st.insertChunk, &st.savepoint, &st.rollbackTo, &st.release}
 }
 
 func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
@@ -53,21 +36,16 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&st.insertExecution, `INSERT INTO executions (` + execColumns + `, lease_owner, lease_until)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING RETURNING id`},
 		{&st.updateExecution, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?,
-			stopped_at = ?, state = ?, version = version + 1, last_event_id = ?, redrive_count = ?, redrive_date = ?
+			stopped_at = ?, state = ?, version = version + 1, last_event_id = ` + overlapGuard + `, redrive_count = ?, redrive_date = ?
 			WHERE arn = ? AND version = ? RETURNING id`},
 		{&st.insertTimer, `INSERT INTO timers (execution_id, id, due) VALUES (?, ?, ?)`},
 		{&st.insertTask, `INSERT INTO tasks (execution_id, id, token, resource, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`},
 		{&st.deleteTimer, `DELETE FROM timers WHERE execution_id = ? AND id = ?`},
 		{&st.deleteTask, `DELETE FROM tasks WHERE execution_id = ? AND id = ?`},
+		{&st.insertChunk, `INSERT INTO event_chunks (execution_id, last_id, first_id, body) VALUES (?, ?, ?, ?)`},
 		{&st.savepoint, `SAVEPOINT w`},
 		{&st.rollbackTo, `ROLLBACK TO w`},
 		{&st.release, `RELEASE w`},
-	}
-	for i := range st.insertEvents {
-		queries = append(queries, struct {
-			dst **sql.Stmt
-			q   string
-		}{&st.insertEvents[i], insertEventsSQL(i + 1)})
 	}
 	for _, p := range queries {
 		var err error
@@ -90,9 +68,9 @@ func (st *stmts) close() {
 // writeStep writes what a step produced besides the execution row: its events, and the
 // timers and tasks it cancelled and set (cancellations first, so that a step may replace an
 // id). Any failure fails the whole transaction.
-func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store.Commit, evs []commit.Event) error {
+func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store.Commit, evs []chunk) error {
 	st := s.stmts
-	if err := s.insertEvents(ctx, tx, execID, evs); err != nil {
+	if err := s.insertChunks(ctx, tx, execID, evs); err != nil {
 		return err
 	}
 	if err := execEach(ctx, tx, st.deleteTimer, len(c.CancelTimers), func(i int) []any { return []any{execID, c.CancelTimers[i]} }); err != nil {
@@ -118,22 +96,9 @@ func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store
 	return s.writeChildren(ctx, tx, c.Children)
 }
 
-// insertEvents writes evs in multi-row INSERTs of up to eventsPerInsert rows.
-func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, execID int64, evs []commit.Event) error {
-	args := make([]any, 0, 4*min(len(evs), eventsPerInsert))
-	id := any(execID) // boxed once, not once per row
-	for len(evs) > 0 {
-		chunk := evs[:min(len(evs), eventsPerInsert)]
-		evs = evs[len(chunk):]
-		args = args[:0]
-		for _, e := range chunk {
-			args = append(args, id, e.ID, e.Type, e.Body)
-		}
-		if _, err := tx.StmtContext(ctx, s.stmts.insertEvents[len(chunk)-1]).ExecContext(ctx, args...); err != nil {
-			return err
-		}
-	}
-	return nil
+// insertChunks writes a step's events, usually one row.
+func (s *Store) insertChunks(ctx context.Context, tx *sql.Tx, execID int64, cs []chunk) error {
+	return execEach(ctx, tx, s.stmts.insertChunk, len(cs), func(i int) []any { return []any{execID, cs[i].last, cs[i].first, cs[i].body} })
 }
 
 // execEach runs a prepared statement n times in tx with args(i).

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -14,9 +15,10 @@ import (
 	mig "github.com/stepwise-run/stepwise/store/internal/migrate"
 )
 
-// openAt opens the store at path with only the migrations up to version: a database as the
-// Stepwise of that schema wrote it.
-func openAt(t *testing.T, path string, version int) *Store {
+// migratedTo creates the database at path with only the migrations up to version, as the
+// Stepwise of that schema left it, and returns its connection: the store's statements need
+// the latest schema.
+func migratedTo(t *testing.T, path string, version int) *sql.DB {
 	t.Helper()
 	ms, err := mig.Load(migrationFiles, "migrations")
 	if err != nil {
@@ -28,11 +30,15 @@ func openAt(t *testing.T, path string, version int) *Store {
 			upTo = append(upTo, m)
 		}
 	}
-	s, err := open(context.Background(), path, upTo)
+	db, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
-		t.Fatalf("open at %d: %v", version, err)
+		t.Fatal(err)
 	}
-	return s
+	db.SetMaxOpenConns(1)
+	if err := migrate(context.Background(), db, upTo); err != nil {
+		t.Fatalf("migrate to %d: %v", version, err)
+	}
+	return db
 }
 
 // upgradeSnapshot is what a store returns of the rows migration 0009 copies, and the
@@ -69,7 +75,7 @@ func takeUpgradeSnapshot(t *testing.T, s *Store, arns, tokens []string) upgradeS
 		}
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema
-		WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('events', 'timers', 'tasks')`)
+		WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('event_chunks', 'timers', 'tasks')`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,46 +93,29 @@ func takeUpgradeSnapshot(t *testing.T, s *Store, arns, tokens []string) upgradeS
 	return snap
 }
 
-// TestUpgradeDropsExecutionForeignKeys writes executions with events, timers and tasks (one
-// claimed) through a store at schema 0008, opens the file with every migration, and checks
-// that 0009 kept every row and index and dropped only the foreign keys.
-func TestUpgradeDropsExecutionForeignKeys(t *testing.T) {
+// writeUpgradeRows writes, through the store, executions with events, timers and tasks,
+// one of them claimed: a done execution, a sleeping one with two steps, and one waiting for
+// activity tasks. It returns their ARNs, the tasks' tokens and the claimed task.
+func writeUpgradeRows(t *testing.T, s *Store) (arns, tokens []string, claimed *store.Task) {
+	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "stepwise.db")
-	s := openAt(t, path, 8)
-
-	t0 := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
-	const account = "arn:aws:states:us-east-1:123456789012"
-	activity := account + ":activity:act"
-	event := func(id int64) history.Event {
-		return history.Event{Timestamp: history.Time{Time: t0.Add(time.Duration(id) * time.Millisecond)}, ID: id, PreviousEventID: id - 1,
-			Type: "PassStateEntered", Details: &history.StateEntered{Name: "S", Input: fmt.Sprintf(`{"i":%d}`, id)}}
-	}
-	events := func(from, n int64) []history.Event {
-		var evs []history.Event
-		for id := from; id < from+n; id++ {
-			evs = append(evs, event(id))
-		}
-		return evs
-	}
-	var arns, tokens []string
 	for i, name := range []string{"done", "sleeping", "waiting"} {
-		e := &store.Execution{Arn: account + ":execution:sm:" + name, StateMachineArn: account + ":stateMachine:sm", Name: name,
-			Status: "RUNNING", Input: `{}`, StartedAt: t0, State: `{"pc":"A"}`, LastEventID: 0}
+		e := &store.Execution{Arn: upgradeAccount + ":execution:sm:" + name, StateMachineArn: upgradeAccount + ":stateMachine:sm", Name: name,
+			Status: "RUNNING", Input: `{}`, StartedAt: upgradeT0, State: `{"pc":"A"}`, LastEventID: 0}
 		arns = append(arns, e.Arn)
-		c := store.Commit{Execution: e, Events: events(1, 22)}
+		c := store.Commit{Execution: e, Events: upgradeEvents(1, 22)}
 		switch name {
 		case "done":
 			out := `{"done":true}`
-			e.Status, e.Output, e.StoppedAt = "SUCCEEDED", &out, &t0
+			e.Status, e.Output, e.StoppedAt = "SUCCEEDED", &out, &upgradeT0
 		case "sleeping":
-			c.NewTimers = []store.Timer{{ID: 1, Due: t0.Add(time.Hour)}, {ID: 2, Due: t0.Add(time.Minute)}}
+			c.NewTimers = []store.Timer{{ID: 1, Due: upgradeT0.Add(time.Hour)}, {ID: 2, Due: upgradeT0.Add(time.Minute)}}
 		case "waiting":
 			for id := range int64(3) {
 				tok := name + "-token-" + string(rune('a'+id))
 				tokens = append(tokens, tok)
-				c.NewTasks = append(c.NewTasks, store.Task{ID: id + 1, Token: tok, Resource: activity,
-					Body: `{"input":"x"}`, CreatedAt: t0.Add(time.Duration(i*10+int(id)) * time.Second)})
+				c.NewTasks = append(c.NewTasks, store.Task{ID: id + 1, Token: tok, Resource: upgradeActivity,
+					Body: `{"input":"x"}`, CreatedAt: upgradeT0.Add(time.Duration(i*10+int(id)) * time.Second)})
 			}
 		}
 		if err := s.CreateExecution(ctx, c); err != nil {
@@ -138,59 +127,148 @@ func TestUpgradeDropsExecutionForeignKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Commit(ctx, store.Commit{Execution: e, Events: events(23, 3), CancelTimers: []int64{2},
-		NewTimers: []store.Timer{{ID: 3, Due: t0.Add(2 * time.Hour)}}}); err != nil {
+	if err := s.Commit(ctx, store.Commit{Execution: e, Events: upgradeEvents(23, 3), CancelTimers: []int64{2},
+		NewTimers: []store.Timer{{ID: 3, Due: upgradeT0.Add(2 * time.Hour)}}}); err != nil {
 		t.Fatal(err)
 	}
-	claimed, err := s.ClaimActivityTask(ctx, activity, t0)
+	if claimed, err = s.ClaimActivityTask(ctx, upgradeActivity, upgradeT0); err != nil {
+		t.Fatal(err)
+	}
+	return arns, tokens, claimed
+}
+
+var upgradeT0 = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+
+const (
+	upgradeAccount  = "arn:aws:states:us-east-1:123456789012"
+	upgradeActivity = upgradeAccount + ":activity:act"
+)
+
+func upgradeEvents(from, n int64) []history.Event {
+	var evs []history.Event
+	for id := from; id < from+n; id++ {
+		evs = append(evs, history.Event{Timestamp: history.Time{Time: upgradeT0.Add(time.Duration(id) * time.Millisecond)}, ID: id, PreviousEventID: id - 1,
+			Type: "PassStateEntered", Details: &history.StateEntered{Name: "S", Input: fmt.Sprintf(`{"i":%d}`, id)}})
+	}
+	return evs
+}
+
+// TestUpgradeKeepsEveryRow writes executions, events, timers and tasks as schema 0008 held
+// them (the rows of a store that wrote the same through the API, with the events a row
+// each), opens the file with every migration, and checks that the store reads back what
+// the other returns: 0009 dropped only the foreign keys, 0010 turned each event into a row
+// of event_chunks. Steps then go on, and pages of the history cross old rows and new ones.
+func TestUpgradeKeepsEveryRow(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ref, err := Open(ctx, filepath.Join(dir, "ref.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := takeUpgradeSnapshot(t, s, arns, tokens)
-	if len(before.timers) != 2 || len(before.tasks) != 3 || len(before.indexes) != 3 {
-		t.Fatalf("at 0008: %d timers, %d tasks, indexes %v; want 2, 3 and 3", len(before.timers), len(before.tasks), before.indexes)
+	defer ref.Close()
+	arns, tokens, claimed := writeUpgradeRows(t, ref)
+	want := takeUpgradeSnapshot(t, ref, arns, tokens)
+	if len(want.timers) != 2 || len(want.tasks) != 3 || len(want.indexes) != 3 {
+		t.Fatalf("written: %d timers, %d tasks, indexes %v; want 2, 3 and 3", len(want.timers), len(want.tasks), want.indexes)
 	}
-	s.Close()
 
-	s, err = Open(ctx, path)
+	path := filepath.Join(dir, "stepwise.db")
+	old := migratedTo(t, path, 8)
+	for _, q := range []string{
+		`ATTACH DATABASE ` + sqlString(filepath.Join(dir, "ref.db")) + ` AS ref`,
+		`INSERT INTO executions SELECT * FROM ref.executions`,
+		`INSERT INTO timers SELECT * FROM ref.timers`,
+		`INSERT INTO tasks SELECT * FROM ref.tasks`,
+	} {
+		if _, err := old.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for _, arn := range arns {
+		for _, e := range want.histories[arn] {
+			body, err := e.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := old.ExecContext(ctx, `INSERT INTO events (execution_id, id, type, body)
+				VALUES ((SELECT id FROM executions WHERE arn = ?), ?, ?, ?)`, arn, e.ID, e.Type, string(body)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	old.Close()
+
+	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatalf("upgrade: %v", err)
 	}
 	defer s.Close()
-	after := takeUpgradeSnapshot(t, s, arns, tokens)
-	if !reflect.DeepEqual(after, before) {
-		t.Errorf("after 0009:\n%+v\nwant\n%+v", after, before)
+	got := takeUpgradeSnapshot(t, s, arns, tokens)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("after the upgrade:\n%+v\nwant\n%+v", got, want)
 	}
-	for _, table := range []string{"events", "timers", "tasks"} {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM event_chunks WHERE first_id = last_id`).Scan(&n); err != nil || n != 22+25+22 {
+		t.Errorf("event rows after the upgrade: %d of one event, %v; want %d", n, err, 22+25+22)
+	}
+	for _, table := range []string{"event_chunks", "timers", "tasks"} {
 		var q string
 		if err := s.r.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`, table).Scan(&q); err != nil {
 			t.Fatal(err)
 		}
 		if strings.Contains(q, "REFERENCES") || strings.Contains(q, "_new") {
-			t.Errorf("%s after 0009: %s", table, q)
+			t.Errorf("%s after the upgrade: %s", table, q)
 		}
+	}
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE name = 'events'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("events after the upgrade: %d, %v", n, err)
 	}
 	var check string
 	if err := s.r.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
 		t.Errorf("integrity_check: %q, %v", check, err)
 	}
 	// The claimed task stays claimed; the next claim hands out the next one.
-	next, err := s.ClaimActivityTask(ctx, activity, t0)
+	next, err := s.ClaimActivityTask(ctx, upgradeActivity, upgradeT0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if next.Token == claimed.Token || next.Token != tokens[1] {
 		t.Errorf("claim after the upgrade: %s, first claim %s; want %s", next.Token, claimed.Token, tokens[1])
 	}
-	// Steps go on where they were.
-	if e, err = s.GetExecution(ctx, arns[1]); err != nil {
+	// Steps go on where they were: a step of 4 events after 25 of a row each.
+	e, err := s.GetExecution(ctx, arns[1])
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Commit(ctx, store.Commit{Execution: e, Events: events(26, 2), CancelTimers: []int64{1}}); err != nil {
+	if err := s.Commit(ctx, store.Commit{Execution: e, Events: upgradeEvents(26, 4), CancelTimers: []int64{1}}); err != nil {
 		t.Fatal(err)
 	}
-	evs, err := s.History(ctx, arns[1], 0, 0, false)
-	if err != nil || len(evs) != 27 || evs[26].ID != 27 {
-		t.Errorf("history after a step on the upgraded store: %d events, %v", len(evs), err)
+	all := upgradeEvents(1, 29)
+	ids := func(evs []history.Event) []int64 {
+		var out []int64
+		for _, e := range evs {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	for _, p := range []struct {
+		after   int64
+		limit   int
+		reverse bool
+		want    []history.Event
+	}{
+		{0, 0, false, all},
+		{23, 4, false, all[23:27]},
+		{27, 10, false, all[27:]},
+		{0, 3, true, []history.Event{all[28], all[27], all[26]}},
+		{28, 4, true, []history.Event{all[26], all[25], all[24], all[23]}},
+	} {
+		evs, err := s.History(ctx, arns[1], p.after, p.limit, p.reverse)
+		if err != nil || !reflect.DeepEqual(ids(evs), ids(p.want)) {
+			t.Errorf("History(%d, %d, %v) after a step on the upgraded store: %v, %v; want %v", p.after, p.limit, p.reverse, ids(evs), err, ids(p.want))
+		}
 	}
 }
+
+// sqlString quotes s as an SQL string literal.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
