@@ -57,3 +57,52 @@ func TestBatchStopsWhenSQLiteEndsTheTransaction(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchWriteFailsAlone: in a group, a write that fails after running a statement leaves
+// nothing behind and the others commit; a write whose caller gave up runs nothing.
+func TestBatchWriteFailsAlone(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE batch_probe (n INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(n int, fail error) func(tx *sql.Tx) error {
+		return func(tx *sql.Tx) error {
+			if _, err := tx.Exec(`INSERT INTO batch_probe (n) VALUES (?)`, n); err != nil {
+				return err
+			}
+			return fail
+		}
+	}
+	refused := errors.New("refused")
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	batch := []writeReq{
+		{ctx: ctx, fn: insert(1, nil), done: make(chan error, 1)},
+		{ctx: ctx, fn: insert(2, refused), done: make(chan error, 1)},
+		{ctx: gone, fn: insert(3, nil), done: make(chan error, 1)},
+		{ctx: ctx, fn: insert(4, nil), done: make(chan error, 1)},
+	}
+	s.runBatch(batch)
+	for i, want := range []error{nil, refused, context.Canceled, nil} {
+		if err := <-batch[i].done; !errors.Is(err, want) {
+			t.Errorf("write %d: %v, want %v", i+1, err, want)
+		}
+	}
+	var got []int
+	rows, err := s.w.QueryContext(ctx, `SELECT n FROM batch_probe ORDER BY n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, n)
+	}
+	if len(got) != 2 || got[0] != 1 || got[1] != 4 {
+		t.Errorf("rows %v, want [1 4]", got)
+	}
+}
