@@ -162,7 +162,12 @@ func (c *Console) principal(r *http.Request) (*iam.Principal, error) {
 	if sess == nil {
 		return nil, &iam.Error{Code: "MissingAuthenticationTokenException", Message: "Sign in to the console with an access key", Status: http.StatusForbidden}
 	}
-	return c.verifyKey(sess.keyID, sess.secret)
+	p, err := c.verifyKey(sess.keyID, sess.secret)
+	if err != nil {
+		return nil, err
+	}
+	p.SetOrigin(r) // the browser's address and TLS, not the internal check's
+	return p, nil
 }
 
 // sessionState answers GET /console/api/session: whether sign-in is needed, and as whom.

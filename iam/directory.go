@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -91,13 +93,34 @@ type AccessKey struct {
 	CreateDate      time.Time `json:"createDate"`
 }
 
-// Principal is who signed a request.
+// Principal is who signed a request, and what the request tells of where it came from
+// (the condition keys aws:SourceIp, aws:SecureTransport and aws:RequestedRegion).
 type Principal struct {
 	// Arn is the user's ARN, or arn:aws:iam::ACCOUNT:root.
 	Arn      string
 	UserName string // empty for root
+	UserID   string // the user's unique id (AIDA...); empty for root
 	Root     bool
 	KeyID    string
+	// SourceIP is the caller's address (the connection's remote address, not a forwarded
+	// header); empty when unknown.
+	SourceIP string
+	// SecureTransport is whether the request came over TLS.
+	SecureTransport bool
+	// Region is the region of the endpoint called: the server's for Step Functions,
+	// us-east-1 for IAM (a global service).
+	Region string
+}
+
+// SetOrigin records where r came from: its remote address and whether it used TLS.
+func (p *Principal) SetOrigin(r *http.Request) {
+	p.SourceIP = ""
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		p.SourceIP = ap.Addr().Unmap().String()
+	} else if a, err := netip.ParseAddr(r.RemoteAddr); err == nil {
+		p.SourceIP = a.Unmap().String()
+	}
+	p.SecureTransport = r.TLS != nil
 }
 
 // Open makes a Directory, reading its file if one is named and exists.
@@ -244,10 +267,39 @@ func (d *Directory) Authorize(p *Principal, action, resource string) error {
 	d.mu.Lock()
 	var dec Decision
 	if u, ok := d.st.Users[p.UserName]; ok {
-		dec = Evaluate(d.policiesOf(u.InlinePolicies, u.Attached), action, resource)
+		dec = Evaluate(d.policiesOf(u.InlinePolicies, u.Attached), action, resource, d.callerContext(p, u))
 	}
 	d.mu.Unlock()
 	return denial(dec, p.Arn, action, resource)
+}
+
+// callerContext is the request context of a signed API call by an IAM user.
+func (d *Directory) callerContext(p *Principal, u *User) RequestContext {
+	rc := d.baseContext()
+	rc.Set("aws:PrincipalArn", u.Arn)
+	rc.Set("aws:PrincipalType", "User")
+	rc.Set("aws:username", u.UserName)
+	rc.Set("aws:userid", u.UserID)
+	rc.Set("aws:SecureTransport", strconv.FormatBool(p.SecureTransport))
+	if p.SourceIP != "" {
+		rc.Set("aws:SourceIp", p.SourceIP)
+	}
+	region := p.Region
+	if region == "" {
+		region = d.opts.Region
+	}
+	rc.Set("aws:RequestedRegion", region)
+	return rc
+}
+
+// baseContext holds the keys every request has: the account and the time.
+func (d *Directory) baseContext() RequestContext {
+	now := d.opts.Now().UTC()
+	rc := RequestContext{}
+	rc.Set("aws:PrincipalAccount", d.opts.Account)
+	rc.Set("aws:CurrentTime", now.Format("2006-01-02T15:04:05Z"))
+	rc.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
+	return rc
 }
 
 func denial(dec Decision, who, action, resource string) error {
@@ -264,6 +316,15 @@ func denial(dec Decision, who, action, resource string) error {
 
 type sessionKey struct{}
 
+type contextKeysKey struct{}
+
+// WithContextKeys adds condition keys to the request context of the AuthorizeRole calls
+// made with ctx: what only the integration knows (states:HTTPMethod, states:HTTPEndpoint,
+// aws:RequestedRegion).
+func WithContextKeys(ctx context.Context, keys RequestContext) context.Context {
+	return context.WithValue(ctx, contextKeysKey{}, keys)
+}
+
 // WithSession names the role session in AccessDenied messages for a role (AuthorizeRole):
 // Step Functions assumes an execution's role once per execution.
 func WithSession(ctx context.Context, name string) context.Context {
@@ -274,22 +335,40 @@ func WithSession(ctx context.Context, name string) context.Context {
 // machine's integration calls need. The error is an AccessDeniedException naming the
 // assumed-role session, as a task's cause shows it.
 func (d *Directory) AuthorizeRole(ctx context.Context, roleArn, action, resource string) error {
+	session, _ := ctx.Value(sessionKey{}).(string)
+	if session == "" {
+		session = "stepwise"
+	}
 	d.mu.Lock()
 	var dec Decision
 	var name string
 	if r := d.roleByArn(roleArn); r != nil {
 		name = r.RoleName
-		dec = Evaluate(d.policiesOf(r.InlinePolicies, r.Attached), action, resource)
+		dec = Evaluate(d.policiesOf(r.InlinePolicies, r.Attached), action, resource, d.roleContext(ctx, r, session))
 	}
 	d.mu.Unlock()
 	if name == "" {
 		name = roleArn[strings.LastIndex(roleArn, "/")+1:]
 	}
-	session, _ := ctx.Value(sessionKey{}).(string)
-	if session == "" {
-		session = "stepwise"
-	}
 	return denial(dec, fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", d.opts.Account, name, session), action, resource)
+}
+
+// roleContext is the request context of a call made with a role's session: the role's ARN
+// (aws:PrincipalArn names the role, not the session), AssumedRole, ROLEID:SESSION as
+// aws:userid, and the keys the caller added with WithContextKeys. No aws:username (roles
+// have none), no aws:SourceIp or aws:SecureTransport (Stepwise makes the call itself).
+func (d *Directory) roleContext(ctx context.Context, r *Role, session string) RequestContext {
+	rc := d.baseContext()
+	rc.Set("aws:PrincipalArn", r.Arn)
+	rc.Set("aws:PrincipalType", "AssumedRole")
+	rc.Set("aws:userid", r.RoleID+":"+session)
+	rc.Set("aws:RequestedRegion", d.opts.Region)
+	if extra, ok := ctx.Value(contextKeysKey{}).(RequestContext); ok {
+		for k, v := range extra {
+			rc.Set(k, v...)
+		}
+	}
+	return rc
 }
 
 func (d *Directory) roleByArn(arn string) *Role {

@@ -22,6 +22,7 @@ type Statement struct {
 	Resources    []string
 	NotResource  bool
 	HasCondition bool
+	conditions   []condition
 }
 
 // Effect is Allow or Deny.
@@ -126,7 +127,12 @@ func parseStatement(b json.RawMessage, trust bool) (Statement, error) {
 	if s.Resources == nil && !trust {
 		return s, errMalformed("Policy statement must contain resources.")
 	}
-	_, s.HasCondition = raw["Condition"]
+	if c, ok := raw["Condition"]; ok {
+		s.HasCondition = true
+		if s.conditions, err = parseConditions(c); err != nil {
+			return s, err
+		}
+	}
 	return s, nil
 }
 
@@ -154,12 +160,13 @@ func stringsOf(raw map[string]json.RawMessage, name, notName string) ([]string, 
 	return many, hasNot, nil
 }
 
-// Evaluate decides one request against one policy.
-func (p *Policy) Evaluate(action, resource string) Decision {
+// Evaluate decides one request against one policy; rc holds the request's condition keys
+// (nil: none).
+func (p *Policy) Evaluate(action, resource string, rc RequestContext) Decision {
 	d := ImplicitDeny
 	for i := range p.Statements {
 		s := &p.Statements[i]
-		if !s.matches(action, resource) {
+		if !s.matches(action, resource, rc) {
 			continue
 		}
 		if s.Effect == Deny {
@@ -172,10 +179,10 @@ func (p *Policy) Evaluate(action, resource string) Decision {
 
 // Evaluate decides one request against every policy that applies to the principal: an
 // explicit deny anywhere wins, then an allow anywhere, else the implicit deny.
-func Evaluate(policies []*Policy, action, resource string) Decision {
+func Evaluate(policies []*Policy, action, resource string, rc RequestContext) Decision {
 	d := ImplicitDeny
 	for _, p := range policies {
-		switch p.Evaluate(action, resource) {
+		switch p.Evaluate(action, resource, rc) {
 		case ExplicitDeny:
 			return ExplicitDeny
 		case Allowed:
@@ -185,12 +192,28 @@ func Evaluate(policies []*Policy, action, resource string) Decision {
 	return d
 }
 
-func (s *Statement) matches(action, resource string) bool {
-	if s.HasCondition {
-		// Conditions are not evaluated: fail closed (see doc.go).
-		return s.Effect == Deny && s.matchAction(action) && s.matchResource(resource)
+func (s *Statement) matches(action, resource string, rc RequestContext) bool {
+	return s.matchAction(action) && s.matchResource(resource) && s.conditionsHold(rc)
+}
+
+// conditionsHold reports whether every condition of the statement holds (AND across
+// operators and keys; values are ORed within each, see condition.holds). A condition
+// Stepwise cannot evaluate (an unknown operator, a value its operator cannot read) fails
+// closed: it never lets an Allow match and always lets a Deny match.
+func (s *Statement) conditionsHold(rc RequestContext) bool {
+	for i := range s.conditions {
+		c := &s.conditions[i]
+		if c.broken {
+			if s.Effect == Allow {
+				return false
+			}
+			continue
+		}
+		if !c.holds(rc) {
+			return false
+		}
 	}
-	return s.matchAction(action) && s.matchResource(resource)
+	return true
 }
 
 func (s *Statement) matchAction(action string) bool {

@@ -48,9 +48,13 @@ func TestEvaluate(t *testing.T) {
 			"states:StartExecution", sm, ImplicitDeny},
 		{"deny with NotAction", []string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","NotAction":"states:Describe*","Resource":"*"}]}`},
 			"states:StartExecution", sm, ExplicitDeny},
-		{"allow with condition never matches", []string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/a":"b"}}}]}`},
+		{"allow whose condition key is absent does not match", []string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/a":"b"}}}]}`},
 			"states:StartExecution", sm, ImplicitDeny},
-		{"deny with condition always matches", []string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`},
+		{"deny whose condition key is absent does not match", []string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`},
+			"states:StartExecution", sm, Allowed},
+		{"allow with an unknown operator never matches", []string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEqualsSometimes":{"aws:RequestTag/a":"b"}}}]}`},
+			"states:StartExecution", sm, ImplicitDeny},
+		{"deny with an unknown operator always matches", []string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringEqualsSometimes":{"aws:RequestTag/a":"b"}}}]}`},
 			"states:StartExecution", sm, ExplicitDeny},
 	}
 	for _, tt := range tests {
@@ -63,7 +67,7 @@ func TestEvaluate(t *testing.T) {
 				}
 				ps = append(ps, p)
 			}
-			if got := Evaluate(ps, tt.action, tt.resource); got != tt.want {
+			if got := Evaluate(ps, tt.action, tt.resource, nil); got != tt.want {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
@@ -122,10 +126,20 @@ func TestMatch(t *testing.T) {
 func FuzzParsePolicy(f *testing.F) {
 	f.Add(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`)
 	f.Add(`{"Statement":[{"Effect":"Deny","NotAction":["a:b"],"NotResource":"x"}]}`)
+	f.Add(`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"ForAnyValue:StringLikeIfExists":{"aws:SourceIp":["1.2.*",5,true]},"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},"DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"},"Null":{"x":"true"}}}}`)
+	f.Add(`{"Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"NumericLessThan":{"n":"1e3"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:user/*"},"BinaryEquals":{"b":"QUJD"},"Bogus":{"k":[]}}}}`)
+	rc := RequestContext{}
+	rc.Set("aws:SourceIp", "10.1.2.3")
+	rc.Set("aws:CurrentTime", "2026-12-02T09:00:00Z")
+	rc.Set("aws:PrincipalArn", "arn:aws:iam::123456789012:user/a")
+	rc.Set("n", "12")
+	rc.Set("b", "QUJD")
+	rc.Set("m", "a", "b", "")
 	f.Fuzz(func(t *testing.T, doc string) {
 		p, err := ParsePolicy(doc)
 		if err == nil {
-			p.Evaluate("states:StartExecution", "arn:aws:states:r:1:stateMachine:x")
+			p.Evaluate("states:StartExecution", "arn:aws:states:r:1:stateMachine:x", nil)
+			p.Evaluate("states:StartExecution", "arn:aws:states:r:1:stateMachine:x", rc)
 		}
 	})
 }

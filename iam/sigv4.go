@@ -76,6 +76,11 @@ func (d *Directory) Authenticate(r *http.Request, body []byte, service string) (
 	if subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(sig.signature))) != 1 {
 		return nil, errBadSignature()
 	}
+	p.SetOrigin(r)
+	p.Region = d.opts.Region
+	if service == "iam" {
+		p.Region = "us-east-1" // IAM is global; its endpoint is in us-east-1
+	}
 	return p, nil
 }
 
@@ -94,7 +99,7 @@ func (d *Directory) lookupKey(id string) (*Principal, string) {
 	if !ok {
 		return nil, ""
 	}
-	return &Principal{Arn: u.Arn, UserName: u.UserName, KeyID: id}, k.SecretAccessKey
+	return &Principal{Arn: u.Arn, UserName: u.UserName, UserID: u.UserID, KeyID: id}, k.SecretAccessKey
 }
 
 func parseAuthorization(h string) (*signature, error) {

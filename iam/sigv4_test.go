@@ -3,10 +3,12 @@ package iam
 import (
 	"context"
 	"crypto/sha256"
+	cryptotls "crypto/tls"
 	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -160,5 +162,107 @@ func TestAuthorizeMessages(t *testing.T) {
 	}
 	if err := d.Authorize(&Principal{Root: true}, "iam:DeleteRole", "*"); err != nil {
 		t.Errorf("root: %v", err)
+	}
+}
+
+// TestCallerConditionKeys: a signed caller's policy sees the keys Authenticate and Authorize
+// supply: who (aws:username, aws:userid, aws:PrincipalArn, aws:PrincipalType,
+// aws:PrincipalAccount), from where (aws:SourceIp, aws:SecureTransport), the region and
+// the time.
+func TestCallerConditionKeys(t *testing.T) {
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	d, key := newTestDirectory(t, now)
+	const sm = "arn:aws:states:us-east-1:123456789012:stateMachine:m"
+	u := d.st.Users["alice"]
+	authorize := func(t *testing.T, policy string, remote string, tls bool) error {
+		t.Helper()
+		if err := d.PutUserPolicy("alice", "p", policy); err != nil {
+			t.Fatal(err)
+		}
+		r := signed(t, key.AccessKeyID, key.SecretAccessKey, "states", now, "{}")
+		r.RemoteAddr = remote
+		if tls {
+			r.TLS = &cryptotls.ConnectionState{HandshakeComplete: true}
+		}
+		p, err := d.Authenticate(r, []byte("{}"), "states")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Authorize(p, "states:StartExecution", sm)
+	}
+	allow := func(cond string) string {
+		return `{"Statement":{"Effect":"Allow","Action":"states:*","Resource":"*","Condition":` + cond + `}}`
+	}
+	for _, tc := range []struct {
+		name, policy, remote string
+		tls                  bool
+		allowed              bool
+	}{
+		{"username", allow(`{"StringEquals":{"aws:username":"alice"}}`), "192.0.2.1:5000", false, true},
+		{"other username", allow(`{"StringEquals":{"aws:username":"bob"}}`), "192.0.2.1:5000", false, false},
+		{"userid", allow(`{"StringEquals":{"aws:userid":"` + u.UserID + `"}}`), "192.0.2.1:5000", false, true},
+		{"principal arn", allow(`{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::123456789012:user/al*"}}`), "192.0.2.1:5000", false, true},
+		{"principal type", allow(`{"StringEquals":{"aws:PrincipalType":"User","aws:PrincipalAccount":"123456789012"}}`), "192.0.2.1:5000", false, true},
+		{"source ip inside", allow(`{"IpAddress":{"aws:SourceIp":"192.0.2.0/24"}}`), "192.0.2.1:5000", false, true},
+		{"source ip outside", allow(`{"IpAddress":{"aws:SourceIp":"192.0.2.0/24"}}`), "198.51.100.1:5000", false, false},
+		{"source ip IPv6", allow(`{"IpAddress":{"aws:SourceIp":"::1/128"}}`), "[::1]:5000", false, true},
+		{"secure transport required, plain HTTP", allow(`{"Bool":{"aws:SecureTransport":"true"}}`), "192.0.2.1:5000", false, false},
+		{"secure transport required, TLS", allow(`{"Bool":{"aws:SecureTransport":"true"}}`), "192.0.2.1:5000", true, true},
+		{"deny without TLS", `{"Statement":[{"Effect":"Allow","Action":"states:*","Resource":"*"},{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`,
+			"192.0.2.1:5000", false, false},
+		{"deny without TLS, over TLS", `{"Statement":[{"Effect":"Allow","Action":"states:*","Resource":"*"},{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`,
+			"192.0.2.1:5000", true, true},
+		{"region", allow(`{"StringEquals":{"aws:RequestedRegion":"us-east-1"}}`), "192.0.2.1:5000", false, true},
+		{"other region", allow(`{"StringEquals":{"aws:RequestedRegion":"eu-west-1"}}`), "192.0.2.1:5000", false, false},
+		{"before a date", allow(`{"DateLessThan":{"aws:CurrentTime":"2026-12-02T10:00:00Z"}}`), "192.0.2.1:5000", false, true},
+		{"after a date", allow(`{"DateGreaterThan":{"aws:CurrentTime":"2026-12-02T10:00:00Z"}}`), "192.0.2.1:5000", false, false},
+		{"epoch time", allow(`{"NumericEquals":{"aws:EpochTime":"` + strconv.FormatInt(now.Unix(), 10) + `"}}`), "192.0.2.1:5000", false, true},
+		{"no session token here", allow(`{"Null":{"aws:TokenIssueTime":"true"}}`), "192.0.2.1:5000", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := authorize(t, tc.policy, tc.remote, tc.tls)
+			if (err == nil) != tc.allowed {
+				t.Errorf("allowed = %v, want %v (%v)", err == nil, tc.allowed, err)
+			}
+		})
+	}
+}
+
+// TestRoleConditionKeys: a role's policy sees the role as principal (its ARN, AssumedRole,
+// ROLEID:SESSION) and what the integration adds with WithContextKeys.
+func TestRoleConditionKeys(t *testing.T) {
+	d, _ := newTestDirectory(t, time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	const trust = `{"Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	role, err := d.CreateRole("r", "/", trust, "", 3600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := WithSession(context.Background(), "run-1")
+	for _, tc := range []struct {
+		name, cond string
+		keys       RequestContext
+		allowed    bool
+	}{
+		{"principal arn is the role", `{"ArnEquals":{"aws:PrincipalArn":"` + role.Arn + `"}}`, nil, true},
+		{"principal type", `{"StringEquals":{"aws:PrincipalType":"AssumedRole"}}`, nil, true},
+		{"userid", `{"StringEquals":{"aws:userid":"` + role.RoleID + `:run-1"}}`, nil, true},
+		{"no username for a role", `{"Null":{"aws:username":"true"}}`, nil, true},
+		{"no source ip for a role", `{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}`, nil, false},
+		{"added key", `{"StringEquals":{"states:HTTPMethod":"GET"}}`, RequestContext{"states:httpmethod": {"GET"}}, true},
+		{"added key differs", `{"StringEquals":{"states:HTTPMethod":"GET"}}`, RequestContext{"states:httpmethod": {"POST"}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := d.PutRolePolicy("r", "p", `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":`+tc.cond+`}}`); err != nil {
+				t.Fatal(err)
+			}
+			c := ctx
+			if tc.keys != nil {
+				c = WithContextKeys(ctx, tc.keys)
+			}
+			err := d.AuthorizeRole(c, role.Arn, "states:StartExecution", "arn:aws:states:us-east-1:123456789012:stateMachine:m")
+			if (err == nil) != tc.allowed {
+				t.Errorf("allowed = %v, want %v (%v)", err == nil, tc.allowed, err)
+			}
+		})
 	}
 }
