@@ -3,9 +3,11 @@ package api_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,13 +22,14 @@ import (
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/integration"
+	"github.com/stepwise-run/stepwise/integration/httptask"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store/sqlite"
 )
 
 // enforcedServer starts Stepwise as serve --enforce-iam wires it, with root keys, and
-// returns its URL and directory.
-func enforcedServer(t *testing.T) (string, *iam.Directory) {
+// returns its URL and directory. with may add integrations to the task registry.
+func enforcedServer(t *testing.T, with ...func(*integration.Registry)) (string, *iam.Directory) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -39,6 +42,9 @@ func enforcedServer(t *testing.T) (string, *iam.Directory) {
 		t.Fatal(err)
 	}
 	tasks := &integration.Registry{Store: st, Authorize: d.AuthorizeRole, Lambda: echoLambda{}}
+	for _, f := range with {
+		f(tasks)
+	}
 	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: tasks,
 		LeaseTTL: time.Second, Poll: 50 * time.Millisecond})
 	tasks.Execs = node
@@ -230,5 +236,103 @@ func TestEnforcedIAM(t *testing.T) {
 	}
 	if out := run("calls-lambda", "2"); out.Status != types.ExecutionStatusSucceeded {
 		t.Errorf("calls-lambda with AWSLambdaRole: %s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+}
+
+// TestEnforcedIAMHTTPTaskConditions runs HTTP Tasks whose role has the policy AWS generates
+// for them: states:InvokeHTTPEndpoint narrowed by conditions on states:HTTPMethod and
+// states:HTTPEndpoint. The matching call runs; another method or endpoint fails with
+// States.Permissions before any request is made. If conditions were ignored (or failed
+// closed, as before they were evaluated), one of the two would go the other way.
+func TestEnforcedIAMHTTPTaskConditions(t *testing.T) {
+	var hits []string
+	var mu sync.Mutex
+	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits = append(hits, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	defer endpoint.Close()
+	const connArn = "arn:aws:events:us-east-1:123456789012:connection/api/0d1f6e2a"
+	conns, err := httptask.NewConnections(map[string]httptask.Connection{connArn: {AuthorizationType: "API_KEY",
+		AuthParameters: httptask.AuthParameters{ApiKeyAuthParameters: &httptask.APIKeyAuth{ApiKeyName: "X-Api-Key", ApiKeyValue: "k"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, _ := enforcedServer(t, func(r *integration.Registry) {
+		r.HTTP = httptask.New(httptask.Options{Connections: conns, Region: "us-east-1"})
+	})
+	ctx := context.Background()
+	root := iamClient(url, creds("AKIAROOTROOTROOT", "root-secret"))
+	if _, err := root.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: aws.String("http-caller"), AssumeRolePolicyDocument: aws.String(trustStates)}); err != nil {
+		t.Fatal(err)
+	}
+	// The shape of the policy AWS's console generates for an HTTP Task's role.
+	policy := `{
+		"Version": "2012-10-17",
+		"Statement": [
+			{"Effect": "Allow", "Action": ["states:InvokeHTTPEndpoint"],
+			 "Resource": ["arn:aws:states:us-east-1:123456789012:stateMachine:http-*"],
+			 "Condition": {
+				"StringEquals": {"states:HTTPMethod": "GET"},
+				"StringLike": {"states:HTTPEndpoint": "` + endpoint.URL + `/v1/*"}}},
+			{"Effect": "Allow", "Action": ["events:RetrieveConnectionCredentials"], "Resource": ["` + connArn + `"]},
+			{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+			 "Resource": ["arn:aws:secretsmanager:*:*:secret:events!connection/*"]}
+		]}`
+	if _, err := root.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: aws.String("http-caller"), PolicyName: aws.String("http"),
+		PolicyDocument: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
+	admin := sfnClient(url, creds("AKIAROOTROOTROOT", "root-secret"))
+	def := func(method, path string) string {
+		return `{"StartAt":"H","States":{"H":{"Type":"Task","Resource":"arn:aws:states:::http:invoke","Parameters":{
+			"ApiEndpoint":"` + endpoint.URL + path + `","Method":"` + method + `",
+			"Authentication":{"ConnectionArn":"` + connArn + `"}},"End":true}}}`
+	}
+	run := func(name, method, path string) *sfn.DescribeExecutionOutput {
+		t.Helper()
+		sm, err := admin.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(name), Definition: aws.String(def(method, path)),
+			RoleArn: aws.String("arn:aws:iam::123456789012:role/http-caller")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start, err := admin.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String("e")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			out, err := admin.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: start.ExecutionArn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Status != types.ExecutionStatusRunning || time.Now().After(deadline) {
+				return out
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+
+	if out := run("http-get", "GET", "/v1/customers"); out.Status != types.ExecutionStatusSucceeded {
+		t.Errorf("GET /v1/customers: %s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+	for _, tc := range []struct{ name, method, path string }{
+		{"http-post", "POST", "/v1/customers"},
+		{"http-other-endpoint", "GET", "/v2/customers"},
+	} {
+		out := run(tc.name, tc.method, tc.path)
+		want := "User: arn:aws:sts::123456789012:assumed-role/http-caller/e is not authorized to perform: states:InvokeHTTPEndpoint on resource: arn:aws:states:us-east-1:123456789012:stateMachine:" + tc.name +
+			" because no identity-based policy allows the states:InvokeHTTPEndpoint action"
+		if out.Status != types.ExecutionStatusFailed || aws.ToString(out.Error) != "States.Permissions" || aws.ToString(out.Cause) != want {
+			t.Errorf("%s %s: %s %s %s", tc.method, tc.path, out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(hits) != 1 || hits[0] != "GET /v1/customers" {
+		t.Errorf("requests made: %v, want only the allowed GET /v1/customers", hits)
 	}
 }

@@ -17,6 +17,9 @@ import (
 type permission struct {
 	action, resource string
 	deny             func(msg, reqID string) error
+	// keys are the condition keys this call adds to the request context (the HTTP Task's
+	// states:HTTPMethod and states:HTTPEndpoint).
+	keys iam.RequestContext
 }
 
 // checkRole asks Authorize whether the execution's role (or the state's Credentials role)
@@ -46,7 +49,12 @@ func (r *Registry) checkRole(ctx context.Context, t *engine.Task) error {
 	}
 	ctx = iam.WithSession(ctx, arn[7])
 	for _, p := range perms {
-		err := r.Authorize(ctx, role, p.action, p.resource)
+		keys := iam.RequestContext{}
+		keys.Set("aws:RequestedRegion", region)
+		for k, v := range p.keys {
+			keys.Set(k, v...)
+		}
+		err := r.Authorize(iam.WithContextKeys(ctx, keys), role, p.action, p.resource)
 		if err == nil {
 			continue
 		}
@@ -68,6 +76,8 @@ func (r *Registry) permissions(t *engine.Task, region, account, smArn string) []
 		Qualifier       string
 		Name            *string
 		Authentication  struct{ ConnectionArn string }
+		ApiEndpoint     *string
+		Method          *string
 	}
 	_ = json.Unmarshal([]byte(t.Parameters), &p)
 	switch {
@@ -85,13 +95,23 @@ func (r *Registry) permissions(t *engine.Task, region, account, smArn string) []
 		if p.Qualifier != "" && strings.Count(fn, ":") == 6 {
 			fn += ":" + p.Qualifier
 		}
-		return []permission{{"lambda:InvokeFunction", fn, lambdaDenied}}
+		return []permission{{"lambda:InvokeFunction", fn, lambdaDenied, nil}}
 
 	case r.HTTP != nil && r.HTTP.Handles(t):
-		perms := []permission{{"states:InvokeHTTPEndpoint", smArn, httpDenied("States.Permissions")}}
+		// The endpoint and method the task calls are the condition keys AWS's generated
+		// policies narrow states:InvokeHTTPEndpoint with; a missing one is absent from the
+		// context (the integration then reports the missing field).
+		keys := iam.RequestContext{}
+		if p.ApiEndpoint != nil {
+			keys.Set("states:HTTPEndpoint", *p.ApiEndpoint)
+		}
+		if p.Method != nil {
+			keys.Set("states:HTTPMethod", *p.Method)
+		}
+		perms := []permission{{"states:InvokeHTTPEndpoint", smArn, httpDenied("States.Permissions"), keys}}
 		if p.Authentication.ConnectionArn != "" {
 			perms = append(perms, permission{"events:RetrieveConnectionCredentials", p.Authentication.ConnectionArn,
-				httpDenied("Events.ConnectionResource.AccessDenied")})
+				httpDenied("Events.ConnectionResource.AccessDenied"), nil})
 		}
 		return perms
 
@@ -101,7 +121,7 @@ func (r *Registry) permissions(t *engine.Task, region, account, smArn string) []
 			deny = sdkDenied
 		}
 		child := unqualified(p.StateMachineArn)
-		perms := []permission{{"states:StartExecution", child, deny}}
+		perms := []permission{{"states:StartExecution", child, deny, nil}}
 		if t.Pattern == ".sync" || t.Pattern == ".sync:2" {
 			// Waiting for the child needs to read it and to stop it when the parent stops,
 			// and the managed EventBridge rule AWS learns of its end through.
@@ -112,18 +132,18 @@ func (r *Registry) permissions(t *engine.Task, region, account, smArn string) []
 					name = *p.Name
 				}
 				exec := fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", parts[3], parts[4], parts[6], name)
-				perms = append(perms, permission{"states:DescribeExecution", exec, deny}, permission{"states:StopExecution", exec, deny})
+				perms = append(perms, permission{"states:DescribeExecution", exec, deny, nil}, permission{"states:StopExecution", exec, deny, nil})
 			}
 			rule := fmt.Sprintf("arn:aws:events:%s:%s:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule", region, account)
 			for _, a := range []string{"events:PutTargets", "events:PutRule", "events:DescribeRule"} {
-				perms = append(perms, permission{a, rule, deny})
+				perms = append(perms, permission{a, rule, deny, nil})
 			}
 		}
 		return perms
 
 	case t.ResourceType == "aws-sdk:sfn":
 		action := upperFirst(strings.TrimSuffix(t.ResourceName, ".waitForTaskToken"))
-		return []permission{{"states:" + action, sdkResource(t.Parameters), sdkDenied}}
+		return []permission{{"states:" + action, sdkResource(t.Parameters), sdkDenied, nil}}
 	}
 	return nil
 }

@@ -38,7 +38,19 @@ func TestRolePermissions(t *testing.T) {
 		"http-endpoint": `{"Statement":{"Effect":"Allow","Action":"states:InvokeHTTPEndpoint","Resource":"arn:aws:states:us-east-1:123456789012:stateMachine:parent"}}`,
 		"http-all": `{"Statement":[{"Effect":"Allow","Action":"states:InvokeHTTPEndpoint","Resource":"*"},
 			{"Effect":"Allow","Action":"events:RetrieveConnectionCredentials","Resource":"arn:aws:events:us-east-1:123456789012:connection/api/*"}]}`,
+		// As AWS generates it for an HTTP Task: the endpoint permission narrowed by method
+		// and endpoint.
+		"http-generated": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["states:InvokeHTTPEndpoint"],"Resource":["arn:aws:states:us-east-1:123456789012:stateMachine:parent"],
+			"Condition":{"StringEquals":{"states:HTTPMethod":"GET"},"StringLike":{"states:HTTPEndpoint":"https://example.com/v1/*"}}},
+			{"Effect":"Allow","Action":"events:RetrieveConnectionCredentials","Resource":"arn:aws:events:us-east-1:123456789012:connection/api/*"}]}`,
+		// A Deny on any method but GET, next to an allow-all.
+		"http-deny-writes": `{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
+			{"Effect":"Deny","Action":"states:InvokeHTTPEndpoint","Resource":"*","Condition":{"StringNotEquals":{"states:HTTPMethod":"GET"}}}]}`,
+		// Conditions on the role's own keys and the region.
+		"http-region": `{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*",
+			"Condition":{"StringEquals":{"aws:RequestedRegion":"us-east-1","aws:PrincipalType":"AssumedRole"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/http-*"}}}]}`,
 	}
+	roles["plain-region"] = roles["http-region"]
 	for name, doc := range roles {
 		if _, err := d.CreateRole(name, "/", trust, "", 3600); err != nil {
 			t.Fatal(err)
@@ -51,6 +63,9 @@ func TestRolePermissions(t *testing.T) {
 
 	const child = `"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child"`
 	http := `{"ApiEndpoint":"https://example.com","Method":"GET","Authentication":{"ConnectionArn":"arn:aws:events:us-east-1:123456789012:connection/api/1"}}`
+	httpTo := func(method, endpoint string) string {
+		return `{"ApiEndpoint":"` + endpoint + `","Method":"` + method + `","Authentication":{"ConnectionArn":"arn:aws:events:us-east-1:123456789012:connection/api/1"}}`
+	}
 	for _, tc := range []struct {
 		name, role, resourceType, resourceName, pattern, params string
 		wantErr, wantAction                                     string
@@ -70,6 +85,14 @@ func TestRolePermissions(t *testing.T) {
 		{"http without endpoint permission", "start-only", "http", "invoke", "", http, "States.Permissions", "states:InvokeHTTPEndpoint"},
 		{"http without connection permission", "http-endpoint", "http", "invoke", "", http, "Events.ConnectionResource.AccessDenied", "events:RetrieveConnectionCredentials"},
 		{"http allowed", "http-all", "http", "invoke", "", http, "", ""},
+		{"http generated policy: method and endpoint match", "http-generated", "http", "invoke", "", httpTo("GET", "https://example.com/v1/customers"), "", ""},
+		{"http generated policy: other method", "http-generated", "http", "invoke", "", httpTo("POST", "https://example.com/v1/customers"), "States.Permissions", "states:InvokeHTTPEndpoint"},
+		{"http generated policy: other endpoint", "http-generated", "http", "invoke", "", httpTo("GET", "https://example.com/v2/customers"), "States.Permissions", "states:InvokeHTTPEndpoint"},
+		{"http generated policy: endpoint value is case-sensitive", "http-generated", "http", "invoke", "", httpTo("GET", "https://example.com/V1/customers"), "States.Permissions", "states:InvokeHTTPEndpoint"},
+		{"http deny on writes: GET", "http-deny-writes", "http", "invoke", "", httpTo("GET", "https://example.com/x"), "", ""},
+		{"http deny on writes: DELETE", "http-deny-writes", "http", "invoke", "", httpTo("DELETE", "https://example.com/x"), "States.Permissions", "states:InvokeHTTPEndpoint"},
+		{"role and region keys", "http-region", "http", "invoke", "", http, "", ""},
+		{"role keys: a role the ArnLike does not name", "plain-region", "http", "invoke", "", http, "States.Permissions", "states:InvokeHTTPEndpoint"},
 		{"lambda", "start-only", "lambda", "invoke", "", `{"FunctionName":"f"}`, "Lambda.AWSLambdaException", "lambda:InvokeFunction"},
 		{"other services are not checked", "start-only", "sqs", "sendMessage", "", `{}`, "", ""},
 	} {
