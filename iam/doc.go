@@ -26,7 +26,11 @@
 // Identity-based policies only (a user's inline and attached policies, a role's), in one
 // account: explicit deny wins, then any allow, else implicit deny. Action and Resource
 // (and NotAction/NotResource) with * and ? wildcards; actions compare case-insensitively,
-// resources case-sensitively. Conditions are not evaluated: an Allow statement with a
-// Condition never matches and a Deny statement with one always does, so an unsupported
-// condition can only refuse more, never allow more.
+// resources case-sensitively. Conditions are evaluated (condition.go) against a
+// RequestContext each caller builds: Authorize from the signed request (Authenticate records
+// its address, TLS and region on the Principal), AuthorizeRole from the role and what the
+// integration adds with WithContextKeys. A condition that cannot be evaluated (an unknown
+// operator, a value its operator cannot read) fails closed: an Allow statement with one never
+// matches and a Deny statement with one does, so it can only refuse more, never allow more.
+// Policy variables (${aws:username}) are not substituted. docs/iam.md lists the keys.
 package iam
