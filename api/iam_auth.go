@@ -16,8 +16,8 @@ type Guard interface {
 	Authenticate(r *http.Request, body []byte, service string) (*iam.Principal, error)
 	// Authorize decides whether the caller may perform action on resource.
 	Authorize(p *iam.Principal, action, resource string) error
-	// CheckRoleForStates reports whether Step Functions may assume a role.
-	CheckRoleForStates(roleArn string) error
+	// CheckRoleForStates reports whether Step Functions may assume a role for a state machine.
+	CheckRoleForStates(roleArn, stateMachineArn string) error
 }
 
 // authorize checks a Step Functions call against the Guard: the signature, states:<Action>
@@ -36,7 +36,7 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, action string, 
 		if err := s.Guard.Authorize(p, "iam:PassRole", req.RoleArn); err != nil {
 			return guardErr(err)
 		}
-		if err := s.Guard.CheckRoleForStates(req.RoleArn); err != nil {
+		if err := s.Guard.CheckRoleForStates(req.RoleArn, s.resourceOf(ctx, action, &req)); err != nil {
 			return guardErr(err)
 		}
 	}

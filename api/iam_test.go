@@ -162,6 +162,25 @@ func TestEnforcedIAM(t *testing.T) {
 		t.Errorf("missing role: %v", err)
 	}
 
+	// A trust policy narrowed as AWS advises against the confused deputy: by the account and
+	// the state machines of one region. It lets Step Functions assume the role for a state
+	// machine there, and only there.
+	if _, err := root.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: aws.String("narrow-trust"), AssumeRolePolicyDocument: aws.String(`{
+		"Version": "2012-10-17",
+		"Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole",
+			"Condition": {
+				"ArnLike": {"aws:SourceArn": "arn:aws:states:us-east-1:123456789012:stateMachine:narrow-*"},
+				"StringEquals": {"aws:SourceAccount": "123456789012"}}}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dev.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("narrow-ok"), Definition: aws.String(pass), RoleArn: role("narrow-trust")}); err != nil {
+		t.Errorf("CreateStateMachine with a trust policy whose conditions hold: %v", err)
+	}
+	_, err = dev.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("elsewhere"), Definition: aws.String(pass), RoleArn: role("narrow-trust")})
+	if code, msg := apiCode(err); code != "AccessDeniedException" || !strings.HasPrefix(msg, "Neither the global service principal states.amazonaws.com") {
+		t.Errorf("CreateStateMachine with a trust policy whose aws:SourceArn condition fails: %v", err)
+	}
+
 	// Denied calls: no policy allows, or a policy denies.
 	_, err = dev.DeleteStateMachine(ctx, &sfn.DeleteStateMachineInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:child")})
 	want := "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: states:DeleteStateMachine on resource: arn:aws:states:us-east-1:123456789012:stateMachine:child because no identity-based policy allows the states:DeleteStateMachine action"

@@ -380,13 +380,19 @@ func (d *Directory) roleByArn(arn string) *Role {
 }
 
 // CheckRoleForStates reports whether a role exists whose trust policy lets Step Functions
-// assume it, with the error CreateStateMachine gives when not.
-func (d *Directory) CheckRoleForStates(roleArn string) error {
+// assume it for the state machine stateMachineArn, with the error CreateStateMachine gives
+// when not. A trust statement's conditions see aws:SourceAccount and aws:SourceArn (the
+// state machine), the keys AWS's confused-deputy advice for Step Functions narrows them by.
+func (d *Directory) CheckRoleForStates(roleArn, stateMachineArn string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	r := d.roleByArn(roleArn)
 	if r != nil {
-		if tp, err := parsePolicy(r.AssumeRolePolicyDocument, true); err == nil && trusts(tp, r.AssumeRolePolicyDocument, d.opts.Region) {
+		rc := d.baseContext()
+		rc.Set("aws:SourceAccount", d.opts.Account)
+		rc.Set("aws:SourceArn", stateMachineArn)
+		rc.Set("aws:RequestedRegion", d.opts.Region)
+		if tp, err := parsePolicy(r.AssumeRolePolicyDocument, true); err == nil && trusts(tp, r.AssumeRolePolicyDocument, d.opts.Region, rc) {
 			return nil
 		}
 	}
@@ -395,8 +401,8 @@ func (d *Directory) CheckRoleForStates(roleArn string) error {
 }
 
 // trusts reports whether a trust policy allows states.amazonaws.com (or the regional
-// principal) sts:AssumeRole.
-func trusts(p *Policy, doc, region string) bool {
+// principal) sts:AssumeRole, its conditions evaluated against rc.
+func trusts(p *Policy, doc, region string, rc RequestContext) bool {
 	var raw struct {
 		Statement json.RawMessage
 	}
@@ -410,7 +416,7 @@ func trusts(p *Policy, doc, region string) bool {
 		stmts = []map[string]json.RawMessage{one}
 	}
 	for i, s := range p.Statements {
-		if s.Effect != Allow || s.HasCondition || !s.matchAction("sts:AssumeRole") || i >= len(stmts) {
+		if s.Effect != Allow || !s.matchAction("sts:AssumeRole") || !s.conditionsHold(rc) || i >= len(stmts) {
 			continue
 		}
 		var pr struct {
