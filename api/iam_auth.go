@@ -14,8 +14,9 @@ import (
 type Guard interface {
 	// Authenticate verifies a request's SigV4 signature for service and returns the caller.
 	Authenticate(r *http.Request, body []byte, service string) (*iam.Principal, error)
-	// Authorize decides whether the caller may perform action on resource.
-	Authorize(p *iam.Principal, action, resource string) error
+	// AuthorizeWith decides whether the caller may perform action on resource, with the
+	// request's condition keys besides the caller's.
+	AuthorizeWith(p *iam.Principal, action, resource string, keys iam.RequestContext) error
 	// CheckRoleForStates reports whether Step Functions may assume a role for a state machine.
 	CheckRoleForStates(roleArn, stateMachineArn string) error
 }
@@ -29,11 +30,11 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, action string, 
 	}
 	var req authRequest
 	_ = json.Unmarshal(body, &req)
-	if err := s.Guard.Authorize(p, "states:"+action, s.resourceOf(ctx, action, &req)); err != nil {
+	if err := s.Guard.AuthorizeWith(p, "states:"+action, s.resourceOf(ctx, action, &req), qualifierKey(&req)); err != nil {
 		return guardErr(err)
 	}
 	if (action == "CreateStateMachine" || action == "UpdateStateMachine") && req.RoleArn != "" {
-		if err := s.Guard.Authorize(p, "iam:PassRole", req.RoleArn); err != nil {
+		if err := s.Guard.AuthorizeWith(p, "iam:PassRole", req.RoleArn, nil); err != nil {
 			return guardErr(err)
 		}
 		if err := s.Guard.CheckRoleForStates(req.RoleArn, s.resourceOf(ctx, action, &req)); err != nil {
@@ -41,7 +42,7 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, action string, 
 		}
 	}
 	if req.Publish && (action == "CreateStateMachine" || action == "UpdateStateMachine") {
-		if err := s.Guard.Authorize(p, "states:PublishStateMachineVersion", s.resourceOf(ctx, action, &req)); err != nil {
+		if err := s.Guard.AuthorizeWith(p, "states:PublishStateMachineVersion", s.resourceOf(ctx, action, &req), nil); err != nil {
 			return guardErr(err)
 		}
 	}
@@ -99,6 +100,21 @@ func (s *Server) resourceOf(ctx context.Context, action string, req *authRequest
 		}
 	}
 	return "*"
+}
+
+// qualifierKey is states:StateMachineQualifier for a call on a version or alias ARN: the
+// version number or alias name that AWS lets policies narrow a state machine's permissions
+// by (its "Authorization for versions and aliases"). Calls on an unqualified ARN have none.
+func qualifierKey(req *authRequest) iam.RequestContext {
+	for _, arn := range []string{req.StateMachineArn, req.StateMachineAliasArn, req.StateMachineVersion} {
+		parts := strings.Split(arn, ":")
+		if len(parts) == 8 && parts[5] == "stateMachine" && parts[7] != "" {
+			rc := iam.RequestContext{}
+			rc.Set("states:StateMachineQualifier", parts[7])
+			return rc
+		}
+	}
+	return nil
 }
 
 // unqualified strips a version or alias from a state machine ARN.

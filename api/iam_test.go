@@ -198,6 +198,39 @@ func TestEnforcedIAM(t *testing.T) {
 		t.Errorf("IAM as dev: %v", err)
 	}
 
+	// states:StateMachineQualifier: a policy may deny a version or an alias of a state machine
+	// its other statements allow.
+	rootSFN := sfnClient(url, creds("AKIAROOTROOTROOT", "root-secret"))
+	v1, err := rootSFN.PublishStateMachineVersion(ctx, &sfn.PublishStateMachineVersionInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:child")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod, err := rootSFN.CreateStateMachineAlias(ctx, &sfn.CreateStateMachineAliasInput{Name: aws.String("PROD"),
+		RoutingConfiguration: []types.RoutingConfigurationListItem{{StateMachineVersionArn: v1.StateMachineVersionArn, Weight: 100}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rootSFN.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:child"),
+		Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":2,"End":true}}}`), Publish: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.PutUserPolicy(ctx, &iamsdk.PutUserPolicyInput{UserName: aws.String("dev"), PolicyName: aws.String("not-prod"), PolicyDocument: aws.String(`{
+		"Statement": {"Effect": "Deny", "Action": "states:DescribeStateMachine", "Resource": "arn:aws:states:us-east-1:123456789012:stateMachine:child",
+			"Condition": {"StringEquals": {"states:StateMachineQualifier": ["PROD", "1"]}}}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	for arn, denied := range map[string]bool{
+		"arn:aws:states:us-east-1:123456789012:stateMachine:child":   false,
+		"arn:aws:states:us-east-1:123456789012:stateMachine:child:2": false,
+		aws.ToString(v1.StateMachineVersionArn):                      true,
+		aws.ToString(prod.StateMachineAliasArn):                      true,
+	} {
+		_, err := dev.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
+		if code, msg := apiCode(err); denied && (code != "AccessDeniedException" || !strings.HasSuffix(msg, "with an explicit deny in an identity-based policy")) || !denied && err != nil {
+			t.Errorf("DescribeStateMachine %s: %v; want denied %v", arn, err, denied)
+		}
+	}
+
 	// Bad credentials.
 	_, err = sfnClient(url, creds(aws.ToString(key.AccessKey.AccessKeyId), "not-the-secret")).ListStateMachines(ctx, &sfn.ListStateMachinesInput{})
 	if code, _ := apiCode(err); code != "InvalidSignatureException" {

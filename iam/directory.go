@@ -258,6 +258,12 @@ func (d *Directory) policiesOf(inline map[string]string, attached []string) []*P
 // Authorize decides whether p may perform action on resource; the error is an
 // AccessDeniedException worded as AWS words it.
 func (d *Directory) Authorize(p *Principal, action, resource string) error {
+	return d.AuthorizeWith(p, action, resource, nil)
+}
+
+// AuthorizeWith is Authorize with condition keys of the request besides the caller's (the
+// Step Functions API's states:StateMachineQualifier).
+func (d *Directory) AuthorizeWith(p *Principal, action, resource string, keys RequestContext) error {
 	if p == nil {
 		return newErr(http.StatusBadRequest, "MissingAuthenticationTokenException", msgMissingToken)
 	}
@@ -267,7 +273,11 @@ func (d *Directory) Authorize(p *Principal, action, resource string) error {
 	d.mu.Lock()
 	var dec Decision
 	if u, ok := d.st.Users[p.UserName]; ok {
-		dec = Evaluate(d.policiesOf(u.InlinePolicies, u.Attached), action, resource, d.callerContext(p, u))
+		rc := d.callerContext(p, u)
+		for k, v := range keys {
+			rc[k] = v
+		}
+		dec = Evaluate(d.policiesOf(u.InlinePolicies, u.Attached), action, resource, rc)
 	}
 	d.mu.Unlock()
 	return denial(dec, p.Arn, action, resource)
