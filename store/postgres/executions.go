@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/store/internal/chunk"
 	"github.com/stepwise-run/stepwise/store/internal/commit"
 	"github.com/stepwise-run/stepwise/store/internal/page"
 )
@@ -47,7 +48,7 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 	if err := commit.Check(c); err != nil {
 		return err
 	}
-	evs, err := commit.Events(c)
+	evs, err := chunk.Make(c.Events)
 	if err != nil {
 		return err
 	}
@@ -78,7 +79,7 @@ func (s *Store) create(ctx context.Context, b *pgx.Batch) error {
 // queueCreate queues a new execution and its first step: the execution row, whose
 // INSERT ... ON CONFLICT DO NOTHING is the guard (a taken ARN aborts the transaction), then
 // what queueStep writes.
-func queueCreate(b *pgx.Batch, c store.Commit, evs []commit.Event) error {
+func queueCreate(b *pgx.Batch, c store.Commit, evs []chunk.Chunk) error {
 	e := c.Execution
 	b.Queue(`WITH i AS (
 			INSERT INTO executions (`+execColumns+`, lease_owner, lease_until)
@@ -94,12 +95,13 @@ func queueCreate(b *pgx.Batch, c store.Commit, evs []commit.Event) error {
 
 // Commit writes a step if the stored version is still c.Execution.Version, in one round
 // trip: the batch runs as one implicit transaction, and its first statement aborts it when
-// the version has moved.
+// the version has moved, or when the step's events do not all come after the stored ones
+// (rows keyed by their last event do not collide on every overlap, as rows of one event did).
 func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 	if err := commit.Check(c); err != nil {
 		return err
 	}
-	evs, err := commit.Events(c)
+	evs, err := chunk.Make(c.Events)
 	if err != nil {
 		return err
 	}
@@ -107,17 +109,21 @@ func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 	b := &pgx.Batch{}
 	b.Queue(`WITH u AS (
 			UPDATE executions SET status = $1, output = $2, error = $3, cause = $4, stopped_at = $5, state = $6,
-				version = version + 1, last_event_id = $7, redrive_count = $10, redrive_date = $11
+				version = version + 1, redrive_count = $10, redrive_date = $11,
+				last_event_id = CASE WHEN last_event_id < $12 THEN $7 ELSE stepwise_fail('`+codeOverlap+`') END
 			WHERE arn = $8 AND version = $9 RETURNING id)
 		SELECT coalesce((SELECT id FROM u), stepwise_fail('`+codeGuard+`'))`,
 		e.Status, e.Output, e.Error, e.Cause, e.StoppedAt, e.State, commit.LastEventID(c), e.Arn, e.Version,
-		e.RedriveCount, e.RedriveDate)
+		e.RedriveCount, e.RedriveDate, chunk.FirstID(evs))
 	if err := queueStep(b, c, evs); err != nil {
 		return err
 	}
 	err = s.pool.SendBatch(ctx, b).Close()
-	if sqlState(err) == codeGuard {
+	switch sqlState(err) {
+	case codeGuard:
 		return s.missOrConflict(ctx, e.Arn)
+	case codeOverlap:
+		return overlapError(err)
 	}
 	return err
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stepwise-run/stepwise/store"
-	"github.com/stepwise-run/stepwise/store/internal/commit"
+	"github.com/stepwise-run/stepwise/store/internal/chunk"
 	"github.com/stepwise-run/stepwise/store/internal/page"
 )
 
@@ -85,7 +85,9 @@ func (s *Store) ListMapRuns(ctx context.Context, executionArn string, p store.Pa
 
 // queueChildren stores a step's Distributed Map children: each row is created on first
 // sight (parked, so that no runner leases it) and updated afterwards, and gets its events.
-// A step may start thousands of children: two statements over arrays write them all.
+// A step may start thousands of children: statements over arrays write them all. As in
+// Commit, a child's events must come after its stored ones: the first statement aborts the
+// batch otherwise.
 func queueChildren(b *pgx.Batch, children []store.ChildStep) error {
 	n := len(children)
 	if n == 0 {
@@ -96,21 +98,28 @@ func queueChildren(b *pgx.Batch, children []store.ChildStep) error {
 	started, stopped := make([]time.Time, n), make([]*time.Time, n)
 	lasts, runs := make([]int64, n), make([]string, n)
 	redrives, redriven := make([]int64, n), make([]*time.Time, n)
-	var evArns, evTypes, evBodies []string
-	var evIDs []int64
+	var evArns, evBodies, firstArns []string
+	var evLasts, evFirsts, firsts []int64
 	for i, ch := range children {
 		e := ch.Execution
 		arns[i], sms[i], names[i], statuses[i], inputs[i] = e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input
 		outputs[i], errs[i], causes[i] = e.Output, e.Error, e.Cause
 		started[i], stopped[i], lasts[i], runs[i] = e.StartedAt, e.StoppedAt, e.LastEventID, e.MapRunArn
 		redrives[i], redriven[i] = int64(e.RedriveCount), e.RedriveDate
-		evs, err := commit.Events(store.Commit{Events: ch.Events})
+		cs, err := chunk.Make(ch.Events)
 		if err != nil {
 			return err
 		}
-		for _, ev := range evs {
-			evArns, evIDs, evTypes, evBodies = append(evArns, e.Arn), append(evIDs, ev.ID), append(evTypes, ev.Type), append(evBodies, ev.Body)
+		if len(cs) > 0 {
+			firstArns, firsts = append(firstArns, e.Arn), append(firsts, chunk.FirstID(cs))
 		}
+		for _, c := range cs {
+			evArns, evLasts, evFirsts, evBodies = append(evArns, e.Arn), append(evLasts, c.Last), append(evFirsts, c.First), append(evBodies, c.Body)
+		}
+	}
+	if len(firsts) > 0 {
+		b.Queue(`SELECT stepwise_fail('`+codeOverlap+`') FROM unnest($1::text[], $2::bigint[]) AS x (arn, first_id)
+			JOIN executions e ON e.arn = x.arn WHERE e.last_event_id >= x.first_id`, firstArns, firsts)
 	}
 	b.Queue(`INSERT INTO executions (`+childColumns+`)
 		SELECT x.arn, x.sm, x.name, x.status, x.input, x.output, x.error, x.cause, x.started, x.stopped,
@@ -123,12 +132,12 @@ func queueChildren(b *pgx.Batch, children []store.ChildStep) error {
 			redrive_count = GREATEST(executions.redrive_count, excluded.redrive_count),
 			redrive_date = COALESCE(excluded.redrive_date, executions.redrive_date)`,
 		arns, sms, names, statuses, inputs, outputs, errs, causes, started, stopped, lasts, runs, redrives, redriven)
-	if len(evIDs) > 0 {
-		b.Queue(`INSERT INTO events (execution_id, id, type, body)
-			SELECT e.id, x.id, x.type, x.body::json
-			FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS x (arn, id, type, body)
+	if len(evArns) > 0 {
+		b.Queue(`INSERT INTO event_chunks (execution_id, last_id, first_id, body)
+			SELECT e.id, x.last_id, x.first_id, x.body
+			FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) AS x (arn, last_id, first_id, body)
 			JOIN executions e ON e.arn = x.arn`,
-			evArns, evIDs, evTypes, evBodies)
+			evArns, evLasts, evFirsts, evBodies)
 	}
 	return nil
 }

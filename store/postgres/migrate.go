@@ -25,6 +25,11 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if err != nil {
 		return err
 	}
+	return apply(ctx, pool, ms)
+}
+
+// apply applies those of ms the current schema lacks (see migrate).
+func apply(ctx context.Context, pool *pgxpool.Pool, ms []mig.Migration) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, migrateLock); err != nil {
 			return err

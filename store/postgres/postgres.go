@@ -69,9 +69,15 @@ func (s *Store) Close() error {
 // SQLSTATEs of this store's own errors, raised by stepwise_fail (see the first migration)
 // to abort a batch.
 const (
-	codeGuard  = "SWGRD" // a guarded update matched no row: ErrConflict or ErrNotFound
-	codeExists = "SWEXS" // the execution exists: ErrExists
+	codeGuard   = "SWGRD" // a guarded update matched no row: ErrConflict or ErrNotFound
+	codeExists  = "SWEXS" // the execution exists: ErrExists
+	codeOverlap = "SWOVL" // a step's events are not after the stored ones (see Commit)
 )
+
+// overlapError tells what codeOverlap meant.
+func overlapError(err error) error {
+	return fmt.Errorf("store: a step's events are not after the execution's stored events: %w", err)
+}
 
 func sqlState(err error) string {
 	var pe *pgconn.PgError

@@ -6,7 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stepwise-run/stepwise/store"
-	"github.com/stepwise-run/stepwise/store/internal/commit"
+	"github.com/stepwise-run/stepwise/store/internal/chunk"
 )
 
 // execID is the id of the execution of the batch's first statement ($1 its ARN), which that
@@ -16,7 +16,7 @@ const execID = `(SELECT id FROM executions WHERE arn = $1)`
 // queueStep queues what a step produced besides the execution row: its events, and the
 // timers and tasks it cancelled and set (cancellations first, so that a step may replace an
 // id). Each is one statement over arrays, whatever the number of rows.
-func queueStep(b *pgx.Batch, c store.Commit, evs []commit.Event) error {
+func queueStep(b *pgx.Batch, c store.Commit, evs []chunk.Chunk) error {
 	arn := c.Execution.Arn
 	queueEvents(b, arn, evs)
 	if len(c.CancelTimers) > 0 {
@@ -48,16 +48,22 @@ func queueStep(b *pgx.Batch, c store.Commit, evs []commit.Event) error {
 	return queueChildren(b, c.Children)
 }
 
-// queueEvents adds the events of execution arn.
-func queueEvents(b *pgx.Batch, arn string, evs []commit.Event) {
-	if len(evs) == 0 {
+// queueEvents adds the events of execution arn: usually one row (migration 0010), else one
+// statement over arrays.
+func queueEvents(b *pgx.Batch, arn string, cs []chunk.Chunk) {
+	switch len(cs) {
+	case 0:
+		return
+	case 1:
+		b.Queue(`INSERT INTO event_chunks (execution_id, last_id, first_id, body) VALUES (`+execID+`, $2, $3, $4)`,
+			arn, cs[0].Last, cs[0].First, cs[0].Body)
 		return
 	}
-	ids, types, bodies := make([]int64, len(evs)), make([]string, len(evs)), make([]string, len(evs))
-	for i, e := range evs {
-		ids[i], types[i], bodies[i] = e.ID, e.Type, e.Body
+	lasts, firsts, bodies := make([]int64, len(cs)), make([]int64, len(cs)), make([]string, len(cs))
+	for i, c := range cs {
+		lasts[i], firsts[i], bodies[i] = c.Last, c.First, c.Body
 	}
-	b.Queue(`INSERT INTO events (execution_id, id, type, body)
-		SELECT `+execID+`, x.id, x.type, x.body::json FROM unnest($2::bigint[], $3::text[], $4::text[]) AS x (id, type, body)`,
-		arn, ids, types, bodies)
+	b.Queue(`INSERT INTO event_chunks (execution_id, last_id, first_id, body)
+		SELECT `+execID+`, x.* FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS x (last_id, first_id, body)`,
+		arn, lasts, firsts, bodies)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/store/internal/chunk"
 	"github.com/stepwise-run/stepwise/store/internal/commit"
 	"github.com/stepwise-run/stepwise/store/internal/page"
 )
@@ -41,7 +42,7 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 	if err := commit.Check(c); err != nil {
 		return err
 	}
-	evs, err := chunks(c.Events)
+	evs, err := chunk.Make(c.Events)
 	if err != nil {
 		return err
 	}
@@ -79,7 +80,7 @@ func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 	if err := commit.Check(c); err != nil {
 		return err
 	}
-	evs, err := chunks(c.Events)
+	evs, err := chunk.Make(c.Events)
 	if err != nil {
 		return err
 	}
@@ -87,14 +88,14 @@ func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var id int64
 		err := tx.StmtContext(ctx, s.stmts.updateExecution).QueryRowContext(ctx,
-			e.Status, str(e.Output), str(e.Error), str(e.Cause), nanosPtr(e.StoppedAt), e.State, firstID(evs), commit.LastEventID(c),
+			e.Status, str(e.Output), str(e.Error), str(e.Cause), nanosPtr(e.StoppedAt), e.State, chunk.FirstID(evs), commit.LastEventID(c),
 			e.RedriveCount, nanosPtr(e.RedriveDate), e.Arn, e.Version,
 		).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return missOrConflict(ctx, tx, e.Arn)
 		}
 		if err != nil {
-			return overlapError(err, firstID(evs))
+			return overlapError(err, chunk.FirstID(evs))
 		}
 		return s.writeStep(ctx, tx, id, c, evs)
 	})

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/store/internal/chunk"
 )
 
 // The rows of an execution's events after an id, in order: the first row is the one holding
@@ -49,27 +50,9 @@ func (s *Store) events(ctx context.Context, q, arn string, bound int64, n int, r
 		return nil, err
 	}
 	defer rows.Close()
-	var evs []history.Event
-	if n > 0 {
-		evs = make([]history.Event, 0, min(n, 1000))
-	}
-	var (
-		lines  []int
-		decErr error
-	)
-	keep := func(id int64, body []byte) bool {
-		if reverse && id >= bound || !reverse && id <= bound {
-			return true
-		}
-		var e history.Event
-		if decErr = e.UnmarshalJSON(body); decErr != nil {
-			return false
-		}
-		evs = append(evs, e)
-		return n <= 0 || len(evs) < n
-	}
+	p := chunk.NewPage(bound, n, reverse)
 	for rows.Next() {
-		// RawBytes are good until the next row: UnmarshalJSON copies what it keeps.
+		// RawBytes are good until the next row: Add copies what it keeps.
 		var (
 			first, last int64
 			body        sql.RawBytes
@@ -77,16 +60,13 @@ func (s *Store) events(ctx context.Context, q, arn string, bound int64, n int, r
 		if err := rows.Scan(&first, &last, &body); err != nil {
 			return nil, err
 		}
-		more, err := eachEvent(first, last, body, reverse, &lines, keep)
+		more, err := p.Add(first, last, body)
 		if err != nil {
 			return nil, err
-		}
-		if decErr != nil {
-			return nil, decErr
 		}
 		if !more {
 			break
 		}
 	}
-	return evs, rows.Err()
+	return p.Events(), rows.Err()
 }

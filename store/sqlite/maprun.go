@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/store/internal/chunk"
 	"github.com/stepwise-run/stepwise/store/internal/page"
 )
 
@@ -100,7 +101,7 @@ func (s *Store) writeChildren(ctx context.Context, tx *sql.Tx, children []store.
 	defer upsert.Close()
 	for _, ch := range children {
 		e := ch.Execution
-		evs, err := chunks(ch.Events)
+		evs, err := chunk.Make(ch.Events)
 		if err != nil {
 			return err
 		}
@@ -108,8 +109,8 @@ func (s *Store) writeChildren(ctx context.Context, tx *sql.Tx, children []store.
 		if err := upsert.QueryRowContext(ctx,
 			e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, str(e.Output), str(e.Error), str(e.Cause),
 			nanos(e.StartedAt), nanosPtr(e.StoppedAt), e.LastEventID, e.MapRunArn, int64(parked),
-			e.RedriveCount, nanosPtr(e.RedriveDate), firstID(evs)).Scan(&id); err != nil {
-			return overlapError(err, firstID(evs))
+			e.RedriveCount, nanosPtr(e.RedriveDate), chunk.FirstID(evs)).Scan(&id); err != nil {
+			return overlapError(err, chunk.FirstID(evs))
 		}
 		if err := s.insertChunks(ctx, tx, id, evs); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/store/internal/chunk"
 )
 
 // rowsPerInsert bounds the rows of one multi-row INSERT, well within SQLite's limit of
@@ -68,7 +69,7 @@ func (st *stmts) close() {
 // writeStep writes what a step produced besides the execution row: its events, and the
 // timers and tasks it cancelled and set (cancellations first, so that a step may replace an
 // id). Any failure fails the whole transaction.
-func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store.Commit, evs []chunk) error {
+func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store.Commit, evs []chunk.Chunk) error {
 	st := s.stmts
 	if err := s.insertChunks(ctx, tx, execID, evs); err != nil {
 		return err
@@ -97,8 +98,8 @@ func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store
 }
 
 // insertChunks writes a step's events, usually one row.
-func (s *Store) insertChunks(ctx context.Context, tx *sql.Tx, execID int64, cs []chunk) error {
-	return execEach(ctx, tx, s.stmts.insertChunk, len(cs), func(i int) []any { return []any{execID, cs[i].last, cs[i].first, cs[i].body} })
+func (s *Store) insertChunks(ctx context.Context, tx *sql.Tx, execID int64, cs []chunk.Chunk) error {
+	return execEach(ctx, tx, s.stmts.insertChunk, len(cs), func(i int) []any { return []any{execID, cs[i].Last, cs[i].First, cs[i].Body} })
 }
 
 // execEach runs a prepared statement n times in tx with args(i).

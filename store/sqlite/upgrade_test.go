@@ -3,16 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/stepwise-run/stepwise/history"
-	"github.com/stepwise-run/stepwise/store"
 	mig "github.com/stepwise-run/stepwise/store/internal/migrate"
+	"github.com/stepwise-run/stepwise/store/storetest"
 )
 
 // migratedTo creates the database at path with only the migrations up to version, as the
@@ -41,39 +38,17 @@ func migratedTo(t *testing.T, path string, version int) *sql.DB {
 	return db
 }
 
-// upgradeSnapshot is what a store returns of the rows migration 0009 copies, and the
-// indexes it recreates.
+// upgradeSnapshot is what a store returns of the upgrade rows, and the indexes of the
+// tables migration 0009 recreates.
 type upgradeSnapshot struct {
-	histories map[string][]history.Event
-	timers    []store.Timer
-	tasks     []store.Task
-	byToken   map[string]*store.Task
-	indexes   map[string]string
+	storetest.UpgradeSnapshot
+	indexes map[string]string
 }
 
 func takeUpgradeSnapshot(t *testing.T, s *Store, arns, tokens []string) upgradeSnapshot {
 	t.Helper()
 	ctx := context.Background()
-	snap := upgradeSnapshot{histories: map[string][]history.Event{}, byToken: map[string]*store.Task{}, indexes: map[string]string{}}
-	for _, arn := range arns {
-		evs, err := s.History(ctx, arn, 0, 0, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		snap.histories[arn] = evs
-	}
-	var err error
-	if snap.timers, err = s.DueTimers(ctx, time.Now().Add(24*time.Hour), 1000); err != nil {
-		t.Fatal(err)
-	}
-	if snap.tasks, err = s.PendingTasks(ctx, 1000); err != nil {
-		t.Fatal(err)
-	}
-	for _, tok := range tokens {
-		if snap.byToken[tok], err = s.TaskByToken(ctx, tok); err != nil {
-			t.Fatal(err)
-		}
-	}
+	snap := upgradeSnapshot{UpgradeSnapshot: storetest.TakeUpgradeSnapshot(t, s, arns, tokens), indexes: map[string]string{}}
 	rows, err := s.r.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema
 		WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('event_chunks', 'timers', 'tasks')`)
 	if err != nil {
@@ -93,66 +68,6 @@ func takeUpgradeSnapshot(t *testing.T, s *Store, arns, tokens []string) upgradeS
 	return snap
 }
 
-// writeUpgradeRows writes, through the store, executions with events, timers and tasks,
-// one of them claimed: a done execution, a sleeping one with two steps, and one waiting for
-// activity tasks. It returns their ARNs, the tasks' tokens and the claimed task.
-func writeUpgradeRows(t *testing.T, s *Store) (arns, tokens []string, claimed *store.Task) {
-	t.Helper()
-	ctx := context.Background()
-	for i, name := range []string{"done", "sleeping", "waiting"} {
-		e := &store.Execution{Arn: upgradeAccount + ":execution:sm:" + name, StateMachineArn: upgradeAccount + ":stateMachine:sm", Name: name,
-			Status: "RUNNING", Input: `{}`, StartedAt: upgradeT0, State: `{"pc":"A"}`, LastEventID: 0}
-		arns = append(arns, e.Arn)
-		c := store.Commit{Execution: e, Events: upgradeEvents(1, 22)}
-		switch name {
-		case "done":
-			out := `{"done":true}`
-			e.Status, e.Output, e.StoppedAt = "SUCCEEDED", &out, &upgradeT0
-		case "sleeping":
-			c.NewTimers = []store.Timer{{ID: 1, Due: upgradeT0.Add(time.Hour)}, {ID: 2, Due: upgradeT0.Add(time.Minute)}}
-		case "waiting":
-			for id := range int64(3) {
-				tok := name + "-token-" + string(rune('a'+id))
-				tokens = append(tokens, tok)
-				c.NewTasks = append(c.NewTasks, store.Task{ID: id + 1, Token: tok, Resource: upgradeActivity,
-					Body: `{"input":"x"}`, CreatedAt: upgradeT0.Add(time.Duration(i*10+int(id)) * time.Second)})
-			}
-		}
-		if err := s.CreateExecution(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// A second step of the sleeping execution: more events, one timer cancelled, one set.
-	e, err := s.GetExecution(ctx, arns[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Commit(ctx, store.Commit{Execution: e, Events: upgradeEvents(23, 3), CancelTimers: []int64{2},
-		NewTimers: []store.Timer{{ID: 3, Due: upgradeT0.Add(2 * time.Hour)}}}); err != nil {
-		t.Fatal(err)
-	}
-	if claimed, err = s.ClaimActivityTask(ctx, upgradeActivity, upgradeT0); err != nil {
-		t.Fatal(err)
-	}
-	return arns, tokens, claimed
-}
-
-var upgradeT0 = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
-
-const (
-	upgradeAccount  = "arn:aws:states:us-east-1:123456789012"
-	upgradeActivity = upgradeAccount + ":activity:act"
-)
-
-func upgradeEvents(from, n int64) []history.Event {
-	var evs []history.Event
-	for id := from; id < from+n; id++ {
-		evs = append(evs, history.Event{Timestamp: history.Time{Time: upgradeT0.Add(time.Duration(id) * time.Millisecond)}, ID: id, PreviousEventID: id - 1,
-			Type: "PassStateEntered", Details: &history.StateEntered{Name: "S", Input: fmt.Sprintf(`{"i":%d}`, id)}})
-	}
-	return evs
-}
-
 // TestUpgradeKeepsEveryRow writes executions, events, timers and tasks as schema 0008 held
 // them (the rows of a store that wrote the same through the API, with the events a row
 // each), opens the file with every migration, and checks that the store reads back what
@@ -166,10 +81,10 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ref.Close()
-	arns, tokens, claimed := writeUpgradeRows(t, ref)
+	arns, tokens, claimed := storetest.WriteUpgradeRows(t, ref)
 	want := takeUpgradeSnapshot(t, ref, arns, tokens)
-	if len(want.timers) != 2 || len(want.tasks) != 3 || len(want.indexes) != 3 {
-		t.Fatalf("written: %d timers, %d tasks, indexes %v; want 2, 3 and 3", len(want.timers), len(want.tasks), want.indexes)
+	if len(want.Timers) != 2 || len(want.Tasks) != 3 || len(want.indexes) != 3 {
+		t.Fatalf("written: %d timers, %d tasks, indexes %v; want 2, 3 and 3", len(want.Timers), len(want.Tasks), want.indexes)
 	}
 
 	path := filepath.Join(dir, "stepwise.db")
@@ -185,7 +100,7 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 		}
 	}
 	for _, arn := range arns {
-		for _, e := range want.histories[arn] {
+		for _, e := range want.Histories[arn] {
 			body, err := e.MarshalJSON()
 			if err != nil {
 				t.Fatal(err)
@@ -227,47 +142,7 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 	if err := s.r.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
 		t.Errorf("integrity_check: %q, %v", check, err)
 	}
-	// The claimed task stays claimed; the next claim hands out the next one.
-	next, err := s.ClaimActivityTask(ctx, upgradeActivity, upgradeT0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if next.Token == claimed.Token || next.Token != tokens[1] {
-		t.Errorf("claim after the upgrade: %s, first claim %s; want %s", next.Token, claimed.Token, tokens[1])
-	}
-	// Steps go on where they were: a step of 4 events after 25 of a row each.
-	e, err := s.GetExecution(ctx, arns[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Commit(ctx, store.Commit{Execution: e, Events: upgradeEvents(26, 4), CancelTimers: []int64{1}}); err != nil {
-		t.Fatal(err)
-	}
-	all := upgradeEvents(1, 29)
-	ids := func(evs []history.Event) []int64 {
-		var out []int64
-		for _, e := range evs {
-			out = append(out, e.ID)
-		}
-		return out
-	}
-	for _, p := range []struct {
-		after   int64
-		limit   int
-		reverse bool
-		want    []history.Event
-	}{
-		{0, 0, false, all},
-		{23, 4, false, all[23:27]},
-		{27, 10, false, all[27:]},
-		{0, 3, true, []history.Event{all[28], all[27], all[26]}},
-		{28, 4, true, []history.Event{all[26], all[25], all[24], all[23]}},
-	} {
-		evs, err := s.History(ctx, arns[1], p.after, p.limit, p.reverse)
-		if err != nil || !reflect.DeepEqual(ids(evs), ids(p.want)) {
-			t.Errorf("History(%d, %d, %v) after a step on the upgraded store: %v, %v; want %v", p.after, p.limit, p.reverse, ids(evs), err, ids(p.want))
-		}
-	}
+	storetest.CheckUpgradedSteps(t, s, arns, tokens, claimed)
 }
 
 // sqlString quotes s as an SQL string literal.

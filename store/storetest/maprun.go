@@ -132,6 +132,18 @@ func testMapRunChildren(t *testing.T, s store.Store) {
 	checkEvents(t, hist(t, s, child.Arn, 0, 0, false), events(1, 3))
 	checkEvents(t, hist(t, s, parent.Arn, 0, 0, false), events(1, 2))
 
+	// A step whose child events do not all come after the child's stored ones fails and
+	// writes nothing: event 3 again, with a 4th, is a row keyed by 4, which collides with none.
+	again, overlap := *get(t, s, parent.Arn), end
+	overlap.LastEventID = 4
+	if err := s.Commit(ctx, store.Commit{Execution: &again, Events: events(3, 1),
+		Children: []store.ChildStep{{Execution: overlap, Events: events(3, 2)}}}); err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Commit of a child's events not after its stored ones: %v, want a failure other than ErrConflict or ErrNotFound", err)
+	}
+	checkEvents(t, hist(t, s, child.Arn, 0, 0, false), events(1, 3))
+	checkEvents(t, hist(t, s, parent.Arn, 0, 0, false), events(1, 2))
+	checkExecution(t, get(t, s, child.Arn), &want)
+
 	byRun, _, err := s.ListExecutions(ctx, store.ExecutionFilter{MapRunArn: runArn}, store.Page{})
 	if err != nil || len(byRun) != 1 || byRun[0].Arn != child.Arn || byRun[0].MapRunArn != runArn {
 		t.Fatalf("ListExecutions by map run: %v %v", byRun, err)

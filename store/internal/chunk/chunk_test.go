@@ -1,4 +1,4 @@
-package sqlite
+package chunk
 
 import (
 	"fmt"
@@ -11,33 +11,33 @@ import (
 
 func TestGroup(t *testing.T) {
 	ev := func(id int64, body string) commit.Event { return commit.Event{ID: id, Type: "T", Body: body} }
-	big := strings.Repeat("x", maxChunkBytes/2)
+	big := strings.Repeat("x", MaxBytes/2)
 	for _, tc := range []struct {
 		name string
 		in   []commit.Event
-		want []chunk
+		want []Chunk
 	}{
 		{"none", nil, nil},
-		{"one", []commit.Event{ev(1, `{"a":1}`)}, []chunk{{1, 1, `{"a":1}`}}},
-		{"a step", []commit.Event{ev(4, `{"a":4}`), ev(5, `{"a":5}`), ev(6, `{"a":6}`)}, []chunk{{4, 6, "{\"a\":4}\n{\"a\":5}\n{\"a\":6}"}}},
-		{"a gap in the ids", []commit.Event{ev(1, "a"), ev(2, "b"), ev(4, "d"), ev(5, "e")}, []chunk{{1, 2, "a\nb"}, {4, 5, "d\ne"}}},
-		{"a newline stands alone", []commit.Event{ev(1, "a"), ev(2, "b\nc"), ev(3, "d"), ev(4, "e")}, []chunk{{1, 1, "a"}, {2, 2, "b\nc"}, {3, 4, "d\ne"}}},
-		{"a newline first", []commit.Event{ev(1, "\n"), ev(2, "b")}, []chunk{{1, 1, "\n"}, {2, 2, "b"}}},
-		{"past the size", []commit.Event{ev(1, big), ev(2, big), ev(3, big), ev(4, "z")}, []chunk{{1, 2, big + "\n" + big}, {3, 4, big + "\nz"}}},
+		{"one", []commit.Event{ev(1, `{"a":1}`)}, []Chunk{{1, 1, `{"a":1}`}}},
+		{"a step", []commit.Event{ev(4, `{"a":4}`), ev(5, `{"a":5}`), ev(6, `{"a":6}`)}, []Chunk{{4, 6, "{\"a\":4}\n{\"a\":5}\n{\"a\":6}"}}},
+		{"a gap in the ids", []commit.Event{ev(1, "a"), ev(2, "b"), ev(4, "d"), ev(5, "e")}, []Chunk{{1, 2, "a\nb"}, {4, 5, "d\ne"}}},
+		{"a newline stands alone", []commit.Event{ev(1, "a"), ev(2, "b\nc"), ev(3, "d"), ev(4, "e")}, []Chunk{{1, 1, "a"}, {2, 2, "b\nc"}, {3, 4, "d\ne"}}},
+		{"a newline first", []commit.Event{ev(1, "\n"), ev(2, "b")}, []Chunk{{1, 1, "\n"}, {2, 2, "b"}}},
+		{"past the size", []commit.Event{ev(1, big), ev(2, big), ev(3, big), ev(4, "z")}, []Chunk{{1, 2, big + "\n" + big}, {3, 4, big + "\nz"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := group(tc.in)
+			got, err := Group(tc.in)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("group = %.300s, want %.300s", fmt.Sprint(got), fmt.Sprint(tc.want))
+				t.Errorf("Group = %.300s, want %.300s", fmt.Sprint(got), fmt.Sprint(tc.want))
 			}
 		})
 	}
 	for _, ids := range [][]int64{{2, 2}, {3, 2}} {
-		if _, err := group([]commit.Event{ev(ids[0], "a"), ev(ids[1], "b")}); err == nil {
-			t.Errorf("group of ids %v: no error", ids)
+		if _, err := Group([]commit.Event{ev(ids[0], "a"), ev(ids[1], "b")}); err == nil {
+			t.Errorf("Group of ids %v: no error", ids)
 		}
 	}
 }
@@ -49,8 +49,8 @@ func TestEachEventRefusesAMiscount(t *testing.T) {
 		body        string
 	}{{1, 3, "a\nb"}, {1, 2, "a\nb\nc"}, {1, 2, "a"}} {
 		for _, reverse := range []bool{false, true} {
-			if _, err := eachEvent(tc.first, tc.last, []byte(tc.body), reverse, &lines, func(int64, []byte) bool { return true }); err == nil {
-				t.Errorf("eachEvent(%d, %d, %q, %v): no error", tc.first, tc.last, tc.body, reverse)
+			if _, err := Each(tc.first, tc.last, []byte(tc.body), reverse, &lines, func(int64, []byte) bool { return true }); err == nil {
+				t.Errorf("Each(%d, %d, %q, %v): no error", tc.first, tc.last, tc.body, reverse)
 			}
 		}
 	}
@@ -72,7 +72,7 @@ func FuzzChunks(f *testing.F) {
 			in = append(in, commit.Event{ID: id, Body: b})
 			id++
 		}
-		cs, err := group(in)
+		cs, err := Group(in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,13 +82,13 @@ func FuzzChunks(f *testing.F) {
 			limit := len(in) - int(stop)%(len(in)+1)
 			order := cs
 			if reverse {
-				order = make([]chunk, len(cs))
+				order = make([]Chunk, len(cs))
 				for i, c := range cs {
 					order[len(cs)-1-i] = c
 				}
 			}
 			for _, c := range order {
-				more, err := eachEvent(c.first, c.last, []byte(c.body), reverse, &lines, func(id int64, body []byte) bool {
+				more, err := Each(c.First, c.Last, []byte(c.Body), reverse, &lines, func(id int64, body []byte) bool {
 					got = append(got, commit.Event{ID: id, Body: string(body)})
 					return len(got) < limit
 				})
