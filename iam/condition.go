@@ -2,6 +2,7 @@ package iam
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"net/netip"
@@ -306,7 +307,7 @@ func (c *condition) matchesAny(info opInfo, v string) bool {
 			return false
 		}
 		for _, p := range c.nums {
-			if compare(cmpFloat(n, p), info.cmp) {
+			if compare(cmp.Compare(n, p), info.cmp) {
 				return true
 			}
 		}
@@ -365,16 +366,6 @@ func (c *condition) matchesAny(info opInfo, v string) bool {
 		}
 	}
 	return false
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // compare reports whether a three-way comparison of request value to policy value

@@ -70,18 +70,11 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	for _, arn := range arns {
-		for _, e := range want.Histories[arn] {
-			body, err := e.MarshalJSON()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := old.Exec(ctx, `INSERT INTO events (execution_id, id, type, body)
-				VALUES ((SELECT id FROM executions WHERE arn = $1), $2, $3, $4)`, arn, e.ID, e.Type, string(body)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	storetest.WriteLegacyEvents(t, want, arns, func(arn string, id int64, typ, body string) error {
+		_, err := old.Exec(ctx, `INSERT INTO events (execution_id, id, type, body)
+			VALUES ((SELECT id FROM executions WHERE arn = $1), $2, $3, $4)`, arn, id, typ, body)
+		return err
+	})
 	old.Close()
 
 	s, err := Open(ctx, url)

@@ -116,6 +116,23 @@ func TakeUpgradeSnapshot(t *testing.T, s store.Store, arns, tokens []string) Upg
 	return snap
 }
 
+// WriteLegacyEvents hands insert each event of the snapshot's histories as an older schema
+// held it: a row of (execution ARN, id, type, JSON body).
+func WriteLegacyEvents(t *testing.T, snap UpgradeSnapshot, arns []string, insert func(arn string, id int64, typ, body string) error) {
+	t.Helper()
+	for _, arn := range arns {
+		for _, e := range snap.Histories[arn] {
+			body, err := e.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := insert(arn, e.ID, e.Type, string(body)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
 // CheckUpgradedSteps checks that an upgraded store goes on where the rows of
 // WriteUpgradeRows left off: the claimed task stays claimed, the sleeping execution takes a
 // step of 4 events after its 25 of a row each, and pages of its history cross old rows and
