@@ -281,14 +281,14 @@ func (c *condition) holds(rc RequestContext) bool {
 		// and ...IfExists is true either way.
 		return c.ifExists || info.negated
 	}
-	any := false
+	matched := false
 	for _, g := range got {
 		if c.matchesAny(info, g) {
-			any = true
+			matched = true
 			break
 		}
 	}
-	return any != info.negated
+	return matched != info.negated
 }
 
 // valuePasses is one request value against the operator: for a positive operator it must
