@@ -32,7 +32,7 @@ async function executionPage(app, arn) {
     runs.el, chainBox, kids, historyBox);
 
   let selected = "";
-  const graph = Graph.render(graphBox, def, (name) => { selected = name; drawPanel(); panel.focus(); });
+  const graph = Graph.render(graphBox, def, (name) => { selected = name; drawPanel(); panel.focus(); }, { zoom: true });
 
   // The buttons outlive the redraws of the header (a Stop armed for confirmation stays armed).
   const stop = h("button", { type: "button", class: "danger", id: "stop" }, "Stop execution");
