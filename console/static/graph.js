@@ -441,36 +441,41 @@ const Graph = (() => {
       zoomAt(Math.exp(-d * (ev.ctrlKey ? 0.01 : 0.002)), ...at(ev));
     }, { passive: false });
 
-    // A press becomes a drag once it moves a few pixels; only then is the pointer captured
-    // (captured, the click would land on the SVG rather than on the state pressed).
+    // A press becomes a drag once it moves a few pixels. The pointer is followed on the
+    // window, so that a drag may leave the graph; the click that ends a drag (on the state
+    // pressed, which moved along) is swallowed before the graph's own handler sees it.
     let drag = null, dragged = false;
-    svg.addEventListener("pointerdown", (ev) => {
-      if (ev.button !== 0) return;
-      dragged = false;
-      drag = { id: ev.pointerId, cx: ev.clientX, cy: ev.clientY, x, y, moving: false };
-    });
-    svg.addEventListener("pointermove", (ev) => {
-      if (!drag || ev.pointerId !== drag.id) return;
+    const move = (ev) => {
+      if (ev.pointerId !== drag.id) return;
       const dx = ev.clientX - drag.cx, dy = ev.clientY - drag.cy;
       if (!drag.moving) {
         if (Math.hypot(dx, dy) < DRAG_SLOP) return;
         drag.moving = true;
-        svg.setPointerCapture(ev.pointerId);
         svg.classList.add("panning");
       }
       x = drag.x + dx;
       y = drag.y + dy;
       fitted = false;
       apply();
-    });
+    };
     const release = (ev) => {
-      if (!drag || ev.pointerId !== drag.id) return;
+      if (ev.pointerId !== drag.id) return;
       dragged = drag.moving;
       drag = null;
       svg.classList.remove("panning");
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", release);
+      window.removeEventListener("pointercancel", release);
+      if (dragged) setTimeout(() => { dragged = false; }, 0); // its click, if any, came first
     };
-    svg.addEventListener("pointerup", release);
-    svg.addEventListener("pointercancel", release);
+    svg.addEventListener("pointerdown", (ev) => {
+      if (ev.button !== 0 || drag) return;
+      dragged = false;
+      drag = { id: ev.pointerId, cx: ev.clientX, cy: ev.clientY, x, y, moving: false };
+      window.addEventListener("pointermove", move);
+      window.addEventListener("pointerup", release);
+      window.addEventListener("pointercancel", release);
+    });
     svg.addEventListener("click", (ev) => {
       if (dragged) { dragged = false; ev.stopImmediatePropagation(); }
     }, true);
