@@ -46,7 +46,11 @@ func (b *browser) num(expr string) float64 {
 
 // mouseDrag presses the left button at (x, y), moves by (dx, dy) in steps and releases.
 func mouseDrag(x, y, dx, dy float64) []chromedp.Action[chromedp.Void] {
-	left := func(p *input.DispatchMouseEventParams) { p.Button = input.MouseButtonLeft; p.Buttons = 1; p.ClickCount = 1 }
+	left := func(p *input.DispatchMouseEventParams) {
+		p.Button = input.MouseButtonLeft
+		p.Buttons = 1
+		p.ClickCount = 1
+	}
 	steps := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(chromedp.MouseMoved, x, y), chromedp.MouseEvent(chromedp.MousePressed, x, y, left)}
 	for i := 1; i <= 5; i++ {
 		steps = append(steps, chromedp.MouseEvent(chromedp.MouseMoved, x+dx*float64(i)/5, y+dy*float64(i)/5, left))
