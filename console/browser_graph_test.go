@@ -176,7 +176,7 @@ func TestBrowserGraph(t *testing.T) {
 	if got := b.str(`document.querySelector("#graph g.node.selected")?.dataset.state ?? ""`); got != "S1" {
 		t.Errorf("clicked S1, selected %q", got)
 	}
-	b.shot("console-graph-zoom.png")
+	b.shot("console-100-states.png")
 	b.do("Enter on S2", chromedp.Focus(chromedp.CSS(`#graph g.node[data-state="S2"]`)), chromedp.KeyEvent("\r"))
 	b.waitJS("S2 selected", `document.querySelector("#state-def h3")?.textContent === "S2"`)
 
