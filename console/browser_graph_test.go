@@ -177,6 +177,16 @@ func TestBrowserGraph(t *testing.T) {
 		t.Errorf("clicked S1, selected %q", got)
 	}
 	b.shot("console-100-states.png")
+	// A click on a state half out of the window selects it (and does not pan it first).
+	svgLeft := b.num(`document.querySelector("#graph svg").getBoundingClientRect().left`)
+	sx, sy = centreOf(b, `#graph g.node[data-state="S3"] rect.box`)
+	b.do("drag S3 half out on the left", mouseDrag(sx, sy-30, svgLeft+4-sx, 0)...)
+	sx, sy = centreOf(b, `#graph g.node[data-state="S3"] rect.box`)
+	if math.Abs(sx-svgLeft-4) > 1 {
+		t.Fatalf("S3 is at %.1f, want the graph's left edge %.1f + 4", sx, svgLeft)
+	}
+	b.do("click S3 at the edge", chromedp.MouseClickXY(math.Round(svgLeft+8), math.Round(sy)))
+	b.waitJS("S3 selected", `document.querySelector("#state-def h3")?.textContent === "S3"`)
 	b.do("Enter on S2", chromedp.Focus(chromedp.CSS(`#graph g.node[data-state="S2"]`)), chromedp.KeyEvent("\r"))
 	b.waitJS("S2 selected", `document.querySelector("#state-def h3")?.textContent === "S2"`)
 

@@ -488,10 +488,11 @@ const Graph = (() => {
       else return;
       ev.preventDefault();
     });
-    // A state reached with Tab outside the window is panned to its middle.
+    // A state reached with Tab outside the window is panned to its middle; not one pressed
+    // (focused by the press, it would move from under the pointer before the click).
     svg.addEventListener("focusin", (ev) => {
       const n = ev.target.closest && ev.target.closest("g.node");
-      if (!n) return;
+      if (!n || drag) return;
       const a = n.getBoundingClientRect(), b = svg.getBoundingClientRect();
       if (a.left >= b.left && a.right <= b.right && a.top >= b.top && a.bottom <= b.bottom) return;
       x += b.left + b.width / 2 - (a.left + a.width / 2);
