@@ -253,7 +253,7 @@ async function stateMachinePage(app, arn) {
   Graph.render(graphBox, def, (name) => {
     stateBox.hidden = false;
     stateBox.replaceChildren(h("h3", {}, name), pre(JSON.stringify(defs.get(name), null, 2)));
-  });
+  }, { zoom: true });
   app.append(h("section", { class: "panel" }, h("details", {}, h("summary", {}, h("h2", { class: "inline" }, "Definition")), pre(pretty(sm.definition)))));
   app.append(versions.el);
   versions.load();

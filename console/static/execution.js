@@ -32,7 +32,7 @@ async function executionPage(app, arn) {
     runs.el, chainBox, kids, historyBox);
 
   let selected = "";
-  const graph = Graph.render(graphBox, def, (name) => { selected = name; drawPanel(); panel.focus(); });
+  const graph = Graph.render(graphBox, def, (name) => { selected = name; drawPanel(); panel.focus(); }, { zoom: true });
 
   // The buttons outlive the redraws of the header (a Stop armed for confirmation stays armed).
   const stop = h("button", { type: "button", class: "danger", id: "stop" }, "Stop execution");
@@ -268,7 +268,7 @@ async function executionPage(app, arn) {
     progress.add(fresh.reverse());
   }
 
-  const table = historyTable(arn, progress);
+  const table = historyTable(progress);
   historyBox.append(table.el);
 
   async function drawChildren() {
@@ -302,7 +302,8 @@ async function executionPage(app, arn) {
 
   drawHead();
   await loadAll();
-  await Promise.all([drawChildren().catch(showError), drawChain().catch(showError), table.load(0), runs.load().catch(showError)]);
+  await Promise.all([drawChildren().catch(showError), drawChain().catch(showError), runs.load().catch(showError)]);
+  table.draw();
   graphBox.setAttribute("data-ready", "true");
 
   // While RUNNING the page polls; a redrive starts polling again.
@@ -374,14 +375,17 @@ function legend() {
   return h("ul", { class: "legend", "aria-label": "Legend" }, items.map(([k, t]) => h("li", {}, h("span", { class: "swatch", "data-status": k }), t)));
 }
 
-// eventTable renders events with a row each and expandable details.
-function eventTable(events, progress, withState = true) {
+// FAILURE matches the types of the events that report an error.
+const FAILURE = /(Failed|TimedOut|Aborted)$/;
+
+// eventTable renders events with a row each and expandable details. Elapsed counts from t0
+// (by default the first event shown); empty is what an empty table says.
+function eventTable(events, progress, withState = true, t0 = events.length ? events[0].timestamp : 0, empty = "") {
   const body = h("tbody");
-  const t0 = events.length ? events[0].timestamp : 0;
   for (const e of events) {
     const key = Object.keys(e).find((k) => k.endsWith("EventDetails"));
     const details = key ? e[key] : null;
-    const row = h("tr", { "data-event": e.id, class: /(Failed|TimedOut|Aborted)$/.test(e.type) ? "bad" : "" });
+    const row = h("tr", { "data-event": e.id, class: FAILURE.test(e.type) ? "bad" : "" });
     const expand = h("button", { type: "button", class: "expand", "aria-expanded": "false", disabled: !details, "aria-label": `Details of event ${e.id}` }, details ? "▸" : "");
     const detailRow = h("tr", { class: "details", hidden: true }, h("td", { colspan: withState ? 6 : 4 }, pre(JSON.stringify(expandJson(details), null, 2))));
     expand.addEventListener("click", () => {
@@ -395,6 +399,7 @@ function eventTable(events, progress, withState = true) {
     body.append(row, detailRow);
   }
   const cols = ["", "ID", "Type", ...(withState ? ["State", "Timestamp"] : []), "Elapsed"];
+  if (!events.length && empty) body.append(h("tr", {}, h("td", { class: "empty", colspan: cols.length }, empty)));
   return h("table", { class: "list events" }, h("thead", {}, h("tr", {}, cols.map((c) => h("th", {}, c)))), body);
 }
 
@@ -411,32 +416,86 @@ function expandJson(d) {
   return out;
 }
 
-// historyTable pages through GetExecutionHistory, 100 events a page, oldest first.
-function historyTable(arn, progress) {
+// historyTable shows the history the page has read for the graph (progress.events: the whole
+// of it, kept up to date while the execution runs), 100 events a page, oldest first: nothing
+// is fetched again. The filter box keeps the events whose type, state or details contain its
+// text (in any case); the type selector keeps the failures or one type. Both filter the whole
+// history, and the pages then page through what is kept.
+function historyTable(progress) {
   const box = h("div", { class: "table-box" });
   const prev = h("button", { type: "button", id: "history-prev" }, "Previous");
   const next = h("button", { type: "button", id: "history-next" }, "Next");
   const info = h("span", { class: "hint", id: "history-page" });
-  const tokens = [undefined];
-  let page = 0, last = null;
-  const load = async (p) => {
-    const res = await sfn("GetExecutionHistory", { executionArn: arn, maxResults: HISTORY_PAGE, nextToken: tokens[p] });
-    page = p;
-    last = res;
-    tokens[p + 1] = res.nextToken;
-    box.replaceChildren(eventTable(res.events, progress, true));
-    prev.disabled = p === 0;
-    next.disabled = !res.nextToken;
-    const from = p * HISTORY_PAGE + 1;
-    info.textContent = res.events.length ? `Events ${from}–${from + res.events.length - 1} of ${progress.lastId}` : "No events";
+  const text = h("input", { type: "search", id: "history-filter", placeholder: "Filter by type, state or details", "aria-label": "Filter events by type, state or details" });
+  const kind = h("select", { id: "history-type", "aria-label": "Event type" });
+  const count = h("span", { class: "hint", id: "history-count", "aria-live": "polite" });
+  let page = 0, drawn = -1, timer = 0;
+
+  // The text searched in an event: its type, its state and its details, lower case; made on
+  // the first search and kept.
+  const texts = new Map();
+  const textOf = (e) => {
+    let s = texts.get(e.id);
+    if (s === undefined) {
+      const key = Object.keys(e).find((k) => k.endsWith("EventDetails"));
+      s = `${e.type}\n${progress.ownerOf(e.id)}\n${key ? JSON.stringify(e[key]) : ""}`.toLowerCase();
+      texts.set(e.id, s);
+    }
+    return s;
   };
-  prev.addEventListener("click", () => load(page - 1).catch(showError));
-  next.addEventListener("click", () => load(page + 1).catch(showError));
-  const el = h("div", {}, h("div", { class: "page-head" }, h("h2", {}, "Event history"), h("div", { class: "row pager" }, prev, info, next)), box);
+  // The type selector: all, the failures, then each type in the history (added as they come).
+  const types = new Set();
+  let scanned = 0;
+  const addTypes = () => {
+    const evs = progress.events;
+    const before = types.size;
+    for (; scanned < evs.length; scanned++) types.add(evs[scanned].type);
+    if (types.size === before) return;
+    const keep = kind.value;
+    kind.replaceChildren(h("option", { value: "" }, "All event types"),
+      h("option", { value: "failures" }, "Failures (…Failed, …TimedOut, …Aborted)"),
+      h("optgroup", { label: "Event type" }, [...types].sort().map((t) => h("option", { value: t }, t))));
+    kind.value = keep;
+  };
+  const kept = () => {
+    const q = text.value.trim().toLowerCase(), t = kind.value, all = progress.events;
+    if (!q && !t) return all;
+    return all.filter((e) => (!t || (t === "failures" ? FAILURE.test(e.type) : e.type === t)) && (!q || textOf(e).includes(q)));
+  };
+  // draw shows the page (the last page if there are fewer now); rows false keeps the table
+  // (and its open details) and updates the pager and counts only.
+  const draw = (rows = true) => {
+    addTypes();
+    const all = progress.events, evs = kept();
+    const pages = Math.max(1, Math.ceil(evs.length / HISTORY_PAGE));
+    page = Math.max(0, Math.min(page, pages - 1));
+    const from = page * HISTORY_PAGE, shown = evs.slice(from, from + HISTORY_PAGE);
+    if (rows) box.replaceChildren(eventTable(shown, progress, true, all.length ? all[0].timestamp : 0, all.length ? "No events match the filter." : "No events."));
+    drawn = all.length;
+    prev.disabled = page === 0;
+    next.disabled = page >= pages - 1;
+    info.textContent = shown.length ? `Events ${from + 1}–${from + shown.length} of ${evs.length}` : "No events";
+    count.textContent = evs === all ? `${all.length} event${all.length === 1 ? "" : "s"}` : `${evs.length} of ${all.length} events`;
+    box.setAttribute("data-filtered", String(evs !== all));
+  };
+  const refilter = () => { page = 0; draw(); };
+  prev.addEventListener("click", () => { page--; draw(); });
+  next.addEventListener("click", () => { page++; draw(); });
+  text.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(refilter, 150); });
+  kind.addEventListener("change", refilter);
+  const el = h("div", {},
+    h("div", { class: "page-head" }, h("h2", {}, "Event history"), h("div", { class: "row pager" }, prev, info, next)),
+    h("div", { class: "row history-filter", role: "search" }, text, kind, count),
+    box);
   return {
     el,
-    load,
-    // refresh reloads the page shown when it is the last one (new events land there).
-    refresh: () => (last && !last.nextToken ? load(page) : Promise.resolve()),
+    draw,
+    // refresh shows the events that came in: the table is redrawn when they may land on the
+    // page shown (the last one), else only the pager and the counts change.
+    refresh() {
+      if (progress.events.length === drawn) return;
+      const last = next.disabled;
+      draw(last);
+    },
   };
 }

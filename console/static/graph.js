@@ -355,8 +355,170 @@ const Graph = (() => {
     }
   }
 
+  // ---- zoom and pan --------------------------------------------------------------------
+
+  const ZOOM_STEP = 1.25, ZOOM_MAX = 4, DRAG_SLOP = 4;
+
+  // zoomable makes the SVG a window on the graph: it is as wide as the container, and view
+  // (the group holding the drawing) is moved by translate(x,y) scale(k), in the SVG's pixels.
+  // The graph opens fitted (the whole of it, never larger than drawn) and stays fitted as the
+  // container resizes until it is zoomed or panned. The wheel (a pinch is ctrl+wheel) zooms
+  // around the pointer; a drag pans, and the click that ends it selects nothing; the buttons,
+  // and the keys +, - and 0 while the focus is in the graph, zoom in, out and fit.
+  function zoomable(container, svg, view, size) {
+    let x = 0, y = 0, k = 1, fitK = 1, fitted = true;
+    svg.removeAttribute("viewBox");
+    svg.removeAttribute("height");
+    svg.setAttribute("width", "100%");
+    svg.setAttribute("tabindex", "0");
+    svg.setAttribute("role", "group"); // not "img": its states are buttons
+    svg.setAttribute("aria-label", "State machine graph (+ and - zoom, 0 fits, drag to pan)");
+    svg.classList.add("zoomable");
+    container.classList.add("zoom-box");
+
+    const level = document.createElement("span");
+    level.className = "zoom-level";
+    const button = (id, text, label, act) => {
+      const b = document.createElement("button");
+      Object.assign(b, { type: "button", id, textContent: text, title: label });
+      b.setAttribute("aria-label", label);
+      b.addEventListener("click", act);
+      return b;
+    };
+    const tools = document.createElement("div");
+    tools.className = "graph-tools";
+    tools.setAttribute("role", "toolbar");
+    tools.setAttribute("aria-label", "Zoom");
+    tools.append(level,
+      button("zoom-out", "−", "Zoom out", () => zoomAt(1 / ZOOM_STEP, ...middle())),
+      button("zoom-in", "+", "Zoom in", () => zoomAt(ZOOM_STEP, ...middle())),
+      button("zoom-fit", "Fit", "Fit to view", () => fit()));
+    container.prepend(tools);
+
+    const r2 = (v) => Math.round(v * 100) / 100;
+    const apply = () => {
+      view.setAttribute("transform", `translate(${r2(x)},${r2(y)}) scale(${Math.round(k * 10000) / 10000})`);
+      svg.setAttribute("data-zoom", k.toFixed(3));
+      svg.setAttribute("data-fitted", String(fitted));
+      level.textContent = `${Math.round(k * 100)}%`;
+    };
+    // resize sets the SVG's height: the graph's at the scale that fits the width, at most
+    // 80% of the window's; and the scale that fits both.
+    const resize = () => {
+      const w = container.clientWidth;
+      if (!w) return false;
+      const h = Math.max(120, Math.min(size.height * Math.min(1, w / size.width), window.innerHeight * 0.8));
+      svg.style.height = `${Math.round(h)}px`;
+      fitK = Math.min(1, w / size.width, Math.round(h) / size.height);
+      return true;
+    };
+    const dims = () => [container.clientWidth, parseFloat(svg.style.height) || size.height];
+    const middle = () => dims().map((d) => d / 2);
+    const fit = () => {
+      const [w, h] = dims();
+      k = fitK;
+      x = (w - size.width * k) / 2;
+      y = (h - size.height * k) / 2;
+      fitted = true;
+      apply();
+    };
+    const zoomAt = (f, px, py) => {
+      const k2 = Math.min(ZOOM_MAX, Math.max(fitK / 2, k * f));
+      x = px - ((px - x) * k2) / k;
+      y = py - ((py - y) * k2) / k;
+      k = k2;
+      fitted = false;
+      apply();
+    };
+    const at = (ev) => {
+      const b = svg.getBoundingClientRect();
+      return [ev.clientX - b.left, ev.clientY - b.top];
+    };
+
+    svg.addEventListener("wheel", (ev) => {
+      ev.preventDefault();
+      const d = ev.deltaY * (ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1);
+      zoomAt(Math.exp(-d * (ev.ctrlKey ? 0.01 : 0.002)), ...at(ev));
+    }, { passive: false });
+
+    // A press becomes a drag once it moves a few pixels. The pointer is followed on the
+    // window, so that a drag may leave the graph; the click that ends a drag (on the state
+    // pressed, which moved along) is swallowed before the graph's own handler sees it.
+    let drag = null, dragged = false;
+    const move = (ev) => {
+      if (ev.pointerId !== drag.id) return;
+      const dx = ev.clientX - drag.cx, dy = ev.clientY - drag.cy;
+      if (!drag.moving) {
+        if (Math.hypot(dx, dy) < DRAG_SLOP) return;
+        drag.moving = true;
+        svg.classList.add("panning");
+      }
+      x = drag.x + dx;
+      y = drag.y + dy;
+      fitted = false;
+      apply();
+    };
+    const release = (ev) => {
+      if (ev.pointerId !== drag.id) return;
+      dragged = drag.moving;
+      drag = null;
+      svg.classList.remove("panning");
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", release);
+      window.removeEventListener("pointercancel", release);
+      if (dragged) setTimeout(() => { dragged = false; }, 0); // its click, if any, came first
+    };
+    svg.addEventListener("pointerdown", (ev) => {
+      if (ev.button !== 0 || drag) return;
+      dragged = false;
+      drag = { id: ev.pointerId, cx: ev.clientX, cy: ev.clientY, x, y, moving: false };
+      window.addEventListener("pointermove", move);
+      window.addEventListener("pointerup", release);
+      window.addEventListener("pointercancel", release);
+    });
+    svg.addEventListener("click", (ev) => {
+      if (dragged) { dragged = false; ev.stopImmediatePropagation(); }
+    }, true);
+
+    container.addEventListener("keydown", (ev) => {
+      if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      if (ev.key === "+" || ev.key === "=") zoomAt(ZOOM_STEP, ...middle());
+      else if (ev.key === "-") zoomAt(1 / ZOOM_STEP, ...middle());
+      else if (ev.key === "0") fit();
+      else return;
+      ev.preventDefault();
+    });
+    // A state reached with Tab outside the window is panned to its middle; not one pressed
+    // (focused by the press, it would move from under the pointer before the click).
+    svg.addEventListener("focusin", (ev) => {
+      const n = ev.target.closest && ev.target.closest("g.node");
+      if (!n || drag) return;
+      const a = n.getBoundingClientRect(), b = svg.getBoundingClientRect();
+      if (a.left >= b.left && a.right <= b.right && a.top >= b.top && a.bottom <= b.bottom) return;
+      x += b.left + b.width / 2 - (a.left + a.width / 2);
+      y += b.top + b.height / 2 - (a.top + a.height / 2);
+      fitted = false;
+      apply();
+    });
+
+    // Fitted now if the container is laid out, and again whenever it resizes while fitted.
+    if (resize()) fit(); else apply();
+    new ResizeObserver(() => requestAnimationFrame(() => {
+      if (!resize()) return;
+      if (fitted) fit();
+    })).observe(container);
+
+    return {
+      zoomIn: () => zoomAt(ZOOM_STEP, ...middle()),
+      zoomOut: () => zoomAt(1 / ZOOM_STEP, ...middle()),
+      fit,
+      state: () => ({ x, y, k, fitted }),
+    };
+  }
+
   // render draws a definition into container (replacing its content) and returns an object
-  // to colour states and to learn of clicks.
+  // to colour states and to learn of clicks. With opts.zoom the graph fits its container and
+  // can be zoomed and panned (see zoomable).
   function render(container, def, onSelect, opts = {}) {
     container.textContent = "";
     const g = buildGraph(def, true);
@@ -365,8 +527,10 @@ const Graph = (() => {
     const defs = el("defs", {}, svg);
     const m = el("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, defs);
     el("path", { d: "M0,0 L10,5 L0,10 z", class: "arrowhead" }, m);
-    drawGraph(g, svg, !!opts.edit);
+    const view = opts.zoom ? el("g", { class: "viewport" }, svg) : svg;
+    drawGraph(g, view, !!opts.edit);
     container.appendChild(svg);
+    const zoom = opts.zoom ? zoomable(container, svg, view, size) : null;
     const nodes = () => svg.querySelectorAll("g.node[data-state]");
     const select = (name) => {
       nodes().forEach((n) => n.classList.toggle("selected", n.getAttribute("data-state") === name));
@@ -382,6 +546,7 @@ const Graph = (() => {
     });
     return {
       svg,
+      zoom,
       select,
       // highlight marks a state as selected without telling onSelect.
       highlight: (name) => nodes().forEach((n) => n.classList.toggle("selected", n.getAttribute("data-state") === name)),

@@ -22,6 +22,7 @@ class Progress {
     this.states = {}; // name -> record of scope "" (the whole execution)
     this.owner = new Map(); // event id -> state name
     this.lastId = 0;
+    this.events = []; // the whole history read so far, oldest first (the history table's)
     this.ended = ""; // "succeeded" or "failed" once the execution ended
     this.all = []; // every record and entry, to close them when the execution ends
     this.chains = new Map(); // scope -> [scope and its ancestors]
@@ -69,6 +70,7 @@ class Progress {
     for (const e of events) {
       if (e.id <= this.lastId) continue;
       this.lastId = e.id;
+      this.events.push(e);
       this.one(e);
     }
   }
