@@ -315,6 +315,29 @@ func (r *Result) Print(w io.Writer, store string) {
 		100*r.CPU.Seconds()/r.Elapsed.Seconds(), float64(r.CPU.Microseconds())/float64(max(1, r.Executions)), MaxRSS()>>20)
 }
 
+// PrintSpread writes how results of one scenario spread over several runs: the lowest,
+// median and highest executions/s and StartExecution p99. On a shared machine single runs
+// move with the neighbours' load; the spread says how much.
+func PrintSpread(w io.Writer, rs []*Result) {
+	rates := make([]float64, len(rs))
+	p99s := make([]float64, len(rs))
+	for i, r := range rs {
+		rates[i] = r.ExecutionsPerS
+		p99s[i] = float64(r.StartP99.Microseconds()) / 1000
+	}
+	lo, med, hi := spread(rates)
+	fmt.Fprintf(w, "%d runs: executions/s lowest %.0f, median %.0f, highest %.0f\n", len(rs), lo, med, hi)
+	lo, med, hi = spread(p99s)
+	fmt.Fprintf(w, "%d runs: StartExecution p99 lowest %.1f ms, median %.1f ms, highest %.1f ms\n", len(rs), lo, med, hi)
+}
+
+// spread is the lowest, median (the lower middle one of an even count) and highest of xs.
+func spread(xs []float64) (lo, med, hi float64) {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[0], s[(len(s)-1)/2], s[len(s)-1]
+}
+
 // Header is the Markdown table header for Print.
 // CPU per execution is the CPU column's time divided by the executions: on a shared machine
 // it moves less than the rates do.

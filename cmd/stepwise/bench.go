@@ -32,6 +32,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (clients and in-process server, or the --listen server) to FILE")
 	listen := fs.String("listen", "", "only serve, on this address, as the in-process server would (with its function), for --endpoint runs from another process")
 	wait := fs.Duration("wait", 2*time.Minute, "sleep scenario: how long each execution sleeps; must outlast starting them all")
+	runs := fs.Int("runs", 1, "run the scenario this many times against the same server, a row each, then the spread of the rates and the StartExecution p99 (not the sleep scenario)")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
 	}
@@ -50,6 +51,10 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if *listen != "" {
 		return benchListen(ctx, *listen, *storeURL, stderr)
+	}
+	if *runs > 1 && *scenario == sleepScenario {
+		fmt.Fprintln(stderr, "stepwise bench: the sleep scenario runs once (--runs)")
+		return 2
 	}
 	sc, ok := bench.Scenarios[*scenario]
 	if *scenario == sleepScenario {
@@ -100,14 +105,24 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "stepwise bench: the sleep scenario restarts its server: run it without --endpoint")
 		return 2
 	}
-	res, err := bench.Run(ctx, bench.Options{Endpoint: *endpoint, Scenario: sc, Concurrency: *clients, Executions: *executions, Timeout: *timeout})
-	if res != nil {
-		fmt.Fprint(stdout, bench.Header)
-		res.Print(stdout, storeName)
+	var results []*bench.Result
+	for i := range max(1, *runs) {
+		res, err := bench.Run(ctx, bench.Options{Endpoint: *endpoint, Scenario: sc, Concurrency: *clients, Executions: *executions, Timeout: *timeout})
+		if res != nil {
+			if i == 0 {
+				fmt.Fprint(stdout, bench.Header)
+			}
+			res.Print(stdout, storeName)
+			results = append(results, res)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "stepwise bench:", err)
+			return 1
+		}
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "stepwise bench:", err)
-		return 1
+	if len(results) > 1 {
+		fmt.Fprintln(stdout)
+		bench.PrintSpread(stdout, results)
 	}
 	return 0
 }

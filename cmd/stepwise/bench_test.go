@@ -1,0 +1,35 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestBenchRuns runs the bench command as users do, on its own server and store: a row per
+// run, then the spread of the runs.
+func TestBenchRuns(t *testing.T) {
+	var out, errs bytes.Buffer
+	args := []string{"--scenario", "chain", "--clients", "4", "--executions", "20", "--runs", "3"}
+	if code := cmdBench(context.Background(), args, &out, &errs); code != 0 {
+		t.Fatalf("bench %v: exit %d, %s", args, code, errs.String())
+	}
+	rows := regexp.MustCompile(`(?m)^\| chain \| sqlite \| 4 \| 20 \| \d+ \| \d+ \|`).FindAllString(out.String(), -1)
+	if len(rows) != 3 {
+		t.Errorf("%d result rows, want 3:\n%s", len(rows), out.String())
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^3 runs: executions/s lowest (\d+), median (\d+), highest (\d+)$`),
+		regexp.MustCompile(`(?m)^3 runs: StartExecution p99 lowest [\d.]+ ms, median [\d.]+ ms, highest [\d.]+ ms$`),
+	} {
+		if !want.MatchString(out.String()) {
+			t.Errorf("no line matching %s in:\n%s", want, out.String())
+		}
+	}
+	errs.Reset()
+	if code := cmdBench(context.Background(), []string{"--scenario", "sleep", "--runs", "2"}, &out, &errs); code != 2 || !strings.Contains(errs.String(), "runs once") {
+		t.Errorf("sleep with --runs 2: exit %d, %s", code, errs.String())
+	}
+}
