@@ -139,7 +139,8 @@ func (n *Node) now() time.Time { return n.opts.Now().UTC() }
 
 // Run does the node's background work until ctx ends: it fires due timers, renews its
 // leases, and takes over executions whose node stopped renewing them. On return it has
-// released its leases.
+// released its leases. It returns early, with an error wrapping store.ErrSchemaNewer, when a
+// newer Stepwise migrates the store while it runs.
 func (n *Node) Run(ctx context.Context) error {
 	n.recover(ctx)
 	ticker := time.NewTicker(n.opts.LeaseTTL / 3)
@@ -148,20 +149,32 @@ func (n *Node) Run(ctx context.Context) error {
 		wait := n.fireTimers(ctx)
 		select {
 		case <-ctx.Done():
-			n.cancel()
-			n.running.Wait()
-			rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			return n.st.ReleaseLeases(rctx, n.owner)
+			return n.stop()
 		case <-n.wake:
 		case <-time.After(wait):
 		case <-ticker.C:
-			if err := n.st.RenewLeases(ctx, n.owner, n.now().Add(n.opts.LeaseTTL)); err != nil && ctx.Err() == nil {
+			err := n.st.RenewLeases(ctx, n.owner, n.now().Add(n.opts.LeaseTTL))
+			if errors.Is(err, store.ErrSchemaNewer) {
+				// A newer Stepwise migrated the store under this node: what this node writes
+				// may no longer fit it. It stops, and gives its executions to the new nodes.
+				n.log.Error("the store was migrated by a newer Stepwise: this node stops", "err", err)
+				return errors.Join(err, n.stop())
+			}
+			if err != nil && ctx.Err() == nil {
 				n.log.Error("renew leases", "err", err)
 			}
 			n.recover(ctx)
 		}
 	}
+}
+
+// stop ends the node's work: it cancels its tasks, waits for them, and releases its leases.
+func (n *Node) stop() error {
+	n.cancel()
+	n.running.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return n.st.ReleaseLeases(ctx, n.owner)
 }
 
 func (n *Node) poke() {

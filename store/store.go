@@ -25,6 +25,10 @@ var (
 	ErrConflict = errors.New("version conflict")
 	// ErrInvalidToken: a Page.Token that no listing of this store returned.
 	ErrInvalidToken = errors.New("invalid page token")
+	// ErrSchemaNewer: another Stepwise, newer than this one, has migrated the database.
+	// Open refuses such a database; RenewLeases reports it when it happens while this one
+	// runs, for the node to stop.
+	ErrSchemaNewer = errors.New("database schema is newer than this program knows")
 )
 
 // StateMachine is a stored state machine (its latest revision).

@@ -105,9 +105,21 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	nodeDone := make(chan error, 1)
-	go func() { nodeDone <- node.Run(runCtx) }()
+	// The node stops on its own only when the store was migrated by a newer Stepwise; the
+	// server then stops too, and serve fails.
+	nodeStopped := make(chan struct{})
 	go func() {
-		<-ctx.Done()
+		err := node.Run(runCtx)
+		if runCtx.Err() == nil {
+			close(nodeStopped)
+		}
+		nodeDone <- err
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-nodeStopped:
+		}
 		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
@@ -119,7 +131,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	stop()
-	if err := <-nodeDone; err != nil {
+	err = <-nodeDone
+	select {
+	case <-nodeStopped:
+		fmt.Fprintln(stderr, "stepwise:", err)
+		return 1
+	default:
+	}
+	if err != nil {
 		log.Error("release leases", "err", err)
 	}
 	return 0

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stepwise-run/stepwise/store"
+	mig "github.com/stepwise-run/stepwise/store/internal/migrate"
 )
 
 // leaseReturning is what LeaseExecution returns: execSelect's columns of the updated row.
@@ -56,7 +57,25 @@ func (s *Store) LeaseExecution(ctx context.Context, owner, arn string, until tim
 
 // RenewLeases extends every lease owner holds.
 func (s *Store) RenewLeases(ctx context.Context, owner string, until time.Time) error {
+	if err := s.checkSchema(ctx); err != nil {
+		return err
+	}
 	_, err := s.pool.Exec(ctx, `UPDATE executions SET lease_until = $2 WHERE lease_owner = $1`, owner, until)
+	return err
+}
+
+// checkSchema reports store.ErrSchemaNewer when a newer node has migrated the schema since
+// this one opened it.
+func (s *Store) checkSchema(ctx context.Context) error {
+	rows, err := s.pool.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return err
+	}
+	applied, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		return err
+	}
+	_, err = mig.Pending(s.migrations, applied)
 	return err
 }
 

@@ -18,17 +18,9 @@ var migrationFiles embed.FS
 // schema at once (the second is a hash of the schema's name).
 const migrateLock = 0x57e9
 
-// migrate brings the current schema to the newest version in one transaction: a no-op when
-// it is current, an error (wrapping migrate.ErrTooNew) when it is newer than this program.
-func migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	ms, err := mig.Load(migrationFiles, "migrations")
-	if err != nil {
-		return err
-	}
-	return apply(ctx, pool, ms)
-}
-
-// apply applies those of ms the current schema lacks (see migrate).
+// apply brings the current schema to the newest of ms in one transaction, applying those it
+// lacks: a no-op when it is current, an error (wrapping migrate.ErrTooNew) when it is newer
+// than this program.
 func apply(ctx context.Context, pool *pgxpool.Pool, ms []mig.Migration) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, migrateLock); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stepwise-run/stepwise/store"
+	mig "github.com/stepwise-run/stepwise/store/internal/migrate"
 )
 
 var _ store.Store = (*Store)(nil)
@@ -24,6 +25,9 @@ type Store struct {
 	wg      sync.WaitGroup
 	// creates takes CreateExecution calls to the goroutines that write them in groups.
 	creates chan *createReq
+	// migrations are those this program knows: RenewLeases finds the schema migrated by a
+	// newer node while this one runs.
+	migrations []mig.Migration
 }
 
 // defaultMaxConns is the pool size when the URL does not set pool_max_conns. With starts
@@ -48,12 +52,17 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := migrate(ctx, pool); err != nil {
+	ms, err := mig.Load(migrationFiles, "migrations")
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := apply(ctx, pool, ms); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres store: %w", err)
 	}
 	closing, cancel := context.WithCancel(context.Background())
-	s := &Store{pool: pool, closing: closing, close: cancel}
+	s := &Store{pool: pool, closing: closing, close: cancel, migrations: ms}
 	s.startCreateWorkers()
 	return s, nil
 }

@@ -2,12 +2,15 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/stepwise-run/stepwise/store"
 	mig "github.com/stepwise-run/stepwise/store/internal/migrate"
 	"github.com/stepwise-run/stepwise/store/storetest"
 )
@@ -95,4 +98,20 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 		t.Errorf("events after the upgrade: %v, %v", events, err)
 	}
 	storetest.CheckUpgradedSteps(t, s, arns, tokens, claimed)
+}
+
+// TestRenewLeasesSeesANewerSchema: a version this program does not know, applied while it
+// runs (a newer node migrated the schema), makes RenewLeases fail with store.ErrSchemaNewer.
+func TestRenewLeasesSeesANewerSchema(t *testing.T) {
+	s := openFresh(t)
+	ctx := context.Background()
+	if err := s.RenewLeases(ctx, "node", time.Now()); err != nil {
+		t.Fatalf("RenewLeases on a current schema: %v", err)
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES (9999)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RenewLeases(ctx, "node", time.Now()); !errors.Is(err, store.ErrSchemaNewer) {
+		t.Errorf("RenewLeases after a newer migration: %v, want ErrSchemaNewer", err)
+	}
 }

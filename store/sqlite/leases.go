@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stepwise-run/stepwise/store"
+	mig "github.com/stepwise-run/stepwise/store/internal/migrate"
 )
 
 // free is lease_until of an execution no one holds; parked that of one no one needs to hold
@@ -73,7 +74,21 @@ func (s *Store) LeaseExecution(ctx context.Context, owner, arn string, until tim
 
 // RenewLeases extends every lease owner holds.
 func (s *Store) RenewLeases(ctx context.Context, owner string, until time.Time) error {
+	if err := s.checkSchema(ctx); err != nil {
+		return err
+	}
 	_, err := s.w.ExecContext(ctx, `UPDATE executions SET lease_until = ? WHERE lease_owner = ?`, nanos(until), owner)
+	return err
+}
+
+// checkSchema reports store.ErrSchemaNewer when a newer Stepwise has migrated the database
+// since this one opened it (another process on the same file).
+func (s *Store) checkSchema(ctx context.Context) error {
+	applied, err := appliedVersions(ctx, s.r)
+	if err != nil {
+		return err
+	}
+	_, err = mig.Pending(s.migrations, applied)
 	return err
 }
 

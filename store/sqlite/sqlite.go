@@ -31,6 +31,10 @@ type Store struct {
 	stmts *stmts // prepared on w
 	reads *reads // prepared on r
 
+	// migrations are those this program knows: RenewLeases finds the database migrated by a
+	// newer one while it runs.
+	migrations []mig.Migration
+
 	// writes queue for the one goroutine that runs them: group commit (see write).
 	writes    chan writeReq
 	closing   chan struct{}
@@ -104,7 +108,7 @@ func open(ctx context.Context, path string, ms []mig.Migration) (*Store, error) 
 		w.Close()
 		return nil, fmt.Errorf("sqlite store %s: %w", abs, err)
 	}
-	s := &Store{w: w, r: r, stmts: st, reads: rd, writes: make(chan writeReq), closing: make(chan struct{})}
+	s := &Store{w: w, r: r, stmts: st, reads: rd, migrations: ms, writes: make(chan writeReq), closing: make(chan struct{})}
 	s.writerWG.Add(1)
 	go s.writer()
 	return s, nil

@@ -3,11 +3,14 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/stepwise-run/stepwise/store"
 	mig "github.com/stepwise-run/stepwise/store/internal/migrate"
 	"github.com/stepwise-run/stepwise/store/storetest"
 )
@@ -140,3 +143,20 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 
 // sqlString quotes s as an SQL string literal.
 func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// TestRenewLeasesSeesANewerSchema: a version this program does not know, applied while it
+// runs (another, newer Stepwise on the same file), makes RenewLeases fail with
+// store.ErrSchemaNewer; the versions it knows do not.
+func TestRenewLeasesSeesANewerSchema(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	if err := s.RenewLeases(ctx, "node", time.Now()); err != nil {
+		t.Fatalf("RenewLeases on a current schema: %v", err)
+	}
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RenewLeases(ctx, "node", time.Now()); !errors.Is(err, store.ErrSchemaNewer) {
+		t.Errorf("RenewLeases after a newer migration: %v, want ErrSchemaNewer", err)
+	}
+}

@@ -1,17 +1,18 @@
 package migrate
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/stepwise-run/stepwise/store"
 )
 
 // ErrTooNew: the database was migrated by a newer Stepwise than this one.
-var ErrTooNew = errors.New("database schema is newer than this program knows")
+var ErrTooNew = store.ErrSchemaNewer
 
 // Migration is one numbered SQL file.
 type Migration struct {
