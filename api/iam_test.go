@@ -277,6 +277,40 @@ func TestEnforcedIAM(t *testing.T) {
 		t.Errorf("parent-denied: %s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
 	}
 
+	// An execution keeps the role its state machine had when it started: one that waits,
+	// then starts the child, runs with parent-ok although the machine's role has become
+	// parent-denied meanwhile (on AWS, executions started after UpdateStateMachine use the new
+	// definition and roleArn, running ones keep theirs); one started after the update runs
+	// with parent-denied.
+	waitThenStart := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"S"},
+		"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution",
+		"Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child","Input":{}},"End":true}}}`
+	if _, err := rootSFN.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("role-swap"), Definition: aws.String(waitThenStart), RoleArn: role("parent-ok")}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := dev.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:role-swap"), Name: aws.String("before")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rootSFN.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:role-swap"), RoleArn: role("parent-denied")}); err != nil {
+		t.Fatal(err)
+	}
+	if out := run("role-swap", "-after"); out.Status != types.ExecutionStatusFailed {
+		t.Errorf("started after the role changed: %s %s %s; want FAILED (parent-denied)", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		out, err := dev.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: before.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Status != types.ExecutionStatusRunning || time.Now().After(deadline) {
+			if out.Status != types.ExecutionStatusSucceeded {
+				t.Errorf("started before the role changed: %s %s %s; want SUCCEEDED (parent-ok)", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+			}
+			break
+		}
+	}
+
 	// Lambda: lambda:InvokeFunction on the (qualified) function ARN.
 	out = run("calls-lambda")
 	wantCause = "User: arn:aws:sts::123456789012:assumed-role/parent-denied/e is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:123456789012:function:fn:live because no identity-based policy allows the lambda:InvokeFunction action (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; Request ID: "

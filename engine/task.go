@@ -110,7 +110,7 @@ func (x *run) task(f *Frame, st *asl.State) {
 	x.ex.NextTaskID++
 	t := &Task{
 		ID: x.ex.NextTaskID, Resource: st.Resource, ResourceType: res.Type, ResourceName: res.Name,
-		Pattern: res.Pattern, Parameters: paramsText, Token: token, RoleArn: roleArn,
+		Pattern: res.Pattern, Parameters: paramsText, Token: token, RoleArn: roleArn, ExecutionRoleArn: x.ex.RoleArn,
 		StateName: st.Name, Execution: x.ex.ExecutionArn,
 	}
 	var timeoutPtr, heartbeatPtr *int64

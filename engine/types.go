@@ -153,9 +153,13 @@ type Task struct {
 	TimeoutSeconds   *int64
 	HeartbeatSeconds *int64
 	// RoleArn is the role from the state's Credentials, if any.
-	RoleArn   string
-	StateName string
-	Execution string
+	RoleArn string
+	// ExecutionRoleArn is the execution's role: its state machine's when it started (or its
+	// version's), which a later UpdateStateMachine does not change. Empty in tasks stored
+	// before it was recorded.
+	ExecutionRoleArn string
+	StateName        string
+	Execution        string
 }
 
 // Step is what one call into the engine produced.

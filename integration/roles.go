@@ -39,8 +39,12 @@ func (r *Registry) checkRole(ctx context.Context, t *engine.Task) error {
 	}
 	role := t.RoleArn
 	if role == "" {
-		// The execution's role is its state machine's (named in the execution's ARN, which
-		// also covers Express executions, which the store does not keep).
+		role = t.ExecutionRoleArn
+	}
+	if role == "" {
+		// A task stored before tasks carried their execution's role: its state machine's
+		// (named in the execution's ARN, which also covers Express executions, which the
+		// store does not keep), as it is now.
 		sm, err := r.Store.GetStateMachine(ctx, smArn)
 		if err != nil {
 			return err
