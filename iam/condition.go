@@ -38,6 +38,9 @@ type condition struct {
 	// operator cannot read (a number that is not one, a CIDR that is not one). It fails
 	// closed: see Statement.conditionsHold.
 	broken bool
+	// variables: a value holds a policy variable to substitute (a string or ARN operator in a
+	// policy whose Version allows them; see Statement.enableVariables).
+	variables bool
 	// parsed forms of values, by the operator's type
 	nums  []float64
 	times []time.Time
@@ -260,7 +263,7 @@ func (c *condition) holds(rc RequestContext) bool {
 	case setForAllValues:
 		// True for a missing key or an empty set of values, else every value must pass.
 		for _, g := range got {
-			if !c.valuePasses(info, g) {
+			if !c.valuePasses(info, g, rc) {
 				return false
 			}
 		}
@@ -270,7 +273,7 @@ func (c *condition) holds(rc RequestContext) bool {
 			return c.ifExists
 		}
 		for _, g := range got {
-			if c.valuePasses(info, g) {
+			if c.valuePasses(info, g, rc) {
 				return true
 			}
 		}
@@ -283,7 +286,7 @@ func (c *condition) holds(rc RequestContext) bool {
 	}
 	matched := false
 	for _, g := range got {
-		if c.matchesAny(info, g) {
+		if c.matchesAny(info, g, rc) {
 			matched = true
 			break
 		}
@@ -293,13 +296,16 @@ func (c *condition) holds(rc RequestContext) bool {
 
 // valuePasses is one request value against the operator: for a positive operator it must
 // match one of the policy's values (OR), for a negated one none of them (NOR).
-func (c *condition) valuePasses(info opInfo, v string) bool {
-	return c.matchesAny(info, v) != info.negated
+func (c *condition) valuePasses(info opInfo, v string, rc RequestContext) bool {
+	return c.matchesAny(info, v, rc) != info.negated
 }
 
 // matchesAny reports whether a request value matches any of the policy's values under the
 // operator's positive form.
-func (c *condition) matchesAny(info opInfo, v string) bool {
+func (c *condition) matchesAny(info opInfo, v string, rc RequestContext) bool {
+	if c.variables {
+		return c.matchesAnyExpanded(info, v, rc)
+	}
 	switch info.kind {
 	case "numeric":
 		n, err := strconv.ParseFloat(v, 64)
@@ -368,6 +374,33 @@ func (c *condition) matchesAny(info opInfo, v string) bool {
 	return false
 }
 
+// matchesAnyExpanded is matchesAny for string and ARN operators whose values hold policy
+// variables: each value is substituted from rc first, and a value with a variable that has
+// no value matches nothing. Substituted text is literal: its * and ? are no wildcards.
+func (c *condition) matchesAnyExpanded(info opInfo, v string, rc RequestContext) bool {
+	for _, text := range c.values {
+		p, ok := expand(text, rc)
+		if !ok {
+			continue
+		}
+		var match bool
+		switch info.kind {
+		case "string":
+			match = v == patternString(p)
+		case "stringfold":
+			match = strings.EqualFold(v, patternString(p))
+		case "like":
+			match = matchPattern(p, []rune(v))
+		case "arn":
+			match = matchArnPattern(p, v)
+		}
+		if match {
+			return true
+		}
+	}
+	return false
+}
+
 // compare reports whether a three-way comparison of request value to policy value
 // satisfies cmp.
 func compare(c int, cmp string) bool {
@@ -389,13 +422,26 @@ func compare(c int, cmp string) bool {
 // matchArn matches an ARN against a pattern component by component (the six colon-separated
 // parts; the last may hold colons), each with * and ? wildcards, case-sensitively.
 func matchArn(pattern, arn string) bool {
-	pp := strings.SplitN(pattern, ":", 6)
+	return matchArnPattern(wildPattern(pattern), arn)
+}
+
+// matchArnPattern is matchArn for a pattern whose characters may be literal * and ?.
+func matchArnPattern(pattern []patChar, arn string) bool {
+	var pp [][]patChar
+	start := 0
+	for i, c := range pattern {
+		if len(pp) < 5 && c.r == ':' {
+			pp = append(pp, pattern[start:i])
+			start = i + 1
+		}
+	}
+	pp = append(pp, pattern[start:])
 	ap := strings.SplitN(arn, ":", 6)
 	if len(pp) != 6 || len(ap) != 6 {
 		return false
 	}
 	for i := range pp {
-		if !Match(pp[i], ap[i]) {
+		if !matchPattern(pp[i], []rune(ap[i])) {
 			return false
 		}
 	}

@@ -23,6 +23,8 @@ type Statement struct {
 	NotResource  bool
 	HasCondition bool
 	conditions   []condition
+	// variables: the policy's Version substitutes policy variables (see variables.go).
+	variables bool
 }
 
 // Effect is Allow or Deny.
@@ -89,6 +91,9 @@ func parsePolicy(doc string, trust bool) (*Policy, error) {
 		stmt, err := parseStatement(s, trust)
 		if err != nil {
 			return nil, err
+		}
+		if p.Version == variablesVersion {
+			stmt.enableVariables()
 		}
 		p.Statements = append(p.Statements, stmt)
 	}
@@ -193,7 +198,24 @@ func Evaluate(policies []*Policy, action, resource string, rc RequestContext) De
 }
 
 func (s *Statement) matches(action, resource string, rc RequestContext) bool {
-	return s.matchAction(action) && s.matchResource(resource) && s.conditionsHold(rc)
+	return s.matchAction(action) && s.matchResource(resource, rc) && s.conditionsHold(rc)
+}
+
+// enableVariables marks a statement of a policy whose Version substitutes policy variables,
+// and its conditions whose operator takes them (string and ARN operators).
+func (s *Statement) enableVariables() {
+	s.variables = true
+	for i := range s.conditions {
+		c := &s.conditions[i]
+		switch operators[c.op].kind {
+		case "string", "stringfold", "like", "arn":
+			for _, v := range c.values {
+				if hasVariable(v) {
+					c.variables = true
+				}
+			}
+		}
+	}
 }
 
 // conditionsHold reports whether every condition of the statement holds (AND across
@@ -228,16 +250,35 @@ func (s *Statement) matchAction(action string) bool {
 	return any != s.NotAction
 }
 
-func (s *Statement) matchResource(resource string) bool {
+// matchResource matches the request's resource against Resource (or NotResource). A value
+// whose policy variable has no value matches no resource; in NotResource it then excludes
+// nothing, except that an Allow statement does not match at all (AWS says only that such a
+// statement may be invalid; Stepwise fails closed).
+func (s *Statement) matchResource(resource string, rc RequestContext) bool {
 	if s.Resources == nil { // a trust policy
 		return true
 	}
-	any := false
+	any, unresolved := false, false
 	for _, r := range s.Resources {
+		if s.variables && hasVariable(r) {
+			p, ok := resourcePattern(r, rc)
+			if !ok {
+				unresolved = true
+				continue
+			}
+			if matchPattern(p, []rune(resource)) {
+				any = true
+				break
+			}
+			continue
+		}
 		if Match(r, resource) {
 			any = true
 			break
 		}
+	}
+	if s.NotResource && !any && unresolved && s.Effect == Allow {
+		return false
 	}
 	return any != s.NotResource
 }
@@ -245,27 +286,5 @@ func (s *Statement) matchResource(resource string) bool {
 // Match reports whether s matches pattern, where * matches any run of characters (also
 // none) and ? any one character. It compares characters as they are (callers fold case).
 func Match(patternText, text string) bool {
-	pattern, s := []rune(patternText), []rune(text)
-	p, i := 0, 0
-	star, mark := -1, 0
-	for i < len(s) {
-		switch {
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
-			p++
-			i++
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case star >= 0:
-			p = star + 1
-			mark++
-			i = mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
+	return matchPattern(wildPattern(patternText), []rune(text))
 }

@@ -115,6 +115,7 @@ func TestMatch(t *testing.T) {
 		{"?é", "xé", true},
 		{"", "", true},
 		{"", "a", false},
+		{"*a", "*ba", true}, // a * in the text does not use up the pattern's *
 	}
 	for _, tt := range tests {
 		if got := Match(tt.pattern, tt.s); got != tt.want {
