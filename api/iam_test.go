@@ -417,3 +417,80 @@ func TestEnforcedIAMHTTPTaskConditions(t *testing.T) {
 		t.Errorf("requests made: %v, want only the allowed GET /v1/customers", hits)
 	}
 }
+
+// TestEnforcedIAMPolicyVariables: one policy, attached to several users, lets each start only
+// the state machines named after them, through ${aws:username} in its Resource. The same
+// policy with Version 2008-10-17 reads the variable as literal text and allows nothing.
+func TestEnforcedIAMPolicyVariables(t *testing.T) {
+	url, _ := enforcedServer(t)
+	ctx := context.Background()
+	root := iamClient(url, creds("AKIAROOTROOTROOT", "root-secret"))
+	rootSFN := sfnClient(url, creds("AKIAROOTROOTROOT", "root-secret"))
+
+	const own = `"Statement": [
+		{"Effect": "Allow", "Action": "states:StartExecution", "Resource": "arn:aws:states:*:*:stateMachine:${aws:username}-*"},
+		{"Effect": "Allow", "Action": "states:DescribeExecution", "Resource": "arn:aws:states:*:*:execution:${aws:username}-*:*"}]`
+	policies := map[string]string{"v2012": `{"Version": "2012-10-17", ` + own + `}`, "v2008": `{"Version": "2008-10-17", ` + own + `}`}
+	users := map[string]string{"ana": "v2012", "bob": "v2012", "carol": "v2008"}
+	arns := map[string]*string{}
+	for name, doc := range policies {
+		pol, err := root.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: aws.String("own-" + name), PolicyDocument: aws.String(doc)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arns[name] = pol.Policy.Arn
+	}
+	clients := map[string]*sfn.Client{}
+	for user, pol := range users {
+		if _, err := root.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String(user)}); err != nil {
+			t.Fatal(err)
+		}
+		key, err := root.CreateAccessKey(ctx, &iamsdk.CreateAccessKeyInput{UserName: aws.String(user)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := root.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: aws.String(user), PolicyArn: arns[pol]}); err != nil {
+			t.Fatal(err)
+		}
+		clients[user] = sfnClient(url, creds(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey)))
+	}
+	if _, err := root.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: aws.String("runner"), AssumeRolePolicyDocument: aws.String(trustStates)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, sm := range []string{"ana-orders", "bob-orders", "carol-orders"} {
+		if _, err := rootSFN.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(sm),
+			Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`),
+			RoleArn:    aws.String("arn:aws:iam::123456789012:role/runner")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	for _, tt := range []struct {
+		user, sm string
+		allowed  bool
+	}{
+		{"ana", "ana-orders", true},
+		{"ana", "bob-orders", false},
+		{"bob", "bob-orders", true},
+		{"bob", "ana-orders", false},
+		{"carol", "carol-orders", false},
+	} {
+		arn := "arn:aws:states:us-east-1:123456789012:stateMachine:" + tt.sm
+		start, err := clients[tt.user].StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn)})
+		if !tt.allowed {
+			want := "User: arn:aws:iam::123456789012:user/" + tt.user + " is not authorized to perform: states:StartExecution on resource: " + arn +
+				" because no identity-based policy allows the states:StartExecution action"
+			if code, msg := apiCode(err); code != "AccessDeniedException" || msg != want {
+				t.Errorf("%s starts %s: %v; want AccessDeniedException %q", tt.user, tt.sm, err, want)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s starts %s: %v", tt.user, tt.sm, err)
+			continue
+		}
+		if _, err := clients[tt.user].DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: start.ExecutionArn}); err != nil {
+			t.Errorf("%s describes its execution of %s: %v", tt.user, tt.sm, err)
+		}
+	}
+}
