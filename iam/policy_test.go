@@ -129,7 +129,11 @@ func FuzzParsePolicy(f *testing.F) {
 	f.Add(`{"Statement":[{"Effect":"Deny","NotAction":["a:b"],"NotResource":"x"}]}`)
 	f.Add(`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"ForAnyValue:StringLikeIfExists":{"aws:SourceIp":["1.2.*",5,true]},"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},"DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"},"Null":{"x":"true"}}}}`)
 	f.Add(`{"Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"NumericLessThan":{"n":"1e3"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:user/*"},"BinaryEquals":{"b":"QUJD"},"Bogus":{"k":[]}}}}`)
+	f.Add(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:states:*:*:stateMachine:${aws:username}-${*}${?}${$}*","Condition":{"StringLike":{"aws:PrincipalArn":"*/${aws:username, 'x'}"},"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::${aws:PrincipalAccount}:user/${m}"}}}}`)
+	f.Add(`{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","NotResource":["${aws:username","a:b:c:d:e:${}","a:b:c:d:e:${k, 'd}"],"Condition":{"StringNotEquals":{"k":"${ , ''}"}}}}`)
 	rc := RequestContext{}
+	rc.Set("aws:username", "a*?$")
+	rc.Set("aws:PrincipalAccount", "123456789012")
 	rc.Set("aws:SourceIp", "10.1.2.3")
 	rc.Set("aws:CurrentTime", "2026-12-02T09:00:00Z")
 	rc.Set("aws:PrincipalArn", "arn:aws:iam::123456789012:user/a")
