@@ -9,7 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// historyRows reads the history table's rows: id, type, state.
+// historyRows reads the history table's rows: id, type, state (with its iteration or branch).
 func historyRows(b *browser) [][]string {
 	b.t.Helper()
 	rows, err := chromedp.Run(b.ctx, chromedp.Evaluate[[][]string](
@@ -72,6 +72,29 @@ func checkHistoryFilter(b *browser, base, arn string) {
 			break
 		}
 	}
+	// The scopes: "Branch 1" keeps Say hello's two events; "#2" the events of iteration 2 of
+	// Each item (in branch 2): its MapIteration events and Handle item's two; "branch 2"
+	// every event of Each item (the Map's own, its iterations' and Handle item's).
+	filterHistory(b, "Branch 1", "", fmt.Sprintf("2 of %d events", total))
+	if rows := historyRows(b); len(rows) != 2 || rows[0][2] != "Say hello · Branch 1" || rows[1][2] != "Say hello · Branch 1" {
+		t.Errorf("filtered by Branch 1: %v, want Say hello's two events in branch 1", rows)
+	}
+	filterHistory(b, "#2", "", fmt.Sprintf("4 of %d events", total))
+	if got := fmt.Sprint(historyRows(b)); !regexp.MustCompile(`^\[\[\d+ MapIterationStarted Each item · Map Each item #2 · Branch 2\] \[\d+ PassStateEntered Handle item · Map Each item #2 · Branch 2\] ` +
+		`\[\d+ PassStateExited Handle item · Map Each item #2 · Branch 2\] \[\d+ MapIterationSucceeded Each item · Map Each item #2 · Branch 2\]\]$`).MatchString(got) {
+		t.Errorf("filtered by #2: %s, want iteration 2's four events", got)
+	}
+	inMap := 0
+	for _, e := range events {
+		d, _ := e["stateEnteredEventDetails"].(map[string]any)
+		if x, _ := e["stateExitedEventDetails"].(map[string]any); x != nil {
+			d = x
+		}
+		if typ := e["type"].(string); strings.HasPrefix(typ, "Map") || d != nil && d["name"] == "Handle item" {
+			inMap++
+		}
+	}
+	filterHistory(b, "branch 2", "", fmt.Sprintf("%d of %d events", inMap, total))
 	filterHistory(b, "the child failed", "", fmt.Sprintf("%d of %d events", inDetails, total))
 	filterHistory(b, "the child failed", "failures", fmt.Sprintf("1 of %d events", total))
 	b.shot("console-history-filter.png")
@@ -100,7 +123,7 @@ func checkBigHistoryFilter(b *browser, items int) {
 		t.Errorf("filtered, the pager says %q", info)
 	}
 	for _, r := range historyRows(b) {
-		if r[2] != "Handle item" {
+		if !strings.HasPrefix(r[2], "Handle item · Map Each #") {
 			t.Errorf("filtered by Handle item, a row of %q: %v", r[2], r)
 			break
 		}

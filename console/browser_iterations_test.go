@@ -2,7 +2,9 @@ package console_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +153,37 @@ func TestBrowserRuns(t *testing.T) {
 	b.waitJS("entry 2", `document.getElementById("step-entry").value === "2"`)
 	checkN(2)
 	viewShot(b, ".split", "console-loop-entries.png")
+
+	// The history: a row says the iteration or the branch of its event, and the filter
+	// matches it ("#999": the last iteration's five events; "branch 2": Right's and Right 2's).
+	total := 0
+	if _, err := fmt.Sscanf(b.text("#history-count"), "%d events", &total); err != nil {
+		t.Fatalf("the history count %q: %v", b.text("#history-count"), err)
+	}
+	filterHistory(b, "#999", "", fmt.Sprintf("5 of %d events", total))
+	if got := fmt.Sprint(historyRows(b)); !regexp.MustCompile(`^\[\[\d+ MapIterationStarted Each · Map Each #999\] \[\d+ ChoiceStateEntered Check · Map Each #999\] ` +
+		`\[\d+ ChoiceStateExited Check · Map Each #999\] \[\d+ FailStateEntered Boom · Map Each #999\] \[\d+ MapIterationFailed Each · Map Each #999\]\]$`).MatchString(got) {
+		t.Errorf("filtered by #999: %s, want iteration 999's five events", got)
+	}
+	// The Map's failure follows iteration 999's last event, but it is the Map's, and Done
+	// (its Catch) runs outside the iteration.
+	filterHistory(b, "", "MapStateFailed", fmt.Sprintf("1 of %d events", total))
+	if rows := historyRows(b); len(rows) != 1 || rows[0][2] != "Each" {
+		t.Errorf("the Map's failure: %v, want Each's, outside its iterations", rows)
+	}
+	filterHistory(b, "Done", "", fmt.Sprintf("2 of %d events", total))
+	if rows := historyRows(b); len(rows) != 2 || rows[0][2] != "Done" || rows[1][2] != "Done" {
+		t.Errorf("filtered by Done: %v, want Done's two events, outside iteration 999", rows)
+	}
+	filterHistory(b, "branch 2", "", fmt.Sprintf("4 of %d events", total))
+	if got := fmt.Sprint(historyRows(b)); !regexp.MustCompile(`^\[\[\d+ PassStateEntered Right · Branch 2\] \[\d+ PassStateExited Right · Branch 2\] ` +
+		`\[\d+ PassStateEntered Right 2 · Branch 2\] \[\d+ PassStateExited Right 2 · Branch 2\]\]$`).MatchString(got) {
+		t.Errorf("filtered by branch 2: %s, want Right's and Right 2's events", got)
+	}
+	filterHistory(b, "", "", fmt.Sprintf("%d events", total))
+	if rows := historyRows(b); len(rows) < 3 || rows[1][2] != "Fan" {
+		t.Errorf("the Parallel's own events have no branch: %v", rows[:min(3, len(rows))])
+	}
 
 	open("Each")
 	setField(b, "#step-iter", "999", "change")

@@ -379,7 +379,8 @@ function legend() {
 const FAILURE = /(Failed|TimedOut|Aborted)$/;
 
 // eventTable renders events with a row each and expandable details. Elapsed counts from t0
-// (by default the first event shown); empty is what an empty table says.
+// (by default the first event shown); empty is what an empty table says. The State column
+// names the event's state, then the iteration or branch it ran in, if any (progress.js).
 function eventTable(events, progress, withState = true, t0 = events.length ? events[0].timestamp : 0, empty = "") {
   const body = h("tbody");
   for (const e of events) {
@@ -394,7 +395,11 @@ function eventTable(events, progress, withState = true, t0 = events.length ? eve
       expand.setAttribute("aria-expanded", String(!detailRow.hidden));
     });
     row.append(h("td", {}, expand), h("td", {}, String(e.id)), h("td", {}, e.type));
-    if (withState) row.append(h("td", {}, progress.ownerOf(e.id)), h("td", {}, fmtTime(e.timestamp)));
+    if (withState) {
+      const scope = progress.scopeOf(e.id);
+      row.append(h("td", {}, h("span", { class: "state-name" }, progress.ownerOf(e.id)), scope ? h("span", { class: "scope" }, " · " + scope) : null),
+        h("td", {}, fmtTime(e.timestamp)));
+    }
     row.append(h("td", { class: "num" }, fmtDuration((e.timestamp - t0) * 1000)));
     body.append(row, detailRow);
   }
@@ -418,8 +423,8 @@ function expandJson(d) {
 
 // historyTable shows the history the page has read for the graph (progress.events: the whole
 // of it, kept up to date while the execution runs), 100 events a page, oldest first: nothing
-// is fetched again. The filter box keeps the events whose type, state or details contain its
-// text (in any case); the type selector keeps the failures or one type. Both filter the whole
+// is fetched again. The filter box keeps the events whose type, state (with its iteration or
+// branch: "#3", "Branch 2") or details contain its text (in any case); the type selector keeps the failures or one type. Both filter the whole
 // history, and the pages then page through what is kept.
 function historyTable(progress) {
   const box = h("div", { class: "table-box" });
@@ -438,7 +443,7 @@ function historyTable(progress) {
     let s = texts.get(e.id);
     if (s === undefined) {
       const key = Object.keys(e).find((k) => k.endsWith("EventDetails"));
-      s = `${e.type}\n${progress.ownerOf(e.id)}\n${key ? JSON.stringify(e[key]) : ""}`.toLowerCase();
+      s = `${e.type}\n${progress.ownerOf(e.id)}\n${progress.scopeOf(e.id)}\n${key ? JSON.stringify(e[key]) : ""}`.toLowerCase();
       texts.set(e.id, s);
     }
     return s;

@@ -13,6 +13,10 @@
 // which). Each state has a record per scope it ran under, counting the scopes nested in it
 // ("" is the whole execution), and a record per entry (a loop enters a state several times).
 // Every event updates a few records, once: nothing is rescanned.
+//
+// Each scope also has a label for the history table, innermost first ("Map Each #3 ·
+// Branch 2"), and each event inside an iteration or a branch keeps its scope (a Map's
+// MapIteration events theirs: the iteration they start or end).
 "use strict";
 
 class Progress {
@@ -21,13 +25,17 @@ class Progress {
     this.recs = new Map(); // scope + "\n" + name -> record
     this.states = {}; // name -> record of scope "" (the whole execution)
     this.owner = new Map(); // event id -> state name
+    this.scopes = new Map(); // event id -> scope, for the events inside an iteration or a branch
+    this.labels = new Map([["", ""]]); // scope -> its label ("" for the whole execution)
     this.lastId = 0;
     this.events = []; // the whole history read so far, oldest first (the history table's)
     this.ended = ""; // "succeeded" or "failed" once the execution ended
     this.all = []; // every record and entry, to close them when the execution ends
     this.chains = new Map(); // scope -> [scope and its ancestors]
     this.branchOf = new Map(); // state name -> {parent, index}: the first states of Parallel branches
+    this.types = new Map(); // state name -> Type
     for (const [name, s] of (typeof Graph !== "undefined" ? Graph.stateDefs(def) : new Map())) {
+      this.types.set(name, s && s.Type);
       if (s && s.Type === "Parallel" && Array.isArray(s.Branches)) {
         s.Branches.forEach((b, i) => { if (b && b.StartAt) this.branchOf.set(b.StartAt, { parent: name, index: i }); });
       }
@@ -91,6 +99,7 @@ class Progress {
       if (br && top && top.kind === "state" && top.name === br.parent) {
         const scope = top.entry.key + "%" + br.index;
         top.entry.branches[br.index] = { index: br.index, scope };
+        this.label(scope, top.scope, `Branch ${br.index + 1}`);
         top = { kind: "branch", name: br.parent, up: top, of: top, scope };
       }
       const scope = top ? top.scope : "";
@@ -133,6 +142,7 @@ class Progress {
           if (t === "MapIterationStarted") {
             const scope = p.entry.key + "#" + d.index;
             its[d.index] = { index: d.index, status: "running", scope, events: [] };
+            this.label(scope, p.scope, `Map ${owner} #${d.index}`);
             stack = { kind: "iteration", name: owner, up: p, of: p, scope };
           } else {
             if (!its[d.index]) its[d.index] = { index: d.index, status: "running", scope: p.entry.key + "#" + d.index, events: [] };
@@ -140,7 +150,18 @@ class Progress {
             stack = p;
           }
           its[d.index].events.push(e);
+          if (this.labels.has(its[d.index].scope)) this.scopes.set(e.id, its[d.index].scope);
         }
+      }
+    } else if (/^(Map|Parallel)State/.test(t)) {
+      // A Map's or a Parallel's own event (MapStateFailed after a failed iteration follows
+      // that iteration's last event) belongs to the nearest open state of its type.
+      const type = t.startsWith("Map") ? "Map" : "Parallel";
+      let p = prev;
+      while (p && !(p.kind === "state" && this.types.get(p.name) === type)) p = p.up;
+      if (p) {
+        frame = stack = p;
+        owner = p.name;
       }
     } else if (t.startsWith("Execution")) {
       owner = "";
@@ -171,6 +192,7 @@ class Progress {
     this.stacks.set(e.id, stack);
     if (owner) {
       this.owner.set(e.id, owner);
+      if (frame && frame.scope && !this.scopes.has(e.id)) this.scopes.set(e.id, frame.scope);
       for (const s of recs) s.events.push(e);
     }
   }
@@ -186,6 +208,16 @@ class Progress {
   // ownerOf names the state an event belongs to ("" for execution events).
   ownerOf(id) {
     return this.owner.get(id) || "";
+  }
+
+  // label names a scope opened in the scope up, innermost first.
+  label(scope, up, text) {
+    if (!this.labels.has(scope)) this.labels.set(scope, [text, this.labels.get(up)].filter(Boolean).join(" · "));
+  }
+
+  // scopeOf labels the iteration or branch an event belongs to ("" outside any).
+  scopeOf(id) {
+    return this.labels.get(this.scopes.get(id)) || "";
   }
 }
 
