@@ -128,6 +128,14 @@ func checkBigHistoryFilter(b *browser, items int) {
 			break
 		}
 	}
+	// An iteration's number finds that iteration, not #20, #200 or #2000.
+	filterHistory(b, "#2", "", fmt.Sprintf("4 of %d events", total))
+	for _, r := range historyRows(b) {
+		if !strings.HasSuffix(r[2], "Map Each #2") {
+			t.Errorf("filtered by #2, a row of %q: %v", r[2], r)
+		}
+	}
+	filterHistory(b, "Handle item", "", fmt.Sprintf("%d of %d events", 2*items, total))
 	b.do("the next page of matches", b.click("#history-next"))
 	b.waitJS("the second page of matches", fmt.Sprintf(`document.getElementById("history-page").textContent === "Events 101–200 of %d"`, 2*items))
 	filterHistory(b, "", "MapIterationSucceeded", fmt.Sprintf("%d of %d events", items, total))

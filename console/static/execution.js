@@ -377,6 +377,8 @@ function legend() {
 
 // FAILURE matches the types of the events that report an error.
 const FAILURE = /(Failed|TimedOut|Aborted)$/;
+// ITERATION is a history filter that ends in an iteration's number, as the State column shows it.
+const ITERATION = /#\d+$/;
 
 // eventTable renders events with a row each and expandable details. Elapsed counts from t0
 // (by default the first event shown); empty is what an empty table says. The State column
@@ -448,6 +450,16 @@ function historyTable(progress) {
     }
     return s;
   };
+  // contains is substring search, except that a query ending in an iteration's number (#2)
+  // matches that iteration only, not #20 or #200.
+  const contains = (s, q) => {
+    if (!ITERATION.test(q)) return s.includes(q);
+    for (let i = s.indexOf(q); i >= 0; i = s.indexOf(q, i + 1)) {
+      const next = s.charAt(i + q.length);
+      if (next < "0" || next > "9") return true;
+    }
+    return false;
+  };
   // The type selector: all, the failures, then each type in the history (added as they come).
   const types = new Set();
   let scanned = 0;
@@ -465,7 +477,7 @@ function historyTable(progress) {
   const kept = () => {
     const q = text.value.trim().toLowerCase(), t = kind.value, all = progress.events;
     if (!q && !t) return all;
-    return all.filter((e) => (!t || (t === "failures" ? FAILURE.test(e.type) : e.type === t)) && (!q || textOf(e).includes(q)));
+    return all.filter((e) => (!t || (t === "failures" ? FAILURE.test(e.type) : e.type === t)) && (!q || contains(textOf(e), q)));
   };
   // draw shows the page (the last page if there are fewer now); rows false keeps the table
   // (and its open details) and updates the pager and counts only.
