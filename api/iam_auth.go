@@ -14,9 +14,9 @@ import (
 type Guard interface {
 	// Authenticate verifies a request's SigV4 signature for service and returns the caller.
 	Authenticate(r *http.Request, body []byte, service string) (*iam.Principal, error)
-	// AuthorizeWith decides whether the caller may perform action on resource, with the
-	// request's condition keys besides the caller's.
-	AuthorizeWith(p *iam.Principal, action, resource string, keys iam.RequestContext) error
+	// AuthorizeContext decides whether the caller may perform action on resource, with the
+	// request's condition keys (iam.WithContextKeys) besides the caller's.
+	AuthorizeContext(ctx context.Context, p *iam.Principal, action, resource string) error
 	// CheckRoleForStates reports whether Step Functions may assume a role for a state machine.
 	CheckRoleForStates(roleArn, stateMachineArn string) error
 }
@@ -30,11 +30,11 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, action string, 
 	}
 	var req authRequest
 	_ = json.Unmarshal(body, &req)
-	if err := s.Guard.AuthorizeWith(p, "states:"+action, s.resourceOf(ctx, action, &req), qualifierKey(&req)); err != nil {
+	if err := s.Guard.AuthorizeContext(iam.WithContextKeys(ctx, qualifierKey(&req)), p, "states:"+action, s.resourceOf(ctx, action, &req)); err != nil {
 		return guardErr(err)
 	}
 	if (action == "CreateStateMachine" || action == "UpdateStateMachine") && req.RoleArn != "" {
-		if err := s.Guard.AuthorizeWith(p, "iam:PassRole", req.RoleArn, nil); err != nil {
+		if err := s.Guard.AuthorizeContext(ctx, p, "iam:PassRole", req.RoleArn); err != nil {
 			return guardErr(err)
 		}
 		if err := s.Guard.CheckRoleForStates(req.RoleArn, s.resourceOf(ctx, action, &req)); err != nil {
@@ -42,7 +42,7 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, action string, 
 		}
 	}
 	if req.Publish && (action == "CreateStateMachine" || action == "UpdateStateMachine") {
-		if err := s.Guard.AuthorizeWith(p, "states:PublishStateMachineVersion", s.resourceOf(ctx, action, &req), nil); err != nil {
+		if err := s.Guard.AuthorizeContext(ctx, p, "states:PublishStateMachineVersion", s.resourceOf(ctx, action, &req)); err != nil {
 			return guardErr(err)
 		}
 	}
@@ -107,10 +107,9 @@ func (s *Server) resourceOf(ctx context.Context, action string, req *authRequest
 // by (its "Authorization for versions and aliases"). Calls on an unqualified ARN have none.
 func qualifierKey(req *authRequest) iam.RequestContext {
 	for _, arn := range []string{req.StateMachineArn, req.StateMachineAliasArn, req.StateMachineVersion} {
-		parts := strings.Split(arn, ":")
-		if len(parts) == 8 && parts[5] == "stateMachine" && parts[7] != "" {
+		if _, q := splitQualified(arn); q != "" {
 			rc := iam.RequestContext{}
-			rc.Set("states:StateMachineQualifier", parts[7])
+			rc.Set("states:StateMachineQualifier", q)
 			return rc
 		}
 	}

@@ -258,12 +258,12 @@ func (d *Directory) policiesOf(inline map[string]string, attached []string) []*P
 // Authorize decides whether p may perform action on resource; the error is an
 // AccessDeniedException worded as AWS words it.
 func (d *Directory) Authorize(p *Principal, action, resource string) error {
-	return d.AuthorizeWith(p, action, resource, nil)
+	return d.AuthorizeContext(context.Background(), p, action, resource)
 }
 
-// AuthorizeWith is Authorize with condition keys of the request besides the caller's (the
-// Step Functions API's states:StateMachineQualifier).
-func (d *Directory) AuthorizeWith(p *Principal, action, resource string, keys RequestContext) error {
+// AuthorizeContext is Authorize with the condition keys ctx carries (WithContextKeys)
+// besides the caller's: the Step Functions API's states:StateMachineQualifier.
+func (d *Directory) AuthorizeContext(ctx context.Context, p *Principal, action, resource string) error {
 	if p == nil {
 		return newErr(http.StatusBadRequest, "MissingAuthenticationTokenException", msgMissingToken)
 	}
@@ -274,9 +274,7 @@ func (d *Directory) AuthorizeWith(p *Principal, action, resource string, keys Re
 	var dec Decision
 	if u, ok := d.st.Users[p.UserName]; ok {
 		rc := d.callerContext(p, u)
-		for k, v := range keys {
-			rc[k] = v
-		}
+		rc.add(ctx)
 		dec = Evaluate(d.policiesOf(u.InlinePolicies, u.Attached), action, resource, rc)
 	}
 	d.mu.Unlock()
@@ -328,9 +326,9 @@ type sessionKey struct{}
 
 type contextKeysKey struct{}
 
-// WithContextKeys adds condition keys to the request context of the AuthorizeRole calls
-// made with ctx: what only the integration knows (states:HTTPMethod, states:HTTPEndpoint,
-// aws:RequestedRegion).
+// WithContextKeys adds condition keys to the request context of the AuthorizeRole and
+// AuthorizeContext calls made with ctx: what only their caller knows (states:HTTPMethod,
+// states:HTTPEndpoint, aws:RequestedRegion, states:StateMachineQualifier).
 func WithContextKeys(ctx context.Context, keys RequestContext) context.Context {
 	return context.WithValue(ctx, contextKeysKey{}, keys)
 }
@@ -373,12 +371,17 @@ func (d *Directory) roleContext(ctx context.Context, r *Role, session string) Re
 	rc.Set("aws:PrincipalType", "AssumedRole")
 	rc.Set("aws:userid", r.RoleID+":"+session)
 	rc.Set("aws:RequestedRegion", d.opts.Region)
+	rc.add(ctx)
+	return rc
+}
+
+// add sets the keys ctx carries (WithContextKeys), replacing those rc has.
+func (rc RequestContext) add(ctx context.Context) {
 	if extra, ok := ctx.Value(contextKeysKey{}).(RequestContext); ok {
 		for k, v := range extra {
 			rc.Set(k, v...)
 		}
 	}
-	return rc
 }
 
 func (d *Directory) roleByArn(arn string) *Role {
