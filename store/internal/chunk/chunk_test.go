@@ -10,7 +10,7 @@ import (
 )
 
 func TestGroup(t *testing.T) {
-	ev := func(id int64, body string) commit.Event { return commit.Event{ID: id, Type: "T", Body: body} }
+	ev := func(id int64, body string) commit.Event { return commit.Event{ID: id, Body: body} }
 	big := strings.Repeat("x", MaxBytes/2)
 	for _, tc := range []struct {
 		name string

@@ -28,10 +28,9 @@ func LastEventID(c store.Commit) int64 {
 	return n
 }
 
-// Event is one history event ready for a row.
+// Event is one history event encoded, ready for a chunk's row (store/internal/chunk).
 type Event struct {
 	ID   int64
-	Type string
 	Body string // the event as history.Event's JSON
 }
 
@@ -50,7 +49,7 @@ func Events(c store.Commit) ([]Event, error) {
 	}
 	all, start := string(b), 0
 	for i, e := range c.Events {
-		out[i] = Event{ID: e.ID, Type: e.Type, Body: all[start:ends[i]]}
+		out[i] = Event{ID: e.ID, Body: all[start:ends[i]]}
 		start = ends[i]
 	}
 	return out, nil
