@@ -12,7 +12,6 @@ package protocol
 import (
 	"net/http"
 	"net/url"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -91,7 +90,7 @@ func Member(sh *model.Shape, key string) (string, *model.ShapeRef) {
 		return key, ref
 	}
 	for name, ref := range sh.Members {
-		if StepFunctionsName(name) == key || strings.EqualFold(name, key) && StepFunctionsName(name) == StepFunctionsName(key) {
+		if StepFunctionsName(name) == key {
 			return name, ref
 		}
 	}
