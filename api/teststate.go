@@ -11,6 +11,7 @@ import (
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/integration/inspect"
 	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/runner"
 )
@@ -221,6 +222,10 @@ func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *te
 	start.Seed = time.Now().UnixNano()
 	ctx, cancel := context.WithTimeout(ctx, testStateLimit)
 	defer cancel()
+	var wire *inspect.Recorder
+	if req.InspectionLevel == "TRACE" {
+		ctx, wire = inspect.WithRecorder(ctx)
+	}
 	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: true, Tasks: s.testTasks(req, st)})
 	if err != nil && !errors.Is(err, runner.ErrStuck) {
 		return nil, err
@@ -228,9 +233,14 @@ func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *te
 	o := readOutcome(ts, events)
 	out := testResponse(req, ts, st, ex, o)
 	if req.InspectionLevel == "DEBUG" || req.InspectionLevel == "TRACE" {
-		data := inspect(in, ex, ts, st, o, now)
+		data := inspectionData(in, ex, ts, st, o, now)
 		if d, ok := out["errorDetails"]; ok {
 			data["errorDetails"] = d
+		}
+		if x, ok := wire.Last(); ok {
+			// TRACE shows the HTTP exchange behind the task; secrets only when asked.
+			data["request"] = x.Request(req.RevealSecrets)
+			data["response"] = x.Response()
 		}
 		out["inspectionData"] = data
 	}
@@ -446,9 +456,9 @@ func catches(errorEquals []string, name string) bool {
 	return false
 }
 
-// inspect builds the inspection data of DEBUG and TRACE: the data after each step of the
+// inspectionData builds the inspection data of DEBUG and TRACE: the data after each step of the
 // state's input and output processing.
-func inspect(in *engine.Interpreter, ex *engine.Execution, ts *testedState, st *asl.State, o outcome, now time.Time) map[string]any {
+func inspectionData(in *engine.Interpreter, ex *engine.Execution, ts *testedState, st *asl.State, o outcome, now time.Time) map[string]any {
 	data := map[string]any{}
 	if !o.hasInput {
 		return data

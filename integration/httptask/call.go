@@ -16,6 +16,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/integration/inspect"
 	"github.com/stepwise-run/stepwise/runner"
 )
 
@@ -45,7 +46,7 @@ func (h *Handler) call(ctx context.Context, t *engine.Task, r *request, conn *Co
 			h.dropToken(conn)
 			continue
 		}
-		return h.result(ctx, r, resp)
+		return h.result(ctx, r, req, conn, resp)
 	}
 }
 
@@ -69,11 +70,14 @@ func (h *Handler) authorize(ctx context.Context, req *http.Request, conn *Connec
 
 // result renders a response as AWS does: {"Headers", "ResponseBody", "StatusCode",
 // "StatusText"}; outside 2xx it is the cause of States.Http.StatusCode.<code>.
-func (h *Handler) result(ctx context.Context, r *request, resp *http.Response) (string, error) {
+func (h *Handler) result(ctx context.Context, r *request, req *http.Request, conn *Connection, resp *http.Response) (string, error) {
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return "", h.socketError(ctx, r, err)
+	}
+	if inspect.Recording(ctx) {
+		record(ctx, req, conn, resp, data)
 	}
 	if len(data) > maxBody {
 		return "", &runner.TaskError{Name: "States.DataLimitExceeded",
@@ -116,6 +120,47 @@ func (h *Handler) result(ctx context.Context, r *request, resp *http.Response) (
 		return "", &runner.TaskError{Name: "States.Http.StatusCode." + strconv.Itoa(resp.StatusCode), Cause: out}
 	}
 	return out, nil
+}
+
+// record shows the exchange to TestState at TRACE: the headers the connection's
+// authorization and its secret parameters added are marked secret.
+func record(ctx context.Context, req *http.Request, conn *Connection, resp *http.Response, data []byte) {
+	var body []byte
+	if req.GetBody != nil {
+		if rc, err := req.GetBody(); err == nil {
+			body, _ = io.ReadAll(rc)
+			rc.Close()
+		}
+	}
+	var secret []string
+	p := conn.AuthParameters
+	switch conn.AuthorizationType {
+	case "API_KEY":
+		secret = append(secret, p.ApiKeyAuthParameters.ApiKeyName)
+	case "BASIC", "OAUTH_CLIENT_CREDENTIALS":
+		secret = append(secret, "Authorization")
+	}
+	if inv := p.InvocationHttpParameters; inv != nil {
+		for _, hp := range inv.HeaderParameters {
+			if hp.IsValueSecret {
+				secret = append(secret, hp.Key)
+			}
+		}
+	}
+	text := strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)))
+	if text == "" {
+		text = http.StatusText(resp.StatusCode)
+	}
+	inspect.Record(ctx, inspect.Exchange{Method: req.Method, URL: redactUser(req.URL), RequestHeader: req.Header,
+		RequestBody: body, Status: resp.StatusCode, StatusText: text, ResponseHeader: resp.Header,
+		ResponseBody: data, Secret: secret})
+}
+
+// redactUser is a URL without its user information (the query string is the task's own).
+func redactUser(u *url.URL) string {
+	c := *u
+	c.User = nil
+	return c.String()
 }
 
 // socketError is a request that got no response: States.Http.Socket, unless the task

@@ -64,7 +64,8 @@ type HTTPParameters struct {
 	BodyParameters        []Parameter `json:"BodyParameters,omitempty"`
 }
 
-// Parameter is one key and value; IsValueSecret is accepted and has no effect here.
+// Parameter is one key and value; a header whose IsValueSecret is set is left out of
+// TestState's TRACE inspection data unless revealSecrets is asked for.
 type Parameter struct {
 	Key           string `json:"Key"`
 	Value         string `json:"Value"`
