@@ -177,6 +177,13 @@ func TestBrowser(t *testing.T) {
 		!strings.Contains(def, "startExecution.sync:2") || !strings.Contains(events, "TaskSucceeded") {
 		t.Errorf("step panel: input %q, output %q, definition %q, events %q", input, output, def, events)
 	}
+	// The service call behind it: the resource, the parameters the child was started with, and
+	// the result (the child's description).
+	svc, params, result := text("#step-panel #step-call"), text("#step-panel pre.step-call-params"), text("#step-panel pre.step-call-result")
+	if !strings.Contains(svc, "states:startExecution.sync:2") || !strings.Contains(params, `"StateMachineArn"`) ||
+		!strings.Contains(result, `"Status": "SUCCEEDED"`) {
+		t.Errorf("service call: %q, parameters %q, result %q", svc, params, result)
+	}
 	do("the history table", click(`#history tr[data-event="1"] button.expand`), visible(`#history tr.details:not([hidden])`))
 	if info := text("#history-page"); !strings.HasPrefix(info, "Events 1–") {
 		t.Errorf("history page: %q", info)

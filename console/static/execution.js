@@ -164,8 +164,37 @@ async function executionPage(app, arn) {
       ...(e && sdef.Type === "Parallel" && Array.isArray(sdef.Branches) ? branchList(sdef, e.entry) : []),
       h("h3", {}, "Input"), p && p.input !== null ? pre(pretty(p.input), "step-input") : h("p", { class: "hint" }, "–"),
       h("h3", {}, "Output"), p && p.output !== null ? pre(pretty(p.output), "step-output") : h("p", { class: "hint" }, "–"),
+      ...(sdef && sdef.Type === "Task" ? serviceCall(p ? p.events : []) : []),
       h("h3", {}, "Definition"), pre(JSON.stringify(sdef, null, 2), "step-def"),
       h("h3", {}, "Events"), eventTable(p ? p.events.slice(-200) : [], progress, false));
+  }
+
+  // serviceCall shows a Task's call to its service: the resource, the parameters it was
+  // called with and what came back (the result, the submitted request of a .sync or callback
+  // task, or the error), for its latest attempt, from the state's own events.
+  function serviceCall(events) {
+    const scheduledTypes = ["TaskScheduled", "LambdaFunctionScheduled", "ActivityScheduled"];
+    let at = -1;
+    events.forEach((e, i) => { if (scheduledTypes.includes(e.type)) at = i; });
+    if (at < 0) return [h("h3", {}, "Service call"), h("p", { class: "hint", id: "step-call" }, "Not called yet.")];
+    const attempts = events.filter((e) => scheduledTypes.includes(e.type)).length;
+    const sched = events[at];
+    const d = sched.taskScheduledEventDetails || sched.lambdaFunctionScheduledEventDetails || sched.activityScheduledEventDetails || {};
+    const resource = d.resourceType ? `${d.resourceType}:${d.resource}` : d.resource || "";
+    const out = [h("h3", {}, "Service call"),
+      h("p", { id: "step-call" }, h("code", { class: "step-resource" }, resource), d.region ? ` in ${d.region}` : "",
+        attempts > 1 ? ` · attempt ${attempts} of ${attempts}` : ""),
+      h("h4", {}, "Parameters"), pre(pretty(d.parameters !== undefined ? d.parameters : d.input), "step-call-params")];
+    let result = null;
+    for (const e of events.slice(at + 1)) {
+      const k = Object.keys(e).find((x) => x.endsWith("EventDetails"));
+      const x = (k && e[k]) || {};
+      if (/(Succeeded|Submitted)$/.test(e.type)) result = { label: e.type === "TaskSubmitted" ? "Submitted" : "Result", text: pretty(x.output), cls: "step-call-result" };
+      if (/(Failed|TimedOut)$/.test(e.type) && !/State/.test(e.type)) result = { label: "Error", text: [x.error, x.cause].filter((v) => v !== undefined).map(pretty).join("\n"), cls: "step-call-error" };
+    }
+    if (result) out.push(h("h4", {}, result.label), pre(result.text, result.cls));
+    else out.push(h("p", { class: "hint" }, "Waiting for the answer."));
+    return out;
   }
 
   // runOf says which run of a nested state the panel shows: the iteration or branch it is
