@@ -21,6 +21,7 @@ import (
 	"github.com/stepwise-run/stepwise/integration/httptask"
 	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/integration/mock"
+	"github.com/stepwise-run/stepwise/internal/certreload"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
 	"github.com/stepwise-run/stepwise/store/postgres"
@@ -48,11 +49,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	insecure := fs.Bool("insecure-no-auth", false, "serve on a non-loopback address although callers are not authenticated")
 	enforceIAM := fs.Bool("enforce-iam", false, "require SigV4-signed calls allowed by IAM policies, and check state machines' roles (root keys from STEPWISE_ROOT_ACCESS_KEY_ID and STEPWISE_ROOT_SECRET_ACCESS_KEY)")
 	iamFile := fs.String("iam-file", "", "where IAM users, keys, roles and policies are kept (default: iam.json next to the SQLite database, or stepwise-data/iam.json)")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate (chain); a renewed file is picked up without a restart")
+	tlsKey := fs.String("tls-key", "", "the PEM private key of --tls-cert")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
 	}
 	if !isLoopback(*listen) && !*insecure && !*enforceIAM {
 		fmt.Fprintln(stderr, "stepwise: refusing to serve on a non-loopback address without authentication: any caller could run anything.\nUse --listen 127.0.0.1:PORT, or --insecure-no-auth if that is really wanted.")
+		return 2
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		fmt.Fprintln(stderr, "stepwise: --tls-cert and --tls-key go together")
 		return 2
 	}
 	var level slog.Level
@@ -102,6 +109,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	scheme := "http"
+	if *tlsCert != "" {
+		certs, err := certreload.New(*tlsCert, *tlsKey)
+		if err != nil {
+			fmt.Fprintln(stderr, "stepwise:", err)
+			return 2
+		}
+		certs.OnError = func(err error) { log.Error("tls", "err", err) }
+		srv.TLSConfig = certs.Config()
+		scheme = "https"
+	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	nodeDone := make(chan error, 1)
@@ -124,9 +142,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	log.Info("serving", "listen", ln.Addr().String(), "store", redact(*storeURL), "node", node.Owner())
-	fmt.Fprintf(stdout, "stepwise: serving on http://%s (store %s)\n", ln.Addr(), redact(*storeURL))
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	log.Info("serving", "listen", ln.Addr().String(), "tls", scheme == "https", "store", redact(*storeURL), "node", node.Owner())
+	fmt.Fprintf(stdout, "stepwise: serving on %s://%s (store %s)\n", scheme, ln.Addr(), redact(*storeURL))
+	serveErr := error(nil)
+	if srv.TLSConfig != nil {
+		serveErr = srv.ServeTLS(ln, "", "") // the certificate comes from TLSConfig; HTTP/2 is set up
+	} else {
+		serveErr = srv.Serve(ln)
+	}
+	if err := serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
 	}
