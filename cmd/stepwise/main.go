@@ -3,6 +3,8 @@
 //	stepwise serve [--listen ADDR] [--store sqlite:PATH|postgres://...]
 //	stepwise run [--input JSON|@FILE] [--history] [--time-skipping] DEFINITION.json
 //	stepwise validate [--type STANDARD|EXPRESS] DEFINITION.json
+//	stepwise backup [--store sqlite:PATH] FILE
+//	stepwise restore [--store sqlite:PATH] [--force] FILE
 //
 // This file holds flags and wiring only; the work is done by the packages it calls.
 package main
@@ -24,6 +26,8 @@ Usage:
   stepwise serve [--listen 127.0.0.1:8083] [--store sqlite:PATH|postgres://...] [--region R] [--account A]
   stepwise run [--input JSON|@FILE] [--history] [--time-skipping] DEFINITION.json
   stepwise validate [--type STANDARD|EXPRESS] DEFINITION.json
+  stepwise backup [--store sqlite:PATH] FILE
+  stepwise restore [--store sqlite:PATH] [--force] FILE
   stepwise version
 `
 
@@ -53,6 +57,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdBench(ctx, args[1:], stdout, stderr)
 	case "validate":
 		return cmdValidate(args[1:], stdout, stderr)
+	case "backup":
+		return cmdBackup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return cmdRestore(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "stepwise", version)
 		return 0
