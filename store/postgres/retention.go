@@ -99,4 +99,3 @@ func (s *Store) PurgeExecutions(ctx context.Context, p store.Purge) (int, error)
 	})
 	return n, err
 }
-
