@@ -124,4 +124,3 @@ func TestPurgePlan(t *testing.T) {
 		t.Fatalf("purge selection does not read executions_closed in order:\n%s", p)
 	}
 }
-
