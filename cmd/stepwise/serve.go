@@ -22,6 +22,7 @@ import (
 	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/integration/mock"
 	"github.com/stepwise-run/stepwise/internal/certreload"
+	"github.com/stepwise-run/stepwise/internal/retention"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
 	"github.com/stepwise-run/stepwise/store/postgres"
@@ -51,6 +52,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	iamFile := fs.String("iam-file", "", "where IAM users, keys, roles and policies are kept (default: iam.json next to the SQLite database, or stepwise-data/iam.json)")
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate (chain); a renewed file is picked up without a restart")
 	tlsKey := fs.String("tls-key", "", "the PEM private key of --tls-cert")
+	keep := fs.Duration("retention", retention.Default, "how long closed executions and their histories are kept after they stop (AWS: 90 days); 0 keeps everything; failed, timed-out and aborted ones are kept at least 14 days, while they can be redriven")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
 	}
@@ -60,6 +62,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		fmt.Fprintln(stderr, "stepwise: --tls-cert and --tls-key go together")
+		return 2
+	}
+	if *keep < 0 || (*keep > 0 && *keep < minRetention) {
+		fmt.Fprintf(stderr, "stepwise: --retention must be 0 (keep everything) or at least %v\n", minRetention)
 		return 2
 	}
 	var level slog.Level
@@ -93,7 +99,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	svc, err := newService(ctx, serviceConfig{store: *storeURL, region: *region, account: *account, mocks: mocks, connections: *connectionsFile,
-		maxEvents: *maxEvents, leaseTTL: *leaseTTL, functions: specs, enforceIAM: *enforceIAM, iamFile: iamPath(*iamFile, *storeURL),
+		maxEvents: *maxEvents, leaseTTL: *leaseTTL, retention: retention.Options{Retention: *keep}, functions: specs, enforceIAM: *enforceIAM, iamFile: iamPath(*iamFile, *storeURL),
 		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY")}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
@@ -133,6 +139,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		nodeDone <- err
 	}()
+	go svc.runRetention(runCtx, log)
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -183,14 +190,29 @@ type serviceConfig struct {
 	enforceIAM            bool
 	iamFile               string
 	rootKeyID, rootSecret string
+	// retention is how the purge of closed executions runs (--retention).
+	retention retention.Options
 }
+
+// minRetention is the shortest --retention: AWS has no such setting, and a shorter one
+// would delete an execution while its caller may still be reading it.
+const minRetention = time.Minute
 
 // service is what serve runs: the store, the node running executions, and the HTTP handler.
 type service struct {
+	cfg    serviceConfig
 	store  store.Store
 	node   *runner.Node
 	mux    http.Handler
 	lambda *lambda.Runtime
+}
+
+// runRetention deletes closed executions past their retention until ctx ends (it returns at
+// once when the retention is 0).
+func (s *service) runRetention(ctx context.Context, log *slog.Logger) {
+	o := s.cfg.retention
+	o.Logger = log
+	retention.Run(ctx, s.store, o)
 }
 
 func (s *service) close() {
@@ -257,7 +279,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	})
 	mux.Handle("GET /", con)
 	mux.Handle("POST /console/api/", con) // sign-in and sign-out
-	return &service{store: st, node: node, mux: apiFirst{calls: calls, mux: mux}, lambda: functions}, nil
+	return &service{cfg: cfg, store: st, node: node, mux: apiFirst{calls: calls, mux: mux}, lambda: functions}, nil
 }
 
 // apiFirst hands the API's calls (POST /: every SDK and CLI call) straight to their handler
