@@ -52,6 +52,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	iamFile := fs.String("iam-file", "", "where IAM users, keys, roles and policies are kept (default: iam.json next to the SQLite database, or stepwise-data/iam.json)")
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate (chain); a renewed file is picked up without a restart")
 	tlsKey := fs.String("tls-key", "", "the PEM private key of --tls-cert")
+	keepBatch := fs.Int("retention-batch", 500, "closed executions deleted per transaction by the purge")
+	keepShare := fs.Float64("retention-share", 0.02, "the most of the store's time the purge takes while it has a backlog: it pauses after each batch for the batch's time times (1-share)/share")
 	keep := fs.Duration("retention", retention.Default, "how long closed executions and their histories are kept after they stop (AWS: 90 days); 0 keeps everything; failed, timed-out and aborted ones are kept at least 14 days, while they can be redriven")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
@@ -62,6 +64,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		fmt.Fprintln(stderr, "stepwise: --tls-cert and --tls-key go together")
+		return 2
+	}
+	if *keepBatch < 1 || *keepShare <= 0 || *keepShare > 1 {
+		fmt.Fprintln(stderr, "stepwise: --retention-batch must be at least 1 and --retention-share in (0, 1]")
 		return 2
 	}
 	if *keep < 0 || (*keep > 0 && *keep < minRetention) {
@@ -99,7 +105,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	svc, err := newService(ctx, serviceConfig{store: *storeURL, region: *region, account: *account, mocks: mocks, connections: *connectionsFile,
-		maxEvents: *maxEvents, leaseTTL: *leaseTTL, retention: retention.Options{Retention: *keep}, functions: specs, enforceIAM: *enforceIAM, iamFile: iamPath(*iamFile, *storeURL),
+		maxEvents: *maxEvents, leaseTTL: *leaseTTL, retention: retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}, functions: specs, enforceIAM: *enforceIAM, iamFile: iamPath(*iamFile, *storeURL),
 		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY")}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)

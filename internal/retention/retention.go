@@ -39,6 +39,9 @@ type Options struct {
 	Now    func() time.Time
 	Sleep  func(ctx context.Context, d time.Duration) error
 	Logger *slog.Logger
+	// OnBatch, when set, is told of every batch that deleted something (for metrics and the
+	// bench).
+	OnBatch func(n int, took time.Duration)
 }
 
 func (o *Options) defaults() {
@@ -93,6 +96,9 @@ func Run(ctx context.Context, st Purger, o Options) error {
 		start := o.Now()
 		n, err := st.PurgeExecutions(ctx, Cutoffs(start, o.Retention, o.Batch))
 		took := o.Now().Sub(start)
+		if n > 0 && o.OnBatch != nil {
+			o.OnBatch(n, took)
+		}
 		wait := o.Interval
 		switch {
 		case ctx.Err() != nil:
