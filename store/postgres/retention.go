@@ -15,7 +15,7 @@ import (
 const purgeLock = 0x5374_6570_5075_7267 // "StepPurg"
 
 // purgeSelect finds the oldest closed executions to delete. Its conditions repeat the partial
-// index executions_closed's (migration 0011), so that PostgreSQL reads that index in
+// index executions_closed's (migration 0012), so that PostgreSQL reads that index in
 // stop-date order and stops after the limit.
 const purgeSelect = `SELECT id, arn FROM executions
 	WHERE status IN ('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED') AND map_run_arn = ''

@@ -8,7 +8,7 @@ import (
 )
 
 // purgeSelect finds the oldest closed executions to delete. Its conditions repeat the partial
-// index executions_closed's (migration 0011), so that SQLite reads that index in stop-date
+// index executions_closed's (migration 0012), so that SQLite reads that index in stop-date
 // order and stops after the limit: a batch costs the same on a table of a million rows.
 // INDEXED BY: the planner, left to itself, read executions_by_status and sorted.
 const purgeSelect = `SELECT id, arn FROM executions INDEXED BY executions_closed
