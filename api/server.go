@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stepwise-run/stepwise/api/throttle"
 	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
@@ -38,6 +39,11 @@ type Server struct {
 	Mocks Mocks
 	// Guard, if set, requires every call to be signed and allowed (--enforce-iam).
 	Guard Guard
+	// Throttle, if set, sheds load past its bounds with ThrottlingException, as AWS does.
+	Throttle *throttle.Limiter
+	// BodyTimeout is how long a request's body may take to arrive (0: 30 seconds, a 1 MiB
+	// body at 35 KiB/s); a slower one is cut off.
+	BodyTimeout time.Duration
 
 	smCache smCache
 }
@@ -116,14 +122,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Type: "UnknownOperationException", Message: "Unknown operation " + target, Status: http.StatusBadRequest})
 		return
 	}
+	release, why := s.Throttle.Acquire(action)
+	if why != throttle.OK {
+		// AWS's answer to a throttled call (HTTP 400), which the SDKs retry with backoff.
+		writeError(w, &Error{Type: "ThrottlingException", Message: "Rate exceeded", Status: http.StatusBadRequest})
+		return
+	}
+	defer release()
+	// A body that trickles in is cut off (a slow client would hold a place in flight); the
+	// deadline is lifted once it is read, so a long answer is not.
+	rc := http.NewResponseController(w)
+	deadline := s.BodyTimeout
+	if deadline == 0 {
+		deadline = 30 * time.Second
+	}
+	timed := rc.SetReadDeadline(time.Now().Add(deadline)) == nil // not when called without a connection
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
 	if err != nil {
+		// The deadline stays: the server would otherwise wait for the rest of the body
+		// before it answers and closes the connection.
 		writeError(w, apiErr("SerializationException", "could not read the request body"))
 		return
 	}
 	if len(body) > maxRequestBytes {
 		writeError(w, &Error{Type: "RequestEntityTooLargeException", Message: "Request body too large", Status: http.StatusRequestEntityTooLarge})
 		return
+	}
+	if timed {
+		_ = rc.SetReadDeadline(time.Time{})
 	}
 	if len(bytes.TrimSpace(body)) == 0 { // bytes: string(body) would copy the whole request
 		body = []byte("{}")

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stepwise-run/stepwise/api"
+	"github.com/stepwise-run/stepwise/api/throttle"
 	"github.com/stepwise-run/stepwise/console"
 	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/integration"
@@ -49,6 +50,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	insecure := fs.Bool("insecure-no-auth", false, "serve on a non-loopback address although callers are not authenticated")
 	enforceIAM := fs.Bool("enforce-iam", false, "require SigV4-signed calls allowed by IAM policies, and check state machines' roles (root keys from STEPWISE_ROOT_ACCESS_KEY_ID and STEPWISE_ROOT_SECRET_ACCESS_KEY)")
 	iamFile := fs.String("iam-file", "", "where IAM users, keys, roles and policies are kept (default: iam.json next to the SQLite database, or stepwise-data/iam.json)")
+	maxInFlight := fs.Int("max-in-flight", 1024, "API requests worked on at once; more are answered with ThrottlingException at once (0: no bound; GetActivityTask's long polls do not count)")
+	throttleFlag := fs.String("throttle", "none", "per-API token buckets past which calls get ThrottlingException: none, aws (Step Functions' default quotas in --region), or a JSON file {\"StartExecution\": {\"Bucket\": 1300, \"Refill\": 300}, ...}")
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate (chain); a renewed file is picked up without a restart")
 	tlsKey := fs.String("tls-key", "", "the PEM private key of --tls-cert")
 	if _, err := parseInterspersed(fs, args); err != nil {
@@ -60,6 +63,23 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		fmt.Fprintln(stderr, "stepwise: --tls-cert and --tls-key go together")
+		return 2
+	}
+	policy := throttle.Policy{MaxInFlight: *maxInFlight, Exempt: map[string]bool{"GetActivityTask": true}}
+	switch *throttleFlag {
+	case "none", "":
+	case "aws":
+		policy.Buckets = throttle.AWSQuotas(*region)
+	default:
+		b, err := throttle.LoadBuckets(*throttleFlag)
+		if err != nil {
+			fmt.Fprintln(stderr, "stepwise: --throttle:", err)
+			return 2
+		}
+		policy.Buckets = b
+	}
+	if *maxInFlight < 0 {
+		fmt.Fprintln(stderr, "stepwise: --max-in-flight must be 0 or more")
 		return 2
 	}
 	var level slog.Level
@@ -94,7 +114,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	svc, err := newService(ctx, serviceConfig{store: *storeURL, region: *region, account: *account, mocks: mocks, connections: *connectionsFile,
 		maxEvents: *maxEvents, leaseTTL: *leaseTTL, functions: specs, enforceIAM: *enforceIAM, iamFile: iamPath(*iamFile, *storeURL),
-		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY")}, log)
+		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY"),
+		throttle: throttle.New(policy, nil)}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
@@ -108,7 +129,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// A slow client is cut off: its headers must arrive within 10 s (its body within the
+	// API's own deadline, api.Server), and an idle connection is closed after 2 min. No
+	// ReadTimeout: it would cancel long polls and StartSyncExecution mid-answer.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	scheme := "http"
 	if *tlsCert != "" {
 		certs, err := certreload.New(*tlsCert, *tlsKey)
@@ -183,6 +207,8 @@ type serviceConfig struct {
 	enforceIAM            bool
 	iamFile               string
 	rootKeyID, rootSecret string
+	// throttle sheds API load past its bounds (--max-in-flight, --throttle); nil: none.
+	throttle *throttle.Limiter
 }
 
 // service is what serve runs: the store, the node running executions, and the HTTP handler.
@@ -231,7 +257,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 		Logger: log, LeaseTTL: cfg.leaseTTL, Tasks: handler,
 	})
 	tasks.Execs = node
-	apiServer := &api.Server{Store: st, Node: node, Region: cfg.region, Account: cfg.account, Logger: log, Tasks: handler}
+	apiServer := &api.Server{Store: st, Node: node, Region: cfg.region, Account: cfg.account, Logger: log, Tasks: handler, Throttle: cfg.throttle}
 	tasks.SFN = apiServer.Invoke // aws-sdk:sfn:<action> tasks call the API in process
 	if mocked != nil {
 		apiServer.Mocks = mocked
