@@ -173,3 +173,63 @@ func LoadBuckets(path string) (map[string]Bucket, error) {
 	}
 	return b, nil
 }
+
+// Keyed gives each key (a client's address) a bucket of its own, for calls that must stay
+// rare per caller whatever the callers' number: sign-in attempts.
+type Keyed struct {
+	bucket Bucket
+	now    func() time.Time
+	mu     sync.Mutex
+	keys   map[string]*state
+}
+
+// maxKeys bounds Keyed's memory (see forgetFull).
+const maxKeys = 10000
+
+// NewKeyed returns a Keyed of buckets b; now is the clock (time.Now when nil).
+func NewKeyed(b Bucket, now func() time.Time) *Keyed {
+	if now == nil {
+		now = time.Now
+	}
+	return &Keyed{bucket: b, now: now, keys: map[string]*state{}}
+}
+
+// Allow takes a token from key's bucket, and says whether there was one.
+func (k *Keyed) Allow(key string) bool {
+	now := k.now()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.keys[key]
+	if s == nil {
+		if len(k.keys) >= maxKeys {
+			k.forgetFull(now)
+		}
+		s = &state{tokens: k.bucket.Size, at: now}
+		k.keys[key] = s
+	}
+	if d := now.Sub(s.at); d > 0 {
+		s.tokens = min(k.bucket.Size, s.tokens+d.Seconds()*k.bucket.Refill)
+		s.at = now
+	}
+	if s.tokens < 1 {
+		return false
+	}
+	s.tokens--
+	return true
+}
+
+// forgetFull forgets the keys whose buckets are full again and, if that is not enough (more
+// callers than maxKeys within a refill), a tenth of the others, at random.
+func (k *Keyed) forgetFull(now time.Time) {
+	for key, s := range k.keys {
+		if s.tokens+now.Sub(s.at).Seconds()*k.bucket.Refill >= k.bucket.Size {
+			delete(k.keys, key)
+		}
+	}
+	for key := range k.keys {
+		if len(k.keys) < maxKeys*9/10 {
+			break
+		}
+		delete(k.keys, key)
+	}
+}

@@ -1,6 +1,7 @@
 package throttle
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -114,5 +115,26 @@ func TestAWSQuotasAndFile(t *testing.T) {
 	os.WriteFile(bad, []byte(`{"StartExecution":{"Bucket":0,"Refill":5}}`), 0o644)
 	if _, err := LoadBuckets(bad); err == nil {
 		t.Error("an empty bucket was accepted")
+	}
+}
+
+func TestKeyed(t *testing.T) {
+	clock := time.Unix(0, 0)
+	k := NewKeyed(Bucket{Size: 2, Refill: 0.5}, func() time.Time { return clock })
+	if !k.Allow("a") || !k.Allow("a") || k.Allow("a") {
+		t.Fatal("a's bucket of 2")
+	}
+	if !k.Allow("b") {
+		t.Error("b was limited by a's calls")
+	}
+	clock = clock.Add(2 * time.Second)
+	if !k.Allow("a") || k.Allow("a") {
+		t.Error("two seconds at 0.5/s give a one call")
+	}
+	for i := range maxKeys + 10 {
+		k.Allow(fmt.Sprint("key", i))
+	}
+	if len(k.keys) > maxKeys+1 {
+		t.Errorf("%d keys kept", len(k.keys))
 	}
 }

@@ -299,6 +299,14 @@ func (h apiFirst) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.calls.ServeHTTP(w, r)
 		return
 	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {
+		// As the API answers what it does not serve: in JSON, not the mux's plain text.
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		fmt.Fprintf(w, `{"__type":"UnknownOperationException","message":"%s is not supported: the API takes POST /"}`, r.Method)
+		return
+	}
 	h.mux.ServeHTTP(w, r)
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -67,6 +68,48 @@ func TestServeHealthAndMetrics(t *testing.T) {
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %q:\n%s", want, m)
+		}
+	}
+}
+
+// TestServeAnswersInJSON: what the server does not serve is answered in the API's JSON
+// shape, not as plain text: another method, an unknown path, a missing asset.
+func TestServeAnswersInJSON(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	svc, err := newService(ctx, serviceConfig{store: "sqlite:" + filepath.Join(t.TempDir(), "db"), region: "us-east-1",
+		account: "123456789012", maxEvents: 25000, leaseTTL: time.Second}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.close()
+	srv := httptest.NewServer(svc.mux)
+	defer srv.Close()
+	for _, c := range []struct {
+		method, path string
+		status       int
+		typ          string
+	}{
+		{"PUT", "/", 405, "UnknownOperationException"},
+		{"OPTIONS", "/", 405, "UnknownOperationException"},
+		{"DELETE", "/x", 405, "UnknownOperationException"},
+		{"GET", "/nope", 404, "NotFoundException"},
+		{"GET", "/assets/nope.js", 404, "NotFoundException"},
+		{"POST", "/", 400, "UnknownOperationException"},
+	} {
+		req, _ := http.NewRequest(c.method, srv.URL+c.path, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		var v struct {
+			Type    string `json:"__type"`
+			Message string `json:"message"`
+		}
+		if res.StatusCode != c.status || json.Unmarshal(b, &v) != nil || v.Type != c.typ || v.Message == "" {
+			t.Errorf("%s %s: %d %s", c.method, c.path, res.StatusCode, b)
 		}
 	}
 }
