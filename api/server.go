@@ -122,6 +122,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Type: "UnknownOperationException", Message: "Unknown operation " + target, Status: http.StatusBadRequest})
 		return
 	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !jsonContentType(ct) {
+		writeError(w, apiErr("SerializationException", "Content-Type '%s' is not supported: the API takes application/x-amz-json-1.0.", ct))
+		return
+	}
 	release, why := s.Throttle.Acquire(action)
 	if why != throttle.OK {
 		// AWS's answer to a throttled call (HTTP 400), which the SDKs retry with backoff.
@@ -153,6 +157,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(bytes.TrimSpace(body)) == 0 { // bytes: string(body) would copy the whole request
 		body = []byte("{}")
+	} else if e := checkBody(body); e != nil {
+		writeError(w, e)
+		return
 	}
 	if s.Guard != nil {
 		if err := s.authorize(r.Context(), r, action, body); err != nil {
@@ -221,7 +228,7 @@ func decode(body []byte, v any) error {
 	// EOF" for a cut request, as this API always has. bytes.NewReader spares a copy.
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
-		return apiErr("SerializationException", "%s", err.Error())
+		return decodeError(err, body)
 	}
 	return nil
 }
