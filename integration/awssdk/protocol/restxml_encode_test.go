@@ -1,0 +1,144 @@
+package protocol
+
+import (
+	"errors"
+	"testing"
+)
+
+// TestS3PutObjectChecksum: the CRC32 checksums S3 returned for the recorded PutObject bodies
+// (services/test_aws_sdk_task_service, test_s3_put_object[*]) are those of the bytes Encode
+// sends, so both the body's serialisation and the checksum match AWS's.
+func TestS3PutObjectChecksum(t *testing.T) {
+	svc := service(t, "s3")
+	op := operation(t, svc, "putObject")
+	tests := []struct{ body, crc string }{
+		{`"text data"`, "KUmHvQ=="},
+		{`{"Dict":"Value"}`, "hnEfWw=="},
+		{`["List","Data"]`, "1F2MPA=="},
+		{`false`, "K81oMA=="},
+		{`0`, "9NvfIQ=="},
+	}
+	for _, tt := range tests {
+		req, err := For("rest-xml").Encode(svc, op, params(t, `{"Bucket":"bucket-name","Key":"file-key","Body":`+tt.body+`}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := req.Header.Get("X-Amz-Checksum-Crc32"); got != tt.crc {
+			t.Errorf("Body %s: x-amz-checksum-crc32 %s, want %s", tt.body, got, tt.crc)
+		}
+		if req.Method != "PUT" || req.Path != "/bucket-name/file-key" {
+			t.Errorf("Body %s: %s %s", tt.body, req.Method, req.Path)
+		}
+	}
+}
+
+func TestRestXMLEncode(t *testing.T) {
+	tests := []struct {
+		name, svc, action, params string
+		method, path, query, body string
+		headers                   map[string]string
+		hostPrefix                string
+	}{
+		{
+			name: "structure payload with namespace", svc: "s3", action: "createBucket",
+			params: `{"Bucket":"b1","CreateBucketConfiguration":{"LocationConstraint":"eu-west-1"},"ACL":"private"}`,
+			method: "PUT", path: "/b1",
+			body:    `<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>`,
+			headers: map[string]string{"X-Amz-Acl": "private", "Content-Type": "application/xml"},
+		},
+		{
+			name: "request URI query and querystring members", svc: "s3", action: "listObjectsV2",
+			params: `{"Bucket":"b1","Prefix":"a b/","MaxKeys":2,"StartAfter":"x"}`,
+			method: "GET", path: "/b1", query: "list-type=2&max-keys=2&prefix=a+b%2F&start-after=x",
+		},
+		{
+			name: "greedy label keeps slashes", svc: "s3", action: "getObject",
+			params: `{"Bucket":"b1","Key":"dir/a b+c%/é","VersionId":"v1","Range":"bytes=0-1"}`,
+			method: "GET", path: "/b1/dir/a%20b%2Bc%25/%C3%A9", query: "versionId=v1",
+			headers: map[string]string{"Range": "bytes=0-1"},
+		},
+		{
+			name: "timestamp header as HTTP date", svc: "s3", action: "getObject",
+			params: `{"Bucket":"b1","Key":"k","IfModifiedSince":"2024-03-01T10:20:30Z"}`,
+			method: "GET", path: "/b1/k",
+			headers: map[string]string{"If-Modified-Since": "Fri, 01 Mar 2024 10:20:30 GMT"},
+		},
+		{
+			name: "metadata headers", svc: "s3", action: "putObject",
+			params: `{"Bucket":"b1","Key":"k","Metadata":{"color":"blue"},"Body":"x"}`,
+			method: "PUT", path: "/b1/k", body: `"x"`,
+			headers: map[string]string{"X-Amz-Meta-Color": "blue"},
+		},
+		{
+			name: "input root with namespace, lists", svc: "route53", action: "changeTagsForResource",
+			params: `{"ResourceType":"hostedzone","ResourceId":"Z1","AddTags":[{"Key":"a","Value":"1"}],"RemoveTagKeys":["b","c"]}`,
+			method: "POST", path: "/2013-04-01/tags/hostedzone/Z1",
+			body: `<ChangeTagsForResourceRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><AddTags><Tag><Key>a</Key><Value>1</Value></Tag></AddTags><RemoveTagKeys><Key>b</Key><Key>c</Key></RemoveTagKeys></ChangeTagsForResourceRequest>`,
+		},
+		{
+			name: "host label", svc: "s3control", action: "getPublicAccessBlock",
+			params: `{"AccountId":"123456789012"}`,
+			method: "GET", path: "/v20180820/configuration/publicAccessBlock",
+			headers:    map[string]string{"X-Amz-Account-Id": "123456789012"},
+			hostPrefix: "123456789012.",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc := service(t, tt.svc)
+			req, err := For(svc.Metadata.Protocol).Encode(svc, operation(t, svc, tt.action), params(t, tt.params))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if req.Method != tt.method || req.Path != tt.path || req.Query.Encode() != tt.query {
+				t.Errorf("request %s %s ? %s, want %s %s ? %s", req.Method, req.Path, req.Query.Encode(), tt.method, tt.path, tt.query)
+			}
+			if string(req.Body) != tt.body {
+				t.Errorf("body\n%s\nwant\n%s", req.Body, tt.body)
+			}
+			for k, v := range tt.headers {
+				if got := req.Header.Get(k); got != v {
+					t.Errorf("header %s = %q, want %q", k, got, v)
+				}
+			}
+			if req.HostPrefix != tt.hostPrefix {
+				t.Errorf("host prefix %q, want %q", req.HostPrefix, tt.hostPrefix)
+			}
+		})
+	}
+}
+
+func TestRestXMLEncodeRefuses(t *testing.T) {
+	svc := service(t, "s3")
+	tests := []struct{ action, params, want string }{
+		{"getObject", `{"Bucket":"b","Key":"k","Nope":1}`, "The field Nope is not supported by Step Functions"},
+		{"getObject", `{"Bucket":"b"}`, "Key: is required"},
+		{"listObjectsV2", `{"Bucket":"b","MaxKeys":"2"}`, "MaxKeys: expected an integer, got a string"},
+		{"listObjectsV2", `{"Bucket":"b","MaxKeys":2.5}`, "MaxKeys: 2.5 is not an integer"},
+		{"putObject", `{"Bucket":"b","Key":"k","Metadata":["x"]}`, "Metadata: expected an object, got an array"},
+		{"createBucket", `{"Bucket":"b","CreateBucketConfiguration":{"Nope":1}}`, "CreateBucketConfiguration: The field Nope is not supported by Step Functions"},
+	}
+	for _, tt := range tests {
+		_, err := For("rest-xml").Encode(svc, operation(t, svc, tt.action), params(t, tt.params))
+		var ip *InvalidParameter
+		if !errors.As(err, &ip) || err.Error() != tt.want {
+			t.Errorf("%s %s: %v, want InvalidParameter %q", tt.action, tt.params, err, tt.want)
+		}
+	}
+}
+
+func TestS3VirtualHosted(t *testing.T) {
+	tests := []struct{ path, prefix, newPath string }{
+		{"/my-bucket/a/b", "my-bucket.", "/a/b"},
+		{"/my-bucket", "my-bucket.", "/"},
+		{"/My_Bucket/a", "", "/My_Bucket/a"},
+		{"/my.bucket/a", "", "/my.bucket/a"},
+	}
+	for _, tt := range tests {
+		r := &Request{Path: tt.path}
+		ok := S3VirtualHosted(r)
+		if ok != (tt.prefix != "") || r.HostPrefix != tt.prefix || r.Path != tt.newPath {
+			t.Errorf("%s: %v %q %q", tt.path, ok, r.HostPrefix, r.Path)
+		}
+	}
+}
