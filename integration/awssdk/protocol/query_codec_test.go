@@ -172,3 +172,17 @@ func TestQueryError(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryEncodeRefuses: a list's wire name is not a Step Functions name (AWS: "The field
+// Filter is not supported by Step Functions.").
+func TestQueryEncodeRefuses(t *testing.T) {
+	svc := service(t, "ec2")
+	_, err := For("ec2").Encode(svc, operation(t, svc, "describeInstances"), params(t, `{"Filter":[{"Name":"n","Values":["v"]}]}`))
+	if err == nil || err.Error() != "The field Filter is not supported by Step Functions" {
+		t.Errorf("Filter: %v", err)
+	}
+	_, err = For("ec2").Encode(svc, operation(t, svc, "describeInstances"), params(t, `{"Filters":[{"Name":"n","Value":["v"]}]}`))
+	if err == nil || err.Error() != "Filters[0]: The field Value is not supported by Step Functions" {
+		t.Errorf("Value: %v", err)
+	}
+}

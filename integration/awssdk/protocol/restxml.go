@@ -34,8 +34,27 @@ func (restXML) Decode(svc *model.Service, op *model.Operation, resp *Response) (
 			return nil, err
 		}
 		r := &xmlReader{svc: svc}
-		return r.structure(root.Shape, sh, n, 0)
+		return r.structure(root.Shape, sh, rootMember(sh, n), 0)
 	})
+}
+
+// rootMember handles a document whose root element is the output's one body member rather
+// than a wrapper around it (S3 GetBucketLocation answers <LocationConstraint>eu-west-1
+// </LocationConstraint>): the root is then read as that member.
+func rootMember(sh *model.Shape, n *xnode) *xnode {
+	for name, ref := range sh.Members {
+		if ref.Location != "" || ref.XMLAttribute {
+			continue
+		}
+		wire := ref.LocationName
+		if wire == "" {
+			wire = name
+		}
+		if wire == n.name && n.child(wire) == nil {
+			return &xnode{name: "", children: []*xnode{n}}
+		}
+	}
+	return n
 }
 
 // Error reads <Error><Code/><Message/></Error>, alone (S3) or inside <ErrorResponse>
@@ -170,7 +189,11 @@ func (w *xmlWriter) value(ref *model.ShapeRef, name string, v any, path string) 
 		if err != nil {
 			return err
 		}
-		return w.structure(sh, name, ref.XMLNamespace, vals, path)
+		ns := ref.XMLNamespace
+		if ns == nil {
+			ns = sh.XMLNamespace
+		}
+		return w.structure(sh, name, ns, vals, path)
 	case "list":
 		list, ok := v.([]any)
 		if !ok {

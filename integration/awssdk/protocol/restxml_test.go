@@ -122,6 +122,22 @@ func TestS3AgainstGofakes3(t *testing.T) {
 		}
 	})
 
+	t.Run("deleteObjects", func(t *testing.T) {
+		mustCall(t, c, base, svc, "createBucket", params(t, `{"Bucket":"del-bucket"}`))
+		for _, k := range []string{"a", "b", "c"} {
+			mustCall(t, c, base, svc, "putObject", params(t, `{"Bucket":"del-bucket","Key":"`+k+`","Body":"x"}`))
+		}
+		out := mustCall(t, c, base, svc, "deleteObjects", params(t, `{"Bucket":"del-bucket","Delete":{"Objects":[{"Key":"a"},{"Key":"b"}]}}`))
+		deleted, _ := out["Deleted"].([]any)
+		if len(deleted) != 2 {
+			t.Errorf("deleteObjects = %s", jsonText(out))
+		}
+		left := mustCall(t, c, base, svc, "listObjectsV2", params(t, `{"Bucket":"del-bucket"}`))
+		if contents, _ := left["Contents"].([]any); len(contents) != 1 || contents[0].(map[string]any)["Key"] != "c" {
+			t.Errorf("after deleteObjects: %s", jsonText(left))
+		}
+	})
+
 	t.Run("deleteObject", func(t *testing.T) {
 		mustCall(t, c, base, svc, "deleteObject", params(t, `{"Bucket":"bucket-name","Key":"file-key-str"}`))
 		_, code, _, resp := call(t, c, base, svc, "getObject", params(t, `{"Bucket":"bucket-name","Key":"file-key-str"}`))

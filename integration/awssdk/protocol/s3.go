@@ -78,15 +78,17 @@ func S3ErrorCode(op *model.Operation, code string) string {
 }
 
 // s3Checksum adds a CRC32 checksum to a request that carries a body to an operation that
-// takes flexible checksums (its input has ChecksumAlgorithm and x-amz-checksum-crc32), unless
-// the state machine gave one: the AWS SDKs do so by default since 2025, and S3 then returns
-// ChecksumCRC32 and ChecksumType, as recorded for PutObject.
+// takes flexible checksums (its input has a ChecksumAlgorithm member), unless the state
+// machine gave one: the AWS SDKs do so by default since 2025, and S3 then returns
+// ChecksumCRC32 and ChecksumType, as recorded for PutObject. It is also what S3 requires of
+// DeleteObjects, PutBucketAcl and the other operations that must carry a checksum (their
+// httpChecksum trait, which the embedded models do not keep, marks the same operations).
 func s3Checksum(svc *model.Service, op *model.Operation, req *Request) {
 	if op.Input == nil || req.Body == nil {
 		return
 	}
 	sh := svc.Shape(op.Input.Shape)
-	if sh == nil || sh.Members["ChecksumAlgorithm"] == nil || sh.Members["ChecksumCRC32"] == nil {
+	if sh == nil || sh.Members["ChecksumAlgorithm"] == nil {
 		return
 	}
 	for k := range req.Header {

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 )
@@ -120,6 +121,19 @@ func TestRequestsMatchAWSSDK(t *testing.T) {
 				s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("b1"), Key: aws.String("dir/a b.txt"), Body: bytes.NewReader([]byte(`{"k":"v"}`)), ContentType: aws.String("application/json"), Metadata: map[string]string{"color": "blue"}, CacheControl: aws.String("no-cache"), StorageClass: "STANDARD_IA", Tagging: aws.String("a=1")})
 			},
 			headers: []string{"Content-Type", "X-Amz-Meta-Color", "Cache-Control", "X-Amz-Storage-Class", "X-Amz-Tagging"},
+		},
+		{
+			name: "s3 putBucketAcl: namespaces and an xsi:type attribute", svc: "s3", action: "putBucketAcl",
+			params: `{"Bucket":"b1","AccessControlPolicy":{"Owner":{"ID":"o1"},"Grants":[{"Grantee":{"Type":"CanonicalUser","ID":"id1"},"Permission":"READ"},{"Grantee":{"Type":"Group","URI":"http://acs.amazonaws.com/groups/global/AllUsers"},"Permission":"WRITE"}]}}`,
+			sdk: func(ctx context.Context, cfg aws.Config) {
+				s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: aws.String("b1"), AccessControlPolicy: &s3types.AccessControlPolicy{
+					Owner: &s3types.Owner{ID: aws.String("o1")},
+					Grants: []s3types.Grant{
+						{Grantee: &s3types.Grantee{Type: s3types.TypeCanonicalUser, ID: aws.String("id1")}, Permission: s3types.PermissionRead},
+						{Grantee: &s3types.Grantee{Type: s3types.TypeGroup, URI: aws.String("http://acs.amazonaws.com/groups/global/AllUsers")}, Permission: s3types.PermissionWrite},
+					},
+				}})
+			},
 		},
 		{
 			name: "s3 listObjectsV2", svc: "s3", action: "listObjectsV2",
