@@ -3,8 +3,8 @@ package protocol
 import (
 	"encoding/json"
 	"errors"
-	"net/url"
 	"net/http"
+	"net/url"
 	"sort"
 	"testing"
 
