@@ -1,6 +1,7 @@
-// Package awstest starts servers that implement AWS APIs, in process, for tests: gofakes3
-// for S3 and goaws for SQS and SNS. They answer on 127.0.0.1 only.
 package awstest
+
+// S3 and goaws (goaws.go) run in process: both are Go modules, so no test skips for want of
+// them. They answer on 127.0.0.1 only.
 
 import (
 	"net/http/httptest"

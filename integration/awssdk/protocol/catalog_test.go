@@ -30,7 +30,7 @@ func TestEveryOperation(t *testing.T) {
 	sort.Strings(names)
 	counts := map[string]int{}
 	for _, n := range names {
-		svc := service(t, n)
+		svc := svcModel(t, n)
 		p := svc.Metadata.Protocol
 		if svc.Metadata.ServiceID == "SQS" {
 			p = "query"
@@ -116,7 +116,7 @@ func TestEveryOperationWithEveryMember(t *testing.T) {
 		t.Fatal(err)
 	}
 	for n := range idx {
-		svc := service(t, n)
+		svc := svcModel(t, n)
 		p := svc.Metadata.Protocol
 		if svc.Metadata.ServiceID == "SQS" {
 			p = "query"

@@ -16,7 +16,7 @@ func FuzzRestXMLDecode(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	svc := service(f, "s3")
+	svc := svcModel(f, "s3")
 	ops := []string{"listObjectsV2", "getObject", "getBucketTagging", "listBuckets"}
 	f.Fuzz(func(t *testing.T, body string) {
 		c := For("rest-xml")
@@ -45,13 +45,13 @@ func FuzzQueryDecode(f *testing.F) {
 	svcs := map[string]bool{}
 	for _, tg := range targets {
 		if !svcs[tg.svc] {
-			service(f, tg.svc)
+			svcModel(f, tg.svc)
 			svcs[tg.svc] = true
 		}
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		for _, tg := range targets {
-			svc := service(t, tg.svc)
+			svc := svcModel(t, tg.svc)
 			c := For(tg.protocol)
 			_, _ = c.Decode(svc, operation(t, svc, tg.op), &Response{Status: 200, Header: http.Header{}, Body: []byte(body)})
 			_, _ = c.Error(svc, &Response{Status: 400, Header: http.Header{}, Body: []byte(body)})
@@ -67,7 +67,7 @@ func FuzzRestJSONDecode(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	svc := service(f, "apigateway")
+	svc := svcModel(f, "apigateway")
 	f.Fuzz(func(t *testing.T, body string) {
 		c := For("rest-json")
 		_, _ = c.Decode(svc, operation(t, svc, "getRestApi"), &Response{Status: 200, Header: http.Header{}, Body: []byte(body)})
@@ -92,7 +92,7 @@ func FuzzEncode(f *testing.F) {
 	type target struct{ svc, protocol, op string }
 	targets := []target{{"s3", "rest-xml", "putObject"}, {"s3", "rest-xml", "createBucket"}, {"s3", "rest-xml", "getObject"}, {"ec2", "ec2", "describeInstances"}, {"sqs", "query", "sendMessage"}, {"lambda", "rest-json", "invoke"}, {"guardduty", "rest-json", "listFindings"}, {"route53", "rest-xml", "changeResourceRecordSets"}}
 	for _, tg := range targets {
-		service(f, tg.svc)
+		svcModel(f, tg.svc)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		var p map[string]any
@@ -100,7 +100,7 @@ func FuzzEncode(f *testing.F) {
 			return
 		}
 		for _, tg := range targets {
-			svc := service(t, tg.svc)
+			svc := svcModel(t, tg.svc)
 			_, _ = For(tg.protocol).Encode(svc, operation(t, svc, tg.op), p)
 		}
 	})

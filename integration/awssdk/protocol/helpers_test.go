@@ -14,7 +14,7 @@ import (
 )
 
 // service loads an embedded model.
-func service(t testing.TB, name string) *model.Service {
+func svcModel(t testing.TB, name string) *model.Service {
 	t.Helper()
 	svc, err := model.Embedded().Service(name)
 	if err != nil {
@@ -34,7 +34,7 @@ func operation(t testing.TB, svc *model.Service, action string) *model.Operation
 }
 
 // params reads a JSON object with numbers kept as json.Number, as the engine holds them.
-func params(t testing.TB, s string) map[string]any {
+func paramsOf(t testing.TB, s string) map[string]any {
 	t.Helper()
 	var m map[string]any
 	dec := json.NewDecoder(strings.NewReader(s))

@@ -53,7 +53,7 @@ func (c queryCodec) Encode(svc *model.Service, op *model.Operation, params map[s
 		}
 	} else if len(params) > 0 {
 		for k := range params {
-			return nil, invalid("", "The field %s is not supported by Step Functions", k)
+			return nil, paramError("", "The field %s is not supported by Step Functions", k)
 		}
 	}
 	h := http.Header{}
@@ -103,7 +103,7 @@ func (w *queryWriter) structure(shapeName string, sh *model.Shape, vals map[stri
 		if prefix != "" {
 			name = prefix + "." + name
 		}
-		if err := w.value(ref, v, name, join(path, sfnKey(m))); err != nil {
+		if err := w.value(ref, v, name, joinPath(path, sfnKey(m))); err != nil {
 			return err
 		}
 	}
@@ -119,7 +119,7 @@ func (w *queryWriter) value(ref *model.ShapeRef, v any, prefix, path string) err
 	case "structure":
 		obj, ok := v.(map[string]any)
 		if !ok {
-			return invalid(path, "expected an object, got %s", kind(v))
+			return paramError(path, "expected an object, got %s", kind(v))
 		}
 		vals, err := structVals(sh, obj, path)
 		if err != nil {
@@ -129,7 +129,7 @@ func (w *queryWriter) value(ref *model.ShapeRef, v any, prefix, path string) err
 	case "list":
 		list, ok := v.([]any)
 		if !ok {
-			return invalid(path, "expected an array, got %s", kind(v))
+			return paramError(path, "expected an array, got %s", kind(v))
 		}
 		if len(list) == 0 {
 			if !w.ec2 {
@@ -161,7 +161,7 @@ func (w *queryWriter) value(ref *model.ShapeRef, v any, prefix, path string) err
 	case "map":
 		m, ok := v.(map[string]any)
 		if !ok {
-			return invalid(path, "expected an object, got %s", kind(v))
+			return paramError(path, "expected an object, got %s", kind(v))
 		}
 		entry := prefix + ".entry"
 		if ref.Flattened || sh.Flattened {
@@ -174,12 +174,12 @@ func (w *queryWriter) value(ref *model.ShapeRef, v any, prefix, path string) err
 		}
 		for i, k := range sortedKeys(m) {
 			ep := fmt.Sprintf("%s.%d", entry, i+1)
-			ks, err := scalarText(sh.Key, ksh, k, join(path, k), tsISO8601)
+			ks, err := scalarText(sh.Key, ksh, k, joinPath(path, k), tsISO8601)
 			if err != nil {
 				return err
 			}
 			w.form.Set(ep+"."+kn, ks)
-			if err := w.value(sh.Value, m[k], ep+"."+vn, join(path, k)); err != nil {
+			if err := w.value(sh.Value, m[k], ep+"."+vn, joinPath(path, k)); err != nil {
 				return err
 			}
 		}

@@ -45,8 +45,8 @@ func TestQueryEncode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			svc := service(t, tt.svc)
-			req, err := For(tt.protocol).Encode(svc, operation(t, svc, tt.action), params(t, tt.params))
+			svc := svcModel(t, tt.svc)
+			req, err := For(tt.protocol).Encode(svc, operation(t, svc, tt.action), paramsOf(t, tt.params))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,7 +138,7 @@ func TestQueryDecode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			svc := service(t, tt.svc)
+			svc := svcModel(t, tt.svc)
 			v, err := For(tt.protocol).Decode(svc, operation(t, svc, tt.action), &Response{Status: 200, Header: http.Header{}, Body: []byte(tt.body)})
 			if err != nil {
 				t.Fatal(err)
@@ -161,7 +161,7 @@ func TestQueryError(t *testing.T) {
 		{"sts", "query", ``, "ServiceUnavailable", ""},
 	}
 	for _, tt := range tests {
-		svc := service(t, tt.svc)
+		svc := svcModel(t, tt.svc)
 		status := 400
 		if tt.body == "" {
 			status = 503
@@ -176,12 +176,12 @@ func TestQueryError(t *testing.T) {
 // TestQueryEncodeRefuses: a list's wire name is not a Step Functions name (AWS: "The field
 // Filter is not supported by Step Functions.").
 func TestQueryEncodeRefuses(t *testing.T) {
-	svc := service(t, "ec2")
-	_, err := For("ec2").Encode(svc, operation(t, svc, "describeInstances"), params(t, `{"Filter":[{"Name":"n","Values":["v"]}]}`))
+	svc := svcModel(t, "ec2")
+	_, err := For("ec2").Encode(svc, operation(t, svc, "describeInstances"), paramsOf(t, `{"Filter":[{"Name":"n","Values":["v"]}]}`))
 	if err == nil || err.Error() != "The field Filter is not supported by Step Functions" {
 		t.Errorf("Filter: %v", err)
 	}
-	_, err = For("ec2").Encode(svc, operation(t, svc, "describeInstances"), params(t, `{"Filters":[{"Name":"n","Value":["v"]}]}`))
+	_, err = For("ec2").Encode(svc, operation(t, svc, "describeInstances"), paramsOf(t, `{"Filters":[{"Name":"n","Value":["v"]}]}`))
 	if err == nil || err.Error() != "Filters[0]: The field Value is not supported by Step Functions" {
 		t.Errorf("Value: %v", err)
 	}

@@ -61,7 +61,7 @@ func encodeREST(svc *model.Service, op *model.Operation, params map[string]any, 
 		v := params[key]
 		name, ref := memberFor(sh, key)
 		if ref == nil {
-			return nil, invalid("", "The field %s is not supported by Step Functions", key)
+			return nil, paramError("", "The field %s is not supported by Step Functions", key)
 		}
 		if v == nil {
 			continue
@@ -101,14 +101,14 @@ func encodeREST(svc *model.Service, op *model.Operation, params map[string]any, 
 		case "headers":
 			m, ok := v.(map[string]any)
 			if !ok {
-				return nil, invalid(key, "expected an object, got %s", kind(v))
+				return nil, paramError(key, "expected an object, got %s", kind(v))
 			}
 			vsh, err := shapeOf(svc, msh.Value)
 			if err != nil {
 				return nil, err
 			}
 			for _, k := range sortedKeys(m) {
-				s, err := scalarText(msh.Value, vsh, m[k], join(key, k), tsRFC822)
+				s, err := scalarText(msh.Value, vsh, m[k], joinPath(key, k), tsRFC822)
 				if err != nil {
 					return nil, err
 				}
@@ -150,13 +150,13 @@ func encodeREST(svc *model.Service, op *model.Operation, params map[string]any, 
 		case psh.Type == "blob" || psh.Type == "string":
 			b, err := paramBlob(pv)
 			if err != nil {
-				return nil, invalid(pkey, "%v", err)
+				return nil, paramError(pkey, "%v", err)
 			}
 			req.Body = b
 		case psh.Type == "structure":
 			obj, ok := pv.(map[string]any)
 			if !ok {
-				return nil, invalid(pkey, "expected an object, got %s", kind(pv))
+				return nil, paramError(pkey, "expected an object, got %s", kind(pv))
 			}
 			vals, err := structVals(psh, obj, pkey)
 			if err != nil {
@@ -171,7 +171,7 @@ func encodeREST(svc *model.Service, op *model.Operation, params map[string]any, 
 				req.Header.Set("Content-Type", ct)
 			}
 		default:
-			return nil, invalid(pkey, "a %s payload is not supported", psh.Type)
+			return nil, paramError(pkey, "a %s payload is not supported", psh.Type)
 		}
 	} else {
 		b, ct, err := enc(svc, op.Input, sh, body, "")
@@ -196,7 +196,7 @@ func structVals(sh *model.Shape, obj map[string]any, path string) (map[string]an
 	for k, v := range obj {
 		name, ref := memberFor(sh, k)
 		if ref == nil {
-			return nil, invalid(path, "The field %s is not supported by Step Functions", k)
+			return nil, paramError(path, "The field %s is not supported by Step Functions", k)
 		}
 		if v != nil {
 			vals[name] = v
@@ -221,7 +221,7 @@ func encodeQueryString(svc *model.Service, q url.Values, ref *model.ShapeRef, sh
 	case "list":
 		list, ok := v.([]any)
 		if !ok {
-			return invalid(path, "expected an array, got %s", kind(v))
+			return paramError(path, "expected an array, got %s", kind(v))
 		}
 		esh, err := shapeOf(svc, sh.Member)
 		if err != nil {
@@ -238,7 +238,7 @@ func encodeQueryString(svc *model.Service, q url.Values, ref *model.ShapeRef, sh
 	case "map":
 		m, ok := v.(map[string]any)
 		if !ok {
-			return invalid(path, "expected an object, got %s", kind(v))
+			return paramError(path, "expected an object, got %s", kind(v))
 		}
 		vsh, err := shapeOf(svc, sh.Value)
 		if err != nil {
@@ -249,12 +249,12 @@ func encodeQueryString(svc *model.Service, q url.Values, ref *model.ShapeRef, sh
 				continue // a member bound to the same key wins, as in the SDKs
 			}
 			if vsh.Type == "list" {
-				if err := encodeQueryString(svc, q, sh.Value, vsh, k, m[k], join(path, k)); err != nil {
+				if err := encodeQueryString(svc, q, sh.Value, vsh, k, m[k], joinPath(path, k)); err != nil {
 					return err
 				}
 				continue
 			}
-			s, err := scalarText(sh.Value, vsh, m[k], join(path, k), tsISO8601)
+			s, err := scalarText(sh.Value, vsh, m[k], joinPath(path, k), tsISO8601)
 			if err != nil {
 				return err
 			}
@@ -276,7 +276,7 @@ func headerText(svc *model.Service, ref *model.ShapeRef, sh *model.Shape, v any,
 	if sh.Type == "list" {
 		list, ok := v.([]any)
 		if !ok {
-			return "", invalid(path, "expected an array, got %s", kind(v))
+			return "", paramError(path, "expected an array, got %s", kind(v))
 		}
 		esh, err := shapeOf(svc, sh.Member)
 		if err != nil {
@@ -298,7 +298,7 @@ func headerText(svc *model.Service, ref *model.ShapeRef, sh *model.Shape, v any,
 	if ref.JSONValue {
 		b, err := paramBlob(v)
 		if err != nil {
-			return "", invalid(path, "%v", err)
+			return "", paramError(path, "%v", err)
 		}
 		return base64.StdEncoding.EncodeToString(b), nil
 	}
@@ -324,7 +324,7 @@ func expandURI(tmpl string, labels map[string]string) (string, error) {
 		name = strings.TrimSuffix(name, "+")
 		v, ok := labels[name]
 		if !ok || v == "" {
-			return "", invalid(StepFunctionsName(name), "is required")
+			return "", paramError(StepFunctionsName(name), "is required")
 		}
 		if greedy {
 			segs := strings.Split(v, "/")
@@ -360,12 +360,12 @@ func expandHost(tmpl string, labels map[string]string) (string, error) {
 	out := tmpl
 	for name, v := range labels {
 		if !validHostLabel(v) {
-			return "", invalid(StepFunctionsName(name), "%q cannot be part of a host name", v)
+			return "", paramError(StepFunctionsName(name), "%q cannot be part of a host name", v)
 		}
 		out = strings.ReplaceAll(out, "{"+name+"}", v)
 	}
 	if strings.Contains(out, "{") {
-		return "", invalid("", "host prefix %s has a missing label", tmpl)
+		return "", paramError("", "host prefix %s has a missing label", tmpl)
 	}
 	return out, nil
 }

@@ -101,7 +101,7 @@ func restJSONBody(svc *model.Service, root *model.ShapeRef, sh *model.Shape, val
 			continue
 		}
 		ref := sh.Members[m]
-		jv, err := restJSONValue(svc, ref, v, join(path, sfnKey(m)))
+		jv, err := restJSONValue(svc, ref, v, joinPath(path, sfnKey(m)))
 		if err != nil {
 			return nil, "", err
 		}
@@ -137,7 +137,7 @@ func restJSONValue(svc *model.Service, ref *model.ShapeRef, v any, path string) 
 	case "structure":
 		obj, ok := v.(map[string]any)
 		if !ok {
-			return nil, invalid(path, "expected an object, got %s", kind(v))
+			return nil, paramError(path, "expected an object, got %s", kind(v))
 		}
 		vals, err := structVals(sh, obj, path)
 		if err != nil {
@@ -145,7 +145,7 @@ func restJSONValue(svc *model.Service, ref *model.ShapeRef, v any, path string) 
 		}
 		out := make(map[string]any, len(vals))
 		for m, mv := range vals {
-			jv, err := restJSONValue(svc, sh.Members[m], mv, join(path, sfnKey(m)))
+			jv, err := restJSONValue(svc, sh.Members[m], mv, joinPath(path, sfnKey(m)))
 			if err != nil {
 				return nil, err
 			}
@@ -155,7 +155,7 @@ func restJSONValue(svc *model.Service, ref *model.ShapeRef, v any, path string) 
 	case "list":
 		list, ok := v.([]any)
 		if !ok {
-			return nil, invalid(path, "expected an array, got %s", kind(v))
+			return nil, paramError(path, "expected an array, got %s", kind(v))
 		}
 		out := make([]any, len(list))
 		for i, e := range list {
@@ -170,14 +170,14 @@ func restJSONValue(svc *model.Service, ref *model.ShapeRef, v any, path string) 
 	case "map":
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil, invalid(path, "expected an object, got %s", kind(v))
+			return nil, paramError(path, "expected an object, got %s", kind(v))
 		}
 		out := make(map[string]any, len(m))
 		for k, e := range m {
 			if e == nil {
 				continue
 			}
-			if out[k], err = restJSONValue(svc, sh.Value, e, join(path, k)); err != nil {
+			if out[k], err = restJSONValue(svc, sh.Value, e, joinPath(path, k)); err != nil {
 				return nil, err
 			}
 		}
@@ -195,7 +195,7 @@ func restJSONValue(svc *model.Service, ref *model.ShapeRef, v any, path string) 
 	case "blob":
 		b, err := paramBlob(v)
 		if err != nil {
-			return nil, invalid(path, "%v", err)
+			return nil, paramError(path, "%v", err)
 		}
 		return base64.StdEncoding.EncodeToString(b), nil
 	case "string":
@@ -290,13 +290,13 @@ func restJSONRead(svc *model.Service, ref *model.ShapeRef, sh *model.Shape, v an
 				return nil, err
 			}
 			sec := int64(f)
-			return renderTime(time.Unix(sec, int64((f-float64(sec))*1e9)).UTC()), nil
+			return timeResult(time.Unix(sec, int64((f-float64(sec))*1e9)).UTC()), nil
 		case string:
 			tt, err := parseTime(t, tsFormat(ref, sh, tsUnix))
 			if err != nil {
 				return nil, err
 			}
-			return renderTime(tt), nil
+			return timeResult(tt), nil
 		}
 		return nil, fmt.Errorf("%s: expected a timestamp", ref.Shape)
 	case "blob":
@@ -308,7 +308,7 @@ func restJSONRead(svc *model.Service, ref *model.ShapeRef, sh *model.Shape, v an
 		if err != nil {
 			return nil, err
 		}
-		return renderBlob(b), nil
+		return blobResult(b), nil
 	case "string":
 		if ref.JSONValue {
 			if s, ok := v.(string); ok {

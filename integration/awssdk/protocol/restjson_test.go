@@ -7,9 +7,9 @@ import (
 )
 
 func TestRestJSONEqualsValue(t *testing.T) {
-	svc := service(t, "guardduty")
+	svc := svcModel(t, "guardduty")
 	c := For("rest-json")
-	req, err := c.Encode(svc, operation(t, svc, "listFindings"), params(t, `{"DetectorId":"d1","FindingCriteria":{"Criterion":{"severity":{"EqualsValue":["8"],"GreaterThan":4}}}}`))
+	req, err := c.Encode(svc, operation(t, svc, "listFindings"), paramsOf(t, `{"DetectorId":"d1","FindingCriteria":{"Criterion":{"severity":{"EqualsValue":["8"],"GreaterThan":4}}}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +20,7 @@ func TestRestJSONEqualsValue(t *testing.T) {
 		t.Errorf("request %s %s %v", req.Method, req.Path, req.Header)
 	}
 	// Equals itself is not a Step Functions name.
-	_, err = c.Encode(svc, operation(t, svc, "listFindings"), params(t, `{"DetectorId":"d1","FindingCriteria":{"Criterion":{"severity":{"Equals":["8"]}}}}`))
+	_, err = c.Encode(svc, operation(t, svc, "listFindings"), paramsOf(t, `{"DetectorId":"d1","FindingCriteria":{"Criterion":{"severity":{"Equals":["8"]}}}}`))
 	var ip *InvalidParameter
 	if !errors.As(err, &ip) {
 		t.Errorf("Equals: %v, want an InvalidParameter", err)
@@ -55,7 +55,7 @@ func TestRestJSONDecode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			svc := service(t, tt.svc)
+			svc := svcModel(t, tt.svc)
 			h := http.Header{}
 			for k, v := range tt.header {
 				h.Set(k, v)
@@ -85,7 +85,7 @@ func TestRestJSONError(t *testing.T) {
 		{"code member", 409, "", `{"code":"ConflictException","message":"c"}`, "ConflictException", "c"},
 		{"nothing but a status", 503, "", ``, "ServiceUnavailable", ""},
 	}
-	svc := service(t, "lambda")
+	svc := svcModel(t, "lambda")
 	for _, tt := range tests {
 		h := http.Header{}
 		if tt.header != "" {

@@ -143,7 +143,7 @@ func (w *xmlWriter) structure(sh *model.Shape, name string, ns *model.XMLNS, val
 		if err != nil {
 			return err
 		}
-		s, err := scalarText(ref, msh, v, join(path, sfnKey(m)), tsISO8601)
+		s, err := scalarText(ref, msh, v, joinPath(path, sfnKey(m)), tsISO8601)
 		if err != nil {
 			return err
 		}
@@ -166,7 +166,7 @@ func (w *xmlWriter) structure(sh *model.Shape, name string, ns *model.XMLNS, val
 		if el == "" {
 			el = m
 		}
-		if err := w.value(ref, el, v, join(path, sfnKey(m))); err != nil {
+		if err := w.value(ref, el, v, joinPath(path, sfnKey(m))); err != nil {
 			return err
 		}
 	}
@@ -183,7 +183,7 @@ func (w *xmlWriter) value(ref *model.ShapeRef, name string, v any, path string) 
 	case "structure":
 		obj, ok := v.(map[string]any)
 		if !ok {
-			return invalid(path, "expected an object, got %s", kind(v))
+			return paramError(path, "expected an object, got %s", kind(v))
 		}
 		vals, err := structVals(sh, obj, path)
 		if err != nil {
@@ -197,7 +197,7 @@ func (w *xmlWriter) value(ref *model.ShapeRef, name string, v any, path string) 
 	case "list":
 		list, ok := v.([]any)
 		if !ok {
-			return invalid(path, "expected an array, got %s", kind(v))
+			return paramError(path, "expected an array, got %s", kind(v))
 		}
 		item := name
 		if !ref.Flattened && !sh.Flattened {
@@ -222,7 +222,7 @@ func (w *xmlWriter) value(ref *model.ShapeRef, name string, v any, path string) 
 	case "map":
 		m, ok := v.(map[string]any)
 		if !ok {
-			return invalid(path, "expected an object, got %s", kind(v))
+			return paramError(path, "expected an object, got %s", kind(v))
 		}
 		kn, vn := mapWireNames(sh, nil, "")
 		w.buf.WriteString("<" + name + ">")
@@ -230,7 +230,7 @@ func (w *xmlWriter) value(ref *model.ShapeRef, name string, v any, path string) 
 			w.buf.WriteString("<entry><" + kn + ">")
 			w.text(k)
 			w.buf.WriteString("</" + kn + ">")
-			if err := w.value(sh.Value, vn, m[k], join(path, k)); err != nil {
+			if err := w.value(sh.Value, vn, m[k], joinPath(path, k)); err != nil {
 				return err
 			}
 			w.buf.WriteString("</entry>")

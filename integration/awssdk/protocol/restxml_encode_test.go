@@ -10,7 +10,7 @@ import (
 // (services/test_aws_sdk_task_service, test_s3_put_object[*]) are those of the bytes Encode
 // sends, so both the body's serialisation and the checksum match AWS's.
 func TestS3PutObjectChecksum(t *testing.T) {
-	svc := service(t, "s3")
+	svc := svcModel(t, "s3")
 	op := operation(t, svc, "putObject")
 	tests := []struct{ body, crc string }{
 		{`"text data"`, "KUmHvQ=="},
@@ -20,7 +20,7 @@ func TestS3PutObjectChecksum(t *testing.T) {
 		{`0`, "9NvfIQ=="},
 	}
 	for _, tt := range tests {
-		req, err := For("rest-xml").Encode(svc, op, params(t, `{"Bucket":"bucket-name","Key":"file-key","Body":`+tt.body+`}`))
+		req, err := For("rest-xml").Encode(svc, op, paramsOf(t, `{"Bucket":"bucket-name","Key":"file-key","Body":`+tt.body+`}`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,8 +94,8 @@ func TestRestXMLEncode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			svc := service(t, tt.svc)
-			req, err := For(svc.Metadata.Protocol).Encode(svc, operation(t, svc, tt.action), params(t, tt.params))
+			svc := svcModel(t, tt.svc)
+			req, err := For(svc.Metadata.Protocol).Encode(svc, operation(t, svc, tt.action), paramsOf(t, tt.params))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +118,7 @@ func TestRestXMLEncode(t *testing.T) {
 }
 
 func TestRestXMLEncodeRefuses(t *testing.T) {
-	svc := service(t, "s3")
+	svc := svcModel(t, "s3")
 	tests := []struct{ action, params, want string }{
 		{"getObject", `{"Bucket":"b","Key":"k","Nope":1}`, "The field Nope is not supported by Step Functions"},
 		{"getObject", `{"Bucket":"b"}`, "Key: is required"},
@@ -128,7 +128,7 @@ func TestRestXMLEncodeRefuses(t *testing.T) {
 		{"createBucket", `{"Bucket":"b","CreateBucketConfiguration":{"Nope":1}}`, "CreateBucketConfiguration: The field Nope is not supported by Step Functions"},
 	}
 	for _, tt := range tests {
-		_, err := For("rest-xml").Encode(svc, operation(t, svc, tt.action), params(t, tt.params))
+		_, err := For("rest-xml").Encode(svc, operation(t, svc, tt.action), paramsOf(t, tt.params))
 		var ip *InvalidParameter
 		if !errors.As(err, &ip) || err.Error() != tt.want {
 			t.Errorf("%s %s: %v, want InvalidParameter %q", tt.action, tt.params, err, tt.want)
@@ -153,7 +153,7 @@ func TestS3VirtualHosted(t *testing.T) {
 }
 
 func TestRestXMLDecodeRootMember(t *testing.T) {
-	svc := service(t, "s3")
+	svc := svcModel(t, "s3")
 	out, err := For("rest-xml").Decode(svc, operation(t, svc, "getBucketLocation"), &Response{Status: 200, Header: http.Header{}, Body: []byte(`<?xml version="1.0" encoding="UTF-8"?>
 <LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">eu-west-1</LocationConstraint>`)})
 	if err != nil {

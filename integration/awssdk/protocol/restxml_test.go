@@ -15,10 +15,10 @@ import (
 // from the S3 model, sent as is, and its answer decoded.
 func TestS3AgainstGofakes3(t *testing.T) {
 	base := awstest.S3(t)
-	svc := service(t, "s3")
+	svc := svcModel(t, "s3")
 	c := For("rest-xml")
 
-	mustCall(t, c, base, svc, "createBucket", params(t, `{"Bucket":"bucket-name"}`))
+	mustCall(t, c, base, svc, "createBucket", paramsOf(t, `{"Bucket":"bucket-name"}`))
 
 	// PutObject bodies as the recordings send them: a Body is stored as its JSON text, a
 	// string with its quotes (the recorded ETags are those MD5s); the ETag is the MD5 of what
@@ -36,12 +36,12 @@ func TestS3AgainstGofakes3(t *testing.T) {
 	for _, p := range puts {
 		t.Run("putObject/"+p.name, func(t *testing.T) {
 			key := "file-key-" + p.name
-			out := mustCall(t, c, base, svc, "putObject", params(t, fmt.Sprintf(`{"Bucket":"bucket-name","Key":%q,"Body":%s}`, key, p.body)))
+			out := mustCall(t, c, base, svc, "putObject", paramsOf(t, fmt.Sprintf(`{"Bucket":"bucket-name","Key":%q,"Body":%s}`, key, p.body)))
 			sum := md5.Sum([]byte(p.stored))
 			if want := `"` + hex.EncodeToString(sum[:]) + `"`; out["ETag"] != want {
 				t.Errorf("ETag = %v, want %s (output %s)", out["ETag"], want, jsonText(out))
 			}
-			got := mustCall(t, c, base, svc, "getObject", params(t, fmt.Sprintf(`{"Bucket":"bucket-name","Key":%q}`, key)))
+			got := mustCall(t, c, base, svc, "getObject", paramsOf(t, fmt.Sprintf(`{"Bucket":"bucket-name","Key":%q}`, key)))
 			if got["Body"] != p.stored {
 				t.Errorf("Body = %q, want %q", got["Body"], p.stored)
 			}
@@ -58,8 +58,8 @@ func TestS3AgainstGofakes3(t *testing.T) {
 	}
 
 	t.Run("binary and metadata", func(t *testing.T) {
-		mustCall(t, c, base, svc, "putObject", params(t, `{"Bucket":"bucket-name","Key":"dir/bin ary+key","Body":{"binary":"data"},"ContentType":"application/octet-stream","Metadata":{"color":"blue","shape":"round"}}`))
-		got := mustCall(t, c, base, svc, "getObject", params(t, `{"Bucket":"bucket-name","Key":"dir/bin ary+key"}`))
+		mustCall(t, c, base, svc, "putObject", paramsOf(t, `{"Bucket":"bucket-name","Key":"dir/bin ary+key","Body":{"binary":"data"},"ContentType":"application/octet-stream","Metadata":{"color":"blue","shape":"round"}}`))
+		got := mustCall(t, c, base, svc, "getObject", paramsOf(t, `{"Bucket":"bucket-name","Key":"dir/bin ary+key"}`))
 		if got["Body"] != `{"binary":"data"}` || got["ContentType"] != "application/octet-stream" {
 			t.Errorf("getObject = %s", jsonText(got))
 		}
@@ -67,7 +67,7 @@ func TestS3AgainstGofakes3(t *testing.T) {
 		if meta["color"] != "blue" || meta["shape"] != "round" || len(meta) != 2 {
 			t.Errorf("Metadata = %v", meta)
 		}
-		head := mustCall(t, c, base, svc, "headObject", params(t, `{"Bucket":"bucket-name","Key":"dir/bin ary+key"}`))
+		head := mustCall(t, c, base, svc, "headObject", paramsOf(t, `{"Bucket":"bucket-name","Key":"dir/bin ary+key"}`))
 		if head["ETag"] != got["ETag"] || head["Body"] != nil || fmt.Sprint(head["ContentLength"]) != "17" {
 			t.Errorf("headObject = %s", jsonText(head))
 		}
@@ -77,23 +77,23 @@ func TestS3AgainstGofakes3(t *testing.T) {
 		if resp := send(t, base, req); resp.Status != 200 {
 			t.Fatalf("raw put: %d %s", resp.Status, resp.Body)
 		}
-		got = mustCall(t, c, base, svc, "getObject", params(t, `{"Bucket":"bucket-name","Key":"raw"}`))
+		got = mustCall(t, c, base, svc, "getObject", paramsOf(t, `{"Bucket":"bucket-name","Key":"raw"}`))
 		if got["Body"] != "\x00\uFFFD\uFFFDbin" {
 			t.Errorf("binary Body = %q", got["Body"])
 		}
 	})
 
 	t.Run("listObjectsV2", func(t *testing.T) {
-		mustCall(t, c, base, svc, "createBucket", params(t, `{"Bucket":"list-bucket"}`))
+		mustCall(t, c, base, svc, "createBucket", paramsOf(t, `{"Bucket":"list-bucket"}`))
 		for i := 0; i < 5; i++ {
-			mustCall(t, c, base, svc, "putObject", params(t, fmt.Sprintf(`{"Bucket":"list-bucket","Key":"p/%d.txt","Body":"%d"}`, i, i)))
+			mustCall(t, c, base, svc, "putObject", paramsOf(t, fmt.Sprintf(`{"Bucket":"list-bucket","Key":"p/%d.txt","Body":"%d"}`, i, i)))
 		}
-		mustCall(t, c, base, svc, "putObject", params(t, `{"Bucket":"list-bucket","Key":"other","Body":"x"}`))
+		mustCall(t, c, base, svc, "putObject", paramsOf(t, `{"Bucket":"list-bucket","Key":"other","Body":"x"}`))
 		var keys []string
 		var token any
 		pages := 0
 		for {
-			p := params(t, `{"Bucket":"list-bucket","Prefix":"p/","MaxKeys":2}`)
+			p := paramsOf(t, `{"Bucket":"list-bucket","Prefix":"p/","MaxKeys":2}`)
 			if token != nil {
 				p["ContinuationToken"] = token
 			}
@@ -123,24 +123,24 @@ func TestS3AgainstGofakes3(t *testing.T) {
 	})
 
 	t.Run("deleteObjects", func(t *testing.T) {
-		mustCall(t, c, base, svc, "createBucket", params(t, `{"Bucket":"del-bucket"}`))
+		mustCall(t, c, base, svc, "createBucket", paramsOf(t, `{"Bucket":"del-bucket"}`))
 		for _, k := range []string{"a", "b", "c"} {
-			mustCall(t, c, base, svc, "putObject", params(t, `{"Bucket":"del-bucket","Key":"`+k+`","Body":"x"}`))
+			mustCall(t, c, base, svc, "putObject", paramsOf(t, `{"Bucket":"del-bucket","Key":"`+k+`","Body":"x"}`))
 		}
-		out := mustCall(t, c, base, svc, "deleteObjects", params(t, `{"Bucket":"del-bucket","Delete":{"Objects":[{"Key":"a"},{"Key":"b"}]}}`))
+		out := mustCall(t, c, base, svc, "deleteObjects", paramsOf(t, `{"Bucket":"del-bucket","Delete":{"Objects":[{"Key":"a"},{"Key":"b"}]}}`))
 		deleted, _ := out["Deleted"].([]any)
 		if len(deleted) != 2 {
 			t.Errorf("deleteObjects = %s", jsonText(out))
 		}
-		left := mustCall(t, c, base, svc, "listObjectsV2", params(t, `{"Bucket":"del-bucket"}`))
+		left := mustCall(t, c, base, svc, "listObjectsV2", paramsOf(t, `{"Bucket":"del-bucket"}`))
 		if contents, _ := left["Contents"].([]any); len(contents) != 1 || contents[0].(map[string]any)["Key"] != "c" {
 			t.Errorf("after deleteObjects: %s", jsonText(left))
 		}
 	})
 
 	t.Run("deleteObject", func(t *testing.T) {
-		mustCall(t, c, base, svc, "deleteObject", params(t, `{"Bucket":"bucket-name","Key":"file-key-str"}`))
-		_, code, _, resp := call(t, c, base, svc, "getObject", params(t, `{"Bucket":"bucket-name","Key":"file-key-str"}`))
+		mustCall(t, c, base, svc, "deleteObject", paramsOf(t, `{"Bucket":"bucket-name","Key":"file-key-str"}`))
+		_, code, _, resp := call(t, c, base, svc, "getObject", paramsOf(t, `{"Bucket":"bucket-name","Key":"file-key-str"}`))
 		if code != "NoSuchKey" || resp.Status != 404 {
 			t.Errorf("after delete: %d %s", resp.Status, code)
 		}
@@ -161,7 +161,7 @@ func TestS3AgainstGofakes3(t *testing.T) {
 			{"headObject", `{"Bucket":"bucket-name","Key":"missing"}`, "NotFound", "", 404},
 		}
 		for _, tt := range tests {
-			_, code, msg, resp := call(t, c, base, svc, tt.action, params(t, tt.params))
+			_, code, msg, resp := call(t, c, base, svc, tt.action, paramsOf(t, tt.params))
 			if code != tt.code || resp.Status != tt.status || (tt.msg != "" && msg != tt.msg) {
 				t.Errorf("%s: %d %q %q, want %d %q %q\n%s", tt.action, resp.Status, code, msg, tt.status, tt.code, tt.msg, resp.Body)
 			}

@@ -45,11 +45,11 @@ func tsFormat(ref *model.ShapeRef, sh *model.Shape, def string) string {
 	return def
 }
 
-func invalid(path, format string, args ...any) error {
+func paramError(path, format string, args ...any) error {
 	return &InvalidParameter{Path: path, Message: fmt.Sprintf(format, args...)}
 }
 
-func join(path, key string) string {
+func joinPath(path, key string) string {
 	if path == "" {
 		return key
 	}
@@ -77,21 +77,21 @@ func paramTime(v any, path string) (time.Time, error) {
 	if n, ok := number(v); ok {
 		f, err := n.Float64()
 		if err != nil {
-			return time.Time{}, invalid(path, "%s is not a timestamp", n)
+			return time.Time{}, paramError(path, "%s is not a timestamp", n)
 		}
 		sec, frac := math.Modf(f)
 		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
 	}
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, invalid(path, "expected a timestamp, got %s", kind(v))
+		return time.Time{}, paramError(path, "expected a timestamp, got %s", kind(v))
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02", time.RFC1123} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, invalid(path, "%q is not an ISO 8601 timestamp", s)
+	return time.Time{}, paramError(path, "%q is not an ISO 8601 timestamp", s)
 }
 
 func formatTime(t time.Time, format string) string {
@@ -155,25 +155,25 @@ func scalarText(ref *model.ShapeRef, sh *model.Shape, v any, path, tsDefault str
 			b, err := paramBlob(v)
 			return string(b), err
 		}
-		return "", invalid(path, "expected a string, got %s", kind(v))
+		return "", paramError(path, "expected a string, got %s", kind(v))
 	case "boolean":
 		if b, ok := v.(bool); ok {
 			return strconv.FormatBool(b), nil
 		}
-		return "", invalid(path, "expected a boolean, got %s", kind(v))
+		return "", paramError(path, "expected a boolean, got %s", kind(v))
 	case "integer", "long", "byte", "short":
 		n, ok := number(v)
 		if !ok {
-			return "", invalid(path, "expected an integer, got %s", kind(v))
+			return "", paramError(path, "expected an integer, got %s", kind(v))
 		}
 		if _, err := strconv.ParseInt(n.String(), 10, 64); err != nil {
-			return "", invalid(path, "%s is not an integer", n)
+			return "", paramError(path, "%s is not an integer", n)
 		}
 		return n.String(), nil
 	case "float", "double", "bigdecimal", "biginteger":
 		n, ok := number(v)
 		if !ok {
-			return "", invalid(path, "expected a number, got %s", kind(v))
+			return "", paramError(path, "expected a number, got %s", kind(v))
 		}
 		return n.String(), nil
 	case "timestamp":
@@ -185,11 +185,11 @@ func scalarText(ref *model.ShapeRef, sh *model.Shape, v any, path, tsDefault str
 	case "blob":
 		b, err := paramBlob(v)
 		if err != nil {
-			return "", invalid(path, "%v", err)
+			return "", paramError(path, "%v", err)
 		}
 		return base64.StdEncoding.EncodeToString(b), nil
 	}
-	return "", invalid(path, "a %s cannot be sent here", sh.Type)
+	return "", paramError(path, "a %s cannot be sent here", sh.Type)
 }
 
 // textScalar reads a scalar from text (an XML element, a header), timestamps in tsDefault
@@ -212,13 +212,13 @@ func textScalar(ref *model.ShapeRef, sh *model.Shape, s, tsDefault string) (any,
 		if err != nil {
 			return nil, err
 		}
-		return renderTime(t), nil
+		return timeResult(t), nil
 	case "blob":
 		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
 		if err != nil {
 			return nil, fmt.Errorf("blob: %v", err)
 		}
-		return renderBlob(b), nil
+		return blobResult(b), nil
 	}
 	if ref != nil && ref.JSONValue {
 		var v any
@@ -246,13 +246,26 @@ func parseTime(s, format string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a %s timestamp", s, format)
 }
 
-// renderTime is how a result shows a timestamp: ISO 8601 in UTC.
-// TODO(merge): use values.go.
-func renderTime(t time.Time) any { return t.UTC().Format(time.RFC3339Nano) }
+// timeResult is how a result shows a timestamp: ISO 8601 in UTC, a fraction of a second only
+// when there is one, in groups of three digits (java.time.Instant.toString, which Step
+// Functions' serialiser uses).
+// TODO(merge): use values.go's renderTimestamp, which renders the same.
+func timeResult(t time.Time) any {
+	t = t.UTC()
+	switch ns := t.Nanosecond(); {
+	case ns == 0:
+		return t.Format("2006-01-02T15:04:05Z")
+	case ns%1e6 == 0:
+		return t.Format("2006-01-02T15:04:05.000Z")
+	case ns%1e3 == 0:
+		return t.Format("2006-01-02T15:04:05.000000Z")
+	}
+	return t.Format("2006-01-02T15:04:05.000000000Z")
+}
 
-// renderBlob is how a result shows a blob member: base64.
-// TODO(merge): use values.go.
-func renderBlob(b []byte) any { return base64.StdEncoding.EncodeToString(b) }
+// blobResult is how a result shows a blob member: base64.
+// TODO(merge): use values.go's renderBlob.
+func blobResult(b []byte) any { return base64.StdEncoding.EncodeToString(b) }
 
 // renderText is how a result shows a blob that is the whole body (S3 GetObject's Body,
 // Lambda Invoke's Payload): its text, invalid UTF-8 replaced as the AWS SDK for Java

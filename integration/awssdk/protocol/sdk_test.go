@@ -163,8 +163,8 @@ func TestRequestsMatchAWSSDK(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			svc := service(t, tc.svc)
-			req, err := For(svc.Metadata.Protocol).Encode(svc, operation(t, svc, tc.action), params(t, tc.params))
+			svc := svcModel(t, tc.svc)
+			req, err := For(svc.Metadata.Protocol).Encode(svc, operation(t, svc, tc.action), paramsOf(t, tc.params))
 			if err != nil {
 				t.Fatal(err)
 			}
