@@ -147,8 +147,14 @@ func encodeREST(svc *model.Service, op *model.Operation, params map[string]any, 
 		pkey := sfnKey(sh.Payload)
 		switch {
 		case !set:
-		case psh.Type == "blob" || psh.Type == "string":
-			b, err := paramBlob(pv)
+		case psh.Type == "string":
+			b, err := paramBlob(pv) // a string as it is, anything else as JSON text
+			if err != nil {
+				return nil, paramError(pkey, "%v", err)
+			}
+			req.Body = b
+		case psh.Type == "blob":
+			b, err := payloadBlob(pv)
 			if err != nil {
 				return nil, paramError(pkey, "%v", err)
 			}

@@ -109,11 +109,24 @@ func formatTime(t time.Time, format string) string {
 
 const http1123 = "Mon, 02 Jan 2006 15:04:05 GMT"
 
-// paramBlob reads a blob parameter as Step Functions does: the bytes are the value's JSON
-// text, a string included. Recorded against AWS (test_s3_put_object[*]): a PutObject Body of
-// "text data" stores the 11 bytes "text data" with its quotes (ETag 2b5df371..., CRC32
-// KUmHvQ==), {"Dict":"Value"} the 16 bytes {"Dict":"Value"}, false the 5 bytes false.
+// paramBlob reads a blob member's parameter: a string is its UTF-8 bytes, any other JSON value
+// its JSON text.
+// TODO(merge): values.go's parseBlob does the same.
 func paramBlob(v any) ([]byte, error) {
+	if s, ok := v.(string); ok {
+		return []byte(s), nil
+	}
+	return encodeJSON(v)
+}
+
+// payloadBlob reads a parameter that is a whole blob body (S3 PutObject's Body, Lambda
+// Invoke's Payload) as Step Functions does: its JSON text, a string included. Recorded
+// against AWS (test_s3_put_object[*]): a Body of "text data" stores the 11 bytes "text data"
+// with its quotes (ETag 2b5df371..., CRC32 KUmHvQ==), {"Dict":"Value"} the 16 bytes
+// {"Dict":"Value"}, false the 5 bytes false.
+func payloadBlob(v any) ([]byte, error) { return encodeJSON(v) }
+
+func encodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -149,7 +149,7 @@ func TestRequestsMatchAWSSDK(t *testing.T) {
 			sdk: func(ctx context.Context, cfg aws.Config) {
 				sns.NewFromConfig(cfg).Publish(ctx, &sns.PublishInput{TopicArn: aws.String("arn:aws:sns:us-east-1:123456789012:t"), Message: aws.String("hi"), Subject: aws.String("s"), MessageAttributes: map[string]snstypes.MessageAttributeValue{
 					"a": {DataType: aws.String("String"), StringValue: aws.String("v")},
-					"b": {DataType: aws.String("Binary"), BinaryValue: []byte(`"x"`)},
+					"b": {DataType: aws.String("Binary"), BinaryValue: []byte("x")},
 				}})
 			},
 		},
