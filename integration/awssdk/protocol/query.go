@@ -57,7 +57,7 @@ func (c queryCodec) Encode(svc *model.Service, op *model.Operation, params map[s
 		}
 	}
 	h := http.Header{}
-	h.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	h.Set("Content-Type", "application/x-www-form-urlencoded")
 	return &Request{Method: http.MethodPost, Path: "/", Query: url.Values{}, Header: h, Body: []byte(form.Encode())}, nil
 }
 

@@ -59,7 +59,7 @@ func TestQueryEncode(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("form\n%v\nwant\n%v", got, want)
 			}
-			if req.Method != "POST" || req.Path != "/" || req.Header.Get("Content-Type") != "application/x-www-form-urlencoded; charset=utf-8" {
+			if req.Method != "POST" || req.Path != "/" || req.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
 				t.Errorf("request %s %s %v", req.Method, req.Path, req.Header)
 			}
 		})

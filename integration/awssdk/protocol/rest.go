@@ -153,12 +153,14 @@ func encodeREST(svc *model.Service, op *model.Operation, params map[string]any, 
 				return nil, paramError(pkey, "%v", err)
 			}
 			req.Body = b
+			defaultHeader(req.Header, "Content-Type", "text/plain")
 		case psh.Type == "blob":
 			b, err := payloadBlob(pv)
 			if err != nil {
 				return nil, paramError(pkey, "%v", err)
 			}
 			req.Body = b
+			defaultHeader(req.Header, "Content-Type", "application/octet-stream")
 		case psh.Type == "structure":
 			obj, ok := pv.(map[string]any)
 			if !ok {
@@ -194,6 +196,14 @@ func encodeREST(svc *model.Service, op *model.Operation, params map[string]any, 
 		req.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum[:]))
 	}
 	return req, nil
+}
+
+// defaultHeader sets a header the parameters did not set: the media type of a blob or string
+// payload, as the SDKs send it (application/octet-stream, text/plain).
+func defaultHeader(h http.Header, k, v string) {
+	if h.Get(k) == "" {
+		h.Set(k, v)
+	}
 }
 
 // structVals resolves an object's Step Functions keys to the members of sh.

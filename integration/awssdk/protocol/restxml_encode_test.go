@@ -85,6 +85,15 @@ func TestRestXMLEncode(t *testing.T) {
 			headers: map[string]string{"X-Amz-Checksum-Crc32": "", "X-Amz-Sdk-Checksum-Algorithm": "CRC32"},
 		},
 		{
+			// CloudFront API Reference, CreateInvalidation: a payload structure with the
+			// service's namespace, a list of Path items.
+			name: "cloudfront payload", svc: "cloudfront", action: "createInvalidation",
+			params: `{"DistributionId":"EDFDVBD6EXAMPLE","InvalidationBatch":{"Paths":{"Quantity":2,"Items":["/a","/b c"]},"CallerReference":"ref-1"}}`,
+			method: "POST", path: "/2020-05-31/distribution/EDFDVBD6EXAMPLE/invalidation",
+			body:    `<InvalidationBatch xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Paths><Quantity>2</Quantity><Items><Path>/a</Path><Path>/b c</Path></Items></Paths><CallerReference>ref-1</CallerReference></InvalidationBatch>`,
+			headers: map[string]string{"Content-Type": "application/xml"},
+		},
+		{
 			name: "host label", svc: "s3control", action: "getPublicAccessBlock",
 			params: `{"AccountId":"123456789012"}`,
 			method: "GET", path: "/v20180820/configuration/publicAccessBlock",
