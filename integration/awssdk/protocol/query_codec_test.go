@@ -1,6 +1,8 @@
 package protocol
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -184,5 +186,31 @@ func TestQueryEncodeRefuses(t *testing.T) {
 	_, err = For("ec2").Encode(svc, operation(t, svc, "describeInstances"), paramsOf(t, `{"Filters":[{"Name":"n","Value":["v"]}]}`))
 	if err == nil || err.Error() != "Filters[0]: The field Value is not supported by Step Functions" {
 		t.Errorf("Value: %v", err)
+	}
+}
+
+// TestIdempotencyToken: a token the parameters leave out is filled, one given is kept.
+func TestIdempotencyToken(t *testing.T) {
+	ec2 := svcModel(t, "ec2")
+	req, err := For("ec2").Encode(ec2, operation(t, ec2, "runInstances"), paramsOf(t, `{"ImageId":"ami-1","MinCount":1,"MaxCount":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, _ := url.ParseQuery(string(req.Body))
+	if tok := form.Get("ClientToken"); len(tok) != 36 {
+		t.Errorf("ClientToken %q, want a UUID", tok)
+	}
+	req, _ = For("ec2").Encode(ec2, operation(t, ec2, "runInstances"), paramsOf(t, `{"ImageId":"ami-1","MinCount":1,"MaxCount":1,"ClientToken":"mine"}`))
+	if form, _ := url.ParseQuery(string(req.Body)); form.Get("ClientToken") != "mine" {
+		t.Errorf("ClientToken %q, want mine", form.Get("ClientToken"))
+	}
+	eks := svcModel(t, "eks")
+	req, err = For("rest-json").Encode(eks, operation(t, eks, "createCluster"), paramsOf(t, `{"Name":"c","RoleArn":"r","ResourcesVpcConfig":{}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(req.Body, &body); err != nil || len(fmt.Sprint(body["clientRequestToken"])) != 36 {
+		t.Errorf("clientRequestToken in %s, want a UUID", req.Body)
 	}
 }

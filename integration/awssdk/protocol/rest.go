@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/stepwise-run/stepwise/integration/awssdk/model"
 )
 
@@ -57,15 +59,12 @@ func encodeREST(svc *model.Service, op *model.Operation, params map[string]any, 
 	labels := map[string]string{}
 	hostLabels := map[string]string{}
 	body := map[string]any{}
-	for _, key := range sortedKeys(params) {
-		v := params[key]
-		name, ref := memberFor(sh, key)
-		if ref == nil {
-			return nil, paramError("", "The field %s is not supported by Step Functions", key)
-		}
-		if v == nil {
-			continue
-		}
+	vals, err := structVals(sh, params, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range sortedKeys(vals) {
+		v, ref, key := vals[name], sh.Members[name], sfnKey(name)
 		msh, err := shapeOf(svc, ref)
 		if err != nil {
 			return nil, err
@@ -206,7 +205,9 @@ func defaultHeader(h http.Header, k, v string) {
 	}
 }
 
-// structVals resolves an object's Step Functions keys to the members of sh.
+// structVals resolves an object's Step Functions keys to the members of sh. A null member is
+// left out; an idempotency token the object leaves out is filled with a fresh UUID, as the
+// SDKs fill it.
 func structVals(sh *model.Shape, obj map[string]any, path string) (map[string]any, error) {
 	vals := make(map[string]any, len(obj))
 	for k, v := range obj {
@@ -216,6 +217,11 @@ func structVals(sh *model.Shape, obj map[string]any, path string) (map[string]an
 		}
 		if v != nil {
 			vals[name] = v
+		}
+	}
+	for name, ref := range sh.Members {
+		if _, ok := vals[name]; !ok && ref.IdempotencyToken {
+			vals[name] = uuid.NewString()
 		}
 	}
 	return vals, nil
@@ -428,7 +434,9 @@ func decodeREST(svc *model.Service, op *model.Operation, resp *Response, dec bod
 			}
 			v, err := headerValue(svc, ref, msh, strings.Join(vals, ","))
 			if err != nil {
-				return nil, fmt.Errorf("header %s: %w", wire, err)
+				// A header that does not parse as the model says is left out rather
+				// than failing the whole call: the rest of the answer is still good.
+				continue
 			}
 			out[key] = v
 		case "headers":

@@ -179,3 +179,20 @@ func TestRestXMLDecodeRootMember(t *testing.T) {
 		t.Errorf("getBucketTagging = %s", got)
 	}
 }
+
+// TestRestDecodeBadHeader: a header that does not parse as its type (PartsCount is an
+// integer) is left out.
+func TestRestDecodeBadHeader(t *testing.T) {
+	svc := svcModel(t, "s3")
+	h := http.Header{}
+	h.Set("X-Amz-Mp-Parts-Count", "many")
+	h.Set("Last-Modified", "Wed, 21 Oct 2015 07:28:00 GMT")
+	h.Set("Content-Length", "2")
+	out, err := For("rest-xml").Decode(svc, operation(t, svc, "getObject"), &Response{Status: 200, Header: h, Body: []byte("ab")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := jsonText(out); got != `{"Body":"ab","ContentLength":2,"LastModified":"2015-10-21T07:28:00Z","Metadata":{}}` {
+		t.Errorf("getObject = %s", got)
+	}
+}
