@@ -28,6 +28,11 @@ func (restXML) Encode(svc *model.Service, op *model.Operation, params map[string
 }
 
 func (restXML) Decode(svc *model.Service, op *model.Operation, resp *Response) (any, error) {
+	if isS3(svc) && !rawPayload(svc, op) {
+		if err := s3ErrorIn200(resp.Body); err != nil {
+			return nil, err
+		}
+	}
 	return decodeREST(svc, op, resp, func(svc *model.Service, root *model.ShapeRef, sh *model.Shape, body []byte) (map[string]any, error) {
 		n, err := parseXML(body)
 		if err != nil {
@@ -36,6 +41,20 @@ func (restXML) Decode(svc *model.Service, op *model.Operation, resp *Response) (
 		r := &xmlReader{svc: svc}
 		return r.structure(root.Shape, sh, rootMember(sh, n), 0)
 	})
+}
+
+// rawPayload tells whether an operation's answer is a blob or string body (GetObject's),
+// which is data whatever it holds.
+func rawPayload(svc *model.Service, op *model.Operation) bool {
+	if op.Output == nil {
+		return false
+	}
+	sh := svc.Shape(op.Output.Shape)
+	if sh == nil || sh.Payload == "" || sh.Members[sh.Payload] == nil {
+		return false
+	}
+	p := svc.Shape(sh.Members[sh.Payload].Shape)
+	return p != nil && (p.Type == "blob" || p.Type == "string")
 }
 
 // rootMember handles a document whose root element is the output's one body member rather

@@ -178,6 +178,14 @@ func TestRestXMLDecodeRootMember(t *testing.T) {
 	if got := jsonText(out); got != `{"TagSet":[{"Key":"k","Value":"v"}]}` {
 		t.Errorf("getBucketTagging = %s", got)
 	}
+	// An attribute with a namespace prefix (xsi:type), lists named by their items.
+	out, err = For("rest-xml").Decode(svc, operation(t, svc, "getBucketAcl"), &Response{Status: 200, Header: http.Header{}, Body: []byte(`<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>o</ID></Owner><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>id</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := jsonText(out); got != `{"Grants":[{"Grantee":{"ID":"id","Type":"CanonicalUser"},"Permission":"FULL_CONTROL"}],"Owner":{"ID":"o"}}` {
+		t.Errorf("getBucketAcl = %s", got)
+	}
 }
 
 // TestRestDecodeBadHeader: a header that does not parse as its type (PartsCount is an
@@ -194,5 +202,25 @@ func TestRestDecodeBadHeader(t *testing.T) {
 	}
 	if got := jsonText(out); got != `{"Body":"ab","ContentLength":2,"LastModified":"2015-10-21T07:28:00Z","Metadata":{}}` {
 		t.Errorf("getObject = %s", got)
+	}
+}
+
+// TestS3ErrorIn200: CopyObject's 200 answer with an <Error> document is an error.
+func TestS3ErrorIn200(t *testing.T) {
+	svc := svcModel(t, "s3")
+	_, err := For("rest-xml").Decode(svc, operation(t, svc, "copyObject"), &Response{Status: 200, Header: http.Header{}, Body: []byte(`<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message><RequestId>r</RequestId><HostId>h</HostId></Error>`)})
+	var ea *ErrorAnswer
+	if !errors.As(err, &ea) || ea.Code != "InternalError" || ea.Message != "We encountered an internal error. Please try again." {
+		t.Errorf("copyObject: %v, want an ErrorAnswer", err)
+	}
+	out, err := For("rest-xml").Decode(svc, operation(t, svc, "copyObject"), &Response{Status: 200, Header: http.Header{}, Body: []byte(`<CopyObjectResult><ETag>"e"</ETag><LastModified>2024-01-01T00:00:00.000Z</LastModified></CopyObjectResult>`)})
+	if err != nil || jsonText(out) != `{"CopyObjectResult":{"ETag":"\"e\"","LastModified":"2024-01-01T00:00:00Z"}}` {
+		t.Errorf("copyObject = %s, %v", jsonText(out), err)
+	}
+	// An object that holds an error document is data.
+	out, err = For("rest-xml").Decode(svc, operation(t, svc, "getObject"), &Response{Status: 200, Header: http.Header{}, Body: []byte(`<Error><Code>X</Code></Error>`)})
+	if err != nil || out.(map[string]any)["Body"] != `<Error><Code>X</Code></Error>` {
+		t.Errorf("getObject = %v, %v", out, err)
 	}
 }

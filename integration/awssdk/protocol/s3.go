@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"hash/crc32"
@@ -103,4 +104,28 @@ func s3Checksum(svc *model.Service, op *model.Operation, req *Request) {
 	binary.BigEndian.PutUint32(sum[:], crc32.ChecksumIEEE(req.Body))
 	req.Header.Set("X-Amz-Checksum-Crc32", base64.StdEncoding.EncodeToString(sum[:]))
 	req.Header.Set("X-Amz-Sdk-Checksum-Algorithm", "CRC32")
+}
+
+// ErrorAnswer is an error that came with a success status. S3 answers CopyObject,
+// UploadPartCopy and CompleteMultipartUpload with 200 before it knows the outcome, and then
+// sends an <Error> document when the operation fails; the SDKs report it as an error answer,
+// and so should the client (with errors.As on Decode's error).
+type ErrorAnswer struct {
+	Code, Message string
+}
+
+func (e *ErrorAnswer) Error() string { return e.Code + ": " + e.Message }
+
+// s3ErrorIn200 finds an <Error> document in a successful answer to an S3 operation whose
+// output is not an error.
+func s3ErrorIn200(body []byte) error {
+	b := bytes.TrimSpace(body)
+	if len(b) == 0 || !bytes.Contains(b[:min(len(b), 256)], []byte("<Error>")) {
+		return nil
+	}
+	n, err := parseXML(b)
+	if err != nil || n.name != "Error" {
+		return nil
+	}
+	return &ErrorAnswer{Code: strings.TrimSpace(n.textOf("Code")), Message: n.textOf("Message")}
 }
