@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,16 +76,9 @@ func send(t testing.TB, base string, req *Request) *Response {
 	}
 	h := resp.Header.Clone()
 	if resp.ContentLength >= 0 && h.Get("Content-Length") == "" {
-		h.Set("Content-Length", itoa(resp.ContentLength))
+		h.Set("Content-Length", strconv.FormatInt(resp.ContentLength, 10))
 	}
 	return &Response{Status: resp.StatusCode, Header: h, Body: body}
-}
-
-func itoa(n int64) string { return fmtInt(n) }
-
-func fmtInt(n int64) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 // call encodes, sends and decodes one operation; a failure is returned as its code and

@@ -48,7 +48,7 @@ func (r *xmlReader) structure(shapeName string, sh *model.Shape, n *xnode, depth
 				continue
 			}
 			if msh.Type == "list" {
-				v, err = r.listItems(ref.Shape, msh, nodes, depth)
+				v, err = r.listItems(msh, nodes, depth)
 			} else {
 				v, err = r.mapEntries(ref.Shape, msh, nodes, depth)
 			}
@@ -92,14 +92,14 @@ func (r *xmlReader) value(ref *model.ShapeRef, sh *model.Shape, n *xnode, depth 
 		if sh.Member.LocationName != "" {
 			item = sh.Member.LocationName
 		}
-		return r.listItems(ref.Shape, sh, n.all(item), depth)
+		return r.listItems(sh, n.all(item), depth)
 	case "map":
 		return r.mapEntries(ref.Shape, sh, n.all("entry"), depth)
 	}
 	return textScalar(ref, sh, n.text.String(), tsISO8601)
 }
 
-func (r *xmlReader) listItems(shapeName string, sh *model.Shape, nodes []*xnode, depth int) ([]any, error) {
+func (r *xmlReader) listItems(sh *model.Shape, nodes []*xnode, depth int) ([]any, error) {
 	esh, err := shapeOf(r.svc, sh.Member)
 	if err != nil {
 		return nil, err
