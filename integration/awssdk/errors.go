@@ -1,0 +1,119 @@
+package awssdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/stepwise-run/stepwise/integration/awssdk/model"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+// ServiceError is an error a service answered with.
+type ServiceError struct {
+	Client            string // the Java SDK's client name: DynamoDb, S3, SecretsManager
+	Code              string // the service's error code: ResourceNotFoundException, NoSuchKey
+	Message           string
+	Status            int
+	RequestID         string
+	ExtendedRequestID string // S3's x-amz-id-2
+	// Modeled is true when the model declares the error (an error shape of the service);
+	// Exception then names the shape.
+	Modeled   bool
+	Exception string // the Java SDK's exception class: NoSuchKeyException, DynamoDbException
+}
+
+func (e *ServiceError) Error() string {
+	return fmt.Sprintf("%s: %s: %s (status %d, request ID %s)", e.Client, e.Code, e.Message, e.Status, e.RequestID)
+}
+
+// TaskError is the error an aws-sdk task fails with, as Step Functions names it:
+// <Client>.<Exception>, and the Java SDK's message as its cause.
+func (e *ServiceError) TaskError() *runner.TaskError {
+	cause := fmt.Sprintf("%s (Service: %s, Status Code: %d, Request ID: %s", e.Message, e.Client, e.Status, e.RequestID)
+	if e.Client == "S3" {
+		cause += ", Extended Request ID: " + e.ExtendedRequestID
+	}
+	return &runner.TaskError{Name: e.Client + "." + e.Exception, Cause: cause + ")"}
+}
+
+// newServiceError names an error answer as the Java SDK v2 does: the class generated for the
+// model's error shape whose name or error code is the code (with an Exception suffix), else
+// the client's base exception (a DynamoDB ValidationException, which DynamoDB's model does
+// not declare, is a DynamoDbException).
+func newServiceError(svc *model.Service, code, msg string, status int, reqID, extID string) *ServiceError {
+	e := &ServiceError{Client: svc.ClientName, Code: code, Message: msg, Status: status, RequestID: reqID, ExtendedRequestID: extID}
+	if shape := errorShape(svc, code); shape != "" {
+		e.Modeled, e.Exception = true, exceptionName(shape)
+	} else {
+		e.Exception = svc.ClientName + "Exception"
+	}
+	if e.Message == "" {
+		e.Message = e.Code
+		if e.Message == "" {
+			e.Message = fmt.Sprintf("Service returned HTTP status code %d", status)
+		}
+	}
+	return e
+}
+
+// errorShape finds the model's error shape for a code: by the shape's name, or by its error
+// trait's code (SQS's AWS.SimpleQueueService.NonExistentQueue is QueueDoesNotExist).
+func errorShape(svc *model.Service, code string) string {
+	if code == "" {
+		return ""
+	}
+	if sh := svc.Shapes[code]; sh != nil && (sh.Exception || sh.Error != nil) {
+		return code
+	}
+	for name, sh := range svc.Shapes {
+		if sh.Error != nil && sh.Error.Code == code {
+			return name
+		}
+	}
+	return ""
+}
+
+// exceptionName is the Java SDK's class name for an error shape.
+func exceptionName(shape string) string {
+	if strings.HasSuffix(shape, "Exception") {
+		return shape
+	}
+	return shape + "Exception"
+}
+
+// ClientError is a call that failed without an answer from the service: the endpoint could
+// not be reached, the call timed out, the credentials could not be loaded. Step Functions
+// names these after the Java SDK's SdkClientException.
+type ClientError struct {
+	Client  string
+	Message string
+}
+
+func (e *ClientError) Error() string { return e.Client + ": " + e.Message }
+
+// TaskError is <Client>.SdkClientException with the SDK's message.
+func (e *ClientError) TaskError() *runner.TaskError {
+	return &runner.TaskError{Name: e.Client + ".SdkClientException", Cause: e.Message}
+}
+
+// transportError describes a request that got no answer as the Java SDK does.
+func transportError(ctx context.Context, svc *model.Service, err error) error {
+	if errors.Is(context.Cause(ctx), errCallTimeout) {
+		return &ClientError{Client: svc.ClientName, Message: "Client execution did not complete before the specified timeout configuration"}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err() // the task is no longer wanted: the runner handles it
+	}
+	msg := err.Error()
+	var op *net.OpError
+	if errors.As(err, &op) {
+		msg = op.Err.Error()
+		if op.Addr != nil {
+			msg = fmt.Sprintf("Connect to %s failed: %s", op.Addr, op.Err)
+		}
+	}
+	return &ClientError{Client: svc.ClientName, Message: "Unable to execute HTTP request: " + scrub(msg)}
+}
