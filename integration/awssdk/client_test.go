@@ -3,8 +3,6 @@ package awssdk
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,28 +13,7 @@ import (
 	"github.com/stepwise-run/stepwise/internal/awstest"
 )
 
-// isolate gives a test an AWS configuration of its own: an empty home, no AWS_* variables but
-// the ones it sets, and test credentials.
-func isolate(t *testing.T, env map[string]string) {
-	t.Helper()
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "AWS_") || strings.HasSuffix(k, "_ENDPOINT") {
-			t.Setenv(k, "")
-			os.Unsetenv(k)
-		}
-	}
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, "credentials"))
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	for k, v := range env {
-		t.Setenv(k, v)
-	}
-}
+func isolate(t *testing.T, env map[string]string) { awstest.Isolate(t, env) }
 
 func newClient(t *testing.T) *Client {
 	t.Helper()

@@ -117,3 +117,43 @@ func transportError(ctx context.Context, svc *model.Service, err error) error {
 	}
 	return &ClientError{Client: svc.ClientName, Message: "Unable to execute HTTP request: " + scrub(msg)}
 }
+
+// AccessDenied is the error a service answers a call its caller's role may not make with,
+// as the task reports it: the service's AccessDeniedException (S3's AccessDenied), under the
+// model's name for it when it declares one, else the client's base exception. The JSON and
+// query services answer it with status 400, the REST ones with 403.
+func AccessDenied(service, message, requestID string) *runner.TaskError {
+	svc, err := model.Embedded().Service(service)
+	if err != nil {
+		return &runner.TaskError{Name: "States.TaskFailed", Cause: message}
+	}
+	code, status := "AccessDeniedException", 400
+	if p := svc.Metadata.Protocol; p == "rest-json" || p == "rest-xml" {
+		status = 403
+	}
+	if p := svc.Metadata.Protocol; p == "rest-xml" {
+		code = "AccessDenied"
+	}
+	return newServiceError(svc, code, message, status, requestID, "").TaskError()
+}
+
+// IAMAction is the IAM action an aws-sdk call needs: the service's IAM prefix (its signing
+// name, but for the few services whose IAM prefix differs) and the API action (PutItem).
+func IAMAction(service, action string) (string, error) {
+	svc, err := model.Embedded().Service(service)
+	if err != nil {
+		return "", err
+	}
+	op := svc.Operation(action)
+	if op == nil {
+		return "", fmt.Errorf("the %s model has no action %s", service, action)
+	}
+	prefix := svc.Metadata.SigningNameOrPrefix()
+	if p, ok := iamPrefixes[prefix]; ok {
+		prefix = p
+	}
+	return prefix + ":" + op.Name, nil
+}
+
+// iamPrefixes are the signing names that are not their service's IAM prefix.
+var iamPrefixes = map[string]string{"monitoring": "cloudwatch", "email": "ses", "execute-api": "execute-api"}
