@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/stepwise-run/stepwise/engine"
-	"github.com/stepwise-run/stepwise/integration/awssdk"
 	"github.com/stepwise-run/stepwise/iam"
+	"github.com/stepwise-run/stepwise/integration/awssdk"
 	"github.com/stepwise-run/stepwise/runner"
 )
 

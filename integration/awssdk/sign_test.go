@@ -79,7 +79,7 @@ func TestSignature(t *testing.T) {
 	const secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 	type seen struct {
 		scope, target, contentType, body string
-		err                                error
+		err                              error
 	}
 	got := make(chan seen, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
