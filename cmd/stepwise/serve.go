@@ -18,6 +18,7 @@ import (
 	"github.com/stepwise-run/stepwise/console"
 	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/integration"
+	"github.com/stepwise-run/stepwise/integration/awssdk"
 	"github.com/stepwise-run/stepwise/integration/httptask"
 	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/integration/mock"
@@ -47,6 +48,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	mockConfig := fs.String("mock-config", "", "a Step Functions Local mock configuration file: executions started on ARN#TestCase get its mocked responses")
 	insecure := fs.Bool("insecure-no-auth", false, "serve on a non-loopback address although callers are not authenticated")
 	enforceIAM := fs.Bool("enforce-iam", false, "require SigV4-signed calls allowed by IAM policies, and check state machines' roles (root keys from STEPWISE_ROOT_ACCESS_KEY_ID and STEPWISE_ROOT_SECRET_ACCESS_KEY)")
+	assumeRole := fs.Bool("aws-assume-role", false, "make each aws-sdk task's call as its execution's role, assumed through AWS STS with the default credentials (so that AWS enforces the role); without it calls use the default credentials")
 	iamFile := fs.String("iam-file", "", "where IAM users, keys, roles and policies are kept (default: iam.json next to the SQLite database, or stepwise-data/iam.json)")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
@@ -86,7 +88,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	svc, err := newService(ctx, serviceConfig{store: *storeURL, region: *region, account: *account, mocks: mocks, connections: *connectionsFile,
-		maxEvents: *maxEvents, leaseTTL: *leaseTTL, functions: specs, enforceIAM: *enforceIAM, iamFile: iamPath(*iamFile, *storeURL),
+		maxEvents: *maxEvents, leaseTTL: *leaseTTL, functions: specs, enforceIAM: *enforceIAM, awsAssumeRole: *assumeRole, iamFile: iamPath(*iamFile, *storeURL),
 		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY")}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
@@ -158,6 +160,8 @@ type serviceConfig struct {
 	// ("" keeps it in memory); rootKeyID and rootSecret are the root's credentials.
 	enforceIAM            bool
 	iamFile               string
+	// awsAssumeRole makes aws-sdk calls as the execution's role (--aws-assume-role).
+	awsAssumeRole bool
 	rootKeyID, rootSecret string
 }
 
@@ -189,13 +193,18 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 			return nil, fmt.Errorf("--connections: %w", err)
 		}
 	}
+	sdk, err := awssdk.New(awssdk.Options{AssumeRole: cfg.awsAssumeRole})
+	if err != nil {
+		return nil, err
+	}
 	st, err := openStore(ctx, cfg.store)
 	if err != nil {
 		return nil, err
 	}
 	metrics := newMetrics()
 	functions := lambda.New(lambda.Options{Functions: cfg.functions, Region: cfg.region, Account: cfg.account, Logger: log})
-	tasks := &integration.Registry{Store: st, Lambda: functions, HTTP: httptask.New(httptask.Options{Connections: conns, Region: cfg.region})}
+	tasks := &integration.Registry{Store: st, Lambda: functions, HTTP: httptask.New(httptask.Options{Connections: conns, Region: cfg.region}),
+		SDK: &awssdk.Handler{Client: sdk}}
 	var handler runner.TaskHandler = tasks
 	var mocked *mock.Handler
 	if cfg.mocks != nil {
