@@ -158,10 +158,10 @@ type serviceConfig struct {
 	connections string
 	// enforceIAM requires signed, allowed calls and checks roles; iamFile keeps IAM state
 	// ("" keeps it in memory); rootKeyID and rootSecret are the root's credentials.
-	enforceIAM            bool
-	iamFile               string
+	enforceIAM bool
+	iamFile    string
 	// awsAssumeRole makes aws-sdk calls as the execution's role (--aws-assume-role).
-	awsAssumeRole bool
+	awsAssumeRole         bool
 	rootKeyID, rootSecret string
 }
 
