@@ -71,13 +71,13 @@ func TestCallDynalite(t *testing.T) {
 	steps := []struct{ action, params, want string }{
 		{"putItem", `{"TableName":"things","Item":{"id":{"S":"a"},"n":{"N":"1"},"data":{"S":"x"},"bin":{"B":"aGk="}}}`, `{}`},
 		{"getItem", `{"TableName":"things","Key":{"id":{"S":"a"},"n":{"N":"1"}}}`,
-			`{"Item":{"bin":{"B":"YUdrPQ=="},"data":{"S":"x"},"id":{"S":"a"},"n":{"N":"1"}}}`},
+			`{"Item":{"bin":{"B":"aGk="},"data":{"S":"x"},"id":{"S":"a"},"n":{"N":"1"}}}`},
 		{"updateItem", `{"TableName":"things","Key":{"id":{"S":"a"},"n":{"N":"1"}},"UpdateExpression":"set S=:r","ExpressionAttributeValues":{":r":{"S":"y"}},"ReturnValues":"UPDATED_NEW"}`,
 			`{"Attributes":{"S":{"S":"y"}}}`},
 		{"query", `{"TableName":"things","KeyConditionExpression":"id = :id","ExpressionAttributeValues":{":id":{"S":"a"}},"ProjectionExpression":"id, S"}`,
 			`{"Count":1,"Items":[{"S":{"S":"y"},"id":{"S":"a"}}],"ScannedCount":1}`},
 		{"deleteItem", `{"TableName":"things","Key":{"id":{"S":"a"},"n":{"N":"1"}},"ReturnValues":"ALL_OLD"}`,
-			`{"Attributes":{"S":{"S":"y"},"bin":{"B":"YUdrPQ=="},"data":{"S":"x"},"id":{"S":"a"},"n":{"N":"1"}}}`},
+			`{"Attributes":{"S":{"S":"y"},"bin":{"B":"aGk="},"data":{"S":"x"},"id":{"S":"a"},"n":{"N":"1"}}}`},
 		{"getItem", `{"TableName":"things","Key":{"id":{"S":"a"},"n":{"N":"1"}}}`, `{}`},
 	}
 	for _, s := range steps {

@@ -220,7 +220,7 @@ func encodeJSONValue(svc *model.Service, ref *model.ShapeRef, v any, path string
 		}
 		return epochSeconds(t), nil
 	case "blob":
-		return base64.StdEncoding.EncodeToString(parseBlob(v)), nil
+		return base64.StdEncoding.EncodeToString(parseBlobMember(v)), nil
 	default:
 		return v, nil
 	}

@@ -68,13 +68,27 @@ func epoch(f float64) time.Time {
 	return time.Unix(int64(sec), int64(math.Round(frac*1e9))).UTC()
 }
 
-// parseBlob reads a blob parameter. A string is its UTF-8 bytes (as Step Functions stores an
-// S3 object's Body given as text); any other JSON value is its JSON text.
+// parseBlob reads a streaming payload parameter (S3 putObject's Body). A string is its UTF-8
+// bytes, as Step Functions stores an S3 object's Body given as text; any other JSON value is
+// its JSON text (both recorded).
 func parseBlob(v any) []byte {
 	if s, ok := v.(string); ok {
 		return []byte(s)
 	}
 	return value.EncodeBytes(v)
+}
+
+// parseBlobMember reads a blob member that is not a payload (a DynamoDB B attribute, a KMS
+// ciphertext): base64 text is decoded, so that a blob a result rendered (renderBlob) goes back
+// unchanged, and a state machine can copy a getItem's item into a putItem. Text that is not
+// base64, and other JSON values, are taken as parseBlob takes them.
+func parseBlobMember(v any) []byte {
+	if s, ok := v.(string); ok {
+		if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+			return b
+		}
+	}
+	return parseBlob(v)
 }
 
 // article names a model type for a message: "a string", "an integer".
