@@ -56,6 +56,8 @@ type Client struct {
 	catalog *model.Catalog
 	getenv  func(string) string
 	signer  *v4.Signer
+	// codec finds a protocol's codec (protocol.For; tests stand in their own).
+	codec func(string) protocol.Codec
 
 	mu    sync.Mutex
 	roles map[string]aws.CredentialsProvider // assumed roles, by ARN
@@ -77,7 +79,7 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("aws-sdk: loading the AWS configuration: %w", err)
 	}
 	c := &Client{cfg: cfg, region: cfg.Region, opts: opts, http: opts.HTTPClient, catalog: opts.Catalog,
-		getenv: opts.Getenv, signer: v4.NewSigner(), roles: map[string]aws.CredentialsProvider{}, queryOnly: map[string]bool{}}
+		getenv: opts.Getenv, signer: v4.NewSigner(), codec: protocol.For, roles: map[string]aws.CredentialsProvider{}, queryOnly: map[string]bool{}}
 	if c.region == "" {
 		c.region = "us-east-1"
 	}
@@ -152,11 +154,16 @@ func (c *Client) Call(ctx context.Context, call Call) (*Result, error) {
 	if err != nil {
 		return nil, &ClientError{Client: svc.ClientName, Message: err.Error()}
 	}
-	name := svc.Protocol(protocol.Supported)
-	if len(svc.Metadata.AWSQueryCompatible) > 0 && c.isQueryOnly(ep) && protocol.Supported("query") {
+	supported := func(p string) bool { return c.codec(p) != nil }
+	name := svc.Protocol(supported)
+	if len(svc.Metadata.AWSQueryCompatible) > 0 && c.isQueryOnly(ep) {
+		if !supported("query") {
+			return nil, &ClientError{Client: svc.ClientName, Message: fmt.Sprintf(
+				"The endpoint %s speaks only the query protocol of %s, which Stepwise does not speak yet", ep.url, svc.ClientName)}
+		}
 		name = "query"
 	}
-	codec := protocol.For(name)
+	codec := c.codec(name)
 	if codec == nil {
 		return nil, &ClientError{Client: svc.ClientName, Message: fmt.Sprintf("Stepwise does not speak the %s protocol of %s yet", svc.Metadata.Protocol, svc.ClientName)}
 	}
@@ -174,7 +181,7 @@ func (c *Client) Call(ctx context.Context, call Call) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if name == "json" && len(svc.Metadata.AWSQueryCompatible) > 0 && speaksOnlyQuery(resp) && protocol.Supported("query") {
+	if name == "json" && len(svc.Metadata.AWSQueryCompatible) > 0 && speaksOnlyQuery(resp) {
 		// An endpoint that predates the service's JSON protocol (goaws for SQS): speak the
 		// query protocol to it from now on.
 		c.setQueryOnly(ep)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/integration/awssdk"
@@ -199,5 +200,51 @@ func TestDynamoDBTaskErrors(t *testing.T) {
 				t.Errorf("%d task outcomes, want %d: %v", got, tt.retries+1, taskEvents(t, events))
 			}
 		})
+	}
+}
+
+// TestDynamoDBCallback: a .waitForTaskToken aws-sdk task makes its call (the item carries the
+// token), records TaskSubmitted with the service's answer, and ends when a worker that found
+// the token in the table answers with SendTaskSuccess.
+func TestDynamoDBCallback(t *testing.T) {
+	url := awstest.Dynalite(t)
+	awstest.Isolate(t, map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": url})
+	s := newStack(t)
+	client, err := awssdk.New(awssdk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := client.Call(ctx, awssdk.Call{Service: "dynamodb", Action: "createTable", Params: map[string]any{
+		"TableName": "jobs", "BillingMode": "PAY_PER_REQUEST",
+		"AttributeDefinitions": []any{map[string]any{"AttributeName": "id", "AttributeType": "S"}},
+		"KeySchema":            []any{map[string]any{"AttributeName": "id", "KeyType": "HASH"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	// The worker: waits for the job's item and answers with its token.
+	go func() {
+		for i := 0; i < 300; i++ {
+			res, err := client.Call(ctx, awssdk.Call{Service: "dynamodb", Action: "getItem",
+				Params: map[string]any{"TableName": "jobs", "Key": map[string]any{"id": map[string]any{"S": "job-1"}}}})
+			if err == nil {
+				if item, ok := res.Output.(map[string]any)["Item"].(map[string]any); ok {
+					token := item["token"].(map[string]any)["S"].(string)
+					_ = s.node.Answer(ctx, token, engine.Event{Kind: engine.TaskSucceeded, Output: `{"done":true}`})
+					return
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	def := `{"StartAt":"Enqueue","States":{"Enqueue":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:dynamodb:putItem.waitForTaskToken",
+		"Parameters":{"TableName":"jobs","Item":{"id":{"S":"job-1"},"token":{"S.$":"$$.Task.Token"}}},"TimeoutSeconds":20,"End":true}}}`
+	done, events := s.run(t, "callback", def, `{}`)
+	if done.Status != "SUCCEEDED" || *done.Output != `{"done":true}` {
+		t.Fatalf("%s %v", done.Status, done.Output)
+	}
+	got := strings.Join(taskEvents(t, events), "\n")
+	if want := "taskSubmittedEventDetails {}\ntaskSucceededEventDetails {\"done\":true}"; got != want {
+		t.Errorf("task events:\n%s\nwant:\n%s", got, want)
 	}
 }
