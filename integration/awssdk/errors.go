@@ -59,13 +59,20 @@ func newServiceError(svc *model.Service, code, msg string, status int, reqID, ex
 	return e
 }
 
-// errorShape finds the model's error shape for a code: by the shape's name, or by its error
-// trait's code (SQS's AWS.SimpleQueueService.NonExistentQueue is QueueDoesNotExist).
+// errorShape finds the model's error shape for a code: by the shape's name, by its error
+// trait's code (IAM's NoSuchEntity is NoSuchEntityException), or, for a query-protocol code
+// the model does not list, by the code's last dotted part or a known rename (SQS's
+// AWS.SimpleQueueService.PurgeQueueInProgress is PurgeQueueInProgress, and its
+// AWS.SimpleQueueService.NonExistentQueue is QueueDoesNotExist).
 func errorShape(svc *model.Service, code string) string {
 	if code == "" {
 		return ""
 	}
-	if sh := svc.Shapes[code]; sh != nil && (sh.Exception || sh.Error != nil) {
+	isError := func(name string) bool {
+		sh := svc.Shapes[name]
+		return sh != nil && (sh.Exception || sh.Error != nil)
+	}
+	if isError(code) {
 		return code
 	}
 	for name, sh := range svc.Shapes {
@@ -73,7 +80,22 @@ func errorShape(svc *model.Service, code string) string {
 			return name
 		}
 	}
+	if name := queryCodes[svc.Name][code]; isError(name) {
+		return name
+	}
+	if i := strings.LastIndexByte(code, '.'); i >= 0 && isError(code[i+1:]) {
+		return code[i+1:]
+	}
 	return ""
+}
+
+// queryCodes are query-protocol error codes whose shape has another name, where the botocore
+// model does not carry the code (the Smithy model's awsQueryError traits give them).
+var queryCodes = map[string]map[string]string{
+	"sqs": {
+		"AWS.SimpleQueueService.NonExistentQueue": "QueueDoesNotExist",
+		"QueueAlreadyExists":                      "QueueNameExists",
+	},
 }
 
 // exceptionName is the Java SDK's class name for an error shape.

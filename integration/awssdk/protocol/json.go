@@ -360,8 +360,11 @@ func decodeJSONValue(svc *model.Service, ref *model.ShapeRef, v any, depth int) 
 }
 
 // Error implements Codec. The code is the X-Amzn-ErrorType header's or the body's __type (or
-// code), without a "namespace#" prefix or a ":<url>" suffix; for a model with
-// awsQueryCompatible the x-amzn-query-error header gives the code the query protocol used.
+// code), without a "namespace#" prefix or a ":<url>" suffix. For a model with
+// awsQueryCompatible, when that code is not an error shape of the model, the
+// x-amzn-query-error header gives the code the query protocol uses instead. A declared shape
+// wins because it is what the SDKs name the error after (the Java SDK's
+// QueueDoesNotExistException).
 func (jsonCodec) Error(svc *model.Service, resp *Response) (code, message string) {
 	var body map[string]any
 	if v, err := value.Decode(resp.Body); err == nil {
@@ -381,7 +384,9 @@ func (jsonCodec) Error(svc *model.Service, resp *Response) (code, message string
 			break
 		}
 	}
-	if len(svc.Metadata.AWSQueryCompatible) > 0 {
+	if len(svc.Metadata.AWSQueryCompatible) > 0 && !declared(svc, code) {
+		// The service's query protocol names the error (AWS.SimpleQueueService.
+		// NonExistentQueue) where the JSON type is not one the model declares.
 		if q := resp.Header.Get("x-amzn-query-error"); q != "" {
 			if c, _, _ := strings.Cut(q, ";"); c != "" {
 				code = c
@@ -389,6 +394,12 @@ func (jsonCodec) Error(svc *model.Service, resp *Response) (code, message string
 		}
 	}
 	return code, message
+}
+
+// declared tells whether the model declares an error shape of that name.
+func declared(svc *model.Service, code string) bool {
+	sh := svc.Shape(code)
+	return sh != nil && (sh.Exception || sh.Error != nil)
 }
 
 // SanitizeErrorCode strips an error code of a "namespace#" prefix and a ":..." suffix

@@ -168,9 +168,11 @@ func TestJSONError(t *testing.T) {
 		{"Message", "secretsmanager", nil, `{"__type":"ValidationException","Message":"Invalid name."}`, "ValidationException", "Invalid name."},
 		{"header wins, url suffix", "dynamodb", http.Header{"X-Amzn-Errortype": {"ThrottlingException:http://internal.amazon.com/"}}, `{"__type":"x"}`,
 			"ThrottlingException", ""},
-		{"query-compatible code", "sqs", http.Header{"X-Amzn-Query-Error": {"AWS.SimpleQueueService.NonExistentQueue;Sender"}},
+		{"query-compatible, declared type kept", "sqs", http.Header{"X-Amzn-Query-Error": {"AWS.SimpleQueueService.NonExistentQueue;Sender"}},
 			`{"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":"The specified queue does not exist."}`,
-			"AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist."},
+			"QueueDoesNotExist", "The specified queue does not exist."},
+		{"query-compatible, undeclared type", "sqs", http.Header{"X-Amzn-Query-Error": {"AWS.SimpleQueueService.NonExistentQueue;Sender"}},
+			`{"__type":"com.amazonaws.sqs#Other","message":"m"}`, "AWS.SimpleQueueService.NonExistentQueue", "m"},
 		{"query header ignored elsewhere", "dynamodb", http.Header{"X-Amzn-Query-Error": {"Other;Sender"}}, `{"__type":"A#B"}`, "B", ""},
 		{"not JSON", "dynamodb", nil, `<html>`, "", ""},
 	}
