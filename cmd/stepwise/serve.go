@@ -193,9 +193,13 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 			return nil, fmt.Errorf("--connections: %w", err)
 		}
 	}
-	sdk, err := awssdk.New(awssdk.Options{AssumeRole: cfg.awsAssumeRole})
-	if err != nil {
-		return nil, err
+	// A broken AWS configuration (a malformed ~/.aws/config) disables the aws-sdk tasks, not
+	// the server: state machines that call no AWS service still run.
+	var sdk integration.Handler
+	if client, err := awssdk.New(awssdk.Options{AssumeRole: cfg.awsAssumeRole}); err != nil {
+		log.Warn("aws-sdk tasks are disabled", "err", err)
+	} else {
+		sdk = &awssdk.Handler{Client: client}
 	}
 	st, err := openStore(ctx, cfg.store)
 	if err != nil {
@@ -204,7 +208,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	metrics := newMetrics()
 	functions := lambda.New(lambda.Options{Functions: cfg.functions, Region: cfg.region, Account: cfg.account, Logger: log})
 	tasks := &integration.Registry{Store: st, Lambda: functions, HTTP: httptask.New(httptask.Options{Connections: conns, Region: cfg.region}),
-		SDK: &awssdk.Handler{Client: sdk}}
+		SDK: sdk}
 	var handler runner.TaskHandler = tasks
 	var mocked *mock.Handler
 	if cfg.mocks != nil {
