@@ -104,7 +104,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
 	}
-	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: *skip, Tasks: sdkTasks{&awssdk.Handler{Client: client}}})
+	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: *skip, Tasks: sdkTasks{&awssdk.Handler{Client: client, ClientRegion: true}}})
 	if err != nil && !errors.Is(err, runner.ErrStuck) {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1

@@ -16,6 +16,9 @@ import (
 // integration Registry routes the tasks it Handles to it.
 type Handler struct {
 	Client *Client
+	// ClientRegion sends calls to the client's region (AWS_REGION, the profile's) instead of
+	// the execution's: for `stepwise run`, whose ARNs carry a placeholder region.
+	ClientRegion bool
 }
 
 // Handles tells whether a task is an aws-sdk task of a service the models describe. Step
@@ -52,7 +55,11 @@ func (h *Handler) RunTask(ctx context.Context, t *engine.Task) (string, error) {
 	if role == "" {
 		role = t.ExecutionRoleArn
 	}
-	res, err := h.Client.Call(ctx, Call{Service: service, Action: action, Params: params, Region: region(t.Execution), RoleArn: role})
+	call := Call{Service: service, Action: action, Params: params, Region: region(t.Execution), RoleArn: role}
+	if h.ClientRegion {
+		call.Region = ""
+	}
+	res, err := h.Client.Call(ctx, call)
 	if err != nil {
 		return "", taskError(t, err)
 	}
