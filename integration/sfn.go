@@ -34,6 +34,9 @@ type Registry struct {
 	Lambda Handler
 	// HTTP runs http:invoke tasks (integration/httptask).
 	HTTP Handler
+	// SDK runs aws-sdk:<service>:<action> tasks of other services than Step Functions
+	// against their endpoints (integration/awssdk).
+	SDK Handler
 	// Fallback runs tasks no integration here handles (nil: they fail).
 	Fallback runner.TaskHandler
 	// SFN runs a Step Functions API action in process (api.Server.Invoke), for
@@ -71,6 +74,9 @@ func (r *Registry) RunTask(ctx context.Context, t *engine.Task) (string, error) 
 			return r.states(ctx, t)
 		}
 		return r.sfnSDK(ctx, t)
+	}
+	if r.SDK != nil && r.SDK.Handles(t) {
+		return r.SDK.RunTask(ctx, t)
 	}
 	if r.Fallback != nil {
 		return r.Fallback.RunTask(ctx, t)

@@ -19,6 +19,7 @@ import (
 	"github.com/stepwise-run/stepwise/console"
 	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/integration"
+	"github.com/stepwise-run/stepwise/integration/awssdk"
 	"github.com/stepwise-run/stepwise/integration/httptask"
 	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/integration/mock"
@@ -49,6 +50,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	mockConfig := fs.String("mock-config", "", "a Step Functions Local mock configuration file: executions started on ARN#TestCase get its mocked responses")
 	insecure := fs.Bool("insecure-no-auth", false, "serve on a non-loopback address although callers are not authenticated")
 	enforceIAM := fs.Bool("enforce-iam", false, "require SigV4-signed calls allowed by IAM policies, and check state machines' roles (root keys from STEPWISE_ROOT_ACCESS_KEY_ID and STEPWISE_ROOT_SECRET_ACCESS_KEY)")
+	assumeRole := fs.Bool("aws-assume-role", false, "make each aws-sdk task's call as its execution's role, assumed through AWS STS with the default credentials (so that AWS enforces the role); without it calls use the default credentials")
 	iamFile := fs.String("iam-file", "", "where IAM users, keys, roles and policies are kept (default: iam.json next to the SQLite database, or stepwise-data/iam.json)")
 	maxInFlight := fs.Int("max-in-flight", 1024, "API requests worked on at once; more are answered with ThrottlingException at once (0: no bound; GetActivityTask's long polls do not count)")
 	throttleFlag := fs.String("throttle", "none", "per-API token buckets past which calls get ThrottlingException: none, aws (Step Functions' default quotas in --region), or a JSON file {\"StartExecution\": {\"Bucket\": 1300, \"Refill\": 300}, ...}")
@@ -113,7 +115,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	svc, err := newService(ctx, serviceConfig{store: *storeURL, region: *region, account: *account, mocks: mocks, connections: *connectionsFile,
-		maxEvents: *maxEvents, leaseTTL: *leaseTTL, functions: specs, enforceIAM: *enforceIAM, iamFile: iamPath(*iamFile, *storeURL),
+		maxEvents: *maxEvents, leaseTTL: *leaseTTL, functions: specs, enforceIAM: *enforceIAM, awsAssumeRole: *assumeRole, iamFile: iamPath(*iamFile, *storeURL),
 		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY"),
 		throttle: throttle.New(policy, nil)}, log)
 	if err != nil {
@@ -204,8 +206,10 @@ type serviceConfig struct {
 	connections string
 	// enforceIAM requires signed, allowed calls and checks roles; iamFile keeps IAM state
 	// ("" keeps it in memory); rootKeyID and rootSecret are the root's credentials.
-	enforceIAM            bool
-	iamFile               string
+	enforceIAM bool
+	iamFile    string
+	// awsAssumeRole makes aws-sdk calls as the execution's role (--aws-assume-role).
+	awsAssumeRole         bool
 	rootKeyID, rootSecret string
 	// throttle sheds API load past its bounds (--max-in-flight, --throttle); nil: none.
 	throttle *throttle.Limiter
@@ -239,13 +243,22 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 			return nil, fmt.Errorf("--connections: %w", err)
 		}
 	}
+	// A broken AWS configuration (a malformed ~/.aws/config) disables the aws-sdk tasks, not
+	// the server: state machines that call no AWS service still run.
+	var sdk integration.Handler
+	if client, err := awssdk.New(awssdk.Options{AssumeRole: cfg.awsAssumeRole}); err != nil {
+		log.Warn("aws-sdk tasks are disabled", "err", err)
+	} else {
+		sdk = &awssdk.Handler{Client: client}
+	}
 	st, err := openStore(ctx, cfg.store)
 	if err != nil {
 		return nil, err
 	}
 	metrics := newMetrics()
 	functions := lambda.New(lambda.Options{Functions: cfg.functions, Region: cfg.region, Account: cfg.account, Logger: log})
-	tasks := &integration.Registry{Store: st, Lambda: functions, HTTP: httptask.New(httptask.Options{Connections: conns, Region: cfg.region})}
+	tasks := &integration.Registry{Store: st, Lambda: functions, HTTP: httptask.New(httptask.Options{Connections: conns, Region: cfg.region}),
+		SDK: sdk}
 	var handler runner.TaskHandler = tasks
 	var mocked *mock.Handler
 	if cfg.mocks != nil {
