@@ -175,6 +175,11 @@ func (c *Client) Call(ctx context.Context, call Call) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if svc.Name == "s3" && !ep.configured {
+		// On AWS the SDKs address a bucket by its host name; at a configured endpoint
+		// (MinIO, LocalStack, gofakes3) by its path, as they do with an endpoint URL.
+		protocol.S3VirtualHosted(req)
+	}
 	ctx, cancel := context.WithTimeoutCause(ctx, c.opts.Timeout, errCallTimeout)
 	defer cancel()
 	resp, err := c.send(ctx, svc, ep, req, call.RoleArn)
@@ -190,10 +195,18 @@ func (c *Client) Call(ctx context.Context, call Call) (*Result, error) {
 	reqID := requestID(resp.Header)
 	if resp.Status >= 300 {
 		code, msg := codec.Error(svc, resp)
-		return nil, newServiceError(svc, code, msg, resp.Status, reqID, resp.Header.Get("X-Amz-Id-2"))
+		if svc.Name == "s3" {
+			code = protocol.S3ErrorCode(op, code) // HEAD answers carry no body to name the error
+		}
+		return nil, newServiceError(svc, code, msg, resp.Status, reqID, protocol.ExtendedRequestID(resp))
 	}
 	out, err := codec.Decode(svc, op, resp)
 	if err != nil {
+		var ea *protocol.ErrorAnswer
+		if errors.As(err, &ea) {
+			// A 200 whose body is an error (S3's CopyObject, CompleteMultipartUpload).
+			return nil, newServiceError(svc, ea.Code, ea.Message, resp.Status, reqID, protocol.ExtendedRequestID(resp))
+		}
 		return nil, &ClientError{Client: svc.ClientName, Message: "Unable to unmarshall response (" + err.Error() + ")"}
 	}
 	return &Result{Output: out, Status: resp.Status, Header: resp.Header, RequestID: reqID}, nil
@@ -207,11 +220,7 @@ func (c *Client) send(ctx context.Context, svc *model.Service, ep endpoint, r *p
 	if r.HostPrefix != "" && !ep.configured {
 		u.Host = r.HostPrefix + u.Host
 	}
-	path := r.Path
-	if svc.Name == "s3" && !ep.configured {
-		u.Host, path = virtualHosted(u.Host, path)
-	}
-	raw := u.EscapedPath() + path
+	raw := u.EscapedPath() + r.Path
 	u.Path, u.RawPath = raw, raw
 	if p, err := url.PathUnescape(raw); err == nil {
 		u.Path = p
@@ -260,31 +269,19 @@ func (c *Client) send(ctx context.Context, svc *model.Service, ep endpoint, r *p
 // (256 KiB), so that an oversized result fails as States.DataLimitExceeded, not here.
 const maxResponse = 16 << 20
 
-// virtualHosted moves a bucket from the path to the host, as the SDKs address S3 on AWS,
-// when the bucket name can be a DNS label.
-func virtualHosted(host, path string) (string, string) {
-	rest := strings.TrimPrefix(path, "/")
-	bucket, tail, _ := strings.Cut(rest, "/")
-	if i := strings.IndexByte(bucket, '?'); i >= 0 {
-		bucket, tail = bucket[:i], ""
-	}
-	if bucket == "" || !dnsBucket.MatchString(bucket) {
-		return host, path
-	}
-	return bucket + "." + host, "/" + tail
-}
-
-var dnsBucket = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
-
 // speaksOnlyQuery tells whether an answer to a JSON-protocol request came from a server that
-// does not speak it: an XML or other non-JSON body.
+// does not speak it: an XML body, or a refusal that is not JSON (goaws answers a JSON
+// request with 400 and the text "Bad Request").
 func speaksOnlyQuery(resp *protocol.Response) bool {
 	ct := resp.Header.Get("Content-Type")
 	if strings.Contains(ct, "json") {
 		return false
 	}
 	b := bytes.TrimSpace(resp.Body)
-	return len(b) > 0 && b[0] == '<' || strings.Contains(ct, "xml")
+	if len(b) > 0 && b[0] == '<' || strings.Contains(ct, "xml") {
+		return true
+	}
+	return resp.Status >= 400 && resp.Status < 500 && (len(b) == 0 || b[0] != '{')
 }
 
 func (c *Client) isQueryOnly(ep endpoint) bool {

@@ -2,6 +2,7 @@ package awssdk
 
 import (
 	"context"
+	"github.com/stepwise-run/stepwise/integration/awssdk/protocol"
 	"os"
 	"path/filepath"
 	"testing"
@@ -85,7 +86,9 @@ func TestVirtualHosted(t *testing.T) {
 		{"/", "s3.us-east-1.amazonaws.com", "/"},
 	}
 	for _, tt := range tests {
-		host, path := virtualHosted("s3.us-east-1.amazonaws.com", tt.path)
+		r := &protocol.Request{Path: tt.path}
+		protocol.S3VirtualHosted(r)
+		host, path := r.HostPrefix+"s3.us-east-1.amazonaws.com", r.Path
 		if host != tt.host || path != tt.wantPath {
 			t.Errorf("%s: got %s %s, want %s %s", tt.path, host, path, tt.host, tt.wantPath)
 		}
