@@ -28,14 +28,14 @@ type exchange struct {
 
 // jobCase is a .sync integration played against a test server of its service.
 type jobCase struct {
-	resource string // service:api
-	params   string
-	target   string            // awsJson: the X-Amz-Target prefix
-	paths    map[string]string // restJson: path -> operation
+	resource              string // service:api
+	params                string
+	target                string            // awsJson: the X-Amz-Target prefix
+	paths                 map[string]string // restJson: path -> operation
 	start, describe, stop exchange
-	out      string // the task's result when the job succeeds
-	failed   string // the describe answer of a failed job
-	cause    string // the task's cause then
+	out                   string // the task's result when the job succeeds
+	failed                string // the describe answer of a failed job
+	cause                 string // the task's cause then
 }
 
 var jobCases = []jobCase{
@@ -67,8 +67,8 @@ var jobCases = []jobCase{
 	},
 	{
 		resource: "glue:startJobRun", target: "AWSGlue",
-		params:   `{"JobName":"etl","Arguments":{"--day":"1"}}`,
-		start:    exchange{"StartJobRun", `{"JobName":"etl","Arguments":{"--day":"1"}}`, []string{`{"JobRunId":"jr_1"}`}},
+		params: `{"JobName":"etl","Arguments":{"--day":"1"}}`,
+		start:  exchange{"StartJobRun", `{"JobName":"etl","Arguments":{"--day":"1"}}`, []string{`{"JobRunId":"jr_1"}`}},
 		describe: exchange{"GetJobRun", `{"JobName":"etl","RunId":"jr_1"}`,
 			[]string{`{"JobRun":{"Id":"jr_1","JobName":"etl","JobRunState":"RUNNING"}}`, `{"JobRun":{"Id":"jr_1","JobName":"etl","JobRunState":"SUCCEEDED"}}`}},
 		stop:   exchange{"BatchStopJobRun", `{"JobName":"etl","JobRunIds":["jr_1"]}`, []string{`{"SuccessfulSubmissions":[],"Errors":[]}`}},
@@ -78,8 +78,8 @@ var jobCases = []jobCase{
 	},
 	{
 		resource: "athena:startQueryExecution", target: "AmazonAthena",
-		params:   `{"QueryString":"SELECT 1","WorkGroup":"primary"}`,
-		start:    exchange{"StartQueryExecution", `{"QueryString":"SELECT 1","WorkGroup":"primary"}`, []string{`{"QueryExecutionId":"q1"}`}},
+		params: `{"QueryString":"SELECT 1","WorkGroup":"primary"}`,
+		start:  exchange{"StartQueryExecution", `{"QueryString":"SELECT 1","WorkGroup":"primary"}`, []string{`{"QueryExecutionId":"q1"}`}},
 		describe: exchange{"GetQueryExecution", `{"QueryExecutionId":"q1"}`,
 			[]string{`{"QueryExecution":{"QueryExecutionId":"q1","Status":{"State":"QUEUED"}}}`, `{"QueryExecution":{"QueryExecutionId":"q1","Status":{"State":"SUCCEEDED"}}}`}},
 		stop:   exchange{"StopQueryExecution", `{"QueryExecutionId":"q1"}`, []string{`{}`}},
