@@ -140,6 +140,7 @@ func (h *Handler) call(ctx context.Context, t *engine.Task, svc service, action 
 	if resp.Header == nil {
 		resp.Header = http.Header{}
 	}
+	resp.Output = javaDates(svc.sdk, action, resp.Output)
 	return resp, nil
 }
 
