@@ -297,3 +297,12 @@ func TestJobRequestResponse(t *testing.T) {
 		})
 	}
 }
+
+// httpClient is the client of the tests' callers (no keep-alive pools shared across servers).
+var httpClient = http.Client{Timeout: 10 * time.Second}
+
+func newServer(t *testing.T, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
