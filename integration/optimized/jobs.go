@@ -2,11 +2,14 @@ package optimized
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/integration/awssdk/model"
 	"github.com/stepwise-run/stepwise/runner"
 )
 
@@ -143,6 +146,7 @@ func (h *Handler) runJob(ctx context.Context, t *engine.Task, svc service, api s
 			params["StartedBy"] = "AWS Step Functions"
 		}
 	}
+	idempotent(svc.sdk, api, params, t)
 	resp, err := h.call(ctx, t, svc, api, params)
 	if err != nil {
 		return "", failure(svc, err)
@@ -234,4 +238,40 @@ func str(v any, key string) string {
 	m, _ := v.(map[string]any)
 	s, _ := m[key].(string)
 	return s
+}
+
+// idempotent fills the start call's idempotency token (the members the model marks so: ECS
+// RunTask's clientToken, Athena's ClientRequestToken) when the task gives none, as the AWS
+// SDKs fill it. The token is derived from the execution and the task's id, so that a task
+// dispatched again after a crash finds the job it started instead of starting another.
+func idempotent(sdkService, action string, params map[string]any, t *engine.Task) {
+	svc, err := model.Embedded().Service(sdkService)
+	if err != nil {
+		return
+	}
+	op := svc.Operation(action)
+	if op == nil || op.Input == nil || svc.Shape(op.Input.Shape) == nil {
+		return
+	}
+	for name, ref := range svc.Shape(op.Input.Shape).Members {
+		if !ref.IdempotencyToken {
+			continue
+		}
+		if _, ok := params[name]; ok {
+			continue
+		}
+		if _, ok := params[upperFirst(name)]; ok {
+			continue
+		}
+		params[upperFirst(name)] = taskToken(t)
+	}
+}
+
+// taskToken is a UUID that names one scheduling of a task.
+func taskToken(t *engine.Task) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("stepwise-job:%s#%d", t.Execution, t.ID)))
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

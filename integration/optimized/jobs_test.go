@@ -42,7 +42,7 @@ var jobCases = []jobCase{
 	{
 		resource: "ecs:runTask", target: "AmazonEC2ContainerServiceV20141113",
 		params: `{"Cluster":"arn:aws:ecs:us-east-1:111111111111:cluster/c","TaskDefinition":"td","LaunchType":"FARGATE","Overrides":{"ContainerOverrides":[{"Name":"app","Command":["run"]}]}}`,
-		start: exchange{"RunTask", `{"cluster":"arn:aws:ecs:us-east-1:111111111111:cluster/c","taskDefinition":"td","launchType":"FARGATE","overrides":{"containerOverrides":[{"name":"app","command":["run"]}]},"startedBy":"AWS Step Functions"}`,
+		start: exchange{"RunTask", `{"cluster":"arn:aws:ecs:us-east-1:111111111111:cluster/c","taskDefinition":"td","launchType":"FARGATE","overrides":{"containerOverrides":[{"name":"app","command":["run"]}]},"startedBy":"AWS Step Functions","clientToken":"TOKEN"}`,
 			[]string{`{"tasks":[{"taskArn":"arn:aws:ecs:us-east-1:111111111111:task/c/t1","lastStatus":"PROVISIONING"}],"failures":[]}`}},
 		describe: exchange{"DescribeTasks", `{"cluster":"arn:aws:ecs:us-east-1:111111111111:cluster/c","tasks":["arn:aws:ecs:us-east-1:111111111111:task/c/t1"]}`,
 			[]string{`{"tasks":[{"taskArn":"arn:aws:ecs:us-east-1:111111111111:task/c/t1","lastStatus":"RUNNING"}],"failures":[]}`,
@@ -80,7 +80,7 @@ var jobCases = []jobCase{
 	{
 		resource: "athena:startQueryExecution", target: "AmazonAthena",
 		params: `{"QueryString":"SELECT 1","WorkGroup":"primary"}`,
-		start:  exchange{"StartQueryExecution", `{"QueryString":"SELECT 1","WorkGroup":"primary"}`, []string{`{"QueryExecutionId":"q1"}`}},
+		start:  exchange{"StartQueryExecution", `{"QueryString":"SELECT 1","WorkGroup":"primary","ClientRequestToken":"TOKEN"}`, []string{`{"QueryExecutionId":"q1"}`}},
 		describe: exchange{"GetQueryExecution", `{"QueryExecutionId":"q1"}`,
 			[]string{`{"QueryExecution":{"QueryExecutionId":"q1","Status":{"State":"QUEUED"}}}`, `{"QueryExecution":{"QueryExecutionId":"q1","Status":{"State":"SUCCEEDED"}}}`}},
 		stop:   exchange{"StopQueryExecution", `{"QueryExecutionId":"q1"}`, []string{`{}`}},
@@ -109,6 +109,7 @@ type jobServer struct {
 	c        jobCase
 	describe []string // the describe answers, in turn
 	onOp     func(op string)
+	token    string // the idempotency token the start call carries ("": the one of jobTask's task)
 
 	mu  sync.Mutex
 	ops []string
@@ -161,7 +162,12 @@ func (s *jobServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	got, err := value.Decode(body)
-	want, _ := value.DecodeString(ex.want)
+	// The idempotency token names the task's scheduling (execution and task id).
+	token := s.token
+	if token == "" {
+		token = taskToken(jobTask(s.c, ""))
+	}
+	want, _ := value.DecodeString(strings.ReplaceAll(ex.want, "TOKEN", token))
 	if err != nil || !value.Equal(got, want) {
 		t.Errorf("%s body\n got %s\nwant %s", op, body, ex.want)
 	}

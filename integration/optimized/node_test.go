@@ -8,11 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
 	"github.com/stepwise-run/stepwise/store/sqlite"
 )
+
+// nodeToken is the idempotency token of the first task of execution "e" of machine "m".
+var nodeToken = taskToken(&engine.Task{Execution: "arn:aws:states:us-east-1:123456789012:execution:m:e", ID: 1})
 
 // startNode runs a node whose Registry routes optimized tasks to a Handler calling srvURL.
 func startNode(t *testing.T, srvURL, def string) (*runner.Node, store.Store, *store.StateMachine) {
@@ -44,7 +48,7 @@ func startNode(t *testing.T, srvURL, def string) (*runner.Node, store.Store, *st
 // submitted, then succeeded with the stopped task's description.
 func TestSyncThroughNode(t *testing.T) {
 	c := jobCases[0]
-	s := &jobServer{t: t, c: c, describe: c.describe.replies}
+	s := &jobServer{t: t, c: c, describe: c.describe.replies, token: nodeToken}
 	srv := newServer(t, s)
 	node, st, sm := startNode(t, srv, `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.sync",
 		"Parameters":`+c.params+`,"ResultSelector":{"status.$":"$.LastStatus"},"End":true}}}`)
@@ -76,7 +80,7 @@ func TestSyncThroughNode(t *testing.T) {
 // stops that task (StopTask), as AWS does.
 func TestStoppedExecutionStopsJob(t *testing.T) {
 	c := jobCases[0]
-	s := &jobServer{t: t, c: c, describe: c.describe.replies[:1]}
+	s := &jobServer{t: t, c: c, describe: c.describe.replies[:1], token: nodeToken}
 	srv := newServer(t, s)
 	node, _, sm := startNode(t, srv, `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.sync",
 		"Parameters":`+c.params+`,"End":true}}}`)
