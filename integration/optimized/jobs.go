@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl/value"
@@ -170,6 +171,7 @@ func (h *Handler) runJob(ctx context.Context, t *engine.Task, svc service, api s
 func (h *Handler) follow(ctx context.Context, t *engine.Task, svc service, kind jobKind, id string, params map[string]any) (string, error) {
 	timer := time.NewTimer(h.every)
 	defer timer.Stop()
+	misses := 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -188,8 +190,16 @@ func (h *Handler) follow(ctx context.Context, t *engine.Task, svc service, kind 
 			if ctx.Err() != nil {
 				continue // the select above reports it
 			}
+			if transient(err) && misses < maxMisses {
+				// The job runs on whatever its describe call answers: a throttled or
+				// unanswered poll is asked again at the next tick.
+				misses++
+				timer.Reset(h.every)
+				continue
+			}
 			return "", failure(svc, err)
 		}
+		misses = 0
 		out, _ := resp.Output.(map[string]any)
 		result, ended, failed := kind.status(out)
 		if ended {
@@ -201,6 +211,24 @@ func (h *Handler) follow(ctx context.Context, t *engine.Task, svc service, kind 
 		}
 		timer.Reset(h.every)
 	}
+}
+
+// maxMisses is how many describe calls in a row may fail transiently before the task fails.
+const maxMisses = 5
+
+// transient says whether a failed call is worth asking again: no answer, throttling, or a
+// server error.
+func transient(err error) bool {
+	var ce *ConnectionError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var se *ServiceError
+	if errors.As(err, &se) {
+		return se.Status >= 500 || se.Status == 429 || strings.Contains(se.Code, "Throttl") ||
+			se.Code == "TooManyRequestsException" || se.Code == "RequestLimitExceeded"
+	}
+	return false
 }
 
 // ecsSucceeded says whether a stopped ECS task ran to a good end: its essential container

@@ -312,3 +312,44 @@ func newServer(t *testing.T, h http.Handler) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// TestSyncJobPollRetries: a describe call that is throttled or fails on the server's side is
+// asked again at the next tick; one that the service refuses fails the task with its name.
+func TestSyncJobPollRetries(t *testing.T) {
+	c := jobCases[2] // glue
+	for _, tc := range []struct {
+		name, answer string
+		status       int
+		errName      string
+	}{
+		{"throttled", `{"__type":"ThrottlingException","message":"Rate exceeded"}`, 400, ""},
+		{"server error", `{"__type":"InternalServiceException","message":"oops"}`, 500, ""},
+		{"refused", `{"__type":"EntityNotFoundException","message":"no run"}`, 400, "Glue.EntityNotFoundException"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &jobServer{t: t, c: c, describe: c.describe.replies}
+			n := 0
+			mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".GetJobRun") && n < 2 {
+					n++
+					w.WriteHeader(tc.status)
+					io.WriteString(w, tc.answer)
+					return
+				}
+				s.ServeHTTP(w, r)
+			})
+			h := New(Options{Caller: &httpCaller{endpoint: newServer(t, mux), client: &httpClient}, PollInterval: time.Millisecond})
+			out, err := h.RunTask(context.Background(), jobTask(c, ".sync"))
+			if tc.errName != "" {
+				var te *runner.TaskError
+				if !errors.As(err, &te) || te.Name != tc.errName {
+					t.Fatalf("err = %v, want %s", err, tc.errName)
+				}
+				return
+			}
+			if err != nil || !value.Equal(mustDecode(t, out), mustDecode(t, c.out)) {
+				t.Fatalf("out %s, err %v", out, err)
+			}
+		})
+	}
+}
