@@ -2,6 +2,9 @@ package optimized
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -103,5 +106,90 @@ func TestStoppedExecutionStopsJob(t *testing.T) {
 			t.Fatalf("calls %v: the job was not stopped", s.calls())
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestCallbackThroughNode runs sqs:sendMessage.waitForTaskToken in an execution against a
+// test SQS (awsJson 1.0): the message carries the task token as JSON text, the send is
+// recorded as TaskSubmitted with its metadata, and the worker's answer is the result.
+func TestCallbackThroughNode(t *testing.T) {
+	tokens := make(chan string, 1)
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Amz-Target") != "AmazonSQS.SendMessage" || r.Header.Get("Content-Type") != "application/x-amz-json-1.0" {
+			t.Errorf("target %q type %q", r.Header.Get("X-Amz-Target"), r.Header.Get("Content-Type"))
+		}
+		var req struct{ QueueUrl, MessageBody string }
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.QueueUrl != "https://sqs.us-east-1.amazonaws.com/123456789012/q" {
+			t.Errorf("request %+v %v", req, err)
+		}
+		var msg struct{ TaskToken string }
+		if err := json.Unmarshal([]byte(req.MessageBody), &msg); err != nil || msg.TaskToken == "" {
+			t.Errorf("MessageBody %q", req.MessageBody)
+		}
+		tokens <- msg.TaskToken
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Header().Set("x-amzn-RequestId", "req-send")
+		io.WriteString(w, `{"MD5OfMessageBody":"abc","MessageId":"m-1"}`)
+	}))
+	node, st, sm := startNode(t, srv, `{"StartAt":"Ask","States":{"Ask":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+		"Parameters":{"QueueUrl":"https://sqs.us-east-1.amazonaws.com/123456789012/q","MessageBody":{"TaskToken.$":"$$.Task.Token"}},"End":true}}}`)
+	ctx := context.Background()
+	ex, err := node.Start(ctx, runner.StartRequest{StateMachine: sm, Name: "e", Input: `{}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	select {
+	case token = <-tokens:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no message sent")
+	}
+	// The worker answers once the send is recorded. (A worker that answers before the
+	// handler has returned loses the TaskSubmitted event: the runner records the answer
+	// alone. That is the runner's, reported to the lead.)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		evs, _ := st.History(ctx, ex.Arn, 0, 100, false)
+		if len(evs) > 0 && evs[len(evs)-1].Type == "TaskSubmitted" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no TaskSubmitted")
+		}
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		err := node.Answer(ctx, token, engine.Event{Kind: engine.TaskSucceeded, Output: `{"answer":42}`})
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+	}
+	waitCtx, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	done, err := node.WaitEnded(waitCtx, ex.Arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.Status != "SUCCEEDED" || *done.Output != `{"answer":42}` {
+		t.Fatalf("%s %v", done.Status, done.Output)
+	}
+	evs, _ := st.History(ctx, ex.Arn, 0, 100, false)
+	var types []string
+	var submitted string
+	for _, e := range evs {
+		types = append(types, e.Type)
+		if e.Type == "TaskSubmitted" {
+			b, _ := json.Marshal(e.Details)
+			submitted = string(b)
+		}
+	}
+	if got := strings.Join(types, " "); got != "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskSubmitted TaskSucceeded TaskStateExited ExecutionSucceeded" {
+		t.Errorf("history %s", got)
+	}
+	for _, want := range []string{`MessageId`, `m-1`, `SdkHttpMetadata`, `req-send`} {
+		if !strings.Contains(submitted, want) {
+			t.Errorf("TaskSubmitted %s lacks %s", submitted, want)
+		}
 	}
 }
