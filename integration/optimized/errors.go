@@ -28,12 +28,16 @@ func failure(svc service, err error) error {
 		}
 		return &runner.TaskError{Name: svc.prefix + "." + exc, Cause: javaCause(svc, se)}
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err // the task is no longer wanted, or the node shuts down: not a service error
-	}
 	var ce *ConnectionError
 	if errors.As(err, &ce) {
 		return &runner.TaskError{Name: svc.prefix + ".SdkClientException", Cause: ce.Error()}
+	}
+	if errors.Is(err, context.Canceled) {
+		return err // the task is no longer wanted, or the node shuts down: not a service error
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The client gave up waiting (the runner's contexts have no deadline of their own).
+		return &runner.TaskError{Name: svc.prefix + ".SdkClientException", Cause: "Unable to execute HTTP request: Read timed out"}
 	}
 	return &runner.TaskError{Name: svc.prefix + ".SdkClientException", Cause: err.Error()}
 }
