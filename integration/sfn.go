@@ -37,6 +37,10 @@ type Registry struct {
 	// SDK runs aws-sdk:<service>:<action> tasks of other services than Step Functions
 	// against their endpoints (integration/awssdk).
 	SDK Handler
+	// Optimized runs the optimized integrations of other services,
+	// arn:aws:states:::<service>:<api> for dynamodb, sqs, sns, events, apigateway, bedrock,
+	// ecs, batch, glue, athena and codebuild (integration/optimized).
+	Optimized Handler
 	// Fallback runs tasks no integration here handles (nil: they fail).
 	Fallback runner.TaskHandler
 	// SFN runs a Step Functions API action in process (api.Server.Invoke), for
@@ -65,6 +69,9 @@ func (r *Registry) RunTask(ctx context.Context, t *engine.Task) (string, error) 
 	}
 	if r.HTTP != nil && r.HTTP.Handles(t) {
 		return r.HTTP.RunTask(ctx, t)
+	}
+	if r.Optimized != nil && r.Optimized.Handles(t) {
+		return r.Optimized.RunTask(ctx, t)
 	}
 	switch t.ResourceType {
 	case "states":

@@ -995,6 +995,12 @@ func Submit(ctx context.Context, output string) {
 	}
 }
 
+// WithSubmit returns a context in which Submit calls f: how a TaskHandler run outside a
+// Node (in a test, in TestState) sees what its task submitted.
+func WithSubmit(ctx context.Context, f func(output string)) context.Context {
+	return context.WithValue(ctx, submitKey{}, f)
+}
+
 // WaitEnded waits until an execution has ended and returns it. Executions that end on this
 // node wake their waiters at once; those on other nodes are seen within a second.
 func (n *Node) WaitEnded(ctx context.Context, arn string) (*store.Execution, error) {
