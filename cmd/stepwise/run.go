@@ -16,7 +16,9 @@ import (
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/integration/awssdk"
+	"github.com/stepwise-run/stepwise/integration/optimized"
 	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/runner"
 )
@@ -104,7 +106,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
 	}
-	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: *skip, Tasks: sdkTasks{&awssdk.Handler{Client: client, ClientRegion: true}}})
+	tasks := localTasks{&awssdk.Handler{Client: client, ClientRegion: true},
+		optimized.New(optimized.Options{Caller: optimized.FromClient(client), Region: client.Region()})}
+	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: *skip, Tasks: tasks})
 	if err != nil && !errors.Is(err, runner.ErrStuck) {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
@@ -128,13 +132,16 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// sdkTasks runs the aws-sdk tasks of a local run; other tasks fail as before, since a local
-// run has no store for Step Functions' own integration and no Lambda functions.
-type sdkTasks struct{ h *awssdk.Handler }
+// localTasks runs the aws-sdk tasks and the optimized AWS integrations of a local run; other
+// tasks fail as before, since a local run has no store for Step Functions' own integration
+// and no Lambda functions.
+type localTasks []integration.Handler
 
-func (s sdkTasks) RunTask(ctx context.Context, t *engine.Task) (string, error) {
-	if s.h.Handles(t) {
-		return s.h.RunTask(ctx, t)
+func (l localTasks) RunTask(ctx context.Context, t *engine.Task) (string, error) {
+	for _, h := range l {
+		if h.Handles(t) {
+			return h.RunTask(ctx, t)
+		}
 	}
 	return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "no integration is configured for resource " + t.Resource}
 }

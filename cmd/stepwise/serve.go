@@ -23,6 +23,7 @@ import (
 	"github.com/stepwise-run/stepwise/integration/httptask"
 	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/integration/mock"
+	"github.com/stepwise-run/stepwise/integration/optimized"
 	"github.com/stepwise-run/stepwise/internal/certreload"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
@@ -246,10 +247,12 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	// A broken AWS configuration (a malformed ~/.aws/config) disables the aws-sdk tasks, not
 	// the server: state machines that call no AWS service still run.
 	var sdk integration.Handler
+	opt := optimized.Options{Region: cfg.region}
 	if client, err := awssdk.New(awssdk.Options{AssumeRole: cfg.awsAssumeRole}); err != nil {
-		log.Warn("aws-sdk tasks are disabled", "err", err)
+		log.Warn("aws-sdk tasks and optimized integrations are disabled", "err", err)
 	} else {
 		sdk = &awssdk.Handler{Client: client}
+		opt.Caller = optimized.FromClient(client)
 	}
 	st, err := openStore(ctx, cfg.store)
 	if err != nil {
@@ -258,7 +261,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	metrics := newMetrics()
 	functions := lambda.New(lambda.Options{Functions: cfg.functions, Region: cfg.region, Account: cfg.account, Logger: log})
 	tasks := &integration.Registry{Store: st, Lambda: functions, HTTP: httptask.New(httptask.Options{Connections: conns, Region: cfg.region}),
-		SDK: sdk}
+		SDK: sdk, Optimized: optimized.New(opt)}
 	var handler runner.TaskHandler = tasks
 	var mocked *mock.Handler
 	if cfg.mocks != nil {

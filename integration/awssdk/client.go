@@ -125,6 +125,11 @@ type Call struct {
 	Params  map[string]any // the task's parameters (asl/value values), PascalCase keys
 	Region  string         // "" = the client's region
 	RoleArn string         // the execution's role (for assume-role)
+	// Endpoint, if set, is the URL the call goes to instead of AWS's endpoint for the
+	// service (the optimized SQS integration sends to its QueueUrl's host, as the Java SDK v1
+	// does). An endpoint the user configured (AWS_ENDPOINT_URL_SQS, ...) wins over it: local
+	// servers hand out queue URLs of hosts that do not resolve (goaws).
+	Endpoint string
 }
 
 // Result is a call's answer.
@@ -153,6 +158,14 @@ func (c *Client) Call(ctx context.Context, call Call) (*Result, error) {
 	ep, err := resolveEndpoint(ctx, c.cfg, c.getenv, svc, region)
 	if err != nil {
 		return nil, &ClientError{Client: svc.ClientName, Message: err.Error()}
+	}
+	if call.Endpoint != "" && !ep.configured {
+		u, err := url.Parse(call.Endpoint)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, &ClientError{Client: svc.ClientName, Message: "Invalid endpoint " + call.Endpoint}
+		}
+		u.Path, u.RawPath, u.RawQuery = "", "", ""
+		ep.url = u
 	}
 	supported := func(p string) bool { return c.codec(p) != nil }
 	name := svc.Protocol(supported)
@@ -192,7 +205,7 @@ func (c *Client) Call(ctx context.Context, call Call) (*Result, error) {
 		c.setQueryOnly(ep)
 		return c.Call(ctx, call)
 	}
-	reqID := requestID(resp.Header)
+	reqID := requestID(resp)
 	if resp.Status >= 300 {
 		code, msg := codec.Error(svc, resp)
 		if svc.Name == "s3" {
@@ -297,10 +310,21 @@ func (c *Client) setQueryOnly(ep endpoint) {
 }
 
 // requestID is the request ID an answer carries, under the names the services use.
-func requestID(h http.Header) string {
+func requestID(resp *protocol.Response) string {
 	for _, k := range []string{"X-Amzn-Requestid", "X-Amz-Request-Id", "X-Amzn-Request-Id"} {
-		if v := h.Get(k); v != "" {
+		if v := resp.Header.Get(k); v != "" {
 			return v
+		}
+	}
+	// The query and EC2 protocols may give it only in the body: <RequestId> (query's
+	// ResponseMetadata and error documents), <requestId> (EC2).
+	for _, tag := range []string{"RequestId", "requestId", "RequestID"} {
+		open := []byte("<" + tag + ">")
+		if i := bytes.Index(resp.Body, open); i >= 0 {
+			rest := resp.Body[i+len(open):]
+			if j := bytes.IndexByte(rest, '<'); j >= 0 && j <= 128 {
+				return string(bytes.TrimSpace(rest[:j]))
+			}
 		}
 	}
 	return ""

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
+	"syscall"
 
 	"github.com/stepwise-run/stepwise/integration/awssdk/model"
 	"github.com/stepwise-run/stepwise/runner"
@@ -112,6 +114,10 @@ func exceptionName(shape string) string {
 type ClientError struct {
 	Client  string
 	Message string
+	// Host and Reason describe a request that got no answer (empty for other failures):
+	// the endpoint's host, and why as the Java SDK ends its message ("Name or service not
+	// known", "Connection refused", "Read timed out").
+	Host, Reason string
 }
 
 func (e *ClientError) Error() string { return e.Client + ": " + e.Message }
@@ -123,21 +129,36 @@ func (e *ClientError) TaskError() *runner.TaskError {
 
 // transportError describes a request that got no answer as the Java SDK does.
 func transportError(ctx context.Context, svc *model.Service, err error) error {
+	host := ""
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			host = u.Hostname()
+		}
+	}
 	if errors.Is(context.Cause(ctx), errCallTimeout) {
-		return &ClientError{Client: svc.ClientName, Message: "Client execution did not complete before the specified timeout configuration"}
+		return &ClientError{Client: svc.ClientName, Message: "Client execution did not complete before the specified timeout configuration",
+			Host: host, Reason: "Read timed out"}
 	}
 	if ctx.Err() != nil {
 		return ctx.Err() // the task is no longer wanted: the runner handles it
 	}
-	msg := err.Error()
+	msg, reason := err.Error(), "Connection reset"
+	var dns *net.DNSError
 	var op *net.OpError
-	if errors.As(err, &op) {
-		msg = op.Err.Error()
+	switch {
+	case errors.As(err, &dns):
+		msg, reason = host+": Name or service not known", "Name or service not known"
+	case errors.As(err, &op):
+		msg, reason = op.Err.Error(), op.Err.Error()
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			reason = "Connection refused"
+		}
 		if op.Addr != nil {
-			msg = fmt.Sprintf("Connect to %s failed: %s", op.Addr, op.Err)
+			msg = fmt.Sprintf("Connect to %s failed: %s", op.Addr, reason)
 		}
 	}
-	return &ClientError{Client: svc.ClientName, Message: "Unable to execute HTTP request: " + scrub(msg)}
+	return &ClientError{Client: svc.ClientName, Message: "Unable to execute HTTP request: " + scrub(msg), Host: host, Reason: reason}
 }
 
 // AccessDenied is the error a service answers a call its caller's role may not make with,
