@@ -21,6 +21,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/stepwise-run/stepwise/integration/awssdk/model"
@@ -49,13 +50,16 @@ type Options struct {
 
 // Client calls AWS services from their models.
 type Client struct {
-	cfg     aws.Config
-	region  string
-	opts    Options
-	http    *http.Client
-	catalog *model.Catalog
-	getenv  func(string) string
-	signer  *v4.Signer
+	cfg aws.Config
+	// localCreds is the chain without the EC2 instance metadata service, for configured
+	// endpoints.
+	localCreds aws.CredentialsProvider
+	region     string
+	opts       Options
+	http       *http.Client
+	catalog    *model.Catalog
+	getenv     func(string) string
+	signer     *v4.Signer
 	// codec finds a protocol's codec (protocol.For; tests stand in their own).
 	codec func(string) protocol.Codec
 
@@ -78,7 +82,14 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("aws-sdk: loading the AWS configuration: %w", err)
 	}
-	c := &Client{cfg: cfg, region: cfg.Region, opts: opts, http: opts.HTTPClient, catalog: opts.Catalog,
+	// For the endpoints a user configured (local servers), the chain stops before the EC2
+	// instance metadata service: off EC2, asking it costs each call a timeout, and a local
+	// server checks only that a request is signed.
+	local, err := config.LoadDefaultConfig(ctx, append(loadOpts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))...)
+	if err != nil {
+		return nil, fmt.Errorf("aws-sdk: loading the AWS configuration: %w", err)
+	}
+	c := &Client{cfg: cfg, localCreds: local.Credentials, region: cfg.Region, opts: opts, http: opts.HTTPClient, catalog: opts.Catalog,
 		getenv: opts.Getenv, signer: v4.NewSigner(), codec: protocol.For, roles: map[string]aws.CredentialsProvider{}, queryOnly: map[string]bool{}}
 	if c.region == "" {
 		c.region = "us-east-1"
@@ -336,6 +347,9 @@ func requestID(resp *protocol.Response) string {
 // credentials to its overridden endpoints either.
 func (c *Client) credentials(ctx context.Context, roleArn string, configured bool) (aws.Credentials, error) {
 	provider := c.cfg.Credentials
+	if configured {
+		provider = c.localCreds
+	}
 	if c.opts.AssumeRole && roleArn != "" {
 		provider = c.role(roleArn)
 	}
