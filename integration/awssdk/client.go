@@ -26,6 +26,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/integration/awssdk/model"
 	"github.com/stepwise-run/stepwise/integration/awssdk/protocol"
+	"github.com/stepwise-run/stepwise/integration/inspect"
 )
 
 // Options configure a Client.
@@ -285,6 +286,13 @@ func (c *Client) send(ctx context.Context, svc *model.Service, ep endpoint, r *p
 	}
 	if len(body) > maxResponse {
 		return nil, &ClientError{Client: svc.ClientName, Message: fmt.Sprintf("The response is larger than %d bytes", maxResponse)}
+	}
+	if inspect.Recording(ctx) {
+		// TestState at TRACE shows the exchange; the signature and a session token only
+		// with revealSecrets.
+		inspect.Record(ctx, inspect.Exchange{Method: req.Method, URL: req.URL.String(), RequestHeader: req.Header,
+			RequestBody: r.Body, Status: resp.StatusCode, StatusText: http.StatusText(resp.StatusCode),
+			ResponseHeader: resp.Header, ResponseBody: body, Secret: []string{"Authorization", "X-Amz-Security-Token"}})
 	}
 	return &protocol.Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }
