@@ -23,6 +23,6 @@
 //   - apigateway:invoke calls the API itself over HTTP (SigV4 for AuthType IAM_ROLE).
 //
 // services.go holds the table of services: their error prefix, their Java SDK v1 client name
-// (the "Service:" of a cause) and which APIs run how. docs/integrations-optimized.md lists
+// (the "Service:" of a cause) and which APIs run how. docs/integrations.md lists
 // every integration, what it was tested against and the choices made where AWS is silent.
 package optimized
