@@ -1,0 +1,113 @@
+package engine_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stepwise-run/stepwise/engine"
+)
+
+const s3Reader = `"ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "MaxItemsPath": "$.max"}, "Parameters": {"Bucket.$": "$.b", "Key": "k"}},`
+
+// readerTask returns the ItemReader task the driver was asked to run.
+func readerTask(t *testing.T, d *mapRunDriver) *engine.Task {
+	t.Helper()
+	if len(d.scheduled) != 1 || d.scheduled[0].Kind != engine.TaskItemReader {
+		t.Fatalf("scheduled %+v, want one ItemReader task", d.scheduled)
+	}
+	return d.scheduled[0]
+}
+
+// The engine asks its driver to read the items with the resolved Parameters and the
+// ReaderConfig (MaxItems resolved), then runs one child per item it is given.
+func TestMapItemReaderTask(t *testing.T) {
+	d := newMapRunDriver(t, distributedPass("JSONPath", s3Reader), `{"b": "bucket", "max": 2}`)
+	rt := readerTask(t, d)
+	if rt.Parameters != `{"Bucket":"bucket","Key":"k"}` || rt.Resource != "arn:aws:states:::s3:getObject" {
+		t.Fatalf("parameters %s resource %s", rt.Parameters, rt.Resource)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal([]byte(rt.Config), &cfg); err != nil || cfg["MaxItems"] != 2.0 || cfg["InputType"] != "CSV" || cfg["MaxItemsPath"] != nil {
+		t.Fatalf("config %s (%v)", rt.Config, err)
+	}
+	if got := strings.Join(d.events, " "); got != "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted" {
+		t.Fatalf("events before the read: %s", got)
+	}
+	d.apply(engine.Event{Kind: engine.TaskStarted, TaskID: rt.ID})
+	d.apply(engine.Event{Kind: engine.TaskSucceeded, TaskID: rt.ID, Output: `[{"a":"1"},{"a":"2"}]`})
+	want := "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunSucceeded MapStateSucceeded MapStateExited ExecutionSucceeded"
+	if got := strings.Join(d.events, " "); got != want || d.ex.Status != engine.Succeeded {
+		t.Fatalf("events %s, want %s", got, want)
+	}
+	jsonEqual(t, d.ex.Output, `[{"a":"1"},{"a":"2"}]`)
+	if len(d.children) != 2 || d.record().Counts.Total != 2 {
+		t.Fatalf("%d children, record %+v", len(d.children), d.record().Counts)
+	}
+}
+
+// How a reader's failures appear, as recorded against AWS.
+func TestMapItemReaderFailures(t *testing.T) {
+	tests := []struct {
+		name, input, answer, events, err, cause string
+	}{
+		{name: "read failed", input: `{"b": "x", "max": 0}`, answer: "fail", err: "States.ItemReaderFailed", cause: "CSV headers cannot contain duplicates.",
+			events: "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunFailed MapStateFailed ExecutionFailed"},
+		{name: "not an array", input: `{"b": "x", "max": 0}`, answer: `{"a":1}`, err: "States.ItemReaderFailed", cause: "Attempting to map over non-iterable node.",
+			events: "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunFailed MapStateFailed ExecutionFailed"},
+		{name: "negative MaxItems", input: `{"b": "x", "max": -1}`, err: "States.ItemReaderFailed", cause: "field MaxItems must be positive",
+			events: "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunFailed MapStateFailed ExecutionFailed"},
+		{name: "MaxItems not an integer", input: `{"b": "x", "max": 1.5}`, err: "States.Runtime",
+			cause:  `The MaxItemsPath field refers to value "1.5" which is not a valid integer: $.max`,
+			events: "ExecutionStarted MapStateEntered MapStateStarted ExecutionFailed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newMapRunDriver(t, distributedPass("JSONPath", s3Reader), tt.input)
+			if tt.answer == "fail" {
+				d.apply(engine.Event{Kind: engine.TaskFailed, TaskID: readerTask(t, d).ID, Error: "States.ItemReaderFailed", Cause: tt.cause})
+			} else if tt.answer != "" {
+				d.apply(engine.Event{Kind: engine.TaskSucceeded, TaskID: readerTask(t, d).ID, Output: tt.answer})
+			}
+			if got := strings.Join(d.events, " "); got != tt.events {
+				t.Fatalf("events %s, want %s", got, tt.events)
+			}
+			if d.ex.Status != engine.Failed || *d.ex.Error != tt.err || !strings.HasSuffix(*d.ex.Cause, tt.cause) {
+				t.Fatalf("%s %s %s", d.ex.Status, ptrText(d.ex.Error), ptrText(d.ex.Cause))
+			}
+		})
+	}
+}
+
+// A ResultWriter with an S3 Resource asks the driver to write every child's outcome after the
+// last child ended; the state's output is the run's ARN and the writer's details.
+func TestMapResultWriterTask(t *testing.T) {
+	d := newMapRunDriver(t, distributedPass("JSONPath",
+		`"ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "rb", "Prefix.$": "$.p"}},"ItemsPath": "$.xs",`),
+		`{"xs": ["a", "b"], "p": "jobs"}`)
+	if len(d.scheduled) != 1 || d.scheduled[0].Kind != engine.TaskResultWriter {
+		t.Fatalf("scheduled %+v", d.scheduled)
+	}
+	wt := d.scheduled[0]
+	if wt.Parameters != `{"Bucket":"rb","Prefix":"jobs"}` {
+		t.Fatalf("parameters %s", wt.Parameters)
+	}
+	var cfg engine.WriterConfig
+	if err := json.Unmarshal([]byte(wt.Config), &cfg); err != nil || len(cfg.Results) != 2 || cfg.MapRunArn != d.record().MapRunArn {
+		t.Fatalf("config %s (%v)", wt.Config, err)
+	}
+	for i, r := range cfg.Results {
+		if r.Status != engine.Succeeded || r.Output == nil || r.Input != `"`+[]string{"a", "b"}[i]+`"` || r.ExecutionArn != d.children[i].ExecutionArn {
+			t.Fatalf("result %d: %+v", i, r)
+		}
+	}
+	if d.ex.Status != engine.Running {
+		t.Fatalf("ended before the write: %s", d.ex.Status)
+	}
+	d.apply(engine.Event{Kind: engine.TaskSucceeded, TaskID: wt.ID, Output: `{"Bucket":"rb","Key":"jobs/x/manifest.json"}`})
+	want := "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunSucceeded MapStateSucceeded MapStateExited ExecutionSucceeded"
+	if got := strings.Join(d.events, " "); got != want {
+		t.Fatalf("events %s", got)
+	}
+	jsonEqual(t, d.ex.Output, `{"MapRunArn":"`+cfg.MapRunArn+`","ResultWriterDetails":{"Bucket":"rb","Key":"jobs/x/manifest.json"}}`)
+}
