@@ -121,7 +121,9 @@ func TestResultWriterSplits(t *testing.T) {
 		t.Fatal(err)
 	}
 	man, _ := mem.Get("rb", "p/6dbfba93-bcff-410b-9b5c-abf41ae9eddb/manifest.json")
-	var m struct{ ResultFiles map[string][]struct{ Key string } }
+	var m struct {
+		ResultFiles map[string][]struct{ Key string }
+	}
 	json.Unmarshal(man, &m)
 	var all []any
 	for i, f := range m.ResultFiles["SUCCEEDED"] {
