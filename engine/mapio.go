@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"sort"
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
@@ -246,6 +247,8 @@ func (x *run) writeS3(f *Frame, st *asl.State, m *MapRun) {
 	if params == nil {
 		params = w["Arguments"]
 	}
+	// Children end in any order; the files list them in the order of their items.
+	sort.SliceStable(m.Written, func(i, j int) bool { return m.Written[i].Index < m.Written[j].Index })
 	cfg := WriterConfig{MapRunArn: m.RunArn, Transformation: st.Writer.Transformation, Results: m.Written}
 	if wc, ok := w["WriterConfig"].(map[string]any); ok {
 		cfg.OutputType, _ = wc["OutputType"].(string)
