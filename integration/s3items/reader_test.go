@@ -22,11 +22,15 @@ import (
 func readItems(t *testing.T, mem *s3itemstest.Mem, resource, params, config string, chunk int64) (string, error) {
 	t.Helper()
 	h := &s3items.Handler{S3: mem, ChunkSize: chunk}
-	task := &engine.Task{ID: 1, Kind: engine.TaskItemReader, Resource: resource, Parameters: params, Config: config}
+	task := readerTask(resource, params, config)
 	if !h.Handles(task) {
 		t.Fatal("the handler does not take an ItemReader task")
 	}
 	return h.RunTask(context.Background(), task)
+}
+
+func readerTask(resource, params, config string) *engine.Task {
+	return &engine.Task{ID: 1, Kind: engine.TaskItemReader, Resource: resource, Parameters: params, Config: config}
 }
 
 func jsonEqual(t *testing.T, got, want string) {
