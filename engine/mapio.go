@@ -158,11 +158,9 @@ func (x *run) mapIOEvent(f *Frame, st *asl.State, ev Event) bool {
 				sc.input = f.Effective
 			}
 			if err := x.batchItems(f, st, sc, m); err != nil {
+				// The run has started: it fails with the batcher's error.
 				f.Map = nil
-				x.mapRunChanged(m, MapRunFailed)
-				x.emit(f, history.Event{Type: "MapRunFailed"})
-				x.emit(f, history.Event{Type: "MapStateFailed"})
-				x.stateError(f, st, err)
+				x.runFailed(f, st, m, x.asFailure(f, err))
 				return true
 			}
 		}
@@ -183,6 +181,11 @@ func (x *run) mapIOEvent(f *Frame, st *asl.State, ev Event) bool {
 	}
 	x.mapDone(f, st, m, map[string]any{"MapRunArn": m.RunArn, "ResultWriterDetails": details})
 	return true
+}
+
+// mapIOWait reports whether Map frame f waits for its reader or its writer.
+func mapIOWait(f *Frame) bool {
+	return f.Phase == phaseTask && f.Task != nil && (f.Task.Kind == taskKindReader || f.Task.Kind == taskKindWriter)
 }
 
 func errorOr(name, def string) string {

@@ -111,3 +111,32 @@ func TestMapResultWriterTask(t *testing.T) {
 	}
 	jsonEqual(t, d.ex.Output, `{"MapRunArn":"`+cfg.MapRunArn+`","ResultWriterDetails":{"Bucket":"rb","Key":"jobs/x/manifest.json"}}`)
 }
+
+// The items read go through ItemSelector and ItemBatcher as items given in the input do.
+func TestMapItemReaderSelectorBatcher(t *testing.T) {
+	d := newMapRunDriver(t, distributedPass("JSONPath", `"ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"}, "Parameters": {"Bucket": "b", "Key": "k"}},
+		"ItemSelector": {"v.$": "$$.Map.Item.Value.n", "tag.$": "$.tag"}, "ItemBatcher": {"MaxItemsPerBatch": 2},`), `{"tag": "t"}`)
+	d.apply(engine.Event{Kind: engine.TaskSucceeded, TaskID: readerTask(t, d).ID, Output: `[{"n":1},{"n":2},{"n":3}]`})
+	if d.ex.Status != engine.Succeeded || len(d.children) != 2 {
+		t.Fatalf("%s, %d children", d.ex.Status, len(d.children))
+	}
+	jsonEqual(t, *d.children[0].Input, `{"Items":[{"v":1,"tag":"t"},{"v":2,"tag":"t"}]}`)
+	if r := d.record(); r.Counts.Total != 3 || r.ExecutionCounts.Total != 2 {
+		t.Fatalf("counts %+v %+v", r.Counts, r.ExecutionCounts)
+	}
+}
+
+// StopExecution while the items are read aborts the run and drops the read.
+func TestMapItemReaderStopped(t *testing.T) {
+	d := newMapRunDriver(t, distributedPass("JSONPath", s3Reader), `{"b": "x", "max": 0}`)
+	rt := readerTask(t, d)
+	d.apply(engine.Event{Kind: engine.Stop, Error: "E", Cause: "C", HasError: true, HasCause: true})
+	if d.ex.Status != engine.Aborted || d.record().Status != engine.MapRunAborted {
+		t.Fatalf("%s, run %s", d.ex.Status, d.record().Status)
+	}
+	n := len(d.events)
+	d.apply(engine.Event{Kind: engine.TaskSucceeded, TaskID: rt.ID, Output: `[1]`})
+	if len(d.events) != n || len(d.children) != 0 {
+		t.Fatalf("a read after the stop changed the execution: %v", d.events[n:])
+	}
+}
