@@ -250,8 +250,17 @@ func (x *run) writeS3(f *Frame, st *asl.State, m *MapRun) {
 	if params == nil {
 		params = w["Arguments"]
 	}
-	// Children end in any order; the files list them in the order of their items.
+	// Children end in any order; the files list them in the order of their items. A child a
+	// redrive ran again is reported as it ended last.
 	sort.SliceStable(m.Written, func(i, j int) bool { return m.Written[i].Index < m.Written[j].Index })
+	kept := m.Written[:0]
+	for i, r := range m.Written {
+		if i+1 < len(m.Written) && m.Written[i+1].Index == r.Index {
+			continue
+		}
+		kept = append(kept, r)
+	}
+	m.Written = kept
 	cfg := WriterConfig{MapRunArn: m.RunArn, Transformation: st.Writer.Transformation, Results: m.Written}
 	if wc, ok := w["WriterConfig"].(map[string]any); ok {
 		cfg.OutputType, _ = wc["OutputType"].(string)

@@ -1,11 +1,14 @@
 package engine_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/runner"
 )
 
 const s3Reader = `"ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "MaxItemsPath": "$.max"}, "Parameters": {"Bucket.$": "$.b", "Key": "k"}},`
@@ -138,5 +141,52 @@ func TestMapItemReaderStopped(t *testing.T) {
 	d.apply(engine.Event{Kind: engine.TaskSucceeded, TaskID: rt.ID, Output: `[1]`})
 	if len(d.events) != n || len(d.children) != 0 {
 		t.Fatalf("a read after the stop changed the execution: %v", d.events[n:])
+	}
+}
+
+// writerTasks answers a map's result write with fixed details, keeping what it was given, and
+// runs other tasks with flaky.
+type writerTasks struct {
+	flaky
+	written []engine.WriterConfig
+}
+
+func (w *writerTasks) RunTask(ctx context.Context, t *engine.Task) (string, error) {
+	if t.Kind != engine.TaskResultWriter {
+		return w.flaky.RunTask(ctx, t)
+	}
+	var cfg engine.WriterConfig
+	if err := json.Unmarshal([]byte(t.Config), &cfg); err != nil {
+		return "", err
+	}
+	w.written = append(w.written, cfg)
+	return `{"Bucket":"b","Key":"k/manifest.json"}`, nil
+}
+
+// A redriven run writes each child once, as it ended last.
+func TestMapResultWriterAfterRedrive(t *testing.T) {
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"MaxConcurrency":1,
+		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"k"}},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"id.$":"$.id","fails.$":"$.fails"},"End":true}}}}}}`
+	w := &writerTasks{}
+	interp, ex, _ := startLocal(t, def, `[{"id":"a","fails":0},{"id":"b","fails":1},{"id":"c","fails":0}]`, w, engine.Config{})
+	if ex.Status != engine.Failed || len(w.written) != 0 {
+		t.Fatalf("first run %s, %d writes", ex.Status, len(w.written))
+	}
+	ex = roundTrip(t, ex)
+	if _, err := runner.LocalRedrive(context.Background(), interp, ex, ex.StopTime.Add(time.Hour), runner.LocalOptions{TimeSkipping: true, Tasks: w}); err != nil {
+		t.Fatal(err)
+	}
+	if ex.Status != engine.Succeeded || len(w.written) != 1 {
+		t.Fatalf("after redrive %s, %d writes", ex.Status, len(w.written))
+	}
+	rs := w.written[0].Results
+	if len(rs) != 3 {
+		t.Fatalf("%d results: %+v", len(rs), rs)
+	}
+	for i, r := range rs {
+		if r.Index != i || r.Status != engine.Succeeded {
+			t.Fatalf("result %d: %+v", i, r)
+		}
 	}
 }
