@@ -147,9 +147,10 @@ func (h *Handler) getObject(ctx context.Context, p readerParams, cfg readerConfi
 // errFull stops a reader once MaxItems items were read.
 var errFull = errors.New("MaxItems items were read")
 
-// sink collects items as the JSON array the engine receives, stopping at max items.
+// sink collects items as the JSON array the engine receives, stopping at max items. A
+// strings.Builder hands its text over without the copy a bytes.Buffer would make.
 type sink struct {
-	buf bytes.Buffer
+	buf strings.Builder
 	n   int64
 	max int64 // 0: no limit
 }
