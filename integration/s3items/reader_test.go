@@ -84,6 +84,8 @@ func TestReaders(t *testing.T) {
 		{name: "csv bad quote", body: "a,b\n\"x,1\n", config: `{"InputType":"CSV"}`, err: "not valid CSV"},
 		{name: "csv max items", body: "a\n1\n2\n3\n", config: `{"InputType":"CSV","MaxItems":2}`, want: `[{"a":"1"},{"a":"2"}]`},
 		{name: "csv max items 0 reads all", body: "a\n1\n2\n", config: `{"InputType":"CSV","MaxItems":0}`, want: `[{"a":"1"},{"a":"2"}]`},
+		{name: "csv header row above 10 KiB", body: strings.Repeat("h", 6000) + "," + strings.Repeat("i", 6000) + "\n1,2\n", config: `{"InputType":"CSV"}`,
+			err: "more than the 10240 AWS reads"},
 		{name: "csv headers only", body: "a,b\n", config: `{"InputType":"CSV"}`, want: `[]`},
 		// JSON
 		{name: "json array", body: ` [ {"a": 1}, [2, 3], "s", null, 1.50 ] `, config: `{"InputType":"JSON"}`, want: `[{"a":1},[2,3],"s",null,1.50]`},
