@@ -160,7 +160,21 @@ type Task struct {
 	ExecutionRoleArn string
 	StateName        string
 	Execution        string
+	// Kind is empty for a Task state's task. TaskItemReader and TaskResultWriter are a
+	// Distributed Map's S3 reads and writes: Parameters holds the resolved reader or writer
+	// Parameters, Config the rest (see engine/mapio.go); no history event records them.
+	Kind   string `json:",omitempty"`
+	Config string `json:",omitempty"`
 }
+
+// Task kinds of a Distributed Map's input and output.
+const (
+	// TaskItemReader reads a Map's items; TaskSucceeded's Output is the JSON array of items.
+	TaskItemReader = "ItemReader"
+	// TaskResultWriter writes a Map's results; TaskSucceeded's Output is the
+	// ResultWriterDetails object.
+	TaskResultWriter = "ResultWriter"
+)
 
 // Step is what one call into the engine produced.
 type Step struct {

@@ -244,6 +244,9 @@ func (n *Node) redispatch(ctx context.Context, arn string, ex *engine.Execution)
 		n.log.Error("list pending tasks", "err", err)
 		return
 	}
+	// The tasks are found first and dispatched after: a dispatched task that answers at once
+	// is applied to ex by another goroutine, which must not run while this one reads ex.
+	var todo []*engine.Task
 	for _, t := range tasks {
 		if t.ExecutionArn != arn {
 			continue
@@ -260,7 +263,10 @@ func (n *Node) redispatch(ctx context.Context, arn string, ex *engine.Execution)
 		if submitted && et.Pattern == ".waitForTaskToken" {
 			continue // the request went out; the answer comes with the token
 		}
-		n.dispatch(t.ExecutionArn, &et)
+		todo = append(todo, &et)
+	}
+	for _, et := range todo {
+		n.dispatch(arn, et)
 	}
 }
 
