@@ -19,6 +19,7 @@ import (
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/integration/awssdk"
 	"github.com/stepwise-run/stepwise/integration/optimized"
+	"github.com/stepwise-run/stepwise/integration/s3items"
 	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/runner"
 )
@@ -106,7 +107,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
 	}
-	tasks := localTasks{&awssdk.Handler{Client: client, ClientRegion: true},
+	tasks := localTasks{&s3items.Handler{S3: s3items.FromClient(client)}, &awssdk.Handler{Client: client, ClientRegion: true},
 		optimized.New(optimized.Options{Caller: optimized.FromClient(client), Region: client.Region()})}
 	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: *skip, Tasks: tasks})
 	if err != nil && !errors.Is(err, runner.ErrStuck) {
@@ -132,7 +133,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// localTasks runs the aws-sdk tasks and the optimized AWS integrations of a local run; other
+// localTasks runs the aws-sdk tasks, the optimized AWS integrations and a Distributed Map's
+// reads and writes of S3 in a local run; other
 // tasks fail as before, since a local run has no store for Step Functions' own integration
 // and no Lambda functions.
 type localTasks []integration.Handler

@@ -24,6 +24,7 @@ import (
 	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/integration/mock"
 	"github.com/stepwise-run/stepwise/integration/optimized"
+	"github.com/stepwise-run/stepwise/integration/s3items"
 	"github.com/stepwise-run/stepwise/internal/certreload"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
@@ -246,13 +247,14 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	}
 	// A broken AWS configuration (a malformed ~/.aws/config) disables the aws-sdk tasks, not
 	// the server: state machines that call no AWS service still run.
-	var sdk integration.Handler
+	var sdk, mapS3 integration.Handler
 	opt := optimized.Options{Region: cfg.region}
 	if client, err := awssdk.New(awssdk.Options{AssumeRole: cfg.awsAssumeRole}); err != nil {
 		log.Warn("aws-sdk tasks and optimized integrations are disabled", "err", err)
 	} else {
 		sdk = &awssdk.Handler{Client: client}
 		opt.Caller = optimized.FromClient(client)
+		mapS3 = &s3items.Handler{S3: s3items.FromClient(client)}
 	}
 	st, err := openStore(ctx, cfg.store)
 	if err != nil {
@@ -261,7 +263,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	metrics := newMetrics()
 	functions := lambda.New(lambda.Options{Functions: cfg.functions, Region: cfg.region, Account: cfg.account, Logger: log})
 	tasks := &integration.Registry{Store: st, Lambda: functions, HTTP: httptask.New(httptask.Options{Connections: conns, Region: cfg.region}),
-		SDK: sdk, Optimized: optimized.New(opt)}
+		SDK: sdk, Optimized: optimized.New(opt), MapS3: mapS3}
 	var handler runner.TaskHandler = tasks
 	var mocked *mock.Handler
 	if cfg.mocks != nil {
