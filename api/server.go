@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
@@ -38,6 +39,8 @@ type Server struct {
 	Mocks Mocks
 	// Guard, if set, requires every call to be signed and allowed (--enforce-iam).
 	Guard Guard
+	// EvalLimits bound the expression evaluations of TestState (engine.Config.EvalLimits).
+	EvalLimits budget.Limits
 
 	smCache smCache
 }

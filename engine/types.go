@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/history"
 )
 
@@ -31,6 +32,9 @@ type Config struct {
 	// about to schedule it (a driver's lookup: a task of an unknown activity fails the
 	// execution with States.Runtime, as AWS). Nil: every activity exists.
 	ActivityExists func(arn string) bool
+	// EvalLimits bound every JSONata, JSONPath and intrinsic evaluation (package budget;
+	// zero fields: its defaults). They count work, not time, so an execution replays alike.
+	EvalLimits budget.Limits
 }
 
 const (

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/internal/ids"
@@ -42,6 +43,8 @@ type NodeOptions struct {
 	Account string
 	// MaxHistoryEvents is the history quota (0: AWS's 25,000).
 	MaxHistoryEvents int64
+	// EvalLimits bound every expression evaluation (engine.Config.EvalLimits).
+	EvalLimits budget.Limits
 	// Tasks runs the tasks that are not answered by a callback (.waitForTaskToken, activities).
 	Tasks TaskHandler
 	// Owner names this node in leases; a new UUID when empty.
@@ -398,7 +401,7 @@ func (n *Node) Interpreter(sm *store.StateMachine) (*engine.Interpreter, error) 
 	in = engine.New(parsed, engine.Config{
 		Region: n.opts.Region, Account: n.opts.Account,
 		MaxHistoryEvents: n.opts.MaxHistoryEvents, Express: sm.Type == "EXPRESS",
-		ActivityExists: n.activityExists,
+		ActivityExists: n.activityExists, EvalLimits: n.opts.EvalLimits,
 	})
 	n.mu.Lock()
 	if len(n.procs) >= maxInterpreters {

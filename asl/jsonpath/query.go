@@ -36,10 +36,15 @@ const jsonProvider = "com.jayway.jsonpath.spi.json.JacksonJsonProvider"
 //
 // The walk is bounded by the default budgets of package budget; QueryWith takes a meter.
 func (p *Path) Query(doc any) (any, error) {
+	return p.QueryLimits(doc, budget.Limits{})
+}
+
+// QueryLimits is Query within the given limits.
+func (p *Path) QueryLimits(doc any, l budget.Limits) (any, error) {
 	if v, ok := p.lookup(doc); ok {
 		return v, nil
 	}
-	return p.QueryWith(doc, budget.New(budget.Limits{}))
+	return p.QueryWith(doc, budget.New(l))
 }
 
 // QueryWith is Query charging its work to m: a step per node visited, and the size of each
