@@ -141,7 +141,11 @@ func (s *scope) query(p *asl.Path) (any, error) {
 		}
 		doc = v
 	}
-	return p.Query.QueryLimits(doc, s.x.in.cfg.EvalLimits)
+	m := &s.x.pathMeter
+	m.Reset(s.x.in.cfg.EvalLimits)
+	v, err := p.Query.QueryWith(doc, m)
+	s.x.charge(m)
+	return v, err
 }
 
 // resolve is the intrinsic functions' view of paths.
@@ -277,7 +281,10 @@ func (s *scope) call(n asl.CallNode, loc string) (any, error) {
 	if s.resolveFn == nil {
 		s.resolveFn = s.resolve // a method value is an allocation: one per scope, not per call
 	}
-	v, err := n.Call.EvalMetered(s.resolveFn, s.x.random(), budget.New(s.x.in.cfg.EvalLimits))
+	m := &s.x.callMeter
+	m.Reset(s.x.in.cfg.EvalLimits)
+	v, err := n.Call.EvalMetered(s.resolveFn, s.x.random(), m)
+	s.x.charge(m)
 	if err != nil {
 		var be *budget.ExceededError
 		if errors.As(err, &be) {

@@ -48,5 +48,6 @@ func (x *run) jsonataEnv() jsonata.Env {
 		Random: x.float,
 		UUID:   x.uuid,
 		Limits: x.in.cfg.EvalLimits,
+		Spent:  &x.spent,
 	}
 }

@@ -58,6 +58,10 @@ type Start struct {
 	// through a version or an alias.
 	VersionArn string
 	AliasArn   string
+	// Defer leaves the first state to a timer due at once: Start then returns the
+	// ExecutionStarted step alone, whatever the first states compute, and its driver can
+	// acknowledge the start as soon as that step is durable.
+	Defer bool
 }
 
 // Event is something that happened outside the engine and moves an execution forward.

@@ -58,6 +58,12 @@ func New(l Limits) *Meter {
 	return &Meter{maxSteps: l.Steps, maxMemory: l.Memory}
 }
 
+// Reset starts the meter afresh with the given limits (resolved), for a new evaluation.
+func (m *Meter) Reset(l Limits) {
+	l = l.Resolved()
+	*m = Meter{maxSteps: l.Steps, maxMemory: l.Memory}
+}
+
 // Step charges n steps.
 func (m *Meter) Step(n int64) error {
 	if m == nil {

@@ -159,6 +159,12 @@ func (o ownExpr) eval(input any, vars map[string]any, env Env) (v any, defined b
 		}
 	}
 	ev := &evaluator{env: env, vars: vars, root: input, meter: budget.New(env.Limits)}
+	if env.Spent != nil {
+		defer func() {
+			steps, _ := ev.meter.Used()
+			*env.Spent += steps
+		}()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			v, defined, err = nil, false, &Error{Code: "D1001", Message: fmt.Sprint("internal error: ", r)}

@@ -25,6 +25,8 @@ type Env struct {
 	// Limits bound the evaluation's steps and memory (zero fields: the defaults). Past
 	// them the evaluation fails with a *budget.ExceededError.
 	Limits budget.Limits
+	// Spent, if set, has the evaluation's steps added to it when it ends, however it ends.
+	Spent *int64
 }
 
 // Error is a JSONata compile or evaluation error. Error() renders it as AWS does after "threw an
