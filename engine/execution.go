@@ -45,9 +45,9 @@ type Execution struct {
 	TimeoutTimer int64 `json:"timeoutTimer,omitempty"`
 	// YieldTimer is the timer, due at once, after which the frames that yielded go on.
 	YieldTimer int64 `json:"yieldTimer,omitempty"`
-	Seed         int64 `json:"seed"`
-	Draws        int64 `json:"draws"`
-	MapRuns      int64 `json:"mapRuns,omitempty"`
+	Seed       int64 `json:"seed"`
+	Draws      int64 `json:"draws"`
+	MapRuns    int64 `json:"mapRuns,omitempty"`
 
 	// Revision names the state machine revision the execution runs. The engine does not use
 	// it; the runner reloads that revision's definition.
