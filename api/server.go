@@ -60,6 +60,10 @@ func apiErr(typ, format string, args ...any) *Error {
 
 type handler func(s *Server, ctx context.Context, body []byte) (any, error)
 
+// IsAction reports whether name (without the "AWSStepFunctions." prefix) is an action the
+// API serves: what a metric may label, when any caller can send any X-Amz-Target.
+func IsAction(name string) bool { return actions[name] != nil }
+
 var actions = map[string]handler{
 	"CreateStateMachine":               (*Server).createStateMachine,
 	"DescribeStateMachine":             (*Server).describeStateMachine,
