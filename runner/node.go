@@ -583,7 +583,14 @@ func (n *Node) acquire(ctx context.Context, arn string) (*live, error) {
 	if err != nil || row == nil {
 		return nil, err
 	}
-	if row.Status != string(engine.Running) || row.State == "" {
+	if row.Status != string(engine.Running) {
+		// Leasing it was moot: an ended execution holds no lease, lest it be renewed.
+		if err := n.st.Park(ctx, n.owner, arn); err != nil && ctx.Err() == nil {
+			n.log.Error("release ended execution", "execution", arn, "err", err)
+		}
+		return nil, nil
+	}
+	if row.State == "" {
 		return nil, nil
 	}
 	ex, err := decodeState(row.State)
