@@ -7,8 +7,8 @@ import "github.com/stepwise-run/stepwise/asl/budget"
 // states, or a Map of many such iterations) would hold its driver for as long as it runs,
 // and StopExecution, which the driver applies between calls, would wait as long.
 //
-// So a call yields: once it has entered yieldEntries states, or spent a step budget's worth
-// of expression evaluation (the sum of its evaluations' steps, package budget), the frames
+// So a call yields: once it has entered yieldEntries states, or spent a tenth of a step
+// budget on expression evaluation (the sum of its evaluations' steps, package budget), the frames
 // about to enter their next state stop there instead (phaseYield), and one timer due at
 // once, Execution.YieldTimer, resumes them all when it fires. The driver commits the work so
 // far, applies any event that came meanwhile (a Stop), then fires the timer. The rule counts
@@ -16,13 +16,17 @@ import "github.com/stepwise-run/stepwise/asl/budget"
 // without yielding, only later states' timestamps move.
 const yieldEntries = 500
 
+// yieldShare is the part of a step budget a call may spend before it yields: a tenth, so
+// that a Stop waits for at most that, plus the one evaluation under way.
+const yieldShare = 10
+
 // shouldYield reports whether the call has done its share. The first state always runs,
 // so that every call makes progress.
 func (x *run) shouldYield() bool {
 	if x.entries == 0 {
 		return false
 	}
-	return x.entries >= yieldEntries || x.spent >= x.in.cfg.EvalLimits.Resolved().Steps
+	return x.entries >= yieldEntries || x.spent >= x.in.cfg.EvalLimits.Resolved().Steps/yieldShare
 }
 
 // yield parks a frame about to enter its state until the yield timer fires.

@@ -26,7 +26,7 @@ func TestCallsYield(t *testing.T) {
 		minCalls int
 	}{
 		{"by states", `{"i":0,"work":1}`, budget.Limits{}, 6, 4},
-		{"by work", `{"i":0,"work":1000}`, budget.Limits{Steps: 100_000}, 20, 8},
+		{"by work", `{"i":0,"work":1000}`, budget.Limits{Steps: 100_000}, 150, 50},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
