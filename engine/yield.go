@@ -7,14 +7,15 @@ import "github.com/stepwise-run/stepwise/asl/budget"
 // states, or a Map of many such iterations) would hold its driver for as long as it runs,
 // and StopExecution, which the driver applies between calls, would wait as long.
 //
-// So a call yields: once it has entered yieldEntries states, or spent a tenth of a step
+// So a call yields: once it has entered yieldEntries states (5,000: a few milliseconds of
+// light states), or spent a tenth of a step
 // budget on expression evaluation (the sum of its evaluations' steps, package budget), the frames
 // about to enter their next state stop there instead (phaseYield), and one timer due at
 // once, Execution.YieldTimer, resumes them all when it fires. The driver commits the work so
 // far, applies any event that came meanwhile (a Stop), then fires the timer. The rule counts
 // work, never time, so a replay yields at the same states; the history is the same as
 // without yielding, only later states' timestamps move.
-const yieldEntries = 500
+const yieldEntries = 5000
 
 // yieldShare is the part of a step budget a call may spend before it yields: a tenth, so
 // that a Stop waits for at most that, plus the one evaluation under way.

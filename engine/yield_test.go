@@ -8,25 +8,26 @@ import (
 	"github.com/stepwise-run/stepwise/engine"
 )
 
-// loop counts $.i up to n with Pass and Choice states, never waiting.
+// loop counts $.i up to $.n with Pass and Choice states, never waiting.
 const loop = `{"QueryLanguage":"JSONata","StartAt":"Inc","States":{
-	"Inc":{"Type":"Pass","Output":{"i":"{% $states.input.i + 1 %}","w":"{% $sum([1..$states.input.work]) %}","work":"{% $states.input.work %}"},"Next":"Check"},
-	"Check":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.i >= 1000 %}","Next":"Done"}],"Default":"Inc"},
+	"Inc":{"Type":"Pass","Output":{"i":"{% $states.input.i + 1 %}","n":"{% $states.input.n %}","w":"{% $sum([1..$states.input.work]) %}","work":"{% $states.input.work %}"},"Next":"Check"},
+	"Check":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.i >= $states.input.n %}","Next":"Done"}],"Default":"Inc"},
 	"Done":{"Type":"Succeed"}}}`
 
 // TestCallsYield checks that a machine that never waits still hands control back to its
-// driver: after 500 states, or a step budget's worth of evaluation, with one timer due at
+// driver: after 5,000 states, or a step budget's worth of evaluation, with one timer due at
 // once. Stop, applied between calls, ends it; without a Stop it ends as it would unyielded.
 func TestCallsYield(t *testing.T) {
 	tests := []struct {
 		name     string
 		input    string
 		limits   budget.Limits
-		maxCalls int // calls an execution of 1000 iterations needs at most
+		n        int
+		maxCalls int // calls an execution of n iterations needs at most
 		minCalls int
 	}{
-		{"by states", `{"i":0,"work":1}`, budget.Limits{}, 6, 4},
-		{"by work", `{"i":0,"work":1000}`, budget.Limits{Steps: 100_000}, 150, 50},
+		{"by states", `{"i":0,"n":6000,"work":1}`, budget.Limits{}, 6000, 4, 3},
+		{"by work", `{"i":0,"n":1000,"work":1000}`, budget.Limits{Steps: 100_000}, 1000, 150, 50},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,8 +59,8 @@ func TestCallsYield(t *testing.T) {
 			if ex.Status != engine.Succeeded || calls < tt.minCalls {
 				t.Fatalf("status %s after %d calls (want at least %d)", ex.Status, calls, tt.minCalls)
 			}
-			// 1000 Pass and 1000 Choice states, entered and exited, and the Succeed state.
-			if want := 1 + 4*1000 + 2 + 1; events != want {
+			// n Pass and n Choice states, entered and exited, and the Succeed state.
+			if want := 1 + 4*tt.n + 2 + 1; events != want {
 				t.Errorf("%d events, want %d", events, want)
 			}
 

@@ -31,8 +31,8 @@ type evaluator struct {
 	tailCalls int
 	now       time.Time
 	nowOK     bool
-	// meter bounds the evaluation's work and memory.
-	meter *budget.Meter
+	// meter bounds the evaluation's work and memory (a value: one allocation less).
+	meter budget.Meter
 }
 
 // frame is a scope of variables bound inside the expression.
@@ -158,7 +158,8 @@ func (o ownExpr) eval(input any, vars map[string]any, env Env) (v any, defined b
 			return v, defined, nil
 		}
 	}
-	ev := &evaluator{env: env, vars: vars, root: input, meter: budget.New(env.Limits)}
+	ev := &evaluator{env: env, vars: vars, root: input}
+	ev.meter.Reset(env.Limits)
 	if env.Spent != nil {
 		defer func() {
 			steps, _ := ev.meter.Used()
