@@ -48,4 +48,34 @@ func TestBudgetsBoundTestStateAndExpress(t *testing.T) {
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("StartSyncExecution took %v", took)
 	}
+
+	// A Standard execution: StartExecution answers before the state has run.
+	std, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("hostile-standard"), RoleArn: aws.String(role),
+		Definition: aws.String(`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"` + hostile + `","End":true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: std.StateMachineArn, Input: aws.String(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 150*time.Millisecond {
+		t.Errorf("StartExecution took %v", took)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != types.ExecutionStatusRunning {
+			if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "States.QueryEvaluationError" {
+				t.Fatalf("Standard: %s %s", d.Status, aws.ToString(d.Error))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("still running")
+		}
+	}
 }
