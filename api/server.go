@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/stepwise-run/stepwise/api/throttle"
+	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
@@ -44,6 +45,8 @@ type Server struct {
 	// BodyTimeout is how long a request's body may take to arrive (0: 30 seconds, a 1 MiB
 	// body at 35 KiB/s); a slower one is cut off.
 	BodyTimeout time.Duration
+	// EvalLimits bound the expression evaluations of TestState (engine.Config.EvalLimits).
+	EvalLimits budget.Limits
 
 	smCache smCache
 }
@@ -62,6 +65,10 @@ func apiErr(typ, format string, args ...any) *Error {
 }
 
 type handler func(s *Server, ctx context.Context, body []byte) (any, error)
+
+// IsAction reports whether name (without the "AWSStepFunctions." prefix) is an action the
+// API serves: what a metric may label, when any caller can send any X-Amz-Target.
+func IsAction(name string) bool { return actions[name] != nil }
 
 var actions = map[string]handler{
 	"CreateStateMachine":               (*Server).createStateMachine,

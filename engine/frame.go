@@ -18,6 +18,9 @@ const (
 	phaseChildren
 	// phaseDone: the frame has finished (Outcome says how).
 	phaseDone
+	// phaseYield: the state is next to be entered, after the execution's yield timer
+	// (Execution.YieldTimer) fires; see yield.go.
+	phaseYield
 )
 
 // Outcome is how a finished frame ended.

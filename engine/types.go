@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/history"
 )
 
@@ -31,6 +32,9 @@ type Config struct {
 	// about to schedule it (a driver's lookup: a task of an unknown activity fails the
 	// execution with States.Runtime, as AWS). Nil: every activity exists.
 	ActivityExists func(arn string) bool
+	// EvalLimits bound every JSONata, JSONPath and intrinsic evaluation (package budget;
+	// zero fields: its defaults). They count work, not time, so an execution replays alike.
+	EvalLimits budget.Limits
 }
 
 const (
@@ -54,6 +58,10 @@ type Start struct {
 	// through a version or an alias.
 	VersionArn string
 	AliasArn   string
+	// Defer leaves the first state to a timer due at once: Start then returns the
+	// ExecutionStarted step alone, whatever the first states compute, and its driver can
+	// acknowledge the start as soon as that step is durable.
+	Defer bool
 }
 
 // Event is something that happened outside the engine and moves an execution forward.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/api/throttle"
+	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/console"
 	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/integration"
@@ -42,6 +43,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	maxEvents := fs.Int64("max-history-events", 25000, "history quota per execution (AWS: 25,000)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	leaseTTL := fs.Duration("lease-ttl", 5*time.Second, "how long a node's claim on an execution lasts without renewal")
+	evalSteps := fs.Int64("eval-steps", budget.DefaultSteps, "work budget of one JSONata, JSONPath or intrinsic evaluation, in steps (-1: none); see docs/limits.md")
+	evalMemory := fs.Int64("eval-memory", budget.DefaultMemory, "memory budget of one evaluation, in bytes of intermediate values built (-1: none); see docs/limits.md")
 	var functions []string
 	fs.Func("function", "a Lambda function: NAME=PATH (a program speaking the Lambda Runtime API) or NAME=http://... (a Lambda Invoke API endpoint); repeatable", func(s string) error {
 		functions = append(functions, s)
@@ -117,7 +120,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	svc, err := newService(ctx, serviceConfig{store: *storeURL, region: *region, account: *account, mocks: mocks, connections: *connectionsFile,
-		maxEvents: *maxEvents, leaseTTL: *leaseTTL, functions: specs, enforceIAM: *enforceIAM, awsAssumeRole: *assumeRole, iamFile: iamPath(*iamFile, *storeURL),
+		maxEvents: *maxEvents, leaseTTL: *leaseTTL, evalLimits: budget.Limits{Steps: *evalSteps, Memory: *evalMemory}, functions: specs,
+		enforceIAM: *enforceIAM, awsAssumeRole: *assumeRole, iamFile: iamPath(*iamFile, *storeURL),
 		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY"),
 		throttle: throttle.New(policy, nil)}, log)
 	if err != nil {
@@ -201,7 +205,9 @@ type serviceConfig struct {
 	region, account string
 	maxEvents       int64
 	leaseTTL        time.Duration
-	functions       map[string]lambda.Spec
+	// evalLimits bound every expression evaluation (--eval-steps, --eval-memory).
+	evalLimits budget.Limits
+	functions  map[string]lambda.Spec
 	// mocks answers the tasks of executions started on ARN#TestCase (--mock-config).
 	mocks *mock.Config
 	// connections is the file of EventBridge connections HTTP Tasks use (--connections).
@@ -272,10 +278,11 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	}
 	node := runner.NewNode(runner.NodeOptions{
 		Store: st, Region: cfg.region, Account: cfg.account, MaxHistoryEvents: cfg.maxEvents,
-		Logger: log, LeaseTTL: cfg.leaseTTL, Tasks: handler,
+		EvalLimits: cfg.evalLimits, Logger: log, LeaseTTL: cfg.leaseTTL, Tasks: handler,
 	})
 	tasks.Execs = node
-	apiServer := &api.Server{Store: st, Node: node, Region: cfg.region, Account: cfg.account, Logger: log, Tasks: handler, Throttle: cfg.throttle}
+	apiServer := &api.Server{Store: st, Node: node, Region: cfg.region, Account: cfg.account, Logger: log, Tasks: handler,
+		Throttle: cfg.throttle, EvalLimits: cfg.evalLimits}
 	tasks.SFN = apiServer.Invoke // aws-sdk:sfn:<action> tasks call the API in process
 	if mocked != nil {
 		apiServer.Mocks = mocked
