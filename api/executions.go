@@ -174,7 +174,7 @@ func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, name, i
 	ex, _, err := runner.Local(ctx, in, engine.Start{
 		ExecutionArn: arn, Name: name, StateMachineArn: sm.Arn, StateMachineName: sm.Name,
 		RoleArn: sm.RoleArn, Input: input, Time: now, Seed: now.UnixNano(),
-	}, runner.LocalOptions{Tasks: s.Tasks})
+	}, runner.LocalOptions{Tasks: s.Tasks, NoHistory: true})
 	if err != nil && !errors.Is(err, runner.ErrStuck) {
 		return nil, err
 	}

@@ -53,7 +53,9 @@ func TestMapItemBatcherThroughTheSDK(t *testing.T) {
 	}
 }
 
-// An S3 ItemReader fails the Map state with States.ItemReaderFailed: Stepwise has no S3.
+// An ItemReader whose read gives no array fails the run with States.ItemReaderFailed, as AWS
+// fails reading an object that is not an array: this test server's tasks echo their
+// parameters, an object.
 func TestMapItemReaderFailsThroughTheSDK(t *testing.T) {
 	c := newServer(t)
 	def := `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,
@@ -61,7 +63,7 @@ func TestMapItemReaderFailsThroughTheSDK(t *testing.T) {
 		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}}}}`
 	exArn := startMachine(t, c, "reader", def, `[1]`)
 	out := waitDone(t, c, exArn)
-	if out.Status != types.ExecutionStatusFailed || aws.ToString(out.Error) != "States.ItemReaderFailed" || !strings.Contains(aws.ToString(out.Cause), "no S3") {
+	if out.Status != types.ExecutionStatusFailed || aws.ToString(out.Error) != "States.ItemReaderFailed" || aws.ToString(out.Cause) != "Attempting to map over non-iterable node." {
 		t.Fatalf("execution %s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
 	}
 	run := oneMapRun(t, c, exArn)

@@ -35,14 +35,21 @@ func startMachine(t *testing.T, c *sfn.Client, name, def, input string) *string 
 
 func oneMapRun(t *testing.T, c *sfn.Client, exArn *string) types.MapRunListItem {
 	t.Helper()
-	runs, err := c.ListMapRuns(context.Background(), &sfn.ListMapRunsInput{ExecutionArn: exArn})
-	if err != nil {
-		t.Fatal(err)
+	// The execution's first states run after StartExecution answers: the run may come later.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		runs, err := c.ListMapRuns(context.Background(), &sfn.ListMapRunsInput{ExecutionArn: exArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs.MapRuns) == 1 {
+			return runs.MapRuns[0]
+		}
+		if len(runs.MapRuns) > 1 || time.Now().After(deadline) {
+			t.Fatalf("ListMapRuns: %d runs, want 1", len(runs.MapRuns))
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	if len(runs.MapRuns) != 1 {
-		t.Fatalf("ListMapRuns: %d runs, want 1", len(runs.MapRuns))
-	}
-	return runs.MapRuns[0]
 }
 
 // waitMapRun polls DescribeMapRun until ok holds.

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stepwise-run/stepwise/api/throttle"
+	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
@@ -38,6 +40,13 @@ type Server struct {
 	Mocks Mocks
 	// Guard, if set, requires every call to be signed and allowed (--enforce-iam).
 	Guard Guard
+	// Throttle, if set, sheds load past its bounds with ThrottlingException, as AWS does.
+	Throttle *throttle.Limiter
+	// BodyTimeout is how long a request's body may take to arrive (0: 30 seconds, a 1 MiB
+	// body at 35 KiB/s); a slower one is cut off.
+	BodyTimeout time.Duration
+	// EvalLimits bound the expression evaluations of TestState (engine.Config.EvalLimits).
+	EvalLimits budget.Limits
 
 	smCache smCache
 }
@@ -56,6 +65,10 @@ func apiErr(typ, format string, args ...any) *Error {
 }
 
 type handler func(s *Server, ctx context.Context, body []byte) (any, error)
+
+// IsAction reports whether name (without the "AWSStepFunctions." prefix) is an action the
+// API serves: what a metric may label, when any caller can send any X-Amz-Target.
+func IsAction(name string) bool { return actions[name] != nil }
 
 var actions = map[string]handler{
 	"CreateStateMachine":               (*Server).createStateMachine,
@@ -116,8 +129,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Type: "UnknownOperationException", Message: "Unknown operation " + target, Status: http.StatusBadRequest})
 		return
 	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !jsonContentType(ct) {
+		writeError(w, apiErr("SerializationException", "Content-Type '%s' is not supported: the API takes application/x-amz-json-1.0.", ct))
+		return
+	}
+	release, why := s.Throttle.Acquire(action)
+	if why != throttle.OK {
+		// AWS's answer to a throttled call (HTTP 400), which the SDKs retry with backoff.
+		writeError(w, &Error{Type: "ThrottlingException", Message: "Rate exceeded", Status: http.StatusBadRequest})
+		return
+	}
+	defer release()
+	// A body that trickles in is cut off (a slow client would hold a place in flight); the
+	// deadline is lifted once it is read, so a long answer is not.
+	rc := http.NewResponseController(w)
+	deadline := s.BodyTimeout
+	if deadline == 0 {
+		deadline = 30 * time.Second
+	}
+	timed := rc.SetReadDeadline(time.Now().Add(deadline)) == nil // not when called without a connection
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
 	if err != nil {
+		// The deadline stays: the server would otherwise wait for the rest of the body
+		// before it answers and closes the connection.
 		writeError(w, apiErr("SerializationException", "could not read the request body"))
 		return
 	}
@@ -125,8 +159,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Type: "RequestEntityTooLargeException", Message: "Request body too large", Status: http.StatusRequestEntityTooLarge})
 		return
 	}
+	if timed {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
 	if len(bytes.TrimSpace(body)) == 0 { // bytes: string(body) would copy the whole request
 		body = []byte("{}")
+	} else if e := checkBody(body); e != nil {
+		writeError(w, e)
+		return
 	}
 	if s.Guard != nil {
 		if err := s.authorize(r.Context(), r, action, body); err != nil {
@@ -195,7 +235,7 @@ func decode(body []byte, v any) error {
 	// EOF" for a cut request, as this API always has. bytes.NewReader spares a copy.
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
-		return apiErr("SerializationException", "%s", err.Error())
+		return decodeError(err, body)
 	}
 	return nil
 }

@@ -198,7 +198,7 @@ func (req *testStateRequest) checkContainerMock(st *asl.State) error {
 func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *testedState, st *asl.State, parsed *asl.StateMachine, start engine.Start) (any, error) {
 	// Not Express: the clock is virtual, and a Wait state longer than an Express execution's
 	// five minutes passes at once, as TestState does not wait.
-	in := engine.New(parsed, engine.Config{Region: s.Region, Account: s.Account})
+	in := engine.New(parsed, engine.Config{Region: s.Region, Account: s.Account, EvalLimits: s.EvalLimits})
 	smName := ids.UUID()
 	if start.StateMachineName == "" {
 		start.StateMachineName = smName

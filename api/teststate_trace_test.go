@@ -15,7 +15,10 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/stepwise-run/stepwise/api"
+	"github.com/stepwise-run/stepwise/integration"
+	"github.com/stepwise-run/stepwise/integration/awssdk"
 	"github.com/stepwise-run/stepwise/integration/httptask"
+	"github.com/stepwise-run/stepwise/internal/awstest"
 	"github.com/stepwise-run/stepwise/store/sqlite"
 )
 
@@ -89,5 +92,41 @@ func TestTestStateTrace(t *testing.T) {
 	}
 	if d := test(types.InspectionLevelDebug, false); d.Request != nil || d.Response != nil {
 		t.Errorf("DEBUG shows the exchange: %+v %+v", d.Request, d.Response)
+	}
+}
+
+// TestTestStateTraceAWSSDK: an aws-sdk task's exchange at TRACE, its signature hidden.
+func TestTestStateTraceAWSSDK(t *testing.T) {
+	awstest.Isolate(t, map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": awstest.Dynalite(t)})
+	client, err := awssdk.New(awssdk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv := httptest.NewServer(&api.Server{Store: st, Region: "us-east-1", Account: "123456789012",
+		Tasks: &integration.Registry{Store: st, SDK: &awssdk.Handler{Client: client}}})
+	defer srv.Close()
+	c := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{},
+		APIOptions: []func(*middleware.Stack) error{noHostPrefix}})
+	out, err := c.TestState(context.Background(), &sfn.TestStateInput{RoleArn: aws.String(role), InspectionLevel: types.InspectionLevelTrace,
+		Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:dynamodb:listTables","Parameters":{"Limit":5},"End":true}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := out.InspectionData
+	if out.Status != types.TestExecutionStatusSucceeded || d == nil || d.Request == nil || d.Response == nil {
+		t.Fatalf("status %s, inspection %+v", out.Status, d)
+	}
+	h := aws.ToString(d.Request.Headers)
+	if aws.ToString(d.Request.Method) != "POST" || !strings.Contains(h, "X-Amz-Target: DynamoDB_20120810.ListTables") ||
+		strings.Contains(h, "Authorization") || aws.ToString(d.Request.Body) != `{"Limit":5}` {
+		t.Errorf("request %s %s %s", aws.ToString(d.Request.Method), h, aws.ToString(d.Request.Body))
+	}
+	if aws.ToString(d.Response.StatusCode) != "200" || !strings.Contains(aws.ToString(d.Response.Body), "TableNames") {
+		t.Errorf("response %s %s", aws.ToString(d.Response.StatusCode), aws.ToString(d.Response.Body))
 	}
 }

@@ -3,6 +3,8 @@ package asl
 import (
 	"regexp"
 	"strings"
+
+	"github.com/stepwise-run/stepwise/integration/awssdk/model"
 )
 
 // arn is an Amazon Resource Name split into its parts.
@@ -127,7 +129,8 @@ func integration(r string) (taskResource, int) {
 	}
 	if rest, ok := strings.CutPrefix(r, "aws-sdk:"); ok {
 		service, action, ok := strings.Cut(rest, ":")
-		if ok && sdkService.MatchString(service) && sdkAction.MatchString(action) && pattern&(patRequest|patCallback) != 0 {
+		if ok && sdkService.MatchString(service) && sdkAction.MatchString(action) && pattern&(patRequest|patCallback) != 0 &&
+			sdkActionExists(service, action) {
 			return resIntegration, pattern
 		}
 		return resUnknown, 0
@@ -140,6 +143,23 @@ func integration(r string) (taskResource, int) {
 		return resUnknown, 0
 	}
 	return resIntegration, pattern
+}
+
+// sdkActionExists tells whether an aws-sdk resource names a service and action of the AWS API
+// models Stepwise embeds: AWS refuses any other at CreateStateMachine as not recognized.
+// Actions are spelled as Step Functions spells them, the model's name with a lower-case first
+// letter (putItem for PutItem).
+func sdkActionExists(service, action string) bool {
+	e := model.Embedded().Lookup(service)
+	if e == nil {
+		return false
+	}
+	for _, op := range e.Operations {
+		if model.ActionName(op) == action {
+			return true
+		}
+	}
+	return false
 }
 
 // resource checks a Task's Resource, and what an Express machine cannot use.

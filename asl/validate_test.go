@@ -37,6 +37,13 @@ func TestValidate(t *testing.T) {
 		{name: "downgrade query language",
 			def:  `{"QueryLanguage":"JSONata","StartAt":"Pass","States":{"Pass":{"Type":"Pass","QueryLanguage":"JSONPath","End":true}}}`,
 			want: []asl.Diagnostic{{Severity: "ERROR", Code: "SCHEMA_VALIDATION_FAILED", Message: "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine", Location: "/States/Pass"}}},
+		{name: "aws-sdk action", def: sdkTask("arn:aws:states:::aws-sdk:dynamodb:putItem")},
+		{name: "aws-sdk callback", def: sdkTask("arn:aws:states:::aws-sdk:secretsmanager:getSecretValue.waitForTaskToken")},
+		{name: "aws-sdk camelCase-model service", def: sdkTask("arn:aws:states:::aws-sdk:acmpca:deleteCertificateAuthority")},
+		{name: "aws-sdk unknown service", def: sdkTask("arn:aws:states:::aws-sdk:nosuchservice:putItem"), want: notRecognized("arn:aws:states:::aws-sdk:nosuchservice:putItem")},
+		{name: "aws-sdk unknown action", def: sdkTask("arn:aws:states:::aws-sdk:dynamodb:putItems"), want: notRecognized("arn:aws:states:::aws-sdk:dynamodb:putItems")},
+		{name: "aws-sdk action in PascalCase", def: sdkTask("arn:aws:states:::aws-sdk:dynamodb:PutItem"), want: notRecognized("arn:aws:states:::aws-sdk:dynamodb:PutItem")},
+		{name: "aws-sdk .sync", def: sdkTask("arn:aws:states:::aws-sdk:dynamodb:putItem.sync"), want: notRecognized("arn:aws:states:::aws-sdk:dynamodb:putItem.sync")},
 		{name: "express callback", express: true,
 			def:  `{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":"m"},"End":true}}}`,
 			want: []asl.Diagnostic{{Severity: "ERROR", Code: "SCHEMA_VALIDATION_FAILED", Message: "Express state machine does not support '.waitForTaskToken' service integration ", Location: "/States/S/Resource"}}},
@@ -100,4 +107,13 @@ func FuzzValidate(f *testing.F) {
 			}
 		}
 	})
+}
+
+func sdkTask(resource string) string {
+	return `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + resource + `","End":true}}}`
+}
+
+func notRecognized(resource string) []asl.Diagnostic {
+	return []asl.Diagnostic{{Severity: "ERROR", Code: "SCHEMA_VALIDATION_FAILED", Location: "/States/T/Resource",
+		Message: "The resource provided " + resource + " is not recognized. The value is not a valid resource ARN, or the resource is not available in this region."}}
 }

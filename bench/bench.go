@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,6 +41,12 @@ type Scenario struct {
 	// InProcess says the scenario calls the server's in-process function (FunctionName):
 	// only `stepwise bench` without --endpoint, or a `stepwise bench --listen` server, has it.
 	InProcess bool
+	// Setup, when set, is a Standard state machine that Run runs once, to its success,
+	// before the scenario (the dynamodb scenario creates its table).
+	Setup string
+	// Needs names an environment variable the scenario will not run without (the endpoint of
+	// the service it calls: a benchmark must not call AWS by accident).
+	Needs string
 }
 
 // FunctionName is the in-process Lambda function the taskchain scenario calls; Inc is its
@@ -86,6 +93,26 @@ var Scenarios = map[string]Scenario{
 			`"C":{"Type":"Pass","Next":"D"},"D":{"Type":"Pass","Next":"E"},"E":{"Type":"Pass","End":true}}}`,
 		Definition: `{"StartAt":"Child","States":{"Child":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",` +
 			`"Parameters":{"StateMachineArn":"${child}","Input.$":"$"},"OutputPath":"$.Output","End":true}}}`,
+	},
+	"dynamodb": {
+		// A DynamoDB put then get per execution, against whatever AWS_ENDPOINT_URL_DYNAMODB
+		// names (dynalite in BENCHMARKS.md): the optimized putItem and the aws-sdk getItem.
+		Name: "dynamodb", Type: "STANDARD", Input: `{}`, Transitions: 2, Needs: "AWS_ENDPOINT_URL_DYNAMODB",
+		Setup: `{"StartAt":"Create","States":{
+			"Create":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:dynamodb:createTable","Parameters":{"TableName":"stepwise-bench",
+				"BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
+				"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}]},
+				"Catch":[{"ErrorEquals":["DynamoDb.ResourceInUseException"],"Next":"Describe"}],"Next":"Describe"},
+			"Describe":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:dynamodb:describeTable","Parameters":{"TableName":"stepwise-bench"},
+				"Next":"Active?"},
+			"Active?":{"Type":"Choice","Choices":[{"Variable":"$.Table.TableStatus","StringEquals":"ACTIVE","Next":"Done"}],"Default":"Pause"},
+			"Pause":{"Type":"Wait","Seconds":1,"Next":"Describe"},
+			"Done":{"Type":"Succeed"}}}`,
+		Definition: `{"StartAt":"Put","States":{
+			"Put":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:dynamodb:putItem","Parameters":{"TableName":"stepwise-bench",
+				"Item":{"id":{"S.$":"$$.Execution.Name"},"n":{"N":"1"}}},"ResultPath":null,"Next":"Get"},
+			"Get":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:dynamodb:getItem","Parameters":{"TableName":"stepwise-bench",
+				"Key":{"id":{"S.$":"$$.Execution.Name"}}},"End":true}}}`,
 	},
 	"loop25000": {
 		// Runs into the 25,000-event history quota and fails there, as on AWS.
@@ -191,6 +218,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		def = strings.ReplaceAll(def, "${child}", child)
 	}
+	if v := o.Scenario.Needs; v != "" && os.Getenv(v) == "" {
+		return nil, fmt.Errorf("the %s scenario needs %s (it would call AWS otherwise)", o.Scenario.Name, v)
+	}
+	if o.Scenario.Setup != "" {
+		if err := setup(ctx, c, name+"-setup", o.Scenario.Setup, o.Timeout); err != nil {
+			return nil, err
+		}
+	}
 	smArn, err := createMachine(ctx, c, name, def, o.Scenario.Type)
 	if err != nil {
 		return nil, err
@@ -243,6 +278,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return r, fmt.Errorf("%d executions failed, first: %w", r.Failed, firstErr)
 	}
 	return r, nil
+}
+
+// setup runs a scenario's setup machine once and waits for its success.
+func setup(ctx context.Context, c *sfn.Client, name, def string, timeout time.Duration) error {
+	arn, err := createMachine(ctx, c, name, def, "STANDARD")
+	if err != nil {
+		return err
+	}
+	_, _, err = one(ctx, c, aws.String(arn), Options{Scenario: Scenario{Type: "STANDARD", Input: "{}"}, Timeout: max(timeout, time.Minute)})
+	if err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	return nil
 }
 
 func createMachine(ctx context.Context, c *sfn.Client, name, def, typ string) (string, error) {

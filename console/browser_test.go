@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -317,6 +319,12 @@ func openBrowser(t *testing.T) *browser {
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
 			b.problems = append(b.problems, "exception: "+(&chromedp.ExceptionError{ExceptionDetails: ev.ExceptionDetails}).Error())
+		case *cdplog.EventEntryAdded:
+			// The Content-Security-Policy's refusals (an inline style or script) are
+			// reported here, not as exceptions.
+			if ev.Entry.Source == cdplog.EntrySourceSecurity {
+				b.problems = append(b.problems, "security: "+ev.Entry.Text)
+			}
 		case *runtime.EventConsoleAPICalled:
 			if string(ev.Type) == "error" {
 				var args []string
@@ -327,6 +335,12 @@ func openBrowser(t *testing.T) *browser {
 			}
 		}
 	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, cdplog.Enable, cdp.Empty{})
+		return err
+	})); err != nil {
 		t.Fatal(err)
 	}
 	return b

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"github.com/stepwise-run/stepwise/api/throttle"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -34,6 +35,7 @@ type Console struct {
 	opts     Options
 	mux      *http.ServeMux
 	sessions sessions
+	signIns  *throttle.Keyed
 }
 
 // Handler returns the console. Mount it for GET / and POST /console/api/ (sign-in), and
@@ -49,9 +51,16 @@ func New(opts Options) *Console {
 	if err != nil {
 		panic(err) // the embedded tree is fixed at build time
 	}
-	c := &Console{opts: opts, mux: http.NewServeMux()}
+	c := &Console{opts: opts, mux: http.NewServeMux(), signIns: throttle.NewKeyed(throttle.Bucket{Size: 10, Refill: 1.0 / 6}, nil)}
 	assets := http.FileServerFS(sub)
-	c.mux.Handle("GET /assets/", http.StripPrefix("/assets", noCache(assets)))
+	c.mux.HandleFunc("GET /assets/{file...}", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := fs.Stat(sub, r.PathValue("file")); err != nil || r.PathValue("file") == "" {
+			notFound(w, r)
+			return
+		}
+		http.StripPrefix("/assets", noCache(assets)).ServeHTTP(w, r)
+	})
+	c.mux.HandleFunc("/", notFound)
 	c.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
 		http.ServeFileFS(w, r, sub, "index.html")
@@ -64,7 +73,25 @@ func New(opts Options) *Console {
 	return c
 }
 
-func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.mux.ServeHTTP(w, r) }
+func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	secureHeaders(w.Header())
+	c.mux.ServeHTTP(w, r)
+}
+
+// notFound answers a path the console does not serve as the API answers: in JSON.
+func notFound(w http.ResponseWriter, r *http.Request) {
+	writeJSONError(w, http.StatusNotFound, "NotFoundException", "Nothing is served at "+r.URL.Path)
+}
+
+// secureHeaders keeps the console's pages to their own scripts and styles, out of other
+// sites' frames, and its files read as the types they are sent as.
+func secureHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+}
 
 // noCache makes the browser revalidate assets: they change with the binary, and the
 // embedded files carry no modification time to version them by.

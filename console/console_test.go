@@ -54,6 +54,12 @@ func TestStatic(t *testing.T) {
 			if !strings.Contains(body, tc.want) || !strings.Contains(hdr.Get("Content-Type"), tc.ctype) {
 				t.Errorf("Content-Type %q, body lacks %q", hdr.Get("Content-Type"), tc.want)
 			}
+			csp := hdr.Get("Content-Security-Policy")
+			if !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") ||
+				hdr.Get("X-Frame-Options") != "DENY" || hdr.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("security headers: CSP %q, X-Frame-Options %q, X-Content-Type-Options %q",
+					csp, hdr.Get("X-Frame-Options"), hdr.Get("X-Content-Type-Options"))
+			}
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -195,6 +196,11 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusForbidden, "AccessDeniedException", "Sign in from the console")
 		return
 	}
+	// Guessing keys is slowed down: each client address has 10 attempts, one more every 6 s.
+	if !c.signIns.Allow(clientAddr(r)) {
+		writeJSONError(w, http.StatusBadRequest, "ThrottlingException", "Rate exceeded: too many sign-in attempts; try again in a minute")
+		return
+	}
 	var req struct {
 		AccessKeyID     string `json:"accessKeyId"`
 		SecretAccessKey string `json:"secretAccessKey"`
@@ -217,6 +223,16 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 
 // secure reports whether the browser reached us over HTTPS, directly or through a proxy
 // that says so; the cookie is then sent over HTTPS only.
+// clientAddr is the address a request came from (without its port). Behind a proxy it is the
+// proxy's: sign-in attempts are then limited for all its clients together.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
 func secure(r *http.Request) bool {
 	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }

@@ -181,3 +181,33 @@ func TestChainBounds(t *testing.T) {
 		t.Errorf("an unknown execution: %d %s", code, body)
 	}
 }
+
+// TestSignInThrottled: an address that keeps guessing keys is refused with
+// ThrottlingException, even with the right key, while another address signs in.
+func TestSignInThrottled(t *testing.T) {
+	dir, err := iam.Open(iam.Options{RootAccessKeyID: "AKIAROOT", RootSecretAccessKey: "root-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(Options{Store: openStore(t), Guard: dir})
+	signIn := func(addr, secret string) *httptest.ResponseRecorder {
+		body, _ := json.Marshal(map[string]string{"accessKeyId": "AKIAROOT", "secretAccessKey": secret})
+		req := httptest.NewRequest("POST", "/console/api/signin", strings.NewReader(string(body)))
+		req.Header.Set("X-Stepwise-Console", "1")
+		req.RemoteAddr = addr
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, req)
+		return rec
+	}
+	for i := range 10 {
+		if rec := signIn("198.51.100.7:4000", "guess"); !strings.Contains(rec.Body.String(), "InvalidSignatureException") {
+			t.Fatalf("guess %d: %d %s", i+1, rec.Code, rec.Body)
+		}
+	}
+	if rec := signIn("198.51.100.7:4001", "root-secret"); rec.Code != 400 || !strings.Contains(rec.Body.String(), "ThrottlingException") {
+		t.Errorf("the 11th attempt: %d %s", rec.Code, rec.Body)
+	}
+	if rec := signIn("203.0.113.9:5000", "root-secret"); rec.Code != 200 {
+		t.Errorf("another address: %d %s", rec.Code, rec.Body)
+	}
+}

@@ -21,6 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
 
+// buildEnv is the environment the tests started in, for go build.
+var buildEnv = os.Environ()
+
 var (
 	buildOnce sync.Once
 	binary    string
@@ -37,7 +40,9 @@ func stepwise(t *testing.T) string {
 			return
 		}
 		binary = filepath.Join(dir, "stepwise")
-		out, err := exec.Command("go", "build", "-o", binary, "../cmd/stepwise").CombinedOutput()
+		build := exec.Command("go", "build", "-o", binary, "../cmd/stepwise")
+		build.Env = buildEnv // not a test's isolated HOME: the build and module caches live there
+		out, err := build.CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}

@@ -18,6 +18,10 @@ func (x *run) advance(f *Frame) {
 	for !x.ex.Done() {
 		switch f.Phase {
 		case phaseEnter:
+			if x.shouldYield() {
+				x.yield(f)
+				return
+			}
 			x.enter(f)
 		case phaseChildren:
 			if !x.advanceChildren(f) {
@@ -32,6 +36,7 @@ func (x *run) advance(f *Frame) {
 // enter records the state's entry and runs it.
 func (x *run) enter(f *Frame) {
 	st := x.state(f)
+	x.entries++
 	f.EnteredAt = x.now
 	f.Attempts, f.RetryCount = nil, 0
 	f.EnteredPrev = f.Last

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/asl/intrinsic"
 	"github.com/stepwise-run/stepwise/asl/jsonata"
 	"github.com/stepwise-run/stepwise/asl/jsonpath"
@@ -140,7 +141,11 @@ func (s *scope) query(p *asl.Path) (any, error) {
 		}
 		doc = v
 	}
-	return p.Query.Query(doc)
+	m := &s.x.pathMeter
+	m.Reset(s.x.in.cfg.EvalLimits)
+	v, err := p.Query.QueryWith(doc, m)
+	s.x.charge(m)
+	return v, err
 }
 
 // resolve is the intrinsic functions' view of paths.
@@ -201,6 +206,10 @@ func (s *scope) pathErr(p *asl.Path, err error) error {
 	if errors.As(err, &nf) {
 		return s.runtimeErr("Invalid path '%s' : %s", p.Text, nf.Message)
 	}
+	var be *budget.ExceededError
+	if errors.As(err, &be) {
+		return s.runtimeErr("The JSONPath '%s' could not be evaluated: %v", p.Text, be)
+	}
 	if errors.Is(err, errNoVariable) {
 		return s.runtimeErr("Invalid path '%s' : The variable '%s' is not defined", p.Text, p.Var)
 	}
@@ -251,7 +260,8 @@ func (s *scope) fieldValue(fld asl.Field, loc string) (any, error) {
 	case asl.PathNode:
 		out, err := s.query(v.Path)
 		if err != nil {
-			if errors.Is(err, errNoVariable) {
+			var be *budget.ExceededError
+			if errors.Is(err, errNoVariable) || errors.As(err, &be) {
 				return nil, s.pathErr(v.Path, err)
 			}
 			return nil, s.runtimeErr("The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", v.Path.Text, fld.Source, value.Encode(s.input))
@@ -271,8 +281,15 @@ func (s *scope) call(n asl.CallNode, loc string) (any, error) {
 	if s.resolveFn == nil {
 		s.resolveFn = s.resolve // a method value is an allocation: one per scope, not per call
 	}
-	v, err := n.Call.EvalWith(s.resolveFn, s.x.random())
+	m := &s.x.callMeter
+	m.Reset(s.x.in.cfg.EvalLimits)
+	v, err := n.Call.EvalMetered(s.resolveFn, s.x.random(), m)
+	s.x.charge(m)
 	if err != nil {
+		var be *budget.ExceededError
+		if errors.As(err, &be) {
+			return nil, s.runtimeErr("There was an error while evaluating the intrinsic function: %s. %v", n.Text, be)
+		}
 		var ie *intrinsic.Error
 		if errors.As(err, &ie) {
 			return nil, s.runtimeErr("%s", ie.Message)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/history"
 )
@@ -42,9 +43,11 @@ type Execution struct {
 	NextTimerID int64 `json:"nextTimerId"`
 	// TimeoutTimer is the timer of the machine's TimeoutSeconds, if any.
 	TimeoutTimer int64 `json:"timeoutTimer,omitempty"`
-	Seed         int64 `json:"seed"`
-	Draws        int64 `json:"draws"`
-	MapRuns      int64 `json:"mapRuns,omitempty"`
+	// YieldTimer is the timer, due at once, after which the frames that yielded go on.
+	YieldTimer int64 `json:"yieldTimer,omitempty"`
+	Seed       int64 `json:"seed"`
+	Draws      int64 `json:"draws"`
+	MapRuns    int64 `json:"mapRuns,omitempty"`
 
 	// Revision names the state machine revision the execution runs. The engine does not use
 	// it; the runner reloads that revision's definition.
@@ -136,6 +139,13 @@ type run struct {
 	// RedriveCount ctxExecution was built with.
 	ctxExecution, ctxStateMachine map[string]any
 	ctxRedrive                    int
+	// entries counts the states entered, and spent the evaluation steps used, in this call:
+	// past yieldEntries or a budget's worth of steps, the frames yield (yield.go).
+	entries int
+	spent   int64
+	// pathMeter and callMeter are reset for each JSONPath and intrinsic evaluation (a path
+	// may be evaluated inside a call, hence two).
+	pathMeter, callMeter budget.Meter
 }
 
 // Start begins an execution: it records ExecutionStarted and runs until the execution waits
@@ -177,6 +187,10 @@ func (in *Interpreter) Start(st Start) (*Execution, Step) {
 	ex.TimeoutTimer = ex.NextTimerID
 	x.command(Command{Kind: StartTimer, TimerID: ex.TimeoutTimer, At: st.Time.Add(limit)})
 	ex.Root = &Frame{Graph: "", State: in.sm.StartAt, Phase: phaseEnter, Input: input}
+	if st.Defer {
+		x.yield(ex.Root)
+		return ex, x.step
+	}
 	x.drive()
 	x.finishRuns()
 	return ex, x.step
@@ -198,6 +212,10 @@ func (in *Interpreter) Apply(ex *Execution, ev Event) Step {
 	case TimerFired:
 		if ev.TimerID == ex.TimeoutTimer && ex.TimeoutTimer != 0 {
 			x.timeout()
+			break
+		}
+		if ev.TimerID == ex.YieldTimer && ex.YieldTimer != 0 {
+			x.resume()
 			break
 		}
 		if f := ex.Root.findTimer(ev.TimerID); f != nil {
@@ -291,6 +309,10 @@ func (x *run) endExecution(status Status, ev history.Event, prev int64) {
 	}
 	if x.ex.TimeoutTimer != 0 && status != TimedOut {
 		x.command(Command{Kind: CancelTimer, TimerID: x.ex.TimeoutTimer})
+	}
+	if x.ex.YieldTimer != 0 {
+		x.command(Command{Kind: CancelTimer, TimerID: x.ex.YieldTimer})
+		x.ex.YieldTimer = 0
 	}
 }
 

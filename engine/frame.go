@@ -18,6 +18,9 @@ const (
 	phaseChildren
 	// phaseDone: the frame has finished (Outcome says how).
 	phaseDone
+	// phaseYield: the state is next to be entered, after the execution's yield timer
+	// (Execution.YieldTimer) fires; see yield.go.
+	phaseYield
 )
 
 // Outcome is how a finished frame ended.
@@ -100,12 +103,14 @@ type TaskWait struct {
 
 // MapRun is the progress of a Map state.
 type MapRun struct {
-	Items     []any `json:"items"`
-	Results   []any `json:"results"`
-	Next      int   `json:"next"`
-	Active    int   `json:"active"`
-	MaxActive int   `json:"maxActive"`
-	Failed    int   `json:"failed"`
+	Items []any `json:"items"`
+	// Written are the ended children's outcomes, kept for a ResultWriter that writes to S3.
+	Written   []ChildResult `json:"written,omitempty"`
+	Results   []any         `json:"results"`
+	Next      int           `json:"next"`
+	Active    int           `json:"active"`
+	MaxActive int           `json:"maxActive"`
+	Failed    int           `json:"failed"`
 	// Succeeded and Aborted count iterations, for DescribeMapRun.
 	Succeeded int `json:"succeeded,omitempty"`
 	Aborted   int `json:"aborted,omitempty"`

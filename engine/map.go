@@ -16,7 +16,7 @@ func (x *run) mapState(f *Frame, st *asl.State) {
 		return
 	}
 	if st.ItemReader != nil && st.ProcessorMode == "DISTRIBUTED" {
-		x.readerFailed(f, st)
+		x.readItems(f, st)
 		return
 	}
 	sc := x.scope(f, st, f.Input)
@@ -303,6 +303,7 @@ func (x *run) iterationDone(f *Frame, st *asl.State, c *Frame) bool {
 		}
 	}
 	if c.Outcome == outcomeSucceeded {
+		x.keepResult(f, st, c, Succeeded)
 		m.Results[c.Index] = c.Output
 		m.Succeeded++
 		m.ItemsSucceeded += m.size(c.Index)
@@ -316,6 +317,7 @@ func (x *run) iterationDone(f *Frame, st *asl.State, c *Frame) bool {
 	}
 	m.Failed++
 	m.ItemsFailed += m.size(c.Index)
+	x.keepResult(f, st, c, Failed)
 	x.endChild(c, Failed)
 	if !m.Distributed {
 		x.emitPrev(f, history.Event{Type: "MapIterationFailed", Details: &history.MapIteration{Name: st.Name, Index: c.Index}}, c.Last)
@@ -379,13 +381,21 @@ func (x *run) abortChildren(f *Frame) {
 
 func (x *run) mapSucceeded(f *Frame, st *asl.State) {
 	m := f.Map
-	f.Map = nil
 	f.Children = nil
+	if writesS3(st) {
+		x.writeS3(f, st, m)
+		return
+	}
+	f.Map = nil
+	x.mapDone(f, st, m, writeResults(st, m.Results))
+}
+
+// mapDone ends a Map state whose iterations all ended with output out.
+func (x *run) mapDone(f *Frame, st *asl.State, m *MapRun, out any) {
 	// MapStateSucceeded and MapStateExited both follow the last event before them: the last
 	// iteration's (inline) or MapRunSucceeded (distributed), as AWS records them in most
 	// recordings (in some, a Distributed Map's MapStateExited follows MapRunStarted: AWS
 	// writes those events concurrently).
-	out := writeResults(st, m.Results)
 	if m.Distributed {
 		x.emit(f, history.Event{Type: "MapRunSucceeded"})
 		x.mapRunChanged(m, MapRunSucceeded)

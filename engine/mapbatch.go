@@ -127,17 +127,6 @@ func (m *MapRun) itemCounts(exec MapRunCounts) MapRunCounts {
 	return c
 }
 
-// readerFailed fails a Distributed Map with an ItemReader: Stepwise has no S3 to read from.
-// The run starts and fails as AWS records a reader failure: MapStateStarted (length 0),
-// MapRunStarted, MapRunFailed, MapStateFailed.
-func (x *run) readerFailed(f *Frame, st *asl.State) {
-	m := &MapRun{Items: []any{}, Results: []any{}, ToleratedCount: -1, ToleratedPercent: -1, Distributed: true}
-	x.emit(f, history.Event{Type: "MapStateStarted", Details: &history.MapStateStarted{Length: 0}})
-	x.startRun(f, st, m)
-	x.runFailed(f, st, m, failure{Error: "States.ItemReaderFailed",
-		Cause: "Stepwise cannot read items from " + st.ItemReader.Resource + ": it has no S3; give the items in the state input (ItemsPath or Items) instead of an ItemReader."})
-}
-
 // runFailed fails a Distributed Map whose run started and no child runs: MapRunFailed,
 // MapStateFailed, then the state's failure.
 func (x *run) runFailed(f *Frame, st *asl.State, m *MapRun, fl failure) {
@@ -147,8 +136,8 @@ func (x *run) runFailed(f *Frame, st *asl.State, m *MapRun, fl failure) {
 	x.stateFailed(f, st, fl)
 }
 
-// writerUnsupported reports a ResultWriter Stepwise cannot apply: an S3 Resource, or the
-// NONE Transformation (whose output holds each child execution's metadata).
+// writerUnsupported reports a ResultWriter Stepwise cannot apply: the NONE Transformation
+// without an S3 Resource (whose output holds each child execution's metadata).
 func writerUnsupported(st *asl.State) *failure {
 	w := st.Writer
 	if w == nil || st.ProcessorMode != "DISTRIBUTED" {
@@ -156,8 +145,7 @@ func writerUnsupported(st *asl.State) *failure {
 	}
 	switch {
 	case w.Resource != "":
-		return &failure{Error: "States.ResultWriterFailed",
-			Cause: "Stepwise cannot write results to " + w.Resource + ": it has no S3; leave out ResultWriter's Resource (a WriterConfig alone reshapes the output)."}
+		return nil
 	case w.Transformation != "COMPACT" && w.Transformation != "FLATTEN":
 		return &failure{Error: "States.ResultWriterFailed",
 			Cause: "Stepwise does not apply the Transformation " + w.Transformation + " (the children's execution metadata); use COMPACT or FLATTEN."}

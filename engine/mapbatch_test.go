@@ -142,14 +142,6 @@ func TestMapItemBatcherErrors(t *testing.T) {
 			input: `{"xs": [1], "n": 262145}`, err: "States.Runtime", cause: `MaxInputBytesPerBatch must be between 1 and 262144, but was 262145.`},
 		{name: "item too large", lang: "JSONPath", fields: `"ItemBatcher": {"MaxInputBytesPerBatch": 14},`,
 			input: `[1, 100]`, err: "States.Runtime", cause: `The item at index 1 does not fit in a batch of at most 14 bytes.`},
-		{name: "S3 reader", lang: "JSONPath",
-			fields: `"ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"}, "Parameters": {"Bucket": "b", "Key": "k"}},`,
-			input:  `[1]`, err: "States.ItemReaderFailed",
-			cause: "Stepwise cannot read items from arn:aws:states:::s3:getObject: it has no S3; give the items in the state input (ItemsPath or Items) instead of an ItemReader."},
-		{name: "S3 writer", lang: "JSONPath",
-			fields: `"ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "b", "Prefix": "p"}},`,
-			input:  `[1]`, err: "States.ResultWriterFailed",
-			cause: "Stepwise cannot write results to arn:aws:states:::s3:putObject: it has no S3; leave out ResultWriter's Resource (a WriterConfig alone reshapes the output)."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,19 +160,6 @@ func ptrText(s *string) string {
 	return *s
 }
 
-// An S3 ItemReader fails the run as AWS records a reader's failure.
-func TestMapItemReaderHistory(t *testing.T) {
-	d := newMapRunDriver(t, distributedPass("JSONPath",
-		`"ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"}, "Parameters": {"Bucket": "b", "Key": "k"}},`), `{}`)
-	want := "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunFailed MapStateFailed ExecutionFailed"
-	if got := strings.Join(d.events, " "); got != want {
-		t.Fatalf("events %s, want %s", got, want)
-	}
-	if r := d.record(); r.Status != engine.MapRunFailed || len(d.children) != 0 {
-		t.Fatalf("record %s, %d children", r.Status, len(d.children))
-	}
-}
-
 func TestMapResultWriterFlatten(t *testing.T) {
 	d := newMapRunDriver(t, distributedPass("JSONPath",
 		`"ItemsPath": "$.xs", "ResultWriter": {"WriterConfig": {"OutputType": "JSON", "Transformation": "FLATTEN"}},`),
@@ -193,7 +172,6 @@ func TestMapResultWriterFlatten(t *testing.T) {
 // A ResultWriter Stepwise cannot apply fails the run before any child runs.
 func TestMapResultWriterUnsupported(t *testing.T) {
 	for name, writer := range map[string]string{
-		"S3":   `{"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "b", "Prefix": "p"}}`,
 		"NONE": `{"WriterConfig": {"OutputType": "JSON", "Transformation": "NONE"}}`,
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -138,7 +138,7 @@ func (x *run) mapRunRecord(m *MapRun, status string) *MapRunRecord {
 // execution ended, or an enclosing branch failed): its running iterations count as aborted.
 func (x *run) mapRunAborted(f *Frame) {
 	m := f.Map
-	if m == nil || !m.Distributed || f.Phase != phaseChildren {
+	if m == nil || !m.Distributed || (f.Phase != phaseChildren && !mapIOWait(f)) {
 		return
 	}
 	for _, c := range f.Children {

@@ -32,6 +32,8 @@ type mapRunDriver struct {
 	now      int
 	// events are the types of the parent's events, in order.
 	events []string
+	// scheduled are the tasks asked for, in order.
+	scheduled []*engine.Task
 }
 
 func newMapRunDriver(t *testing.T, def, input string) *mapRunDriver {
@@ -61,6 +63,7 @@ func (d *mapRunDriver) take(step engine.Step) {
 		switch c.Kind {
 		case engine.ScheduleTask:
 			d.tasks = append(d.tasks, c.Task.ID)
+			d.scheduled = append(d.scheduled, c.Task)
 		case engine.MapRunChanged:
 			if seen[c.MapRun.MapRunArn] {
 				d.t.Errorf("two records of %s in one step", c.MapRun.MapRunArn)

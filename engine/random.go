@@ -47,5 +47,7 @@ func (x *run) jsonataEnv() jsonata.Env {
 		Now:    func() time.Time { return now },
 		Random: x.float,
 		UUID:   x.uuid,
+		Limits: x.in.cfg.EvalLimits,
+		Spent:  &x.spent,
 	}
 }

@@ -155,6 +155,9 @@ func (x *run) task(f *Frame, st *asl.State) {
 // taskEvent applies an integration's report to the frame's task.
 func (x *run) taskEvent(f *Frame, ev Event) {
 	st := x.state(f)
+	if x.mapIOEvent(f, st, ev) {
+		return
+	}
 	tw := f.Task
 	switch ev.Kind {
 	case TaskStarted:

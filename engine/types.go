@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/history"
 )
 
@@ -31,6 +32,9 @@ type Config struct {
 	// about to schedule it (a driver's lookup: a task of an unknown activity fails the
 	// execution with States.Runtime, as AWS). Nil: every activity exists.
 	ActivityExists func(arn string) bool
+	// EvalLimits bound every JSONata, JSONPath and intrinsic evaluation (package budget;
+	// zero fields: its defaults). They count work, not time, so an execution replays alike.
+	EvalLimits budget.Limits
 }
 
 const (
@@ -54,6 +58,10 @@ type Start struct {
 	// through a version or an alias.
 	VersionArn string
 	AliasArn   string
+	// Defer leaves the first state to a timer due at once: Start then returns the
+	// ExecutionStarted step alone, whatever the first states compute, and its driver can
+	// acknowledge the start as soon as that step is durable.
+	Defer bool
 }
 
 // Event is something that happened outside the engine and moves an execution forward.
@@ -160,7 +168,21 @@ type Task struct {
 	ExecutionRoleArn string
 	StateName        string
 	Execution        string
+	// Kind is empty for a Task state's task. TaskItemReader and TaskResultWriter are a
+	// Distributed Map's S3 reads and writes: Parameters holds the resolved reader or writer
+	// Parameters, Config the rest (see engine/mapio.go); no history event records them.
+	Kind   string `json:",omitempty"`
+	Config string `json:",omitempty"`
 }
+
+// Task kinds of a Distributed Map's input and output.
+const (
+	// TaskItemReader reads a Map's items; TaskSucceeded's Output is the JSON array of items.
+	TaskItemReader = "ItemReader"
+	// TaskResultWriter writes a Map's results; TaskSucceeded's Output is the
+	// ResultWriterDetails object.
+	TaskResultWriter = "ResultWriter"
+)
 
 // Step is what one call into the engine produced.
 type Step struct {

@@ -243,12 +243,21 @@ func paginate(n int, p params) ([2]int, string, bool, error) {
 	return [2]int{start, end}, "", false, nil
 }
 
+// maxQueryBody is the largest IAM request body read: a policy document is at most 131,072
+// characters, URL-encoded up to three times longer.
+const maxQueryBody = 1 << 20
+
 // ServeHTTP implements the Query protocol.
 func (q *Query) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := ids.UUID()
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxQueryBody+1))
 	if err != nil {
 		q.writeError(w, reqID, newErr(http.StatusBadRequest, "MalformedInput", "could not read the request body"))
+		return
+	}
+	if len(body) > maxQueryBody {
+		// Refused, not cut: the rest of a form cut short would be read as a shorter request.
+		q.writeError(w, reqID, newErr(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "The request body is larger than %d bytes", maxQueryBody))
 		return
 	}
 	form, err := url.ParseQuery(string(body))

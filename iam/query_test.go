@@ -197,4 +197,12 @@ func TestQueryWire(t *testing.T) {
 	if status != 400 || !strings.Contains(body, "<Code>InvalidAction</Code><Message>Could not find operation Frobnicate for version 2010-05-08</Message>") {
 		t.Errorf("unknown action: %d %s", status, body)
 	}
+	// A body past 1 MiB is refused, not cut short and run as what its first MiB says.
+	status, body = post("Action=CreateUser&Version=2010-05-08&UserName=carol&Padding=" + strings.Repeat("x", 1<<20))
+	if status != 413 || !strings.Contains(body, "<Code>RequestEntityTooLarge</Code>") {
+		t.Errorf("an oversized body: %d %.200s", status, body)
+	}
+	if status, body = post("Action=CreateUser&Version=2010-05-08&UserName=carol"); status != 200 {
+		t.Errorf("the oversized CreateUser ran: creating carol again gives %d %s", status, body)
+	}
 }

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/iam"
+	"github.com/stepwise-run/stepwise/integration/awssdk"
 	"github.com/stepwise-run/stepwise/runner"
 )
 
@@ -148,8 +150,56 @@ func (r *Registry) permissions(t *engine.Task, region, account, smArn string) []
 	case t.ResourceType == "aws-sdk:sfn":
 		action := upperFirst(strings.TrimSuffix(t.ResourceName, ".waitForTaskToken"))
 		return []permission{{"states:" + action, sdkResource(t.Parameters), sdkDenied, nil}}
+
+	case r.SDK != nil && r.SDK.Handles(t):
+		// The IAM action is the service's IAM prefix and the API action (dynamodb:PutItem), on
+		// the resource the parameters name (docs/integrations.md).
+		service := strings.TrimPrefix(t.ResourceType, "aws-sdk:")
+		action, err := awssdk.IAMAction(service, strings.TrimSuffix(t.ResourceName, ".waitForTaskToken"))
+		if err != nil {
+			return nil // the integration reports the unknown action
+		}
+		deny := func(msg, reqID string) error { return awssdk.AccessDenied(service, msg, reqID) }
+		return []permission{{action, sdkServiceResource(service, t.Parameters, region, account), deny, nil}}
 	}
 	return nil
+}
+
+// sdkServiceResource is the resource an aws-sdk call is authorized on, from the parameters
+// that name it: a DynamoDB table, an S3 bucket or object, an SQS queue, or any parameter that
+// holds an ARN; "*" when none does (ListTables).
+func sdkServiceResource(service, params, region, account string) string {
+	var p map[string]any
+	_ = json.Unmarshal([]byte(params), &p)
+	str := func(k string) string { s, _ := p[k].(string); return s }
+	switch {
+	case service == "dynamodb" && str("TableName") != "":
+		if strings.HasPrefix(str("TableName"), "arn:") {
+			return str("TableName")
+		}
+		return fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", region, account, str("TableName"))
+	case service == "s3" && str("Bucket") != "":
+		if str("Key") != "" {
+			return "arn:aws:s3:::" + str("Bucket") + "/" + str("Key")
+		}
+		return "arn:aws:s3:::" + str("Bucket")
+	case service == "sqs" && str("QueueUrl") != "":
+		parts := strings.Split(strings.TrimSuffix(str("QueueUrl"), "/"), "/")
+		if len(parts) >= 2 {
+			return fmt.Sprintf("arn:aws:sqs:%s:%s:%s", region, parts[len(parts)-2], parts[len(parts)-1])
+		}
+	}
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if s := str(k); strings.HasPrefix(s, "arn:") {
+			return s
+		}
+	}
+	return "*"
 }
 
 // unqualified drops a version or alias from a state machine ARN: versions and aliases are

@@ -19,6 +19,14 @@ func (handles) RunTask(context.Context, *engine.Task) (string, error) {
 	return "{}", nil
 }
 
+// sdkHandles stands in for the aws-sdk integration: it claims every aws-sdk task.
+type sdkHandles struct{}
+
+func (sdkHandles) Handles(t *engine.Task) bool { return strings.HasPrefix(t.ResourceType, "aws-sdk:") }
+func (sdkHandles) RunTask(context.Context, *engine.Task) (string, error) {
+	return "{}", nil
+}
+
 // TestRolePermissions checks each integration's call against a role's policy: every
 // permission AWS needs is asked for, and the first missing one fails the task as AWS does.
 func TestRolePermissions(t *testing.T) {
@@ -51,6 +59,7 @@ func TestRolePermissions(t *testing.T) {
 			"Condition":{"StringEquals":{"aws:RequestedRegion":"us-east-1","aws:PrincipalType":"AssumedRole"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/http-*"}}}]}`,
 	}
 	roles["plain-region"] = roles["http-region"]
+	roles["ddb-table"] = `{"Statement":{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:PutItem"],"Resource":"arn:aws:dynamodb:us-east-1:123456789012:table/orders"}}`
 	for name, doc := range roles {
 		if _, err := d.CreateRole(name, "/", trust, "", 3600); err != nil {
 			t.Fatal(err)
@@ -59,7 +68,7 @@ func TestRolePermissions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := &Registry{Authorize: d.AuthorizeRole, Lambda: handles("lambda"), HTTP: handles("http")}
+	r := &Registry{Authorize: d.AuthorizeRole, Lambda: handles("lambda"), HTTP: handles("http"), SDK: sdkHandles{}}
 
 	const child = `"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child"`
 	http := `{"ApiEndpoint":"https://example.com","Method":"GET","Authentication":{"ConnectionArn":"arn:aws:events:us-east-1:123456789012:connection/api/1"}}`
@@ -95,6 +104,15 @@ func TestRolePermissions(t *testing.T) {
 		{"role keys: a role the ArnLike does not name", "plain-region", "http", "invoke", "", http, "States.Permissions", "states:InvokeHTTPEndpoint"},
 		{"lambda", "start-only", "lambda", "invoke", "", `{"FunctionName":"f"}`, "Lambda.AWSLambdaException", "lambda:InvokeFunction"},
 		{"other services are not checked", "start-only", "sqs", "sendMessage", "", `{}`, "", ""},
+		{"aws-sdk dynamodb on its table", "ddb-table", "aws-sdk:dynamodb", "putItem", "", `{"TableName":"orders"}`, "", ""},
+		{"aws-sdk dynamodb on another table", "ddb-table", "aws-sdk:dynamodb", "getItem", "", `{"TableName":"other"}`,
+			"DynamoDb.DynamoDbException", "dynamodb:GetItem"},
+		{"aws-sdk dynamodb action not granted", "ddb-table", "aws-sdk:dynamodb", "deleteItem.waitForTaskToken", ".waitForTaskToken", `{"TableName":"orders"}`,
+			"DynamoDb.DynamoDbException", "dynamodb:DeleteItem"},
+		{"aws-sdk secretsmanager: modeled AccessDenied-less service", "ddb-table", "aws-sdk:secretsmanager", "listSecrets", "", `{}`,
+			"SecretsManager.SecretsManagerException", "secretsmanager:ListSecrets"},
+		{"aws-sdk cloudwatch: IAM prefix differs from the signing name", "ddb-table", "aws-sdk:cloudwatch", "listMetrics", "", `{}`,
+			"CloudWatch.CloudWatchException", "cloudwatch:ListMetrics"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			task := &engine.Task{ResourceType: tc.resourceType, ResourceName: tc.resourceName, Pattern: tc.pattern, Parameters: tc.params,

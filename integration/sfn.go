@@ -34,6 +34,16 @@ type Registry struct {
 	Lambda Handler
 	// HTTP runs http:invoke tasks (integration/httptask).
 	HTTP Handler
+	// SDK runs aws-sdk:<service>:<action> tasks of other services than Step Functions
+	// against their endpoints (integration/awssdk).
+	SDK Handler
+	// Optimized runs the optimized integrations of other services,
+	// arn:aws:states:::<service>:<api> for dynamodb, sqs, sns, events, apigateway, bedrock,
+	// ecs, batch, glue, athena and codebuild (integration/optimized).
+	Optimized Handler
+	// MapS3 runs a Distributed Map's ItemReader and ResultWriter (integration/s3items); nil:
+	// they fail with States.ItemReaderFailed or States.ResultWriterFailed.
+	MapS3 Handler
 	// Fallback runs tasks no integration here handles (nil: they fail).
 	Fallback runner.TaskHandler
 	// SFN runs a Step Functions API action in process (api.Server.Invoke), for
@@ -52,6 +62,9 @@ type Handler interface {
 
 // RunTask implements runner.TaskHandler.
 func (r *Registry) RunTask(ctx context.Context, t *engine.Task) (string, error) {
+	if t.Kind != "" {
+		return r.mapS3(ctx, t)
+	}
 	if r.Authorize != nil {
 		if err := r.checkRole(ctx, t); err != nil {
 			return "", err
@@ -63,6 +76,9 @@ func (r *Registry) RunTask(ctx context.Context, t *engine.Task) (string, error) 
 	if r.HTTP != nil && r.HTTP.Handles(t) {
 		return r.HTTP.RunTask(ctx, t)
 	}
+	if r.Optimized != nil && r.Optimized.Handles(t) {
+		return r.Optimized.RunTask(ctx, t)
+	}
 	switch t.ResourceType {
 	case "states":
 		return r.states(ctx, t)
@@ -72,10 +88,25 @@ func (r *Registry) RunTask(ctx context.Context, t *engine.Task) (string, error) 
 		}
 		return r.sfnSDK(ctx, t)
 	}
+	if r.SDK != nil && r.SDK.Handles(t) {
+		return r.SDK.RunTask(ctx, t)
+	}
 	if r.Fallback != nil {
 		return r.Fallback.RunTask(ctx, t)
 	}
 	return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "Stepwise has no integration for resource " + t.Resource}
+}
+
+// mapS3 runs a Distributed Map's read or write.
+func (r *Registry) mapS3(ctx context.Context, t *engine.Task) (string, error) {
+	if r.MapS3 != nil && r.MapS3.Handles(t) {
+		return r.MapS3.RunTask(ctx, t)
+	}
+	name := "States.ItemReaderFailed"
+	if t.Kind == engine.TaskResultWriter {
+		name = "States.ResultWriterFailed"
+	}
+	return "", &runner.TaskError{Name: name, Cause: "Stepwise has no S3 configured for " + t.Resource}
 }
 
 // states runs arn:aws:states:::states:startExecution[.sync[:2]|.waitForTaskToken] and

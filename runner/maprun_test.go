@@ -24,7 +24,14 @@ func TestMapRunSurvivesTakeOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runs, _, err := st.ListMapRuns(ctx, ex.Arn, store.Page{})
+	// Its first states run after Start returns: the run comes soon after.
+	var runs []*store.MapRun
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		runs, _, err = st.ListMapRuns(ctx, ex.Arn, store.Page{})
+		if err != nil || len(runs) == 1 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil || len(runs) != 1 {
 		t.Fatalf("ListMapRuns: %v %v", runs, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/internal/ids"
@@ -42,6 +43,8 @@ type NodeOptions struct {
 	Account string
 	// MaxHistoryEvents is the history quota (0: AWS's 25,000).
 	MaxHistoryEvents int64
+	// EvalLimits bound every expression evaluation (engine.Config.EvalLimits).
+	EvalLimits budget.Limits
 	// Tasks runs the tasks that are not answered by a callback (.waitForTaskToken, activities).
 	Tasks TaskHandler
 	// Owner names this node in leases; a new UUID when empty.
@@ -244,6 +247,9 @@ func (n *Node) redispatch(ctx context.Context, arn string, ex *engine.Execution)
 		n.log.Error("list pending tasks", "err", err)
 		return
 	}
+	// The tasks are found first and dispatched after: a dispatched task that answers at once
+	// is applied to ex by another goroutine, which must not run while this one reads ex.
+	var todo []*engine.Task
 	for _, t := range tasks {
 		if t.ExecutionArn != arn {
 			continue
@@ -260,7 +266,10 @@ func (n *Node) redispatch(ctx context.Context, arn string, ex *engine.Execution)
 		if submitted && et.Pattern == ".waitForTaskToken" {
 			continue // the request went out; the answer comes with the token
 		}
-		n.dispatch(t.ExecutionArn, &et)
+		todo = append(todo, &et)
+	}
+	for _, et := range todo {
+		n.dispatch(arn, et)
 	}
 }
 
@@ -398,7 +407,7 @@ func (n *Node) Interpreter(sm *store.StateMachine) (*engine.Interpreter, error) 
 	in = engine.New(parsed, engine.Config{
 		Region: n.opts.Region, Account: n.opts.Account,
 		MaxHistoryEvents: n.opts.MaxHistoryEvents, Express: sm.Type == "EXPRESS",
-		ActivityExists: n.activityExists,
+		ActivityExists: n.activityExists, EvalLimits: n.opts.EvalLimits,
 	})
 	n.mu.Lock()
 	if len(n.procs) >= maxInterpreters {
@@ -432,8 +441,9 @@ func ExecutionArn(smArn, name string) string {
 	return smArn + ":" + name
 }
 
-// Start starts an execution: its first step is committed before Start returns, so an
-// acknowledged start survives a crash. It returns store.ErrExists when the ARN is taken.
+// Start starts an execution: its ExecutionStarted event is committed before Start returns,
+// so an acknowledged start survives a crash; its states run after, as a timer due at once
+// fires. It returns store.ErrExists when the ARN is taken.
 func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, error) {
 	in, err := n.Interpreter(req.StateMachine)
 	if err != nil {
@@ -446,6 +456,9 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 		StateMachineArn: req.StateMachine.Arn, StateMachineName: req.StateMachine.Name,
 		RoleArn: req.StateMachine.RoleArn, Input: req.Input, Time: now, Seed: now.UnixNano(),
 		VersionArn: req.VersionArn, AliasArn: req.AliasArn,
+		// The first states run after the start is durable, on the yield timer: however long
+		// they compute, StartExecution answers at once.
+		Defer: true,
 	})
 	ex.Revision = req.StateMachine.RevisionID // the definition it runs, even after updates
 	row := store.Execution{
@@ -463,7 +476,7 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 	// The execution is created with its lease, in the one write: held by this node while it
 	// has tasks to run here, parked when it only waits (a timer, a callback, an activity
 	// worker), as maybePark would leave it right after.
-	hold := false
+	hold := ex.YieldTimer != 0 // its first states are this node's to run, at once
 	for _, t := range tasks {
 		hold = hold || !isCallback(t)
 	}
@@ -489,6 +502,25 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 		n.mu.Unlock()
 	}
 	out := l.row // copied before the tasks start, which change l.row
+	if kick := ex.YieldTimer; kick != 0 && hold {
+		// The first states run here, now, rather than when the timer loop comes to the
+		// timer; the timer stays as the durable promise, should this node die first. The
+		// execution counts as busy meanwhile, so that it is not parked.
+		n.mu.Lock()
+		n.busy[arn]++
+		n.mu.Unlock()
+		n.running.Add(1)
+		go func() {
+			defer n.running.Done()
+			n.deliver(n.ctx, arn, engine.Event{Kind: engine.TimerFired, TimerID: kick, Time: n.now()})
+			n.mu.Lock()
+			if n.busy[arn]--; n.busy[arn] <= 0 {
+				delete(n.busy, arn)
+			}
+			n.mu.Unlock()
+			n.maybePark(n.ctx, arn)
+		}()
+	}
 	n.afterCommit(arn, c, tasks)
 	return &out, nil
 }
@@ -557,7 +589,14 @@ func (n *Node) acquire(ctx context.Context, arn string) (*live, error) {
 	if err != nil || row == nil {
 		return nil, err
 	}
-	if row.Status != string(engine.Running) || row.State == "" {
+	if row.Status != string(engine.Running) {
+		// Leasing it was moot: an ended execution holds no lease, lest it be renewed.
+		if err := n.st.Park(ctx, n.owner, arn); err != nil && ctx.Err() == nil {
+			n.log.Error("release ended execution", "execution", arn, "err", err)
+		}
+		return nil, nil
+	}
+	if row.State == "" {
 		return nil, nil
 	}
 	ex, err := decodeState(row.State)
@@ -993,6 +1032,12 @@ func Submit(ctx context.Context, output string) {
 	if f, ok := ctx.Value(submitKey{}).(func(string)); ok {
 		f(output)
 	}
+}
+
+// WithSubmit returns a context in which Submit calls f: how a TaskHandler run outside a
+// Node (in a test, in TestState) sees what its task submitted.
+func WithSubmit(ctx context.Context, f func(output string)) context.Context {
+	return context.WithValue(ctx, submitKey{}, f)
 }
 
 // WaitEnded waits until an execution has ended and returns it. Executions that end on this

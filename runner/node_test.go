@@ -318,32 +318,37 @@ func (r *recordingStore) CreateExecution(ctx context.Context, c store.Commit) er
 	return r.Store.CreateExecution(ctx, c)
 }
 
-// An execution that ends in its first step writes no timer: its one-year timeout is set
-// and cancelled in that step. A sleeping one is created parked, with its timers.
-func TestStartWritesNoCancelledTimer(t *testing.T) {
+// StartExecution answers once the start is durable, whatever the first states compute: the
+// execution is created with ExecutionStarted alone, its timeout, a timer due at once for its
+// first state (should this node die before running it), and this node's lease; its states
+// run after.
+func TestStartCommitsTheStartAlone(t *testing.T) {
 	rec := &recordingStore{Store: openStore(t)}
 	n := newNode(rec, "n1")
 	ctx := context.Background()
-	pass := createMachine(t, rec, `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
-	if _, err := n.Start(ctx, runner.StartRequest{StateMachine: pass, Name: "e1", Input: "{}"}); err != nil {
+	// Unbounded, this evaluation runs for minutes (issue #15).
+	slow := createMachine(t, rec, `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $sum([1..100000].($sum([1..100000]))) %}","End":true}}}`)
+	start := time.Now()
+	ex, err := n.Start(ctx, runner.StartRequest{StateMachine: slow, Name: "e1", Input: "{}"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	sm := *pass
-	sm.Arn, sm.Name, sm.Definition = sm.Arn+"w", sm.Name+"w", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`
-	if err := rec.CreateStateMachine(ctx, &sm); err != nil {
-		t.Fatal(err)
+	if took := time.Since(start); took > 200*time.Millisecond {
+		t.Errorf("Start took %v", took)
 	}
-	if _, err := n.Start(ctx, runner.StartRequest{StateMachine: &sm, Name: "e2", Input: "{}"}); err != nil {
-		t.Fatal(err)
+	if len(rec.creates) != 1 {
+		t.Fatalf("%d creates, want 1", len(rec.creates))
 	}
-	if len(rec.creates) != 2 {
-		t.Fatalf("%d creates, want 2", len(rec.creates))
+	c := rec.creates[0]
+	if len(c.Events) != 1 || c.Events[0].Type != "ExecutionStarted" || len(c.NewTimers) != 2 || c.Lease.Owner != "n1" {
+		t.Errorf("create: %d events, timers %v, lease %+v; want ExecutionStarted, the timeout and one due at once, held by n1", len(c.Events), c.NewTimers, c.Lease)
 	}
-	if c := rec.creates[0]; len(c.NewTimers) != 0 || len(c.CancelTimers) != 0 || c.Lease != (store.Lease{}) {
-		t.Errorf("ended in its first step: timers %v, cancelled %v, lease %+v; want none", c.NewTimers, c.CancelTimers, c.Lease)
+	if len(c.NewTimers) == 2 && !c.NewTimers[1].Due.Equal(ex.StartedAt) {
+		t.Errorf("first-state timer due %v, want %v", c.NewTimers[1].Due, ex.StartedAt)
 	}
-	if c := rec.creates[1]; len(c.NewTimers) != 2 || !c.Lease.Parked {
-		t.Errorf("sleeping: timers %v, lease %+v; want the timeout and the Wait's, parked", c.NewTimers, c.Lease)
+	got := waitEnded(t, rec, ex.Arn, 20*time.Second)
+	if got.Status != "FAILED" || got.Error == nil || *got.Error != "States.QueryEvaluationError" {
+		t.Fatalf("ended: %s %s", got.Status, deref(got.Error))
 	}
 }
 

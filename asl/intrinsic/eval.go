@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"fmt"
 	mrand "math/rand/v2"
+
+	"github.com/stepwise-run/stepwise/asl/budget"
 )
 
 // Resolver evaluates a JSONPath argument: "$.x" against the state's input, "$$.x" against the
@@ -33,7 +35,15 @@ func (c *Call) Eval(resolve Resolver) (any, error) {
 // EvalWith evaluates the call with paths resolved by resolve and random numbers from rnd.
 // Given the same resolver results and the same random sequence it returns the same value.
 func (c *Call) EvalWith(resolve Resolver, rnd Random) (any, error) {
-	e := evaluator{resolve: resolve, rnd: rnd, root: c}
+	return c.EvalMetered(resolve, rnd, budget.New(budget.Limits{}))
+}
+
+// EvalMetered is EvalWith charging m: before a function runs, each argument is charged as
+// a tree (what the function may copy into its result, States.Format('{}{}...', $.s, $.s,
+// ...) included), and the call fails with a *budget.ExceededError past m's budget.
+// Paths the resolver evaluates are the resolver's to charge.
+func (c *Call) EvalMetered(resolve Resolver, rnd Random, m *budget.Meter) (any, error) {
+	e := evaluator{resolve: resolve, rnd: rnd, root: c, m: m}
 	return e.call(c)
 }
 
@@ -41,6 +51,7 @@ type evaluator struct {
 	resolve Resolver
 	rnd     Random
 	root    *Call
+	m       *budget.Meter
 }
 
 func (e *evaluator) call(c *Call) (any, error) {
@@ -55,11 +66,17 @@ func (e *evaluator) call(c *Call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := e.m.Tree(v); err != nil {
+			return nil, err
+		}
 		inv.args[i] = v
 	}
 	v, err := c.fn.eval(inv)
 	if err != nil {
 		if _, ok := err.(*Error); ok {
+			return nil, err
+		}
+		if _, ok := err.(*budget.ExceededError); ok {
 			return nil, err
 		}
 		return nil, e.invalid(c, err.Error())

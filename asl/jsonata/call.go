@@ -179,11 +179,17 @@ func (ev *evaluator) applyInner(n *node, proc any, args []any, input any) (any, 
 			}
 			args = v
 		}
+		if err := ev.chargeArgs(args); err != nil {
+			return nil, err
+		}
 		res, err := fn.fn(ev, args, input)
 		if err != nil {
 			if e, ok := err.(*Error); ok && e.Position == 0 && n != nil {
 				e.Position = n.pos
 			}
+			return nil, err
+		}
+		if err := ev.chargeResult(res); err != nil {
 			return nil, err
 		}
 		return res, nil

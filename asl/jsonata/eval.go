@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/stepwise-run/stepwise/asl/budget"
 )
 
 func reflectPointer(m map[string]any) uintptr { return reflect.ValueOf(m).Pointer() }
@@ -29,6 +31,8 @@ type evaluator struct {
 	tailCalls int
 	now       time.Time
 	nowOK     bool
+	// meter bounds the evaluation's work and memory (a value: one allocation less).
+	meter budget.Meter
 }
 
 // frame is a scope of variables bound inside the expression.
@@ -155,6 +159,13 @@ func (o ownExpr) eval(input any, vars map[string]any, env Env) (v any, defined b
 		}
 	}
 	ev := &evaluator{env: env, vars: vars, root: input}
+	ev.meter.Reset(env.Limits)
+	if env.Spent != nil {
+		defer func() {
+			steps, _ := ev.meter.Used()
+			*env.Spent += steps
+		}()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			v, defined, err = nil, false, &Error{Code: "D1001", Message: fmt.Sprint("internal error: ", r)}
@@ -178,6 +189,11 @@ func (o ownExpr) eval(input any, vars map[string]any, env Env) (v any, defined b
 	}
 	if res == undefined {
 		return nil, false, nil
+	}
+	// A result may share its parts (["x" & ..., $a, $a] with $a bound once); exporting
+	// unfolds them, so it is charged first, node by node.
+	if err := ev.tree(res); err != nil {
+		return nil, false, err
 	}
 	out, err := export(res)
 	if err != nil {
@@ -212,6 +228,9 @@ func (ev *evaluator) eval(n *node, input any, f *frame) (any, error) {
 	if ev.depth > maxDepth {
 		return nil, errAt(n, "U1001", "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.")
 	}
+	if err := ev.meter.Step(1); err != nil {
+		return nil, err
+	}
 	var res any
 	var err error
 	switch n.typ {
@@ -228,7 +247,7 @@ func (ev *evaluator) eval(n *node, input any, f *frame) (any, error) {
 	case "wildcard":
 		res = wildcard(input)
 	case "descendant":
-		res = descendants(input)
+		res, err = ev.descendants(input)
 	case "parent":
 		res = ev.lookup(f, n.slot.label)
 	case "condition":
@@ -374,30 +393,45 @@ func flatten(in []any, out []any) []any {
 	return out
 }
 
-func descendants(input any) any {
+func (ev *evaluator) descendants(input any) (any, error) {
 	out := newSeq()
 	if input != undefined {
-		recurseDesc(input, out)
+		if err := ev.recurseDesc(input, out); err != nil {
+			return nil, err
+		}
 	}
 	if len(out.items) == 1 {
-		return out.items[0]
+		return out.items[0], nil
 	}
-	return out
+	return out, nil
 }
 
-func recurseDesc(input any, out *arr) {
+// recurseDesc collects the descendants; it is charged as it goes, since a value that shares
+// its parts has exponentially many.
+func (ev *evaluator) recurseDesc(input any, out *arr) error {
+	if err := ev.meter.Step(1); err != nil {
+		return err
+	}
 	if !isArray(input) {
+		if err := ev.allocElems(1); err != nil {
+			return err
+		}
 		out.items = append(out.items, input)
 	}
 	if it, ok := items(input); ok {
 		for _, e := range it {
-			recurseDesc(e, out)
+			if err := ev.recurseDesc(e, out); err != nil {
+				return err
+			}
 		}
 	} else if m, ok := input.(map[string]any); ok {
 		for _, k := range sortedKeys(m) {
-			recurseDesc(m[k], out)
+			if err := ev.recurseDesc(m[k], out); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
 // ---- paths
@@ -526,6 +560,9 @@ func (ev *evaluator) evalStep(step *node, input []any, f *frame, last bool) (*ar
 			results = append(results, r)
 		}
 	}
+	if err := ev.allocElems(len(results)); err != nil {
+		return nil, err
+	}
 	out := newSeq()
 	if last && len(results) == 1 {
 		if _, ok := items(results[0]); ok && !isSeq(results[0]) {
@@ -538,6 +575,9 @@ func (ev *evaluator) evalStep(step *node, input []any, f *frame, last bool) (*ar
 	}
 	for _, r := range results {
 		if ri, ok := items(r); ok && !isCons(r) {
+			if err := ev.allocElems(len(ri)); err != nil {
+				return nil, err
+			}
 			out.items = append(out.items, ri...)
 		} else {
 			out.items = append(out.items, r)
@@ -784,6 +824,13 @@ func (ev *evaluator) evalBinary(n *node, input any, f *frame) (any, error) {
 	case "<", "<=", ">", ">=":
 		return compare(n, op, lhs, rhs)
 	case "&":
+		for _, v := range [2]any{lhs, rhs} {
+			if _, ok := v.(string); !ok && v != undefined {
+				if err := ev.tree(v); err != nil {
+					return nil, err
+				}
+			}
+		}
 		ls, err := stringOf(lhs)
 		if err != nil {
 			return nil, err
@@ -792,9 +839,12 @@ func (ev *evaluator) evalBinary(n *node, input any, f *frame) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := ev.meter.Alloc(int64(len(ls) + len(rs))); err != nil {
+			return nil, err
+		}
 		return ls + rs, nil
 	case "..":
-		return rangeOp(n, lhs, rhs)
+		return ev.rangeOp(n, lhs, rhs)
 	case "in":
 		if lhs == undefined || rhs == undefined {
 			return false, nil
@@ -898,7 +948,7 @@ func show(v any) string {
 	return s
 }
 
-func rangeOp(n *node, lhs, rhs any) (any, error) {
+func (ev *evaluator) rangeOp(n *node, lhs, rhs any) (any, error) {
 	if lhs != undefined {
 		if f, ok := toNum(lhs); !ok || f != math.Trunc(f) {
 			return nil, errAt(n, "T2003", "The left side of the range operator (..) must evaluate to an integer")
@@ -919,6 +969,9 @@ func rangeOp(n *node, lhs, rhs any) (any, error) {
 	}
 	if b-a+1 > 1e7 {
 		return nil, errAt(n, "D2014", "The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate %s.", formatNumberJS(b-a+1))
+	}
+	if err := ev.allocElems(int(b - a + 1)); err != nil {
+		return nil, err
 	}
 	out := &arr{items: make([]any, 0, int(b-a+1)), seq: true}
 	for x := a; x <= b; x++ {
@@ -959,6 +1012,9 @@ func (ev *evaluator) evalUnary(n *node, input any, f *frame) (any, error) {
 			} else {
 				out.items = append(out.items, v)
 			}
+		}
+		if err := ev.allocElems(len(out.items) + 1); err != nil {
+			return nil, err
 		}
 		if n.consarray {
 			return &arr{items: out.items, cons: true}, nil
@@ -1012,6 +1068,9 @@ func (ev *evaluator) evalGroup(n *node, input any, f *frame) (any, error) {
 				order = append(order, ks)
 			}
 		}
+	}
+	if err := ev.meter.Alloc(int64(len(groups)) * budget.Member); err != nil {
+		return nil, err
 	}
 	out := make(map[string]any, len(groups))
 	for _, k := range order {

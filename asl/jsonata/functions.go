@@ -111,6 +111,9 @@ func init() {
 			return nil, argErr("D3001", "Attempting to invoke string function on Infinity or NaN")
 		}
 		pretty, _ := a[1].(bool)
+		if err := ev.tree(a[0]); err != nil {
+			return nil, err
+		}
 		return stringify(a[0], pretty)
 	})
 	def("substring", "<s-nn?:s>", func(ev *evaluator, a []any, _ any) (any, error) {
@@ -212,6 +215,9 @@ func init() {
 			return s, nil
 		}
 		padLen := absw - n
+		if err := ev.meter.Alloc(int64(padLen) * int64(len(c))); err != nil {
+			return nil, err
+		}
 		pad := strings.Repeat(c, padLen/utf8.RuneCountInString(c)+1)
 		pad = string([]rune(pad)[:padLen])
 		if width > 0 {
@@ -283,6 +289,9 @@ func init() {
 		}
 		var parts []string
 		for _, x := range arrOf(a[0]) {
+			if err := ev.meter.Alloc(int64(len(str(x)) + len(sep))); err != nil {
+				return nil, err
+			}
 			parts = append(parts, str(x))
 		}
 		return strings.Join(parts, sep), nil
@@ -368,7 +377,11 @@ func init() {
 			b.WriteString(s[last:loc[0]])
 			switch rep := a[2].(type) {
 			case string:
-				b.WriteString(expandReplacement(rep, s, loc))
+				r := expandReplacement(rep, s, loc)
+				if err := ev.meter.Alloc(int64(len(r))); err != nil {
+					return nil, err
+				}
+				b.WriteString(r)
 			default:
 				groups := []any{}
 				for g := 1; g < len(loc)/2; g++ {

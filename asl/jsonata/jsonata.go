@@ -11,6 +11,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/stepwise-run/stepwise/asl/budget"
 )
 
 // Env supplies the sources of time and randomness an evaluation uses. A nil member means the
@@ -20,6 +22,11 @@ type Env struct {
 	Now    func() time.Time
 	Random func() float64
 	UUID   func() string
+	// Limits bound the evaluation's steps and memory (zero fields: the defaults). Past
+	// them the evaluation fails with a *budget.ExceededError.
+	Limits budget.Limits
+	// Spent, if set, has the evaluation's steps added to it when it ends, however it ends.
+	Spent *int64
 }
 
 // Error is a JSONata compile or evaluation error. Error() renders it as AWS does after "threw an

@@ -21,7 +21,9 @@ import (
 //	go test ./asl/jsonata/ -run TestSuite -v
 //	JSONATA_SUITE_VERBOSE=1 go test ./asl/jsonata/ -run TestSuite -v   # every failure
 const (
-	suiteFloorOverall   = 1666 // cases passed, of all groups
+	// range-operator case021 and case024 build a 10,000,000-element range: past the default
+	// memory budget (package budget, docs/limits.md), they fail on purpose since issue #15.
+	suiteFloorOverall   = 1664 // cases passed, of all groups
 	suiteFloorFunctions = 836  // cases passed, of the function groups AWS supports
 )
 

@@ -6,12 +6,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/asl/value"
 )
 
 // expr is a compiled filter expression, tested against one item.
 type expr interface {
-	test(root, item any) bool
+	test(m *budget.Meter, root, item any) bool
 }
 
 type logical struct {
@@ -19,16 +20,16 @@ type logical struct {
 	l, r expr
 }
 
-func (e *logical) test(root, item any) bool {
+func (e *logical) test(m *budget.Meter, root, item any) bool {
 	if e.or {
-		return e.l.test(root, item) || e.r.test(root, item)
+		return e.l.test(m, root, item) || e.r.test(m, root, item)
 	}
-	return e.l.test(root, item) && e.r.test(root, item)
+	return e.l.test(m, root, item) && e.r.test(m, root, item)
 }
 
 type not struct{ x expr }
 
-func (e *not) test(root, item any) bool { return !e.x.test(root, item) }
+func (e *not) test(m *budget.Meter, root, item any) bool { return !e.x.test(m, root, item) }
 
 // compare is "l op r", or a lone operand (op "exists").
 type compare struct {
@@ -45,7 +46,7 @@ type operand struct {
 }
 
 // value returns the operand's value, and false when a path selects nothing.
-func (o *operand) value(root, item any) (any, bool) {
+func (o *operand) value(m *budget.Meter, root, item any) (any, bool) {
 	if o.path == nil {
 		return o.lit, true
 	}
@@ -53,12 +54,12 @@ func (o *operand) value(root, item any) (any, bool) {
 	if o.relative {
 		doc = item
 	}
-	v, err := o.path.Query(doc)
+	v, err := o.path.QueryWith(doc, m)
 	return v, err == nil
 }
 
-func (c *compare) test(root, item any) bool {
-	l, lok := c.l.value(root, item)
+func (c *compare) test(m *budget.Meter, root, item any) bool {
+	l, lok := c.l.value(m, root, item)
 	if c.op == "exists" {
 		if c.l.path == nil {
 			return l == true
@@ -68,7 +69,7 @@ func (c *compare) test(root, item any) bool {
 	if c.op == "=~" {
 		return lok && c.r.re.MatchString(regexInput(l))
 	}
-	r, rok := c.r.value(root, item)
+	r, rok := c.r.value(m, root, item)
 	switch c.op {
 	case "==":
 		return lok && rok && equal(l, r)

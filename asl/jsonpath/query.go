@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/asl/value"
 )
 
@@ -32,12 +33,35 @@ const jsonProvider = "com.jayway.jsonpath.spi.json.JacksonJsonProvider"
 //
 // A definite path fails on a missing member, a member of a non-object or an index into a
 // non-array, with Jayway's messages; an indefinite path skips misses silently, as AWS does.
+//
+// The walk is bounded by the default budgets of package budget; QueryWith takes a meter.
 func (p *Path) Query(doc any) (any, error) {
+	return p.QueryLimits(doc, budget.Limits{})
+}
+
+// QueryLimits is Query within the given limits.
+func (p *Path) QueryLimits(doc any, l budget.Limits) (any, error) {
 	if v, ok := p.lookup(doc); ok {
 		return v, nil
 	}
-	e := evaluator{p: p, root: doc}
-	if err := e.walk(0, doc); err != nil {
+	return p.QueryWith(doc, budget.New(l))
+}
+
+// QueryWith is Query charging its work to m: a step per node visited, and the size of each
+// match. Past m's budget it fails with a *budget.ExceededError. A filter's own paths
+// ("@..a" inside "[?(...)]") are charged to the same meter.
+func (p *Path) QueryWith(doc any, m *budget.Meter) (any, error) {
+	if v, ok := p.lookup(doc); ok {
+		return v, nil
+	}
+	e := evaluator{p: p, root: doc, m: m}
+	err := e.walk(0, doc)
+	// A filter's path that ran out of budget reads as "no match" inside the filter; the
+	// meter remembers.
+	if merr := m.Step(0); merr != nil {
+		return nil, merr
+	}
+	if err != nil {
 		return nil, err
 	}
 	var res any
@@ -108,11 +132,18 @@ type evaluator struct {
 	p    *Path
 	root any
 	out  []any
+	m    *budget.Meter
 }
 
 func (e *evaluator) walk(i int, node any) error {
+	if err := e.m.Step(1); err != nil {
+		return err
+	}
 	segs := e.p.segs
 	if i == len(segs) {
+		if err := e.m.Alloc(budget.Element); err != nil {
+			return err
+		}
 		e.out = append(e.out, node)
 		return nil
 	}
@@ -257,10 +288,13 @@ func (e *evaluator) each(i int, node any) error {
 // scan applies step i to node and to every object and array below it, in document order.
 // A filter after ".." tests the objects themselves, as Jayway's scan does.
 func (e *evaluator) scan(i int, node any) error {
+	if err := e.m.Step(1); err != nil {
+		return err
+	}
 	switch node.(type) {
 	case map[string]any:
 		if e.p.segs[i].kind == segFilter {
-			if !e.p.segs[i].filter.test(e.root, node) {
+			if !e.p.segs[i].filter.test(e.m, e.root, node) {
 				break
 			}
 			if err := e.walk(i+1, node); err != nil {
@@ -306,12 +340,12 @@ func (e *evaluator) filter(i int, node any, strict bool) error {
 	f := e.p.segs[i].filter
 	switch x := node.(type) {
 	case map[string]any:
-		if f.test(e.root, x) {
+		if f.test(e.m, e.root, x) {
 			return e.walk(i+1, x)
 		}
 	case []any:
 		for _, v := range x {
-			if f.test(e.root, v) {
+			if f.test(e.m, e.root, v) {
 				if err := e.walk(i+1, v); err != nil {
 					return err
 				}

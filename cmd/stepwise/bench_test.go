@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/stepwise-run/stepwise/internal/awstest"
 	"regexp"
 	"strings"
 	"testing"
@@ -31,5 +32,25 @@ func TestBenchRuns(t *testing.T) {
 	errs.Reset()
 	if code := cmdBench(context.Background(), []string{"--scenario", "sleep", "--runs", "2"}, &out, &errs); code != 2 || !strings.Contains(errs.String(), "runs once") {
 		t.Errorf("sleep with --runs 2: exit %d, %s", code, errs.String())
+	}
+}
+
+// TestBenchDynamoDB runs the dynamodb scenario against dynalite, its table made by the
+// scenario's setup; without an endpoint it refuses to run rather than call AWS.
+func TestBenchDynamoDB(t *testing.T) {
+	var out, errs bytes.Buffer
+	args := []string{"--scenario", "dynamodb", "--clients", "4", "--executions", "40"}
+	awstest.Isolate(t, nil)
+	if code := cmdBench(context.Background(), args, &out, &errs); code == 0 || !strings.Contains(errs.String(), "needs AWS_ENDPOINT_URL_DYNAMODB") {
+		t.Errorf("without an endpoint: exit %d, %s", code, errs.String())
+	}
+	awstest.Isolate(t, map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": awstest.Dynalite(t)})
+	out.Reset()
+	errs.Reset()
+	if code := cmdBench(context.Background(), args, &out, &errs); code != 0 {
+		t.Fatalf("bench %v: exit %d, %s", args, code, errs.String())
+	}
+	if !regexp.MustCompile(`(?m)^\| dynamodb \| sqlite \| 4 \| 40 \| \d+ \| \d+ \|`).MatchString(out.String()) {
+		t.Errorf("no result row:\n%s", out.String())
 	}
 }

@@ -24,11 +24,15 @@ const usage = `stepwise runs AWS Step Functions state machines.
 
 Usage:
   stepwise serve [--listen 127.0.0.1:8083] [--store sqlite:PATH|postgres://...] [--region R] [--account A]
-  stepwise run [--input JSON|@FILE] [--history] [--time-skipping] DEFINITION.json
+  stepwise run [--input JSON|@FILE] [--history] [--time-skipping] [--name NAME] [--aws-assume-role] DEFINITION.json
   stepwise validate [--type STANDARD|EXPRESS] DEFINITION.json
   stepwise backup [--store sqlite:PATH] FILE
   stepwise restore [--store sqlite:PATH] [--force] FILE
   stepwise version
+
+aws-sdk tasks call the services' endpoints as the AWS SDKs choose them: AWS_ENDPOINT_URL_<SERVICE>
+(AWS_ENDPOINT_URL_DYNAMODB), AWS_ENDPOINT_URL, the shared config file, Step Functions Local's
+*_ENDPOINT variables (DYNAMODB_ENDPOINT), else AWS itself, with the default credentials and region.
 `
 
 var version = "dev"

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/runner"
 )
 
@@ -38,6 +39,9 @@ type statusWriter struct {
 	status int
 }
 
+// Unwrap lets http.ResponseController reach the connection (the API's body deadline).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
@@ -45,7 +49,7 @@ func (w *statusWriter) WriteHeader(code int) {
 
 func (m *metrics) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		action := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AWSStepFunctions.")
+		action := metricAction(r.Header.Get("X-Amz-Target"))
 		sw := &statusWriter{ResponseWriter: w, status: 200}
 		start := time.Now()
 		h.ServeHTTP(sw, r)
@@ -54,6 +58,19 @@ func (m *metrics) wrap(h http.Handler) http.Handler {
 		m.seconds[action] += time.Since(start).Seconds()
 		m.mu.Unlock()
 	})
+}
+
+// metricAction is the action label of a request: the action, "" for requests that name none
+// (the console, the IAM Query API), and "unknown" for a name the API does not serve, so that
+// callers, signed or not, cannot grow /metrics by a series per name they make up.
+func metricAction(target string) string {
+	if target == "" {
+		return ""
+	}
+	if action, ok := strings.CutPrefix(target, "AWSStepFunctions."); ok && api.IsAction(action) {
+		return action
+	}
+	return "unknown"
 }
 
 func (m *metrics) write(w io.Writer, node *runner.Node) {

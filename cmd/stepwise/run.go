@@ -16,6 +16,10 @@ import (
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/integration"
+	"github.com/stepwise-run/stepwise/integration/awssdk"
+	"github.com/stepwise-run/stepwise/integration/optimized"
+	"github.com/stepwise-run/stepwise/integration/s3items"
 	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/runner"
 )
@@ -44,12 +48,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	withHistory := fs.Bool("history", false, "include the execution's history events")
 	skip := fs.Bool("time-skipping", false, "let Wait states, retries and timeouts pass at once on a virtual clock")
 	name := fs.String("name", "", "execution name (default: a new UUID)")
+	assumeRole := fs.Bool("aws-assume-role", false, "make each aws-sdk task's call as the execution's role (arn:aws:iam::123456789012:role/stepwise-local), assumed through AWS STS with the default credentials")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return 2
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "usage: stepwise run [--input JSON|@FILE] [--history] [--time-skipping] DEFINITION.json")
+		fmt.Fprintln(stderr, "usage: stepwise run [--input JSON|@FILE] [--history] [--time-skipping] [--name NAME] [--aws-assume-role] DEFINITION.json")
 		return 2
 	}
 	def, err := os.ReadFile(pos[0])
@@ -97,7 +102,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Seed:             time.Now().UnixNano(),
 	}
 	in := engine.New(sm, engine.Config{Region: localRegion, Account: localAccount})
-	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: *skip})
+	client, err := awssdk.New(awssdk.Options{AssumeRole: *assumeRole})
+	if err != nil {
+		fmt.Fprintln(stderr, "stepwise:", err)
+		return 1
+	}
+	tasks := localTasks{&s3items.Handler{S3: s3items.FromClient(client)}, &awssdk.Handler{Client: client, ClientRegion: true},
+		optimized.New(optimized.Options{Caller: optimized.FromClient(client), Region: client.Region()})}
+	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: *skip, Tasks: tasks})
 	if err != nil && !errors.Is(err, runner.ErrStuck) {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
@@ -119,6 +131,21 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// localTasks runs the aws-sdk tasks, the optimized AWS integrations and a Distributed Map's
+// reads and writes of S3 in a local run; other
+// tasks fail as before, since a local run has no store for Step Functions' own integration
+// and no Lambda functions.
+type localTasks []integration.Handler
+
+func (l localTasks) RunTask(ctx context.Context, t *engine.Task) (string, error) {
+	for _, h := range l {
+		if h.Handles(t) {
+			return h.RunTask(ctx, t)
+		}
+	}
+	return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "no integration is configured for resource " + t.Resource}
 }
 
 // machineName derives a state machine name from a definition's file name.

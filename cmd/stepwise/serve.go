@@ -15,12 +15,17 @@ import (
 	"time"
 
 	"github.com/stepwise-run/stepwise/api"
+	"github.com/stepwise-run/stepwise/api/throttle"
+	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/console"
 	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/integration"
+	"github.com/stepwise-run/stepwise/integration/awssdk"
 	"github.com/stepwise-run/stepwise/integration/httptask"
 	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/integration/mock"
+	"github.com/stepwise-run/stepwise/integration/optimized"
+	"github.com/stepwise-run/stepwise/integration/s3items"
 	"github.com/stepwise-run/stepwise/internal/certreload"
 	"github.com/stepwise-run/stepwise/internal/retention"
 	"github.com/stepwise-run/stepwise/runner"
@@ -39,6 +44,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	maxEvents := fs.Int64("max-history-events", 25000, "history quota per execution (AWS: 25,000)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	leaseTTL := fs.Duration("lease-ttl", 5*time.Second, "how long a node's claim on an execution lasts without renewal")
+	evalSteps := fs.Int64("eval-steps", budget.DefaultSteps, "work budget of one JSONata, JSONPath or intrinsic evaluation, in steps (-1: none); see docs/limits.md")
+	evalMemory := fs.Int64("eval-memory", budget.DefaultMemory, "memory budget of one evaluation, in bytes of intermediate values built (-1: none); see docs/limits.md")
 	var functions []string
 	fs.Func("function", "a Lambda function: NAME=PATH (a program speaking the Lambda Runtime API) or NAME=http://... (a Lambda Invoke API endpoint); repeatable", func(s string) error {
 		functions = append(functions, s)
@@ -49,7 +56,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	mockConfig := fs.String("mock-config", "", "a Step Functions Local mock configuration file: executions started on ARN#TestCase get its mocked responses")
 	insecure := fs.Bool("insecure-no-auth", false, "serve on a non-loopback address although callers are not authenticated")
 	enforceIAM := fs.Bool("enforce-iam", false, "require SigV4-signed calls allowed by IAM policies, and check state machines' roles (root keys from STEPWISE_ROOT_ACCESS_KEY_ID and STEPWISE_ROOT_SECRET_ACCESS_KEY)")
+	assumeRole := fs.Bool("aws-assume-role", false, "make each aws-sdk task's call as its execution's role, assumed through AWS STS with the default credentials (so that AWS enforces the role); without it calls use the default credentials")
 	iamFile := fs.String("iam-file", "", "where IAM users, keys, roles and policies are kept (default: iam.json next to the SQLite database, or stepwise-data/iam.json)")
+	maxInFlight := fs.Int("max-in-flight", 1024, "API requests worked on at once; more are answered with ThrottlingException at once (0: no bound; GetActivityTask's long polls do not count)")
+	throttleFlag := fs.String("throttle", "none", "per-API token buckets past which calls get ThrottlingException: none, aws (Step Functions' default quotas in --region), or a JSON file {\"StartExecution\": {\"Bucket\": 1300, \"Refill\": 300}, ...}")
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate (chain); a renewed file is picked up without a restart")
 	tlsKey := fs.String("tls-key", "", "the PEM private key of --tls-cert")
 	keepBatch := fs.Int("retention-batch", 500, "closed executions deleted per transaction by the purge")
@@ -64,6 +74,23 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		fmt.Fprintln(stderr, "stepwise: --tls-cert and --tls-key go together")
+		return 2
+	}
+	policy := throttle.Policy{MaxInFlight: *maxInFlight, Exempt: map[string]bool{"GetActivityTask": true}}
+	switch *throttleFlag {
+	case "none", "":
+	case "aws":
+		policy.Buckets = throttle.AWSQuotas(*region)
+	default:
+		b, err := throttle.LoadBuckets(*throttleFlag)
+		if err != nil {
+			fmt.Fprintln(stderr, "stepwise: --throttle:", err)
+			return 2
+		}
+		policy.Buckets = b
+	}
+	if *maxInFlight < 0 {
+		fmt.Fprintln(stderr, "stepwise: --max-in-flight must be 0 or more")
 		return 2
 	}
 	if *keepBatch < 1 || *keepShare <= 0 || *keepShare > 1 {
@@ -105,8 +132,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	svc, err := newService(ctx, serviceConfig{store: *storeURL, region: *region, account: *account, mocks: mocks, connections: *connectionsFile,
-		maxEvents: *maxEvents, leaseTTL: *leaseTTL, retention: retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}, functions: specs, enforceIAM: *enforceIAM, iamFile: iamPath(*iamFile, *storeURL),
-		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY")}, log)
+		maxEvents: *maxEvents, leaseTTL: *leaseTTL, evalLimits: budget.Limits{Steps: *evalSteps, Memory: *evalMemory}, functions: specs,
+		enforceIAM: *enforceIAM, awsAssumeRole: *assumeRole, iamFile: iamPath(*iamFile, *storeURL),
+		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY"),
+		throttle: throttle.New(policy, nil), retention: retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
@@ -120,7 +149,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// A slow client is cut off: its headers must arrive within 10 s (its body within the
+	// API's own deadline, api.Server), and an idle connection is closed after 2 min. No
+	// ReadTimeout: it would cancel long polls and StartSyncExecution mid-answer.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	scheme := "http"
 	if *tlsCert != "" {
 		certs, err := certreload.New(*tlsCert, *tlsKey)
@@ -186,16 +218,22 @@ type serviceConfig struct {
 	region, account string
 	maxEvents       int64
 	leaseTTL        time.Duration
-	functions       map[string]lambda.Spec
+	// evalLimits bound every expression evaluation (--eval-steps, --eval-memory).
+	evalLimits budget.Limits
+	functions  map[string]lambda.Spec
 	// mocks answers the tasks of executions started on ARN#TestCase (--mock-config).
 	mocks *mock.Config
 	// connections is the file of EventBridge connections HTTP Tasks use (--connections).
 	connections string
 	// enforceIAM requires signed, allowed calls and checks roles; iamFile keeps IAM state
 	// ("" keeps it in memory); rootKeyID and rootSecret are the root's credentials.
-	enforceIAM            bool
-	iamFile               string
+	enforceIAM bool
+	iamFile    string
+	// awsAssumeRole makes aws-sdk calls as the execution's role (--aws-assume-role).
+	awsAssumeRole         bool
 	rootKeyID, rootSecret string
+	// throttle sheds API load past its bounds (--max-in-flight, --throttle); nil: none.
+	throttle *throttle.Limiter
 	// retention is how the purge of closed executions runs (--retention).
 	retention retention.Options
 }
@@ -241,13 +279,25 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 			return nil, fmt.Errorf("--connections: %w", err)
 		}
 	}
+	// A broken AWS configuration (a malformed ~/.aws/config) disables the aws-sdk tasks, not
+	// the server: state machines that call no AWS service still run.
+	var sdk, mapS3 integration.Handler
+	opt := optimized.Options{Region: cfg.region}
+	if client, err := awssdk.New(awssdk.Options{AssumeRole: cfg.awsAssumeRole}); err != nil {
+		log.Warn("aws-sdk tasks and optimized integrations are disabled", "err", err)
+	} else {
+		sdk = &awssdk.Handler{Client: client}
+		opt.Caller = optimized.FromClient(client)
+		mapS3 = &s3items.Handler{S3: s3items.FromClient(client)}
+	}
 	st, err := openStore(ctx, cfg.store)
 	if err != nil {
 		return nil, err
 	}
 	metrics := newMetrics()
 	functions := lambda.New(lambda.Options{Functions: cfg.functions, Region: cfg.region, Account: cfg.account, Logger: log})
-	tasks := &integration.Registry{Store: st, Lambda: functions, HTTP: httptask.New(httptask.Options{Connections: conns, Region: cfg.region})}
+	tasks := &integration.Registry{Store: st, Lambda: functions, HTTP: httptask.New(httptask.Options{Connections: conns, Region: cfg.region}),
+		SDK: sdk, Optimized: optimized.New(opt), MapS3: mapS3}
 	var handler runner.TaskHandler = tasks
 	var mocked *mock.Handler
 	if cfg.mocks != nil {
@@ -256,10 +306,11 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	}
 	node := runner.NewNode(runner.NodeOptions{
 		Store: st, Region: cfg.region, Account: cfg.account, MaxHistoryEvents: cfg.maxEvents,
-		Logger: log, LeaseTTL: cfg.leaseTTL, Tasks: handler,
+		EvalLimits: cfg.evalLimits, Logger: log, LeaseTTL: cfg.leaseTTL, Tasks: handler,
 	})
 	tasks.Execs = node
-	apiServer := &api.Server{Store: st, Node: node, Region: cfg.region, Account: cfg.account, Logger: log, Tasks: handler}
+	apiServer := &api.Server{Store: st, Node: node, Region: cfg.region, Account: cfg.account, Logger: log, Tasks: handler,
+		Throttle: cfg.throttle, EvalLimits: cfg.evalLimits}
 	tasks.SFN = apiServer.Invoke // aws-sdk:sfn:<action> tasks call the API in process
 	if mocked != nil {
 		apiServer.Mocks = mocked
@@ -299,6 +350,14 @@ type apiFirst struct {
 func (h apiFirst) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && r.URL.Path == "/" {
 		h.calls.ServeHTTP(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {
+		// As the API answers what it does not serve: in JSON, not the mux's plain text.
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		fmt.Fprintf(w, `{"__type":"UnknownOperationException","message":"%s is not supported: the API takes POST /"}`, r.Method)
 		return
 	}
 	h.mux.ServeHTTP(w, r)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stepwise-run/stepwise/runner"
 )
 
 // TestServeHealthAndMetrics starts the service as serve wires it and checks /healthz and
@@ -58,7 +61,12 @@ func TestServeHealthAndMetrics(t *testing.T) {
 	}
 	call("CreateStateMachine", `{"name":"m","roleArn":"arn:aws:iam::123456789012:role/r","definition":"{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}}"}`)
 	call("StartExecution", `{"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m"}`)
+	// The execution runs after StartExecution answers.
 	m := get("/metrics")
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(m, `finished_total{status="SUCCEEDED"} 1`) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		m = get("/metrics")
+	}
 	for _, want := range []string{
 		"stepwise_executions_started_total 1",
 		`stepwise_executions_finished_total{status="SUCCEEDED"} 1`,
@@ -68,5 +76,82 @@ func TestServeHealthAndMetrics(t *testing.T) {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %q:\n%s", want, m)
 		}
+	}
+}
+
+// TestServeAnswersInJSON: what the server does not serve is answered in the API's JSON
+// shape, not as plain text: another method, an unknown path, a missing asset.
+func TestServeAnswersInJSON(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	svc, err := newService(ctx, serviceConfig{store: "sqlite:" + filepath.Join(t.TempDir(), "db"), region: "us-east-1",
+		account: "123456789012", maxEvents: 25000, leaseTTL: time.Second}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.close()
+	srv := httptest.NewServer(svc.mux)
+	defer srv.Close()
+	for _, c := range []struct {
+		method, path string
+		status       int
+		typ          string
+	}{
+		{"PUT", "/", 405, "UnknownOperationException"},
+		{"OPTIONS", "/", 405, "UnknownOperationException"},
+		{"DELETE", "/x", 405, "UnknownOperationException"},
+		{"GET", "/nope", 404, "NotFoundException"},
+		{"GET", "/assets/nope.js", 404, "NotFoundException"},
+		{"POST", "/", 400, "UnknownOperationException"},
+	} {
+		req, _ := http.NewRequest(c.method, srv.URL+c.path, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		var v struct {
+			Type    string `json:"__type"`
+			Message string `json:"message"`
+		}
+		if res.StatusCode != c.status || json.Unmarshal(b, &v) != nil || v.Type != c.typ || v.Message == "" {
+			t.Errorf("%s %s: %d %s", c.method, c.path, res.StatusCode, b)
+		}
+	}
+}
+
+// TestMetricsLabelOnlyActions sends made-up X-Amz-Target names, as any caller can without
+// signing: /metrics counts them under one "unknown" label instead of a series each.
+func TestMetricsLabelOnlyActions(t *testing.T) {
+	m := newMetrics()
+	h := m.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(400) }))
+	for i := range 300 {
+		req := httptest.NewRequest("POST", "/", nil)
+		req.Header.Set("X-Amz-Target", "AWSStepFunctions.Made"+strings.Repeat("Up", i))
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	for _, target := range []string{"AWSStepFunctions.ListStateMachines", "Other.ListStateMachines", ""} {
+		req := httptest.NewRequest("POST", "/", nil)
+		req.Header.Set("X-Amz-Target", target)
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	var b strings.Builder
+	m.write(&b, &runner.Node{})
+	out := b.String()
+	for _, want := range []string{
+		`stepwise_api_requests_total{action="unknown",status="400"} 301`,
+		`stepwise_api_requests_total{action="ListStateMachines",status="400"} 1`,
+		`stepwise_api_requests_total{action="",status="400"} 1`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "MadeUp") || strings.Count(out, "stepwise_api_requests_total{") != 3 {
+		t.Errorf("/metrics has series for made-up names:\n%s", out)
+	}
+	if len(out) > 4096 {
+		t.Errorf("/metrics is %d bytes after 303 requests", len(out))
 	}
 }

@@ -58,7 +58,7 @@ func (h *Handler) RunTask(ctx context.Context, t *engine.Task) (string, error) {
 	b := h.bindings[t.Execution]
 	var name string
 	n := 0
-	if b != nil {
+	if b != nil && t.Kind == "" { // a Distributed Map's S3 read or write is not a Task state's call
 		if name = b.states[t.StateName]; name != "" {
 			n = b.calls[t.StateName]
 			b.calls[t.StateName]++

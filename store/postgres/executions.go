@@ -109,6 +109,8 @@ func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 	b := &pgx.Batch{}
 	b.Queue(`WITH u AS (
 			UPDATE executions SET status = $1, output = $2, error = $3, cause = $4, stopped_at = $5, state = $6,
+				lease_owner = CASE WHEN $1 = 'RUNNING' THEN lease_owner ELSE '' END,
+				lease_until = CASE WHEN $1 = 'RUNNING' THEN lease_until ELSE '-infinity' END,
 				version = version + 1, redrive_count = $10, redrive_date = $11,
 				last_event_id = CASE WHEN last_event_id < $12 THEN $7 ELSE stepwise_fail('`+codeOverlap+`') END
 			WHERE arn = $8 AND version = $9 RETURNING id)

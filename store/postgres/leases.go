@@ -60,7 +60,7 @@ func (s *Store) RenewLeases(ctx context.Context, owner string, until time.Time) 
 	if err := s.checkSchema(ctx); err != nil {
 		return err
 	}
-	_, err := s.pool.Exec(ctx, `UPDATE executions SET lease_until = $2 WHERE lease_owner = $1`, owner, until)
+	_, err := s.pool.Exec(ctx, `UPDATE executions SET lease_until = $2 WHERE lease_owner = $1 AND status = 'RUNNING'`, owner, until)
 	return err
 }
 
@@ -100,4 +100,15 @@ func (s *Store) Unleased(ctx context.Context, now time.Time, n int) ([]string, e
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// LeaseOwner returns who holds an execution's lease ("" for no one), for tests and
+// diagnostics.
+func (s *Store) LeaseOwner(ctx context.Context, arn string) (string, error) {
+	var owner string
+	err := s.pool.QueryRow(ctx, `SELECT lease_owner FROM executions WHERE arn = $1`, arn).Scan(&owner)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", store.ErrNotFound
+	}
+	return owner, err
 }

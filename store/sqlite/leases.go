@@ -17,6 +17,8 @@ import (
 const (
 	free   = math.MinInt64
 	parked = math.MaxInt64
+	// freeText is free in SQL.
+	freeText = "-9223372036854775808"
 )
 
 // Lease claims those of arns that are free, expired (by the store's clock), already owner's
@@ -77,7 +79,7 @@ func (s *Store) RenewLeases(ctx context.Context, owner string, until time.Time) 
 	if err := s.checkSchema(ctx); err != nil {
 		return err
 	}
-	_, err := s.w.ExecContext(ctx, `UPDATE executions SET lease_until = ? WHERE lease_owner = ?`, nanos(until), owner)
+	_, err := s.w.ExecContext(ctx, `UPDATE executions SET lease_until = ? WHERE lease_owner = ? AND status = 'RUNNING'`, nanos(until), owner)
 	return err
 }
 
@@ -90,6 +92,17 @@ func (s *Store) checkSchema(ctx context.Context) error {
 	}
 	_, err = mig.Pending(s.migrations, applied)
 	return err
+}
+
+// LeaseOwner returns who holds an execution's lease ("" for no one), for tests and
+// diagnostics.
+func (s *Store) LeaseOwner(ctx context.Context, arn string) (string, error) {
+	var owner string
+	err := s.r.QueryRowContext(ctx, `SELECT lease_owner FROM executions WHERE arn = ?`, arn).Scan(&owner)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", store.ErrNotFound
+	}
+	return owner, err
 }
 
 // ReleaseLeases frees every lease owner holds.

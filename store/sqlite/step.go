@@ -36,7 +36,11 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 	}{
 		{&st.insertExecution, `INSERT INTO executions (` + execColumns + `, lease_owner, lease_until)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING RETURNING id`},
-		{&st.updateExecution, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?,
+		// An execution that ends gives up its lease in the same write (?1 is the status).
+		{&st.updateExecution, `UPDATE executions SET status = ?,
+			lease_owner = CASE WHEN ?1 = 'RUNNING' THEN lease_owner ELSE '' END,
+			lease_until = CASE WHEN ?1 = 'RUNNING' THEN lease_until ELSE ` + freeText + ` END,
+			output = ?, error = ?, cause = ?,
 			stopped_at = ?, state = ?, version = version + 1, last_event_id = ` + overlapGuard + `, redrive_count = ?, redrive_date = ?
 			WHERE arn = ? AND version = ? RETURNING id`},
 		{&st.insertTimer, `INSERT INTO timers (execution_id, id, due) VALUES (?, ?, ?)`},

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MapRuns", testMapRuns},
 		{"MapRunChildren", testMapRunChildren},
 		{"Redrive", testRedrive},
+		{"EndedHoldsNoLease", testEndedHoldsNoLease},
 		{"Purge", testPurge},
 	}
 	for _, tc := range tests {

@@ -1,0 +1,81 @@
+package api_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+)
+
+// TestBudgetsBoundTestStateAndExpress: the hostile expression of issue #15 fails fast, with
+// the budget named, in TestState and in a synchronous Express execution as in a Standard one.
+func TestBudgetsBoundTestStateAndExpress(t *testing.T) {
+	c := newServer(t)
+	ctx := context.Background()
+	const hostile = `{% $sum([1..100000].($sum([1..100000]))) %}`
+	start := time.Now()
+	out, err := c.TestState(ctx, &sfn.TestStateInput{
+		Definition: aws.String(`{"Type":"Pass","QueryLanguage":"JSONata","Output":"` + hostile + `","End":true}`),
+		Input:      aws.String(`{}`), RoleArn: aws.String(role),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != types.TestExecutionStatusFailed || aws.ToString(out.Error) != "States.QueryEvaluationError" || !strings.Contains(aws.ToString(out.Cause), "memory budget") {
+		t.Fatalf("TestState: %s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("TestState took %v", took)
+	}
+
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("hostile"), RoleArn: aws.String(role), Type: types.StateMachineTypeExpress,
+		Definition: aws.String(`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"` + hostile + `","End":true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	res, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != types.SyncExecutionStatusFailed || aws.ToString(res.Error) != "States.QueryEvaluationError" || !strings.Contains(aws.ToString(res.Cause), "memory budget") {
+		t.Fatalf("StartSyncExecution: %s %s %s", res.Status, aws.ToString(res.Error), aws.ToString(res.Cause))
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("StartSyncExecution took %v", took)
+	}
+
+	// A Standard execution: StartExecution answers before the state has run.
+	std, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("hostile-standard"), RoleArn: aws.String(role),
+		Definition: aws.String(`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"` + hostile + `","End":true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: std.StateMachineArn, Input: aws.String(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 150*time.Millisecond {
+		t.Errorf("StartExecution took %v", took)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != types.ExecutionStatusRunning {
+			if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "States.QueryEvaluationError" {
+				t.Fatalf("Standard: %s %s", d.Status, aws.ToString(d.Error))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("still running")
+		}
+	}
+}

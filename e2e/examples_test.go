@@ -1,0 +1,37 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/stepwise-run/stepwise/internal/awstest"
+)
+
+// TestOrdersExample runs examples/orders as its README does: `stepwise run` with only the
+// endpoint variables set, against dynalite and goaws.
+func TestOrdersExample(t *testing.T) {
+	awstest.Isolate(t, map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": awstest.Dynalite(t), "AWS_ENDPOINT_URL_SQS": awstest.GoAWS(t)})
+	os.Unsetenv("AWS_ACCESS_KEY_ID") // as on a developer's machine without credentials
+	os.Unsetenv("AWS_SECRET_ACCESS_KEY")
+	out, err := exec.Command(stepwise(t), "run", "--input", `{"orderId":"o-1","total":42}`, "../examples/orders/orders.asl.json").Output()
+	if err != nil {
+		t.Fatalf("stepwise run: %v\n%s", err, out)
+	}
+	var res struct {
+		Status, Output string
+	}
+	if err := json.Unmarshal(out, &res); err != nil || res.Status != "SUCCEEDED" {
+		t.Fatalf("%v: %s", err, out)
+	}
+	var o struct {
+		Saved     map[string]string `json:"saved"`
+		Announced struct {
+			MessageID string `json:"messageId"`
+		} `json:"announced"`
+	}
+	if err := json.Unmarshal([]byte(res.Output), &o); err != nil || o.Saved["total"] != "42" || o.Saved["status"] != "NEW" || o.Announced.MessageID == "" {
+		t.Errorf("output %s", res.Output)
+	}
+}
