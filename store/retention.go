@@ -16,7 +16,7 @@ type Purge struct {
 	// still be redriven until then).
 	Before           time.Time
 	RedrivableBefore time.Time
-	// Limit bounds the executions one call deletes (their Distributed Map children are not
-	// counted).
+	// Limit bounds the executions one call deletes, Distributed Map children included (see
+	// Store.PurgeExecutions).
 	Limit int
 }

@@ -26,7 +26,8 @@ type Options struct {
 	// Retention is how long a closed execution is kept after it stopped; 0 keeps everything
 	// (Run returns at once).
 	Retention time.Duration
-	// Batch is how many executions one transaction deletes (500).
+	// Batch is how many executions one transaction deletes, Distributed Map children
+	// included (500).
 	Batch int
 	// Share is the most of the store's time the purge may take while it has a backlog (0.02):
 	// after a batch that took d, it pauses d*(1-Share)/Share, and at least MinPause.

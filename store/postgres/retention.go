@@ -22,8 +22,8 @@ const purgeSelect = `SELECT id, arn FROM executions
 	  AND stopped_at < $1 AND (status = 'SUCCEEDED' OR stopped_at < $2)
 	ORDER BY stopped_at LIMIT $3`
 
-// PurgeExecutions deletes up to p.Limit closed executions with their rows and their
-// Distributed Map children, in one transaction under the purge lock; ErrPurgeBusy when
+// PurgeExecutions deletes closed executions with their rows and their Distributed Map
+// children, up to p.Limit executions (children included), in one transaction under the purge lock; ErrPurgeBusy when
 // another node holds it.
 func (s *Store) PurgeExecutions(ctx context.Context, p store.Purge) (int, error) {
 	n := 0
@@ -62,27 +62,44 @@ func (s *Store) PurgeExecutions(ctx context.Context, p store.Purge) (int, error)
 		if len(ids) == 0 {
 			return nil
 		}
-		parents := arns
-		// The Distributed Map children of the parents' runs (executions_by_map_run).
-		rows, err = tx.Query(ctx, `SELECT e.id, e.arn FROM map_runs r JOIN executions e ON e.map_run_arn = r.arn
-			WHERE r.execution_arn = ANY($1) AND e.map_run_arn <> ''`, parents)
+		// The Distributed Map children of the parents' runs (executions_by_map_run). They
+		// count towards the limit: parents are taken, oldest first, until it is reached.
+		rows, err = tx.Query(ctx, `SELECT r.execution_arn, e.id, e.arn FROM map_runs r JOIN executions e ON e.map_run_arn = r.arn
+			WHERE r.execution_arn = ANY($1) AND e.map_run_arn <> ''`, arns)
 		if err != nil {
 			return err
 		}
-		all, allArns := append([]int64(nil), ids...), append([]string(nil), arns...)
+		type child struct {
+			id  int64
+			arn string
+		}
+		children := map[string][]child{}
 		for rows.Next() {
-			var id int64
-			var arn string
-			if err := rows.Scan(&id, &arn); err != nil {
+			var parent string
+			var c child
+			if err := rows.Scan(&parent, &c.id, &c.arn); err != nil {
 				rows.Close()
 				return err
 			}
-			all = append(all, id)
-			allArns = append(allArns, arn)
+			children[parent] = append(children[parent], c)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
+		}
+		var all []int64
+		var allArns, parents []string
+		for i, arn := range arns {
+			if len(all) >= lim {
+				break
+			}
+			parents = append(parents, arn)
+			all = append(all, ids[i])
+			allArns = append(allArns, arn)
+			for _, c := range children[arn] {
+				all = append(all, c.id)
+				allArns = append(allArns, c.arn)
+			}
 		}
 		b := &pgx.Batch{}
 		b.Queue(`DELETE FROM event_chunks WHERE execution_id = ANY($1)`, all)
@@ -94,7 +111,7 @@ func (s *Store) PurgeExecutions(ctx context.Context, p store.Purge) (int, error)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
-		n = len(ids)
+		n = len(all)
 		return nil
 	})
 	return n, err

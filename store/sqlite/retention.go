@@ -30,8 +30,8 @@ var purgeDeletes = []string{
 	`DELETE FROM executions WHERE id = ?1`,
 }
 
-// PurgeExecutions deletes up to p.Limit closed executions with their rows and their
-// Distributed Map children, in one write. SQLite has one writer per file, so no other node
+// PurgeExecutions deletes closed executions with their rows and their Distributed Map
+// children, in one write, until p.Limit executions (children included) are deleted. SQLite has one writer per file, so no other node
 // purges at the same time.
 func (s *Store) PurgeExecutions(ctx context.Context, p store.Purge) (int, error) {
 	n := 0
@@ -87,6 +87,9 @@ func (s *Store) PurgeExecutions(ctx context.Context, p store.Purge) (int, error)
 			return nil
 		}
 		for _, v := range vs {
+			if n >= limit(p.Limit) && p.Limit > 0 {
+				break // the children of the parents before took the batch
+			}
 			runArns, err := strings1(ctx, runs, v.arn)
 			if err != nil {
 				return err
@@ -114,12 +117,13 @@ func (s *Store) PurgeExecutions(ctx context.Context, p store.Purge) (int, error)
 						return err
 					}
 				}
+				n += len(cs)
 			}
 			if err := del(v); err != nil {
 				return err
 			}
+			n++
 		}
-		n = len(vs)
 		return nil
 	})
 	return n, err
