@@ -474,10 +474,10 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 		step engine.Step
 	}
 	quick := make(chan started, 1)
-	go func() {
+	go func(params engine.Start) { // a copy: the deferred start below changes its own
 		ex, step := in.Start(params)
 		quick <- started{ex, step}
-	}()
+	}(params)
 	var ex *engine.Execution
 	var step engine.Step
 	timer := time.NewTimer(startWait)
