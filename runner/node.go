@@ -441,9 +441,17 @@ func ExecutionArn(smArn, name string) string {
 	return smArn + ":" + name
 }
 
+// startWait is how long Start waits for an execution's first states to be computed, to
+// commit them with the start in one write (the common case: a few microseconds of Pass,
+// Choice and Task states). Past it the start is committed alone and answered, and the states
+// run after on a timer due at once: StartExecution never waits longer on an evaluation,
+// however long one computes (issue #15).
+const startWait = 20 * time.Millisecond
+
 // Start starts an execution: its ExecutionStarted event is committed before Start returns,
-// so an acknowledged start survives a crash; its states run after, as a timer due at once
-// fires. It returns store.ErrExists when the ARN is taken.
+// so an acknowledged start survives a crash. Its first states are committed with it when
+// they are computed within startWait, else they run after, as a timer due at once fires. It
+// returns store.ErrExists when the ARN is taken.
 func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, error) {
 	in, err := n.Interpreter(req.StateMachine)
 	if err != nil {
@@ -451,15 +459,36 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 	}
 	arn := ExecutionArn(req.StateMachine.Arn, req.Name)
 	now := n.now()
-	ex, step := in.Start(engine.Start{
+	params := engine.Start{
 		ExecutionArn: arn, Name: req.Name,
 		StateMachineArn: req.StateMachine.Arn, StateMachineName: req.StateMachine.Name,
 		RoleArn: req.StateMachine.RoleArn, Input: req.Input, Time: now, Seed: now.UnixNano(),
 		VersionArn: req.VersionArn, AliasArn: req.AliasArn,
-		// The first states run after the start is durable, on the yield timer: however long
-		// they compute, StartExecution answers at once.
-		Defer: true,
-	})
+	}
+	// The interpreter is deterministic: the first states computed here and the same states
+	// computed later on the timer give the same history (but for their timestamps), so
+	// whichever is committed, the execution is the one that was asked for. A computation
+	// abandoned past startWait ends within one call's yield (a tenth of the step budget).
+	type started struct {
+		ex   *engine.Execution
+		step engine.Step
+	}
+	quick := make(chan started, 1)
+	go func(params engine.Start) { // a copy: the deferred start below changes its own
+		ex, step := in.Start(params)
+		quick <- started{ex, step}
+	}(params)
+	var ex *engine.Execution
+	var step engine.Step
+	timer := time.NewTimer(startWait)
+	select {
+	case r := <-quick:
+		timer.Stop()
+		ex, step = r.ex, r.step
+	case <-timer.C:
+		params.Defer = true
+		ex, step = in.Start(params)
+	}
 	ex.Revision = req.StateMachine.RevisionID // the definition it runs, even after updates
 	row := store.Execution{
 		Arn: arn, StateMachineArn: req.StateMachine.Arn, Name: req.Name, Input: req.Input,

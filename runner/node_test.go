@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -349,6 +350,32 @@ func TestStartCommitsTheStartAlone(t *testing.T) {
 	got := waitEnded(t, rec, ex.Arn, 20*time.Second)
 	if got.Status != "FAILED" || got.Error == nil || *got.Error != "States.QueryEvaluationError" {
 		t.Fatalf("ended: %s %s", got.Status, deref(got.Error))
+	}
+}
+
+// TestStartCommitsQuickStatesWithIt: the first states of an ordinary machine are computed
+// within startWait and committed with the start, in one write, with no timer for them.
+func TestStartCommitsQuickStatesWithIt(t *testing.T) {
+	rec := &recordingStore{Store: openStore(t)}
+	n := newNode(rec, "n1")
+	sm := createMachine(t, rec, `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Result":"done","End":true}}}`)
+	ex, err := n.Start(context.Background(), runner.StartRequest{StateMachine: sm, Name: "e1", Input: "{}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.creates) != 1 {
+		t.Fatalf("%d creates, want 1", len(rec.creates))
+	}
+	c := rec.creates[0]
+	var types []string
+	for _, e := range c.Events {
+		types = append(types, e.Type)
+	}
+	if got := strings.Join(types, " "); got != "ExecutionStarted PassStateEntered PassStateExited PassStateEntered PassStateExited ExecutionSucceeded" {
+		t.Errorf("the start's write holds %s", got)
+	}
+	if got := waitEnded(t, rec, ex.Arn, 5*time.Second); got.Status != "SUCCEEDED" {
+		t.Errorf("ended %s", got.Status)
 	}
 }
 
