@@ -257,5 +257,15 @@ type Store interface {
 	// ListAliases lists a state machine's aliases in name order.
 	ListAliases(ctx context.Context, stateMachineArn string, p Page) ([]*Alias, string, error)
 
+	// PurgeExecutions deletes, in one transaction, closed executions that p selects, oldest
+	// stop date first, with everything that belongs to them: their history, timers, tasks
+	// (activity tasks included), tags, map runs, and their map runs' child executions with
+	// theirs. Children of Distributed Maps are never selected on their own: they go with
+	// their parent, and count towards p.Limit: no parent is taken once the executions
+	// deleted reach it (one parent with more children than the limit is still taken whole).
+	// It returns how many executions it deleted, children included (0 when none is left),
+	// or ErrPurgeBusy when another node is purging.
+	PurgeExecutions(ctx context.Context, p Purge) (int, error)
+
 	Close() error
 }

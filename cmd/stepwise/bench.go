@@ -14,10 +14,12 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/stepwise-run/stepwise/bench"
 	"github.com/stepwise-run/stepwise/integration/lambda"
+	"github.com/stepwise-run/stepwise/internal/retention"
 )
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -32,6 +34,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (clients and in-process server, or the --listen server) to FILE")
 	listen := fs.String("listen", "", "only serve, on this address, as the in-process server would (with its function), for --endpoint runs from another process")
 	wait := fs.Duration("wait", 2*time.Minute, "sleep scenario: how long each execution sleeps; must outlast starting them all")
+	keep := fs.Duration("retention", 0, "the in-process server purges closed executions older than this (serve --retention), while the scenario runs; 0 keeps everything")
+	keepBatch := fs.Int("retention-batch", 500, "with --retention: executions deleted per transaction")
+	keepShare := fs.Float64("retention-share", 0.02, "with --retention: the most of the store's time the purge takes")
 	runs := fs.Int("runs", 1, "run the scenario this many times against the same server, a row each, then the spread of the rates and the StartExecution p99 (not the sleep scenario)")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
@@ -76,7 +81,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			*storeURL = "sqlite:" + filepath.Join(dir, "bench.db")
 		}
 		storeName = strings.SplitN(*storeURL, ":", 2)[0]
-		url, stop, err := benchServer(ctx, *storeURL)
+		url, stop, err := benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare})
 		if err != nil {
 			fmt.Fprintln(stderr, "stepwise:", err)
 			return 1
@@ -86,7 +91,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if *scenario == sleepScenario {
 			restart := func(ctx context.Context) (string, error) {
 				stop()
-				url, stop, err = benchServer(ctx, *storeURL)
+				url, stop, err = benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare})
 				return url, err
 			}
 			res, err := bench.RunSleep(ctx, bench.SleepOptions{Endpoint: url, Concurrency: *clients, Executions: *executions,
@@ -141,9 +146,19 @@ func scenarioNames() []string {
 }
 
 // benchServer starts the service in this process on a loopback port.
-func benchServer(ctx context.Context, storeURL string) (string, func(), error) {
+func benchServer(ctx context.Context, storeURL string, keep retention.Options) (string, func(), error) {
 	log := slog.New(slog.DiscardHandler)
-	svc, err := newService(ctx, benchConfig(storeURL), log)
+	cfg := benchConfig(storeURL)
+	cfg.retention = keep
+	var batches, purged atomic.Int64
+	var busy atomic.Int64 // nanoseconds
+	cfg.retention.OnBatch = func(n int, took time.Duration) {
+		batches.Add(1)
+		purged.Add(int64(n))
+		busy.Add(int64(took))
+	}
+	started := time.Now()
+	svc, err := newService(ctx, cfg, log)
 	if err != nil {
 		return "", nil, err
 	}
@@ -155,6 +170,8 @@ func benchServer(ctx context.Context, storeURL string) (string, func(), error) {
 	runCtx, cancel := context.WithCancel(ctx)
 	nodeDone := make(chan struct{})
 	go func() { svc.node.Run(runCtx); close(nodeDone) }()
+	purgeDone := make(chan struct{})
+	go func() { svc.runRetention(runCtx, log); close(purgeDone) }()
 	srv := &http.Server{Handler: svc.mux}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -165,7 +182,12 @@ func benchServer(ctx context.Context, storeURL string) (string, func(), error) {
 		_ = srv.Close()
 		cancel()
 		<-nodeDone
+		<-purgeDone
 		svc.close()
+		if b := batches.Load(); b > 0 {
+			fmt.Fprintf(os.Stderr, "stepwise bench: purged %d executions in %d batches, %.1f ms a batch, %.1f%% of %v\n",
+				purged.Load(), b, float64(busy.Load())/float64(b)/1e6, 100*float64(busy.Load())/float64(time.Since(started)), time.Since(started).Round(time.Millisecond))
+		}
 	}, nil
 }
 

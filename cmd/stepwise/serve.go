@@ -27,6 +27,7 @@ import (
 	"github.com/stepwise-run/stepwise/integration/optimized"
 	"github.com/stepwise-run/stepwise/integration/s3items"
 	"github.com/stepwise-run/stepwise/internal/certreload"
+	"github.com/stepwise-run/stepwise/internal/retention"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
 	"github.com/stepwise-run/stepwise/store/postgres"
@@ -61,6 +62,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	throttleFlag := fs.String("throttle", "none", "per-API token buckets past which calls get ThrottlingException: none, aws (Step Functions' default quotas in --region), or a JSON file {\"StartExecution\": {\"Bucket\": 1300, \"Refill\": 300}, ...}")
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS (and HTTP/2) with this PEM certificate (chain); a renewed file is picked up without a restart")
 	tlsKey := fs.String("tls-key", "", "the PEM private key of --tls-cert")
+	keepBatch := fs.Int("retention-batch", 500, "closed executions deleted per transaction by the purge")
+	keepShare := fs.Float64("retention-share", 0.02, "the most of the store's time the purge takes while it has a backlog: it pauses after each batch for the batch's time times (1-share)/share")
+	keep := fs.Duration("retention", retention.Default, "how long closed executions and their histories are kept after they stop (AWS: 90 days); 0 keeps everything; failed, timed-out and aborted ones are kept at least 14 days, while they can be redriven")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
 	}
@@ -87,6 +91,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if *maxInFlight < 0 {
 		fmt.Fprintln(stderr, "stepwise: --max-in-flight must be 0 or more")
+		return 2
+	}
+	if *keepBatch < 1 || *keepShare <= 0 || *keepShare > 1 {
+		fmt.Fprintln(stderr, "stepwise: --retention-batch must be at least 1 and --retention-share in (0, 1]")
+		return 2
+	}
+	if *keep < 0 || (*keep > 0 && *keep < minRetention) {
+		fmt.Fprintf(stderr, "stepwise: --retention must be 0 (keep everything) or at least %v\n", minRetention)
 		return 2
 	}
 	var level slog.Level
@@ -123,7 +135,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		maxEvents: *maxEvents, leaseTTL: *leaseTTL, evalLimits: budget.Limits{Steps: *evalSteps, Memory: *evalMemory}, functions: specs,
 		enforceIAM: *enforceIAM, awsAssumeRole: *assumeRole, iamFile: iamPath(*iamFile, *storeURL),
 		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY"),
-		throttle: throttle.New(policy, nil)}, log)
+		throttle: throttle.New(policy, nil), retention: retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
@@ -165,6 +177,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		nodeDone <- err
 	}()
+	go svc.runRetention(runCtx, log)
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -221,14 +234,29 @@ type serviceConfig struct {
 	rootKeyID, rootSecret string
 	// throttle sheds API load past its bounds (--max-in-flight, --throttle); nil: none.
 	throttle *throttle.Limiter
+	// retention is how the purge of closed executions runs (--retention).
+	retention retention.Options
 }
+
+// minRetention is the shortest --retention: AWS has no such setting, and a shorter one
+// would delete an execution while its caller may still be reading it.
+const minRetention = time.Minute
 
 // service is what serve runs: the store, the node running executions, and the HTTP handler.
 type service struct {
+	cfg    serviceConfig
 	store  store.Store
 	node   *runner.Node
 	mux    http.Handler
 	lambda *lambda.Runtime
+}
+
+// runRetention deletes closed executions past their retention until ctx ends (it returns at
+// once when the retention is 0).
+func (s *service) runRetention(ctx context.Context, log *slog.Logger) {
+	o := s.cfg.retention
+	o.Logger = log
+	retention.Run(ctx, s.store, o)
 }
 
 func (s *service) close() {
@@ -308,7 +336,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	})
 	mux.Handle("GET /", con)
 	mux.Handle("POST /console/api/", con) // sign-in and sign-out
-	return &service{store: st, node: node, mux: apiFirst{calls: calls, mux: mux}, lambda: functions}, nil
+	return &service{cfg: cfg, store: st, node: node, mux: apiFirst{calls: calls, mux: mux}, lambda: functions}, nil
 }
 
 // apiFirst hands the API's calls (POST /: every SDK and CLI call) straight to their handler

@@ -1,0 +1,118 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stepwise-run/stepwise/store"
+)
+
+// purgeLock is the key of the advisory lock that a node holds while it purges a batch:
+// several nodes share the database, and one at a time purges. The lock is held by the
+// batch's transaction (pg_try_advisory_xact_lock), so a node that dies mid-batch frees it
+// with its connection, and nothing has to be cleaned up.
+const purgeLock = 0x5374_6570_5075_7267 // "StepPurg"
+
+// purgeSelect finds the oldest closed executions to delete. Its conditions repeat the partial
+// index executions_closed's (migration 0012), so that PostgreSQL reads that index in
+// stop-date order and stops after the limit.
+const purgeSelect = `SELECT id, arn FROM executions
+	WHERE status IN ('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED') AND map_run_arn = ''
+	  AND stopped_at < $1 AND (status = 'SUCCEEDED' OR stopped_at < $2)
+	ORDER BY stopped_at LIMIT $3`
+
+// PurgeExecutions deletes closed executions with their rows and their Distributed Map
+// children, up to p.Limit executions (children included), in one transaction under the purge lock; ErrPurgeBusy when
+// another node holds it.
+func (s *Store) PurgeExecutions(ctx context.Context, p store.Purge) (int, error) {
+	n := 0
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var locked bool
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, int64(purgeLock)).Scan(&locked); err != nil {
+			return err
+		}
+		if !locked {
+			return store.ErrPurgeBusy
+		}
+		lim := p.Limit
+		if lim <= 0 {
+			lim = 1 << 30
+		}
+		rows, err := tx.Query(ctx, purgeSelect, p.Before.UTC(), p.RedrivableBefore.UTC(), lim)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		var arns []string
+		for rows.Next() {
+			var id int64
+			var arn string
+			if err := rows.Scan(&id, &arn); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+			arns = append(arns, arn)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		// The Distributed Map children of the parents' runs (executions_by_map_run). They
+		// count towards the limit: parents are taken, oldest first, until it is reached.
+		rows, err = tx.Query(ctx, `SELECT r.execution_arn, e.id, e.arn FROM map_runs r JOIN executions e ON e.map_run_arn = r.arn
+			WHERE r.execution_arn = ANY($1) AND e.map_run_arn <> ''`, arns)
+		if err != nil {
+			return err
+		}
+		type child struct {
+			id  int64
+			arn string
+		}
+		children := map[string][]child{}
+		for rows.Next() {
+			var parent string
+			var c child
+			if err := rows.Scan(&parent, &c.id, &c.arn); err != nil {
+				rows.Close()
+				return err
+			}
+			children[parent] = append(children[parent], c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		var all []int64
+		var allArns, parents []string
+		for i, arn := range arns {
+			if len(all) >= lim {
+				break
+			}
+			parents = append(parents, arn)
+			all = append(all, ids[i])
+			allArns = append(allArns, arn)
+			for _, c := range children[arn] {
+				all = append(all, c.id)
+				allArns = append(allArns, c.arn)
+			}
+		}
+		b := &pgx.Batch{}
+		b.Queue(`DELETE FROM event_chunks WHERE execution_id = ANY($1)`, all)
+		b.Queue(`DELETE FROM timers WHERE execution_id = ANY($1)`, all)
+		b.Queue(`DELETE FROM tasks WHERE execution_id = ANY($1)`, all)
+		b.Queue(`DELETE FROM tags WHERE resource_arn = ANY($1)`, allArns)
+		b.Queue(`DELETE FROM map_runs WHERE execution_arn = ANY($1)`, parents)
+		b.Queue(`DELETE FROM executions WHERE id = ANY($1)`, all)
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		n = len(all)
+		return nil
+	})
+	return n, err
+}

@@ -1,0 +1,22 @@
+package store
+
+import (
+	"errors"
+	"time"
+)
+
+// ErrPurgeBusy is what PurgeExecutions returns when another node is purging: only one purges
+// at a time (PostgreSQL takes an advisory lock for each batch).
+var ErrPurgeBusy = errors.New("another node is purging")
+
+// Purge says which closed executions PurgeExecutions deletes.
+type Purge struct {
+	// Before: executions that closed (stopped) before it are deleted: SUCCEEDED ones, and
+	// FAILED, TIMED_OUT and ABORTED ones that also closed before RedrivableBefore (they can
+	// still be redriven until then).
+	Before           time.Time
+	RedrivableBefore time.Time
+	// Limit bounds the executions one call deletes, Distributed Map children included (see
+	// Store.PurgeExecutions).
+	Limit int
+}
