@@ -181,6 +181,13 @@ func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, name, i
 	return &expressResult{arn: arn, ex: ex, startedAt: now}, nil
 }
 
+// billedMillis is an Express execution's billed duration: its duration rounded up to the next
+// 100 ms, as AWS bills Express workflows.
+func billedMillis(d time.Duration) int64 {
+	const unit = 100 * time.Millisecond
+	return int64((max(d, 1) + unit - 1) / unit * unit / time.Millisecond)
+}
+
 func (s *Server) startExpressAsync(sm *store.StateMachine, name, input string) (any, error) {
 	arn := strings.Replace(runner.ExecutionArn(sm.Arn, name), ":execution:", ":express:", 1) + ":" + ids.UUID()
 	now := time.Now().UTC()
@@ -218,7 +225,7 @@ func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, erro
 	out.str("status", string(ex.Status))
 	out.str("input", input)
 	out.raw("inputDetails", included)
-	billed := max(100, stop.Sub(res.startedAt).Milliseconds())
+	billed := billedMillis(stop.Sub(res.startedAt))
 	out.raw("billingDetails", `{"billedDurationInMilliseconds":`+strconv.FormatInt(billed, 10)+`,"billedMemoryUsedInMB":64}`)
 	if ex.Status == engine.Running {
 		out.str("status", string(engine.TimedOut))
