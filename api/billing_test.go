@@ -18,4 +18,3 @@ func TestBilledMillis(t *testing.T) {
 		}
 	}
 }
-
