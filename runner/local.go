@@ -42,6 +42,9 @@ type LocalOptions struct {
 	TimeSkipping bool
 	// Tasks runs Task states. Without it every task fails.
 	Tasks TaskHandler
+	// OnWait, if set, hears when a run on the real clock is about to wait for a timer, and
+	// until when (`stepwise run` says so on stderr).
+	OnWait func(at time.Time)
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// NoHistory drops the history events as they come, for a caller that wants only the
@@ -158,6 +161,9 @@ func runLocal(ctx context.Context, in *engine.Interpreter, ex *engine.Execution,
 			}
 		} else {
 			if d := time.Until(at); d > 0 {
+				if opts.OnWait != nil {
+					opts.OnWait(at)
+				}
 				select {
 				case <-time.After(d):
 				case <-ctx.Done():

@@ -109,7 +109,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	tasks := localTasks{&s3items.Handler{S3: s3items.FromClient(client)}, &awssdk.Handler{Client: client, ClientRegion: true},
 		optimized.New(optimized.Options{Caller: optimized.FromClient(client), Region: client.Region()})}
-	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: *skip, Tasks: tasks})
+	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: *skip, Tasks: tasks, OnWait: waitNotice(stderr)})
 	if err != nil && !errors.Is(err, runner.ErrStuck) {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
@@ -130,7 +130,34 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
 	}
-	return 0
+	return exitStatus(ex.Status)
+}
+
+// exitStatus says how an execution ended, for scripts and CI: 0 only for SUCCEEDED (1 and 2
+// are run's own errors and bad usage).
+func exitStatus(s engine.Status) int {
+	switch s {
+	case engine.Succeeded:
+		return 0
+	case engine.Failed:
+		return 3
+	case engine.TimedOut:
+		return 4
+	case engine.Aborted:
+		return 5
+	}
+	return 6 // still RUNNING: it waits for a callback or an activity no one can send here
+}
+
+// waitNotice tells, on stderr, what a run on the real clock waits for, once per timer that
+// is more than a second away.
+func waitNotice(stderr io.Writer) func(at time.Time) {
+	return func(at time.Time) {
+		if d := time.Until(at); d > time.Second {
+			fmt.Fprintf(stderr, "stepwise run: waiting %s, until %s, for a timer (a Wait state, a retry or a timeout); --time-skipping lets it pass at once\n",
+				d.Round(time.Second), at.UTC().Format(time.RFC3339))
+		}
+	}
 }
 
 // localTasks runs the aws-sdk tasks, the optimized AWS integrations and a Distributed Map's
