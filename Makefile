@@ -1,10 +1,10 @@
 # The one test command (README, .ci/run): static checks, the Go tests with the race
-# detector, then the AWS conformance corpus with its ratchet.
+# detector, the AWS conformance corpus with its ratchet, then which test groups were skipped.
 GO ?= go
 
-.PHONY: test check gotest conformance build bench
+.PHONY: test check gotest conformance skipped build bench
 
-test: check gotest conformance
+test: check gotest conformance skipped
 
 build:
 	$(GO) build -o bin/stepwise ./cmd/stepwise
@@ -18,6 +18,10 @@ gotest:
 
 conformance: build
 	scripts/conformance.sh bin/stepwise
+
+# Which test groups could not run here, and why (they skip when a program or server is missing).
+skipped:
+	@scripts/skipped.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
