@@ -60,7 +60,9 @@ func (x *run) task(f *Frame, st *asl.State) {
 		return
 	}
 	token := ""
-	if res.Pattern == ".waitForTaskToken" || res.Kind == "activity" {
+	// A callback, an activity and a .sync job have a task token in $$.Task.Token, as on AWS
+	// (a published sample passes it to the child a startExecution.sync:2 task starts).
+	if res.Pattern == ".waitForTaskToken" || res.Pattern == ".sync" || res.Pattern == ".sync:2" || res.Kind == "activity" {
 		token = x.uuid()
 		sc.token = token
 	}

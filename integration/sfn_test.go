@@ -156,3 +156,42 @@ func TestStoppingParentStopsSyncChild(t *testing.T) {
 		t.Errorf("child %s after its parent was stopped", done.Status)
 	}
 }
+
+// TestSyncTaskToken: a .sync:2 task has a task token in $$.Task.Token, as on AWS, and may pass
+// it to the child it starts.
+func TestSyncTaskToken(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	machine(t, st, "echo", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	parent := machine(t, st, "parent", `{"StartAt":"Sync","States":{
+		"Sync":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{
+			"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:echo",
+			"Input":{"token.$":"$$.Task.Token"}},"OutputPath":"$.Output","End":true}}}`)
+	reg := &integration.Registry{Store: st}
+	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: reg, Poll: 50 * time.Millisecond})
+	reg.Execs = node
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go node.Run(runCtx)
+	ex, err := node.Start(ctx, runner.StartRequest{StateMachine: parent, Name: "p1", Input: `{}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCtx, stop := context.WithTimeout(ctx, 15*time.Second)
+	defer stop()
+	done, err := node.WaitEnded(waitCtx, ex.Arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.Status != "SUCCEEDED" {
+		t.Fatalf("parent %s: %v %v", done.Status, *done.Error, *done.Cause)
+	}
+	var out struct{ Token string }
+	if err := json.Unmarshal([]byte(*done.Output), &out); err != nil || out.Token == "" {
+		t.Errorf("the child's input had no token: %s", *done.Output)
+	}
+}
