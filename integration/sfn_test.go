@@ -53,26 +53,7 @@ func TestParentStartsChild(t *testing.T) {
 			"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:failing"},
 			"Catch":[{"ErrorEquals":["States.TaskFailed"],"ResultPath":"$.caught","Next":"Done"}],"End":true},
 		"Done":{"Type":"Succeed"}}}`)
-	reg := &integration.Registry{Store: st}
-	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: reg, Poll: 50 * time.Millisecond})
-	reg.Execs = node
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go node.Run(runCtx)
-
-	ex, err := node.Start(ctx, runner.StartRequest{StateMachine: parent, Name: "p1", Input: `{"n":21}`})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitCtx, stop := context.WithTimeout(ctx, 15*time.Second)
-	defer stop()
-	done, err := node.WaitEnded(waitCtx, ex.Arn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if done.Status != "SUCCEEDED" {
-		t.Fatalf("parent %s: %v %v", done.Status, *done.Error, *done.Cause)
-	}
+	done := runParent(t, st, parent, `{"n":21}`)
 	var out struct {
 		Sync   map[string]any `json:"sync"`
 		Text   map[string]any `json:"text"`
@@ -94,14 +75,14 @@ func TestParentStartsChild(t *testing.T) {
 	if out.Caught["Error"] != "States.TaskFailed" || !strings.Contains(out.Caught["Cause"].(string), `"Error":"Oops"`) {
 		t.Errorf("failed child: %v", out.Caught)
 	}
-	children, _, err := st.ListExecutions(ctx, store.ExecutionFilter{ParentArn: ex.Arn}, store.Page{Limit: 10})
+	children, _, err := st.ListExecutions(ctx, store.ExecutionFilter{ParentArn: done.Arn}, store.Page{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(children) != 4 {
 		t.Errorf("%d children linked to the parent, want 4", len(children))
 	}
-	evs, _ := st.History(ctx, ex.Arn, 0, 100, false)
+	evs, _ := st.History(ctx, done.Arn, 0, 100, false)
 	var types []string
 	for _, e := range evs[:8] {
 		types = append(types, e.Type)
@@ -171,13 +152,25 @@ func TestSyncTaskToken(t *testing.T) {
 		"Sync":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{
 			"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:echo",
 			"Input":{"token.$":"$$.Task.Token"}},"OutputPath":"$.Output","End":true}}}`)
+	done := runParent(t, st, parent, `{}`)
+	var out struct{ Token string }
+	if err := json.Unmarshal([]byte(*done.Output), &out); err != nil || out.Token == "" {
+		t.Errorf("the child's input had no token: %s", *done.Output)
+	}
+}
+
+// runParent runs an execution of parent on a node whose Registry runs Step Functions' own
+// integration, and returns it ended, SUCCEEDED.
+func runParent(t *testing.T, st store.Store, parent *store.StateMachine, input string) *store.Execution {
+	t.Helper()
+	ctx := context.Background()
 	reg := &integration.Registry{Store: st}
 	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: reg, Poll: 50 * time.Millisecond})
 	reg.Execs = node
 	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	t.Cleanup(cancel)
 	go node.Run(runCtx)
-	ex, err := node.Start(ctx, runner.StartRequest{StateMachine: parent, Name: "p1", Input: `{}`})
+	ex, err := node.Start(ctx, runner.StartRequest{StateMachine: parent, Name: "p1", Input: input})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,8 +183,5 @@ func TestSyncTaskToken(t *testing.T) {
 	if done.Status != "SUCCEEDED" {
 		t.Fatalf("parent %s: %v %v", done.Status, *done.Error, *done.Cause)
 	}
-	var out struct{ Token string }
-	if err := json.Unmarshal([]byte(*done.Output), &out); err != nil || out.Token == "" {
-		t.Errorf("the child's input had no token: %s", *done.Output)
-	}
+	return done
 }
