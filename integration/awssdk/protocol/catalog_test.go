@@ -81,7 +81,7 @@ func sample(svc *model.Service, ref *model.ShapeRef, depth int) any {
 			if ms.EventStream || ms.Streaming && ms.Type != "blob" {
 				continue
 			}
-			out[sfnKey(name)] = sample(svc, m, depth+1)
+			out[StepFunctionsName(name)] = sample(svc, m, depth+1)
 		}
 		return out
 	case "list":

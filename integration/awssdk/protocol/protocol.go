@@ -74,8 +74,13 @@ func For(protocol string) Codec { return codecs[protocol] }
 // Supported tells whether a protocol has a codec.
 func Supported(protocol string) bool { return codecs[protocol] != nil }
 
-// StepFunctionsName is a member's name as Step Functions spells it: PascalCase.
+// StepFunctionsName is a member's name as Step Functions spells it: PascalCase, and a member
+// called Equals is EqualsValue, as the AWS SDK for Java names it (equals is a reserved method
+// there; the "API naming conventions" of the Step Functions developer guide).
 func StepFunctionsName(member string) string {
+	if member == "Equals" || member == "equals" {
+		return "EqualsValue"
+	}
 	r, n := utf8.DecodeRuneInString(member)
 	if r == utf8.RuneError || unicode.IsUpper(r) {
 		return member
@@ -84,9 +89,10 @@ func StepFunctionsName(member string) string {
 }
 
 // Member finds the member of a structure that a Step Functions key names: the member of that
-// name, or the one whose PascalCase spelling it is.
+// name, or the one whose Step Functions spelling it is. A list sent as Filter.1, Filter.2, ...
+// is named by its member (Filters), never by its wire name, and Equals only as EqualsValue.
 func Member(sh *model.Shape, key string) (string, *model.ShapeRef) {
-	if ref, ok := sh.Members[key]; ok {
+	if ref, ok := sh.Members[key]; ok && StepFunctionsName(key) != "EqualsValue" {
 		return key, ref
 	}
 	for name, ref := range sh.Members {

@@ -103,7 +103,7 @@ func (w *queryWriter) structure(shapeName string, sh *model.Shape, vals map[stri
 		if prefix != "" {
 			name = prefix + "." + name
 		}
-		if err := w.value(ref, v, name, joinPath(path, sfnKey(m))); err != nil {
+		if err := w.value(ref, v, name, joinPath(path, StepFunctionsName(m))); err != nil {
 			return err
 		}
 	}

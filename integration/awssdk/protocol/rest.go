@@ -64,7 +64,7 @@ func encodeREST(svc *model.Service, op *model.Operation, params map[string]any, 
 		return nil, err
 	}
 	for _, name := range sortedKeys(vals) {
-		v, ref, key := vals[name], sh.Members[name], sfnKey(name)
+		v, ref, key := vals[name], sh.Members[name], StepFunctionsName(name)
 		msh, err := shapeOf(svc, ref)
 		if err != nil {
 			return nil, err
@@ -143,22 +143,14 @@ func encodeREST(svc *model.Service, op *model.Operation, params map[string]any, 
 		}
 		pv, set := body[sh.Payload]
 		delete(body, sh.Payload)
-		pkey := sfnKey(sh.Payload)
+		pkey := StepFunctionsName(sh.Payload)
 		switch {
 		case !set:
 		case psh.Type == "string":
-			b, err := paramBlob(pv) // a string as it is, anything else as JSON text
-			if err != nil {
-				return nil, paramError(pkey, "%v", err)
-			}
-			req.Body = b
+			req.Body = parseBlob(pv) // a string as it is, anything else as JSON text
 			defaultHeader(req.Header, "Content-Type", "text/plain")
 		case psh.Type == "blob":
-			b, err := payloadBlob(pv)
-			if err != nil {
-				return nil, paramError(pkey, "%v", err)
-			}
-			req.Body = b
+			req.Body = payloadBlob(pv)
 			defaultHeader(req.Header, "Content-Type", "application/octet-stream")
 		case psh.Type == "structure":
 			obj, ok := pv.(map[string]any)
@@ -211,7 +203,7 @@ func defaultHeader(h http.Header, k, v string) {
 func structVals(sh *model.Shape, obj map[string]any, path string) (map[string]any, error) {
 	vals := make(map[string]any, len(obj))
 	for k, v := range obj {
-		name, ref := memberFor(sh, k)
+		name, ref := Member(sh, k)
 		if ref == nil {
 			return nil, paramError(path, "The field %s is not supported by Step Functions", k)
 		}
@@ -318,11 +310,7 @@ func headerText(svc *model.Service, ref *model.ShapeRef, sh *model.Shape, v any,
 		return strings.Join(parts, ","), nil
 	}
 	if ref.JSONValue {
-		b, err := paramBlob(v)
-		if err != nil {
-			return "", paramError(path, "%v", err)
-		}
-		return base64.StdEncoding.EncodeToString(b), nil
+		return renderBlob(parseBlobMember(v)), nil
 	}
 	return scalarText(ref, sh, v, path, tsRFC822)
 }
@@ -425,7 +413,7 @@ func decodeREST(svc *model.Service, op *model.Operation, resp *Response, dec bod
 		if wire == "" {
 			wire = name
 		}
-		key := sfnKey(name)
+		key := StepFunctionsName(name)
 		switch ref.Location {
 		case "header":
 			vals := resp.Header.Values(wire)
@@ -462,7 +450,7 @@ func decodeREST(svc *model.Service, op *model.Operation, resp *Response, dec bod
 		if err != nil {
 			return nil, err
 		}
-		key := sfnKey(sh.Payload)
+		key := StepFunctionsName(sh.Payload)
 		switch psh.Type {
 		case "blob":
 			out[key] = renderText(resp.Body)

@@ -162,7 +162,7 @@ func (w *xmlWriter) structure(sh *model.Shape, name string, ns *model.XMLNS, val
 		if err != nil {
 			return err
 		}
-		s, err := scalarText(ref, msh, v, joinPath(path, sfnKey(m)), tsISO8601)
+		s, err := scalarText(ref, msh, v, joinPath(path, StepFunctionsName(m)), tsISO8601)
 		if err != nil {
 			return err
 		}
@@ -185,7 +185,7 @@ func (w *xmlWriter) structure(sh *model.Shape, name string, ns *model.XMLNS, val
 		if el == "" {
 			el = m
 		}
-		if err := w.value(ref, el, v, joinPath(path, sfnKey(m))); err != nil {
+		if err := w.value(ref, el, v, joinPath(path, StepFunctionsName(m))); err != nil {
 			return err
 		}
 	}

@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/integration/awssdk/model"
 )
 
@@ -109,32 +109,12 @@ func formatTime(t time.Time, format string) string {
 
 const http1123 = "Mon, 02 Jan 2006 15:04:05 GMT"
 
-// paramBlob reads a blob member's parameter: a string is its UTF-8 bytes, any other JSON value
-// its JSON text.
-// TODO(merge): values.go's parseBlob does the same.
-func paramBlob(v any) ([]byte, error) {
-	if s, ok := v.(string); ok {
-		return []byte(s), nil
-	}
-	return encodeJSON(v)
-}
-
 // payloadBlob reads a parameter that is a whole blob body (S3 PutObject's Body, Lambda
 // Invoke's Payload) as Step Functions does: its JSON text, a string included. Recorded
 // against AWS (test_s3_put_object[*]): a Body of "text data" stores the 11 bytes "text data"
 // with its quotes (ETag 2b5df371..., CRC32 KUmHvQ==), {"Dict":"Value"} the 16 bytes
 // {"Dict":"Value"}, false the 5 bytes false.
-func payloadBlob(v any) ([]byte, error) { return encodeJSON(v) }
-
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
+func payloadBlob(v any) []byte { return value.EncodeBytes(v) }
 
 // kind names a parameter's JSON type for messages.
 func kind(v any) string {
@@ -165,8 +145,7 @@ func scalarText(ref *model.ShapeRef, sh *model.Shape, v any, path, tsDefault str
 			return s, nil
 		}
 		if ref != nil && ref.JSONValue {
-			b, err := paramBlob(v)
-			return string(b), err
+			return string(parseBlob(v)), nil
 		}
 		return "", paramError(path, "expected a string, got %s", kind(v))
 	case "boolean":
@@ -196,11 +175,7 @@ func scalarText(ref *model.ShapeRef, sh *model.Shape, v any, path, tsDefault str
 		}
 		return formatTime(t, tsFormat(ref, sh, tsDefault)), nil
 	case "blob":
-		b, err := paramBlob(v)
-		if err != nil {
-			return "", paramError(path, "%v", err)
-		}
-		return base64.StdEncoding.EncodeToString(b), nil
+		return renderBlob(parseBlobMember(v)), nil
 	}
 	return "", paramError(path, "a %s cannot be sent here", sh.Type)
 }
@@ -225,13 +200,13 @@ func textScalar(ref *model.ShapeRef, sh *model.Shape, s, tsDefault string) (any,
 		if err != nil {
 			return nil, err
 		}
-		return timeResult(t), nil
+		return renderTimestamp(t), nil
 	case "blob":
 		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
 		if err != nil {
 			return nil, fmt.Errorf("blob: %v", err)
 		}
-		return blobResult(b), nil
+		return renderBlob(b), nil
 	}
 	if ref != nil && ref.JSONValue {
 		var v any
@@ -258,27 +233,6 @@ func parseTime(s, format string) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("%q is not a %s timestamp", s, format)
 }
-
-// timeResult is how a result shows a timestamp: ISO 8601 in UTC, a fraction of a second only
-// when there is one, in groups of three digits (java.time.Instant.toString, which Step
-// Functions' serialiser uses).
-// TODO(merge): use values.go's renderTimestamp, which renders the same.
-func timeResult(t time.Time) any {
-	t = t.UTC()
-	switch ns := t.Nanosecond(); {
-	case ns == 0:
-		return t.Format("2006-01-02T15:04:05Z")
-	case ns%1e6 == 0:
-		return t.Format("2006-01-02T15:04:05.000Z")
-	case ns%1e3 == 0:
-		return t.Format("2006-01-02T15:04:05.000000Z")
-	}
-	return t.Format("2006-01-02T15:04:05.000000000Z")
-}
-
-// blobResult is how a result shows a blob member: base64.
-// TODO(merge): use values.go's renderBlob.
-func blobResult(b []byte) any { return base64.StdEncoding.EncodeToString(b) }
 
 // renderText is how a result shows a blob that is the whole body (S3 GetObject's Body,
 // Lambda Invoke's Payload): its text, invalid UTF-8 replaced as the AWS SDK for Java

@@ -62,7 +62,7 @@ func (r *xmlReader) structure(shapeName string, sh *model.Shape, n *xnode, depth
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		out[sfnKey(name)] = v
+		out[StepFunctionsName(name)] = v
 	}
 	return out, nil
 }
