@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,20 +21,11 @@ import (
 // from the API with their history, a failed one stays (it can be redriven for 14 days) and a
 // running one stays.
 func TestServeRetention(t *testing.T) {
+	svc, srv := testService(t, serviceConfig{
+		retention: retention.Options{Retention: 2 * time.Second, Batch: 2, MinPause: 10 * time.Millisecond, Interval: 100 * time.Millisecond}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	svc, err := newService(ctx, serviceConfig{store: "sqlite:" + filepath.Join(t.TempDir(), "db"), region: "us-east-1",
-		account: "123456789012", maxEvents: 25000, leaseTTL: time.Second,
-		retention: retention.Options{Retention: 2 * time.Second, Batch: 2, MinPause: 10 * time.Millisecond, Interval: 100 * time.Millisecond}},
-		slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.close()
-	go svc.node.Run(ctx)
 	go svc.runRetention(ctx, slog.New(slog.DiscardHandler))
-	srv := httptest.NewServer(svc.mux)
-	defer srv.Close()
 
 	call := func(action string, body any) (int, map[string]any) {
 		t.Helper()

@@ -18,17 +18,7 @@ import (
 // TestServeHealthAndMetrics starts the service as serve wires it and checks /healthz and
 // that /metrics counts an execution started and finished through the API.
 func TestServeHealthAndMetrics(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	svc, err := newService(ctx, serviceConfig{store: "sqlite:" + filepath.Join(t.TempDir(), "db"), region: "us-east-1",
-		account: "123456789012", maxEvents: 25000, leaseTTL: time.Second}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.close()
-	go svc.node.Run(ctx)
-	srv := httptest.NewServer(svc.mux)
-	defer srv.Close()
+	_, srv := testService(t, serviceConfig{})
 
 	call := func(action, body string) string {
 		t.Helper()
@@ -82,16 +72,7 @@ func TestServeHealthAndMetrics(t *testing.T) {
 // TestServeAnswersInJSON: what the server does not serve is answered in the API's JSON
 // shape, not as plain text: another method, an unknown path, a missing asset.
 func TestServeAnswersInJSON(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	svc, err := newService(ctx, serviceConfig{store: "sqlite:" + filepath.Join(t.TempDir(), "db"), region: "us-east-1",
-		account: "123456789012", maxEvents: 25000, leaseTTL: time.Second}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.close()
-	srv := httptest.NewServer(svc.mux)
-	defer srv.Close()
+	_, srv := testService(t, serviceConfig{})
 	for _, c := range []struct {
 		method, path string
 		status       int
@@ -154,4 +135,26 @@ func TestMetricsLabelOnlyActions(t *testing.T) {
 	if len(out) > 4096 {
 		t.Errorf("/metrics is %d bytes after 303 requests", len(out))
 	}
+}
+
+// testService starts the service as serve wires it, on a fresh SQLite store, with cfg's other
+// settings, its node running, and an HTTP server in front of it; all stop when t ends.
+func testService(t *testing.T, cfg serviceConfig) (*service, *httptest.Server) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg.store = "sqlite:" + filepath.Join(t.TempDir(), "db")
+	cfg.region, cfg.account, cfg.maxEvents = "us-east-1", "123456789012", 25000
+	if cfg.leaseTTL == 0 {
+		cfg.leaseTTL = time.Second
+	}
+	svc, err := newService(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { svc.node.Run(ctx); close(done) }()
+	srv := httptest.NewServer(svc.mux)
+	t.Cleanup(func() { srv.Close(); cancel(); <-done; svc.close() })
+	return svc, srv
 }
