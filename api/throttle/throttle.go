@@ -75,18 +75,20 @@ func (l *Limiter) Acquire(action string) (release func(), why Reason) {
 	if l == nil {
 		return func() {}, OK
 	}
+	release = func() {}
+	if l.inFlight != nil && !l.policy.Exempt[action] {
+		select {
+		case l.inFlight <- struct{}{}:
+			release = func() { <-l.inFlight }
+		default:
+			return nil, Overloaded // refused before it takes a token: it did not count
+		}
+	}
 	if b, ok := l.policy.Buckets[action]; ok && !l.take(action, b) {
+		release()
 		return nil, RateExceeded
 	}
-	if l.inFlight == nil || l.policy.Exempt[action] {
-		return func() {}, OK
-	}
-	select {
-	case l.inFlight <- struct{}{}:
-		return func() { <-l.inFlight }, OK
-	default:
-		return nil, Overloaded
-	}
+	return release, OK
 }
 
 // take removes a token from an action's bucket, if it has one.
