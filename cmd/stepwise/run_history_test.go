@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestRunHistory: run --history prints, under "history", what GetExecutionHistory returns
@@ -52,5 +54,21 @@ func TestRunHistory(t *testing.T) {
 				t.Errorf("event %d = %v, want type %s id %d", i, e, want[i], i+1)
 			}
 		}
+	}
+}
+
+// TestQuickStartEndsInSeconds: the README's example, run as the README shows, ends in seconds
+// and succeeds (issue #16: it waited a week).
+func TestQuickStartEndsInSeconds(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	began := time.Now()
+	code := run(ctx, []string{"run", "--input", `{"name":"Ada"}`, "../../examples/hello.json"}, nil, &stdout, &stderr)
+	if code != 0 || !strings.Contains(stdout.String(), `"status":"SUCCEEDED"`) || !strings.Contains(stdout.String(), `Hello, Ada!`) {
+		t.Fatalf("exit %d: %s %s", code, stdout.String(), stderr.String())
+	}
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("the quick start took %s", took)
 	}
 }
