@@ -246,11 +246,11 @@ func interleave(want, got []jv, binds map[string]string) ([]jv, bool) {
 		return nil, false
 	}
 	paths := branchPaths(got)
-	any := false
+	branched := false
 	for _, p := range paths {
-		any = any || len(p) > 0
+		branched = branched || len(p) > 0
 	}
-	if !any {
+	if !branched {
 		return nil, false // no Parallel branches: the order is AWS's to fix
 	}
 	used := make([]bool, len(got))
