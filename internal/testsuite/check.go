@@ -78,14 +78,15 @@ func check(t *Test, o *Outcome) []Failure {
 		}
 		if d := diff(x.want.v, output, x.subset); d != nil {
 			path := d.path
-			fails = append(fails, Failure{Line: line(x.want.Line), What: x.what, Message: d.String(),
-				State: origin(o, func(text string) (any, bool) {
-					v, err := decode(text)
-					if err != nil {
-						return nil, false
-					}
-					return lookup(v, path)
-				})})
+			f := Failure{Line: line(x.want.Line), What: x.what, Message: d.String()}
+			f.State, f.Via = origin(o, func(text string) (any, bool) {
+				v, err := decode(text)
+				if err != nil {
+					return nil, false
+				}
+				return lookup(v, path)
+			})
+			fails = append(fails, f)
 		}
 	}
 	if e.States != nil {
@@ -109,8 +110,9 @@ func check(t *Test, o *Outcome) []Failure {
 			if len(d.path) > 0 {
 				msg += "; first difference at " + strings.Replace(d.String(), "$", pe.Path, 1)
 			}
-			fails = append(fails, Failure{Line: line(pe.Line), What: pe.Path, Message: msg,
-				State: origin(o, func(text string) (any, bool) { return query(pe.path, text) })})
+			f := Failure{Line: line(pe.Line), What: pe.Path, Message: msg}
+			f.State, f.Via = origin(o, func(text string) (any, bool) { return query(pe.path, text) })
+			fails = append(fails, f)
 		}
 	}
 	return fails
@@ -182,12 +184,57 @@ func failedState(events []history.Event) string {
 	return ""
 }
 
+// maxHops bounds how far origin follows a value that states moved from member to member.
+const maxHops = 10
+
 // origin names the top-level state that gave a part of the output its final value (or its
-// absence): the last state whose output has that value while its input did not. It returns
-// "" when the value came with the execution's input, or cannot be traced. Only top-level
-// states count: they are the ones that hand their output on to the execution's.
-func origin(o *Outcome, extract func(text string) (any, bool)) string {
-	type visit struct{ name, input, output string }
+// absence): the last state whose output has that value while its input did not. When that
+// state only moved the value from another place of its input (a Pass state's Parameters),
+// and the value is found at exactly one place there, origin follows it back: via lists the
+// states that moved it, first to last. It returns "" when the value came with the
+// execution's input, or cannot be traced. Only top-level states count: they are the ones
+// that hand their output on to the execution's.
+func origin(o *Outcome, extract func(text string) (any, bool)) (state string, via []string) {
+	visits := topVisits(o)
+	final, present := extract(o.Output)
+	end := len(visits)
+	for range maxHops {
+		i := lastChange(visits[:end], extract, final, present)
+		if i < 0 {
+			break
+		}
+		if state != "" {
+			via = append([]string{state}, via...)
+		}
+		state = visits[i].name
+		if !present {
+			break
+		}
+		in, err := decode(visits[i].input)
+		if err != nil {
+			break
+		}
+		paths := find(in, final, nil, 2)
+		if len(paths) != 1 {
+			break
+		}
+		path := paths[0]
+		extract = func(text string) (any, bool) {
+			v, err := decode(text)
+			if err != nil {
+				return nil, false
+			}
+			return lookup(v, path)
+		}
+		end = i
+	}
+	return state, via
+}
+
+type visit struct{ name, input, output string }
+
+// topVisits lists the entries into top-level states, with their inputs and outputs.
+func topVisits(o *Outcome) []*visit {
 	var visits []*visit
 	for _, e := range o.Events {
 		switch d := e.Details.(type) {
@@ -201,18 +248,48 @@ func origin(o *Outcome, extract func(text string) (any, bool)) string {
 			}
 		}
 	}
-	final, finalOK := extract(o.Output)
-	same := func(v any, ok bool) bool { return ok == finalOK && (!ok || equal(v, final)) }
+	return visits
+}
+
+// lastChange returns the index of the last visit whose output has the final value (or
+// absence) while its input did not, or -1.
+func lastChange(visits []*visit, extract func(string) (any, bool), final any, present bool) int {
+	same := func(v any, ok bool) bool { return ok == present && (!ok || equal(v, final)) }
 	for i := len(visits) - 1; i >= 0; i-- {
 		v := visits[i]
 		if v.output == "" || !same(extract(v.output)) {
-			return ""
+			return -1
 		}
 		if !same(extract(v.input)) {
-			return v.name
+			return i
 		}
 	}
-	return ""
+	return -1
+}
+
+// find returns the paths at which a value occurs in a document, at most limit of them.
+func find(doc, v any, at []step, limit int) [][]step {
+	if equal(doc, v) {
+		return [][]step{append([]step(nil), at...)}
+	}
+	var out [][]step
+	switch d := doc.(type) {
+	case map[string]any:
+		for _, k := range sortedKeys(d) {
+			out = append(out, find(d[k], v, append(at, step{key: k}), limit-len(out))...)
+			if len(out) >= limit {
+				return out
+			}
+		}
+	case []any:
+		for i, x := range d {
+			out = append(out, find(x, v, append(at, step{index: i, isIdx: true}), limit-len(out))...)
+			if len(out) >= limit {
+				return out
+			}
+		}
+	}
+	return out
 }
 
 func errorText(o *Outcome) string {

@@ -145,7 +145,7 @@ func IsTestFile(name string) bool {
 
 // Parse parses a test file. Paths in it are relative to its directory. Errors are *Error.
 func Parse(path string, data []byte) (*File, error) {
-	p := &parser{file: path}
+	p := &parser{file: path, source: data}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, p.yamlError(err)
@@ -444,8 +444,13 @@ func (p *parser) response(n *yaml.Node, where string) (Response, error) {
 	return Response{}, p.errorf(n, "%s: want return: (the task's result) or throw: {error, cause}", where)
 }
 
-// parser holds the file name for errors.
-type parser struct{ file string }
+// parser holds the file name and text for errors.
+type parser struct {
+	file   string
+	source []byte
+}
+
+var questionInFlow = regexp.MustCompile(`\?\s*[,\]}]`)
 
 // pair is a mapping's key and value nodes.
 type pair struct{ key, val *yaml.Node }
@@ -454,16 +459,34 @@ func (p *parser) errorf(n *yaml.Node, format string, args ...any) error {
 	return &Error{File: p.file, Line: n.Line, Msg: fmt.Sprintf(format, args...)}
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
 // yamlError turns the YAML library's error into file:line: message.
 func (p *parser) yamlError(err error) error {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &Error{File: p.file, Line: line, Msg: m[2]}
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return &Error{File: p.file, Msg: err.Error()}
 	}
-	return &Error{File: p.file, Msg: strings.TrimPrefix(msg, "yaml: ")}
+	line, _ := strconv.Atoi(m[1])
+	e := &Error{File: p.file, Line: line, Msg: m[2]}
+	if strings.HasPrefix(e.Msg, "did not find expected") {
+		// The library reports these parser errors at the line where the collection that
+		// holds the problem starts, counted from 0 (from 1 for its other errors).
+		e.Line++
+		// It takes "?" before "," or "]" for a key indicator: a state name such as
+		// "Ready?" in [A, Ready?, B] trips everyone once.
+		lines := strings.Split(string(p.source), "\n")
+		for i := e.Line - 1; i >= 0 && i < len(lines) && i < e.Line+20; i++ {
+			if questionInFlow.MatchString(lines[i]) {
+				e.Msg += `; a string that ends with "?" inside [...] or {...} needs quotes ("Ready?")`
+				break
+			}
+		}
+	}
+	if e.Line == 0 {
+		return &Error{File: p.file, Msg: e.Msg}
+	}
+	return e
 }
 
 // fields reads a mapping with the given keys: an unknown key, a duplicate or something

@@ -200,7 +200,7 @@ func definitionJSON(path string) ([]byte, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, (&parser{file: path}).yamlError(err)
+		return nil, (&parser{file: path, source: data}).yamlError(err)
 	}
 	out, err := nodeJSON(&doc)
 	if err != nil {

@@ -116,7 +116,11 @@ func (r *Result) lines(path string) []string {
 func (f Failure) Text() string {
 	s := f.What + ": " + f.Message
 	if f.State != "" && f.What != "states" {
-		s += fmt.Sprintf(" [in state %q]", f.State)
+		s += fmt.Sprintf(" [in state %q", f.State)
+		for _, v := range f.Via {
+			s += fmt.Sprintf(", via %q", v)
+		}
+		s += "]"
 	}
 	return s
 }

@@ -116,6 +116,8 @@ type Failure struct {
 	What    string
 	Message string
 	State   string
+	// Via are the states that moved the value from State to where it was expected.
+	Via []string
 }
 
 // Outcome is how a test's execution ended.
