@@ -2,8 +2,11 @@ package e2e
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stepwise-run/stepwise/internal/awstest"
@@ -33,5 +36,30 @@ func TestOrdersExample(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(res.Output), &o); err != nil || o.Saved["total"] != "42" || o.Saved["status"] != "NEW" || o.Announced.MessageID == "" {
 		t.Errorf("output %s", res.Output)
+	}
+}
+
+// TestExampleTests runs `stepwise test --junit FILE examples/` as CI does: the test files
+// of the examples pass, with their mocks, and the JUnit file says so.
+func TestExampleTests(t *testing.T) {
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	out, err := exec.Command(stepwise(t), "test", "--junit", junit, "../examples").CombinedOutput()
+	if err != nil {
+		t.Fatalf("stepwise test: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var j struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Errors   int `xml:"errors,attr"`
+	}
+	if err := xml.Unmarshal(data, &j); err != nil || j.Tests == 0 || j.Failures != 0 || j.Errors != 0 {
+		t.Errorf("junit %+v (%v):\n%s", j, err, data)
+	}
+	if !strings.Contains(string(out), "PASS: ") {
+		t.Errorf("output:\n%s", out)
 	}
 }

@@ -134,10 +134,14 @@ func record(test *yaml.Node, o *Outcome) (bool, error) {
 			key string
 			v   *string
 		}{{"error", o.Error}, {"cause", o.Cause}} {
-			if kv.v == nil {
+			switch {
+			case kv.v == nil:
 				del(kv.key)
-			} else if err := set(kv.key, strNode(*kv.v)); err != nil {
-				return false, err
+			case *kv.v == "" && !has(kv.key): // an empty cause is not worth a line
+			default:
+				if err := set(kv.key, strNode(*kv.v)); err != nil {
+					return false, err
+				}
 			}
 		}
 	}
@@ -192,7 +196,16 @@ func mapSet(m *yaml.Node, key string, v *yaml.Node) {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
 			old := m.Content[i+1]
-			v.HeadComment, v.LineComment, v.FootComment = old.HeadComment, old.LineComment, old.FootComment
+			if old.Style&yaml.FlowStyle != 0 && v.Kind != yaml.ScalarNode {
+				v.Style |= yaml.FlowStyle // a value written on one line stays on one line
+			}
+			v.HeadComment, v.FootComment = old.HeadComment, old.FootComment
+			if v.Kind == yaml.ScalarNode || v.Style&yaml.FlowStyle != 0 {
+				v.LineComment = old.LineComment
+			} else if m.Content[i].LineComment == "" {
+				// A block value starts on the next line: the comment goes after the key.
+				m.Content[i].LineComment = old.LineComment
+			}
 			m.Content[i+1] = v
 			return
 		}
