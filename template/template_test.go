@@ -44,7 +44,9 @@ func TestSAM(t *testing.T) {
 		"Price":{"Type":"Task","Resource":"` + fn.Arn + `","TimeoutSeconds":30,"Next":"Save"},
 		"Save":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","Parameters":{"TableName":"TABLE","Item":{"id":{"S.$":"$.id"}}},"End":true}}}`
 	var def struct {
-		States struct{ Save struct{ Parameters struct{ TableName string } } }
+		States struct {
+			Save struct{ Parameters struct{ TableName string } }
+		}
 	}
 	if err := json.Unmarshal(sm.Definition, &def); err != nil {
 		t.Fatalf("%v: %s", err, sm.Definition)
