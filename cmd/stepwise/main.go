@@ -3,6 +3,7 @@
 //	stepwise serve [--listen ADDR] [--store sqlite:PATH|postgres://...]
 //	stepwise run [--input JSON|@FILE] [--history] [--time-skipping] DEFINITION.json
 //	stepwise validate [--type STANDARD|EXPRESS] DEFINITION.json
+//	stepwise deploy [--endpoint URL] [--parameter-overrides K=V ...] TEMPLATE
 //	stepwise backup [--store sqlite:PATH] FILE
 //	stepwise restore [--store sqlite:PATH] [--force] FILE
 //
@@ -26,6 +27,7 @@ Usage:
   stepwise serve [--listen 127.0.0.1:8083] [--store sqlite:PATH|postgres://...] [--region R] [--account A]
   stepwise run [--input JSON|@FILE] [--history] [--time-skipping] [--name NAME] [--aws-assume-role] DEFINITION.json
   stepwise validate [--type STANDARD|EXPRESS] DEFINITION.json
+  stepwise deploy [--endpoint http://127.0.0.1:8083] [--stack-name N] [--parameter-overrides K=V ...] [--function LogicalId=NAME ...] TEMPLATE.yaml
   stepwise backup [--store sqlite:PATH] FILE
   stepwise restore [--store sqlite:PATH] [--force] FILE
   stepwise version
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdBench(ctx, args[1:], stdout, stderr)
 	case "validate":
 		return cmdValidate(args[1:], stdout, stderr)
+	case "deploy":
+		return cmdDeploy(ctx, args[1:], stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, args[1:], stdout, stderr)
 	case "restore":
