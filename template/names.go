@@ -73,16 +73,16 @@ func (l *loader) physicalName(r *resource) (string, error) {
 }
 
 // generatedName is the name CloudFormation gives an unnamed resource: for a state machine
-// LogicalId-Suffix, for the others StackName-LogicalId-Suffix (lower case for a bucket),
-// shortened to fit the service's limit. The suffix is random on AWS; here it is derived from
+// LogicalId-Suffix (AWS's CloudFormation tutorial shows MyStateMachine-ABCDEFGHIJ1K), for the
+// others StackName-LogicalId-Suffix (lower case for a bucket; a function's suffix mixes
+// cases), shortened to fit the service's limit. The suffix is random on AWS; here it is derived from
 // the stack and logical ID, so that deploying the same template again finds the same names.
 func (l *loader) generatedName(r *resource) string {
 	sum := sha256.Sum256([]byte(l.opts.StackName + "/" + r.id))
 	const upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	const mixed = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	alphabet := upper
-	if r.typ == "AWS::StepFunctions::StateMachine" || r.typ == "AWS::Serverless::StateMachine" ||
-		r.typ == "AWS::Lambda::Function" || r.typ == "AWS::Serverless::Function" {
+	if r.typ == "AWS::Lambda::Function" || r.typ == "AWS::Serverless::Function" {
 		alphabet = mixed
 	}
 	suffix := make([]byte, 12)
@@ -270,9 +270,9 @@ func (l *loader) getAtt(id, attr string, at *yaml.Node) (any, error) {
 		return l.globalArn("iam", "role"+path+n), nil
 	case "AWS::IAM::Role.RoleId":
 		return "AROA" + strings.ToUpper(l.generatedName(r)[len(l.generatedName(r))-12:]), nil
-	case "AWS::DynamoDB::Table.Arn", "AWS::DynamoDB::GlobalTable.Arn":
+	case "AWS::DynamoDB::Table.Arn", "AWS::DynamoDB::GlobalTable.Arn", "AWS::Serverless::SimpleTable.Arn":
 		return l.arn("dynamodb", "table/"+n), nil
-	case "AWS::DynamoDB::Table.StreamArn", "AWS::DynamoDB::GlobalTable.StreamArn":
+	case "AWS::DynamoDB::Table.StreamArn", "AWS::DynamoDB::GlobalTable.StreamArn", "AWS::Serverless::SimpleTable.StreamArn":
 		return l.arn("dynamodb", "table/"+n+"/stream/1970-01-01T00:00:00.000"), nil
 	case "AWS::SQS::Queue.Arn":
 		return l.arn("sqs", n), nil
