@@ -2,6 +2,8 @@ package template
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,6 +160,15 @@ func (l *loader) setDefinition(sm *StateMachine, r *resource, sam bool) error {
 			path = filepath.Join(l.dir, path)
 		}
 		data, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			// A template written on a case-insensitive file system (macOS, Windows) may name
+			// statemachine/StateMachine.asl.json for stateMachine.asl.json; sam build there
+			// finds it, so Stepwise does too, and says so.
+			if other := caseInsensitiveMatch(path); other != "" {
+				l.warnf("%s:%d: %s.DefinitionUri: no file %s; using %s, whose name differs only in case", l.path, p.Line, r.id, p.Value, filepath.Base(other))
+				data, err = os.ReadFile(other)
+			}
+		}
 		if err != nil {
 			return l.errorf(p, "%s.DefinitionUri: %v", r.id, err)
 		}
@@ -435,4 +446,23 @@ func (l *loader) attachPolicies(t *Template, policies []*resource) error {
 			Reason: "deployed as an inline policy of the roles it names"})
 	}
 	return nil
+}
+
+// caseInsensitiveMatch is the one file in path's directory whose name equals path's base name
+// but for case, or "".
+func caseInsensitiveMatch(path string) string {
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		return ""
+	}
+	found := ""
+	for _, e := range entries {
+		if !e.IsDir() && strings.EqualFold(e.Name(), filepath.Base(path)) {
+			if found != "" {
+				return ""
+			}
+			found = filepath.Join(filepath.Dir(path), e.Name())
+		}
+	}
+	return found
 }

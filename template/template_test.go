@@ -134,8 +134,18 @@ func TestDefinitionUri(t *testing.T) {
 	}
 	sm := tpl.StateMachines[0]
 	want := `{"Comment":"a definition in YAML","StartAt":"Wait","States":{"Wait":{"Type":"Wait","Seconds":5,"Next":"Done"},"Done":{"Type":"Pass","Result":"hello from template","End":true}}}`
-	if string(sm.Definition) != want || sm.Name != "flow" || sm.RoleArn != "arn:aws:iam::123456789012:role/flow" || len(tpl.Roles) != 0 {
-		t.Errorf("%+v\n%s", sm, sm.Definition)
+	if string(sm.Definition) != want || sm.Name != "flow" || sm.RoleArn != "arn:aws:iam::123456789012:role/flow" || len(tpl.Roles) != 0 || len(tpl.Warnings) != 0 {
+		t.Errorf("%+v\n%s\n%v", sm, sm.Definition, tpl.Warnings)
+	}
+
+	// A name that differs only in case, as written on macOS, finds the file with a warning.
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "sm"), 0o755)
+	os.WriteFile(filepath.Join(dir, "sm", "flow.asl.json"), []byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "t.yaml"), []byte("Resources:\n  F:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: sm/Flow.asl.json\n"), 0o644)
+	tpl, err = Load(filepath.Join(dir, "t.yaml"), Options{})
+	if err != nil || len(tpl.Warnings) != 1 || !strings.Contains(tpl.Warnings[0], "t.yaml:5: F.DefinitionUri: no file sm/Flow.asl.json; using flow.asl.json") {
+		t.Errorf("case: %v %v", err, tpl)
 	}
 }
 
