@@ -38,6 +38,8 @@ type File struct {
 	StateMachine string
 	Template     string
 	Resource     string
+	// Parameters are values for the template's Parameters.
+	Parameters map[string]string
 	// Name is the state machine's name in the executions' ARNs and in the mock file
 	// (default: the definition's file name without its extensions, or the resource's id).
 	Name string
@@ -154,7 +156,7 @@ func Parse(path string, data []byte) (*File, error) {
 		return nil, &Error{File: path, Msg: "the file is empty; want stateMachine: and tests:"}
 	}
 	f := &File{Path: path, root: &doc, source: data, isJSON: strings.HasSuffix(path, ".json"), lines: map[string]int{}}
-	top, err := p.fields(doc.Content[0], "the file", "stateMachine", "template", "resource", "name", "mockFile", "mocks", "unmocked", "tests")
+	top, err := p.fields(doc.Content[0], "the file", "stateMachine", "template", "resource", "parameters", "name", "mockFile", "mocks", "unmocked", "tests")
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +191,25 @@ func Parse(path string, data []byte) (*File, error) {
 		return nil, p.errorf(top["template"].key, "template: also wants resource: (the logical id of the state machine in the template)")
 	case f.Template == "" && f.Resource != "":
 		return nil, p.errorf(top["resource"].key, "resource: names a state machine in a template: add template:")
+	}
+	if kv, ok := top["parameters"]; ok {
+		if f.Template == "" {
+			return nil, p.errorf(kv.key, "parameters: are a template's: add template:")
+		}
+		m := deref(kv.val)
+		if m.Kind != yaml.MappingNode {
+			return nil, p.errorf(kv.val, "parameters: want a mapping of the template's parameter names to values")
+		}
+		f.Parameters = map[string]string{}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			name, err := p.str(m.Content[i], "parameters")
+			if err != nil {
+				return nil, err
+			}
+			if f.Parameters[name], err = p.str(m.Content[i+1], "parameters: "+name); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if f.Name != "" && !validName(f.Name) {
 		return nil, p.errorf(top["name"].val, "name: %q is not a valid state machine name (1-80 characters, no blanks and none of <>{}[]?*\"#%%\\^|~`$&,;:/)", f.Name)

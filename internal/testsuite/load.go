@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/integration/mock"
+	"github.com/stepwise-run/stepwise/template"
 )
 
 // Find lists the test files under the given paths, in order: a directory is searched
@@ -89,12 +91,16 @@ func load(path string, opts *Options) (*loaded, error) {
 	var def []byte
 	if f.Template != "" {
 		line := f.lines["template"]
-		if opts.Template == nil {
-			return nil, &Error{File: path, Line: line, Msg: "template: templates are not supported yet; name the definition file with stateMachine:"}
+		load := opts.Template
+		if load == nil {
+			load = loadTemplate
 		}
 		var name string
-		if def, name, err = opts.Template(f.Template, f.Resource); err != nil {
-			return nil, &Error{File: path, Line: line, Msg: fmt.Sprintf("template %s, resource %s: %v", f.Template, f.Resource, err)}
+		if def, name, err = load(f.Template, f.Resource, f.Parameters); err != nil {
+			// The template package speaks to deploy's command line; here parameters come
+			// from the test file.
+			msg := overrides.ReplaceAllString(err.Error(), "give it under parameters: in the test file ($1: VALUE)")
+			return nil, &Error{File: path, Line: line, Msg: "template: " + msg}
 		}
 		if f.Name == "" {
 			f.Name = name
@@ -137,11 +143,14 @@ func load(path string, opts *Options) (*loaded, error) {
 		}
 		l.mockSM = f.Name
 		if _, ok := l.mocks.StateMachines[f.Name]; !ok {
-			if len(l.mocks.StateMachines) != 1 {
+			if _, ok := l.mocks.StateMachines[f.Resource]; ok && f.Resource != "" {
+				l.mockSM = f.Resource // a template's state machine, by its logical id
+			} else if len(l.mocks.StateMachines) != 1 {
 				return nil, &Error{File: path, Line: line, Msg: fmt.Sprintf("mockFile: %s has no state machine %q (it has %s); set name: to the one to use",
 					f.MockFile, f.Name, strings.Join(sortedKeys(l.mocks.StateMachines), ", "))}
+			} else {
+				l.mockSM = sortedKeys(l.mocks.StateMachines)[0] // the file's only state machine
 			}
-			l.mockSM = sortedKeys(l.mocks.StateMachines)[0] // the file's only state machine
 		}
 		cases := l.mocks.StateMachines[l.mockSM].TestCases
 		for _, t := range f.Tests {
@@ -223,4 +232,25 @@ func machineName(path string) string {
 		return name
 	}
 	return "stepwise"
+}
+
+var overrides = regexp.MustCompile(`give it with --parameter-overrides ([^= ]+)=VALUE`)
+
+// loadTemplate finds a state machine in a SAM or CloudFormation template by its logical id.
+func loadTemplate(path, resource string, params map[string]string) ([]byte, string, error) {
+	t, err := template.Load(path, template.Options{Parameters: params})
+	if err != nil {
+		return nil, "", err
+	}
+	var ids []string
+	for _, sm := range t.StateMachines {
+		if sm.LogicalID == resource {
+			return sm.Definition, sm.Name, nil
+		}
+		ids = append(ids, sm.LogicalID)
+	}
+	if len(ids) == 0 {
+		return nil, "", fmt.Errorf("%s has no state machine", path)
+	}
+	return nil, "", fmt.Errorf("%s has no state machine %q (it has %s)", path, resource, strings.Join(ids, ", "))
 }

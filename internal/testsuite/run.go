@@ -32,9 +32,9 @@ type Options struct {
 	// Tasks returns the handler of the Task states that no mock answers, in files that say
 	// unmocked: call. It is called once, when first needed. Nil: such states fail.
 	Tasks func() (runner.TaskHandler, error)
-	// Template loads a state machine from a SAM or CloudFormation template: its definition
-	// as JSON and its name. Nil: a test file that names a template is an error.
-	Template func(path, resource string) (definition []byte, name string, err error)
+	// Template loads a state machine from a SAM or CloudFormation template, by its logical
+	// id: its definition as JSON and its name. Nil: package template does.
+	Template func(path, resource string, params map[string]string) (definition []byte, name string, err error)
 	// Execute runs one execution to its end; nil: runner.Local on a virtual clock. It is
 	// the seam through which an in-process service (nested executions, Lambda functions)
 	// can run the tests instead.

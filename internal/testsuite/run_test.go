@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -250,34 +249,57 @@ func TestExecute(t *testing.T) {
 	}
 }
 
-// TestTemplate: a test file names a resource of a template; Options.Template loads it.
+// TestTemplate: a test file names a state machine of a SAM template by its logical id, with
+// values for the template's parameters.
 func TestTemplate(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"template.yaml": "unused", "x.test.yaml": `template: template.yaml
-resource: Machine
-mocks:
-  Work: {return: {Payload: {n: 1}}}
+	tmpl := `Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Greeting: {Type: String}
+Resources:
+  Other:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition: {StartAt: P, States: {P: {Type: Pass, End: true}}}
+  Greeter:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Name: greeter
+      Definition:
+        StartAt: Greet
+        States:
+          Greet:
+            Type: Pass
+            Parameters: {greeting: "${Text}", machine.$: $$.StateMachine.Name}
+            End: true
+      DefinitionSubstitutions:
+        Text: !Sub "${Greeting}, world"
+`
+	dir := writeFiles(t, map[string]string{"template.yaml": tmpl,
+		"x.test.yaml": `template: template.yaml
+resource: Greeter
+parameters: {Greeting: Hello}
 tests:
   - name: a
-    input: {name: a}
-    expect: {output: {n: 1, name: a}}
-`})
-	var gotPath, gotResource string
-	opts := Options{Template: func(path, resource string) ([]byte, string, error) {
-		gotPath, gotResource = path, resource
-		return []byte(machine), "FromTemplate", nil
-	}}
-	rep, err := Run(context.Background(), []string{dir}, opts)
+    expect: {output: {greeting: "Hello, world", machine: greeter}}
+`,
+		"bad.test.yaml":        "template: template.yaml\nresource: Nope\nparameters: {Greeting: Hi}\ntests:\n  - name: a\n",
+		"nogreeting.test.yaml": "template: template.yaml\nresource: Greeter\ntests:\n  - name: a\n",
+	})
+	rep, err := Run(context.Background(), []string{dir}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.OK() || gotPath != filepath.Join(dir, "template.yaml") || gotResource != "Machine" {
-		t.Fatalf("%+v %+v; %s %s", rep.Files[0].Err, rep.Files[0].Tests, gotPath, gotResource)
-	}
-	opts.Template = func(string, string) ([]byte, string, error) { return nil, "", errors.New("no resource Machine") }
-	rep, _ = Run(context.Background(), []string{dir}, opts)
-	want := filepath.Join(dir, "x.test.yaml") + ":1: template " + filepath.Join(dir, "template.yaml") + ", resource Machine: no resource Machine"
-	if err := rep.Files[0].Err; err == nil || err.Error() != want {
-		t.Errorf("error %v, want %s", err, want)
+	var text bytes.Buffer
+	rep.WriteText(&text, true)
+	got := strings.ReplaceAll(text.String(), dir+string(filepath.Separator), "")
+	for _, want := range []string{
+		`ERROR bad.test.yaml:1: template: template.yaml has no state machine "Nope" (it has Other, Greeter)`,
+		"ERROR nogreeting.test.yaml:1: template: template.yaml:21: parameter Greeting has no value: give it under parameters: in the test file (Greeting: VALUE)",
+		"--- PASS: a (x.test.yaml:5",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the report lacks %q:\n%s", want, got)
+		}
 	}
 }
 
