@@ -316,9 +316,12 @@ func (l *loaded) mockConfig(t *Test) *mock.Config {
 		StateMachines:   map[string]mock.StateMachine{l.Name: {TestCases: map[string]map[string]string{"test": states}}},
 		MockedResponses: map[string]map[string]mock.Response{},
 	}
-	inline := func(prefix string, mocks map[string]*Mock) {
+	// The names of inline responses show in the handler's message for a call beyond a
+	// list: "The mocked response Check stock (this test's mocks) has no response for
+	// invocation 2 of state Check stock".
+	inline := func(suffix string, mocks map[string]*Mock) {
 		for state, m := range mocks {
-			name := prefix + state
+			name := state + suffix
 			rs := map[string]mock.Response{}
 			for i, r := range m.Responses {
 				key := strconv.Itoa(i)
@@ -335,14 +338,14 @@ func (l *loaded) mockConfig(t *Test) *mock.Config {
 			states[state] = name
 		}
 	}
-	inline("file:", l.Mocks)
+	inline(" (the file's mocks)", l.Mocks)
 	if t.MockCase != "" {
 		for state, resp := range l.mocks.StateMachines[l.mockSM].TestCases[t.MockCase] {
-			cfg.MockedResponses["mockFile:"+resp] = l.mocks.MockedResponses[resp]
-			states[state] = "mockFile:" + resp
+			cfg.MockedResponses[resp] = l.mocks.MockedResponses[resp]
+			states[state] = resp
 		}
 	}
-	inline("test:", t.Mocks)
+	inline(" (this test's mocks)", t.Mocks)
 	return cfg
 }
 

@@ -540,3 +540,39 @@ func TestUpdateJSON(t *testing.T) {
 		t.Errorf("after --update:\n%s\nwant\n%s", data, after)
 	}
 }
+
+// TestMapMocks: a list of answers serves a Map's iterations in turn; states lists only the
+// top-level states; a call beyond the list fails the execution, naming the mock.
+func TestMapMocks(t *testing.T) {
+	def := `{"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1,
+	  "ItemProcessor": {"StartAt": "Price", "States": {"Price": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+	    "Parameters": {"FunctionName": "p", "Payload.$": "$"}, "OutputPath": "$.Payload", "End": true}}}, "Next": "Done"},
+	  "Done": {"Type": "Succeed"}}}`
+	file := `stateMachine: m.asl.json
+tests:
+  - name: each
+    input: {items: [a, b, c]}
+    mocks:
+      Price: [{return: {Payload: 1}}, {return: {Payload: 2}}, {return: {Payload: 3}}]
+    expect:
+      output: [1, 2, 3]
+      states: [Each, Done]
+  - name: one short
+    input: {items: [a, b, c]}
+    mocks:
+      Price: [{return: {Payload: 1}}, {return: {Payload: 2}}]
+    expect:
+      error: States.Runtime
+      cause: The mocked response Price (this test's mocks) has no response for invocation 2 of state Price
+`
+	dir := writeFiles(t, map[string]string{"m.asl.json": def, "m.test.yaml": file})
+	rep, err := Run(context.Background(), []string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		var b bytes.Buffer
+		rep.WriteText(&b, true)
+		t.Error(b.String())
+	}
+}
