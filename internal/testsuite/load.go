@@ -70,6 +70,7 @@ func Find(paths []string) ([]string, error) {
 // loaded is a test file with its state machine and mocks ready to run.
 type loaded struct {
 	*File
+	def      []byte // the definition, JSON
 	sm       *asl.StateMachine
 	in       *engine.Interpreter
 	topLevel map[string]bool // the names of the machine's top-level states
@@ -114,6 +115,7 @@ func load(path string, opts *Options) (*loaded, error) {
 			f.Name = machineName(f.StateMachine)
 		}
 	}
+	l.def = def
 	if l.sm, err = asl.Parse(def, asl.ValidateOptions{}); err != nil {
 		line, field := f.lines["stateMachine"], f.StateMachine
 		if f.Template != "" {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/integration/mock"
@@ -43,9 +44,25 @@ type Options struct {
 	Region, Account string
 }
 
-// ExecuteFunc runs one execution to its end with the given task handler, and returns it
-// with its history. runner.ErrStuck says that it waits for an outside event.
-type ExecuteFunc func(ctx context.Context, in *engine.Interpreter, start engine.Start, tasks runner.TaskHandler) (*engine.Execution, []history.Event, error)
+// ExecuteFunc runs one execution to its end, and returns it with its history.
+// runner.ErrStuck says that it waits for an outside event.
+type ExecuteFunc func(ctx context.Context, x *Execution) (*engine.Execution, []history.Event, error)
+
+// Execution is what an ExecuteFunc runs.
+type Execution struct {
+	// Definition is the state machine's definition (JSON), Machine the same parsed, and
+	// Interpreter an interpreter of it, shared by the file's tests.
+	Definition  []byte
+	Machine     *asl.StateMachine
+	Interpreter *engine.Interpreter
+	Start       engine.Start
+	// Tasks runs the Task states: the test's mocks first, then the file's unmocked policy.
+	Tasks runner.TaskHandler
+	// Mocks and TestCase are the same mocks as a mock configuration with the test's case,
+	// for an executor that takes them that way (an execution started on ARN#TestCase).
+	Mocks    *mock.Config
+	TestCase string
+}
 
 func (o *Options) region() string {
 	if o.Region != "" {
@@ -66,8 +83,8 @@ func (o *Options) account() string {
 var StartTime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // localExecute runs an execution with runner.Local on a virtual clock.
-func localExecute(ctx context.Context, in *engine.Interpreter, start engine.Start, tasks runner.TaskHandler) (*engine.Execution, []history.Event, error) {
-	return runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: true, Tasks: tasks})
+func localExecute(ctx context.Context, x *Execution) (*engine.Execution, []history.Event, error) {
+	return runner.Local(ctx, x.Interpreter, x.Start, runner.LocalOptions{TimeSkipping: true, Tasks: x.Tasks})
 }
 
 // Report is the outcome of a run: the files in the order given, each with its tests in
@@ -274,12 +291,14 @@ func (s *session) runTest(ctx context.Context, l *loaded, t *Test, res *Result) 
 		}
 		return h.RunTask(ctx, task)
 	})
-	handler := &mock.Handler{Config: l.mockConfig(t), Next: unmocked}
+	cfg := l.mockConfig(t)
+	handler := &mock.Handler{Config: cfg, Next: unmocked}
 	if err := handler.Bind(start.ExecutionArn, l.Name, "test"); err != nil {
 		res.Problem = err.Error() // mockConfig always has the test case: a guard
 		return
 	}
-	ex, events, err := s.opts.Execute(ctx, l.in, start, handler)
+	ex, events, err := s.opts.Execute(ctx, &Execution{Definition: l.def, Machine: l.sm, Interpreter: l.in, Start: start,
+		Tasks: handler, Mocks: cfg, TestCase: "test"})
 	mu.Lock()
 	defer mu.Unlock()
 	switch {

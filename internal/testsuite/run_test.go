@@ -228,16 +228,20 @@ func TestUnmocked(t *testing.T) {
 func TestExecute(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"sm.asl.json": machine, "x.test.yaml": suite})
 	var calls atomic.Int32
-	counting := func(ctx context.Context, in *engine.Interpreter, start engine.Start, tasks runner.TaskHandler) (*engine.Execution, []history.Event, error) {
+	counting := func(ctx context.Context, x *Execution) (*engine.Execution, []history.Event, error) {
 		calls.Add(1)
-		return localExecute(ctx, in, start, tasks)
+		if !strings.Contains(string(x.Definition), `"StartAt"`) || x.Machine.StartAt != "Work" || x.TestCase == "" ||
+			x.Mocks.StateMachines["sm"].TestCases[x.TestCase]["Work"] == "" || !strings.HasPrefix(x.Start.ExecutionArn, "arn:aws:states:us-east-1:123456789012:execution:sm:") {
+			t.Errorf("execution %+v", x)
+		}
+		return localExecute(ctx, x)
 	}
 	rep, err := Run(context.Background(), []string{dir}, Options{Execute: counting})
 	if err != nil || calls.Load() != 8 || rep.Counts().Failed != 6 {
 		t.Errorf("%v: %d calls, %+v", err, calls.Load(), rep.Counts())
 	}
-	stuck := func(ctx context.Context, in *engine.Interpreter, start engine.Start, tasks runner.TaskHandler) (*engine.Execution, []history.Event, error) {
-		ex, events, _ := localExecute(ctx, in, start, tasks)
+	stuck := func(ctx context.Context, x *Execution) (*engine.Execution, []history.Event, error) {
+		ex, events, _ := localExecute(ctx, x)
 		return ex, events, runner.ErrStuck
 	}
 	rep, err = Run(context.Background(), []string{dir}, Options{Execute: stuck, Run: regexp.MustCompile("^passes$")})
