@@ -147,7 +147,7 @@ func IsTestFile(name string) bool {
 
 // Parse parses a test file. Paths in it are relative to its directory. Errors are *Error.
 func Parse(path string, data []byte) (*File, error) {
-	p := &parser{file: path, source: data}
+	p := &parser{file: path, source: data, budget: maxNodes}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, p.yamlError(err)
@@ -469,6 +469,7 @@ func (p *parser) response(n *yaml.Node, where string) (Response, error) {
 type parser struct {
 	file   string
 	source []byte
+	budget int // nodes the file's values may still expand to (maxNodes)
 }
 
 var questionInFlow = regexp.MustCompile(`\?\s*[,\]}]`)
@@ -553,7 +554,7 @@ func (p *parser) str(n *yaml.Node, where string) (string, error) {
 
 // value reads any JSON value.
 func (p *parser) value(n *yaml.Node, where string) (*Value, error) {
-	data, err := nodeJSON(n)
+	data, err := nodeJSONBudget(n, &p.budget)
 	if err != nil {
 		e := err.(*Error)
 		e.File, e.Msg = p.file, where+": "+e.Msg

@@ -2,6 +2,7 @@ package testsuite
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -249,5 +250,22 @@ func TestFind(t *testing.T) {
 	}
 	if _, err := Find([]string{filepath.Join(dir, "nothing")}); err == nil {
 		t.Error("a missing path: no error")
+	}
+}
+
+// TestAliasBomb: aliases that expand exponentially are cut off at maxNodes for the whole
+// file, however many tests share them.
+func TestAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("stateMachine: sm.asl.json\ntests:\n  - name: t0\n    input: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n")
+	for i := 1; i < 8; i++ {
+		fmt.Fprintf(&b, "  - name: t%d\n    input: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	for i := 8; i < 200; i++ {
+		fmt.Fprintf(&b, "  - name: t%d\n    input: *a5\n", i)
+	}
+	_, err := Parse("x.test.yaml", []byte(b.String()))
+	if err == nil || !strings.Contains(err.Error(), "expand to more than 1000000 nodes") {
+		t.Errorf("error %v", err)
 	}
 }

@@ -13,14 +13,23 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// maxNodes bounds the nodes one value of a test file may expand to. Aliases let a few lines
-// stand for an exponential number of nodes (the "billion laughs"); a million nodes is far
-// more than any real input or expected output.
+// maxNodes bounds the nodes the values of a test file may expand to, all together. Aliases
+// let a few lines stand for an exponential number of nodes (the "billion laughs"); a million
+// nodes is far more than the inputs and outputs of any real test file, and takes about 0.1 s.
 const maxNodes = 1_000_000
+
+// maxDepth bounds how deep a value nests, which also stops an alias that refers to itself.
+const maxDepth = 1000
 
 // nodeJSON renders a YAML value as JSON text, keeping the order of object members.
 func nodeJSON(n *yaml.Node) ([]byte, error) {
-	w := &jsonWriter{budget: maxNodes}
+	budget := maxNodes
+	return nodeJSONBudget(n, &budget)
+}
+
+// nodeJSONBudget is nodeJSON counting the nodes it writes down from *budget.
+func nodeJSONBudget(n *yaml.Node, budget *int) ([]byte, error) {
+	w := &jsonWriter{budget: budget}
 	if err := w.value(n); err != nil {
 		return nil, err
 	}
@@ -29,13 +38,18 @@ func nodeJSON(n *yaml.Node) ([]byte, error) {
 
 type jsonWriter struct {
 	buf    bytes.Buffer
-	budget int
+	budget *int
+	depth  int
 }
 
 func (w *jsonWriter) value(n *yaml.Node) error {
-	if w.budget--; w.budget < 0 {
-		return &Error{Line: n.Line, Msg: fmt.Sprintf("the value expands to more than %d nodes", maxNodes)}
+	if *w.budget--; *w.budget < 0 {
+		return &Error{Line: n.Line, Msg: fmt.Sprintf("the values of the file expand to more than %d nodes", maxNodes)}
 	}
+	if w.depth++; w.depth > maxDepth {
+		return &Error{Line: n.Line, Msg: fmt.Sprintf("the value nests more than %d levels deep (an alias that refers to itself?)", maxDepth)}
+	}
+	defer func() { w.depth-- }()
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {

@@ -238,6 +238,7 @@ func encodeFile(doc *yaml.Node, isJSON bool) ([]byte, error) {
 		b.WriteByte('\n')
 		return b.Bytes(), nil
 	}
+	fixFlowNulls(doc, false)
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
@@ -316,4 +317,20 @@ func restoreBlankLines(old, new []byte) []byte {
 		b.WriteByte('\n')
 	}
 	return []byte(b.String())
+}
+
+// fixFlowNulls spells out the empty nulls inside flow collections: the encoder writes the
+// null of {"a"} as '' (the empty string), which would turn it into a string. Found by
+// FuzzParse.
+func fixFlowNulls(n *yaml.Node, inFlow bool) {
+	inFlow = inFlow || n.Style&yaml.FlowStyle != 0
+	if n.Kind == yaml.ScalarNode && inFlow && n.Value == "" && n.ShortTag() == "!!null" {
+		n.Value = "null"
+	}
+	if n.Kind == yaml.AliasNode {
+		return
+	}
+	for _, c := range n.Content {
+		fixFlowNulls(c, inFlow)
+	}
 }
