@@ -320,7 +320,7 @@ func restoreBlankLines(old, new []byte) []byte {
 }
 
 // fixFlowNulls spells out the empty nulls inside flow collections: the encoder writes the
-// null of {"a"} as ” (the empty string), which would turn it into a string. Found by
+// null of {"a"} as a quoted empty string, which would turn it into a string. Found by
 // FuzzParse.
 func fixFlowNulls(n *yaml.Node, inFlow bool) {
 	inFlow = inFlow || n.Style&yaml.FlowStyle != 0
