@@ -102,11 +102,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Seed:             time.Now().UnixNano(),
 	}
 	in := engine.New(sm, engine.Config{Region: localRegion, Account: localAccount})
-	tasks, err := newLocalTasks(*assumeRole)
+	client, err := awssdk.New(awssdk.Options{AssumeRole: *assumeRole})
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
 	}
+	tasks := localTasks{&s3items.Handler{S3: s3items.FromClient(client)}, &awssdk.Handler{Client: client, ClientRegion: true},
+		optimized.New(optimized.Options{Caller: optimized.FromClient(client), Region: client.Region()})}
 	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: *skip, Tasks: tasks, OnWait: waitNotice(stderr)})
 	if err != nil && !errors.Is(err, runner.ErrStuck) {
 		fmt.Fprintln(stderr, "stepwise:", err)
@@ -163,16 +165,6 @@ func waitNotice(stderr io.Writer) func(at time.Time) {
 // tasks fail as before, since a local run has no store for Step Functions' own integration
 // and no Lambda functions.
 type localTasks []integration.Handler
-
-// newLocalTasks assembles the handlers of a local run (run, and test's unmocked: call).
-func newLocalTasks(assumeRole bool) (localTasks, error) {
-	client, err := awssdk.New(awssdk.Options{AssumeRole: assumeRole})
-	if err != nil {
-		return nil, err
-	}
-	return localTasks{&s3items.Handler{S3: s3items.FromClient(client)}, &awssdk.Handler{Client: client, ClientRegion: true},
-		optimized.New(optimized.Options{Caller: optimized.FromClient(client), Region: client.Region()})}, nil
-}
 
 func (l localTasks) RunTask(ctx context.Context, t *engine.Task) (string, error) {
 	for _, h := range l {

@@ -9,6 +9,11 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/integration"
+	"github.com/stepwise-run/stepwise/integration/awssdk"
+	"github.com/stepwise-run/stepwise/integration/optimized"
+	"github.com/stepwise-run/stepwise/integration/s3items"
 	"github.com/stepwise-run/stepwise/internal/testsuite"
 	"github.com/stepwise-run/stepwise/runner"
 )
@@ -32,7 +37,7 @@ func cmdTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	opts := testsuite.Options{Update: *update, Workers: *parallel, Timeout: *timeout,
-		Tasks: func() (runner.TaskHandler, error) { return newLocalTasks(false) }}
+		Tasks: newTestTasks}
 	if *runRe != "" {
 		if opts.Run, err = regexp.Compile(*runRe); err != nil {
 			fmt.Fprintf(stderr, "stepwise test: --run: %v\n%s\n", err, testUsage)
@@ -73,4 +78,27 @@ func writeJUnit(path string, rep *testsuite.Report) error {
 		return err
 	}
 	return f.Close()
+}
+
+// testTasks runs the Task states of files that say unmocked: call, as run does: the aws-sdk
+// tasks, the optimized AWS integrations and a Distributed Map's reads and writes of S3.
+type testTasks []integration.Handler
+
+// newTestTasks assembles them, when a test first needs them.
+func newTestTasks() (runner.TaskHandler, error) {
+	client, err := awssdk.New(awssdk.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return testTasks{&s3items.Handler{S3: s3items.FromClient(client)}, &awssdk.Handler{Client: client, ClientRegion: true},
+		optimized.New(optimized.Options{Caller: optimized.FromClient(client), Region: client.Region()})}, nil
+}
+
+func (h testTasks) RunTask(ctx context.Context, t *engine.Task) (string, error) {
+	for _, x := range h {
+		if x.Handles(t) {
+			return x.RunTask(ctx, t)
+		}
+	}
+	return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "no integration is configured for resource " + t.Resource}
 }
