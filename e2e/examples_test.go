@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,5 +62,51 @@ func TestExampleTests(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "PASS: ") {
 		t.Errorf("output:\n%s", out)
+	}
+}
+
+// TestTestUnmockedCall: a test file that says unmocked: call runs examples/orders against
+// dynalite and goaws, through the integrations stepwise run uses.
+func TestTestUnmockedCall(t *testing.T) {
+	awstest.Isolate(t, map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": awstest.Dynalite(t), "AWS_ENDPOINT_URL_SQS": awstest.GoAWS(t)})
+	os.Unsetenv("AWS_ACCESS_KEY_ID")
+	os.Unsetenv("AWS_SECRET_ACCESS_KEY")
+	machine, err := filepath.Abs("../examples/orders/orders.asl.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "orders.test.yaml")
+	text := "stateMachine: " + machine + `
+unmocked: call
+mocks:
+  Create queue: {return: {QueueUrl: "not used"}}
+tests:
+  - name: saves an order in dynalite
+    input: {orderId: o-7, total: 7}
+    expect:
+      outputContains: {saved: {orderId: o-7, total: "7", status: NEW}}
+`
+	// Create queue is mocked with a URL that does not exist: the test shows that mocks and
+	// real calls mix, and that a real call's failure is the execution's.
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(stepwise(t), "test", "-v", file).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("stepwise test: %v (want exit status 1)\n%s", err, out)
+	}
+	if !strings.Contains(string(out), `status: want SUCCEEDED, got FAILED`) || !strings.Contains(string(out), `[in state "Announce"]`) {
+		t.Errorf("output:\n%s", out)
+	}
+	// With the queue made for real, the execution succeeds.
+	text = strings.Replace(text, `  Create queue: {return: {QueueUrl: "not used"}}`, `  Nothing: {return: 1}`, 1)
+	text = strings.Replace(text, "mocks:\n  Nothing: {return: 1}\n", "", 1)
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(stepwise(t), "test", "-v", file).CombinedOutput(); err != nil || !strings.Contains(string(out), "--- PASS: saves an order in dynalite") {
+		t.Errorf("stepwise test: %v\n%s", err, out)
 	}
 }
