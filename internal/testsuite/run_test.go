@@ -506,28 +506,20 @@ tests:
 // TestUpdateJSON: a JSON test file is written back as JSON.
 func TestUpdateJSON(t *testing.T) {
 	before := `{"stateMachine": "sm.asl.json", "mocks": {"Work": {"return": {"Payload": {"n": 3}}}},
-  "tests": [{"name": "a", "input": {"name": "Ada"}, "expect": {"output": {}}}]}`
+  "tests": [{"name": "a", "input": {"name": "Ada"}, "expect": {"output": {}}},
+    {"name": "b", "input": {"name": "x, y: \"z\" \\ and a name long enough to break the line in two"}}]}`
 	after := `{
   "stateMachine": "sm.asl.json",
-  "mocks": {
-    "Work": {
-      "return": {
-        "Payload": {
-          "n": 3
-        }
-      }
-    }
-  },
+  "mocks": {"Work": {"return": {"Payload": {"n": 3}}}},
   "tests": [
+    {"name": "a", "input": {"name": "Ada"}, "expect": {"output": {"n": 3, "name": "Ada"}}},
     {
-      "name": "a",
-      "input": {
-        "name": "Ada"
-      },
+      "name": "b",
+      "input": {"name": "x, y: \"z\" \\ and a name long enough to break the line in two"},
       "expect": {
         "output": {
           "n": 3,
-          "name": "Ada"
+          "name": "x, y: \"z\" \\ and a name long enough to break the line in two"
         }
       }
     }

@@ -232,7 +232,7 @@ func encodeFile(doc *yaml.Node, isJSON bool) ([]byte, error) {
 			return nil, err
 		}
 		var b bytes.Buffer
-		if err := json.Indent(&b, compact, "", "  "); err != nil {
+		if err := writeJSON(&b, compact, "", 0); err != nil {
 			return nil, err
 		}
 		b.WriteByte('\n')
@@ -333,4 +333,73 @@ func fixFlowNulls(n *yaml.Node, inFlow bool) {
 	for _, c := range n.Content {
 		fixFlowNulls(c, inFlow)
 	}
+}
+
+// jsonWidth is the width within which writeJSON keeps an object or an array on one line.
+const jsonWidth = 96
+
+// writeJSON writes compact JSON text indented by two spaces a level, keeping each object or
+// array that fits in jsonWidth on one line ({"name": "Ada"}), as people write test files.
+// encoding/json's Indent puts every member on a line of its own.
+// before is how many characters precede the value on its line (the indentation and the key).
+func writeJSON(b *bytes.Buffer, compact []byte, indent string, before int) error {
+	if oneLine := spaced(compact); before+len(oneLine) <= jsonWidth || (compact[0] != '{' && compact[0] != '[') {
+		b.WriteString(oneLine)
+		return nil
+	}
+	// Walk the members in their order, token by token.
+	dec := json.NewDecoder(bytes.NewReader(compact))
+	dec.UseNumber()
+	tok, _ := dec.Token()
+	open := tok.(json.Delim)
+	b.WriteByte(byte(open))
+	inner := indent + "  "
+	first := true
+	for dec.More() {
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		b.WriteString("\n" + inner)
+		start := b.Len() - len(inner)
+		if open == '{' {
+			key, _ := dec.Token()
+			writeString(b, key.(string))
+			b.WriteString(": ")
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return err
+		}
+		if err := writeJSON(b, raw, inner, b.Len()-start); err != nil {
+			return err
+		}
+	}
+	b.WriteString("\n" + indent)
+	if open == '{' {
+		b.WriteByte('}')
+	} else {
+		b.WriteByte(']')
+	}
+	return nil
+}
+
+// spaced renders compact JSON on one line with a space after each colon and comma.
+func spaced(compact []byte) string {
+	var b strings.Builder
+	inString := false
+	for i := 0; i < len(compact); i++ {
+		c := compact[i]
+		b.WriteByte(c)
+		switch {
+		case inString && c == '\\':
+			i++
+			b.WriteByte(compact[i])
+		case c == '"':
+			inString = !inString
+		case !inString && (c == ':' || c == ','):
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
 }
