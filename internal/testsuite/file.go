@@ -170,14 +170,16 @@ func Parse(path string, data []byte) (*File, error) {
 		}
 		return filepath.Join(dir, filepath.FromSlash(s))
 	}
-	var strs = map[string]*string{"stateMachine": &f.StateMachine, "template": &f.Template, "resource": &f.Resource, "name": &f.Name, "mockFile": &f.MockFile}
-	for k, dst := range strs {
-		if kv, ok := top[k]; ok {
-			if *dst, err = p.str(kv.val, k); err != nil {
+	for _, x := range []struct {
+		key string
+		dst *string
+	}{{"stateMachine", &f.StateMachine}, {"template", &f.Template}, {"resource", &f.Resource}, {"name", &f.Name}, {"mockFile", &f.MockFile}} {
+		if kv, ok := top[x.key]; ok {
+			if *x.dst, err = p.str(kv.val, x.key); err != nil {
 				return nil, err
 			}
-			if *dst == "" {
-				return nil, p.errorf(kv.val, "%s: want a non-empty string", k)
+			if *x.dst == "" {
+				return nil, p.errorf(kv.val, "%s: want a non-empty string", x.key)
 			}
 		}
 	}
@@ -322,20 +324,26 @@ func (p *parser) expect(n *yaml.Node, where string, e *Expect) error {
 			return p.errorf(fs["outputContains"].key, "%s: give output (the exact output) or outputContains (a part of it), not both", where)
 		}
 	}
-	for key, dst := range map[string]**Value{"output": &e.Output, "outputContains": &e.OutputContains} {
-		if kv, ok := fs[key]; ok {
-			if *dst, err = p.value(kv.val, where+"."+key); err != nil {
+	for _, x := range []struct {
+		key string
+		dst **Value
+	}{{"output", &e.Output}, {"outputContains", &e.OutputContains}} {
+		if kv, ok := fs[x.key]; ok {
+			if *x.dst, err = p.value(kv.val, where+"."+x.key); err != nil {
 				return err
 			}
 		}
 	}
-	for key, dst := range map[string]**Text{"error": &e.Error, "cause": &e.Cause} {
-		if kv, ok := fs[key]; ok {
-			s, err := p.str(kv.val, where+"."+key)
+	for _, x := range []struct {
+		key string
+		dst **Text
+	}{{"error", &e.Error}, {"cause", &e.Cause}} {
+		if kv, ok := fs[x.key]; ok {
+			s, err := p.str(kv.val, where+"."+x.key)
 			if err != nil {
 				return err
 			}
-			*dst = &Text{Value: s, Line: kv.val.Line}
+			*x.dst = &Text{Value: s, Line: kv.val.Line}
 		}
 	}
 	if e.Status != nil && e.Status.Value == "SUCCEEDED" {
