@@ -40,6 +40,9 @@ type File struct {
 	Resource     string
 	// Parameters are values for the template's Parameters.
 	Parameters map[string]string
+	// Type is STANDARD or EXPRESS: how the definition is validated and run (default: the
+	// template's type, else STANDARD).
+	Type string
 	// Name is the state machine's name in the executions' ARNs and in the mock file
 	// (default: the definition's file name without its extensions, or the resource's id).
 	Name string
@@ -156,7 +159,7 @@ func Parse(path string, data []byte) (*File, error) {
 		return nil, &Error{File: path, Msg: "the file is empty; want stateMachine: and tests:"}
 	}
 	f := &File{Path: path, root: &doc, source: data, isJSON: strings.HasSuffix(path, ".json"), lines: map[string]int{}}
-	top, err := p.fields(doc.Content[0], "the file", "stateMachine", "template", "resource", "parameters", "name", "mockFile", "mocks", "unmocked", "tests")
+	top, err := p.fields(doc.Content[0], "the file", "stateMachine", "template", "resource", "parameters", "name", "type", "mockFile", "mocks", "unmocked", "tests")
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +218,14 @@ func Parse(path string, data []byte) (*File, error) {
 	}
 	if f.Name != "" && !validName(f.Name) {
 		return nil, p.errorf(top["name"].val, "name: %q is not a valid state machine name (1-80 characters, no blanks and none of <>{}[]?*\"#%%\\^|~`$&,;:/)", f.Name)
+	}
+	if kv, ok := top["type"]; ok {
+		if f.Type, err = p.str(kv.val, "type"); err != nil {
+			return nil, err
+		}
+		if f.Type != "STANDARD" && f.Type != "EXPRESS" {
+			return nil, p.errorf(kv.val, "type: want STANDARD or EXPRESS, got %q", f.Type)
+		}
 	}
 	if kv, ok := top["unmocked"]; ok {
 		s, err := p.str(kv.val, "unmocked")

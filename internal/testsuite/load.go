@@ -96,15 +96,19 @@ func load(path string, opts *Options) (*loaded, error) {
 		if load == nil {
 			load = loadTemplate
 		}
-		var name string
-		if def, name, err = load(f.Template, f.Resource, f.Parameters); err != nil {
+		tm, err := load(f.Template, f.Resource, f.Parameters)
+		if err != nil {
 			// The template package speaks to deploy's command line; here parameters come
 			// from the test file.
 			msg := overrides.ReplaceAllString(err.Error(), "give it under parameters: in the test file ($1: VALUE)")
 			return nil, &Error{File: path, Line: line, Msg: "template: " + msg}
 		}
+		def = tm.Definition
 		if f.Name == "" {
-			f.Name = name
+			f.Name = tm.Name
+		}
+		if f.Type == "" {
+			f.Type = tm.Type
 		}
 	} else {
 		line := f.lines["stateMachine"]
@@ -116,14 +120,17 @@ func load(path string, opts *Options) (*loaded, error) {
 		}
 	}
 	l.def = def
-	if l.sm, err = asl.Parse(def, asl.ValidateOptions{}); err != nil {
+	if f.Type == "" {
+		f.Type = "STANDARD"
+	}
+	if l.sm, err = asl.Parse(def, asl.ValidateOptions{Type: f.Type}); err != nil {
 		line, field := f.lines["stateMachine"], f.StateMachine
 		if f.Template != "" {
 			line, field = f.lines["resource"], f.Resource
 		}
 		return nil, &Error{File: path, Line: line, Msg: fmt.Sprintf("%s: the definition is not valid: %v", field, err)}
 	}
-	l.in = engine.New(l.sm, engine.Config{Region: opts.region(), Account: opts.account()})
+	l.in = engine.New(l.sm, engine.Config{Region: opts.region(), Account: opts.account(), Express: f.Type == "EXPRESS"})
 	l.topLevel = map[string]bool{}
 	for name := range l.sm.States {
 		l.topLevel[name] = true
@@ -239,20 +246,20 @@ func machineName(path string) string {
 var overrides = regexp.MustCompile(`give it with --parameter-overrides ([^= ]+)=VALUE`)
 
 // loadTemplate finds a state machine in a SAM or CloudFormation template by its logical id.
-func loadTemplate(path, resource string, params map[string]string) ([]byte, string, error) {
+func loadTemplate(path, resource string, params map[string]string) (*TemplateMachine, error) {
 	t, err := template.Load(path, template.Options{Parameters: params})
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	var ids []string
 	for _, sm := range t.StateMachines {
 		if sm.LogicalID == resource {
-			return sm.Definition, sm.Name, nil
+			return &TemplateMachine{Definition: sm.Definition, Name: sm.Name, Type: sm.Type}, nil
 		}
 		ids = append(ids, sm.LogicalID)
 	}
 	if len(ids) == 0 {
-		return nil, "", fmt.Errorf("%s has no state machine", path)
+		return nil, fmt.Errorf("%s has no state machine", path)
 	}
-	return nil, "", fmt.Errorf("%s has no state machine %q (it has %s)", path, resource, strings.Join(ids, ", "))
+	return nil, fmt.Errorf("%s has no state machine %q (it has %s)", path, resource, strings.Join(ids, ", "))
 }

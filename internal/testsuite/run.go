@@ -34,14 +34,21 @@ type Options struct {
 	// unmocked: call. It is called once, when first needed. Nil: such states fail.
 	Tasks func() (runner.TaskHandler, error)
 	// Template loads a state machine from a SAM or CloudFormation template, by its logical
-	// id: its definition as JSON and its name. Nil: package template does.
-	Template func(path, resource string, params map[string]string) (definition []byte, name string, err error)
+	// id. Nil: package template does.
+	Template func(path, resource string, params map[string]string) (*TemplateMachine, error)
 	// Execute runs one execution to its end; nil: runner.Local on a virtual clock. It is
 	// the seam through which an in-process service (nested executions, Lambda functions)
 	// can run the tests instead.
 	Execute ExecuteFunc
 	// Region and Account go into the executions' ARNs (us-east-1, 123456789012).
 	Region, Account string
+}
+
+// TemplateMachine is a state machine as a template defines it.
+type TemplateMachine struct {
+	Definition []byte // JSON
+	Name       string
+	Type       string // STANDARD or EXPRESS
 }
 
 // ExecuteFunc runs one execution to its end, and returns it with its history.

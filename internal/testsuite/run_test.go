@@ -264,6 +264,18 @@ Resources:
     Type: AWS::Serverless::StateMachine
     Properties:
       Definition: {StartAt: P, States: {P: {Type: Pass, End: true}}}
+  Fast:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Type: EXPRESS
+      Definition:
+        StartAt: Child
+        States:
+          Child:
+            Type: Task
+            Resource: arn:aws:states:::states:startExecution.sync:2
+            Parameters: {StateMachineArn: !Ref Other}
+            End: true
   Greeter:
     Type: AWS::Serverless::StateMachine
     Properties:
@@ -288,6 +300,7 @@ tests:
 `,
 		"bad.test.yaml":        "template: template.yaml\nresource: Nope\nparameters: {Greeting: Hi}\ntests:\n  - name: a\n",
 		"nogreeting.test.yaml": "template: template.yaml\nresource: Greeter\ntests:\n  - name: a\n",
+		"fast.test.yaml":       "template: template.yaml\nresource: Fast\nparameters: {Greeting: Hi}\ntests:\n  - name: a\n",
 	})
 	rep, err := Run(context.Background(), []string{dir}, Options{})
 	if err != nil {
@@ -297,8 +310,9 @@ tests:
 	rep.WriteText(&text, true)
 	got := strings.ReplaceAll(text.String(), dir+string(filepath.Separator), "")
 	for _, want := range []string{
-		`ERROR bad.test.yaml:1: template: template.yaml has no state machine "Nope" (it has Other, Greeter)`,
-		"ERROR nogreeting.test.yaml:1: template: template.yaml:21: parameter Greeting has no value: give it under parameters: in the test file (Greeting: VALUE)",
+		`ERROR bad.test.yaml:1: template: template.yaml has no state machine "Nope" (it has Other, Fast, Greeter)`,
+		`ERROR fast.test.yaml:2: Fast: the definition is not valid: Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not support '.sync' service integration`,
+		"ERROR nogreeting.test.yaml:1: template: template.yaml:33: parameter Greeting has no value: give it under parameters: in the test file (Greeting: VALUE)",
 		"--- PASS: a (x.test.yaml:5",
 	} {
 		if !strings.Contains(got, want) {
