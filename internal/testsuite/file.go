@@ -158,6 +158,10 @@ func Parse(path string, data []byte) (*File, error) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, &Error{File: path, Msg: "the file is empty; want stateMachine: and tests:"}
 	}
+	if top := deref(doc.Content[0]); top.Kind == yaml.MappingNode && mapGet(top, "StartAt") != nil && mapGet(top, "tests") == nil {
+		return nil, &Error{File: path, Line: firstLine(doc.Content[0]),
+			Msg: "this is a state machine definition, not a test file: a test file (*.test.yaml) names it with stateMachine: and lists tests:"}
+	}
 	f := &File{Path: path, root: &doc, source: data, isJSON: strings.HasSuffix(path, ".json"), lines: map[string]int{}}
 	top, err := p.fields(doc.Content[0], "the file", "stateMachine", "template", "resource", "parameters", "name", "type", "mockFile", "mocks", "unmocked", "tests")
 	if err != nil {

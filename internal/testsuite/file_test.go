@@ -56,6 +56,7 @@ func TestBadInput(t *testing.T) {
 			`x.test.yaml:2: the file: unknown key "foo"; want stateMachine, template, resource, parameters, name, type, mockFile, mocks, unmocked, tests`},
 		{"duplicate key", "x.test.yaml", "stateMachine: sm.asl.json\nstateMachine: b.json\n",
 			`x.test.yaml:2: the file: duplicate key "stateMachine"`},
+		{"a definition", "x.test.json", machine, "x.test.json:1: this is a state machine definition, not a test file: a test file (*.test.yaml) names it with stateMachine: and lists tests:"},
 		{"no machine", "x.test.yaml", "tests: []\n", "x.test.yaml:1: want stateMachine: (a definition file) or template: and resource:"},
 		{"machine and template", "x.test.yaml", "stateMachine: sm.asl.json\ntemplate: t.yaml\nresource: M\n",
 			"x.test.yaml:2: give stateMachine or template, not both"},
