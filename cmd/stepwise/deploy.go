@@ -16,6 +16,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/stepwise-run/stepwise/template"
 )
@@ -152,13 +153,13 @@ func (d *deployer) report(action, kind, id, detail string) {
 func (d *deployer) deploy(ctx context.Context, tpl *template.Template, functions map[string]string) error {
 	for _, r := range tpl.Roles {
 		if err := d.role(ctx, r); err != nil {
-			return fmt.Errorf("%s:%d: role %s: %w", tpl.Path, r.Line, r.LogicalID, err)
+			return fmt.Errorf("%s:%d: role %s: %w", tpl.Path, r.Line, r.LogicalID, apiError(err))
 		}
 	}
 	for _, a := range tpl.Activities {
 		out, err := d.sfn.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String(a.Name)})
 		if err != nil {
-			return fmt.Errorf("%s:%d: activity %s: %w", tpl.Path, a.Line, a.LogicalID, err)
+			return fmt.Errorf("%s:%d: activity %s: %w", tpl.Path, a.Line, a.LogicalID, apiError(err))
 		}
 		d.report("ready", "activity", a.LogicalID, aws.ToString(out.ActivityArn))
 	}
@@ -175,7 +176,7 @@ func (d *deployer) deploy(ctx context.Context, tpl *template.Template, functions
 	}
 	for _, sm := range tpl.StateMachines {
 		if err := d.stateMachine(ctx, sm, existing); err != nil {
-			return fmt.Errorf("%s:%d: state machine %s: %w", tpl.Path, sm.Line, sm.LogicalID, err)
+			return fmt.Errorf("%s:%d: state machine %s: %w", tpl.Path, sm.Line, sm.LogicalID, apiError(err))
 		}
 	}
 	for _, s := range tpl.Skipped {
@@ -223,7 +224,7 @@ func (d *deployer) stateMachines(ctx context.Context) (map[string]sfntypes.State
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("listing the server's state machines: %w", err)
+			return nil, fmt.Errorf("listing the server's state machines: %w", apiError(err))
 		}
 		for _, sm := range page.StateMachines {
 			byName[aws.ToString(sm.Name)] = sm
@@ -269,4 +270,14 @@ func (d *deployer) stateMachine(ctx context.Context, sm template.StateMachine, e
 		fmt.Fprintf(d.out, "warning: the server made %s, where the template's references say %s: deploy with the server's --region and --account\n", arn, sm.Arn)
 	}
 	return nil
+}
+
+// apiError is the service's error code and message, without the SDK's operation, status and
+// request ID around them.
+func apiError(err error) error {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return fmt.Errorf("%s: %s", ae.ErrorCode(), ae.ErrorMessage())
+	}
+	return err
 }

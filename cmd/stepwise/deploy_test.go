@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,4 +192,43 @@ func TestRunYAMLDefinition(t *testing.T) {
 	if code := run(context.Background(), []string{"validate", bad}, nil, &out, &errb); code != 1 || !strings.Contains(errb.String(), bad+":3: not a JSON or YAML definition") {
 		t.Errorf("bad yaml: %d %q", code, errb.String())
 	}
+}
+
+// TestDeployPublishedSamples deploys each published template of STEPWISE_TEMPLATE_SAMPLES
+// (docs/templates.md) to a server, as `stepwise deploy` does: roles through IAM, state
+// machines through CreateStateMachine. It reports which deploy unchanged.
+func TestDeployPublishedSamples(t *testing.T) {
+	dir := os.Getenv("STEPWISE_TEMPLATE_SAMPLES")
+	if dir == "" {
+		t.Skip("STEPWISE_TEMPLATE_SAMPLES is not set (see docs/templates.md)")
+	}
+	_, srv := testService(t, serviceConfig{})
+	var paths []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), "template") {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	deployed := 0
+	var report []string
+	for i, p := range paths {
+		var out, errb bytes.Buffer
+		// Each its own stack, as each would be on AWS; parameters without a default get one.
+		args := []string{"deploy", "--endpoint", srv.URL, "--stack-name", fmt.Sprintf("sample%d", i)}
+		for _, name := range []string{"SourceTableName", "TargetTableName", "SourceTableARN", "TargetTableARN"} {
+			if strings.Contains(p, "dynamodb-transfer") {
+				args = append(args, "--parameter-overrides", name+"=sample")
+			}
+		}
+		code := run(context.Background(), append(args, p), nil, &out, &errb)
+		rel, _ := filepath.Rel(dir, p)
+		if code == 0 {
+			deployed++
+			report = append(report, "ok    "+rel)
+		} else {
+			report = append(report, "FAIL  "+rel+": "+strings.TrimSpace(errb.String()))
+		}
+	}
+	t.Logf("%d of %d templates deployed unchanged\n%s", deployed, len(paths), strings.Join(report, "\n"))
 }
