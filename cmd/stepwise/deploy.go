@@ -205,7 +205,7 @@ func (d *deployer) role(ctx context.Context, r template.Role) error {
 			return fmt.Errorf("policy %s: %w", p.Name, err)
 		}
 	}
-	detail := fmt.Sprintf("%s (%d inline policies", r.Arn, len(r.Policies))
+	detail := fmt.Sprintf("%s (inline policies: %d", r.Arn, len(r.Policies))
 	for _, arn := range r.ManagedPolicyArns {
 		if _, err := d.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(r.Name), PolicyArn: aws.String(arn)}); err != nil {
 			fmt.Fprintf(d.out, "warning: role %s: managed policy %s not attached: %v\n", r.LogicalID, arn, err)
