@@ -199,6 +199,13 @@ func (d *deployer) role(ctx context.Context, r template.Role) error {
 	} else if err != nil {
 		return err
 	}
+	if action == "updated" {
+		// What the template no longer gives the role goes, as CloudFormation removes it. The
+		// trust policy stays as it was created: the server's IAM has no UpdateAssumeRolePolicy.
+		if err := d.pruneRole(ctx, r); err != nil {
+			return err
+		}
+	}
 	for _, p := range r.Policies {
 		if _, err := d.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(p.Name),
 			PolicyDocument: aws.String(string(p.Document))}); err != nil {
@@ -214,6 +221,41 @@ func (d *deployer) role(ctx context.Context, r template.Role) error {
 		detail += ", " + arn
 	}
 	d.report(action, "role", r.LogicalID, detail+")")
+	return nil
+}
+
+// pruneRole deletes the inline policies and detaches the managed policies of an existing role
+// that the template no longer names.
+func (d *deployer) pruneRole(ctx context.Context, r template.Role) error {
+	keep := map[string]bool{}
+	for _, p := range r.Policies {
+		keep[p.Name] = true
+	}
+	inline, err := d.iam.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(r.Name)})
+	if err != nil {
+		return err
+	}
+	for _, name := range inline.PolicyNames {
+		if !keep[name] {
+			if _, err := d.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(name)}); err != nil {
+				return fmt.Errorf("policy %s: %w", name, err)
+			}
+		}
+	}
+	for _, arn := range r.ManagedPolicyArns {
+		keep[arn] = true
+	}
+	attached, err := d.iam.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(r.Name)})
+	if err != nil {
+		return err
+	}
+	for _, p := range attached.AttachedPolicies {
+		if !keep[aws.ToString(p.PolicyArn)] {
+			if _, err := d.iam.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(r.Name), PolicyArn: p.PolicyArn}); err != nil {
+				return fmt.Errorf("managed policy %s: %w", aws.ToString(p.PolicyArn), err)
+			}
+		}
+	}
 	return nil
 }
 

@@ -62,6 +62,10 @@ Resources:
           Price: {Type: Task, Resource: !GetAtt PriceFunction.Arn, End: true}
   Orders:
     Type: AWS::DynamoDB::Table
+  Jobs:
+    Type: AWS::StepFunctions::Activity
+    Properties:
+      Name: !Sub "${AWS::StackName}-jobs"
 `
 
 // TestDeploy deploys a SAM template to a server that enforces IAM: the roles SAM would make
@@ -93,7 +97,8 @@ func TestDeploy(t *testing.T) {
 		t.Fatalf("deploy: %d\n%s", code, out)
 	}
 	for _, want := range []string{"created   role           AllowedRole", "created   state machine  Allowed ", "arn:aws:states:us-east-1:123456789012:stateMachine:shop-allowed",
-		"mapped    function       PriceFunction", "skipped   AWS::DynamoDB::Table Orders"} {
+		"mapped    function       PriceFunction", "skipped   AWS::DynamoDB::Table Orders",
+		"ready     activity       Jobs                         arn:aws:states:us-east-1:123456789012:activity:shop-jobs"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("deploy output lacks %q:\n%s", want, out)
 		}
@@ -129,6 +134,21 @@ func TestDeploy(t *testing.T) {
 	}
 	if d := runToEnd(t, c, "arn:aws:states:us-east-1:123456789012:stateMachine:shop-allowed"); aws.ToString(d.Output) != `{"greeting":"hello","price":42}` {
 		t.Errorf("after update: %s %s", d.Status, aws.ToString(d.Output))
+	}
+
+	// A policy the template no longer gives goes: the state machine may no longer call the function.
+	if err := os.WriteFile(path, []byte(strings.Replace(deployTemplate, "      Policies:\n        - LambdaInvokePolicy:\n            FunctionName: !Ref PriceFunction\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := deploy("--function", "PriceFunction=price", path); code != 0 {
+		t.Fatalf("third deploy: %d\n%s", code, out)
+	}
+	pol, err = ic.ListRolePolicies(context.Background(), &iam.ListRolePoliciesInput{RoleName: aws.String("shop-AllowedRole-" + suffixOf(t, out, "shop-AllowedRole-"))})
+	if err != nil || len(pol.PolicyNames) != 0 {
+		t.Errorf("role policies after removal: %v %+v", err, pol)
+	}
+	if d := runToEnd(t, c, "arn:aws:states:us-east-1:123456789012:stateMachine:shop-allowed"); d.Status != sfntypes.ExecutionStatusFailed {
+		t.Errorf("without its policy: %s %s", d.Status, aws.ToString(d.Output))
 	}
 
 	// Bad input names the file and the line.
