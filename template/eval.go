@@ -79,13 +79,43 @@ func untagged(n *yaml.Node) *yaml.Node {
 	return &c
 }
 
+// maxValues bounds the values one template evaluates to. Evaluation is linear in the
+// template's size but for YAML aliases, which may nest (an alias of a list of aliases of ...)
+// to an exponential size: the bound stops such a template early, with an error.
+const maxValues = 1 << 20
+
+// count charges one value to the template's budget.
+func (l *loader) count(n *yaml.Node) error {
+	l.values++
+	if l.values > maxValues {
+		if l.aliasAt != nil {
+			n = l.aliasAt
+		}
+		return l.errorf(n, "the template expands to more than %d values (through YAML aliases?)", maxValues)
+	}
+	return nil
+}
+
+// expandAlias evaluates an alias's target; the outermost alias is where a template that
+// expands too far is reported.
+func (l *loader) expandAlias(n *yaml.Node, eval func(*yaml.Node) (any, error)) (any, error) {
+	if l.aliasAt == nil {
+		l.aliasAt = n
+		defer func() { l.aliasAt = nil }()
+	}
+	return eval(n.Alias)
+}
+
 // eval evaluates a node of the template.
 func (l *loader) eval(n *yaml.Node) (any, error) {
+	if err := l.count(n); err != nil {
+		return nil, err
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		return l.eval(n.Content[0])
 	case yaml.AliasNode:
-		return l.eval(n.Alias)
+		return l.expandAlias(n, l.eval)
 	}
 	if name := shortName(n.Tag); name != "" {
 		if !intrinsics[name] {

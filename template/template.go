@@ -199,6 +199,8 @@ type loader struct {
 	order      []*resource
 	busy       map[string]bool // names and conditions being evaluated, to catch cycles
 	warnings   []string
+	values     int        // values evaluated so far, bounded by maxValues
+	aliasAt    *yaml.Node // the outermost alias being expanded
 }
 
 func (l *loader) errorf(n *yaml.Node, format string, args ...any) error {

@@ -168,6 +168,7 @@ func TestErrors(t *testing.T) {
 		{"bad join", head + "      Definition: {StartAt: !Join [a], States: {}}\n", "t.yaml:6: Fn::Join takes a list of 2 items"},
 		{"sub not string", head + "      Definition: {StartAt: !Sub '${AWS::NotificationARNs}', States: {}}\n", "t.yaml:6: Fn::Sub: ${AWS::NotificationARNs} is a list, not a string"},
 		{"condition", head + def + "      Role: !If [Missing, a, b]\n", "t.yaml:7: condition Missing is not in the Conditions section"},
+		{"alias bomb", "a: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f]\n" + head + "      Definition: {StartAt: P, States: {P: {Type: Pass, Result: *g, End: true}}}\n", "t.yaml:13: the template expands to more than 1048576 values"},
 		{"transform", "Transform: AWS::Include\nResources: {}\n", "t.yaml:1: Transform AWS::Include is not supported"},
 		{"json line", "{\n  \"Resources\": {\n    \"M\": {\n      \"Type\": \"AWS::StepFunctions::StateMachine\",\n      \"Properties\": {\"RoleArn\": {\"Ref\": \"R\"}}\n    }\n  }\n}\n", "t.yaml:5: R is not a parameter or a resource"},
 	} {
