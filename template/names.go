@@ -309,6 +309,9 @@ func (l *loader) getAtt(id, attr string, at *yaml.Node) (any, error) {
 	case "AWS::IAM::ManagedPolicy.PolicyArn":
 		return l.globalArn("iam", "policy/"+n), nil
 	}
+	if (r.typ == "AWS::CloudFormation::Stack" || r.typ == "AWS::Serverless::Application") && strings.HasPrefix(attr, "Outputs.") {
+		return nil, l.errorf(at, "Fn::GetAtt %s.%s: a nested stack's outputs cannot be evaluated: Stepwise deploys one template", id, attr)
+	}
 	switch r.typ {
 	case "AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine", "AWS::StepFunctions::Activity",
 		"AWS::Lambda::Function", "AWS::Serverless::Function", "AWS::IAM::Role":

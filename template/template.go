@@ -76,8 +76,10 @@ type Activity struct {
 // resolve to.
 type Function struct {
 	LogicalID, Name, Arn string
-	Runtime, Handler     string
-	Line                 int
+	// Runtime, Handler and CodeUri are the template's, where they are plain strings (SAM's
+	// Globals are not applied).
+	Runtime, Handler, CodeUri string
+	Line                      int
 }
 
 // Role is an AWS::IAM::Role, or the role SAM makes for a state machine without Role.

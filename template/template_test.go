@@ -36,7 +36,7 @@ func TestSAM(t *testing.T) {
 		t.Errorf("type %s line %d", sm.Type, sm.Line)
 	}
 	fn := tpl.Functions[0]
-	if !strings.HasPrefix(fn.Name, "shop-PriceFunction-") || fn.Arn != "arn:aws:lambda:us-east-1:123456789012:function:"+fn.Name {
+	if !strings.HasPrefix(fn.Name, "shop-PriceFunction-") || fn.CodeUri != "price/" || fn.Runtime != "provided.al2023" || fn.Arn != "arn:aws:lambda:us-east-1:123456789012:function:"+fn.Name {
 		t.Errorf("function %+v", fn)
 	}
 	table := "shop-OrdersTable-"
@@ -169,6 +169,7 @@ func TestErrors(t *testing.T) {
 		{"sub not string", head + "      Definition: {StartAt: !Sub '${AWS::NotificationARNs}', States: {}}\n", "t.yaml:6: Fn::Sub: ${AWS::NotificationARNs} is a list, not a string"},
 		{"condition", head + def + "      Role: !If [Missing, a, b]\n", "t.yaml:7: condition Missing is not in the Conditions section"},
 		{"alias bomb", "a: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f]\n" + head + "      Definition: {StartAt: P, States: {P: {Type: Pass, Result: *g, End: true}}}\n", "t.yaml:13: the template expands to more than 1048576 values"},
+		{"nested stack", "Resources:\n  N: {Type: AWS::CloudFormation::Stack}\n" + head[len("Transform: AWS::Serverless-2016-10-31\nResources:\n"):] + def + "      Role: !GetAtt N.Outputs.RoleArn\n", "t.yaml:7: Fn::GetAtt N.Outputs.RoleArn: a nested stack's outputs cannot be evaluated"},
 		{"transform", "Transform: AWS::Include\nResources: {}\n", "t.yaml:1: Transform AWS::Include is not supported"},
 		{"json line", "{\n  \"Resources\": {\n    \"M\": {\n      \"Type\": \"AWS::StepFunctions::StateMachine\",\n      \"Properties\": {\"RoleArn\": {\"Ref\": \"R\"}}\n    }\n  }\n}\n", "t.yaml:5: R is not a parameter or a resource"},
 	} {
