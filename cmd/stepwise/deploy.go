@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"strings"
 
@@ -123,9 +124,10 @@ func loadWithFunctions(path string, opts template.Options, functions map[string]
 
 // deployer makes the API calls.
 type deployer struct {
-	sfn *sfn.Client
-	iam *iam.Client
-	out io.Writer
+	endpoint string
+	sfn      *sfn.Client
+	iam      *iam.Client
+	out      io.Writer
 }
 
 func newDeployer(ctx context.Context, endpoint, region string, out io.Writer) (*deployer, error) {
@@ -140,9 +142,10 @@ func newDeployer(ctx context.Context, endpoint, region string, out io.Writer) (*
 		cfg.Credentials = aws.AnonymousCredentials{}
 	}
 	return &deployer{
-		sfn: sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(endpoint) }),
-		iam: iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(endpoint) }),
-		out: out,
+		endpoint: endpoint,
+		sfn:      sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(endpoint) }),
+		iam:      iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(endpoint) }),
+		out:      out,
 	}, nil
 }
 
@@ -151,6 +154,11 @@ func (d *deployer) report(action, kind, id, detail string) {
 }
 
 func (d *deployer) deploy(ctx context.Context, tpl *template.Template, functions map[string]string) error {
+	// Listing first finds out, before anything is created, whether a server answers.
+	existing, err := d.stateMachines(ctx)
+	if err != nil {
+		return err
+	}
 	for _, r := range tpl.Roles {
 		if err := d.role(ctx, r); err != nil {
 			return fmt.Errorf("%s:%d: role %s: %w", tpl.Path, r.Line, r.LogicalID, apiError(err))
@@ -169,10 +177,6 @@ func (d *deployer) deploy(ctx context.Context, tpl *template.Template, functions
 			continue
 		}
 		d.report("named", "function", f.LogicalID, f.Name+": the server runs it if started with --function "+f.Name+"=PATH (or deploy with --function "+f.LogicalID+"=NAME)")
-	}
-	existing, err := d.stateMachines(ctx)
-	if err != nil {
-		return err
 	}
 	for _, sm := range tpl.StateMachines {
 		if err := d.stateMachine(ctx, sm, existing); err != nil {
@@ -264,7 +268,11 @@ func (d *deployer) stateMachines(ctx context.Context) (map[string]sfntypes.State
 	byName := map[string]sfntypes.StateMachineListItem{}
 	p := sfn.NewListStateMachinesPaginator(d.sfn, &sfn.ListStateMachinesInput{})
 	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+		page, err := p.NextPage(ctx, func(o *sfn.Options) { o.RetryMaxAttempts = 1 }) // a server that is not there is not retried
+		var oe *net.OpError
+		if errors.As(err, &oe) {
+			return nil, fmt.Errorf("no server answers at %s (start one with stepwise serve, or give --endpoint): %v", d.endpoint, oe)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("listing the server's state machines: %w", apiError(err))
 		}

@@ -158,6 +158,15 @@ func TestDeploy(t *testing.T) {
 	if code, out := deploy(path); code != 1 || !strings.Contains(out, path+":34: PriceFunktion is not a parameter or a resource of the template") {
 		t.Errorf("bad template: %d %s", code, out)
 	}
+	good := filepath.Join(t.TempDir(), "good.yaml")
+	if err := os.WriteFile(good, []byte(deployTemplate), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"deploy", "--endpoint", "http://127.0.0.1:1", good}, nil, &stdout, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), "no server answers at http://127.0.0.1:1 (start one with stepwise serve, or give --endpoint)") {
+		t.Errorf("no server: %d %s", code, stderr.String())
+	}
 	if code, out := deploy("--function", "PriceFunction=./bin/price", path); code != 2 || !strings.Contains(out, "start the server with --function NAME=./bin/price") {
 		t.Errorf("function path: %d %s", code, out)
 	}
