@@ -461,7 +461,7 @@ func (l *loader) sub(arg, at *yaml.Node) (any, error) {
 		var err error
 		if vv, ok := vars[name]; ok {
 			v = vv
-		} else if id, attr, ok := strings.Cut(name, "."); ok && !strings.HasPrefix(name, "AWS::") {
+		} else if id, attr, ok := strings.Cut(name, "."); ok && !strings.HasPrefix(name, "AWS::") && !l.samAliasRef(id, attr) {
 			v, err = l.getAtt(id, attr, at)
 		} else {
 			v, err = l.ref(name, at)
@@ -625,4 +625,11 @@ func writeString(b *bytes.Buffer, s string) {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)
 	b.Truncate(b.Len() - 1) // Encode's newline
+}
+
+// samAliasRef tells ${MyFunction.Alias} and ${MyFunction.Version} of a function published with
+// AutoPublishAlias, which SAM resolves as Refs, not attributes.
+func (l *loader) samAliasRef(id, attr string) bool {
+	r, ok := l.resources[id]
+	return ok && (attr == "Alias" || attr == "Version") && r.typ == "AWS::Serverless::Function" && r.prop("AutoPublishAlias") != nil
 }

@@ -31,6 +31,7 @@ Resources:
   Bus: {Type: AWS::Events::EventBus, Properties: {Name: bus}}
   R: {Type: AWS::IAM::Role, Properties: {RoleName: r, Path: /svc/, AssumeRolePolicyDocument: {}}}
   Gone: {Type: AWS::SQS::Queue, Condition: NotProd}
+  Fn: {Type: AWS::Serverless::Function, Properties: {FunctionName: fn, AutoPublishAlias: live}}
   M:
     Type: AWS::StepFunctions::StateMachine
     Properties:
@@ -72,6 +73,9 @@ Resources:
 		{"topic", `!Ref T`, `"arn:aws:sns:us-east-1:123456789012:news"`},
 		{"log group", `!GetAtt L.Arn`, `"arn:aws:logs:us-east-1:123456789012:log-group:/aws/x:*"`},
 		{"role path", `!GetAtt R.Arn`, `"arn:aws:iam::123456789012:role/svc/r"`},
+		{"function alias", `!Ref Fn.Alias`, `"arn:aws:lambda:us-east-1:123456789012:function:fn:live"`},
+		{"function version", `!Sub "${Fn.Version}"`, `"arn:aws:lambda:us-east-1:123456789012:function:fn:1"`},
+		{"implicit api", `!Sub "https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com"`, `"https://` + "api-id" + `.execute-api.us-east-1.amazonaws.com"`},
 		{"state machine", `!Ref M`, `"arn:aws:states:us-east-1:123456789012:stateMachine:M-SUFFIX"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,6 +100,11 @@ Resources:
 					t.Fatalf("got %s, want %s", got, tc.want)
 				}
 				got = got[:i] + "SUFFIX" + got[i+12:]
+			} else if i := strings.Index(tc.want, "api-id"); i >= 0 { // an API's id: 10 lower-case letters or digits
+				if len(got) < i+10 || strings.ToLower(got[i:i+10]) != got[i:i+10] {
+					t.Fatalf("got %s, want %s", got, tc.want)
+				}
+				got = got[:i] + "api-id" + got[i+10:]
 			} else if i := strings.Index(tc.want, "suffix"); i >= 0 {
 				if len(got) < i+12 || strings.ToLower(got[i:i+12]) != got[i:i+12] {
 					t.Fatalf("got %s, want %s", got, tc.want)
