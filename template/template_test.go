@@ -205,3 +205,20 @@ func TestDefinitionJSON(t *testing.T) {
 		t.Errorf("duplicate: %v", err)
 	}
 }
+
+// TestFormats: JSON indented with tabs, and YAML with a byte-order mark and CRLF line ends,
+// as editors on other systems write them.
+func TestFormats(t *testing.T) {
+	for name, text := range map[string]string{ // M is on line 3 of each
+		"tabs.json": "{\n\t\"Resources\": {\n\t\t\"M\": {\n\t\t\t\"Type\": \"AWS::StepFunctions::StateMachine\",\n\t\t\t\"Properties\": {\n\t\t\t\t\"RoleArn\": \"r\",\n" +
+			"\t\t\t\t\"DefinitionString\": \"{\\\"StartAt\\\":\\\"P\\\",\\\"States\\\":{\\\"P\\\":{\\\"Type\\\":\\\"Pass\\\",\\\"End\\\":true}}}\"\n\t\t\t}\n\t\t}\n\t}\n}\n",
+		"crlf.yaml": "\ufeff# written on Windows\r\nResources:\r\n  M:\r\n    Type: AWS::StepFunctions::StateMachine\r\n    Properties:\r\n      RoleArn: r\r\n      Definition: {StartAt: P, States: {P: {Type: Pass, End: true}}}\r\n",
+	} {
+		path := filepath.Join(t.TempDir(), name)
+		os.WriteFile(path, []byte(text), 0o644)
+		tpl, err := Load(path, Options{})
+		if err != nil || string(tpl.StateMachines[0].Definition) != `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}` || tpl.StateMachines[0].Line != 3 {
+			t.Errorf("%s: %v %+v", name, err, tpl)
+		}
+	}
+}
