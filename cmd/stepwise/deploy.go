@@ -22,7 +22,7 @@ import (
 	"github.com/stepwise-run/stepwise/template"
 )
 
-const deployUsage = "usage: stepwise deploy [--endpoint URL] [--stack-name NAME] [--parameter-overrides K=V ...] [--function LogicalId=NAME ...] [--region R] [--account A] TEMPLATE"
+const deployUsage = "usage: stepwise deploy [--dry-run] [--endpoint URL] [--stack-name NAME] [--parameter-overrides K=V ...] [--function LogicalId=NAME ...] [--region R] [--account A] TEMPLATE"
 
 // cmdDeploy creates or updates a template's state machines, activities and roles on a running
 // server, through the Step Functions and IAM APIs as the AWS SDK calls them.
@@ -49,6 +49,7 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		functions[k] = v
 		return nil
 	})
+	dryRun := fs.Bool("dry-run", false, "evaluate the template and print what deploy would do and each state machine's definition, without a server")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return 2
@@ -62,6 +63,10 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
+	}
+	if *dryRun {
+		printPlan(stdout, tpl, functions)
+		return 0
 	}
 	if _, err := url.ParseRequestURI(*endpoint); err != nil {
 		fmt.Fprintln(stderr, "stepwise: --endpoint:", err)
@@ -330,4 +335,35 @@ func apiError(err error) error {
 		return fmt.Errorf("%s: %s", ae.ErrorCode(), ae.ErrorMessage())
 	}
 	return err
+}
+
+// printPlan prints what deploy would do with a template, and each state machine's definition
+// as it would be created.
+func printPlan(w io.Writer, tpl *template.Template, functions map[string]string) {
+	d := &deployer{out: w}
+	for _, r := range tpl.Roles {
+		d.report("role", "role", r.LogicalID, fmt.Sprintf("%s (inline policies: %d, managed: %d)", r.Arn, len(r.Policies), len(r.ManagedPolicyArns)))
+	}
+	for _, a := range tpl.Activities {
+		d.report("activity", "activity", a.LogicalID, a.Arn)
+	}
+	for _, f := range tpl.Functions {
+		how := "named"
+		if _, ok := functions[f.LogicalID]; ok || functions[f.Name] != "" {
+			how = "mapped"
+		}
+		d.report(how, "function", f.LogicalID, f.Arn)
+	}
+	for _, sm := range tpl.StateMachines {
+		d.report("machine", "state machine", sm.LogicalID, sm.Arn+" ("+sm.Type+", role "+sm.RoleArn+")")
+	}
+	for _, s := range tpl.Skipped {
+		d.report("skipped", s.Type, s.LogicalID, s.Reason)
+	}
+	for _, warning := range tpl.Warnings {
+		fmt.Fprintln(w, "warning:", warning)
+	}
+	for _, sm := range tpl.StateMachines {
+		fmt.Fprintf(w, "\n%s definition:\n%s\n", sm.LogicalID, sm.Definition)
+	}
 }

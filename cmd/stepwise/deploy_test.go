@@ -202,6 +202,22 @@ func runToEnd(t *testing.T, c *sfn.Client, arn string) *sfn.DescribeExecutionOut
 	return nil
 }
 
+// TestDeployDryRun: --dry-run evaluates without a server and prints the plan and definitions.
+func TestDeployDryRun(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shop.yaml")
+	if err := os.WriteFile(path, []byte(deployTemplate), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"deploy", "--dry-run", "--endpoint", "http://127.0.0.1:1", "--function", "PriceFunction=price", path}, nil, &stdout, &stderr)
+	out := stdout.String()
+	if code != 0 || !strings.Contains(out, "machine   state machine  Allowed                      arn:aws:states:us-east-1:123456789012:stateMachine:shop-allowed (STANDARD, role arn:aws:iam::123456789012:role/shop-AllowedRole-") ||
+		!strings.Contains(out, "mapped    function       PriceFunction                arn:aws:lambda:us-east-1:123456789012:function:price") ||
+		!strings.Contains(out, `"Resource":"arn:aws:lambda:us-east-1:123456789012:function:price"`) || !strings.Contains(out, `"greeting":"hello"`) {
+		t.Errorf("%d\n%s%s", code, out, stderr.String())
+	}
+}
+
 // TestRunYAMLDefinition: run and validate take .asl.yaml; a YAML error names the line.
 func TestRunYAMLDefinition(t *testing.T) {
 	dir := t.TempDir()

@@ -27,7 +27,7 @@ Usage:
   stepwise serve [--listen 127.0.0.1:8083] [--store sqlite:PATH|postgres://...] [--region R] [--account A]
   stepwise run [--input JSON|@FILE] [--history] [--time-skipping] [--name NAME] [--aws-assume-role] DEFINITION.json
   stepwise validate [--type STANDARD|EXPRESS] DEFINITION.json
-  stepwise deploy [--endpoint http://127.0.0.1:8083] [--stack-name N] [--parameter-overrides K=V ...] [--function LogicalId=NAME ...] TEMPLATE.yaml
+  stepwise deploy [--dry-run] [--endpoint http://127.0.0.1:8083] [--stack-name N] [--parameter-overrides K=V ...] [--function LogicalId=NAME ...] TEMPLATE.yaml
   stepwise backup [--store sqlite:PATH] FILE
   stepwise restore [--store sqlite:PATH] [--force] FILE
   stepwise version
