@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -9,6 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/stepwise-run/stepwise/internal/awstest"
 )
@@ -108,5 +114,60 @@ tests:
 	}
 	if out, err := exec.Command(stepwise(t), "test", "-v", file).CombinedOutput(); err != nil || !strings.Contains(string(out), "--- PASS: saves an order in dynalite") {
 		t.Errorf("stepwise test: %v\n%s", err, out)
+	}
+}
+
+// TestSAMExample runs examples/sam as its README does: the Go function built, `stepwise
+// serve --function greeter=...`, `stepwise deploy --function GreeterFunction=greeter
+// template.yaml`, then an execution to SUCCEEDED and one whose function fails to FAILED.
+func TestSAMExample(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "greeter")
+	if out, err := exec.Command("go", "build", "-o", bin, "../examples/sam/greeter").CombinedOutput(); err != nil {
+		t.Fatalf("build the function: %v\n%s", err, out)
+	}
+	s := serve(t, "--store", "sqlite:"+filepath.Join(t.TempDir(), "db"), "--function", "greeter="+bin)
+	out, err := exec.Command(stepwise(t), "deploy", "--endpoint", s.url, "--stack-name", "hello",
+		"--function", "GreeterFunction=greeter", "../examples/sam/template.yaml").CombinedOutput()
+	if err != nil {
+		t.Fatalf("stepwise deploy: %v\n%s", err, out)
+	}
+	for _, want := range []string{"created   role           GreeterStateMachineRole", "created   state machine  GreeterStateMachine",
+		"mapped    function       GreeterFunction", "skipped   AWS::DynamoDB::Table GreetingsTable"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("deploy output lacks %q:\n%s", want, out)
+		}
+	}
+	c := client(s.url)
+	ctx := context.Background()
+	arn := "arn:aws:states:us-east-1:123456789012:stateMachine:hello-greeter"
+	runIt := func(input string) *sfn.DescribeExecutionOutput {
+		t.Helper()
+		ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(input)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Status != types.ExecutionStatusRunning || time.Now().After(deadline) {
+				return d
+			}
+		}
+	}
+	d := runIt(`{"name":"Ada"}`)
+	var res struct {
+		Message string `json:"message"`
+		Length  int    `json:"length"`
+		Table   string `json:"table"`
+	}
+	if d.Status != types.ExecutionStatusSucceeded || json.Unmarshal([]byte(aws.ToString(d.Output)), &res) != nil ||
+		res.Message != "Hello, Ada!" || res.Length != 3 || !strings.HasPrefix(res.Table, "hello-GreetingsTable-") {
+		t.Errorf("%s %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	if d := runIt(`{"name":" "}`); d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "NoGreeting" ||
+		!strings.Contains(aws.ToString(d.Cause), "no name to greet") {
+		t.Errorf("no name: %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
 }

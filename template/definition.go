@@ -40,8 +40,11 @@ func DefinitionJSON(path string, data []byte) ([]byte, error) {
 // plain converts YAML to values without evaluating intrinsics: a definition file is data, and
 // a tag in it (!Ref) is an error, as it is for Step Functions.
 func (l *loader) plain(n *yaml.Node) (any, error) {
+	if err := l.count(n); err != nil {
+		return nil, err
+	}
 	if n.Kind == yaml.AliasNode {
-		return l.plain(n.Alias)
+		return l.expandAlias(n, l.plain)
 	}
 	if tag := n.Tag; len(tag) > 0 && tag[0] == '!' && (len(tag) < 2 || tag[1] != '!') {
 		return nil, l.errorf(n, "tag %s: a definition file is plain YAML; intrinsic functions belong in the template (use DefinitionSubstitutions)", tag)

@@ -21,7 +21,8 @@
 //
 // Every error is an *Error: the file, the line and what is wrong.
 //
-// Evaluation is bounded by the template: no intrinsic loops, and a Ref cycle (a name that
-// depends on itself) is an error, so the work is linear in the template's size times the
-// depth of its references.
+// Evaluation is bounded: a Ref cycle (a name or condition that depends on itself) is an error,
+// names and conditions are evaluated once, and a template that expands to more than 2^20
+// values (YAML aliases nested into an exponential size) is an error naming the alias, so a
+// template costs at most time and memory in proportion to that bound.
 package template

@@ -79,13 +79,43 @@ func untagged(n *yaml.Node) *yaml.Node {
 	return &c
 }
 
+// maxValues bounds the values one template evaluates to. Evaluation is linear in the
+// template's size but for YAML aliases, which may nest (an alias of a list of aliases of ...)
+// to an exponential size: the bound stops such a template early, with an error.
+const maxValues = 1 << 20
+
+// count charges one value to the template's budget.
+func (l *loader) count(n *yaml.Node) error {
+	l.values++
+	if l.values > maxValues {
+		if l.aliasAt != nil {
+			n = l.aliasAt
+		}
+		return l.errorf(n, "the template expands to more than %d values (through YAML aliases?)", maxValues)
+	}
+	return nil
+}
+
+// expandAlias evaluates an alias's target; the outermost alias is where a template that
+// expands too far is reported.
+func (l *loader) expandAlias(n *yaml.Node, eval func(*yaml.Node) (any, error)) (any, error) {
+	if l.aliasAt == nil {
+		l.aliasAt = n
+		defer func() { l.aliasAt = nil }()
+	}
+	return eval(n.Alias)
+}
+
 // eval evaluates a node of the template.
 func (l *loader) eval(n *yaml.Node) (any, error) {
+	if err := l.count(n); err != nil {
+		return nil, err
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		return l.eval(n.Content[0])
 	case yaml.AliasNode:
-		return l.eval(n.Alias)
+		return l.expandAlias(n, l.eval)
 	}
 	if name := shortName(n.Tag); name != "" {
 		if !intrinsics[name] {
@@ -431,7 +461,7 @@ func (l *loader) sub(arg, at *yaml.Node) (any, error) {
 		var err error
 		if vv, ok := vars[name]; ok {
 			v = vv
-		} else if id, attr, ok := strings.Cut(name, "."); ok && !strings.HasPrefix(name, "AWS::") {
+		} else if id, attr, ok := strings.Cut(name, "."); ok && !strings.HasPrefix(name, "AWS::") && !l.samAliasRef(id, attr) {
 			v, err = l.getAtt(id, attr, at)
 		} else {
 			v, err = l.ref(name, at)
@@ -595,4 +625,11 @@ func writeString(b *bytes.Buffer, s string) {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)
 	b.Truncate(b.Len() - 1) // Encode's newline
+}
+
+// samAliasRef tells ${MyFunction.Alias} and ${MyFunction.Version} of a function published with
+// AutoPublishAlias, which SAM resolves as Refs, not attributes.
+func (l *loader) samAliasRef(id, attr string) bool {
+	r, ok := l.resources[id]
+	return ok && (attr == "Alias" || attr == "Version") && r.typ == "AWS::Serverless::Function" && r.prop("AutoPublishAlias") != nil
 }

@@ -153,6 +153,26 @@ func (l *loader) ref(name string, at *yaml.Node) (any, error) {
 	if p, ok := l.params[name]; ok {
 		return l.param(name, p, at)
 	}
+	if id, suffix, ok := strings.Cut(name, "."); ok {
+		// SAM's Ref of a function published with AutoPublishAlias: MyFunction.Alias and
+		// MyFunction.Version.
+		if r, found := l.resources[id]; found && r.typ == "AWS::Serverless::Function" && r.prop("AutoPublishAlias") != nil {
+			fn, err := l.physicalName(r)
+			if err != nil {
+				return nil, err
+			}
+			switch suffix {
+			case "Alias":
+				alias, err := l.evalString(r.prop("AutoPublishAlias"), id+".AutoPublishAlias")
+				if err != nil {
+					return nil, err
+				}
+				return l.arn("lambda", "function:"+fn+":"+alias), nil
+			case "Version":
+				return l.arn("lambda", "function:"+fn+":1"), nil
+			}
+		}
+	}
 	r, err := l.resource(name, at)
 	if err != nil {
 		return nil, err
@@ -237,6 +257,16 @@ func (l *loader) resource(id string, at *yaml.Node) (*resource, error) {
 			return implicit, nil
 		}
 	}
+	switch id { // the APIs SAM makes for functions' Api and HttpApi events
+	case "ServerlessRestApi", "ServerlessHttpApi":
+		typ := "AWS::Serverless::Api"
+		if id == "ServerlessHttpApi" {
+			typ = "AWS::Serverless::HttpApi"
+		}
+		implicit := &resource{id: id, typ: typ, line: at.Line}
+		l.resources[id] = implicit
+		return implicit, nil
+	}
 	return nil, l.errorf(at, "%s is not a parameter or a resource of the template", id)
 }
 
@@ -308,6 +338,9 @@ func (l *loader) getAtt(id, attr string, at *yaml.Node) (any, error) {
 		return n, nil
 	case "AWS::IAM::ManagedPolicy.PolicyArn":
 		return l.globalArn("iam", "policy/"+n), nil
+	}
+	if (r.typ == "AWS::CloudFormation::Stack" || r.typ == "AWS::Serverless::Application") && strings.HasPrefix(attr, "Outputs.") {
+		return nil, l.errorf(at, "Fn::GetAtt %s.%s: a nested stack's outputs cannot be evaluated: Stepwise deploys one template", id, attr)
 	}
 	switch r.typ {
 	case "AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine", "AWS::StepFunctions::Activity",

@@ -307,6 +307,9 @@ func (l *loader) function(t *Template, r *resource) error {
 	if p := r.prop("Handler"); p != nil && p.Kind == yaml.ScalarNode {
 		f.Handler = p.Value
 	}
+	if p := r.prop("CodeUri"); p != nil && p.Kind == yaml.ScalarNode {
+		f.CodeUri = p.Value
+	}
 	l.skipEvents(t, r)
 	t.Functions = append(t.Functions, f)
 	return nil

@@ -76,8 +76,10 @@ type Activity struct {
 // resolve to.
 type Function struct {
 	LogicalID, Name, Arn string
-	Runtime, Handler     string
-	Line                 int
+	// Runtime, Handler and CodeUri are the template's, where they are plain strings (SAM's
+	// Globals are not applied).
+	Runtime, Handler, CodeUri string
+	Line                      int
 }
 
 // Role is an AWS::IAM::Role, or the role SAM makes for a state machine without Role.
@@ -199,6 +201,8 @@ type loader struct {
 	order      []*resource
 	busy       map[string]bool // names and conditions being evaluated, to catch cycles
 	warnings   []string
+	values     int        // values evaluated so far, bounded by maxValues
+	aliasAt    *yaml.Node // the outermost alias being expanded
 }
 
 func (l *loader) errorf(n *yaml.Node, format string, args ...any) error {

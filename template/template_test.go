@@ -36,7 +36,7 @@ func TestSAM(t *testing.T) {
 		t.Errorf("type %s line %d", sm.Type, sm.Line)
 	}
 	fn := tpl.Functions[0]
-	if !strings.HasPrefix(fn.Name, "shop-PriceFunction-") || fn.Arn != "arn:aws:lambda:us-east-1:123456789012:function:"+fn.Name {
+	if !strings.HasPrefix(fn.Name, "shop-PriceFunction-") || fn.CodeUri != "price/" || fn.Runtime != "provided.al2023" || fn.Arn != "arn:aws:lambda:us-east-1:123456789012:function:"+fn.Name {
 		t.Errorf("function %+v", fn)
 	}
 	table := "shop-OrdersTable-"
@@ -168,6 +168,8 @@ func TestErrors(t *testing.T) {
 		{"bad join", head + "      Definition: {StartAt: !Join [a], States: {}}\n", "t.yaml:6: Fn::Join takes a list of 2 items"},
 		{"sub not string", head + "      Definition: {StartAt: !Sub '${AWS::NotificationARNs}', States: {}}\n", "t.yaml:6: Fn::Sub: ${AWS::NotificationARNs} is a list, not a string"},
 		{"condition", head + def + "      Role: !If [Missing, a, b]\n", "t.yaml:7: condition Missing is not in the Conditions section"},
+		{"alias bomb", "a: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f]\n" + head + "      Definition: {StartAt: P, States: {P: {Type: Pass, Result: *g, End: true}}}\n", "t.yaml:13: the template expands to more than 1048576 values"},
+		{"nested stack", "Resources:\n  N: {Type: AWS::CloudFormation::Stack}\n" + head[len("Transform: AWS::Serverless-2016-10-31\nResources:\n"):] + def + "      Role: !GetAtt N.Outputs.RoleArn\n", "t.yaml:7: Fn::GetAtt N.Outputs.RoleArn: a nested stack's outputs cannot be evaluated"},
 		{"transform", "Transform: AWS::Include\nResources: {}\n", "t.yaml:1: Transform AWS::Include is not supported"},
 		{"json line", "{\n  \"Resources\": {\n    \"M\": {\n      \"Type\": \"AWS::StepFunctions::StateMachine\",\n      \"Properties\": {\"RoleArn\": {\"Ref\": \"R\"}}\n    }\n  }\n}\n", "t.yaml:5: R is not a parameter or a resource"},
 	} {
@@ -201,5 +203,22 @@ func TestDefinitionJSON(t *testing.T) {
 	}
 	if _, err := DefinitionJSON("d.asl.yaml", []byte("StartAt: A\nStartAt: B\n")); err == nil || !strings.HasPrefix(err.Error(), "d.asl.yaml:2:") {
 		t.Errorf("duplicate: %v", err)
+	}
+}
+
+// TestFormats: JSON indented with tabs, and YAML with a byte-order mark and CRLF line ends,
+// as editors on other systems write them.
+func TestFormats(t *testing.T) {
+	for name, text := range map[string]string{ // M is on line 3 of each
+		"tabs.json": "{\n\t\"Resources\": {\n\t\t\"M\": {\n\t\t\t\"Type\": \"AWS::StepFunctions::StateMachine\",\n\t\t\t\"Properties\": {\n\t\t\t\t\"RoleArn\": \"r\",\n" +
+			"\t\t\t\t\"DefinitionString\": \"{\\\"StartAt\\\":\\\"P\\\",\\\"States\\\":{\\\"P\\\":{\\\"Type\\\":\\\"Pass\\\",\\\"End\\\":true}}}\"\n\t\t\t}\n\t\t}\n\t}\n}\n",
+		"crlf.yaml": "\ufeff# written on Windows\r\nResources:\r\n  M:\r\n    Type: AWS::StepFunctions::StateMachine\r\n    Properties:\r\n      RoleArn: r\r\n      Definition: {StartAt: P, States: {P: {Type: Pass, End: true}}}\r\n",
+	} {
+		path := filepath.Join(t.TempDir(), name)
+		os.WriteFile(path, []byte(text), 0o644)
+		tpl, err := Load(path, Options{})
+		if err != nil || string(tpl.StateMachines[0].Definition) != `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}` || tpl.StateMachines[0].Line != 3 {
+			t.Errorf("%s: %v %+v", name, err, tpl)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"strings"
 
@@ -16,11 +17,12 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/stepwise-run/stepwise/template"
 )
 
-const deployUsage = "usage: stepwise deploy [--endpoint URL] [--stack-name NAME] [--parameter-overrides K=V ...] [--function LogicalId=NAME ...] [--region R] [--account A] TEMPLATE"
+const deployUsage = "usage: stepwise deploy [--dry-run] [--endpoint URL] [--stack-name NAME] [--parameter-overrides K=V ...] [--function LogicalId=NAME ...] [--region R] [--account A] TEMPLATE"
 
 // cmdDeploy creates or updates a template's state machines, activities and roles on a running
 // server, through the Step Functions and IAM APIs as the AWS SDK calls them.
@@ -47,6 +49,7 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		functions[k] = v
 		return nil
 	})
+	dryRun := fs.Bool("dry-run", false, "evaluate the template and print what deploy would do and each state machine's definition, without a server")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return 2
@@ -60,6 +63,10 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
+	}
+	if *dryRun {
+		printPlan(stdout, tpl, functions)
+		return 0
 	}
 	if _, err := url.ParseRequestURI(*endpoint); err != nil {
 		fmt.Fprintln(stderr, "stepwise: --endpoint:", err)
@@ -122,9 +129,10 @@ func loadWithFunctions(path string, opts template.Options, functions map[string]
 
 // deployer makes the API calls.
 type deployer struct {
-	sfn *sfn.Client
-	iam *iam.Client
-	out io.Writer
+	endpoint string
+	sfn      *sfn.Client
+	iam      *iam.Client
+	out      io.Writer
 }
 
 func newDeployer(ctx context.Context, endpoint, region string, out io.Writer) (*deployer, error) {
@@ -139,9 +147,10 @@ func newDeployer(ctx context.Context, endpoint, region string, out io.Writer) (*
 		cfg.Credentials = aws.AnonymousCredentials{}
 	}
 	return &deployer{
-		sfn: sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(endpoint) }),
-		iam: iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(endpoint) }),
-		out: out,
+		endpoint: endpoint,
+		sfn:      sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(endpoint) }),
+		iam:      iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(endpoint) }),
+		out:      out,
 	}, nil
 }
 
@@ -150,15 +159,20 @@ func (d *deployer) report(action, kind, id, detail string) {
 }
 
 func (d *deployer) deploy(ctx context.Context, tpl *template.Template, functions map[string]string) error {
+	// Listing first finds out, before anything is created, whether a server answers.
+	existing, err := d.stateMachines(ctx)
+	if err != nil {
+		return err
+	}
 	for _, r := range tpl.Roles {
 		if err := d.role(ctx, r); err != nil {
-			return fmt.Errorf("%s:%d: role %s: %w", tpl.Path, r.Line, r.LogicalID, err)
+			return fmt.Errorf("%s:%d: role %s: %w", tpl.Path, r.Line, r.LogicalID, apiError(err))
 		}
 	}
 	for _, a := range tpl.Activities {
 		out, err := d.sfn.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String(a.Name)})
 		if err != nil {
-			return fmt.Errorf("%s:%d: activity %s: %w", tpl.Path, a.Line, a.LogicalID, err)
+			return fmt.Errorf("%s:%d: activity %s: %w", tpl.Path, a.Line, a.LogicalID, apiError(err))
 		}
 		d.report("ready", "activity", a.LogicalID, aws.ToString(out.ActivityArn))
 	}
@@ -169,13 +183,9 @@ func (d *deployer) deploy(ctx context.Context, tpl *template.Template, functions
 		}
 		d.report("named", "function", f.LogicalID, f.Name+": the server runs it if started with --function "+f.Name+"=PATH (or deploy with --function "+f.LogicalID+"=NAME)")
 	}
-	existing, err := d.stateMachines(ctx)
-	if err != nil {
-		return err
-	}
 	for _, sm := range tpl.StateMachines {
 		if err := d.stateMachine(ctx, sm, existing); err != nil {
-			return fmt.Errorf("%s:%d: state machine %s: %w", tpl.Path, sm.Line, sm.LogicalID, err)
+			return fmt.Errorf("%s:%d: state machine %s: %w", tpl.Path, sm.Line, sm.LogicalID, apiError(err))
 		}
 	}
 	for _, s := range tpl.Skipped {
@@ -198,13 +208,20 @@ func (d *deployer) role(ctx context.Context, r template.Role) error {
 	} else if err != nil {
 		return err
 	}
+	if action == "updated" {
+		// What the template no longer gives the role goes, as CloudFormation removes it. The
+		// trust policy stays as it was created: the server's IAM has no UpdateAssumeRolePolicy.
+		if err := d.pruneRole(ctx, r); err != nil {
+			return err
+		}
+	}
 	for _, p := range r.Policies {
 		if _, err := d.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(p.Name),
 			PolicyDocument: aws.String(string(p.Document))}); err != nil {
 			return fmt.Errorf("policy %s: %w", p.Name, err)
 		}
 	}
-	detail := fmt.Sprintf("%s (%d inline policies", r.Arn, len(r.Policies))
+	detail := fmt.Sprintf("%s (inline policies: %d", r.Arn, len(r.Policies))
 	for _, arn := range r.ManagedPolicyArns {
 		if _, err := d.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(r.Name), PolicyArn: aws.String(arn)}); err != nil {
 			fmt.Fprintf(d.out, "warning: role %s: managed policy %s not attached: %v\n", r.LogicalID, arn, err)
@@ -216,14 +233,53 @@ func (d *deployer) role(ctx context.Context, r template.Role) error {
 	return nil
 }
 
+// pruneRole deletes the inline policies and detaches the managed policies of an existing role
+// that the template no longer names.
+func (d *deployer) pruneRole(ctx context.Context, r template.Role) error {
+	keep := map[string]bool{}
+	for _, p := range r.Policies {
+		keep[p.Name] = true
+	}
+	inline, err := d.iam.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(r.Name)})
+	if err != nil {
+		return err
+	}
+	for _, name := range inline.PolicyNames {
+		if !keep[name] {
+			if _, err := d.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(name)}); err != nil {
+				return fmt.Errorf("policy %s: %w", name, err)
+			}
+		}
+	}
+	for _, arn := range r.ManagedPolicyArns {
+		keep[arn] = true
+	}
+	attached, err := d.iam.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(r.Name)})
+	if err != nil {
+		return err
+	}
+	for _, p := range attached.AttachedPolicies {
+		if !keep[aws.ToString(p.PolicyArn)] {
+			if _, err := d.iam.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(r.Name), PolicyArn: p.PolicyArn}); err != nil {
+				return fmt.Errorf("managed policy %s: %w", aws.ToString(p.PolicyArn), err)
+			}
+		}
+	}
+	return nil
+}
+
 // stateMachines lists the server's state machines by name.
 func (d *deployer) stateMachines(ctx context.Context) (map[string]sfntypes.StateMachineListItem, error) {
 	byName := map[string]sfntypes.StateMachineListItem{}
 	p := sfn.NewListStateMachinesPaginator(d.sfn, &sfn.ListStateMachinesInput{})
 	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+		page, err := p.NextPage(ctx, func(o *sfn.Options) { o.RetryMaxAttempts = 1 }) // a server that is not there is not retried
+		var oe *net.OpError
+		if errors.As(err, &oe) {
+			return nil, fmt.Errorf("no server answers at %s (start one with stepwise serve, or give --endpoint): %v", d.endpoint, oe)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("listing the server's state machines: %w", err)
+			return nil, fmt.Errorf("listing the server's state machines: %w", apiError(err))
 		}
 		for _, sm := range page.StateMachines {
 			byName[aws.ToString(sm.Name)] = sm
@@ -269,4 +325,45 @@ func (d *deployer) stateMachine(ctx context.Context, sm template.StateMachine, e
 		fmt.Fprintf(d.out, "warning: the server made %s, where the template's references say %s: deploy with the server's --region and --account\n", arn, sm.Arn)
 	}
 	return nil
+}
+
+// apiError is the service's error code and message, without the SDK's operation, status and
+// request ID around them.
+func apiError(err error) error {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return fmt.Errorf("%s: %s", ae.ErrorCode(), ae.ErrorMessage())
+	}
+	return err
+}
+
+// printPlan prints what deploy would do with a template, and each state machine's definition
+// as it would be created.
+func printPlan(w io.Writer, tpl *template.Template, functions map[string]string) {
+	d := &deployer{out: w}
+	for _, r := range tpl.Roles {
+		d.report("role", "role", r.LogicalID, fmt.Sprintf("%s (inline policies: %d, managed: %d)", r.Arn, len(r.Policies), len(r.ManagedPolicyArns)))
+	}
+	for _, a := range tpl.Activities {
+		d.report("activity", "activity", a.LogicalID, a.Arn)
+	}
+	for _, f := range tpl.Functions {
+		how := "named"
+		if _, ok := functions[f.LogicalID]; ok || functions[f.Name] != "" {
+			how = "mapped"
+		}
+		d.report(how, "function", f.LogicalID, f.Arn)
+	}
+	for _, sm := range tpl.StateMachines {
+		d.report("machine", "state machine", sm.LogicalID, sm.Arn+" ("+sm.Type+", role "+sm.RoleArn+")")
+	}
+	for _, s := range tpl.Skipped {
+		d.report("skipped", s.Type, s.LogicalID, s.Reason)
+	}
+	for _, warning := range tpl.Warnings {
+		fmt.Fprintln(w, "warning:", warning)
+	}
+	for _, sm := range tpl.StateMachines {
+		fmt.Fprintf(w, "\n%s definition:\n%s\n", sm.LogicalID, sm.Definition)
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,6 +62,10 @@ Resources:
           Price: {Type: Task, Resource: !GetAtt PriceFunction.Arn, End: true}
   Orders:
     Type: AWS::DynamoDB::Table
+  Jobs:
+    Type: AWS::StepFunctions::Activity
+    Properties:
+      Name: !Sub "${AWS::StackName}-jobs"
 `
 
 // TestDeploy deploys a SAM template to a server that enforces IAM: the roles SAM would make
@@ -92,7 +97,8 @@ func TestDeploy(t *testing.T) {
 		t.Fatalf("deploy: %d\n%s", code, out)
 	}
 	for _, want := range []string{"created   role           AllowedRole", "created   state machine  Allowed ", "arn:aws:states:us-east-1:123456789012:stateMachine:shop-allowed",
-		"mapped    function       PriceFunction", "skipped   AWS::DynamoDB::Table Orders"} {
+		"mapped    function       PriceFunction", "skipped   AWS::DynamoDB::Table Orders",
+		"ready     activity       Jobs                         arn:aws:states:us-east-1:123456789012:activity:shop-jobs"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("deploy output lacks %q:\n%s", want, out)
 		}
@@ -130,12 +136,36 @@ func TestDeploy(t *testing.T) {
 		t.Errorf("after update: %s %s", d.Status, aws.ToString(d.Output))
 	}
 
+	// A policy the template no longer gives goes: the state machine may no longer call the function.
+	if err := os.WriteFile(path, []byte(strings.Replace(deployTemplate, "      Policies:\n        - LambdaInvokePolicy:\n            FunctionName: !Ref PriceFunction\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := deploy("--function", "PriceFunction=price", path); code != 0 {
+		t.Fatalf("third deploy: %d\n%s", code, out)
+	}
+	pol, err = ic.ListRolePolicies(context.Background(), &iam.ListRolePoliciesInput{RoleName: aws.String("shop-AllowedRole-" + suffixOf(t, out, "shop-AllowedRole-"))})
+	if err != nil || len(pol.PolicyNames) != 0 {
+		t.Errorf("role policies after removal: %v %+v", err, pol)
+	}
+	if d := runToEnd(t, c, "arn:aws:states:us-east-1:123456789012:stateMachine:shop-allowed"); d.Status != sfntypes.ExecutionStatusFailed {
+		t.Errorf("without its policy: %s %s", d.Status, aws.ToString(d.Output))
+	}
+
 	// Bad input names the file and the line.
 	if err := os.WriteFile(path, []byte(strings.Replace(deployTemplate, "!Ref PriceFunction", "!Ref PriceFunktion", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if code, out := deploy(path); code != 1 || !strings.Contains(out, path+":34: PriceFunktion is not a parameter or a resource of the template") {
 		t.Errorf("bad template: %d %s", code, out)
+	}
+	good := filepath.Join(t.TempDir(), "good.yaml")
+	if err := os.WriteFile(good, []byte(deployTemplate), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"deploy", "--endpoint", "http://127.0.0.1:1", good}, nil, &stdout, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), "no server answers at http://127.0.0.1:1 (start one with stepwise serve, or give --endpoint)") {
+		t.Errorf("no server: %d %s", code, stderr.String())
 	}
 	if code, out := deploy("--function", "PriceFunction=./bin/price", path); code != 2 || !strings.Contains(out, "start the server with --function NAME=./bin/price") {
 		t.Errorf("function path: %d %s", code, out)
@@ -172,6 +202,22 @@ func runToEnd(t *testing.T, c *sfn.Client, arn string) *sfn.DescribeExecutionOut
 	return nil
 }
 
+// TestDeployDryRun: --dry-run evaluates without a server and prints the plan and definitions.
+func TestDeployDryRun(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shop.yaml")
+	if err := os.WriteFile(path, []byte(deployTemplate), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"deploy", "--dry-run", "--endpoint", "http://127.0.0.1:1", "--function", "PriceFunction=price", path}, nil, &stdout, &stderr)
+	out := stdout.String()
+	if code != 0 || !strings.Contains(out, "machine   state machine  Allowed                      arn:aws:states:us-east-1:123456789012:stateMachine:shop-allowed (STANDARD, role arn:aws:iam::123456789012:role/shop-AllowedRole-") ||
+		!strings.Contains(out, "mapped    function       PriceFunction                arn:aws:lambda:us-east-1:123456789012:function:price") ||
+		!strings.Contains(out, `"Resource":"arn:aws:lambda:us-east-1:123456789012:function:price"`) || !strings.Contains(out, `"greeting":"hello"`) {
+		t.Errorf("%d\n%s%s", code, out, stderr.String())
+	}
+}
+
 // TestRunYAMLDefinition: run and validate take .asl.yaml; a YAML error names the line.
 func TestRunYAMLDefinition(t *testing.T) {
 	dir := t.TempDir()
@@ -191,4 +237,43 @@ func TestRunYAMLDefinition(t *testing.T) {
 	if code := run(context.Background(), []string{"validate", bad}, nil, &out, &errb); code != 1 || !strings.Contains(errb.String(), bad+":3: not a JSON or YAML definition") {
 		t.Errorf("bad yaml: %d %q", code, errb.String())
 	}
+}
+
+// TestDeployPublishedSamples deploys each published template of STEPWISE_TEMPLATE_SAMPLES
+// (docs/templates.md) to a server, as `stepwise deploy` does: roles through IAM, state
+// machines through CreateStateMachine. It reports which deploy unchanged.
+func TestDeployPublishedSamples(t *testing.T) {
+	dir := os.Getenv("STEPWISE_TEMPLATE_SAMPLES")
+	if dir == "" {
+		t.Skip("STEPWISE_TEMPLATE_SAMPLES is not set (see docs/templates.md)")
+	}
+	_, srv := testService(t, serviceConfig{})
+	var paths []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), "template") {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	deployed := 0
+	var report []string
+	for i, p := range paths {
+		var out, errb bytes.Buffer
+		// Each its own stack, as each would be on AWS; parameters without a default get one.
+		args := []string{"deploy", "--endpoint", srv.URL, "--stack-name", fmt.Sprintf("sample%d", i)}
+		for _, name := range []string{"SourceTableName", "TargetTableName", "SourceTableARN", "TargetTableARN"} {
+			if strings.Contains(p, "dynamodb-transfer") {
+				args = append(args, "--parameter-overrides", name+"=sample")
+			}
+		}
+		code := run(context.Background(), append(args, p), nil, &out, &errb)
+		rel, _ := filepath.Rel(dir, p)
+		if code == 0 {
+			deployed++
+			report = append(report, "ok    "+rel)
+		} else {
+			report = append(report, "FAIL  "+rel+": "+strings.TrimSpace(errb.String()))
+		}
+	}
+	t.Logf("%d of %d templates deployed unchanged\n%s", deployed, len(paths), strings.Join(report, "\n"))
 }

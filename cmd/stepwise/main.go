@@ -29,7 +29,7 @@ Usage:
   stepwise run [--input JSON|@FILE] [--history] [--time-skipping] [--name NAME] [--aws-assume-role] DEFINITION.json
   stepwise test [--junit FILE] [--update] [--run REGEXP] [-v] [--parallel N] [--timeout 1m] [PATH...]
   stepwise validate [--type STANDARD|EXPRESS] DEFINITION.json
-  stepwise deploy [--endpoint http://127.0.0.1:8083] [--stack-name N] [--parameter-overrides K=V ...] [--function LogicalId=NAME ...] TEMPLATE.yaml
+  stepwise deploy [--dry-run] [--endpoint http://127.0.0.1:8083] [--stack-name N] [--parameter-overrides K=V ...] [--function LogicalId=NAME ...] TEMPLATE.yaml
   stepwise backup [--store sqlite:PATH] FILE
   stepwise restore [--store sqlite:PATH] [--force] FILE
   stepwise version
