@@ -251,12 +251,16 @@ func (s *session) realTasks() (runner.TaskHandler, error) {
 }
 
 // runTest runs one test and fills its result.
-func (s *session) runTest(ctx context.Context, l *loaded, t *Test, res *Result) {
+func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Result) {
+	if parent.Err() != nil {
+		res.Problem = "interrupted before it ran"
+		return
+	}
 	timeout := s.opts.Timeout
 	if timeout <= 0 {
 		timeout = time.Minute
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 
 	execName := executionName(t.Name)
@@ -317,6 +321,9 @@ func (s *session) runTest(ctx context.Context, l *loaded, t *Test, res *Result) 
 		return
 	case err != nil:
 		res.Problem = err.Error()
+		return
+	case parent.Err() != nil:
+		res.Problem = "interrupted"
 		return
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		res.Problem = fmt.Sprintf("the test ran for more than %v of real time (a service that did not answer?)", timeout)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
@@ -584,5 +585,40 @@ tests:
 		var b bytes.Buffer
 		rep.WriteText(&b, true)
 		t.Error(b.String())
+	}
+}
+
+// TestInterrupted: tests of a run whose context ends say so, rather than fail.
+func TestInterrupted(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"x.test.yaml": suite, "sm.asl.json": machine})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rep, err := Run(ctx, []string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Files[0].Tests {
+		if r.Problem != "interrupted before it ran" {
+			t.Errorf("%s: problem %q, failures %v", r.Name, r.Problem, r.Failures)
+		}
+	}
+}
+
+// TestTimeout: a test whose task does not answer within Options.Timeout stops with a
+// message that says so.
+func TestTimeout(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"sm.asl.json": machine, "x.test.yaml": "unmocked: call\nstateMachine: sm.asl.json\ntests:\n  - name: slow\n"})
+	hang := func() (runner.TaskHandler, error) {
+		return runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
+			<-ctx.Done()
+			return "", ctx.Err()
+		}), nil
+	}
+	rep, err := Run(context.Background(), []string{dir}, Options{Tasks: hang, Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := rep.Files[0].Tests[0].Problem; p != "the test ran for more than 50ms of real time (a service that did not answer?)" {
+		t.Errorf("problem %q", p)
 	}
 }
