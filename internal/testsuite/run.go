@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -207,7 +208,7 @@ func Run(ctx context.Context, paths []string, opts Options) (*Report, error) {
 			defer wg.Done()
 			for j := range ch {
 				start := time.Now()
-				s.runTest(ctx, j.l, j.t, j.res)
+				s.runSafely(ctx, j.l, j.t, j.res)
 				j.res.Elapsed = time.Since(start)
 			}
 		}()
@@ -248,6 +249,17 @@ func (s *session) realTasks() (runner.TaskHandler, error) {
 		s.tasks, s.tasksErr = s.opts.Tasks()
 	})
 	return s.tasks, s.tasksErr
+}
+
+// runSafely runs a test; a panic (a bug in Stepwise) fails that test, not the run.
+func (s *session) runSafely(ctx context.Context, l *loaded, t *Test, res *Result) {
+	defer func() {
+		if r := recover(); r != nil {
+			res.Problem = fmt.Sprintf("Stepwise panicked: %v (a bug: please report it with this test)\n%s", r, debug.Stack())
+			res.Failures, res.Outcome = nil, nil
+		}
+	}()
+	s.runTest(ctx, l, t, res)
 }
 
 // runTest runs one test and fills its result.

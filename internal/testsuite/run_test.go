@@ -245,6 +245,11 @@ func TestExecute(t *testing.T) {
 		ex, events, _ := localExecute(ctx, x)
 		return ex, events, runner.ErrStuck
 	}
+	panics := func(ctx context.Context, x *Execution) (*engine.Execution, []history.Event, error) { panic("boom") }
+	rep, err = Run(context.Background(), []string{dir}, Options{Execute: panics, Run: regexp.MustCompile("^passes$")})
+	if err != nil || !strings.HasPrefix(rep.Files[0].Tests[0].Problem, "Stepwise panicked: boom (a bug") {
+		t.Errorf("a panic: %v %q", err, rep.Files[0].Tests[0].Problem)
+	}
 	rep, err = Run(context.Background(), []string{dir}, Options{Execute: stuck, Run: regexp.MustCompile("^passes$")})
 	if err != nil {
 		t.Fatal(err)
