@@ -26,6 +26,10 @@ const testUsage = "usage: stepwise test [--junit FILE] [--update] [--run REGEXP]
 func cmdTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, testUsage+"\n\nRuns the test files (*.test.yaml, *.test.yml, *.test.json) under each PATH (default .): docs/testing.md.")
+		fs.PrintDefaults()
+	}
 	junit := fs.String("junit", "", "also write the results to `FILE` as JUnit XML, for CI systems")
 	update := fs.Bool("update", false, "record each test's outcome as its expectation, in its file (snapshot testing)")
 	runRe := fs.String("run", "", "run only the tests whose names match this regular expression")
