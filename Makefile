@@ -1,10 +1,11 @@
 # The one test command (README, .ci/run): static checks, the Go tests with the race
-# detector, the AWS conformance corpus with its ratchet, then which test groups were skipped.
+# detector, the AWS conformance corpus with its ratchet, `stepwise test examples/`, then
+# which test groups were skipped.
 GO ?= go
 
-.PHONY: test check gotest conformance skipped build bench
+.PHONY: test check gotest conformance examples skipped build bench
 
-test: check gotest conformance skipped
+test: check gotest conformance examples skipped
 
 build:
 	$(GO) build -o bin/stepwise ./cmd/stepwise
@@ -18,6 +19,11 @@ gotest:
 
 conformance: build
 	scripts/conformance.sh bin/stepwise
+
+# The examples' own test files, run as users run them; the JUnit file is for CI's artifacts.
+examples: build
+	@mkdir -p artifacts
+	bin/stepwise test --junit artifacts/examples-junit.xml examples/
 
 # Which test groups could not run here, and why (they skip when a program or server is missing).
 skipped:
