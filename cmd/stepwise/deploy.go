@@ -273,9 +273,9 @@ func (d *deployer) stateMachines(ctx context.Context) (map[string]sfntypes.State
 	byName := map[string]sfntypes.StateMachineListItem{}
 	p := sfn.NewListStateMachinesPaginator(d.sfn, &sfn.ListStateMachinesInput{})
 	for p.HasMorePages() {
-		page, err := p.NextPage(ctx, func(o *sfn.Options) { o.RetryMaxAttempts = 1 }) // a server that is not there is not retried
+		page, err := p.NextPage(ctx)
 		var oe *net.OpError
-		if errors.As(err, &oe) {
+		if errors.As(err, &oe) && oe.Op == "dial" {
 			return nil, fmt.Errorf("no server answers at %s (start one with stepwise serve, or give --endpoint): %v", d.endpoint, oe)
 		}
 		if err != nil {
