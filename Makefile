@@ -1,11 +1,11 @@
 # The one test command (README, .ci/run): static checks, the Go tests with the race
 # detector, the AWS conformance corpus's summary and its ratchet (conformance/, in Go: the
-# corpus is in the repository), then which test groups were skipped.
+# corpus is in the repository), `stepwise test examples/`, then which test groups were skipped.
 GO ?= go
 
-.PHONY: test check gotest conformance skipped build bench
+.PHONY: test check gotest conformance examples skipped build bench
 
-test: check gotest conformance skipped
+test: check gotest conformance examples skipped
 
 build:
 	$(GO) build -o bin/stepwise ./cmd/stepwise
@@ -20,6 +20,11 @@ gotest:
 # The corpus also runs in gotest; this prints its summary and the first SHOW differences.
 conformance:
 	$(GO) test -count=1 -run '^TestCorpus$$' -v ./conformance -args -show $${SHOW:-10}
+
+# The examples' own test files, run as users run them; the JUnit file is for CI's artifacts.
+examples: build
+	@mkdir -p artifacts
+	bin/stepwise test --junit artifacts/examples-junit.xml examples/
 
 # Which test groups could not run here, and why (they skip when a program or server is missing).
 skipped:

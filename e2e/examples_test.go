@@ -1,10 +1,20 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"encoding/xml"
+	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/stepwise-run/stepwise/internal/awstest"
 )
@@ -33,6 +43,132 @@ func TestOrdersExample(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(res.Output), &o); err != nil || o.Saved["total"] != "42" || o.Saved["status"] != "NEW" || o.Announced.MessageID == "" {
 		t.Errorf("output %s", res.Output)
+	}
+}
+
+// TestExampleTests runs `stepwise test --junit FILE examples/` as CI does: the test files
+// of the examples pass, with their mocks, and the JUnit file says so.
+func TestExampleTests(t *testing.T) {
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	out, err := exec.Command(stepwise(t), "test", "--junit", junit, "../examples").CombinedOutput()
+	if err != nil {
+		t.Fatalf("stepwise test: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var j struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Errors   int `xml:"errors,attr"`
+	}
+	if err := xml.Unmarshal(data, &j); err != nil || j.Tests == 0 || j.Failures != 0 || j.Errors != 0 {
+		t.Errorf("junit %+v (%v):\n%s", j, err, data)
+	}
+	if !strings.Contains(string(out), "PASS: ") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+// TestTestUnmockedCall: a test file that says unmocked: call runs examples/orders against
+// dynalite and goaws, through the integrations stepwise run uses.
+func TestTestUnmockedCall(t *testing.T) {
+	awstest.Isolate(t, map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": awstest.Dynalite(t), "AWS_ENDPOINT_URL_SQS": awstest.GoAWS(t)})
+	os.Unsetenv("AWS_ACCESS_KEY_ID")
+	os.Unsetenv("AWS_SECRET_ACCESS_KEY")
+	machine, err := filepath.Abs("../examples/orders/orders.asl.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "orders.test.yaml")
+	text := "stateMachine: " + machine + `
+unmocked: call
+mocks:
+  Create queue: {return: {QueueUrl: "not used"}}
+tests:
+  - name: saves an order in dynalite
+    input: {orderId: o-7, total: 7}
+    expect:
+      outputContains: {saved: {orderId: o-7, total: "7", status: NEW}}
+`
+	// Create queue is mocked with a URL that does not exist: the test shows that mocks and
+	// real calls mix, and that a real call's failure is the execution's.
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(stepwise(t), "test", "-v", file).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("stepwise test: %v (want exit status 1)\n%s", err, out)
+	}
+	if !strings.Contains(string(out), `status: want SUCCEEDED, got FAILED`) || !strings.Contains(string(out), `[in state "Announce"]`) {
+		t.Errorf("output:\n%s", out)
+	}
+	// With the queue made for real, the execution succeeds.
+	text = strings.Replace(text, `  Create queue: {return: {QueueUrl: "not used"}}`, `  Nothing: {return: 1}`, 1)
+	text = strings.Replace(text, "mocks:\n  Nothing: {return: 1}\n", "", 1)
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(stepwise(t), "test", "-v", file).CombinedOutput(); err != nil || !strings.Contains(string(out), "--- PASS: saves an order in dynalite") {
+		t.Errorf("stepwise test: %v\n%s", err, out)
+	}
+}
+
+// TestSAMExample runs examples/sam as its README does: the Go function built, `stepwise
+// serve --function greeter=...`, `stepwise deploy --function GreeterFunction=greeter
+// template.yaml`, then an execution to SUCCEEDED and one whose function fails to FAILED.
+func TestSAMExample(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "greeter")
+	if out, err := exec.Command("go", "build", "-o", bin, "../examples/sam/greeter").CombinedOutput(); err != nil {
+		t.Fatalf("build the function: %v\n%s", err, out)
+	}
+	s := serve(t, "--store", "sqlite:"+filepath.Join(t.TempDir(), "db"), "--function", "greeter="+bin)
+	out, err := exec.Command(stepwise(t), "deploy", "--endpoint", s.url, "--stack-name", "hello",
+		"--function", "GreeterFunction=greeter", "../examples/sam/template.yaml").CombinedOutput()
+	if err != nil {
+		t.Fatalf("stepwise deploy: %v\n%s", err, out)
+	}
+	for _, want := range []string{"created   role           GreeterStateMachineRole", "created   state machine  GreeterStateMachine",
+		"mapped    function       GreeterFunction", "skipped   AWS::DynamoDB::Table GreetingsTable"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("deploy output lacks %q:\n%s", want, out)
+		}
+	}
+	c := client(s.url)
+	ctx := context.Background()
+	arn := "arn:aws:states:us-east-1:123456789012:stateMachine:hello-greeter"
+	runIt := func(input string) *sfn.DescribeExecutionOutput {
+		t.Helper()
+		ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(input)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Status != types.ExecutionStatusRunning || time.Now().After(deadline) {
+				return d
+			}
+		}
+	}
+	d := runIt(`{"name":"Ada"}`)
+	var res struct {
+		Message string `json:"message"`
+		Length  int    `json:"length"`
+		Table   string `json:"table"`
+	}
+	if d.Status != types.ExecutionStatusSucceeded || json.Unmarshal([]byte(aws.ToString(d.Output)), &res) != nil ||
+		res.Message != "Hello, Ada!" || res.Length != 3 || !strings.HasPrefix(res.Table, "hello-GreetingsTable-") {
+		t.Errorf("%s %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	if d := runIt(`{"name":" "}`); d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "NoGreeting" ||
+		!strings.Contains(aws.ToString(d.Cause), "no name to greet") {
+		t.Errorf("no name: %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -34,9 +35,15 @@ func TestHelpListsEveryFlag(t *testing.T) {
 			section = section[:j+1]
 		}
 		for _, f := range flags {
-			if !strings.Contains(section, "  -"+f[1]+" ") && !strings.Contains(section, "  -"+f[1]+"\n") {
+			if !regexp.MustCompile(`(?m)^  -` + regexp.QuoteMeta(f[1]) + `(\s|$)`).MatchString(section) {
 				t.Errorf("stepwise --help does not list %s's flag --%s", name, f[1])
 			}
+		}
+	}
+	// Every command the usage names has its flags listed.
+	for _, m := range regexp.MustCompile(`(?m)^  stepwise ([a-z]+)`).FindAllStringSubmatch(usage, -1) {
+		if m[1] != "version" && !slices.Contains(commands, m[1]) {
+			t.Errorf("stepwise %s is in the usage but its flags are not listed (commands in main.go)", m[1])
 		}
 	}
 	if !strings.Contains(top.String(), "stepwise bench") {

@@ -2,7 +2,9 @@
 //
 //	stepwise serve [--listen ADDR] [--store sqlite:PATH|postgres://...]
 //	stepwise run [--input JSON|@FILE] [--history] [--time-skipping] DEFINITION.json
+//	stepwise test [--junit FILE] [--update] [--run REGEXP] [PATH...]
 //	stepwise validate [--type STANDARD|EXPRESS] DEFINITION.json
+//	stepwise deploy [--endpoint URL] [--parameter-overrides K=V ...] TEMPLATE
 //	stepwise backup [--store sqlite:PATH] FILE
 //	stepwise restore [--store sqlite:PATH] [--force] FILE
 //
@@ -27,7 +29,9 @@ const usage = `stepwise runs AWS Step Functions state machines.
 Usage:
   stepwise serve [--listen 127.0.0.1:8083] [--store sqlite:PATH|postgres://...] [--region R] [--account A]
   stepwise run [--input JSON|@FILE] [--history] [--time-skipping] [--name NAME] [--aws-assume-role] DEFINITION.json
+  stepwise test [--junit FILE] [--update] [--run REGEXP] [-v] [--parallel N] [--timeout 1m] [PATH...]
   stepwise validate [--type STANDARD|EXPRESS] DEFINITION.json
+  stepwise deploy [--dry-run] [--endpoint http://127.0.0.1:8083] [--stack-name N] [--parameter-overrides K=V ...] [--function LogicalId=NAME ...] TEMPLATE.yaml
   stepwise bench [--executions N] [--clients N] [--endpoint URL] ...
   stepwise backup [--store sqlite:PATH] FILE
   stepwise restore [--store sqlite:PATH] [--force] FILE
@@ -64,8 +68,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdServe(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, args[1:], stdout, stderr)
+	case "test":
+		return cmdTest(ctx, args[1:], stdout, stderr)
 	case "validate":
 		return cmdValidate(args[1:], stdout, stderr)
+	case "deploy":
+		return cmdDeploy(ctx, args[1:], stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, args[1:], stdout, stderr)
 	case "restore":
@@ -83,7 +91,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 // commands are the commands that take flags, in the order the help lists them.
-var commands = []string{"serve", "run", "validate", "bench", "backup", "restore"}
+var commands = []string{"serve", "run", "test", "validate", "deploy", "bench", "backup", "restore"}
 
 // writeFlags lists every command's flags, as each command's own --help prints them: the flag
 // sets are built inside the commands, so asking them is what keeps this list whole.

@@ -62,7 +62,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: stepwise run [--input JSON|@FILE] [--history] [--time-skipping] [--name NAME] [--aws-assume-role] DEFINITION.json")
 		return 2
 	}
-	def, err := os.ReadFile(pos[0])
+	def, err := readDefinition(pos[0])
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1

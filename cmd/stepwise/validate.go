@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/stepwise-run/stepwise/asl"
 )
@@ -29,7 +28,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: stepwise validate [--type STANDARD|EXPRESS] DEFINITION.json")
 		return 2
 	}
-	def, err := os.ReadFile(pos[0])
+	def, err := readDefinition(pos[0])
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1

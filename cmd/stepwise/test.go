@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/integration"
+	"github.com/stepwise-run/stepwise/integration/awssdk"
+	"github.com/stepwise-run/stepwise/integration/optimized"
+	"github.com/stepwise-run/stepwise/integration/s3items"
+	"github.com/stepwise-run/stepwise/internal/testsuite"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+const testUsage = "usage: stepwise test [--junit FILE] [--update] [--run REGEXP] [-v] [--parallel N] [--timeout D] [PATH...]"
+
+// cmdTest runs the test files (*.test.yaml, *.test.yml, *.test.json) under the paths given
+// (docs/testing.md). Exit status: 0 when every test passed, 1 when one failed or a file is
+// bad (or there is no test file), 2 for bad usage.
+func cmdTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, testUsage+"\n\nRuns the test files (*.test.yaml, *.test.yml, *.test.json) under each PATH (default .): docs/testing.md.")
+		fs.PrintDefaults()
+	}
+	junit := fs.String("junit", "", "also write the results to `FILE` as JUnit XML, for CI systems")
+	update := fs.Bool("update", false, "record each test's outcome as its expectation, in its file (snapshot testing)")
+	runRe := fs.String("run", "", "run only the tests whose names match this regular expression")
+	verbose := fs.Bool("v", false, "list the tests that passed too")
+	parallel := fs.Int("parallel", 0, "how many tests run at once (default: the number of CPUs Go uses)")
+	timeout := fs.Duration("timeout", time.Minute, "the most real time one test may take (its clock is virtual: only calls to services take time)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return 2
+	}
+	opts := testsuite.Options{Update: *update, Workers: *parallel, Timeout: *timeout,
+		Tasks: newTestTasks}
+	if *runRe != "" {
+		if opts.Run, err = regexp.Compile(*runRe); err != nil {
+			fmt.Fprintf(stderr, "stepwise test: --run: %v\n%s\n", err, testUsage)
+			return 2
+		}
+	}
+	if len(pos) == 0 {
+		pos = []string{"."}
+	}
+	rep, err := testsuite.Run(ctx, pos, opts)
+	if err != nil {
+		fmt.Fprintln(stderr, "stepwise test:", err)
+		return 1
+	}
+	if err := rep.WriteText(stdout, *verbose); err != nil {
+		fmt.Fprintln(stderr, "stepwise test:", err)
+		return 1
+	}
+	if *junit != "" {
+		if err := writeJUnit(*junit, rep); err != nil {
+			fmt.Fprintln(stderr, "stepwise test: --junit:", err)
+			return 1
+		}
+	}
+	if len(rep.Files) == 0 || !rep.OK() {
+		return 1
+	}
+	return 0
+}
+
+func writeJUnit(path string, rep *testsuite.Report) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteJUnit(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// testTasks runs the Task states of files that say unmocked: call, as run does: the aws-sdk
+// tasks, the optimized AWS integrations and a Distributed Map's reads and writes of S3.
+type testTasks []integration.Handler
+
+// newTestTasks assembles them, when a test first needs them.
+func newTestTasks() (runner.TaskHandler, error) {
+	client, err := awssdk.New(awssdk.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return testTasks{&s3items.Handler{S3: s3items.FromClient(client)}, &awssdk.Handler{Client: client, ClientRegion: true},
+		optimized.New(optimized.Options{Caller: optimized.FromClient(client), Region: client.Region()})}, nil
+}
+
+func (h testTasks) RunTask(ctx context.Context, t *engine.Task) (string, error) {
+	for _, x := range h {
+		if x.Handles(t) {
+			return x.RunTask(ctx, t)
+		}
+	}
+	return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "no integration is configured for resource " + t.Resource}
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// junitFile is what the tests read of a JUnit XML file.
+type junitFile struct {
+	Tests    int `xml:"tests,attr"`
+	Failures int `xml:"failures,attr"`
+	Errors   int `xml:"errors,attr"`
+	Suites   []struct {
+		Name  string `xml:"name,attr"`
+		Tests int    `xml:"tests,attr"`
+		Cases []struct {
+			Name    string    `xml:"name,attr"`
+			Failure *struct{} `xml:"failure"`
+			Error   *struct{} `xml:"error"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+func readJUnit(t *testing.T, path string) junitFile {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var j junitFile
+	if err := xml.Unmarshal(data, &j); err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	return j
+}
+
+// TestTestExamples runs `stepwise test --junit FILE` on examples/, as CI does: every test
+// passes, and the JUnit file lists each test file and its tests.
+func TestTestExamples(t *testing.T) {
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"test", "--junit", junit, "../../examples"}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "PASS: ") {
+		t.Errorf("stdout:\n%s", stdout.String())
+	}
+	j := readJUnit(t, junit)
+	if j.Failures != 0 || j.Errors != 0 || j.Tests < 10 {
+		t.Errorf("junit: %d tests, %d failures, %d errors", j.Tests, j.Failures, j.Errors)
+	}
+	suites := map[string]int{}
+	for _, s := range j.Suites {
+		suites[filepath.ToSlash(s.Name)] = s.Tests
+	}
+	for _, name := range []string{"../../examples/orders/orders.test.yaml", "../../examples/testing/checkout.test.yaml", "../../examples/hello.test.json"} {
+		if suites[name] == 0 {
+			t.Errorf("junit has no tests of %s: %v", name, suites)
+		}
+	}
+}
+
+// TestTestExitStatus: 1 when a test fails or a file is bad or there is none, 2 for bad
+// usage; the report and the JUnit file are written in every case.
+func TestTestExitStatus(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"sm.asl.json":        `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"a":1},"End":true}}}`,
+		"ok/p.test.yaml":     "stateMachine: ../sm.asl.json\ntests:\n  - name: passes\n    expect: {output: {a: 1}}\n",
+		"fail/f.test.yaml":   "stateMachine: ../sm.asl.json\ntests:\n  - name: fails\n    expect: {output: {a: 2}}\n",
+		"bad/b.test.yaml":    "stateMachine: ../sm.asl.json\ntests:\n  - name: bad\n    expect: {status: DONE}\n",
+		"empty/readme.md":    "no tests here",
+		"update/u.test.yaml": "stateMachine: ../sm.asl.json\ntests:\n  - name: snapshot\n",
+	}
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+	}{
+		{"passes", []string{"ok"}, 0, "ok    DIR/ok/p.test.yaml  1 test"},
+		{"verbose", []string{"-v", "ok"}, 0, "--- PASS: passes (DIR/ok/p.test.yaml:3"},
+		{"fails", []string{"fail", "ok"}, 1, "    DIR/fail/f.test.yaml:4: output: $.a: want 2, got 1 [in state \"P\"]\n"},
+		{"bad file", []string{"bad"}, 1, `ERROR DIR/bad/b.test.yaml:4: test "bad": expect.status: "DONE" is not a status`},
+		{"filtered", []string{"--run", "^pass", "ok", "fail"}, 0, "PASS: 1 test in 2 files"},
+		{"no test files", []string{"empty"}, 1, "no test files"},
+		{"bad regexp", []string{"--run", "(", "ok"}, 2, ""},
+		{"update", []string{"--update", "update"}, 0, "(updated)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			junit := filepath.Join(t.TempDir(), "j.xml")
+			args := []string{"test", "--junit", junit}
+			for _, a := range c.args {
+				if !strings.HasPrefix(a, "-") && a != "^pass" && a != "(" {
+					a = filepath.Join(dir, a)
+				}
+				args = append(args, a)
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), args, nil, &stdout, &stderr)
+			out := strings.ReplaceAll(stdout.String(), dir, "DIR")
+			if code != c.code || !strings.Contains(out, c.stdout) {
+				t.Errorf("exit %d, want %d; stdout lacks %q:\n%s%s", code, c.code, c.stdout, out, stderr.String())
+			}
+			if _, err := os.Stat(junit); (err == nil) != (c.code != 2) {
+				t.Errorf("junit file: %v", err)
+			}
+		})
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "update/u.test.yaml"))
+	if !strings.Contains(string(data), "    expect:\n      output:\n        a: 1\n") {
+		t.Errorf("after --update:\n%s", data)
+	}
+}

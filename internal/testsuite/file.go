@@ -1,0 +1,675 @@
+package testsuite
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/stepwise-run/stepwise/asl/jsonpath"
+)
+
+// Error is bad input: the file, the line (0 when unknown) and what is wrong.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return e.File + ": " + e.Msg
+}
+
+// File is a parsed test file.
+type File struct {
+	// Path is the file's path as found.
+	Path string
+	// StateMachine is the definition's path (relative to the working directory), or empty
+	// when the file names a template and a resource in it.
+	StateMachine string
+	Template     string
+	Resource     string
+	// Parameters are values for the template's Parameters.
+	Parameters map[string]string
+	// Type is STANDARD or EXPRESS: how the definition is validated and run (default: the
+	// template's type, else STANDARD).
+	Type string
+	// Name is the state machine's name in the executions' ARNs and in the mock file
+	// (default: the definition's file name without its extensions, or the resource's id).
+	Name string
+	// MockFile is a mock configuration in Step Functions Local's format.
+	MockFile string
+	// Mocks answer Task states by name in every test of the file.
+	Mocks map[string]*Mock
+	// CallUnmocked lets a Task state that no mock answers call its service (unmocked: call);
+	// otherwise such a state stops the test.
+	CallUnmocked bool
+	Tests        []*Test
+
+	lines  map[string]int // line of each top-level key
+	root   *yaml.Node     // the document, for --update
+	source []byte
+	isJSON bool
+}
+
+// Test is one test of a file.
+type Test struct {
+	Name string
+	Line int
+	// Input is the execution input as JSON text.
+	Input        string
+	MockCase     string
+	MockCaseLine int
+	Mocks        map[string]*Mock
+	Expect       Expect
+
+	node *yaml.Node // the test's mapping, for --update
+}
+
+// Mock answers a Task state's invocations: the n-th invocation (retries count, from 0) gets
+// Responses[n]; a single response (not a list) answers every invocation.
+type Mock struct {
+	Line      int
+	Responses []Response
+	Always    bool
+}
+
+// Response is a mocked result or failure.
+type Response struct {
+	Return json.RawMessage
+	Throw  *Throw
+}
+
+// Throw is a mocked failure.
+type Throw struct {
+	Error string
+	Cause string
+}
+
+// Expect is what a test expects of its execution. A nil field is not checked.
+type Expect struct {
+	Status         *Text
+	Output         *Value
+	OutputContains *Value
+	Error          *Text
+	Cause          *Text
+	States         *States
+	Paths          []*PathExpect
+	Line           int
+}
+
+// Text is an expected string and the line it was written on.
+type Text struct {
+	Value string
+	Line  int
+}
+
+// Value is an expected JSON value (as JSON text and decoded) and its line.
+type Value struct {
+	JSON string
+	Line int
+	v    any
+}
+
+// States is the expected path of states.
+type States struct {
+	Names []string
+	Line  int
+}
+
+// PathExpect expects a value at a JSONPath of the output.
+type PathExpect struct {
+	Path string
+	Want *Value
+	Line int
+	path *jsonpath.Path
+}
+
+// Statuses an execution may end with.
+var statuses = []string{"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+// IsTestFile tells whether a file name is a test file's: *.test.yaml, *.test.yml or
+// *.test.json.
+func IsTestFile(name string) bool {
+	for _, ext := range []string{".test.yaml", ".test.yml", ".test.json"} {
+		if strings.HasSuffix(name, ext) && len(name) > len(ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// Parse parses a test file. Paths in it are relative to its directory. Errors are *Error.
+func Parse(path string, data []byte) (*File, error) {
+	p := &parser{file: path, source: data, budget: maxNodes}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, p.yamlError(err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil, &Error{File: path, Msg: "the file is empty; want stateMachine: and tests:"}
+	}
+	if top := deref(doc.Content[0]); top.Kind == yaml.MappingNode && mapGet(top, "StartAt") != nil && mapGet(top, "tests") == nil {
+		return nil, &Error{File: path, Line: firstLine(doc.Content[0]),
+			Msg: "this is a state machine definition, not a test file: a test file (*.test.yaml) names it with stateMachine: and lists tests:"}
+	}
+	f := &File{Path: path, root: &doc, source: data, isJSON: strings.HasSuffix(path, ".json"), lines: map[string]int{}}
+	top, err := p.fields(doc.Content[0], "the file", "stateMachine", "template", "resource", "parameters", "name", "type", "mockFile", "mocks", "unmocked", "tests")
+	if err != nil {
+		return nil, err
+	}
+	for k, kv := range top {
+		f.lines[k] = kv.key.Line
+	}
+	dir := filepath.Dir(path)
+	rel := func(s string) string {
+		if s == "" || filepath.IsAbs(s) {
+			return s
+		}
+		return filepath.Join(dir, filepath.FromSlash(s))
+	}
+	for _, x := range []struct {
+		key string
+		dst *string
+	}{{"stateMachine", &f.StateMachine}, {"template", &f.Template}, {"resource", &f.Resource}, {"name", &f.Name}, {"mockFile", &f.MockFile}} {
+		if kv, ok := top[x.key]; ok {
+			if *x.dst, err = p.str(kv.val, x.key); err != nil {
+				return nil, err
+			}
+			if *x.dst == "" {
+				return nil, p.errorf(kv.val, "%s: want a non-empty string", x.key)
+			}
+		}
+	}
+	f.StateMachine, f.Template, f.MockFile = rel(f.StateMachine), rel(f.Template), rel(f.MockFile)
+	switch {
+	case f.StateMachine == "" && f.Template == "":
+		return nil, &Error{File: path, Line: firstLine(doc.Content[0]), Msg: "want stateMachine: (a definition file) or template: and resource:"}
+	case f.StateMachine != "" && f.Template != "":
+		return nil, p.errorf(top["template"].key, "give stateMachine or template, not both")
+	case f.Template != "" && f.Resource == "":
+		return nil, p.errorf(top["template"].key, "template: also wants resource: (the logical id of the state machine in the template)")
+	case f.Template == "" && f.Resource != "":
+		return nil, p.errorf(top["resource"].key, "resource: names a state machine in a template: add template:")
+	}
+	if kv, ok := top["parameters"]; ok {
+		if f.Template == "" {
+			return nil, p.errorf(kv.key, "parameters: are a template's: add template:")
+		}
+		m := deref(kv.val)
+		if m.Kind != yaml.MappingNode {
+			return nil, p.errorf(kv.val, "parameters: want a mapping of the template's parameter names to values")
+		}
+		f.Parameters = map[string]string{}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			name, err := p.str(m.Content[i], "parameters")
+			if err != nil {
+				return nil, err
+			}
+			if f.Parameters[name], err = p.str(m.Content[i+1], "parameters: "+name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if f.Name != "" && !validName(f.Name) {
+		return nil, p.errorf(top["name"].val, "name: %q is not a valid state machine name (1-80 characters, no blanks and none of <>{}[]?*\"#%%\\^|~`$&,;:/)", f.Name)
+	}
+	if kv, ok := top["type"]; ok {
+		if f.Type, err = p.str(kv.val, "type"); err != nil {
+			return nil, err
+		}
+		if f.Type != "STANDARD" && f.Type != "EXPRESS" {
+			return nil, p.errorf(kv.val, "type: want STANDARD or EXPRESS, got %q", f.Type)
+		}
+	}
+	if kv, ok := top["unmocked"]; ok {
+		s, err := p.str(kv.val, "unmocked")
+		if err != nil {
+			return nil, err
+		}
+		switch s {
+		case "call":
+			f.CallUnmocked = true
+		case "fail":
+		default:
+			return nil, p.errorf(kv.val, "unmocked: want fail (the default: a Task state without a mock stops the test) or call (it calls its service), got %q", s)
+		}
+	}
+	if kv, ok := top["mocks"]; ok {
+		if f.Mocks, err = p.mocks(kv.val, "mocks"); err != nil {
+			return nil, err
+		}
+	}
+	kv, ok := top["tests"]
+	if !ok {
+		return nil, &Error{File: path, Line: firstLine(doc.Content[0]), Msg: "no tests: want a list of tests"}
+	}
+	seq := deref(kv.val)
+	if seq.Kind != yaml.SequenceNode || len(seq.Content) == 0 {
+		return nil, p.errorf(kv.val, "tests: want a list of tests, each with a name")
+	}
+	names := map[string]int{}
+	for i, n := range seq.Content {
+		t, err := p.test(n, i)
+		if err != nil {
+			return nil, err
+		}
+		if line, dup := names[t.Name]; dup {
+			return nil, p.errorf(n, "test %q: the name is already taken by the test on line %d", t.Name, line)
+		}
+		names[t.Name] = t.Line
+		if t.MockCase != "" && f.MockFile == "" {
+			return nil, &Error{File: path, Line: t.MockCaseLine, Msg: fmt.Sprintf("test %q: mockCase: wants mockFile: at the top of the file", t.Name)}
+		}
+		f.Tests = append(f.Tests, t)
+	}
+	return f, nil
+}
+
+func (p *parser) test(n *yaml.Node, i int) (*Test, error) {
+	fs, err := p.fields(n, fmt.Sprintf("tests[%d]", i), "name", "input", "mockCase", "mocks", "expect")
+	if err != nil {
+		return nil, err
+	}
+	t := &Test{Line: deref(n).Line, Input: "{}", node: deref(n)}
+	kv, ok := fs["name"]
+	if !ok {
+		return nil, p.errorf(n, "tests[%d]: want a name", i)
+	}
+	if t.Name, err = p.str(kv.val, "name"); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(t.Name) == "" {
+		return nil, p.errorf(kv.val, "tests[%d]: want a non-empty name", i)
+	}
+	where := fmt.Sprintf("test %q", t.Name)
+	if kv, ok := fs["input"]; ok {
+		v, err := p.value(kv.val, where+": input")
+		if err != nil {
+			return nil, err
+		}
+		t.Input = v.JSON
+	}
+	if kv, ok := fs["mockCase"]; ok {
+		if t.MockCase, err = p.str(kv.val, where+": mockCase"); err != nil {
+			return nil, err
+		}
+		t.MockCaseLine = kv.val.Line
+	}
+	if kv, ok := fs["mocks"]; ok {
+		if t.Mocks, err = p.mocks(kv.val, where+": mocks"); err != nil {
+			return nil, err
+		}
+	}
+	if kv, ok := fs["expect"]; ok {
+		if err := p.expect(kv.val, where+": expect", &t.Expect); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+func (p *parser) expect(n *yaml.Node, where string, e *Expect) error {
+	fs, err := p.fields(n, where, "status", "output", "outputContains", "error", "cause", "states", "paths")
+	if err != nil {
+		return err
+	}
+	e.Line = deref(n).Line
+	if kv, ok := fs["status"]; ok {
+		s, err := p.str(kv.val, where+".status")
+		if err != nil {
+			return err
+		}
+		if !contains(statuses, s) {
+			return p.errorf(kv.val, "%s.status: %q is not a status; want one of %s", where, s, strings.Join(statuses, ", "))
+		}
+		e.Status = &Text{Value: s, Line: kv.val.Line}
+	}
+	if _, ok := fs["output"]; ok {
+		if _, both := fs["outputContains"]; both {
+			return p.errorf(fs["outputContains"].key, "%s: give output (the exact output) or outputContains (a part of it), not both", where)
+		}
+	}
+	for _, x := range []struct {
+		key string
+		dst **Value
+	}{{"output", &e.Output}, {"outputContains", &e.OutputContains}} {
+		if kv, ok := fs[x.key]; ok {
+			if *x.dst, err = p.value(kv.val, where+"."+x.key); err != nil {
+				return err
+			}
+		}
+	}
+	for _, x := range []struct {
+		key string
+		dst **Text
+	}{{"error", &e.Error}, {"cause", &e.Cause}} {
+		if kv, ok := fs[x.key]; ok {
+			s, err := p.str(kv.val, where+"."+x.key)
+			if err != nil {
+				return err
+			}
+			*x.dst = &Text{Value: s, Line: kv.val.Line}
+		}
+	}
+	if e.Status != nil && e.Status.Value == "SUCCEEDED" {
+		for _, key := range []string{"error", "cause"} {
+			if kv, ok := fs[key]; ok {
+				return p.errorf(kv.key, "%s: an execution that SUCCEEDED has no %s", where, key)
+			}
+		}
+	}
+	if kv, ok := fs["states"]; ok {
+		seq := deref(kv.val)
+		if seq.Kind != yaml.SequenceNode {
+			return p.errorf(kv.val, "%s.states: want a list of state names", where)
+		}
+		e.States = &States{Line: kv.val.Line, Names: []string{}}
+		for _, c := range seq.Content {
+			s, err := p.str(c, where+".states")
+			if err != nil {
+				return err
+			}
+			e.States.Names = append(e.States.Names, s)
+		}
+	}
+	if kv, ok := fs["paths"]; ok {
+		m := deref(kv.val)
+		if m.Kind != yaml.MappingNode {
+			return p.errorf(kv.val, `%s.paths: want a mapping of JSONPaths to values, e.g. "$.order.total": 42`, where)
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k := m.Content[i]
+			text, err := p.str(k, where+".paths")
+			if err != nil {
+				return err
+			}
+			jp, err := jsonpath.Compile(text)
+			if err != nil {
+				return p.errorf(k, "%s.paths: %q is not a JSONPath: %v", where, text, err)
+			}
+			want, err := p.value(m.Content[i+1], fmt.Sprintf("%s.paths[%q]", where, text))
+			if err != nil {
+				return err
+			}
+			e.Paths = append(e.Paths, &PathExpect{Path: text, Want: want, Line: k.Line, path: jp})
+		}
+	}
+	return nil
+}
+
+// mocks parses a mapping of Task state names to mocks.
+func (p *parser) mocks(n *yaml.Node, where string) (map[string]*Mock, error) {
+	m := deref(n)
+	if m.Kind != yaml.MappingNode {
+		return nil, p.errorf(n, "%s: want a mapping of Task state names to mocked responses", where)
+	}
+	out := map[string]*Mock{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], deref(m.Content[i+1])
+		state, err := p.str(k, where)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := out[state]; dup {
+			return nil, p.errorf(k, "%s: state %q is mocked twice", where, state)
+		}
+		mk := &Mock{Line: k.Line}
+		w := fmt.Sprintf("%s[%q]", where, state)
+		switch v.Kind {
+		case yaml.SequenceNode:
+			if len(v.Content) == 0 {
+				return nil, p.errorf(v, "%s: want at least one response", w)
+			}
+			for j, c := range v.Content {
+				r, err := p.response(c, fmt.Sprintf("%s[%d]", w, j))
+				if err != nil {
+					return nil, err
+				}
+				mk.Responses = append(mk.Responses, r)
+			}
+		default:
+			r, err := p.response(v, w)
+			if err != nil {
+				return nil, err
+			}
+			mk.Responses, mk.Always = []Response{r}, true
+		}
+		out[state] = mk
+	}
+	return out, nil
+}
+
+func (p *parser) response(n *yaml.Node, where string) (Response, error) {
+	fs, err := p.fields(n, where, "return", "throw")
+	if err != nil {
+		return Response{}, err
+	}
+	ret, hasRet := fs["return"]
+	thr, hasThr := fs["throw"]
+	switch {
+	case hasRet && hasThr:
+		return Response{}, p.errorf(thr.key, "%s: give return or throw, not both", where)
+	case hasRet:
+		v, err := p.value(ret.val, where+".return")
+		if err != nil {
+			return Response{}, err
+		}
+		return Response{Return: json.RawMessage(v.JSON)}, nil
+	case hasThr:
+		tf, err := p.fields(thr.val, where+".throw", "error", "cause")
+		if err != nil {
+			return Response{}, err
+		}
+		t := &Throw{}
+		kv, ok := tf["error"]
+		if !ok {
+			return Response{}, p.errorf(thr.val, "%s.throw: want an error name (error: ...)", where)
+		}
+		if t.Error, err = p.str(kv.val, where+".throw.error"); err != nil {
+			return Response{}, err
+		}
+		if kv, ok := tf["cause"]; ok {
+			if t.Cause, err = p.str(kv.val, where+".throw.cause"); err != nil {
+				return Response{}, err
+			}
+		}
+		return Response{Throw: t}, nil
+	}
+	return Response{}, p.errorf(n, "%s: want return: (the task's result) or throw: {error, cause}", where)
+}
+
+// parser holds the file name and text for errors.
+type parser struct {
+	file   string
+	source []byte
+	budget int // nodes the file's values may still expand to (maxNodes)
+}
+
+var questionInFlow = regexp.MustCompile(`\?\s*[,\]}]`)
+
+// pair is a mapping's key and value nodes.
+type pair struct{ key, val *yaml.Node }
+
+func (p *parser) errorf(n *yaml.Node, format string, args ...any) error {
+	return &Error{File: p.file, Line: n.Line, Msg: fmt.Sprintf(format, args...)}
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+
+// yamlError turns the YAML library's error into file:line: message.
+func (p *parser) yamlError(err error) error {
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return &Error{File: p.file, Msg: err.Error()}
+	}
+	line, _ := strconv.Atoi(m[1])
+	e := &Error{File: p.file, Line: line, Msg: m[2]}
+	if strings.HasPrefix(e.Msg, "did not find expected") {
+		// The library reports these parser errors at the line where the collection that
+		// holds the problem starts, counted from 0 (from 1 for its other errors).
+		e.Line++
+		// It takes "?" before "," or "]" for a key indicator: a state name such as
+		// "Ready?" in [A, Ready?, B] trips everyone once.
+		lines := strings.Split(string(p.source), "\n")
+		for i := e.Line - 1; i >= 0 && i < len(lines) && i < e.Line+20; i++ {
+			if questionInFlow.MatchString(lines[i]) {
+				e.Msg += `; a string that ends with "?" inside [...] or {...} needs quotes ("Ready?")`
+				break
+			}
+		}
+	}
+	if e.Line == 0 {
+		return &Error{File: p.file, Msg: e.Msg}
+	}
+	return e
+}
+
+// fields reads a mapping with the given keys: an unknown key, a duplicate or something
+// other than a mapping is an error.
+func (p *parser) fields(n *yaml.Node, where string, known ...string) (map[string]pair, error) {
+	m := deref(n)
+	if m.Kind != yaml.MappingNode {
+		return nil, p.errorf(n, "%s: want a mapping (key: value), got %s", where, describe(m))
+	}
+	out := map[string]pair{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		key, err := keyText(k)
+		if err != nil {
+			err.(*Error).File = p.file
+			return nil, err
+		}
+		if _, dup := out[key]; dup {
+			return nil, p.errorf(k, "%s: duplicate key %q", where, key)
+		}
+		if !contains(known, key) {
+			msg := fmt.Sprintf("%s: unknown key %q", where, key)
+			for _, c := range known {
+				if strings.EqualFold(c, key) {
+					return nil, p.errorf(k, "%s (did you mean %q?)", msg, c)
+				}
+			}
+			return nil, p.errorf(k, "%s; want %s", msg, strings.Join(known, ", "))
+		}
+		out[key] = pair{key: k, val: m.Content[i+1]}
+	}
+	return out, nil
+}
+
+// str reads a string scalar.
+func (p *parser) str(n *yaml.Node, where string) (string, error) {
+	s := deref(n)
+	if s.Kind != yaml.ScalarNode || s.ShortTag() == "!!null" {
+		return "", p.errorf(n, "%s: want a string, got %s", where, describe(s))
+	}
+	return s.Value, nil
+}
+
+// value reads any JSON value.
+func (p *parser) value(n *yaml.Node, where string) (*Value, error) {
+	data, err := nodeJSONBudget(n, &p.budget)
+	if err != nil {
+		e := err.(*Error)
+		e.File, e.Msg = p.file, where+": "+e.Msg
+		return nil, e
+	}
+	v, err := decode(string(data))
+	if err != nil { // nodeJSON writes valid JSON; this is a guard
+		return nil, p.errorf(n, "%s: %v", where, err)
+	}
+	return &Value{JSON: string(data), Line: deref(n).Line, v: v}, nil
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.ShortTag() == "!!null" {
+			return "nothing (null)"
+		}
+		if n.ShortTag() == "!!str" {
+			return fmt.Sprintf("%q", n.Value)
+		}
+		return n.Value
+	}
+	return "something else"
+}
+
+func firstLine(n *yaml.Node) int {
+	if n.Line > 0 {
+		return n.Line
+	}
+	return 1
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// validName checks a state machine or execution name as AWS does: 1-80 characters without
+// blanks, control characters, brackets, wildcards or the special characters below.
+func validName(s string) bool {
+	n := 0
+	for _, r := range s {
+		if !nameRune(r) {
+			return false
+		}
+		n++
+	}
+	return n >= 1 && n <= 80
+}
+
+func nameRune(r rune) bool {
+	return !unicode.IsSpace(r) && !unicode.IsControl(r) && !strings.ContainsRune("<>{}[]?*\"#%\\^|~`$&,;:/", r)
+}
+
+// executionName turns a test's name into an execution name: each character AWS refuses
+// becomes "-", and it is cut at 80 characters.
+func executionName(test string) string {
+	var b []rune
+	for _, r := range test {
+		if len(b) == 80 {
+			break
+		}
+		if !nameRune(r) {
+			r = '-'
+		}
+		b = append(b, r)
+	}
+	return string(b)
+}
+
+// sortedKeys returns a map's keys in order, for deterministic messages.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

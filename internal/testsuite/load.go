@@ -1,0 +1,265 @@
+package testsuite
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/integration/mock"
+	"github.com/stepwise-run/stepwise/template"
+)
+
+// Find lists the test files under the given paths, in order: a directory is searched
+// recursively for *.test.yaml, *.test.yml and *.test.json (skipping hidden directories,
+// node_modules and testdata, as the go tool skips testdata); a file is taken as it is.
+func Find(paths []string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	add := func(p string) {
+		if c := filepath.Clean(p); !seen[c] {
+			seen[c] = true
+			out = append(out, p)
+		}
+	}
+	for _, root := range paths {
+		info, err := os.Stat(root)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			add(root)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				name := d.Name()
+				if p != root && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "testdata") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if IsTestFile(d.Name()) {
+				found = append(found, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(found)
+		for _, p := range found {
+			add(p)
+		}
+	}
+	return out, nil
+}
+
+// loaded is a test file with its state machine and mocks ready to run.
+type loaded struct {
+	*File
+	def      []byte // the definition, JSON
+	sm       *asl.StateMachine
+	in       *engine.Interpreter
+	topLevel map[string]bool // the names of the machine's top-level states
+	mocks    *mock.Config    // the mock file, if any
+	mockSM   string          // the state machine of the mock file the tests use
+}
+
+// load parses a test file and loads what it names. Errors are *Error.
+func load(path string, opts *Options) (*loaded, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Msg: err.Error()}
+	}
+	f, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	l := &loaded{File: f}
+	var def []byte
+	if f.Template != "" {
+		line := f.lines["template"]
+		load := opts.Template
+		if load == nil {
+			load = loadTemplate
+		}
+		tm, err := load(f.Template, f.Resource, f.Parameters)
+		if err != nil {
+			// The template package speaks to deploy's command line; here parameters come
+			// from the test file.
+			msg := overrides.ReplaceAllString(err.Error(), "give it under parameters: in the test file ($1: VALUE)")
+			return nil, &Error{File: path, Line: line, Msg: "template: " + msg}
+		}
+		def = tm.Definition
+		if f.Name == "" {
+			f.Name = tm.Name
+		}
+		if f.Type == "" {
+			f.Type = tm.Type
+		}
+	} else {
+		line := f.lines["stateMachine"]
+		if def, err = definitionJSON(f.StateMachine); err != nil {
+			return nil, &Error{File: path, Line: line, Msg: "stateMachine: " + err.Error()}
+		}
+		if f.Name == "" {
+			f.Name = machineName(f.StateMachine)
+		}
+	}
+	l.def = def
+	if f.Type == "" {
+		f.Type = "STANDARD"
+	}
+	if l.sm, err = asl.Parse(def, asl.ValidateOptions{Type: f.Type}); err != nil {
+		line, field := f.lines["stateMachine"], f.StateMachine
+		if f.Template != "" {
+			line, field = f.lines["resource"], f.Resource
+		}
+		return nil, &Error{File: path, Line: line, Msg: fmt.Sprintf("%s: the definition is not valid: %v", field, err)}
+	}
+	l.in = engine.New(l.sm, engine.Config{Region: opts.region(), Account: opts.account(), Express: f.Type == "EXPRESS"})
+	l.topLevel = map[string]bool{}
+	for name := range l.sm.States {
+		l.topLevel[name] = true
+	}
+	tasks := map[string]string{} // every state's type, by name, in every graph
+	walkStates(&l.sm.Graph, func(s *asl.State) { tasks[s.Name] = s.Type })
+	if err := checkMocks(path, f.Mocks, tasks); err != nil {
+		return nil, err
+	}
+	for _, t := range f.Tests {
+		if err := checkMocks(path, t.Mocks, tasks); err != nil {
+			return nil, err
+		}
+	}
+	if f.MockFile != "" {
+		line := f.lines["mockFile"]
+		if l.mocks, err = mock.Load(f.MockFile); err != nil {
+			return nil, &Error{File: path, Line: line, Msg: "mockFile: " + err.Error()}
+		}
+		l.mockSM = f.Name
+		if _, ok := l.mocks.StateMachines[f.Name]; !ok {
+			if _, ok := l.mocks.StateMachines[f.Resource]; ok && f.Resource != "" {
+				l.mockSM = f.Resource // a template's state machine, by its logical id
+			} else if len(l.mocks.StateMachines) != 1 {
+				return nil, &Error{File: path, Line: line, Msg: fmt.Sprintf("mockFile: %s has no state machine %q (it has %s); set name: to the one to use",
+					f.MockFile, f.Name, strings.Join(sortedKeys(l.mocks.StateMachines), ", "))}
+			} else {
+				l.mockSM = sortedKeys(l.mocks.StateMachines)[0] // the file's only state machine
+			}
+		}
+		cases := l.mocks.StateMachines[l.mockSM].TestCases
+		for _, t := range f.Tests {
+			if t.MockCase == "" {
+				continue
+			}
+			if _, ok := cases[t.MockCase]; !ok {
+				return nil, &Error{File: path, Line: t.MockCaseLine, Msg: fmt.Sprintf("test %q: mockCase: %s has no test case %q for state machine %q (it has %s)",
+					t.Name, f.MockFile, t.MockCase, l.mockSM, strings.Join(sortedKeys(cases), ", "))}
+			}
+		}
+	}
+	return l, nil
+}
+
+// checkMocks makes sure that each mock names a Task state of the machine: a typo would
+// otherwise leave the state unmocked.
+func checkMocks(path string, mocks map[string]*Mock, types map[string]string) error {
+	for _, state := range sortedKeys(mocks) {
+		switch typ, ok := types[state]; {
+		case !ok:
+			return &Error{File: path, Line: mocks[state].Line, Msg: fmt.Sprintf("mocks: the state machine has no state %q", state)}
+		case typ != "Task":
+			return &Error{File: path, Line: mocks[state].Line, Msg: fmt.Sprintf("mocks: %q is a %s state; only Task states can be mocked", state, typ)}
+		}
+	}
+	return nil
+}
+
+// walkStates calls fn for every state of a graph and of the graphs inside it.
+func walkStates(g *asl.Graph, fn func(*asl.State)) {
+	for _, name := range sortedKeys(g.States) {
+		s := g.States[name]
+		fn(s)
+		for _, b := range s.Branches {
+			walkStates(b, fn)
+		}
+		if s.ItemProcessor != nil {
+			walkStates(s.ItemProcessor, fn)
+		}
+	}
+}
+
+// definitionJSON reads a definition file: JSON, or YAML (.yaml, .yml) turned into JSON.
+func definitionJSON(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s: %v", path, pe.Err)
+		}
+		return nil, err
+	}
+	if !strings.HasSuffix(path, ".yaml") && !strings.HasSuffix(path, ".yml") {
+		return data, nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, (&parser{file: path, source: data}).yamlError(err)
+	}
+	out, err := nodeJSON(&doc)
+	if err != nil {
+		e := err.(*Error)
+		e.File = path
+		return nil, e
+	}
+	return out, nil
+}
+
+// machineName derives a state machine's name from its definition's file name:
+// orders.asl.json is "orders".
+func machineName(path string) string {
+	base := filepath.Base(path)
+	for _, ext := range []string{".json", ".yaml", ".yml"} {
+		base = strings.TrimSuffix(base, ext)
+	}
+	base = strings.TrimSuffix(base, ".asl")
+	if name := executionName(base); name != "" {
+		return name
+	}
+	return "stepwise"
+}
+
+var overrides = regexp.MustCompile(`give it with --parameter-overrides ([^= ]+)=VALUE`)
+
+// loadTemplate finds a state machine in a SAM or CloudFormation template by its logical id.
+func loadTemplate(path, resource string, params map[string]string) (*TemplateMachine, error) {
+	t, err := template.Load(path, template.Options{Parameters: params})
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, sm := range t.StateMachines {
+		if sm.LogicalID == resource {
+			return &TemplateMachine{Definition: sm.Definition, Name: sm.Name, Type: sm.Type}, nil
+		}
+		ids = append(ids, sm.LogicalID)
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("%s has no state machine", path)
+	}
+	return nil, fmt.Errorf("%s has no state machine %q (it has %s)", path, resource, strings.Join(ids, ", "))
+}

@@ -1,0 +1,409 @@
+package testsuite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"regexp"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/integration/mock"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+// Options configure Run.
+type Options struct {
+	// Workers is how many tests run at once (GOMAXPROCS when 0).
+	Workers int
+	// Run selects the tests whose names it matches (all when nil).
+	Run *regexp.Regexp
+	// Update records each test's outcome as its expectation, in its file (snapshot
+	// testing): see update.go for what it writes.
+	Update bool
+	// Timeout bounds each test in real time (a minute when 0). The clock an execution
+	// sees is virtual and never waits; this catches a task that calls a service that hangs.
+	Timeout time.Duration
+	// Tasks returns the handler of the Task states that no mock answers, in files that say
+	// unmocked: call. It is called once, when first needed. Nil: such states fail.
+	Tasks func() (runner.TaskHandler, error)
+	// Template loads a state machine from a SAM or CloudFormation template, by its logical
+	// id. Nil: package template does.
+	Template func(path, resource string, params map[string]string) (*TemplateMachine, error)
+	// Execute runs one execution to its end; nil: runner.Local on a virtual clock. It is
+	// the seam through which an in-process service (nested executions, Lambda functions)
+	// can run the tests instead.
+	Execute ExecuteFunc
+	// Region and Account go into the executions' ARNs (us-east-1, 123456789012).
+	Region, Account string
+}
+
+// TemplateMachine is a state machine as a template defines it.
+type TemplateMachine struct {
+	Definition []byte // JSON
+	Name       string
+	Type       string // STANDARD or EXPRESS
+}
+
+// ExecuteFunc runs one execution to its end, and returns it with its history.
+// runner.ErrStuck says that it waits for an outside event.
+type ExecuteFunc func(ctx context.Context, x *Execution) (*engine.Execution, []history.Event, error)
+
+// Execution is what an ExecuteFunc runs.
+type Execution struct {
+	// Definition is the state machine's definition (JSON), Machine the same parsed, and
+	// Interpreter an interpreter of it, shared by the file's tests.
+	Definition  []byte
+	Machine     *asl.StateMachine
+	Interpreter *engine.Interpreter
+	Start       engine.Start
+	// Tasks runs the Task states: the test's mocks first, then the file's unmocked policy.
+	Tasks runner.TaskHandler
+	// Mocks and TestCase are the same mocks as a mock configuration with the test's case,
+	// for an executor that takes them that way (an execution started on ARN#TestCase).
+	Mocks    *mock.Config
+	TestCase string
+}
+
+func (o *Options) region() string {
+	if o.Region != "" {
+		return o.Region
+	}
+	return "us-east-1"
+}
+
+func (o *Options) account() string {
+	if o.Account != "" {
+		return o.Account
+	}
+	return "123456789012"
+}
+
+// StartTime is the start time of every test's execution, so that outputs that show the
+// time ($$.Execution.StartTime, a Wait's end) are the same from run to run.
+var StartTime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// localExecute runs an execution with runner.Local on a virtual clock.
+func localExecute(ctx context.Context, x *Execution) (*engine.Execution, []history.Event, error) {
+	return runner.Local(ctx, x.Interpreter, x.Start, runner.LocalOptions{TimeSkipping: true, Tasks: x.Tasks})
+}
+
+// Report is the outcome of a run: the files in the order given, each with its tests in
+// the file's order.
+type Report struct {
+	Files   []*FileReport
+	Elapsed time.Duration
+}
+
+// FileReport is one file's outcome.
+type FileReport struct {
+	Path string
+	// Err is bad input: the file could not be read, parsed or loaded, and none of its tests
+	// ran. It is an *Error.
+	Err   error
+	Tests []*Result
+	// Updated: --update rewrote the file.
+	Updated bool
+	Elapsed time.Duration
+}
+
+// Result is one test's outcome.
+type Result struct {
+	Name string
+	Line int
+	// Problem says why the test could not run to the end (a Task state without a mock, an
+	// execution that waits for a callback); Failures are then empty.
+	Problem  string
+	Failures []Failure
+	Outcome  *Outcome
+	Elapsed  time.Duration
+	// Updated: --update changed the test's expectations.
+	Updated bool
+}
+
+// Passed tells whether the test passed.
+func (r *Result) Passed() bool { return r.Problem == "" && len(r.Failures) == 0 }
+
+// Failure is one expectation a test did not meet: its first difference, and the state it
+// arose in when one can be named.
+type Failure struct {
+	// Line is the expectation's line in the test file.
+	Line int
+	// What is the expectation: status, error, cause, output, outputContains, states, or
+	// the JSONPath of a paths entry.
+	What    string
+	Message string
+	State   string
+	// Via are the states that moved the value from State to where it was expected.
+	Via []string
+}
+
+// Outcome is how a test's execution ended.
+type Outcome struct {
+	Status string
+	Output string // JSON text, when it succeeded
+	Error  *string
+	Cause  *string
+	// States are the top-level states entered, in order.
+	States []string
+	Events []history.Event
+
+	topLevel map[string]bool
+}
+
+// Run finds the test files under paths, runs their tests and returns the report. Bad input
+// in a file is reported in its FileReport; the error is for paths that cannot be read.
+func Run(ctx context.Context, paths []string, opts Options) (*Report, error) {
+	begin := time.Now()
+	files, err := Find(paths)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Execute == nil {
+		opts.Execute = localExecute
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	s := &session{opts: &opts}
+	rep := &Report{}
+	type job struct {
+		l   *loaded
+		t   *Test
+		res *Result
+	}
+	var jobs []job
+	var loads []*loaded
+	for _, path := range files {
+		fr := &FileReport{Path: path}
+		rep.Files = append(rep.Files, fr)
+		l, err := load(path, &opts)
+		loads = append(loads, l)
+		if err != nil {
+			fr.Err = err
+			continue
+		}
+		for _, t := range l.Tests {
+			if opts.Run != nil && !opts.Run.MatchString(t.Name) {
+				continue
+			}
+			res := &Result{Name: t.Name, Line: t.Line}
+			fr.Tests = append(fr.Tests, res)
+			jobs = append(jobs, job{l, t, res})
+		}
+	}
+	ch := make(chan job)
+	var wg sync.WaitGroup
+	for range min(workers, max(len(jobs), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range ch {
+				start := time.Now()
+				s.runSafely(ctx, j.l, j.t, j.res)
+				j.res.Elapsed = time.Since(start)
+			}
+		}()
+	}
+	for _, j := range jobs {
+		ch <- j
+	}
+	close(ch)
+	wg.Wait()
+	for i, fr := range rep.Files {
+		for _, r := range fr.Tests {
+			fr.Elapsed += r.Elapsed
+		}
+		if opts.Update && fr.Err == nil && len(fr.Tests) > 0 {
+			if err := update(loads[i], fr); err != nil {
+				fr.Err = err
+			}
+		}
+	}
+	rep.Elapsed = time.Since(begin)
+	return rep, nil
+}
+
+// session holds what the tests of one run share.
+type session struct {
+	opts      *Options
+	tasksOnce sync.Once
+	tasks     runner.TaskHandler
+	tasksErr  error
+}
+
+func (s *session) realTasks() (runner.TaskHandler, error) {
+	s.tasksOnce.Do(func() {
+		if s.opts.Tasks == nil {
+			s.tasksErr = errors.New("this run has no integrations to call")
+			return
+		}
+		s.tasks, s.tasksErr = s.opts.Tasks()
+	})
+	return s.tasks, s.tasksErr
+}
+
+// runSafely runs a test; a panic (a bug in Stepwise) fails that test, not the run.
+func (s *session) runSafely(ctx context.Context, l *loaded, t *Test, res *Result) {
+	defer func() {
+		if r := recover(); r != nil {
+			res.Problem = fmt.Sprintf("Stepwise panicked: %v (a bug: please report it with this test)\n%s", r, debug.Stack())
+			res.Failures, res.Outcome = nil, nil
+		}
+	}()
+	s.runTest(ctx, l, t, res)
+}
+
+// runTest runs one test and fills its result.
+func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Result) {
+	if parent.Err() != nil {
+		res.Problem = "interrupted before it ran"
+		return
+	}
+	timeout := s.opts.Timeout
+	if timeout <= 0 {
+		timeout = time.Minute
+	}
+	ctx, cancel := context.WithTimeout(parent, timeout)
+	defer cancel()
+
+	execName := executionName(t.Name)
+	start := engine.Start{
+		ExecutionArn:     fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", s.opts.region(), s.opts.account(), l.Name, execName),
+		Name:             execName,
+		StateMachineArn:  fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", s.opts.region(), s.opts.account(), l.Name),
+		StateMachineName: l.Name,
+		RoleArn:          fmt.Sprintf("arn:aws:iam::%s:role/stepwise-test", s.opts.account()),
+		Input:            t.Input,
+		Time:             StartTime,
+		Seed:             seed(t.Name),
+	}
+	var (
+		mu      sync.Mutex
+		problem string
+	)
+	stop := func(msg string) {
+		mu.Lock()
+		if problem == "" {
+			problem = msg
+		}
+		mu.Unlock()
+		cancel()
+	}
+	unmocked := runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
+		what := fmt.Sprintf("Task state %q (%s)", task.StateName, task.Resource)
+		if task.Kind != "" {
+			what = fmt.Sprintf("the %s of Distributed Map %q (%s)", task.Kind, task.StateName, task.Resource)
+		}
+		if !l.CallUnmocked {
+			stop(what + " has no mock: mock it under mocks:, or set unmocked: call at the top of the file to call the service")
+			return "", &runner.TaskError{Name: "States.Runtime", Cause: "no mock"}
+		}
+		h, err := s.realTasks()
+		if err != nil {
+			stop(what + " has no mock, and " + err.Error())
+			return "", &runner.TaskError{Name: "States.Runtime", Cause: "no mock"}
+		}
+		return h.RunTask(ctx, task)
+	})
+	cfg := l.mockConfig(t)
+	handler := &mock.Handler{Config: cfg, Next: unmocked}
+	if err := handler.Bind(start.ExecutionArn, l.Name, "test"); err != nil {
+		res.Problem = err.Error() // mockConfig always has the test case: a guard
+		return
+	}
+	ex, events, err := s.opts.Execute(ctx, &Execution{Definition: l.def, Machine: l.sm, Interpreter: l.in, Start: start,
+		Tasks: handler, Mocks: cfg, TestCase: "test"})
+	mu.Lock()
+	defer mu.Unlock()
+	switch {
+	case problem != "":
+		res.Problem = problem
+		return
+	case errors.Is(err, runner.ErrStuck):
+		res.Problem = "the execution waits for a task token, an activity worker or a callback that cannot come in a test: mock the Task state that waits"
+		return
+	case err != nil:
+		res.Problem = err.Error()
+		return
+	case parent.Err() != nil:
+		res.Problem = "interrupted"
+		return
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		res.Problem = fmt.Sprintf("the test ran for more than %v of real time (a service that did not answer?)", timeout)
+		return
+	}
+	res.Outcome = outcomeOf(ex, events, l.topLevel)
+	res.Failures = check(t, res.Outcome)
+}
+
+// seed makes a test's random choices (UUIDs, jitter) the same from run to run.
+func seed(name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return int64(h.Sum64() >> 1)
+}
+
+// mockConfig builds the mock configuration of one test: a state machine with one test case,
+// "test". A state's mock comes from the test's mocks, else from its mock case, else from the
+// file's mocks.
+func (l *loaded) mockConfig(t *Test) *mock.Config {
+	states := map[string]string{}
+	cfg := &mock.Config{
+		StateMachines:   map[string]mock.StateMachine{l.Name: {TestCases: map[string]map[string]string{"test": states}}},
+		MockedResponses: map[string]map[string]mock.Response{},
+	}
+	// The names of inline responses show in the handler's message for a call beyond a
+	// list: "The mocked response Check stock (this test's mocks) has no response for
+	// invocation 2 of state Check stock".
+	inline := func(suffix string, mocks map[string]*Mock) {
+		for state, m := range mocks {
+			name := state + suffix
+			rs := map[string]mock.Response{}
+			for i, r := range m.Responses {
+				key := strconv.Itoa(i)
+				if m.Always {
+					key = "0-2147483647"
+				}
+				mr := mock.Response{Return: r.Return}
+				if r.Throw != nil {
+					mr.Throw = &mock.Throw{Error: r.Throw.Error, Cause: r.Throw.Cause}
+				}
+				rs[key] = mr
+			}
+			cfg.MockedResponses[name] = rs
+			states[state] = name
+		}
+	}
+	inline(" (the file's mocks)", l.Mocks)
+	if t.MockCase != "" {
+		for state, resp := range l.mocks.StateMachines[l.mockSM].TestCases[t.MockCase] {
+			cfg.MockedResponses[resp] = l.mocks.MockedResponses[resp]
+			states[state] = resp
+		}
+	}
+	inline(" (this test's mocks)", t.Mocks)
+	return cfg
+}
+
+// outcomeOf reads how an execution ended, and the top-level states it went through.
+func outcomeOf(ex *engine.Execution, events []history.Event, topLevel map[string]bool) *Outcome {
+	o := &Outcome{Status: string(ex.Status), Error: ex.Error, Cause: ex.Cause, Events: events, States: []string{}, topLevel: topLevel}
+	if ex.Status == engine.Succeeded {
+		o.Output = ex.Output
+	}
+	for _, e := range events {
+		if d, ok := e.Details.(*history.StateEntered); ok && topLevel[d.Name] {
+			o.States = append(o.States, d.Name)
+		}
+	}
+	return o
+}

@@ -1,0 +1,629 @@
+package testsuite
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+// suite is a test file of the machine with one passing test and one failure of each kind.
+const suite = `stateMachine: sm.asl.json
+mocks:
+  Work: {return: {Payload: {n: 3}}}
+tests:
+  - name: passes
+    input: {name: Ada}
+    expect:
+      output: {n: 3, name: Ada}
+      states: [Work, "Big?", Done]
+  - name: wrong output
+    input: {name: Ada}
+    expect:
+      output: {n: 4, name: Ada}
+  - name: wrong subset
+    input: {name: Ada}
+    expect:
+      outputContains: {name: Bob}
+  - name: wrong status
+    input: {name: Ada}
+    mocks:
+      Work: {return: {Payload: {n: 11}}}
+  - name: wrong error
+    mocks:
+      Work: {throw: {error: Lambda.Unknown, cause: boom}}
+    expect:
+      error: Work.TooBig
+      cause: boom
+  - name: wrong path
+    input: {name: Ada}
+    mocks:
+      Work: [{return: {Payload: {n: 5}}}]
+    expect:
+      states: [Work, Done]
+      paths:
+        $.n: 3
+        $.missing: 1
+  - name: retries count
+    input: {name: Ada}
+    mocks:
+      Work:
+        - throw: {error: Lambda.TooManyRequestsException}
+        - return: {Payload: {n: 1}}
+    expect:
+      error: Lambda.TooManyRequestsException
+  - name: a succeeded execution has no error
+    input: {name: Ada}
+    expect:
+      error: X
+`
+
+// TestRun runs a file and checks what the report says of each test: the line of the
+// expectation, the first difference, the state it arose in.
+func TestRun(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"x.test.yaml": suite, "sm.asl.json": machine})
+	rep, err := Run(context.Background(), []string{dir}, Options{Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Files) != 1 || rep.Files[0].Err != nil {
+		t.Fatalf("files %+v", rep.Files)
+	}
+	var got []string
+	for _, r := range rep.Files[0].Tests {
+		if r.Problem != "" {
+			got = append(got, fmt.Sprintf("%s: problem %s", r.Name, r.Problem))
+		}
+		if r.Passed() {
+			got = append(got, r.Name+": ok")
+		}
+		for _, f := range r.Failures {
+			got = append(got, fmt.Sprintf("%s: %d: %s", r.Name, f.Line, f.Text()))
+		}
+	}
+	want := []string{
+		"passes: ok",
+		`wrong output: 13: output: $.n: want 4, got 3 [in state "Work", via "Done"]`,
+		`wrong subset: 17: outputContains: $.name: want "Bob", got "Ada"`, // from the execution's input
+		`wrong status: 18: status: want SUCCEEDED, got FAILED with error "Work.TooBig" (cause "n is over 10") [in state "Too big"]`,
+		`wrong error: 26: error: want "Work.TooBig", got "Lambda.Unknown" [in state "Work"]`,
+		`wrong path: 33: states: state 2 (after "Work"): want "Done", got "Big?"; it went ["Work","Big?","Done"]`,
+		`wrong path: 35: $.n: want 3, got 5 [in state "Work", via "Done"]`,
+		`wrong path: 36: $.missing: not in the output (want 1)`,
+		"retries count: ok",
+		`a succeeded execution has no error: 48: status: want a failure, got SUCCEEDED with output {"n":3,"name":"Ada"}`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	c := rep.Counts()
+	if c != (Counts{Tests: 8, Failed: 6, Files: 1}) || rep.OK() {
+		t.Errorf("counts %+v", c)
+	}
+}
+
+// TestRunDeterministic: the same tests give the same outcomes, however many run at once:
+// the clock, the execution's name and its random seed are fixed.
+func TestRunDeterministic(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("stateMachine: sm.asl.json\ntests:\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "  - name: t%02d\n    input: {i: %d}\n", i, i)
+	}
+	def := `{"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"i.$": "$.i", "id.$": "States.UUID()", "r.$": "States.MathRandom(0, 1000000)",
+	  "at.$": "$$.Execution.StartTime", "name.$": "$$.Execution.Name"}, "Next": "W"}, "W": {"Type": "Wait", "Seconds": 2592000, "End": true}}}`
+	dir := writeFiles(t, map[string]string{"x.test.yaml": b.String(), "sm.asl.json": def})
+	var outputs []string
+	for _, workers := range []int{1, 8} {
+		rep, err := Run(context.Background(), []string{dir}, Options{Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for i, r := range rep.Files[0].Tests {
+			if r.Name != fmt.Sprintf("t%02d", i) || r.Outcome == nil || r.Outcome.Status != "SUCCEEDED" {
+				t.Fatalf("test %d: %+v", i, r)
+			}
+			out = append(out, r.Outcome.Output)
+		}
+		outputs = append(outputs, strings.Join(out, "\n"))
+	}
+	if outputs[0] != outputs[1] {
+		t.Errorf("outputs differ:\n%s\n---\n%s", outputs[0], outputs[1])
+	}
+	if !strings.Contains(outputs[0], `"at":"2025-01-01T00:00:00Z"`) || !strings.Contains(outputs[0], `"name":"t07"`) {
+		t.Errorf("outputs %s", outputs[0])
+	}
+}
+
+// TestMockFile: a test case of a Step Functions Local mock file answers the states it names;
+// the file's inline mocks and then the test's own replace them, state by state.
+func TestMockFile(t *testing.T) {
+	mocks := `{"StateMachines": {"whatever": {"TestCases": {
+	    "Small": {"Work": "Small"}, "Big": {"Work": "Big"}}}},
+	  "MockedResponses": {"Small": {"0": {"Return": {"Payload": {"n": 1}}}}, "Big": {"0": {"Return": {"Payload": {"n": 100}}}}}}`
+	file := `stateMachine: sm.asl.json
+mockFile: mocks.json
+tests:
+  - name: small
+    input: {name: a}
+    mockCase: Small
+    expect: {output: {n: 1, name: a}}
+  - name: big
+    mockCase: Big
+    expect: {error: Work.TooBig}
+  - name: the test's mocks win
+    input: {name: a}
+    mockCase: Big
+    mocks:
+      Work: {return: {Payload: {n: 2}}}
+    expect: {output: {n: 2, name: a}}
+`
+	dir := writeFiles(t, map[string]string{"x.test.yaml": file, "sm.asl.json": machine, "mocks.json": mocks})
+	rep, err := Run(context.Background(), []string{filepath.Join(dir, "x.test.yaml")}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	rep.WriteText(&text, true)
+	if !rep.OK() {
+		t.Errorf("%s", text.String())
+	}
+}
+
+// TestUnmocked: a Task state without a mock stops the test, whatever the machine catches,
+// unless the file says unmocked: call; then Options.Tasks runs it.
+func TestUnmocked(t *testing.T) {
+	def := `{"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+	  "Parameters": {"FunctionName": "f"}, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": true},
+	  "Caught": {"Type": "Succeed"}}}`
+	var calls atomic.Int32
+	tasks := func() (runner.TaskHandler, error) {
+		return runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
+			calls.Add(1)
+			return `{"Payload": "real"}`, nil
+		}), nil
+	}
+	tests := []struct {
+		name, head string
+		opts       Options
+		want       string
+	}{
+		{"fail", "", Options{Tasks: tasks}, `Task state "Work" (arn:aws:states:::lambda:invoke) has no mock: mock it under mocks:, or set unmocked: call at the top of the file to call the service`},
+		{"call", "unmocked: call\n", Options{Tasks: tasks}, ""},
+		{"call without integrations", "unmocked: call\n", Options{}, `Task state "Work" (arn:aws:states:::lambda:invoke) has no mock, and this run has no integrations to call`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			calls.Store(0)
+			dir := writeFiles(t, map[string]string{"sm.asl.json": def,
+				"x.test.yaml": tc.head + "stateMachine: sm.asl.json\ntests:\n  - name: a\n    expect: {output: {Payload: real}}\n"})
+			rep, err := Run(context.Background(), []string{dir}, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rep.Files[0].Tests[0]
+			if r.Problem != tc.want || (tc.want == "" && !r.Passed()) {
+				t.Errorf("problem %q, failures %v; want %q", r.Problem, r.Failures, tc.want)
+			}
+			if tc.name == "call" && calls.Load() != 1 {
+				t.Errorf("%d calls", calls.Load())
+			}
+		})
+	}
+}
+
+// TestExecute: Options.Execute runs the executions (the seam for an in-process service);
+// one that waits for an outside event stops its test with a clear message.
+func TestExecute(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"sm.asl.json": machine, "x.test.yaml": suite})
+	var calls atomic.Int32
+	counting := func(ctx context.Context, x *Execution) (*engine.Execution, []history.Event, error) {
+		calls.Add(1)
+		if !strings.Contains(string(x.Definition), `"StartAt"`) || x.Machine.StartAt != "Work" || x.TestCase == "" ||
+			x.Mocks.StateMachines["sm"].TestCases[x.TestCase]["Work"] == "" || !strings.HasPrefix(x.Start.ExecutionArn, "arn:aws:states:us-east-1:123456789012:execution:sm:") {
+			t.Errorf("execution %+v", x)
+		}
+		return localExecute(ctx, x)
+	}
+	rep, err := Run(context.Background(), []string{dir}, Options{Execute: counting})
+	if err != nil || calls.Load() != 8 || rep.Counts().Failed != 6 {
+		t.Errorf("%v: %d calls, %+v", err, calls.Load(), rep.Counts())
+	}
+	stuck := func(ctx context.Context, x *Execution) (*engine.Execution, []history.Event, error) {
+		ex, events, _ := localExecute(ctx, x)
+		return ex, events, runner.ErrStuck
+	}
+	panics := func(ctx context.Context, x *Execution) (*engine.Execution, []history.Event, error) { panic("boom") }
+	rep, err = Run(context.Background(), []string{dir}, Options{Execute: panics, Run: regexp.MustCompile("^passes$")})
+	if err != nil || !strings.HasPrefix(rep.Files[0].Tests[0].Problem, "Stepwise panicked: boom (a bug") {
+		t.Errorf("a panic: %v %q", err, rep.Files[0].Tests[0].Problem)
+	}
+	rep, err = Run(context.Background(), []string{dir}, Options{Execute: stuck, Run: regexp.MustCompile("^passes$")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := rep.Files[0].Tests[0].Problem; !strings.HasPrefix(p, "the execution waits for a task token, an activity worker or a callback") {
+		t.Errorf("problem %q", p)
+	}
+}
+
+// TestTemplate: a test file names a state machine of a SAM template by its logical id, with
+// values for the template's parameters.
+func TestTemplate(t *testing.T) {
+	tmpl := `Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Greeting: {Type: String}
+Resources:
+  Other:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition: {StartAt: P, States: {P: {Type: Pass, End: true}}}
+  Fast:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Type: EXPRESS
+      Definition:
+        StartAt: Child
+        States:
+          Child:
+            Type: Task
+            Resource: arn:aws:states:::states:startExecution.sync:2
+            Parameters: {StateMachineArn: !Ref Other}
+            End: true
+  Greeter:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Name: greeter
+      Definition:
+        StartAt: Greet
+        States:
+          Greet:
+            Type: Pass
+            Parameters: {greeting: "${Text}", machine.$: $$.StateMachine.Name}
+            End: true
+      DefinitionSubstitutions:
+        Text: !Sub "${Greeting}, world"
+`
+	dir := writeFiles(t, map[string]string{"template.yaml": tmpl,
+		"x.test.yaml": `template: template.yaml
+resource: Greeter
+parameters: {Greeting: Hello}
+tests:
+  - name: a
+    expect: {output: {greeting: "Hello, world", machine: greeter}}
+`,
+		"bad.test.yaml":        "template: template.yaml\nresource: Nope\nparameters: {Greeting: Hi}\ntests:\n  - name: a\n",
+		"nogreeting.test.yaml": "template: template.yaml\nresource: Greeter\ntests:\n  - name: a\n",
+		"fast.test.yaml":       "template: template.yaml\nresource: Fast\nparameters: {Greeting: Hi}\ntests:\n  - name: a\n",
+	})
+	rep, err := Run(context.Background(), []string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	rep.WriteText(&text, true)
+	got := strings.ReplaceAll(text.String(), dir+string(filepath.Separator), "")
+	for _, want := range []string{
+		`ERROR bad.test.yaml:1: template: template.yaml has no state machine "Nope" (it has Other, Fast, Greeter)`,
+		`ERROR fast.test.yaml:2: Fast: the definition is not valid: Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not support '.sync' service integration`,
+		"ERROR nogreeting.test.yaml:1: template: template.yaml:33: parameter Greeting has no value: give it under parameters: in the test file (Greeting: VALUE)",
+		"--- PASS: a (x.test.yaml:5",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the report lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// TestRunFilter: --run selects tests by name; a file without a selected test is not reported.
+func TestRunFilter(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"x.test.yaml": suite, "sm.asl.json": machine,
+		"y.test.yaml": "stateMachine: sm.asl.json\nmocks:\n  Work: {return: {Payload: {n: 1}}}\ntests:\n  - name: other\n"})
+	rep, err := Run(context.Background(), []string{dir}, Options{Run: regexp.MustCompile("^(passes|retries count)$")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.Counts(); c.Tests != 2 || c.Failed != 0 || len(rep.Files[1].Tests) != 0 {
+		t.Errorf("counts %+v", c)
+	}
+	var text bytes.Buffer
+	rep.WriteText(&text, false)
+	if strings.Contains(text.String(), "y.test.yaml") {
+		t.Errorf("report names a file without tests:\n%s", text.String())
+	}
+}
+
+// TestReportText checks the text report line by line.
+func TestReportText(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"x.test.yaml": suite, "sm.asl.json": machine,
+		"bad.test.yaml": "stateMachine: sm.asl.json\ntests: 3\n"})
+	rep, err := Run(context.Background(), []string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := rep.WriteText(&b, true); err != nil {
+		t.Fatal(err)
+	}
+	text := regexp.MustCompile(`\d+\.\d{3}s`).ReplaceAllString(b.String(), "T")
+	text = strings.ReplaceAll(text, dir+string(filepath.Separator), "")
+	for _, want := range []string{
+		"ERROR bad.test.yaml:2: tests: want a list of tests, each with a name\n",
+		"--- PASS: passes (x.test.yaml:5, T)\n",
+		"--- FAIL: wrong output (x.test.yaml:10, T)\n    x.test.yaml:13: output: $.n: want 4, got 3 [in state \"Work\", via \"Done\"]\n",
+		"--- FAIL: wrong path (x.test.yaml:28, T)\n    x.test.yaml:33: states: state 2 (after \"Work\"): want \"Done\", got \"Big?\"; it went [\"Work\",\"Big?\",\"Done\"]\n    x.test.yaml:35: $.n: want 3, got 5 [in state \"Work\", via \"Done\"]\n    x.test.yaml:36: $.missing: not in the output (want 1)\n",
+		"FAIL  x.test.yaml  6 of 8 tests failed  T\n",
+		"FAIL: 6 of 8 tests failed, 1 file of 2 in error (T)\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the report lacks\n%s\nin\n%s", want, text)
+		}
+	}
+	if strings.Index(text, "ERROR bad") > strings.Index(text, "passes") {
+		t.Errorf("files out of order:\n%s", text)
+	}
+}
+
+// TestJUnit writes the report as JUnit XML and reads it back.
+func TestJUnit(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"x.test.yaml": suite, "sm.asl.json": machine,
+		"bad.test.yaml": "stateMachine: sm.asl.json\ntests: 3\n",
+		"z.test.yaml":   "stateMachine: sm.asl.json\ntests:\n  - name: unmocked\n"})
+	rep, err := Run(context.Background(), []string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := rep.WriteJUnit(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(b.String(), `<?xml version="1.0" encoding="UTF-8"?>`) {
+		t.Errorf("no XML header: %.80s", b.String())
+	}
+	var got junitSuites
+	if err := xml.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	if got.Tests != 10 || got.Failures != 6 || got.Errors != 2 || len(got.Suites) != 3 {
+		t.Fatalf("totals %d tests %d failures %d errors %d suites\n%s", got.Tests, got.Failures, got.Errors, len(got.Suites), b.String())
+	}
+	bad, x, z := got.Suites[0], got.Suites[1], got.Suites[2]
+	if bad.Errors != 1 || bad.Cases[0].Error == nil || bad.Cases[0].Line != 2 || !strings.Contains(bad.Cases[0].Error.Message, "tests: want a list") {
+		t.Errorf("bad file %+v", bad)
+	}
+	if x.Name != filepath.Join(dir, "x.test.yaml") || x.Tests != 8 || x.Failures != 6 || len(x.Cases) != 8 {
+		t.Errorf("suite %+v", x)
+	}
+	c := x.Cases[1]
+	if c.Name != "wrong output" || c.Line != 10 || c.Failure == nil || c.Failure.Type != "output" ||
+		c.Failure.Message != `output: $.n: want 4, got 3 [in state "Work", via "Done"]` || !strings.Contains(c.Failure.Text, "x.test.yaml:13: output:") {
+		t.Errorf("case %+v %+v", c, c.Failure)
+	}
+	if x.Cases[0].Failure != nil || x.Cases[0].Error != nil {
+		t.Errorf("passing case %+v", x.Cases[0])
+	}
+	if z.Errors != 1 || z.Cases[0].Error == nil || !strings.Contains(z.Cases[0].Error.Message, "has no mock") {
+		t.Errorf("unmocked %+v", z)
+	}
+}
+
+// TestUpdate records the outcomes in a file with wrong expectations, keeps its comments
+// and blank lines, and leaves a file whose tests pass and which a second update leaves
+// alone.
+func TestUpdate(t *testing.T) {
+	before := `# The machine's tests.
+stateMachine: sm.asl.json
+mocks:
+  Work: {return: {Payload: {n: 3}}}
+
+tests:
+  # Snapshot of the output.
+  - name: output
+    input: {name: Ada}
+    expect:
+      output: {n: 4} # was wrong
+
+  - name: a new snapshot
+    input: {name: Bob}
+
+  - name: now fails
+    mocks:
+      Work: {return: {Payload: {n: 12}}}
+    expect:
+      output: {n: 12}
+      states: [Work]
+  - name: subset left alone
+    input: {name: Ada}
+    expect:
+      outputContains: {name: Ada}
+  - name: error updated
+    mocks:
+      Work: {throw: {error: E}}
+    expect:
+      error: Other
+`
+	after := `# The machine's tests.
+stateMachine: sm.asl.json
+mocks:
+  Work: {return: {Payload: {n: 3}}}
+
+tests:
+  # Snapshot of the output.
+  - name: output
+    input: {name: Ada}
+    expect:
+      output: {n: 3, name: Ada} # was wrong
+
+  - name: a new snapshot
+    input: {name: Bob}
+    expect:
+      output:
+        n: 3
+        name: Bob
+
+  - name: now fails
+    mocks:
+      Work: {return: {Payload: {n: 12}}}
+    expect:
+      states: [Work, 'Big?', Too big]
+      error: Work.TooBig
+      cause: n is over 10
+  - name: subset left alone
+    input: {name: Ada}
+    expect:
+      outputContains: {name: Ada}
+  - name: error updated
+    mocks:
+      Work: {throw: {error: E}}
+    expect:
+      error: E
+`
+	dir := writeFiles(t, map[string]string{"x.test.yaml": before, "sm.asl.json": machine})
+	path := filepath.Join(dir, "x.test.yaml")
+	rep, err := Run(context.Background(), []string{dir}, Options{Update: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	if string(data) != after {
+		t.Errorf("after --update:\n%s\nwant\n%s", data, after)
+	}
+	fr := rep.Files[0]
+	if fr.Err != nil || !fr.Updated || !rep.OK() {
+		t.Fatalf("report %+v %+v", fr.Err, fr.Tests)
+	}
+	var updated []string
+	for _, r := range fr.Tests {
+		if r.Updated {
+			updated = append(updated, r.Name)
+		}
+	}
+	if strings.Join(updated, ",") != "output,a new snapshot,now fails,error updated" {
+		t.Errorf("updated %v", updated)
+	}
+	// The file passes as it is now, and a second update changes nothing.
+	rep, err = Run(context.Background(), []string{dir}, Options{Update: true})
+	if err != nil || !rep.OK() || rep.Files[0].Updated {
+		t.Errorf("second run: %v %+v", err, rep.Files[0])
+	}
+	if again, _ := os.ReadFile(path); string(again) != after {
+		t.Errorf("a second --update changed the file:\n%s", again)
+	}
+}
+
+// TestUpdateJSON: a JSON test file is written back as JSON.
+func TestUpdateJSON(t *testing.T) {
+	before := `{"stateMachine": "sm.asl.json", "mocks": {"Work": {"return": {"Payload": {"n": 3}}}},
+  "tests": [{"name": "a", "input": {"name": "Ada"}, "expect": {"output": {}}},
+    {"name": "b", "input": {"name": "x, y: \"z\" \\ and a name long enough to break the line in two"}}]}`
+	after := `{
+  "stateMachine": "sm.asl.json",
+  "mocks": {"Work": {"return": {"Payload": {"n": 3}}}},
+  "tests": [
+    {"name": "a", "input": {"name": "Ada"}, "expect": {"output": {"n": 3, "name": "Ada"}}},
+    {
+      "name": "b",
+      "input": {"name": "x, y: \"z\" \\ and a name long enough to break the line in two"},
+      "expect": {
+        "output": {
+          "n": 3,
+          "name": "x, y: \"z\" \\ and a name long enough to break the line in two"
+        }
+      }
+    }
+  ]
+}
+`
+	dir := writeFiles(t, map[string]string{"x.test.json": before, "sm.asl.json": machine})
+	rep, err := Run(context.Background(), []string{dir}, Options{Update: true})
+	if err != nil || !rep.OK() {
+		t.Fatalf("%v %+v", err, rep.Files[0])
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "x.test.json"))
+	if string(data) != after {
+		t.Errorf("after --update:\n%s\nwant\n%s", data, after)
+	}
+}
+
+// TestMapMocks: a list of answers serves a Map's iterations in turn; states lists only the
+// top-level states; a call beyond the list fails the execution, naming the mock.
+func TestMapMocks(t *testing.T) {
+	def := `{"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1,
+	  "ItemProcessor": {"StartAt": "Price", "States": {"Price": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+	    "Parameters": {"FunctionName": "p", "Payload.$": "$"}, "OutputPath": "$.Payload", "End": true}}}, "Next": "Done"},
+	  "Done": {"Type": "Succeed"}}}`
+	file := `stateMachine: m.asl.json
+tests:
+  - name: each
+    input: {items: [a, b, c]}
+    mocks:
+      Price: [{return: {Payload: 1}}, {return: {Payload: 2}}, {return: {Payload: 3}}]
+    expect:
+      output: [1, 2, 3]
+      states: [Each, Done]
+  - name: one short
+    input: {items: [a, b, c]}
+    mocks:
+      Price: [{return: {Payload: 1}}, {return: {Payload: 2}}]
+    expect:
+      error: States.Runtime
+      cause: The mocked response Price (this test's mocks) has no response for invocation 2 of state Price
+`
+	dir := writeFiles(t, map[string]string{"m.asl.json": def, "m.test.yaml": file})
+	rep, err := Run(context.Background(), []string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		var b bytes.Buffer
+		rep.WriteText(&b, true)
+		t.Error(b.String())
+	}
+}
+
+// TestInterrupted: tests of a run whose context ends say so, rather than fail.
+func TestInterrupted(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"x.test.yaml": suite, "sm.asl.json": machine})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rep, err := Run(ctx, []string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Files[0].Tests {
+		if r.Problem != "interrupted before it ran" {
+			t.Errorf("%s: problem %q, failures %v", r.Name, r.Problem, r.Failures)
+		}
+	}
+}
+
+// TestTimeout: a test whose task does not answer within Options.Timeout stops with a
+// message that says so.
+func TestTimeout(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"sm.asl.json": machine, "x.test.yaml": "unmocked: call\nstateMachine: sm.asl.json\ntests:\n  - name: slow\n"})
+	hang := func() (runner.TaskHandler, error) {
+		return runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
+			<-ctx.Done()
+			return "", ctx.Err()
+		}), nil
+	}
+	rep, err := Run(context.Background(), []string{dir}, Options{Tasks: hang, Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := rep.Files[0].Tests[0].Problem; p != "the test ran for more than 50ms of real time (a service that did not answer?)" {
+		t.Errorf("problem %q", p)
+	}
+}
