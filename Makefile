@@ -1,6 +1,6 @@
 # The one test command (README, .ci/run): static checks, the Go tests with the race
-# detector, the AWS conformance corpus with its ratchet, `stepwise test examples/`, then
-# which test groups were skipped.
+# detector, the AWS conformance corpus's summary and its ratchet (conformance/, in Go: the
+# corpus is in the repository), `stepwise test examples/`, then which test groups were skipped.
 GO ?= go
 
 .PHONY: test check gotest conformance examples skipped build bench
@@ -17,8 +17,9 @@ check:
 gotest:
 	$(GO) test -race -count=1 ./...
 
-conformance: build
-	scripts/conformance.sh bin/stepwise
+# The corpus also runs in gotest; this prints its summary and the first SHOW differences.
+conformance:
+	$(GO) test -count=1 -run '^TestCorpus$$' -v ./conformance -args -show $${SHOW:-10}
 
 # The examples' own test files, run as users run them; the JUnit file is for CI's artifacts.
 examples: build

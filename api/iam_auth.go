@@ -1,10 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/stepwise-run/stepwise/iam"
@@ -144,15 +147,40 @@ func (s *Server) tokenResource(ctx context.Context, token string) string {
 	return ex.StateMachineArn
 }
 
-// WithIAM serves the IAM Query API (form-encoded POSTs without X-Amz-Target) and the Step
-// Functions API on one endpoint, as `--endpoint-url` users expect.
+// WithIAM serves the IAM Query API (form-encoded POSTs without X-Amz-Target that name an
+// Action) and the Step Functions API on one endpoint, as `--endpoint-url` users expect. Any
+// other request is Step Functions': one without X-Amz-Target gets its
+// UnknownOperationException (curl -d sends a form's Content-Type, and used to get an IAM XML
+// error with a blank action name).
 func WithIAM(sfn, iamQuery http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ct := r.Header.Get("Content-Type")
-		if r.Header.Get("X-Amz-Target") == "" && strings.HasPrefix(strings.ToLower(ct), "application/x-www-form-urlencoded") {
+		if r.Header.Get("X-Amz-Target") == "" && strings.HasPrefix(strings.ToLower(ct), "application/x-www-form-urlencoded") && namesAction(r) {
 			iamQuery.ServeHTTP(w, r)
 			return
 		}
 		sfn.ServeHTTP(w, r)
 	})
+}
+
+// maxFormPeek is how much of a form body namesAction reads: IAM's largest request (a policy
+// document, URL-encoded).
+const maxFormPeek = 1 << 20
+
+// namesAction says whether a form request names an Action, in its URL or its body, as IAM
+// Query requests do. The body it reads is put back for the handler that serves the request.
+func namesAction(r *http.Request) bool {
+	if r.URL.Query().Get("Action") != "" {
+		return true
+	}
+	head, err := io.ReadAll(io.LimitReader(r.Body, maxFormPeek))
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+	if err != nil {
+		return false
+	}
+	form, err := url.ParseQuery(string(head))
+	return err == nil && form.Get("Action") != "" || len(head) == maxFormPeek
 }

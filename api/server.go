@@ -125,6 +125,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	action, ok := strings.CutPrefix(target, "AWSStepFunctions.")
 	h := actions[action]
+	if target == "" {
+		writeError(w, &Error{Type: "UnknownOperationException", Message: "The request names no operation: the X-Amz-Target header (AWSStepFunctions.<Operation>) is missing", Status: http.StatusBadRequest})
+		return
+	}
 	if !ok || h == nil {
 		writeError(w, &Error{Type: "UnknownOperationException", Message: "Unknown operation " + target, Status: http.StatusBadRequest})
 		return

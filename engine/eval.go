@@ -69,7 +69,11 @@ func (s *scope) context() any {
 	state := map[string]any{
 		"EnteredTime": isoTime(s.f.EnteredAt),
 		"Name":        s.f.State,
-		"RetryCount":  value.FromInt(int64(s.f.RetryCount)),
+	}
+	// Only the states that can retry have a RetryCount: AWS's Context object has it in a Task
+	// state, not in a Pass state (the conformance corpus's recordings of both).
+	if s.st == nil || s.st.Type == asl.TypeTask || s.st.Type == asl.TypeParallel || s.st.Type == asl.TypeMap {
+		state["RetryCount"] = value.FromInt(int64(s.f.RetryCount))
 	}
 	ctx := map[string]any{
 		"Execution":    x.ctxExecution,

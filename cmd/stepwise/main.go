@@ -12,6 +12,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 )
 
@@ -30,9 +32,12 @@ Usage:
   stepwise test [--junit FILE] [--update] [--run REGEXP] [-v] [--parallel N] [--timeout 1m] [PATH...]
   stepwise validate [--type STANDARD|EXPRESS] DEFINITION.json
   stepwise deploy [--dry-run] [--endpoint http://127.0.0.1:8083] [--stack-name N] [--parameter-overrides K=V ...] [--function LogicalId=NAME ...] TEMPLATE.yaml
+  stepwise bench [--executions N] [--clients N] [--endpoint URL] ...
   stepwise backup [--store sqlite:PATH] FILE
   stepwise restore [--store sqlite:PATH] [--force] FILE
   stepwise version
+
+Each command's flags are listed below (and by stepwise COMMAND --help).
 
 aws-sdk tasks call the services' endpoints as the AWS SDKs choose them: AWS_ENDPOINT_URL_<SERVICE>
 (AWS_ENDPOINT_URL_DYNAMODB), AWS_ENDPOINT_URL, the shared config file, Step Functions Local's
@@ -78,10 +83,28 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 0
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
+		writeFlags(ctx, stdout)
 		return 0
 	}
 	fmt.Fprintf(stderr, "stepwise: unknown command %q\n\n%s", args[0], usage)
 	return 2
+}
+
+// commands are the commands that take flags, in the order the help lists them.
+var commands = []string{"serve", "run", "test", "validate", "deploy", "bench", "backup", "restore"}
+
+// writeFlags lists every command's flags, as each command's own --help prints them: the flag
+// sets are built inside the commands, so asking them is what keeps this list whole.
+func writeFlags(ctx context.Context, w io.Writer) {
+	for _, name := range commands {
+		var buf bytes.Buffer
+		run(ctx, []string{name, "--help"}, nil, io.Discard, &buf)
+		text := buf.String()
+		if first, rest, ok := strings.Cut(text, "\n"); ok && strings.HasPrefix(first, "Usage of ") {
+			text = rest
+		}
+		fmt.Fprintf(w, "\nstepwise %s:\n%s", name, text)
+	}
 }
 
 // parseInterspersed parses flags that may come before or after the positional arguments.

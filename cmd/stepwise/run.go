@@ -30,15 +30,20 @@ const (
 )
 
 // runResult is what `stepwise run` prints: DescribeExecution's output, error and cause, and
-// GetExecutionHistory's events.
+// with --history what GetExecutionHistory returns ({"events": [...]}).
 type runResult struct {
-	ExecutionArn    string          `json:"executionArn"`
-	StateMachineArn string          `json:"stateMachineArn"`
-	Status          engine.Status   `json:"status"`
-	Output          *string         `json:"output"`
-	Error           *string         `json:"error"`
-	Cause           *string         `json:"cause"`
-	History         []history.Event `json:"history,omitempty"`
+	ExecutionArn    string         `json:"executionArn"`
+	StateMachineArn string         `json:"stateMachineArn"`
+	Status          engine.Status  `json:"status"`
+	Output          *string        `json:"output"`
+	Error           *string        `json:"error"`
+	Cause           *string        `json:"cause"`
+	History         *historyOutput `json:"history,omitempty"`
+}
+
+// historyOutput is GetExecutionHistory's response: the whole history in one page.
+type historyOutput struct {
+	Events []history.Event `json:"events"`
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -122,7 +127,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		res.Output = &ex.Output
 	}
 	if *withHistory {
-		res.History = events
+		res.History = &historyOutput{Events: events}
+		if res.History.Events == nil {
+			res.History.Events = []history.Event{}
+		}
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)

@@ -1,0 +1,16 @@
+// Package conformance measures Stepwise against AWS: it runs the executions recorded on AWS
+// Step Functions in corpus/ (784 of them, from the LocalStack project's tests; corpus/SOURCE.md)
+// and compares what Stepwise returns with what AWS returned.
+//
+// Each case holds a definition, an input and what AWS returned: status, output, error, cause
+// and, for most, the whole history. Run executes the cases, in process through the engine as
+// `stepwise run --history --time-skipping` does (RunInProcess), or through a server's Step
+// Functions API (API), all at once on every core, and Judge compares each outcome after the
+// normalisation the recordings went through (times, ARNs, names, placeholders for values AWS
+// does not fix; compare.go), with the events of a Parallel state's branches compared in any
+// interleaving AWS could have written (history.go). The verdicts: the result (status, output,
+// error, cause), the history, and whether every object keeps its keys in AWS's order.
+//
+// TestCorpus runs the whole corpus in `go test` and fails below the floor in
+// .ci/conformance-floor; docs/conformance.md says how to run it and what is left.
+package conformance
