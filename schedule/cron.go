@@ -33,11 +33,11 @@ type cronSpec struct {
 	nearWeekday int
 	// dow: the days of the week (bits 1-7, 1 is Sunday), unless dowAny, or lastOf (nL: the
 	// last such day of the month), or nth with nthDay (n#k: the k-th such day).
-	dow     uint64
-	dowAny  bool
-	lastOf  int
-	nthDay  int
-	nth     int
+	dow    uint64
+	dowAny bool
+	lastOf int
+	nthDay int
+	nth    int
 }
 
 var monthNames = map[string]int{"JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6,
