@@ -19,7 +19,7 @@ func TestAPISchedules(t *testing.T) {
 	out, err := c.CreateSchedule(ctx, &sch.CreateScheduleInput{Name: aws.String("nightly"), ScheduleExpression: aws.String("cron(0 2 * * ? *)"),
 		ScheduleExpressionTimezone: aws.String("America/New_York"), Description: aws.String("every night"),
 		StartDate: aws.Time(start), EndDate: aws.Time(end),
-		FlexibleTimeWindow:         &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeFlexible, MaximumWindowInMinutes: aws.Int32(10)},
+		FlexibleTimeWindow: &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeFlexible, MaximumWindowInMinutes: aws.Int32(10)},
 		Target: &types.Target{Arn: aws.String(smArn), RoleArn: aws.String(role), Input: aws.String(`{"a":1}`),
 			DeadLetterConfig: &types.DeadLetterConfig{Arn: aws.String("arn:aws:sqs:us-east-1:123456789012:dlq")}}})
 	if err != nil {
