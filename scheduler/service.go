@@ -171,6 +171,10 @@ func (s *Service) Run(ctx context.Context) error {
 // RunDue fires every firing due now and returns how long to wait for the next one (at most
 // the poll interval).
 func (s *Service) RunDue(ctx context.Context) (time.Duration, error) {
+	// A read first: most wake-ups (the poll) find nothing due, and then write nothing.
+	if wait, err := s.untilDue(ctx); err != nil || wait > 0 {
+		return wait, err
+	}
 	for {
 		now := s.now()
 		claimed, err := s.schedules.ClaimSchedules(ctx, s.owner, now, now.Add(s.claimTTL), s.batch)
@@ -183,6 +187,18 @@ func (s *Service) RunDue(ctx context.Context) (time.Duration, error) {
 		// Claim again: a schedule that missed several firings is due again at once.
 		s.fireAll(ctx, claimed)
 	}
+	wait, err := s.untilDue(ctx)
+	if wait == 0 && err == nil {
+		// Due but claimed by another node (or by a claim of ours that a crash left): look
+		// again when a claim may have expired.
+		wait = min(s.poll, time.Second)
+	}
+	return wait, err
+}
+
+// untilDue is how long until the earliest due firing (0: one is due), at most the poll
+// interval.
+func (s *Service) untilDue(ctx context.Context) (time.Duration, error) {
 	next, err := s.schedules.NextScheduleDue(ctx)
 	if errors.Is(err, store.ErrNotFound) {
 		return s.poll, nil
@@ -190,16 +206,7 @@ func (s *Service) RunDue(ctx context.Context) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	wait := next.Sub(s.now())
-	if wait > s.poll {
-		wait = s.poll
-	}
-	if wait < 0 {
-		// Due but claimed by another node (or by a claim of ours that a crash left): look
-		// again when a claim may have expired.
-		wait = min(s.poll, time.Second)
-	}
-	return wait, nil
+	return max(0, min(next.Sub(s.now()), s.poll)), nil
 }
 
 func (s *Service) fireAll(ctx context.Context, scs []*store.Schedule) {
