@@ -342,6 +342,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 		schedOpts.Guard = dir
 	}
 	sched := scheduler.New(schedOpts)
+	consoleOpts.Schedules = schedules
 	con := console.New(consoleOpts)
 	mux := http.NewServeMux()
 	calls := metrics.wrap(con.API(api.WithIAM(apiServer, iamQuery)))
@@ -351,6 +352,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	})
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		metrics.write(w, node)
+		writeScheduleMetrics(w, sched.Stats())
 	})
 	mux.Handle("GET /", con)
 	mux.Handle("POST /console/api/", con) // sign-in and sign-out
