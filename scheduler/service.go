@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stepwise-run/stepwise/iam"
+	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/schedule"
 	"github.com/stepwise-run/stepwise/store"
 )
@@ -45,7 +46,10 @@ type Options struct {
 	Schedules store.Schedules
 	Tags      Tags
 	// Invoke starts state machines (api.Server.Invoke).
-	Invoke          Invoker
+	Invoke Invoker
+	// Tasks calls the other targets, as Task states would (the integration registry); nil:
+	// a firing of another target is dropped.
+	Tasks           runner.TaskHandler
 	Region, Account string
 	// Owner names this node in its claims (the runner's node id).
 	Owner  string
@@ -69,6 +73,7 @@ type Service struct {
 	schedules       store.Schedules
 	tags            Tags
 	invoke          Invoker
+	tasks           runner.TaskHandler
 	region, account string
 	owner           string
 	guard           Guard
@@ -91,7 +96,7 @@ type Stats struct {
 
 // New returns a Service; Run fires its schedules.
 func New(o Options) *Service {
-	s := &Service{schedules: o.Schedules, tags: o.Tags, invoke: o.Invoke, region: o.Region, account: o.Account,
+	s := &Service{schedules: o.Schedules, tags: o.Tags, invoke: o.Invoke, tasks: o.Tasks, region: o.Region, account: o.Account,
 		owner: o.Owner, guard: o.Guard, log: o.Logger, now: o.Now, poll: o.PollInterval, claimTTL: o.ClaimTTL,
 		batch: o.Batch, workers: o.Workers, kick: make(chan struct{}, 1)}
 	if s.log == nil {
@@ -353,7 +358,7 @@ func (s *Service) start(ctx context.Context, sc *store.Schedule, d *Definition, 
 		_, err := s.invoke(ctx, action, b)
 		return ignoreExists(err)
 	default:
-		return &Error{Type: "ValidationException", Message: "Stepwise starts Step Functions state machines only; target " + t.Arn + " is not one"}
+		return s.startOther(ctx, t, input, id, sc.Name)
 	}
 	if s.guard != nil {
 		if err := s.guard.AuthorizeRole(iam.WithSession(ctx, id), t.RoleArn, "states:"+action, resource); err != nil {
@@ -391,6 +396,10 @@ func retryable(err error) bool {
 	case "":
 		var e *Error
 		var ie *iam.Error
+		var te *runner.TaskError
+		if errors.As(err, &te) {
+			return retryableTask(te)
+		}
 		return !errors.As(err, &e) && !errors.As(err, &ie) && !errors.Is(err, context.Canceled)
 	}
 	return false

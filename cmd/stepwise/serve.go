@@ -336,7 +336,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	if !ok {
 		return nil, fmt.Errorf("the store %T keeps no schedules", st)
 	}
-	schedOpts := scheduler.Options{Schedules: schedules, Tags: st, Invoke: apiServer.Invoke, Region: cfg.region,
+	schedOpts := scheduler.Options{Schedules: schedules, Tags: st, Invoke: apiServer.Invoke, Tasks: handler, Region: cfg.region,
 		Account: cfg.account, Owner: node.Owner(), Logger: log}
 	if cfg.enforceIAM {
 		schedOpts.Guard = dir

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -17,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/stepwise-run/stepwise/integration/lambda"
 )
 
 // schedServer is a whole serve (node, scheduler loop, HTTP) on a SQLite file; stop ends it
@@ -30,8 +34,14 @@ type schedServer struct {
 
 func startSchedServer(t *testing.T, db string) *schedServer {
 	t.Helper()
+	return startSchedServerWith(t, db, nil)
+}
+
+func startSchedServerWith(t *testing.T, db string, functions map[string]lambda.Spec) *schedServer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := serviceConfig{store: "sqlite:" + db, region: "us-east-1", account: "123456789012", maxEvents: 25000, leaseTTL: time.Second}
+	cfg := serviceConfig{store: "sqlite:" + db, region: "us-east-1", account: "123456789012", maxEvents: 25000, leaseTTL: time.Second,
+		functions: functions}
 	svc, err := newService(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		cancel()
@@ -212,5 +222,37 @@ func TestServeScheduleAWSCLI(t *testing.T) {
 	json.Unmarshal(run("scheduler", "list-schedules"), &l)
 	if len(l.Schedules) != 0 {
 		t.Fatalf("list-schedules after delete-schedule: %+v", l)
+	}
+}
+
+// TestServeScheduleLambdaTarget: a schedule whose target is a Lambda function invokes it
+// through the Lambda integration (--function NAME=http://... here), Input as the payload.
+func TestServeScheduleLambdaTarget(t *testing.T) {
+	got := make(chan string, 4)
+	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- r.URL.Path + " " + string(b)
+		w.Write([]byte(`{"ok":true}`))
+	}))
+	defer fn.Close()
+	s := startSchedServerWith(t, filepath.Join(t.TempDir(), "db"), map[string]lambda.Spec{"report": {Endpoint: fn.URL}})
+	if _, err := s.sch.CreateSchedule(context.Background(), &sch.CreateScheduleInput{Name: aws.String("fn"), ScheduleExpression: aws.String("rate(1 hour)"),
+		FlexibleTimeWindow: &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff},
+		Target: &types.Target{Arn: aws.String("arn:aws:lambda:us-east-1:123456789012:function:report"),
+			RoleArn: aws.String("arn:aws:iam::123456789012:role/scheduler"), Input: aws.String(`{"day":"today"}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case call := <-got:
+		if call != `/2015-03-31/functions/report/invocations {"day":"today"}` {
+			t.Fatalf("the function got %s", call)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the function was not invoked")
+	}
+	select {
+	case call := <-got:
+		t.Fatalf("invoked again: %s", call)
+	case <-time.After(1500 * time.Millisecond):
 	}
 }
