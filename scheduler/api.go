@@ -239,6 +239,9 @@ func (s *Service) createSchedule(ctx context.Context, name string, _ url.Values,
 	if err := s.schedules.CreateSchedule(ctx, sc); err != nil {
 		switch {
 		case errors.Is(err, store.ErrExists):
+			if s.sameCall(ctx, sc) {
+				return map[string]string{"ScheduleArn": sc.Arn}, nil
+			}
 			return nil, conflict("Schedule %s already exists.", name)
 		case errors.Is(err, store.ErrNotFound):
 			return nil, notFound("Schedule group %s does not exist.", sc.Group)
@@ -290,6 +293,10 @@ func (s *Service) scheduleFromInput(ctx context.Context, name string, body []byt
 		return nil, err
 	}
 	d := in.Definition
+	d.ClientToken = ""
+	if old == nil {
+		d.ClientToken = in.ClientToken
+	}
 	if err := s.validate(&d); err != nil {
 		return nil, err
 	}
@@ -316,6 +323,21 @@ func (s *Service) scheduleFromInput(ctx context.Context, name string, body []byt
 		}
 	}
 	return sc, nil
+}
+
+// sameCall reports whether sc, refused as a duplicate, is the schedule that a CreateSchedule
+// call with the same client token already made (a retry of that call).
+func (s *Service) sameCall(ctx context.Context, sc *store.Schedule) bool {
+	var d Definition
+	if json.Unmarshal([]byte(sc.Config), &d) != nil || d.ClientToken == "" {
+		return false
+	}
+	got, err := s.schedules.GetSchedule(ctx, sc.Group, sc.Name)
+	if err != nil {
+		return false
+	}
+	var have Definition
+	return json.Unmarshal([]byte(got.Config), &have) == nil && have.ClientToken == d.ClientToken
 }
 
 func window(d *Definition) schedule.Window {
@@ -441,7 +463,7 @@ func (s *Service) getSchedule(ctx context.Context, name string, q url.Values, _ 
 	if err := json.Unmarshal([]byte(sc.Config), &d); err != nil {
 		return nil, err
 	}
-	d.Anchor = nil
+	d.Anchor, d.ClientToken = nil, ""
 	return scheduleOutput{Definition: d, Arn: sc.Arn, Name: sc.Name, GroupName: sc.Group,
 		CreationDate: Time{sc.CreatedAt}, LastModificationDate: Time{sc.UpdatedAt}}, nil
 }

@@ -116,7 +116,9 @@ func TestAPIErrors(t *testing.T) {
 	fx := newFixture(t, openSQLite(t), "n1", &clock{t: t0}, newFakeSFN())
 	ctx := context.Background()
 	c := fx.api
-	fx.create(t, "taken", "rate(1 hour)", nil)
+	fx.create(t, "taken", "rate(1 hour)", func(in *sch.CreateScheduleInput) { in.ClientToken = aws.String("token-1") })
+	// The same call retried (same client token) is answered as the first was.
+	fx.create(t, "taken", "rate(1 hour)", func(in *sch.CreateScheduleInput) { in.ClientToken = aws.String("token-1") })
 	valid := func(edit func(*sch.CreateScheduleInput)) *sch.CreateScheduleInput {
 		in := &sch.CreateScheduleInput{Name: aws.String("x"), ScheduleExpression: aws.String("rate(1 hour)"),
 			FlexibleTimeWindow: &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff},

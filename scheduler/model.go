@@ -25,6 +25,10 @@ type Definition struct {
 	// Anchor is where a rate() expression counts from when there is no StartDate: when the
 	// schedule was created or last updated (Stepwise's own, not returned by the API).
 	Anchor *Time `json:"StepwiseAnchor,omitempty"`
+	// ClientToken is the token of the CreateSchedule call that made the schedule: the same
+	// call retried (the SDKs retry with the same token) gets the schedule instead of a
+	// ConflictException.
+	ClientToken string `json:"StepwiseClientToken,omitempty"`
 }
 
 // FlexibleTimeWindow is how late after its time a firing may be started.
