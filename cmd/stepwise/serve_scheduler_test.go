@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/stepwise-run/stepwise/integration/lambda"
+	"github.com/stepwise-run/stepwise/internal/pgtest"
 )
 
 // schedServer is a whole serve (node, scheduler loop, HTTP) on a SQLite file; stop ends it
@@ -40,7 +43,11 @@ func startSchedServer(t *testing.T, db string) *schedServer {
 func startSchedServerWith(t *testing.T, db string, functions map[string]lambda.Spec) *schedServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := serviceConfig{store: "sqlite:" + db, region: "us-east-1", account: "123456789012", maxEvents: 25000, leaseTTL: time.Second,
+	storeURL := "sqlite:" + db
+	if strings.HasPrefix(db, "postgres") {
+		storeURL = db
+	}
+	cfg := serviceConfig{store: storeURL, region: "us-east-1", account: "123456789012", maxEvents: 25000, leaseTTL: time.Second,
 		functions: functions}
 	svc, err := newService(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -254,5 +261,35 @@ func TestServeScheduleLambdaTarget(t *testing.T) {
 	case call := <-got:
 		t.Fatalf("invoked again: %s", call)
 	case <-time.After(1500 * time.Millisecond):
+	}
+}
+
+// TestServeScheduleTwoNodesPostgres: two servers share one PostgreSQL database; schedules
+// created on either are fired once each, by one of them.
+func TestServeScheduleTwoNodesPostgres(t *testing.T) {
+	pgtest.Connect(t).Close(context.Background()) // skips when no server answers
+	url := pgtest.FreshSchema(t)
+	a := startSchedServer(t, url)
+	b := startSchedServer(t, url)
+	smArn := a.createMachine(t)
+	expr, _ := atIn(3 * time.Second)
+	const n = 20
+	for i := range n {
+		node := a
+		if i%2 == 1 {
+			node = b
+		}
+		if _, err := node.sch.CreateSchedule(context.Background(), &sch.CreateScheduleInput{Name: aws.String("s" + strconv.Itoa(i)),
+			ScheduleExpression: aws.String(expr), FlexibleTimeWindow: &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff},
+			Target: &types.Target{Arn: aws.String(smArn), RoleArn: aws.String("arn:aws:iam::123456789012:role/scheduler")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if execs := a.executions(t, smArn, n, 60*time.Second); len(execs) != n {
+		t.Fatalf("%d executions, want %d", len(execs), n)
+	}
+	time.Sleep(2 * time.Second)
+	if execs := b.executions(t, smArn, n+1, 0); len(execs) != n {
+		t.Fatalf("%d executions a while later, want %d", len(execs), n)
 	}
 }
