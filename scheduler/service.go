@@ -258,6 +258,9 @@ func (s *Service) fire(ctx context.Context, sc *store.Schedule) error {
 		return s.next(ctx, sc, &d, expr, scheduled, now)
 	}
 	err = s.start(ctx, sc, &d, scheduled)
+	if err != nil && ctx.Err() != nil {
+		return nil // shutting down: the claim expires, and the firing is attempted again
+	}
 	switch {
 	case err == nil:
 		s.stats.Fired.Add(1)
@@ -391,7 +394,7 @@ func errorCode(err error) string {
 // store unreachable). A missing state machine or a bad input fails the same every time.
 func retryable(err error) bool {
 	switch errorCode(err) {
-	case "ThrottlingException", "ServiceUnavailable", "InternalFailure", "InternalServerError":
+	case "ThrottlingException", "ServiceUnavailable", "InternalFailure", "InternalServerError", "ExecutionLimitExceeded":
 		return true
 	case "":
 		var e *Error
