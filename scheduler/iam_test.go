@@ -4,11 +4,14 @@ import (
 	"context"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	sch "github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 
 	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/store"
@@ -49,5 +52,39 @@ func TestEnforceIAM(t *testing.T) {
 	root.runDue(t)
 	if got, dropped := f.started(), svc.Stats().Dropped.Load(); got != 0 || dropped != 1 {
 		t.Fatalf("%d started, %d dropped; want 0, 1", got, dropped)
+	}
+	// A role that may start the state machine: the firing starts it.
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"scheduler.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	if _, err := d.CreateRole("scheduler", "/", trust, "", 3600); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.PutRolePolicy("scheduler", "start", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"states:StartExecution","Resource":"`+smArn+`"}]}`); err != nil {
+		t.Fatal(err)
+	}
+	c.Add(time.Hour)
+	root.runDue(t)
+	if got := f.started(); got != 1 {
+		t.Fatalf("%d started with an allowed role, want 1", got)
+	}
+	// A user allowed only to read schedules cannot create one.
+	if _, err := d.CreateUser("reader", "/"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.PutUserPolicy("reader", "read", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["scheduler:GetSchedule","scheduler:ListSchedules"],"Resource":"*"}]}`); err != nil {
+		t.Fatal(err)
+	}
+	key, err := d.CreateAccessKey("reader")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader := client(credentials.NewStaticCredentialsProvider(key.AccessKeyID, key.SecretAccessKey, ""))
+	if _, err := reader.GetSchedule(ctx, &sch.GetScheduleInput{Name: aws.String("signed")}); err != nil {
+		t.Fatalf("GetSchedule allowed by policy: %v", err)
+	}
+	_, err = reader.CreateSchedule(ctx, &sch.CreateScheduleInput{Name: aws.String("nope"), ScheduleExpression: aws.String("rate(1 hour)"),
+		FlexibleTimeWindow: &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff},
+		Target:             &types.Target{Arn: aws.String(smArn), RoleArn: aws.String(role)}})
+	if err == nil || !strings.Contains(err.Error(), "AccessDenied") || !strings.Contains(err.Error(), "scheduler:CreateSchedule") {
+		t.Fatalf("CreateSchedule without permission: %v", err)
 	}
 }
