@@ -27,6 +27,8 @@ type Options struct {
 	// its API calls are then signed with that key (see API) and its own endpoints show only
 	// the executions that key may describe.
 	Guard Guard
+	// Schedules, when set, is where the schedules page reads EventBridge Scheduler schedules.
+	Schedules store.Schedules
 }
 
 // Console serves the single-page application at / and /assets/..., and its endpoints under
@@ -68,6 +70,7 @@ func New(opts Options) *Console {
 	c.mux.HandleFunc("GET /console/api/children", c.children)
 	c.mux.HandleFunc("GET /console/api/chain", c.chain)
 	c.mux.HandleFunc("GET /console/api/session", c.sessionState)
+	c.mux.HandleFunc("GET /console/api/schedules", c.schedules)
 	c.mux.HandleFunc("POST /console/api/signin", c.signIn)
 	c.mux.HandleFunc("POST /console/api/signout", c.signOut)
 	return c

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/scheduler"
 )
 
 // metrics counts API calls for /metrics, in the Prometheus text format. It is written by hand:
@@ -122,4 +123,16 @@ func (m *metrics) write(w io.Writer, node *runner.Node) {
 	}
 	fmt.Fprintln(w, "# TYPE stepwise_uptime_seconds gauge")
 	fmt.Fprintf(w, "stepwise_uptime_seconds %g\n", time.Since(m.started).Seconds())
+}
+
+// writeScheduleMetrics writes the scheduler's counters: firings started, started late (after
+// downtime), retried, and dropped (too old, out of retries, or refused by their target).
+func writeScheduleMetrics(w io.Writer, s *scheduler.Stats) {
+	fmt.Fprintln(w, "# TYPE stepwise_schedule_firings_total counter")
+	for _, f := range []struct {
+		outcome string
+		n       int64
+	}{{"started", s.Fired.Load()}, {"late", s.Late.Load()}, {"retried", s.Retried.Load()}, {"dropped", s.Dropped.Load()}} {
+		fmt.Fprintf(w, "stepwise_schedule_firings_total{outcome=%q} %d\n", f.outcome, f.n)
+	}
 }

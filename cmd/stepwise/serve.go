@@ -29,6 +29,7 @@ import (
 	"github.com/stepwise-run/stepwise/internal/certreload"
 	"github.com/stepwise-run/stepwise/internal/retention"
 	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/scheduler"
 	"github.com/stepwise-run/stepwise/store"
 	"github.com/stepwise-run/stepwise/store/postgres"
 	"github.com/stepwise-run/stepwise/store/sqlite"
@@ -179,6 +180,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}()
 	go svc.runRetention(runCtx, log)
 	go func() {
+		if err := svc.sched.Run(runCtx); err != nil {
+			log.Error("scheduler stopped", "err", err)
+		}
+	}()
+	go func() {
 		select {
 		case <-ctx.Done():
 		case <-nodeStopped:
@@ -249,6 +255,8 @@ type service struct {
 	node   *runner.Node
 	mux    http.Handler
 	lambda *lambda.Runtime
+	// sched is EventBridge Scheduler: its API (routed by apiFirst) and its firing loop.
+	sched *scheduler.Service
 }
 
 // runRetention deletes closed executions past their retention until ctx ends (it returns at
@@ -324,6 +332,17 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	if cfg.enforceIAM {
 		consoleOpts.Guard = dir // the console signs in with an access key
 	}
+	schedules, ok := st.(store.Schedules)
+	if !ok {
+		return nil, fmt.Errorf("the store %T keeps no schedules", st)
+	}
+	schedOpts := scheduler.Options{Schedules: schedules, Tags: st, Invoke: apiServer.Invoke, Tasks: handler, Region: cfg.region,
+		Account: cfg.account, Owner: node.Owner(), Logger: log}
+	if cfg.enforceIAM {
+		schedOpts.Guard = dir
+	}
+	sched := scheduler.New(schedOpts)
+	consoleOpts.Schedules = schedules
 	con := console.New(consoleOpts)
 	mux := http.NewServeMux()
 	calls := metrics.wrap(con.API(api.WithIAM(apiServer, iamQuery)))
@@ -333,10 +352,11 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	})
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		metrics.write(w, node)
+		writeScheduleMetrics(w, sched.Stats())
 	})
 	mux.Handle("GET /", con)
 	mux.Handle("POST /console/api/", con) // sign-in and sign-out
-	return &service{cfg: cfg, store: st, node: node, mux: apiFirst{calls: calls, mux: mux}, lambda: functions}, nil
+	return &service{cfg: cfg, store: st, node: node, mux: apiFirst{calls: calls, sched: sched, mux: mux}, lambda: functions, sched: sched}, nil
 }
 
 // apiFirst hands the API's calls (POST /: every SDK and CLI call) straight to their handler
@@ -344,12 +364,19 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 // was 2% of the server's time for a short Express execution.
 type apiFirst struct {
 	calls http.Handler
+	// sched serves the EventBridge Scheduler API: its REST paths (scheduler.Handles), which
+	// the console does not use.
+	sched http.Handler
 	mux   *http.ServeMux
 }
 
 func (h apiFirst) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && r.URL.Path == "/" {
 		h.calls.ServeHTTP(w, r)
+		return
+	}
+	if scheduler.Handles(r.URL.Path) {
+		h.sched.ServeHTTP(w, r)
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {

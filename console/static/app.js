@@ -176,6 +176,7 @@ async function route() {
     else if (parts[0] === "executions" && parts[1]) await executionPage(app, parts[1]);
     else if (parts[0] === "map-runs" && parts[1]) await mapRunPage(app, parts[1]);
     else if (parts[0] === "create") { mark("create"); await editorPage(app, null); }
+    else if (parts[0] === "schedules") { mark("schedules"); await schedulesPage(app); }
     else { mark("list"); await listPage(app); }
   } catch (err) {
     showError(err);

@@ -45,6 +45,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Redrive", testRedrive},
 		{"EndedHoldsNoLease", testEndedHoldsNoLease},
 		{"Purge", testPurge},
+		{"ScheduleGroups", testScheduleGroups},
+		{"Schedules", testSchedules},
+		{"ScheduleClaims", testScheduleClaims},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

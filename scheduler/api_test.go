@@ -1,0 +1,221 @@
+package scheduler
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sch "github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
+)
+
+func TestAPISchedules(t *testing.T) {
+	fx := newFixture(t, openSQLite(t), "n1", &clock{t: t0}, newFakeSFN())
+	ctx := context.Background()
+	c := fx.api
+	start, end := t0.Add(time.Hour), t0.Add(48*time.Hour)
+	out, err := c.CreateSchedule(ctx, &sch.CreateScheduleInput{Name: aws.String("nightly"), ScheduleExpression: aws.String("cron(0 2 * * ? *)"),
+		ScheduleExpressionTimezone: aws.String("America/New_York"), Description: aws.String("every night"),
+		StartDate: aws.Time(start), EndDate: aws.Time(end),
+		FlexibleTimeWindow: &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeFlexible, MaximumWindowInMinutes: aws.Int32(10)},
+		Target: &types.Target{Arn: aws.String(smArn), RoleArn: aws.String(role), Input: aws.String(`{"a":1}`),
+			DeadLetterConfig: &types.DeadLetterConfig{Arn: aws.String("arn:aws:sqs:us-east-1:123456789012:dlq")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "arn:aws:scheduler:us-east-1:123456789012:schedule/default/nightly"; aws.ToString(out.ScheduleArn) != want {
+		t.Fatalf("ScheduleArn %s, want %s", aws.ToString(out.ScheduleArn), want)
+	}
+	got, err := c.GetSchedule(ctx, &sch.GetScheduleInput{Name: aws.String("nightly")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(got.GroupName) != "default" || got.State != types.ScheduleStateEnabled || got.ActionAfterCompletion != types.ActionAfterCompletionNone ||
+		aws.ToString(got.ScheduleExpressionTimezone) != "America/New_York" || !got.StartDate.Equal(start) || !got.EndDate.Equal(end) ||
+		aws.ToInt32(got.FlexibleTimeWindow.MaximumWindowInMinutes) != 10 || aws.ToString(got.Target.Input) != `{"a":1}` ||
+		aws.ToString(got.Target.DeadLetterConfig.Arn) == "" || !got.CreationDate.Equal(t0) || aws.ToString(got.Description) != "every night" {
+		t.Fatalf("GetSchedule: %+v", got)
+	}
+	// AWS's retry policy defaults are filled in.
+	if rp := got.Target.RetryPolicy; aws.ToInt32(rp.MaximumEventAgeInSeconds) != 86400 || aws.ToInt32(rp.MaximumRetryAttempts) != 185 {
+		t.Fatalf("RetryPolicy %+v", rp)
+	}
+	fx.clock.Add(time.Minute)
+	if _, err := c.UpdateSchedule(ctx, &sch.UpdateScheduleInput{Name: aws.String("nightly"), ScheduleExpression: aws.String("rate(2 hours)"),
+		State: types.ScheduleStateDisabled, FlexibleTimeWindow: &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff},
+		Target: &types.Target{Arn: aws.String(smArn), RoleArn: aws.String(role)}}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = c.GetSchedule(ctx, &sch.GetScheduleInput{Name: aws.String("nightly")})
+	if aws.ToString(got.ScheduleExpression) != "rate(2 hours)" || got.State != types.ScheduleStateDisabled || got.StartDate != nil ||
+		!got.LastModificationDate.Equal(t0.Add(time.Minute)) || !got.CreationDate.Equal(t0) {
+		t.Fatalf("after UpdateSchedule: %+v", got)
+	}
+
+	if _, err := c.CreateScheduleGroup(ctx, &sch.CreateScheduleGroupInput{Name: aws.String("team"),
+		Tags: []types.Tag{{Key: aws.String("owner"), Value: aws.String("ops")}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"b", "a", "c"} {
+		fx.create(t, name, "rate(1 hour)", func(in *sch.CreateScheduleInput) { in.GroupName = aws.String("team") })
+	}
+	var names []string
+	p := sch.NewListSchedulesPaginator(c, &sch.ListSchedulesInput{MaxResults: aws.Int32(2)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range page.Schedules {
+			names = append(names, aws.ToString(s.GroupName)+"/"+aws.ToString(s.Name)+"/"+string(s.State)+"/"+aws.ToString(s.Target.Arn))
+		}
+	}
+	if strings.Join(names, " ") != "default/nightly/DISABLED/"+smArn+" team/a/ENABLED/"+smArn+" team/b/ENABLED/"+smArn+" team/c/ENABLED/"+smArn {
+		t.Fatalf("ListSchedules: %v", names)
+	}
+	l, err := c.ListSchedules(ctx, &sch.ListSchedulesInput{GroupName: aws.String("team"), NamePrefix: aws.String("b")})
+	if err != nil || len(l.Schedules) != 1 {
+		t.Fatalf("ListSchedules(team, b): %+v, %v", l, err)
+	}
+	l, err = c.ListSchedules(ctx, &sch.ListSchedulesInput{State: types.ScheduleStateDisabled})
+	if err != nil || len(l.Schedules) != 1 {
+		t.Fatalf("ListSchedules(DISABLED): %+v, %v", l, err)
+	}
+	g, err := c.GetScheduleGroup(ctx, &sch.GetScheduleGroupInput{Name: aws.String("team")})
+	if err != nil || g.State != types.ScheduleGroupStateActive || aws.ToString(g.Arn) != "arn:aws:scheduler:us-east-1:123456789012:schedule-group/team" {
+		t.Fatalf("GetScheduleGroup: %+v, %v", g, err)
+	}
+	gs, err := c.ListScheduleGroups(ctx, &sch.ListScheduleGroupsInput{})
+	if err != nil || len(gs.ScheduleGroups) != 2 || aws.ToString(gs.ScheduleGroups[0].Name) != "default" {
+		t.Fatalf("ListScheduleGroups: %+v, %v", gs, err)
+	}
+	if _, err := c.TagResource(ctx, &sch.TagResourceInput{ResourceArn: g.Arn, Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("prod")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UntagResource(ctx, &sch.UntagResourceInput{ResourceArn: g.Arn, TagKeys: []string{"owner"}}); err != nil {
+		t.Fatal(err)
+	}
+	tags, err := c.ListTagsForResource(ctx, &sch.ListTagsForResourceInput{ResourceArn: g.Arn})
+	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != "env" {
+		t.Fatalf("ListTagsForResource: %+v, %v", tags, err)
+	}
+	if _, err := c.DeleteSchedule(ctx, &sch.DeleteScheduleInput{Name: aws.String("a"), GroupName: aws.String("team")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteScheduleGroup(ctx, &sch.DeleteScheduleGroupInput{Name: aws.String("team")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetSchedule(ctx, &sch.GetScheduleInput{Name: aws.String("b"), GroupName: aws.String("team")}); !isType[*types.ResourceNotFoundException](err) {
+		t.Fatalf("a schedule of a deleted group: %v", err)
+	}
+}
+
+func TestAPIErrors(t *testing.T) {
+	fx := newFixture(t, openSQLite(t), "n1", &clock{t: t0}, newFakeSFN())
+	ctx := context.Background()
+	c := fx.api
+	fx.create(t, "taken", "rate(1 hour)", func(in *sch.CreateScheduleInput) { in.ClientToken = aws.String("token-1") })
+	// The same call retried (same client token) is answered as the first was.
+	fx.create(t, "taken", "rate(1 hour)", func(in *sch.CreateScheduleInput) { in.ClientToken = aws.String("token-1") })
+	valid := func(edit func(*sch.CreateScheduleInput)) *sch.CreateScheduleInput {
+		in := &sch.CreateScheduleInput{Name: aws.String("x"), ScheduleExpression: aws.String("rate(1 hour)"),
+			FlexibleTimeWindow: &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff},
+			Target:             &types.Target{Arn: aws.String(smArn), RoleArn: aws.String(role)}}
+		edit(in)
+		return in
+	}
+	tests := []struct {
+		name    string
+		call    func() error
+		check   func(error) bool
+		message string
+	}{
+		{"taken", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.Name = aws.String("taken") }))
+			return err
+		}, isType[*types.ConflictException], "Schedule taken already exists."},
+		{"no group", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.GroupName = aws.String("nope") }))
+			return err
+		}, isType[*types.ResourceNotFoundException], "Schedule group nope does not exist."},
+		{"bad cron", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.ScheduleExpression = aws.String("cron(0 8 * * * *)") }))
+			return err
+		}, isType[*types.ValidationException], "Invalid Schedule Expression cron(0 8 * * * *)"},
+		{"bad zone", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.ScheduleExpressionTimezone = aws.String("Moon/Base") }))
+			return err
+		}, isType[*types.ValidationException], "Invalid time zone Moon/Base."},
+		{"flexible without window", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.FlexibleTimeWindow.Mode = types.FlexibleTimeWindowModeFlexible }))
+			return err
+		}, isType[*types.ValidationException], "MaximumWindowInMinutes is required"},
+		{"retry policy", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
+				in.Target.RetryPolicy = &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(186)}
+			}))
+			return err
+		}, isType[*types.ValidationException], "maximumRetryAttempts"},
+		{"bad name", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.Name = aws.String("a b") }))
+			return err
+		}, isType[*types.ValidationException], "Member must satisfy regular expression pattern"},
+		{"bad input", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.Target.Input = aws.String("{not json") }))
+			return err
+		}, isType[*types.ValidationException], "valid JSON"},
+		{"end before start", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
+				in.StartDate, in.EndDate = aws.Time(t0.Add(2*time.Hour)), aws.Time(t0.Add(time.Hour))
+			}))
+			return err
+		}, isType[*types.ValidationException], "EndDate must be after the StartDate"},
+		{"get missing", func() error {
+			_, err := c.GetSchedule(ctx, &sch.GetScheduleInput{Name: aws.String("nope")})
+			return err
+		}, isType[*types.ResourceNotFoundException], "Schedule nope does not exist."},
+		{"update missing", func() error {
+			_, err := c.UpdateSchedule(ctx, &sch.UpdateScheduleInput{Name: aws.String("nope"), ScheduleExpression: aws.String("rate(1 hour)"),
+				FlexibleTimeWindow: &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff},
+				Target:             &types.Target{Arn: aws.String(smArn), RoleArn: aws.String(role)}})
+			return err
+		}, isType[*types.ResourceNotFoundException], "Schedule nope does not exist."},
+		{"delete missing", func() error {
+			_, err := c.DeleteSchedule(ctx, &sch.DeleteScheduleInput{Name: aws.String("nope")})
+			return err
+		}, isType[*types.ResourceNotFoundException], "Schedule nope does not exist."},
+		{"default group", func() error {
+			_, err := c.DeleteScheduleGroup(ctx, &sch.DeleteScheduleGroupInput{Name: aws.String("default")})
+			return err
+		}, isType[*types.ValidationException], "default schedule group"},
+		{"group taken", func() error {
+			_, err := c.CreateScheduleGroup(ctx, &sch.CreateScheduleGroupInput{Name: aws.String("default")})
+			return err
+		}, isType[*types.ConflictException], "Schedule group default already exists."},
+		{"tags of a schedule", func() error {
+			_, err := c.ListTagsForResource(ctx, &sch.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:scheduler:us-east-1:123456789012:schedule/default/taken")})
+			return err
+		}, isType[*types.ValidationException], "only schedule groups have tags"},
+		{"list page size", func() error {
+			_, err := c.ListSchedules(ctx, &sch.ListSchedulesInput{MaxResults: aws.Int32(101)})
+			return err
+		}, isType[*types.ValidationException], "maxResults"},
+		{"list bad token", func() error {
+			_, err := c.ListSchedules(ctx, &sch.ListSchedulesInput{NextToken: aws.String("forged")})
+			return err
+		}, isType[*types.ValidationException], "Invalid NextToken."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if !tc.check(err) {
+				t.Fatalf("got %v", err)
+			}
+			if !strings.Contains(err.Error(), tc.message) {
+				t.Fatalf("got %v, want a message containing %q", err, tc.message)
+			}
+		})
+	}
+}
