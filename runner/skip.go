@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"math"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -28,9 +29,9 @@ type Idle struct {
 	// Next is the earliest timer (zero when there is none) and NextArn its execution.
 	Next    time.Time
 	NextArn string
-	// NextIsTimeout tells that the earliest timer is its execution's own time limit
-	// (TimeoutSeconds, or a year): nothing but it would wake that execution.
-	NextIsTimeout bool
+	// OnlyTimeouts tells that every timer is an execution's own time limit (TimeoutSeconds,
+	// or a year): no Wait, retry or state timeout is to come.
+	OnlyTimeouts bool
 	// Callbacks counts the tasks waiting for an answer from outside: an activity worker, or
 	// SendTaskSuccess with a task token.
 	Callbacks int
@@ -86,6 +87,9 @@ func Blocked(ctx context.Context) (resume func()) {
 	return func() {}
 }
 
+// maxIdleTimers bounds the timers idle reads: past it, OnlyTimeouts is false.
+const maxIdleTimers = 1000
+
 // idle reports what the node's executions wait for, or false while something runs.
 func (n *Node) idle(ctx context.Context) (Idle, bool) {
 	if n.working.Load() != 0 {
@@ -101,13 +105,28 @@ func (n *Node) idle(ctx context.Context) (Idle, bool) {
 			w.Callbacks++
 		}
 	}
-	next, err := n.st.NextTimer(ctx)
-	if err == nil && next.ExecutionArn != "" {
-		w.Next, w.NextArn = next.Due, next.ExecutionArn
-		if row, err := n.st.GetExecution(ctx, next.ExecutionArn); err == nil && row.State != "" {
-			if ex, err := decodeState(row.State); err == nil {
-				w.NextIsTimeout = ex.TimeoutTimer == next.ID
+	timers, err := n.st.DueTimers(ctx, time.Unix(0, math.MaxInt64), maxIdleTimers)
+	if err != nil {
+		return Idle{}, false
+	}
+	if len(timers) > 0 {
+		w.Next, w.NextArn = timers[0].Due, timers[0].ExecutionArn
+	}
+	w.OnlyTimeouts = len(timers) < maxIdleTimers
+	limits := map[string]int64{} // each execution's timeout timer
+	for _, t := range timers {
+		id, ok := limits[t.ExecutionArn]
+		if !ok {
+			if row, err := n.st.GetExecution(ctx, t.ExecutionArn); err == nil && row.State != "" {
+				if ex, err := decodeState(row.State); err == nil {
+					id = ex.TimeoutTimer
+				}
 			}
+			limits[t.ExecutionArn] = id
+		}
+		if t.ID != id {
+			w.OnlyTimeouts = false
+			break
 		}
 	}
 	if n.working.Load() != 0 {

@@ -127,7 +127,7 @@ func TestNodeCallbackHoldsClock(t *testing.T) {
 			break
 		}
 	}
-	if !w.NextIsTimeout {
+	if !w.OnlyTimeouts {
 		t.Errorf("the only timer left should be the execution's time limit: %+v", w)
 	}
 	before := node.Now()
