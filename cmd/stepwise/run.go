@@ -170,6 +170,7 @@ func waitNotice(stderr io.Writer) func(at time.Time) {
 // machineName derives a state machine name from a definition's file name.
 func machineName(path string) string {
 	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	base = strings.TrimSuffix(base, ".asl") // parent.asl.json is the machine "parent"
 	var b strings.Builder
 	for _, r := range base {
 		if r == '-' || r == '_' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') {
