@@ -53,9 +53,11 @@ type localRun struct {
 
 // onIdle is the node's OnIdle: what to do while nothing runs.
 func (r *localRun) onIdle(w runner.Idle) bool {
-	if w.Callbacks > 0 && !r.listening && w.OnlyTimeouts {
+	if w.Callbacks > 0 && !r.listening && (w.OnlyTimeouts || !r.skip) {
 		// Only an activity worker or a task token's answer would move it on, and no one can
-		// reach this run to send one.
+		// reach this run to send one. On the virtual clock the timers still to come (a task's
+		// TimeoutSeconds, a Wait in another branch) may move it on; on the real one, waiting
+		// for them is not what a run is for.
 		select {
 		case r.stuck <- struct{}{}:
 		default:
@@ -193,13 +195,21 @@ func (r *localRun) runStandard(ctx context.Context, srv *server.Server, smArn st
 	bg := context.WithoutCancel(ctx)
 	ended := make(chan struct{})
 	go func() {
-		srv.Node.WaitEnded(bg, started.Arn)
-		close(ended)
+		defer close(ended)
+		for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+			_, err := srv.Node.WaitEnded(bg, started.Arn)
+			if err == nil {
+				return
+			}
+			// A store error (SQLite busy on a loaded machine) is not the execution's end.
+			fmt.Fprintln(r.stderr, "stepwise run: waiting for the execution:", err)
+			time.Sleep(wait)
+		}
 	}()
 	select {
 	case <-ended:
 	case <-r.stuck:
-		fmt.Fprintf(r.stderr, "stepwise: %v (--listen ADDR serves the API, so that a worker or SendTaskSuccess can answer)\n", runner.ErrStuck)
+		fmt.Fprintf(r.stderr, "stepwise: %v (--listen ADDR serves the API, so that a worker or SendTaskSuccess can answer; --time-skipping lets the timers pass)\n", runner.ErrStuck)
 	case <-ctx.Done():
 		if err := srv.Node.Stop(bg, started.Arn, "States.Aborted", context.Cause(ctx).Error(), true, true); err != nil {
 			return nil, err

@@ -108,6 +108,24 @@ func TestRunActivity(t *testing.T) {
 	if code != 6 || res.Status != "RUNNING" || !strings.Contains(stderr, "--listen") {
 		t.Errorf("without --listen: exit %d %s %q", code, res.Status, stderr)
 	}
+	// A task's own timeout is a timer the virtual clock reaches; on the real clock the run
+	// does not wait a day for it.
+	timed := filepath.Join(dir, "timed.json")
+	if err := os.WriteFile(timed, []byte(`{"StartAt":"A","States":{"A":{"Type":"Task","TimeoutSeconds":86400,
+		"Resource":"arn:aws:states:::states:startExecution.waitForTaskToken",
+		"Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:silent","Input":{"token.$":"$$.Task.Token"}},"End":true}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	silent := "silent=" + filepath.Join(dir, "silent.json") // a child that never answers
+	if err := os.WriteFile(filepath.Join(dir, "silent.json"), []byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, res, stderr := runCLI(t, context.Background(), "--time-skipping", "--machine", silent, timed); code != 3 || deref(res.Error) != "States.Timeout" {
+		t.Errorf("a task timeout on the virtual clock: exit %d %s %s", code, deref(res.Error), stderr)
+	}
+	if code, _, stderr := runCLI(t, context.Background(), "--machine", silent, timed); code != 6 || !strings.Contains(stderr, "--time-skipping") {
+		t.Errorf("a task timeout on the real clock: exit %d %s", code, stderr)
+	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -143,7 +161,12 @@ func TestRunActivity(t *testing.T) {
 		t.Fatalf("GetActivityTask: %v %v", task, err)
 	}
 	if _, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(`{"done":true}`)}); err != nil {
-		t.Fatal(err)
+		select {
+		case o := <-done:
+			t.Fatalf("%v; the run ended: exit %d %s", err, o.code, o.stderr)
+		default:
+			t.Fatal(err)
+		}
 	}
 	o := <-done
 	if o.code != 0 || o.res.Output == nil || *o.res.Output != `{"done":true}` {
