@@ -24,7 +24,8 @@ const usage = `stepwise runs AWS Step Functions state machines.
 
 Usage:
   stepwise serve [--listen 127.0.0.1:8083] [--store sqlite:PATH|postgres://...] [--region R] [--account A]
-  stepwise run [--input JSON|@FILE] [--history] [--time-skipping] [--name NAME] [--aws-assume-role] DEFINITION.json
+  stepwise run [--input JSON|@FILE] [--history] [--time-skipping] [--name NAME] [--type STANDARD|EXPRESS]
+               [--machine [NAME=]FILE]... [--function NAME=PATH|URL]... [--functions FILE] [--listen ADDR] [--aws-assume-role] DEFINITION.json
   stepwise validate [--type STANDARD|EXPRESS] DEFINITION.json
   stepwise backup [--store sqlite:PATH] FILE
   stepwise restore [--store sqlite:PATH] [--force] FILE
