@@ -60,6 +60,12 @@ type NodeOptions struct {
 	Logger       *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// TimeSkipping runs the node on a virtual clock: Now plus an offset that OnIdle may jump
+	// to the earliest timer whenever nothing runs (skip.go).
+	TimeSkipping bool
+	// OnIdle, if set, hears what the node's executions wait for whenever it has nothing to
+	// run; with TimeSkipping, returning true jumps the clock to Idle.Next.
+	OnIdle func(Idle) bool
 }
 
 // Node runs Standard executions durably on a store. Every step of an execution is committed
@@ -95,6 +101,11 @@ type Node struct {
 	running sync.WaitGroup
 	ctx     context.Context
 	cancel  context.CancelFunc
+
+	// clock is the virtual clock of TimeSkipping (nil: the real one), and working counts the
+	// steps and tasks in progress while OnIdle listens (skip.go).
+	clock   *virtualClock
+	working atomic.Int64
 }
 
 // live is an execution held by this node, with its state in memory.
@@ -126,14 +137,22 @@ func NewNode(opts NodeOptions) *Node {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	var clock *virtualClock
+	if opts.TimeSkipping {
+		clock = &virtualClock{now: opts.Now}
+		opts.Now = clock.Now
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Node{
 		opts: opts, st: opts.Store, log: opts.Logger, owner: opts.Owner,
 		live: map[string]*live{}, procs: map[string]*engine.Interpreter{}, ended: map[string]chan struct{}{},
 		inflight: map[string]bool{}, busy: map[string]int{}, cancels: map[string]context.CancelCauseFunc{},
-		wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel,
+		wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel, clock: clock,
 	}
 }
+
+// Now is the node's clock: the real one, or the virtual one of TimeSkipping.
+func (n *Node) Now() time.Time { return n.now() }
 
 // Owner is the node's name in leases.
 func (n *Node) Owner() string { return n.owner }
@@ -150,6 +169,9 @@ func (n *Node) Run(ctx context.Context) error {
 	defer ticker.Stop()
 	for {
 		wait := n.fireTimers(ctx)
+		if n.onIdle(ctx) {
+			continue // the clock jumped to the next timer: fire it
+		}
 		select {
 		case <-ctx.Done():
 			return n.stop()
@@ -453,6 +475,8 @@ const startWait = 20 * time.Millisecond
 // they are computed within startWait, else they run after, as a timer due at once fires. It
 // returns store.ErrExists when the ARN is taken.
 func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, error) {
+	n.enter()
+	defer n.leave()
 	in, err := n.Interpreter(req.StateMachine)
 	if err != nil {
 		return nil, err
@@ -539,8 +563,10 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 		n.busy[arn]++
 		n.mu.Unlock()
 		n.running.Add(1)
+		n.enter()
 		go func() {
 			defer n.running.Done()
+			defer n.leave()
 			n.deliver(n.ctx, arn, engine.Event{Kind: engine.TimerFired, TimerID: kick, Time: n.now()})
 			n.mu.Lock()
 			if n.busy[arn]--; n.busy[arn] <= 0 {
@@ -678,6 +704,8 @@ func (n *Node) deliver(ctx context.Context, arn string, ev engine.Event) bool {
 // seconds before it gives up: the event may be a task's outcome, which nothing else would
 // deliver again while this node holds the execution.
 func (n *Node) deliverAll(ctx context.Context, arn string, evs ...engine.Event) bool {
+	n.enter()
+	defer n.leave()
 	for wait := 20 * time.Millisecond; ; wait *= 2 {
 		ok, transient := n.deliverOnce(ctx, arn, evs...)
 		if ok || !transient || wait > 5*time.Second {
@@ -964,8 +992,10 @@ func (n *Node) dispatch(arn string, t *engine.Task) {
 	n.busy[arn]++
 	n.mu.Unlock()
 	n.running.Add(1)
+	n.enter()
 	go func() {
 		defer n.running.Done()
+		defer n.leave()
 		defer func() {
 			n.mu.Lock()
 			delete(n.inflight, key)
@@ -1000,6 +1030,9 @@ func (n *Node) dispatch(arn string, t *engine.Task) {
 		if !held && !start() {
 			// Not this node's to run (another holds the execution), or it is gone.
 			return
+		}
+		if n.opts.OnIdle != nil {
+			ctx = context.WithValue(ctx, blockKey{}, n)
 		}
 		ctx = context.WithValue(ctx, submitKey{}, func(out string) {
 			start()

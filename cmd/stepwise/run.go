@@ -12,16 +12,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
-	"github.com/stepwise-run/stepwise/integration"
-	"github.com/stepwise-run/stepwise/integration/awssdk"
-	"github.com/stepwise-run/stepwise/integration/optimized"
-	"github.com/stepwise-run/stepwise/integration/s3items"
+	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/internal/ids"
-	"github.com/stepwise-run/stepwise/runner"
 )
 
 const (
@@ -54,13 +51,44 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	skip := fs.Bool("time-skipping", false, "let Wait states, retries and timeouts pass at once on a virtual clock")
 	name := fs.String("name", "", "execution name (default: a new UUID)")
 	assumeRole := fs.Bool("aws-assume-role", false, "make each aws-sdk task's call as the execution's role (arn:aws:iam::123456789012:role/stepwise-local), assumed through AWS STS with the default credentials")
+	typ := fs.String("type", "STANDARD", "the state machine's type: STANDARD or EXPRESS")
+	listen := fs.String("listen", "", "serve the Step Functions API (and console) on this loopback address while the run lasts, so that activity workers and SendTaskSuccess can answer its callbacks")
+	var machines, functions []string
+	fs.Func("machine", "another state machine the run's tasks may start: FILE or NAME=FILE (the name defaults to the file's); repeatable", func(s string) error {
+		machines = append(machines, s)
+		return nil
+	})
+	fs.Func("function", "a Lambda function: NAME=PATH (a program speaking the Lambda Runtime API) or NAME=http://... (a Lambda Invoke API endpoint); repeatable", func(s string) error {
+		functions = append(functions, s)
+		return nil
+	})
+	functionsFile := fs.String("functions", "", "a JSON file of Lambda functions, as serve's --functions")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return 2
 	}
-	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "usage: stepwise run [--input JSON|@FILE] [--history] [--time-skipping] [--name NAME] [--aws-assume-role] DEFINITION.json")
+	if len(pos) != 1 || (*typ != "STANDARD" && *typ != "EXPRESS") {
+		fmt.Fprintln(stderr, "usage: stepwise run [--input JSON|@FILE] [--history] [--time-skipping] [--name NAME] [--type STANDARD|EXPRESS] [--machine [NAME=]FILE]... [--function NAME=PATH|URL]... [--functions FILE] [--listen ADDR] [--aws-assume-role] DEFINITION.json")
 		return 2
+	}
+	if *listen != "" && !isLoopback(*listen) {
+		fmt.Fprintln(stderr, "stepwise: --listen takes a loopback address (127.0.0.1:PORT): callers are not authenticated")
+		return 2
+	}
+	specs := map[string]lambda.Spec{}
+	if *functionsFile != "" {
+		if specs, err = lambda.LoadConfig(*functionsFile); err != nil {
+			fmt.Fprintln(stderr, "stepwise: --functions:", err)
+			return 2
+		}
+	}
+	for _, f := range functions {
+		name, spec, err := lambda.ParseFlag(f)
+		if err != nil {
+			fmt.Fprintln(stderr, "stepwise: --function:", err)
+			return 2
+		}
+		specs[name] = spec
 	}
 	def, err := readDefinition(pos[0])
 	if err != nil {
@@ -80,8 +108,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		writeAWSError(stderr, "InvalidExecutionInput", "Invalid State Machine Execution Input: '"+err.Error()+"'")
 		return 1
 	}
-	sm, err := asl.Parse(def, asl.ValidateOptions{})
-	if err != nil {
+	if _, err := asl.Parse(def, asl.ValidateOptions{Type: *typ}); err != nil {
 		var de *asl.DefinitionError
 		if errors.As(err, &de) {
 			writeAWSError(stderr, "InvalidDefinition", de.Error())
@@ -90,47 +117,26 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
 	}
-	smName := machineName(pos[0])
 	execName := *name
 	if execName == "" {
 		execName = ids.UUID()
 	}
-	smArn := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", localRegion, localAccount, smName)
-	start := engine.Start{
-		ExecutionArn:     fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", localRegion, localAccount, smName, execName),
-		Name:             execName,
-		StateMachineArn:  smArn,
-		StateMachineName: smName,
-		RoleArn:          fmt.Sprintf("arn:aws:iam::%s:role/stepwise-local", localAccount),
-		Input:            inText,
-		Time:             time.Now().UTC(),
-		Seed:             time.Now().UnixNano(),
-	}
-	in := engine.New(sm, engine.Config{Region: localRegion, Account: localAccount})
-	client, err := awssdk.New(awssdk.Options{AssumeRole: *assumeRole})
+	r := &localRun{stderr: stderr, skip: *skip, listening: *listen != "", stuck: make(chan struct{}, 1)}
+	res, err := r.run(ctx, runSpec{def: string(def), path: pos[0], typ: *typ, name: execName, input: inText, machines: machines,
+		functions: specs, assumeRole: *assumeRole, listen: *listen})
 	if err != nil {
-		fmt.Fprintln(stderr, "stepwise:", err)
-		return 1
-	}
-	tasks := localTasks{&s3items.Handler{S3: s3items.FromClient(client)}, &awssdk.Handler{Client: client, ClientRegion: true},
-		optimized.New(optimized.Options{Caller: optimized.FromClient(client), Region: client.Region()})}
-	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: *skip, Tasks: tasks, OnWait: waitNotice(stderr)})
-	if err != nil && !errors.Is(err, runner.ErrStuck) {
-		fmt.Fprintln(stderr, "stepwise:", err)
-		return 1
-	}
-	if errors.Is(err, runner.ErrStuck) {
-		fmt.Fprintln(stderr, "stepwise:", err)
-	}
-	res := runResult{ExecutionArn: ex.ExecutionArn, StateMachineArn: smArn, Status: ex.Status, Error: ex.Error, Cause: ex.Cause}
-	if ex.Status == engine.Succeeded {
-		res.Output = &ex.Output
-	}
-	if *withHistory {
-		res.History = &historyOutput{Events: events}
-		if res.History.Events == nil {
-			res.History.Events = []history.Event{}
+		var ae *api.Error
+		if errors.As(err, &ae) {
+			writeAWSError(stderr, ae.Type, ae.Message)
+		} else {
+			fmt.Fprintln(stderr, "stepwise:", err)
 		}
+		return 1
+	}
+	if !*withHistory {
+		res.History = nil
+	} else if res.History.Events == nil {
+		res.History.Events = []history.Event{}
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
@@ -138,7 +144,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
 	}
-	return exitStatus(ex.Status)
+	return exitStatus(res.Status)
 }
 
 // exitStatus says how an execution ended, for scripts and CI: 0 only for SUCCEEDED (1 and 2
@@ -168,24 +174,10 @@ func waitNotice(stderr io.Writer) func(at time.Time) {
 	}
 }
 
-// localTasks runs the aws-sdk tasks, the optimized AWS integrations and a Distributed Map's
-// reads and writes of S3 in a local run; other
-// tasks fail as before, since a local run has no store for Step Functions' own integration
-// and no Lambda functions.
-type localTasks []integration.Handler
-
-func (l localTasks) RunTask(ctx context.Context, t *engine.Task) (string, error) {
-	for _, h := range l {
-		if h.Handles(t) {
-			return h.RunTask(ctx, t)
-		}
-	}
-	return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "no integration is configured for resource " + t.Resource}
-}
-
 // machineName derives a state machine name from a definition's file name.
 func machineName(path string) string {
 	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	base = strings.TrimSuffix(base, ".asl") // parent.asl.json is the machine "parent"
 	var b strings.Builder
 	for _, r := range base {
 		if r == '-' || r == '_' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') {

@@ -37,7 +37,7 @@ func TestRunExitStatus(t *testing.T) {
 	}
 
 	var stdout, stderr bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // the run opens a store first: under -race on a busy machine, a second or more
 	defer cancel()
 	path := write("waits.json", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":2,"End":true}}}`)
 	if code := run(ctx, []string{"run", path}, nil, &stdout, &stderr); code != 0 {

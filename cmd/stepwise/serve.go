@@ -14,25 +14,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/api/throttle"
 	"github.com/stepwise-run/stepwise/asl/budget"
-	"github.com/stepwise-run/stepwise/console"
-	"github.com/stepwise-run/stepwise/iam"
-	"github.com/stepwise-run/stepwise/integration"
-	"github.com/stepwise-run/stepwise/integration/awssdk"
-	"github.com/stepwise-run/stepwise/integration/httptask"
 	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/integration/mock"
-	"github.com/stepwise-run/stepwise/integration/optimized"
-	"github.com/stepwise-run/stepwise/integration/s3items"
 	"github.com/stepwise-run/stepwise/internal/certreload"
 	"github.com/stepwise-run/stepwise/internal/retention"
 	"github.com/stepwise-run/stepwise/runner"
-	"github.com/stepwise-run/stepwise/scheduler"
-	"github.com/stepwise-run/stepwise/store"
-	"github.com/stepwise-run/stepwise/store/postgres"
-	"github.com/stepwise-run/stepwise/store/sqlite"
+	"github.com/stepwise-run/stepwise/server"
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -180,7 +169,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}()
 	go svc.runRetention(runCtx, log)
 	go func() {
-		if err := svc.sched.Run(runCtx); err != nil {
+		if err := svc.RunScheduler(runCtx); err != nil {
 			log.Error("scheduler stopped", "err", err)
 		}
 	}()
@@ -248,161 +237,35 @@ type serviceConfig struct {
 // would delete an execution while its caller may still be reading it.
 const minRetention = time.Minute
 
-// service is what serve runs: the store, the node running executions, and the HTTP handler.
+// service is what serve runs, assembled by package server: the store, the node running
+// executions, and the HTTP handler.
 type service struct {
-	cfg    serviceConfig
-	store  store.Store
-	node   *runner.Node
-	mux    http.Handler
-	lambda *lambda.Runtime
-	// sched is EventBridge Scheduler: its API (routed by apiFirst) and its firing loop.
-	sched *scheduler.Service
+	*server.Server
+	node *runner.Node
+	mux  http.Handler
 }
 
 // runRetention deletes closed executions past their retention until ctx ends (it returns at
 // once when the retention is 0).
 func (s *service) runRetention(ctx context.Context, log *slog.Logger) {
-	o := s.cfg.retention
-	o.Logger = log
-	retention.Run(ctx, s.store, o)
+	s.RunRetention(ctx)
 }
 
-func (s *service) close() {
-	s.lambda.Close()
-	s.store.Close()
-}
+func (s *service) close() { s.Close() }
 
+// newService assembles the service from serve's flags (package server does the work).
 func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*service, error) {
-	dir, err := iam.Open(iam.Options{Account: cfg.account, Region: cfg.region, File: cfg.iamFile,
-		RootAccessKeyID: cfg.rootKeyID, RootSecretAccessKey: cfg.rootSecret})
+	ret := cfg.retention
+	ret.Logger = log
+	svc, err := server.New(ctx, server.Config{Store: cfg.store, Region: cfg.region, Account: cfg.account,
+		MaxHistoryEvents: cfg.maxEvents, LeaseTTL: cfg.leaseTTL, EvalLimits: cfg.evalLimits, Functions: cfg.functions,
+		Mocks: cfg.mocks, Connections: cfg.connections, EnforceIAM: cfg.enforceIAM, IAMFile: cfg.iamFile,
+		RootAccessKeyID: cfg.rootKeyID, RootSecretAccessKey: cfg.rootSecret, AWSAssumeRole: cfg.awsAssumeRole,
+		Throttle: cfg.throttle, Retention: ret, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	if cfg.enforceIAM && !dir.HasCredentials() {
-		return nil, errors.New("--enforce-iam: no credentials could sign a request; set STEPWISE_ROOT_ACCESS_KEY_ID and STEPWISE_ROOT_SECRET_ACCESS_KEY")
-	}
-	var conns *httptask.Connections
-	if cfg.connections != "" {
-		if conns, err = httptask.LoadConnections(cfg.connections); err != nil {
-			return nil, fmt.Errorf("--connections: %w", err)
-		}
-	}
-	// A broken AWS configuration (a malformed ~/.aws/config) disables the aws-sdk tasks, not
-	// the server: state machines that call no AWS service still run.
-	var sdk, mapS3 integration.Handler
-	opt := optimized.Options{Region: cfg.region}
-	if client, err := awssdk.New(awssdk.Options{AssumeRole: cfg.awsAssumeRole}); err != nil {
-		log.Warn("aws-sdk tasks and optimized integrations are disabled", "err", err)
-	} else {
-		sdk = &awssdk.Handler{Client: client}
-		opt.Caller = optimized.FromClient(client)
-		mapS3 = &s3items.Handler{S3: s3items.FromClient(client)}
-	}
-	st, err := openStore(ctx, cfg.store)
-	if err != nil {
-		return nil, err
-	}
-	metrics := newMetrics()
-	functions := lambda.New(lambda.Options{Functions: cfg.functions, Region: cfg.region, Account: cfg.account, Logger: log})
-	tasks := &integration.Registry{Store: st, Lambda: functions, HTTP: httptask.New(httptask.Options{Connections: conns, Region: cfg.region}),
-		SDK: sdk, Optimized: optimized.New(opt), MapS3: mapS3}
-	var handler runner.TaskHandler = tasks
-	var mocked *mock.Handler
-	if cfg.mocks != nil {
-		mocked = &mock.Handler{Config: cfg.mocks, Next: tasks}
-		handler = mocked
-	}
-	node := runner.NewNode(runner.NodeOptions{
-		Store: st, Region: cfg.region, Account: cfg.account, MaxHistoryEvents: cfg.maxEvents,
-		EvalLimits: cfg.evalLimits, Logger: log, LeaseTTL: cfg.leaseTTL, Tasks: handler,
-	})
-	tasks.Execs = node
-	apiServer := &api.Server{Store: st, Node: node, Region: cfg.region, Account: cfg.account, Logger: log, Tasks: handler,
-		Throttle: cfg.throttle, EvalLimits: cfg.evalLimits}
-	tasks.SFN = apiServer.Invoke // aws-sdk:sfn:<action> tasks call the API in process
-	if mocked != nil {
-		apiServer.Mocks = mocked
-	}
-	if cfg.enforceIAM {
-		apiServer.Guard = dir
-		tasks.Authorize = dir.AuthorizeRole
-	}
-	iamQuery := &iam.Query{Directory: dir, Enforce: cfg.enforceIAM, Logger: log}
-	consoleOpts := console.Options{Store: st, Logger: log}
-	if cfg.enforceIAM {
-		consoleOpts.Guard = dir // the console signs in with an access key
-	}
-	schedules, ok := st.(store.Schedules)
-	if !ok {
-		return nil, fmt.Errorf("the store %T keeps no schedules", st)
-	}
-	schedOpts := scheduler.Options{Schedules: schedules, Tags: st, Invoke: apiServer.Invoke, Tasks: handler, Region: cfg.region,
-		Account: cfg.account, Owner: node.Owner(), Logger: log}
-	if cfg.enforceIAM {
-		schedOpts.Guard = dir
-	}
-	sched := scheduler.New(schedOpts)
-	consoleOpts.Schedules = schedules
-	con := console.New(consoleOpts)
-	mux := http.NewServeMux()
-	calls := metrics.wrap(con.API(api.WithIAM(apiServer, iamQuery)))
-	mux.Handle("POST /", calls)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "ok")
-	})
-	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
-		metrics.write(w, node)
-		writeScheduleMetrics(w, sched.Stats())
-	})
-	mux.Handle("GET /", con)
-	mux.Handle("POST /console/api/", con) // sign-in and sign-out
-	return &service{cfg: cfg, store: st, node: node, mux: apiFirst{calls: calls, sched: sched, mux: mux}, lambda: functions, sched: sched}, nil
-}
-
-// apiFirst hands the API's calls (POST /: every SDK and CLI call) straight to their handler
-// and the rest to the mux, which would pick that same handler for them: its pattern matching
-// was 2% of the server's time for a short Express execution.
-type apiFirst struct {
-	calls http.Handler
-	// sched serves the EventBridge Scheduler API: its REST paths (scheduler.Handles), which
-	// the console does not use.
-	sched http.Handler
-	mux   *http.ServeMux
-}
-
-func (h apiFirst) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodPost && r.URL.Path == "/" {
-		h.calls.ServeHTTP(w, r)
-		return
-	}
-	if scheduler.Handles(r.URL.Path) {
-		h.sched.ServeHTTP(w, r)
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {
-		// As the API answers what it does not serve: in JSON, not the mux's plain text.
-		w.Header().Set("Allow", "GET, HEAD, POST")
-		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-		w.WriteHeader(http.StatusMethodNotAllowed)
-		fmt.Fprintf(w, `{"__type":"UnknownOperationException","message":"%s is not supported: the API takes POST /"}`, r.Method)
-		return
-	}
-	h.mux.ServeHTTP(w, r)
-}
-
-// openStore opens the store a --store flag names.
-func openStore(ctx context.Context, url string) (store.Store, error) {
-	switch {
-	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		return postgres.Open(ctx, url)
-	case strings.HasPrefix(url, "sqlite:"):
-		path := strings.TrimPrefix(url, "sqlite:")
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return nil, err
-		}
-		return sqlite.Open(ctx, path)
-	}
-	return nil, fmt.Errorf("--store: want sqlite:PATH or postgres://..., got %q", url)
+	return &service{Server: svc, node: svc.Node, mux: svc.Handler}, nil
 }
 
 // iamPath is where IAM state is kept: the --iam-file flag, else iam.json next to a SQLite

@@ -56,7 +56,7 @@ func startSchedServerWith(t *testing.T, db string, functions map[string]lambda.S
 	}
 	nodeDone, schedDone := make(chan struct{}), make(chan struct{})
 	go func() { svc.node.Run(ctx); close(nodeDone) }()
-	go func() { svc.sched.Run(ctx); close(schedDone) }()
+	go func() { svc.Scheduler.Run(ctx); close(schedDone) }()
 	srv := httptest.NewServer(svc.mux)
 	stopped := false
 	stop := func() {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package continueasnew_test
+
+const raceEnabled = false

@@ -1,0 +1,154 @@
+package runner_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+// TestNodeTimeSkipping: on a node with TimeSkipping, a week of Waits and a retry's back-off
+// pass at once, in order, with the virtual times in the history; a task in flight holds the
+// clock; a pending task token stops the skipping when OnIdle says so.
+func TestNodeTimeSkipping(t *testing.T) {
+	cases := []struct {
+		name, def string
+		status    string
+		// minSpan is the least virtual time the execution must span.
+		minSpan time.Duration
+		// skipCallbacks is what OnIdle answers while a callback is pending.
+		skipCallbacks bool
+	}{
+		{"a week of waits", `{"StartAt":"W1","States":{
+			"W1":{"Type":"Wait","Seconds":302400,"Next":"T"},
+			"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"Next":"W2"},
+			"W2":{"Type":"Wait","Seconds":302400,"End":true}}}`, "SUCCEEDED", 7 * 24 * time.Hour, false},
+		{"retries back off", `{"StartAt":"T","States":{
+			"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"fail"},
+				"Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":3600,"MaxAttempts":2,"BackoffRate":2}],"End":true}}}`,
+			"FAILED", 3 * time.Hour, false},
+		{"timeout before the wait", `{"TimeoutSeconds":60,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`,
+			"TIMED_OUT", time.Minute, false},
+		{"a callback times out when skipping past it", `{"StartAt":"T","States":{
+			"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","TimeoutSeconds":86400,
+				"Parameters":{"FunctionName":"f","Payload":{"token.$":"$$.Task.Token"}},"End":true}}}`, "FAILED", 24 * time.Hour, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st := openStore(t)
+			sm := createMachine(t, st, c.def)
+			var inTask atomic.Int64
+			var idleWhileInTask atomic.Bool
+			var node *runner.Node
+			node = runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012",
+				TimeSkipping: true, Poll: 50 * time.Millisecond, LeaseTTL: time.Second,
+				OnIdle: func(w runner.Idle) bool {
+					if inTask.Load() != 0 {
+						idleWhileInTask.Store(true)
+					}
+					return w.Callbacks == 0 || c.skipCallbacks
+				},
+				Tasks: runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
+					inTask.Add(1)
+					defer inTask.Add(-1)
+					time.Sleep(20 * time.Millisecond) // long enough for the node to look, were it idle
+					if task.Parameters == `{"FunctionName":"fail"}` {
+						return "", &runner.TaskError{Name: "Boom", Cause: "fails"}
+					}
+					return `{"Payload":{}}`, nil
+				})})
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error)
+			go func() { done <- node.Run(ctx) }()
+			defer func() { cancel(); <-done }()
+			began := time.Now()
+			ex, err := node.Start(ctx, runner.StartRequest{StateMachine: sm, Name: "e", Input: "{}"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+			defer wcancel()
+			end, err := node.WaitEnded(wctx, ex.Arn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if end.Status != c.status {
+				t.Fatalf("status %s, want %s (%v %v)", end.Status, c.status, deref(end.Error), deref(end.Cause))
+			}
+			if span := end.StoppedAt.Sub(end.StartedAt); span < c.minSpan {
+				t.Errorf("virtual span %s, want at least %s", span, c.minSpan)
+			}
+			if real := time.Since(began); real > 10*time.Second {
+				t.Errorf("took %s of real time", real)
+			}
+			if idleWhileInTask.Load() {
+				t.Error("OnIdle was called while a task ran")
+			}
+			if now := node.Now(); now.Before(*end.StoppedAt) {
+				t.Errorf("node clock %s is behind the execution's stop %s", now, end.StoppedAt)
+			}
+		})
+	}
+}
+
+// TestNodeCallbackHoldsClock: while a task token is pending and OnIdle declines to skip,
+// the clock stays; SendTaskSuccess then lets the execution go on and skip its next Wait.
+func TestNodeCallbackHoldsClock(t *testing.T) {
+	st := openStore(t)
+	sm := createMachine(t, st, `{"StartAt":"T","States":{
+		"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+			"Parameters":{"FunctionName":"f","Payload":{"token.$":"$$.Task.Token"}},"Next":"W"},
+		"W":{"Type":"Wait","Seconds":86400,"End":true}}}`)
+	idles := make(chan runner.Idle, 100)
+	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012",
+		TimeSkipping: true, Poll: 50 * time.Millisecond, LeaseTTL: time.Second,
+		OnIdle: func(w runner.Idle) bool {
+			select {
+			case idles <- w:
+			default:
+			}
+			return w.Callbacks == 0
+		},
+		Tasks: runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) { return `{}`, nil })})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- node.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	ex, err := node.Start(ctx, runner.StartRequest{StateMachine: sm, Name: "e", Input: "{}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w runner.Idle
+	for w = range idles {
+		if w.Callbacks > 0 {
+			break
+		}
+	}
+	if !w.OnlyTimeouts {
+		t.Errorf("the only timer left should be the execution's time limit: %+v", w)
+	}
+	before := node.Now()
+	time.Sleep(200 * time.Millisecond)
+	if d := node.Now().Sub(before); d > time.Hour {
+		t.Fatalf("the clock moved %s while a callback was pending", d)
+	}
+	pending, err := st.PendingTasks(ctx, 10)
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("pending %v %v", pending, err)
+	}
+	if err := node.Answer(ctx, pending[0].Token, engine.Event{Kind: engine.TaskSucceeded, Output: `{}`}); err != nil {
+		t.Fatal(err)
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	end, err := node.WaitEnded(wctx, ex.Arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end.Status != "SUCCEEDED" || end.StoppedAt.Sub(end.StartedAt) < 24*time.Hour {
+		t.Errorf("%s after %s", end.Status, end.StoppedAt.Sub(end.StartedAt))
+	}
+}

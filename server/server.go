@@ -1,0 +1,271 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/stepwise-run/stepwise/api"
+	"github.com/stepwise-run/stepwise/api/throttle"
+	"github.com/stepwise-run/stepwise/asl/budget"
+	"github.com/stepwise-run/stepwise/console"
+	"github.com/stepwise-run/stepwise/iam"
+	"github.com/stepwise-run/stepwise/integration"
+	"github.com/stepwise-run/stepwise/integration/awssdk"
+	"github.com/stepwise-run/stepwise/integration/httptask"
+	"github.com/stepwise-run/stepwise/integration/lambda"
+	"github.com/stepwise-run/stepwise/integration/mock"
+	"github.com/stepwise-run/stepwise/integration/optimized"
+	"github.com/stepwise-run/stepwise/integration/s3items"
+	"github.com/stepwise-run/stepwise/internal/retention"
+	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/scheduler"
+	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/store/postgres"
+	"github.com/stepwise-run/stepwise/store/sqlite"
+)
+
+// Config is what a Server is built from; the zero value of a field is serve's default.
+type Config struct {
+	// Store is sqlite:PATH or postgres://... (required).
+	Store string
+	// Region and Account appear in ARNs (default us-east-1 and 123456789012).
+	Region, Account string
+	// MaxHistoryEvents is the history quota per execution (0: AWS's 25,000).
+	MaxHistoryEvents int64
+	// LeaseTTL is how long the node's claim on an execution lasts without renewal (0: 5 s).
+	LeaseTTL time.Duration
+	// Poll bounds the node's sleep between looks at the store (0: 1 s).
+	Poll time.Duration
+	// EvalLimits bound every expression evaluation (--eval-steps, --eval-memory).
+	EvalLimits budget.Limits
+	// Functions are the Lambda functions tasks may invoke, by name: programs speaking the
+	// Runtime API, Invoke API endpoints, or Go funcs (lambda.Spec).
+	Functions map[string]lambda.Spec
+	// Mocks answers the tasks of executions started on ARN#TestCase (--mock-config).
+	Mocks *mock.Config
+	// Connections is the file of EventBridge connections HTTP Tasks use (--connections).
+	Connections string
+	// EnforceIAM requires signed, allowed calls and checks roles; IAMFile keeps IAM state
+	// ("" keeps it in memory); RootAccessKeyID and RootSecretAccessKey are the root's keys.
+	EnforceIAM                           bool
+	IAMFile                              string
+	RootAccessKeyID, RootSecretAccessKey string
+	// AWSAssumeRole makes aws-sdk calls as the execution's role (--aws-assume-role).
+	AWSAssumeRole bool
+	// SDKClientRegion makes aws-sdk tasks and optimized integrations call the region of the
+	// default credential chain rather than Region (`stepwise run`: a local run's ARNs are
+	// made up, the AWS resources it calls are not).
+	SDKClientRegion bool
+	// Throttle sheds API load past its bounds (--max-in-flight, --throttle); nil: none.
+	Throttle *throttle.Limiter
+	// Retention is how the purge of closed executions runs (--retention).
+	Retention retention.Options
+	// TimeSkipping runs the node on a virtual clock that OnIdle may jump to the next timer
+	// whenever nothing runs (runner.NodeOptions).
+	TimeSkipping bool
+	// OnIdle hears what the executions wait for whenever nothing runs (runner.NodeOptions).
+	OnIdle func(runner.Idle) bool
+	// Logger receives the server's logs (nil: discarded).
+	Logger *slog.Logger
+}
+
+// Server is Stepwise assembled: the store, the node running executions, the API and the
+// console behind Handler.
+type Server struct {
+	Store store.Store
+	Node  *runner.Node
+	API   *api.Server
+	// Tasks runs Task states as the node runs them (the integrations, mocks first).
+	Tasks runner.TaskHandler
+	// Scheduler is EventBridge Scheduler: its API (served by Handler) and its firing loop
+	// (RunScheduler).
+	Scheduler *scheduler.Service
+	// Handler serves the Step Functions API (POST /), the IAM Query API, the EventBridge
+	// Scheduler API, the console, /healthz and /metrics.
+	Handler http.Handler
+
+	cfg    Config
+	lambda *lambda.Runtime
+}
+
+// New opens the store and assembles the server; Run starts its background work.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.Account == "" {
+		cfg.Account = "123456789012"
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	dir, err := iam.Open(iam.Options{Account: cfg.Account, Region: cfg.Region, File: cfg.IAMFile,
+		RootAccessKeyID: cfg.RootAccessKeyID, RootSecretAccessKey: cfg.RootSecretAccessKey})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.EnforceIAM && !dir.HasCredentials() {
+		return nil, errors.New("--enforce-iam: no credentials could sign a request; set STEPWISE_ROOT_ACCESS_KEY_ID and STEPWISE_ROOT_SECRET_ACCESS_KEY")
+	}
+	var conns *httptask.Connections
+	if cfg.Connections != "" {
+		if conns, err = httptask.LoadConnections(cfg.Connections); err != nil {
+			return nil, fmt.Errorf("--connections: %w", err)
+		}
+	}
+	// A broken AWS configuration (a malformed ~/.aws/config) disables the aws-sdk tasks, not
+	// the server: state machines that call no AWS service still run.
+	var sdk, mapS3 integration.Handler
+	opt := optimized.Options{Region: cfg.Region}
+	if client, err := awssdk.New(awssdk.Options{AssumeRole: cfg.AWSAssumeRole}); err != nil {
+		log.Warn("aws-sdk tasks and optimized integrations are disabled", "err", err)
+	} else {
+		sdk = &awssdk.Handler{Client: client, ClientRegion: cfg.SDKClientRegion}
+		opt.Caller = optimized.FromClient(client)
+		if cfg.SDKClientRegion {
+			opt.Region = client.Region()
+		}
+		mapS3 = &s3items.Handler{S3: s3items.FromClient(client)}
+	}
+	st, err := OpenStore(ctx, cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	metrics := newMetrics()
+	functions := lambda.New(lambda.Options{Functions: cfg.Functions, Region: cfg.Region, Account: cfg.Account, Logger: log})
+	tasks := &integration.Registry{Store: st, Lambda: functions, HTTP: httptask.New(httptask.Options{Connections: conns, Region: cfg.Region}),
+		SDK: sdk, Optimized: optimized.New(opt), MapS3: mapS3}
+	var handler runner.TaskHandler = tasks
+	var mocked *mock.Handler
+	if cfg.Mocks != nil {
+		mocked = &mock.Handler{Config: cfg.Mocks, Next: tasks}
+		handler = mocked
+	}
+	node := runner.NewNode(runner.NodeOptions{
+		Store: st, Region: cfg.Region, Account: cfg.Account, MaxHistoryEvents: cfg.MaxHistoryEvents,
+		EvalLimits: cfg.EvalLimits, Logger: log, LeaseTTL: cfg.LeaseTTL, Poll: cfg.Poll, Tasks: handler,
+		TimeSkipping: cfg.TimeSkipping, OnIdle: cfg.OnIdle,
+	})
+	tasks.Execs = node
+	apiServer := &api.Server{Store: st, Node: node, Region: cfg.Region, Account: cfg.Account, Logger: log, Tasks: handler,
+		Throttle: cfg.Throttle, EvalLimits: cfg.EvalLimits}
+	tasks.SFN = apiServer.Invoke // aws-sdk:sfn:<action> tasks call the API in process
+	if mocked != nil {
+		apiServer.Mocks = mocked
+	}
+	if cfg.EnforceIAM {
+		apiServer.Guard = dir
+		tasks.Authorize = dir.AuthorizeRole
+	}
+	iamQuery := &iam.Query{Directory: dir, Enforce: cfg.EnforceIAM, Logger: log}
+	consoleOpts := console.Options{Store: st, Logger: log}
+	if cfg.EnforceIAM {
+		consoleOpts.Guard = dir // the console signs in with an access key
+	}
+	schedules, ok := st.(store.Schedules)
+	if !ok {
+		return nil, fmt.Errorf("the store %T keeps no schedules", st)
+	}
+	schedOpts := scheduler.Options{Schedules: schedules, Tags: st, Invoke: apiServer.Invoke, Tasks: handler, Region: cfg.Region,
+		Account: cfg.Account, Owner: node.Owner(), Logger: log}
+	if cfg.EnforceIAM {
+		schedOpts.Guard = dir
+	}
+	sched := scheduler.New(schedOpts)
+	consoleOpts.Schedules = schedules
+	con := console.New(consoleOpts)
+	mux := http.NewServeMux()
+	calls := metrics.wrap(con.API(api.WithIAM(apiServer, iamQuery)))
+	mux.Handle("POST /", calls)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		metrics.write(w, node)
+		writeScheduleMetrics(w, sched.Stats())
+	})
+	mux.Handle("GET /", con)
+	mux.Handle("POST /console/api/", con) // sign-in and sign-out
+	return &Server{Store: st, Node: node, API: apiServer, Tasks: handler, Scheduler: sched,
+		Handler: apiFirst{calls: calls, sched: sched, mux: mux},
+		cfg:     cfg, lambda: functions}, nil
+}
+
+// Run does the node's background work (runner.Node.Run) until ctx ends.
+func (s *Server) Run(ctx context.Context) error { return s.Node.Run(ctx) }
+
+// RunScheduler fires the schedules that come due until ctx ends (serve runs it; a local run
+// and the test package have no schedules to fire).
+func (s *Server) RunScheduler(ctx context.Context) error { return s.Scheduler.Run(ctx) }
+
+// RunRetention deletes closed executions past their retention until ctx ends (it returns at
+// once when the retention is 0).
+func (s *Server) RunRetention(ctx context.Context) {
+	o := s.cfg.Retention
+	if o.Logger == nil {
+		o.Logger = s.cfg.Logger
+	}
+	retention.Run(ctx, s.Store, o)
+}
+
+// Close stops the Lambda functions' processes and closes the store; call it after Run has
+// returned.
+func (s *Server) Close() {
+	s.lambda.Close()
+	s.Store.Close()
+}
+
+// apiFirst hands the API's calls (POST /: every SDK and CLI call) straight to their handler
+// and the rest to the mux, which would pick that same handler for them: its pattern matching
+// was 2% of the server's time for a short Express execution.
+type apiFirst struct {
+	calls http.Handler
+	// sched serves the EventBridge Scheduler API: its REST paths (scheduler.Handles), which
+	// the console does not use.
+	sched http.Handler
+	mux   *http.ServeMux
+}
+
+func (h apiFirst) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && r.URL.Path == "/" {
+		h.calls.ServeHTTP(w, r)
+		return
+	}
+	if scheduler.Handles(r.URL.Path) {
+		h.sched.ServeHTTP(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {
+		// As the API answers what it does not serve: in JSON, not the mux's plain text.
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		fmt.Fprintf(w, `{"__type":"UnknownOperationException","message":"%s is not supported: the API takes POST /"}`, r.Method)
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// OpenStore opens the store a --store flag names: sqlite:PATH (its directory is created)
+// or postgres://...
+func OpenStore(ctx context.Context, url string) (store.Store, error) {
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return postgres.Open(ctx, url)
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(url, "sqlite:")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, err
+		}
+		return sqlite.Open(ctx, path)
+	}
+	return nil, fmt.Errorf("--store: want sqlite:PATH or postgres://..., got %q", url)
+}
