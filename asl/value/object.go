@@ -353,3 +353,23 @@ func Ordered(v any) any {
 	}
 	return v
 }
+
+// Delete removes key k while the object is being built (never from a shared object; use
+// Without).
+func (o *Object) Delete(k string) {
+	i := o.find(k)
+	if i < 0 {
+		return
+	}
+	o.members = append(o.members[:i], o.members[i+1:]...)
+	if o.index != nil {
+		if len(o.members) < indexFrom {
+			o.index = nil
+			return
+		}
+		delete(o.index, k)
+		for j := i; j < len(o.members); j++ {
+			o.index[o.members[j].Key] = j
+		}
+	}
+}
