@@ -611,7 +611,6 @@ func stringList(raw any) []string {
 	return out
 }
 
-
 // IsValidVariableName reports whether s may name a workflow variable.
 func IsValidVariableName(s string) bool {
 	if s == "" || utf8.RuneCountInString(s) > 80 {
