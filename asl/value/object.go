@@ -373,3 +373,13 @@ func (o *Object) Delete(k string) {
 		}
 	}
 }
+
+// DecodeMaps is Decode with every object a map[string]any (its key order lost), for code that
+// reads a document as Go maps: a request's parameters, a service's answer.
+func DecodeMaps(data []byte) (any, error) {
+	v, err := Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	return Plain(v), nil
+}
