@@ -129,7 +129,7 @@ func TestDynamoDBTasks(t *testing.T) {
 	if done.Status != "SUCCEEDED" {
 		t.Fatalf("%s: %v %v", done.Status, *done.Error, *done.Cause)
 	}
-	out, _ := value.DecodeString(*done.Output)
+	out, _ := value.DecodeMaps([]byte(*done.Output))
 	m := out.(map[string]any)
 	// The recorded outputs (services/test_aws_sdk_task_service: put_update_get_item,
 	// put_delete_item): putItem {}, updateItem {"Attributes":{"S":{"S":...}}}, getItem the item,
