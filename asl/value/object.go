@@ -29,7 +29,7 @@ type Member struct {
 
 // indexFrom is the size from which an object keeps a key index: below it a linear search of
 // the members is as fast as a map lookup (BenchmarkObjectGet).
-const indexFrom = 12
+const indexFrom = 8
 
 // NewObject returns an empty object with room for n members.
 func NewObject(n int) *Object {
