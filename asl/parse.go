@@ -463,11 +463,24 @@ func (p *parser) jsonPathNode(raw any, loc string) Node {
 			}
 			fields = append(fields, Field{Key: k, Source: k, Value: p.jsonPathNode(v, loc+"/"+k)})
 		}
+		// AWS writes the fields an intrinsic function computes after the template's other
+		// fields (test_map_state_legacy_reentrant: {"Iterations.$": "States.MathAdd(...)",
+		// "Values.$": "$.Values"} gives {"Values": ..., "Iterations": ...}); docs/conformance.md.
+		slices.SortStableFunc(fields, func(a, b Field) int { return boolInt(isCall(a)) - boolInt(isCall(b)) })
 		return p.objectNode(raw, fields)
 	case []any:
 		return p.arrayNode(x, loc, p.jsonPathNode)
 	}
 	return Literal{Value: p.twins.ordered(raw)}
+}
+
+func isCall(f Field) bool { _, ok := f.Value.(CallNode); return ok }
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // objectNode is an Object of fields in the definition's order, or the Literal raw when no

@@ -21,9 +21,9 @@ func TestKeyOrder(t *testing.T) {
 		{"Pass passes its input unchanged",
 			`"S":{"Type":"Pass","End":true}`,
 			in},
-		{"a Parameters template in the definition's order",
+		{"a Parameters template in the definition's order, intrinsic functions last",
 			`"S":{"Type":"Pass","Parameters":{"z.$":"$.b","y":1,"x.$":"States.JsonToString($)","w.$":"$.a"},"End":true}`,
-			`{"z":1,"y":1,"x":"{\"b\":1,\"a\":{\"z\":true,\"y\":null}}","w":{"z":true,"y":null}}`},
+			`{"z":1,"y":1,"w":{"z":true,"y":null},"x":"{\"b\":1,\"a\":{\"z\":true,\"y\":null}}"}`},
 		{"a literal Result",
 			`"S":{"Type":"Pass","Result":{"q":1,"p":{"s":2,"r":3}},"End":true}`,
 			`{"q":1,"p":{"s":2,"r":3}}`},
@@ -121,5 +121,17 @@ func TestKeyOrderAfterReload(t *testing.T) {
 	want := `{"in":{"n":1,"m":{"b":1,"a":2}},"var":{"b":1,"a":2},"ctx":{"o":{"b":1,"a":2}}}`
 	if loaded.Status != engine.Succeeded || loaded.Output != want {
 		t.Fatalf("after reload: %s %s %s, want %s", loaded.Status, loaded.Output, deref(loaded.Cause), want)
+	}
+}
+
+// TestKeyOrderIntrinsicFieldsLast: AWS writes the fields of a template that an intrinsic
+// function computes after its other fields (recorded in test_map_state_legacy_reentrant).
+func TestKeyOrderIntrinsicFieldsLast(t *testing.T) {
+	def := `{"StartAt":"S","States":{"S":{"Type":"Pass","Parameters":{
+		"Iterations.$":"States.MathAdd($.Iterations, -1)","Values.$":"$.Values","c":1,"Len.$":"States.ArrayLength($.Values)"},"End":true}}}`
+	ex, _ := execute(t, def, `{"Iterations":3,"Values":[0,1]}`, nil, engine.Config{})
+	want := `{"Values":[0,1],"c":1,"Iterations":2,"Len":2}`
+	if ex.Status != engine.Succeeded || ex.Output != want {
+		t.Fatalf("%s %s %s, want %s", ex.Status, ex.Output, deref(ex.Cause), want)
 	}
 }
