@@ -29,7 +29,7 @@ type Member struct {
 
 // indexFrom is the size from which an object keeps a key index: below it a linear search of
 // the members is as fast as a map lookup (BenchmarkObjectGet).
-const indexFrom = 8
+const indexFrom = 16
 
 // NewObject returns an empty object with room for n members.
 func NewObject(n int) *Object {
@@ -126,7 +126,7 @@ func (o *Object) Set(k string, v any) {
 	o.members = append(o.members, Member{k, v})
 	switch n := len(o.members); {
 	case n == indexFrom:
-		o.index = make(map[string]int, 2*n)
+		o.index = make(map[string]int, n+n/2)
 		for i, m := range o.members {
 			o.index[m.Key] = i
 		}

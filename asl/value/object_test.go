@@ -128,7 +128,7 @@ func TestObjectIndex(t *testing.T) {
 // machines do with their small objects: read them (decode + lookups), build them (a template's
 // keys), and write them (encode).
 func BenchmarkObject(b *testing.B) {
-	for _, n := range []int{2, 5, 8, 10, 20} {
+	for _, n := range []int{2, 5, 8, 10, 16, 20} {
 		var sb strings.Builder
 		sb.WriteString("{")
 		keys := make([]string, n)
