@@ -101,7 +101,7 @@ func TestMockedIntegrations(t *testing.T) {
 	t.Run("HybridPath", func(t *testing.T) {
 		// SQSState is not mocked in this test case: it runs for real.
 		out, _ := run(t, "HybridPath")
-		if want := `{"real":{"MessageBody":"Hello from Lambda!","QueueUrl":"q"}}`; out.Status != types.ExecutionStatusSucceeded || aws.ToString(out.Output) != want {
+		if want := `{"real":{"QueueUrl":"q","MessageBody":"Hello from Lambda!"}}`; out.Status != types.ExecutionStatusSucceeded || aws.ToString(out.Output) != want {
 			t.Errorf("status %s output %s", out.Status, aws.ToString(out.Output))
 		}
 	})

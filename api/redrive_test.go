@@ -169,7 +169,7 @@ func TestRedriveExecutionThroughTheSDK(t *testing.T) {
 	if done.Status != types.ExecutionStatusSucceeded {
 		t.Fatalf("after the second redrive %s %s %s", done.Status, aws.ToString(done.Error), aws.ToString(done.Cause))
 	}
-	if got, want := aws.ToString(done.Output), `{"fan":["fine",{"call":2,"id":"work-one"}],"order":7,"prepare":{"ok":true},"redrive":{"count":2}}`; got != want {
+	if got, want := aws.ToString(done.Output), `{"order":7,"prepare":{"ok":true},"fan":["fine",{"id":"work-one","call":2}],"redrive":{"count":2}}`; got != want {
 		t.Errorf("output %s\nwant %s", got, want)
 	}
 	if aws.ToInt32(done.RedriveCount) != 2 || done.RedriveStatus != types.ExecutionRedriveStatusNotRedrivable ||

@@ -136,11 +136,11 @@ func (req *testStateRequest) variables() (map[string]any, error) {
 		return nil, nil
 	}
 	v, err := value.DecodeString(*req.Variables)
-	m, ok := v.(map[string]any)
+	o, ok := value.AsObject(v)
 	if err != nil || !ok {
 		return nil, apiErr("ValidationException", "Variables must be a valid JSON object")
 	}
-	return m, nil
+	return o.Map(), nil // each variable's value keeps its key order
 }
 
 // checkState validates the state's type against the request, as AWS does once the definition
@@ -176,7 +176,7 @@ func (req *testStateRequest) checkContainerMock(st *asl.State) error {
 	}
 	v, _ := value.DecodeString(*mock.Result)
 	if st.Type == asl.TypeMap && st.ResultWriter != nil {
-		if _, ok := v.(map[string]any); !ok {
+		if !value.IsObject(v) {
 			return apiErr("ValidationException", "Mocked result must be a JSON object.")
 		}
 		return nil

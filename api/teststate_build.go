@@ -36,11 +36,11 @@ type testedState struct {
 // cutState finds the state to test in a TestState definition: either one state (the original
 // API) or a whole machine and the name of one of its states.
 func cutState(definition string, stateName *string) (*testedState, error) {
-	raw, err := value.DecodeString(definition)
+	ordered, err := value.DecodeString(definition)
 	if err != nil {
 		return nil, invalidDefinition(definition)
 	}
-	obj, ok := raw.(map[string]any)
+	obj, ok := aslMaps(ordered).(map[string]any)
 	if !ok {
 		return nil, invalidDefinition(definition)
 	}
@@ -195,6 +195,36 @@ func mockedContainer(st map[string]any) map[string]any {
 		}
 	}
 	return out
+}
+
+// templateFields are the state fields whose values are payloads (templates and literals) rather
+// than the machine's structure.
+var templateFields = map[string]bool{"Parameters": true, "ItemSelector": true, "ResultSelector": true,
+	"Arguments": true, "Output": true, "Assign": true, "Result": true, "BatchInput": true, "Credentials": true}
+
+// aslMaps returns a definition with Go maps for its structure (machine, states, rules), which
+// the cutting reads and changes, and its payloads left as ordered objects, so that the state
+// cut out and encoded again keeps its templates' key order.
+func aslMaps(v any) any {
+	switch x := v.(type) {
+	case *value.Object:
+		m := make(map[string]any, x.Len())
+		for _, mb := range x.Members() {
+			if templateFields[mb.Key] {
+				m[mb.Key] = mb.Value
+			} else {
+				m[mb.Key] = aslMaps(mb.Value)
+			}
+		}
+		return m
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = aslMaps(e)
+		}
+		return out
+	}
+	return v
 }
 
 func invalidDefinition(definition string) error {

@@ -29,7 +29,7 @@ func (req *testStateRequest) contextStart(ts *testedState, st *asl.State, input 
 	invalid := func(format string, args ...any) error {
 		return apiErr("ValidationException", "Invalid Context object provided: "+format, args...)
 	}
-	raw, err := value.DecodeString(*req.Context)
+	raw, err := value.DecodeMaps([]byte(*req.Context))
 	obj, ok := raw.(map[string]any)
 	if err != nil || !ok {
 		return start, invalid("Context object must be a JSON object")

@@ -2,9 +2,13 @@ package asl
 
 import (
 	"fmt"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/stepwise-run/stepwise/asl/intrinsic"
 	"github.com/stepwise-run/stepwise/asl/jsonata"
@@ -31,15 +35,15 @@ func Parse(definition []byte, opts ValidateOptions) (*StateMachine, error) {
 	if len(errs) > 0 {
 		return nil, &DefinitionError{Diagnostics: errs}
 	}
-	raw, err := value.Decode(definition)
+	ordered, err := value.Decode(definition)
 	if err != nil {
 		return nil, &DefinitionError{Diagnostics: []Diagnostic{{Severity: "ERROR", Code: "INVALID_JSON_DESCRIPTION", Message: err.Error()}}}
 	}
-	obj, ok := raw.(map[string]any)
+	p := &parser{twins: twins{}}
+	obj, ok := p.twins.plain(ordered).(map[string]any)
 	if !ok {
 		return nil, &DefinitionError{Diagnostics: []Diagnostic{{Severity: "ERROR", Code: "SCHEMA_VALIDATION_FAILED", Message: "Definition must be a valid JSON object", Location: "/"}}}
 	}
-	p := &parser{}
 	sm := &StateMachine{Source: string(definition)}
 	sm.Comment, _ = obj["Comment"].(string)
 	sm.Version, _ = obj["Version"].(string)
@@ -61,8 +65,62 @@ func Parse(definition []byte, opts ValidateOptions) (*StateMachine, error) {
 // parser builds the model from a validated definition. It records the first problem it meets
 // instead of panicking, so an input the validator missed still fails cleanly.
 type parser struct {
-	err error
-	loc string
+	err   error
+	loc   string
+	twins twins
+}
+
+// twins maps each Go map and slice of the definition, which the parser walks, to the ordered
+// value it was made from, so that templates and literals keep the definition's key order (AWS
+// writes a template's keys in the order the definition gives them).
+type twins map[unsafe.Pointer]any
+
+// plain returns v with objects as Go maps, remembering each map's and slice's ordered twin.
+func (t twins) plain(v any) any {
+	switch x := v.(type) {
+	case *value.Object:
+		m := make(map[string]any, x.Len())
+		for _, mb := range x.Members() {
+			m[mb.Key] = t.plain(mb.Value)
+		}
+		t[reflect.ValueOf(m).UnsafePointer()] = x
+		return m
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = t.plain(e)
+		}
+		if len(out) > 0 {
+			t[unsafe.Pointer(&out[0])] = x
+		}
+		return out
+	}
+	return v
+}
+
+// ordered returns the ordered twin of a value plain made (keys sorted for one it did not).
+func (t twins) ordered(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if o, ok := t[reflect.ValueOf(x).UnsafePointer()]; ok {
+			return o
+		}
+	case []any:
+		if len(x) > 0 {
+			if o, ok := t[unsafe.Pointer(&x[0])]; ok {
+				return o
+			}
+		}
+	}
+	return value.Ordered(v)
+}
+
+// keys returns a map's keys in the definition's order.
+func (t twins) keys(m map[string]any) []string {
+	if o, ok := t[reflect.ValueOf(m).UnsafePointer()].(*value.Object); ok && o.Len() == len(m) {
+		return o.Keys()
+	}
+	return slices.Sorted(maps.Keys(m))
 }
 
 func (p *parser) fail(loc, format string, args ...any) {
@@ -114,7 +172,7 @@ func (p *parser) state(name string, o map[string]any, ql QueryLanguage, loc stri
 	s.Output = p.template(o, "Output", true, loc)
 	s.Assign = p.template(o, "Assign", jsonataMode, loc)
 	if r, ok := o["Result"]; ok {
-		s.Result, s.HasResult = r, true
+		s.Result, s.HasResult = p.twins.ordered(r), true
 	}
 
 	s.Resource, _ = o["Resource"].(string)
@@ -392,7 +450,8 @@ func (p *parser) jsonPathNode(raw any, loc string) Node {
 	switch x := raw.(type) {
 	case map[string]any:
 		var fields []Field
-		for k, v := range x {
+		for _, k := range p.twins.keys(x) {
+			v := x[k]
 			if strings.HasSuffix(k, ".$") {
 				s, ok := v.(string)
 				if !ok {
@@ -404,27 +463,40 @@ func (p *parser) jsonPathNode(raw any, loc string) Node {
 			}
 			fields = append(fields, Field{Key: k, Source: k, Value: p.jsonPathNode(v, loc+"/"+k)})
 		}
-		return objectNode(raw, fields)
+		// AWS writes the fields an intrinsic function computes after the template's other
+		// fields (test_map_state_legacy_reentrant: {"Iterations.$": "States.MathAdd(...)",
+		// "Values.$": "$.Values"} gives {"Values": ..., "Iterations": ...}); docs/conformance.md.
+		slices.SortStableFunc(fields, func(a, b Field) int { return boolInt(isCall(a)) - boolInt(isCall(b)) })
+		return p.objectNode(raw, fields)
 	case []any:
-		return arrayNode(x, loc, p.jsonPathNode)
+		return p.arrayNode(x, loc, p.jsonPathNode)
 	}
-	return Literal{Value: raw}
+	return Literal{Value: p.twins.ordered(raw)}
 }
 
-// objectNode is an Object of fields, or the Literal raw when no field is computed.
-func objectNode(raw any, fields []Field) Node {
+func isCall(f Field) bool { _, ok := f.Value.(CallNode); return ok }
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// objectNode is an Object of fields in the definition's order, or the Literal raw when no
+// field is computed.
+func (p *parser) objectNode(raw any, fields []Field) Node {
 	for _, f := range fields {
 		if _, lit := f.Value.(Literal); !lit || f.Key != f.Source {
-			sortFields(fields)
 			return Object{Fields: fields}
 		}
 	}
-	return Literal{Value: raw}
+	return Literal{Value: p.twins.ordered(raw)}
 }
 
 // arrayNode compiles an array's elements with node, giving an Array, or the Literal raw when no
 // element is computed.
-func arrayNode(raw []any, loc string, node func(any, string) Node) Node {
+func (p *parser) arrayNode(raw []any, loc string, node func(any, string) Node) Node {
 	arr := Array{}
 	computed := false
 	for i, v := range raw {
@@ -435,7 +507,7 @@ func arrayNode(raw []any, loc string, node func(any, string) Node) Node {
 		arr.Elems = append(arr.Elems, n)
 	}
 	if !computed {
-		return Literal{Value: raw}
+		return Literal{Value: p.twins.ordered(raw)}
 	}
 	return arr
 }
@@ -467,14 +539,14 @@ func (p *parser) jsonataNode(raw any, loc string) Node {
 		}
 	case map[string]any:
 		var fields []Field
-		for k, v := range x {
-			fields = append(fields, Field{Key: k, Source: k, Value: p.jsonataNode(v, loc+"/"+k)})
+		for _, k := range p.twins.keys(x) {
+			fields = append(fields, Field{Key: k, Source: k, Value: p.jsonataNode(x[k], loc+"/"+k)})
 		}
-		return objectNode(raw, fields)
+		return p.objectNode(raw, fields)
 	case []any:
-		return arrayNode(x, loc, p.jsonataNode)
+		return p.arrayNode(x, loc, p.jsonataNode)
 	}
-	return Literal{Value: raw}
+	return Literal{Value: p.twins.ordered(raw)}
 }
 
 // JSONataText returns the expression inside a "{% ... %}" string.
@@ -550,15 +622,6 @@ func stringList(raw any) []string {
 		}
 	}
 	return out
-}
-
-func sortFields(fs []Field) {
-	// Deterministic order; the output object is a map anyway.
-	for i := 1; i < len(fs); i++ {
-		for j := i; j > 0 && fs[j].Key < fs[j-1].Key; j-- {
-			fs[j], fs[j-1] = fs[j-1], fs[j]
-		}
-	}
 }
 
 // IsValidVariableName reports whether s may name a workflow variable.

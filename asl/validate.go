@@ -167,7 +167,7 @@ func Validate(definition []byte, opts ValidateOptions) (diags []Diagnostic) {
 	if err != nil {
 		return []Diagnostic{errorDiag(CodeInvalidJSONDescription, err.Error(), "")}
 	}
-	obj, ok := root.(map[string]any)
+	obj, ok := value.Plain(root).(map[string]any) // the validator reads Go maps: order plays no part
 	if !ok {
 		return []Diagnostic{errorDiag(CodeSchemaValidationFailed, msgNotJSONObject, "")}
 	}

@@ -176,10 +176,8 @@ func (x *run) assignments(sc *scope, t *asl.Template) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, _ := v.(map[string]any)
-	if m == nil {
-		m = map[string]any{}
-	}
+	o, _ := value.AsObject(v)
+	m := o.Map() // variables are names: their order is not kept (history lists them sorted, as AWS does)
 	// AWS's limits: one variable at most 256 KiB, and all of one Assign together too.
 	total := 0
 	for _, val := range m {
@@ -205,7 +203,7 @@ func (x *run) inputPath(sc *scope, st *asl.State, raw any) (any, error) {
 	case p == nil:
 		return raw, nil
 	case p.Null:
-		return map[string]any{}, nil
+		return value.NewObject(0), nil
 	}
 	return sc.path(p)
 }
@@ -217,7 +215,7 @@ func (x *run) outputPath(sc *scope, st *asl.State, out any) (any, error) {
 	case p == nil:
 		return out, nil
 	case p.Null:
-		return map[string]any{}, nil
+		return value.NewObject(0), nil
 	}
 	sc.input = out
 	return sc.path(p)

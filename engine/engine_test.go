@@ -313,7 +313,7 @@ func TestJSONataContext(t *testing.T) {
 		"keys":"{% $count($keys($states)) %}",
 		"plain":"{% $states.input.a %}"},"End":true}}}`
 	ex, _ := execute(t, def, `{"a":1}`, nil, engine.Config{})
-	if ex.Status != engine.Succeeded || ex.Output != `{"keys":2,"name":"P","plain":1}` {
+	if ex.Status != engine.Succeeded || ex.Output != `{"name":"P","keys":2,"plain":1}` {
 		t.Fatalf("%s %s %s", ex.Status, ex.Output, deref(ex.Cause))
 	}
 }

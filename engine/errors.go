@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/history"
 )
 
@@ -20,15 +21,15 @@ type failure struct {
 }
 
 // output is the error output a catcher passes on: {"Error": ..., "Cause": ...}.
-func (fl failure) output() map[string]any {
-	out := map[string]any{"Error": nil, "Cause": nil}
+func (fl failure) output() *value.Object {
+	var e, c any
 	if fl.Error != "" || fl.HasError {
-		out["Error"] = fl.Error
+		e = fl.Error
 	}
 	if fl.Cause != "" || fl.HasCause {
-		out["Cause"] = fl.Cause
+		c = fl.Cause
 	}
-	return out
+	return value.Obj("Error", e, "Cause", c)
 }
 
 // matches reports whether a Retry or Catch ErrorEquals list covers the error.

@@ -52,39 +52,39 @@ func (s *scope) context() any {
 	}
 	x, ex := s.x, s.x.ex
 	if x.ctxExecution == nil || x.ctxRedrive != ex.RedriveCount {
-		x.ctxExecution = map[string]any{
-			"Id":           ex.ExecutionArn,
-			"Input":        ex.Input,
-			"Name":         ex.Name,
-			"RoleArn":      ex.RoleArn,
-			"StartTime":    isoTime(ex.StartTime),
-			"RedriveCount": value.FromInt(int64(ex.RedriveCount)),
-		}
+		// The keys come in the order AWS gives them (test_context_object's $$ recordings).
+		x.ctxExecution = value.Obj(
+			"Id", ex.ExecutionArn,
+			"Input", ex.Input,
+			"StartTime", isoTime(ex.StartTime),
+			"Name", ex.Name,
+			"RoleArn", ex.RoleArn,
+			"RedriveCount", value.FromInt(int64(ex.RedriveCount)),
+		)
 		if ex.RedriveCount > 0 {
-			x.ctxExecution["RedriveTime"] = isoTime(ex.RedriveTime)
+			x.ctxExecution.Set("RedriveTime", isoTime(ex.RedriveTime))
 		}
 		x.ctxRedrive = ex.RedriveCount
-		x.ctxStateMachine = map[string]any{"Id": ex.StateMachineArn, "Name": ex.StateMachineName}
+		x.ctxStateMachine = value.Obj("Id", ex.StateMachineArn, "Name", ex.StateMachineName)
 	}
-	state := map[string]any{
-		"EnteredTime": isoTime(s.f.EnteredAt),
-		"Name":        s.f.State,
-	}
+	state := value.Obj(
+		"Name", s.f.State,
+		"EnteredTime", isoTime(s.f.EnteredAt),
+	)
 	// Only the states that can retry have a RetryCount: AWS's Context object has it in a Task
 	// state, not in a Pass state (the conformance corpus's recordings of both).
 	if s.st == nil || s.st.Type == asl.TypeTask || s.st.Type == asl.TypeParallel || s.st.Type == asl.TypeMap {
-		state["RetryCount"] = value.FromInt(int64(s.f.RetryCount))
+		state.Set("RetryCount", value.FromInt(int64(s.f.RetryCount)))
 	}
-	ctx := map[string]any{
-		"Execution":    x.ctxExecution,
-		"State":        state,
-		"StateMachine": x.ctxStateMachine,
-	}
+	ctx := value.NewObject(5)
+	ctx.Set("Execution", x.ctxExecution)
+	ctx.Set("StateMachine", x.ctxStateMachine)
+	ctx.Set("State", state)
 	if s.token != "" {
-		ctx["Task"] = map[string]any{"Token": s.token}
+		ctx.Set("Task", value.Obj("Token", s.token))
 	}
 	if s.item != nil {
-		ctx["Map"] = map[string]any{"Item": s.item}
+		ctx.Set("Map", value.Obj("Item", s.item))
 	}
 	s.ctx = ctx
 	return ctx
@@ -230,13 +230,13 @@ func (s *scope) node(n asl.Node, loc string) (any, error) {
 	case asl.Literal:
 		return n.Value, nil
 	case asl.Object:
-		out := make(map[string]any, len(n.Fields))
+		out := value.NewObject(len(n.Fields))
 		for _, fld := range n.Fields {
 			v, err := s.fieldValue(fld, loc)
 			if err != nil {
 				return nil, err
 			}
-			out[fld.Key] = v
+			out.Set(fld.Key, v)
 		}
 		return out, nil
 	case asl.Array:
@@ -321,15 +321,16 @@ func (s *scope) jsonataVars(withContext bool) map[string]any {
 		return s.jvars
 	}
 	vars := s.visibleVars()
-	states := map[string]any{"input": s.rawInput}
+	states := value.NewObject(4)
+	states.Set("input", s.rawInput)
 	if withContext {
-		states["context"] = s.context()
+		states.Set("context", s.context())
 	}
 	if s.hasResult {
-		states["result"] = s.result
+		states.Set("result", s.result)
 	}
 	if s.hasErrOut {
-		states["errorOutput"] = s.errOut
+		states.Set("errorOutput", s.errOut)
 	}
 	vars["states"] = states
 	s.jvars, s.jkey = vars, key

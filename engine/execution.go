@@ -137,7 +137,7 @@ type run struct {
 	// members, the same for every state of the run: built once, not for every scope that
 	// reads $$ (each iteration of a Map with an ItemSelector does). ctxRedrive is the
 	// RedriveCount ctxExecution was built with.
-	ctxExecution, ctxStateMachine map[string]any
+	ctxExecution, ctxStateMachine *value.Object
 	ctxRedrive                    int
 	// entries counts the states entered, and spent the evaluation steps used, in this call:
 	// past yieldEntries or a budget's worth of steps, the frames yield (yield.go).

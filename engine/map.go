@@ -201,7 +201,7 @@ func (x *run) selectItem(f *Frame, st *asl.State, i int, item any) (any, error) 
 		in = f.Input
 	}
 	sc := x.scope(f, st, in)
-	sc.item = map[string]any{"Index": value.FromInt(int64(i)), "Value": item}
+	sc.item = value.Obj("Index", value.FromInt(int64(i)), "Value", item)
 	return sc.template(st.ItemSelector, "ItemSelector")
 }
 

@@ -47,10 +47,11 @@ func (x *run) batchItems(f *Frame, st *asl.State, sc *scope, m *MapRun) error {
 	var cur []any
 	size := base
 	flush := func() {
-		in := map[string]any{"Items": cur}
+		in := value.NewObject(2) // BatchInput first, as AWS writes it
 		if b.BatchInput != nil {
-			in["BatchInput"] = batchInput
+			in.Set("BatchInput", batchInput)
 		}
+		in.Set("Items", cur)
 		batches = append(batches, in)
 		sizes = append(sizes, len(cur))
 		cur, size = nil, base

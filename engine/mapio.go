@@ -65,7 +65,7 @@ func (x *run) readItems(f *Frame, st *asl.State) {
 		f.Effective = eff
 		sc.input = eff
 	}
-	params := any(map[string]any{})
+	params := any(value.NewObject(0))
 	if ir.Parameters != nil {
 		name := "Parameters"
 		if st.QueryLanguage == asl.JSONata {
@@ -179,7 +179,7 @@ func (x *run) mapIOEvent(f *Frame, st *asl.State, ev Event) bool {
 	if err != nil {
 		details = ev.Output
 	}
-	x.mapDone(f, st, m, map[string]any{"MapRunArn": m.RunArn, "ResultWriterDetails": details})
+	x.mapDone(f, st, m, value.Obj("MapRunArn", m.RunArn, "ResultWriterDetails", details))
 	return true
 }
 
@@ -245,10 +245,9 @@ func (x *run) writeS3(f *Frame, st *asl.State, m *MapRun) {
 		x.runFailed(f, st, m, failure{Error: "States.ResultWriterFailed", Cause: err.Error()})
 		return
 	}
-	w, _ := v.(map[string]any)
-	params := w["Parameters"]
+	params, _ := value.Get(v, "Parameters")
 	if params == nil {
-		params = w["Arguments"]
+		params, _ = value.Get(v, "Arguments")
 	}
 	// Children end in any order; the files list them in the order of their items. A child a
 	// redrive ran again is reported as it ended last.
@@ -262,8 +261,9 @@ func (x *run) writeS3(f *Frame, st *asl.State, m *MapRun) {
 	}
 	m.Written = kept
 	cfg := WriterConfig{MapRunArn: m.RunArn, Transformation: st.Writer.Transformation, Results: m.Written}
-	if wc, ok := w["WriterConfig"].(map[string]any); ok {
-		cfg.OutputType, _ = wc["OutputType"].(string)
+	if wc, ok := value.Get(v, "WriterConfig"); ok {
+		ot, _ := value.Get(wc, "OutputType")
+		cfg.OutputType, _ = ot.(string)
 	}
 	text, err := json.Marshal(cfg)
 	if err != nil {

@@ -104,9 +104,8 @@ func (x *run) task(f *Frame, st *asl.State) {
 			x.stateError(f, st, err)
 			return
 		}
-		if m, ok := c.(map[string]any); ok {
-			roleArn, _ = m["RoleArn"].(string)
-		}
+		r, _ := value.Get(c, "RoleArn")
+		roleArn, _ = r.(string)
 	}
 	paramsText := value.Encode(params)
 	x.ex.NextTaskID++

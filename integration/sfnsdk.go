@@ -33,15 +33,16 @@ func (r *Registry) sfnSDK(ctx context.Context, t *engine.Task) (string, error) {
 	if err != nil {
 		return "", &runner.TaskError{Name: "States.Runtime", Cause: "invalid parameters: " + err.Error()}
 	}
-	req, _ := rekey(params, lowerFirst).(map[string]any)
-	if req == nil {
-		req = map[string]any{}
+	req, ok := rekey(params, lowerFirst).(*value.Object) // rekey made it: ours to change
+	if !ok {
+		req = value.NewObject(0)
 	}
-	// The SDK integration serialises a JSON value given where the API takes JSON text.
+	// The SDK integration serialises a JSON value given where the API takes JSON text (in
+	// its key order).
 	for _, k := range []string{"input", "output"} {
-		if v, ok := req[k]; ok {
+		if v, ok := req.Get(k); ok {
 			if _, isText := v.(string); !isText && v != nil {
-				req[k] = value.Encode(v)
+				req.Set(k, value.Encode(v))
 			}
 		}
 	}
@@ -68,6 +69,12 @@ func (r *Registry) sfnSDK(ctx context.Context, t *engine.Task) (string, error) {
 // rekey renames every object key of v with f, at every depth.
 func rekey(v any, f func(string) string) any {
 	switch x := v.(type) {
+	case *value.Object:
+		out := value.NewObject(x.Len())
+		for _, m := range x.Members() {
+			out.Set(f(m.Key), rekey(m.Value, f))
+		}
+		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {

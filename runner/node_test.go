@@ -448,7 +448,7 @@ func TestNodeReloadKeepsNumbers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if deref(got.Output) != `{"f":0.1,"n":12345678901234567891}` {
+	if deref(got.Output) != `{"n":12345678901234567891,"f":0.1}` {
 		t.Errorf("output %s", deref(got.Output))
 	}
 	cancel()

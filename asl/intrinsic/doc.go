@@ -18,7 +18,8 @@
 // come back from Eval unchanged, so the engine can word them as AWS does.
 //
 // Values are those of package value: nil, bool, json.Number, string, []any and
-// map[string]any. Numbers produced are json.Number integers.
+// *value.Object (a map[string]any is read as an object). Numbers produced are json.Number
+// integers.
 //
 // Arguments of the wrong type or out of range fail with *Error, which AWS reports as
 // States.Runtime: "There was an error while evaluating the intrinsic function: <call>.

@@ -2,7 +2,6 @@ package intrinsic
 
 import (
 	"encoding/json"
-	"sort"
 	"strings"
 
 	"github.com/stepwise-run/stepwise/asl/value"
@@ -90,27 +89,19 @@ func writeFormatted(b *strings.Builder, v any) {
 			writeFormatted(b, e)
 		}
 		b.WriteByte(']')
-	case map[string]any:
+	case *value.Object, map[string]any:
+		o, _ := value.AsObject(x)
 		b.WriteByte('{')
-		for i, k := range sortedKeys(x) {
+		for i, m := range o.Members() {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(k)
+			b.WriteString(m.Key)
 			b.WriteByte('=')
-			writeFormatted(b, x[k])
+			writeFormatted(b, m.Value)
 		}
 		b.WriteByte('}')
 	default:
 		b.WriteString(value.Encode(v))
 	}
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

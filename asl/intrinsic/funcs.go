@@ -10,8 +10,10 @@ import (
 	"encoding/json"
 	"errors"
 	"hash"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -212,12 +214,14 @@ func writeKey(b *strings.Builder, v any) {
 			b.WriteByte(',')
 		}
 		b.WriteByte(']')
-	case map[string]any:
+	case *value.Object, map[string]any:
+		o, _ := value.AsObject(x)
 		b.WriteByte('{')
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(o.Map())) {
 			b.WriteString(value.Encode(k))
 			b.WriteByte(':')
-			writeKey(b, x[k])
+			e, _ := o.Get(k)
+			writeKey(b, e)
 			b.WriteByte(',')
 		}
 		b.WriteByte('}')
@@ -277,20 +281,22 @@ func hashString(in *invocation) (any, error) {
 }
 
 func jsonMerge(in *invocation) (any, error) {
-	a, ok1 := in.args[0].(map[string]any)
-	b, ok2 := in.args[1].(map[string]any)
+	a, ok1 := value.AsObject(in.args[0])
+	b, ok2 := value.AsObject(in.args[1])
 	deep, ok3 := in.args[2].(bool)
 	if !ok1 || !ok2 || !ok3 || deep {
 		return nil, errArgs
 	}
-	out := make(map[string]any, len(a)+len(b))
-	for k, v := range a {
-		out[k] = v
+	// AWS returns the merged keys sorted: merging {a,b,d} and {a,c,d} gives {a,b,c,d}, which
+	// neither the first object's order nor the second's would (docs/conformance.md).
+	m := make(map[string]any, a.Len()+b.Len())
+	for _, x := range a.Members() {
+		m[x.Key] = x.Value
 	}
-	for k, v := range b {
-		out[k] = v
+	for _, x := range b.Members() {
+		m[x.Key] = x.Value
 	}
-	return out, nil
+	return value.FromMap(m), nil
 }
 
 // mathRandom returns an integer in [start, end). With a seed the result depends only on the

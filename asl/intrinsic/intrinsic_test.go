@@ -1,6 +1,8 @@
 package intrinsic
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"regexp"
@@ -37,11 +39,8 @@ func resolver(input, context string, vars map[string]string) Resolver {
 			}
 		}
 		for _, key := range strings.Split(rest, ".")[1:] {
-			m, ok := doc.(map[string]any)
-			if !ok {
-				return nil, errNotFound
-			}
-			if doc, ok = m[key]; !ok {
+			var ok bool
+			if doc, ok = value.Get(doc, key); !ok {
 				return nil, errNotFound
 			}
 		}
@@ -61,7 +60,8 @@ const input = `{
 	"json": "{\"Arg1\": 1, \"Arg2\": []}", "tpl": "It's {}!", "csv": "a,b,,c",
 	"nested": [[1, 2, 3], 2], "dups": [null, null, true, true, 1, 1.0, "x", "x", [], [], {"a": 1, "b": 2}, {"b": 2, "a": 1}],
 	"o1": {"a": {"a1": 1}, "b": 2, "d": 3}, "o2": {"a": {"a3": 1}, "c": 3, "d": 4},
-	"big": 2147483647, "brace": "a{b"
+	"big": 2147483647, "brace": "a{b",
+	"ord": {"b": 1, "a": {"z": 1, "y": 2}}
 }`
 
 const context = `{"StateMachine": {"Id": "arn:aws:states:us-east-1:111111111111:stateMachine:my-machine", "Name": "my-machine"}}`
@@ -93,6 +93,10 @@ func TestEval(t *testing.T) {
 		{"JsonToString object", "States.JsonToString($.obj)", `"{\"Arg1\":1,\"Arg2\":[]}"`},
 		{"JsonToString string", "States.JsonToString($.s)", `"\"HelloWorld\""`},
 		{"JsonToString null", "States.JsonToString($.nul)", `"null"`},
+		{"JsonToString keeps key order", "States.JsonToString($.ord)", `"{\"b\":1,\"a\":{\"z\":1,\"y\":2}}"`},
+		{"StringToJson keeps key order", `States.StringToJson('{"b": 1, "a": 2}')`, `{"b":1,"a":2}`},
+		{"Format object keeps key order", "States.Format('{}', $.ord)", `"{b=1, a={z=1, y=2}}"`},
+		{"Hash of JsonToString keeps key order", "States.Hash(States.JsonToString($.ord), 'MD5')", `"` + md5hex(`{"b":1,"a":{"z":1,"y":2}}`) + `"`},
 		{"Array empty", "States.Array()", `[]`},
 		{"Array mixed", "States.Array('a', 1, -2.5e3, true, false, null, $.obj)", `["a",1,-2.5e3,true,false,null,{"Arg1":1,"Arg2":[]}]`},
 		{"ArrayPartition", "States.ArrayPartition($.arr, 4)", `[[1,2,3,4],[5,6,7,8],[9]]`},
@@ -124,6 +128,7 @@ func TestEval(t *testing.T) {
 		{"Hash SHA-384", "States.Hash('input data', 'SHA-384')", `"d28a7d5cf25a74f11a50a18452b75e04bb3d70c9dd0510d6123aa008c756511b87525bdc835ebb27e1fb9e9374a15562"`},
 		{"Hash SHA-512", "States.Hash('input data', 'SHA-512')", `"6ce4adb348546d4f449c4d25aad9a7c9cb711d9e91982d3f0b29ca2f3f47d4ce2deba23bf2954f0f1d593fc50283731a533d30d425402d4f91316d871303aac4"`},
 		{"JsonMerge", "States.JsonMerge($.o1, $.o2, false)", `{"a":{"a3":1},"b":2,"c":3,"d":4}`},
+		{"JsonMerge sorts its keys", "States.JsonMerge($.ord, $.o2, false)", `{"a":{"a3":1},"b":1,"c":3,"d":4}`},
 		{"JsonMerge nested StringToJson", `States.JsonMerge(States.StringToJson('{"x": 1}'), $.o2, false)`, `{"a":{"a3":1},"c":3,"d":4,"x":1}`},
 		{"MathRandom", "States.MathRandom(1, 10)", `9`},
 		{"MathRandom truncates", "States.MathRandom(12.5, 44.51)", `43`},
@@ -390,4 +395,9 @@ func BenchmarkEvalFormat(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func md5hex(s string) string {
+	h := md5.Sum([]byte(s))
+	return hex.EncodeToString(h[:])
 }

@@ -1,6 +1,10 @@
 package jsonata
 
-import "github.com/stepwise-run/stepwise/asl/budget"
+import (
+	"github.com/stepwise-run/stepwise/asl/budget"
+
+	"github.com/stepwise-run/stepwise/asl/value"
+)
 
 // The evaluator charges its meter (package budget) where work or memory grows with the
 // data rather than with the expression: every node evaluated is a step; ranges, path steps,
@@ -41,6 +45,15 @@ func (ev *evaluator) tree(v any) error {
 				return err
 			}
 		}
+	case *value.Object:
+		for _, m := range x.Members() {
+			if err := ev.meter.Alloc(budget.Member + int64(len(m.Key))); err != nil {
+				return err
+			}
+			if err := ev.tree(m.Value); err != nil {
+				return err
+			}
+		}
 	case map[string]any:
 		for k, e := range x {
 			if err := ev.meter.Alloc(budget.Member + int64(len(k))); err != nil {
@@ -66,6 +79,8 @@ func shallow(v any) (steps, bytes int64) {
 		return int64(len(x.items)) + 1, int64(len(x.items)+1) * budget.Element
 	case []any:
 		return int64(len(x)) + 1, int64(len(x)+1) * budget.Element
+	case *value.Object:
+		return int64(x.Len()) + 1, int64(x.Len())*budget.Member + budget.Element
 	case map[string]any:
 		return int64(len(x)) + 1, int64(len(x))*budget.Member + budget.Element
 	}

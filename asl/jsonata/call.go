@@ -2,6 +2,8 @@ package jsonata
 
 import (
 	"strings"
+
+	"github.com/stepwise-run/stepwise/asl/value"
 )
 
 // lambda is a function defined in an expression (a closure), or a tail call (thunk).
@@ -304,7 +306,7 @@ func (ev *evaluator) transform(t *transformFn, obj any) (any, error) {
 		return undefined, nil
 	}
 	if !isArray(obj) {
-		if _, ok := obj.(map[string]any); !ok {
+		if !value.IsObject(obj) {
 			return nil, errAt(t.n, "T0410", "Argument 1 of function \"transform\" does not match function signature")
 		}
 	}
@@ -321,7 +323,7 @@ func (ev *evaluator) transform(t *transformFn, obj any) (any, error) {
 		ms = []any{matches}
 	}
 	for _, m := range ms {
-		mm, ok := m.(map[string]any)
+		mm, ok := m.(*value.Object) // deepClone made every object of result an *value.Object
 		if !ok {
 			continue
 		}
@@ -330,12 +332,12 @@ func (ev *evaluator) transform(t *transformFn, obj any) (any, error) {
 			return nil, err
 		}
 		if upd != undefined {
-			um, ok := upd.(map[string]any)
+			um, ok := value.AsObject(upd)
 			if !ok {
 				return nil, errAt(t.n.update, "T2011", "The insert/update clause of the transform expression must evaluate to an object: %s", show(upd))
 			}
-			for k, v := range um {
-				mm[k] = v
+			for _, m := range um.Members() {
+				mm.Set(m.Key, m.Value)
 			}
 		}
 		if t.n.delete != nil {
@@ -353,7 +355,7 @@ func (ev *evaluator) transform(t *transformFn, obj any) (any, error) {
 					if !ok {
 						return nil, errAt(t.n.delete, "T2012", "The delete clause of the transform expression must evaluate to a string or array of strings: %s", show(del))
 					}
-					delete(mm, s)
+					mm.Delete(s)
 				}
 			}
 		}
@@ -363,10 +365,11 @@ func (ev *evaluator) transform(t *transformFn, obj any) (any, error) {
 
 func deepClone(v any) any {
 	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = deepClone(e)
+	case *value.Object, map[string]any:
+		o, _ := value.AsObject(x)
+		out := value.NewObject(o.Len())
+		for _, m := range o.Members() {
+			out.Set(m.Key, deepClone(m.Value))
 		}
 		return out
 	case []any:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl/budget"
+	"github.com/stepwise-run/stepwise/asl/value"
 )
 
 func reflectPointer(m map[string]any) uintptr { return reflect.ValueOf(m).Pointer() }
@@ -128,6 +129,11 @@ func (o ownExpr) fastEval(vars map[string]any) (v any, defined, ok bool) {
 	}
 	for _, name := range o.fastNames {
 		switch x := cur.(type) {
+		case *value.Object:
+			cur, found = x.Get(name)
+			if !found {
+				return nil, false, true
+			}
 		case map[string]any:
 			cur, found = x[name]
 			if !found {
@@ -143,7 +149,7 @@ func (o ownExpr) fastEval(vars map[string]any) (v any, defined, ok bool) {
 		}
 	}
 	switch cur.(type) {
-	case nil, bool, string, map[string]any, []any:
+	case nil, bool, string, *value.Object, map[string]any, []any:
 		return cur, true, true
 	}
 	if _, isNumber := cur.(json.Number); isNumber {
@@ -324,6 +330,11 @@ func (ev *evaluator) evalVariable(n *node, input any, f *frame) any {
 
 func lookupField(input any, name string) any {
 	switch x := input.(type) {
+	case *value.Object:
+		if v, ok := x.Get(name); ok {
+			return v
+		}
+		return undefined
 	case map[string]any:
 		if v, ok := x[name]; ok {
 			return v
@@ -369,9 +380,9 @@ func wildcard(input any) any {
 		}
 		return out
 	}
-	if m, ok := input.(map[string]any); ok {
-		for _, k := range sortedKeys(m) {
-			v := m[k]
+	if m, ok := value.AsObject(input); ok {
+		for _, mb := range m.Members() {
+			v := mb.Value
 			if vi, ok := items(v); ok {
 				out.items = append(out.items, flatten(vi, nil)...)
 			} else {
@@ -424,9 +435,9 @@ func (ev *evaluator) recurseDesc(input any, out *arr) error {
 				return err
 			}
 		}
-	} else if m, ok := input.(map[string]any); ok {
-		for _, k := range sortedKeys(m) {
-			if err := ev.recurseDesc(m[k], out); err != nil {
+	} else if m, ok := value.AsObject(input); ok {
+		for _, mb := range m.Members() {
+			if err := ev.recurseDesc(mb.Value, out); err != nil {
 				return err
 			}
 		}
@@ -1072,7 +1083,7 @@ func (ev *evaluator) evalGroup(n *node, input any, f *frame) (any, error) {
 	if err := ev.meter.Alloc(int64(len(groups)) * budget.Member); err != nil {
 		return nil, err
 	}
-	out := make(map[string]any, len(groups))
+	out := value.NewObject(len(groups))
 	for _, k := range order {
 		g := groups[k]
 		var ctx any
@@ -1086,7 +1097,7 @@ func (ev *evaluator) evalGroup(n *node, input any, f *frame) (any, error) {
 			return nil, err
 		}
 		if v != undefined {
-			out[k] = v
+			out.Set(k, v)
 		}
 	}
 	return out, nil
@@ -1124,7 +1135,7 @@ func (ev *evaluator) evalGroupTuples(n *node, tuples []*tuple, f *frame) (any, e
 			}
 		}
 	}
-	out := make(map[string]any, len(groups))
+	out := value.NewObject(len(groups))
 	for _, k := range order {
 		g := groups[k]
 		// Merge the tuples: the context is the sequence of their values, each variable the
@@ -1154,7 +1165,7 @@ func (ev *evaluator) evalGroupTuples(n *node, tuples []*tuple, f *frame) (any, e
 			return nil, err
 		}
 		if v != undefined {
-			out[k] = v
+			out.Set(k, v)
 		}
 	}
 	return out, nil

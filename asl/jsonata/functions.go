@@ -317,7 +317,7 @@ func init() {
 			}
 			out := &arr{seq: true}
 			for _, m := range ms {
-				out.items = append(out.items, map[string]any{"match": m.match, "index": float64(m.start), "groups": m.groups})
+				out.items = append(out.items, value.Obj("match", m.match, "index", float64(m.start), "groups", m.groups))
 			}
 			return out, nil
 		}
@@ -334,7 +334,7 @@ func init() {
 					groups = append(groups, "")
 				}
 			}
-			out.items = append(out.items, map[string]any{"match": s[loc[0]:loc[1]], "index": float64(runeIndex(s, loc[0])), "groups": groups})
+			out.items = append(out.items, value.Obj("match", s[loc[0]:loc[1]], "index", float64(runeIndex(s, loc[0])), "groups", groups))
 		}
 		return out, nil
 	})
@@ -391,7 +391,7 @@ func init() {
 						groups = append(groups, "")
 					}
 				}
-				m := map[string]any{"match": s[loc[0]:loc[1]], "index": float64(runeIndex(s, loc[0])), "groups": groups}
+				m := value.Obj("match", s[loc[0]:loc[1]], "index", float64(runeIndex(s, loc[0])), "groups", groups)
 				r, err := ev.apply(nil, rep, []any{m}, input)
 				if err != nil {
 					return nil, err
@@ -539,8 +539,8 @@ func init() {
 			return undefined, nil
 		}
 		var opts map[string]any
-		if m, ok := a[2].(map[string]any); ok {
-			opts = m
+		if m, ok := value.AsObject(a[2]); ok {
+			opts = m.Map()
 		}
 		return formatNumberPicture(num(a[0]), str(a[1]), opts)
 	})
@@ -799,34 +799,34 @@ func init() {
 		return acc, nil
 	})
 	def("sift", "<o-f?:o>", func(ev *evaluator, a []any, input any) (any, error) {
-		m, ok := a[0].(map[string]any)
+		m, ok := value.AsObject(a[0])
 		if !ok {
 			return undefined, nil
 		}
-		out := map[string]any{}
-		for _, k := range sortedKeys(m) {
-			args := []any{m[k], k, m}[:max(1, min(3, arity(a[1])))]
+		out := value.NewObject(0)
+		for _, mb := range m.Members() {
+			args := []any{mb.Value, mb.Key, m}[:max(1, min(3, arity(a[1])))]
 			r, err := ev.apply(nil, a[1], args, input)
 			if err != nil {
 				return nil, err
 			}
 			if b, _ := truthy(r); b {
-				out[k] = m[k]
+				out.Set(mb.Key, mb.Value)
 			}
 		}
-		if len(out) == 0 {
+		if out.Len() == 0 {
 			return undefined, nil
 		}
 		return out, nil
 	})
 	def("each", "<o-f:a>", func(ev *evaluator, a []any, input any) (any, error) {
-		m, ok := a[0].(map[string]any)
+		m, ok := value.AsObject(a[0])
 		if !ok {
 			return undefined, nil
 		}
 		out := &arr{seq: true}
-		for _, k := range sortedKeys(m) {
-			args := []any{m[k], k, m}[:max(1, min(3, arity(a[1])))]
+		for _, mb := range m.Members() {
+			args := []any{mb.Value, mb.Key, m}[:max(1, min(3, arity(a[1])))]
 			r, err := ev.apply(nil, a[1], args, input)
 			if err != nil {
 				return nil, err
@@ -844,11 +844,11 @@ func init() {
 		seen := map[string]bool{}
 		var add func(v any)
 		add = func(v any) {
-			if m, ok := v.(map[string]any); ok {
-				for _, k := range sortedKeys(m) {
-					if !seen[k] {
-						seen[k] = true
-						out.items = append(out.items, k)
+			if m, ok := value.AsObject(v); ok {
+				for _, mb := range m.Members() {
+					if !seen[mb.Key] {
+						seen[mb.Key] = true
+						out.items = append(out.items, mb.Key)
 					}
 				}
 			}
@@ -872,9 +872,9 @@ func init() {
 		out := &arr{seq: true}
 		var add func(v any)
 		add = func(v any) {
-			if m, ok := v.(map[string]any); ok {
-				for _, k := range sortedKeys(m) {
-					out.items = append(out.items, map[string]any{k: m[k]})
+			if m, ok := value.AsObject(v); ok {
+				for _, mb := range m.Members() {
+					out.items = append(out.items, value.Obj(mb.Key, mb.Value))
 				}
 			} else if it, ok := items(v); ok {
 				for _, x := range it {
@@ -885,7 +885,7 @@ func init() {
 		if a[0] == undefined {
 			return undefined, nil
 		}
-		if _, ok := a[0].(map[string]any); !ok && !isArray(a[0]) {
+		if !value.IsObject(a[0]) && !isArray(a[0]) {
 			return a[0], nil
 		}
 		add(a[0])
@@ -895,10 +895,13 @@ func init() {
 		if a[0] == undefined {
 			return undefined, nil
 		}
-		out := map[string]any{}
+		// A key keeps the place of its first appearance and takes its last value, as in
+		// JavaScript's Object.assign (docs/conformance.md).
+		out := value.NewObject(0)
 		for _, x := range arrOf(a[0]) {
-			for k, v := range x.(map[string]any) {
-				out[k] = v
+			o, _ := value.AsObject(x)
+			for _, m := range o.Members() {
+				out.Set(m.Key, m.Value)
 			}
 		}
 		return out, nil
@@ -1020,9 +1023,9 @@ func jsNumbers(v any) any {
 		for i, e := range x {
 			x[i] = jsNumbers(e)
 		}
-	case map[string]any:
-		for k, e := range x {
-			x[k] = jsNumbers(e)
+	case *value.Object:
+		for _, m := range x.Members() {
+			x.Set(m.Key, jsNumbers(m.Value)) // x was just parsed: nobody else holds it
 		}
 	}
 	return v
@@ -1268,19 +1271,20 @@ func (ev *evaluator) customMatches(name string, fn any, s string, limit int, inp
 	}
 	var out []customMatch
 	for r != undefined && r != nil && (limit < 0 || len(out) < limit) {
-		m, ok := r.(map[string]any)
+		m, ok := value.AsObject(r)
 		if !ok {
 			return nil, bad
 		}
-		match, ok1 := m["match"].(string)
-		start, ok2 := toNum(m["start"])
-		end, ok3 := toNum(m["end"])
-		groups, ok4 := items(m["groups"])
+		mget := func(k string) any { v, _ := m.Get(k); return v }
+		match, ok1 := mget("match").(string)
+		start, ok2 := toNum(mget("start"))
+		end, ok3 := toNum(mget("end"))
+		groups, ok4 := items(mget("groups"))
 		if !ok1 || !ok2 || !ok3 || !ok4 {
 			return nil, bad
 		}
 		out = append(out, customMatch{match: match, start: int(start), end: int(end), groups: append([]any{}, groups...)})
-		next, ok := m["next"]
+		next, ok := m.Get("next")
 		if !ok || !isFunc(next) {
 			break
 		}

@@ -3,7 +3,8 @@
 // $uuid, $parse).
 //
 // Values in and out follow the conventions of package value: nil, bool, json.Number, string,
-// []any and map[string]any. An undefined result (JSONata's "nothing") is reported by
+// []any and *value.Object, whose keys keep their order as in JavaScript (a map[string]any is
+// read as an object, keys sorted). An undefined result (JSONata's "nothing") is reported by
 // defined=false rather than by a sentinel value.
 package jsonata
 

@@ -41,6 +41,17 @@ func TestEvalTable(t *testing.T) {
 		expr, want string // want "" means undefined
 	}{
 		{`$states.input.a`, `1`},
+		// Objects keep their key order, as in JavaScript (and on AWS).
+		{`{"b": 1, "a": 2}`, `{"b":1,"a":2}`},
+		{`$keys({"b": 1, "a": 2, "c": 3})`, `["b","a","c"]`},
+		{`$each({"b": 1, "a": 2}, function($v, $k) {$k})`, `["b","a"]`},
+		{`$spread({"b": 1, "a": 2})`, `[{"b":1},{"a":2}]`},
+		{`$string({"b": 1, "a": {"z": 1, "y": 2}})`, `"{\"b\":1,\"a\":{\"z\":1,\"y\":2}}"`},
+		{`$merge([{"b": 1, "a": 2}, {"c": 3, "b": 4}])`, `{"b":4,"a":2,"c":3}`},
+		{`{"b": 1, "a": 2}.*`, `[1,2]`},
+		{`$sift({"b": 1, "a": 2, "c": 3}, function($v) {$v > 1})`, `{"a":2,"c":3}`},
+		{`$parse('{"b": 1, "a": 2}')`, `{"b":1,"a":2}`},
+		{`{"b": 1, "a": 2} ~> |$|{"c": 3, "b": 5}, ["a"]|`, `{"b":5,"c":3}`},
 		{`$states.input.b`, `"two"`},
 		{`$states.context.Execution.Id`, `"x"`},
 		{`$states.input.missing`, ``},
@@ -63,7 +74,7 @@ func TestEvalTable(t *testing.T) {
 		{`$parse('{"x":[1,{"y":true}]}')`, `{"x":[1,{"y":true}]}`},
 		{`$parse('[1.5, "x", null]')`, `[1.5,"x",null]`},
 		{`$parse('-0')`, `0`},
-		{`$parse('{"n":-0.0,"m":2.50}')`, `{"m":2.5,"n":0}`},
+		{`$parse('{"n":-0.0,"m":2.50}')`, `{"n":0,"m":2.5}`},
 		{`$millis()`, `1714979289123`},
 		{`$now()`, `"2024-05-06T07:08:09.123Z"`},
 		{`$merge([{"a":1},{"b":2}])`, `{"a":1,"b":2}`},

@@ -3,6 +3,8 @@ package jsonata
 import (
 	"regexp"
 	"unicode/utf8"
+
+	"github.com/stepwise-run/stepwise/asl/value"
 )
 
 // jsRegex is a JSONata (JavaScript) regular expression compiled for Go's RE2.
@@ -63,13 +65,13 @@ func (r *jsRegex) matchObject(s string, from int) any {
 	if loc[1] == loc[0] {
 		next++
 	}
-	return map[string]any{
-		"match":  s[loc[0]:loc[1]],
-		"start":  float64(runeIndex(s, loc[0])),
-		"end":    float64(runeIndex(s, loc[1])),
-		"groups": groups,
-		"next": &native{name: "next", fn: func(ev *evaluator, args []any, input any) (any, error) {
+	return value.Obj(
+		"match", s[loc[0]:loc[1]],
+		"start", float64(runeIndex(s, loc[0])),
+		"end", float64(runeIndex(s, loc[1])),
+		"groups", groups,
+		"next", &native{name: "next", fn: func(ev *evaluator, args []any, input any) (any, error) {
 			return r.matchObject(s, next), nil
 		}},
-	}
+	)
 }

@@ -3,7 +3,6 @@ package jsonata
 import (
 	"encoding/json"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -103,7 +102,7 @@ func symbol(v any) byte {
 		return 'b'
 	case nil:
 		return 'l'
-	case map[string]any:
+	case *value.Object, map[string]any:
 		return 'o'
 	}
 	if isNum(v) {
@@ -129,6 +128,8 @@ func truthy(v any) (bool, bool) {
 		return x, true
 	case string:
 		return x != "", true
+	case *value.Object:
+		return x.Len() > 0, true
 	case map[string]any:
 		return len(x) > 0, true
 	}
@@ -169,14 +170,15 @@ func deepEqual(a, b any) bool {
 	case string:
 		y, ok := b.(string)
 		return ok && x == y
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
+	case *value.Object, map[string]any:
+		xo, _ := value.AsObject(x)
+		yo, ok := value.AsObject(b)
+		if !ok || xo.Len() != yo.Len() {
 			return false
 		}
-		for k, xv := range x {
-			yv, ok := y[k]
-			if !ok || !deepEqual(xv, yv) {
+		for _, m := range xo.Members() {
+			yv, ok := yo.Get(m.Key)
+			if !ok || !deepEqual(m.Value, yv) {
 				return false
 			}
 		}
@@ -251,31 +253,28 @@ func export(v any) (any, error) {
 			}
 		}
 		return x, nil
-	case map[string]any:
-		var out map[string]any
-		for k, e := range x {
-			c, err := export(e)
+	case *value.Object, map[string]any:
+		o, _ := value.AsObject(x)
+		var out *value.Object
+		for i, m := range o.Members() {
+			c, err := export(m.Value)
 			if err != nil {
 				return nil, err
 			}
-			if out == nil && !same(c, e) {
-				out = make(map[string]any, len(x))
-				for k2, e2 := range x {
-					out[k2] = e2
+			if out == nil && (!same(c, m.Value) || m.Value == undefined) {
+				out = value.NewObject(o.Len())
+				for _, m2 := range o.Members()[:i] {
+					out.Set(m2.Key, m2.Value)
 				}
 			}
-			if out != nil {
-				if e == undefined {
-					delete(out, k)
-				} else {
-					out[k] = c
-				}
+			if out != nil && m.Value != undefined {
+				out.Set(m.Key, c)
 			}
 		}
 		if out != nil {
 			return out, nil
 		}
-		return x, nil
+		return o, nil
 	case undefinedType:
 		return nil, nil
 	}
@@ -291,6 +290,9 @@ func same(a, b any) bool {
 	case []any:
 		y, ok := b.([]any)
 		return ok && len(x) == len(y) && (len(x) == 0 || &x[0] == &y[0])
+	case *value.Object:
+		y, ok := b.(*value.Object)
+		return ok && x == y
 	case map[string]any:
 		y, ok := b.(map[string]any)
 		if !ok {
@@ -305,16 +307,6 @@ func same(a, b any) bool {
 
 func mapID(m map[string]any) uintptr {
 	return reflectPointer(m)
-}
-
-// sortedKeys returns an object's keys in a stable order (Go maps keep no insertion order).
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // formatNumberJS renders a number as JavaScript's Number.prototype.toString does.
@@ -386,12 +378,12 @@ func writeJSON(b *strings.Builder, v any, pretty bool, indent string) error {
 		s = strings.ReplaceAll(s, `\u2028`, "\u2028")
 		s = strings.ReplaceAll(s, `\u2029`, "\u2029")
 		b.WriteString(s)
-	case map[string]any:
-		keys := sortedKeys(x)
+	case *value.Object, map[string]any:
+		o, _ := value.AsObject(x)
 		b.WriteByte('{')
 		n := 0
-		for _, k := range keys {
-			e := x[k]
+		for _, m := range o.Members() {
+			k, e := m.Key, m.Value
 			if e == undefined {
 				continue
 			}

@@ -31,7 +31,8 @@
 //
 // Compile once, when a definition is loaded; a *Path is immutable and safe for concurrent
 // use. Query and Set never modify the document they are given: values follow the
-// conventions of package value (nil, bool, json.Number, string, []any, map[string]any).
+// conventions of package value (nil, bool, json.Number, string, []any, *value.Object; a
+// map[string]any is read as an object too).
 // A path of existing members and indexes is looked up without allocating; Set copies only
 // the objects and arrays on its path.
 //

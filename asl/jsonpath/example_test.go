@@ -20,7 +20,8 @@ func Example() {
 
 	result, _ := jsonpath.CompileReference("$.summary.count")
 	out, _ := result.Set(doc, 2)
-	fmt.Println(value.Encode(out.(map[string]any)["summary"]))
+	summary, _ := value.Get(out, "summary")
+	fmt.Println(value.Encode(summary))
 	// Output:
 	// [1]
 	// Missing property in path $['customer']

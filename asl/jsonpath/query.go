@@ -3,8 +3,6 @@ package jsonpath
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -92,10 +90,7 @@ func (p *Path) lookup(doc any) (any, bool) {
 		s := &p.segs[i]
 		var ok bool
 		if s.kind == segName {
-			var m map[string]any
-			if m, ok = doc.(map[string]any); ok {
-				doc, ok = m[s.names[0]]
-			}
+			doc, ok = value.Get(doc, s.names[0])
 		} else {
 			var a []any
 			if a, ok = doc.([]any); ok {
@@ -120,6 +115,8 @@ func length(v any) (any, error) {
 	switch x := v.(type) {
 	case []any:
 		return value.FromInt(int64(len(x))), nil
+	case *value.Object:
+		return value.FromInt(int64(x.Len())), nil
 	case map[string]any:
 		return value.FromInt(int64(len(x))), nil
 	case string:
@@ -155,7 +152,7 @@ func (e *evaluator) walk(i int, node any) error {
 	leaf := e.p.leaf(i)
 	switch s.kind {
 	case segName:
-		m, ok := node.(map[string]any)
+		m, ok := value.AsObject(node)
 		if !ok {
 			if !strict {
 				return nil
@@ -164,17 +161,17 @@ func (e *evaluator) walk(i int, node any) error {
 				s.text(), e.p.render(i), javaClass(node), jsonProvider)}
 		}
 		if leaf && len(s.names) > 1 {
-			merged := make(map[string]any, len(s.names))
+			merged := value.NewObject(len(s.names))
 			for _, n := range s.names {
-				if v, ok := m[n]; ok {
-					merged[n] = v
+				if v, ok := m.Get(n); ok {
+					merged.Set(n, v)
 				}
 			}
 			e.out = append(e.out, merged)
 			return nil
 		}
 		for _, n := range s.names {
-			v, ok := m[n]
+			v, ok := m.Get(n)
 			if !ok {
 				if strict && !leaf && len(s.names) == 1 {
 					return &NotFoundError{Message: "Missing property in path " + e.p.render(i+1)}
@@ -266,12 +263,13 @@ func (s *segment) selectIndexes(n int) []int {
 	return out
 }
 
-// each continues at step i with every member (in key order) or element of node.
+// each continues at step i with every member (in the object's order) or element of node.
 func (e *evaluator) each(i int, node any) error {
 	switch x := node.(type) {
-	case map[string]any:
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			if err := e.walk(i, x[k]); err != nil {
+	case *value.Object, map[string]any:
+		o, _ := value.AsObject(x)
+		for _, m := range o.Members() {
+			if err := e.walk(i, m.Value); err != nil {
 				return err
 			}
 		}
@@ -292,7 +290,7 @@ func (e *evaluator) scan(i int, node any) error {
 		return err
 	}
 	switch node.(type) {
-	case map[string]any:
+	case *value.Object, map[string]any:
 		if e.p.segs[i].kind == segFilter {
 			if !e.p.segs[i].filter.test(e.m, e.root, node) {
 				break
@@ -319,9 +317,10 @@ func (e *evaluator) scan(i int, node any) error {
 
 func (e *evaluator) eachChild(node any, f func(any) error) error {
 	switch x := node.(type) {
-	case map[string]any:
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			if err := f(x[k]); err != nil {
+	case *value.Object, map[string]any:
+		o, _ := value.AsObject(x)
+		for _, m := range o.Members() {
+			if err := f(m.Value); err != nil {
 				return err
 			}
 		}
@@ -339,7 +338,7 @@ func (e *evaluator) eachChild(node any, f func(any) error) error {
 func (e *evaluator) filter(i int, node any, strict bool) error {
 	f := e.p.segs[i].filter
 	switch x := node.(type) {
-	case map[string]any:
+	case *value.Object, map[string]any:
 		if f.test(e.m, e.root, x) {
 			return e.walk(i+1, x)
 		}
@@ -370,7 +369,7 @@ func javaClass(v any) string {
 		return "java.lang.String"
 	case []any:
 		return "java.util.ArrayList"
-	case map[string]any:
+	case *value.Object, map[string]any:
 		return "java.util.LinkedHashMap"
 	case json.Number:
 		if n, err := strconv.ParseInt(string(x), 10, 64); err == nil {
@@ -419,14 +418,15 @@ func writeJava(b *strings.Builder, v any) {
 			writeJava(b, e)
 		}
 		b.WriteByte(']')
-	case map[string]any:
+	case *value.Object, map[string]any:
+		o, _ := value.AsObject(x)
 		b.WriteByte('{')
-		for i, k := range slices.Sorted(maps.Keys(x)) {
+		for i, m := range o.Members() {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(k + "=")
-			writeJava(b, x[k])
+			b.WriteString(m.Key + "=")
+			writeJava(b, m.Value)
 		}
 		b.WriteByte('}')
 	default:

@@ -2,7 +2,6 @@ package jsonpath
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/stepwise-run/stepwise/asl/value"
@@ -51,18 +50,16 @@ func set(node any, present bool, segs []segment, v any) (any, bool) {
 		out[j] = child
 		return out, true
 	}
-	m, ok := node.(map[string]any)
+	m, ok := value.AsObject(node)
 	if !ok && present {
 		return nil, false
 	}
 	name := s.names[0]
-	old, has := m[name]
+	old, has := m.Get(name)
 	child, ok := set(old, has, segs[1:], v)
 	if !ok {
 		return nil, false
 	}
-	out := make(map[string]any, len(m)+1)
-	maps.Copy(out, m)
-	out[name] = child
-	return out, true
+	// An existing key keeps its place and a new one goes last, as on AWS.
+	return m.With(name, child), true
 }

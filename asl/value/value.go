@@ -1,9 +1,28 @@
 // Package value holds the conventions for JSON data flowing through a state machine.
 //
-// A value is one of: nil, bool, json.Number, string, []any, map[string]any. Numbers stay
+// A value is one of: nil, bool, json.Number, string, []any, *Object. Numbers stay
 // json.Number so that large integers and decimal text survive a round trip unchanged, as they
 // do in AWS. Values are immutable once shared: code that changes a document (ResultPath, for
 // example) copies the spine it touches and leaves the original alone.
+//
+// # Key order
+//
+// Objects keep their keys in order, as AWS does: Decode reads them in the text's order, Encode
+// writes them in that order, and every package that builds objects (templates, intrinsics,
+// JSONata, ResultPath) produces an *Object in the order AWS gives. Equal ignores key order.
+//
+// A map[string]any is still accepted wherever a value is read, as an object whose keys are
+// sorted (a Go map has none to keep): Encode sorts its keys, AsObject and Get read it. Code
+// that reads values should not assert map[string]any, which misses ordered objects:
+//
+//	value.Get(v, "k")            instead of  v.(map[string]any)["k"]
+//	o, ok := value.AsObject(v)   instead of  m, ok := v.(map[string]any)
+//	for _, m := range o.Members()  (or o.All())  instead of  for k, e := range m
+//	value.IsObject(v)            instead of  _, ok := v.(map[string]any)
+//	value.Obj("a", 1, "b", 2)    to build an object in that order (or NewObject and Set)
+//	value.Plain(v)               for code that needs Go maps (order is lost)
+//
+// Type switches over values have a case *Object (and may keep case map[string]any).
 package value
 
 import (
@@ -18,8 +37,14 @@ import (
 	"sync"
 )
 
-// Decode parses JSON text into a value. Numbers become json.Number.
+// Decode parses JSON text into a value. Numbers become json.Number, objects *Object in the
+// text's key order (a repeated key keeps its first place and its last value, as AWS reads it).
 func Decode(data []byte) (any, error) {
+	if json.Valid(data) {
+		p := parser{s: data}
+		return p.value(), nil
+	}
+	// Invalid text: encoding/json says what is wrong, in the words users already see.
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -39,7 +64,7 @@ func Decode(data []byte) (any, error) {
 func DecodeString(s string) (any, error) { return Decode([]byte(s)) }
 
 // Encode renders a value as compact JSON text, without HTML escaping (AWS does not escape
-// '<', '>' or '&'). Object keys are sorted, so equal values have equal text.
+// '<', '>' or '&'). An *Object's keys come in its order; a map[string]any's sorted.
 func Encode(v any) string {
 	bp := encodeBuffers.Get().(*[]byte)
 	b := AppendEncode((*bp)[:0], v)
@@ -87,6 +112,17 @@ func AppendEncode(b []byte, v any) []byte {
 			b = AppendEncode(b, e)
 		}
 		return append(b, ']')
+	case *Object:
+		b = append(b, '{')
+		for i, m := range x.Members() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, m.Key)
+			b = append(b, ':')
+			b = AppendEncode(b, m.Value)
+		}
+		return append(b, '}')
 	case map[string]any:
 		return appendObject(b, x)
 	default:
@@ -250,13 +286,23 @@ func Equal(a, b any) bool {
 			}
 		}
 		return true
+	case *Object:
+		if !IsObject(b) || x.Len() != objectLen(b) {
+			return false
+		}
+		for _, m := range x.Members() {
+			yv, ok := Get(b, m.Key)
+			if !ok || !Equal(m.Value, yv) {
+				return false
+			}
+		}
+		return true
 	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
+		if !IsObject(b) || len(x) != objectLen(b) {
 			return false
 		}
 		for k, xv := range x {
-			yv, ok := y[k]
+			yv, ok := Get(b, k)
 			if !ok || !Equal(xv, yv) {
 				return false
 			}
@@ -266,11 +312,24 @@ func Equal(a, b any) bool {
 	return false
 }
 
+func objectLen(v any) int {
+	switch x := v.(type) {
+	case *Object:
+		return x.Len()
+	case map[string]any:
+		return len(x)
+	}
+	return 0
+}
+
 // Same reports whether a and b are the same value: the same object or array (not merely equal
 // ones), or equal scalars of the same type. Values are immutable once shared, so the same
 // value has the same JSON text.
 func Same(a, b any) bool {
 	switch x := a.(type) {
+	case *Object:
+		y, ok := b.(*Object)
+		return ok && x == y
 	case map[string]any:
 		y, ok := b.(map[string]any)
 		return ok && len(x) == len(y) && reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
@@ -294,7 +353,7 @@ func TypeName(v any) string {
 		return "string"
 	case []any:
 		return "array"
-	case map[string]any:
+	case *Object, map[string]any:
 		return "object"
 	}
 	if IsNumber(v) {
@@ -310,6 +369,12 @@ func Clone(v any) any {
 		out := make([]any, len(x))
 		for i, e := range x {
 			out[i] = Clone(e)
+		}
+		return out
+	case *Object:
+		out := NewObject(x.Len())
+		for _, m := range x.Members() {
+			out.Set(m.Key, Clone(m.Value))
 		}
 		return out
 	case map[string]any:

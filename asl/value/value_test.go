@@ -39,9 +39,10 @@ func TestEncode(t *testing.T) {
 	}
 }
 
-// FuzzEncode holds Encode to encoding/json's rendering (keys sorted, no HTML escaping) for
-// every document encoding/json renders the same way: valid UTF-8 without U+2028 and U+2029,
-// which encoding/json escapes and Encode leaves as they are.
+// FuzzEncode holds Decode and Encode to a round trip (the same value, the same text again) and
+// Encode of the value as Go maps to encoding/json's rendering (keys sorted, no HTML escaping)
+// for every document encoding/json renders the same way: valid UTF-8 without U+2028 and
+// U+2029, which encoding/json escapes and Encode leaves as they are.
 func FuzzEncode(f *testing.F) {
 	for _, s := range []string{`{"a":[1,2.5e3,"x\u0001"],"b":{"c":null,"d":true}}`, `"<&>"`, `[]`, `{"":{}}`, `-0`} {
 		f.Add(s)
@@ -56,6 +57,17 @@ func FuzzEncode(f *testing.F) {
 		if err != nil || !Equal(back, v) {
 			t.Fatalf("Encode(%s) = %s does not decode to the same value (%v)", doc, got, err)
 		}
+		if again := Encode(back); again != got {
+			t.Fatalf("Encode(%s) = %s, then %s: the key order changed", doc, got, again)
+		}
+		var std any
+		dec := json.NewDecoder(strings.NewReader(doc))
+		dec.UseNumber()
+		if err := dec.Decode(&std); err != nil || !Equal(std, v) {
+			t.Fatalf("Decode(%s) = %s, encoding/json %v (%v)", doc, got, std, err)
+		}
+		v = Plain(v)
+		got = Encode(v)
 		if !utf8.ValidString(doc) || strings.ContainsAny(doc, "\u2028\u2029") {
 			return
 		}

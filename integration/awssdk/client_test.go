@@ -26,7 +26,7 @@ func newClient(t *testing.T) *Client {
 
 func obj(t testing.TB, s string) map[string]any {
 	t.Helper()
-	v, err := value.DecodeString(s)
+	v, err := value.DecodeMaps([]byte(s))
 	if err != nil {
 		t.Fatal(err)
 	}

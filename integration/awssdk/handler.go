@@ -38,7 +38,7 @@ func (h *Handler) RunTask(ctx context.Context, t *engine.Task) (string, error) {
 	action := strings.TrimSuffix(t.ResourceName, ".waitForTaskToken")
 	params := map[string]any{}
 	if strings.TrimSpace(t.Parameters) != "" {
-		v, err := value.DecodeString(t.Parameters)
+		v, err := value.DecodeMaps([]byte(t.Parameters))
 		if err != nil {
 			return "", &runner.TaskError{Name: "States.Runtime", Cause: "invalid parameters: " + err.Error()}
 		}

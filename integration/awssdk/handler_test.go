@@ -129,7 +129,7 @@ func TestDynamoDBTasks(t *testing.T) {
 	if done.Status != "SUCCEEDED" {
 		t.Fatalf("%s: %v %v", done.Status, *done.Error, *done.Cause)
 	}
-	out, _ := value.DecodeString(*done.Output)
+	out, _ := value.DecodeMaps([]byte(*done.Output))
 	m := out.(map[string]any)
 	// The recorded outputs (services/test_aws_sdk_task_service: put_update_get_item,
 	// put_delete_item): putItem {}, updateItem {"Attributes":{"S":{"S":...}}}, getItem the item,
@@ -178,7 +178,7 @@ func TestDynamoDBTaskErrors(t *testing.T) {
 			"Retry":[{"ErrorEquals":["SecretsManager.SdkClientException"],"IntervalSeconds":1,"MaxAttempts":1}],` + catch("SecretsManager.SdkClientException"),
 			"SecretsManager.SdkClientException", `^Unable to execute HTTP request: Connect to 127\.0\.0\.1:\d+ failed: `, 1},
 		{"unknown parameter", `"Type":"Task","Resource":"arn:aws:states:::aws-sdk:dynamodb:getItem","Parameters":{"TableName":"tbl","Keys":{}},` + catch("States.Runtime"),
-			"States.Runtime", `^The Parameters '\{"Keys":\{\},"TableName":"tbl"\}' could not be used to start the Task: \[The field "Keys" is not supported by Step Functions\]$`, 0},
+			"States.Runtime", `^The Parameters '\{"TableName":"tbl","Keys":\{\}\}' could not be used to start the Task: \[The field "Keys" is not supported by Step Functions\]$`, 0},
 	}
 	// The table the condition test writes to.
 	_, _ = s.run(t, "setup", `{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:dynamodb:createTable","Parameters":{

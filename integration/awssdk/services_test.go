@@ -31,7 +31,7 @@ func TestS3Tasks(t *testing.T) {
 	if done.Status != "SUCCEEDED" {
 		t.Fatalf("%s: %v %v", done.Status, str(done.Error), str(done.Cause))
 	}
-	out, _ := value.DecodeString(*done.Output)
+	out, _ := value.DecodeMaps([]byte(*done.Output))
 	m := out.(map[string]any)
 	if got := value.Encode(m["get"]); got != `{"Body":"{\"id\":1,\"item\":\"tea\"}","ContentLength":21}` {
 		t.Errorf("getObject: %s", got)
@@ -77,7 +77,7 @@ func TestSQSAndSNSTasks(t *testing.T) {
 	if done.Status != "SUCCEEDED" {
 		t.Fatalf("%s: %v %v", done.Status, str(done.Error), str(done.Cause))
 	}
-	out, _ := value.DecodeString(*done.Output)
+	out, _ := value.DecodeMaps([]byte(*done.Output))
 	m := out.(map[string]any)
 	if body := m["received"].(map[string]any)["Body"]; body != "hello" {
 		t.Errorf("received %v", body)

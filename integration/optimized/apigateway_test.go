@@ -87,7 +87,7 @@ func TestRecordedAPIGateway(t *testing.T) {
 						t.Errorf("body %q, want %q", body, b)
 					}
 				default:
-					if got, err := value.Decode(body); err != nil || !value.Equal(got, b) {
+					if got, err := value.DecodeMaps(body); err != nil || !value.Equal(got, b) {
 						t.Errorf("body %s, want %s", body, value.Encode(b))
 					}
 				}
@@ -164,7 +164,7 @@ func TestGatewayParameters(t *testing.T) {
 		{"text body", `{"ApiEndpoint":"a","Method":"POST","RequestBody":"plain"}`, "https://a", "plain", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v, _ := value.DecodeString(tc.params)
+			v, _ := value.DecodeMaps([]byte(tc.params))
 			r, err := parseGateway(tc.params, v.(map[string]any))
 			if tc.err != "" {
 				var te *runner.TaskError
@@ -227,7 +227,7 @@ func FuzzParseGateway(f *testing.F) {
 	f.Add(`{"ApiEndpoint":"http://127.0.0.1:1","Method":"GET","AuthType":"IAM_ROLE","AllowNullValues":true}`)
 	f.Add(`{"ApiEndpoint":"::","Method":"GET"}`)
 	f.Fuzz(func(t *testing.T, text string) {
-		v, err := value.DecodeString(text)
+		v, err := value.DecodeMaps([]byte(text))
 		if err != nil {
 			return
 		}

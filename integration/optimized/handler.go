@@ -85,7 +85,7 @@ func (h *Handler) RunTask(ctx context.Context, t *engine.Task) (string, error) {
 	if !ok {
 		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "the optimized integrations do not run resource " + t.Resource}
 	}
-	v, err := value.DecodeString(t.Parameters)
+	v, err := value.DecodeMaps([]byte(t.Parameters))
 	if err != nil {
 		return "", &runner.TaskError{Name: "States.Runtime", Cause: "invalid parameters: " + err.Error()}
 	}

@@ -100,7 +100,7 @@ func (c *httpCaller) Call(ctx context.Context, req Request) (*Response, error) {
 			out.Output = m
 			return out, nil
 		}
-		v, err := value.Decode(raw)
+		v, err := value.DecodeMaps(raw)
 		if err != nil {
 			return nil, err
 		}

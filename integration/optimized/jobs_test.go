@@ -161,13 +161,13 @@ func (s *jobServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"__type":"UnknownOperationException","message":"no"}`)
 		return
 	}
-	got, err := value.Decode(body)
+	got, err := value.DecodeMaps(body)
 	// The idempotency token names the task's scheduling (execution and task id).
 	token := s.token
 	if token == "" {
 		token = taskToken(jobTask(s.c, ""))
 	}
-	want, _ := value.DecodeString(strings.ReplaceAll(ex.want, "TOKEN", token))
+	want, _ := value.DecodeMaps([]byte(strings.ReplaceAll(ex.want, "TOKEN", token)))
 	if err != nil || !value.Equal(got, want) {
 		t.Errorf("%s body\n got %s\nwant %s", op, body, ex.want)
 	}

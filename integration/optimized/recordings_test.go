@@ -59,7 +59,7 @@ func loadTasks(t *testing.T, file string) []recordedTask {
 		if !ok {
 			continue
 		}
-		v, err := value.Decode(raw)
+		v, err := value.DecodeMaps(raw)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -272,7 +272,7 @@ func runRecorded(t *testing.T, rt recordedTask) {
 				return fakeFrom(first), nil
 			}
 			if rt.errName == "EventBridge.FailedEntry" {
-				v, _ := value.DecodeString(rt.cause)
+				v, _ := value.DecodeMaps([]byte(rt.cause))
 				return &Response{Output: v, Status: 200, Header: http.Header{}}, nil
 			}
 			return nil, serviceErrorFrom(t, svc.sdk, rt.cause)
@@ -280,7 +280,7 @@ func runRecorded(t *testing.T, rt recordedTask) {
 		// A .sync job: the describe call finds it ended as recorded.
 		end := rt.succeeded
 		if rt.failed {
-			end, _ = value.DecodeString(rt.cause)
+			end, _ = value.DecodeMaps([]byte(rt.cause))
 		}
 		return &Response{Output: map[string]any{"Tasks": []any{end}}, Status: 200, Header: http.Header{}}, nil
 	})
@@ -359,7 +359,7 @@ func checkRequest(t *testing.T, rt recordedTask, task *engine.Task, req Request)
 }
 
 func mustDecode(t *testing.T, s string) any {
-	v, err := value.DecodeString(s)
+	v, err := value.DecodeMaps([]byte(s))
 	if err != nil {
 		t.Fatalf("%s: %v", s, err)
 	}

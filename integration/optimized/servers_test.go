@@ -102,7 +102,7 @@ func TestDynamoDBOptimizedOnDynalite(t *testing.T) {
 		"NullItem":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","Parameters":{"TableName":"orders","Item":null},`+catch("DynamoDB.AmazonDynamoDBException", "Condition")+`,"End":true},
 		"Condition":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","Parameters":{"TableName":"orders","Item":{"id":{"S":"o-1"}},"ConditionExpression":"attribute_not_exists(id)"},`+catch("DynamoDB.ConditionalCheckFailedException", "Delete")+`,"End":true},
 		"Delete":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:deleteItem","Parameters":{"TableName":"orders","Key":{"id":{"S":"o-1"}}},"ResultPath":"$.delete","End":true}}}`)
-	out, _ := value.DecodeString(*done.Output)
+	out, _ := value.DecodeMaps([]byte(*done.Output))
 	m := out.(map[string]any)
 	for _, k := range []string{"put", "update", "get", "delete"} {
 		metadataOK(t, k, m[k])
@@ -141,7 +141,7 @@ func TestSQSAndSNSOptimizedOnGoaws(t *testing.T) {
 		"NoQueue":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"`+url+`/000000000000/gone","MessageBody":"x"},
 			"Catch":[{"ErrorEquals":["SQS.QueueDoesNotExistException"],"ResultPath":"$.noqueue","Next":"Done"}],"End":true},
 		"Done":{"Type":"Succeed"}}}`)
-	out, _ := value.DecodeString(*done.Output)
+	out, _ := value.DecodeMaps([]byte(*done.Output))
 	m := out.(map[string]any)
 	sent := m["sent"].(map[string]any)
 	if sent["MessageId"] == nil || sent["MD5OfMessageBody"] == nil {
@@ -162,7 +162,7 @@ func TestSQSAndSNSOptimizedOnGoaws(t *testing.T) {
 		"Send":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"`+closed+`/000000000000/q","MessageBody":"x"},
 			"Catch":[{"ErrorEquals":["SQS.SdkClientException"],"Next":"Done"}],"End":true},
 		"Done":{"Type":"Pass","End":true}}}`)
-	out, _ = value.DecodeString(*done.Output)
+	out, _ = value.DecodeMaps([]byte(*done.Output))
 	if cause, _ := out.(map[string]any)["Cause"].(string); !strings.HasPrefix(cause, "Unable to execute HTTP request: 127.0.0.1: Connection refused") {
 		t.Errorf("unreachable endpoint: %q", cause)
 	}

@@ -252,7 +252,7 @@ func (jsonCodec) Decode(svc *model.Service, op *model.Operation, resp *Response)
 	if len(body) == 0 {
 		return map[string]any{}, nil
 	}
-	v, err := value.Decode(body)
+	v, err := value.DecodeMaps(body)
 	if err != nil {
 		return nil, fmt.Errorf("%s answered %s with a body that is not JSON: %w", svc.ClientName, op.Name, err)
 	}
@@ -367,7 +367,7 @@ func decodeJSONValue(svc *model.Service, ref *model.ShapeRef, v any, depth int) 
 // QueueDoesNotExistException).
 func (jsonCodec) Error(svc *model.Service, resp *Response) (code, message string) {
 	var body map[string]any
-	if v, err := value.Decode(resp.Body); err == nil {
+	if v, err := value.DecodeMaps(resp.Body); err == nil {
 		body, _ = v.(map[string]any)
 	}
 	code = resp.Header.Get("X-Amzn-ErrorType")

@@ -23,7 +23,7 @@ func service(t testing.TB, name string) *model.Service {
 
 func params(t testing.TB, s string) map[string]any {
 	t.Helper()
-	v, err := value.DecodeString(s)
+	v, err := value.DecodeMaps([]byte(s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func FuzzJSONDecode(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := value.DecodeString(value.Encode(v)); err != nil {
+		if _, err := value.DecodeMaps([]byte(value.Encode(v))); err != nil {
 			t.Fatalf("result is not JSON: %v", err)
 		}
 		jsonCodec{}.Error(svc, &Response{Status: 400, Header: http.Header{}, Body: body})
