@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/stepwise-run/stepwise/internal/racetest"
 )
 
 // TestBudgetsBoundTestStateAndExpress: the hostile expression of issue #15 fails fast, with
@@ -60,7 +61,7 @@ func TestBudgetsBoundTestStateAndExpress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if took := time.Since(start); took > 150*time.Millisecond {
+	if took := time.Since(start); took > racetest.Scale(150*time.Millisecond) {
 		t.Errorf("StartExecution took %v", took)
 	}
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/internal/racetest"
 )
 
 // TestEvaluationBudgets runs the hostile expressions of issue #15 through whole executions:
@@ -58,7 +59,7 @@ func TestEvaluationBudgets(t *testing.T) {
 			if ex.Status != engine.Failed || deref(ex.Error) != tt.error || !strings.Contains(deref(ex.Cause), tt.cause) {
 				t.Fatalf("status %s error %s cause %q", ex.Status, deref(ex.Error), deref(ex.Cause))
 			}
-			if took > 20*time.Second {
+			if took > racetest.Scale(20*time.Second) {
 				t.Errorf("took %v", took)
 			}
 			_, again := execute(t, tt.def, tt.input, nil, engine.Config{EvalLimits: tt.limits})

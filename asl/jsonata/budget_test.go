@@ -8,6 +8,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/internal/racetest"
 )
 
 // TestBudgetStopsHostileExpressions runs expressions that, unbounded, take a core for
@@ -46,7 +47,7 @@ func TestBudgetStopsHostileExpressions(t *testing.T) {
 			if !errors.As(err, &be) {
 				t.Fatalf("err = %v, want a budget error", err)
 			}
-			if took > 20*time.Second {
+			if took > racetest.Scale(20*time.Second) {
 				t.Errorf("took %v to fail", took)
 			}
 			t.Logf("%v after %v", err, took)

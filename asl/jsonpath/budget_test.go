@@ -8,6 +8,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/internal/racetest"
 )
 
 // TestBudgetStopsHostilePaths runs paths whose work grows as a power of the input's depth
@@ -38,7 +39,7 @@ func TestBudgetStopsHostilePaths(t *testing.T) {
 			if !errors.As(err, &be) {
 				t.Fatalf("err = %v, want a budget error", err)
 			}
-			if took > 20*time.Second {
+			if took > racetest.Scale(20*time.Second) {
 				t.Errorf("took %v", took)
 			}
 			t.Logf("%v after %v", err, took)

@@ -59,7 +59,7 @@ func TestRunNested(t *testing.T) {
 	if code != 0 || res.Status != "SUCCEEDED" {
 		t.Fatalf("exit %d %s %v %v: %s", code, res.Status, deref(res.Error), deref(res.Cause), stderr)
 	}
-	want := `{"parent":"arn:aws:states:us-east-1:123456789012:execution:parent:p1","x":1}`
+	want := `{"x":1,"parent":"arn:aws:states:us-east-1:123456789012:execution:parent:p1"}` // the Parameters template's order
 	if res.Output == nil || *res.Output != want {
 		t.Errorf("output %v, want %s", deref(res.Output), want)
 	}
