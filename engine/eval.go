@@ -69,7 +69,12 @@ func (s *scope) context() any {
 	state := map[string]any{
 		"EnteredTime": isoTime(s.f.EnteredAt),
 		"Name":        s.f.State,
-		"RetryCount":  value.FromInt(int64(s.f.RetryCount)),
+	}
+	// Only the states that can retry have a RetryCount: AWS recorded it for Task and Map
+	// states and left it out for Pass (context_object/test_context_object,
+	// base/test_query_context_object_values); Parallel, which retries as Map does, has it too.
+	if s.st != nil && canRetry(s.st.Type) {
+		state["RetryCount"] = value.FromInt(int64(s.f.RetryCount))
 	}
 	ctx := map[string]any{
 		"Execution":    x.ctxExecution,
@@ -84,6 +89,11 @@ func (s *scope) context() any {
 	}
 	s.ctx = ctx
 	return ctx
+}
+
+// canRetry reports whether a state of this type may have a Retry field.
+func canRetry(typ string) bool {
+	return typ == asl.TypeTask || typ == asl.TypeParallel || typ == asl.TypeMap
 }
 
 // isoTime renders a time as the Context object does: UTC, milliseconds, no trailing zeros.
