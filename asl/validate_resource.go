@@ -101,12 +101,21 @@ func classifyResource(res string) (taskResource, int) {
 			return integration(a.resource)
 		}
 		if region.MatchString(a.region) && account.MatchString(a.account) {
-			if name, ok := strings.CutPrefix(a.resource, "activity:"); ok && activityName.MatchString(name) {
-				return resActivity, patCallback
+			if name, ok := strings.CutPrefix(a.resource, "activity:"); ok {
+				if activityName.MatchString(name) {
+					return resActivity, patCallback
+				}
+				return resUnknown, 0
 			}
+			// Published, deployed machines name integrations with a region and an account
+			// (arn:aws:states:us-east-1:123456789012:athena:startQueryExecution.sync); AWS
+			// accepts them as the integration the rest names.
+			return integration(a.resource)
 		}
 	case "lambda":
-		if region.MatchString(a.region) && account.MatchString(a.account) {
+		// A function ARN with neither region nor account (arn:aws:lambda:::function:f) is
+		// accepted as AWS accepts it; the function is the execution's region and account's.
+		if a.region == "" && a.account == "" || region.MatchString(a.region) && account.MatchString(a.account) {
 			if name, ok := strings.CutPrefix(a.resource, "function:"); ok && functionName.MatchString(name) {
 				return resLambda, patRequest
 			}
