@@ -123,7 +123,7 @@ func TestRolePermissions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			task := &engine.Task{ResourceType: tc.resourceType, ResourceName: tc.resourceName, Pattern: tc.pattern, Parameters: tc.params,
 				Resource: tc.resourceName,
-				Token: "tok", RoleArn: "arn:aws:iam::123456789012:role/" + tc.role,
+				Token:    "tok", RoleArn: "arn:aws:iam::123456789012:role/" + tc.role,
 				Execution: "arn:aws:states:us-east-1:123456789012:execution:parent:run-1"}
 			err := r.checkRole(context.Background(), task)
 			if tc.wantErr == "" {
