@@ -406,9 +406,9 @@ func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 		if ex.StoppedAt != nil {
 			item["stopDate"] = epoch(*ex.StoppedAt)
 		}
-		if ex.RedriveCount > 0 { // AWS lists no redrive members for executions never redriven
-			item["redriveCount"] = ex.RedriveCount
-		}
+		// AWS lists redriveCount 0 for an execution never redriven (recorded since 2024 in
+		// test_sfn_api and test_sfn_api_aliasing), redriveDate only once redriven.
+		item["redriveCount"] = ex.RedriveCount
 		if ex.RedriveDate != nil {
 			item["redriveDate"] = epoch(*ex.RedriveDate)
 		}

@@ -60,7 +60,7 @@ func init() {
 				return func(r *replay) {
 					create(r, nil)
 					for _, k := range []string{"error", "resource_not_found"} {
-						r.skip(k, "refused by botocore's own parameter validation: the request never reached AWS")
+						r.skip(k, botocoreValidation)
 					}
 				}, ""
 			case "test_tag_state_machine_version":

@@ -43,7 +43,7 @@ func init() {
 			r.record("list-state-machine-versions-page-1", p1)
 			r.record("list-state-machine-versions-page-2", r.call("ListStateMachineVersions", map[string]any{"stateMachineArn": arn, "maxResults": 3, "nextToken": p1["nextToken"]}))
 			r.record("list-state-machine-versions-invalid-param-too-large", r.call("ListStateMachineVersions", map[string]any{"stateMachineArn": arn, "maxResults": 1001}))
-			r.skip("list-state-machine-versions-param-short-nextToken", "refused by botocore's own parameter validation: the request never reached AWS")
+			r.skip("list-state-machine-versions-param-short-nextToken", botocoreValidation)
 			long := strings.Repeat("x", 1025)
 			r.replace(long, "<invalid_token_1025_chars>")
 			r.record("list-state-machine-versions-invalid-param-long-nextToken", r.call("ListStateMachineVersions", map[string]any{"stateMachineArn": arn, "nextToken": long}))
