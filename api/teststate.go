@@ -154,7 +154,9 @@ func (req *testStateRequest) checkState(st *asl.State) error {
 		}
 		return req.checkContainerMock(st)
 	case asl.TypeTask:
-		if req.RoleArn == "" {
+		// A mocked Task calls nothing, so it needs no role: AWS answers mocked Tasks sent
+		// without one (test_state/test_state_context_object).
+		if req.RoleArn == "" && mock == nil {
 			return apiErr("ValidationException", "RoleArn must be specified when testing a Task state")
 		}
 		if mock == nil && resourceNeedsMock(st.Resource) {
@@ -198,7 +200,7 @@ func (req *testStateRequest) checkContainerMock(st *asl.State) error {
 func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *testedState, st *asl.State, parsed *asl.StateMachine, start engine.Start) (any, error) {
 	// Not Express: the clock is virtual, and a Wait state longer than an Express execution's
 	// five minutes passes at once, as TestState does not wait.
-	in := engine.New(parsed, engine.Config{Region: s.Region, Account: s.Account, EvalLimits: s.EvalLimits})
+	in := engine.New(parsed, engine.Config{Region: s.Region, Account: s.Account, EvalLimits: s.EvalLimits, Context: ts.context})
 	smName := ids.UUID()
 	if start.StateMachineName == "" {
 		start.StateMachineName = smName
@@ -232,6 +234,15 @@ func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *te
 	}
 	o := readOutcome(ts, events)
 	out := testResponse(req, ts, st, ex, o)
+	if failed := mockedMapItems(ts, st, ex, o, now, req.Mock != nil); failed != nil {
+		// A mocked Map reads its items before the mock answers: an ItemsPath that reaches no
+		// array fails the state, and the inspection data stops at the input path.
+		if req.InspectionLevel == "DEBUG" || req.InspectionLevel == "TRACE" {
+			failed["inspectionData"] = map[string]any{"input": o.input, "afterInputPath": failed["afterInputPath"]}
+		}
+		delete(failed, "afterInputPath")
+		return failed, nil
+	}
 	if req.InspectionLevel == "DEBUG" || req.InspectionLevel == "TRACE" {
 		data := inspectionData(in, ex, ts, st, o, now)
 		if d, ok := out["errorDetails"]; ok {
@@ -246,6 +257,31 @@ func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *te
 	}
 	delete(out, "errorDetails")
 	return out, nil
+}
+
+// mockedMapItems checks a mocked JSONPath Map's items, which the run (where the Map is a
+// task the mock answers) did not read. It returns TestState's FAILED answer, with the
+// effective input under afterInputPath, when ItemsPath reaches no array; nil otherwise.
+func mockedMapItems(ts *testedState, st *asl.State, ex *engine.Execution, o outcome, now time.Time, mocked bool) map[string]any {
+	if !mocked || st.Type != asl.TypeMap || st.QueryLanguage == asl.JSONata || !o.hasInput {
+		return nil
+	}
+	raw, err := value.DecodeString(o.input)
+	if err != nil {
+		return nil
+	}
+	p := engine.New(ts.checked, engine.Config{Context: ts.context}).Probe(ex, st.Name, raw, now)
+	if p == nil {
+		return nil
+	}
+	eff, err := p.InputPath()
+	if err != nil {
+		return nil
+	}
+	if _, errName, cause, ok := p.Items(eff); !ok {
+		return map[string]any{"status": "FAILED", "error": errName, "cause": cause, "afterInputPath": value.Encode(eff)}
+	}
+	return nil
 }
 
 // testTasks answers the state's task with the mock, or runs it with the real integration.
@@ -495,7 +531,7 @@ func inspectionData(in *engine.Interpreter, ex *engine.Execution, ts *testedStat
 			if eff, err := p.InputPath(); err == nil {
 				data["afterInputPath"] = value.Encode(eff)
 				// The run's machine has the Map as a Task: ItemsPath is the original's.
-				orig := engine.New(ts.checked, engine.Config{}).Probe(ex, st.Name, raw, now)
+				orig := engine.New(ts.checked, engine.Config{Context: ts.context}).Probe(ex, st.Name, raw, now)
 				if items, err := orig.ItemsPath(eff); err == nil {
 					data["afterItemsPath"] = value.Encode(items)
 				}

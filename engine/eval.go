@@ -51,6 +51,18 @@ func (s *scope) context() any {
 		return s.ctx
 	}
 	x, ex := s.x, s.x.ex
+	if given := x.in.cfg.Context; given != nil {
+		ctx := given
+		if s.item != nil {
+			ctx = make(map[string]any, len(given)+1)
+			for k, v := range given {
+				ctx[k] = v
+			}
+			ctx["Map"] = map[string]any{"Item": s.item}
+		}
+		s.ctx = ctx
+		return ctx
+	}
 	if x.ctxExecution == nil || x.ctxRedrive != ex.RedriveCount {
 		x.ctxExecution = map[string]any{
 			"Id":           ex.ExecutionArn,

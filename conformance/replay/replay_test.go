@@ -162,6 +162,9 @@ func TestReplayRecordings(t *testing.T) {
 						}
 					case !isKnown:
 						t.Errorf("%s/%s: %s", name, key, d)
+						if testing.Verbose() {
+							t.Logf("got %s", value.Encode(got))
+						}
 					}
 				}
 			}
