@@ -19,6 +19,7 @@ var kinds = map[string]func(any) bool{
 	"timestamp":             isTime,
 	"start-time":            isTime,
 	"entered-time":          isTime,
+	"creation-date":         isTime,
 	"snf_role_arn":          isRole,
 	"sfn_role_arn":          isRole,
 	"generated-uuid":        func(v any) bool { s, _ := v.(string); return uuidRE.MatchString(s) },
