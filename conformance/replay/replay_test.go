@@ -95,94 +95,99 @@ func TestReplayRecordings(t *testing.T) {
 		t.Fatal("no files registered")
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
-	var summary []string
-	for _, f := range files {
-		t.Run(f.path, func(t *testing.T) {
-			snap := loadSnapshot(t, f.path)
-			tests := make([]string, 0, len(snap))
-			for id := range snap {
-				tests = append(tests, id)
-			}
-			sort.Strings(tests)
-			var answers, matched, skipped int
-			skips := map[string]int{}
-			for _, id := range tests {
-				name := id[strings.LastIndex(id, "::")+2:]
-				run, skip := f.scenario(name)
-				if run == nil {
-					skipped += len(snap[id])
-					skips[skip] += len(snap[id])
-					continue
+	summary := make([]string, len(files))
+	// The files replay in parallel, each test on its own fresh server; the group returns once
+	// they all have, and the figures follow.
+	t.Run("files", func(t *testing.T) {
+		for i, f := range files {
+			t.Run(f.path, func(t *testing.T) {
+				t.Parallel()
+				snap := loadSnapshot(t, f.path)
+				tests := make([]string, 0, len(snap))
+				for id := range snap {
+					tests = append(tests, id)
 				}
-				r := newReplay(t)
-				func() {
-					defer func() {
-						if p := recover(); p != nil {
-							t.Errorf("%s: %v", name, p)
-						}
-					}()
-					run(r)
-				}()
-				m := &matcher{binds: map[string]string{}, ignore: map[string]bool{}}
-				for member, since := range addedMembers {
-					if at := dates[f.path+"::"+id]; !at.IsZero() && at.Before(since) {
-						m.ignore[member] = true
-					}
-				}
-				keys := make([]string, 0, len(snap[id]))
-				for k := range snap[id] {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys)
-				for _, key := range keys {
-					why, ok := r.skipped[key]
-					if clientSide(snap[id][key]) {
-						why, ok = botocoreValidation, true
-					}
-					if ok {
-						skipped++
-						skips[why]++
+				sort.Strings(tests)
+				var answers, matched, skipped int
+				skips := map[string]int{}
+				for _, id := range tests {
+					name := id[strings.LastIndex(id, "::")+2:]
+					run, skip := f.scenario(name)
+					if run == nil {
+						skipped += len(snap[id])
+						skips[skip] += len(snap[id])
 						continue
 					}
-					answers++
-					want := parseJSONStrings(snap[id][key])
-					got, ok := r.got[key]
-					d := ""
-					if !ok {
-						d = "not produced by the replay"
-					} else {
-						d = m.diff(want, r.transform(parseJSONStrings(got)), key)
-					}
-					reason, isKnown := f.known[name+"/"+key]
-					switch {
-					case d == "":
-						matched++
-						if isKnown {
-							t.Errorf("%s/%s matches now: take it off the known differences (%s)", name, key, reason)
+					r := newReplay(t)
+					func() {
+						defer func() {
+							if p := recover(); p != nil {
+								t.Errorf("%s: %v", name, p)
+							}
+						}()
+						run(r)
+					}()
+					m := &matcher{binds: map[string]string{}, ignore: map[string]bool{}}
+					for member, since := range addedMembers {
+						if at := dates[f.path+"::"+id]; !at.IsZero() && at.Before(since) {
+							m.ignore[member] = true
 						}
-					case !isKnown:
-						t.Errorf("%s/%s: %s", name, key, d)
-						if testing.Verbose() {
-							t.Logf("got %s", value.Encode(got))
+					}
+					keys := make([]string, 0, len(snap[id]))
+					for k := range snap[id] {
+						keys = append(keys, k)
+					}
+					sort.Strings(keys)
+					for _, key := range keys {
+						why, ok := r.skipped[key]
+						if clientSide(snap[id][key]) {
+							why, ok = botocoreValidation, true
+						}
+						if ok {
+							skipped++
+							skips[why]++
+							continue
+						}
+						answers++
+						want := parseJSONStrings(snap[id][key])
+						got, ok := r.got[key]
+						d := ""
+						if !ok {
+							d = "not produced by the replay"
+						} else {
+							d = m.diff(want, r.transform(parseJSONStrings(got)), key)
+						}
+						reason, isKnown := f.known[name+"/"+key]
+						switch {
+						case d == "":
+							matched++
+							if isKnown {
+								t.Errorf("%s/%s matches now: take it off the known differences (%s)", name, key, reason)
+							}
+						case !isKnown:
+							t.Errorf("%s/%s: %s", name, key, d)
+							if testing.Verbose() {
+								t.Logf("got %s", value.Encode(got))
+							}
 						}
 					}
 				}
-			}
-			replayable := answers
-			pct := 100.0
-			if replayable > 0 {
-				pct = 100 * float64(matched) / float64(replayable)
-			}
-			line := fmt.Sprintf("%-62s replayed %3d/%3d answers match (%5.1f %%); not replayable: %d", f.path, matched, replayable, pct, skipped)
-			for why, n := range skips {
-				line += fmt.Sprintf("\n      %3d: %s", n, why)
-			}
-			summary = append(summary, line)
-			if pct < 95 {
-				t.Errorf("%.1f %% of the replayable answers match, under 95 %%", pct)
-			}
-		})
-	}
+				replayable := answers
+				pct := 100.0
+				if replayable > 0 {
+					pct = 100 * float64(matched) / float64(replayable)
+				}
+				line := fmt.Sprintf("%-62s replayed %3d/%3d answers match (%5.1f %%); not replayable: %d", f.path, matched, replayable, pct, skipped)
+				for why, n := range skips {
+					line += fmt.Sprintf("\n      %3d: %s", n, why)
+				}
+				summary[i] = line
+				if pct < 95 {
+					t.Errorf("%.1f %% of the replayable answers match, under 95 %%", pct)
+				}
+			})
+		}
+	})
 	t.Log("figures per file:\n" + strings.Join(summary, "\n"))
 }
 
