@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/stepwise-run/stepwise/asl"
 	"strconv"
 	"strings"
 	"time"
@@ -38,7 +39,11 @@ func checkInput(in *string) (string, error) {
 		return "", apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: 'Invalid execution input.'")
 	}
 	if err := checkJSON(*in); err != nil {
-		return "", apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%s'", err.Error())
+		msg := asl.JSONSyntaxMessage(*in) // Jackson's words, as AWS answers
+		if msg == "" {
+			msg = err.Error()
+		}
+		return "", apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%s'", msg)
 	}
 	return *in, nil
 }

@@ -52,3 +52,22 @@ func TestAcceptsWhatAWSAccepts(t *testing.T) {
 		})
 	}
 }
+
+// TestJSONSyntaxMessage: an invalid JSON text is worded as Jackson words it, as AWS answers
+// StartExecution (test_sfn_api test_invalid_start_execution_input).
+func TestJSONSyntaxMessage(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{"a":1}`, ""},
+		{"not some json", "Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"},
+		{"{'not': 'json'", "Unexpected character (''' (code 39)): was expecting double-quote to start field name"},
+		{`{"a" 1}`, "Unexpected character ('1' (code 49)): was expecting a colon to separate field name and value"},
+		{`[1 2]`, "Unexpected character ('2' (code 50)): was expecting comma to separate Array entries"},
+		{`{"a":1 "b":2}`, "Unexpected character ('\"' (code 34)): was expecting comma to separate Object entries"},
+		{`{"a":`, "Unexpected end-of-input"},
+	}
+	for _, tc := range tests {
+		if got := asl.JSONSyntaxMessage(tc.in); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
