@@ -200,7 +200,7 @@ func (req *testStateRequest) checkContainerMock(st *asl.State) error {
 func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *testedState, st *asl.State, parsed *asl.StateMachine, start engine.Start) (any, error) {
 	// Not Express: the clock is virtual, and a Wait state longer than an Express execution's
 	// five minutes passes at once, as TestState does not wait.
-	in := engine.New(parsed, engine.Config{Region: s.Region, Account: s.Account, EvalLimits: s.EvalLimits, Context: ts.context})
+	in := engine.New(parsed, engine.Config{Region: s.Region, Account: s.Account, EvalLimits: s.EvalLimits, Context: ts.context, TestState: true})
 	smName := ids.UUID()
 	if start.StateMachineName == "" {
 		start.StateMachineName = smName
@@ -270,7 +270,7 @@ func mockedMapItems(ts *testedState, st *asl.State, ex *engine.Execution, o outc
 	if err != nil {
 		return nil
 	}
-	p := engine.New(ts.checked, engine.Config{Context: ts.context}).Probe(ex, st.Name, raw, now)
+	p := engine.New(ts.checked, engine.Config{Context: ts.context, TestState: true}).Probe(ex, st.Name, raw, now)
 	if p == nil {
 		return nil
 	}
@@ -505,6 +505,20 @@ func inspectionData(in *engine.Interpreter, ex *engine.Execution, ts *testedStat
 	}
 	if st.Type == asl.TypeMap {
 		mapLimits(st, data)
+		if raw, err := value.DecodeString(o.input); err == nil && o.hasInput {
+			// Limits written as expressions or paths, evaluated as the Map would.
+			if p := engine.New(ts.checked, engine.Config{Context: ts.context, TestState: true}).Probe(ex, st.Name, raw, now); p != nil {
+				if max, count, pct, err := p.MapLimits(); err == nil {
+					data["maxConcurrency"] = max
+					if count >= 0 {
+						data["toleratedFailureCount"] = count
+					}
+					if pct >= 0 {
+						data["toleratedFailurePercentage"] = pct
+					}
+				}
+			}
+		}
 	}
 	if st.QueryLanguage == asl.JSONata {
 		if st.Type == asl.TypeTask {
@@ -531,7 +545,7 @@ func inspectionData(in *engine.Interpreter, ex *engine.Execution, ts *testedStat
 			if eff, err := p.InputPath(); err == nil {
 				data["afterInputPath"] = value.Encode(eff)
 				// The run's machine has the Map as a Task: ItemsPath is the original's.
-				orig := engine.New(ts.checked, engine.Config{Context: ts.context}).Probe(ex, st.Name, raw, now)
+				orig := engine.New(ts.checked, engine.Config{Context: ts.context, TestState: true}).Probe(ex, st.Name, raw, now)
 				if items, err := orig.ItemsPath(eff); err == nil {
 					data["afterItemsPath"] = value.Encode(items)
 				}
@@ -543,7 +557,7 @@ func inspectionData(in *engine.Interpreter, ex *engine.Execution, ts *testedStat
 		}
 		return data
 	case asl.TypePass:
-		if st.HasResult && st.Parameters == nil {
+		if st.HasResult { // the Result, whatever Parameters says, as AWS answers
 			data["result"] = value.Encode(st.Result)
 			resultOutput(p, data, data["result"].(string))
 			return data

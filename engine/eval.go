@@ -75,6 +75,12 @@ func (s *scope) context() any {
 		if ex.RedriveCount > 0 {
 			x.ctxExecution["RedriveTime"] = isoTime(ex.RedriveTime)
 		}
+		if x.in.cfg.TestState {
+			delete(x.ctxExecution, "RedriveCount")
+			if ex.RoleArn == "" {
+				x.ctxExecution["RoleArn"] = nil
+			}
+		}
 		x.ctxRedrive = ex.RedriveCount
 		x.ctxStateMachine = map[string]any{"Id": ex.StateMachineArn, "Name": ex.StateMachineName}
 	}
@@ -87,6 +93,11 @@ func (s *scope) context() any {
 	// base/test_query_context_object_values); Parallel, which retries as Map does, has it too.
 	if s.st != nil && canRetry(s.st.Type) {
 		state["RetryCount"] = value.FromInt(int64(s.f.RetryCount))
+	}
+	if x.in.cfg.TestState {
+		// TestState names the state "StateName" in the Context object, even when stateName
+		// picks it from a whole machine by its own name (test_test_state_scenarios).
+		state["Name"] = "StateName"
 	}
 	ctx := map[string]any{
 		"Execution":    x.ctxExecution,

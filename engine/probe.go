@@ -78,3 +78,17 @@ func (p *Probe) Items(effective any) (items []any, errName, cause string, ok boo
 	}
 	return nil, "States.Runtime", err.Error(), false
 }
+
+// MapLimits evaluates a Map state's MaxConcurrency and tolerated failures as the state would
+// (paths and expressions included). count and pct are -1 when the state sets none.
+func (p *Probe) MapLimits() (max, count int64, pct float64, err error) {
+	sc := p.x.scope(p.f, p.st, p.f.Input)
+	if max, _, err = p.x.intField(sc, p.st.MaxConcurrency, "MaxConcurrency"); err != nil {
+		return 0, -1, -1, err
+	}
+	m := &MapRun{ToleratedCount: -1, ToleratedPercent: -1}
+	if err := p.x.tolerance(sc, p.st, m); err != nil {
+		return 0, -1, -1, err
+	}
+	return max, m.ToleratedCount, m.ToleratedPercent, nil
+}

@@ -40,6 +40,10 @@ type Config struct {
 	// uses wholesale (an empty object gives an empty $$). A Map's ItemSelector still sees
 	// its Map.Item.
 	Context map[string]any
+	// TestState marks the one-state runs of the TestState API, whose Context object AWS
+	// builds without Execution.RedriveCount, with a null RoleArn when the test gave no role,
+	// and with the state named "StateName" (test_state/test_test_state_scenarios).
+	TestState bool
 }
 
 const (
