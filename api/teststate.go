@@ -631,10 +631,15 @@ func mapLimits(st *asl.State, data map[string]any) {
 }
 
 // exceedsTolerance reports whether stateConfiguration.mapIterationFailureCount failed
-// iterations are more than a mocked Map state tolerates (none, unless it says otherwise).
+// iterations are more than a mocked Map state tolerates. A Map without ToleratedFailureCount
+// or ToleratedFailurePercentage has no threshold to exceed: AWS answers it SUCCEEDED with
+// the mock's result (test_state/test_state_configuration, BASE_MAP_STATE).
 func (req *testStateRequest) exceedsTolerance(st *asl.State) bool {
 	c := req.StateConfiguration
 	if st.Type != asl.TypeMap || c == nil || c.MapIterationFailureCount == nil || *c.MapIterationFailureCount == 0 {
+		return false
+	}
+	if st.ToleratedFailureCount == nil && st.ToleratedFailurePercentage == nil {
 		return false
 	}
 	failed := *c.MapIterationFailureCount

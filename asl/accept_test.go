@@ -31,6 +31,8 @@ func TestAcceptsWhatAWSAccepts(t *testing.T) {
 		{"integration with a region and no account", sdkTask("arn:aws:states:us-east-1::athena:startQueryExecution"), false},
 		{"Lambda ARN with empty region and account", sdkTask("arn:aws:lambda:::function:f"), true},
 		{"Lambda ARN with a region and no account", sdkTask("arn:aws:lambda:us-east-1::function:f"), false},
+		{"Lambda ARN with placeholder region and account", sdkTask("arn:aws:lambda:your-region:your-account-id:function:yourHelloWorldFunction"), true},
+		{"Lambda ARN with a blank in its account", sdkTask("arn:aws:lambda:us-east-1:your account:function:f"), false},
 		{"activity with region and account", sdkTask("arn:aws:states:us-east-1:123456789012:activity:a"), true},
 		{"activity without region and account", sdkTask("arn:aws:states:::activity:a"), false},
 	}
