@@ -25,7 +25,9 @@ func init() {
 				m := machines[rest]
 				return func(r *replay) { r.record("test_case_response", testState(r, m[0], m[1], level)) }, ""
 			case "test_base_state_name_multi_state":
-				return func(r *replay) { r.record("test_case_response", testState(r, "base_multi_state_machine.json5", rest, level)) }, ""
+				return func(r *replay) {
+					r.record("test_case_response", testState(r, "base_multi_state_machine.json5", rest, level))
+				}, ""
 			case "test_base_state_name_validation_failures":
 				state := map[string]string{"dne": "dne", "invalid": `"invalid"`, "empty": ""}[id]
 				return func(r *replay) {
