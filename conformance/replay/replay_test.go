@@ -36,6 +36,9 @@ type file struct {
 	// "test/key", each with the reason (AWS's own nondeterminism, a service Stepwise does not
 	// host). The suite fails when one of them starts to match, so the list stays true.
 	known map[string]string
+	// stateless files' tests keep nothing on the server (TestState, validation): one server
+	// answers them all.
+	stateless bool
 }
 
 var files []file
@@ -54,6 +57,8 @@ type replay struct {
 	// replacements are the recorded test's own transformers: a value it replaced by a word
 	// of its choosing (RegexTransformer(arn, "ssm_nonexistent_arn")).
 	replacements [][2]string
+	// close stops the test's server.
+	close func()
 }
 
 // replace does what the recorded test's RegexTransformer did: text becomes word in every
@@ -102,7 +107,12 @@ func TestReplayRecordings(t *testing.T) {
 		for i, f := range files {
 			t.Run(f.path, func(t *testing.T) {
 				t.Parallel()
-				snap := loadSnapshot(t, f.path)
+				snap, dates := loadSnapshot(t, f.path)
+				var shared *replay
+				if f.stateless {
+					shared = newReplay(t)
+					defer shared.close()
+				}
 				tests := make([]string, 0, len(snap))
 				for id := range snap {
 					tests = append(tests, id)
@@ -118,8 +128,14 @@ func TestReplayRecordings(t *testing.T) {
 						skips[skip] += len(snap[id])
 						continue
 					}
-					r := newReplay(t)
+					var r *replay
+					if shared != nil {
+						r = shared.fresh()
+					} else {
+						r = newReplay(t)
+					}
 					func() {
+						defer r.close()
 						defer func() {
 							if p := recover(); p != nil {
 								t.Errorf("%s: %v", name, p)
@@ -129,7 +145,7 @@ func TestReplayRecordings(t *testing.T) {
 					}()
 					m := &matcher{binds: map[string]string{}, ignore: map[string]bool{}}
 					for member, since := range addedMembers {
-						if at := dates[f.path+"::"+id]; !at.IsZero() && at.Before(since) {
+						if at := dates[id]; !at.IsZero() && at.Before(since) {
 							m.ignore[member] = true
 						}
 					}
@@ -177,9 +193,16 @@ func TestReplayRecordings(t *testing.T) {
 				if replayable > 0 {
 					pct = 100 * float64(matched) / float64(replayable)
 				}
-				line := fmt.Sprintf("%-62s replayed %3d/%3d answers match (%5.1f %%); not replayable: %d", f.path, matched, replayable, pct, skipped)
-				for why, n := range skips {
-					line += fmt.Sprintf("\n      %3d: %s", n, why)
+				line := fmt.Sprintf("%-62s replayed %3d/%3d answers match (%5.1f %%); not replayed: %d", f.path, matched, replayable, pct, skipped)
+				whys := make([]string, 0, len(skips))
+				for why := range skips {
+					whys = append(whys, why)
+				}
+				sort.Strings(whys)
+				for _, why := range whys {
+					if skips[why] > 0 {
+						line += fmt.Sprintf("\n      %3d: %s", skips[why], why)
+					}
 				}
 				summary[i] = line
 				if pct < 95 {
@@ -205,8 +228,9 @@ func clientSide(v any) bool {
 	return false
 }
 
-// loadSnapshot reads a snapshot file: test id -> answer name -> recorded answer.
-func loadSnapshot(t *testing.T, path string) map[string]map[string]any {
+// loadSnapshot reads a snapshot file: test id -> answer name -> recorded answer, and the
+// date each test was recorded.
+func loadSnapshot(t *testing.T, path string) (map[string]map[string]any, map[string]time.Time) {
 	data, err := os.ReadFile(filepath.Join(recordings, path))
 	if err != nil {
 		t.Fatal(err)
@@ -219,6 +243,7 @@ func loadSnapshot(t *testing.T, path string) map[string]map[string]any {
 		t.Fatal(err)
 	}
 	out := map[string]map[string]any{}
+	dates := map[string]time.Time{}
 	for id, r := range raw {
 		v, err := decode(r.Content)
 		if err != nil {
@@ -226,13 +251,10 @@ func loadSnapshot(t *testing.T, path string) map[string]map[string]any {
 		}
 		m, _ := v.(map[string]any)
 		out[id] = m
-		dates[path+"::"+id], _ = time.Parse("02-01-2006, 15:04:05", r.Date)
+		dates[id], _ = time.Parse("02-01-2006, 15:04:05", r.Date)
 	}
-	return out
+	return out, dates
 }
-
-// dates are the recordings' dates, by file and test id.
-var dates = map[string]time.Time{}
 
 // addedMembers are response members AWS added after some recordings were made, with a date by
 // which it had: a recording older than that has no such member to compare with, so the
@@ -262,13 +284,21 @@ func newReplay(t *testing.T) *replay {
 	done := make(chan struct{})
 	go func() { node.Run(ctx); close(done) }()
 	srv := httptest.NewServer(&api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Tasks: tasks})
-	t.Cleanup(func() {
+	r := &replay{t: t, url: srv.URL, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}}
+	// Each server stops as soon as its test is compared: hundreds of idle nodes polling their
+	// stores would otherwise slow the rest of the suite down.
+	r.close = func() {
 		srv.Close()
 		cancel()
 		<-done
 		st.Close()
-	})
-	return &replay{t: t, url: srv.URL, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}}
+	}
+	return r
+}
+
+// fresh is a new test's replay on the same server, for files whose tests keep nothing there.
+func (r *replay) fresh() *replay {
+	return &replay{t: r.t, url: r.url, got: map[string]any{}, region: r.region, skipped: map[string]string{}, close: func() {}}
 }
 
 // role is the execution role every scenario uses (the recordings call it snf_role_arn).

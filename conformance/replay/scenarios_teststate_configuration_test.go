@@ -38,7 +38,8 @@ func init() {
 		}
 	}
 	register(file{
-		path: "v2/test_state/test_state_configuration.snapshot.json",
+		path:      "v2/test_state/test_state_configuration.snapshot.json",
+		stateless: true,
 		scenario: func(test string) (func(*replay), string) {
 			name, id := param(test)
 			switch name {

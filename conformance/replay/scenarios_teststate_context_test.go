@@ -46,7 +46,8 @@ func init() {
 		return r.call("TestState", req)
 	}
 	register(file{
-		path: "v2/test_state/test_state_context_object.snapshot.json",
+		path:      "v2/test_state/test_state_context_object.snapshot.json",
+		stateless: true,
 		scenario: func(test string) (func(*replay), string) {
 			name, id := param(test)
 			switch name {

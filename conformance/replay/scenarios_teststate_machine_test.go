@@ -16,7 +16,8 @@ func init() {
 		return r.call("TestState", map[string]any{"stateName": state, "definition": template(r.t, dir+tmpl), "input": hello, "inspectionLevel": level})
 	}
 	register(file{
-		path: "v2/test_state/test_test_state_machine_scenarios.snapshot.json",
+		path:      "v2/test_state/test_test_state_machine_scenarios.snapshot.json",
+		stateless: true,
 		scenario: func(test string) (func(*replay), string) {
 			name, id := param(test)
 			level, rest, _ := strings.Cut(id, "-")

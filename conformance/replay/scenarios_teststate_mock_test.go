@@ -42,7 +42,8 @@ func init() {
 		"test_io_jsonata_parallel_state_mock_success": {"io_jsonata_parallel_state.json5", `{"parallelInput":{"data":"input_value"}}`},
 	}
 	register(file{
-		path: "v2/test_state/test_test_state_mock_scenarios.snapshot.json",
+		path:      "v2/test_state/test_test_state_mock_scenarios.snapshot.json",
+		stateless: true,
 		scenario: func(test string) (func(*replay), string) {
 			if run, ok := scenarios[test]; ok {
 				return run, ""

@@ -56,7 +56,8 @@ func init() {
 		}),
 	}
 	register(file{
-		path: "v2/test_state/test_state_mock_validation.snapshot.json",
+		path:      "v2/test_state/test_state_mock_validation.snapshot.json",
+		stateless: true,
 		scenario: func(test string) (func(*replay), string) {
 			if run, ok := scenarios[test]; ok {
 				return run, ""

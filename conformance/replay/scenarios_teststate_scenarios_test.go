@@ -34,7 +34,8 @@ func init() {
 		}
 	}
 	register(file{
-		path: "v2/test_state/test_test_state_scenarios.snapshot.json",
+		path:      "v2/test_state/test_test_state_scenarios.snapshot.json",
+		stateless: true,
 		scenario: func(test string) (func(*replay), string) {
 			name, id := param(test)
 			if level, ok := levels[name]; ok {

@@ -12,7 +12,8 @@ func init() {
 	}
 	literal := map[string]string{"EMPTY_STRING": " ", "NOT_A_DEF": "not a definition", "EMPTY_DICT": "{}"}
 	register(file{
-		path: "v2/test_sfn_api_validation.snapshot.json",
+		path:      "v2/test_sfn_api_validation.snapshot.json",
+		stateless: true,
 		scenario: func(test string) (func(*replay), string) {
 			name, id := param(test)
 			typ := map[string]string{
