@@ -100,3 +100,20 @@ func TestContextTaskToken(t *testing.T) {
 		})
 	}
 }
+
+// TestContextTaskTokenJSONata: $states.context.Task.Token is there in a JSONata .sync:2 Task,
+// as the published distributed-data-stream-aggregator sample passes it to its child.
+func TestContextTaskTokenJSONata(t *testing.T) {
+	var params, token string
+	tasks := runner.TaskFunc(func(_ context.Context, task *engine.Task) (string, error) {
+		params, token = task.Parameters, task.Token
+		return `{}`, nil
+	})
+	def := `{"QueryLanguage":"JSONata","StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+		"Arguments":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child","Input":{"taskToken":"{% $states.context.Task.Token %}"}},"End":true}}}`
+	ex, _ := execute(t, def, `{}`, tasks, engine.Config{})
+	if ex.Status != engine.Succeeded || token == "" {
+		t.Fatalf("%s %s %s, token %q", ex.Status, deref(ex.Error), deref(ex.Cause), token)
+	}
+	jsonEqual(t, params, `{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child","Input":{"taskToken":"`+token+`"}}`)
+}
