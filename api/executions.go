@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/stepwise-run/stepwise/asl"
 	"strconv"
 	"strings"
 	"time"
@@ -38,7 +39,11 @@ func checkInput(in *string) (string, error) {
 		return "", apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: 'Invalid execution input.'")
 	}
 	if err := checkJSON(*in); err != nil {
-		return "", apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%s'", err.Error())
+		msg := asl.JSONSyntaxMessage(*in) // Jackson's words, as AWS answers
+		if msg == "" {
+			msg = err.Error()
+		}
+		return "", apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%s'", msg)
 	}
 	return *in, nil
 }
@@ -406,9 +411,9 @@ func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 		if ex.StoppedAt != nil {
 			item["stopDate"] = epoch(*ex.StoppedAt)
 		}
-		if ex.RedriveCount > 0 { // AWS lists no redrive members for executions never redriven
-			item["redriveCount"] = ex.RedriveCount
-		}
+		// AWS lists redriveCount 0 for an execution never redriven (recorded since 2024 in
+		// test_sfn_api and test_sfn_api_aliasing), redriveDate only once redriven.
+		item["redriveCount"] = ex.RedriveCount
 		if ex.RedriveDate != nil {
 			item["redriveDate"] = epoch(*ex.RedriveDate)
 		}

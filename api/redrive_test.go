@@ -225,8 +225,8 @@ func TestRedriveExecutionThroughTheSDK(t *testing.T) {
 		if tc.want == "one" && (aws.ToInt32(item.RedriveCount) != 2 || item.RedriveDate == nil) {
 			t.Errorf("listed redriven execution: count %d date %v", aws.ToInt32(item.RedriveCount), item.RedriveDate)
 		}
-		if tc.want == "two" && (item.RedriveCount != nil || item.RedriveDate != nil) {
-			t.Errorf("listed execution never redriven has redrive members")
+		if tc.want == "two" && (item.RedriveCount == nil || *item.RedriveCount != 0 || item.RedriveDate != nil) {
+			t.Errorf("listed execution never redriven: count %v date %v, want 0 and none", item.RedriveCount, item.RedriveDate)
 		}
 	}
 }

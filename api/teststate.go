@@ -154,7 +154,9 @@ func (req *testStateRequest) checkState(st *asl.State) error {
 		}
 		return req.checkContainerMock(st)
 	case asl.TypeTask:
-		if req.RoleArn == "" {
+		// A mocked Task calls nothing, so it needs no role: AWS answers mocked Tasks sent
+		// without one (test_state/test_state_context_object).
+		if req.RoleArn == "" && mock == nil {
 			return apiErr("ValidationException", "RoleArn must be specified when testing a Task state")
 		}
 		if mock == nil && resourceNeedsMock(st.Resource) {
@@ -198,7 +200,7 @@ func (req *testStateRequest) checkContainerMock(st *asl.State) error {
 func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *testedState, st *asl.State, parsed *asl.StateMachine, start engine.Start) (any, error) {
 	// Not Express: the clock is virtual, and a Wait state longer than an Express execution's
 	// five minutes passes at once, as TestState does not wait.
-	in := engine.New(parsed, engine.Config{Region: s.Region, Account: s.Account, EvalLimits: s.EvalLimits})
+	in := engine.New(parsed, engine.Config{Region: s.Region, Account: s.Account, EvalLimits: s.EvalLimits, Context: ts.context, TestState: true})
 	smName := ids.UUID()
 	if start.StateMachineName == "" {
 		start.StateMachineName = smName
@@ -232,6 +234,15 @@ func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *te
 	}
 	o := readOutcome(ts, events)
 	out := testResponse(req, ts, st, ex, o)
+	if failed := mockedMapItems(ts, st, ex, o, now, req.Mock != nil); failed != nil {
+		// A mocked Map reads its items before the mock answers: an ItemsPath that reaches no
+		// array fails the state, and the inspection data stops at the input path.
+		if req.InspectionLevel == "DEBUG" || req.InspectionLevel == "TRACE" {
+			failed["inspectionData"] = map[string]any{"input": o.input, "afterInputPath": failed["afterInputPath"]}
+		}
+		delete(failed, "afterInputPath")
+		return failed, nil
+	}
 	if req.InspectionLevel == "DEBUG" || req.InspectionLevel == "TRACE" {
 		data := inspectionData(in, ex, ts, st, o, now)
 		if d, ok := out["errorDetails"]; ok {
@@ -246,6 +257,31 @@ func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *te
 	}
 	delete(out, "errorDetails")
 	return out, nil
+}
+
+// mockedMapItems checks a mocked JSONPath Map's items, which the run (where the Map is a
+// task the mock answers) did not read. It returns TestState's FAILED answer, with the
+// effective input under afterInputPath, when ItemsPath reaches no array; nil otherwise.
+func mockedMapItems(ts *testedState, st *asl.State, ex *engine.Execution, o outcome, now time.Time, mocked bool) map[string]any {
+	if !mocked || st.Type != asl.TypeMap || st.QueryLanguage == asl.JSONata || !o.hasInput {
+		return nil
+	}
+	raw, err := value.DecodeString(o.input)
+	if err != nil {
+		return nil
+	}
+	p := engine.New(ts.checked, engine.Config{Context: ts.context, TestState: true}).Probe(ex, st.Name, raw, now)
+	if p == nil {
+		return nil
+	}
+	eff, err := p.InputPath()
+	if err != nil {
+		return nil
+	}
+	if _, errName, cause, ok := p.Items(eff); !ok {
+		return map[string]any{"status": "FAILED", "error": errName, "cause": cause, "afterInputPath": value.Encode(eff)}
+	}
+	return nil
 }
 
 // testTasks answers the state's task with the mock, or runs it with the real integration.
@@ -469,6 +505,20 @@ func inspectionData(in *engine.Interpreter, ex *engine.Execution, ts *testedStat
 	}
 	if st.Type == asl.TypeMap {
 		mapLimits(st, data)
+		if raw, err := value.DecodeString(o.input); err == nil && o.hasInput {
+			// Limits written as expressions or paths, evaluated as the Map would.
+			if p := engine.New(ts.checked, engine.Config{Context: ts.context, TestState: true}).Probe(ex, st.Name, raw, now); p != nil {
+				if max, count, pct, err := p.MapLimits(); err == nil {
+					data["maxConcurrency"] = max
+					if count >= 0 {
+						data["toleratedFailureCount"] = count
+					}
+					if pct >= 0 {
+						data["toleratedFailurePercentage"] = pct
+					}
+				}
+			}
+		}
 	}
 	if st.QueryLanguage == asl.JSONata {
 		if st.Type == asl.TypeTask {
@@ -495,7 +545,7 @@ func inspectionData(in *engine.Interpreter, ex *engine.Execution, ts *testedStat
 			if eff, err := p.InputPath(); err == nil {
 				data["afterInputPath"] = value.Encode(eff)
 				// The run's machine has the Map as a Task: ItemsPath is the original's.
-				orig := engine.New(ts.checked, engine.Config{}).Probe(ex, st.Name, raw, now)
+				orig := engine.New(ts.checked, engine.Config{Context: ts.context, TestState: true}).Probe(ex, st.Name, raw, now)
 				if items, err := orig.ItemsPath(eff); err == nil {
 					data["afterItemsPath"] = value.Encode(items)
 				}
@@ -507,7 +557,7 @@ func inspectionData(in *engine.Interpreter, ex *engine.Execution, ts *testedStat
 		}
 		return data
 	case asl.TypePass:
-		if st.HasResult && st.Parameters == nil {
+		if st.HasResult { // the Result, whatever Parameters says, as AWS answers
 			data["result"] = value.Encode(st.Result)
 			resultOutput(p, data, data["result"].(string))
 			return data
@@ -581,10 +631,15 @@ func mapLimits(st *asl.State, data map[string]any) {
 }
 
 // exceedsTolerance reports whether stateConfiguration.mapIterationFailureCount failed
-// iterations are more than a mocked Map state tolerates (none, unless it says otherwise).
+// iterations are more than a mocked Map state tolerates. A Map without ToleratedFailureCount
+// or ToleratedFailurePercentage has no threshold to exceed: AWS answers it SUCCEEDED with
+// the mock's result (test_state/test_state_configuration, BASE_MAP_STATE).
 func (req *testStateRequest) exceedsTolerance(st *asl.State) bool {
 	c := req.StateConfiguration
 	if st.Type != asl.TypeMap || c == nil || c.MapIterationFailureCount == nil || *c.MapIterationFailureCount == 0 {
+		return false
+	}
+	if st.ToleratedFailureCount == nil && st.ToleratedFailurePercentage == nil {
 		return false
 	}
 	failed := *c.MapIterationFailureCount

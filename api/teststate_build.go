@@ -28,7 +28,9 @@ type testedState struct {
 	// before the tested one sets both up.
 	vars map[string]any
 	// checked is the machine as validated, with the state as written.
-	checked  *asl.StateMachine
+	checked *asl.StateMachine
+	// context is the request's Context object, which the state reads as $$ wholesale.
+	context  map[string]any
 	input    any
 	setInput bool
 }

@@ -19,8 +19,8 @@ var contextFields = map[string][]string{
 
 // contextStart checks the test's Context object and turns what it sets into the execution
 // the state runs in: its ARN, name, role, start time and input, the state machine's ARN and
-// name, and the state's name. Fields the engine derives itself (State.RetryCount, a Task
-// token) keep the engine's values.
+// name, and the state's name. The state reads the object as given for $$, as on AWS, where
+// an empty context gives an empty $$ and its Task.Token is the token the state passes on.
 func (req *testStateRequest) contextStart(ts *testedState, st *asl.State, input string) (engine.Start, error) {
 	start := engine.Start{Input: input}
 	if req.Context == nil {
@@ -68,6 +68,7 @@ func (req *testStateRequest) contextStart(ts *testedState, st *asl.State, input 
 			}
 		}
 	}
+	ts.context = obj
 	if _, ok := obj["Task"]; ok {
 		r := engine.ParseResource(st.Resource)
 		if st.Type != asl.TypeTask || r.Pattern == "" {

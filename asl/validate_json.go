@@ -194,3 +194,37 @@ func checkIntrinsic(s string) error {
 	}
 	return nil
 }
+
+// JSONSyntaxMessage words what is wrong with a JSON text as Jackson, which AWS uses, words it,
+// without the "at [Source: ...]" location: StartExecution reports an invalid input so. It
+// returns "" for a valid text.
+func JSONSyntaxMessage(text string) string {
+	var v any
+	err := json.Unmarshal([]byte(text), &v)
+	if err == nil {
+		return ""
+	}
+	var off int64
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		off = se.Offset
+	}
+	// Where JSON's structure wants one character (a quote, a colon, a comma), Jackson names
+	// the character it found and what it expected.
+	for _, w := range []struct{ goWords, jackson string }{
+		{"looking for beginning of object key string", "was expecting double-quote to start field name"},
+		{"after object key:value pair", "was expecting comma to separate Object entries"},
+		{"after object key", "was expecting a colon to separate field name and value"},
+		{"after array element", "was expecting comma to separate Array entries"},
+	} {
+		if strings.HasSuffix(err.Error(), w.goWords) && off > 0 && int(off) <= len(text) {
+			c := text[off-1]
+			return fmt.Sprintf("Unexpected character ('%c' (code %d)): %s", c, c, w.jackson)
+		}
+	}
+	msg, _, _ := strings.Cut(syntaxError([]byte(text), off, err).message, "\n at ")
+	if strings.HasPrefix(msg, "Unexpected character") && strings.HasSuffix(err.Error(), "looking for beginning of value") {
+		msg += ": expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+	}
+	return msg
+}

@@ -76,6 +76,7 @@ var (
 	region       = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	account      = regexp.MustCompile(`^[0-9]{12}$`)
 	activityName = regexp.MustCompile(`^[^\s<>{}\[\]?*"#%\\^|~` + "`" + `$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$`)
+	lambdaPart   = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
 	functionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,140}(:[A-Za-z0-9_$-]{1,128})?$`)
 )
 
@@ -101,12 +102,24 @@ func classifyResource(res string) (taskResource, int) {
 			return integration(a.resource)
 		}
 		if region.MatchString(a.region) && account.MatchString(a.account) {
-			if name, ok := strings.CutPrefix(a.resource, "activity:"); ok && activityName.MatchString(name) {
-				return resActivity, patCallback
+			if name, ok := strings.CutPrefix(a.resource, "activity:"); ok {
+				if activityName.MatchString(name) {
+					return resActivity, patCallback
+				}
+				return resUnknown, 0
 			}
+			// Published, deployed machines name integrations with a region and an account
+			// (arn:aws:states:us-east-1:123456789012:athena:startQueryExecution.sync); AWS
+			// accepts them as the integration the rest names.
+			return integration(a.resource)
 		}
 	case "lambda":
-		if region.MatchString(a.region) && account.MatchString(a.account) {
+		// A function ARN with neither region nor account (arn:aws:lambda:::function:f) is
+		// accepted as AWS accepts it; the function is the execution's region and account's.
+		// Nor does AWS check the region and account of a function ARN for their form: a
+		// published template's placeholder arn:aws:lambda:your-region:your-account-id:function:f
+		// passes (test_state/test_state_configuration).
+		if a.region == "" && a.account == "" || lambdaPart.MatchString(a.region) && lambdaPart.MatchString(a.account) {
 			if name, ok := strings.CutPrefix(a.resource, "function:"); ok && functionName.MatchString(name) {
 				return resLambda, patRequest
 			}

@@ -51,6 +51,18 @@ func (s *scope) context() any {
 		return s.ctx
 	}
 	x, ex := s.x, s.x.ex
+	if given := x.in.cfg.Context; given != nil {
+		ctx := given
+		if s.item != nil {
+			ctx = make(map[string]any, len(given)+1)
+			for k, v := range given {
+				ctx[k] = v
+			}
+			ctx["Map"] = map[string]any{"Item": s.item}
+		}
+		s.ctx = ctx
+		return ctx
+	}
 	if x.ctxExecution == nil || x.ctxRedrive != ex.RedriveCount {
 		// The keys come in the order AWS gives them (test_context_object's $$ recordings).
 		x.ctxExecution = value.Obj(
@@ -64,16 +76,29 @@ func (s *scope) context() any {
 		if ex.RedriveCount > 0 {
 			x.ctxExecution.Set("RedriveTime", isoTime(ex.RedriveTime))
 		}
+		if x.in.cfg.TestState {
+			x.ctxExecution.Delete("RedriveCount")
+			if ex.RoleArn == "" {
+				x.ctxExecution.Set("RoleArn", nil)
+			}
+		}
 		x.ctxRedrive = ex.RedriveCount
 		x.ctxStateMachine = value.Obj("Id", ex.StateMachineArn, "Name", ex.StateMachineName)
 	}
+	name := s.f.State
+	if x.in.cfg.TestState {
+		// TestState names the state "StateName" in the Context object, even when stateName
+		// picks it from a whole machine by its own name (test_test_state_scenarios).
+		name = "StateName"
+	}
 	state := value.Obj(
-		"Name", s.f.State,
+		"Name", name,
 		"EnteredTime", isoTime(s.f.EnteredAt),
 	)
-	// Only the states that can retry have a RetryCount: AWS's Context object has it in a Task
-	// state, not in a Pass state (the conformance corpus's recordings of both).
-	if s.st == nil || s.st.Type == asl.TypeTask || s.st.Type == asl.TypeParallel || s.st.Type == asl.TypeMap {
+	// Only the states that can retry have a RetryCount: AWS recorded it for Task and Map
+	// states and left it out for Pass (context_object/test_context_object,
+	// base/test_query_context_object_values); Parallel, which retries as Map does, has it too.
+	if s.st != nil && canRetry(s.st.Type) {
 		state.Set("RetryCount", value.FromInt(int64(s.f.RetryCount)))
 	}
 	ctx := value.NewObject(5)
@@ -88,6 +113,11 @@ func (s *scope) context() any {
 	}
 	s.ctx = ctx
 	return ctx
+}
+
+// canRetry reports whether a state of this type may have a Retry field.
+func canRetry(typ string) bool {
+	return typ == asl.TypeTask || typ == asl.TypeParallel || typ == asl.TypeMap
 }
 
 // isoTime renders a time as the Context object does: UTC, milliseconds, no trailing zeros.

@@ -102,6 +102,11 @@ func (x *run) jsonPathItems(sc *scope, st *asl.State, eff any) ([]any, error) {
 		}
 	}
 	items, ok := v.([]any)
+	if !ok && st.ItemsPath != nil && st.ItemsPath.Root == asl.RootContext {
+		// AWS words it so for an ItemsPath into the Context object, naming the path with the
+		// Context's "$$" written "$" (test_state/test_state_context_object).
+		return nil, sc.runtimeErr("Reference path %q must point to array.", "$"+strings.TrimPrefix(st.ItemsPath.Text, "$$"))
+	}
 	if !ok {
 		return nil, sc.runtimeErr("Map state input must be an array but was: %s", value.Encode(v))
 	}

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
@@ -59,4 +61,34 @@ func (p *Probe) ItemsPath(effective any) (any, error) {
 		return effective, nil
 	}
 	return p.x.scope(p.f, p.st, effective).path(p.st.ItemsPath)
+}
+
+// Items reads a JSONPath Map's items as the state does: ItemsPath, which must reach an array.
+// When it does not, ok is false and errName and cause are the state's failure, the cause
+// without the prefix naming the state and its event, as TestState reports it.
+func (p *Probe) Items(effective any) (items []any, errName, cause string, ok bool) {
+	sc := p.x.scope(p.f, p.st, effective)
+	items, err := p.x.jsonPathItems(sc, p.st, effective)
+	if err == nil {
+		return items, "", "", true
+	}
+	var ee *evalError
+	if errors.As(err, &ee) {
+		return nil, ee.fl.Error, strings.TrimPrefix(ee.fl.Cause, sc.prefix()), false
+	}
+	return nil, "States.Runtime", err.Error(), false
+}
+
+// MapLimits evaluates a Map state's MaxConcurrency and tolerated failures as the state would
+// (paths and expressions included). count and pct are -1 when the state sets none.
+func (p *Probe) MapLimits() (max, count int64, pct float64, err error) {
+	sc := p.x.scope(p.f, p.st, p.f.Input)
+	if max, _, err = p.x.intField(sc, p.st.MaxConcurrency, "MaxConcurrency"); err != nil {
+		return 0, -1, -1, err
+	}
+	m := &MapRun{ToleratedCount: -1, ToleratedPercent: -1}
+	if err := p.x.tolerance(sc, p.st, m); err != nil {
+		return 0, -1, -1, err
+	}
+	return max, m.ToleratedCount, m.ToleratedPercent, nil
 }

@@ -32,14 +32,16 @@ func (x *run) pass(f *Frame, st *asl.State) {
 	}
 	result := eff
 	switch {
+	case st.HasResult:
+		// Result wins over Parameters: AWS answers a Pass state with both with its Result
+		// and evaluates no Parameters (test_state/test_test_state_scenarios, IO_RESULT_PASS_STATE).
+		result = st.Result
 	case st.Parameters != nil:
 		sc.input = eff
 		if result, err = sc.template(st.Parameters, "Parameters"); err != nil {
 			x.stateError(f, st, err)
 			return
 		}
-	case st.HasResult:
-		result = st.Result
 	}
 	out, assigned, err := x.resultOutput(f, st, result)
 	if err != nil {

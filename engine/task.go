@@ -25,7 +25,9 @@ type Resource struct {
 // ParseResource classifies a Resource ARN.
 func ParseResource(arn string) Resource {
 	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) == 6 && parts[2] == "states" && parts[3] == "" && parts[4] == "" {
+	// An integration ARN may carry a region and an account (arn:aws:states:us-east-1:
+	// 123456789012:aws-sdk:s3:getObject): AWS accepts it and calls the same integration.
+	if len(parts) == 6 && parts[2] == "states" && !strings.HasPrefix(parts[5], "activity:") {
 		rest := parts[5] // service:api[.pattern]
 		r := Resource{Kind: "task"}
 		if strings.HasPrefix(rest, "aws-sdk:") {
@@ -45,7 +47,7 @@ func ParseResource(arn string) Resource {
 	if len(parts) == 6 && parts[2] == "lambda" {
 		return Resource{Kind: "lambda", Name: arn}
 	}
-	if len(parts) == 6 && parts[2] == "states" && strings.HasPrefix(parts[5], "activity:") {
+	if len(parts) == 6 && parts[2] == "states" {
 		return Resource{Kind: "activity", Name: arn}
 	}
 	return Resource{Kind: "task", Type: "unknown", Name: arn}

@@ -35,6 +35,15 @@ type Config struct {
 	// EvalLimits bound every JSONata, JSONPath and intrinsic evaluation (package budget;
 	// zero fields: its defaults). They count work, not time, so an execution replays alike.
 	EvalLimits budget.Limits
+	// Context, when set, is the Context object every state reads ($$, $states.context) as
+	// given, in place of the one the engine builds: TestState's context parameter, which AWS
+	// uses wholesale (an empty object gives an empty $$). A Map's ItemSelector still sees
+	// its Map.Item.
+	Context map[string]any
+	// TestState marks the one-state runs of the TestState API, whose Context object AWS
+	// builds without Execution.RedriveCount, with a null RoleArn when the test gave no role,
+	// and with the state named "StateName" (test_state/test_test_state_scenarios).
+	TestState bool
 }
 
 const (

@@ -95,6 +95,9 @@ func (r *Registry) permissions(t *engine.Task, region, account, smArn string) []
 		if fn == "" {
 			return nil // the integration reports the missing parameter
 		}
+		if rest, ok := strings.CutPrefix(fn, "arn:aws:lambda:::"); ok { // a function ARN without region and account
+			fn = fmt.Sprintf("arn:aws:lambda:%s:%s:%s", region, account, rest)
+		}
 		if !strings.HasPrefix(fn, "arn:") {
 			fn = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, account, strings.TrimPrefix(fn, account+":function:"))
 		}

@@ -14,7 +14,9 @@ import (
 // handles stands in for an integration: it claims the tasks of one resource type.
 type handles string
 
-func (h handles) Handles(t *engine.Task) bool { return t.ResourceType == string(h) }
+func (h handles) Handles(t *engine.Task) bool {
+	return t.ResourceType == string(h) || engine.ParseResource(t.Resource).Kind == string(h)
+}
 func (handles) RunTask(context.Context, *engine.Task) (string, error) {
 	return "{}", nil
 }
@@ -59,6 +61,7 @@ func TestRolePermissions(t *testing.T) {
 			"Condition":{"StringEquals":{"aws:RequestedRegion":"us-east-1","aws:PrincipalType":"AssumedRole"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/http-*"}}}]}`,
 	}
 	roles["plain-region"] = roles["http-region"]
+	roles["lambda-f"] = `{"Statement":{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f"}}`
 	roles["ddb-table"] = `{"Statement":{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:PutItem"],"Resource":"arn:aws:dynamodb:us-east-1:123456789012:table/orders"}}`
 	for name, doc := range roles {
 		if _, err := d.CreateRole(name, "/", trust, "", 3600); err != nil {
@@ -103,6 +106,9 @@ func TestRolePermissions(t *testing.T) {
 		{"role and region keys", "http-region", "http", "invoke", "", http, "", ""},
 		{"role keys: a role the ArnLike does not name", "plain-region", "http", "invoke", "", http, "States.Permissions", "states:InvokeHTTPEndpoint"},
 		{"lambda", "start-only", "lambda", "invoke", "", `{"FunctionName":"f"}`, "Lambda.AWSLambdaException", "lambda:InvokeFunction"},
+		// A function ARN without region and account (AWS accepts it) names the execution's.
+		{"lambda ARN without region and account", "lambda-f", "", "arn:aws:lambda:::function:f", "", `{}`, "", ""},
+		{"lambda ARN without region and account, another function", "lambda-f", "", "arn:aws:lambda:::function:g", "", `{}`, "Lambda.AWSLambdaException", "lambda:InvokeFunction"},
 		{"other services are not checked", "start-only", "sqs", "sendMessage", "", `{}`, "", ""},
 		{"aws-sdk dynamodb on its table", "ddb-table", "aws-sdk:dynamodb", "putItem", "", `{"TableName":"orders"}`, "", ""},
 		{"aws-sdk dynamodb on another table", "ddb-table", "aws-sdk:dynamodb", "getItem", "", `{"TableName":"other"}`,
@@ -116,7 +122,8 @@ func TestRolePermissions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			task := &engine.Task{ResourceType: tc.resourceType, ResourceName: tc.resourceName, Pattern: tc.pattern, Parameters: tc.params,
-				Token: "tok", RoleArn: "arn:aws:iam::123456789012:role/" + tc.role,
+				Resource: tc.resourceName,
+				Token:    "tok", RoleArn: "arn:aws:iam::123456789012:role/" + tc.role,
 				Execution: "arn:aws:states:us-east-1:123456789012:execution:parent:run-1"}
 			err := r.checkRole(context.Background(), task)
 			if tc.wantErr == "" {

@@ -57,6 +57,12 @@ func TestQuery(t *testing.T) {
 		{"$.nums[ 2 ]", `2`},
 		{"$.store.book[1].author", `"Evelyn Waugh"`},
 		{"$.nums.length()", `6`},
+		// What AWS accepts from published machines: an unquoted word compared with is a
+		// string, and the blanks around a path are trimmed as Jayway trims them.
+		{"$.store.book[?(@.category==fiction)].author", `["Evelyn Waugh","Herman Melville","J. R. R. Tolkien"]`},
+		{"$.store.book[?(@.category != fiction)].author", `["Nigel Rees"]`},
+		{"$.store.book[?(@.category==fict)].author", `[]`},
+		{"$.store.bicycle.color ", `"red"`},
 		{"$.str.length()", `5`},
 		{"$['n','str','zzz']", `{"n":7,"str":"hello"}`},
 		{"$.nums[*]", `[0,1,2,3,4,5]`},

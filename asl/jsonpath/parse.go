@@ -394,8 +394,33 @@ func (ps *parser) comparison() (expr, error) {
 		r, err := ps.regex()
 		return &compare{op: op, l: l, r: r}, err
 	}
+	if w := ps.word(); w != "" {
+		if v, ok := keywords[w]; ok {
+			return &compare{op: op, l: l, r: operand{lit: v}}, nil
+		}
+		// An unquoted word compared with is the string it spells. Published state machines
+		// write filters such as $[?(@.TargetLanguageCode==es)] and AWS accepts them; Jayway's
+		// grammar would read a number there, which makes no sense of a word, so the author's
+		// evident meaning is taken (docs/conformance.md, "Accepted as AWS accepts them").
+		return &compare{op: op, l: l, r: operand{lit: w}}, nil
+	}
 	r, err := ps.operand()
 	return &compare{op: op, l: l, r: r}, err
+}
+
+// word reads an unquoted word (a letter or '_' and then letters, digits, '_', '-' or '.') and
+// leaves the position alone when there is none.
+func (ps *parser) word() string {
+	start := ps.pos
+	for ps.more() {
+		c := ps.peek()
+		letter := c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !letter && (ps.pos == start || !(c >= '0' && c <= '9' || c == '-' || c == '.')) {
+			break
+		}
+		ps.pos++
+	}
+	return ps.text[start:ps.pos]
 }
 
 // operand parses a path (@... or $...) or a JSON literal.

@@ -61,15 +61,17 @@ func CompileReference(text string) (*Path, error) {
 }
 
 func compile(text string) (*Path, error) {
-	ps := &parser{text: text}
+	// Jayway trims the blanks around a path before it reads it, so "$.a " is "$.a" (a
+	// published state machine has "$$.Execution.Name " and AWS runs it).
+	ps := &parser{text: strings.TrimRight(text, " ")}
 	ps.skipSpace()
 	p, err := ps.path()
 	if err != nil {
 		return nil, err
 	}
 	ps.skipSpace()
-	if ps.pos < len(text) {
-		return nil, ps.errorf("unexpected character %q", text[ps.pos])
+	if ps.pos < len(ps.text) {
+		return nil, ps.errorf("unexpected character %q", ps.text[ps.pos])
 	}
 	p.text = text
 	return p, nil

@@ -332,6 +332,7 @@ func TestParseFunctionName(t *testing.T) {
 		{"123456789012:function:fn:7", "fn", "7"},
 		{"arn:aws:lambda:us-east-1:123456789012:function:fn", "fn", ""},
 		{"arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST", "fn", "$LATEST"},
+		{"arn:aws:lambda:::function:fn", "fn", ""}, // AWS accepts a function ARN without region and account
 	}
 	for _, tt := range tests {
 		if name, qual := lambda.ParseFunctionName(tt.in); name != tt.name || qual != tt.qual {

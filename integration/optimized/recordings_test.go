@@ -18,15 +18,15 @@ import (
 	"github.com/stepwise-run/stepwise/runner"
 )
 
-// recordings is where the responses recorded against AWS live (STEPWISE_RECORDINGS
-// overrides it); tests that need them skip when they are absent.
+// recordings is where the responses recorded against AWS live: the repository's copy
+// (conformance/recordings, see its SOURCE.md), or STEPWISE_RECORDINGS.
 func recordings(t *testing.T) string {
 	dir := os.Getenv("STEPWISE_RECORDINGS")
 	if dir == "" {
-		dir = "/work/shared/spec/aws-recordings/v2"
+		dir = filepath.Join("..", "..", "conformance", "recordings", "v2")
 	}
 	if _, err := os.Stat(dir); err != nil {
-		t.Skip("no recordings here")
+		t.Fatalf("no recordings at %s: %v", dir, err)
 	}
 	return dir
 }

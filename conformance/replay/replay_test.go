@@ -1,0 +1,433 @@
+package replay
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/api"
+	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/store/sqlite"
+)
+
+// recordings is the in-repository copy of the recordings (see ../recordings/SOURCE.md).
+const recordings = "../recordings"
+
+// A file is one recorded snapshot file and how to replay its tests.
+type file struct {
+	path string // under recordings
+	// scenario returns how to replay the test (its name after the last "::", with its
+	// parameters), or why it cannot be replayed.
+	scenario func(test string) (run func(r *replay), skip string)
+	// known lists the recorded answers Stepwise does not give as AWS recorded them, as
+	// "test/key", each with the reason (AWS's own nondeterminism, a service Stepwise does not
+	// host). The suite fails when one of them starts to match, so the list stays true.
+	known map[string]string
+	// stateless files' tests keep nothing on the server (TestState, validation): one server
+	// answers them all.
+	stateless bool
+}
+
+var files []file
+
+// register adds a file to the suite; each scenarios_*_test.go registers its own.
+func register(f file) { files = append(files, f) }
+
+// replay is one test's replay: a client of a fresh Stepwise and the answers collected.
+type replay struct {
+	t      *testing.T
+	url    string
+	got    map[string]any
+	region string
+	// skipped holds the recorded answers that cannot be replayed, with why.
+	skipped map[string]string
+	// replacements are the recorded test's own transformers: a value it replaced by a word
+	// of its choosing (RegexTransformer(arn, "ssm_nonexistent_arn")).
+	replacements [][2]string
+	// close stops the test's server.
+	close func()
+}
+
+// replace does what the recorded test's RegexTransformer did: text becomes word in every
+// answer before the comparison.
+func (r *replay) replace(text, word string) {
+	r.replacements = append(r.replacements, [2]string{text, word})
+}
+
+func (r *replay) transform(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = r.transform(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = r.transform(e)
+		}
+		return out
+	case string:
+		for _, p := range r.replacements {
+			x = strings.ReplaceAll(x, p[0], p[1])
+		}
+		return x
+	}
+	return v
+}
+
+// skip marks a recorded answer as one the replay cannot give, with the reason.
+func (r *replay) skip(key, why string) { r.skipped[key] = why }
+
+// TestReplayRecordings replays every recorded test a scenario knows, compares each recorded
+// answer, and logs the figures per file (go test -v -run TestReplayRecordings).
+func TestReplayRecordings(t *testing.T) {
+	if len(files) == 0 {
+		t.Fatal("no files registered")
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
+	summary := make([]string, len(files))
+	// The files replay in parallel, each test on its own fresh server; the group returns once
+	// they all have, and the figures follow.
+	t.Run("files", func(t *testing.T) {
+		for i, f := range files {
+			t.Run(f.path, func(t *testing.T) {
+				t.Parallel()
+				snap, dates := loadSnapshot(t, f.path)
+				var shared *replay
+				if f.stateless {
+					shared = newReplay(t)
+					defer shared.close()
+				}
+				tests := make([]string, 0, len(snap))
+				for id := range snap {
+					tests = append(tests, id)
+				}
+				sort.Strings(tests)
+				var answers, matched, skipped int
+				skips := map[string]int{}
+				for _, id := range tests {
+					name := id[strings.LastIndex(id, "::")+2:]
+					run, skip := f.scenario(name)
+					if run == nil {
+						skipped += len(snap[id])
+						skips[skip] += len(snap[id])
+						continue
+					}
+					var r *replay
+					if shared != nil {
+						r = shared.fresh()
+					} else {
+						r = newReplay(t)
+					}
+					func() {
+						defer r.close()
+						defer func() {
+							if p := recover(); p != nil {
+								t.Errorf("%s: %v", name, p)
+							}
+						}()
+						run(r)
+					}()
+					m := &matcher{binds: map[string]string{}, ignore: map[string]bool{}}
+					for member, since := range addedMembers {
+						if at := dates[id]; !at.IsZero() && at.Before(since) {
+							m.ignore[member] = true
+						}
+					}
+					keys := make([]string, 0, len(snap[id]))
+					for k := range snap[id] {
+						keys = append(keys, k)
+					}
+					sort.Strings(keys)
+					for _, key := range keys {
+						why, ok := r.skipped[key]
+						if clientSide(snap[id][key]) {
+							why, ok = botocoreValidation, true
+						}
+						if ok {
+							skipped++
+							skips[why]++
+							continue
+						}
+						answers++
+						want := parseJSONStrings(snap[id][key])
+						got, ok := r.got[key]
+						d := ""
+						if !ok {
+							d = "not produced by the replay"
+						} else {
+							d = m.diff(want, r.transform(parseJSONStrings(got)), key)
+						}
+						reason, isKnown := f.known[name+"/"+key]
+						switch {
+						case d == "":
+							matched++
+							if isKnown {
+								t.Errorf("%s/%s matches now: take it off the known differences (%s)", name, key, reason)
+							}
+						case !isKnown:
+							t.Errorf("%s/%s: %s", name, key, d)
+							if testing.Verbose() {
+								t.Logf("got %s", value.Encode(got))
+							}
+						}
+					}
+				}
+				replayable := answers
+				pct := 100.0
+				if replayable > 0 {
+					pct = 100 * float64(matched) / float64(replayable)
+				}
+				line := fmt.Sprintf("%-62s replayed %3d/%3d answers match (%5.1f %%); not replayed: %d", f.path, matched, replayable, pct, skipped)
+				whys := make([]string, 0, len(skips))
+				for why := range skips {
+					whys = append(whys, why)
+				}
+				sort.Strings(whys)
+				for _, why := range whys {
+					if skips[why] > 0 {
+						line += fmt.Sprintf("\n      %3d: %s", skips[why], why)
+					}
+				}
+				summary[i] = line
+				if pct < 95 {
+					t.Errorf("%.1f %% of the replayable answers match, under 95 %%", pct)
+				}
+			})
+		}
+	})
+	t.Log("figures per file:\n" + strings.Join(summary, "\n"))
+}
+
+const botocoreValidation = "refused by botocore's own parameter validation: the request never reached AWS"
+
+// clientSide reports whether a recorded answer is botocore's refusal of a request it would not
+// send (ParamValidationError): there is no answer of AWS's to compare with.
+func clientSide(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.HasPrefix(x, "Parameter validation failed")
+	case map[string]any:
+		return x["exception_typename"] == "ParamValidationError" || clientSide(x["exception_value"])
+	}
+	return false
+}
+
+// loadSnapshot reads a snapshot file: test id -> answer name -> recorded answer, and the
+// date each test was recorded.
+func loadSnapshot(t *testing.T, path string) (map[string]map[string]any, map[string]time.Time) {
+	data, err := os.ReadFile(filepath.Join(recordings, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]struct {
+		Date    string          `json:"recorded-date"`
+		Content json.RawMessage `json:"recorded-content"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]any{}
+	dates := map[string]time.Time{}
+	for id, r := range raw {
+		v, err := decode(r.Content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ := v.(map[string]any)
+		out[id] = m
+		dates[id], _ = time.Parse("02-01-2006, 15:04:05", r.Date)
+	}
+	return out, dates
+}
+
+// addedMembers are response members AWS added after some recordings were made, with a date by
+// which it had: a recording older than that has no such member to compare with, so the
+// comparison leaves Stepwise's out. encryptionConfiguration (customer managed keys) is absent
+// from every DescribeStateMachine recorded up to 2024-06-26 and present from 2024-11-20 on.
+// Likewise redriveCount, which AWS added to ListExecutions' items with redrives (November
+// 2023): absent from the items recorded in 2023, present in every one recorded from 2024 on.
+var addedMembers = map[string]time.Time{
+	"encryptionConfiguration": time.Date(2024, 11, 20, 0, 0, 0, 0, time.UTC),
+	"redriveCount":            time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
+}
+
+// newReplay starts a fresh Stepwise (its own store) for one test.
+func newReplay(t *testing.T) *replay {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stepwise.db"))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	tasks := runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
+		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "the replay suite hosts no " + task.Resource}
+	})
+	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: tasks,
+		LeaseTTL: time.Second, Poll: 20 * time.Millisecond})
+	done := make(chan struct{})
+	go func() { node.Run(ctx); close(done) }()
+	srv := httptest.NewServer(&api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Tasks: tasks})
+	r := &replay{t: t, url: srv.URL, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}}
+	// Each server stops as soon as its test is compared: hundreds of idle nodes polling their
+	// stores would otherwise slow the rest of the suite down.
+	r.close = func() {
+		srv.Close()
+		cancel()
+		<-done
+		st.Close()
+	}
+	return r
+}
+
+// fresh is a new test's replay on the same server, for files whose tests keep nothing there.
+func (r *replay) fresh() *replay {
+	return &replay{t: r.t, url: r.url, got: map[string]any{}, region: r.region, skipped: map[string]string{}, close: func() {}}
+}
+
+// role is the execution role every scenario uses (the recordings call it snf_role_arn).
+const role = "arn:aws:iam::123456789012:role/stepwise-replay"
+
+// call sends one Step Functions action and returns the answer as AWS's Python client
+// (botocore) gives it to a test: the body's members and ResponseMetadata.HTTPStatusCode, or, for
+// an error, Error {Code, Message}, the error's members and the status.
+func (r *replay) call(action string, req map[string]any) map[string]any {
+	r.t.Helper()
+	body := value.EncodeBytes(req)
+	hr, err := http.NewRequest(http.MethodPost, r.url+"/", bytes.NewReader(body))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	hr.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	hr.Header.Set("X-Amz-Target", "AWSStepFunctions."+action)
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	out := map[string]any{}
+	if len(bytes.TrimSpace(data)) > 0 {
+		v, err := decode(data)
+		if err != nil {
+			r.t.Fatalf("%s: answer is not JSON: %s", action, data)
+		}
+		out, _ = v.(map[string]any)
+	}
+	if resp.StatusCode >= 300 {
+		code, _ := out["__type"].(string)
+		code = code[strings.LastIndex(code, "#")+1:]
+		delete(out, "__type")
+		msg, _ := out["message"].(string)
+		if m, ok := out["Message"].(string); ok && msg == "" {
+			msg = m
+		}
+		out["Error"] = map[string]any{"Code": code, "Message": msg}
+	}
+	out["ResponseMetadata"] = map[string]any{"HTTPStatusCode": value.FromInt(int64(resp.StatusCode))}
+	return out
+}
+
+// errorText is str() of botocore's ClientError for an error answer, as tests that record
+// str(error) see it.
+func errorText(action string, resp map[string]any) string {
+	e, _ := resp["Error"].(map[string]any)
+	if e == nil {
+		return "no error"
+	}
+	return fmt.Sprintf("An error occurred (%s) when calling the %s operation: %s", e["Code"], action, e["Message"])
+}
+
+// exception is how tests that record {"exception_typename", "exception_value"} see an error.
+func exception(action string, resp map[string]any) map[string]any {
+	e, _ := resp["Error"].(map[string]any)
+	if e == nil {
+		return map[string]any{"no error": resp}
+	}
+	return map[string]any{"exception_typename": e["Code"], "exception_value": errorText(action, resp)}
+}
+
+// record keeps an answer under the name the recorded test gave it.
+func (r *replay) record(key string, v any) { r.got[key] = v }
+
+// template reads a state machine template (JSON5: comments, trailing commas) and returns it
+// as compact JSON text.
+func template(t *testing.T, path string) string {
+	data, err := os.ReadFile(filepath.Join(recordings, "templates", path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := decode(json5ToJSON(data))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return value.Encode(v)
+}
+
+// json5ToJSON removes the comments and trailing commas the templates use (they have no other
+// JSON5 feature); a library for that little would be a dependency for a test.
+func json5ToJSON(src []byte) []byte {
+	var out []byte
+	inString := false
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if inString {
+			out = append(out, c)
+			if c == '\\' && i+1 < len(src) {
+				i++
+				out = append(out, src[i])
+			} else if c == '"' {
+				inString = false
+			}
+			continue
+		}
+		switch {
+		case c == '"':
+			inString = true
+			out = append(out, c)
+		case c == '/' && i+1 < len(src) && src[i+1] == '/':
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+			out = append(out, '\n')
+		case c == '/' && i+1 < len(src) && src[i+1] == '*':
+			i += 2
+			for i+1 < len(src) && !(src[i] == '*' && src[i+1] == '/') {
+				i++
+			}
+			i++
+		default:
+			out = append(out, c)
+		}
+	}
+	return trailingComma.ReplaceAll(out, []byte("$1"))
+}
+
+var trailingComma = regexp.MustCompile(`,(\s*[}\]])`)
+
+// param returns the parameter id of a parametrized test ("test[ID]" -> "ID").
+func param(test string) (name, id string) {
+	i := strings.IndexByte(test, '[')
+	if i < 0 {
+		return test, ""
+	}
+	return test[:i], strings.TrimSuffix(test[i+1:], "]")
+}
+
+func sleep() { time.Sleep(10 * time.Millisecond) }
