@@ -307,6 +307,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 	node := runner.NewNode(runner.NodeOptions{
 		Store: st, Region: cfg.region, Account: cfg.account, MaxHistoryEvents: cfg.maxEvents,
 		EvalLimits: cfg.evalLimits, Logger: log, LeaseTTL: cfg.leaseTTL, Tasks: handler,
+		Now: nodeClock(wallClock()),
 	})
 	tasks.Execs = node
 	apiServer := &api.Server{Store: st, Node: node, Region: cfg.region, Account: cfg.account, Logger: log, Tasks: handler,
