@@ -216,15 +216,23 @@ type row struct {
 	OnItsOwn  string
 }
 
+func (r row) recovery() string {
+	if r.Recovery == 0 {
+		return "n/a"
+	}
+	return r.Recovery.Round(10 * time.Millisecond).String()
+}
+
 var (
 	rowsMu sync.Mutex
 	rows   []row
+	extra  []string // more tables, printed after the faults'
 )
 
 // report logs r and keeps it for the table TestMain prints.
 func report(t *testing.T, r row) {
 	t.Helper()
-	t.Logf("| %s | %d | %d | %d | %d | %s | %s |", r.Fault, r.Acked, r.Refused, r.Lost, r.BadEvents, r.Recovery.Round(10*time.Millisecond), r.OnItsOwn)
+	t.Logf("| %s | %d | %d | %d | %d | %s | %s |", r.Fault, r.Acked, r.Refused, r.Lost, r.BadEvents, r.recovery(), r.OnItsOwn)
 	rowsMu.Lock()
 	rows = append(rows, r)
 	rowsMu.Unlock()
@@ -240,7 +248,10 @@ func TestMain(m *testing.M) {
 		var b strings.Builder
 		fmt.Fprintf(&b, "\n| fault (%s) | starts acknowledged | starts refused | executions lost | histories with missing or repeated events | time to recover | recovered on its own |\n|---|---|---|---|---|---|---|\n", pick("short", "long"))
 		for _, r := range rows {
-			fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %s | %s |\n", r.Fault, r.Acked, r.Refused, r.Lost, r.BadEvents, r.Recovery.Round(10*time.Millisecond), r.OnItsOwn)
+			fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %s | %s |\n", r.Fault, r.Acked, r.Refused, r.Lost, r.BadEvents, r.recovery(), r.OnItsOwn)
+		}
+		for _, e := range extra {
+			b.WriteString(e)
 		}
 		fmt.Print(b.String())
 		if path := os.Getenv("STEPWISE_FAULTS_REPORT"); path != "" {
