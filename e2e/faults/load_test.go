@@ -36,6 +36,7 @@ type load struct {
 	sm      string
 	pause   time.Duration
 	seq     atomic.Int64
+	limit   atomic.Int64 // the most executions to start; 0: no end
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	mu      sync.Mutex
@@ -77,6 +78,9 @@ func (l *load) work() {
 		default:
 		}
 		i := l.seq.Add(1)
+		if lim := l.limit.Load(); lim > 0 && i > lim {
+			return
+		}
 		name := fmt.Sprintf("e%07d", i)
 		l.mu.Lock()
 		c := l.clients[int(i)%len(l.clients)]
