@@ -19,7 +19,7 @@ func TestSoak(t *testing.T) {
 	n := serve(t, nil, "--store", "sqlite:"+filepath.Join(t.TempDir(), "db"), "--lease-ttl", "2s")
 	c := client(n.url)
 	sm := createMachine(t, c, "nap", napDef)
-	l := startLoad(sm, 4, pick(40*time.Millisecond, 10*time.Millisecond), n.url)
+	l := startLoad(sm, 4, pick(40*time.Millisecond, 100*time.Millisecond), n.url)
 	type sample struct {
 		at                     time.Duration
 		rss, goroutines, files int
