@@ -3,7 +3,7 @@
 # corpus is in the repository), `stepwise test examples/`, then which test groups were skipped.
 GO ?= go
 
-.PHONY: test check gotest conformance examples skipped build bench
+.PHONY: test check gotest conformance examples skipped build bench faults
 
 test: check gotest conformance examples skipped
 
@@ -32,3 +32,10 @@ skipped:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The fault suite's long mode (docs/reliability.md): bigger loads, PostgreSQL down 10 s, and a
+# 30-minute soak; `make test` runs its short mode with the other packages. The table is
+# printed at the end and written to $(FAULTS_REPORT).
+FAULTS_REPORT ?= faults-report.md
+faults:
+	STEPWISE_FAULTS=long STEPWISE_FAULTS_REPORT=$(abspath $(FAULTS_REPORT)) $(GO) test -count=1 -timeout 90m -v ./e2e/faults

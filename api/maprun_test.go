@@ -266,3 +266,43 @@ func TestListMapRunsPagesThroughTheSDK(t *testing.T) {
 		t.Fatalf("page 2: %+v %v", p2, err)
 	}
 }
+
+// TestMapRunDates: DescribeMapRun and ListMapRuns report when the run started and stopped,
+// the times of its MapRunStarted and MapRunSucceeded events, not one moment for both.
+func TestMapRunDates(t *testing.T) {
+	c := newServer(t)
+	ctx := context.Background()
+	exArn := startMachine(t, c, "dates", distributedMap("1", `{"Type":"Wait","Seconds":1,"End":true}`), `[1,2]`)
+	if out := waitDone(t, c, exArn); out.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("execution %s", out.Status)
+	}
+	run := oneMapRun(t, c, exArn)
+	d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: run.MapRunArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: exArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var started, stopped time.Time
+	for _, e := range h.Events {
+		switch e.Type {
+		case types.HistoryEventTypeMapRunStarted:
+			started = aws.ToTime(e.Timestamp)
+		case types.HistoryEventTypeMapRunSucceeded:
+			stopped = aws.ToTime(e.Timestamp)
+		}
+	}
+	if stopped.Sub(started) < 2*time.Second {
+		t.Fatalf("the run's events: started %v, succeeded %v; two items one at a time wait 2s", started, stopped)
+	}
+	for _, got := range []struct {
+		name        string
+		start, stop *time.Time
+	}{{"DescribeMapRun", d.StartDate, d.StopDate}, {"ListMapRuns", run.StartDate, run.StopDate}} {
+		if got.start == nil || got.stop == nil || !got.start.Equal(started) || !got.stop.Equal(stopped) {
+			t.Errorf("%s: start %v stop %v, want the events' %v and %v", got.name, got.start, got.stop, started, stopped)
+		}
+	}
+}

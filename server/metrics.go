@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -97,6 +98,8 @@ func (m *metrics) write(w io.Writer, node *runner.Node) {
 	fmt.Fprintf(w, "stepwise_store_commits_total %d\n", s.Commits.Load())
 	fmt.Fprintln(w, "# TYPE stepwise_store_commit_seconds_total counter")
 	fmt.Fprintf(w, "stepwise_store_commit_seconds_total %g\n", time.Duration(s.CommitNanos.Load()).Seconds())
+	fmt.Fprintln(w, "# TYPE go_goroutines gauge")
+	fmt.Fprintf(w, "go_goroutines %d\n", runtime.NumGoroutine())
 	fmt.Fprintln(w, "# TYPE stepwise_api_requests_total counter")
 	keys := make([]call, 0, len(m.calls))
 	for k := range m.calls {

@@ -72,6 +72,9 @@ type Config struct {
 	TimeSkipping bool
 	// OnIdle hears what the executions wait for whenever nothing runs (runner.NodeOptions).
 	OnIdle func(runner.Idle) bool
+	// Now is the node's clock (nil: time.Now); serve gives it one that a step of the system
+	// clock does not move (cmd/stepwise/clock.go).
+	Now func() time.Time
 	// Logger receives the server's logs (nil: discarded).
 	Logger *slog.Logger
 }
@@ -152,7 +155,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	node := runner.NewNode(runner.NodeOptions{
 		Store: st, Region: cfg.Region, Account: cfg.Account, MaxHistoryEvents: cfg.MaxHistoryEvents,
 		EvalLimits: cfg.EvalLimits, Logger: log, LeaseTTL: cfg.LeaseTTL, Poll: cfg.Poll, Tasks: handler,
-		TimeSkipping: cfg.TimeSkipping, OnIdle: cfg.OnIdle,
+		TimeSkipping: cfg.TimeSkipping, OnIdle: cfg.OnIdle, Now: cfg.Now,
 	})
 	tasks.Execs = node
 	apiServer := &api.Server{Store: st, Node: node, Region: cfg.Region, Account: cfg.Account, Logger: log, Tasks: handler,

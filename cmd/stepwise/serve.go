@@ -261,7 +261,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 		MaxHistoryEvents: cfg.maxEvents, LeaseTTL: cfg.leaseTTL, EvalLimits: cfg.evalLimits, Functions: cfg.functions,
 		Mocks: cfg.mocks, Connections: cfg.connections, EnforceIAM: cfg.enforceIAM, IAMFile: cfg.iamFile,
 		RootAccessKeyID: cfg.rootKeyID, RootSecretAccessKey: cfg.rootSecret, AWSAssumeRole: cfg.awsAssumeRole,
-		Throttle: cfg.throttle, Retention: ret, Logger: log})
+		Throttle: cfg.throttle, Retention: ret, Logger: log, Now: nodeClock(wallClock())})
 	if err != nil {
 		return nil, err
 	}
