@@ -20,7 +20,7 @@ func (r *replay) createMachine(name, tmpl string, extra map[string]any) map[stri
 // withComment returns a template's definition with "-<suffix>" added to its Comment, as the
 // tests make new revisions.
 func withComment(r *replay, tmpl, suffix string) string {
-	v, err := value.DecodeString(template(r.t, tmpl))
+	v, err := value.DecodeMaps([]byte(template(r.t, tmpl)))
 	if err != nil {
 		r.t.Fatal(err)
 	}

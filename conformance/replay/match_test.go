@@ -270,7 +270,7 @@ func parseJSONStrings(v any) any {
 	case string:
 		t := strings.TrimSpace(x)
 		if t != "" && (t[0] == '{' || t[0] == '[') {
-			if p, err := value.DecodeString(t); err == nil {
+			if p, err := value.DecodeMaps([]byte(t)); err == nil {
 				return parseJSONStrings(p)
 			}
 		}
@@ -280,7 +280,7 @@ func parseJSONStrings(v any) any {
 
 // decode parses JSON with numbers kept as json.Number.
 func decode(data []byte) (any, error) {
-	v, err := value.Decode(data)
+	v, err := value.DecodeMaps(data)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ func init() {
 		c := r.createMachine(sm, passResult, map[string]any{"publish": true})
 		arn := str(c, "stateMachineArn")
 		versions := []any{c["stateMachineVersionArn"]}
-		v, _ := value.DecodeString(template(r.t, passResult))
+		v, _ := value.DecodeMaps([]byte(template(r.t, passResult)))
 		def := v.(map[string]any)
 		for i := 0; i < n; i++ {
 			def["Comment"] = "Definition for version " + itoa(i)
@@ -48,7 +48,7 @@ func init() {
 	pagination := func(maxResults int, bounds bool) func(*replay) {
 		return func(r *replay) {
 			arn, versions := setup(r, 0)
-			v, _ := value.DecodeString(template(r.t, passResult))
+			v, _ := value.DecodeMaps([]byte(template(r.t, passResult)))
 			def := v.(map[string]any)
 			for i := 1; i <= 3; i++ {
 				r.record("create_state_machine_alias_response-"+itoa(i), alias(r, "AliasName-"+itoa(i), "Description "+itoa(i)+" - create state machine alias", route(versions[0], 100)))
@@ -173,7 +173,7 @@ func init() {
 			a := alias(r, name, desc, route(v[0], 100))
 			r.record("create_state_machine_alias_response", a)
 			r.record("exception_delete_version_with_alias_reference", exc("DeleteStateMachineVersion", r.call("DeleteStateMachineVersion", map[string]any{"stateMachineVersionArn": v[0]})))
-			d, _ := value.DecodeString(template(r.t, passResult))
+			d, _ := value.DecodeMaps([]byte(template(r.t, passResult)))
 			def := d.(map[string]any)
 			def["Comment"] = "Definition v1"
 			u := r.call("UpdateStateMachine", map[string]any{"stateMachineArn": arn, "definition": value.Encode(def), "publish": true})

@@ -42,7 +42,7 @@ func init() {
 			arn := str(a, "activityArn")
 			r.replace(arn, "activity_arn")
 			r.record("create_activity_output", a)
-			v, _ := value.DecodeString(template(r.t, "activities/statemachines/base_activity_task.json5"))
+			v, _ := value.DecodeMaps([]byte(template(r.t, "activities/statemachines/base_activity_task.json5")))
 			v.(map[string]any)["States"].(map[string]any)["ActivityTask"].(map[string]any)["Resource"] = arn
 			r.record("creation_error", r.call("CreateStateMachine", map[string]any{"name": "express_statemachine", "definition": value.Encode(v), "roleArn": role, "type": "EXPRESS"}))
 		},

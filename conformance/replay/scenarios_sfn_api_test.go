@@ -12,7 +12,7 @@ import (
 func init() {
 	const sm = "statemachine_s"
 	withResult := func(r *replay, arg string) string {
-		v, _ := value.DecodeString(template(r.t, passResult))
+		v, _ := value.DecodeMaps([]byte(template(r.t, passResult)))
 		v.(map[string]any)["States"].(map[string]any)["State_1"].(map[string]any)["Result"].(map[string]any)["Arg1"] = arg
 		return value.Encode(v)
 	}
@@ -73,7 +73,7 @@ func init() {
 	}
 	scenarios := map[string]func(*replay){
 		"test_create_delete_valid_sm": func(r *replay) {
-			v, _ := value.DecodeString(template(r.t, "base/statemachines/task_seq_2.json5"))
+			v, _ := value.DecodeMaps([]byte(template(r.t, "base/statemachines/task_seq_2.json5")))
 			for _, s := range []string{"State_1", "State_2"} {
 				v.(map[string]any)["States"].(map[string]any)[s].(map[string]any)["Resource"] = "arn:aws:lambda:us-east-1:123456789012:function:id_function"
 			}
@@ -107,7 +107,7 @@ func init() {
 			r.record("creation_resp_1", c1)
 			describe(r, "describe_resp_1", c1["stateMachineArn"])
 			// The same definition, indented: another text, so another machine to AWS.
-			v, _ := value.DecodeString(template(r.t, passResult))
+			v, _ := value.DecodeMaps([]byte(template(r.t, passResult)))
 			indented := strings.ReplaceAll(value.Encode(v), ",", ",\n    ")
 			r.record("already_exists_1", r.call("CreateStateMachine", map[string]any{"name": sm, "definition": indented, "roleArn": role}))
 		},
@@ -115,7 +115,7 @@ func init() {
 			c1 := r.createMachine(sm, passResult, nil)
 			r.record("creation_resp_1", c1)
 			describe(r, "describe_resp_1", c1["stateMachineArn"])
-			v, _ := value.DecodeString(template(r.t, passResult))
+			v, _ := value.DecodeMaps([]byte(template(r.t, passResult)))
 			v.(map[string]any)["States"].(map[string]any)["State_1"].(map[string]any)["Result"].(map[string]any)["Arg2"] = "Argument2"
 			r.record("already_exists_1", r.call("CreateStateMachine", map[string]any{"name": sm, "definition": value.Encode(v), "roleArn": role}))
 		},

@@ -30,7 +30,7 @@ func init() {
 	// the recordings' checkout; CONTEXT_OBJECT_RESULT_SELECTOR, which the recorded answers fit
 	// (the path's value in ResultSelector's ContextObjectValue), stands in for it.
 	state := func(r *replay, tmpl, path string) string {
-		v, err := value.DecodeString(template(r.t, "context_object/statemachines/"+tmpl))
+		v, err := value.DecodeMaps([]byte(template(r.t, "context_object/statemachines/"+tmpl)))
 		if err != nil {
 			r.t.Fatal(err)
 		}

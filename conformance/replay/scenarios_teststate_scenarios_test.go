@@ -27,7 +27,7 @@ func init() {
 	limits := map[string]string{"MAX_CONCURRENCY": "MaxConcurrency", "TOLERATED_FAILURE_PERCENTAGE": "ToleratedFailurePercentage", "TOLERATED_FAILURE_COUNT": "ToleratedFailureCount"}
 	mapInspect := func(limit, level string) func(*replay) {
 		return func(r *replay) {
-			v, _ := value.DecodeString(template(r.t, dir+"base_map_state.json5"))
+			v, _ := value.DecodeMaps([]byte(template(r.t, dir+"base_map_state.json5")))
 			v.(map[string]any)[limits[limit]] = "{% 1 %}"
 			r.record("test_case_response", testState(r, map[string]any{"definition": value.Encode(v), "roleArn": role,
 				"input": `{"Values":[1,2,3]}`, "inspectionLevel": level, "mock": map[string]any{"result": "[1,1,1]"}}))
@@ -73,7 +73,7 @@ func init() {
 				}, ""
 			case "test_localstack_blogpost_scenario":
 				return func(r *replay) {
-					v, _ := value.DecodeString(template(r.t, dir+"localstack_blogpost_scenario_state_machine.json5"))
+					v, _ := value.DecodeMaps([]byte(template(r.t, dir+"localstack_blogpost_scenario_state_machine.json5")))
 					v.(map[string]any)["States"].(map[string]any)["Ask for Approval"].(map[string]any)["Arguments"].(map[string]any)["ApiEndpoint"] = "example.execute-api.us-east-1.amazonaws.com"
 					def := value.Encode(v)
 					step := func(key, input, state string, mock map[string]any) {
