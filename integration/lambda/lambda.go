@@ -253,6 +253,15 @@ func (r *Runtime) backendFor(name string, spec Spec) backend {
 		return &forward{name: name, spec: spec, client: r.opts.HTTPClient}
 	default:
 		if len(spec.Command) > 0 {
+			// A relative program path (--function greeter=bin/greeter) is the caller's: made
+			// absolute here, before the process runs in its own directory, where exec would
+			// resolve it again (bin/bin/greeter).
+			spec.Command = append([]string(nil), spec.Command...)
+			if c := spec.Command[0]; !filepath.IsAbs(c) && filepath.Base(c) != c {
+				if abs, err := filepath.Abs(c); err == nil {
+					spec.Command[0] = abs
+				}
+			}
 			if spec.Dir == "" {
 				spec.Dir = filepath.Dir(spec.Command[0])
 			}

@@ -354,3 +354,31 @@ func TestInitError(t *testing.T) {
 		t.Errorf("init error gave %+v", e)
 	}
 }
+
+// TestRelativeProgramPath: --function NAME=dir/program, relative to where stepwise was
+// started, runs that program (the process runs in the program's directory, where the
+// relative path would name dir/dir/program: the README's examples failed so).
+func TestRelativeProgramPath(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "bin")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(fnPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sub, "testfn"), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	name, spec, err := lambda.ParseFlag("fn=bin/testfn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := lambda.New(lambda.Options{Functions: map[string]lambda.Spec{name: spec}, Output: io.Discard, Logger: slog.New(slog.DiscardHandler)})
+	t.Cleanup(func() { rt.Close() })
+	if e := invokeEcho(t, rt, `{"value":1}`); e.Handler != "testfn" {
+		t.Errorf("context %+v", e)
+	}
+}
