@@ -105,7 +105,16 @@ func (r *localRun) run(ctx context.Context, spec runSpec) (*runResult, error) {
 		}
 		hs := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: 10 * time.Second}
 		go hs.Serve(ln)
-		defer hs.Close()
+		// Shutdown, not Close: the callback that ended the run (SendTaskSuccess from a
+		// worker or the AWS CLI) still gets its answer; Close cut it off and the CLI, told the
+		// connection closed, reported a failure after the run had succeeded.
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if hs.Shutdown(ctx) != nil {
+				hs.Close()
+			}
+		}()
 		fmt.Fprintf(r.stderr, "stepwise run: serving the API and console on http://%s while the run lasts\n", ln.Addr())
 	}
 	defs := []string{spec.def}
