@@ -32,7 +32,7 @@ func suiteDir() string {
 	if d := os.Getenv("JSONATA_SUITE"); d != "" {
 		return d
 	}
-	return "/work/shared/jsonata-suite"
+	return filepath.Join("testdata", "jsonata-suite")
 }
 
 // awsUnsupportedGroups are suite groups for what AWS leaves out of JSONata ($eval).

@@ -4,7 +4,7 @@
 // microbenchmark of a "$states.input.a" style expression. It is a separate module so the main
 // module does not depend on the library that was not chosen.
 //
-//	cd asl/jsonata/internal/libmeasure && go run . /work/shared/jsonata-suite
+//	cd asl/jsonata/internal/libmeasure && go run . ../../testdata/jsonata-suite
 package main
 
 import (
