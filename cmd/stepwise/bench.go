@@ -25,6 +25,7 @@ import (
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	commandUsage(fs, stderr)
 	endpoint := fs.String("endpoint", "", "a running server to drive (default: start one in this process)")
 	storeURL := fs.String("store", "", "the in-process server's store: sqlite:PATH or postgres://... (default: a new SQLite file)")
 	scenario := fs.String("scenario", "chain", "scenario: "+strings.Join(scenarioNames(), ", "))

@@ -29,6 +29,7 @@ const deployUsage = "usage: stepwise deploy [--dry-run] [--endpoint URL] [--stac
 func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("deploy", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	commandUsage(fs, stderr)
 	endpoint := fs.String("endpoint", "http://127.0.0.1:8083", "the Stepwise server")
 	stack := fs.String("stack-name", "", "the stack name (AWS::StackName, part of generated names); by default the template's file name")
 	region := fs.String("region", "us-east-1", "AWS::Region: the server's --region")

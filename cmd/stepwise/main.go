@@ -135,3 +135,32 @@ func setGCPercent() {
 		debug.SetGCPercent(serverGCPercent)
 	}
 }
+
+// commandUsage makes fs's --help start with the command's synopsis from usage (the lines
+// for `stepwise NAME`) rather than Go's bare "Usage of NAME:", then lists its flags.
+func commandUsage(fs *flag.FlagSet, w io.Writer) {
+	fs.Usage = func() {
+		var synopsis []string
+		lines := strings.Split(usage, "\n")
+		for i, l := range lines {
+			if !strings.HasPrefix(l, "  stepwise "+fs.Name()+" ") && l != "  stepwise "+fs.Name() {
+				continue
+			}
+			synopsis = append(synopsis, strings.TrimPrefix(l, "  "))
+			for _, c := range lines[i+1:] {
+				if !strings.HasPrefix(c, "    ") {
+					break
+				}
+				synopsis = append(synopsis, "     "+c) // under the synopsis, now 5 columns further right
+			}
+			break
+		}
+		if len(synopsis) > 0 {
+			fmt.Fprintln(w, "usage: "+strings.Join(synopsis, "\n"))
+		} else {
+			fmt.Fprintln(w, "usage: stepwise "+fs.Name()+" [flags]")
+		}
+		fmt.Fprintln(w, "\nFlags:")
+		fs.PrintDefaults()
+	}
+}

@@ -46,6 +46,7 @@ type historyOutput struct {
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	commandUsage(fs, stderr)
 	input := fs.String("input", "{}", "execution input as JSON, or @FILE to read it from a file")
 	withHistory := fs.Bool("history", false, "include the execution's history events")
 	skip := fs.Bool("time-skipping", false, "let Wait states, retries and timeouts pass at once on a virtual clock")

@@ -27,6 +27,7 @@ import (
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	commandUsage(fs, stderr)
 	listen := fs.String("listen", "127.0.0.1:8083", "address to serve the API (and console) on")
 	storeURL := fs.String("store", "sqlite:stepwise-data/stepwise.db", "sqlite:PATH or postgres://...")
 	region := fs.String("region", "us-east-1", "region in ARNs")

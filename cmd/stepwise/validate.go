@@ -19,6 +19,7 @@ type validateResult struct {
 func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	commandUsage(fs, stderr)
 	typ := fs.String("type", "STANDARD", "state machine type: STANDARD or EXPRESS")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
