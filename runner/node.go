@@ -85,6 +85,11 @@ type Node struct {
 	// inflight are the tasks this node is running, by "<execution ARN>#<task id>", so that a
 	// task is never dispatched twice by one node.
 	inflight map[string]bool
+	// unsubmitted are the callback (.waitForTaskToken) tasks whose request is still going
+	// out, by the same key: a SendTaskSuccess that overtakes its task's TaskSubmitted (the
+	// worker read the message before the node recorded it as sent) waits for it, so the
+	// history keeps AWS's order, TaskSubmitted before TaskSucceeded.
+	unsubmitted map[string]chan struct{}
 	// cancels stop the tasks in flight, by the same key, when the execution no longer wants
 	// their result (ErrTaskCancelled).
 	cancels map[string]context.CancelCauseFunc
@@ -146,7 +151,7 @@ func NewNode(opts NodeOptions) *Node {
 	return &Node{
 		opts: opts, st: opts.Store, log: opts.Logger, owner: opts.Owner,
 		live: map[string]*live{}, procs: map[string]*engine.Interpreter{}, ended: map[string]chan struct{}{},
-		inflight: map[string]bool{}, busy: map[string]int{}, cancels: map[string]context.CancelCauseFunc{},
+		inflight: map[string]bool{}, unsubmitted: map[string]chan struct{}{}, busy: map[string]int{}, cancels: map[string]context.CancelCauseFunc{},
 		wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel, clock: clock,
 	}
 }
@@ -625,6 +630,16 @@ func (n *Node) Answer(ctx context.Context, token string, ev engine.Event) error 
 		return err
 	}
 	ev.TaskID = t.ID
+	n.mu.Lock()
+	pending := n.unsubmitted[fmt.Sprintf("%s#%d", t.ExecutionArn, t.ID)]
+	n.mu.Unlock()
+	if pending != nil {
+		select {
+		case <-pending: // the task's TaskSubmitted is recorded (or its request failed)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	if !n.deliverSoon(ctx, t.ExecutionArn, ev) {
 		return fmt.Errorf("execution %s is busy on another node; try again", t.ExecutionArn)
 	}
@@ -990,12 +1005,27 @@ func (n *Node) dispatch(arn string, t *engine.Task) {
 	}
 	n.inflight[key] = true
 	n.busy[arn]++
+	submitted := func() {}
+	if t.Pattern == ".waitForTaskToken" {
+		ch := make(chan struct{})
+		n.unsubmitted[key] = ch
+		var once sync.Once
+		submitted = func() {
+			once.Do(func() {
+				n.mu.Lock()
+				delete(n.unsubmitted, key)
+				n.mu.Unlock()
+				close(ch)
+			})
+		}
+	}
 	n.mu.Unlock()
 	n.running.Add(1)
 	n.enter()
 	go func() {
 		defer n.running.Done()
 		defer n.leave()
+		defer submitted() // whatever became of the request
 		defer func() {
 			n.mu.Lock()
 			delete(n.inflight, key)

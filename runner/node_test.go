@@ -454,3 +454,36 @@ func TestNodeReloadKeepsNumbers(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestNodeAnswerBeforeSubmitted: a worker that answers a callback task while its request is
+// still going out (it read the message before the node recorded the task as sent) does not
+// overtake it: the history has TaskSubmitted before TaskSucceeded, as on AWS.
+func TestNodeAnswerBeforeSubmitted(t *testing.T) {
+	st := openStore(t)
+	def := `{"StartAt":"Ask","States":{
+		"Ask":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":{"token.$":"$$.Task.Token"}},"End":true}}}`
+	sm := createMachine(t, st, def)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var n *runner.Node
+	answered := make(chan error, 1)
+	n = runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", LeaseTTL: time.Second,
+		Tasks: runner.TaskFunc(func(_ context.Context, task *engine.Task) (string, error) {
+			go func() {
+				answered <- n.Answer(ctx, task.Token, engine.Event{Kind: engine.TaskSucceeded, Output: `{"answer":42}`})
+			}()
+			time.Sleep(200 * time.Millisecond) // the request is slow to come back; the answer is quicker
+			return `{"MessageId":"m-1"}`, nil
+		})})
+	go n.Run(ctx)
+	ex, err := n.Start(ctx, runner.StartRequest{StateMachine: sm, Name: "early", Input: `{}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, st, []string{ex.Arn}, 5*time.Second)
+	if err := <-answered; err != nil {
+		t.Fatal(err)
+	}
+	checkHistory(t, st, ex.Arn, []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+		"TaskSubmitted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"})
+}
