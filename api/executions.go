@@ -13,6 +13,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/execlog"
 	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/runner"
@@ -176,10 +177,16 @@ func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, name, i
 	now := time.Now().UTC()
 	ctx, cancel := context.WithTimeout(ctx, expressLimit)
 	defer cancel()
+	opts := runner.LocalOptions{Tasks: s.Tasks, NoHistory: true}
+	if s.ExecutionLogs != nil {
+		if cfg := execlog.ParseConfig(sm.Config); cfg.Level != execlog.Off {
+			opts.OnEvents = func(evs []history.Event) { s.ExecutionLogs.EventsWith(cfg, arn, 0, evs) }
+		}
+	}
 	ex, _, err := runner.Local(ctx, in, engine.Start{
 		ExecutionArn: arn, Name: name, StateMachineArn: sm.Arn, StateMachineName: sm.Name,
 		RoleArn: sm.RoleArn, Input: input, Time: now, Seed: now.UnixNano(),
-	}, runner.LocalOptions{Tasks: s.Tasks, NoHistory: true})
+	}, opts)
 	if err != nil && !errors.Is(err, runner.ErrStuck) {
 		return nil, err
 	}
