@@ -10,11 +10,16 @@ import (
 	"github.com/stepwise-run/stepwise/store"
 )
 
-// Sink receives the log events of one step of one execution, each a JSON object, for the
-// log group the state machine names ("" when it names none).
+// Sink receives the log events of one step of one execution as JSON lines (each object
+// followed by a newline; none holds a raw newline), for the log group the state machine
+// names ("" when it names none). lines is not kept past the call.
 type Sink interface {
-	Write(logGroupArn string, events [][]byte) error
+	Write(logGroupArn string, lines []byte) error
 }
+
+// buffers holds the buffers steps' log events are written into (a step of a chain of Pass
+// states allocated one per event before).
+var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // Machines finds a state machine's stored configuration.
 type Machines interface {
@@ -98,22 +103,26 @@ func (w *Writer) EventsWith(cfg Config, executionArn string, redriveCount int, e
 	if w == nil || cfg.Level == Off {
 		return
 	}
-	var out [][]byte
+	bp := buffers.Get().(*[]byte)
+	out := (*bp)[:0]
 	for _, e := range events {
 		if !cfg.Level.Includes(e.Type) {
 			continue
 		}
-		b, err := Append(make([]byte, 0, 256), cfg, executionArn, redriveCount, e)
+		b, err := Append(out, cfg, executionArn, redriveCount, e)
 		if err != nil {
 			w.log.Error("execution log event", "execution", executionArn, "event", e.ID, "err", err)
 			continue
 		}
-		out = append(out, b)
+		out = append(b, '\n')
 	}
-	if len(out) == 0 {
-		return
+	if len(out) > 0 {
+		if err := w.sink.Write(cfg.LogGroupArn, out); err != nil {
+			w.log.Error("execution logs", "execution", executionArn, "err", err)
+		}
 	}
-	if err := w.sink.Write(cfg.LogGroupArn, out); err != nil {
-		w.log.Error("execution logs", "execution", executionArn, "err", err)
+	if cap(out) <= 1<<20 { // a huge step's buffer is left to the collector
+		*bp = out[:0]
+		buffers.Put(bp)
 	}
 }

@@ -3,6 +3,7 @@
 package cloudwatch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -66,19 +67,25 @@ func New(calls Caller, log *slog.Logger, flushEvery time.Duration) *Sink {
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
-func (s *Sink) Write(group string, events [][]byte) error {
+func (s *Sink) Write(group string, lines []byte) error {
 	if group == "" {
 		return errors.New("the state machine's loggingConfiguration has no cloudWatchLogsLogGroup destination")
 	}
 	now := time.Now().UnixMilli()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, e := range events {
+	for len(lines) > 0 {
+		i := bytes.IndexByte(lines, '\n')
+		if i < 0 {
+			i = len(lines)
+		}
+		line := lines[:i]
+		lines = lines[min(i+1, len(lines)):]
 		if s.queued >= maxQueued {
 			s.dropped++
 			continue
 		}
-		s.queue[group] = append(s.queue[group], logEvent{at: now, msg: string(e)})
+		s.queue[group] = append(s.queue[group], logEvent{at: now, msg: string(line)})
 		s.queued++
 	}
 	if s.queued >= maxBatch {
@@ -98,12 +105,18 @@ func (s *Sink) Run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			s.send(context.Background())
-			return
 		case <-t.C:
 		case <-s.wake:
 		}
-		s.send(ctx)
+		// A send is not cut short when ctx ends (the node stops): the events it carries and
+		// the last ones are sent, within a bound.
+		stopping := ctx.Err() != nil
+		send, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		s.send(send)
+		cancel()
+		if stopping {
+			return
+		}
 	}
 }
 
