@@ -76,6 +76,20 @@ func TestExecutionLogs(t *testing.T) {
 	}
 	stdAll := run(machine("std-all", pass, types.StateMachineTypeStandard, types.LogLevelAll, true))
 	stdErr := run(machine("std-error", fail, types.StateMachineTypeStandard, types.LogLevelError, false))
+	// Redriven, the failure is logged again with its redrive count.
+	if _, err := client.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String(stdErr)}); err != nil {
+		t.Fatal(err)
+	}
+	for range 200 {
+		d, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(stdErr)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != types.ExecutionStatusRunning {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	stdOff := run(machine("std-off", pass, types.StateMachineTypeStandard, types.LogLevelOff, true))
 	stdFatal := run(machine("std-fatal", pass, types.StateMachineTypeStandard, types.LogLevelFatal, true))
 	sync, err := client.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{
@@ -105,7 +119,7 @@ func TestExecutionLogs(t *testing.T) {
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatalf("%s: %v", sc.Bytes(), err)
 		}
-		if e.RedriveCount != "0" || len(e.Timestamp) != 13 || e.Details == nil {
+		if (e.RedriveCount != "0" && e.ExecutionArn != stdErr) || len(e.Timestamp) != 13 || e.Details == nil {
 			t.Errorf("log event %s", sc.Bytes())
 		}
 		_, hasInput := e.Details["input"]
@@ -117,17 +131,17 @@ func TestExecutionLogs(t *testing.T) {
 		if (e.ExecutionArn == express || e.ExecutionArn == stdErr) && data {
 			t.Errorf("includeExecutionData false, data: %s", sc.Bytes())
 		}
-		byExec[e.ExecutionArn] = append(byExec[e.ExecutionArn], e.ID+":"+e.Type+":"+e.PreviousEventID)
+		byExec[e.ExecutionArn] = append(byExec[e.ExecutionArn], e.ID+":"+e.Type+":"+e.PreviousEventID+":"+e.RedriveCount)
 	}
 	for _, c := range []struct {
 		arn  string
 		want string
 	}{
-		{stdAll, "1:ExecutionStarted:0 2:PassStateEntered:0 3:PassStateExited:2 4:ExecutionSucceeded:3"},
-		{stdErr, "2:FailStateEntered:0 3:ExecutionFailed:2"},
+		{stdAll, "1:ExecutionStarted:0:0 2:PassStateEntered:0:0 3:PassStateExited:2:0 4:ExecutionSucceeded:3:0"},
+		{stdErr, "2:FailStateEntered:0:0 3:ExecutionFailed:2:0 5:FailStateEntered:4:1 6:ExecutionFailed:5:1"},
 		{stdOff, ""},
 		{stdFatal, ""},
-		{express, "1:ExecutionStarted:0 2:PassStateEntered:0 3:PassStateExited:2 4:ExecutionSucceeded:3"},
+		{express, "1:ExecutionStarted:0:0 2:PassStateEntered:0:0 3:PassStateExited:2:0 4:ExecutionSucceeded:3:0"},
 	} {
 		if got := strings.Join(byExec[c.arn], " "); got != c.want {
 			t.Errorf("%s logged %q, want %q", c.arn, got, c.want)
