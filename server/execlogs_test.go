@@ -98,6 +98,19 @@ func TestExecutionLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	express := *sync.ExecutionArn
+	async, err := client.StartExecution(ctx, &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(machine("exp-fatal", fail, types.StateMachineTypeExpress, types.LogLevelFatal, true)), Input: aws.String(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asyncArn := *async.ExecutionArn
+	for i := 0; i < 200; i++ { // it runs in the background: wait for its last line
+		b, _ := os.ReadFile(logs)
+		if strings.Contains(string(b), asyncArn) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 
 	f, err := os.Open(logs)
 	if err != nil {
@@ -141,6 +154,7 @@ func TestExecutionLogs(t *testing.T) {
 		{stdErr, "2:FailStateEntered:0:0 3:ExecutionFailed:2:0 5:FailStateEntered:4:1 6:ExecutionFailed:5:1"},
 		{stdOff, ""},
 		{stdFatal, ""},
+		{asyncArn, "3:ExecutionFailed:2:0"},
 		{express, "1:ExecutionStarted:0:0 2:PassStateEntered:0:0 3:PassStateExited:2:0 4:ExecutionSucceeded:3:0"},
 	} {
 		if got := strings.Join(byExec[c.arn], " "); got != c.want {
