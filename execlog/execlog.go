@@ -6,11 +6,11 @@
 //	 "event_timestamp":"1733430000123","execution_arn":"arn:...","redrive_count":"0"}
 //
 // and goes to a Sink: a file or stdout as JSON lines (NewFileSink), or CloudWatch Logs
-// (NewCloudWatchSink). The levels are AWS's: ALL logs every event, ERROR the events of a
-// failure (a Fail state entered, a task, map run or execution failed, timed out or aborted),
-// FATAL only the execution's own failure; OFF nothing. includeExecutionData false drops the
-// input, output, parameters and results from the details and keeps names, errors and causes
-// (spec/aws-recordings/v2/logs/test_logs.snapshot.json).
+// (package execlog/cloudwatch). The levels are AWS's: ALL logs every event, ERROR the events
+// of a failure (a Fail state entered, a task, map run or execution failed, timed out or
+// aborted), FATAL only the execution's own failure; OFF nothing. includeExecutionData false
+// drops the input, output, parameters and results from the details and keeps names, errors
+// and causes (as recorded against AWS: testdata/recorded.json).
 package execlog
 
 import (
