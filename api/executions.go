@@ -13,6 +13,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/execlog"
 	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/runner"
@@ -165,21 +166,31 @@ type expressResult struct {
 	startedAt time.Time
 }
 
+// expressArn makes a new Express execution's ARN: ...:express:MACHINE:NAME:UUID.
+func expressArn(sm *store.StateMachine, name string) string {
+	return strings.Replace(runner.ExecutionArn(sm.Arn, name), ":execution:", ":express:", 1) + ":" + ids.UUID()
+}
+
 // runExpress runs an Express execution in memory, on the real clock, within the 5-minute
-// limit (as AWS, a longer one times out).
-func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, name, input string) (*expressResult, error) {
+// limit (as AWS, a longer one times out), under the ARN given.
+func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, arn, name, input string) (*expressResult, error) {
 	in, err := s.Node.Interpreter(sm) // parsed once per revision (a third of the time of a short run)
 	if err != nil {
 		return nil, err
 	}
-	arn := strings.Replace(runner.ExecutionArn(sm.Arn, name), ":execution:", ":express:", 1) + ":" + ids.UUID()
 	now := time.Now().UTC()
 	ctx, cancel := context.WithTimeout(ctx, expressLimit)
 	defer cancel()
+	opts := runner.LocalOptions{Tasks: s.Tasks, NoHistory: true}
+	if s.ExecutionLogs != nil {
+		if cfg := execlog.ParseConfig(sm.Config); cfg.Level != execlog.Off {
+			opts.OnEvents = func(evs []history.Event) { s.ExecutionLogs.EventsWith(cfg, arn, 0, evs) }
+		}
+	}
 	ex, _, err := runner.Local(ctx, in, engine.Start{
 		ExecutionArn: arn, Name: name, StateMachineArn: sm.Arn, StateMachineName: sm.Name,
 		RoleArn: sm.RoleArn, Input: input, Time: now, Seed: now.UnixNano(),
-	}, runner.LocalOptions{Tasks: s.Tasks, NoHistory: true})
+	}, opts)
 	if err != nil && !errors.Is(err, runner.ErrStuck) {
 		return nil, err
 	}
@@ -194,10 +205,11 @@ func billedMillis(d time.Duration) int64 {
 }
 
 func (s *Server) startExpressAsync(sm *store.StateMachine, name, input string) (any, error) {
-	arn := strings.Replace(runner.ExecutionArn(sm.Arn, name), ":execution:", ":express:", 1) + ":" + ids.UUID()
+	// The execution runs under the ARN answered (its $$.Execution.Id, its logs).
+	arn := expressArn(sm, name)
 	now := time.Now().UTC()
 	go func() {
-		if _, err := s.runExpress(context.Background(), sm, name, input); err != nil {
+		if _, err := s.runExpress(context.Background(), sm, arn, name, input); err != nil {
 			s.logger().Error("express execution", "execution", arn, "err", err)
 		}
 	}()
@@ -212,7 +224,7 @@ func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, erro
 	if sm.Type != "EXPRESS" {
 		return nil, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
-	res, err := s.runExpress(ctx, sm, name, input)
+	res, err := s.runExpress(ctx, sm, expressArn(sm, name), name, input)
 	if err != nil {
 		return nil, err
 	}

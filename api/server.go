@@ -18,6 +18,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/api/throttle"
 	"github.com/stepwise-run/stepwise/asl/budget"
+	"github.com/stepwise-run/stepwise/execlog"
 	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
@@ -47,6 +48,9 @@ type Server struct {
 	BodyTimeout time.Duration
 	// EvalLimits bound the expression evaluations of TestState (engine.Config.EvalLimits).
 	EvalLimits budget.Limits
+	// ExecutionLogs, if set, logs Express executions by their state machine's
+	// loggingConfiguration (the node logs the Standard ones) and hears of its updates.
+	ExecutionLogs *execlog.Writer
 
 	smCache smCache
 }

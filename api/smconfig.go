@@ -8,8 +8,9 @@ import (
 
 // A state machine's loggingConfiguration, tracingConfiguration and encryptionConfiguration
 // are kept, as given (defaults filled in), in store.StateMachine.Config and echoed by the
-// Describe actions. Stepwise delivers no logs, traces nor encryption: it accepts and
-// validates the settings as AWS does so that deployment tools read back what they wrote.
+// Describe actions. The logging configuration is acted on by package execlog when serve has
+// --execution-logs; Stepwise delivers no traces nor encryption: it accepts and validates
+// those settings as AWS does so that deployment tools read back what they wrote.
 
 type loggingConfiguration struct {
 	Level                string `json:"level"`

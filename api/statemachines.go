@@ -95,6 +95,7 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 		CreatedAt: now, UpdatedAt: now,
 	}
 	err = s.Store.CreateStateMachine(ctx, sm)
+	s.ExecutionLogs.Forget(sm.Arn)
 	s.smCache.drop(sm.Arn) // a state machine deleted and created again under its name
 	if err == nil && len(tags) > 0 {
 		err = s.Store.TagResource(ctx, sm.Arn, tags)
@@ -249,6 +250,7 @@ func (s *Server) updateStateMachine(ctx context.Context, body []byte) (any, erro
 		sm.UpdatedAt = updated
 		err := s.Store.UpdateStateMachine(ctx, sm)
 		s.smCache.drop(sm.Arn)
+		s.ExecutionLogs.Forget(sm.Arn)
 		if err != nil {
 			return nil, err
 		}
@@ -273,6 +275,7 @@ func (s *Server) deleteStateMachine(ctx context.Context, body []byte) (any, erro
 	// AWS answers 200 for a state machine that does not exist.
 	err := s.Store.DeleteStateMachine(ctx, req.StateMachineArn)
 	s.smCache.drop(req.StateMachineArn)
+	s.ExecutionLogs.Forget(req.StateMachineArn)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}

@@ -172,6 +172,9 @@ type Options struct {
 	Concurrency int
 	Executions  int
 	Timeout     time.Duration
+	// Logging creates the scenario's state machines with execution logs on: level ALL with
+	// their execution data (the server decides where they go).
+	Logging bool
 }
 
 // Result is what a run measured.
@@ -212,7 +215,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	name := fmt.Sprintf("bench-%s-%d", o.Scenario.Name, time.Now().UnixNano())
 	def := o.Scenario.Definition
 	if o.Scenario.Child != "" {
-		child, err := createMachine(ctx, c, name+"-child", o.Scenario.Child, "STANDARD")
+		child, err := createMachine(ctx, c, name+"-child", o.Scenario.Child, "STANDARD", o.Logging)
 		if err != nil {
 			return nil, err
 		}
@@ -226,7 +229,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	smArn, err := createMachine(ctx, c, name, def, o.Scenario.Type)
+	smArn, err := createMachine(ctx, c, name, def, o.Scenario.Type, o.Logging)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +285,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 // setup runs a scenario's setup machine once and waits for its success.
 func setup(ctx context.Context, c *sfn.Client, name, def string, timeout time.Duration) error {
-	arn, err := createMachine(ctx, c, name, def, "STANDARD")
+	arn, err := createMachine(ctx, c, name, def, "STANDARD", false)
 	if err != nil {
 		return err
 	}
@@ -293,11 +296,17 @@ func setup(ctx context.Context, c *sfn.Client, name, def string, timeout time.Du
 	return nil
 }
 
-func createMachine(ctx context.Context, c *sfn.Client, name, def, typ string) (string, error) {
-	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+func createMachine(ctx context.Context, c *sfn.Client, name, def, typ string, logging bool) (string, error) {
+	in := &sfn.CreateStateMachineInput{
 		Name: aws.String(name), Definition: aws.String(def), Type: types.StateMachineType(typ),
 		RoleArn: aws.String("arn:aws:iam::123456789012:role/stepwise-bench"),
-	})
+	}
+	if logging {
+		in.LoggingConfiguration = &types.LoggingConfiguration{Level: types.LogLevelAll, IncludeExecutionData: true,
+			Destinations: []types.LogDestination{{CloudWatchLogsLogGroup: &types.CloudWatchLogsLogGroup{
+				LogGroupArn: aws.String("arn:aws:logs:us-east-1:123456789012:log-group:stepwise-bench:*")}}}}
+	}
+	sm, err := c.CreateStateMachine(ctx, in)
 	if err != nil {
 		return "", fmt.Errorf("create state machine: %w", err)
 	}

@@ -304,3 +304,12 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 
 // Str returns a pointer to s, for the optional string fields.
 func Str(s string) *string { return &s }
+
+// AppendDetails appends the JSON of an event's details (the object under DetailsKey), as
+// MarshalJSON writes it: the execution logs (package execlog) log the same object.
+func AppendDetails(b []byte, details any) ([]byte, error) {
+	if details == nil {
+		return append(b, '{', '}'), nil
+	}
+	return appendDetails(b, details)
+}

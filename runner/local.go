@@ -51,6 +51,9 @@ type LocalOptions struct {
 	// outcome (an Express execution): a long run then holds no history in memory. A loop of
 	// 1,000,000 iterations kept 4,000,000 events, 1.6 GB, until it ended (issue #15).
 	NoHistory bool
+	// OnEvents, if set, hears the history events of each step as it comes (an Express
+	// execution's logs).
+	OnEvents func([]history.Event)
 }
 
 // ErrStuck is returned when an execution waits for something no one will send (a task token
@@ -98,12 +101,18 @@ func runLocal(ctx context.Context, in *engine.Interpreter, ex *engine.Execution,
 		now = time.Now
 	}
 	events := step.Events
+	if opts.OnEvents != nil {
+		opts.OnEvents(step.Events)
+	}
 	if opts.NoHistory {
 		events = nil
 	}
 	timers := map[int64]time.Time{}
 	var tasks []*engine.Task
 	apply := func(s engine.Step) {
+		if opts.OnEvents != nil && len(s.Events) > 0 {
+			opts.OnEvents(s.Events)
+		}
 		if !opts.NoHistory {
 			events = append(events, s.Events...)
 		}

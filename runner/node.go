@@ -16,6 +16,7 @@ import (
 	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/execlog"
 	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/store"
@@ -60,6 +61,9 @@ type NodeOptions struct {
 	Logger       *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// ExecutionLogs, if set, hears the history events of every committed step and logs those
+	// their state machine's loggingConfiguration asks for (nil: no execution logs, no cost).
+	ExecutionLogs *execlog.Writer
 	// TimeSkipping runs the node on a virtual clock: Now plus an offset that OnIdle may jump
 	// to the earliest timer whenever nothing runs (skip.go).
 	TimeSkipping bool
@@ -958,6 +962,9 @@ func (n *Node) afterCommit(arn string, c store.Commit, tasks []*engine.Task) {
 		if cancel != nil {
 			cancel(ErrTaskCancelled)
 		}
+	}
+	if n.opts.ExecutionLogs != nil {
+		n.opts.ExecutionLogs.Events(context.Background(), c.Execution.StateMachineArn, arn, c.Execution.RedriveCount, c.Events)
 	}
 	for _, e := range c.Events {
 		if strings.HasSuffix(e.Type, "StateEntered") {

@@ -15,6 +15,8 @@ import (
 	"github.com/stepwise-run/stepwise/api/throttle"
 	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/console"
+	"github.com/stepwise-run/stepwise/execlog"
+	"github.com/stepwise-run/stepwise/execlog/cloudwatch"
 	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/integration/awssdk"
@@ -77,6 +79,10 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives the server's logs (nil: discarded).
 	Logger *slog.Logger
+	// ExecutionLogs is where the execution logs of state machines whose loggingConfiguration
+	// asks for them go (--execution-logs): "" none, "stdout", "cloudwatch" (PutLogEvents to
+	// each state machine's log group), or a file path (JSON lines, appended).
+	ExecutionLogs string
 }
 
 // Server is Stepwise assembled: the store, the node running executions, the API and the
@@ -96,6 +102,10 @@ type Server struct {
 
 	cfg    Config
 	lambda *lambda.Runtime
+	// logFile is the --execution-logs file, closed by Close; cloudWatch sends the logs to
+	// CloudWatch Logs while Run runs.
+	logFile    *os.File
+	cloudWatch *cloudwatch.Sink
 }
 
 // New opens the store and assembles the server; Run starts its background work.
@@ -128,9 +138,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	// the server: state machines that call no AWS service still run.
 	var sdk, mapS3 integration.Handler
 	opt := optimized.Options{Region: cfg.Region}
+	var sdkClient *awssdk.Client
 	if client, err := awssdk.New(awssdk.Options{AssumeRole: cfg.AWSAssumeRole}); err != nil {
 		log.Warn("aws-sdk tasks and optimized integrations are disabled", "err", err)
 	} else {
+		sdkClient = client
 		sdk = &awssdk.Handler{Client: client, ClientRegion: cfg.SDKClientRegion}
 		opt.Caller = optimized.FromClient(client)
 		if cfg.SDKClientRegion {
@@ -138,9 +150,32 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		mapS3 = &s3items.Handler{S3: s3items.FromClient(client)}
 	}
+	var sink execlog.Sink
+	var logFile *os.File
+	var cw *cloudwatch.Sink
+	switch cfg.ExecutionLogs {
+	case "":
+	case "stdout":
+		sink = execlog.NewFileSink(os.Stdout)
+	case "cloudwatch":
+		if sdkClient == nil {
+			return nil, errors.New("--execution-logs cloudwatch: the AWS configuration could not be loaded")
+		}
+		cw = cloudwatch.New(sdkClient, log, 0)
+		sink = cw
+	default:
+		if logFile, err = os.OpenFile(cfg.ExecutionLogs, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644); err != nil {
+			return nil, fmt.Errorf("--execution-logs: %w", err)
+		}
+		sink = execlog.NewFileSink(logFile)
+	}
 	st, err := OpenStore(ctx, cfg.Store)
 	if err != nil {
 		return nil, err
+	}
+	var execLogs *execlog.Writer
+	if sink != nil {
+		execLogs = execlog.NewWriter(sink, st, log)
 	}
 	metrics := newMetrics()
 	functions := lambda.New(lambda.Options{Functions: cfg.Functions, Region: cfg.Region, Account: cfg.Account, Logger: log})
@@ -155,11 +190,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	node := runner.NewNode(runner.NodeOptions{
 		Store: st, Region: cfg.Region, Account: cfg.Account, MaxHistoryEvents: cfg.MaxHistoryEvents,
 		EvalLimits: cfg.EvalLimits, Logger: log, LeaseTTL: cfg.LeaseTTL, Poll: cfg.Poll, Tasks: handler,
-		TimeSkipping: cfg.TimeSkipping, OnIdle: cfg.OnIdle, Now: cfg.Now,
+		TimeSkipping: cfg.TimeSkipping, OnIdle: cfg.OnIdle, Now: cfg.Now, ExecutionLogs: execLogs,
 	})
 	tasks.Execs = node
 	apiServer := &api.Server{Store: st, Node: node, Region: cfg.Region, Account: cfg.Account, Logger: log, Tasks: handler,
-		Throttle: cfg.Throttle, EvalLimits: cfg.EvalLimits}
+		Throttle: cfg.Throttle, EvalLimits: cfg.EvalLimits, ExecutionLogs: execLogs}
 	tasks.SFN = apiServer.Invoke // aws-sdk:sfn:<action> tasks call the API in process
 	if mocked != nil {
 		apiServer.Mocks = mocked
@@ -199,11 +234,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.Handle("POST /console/api/", con) // sign-in and sign-out
 	return &Server{Store: st, Node: node, API: apiServer, Tasks: handler, Scheduler: sched,
 		Handler: apiFirst{calls: calls, sched: sched, mux: mux},
-		cfg:     cfg, lambda: functions}, nil
+		cfg:     cfg, lambda: functions, logFile: logFile, cloudWatch: cw}, nil
 }
 
 // Run does the node's background work (runner.Node.Run) until ctx ends.
-func (s *Server) Run(ctx context.Context) error { return s.Node.Run(ctx) }
+func (s *Server) Run(ctx context.Context) error {
+	if s.cloudWatch == nil {
+		return s.Node.Run(ctx)
+	}
+	go s.cloudWatch.Run(ctx)
+	err := s.Node.Run(ctx)
+	<-s.cloudWatch.Done() // the last events sent
+	return err
+}
 
 // RunScheduler fires the schedules that come due until ctx ends (serve runs it; a local run
 // and the test package have no schedules to fire).
@@ -224,6 +267,9 @@ func (s *Server) RunRetention(ctx context.Context) {
 func (s *Server) Close() {
 	s.lambda.Close()
 	s.Store.Close()
+	if s.logFile != nil {
+		s.logFile.Close()
+	}
 }
 
 // apiFirst hands the API's calls (POST /: every SDK and CLI call) straight to their handler

@@ -38,6 +38,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	keep := fs.Duration("retention", 0, "the in-process server purges closed executions older than this (serve --retention), while the scenario runs; 0 keeps everything")
 	keepBatch := fs.Int("retention-batch", 500, "with --retention: executions deleted per transaction")
 	keepShare := fs.Float64("retention-share", 0.02, "with --retention: the most of the store's time the purge takes")
+	execLogs := fs.String("execution-logs", "", "the in-process server writes execution logs to this file (serve --execution-logs) and the scenario's state machines log at level ALL with their execution data")
 	runs := fs.Int("runs", 1, "run the scenario this many times against the same server, a row each, then the spread of the rates and the StartExecution p99 (not the sleep scenario)")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
@@ -82,7 +83,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			*storeURL = "sqlite:" + filepath.Join(dir, "bench.db")
 		}
 		storeName = strings.SplitN(*storeURL, ":", 2)[0]
-		url, stop, err := benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare})
+		url, stop, err := benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}, *execLogs)
 		if err != nil {
 			fmt.Fprintln(stderr, "stepwise:", err)
 			return 1
@@ -92,7 +93,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if *scenario == sleepScenario {
 			restart := func(ctx context.Context) (string, error) {
 				stop()
-				url, stop, err = benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare})
+				url, stop, err = benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}, *execLogs)
 				return url, err
 			}
 			res, err := bench.RunSleep(ctx, bench.SleepOptions{Endpoint: url, Concurrency: *clients, Executions: *executions,
@@ -113,7 +114,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	var results []*bench.Result
 	for i := range max(1, *runs) {
-		res, err := bench.Run(ctx, bench.Options{Endpoint: *endpoint, Scenario: sc, Concurrency: *clients, Executions: *executions, Timeout: *timeout})
+		res, err := bench.Run(ctx, bench.Options{Endpoint: *endpoint, Scenario: sc, Concurrency: *clients, Executions: *executions, Timeout: *timeout,
+			Logging: *execLogs != ""})
 		if res != nil {
 			if i == 0 {
 				fmt.Fprint(stdout, bench.Header)
@@ -147,10 +149,11 @@ func scenarioNames() []string {
 }
 
 // benchServer starts the service in this process on a loopback port.
-func benchServer(ctx context.Context, storeURL string, keep retention.Options) (string, func(), error) {
+func benchServer(ctx context.Context, storeURL string, keep retention.Options, execLogs string) (string, func(), error) {
 	log := slog.New(slog.DiscardHandler)
 	cfg := benchConfig(storeURL)
 	cfg.retention = keep
+	cfg.executionLogs = execLogs
 	var batches, purged atomic.Int64
 	var busy atomic.Int64 // nanoseconds
 	cfg.retention.OnBatch = func(n int, took time.Duration) {

@@ -55,6 +55,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	tlsKey := fs.String("tls-key", "", "the PEM private key of --tls-cert")
 	keepBatch := fs.Int("retention-batch", 500, "closed executions deleted per transaction by the purge")
 	keepShare := fs.Float64("retention-share", 0.02, "the most of the store's time the purge takes while it has a backlog: it pauses after each batch for the batch's time times (1-share)/share")
+	execLogs := fs.String("execution-logs", "", "where the execution logs of state machines with a loggingConfiguration go: stdout, cloudwatch (PutLogEvents to the state machine's log group, with the default AWS credentials), or a file (JSON lines, appended); none when empty")
 	keep := fs.Duration("retention", retention.Default, "how long closed executions and their histories are kept after they stop (AWS: 90 days); 0 keeps everything; failed, timed-out and aborted ones are kept at least 14 days, while they can be redriven")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
@@ -126,7 +127,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		maxEvents: *maxEvents, leaseTTL: *leaseTTL, evalLimits: budget.Limits{Steps: *evalSteps, Memory: *evalMemory}, functions: specs,
 		enforceIAM: *enforceIAM, awsAssumeRole: *assumeRole, iamFile: iamPath(*iamFile, *storeURL),
 		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY"),
-		throttle: throttle.New(policy, nil), retention: retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}}, log)
+		throttle: throttle.New(policy, nil), retention: retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare},
+		executionLogs: *execLogs}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
@@ -232,6 +234,8 @@ type serviceConfig struct {
 	throttle *throttle.Limiter
 	// retention is how the purge of closed executions runs (--retention).
 	retention retention.Options
+	// executionLogs is where execution logs go (--execution-logs; server.Config.ExecutionLogs).
+	executionLogs string
 }
 
 // minRetention is the shortest --retention: AWS has no such setting, and a shorter one
@@ -262,7 +266,8 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 		MaxHistoryEvents: cfg.maxEvents, LeaseTTL: cfg.leaseTTL, EvalLimits: cfg.evalLimits, Functions: cfg.functions,
 		Mocks: cfg.mocks, Connections: cfg.connections, EnforceIAM: cfg.enforceIAM, IAMFile: cfg.iamFile,
 		RootAccessKeyID: cfg.rootKeyID, RootSecretAccessKey: cfg.rootSecret, AWSAssumeRole: cfg.awsAssumeRole,
-		Throttle: cfg.throttle, Retention: ret, Logger: log, Now: nodeClock(wallClock())})
+		Throttle: cfg.throttle, Retention: ret, Logger: log, Now: nodeClock(wallClock()),
+		ExecutionLogs: cfg.executionLogs})
 	if err != nil {
 		return nil, err
 	}

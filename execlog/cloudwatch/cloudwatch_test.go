@@ -1,0 +1,126 @@
+package cloudwatch
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/integration/awssdk"
+	"github.com/stepwise-run/stepwise/internal/awstest"
+)
+
+// logsServer answers CreateLogStream and PutLogEvents as CloudWatch Logs does (the JSON
+// protocol), keeping what was put: no local CloudWatch Logs server is at hand.
+type logsServer struct {
+	mu      sync.Mutex
+	streams map[string]bool
+	events  map[string][]string // by group/stream
+}
+
+func (l *logsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	var req struct {
+		LogGroupName, LogStreamName string
+		LogEvents                   []struct {
+			Timestamp int64
+			Message   string
+		} `json:"logEvents"`
+	}
+	json.Unmarshal(body, &req)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	key := req.LogGroupName + "/" + req.LogStreamName
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	switch r.Header.Get("X-Amz-Target") {
+	case "Logs_20140328.CreateLogStream":
+		if l.streams[key] {
+			w.WriteHeader(400)
+			io.WriteString(w, `{"__type":"ResourceAlreadyExistsException","message":"The specified log stream already exists"}`)
+			return
+		}
+		l.streams[key] = true
+		io.WriteString(w, `{}`)
+	case "Logs_20140328.PutLogEvents":
+		if !l.streams[key] {
+			w.WriteHeader(400)
+			io.WriteString(w, `{"__type":"ResourceNotFoundException","message":"The specified log stream does not exist."}`)
+			return
+		}
+		for _, e := range req.LogEvents {
+			if e.Timestamp < time.Now().Add(-time.Minute).UnixMilli() {
+				w.WriteHeader(400)
+				io.WriteString(w, `{"__type":"InvalidParameterException","message":"bad timestamp"}`)
+				return
+			}
+			l.events[key] = append(l.events[key], e.Message)
+		}
+		io.WriteString(w, `{}`)
+	default:
+		w.WriteHeader(400)
+		io.WriteString(w, `{"__type":"UnknownOperationException"}`)
+	}
+}
+
+func TestPutLogEvents(t *testing.T) {
+	fake := &logsServer{streams: map[string]bool{}, events: map[string][]string{}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	awstest.Isolate(t, map[string]string{"AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": srv.URL})
+	client, err := awssdk.New(awssdk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := New(client, slog.New(slog.NewTextHandler(os.Stderr, nil)), 20*time.Millisecond) // errors show in the test log
+	ctx, stop := context.WithCancel(context.Background())
+	go sink.Run(ctx)
+	const group = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/states/g:*"
+	if err := sink.Write(group, []byte("{\"id\":\"1\"}\n{\"id\":\"2\"}\n")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // a flush or more
+	if err := sink.Write(group, []byte("{\"id\":\"3\"}\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Write("", []byte("{\"id\":\"4\"}\n")); err == nil {
+		t.Error("a state machine without a log group: no error")
+	}
+	stop()
+	<-sink.Done()
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if len(fake.events) != 1 {
+		t.Fatalf("streams written: %v", fake.events)
+	}
+	for key, evs := range fake.events {
+		if !strings.HasPrefix(key, "/aws/vendedlogs/states/g/stepwise/") {
+			t.Errorf("stream %s", key)
+		}
+		if got := strings.Join(evs, " "); got != `{"id":"1"} {"id":"2"} {"id":"3"}` {
+			t.Errorf("events %s", got)
+		}
+	}
+}
+
+func TestLogGroup(t *testing.T) {
+	for _, c := range []struct{ arn, name, region string }{
+		{"arn:aws:logs:us-east-1:123456789012:log-group:g:*", "g", "us-east-1"},
+		{"arn:aws:logs:eu-west-1:123456789012:log-group:/aws/x:y", "/aws/x:y", "eu-west-1"},
+		{"arn:aws:logs:eu-west-1:123456789012:log-group:a/b", "a/b", "eu-west-1"},
+	} {
+		name, region, err := logGroup(c.arn)
+		if err != nil || name != c.name || region != c.region {
+			t.Errorf("logGroup(%s) = %q, %q, %v", c.arn, name, region, err)
+		}
+	}
+	if _, _, err := logGroup("arn:aws:s3:::b"); err == nil {
+		t.Error("an S3 ARN read as a log group")
+	}
+}
