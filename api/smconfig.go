@@ -8,8 +8,10 @@ import (
 
 // A state machine's loggingConfiguration, tracingConfiguration and encryptionConfiguration
 // are kept, as given (defaults filled in), in store.StateMachine.Config and echoed by the
-// Describe actions. Stepwise delivers no logs, traces nor encryption: it accepts and
-// validates the settings as AWS does so that deployment tools read back what they wrote.
+// Describe actions. tracingConfiguration.enabled turns on the OpenTelemetry spans of the
+// state machine's executions when serve has an OTLP endpoint (package tracing). Stepwise
+// delivers no logs nor encryption: it accepts and validates those settings as AWS does so
+// that deployment tools read back what they wrote.
 
 type loggingConfiguration struct {
 	Level                string `json:"level"`
