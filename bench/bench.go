@@ -172,6 +172,8 @@ type Options struct {
 	Concurrency int
 	Executions  int
 	Timeout     time.Duration
+	// Traced creates the scenario's state machines with tracingConfiguration enabled.
+	Traced bool
 }
 
 // Result is what a run measured.
@@ -212,7 +214,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	name := fmt.Sprintf("bench-%s-%d", o.Scenario.Name, time.Now().UnixNano())
 	def := o.Scenario.Definition
 	if o.Scenario.Child != "" {
-		child, err := createMachine(ctx, c, name+"-child", o.Scenario.Child, "STANDARD")
+		child, err := createMachine(ctx, c, name+"-child", o.Scenario.Child, "STANDARD", o.Traced)
 		if err != nil {
 			return nil, err
 		}
@@ -226,7 +228,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	smArn, err := createMachine(ctx, c, name, def, o.Scenario.Type)
+	smArn, err := createMachine(ctx, c, name, def, o.Scenario.Type, o.Traced)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +284,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 // setup runs a scenario's setup machine once and waits for its success.
 func setup(ctx context.Context, c *sfn.Client, name, def string, timeout time.Duration) error {
-	arn, err := createMachine(ctx, c, name, def, "STANDARD")
+	arn, err := createMachine(ctx, c, name, def, "STANDARD", false)
 	if err != nil {
 		return err
 	}
@@ -293,10 +295,11 @@ func setup(ctx context.Context, c *sfn.Client, name, def string, timeout time.Du
 	return nil
 }
 
-func createMachine(ctx context.Context, c *sfn.Client, name, def, typ string) (string, error) {
+func createMachine(ctx context.Context, c *sfn.Client, name, def, typ string, traced bool) (string, error) {
 	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
 		Name: aws.String(name), Definition: aws.String(def), Type: types.StateMachineType(typ),
-		RoleArn: aws.String("arn:aws:iam::123456789012:role/stepwise-bench"),
+		RoleArn:              aws.String("arn:aws:iam::123456789012:role/stepwise-bench"),
+		TracingConfiguration: &types.TracingConfiguration{Enabled: traced},
 	})
 	if err != nil {
 		return "", fmt.Errorf("create state machine: %w", err)

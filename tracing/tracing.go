@@ -140,6 +140,9 @@ func executionSpan(arn string) trace.SpanID { return spanID("execution", arn) }
 
 // rootTrace follows the ParentArn chain to the execution that started it all.
 func (x *Exporter) rootTrace(ctx context.Context, arn, parent string) trace.TraceID {
+	if parent == "" {
+		return traceID(arn)
+	}
 	if t, ok := x.roots[arn]; ok {
 		return t
 	}

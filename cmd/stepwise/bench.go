@@ -37,6 +37,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	keep := fs.Duration("retention", 0, "the in-process server purges closed executions older than this (serve --retention), while the scenario runs; 0 keeps everything")
 	keepBatch := fs.Int("retention-batch", 500, "with --retention: executions deleted per transaction")
 	keepShare := fs.Float64("retention-share", 0.02, "with --retention: the most of the store's time the purge takes")
+	traced := fs.Bool("traced", false, "create the scenario's state machines with tracingConfiguration enabled (the in-process server exports to OTEL_EXPORTER_OTLP_ENDPOINT when set)")
 	runs := fs.Int("runs", 1, "run the scenario this many times against the same server, a row each, then the spread of the rates and the StartExecution p99 (not the sleep scenario)")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
@@ -112,7 +113,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	var results []*bench.Result
 	for i := range max(1, *runs) {
-		res, err := bench.Run(ctx, bench.Options{Endpoint: *endpoint, Scenario: sc, Concurrency: *clients, Executions: *executions, Timeout: *timeout})
+		res, err := bench.Run(ctx, bench.Options{Endpoint: *endpoint, Scenario: sc, Concurrency: *clients, Executions: *executions, Timeout: *timeout, Traced: *traced})
 		if res != nil {
 			if i == 0 {
 				fmt.Fprint(stdout, bench.Header)
