@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -208,7 +209,7 @@ func (x *Exporter) Observe(ctx context.Context, row *store.Execution, events []h
 			if !ok {
 				continue
 			}
-			x.emit(e.trace, trace.SpanContextConfig{TraceID: e.trace, SpanID: exec}, spanID("state", row.Arn, fmt.Sprint(o.id)),
+			x.emit(e.trace, trace.SpanContextConfig{TraceID: e.trace, SpanID: exec}, spanID("state", row.Arn, strconv.FormatInt(o.id, 10)),
 				d.Name, o.at, at, "", attribute.String("aws.step_functions.state.type", strings.TrimSuffix(ev.Type, "StateExited")))
 		case *history.TaskScheduled:
 			key := d.ResourceType + ":" + d.Resource
@@ -231,7 +232,7 @@ func (x *Exporter) Observe(ctx context.Context, row *store.Execution, events []h
 			if !ok {
 				continue
 			}
-			x.emit(e.trace, trace.SpanContextConfig{TraceID: e.trace, SpanID: o.parent}, spanID("task", row.Arn, fmt.Sprint(o.id)),
+			x.emit(e.trace, trace.SpanContextConfig{TraceID: e.trace, SpanID: o.parent}, spanID("task", row.Arn, strconv.FormatInt(o.id, 10)),
 				key, o.at, at, fail, attribute.String("aws.step_functions.task.resource", key))
 		}
 		switch ev.Type {
@@ -267,7 +268,7 @@ func (x *Exporter) lastState(arn string, e *execution) trace.SpanID {
 	if best.id == 0 {
 		return executionSpan(arn)
 	}
-	return spanID("state", arn, fmt.Sprint(best.id))
+	return spanID("state", arn, strconv.FormatInt(best.id, 10))
 }
 
 func pop(m map[string][]opened, key string) (opened, bool) {
