@@ -64,6 +64,9 @@ type opened struct {
 	parent trace.SpanID
 }
 
+// maxOpen bounds the executions an Exporter follows at once.
+const maxOpen = 100000
+
 // New returns an Exporter sending spans to an OTLP/HTTP collector.
 func New(ctx context.Context, o Options) (*Exporter, error) {
 	var opts []otlptracehttp.Option
@@ -195,6 +198,11 @@ func (x *Exporter) Observe(ctx context.Context, row *store.Execution, events []h
 		if row.ParentArn != "" {
 			e.parent = trace.NewSpanContext(trace.SpanContextConfig{TraceID: t, SpanID: executionSpan(row.ParentArn),
 				TraceFlags: trace.FlagsSampled, Remote: true})
+		}
+		if len(x.open) >= maxOpen {
+			// Executions that ended on another node (a takeover) never close here: start
+			// over rather than grow; the open state spans dropped are not exported.
+			x.open = map[string]*execution{}
 		}
 		x.open[row.Arn] = e
 	}
