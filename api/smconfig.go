@@ -9,8 +9,10 @@ import (
 // A state machine's loggingConfiguration, tracingConfiguration and encryptionConfiguration
 // are kept, as given (defaults filled in), in store.StateMachine.Config and echoed by the
 // Describe actions. The logging configuration is acted on by package execlog when serve has
-// --execution-logs; Stepwise delivers no traces nor encryption: it accepts and validates
-// those settings as AWS does so that deployment tools read back what they wrote.
+// --execution-logs, and tracingConfiguration.enabled turns on the OpenTelemetry spans of the
+// state machine's executions when serve has an OTLP endpoint (package tracing). Stepwise
+// delivers no encryption: it accepts and validates that setting as AWS does so that
+// deployment tools read back what they wrote.
 
 type loggingConfiguration struct {
 	Level                string `json:"level"`

@@ -175,6 +175,8 @@ type Options struct {
 	// Logging creates the scenario's state machines with execution logs on: level ALL with
 	// their execution data (the server decides where they go).
 	Logging bool
+	// Traced creates the scenario's state machines with tracingConfiguration enabled.
+	Traced bool
 }
 
 // Result is what a run measured.
@@ -215,7 +217,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	name := fmt.Sprintf("bench-%s-%d", o.Scenario.Name, time.Now().UnixNano())
 	def := o.Scenario.Definition
 	if o.Scenario.Child != "" {
-		child, err := createMachine(ctx, c, name+"-child", o.Scenario.Child, "STANDARD", o.Logging)
+		child, err := createMachine(ctx, c, name+"-child", o.Scenario.Child, "STANDARD", o.Logging, o.Traced)
 		if err != nil {
 			return nil, err
 		}
@@ -229,7 +231,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	smArn, err := createMachine(ctx, c, name, def, o.Scenario.Type, o.Logging)
+	smArn, err := createMachine(ctx, c, name, def, o.Scenario.Type, o.Logging, o.Traced)
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +287,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 // setup runs a scenario's setup machine once and waits for its success.
 func setup(ctx context.Context, c *sfn.Client, name, def string, timeout time.Duration) error {
-	arn, err := createMachine(ctx, c, name, def, "STANDARD", false)
+	arn, err := createMachine(ctx, c, name, def, "STANDARD", false, false)
 	if err != nil {
 		return err
 	}
@@ -296,10 +298,11 @@ func setup(ctx context.Context, c *sfn.Client, name, def string, timeout time.Du
 	return nil
 }
 
-func createMachine(ctx context.Context, c *sfn.Client, name, def, typ string, logging bool) (string, error) {
+func createMachine(ctx context.Context, c *sfn.Client, name, def, typ string, logging, traced bool) (string, error) {
 	in := &sfn.CreateStateMachineInput{
 		Name: aws.String(name), Definition: aws.String(def), Type: types.StateMachineType(typ),
-		RoleArn: aws.String("arn:aws:iam::123456789012:role/stepwise-bench"),
+		RoleArn:              aws.String("arn:aws:iam::123456789012:role/stepwise-bench"),
+		TracingConfiguration: &types.TracingConfiguration{Enabled: traced},
 	}
 	if logging {
 		in.LoggingConfiguration = &types.LoggingConfiguration{Level: types.LogLevelAll, IncludeExecutionData: true,

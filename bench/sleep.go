@@ -62,7 +62,7 @@ func RunSleep(ctx context.Context, o SleepOptions, progress io.Writer) (*SleepRe
 		return nil, errors.New("wait must be at least a second")
 	}
 	c := Client(o.Endpoint)
-	smArn, err := createMachine(ctx, c, fmt.Sprintf("bench-sleep-%d", time.Now().UnixNano()), SleepDefinition(secs), "STANDARD", false)
+	smArn, err := createMachine(ctx, c, fmt.Sprintf("bench-sleep-%d", time.Now().UnixNano()), SleepDefinition(secs), "STANDARD", false, false)
 	if err != nil {
 		return nil, err
 	}

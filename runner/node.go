@@ -70,6 +70,17 @@ type NodeOptions struct {
 	// OnIdle, if set, hears what the node's executions wait for whenever it has nothing to
 	// run; with TimeSkipping, returning true jumps the clock to Idle.Next.
 	OnIdle func(Idle) bool
+	// Tracer, if set, hears the committed events of the executions whose state machine has
+	// tracingConfiguration enabled, and gives their tasks the trace context to pass on.
+	Tracer Tracer
+}
+
+// Tracer turns committed history into trace spans (tracing.Exporter).
+type Tracer interface {
+	// Observe hears the events of a commit, once it is durable.
+	Observe(ctx context.Context, row *store.Execution, events []history.Event)
+	// Context returns ctx carrying an execution's trace context (ctx when it has none).
+	Context(ctx context.Context, arn string) context.Context
 }
 
 // Node runs Standard executions durably on a store. Every step of an execution is committed
@@ -101,6 +112,8 @@ type Node struct {
 
 	// Stats counts what the node did.
 	Stats Stats
+	// tracing caches whether a revision or version is traced (trace.go).
+	tracing sync.Map
 
 	wake chan struct{}
 	// activities wakes the GetActivityTask pollers of this node (activity.go).
@@ -955,6 +968,9 @@ func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.C
 
 // afterCommit carries out what a durable step asked for.
 func (n *Node) afterCommit(arn string, c store.Commit, tasks []*engine.Task) {
+	if n.opts.Tracer != nil && n.traced(c.Execution) {
+		n.opts.Tracer.Observe(n.ctx, c.Execution, c.Events)
+	}
 	for _, id := range c.CancelTasks {
 		n.mu.Lock()
 		cancel := n.cancels[fmt.Sprintf("%s#%d", arn, id)]
@@ -1076,6 +1092,9 @@ func (n *Node) dispatch(arn string, t *engine.Task) {
 			n.deliver(n.ctx, arn, engine.Event{Kind: engine.TaskSubmitted, TaskID: t.ID, Output: out, Time: n.now()})
 		})
 		ctx, complete := withComplete(ctx)
+		if n.opts.Tracer != nil {
+			ctx = n.opts.Tracer.Context(ctx, arn)
+		}
 		t0 := time.Now()
 		lazy := time.AfterFunc(startedGrace, func() { start() })
 		out, err := runTask(ctx, n.opts.Tasks, t)

@@ -31,6 +31,7 @@ import (
 	"github.com/stepwise-run/stepwise/store"
 	"github.com/stepwise-run/stepwise/store/postgres"
 	"github.com/stepwise-run/stepwise/store/sqlite"
+	"github.com/stepwise-run/stepwise/tracing"
 )
 
 // Config is what a Server is built from; the zero value of a field is serve's default.
@@ -83,6 +84,10 @@ type Config struct {
 	// asks for them go (--execution-logs): "" none, "stdout", "cloudwatch" (PutLogEvents to
 	// each state machine's log group), or a file path (JSON lines, appended).
 	ExecutionLogs string
+	// OTLPEndpoint is the OTLP/HTTP collector that receives the spans of the state machines
+	// with tracingConfiguration enabled (--otlp-endpoint); empty: OTEL_EXPORTER_OTLP_ENDPOINT,
+	// and no tracing when that is unset too.
+	OTLPEndpoint string
 }
 
 // Server is Stepwise assembled: the store, the node running executions, the API and the
@@ -106,6 +111,7 @@ type Server struct {
 	// CloudWatch Logs while Run runs.
 	logFile    *os.File
 	cloudWatch *cloudwatch.Sink
+	traces     *tracing.Exporter
 }
 
 // New opens the store and assembles the server; Run starts its background work.
@@ -187,11 +193,24 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		mocked = &mock.Handler{Config: cfg.Mocks, Next: tasks}
 		handler = mocked
 	}
-	node := runner.NewNode(runner.NodeOptions{
+	var traces *tracing.Exporter
+	if cfg.OTLPEndpoint != "" || os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != "" {
+		if traces, err = tracing.New(ctx, tracing.Options{Endpoint: cfg.OTLPEndpoint}); err != nil {
+			return nil, fmt.Errorf("--otlp-endpoint: %w", err)
+		}
+	}
+	nodeOpts := runner.NodeOptions{
 		Store: st, Region: cfg.Region, Account: cfg.Account, MaxHistoryEvents: cfg.MaxHistoryEvents,
 		EvalLimits: cfg.EvalLimits, Logger: log, LeaseTTL: cfg.LeaseTTL, Poll: cfg.Poll, Tasks: handler,
 		TimeSkipping: cfg.TimeSkipping, OnIdle: cfg.OnIdle, Now: cfg.Now, ExecutionLogs: execLogs,
-	})
+	}
+	if traces != nil {
+		nodeOpts.Tracer = traces // a nil *Exporter in the interface would not be nil
+	}
+	node := runner.NewNode(nodeOpts)
+	if traces != nil {
+		traces.SetParent(node.ParentOf)
+	}
 	tasks.Execs = node
 	apiServer := &api.Server{Store: st, Node: node, Region: cfg.Region, Account: cfg.Account, Logger: log, Tasks: handler,
 		Throttle: cfg.Throttle, EvalLimits: cfg.EvalLimits, ExecutionLogs: execLogs}
@@ -234,7 +253,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.Handle("POST /console/api/", con) // sign-in and sign-out
 	return &Server{Store: st, Node: node, API: apiServer, Tasks: handler, Scheduler: sched,
 		Handler: apiFirst{calls: calls, sched: sched, mux: mux},
-		cfg:     cfg, lambda: functions, logFile: logFile, cloudWatch: cw}, nil
+		cfg:     cfg, lambda: functions, logFile: logFile, cloudWatch: cw, traces: traces}, nil
 }
 
 // Run does the node's background work (runner.Node.Run) until ctx ends.
@@ -265,6 +284,11 @@ func (s *Server) RunRetention(ctx context.Context) {
 // Close stops the Lambda functions' processes and closes the store; call it after Run has
 // returned.
 func (s *Server) Close() {
+	if s.traces != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = s.traces.Shutdown(ctx) // the spans batched so far; a collector gone is no reason to hang
+		cancel()
+	}
 	s.lambda.Close()
 	s.Store.Close()
 	if s.logFile != nil {

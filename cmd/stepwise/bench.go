@@ -39,6 +39,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	keepBatch := fs.Int("retention-batch", 500, "with --retention: executions deleted per transaction")
 	keepShare := fs.Float64("retention-share", 0.02, "with --retention: the most of the store's time the purge takes")
 	execLogs := fs.String("execution-logs", "", "the in-process server writes execution logs to this file (serve --execution-logs) and the scenario's state machines log at level ALL with their execution data")
+	traced := fs.Bool("traced", false, "create the scenario's state machines with tracingConfiguration enabled (the in-process server exports to OTEL_EXPORTER_OTLP_ENDPOINT when set)")
 	runs := fs.Int("runs", 1, "run the scenario this many times against the same server, a row each, then the spread of the rates and the StartExecution p99 (not the sleep scenario)")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
@@ -115,7 +116,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var results []*bench.Result
 	for i := range max(1, *runs) {
 		res, err := bench.Run(ctx, bench.Options{Endpoint: *endpoint, Scenario: sc, Concurrency: *clients, Executions: *executions, Timeout: *timeout,
-			Logging: *execLogs != ""})
+			Logging: *execLogs != "", Traced: *traced})
 		if res != nil {
 			if i == 0 {
 				fmt.Fprint(stdout, bench.Header)

@@ -57,6 +57,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	keepShare := fs.Float64("retention-share", 0.02, "the most of the store's time the purge takes while it has a backlog: it pauses after each batch for the batch's time times (1-share)/share")
 	execLogs := fs.String("execution-logs", "", "where the execution logs of state machines with a loggingConfiguration go: stdout, cloudwatch (PutLogEvents to the state machine's log group, with the default AWS credentials), or a file (JSON lines, appended); none when empty")
 	keep := fs.Duration("retention", retention.Default, "how long closed executions and their histories are kept after they stop (AWS: 90 days); 0 keeps everything; failed, timed-out and aborted ones are kept at least 14 days, while they can be redriven")
+	otlp := fs.String("otlp-endpoint", "", "OTLP/HTTP collector (e.g. http://localhost:4318) receiving the spans of the state machines with tracingConfiguration enabled (default: OTEL_EXPORTER_OTLP_ENDPOINT; unset, no tracing); see docs/operations.md")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
 	}
@@ -124,7 +125,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	svc, err := newService(ctx, serviceConfig{store: *storeURL, region: *region, account: *account, mocks: mocks, connections: *connectionsFile,
-		maxEvents: *maxEvents, leaseTTL: *leaseTTL, evalLimits: budget.Limits{Steps: *evalSteps, Memory: *evalMemory}, functions: specs,
+		otlp: *otlp, maxEvents: *maxEvents, leaseTTL: *leaseTTL, evalLimits: budget.Limits{Steps: *evalSteps, Memory: *evalMemory}, functions: specs,
 		enforceIAM: *enforceIAM, awsAssumeRole: *assumeRole, iamFile: iamPath(*iamFile, *storeURL),
 		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY"),
 		throttle: throttle.New(policy, nil), retention: retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare},
@@ -213,6 +214,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 type serviceConfig struct {
 	store           string
+	otlp            string
 	region, account string
 	maxEvents       int64
 	leaseTTL        time.Duration
@@ -267,7 +269,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 		Mocks: cfg.mocks, Connections: cfg.connections, EnforceIAM: cfg.enforceIAM, IAMFile: cfg.iamFile,
 		RootAccessKeyID: cfg.rootKeyID, RootSecretAccessKey: cfg.rootSecret, AWSAssumeRole: cfg.awsAssumeRole,
 		Throttle: cfg.throttle, Retention: ret, Logger: log, Now: nodeClock(wallClock()),
-		ExecutionLogs: cfg.executionLogs})
+		ExecutionLogs: cfg.executionLogs, OTLPEndpoint: cfg.otlp})
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/integration/inspect"
 	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/tracing"
 )
 
 // maxBody is what Step Functions asks for (Range: bytes=0-262144); a server that sends more
@@ -36,6 +37,7 @@ func (h *Handler) call(ctx context.Context, t *engine.Task, r *request, conn *Co
 		if err := h.authorize(ctx, req, conn); err != nil {
 			return "", err
 		}
+		tracing.Inject(ctx, req.Header) // W3C traceparent, when the execution is traced
 		resp, err := h.client.Do(req)
 		if err != nil {
 			return "", h.socketError(ctx, r, err)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/stepwise-run/stepwise/tracing"
 )
 
 // forward sends invocations to a Lambda Invoke API endpoint (`sam local start-lambda`, or
@@ -44,6 +46,7 @@ func (f *forward) invoke(ctx context.Context, inv *Invocation) (*Result, error) 
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Amz-Invocation-Type", "RequestResponse")
 	req.Header.Set("X-Amzn-Trace-Id", inv.TraceID)
+	tracing.Inject(ctx, req.Header)
 	client := f.client
 	if client == nil {
 		client = http.DefaultClient

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/stepwise-run/stepwise/tracing"
 )
 
 // Lambda's payload limit for synchronous invocations, request and response alike.
@@ -283,6 +285,9 @@ func (r *Runtime) FunctionArn(name string) string {
 func (r *Runtime) Invoke(ctx context.Context, inv *Invocation) (*Result, error) {
 	if inv.RequestID == "" {
 		inv.RequestID = newUUID()
+	}
+	if inv.TraceID == "" {
+		inv.TraceID = tracing.XRayHeader(ctx) // the execution's trace, when it is traced
 	}
 	if inv.TraceID == "" {
 		inv.TraceID = newTraceID()
