@@ -66,6 +66,12 @@ type NodeOptions struct {
 	// OnIdle, if set, hears what the node's executions wait for whenever it has nothing to
 	// run; with TimeSkipping, returning true jumps the clock to Idle.Next.
 	OnIdle func(Idle) bool
+	// StatusEvents writes an execution status change event (package events) to the store's
+	// outbox in the commit of every status change, for a Deliverer to send.
+	StatusEvents bool
+	// OnStatusEvents, if set, hears that a commit with status change events is durable (to
+	// wake the Deliverer at once).
+	OnStatusEvents func()
 }
 
 // Node runs Standard executions durably on a store. Every step of an execution is committed
@@ -887,6 +893,11 @@ func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.C
 		row.State = string(state)
 	}
 	c := store.Commit{Execution: &row, Events: step.Events}
+	if n.opts.StatusEvents && (row.Status != l.row.Status || row.RedriveCount != l.row.RedriveCount) {
+		if err := n.statusEvents(&c, l.row); err != nil {
+			return store.Commit{}, nil, err
+		}
+	}
 	switch cause.Kind {
 	case engine.TimerFired:
 		c.CancelTimers = append(c.CancelTimers, cause.TimerID)
@@ -936,6 +947,9 @@ func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.C
 
 // afterCommit carries out what a durable step asked for.
 func (n *Node) afterCommit(arn string, c store.Commit, tasks []*engine.Task) {
+	if len(c.Outbox) > 0 && n.opts.OnStatusEvents != nil {
+		n.opts.OnStatusEvents()
+	}
 	for _, id := range c.CancelTasks {
 		n.mu.Lock()
 		cancel := n.cancels[fmt.Sprintf("%s#%d", arn, id)]

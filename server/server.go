@@ -15,6 +15,7 @@ import (
 	"github.com/stepwise-run/stepwise/api/throttle"
 	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/console"
+	"github.com/stepwise-run/stepwise/events"
 	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/integration/awssdk"
@@ -75,6 +76,12 @@ type Config struct {
 	// Now is the node's clock (nil: time.Now); serve gives it one that a step of the system
 	// clock does not move (cmd/stepwise/clock.go).
 	Now func() time.Time
+	// EventsWebhook, when set, receives every execution status change event (package
+	// events), POSTed and signed with EventsWebhookSecret (--events-webhook,
+	// --events-webhook-secret).
+	EventsWebhook, EventsWebhookSecret string
+	// EventsPoll bounds the event deliverer's sleep between looks at the outbox (0: 1 s).
+	EventsPoll time.Duration
 	// Logger receives the server's logs (nil: discarded).
 	Logger *slog.Logger
 }
@@ -93,6 +100,8 @@ type Server struct {
 	// Handler serves the Step Functions API (POST /), the IAM Query API, the EventBridge
 	// Scheduler API, the console, /healthz and /metrics.
 	Handler http.Handler
+	// Events delivers execution status change events; nil when no destination is set.
+	Events *events.Deliverer
 
 	cfg    Config
 	lambda *lambda.Runtime
@@ -152,11 +161,23 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		mocked = &mock.Handler{Config: cfg.Mocks, Next: tasks}
 		handler = mocked
 	}
-	node := runner.NewNode(runner.NodeOptions{
+	nodeOpts := runner.NodeOptions{
 		Store: st, Region: cfg.Region, Account: cfg.Account, MaxHistoryEvents: cfg.MaxHistoryEvents,
 		EvalLimits: cfg.EvalLimits, Logger: log, LeaseTTL: cfg.LeaseTTL, Poll: cfg.Poll, Tasks: handler,
 		TimeSkipping: cfg.TimeSkipping, OnIdle: cfg.OnIdle, Now: cfg.Now,
-	})
+	}
+	var deliverer *events.Deliverer
+	if cfg.EventsWebhook != "" {
+		outbox, ok := st.(store.Outbox)
+		if !ok {
+			st.Close()
+			return nil, fmt.Errorf("--events-webhook: the store %T keeps no outbox", st)
+		}
+		deliverer = events.New(events.Options{Outbox: outbox, Poll: cfg.EventsPoll, Logger: log,
+			Destinations: []events.Destination{&events.Webhook{URL: cfg.EventsWebhook, Secret: cfg.EventsWebhookSecret}}})
+		nodeOpts.StatusEvents, nodeOpts.OnStatusEvents = true, deliverer.Kick
+	}
+	node := runner.NewNode(nodeOpts)
 	tasks.Execs = node
 	apiServer := &api.Server{Store: st, Node: node, Region: cfg.Region, Account: cfg.Account, Logger: log, Tasks: handler,
 		Throttle: cfg.Throttle, EvalLimits: cfg.EvalLimits}
@@ -197,13 +218,30 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	})
 	mux.Handle("GET /", con)
 	mux.Handle("POST /console/api/", con) // sign-in and sign-out
-	return &Server{Store: st, Node: node, API: apiServer, Tasks: handler, Scheduler: sched,
+	return &Server{Store: st, Node: node, API: apiServer, Tasks: handler, Scheduler: sched, Events: deliverer,
 		Handler: apiFirst{calls: calls, sched: sched, mux: mux},
 		cfg:     cfg, lambda: functions}, nil
 }
 
-// Run does the node's background work (runner.Node.Run) until ctx ends.
-func (s *Server) Run(ctx context.Context) error { return s.Node.Run(ctx) }
+// Run does the node's background work (runner.Node.Run), and delivers the status change
+// events when a destination is set, until ctx ends.
+func (s *Server) Run(ctx context.Context) error {
+	done := make(chan struct{})
+	defer func() { <-done }()
+	go func() {
+		defer close(done)
+		s.RunEvents(ctx)
+	}()
+	return s.Node.Run(ctx)
+}
+
+// RunEvents delivers the execution status change events until ctx ends (it returns at once
+// when no destination is set). Run runs it; serve runs it beside the node.
+func (s *Server) RunEvents(ctx context.Context) {
+	if s.Events != nil {
+		s.Events.Run(ctx)
+	}
+}
 
 // RunScheduler fires the schedules that come due until ctx ends (serve runs it; a local run
 // and the test package have no schedules to fire).

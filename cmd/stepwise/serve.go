@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -55,6 +56,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	keepBatch := fs.Int("retention-batch", 500, "closed executions deleted per transaction by the purge")
 	keepShare := fs.Float64("retention-share", 0.02, "the most of the store's time the purge takes while it has a backlog: it pauses after each batch for the batch's time times (1-share)/share")
 	keep := fs.Duration("retention", retention.Default, "how long closed executions and their histories are kept after they stop (AWS: 90 days); 0 keeps everything; failed, timed-out and aborted ones are kept at least 14 days, while they can be redriven")
+	eventsWebhook := fs.String("events-webhook", "", "an HTTP(S) URL that receives every execution status change, POSTed as EventBridge's \"Step Functions Execution Status Change\" event (docs/operations.md)")
+	eventsSecret := fs.String("events-webhook-secret", "", "the shared secret that signs --events-webhook's requests (header X-Stepwise-Signature: sha256=HMAC); default $STEPWISE_EVENTS_WEBHOOK_SECRET")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
 	}
@@ -125,7 +128,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		maxEvents: *maxEvents, leaseTTL: *leaseTTL, evalLimits: budget.Limits{Steps: *evalSteps, Memory: *evalMemory}, functions: specs,
 		enforceIAM: *enforceIAM, awsAssumeRole: *assumeRole, iamFile: iamPath(*iamFile, *storeURL),
 		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY"),
-		throttle: throttle.New(policy, nil), retention: retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}}, log)
+		throttle: throttle.New(policy, nil), retention: retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare},
+		eventsWebhook: *eventsWebhook, eventsSecret: cmp.Or(*eventsSecret, os.Getenv("STEPWISE_EVENTS_WEBHOOK_SECRET"))}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
@@ -168,6 +172,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		nodeDone <- err
 	}()
 	go svc.runRetention(runCtx, log)
+	go svc.RunEvents(runCtx)
 	go func() {
 		if err := svc.RunScheduler(runCtx); err != nil {
 			log.Error("scheduler stopped", "err", err)
@@ -231,6 +236,8 @@ type serviceConfig struct {
 	throttle *throttle.Limiter
 	// retention is how the purge of closed executions runs (--retention).
 	retention retention.Options
+	// eventsWebhook receives the status change events, signed with eventsSecret.
+	eventsWebhook, eventsSecret string
 }
 
 // minRetention is the shortest --retention: AWS has no such setting, and a shorter one
@@ -261,7 +268,8 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 		MaxHistoryEvents: cfg.maxEvents, LeaseTTL: cfg.leaseTTL, EvalLimits: cfg.evalLimits, Functions: cfg.functions,
 		Mocks: cfg.mocks, Connections: cfg.connections, EnforceIAM: cfg.enforceIAM, IAMFile: cfg.iamFile,
 		RootAccessKeyID: cfg.rootKeyID, RootSecretAccessKey: cfg.rootSecret, AWSAssumeRole: cfg.awsAssumeRole,
-		Throttle: cfg.throttle, Retention: ret, Logger: log, Now: nodeClock(wallClock())})
+		Throttle: cfg.throttle, Retention: ret, Logger: log, Now: nodeClock(wallClock()),
+		EventsWebhook: cfg.eventsWebhook, EventsWebhookSecret: cfg.eventsSecret})
 	if err != nil {
 		return nil, err
 	}
