@@ -26,12 +26,15 @@ func writeOutbox(ctx context.Context, tx *sql.Tx, bodies []string) error {
 }
 
 // ClaimOutbox claims events; the single writer makes each claim exclusive.
+// No event is claimed past one that is claimed or waits for its retry: events go out in order.
 func (s *Store) ClaimOutbox(ctx context.Context, now, until time.Time, limit int) ([]store.OutboxEvent, error) {
 	var evs []store.OutboxEvent
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		evs = evs[:0]
-		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET claim_until = ?
-			WHERE id IN (SELECT id FROM outbox WHERE claim_until <= ? ORDER BY id LIMIT ?)
+		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET claim_until = ?1
+			WHERE id IN (SELECT id FROM outbox WHERE claim_until <= ?2
+				AND id < coalesce((SELECT min(id) FROM outbox WHERE claim_until > ?2), 9223372036854775807)
+				ORDER BY id LIMIT ?3)
 			RETURNING id, body, created_at, attempts`, nanos(until), nanos(now), limit)
 		if err != nil {
 			return err

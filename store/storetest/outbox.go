@@ -59,25 +59,25 @@ func testOutbox(t *testing.T, s store.Store) {
 	if got[0].Attempts != 0 || got[0].CreatedAt.Before(now.Add(-time.Minute)) || got[0].CreatedAt.After(time.Now().Add(time.Minute)) {
 		t.Fatalf("claimed event: %+v", got[0])
 	}
-	// Claimed rows are not claimed again before the claim lapses; the rest is.
-	more, err := o.ClaimOutbox(ctx, now, now.Add(time.Minute), 10)
-	if err != nil || fmt.Sprint(bodies(more)) != "[b]" {
-		t.Fatalf("second ClaimOutbox: %v, %v; want [b]", bodies(more), err)
+	// Nothing is claimed past a claimed event: events go out in order.
+	if more, err := o.ClaimOutbox(ctx, now, now.Add(time.Minute), 10); err != nil || len(more) != 0 {
+		t.Fatalf("ClaimOutbox behind claimed events: %v, %v; want none", bodies(more), err)
 	}
-	if err := o.DeleteOutbox(ctx, []int64{got[0].ID, more[0].ID}); err != nil {
+	if err := o.DeleteOutbox(ctx, []int64{got[0].ID}); err != nil {
 		t.Fatal(err)
 	}
 	if err := o.RetryOutbox(ctx, got[1].ID, now.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
+	// An event waiting for its retry holds back those after it.
 	if again, err := o.ClaimOutbox(ctx, now.Add(90*time.Second), now.Add(3*time.Minute), 10); err != nil || len(again) != 0 {
 		t.Fatalf("ClaimOutbox before the retry is due: %v, %v", bodies(again), err)
 	}
 	again, err := o.ClaimOutbox(ctx, now.Add(2*time.Minute), now.Add(3*time.Minute), 10)
-	if err != nil || len(again) != 1 || again[0].Body != "a" || again[0].Attempts != 1 {
-		t.Fatalf("ClaimOutbox once the retry is due: %+v, %v", again, err)
+	if err != nil || fmt.Sprint(bodies(again)) != "[a b]" || again[0].Attempts != 1 || again[1].Attempts != 0 {
+		t.Fatalf("ClaimOutbox once the retry is due: %+v, %v; want [a b]", again, err)
 	}
-	if err := o.DeleteOutbox(ctx, []int64{again[0].ID}); err != nil {
+	if err := o.DeleteOutbox(ctx, []int64{again[0].ID, again[1].ID}); err != nil {
 		t.Fatal(err)
 	}
 	if left, err := o.ClaimOutbox(ctx, now.Add(time.Hour), now.Add(2*time.Hour), 10); err != nil || len(left) != 0 {
@@ -85,7 +85,8 @@ func testOutbox(t *testing.T, s store.Store) {
 	}
 }
 
-// testOutboxClaimConcurrent: deliverers claiming at once never get the same event.
+// testOutboxClaimConcurrent: deliverers claiming and deleting at once never get the same
+// event, and get them in order.
 func testOutboxClaimConcurrent(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	o := outboxOf(t, s)
@@ -99,23 +100,43 @@ func testOutboxClaimConcurrent(t *testing.T, s store.Store) {
 	now := time.Now()
 	var mu sync.Mutex
 	seen := map[string]int{}
+	var order []string
 	var wg sync.WaitGroup
+	deadline := time.Now().Add(30 * time.Second)
 	for range 4 {
 		wg.Go(func() {
-			for {
+			for time.Now().Before(deadline) {
 				got, err := o.ClaimOutbox(ctx, now, now.Add(time.Hour), 3)
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				if len(got) == 0 {
-					return
-				}
 				mu.Lock()
 				for _, e := range got {
 					seen[e.Body]++
+					order = append(order, e.Body)
 				}
+				all := len(seen) == n
 				mu.Unlock()
+				if len(got) == 0 {
+					if all {
+						return
+					}
+					time.Sleep(time.Millisecond)
+					continue
+				}
+				ids := make([]int64, len(got))
+				for i, e := range got {
+					ids[i] = e.ID
+				}
+				// Deleted under the lock, so that order records claims in claim order.
+				mu.Lock()
+				err = o.DeleteOutbox(ctx, ids)
+				mu.Unlock()
+				if err != nil {
+					t.Error(err)
+					return
+				}
 			}
 		})
 	}
@@ -126,6 +147,11 @@ func testOutboxClaimConcurrent(t *testing.T, s store.Store) {
 	for b, c := range seen {
 		if c != 1 {
 			t.Errorf("event %s claimed %d times", b, c)
+		}
+	}
+	for i, b := range order {
+		if b != fmt.Sprint("c", i) {
+			t.Fatalf("claim order %v, want c0, c1, ...", order)
 		}
 	}
 }
