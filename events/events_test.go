@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -263,6 +264,12 @@ func TestDeliveryLag(t *testing.T) {
 	recv.mu.Unlock()
 	if got != 2*n || srv.Events.Delivered.Load() != 2*n {
 		t.Errorf("received %d events, delivered %d, want %d", got, srv.Events.Delivered.Load(), 2*n)
+	}
+	rec := httptest.NewRecorder()
+	srv.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if m := rec.Body.String(); !strings.Contains(m, fmt.Sprintf("stepwise_events_delivered_total %d\n", 2*n)) ||
+		!strings.Contains(m, `stepwise_events_delivery_lag_seconds{quantile="0.99"}`) {
+		t.Errorf("/metrics lacks the events' delivery:\n%s", m)
 	}
 	t.Logf("delivery lag over %d events (commit to webhook answer): p50 %s, p99 %s", 2*n, srv.Events.Lag(0.5), srv.Events.Lag(0.99))
 }

@@ -215,6 +215,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		metrics.write(w, node)
 		writeScheduleMetrics(w, sched.Stats())
+		writeEventMetrics(w, deliverer)
 	})
 	mux.Handle("GET /", con)
 	mux.Handle("POST /console/api/", con) // sign-in and sign-out
