@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"time"
 
@@ -28,8 +29,18 @@ func writeOutbox(ctx context.Context, tx *sql.Tx, bodies []string) error {
 // ClaimOutbox claims events; the single writer makes each claim exclusive.
 // No event is claimed past one that is claimed or waits for its retry: events go out in order.
 func (s *Store) ClaimOutbox(ctx context.Context, now, until time.Time, limit int) ([]store.OutboxEvent, error) {
+	// A read first: an idle outbox, which a deliverer polls, then takes no turn of the
+	// single writer.
+	var one int
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM outbox WHERE claim_until <= ? LIMIT 1`, nanos(now)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
 	var evs []store.OutboxEvent
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		evs = evs[:0]
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET claim_until = ?1
 			WHERE id IN (SELECT id FROM outbox WHERE claim_until <= ?2
