@@ -273,3 +273,40 @@ func TestDeliveryLag(t *testing.T) {
 	}
 	t.Logf("delivery lag over %d events (commit to webhook answer): p50 %s, p99 %s", 2*n, srv.Events.Lag(0.5), srv.Events.Lag(0.99))
 }
+
+// BenchmarkStart starts one-state executions through the API with the events off and on
+// (a webhook that accepts at once): what the outbox costs a start that is also an end.
+func BenchmarkStart(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		b.Run(fmt.Sprint("events=", on), func(b *testing.B) {
+			hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+			defer hook.Close()
+			url := ""
+			if on {
+				url = hook.URL
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			srv, err := server.New(ctx, server.Config{Store: "sqlite:" + filepath.Join(b.TempDir(), "s.db"), EventsWebhook: url})
+			if err != nil {
+				b.Fatal(err)
+			}
+			done := make(chan struct{})
+			go func() { defer close(done); srv.Run(ctx) }()
+			h := httptest.NewServer(srv.Handler)
+			defer func() { h.Close(); cancel(); <-done; srv.Close() }()
+			c := sfn.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(h.URL),
+				Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")})
+			out, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("b"), RoleArn: aws.String("arn:aws:iam::123456789012:role/r"),
+				Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				if _, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: out.StateMachineArn, Name: aws.String(fmt.Sprint("x", i))}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
