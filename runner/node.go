@@ -73,6 +73,12 @@ type NodeOptions struct {
 	// Tracer, if set, hears the committed events of the executions whose state machine has
 	// tracingConfiguration enabled, and gives their tasks the trace context to pass on.
 	Tracer Tracer
+	// StatusEvents writes an execution status change event (package events) to the store's
+	// outbox in the commit of every status change, for a Deliverer to send.
+	StatusEvents bool
+	// OnStatusEvents, if set, hears that a commit with status change events is durable (to
+	// wake the Deliverer at once).
+	OnStatusEvents func()
 }
 
 // Tracer turns committed history into trace spans (tracing.Exporter).
@@ -919,6 +925,11 @@ func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.C
 		row.State = string(state)
 	}
 	c := store.Commit{Execution: &row, Events: step.Events}
+	if n.opts.StatusEvents && (row.Status != l.row.Status || row.RedriveCount != l.row.RedriveCount) {
+		if err := n.statusEvents(&c, l.row); err != nil {
+			return store.Commit{}, nil, err
+		}
+	}
 	switch cause.Kind {
 	case engine.TimerFired:
 		c.CancelTimers = append(c.CancelTimers, cause.TimerID)
@@ -970,6 +981,9 @@ func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.C
 func (n *Node) afterCommit(arn string, c store.Commit, tasks []*engine.Task) {
 	if n.opts.Tracer != nil && n.traced(c.Execution) {
 		n.opts.Tracer.Observe(n.ctx, c.Execution, c.Events)
+	}
+	if len(c.Outbox) > 0 && n.opts.OnStatusEvents != nil {
+		n.opts.OnStatusEvents()
 	}
 	for _, id := range c.CancelTasks {
 		n.mu.Lock()

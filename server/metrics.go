@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stepwise-run/stepwise/api"
+	"github.com/stepwise-run/stepwise/events"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/scheduler"
 )
@@ -137,5 +138,21 @@ func writeScheduleMetrics(w io.Writer, s *scheduler.Stats) {
 		n       int64
 	}{{"started", s.Fired.Load()}, {"late", s.Late.Load()}, {"retried", s.Retried.Load()}, {"dropped", s.Dropped.Load()}} {
 		fmt.Fprintf(w, "stepwise_schedule_firings_total{outcome=%q} %d\n", f.outcome, f.n)
+	}
+}
+
+// writeEventMetrics writes the status change events' delivery: counts, and the lag from
+// commit to delivery over the last deliveries (nothing when no destination is set).
+func writeEventMetrics(w io.Writer, d *events.Deliverer) {
+	if d == nil {
+		return
+	}
+	fmt.Fprintln(w, "# TYPE stepwise_events_delivered_total counter")
+	fmt.Fprintf(w, "stepwise_events_delivered_total %d\n", d.Delivered.Load())
+	fmt.Fprintln(w, "# TYPE stepwise_events_failed_deliveries_total counter")
+	fmt.Fprintf(w, "stepwise_events_failed_deliveries_total %d\n", d.Failed.Load())
+	fmt.Fprintln(w, "# TYPE stepwise_events_delivery_lag_seconds gauge")
+	for _, q := range []float64{0.5, 0.99} {
+		fmt.Fprintf(w, "stepwise_events_delivery_lag_seconds{quantile=\"%g\"} %g\n", q, d.Lag(q).Seconds())
 	}
 }

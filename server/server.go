@@ -15,6 +15,7 @@ import (
 	"github.com/stepwise-run/stepwise/api/throttle"
 	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/console"
+	"github.com/stepwise-run/stepwise/events"
 	"github.com/stepwise-run/stepwise/execlog"
 	"github.com/stepwise-run/stepwise/execlog/cloudwatch"
 	"github.com/stepwise-run/stepwise/iam"
@@ -78,6 +79,12 @@ type Config struct {
 	// Now is the node's clock (nil: time.Now); serve gives it one that a step of the system
 	// clock does not move (cmd/stepwise/clock.go).
 	Now func() time.Time
+	// EventsWebhook, when set, receives every execution status change event (package
+	// events), POSTed and signed with EventsWebhookSecret (--events-webhook,
+	// --events-webhook-secret).
+	EventsWebhook, EventsWebhookSecret string
+	// EventsPoll bounds the event deliverer's sleep between looks at the outbox (0: 1 s).
+	EventsPoll time.Duration
 	// Logger receives the server's logs (nil: discarded).
 	Logger *slog.Logger
 	// ExecutionLogs is where the execution logs of state machines whose loggingConfiguration
@@ -104,6 +111,8 @@ type Server struct {
 	// Handler serves the Step Functions API (POST /), the IAM Query API, the EventBridge
 	// Scheduler API, the console, /healthz and /metrics.
 	Handler http.Handler
+	// Events delivers execution status change events; nil when no destination is set.
+	Events *events.Deliverer
 
 	cfg    Config
 	lambda *lambda.Runtime
@@ -207,6 +216,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if traces != nil {
 		nodeOpts.Tracer = traces // a nil *Exporter in the interface would not be nil
 	}
+	var deliverer *events.Deliverer
+	if cfg.EventsWebhook != "" {
+		outbox, ok := st.(store.Outbox)
+		if !ok {
+			st.Close()
+			return nil, fmt.Errorf("--events-webhook: the store %T keeps no outbox", st)
+		}
+		deliverer = events.New(events.Options{Outbox: outbox, Poll: cfg.EventsPoll, Logger: log,
+			Destinations: []events.Destination{&events.Webhook{URL: cfg.EventsWebhook, Secret: cfg.EventsWebhookSecret}}})
+		nodeOpts.StatusEvents, nodeOpts.OnStatusEvents = true, deliverer.Kick
+	}
 	node := runner.NewNode(nodeOpts)
 	if traces != nil {
 		traces.SetParent(node.ParentOf)
@@ -248,16 +268,25 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		metrics.write(w, node)
 		writeScheduleMetrics(w, sched.Stats())
+		writeEventMetrics(w, deliverer)
 	})
 	mux.Handle("GET /", con)
 	mux.Handle("POST /console/api/", con) // sign-in and sign-out
-	return &Server{Store: st, Node: node, API: apiServer, Tasks: handler, Scheduler: sched,
+	return &Server{Store: st, Node: node, API: apiServer, Tasks: handler, Scheduler: sched, Events: deliverer,
 		Handler: apiFirst{calls: calls, sched: sched, mux: mux},
 		cfg:     cfg, lambda: functions, logFile: logFile, cloudWatch: cw, traces: traces}, nil
 }
 
-// Run does the node's background work (runner.Node.Run) until ctx ends.
+// Run does the node's background work (runner.Node.Run), sends the execution logs to
+// CloudWatch Logs and delivers the status change events when those are configured, until ctx
+// ends.
 func (s *Server) Run(ctx context.Context) error {
+	done := make(chan struct{})
+	defer func() { <-done }()
+	go func() {
+		defer close(done)
+		s.RunEvents(ctx)
+	}()
 	if s.cloudWatch == nil {
 		return s.Node.Run(ctx)
 	}
@@ -265,6 +294,14 @@ func (s *Server) Run(ctx context.Context) error {
 	err := s.Node.Run(ctx)
 	<-s.cloudWatch.Done() // the last events sent
 	return err
+}
+
+// RunEvents delivers the execution status change events until ctx ends (it returns at once
+// when no destination is set). Run runs it; serve runs it beside the node.
+func (s *Server) RunEvents(ctx context.Context) {
+	if s.Events != nil {
+		s.Events.Run(ctx)
+	}
 }
 
 // RunScheduler fires the schedules that come due until ctx ends (serve runs it; a local run

@@ -123,6 +123,9 @@ type Commit struct {
 	// advanced or ended: each is stored (created on first sight, its status, outcome and
 	// last event id replaced afterwards; never leased) with its new history events.
 	Children []ChildStep
+	// Outbox are events to deliver (store.Outbox), written in the same transaction: the
+	// status changes of the execution, when some destination wants them.
+	Outbox []string
 	// Lease is, for CreateExecution, the lease the new execution starts with, written in the
 	// same transaction so that a start is one write; Commit ignores it.
 	Lease Lease

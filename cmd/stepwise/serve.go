@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -58,6 +59,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	execLogs := fs.String("execution-logs", "", "where the execution logs of state machines with a loggingConfiguration go: stdout, cloudwatch (PutLogEvents to the state machine's log group, with the default AWS credentials), or a file (JSON lines, appended); none when empty")
 	keep := fs.Duration("retention", retention.Default, "how long closed executions and their histories are kept after they stop (AWS: 90 days); 0 keeps everything; failed, timed-out and aborted ones are kept at least 14 days, while they can be redriven")
 	otlp := fs.String("otlp-endpoint", "", "OTLP/HTTP collector (e.g. http://localhost:4318) receiving the spans of the state machines with tracingConfiguration enabled (default: OTEL_EXPORTER_OTLP_ENDPOINT; unset, no tracing); see docs/operations.md")
+	eventsWebhook := fs.String("events-webhook", "", "an HTTP(S) URL that receives every execution status change, POSTed as EventBridge's \"Step Functions Execution Status Change\" event (docs/operations.md)")
+	eventsSecret := fs.String("events-webhook-secret", "", "the shared secret that signs --events-webhook's requests (header X-Stepwise-Signature: sha256=HMAC); default $STEPWISE_EVENTS_WEBHOOK_SECRET")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
 	}
@@ -129,7 +132,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		enforceIAM: *enforceIAM, awsAssumeRole: *assumeRole, iamFile: iamPath(*iamFile, *storeURL),
 		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY"),
 		throttle: throttle.New(policy, nil), retention: retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare},
-		executionLogs: *execLogs}, log)
+		executionLogs: *execLogs,
+		eventsWebhook: *eventsWebhook, eventsSecret: cmp.Or(*eventsSecret, os.Getenv("STEPWISE_EVENTS_WEBHOOK_SECRET"))}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
@@ -165,7 +169,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// server then stops too, and serve fails.
 	nodeStopped := make(chan struct{})
 	go func() {
-		err := node.Run(runCtx)
+		err := svc.Run(runCtx) // the node, and beside it the CloudWatch Logs sink and the status events' deliverer
 		if runCtx.Err() == nil {
 			close(nodeStopped)
 		}
@@ -238,6 +242,8 @@ type serviceConfig struct {
 	retention retention.Options
 	// executionLogs is where execution logs go (--execution-logs; server.Config.ExecutionLogs).
 	executionLogs string
+	// eventsWebhook receives the status change events, signed with eventsSecret.
+	eventsWebhook, eventsSecret string
 }
 
 // minRetention is the shortest --retention: AWS has no such setting, and a shorter one
@@ -269,7 +275,8 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 		Mocks: cfg.mocks, Connections: cfg.connections, EnforceIAM: cfg.enforceIAM, IAMFile: cfg.iamFile,
 		RootAccessKeyID: cfg.rootKeyID, RootSecretAccessKey: cfg.rootSecret, AWSAssumeRole: cfg.awsAssumeRole,
 		Throttle: cfg.throttle, Retention: ret, Logger: log, Now: nodeClock(wallClock()),
-		ExecutionLogs: cfg.executionLogs, OTLPEndpoint: cfg.otlp})
+		ExecutionLogs: cfg.executionLogs, OTLPEndpoint: cfg.otlp,
+		EventsWebhook: cfg.eventsWebhook, EventsWebhookSecret: cfg.eventsSecret})
 	if err != nil {
 		return nil, err
 	}

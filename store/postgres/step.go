@@ -45,6 +45,10 @@ func queueStep(b *pgx.Batch, c store.Commit, evs []chunk.Chunk) error {
 			arn, ids, tokens, resources, bodies, created)
 	}
 	queueMapRuns(b, c.MapRuns)
+	if len(c.Outbox) > 0 {
+		// Migration 0014: the step's events to deliver, in the step's transaction.
+		b.Queue(`INSERT INTO outbox (body, created_at) SELECT x, now() FROM unnest($1::text[]) WITH ORDINALITY AS u (x, n) ORDER BY n`, c.Outbox)
+	}
 	return queueChildren(b, c.Children)
 }
 

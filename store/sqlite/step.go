@@ -98,6 +98,9 @@ func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store
 	if err := writeMapRuns(ctx, tx, c.MapRuns); err != nil {
 		return err
 	}
+	if err := writeOutbox(ctx, tx, c.Outbox); err != nil {
+		return err
+	}
 	return s.writeChildren(ctx, tx, c.Children)
 }
 

@@ -48,6 +48,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ScheduleGroups", testScheduleGroups},
 		{"Schedules", testSchedules},
 		{"ScheduleClaims", testScheduleClaims},
+		{"Outbox", testOutbox},
+		{"OutboxClaimConcurrent", testOutboxClaimConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
