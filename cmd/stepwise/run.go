@@ -17,7 +17,6 @@ import (
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
-	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/internal/ids"
 )
 
@@ -76,20 +75,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "stepwise: --listen takes a loopback address (127.0.0.1:PORT): callers are not authenticated")
 		return 2
 	}
-	specs := map[string]lambda.Spec{}
-	if *functionsFile != "" {
-		if specs, err = lambda.LoadConfig(*functionsFile); err != nil {
-			fmt.Fprintln(stderr, "stepwise: --functions:", err)
-			return 2
-		}
-	}
-	for _, f := range functions {
-		name, spec, err := lambda.ParseFlag(f)
-		if err != nil {
-			fmt.Fprintln(stderr, "stepwise: --function:", err)
-			return 2
-		}
-		specs[name] = spec
+	specs, err := functionSpecs(*functionsFile, functions)
+	if err != nil {
+		fmt.Fprintln(stderr, "stepwise:", err)
+		return 2
 	}
 	def, err := readDefinition(pos[0])
 	if err != nil {

@@ -105,20 +105,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	var err error
 
-	specs := map[string]lambda.Spec{}
-	if *functionsFile != "" {
-		if specs, err = lambda.LoadConfig(*functionsFile); err != nil {
-			fmt.Fprintln(stderr, "stepwise: --functions:", err)
-			return 2
-		}
-	}
-	for _, f := range functions {
-		name, spec, err := lambda.ParseFlag(f)
-		if err != nil {
-			fmt.Fprintln(stderr, "stepwise: --function:", err)
-			return 2
-		}
-		specs[name] = spec
+	specs, err := functionSpecs(*functionsFile, functions)
+	if err != nil {
+		fmt.Fprintln(stderr, "stepwise:", err)
+		return 2
 	}
 	var mocks *mock.Config
 	if *mockConfig != "" {
@@ -316,4 +306,24 @@ func redact(url string) string {
 		}
 	}
 	return url
+}
+
+// functionSpecs reads the Lambda functions that serve and run are given: the --functions file,
+// then each --function flag, which wins for its name.
+func functionSpecs(file string, flags []string) (map[string]lambda.Spec, error) {
+	specs := map[string]lambda.Spec{}
+	if file != "" {
+		var err error
+		if specs, err = lambda.LoadConfig(file); err != nil {
+			return nil, fmt.Errorf("--functions: %w", err)
+		}
+	}
+	for _, f := range flags {
+		name, spec, err := lambda.ParseFlag(f)
+		if err != nil {
+			return nil, fmt.Errorf("--function: %w", err)
+		}
+		specs[name] = spec
+	}
+	return specs, nil
 }
