@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -19,39 +18,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/stepwise-run/stepwise/internal/binarytest"
 )
 
-// buildEnv is the environment the tests started in, for go build.
-var buildEnv = os.Environ()
-
-var (
-	buildOnce sync.Once
-	binary    string
-	buildErr  error
-)
-
-// stepwise builds the binary once for the package's tests.
-func stepwise(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "stepwise-e2e")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binary = filepath.Join(dir, "stepwise")
-		build := exec.Command("go", "build", "-o", binary, "../cmd/stepwise")
-		build.Env = buildEnv // not a test's isolated HOME: the build and module caches live there
-		out, err := build.CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binary
-}
+// stepwise is the binary built from this checkout (once for the package's tests).
+func stepwise(t *testing.T) string { return binarytest.Stepwise(t) }
 
 // server is one `stepwise serve` process.
 type server struct {

@@ -282,23 +282,29 @@ func Plain(v any) any {
 		}
 		return m
 	case []any:
-		var out []any
-		for i, e := range x {
-			p := Plain(e)
-			if out == nil && !samePlain(p, e) {
-				out = make([]any, len(x))
-				copy(out, x[:i])
-			}
-			if out != nil {
-				out[i] = p
-			}
-		}
-		if out == nil {
-			return x
-		}
-		return out
+		return mapArray(x, Plain)
 	}
 	return v
+}
+
+// mapArray applies f to each element of x, copying x only from the first element f changes
+// (an array with nothing to convert is returned as it is).
+func mapArray(x []any, f func(any) any) []any {
+	var out []any
+	for i, e := range x {
+		p := f(e)
+		if out == nil && !samePlain(p, e) {
+			out = make([]any, len(x))
+			copy(out, x[:i])
+		}
+		if out != nil {
+			out[i] = p
+		}
+	}
+	if out == nil {
+		return x
+	}
+	return out
 }
 
 func samePlain(p, e any) bool {
@@ -335,21 +341,7 @@ func Ordered(v any) any {
 		}
 		return out
 	case []any:
-		var out []any
-		for i, e := range x {
-			p := Ordered(e)
-			if out == nil && !samePlain(p, e) {
-				out = make([]any, len(x))
-				copy(out, x[:i])
-			}
-			if out != nil {
-				out[i] = p
-			}
-		}
-		if out == nil {
-			return x
-		}
-		return out
+		return mapArray(x, Ordered)
 	}
 	return v
 }

@@ -11,11 +11,9 @@ package faults
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,6 +22,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/stepwise-run/stepwise/internal/binarytest"
 )
 
 // long is the long mode: STEPWISE_FAULTS=long.
@@ -37,35 +37,8 @@ func pick[T any](short, long_ T) T {
 	return short
 }
 
-// buildEnv is the environment the tests started in, for go build.
-var buildEnv = os.Environ()
-
-var (
-	buildOnce sync.Once
-	binary    string
-	buildErr  error
-)
-
-func stepwise(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "stepwise-faults")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binary = filepath.Join(dir, "stepwise")
-		build := exec.Command("go", "build", "-o", binary, "../../cmd/stepwise")
-		build.Env = buildEnv
-		if out, err := build.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binary
-}
+// stepwise is the binary built from this checkout (once for the package's tests).
+func stepwise(t *testing.T) string { return binarytest.Stepwise(t) }
 
 // node is one `stepwise serve` process.
 type node struct {
