@@ -26,7 +26,9 @@ const (
 )
 
 // runResult is what `stepwise run` prints: DescribeExecution's output, error and cause, and
-// with --history what GetExecutionHistory returns ({"events": [...]}).
+// with --history the execution's history events, as a bare array: what GetExecutionHistory
+// returns under "events", all pages in one. The array, not the page, because the conformance
+// runner in ../shared/conformance (run.py --cli) reads it so.
 type runResult struct {
 	ExecutionArn    string         `json:"executionArn"`
 	StateMachineArn string         `json:"stateMachineArn"`
@@ -34,12 +36,7 @@ type runResult struct {
 	Output          *string        `json:"output"`
 	Error           *string        `json:"error"`
 	Cause           *string        `json:"cause"`
-	History         *historyOutput `json:"history,omitempty"`
-}
-
-// historyOutput is GetExecutionHistory's response: the whole history in one page.
-type historyOutput struct {
-	Events []history.Event `json:"events"`
+	History         *[]history.Event `json:"history,omitempty"`
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -125,8 +122,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if !*withHistory {
 		res.History = nil
-	} else if res.History.Events == nil {
-		res.History.Events = []history.Event{}
+	} else if *res.History == nil {
+		*res.History = []history.Event{}
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)

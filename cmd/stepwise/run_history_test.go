@@ -11,9 +11,9 @@ import (
 	"time"
 )
 
-// TestRunHistory: run --history prints, under "history", what GetExecutionHistory returns
-// ({"events": [...]}), as the README says (issue #16: it printed a bare array); without
-// --history there is no "history" member.
+// TestRunHistory: run --history prints, under "history", the array of events
+// GetExecutionHistory returns under "events", as the README says and as
+// ../shared/conformance/run.py reads it; without --history there is no "history" member.
 func TestRunHistory(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "pass.json")
 	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"b":1},"End":true}}}`
@@ -40,13 +40,12 @@ func TestRunHistory(t *testing.T) {
 			}
 			continue
 		}
-		var page map[string][]map[string]any
-		if err := json.Unmarshal(raw, &page); err != nil {
-			t.Fatalf("history is not GetExecutionHistory's {\"events\": [...]}: %v: %s", err, raw)
+		var events []map[string]any
+		if err := json.Unmarshal(raw, &events); err != nil {
+			t.Fatalf("history is not an array of events: %v: %s", err, raw)
 		}
-		events := page["events"]
-		if len(page) != 1 || len(events) != 4 {
-			t.Fatalf("history = %s, want one member, events, with 4 events", raw)
+		if len(events) != 4 {
+			t.Fatalf("history = %s, want 4 events", raw)
 		}
 		want := []string{"ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"}
 		for i, e := range events {

@@ -233,7 +233,7 @@ func (r *localRun) runStandard(ctx context.Context, srv *server.Server, smArn st
 	if err != nil {
 		return nil, err
 	}
-	res := &runResult{ExecutionArn: ex.Arn, StateMachineArn: smArn, Status: engine.Status(ex.Status), Error: ex.Error, Cause: ex.Cause, History: &historyOutput{Events: events}}
+	res := &runResult{ExecutionArn: ex.Arn, StateMachineArn: smArn, Status: engine.Status(ex.Status), Error: ex.Error, Cause: ex.Cause, History: &events}
 	if res.Status == engine.Succeeded {
 		res.Output = ex.Output
 	}
@@ -261,7 +261,7 @@ func (r *localRun) runExpress(ctx context.Context, srv *server.Server, smArn str
 	} else if err != nil {
 		return nil, err
 	}
-	res := &runResult{ExecutionArn: arn, StateMachineArn: smArn, Status: ex.Status, Error: ex.Error, Cause: ex.Cause, History: &historyOutput{Events: events}}
+	res := &runResult{ExecutionArn: arn, StateMachineArn: smArn, Status: ex.Status, Error: ex.Error, Cause: ex.Cause, History: &events}
 	if ex.Status == engine.Succeeded {
 		res.Output = &ex.Output
 	}

@@ -67,7 +67,7 @@ func TestRunNested(t *testing.T) {
 		t.Errorf("a day of waiting took %s", d)
 	}
 	var types []string
-	for _, e := range res.History.Events {
+	for _, e := range *res.History {
 		types = append(types, e.Type)
 	}
 	if got := strings.Join(types, ","); !strings.Contains(got, "TaskSubmitted,TaskSucceeded") {
