@@ -30,12 +30,12 @@ const (
 // returns under "events", all pages in one. The array, not the page, because the conformance
 // runner in ../shared/conformance (run.py --cli) reads it so.
 type runResult struct {
-	ExecutionArn    string         `json:"executionArn"`
-	StateMachineArn string         `json:"stateMachineArn"`
-	Status          engine.Status  `json:"status"`
-	Output          *string        `json:"output"`
-	Error           *string        `json:"error"`
-	Cause           *string        `json:"cause"`
+	ExecutionArn    string           `json:"executionArn"`
+	StateMachineArn string           `json:"stateMachineArn"`
+	Status          engine.Status    `json:"status"`
+	Output          *string          `json:"output"`
+	Error           *string          `json:"error"`
+	Cause           *string          `json:"cause"`
 	History         *[]history.Event `json:"history,omitempty"`
 }
 
