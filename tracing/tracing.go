@@ -14,13 +14,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -38,30 +37,53 @@ type Options struct {
 	Endpoint string
 	// Batch overrides the batching delay (0: the SDK's default, 5 s).
 	Batch time.Duration
+	// Queue is how many commits may wait for the span builder (0: 4096); beyond it, a
+	// commit's events are dropped and counted (Dropped) rather than hold up executions.
+	Queue int
 }
 
 // Exporter turns committed history into spans. Its methods are safe for concurrent use.
+//
+// Observe, on the commit path, only registers an execution the first time it sees it (its
+// trace, for Context) and queues the events; one goroutine pairs them into spans (spans.go)
+// and hands those to the SDK, whose batch processor encodes and sends them.
 type Exporter struct {
 	provider *sdktrace.TracerProvider
 	tracer   trace.Tracer
+	ids      *givenIDs
 	parent   func(ctx context.Context, arn string) (string, error)
 
 	mu    sync.Mutex
 	open  map[string]*execution // executions being traced, by ARN
 	roots map[string]trace.TraceID
+
+	queue   chan commit
+	stop    chan struct{}
+	done    chan struct{}
+	closing sync.Once
+	dropped atomic.Int64
+
+	b builder // the span builder's state; only its goroutine touches it
 }
 
+// commit is what Observe queues: a commit's events and the execution fields the spans use.
+type commit struct {
+	e                   *execution
+	name, smArn, errorN string
+	startedAt           time.Time
+	events              []history.Event
+	flushed             chan struct{} // a ForceFlush waiting for what was queued before it
+}
+
+// execution is an execution being traced. trace, span and parent never change once it is
+// registered; the rest belongs to the span builder.
 type execution struct {
+	arn    string
 	trace  trace.TraceID
+	span   trace.SpanID      // the execution's span
 	parent trace.SpanContext // the parent execution's span, if any
-	states map[string][]opened
-	tasks  map[string][]opened
-}
-
-type opened struct {
-	id     int64
-	at     time.Time
-	parent trace.SpanID
+	ctx    context.Context   // the context its states start from (the builder's)
+	threads
 }
 
 // maxOpen bounds the executions an Exporter follows at once.
@@ -77,15 +99,23 @@ func New(ctx context.Context, o Options) (*Exporter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("OTLP exporter: %w", err)
 	}
-	var bopts []sdktrace.BatchSpanProcessorOption
+	bopts := []sdktrace.BatchSpanProcessorOption{sdktrace.WithMaxQueueSize(8192), sdktrace.WithMaxExportBatchSize(2048)}
 	if o.Batch > 0 {
 		bopts = append(bopts, sdktrace.WithBatchTimeout(o.Batch))
 	}
 	res := resource.NewSchemaless(attribute.String("service.name", "stepwise"))
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, bopts...), sdktrace.WithIDGenerator(givenIDs{}),
+	ids := &givenIDs{}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, bopts...), sdktrace.WithIDGenerator(ids),
 		sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithResource(res))
-	return &Exporter{provider: tp, tracer: tp.Tracer("github.com/stepwise-run/stepwise"),
-		open: map[string]*execution{}, roots: map[string]trace.TraceID{}}, nil
+	if o.Queue <= 0 {
+		o.Queue = 4096
+	}
+	x := &Exporter{provider: tp, tracer: tp.Tracer("github.com/stepwise-run/stepwise"), ids: ids,
+		open: map[string]*execution{}, roots: map[string]trace.TraceID{},
+		queue: make(chan commit, o.Queue), stop: make(chan struct{}), done: make(chan struct{})}
+	x.b = newBuilder(x)
+	go x.build()
+	return x, nil
 }
 
 // SetParent sets how the exporter finds the execution that started one ("" for none), to put
@@ -94,32 +124,86 @@ func (x *Exporter) SetParent(parent func(ctx context.Context, arn string) (strin
 	x.parent = parent
 }
 
-// Shutdown flushes the spans not yet sent.
-func (x *Exporter) Shutdown(ctx context.Context) error { return x.provider.Shutdown(ctx) }
-
-// ForceFlush sends the spans batched so far.
-func (x *Exporter) ForceFlush(ctx context.Context) error { return x.provider.ForceFlush(ctx) }
-
-// givenIDs is the SDK's IDGenerator made to hand out the ids the span's context carries:
-// ids derived from the history rather than drawn at random.
-type givenIDs struct{}
-
-type idKey struct{}
-
-type ids struct {
-	trace trace.TraceID
-	span  trace.SpanID
+// Shutdown builds the spans of the commits queued so far and flushes the spans not yet sent.
+func (x *Exporter) Shutdown(ctx context.Context) error {
+	x.closing.Do(func() { close(x.stop) })
+	select {
+	case <-x.done:
+	case <-ctx.Done():
+	}
+	return x.provider.Shutdown(ctx)
 }
 
-func (givenIDs) NewIDs(ctx context.Context) (trace.TraceID, trace.SpanID) {
-	v, _ := ctx.Value(idKey{}).(ids)
-	return v.trace, v.span
+// ForceFlush builds the spans of the commits queued so far and sends them.
+func (x *Exporter) ForceFlush(ctx context.Context) error {
+	ch := make(chan struct{})
+	select {
+	case x.queue <- commit{flushed: ch}:
+		select {
+		case <-ch:
+		case <-x.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	case <-x.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return x.provider.ForceFlush(ctx)
 }
 
-func (givenIDs) NewSpanID(ctx context.Context, _ trace.TraceID) trace.SpanID {
-	v, _ := ctx.Value(idKey{}).(ids)
-	return v.span
+// Dropped is how many commits' events were dropped because the span builder was behind.
+func (x *Exporter) Dropped() int64 { return x.dropped.Load() }
+
+// build is the span builder's goroutine.
+func (x *Exporter) build() {
+	defer close(x.done)
+	for {
+		select {
+		case c := <-x.queue:
+			x.handle(c)
+		case <-x.stop:
+			for {
+				select {
+				case c := <-x.queue:
+					x.handle(c)
+				default:
+					return
+				}
+			}
+		}
+	}
 }
+
+func (x *Exporter) handle(c commit) {
+	if c.flushed != nil {
+		close(c.flushed)
+		return
+	}
+	if x.b.observe(c) {
+		x.mu.Lock()
+		if x.open[c.e.arn] == c.e {
+			delete(x.open, c.e.arn)
+		}
+		x.mu.Unlock()
+	}
+}
+
+// givenIDs is the SDK's IDGenerator made to hand out the ids the span builder chose: ids
+// derived from the history rather than drawn at random. Only the builder's goroutine starts
+// spans, so next needs no lock.
+type givenIDs struct {
+	next struct {
+		trace trace.TraceID
+		span  trace.SpanID
+	}
+}
+
+func (g *givenIDs) NewIDs(context.Context) (trace.TraceID, trace.SpanID) {
+	return g.next.trace, g.next.span
+}
+
+func (g *givenIDs) NewSpanID(context.Context, trace.TraceID) trace.SpanID { return g.next.span }
 
 func traceID(rootArn string) trace.TraceID {
 	h := sha256.Sum256([]byte("trace\x00" + rootArn))
@@ -128,8 +212,11 @@ func traceID(rootArn string) trace.TraceID {
 	return t
 }
 
-func spanID(parts ...string) trace.SpanID {
-	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+// executionSpan is the span id of an execution's span, the parent of its states' spans and
+// of what its tasks call. Other nodes, and the spans of child executions, refer to it: it
+// depends on the ARN alone.
+func executionSpan(arn string) trace.SpanID {
+	h := sha256.Sum256([]byte("execution\x00" + arn))
 	var s trace.SpanID
 	copy(s[:], h[:8])
 	if !s.IsValid() {
@@ -137,10 +224,6 @@ func spanID(parts ...string) trace.SpanID {
 	}
 	return s
 }
-
-// executionSpan is the span id of an execution's span, the parent of its states' spans and
-// of what its tasks call.
-func executionSpan(arn string) trace.SpanID { return spanID("execution", arn) }
 
 // rootTrace follows the ParentArn chain to the execution that started it all.
 func (x *Exporter) rootTrace(ctx context.Context, arn, parent string) trace.TraceID {
@@ -184,17 +267,17 @@ func (x *Exporter) Context(ctx context.Context, arn string) context.Context {
 		return ctx
 	}
 	return trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{
-		TraceID: e.trace, SpanID: executionSpan(arn), TraceFlags: trace.FlagsSampled, Remote: true}))
+		TraceID: e.trace, SpanID: e.span, TraceFlags: trace.FlagsSampled, Remote: true}))
 }
 
-// Observe exports the spans that the committed events of an execution close.
+// Observe queues the committed events of an execution for the span builder; it never waits
+// for it: when the queue is full the events are dropped and counted (Dropped).
 func (x *Exporter) Observe(ctx context.Context, row *store.Execution, events []history.Event) {
 	x.mu.Lock()
-	defer x.mu.Unlock()
 	e := x.open[row.Arn]
 	if e == nil {
 		t := x.rootTrace(ctx, row.Arn, row.ParentArn)
-		e = &execution{trace: t, states: map[string][]opened{}, tasks: map[string][]opened{}}
+		e = &execution{arn: row.Arn, trace: t, span: executionSpan(row.Arn)}
 		if row.ParentArn != "" {
 			e.parent = trace.NewSpanContext(trace.SpanContextConfig{TraceID: t, SpanID: executionSpan(row.ParentArn),
 				TraceFlags: trace.FlagsSampled, Remote: true})
@@ -206,104 +289,16 @@ func (x *Exporter) Observe(ctx context.Context, row *store.Execution, events []h
 		}
 		x.open[row.Arn] = e
 	}
-	exec := executionSpan(row.Arn)
-	for _, ev := range events {
-		at := ev.Timestamp.Time
-		switch d := ev.Details.(type) {
-		case *history.StateEntered:
-			e.states[d.Name] = append(e.states[d.Name], opened{id: ev.ID, at: at})
-		case *history.StateExited:
-			o, ok := pop(e.states, d.Name)
-			if !ok {
-				continue
-			}
-			x.emit(e.trace, trace.SpanContextConfig{TraceID: e.trace, SpanID: exec}, spanID("state", row.Arn, strconv.FormatInt(o.id, 10)),
-				d.Name, o.at, at, "", attribute.String("aws.step_functions.state.type", strings.TrimSuffix(ev.Type, "StateExited")))
-		case *history.TaskScheduled:
-			key := d.ResourceType + ":" + d.Resource
-			e.tasks[key] = append(e.tasks[key], opened{id: ev.ID, at: at, parent: x.lastState(row.Arn, e)})
-		case *history.TaskOutput, *history.TaskFailure:
-			if ev.Type == "TaskSubmitted" || ev.Type == "TaskStarted" {
-				continue
-			}
-			var key, fail string
-			if out, ok := d.(*history.TaskOutput); ok {
-				key = out.ResourceType + ":" + out.Resource
-			} else {
-				f := d.(*history.TaskFailure)
-				key, fail = f.ResourceType+":"+f.Resource, ev.Type
-				if f.Error != nil {
-					fail = *f.Error
-				}
-			}
-			o, ok := pop(e.tasks, key)
-			if !ok {
-				continue
-			}
-			x.emit(e.trace, trace.SpanContextConfig{TraceID: e.trace, SpanID: o.parent}, spanID("task", row.Arn, strconv.FormatInt(o.id, 10)),
-				key, o.at, at, fail, attribute.String("aws.step_functions.task.resource", key))
-		}
-		switch ev.Type {
-		case "ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted":
-			fail := ""
-			if ev.Type != "ExecutionSucceeded" {
-				fail = strings.TrimPrefix(ev.Type, "Execution")
-				if row.Error != nil && *row.Error != "" {
-					fail = *row.Error
-				}
-			}
-			parent := trace.SpanContextConfig{TraceID: e.trace}
-			if e.parent.IsValid() {
-				parent.SpanID = e.parent.SpanID()
-			}
-			x.emit(e.trace, parent, exec, row.Name, row.StartedAt, at, fail,
-				attribute.String("aws.step_functions.execution.arn", row.Arn),
-				attribute.String("aws.step_functions.state_machine.arn", row.StateMachineArn))
-			delete(x.open, row.Arn)
-		}
+	x.mu.Unlock()
+	c := commit{e: e, name: row.Name, smArn: row.StateMachineArn, startedAt: row.StartedAt, events: events}
+	if row.Error != nil {
+		c.errorN = *row.Error
 	}
-}
-
-// lastState is the span of the state entered last and still open, the parent of a task
-// scheduled now (the execution's span when none).
-func (x *Exporter) lastState(arn string, e *execution) trace.SpanID {
-	var best opened
-	for _, os := range e.states {
-		if n := len(os); n > 0 && os[n-1].id > best.id {
-			best = os[n-1]
-		}
+	select {
+	case x.queue <- c:
+	default:
+		x.dropped.Add(1)
 	}
-	if best.id == 0 {
-		return executionSpan(arn)
-	}
-	return spanID("state", arn, strconv.FormatInt(best.id, 10))
-}
-
-func pop(m map[string][]opened, key string) (opened, bool) {
-	os := m[key]
-	if len(os) == 0 {
-		return opened{}, false
-	}
-	o := os[0]
-	if len(os) == 1 {
-		delete(m, key)
-	} else {
-		m[key] = os[1:]
-	}
-	return o, true
-}
-
-func (x *Exporter) emit(t trace.TraceID, parent trace.SpanContextConfig, id trace.SpanID, name string, start, end time.Time, fail string, attrs ...attribute.KeyValue) {
-	ctx := context.WithValue(context.Background(), idKey{}, ids{trace: t, span: id})
-	if parent.SpanID.IsValid() {
-		parent.TraceFlags, parent.Remote = trace.FlagsSampled, true
-		ctx = trace.ContextWithRemoteSpanContext(ctx, trace.NewSpanContext(parent))
-	}
-	_, sp := x.tracer.Start(ctx, name, trace.WithTimestamp(start), trace.WithAttributes(attrs...))
-	if fail != "" {
-		sp.SetStatus(codes.Error, fail)
-	}
-	sp.End(trace.WithTimestamp(end))
 }
 
 // Inject writes ctx's trace context into h as W3C traceparent (HTTP Tasks, Lambda).

@@ -1,0 +1,68 @@
+// Command otlpsink is an OTLP/HTTP collector for measuring the cost of traces: it accepts the
+// protobuf export requests the OpenTelemetry SDK sends to /v1/traces, decodes them, counts
+// their spans and drops them. It prints the count every interval and when it stops.
+//
+//	go run ./bench/otlpsink -listen 127.0.0.1:4318
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"time"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:4318", "address to listen on")
+	every := flag.Duration("every", 10*time.Second, "how often to print the spans received (0: only at the end)")
+	flag.Parse()
+	var spans, requests atomic.Int64
+	ok, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/traces", func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		var req coltracepb.ExportTraceServiceRequest
+		if err == nil {
+			err = proto.Unmarshal(body, &req)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		for _, rs := range req.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				spans.Add(int64(len(ss.Spans)))
+			}
+		}
+		requests.Add(1)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		_, _ = w.Write(ok)
+	})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	srv := &http.Server{Addr: *listen, Handler: mux}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if *every > 0 {
+		go func() {
+			for range time.Tick(*every) {
+				fmt.Fprintf(os.Stderr, "otlpsink: %d spans in %d requests\n", spans.Load(), requests.Load())
+			}
+		}()
+	}
+	if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+		fmt.Fprintln(os.Stderr, "otlpsink:", err)
+		os.Exit(1)
+	}
+	fmt.Fprintf(os.Stderr, "otlpsink: %d spans in %d requests\n", spans.Load(), requests.Load())
+}

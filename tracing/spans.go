@@ -1,0 +1,273 @@
+package tracing
+
+import (
+	"context"
+	"encoding/binary"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/stepwise-run/stepwise/history"
+)
+
+// A history is not one sequence: the iterations of a Map state and the branches of a
+// Parallel state run at once, and their events interleave. Each event names the one it
+// follows in its own line of execution (previousEventId), so the builder follows those links
+// to put every event in its thread: the execution's top level, a Map iteration or a Parallel
+// branch. A thread runs one state at a time; a state that exits closes the open state of
+// that name in its thread or the threads around it (state names are unique in a state
+// machine), and a task that ends closes its thread's task.
+//
+//	MapStateEntered M            top: M
+//	MapStateStarted              top
+//	MapIterationStarted M 0      iteration 0 (in top)
+//	WaitStateEntered W           iteration 0: W
+//	MapIterationStarted M 1      iteration 1 (in top)
+//	WaitStateEntered W           iteration 1: W
+//	WaitStateExited W  (follows iteration 1's WaitStateEntered) closes iteration 1's W
+//
+// The first event of each Parallel branch follows ParallelStateStarted: that is where a
+// branch begins.
+
+// thread is a line of execution: the top level, a Map iteration or a Parallel branch.
+type thread struct {
+	up     *thread
+	parent *span // the span its states are children of: nil for the execution's span
+	state  *span // the state entered and not yet exited
+	task   *span // the task scheduled and not yet ended
+	fork   bool  // the ParallelStateStarted of a state in up: what follows it is a new branch
+
+	iteration *span // a Map iteration's own span (also its parent)
+	mapState  *span // the iteration's Map state, the iteration span's parent
+	index     int   // the iteration's index
+}
+
+// span is a span opened by an event and not yet ended.
+type span struct {
+	name string
+	at   time.Time
+	id   trace.SpanID
+	ctx  context.Context // the context its children start from, built at the first
+}
+
+// threads maps an execution's events, by id, to their threads.
+type threads struct {
+	top   thread
+	first int64 // the id of byID[0]
+	byID  []*thread
+}
+
+func (t *threads) of(id int64) *thread {
+	if i := id - t.first; t.byID != nil && i >= 0 && i < int64(len(t.byID)) && t.byID[i] != nil {
+		return t.byID[i]
+	}
+	return &t.top // an event this node has not seen (it took the execution over): the top level
+}
+
+func (t *threads) set(id int64, th *thread) {
+	if len(t.byID) == 0 {
+		t.first = id
+	}
+	i := id - t.first
+	if i < 0 || i > int64(len(t.byID))+1<<16 {
+		return // not the next events: leave them to the top level
+	}
+	for int64(len(t.byID)) <= i {
+		t.byID = append(t.byID, nil)
+	}
+	t.byID[i] = th
+}
+
+// builder turns an execution's events into spans; only the Exporter's goroutine uses it.
+type builder struct {
+	x      *Exporter
+	states map[string]trace.SpanStartEventOption // the state type's attributes, by type
+	tasks  map[string]trace.SpanStartEventOption // the task's attributes, by resource
+	start  [2]trace.SpanStartOption
+	end    [1]trace.SpanEndOption
+}
+
+func newBuilder(x *Exporter) builder {
+	return builder{x: x, states: map[string]trace.SpanStartEventOption{}, tasks: map[string]trace.SpanStartEventOption{}}
+}
+
+// observe builds the spans a commit's events close; it reports whether the execution ended.
+func (b *builder) observe(c commit) (ended bool) {
+	e := c.e
+	if e.byID == nil {
+		e.byID = make([]*thread, 0, len(c.events))
+	}
+	for i := range c.events {
+		ev := &c.events[i]
+		at := ev.Timestamp.Time
+		th := e.of(ev.PreviousEventID)
+		switch d := ev.Details.(type) {
+		case *history.StateEntered:
+			if th.fork {
+				th = &thread{up: th.up, parent: th.up.state}
+			}
+			th.state = &span{name: d.Name, at: at, id: childSpan(e.span, 's', ev.ID)}
+		case *history.StateExited:
+			owner := th
+			for owner != nil && (owner.state == nil || owner.state.name != d.Name) {
+				owner = owner.up
+			}
+			if owner == nil {
+				break // entered before this node took the execution over
+			}
+			s := owner.state
+			owner.state, th = nil, owner
+			b.emit(e, owner.parent, s, at, "", b.stateAttrs(strings.TrimSuffix(ev.Type, "StateExited")))
+		case *history.MapIteration:
+			if ev.Type == "MapIterationStarted" {
+				it := &span{name: d.Name + " iteration", at: at, id: childSpan(e.span, 'i', ev.ID)}
+				th = &thread{up: th, parent: it, iteration: it, mapState: th.state, index: d.Index}
+				break
+			}
+			it := th // Succeeded, Failed or Aborted: the iteration ends
+			for it.up != nil && it.iteration == nil {
+				it = it.up
+			}
+			if it.iteration == nil {
+				break
+			}
+			fail := ""
+			if ev.Type != "MapIterationSucceeded" {
+				fail = strings.TrimPrefix(ev.Type, "MapIteration")
+			}
+			b.emit(e, it.mapState, it.iteration, at, fail, trace.WithAttributes(
+				attribute.String("aws.step_functions.state.type", "MapIteration"),
+				attribute.Int("aws.step_functions.map.iteration.index", it.index)))
+			th = it.up // what follows the iteration's end is the Map state's
+		case *history.TaskScheduled:
+			th.task = &span{name: d.ResourceType + ":" + d.Resource, at: at, id: childSpan(e.span, 't', ev.ID)}
+		case *history.TaskOutput, *history.TaskFailure:
+			if ev.Type == "TaskSubmitted" || ev.Type == "TaskStarted" {
+				break
+			}
+			fail := ""
+			if f, ok := d.(*history.TaskFailure); ok {
+				fail = ev.Type
+				if f.Error != nil {
+					fail = *f.Error
+				}
+			}
+			if s := th.task; s != nil {
+				th.task = nil
+				parent := th.state
+				if parent == nil {
+					parent = th.parent
+				}
+				b.emit(e, parent, s, at, fail, b.taskAttrs(s.name))
+			}
+		}
+		if ev.Type == "ParallelStateStarted" {
+			th = &thread{up: th, fork: true}
+		}
+		e.set(ev.ID, th)
+		switch ev.Type {
+		case "ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted":
+			fail := ""
+			if ev.Type != "ExecutionSucceeded" {
+				fail = strings.TrimPrefix(ev.Type, "Execution")
+				if c.errorN != "" {
+					fail = c.errorN
+				}
+			}
+			ctx := context.Background()
+			if e.parent.IsValid() {
+				ctx = trace.ContextWithRemoteSpanContext(ctx, e.parent)
+			}
+			b.span(e.trace, e.span, ctx, c.name, c.startedAt, at, fail, trace.WithAttributes(
+				attribute.String("aws.step_functions.execution.arn", e.arn),
+				attribute.String("aws.step_functions.state_machine.arn", c.smArn)))
+			ended = true
+		}
+	}
+	return ended
+}
+
+// childSpan is the span id of a state (kind 's'), a Map iteration ('i') or a task ('t')
+// opened by event id of the execution whose span is exec: a mix of the two, cheaper than a
+// cryptographic hash and as stable (no node needs to find these ids but the one that made
+// them).
+func childSpan(exec trace.SpanID, kind byte, id int64) trace.SpanID {
+	v := mix64(binary.BigEndian.Uint64(exec[:]) ^ mix64(uint64(id)<<8|uint64(kind)))
+	var s trace.SpanID
+	binary.BigEndian.PutUint64(s[:], v)
+	if !s.IsValid() {
+		s[7] = 1
+	}
+	return s
+}
+
+// mix64 is SplitMix64's finaliser.
+func mix64(v uint64) uint64 {
+	v += 0x9e3779b97f4a7c15
+	v = (v ^ v>>30) * 0xbf58476d1ce4e5b9
+	v = (v ^ v>>27) * 0x94d049bb133111eb
+	return v ^ v>>31
+}
+
+// emit exports s, a child of parent (the execution's span when nil), ending at end.
+func (b *builder) emit(e *execution, parent, s *span, end time.Time, fail string, attrs trace.SpanStartEventOption) {
+	b.span(e.trace, s.id, b.context(e, parent), s.name, s.at, end, fail, attrs)
+}
+
+// span starts and ends a span. The option slices are the builder's, reused: the SDK reads
+// them before Start and End return.
+func (b *builder) span(t trace.TraceID, id trace.SpanID, ctx context.Context, name string, start, end time.Time, fail string, attrs trace.SpanStartEventOption) {
+	b.x.ids.next.trace, b.x.ids.next.span = t, id
+	b.start[0], b.start[1] = trace.WithTimestamp(start), attrs
+	_, sp := b.x.tracer.Start(ctx, name, b.start[:]...)
+	if fail != "" {
+		sp.SetStatus(codes.Error, fail)
+	}
+	b.end[0] = trace.WithTimestamp(end)
+	sp.End(b.end[:]...)
+}
+
+// context is the context the children of parent start from (the execution span's when
+// nil), built once per parent.
+func (b *builder) context(e *execution, parent *span) context.Context {
+	if parent == nil {
+		if e.ctx == nil {
+			e.ctx = remote(e.trace, e.span)
+		}
+		return e.ctx
+	}
+	if parent.ctx == nil {
+		parent.ctx = remote(e.trace, parent.id)
+	}
+	return parent.ctx
+}
+
+func remote(t trace.TraceID, s trace.SpanID) context.Context {
+	return trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: t, SpanID: s, TraceFlags: trace.FlagsSampled, Remote: true}))
+}
+
+// maxAttrs bounds the attribute sets kept for reuse.
+const maxAttrs = 1024
+
+func (b *builder) stateAttrs(typ string) trace.SpanStartEventOption {
+	return cached(b.states, typ, "aws.step_functions.state.type")
+}
+
+func (b *builder) taskAttrs(resource string) trace.SpanStartEventOption {
+	return cached(b.tasks, resource, "aws.step_functions.task.resource")
+}
+
+func cached(m map[string]trace.SpanStartEventOption, v, key string) trace.SpanStartEventOption {
+	if o, ok := m[v]; ok {
+		return o
+	}
+	o := trace.WithAttributes(attribute.String(key, v))
+	if len(m) < maxAttrs {
+		m[v] = o
+	}
+	return o
+}
