@@ -1,13 +1,15 @@
 package tracing
 
 import (
-	"context"
 	"encoding/binary"
 	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/stepwise-run/stepwise/history"
@@ -50,7 +52,6 @@ type span struct {
 	name string
 	at   time.Time
 	id   trace.SpanID
-	ctx  context.Context // the context its children start from, built at the first
 }
 
 // threads maps an execution's events, by id, to their threads.
@@ -84,14 +85,12 @@ func (t *threads) set(id int64, th *thread) {
 // builder turns an execution's events into spans; only the Exporter's goroutine uses it.
 type builder struct {
 	x      *Exporter
-	states map[string]trace.SpanStartEventOption // the state type's attributes, by type
-	tasks  map[string]trace.SpanStartEventOption // the task's attributes, by resource
-	start  [2]trace.SpanStartOption
-	end    [1]trace.SpanEndOption
+	states map[string][]attribute.KeyValue // the state type's attributes, by type
+	tasks  map[string][]attribute.KeyValue // the task's attributes, by resource
 }
 
 func newBuilder(x *Exporter) builder {
-	return builder{x: x, states: map[string]trace.SpanStartEventOption{}, tasks: map[string]trace.SpanStartEventOption{}}
+	return builder{x: x, states: map[string][]attribute.KeyValue{}, tasks: map[string][]attribute.KeyValue{}}
 }
 
 // observe builds the spans a commit's events close; it reports whether the execution ended.
@@ -138,9 +137,9 @@ func (b *builder) observe(c commit) (ended bool) {
 			if ev.Type != "MapIterationSucceeded" {
 				fail = strings.TrimPrefix(ev.Type, "MapIteration")
 			}
-			b.emit(e, it.mapState, it.iteration, at, fail, trace.WithAttributes(
+			b.emit(e, it.mapState, it.iteration, at, fail, []attribute.KeyValue{
 				attribute.String("aws.step_functions.state.type", "MapIteration"),
-				attribute.Int("aws.step_functions.map.iteration.index", it.index)))
+				attribute.Int("aws.step_functions.map.iteration.index", it.index)})
 			th = it.up // what follows the iteration's end is the Map state's
 		case *history.TaskScheduled:
 			th.task = &span{name: d.ResourceType + ":" + d.Resource, at: at, id: childSpan(e.span, 't', ev.ID)}
@@ -177,13 +176,9 @@ func (b *builder) observe(c commit) (ended bool) {
 					fail = c.errorN
 				}
 			}
-			ctx := context.Background()
-			if e.parent.IsValid() {
-				ctx = trace.ContextWithRemoteSpanContext(ctx, e.parent)
-			}
-			b.span(e.trace, e.span, ctx, c.name, c.startedAt, at, fail, trace.WithAttributes(
+			b.span(e.trace, e.span, e.parent.SpanID(), c.name, c.startedAt, at, fail, []attribute.KeyValue{
 				attribute.String("aws.step_functions.execution.arn", e.arn),
-				attribute.String("aws.step_functions.state_machine.arn", c.smArn)))
+				attribute.String("aws.step_functions.state_machine.arn", c.smArn)})
 			ended = true
 		}
 	}
@@ -213,59 +208,52 @@ func mix64(v uint64) uint64 {
 }
 
 // emit exports s, a child of parent (the execution's span when nil), ending at end.
-func (b *builder) emit(e *execution, parent, s *span, end time.Time, fail string, attrs trace.SpanStartEventOption) {
-	b.span(e.trace, s.id, b.context(e, parent), s.name, s.at, end, fail, attrs)
+func (b *builder) emit(e *execution, parent, s *span, end time.Time, fail string, attrs []attribute.KeyValue) {
+	p := e.span
+	if parent != nil {
+		p = parent.id
+	}
+	b.span(e.trace, s.id, p, s.name, s.at, end, fail, attrs)
 }
 
-// span starts and ends a span. The option slices are the builder's, reused: the SDK reads
-// them before Start and End return.
-func (b *builder) span(t trace.TraceID, id trace.SpanID, ctx context.Context, name string, start, end time.Time, fail string, attrs trace.SpanStartEventOption) {
-	b.x.ids.next.trace, b.x.ids.next.span = t, id
-	b.start[0], b.start[1] = trace.WithTimestamp(start), attrs
-	_, sp := b.x.tracer.Start(ctx, name, b.start[:]...)
+// span hands a finished span to the SDK's batch processor. The spans are not timed as code
+// runs but rebuilt from history, with their ids, times and parents known when they end, so
+// they are not started and ended through a Tracer (which would draw ids, read the clock and
+// build a live span, then a copy of it) but made as the finished, read-only spans the
+// processor takes, through the SDK's own SpanStub.
+func (b *builder) span(t trace.TraceID, id, parent trace.SpanID, name string, start, end time.Time, fail string, attrs []attribute.KeyValue) {
+	stub := tracetest.SpanStub{Name: name, SpanKind: trace.SpanKindInternal, StartTime: start, EndTime: end, Attributes: attrs,
+		SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: t, SpanID: id, TraceFlags: trace.FlagsSampled}),
+		Resource:    b.x.res, InstrumentationScope: scope}
+	if parent.IsValid() {
+		stub.Parent = trace.NewSpanContext(trace.SpanContextConfig{TraceID: t, SpanID: parent, TraceFlags: trace.FlagsSampled, Remote: true})
+	}
 	if fail != "" {
-		sp.SetStatus(codes.Error, fail)
+		stub.Status = sdktrace.Status{Code: codes.Error, Description: fail}
 	}
-	b.end[0] = trace.WithTimestamp(end)
-	sp.End(b.end[:]...)
+	b.x.spans.OnEnd(stub.Snapshot())
 }
 
-// context is the context the children of parent start from (the execution span's when
-// nil), built once per parent.
-func (b *builder) context(e *execution, parent *span) context.Context {
-	if parent == nil {
-		if e.ctx == nil {
-			e.ctx = remote(e.trace, e.span)
-		}
-		return e.ctx
-	}
-	if parent.ctx == nil {
-		parent.ctx = remote(e.trace, parent.id)
-	}
-	return parent.ctx
-}
-
-func remote(t trace.TraceID, s trace.SpanID) context.Context {
-	return trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
-		TraceID: t, SpanID: s, TraceFlags: trace.FlagsSampled, Remote: true}))
-}
+var scope = instrumentation.Scope{Name: "github.com/stepwise-run/stepwise"}
 
 // maxAttrs bounds the attribute sets kept for reuse.
 const maxAttrs = 1024
 
-func (b *builder) stateAttrs(typ string) trace.SpanStartEventOption {
+func (b *builder) stateAttrs(typ string) []attribute.KeyValue {
 	return cached(b.states, typ, "aws.step_functions.state.type")
 }
 
-func (b *builder) taskAttrs(resource string) trace.SpanStartEventOption {
+func (b *builder) taskAttrs(resource string) []attribute.KeyValue {
 	return cached(b.tasks, resource, "aws.step_functions.task.resource")
 }
 
-func cached(m map[string]trace.SpanStartEventOption, v, key string) trace.SpanStartEventOption {
+// cached is the attribute set {key: v}, shared by the spans that have it (the exporter only
+// reads it).
+func cached(m map[string][]attribute.KeyValue, v, key string) []attribute.KeyValue {
 	if o, ok := m[v]; ok {
 		return o
 	}
-	o := trace.WithAttributes(attribute.String(key, v))
+	o := []attribute.KeyValue{attribute.String(key, v)}
 	if len(m) < maxAttrs {
 		m[v] = o
 	}

@@ -48,10 +48,9 @@ type Options struct {
 // trace, for Context) and queues the events; one goroutine pairs them into spans (spans.go)
 // and hands those to the SDK, whose batch processor encodes and sends them.
 type Exporter struct {
-	provider *sdktrace.TracerProvider
-	tracer   trace.Tracer
-	ids      *givenIDs
-	parent   func(ctx context.Context, arn string) (string, error)
+	spans  sdktrace.SpanProcessor // the SDK's batch processor, in front of its OTLP exporter
+	res    *resource.Resource
+	parent func(ctx context.Context, arn string) (string, error)
 
 	mu    sync.Mutex
 	open  map[string]*execution // executions being traced, by ARN
@@ -82,7 +81,6 @@ type execution struct {
 	trace  trace.TraceID
 	span   trace.SpanID      // the execution's span
 	parent trace.SpanContext // the parent execution's span, if any
-	ctx    context.Context   // the context its states start from (the builder's)
 	threads
 }
 
@@ -103,14 +101,11 @@ func New(ctx context.Context, o Options) (*Exporter, error) {
 	if o.Batch > 0 {
 		bopts = append(bopts, sdktrace.WithBatchTimeout(o.Batch))
 	}
-	res := resource.NewSchemaless(attribute.String("service.name", "stepwise"))
-	ids := &givenIDs{}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, bopts...), sdktrace.WithIDGenerator(ids),
-		sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithResource(res))
 	if o.Queue <= 0 {
 		o.Queue = 4096
 	}
-	x := &Exporter{provider: tp, tracer: tp.Tracer("github.com/stepwise-run/stepwise"), ids: ids,
+	x := &Exporter{spans: sdktrace.NewBatchSpanProcessor(exp, bopts...),
+		res:  resource.NewSchemaless(attribute.String("service.name", "stepwise")),
 		open: map[string]*execution{}, roots: map[string]trace.TraceID{},
 		queue: make(chan commit, o.Queue), stop: make(chan struct{}), done: make(chan struct{})}
 	x.b = newBuilder(x)
@@ -131,7 +126,7 @@ func (x *Exporter) Shutdown(ctx context.Context) error {
 	case <-x.done:
 	case <-ctx.Done():
 	}
-	return x.provider.Shutdown(ctx)
+	return x.spans.Shutdown(ctx)
 }
 
 // ForceFlush builds the spans of the commits queued so far and sends them.
@@ -149,7 +144,7 @@ func (x *Exporter) ForceFlush(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	return x.provider.ForceFlush(ctx)
+	return x.spans.ForceFlush(ctx)
 }
 
 // Dropped is how many commits' events were dropped because the span builder was behind.
@@ -188,22 +183,6 @@ func (x *Exporter) handle(c commit) {
 		x.mu.Unlock()
 	}
 }
-
-// givenIDs is the SDK's IDGenerator made to hand out the ids the span builder chose: ids
-// derived from the history rather than drawn at random. Only the builder's goroutine starts
-// spans, so next needs no lock.
-type givenIDs struct {
-	next struct {
-		trace trace.TraceID
-		span  trace.SpanID
-	}
-}
-
-func (g *givenIDs) NewIDs(context.Context) (trace.TraceID, trace.SpanID) {
-	return g.next.trace, g.next.span
-}
-
-func (g *givenIDs) NewSpanID(context.Context, trace.TraceID) trace.SpanID { return g.next.span }
 
 func traceID(rootArn string) trace.TraceID {
 	h := sha256.Sum256([]byte("trace\x00" + rootArn))
