@@ -42,16 +42,43 @@ type thread struct {
 	task   *span // the task scheduled and not yet ended
 	fork   bool  // the ParallelStateStarted of a state in up: what follows it is a new branch
 
+	iterations []*thread // the Map iterations begun in it and not ended
+
 	iteration *span // a Map iteration's own span (also its parent)
 	mapState  *span // the iteration's Map state, the iteration span's parent
 	index     int   // the iteration's index
 }
 
+// iterationAt is the iteration of that index begun in th or the threads around it, nil when
+// none is open.
+func (th *thread) iterationAt(index int) *thread {
+	for ; th != nil; th = th.up {
+		for _, it := range th.iterations {
+			if it.index == index {
+				return it
+			}
+		}
+	}
+	return nil
+}
+
+func (th *thread) endIteration(it *thread) {
+	for i, o := range th.iterations {
+		if o == it {
+			last := len(th.iterations) - 1
+			th.iterations[i], th.iterations[last] = th.iterations[last], nil
+			th.iterations = th.iterations[:last]
+			return
+		}
+	}
+}
+
 // span is a span opened by an event and not yet ended.
 type span struct {
-	name string
-	at   time.Time
-	id   trace.SpanID
+	name  string
+	at    time.Time
+	id    trace.SpanID
+	attrs []attribute.KeyValue
 }
 
 // threads maps an execution's events, by id, to their threads.
@@ -108,7 +135,8 @@ func (b *builder) observe(c commit) (ended bool) {
 			if th.fork {
 				th = &thread{up: th.up, parent: th.up.state}
 			}
-			th.state = &span{name: d.Name, at: at, id: childSpan(e.span, 's', ev.ID)}
+			th.state = &span{name: d.Name, at: at, id: childSpan(e.span, 's', ev.ID),
+				attrs: b.stateAttrs(strings.TrimSuffix(ev.Type, "StateEntered"))}
 		case *history.StateExited:
 			owner := th
 			for owner != nil && (owner.state == nil || owner.state.name != d.Name) {
@@ -119,30 +147,40 @@ func (b *builder) observe(c commit) (ended bool) {
 			}
 			s := owner.state
 			owner.state, th = nil, owner
-			b.emit(e, owner.parent, s, at, "", b.stateAttrs(strings.TrimSuffix(ev.Type, "StateExited")))
+			b.emit(e, owner.parent, s, at, "")
 		case *history.MapIteration:
 			if ev.Type == "MapIterationStarted" {
-				it := &span{name: d.Name + " iteration", at: at, id: childSpan(e.span, 'i', ev.ID)}
-				th = &thread{up: th, parent: it, iteration: it, mapState: th.state, index: d.Index}
+				it := &span{name: d.Name + " iteration", at: at, id: childSpan(e.span, 'i', ev.ID), attrs: []attribute.KeyValue{
+					attribute.String("aws.step_functions.state.type", "MapIteration"),
+					attribute.Int("aws.step_functions.map.iteration.index", d.Index)}}
+				up := th
+				th = &thread{up: up, parent: it, iteration: it, mapState: up.state, index: d.Index}
+				up.iterations = append(up.iterations, th)
 				break
 			}
-			it := th // Succeeded, Failed or Aborted: the iteration ends
+			// Succeeded, Failed or Aborted: the iteration ends. An iteration that succeeds
+			// or fails follows its own last event; one aborted (another failed) follows the
+			// Map state's, so it is found among the Map state's iterations by its index.
+			it := th
 			for it.up != nil && it.iteration == nil {
 				it = it.up
 			}
-			if it.iteration == nil {
-				break
+			if it.iteration == nil || it.index != d.Index {
+				if it = th.iterationAt(d.Index); it == nil {
+					break
+				}
 			}
+			it.up.endIteration(it)
 			fail := ""
 			if ev.Type != "MapIterationSucceeded" {
 				fail = strings.TrimPrefix(ev.Type, "MapIteration")
 			}
-			b.emit(e, it.mapState, it.iteration, at, fail, []attribute.KeyValue{
-				attribute.String("aws.step_functions.state.type", "MapIteration"),
-				attribute.Int("aws.step_functions.map.iteration.index", it.index)})
+			b.closeState(e, it, at, fail) // a Fail state, which has no exit
+			b.emit(e, it.mapState, it.iteration, at, fail)
 			th = it.up // what follows the iteration's end is the Map state's
 		case *history.TaskScheduled:
-			th.task = &span{name: d.ResourceType + ":" + d.Resource, at: at, id: childSpan(e.span, 't', ev.ID)}
+			name := d.ResourceType + ":" + d.Resource
+			th.task = &span{name: name, at: at, id: childSpan(e.span, 't', ev.ID), attrs: b.taskAttrs(name)}
 		case *history.TaskOutput, *history.TaskFailure:
 			if ev.Type == "TaskSubmitted" || ev.Type == "TaskStarted" {
 				break
@@ -160,8 +198,11 @@ func (b *builder) observe(c commit) (ended bool) {
 				if parent == nil {
 					parent = th.parent
 				}
-				b.emit(e, parent, s, at, fail, b.taskAttrs(s.name))
+				b.emit(e, parent, s, at, fail)
 			}
+		}
+		if strings.HasSuffix(ev.Type, "StateAborted") {
+			b.closeState(e, th, at, "Aborted") // its iteration or branch was stopped
 		}
 		if ev.Type == "ParallelStateStarted" {
 			th = &thread{up: th, fork: true}
@@ -176,6 +217,7 @@ func (b *builder) observe(c commit) (ended bool) {
 					fail = c.errorN
 				}
 			}
+			b.closeState(e, &e.top, at, fail) // a Fail state, which has no exit
 			b.span(e.trace, e.span, e.parent.SpanID(), c.name, c.startedAt, at, fail, []attribute.KeyValue{
 				attribute.String("aws.step_functions.execution.arn", e.arn),
 				attribute.String("aws.step_functions.state_machine.arn", c.smArn)})
@@ -208,12 +250,12 @@ func mix64(v uint64) uint64 {
 }
 
 // emit exports s, a child of parent (the execution's span when nil), ending at end.
-func (b *builder) emit(e *execution, parent, s *span, end time.Time, fail string, attrs []attribute.KeyValue) {
+func (b *builder) emit(e *execution, parent, s *span, end time.Time, fail string) {
 	p := e.span
 	if parent != nil {
 		p = parent.id
 	}
-	b.span(e.trace, s.id, p, s.name, s.at, end, fail, attrs)
+	b.span(e.trace, s.id, p, s.name, s.at, end, fail, s.attrs)
 }
 
 // span hands a finished span to the SDK's batch processor. The spans are not timed as code
@@ -235,6 +277,15 @@ func (b *builder) span(t trace.TraceID, id, parent trace.SpanID, name string, st
 }
 
 var scope = instrumentation.Scope{Name: "github.com/stepwise-run/stepwise"}
+
+// closeState ends the span of the state open in th, if any, at end: the state ended without
+// an exit event (a Fail state, or a state whose iteration or branch was aborted).
+func (b *builder) closeState(e *execution, th *thread, end time.Time, fail string) {
+	if s := th.state; s != nil {
+		th.state = nil
+		b.emit(e, th.parent, s, end, fail)
+	}
+}
 
 // maxAttrs bounds the attribute sets kept for reuse.
 const maxAttrs = 1024

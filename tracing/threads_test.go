@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,29 +21,7 @@ import (
 // recorded it (testdata/interleaved.json), one commit per event: every state span must be
 // closed by its own iteration's or branch's exit, under its iteration or Parallel state.
 func TestInterleavedThreads(t *testing.T) {
-	raw, err := os.ReadFile("testdata/interleaved.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var events []history.Event
-	if err := json.Unmarshal(raw, &events); err != nil {
-		t.Fatal(err)
-	}
-	url, received := collect(t)
-	ctx := context.Background()
-	x, err := New(ctx, Options{Endpoint: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	row := &store.Execution{Arn: "arn:aws:states:us-east-1:123456789012:execution:map:interleaved", Name: "interleaved",
-		StartedAt: events[0].Timestamp.Time}
-	for i := range events {
-		x.Observe(ctx, row, events[i:i+1])
-	}
-	if err := x.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
-	spans := received()
+	spans := replay(t, "testdata/interleaved.json", "arn:aws:states:us-east-1:123456789012:execution:map:interleaved")
 	if len(spans) != 17 {
 		t.Errorf("got %d spans, want 17 (the execution, M, 3 iterations, 3 W, 3 P, Par, A1, A2, B1, B2, B3)", len(spans))
 	}
@@ -113,4 +92,70 @@ func TestInterleavedThreads(t *testing.T) {
 	if dur(par) != 3*time.Second || dur(m) != 3*time.Second {
 		t.Errorf("M lasts %v and Par %v, want 3 s each", dur(m), dur(par))
 	}
+}
+
+// TestAbortedIterations feeds the history of a Map state whose third iteration fails (a Fail
+// state) while the first two wait (testdata/aborted.json): those two are aborted, their
+// MapIterationAborted events following the failed iteration's, not their own. Each iteration
+// span ends with its own status, and the states left without an exit (the Waits aborted, the
+// Fail state) end with their iteration, under it.
+func TestAbortedIterations(t *testing.T) {
+	spans := replay(t, "testdata/aborted.json", "arn:aws:states:us-east-1:123456789012:execution:map:aborted")
+	byID := map[string]*tracepb.Span{}
+	for _, sp := range spans {
+		byID[hex.EncodeToString(sp.SpanId)] = sp
+	}
+	want := map[int64]string{0: "Aborted", 1: "Aborted", 2: "Failed"}
+	got := map[string]int{}
+	for _, sp := range spans {
+		got[sp.Name]++
+		if sp.Name != "W" && sp.Name != "F" {
+			continue
+		}
+		it := byID[hex.EncodeToString(sp.ParentSpanId)]
+		if it == nil || it.Name != "M iteration" {
+			t.Fatalf("%s is not under an iteration", sp.Name)
+		}
+		if it.EndTimeUnixNano != sp.EndTimeUnixNano {
+			t.Errorf("%s does not end with its iteration", sp.Name)
+		}
+		index := it.Attributes[1].Value.GetIntValue()
+		if sp.Name == "F" && index != 2 || sp.Name == "W" && index == 2 {
+			t.Errorf("%s is under iteration %d", sp.Name, index)
+		}
+		if sp.Status.GetMessage() != want[index] || it.Status.GetMessage() != want[index] {
+			t.Errorf("%s under iteration %d: status %q, the iteration's %q, want %q", sp.Name, index, sp.Status.GetMessage(), it.Status.GetMessage(), want[index])
+		}
+	}
+	if got["M iteration"] != 3 || got["W"] != 2 || got["F"] != 1 || got["C"] != 3 || got["Caught"] != 1 || len(spans) != 12 {
+		t.Errorf("spans: %v", got)
+	}
+}
+
+// replay feeds a recorded history to an Exporter, one commit per event, and returns the
+// spans the collector received.
+func replay(t *testing.T, file, arn string) []*tracepb.Span {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []history.Event
+	if err := json.Unmarshal(raw, &events); err != nil {
+		t.Fatal(err)
+	}
+	url, received := collect(t)
+	ctx := context.Background()
+	x, err := New(ctx, Options{Endpoint: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := &store.Execution{Arn: arn, Name: arn[strings.LastIndexByte(arn, ':')+1:], StartedAt: events[0].Timestamp.Time}
+	for i := range events {
+		x.Observe(ctx, row, events[i:i+1])
+	}
+	if err := x.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return received()
 }

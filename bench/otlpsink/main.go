@@ -1,6 +1,7 @@
 // Command otlpsink is an OTLP/HTTP collector for measuring the cost of traces: it accepts the
 // protobuf export requests the OpenTelemetry SDK sends to /v1/traces, decodes them, counts
-// their spans and drops them. It prints the count every interval and when it stops.
+// their spans and drops them; it accepts and drops POSTs to any other path too (an
+// --events-webhook). It prints the count every interval and when it stops.
 //
 //	go run ./bench/otlpsink -listen 127.0.0.1:4318
 package main
@@ -46,6 +47,12 @@ func main() {
 		w.Header().Set("Content-Type", "application/x-protobuf")
 		_, _ = w.Write(ok)
 	})
+	var others atomic.Int64
+	mux.HandleFunc("POST /", func(w http.ResponseWriter, r *http.Request) {
+		// anything else (serve --events-webhook's events): read and accepted
+		_, _ = io.Copy(io.Discard, r.Body)
+		others.Add(1)
+	})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	srv := &http.Server{Addr: *listen, Handler: mux}
@@ -56,7 +63,7 @@ func main() {
 	if *every > 0 {
 		go func() {
 			for range time.Tick(*every) {
-				fmt.Fprintf(os.Stderr, "otlpsink: %d spans in %d requests\n", spans.Load(), requests.Load())
+				fmt.Fprintf(os.Stderr, "otlpsink: %d spans in %d requests, %d other requests\n", spans.Load(), requests.Load(), others.Load())
 			}
 		}()
 	}
