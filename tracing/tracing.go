@@ -1,13 +1,16 @@
-// Package tracing exports executions, states and tasks as OpenTelemetry spans over OTLP,
-// for the state machines whose tracingConfiguration is enabled.
+// Package tracing exports executions, states, Map iterations and tasks as OpenTelemetry
+// spans over OTLP, for the state machines whose tracingConfiguration is enabled.
 //
 // Spans are built from history events once they are committed: the engine stays pure, and
-// an execution outlives the process that started it. Their ids are derived from the
-// execution ARN and event ids (not drawn at random), so a node that takes over an
-// execution after a restart continues the same trace; a child execution shares the trace of
-// the execution that started it, its root. Start and end times are the events' timestamps.
-// A state or task span that was open when its node stopped is not exported: the node that
-// continues has not seen it start.
+// an execution outlives the process that started it. The commit path only queues the events
+// (Observe); one goroutine pairs them into spans, following each event's previousEventId to
+// its Map iteration or Parallel branch (spans.go), and hands the finished spans to the SDK's
+// batch processor and OTLP exporter. Their ids are derived from the execution ARN and event
+// ids (not drawn at random), so a node that takes over an execution after a restart
+// continues the same trace; a child execution shares the trace of the execution that started
+// it, its root. Start and end times are the events' timestamps. A state or task span that
+// was open when its node stopped is not exported: the node that continues has not seen it
+// start.
 package tracing
 
 import (
@@ -97,7 +100,7 @@ func New(ctx context.Context, o Options) (*Exporter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("OTLP exporter: %w", err)
 	}
-	bopts := []sdktrace.BatchSpanProcessorOption{sdktrace.WithMaxQueueSize(8192), sdktrace.WithMaxExportBatchSize(2048)}
+	var bopts []sdktrace.BatchSpanProcessorOption // the SDK's defaults, or its OTEL_BSP_* variables
 	if o.Batch > 0 {
 		bopts = append(bopts, sdktrace.WithBatchTimeout(o.Batch))
 	}
