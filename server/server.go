@@ -325,9 +325,6 @@ func (s *Server) Close() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = s.traces.Shutdown(ctx) // the spans batched so far; a collector gone is no reason to hang
 		cancel()
-		if n := s.traces.Dropped(); n > 0 && s.cfg.Logger != nil {
-			s.cfg.Logger.Warn("traces: commits left out of the spans, the span builder being behind", "commits", n)
-		}
 	}
 	s.lambda.Close()
 	s.Store.Close()

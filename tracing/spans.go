@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/store"
 )
 
 // A history is not one sequence: the iterations of a Map state and the branches of a
@@ -109,7 +110,7 @@ func (t *threads) set(id int64, th *thread) {
 	t.byID[i] = th
 }
 
-// builder turns an execution's events into spans; only the Exporter's goroutine uses it.
+// builder turns an execution's events into spans; it is used under the Exporter's lock.
 type builder struct {
 	x      *Exporter
 	states map[string][]attribute.KeyValue // the state type's attributes, by type
@@ -121,13 +122,12 @@ func newBuilder(x *Exporter) builder {
 }
 
 // observe builds the spans a commit's events close; it reports whether the execution ended.
-func (b *builder) observe(c commit) (ended bool) {
-	e := c.e
+func (b *builder) observe(e *execution, row *store.Execution, events []history.Event) (ended bool) {
 	if e.byID == nil {
-		e.byID = make([]*thread, 0, len(c.events))
+		e.byID = make([]*thread, 0, len(events))
 	}
-	for i := range c.events {
-		ev := &c.events[i]
+	for i := range events {
+		ev := &events[i]
 		at := ev.Timestamp.Time
 		th := e.of(ev.PreviousEventID)
 		switch d := ev.Details.(type) {
@@ -213,14 +213,14 @@ func (b *builder) observe(c commit) (ended bool) {
 			fail := ""
 			if ev.Type != "ExecutionSucceeded" {
 				fail = strings.TrimPrefix(ev.Type, "Execution")
-				if c.errorN != "" {
-					fail = c.errorN
+				if row.Error != nil && *row.Error != "" {
+					fail = *row.Error
 				}
 			}
 			b.closeState(e, &e.top, at, fail) // a Fail state, which has no exit
-			b.span(e.trace, e.span, e.parent.SpanID(), c.name, c.startedAt, at, fail, []attribute.KeyValue{
+			b.span(e.trace, e.span, e.parent.SpanID(), row.Name, row.StartedAt, at, fail, []attribute.KeyValue{
 				attribute.String("aws.step_functions.execution.arn", e.arn),
-				attribute.String("aws.step_functions.state_machine.arn", c.smArn)})
+				attribute.String("aws.step_functions.state_machine.arn", row.StateMachineArn)})
 			ended = true
 		}
 	}

@@ -2,10 +2,10 @@
 // spans over OTLP, for the state machines whose tracingConfiguration is enabled.
 //
 // Spans are built from history events once they are committed: the engine stays pure, and
-// an execution outlives the process that started it. The commit path only queues the events
-// (Observe); one goroutine pairs them into spans, following each event's previousEventId to
-// its Map iteration or Parallel branch (spans.go), and hands the finished spans to the SDK's
-// batch processor and OTLP exporter. Their ids are derived from the execution ARN and event
+// an execution outlives the process that started it. Observe pairs a commit's events into
+// spans, following each event's previousEventId to its Map iteration or Parallel branch
+// (spans.go), and hands the finished spans to the SDK's batch processor and OTLP exporter,
+// which send them from their own goroutine. Their ids are derived from the execution ARN and event
 // ids (not drawn at random), so a node that takes over an execution after a restart
 // continues the same trace; a child execution shares the trace of the execution that started
 // it, its root. Start and end times are the events' timestamps. A state or task span that
@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -40,16 +39,13 @@ type Options struct {
 	Endpoint string
 	// Batch overrides the batching delay (0: the SDK's default, 5 s).
 	Batch time.Duration
-	// Queue is how many commits may wait for the span builder (0: 4096); beyond it, a
-	// commit's events are dropped and counted (Dropped) rather than hold up executions.
-	Queue int
 }
 
 // Exporter turns committed history into spans. Its methods are safe for concurrent use.
 //
-// Observe, on the commit path, only registers an execution the first time it sees it (its
-// trace, for Context) and queues the events; one goroutine pairs them into spans (spans.go)
-// and hands those to the SDK, whose batch processor encodes and sends them.
+// Observe pairs a commit's events into spans (spans.go) and hands the finished ones to the
+// SDK's batch processor, which encodes and sends them from its own goroutine and drops what
+// it cannot queue: the commit path never waits for the collector.
 type Exporter struct {
 	spans  sdktrace.SpanProcessor // the SDK's batch processor, in front of its OTLP exporter
 	res    *resource.Resource
@@ -58,27 +54,10 @@ type Exporter struct {
 	mu    sync.Mutex
 	open  map[string]*execution // executions being traced, by ARN
 	roots map[string]trace.TraceID
-
-	queue   chan commit
-	stop    chan struct{}
-	done    chan struct{}
-	closing sync.Once
-	dropped atomic.Int64
-
-	b builder // the span builder's state; only its goroutine touches it
+	b     builder
 }
 
-// commit is what Observe queues: a commit's events and the execution fields the spans use.
-type commit struct {
-	e                   *execution
-	name, smArn, errorN string
-	startedAt           time.Time
-	events              []history.Event
-	flushed             chan struct{} // a ForceFlush waiting for what was queued before it
-}
-
-// execution is an execution being traced. trace, span and parent never change once it is
-// registered; the rest belongs to the span builder.
+// execution is an execution being traced.
 type execution struct {
 	arn    string
 	trace  trace.TraceID
@@ -104,15 +83,10 @@ func New(ctx context.Context, o Options) (*Exporter, error) {
 	if o.Batch > 0 {
 		bopts = append(bopts, sdktrace.WithBatchTimeout(o.Batch))
 	}
-	if o.Queue <= 0 {
-		o.Queue = 4096
-	}
 	x := &Exporter{spans: sdktrace.NewBatchSpanProcessor(exp, bopts...),
 		res:  resource.NewSchemaless(attribute.String("service.name", "stepwise")),
-		open: map[string]*execution{}, roots: map[string]trace.TraceID{},
-		queue: make(chan commit, o.Queue), stop: make(chan struct{}), done: make(chan struct{})}
+		open: map[string]*execution{}, roots: map[string]trace.TraceID{}}
 	x.b = newBuilder(x)
-	go x.build()
 	return x, nil
 }
 
@@ -122,70 +96,11 @@ func (x *Exporter) SetParent(parent func(ctx context.Context, arn string) (strin
 	x.parent = parent
 }
 
-// Shutdown builds the spans of the commits queued so far and flushes the spans not yet sent.
-func (x *Exporter) Shutdown(ctx context.Context) error {
-	x.closing.Do(func() { close(x.stop) })
-	select {
-	case <-x.done:
-	case <-ctx.Done():
-	}
-	return x.spans.Shutdown(ctx)
-}
+// Shutdown flushes the spans not yet sent.
+func (x *Exporter) Shutdown(ctx context.Context) error { return x.spans.Shutdown(ctx) }
 
-// ForceFlush builds the spans of the commits queued so far and sends them.
-func (x *Exporter) ForceFlush(ctx context.Context) error {
-	ch := make(chan struct{})
-	select {
-	case x.queue <- commit{flushed: ch}:
-		select {
-		case <-ch:
-		case <-x.done:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	case <-x.done:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return x.spans.ForceFlush(ctx)
-}
-
-// Dropped is how many commits' events were dropped because the span builder was behind.
-func (x *Exporter) Dropped() int64 { return x.dropped.Load() }
-
-// build is the span builder's goroutine.
-func (x *Exporter) build() {
-	defer close(x.done)
-	for {
-		select {
-		case c := <-x.queue:
-			x.handle(c)
-		case <-x.stop:
-			for {
-				select {
-				case c := <-x.queue:
-					x.handle(c)
-				default:
-					return
-				}
-			}
-		}
-	}
-}
-
-func (x *Exporter) handle(c commit) {
-	if c.flushed != nil {
-		close(c.flushed)
-		return
-	}
-	if x.b.observe(c) {
-		x.mu.Lock()
-		if x.open[c.e.arn] == c.e {
-			delete(x.open, c.e.arn)
-		}
-		x.mu.Unlock()
-	}
-}
+// ForceFlush sends the spans batched so far.
+func (x *Exporter) ForceFlush(ctx context.Context) error { return x.spans.ForceFlush(ctx) }
 
 func traceID(rootArn string) trace.TraceID {
 	h := sha256.Sum256([]byte("trace\x00" + rootArn))
@@ -252,10 +167,10 @@ func (x *Exporter) Context(ctx context.Context, arn string) context.Context {
 		TraceID: e.trace, SpanID: e.span, TraceFlags: trace.FlagsSampled, Remote: true}))
 }
 
-// Observe queues the committed events of an execution for the span builder; it never waits
-// for it: when the queue is full the events are dropped and counted (Dropped).
+// Observe exports the spans that the committed events of an execution close.
 func (x *Exporter) Observe(ctx context.Context, row *store.Execution, events []history.Event) {
 	x.mu.Lock()
+	defer x.mu.Unlock()
 	e := x.open[row.Arn]
 	if e == nil {
 		t := x.rootTrace(ctx, row.Arn, row.ParentArn)
@@ -271,15 +186,8 @@ func (x *Exporter) Observe(ctx context.Context, row *store.Execution, events []h
 		}
 		x.open[row.Arn] = e
 	}
-	x.mu.Unlock()
-	c := commit{e: e, name: row.Name, smArn: row.StateMachineArn, startedAt: row.StartedAt, events: events}
-	if row.Error != nil {
-		c.errorN = *row.Error
-	}
-	select {
-	case x.queue <- c:
-	default:
-		x.dropped.Add(1)
+	if x.b.observe(e, row, events) {
+		delete(x.open, row.Arn)
 	}
 }
 
