@@ -176,7 +176,7 @@ func benchServer(ctx context.Context, storeURL string, keep retention.Options, e
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	nodeDone := make(chan struct{})
-	go func() { svc.node.Run(runCtx); close(nodeDone) }()
+	go func() { _ = svc.Run(runCtx); close(nodeDone) }() // the node and, as serve runs them, the status events and CloudWatch Logs senders
 	purgeDone := make(chan struct{})
 	go func() { svc.runRetention(runCtx, log); close(purgeDone) }()
 	srv := &http.Server{Handler: svc.mux}
@@ -218,7 +218,7 @@ func benchListen(ctx context.Context, addr, storeURL string, stderr io.Writer) i
 	fmt.Fprintf(stderr, "stepwise bench: serving on http://%s, store %s\n", ln.Addr(), storeURL)
 	runCtx, cancel := context.WithCancel(ctx)
 	nodeDone := make(chan struct{})
-	go func() { svc.node.Run(runCtx); close(nodeDone) }()
+	go func() { _ = svc.Run(runCtx); close(nodeDone) }() // the node and, as serve runs them, the status events and CloudWatch Logs senders
 	srv := &http.Server{Handler: svc.mux}
 	go func() { <-ctx.Done(); _ = srv.Close() }()
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
