@@ -20,7 +20,7 @@ func checkDefinition(def, typ string) error {
 	diags := asl.Validate([]byte(def), asl.ValidateOptions{Type: typ})
 	for _, d := range diags {
 		if d.Severity == asl.SeverityError {
-			return apiErr("InvalidDefinition", "%s", asl.InvalidDefinitionMessage(diags))
+			return apiErr("InvalidDefinition", "%s", asl.DefinitionErrorMessage(def, diags))
 		}
 	}
 	return nil

@@ -21,6 +21,7 @@ var kinds = map[string]func(any) bool{
 	"entered-time":          isTime,
 	"creation-date":         isTime,
 	"start-date":            isTime,
+	"stop-date":             isTime,
 	"snf_role_arn":          isRole,
 	"sfn_role_arn":          isRole,
 	"generated-uuid":        func(v any) bool { s, _ := v.(string); return uuidRE.MatchString(s) },
