@@ -291,7 +291,7 @@ func newReplay(t *testing.T) *replay {
 		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "the replay suite hosts no " + task.Resource}
 	})
 	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: tasks,
-		LeaseTTL: time.Second, Poll: 20 * time.Millisecond})
+		LeaseTTL: time.Second, Poll: 20 * time.Millisecond, ActivityPoll: time.Second})
 	done := make(chan struct{})
 	go func() { node.Run(ctx); close(done) }()
 	srv := httptest.NewServer(&api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Tasks: tasks})
