@@ -185,6 +185,17 @@ func describeSM(sm *store.StateMachine) map[string]any {
 	if !sm.UpdatedAt.Equal(sm.CreatedAt) {
 		out["revisionId"] = sm.RevisionID
 	}
+	if refs := asl.VariableReferences([]byte(sm.Definition)); refs != nil {
+		m := make(map[string]any, len(refs))
+		for state, names := range refs {
+			list := make([]any, len(names))
+			for i, n := range names {
+				list[i] = n
+			}
+			m[state] = list
+		}
+		out["variableReferences"] = m
+	}
 	return out
 }
 

@@ -61,7 +61,9 @@ type matcher struct {
 func (m *matcher) diff(want, got any, path string) string {
 	if s, ok := want.(string); ok {
 		if k, ok := kinds[s]; ok {
-			if k(got) {
+			// The word itself is what a test's own replacement (replay.replace) wrote where the
+			// recording's normaliser wrote it too.
+			if k(got) || got == s {
 				return ""
 			}
 			return fmt.Sprintf("%s: expected a %q, got %s", path, s, brief(got))
