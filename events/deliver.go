@@ -19,10 +19,13 @@ import (
 	"github.com/stepwise-run/stepwise/store"
 )
 
-// Destination receives events. Send returns nil only once the destination has accepted
-// every one of them.
+// Destination receives events. Send offers events, oldest first, and sets accepted[i] for
+// each event the destination has accepted (accepted is as long as events, all false on the
+// call); it returns nil only when it accepted every one of them, else why not. A destination
+// that sends one event at a time stops at the first refusal; one that sends batches (PutEvents)
+// may accept events past one it refused.
 type Destination interface {
-	Send(ctx context.Context, events []store.OutboxEvent) error
+	Send(ctx context.Context, events []store.OutboxEvent, accepted []bool) error
 }
 
 // SignatureHeader carries the webhook's signature: "sha256=" and the hex HMAC-SHA256 of the
@@ -47,12 +50,12 @@ type Webhook struct {
 
 var defaultClient = &http.Client{Timeout: 10 * time.Second}
 
-func (w *Webhook) Send(ctx context.Context, evs []store.OutboxEvent) error {
+func (w *Webhook) Send(ctx context.Context, evs []store.OutboxEvent, accepted []bool) error {
 	client := w.Client
 	if client == nil {
 		client = defaultClient
 	}
-	for _, e := range evs {
+	for i, e := range evs {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader([]byte(e.Body)))
 		if err != nil {
 			return err
@@ -70,6 +73,7 @@ func (w *Webhook) Send(ctx context.Context, evs []store.OutboxEvent) error {
 		if resp.StatusCode/100 != 2 {
 			return fmt.Errorf("webhook %s answered %s", w.URL, resp.Status)
 		}
+		accepted[i] = true
 	}
 	return nil
 }
@@ -172,26 +176,51 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 	if len(evs) == 0 {
 		return false
 	}
-	// Events go out in commit order, each to every destination; one that fails stops the
-	// batch (the rest wait for their claim to lapse, keeping the order for the next try).
-	var done []int64
-	for i, e := range evs {
-		if err := d.send(ctx, e); err != nil {
-			d.Failed.Add(1)
-			wait := min(d.o.MinBackoff<<min(e.Attempts, 20), d.o.MaxBackoff)
-			d.o.Logger.Warn("event delivery failed", "event", e.ID, "attempts", e.Attempts+1, "retry_in", wait, "err", err)
-			if err := d.o.Outbox.RetryOutbox(context.WithoutCancel(ctx), e.ID, d.o.Now().Add(wait)); err != nil {
-				d.o.Logger.Error("record event retry", "event", e.ID, "err", err)
+	// Events go out in commit order, to each destination in turn; a destination is offered
+	// only the events every destination before it accepted. An event is done once every
+	// destination accepted it. Those that are not wait for a retry, all until the same time
+	// (the first one's backoff), so that the order holds on the next try.
+	var sendErr error
+	ok := make([]bool, len(evs))
+	for i := range ok {
+		ok[i] = true
+	}
+	for _, dst := range d.o.Destinations {
+		var offer []store.OutboxEvent
+		var at []int
+		for i, e := range evs {
+			if ok[i] {
+				offer, at = append(offer, e), append(at, i)
 			}
-			for _, r := range evs[i+1:] { // free the rest at the same time, in order
-				if err := d.o.Outbox.RetryOutbox(context.WithoutCancel(ctx), r.ID, d.o.Now().Add(wait)); err != nil {
-					d.o.Logger.Error("record event retry", "event", r.ID, "err", err)
-				}
-			}
+		}
+		if len(offer) == 0 {
 			break
 		}
-		done = append(done, e.ID)
-		d.record(d.o.Now().Sub(e.CreatedAt))
+		accepted := make([]bool, len(offer))
+		err := dst.Send(ctx, offer, accepted)
+		for j, i := range at {
+			ok[i] = accepted[j]
+		}
+		if err != nil {
+			sendErr = err
+		}
+	}
+	var done []int64
+	var wait time.Duration
+	for i, e := range evs {
+		if ok[i] {
+			done = append(done, e.ID)
+			d.record(d.o.Now().Sub(e.CreatedAt))
+			continue
+		}
+		if wait == 0 {
+			d.Failed.Add(1)
+			wait = min(d.o.MinBackoff<<min(e.Attempts, 20), d.o.MaxBackoff)
+			d.o.Logger.Warn("event delivery failed", "event", e.ID, "attempts", e.Attempts+1, "retry_in", wait, "err", sendErr)
+		}
+		if err := d.o.Outbox.RetryOutbox(context.WithoutCancel(ctx), e.ID, d.o.Now().Add(wait)); err != nil {
+			d.o.Logger.Error("record event retry", "event", e.ID, "err", err)
+		}
 	}
 	if err := d.o.Outbox.DeleteOutbox(context.WithoutCancel(ctx), done); err != nil {
 		// They will be sent again once their claim lapses: at least once.
@@ -199,15 +228,6 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 	}
 	d.Delivered.Add(int64(len(done)))
 	return len(done) == batch
-}
-
-func (d *Deliverer) send(ctx context.Context, e store.OutboxEvent) error {
-	for _, dst := range d.o.Destinations {
-		if err := dst.Send(ctx, []store.OutboxEvent{e}); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (d *Deliverer) record(lag time.Duration) {

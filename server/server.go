@@ -83,6 +83,11 @@ type Config struct {
 	// events), POSTed and signed with EventsWebhookSecret (--events-webhook,
 	// --events-webhook-secret).
 	EventsWebhook, EventsWebhookSecret string
+	// EventsEventBridge, when set, is the EventBridge event bus (a name or an ARN) on which
+	// every execution status change event is put with PutEvents, with the source
+	// EventsEventBridgeSource (default events.DefaultEventBridgeSource)
+	// (--events-eventbridge, --events-eventbridge-source).
+	EventsEventBridge, EventsEventBridgeSource string
 	// EventsPoll bounds the event deliverer's sleep between looks at the outbox (0: 1 s).
 	EventsPoll time.Duration
 	// Logger receives the server's logs (nil: discarded).
@@ -217,14 +222,33 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		nodeOpts.Tracer = traces // a nil *Exporter in the interface would not be nil
 	}
 	var deliverer *events.Deliverer
+	var dests []events.Destination
 	if cfg.EventsWebhook != "" {
+		dests = append(dests, &events.Webhook{URL: cfg.EventsWebhook, Secret: cfg.EventsWebhookSecret})
+	}
+	if cfg.EventsEventBridge != "" {
+		if !events.ValidBus(cfg.EventsEventBridge) {
+			st.Close()
+			return nil, fmt.Errorf("--events-eventbridge: %q is neither an event bus name nor an event bus ARN (arn:aws:events:REGION:ACCOUNT:event-bus/NAME)", cfg.EventsEventBridge)
+		}
+		if src := cfg.EventsEventBridgeSource; strings.HasPrefix(src, "aws.") || len(src) > 256 {
+			st.Close()
+			return nil, fmt.Errorf("--events-eventbridge-source: %q: PutEvents refuses sources that start with \"aws.\" and those longer than 256 characters", src)
+		}
+		eb, err := events.NewEventBridge(ctx, cfg.EventsEventBridge, cfg.EventsEventBridgeSource, cfg.Region)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("--events-eventbridge: the AWS configuration could not be loaded: %w", err)
+		}
+		dests = append(dests, eb)
+	}
+	if len(dests) > 0 {
 		outbox, ok := st.(store.Outbox)
 		if !ok {
 			st.Close()
-			return nil, fmt.Errorf("--events-webhook: the store %T keeps no outbox", st)
+			return nil, fmt.Errorf("--events-webhook, --events-eventbridge: the store %T keeps no outbox", st)
 		}
-		deliverer = events.New(events.Options{Outbox: outbox, Poll: cfg.EventsPoll, Logger: log,
-			Destinations: []events.Destination{&events.Webhook{URL: cfg.EventsWebhook, Secret: cfg.EventsWebhookSecret}}})
+		deliverer = events.New(events.Options{Outbox: outbox, Poll: cfg.EventsPoll, Logger: log, Destinations: dests})
 		nodeOpts.StatusEvents, nodeOpts.OnStatusEvents = true, deliverer.Kick
 	}
 	node := runner.NewNode(nodeOpts)
