@@ -96,6 +96,11 @@ type Config struct {
 	// asks for them go (--execution-logs): "" none, "stdout", "cloudwatch" (PutLogEvents to
 	// each state machine's log group), or a file path (JSON lines, appended).
 	ExecutionLogs string
+	// ExpressLogEvents is how many log events of Express executions the store keeps per state
+	// machine for the console, for state machines whose loggingConfiguration logs them,
+	// whatever ExecutionLogs says (--express-log-events; 0: execlog.DefaultKeep, negative:
+	// none).
+	ExpressLogEvents int
 	// OTLPEndpoint is the OTLP/HTTP collector that receives the spans of the state machines
 	// with tracingConfiguration enabled (--otlp-endpoint); empty: OTEL_EXPORTER_OTLP_ENDPOINT,
 	// and no tracing when that is unset too.
@@ -126,6 +131,8 @@ type Server struct {
 	logFile    *os.File
 	cloudWatch *cloudwatch.Sink
 	traces     *tracing.Exporter
+	// express keeps Express executions' log events for the console while Run runs.
+	express *execlog.Keeper
 }
 
 // New opens the store and assembles the server; Run starts its background work.
@@ -197,6 +204,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if sink != nil {
 		execLogs = execlog.NewWriter(sink, st, log)
 	}
+	var keeper *execlog.Keeper
+	if cfg.ExpressLogEvents >= 0 {
+		if x, ok := st.(store.ExpressLogs); ok {
+			keeper = execlog.NewKeeper(x, cfg.ExpressLogEvents, log)
+		}
+	}
 	metrics := newMetrics()
 	functions := lambda.New(lambda.Options{Functions: cfg.Functions, Region: cfg.Region, Account: cfg.Account, Logger: log})
 	tasks := &integration.Registry{Store: st, Lambda: functions, HTTP: httptask.New(httptask.Options{Connections: conns, Region: cfg.Region}),
@@ -257,7 +270,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	tasks.Execs = node
 	apiServer := &api.Server{Store: st, Node: node, Region: cfg.Region, Account: cfg.Account, Logger: log, Tasks: handler,
-		Throttle: cfg.Throttle, EvalLimits: cfg.EvalLimits, ExecutionLogs: execLogs}
+		Throttle: cfg.Throttle, EvalLimits: cfg.EvalLimits, ExecutionLogs: execLogs, ExpressLogs: keeper}
 	tasks.SFN = apiServer.Invoke // aws-sdk:sfn:<action> tasks call the API in process
 	if mocked != nil {
 		apiServer.Mocks = mocked
@@ -268,6 +281,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	iamQuery := &iam.Query{Directory: dir, Enforce: cfg.EnforceIAM, Logger: log}
 	consoleOpts := console.Options{Store: st, Logger: log}
+	if keeper != nil {
+		consoleOpts.ExpressLogs = st.(store.ExpressLogs)
+	}
 	if cfg.EnforceIAM {
 		consoleOpts.Guard = dir // the console signs in with an access key
 	}
@@ -298,7 +314,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.Handle("POST /console/api/", con) // sign-in and sign-out
 	return &Server{Store: st, Node: node, API: apiServer, Tasks: handler, Scheduler: sched, Events: deliverer,
 		Handler: apiFirst{calls: calls, sched: sched, mux: mux},
-		cfg:     cfg, lambda: functions, logFile: logFile, cloudWatch: cw, traces: traces}, nil
+		cfg:     cfg, lambda: functions, logFile: logFile, cloudWatch: cw, traces: traces, express: keeper}, nil
 }
 
 // Run does the node's background work (runner.Node.Run), sends the execution logs to
@@ -311,6 +327,10 @@ func (s *Server) Run(ctx context.Context) error {
 		defer close(done)
 		s.RunEvents(ctx)
 	}()
+	if s.express != nil {
+		go s.express.Run(ctx)
+		defer func() { <-s.express.Done() }() // the last events kept
+	}
 	if s.cloudWatch == nil {
 		return s.Node.Run(ctx)
 	}

@@ -175,6 +175,7 @@ async function route() {
     else if (parts[0] === "state-machines" && parts[1]) await stateMachinePage(app, parts[1]);
     else if (parts[0] === "executions" && parts[1]) await executionPage(app, parts[1]);
     else if (parts[0] === "map-runs" && parts[1]) await mapRunPage(app, parts[1]);
+    else if (parts[0] === "express" && parts[1]) await expressExecutionPage(app, parts[1]);
     else if (parts[0] === "create") { mark("create"); await editorPage(app, null); }
     else if (parts[0] === "schedules") { mark("schedules"); await schedulesPage(app); }
     else { mark("list"); await listPage(app); }
@@ -260,6 +261,7 @@ async function stateMachinePage(app, arn) {
   app.append(versions.el);
   versions.load();
   if (sm.type === "STANDARD") app.append(executionsList(arn));
+  else app.append(expressExecutionsList(sm));
 }
 
 function startForm(sm) {
