@@ -56,7 +56,7 @@ func testExpressLogs(t *testing.T, s store.Store) {
 	}
 	var got []string
 	for _, e := range evs {
-		got = append(got, fmt.Sprint(e.ID, e.Type, e.Line, e.StateMachineArn == smA, e.Timestamp.Equal(base.Add(time.Duration(10+e.ID)*time.Millisecond))))
+		got = append(got, fmt.Sprintf("%d%s%s%v%v", e.ID, e.Type, e.Line, e.StateMachineArn == smA, e.Timestamp.Equal(base.Add(time.Duration(10+e.ID)*time.Millisecond))))
 	}
 	want := []string{`1ExecutionStarted{"id":"1","type":"ExecutionStarted"}truetrue`, `2PassStateEntered{"id":"2","type":"PassStateEntered"}truetrue`,
 		`3ExecutionSucceeded{"id":"3","type":"ExecutionSucceeded"}truetrue`}
