@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -18,12 +19,13 @@ type expressItem struct {
 	StartDate epoch  `json:"firstEventDate"`
 	StopDate  epoch  `json:"lastEventDate"`
 	Events    int    `json:"events"`
+	Dropped   int    `json:"dropped,omitempty"`
 }
 
 type expressPage struct {
 	Executions []expressItem `json:"executions"`
 	// Kept says whether this server keeps Express log events at all (serve
-	// --express-log-events).
+	// --express-log-executions).
 	Kept bool `json:"kept"`
 }
 
@@ -70,7 +72,7 @@ func (c *Console) expressExecutions(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		page.Executions = append(page.Executions, expressItem{ExecutionArn: x.ExecutionArn, Name: expressName(x.ExecutionArn),
-			Status: endStatus[x.LastType], StartDate: epoch(x.First), StopDate: epoch(x.Last), Events: x.Events})
+			Status: endStatus[x.LastType], StartDate: epoch(x.First), StopDate: epoch(x.Last), Events: x.Events, Dropped: x.Dropped})
 	}
 	writeJSON(w, page)
 }
@@ -78,8 +80,10 @@ func (c *Console) expressExecutions(w http.ResponseWriter, r *http.Request) {
 type expressLogsPage struct {
 	ExecutionArn    string `json:"executionArn"`
 	StateMachineArn string `json:"stateMachineArn,omitempty"`
-	// Events are the log events as the execution logs write them.
-	Events []json.RawMessage `json:"events"`
+	// Events are the log events as the execution logs write them; Dropped counts those not
+	// kept, past store.MaxExpressLogBytes.
+	Events  []json.RawMessage `json:"events"`
+	Dropped int               `json:"dropped,omitempty"`
 }
 
 // expressLogs returns the kept log events of an Express execution, by id:
@@ -100,21 +104,23 @@ func (c *Console) expressLogs(w http.ResponseWriter, r *http.Request) {
 		writeGuardError(w, err)
 		return
 	}
-	var evs []store.ExpressLogEvent
+	var x *store.ExpressExecution
+	err = store.ErrNotFound
 	if c.opts.ExpressLogs != nil {
-		if evs, err = c.opts.ExpressLogs.ExpressLogEvents(r.Context(), arn); err != nil {
-			c.opts.Logger.Error("console: Express log events", "execution", arn, "err", err)
-			writeJSONError(w, http.StatusInternalServerError, "InternalFailure", "An internal error occurred")
-			return
-		}
+		x, err = c.opts.ExpressLogs.GetExpressExecution(r.Context(), arn)
 	}
-	if len(evs) == 0 {
+	if errors.Is(err, store.ErrNotFound) {
 		writeJSONError(w, http.StatusNotFound, "ExecutionDoesNotExist", "No log events are kept for execution "+arn)
 		return
 	}
-	page := expressLogsPage{ExecutionArn: arn, StateMachineArn: evs[0].StateMachineArn, Events: make([]json.RawMessage, len(evs))}
-	for i, e := range evs {
-		page.Events[i] = json.RawMessage(e.Line)
+	if err != nil {
+		c.opts.Logger.Error("console: Express log events", "execution", arn, "err", err)
+		writeJSONError(w, http.StatusInternalServerError, "InternalFailure", "An internal error occurred")
+		return
+	}
+	page := expressLogsPage{ExecutionArn: arn, StateMachineArn: x.StateMachineArn, Dropped: x.Dropped, Events: make([]json.RawMessage, 0, x.Events)}
+	for line := range strings.Lines(x.Lines) {
+		page.Events = append(page.Events, json.RawMessage(strings.TrimSuffix(line, "\n")))
 	}
 	writeJSON(w, page)
 }

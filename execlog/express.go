@@ -11,14 +11,14 @@ import (
 	"github.com/stepwise-run/stepwise/store"
 )
 
-// DefaultKeep is how many log events of Express executions a Keeper keeps per state machine.
-const DefaultKeep = 10_000
+// DefaultKeep is how many Express executions' log events a Keeper keeps per state machine.
+const DefaultKeep = 1000
 
 // Keeper keeps the newest log events of Express executions in the store, for the console:
 // Express executions keep no history, and with logging on these events are all that is left
 // of them. Add queues an execution's events and returns; Run writes what has queued every
-// flushEvery (or sooner, past maxQueue/4 events) in one transaction, trimming each state
-// machine to its newest keep events. Events past a full queue are dropped and counted in the
+// 200 ms (or sooner, past maxQueue/4 events) in one transaction, a row an execution, trimming
+// each state machine to its newest keep executions. Events past a full queue are dropped and counted in the
 // node's log: the console's record never holds an execution back. A nil *Keeper keeps
 // nothing.
 type Keeper struct {
@@ -29,6 +29,7 @@ type Keeper struct {
 
 	mu      sync.Mutex
 	queue   []store.ExpressLogEvent
+	spare   []store.ExpressLogEvent
 	dropped int
 	wake    chan struct{}
 	done    chan struct{}
@@ -37,7 +38,7 @@ type Keeper struct {
 // maxQueue bounds the events waiting to be written.
 const maxQueue = 50_000
 
-// NewKeeper returns a Keeper writing to st, keeping keep events per state machine (0:
+// NewKeeper returns a Keeper writing to st, keeping keep executions per state machine (0:
 // DefaultKeep); Run writes what it queues.
 func NewKeeper(st store.ExpressLogs, keep int, log *slog.Logger) *Keeper {
 	if keep <= 0 {
@@ -65,28 +66,34 @@ func (k *Keeper) Add(cfg Config, stateMachineArn, executionArn string, events []
 		return
 	}
 	sm := Unqualified(stateMachineArn)
-	var add []store.ExpressLogEvent
+	bp := buffers.Get().(*[]byte)
+	defer buffers.Put(bp)
+	var add [8]store.ExpressLogEvent // a step's events, most often two, without an allocation
+	list := add[:0]
 	for _, e := range events {
 		if !cfg.Level.Includes(e.Type) {
 			continue
 		}
-		line, err := Append(nil, cfg, executionArn, 0, e)
+		line, err := Append((*bp)[:0], cfg, executionArn, 0, e)
 		if err != nil {
 			k.log.Error("express log event", "execution", executionArn, "event", e.ID, "err", err)
 			continue
 		}
-		add = append(add, store.ExpressLogEvent{StateMachineArn: sm, ExecutionArn: executionArn, ID: e.ID, Type: e.Type,
+		if cap(line) <= 1<<20 {
+			*bp = line
+		}
+		list = append(list, store.ExpressLogEvent{StateMachineArn: sm, ExecutionArn: executionArn, ID: e.ID, Type: e.Type,
 			Timestamp: e.Timestamp.Time, Line: string(line)})
 	}
-	if len(add) == 0 {
+	if len(list) == 0 {
 		return
 	}
 	k.mu.Lock()
-	if n := maxQueue - len(k.queue); n < len(add) {
-		k.dropped += len(add) - max(n, 0)
-		add = add[:max(n, 0)]
+	if n := maxQueue - len(k.queue); n < len(list) {
+		k.dropped += len(list) - max(n, 0)
+		list = list[:max(n, 0)]
 	}
-	k.queue = append(k.queue, add...)
+	k.queue = append(k.queue, list...)
 	full := len(k.queue) >= maxQueue/4
 	k.mu.Unlock()
 	if full {
@@ -122,10 +129,18 @@ func (k *Keeper) Run(ctx context.Context) {
 func (k *Keeper) Done() <-chan struct{} { return k.done }
 
 func (k *Keeper) write(ctx context.Context) {
+	// Two queues take turns: the one written is cleared and filled again, rather than a new
+	// one grown from nothing after every write (the growth was most of Add's time).
 	k.mu.Lock()
 	q, dropped := k.queue, k.dropped
-	k.queue, k.dropped = nil, 0
+	k.queue, k.dropped = k.spare[:0], 0
 	k.mu.Unlock()
+	defer func() {
+		clear(q)
+		k.mu.Lock()
+		k.spare = q[:0]
+		k.mu.Unlock()
+	}()
 	if dropped > 0 {
 		k.log.Warn("Express log events dropped: the console's queue was full", "events", dropped)
 	}

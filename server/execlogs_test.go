@@ -170,12 +170,12 @@ func TestExecutionLogs(t *testing.T) {
 }
 
 // TestExpressLogsKept: without --execution-logs, the log events of an Express execution whose
-// state machine logs are kept for the console; with ExpressLogEvents negative they are not.
+// state machine logs are kept for the console; with ExpressLogExecutions negative they are not.
 func TestExpressLogsKept(t *testing.T) {
 	for _, keep := range []int{0, -1} {
 		t.Run(fmt.Sprint("keep=", keep), func(t *testing.T) {
 			dir := t.TempDir()
-			srv, err := New(context.Background(), Config{Store: "sqlite:" + filepath.Join(dir, "db"), ExpressLogEvents: keep})
+			srv, err := New(context.Background(), Config{Store: "sqlite:" + filepath.Join(dir, "db"), ExpressLogExecutions: keep})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -219,7 +219,7 @@ func TestExpressLogsKept(t *testing.T) {
 				t.Fatal(err)
 			}
 			if keep < 0 && len(list) != 0 {
-				t.Errorf("kept %+v with ExpressLogEvents %d", list, keep)
+				t.Errorf("kept %+v with ExpressLogExecutions %d", list, keep)
 			}
 			for _, e := range list {
 				if e.LastType != "ExecutionFailed" {

@@ -96,11 +96,11 @@ type Config struct {
 	// asks for them go (--execution-logs): "" none, "stdout", "cloudwatch" (PutLogEvents to
 	// each state machine's log group), or a file path (JSON lines, appended).
 	ExecutionLogs string
-	// ExpressLogEvents is how many log events of Express executions the store keeps per state
-	// machine for the console, for state machines whose loggingConfiguration logs them,
-	// whatever ExecutionLogs says (--express-log-events; 0: execlog.DefaultKeep, negative:
+	// ExpressLogExecutions is how many Express executions' log events the store keeps per
+	// state machine for the console, for state machines whose loggingConfiguration logs them,
+	// whatever ExecutionLogs says (--express-log-executions; 0: execlog.DefaultKeep, negative:
 	// none).
-	ExpressLogEvents int
+	ExpressLogExecutions int
 	// OTLPEndpoint is the OTLP/HTTP collector that receives the spans of the state machines
 	// with tracingConfiguration enabled (--otlp-endpoint); empty: OTEL_EXPORTER_OTLP_ENDPOINT,
 	// and no tracing when that is unset too.
@@ -205,9 +205,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		execLogs = execlog.NewWriter(sink, st, log)
 	}
 	var keeper *execlog.Keeper
-	if cfg.ExpressLogEvents >= 0 {
+	if cfg.ExpressLogExecutions >= 0 {
 		if x, ok := st.(store.ExpressLogs); ok {
-			keeper = execlog.NewKeeper(x, cfg.ExpressLogEvents, log)
+			keeper = execlog.NewKeeper(x, cfg.ExpressLogExecutions, log)
 		}
 	}
 	metrics := newMetrics()

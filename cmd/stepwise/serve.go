@@ -61,7 +61,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	otlp := fs.String("otlp-endpoint", "", "OTLP/HTTP collector (e.g. http://localhost:4318) receiving the spans of the state machines with tracingConfiguration enabled (default: OTEL_EXPORTER_OTLP_ENDPOINT; unset, no tracing); see docs/operations.md")
 	eventsWebhook := fs.String("events-webhook", "", "an HTTP(S) URL that receives every execution status change, POSTed as EventBridge's \"Step Functions Execution Status Change\" event (docs/operations.md)")
 	eventsSecret := fs.String("events-webhook-secret", "", "the shared secret that signs --events-webhook's requests (header X-Stepwise-Signature: sha256=HMAC); default $STEPWISE_EVENTS_WEBHOOK_SECRET")
-	expressKept := fs.Int("express-log-events", 10000, "log events of Express executions the store keeps per state machine for the console, for state machines whose loggingConfiguration logs them (0: none)")
+	expressKept := fs.Int("express-log-executions", 1000, "Express executions per state machine whose log events the store keeps for the console, for state machines whose loggingConfiguration logs them (0: none)")
 	eventsBus := fs.String("events-eventbridge", "", "an EventBridge event bus (NAME or arn:aws:events:REGION:ACCOUNT:event-bus/NAME) on which every execution status change is put with PutEvents, with the default AWS credentials (AWS_ENDPOINT_URL_EVENTBRIDGE for a local endpoint); see docs/operations.md")
 	eventsSource := fs.String("events-eventbridge-source", "", "the source of --events-eventbridge's entries (default stepwise.states: PutEvents refuses aws.states)")
 	if _, err := parseInterspersed(fs, args); err != nil {
@@ -240,13 +240,13 @@ type serviceConfig struct {
 	eventsWebhook, eventsSecret string
 	// eventsBus receives them too, with PutEvents, under the source eventsSource.
 	eventsBus, eventsSource string
-	// expressKept is --express-log-events (0: none).
+	// expressKept is --express-log-executions (0: none).
 	expressKept int
 }
 
-// expressLogEvents turns --express-log-events into server.Config.ExpressLogEvents, whose 0 is
-// the default and a negative number none.
-func expressLogEvents(n int) int {
+// expressKept turns --express-log-executions into server.Config.ExpressLogExecutions, whose 0
+// is the default and a negative number none.
+func expressKept(n int) int {
 	if n <= 0 {
 		return -1
 	}
@@ -284,7 +284,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 		Throttle: cfg.throttle, Retention: ret, Logger: log, Now: nodeClock(wallClock()),
 		ExecutionLogs: cfg.executionLogs, OTLPEndpoint: cfg.otlp,
 		EventsWebhook: cfg.eventsWebhook, EventsWebhookSecret: cfg.eventsSecret,
-		EventsEventBridge: cfg.eventsBus, EventsEventBridgeSource: cfg.eventsSource, ExpressLogEvents: expressLogEvents(cfg.expressKept)})
+		EventsEventBridge: cfg.eventsBus, EventsEventBridgeSource: cfg.eventsSource, ExpressLogExecutions: expressKept(cfg.expressKept)})
 	if err != nil {
 		return nil, err
 	}

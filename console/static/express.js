@@ -13,7 +13,7 @@ function expressExecutionsList(sm) {
   const load = async () => {
     const res = await consoleAPI("express-executions", { stateMachineArn: sm.stateMachineArn });
     hint.textContent = !res.kept
-      ? "This server keeps no log events of Express executions (serve --express-log-events 0)."
+      ? "This server keeps no log events of Express executions (serve --express-log-executions 0)."
       : level === "OFF"
         ? "Express executions keep no history. Turn logging on (level ALL, ERROR or FATAL) to see their log events here."
         : `Logging level ${level}: the newest log events of this state machine's Express executions, kept by the server.`;
@@ -59,7 +59,7 @@ async function expressExecutionPage(app, arn) {
       h("dt", {}, "ARN"), h("dd", { class: "mono" }, arn),
       h("dt", {}, "First event"), h("dd", {}, fmtTime(Number(first.event_timestamp) / 1000)),
       h("dt", {}, "Last event"), h("dd", {}, fmtTime(Number(last.event_timestamp) / 1000)),
-      h("dt", {}, "Log events"), h("dd", {}, String(res.events.length))),
+      h("dt", {}, "Log events"), h("dd", {}, String(res.events.length) + (res.dropped ? ` kept (${res.dropped} more not kept: past 1 MiB of log events)` : ""))),
     h("p", { class: "hint" }, "Express executions keep no history: these are the log events the state machine's logging configuration wrote, as Step Functions writes them to CloudWatch Logs."),
     h("section", { class: "panel" }, h("h2", {}, "Log events"),
       h("div", { class: "table-box" }, h("table", { class: "list events", id: "express-log-events" },

@@ -1,14 +1,16 @@
--- The newest log events of Express executions, which keep no history, for the console: a
--- bounded number per state machine (the oldest, by seq, are deleted). at is the event's
--- timestamp in nanoseconds; line the log event as the execution logs write it.
+-- The log events of the newest Express executions (which keep no history) of each state
+-- machine, for the console: one row an execution, its events as JSON lines (as the execution
+-- logs write them), appended as they come; past 1 MiB of lines, further events are only
+-- counted (dropped). Times are nanoseconds; seq orders the executions, newest last.
 CREATE TABLE express_logs (
     seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+    execution_arn     TEXT NOT NULL UNIQUE,
     state_machine_arn TEXT NOT NULL,
-    execution_arn     TEXT NOT NULL,
-    event_id          INTEGER NOT NULL,
-    type              TEXT NOT NULL,
-    at                INTEGER NOT NULL,
-    line              TEXT NOT NULL,
-    UNIQUE (execution_arn, event_id)
+    first_at          INTEGER NOT NULL,
+    last_at           INTEGER NOT NULL,
+    events            INTEGER NOT NULL,
+    dropped           INTEGER NOT NULL DEFAULT 0,
+    last_type         TEXT NOT NULL,
+    lines             TEXT NOT NULL
 );
 CREATE INDEX express_logs_machine ON express_logs (state_machine_arn, seq);
