@@ -81,6 +81,15 @@ func TestBrowserExpressLogs(t *testing.T) {
 	}
 	b.shot("console-express-executions.png")
 
+	// Start execution on an Express state machine stays on the page; the execution is listed.
+	setField(b, "#exec-name", "from-console", "input")
+	setField(b, "#exec-input", `{"ok":true}`, "input")
+	b.do("start an Express execution", b.click("#start"))
+	b.waitJS("the started execution listed", `!!document.querySelector('#express-executions tr[data-execution="from-console"]')`)
+	if got := b.text("#start-msg"); got != "Started from-console." {
+		t.Errorf("start message %q", got)
+	}
+
 	b.do("open the failed execution", b.click(`#express-executions tr[data-execution="bad"] a`), b.visible("#express-log-events"))
 	if got := b.text("h1"); got != "bad" {
 		t.Errorf("execution page h1 %q", got)
