@@ -159,8 +159,12 @@ func (d *Deliverer) Run(ctx context.Context) {
 	}
 }
 
-// batch bounds the events claimed at once.
-const batch = 100
+// batch bounds the events claimed at once; sendChunk those offered to the destinations at
+// once (PutEvents' limit: a larger chunk would only delay the first events' delivery).
+const (
+	batch     = 100
+	sendChunk = 10
+)
 
 // Once claims and sends one batch of events; it reports whether it found a full batch
 // (more may wait).
@@ -176,33 +180,45 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 	if len(evs) == 0 {
 		return false
 	}
-	// Events go out in commit order, to each destination in turn; a destination is offered
-	// only the events every destination before it accepted. An event is done once every
-	// destination accepted it. Those that are not wait for a retry, all until the same time
-	// (the first one's backoff), so that the order holds on the next try.
+	// Events go out in commit order, in chunks of sendChunk, each to every destination in
+	// turn; a destination is offered only the events every destination before it accepted.
+	// An event is done once every destination accepted it. After a chunk with an event not
+	// done, the chunks after it are not sent: the events not done wait for a retry, all until
+	// the same time (the first one's backoff), so that the order holds on the next try.
 	var sendErr error
 	ok := make([]bool, len(evs))
-	for i := range ok {
-		ok[i] = true
-	}
-	for _, dst := range d.o.Destinations {
-		var offer []store.OutboxEvent
-		var at []int
-		for i, e := range evs {
-			if ok[i] {
-				offer, at = append(offer, e), append(at, i)
+	for start := 0; start < len(evs) && sendErr == nil; start += sendChunk {
+		chunk := evs[start:min(start+sendChunk, len(evs))]
+		for i := range chunk {
+			ok[start+i] = true
+		}
+		for _, dst := range d.o.Destinations {
+			var offer []store.OutboxEvent
+			var at []int
+			for i, e := range chunk {
+				if ok[start+i] {
+					offer, at = append(offer, e), append(at, start+i)
+				}
+			}
+			if len(offer) == 0 {
+				break
+			}
+			accepted := make([]bool, len(offer))
+			err := dst.Send(ctx, offer, accepted)
+			for j, i := range at {
+				ok[i] = accepted[j]
+			}
+			if err != nil {
+				sendErr = err
+			} else if slices.Contains(accepted, false) {
+				sendErr = fmt.Errorf("a destination (%T) refused events without saying why", dst)
 			}
 		}
-		if len(offer) == 0 {
-			break
-		}
-		accepted := make([]bool, len(offer))
-		err := dst.Send(ctx, offer, accepted)
-		for j, i := range at {
-			ok[i] = accepted[j]
-		}
-		if err != nil {
-			sendErr = err
+		now := d.o.Now()
+		for i, e := range chunk {
+			if ok[start+i] {
+				d.record(now.Sub(e.CreatedAt))
+			}
 		}
 	}
 	var done []int64
@@ -210,7 +226,6 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 	for i, e := range evs {
 		if ok[i] {
 			done = append(done, e.ID)
-			d.record(d.o.Now().Sub(e.CreatedAt))
 			continue
 		}
 		if wait == 0 {
