@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stepwise-run/stepwise/api"
@@ -321,22 +322,21 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 // CloudWatch Logs and delivers the status change events when those are configured, until ctx
 // ends.
 func (s *Server) Run(ctx context.Context) error {
-	done := make(chan struct{})
-	defer func() { <-done }()
-	go func() {
-		defer close(done)
-		s.RunEvents(ctx)
-	}()
+	// What runs beside the node stops with it, also when the node stops on its own (a newer
+	// Stepwise migrated the store), and has sent what it holds when Run returns.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	wg.Go(func() { s.RunEvents(ctx) })
 	if s.express != nil {
-		go s.express.Run(ctx)
-		defer func() { <-s.express.Done() }() // the last events kept
+		wg.Go(func() { s.express.Run(ctx) })
 	}
-	if s.cloudWatch == nil {
-		return s.Node.Run(ctx)
+	if s.cloudWatch != nil {
+		wg.Go(func() { s.cloudWatch.Run(ctx) })
 	}
-	go s.cloudWatch.Run(ctx)
 	err := s.Node.Run(ctx)
-	<-s.cloudWatch.Done() // the last events sent
+	stop()
+	wg.Wait()
 	return err
 }
 
