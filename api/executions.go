@@ -182,9 +182,12 @@ func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, arn, na
 	ctx, cancel := context.WithTimeout(ctx, expressLimit)
 	defer cancel()
 	opts := runner.LocalOptions{Tasks: s.Tasks, NoHistory: true}
-	if s.ExecutionLogs != nil {
+	if s.ExecutionLogs != nil || s.ExpressLogs != nil {
 		if cfg := execlog.ParseConfig(sm.Config); cfg.Level != execlog.Off {
-			opts.OnEvents = func(evs []history.Event) { s.ExecutionLogs.EventsWith(cfg, arn, 0, evs) }
+			opts.OnEvents = func(evs []history.Event) {
+				s.ExecutionLogs.EventsWith(cfg, arn, 0, evs)
+				s.ExpressLogs.Add(cfg, sm.Arn, arn, evs)
+			}
 		}
 	}
 	ex, _, err := runner.Local(ctx, in, engine.Start{
