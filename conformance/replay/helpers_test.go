@@ -1,6 +1,11 @@
 package replay
 
 import (
+	"bytes"
+	"sync"
+	"testing"
+	"time"
+
 	"github.com/stepwise-run/stepwise/asl/value"
 )
 
@@ -48,3 +53,58 @@ func (r *replay) awaitEnd(arn string) map[string]any {
 }
 
 func itoa(i int) string { return value.FromInt(int64(i)).String() }
+
+// logBuffer keeps the execution logs a test's server writes (JSON lines).
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// events returns the log events written so far, decoded.
+func (b *logBuffer) events(t *testing.T) []any {
+	b.mu.Lock()
+	data := append([]byte(nil), b.buf.Bytes()...)
+	b.mu.Unlock()
+	var out []any
+	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		v, err := decode(line)
+		if err != nil {
+			t.Fatalf("a log line is not JSON: %s", line)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// logEvents waits until the server has logged the end (ExecutionSucceeded, Failed, TimedOut
+// or Aborted) of n executions, or for a second when it logs no such end (levels that leave
+// it out), and returns the log events written.
+func (r *replay) logEvents(n int) []any {
+	deadline := time.Now().Add(time.Second)
+	if n > 0 {
+		deadline = time.Now().Add(10 * time.Second)
+	}
+	for {
+		evs := r.logs.events(r.t)
+		ends := 0
+		for _, e := range evs {
+			switch str(e.(map[string]any), "type") {
+			case "ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted":
+				ends++
+			}
+		}
+		if (n > 0 && ends >= n) || time.Now().After(deadline) {
+			return evs
+		}
+		sleep()
+	}
+}

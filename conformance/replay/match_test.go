@@ -29,17 +29,19 @@ var kinds = map[string]func(any) bool{
 }
 
 var (
-	uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	timeRE = regexp.MustCompile(`^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?$`)
+	uuidRE        = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	epochMillisRE = regexp.MustCompile(`^\d{13}$`)
+	timeRE        = regexp.MustCompile(`^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?$`)
 )
 
-// isTime: the AWS JSON protocol sends a timestamp as epoch seconds; a payload holds ISO text.
+// isTime: the AWS JSON protocol sends a timestamp as epoch seconds; a payload holds ISO text,
+// an execution log event epoch milliseconds as a string ("event_timestamp":"1733430000123").
 func isTime(v any) bool {
 	if value.IsNumber(v) {
 		return true
 	}
 	s, ok := v.(string)
-	return ok && timeRE.MatchString(s)
+	return ok && (timeRE.MatchString(s) || epochMillisRE.MatchString(s))
 }
 
 func isRole(v any) bool {

@@ -19,6 +19,7 @@ import (
 	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/execlog"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store/sqlite"
 )
@@ -39,6 +40,9 @@ type file struct {
 	// stateless files' tests keep nothing on the server (TestState, validation): one server
 	// answers them all.
 	stateless bool
+	// logs: the server writes execution logs (as serve --execution-logs FILE does), which
+	// the test reads with replay.logEvents.
+	logs bool
 }
 
 var files []file
@@ -59,6 +63,8 @@ type replay struct {
 	replacements [][2]string
 	// close stops the test's server.
 	close func()
+	// logs holds the execution logs the server wrote (files with logs set).
+	logs *logBuffer
 }
 
 // replace does what the recorded test's RegexTransformer did: text becomes word in every
@@ -110,7 +116,7 @@ func TestReplayRecordings(t *testing.T) {
 				snap, dates := loadSnapshot(t, f.path)
 				var shared *replay
 				if f.stateless {
-					shared = newReplay(t)
+					shared = newReplay(t, false)
 					defer shared.close()
 				}
 				tests := make([]string, 0, len(snap))
@@ -132,7 +138,7 @@ func TestReplayRecordings(t *testing.T) {
 					if shared != nil {
 						r = shared.fresh()
 					} else {
-						r = newReplay(t)
+						r = newReplay(t, f.logs)
 					}
 					func() {
 						defer r.close()
@@ -267,8 +273,9 @@ var addedMembers = map[string]time.Time{
 	"redriveCount":            time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
 }
 
-// newReplay starts a fresh Stepwise (its own store) for one test.
-func newReplay(t *testing.T) *replay {
+// newReplay starts a fresh Stepwise (its own store) for one test, writing execution logs if
+// logs is set.
+func newReplay(t *testing.T, logs bool) *replay {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stepwise.db"))
@@ -279,12 +286,19 @@ func newReplay(t *testing.T) *replay {
 	tasks := runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
 		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "the replay suite hosts no " + task.Resource}
 	})
+	var buf *logBuffer
+	var writer *execlog.Writer
+	if logs {
+		buf = &logBuffer{}
+		writer = execlog.NewWriter(execlog.NewFileSink(buf), st, nil)
+	}
 	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: tasks,
-		LeaseTTL: time.Second, Poll: 20 * time.Millisecond})
+		LeaseTTL: time.Second, Poll: 20 * time.Millisecond, ExecutionLogs: writer})
 	done := make(chan struct{})
 	go func() { node.Run(ctx); close(done) }()
-	srv := httptest.NewServer(&api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Tasks: tasks})
-	r := &replay{t: t, url: srv.URL, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}}
+	srv := httptest.NewServer(&api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Tasks: tasks,
+		ExecutionLogs: writer})
+	r := &replay{t: t, url: srv.URL, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}, logs: buf}
 	// Each server stops as soon as its test is compared: hundreds of idle nodes polling their
 	// stores would otherwise slow the rest of the suite down.
 	r.close = func() {
