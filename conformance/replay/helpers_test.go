@@ -2,6 +2,9 @@ package replay
 
 import (
 	"bytes"
+	"fmt"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -107,4 +110,29 @@ func (r *replay) logEvents(n int) []any {
 		}
 		sleep()
 	}
+}
+
+// functionName is the Lambda function the express tests deploy (the recordings replace its
+// name by lambda_function_name).
+const functionName = "lambda_func_replay"
+
+// functionDir is where the suite builds the function (TestReplayRecordings' temporary folder).
+var functionDir string
+
+var buildOnce = sync.OnceValues(func() (string, error) {
+	path := filepath.Join(functionDir, "raisefn")
+	out, err := exec.Command("go", "build", "-o", path, "./internal/raisefn").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("building the Lambda function: %v\n%s", err, out)
+	}
+	return path, nil
+})
+
+// buildFunction builds internal/raisefn once, and returns its path.
+func buildFunction(t *testing.T) string {
+	path, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

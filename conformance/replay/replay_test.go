@@ -20,6 +20,7 @@ import (
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/execlog"
+	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store/sqlite"
 )
@@ -43,6 +44,13 @@ type file struct {
 	// logs: the server writes execution logs (as serve --execution-logs FILE does), which
 	// the test reads with replay.logEvents.
 	logs bool
+	// lambda: the server runs the Lambda function the tests deploy (raisefn), named
+	// functionName, as serve --function does.
+	lambda bool
+	// unverified are the members the recorded test told its snapshot not to verify
+	// (skip_snapshot_verify paths, "$..billingDetails", "$..output.Cause"), as the end of a
+	// member's path: the comparison leaves them out on both sides.
+	unverified []string
 }
 
 var files []file
@@ -105,6 +113,7 @@ func TestReplayRecordings(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no files registered")
 	}
+	functionDir = t.TempDir()
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	summary := make([]string, len(files))
 	// The files replay in parallel, each test on its own fresh server; the group returns once
@@ -116,7 +125,7 @@ func TestReplayRecordings(t *testing.T) {
 				snap, dates := loadSnapshot(t, f.path)
 				var shared *replay
 				if f.stateless {
-					shared = newReplay(t, false)
+					shared = newReplay(t, file{})
 					defer shared.close()
 				}
 				tests := make([]string, 0, len(snap))
@@ -138,7 +147,7 @@ func TestReplayRecordings(t *testing.T) {
 					if shared != nil {
 						r = shared.fresh()
 					} else {
-						r = newReplay(t, f.logs)
+						r = newReplay(t, f)
 					}
 					func() {
 						defer r.close()
@@ -149,7 +158,7 @@ func TestReplayRecordings(t *testing.T) {
 						}()
 						run(r)
 					}()
-					m := &matcher{binds: map[string]string{}, ignore: map[string]bool{}}
+					m := &matcher{binds: map[string]string{}, ignore: map[string]bool{}, unverified: f.unverified}
 					for member, since := range addedMembers {
 						if at := dates[id]; !at.IsZero() && at.Before(since) {
 							m.ignore[member] = true
@@ -273,9 +282,9 @@ var addedMembers = map[string]time.Time{
 	"redriveCount":            time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
 }
 
-// newReplay starts a fresh Stepwise (its own store) for one test, writing execution logs if
-// logs is set.
-func newReplay(t *testing.T, logs bool) *replay {
+// newReplay starts a fresh Stepwise (its own store) for one test of f, writing execution logs
+// and running the Lambda function if f asks for them.
+func newReplay(t *testing.T, f file) *replay {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stepwise.db"))
@@ -286,9 +295,16 @@ func newReplay(t *testing.T, logs bool) *replay {
 	tasks := runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
 		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "the replay suite hosts no " + task.Resource}
 	})
+	var functions *lambda.Runtime
+	if f.lambda {
+		path := buildFunction(t)
+		functions = lambda.New(lambda.Options{Functions: map[string]lambda.Spec{functionName: {Command: []string{path}}},
+			Region: "us-east-1", Account: "123456789012", Output: io.Discard})
+		tasks = runner.TaskFunc(functions.RunTask)
+	}
 	var buf *logBuffer
 	var writer *execlog.Writer
-	if logs {
+	if f.logs {
 		buf = &logBuffer{}
 		writer = execlog.NewWriter(execlog.NewFileSink(buf), st, nil)
 	}
@@ -306,6 +322,9 @@ func newReplay(t *testing.T, logs bool) *replay {
 		cancel()
 		<-done
 		st.Close()
+		if functions != nil {
+			functions.Close()
+		}
 	}
 	return r
 }
