@@ -112,23 +112,28 @@ func (r *replay) logEvents(n int) []any {
 	}
 }
 
-// functionName is the Lambda function the express tests deploy (the recordings replace its
-// name by lambda_function_name).
-const functionName = "lambda_func_replay"
+// The Lambda functions the tests deploy (internal/replayfn): functionName raises an
+// Exception (the recordings replace its name by lambda_function_name), identityName answers
+// its event, helloName "HelloWorld!".
+const (
+	functionName = "lambda_func_replay"
+	identityName = "lambda_func_identity"
+	helloName    = "lambda_func_hello"
+)
 
 // functionDir is where the suite builds the function (TestReplayRecordings' temporary folder).
 var functionDir string
 
 var buildOnce = sync.OnceValues(func() (string, error) {
-	path := filepath.Join(functionDir, "raisefn")
-	out, err := exec.Command("go", "build", "-o", path, "./internal/raisefn").CombinedOutput()
+	path := filepath.Join(functionDir, "replayfn")
+	out, err := exec.Command("go", "build", "-o", path, "./internal/replayfn").CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("building the Lambda function: %v\n%s", err, out)
 	}
 	return path, nil
 })
 
-// buildFunction builds internal/raisefn once, and returns its path.
+// buildFunction builds internal/replayfn once, and returns its path.
 func buildFunction(t *testing.T) string {
 	path, err := buildOnce()
 	if err != nil {

@@ -44,8 +44,8 @@ type file struct {
 	// logs: the server writes execution logs (as serve --execution-logs FILE does), which
 	// the test reads with replay.logEvents.
 	logs bool
-	// lambda: the server runs the Lambda function the tests deploy (raisefn), named
-	// functionName, as serve --function does.
+	// lambda: the server runs the Lambda functions the tests deploy (internal/replayfn),
+	// functionName, identityName and helloName, as serve --function does.
 	lambda bool
 	// unverified are the members the recorded test told its snapshot not to verify
 	// (skip_snapshot_verify paths, "$..billingDetails", "$..output.Cause"), as the end of a
@@ -125,7 +125,7 @@ func TestReplayRecordings(t *testing.T) {
 				snap, dates := loadSnapshot(t, f.path)
 				var shared *replay
 				if f.stateless {
-					shared = newReplay(t, file{})
+					shared = newReplay(t, f)
 					defer shared.close()
 				}
 				tests := make([]string, 0, len(snap))
@@ -298,8 +298,11 @@ func newReplay(t *testing.T, f file) *replay {
 	var functions *lambda.Runtime
 	if f.lambda {
 		path := buildFunction(t)
-		functions = lambda.New(lambda.Options{Functions: map[string]lambda.Spec{functionName: {Command: []string{path}}},
-			Region: "us-east-1", Account: "123456789012", Output: io.Discard})
+		functions = lambda.New(lambda.Options{Functions: map[string]lambda.Spec{
+			functionName: {Command: []string{path}, Handler: "raise"},
+			identityName: {Command: []string{path}, Handler: "identity"},
+			helloName:    {Command: []string{path}, Handler: "hello"},
+		}, Region: "us-east-1", Account: "123456789012", Output: io.Discard})
 		tasks = runner.TaskFunc(functions.RunTask)
 	}
 	var buf *logBuffer
