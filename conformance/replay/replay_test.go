@@ -21,6 +21,8 @@ import (
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/execlog"
 	"github.com/stepwise-run/stepwise/integration/lambda"
+	"github.com/stepwise-run/stepwise/integration/s3items"
+	"github.com/stepwise-run/stepwise/integration/s3items/s3itemstest"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store/sqlite"
 )
@@ -73,6 +75,8 @@ type replay struct {
 	close func()
 	// logs holds the execution logs the server wrote (files with logs set).
 	logs *logBuffer
+	// s3 is the S3 the test's server reads Distributed Map items from.
+	s3 *s3itemstest.Mem
 }
 
 // replace does what the recorded test's RegexTransformer did: text becomes word in every
@@ -292,9 +296,11 @@ func newReplay(t *testing.T, f file) *replay {
 		cancel()
 		t.Fatal(err)
 	}
-	tasks := runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
-		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "the replay suite hosts no " + task.Resource}
-	})
+	// S3 is hosted in memory (gofakes3) for the Distributed Maps that read their items there;
+	// no other service is.
+	s3 := s3itemstest.New()
+	items := &s3items.Handler{S3: s3}
+	// The Lambda functions the tests deploy run for the files that ask for them.
 	var functions *lambda.Runtime
 	if f.lambda {
 		path := buildFunction(t)
@@ -303,8 +309,16 @@ func newReplay(t *testing.T, f file) *replay {
 			identityName: {Command: []string{path}, Handler: "identity"},
 			helloName:    {Command: []string{path}, Handler: "hello"},
 		}, Region: "us-east-1", Account: "123456789012", Output: io.Discard})
-		tasks = runner.TaskFunc(functions.RunTask)
 	}
+	tasks := runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
+		if items.Handles(task) {
+			return items.RunTask(ctx, task)
+		}
+		if functions != nil && functions.Handles(task) {
+			return functions.RunTask(ctx, task)
+		}
+		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "the replay suite hosts no " + task.Resource}
+	})
 	var buf *logBuffer
 	var writer *execlog.Writer
 	if f.logs {
@@ -312,12 +326,12 @@ func newReplay(t *testing.T, f file) *replay {
 		writer = execlog.NewWriter(execlog.NewFileSink(buf), st, nil)
 	}
 	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: tasks,
-		LeaseTTL: time.Second, Poll: 20 * time.Millisecond, ExecutionLogs: writer})
+		LeaseTTL: time.Second, Poll: 20 * time.Millisecond, ActivityPoll: time.Second, ExecutionLogs: writer})
 	done := make(chan struct{})
 	go func() { node.Run(ctx); close(done) }()
 	srv := httptest.NewServer(&api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Tasks: tasks,
 		ExecutionLogs: writer})
-	r := &replay{t: t, url: srv.URL, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}, logs: buf}
+	r := &replay{t: t, url: srv.URL, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}, logs: buf, s3: s3}
 	// Each server stops as soon as its test is compared: hundreds of idle nodes polling their
 	// stores would otherwise slow the rest of the suite down.
 	r.close = func() {
@@ -334,7 +348,7 @@ func newReplay(t *testing.T, f file) *replay {
 
 // fresh is a new test's replay on the same server, for files whose tests keep nothing there.
 func (r *replay) fresh() *replay {
-	return &replay{t: r.t, url: r.url, got: map[string]any{}, region: r.region, skipped: map[string]string{}, close: func() {}}
+	return &replay{t: r.t, url: r.url, got: map[string]any{}, region: r.region, skipped: map[string]string{}, close: func() {}, s3: r.s3}
 }
 
 // role is the execution role every scenario uses (the recordings call it snf_role_arn).
