@@ -303,7 +303,7 @@ type Report struct {
 	// AWSOrder, when set, holds the verdicts of the same cases run in AWS's key order
 	// (corpus-aws-order): their Order measures key order against AWS's own.
 	AWSOrder []Verdict
-	Skipped  int       // cases not run because they need task integrations
+	Skipped  int // cases not run because they need task integrations
 }
 
 // Run runs the cases and judges each.
