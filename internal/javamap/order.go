@@ -20,21 +20,26 @@ import (
 func Order(keys []string) []int {
 	hashes := make([]uint32, len(keys))
 	for i, k := range keys {
-		var h uint32
-		for _, u := range utf16.Encode([]rune(k)) {
-			h = 31*h + uint32(u)
-		}
-		hashes[i] = h ^ (h >> 16)
+		hashes[i] = hash(k)
 	}
-	seen := map[string]bool{}
-	var order []int
+	order := make([]int, 0, len(keys))
+	var seen map[string]bool // for many keys; a few are compared one by one
+	if len(keys) > 32 {
+		seen = make(map[string]bool, len(keys))
+	}
 	buckets := uint32(16)
 	for i, k := range keys {
-		if seen[k] {
+		if seen != nil {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		} else if repeated(keys, order, k) {
 			continue
 		}
-		seen[k] = true
-		if buckets < 64 {
+		// A ninth key in one bucket of fewer than 64 doubles the map; only possible once
+		// eight keys are in.
+		if buckets < 64 && len(order) >= 8 {
 			in := 0
 			for _, j := range order {
 				if hashes[j]&(buckets-1) == hashes[i]&(buckets-1) {
@@ -50,8 +55,32 @@ func Order(keys []string) []int {
 			buckets *= 2
 		}
 	}
-	sort.SliceStable(order, func(a, b int) bool {
-		return hashes[order[a]]&(buckets-1) < hashes[order[b]]&(buckets-1)
-	})
+	mask := buckets - 1
+	sort.SliceStable(order, func(a, b int) bool { return hashes[order[a]]&mask < hashes[order[b]]&mask })
 	return order
+}
+
+// hash is String.hashCode, over UTF-16 code units, mixed as HashMap.hash mixes it.
+func hash(k string) uint32 {
+	var h uint32
+	for _, r := range k {
+		if r >= 0x10000 {
+			r1, r2 := utf16.EncodeRune(r)
+			h = 31*h + uint32(r1)
+			h = 31*h + uint32(r2)
+			continue
+		}
+		h = 31*h + uint32(r)
+	}
+	return h ^ (h >> 16)
+}
+
+// repeated says whether k is among the keys order already holds.
+func repeated(keys []string, order []int, k string) bool {
+	for _, j := range order {
+		if keys[j] == k {
+			return true
+		}
+	}
+	return false
 }

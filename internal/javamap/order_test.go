@@ -67,3 +67,20 @@ func TestJavaHashMapOrderTreeifyResize(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestOrderManyKeys: past 32 keys repeated ones are found through a set; the order is the
+// same as for the keys without repeats.
+func TestOrderManyKeys(t *testing.T) {
+	var keys []string
+	for i := 0; i < 100; i++ {
+		keys = append(keys, string(rune('a'+i%26))+string(rune('A'+i/26)))
+	}
+	withRepeats := append(append([]string(nil), keys...), keys[:10]...)
+	a, b := Order(keys), Order(withRepeats)
+	if !slices.Equal(a, b) {
+		t.Errorf("with repeats %v, without %v", b, a)
+	}
+	if len(a) != 100 {
+		t.Errorf("%d keys, want 100", len(a))
+	}
+}
