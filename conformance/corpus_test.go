@@ -28,7 +28,8 @@ func envInt(name string, def int) int {
 }
 
 // TestCorpus runs the AWS conformance corpus (corpus/, see corpus/SOURCE.md) through the
-// engine, and its copy in AWS's key order (corpus-aws-order/, see order.go), and fails when
+// engine, and its copy in AWS's key order (built by OrderCorpus from the corpus and the
+// recordings, see order.go), and fails when
 // fewer cases match AWS than the floor in .ci/conformance-floor. The floor is a ratchet: raise
 // it when the engine improves.
 //
@@ -44,12 +45,12 @@ func TestCorpus(t *testing.T) {
 	if len(cases) == 0 {
 		t.Fatal("no cases under corpus/")
 	}
-	ordered, err := LoadCases(os.DirFS("corpus-aws-order"), ".")
+	ordered, err := awsOrderCases()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ordered) != len(cases) {
-		t.Fatalf("corpus-aws-order holds %d cases, corpus %d: run go run ./conformance/cmd/awsorder", len(ordered), len(cases))
+		t.Fatalf("the copy in AWS's order holds %d cases, the corpus %d", len(ordered), len(cases))
 	}
 	opts := Options{Only: *only}
 	if *endpoint != "" {

@@ -11,9 +11,10 @@
 // interleaving AWS could have written (history.go). The verdicts: the result (status, output,
 // error, cause), the history, and whether every object keeps its keys in AWS's order.
 //
-// The corpus stores definitions and object payloads with their keys sorted; corpus-aws-order
-// is the same cases in AWS's own key order, built from the raw recordings by OrderCorpus
-// (`go run ./conformance/cmd/awsorder`; order.go), against which key order is measured too.
+// The corpus stores definitions and object payloads with their keys sorted; OrderCorpus
+// (order.go) rebuilds the same cases in AWS's own key order from the raw recordings, in
+// memory, and key order is measured against that copy too (`go run ./conformance/cmd/awsorder
+// -out DIR` writes it to a directory).
 //
 // TestCorpus runs the whole corpus, both ways, in `go test` and fails below the floor in
 // .ci/conformance-floor; docs/conformance.md says how to run it and what is left.

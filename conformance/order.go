@@ -14,9 +14,9 @@ import (
 // drawn from keep more: the snapshots (recordings/v2) hold each payload in the order of the
 // JSON text AWS returned, and the templates (recordings/templates) hold each definition in
 // its author's order. OrderCorpus builds from them a copy of the corpus in AWS's order
-// (corpus-aws-order/), against which the runner measures key order; `go run
-// ./conformance/cmd/awsorder` writes it, and TestAWSOrderCopy checks that the committed copy
-// is what OrderCorpus builds.
+// (in memory), against which the runner measures key order; `go run
+// ./conformance/cmd/awsorder -out DIR` writes it to a directory, and TestAWSOrderCopy checks
+// that each of its cases is its corpus case reordered.
 //
 // The copy only reorders keys: each case in it equals its corpus case as JSON. A value is
 // taken in the recording's order only where the two are equal as JSON (the definition and

@@ -301,7 +301,7 @@ type Options struct {
 type Report struct {
 	Verdicts []Verdict // in the cases' order
 	// AWSOrder, when set, holds the verdicts of the same cases run in AWS's key order
-	// (corpus-aws-order): their Order measures key order against AWS's own.
+	// (built by OrderCorpus): their Order measures key order against AWS's own.
 	AWSOrder []Verdict
 	Skipped  int // cases not run because they need task integrations
 }
@@ -451,7 +451,7 @@ func (r Report) Summary(show int) string {
 				fmt.Fprintf(&b, "AWS ORDER %s: %s\n", v.ID, v.OrderWhy)
 			}
 		}
-		fmt.Fprintf(&b, "key order against AWS's order (corpus-aws-order: definitions, inputs and payloads in the recordings' order): %d/%d\n", r.AWSOrderCount(), ares)
+		fmt.Fprintf(&b, "key order against AWS's order (the corpus with definitions, inputs and payloads in the recordings' order): %d/%d\n", r.AWSOrderCount(), ares)
 	}
 	if r.Skipped > 0 {
 		fmt.Fprintf(&b, "(%d cases that need task integrations were not run)\n", r.Skipped)
@@ -462,7 +462,7 @@ func (r Report) Summary(show int) string {
 
 // Floor is the ratchet in .ci/conformance-floor: how many cases must match AWS in result,
 // history, key order against the corpus as stored (keys sorted) and key order against AWS's
-// order (corpus-aws-order).
+// order (OrderCorpus's copy).
 type Floor struct{ Results, Histories, Order, AWSOrder int }
 
 func (f Floor) String() string {

@@ -1,8 +1,8 @@
-// Command awsorder writes the conformance corpus's copy in AWS's key order
-// (conformance/corpus-aws-order) from the corpus and the raw recordings it was drawn from (see
+// Command awsorder writes the conformance corpus's copy in AWS's key order (TestCorpus builds
+// the same copy in memory) from the corpus and the raw recordings it was drawn from (see
 // conformance.OrderCorpus), and prints what it could not order and why.
 //
-//	go run ./conformance/cmd/awsorder                     # from the in-repo recordings
+//	go run ./conformance/cmd/awsorder -out /tmp/aws-order  # then run.py --cases /tmp/aws-order
 //	go run ./conformance/cmd/awsorder -recordings ../shared/spec/aws-recordings -used
 //
 // -used lists the recording files read, so that the in-repo recordings can hold them.
@@ -22,9 +22,12 @@ import (
 func main() {
 	corpus := flag.String("corpus", "conformance/corpus", "the corpus: <area>/<id>.json")
 	recordings := flag.String("recordings", "conformance/recordings", "the raw recordings: v2/ and templates/")
-	out := flag.String("out", "conformance/corpus-aws-order", "where to write the cases in AWS's order (replaced)")
+	out := flag.String("out", "", "where to write the cases in AWS's order (replaced; required)")
 	used := flag.Bool("used", false, "list the recording files read")
 	flag.Parse()
+	if *out == "" {
+		log.Fatal("awsorder: -out DIR is required (the directory is replaced)")
+	}
 
 	files, notes, read, err := conformance.OrderCorpus(os.DirFS(*corpus), os.DirFS(*recordings))
 	if err != nil {
