@@ -21,6 +21,7 @@ var kinds = map[string]func(any) bool{
 	"entered-time":          isTime,
 	"creation-date":         isTime,
 	"start-date":            isTime,
+	"stop-date":             isTime,
 	"snf_role_arn":          isRole,
 	"sfn_role_arn":          isRole,
 	"generated-uuid":        func(v any) bool { s, _ := v.(string); return uuidRE.MatchString(s) },
@@ -54,6 +55,9 @@ type matcher struct {
 	binds map[string]string
 	// ignore names members a recording cannot have (see addedMembers).
 	ignore map[string]bool
+	// unverified names members the recorded test itself does not verify (file.unverified):
+	// they must be there, their content is not compared.
+	unverified map[string]bool
 }
 
 // diff returns where got first differs from want, or "".
@@ -87,6 +91,7 @@ func (m *matcher) diff(want, got any, path string) string {
 			case !inG:
 				return fmt.Sprintf("%s.%s: missing (expected %s)", path, k, brief(wv))
 			case !inW && m.ignore[k]:
+			case inW && m.unverified[k]:
 			case !inW:
 				return fmt.Sprintf("%s.%s: unexpected %s", path, k, brief(gv))
 			default:

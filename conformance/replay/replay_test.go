@@ -39,6 +39,14 @@ type file struct {
 	// stateless files' tests keep nothing on the server (TestState, validation): one server
 	// answers them all.
 	stateless bool
+	// services files' scenarios start their own Stepwise, with the functions, mocks and fakes
+	// of AWS services they need (replay.serve).
+	services bool
+	// unverified are the members the recorded tests declare unverified (LocalStack's
+	// skip_snapshot_verify on the test class), each with the reason: the HTTP headers and
+	// request id of a service's answer (SdkHttpMetadata, SdkResponseMetadata) are the fake's
+	// here. The member must be in Stepwise's answer; its content is not compared.
+	unverified map[string]string
 }
 
 var files []file
@@ -57,8 +65,12 @@ type replay struct {
 	// replacements are the recorded test's own transformers: a value it replaced by a word
 	// of its choosing (RegexTransformer(arn, "ssm_nonexistent_arn")).
 	replacements [][2]string
+	// members are the recorded test's replacements of members' values (replaceMember).
+	members map[string]string
 	// close stops the test's server.
 	close func()
+	// created counts the names a scenario made up.
+	created int
 }
 
 // replace does what the recorded test's RegexTransformer did: text becomes word in every
@@ -67,11 +79,24 @@ func (r *replay) replace(text, word string) {
 	r.replacements = append(r.replacements, [2]string{text, word})
 }
 
+// replaceMember does what the recorded test's JsonpathTransformer("$..member", word) without
+// replace_reference did: the value of every member of that name becomes word.
+func (r *replay) replaceMember(member, word string) {
+	if r.members == nil {
+		r.members = map[string]string{}
+	}
+	r.members[member] = word
+}
+
 func (r *replay) transform(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
+			if word, ok := r.members[k]; ok {
+				out[k] = word
+				continue
+			}
 			out[k] = r.transform(e)
 		}
 		return out
@@ -129,13 +154,16 @@ func TestReplayRecordings(t *testing.T) {
 						continue
 					}
 					var r *replay
-					if shared != nil {
+					switch {
+					case shared != nil:
 						r = shared.fresh()
-					} else {
+					case f.services:
+						r = &replay{t: t, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}, close: func() {}}
+					default:
 						r = newReplay(t)
 					}
 					func() {
-						defer r.close()
+						defer func() { r.close() }() // serve sets close
 						defer func() {
 							if p := recover(); p != nil {
 								t.Errorf("%s: %v", name, p)
@@ -143,7 +171,10 @@ func TestReplayRecordings(t *testing.T) {
 						}()
 						run(r)
 					}()
-					m := &matcher{binds: map[string]string{}, ignore: map[string]bool{}}
+					m := &matcher{binds: map[string]string{}, ignore: map[string]bool{}, unverified: map[string]bool{}}
+					for member := range f.unverified {
+						m.unverified[member] = true
+					}
 					for member, since := range addedMembers {
 						if at := dates[id]; !at.IsZero() && at.Before(since) {
 							m.ignore[member] = true
@@ -380,8 +411,8 @@ func template(t *testing.T, path string) string {
 	return value.Encode(v)
 }
 
-// json5ToJSON removes the comments and trailing commas the templates use (they have no other
-// JSON5 feature); a library for that little would be a dependency for a test.
+// json5ToJSON removes the comments and trailing commas the templates use, and quotes their
+// unquoted keys (they have no other JSON5 feature); a library for that little would be a dependency for a test.
 func json5ToJSON(src []byte) []byte {
 	var out []byte
 	inString := false
@@ -412,11 +443,51 @@ func json5ToJSON(src []byte) []byte {
 				i++
 			}
 			i++
+		case isIdentStart(c) && afterOpening(out) && unquotedKey(src[i:]) > 0:
+			// An unquoted key (JSON5): quote it.
+			n := unquotedKey(src[i:])
+			out = append(append(append(out, '"'), src[i:i+n]...), '"')
+			i += n - 1
 		default:
 			out = append(out, c)
 		}
 	}
 	return trailingComma.ReplaceAll(out, []byte("$1"))
+}
+
+func isIdentStart(c byte) bool {
+	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// unquotedKey is the length of the identifier src starts with when a colon follows it, else 0.
+func unquotedKey(src []byte) int {
+	n := 0
+	for n < len(src) && (isIdentStart(src[n]) || src[n] >= '0' && src[n] <= '9') {
+		n++
+	}
+	j := n
+	for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
+		j++
+	}
+	if j < len(src) && src[j] == ':' {
+		return n
+	}
+	return 0
+}
+
+// afterOpening reports whether the last character written, spaces aside, opens an object or
+// separates members: where a key may start.
+func afterOpening(out []byte) bool {
+	for i := len(out) - 1; i >= 0; i-- {
+		switch out[i] {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '{', ',':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 var trailingComma = regexp.MustCompile(`,(\s*[}\]])`)
