@@ -308,10 +308,13 @@ func (s *Server) describedExecution(ex *store.Execution) *object {
 		out.str("output", *ex.Output)
 		out.raw("outputDetails", included)
 	}
-	if ex.Error != nil {
+	// A timed-out execution's States.Timeout is in its history (ExecutionTimedOut), not in
+	// its description: AWS gives error and cause for a failed execution only
+	// (timeouts/test_timeouts' test_global_timeout).
+	if ex.Error != nil && ex.Status != "TIMED_OUT" {
 		out.str("error", *ex.Error)
 	}
-	if ex.Cause != nil {
+	if ex.Cause != nil && ex.Status != "TIMED_OUT" {
 		out.str("cause", *ex.Cause)
 	}
 	s.addRedrive(out, ex)
