@@ -217,14 +217,23 @@ func (s *Server) startExpressAsync(sm *store.StateMachine, name, input string) (
 }
 
 func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, error) {
-	sm, _, name, input, _, err := s.startRequest(ctx, body)
+	sm, _, name, input, testCase, err := s.startRequest(ctx, body)
 	if err != nil {
 		return nil, err
 	}
 	if sm.Type != "EXPRESS" {
 		return nil, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
-	res, err := s.runExpress(ctx, sm, expressArn(sm, name), name, input)
+	arn := expressArn(sm, name)
+	// A synchronous Express execution runs its mocked test case as StartExecution's do; it
+	// ends within this call, and so does its binding.
+	if testCase != "" {
+		if err := s.bindTestCase(arn, sm.Name, testCase); err != nil {
+			return nil, err
+		}
+		defer s.Mocks.Unbind(arn)
+	}
+	res, err := s.runExpress(ctx, sm, arn, name, input)
 	if err != nil {
 		return nil, err
 	}

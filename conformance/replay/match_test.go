@@ -55,8 +55,8 @@ type matcher struct {
 	binds map[string]string
 	// ignore names members a recording cannot have (see addedMembers).
 	ignore map[string]bool
-	// unverified names members the recorded test itself does not verify (file.unverified):
-	// they must be there, their content is not compared.
+	// unverified names members the recorded test itself does not verify (file.unverified),
+	// as "member" or "parent.member": neither their presence nor their content is compared.
 	unverified map[string]bool
 }
 
@@ -88,10 +88,10 @@ func (m *matcher) diff(want, got any, path string) string {
 				if d := m.diff(status(wv), status(gv), path+".ResponseMetadata.HTTPStatusCode"); d != "" {
 					return d
 				}
+			case m.unverified[k] || m.unverified[lastMember(path)+"."+k]:
 			case !inG:
 				return fmt.Sprintf("%s.%s: missing (expected %s)", path, k, brief(wv))
 			case !inW && m.ignore[k]:
-			case inW && m.unverified[k]:
 			case !inW:
 				return fmt.Sprintf("%s.%s: unexpected %s", path, k, brief(gv))
 			default:
@@ -120,6 +120,11 @@ func (m *matcher) diff(want, got any, path string) string {
 		return ""
 	}
 	return fmt.Sprintf("%s: expected %s, got %s", path, brief(want), brief(got))
+}
+
+// lastMember is the name of the member path ends with ("a.b[2].c" -> "c").
+func lastMember(path string) string {
+	return path[strings.LastIndexAny(path, ".]")+1:]
 }
 
 func status(v any) any {

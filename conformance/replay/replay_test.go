@@ -45,7 +45,8 @@ type file struct {
 	// unverified are the members the recorded tests declare unverified (LocalStack's
 	// skip_snapshot_verify on the test class), each with the reason: the HTTP headers and
 	// request id of a service's answer (SdkHttpMetadata, SdkResponseMetadata) are the fake's
-	// here. The member must be in Stepwise's answer; its content is not compared.
+	// here. Members are named "member" or "parent.member"; as in the recorded tests, neither
+	// their presence nor their content is compared.
 	unverified map[string]string
 }
 
@@ -67,10 +68,15 @@ type replay struct {
 	replacements [][2]string
 	// members are the recorded test's replacements of members' values (replaceMember).
 	members map[string]string
+	// rewrite, if set, is a recorded test's own transformer of a whole answer, applied after
+	// the replacements.
+	rewrite func(any) any
 	// close stops the test's server.
 	close func()
 	// created counts the names a scenario made up.
 	created int
+	// describe asks a mocked scenario to record DescribeExecution's answer too.
+	describe bool
 }
 
 // replace does what the recorded test's RegexTransformer did: text becomes word in every
@@ -80,15 +86,23 @@ func (r *replay) replace(text, word string) {
 }
 
 // replaceMember does what the recorded test's JsonpathTransformer("$..member", word) without
-// replace_reference did: the value of every member of that name becomes word.
-func (r *replay) replaceMember(member, word string) {
+// replace_reference did: the value of every member of that name becomes word; with a parent
+// ("$..parent.member"), only the member of an object that is that parent's value.
+func (r *replay) replaceMember(member, word string, parent ...string) {
 	if r.members == nil {
 		r.members = map[string]string{}
 	}
-	r.members[member] = word
+	key := member
+	if len(parent) > 0 {
+		key = parent[0] + "." + member
+	}
+	r.members[key] = word
 }
 
-func (r *replay) transform(v any) any {
+func (r *replay) transform(v any) any { return r.transformIn("", v) }
+
+// transformIn transforms v, the value of the member named parent.
+func (r *replay) transformIn(parent string, v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
@@ -97,13 +111,17 @@ func (r *replay) transform(v any) any {
 				out[k] = word
 				continue
 			}
-			out[k] = r.transform(e)
+			if word, ok := r.members[parent+"."+k]; ok && parent != "" {
+				out[k] = word
+				continue
+			}
+			out[k] = r.transformIn(k, e)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = r.transform(e)
+			out[i] = r.transformIn(parent, e)
 		}
 		return out
 	case string:
@@ -202,7 +220,11 @@ func TestReplayRecordings(t *testing.T) {
 						if !ok {
 							d = "not produced by the replay"
 						} else {
-							d = m.diff(want, r.transform(parseJSONStrings(got)), key)
+							g := r.transform(parseJSONStrings(got))
+							if r.rewrite != nil {
+								g = r.rewrite(g)
+							}
+							d = m.diff(want, g, key)
 						}
 						reason, isKnown := f.known[name+"/"+key]
 						switch {

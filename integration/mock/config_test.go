@@ -115,4 +115,30 @@ func TestHandler(t *testing.T) {
 	}
 }
 
+// A Task that calls a function by its ARN gets the mocked Invoke answer's Payload as its
+// result, as on AWS; lambda:invoke gets the whole answer; a response without Payload is taken
+// whole.
+func TestHandlerFunctionArn(t *testing.T) {
+	c, err := Parse([]byte(`{"StateMachines":{"m":{"TestCases":{"c":{"Direct":"invoke","Integration":"invoke","Bare":"bare"}}}},
+		"MockedResponses":{"invoke":{"0-1":{"Return":{"StatusCode":200,"Payload":{"body":"b"}}}},"bare":{"0":{"Return":{"body":"b"}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{Config: c}
+	if err := h.Bind("ex", "m", "c"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, c := range []struct{ state, resource, want string }{
+		{"Direct", "arn:aws:lambda:us-east-1:123456789012:function:f", `{"body":"b"}`},
+		{"Integration", "arn:aws:states:::lambda:invoke", `{"StatusCode":200,"Payload":{"body":"b"}}`},
+		{"Bare", "arn:aws:lambda:us-east-1:123456789012:function:f:live", `{"body":"b"}`},
+	} {
+		out, err := h.RunTask(ctx, &engine.Task{Execution: "ex", StateName: c.state, Resource: c.resource})
+		if err != nil || out != c.want {
+			t.Errorf("%s: %s %v, want %s", c.state, out, err, c.want)
+		}
+	}
+}
+
 func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }

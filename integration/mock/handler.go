@@ -2,7 +2,9 @@ package mock
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/stepwise-run/stepwise/engine"
@@ -81,5 +83,30 @@ func (h *Handler) RunTask(ctx context.Context, t *engine.Task) (string, error) {
 	if r.Throw != nil {
 		return "", &runner.TaskError{Name: r.Throw.Error, Cause: r.Throw.Cause}
 	}
+	if isFunctionArn(t.Resource) {
+		return functionResult(r.Return), nil
+	}
 	return string(r.Return), nil
+}
+
+// isFunctionArn reports whether a Task's resource is a Lambda function's ARN (the Task calls
+// the function directly, not through arn:aws:states:::lambda:invoke).
+func isFunctionArn(resource string) bool {
+	parts := strings.SplitN(resource, ":", 7)
+	return len(parts) == 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function"
+}
+
+// functionResult is the result of a Task that calls a function by its ARN, mocked by a
+// response written as the Invoke API's answer ({"StatusCode": 200, "Payload": ...}), the form
+// mocks of Lambda take: such a Task's result is the function's payload alone, as on AWS
+// (local_mocking/test_base_scenarios' test_lambda_invoke replays a lambda:invoke mock over a
+// function ARN). A response without a Payload member is the result itself.
+func functionResult(ret json.RawMessage) string {
+	var resp map[string]json.RawMessage
+	if json.Unmarshal(ret, &resp) == nil {
+		if p, ok := resp["Payload"]; ok {
+			return string(p)
+		}
+	}
+	return string(ret)
 }
