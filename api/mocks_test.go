@@ -130,8 +130,9 @@ func TestMockedIntegrations(t *testing.T) {
 func TestMockedCallback(t *testing.T) {
 	c := newMockServer(t)
 	ctx := context.Background()
-	// A mocked .waitForTaskToken task answers at once, as in Step Functions Local; the
-	// machine reuses the example file's name and test case (LambdaState is mocked).
+	// A mocked .waitForTaskToken task answers at once, as in Step Functions Local, after a
+	// TaskSubmitted as on AWS; the machine reuses the example file's name and test case
+	// (LambdaState is mocked).
 	def := `{"StartAt":"LambdaState","States":{"LambdaState":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
 		"Parameters":{"FunctionName":"f","Payload":{"token.$":"$$.Task.Token"}},"End":true}}}`
 	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("LambdaSQSIntegration"), Definition: aws.String(def), RoleArn: aws.String(role)})
@@ -144,7 +145,7 @@ func TestMockedCallback(t *testing.T) {
 	}
 	out := waitDone(t, c, start.ExecutionArn)
 	names, _ := historyOf(t, c, start.ExecutionArn)
-	if out.Status != types.ExecutionStatusSucceeded || !sameTypes(names, "ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded") {
+	if out.Status != types.ExecutionStatusSucceeded || !sameTypes(names, "ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSubmitted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded") {
 		t.Errorf("status %s output %s history %v", out.Status, aws.ToString(out.Output), names)
 	}
 }

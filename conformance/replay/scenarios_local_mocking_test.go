@@ -66,7 +66,7 @@ func init() {
 				map[string]string{"PutItem": "put", "GetItem": "get"},
 				map[string]string{"put": "dynamodb/200_put_item.json5", "get": "dynamodb/200_get_item.json5"})(r)
 		},
-		"test_map_state_lambda_unreplayed": func(r *replay) {
+		"test_map_state_lambda": func(r *replay) {
 			mocked("scenarios/statemachines/map_state_config_distributed_reentrant_lambda.json5", func(d map[string]any) {
 				st := d["States"].(map[string]any)
 				st["StartState"].(map[string]any)["Parameters"].(map[string]any)["Values"].([]any)[0] = map[string]any{"body": "string body"}
@@ -107,14 +107,14 @@ func init() {
 			"billingDetails":      "what AWS bills for an Express execution (test_lambda_service_invoke_sync_execution's own skip_snapshot_verify)",
 		},
 		scenario: func(test string) (func(*replay), string) {
-			if run, ok := scenarios[test]; ok {
-				return run, ""
-			}
 			switch test {
 			case "test_map_state_lambda":
 				return nil, mockedDistributedMap
 			case "test_numbered_mock_responses_multiple_success_invocations":
 				return nil, "recorded after the stored source of the test: its state machine and mocks are not known"
+			}
+			if run, ok := scenarios[test]; ok {
+				return run, ""
 			}
 			return nil, "unknown test " + test
 		},
@@ -126,7 +126,9 @@ func init() {
 // ../recordings/local_mocked_service_integrations/mocked_responses.
 func mockConfig(r *replay, machine, testCase string, states, files map[string]string) *mock.Config {
 	r.t.Helper()
-	responses := map[string]any{}
+	// The documents are put together as text: mock.Parse reads the relaxed JSON the
+	// recorded files are written in (comments, trailing commas, single-quoted strings).
+	var responses []string
 	for name, file := range files {
 		data := []byte(file) // a response written inline
 		if !strings.HasPrefix(file, "{") {
@@ -135,21 +137,14 @@ func mockConfig(r *replay, machine, testCase string, states, files map[string]st
 				r.t.Fatal(err)
 			}
 		}
-		v, err := decode(json5ToJSON(data))
-		if err != nil {
-			r.t.Fatalf("%s: %v", file, err)
-		}
-		responses[name] = v
+		responses = append(responses, value.Encode(name)+":"+string(data))
 	}
 	cases := map[string]any{}
 	for k, v := range states {
 		cases[k] = v
 	}
-	doc := map[string]any{
-		"StateMachines":   map[string]any{machine: map[string]any{"TestCases": map[string]any{testCase: cases}}},
-		"MockedResponses": responses,
-	}
-	c, err := mock.Parse(value.EncodeBytes(doc))
+	machines := value.Encode(map[string]any{machine: map[string]any{"TestCases": map[string]any{testCase: cases}}})
+	c, err := mock.Parse([]byte(`{"StateMachines":` + machines + `,"MockedResponses":{` + strings.Join(responses, ",") + `}}`))
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -244,4 +239,67 @@ func pythonJSON(v any) string {
 		return "[" + strings.Join(parts, ", ") + "]"
 	}
 	return value.Encode(v)
+}
+
+// The callbacks of local_mocking/test_base_callbacks, mocked: startExecution.sync and .sync:2
+// answered by a mocked child execution, a .waitForTaskToken answered by a mocked
+// SendTaskSuccess or SendTaskFailure.
+func init() {
+	const sm, tc = "mocked_state_machine_a1b2c3", "TestCaseName"
+	const cb = "callbacks/statemachines/"
+	run := func(tmpl, state, response string, input map[string]any, describe bool) func(*replay) {
+		return func(r *replay) {
+			r.serve(services{mocks: mockConfig(r, sm, tc, map[string]string{state: "r"}, map[string]string{"r": response})})
+			arn := str(r.call("CreateStateMachine", map[string]any{"name": sm, "definition": template(r.t, tmpl), "roleArn": role}), "stateMachineArn")
+			ex := str(r.call("StartExecution", map[string]any{"stateMachineArn": arn + "#" + tc, "input": value.Encode(input)}), "executionArn")
+			if ex == "" {
+				r.t.Fatal("StartExecution failed")
+			}
+			r.awaitEndWithin(ex, 30e9)
+			r.history("get_execution_history", ex)
+			if describe {
+				r.record("describe_execution_response", r.call("DescribeExecution", map[string]any{"executionArn": ex}))
+			}
+		}
+	}
+	syncStart := func(tmpl, response string) func(*replay) {
+		return func(r *replay) {
+			// The recorded test's replacements (JsonpathTransformer without replace_reference).
+			r.replaceMember("StateMachineArn", "state-machine-arn")
+			r.replaceMember("ExecutionArn", "execution-arn")
+			r.replaceMember("StartDate", "start-date", "output")
+			r.replaceMember("StopDate", "stop-date", "output")
+			run(cb+tmpl, "StartExecution", response, map[string]any{"StateMachineArn": "state-machine-arn", "Input": nil, "Name": "TestStartTarget"}, false)(r)
+		}
+	}
+	msg := map[string]any{"QueueUrl": "sqs_queue_url", "Message": "string-literal"}
+	scenarios := map[string]func(*replay){
+		"test_sfn_start_execution_sync[SFN_SYNC]":  syncStart("sfn_start_execution_sync.json5", "states/200_start_execution_sync.json5"),
+		"test_sfn_start_execution_sync[SFN_SYNC2]": syncStart("sfn_start_execution_sync2.json5", "states/200_start_execution_sync2.json5"),
+		"test_sqs_wait_for_task_token":             run(cb+"sqs_wait_for_task_token.json5", "SendMessageWithWait", "callback/task_success_string_literal.json5", msg, false),
+		"test_sqs_wait_for_task_token_task_failure": run(cb+"sqs_wait_for_task_token_catch.json5", "SendMessageWithWait", "callback/task_failure.json5", msg, true),
+	}
+	register(file{
+		path:     "v2/local_mocking/test_base_callbacks.snapshot.json",
+		services: true,
+		// The recorded test class's skip_snapshot_verify.
+		unverified: map[string]string{
+			"SdkHttpMetadata":                  "the HTTP headers of the service's answer, which the mocks do not reproduce",
+			"SdkResponseMetadata":              "the request id of the service's answer, which the mocks do not reproduce",
+			"ExecutedVersion":                  "the Lambda version that ran, which the mocks do not reproduce",
+			"RedriveCount":                     "unverified by the recorded test",
+			"redriveCount":                     "unverified by the recorded test",
+			"RedriveStatus":                    "unverified by the recorded test",
+			"redriveStatus":                    "unverified by the recorded test",
+			"RedriveStatusReason":              "unverified by the recorded test",
+			"redriveStatusReason":              "unverified by the recorded test",
+			"taskSubmittedEventDetails.output": "the submitted request's answer, which a mocked .sync or .waitForTaskToken task does not have",
+		},
+		scenario: func(test string) (func(*replay), string) {
+			if run, ok := scenarios[test]; ok {
+				return run, ""
+			}
+			return nil, "unknown test " + test
+		},
+	})
 }

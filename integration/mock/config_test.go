@@ -142,3 +142,28 @@ func TestHandlerFunctionArn(t *testing.T) {
 }
 
 func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// A mocked .sync or .waitForTaskToken task reports its request accepted (TaskSubmitted, with
+// an empty answer) before its outcome, successful or not, as AWS's histories show; a
+// request-response task reports nothing.
+func TestHandlerSubmits(t *testing.T) {
+	c, err := Parse([]byte(`{"StateMachines":{"m":{"TestCases":{"c":{"Wait":"ok","Sync":"fail","Plain":"ok"}}}},
+		"MockedResponses":{"ok":{"0":{"Return":"done"}},"fail":{"0":{"Throw":{"Error":"E","Cause":"C"}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{Config: c}
+	if err := h.Bind("ex", "m", "c"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ state, pattern, submitted string }{
+		{"Wait", ".waitForTaskToken", "{}"}, {"Sync", ".sync", "{}"}, {"Plain", "", ""},
+	} {
+		var submitted string
+		ctx := runner.WithSubmit(context.Background(), func(out string) { submitted = out })
+		h.RunTask(ctx, &engine.Task{Execution: "ex", StateName: c.state, Pattern: c.pattern, Resource: "arn:aws:states:::sqs:sendMessage" + c.pattern})
+		if submitted != c.submitted {
+			t.Errorf("%s: submitted %q, want %q", c.state, submitted, c.submitted)
+		}
+	}
+}
