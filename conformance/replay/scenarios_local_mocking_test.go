@@ -274,9 +274,9 @@ func init() {
 	}
 	msg := map[string]any{"QueueUrl": "sqs_queue_url", "Message": "string-literal"}
 	scenarios := map[string]func(*replay){
-		"test_sfn_start_execution_sync[SFN_SYNC]":  syncStart("sfn_start_execution_sync.json5", "states/200_start_execution_sync.json5"),
-		"test_sfn_start_execution_sync[SFN_SYNC2]": syncStart("sfn_start_execution_sync2.json5", "states/200_start_execution_sync2.json5"),
-		"test_sqs_wait_for_task_token":             run(cb+"sqs_wait_for_task_token.json5", "SendMessageWithWait", "callback/task_success_string_literal.json5", msg, false),
+		"test_sfn_start_execution_sync[SFN_SYNC]":   syncStart("sfn_start_execution_sync.json5", "states/200_start_execution_sync.json5"),
+		"test_sfn_start_execution_sync[SFN_SYNC2]":  syncStart("sfn_start_execution_sync2.json5", "states/200_start_execution_sync2.json5"),
+		"test_sqs_wait_for_task_token":              run(cb+"sqs_wait_for_task_token.json5", "SendMessageWithWait", "callback/task_success_string_literal.json5", msg, false),
 		"test_sqs_wait_for_task_token_task_failure": run(cb+"sqs_wait_for_task_token_catch.json5", "SendMessageWithWait", "callback/task_failure.json5", msg, true),
 	}
 	register(file{
