@@ -68,6 +68,9 @@ type replay struct {
 	replacements [][2]string
 	// members are the recorded test's replacements of members' values (replaceMember).
 	members map[string]string
+	// unverified are members this test declares unverified (its own skip_snapshot_verify), as
+	// file.unverified.
+	unverified []string
 	// rewrite, if set, is a recorded test's own transformer of a whole answer, applied after
 	// the replacements.
 	rewrite func(any) any
@@ -191,6 +194,9 @@ func TestReplayRecordings(t *testing.T) {
 					}()
 					m := &matcher{binds: map[string]string{}, ignore: map[string]bool{}, unverified: map[string]bool{}}
 					for member := range f.unverified {
+						m.unverified[member] = true
+					}
+					for _, member := range r.unverified {
 						m.unverified[member] = true
 					}
 					for member, since := range addedMembers {

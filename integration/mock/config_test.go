@@ -167,3 +167,25 @@ func TestHandlerSubmits(t *testing.T) {
 		}
 	}
 }
+
+// A mocked state's invocations count per execution: each child execution of a Distributed
+// Map counts its own, its parent apart.
+func TestHandlerCountsPerChildExecution(t *testing.T) {
+	c, err := Parse([]byte(`{"StateMachines":{"m":{"TestCases":{"c":{"P":"once"}}}},"MockedResponses":{"once":{"0":{"Return":1}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{Config: c}
+	if err := h.Bind("ex", "m", "c"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, child := range []string{"ex:child-1", "ex:child-2", ""} {
+		if out, err := h.RunTask(ctx, &engine.Task{Execution: "ex", ChildExecution: child, StateName: "P"}); out != "1" || err != nil {
+			t.Errorf("child %q: %s %v", child, out, err)
+		}
+	}
+	if _, err := h.RunTask(ctx, &engine.Task{Execution: "ex", ChildExecution: "ex:child-1", StateName: "P"}); err == nil {
+		t.Error("a child's second invocation found a response")
+	}
+}

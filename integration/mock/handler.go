@@ -62,8 +62,11 @@ func (h *Handler) RunTask(ctx context.Context, t *engine.Task) (string, error) {
 	n := 0
 	if b != nil && t.Kind == "" { // a Distributed Map's S3 read or write is not a Task state's call
 		if name = b.states[t.StateName]; name != "" {
-			n = b.calls[t.StateName]
-			b.calls[t.StateName]++
+			// Invocations count per execution: a Distributed Map's child executions count
+			// their own, as each is an execution of its own on AWS.
+			key := t.ChildExecution + "\x00" + t.StateName
+			n = b.calls[key]
+			b.calls[key]++
 		}
 	}
 	h.mu.Unlock()
