@@ -153,7 +153,6 @@ func mockConfig(r *replay, machine, testCase string, states, files map[string]st
 	return c
 }
 
-
 // branchEventsUnordered is what the recorded test's SfnNoneRecursiveParallelTransformer does
 // to a history, as its output shows: the events of the Parallel state's branches, whose
 // interleaving is the branches' concurrency, lose their ids (id [0], previousEventId 0) and
