@@ -81,3 +81,26 @@ func TestParallelBranchTaskFailureAbortsItsState(t *testing.T) {
 		}
 	}
 }
+
+// An inline Map iteration that fails in a Task state leaves the state open: AWS records
+// TaskStateAborted for it after MapIterationFailed, both threaded from the task's failure, as
+// MapStateFailed is (timeouts/test_timeouts' test_service_lambda_map_timeout).
+func TestMapIterationTaskFailureAbortsItsState(t *testing.T) {
+	fail := runner.TaskFunc(func(context.Context, *engine.Task) (string, error) {
+		return "", &runner.TaskError{Name: "Boom"}
+	})
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},
+		"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}}}}`
+	ex, evs := execute(t, def, `[1]`, fail, engine.Config{})
+	want := "ExecutionStarted MapStateEntered MapStateStarted MapIterationStarted TaskStateEntered TaskScheduled TaskStarted TaskFailed " +
+		"MapIterationFailed TaskStateAborted MapStateFailed ExecutionFailed"
+	if ex.Status != engine.Failed || types(evs) != want {
+		t.Fatalf("%s: %s\nwant %s", ex.Status, types(evs), want)
+	}
+	failed := evs[7]
+	for _, e := range evs[8:11] {
+		if e.PreviousEventID != failed.ID {
+			t.Errorf("%s follows event %d, want the TaskFailed %d", e.Type, e.PreviousEventID, failed.ID)
+		}
+	}
+}
