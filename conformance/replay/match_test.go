@@ -64,8 +64,8 @@ type matcher struct {
 func (m *matcher) diff(want, got any, path string) string {
 	if s, ok := want.(string); ok {
 		if k, ok := kinds[s]; ok {
-			// The word itself matches too: the test replaced the value by it, as the replay
-			// does (replaceMember).
+			// The word itself is what a test's own replacement (replay.replace, replaceMember)
+			// wrote where the recording's normaliser wrote it too.
 			if k(got) || got == s {
 				return ""
 			}

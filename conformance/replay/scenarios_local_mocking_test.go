@@ -34,9 +34,6 @@ func init() {
 			}
 			r.awaitEndWithin(ex, 30e9)
 			r.history("get_execution_history", ex)
-			if r.describe {
-				r.record("describe_execution_response", r.call("DescribeExecution", map[string]any{"executionArn": ex}))
-			}
 		}
 	}
 	const fn = "lambda_function_name"
