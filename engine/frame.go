@@ -69,6 +69,10 @@ type Frame struct {
 	Outcome Outcome  `json:"outcome,omitempty"`
 	Output  any      `json:"output,omitempty"`
 	Err     *failure `json:"err,omitempty"`
+	// TaskOpen marks a branch or iteration that failed in a Task state: the state was never
+	// exited, and the failing Parallel or inline Map state records TaskStateAborted for it,
+	// as AWS does.
+	TaskOpen bool `json:"taskOpen,omitempty"`
 	// Distributed marks an iteration of a Distributed Map: its events belong to a child
 	// execution's history, not this one's.
 	Distributed bool `json:"distributed,omitempty"`
@@ -132,6 +136,9 @@ type MapRun struct {
 	StateName string `json:"stateName,omitempty"`
 	// StartDate is when a Distributed Map's run started.
 	StartDate time.Time `json:"startDate,omitzero"`
+	// Source is $$.Map.Item.Source for the items of an ItemReader ("S3://bucket" or
+	// "S3://bucket/key"); "" for items from the state's input, whose Source is STATE_DATA.
+	Source string `json:"source,omitempty"`
 	// StartedPrev is the id the iterations' starts chain from.
 	StartedPrev int64 `json:"startedPrev"`
 	// Kept are the iterations that failed or were aborted, kept in case the Map state fails

@@ -71,6 +71,10 @@ type Start struct {
 	// ExecutionStarted step alone, whatever the first states compute, and its driver can
 	// acknowledge the start as soon as that step is durable.
 	Defer bool
+	// Sync marks an Express execution started with StartSyncExecution: AWS gives its Context
+	// object no Execution.RedriveCount (express/test_express_sync; an Express execution
+	// started with StartExecution has RedriveCount 0, test_express_async).
+	Sync bool
 }
 
 // Event is something that happened outside the engine and moves an execution forward.
@@ -177,6 +181,9 @@ type Task struct {
 	ExecutionRoleArn string
 	StateName        string
 	Execution        string
+	// ChildExecution is the Distributed Map child execution the Task state runs in, "" for a
+	// state of the execution itself (Execution is then the parent's).
+	ChildExecution string `json:",omitempty"`
 	// Kind is empty for a Task state's task. TaskItemReader and TaskResultWriter are a
 	// Distributed Map's S3 reads and writes: Parameters holds the resolved reader or writer
 	// Parameters, Config the rest (see engine/mapio.go); no history event records them.

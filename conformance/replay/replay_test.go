@@ -19,6 +19,10 @@ import (
 	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/execlog"
+	"github.com/stepwise-run/stepwise/integration/lambda"
+	"github.com/stepwise-run/stepwise/integration/s3items"
+	"github.com/stepwise-run/stepwise/integration/s3items/s3itemstest"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store/sqlite"
 )
@@ -39,6 +43,22 @@ type file struct {
 	// stateless files' tests keep nothing on the server (TestState, validation): one server
 	// answers them all.
 	stateless bool
+	// logs: the server writes execution logs (as serve --execution-logs FILE does), which
+	// the test reads with replay.logEvents.
+	logs bool
+	// lambda: the server runs the Lambda functions the tests deploy (internal/replayfn),
+	// functionName, identityName and helloName, as serve --function does.
+	lambda bool
+	// services files' scenarios start their own Stepwise, with the functions, mocks and fakes
+	// of AWS services they need (replay.serve).
+	services bool
+	// unverified are the members the recorded tests declare unverified (LocalStack's
+	// skip_snapshot_verify paths, "$..billingDetails", "$..output.Cause"), each with the
+	// reason: the HTTP headers and request id of a service's answer (SdkHttpMetadata,
+	// SdkResponseMetadata) are the fake's here. Members are named "member" or
+	// "parent.member"; as in the recorded tests, neither their presence nor their content is
+	// compared.
+	unverified map[string]string
 }
 
 var files []file
@@ -57,8 +77,22 @@ type replay struct {
 	// replacements are the recorded test's own transformers: a value it replaced by a word
 	// of its choosing (RegexTransformer(arn, "ssm_nonexistent_arn")).
 	replacements [][2]string
+	// members are the recorded test's replacements of members' values (replaceMember).
+	members map[string]string
+	// unverified are members this test declares unverified (its own skip_snapshot_verify), as
+	// file.unverified.
+	unverified []string
+	// rewrite, if set, is a recorded test's own transformer of a whole answer, applied after
+	// the replacements.
+	rewrite func(any) any
 	// close stops the test's server.
 	close func()
+	// logs holds the execution logs the server wrote (files with logs set).
+	logs *logBuffer
+	// created counts the names a scenario made up.
+	created int
+	// s3 is the S3 the test's server reads Distributed Map items from.
+	s3 *s3itemstest.Mem
 }
 
 // replace does what the recorded test's RegexTransformer did: text becomes word in every
@@ -67,18 +101,43 @@ func (r *replay) replace(text, word string) {
 	r.replacements = append(r.replacements, [2]string{text, word})
 }
 
-func (r *replay) transform(v any) any {
+// replaceMember does what the recorded test's JsonpathTransformer("$..member", word) without
+// replace_reference did: the value of every member of that name becomes word; with a parent
+// ("$..parent.member"), only the member of an object that is that parent's value.
+func (r *replay) replaceMember(member, word string, parent ...string) {
+	if r.members == nil {
+		r.members = map[string]string{}
+	}
+	key := member
+	if len(parent) > 0 {
+		key = parent[0] + "." + member
+	}
+	r.members[key] = word
+}
+
+func (r *replay) transform(v any) any { return r.transformIn("", v) }
+
+// transformIn transforms v, the value of the member named parent.
+func (r *replay) transformIn(parent string, v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = r.transform(e)
+			if word, ok := r.members[k]; ok {
+				out[k] = word
+				continue
+			}
+			if word, ok := r.members[parent+"."+k]; ok && parent != "" {
+				out[k] = word
+				continue
+			}
+			out[k] = r.transformIn(k, e)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = r.transform(e)
+			out[i] = r.transformIn(parent, e)
 		}
 		return out
 	case string:
@@ -99,6 +158,7 @@ func TestReplayRecordings(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no files registered")
 	}
+	functionDir = t.TempDir()
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	summary := make([]string, len(files))
 	// The files replay in parallel, each test on its own fresh server; the group returns once
@@ -110,7 +170,7 @@ func TestReplayRecordings(t *testing.T) {
 				snap, dates := loadSnapshot(t, f.path)
 				var shared *replay
 				if f.stateless {
-					shared = newReplay(t)
+					shared = newReplay(t, f)
 					defer shared.close()
 				}
 				tests := make([]string, 0, len(snap))
@@ -129,13 +189,16 @@ func TestReplayRecordings(t *testing.T) {
 						continue
 					}
 					var r *replay
-					if shared != nil {
+					switch {
+					case shared != nil:
 						r = shared.fresh()
-					} else {
-						r = newReplay(t)
+					case f.services:
+						r = &replay{t: t, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}, close: func() {}}
+					default:
+						r = newReplay(t, f)
 					}
 					func() {
-						defer r.close()
+						defer func() { r.close() }() // serve sets close
 						defer func() {
 							if p := recover(); p != nil {
 								t.Errorf("%s: %v", name, p)
@@ -143,7 +206,13 @@ func TestReplayRecordings(t *testing.T) {
 						}()
 						run(r)
 					}()
-					m := &matcher{binds: map[string]string{}, ignore: map[string]bool{}}
+					m := &matcher{binds: map[string]string{}, ignore: map[string]bool{}, unverified: map[string]bool{}}
+					for member := range f.unverified {
+						m.unverified[member] = true
+					}
+					for _, member := range r.unverified {
+						m.unverified[member] = true
+					}
 					for member, since := range addedMembers {
 						if at := dates[id]; !at.IsZero() && at.Before(since) {
 							m.ignore[member] = true
@@ -171,7 +240,11 @@ func TestReplayRecordings(t *testing.T) {
 						if !ok {
 							d = "not produced by the replay"
 						} else {
-							d = m.diff(want, r.transform(parseJSONStrings(got)), key)
+							g := r.transform(parseJSONStrings(got))
+							if r.rewrite != nil {
+								g = r.rewrite(g)
+							}
+							d = m.diff(want, g, key)
 						}
 						reason, isKnown := f.known[name+"/"+key]
 						switch {
@@ -267,8 +340,9 @@ var addedMembers = map[string]time.Time{
 	"redriveCount":            time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
 }
 
-// newReplay starts a fresh Stepwise (its own store) for one test.
-func newReplay(t *testing.T) *replay {
+// newReplay starts a fresh Stepwise (its own store) for one test of f, writing execution logs
+// and running the Lambda function if f asks for them.
+func newReplay(t *testing.T, f file) *replay {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stepwise.db"))
@@ -276,15 +350,42 @@ func newReplay(t *testing.T) *replay {
 		cancel()
 		t.Fatal(err)
 	}
+	// S3 is hosted in memory (gofakes3) for the Distributed Maps that read their items there;
+	// no other service is.
+	s3 := s3itemstest.New()
+	items := &s3items.Handler{S3: s3}
+	// The Lambda functions the tests deploy run for the files that ask for them.
+	var functions *lambda.Runtime
+	if f.lambda {
+		path := buildFunction(t)
+		functions = lambda.New(lambda.Options{Functions: map[string]lambda.Spec{
+			functionName: {Command: []string{path}, Handler: "raise"},
+			identityName: {Command: []string{path}, Handler: "identity"},
+			helloName:    {Command: []string{path}, Handler: "hello"},
+		}, Region: "us-east-1", Account: "123456789012", Output: io.Discard})
+	}
 	tasks := runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
+		if items.Handles(task) {
+			return items.RunTask(ctx, task)
+		}
+		if functions != nil && functions.Handles(task) {
+			return functions.RunTask(ctx, task)
+		}
 		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "the replay suite hosts no " + task.Resource}
 	})
+	var buf *logBuffer
+	var writer *execlog.Writer
+	if f.logs {
+		buf = &logBuffer{}
+		writer = execlog.NewWriter(execlog.NewFileSink(buf), st, nil)
+	}
 	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: tasks,
-		LeaseTTL: time.Second, Poll: 20 * time.Millisecond})
+		LeaseTTL: time.Second, Poll: 20 * time.Millisecond, ActivityPoll: time.Second, ExecutionLogs: writer})
 	done := make(chan struct{})
 	go func() { node.Run(ctx); close(done) }()
-	srv := httptest.NewServer(&api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Tasks: tasks})
-	r := &replay{t: t, url: srv.URL, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}}
+	srv := httptest.NewServer(&api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Tasks: tasks,
+		ExecutionLogs: writer})
+	r := &replay{t: t, url: srv.URL, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}, logs: buf, s3: s3}
 	// Each server stops as soon as its test is compared: hundreds of idle nodes polling their
 	// stores would otherwise slow the rest of the suite down.
 	r.close = func() {
@@ -292,13 +393,16 @@ func newReplay(t *testing.T) *replay {
 		cancel()
 		<-done
 		st.Close()
+		if functions != nil {
+			functions.Close()
+		}
 	}
 	return r
 }
 
 // fresh is a new test's replay on the same server, for files whose tests keep nothing there.
 func (r *replay) fresh() *replay {
-	return &replay{t: r.t, url: r.url, got: map[string]any{}, region: r.region, skipped: map[string]string{}, close: func() {}}
+	return &replay{t: r.t, url: r.url, got: map[string]any{}, region: r.region, skipped: map[string]string{}, close: func() {}, s3: r.s3}
 }
 
 // role is the execution role every scenario uses (the recordings call it snf_role_arn).
@@ -380,8 +484,8 @@ func template(t *testing.T, path string) string {
 	return value.Encode(v)
 }
 
-// json5ToJSON removes the comments and trailing commas the templates use (they have no other
-// JSON5 feature); a library for that little would be a dependency for a test.
+// json5ToJSON removes the comments and trailing commas the templates use, and quotes their
+// unquoted keys (they have no other JSON5 feature); a library for that little would be a dependency for a test.
 func json5ToJSON(src []byte) []byte {
 	var out []byte
 	inString := false
@@ -412,11 +516,51 @@ func json5ToJSON(src []byte) []byte {
 				i++
 			}
 			i++
+		case isIdentStart(c) && afterOpening(out) && unquotedKey(src[i:]) > 0:
+			// An unquoted key (JSON5): quote it.
+			n := unquotedKey(src[i:])
+			out = append(append(append(out, '"'), src[i:i+n]...), '"')
+			i += n - 1
 		default:
 			out = append(out, c)
 		}
 	}
 	return trailingComma.ReplaceAll(out, []byte("$1"))
+}
+
+func isIdentStart(c byte) bool {
+	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// unquotedKey is the length of the identifier src starts with when a colon follows it, else 0.
+func unquotedKey(src []byte) int {
+	n := 0
+	for n < len(src) && (isIdentStart(src[n]) || src[n] >= '0' && src[n] <= '9') {
+		n++
+	}
+	j := n
+	for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
+		j++
+	}
+	if j < len(src) && src[j] == ':' {
+		return n
+	}
+	return 0
+}
+
+// afterOpening reports whether the last character written, spaces aside, opens an object or
+// separates members: where a key may start.
+func afterOpening(out []byte) bool {
+	for i := len(out) - 1; i >= 0; i-- {
+		switch out[i] {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '{', ',':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 var trailingComma = regexp.MustCompile(`,(\s*[}\]])`)
