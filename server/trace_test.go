@@ -162,3 +162,114 @@ func TestTracesCoverParentAndChild(t *testing.T) {
 		t.Errorf("the function got X-Amzn-Trace-Id %q, want %s...", xray, want)
 	}
 }
+
+// TestTracesOfConcurrentTasks runs a Map state whose three iterations call a function at
+// once, for 300, 50 and 150 ms, and a Parallel state whose branches call it for 250 and 20
+// ms: the tasks end in another order than they began, and each task span must still be
+// closed by its own task's result, under its own state, iteration or branch.
+func TestTracesOfConcurrentTasks(t *testing.T) {
+	recv := &otlpReceiver{}
+	collector := httptest.NewServer(recv)
+	defer collector.Close()
+	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ms int
+		_ = json.NewDecoder(r.Body).Decode(&ms)
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	defer fn.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := New(ctx, Config{Store: "sqlite:" + filepath.Join(t.TempDir(), "db"), OTLPEndpoint: collector.URL,
+		Functions: map[string]lambda.Spec{"fn": {Endpoint: fn.URL}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = s.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done; s.Close() }()
+
+	call := func(ms string) string {
+		return `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"fn","Payload` + ms + `},"ResultPath":null`
+	}
+	def := `{"StartAt":"M","States":{
+		"M":{"Type":"Map","MaxConcurrency":0,"ItemProcessor":{"StartAt":"Call","States":{
+			"Call":` + call(`.$":"$"`) + `,"Next":"After"},"After":{"Type":"Pass","End":true}}},"ResultPath":null,"Next":"Par"},
+		"Par":{"Type":"Parallel","Branches":[
+			{"StartAt":"Slow","States":{"Slow":` + call(`":250`) + `,"End":true}}},
+			{"StartAt":"Fast","States":{"Fast":` + call(`":20`) + `,"Next":"FastDone"},"FastDone":{"Type":"Pass","End":true}}}],"End":true}}}`
+	body, _ := json.Marshal(map[string]any{"name": "concurrent", "roleArn": "arn:aws:iam::123456789012:role/r", "definition": def,
+		"tracingConfiguration": map[string]bool{"enabled": true}})
+	out, err := s.API.Invoke(ctx, "CreateStateMachine", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sm struct{ StateMachineArn string }
+	_ = json.Unmarshal(out, &sm)
+	body, _ = json.Marshal(map[string]any{"stateMachineArn": sm.StateMachineArn, "name": "run", "input": "[300,50,150]"})
+	if out, err = s.API.Invoke(ctx, "StartExecution", body); err != nil {
+		t.Fatal(err)
+	}
+	var ex struct{ ExecutionArn string }
+	_ = json.Unmarshal(out, &ex)
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	if row, err := s.Node.WaitEnded(wctx, ex.ExecutionArn); err != nil || row.Status != "SUCCEEDED" {
+		t.Fatalf("%+v, %v", row, err)
+	}
+	if err := s.traces.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	recv.mu.Lock()
+	spans := recv.spans
+	recv.mu.Unlock()
+	byID := map[string]*tracepb.Span{}
+	for _, sp := range spans {
+		byID[string(sp.SpanId)] = sp
+	}
+	parent := func(sp *tracepb.Span) *tracepb.Span { return byID[string(sp.ParentSpanId)] }
+	dur := func(sp *tracepb.Span) time.Duration { return time.Duration(sp.EndTimeUnixNano - sp.StartTimeUnixNano) }
+	items := []time.Duration{300 * time.Millisecond, 50 * time.Millisecond, 150 * time.Millisecond}
+	var tasks int
+	for _, task := range spans {
+		if task.Name != "lambda:invoke" {
+			continue
+		}
+		tasks++
+		state := parent(task)
+		if state == nil || task.StartTimeUnixNano < state.StartTimeUnixNano || task.EndTimeUnixNano > state.EndTimeUnixNano {
+			t.Fatalf("a task span is not within its state's span (%v)", state)
+		}
+		var least time.Duration
+		switch state.Name {
+		case "Slow":
+			least = 250 * time.Millisecond
+		case "Fast":
+			least = 20 * time.Millisecond
+		case "Call":
+			it := parent(state)
+			if it == nil || it.Name != "M iteration" || parent(it) == nil || parent(it).Name != "M" {
+				t.Fatalf("a Call state's span is not under an iteration of M (%v)", it)
+			}
+			for _, kv := range it.Attributes {
+				if kv.Key == "aws.step_functions.map.iteration.index" {
+					least = items[kv.Value.GetIntValue()]
+				}
+			}
+		default:
+			t.Fatalf("a task span under %q", state.Name)
+		}
+		if dur(task) < least || dur(state) < least {
+			t.Errorf("the task under %s lasts %v, its state %v, want at least %v: closed by another's result", state.Name, dur(task), dur(state), least)
+		}
+		if state.Name == "Slow" || state.Name == "Fast" {
+			if p := parent(state); p == nil || p.Name != "Par" {
+				t.Errorf("%s is not a child of Par", state.Name)
+			}
+		}
+	}
+	if tasks != 5 {
+		t.Errorf("%d task spans, want 5", tasks)
+	}
+}

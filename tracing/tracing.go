@@ -1,26 +1,27 @@
-// Package tracing exports executions, states and tasks as OpenTelemetry spans over OTLP,
-// for the state machines whose tracingConfiguration is enabled.
+// Package tracing exports executions, states, Map iterations and tasks as OpenTelemetry
+// spans over OTLP, for the state machines whose tracingConfiguration is enabled.
 //
 // Spans are built from history events once they are committed: the engine stays pure, and
-// an execution outlives the process that started it. Their ids are derived from the
-// execution ARN and event ids (not drawn at random), so a node that takes over an
-// execution after a restart continues the same trace; a child execution shares the trace of
-// the execution that started it, its root. Start and end times are the events' timestamps.
-// A state or task span that was open when its node stopped is not exported: the node that
-// continues has not seen it start.
+// an execution outlives the process that started it. Observe pairs a commit's events into
+// spans, following each event's previousEventId to its Map iteration or Parallel branch
+// (spans.go), and hands the finished spans to the SDK's batch processor and OTLP exporter,
+// which send them from their own goroutine. Their ids are derived from the execution ARN and event
+// ids (not drawn at random), so a node that takes over an execution after a restart
+// continues the same trace; a child execution shares the trace of the execution that started
+// it, its root. Start and end times are the events' timestamps. A state or task span that
+// was open when its node stopped is not exported: the node that continues has not seen it
+// start.
 package tracing
 
 import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -41,27 +42,28 @@ type Options struct {
 }
 
 // Exporter turns committed history into spans. Its methods are safe for concurrent use.
+//
+// Observe pairs a commit's events into spans (spans.go) and hands the finished ones to the
+// SDK's batch processor, which encodes and sends them from its own goroutine and drops what
+// it cannot queue: the commit path never waits for the collector.
 type Exporter struct {
-	provider *sdktrace.TracerProvider
-	tracer   trace.Tracer
-	parent   func(ctx context.Context, arn string) (string, error)
+	spans  sdktrace.SpanProcessor // the SDK's batch processor, in front of its OTLP exporter
+	res    *resource.Resource
+	parent func(ctx context.Context, arn string) (string, error)
 
 	mu    sync.Mutex
 	open  map[string]*execution // executions being traced, by ARN
 	roots map[string]trace.TraceID
+	b     builder
 }
 
+// execution is an execution being traced.
 type execution struct {
+	arn    string
 	trace  trace.TraceID
+	span   trace.SpanID      // the execution's span
 	parent trace.SpanContext // the parent execution's span, if any
-	states map[string][]opened
-	tasks  map[string][]opened
-}
-
-type opened struct {
-	id     int64
-	at     time.Time
-	parent trace.SpanID
+	threads
 }
 
 // maxOpen bounds the executions an Exporter follows at once.
@@ -77,15 +79,15 @@ func New(ctx context.Context, o Options) (*Exporter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("OTLP exporter: %w", err)
 	}
-	var bopts []sdktrace.BatchSpanProcessorOption
+	var bopts []sdktrace.BatchSpanProcessorOption // the SDK's defaults, or its OTEL_BSP_* variables
 	if o.Batch > 0 {
 		bopts = append(bopts, sdktrace.WithBatchTimeout(o.Batch))
 	}
-	res := resource.NewSchemaless(attribute.String("service.name", "stepwise"))
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, bopts...), sdktrace.WithIDGenerator(givenIDs{}),
-		sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithResource(res))
-	return &Exporter{provider: tp, tracer: tp.Tracer("github.com/stepwise-run/stepwise"),
-		open: map[string]*execution{}, roots: map[string]trace.TraceID{}}, nil
+	x := &Exporter{spans: sdktrace.NewBatchSpanProcessor(exp, bopts...),
+		res:  resource.NewSchemaless(attribute.String("service.name", "stepwise")),
+		open: map[string]*execution{}, roots: map[string]trace.TraceID{}}
+	x.b = newBuilder(x)
+	return x, nil
 }
 
 // SetParent sets how the exporter finds the execution that started one ("" for none), to put
@@ -95,31 +97,10 @@ func (x *Exporter) SetParent(parent func(ctx context.Context, arn string) (strin
 }
 
 // Shutdown flushes the spans not yet sent.
-func (x *Exporter) Shutdown(ctx context.Context) error { return x.provider.Shutdown(ctx) }
+func (x *Exporter) Shutdown(ctx context.Context) error { return x.spans.Shutdown(ctx) }
 
 // ForceFlush sends the spans batched so far.
-func (x *Exporter) ForceFlush(ctx context.Context) error { return x.provider.ForceFlush(ctx) }
-
-// givenIDs is the SDK's IDGenerator made to hand out the ids the span's context carries:
-// ids derived from the history rather than drawn at random.
-type givenIDs struct{}
-
-type idKey struct{}
-
-type ids struct {
-	trace trace.TraceID
-	span  trace.SpanID
-}
-
-func (givenIDs) NewIDs(ctx context.Context) (trace.TraceID, trace.SpanID) {
-	v, _ := ctx.Value(idKey{}).(ids)
-	return v.trace, v.span
-}
-
-func (givenIDs) NewSpanID(ctx context.Context, _ trace.TraceID) trace.SpanID {
-	v, _ := ctx.Value(idKey{}).(ids)
-	return v.span
-}
+func (x *Exporter) ForceFlush(ctx context.Context) error { return x.spans.ForceFlush(ctx) }
 
 func traceID(rootArn string) trace.TraceID {
 	h := sha256.Sum256([]byte("trace\x00" + rootArn))
@@ -128,8 +109,11 @@ func traceID(rootArn string) trace.TraceID {
 	return t
 }
 
-func spanID(parts ...string) trace.SpanID {
-	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+// executionSpan is the span id of an execution's span, the parent of its states' spans and
+// of what its tasks call. Other nodes, and the spans of child executions, refer to it: it
+// depends on the ARN alone.
+func executionSpan(arn string) trace.SpanID {
+	h := sha256.Sum256([]byte("execution\x00" + arn))
 	var s trace.SpanID
 	copy(s[:], h[:8])
 	if !s.IsValid() {
@@ -137,10 +121,6 @@ func spanID(parts ...string) trace.SpanID {
 	}
 	return s
 }
-
-// executionSpan is the span id of an execution's span, the parent of its states' spans and
-// of what its tasks call.
-func executionSpan(arn string) trace.SpanID { return spanID("execution", arn) }
 
 // rootTrace follows the ParentArn chain to the execution that started it all.
 func (x *Exporter) rootTrace(ctx context.Context, arn, parent string) trace.TraceID {
@@ -184,7 +164,7 @@ func (x *Exporter) Context(ctx context.Context, arn string) context.Context {
 		return ctx
 	}
 	return trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{
-		TraceID: e.trace, SpanID: executionSpan(arn), TraceFlags: trace.FlagsSampled, Remote: true}))
+		TraceID: e.trace, SpanID: e.span, TraceFlags: trace.FlagsSampled, Remote: true}))
 }
 
 // Observe exports the spans that the committed events of an execution close.
@@ -194,7 +174,7 @@ func (x *Exporter) Observe(ctx context.Context, row *store.Execution, events []h
 	e := x.open[row.Arn]
 	if e == nil {
 		t := x.rootTrace(ctx, row.Arn, row.ParentArn)
-		e = &execution{trace: t, states: map[string][]opened{}, tasks: map[string][]opened{}}
+		e = &execution{arn: row.Arn, trace: t, span: executionSpan(row.Arn)}
 		if row.ParentArn != "" {
 			e.parent = trace.NewSpanContext(trace.SpanContextConfig{TraceID: t, SpanID: executionSpan(row.ParentArn),
 				TraceFlags: trace.FlagsSampled, Remote: true})
@@ -206,104 +186,9 @@ func (x *Exporter) Observe(ctx context.Context, row *store.Execution, events []h
 		}
 		x.open[row.Arn] = e
 	}
-	exec := executionSpan(row.Arn)
-	for _, ev := range events {
-		at := ev.Timestamp.Time
-		switch d := ev.Details.(type) {
-		case *history.StateEntered:
-			e.states[d.Name] = append(e.states[d.Name], opened{id: ev.ID, at: at})
-		case *history.StateExited:
-			o, ok := pop(e.states, d.Name)
-			if !ok {
-				continue
-			}
-			x.emit(e.trace, trace.SpanContextConfig{TraceID: e.trace, SpanID: exec}, spanID("state", row.Arn, strconv.FormatInt(o.id, 10)),
-				d.Name, o.at, at, "", attribute.String("aws.step_functions.state.type", strings.TrimSuffix(ev.Type, "StateExited")))
-		case *history.TaskScheduled:
-			key := d.ResourceType + ":" + d.Resource
-			e.tasks[key] = append(e.tasks[key], opened{id: ev.ID, at: at, parent: x.lastState(row.Arn, e)})
-		case *history.TaskOutput, *history.TaskFailure:
-			if ev.Type == "TaskSubmitted" || ev.Type == "TaskStarted" {
-				continue
-			}
-			var key, fail string
-			if out, ok := d.(*history.TaskOutput); ok {
-				key = out.ResourceType + ":" + out.Resource
-			} else {
-				f := d.(*history.TaskFailure)
-				key, fail = f.ResourceType+":"+f.Resource, ev.Type
-				if f.Error != nil {
-					fail = *f.Error
-				}
-			}
-			o, ok := pop(e.tasks, key)
-			if !ok {
-				continue
-			}
-			x.emit(e.trace, trace.SpanContextConfig{TraceID: e.trace, SpanID: o.parent}, spanID("task", row.Arn, strconv.FormatInt(o.id, 10)),
-				key, o.at, at, fail, attribute.String("aws.step_functions.task.resource", key))
-		}
-		switch ev.Type {
-		case "ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted":
-			fail := ""
-			if ev.Type != "ExecutionSucceeded" {
-				fail = strings.TrimPrefix(ev.Type, "Execution")
-				if row.Error != nil && *row.Error != "" {
-					fail = *row.Error
-				}
-			}
-			parent := trace.SpanContextConfig{TraceID: e.trace}
-			if e.parent.IsValid() {
-				parent.SpanID = e.parent.SpanID()
-			}
-			x.emit(e.trace, parent, exec, row.Name, row.StartedAt, at, fail,
-				attribute.String("aws.step_functions.execution.arn", row.Arn),
-				attribute.String("aws.step_functions.state_machine.arn", row.StateMachineArn))
-			delete(x.open, row.Arn)
-		}
+	if x.b.observe(e, row, events) {
+		delete(x.open, row.Arn)
 	}
-}
-
-// lastState is the span of the state entered last and still open, the parent of a task
-// scheduled now (the execution's span when none).
-func (x *Exporter) lastState(arn string, e *execution) trace.SpanID {
-	var best opened
-	for _, os := range e.states {
-		if n := len(os); n > 0 && os[n-1].id > best.id {
-			best = os[n-1]
-		}
-	}
-	if best.id == 0 {
-		return executionSpan(arn)
-	}
-	return spanID("state", arn, strconv.FormatInt(best.id, 10))
-}
-
-func pop(m map[string][]opened, key string) (opened, bool) {
-	os := m[key]
-	if len(os) == 0 {
-		return opened{}, false
-	}
-	o := os[0]
-	if len(os) == 1 {
-		delete(m, key)
-	} else {
-		m[key] = os[1:]
-	}
-	return o, true
-}
-
-func (x *Exporter) emit(t trace.TraceID, parent trace.SpanContextConfig, id trace.SpanID, name string, start, end time.Time, fail string, attrs ...attribute.KeyValue) {
-	ctx := context.WithValue(context.Background(), idKey{}, ids{trace: t, span: id})
-	if parent.SpanID.IsValid() {
-		parent.TraceFlags, parent.Remote = trace.FlagsSampled, true
-		ctx = trace.ContextWithRemoteSpanContext(ctx, trace.NewSpanContext(parent))
-	}
-	_, sp := x.tracer.Start(ctx, name, trace.WithTimestamp(start), trace.WithAttributes(attrs...))
-	if fail != "" {
-		sp.SetStatus(codes.Error, fail)
-	}
-	sp.End(trace.WithTimestamp(end))
 }
 
 // Inject writes ctx's trace context into h as W3C traceparent (HTTP Tasks, Lambda).

@@ -21,24 +21,7 @@ import (
 // another (a node after a restart) from there on is one trace, its later spans children of
 // the execution span the first would have made, with the events' timestamps.
 func TestRestartContinuesTrace(t *testing.T) {
-	var mu sync.Mutex
-	var spans []*tracepb.Span
-	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		var req coltracepb.ExportTraceServiceRequest
-		if err := proto.Unmarshal(body, &req); err != nil {
-			http.Error(w, err.Error(), 400)
-			return
-		}
-		mu.Lock()
-		for _, rs := range req.ResourceSpans {
-			for _, ss := range rs.ScopeSpans {
-				spans = append(spans, ss.Spans...)
-			}
-		}
-		mu.Unlock()
-	}))
-	defer collector.Close()
+	url, received := collect(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	at := func(s int) history.Time { return history.Time{Time: t0.Add(time.Duration(s) * time.Second)} }
@@ -52,7 +35,7 @@ func TestRestartContinuesTrace(t *testing.T) {
 			{Type: "ExecutionSucceeded", ID: 6, Timestamp: at(5)}},
 	}
 	for _, events := range halves {
-		x, err := New(ctx, Options{Endpoint: collector.URL})
+		x, err := New(ctx, Options{Endpoint: url})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,8 +44,7 @@ func TestRestartContinuesTrace(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	spans := received()
 	by := map[string]*tracepb.Span{}
 	for _, sp := range spans {
 		by[sp.Name] = sp
@@ -81,5 +63,33 @@ func TestRestartContinuesTrace(t *testing.T) {
 	}
 	if got := time.Unix(0, int64(exec.EndTimeUnixNano)).UTC(); !got.Equal(t0.Add(5 * time.Second)) {
 		t.Errorf("the execution ends at %v", got)
+	}
+}
+
+// collect starts an OTLP/HTTP collector that decodes the export requests; received returns
+// the spans it has been sent.
+func collect(t *testing.T) (url string, received func() []*tracepb.Span) {
+	var mu sync.Mutex
+	var spans []*tracepb.Span
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var req coltracepb.ExportTraceServiceRequest
+		if err := proto.Unmarshal(body, &req); err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		mu.Lock()
+		for _, rs := range req.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				spans = append(spans, ss.Spans...)
+			}
+		}
+		mu.Unlock()
+	}))
+	t.Cleanup(collector.Close)
+	return collector.URL, func() []*tracepb.Span {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]*tracepb.Span(nil), spans...)
 	}
 }

@@ -39,6 +39,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	keepBatch := fs.Int("retention-batch", 500, "with --retention: executions deleted per transaction")
 	keepShare := fs.Float64("retention-share", 0.02, "with --retention: the most of the store's time the purge takes")
 	execLogs := fs.String("execution-logs", "", "the in-process server writes execution logs to this file (serve --execution-logs) and the scenario's state machines log at level ALL with their execution data")
+	eventsWebhook := fs.String("events-webhook", "", "the in-process server sends execution status change events to this URL (serve --events-webhook)")
 	traced := fs.Bool("traced", false, "create the scenario's state machines with tracingConfiguration enabled (the in-process server exports to OTEL_EXPORTER_OTLP_ENDPOINT when set)")
 	runs := fs.Int("runs", 1, "run the scenario this many times against the same server, a row each, then the spread of the rates and the StartExecution p99 (not the sleep scenario)")
 	if _, err := parseInterspersed(fs, args); err != nil {
@@ -84,7 +85,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			*storeURL = "sqlite:" + filepath.Join(dir, "bench.db")
 		}
 		storeName = strings.SplitN(*storeURL, ":", 2)[0]
-		url, stop, err := benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}, *execLogs)
+		url, stop, err := benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}, *execLogs, *eventsWebhook)
 		if err != nil {
 			fmt.Fprintln(stderr, "stepwise:", err)
 			return 1
@@ -94,7 +95,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if *scenario == sleepScenario {
 			restart := func(ctx context.Context) (string, error) {
 				stop()
-				url, stop, err = benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}, *execLogs)
+				url, stop, err = benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}, *execLogs, *eventsWebhook)
 				return url, err
 			}
 			res, err := bench.RunSleep(ctx, bench.SleepOptions{Endpoint: url, Concurrency: *clients, Executions: *executions,
@@ -150,11 +151,12 @@ func scenarioNames() []string {
 }
 
 // benchServer starts the service in this process on a loopback port.
-func benchServer(ctx context.Context, storeURL string, keep retention.Options, execLogs string) (string, func(), error) {
+func benchServer(ctx context.Context, storeURL string, keep retention.Options, execLogs, eventsWebhook string) (string, func(), error) {
 	log := slog.New(slog.DiscardHandler)
 	cfg := benchConfig(storeURL)
 	cfg.retention = keep
 	cfg.executionLogs = execLogs
+	cfg.eventsWebhook = eventsWebhook
 	var batches, purged atomic.Int64
 	var busy atomic.Int64 // nanoseconds
 	cfg.retention.OnBatch = func(n int, took time.Duration) {
@@ -174,7 +176,7 @@ func benchServer(ctx context.Context, storeURL string, keep retention.Options, e
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	nodeDone := make(chan struct{})
-	go func() { svc.node.Run(runCtx); close(nodeDone) }()
+	go func() { _ = svc.Run(runCtx); close(nodeDone) }() // the node and, as serve runs them, the status events and CloudWatch Logs senders
 	purgeDone := make(chan struct{})
 	go func() { svc.runRetention(runCtx, log); close(purgeDone) }()
 	srv := &http.Server{Handler: svc.mux}
@@ -216,7 +218,7 @@ func benchListen(ctx context.Context, addr, storeURL string, stderr io.Writer) i
 	fmt.Fprintf(stderr, "stepwise bench: serving on http://%s, store %s\n", ln.Addr(), storeURL)
 	runCtx, cancel := context.WithCancel(ctx)
 	nodeDone := make(chan struct{})
-	go func() { svc.node.Run(runCtx); close(nodeDone) }()
+	go func() { _ = svc.Run(runCtx); close(nodeDone) }() // the node and, as serve runs them, the status events and CloudWatch Logs senders
 	srv := &http.Server{Handler: svc.mux}
 	go func() { <-ctx.Done(); _ = srv.Close() }()
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -1,0 +1,312 @@
+package tracing
+
+import (
+	"encoding/binary"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/store"
+)
+
+// A history is not one sequence: the iterations of a Map state and the branches of a
+// Parallel state run at once, and their events interleave. Each event names the one it
+// follows in its own line of execution (previousEventId), so the builder follows those links
+// to put every event in its thread: the execution's top level, a Map iteration or a Parallel
+// branch. A thread runs one state at a time; a state that exits closes the open state of
+// that name in its thread or the threads around it (state names are unique in a state
+// machine), and a task that ends closes its thread's task.
+//
+//	MapStateEntered M            top: M
+//	MapStateStarted              top
+//	MapIterationStarted M 0      iteration 0 (in top)
+//	WaitStateEntered W           iteration 0: W
+//	MapIterationStarted M 1      iteration 1 (in top)
+//	WaitStateEntered W           iteration 1: W
+//	WaitStateExited W  (follows iteration 1's WaitStateEntered) closes iteration 1's W
+//
+// The first event of each Parallel branch follows ParallelStateStarted: that is where a
+// branch begins.
+
+// thread is a line of execution: the top level, a Map iteration or a Parallel branch.
+type thread struct {
+	up     *thread
+	parent *span // the span its states are children of: nil for the execution's span
+	state  *span // the state entered and not yet exited
+	task   *span // the task scheduled and not yet ended
+	fork   bool  // the ParallelStateStarted of a state in up: what follows it is a new branch
+
+	iterations []*thread // the Map iterations begun in it and not ended
+
+	iteration *span // a Map iteration's own span (also its parent)
+	mapState  *span // the iteration's Map state, the iteration span's parent
+	index     int   // the iteration's index
+}
+
+// iterationAt is the iteration of that index begun in th or the threads around it, nil when
+// none is open.
+func (th *thread) iterationAt(index int) *thread {
+	for ; th != nil; th = th.up {
+		for _, it := range th.iterations {
+			if it.index == index {
+				return it
+			}
+		}
+	}
+	return nil
+}
+
+func (th *thread) endIteration(it *thread) {
+	for i, o := range th.iterations {
+		if o == it {
+			last := len(th.iterations) - 1
+			th.iterations[i], th.iterations[last] = th.iterations[last], nil
+			th.iterations = th.iterations[:last]
+			return
+		}
+	}
+}
+
+// span is a span opened by an event and not yet ended.
+type span struct {
+	name  string
+	at    time.Time
+	id    trace.SpanID
+	attrs []attribute.KeyValue
+}
+
+// threads maps an execution's events, by id, to their threads.
+type threads struct {
+	top   thread
+	first int64 // the id of byID[0]
+	byID  []*thread
+}
+
+func (t *threads) of(id int64) *thread {
+	if i := id - t.first; t.byID != nil && i >= 0 && i < int64(len(t.byID)) && t.byID[i] != nil {
+		return t.byID[i]
+	}
+	return &t.top // an event this node has not seen (it took the execution over): the top level
+}
+
+func (t *threads) set(id int64, th *thread) {
+	if len(t.byID) == 0 {
+		t.first = id
+	}
+	i := id - t.first
+	if i < 0 || i > int64(len(t.byID))+1<<16 {
+		return // not the next events: leave them to the top level
+	}
+	for int64(len(t.byID)) <= i {
+		t.byID = append(t.byID, nil)
+	}
+	t.byID[i] = th
+}
+
+// builder turns an execution's events into spans; it is used under the Exporter's lock.
+type builder struct {
+	x      *Exporter
+	states map[string][]attribute.KeyValue // the state type's attributes, by type
+	tasks  map[string][]attribute.KeyValue // the task's attributes, by resource
+}
+
+func newBuilder(x *Exporter) builder {
+	return builder{x: x, states: map[string][]attribute.KeyValue{}, tasks: map[string][]attribute.KeyValue{}}
+}
+
+// observe builds the spans a commit's events close; it reports whether the execution ended.
+func (b *builder) observe(e *execution, row *store.Execution, events []history.Event) (ended bool) {
+	if e.byID == nil {
+		e.byID = make([]*thread, 0, len(events))
+	}
+	for i := range events {
+		ev := &events[i]
+		at := ev.Timestamp.Time
+		th := e.of(ev.PreviousEventID)
+		switch d := ev.Details.(type) {
+		case *history.StateEntered:
+			if th.fork {
+				th = &thread{up: th.up, parent: th.up.state}
+			}
+			th.state = &span{name: d.Name, at: at, id: childSpan(e.span, 's', ev.ID),
+				attrs: b.stateAttrs(strings.TrimSuffix(ev.Type, "StateEntered"))}
+		case *history.StateExited:
+			owner := th
+			for owner != nil && (owner.state == nil || owner.state.name != d.Name) {
+				owner = owner.up
+			}
+			if owner == nil {
+				break // entered before this node took the execution over
+			}
+			s := owner.state
+			owner.state, th = nil, owner
+			b.emit(e, owner.parent, s, at, "")
+		case *history.MapIteration:
+			if ev.Type == "MapIterationStarted" {
+				it := &span{name: d.Name + " iteration", at: at, id: childSpan(e.span, 'i', ev.ID), attrs: []attribute.KeyValue{
+					attribute.String("aws.step_functions.state.type", "MapIteration"),
+					attribute.Int("aws.step_functions.map.iteration.index", d.Index)}}
+				up := th
+				th = &thread{up: up, parent: it, iteration: it, mapState: up.state, index: d.Index}
+				up.iterations = append(up.iterations, th)
+				break
+			}
+			// Succeeded, Failed or Aborted: the iteration ends. An iteration that succeeds
+			// or fails follows its own last event; one aborted (another failed) follows the
+			// Map state's, so it is found among the Map state's iterations by its index.
+			it := th
+			for it.up != nil && it.iteration == nil {
+				it = it.up
+			}
+			if it.iteration == nil || it.index != d.Index {
+				if it = th.iterationAt(d.Index); it == nil {
+					break
+				}
+			}
+			it.up.endIteration(it)
+			fail := ""
+			if ev.Type != "MapIterationSucceeded" {
+				fail = strings.TrimPrefix(ev.Type, "MapIteration")
+			}
+			b.closeState(e, it, at, fail) // a Fail state, which has no exit
+			b.emit(e, it.mapState, it.iteration, at, fail)
+			th = it.up // what follows the iteration's end is the Map state's
+		case *history.TaskScheduled:
+			name := d.ResourceType + ":" + d.Resource
+			th.task = &span{name: name, at: at, id: childSpan(e.span, 't', ev.ID), attrs: b.taskAttrs(name)}
+		case *history.TaskOutput, *history.TaskFailure:
+			if ev.Type == "TaskSubmitted" || ev.Type == "TaskStarted" {
+				break
+			}
+			fail := ""
+			if f, ok := d.(*history.TaskFailure); ok {
+				fail = ev.Type
+				if f.Error != nil {
+					fail = *f.Error
+				}
+			}
+			if s := th.task; s != nil {
+				th.task = nil
+				parent := th.state
+				if parent == nil {
+					parent = th.parent
+				}
+				b.emit(e, parent, s, at, fail)
+			}
+		}
+		if strings.HasSuffix(ev.Type, "StateAborted") {
+			b.closeState(e, th, at, "Aborted") // its iteration or branch was stopped
+		}
+		if ev.Type == "ParallelStateStarted" {
+			th = &thread{up: th, fork: true}
+		}
+		e.set(ev.ID, th)
+		switch ev.Type {
+		case "ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted":
+			fail := ""
+			if ev.Type != "ExecutionSucceeded" {
+				fail = strings.TrimPrefix(ev.Type, "Execution")
+				if row.Error != nil && *row.Error != "" {
+					fail = *row.Error
+				}
+			}
+			b.closeState(e, &e.top, at, fail) // a Fail state, which has no exit
+			b.span(e.trace, e.span, e.parent.SpanID(), row.Name, row.StartedAt, at, fail, []attribute.KeyValue{
+				attribute.String("aws.step_functions.execution.arn", e.arn),
+				attribute.String("aws.step_functions.state_machine.arn", row.StateMachineArn)})
+			ended = true
+		}
+	}
+	return ended
+}
+
+// childSpan is the span id of a state (kind 's'), a Map iteration ('i') or a task ('t')
+// opened by event id of the execution whose span is exec: a mix of the two, cheaper than a
+// cryptographic hash and as stable (no node needs to find these ids but the one that made
+// them).
+func childSpan(exec trace.SpanID, kind byte, id int64) trace.SpanID {
+	v := mix64(binary.BigEndian.Uint64(exec[:]) ^ mix64(uint64(id)<<8|uint64(kind)))
+	var s trace.SpanID
+	binary.BigEndian.PutUint64(s[:], v)
+	if !s.IsValid() {
+		s[7] = 1
+	}
+	return s
+}
+
+// mix64 is SplitMix64's finaliser.
+func mix64(v uint64) uint64 {
+	v += 0x9e3779b97f4a7c15
+	v = (v ^ v>>30) * 0xbf58476d1ce4e5b9
+	v = (v ^ v>>27) * 0x94d049bb133111eb
+	return v ^ v>>31
+}
+
+// emit exports s, a child of parent (the execution's span when nil), ending at end.
+func (b *builder) emit(e *execution, parent, s *span, end time.Time, fail string) {
+	p := e.span
+	if parent != nil {
+		p = parent.id
+	}
+	b.span(e.trace, s.id, p, s.name, s.at, end, fail, s.attrs)
+}
+
+// span hands a finished span to the SDK's batch processor. The spans are not timed as code
+// runs but rebuilt from history, with their ids, times and parents known when they end, so
+// they are not started and ended through a Tracer (which would draw ids, read the clock and
+// build a live span, then a copy of it) but made as the finished, read-only spans the
+// processor takes, through the SDK's own SpanStub.
+func (b *builder) span(t trace.TraceID, id, parent trace.SpanID, name string, start, end time.Time, fail string, attrs []attribute.KeyValue) {
+	stub := tracetest.SpanStub{Name: name, SpanKind: trace.SpanKindInternal, StartTime: start, EndTime: end, Attributes: attrs,
+		SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: t, SpanID: id, TraceFlags: trace.FlagsSampled}),
+		Resource:    b.x.res, InstrumentationScope: scope}
+	if parent.IsValid() {
+		stub.Parent = trace.NewSpanContext(trace.SpanContextConfig{TraceID: t, SpanID: parent, TraceFlags: trace.FlagsSampled, Remote: true})
+	}
+	if fail != "" {
+		stub.Status = sdktrace.Status{Code: codes.Error, Description: fail}
+	}
+	b.x.spans.OnEnd(stub.Snapshot())
+}
+
+var scope = instrumentation.Scope{Name: "github.com/stepwise-run/stepwise"}
+
+// closeState ends the span of the state open in th, if any, at end: the state ended without
+// an exit event (a Fail state, or a state whose iteration or branch was aborted).
+func (b *builder) closeState(e *execution, th *thread, end time.Time, fail string) {
+	if s := th.state; s != nil {
+		th.state = nil
+		b.emit(e, th.parent, s, end, fail)
+	}
+}
+
+// maxAttrs bounds the attribute sets kept for reuse.
+const maxAttrs = 1024
+
+func (b *builder) stateAttrs(typ string) []attribute.KeyValue {
+	return cached(b.states, typ, "aws.step_functions.state.type")
+}
+
+func (b *builder) taskAttrs(resource string) []attribute.KeyValue {
+	return cached(b.tasks, resource, "aws.step_functions.task.resource")
+}
+
+// cached is the attribute set {key: v}, shared by the spans that have it (the exporter only
+// reads it).
+func cached(m map[string][]attribute.KeyValue, v, key string) []attribute.KeyValue {
+	if o, ok := m[v]; ok {
+		return o
+	}
+	o := []attribute.KeyValue{attribute.String(key, v)}
+	if len(m) < maxAttrs {
+		m[v] = o
+	}
+	return o
+}

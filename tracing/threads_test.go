@@ -1,0 +1,161 @@
+package tracing
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+
+	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/store"
+)
+
+// TestInterleavedThreads feeds the history of a Map state running three iterations at once
+// (Waits of 3, 1 and 2 s, so that they end in another order than they began) and of a
+// Parallel state whose branches take 3 and 2 s, as `stepwise run --time-skipping --history`
+// recorded it (testdata/interleaved.json), one commit per event: every state span must be
+// closed by its own iteration's or branch's exit, under its iteration or Parallel state.
+func TestInterleavedThreads(t *testing.T) {
+	spans := replay(t, "testdata/interleaved.json", "arn:aws:states:us-east-1:123456789012:execution:map:interleaved")
+	if len(spans) != 17 {
+		t.Errorf("got %d spans, want 17 (the execution, M, 3 iterations, 3 W, 3 P, Par, A1, A2, B1, B2, B3)", len(spans))
+	}
+	byID := map[string]*tracepb.Span{}
+	byName := map[string][]*tracepb.Span{}
+	for _, sp := range spans {
+		byID[hex.EncodeToString(sp.SpanId)] = sp
+		byName[sp.Name] = append(byName[sp.Name], sp)
+	}
+	parent := func(sp *tracepb.Span) *tracepb.Span { return byID[hex.EncodeToString(sp.ParentSpanId)] }
+	dur := func(sp *tracepb.Span) time.Duration { return time.Duration(sp.EndTimeUnixNano - sp.StartTimeUnixNano) }
+	one := func(name string) *tracepb.Span {
+		t.Helper()
+		if len(byName[name]) != 1 {
+			t.Fatalf("%d spans named %q", len(byName[name]), name)
+		}
+		return byName[name][0]
+	}
+	exec, m, par := one("interleaved"), one("M"), one("Par")
+	if parent(m) != exec || parent(par) != exec {
+		t.Errorf("M and Par are not children of the execution's span")
+	}
+	seconds := []time.Duration{3 * time.Second, 1 * time.Second, 2 * time.Second} // the items
+	its := byName["M iteration"]
+	if len(its) != 3 {
+		t.Fatalf("%d iteration spans", len(its))
+	}
+	seen := map[int64]bool{}
+	for _, it := range its {
+		var index int64 = -1
+		for _, kv := range it.Attributes {
+			if kv.Key == "aws.step_functions.map.iteration.index" {
+				index = kv.Value.GetIntValue()
+			}
+		}
+		if index < 0 || index > 2 || seen[index] {
+			t.Fatalf("iteration span with index %d", index)
+		}
+		seen[index] = true
+		if parent(it) != m {
+			t.Errorf("iteration %d is not a child of M", index)
+		}
+		if dur(it) != seconds[index] {
+			t.Errorf("iteration %d lasts %v, want %v", index, dur(it), seconds[index])
+		}
+		var children []string
+		for _, sp := range spans {
+			if parent(sp) == it {
+				children = append(children, sp.Name)
+				if sp.Name == "W" && dur(sp) != seconds[index] {
+					t.Errorf("iteration %d's W lasts %v, want %v: closed by another iteration's exit", index, dur(sp), seconds[index])
+				}
+			}
+		}
+		if len(children) != 2 {
+			t.Errorf("iteration %d has children %v, want W and P", index, children)
+		}
+	}
+	for name, want := range map[string]time.Duration{"A1": 3 * time.Second, "A2": 0, "B1": time.Second, "B2": time.Second, "B3": 0} {
+		sp := one(name)
+		if parent(sp) != par {
+			t.Errorf("%s is not a child of Par", name)
+		}
+		if dur(sp) != want {
+			t.Errorf("%s lasts %v, want %v", name, dur(sp), want)
+		}
+	}
+	if dur(par) != 3*time.Second || dur(m) != 3*time.Second {
+		t.Errorf("M lasts %v and Par %v, want 3 s each", dur(m), dur(par))
+	}
+}
+
+// TestAbortedIterations feeds the history of a Map state whose third iteration fails (a Fail
+// state) while the first two wait (testdata/aborted.json): those two are aborted, their
+// MapIterationAborted events following the failed iteration's, not their own. Each iteration
+// span ends with its own status, and the states left without an exit (the Waits aborted, the
+// Fail state) end with their iteration, under it.
+func TestAbortedIterations(t *testing.T) {
+	spans := replay(t, "testdata/aborted.json", "arn:aws:states:us-east-1:123456789012:execution:map:aborted")
+	byID := map[string]*tracepb.Span{}
+	for _, sp := range spans {
+		byID[hex.EncodeToString(sp.SpanId)] = sp
+	}
+	want := map[int64]string{0: "Aborted", 1: "Aborted", 2: "Failed"}
+	got := map[string]int{}
+	for _, sp := range spans {
+		got[sp.Name]++
+		if sp.Name != "W" && sp.Name != "F" {
+			continue
+		}
+		it := byID[hex.EncodeToString(sp.ParentSpanId)]
+		if it == nil || it.Name != "M iteration" {
+			t.Fatalf("%s is not under an iteration", sp.Name)
+		}
+		if it.EndTimeUnixNano != sp.EndTimeUnixNano {
+			t.Errorf("%s does not end with its iteration", sp.Name)
+		}
+		index := it.Attributes[1].Value.GetIntValue()
+		if sp.Name == "F" && index != 2 || sp.Name == "W" && index == 2 {
+			t.Errorf("%s is under iteration %d", sp.Name, index)
+		}
+		if sp.Status.GetMessage() != want[index] || it.Status.GetMessage() != want[index] {
+			t.Errorf("%s under iteration %d: status %q, the iteration's %q, want %q", sp.Name, index, sp.Status.GetMessage(), it.Status.GetMessage(), want[index])
+		}
+	}
+	if got["M iteration"] != 3 || got["W"] != 2 || got["F"] != 1 || got["C"] != 3 || got["Caught"] != 1 || len(spans) != 12 {
+		t.Errorf("spans: %v", got)
+	}
+}
+
+// replay feeds a recorded history to an Exporter, one commit per event, and returns the
+// spans the collector received.
+func replay(t *testing.T, file, arn string) []*tracepb.Span {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []history.Event
+	if err := json.Unmarshal(raw, &events); err != nil {
+		t.Fatal(err)
+	}
+	url, received := collect(t)
+	ctx := context.Background()
+	x, err := New(ctx, Options{Endpoint: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := &store.Execution{Arn: arn, Name: arn[strings.LastIndexByte(arn, ':')+1:], StartedAt: events[0].Timestamp.Time}
+	for i := range events {
+		x.Observe(ctx, row, events[i:i+1])
+	}
+	if err := x.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return received()
+}
