@@ -3,6 +3,7 @@ package replay
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"sort"
 	"strings"
@@ -33,13 +34,24 @@ var (
 	timeRE = regexp.MustCompile(`^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?$`)
 )
 
-// isTime: the AWS JSON protocol sends a timestamp as epoch seconds; a payload holds ISO text.
+// isTime: the AWS JSON protocol sends a timestamp as epoch seconds; a payload holds ISO text;
+// an HTTP Date header (which the recordings' SdkHttpMetadata replaced whole, list and all) an
+// RFC 1123 date.
 func isTime(v any) bool {
 	if value.IsNumber(v) {
 		return true
 	}
+	if l, ok := v.([]any); ok && len(l) == 1 {
+		v = l[0]
+	}
 	s, ok := v.(string)
-	return ok && timeRE.MatchString(s)
+	if !ok {
+		return false
+	}
+	if _, err := http.ParseTime(s); err == nil {
+		return true
+	}
+	return timeRE.MatchString(s)
 }
 
 func isRole(v any) bool {
@@ -84,6 +96,8 @@ func (m *matcher) diff(want, got any, path string) string {
 				if d := m.diff(status(wv), status(gv), path+".ResponseMetadata.HTTPStatusCode"); d != "" {
 					return d
 				}
+			case inG && byName(k, wv, gv):
+				// The recording replaced the value by the member's own name.
 			case !inG:
 				return fmt.Sprintf("%s.%s: missing (expected %s)", path, k, brief(wv))
 			case !inW && m.ignore[k]:
@@ -115,6 +129,27 @@ func (m *matcher) diff(want, got any, path string) string {
 		return ""
 	}
 	return fmt.Sprintf("%s: expected %s, got %s", path, brief(want), brief(got))
+}
+
+// byName reports whether want is a member's value that the recording replaced by the member's
+// name (LocalStack's key_value transformer: "x-amzn-RequestId": "x-amzn-RequestId", "RequestId":
+// "RequestId"), and got a value it could have replaced: a string, or a header's list of them.
+func byName(key string, want, got any) bool {
+	if s, ok := want.(string); !ok || s != key {
+		return false
+	}
+	switch g := got.(type) {
+	case string:
+		return g != ""
+	case []any:
+		for _, e := range g {
+			if _, ok := e.(string); !ok {
+				return false
+			}
+		}
+		return len(g) > 0
+	}
+	return false
 }
 
 func status(v any) any {

@@ -113,9 +113,10 @@ func ParseFunctionName(s string) (name, qualifier string) {
 
 // requestPayload is the Invoke request body for a Payload parameter: a string is sent as
 // its text (AWS records Payload "\"HelloWorld\"" reaching the function as "HelloWorld"),
-// any other value as JSON; no Payload sends {}.
+// any other value as JSON; no Payload, or a null one, sends no payload, and the function's
+// event is {} (AWS records "Payload": null reaching an identity function as {}).
 func requestPayload(raw json.RawMessage) []byte {
-	if len(raw) == 0 {
+	if len(raw) == 0 || string(raw) == "null" {
 		return []byte("{}")
 	}
 	var s string
