@@ -116,7 +116,7 @@ func init() {
 		known[name+"/get_execution_history"] = stackTrace
 		scenarios[name] = func(r *replay) { undoStackTraces(r); run(r) }
 	}
-	register(file{path: "v2/error_handling/test_task_lambda.snapshot.json", services: true, scenario: lookup(scenarios, "lambda"), known: known})
+	register(file{path: "v2/error_handling/test_task_lambda.snapshot.json", services: true, scenario: lookup(scenarios, "lambda"), limits: known})
 }
 
 // Errors of lambda:invoke (error_handling/test_task_service_lambda).
@@ -164,7 +164,7 @@ func init() {
 	for name, run := range scenarios {
 		scenarios[name] = func(r *replay) { undoStackTraces(r); run(r) }
 	}
-	register(file{path: "v2/error_handling/test_task_service_lambda.snapshot.json", services: true, scenario: lookup(scenarios, "lambda"), known: known})
+	register(file{path: "v2/error_handling/test_task_service_lambda.snapshot.json", services: true, scenario: lookup(scenarios, "lambda"), limits: known})
 }
 
 // catchOnly sets the ErrorEquals of a state's first Catch.

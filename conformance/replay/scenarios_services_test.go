@@ -1,0 +1,232 @@
+package replay
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+
+	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/integration/awssdk"
+)
+
+// aws makes a call of the test's own to a fake (creating a queue, a table, a topic), as the
+// recorded tests' fixtures made it with boto3, and returns the answer's members.
+func (r *replay) aws(service, action string, params map[string]any) map[string]any {
+	r.t.Helper()
+	c, err := awssdk.New(awssdk.Options{})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	res, err := c.Call(context.Background(), awssdk.Call{Service: service, Action: action, Params: params})
+	if err != nil {
+		r.t.Fatalf("%s:%s: %v", service, action, err)
+	}
+	out, _ := res.Output.(map[string]any)
+	return out
+}
+
+// unique names the fakes' resources: goaws and dynalite serve every test of the suite.
+var uniqueN atomic.Int64
+
+func unique(prefix string) string { return prefix + itoa(int(uniqueN.Add(1))) }
+
+// queue creates an SQS queue and returns its URL; the recording names both.
+func (r *replay) queue() string {
+	name := unique("queue-replay-")
+	url := str(r.aws("sqs", "createQueue", map[string]any{"QueueName": name}), "QueueUrl")
+	r.replace(url, "<sqs_queue_url>")
+	r.replace(name, "<sqs_queue_name>")
+	return url
+}
+
+// The header differences of the fakes. The recordings keep the headers of AWS's answers in
+// SdkHttpMetadata, unnormalised but for the request id and the date; a fake sends its own.
+const (
+	goawsSQSHeaders   = "goaws answers SQS in the query protocol (text/xml, its own Content-Length, no connection header) where AWS answers the JSON protocol (application/x-amz-json-1.0, Content-Length 106, connection keep-alive): SdkHttpMetadata carries the fake's headers"
+	goawsSNSHeaders   = "goaws's SNS answer has its own Content-Length and no connection header where AWS's has Content-Length 294 and connection keep-alive: SdkHttpMetadata carries the fake's headers"
+	sfnLength         = "Content-Length counts the bytes of AWS's answer, whose execution ARN holds the region the recording normalised (<region>): AWS's was three characters longer than the replay's us-east-1"
+	goawsNoAttributes = "goaws answers an empty MD5OfMessageAttributes for a message without attributes, where SQS leaves the member out"
+	goawsSequence     = "; goaws answers an empty SequenceNumber, which SQS has only for FIFO queues"
+	goawsNoBody       = "goaws sends a message with no body where SQS refuses it (MissingParameter), so the execution goes on where AWS's caught SQS.AmazonSQSException"
+	goawsNoTopic      = "goaws answers a publish to a deleted topic with 400 AWS.SimpleNotificationService.NonExistentTopic (\"The specified topic does not exist for this wsdl version.\") where SNS answers 404 NotFound (\"Topic does not exist\"): the task fails with SNS.AmazonSNSException and the fake's words, not SNS.NotFoundException"
+	dynaliteHeaders   = "dynalite's answers have headers of their own (Keep-Alive, its Content-Length and x-amz-crc32) where AWS's differ: SdkHttpMetadata carries the fake's headers"
+)
+
+// Step Functions' own startExecution (services/test_sfn_task_service, in process).
+func init() {
+	run := func(input any) func(r *replay) {
+		return func(r *replay) {
+			r.serve()
+			r.unchecking("Content-Length")
+			// Named as the recorded test's helper names it: statemachine_create_and_record_execution_<8 characters>.
+			target := r.createMachine("statemachine_create_and_record_execution_target00", passResult, nil)
+			r.execution(template(r.t, "services/statemachines/sfn_start_execution.json5"), value.Encode(map[string]any{
+				"StateMachineArn": target["stateMachineArn"], "Input": input, "Name": "TestStartTarget"}))
+		}
+	}
+	register(file{path: "v2/services/test_sfn_task_service.snapshot.json", services: true, scenario: lookup(map[string]func(*replay){
+		"test_start_execution":            run(nil),
+		"test_start_execution_input_json": run(map[string]any{"Hello": "World"}),
+	}), limits: map[string]string{
+		"test_start_execution/get_execution_history":            sfnLength,
+		"test_start_execution_input_json/get_execution_history": sfnLength,
+	}})
+	register(file{path: "v2/error_handling/test_task_service_sfn.snapshot.json", services: true, scenario: lookup(map[string]func(*replay){
+		"test_start_execution_no_such_arn": func(r *replay) {
+			r.serve()
+			target := str(r.createMachine("target", passResult, nil), "stateMachineArn")
+			r.execution(template(r.t, "services/statemachines/sfn_start_execution.json5"), value.Encode(map[string]any{
+				"StateMachineArn": target + "NoSuchArn", "Input": nil, "Name": "TestStartTarget"}))
+		},
+	})})
+}
+
+// The optimized DynamoDB integration against dynalite (services/test_dynamodb_task_service,
+// error_handling/test_task_service_dynamodb).
+func init() {
+	base := func(tmpl string) func(r *replay) {
+		return func(r *replay) {
+			r.serve()
+			table := unique("sfn_test_table_")
+			r.aws("dynamodb", "createTable", map[string]any{"TableName": table, "BillingMode": "PAY_PER_REQUEST",
+				"AttributeDefinitions": []any{map[string]any{"AttributeName": "id", "AttributeType": "S"}},
+				"KeySchema":            []any{map[string]any{"AttributeName": "id", "KeyType": "HASH"}}})
+			r.replace(table, "table-name")
+			r.unchecking("AllHttpHeaders", "HttpHeaders")
+			r.execution(template(r.t, "services/statemachines/"+tmpl), value.Encode(map[string]any{
+				"TableName": table,
+				"Item":      map[string]any{"data": map[string]any{"S": "HelloWorld"}, "id": map[string]any{"S": "id1"}},
+				"Key":       map[string]any{"id": map[string]any{"S": "id1"}},
+				// The recordings' inputs have the update's members in every case.
+				"UpdateExpression":          "set S=:r",
+				"ExpressionAttributeValues": map[string]any{":r": map[string]any{"S": "HelloWorldUpdated"}},
+			}))
+		}
+	}
+	scenarios := map[string]func(*replay){
+		"test_base_integrations[DYNAMODB_PUT_GET_ITEM]":        base("dynamodb_put_get_item.json5"),
+		"test_base_integrations[DYNAMODB_PUT_DELETE_ITEM]":     base("dynamodb_put_delete_item.json5"),
+		"test_base_integrations[DYNAMODB_PUT_UPDATE_GET_ITEM]": base("dynamodb_put_update_get_item.json5"),
+		"test_base_integrations[DYNAMODB_PUT_QUERY]":           base("dynamodb_put_query.json5"),
+		"test_invalid_integration": func(r *replay) {
+			r.serve()
+			r.record("exception", exception("CreateStateMachine", r.createMachine("invalid", "services/statemachines/invalid_integration_dynamodb_query.json5", nil)))
+		},
+	}
+	known := map[string]string{}
+	for name := range scenarios {
+		if strings.HasPrefix(name, "test_base") {
+			known[name+"/get_execution_history"] = dynaliteHeaders
+		}
+	}
+	register(file{path: "v2/services/test_dynamodb_task_service.snapshot.json", services: true, scenario: lookup(scenarios, "dynamodb"), limits: known})
+
+	putItem := func(table string, item any) func(r *replay) {
+		return func(r *replay) {
+			r.serve()
+			r.execution(template(r.t, "errorhandling/statemachines/task_service_dynamodb_put_item.json5"),
+				value.Encode(map[string]any{"TableName": table, "Item": item}))
+		}
+	}
+	item := map[string]any{"data": map[string]any{"S": "HelloWorld"}, "id": map[string]any{"S": "id1"}}
+	register(file{path: "v2/error_handling/test_task_service_dynamodb.snapshot.json", services: true, scenario: lookup(map[string]func(*replay){
+		"test_put_item_no_such_table":      putItem(unique("no_such_sfn_test_table_"), item),
+		"test_put_item_invalid_table_name": putItem("/"+unique("invalid_test_table_"), item),
+		"test_invalid_param": func(r *replay) {
+			r.serve()
+			r.execution(template(r.t, "errorhandling/statemachines/task_service_dynamodb_put_item.json5"),
+				value.Encode(map[string]any{"TableName": unique("no_such_sfn_test_table_"), "Key": nil, "Item": nil}))
+		},
+	}, "dynamodb")})
+}
+
+// The optimized SQS integration against goaws (services/test_sqs_task_service,
+// error_handling/test_task_service_sqs).
+func init() {
+	send := func(tmpl string, attributes bool, input func(url string) map[string]any) func(r *replay) {
+		return func(r *replay) {
+			r.serve()
+			r.unchecking("AllHttpHeaders", "HttpHeaders")
+			r.unchecking("SequenceNumber")
+			if !attributes {
+				r.unchecking("MD5OfMessageAttributes")
+			}
+			url := r.queue()
+			r.execution(template(r.t, tmpl), value.Encode(input(url)))
+		}
+	}
+	const sendMsg = "services/statemachines/sqs_send_msg.json5"
+	register(file{path: "v2/services/test_sqs_task_service.snapshot.json", services: true, scenario: lookup(map[string]func(*replay){
+		"test_send_message": send(sendMsg, false, func(url string) map[string]any {
+			return map[string]any{"QueueUrl": url, "MessageBody": "test_message_body"}
+		}),
+		"test_send_message_unsupported_parameters": send(sendMsg, false, func(url string) map[string]any {
+			return map[string]any{"QueueUrl": url, "MessageBody": "test", "MessageSystemAttribute": map[string]any{"AWSTraceHeader": "test"}}
+		}),
+		"test_send_message_attributes": send("services/statemachines/sqs_send_msg_attributes.json5", true, func(url string) map[string]any {
+			return map[string]any{"QueueUrl": url, "Message": "test_message_body", "MessageAttributeValue1": "Hello", "MessageAttributeValue2": "World"}
+		}),
+	}), limits: map[string]string{
+		"test_send_message/get_execution_history":                        goawsSQSHeaders + "; " + goawsNoAttributes + goawsSequence,
+		"test_send_message_unsupported_parameters/get_execution_history": goawsSQSHeaders + "; " + goawsNoAttributes + goawsSequence,
+		"test_send_message_attributes/get_execution_history":             goawsSQSHeaders + goawsSequence,
+	}})
+	register(file{path: "v2/error_handling/test_task_service_sqs.snapshot.json", services: true, scenario: func(test string) (func(*replay), string) {
+		switch test {
+		case "test_send_message_no_such_queue", "test_send_message_no_such_queue_no_catch":
+			return nil, "sends to a queue URL whose host does not exist (http://no-such-queue-...): the replay sends no request off the machine"
+		}
+		return lookup(map[string]func(*replay){
+			"test_send_message_empty_body": func(r *replay) {
+				r.serve()
+				url := r.queue()
+				r.execution(template(r.t, "errorhandling/statemachines/task_service_sqs_send_msg_catch.json5"),
+					value.Encode(map[string]any{"QueueUrl": url, "MessageBody": nil}))
+			},
+		})(test)
+	}, limits: map[string]string{"test_send_message_empty_body/get_execution_history": goawsNoBody}})
+}
+
+// The optimized SNS integration against goaws (services/test_sns_task_service).
+func init() {
+	topic := func(r *replay) string {
+		return str(r.aws("sns", "createTopic", map[string]any{"Name": unique("topic-replay-")}), "TopicArn")
+	}
+	publish := func(r *replay) {
+		r.serve()
+		r.unchecking("AllHttpHeaders", "HttpHeaders")
+		r.execution(template(r.t, "services/statemachines/sns_publish.json5"), value.Encode(map[string]any{
+			"TopicArn": topic(r), "Message": map[string]any{"Message": "HelloWorld!"}}))
+	}
+	scenarios := map[string]func(*replay){
+		"test_publish_message_attributes": func(r *replay) {
+			r.serve()
+			r.unchecking("AllHttpHeaders", "HttpHeaders")
+			// Recorded in 2023, before the template gained its third attribute (Version).
+			def := definition(r, "services/statemachines/sns_publish_message_attributes.json5", func(s map[string]any) {
+				delete(s["Publish"].(map[string]any)["Parameters"].(map[string]any)["MessageAttributes"].(map[string]any), "Version")
+			})
+			r.execution(def, value.Encode(map[string]any{
+				"TopicArn": topic(r), "Message": "HelloWorld!", "MessageAttributeValue1": "Hello", "MessageAttributeValue2": "World!"}))
+		},
+		"test_publish_base_error_topic_arn": func(r *replay) {
+			r.serve()
+			r.unchecking("cause", "error")
+			arn := topic(r)
+			r.aws("sns", "deleteTopic", map[string]any{"TopicArn": arn})
+			r.execution(template(r.t, "services/statemachines/sns_publish.json5"), value.Encode(map[string]any{
+				"TopicArn": arn, "Message": map[string]any{"Message": "HelloWorld!"}}))
+		},
+	}
+	limits := map[string]string{
+		"test_publish_message_attributes/get_execution_history":   goawsSNSHeaders,
+		"test_publish_base_error_topic_arn/get_execution_history": goawsNoTopic,
+	}
+	// The parameter is not used: every case publishes the same message.
+	for _, id := range []string{"HelloWorld", "message1", "1", "True", "None", ""} {
+		name := "test_publish_base[" + id + "]"
+		scenarios[name] = publish
+		limits[name+"/get_execution_history"] = goawsSNSHeaders
+	}
+	register(file{path: "v2/services/test_sns_task_service.snapshot.json", services: true, scenario: lookup(scenarios), limits: limits})
+}
