@@ -2,6 +2,7 @@ package replay
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"sync/atomic"
 
@@ -229,4 +230,161 @@ func init() {
 		limits[name+"/get_execution_history"] = goawsSNSHeaders
 	}
 	register(file{path: "v2/services/test_sns_task_service.snapshot.json", services: true, scenario: lookup(scenarios), limits: limits})
+}
+
+// A bucket of gofakes3 for a test; the recordings name it bucket-name.
+func (r *replay) bucket(name string) string {
+	r.aws("s3", "createBucket", map[string]any{"Bucket": name})
+	r.replace(name, "bucket-name")
+	return name
+}
+
+// putRaw stores an object as boto3's put_object does: the bytes as they are, no media type.
+// (Stepwise's own client sends a Body as Step Functions does, as JSON text.)
+func (r *replay) putRaw(bucket, key, body string) {
+	req, err := http.NewRequest(http.MethodPut, hosted.s3+"/"+bucket+"/"+key, strings.NewReader(body))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		r.t.Fatalf("put %s/%s: %s", bucket, key, resp.Status)
+	}
+}
+
+const (
+	gofakes3NoKey = "gofakes3 answers NoSuchKey with no message, where S3 says \"The specified key does not exist.\": the cause carries the code instead"
+	gofakes3Type  = "; an object stored without a media type has the one gofakes3 sniffs from its bytes (or none, when empty), where S3 gives binary/octet-stream"
+	gofakes3Put   = "gofakes3 answers putObject with its ETag alone, where S3 adds ChecksumCRC32, ChecksumType and ServerSideEncryption"
+	gofakes3Get   = "gofakes3 answers getObject without S3's ServerSideEncryption and ChecksumType"
+)
+
+// The aws-sdk integrations (services/test_aws_sdk_task_service): DynamoDB against dynalite, S3
+// against gofakes3, Step Functions in process.
+func init() {
+	const dir = "services/statemachines/"
+	dynamo := func(tmpl string, update bool) func(r *replay) {
+		return func(r *replay) {
+			r.serve()
+			table := unique("sfn_test_table_")
+			r.aws("dynamodb", "createTable", map[string]any{"TableName": table, "BillingMode": "PAY_PER_REQUEST",
+				"AttributeDefinitions": []any{map[string]any{"AttributeName": "id", "AttributeType": "S"}},
+				"KeySchema":            []any{map[string]any{"AttributeName": "id", "KeyType": "HASH"}}})
+			input := map[string]any{"TableName": table,
+				"Item": map[string]any{"data": map[string]any{"S": "HelloWorld"}, "id": map[string]any{"S": "id1"}},
+				"Key":  map[string]any{"id": map[string]any{"S": "id1"}}}
+			if update {
+				input["UpdateExpression"] = "set S=:r"
+				input["ExpressionAttributeValues"] = map[string]any{":r": map[string]any{"S": "HelloWorldUpdated"}}
+			}
+			r.execution(template(r.t, dir+tmpl), value.Encode(input))
+		}
+	}
+	token := func(tmpl string) func(r *replay) {
+		return func(r *replay) {
+			r.serve()
+			r.execution(template(r.t, dir+tmpl), `{"TaskToken":"NoSuchTaskToken"}`)
+		}
+	}
+	scenarios := map[string]func(*replay){
+		"test_dynamodb_put_get_item":                                             dynamo("aws_sdk_dynamodb_put_get_item.json5", false),
+		"test_dynamodb_put_delete_item":                                          dynamo("aws_sdk_dynamodb_put_delete_item.json5", false),
+		"test_dynamodb_put_update_get_item":                                      dynamo("aws_sdk_dynamodb_put_update_get_item.json5", true),
+		"test_sfn_send_task_outcome_with_no_such_token[state_machine_template0]": token("aws_sdk_sfn_send_task_success.json5"),
+		"test_sfn_send_task_outcome_with_no_such_token[state_machine_template1]": token("aws_sdk_sfn_send_task_failure.json5"),
+		"test_sfn_start_execution": func(r *replay) {
+			r.serve()
+			target := r.createMachine("statemachine_create_and_record_execution_target00", "base/statemachines/raise_failure.json5", nil)
+			r.execution(template(r.t, dir+"aws_sdk_sfn_start_execution.json5"), value.Encode(map[string]any{
+				"StateMachineArn": target["stateMachineArn"], "Input": nil, "Name": "TestStartTarget"}))
+		},
+		"test_sfn_start_execution_implicit_json_serialisation": func(r *replay) {
+			r.serve()
+			target := str(r.createMachine("statemachine_create_and_record_execution_target00", passResult, nil), "stateMachineArn")
+			r.execution(definition(r, dir+"aws_sdk_sfn_start_execution_implicit_json_serialisation.json5", func(s map[string]any) {
+				s["StartTarget"].(map[string]any)["Parameters"].(map[string]any)["StateMachineArn"] = target
+			}), "{}")
+		},
+	}
+	limits := map[string]string{}
+	for id, body := range map[string]string{"empty_str": "", "str": "text data", "empty_binary": "", "binary": "binary data", "bytearray": "byte array data"} {
+		name := "test_s3_get_object[" + id + "]"
+		scenarios[name] = func(r *replay) {
+			r.serve()
+			r.unchecking("ServerSideEncryption", "ChecksumType", "ContentType")
+			bucket := r.bucket(unique("bucket-replay-"))
+			r.putRaw(bucket, "file_key", body)
+			r.execution(template(r.t, dir+"aws_sdk_s3_get_object.json5"), value.Encode(map[string]any{"Bucket": bucket, "Key": "file_key"}))
+		}
+		limits[name+"/get_execution_history"] = gofakes3Get + gofakes3Type
+	}
+	for id, body := range map[string]any{"str": "text data", "dict": map[string]any{"Dict": "Value"}, "list": []any{"List", "Data"},
+		"bool": false, "num": value.FromInt(0)} {
+		name := "test_s3_put_object[" + id + "]"
+		scenarios[name] = func(r *replay) {
+			r.serve()
+			r.unchecking("ServerSideEncryption", "ChecksumType", "ChecksumCRC32")
+			bucket := r.bucket(unique("bucket-replay-"))
+			r.execution(template(r.t, dir+"aws_sdk_s3_put_object.json5"), value.Encode(map[string]any{"Bucket": bucket, "Key": "file-key", "Body": body}))
+			// The test reads the object back with boto3: its members, the body as text.
+			got := r.aws("s3", "getObject", map[string]any{"Bucket": bucket, "Key": "file-key"})
+			got["ResponseMetadata"] = map[string]any{"HTTPStatusCode": value.FromInt(200)}
+			r.record("get-s3-object", got)
+		}
+		limits[name+"/get_execution_history"] = gofakes3Put
+		limits[name+"/get-s3-object"] = gofakes3Get
+	}
+	register(file{path: "v2/services/test_aws_sdk_task_service.snapshot.json", services: true, limits: limits,
+		scenario: func(test string) (func(*replay), string) {
+			if test == "test_list_secrets" {
+				return nil, noSecrets
+			}
+			if strings.HasPrefix(test, "test_dynamodb") {
+				return lookup(scenarios, "dynamodb")(test)
+			}
+			return lookup(scenarios)(test)
+		}})
+}
+
+// Errors of the aws-sdk integrations (error_handling/test_aws_sdk).
+func init() {
+	const dir = "errorhandling/statemachines/"
+	item := map[string]any{"data": map[string]any{"S": "HelloWorld"}, "id": map[string]any{"S": "id1"}}
+	putItem := func(input map[string]any) func(r *replay) {
+		return func(r *replay) {
+			r.serve()
+			r.execution(template(r.t, dir+"task_service_aws_sdk_dynamodb_put_item.json5"), value.Encode(input))
+		}
+	}
+	scenarios := map[string]func(*replay){
+		"test_dynamodb_invalid_param":          putItem(map[string]any{"TableName": unique("no_such_sfn_test_table_"), "Key": nil, "Item": nil}),
+		"test_dynamodb_put_item_no_such_table": putItem(map[string]any{"TableName": unique("no_such_sfn_test_table_"), "Item": item}),
+		"test_no_such_bucket": func(r *replay) {
+			r.serve()
+			bucket := unique("someNonexistentBucketName")
+			r.replace(bucket, "someNonexistentBucketName")
+			r.execution(template(r.t, dir+"aws_sdk_task_error_s3_list_objects.json5"), value.Encode(map[string]any{"Bucket": bucket}))
+		},
+		"test_s3_no_such_key": func(r *replay) {
+			r.serve()
+			r.unchecking("cause", "Cause")
+			bucket := r.bucket(unique("bucket-replay-"))
+			r.execution(template(r.t, dir+"aws_sdk_task_error_s3_no_such_key.json5"), value.Encode(map[string]any{"Bucket": bucket}))
+		},
+	}
+	register(file{path: "v2/error_handling/test_aws_sdk.snapshot.json", services: true, limits: map[string]string{
+		"test_s3_no_such_key/get_execution_history": gofakes3NoKey,
+	}, scenario: func(test string) (func(*replay), string) {
+		switch {
+		case test == "test_invalid_secret_name":
+			return nil, noSecrets
+		case strings.HasPrefix(test, "test_dynamodb"):
+			return lookup(scenarios, "dynamodb")(test)
+		}
+		return lookup(scenarios)(test)
+	}})
 }

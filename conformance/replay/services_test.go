@@ -24,9 +24,9 @@ import (
 var hosted struct {
 	// ready is set once the fakes run; dynamo and python are "" when their program is
 	// missing, and missing says why.
-	ready          bool
-	dynamo, python string
-	missing        map[string]string
+	ready              bool
+	dynamo, python, s3 string
+	missing            map[string]string
 }
 
 // notHosted are the services whose recordings cannot be replayed here: no fake of them runs.
@@ -44,6 +44,7 @@ func startServices(t *testing.T) {
 	t.Helper()
 	sqs := awstest.GoAWS(t)
 	s3 := awstest.S3(t)
+	hosted.s3 = s3
 	env := map[string]string{"AWS_ENDPOINT_URL_SQS": sqs, "AWS_ENDPOINT_URL_SNS": sqs, "AWS_ENDPOINT_URL_S3": s3,
 		"AWS_REGION": "us-east-1"}
 	hosted.missing = map[string]string{}
