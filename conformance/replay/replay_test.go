@@ -344,10 +344,14 @@ func loadSnapshot(t *testing.T, path string) (map[string]map[string]any, map[str
 // comparison leaves Stepwise's out. encryptionConfiguration (customer managed keys) is absent
 // from every DescribeStateMachine recorded up to 2024-06-26 and present from 2024-11-20 on.
 // Likewise redriveCount, which AWS added to ListExecutions' items with redrives (November
-// 2023): absent from the items recorded in 2023, present in every one recorded from 2024 on.
+// 2023): absent from the items recorded in 2023, present in every one recorded from 2024 on;
+// and DescribeExecution's redriveStatus and redriveStatusReason, added with them (absent from
+// scenarios/test_sfn_scenarios, recorded in March 2023).
 var addedMembers = map[string]time.Time{
 	"encryptionConfiguration": time.Date(2024, 11, 20, 0, 0, 0, 0, time.UTC),
 	"redriveCount":            time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
+	"redriveStatus":           time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
+	"redriveStatusReason":     time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
 }
 
 // newReplay starts a fresh Stepwise (its own store) for one test.
