@@ -388,3 +388,14 @@ func init() {
 		return lookup(scenarios)(test)
 	}})
 }
+
+// The recordings of services no fake here serves: listed with the reason, none replayed.
+func init() {
+	for path, why := range map[string]string{
+		"v2/services/test_ecs_task_service.snapshot.json":       noECS,
+		"v2/services/test_apigetway_task_service.snapshot.json": noAPIGateway,
+		"v2/services/test_events_task_service.snapshot.json":    noEventBridge,
+	} {
+		register(file{path: path, services: true, scenario: func(string) (func(*replay), string) { return nil, why }})
+	}
+}
