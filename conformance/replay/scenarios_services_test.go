@@ -48,6 +48,8 @@ const (
 	sfnLength         = "Content-Length counts the bytes of AWS's answer, whose execution ARN holds the region the recording normalised (<region>): AWS's was three characters longer than the replay's us-east-1"
 	goawsNoAttributes = "goaws answers an empty MD5OfMessageAttributes for a message without attributes, where SQS leaves the member out"
 	goawsSequence     = "; goaws answers an empty SequenceNumber, which SQS has only for FIFO queues"
+	goawsFIFO         = "goaws publishes to a FIFO topic without a MessageGroupId where SNS refuses it (InvalidParameter), so the execution succeeds where AWS's failed"
+	goawsNotification = "goaws's notification to a subscribed queue has members SNS's has not (Subject, SubscribeURL and Token, empty), its own SigningCertURL and UnsubscribeURL forms, and a MessageId of its own where SNS's is the published message's"
 	goawsNoBody       = "goaws sends a message with no body where SQS refuses it (MissingParameter), so the execution goes on where AWS's caught SQS.AmazonSQSException"
 	goawsNoTopic      = "goaws answers a publish to a deleted topic with 400 AWS.SimpleNotificationService.NonExistentTopic (\"The specified topic does not exist for this wsdl version.\") where SNS answers 404 NotFound (\"Topic does not exist\"): the task fails with SNS.AmazonSNSException and the fake's words, not SNS.NotFoundException"
 	dynaliteHeaders   = "dynalite's answers have headers of their own (Keep-Alive, its Content-Length and x-amz-crc32) where AWS's differ: SdkHttpMetadata carries the fake's headers"
@@ -219,9 +221,56 @@ func init() {
 				"TopicArn": arn, "Message": map[string]any{"Message": "HelloWorld!"}}))
 		},
 	}
+	// The parametrized test subscribes a queue to the topic and records the messages it gets.
+	for id, message := range map[string]any{"HelloWorld": "HelloWorld", `"HelloWorld"`: `"HelloWorld"`, "{}": "{}", "message_value3": map[string]any{}} {
+		scenarios["test_publish_message_attributes["+id+"]"] = func(r *replay) {
+			r.serve()
+			r.unchecking("AllHttpHeaders", "HttpHeaders", "Subject", "SubscribeURL", "Token", "SigningCertURL", "UnsubscribeURL")
+			arn := topic(r)
+			name := unique("queue-replay-")
+			url := str(r.aws("sqs", "createQueue", map[string]any{"QueueName": name}), "QueueUrl")
+			attrs, _ := r.aws("sqs", "getQueueAttributes", map[string]any{"QueueUrl": url, "AttributeNames": []any{"QueueArn"}})["Attributes"].(map[string]any)
+			r.aws("sns", "subscribe", map[string]any{"TopicArn": arn, "Protocol": "sqs", "Endpoint": attrs["QueueArn"]})
+			r.execution(template(r.t, "services/statemachines/sns_publish_message_attributes.json5"), value.Encode(map[string]any{
+				"TopicArn": arn, "Message": message, "MessageAttributeValue1": "Hello", "MessageAttributeValue2": "World!"}))
+			var messages []any
+			for i := 0; i < 20 && len(messages) == 0; i++ {
+				got, _ := r.aws("sqs", "receiveMessage", map[string]any{"QueueUrl": url, "WaitTimeSeconds": value.FromInt(1)})["Messages"].([]any)
+				for _, m := range got {
+					body, err := value.DecodeMaps([]byte(str(m.(map[string]any), "Body")))
+					if err != nil {
+						r.t.Fatalf("message body: %v", err)
+					}
+					messages = append(messages, body)
+				}
+			}
+			r.record("messages", messages)
+		}
+	}
+	// A FIFO topic: published to without a group id (the template without one), and with one.
+	fifo := func(tmpl string, input map[string]any) func(r *replay) {
+		return func(r *replay) {
+			r.serve()
+			if _, grouped := input["MessageGroupId"]; grouped {
+				r.unchecking("AllHttpHeaders", "HttpHeaders", "SequenceNumber")
+			}
+			input["TopicArn"] = str(r.aws("sns", "createTopic", map[string]any{"Name": unique("topic-replay-") + ".fifo",
+				"Attributes": map[string]any{"FifoTopic": "true", "ContentBasedDeduplication": "false"}}), "TopicArn")
+			input["Message"] = map[string]any{"Message": "HelloWorld!"}
+			r.execution(template(r.t, "services/statemachines/"+tmpl), value.Encode(input))
+		}
+	}
+	scenarios["test_fifo_message_attribute[input_params0-True]"] = fifo("sns_fifo_publish_fail.json5", map[string]any{})
+	scenarios["test_fifo_message_attribute[input_params1-False]"] = fifo("sns_fifo_publish.json5", map[string]any{"MessageGroupId": "a-group", "MessageDeduplicationId": "dedup-1"})
 	limits := map[string]string{
-		"test_publish_message_attributes/get_execution_history":   goawsSNSHeaders,
-		"test_publish_base_error_topic_arn/get_execution_history": goawsNoTopic,
+		"test_fifo_message_attribute[input_params0-True]/get_execution_history":  goawsFIFO,
+		"test_fifo_message_attribute[input_params1-False]/get_execution_history": goawsSNSHeaders,
+		"test_publish_message_attributes/get_execution_history":                  goawsSNSHeaders,
+		"test_publish_base_error_topic_arn/get_execution_history":                goawsNoTopic,
+	}
+	for _, id := range []string{"HelloWorld", `"HelloWorld"`, "{}", "message_value3"} {
+		limits["test_publish_message_attributes["+id+"]/get_execution_history"] = goawsSNSHeaders
+		limits["test_publish_message_attributes["+id+"]/messages"] = goawsNotification
 	}
 	// The parameter is not used: every case publishes the same message.
 	for _, id := range []string{"HelloWorld", "message1", "1", "True", "None", ""} {
