@@ -2,6 +2,7 @@ package replay
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -180,6 +181,30 @@ func init() {
 			return nil, "sends to a queue URL whose host does not exist (http://no-such-queue-...): the replay sends no request off the machine"
 		}
 		return lookup(map[string]func(*replay){
+			// The fixture runs a worker that answers the task token with a failure; the test's
+			// own goroutine does here.
+			"test_sqs_failure_in_wait_for_task_tok": func(r *replay) {
+				r.serve()
+				r.unchecking("AllHttpHeaders", "HttpHeaders", "MD5OfMessageAttributes", "SequenceNumber")
+				url := r.queue()
+				stop, done := make(chan struct{}), make(chan struct{})
+				go func() {
+					defer close(done)
+					r.tokenWorker(url, stop, func(body string) {
+						var msg struct{ TaskToken string }
+						if err := json.Unmarshal([]byte(body), &msg); err != nil {
+							r.t.Errorf("message: %v", err)
+							return
+						}
+						r.call("SendTaskFailure", map[string]any{"taskToken": msg.TaskToken, "error": "Failure error", "cause": "Failure cause"})
+					})
+				}()
+				def := strings.ReplaceAll(template(r.t, "errorhandling/statemachines/aws_service_sqs_send_msg_catch_token_failure.json5"),
+					"<%WaitForTaskTokenFailureErrorName%>", "Failure error")
+				r.execution(def, value.Encode(map[string]any{"QueueUrl": url, "Message": "test_message_txt"}))
+				close(stop)
+				<-done
+			},
 			"test_send_message_empty_body": func(r *replay) {
 				r.serve()
 				url := r.queue()
@@ -187,7 +212,10 @@ func init() {
 					value.Encode(map[string]any{"QueueUrl": url, "MessageBody": nil}))
 			},
 		})(test)
-	}, limits: map[string]string{"test_send_message_empty_body/get_execution_history": goawsNoBody}})
+	}, limits: map[string]string{
+		"test_send_message_empty_body/get_execution_history":          goawsNoBody,
+		"test_sqs_failure_in_wait_for_task_tok/get_execution_history": goawsSQSHeaders + "; " + goawsNoAttributes + goawsSequence,
+	}})
 }
 
 // The optimized SNS integration against goaws (services/test_sns_task_service).

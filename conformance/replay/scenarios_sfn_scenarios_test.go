@@ -75,6 +75,22 @@ const goawsCallbackLength = "goaws's SendMessage answer (the query protocol, as 
 // queue's messages and answers each task token with success, or with the failure the message
 // asks for, until stop.
 func (r *replay) callbackWorker(queueURL string, stop chan struct{}) {
+	r.tokenWorker(queueURL, stop, func(body string) {
+		var data struct{ ShouldFail, TaskToken string }
+		if err := json.Unmarshal([]byte(body), &data); err != nil {
+			r.t.Errorf("callback message: %v", err)
+			return
+		}
+		if data.ShouldFail == "yes" {
+			r.call("SendTaskFailure", map[string]any{"taskToken": data.TaskToken, "error": "IntentionalFail", "cause": "Intentional failure"})
+		} else {
+			r.call("SendTaskSuccess", map[string]any{"taskToken": data.TaskToken, "output": `{"message": "Successfully executed lambda"}`})
+		}
+	})
+}
+
+// tokenWorker reads a queue's messages until stop, hands each body to answer and deletes it.
+func (r *replay) tokenWorker(queueURL string, stop chan struct{}, answer func(body string)) {
 	for {
 		select {
 		case <-stop:
@@ -85,16 +101,7 @@ func (r *replay) callbackWorker(queueURL string, stop chan struct{}) {
 		msgs, _ := out["Messages"].([]any)
 		for _, m := range msgs {
 			msg, _ := m.(map[string]any)
-			var data struct{ ShouldFail, TaskToken string }
-			if err := json.Unmarshal([]byte(str(msg, "Body")), &data); err != nil {
-				r.t.Errorf("callback message: %v", err)
-				continue
-			}
-			if data.ShouldFail == "yes" {
-				r.call("SendTaskFailure", map[string]any{"taskToken": data.TaskToken, "error": "IntentionalFail", "cause": "Intentional failure"})
-			} else {
-				r.call("SendTaskSuccess", map[string]any{"taskToken": data.TaskToken, "output": `{"message": "Successfully executed lambda"}`})
-			}
+			answer(str(msg, "Body"))
 			r.aws("sqs", "deleteMessage", map[string]any{"QueueUrl": queueURL, "ReceiptHandle": msg["ReceiptHandle"]})
 		}
 		if len(msgs) == 0 {
