@@ -46,7 +46,7 @@ func (r *replay) queue() string {
 const (
 	goawsSQSHeaders   = "goaws answers SQS in the query protocol (text/xml, its own Content-Length, no connection header) where AWS answers the JSON protocol (application/x-amz-json-1.0, Content-Length 106, connection keep-alive): SdkHttpMetadata carries the fake's headers"
 	goawsSNSHeaders   = "goaws's SNS answer has its own Content-Length and no connection header where AWS's has Content-Length 294 and connection keep-alive: SdkHttpMetadata carries the fake's headers"
-	sfnLength         = "Content-Length counts the bytes of AWS's answer, whose execution ARN holds the region the recording normalised (<region>): AWS's was three characters longer than the replay's us-east-1"
+	sfnLength         = "Content-Length counts the bytes of AWS's answer: its execution ARN holds the region the recording normalised (<region>), three characters longer than the replay's us-east-1, and its startDate as many digits as its milliseconds need"
 	goawsNoAttributes = "goaws answers an empty MD5OfMessageAttributes for a message without attributes, where SQS leaves the member out"
 	goawsSequence     = "; goaws answers an empty SequenceNumber, which SQS has only for FIFO queues"
 	goawsFIFO         = "goaws publishes to a FIFO topic without a MessageGroupId where SNS refuses it (InvalidParameter), so the execution succeeds where AWS's failed"
