@@ -276,9 +276,6 @@ func (s *Server) listStateMachineAliases(ctx context.Context, body []byte) (any,
 	if err != nil {
 		return nil, err
 	}
-	if err := checkNextToken(req.NextToken); err != nil {
-		return nil, err
-	}
 	var aliases []*store.Alias
 	next := ""
 	if isVersionArn(req.StateMachineArn) {

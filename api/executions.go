@@ -390,7 +390,7 @@ func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	pg, err := req.page()
+	pg, err := req.pageUpTo(maxListExecutionsToken)
 	if err != nil {
 		return nil, err
 	}

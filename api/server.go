@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stepwise-run/stepwise/api/throttle"
 	"github.com/stepwise-run/stepwise/asl/budget"
@@ -272,18 +273,19 @@ func validation(problems ...string) *Error {
 	return apiErr("ValidationException", "%d validation errors detected: %s", len(problems), strings.Join(problems, "; "))
 }
 
-// pageSize checks maxResults (0..1000; 0 or absent means 100).
-func pageSize(n int) (int, error) {
+// pageSize checks maxResults (0..1000; 0 or absent means 100) and returns the page size, or
+// what is wrong with it.
+func pageSize(n int) (int, string) {
 	if n < 0 {
-		return 0, validation(fmt.Sprintf("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 0", n))
+		return 0, fmt.Sprintf("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 0", n)
 	}
 	if n > 1000 {
-		return 0, validation(fmt.Sprintf("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000", n))
+		return 0, fmt.Sprintf("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000", n)
 	}
 	if n == 0 {
 		n = 100
 	}
-	return n, nil
+	return n, ""
 }
 
 func tokenErr(err error) error {
@@ -349,10 +351,30 @@ type paging struct {
 	NextToken  string `json:"nextToken"`
 }
 
-// page checks maxResults and returns the page the request asks for.
-func (p paging) page() (store.Page, error) {
-	n, err := pageSize(p.MaxResults)
-	return store.Page{Token: p.NextToken, Limit: n}, err
+// The longest nextToken AWS takes: 1024 characters (the API model's PageToken), 3096 for
+// ListExecutions (ListExecutionsPageToken); both recorded in test_sfn_api.
+const (
+	maxPageToken           = 1024
+	maxListExecutionsToken = 3096
+)
+
+// page checks maxResults and nextToken and returns the page the request asks for.
+func (p paging) page() (store.Page, error) { return p.pageUpTo(maxPageToken) }
+
+// pageUpTo is page for an action whose nextToken may be up to maxToken characters long.
+func (p paging) pageUpTo(maxToken int) (store.Page, error) {
+	var problems []string
+	n, problem := pageSize(p.MaxResults)
+	if problem != "" {
+		problems = append(problems, problem)
+	}
+	if utf8.RuneCountInString(p.NextToken) > maxToken {
+		problems = append(problems, fmt.Sprintf("Value '%s' at 'nextToken' failed to satisfy constraint: Member must have length less than or equal to %d", p.NextToken, maxToken))
+	}
+	if len(problems) > 0 {
+		return store.Page{}, validation(problems...)
+	}
+	return store.Page{Token: p.NextToken, Limit: n}, nil
 }
 
 // listed is a List action's answer: its items under key, and nextToken while more remain.

@@ -20,7 +20,7 @@ func checkDefinition(def, typ string) error {
 	diags := asl.Validate([]byte(def), asl.ValidateOptions{Type: typ})
 	for _, d := range diags {
 		if d.Severity == asl.SeverityError {
-			return apiErr("InvalidDefinition", "%s", asl.InvalidDefinitionMessage(diags))
+			return apiErr("InvalidDefinition", "%s", asl.DefinitionErrorMessage(def, diags))
 		}
 	}
 	return nil
@@ -184,6 +184,17 @@ func describeSM(sm *store.StateMachine) map[string]any {
 	}
 	if !sm.UpdatedAt.Equal(sm.CreatedAt) {
 		out["revisionId"] = sm.RevisionID
+	}
+	if refs := asl.VariableReferences([]byte(sm.Definition)); refs != nil {
+		m := make(map[string]any, len(refs))
+		for state, names := range refs {
+			list := make([]any, len(names))
+			for i, n := range names {
+				list[i] = n
+			}
+			m[state] = list
+		}
+		out["variableReferences"] = m
 	}
 	return out
 }

@@ -120,14 +120,6 @@ func (s *Server) publishStateMachineVersion(ctx context.Context, body []byte) (a
 	return map[string]any{"stateMachineVersionArn": v.Arn, "creationDate": epoch(v.CreatedAt)}, nil
 }
 
-// checkNextToken applies the nextToken length limit of the listings.
-func checkNextToken(token string) error {
-	if len(token) > 1024 {
-		return validation(fmt.Sprintf("Value '%s' at 'nextToken' failed to satisfy constraint: Member must have length less than or equal to 1024", token))
-	}
-	return nil
-}
-
 func (s *Server) listStateMachineVersions(ctx context.Context, body []byte) (any, error) {
 	var req struct {
 		StateMachineArn string `json:"stateMachineArn"`
@@ -138,9 +130,6 @@ func (s *Server) listStateMachineVersions(ctx context.Context, body []byte) (any
 	}
 	pg, err := req.page()
 	if err != nil {
-		return nil, err
-	}
-	if err := checkNextToken(req.NextToken); err != nil {
 		return nil, err
 	}
 	sm, err := s.stateMachine(ctx, req.StateMachineArn)

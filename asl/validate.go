@@ -95,8 +95,9 @@ const (
 //   - "The field 'Resource' does not match any of the allowed values" (ItemReader, ResultWriter),
 //     "The field 'CSVHeaderLocation' is required", "This object should have at least one of the
 //     following fields: [Resource, WriterConfig]"
-//   - the Label messages (INVALID_LABEL_NAME, DUPLICATE_LABEL_NAME) and the state-name messages
-//     (INVALID_STATE_NAME, DUPLICATE_STATE_NAME)
+//   - DUPLICATE_LABEL_NAME, the state-name messages (INVALID_STATE_NAME, DUPLICATE_STATE_NAME),
+//     and INVALID_LABEL_NAME when other faults come with it (a Label alone is refused in AWS's
+//     recorded words: see DefinitionErrorMessage)
 //   - "Express state machine does not support Distributed Map"
 //   - "JSONata string must start with {% and end with %}"
 //   - "Field '$states.result' does not exist." and "Field '$states.X' does not exist." for other

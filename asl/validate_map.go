@@ -121,13 +121,14 @@ func (v *validator) label(label, at string) {
 		v.errorf(CodeInvalidLabelName, at, "Label cannot be empty")
 		return
 	case utf8.RuneCountInString(label) > maxLabelLength:
-		v.errorf(CodeInvalidLabelName, at, "Label '%s' exceeds the %d-character limit allowed by the service", label, maxLabelLength)
+		v.errorf(CodeInvalidLabelName, at, "Label cannot exceed %d characters", maxLabelLength)
 		return
 	}
 	for _, r := range label {
 		if unicode.IsSpace(r) || strings.ContainsRune("<>{}[]?*\"#%\\^|~`$&,;:/", r) ||
 			r <= 0x1f || (r >= 0x7f && r <= 0x9f) {
-			v.errorf(CodeInvalidLabelName, at, "Label contains invalid character: '%c'", r)
+			// AWS names the character as Python's repr() shows it: ' ', '\x00', '\t'.
+			v.errorf(CodeInvalidLabelName, at, "Label contains invalid character: %s", pyRepr(string(r)))
 			return
 		}
 	}

@@ -94,10 +94,17 @@ func TestBrowserSchedules(t *testing.T) {
 	if got := b.text(row + " td:nth-child(4)"); got != "ENABLED" {
 		t.Errorf("state: %q", got)
 	}
-	// The next firing is 02:00 in Paris, shown in the browser's time zone (UTC here).
-	next := b.text(row + " .next-firing")
+	// The next firing is 02:00 in Paris: shown in the browser's time zone (UTC here), named,
+	// and in the schedule's own zone below it.
+	next := b.text(row + " .next-firing .local")
 	if !strings.HasSuffix(next, ":00:00.000") || !(strings.Contains(next, " 00:") || strings.Contains(next, " 01:")) {
 		t.Errorf("next firing: %q", next)
+	}
+	if got := b.text(row + " .next-firing .zone"); got != "UTC" {
+		t.Errorf("next firing's zone: %q, want the browser's, UTC", got)
+	}
+	if got := b.text(row + " .next-firing .in-zone"); !strings.HasSuffix(got, " 02:00:00 Europe/Paris") || got[:10] != next[:10] {
+		t.Errorf("next firing in the schedule's zone: %q (local %q)", got, next)
 	}
 	if got := b.text(`#schedules tr[data-schedule="paused"] .next-firing`); got != "–" {
 		t.Errorf("a disabled schedule's next firing: %q", got)

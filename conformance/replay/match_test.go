@@ -22,6 +22,7 @@ var kinds = map[string]func(any) bool{
 	"entered-time":          isTime,
 	"creation-date":         isTime,
 	"start-date":            isTime,
+	"stop-date":             isTime,
 	"snf_role_arn":          isRole,
 	"sfn_role_arn":          isRole,
 	"generated-uuid":        func(v any) bool { s, _ := v.(string); return uuidRE.MatchString(s) },
@@ -72,7 +73,9 @@ type matcher struct {
 func (m *matcher) diff(want, got any, path string) string {
 	if s, ok := want.(string); ok {
 		if k, ok := kinds[s]; ok {
-			if k(got) {
+			// The word itself is what a test's own replacement (replay.replace) wrote where the
+			// recording's normaliser wrote it too.
+			if k(got) || got == s {
 				return ""
 			}
 			return fmt.Sprintf("%s: expected a %q, got %s", path, s, brief(got))

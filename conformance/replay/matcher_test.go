@@ -16,6 +16,7 @@ func TestMatcher(t *testing.T) {
 		{"extra member", `{"a":1}`, `{"a":1,"b":2}`, false},
 		{"datetime is a number", `{"d":"datetime"}`, `{"d":1733400000.123}`, true},
 		{"datetime is not text", `{"d":"datetime"}`, `{"d":"yesterday"}`, false},
+		{"the word itself, as a replacement wrote it", `{"d":"timestamp"}`, `{"d":"timestamp"}`, true},
 		{"arn placeholders", `"arn:<partition>:states:<region>:111111111111:stateMachine:<ArnPart_0idx>"`,
 			`"arn:aws:states:us-east-1:123456789012:stateMachine:sm-1"`, true},
 		{"account is twelve digits", `"arn:aws:iam::111111111111:role/r"`, `"arn:aws:iam::1234:role/r"`, false},

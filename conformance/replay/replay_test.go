@@ -19,6 +19,8 @@ import (
 	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/integration/s3items"
+	"github.com/stepwise-run/stepwise/integration/s3items/s3itemstest"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store/sqlite"
 )
@@ -73,7 +75,10 @@ type replay struct {
 	undone [][2]string
 	// unchecked are the members of a known difference (r.unchecking).
 	unchecked map[string]bool
+	// s3 is the S3 the test's server reads Distributed Map items from.
+	s3 *s3itemstest.Mem
 }
+
 
 // unchecking declares a known difference as members (by name, wherever they are) whose values
 // a fake answers in its own way: the rest of the answer must match.
@@ -363,15 +368,22 @@ func newReplay(t *testing.T) *replay {
 		cancel()
 		t.Fatal(err)
 	}
+	// S3 is hosted in memory (gofakes3) for the Distributed Maps that read their items there;
+	// no other service is.
+	s3 := s3itemstest.New()
+	items := &s3items.Handler{S3: s3}
 	tasks := runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
+		if items.Handles(task) {
+			return items.RunTask(ctx, task)
+		}
 		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "the replay suite hosts no " + task.Resource}
 	})
 	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: tasks,
-		LeaseTTL: time.Second, Poll: 20 * time.Millisecond})
+		LeaseTTL: time.Second, Poll: 20 * time.Millisecond, ActivityPoll: time.Second})
 	done := make(chan struct{})
 	go func() { node.Run(ctx); close(done) }()
 	srv := httptest.NewServer(&api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Tasks: tasks})
-	r := &replay{t: t, url: srv.URL, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}}
+	r := &replay{t: t, url: srv.URL, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}, s3: s3}
 	// Each server stops as soon as its test is compared: hundreds of idle nodes polling their
 	// stores would otherwise slow the rest of the suite down.
 	r.close = func() {
@@ -385,7 +397,7 @@ func newReplay(t *testing.T) *replay {
 
 // fresh is a new test's replay on the same server, for files whose tests keep nothing there.
 func (r *replay) fresh() *replay {
-	return &replay{t: r.t, url: r.url, got: map[string]any{}, region: r.region, skipped: map[string]string{}, close: func() {}}
+	return &replay{t: r.t, url: r.url, got: map[string]any{}, region: r.region, skipped: map[string]string{}, close: func() {}, s3: r.s3}
 }
 
 // role is the execution role every scenario uses (the recordings call it snf_role_arn).

@@ -70,19 +70,19 @@ func init() {
 	})
 }
 
-// unescapeID undoes pytest's escaping of a parameter id (\x00, \\).
+// unescapeID undoes pytest's escaping of a parameter id (\x00, \\, \t, \n, \r).
 func unescapeID(id string) string {
 	var b strings.Builder
 	for i := 0; i < len(id); i++ {
 		if id[i] == '\\' && i+1 < len(id) {
-			if id[i+1] == '\\' {
-				b.WriteByte('\\')
+			if c, ok := map[byte]byte{'\\': '\\', 't': '\t', 'n': '\n', 'r': '\r'}[id[i+1]]; ok {
+				b.WriteByte(c)
 				i++
 				continue
 			}
 			if id[i+1] == 'x' && i+3 < len(id) {
 				if n, err := strconv.ParseUint(id[i+2:i+4], 16, 8); err == nil {
-					b.WriteByte(byte(n))
+					b.WriteRune(rune(n)) // \x80 is the character U+0080, as in Python
 					i += 3
 					continue
 				}

@@ -286,6 +286,87 @@ func init() {
 			r.record("stop_res", r.call("StopExecution", map[string]any{"executionArn": e["executionArn"]}))
 		},
 	}
+	// tooLong asks action with a nextToken one character longer than AWS takes.
+	tooLong := func(r *replay, action string, req map[string]any, n int) map[string]any {
+		token := strings.Repeat("x", n)
+		r.replace(token, "<invalid_token_"+itoa(n)+"_chars>")
+		req["nextToken"] = token
+		return r.call(action, req)
+	}
+	with := func(req map[string]any, k string, v any) map[string]any {
+		out := map[string]any{k: v}
+		for k, v := range req {
+			out[k] = v
+		}
+		return out
+	}
+	scenarios["test_list_sms_pagination"] = func(r *replay) {
+		for i := 0; i < 13; i++ {
+			r.createMachine("statemachine_"+itoa(i)+"_a1b2c3d4", passResult, nil)
+		}
+		// Every page, 5 at most, in the order ListStateMachines gives them.
+		var all []any
+		token := ""
+		for {
+			req := map[string]any{"maxResults": value.FromInt(5)}
+			if token != "" {
+				req["nextToken"] = token
+			}
+			page := r.call("ListStateMachines", req)
+			items, _ := page["stateMachines"].([]any)
+			if len(items) == 0 || len(items) > 5 {
+				r.t.Errorf("a page of %d state machines", len(items))
+			}
+			all = append(all, items...)
+			if token = str(page, "nextToken"); token == "" {
+				break
+			}
+		}
+		if len(all) != 13 {
+			r.t.Fatalf("%d state machines listed, not 13", len(all))
+		}
+		r.record("list-state-machines-page-1", all[:10])
+		r.record("list-state-machines-page-2", all[10:])
+		r.record("list-state-machines-invalid-param-too-large", r.call("ListStateMachines", map[string]any{"maxResults": value.FromInt(1001)}))
+		r.record("list-state-machines-invalid-param-long-nextToken", tooLong(r, "ListStateMachines", map[string]any{}, 1025))
+		if n := len(r.call("ListStateMachines", map[string]any{"maxResults": value.FromInt(0)})["stateMachines"].([]any)); n != 13 {
+			r.t.Errorf("maxResults 0 listed %d state machines, not 13", n)
+		}
+	}
+	executionsPagination := func(version bool) func(*replay) {
+		return func(r *replay) {
+			c := r.createMachine(sm, passResult, map[string]any{"publish": version})
+			arn := c["stateMachineArn"]
+			if version {
+				arn = c["stateMachineVersionArn"]
+			}
+			for i := 0; i < 13; i++ {
+				e := start(r, arn, map[string]any{"input": "{}"})
+				r.awaitEnd(str(e, "executionArn"))
+			}
+			req := map[string]any{"stateMachineArn": arn}
+			p1 := r.call("ListExecutions", with(req, "maxResults", value.FromInt(10)))
+			r.record("list-executions-page-1", p1)
+			key := "list-executions-page-2"
+			if version {
+				key = "list-execution-page-2"
+			}
+			r.record(key, r.call("ListExecutions", with(with(req, "maxResults", value.FromInt(3)), "nextToken", p1["nextToken"])))
+			r.record("list-executions-invalid-param-too-large", r.call("ListExecutions", with(req, "maxResults", value.FromInt(1001))))
+			r.record("list-executions-invalid-param-long-nextToken", tooLong(r, "ListExecutions", with(req, "stateMachineArn", arn), 3097))
+			all := r.call("ListExecutions", with(req, "maxResults", value.FromInt(0)))
+			if n := len(all["executions"].([]any)); n != 13 || all["nextToken"] != nil {
+				r.t.Errorf("maxResults 0 listed %d executions (nextToken %v), not 13", n, all["nextToken"])
+			}
+			if version {
+				r.record("deletion_resp", r.call("DeleteStateMachineVersion", map[string]any{"stateMachineVersionArn": arn}))
+			} else {
+				r.record("deletion_resp", r.call("DeleteStateMachine", map[string]any{"stateMachineArn": arn}))
+			}
+		}
+	}
+	scenarios["test_list_executions_pagination"] = executionsPagination(false)
+	scenarios["test_list_executions_versions_pagination"] = executionsPagination(true)
 	register(file{
 		path: "v2/test_sfn_api.snapshot.json",
 		scenario: func(test string) (func(*replay), string) {
@@ -296,8 +377,6 @@ func init() {
 			switch name {
 			case "test_cloudformation_definition_create_describe", "test_cloudformation_definition_string_create_describe":
 				return nil, "creates the state machine through a CloudFormation stack, a service Stepwise does not host"
-			case "test_list_sms_pagination", "test_list_executions_pagination", "test_list_executions_versions_pagination":
-				return nil, "scenario not written yet: the test's source at the recorded commit was not among the sources read"
 			}
 			return nil, "unknown test " + test
 		},

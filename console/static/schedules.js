@@ -38,11 +38,37 @@ async function schedulesPage(app) {
         h("td", {}, s.groupName),
         h("td", { class: "mono" }, s.scheduleExpression, s.scheduleExpressionTimezone ? h("span", { class: "hint" }, " " + s.scheduleExpressionTimezone) : null),
         h("td", {}, badge(s.state)),
-        h("td", { class: "next-firing" }, s.nextFiring ? fmtTime(s.nextFiring) : "–"),
+        nextFiringCell(s.nextFiring, s.scheduleExpressionTimezone),
         targetCell(s.targetArn)));
     }
     body.dataset.ready = "true";
   };
   more.addEventListener("click", () => load().catch(showError));
   await load();
+}
+
+// nextFiringCell shows a firing time in the browser's time zone, named, and, when the schedule
+// has a zone of its own that differs, in that zone too (a cron fires by the schedule's clock).
+function nextFiringCell(epoch, zone) {
+  if (!epoch) return h("td", { class: "next-firing" }, "–");
+  const local = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const cell = h("td", { class: "next-firing", title: new Date(epoch * 1000).toISOString() },
+    h("span", { class: "local" }, fmtTime(epoch)), " ", h("span", { class: "hint zone" }, local));
+  if (zone && zone !== local) {
+    cell.append(h("div", { class: "hint in-zone" }, `${fmtTimeIn(epoch, zone)} ${zone}`));
+  }
+  return cell;
+}
+
+// fmtTimeIn writes a time as fmtTime does, read on the clock of an IANA time zone.
+function fmtTimeIn(epoch, zone) {
+  try {
+    const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit",
+    }).formatToParts(new Date(epoch * 1000)).map((p) => [p.type, p.value]));
+    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+  } catch (e) {
+    return fmtTime(epoch); // a zone the browser does not know
+  }
 }

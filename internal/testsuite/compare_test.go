@@ -71,3 +71,21 @@ func TestDecodeRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestNearest(t *testing.T) {
+	names := []string{"Work", "Done", "Big?", "ChargeCard", "ChargeCards"}
+	for _, tc := range []struct{ name, want string }{
+		{"Wrok", "Work"},             // two neighbours swapped: one edit
+		{"Wor", "Work"},              // one deletion
+		{"Dine", "Done"},             // one substitution
+		{"ChargeCrd", "ChargeCard"},  // one edit from ChargeCard, two from ChargeCards
+		{"chargecard", "ChargeCard"}, // two edits, within a third of ten letters
+		{"ChargeCardz", ""},          // one edit from ChargeCard and from ChargeCards: a tie
+		{"Elsewhere", ""},            // nothing near
+		{"Wo", ""},                   // two edits from Work: more than a third of two letters
+	} {
+		if got := nearest(tc.name, names); got != tc.want {
+			t.Errorf("nearest(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

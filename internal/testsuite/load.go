@@ -181,12 +181,64 @@ func checkMocks(path string, mocks map[string]*Mock, types map[string]string) er
 	for _, state := range sortedKeys(mocks) {
 		switch typ, ok := types[state]; {
 		case !ok:
-			return &Error{File: path, Line: mocks[state].Line, Msg: fmt.Sprintf("mocks: the state machine has no state %q", state)}
+			msg := fmt.Sprintf("mocks: the state machine has no state %q", state)
+			if near := nearest(state, sortedKeys(types)); near != "" {
+				msg += fmt.Sprintf("; did you mean %q?", near)
+			}
+			return &Error{File: path, Line: mocks[state].Line, Msg: msg}
 		case typ != "Task":
 			return &Error{File: path, Line: mocks[state].Line, Msg: fmt.Sprintf("mocks: %q is a %s state; only Task states can be mocked", state, typ)}
 		}
 	}
 	return nil
+}
+
+// nearest is the one name among names that a typo could have made name: the fewest edits
+// (insertions, deletions, substitutions and swaps of two neighbours), at most a third of the name's length and
+// at least 1; "" when none is that close, or when two are equally close.
+func nearest(name string, names []string) string {
+	limit := max(1, len([]rune(name))/3)
+	best, bestDist, tie := "", limit+1, false
+	for _, n := range names {
+		d := editDistance(name, n)
+		switch {
+		case d < bestDist:
+			best, bestDist, tie = n, d, false
+		case d == bestDist:
+			tie = true
+		}
+	}
+	if tie || bestDist > limit {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the optimal-string-alignment distance between a and b, in runes: the
+// Levenshtein distance with a swap of two neighbours ("Wrok" for "Work") counted as one edit.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
 }
 
 // walkStates calls fn for every state of a graph and of the graphs inside it.
