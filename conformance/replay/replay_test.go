@@ -79,7 +79,6 @@ type replay struct {
 	s3 *s3itemstest.Mem
 }
 
-
 // unchecking declares a known difference as members (by name, wherever they are) whose values
 // a fake answers in its own way: the rest of the answer must match.
 func (r *replay) unchecking(members ...string) {
