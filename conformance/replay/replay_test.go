@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,6 +184,13 @@ func TestReplayRecordings(t *testing.T) {
 				// limited are the answers listed in f.limits.
 				var answers, matched, skipped, limited int
 				skips := map[string]int{}
+				// The tests of a file of services run a few at a time before the comparison:
+				// most of their time is waiting for processes (a Lambda function's start, a
+				// fake's answer), not work.
+				var ran map[string]*replay
+				if f.services {
+					ran = runConcurrently(t, f, tests)
+				}
 				for _, id := range tests {
 					name := id[strings.LastIndex(id, "::")+2:]
 					run, skip := f.scenario(name)
@@ -194,21 +202,23 @@ func TestReplayRecordings(t *testing.T) {
 					var r *replay
 					switch {
 					case f.services:
-						r = &replay{t: t, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}, close: func() {}}
+						r = ran[id]
 					case shared != nil:
 						r = shared.fresh()
 					default:
 						r = newReplay(t)
 					}
-					func() {
-						defer func() { r.close() }() // serve may set it
-						defer func() {
-							if p := recover(); p != nil {
-								t.Errorf("%s: %v", name, p)
-							}
+					if !f.services {
+						func() {
+							defer func() { r.close() }()
+							defer func() {
+								if p := recover(); p != nil {
+									t.Errorf("%s: %v", name, p)
+								}
+							}()
+							run(r)
 						}()
-						run(r)
-					}()
+					}
 					m := &matcher{binds: map[string]string{}, ignore: map[string]bool{}}
 					for member, since := range addedMembers {
 						if at := dates[id]; !at.IsZero() && at.Before(since) {
@@ -299,6 +309,42 @@ func TestReplayRecordings(t *testing.T) {
 		}
 	})
 	t.Log("figures per file:\n" + strings.Join(summary, "\n"))
+}
+
+// servicesAtOnce bounds the tests of a file of services that run at the same time.
+const servicesAtOnce = 2
+
+// runConcurrently runs the scenarios of a file of services, servicesAtOnce at a time, each on
+// its own server (replay.serve), and returns their replays by test id.
+func runConcurrently(t *testing.T, f file, tests []string) map[string]*replay {
+	ran := map[string]*replay{}
+	slots := make(chan struct{}, servicesAtOnce)
+	var wg sync.WaitGroup
+	for _, id := range tests {
+		name := id[strings.LastIndex(id, "::")+2:]
+		run, _ := f.scenario(name)
+		if run == nil {
+			continue
+		}
+		r := &replay{t: t, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}, close: func() {}}
+		ran[id] = r
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			// A scenario's t.Fatal ends this goroutine only (runtime.Goexit): the deferred
+			// calls still close its server and free its slot, and the test is marked failed.
+			defer func() { <-slots; wg.Done() }()
+			defer func() { r.close() }() // serve sets it
+			defer func() {
+				if p := recover(); p != nil {
+					t.Errorf("%s: %v", name, p)
+				}
+			}()
+			run(r)
+		}()
+	}
+	wg.Wait()
+	return ran
 }
 
 const botocoreValidation = "refused by botocore's own parameter validation: the request never reached AWS"

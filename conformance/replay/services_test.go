@@ -97,7 +97,7 @@ func (r *replay) serve(fns ...fn) {
 	}
 	specs := map[string]lambda.Spec{}
 	for _, f := range fns {
-		specs[f.name] = lambda.Spec{Command: []string{hosted.python, "bootstrap.py"}, Dir: functionsDir(),
+		specs[f.name] = lambda.Spec{Command: []string{hosted.python, "-S", "bootstrap.py"}, Dir: functionsDir(),
 			Handler: f.handler, Timeout: 30 * time.Second}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
