@@ -111,12 +111,12 @@ func init() {
 		"test_no_such_function":       run(failingHandler, "task_lambda_invoke_catch_unknown.json5", "Start", "no_such_lambda_func"),
 		"test_no_such_function_catch": run(failingHandler, "task_lambda_invoke_catch_relevant.json5", "Start", "no_such_lambda_func"),
 	}
-	known := map[string]string{}
+	limits := map[string]string{}
 	for name, run := range scenarios {
-		known[name+"/get_execution_history"] = stackTrace
+		limits[name+"/get_execution_history"] = stackTrace
 		scenarios[name] = func(r *replay) { undoStackTraces(r); run(r) }
 	}
-	register(file{path: "v2/error_handling/test_task_lambda.snapshot.json", services: true, scenario: lookup(scenarios, "lambda"), limits: known})
+	register(file{path: "v2/error_handling/test_task_lambda.snapshot.json", services: true, scenario: lookup(scenarios, "lambda"), limits: limits})
 }
 
 // Errors of lambda:invoke (error_handling/test_task_service_lambda).
@@ -141,9 +141,9 @@ func init() {
 		"test_no_such_function_catch": run(failingHandler, "task_service_lambda_invoke_catch_relevant.json5", "no_such_lambda_func"),
 		"test_invoke_timeout":         run(slowHandler, "task_service_lambda_invoke_catch_timeout.json5", "lambda_func"),
 	}
-	known := map[string]string{}
+	limits := map[string]string{}
 	for _, name := range []string{"test_raise_exception", "test_raise_exception_catch", "test_raise_custom_exception"} {
-		known[name+"/get_execution_history"] = stackTrace
+		limits[name+"/get_execution_history"] = stackTrace
 	}
 	for _, path := range []string{"None", "$.Payload", "$.no.such.path"} {
 		name := "test_raise_exception_catch_output_path[" + path + "]"
@@ -159,12 +159,12 @@ func init() {
 				}
 			}), value.Encode(map[string]any{"FunctionName": "lambda_func", "Payload": map[string]any{"payload_input_value_0": value.FromInt(0)}}))
 		}
-		known[name+"/get_execution_history"] = stackTrace
+		limits[name+"/get_execution_history"] = stackTrace
 	}
 	for name, run := range scenarios {
 		scenarios[name] = func(r *replay) { undoStackTraces(r); run(r) }
 	}
-	register(file{path: "v2/error_handling/test_task_service_lambda.snapshot.json", services: true, scenario: lookup(scenarios, "lambda"), limits: known})
+	register(file{path: "v2/error_handling/test_task_service_lambda.snapshot.json", services: true, scenario: lookup(scenarios, "lambda"), limits: limits})
 }
 
 // catchOnly sets the ErrorEquals of a state's first Catch.

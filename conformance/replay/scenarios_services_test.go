@@ -117,13 +117,13 @@ func init() {
 			r.record("exception", exception("CreateStateMachine", r.createMachine("invalid", "services/statemachines/invalid_integration_dynamodb_query.json5", nil)))
 		},
 	}
-	known := map[string]string{}
+	limits := map[string]string{}
 	for name := range scenarios {
 		if strings.HasPrefix(name, "test_base") {
-			known[name+"/get_execution_history"] = dynaliteHeaders
+			limits[name+"/get_execution_history"] = dynaliteHeaders
 		}
 	}
-	register(file{path: "v2/services/test_dynamodb_task_service.snapshot.json", services: true, scenario: lookup(scenarios, "dynamodb"), limits: known})
+	register(file{path: "v2/services/test_dynamodb_task_service.snapshot.json", services: true, scenario: lookup(scenarios, "dynamodb"), limits: limits})
 
 	putItem := func(table string, item any) func(r *replay) {
 		return func(r *replay) {
