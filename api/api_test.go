@@ -272,3 +272,33 @@ func TestStartSeesUpdateAtOnce(t *testing.T) {
 		t.Fatalf("start after delete: %v, want StateMachineDoesNotExist", err)
 	}
 }
+
+// TestStartSyncExecutionAsAWS: StartSyncExecution answers outputDetails whether or not the
+// execution has an output, and its Context object has no Execution.RedriveCount, as AWS's
+// (express/test_express_sync); StartExecution's Express executions have RedriveCount 0.
+func TestStartSyncExecutionAsAWS(t *testing.T) {
+	ctx := context.Background()
+	c := newServer(t)
+	create := func(name, def string) *string {
+		sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(name), Type: types.StateMachineTypeExpress,
+			RoleArn: aws.String("arn:aws:iam::123456789012:role/r"), Definition: aws.String(def)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sm.StateMachineArn
+	}
+	failed, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: create("fails", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed.Status != types.SyncExecutionStatusFailed || failed.Output != nil || failed.OutputDetails == nil || !failed.OutputDetails.Included {
+		t.Errorf("failed sync execution: status %s, output %v, outputDetails %+v", failed.Status, failed.Output, failed.OutputDetails)
+	}
+	ok, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: create("ctx", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"e.$":"$$.Execution"},"End":true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := aws.ToString(ok.Output); !strings.Contains(out, `"RoleArn"`) || strings.Contains(out, "RedriveCount") {
+		t.Errorf("the Context object of a sync execution: %s", out)
+	}
+}

@@ -52,6 +52,9 @@ type Server struct {
 	// ExecutionLogs, if set, logs Express executions by their state machine's
 	// loggingConfiguration (the node logs the Standard ones) and hears of its updates.
 	ExecutionLogs *execlog.Writer
+	// ExpressLogs, if set, keeps the log events of Express executions whose state machine
+	// logs them, for the console (they keep no history).
+	ExpressLogs *execlog.Keeper
 
 	smCache smCache
 }

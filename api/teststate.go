@@ -162,6 +162,9 @@ func (req *testStateRequest) checkState(st *asl.State) error {
 		if mock == nil && resourceNeedsMock(st.Resource) {
 			return apiErr("InvalidDefinition", "TestState API does not support Activity tasks, .sync or .waitForTaskToken service integration patterns when a mock is not specified.")
 		}
+		if mock != nil && mock.Result != nil {
+			return checkMockedFields(st.Resource, mock.FieldValidationMode, *mock.Result)
+		}
 	default:
 		if mock != nil {
 			return apiErr("ValidationException", "State type '%s' is not supported when a mock is specified", st.Type)

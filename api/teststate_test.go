@@ -195,7 +195,7 @@ func TestTestStateInspectionData(t *testing.T) {
 		{name: "task", in: sfn.TestStateInput{
 			Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","InputPath":"$.in","Parameters":{"FunctionName":"f","Payload.$":"$"},"ResultSelector":{"p.$":"$.Payload"},"ResultPath":"$.r","End":true}`),
 			Input:      aws.String(`{"in":{"a":1}}`), RoleArn: aws.String(role),
-			Mock: &types.MockInput{Result: aws.String(`{"Payload":2}`)}},
+			Mock: &types.MockInput{Result: aws.String(`{"Payload":2}`), FieldValidationMode: types.MockResponseValidationModeNone}},
 			fields: fields(`{"in":{"a":1}}`, `{"a":1}`, `{"FunctionName":"f","Payload":{"a":1}}`, `{"Payload":2}`, `{"p":2}`, `{"in":{"a":1},"r":{"p":2}}`)},
 		{name: "task caught", in: sfn.TestStateInput{
 			Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"Catch":[{"ErrorEquals":["X"],"Next":"A"},{"ErrorEquals":["States.ALL"],"Next":"B"}],"End":true}`),

@@ -14,6 +14,7 @@ import (
 	"github.com/stepwise-run/stepwise/asl/jsonata"
 	"github.com/stepwise-run/stepwise/asl/jsonpath"
 	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/internal/javamap"
 )
 
 // DefinitionError is an invalid definition: the diagnostics AWS would report.
@@ -463,24 +464,38 @@ func (p *parser) jsonPathNode(raw any, loc string) Node {
 			}
 			fields = append(fields, Field{Key: k, Source: k, Value: p.jsonPathNode(v, loc+"/"+k)})
 		}
-		// AWS writes the fields an intrinsic function computes after the template's other
-		// fields (test_map_state_legacy_reentrant: {"Iterations.$": "States.MathAdd(...)",
-		// "Values.$": "$.Values"} gives {"Values": ..., "Iterations": ...}); docs/conformance.md.
-		slices.SortStableFunc(fields, func(a, b Field) int { return boolInt(isCall(a)) - boolInt(isCall(b)) })
-		return p.objectNode(raw, fields)
+		return p.objectNode(raw, awsFieldOrder(fields))
 	case []any:
 		return p.arrayNode(x, loc, p.jsonPathNode)
 	}
 	return Literal{Value: p.twins.ordered(raw)}
 }
 
-func isCall(f Field) bool { _, ok := f.Value.(CallNode); return ok }
-
-func boolInt(b bool) int {
-	if b {
-		return 1
+// awsFieldOrder puts a JSONPath template's fields in the order AWS writes them: its literal
+// fields in the definition's order, then its ".$" fields (paths and intrinsic functions) in
+// the order a java.util.HashMap of their names iterates them (internal/javamap). Recorded in
+// ../shared/spec/aws-recordings: test_map_state_item_selector gives {"constant_value", then
+// "iteration_input_value", "from_input_constant", "iteration_index", "original_input"} for
+// the definition's original_input.$, iteration_input_value.$, iteration_index.$,
+// from_input_constant.$, constant_value; query_context_object_values's 13 fields and
+// base_assign_from_intrinsic_function's 7 come out in the map's order too;
+// docs/conformance.md, "Key order".
+func awsFieldOrder(fields []Field) []Field {
+	out := make([]Field, 0, len(fields))
+	var dynamic []Field
+	var names []string
+	for _, f := range fields {
+		if f.Key != f.Source {
+			dynamic = append(dynamic, f)
+			names = append(names, f.Key)
+			continue
+		}
+		out = append(out, f)
 	}
-	return 0
+	for _, i := range javamap.Order(names) {
+		out = append(out, dynamic[i])
+	}
+	return out
 }
 
 // objectNode is an Object of fields in the definition's order, or the Literal raw when no

@@ -11,6 +11,11 @@
 // interleaving AWS could have written (history.go). The verdicts: the result (status, output,
 // error, cause), the history, and whether every object keeps its keys in AWS's order.
 //
-// TestCorpus runs the whole corpus in `go test` and fails below the floor in
+// The corpus stores definitions and object payloads with their keys sorted; OrderCorpus
+// (order.go) rebuilds the same cases in AWS's own key order from the raw recordings, in
+// memory, and key order is measured against that copy too (`go run ./conformance/cmd/awsorder
+// -out DIR` writes it to a directory).
+//
+// TestCorpus runs the whole corpus, both ways, in `go test` and fails below the floor in
 // .ci/conformance-floor; docs/conformance.md says how to run it and what is left.
 package conformance

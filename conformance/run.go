@@ -300,7 +300,10 @@ type Options struct {
 // Report is the outcome of a run of the corpus.
 type Report struct {
 	Verdicts []Verdict // in the cases' order
-	Skipped  int       // cases not run because they need task integrations
+	// AWSOrder, when set, holds the verdicts of the same cases run in AWS's key order
+	// (built by OrderCorpus): their Order measures key order against AWS's own.
+	AWSOrder []Verdict
+	Skipped  int // cases not run because they need task integrations
 }
 
 // Run runs the cases and judges each.
@@ -372,6 +375,16 @@ func (r Report) Counts() (cases, results, histories, order int) {
 	return len(r.Verdicts), results, histories, order
 }
 
+// AWSOrderCount is how many cases keep AWS's key order in the run of the corpus in AWS's
+// order (0 without one).
+func (r Report) AWSOrderCount() int {
+	n := 0
+	for _, v := range r.AWSOrder {
+		n += b2i(v.Order)
+	}
+	return n
+}
+
 func b2i(b bool) int {
 	if b {
 		return 1
@@ -429,6 +442,17 @@ func (r Report) Summary(show int) string {
 		}
 	}
 	fmt.Fprintf(&b, "key order: %d/%d matching results also keep the order of every object's keys as AWS wrote them\n", order, res)
+	if r.AWSOrder != nil {
+		_, ares, _, _ := Report{Verdicts: r.AWSOrder}.Counts()
+		shown = 0
+		for _, v := range r.AWSOrder {
+			if v.Result && !v.Order && shown < show {
+				shown++
+				fmt.Fprintf(&b, "AWS ORDER %s: %s\n", v.ID, v.OrderWhy)
+			}
+		}
+		fmt.Fprintf(&b, "key order against AWS's order (the corpus with definitions, inputs and payloads in the recordings' order): %d/%d\n", r.AWSOrderCount(), ares)
+	}
 	if r.Skipped > 0 {
 		fmt.Fprintf(&b, "(%d cases that need task integrations were not run)\n", r.Skipped)
 	}
@@ -436,21 +460,31 @@ func (r Report) Summary(show int) string {
 	return b.String()
 }
 
-// ReadFloor reads the ratchet file: three numbers, results, histories and key order.
-func ReadFloor(file string) (results, histories, order int, err error) {
+// Floor is the ratchet in .ci/conformance-floor: how many cases must match AWS in result,
+// history, key order against the corpus as stored (keys sorted) and key order against AWS's
+// order (OrderCorpus's copy).
+type Floor struct{ Results, Histories, Order, AWSOrder int }
+
+func (f Floor) String() string {
+	return fmt.Sprintf("%d results, %d histories, %d key order (corpus), %d key order (AWS's order)", f.Results, f.Histories, f.Order, f.AWSOrder)
+}
+
+// ReadFloor reads the ratchet file: four numbers, results, histories, key order against the
+// corpus and key order against AWS's order.
+func ReadFloor(file string) (Floor, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return 0, 0, 0, err
+		return Floor{}, err
 	}
 	f := strings.Fields(string(data))
-	if len(f) != 3 {
-		return 0, 0, 0, fmt.Errorf("%s: want three numbers (results histories keyorder), got %q", file, strings.TrimSpace(string(data)))
+	if len(f) != 4 {
+		return Floor{}, fmt.Errorf("%s: want four numbers (results histories keyorder keyorder-aws), got %q", file, strings.TrimSpace(string(data)))
 	}
-	n := make([]int, 3)
+	n := make([]int, 4)
 	for i, s := range f {
 		if n[i], err = strconv.Atoi(s); err != nil {
-			return 0, 0, 0, fmt.Errorf("%s: %w", file, err)
+			return Floor{}, fmt.Errorf("%s: %w", file, err)
 		}
 	}
-	return n[0], n[1], n[2], nil
+	return Floor{n[0], n[1], n[2], n[3]}, nil
 }

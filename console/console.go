@@ -29,6 +29,9 @@ type Options struct {
 	Guard Guard
 	// Schedules, when set, is where the schedules page reads EventBridge Scheduler schedules.
 	Schedules store.Schedules
+	// ExpressLogs, when set, is where the state machine page reads the kept log events of
+	// Express executions.
+	ExpressLogs store.ExpressLogs
 }
 
 // Console serves the single-page application at / and /assets/..., and its endpoints under
@@ -71,6 +74,8 @@ func New(opts Options) *Console {
 	c.mux.HandleFunc("GET /console/api/chain", c.chain)
 	c.mux.HandleFunc("GET /console/api/session", c.sessionState)
 	c.mux.HandleFunc("GET /console/api/schedules", c.schedules)
+	c.mux.HandleFunc("GET /console/api/express-executions", c.expressExecutions)
+	c.mux.HandleFunc("GET /console/api/express-logs", c.expressLogs)
 	c.mux.HandleFunc("POST /console/api/signin", c.signIn)
 	c.mux.HandleFunc("POST /console/api/signout", c.signOut)
 	return c

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/stepwise-run/stepwise/events"
+	"github.com/stepwise-run/stepwise/internal/awstest"
 )
 
 // hook is a webhook receiver that refuses every event (503) until accept is set, and keeps
@@ -133,4 +134,88 @@ func TestEventsSurviveKill9(t *testing.T) {
 	}
 	t.Logf("%d events refused before the kill; all %d delivered %s after the restart (%d deliveries, repeats included)",
 		refused, 2*n, time.Since(restarted).Round(time.Millisecond), len(h.accepted))
+}
+
+// TestEventBridgeEventsSurviveKill9: the same with EventBridge as the destination: the bus
+// refuses every entry (per entry, FailedEntryCount) while executions run, the server is
+// killed with SIGKILL, and a new one on the same database puts them all, each execution's in
+// order.
+func TestEventBridgeEventsSurviveKill9(t *testing.T) {
+	var mu sync.Mutex
+	accept := false
+	bus := &awstest.EventBus{T: t, Refuse: func(awstest.BusEntry) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return !accept
+	}}
+	eb := httptest.NewServer(bus)
+	defer eb.Close()
+	awstest.Isolate(t, map[string]string{"AWS_ENDPOINT_URL_EVENTBRIDGE": eb.URL, "AWS_REGION": "us-east-1"})
+	db := "sqlite:" + filepath.Join(t.TempDir(), "stepwise.db")
+	args := []string{"--store", db, "--lease-ttl", "1s", "--events-eventbridge", "stepwise-test"}
+	first := serve(t, args...)
+	c := client(first.url)
+	ctx := context.Background()
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("nap"), RoleArn: aws.String(role),
+		Definition: aws.String(`{"StartAt":"N","States":{"N":{"Type":"Wait","SecondsPath":"$.s","End":true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	var arns []string
+	for i := range n {
+		out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String(fmt.Sprint("e", i)),
+			Input: aws.String(fmt.Sprintf(`{"s":%d}`, i%2*3))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arns = append(arns, *out.ExecutionArn)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	_, refused := bus.Counts()
+	first.kill9(t)
+	if refused == 0 {
+		t.Fatal("the first server put no entry before the kill")
+	}
+	mu.Lock()
+	accept = true
+	mu.Unlock()
+	restarted := time.Now()
+	serve(t, args...)
+	statuses := func() map[string][]string {
+		out := map[string][]string{}
+		for _, e := range bus.Entries() {
+			var d struct{ Status string }
+			json.Unmarshal([]byte(e.Detail), &d)
+			out[e.Resources[0]] = append(out[e.Resources[0]], d.Status)
+			if e.Source != "stepwise.states" || e.EventBusName != "stepwise-test" {
+				t.Errorf("entry %+v", e)
+			}
+		}
+		return out
+	}
+	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		got := statuses()
+		done := 0
+		for _, arn := range arns {
+			if len(got[arn]) >= 2 {
+				done++
+			}
+		}
+		if done == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d executions' events put after the restart", done, n)
+		}
+	}
+	got := statuses()
+	for _, arn := range arns {
+		if !slices.Equal(got[arn], []string{"RUNNING", "SUCCEEDED"}) {
+			t.Errorf("%s: %v, want [RUNNING SUCCEEDED]", arn, got[arn])
+		}
+	}
+	calls, _ := bus.Counts()
+	t.Logf("%d entries refused before the kill; all %d put %s after the restart (%d PutEvents calls in all)",
+		refused, 2*n, time.Since(restarted).Round(time.Millisecond), calls)
 }

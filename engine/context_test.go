@@ -40,7 +40,7 @@ func TestContextObject(t *testing.T) {
 		{
 			name: "Map ItemSelector sees Map.Item and a RetryCount",
 			def:  `{"StartAt":"S","States":{"S":{"Type":"Map","ItemsPath":"$.xs","ItemSelector":{"item.$":"$$.Map.Item","state.$":"$$.State"},"ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}},"End":true}}}`,
-			want: `[{"item":{"Index":0,"Value":"x"},"state":{"EnteredTime":"2026-01-02T03:04:05Z","Name":"S","RetryCount":0}}]`,
+			want: `[{"item":{"Index":0,"Value":"x","Source":"STATE_DATA"},"state":{"EnteredTime":"2026-01-02T03:04:05Z","Name":"S","RetryCount":0}}]`,
 		},
 		{
 			name: "Choice has no RetryCount",

@@ -76,6 +76,9 @@ func (s *scope) context() any {
 		if ex.RedriveCount > 0 {
 			x.ctxExecution.Set("RedriveTime", isoTime(ex.RedriveTime))
 		}
+		if ex.Sync {
+			x.ctxExecution.Delete("RedriveCount")
+		}
 		if x.in.cfg.TestState {
 			x.ctxExecution.Delete("RedriveCount")
 			if ex.RoleArn == "" {

@@ -26,6 +26,8 @@ type Execution struct {
 	RedriveCount     int       `json:"redriveCount"`
 	// RedriveTime is when the execution was last redriven.
 	RedriveTime time.Time `json:"redriveTime,omitzero"`
+	// Sync: started by StartSyncExecution (Start.Sync).
+	Sync bool `json:"sync,omitempty"`
 
 	Status Status `json:"status"`
 	// Output is the execution's output as JSON text, set when it succeeded.
@@ -161,6 +163,7 @@ func (in *Interpreter) Start(st Start) (*Execution, Step) {
 		StartTime:        st.Time,
 		Status:           Running,
 		Seed:             st.Seed,
+		Sync:             st.Sync,
 	}
 	x := &run{in: in, ex: ex, now: st.Time}
 	input, err := value.DecodeString(st.Input)

@@ -132,6 +132,9 @@ type MapRun struct {
 	StateName string `json:"stateName,omitempty"`
 	// StartDate is when a Distributed Map's run started.
 	StartDate time.Time `json:"startDate,omitzero"`
+	// Source is $$.Map.Item.Source for the items of an ItemReader ("S3://bucket" or
+	// "S3://bucket/key"); "" for items from the state's input, whose Source is STATE_DATA.
+	Source string `json:"source,omitempty"`
 	// StartedPrev is the id the iterations' starts chain from.
 	StartedPrev int64 `json:"startedPrev"`
 	// Kept are the iterations that failed or were aborted, kept in case the Map state fails

@@ -21,9 +21,9 @@ func TestKeyOrder(t *testing.T) {
 		{"Pass passes its input unchanged",
 			`"S":{"Type":"Pass","End":true}`,
 			in},
-		{"a Parameters template in the definition's order, intrinsic functions last",
+		{"a Parameters template: literal fields, then the .$ fields in a Java HashMap's order",
 			`"S":{"Type":"Pass","Parameters":{"z.$":"$.b","y":1,"x.$":"States.JsonToString($)","w.$":"$.a"},"End":true}`,
-			`{"z":1,"y":1,"w":{"z":true,"y":null},"x":"{\"b\":1,\"a\":{\"z\":true,\"y\":null}}"}`},
+			`{"y":1,"w":{"z":true,"y":null},"x":"{\"b\":1,\"a\":{\"z\":true,\"y\":null}}","z":1}`},
 		{"a literal Result",
 			`"S":{"Type":"Pass","Result":{"q":1,"p":{"s":2,"r":3}},"End":true}`,
 			`{"q":1,"p":{"s":2,"r":3}}`},
@@ -124,14 +124,64 @@ func TestKeyOrderAfterReload(t *testing.T) {
 	}
 }
 
-// TestKeyOrderIntrinsicFieldsLast: AWS writes the fields of a template that an intrinsic
-// function computes after its other fields (recorded in test_map_state_legacy_reentrant).
-func TestKeyOrderIntrinsicFieldsLast(t *testing.T) {
-	def := `{"StartAt":"S","States":{"S":{"Type":"Pass","Parameters":{
-		"Iterations.$":"States.MathAdd($.Iterations, -1)","Values.$":"$.Values","c":1,"Len.$":"States.ArrayLength($.Values)"},"End":true}}}`
-	ex, _ := execute(t, def, `{"Iterations":3,"Values":[0,1]}`, nil, engine.Config{})
-	want := `{"Values":[0,1],"c":1,"Iterations":2,"Len":2}`
-	if ex.Status != engine.Succeeded || ex.Output != want {
-		t.Fatalf("%s %s %s, want %s", ex.Status, ex.Output, deref(ex.Cause), want)
+// TestKeyOrderTemplateFields: AWS writes a JSONPath template's literal fields first, in the
+// definition's order, then its ".$" fields (paths and intrinsic functions alike) in the order
+// a java.util.HashMap of their names iterates them. Each case is a template recorded in
+// ../shared/spec/aws-recordings (v2/, with its definition in templates/), with the order AWS
+// wrote its output in.
+func TestKeyOrderTemplateFields(t *testing.T) {
+	for _, tc := range []struct {
+		name, state, input, want string
+	}{
+		{"scenarios/map_state_item_selector.json5: the literal first",
+			`{"Type":"Map","ItemsPath":"$.shipped","MaxConcurrency":1,
+				"ItemSelector":{"original_input.$":"$","iteration_input_value.$":"$$.Map.Item.Value","iteration_index.$":"$$.Map.Item.Index",
+					"from_input_constant.$":"$.delivery-partner","constant_value":"HelloWorld"},
+				"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}`,
+			`{"delivery-partner":"p","shipped":["a"]}`,
+			`[{"constant_value":"HelloWorld","iteration_input_value":"a","from_input_constant":"p","iteration_index":0,"original_input":{"delivery-partner":"p","shipped":["a"]}}]`},
+		{"scenarios/map_state_legacy_reentrant.json5: a path before an intrinsic function",
+			`{"Type":"Pass","Parameters":{"Iterations.$":"States.MathAdd($.Iterations, -1)","Values.$":"$.Values"},"End":true}`,
+			`{"Iterations":1,"Values":[0,1]}`,
+			`{"Values":[0,1],"Iterations":0}`},
+		{"scenarios/map_state_config_inline_parameters.json5",
+			`{"Type":"Pass","Parameters":{"constantValue":"constant","mapValue.$":"$.v","fromInput.$":"$.xs"},"End":true}`,
+			`{"v":"Hello","xs":["Hello","World"]}`,
+			`{"constantValue":"constant","mapValue":"Hello","fromInput":["Hello","World"]}`},
+		{"assign/base_assign_from_intrinsic_function.json5: nested, intrinsic functions only",
+			`{"Type":"Pass","Parameters":{"arrayOps":{"simpleArray.$":"States.Array('a', 'b', 'c')","partitionedArray.$":"States.ArrayPartition($.inputArray, 2)",
+				"containsElement.$":"States.ArrayContains($.inputArray, 5)","numberRange.$":"States.ArrayRange(1, 10, 2)",
+				"thirdElement.$":"States.ArrayGetItem($.inputArray, 2)","arraySize.$":"States.ArrayLength($.inputArray)",
+				"uniqueValues.$":"States.ArrayUnique($.duplicateArray)"},
+				"encodingOps":{"encoded.$":"States.Base64Encode($.rawString)","decoded.$":"States.Base64Decode($.encodedString)"}},"End":true}`,
+			`{"inputArray":[1,2,3,4,5,6],"duplicateArray":[1,2,2,3,3,4],"rawString":"Hello World","encodedString":"SGVsbG8gV29ybGQ="}`,
+			`{"arrayOps":{"uniqueValues":[1,2,3,4],"simpleArray":["a","b","c"],"thirdElement":3,"partitionedArray":[[1,2],[3,4],[5,6]],"arraySize":6,"containsElement":true,"numberRange":[1,3,5,7,9]},` +
+				`"encodingOps":{"decoded":"Hello World","encoded":"SGVsbG8gV29ybGQ="}}`},
+		{"assign/base_assign_from_intrinsic_function.json5: the same in Assign",
+			`{"Type":"Pass","Assign":{"encodingOps":{"encoded.$":"States.Base64Encode($.rawString)","decoded.$":"States.Base64Decode($.encodedString)"}},"Next":"T"},
+			 "T":{"Type":"Pass","Parameters":{"v.$":"$encodingOps"},"End":true}`,
+			`{"rawString":"Hello World","encodedString":"SGVsbG8gV29ybGQ="}`,
+			`{"v":{"decoded":"Hello World","encoded":"SGVsbG8gV29ybGQ="}}`},
+		{"base/query_context_object_values.json5: 13 fields, a map of 32 buckets",
+			`{"Type":"Pass","Parameters":{"context_object.$":"$$.State.Name","execution.$":"$$.Execution.Name","execution_id.$":"$$.Execution.Name",
+				"execution_input.$":"$$.Execution.Name","execution_name.$":"$$.Execution.Name","execution_rolearn.$":"$$.Execution.Name",
+				"execution_starttime.$":"$$.Execution.Name","state.$":"$$.State.Name","state_enteredtime.$":"$$.State.Name",
+				"state_name.$":"$$.State.Name","statemachine.$":"$$.StateMachine.Name","statemachine_id.$":"$$.StateMachine.Name",
+				"statemachine_name.$":"$$.StateMachine.Name"},"End":true}`,
+			`{}`,
+			`{"execution":"ex","execution_rolearn":"ex","execution_name":"ex","statemachine_id":"sm","execution_id":"ex","execution_input":"ex",` +
+				`"execution_starttime":"ex","state_name":"S","state_enteredtime":"S","statemachine":"sm","state":"S","context_object":"S","statemachine_name":"sm"}`},
+		{"a Result has no .$ fields: the definition's order",
+			`{"Type":"Pass","Result":{"z":1,"a":{"y":2,"b":3}},"End":true}`,
+			`{}`,
+			`{"z":1,"a":{"y":2,"b":3}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			def := `{"StartAt":"S","States":{"S":` + tc.state + `}}`
+			ex, _ := execute(t, def, tc.input, nil, engine.Config{})
+			if ex.Status != engine.Succeeded || ex.Output != tc.want {
+				t.Fatalf("%s %s %s\nwant %s", ex.Status, ex.Output, deref(ex.Cause), tc.want)
+			}
+		})
 	}
 }

@@ -193,11 +193,11 @@ func (x *run) itemInput(f *Frame, st *asl.State, i int) (any, error) {
 	if f.Map.Sizes != nil {
 		return f.Map.Items[i], nil // a batch, its items already selected
 	}
-	return x.selectItem(f, st, i, f.Map.Items[i])
+	return x.selectItem(f, st, f.Map, i, f.Map.Items[i])
 }
 
-// selectItem applies ItemSelector to item i.
-func (x *run) selectItem(f *Frame, st *asl.State, i int, item any) (any, error) {
+// selectItem applies ItemSelector to item i of Map run m.
+func (x *run) selectItem(f *Frame, st *asl.State, m *MapRun, i int, item any) (any, error) {
 	if st.ItemSelector == nil {
 		return item, nil
 	}
@@ -206,7 +206,11 @@ func (x *run) selectItem(f *Frame, st *asl.State, i int, item any) (any, error) 
 		in = f.Input
 	}
 	sc := x.scope(f, st, in)
-	sc.item = value.Obj("Index", value.FromInt(int64(i)), "Value", item)
+	source := m.Source
+	if source == "" {
+		source = "STATE_DATA"
+	}
+	sc.item = value.Obj("Index", value.FromInt(int64(i)), "Value", item, "Source", source)
 	return sc.template(st.ItemSelector, "ItemSelector")
 }
 

@@ -57,7 +57,7 @@ func (x *run) batchItems(f *Frame, st *asl.State, sc *scope, m *MapRun) error {
 		cur, size = nil, base
 	}
 	for i, item := range m.Items {
-		sel, err := x.selectItem(f, st, i, item)
+		sel, err := x.selectItem(f, st, m, i, item)
 		if err != nil {
 			return err
 		}

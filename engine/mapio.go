@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
@@ -77,7 +78,8 @@ func (x *run) readItems(f *Frame, st *asl.State) {
 			return
 		}
 	}
-	m := &MapRun{Items: []any{}, Results: []any{}, ToleratedCount: -1, ToleratedPercent: -1, Distributed: true}
+	m := &MapRun{Items: []any{}, Results: []any{}, ToleratedCount: -1, ToleratedPercent: -1, Distributed: true,
+		Source: itemSource(ir.Resource, params)}
 	maxActive, _, err := x.intField(sc, st.MaxConcurrency, "MaxConcurrency")
 	if err != nil {
 		x.stateError(f, st, err)
@@ -113,6 +115,26 @@ func (x *run) readItems(f *Frame, st *asl.State) {
 	f.Map = m
 	f.Children = nil
 	x.ioTask(f, st, TaskItemReader, taskKindReader, ir.Resource, params, value.Encode(map[string]any(cfg)))
+}
+
+// itemSource is $$.Map.Item.Source for the items an ItemReader reads. AWS's developer guide
+// (the Context object, "Map"): "S3://bucket-name" for s3:listObjectsV2 (with Transformation
+// NONE, the only one Stepwise reads), the object's S3 URI "S3://bucket-name/object-key" for
+// the other readers (s3:getObject of a JSON, JSONL, CSV or Parquet file, or of a manifest).
+func itemSource(resource string, params any) string {
+	p, _ := value.AsObject(params)
+	str := func(k string) string {
+		if p == nil {
+			return ""
+		}
+		v, _ := p.Get(k)
+		s, _ := v.(string)
+		return s
+	}
+	if strings.HasSuffix(resource, ":s3:listObjectsV2") {
+		return "S3://" + str("Bucket")
+	}
+	return "S3://" + str("Bucket") + "/" + str("Key")
 }
 
 // ioTask schedules a reader's or a writer's task and makes f wait for it.

@@ -27,7 +27,7 @@ func readerTask(t *testing.T, d *mapRunDriver) *engine.Task {
 func TestMapItemReaderTask(t *testing.T) {
 	d := newMapRunDriver(t, distributedPass("JSONPath", s3Reader), `{"b": "bucket", "max": 2}`)
 	rt := readerTask(t, d)
-	if rt.Parameters != `{"Bucket":"bucket","Key":"k"}` || rt.Resource != "arn:aws:states:::s3:getObject" {
+	if rt.Parameters != `{"Key":"k","Bucket":"bucket"}` || rt.Resource != "arn:aws:states:::s3:getObject" {
 		t.Fatalf("parameters %s resource %s", rt.Parameters, rt.Resource)
 	}
 	var cfg map[string]any

@@ -71,6 +71,10 @@ type Start struct {
 	// ExecutionStarted step alone, whatever the first states compute, and its driver can
 	// acknowledge the start as soon as that step is durable.
 	Defer bool
+	// Sync marks an Express execution started with StartSyncExecution: AWS gives its Context
+	// object no Execution.RedriveCount (express/test_express_sync; an Express execution
+	// started with StartExecution has RedriveCount 0, test_express_async).
+	Sync bool
 }
 
 // Event is something that happened outside the engine and moves an execution forward.

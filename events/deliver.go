@@ -19,10 +19,13 @@ import (
 	"github.com/stepwise-run/stepwise/store"
 )
 
-// Destination receives events. Send returns nil only once the destination has accepted
-// every one of them.
+// Destination receives events. Send offers events, oldest first, and sets accepted[i] for
+// each event the destination has accepted (accepted is as long as events, all false on the
+// call); it returns nil only when it accepted every one of them, else why not. A destination
+// that sends one event at a time stops at the first refusal; one that sends batches (PutEvents)
+// may accept events past one it refused.
 type Destination interface {
-	Send(ctx context.Context, events []store.OutboxEvent) error
+	Send(ctx context.Context, events []store.OutboxEvent, accepted []bool) error
 }
 
 // SignatureHeader carries the webhook's signature: "sha256=" and the hex HMAC-SHA256 of the
@@ -47,12 +50,12 @@ type Webhook struct {
 
 var defaultClient = &http.Client{Timeout: 10 * time.Second}
 
-func (w *Webhook) Send(ctx context.Context, evs []store.OutboxEvent) error {
+func (w *Webhook) Send(ctx context.Context, evs []store.OutboxEvent, accepted []bool) error {
 	client := w.Client
 	if client == nil {
 		client = defaultClient
 	}
-	for _, e := range evs {
+	for i, e := range evs {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader([]byte(e.Body)))
 		if err != nil {
 			return err
@@ -70,6 +73,7 @@ func (w *Webhook) Send(ctx context.Context, evs []store.OutboxEvent) error {
 		if resp.StatusCode/100 != 2 {
 			return fmt.Errorf("webhook %s answered %s", w.URL, resp.Status)
 		}
+		accepted[i] = true
 	}
 	return nil
 }
@@ -155,8 +159,12 @@ func (d *Deliverer) Run(ctx context.Context) {
 	}
 }
 
-// batch bounds the events claimed at once.
-const batch = 100
+// batch bounds the events claimed at once; sendChunk those offered to the destinations at
+// once (PutEvents' limit: a larger chunk would only delay the first events' delivery).
+const (
+	batch     = 100
+	sendChunk = 10
+)
 
 // Once claims and sends one batch of events; it reports whether it found a full batch
 // (more may wait).
@@ -172,26 +180,62 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 	if len(evs) == 0 {
 		return false
 	}
-	// Events go out in commit order, each to every destination; one that fails stops the
-	// batch (the rest wait for their claim to lapse, keeping the order for the next try).
-	var done []int64
-	for i, e := range evs {
-		if err := d.send(ctx, e); err != nil {
-			d.Failed.Add(1)
-			wait := min(d.o.MinBackoff<<min(e.Attempts, 20), d.o.MaxBackoff)
-			d.o.Logger.Warn("event delivery failed", "event", e.ID, "attempts", e.Attempts+1, "retry_in", wait, "err", err)
-			if err := d.o.Outbox.RetryOutbox(context.WithoutCancel(ctx), e.ID, d.o.Now().Add(wait)); err != nil {
-				d.o.Logger.Error("record event retry", "event", e.ID, "err", err)
-			}
-			for _, r := range evs[i+1:] { // free the rest at the same time, in order
-				if err := d.o.Outbox.RetryOutbox(context.WithoutCancel(ctx), r.ID, d.o.Now().Add(wait)); err != nil {
-					d.o.Logger.Error("record event retry", "event", r.ID, "err", err)
+	// Events go out in commit order, in chunks of sendChunk, each to every destination in
+	// turn; a destination is offered only the events every destination before it accepted.
+	// An event is done once every destination accepted it. After a chunk with an event not
+	// done, the chunks after it are not sent: the events not done wait for a retry, all until
+	// the same time (the first one's backoff), so that the order holds on the next try.
+	var sendErr error
+	ok := make([]bool, len(evs))
+	for start := 0; start < len(evs) && sendErr == nil; start += sendChunk {
+		chunk := evs[start:min(start+sendChunk, len(evs))]
+		for i := range chunk {
+			ok[start+i] = true
+		}
+		for _, dst := range d.o.Destinations {
+			var offer []store.OutboxEvent
+			var at []int
+			for i, e := range chunk {
+				if ok[start+i] {
+					offer, at = append(offer, e), append(at, start+i)
 				}
 			}
-			break
+			if len(offer) == 0 {
+				break
+			}
+			accepted := make([]bool, len(offer))
+			err := dst.Send(ctx, offer, accepted)
+			for j, i := range at {
+				ok[i] = accepted[j]
+			}
+			if err != nil {
+				sendErr = err
+			} else if slices.Contains(accepted, false) {
+				sendErr = fmt.Errorf("a destination (%T) refused events without saying why", dst)
+			}
 		}
-		done = append(done, e.ID)
-		d.record(d.o.Now().Sub(e.CreatedAt))
+		now := d.o.Now()
+		for i, e := range chunk {
+			if ok[start+i] {
+				d.record(now.Sub(e.CreatedAt))
+			}
+		}
+	}
+	var done []int64
+	var wait time.Duration
+	for i, e := range evs {
+		if ok[i] {
+			done = append(done, e.ID)
+			continue
+		}
+		if wait == 0 {
+			d.Failed.Add(1)
+			wait = min(d.o.MinBackoff<<min(e.Attempts, 20), d.o.MaxBackoff)
+			d.o.Logger.Warn("event delivery failed", "event", e.ID, "attempts", e.Attempts+1, "retry_in", wait, "err", sendErr)
+		}
+		if err := d.o.Outbox.RetryOutbox(context.WithoutCancel(ctx), e.ID, d.o.Now().Add(wait)); err != nil {
+			d.o.Logger.Error("record event retry", "event", e.ID, "err", err)
+		}
 	}
 	if err := d.o.Outbox.DeleteOutbox(context.WithoutCancel(ctx), done); err != nil {
 		// They will be sent again once their claim lapses: at least once.
@@ -199,15 +243,6 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 	}
 	d.Delivered.Add(int64(len(done)))
 	return len(done) == batch
-}
-
-func (d *Deliverer) send(ctx context.Context, e store.OutboxEvent) error {
-	for _, dst := range d.o.Destinations {
-		if err := dst.Send(ctx, []store.OutboxEvent{e}); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (d *Deliverer) record(lag time.Duration) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -17,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/stepwise-run/stepwise/store"
 )
 
 // TestExecutionLogs runs Standard and Express executions of state machines with logging at
@@ -163,5 +166,69 @@ func TestExecutionLogs(t *testing.T) {
 	}
 	if !strings.Contains(express, ":express:") {
 		t.Errorf("Express execution ARN %s", express)
+	}
+}
+
+// TestExpressLogsKept: without --execution-logs, the log events of an Express execution whose
+// state machine logs are kept for the console; with ExpressLogExecutions negative they are not.
+func TestExpressLogsKept(t *testing.T) {
+	for _, keep := range []int{0, -1} {
+		t.Run(fmt.Sprint("keep=", keep), func(t *testing.T) {
+			dir := t.TempDir()
+			srv, err := New(context.Background(), Config{Store: "sqlite:" + filepath.Join(dir, "db"), ExpressLogExecutions: keep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, stop := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { srv.Run(ctx); close(done) }()
+			hs := httptest.NewServer(srv.Handler)
+			defer func() { hs.Close(); stop(); <-done; srv.Close() }()
+			client := sfn.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(hs.URL),
+				Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")}, func(o *sfn.Options) {
+				o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+					return s.Initialize.Add(middleware.InitializeMiddlewareFunc("noHostPrefix",
+						func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+							return next.HandleInitialize(smithyhttp.DisableEndpointHostPrefix(ctx, true), in)
+						}), middleware.Before)
+				})
+			})
+			sm, err := client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("x"), Type: types.StateMachineTypeExpress,
+				Definition: aws.String(`{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.fail","IsPresent":true,"Next":"F"}],"Default":"P"},` +
+					`"P":{"Type":"Pass","End":true},"F":{"Type":"Fail","Error":"E"}}}`), RoleArn: aws.String("arn:aws:iam::123456789012:role/r"),
+				LoggingConfiguration: &types.LoggingConfiguration{Level: types.LogLevelError, Destinations: []types.LogDestination{{
+					CloudWatchLogsLogGroup: &types.CloudWatchLogsLogGroup{LogGroupArn: aws.String("arn:aws:logs:us-east-1:123456789012:log-group:g:*")}}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Level ERROR: the failure is kept, not the success.
+			for _, in := range []string{`{}`, `{"fail":1}`} {
+				if _, err := client.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(in)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn}); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(600 * time.Millisecond) // the keeper writes every 200 ms
+			x, _ := srv.Store.(interface {
+				ListExpressExecutions(context.Context, string, int) ([]store.ExpressExecution, error)
+			})
+			list, err := x.ListExpressExecutions(ctx, *sm.StateMachineArn, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if keep < 0 && len(list) != 0 {
+				t.Errorf("kept %+v with ExpressLogExecutions %d", list, keep)
+			}
+			for _, e := range list {
+				if e.LastType != "ExecutionFailed" {
+					t.Errorf("level ERROR kept %+v", e)
+				}
+			}
+			if keep == 0 && len(list) != 1 {
+				t.Errorf("kept %+v, want the failed execution only", list)
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stepwise-run/stepwise/api"
@@ -83,6 +84,11 @@ type Config struct {
 	// events), POSTed and signed with EventsWebhookSecret (--events-webhook,
 	// --events-webhook-secret).
 	EventsWebhook, EventsWebhookSecret string
+	// EventsEventBridge, when set, is the EventBridge event bus (a name or an ARN) on which
+	// every execution status change event is put with PutEvents, with the source
+	// EventsEventBridgeSource (default events.DefaultEventBridgeSource)
+	// (--events-eventbridge, --events-eventbridge-source).
+	EventsEventBridge, EventsEventBridgeSource string
 	// EventsPoll bounds the event deliverer's sleep between looks at the outbox (0: 1 s).
 	EventsPoll time.Duration
 	// Logger receives the server's logs (nil: discarded).
@@ -91,6 +97,11 @@ type Config struct {
 	// asks for them go (--execution-logs): "" none, "stdout", "cloudwatch" (PutLogEvents to
 	// each state machine's log group), or a file path (JSON lines, appended).
 	ExecutionLogs string
+	// ExpressLogExecutions is how many Express executions' log events the store keeps per
+	// state machine for the console, for state machines whose loggingConfiguration logs them,
+	// whatever ExecutionLogs says (--express-log-executions; 0: execlog.DefaultKeep, negative:
+	// none).
+	ExpressLogExecutions int
 	// OTLPEndpoint is the OTLP/HTTP collector that receives the spans of the state machines
 	// with tracingConfiguration enabled (--otlp-endpoint); empty: OTEL_EXPORTER_OTLP_ENDPOINT,
 	// and no tracing when that is unset too.
@@ -121,6 +132,8 @@ type Server struct {
 	logFile    *os.File
 	cloudWatch *cloudwatch.Sink
 	traces     *tracing.Exporter
+	// express keeps Express executions' log events for the console while Run runs.
+	express *execlog.Keeper
 }
 
 // New opens the store and assembles the server; Run starts its background work.
@@ -192,6 +205,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if sink != nil {
 		execLogs = execlog.NewWriter(sink, st, log)
 	}
+	var keeper *execlog.Keeper
+	if cfg.ExpressLogExecutions >= 0 {
+		if x, ok := st.(store.ExpressLogs); ok {
+			keeper = execlog.NewKeeper(x, cfg.ExpressLogExecutions, log)
+		}
+	}
 	metrics := newMetrics()
 	functions := lambda.New(lambda.Options{Functions: cfg.Functions, Region: cfg.Region, Account: cfg.Account, Logger: log})
 	tasks := &integration.Registry{Store: st, Lambda: functions, HTTP: httptask.New(httptask.Options{Connections: conns, Region: cfg.Region}),
@@ -217,14 +236,33 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		nodeOpts.Tracer = traces // a nil *Exporter in the interface would not be nil
 	}
 	var deliverer *events.Deliverer
+	var dests []events.Destination
 	if cfg.EventsWebhook != "" {
+		dests = append(dests, &events.Webhook{URL: cfg.EventsWebhook, Secret: cfg.EventsWebhookSecret})
+	}
+	if cfg.EventsEventBridge != "" {
+		if !events.ValidBus(cfg.EventsEventBridge) {
+			st.Close()
+			return nil, fmt.Errorf("--events-eventbridge: %q is neither an event bus name nor an event bus ARN (arn:aws:events:REGION:ACCOUNT:event-bus/NAME)", cfg.EventsEventBridge)
+		}
+		if src := cfg.EventsEventBridgeSource; strings.HasPrefix(src, "aws.") || len(src) > 256 {
+			st.Close()
+			return nil, fmt.Errorf("--events-eventbridge-source: %q: PutEvents refuses sources that start with \"aws.\" and those longer than 256 characters", src)
+		}
+		eb, err := events.NewEventBridge(ctx, cfg.EventsEventBridge, cfg.EventsEventBridgeSource, cfg.Region)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("--events-eventbridge: the AWS configuration could not be loaded: %w", err)
+		}
+		dests = append(dests, eb)
+	}
+	if len(dests) > 0 {
 		outbox, ok := st.(store.Outbox)
 		if !ok {
 			st.Close()
-			return nil, fmt.Errorf("--events-webhook: the store %T keeps no outbox", st)
+			return nil, fmt.Errorf("--events-webhook, --events-eventbridge: the store %T keeps no outbox", st)
 		}
-		deliverer = events.New(events.Options{Outbox: outbox, Poll: cfg.EventsPoll, Logger: log,
-			Destinations: []events.Destination{&events.Webhook{URL: cfg.EventsWebhook, Secret: cfg.EventsWebhookSecret}}})
+		deliverer = events.New(events.Options{Outbox: outbox, Poll: cfg.EventsPoll, Logger: log, Destinations: dests})
 		nodeOpts.StatusEvents, nodeOpts.OnStatusEvents = true, deliverer.Kick
 	}
 	node := runner.NewNode(nodeOpts)
@@ -233,7 +271,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	tasks.Execs = node
 	apiServer := &api.Server{Store: st, Node: node, Region: cfg.Region, Account: cfg.Account, Logger: log, Tasks: handler,
-		Throttle: cfg.Throttle, EvalLimits: cfg.EvalLimits, ExecutionLogs: execLogs}
+		Throttle: cfg.Throttle, EvalLimits: cfg.EvalLimits, ExecutionLogs: execLogs, ExpressLogs: keeper}
 	tasks.SFN = apiServer.Invoke // aws-sdk:sfn:<action> tasks call the API in process
 	if mocked != nil {
 		apiServer.Mocks = mocked
@@ -244,6 +282,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	iamQuery := &iam.Query{Directory: dir, Enforce: cfg.EnforceIAM, Logger: log}
 	consoleOpts := console.Options{Store: st, Logger: log}
+	if keeper != nil {
+		consoleOpts.ExpressLogs = st.(store.ExpressLogs)
+	}
 	if cfg.EnforceIAM {
 		consoleOpts.Guard = dir // the console signs in with an access key
 	}
@@ -274,25 +315,28 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.Handle("POST /console/api/", con) // sign-in and sign-out
 	return &Server{Store: st, Node: node, API: apiServer, Tasks: handler, Scheduler: sched, Events: deliverer,
 		Handler: apiFirst{calls: calls, sched: sched, mux: mux},
-		cfg:     cfg, lambda: functions, logFile: logFile, cloudWatch: cw, traces: traces}, nil
+		cfg:     cfg, lambda: functions, logFile: logFile, cloudWatch: cw, traces: traces, express: keeper}, nil
 }
 
 // Run does the node's background work (runner.Node.Run), sends the execution logs to
 // CloudWatch Logs and delivers the status change events when those are configured, until ctx
 // ends.
 func (s *Server) Run(ctx context.Context) error {
-	done := make(chan struct{})
-	defer func() { <-done }()
-	go func() {
-		defer close(done)
-		s.RunEvents(ctx)
-	}()
-	if s.cloudWatch == nil {
-		return s.Node.Run(ctx)
+	// What runs beside the node stops with it, also when the node stops on its own (a newer
+	// Stepwise migrated the store), and has sent what it holds when Run returns.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	wg.Go(func() { s.RunEvents(ctx) })
+	if s.express != nil {
+		wg.Go(func() { s.express.Run(ctx) })
 	}
-	go s.cloudWatch.Run(ctx)
+	if s.cloudWatch != nil {
+		wg.Go(func() { s.cloudWatch.Run(ctx) })
+	}
 	err := s.Node.Run(ctx)
-	<-s.cloudWatch.Done() // the last events sent
+	stop()
+	wg.Wait()
 	return err
 }
 

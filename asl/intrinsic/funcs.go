@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/internal/javamap"
 )
 
 // function is one intrinsic: its arity (max < 0: no upper bound) and its evaluation.
@@ -287,16 +288,26 @@ func jsonMerge(in *invocation) (any, error) {
 	if !ok1 || !ok2 || !ok3 || deep {
 		return nil, errArgs
 	}
-	// AWS returns the merged keys sorted: merging {a,b,d} and {a,c,d} gives {a,b,c,d}, which
-	// neither the first object's order nor the second's would (docs/conformance.md).
-	m := make(map[string]any, a.Len()+b.Len())
-	for _, x := range a.Members() {
-		m[x.Key] = x.Value
+	// AWS lists the merged keys as a java.util.HashMap of them iterates them:
+	// test_json_merge merges {a,b,d} and {a,c,d} into {a,b,c,d}, and
+	// test_json_merge_escaped_argument {constant_in_literal} and {constant_input_field} into
+	// {constant_input_field, constant_in_literal}, neither input's order nor a sorted one
+	// (docs/conformance.md, "Key order").
+	var keys []string
+	vals := make(map[string]any, a.Len()+b.Len())
+	for _, o := range []*value.Object{a, b} {
+		for _, x := range o.Members() {
+			if _, ok := vals[x.Key]; !ok {
+				keys = append(keys, x.Key)
+			}
+			vals[x.Key] = x.Value
+		}
 	}
-	for _, x := range b.Members() {
-		m[x.Key] = x.Value
+	out := value.NewObject(len(keys))
+	for _, i := range javamap.Order(keys) {
+		out.Set(keys[i], vals[keys[i]])
 	}
-	return value.FromMap(m), nil
+	return out, nil
 }
 
 // mathRandom returns an integer in [start, end). With a seed the result depends only on the

@@ -61,6 +61,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	otlp := fs.String("otlp-endpoint", "", "OTLP/HTTP collector (e.g. http://localhost:4318) receiving the spans of the state machines with tracingConfiguration enabled (default: OTEL_EXPORTER_OTLP_ENDPOINT; unset, no tracing); see docs/operations.md")
 	eventsWebhook := fs.String("events-webhook", "", "an HTTP(S) URL that receives every execution status change, POSTed as EventBridge's \"Step Functions Execution Status Change\" event (docs/operations.md)")
 	eventsSecret := fs.String("events-webhook-secret", "", "the shared secret that signs --events-webhook's requests (header X-Stepwise-Signature: sha256=HMAC); default $STEPWISE_EVENTS_WEBHOOK_SECRET")
+	expressKept := fs.Int("express-log-executions", 1000, "Express executions per state machine whose log events the store keeps for the console, for state machines whose loggingConfiguration logs them (0: none)")
+	eventsBus := fs.String("events-eventbridge", "", "an EventBridge event bus (NAME or arn:aws:events:REGION:ACCOUNT:event-bus/NAME) on which every execution status change is put with PutEvents, with the default AWS credentials (AWS_ENDPOINT_URL_EVENTBRIDGE for a local endpoint); see docs/operations.md")
+	eventsSource := fs.String("events-eventbridge-source", "", "the source of --events-eventbridge's entries (default stepwise.states: PutEvents refuses aws.states)")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return 2
 	}
@@ -123,7 +126,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY"),
 		throttle: throttle.New(policy, nil), retention: retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare},
 		executionLogs: *execLogs,
-		eventsWebhook: *eventsWebhook, eventsSecret: cmp.Or(*eventsSecret, os.Getenv("STEPWISE_EVENTS_WEBHOOK_SECRET"))}, log)
+		eventsWebhook: *eventsWebhook, eventsSecret: cmp.Or(*eventsSecret, os.Getenv("STEPWISE_EVENTS_WEBHOOK_SECRET")),
+		eventsBus: *eventsBus, eventsSource: *eventsSource, expressKept: *expressKept}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
@@ -234,6 +238,19 @@ type serviceConfig struct {
 	executionLogs string
 	// eventsWebhook receives the status change events, signed with eventsSecret.
 	eventsWebhook, eventsSecret string
+	// eventsBus receives them too, with PutEvents, under the source eventsSource.
+	eventsBus, eventsSource string
+	// expressKept is --express-log-executions (0: none).
+	expressKept int
+}
+
+// expressKept turns --express-log-executions into server.Config.ExpressLogExecutions, whose 0
+// is the default and a negative number none.
+func expressKept(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
 }
 
 // minRetention is the shortest --retention: AWS has no such setting, and a shorter one
@@ -266,7 +283,8 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 		RootAccessKeyID: cfg.rootKeyID, RootSecretAccessKey: cfg.rootSecret, AWSAssumeRole: cfg.awsAssumeRole,
 		Throttle: cfg.throttle, Retention: ret, Logger: log, Now: nodeClock(wallClock()),
 		ExecutionLogs: cfg.executionLogs, OTLPEndpoint: cfg.otlp,
-		EventsWebhook: cfg.eventsWebhook, EventsWebhookSecret: cfg.eventsSecret})
+		EventsWebhook: cfg.eventsWebhook, EventsWebhookSecret: cfg.eventsSecret,
+		EventsEventBridge: cfg.eventsBus, EventsEventBridgeSource: cfg.eventsSource, ExpressLogExecutions: expressKept(cfg.expressKept)})
 	if err != nil {
 		return nil, err
 	}

@@ -1,11 +1,15 @@
 package replay
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 	"unicode/utf16"
 
 	"github.com/stepwise-run/stepwise/asl/value"
@@ -55,6 +59,91 @@ func (r *replay) awaitEnd(arn string) map[string]any {
 }
 
 func itoa(i int) string { return value.FromInt(int64(i)).String() }
+
+// logBuffer keeps the execution logs a test's server writes (JSON lines).
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// events returns the log events written so far, decoded.
+func (b *logBuffer) events(t *testing.T) []any {
+	b.mu.Lock()
+	data := append([]byte(nil), b.buf.Bytes()...)
+	b.mu.Unlock()
+	var out []any
+	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		v, err := decode(line)
+		if err != nil {
+			t.Fatalf("a log line is not JSON: %s", line)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// logEvents waits until the server has logged the end (ExecutionSucceeded, Failed, TimedOut
+// or Aborted) of n executions, or for a second when it logs no such end (levels that leave
+// it out), and returns the log events written.
+func (r *replay) logEvents(n int) []any {
+	deadline := time.Now().Add(time.Second)
+	if n > 0 {
+		deadline = time.Now().Add(10 * time.Second)
+	}
+	for {
+		evs := r.logs.events(r.t)
+		ends := 0
+		for _, e := range evs {
+			switch str(e.(map[string]any), "type") {
+			case "ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted":
+				ends++
+			}
+		}
+		if (n > 0 && ends >= n) || time.Now().After(deadline) {
+			return evs
+		}
+		sleep()
+	}
+}
+
+// The Lambda functions the tests deploy (internal/replayfn): functionName raises an
+// Exception (the recordings replace its name by lambda_function_name), identityName answers
+// its event, helloName "HelloWorld!".
+const (
+	functionName = "lambda_func_replay"
+	identityName = "lambda_func_identity"
+	helloName    = "lambda_func_hello"
+)
+
+// functionDir is where the suite builds the function (TestReplayRecordings' temporary folder).
+var functionDir string
+
+var buildOnce = sync.OnceValues(func() (string, error) {
+	path := filepath.Join(functionDir, "replayfn")
+	out, err := exec.Command("go", "build", "-o", path, "./internal/replayfn").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("building the Lambda function: %v\n%s", err, out)
+	}
+	return path, nil
+})
+
+// buildFunction builds internal/replayfn once, and returns its path.
+func buildFunction(t *testing.T) string {
+	path, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
 
 // orderedTemplate reads a template keeping its keys' order, for requests whose text the answer
 // quotes back.

@@ -20,6 +20,8 @@ import (
 	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/execlog"
+	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/integration/s3items"
 	"github.com/stepwise-run/stepwise/integration/s3items/s3itemstest"
 	"github.com/stepwise-run/stepwise/runner"
@@ -51,6 +53,16 @@ type file struct {
 	// services files' tests start their own Stepwise, with the AWS services and the Lambda
 	// functions they call (replay.serve).
 	services bool
+	// logs: the server writes execution logs (as serve --execution-logs FILE does), which
+	// the test reads with replay.logEvents.
+	logs bool
+	// lambda: the server runs the Lambda functions the tests deploy (internal/replayfn),
+	// functionName, identityName and helloName, as serve --function does.
+	lambda bool
+	// unverified are the members the recorded test told its snapshot not to verify
+	// (skip_snapshot_verify paths, "$..billingDetails", "$..output.Cause"), as the end of a
+	// member's path: the comparison leaves them out on both sides.
+	unverified []string
 }
 
 var files []file
@@ -76,6 +88,8 @@ type replay struct {
 	undone [][2]string
 	// unchecked are the members of a known difference (r.unchecking).
 	unchecked map[string]bool
+	// logs holds the execution logs the server wrote (files with logs set).
+	logs *logBuffer
 	// s3 is the S3 the test's server reads Distributed Map items from.
 	s3 *s3itemstest.Mem
 }
@@ -161,6 +175,7 @@ func TestReplayRecordings(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no files registered")
 	}
+	functionDir = t.TempDir()
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	startServices(t)
 	summary := make([]string, len(files))
@@ -173,7 +188,7 @@ func TestReplayRecordings(t *testing.T) {
 				snap, dates := loadSnapshot(t, f.path)
 				var shared *replay
 				if f.stateless {
-					shared = newReplay(t)
+					shared = newReplay(t, f)
 					defer shared.close()
 				}
 				tests := make([]string, 0, len(snap))
@@ -206,7 +221,7 @@ func TestReplayRecordings(t *testing.T) {
 					case shared != nil:
 						r = shared.fresh()
 					default:
-						r = newReplay(t)
+						r = newReplay(t, f)
 					}
 					if !f.services {
 						func() {
@@ -219,7 +234,7 @@ func TestReplayRecordings(t *testing.T) {
 							run(r)
 						}()
 					}
-					m := &matcher{binds: map[string]string{}, ignore: map[string]bool{}}
+					m := &matcher{binds: map[string]string{}, ignore: map[string]bool{}, unverified: f.unverified}
 					for member, since := range addedMembers {
 						if at := dates[id]; !at.IsZero() && at.Before(since) {
 							m.ignore[member] = true
@@ -269,7 +284,7 @@ func TestReplayRecordings(t *testing.T) {
 						default:
 							// A known difference the scenario can undo (r.undo) must be the only one.
 							if len(r.undone) > 0 || len(r.unchecked) > 0 {
-								m2 := &matcher{binds: map[string]string{}, ignore: m.ignore}
+								m2 := &matcher{binds: map[string]string{}, ignore: m.ignore, unverified: m.unverified}
 								if d2 := m2.diff(r.drop(want), r.drop(r.undo(r.transform(parseJSONStrings(got)))), key); d2 != "" {
 									t.Errorf("%s/%s differs beyond its known difference (%s): %s", name, key, reason, d2)
 								}
@@ -404,8 +419,9 @@ var addedMembers = map[string]time.Time{
 	"redriveStatusReason":     time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
 }
 
-// newReplay starts a fresh Stepwise (its own store) for one test.
-func newReplay(t *testing.T) *replay {
+// newReplay starts a fresh Stepwise (its own store) for one test of f, writing execution logs
+// and running the Lambda function if f asks for them.
+func newReplay(t *testing.T, f file) *replay {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stepwise.db"))
@@ -417,18 +433,38 @@ func newReplay(t *testing.T) *replay {
 	// no other service is.
 	s3 := s3itemstest.New()
 	items := &s3items.Handler{S3: s3}
+	// The Lambda functions the tests deploy run for the files that ask for them.
+	var functions *lambda.Runtime
+	if f.lambda {
+		path := buildFunction(t)
+		functions = lambda.New(lambda.Options{Functions: map[string]lambda.Spec{
+			functionName: {Command: []string{path}, Handler: "raise"},
+			identityName: {Command: []string{path}, Handler: "identity"},
+			helloName:    {Command: []string{path}, Handler: "hello"},
+		}, Region: "us-east-1", Account: "123456789012", Output: io.Discard})
+	}
 	tasks := runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
 		if items.Handles(task) {
 			return items.RunTask(ctx, task)
 		}
+		if functions != nil && functions.Handles(task) {
+			return functions.RunTask(ctx, task)
+		}
 		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "the replay suite hosts no " + task.Resource}
 	})
+	var buf *logBuffer
+	var writer *execlog.Writer
+	if f.logs {
+		buf = &logBuffer{}
+		writer = execlog.NewWriter(execlog.NewFileSink(buf), st, nil)
+	}
 	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: tasks,
-		LeaseTTL: time.Second, Poll: 20 * time.Millisecond, ActivityPoll: time.Second})
+		LeaseTTL: time.Second, Poll: 20 * time.Millisecond, ActivityPoll: time.Second, ExecutionLogs: writer})
 	done := make(chan struct{})
 	go func() { node.Run(ctx); close(done) }()
-	srv := httptest.NewServer(&api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Tasks: tasks})
-	r := &replay{t: t, url: srv.URL, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}, s3: s3}
+	srv := httptest.NewServer(&api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Tasks: tasks,
+		ExecutionLogs: writer})
+	r := &replay{t: t, url: srv.URL, got: map[string]any{}, region: "us-east-1", skipped: map[string]string{}, logs: buf, s3: s3}
 	// Each server stops as soon as its test is compared: hundreds of idle nodes polling their
 	// stores would otherwise slow the rest of the suite down.
 	r.close = func() {
@@ -436,6 +472,9 @@ func newReplay(t *testing.T) *replay {
 		cancel()
 		<-done
 		st.Close()
+		if functions != nil {
+			functions.Close()
+		}
 	}
 	return r
 }

@@ -36,6 +36,7 @@ func init() {
 	register(file{
 		path:      "v2/test_state/test_test_state_scenarios.snapshot.json",
 		stateless: true,
+		lambda:    true,
 		scenario: func(test string) (func(*replay), string) {
 			name, id := param(test)
 			if level, ok := levels[name]; ok {
@@ -48,8 +49,19 @@ func init() {
 				}, ""
 			}
 			switch name {
-			case "test_base_lambda_task_state", "test_base_lambda_service_task_state":
-				return nil, "calls a Lambda function the test deploys: the replay hosts no Lambda function"
+			case "test_base_lambda_task_state":
+				return func(r *replay) {
+					v, _ := value.DecodeMaps([]byte(template(r.t, dir+"base_lambda_task_state.json5")))
+					v.(map[string]any)["Resource"] = "arn:aws:lambda:us-east-1:123456789012:function:" + helloName
+					r.record("test_case_response", testState(r, map[string]any{"definition": value.Encode(v), "roleArn": role,
+						"input": `{"inputData":"HelloWorld"}`, "inspectionLevel": id}))
+				}, ""
+			case "test_base_lambda_service_task_state":
+				return func(r *replay) {
+					r.replace(identityName, "<lambda_function_name>")
+					r.record("test_case_response", testState(r, map[string]any{"definition": template(r.t, dir+"base_lambda_service_task_state.json5"), "roleArn": role,
+						"input": `{"FunctionName":"` + identityName + `","Payload":null}`, "inspectionLevel": id}))
+				}, ""
 			case "test_base_lambda_service_task_state_no_role_arn_validation":
 				return func(r *replay) {
 					r.record("validation_exception", testState(r, map[string]any{"definition": template(r.t, dir+"base_lambda_service_task_state.json5"),

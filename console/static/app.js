@@ -175,6 +175,7 @@ async function route() {
     else if (parts[0] === "state-machines" && parts[1]) await stateMachinePage(app, parts[1]);
     else if (parts[0] === "executions" && parts[1]) await executionPage(app, parts[1]);
     else if (parts[0] === "map-runs" && parts[1]) await mapRunPage(app, parts[1]);
+    else if (parts[0] === "express" && parts[1]) await expressExecutionPage(app, parts[1]);
     else if (parts[0] === "create") { mark("create"); await editorPage(app, null); }
     else if (parts[0] === "schedules") { mark("schedules"); await schedulesPage(app); }
     else { mark("list"); await listPage(app); }
@@ -260,6 +261,7 @@ async function stateMachinePage(app, arn) {
   app.append(versions.el);
   versions.load();
   if (sm.type === "STANDARD") app.append(executionsList(arn));
+  else app.append(expressExecutionsList(sm));
 }
 
 function startForm(sm) {
@@ -267,6 +269,7 @@ function startForm(sm) {
   const nameMsg = h("p", { class: "hint", id: "exec-name-msg" });
   const input = h("textarea", { id: "exec-input", rows: 8, spellcheck: "false", "aria-describedby": "exec-input-msg" }, "{}");
   const inputMsg = h("p", { class: "hint", id: "exec-input-msg" });
+  const startMsg = h("p", { class: "hint", id: "start-msg", role: "status" });
   const start = h("button", { type: "submit", class: "primary", id: "start" }, "Start execution");
   // The target: the latest revision, a version or an alias (filled in by the versions panel).
   const target = h("select", { id: "exec-target" }, h("option", { value: sm.stateMachineArn }, "Latest revision"));
@@ -309,13 +312,21 @@ function startForm(sm) {
     h("label", { for: "exec-target" }, "Run"), target,
     h("label", { for: "exec-name" }, "Name"), name, nameMsg,
     h("label", { for: "exec-input" }, "Input (JSON)"), input, inputMsg,
-    h("div", { class: "row" }, start, h("button", { type: "button", onclick: () => { name.value = uuid(); check(); } }, "New name")));
+    h("div", { class: "row" }, start, h("button", { type: "button", onclick: () => { name.value = uuid(); check(); } }, "New name")), startMsg);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     if (!check()) return;
     start.disabled = true;
     try {
       const res = await sfn("StartExecution", { stateMachineArn: target.value, name: name.value, input: input.value });
+      if (sm.type === "EXPRESS") {
+        // An Express execution has no page of its own: it shows in the list below once its
+        // log events are kept (when the state machine logs).
+        startMsg.textContent = `Started ${name.value}.`;
+        name.value = uuid();
+        check();
+        return;
+      }
       location.hash = execHref(res.executionArn);
     } catch (err) {
       showError(err);

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ScheduleClaims", testScheduleClaims},
 		{"Outbox", testOutbox},
 		{"OutboxClaimConcurrent", testOutboxClaimConcurrent},
+		{"ExpressLogs", testExpressLogs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

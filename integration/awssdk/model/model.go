@@ -132,6 +132,10 @@ type Shape struct {
 	Sensitive       bool                 `json:"sensitive,omitempty"`
 	RequiresLength  bool                 `json:"requiresLength,omitempty"`
 	Enum            []string             `json:"enum,omitempty"`
+	// Min and Max are the model's constraints: a string's or a blob's length, a number's
+	// range, a list's or a map's size (nil when the model sets none).
+	Min *float64 `json:"min,omitempty"`
+	Max *float64 `json:"max,omitempty"`
 }
 
 // ErrorTrait is an exception shape's error trait.

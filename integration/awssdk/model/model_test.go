@@ -66,3 +66,15 @@ func TestEmbeddedModels(t *testing.T) {
 		t.Error("no error for an unknown service")
 	}
 }
+
+// The models keep the length and range constraints TestState checks mocked results against.
+func TestConstraints(t *testing.T) {
+	svc, err := Embedded().Service("kms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := svc.Shape("CiphertextType")
+	if s == nil || s.Min == nil || *s.Min != 1 || s.Max == nil || *s.Max != 6144 {
+		t.Fatalf("kms CiphertextType: %+v", s)
+	}
+}

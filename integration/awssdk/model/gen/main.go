@@ -4,7 +4,8 @@
 //	go run ./integration/awssdk/model/gen -botocore "$(python3 -c 'import botocore,os;print(os.path.dirname(botocore.__file__))')/data"
 //
 // For each service it takes the newest API version, drops the documentation and the
-// constraints a client does not check (the service does), and writes one gzip file per
+// constraints nothing here checks (patterns; the service does), keeps the length and range
+// constraints (min, max: TestState checks mocked results against them), and writes one gzip file per
 // service, named after the service's Step Functions name, and an index of the services with
 // their operations.
 package main
@@ -28,7 +29,7 @@ import (
 
 // dropped are the keys no codec reads.
 var dropped = map[string]bool{"documentation": true, "documentationUrl": true, "examples": true,
-	"deprecatedMessage": true, "pattern": true, "min": true, "max": true, "box": true,
+	"deprecatedMessage": true, "pattern": true, "box": true,
 	"wrapper": true, "uid": true, "contextParam": true, "staticContextParams": true,
 	"contextParams": true, "operationContextParams": true, "authtype": true, "auth": true,
 	"unsignedPayload": true, "requestcompression": true, "httpChecksum": true, "alias": true,

@@ -1,0 +1,122 @@
+package console_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/stepwise-run/stepwise/api"
+	"github.com/stepwise-run/stepwise/console"
+	"github.com/stepwise-run/stepwise/execlog"
+	"github.com/stepwise-run/stepwise/integration"
+	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/store/sqlite"
+)
+
+// startExpressKept starts the service as serve wires it by default: the Express executions'
+// log events kept in the store (execlog.Keeper) and read by the console.
+func startExpressKept(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stepwise.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	tasks := &integration.Registry{Store: st}
+	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012",
+		Tasks: tasks, Logger: log, LeaseTTL: time.Second, Poll: 50 * time.Millisecond})
+	tasks.Execs = node
+	keeper := execlog.NewKeeper(st, 0, log)
+	apiServer := &api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Logger: log, Tasks: tasks, ExpressLogs: keeper}
+	nodeDone := make(chan struct{})
+	go func() { defer close(nodeDone); _ = node.Run(ctx) }()
+	go keeper.Run(ctx)
+	con := console.New(console.Options{Store: st, Logger: log, ExpressLogs: st})
+	mux := http.NewServeMux()
+	mux.Handle("POST /", con.API(api.WithIAM(apiServer, http.NotFoundHandler())))
+	mux.Handle("GET /", con)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() { srv.Close(); cancel(); <-nodeDone; <-keeper.Done(); st.Close() })
+	return srv.URL
+}
+
+// TestBrowserExpressLogs: an Express state machine's page lists its executions logged at
+// level ALL (their status read from the last log event), and an execution's page shows its log
+// events, type, timestamp and details, as Step Functions writes them; a state machine that
+// logs nothing says how to see its executions.
+func TestBrowserExpressLogs(t *testing.T) {
+	needChromium(t)
+	base := startExpressKept(t)
+	const def = `{"StartAt":"Check","States":{"Check":{"Type":"Choice","Choices":[{"Variable":"$.ok","BooleanEquals":true,"Next":"Done"}],"Default":"Boom"},` +
+		`"Done":{"Type":"Pass","Result":{"shipped":true},"End":true},"Boom":{"Type":"Fail","Error":"NotOk","Cause":"ok was false"}}}`
+	logging := func(level string) map[string]any {
+		return map[string]any{"level": level, "includeExecutionData": true, "destinations": []any{map[string]any{
+			"cloudWatchLogsLogGroup": map[string]any{"logGroupArn": "arn:aws:logs:us-east-1:123456789012:log-group:orders:*"}}}}
+	}
+	call(t, base, "CreateStateMachine", map[string]any{"name": "orders", "type": "EXPRESS", "roleArn": roleArn, "definition": def, "loggingConfiguration": logging("ALL")})
+	call(t, base, "CreateStateMachine", map[string]any{"name": "quiet", "type": "EXPRESS", "roleArn": roleArn, "definition": def})
+	call(t, base, "StartSyncExecution", map[string]any{"stateMachineArn": smPrefix + "orders", "name": "good", "input": `{"ok":true}`})
+	call(t, base, "StartSyncExecution", map[string]any{"stateMachineArn": smPrefix + "orders", "name": "bad", "input": `{"ok":false}`})
+	call(t, base, "StartSyncExecution", map[string]any{"stateMachineArn": smPrefix + "quiet", "name": "unseen", "input": `{"ok":true}`})
+
+	b := openBrowser(t)
+	b.do("open the Express state machine", chromedp.Navigate(smPage(base, "orders")), b.visible("#express-executions"))
+	b.waitJS("both executions listed", `document.querySelectorAll("#express-executions tr[data-execution]").length === 2`)
+	if got := b.str(`[...document.querySelectorAll("#express-executions tr[data-execution]")].map(r => r.dataset.execution + ":" + r.cells[1].textContent + ":" + r.cells[4].textContent).join(",")`); got != "bad:FAILED:5,good:SUCCEEDED:6" {
+		t.Errorf("Express executions (latest first, status, log events): %q", got)
+	}
+	if got := b.text("#express-hint"); !strings.Contains(got, "Logging level ALL") {
+		t.Errorf("hint: %q", got)
+	}
+	if b.str(`String(!!document.querySelector("#executions"))`) != "false" {
+		t.Error("an Express state machine's page shows the Standard executions list")
+	}
+	b.shot("console-express-executions.png")
+
+	// Start execution on an Express state machine stays on the page; the execution is listed.
+	setField(b, "#exec-name", "from-console", "input")
+	setField(b, "#exec-input", `{"ok":true}`, "input")
+	b.do("start an Express execution", b.click("#start"))
+	b.waitJS("the started execution listed", `!!document.querySelector('#express-executions tr[data-execution="from-console"]')`)
+	if got := b.text("#start-msg"); got != "Started from-console." {
+		t.Errorf("start message %q", got)
+	}
+
+	b.do("open the failed execution", b.click(`#express-executions tr[data-execution="bad"] a`), b.visible("#express-log-events"))
+	if got := b.text("h1"); got != "bad" {
+		t.Errorf("execution page h1 %q", got)
+	}
+	types := b.str(`[...document.querySelectorAll("#express-log-events tbody tr")].map(r => r.cells[0].textContent + " " + r.cells[1].textContent).join(",")`)
+	if want := "1 ExecutionStarted,2 ChoiceStateEntered,3 ChoiceStateExited,4 FailStateEntered,5 ExecutionFailed"; types != want {
+		t.Errorf("log events %q, want %q", types, want)
+	}
+	failed := `#express-log-events tbody tr:last-child`
+	if got := b.text(failed + " td:nth-child(4)"); !strings.Contains(got, `"error": "NotOk"`) || !strings.Contains(got, `"cause": "ok was false"`) {
+		t.Errorf("ExecutionFailed details: %q", got)
+	}
+	if got := b.text(`#express-log-events tbody tr:first-child td:nth-child(4)`); !strings.Contains(got, `"input": "{\"ok\":false}"`) {
+		t.Errorf("ExecutionStarted details: %q", got)
+	}
+	if ts := b.text(failed + " td:nth-child(3)"); len(ts) != len("2026-12-05 21:00:00.000") || !strings.HasPrefix(ts, time.Now().UTC().Format("2006-")) {
+		t.Errorf("timestamp %q", ts)
+	}
+	b.shot("console-express-log-events.png")
+	b.do("back to the state machine", b.click(".crumbs a:nth-child(2)"), b.visible("#express-executions"))
+
+	b.do("open the state machine that logs nothing", chromedp.Navigate(smPage(base, "quiet")), b.visible(`#express-executions tbody[data-ready="true"]`))
+	if got := b.text("#express-hint"); !strings.Contains(got, "Turn logging on") {
+		t.Errorf("hint without logging: %q", got)
+	}
+	if got := b.text("#express-executions tbody"); got != "No Express executions logged yet." {
+		t.Errorf("quiet's executions: %q", got)
+	}
+	b.check()
+}

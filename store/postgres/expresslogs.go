@@ -1,0 +1,71 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stepwise-run/stepwise/store"
+)
+
+// addExpress appends an execution's events to its row (created at its first events); past
+// store.MaxExpressLogBytes of lines they are counted as dropped.
+const addExpress = `INSERT INTO express_logs AS x (execution_arn, state_machine_arn, first_at, last_at, events, last_type, lines)
+	VALUES ($1, $2, $3, $4, $5, $6, $7)
+	ON CONFLICT (execution_arn) DO UPDATE SET
+		last_at = CASE WHEN length(x.lines) < $8 THEN excluded.last_at ELSE x.last_at END,
+		last_type = CASE WHEN length(x.lines) < $8 THEN excluded.last_type ELSE x.last_type END,
+		events = CASE WHEN length(x.lines) < $8 THEN x.events + excluded.events ELSE x.events END,
+		dropped = CASE WHEN length(x.lines) < $8 THEN x.dropped ELSE x.dropped + excluded.events END,
+		lines = CASE WHEN length(x.lines) < $8 THEN x.lines || excluded.lines ELSE x.lines END`
+
+// AddExpressLogs writes a row an execution in one transaction, then trims each of their state
+// machines to its newest keep executions (an index walk of keep entries per state machine).
+func (s *Store) AddExpressLogs(ctx context.Context, evs []store.ExpressLogEvent, keep int) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	rows := store.GroupExpressLogs(evs)
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		machines := map[string]bool{}
+		b := &pgx.Batch{}
+		for _, x := range rows {
+			machines[x.StateMachineArn] = true
+			b.Queue(addExpress, x.ExecutionArn, x.StateMachineArn, x.First, x.Last, x.Events, x.LastType, x.Lines, store.MaxExpressLogBytes)
+		}
+		for sm := range machines {
+			b.Queue(`DELETE FROM express_logs WHERE state_machine_arn = $1 AND seq <=
+				(SELECT seq FROM express_logs WHERE state_machine_arn = $1 ORDER BY seq DESC LIMIT 1 OFFSET $2)`, sm, keep)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+}
+
+func (s *Store) ListExpressExecutions(ctx context.Context, stateMachineArn string, limit int) ([]store.ExpressExecution, error) {
+	rows, err := s.pool.Query(ctx, `SELECT execution_arn, first_at, last_at, events, dropped, last_type FROM express_logs
+		WHERE state_machine_arn = $1 ORDER BY seq DESC LIMIT $2`, stateMachineArn, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.ExpressExecution, error) {
+		x := store.ExpressExecution{StateMachineArn: stateMachineArn}
+		err := r.Scan(&x.ExecutionArn, &x.First, &x.Last, &x.Events, &x.Dropped, &x.LastType)
+		x.First, x.Last = x.First.UTC(), x.Last.UTC()
+		return x, err
+	})
+}
+
+func (s *Store) GetExpressExecution(ctx context.Context, executionArn string) (*store.ExpressExecution, error) {
+	x := store.ExpressExecution{ExecutionArn: executionArn}
+	err := s.pool.QueryRow(ctx, `SELECT state_machine_arn, first_at, last_at, events, dropped, last_type, lines FROM express_logs
+		WHERE execution_arn = $1`, executionArn).Scan(&x.StateMachineArn, &x.First, &x.Last, &x.Events, &x.Dropped, &x.LastType, &x.Lines)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	x.First, x.Last = x.First.UTC(), x.Last.UTC()
+	return &x, nil
+}

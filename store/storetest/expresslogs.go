@@ -1,0 +1,100 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/store"
+)
+
+// testExpressLogs: log events of Express executions are kept by execution, appended in
+// order over several calls, the executions listed newest first; each state machine keeps its
+// newest executions up to the bound, whatever the others do; past the byte bound an
+// execution's events are counted, not kept.
+func testExpressLogs(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	x, ok := s.(store.ExpressLogs)
+	if !ok {
+		t.Fatalf("%T keeps no Express log events (store.ExpressLogs)", s)
+	}
+	const smA, smB = "arn:aws:states:us-east-1:123456789012:stateMachine:a", "arn:aws:states:us-east-1:123456789012:stateMachine:b"
+	base := time.Date(2026, 12, 5, 20, 0, 0, 0, time.UTC)
+	arn := func(sm string, exec int) string {
+		return fmt.Sprintf("arn:aws:states:us-east-1:123456789012:express:%s:e%d:u", sm[len(sm)-1:], exec)
+	}
+	ev := func(sm string, exec, id int, typ string) store.ExpressLogEvent {
+		return store.ExpressLogEvent{StateMachineArn: sm, ExecutionArn: arn(sm, exec), ID: int64(id), Type: typ,
+			Timestamp: base.Add(time.Duration(exec*10+id) * time.Millisecond), Line: fmt.Sprintf(`{"id":"%d","type":"%s"}`, id, typ)}
+	}
+	// e1 starts first; its last events come with e2's.
+	if err := x.AddExpressLogs(ctx, []store.ExpressLogEvent{ev(smA, 1, 1, "ExecutionStarted"), ev(smA, 2, 1, "ExecutionStarted"),
+		ev(smB, 1, 1, "ExecutionStarted")}, 100); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.AddExpressLogs(ctx, []store.ExpressLogEvent{ev(smA, 2, 2, "ExecutionFailed"), ev(smA, 1, 2, "PassStateEntered"),
+		ev(smA, 1, 3, "ExecutionSucceeded")}, 100); err != nil {
+		t.Fatal(err)
+	}
+	list, err := x.ListExpressExecutions(ctx, smA, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].ExecutionArn != arn(smA, 2) || list[1].ExecutionArn != arn(smA, 1) {
+		t.Fatalf("ListExpressExecutions = %+v, want e2 (newest) then e1", list)
+	}
+	if e := list[1]; e.Events != 3 || e.LastType != "ExecutionSucceeded" || e.StateMachineArn != smA || e.Lines != "" ||
+		!e.First.Equal(base.Add(11*time.Millisecond)) || !e.Last.Equal(base.Add(13*time.Millisecond)) {
+		t.Errorf("e1 = %+v", e)
+	}
+	if e := list[0]; e.Events != 2 || e.LastType != "ExecutionFailed" {
+		t.Errorf("e2 = %+v", e)
+	}
+	if l, _ := x.ListExpressExecutions(ctx, smA, 1); len(l) != 1 {
+		t.Errorf("limit 1: %d executions", len(l))
+	}
+	got, err := x.GetExpressExecution(ctx, arn(smA, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"id":"1","type":"ExecutionStarted"}` + "\n" + `{"id":"2","type":"PassStateEntered"}` + "\n" + `{"id":"3","type":"ExecutionSucceeded"}` + "\n"
+	if got.Lines != want || got.StateMachineArn != smA || got.Events != 3 || got.LastType != "ExecutionSucceeded" {
+		t.Errorf("GetExpressExecution = %+v, want lines\n%s", got, want)
+	}
+	if _, err := x.GetExpressExecution(ctx, arn(smA, 99)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an execution not kept: %v, want ErrNotFound", err)
+	}
+
+	// The bound: 3 executions per state machine; b's one stays.
+	if err := x.AddExpressLogs(ctx, []store.ExpressLogEvent{ev(smA, 3, 1, "ExecutionStarted"), ev(smA, 4, 1, "ExecutionStarted")}, 3); err != nil {
+		t.Fatal(err)
+	}
+	list, _ = x.ListExpressExecutions(ctx, smA, 100)
+	var names []string
+	for _, e := range list {
+		names = append(names, e.ExecutionArn[len(e.ExecutionArn)-4:])
+	}
+	if fmt.Sprint(names) != "[e4:u e3:u e2:u]" {
+		t.Errorf("after trimming to 3: %v", names)
+	}
+	if l, _ := x.ListExpressExecutions(ctx, smB, 100); len(l) != 1 {
+		t.Errorf("state machine b: %+v, want its one execution", l)
+	}
+
+	// Past MaxExpressLogBytes, events are counted as dropped.
+	big := ev(smB, 2, 1, "ExecutionStarted")
+	big.Line = `{"id":"1","pad":"` + strings.Repeat("x", store.MaxExpressLogBytes) + `"}`
+	if err := x.AddExpressLogs(ctx, []store.ExpressLogEvent{big}, 100); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.AddExpressLogs(ctx, []store.ExpressLogEvent{ev(smB, 2, 2, "PassStateEntered"), ev(smB, 2, 3, "ExecutionSucceeded")}, 100); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := x.GetExpressExecution(ctx, arn(smB, 2)); err != nil || got.Events != 1 || got.Dropped != 2 || got.LastType != "ExecutionStarted" ||
+		len(got.Lines) != len(big.Line)+1 {
+		t.Errorf("an execution past the bound: %v, events %d, dropped %d, last %s", err, got.Events, got.Dropped, got.LastType)
+	}
+}
