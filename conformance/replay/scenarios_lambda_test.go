@@ -38,40 +38,40 @@ func init() {
 	const resource = "services/statemachines/lambda_invoke_resource.json5"
 	one := func(handler, input string) func(r *replay) {
 		return func(r *replay) {
-			r.serve(fn{"lambda_1_func", handler})
-			r.execution(definition(r, resource, setResource("step1", functionArn("lambda_1_func"))), input)
+			r.servePython(fn{"lambda_1_func", handler})
+			r.recordExecution(editStates(r, resource, setResource("step1", functionArn("lambda_1_func"))), input)
 		}
 	}
 	scenarios := map[string]func(*replay){
 		"test_invoke_bytes_payload":  one(bytesHandler, "{}"),
 		"test_invoke_string_payload": one(identityHandler, `"HelloWorld"`),
 		"test_invoke_pipe": func(r *replay) {
-			r.serve(fn{"lambda_1_func", greetingHandler}, fn{"lambda_2_func", greetingHandler})
-			r.execution(definition(r, "services/statemachines/lambda_invoke_pipe.json5", func(s map[string]any) {
+			r.servePython(fn{"lambda_1_func", greetingHandler}, fn{"lambda_2_func", greetingHandler})
+			r.recordExecution(editStates(r, "services/statemachines/lambda_invoke_pipe.json5", func(s map[string]any) {
 				setResource("step1", functionArn("lambda_1_func"))(s)
 				setResource("step2", functionArn("lambda_2_func"))(s)
 			}), "{}")
 		},
 		"test_lambda_task_filter_parameters_input": func(r *replay) {
-			r.serve(fn{"lambda_func", identityHandler})
+			r.servePython(fn{"lambda_func", identityHandler})
 			r.replace("lambda_func", "lambda_function_name")
-			r.execution(definition(r, "services/statemachines/lambda_input_parameters_filter.json5",
+			r.recordExecution(editStates(r, "services/statemachines/lambda_input_parameters_filter.json5",
 				setResource("CheckComplete", functionArn("lambda_func"))), "{}")
 		},
 	}
 	for id, input := range jsonValues {
 		scenarios["test_invoke_json_values["+id+"]"] = one(identityHandler, input)
 	}
-	register(file{path: "v2/services/test_lambda_task.snapshot.json", services: true, scenario: lookup(scenarios, "lambda")})
+	register(file{path: "v2/services/test_lambda_task.snapshot.json", services: true, concurrent: true, scenario: lookup(scenarios, "lambda")})
 }
 
 // lambda:invoke, the optimized integration (services/test_lambda_task_service).
 func init() {
 	invoke := func(handler, tmpl string, input map[string]any) func(r *replay) {
 		return func(r *replay) {
-			r.serve(fn{"lambda_func", handler})
+			r.servePython(fn{"lambda_func", handler})
 			input["FunctionName"] = "lambda_func"
-			r.execution(definition(r, "services/statemachines/"+tmpl, nil), value.Encode(input))
+			r.recordExecution(editStates(r, "services/statemachines/"+tmpl, nil), value.Encode(input))
 		}
 	}
 	scenarios := map[string]func(*replay){
@@ -82,7 +82,7 @@ func init() {
 	for id, v := range jsonValues {
 		scenarios["test_invoke_json_values["+id+"]"] = invoke(identityHandler, "lambda_invoke.json5", map[string]any{"Payload": v})
 	}
-	register(file{path: "v2/services/test_lambda_task_service.snapshot.json", services: true, scenario: lookup(scenarios, "lambda")})
+	register(file{path: "v2/services/test_lambda_task_service.snapshot.json", services: true, concurrent: true, scenario: lookup(scenarios, "lambda")})
 }
 
 // Errors of Lambda Tasks whose Resource is a function ARN (error_handling/test_task_lambda).
@@ -90,8 +90,8 @@ func init() {
 	const dir = "errorhandling/statemachines/"
 	run := func(handler, tmpl, state, called string) func(r *replay) {
 		return func(r *replay) {
-			r.serve(fn{"lambda_func", handler})
-			r.execution(definition(r, dir+tmpl, setResource(state, functionArn("lambda_func"))),
+			r.servePython(fn{"lambda_func", handler})
+			r.recordExecution(editStates(r, dir+tmpl, setResource(state, functionArn("lambda_func"))),
 				value.Encode(map[string]any{"FunctionName": called, "Payload": nil}))
 		}
 	}
@@ -101,8 +101,8 @@ func init() {
 		// The template's Catch leaves ErrorEquals to the test; the stored source does not show
 		// it, and the history (caught, ErrorMatched) fits the error's own name.
 		"test_raise_custom_exception": func(r *replay) {
-			r.serve(fn{"lambda_func", customHandler})
-			r.execution(definition(r, dir+"task_lambda_invoke_catch_tbd.json5", func(s map[string]any) {
+			r.servePython(fn{"lambda_func", customHandler})
+			r.recordExecution(editStates(r, dir+"task_lambda_invoke_catch_tbd.json5", func(s map[string]any) {
 				setResource("InvokeLambda", functionArn("lambda_func"))(s)
 				catchOnly(s, "InvokeLambda", "CustomException")
 			}), value.Encode(map[string]any{"FunctionName": "lambda_func", "Payload": nil}))
@@ -116,7 +116,7 @@ func init() {
 		limits[name+"/get_execution_history"] = stackTrace
 		scenarios[name] = func(r *replay) { undoStackTraces(r); run(r) }
 	}
-	register(file{path: "v2/error_handling/test_task_lambda.snapshot.json", services: true, scenario: lookup(scenarios, "lambda"), limits: limits})
+	register(file{path: "v2/error_handling/test_task_lambda.snapshot.json", services: true, concurrent: true, scenario: lookup(scenarios, "lambda"), limits: limits})
 }
 
 // Errors of lambda:invoke (error_handling/test_task_service_lambda).
@@ -124,16 +124,16 @@ func init() {
 	const dir = "errorhandling/statemachines/"
 	run := func(handler, tmpl, called string) func(r *replay) {
 		return func(r *replay) {
-			r.serve(fn{"lambda_func", handler})
-			r.execution(definition(r, dir+tmpl, nil), value.Encode(map[string]any{"FunctionName": called, "Payload": nil}))
+			r.servePython(fn{"lambda_func", handler})
+			r.recordExecution(editStates(r, dir+tmpl, nil), value.Encode(map[string]any{"FunctionName": called, "Payload": nil}))
 		}
 	}
 	scenarios := map[string]func(*replay){
 		"test_raise_exception":       run(failingHandler, "task_service_lambda_invoke_catch_unknown.json5", "lambda_func"),
 		"test_raise_exception_catch": run(failingHandler, "task_service_lambda_invoke_catch_relevant.json5", "lambda_func"),
 		"test_raise_custom_exception": func(r *replay) {
-			r.serve(fn{"lambda_func", customHandler})
-			r.execution(definition(r, dir+"task_service_lambda_invoke_catch_tbd.json5", func(s map[string]any) {
+			r.servePython(fn{"lambda_func", customHandler})
+			r.recordExecution(editStates(r, dir+"task_service_lambda_invoke_catch_tbd.json5", func(s map[string]any) {
 				catchOnly(s, "InvokeLambda", "CustomException")
 			}), value.Encode(map[string]any{"FunctionName": "lambda_func", "Payload": nil}))
 		},
@@ -148,9 +148,9 @@ func init() {
 	for _, path := range []string{"None", "$.Payload", "$.no.such.path"} {
 		name := "test_raise_exception_catch_output_path[" + path + "]"
 		scenarios[name] = func(r *replay) {
-			r.serve(fn{"lambda_func", failingHandler})
+			r.servePython(fn{"lambda_func", failingHandler})
 			r.replace("lambda_func", "lambda_function_name")
-			r.execution(definition(r, dir+"task_service_lambda_invoke_catch_all_output_path.json5", func(s map[string]any) {
+			r.recordExecution(editStates(r, dir+"task_service_lambda_invoke_catch_all_output_path.json5", func(s map[string]any) {
 				st := s["InvokeLambda"].(map[string]any)
 				if path == "None" {
 					delete(st, "OutputPath")
@@ -164,7 +164,7 @@ func init() {
 	for name, run := range scenarios {
 		scenarios[name] = func(r *replay) { undoStackTraces(r); run(r) }
 	}
-	register(file{path: "v2/error_handling/test_task_service_lambda.snapshot.json", services: true, scenario: lookup(scenarios, "lambda"), limits: limits})
+	register(file{path: "v2/error_handling/test_task_service_lambda.snapshot.json", services: true, concurrent: true, scenario: lookup(scenarios, "lambda"), limits: limits})
 }
 
 // catchOnly sets the ErrorEquals of a state's first Catch.

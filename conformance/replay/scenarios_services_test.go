@@ -60,26 +60,26 @@ const (
 func init() {
 	run := func(input any) func(r *replay) {
 		return func(r *replay) {
-			r.serve()
+			r.servePython()
 			r.unchecking("Content-Length")
 			// Named as the recorded test's helper names it: statemachine_create_and_record_execution_<8 characters>.
 			target := r.createMachine("statemachine_create_and_record_execution_target00", passResult, nil)
-			r.execution(template(r.t, "services/statemachines/sfn_start_execution.json5"), value.Encode(map[string]any{
+			r.recordExecution(template(r.t, "services/statemachines/sfn_start_execution.json5"), value.Encode(map[string]any{
 				"StateMachineArn": target["stateMachineArn"], "Input": input, "Name": "TestStartTarget"}))
 		}
 	}
-	register(file{path: "v2/services/test_sfn_task_service.snapshot.json", services: true, scenario: lookup(map[string]func(*replay){
+	register(file{path: "v2/services/test_sfn_task_service.snapshot.json", services: true, concurrent: true, scenario: lookup(map[string]func(*replay){
 		"test_start_execution":            run(nil),
 		"test_start_execution_input_json": run(map[string]any{"Hello": "World"}),
 	}), limits: map[string]string{
 		"test_start_execution/get_execution_history":            sfnLength,
 		"test_start_execution_input_json/get_execution_history": sfnLength,
 	}})
-	register(file{path: "v2/error_handling/test_task_service_sfn.snapshot.json", services: true, scenario: lookup(map[string]func(*replay){
+	register(file{path: "v2/error_handling/test_task_service_sfn.snapshot.json", services: true, concurrent: true, scenario: lookup(map[string]func(*replay){
 		"test_start_execution_no_such_arn": func(r *replay) {
-			r.serve()
+			r.servePython()
 			target := str(r.createMachine("target", passResult, nil), "stateMachineArn")
-			r.execution(template(r.t, "services/statemachines/sfn_start_execution.json5"), value.Encode(map[string]any{
+			r.recordExecution(template(r.t, "services/statemachines/sfn_start_execution.json5"), value.Encode(map[string]any{
 				"StateMachineArn": target + "NoSuchArn", "Input": nil, "Name": "TestStartTarget"}))
 		},
 	})})
@@ -90,14 +90,14 @@ func init() {
 func init() {
 	base := func(tmpl string) func(r *replay) {
 		return func(r *replay) {
-			r.serve()
+			r.servePython()
 			table := unique("sfn_test_table_")
 			r.aws("dynamodb", "createTable", map[string]any{"TableName": table, "BillingMode": "PAY_PER_REQUEST",
 				"AttributeDefinitions": []any{map[string]any{"AttributeName": "id", "AttributeType": "S"}},
 				"KeySchema":            []any{map[string]any{"AttributeName": "id", "KeyType": "HASH"}}})
 			r.replace(table, "table-name")
 			r.unchecking("AllHttpHeaders", "HttpHeaders")
-			r.execution(template(r.t, "services/statemachines/"+tmpl), value.Encode(map[string]any{
+			r.recordExecution(template(r.t, "services/statemachines/"+tmpl), value.Encode(map[string]any{
 				"TableName": table,
 				"Item":      map[string]any{"data": map[string]any{"S": "HelloWorld"}, "id": map[string]any{"S": "id1"}},
 				"Key":       map[string]any{"id": map[string]any{"S": "id1"}},
@@ -113,7 +113,7 @@ func init() {
 		"test_base_integrations[DYNAMODB_PUT_UPDATE_GET_ITEM]": base("dynamodb_put_update_get_item.json5"),
 		"test_base_integrations[DYNAMODB_PUT_QUERY]":           base("dynamodb_put_query.json5"),
 		"test_invalid_integration": func(r *replay) {
-			r.serve()
+			r.servePython()
 			r.record("exception", exception("CreateStateMachine", r.createMachine("invalid", "services/statemachines/invalid_integration_dynamodb_query.json5", nil)))
 		},
 	}
@@ -123,22 +123,22 @@ func init() {
 			limits[name+"/get_execution_history"] = dynaliteHeaders
 		}
 	}
-	register(file{path: "v2/services/test_dynamodb_task_service.snapshot.json", services: true, scenario: lookup(scenarios, "dynamodb"), limits: limits})
+	register(file{path: "v2/services/test_dynamodb_task_service.snapshot.json", services: true, concurrent: true, scenario: lookup(scenarios, "dynamodb"), limits: limits})
 
 	putItem := func(table string, item any) func(r *replay) {
 		return func(r *replay) {
-			r.serve()
-			r.execution(template(r.t, "errorhandling/statemachines/task_service_dynamodb_put_item.json5"),
+			r.servePython()
+			r.recordExecution(template(r.t, "errorhandling/statemachines/task_service_dynamodb_put_item.json5"),
 				value.Encode(map[string]any{"TableName": table, "Item": item}))
 		}
 	}
 	item := map[string]any{"data": map[string]any{"S": "HelloWorld"}, "id": map[string]any{"S": "id1"}}
-	register(file{path: "v2/error_handling/test_task_service_dynamodb.snapshot.json", services: true, scenario: lookup(map[string]func(*replay){
+	register(file{path: "v2/error_handling/test_task_service_dynamodb.snapshot.json", services: true, concurrent: true, scenario: lookup(map[string]func(*replay){
 		"test_put_item_no_such_table":      putItem(unique("no_such_sfn_test_table_"), item),
 		"test_put_item_invalid_table_name": putItem("/"+unique("invalid_test_table_"), item),
 		"test_invalid_param": func(r *replay) {
-			r.serve()
-			r.execution(template(r.t, "errorhandling/statemachines/task_service_dynamodb_put_item.json5"),
+			r.servePython()
+			r.recordExecution(template(r.t, "errorhandling/statemachines/task_service_dynamodb_put_item.json5"),
 				value.Encode(map[string]any{"TableName": unique("no_such_sfn_test_table_"), "Key": nil, "Item": nil}))
 		},
 	}, "dynamodb")})
@@ -149,18 +149,18 @@ func init() {
 func init() {
 	send := func(tmpl string, attributes bool, input func(url string) map[string]any) func(r *replay) {
 		return func(r *replay) {
-			r.serve()
+			r.servePython()
 			r.unchecking("AllHttpHeaders", "HttpHeaders")
 			r.unchecking("SequenceNumber")
 			if !attributes {
 				r.unchecking("MD5OfMessageAttributes")
 			}
 			url := r.queue()
-			r.execution(template(r.t, tmpl), value.Encode(input(url)))
+			r.recordExecution(template(r.t, tmpl), value.Encode(input(url)))
 		}
 	}
 	const sendMsg = "services/statemachines/sqs_send_msg.json5"
-	register(file{path: "v2/services/test_sqs_task_service.snapshot.json", services: true, scenario: lookup(map[string]func(*replay){
+	register(file{path: "v2/services/test_sqs_task_service.snapshot.json", services: true, concurrent: true, scenario: lookup(map[string]func(*replay){
 		"test_send_message": send(sendMsg, false, func(url string) map[string]any {
 			return map[string]any{"QueueUrl": url, "MessageBody": "test_message_body"}
 		}),
@@ -175,7 +175,7 @@ func init() {
 		"test_send_message_unsupported_parameters/get_execution_history": goawsSQSHeaders + "; " + goawsNoAttributes + goawsSequence,
 		"test_send_message_attributes/get_execution_history":             goawsSQSHeaders + goawsSequence,
 	}})
-	register(file{path: "v2/error_handling/test_task_service_sqs.snapshot.json", services: true, scenario: func(test string) (func(*replay), string) {
+	register(file{path: "v2/error_handling/test_task_service_sqs.snapshot.json", services: true, concurrent: true, scenario: func(test string) (func(*replay), string) {
 		switch test {
 		case "test_send_message_no_such_queue", "test_send_message_no_such_queue_no_catch":
 			return nil, "sends to a queue URL whose host does not exist (http://no-such-queue-...): the replay sends no request off the machine"
@@ -184,7 +184,7 @@ func init() {
 			// The fixture runs a worker that answers the task token with a failure; the test's
 			// own goroutine does here.
 			"test_sqs_failure_in_wait_for_task_tok": func(r *replay) {
-				r.serve()
+				r.servePython()
 				r.unchecking("AllHttpHeaders", "HttpHeaders", "MD5OfMessageAttributes", "SequenceNumber")
 				url := r.queue()
 				stop, done := make(chan struct{}), make(chan struct{})
@@ -201,14 +201,14 @@ func init() {
 				}()
 				def := strings.ReplaceAll(template(r.t, "errorhandling/statemachines/aws_service_sqs_send_msg_catch_token_failure.json5"),
 					"<%WaitForTaskTokenFailureErrorName%>", "Failure error")
-				r.execution(def, value.Encode(map[string]any{"QueueUrl": url, "Message": "test_message_txt"}))
+				r.recordExecution(def, value.Encode(map[string]any{"QueueUrl": url, "Message": "test_message_txt"}))
 				close(stop)
 				<-done
 			},
 			"test_send_message_empty_body": func(r *replay) {
-				r.serve()
+				r.servePython()
 				url := r.queue()
-				r.execution(template(r.t, "errorhandling/statemachines/task_service_sqs_send_msg_catch.json5"),
+				r.recordExecution(template(r.t, "errorhandling/statemachines/task_service_sqs_send_msg_catch.json5"),
 					value.Encode(map[string]any{"QueueUrl": url, "MessageBody": nil}))
 			},
 		})(test)
@@ -224,42 +224,42 @@ func init() {
 		return str(r.aws("sns", "createTopic", map[string]any{"Name": unique("topic-replay-")}), "TopicArn")
 	}
 	publish := func(r *replay) {
-		r.serve()
+		r.servePython()
 		r.unchecking("AllHttpHeaders", "HttpHeaders")
-		r.execution(template(r.t, "services/statemachines/sns_publish.json5"), value.Encode(map[string]any{
+		r.recordExecution(template(r.t, "services/statemachines/sns_publish.json5"), value.Encode(map[string]any{
 			"TopicArn": topic(r), "Message": map[string]any{"Message": "HelloWorld!"}}))
 	}
 	scenarios := map[string]func(*replay){
 		"test_publish_message_attributes": func(r *replay) {
-			r.serve()
+			r.servePython()
 			r.unchecking("AllHttpHeaders", "HttpHeaders")
 			// Recorded in 2023, before the template gained its third attribute (Version).
-			def := definition(r, "services/statemachines/sns_publish_message_attributes.json5", func(s map[string]any) {
+			def := editStates(r, "services/statemachines/sns_publish_message_attributes.json5", func(s map[string]any) {
 				delete(s["Publish"].(map[string]any)["Parameters"].(map[string]any)["MessageAttributes"].(map[string]any), "Version")
 			})
-			r.execution(def, value.Encode(map[string]any{
+			r.recordExecution(def, value.Encode(map[string]any{
 				"TopicArn": topic(r), "Message": "HelloWorld!", "MessageAttributeValue1": "Hello", "MessageAttributeValue2": "World!"}))
 		},
 		"test_publish_base_error_topic_arn": func(r *replay) {
-			r.serve()
+			r.servePython()
 			r.unchecking("cause", "error")
 			arn := topic(r)
 			r.aws("sns", "deleteTopic", map[string]any{"TopicArn": arn})
-			r.execution(template(r.t, "services/statemachines/sns_publish.json5"), value.Encode(map[string]any{
+			r.recordExecution(template(r.t, "services/statemachines/sns_publish.json5"), value.Encode(map[string]any{
 				"TopicArn": arn, "Message": map[string]any{"Message": "HelloWorld!"}}))
 		},
 	}
 	// The parametrized test subscribes a queue to the topic and records the messages it gets.
 	for id, message := range map[string]any{"HelloWorld": "HelloWorld", `"HelloWorld"`: `"HelloWorld"`, "{}": "{}", "message_value3": map[string]any{}} {
 		scenarios["test_publish_message_attributes["+id+"]"] = func(r *replay) {
-			r.serve()
+			r.servePython()
 			r.unchecking("AllHttpHeaders", "HttpHeaders", "Subject", "SubscribeURL", "Token", "SigningCertURL", "UnsubscribeURL")
 			arn := topic(r)
 			name := unique("queue-replay-")
 			url := str(r.aws("sqs", "createQueue", map[string]any{"QueueName": name}), "QueueUrl")
 			attrs, _ := r.aws("sqs", "getQueueAttributes", map[string]any{"QueueUrl": url, "AttributeNames": []any{"QueueArn"}})["Attributes"].(map[string]any)
 			r.aws("sns", "subscribe", map[string]any{"TopicArn": arn, "Protocol": "sqs", "Endpoint": attrs["QueueArn"]})
-			r.execution(template(r.t, "services/statemachines/sns_publish_message_attributes.json5"), value.Encode(map[string]any{
+			r.recordExecution(template(r.t, "services/statemachines/sns_publish_message_attributes.json5"), value.Encode(map[string]any{
 				"TopicArn": arn, "Message": message, "MessageAttributeValue1": "Hello", "MessageAttributeValue2": "World!"}))
 			var messages []any
 			for i := 0; i < 20 && len(messages) == 0; i++ {
@@ -278,14 +278,14 @@ func init() {
 	// A FIFO topic: published to without a group id (the template without one), and with one.
 	fifo := func(tmpl string, input map[string]any) func(r *replay) {
 		return func(r *replay) {
-			r.serve()
+			r.servePython()
 			if _, grouped := input["MessageGroupId"]; grouped {
 				r.unchecking("AllHttpHeaders", "HttpHeaders", "SequenceNumber")
 			}
 			input["TopicArn"] = str(r.aws("sns", "createTopic", map[string]any{"Name": unique("topic-replay-") + ".fifo",
 				"Attributes": map[string]any{"FifoTopic": "true", "ContentBasedDeduplication": "false"}}), "TopicArn")
 			input["Message"] = map[string]any{"Message": "HelloWorld!"}
-			r.execution(template(r.t, "services/statemachines/"+tmpl), value.Encode(input))
+			r.recordExecution(template(r.t, "services/statemachines/"+tmpl), value.Encode(input))
 		}
 	}
 	scenarios["test_fifo_message_attribute[input_params0-True]"] = fifo("sns_fifo_publish_fail.json5", map[string]any{})
@@ -306,7 +306,7 @@ func init() {
 		scenarios[name] = publish
 		limits[name+"/get_execution_history"] = goawsSNSHeaders
 	}
-	register(file{path: "v2/services/test_sns_task_service.snapshot.json", services: true, scenario: lookup(scenarios), limits: limits})
+	register(file{path: "v2/services/test_sns_task_service.snapshot.json", services: true, concurrent: true, scenario: lookup(scenarios), limits: limits})
 }
 
 // A bucket of gofakes3 for a test; the recordings name it bucket-name.
@@ -346,7 +346,7 @@ func init() {
 	const dir = "services/statemachines/"
 	dynamo := func(tmpl string, update bool) func(r *replay) {
 		return func(r *replay) {
-			r.serve()
+			r.servePython()
 			table := unique("sfn_test_table_")
 			r.aws("dynamodb", "createTable", map[string]any{"TableName": table, "BillingMode": "PAY_PER_REQUEST",
 				"AttributeDefinitions": []any{map[string]any{"AttributeName": "id", "AttributeType": "S"}},
@@ -358,13 +358,13 @@ func init() {
 				input["UpdateExpression"] = "set S=:r"
 				input["ExpressionAttributeValues"] = map[string]any{":r": map[string]any{"S": "HelloWorldUpdated"}}
 			}
-			r.execution(template(r.t, dir+tmpl), value.Encode(input))
+			r.recordExecution(template(r.t, dir+tmpl), value.Encode(input))
 		}
 	}
 	token := func(tmpl string) func(r *replay) {
 		return func(r *replay) {
-			r.serve()
-			r.execution(template(r.t, dir+tmpl), `{"TaskToken":"NoSuchTaskToken"}`)
+			r.servePython()
+			r.recordExecution(template(r.t, dir+tmpl), `{"TaskToken":"NoSuchTaskToken"}`)
 		}
 	}
 	scenarios := map[string]func(*replay){
@@ -374,15 +374,15 @@ func init() {
 		"test_sfn_send_task_outcome_with_no_such_token[state_machine_template0]": token("aws_sdk_sfn_send_task_success.json5"),
 		"test_sfn_send_task_outcome_with_no_such_token[state_machine_template1]": token("aws_sdk_sfn_send_task_failure.json5"),
 		"test_sfn_start_execution": func(r *replay) {
-			r.serve()
+			r.servePython()
 			target := r.createMachine("statemachine_create_and_record_execution_target00", "base/statemachines/raise_failure.json5", nil)
-			r.execution(template(r.t, dir+"aws_sdk_sfn_start_execution.json5"), value.Encode(map[string]any{
+			r.recordExecution(template(r.t, dir+"aws_sdk_sfn_start_execution.json5"), value.Encode(map[string]any{
 				"StateMachineArn": target["stateMachineArn"], "Input": nil, "Name": "TestStartTarget"}))
 		},
 		"test_sfn_start_execution_implicit_json_serialisation": func(r *replay) {
-			r.serve()
+			r.servePython()
 			target := str(r.createMachine("statemachine_create_and_record_execution_target00", passResult, nil), "stateMachineArn")
-			r.execution(definition(r, dir+"aws_sdk_sfn_start_execution_implicit_json_serialisation.json5", func(s map[string]any) {
+			r.recordExecution(editStates(r, dir+"aws_sdk_sfn_start_execution_implicit_json_serialisation.json5", func(s map[string]any) {
 				s["StartTarget"].(map[string]any)["Parameters"].(map[string]any)["StateMachineArn"] = target
 			}), "{}")
 		},
@@ -391,11 +391,11 @@ func init() {
 	for id, body := range map[string]string{"empty_str": "", "str": "text data", "empty_binary": "", "binary": "binary data", "bytearray": "byte array data"} {
 		name := "test_s3_get_object[" + id + "]"
 		scenarios[name] = func(r *replay) {
-			r.serve()
+			r.servePython()
 			r.unchecking("ServerSideEncryption", "ChecksumType", "ContentType")
 			bucket := r.bucket(unique("bucket-replay-"))
 			r.putRaw(bucket, "file_key", body)
-			r.execution(template(r.t, dir+"aws_sdk_s3_get_object.json5"), value.Encode(map[string]any{"Bucket": bucket, "Key": "file_key"}))
+			r.recordExecution(template(r.t, dir+"aws_sdk_s3_get_object.json5"), value.Encode(map[string]any{"Bucket": bucket, "Key": "file_key"}))
 		}
 		limits[name+"/get_execution_history"] = gofakes3Get + gofakes3Type
 	}
@@ -403,10 +403,10 @@ func init() {
 		"bool": false, "num": value.FromInt(0)} {
 		name := "test_s3_put_object[" + id + "]"
 		scenarios[name] = func(r *replay) {
-			r.serve()
+			r.servePython()
 			r.unchecking("ServerSideEncryption", "ChecksumType", "ChecksumCRC32")
 			bucket := r.bucket(unique("bucket-replay-"))
-			r.execution(template(r.t, dir+"aws_sdk_s3_put_object.json5"), value.Encode(map[string]any{"Bucket": bucket, "Key": "file-key", "Body": body}))
+			r.recordExecution(template(r.t, dir+"aws_sdk_s3_put_object.json5"), value.Encode(map[string]any{"Bucket": bucket, "Key": "file-key", "Body": body}))
 			// The test reads the object back with boto3: its members, the body as text.
 			got := r.aws("s3", "getObject", map[string]any{"Bucket": bucket, "Key": "file-key"})
 			got["ResponseMetadata"] = map[string]any{"HTTPStatusCode": value.FromInt(200)}
@@ -415,7 +415,7 @@ func init() {
 		limits[name+"/get_execution_history"] = gofakes3Put
 		limits[name+"/get-s3-object"] = gofakes3Get
 	}
-	register(file{path: "v2/services/test_aws_sdk_task_service.snapshot.json", services: true, limits: limits,
+	register(file{path: "v2/services/test_aws_sdk_task_service.snapshot.json", services: true, concurrent: true, limits: limits,
 		scenario: func(test string) (func(*replay), string) {
 			if test == "test_list_secrets" {
 				return nil, noSecrets
@@ -433,27 +433,27 @@ func init() {
 	item := map[string]any{"data": map[string]any{"S": "HelloWorld"}, "id": map[string]any{"S": "id1"}}
 	putItem := func(input map[string]any) func(r *replay) {
 		return func(r *replay) {
-			r.serve()
-			r.execution(template(r.t, dir+"task_service_aws_sdk_dynamodb_put_item.json5"), value.Encode(input))
+			r.servePython()
+			r.recordExecution(template(r.t, dir+"task_service_aws_sdk_dynamodb_put_item.json5"), value.Encode(input))
 		}
 	}
 	scenarios := map[string]func(*replay){
 		"test_dynamodb_invalid_param":          putItem(map[string]any{"TableName": unique("no_such_sfn_test_table_"), "Key": nil, "Item": nil}),
 		"test_dynamodb_put_item_no_such_table": putItem(map[string]any{"TableName": unique("no_such_sfn_test_table_"), "Item": item}),
 		"test_no_such_bucket": func(r *replay) {
-			r.serve()
+			r.servePython()
 			bucket := unique("someNonexistentBucketName")
 			r.replace(bucket, "someNonexistentBucketName")
-			r.execution(template(r.t, dir+"aws_sdk_task_error_s3_list_objects.json5"), value.Encode(map[string]any{"Bucket": bucket}))
+			r.recordExecution(template(r.t, dir+"aws_sdk_task_error_s3_list_objects.json5"), value.Encode(map[string]any{"Bucket": bucket}))
 		},
 		"test_s3_no_such_key": func(r *replay) {
-			r.serve()
+			r.servePython()
 			r.unchecking("cause", "Cause")
 			bucket := r.bucket(unique("bucket-replay-"))
-			r.execution(template(r.t, dir+"aws_sdk_task_error_s3_no_such_key.json5"), value.Encode(map[string]any{"Bucket": bucket}))
+			r.recordExecution(template(r.t, dir+"aws_sdk_task_error_s3_no_such_key.json5"), value.Encode(map[string]any{"Bucket": bucket}))
 		},
 	}
-	register(file{path: "v2/error_handling/test_aws_sdk.snapshot.json", services: true, limits: map[string]string{
+	register(file{path: "v2/error_handling/test_aws_sdk.snapshot.json", services: true, concurrent: true, limits: map[string]string{
 		"test_s3_no_such_key/get_execution_history": gofakes3NoKey,
 	}, scenario: func(test string) (func(*replay), string) {
 		switch {
@@ -473,6 +473,6 @@ func init() {
 		"v2/services/test_apigetway_task_service.snapshot.json": noAPIGateway,
 		"v2/services/test_events_task_service.snapshot.json":    noEventBridge,
 	} {
-		register(file{path: path, services: true, scenario: func(string) (func(*replay), string) { return nil, why }})
+		register(file{path: path, services: true, concurrent: true, scenario: func(string) (func(*replay), string) { return nil, why }})
 	}
 }

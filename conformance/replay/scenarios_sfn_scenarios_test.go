@@ -25,7 +25,7 @@ func init() {
 	}
 	scenarios := map[string]func(*replay){
 		"test_path_based_on_data": func(r *replay) {
-			r.serve()
+			r.servePython()
 			def := `{"StartAt":"Choice State","States":{"Choice State":{"Type":"Choice","Choices":[` +
 				`{"Not":{"Variable":"$.type","StringEquals":"Private"},"Next":"NEXT_STATE_ONE"},` +
 				`{"Variable":"$.value","NumericEquals":0,"Next":"NEXT_STATE_TWO"},` +
@@ -38,7 +38,7 @@ func init() {
 			record(r, arn, "default_path", map[string]any{"type": "Private", "value": value.FromInt(3)})
 		},
 		"test_wait_for_callback": func(r *replay) {
-			r.serve()
+			r.servePython()
 			r.unchecking("AllHttpHeaders", "HttpHeaders", "MD5OfMessageAttributes", "SequenceNumber")
 			url := str(r.aws("sqs", "createQueue", map[string]any{"QueueName": unique("queue276F7297-")}), "QueueUrl")
 			def := `{"StartAt":"Start Task And Wait For Callback","States":{"Start Task And Wait For Callback":{"Next":"Succeed State",` +
@@ -56,7 +56,7 @@ func init() {
 			<-done
 		},
 	}
-	register(file{path: "v2/scenarios/test_sfn_scenarios.snapshot.json", services: true,
+	register(file{path: "v2/scenarios/test_sfn_scenarios.snapshot.json", services: true, concurrent: true,
 		limits: map[string]string{
 			"test_wait_for_callback/success__execution_history": goawsCallbackLength,
 			"test_wait_for_callback/failure__execution_history": goawsCallbackLength,

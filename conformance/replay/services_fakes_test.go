@@ -87,9 +87,9 @@ var functionsDir = sync.OnceValue(func() string {
 	return dir
 })
 
-// serve starts, for a test of a file of services, Stepwise as serve assembles it, with the
+// servePython starts, for a test of a file of services, Stepwise as serve assembles it, with the
 // given Lambda functions; the replay's calls go to it from then on.
-func (r *replay) serve(fns ...fn) {
+func (r *replay) servePython(fns ...fn) {
 	t := r.t
 	t.Helper()
 	if !hosted.ready {
@@ -119,10 +119,10 @@ func (r *replay) serve(fns ...fn) {
 	}
 }
 
-// execution does what the recorded tests' create_and_record_execution does: creates a state
+// recordExecution does what the recorded tests' create_and_record_execution does: creates a state
 // machine of the definition, starts it with input, waits for its end and keeps its history as
 // get_execution_history.
-func (r *replay) execution(definition, input string) map[string]any {
+func (r *replay) recordExecution(definition, input string) map[string]any {
 	r.t.Helper()
 	sm := r.call("CreateStateMachine", map[string]any{"name": "replay", "definition": definition, "roleArn": role})
 	arn := str(sm, "stateMachineArn")
@@ -148,12 +148,9 @@ func (r *replay) execution(definition, input string) map[string]any {
 	}
 }
 
-// functionArn is the ARN of a function of the replay, as a Lambda Task's Resource names it.
-func functionArn(name string) string { return "arn:aws:lambda:us-east-1:123456789012:function:" + name }
-
-// definition returns a template's definition after edit has changed it (as the tests set a
+// editStates returns a template's definition after edit has changed it (as the tests set a
 // Resource the template leaves "_tbd_").
-func definition(r *replay, tmpl string, edit func(states map[string]any)) string {
+func editStates(r *replay, tmpl string, edit func(states map[string]any)) string {
 	v, err := value.DecodeMaps([]byte(template(r.t, tmpl)))
 	if err != nil {
 		r.t.Fatal(err)
