@@ -302,3 +302,30 @@ func TestStartSyncExecutionAsAWS(t *testing.T) {
 		t.Errorf("the Context object of a sync execution: %s", out)
 	}
 }
+
+// A timed-out execution is described without error or cause, as AWS describes it; its
+// history still says States.Timeout.
+func TestDescribeTimedOutExecution(t *testing.T) {
+	c := newServer(t)
+	ctx := context.Background()
+	def := `{"TimeoutSeconds":1,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("slow"), Definition: aws.String(def), RoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := waitDone(t, c, start.ExecutionArn)
+	if d.Status != "TIMED_OUT" || d.Error != nil || d.Cause != nil {
+		t.Fatalf("status %s, error %v, cause %v", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: start.ExecutionArn, ReverseOrder: true, MaxResults: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := h.Events[0]; e.Type != "ExecutionTimedOut" || aws.ToString(e.ExecutionTimedOutEventDetails.Error) != "States.Timeout" {
+		t.Fatalf("last event %s", e.Type)
+	}
+}

@@ -220,14 +220,23 @@ func (s *Server) startExpressAsync(sm *store.StateMachine, name, input string) (
 }
 
 func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, error) {
-	sm, _, name, input, _, err := s.startRequest(ctx, body)
+	sm, _, name, input, testCase, err := s.startRequest(ctx, body)
 	if err != nil {
 		return nil, err
 	}
 	if sm.Type != "EXPRESS" {
 		return nil, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
-	res, err := s.runExpress(ctx, sm, expressArn(sm, name), name, input, true)
+	arn := expressArn(sm, name)
+	// A synchronous Express execution runs its mocked test case as StartExecution's do; it
+	// ends within this call, and so does its binding.
+	if testCase != "" {
+		if err := s.bindTestCase(arn, sm.Name, testCase); err != nil {
+			return nil, err
+		}
+		defer s.Mocks.Unbind(arn)
+	}
+	res, err := s.runExpress(ctx, sm, arn, name, input, true)
 	if err != nil {
 		return nil, err
 	}
@@ -313,10 +322,13 @@ func (s *Server) describedExecution(ex *store.Execution) *object {
 		out.str("output", *ex.Output)
 		out.raw("outputDetails", included)
 	}
-	if ex.Error != nil {
+	// A timed-out execution's States.Timeout is in its history (ExecutionTimedOut), not in
+	// its description: AWS gives error and cause for a failed execution only
+	// (timeouts/test_timeouts' test_global_timeout).
+	if ex.Error != nil && ex.Status != "TIMED_OUT" {
 		out.str("error", *ex.Error)
 	}
-	if ex.Cause != nil {
+	if ex.Cause != nil && ex.Status != "TIMED_OUT" {
 		out.str("cause", *ex.Cause)
 	}
 	s.addRedrive(out, ex)

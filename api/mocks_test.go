@@ -130,8 +130,9 @@ func TestMockedIntegrations(t *testing.T) {
 func TestMockedCallback(t *testing.T) {
 	c := newMockServer(t)
 	ctx := context.Background()
-	// A mocked .waitForTaskToken task answers at once, as in Step Functions Local; the
-	// machine reuses the example file's name and test case (LambdaState is mocked).
+	// A mocked .waitForTaskToken task answers at once, as in Step Functions Local, after a
+	// TaskSubmitted as on AWS; the machine reuses the example file's name and test case
+	// (LambdaState is mocked).
 	def := `{"StartAt":"LambdaState","States":{"LambdaState":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
 		"Parameters":{"FunctionName":"f","Payload":{"token.$":"$$.Task.Token"}},"End":true}}}`
 	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("LambdaSQSIntegration"), Definition: aws.String(def), RoleArn: aws.String(role)})
@@ -144,7 +145,38 @@ func TestMockedCallback(t *testing.T) {
 	}
 	out := waitDone(t, c, start.ExecutionArn)
 	names, _ := historyOf(t, c, start.ExecutionArn)
-	if out.Status != types.ExecutionStatusSucceeded || !sameTypes(names, "ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded") {
+	if out.Status != types.ExecutionStatusSucceeded || !sameTypes(names, "ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSubmitted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded") {
 		t.Errorf("status %s output %s history %v", out.Status, aws.ToString(out.Output), names)
+	}
+}
+
+// StartSyncExecution on "<arn>#<TestCase>" runs the Express execution on the test case's
+// mocks, as StartExecution does; without it the tasks run for real.
+func TestMockedSyncExecution(t *testing.T) {
+	c := newMockServer(t)
+	ctx := context.Background()
+	def := `{"StartAt":"LambdaState","States":{"LambdaState":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+		"Parameters":{"FunctionName":"f","Payload.$":"$"},"OutputPath":"$.Payload","End":true}}}`
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("LambdaSQSIntegration"), Definition: aws.String(def),
+		RoleArn: aws.String(role), Type: types.StateMachineTypeExpress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(aws.ToString(sm.StateMachineArn) + "#HappyPath"), Input: aws.String(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"StatusCode":200,"body":"Hello from Lambda!"}`; out.Status != types.SyncExecutionStatusSucceeded || aws.ToString(out.Output) != want {
+		t.Errorf("mocked: %s %s %s", out.Status, aws.ToString(out.Output), aws.ToString(out.Cause))
+	}
+	out, err = c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(out.Output) == `{"StatusCode":200,"body":"Hello from Lambda!"}` {
+		t.Errorf("unmocked: the mock answered: %s", aws.ToString(out.Output))
+	}
+	if _, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(aws.ToString(sm.StateMachineArn) + "#Nope")}); err == nil {
+		t.Error("StartSyncExecution on an unknown test case succeeded")
 	}
 }

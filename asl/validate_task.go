@@ -37,15 +37,18 @@ func (s *stateCtx) credentials() {
 		return
 	}
 	at := field(s.loc, "Credentials")
+	_, lit := c["RoleArn"]
+	_, dyn := c["RoleArn.$"]
+	if !lit && (!dyn || s.jsonata) {
+		// Without a role, AWS names the missing role alone, not the fields it does not know
+		// (credentials/test_credentials_base: {"InvalidField": "invalid"}).
+		v.fail(at, msgRoleArnMissing)
+		return
+	}
 	for _, k := range keysInHashOrder(c) {
 		if k != "RoleArn" && !(k == "RoleArn.$" && !s.jsonata) {
 			v.fail(at, msgNotSupported, k)
 		}
-	}
-	_, lit := c["RoleArn"]
-	_, dyn := c["RoleArn.$"]
-	if !lit && (!dyn || s.jsonata) {
-		v.fail(at, msgRoleArnMissing)
 	}
 	if lit {
 		if role, ok := v.str(c, "RoleArn", at); ok && s.jsonata {

@@ -117,3 +117,21 @@ func notRecognized(resource string) []asl.Diagnostic {
 	return []asl.Diagnostic{{Severity: "ERROR", Code: "SCHEMA_VALIDATION_FAILED", Location: "/States/T/Resource",
 		Message: "The resource provided " + resource + " is not recognized. The value is not a valid resource ARN, or the resource is not available in this region."}}
 }
+
+// Credentials without a role are refused for the missing role alone, whatever else they hold,
+// as AWS refuses them (credentials/test_credentials_base); a field beside the role is refused.
+func TestCredentialsMessages(t *testing.T) {
+	task := func(creds string) string {
+		return `{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Arguments":"{% $states.input %}","Credentials":` + creds + `,"End":true}}}`
+	}
+	missing := `Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The field 'RoleArn' is required but was missing at /States/T/Credentials'`
+	for creds, want := range map[string]string{
+		`{}`:                         missing,
+		`{"InvalidField":"invalid"}`: missing,
+		`{"RoleArn":"arn:aws:iam::123456789012:role/r","Other":1}`: `Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Field 'Other' is not supported at /States/T/Credentials'`,
+	} {
+		if got := asl.InvalidDefinitionMessage(asl.Validate([]byte(task(creds)), asl.ValidateOptions{})); got != want {
+			t.Errorf("%s:\ngot  %s\nwant %s", creds, got, want)
+		}
+	}
+}

@@ -89,6 +89,7 @@ func (x *run) stateFailed(f *Frame, st *asl.State, fl failure) {
 			}
 		}
 	}
+	f.TaskOpen = st.Type == asl.TypeTask && f.parent != nil
 	x.frameFailed(f, fl)
 }
 

@@ -69,6 +69,10 @@ type Frame struct {
 	Outcome Outcome  `json:"outcome,omitempty"`
 	Output  any      `json:"output,omitempty"`
 	Err     *failure `json:"err,omitempty"`
+	// TaskOpen marks a branch or iteration that failed in a Task state: the state was never
+	// exited, and the failing Parallel or inline Map state records TaskStateAborted for it,
+	// as AWS does.
+	TaskOpen bool `json:"taskOpen,omitempty"`
 	// Distributed marks an iteration of a Distributed Map: its events belong to a child
 	// execution's history, not this one's.
 	Distributed bool `json:"distributed,omitempty"`

@@ -338,6 +338,14 @@ func (x *run) iterationDone(f *Frame, st *asl.State, c *Frame) bool {
 		x.mapRunChanged(m, MapRunRunning)
 		return true
 	}
+	prev := c.Last
+	if !m.Distributed && c.TaskOpen {
+		// The iteration failed in a Task state it never exited: AWS records TaskStateAborted
+		// for it after MapIterationFailed, both threaded from the task's failure
+		// (timeouts/test_timeouts' test_service_lambda_map_timeout).
+		x.emitPrev(c, history.Event{Type: "TaskStateAborted"}, prev)
+		c.TaskOpen = false
+	}
 	x.abortChildren(f)
 	x.mapRunChanged(m, MapRunFailed)
 	fl := *c.Err
@@ -349,7 +357,7 @@ func (x *run) iterationDone(f *Frame, st *asl.State, c *Frame) bool {
 		x.keepForRedrive(f)
 		return false
 	}
-	x.containerFailed(f, st, fl, "MapStateFailed", c.Last)
+	x.containerFailed(f, st, fl, "MapStateFailed", prev)
 	x.keepForRedrive(f)
 	return false
 }

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -289,5 +290,31 @@ func TestMapRunChildrenStayOutOfParentState(t *testing.T) {
 	}
 	if strings.Contains(string(b), "TaskStateEntered") || len(d.children) != 10 {
 		t.Fatalf("%d children; state %s", len(d.children), b)
+	}
+}
+
+// A Task in a Distributed Map's iteration names the child execution it runs in (a mock counts
+// its invocations per execution); one of the execution itself names none.
+func TestTaskNamesItsChildExecution(t *testing.T) {
+	d := newMapRunDriver(t, distributed(`"MaxConcurrency": 2,`), `[1,2]`)
+	if len(d.scheduled) != 2 {
+		t.Fatalf("%d tasks scheduled", len(d.scheduled))
+	}
+	a, b := d.scheduled[0].ChildExecution, d.scheduled[1].ChildExecution
+	if a == "" || b == "" || a == b || !strings.Contains(a, ":execution:") {
+		t.Errorf("child executions %q and %q", a, b)
+	}
+	if len(d.children) == 0 || d.children[0].ExecutionArn != a && d.children[0].ExecutionArn != b {
+		t.Errorf("the tasks' child executions %q, %q are not the children started", a, b)
+	}
+	_, evs := execute(t, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`, `{}`,
+		func(_ context.Context, task *engine.Task) (string, error) {
+			if task.ChildExecution != "" {
+				t.Errorf("a task of the execution itself names child execution %q", task.ChildExecution)
+			}
+			return `{}`, nil
+		}, engine.Config{})
+	if len(evs) == 0 {
+		t.Fatal("no events")
 	}
 }

@@ -78,13 +78,21 @@ func (x *run) advanceChildren(f *Frame) bool {
 }
 
 // branchFailed aborts the other branches and fails the Parallel state with the branch's error.
+// A branch that failed in a Task state left that state open: AWS records TaskStateAborted for
+// it (threaded from the task's failure, as the ParallelStateFailed that follows is) before
+// the other branches' aborts.
 func (x *run) branchFailed(f *Frame, st *asl.State, failed *Frame) {
+	prev := failed.Last
+	if failed.TaskOpen {
+		x.emitPrev(failed, history.Event{Type: "TaskStateAborted"}, prev)
+		failed.TaskOpen = false
+	}
 	for _, c := range f.Children {
 		if c != failed && c.Phase != phaseDone {
 			x.abortFrame(c)
 		}
 	}
-	x.containerFailed(f, st, *failed.Err, "ParallelStateFailed", failed.Last)
+	x.containerFailed(f, st, *failed.Err, "ParallelStateFailed", prev)
 	x.keepForRedrive(f)
 }
 

@@ -114,7 +114,7 @@ func (x *run) task(f *Frame, st *asl.State) {
 	t := &Task{
 		ID: x.ex.NextTaskID, Resource: st.Resource, ResourceType: res.Type, ResourceName: res.Name,
 		Pattern: res.Pattern, Parameters: paramsText, Token: token, RoleArn: roleArn, ExecutionRoleArn: x.ex.RoleArn,
-		StateName: st.Name, Execution: x.ex.ExecutionArn,
+		StateName: st.Name, Execution: x.ex.ExecutionArn, ChildExecution: childExecutionOf(f),
 	}
 	var timeoutPtr, heartbeatPtr *int64
 	if hasTimeout {
@@ -288,4 +288,15 @@ func (x *run) stopTaskTimers(f *Frame) {
 		x.command(Command{Kind: CancelTimer, TimerID: tw.HeartbeatTimer})
 		tw.HeartbeatTimer = 0
 	}
+}
+
+// childExecutionOf is the ARN of the Distributed Map child execution f runs in, or "".
+func childExecutionOf(f *Frame) string {
+	for g := f; g != nil; g = g.parent {
+		if g.Child != nil && g.parent != nil && g.parent.Map != nil {
+			_, arn, _ := g.childIDs()
+			return arn
+		}
+	}
+	return ""
 }

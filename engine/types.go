@@ -181,6 +181,9 @@ type Task struct {
 	ExecutionRoleArn string
 	StateName        string
 	Execution        string
+	// ChildExecution is the Distributed Map child execution the Task state runs in, "" for a
+	// state of the execution itself (Execution is then the parent's).
+	ChildExecution string `json:",omitempty"`
 	// Kind is empty for a Task state's task. TaskItemReader and TaskResultWriter are a
 	// Distributed Map's S3 reads and writes: Parameters holds the resolved reader or writer
 	// Parameters, Config the rest (see engine/mapio.go); no history event records them.

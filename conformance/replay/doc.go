@@ -11,6 +11,12 @@
 // answer with Stepwise's, a placeholder matching any value of its kind and a numbered
 // placeholder the same value wherever it appears.
 //
+// Most files' tests need nothing but Step Functions. The recordings of executions that call
+// SQS, SNS or Lambda (callback, timeouts, credentials) and of Step Functions Local's mocked
+// integrations (local_mocking) replay against Stepwise assembled as `stepwise serve` is
+// (package server), with goaws for SQS and SNS, Lambda functions written here as Go funcs,
+// and the recorded tests' mock configurations (services_test.go).
+//
 // The calls go over the wire as AWS JSON 1.0 requests rather than through an SDK: what is
 // compared is the response body as AWS's own client library parsed it, and a typed SDK would
 // hide members Stepwise adds or leaves out.

@@ -69,27 +69,17 @@ type matcher struct {
 	binds map[string]string
 	// ignore names members a recording cannot have (see addedMembers).
 	ignore map[string]bool
-	// unverified are the ends of the paths of members left out of the comparison
-	// (file.unverified).
-	unverified []string
-}
-
-// isUnverified reports whether the member at path is one the recorded test did not verify.
-func (m *matcher) isUnverified(path string) bool {
-	for _, u := range m.unverified {
-		if strings.HasSuffix(path, "."+u) {
-			return true
-		}
-	}
-	return false
+	// unverified names members the recorded test itself does not verify (file.unverified),
+	// as "member" or "parent.member": neither their presence nor their content is compared.
+	unverified map[string]bool
 }
 
 // diff returns where got first differs from want, or "".
 func (m *matcher) diff(want, got any, path string) string {
 	if s, ok := want.(string); ok {
 		if k, ok := kinds[s]; ok {
-			// The word itself is what a test's own replacement (replay.replace) wrote where the
-			// recording's normaliser wrote it too.
+			// The word itself is what a test's own replacement (replay.replace, replaceMember)
+			// wrote where the recording's normaliser wrote it too.
 			if k(got) || got == s {
 				return ""
 			}
@@ -117,15 +107,15 @@ func (m *matcher) diff(want, got any, path string) string {
 			wv, inW := w[k]
 			gv, inG := g[k]
 			switch {
-			case m.isUnverified(path + "." + k):
-			case inW && inG && wv == any(k) && k != "":
-				// The normalisation replaced the value by the member's name
-				// ("x-amzn-RequestId": "x-amzn-RequestId", "RequestId": "RequestId"): any
-				// value stands for it.
 			case k == "ResponseMetadata":
 				if d := m.diff(status(wv), status(gv), path+".ResponseMetadata.HTTPStatusCode"); d != "" {
 					return d
 				}
+			case m.unverified[k] || m.unverified[lastMember(path)+"."+k]:
+			case inW && inG && wv == any(k) && k != "":
+				// The normalisation replaced the value by the member's name
+				// ("x-amzn-RequestId": "x-amzn-RequestId", "RequestId": "RequestId"): any
+				// value stands for it.
 			case !inG:
 				return fmt.Sprintf("%s.%s: missing (expected %s)", path, k, brief(wv))
 			case !inW && m.ignore[k]:
@@ -157,6 +147,11 @@ func (m *matcher) diff(want, got any, path string) string {
 		return ""
 	}
 	return fmt.Sprintf("%s: expected %s, got %s", path, brief(want), brief(got))
+}
+
+// lastMember is the name of the member path ends with ("a.b[2].c" -> "c").
+func lastMember(path string) string {
+	return path[strings.LastIndexAny(path, ".]")+1:]
 }
 
 func status(v any) any {

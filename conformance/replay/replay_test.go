@@ -50,19 +50,24 @@ type file struct {
 	// stateless files' tests keep nothing on the server (TestState, validation): one server
 	// answers them all.
 	stateless bool
-	// services files' tests start their own Stepwise, with the AWS services and the Lambda
-	// functions they call (replay.serve).
-	services bool
 	// logs: the server writes execution logs (as serve --execution-logs FILE does), which
 	// the test reads with replay.logEvents.
 	logs bool
 	// lambda: the server runs the Lambda functions the tests deploy (internal/replayfn),
 	// functionName, identityName and helloName, as serve --function does.
 	lambda bool
-	// unverified are the members the recorded test told its snapshot not to verify
-	// (skip_snapshot_verify paths, "$..billingDetails", "$..output.Cause"), as the end of a
-	// member's path: the comparison leaves them out on both sides.
-	unverified []string
+	// services files' scenarios start their own Stepwise, with the functions, mocks and fakes
+	// of AWS services they need (replay.serve, replay.servePython).
+	services bool
+	// concurrent files of services run their tests a few at a time (runConcurrently).
+	concurrent bool
+	// unverified are the members the recorded tests declare unverified (LocalStack's
+	// skip_snapshot_verify paths, "$..billingDetails", "$..output.Cause"), each with the
+	// reason: the HTTP headers and request id of a service's answer (SdkHttpMetadata,
+	// SdkResponseMetadata) are the fake's here. Members are named "member" or
+	// "parent.member"; as in the recorded tests, neither their presence nor their content is
+	// compared.
+	unverified map[string]string
 }
 
 var files []file
@@ -81,6 +86,14 @@ type replay struct {
 	// replacements are the recorded test's own transformers: a value it replaced by a word
 	// of its choosing (RegexTransformer(arn, "ssm_nonexistent_arn")).
 	replacements [][2]string
+	// members are the recorded test's replacements of members' values (replaceMember).
+	members map[string]string
+	// unverified are members this test declares unverified (its own skip_snapshot_verify), as
+	// file.unverified.
+	unverified []string
+	// rewrite, if set, is a recorded test's own transformer of a whole answer, applied after
+	// the replacements.
+	rewrite func(any) any
 	// close stops the test's server.
 	close func()
 	// undone are the texts of a known difference (file.known) and what AWS has in their
@@ -90,6 +103,8 @@ type replay struct {
 	unchecked map[string]bool
 	// logs holds the execution logs the server wrote (files with logs set).
 	logs *logBuffer
+	// created counts the names a scenario made up.
+	created int
 	// s3 is the S3 the test's server reads Distributed Map items from.
 	s3 *s3itemstest.Mem
 }
@@ -143,18 +158,43 @@ func (r *replay) replace(text, word string) {
 	r.replacements = append(r.replacements, [2]string{text, word})
 }
 
-func (r *replay) transform(v any) any {
+// replaceMember does what the recorded test's JsonpathTransformer("$..member", word) without
+// replace_reference did: the value of every member of that name becomes word; with a parent
+// ("$..parent.member"), only the member of an object that is that parent's value.
+func (r *replay) replaceMember(member, word string, parent ...string) {
+	if r.members == nil {
+		r.members = map[string]string{}
+	}
+	key := member
+	if len(parent) > 0 {
+		key = parent[0] + "." + member
+	}
+	r.members[key] = word
+}
+
+func (r *replay) transform(v any) any { return r.transformIn("", v) }
+
+// transformIn transforms v, the value of the member named parent.
+func (r *replay) transformIn(parent string, v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = r.transform(e)
+			if word, ok := r.members[k]; ok {
+				out[k] = word
+				continue
+			}
+			if word, ok := r.members[parent+"."+k]; ok && parent != "" {
+				out[k] = word
+				continue
+			}
+			out[k] = r.transformIn(k, e)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = r.transform(e)
+			out[i] = r.transformIn(parent, e)
 		}
 		return out
 	case string:
@@ -236,7 +276,13 @@ func TestReplayRecordings(t *testing.T) {
 							run(r)
 						}()
 					}
-					m := &matcher{binds: map[string]string{}, ignore: map[string]bool{}, unverified: f.unverified}
+					m := &matcher{binds: map[string]string{}, ignore: map[string]bool{}, unverified: map[string]bool{}}
+					for member := range f.unverified {
+						m.unverified[member] = true
+					}
+					for _, member := range r.unverified {
+						m.unverified[member] = true
+					}
 					for member, since := range addedMembers {
 						if at := dates[id]; !at.IsZero() && at.Before(since) {
 							m.ignore[member] = true
@@ -264,7 +310,11 @@ func TestReplayRecordings(t *testing.T) {
 						if !ok {
 							d = "not produced by the replay"
 						} else {
-							d = m.diff(want, r.transform(parseJSONStrings(got)), key)
+							g := r.transform(parseJSONStrings(got))
+							if r.rewrite != nil {
+								g = r.rewrite(g)
+							}
+							d = m.diff(want, g, key)
 						}
 						reason, isKnown := f.known[name+"/"+key]
 						limit, isLimit := f.limits[name+"/"+key]
@@ -565,8 +615,8 @@ func template(t *testing.T, path string) string {
 	return value.Encode(v)
 }
 
-// json5ToJSON removes the comments and trailing commas the templates use (they have no other
-// JSON5 feature); a library for that little would be a dependency for a test.
+// json5ToJSON removes the comments and trailing commas the templates use, and quotes their
+// unquoted keys (they have no other JSON5 feature); a library for that little would be a dependency for a test.
 func json5ToJSON(src []byte) []byte {
 	var out []byte
 	inString := false
@@ -597,11 +647,51 @@ func json5ToJSON(src []byte) []byte {
 				i++
 			}
 			i++
+		case isIdentStart(c) && afterOpening(out) && unquotedKey(src[i:]) > 0:
+			// An unquoted key (JSON5): quote it.
+			n := unquotedKey(src[i:])
+			out = append(append(append(out, '"'), src[i:i+n]...), '"')
+			i += n - 1
 		default:
 			out = append(out, c)
 		}
 	}
 	return trailingComma.ReplaceAll(out, []byte("$1"))
+}
+
+func isIdentStart(c byte) bool {
+	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// unquotedKey is the length of the identifier src starts with when a colon follows it, else 0.
+func unquotedKey(src []byte) int {
+	n := 0
+	for n < len(src) && (isIdentStart(src[n]) || src[n] >= '0' && src[n] <= '9') {
+		n++
+	}
+	j := n
+	for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
+		j++
+	}
+	if j < len(src) && src[j] == ':' {
+		return n
+	}
+	return 0
+}
+
+// afterOpening reports whether the last character written, spaces aside, opens an object or
+// separates members: where a key may start.
+func afterOpening(out []byte) bool {
+	for i := len(out) - 1; i >= 0; i-- {
+		switch out[i] {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '{', ',':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 var trailingComma = regexp.MustCompile(`,(\s*[}\]])`)

@@ -38,7 +38,10 @@ func init() {
 	}
 	// The tests leave the billed duration and the Lambda function's error cause (its stack
 	// trace, request id) unverified.
-	unverified := []string{"billingDetails", "output.Cause"}
+	unverified := map[string]string{
+		"billingDetails": "the billed duration and memory ($..billingDetails)",
+		"output.Cause":   "the function's error cause: its stack trace and request id ($..output.Cause)",
+	}
 	register(file{
 		path:       "v2/express/test_express_sync.snapshot.json",
 		lambda:     true,

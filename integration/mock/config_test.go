@@ -115,4 +115,77 @@ func TestHandler(t *testing.T) {
 	}
 }
 
+// A Task that calls a function by its ARN gets the mocked Invoke answer's Payload as its
+// result, as on AWS; lambda:invoke gets the whole answer; a response without Payload is taken
+// whole.
+func TestHandlerFunctionArn(t *testing.T) {
+	c, err := Parse([]byte(`{"StateMachines":{"m":{"TestCases":{"c":{"Direct":"invoke","Integration":"invoke","Bare":"bare"}}}},
+		"MockedResponses":{"invoke":{"0-1":{"Return":{"StatusCode":200,"Payload":{"body":"b"}}}},"bare":{"0":{"Return":{"body":"b"}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{Config: c}
+	if err := h.Bind("ex", "m", "c"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, c := range []struct{ state, resource, want string }{
+		{"Direct", "arn:aws:lambda:us-east-1:123456789012:function:f", `{"body":"b"}`},
+		{"Integration", "arn:aws:states:::lambda:invoke", `{"StatusCode":200,"Payload":{"body":"b"}}`},
+		{"Bare", "arn:aws:lambda:us-east-1:123456789012:function:f:live", `{"body":"b"}`},
+	} {
+		out, err := h.RunTask(ctx, &engine.Task{Execution: "ex", StateName: c.state, Resource: c.resource})
+		if err != nil || out != c.want {
+			t.Errorf("%s: %s %v, want %s", c.state, out, err, c.want)
+		}
+	}
+}
+
 func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// A mocked .sync or .waitForTaskToken task reports its request accepted (TaskSubmitted, with
+// an empty answer) before its outcome, successful or not, as AWS's histories show; a
+// request-response task reports nothing.
+func TestHandlerSubmits(t *testing.T) {
+	c, err := Parse([]byte(`{"StateMachines":{"m":{"TestCases":{"c":{"Wait":"ok","Sync":"fail","Plain":"ok"}}}},
+		"MockedResponses":{"ok":{"0":{"Return":"done"}},"fail":{"0":{"Throw":{"Error":"E","Cause":"C"}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{Config: c}
+	if err := h.Bind("ex", "m", "c"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ state, pattern, submitted string }{
+		{"Wait", ".waitForTaskToken", "{}"}, {"Sync", ".sync", "{}"}, {"Plain", "", ""},
+	} {
+		var submitted string
+		ctx := runner.WithSubmit(context.Background(), func(out string) { submitted = out })
+		h.RunTask(ctx, &engine.Task{Execution: "ex", StateName: c.state, Pattern: c.pattern, Resource: "arn:aws:states:::sqs:sendMessage" + c.pattern})
+		if submitted != c.submitted {
+			t.Errorf("%s: submitted %q, want %q", c.state, submitted, c.submitted)
+		}
+	}
+}
+
+// A mocked state's invocations count per execution: each child execution of a Distributed
+// Map counts its own, its parent apart.
+func TestHandlerCountsPerChildExecution(t *testing.T) {
+	c, err := Parse([]byte(`{"StateMachines":{"m":{"TestCases":{"c":{"P":"once"}}}},"MockedResponses":{"once":{"0":{"Return":1}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{Config: c}
+	if err := h.Bind("ex", "m", "c"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, child := range []string{"ex:child-1", "ex:child-2", ""} {
+		if out, err := h.RunTask(ctx, &engine.Task{Execution: "ex", ChildExecution: child, StateName: "P"}); out != "1" || err != nil {
+			t.Errorf("child %q: %s %v", child, out, err)
+		}
+	}
+	if _, err := h.RunTask(ctx, &engine.Task{Execution: "ex", ChildExecution: "ex:child-1", StateName: "P"}); err == nil {
+		t.Error("a child's second invocation found a response")
+	}
+}

@@ -2,7 +2,9 @@ package mock
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/stepwise-run/stepwise/engine"
@@ -60,8 +62,11 @@ func (h *Handler) RunTask(ctx context.Context, t *engine.Task) (string, error) {
 	n := 0
 	if b != nil && t.Kind == "" { // a Distributed Map's S3 read or write is not a Task state's call
 		if name = b.states[t.StateName]; name != "" {
-			n = b.calls[t.StateName]
-			b.calls[t.StateName]++
+			// Invocations count per execution: a Distributed Map's child executions count
+			// their own, as each is an execution of its own on AWS.
+			key := t.ChildExecution + "\x00" + t.StateName
+			n = b.calls[key]
+			b.calls[key]++
 		}
 	}
 	h.mu.Unlock()
@@ -76,10 +81,40 @@ func (h *Handler) RunTask(ctx context.Context, t *engine.Task) (string, error) {
 		return "", &runner.TaskError{Name: "States.Runtime",
 			Cause: fmt.Sprintf("The mocked response %s has no response for invocation %d of state %s", name, n, t.StateName)}
 	}
-	// The response is the task's outcome, even for a .waitForTaskToken task.
+	// The response is the task's outcome, even for a .waitForTaskToken task. A .sync or
+	// .waitForTaskToken task's history on AWS shows its request accepted (TaskSubmitted) before
+	// the outcome; the mock makes no request, so the submission it reports answers nothing ({}).
 	runner.Complete(ctx)
+	if t.Pattern != "" {
+		runner.Submit(ctx, "{}")
+	}
 	if r.Throw != nil {
 		return "", &runner.TaskError{Name: r.Throw.Error, Cause: r.Throw.Cause}
 	}
+	if isFunctionArn(t.Resource) {
+		return functionResult(r.Return), nil
+	}
 	return string(r.Return), nil
+}
+
+// isFunctionArn reports whether a Task's resource is a Lambda function's ARN (the Task calls
+// the function directly, not through arn:aws:states:::lambda:invoke).
+func isFunctionArn(resource string) bool {
+	parts := strings.SplitN(resource, ":", 7)
+	return len(parts) == 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function"
+}
+
+// functionResult is the result of a Task that calls a function by its ARN, mocked by a
+// response written as the Invoke API's answer ({"StatusCode": 200, "Payload": ...}), the form
+// mocks of Lambda take: such a Task's result is the function's payload alone, as on AWS
+// (local_mocking/test_base_scenarios' test_lambda_invoke replays a lambda:invoke mock over a
+// function ARN). A response without a Payload member is the result itself.
+func functionResult(ret json.RawMessage) string {
+	var resp map[string]json.RawMessage
+	if json.Unmarshal(ret, &resp) == nil {
+		if p, ok := resp["Payload"]; ok {
+			return string(p)
+		}
+	}
+	return string(ret)
 }
