@@ -317,3 +317,50 @@ func TestJSONataContext(t *testing.T) {
 		t.Fatalf("%s %s %s", ex.Status, ex.Output, deref(ex.Cause))
 	}
 }
+
+// TestTaskTimeoutCaught: a task's timeout caught passes on {"Error": "States.Timeout", "Cause":
+// ""}, and uncaught fails the execution with no cause, as AWS records both
+// (error_handling/test_task_service_lambda's test_invoke_timeout, timeouts/test_timeouts).
+func TestTaskTimeoutCaught(t *testing.T) {
+	for _, tc := range []struct {
+		catch, want string
+	}{
+		{`,"Catch":[{"ErrorEquals":["States.Timeout"],"Next":"P"}]`, `{"Error":"States.Timeout","Cause":""}`},
+		{`,"Catch":[{"ErrorEquals":["States.TaskFailed"],"Next":"P"}]`, ``},
+	} {
+		def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSeconds":5,
+			"Parameters":{"FunctionName":"f"},"End":true` + tc.catch + `},"P":{"Type":"Pass","End":true}}}`
+		sm, err := asl.Parse([]byte(def), asl.ValidateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := engine.New(sm, engine.Config{Region: "us-east-1"})
+		ex, step := in.Start(engine.Start{ExecutionArn: "arn:x", Input: `{}`, Time: t0})
+		task := step.Commands[len(step.Commands)-1].Task
+		step = in.Apply(ex, engine.Event{Kind: engine.TaskStarted, TaskID: task.ID, Time: t0})
+		var timer engine.Command
+		for _, c := range step.Commands {
+			if c.Kind == engine.StartTimer && c.At.Equal(t0.Add(5*time.Second)) {
+				timer = c
+			}
+		}
+		if timer.TimerID == 0 {
+			t.Fatalf("no timeout timer in %+v", step.Commands)
+		}
+		out := in.Apply(ex, engine.Event{Kind: engine.TimerFired, TimerID: timer.TimerID, Time: timer.At})
+		last := out.Events[len(out.Events)-1]
+		if tc.want == "" {
+			if ex.Status != engine.Failed || deref(ex.Error) != "States.Timeout" || ex.Cause != nil {
+				t.Errorf("uncaught: %s %s %v", ex.Status, deref(ex.Error), ex.Cause)
+			}
+			if d, _ := json.Marshal(last.Details); last.Type != "ExecutionFailed" || strings.Contains(string(d), "cause") {
+				t.Errorf("uncaught: %s %s", last.Type, d)
+			}
+			continue
+		}
+		if ex.Status != engine.Succeeded {
+			t.Fatalf("caught: %s %s", ex.Status, deref(ex.Cause))
+		}
+		jsonEqual(t, ex.Output, tc.want)
+	}
+}

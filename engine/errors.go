@@ -18,6 +18,9 @@ type failure struct {
 	HasError bool   `json:"hasError,omitempty"`
 	HasCause bool   `json:"hasCause,omitempty"`
 	Runtime  bool   `json:"runtime,omitempty"`
+	// EmptyCause: the error output a catcher passes on has "Cause": "" though the failure
+	// has no cause to record in its events (a task's timeout, as AWS records it caught).
+	EmptyCause bool `json:"emptyCause,omitempty"`
 }
 
 // output is the error output a catcher passes on: {"Error": ..., "Cause": ...}.
@@ -26,7 +29,7 @@ func (fl failure) output() *value.Object {
 	if fl.Error != "" || fl.HasError {
 		e = fl.Error
 	}
-	if fl.Cause != "" || fl.HasCause {
+	if fl.Cause != "" || fl.HasCause || fl.EmptyCause {
 		c = fl.Cause
 	}
 	return value.Obj("Error", e, "Cause", c)

@@ -273,7 +273,9 @@ func (x *run) taskTimedOut(f *Frame, st *asl.State, timer int64) {
 		}})
 	}
 	f.Task = nil
-	x.stateFailed(f, st, failure{Error: "States.Timeout"})
+	// Caught, the timeout's output is {"Error": "States.Timeout", "Cause": ""}; uncaught, the
+	// ExecutionFailed event has no cause (both as AWS records them).
+	x.stateFailed(f, st, failure{Error: "States.Timeout", EmptyCause: true})
 }
 
 func (x *run) stopTaskTimers(f *Frame) {

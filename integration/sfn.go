@@ -9,6 +9,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -218,8 +221,8 @@ func startResponse(ex *store.Execution, sdk bool) string {
 	out := map[string]any{"ExecutionArn": ex.Arn, "StartDate": millis(ex.StartedAt)}
 	if !sdk {
 		reqID := childName(ex.Arn + "/request")
-		date := ex.StartedAt.UTC().Format(time.RFC1123)
-		length := "164"
+		date := ex.StartedAt.UTC().Format(http.TimeFormat)
+		length := strconv.Itoa(startBodyLength(ex.Arn, ex.StartedAt))
 		out["SdkHttpMetadata"] = map[string]any{
 			"AllHttpHeaders": map[string]any{"x-amzn-RequestId": []any{reqID}, "connection": []any{"keep-alive"},
 				"Content-Length": []any{length}, "Date": []any{date}, "Content-Type": []any{"application/x-amz-json-1.0"}},
@@ -230,6 +233,33 @@ func startResponse(ex *store.Execution, sdk bool) string {
 		out["SdkResponseMetadata"] = map[string]any{"RequestId": reqID}
 	}
 	return value.Encode(out)
+}
+
+// startBodyLength is the length of the body of AWS's StartExecution answer, which the SDK's
+// metadata reports as Content-Length: {"executionArn":"...","startDate":1.701431596373E9}, the
+// date in seconds as Java writes a double.
+func startBodyLength(arn string, started time.Time) int {
+	return len(`{"executionArn":`) + len(value.Encode(arn)) + len(`,"startDate":`) + len(javaDouble(float64(started.UnixMilli())/1000)) + len(`}`)
+}
+
+// javaDouble writes a number as Java's Double.toString does: plain from 10^-3 to 10^7 (with
+// at least one decimal), else in scientific notation (1.701431596373E9), in the fewest
+// digits that read back as the same double.
+func javaDouble(f float64) string {
+	if a := math.Abs(f); a == 0 || (a >= 1e-3 && a < 1e7) {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	s := strconv.FormatFloat(f, 'E', -1, 64) // 1.701431596373E+09
+	mant, exp, _ := strings.Cut(s, "E")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	e, _ := strconv.Atoi(exp)
+	return mant + "E" + strconv.Itoa(e)
 }
 
 // describe is DescribeExecution in PascalCase, as a .sync task returns it; with json (sync:2)

@@ -21,5 +21,11 @@
 // compared is the response body as AWS's own client library parsed it, and a typed SDK would
 // hide members Stepwise adds or leaves out.
 //
+// The recordings of service integrations (services/*, error_handling/test_task_*,
+// scenarios/test_sfn_scenarios) replay against Stepwise as serve assembles it, its AWS calls
+// sent to goaws, dynalite and gofakes3 and its Lambda functions Python handlers of the suite's
+// own (./functions); an answer that differs because a fake answers otherwise than AWS counts as
+// not matched and is listed with its reason (services_test.go).
+//
 // docs/conformance.md gives the figures per file and explains what is not replayed.
 package replay

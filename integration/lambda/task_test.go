@@ -130,3 +130,30 @@ func TestEventAndDryRun(t *testing.T) {
 		t.Errorf("DryRun: %v %s", err, out)
 	}
 }
+
+// TestInvokeNullPayload: lambda:invoke with "Payload": null invokes the function with no
+// payload, which Lambda hands over as the event {} (services/test_lambda_task_service's
+// test_invoke); the string "null" is the JSON null itself.
+func TestInvokeNullPayload(t *testing.T) {
+	identity := lambda.Spec{Func: func(ctx context.Context, payload []byte) ([]byte, error) { return payload, nil }}
+	rt := lambda.New(lambda.Options{Functions: map[string]lambda.Spec{"id": identity}})
+	defer rt.Close()
+	for params, want := range map[string]any{
+		`{"FunctionName":"id","Payload":null}`:   map[string]any{},
+		`{"FunctionName":"id"}`:                  map[string]any{},
+		`{"FunctionName":"id","Payload":"null"}`: nil,
+	} {
+		out, err := rt.RunTask(context.Background(), invokeTask(params))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res map[string]any
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.Marshal(res["Payload"])
+		if w, _ := json.Marshal(want); string(got) != string(w) {
+			t.Errorf("%s: Payload %s, want %s", params, got, w)
+		}
+	}
+}

@@ -149,6 +149,12 @@ func encodeREST(svc *model.Service, op *model.Operation, params map[string]any, 
 		case psh.Type == "string":
 			req.Body = parseBlob(pv) // a string as it is, anything else as JSON text
 			defaultHeader(req.Header, "Content-Type", "text/plain")
+		case psh.Type == "blob" && (psh.Streaming || pref.Streaming):
+			// A streaming body (S3's putObject Body) goes as Step Functions sends it: as
+			// text, which the SDK it uses labels text/plain; charset=UTF-8 (AWS records
+			// that ContentType on every object a putObject task stored without one).
+			req.Body = payloadBlob(pv)
+			defaultHeader(req.Header, "Content-Type", "text/plain; charset=UTF-8")
 		case psh.Type == "blob":
 			req.Body = payloadBlob(pv)
 			defaultHeader(req.Header, "Content-Type", "application/octet-stream")

@@ -45,6 +45,11 @@ func TestS3AgainstGofakes3(t *testing.T) {
 			if got["Body"] != p.stored {
 				t.Errorf("Body = %q, want %q", got["Body"], p.stored)
 			}
+			// Stored with the media type Step Functions sends a Body with (services/
+			// test_aws_sdk_task_service's get-s3-object answers).
+			if got["ContentType"] != "text/plain; charset=UTF-8" {
+				t.Errorf("ContentType = %v, want text/plain; charset=UTF-8", got["ContentType"])
+			}
 			if got["ContentLength"] == nil || got["ContentLength"].(interface{ String() string }).String() != fmt.Sprint(len(p.stored)) {
 				t.Errorf("ContentLength = %v, want %d", got["ContentLength"], len(p.stored))
 			}
