@@ -173,9 +173,9 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 		return started, nil
 	}
 	runner.Submit(ctx, started)
-	resume := runner.Blocked(ctx) // the child runs on: time may skip while the parent waits
+	// While the parent waits, the child runs on: on a node that skips time, time may skip
+	// (WaitEnded counts the task as blocked).
 	done, err := r.Execs.WaitEnded(ctx, ex.Arn)
-	resume()
 	if err != nil {
 		if errors.Is(context.Cause(ctx), runner.ErrTaskCancelled) {
 			// The parent no longer waits (it was stopped, or its state timed out or was

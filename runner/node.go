@@ -103,6 +103,9 @@ type Node struct {
 	live  map[string]*live // executions this node holds, by ARN
 	procs map[string]*engine.Interpreter
 	ended map[string]chan struct{} // executions someone waits on (WaitEnded)
+	// handoff counts, per execution, the tasks blocked in WaitEnded on it that let go of the
+	// node's work count (time skipping, skip.go): its end takes the count back for them.
+	handoff map[string]int
 	// inflight are the tasks this node is running, by "<execution ARN>#<task id>", so that a
 	// task is never dispatched twice by one node.
 	inflight map[string]bool
@@ -173,7 +176,7 @@ func NewNode(opts NodeOptions) *Node {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Node{
 		opts: opts, st: opts.Store, log: opts.Logger, owner: opts.Owner,
-		live: map[string]*live{}, procs: map[string]*engine.Interpreter{}, ended: map[string]chan struct{}{},
+		live: map[string]*live{}, procs: map[string]*engine.Interpreter{}, ended: map[string]chan struct{}{}, handoff: map[string]int{},
 		inflight: map[string]bool{}, unsubmitted: map[string]chan struct{}{}, busy: map[string]int{}, cancels: map[string]context.CancelCauseFunc{},
 		wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel, clock: clock,
 	}
@@ -1174,42 +1177,91 @@ func WithSubmit(ctx context.Context, f func(output string)) context.Context {
 
 // WaitEnded waits until an execution has ended and returns it. Executions that end on this
 // node wake their waiters at once; those on other nodes are seen within a second.
+//
+// Called by a task of this node (a .sync task waiting for its child) while time skips, the
+// task counts as blocked while it waits: the node may be idle and its clock jump. The child's
+// end takes the work count back for the task before it wakes it (notifyEnded), so that the
+// node is never idle between the end and the task's next step: were it, the clock could jump
+// past the parent's own deadline in that instant.
 func (n *Node) WaitEnded(ctx context.Context, arn string) (*store.Execution, error) {
+	blocked := n.opts.OnIdle != nil && ctx.Value(blockKey{}) == n
 	for {
-		ch := n.endedChan(arn)
+		// Registered before the read: an end after it wakes this waiter and, blocked, takes
+		// its count back for it.
+		n.mu.Lock()
+		ch := n.ended[arn]
+		if ch == nil {
+			ch = make(chan struct{})
+			n.ended[arn] = ch
+		}
+		if blocked {
+			n.handoff[arn]++
+		}
+		n.mu.Unlock()
 		ex, err := n.st.GetExecution(ctx, arn)
+		if err == nil && ex.Status == string(engine.Running) {
+			if blocked {
+				n.leave() // the task only waits now: time may skip
+			}
+			select {
+			case <-ctx.Done():
+				err = ctx.Err()
+			case <-ch:
+			case <-time.After(time.Second):
+			}
+			if blocked {
+				n.reclaim(arn)
+			}
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if blocked && !n.unregister(arn) {
+			n.leave() // the end took back a count this waiter never let go of
+		}
 		if err != nil {
 			return nil, err
 		}
-		if ex.Status != string(engine.Running) {
-			return ex, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-ch:
-		case <-time.After(time.Second):
-		}
+		return ex, nil
 	}
 }
 
-// endedChan returns a channel closed when arn ends on this node.
-func (n *Node) endedChan(arn string) chan struct{} {
+// unregister withdraws a blocked waiter on arn that did not let go of its count; false when
+// the end of arn took the count back for it already (notifyEnded).
+func (n *Node) unregister(arn string) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	ch := n.ended[arn]
-	if ch == nil {
-		ch = make(chan struct{})
-		n.ended[arn] = ch
+	k := n.handoff[arn]
+	switch {
+	case k == 0:
+		return false
+	case k == 1:
+		delete(n.handoff, arn)
+	default:
+		n.handoff[arn] = k - 1
 	}
-	return ch
+	return true
+}
+
+// reclaim takes back the work count a blocked waiter on arn let go of, unless the end of arn
+// took it back already (notifyEnded).
+func (n *Node) reclaim(arn string) {
+	if n.unregister(arn) {
+		n.enter()
+	}
 }
 
 func (n *Node) notifyEnded(arn string) {
 	n.mu.Lock()
 	ch := n.ended[arn]
 	delete(n.ended, arn)
+	k := n.handoff[arn]
+	delete(n.handoff, arn)
 	n.mu.Unlock()
+	for range k {
+		n.enter() // the blocked waiters' work, taken back before they wake (WaitEnded)
+	}
 	if ch != nil {
 		close(ch)
 	}

@@ -21,7 +21,8 @@ import (
 //
 // Whether nothing runs is counted, not guessed: every step (Start, a delivered event) and
 // every task in flight holds the node busy while it works, and a task that only waits for
-// another execution on this node (a .sync child) lets go with Blocked. On the real clock
+// another execution on this node (a .sync child, in WaitEnded) lets go while it waits; the
+// child's end takes the count back for it before waking it. On the real clock
 // without OnIdle none of this is counted: serve's path is unchanged.
 
 // Idle is what a node that has nothing to run waits for.
@@ -73,19 +74,9 @@ func (n *Node) leave() {
 	}
 }
 
+// blockKey marks a task's context on a node that skips time: WaitEnded called with it counts
+// the task as blocked while it waits for another execution of the node.
 type blockKey struct{}
-
-// Blocked tells the node running a task that the task now only waits for other executions of
-// the node (a .sync task waiting for its child), so that, for time skipping, the node counts
-// as idle while the task waits; the returned func ends the wait. Outside a node it does
-// nothing.
-func Blocked(ctx context.Context) (resume func()) {
-	if n, ok := ctx.Value(blockKey{}).(*Node); ok {
-		n.leave()
-		return n.enter
-	}
-	return func() {}
-}
 
 // maxIdleTimers bounds the timers idle reads: past it, OnlyTimeouts is false.
 const maxIdleTimers = 1000

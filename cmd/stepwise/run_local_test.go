@@ -59,7 +59,9 @@ func TestRunNested(t *testing.T) {
 	if code != 0 || res.Status != "SUCCEEDED" {
 		t.Fatalf("exit %d %s %v %v: %s", code, res.Status, deref(res.Error), deref(res.Cause), stderr)
 	}
-	want := `{"x":1,"parent":"arn:aws:states:us-east-1:123456789012:execution:parent:p1"}` // the Parameters template's order
+	// AWS's order: a template's ".$" fields in the order a Java HashMap of their names
+	// iterates them (docs/conformance.md, "Key order").
+	want := `{"parent":"arn:aws:states:us-east-1:123456789012:execution:parent:p1","x":1}`
 	if res.Output == nil || *res.Output != want {
 		t.Errorf("output %v, want %s", deref(res.Output), want)
 	}
@@ -179,4 +181,25 @@ func deref(s *string) string {
 		return "<nil>"
 	}
 	return *s
+}
+
+// TestRunSyncChildEndKeepsClock: when a .sync child ends, the parent's task wakes and runs on;
+// in that instant the node must not look idle, or time skipping jumps the clock to the
+// parent's own deadline (a year) and the parent times out. It did in about half the runs
+// under load; the child's end now takes the task's work count back before waking it.
+func TestRunSyncChildEndKeepsClock(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"child.json": `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`,
+		"parent.json": `{"StartAt":"A","States":{
+			"A":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{
+				"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child"},"Next":"B"},
+			"B":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{
+				"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child"},"End":true}}}`,
+	})
+	for i := range 20 {
+		code, res, stderr := runCLI(t, context.Background(), "--time-skipping", "--machine", filepath.Join(dir, "child.json"), filepath.Join(dir, "parent.json"))
+		if code != 0 || res.Status != "SUCCEEDED" {
+			t.Fatalf("run %d: exit %d %s %v %v: %s", i, code, res.Status, deref(res.Error), deref(res.Cause), stderr)
+		}
+	}
 }

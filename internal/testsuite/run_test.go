@@ -102,7 +102,7 @@ func TestRun(t *testing.T) {
 		`wrong path: 35: $.n: want 3, got 5 [in state "Work", via "Done"]`,
 		`wrong path: 36: $.missing: not in the output (want 1)`,
 		"retries count: ok",
-		`a succeeded execution has no error: 48: status: want a failure, got SUCCEEDED with output {"n":3,"name":"Ada"}`,
+		`a succeeded execution has no error: 48: status: want a failure, got SUCCEEDED with output {"name":"Ada","n":3}`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -464,14 +464,14 @@ tests:
   - name: output
     input: {name: Ada}
     expect:
-      output: {n: 3, name: Ada} # was wrong
+      output: {name: Ada, n: 3} # was wrong
 
   - name: a new snapshot
     input: {name: Bob}
     expect:
       output:
-        n: 3
         name: Bob
+        n: 3
 
   - name: now fails
     mocks:
@@ -532,14 +532,14 @@ func TestUpdateJSON(t *testing.T) {
   "stateMachine": "sm.asl.json",
   "mocks": {"Work": {"return": {"Payload": {"n": 3}}}},
   "tests": [
-    {"name": "a", "input": {"name": "Ada"}, "expect": {"output": {"n": 3, "name": "Ada"}}},
+    {"name": "a", "input": {"name": "Ada"}, "expect": {"output": {"name": "Ada", "n": 3}}},
     {
       "name": "b",
       "input": {"name": "x, y: \"z\" \\ and a name long enough to break the line in two"},
       "expect": {
         "output": {
-          "n": 3,
-          "name": "x, y: \"z\" \\ and a name long enough to break the line in two"
+          "name": "x, y: \"z\" \\ and a name long enough to break the line in two",
+          "n": 3
         }
       }
     }
