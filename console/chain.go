@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/store"
 )
 
@@ -35,22 +36,32 @@ type chainPage struct {
 	Denied bool `json:"denied,omitempty"`
 }
 
-// chain answers GET /console/api/chain?executionArn=ARN: the executions that started ARN,
-// up to the root, and those ARN started, down (each as a tree), following the same parent
-// links as /console/api/children.
-func (c *Console) chain(w http.ResponseWriter, r *http.Request) {
+// describable reads the executionArn a request names and checks that its caller may
+// describe it; when not, it has written the error and reports false.
+func (c *Console) describable(w http.ResponseWriter, r *http.Request) (string, *iam.Principal, bool) {
 	arn := r.URL.Query().Get("executionArn")
 	if arn == "" {
 		writeJSONError(w, http.StatusBadRequest, "ValidationException", "executionArn is required")
-		return
+		return "", nil, false
 	}
 	p, err := c.principal(r)
 	if err != nil {
 		writeGuardError(w, err)
-		return
+		return "", nil, false
 	}
 	if err := c.mayDescribe(p, arn); err != nil {
 		writeGuardError(w, err)
+		return "", nil, false
+	}
+	return arn, p, true
+}
+
+// chain answers GET /console/api/chain?executionArn=ARN: the executions that started ARN,
+// up to the root, and those ARN started, down (each as a tree), following the same parent
+// links as /console/api/children.
+func (c *Console) chain(w http.ResponseWriter, r *http.Request) {
+	arn, p, ok := c.describable(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()

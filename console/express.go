@@ -90,22 +90,12 @@ type expressLogsPage struct {
 // GET /console/api/express-logs?executionArn=ARN. Under --enforce-iam it needs
 // states:DescribeExecution on the execution.
 func (c *Console) expressLogs(w http.ResponseWriter, r *http.Request) {
-	arn := r.URL.Query().Get("executionArn")
-	if arn == "" {
-		writeJSONError(w, http.StatusBadRequest, "ValidationException", "executionArn is required")
-		return
-	}
-	p, err := c.principal(r)
-	if err != nil {
-		writeGuardError(w, err)
-		return
-	}
-	if err := c.mayDescribe(p, arn); err != nil {
-		writeGuardError(w, err)
+	arn, _, ok := c.describable(w, r)
+	if !ok {
 		return
 	}
 	var x *store.ExpressExecution
-	err = store.ErrNotFound
+	err := store.ErrNotFound
 	if c.opts.ExpressLogs != nil {
 		x, err = c.opts.ExpressLogs.GetExpressExecution(r.Context(), arn)
 	}
