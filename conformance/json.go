@@ -380,6 +380,17 @@ func (p *parser) hex4() (rune, error) {
 // dumps renders v as Python's json.dumps does by default (", " and ": " separators, non-ASCII
 // escaped, floats as Python's repr): the runner gives an execution this text as its input, as
 // run.py did, so that an input recorded as a bare string reaches the engine in the same form.
+// PyDumps rewrites JSON text as Python's json.dumps writes it (", " and ": " between
+// members, non-ASCII and control characters escaped, floats as Python's repr), keys in the
+// text's order: the form the recorded tests sent, which AWS quotes back in some errors.
+func PyDumps(text string) (string, error) {
+	v, err := parseJSON(text)
+	if err != nil {
+		return "", err
+	}
+	return dumps(v), nil
+}
+
 func dumps(v jv) string {
 	var b strings.Builder
 	writePy(&b, v)

@@ -102,7 +102,7 @@ func (o *orderer) loadTemplates() error {
 		if err != nil {
 			return err
 		}
-		v, err := parseJSON(json5ToJSON(string(data)))
+		v, err := parseJSON(JSON5ToJSON(string(data)))
 		if err != nil {
 			return nil // not a template the corpus can use
 		}
@@ -321,9 +321,10 @@ func sameOrderDeep(a, b jv) bool {
 	return true
 }
 
-// json5ToJSON turns the JSON5 the templates are written in into JSON: it drops comments and
-// trailing commas and quotes bare keys. Text inside strings is left alone.
-func json5ToJSON(s string) string {
+// JSON5ToJSON turns the JSON5 the templates are written in into JSON: it drops comments and
+// trailing commas and quotes bare keys. Text inside strings is left alone. (The templates use
+// no other JSON5 feature; a library for that little would be a dependency for test data.)
+func JSON5ToJSON(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]

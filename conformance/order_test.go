@@ -82,7 +82,7 @@ func TestJSON5(t *testing.T) {
   b: [1, 2,], /* block */
   "c": {"d": true, e: null,},
 }`
-	got, err := parseJSON(json5ToJSON(in))
+	got, err := parseJSON(JSON5ToJSON(in))
 	if err != nil {
 		t.Fatal(err)
 	}

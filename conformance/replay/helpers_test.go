@@ -6,13 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
-	"unicode/utf16"
 
 	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/conformance"
 )
 
 // passResult is the state machine most API tests create (BaseTemplate.BASE_PASS_RESULT).
@@ -152,75 +151,19 @@ func orderedTemplate(t *testing.T, path string) *value.Object {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := value.Decode(json5ToJSON(data))
+	v, err := value.Decode([]byte(conformance.JSON5ToJSON(string(data))))
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return v.(*value.Object)
 }
 
-// pyDumps renders a value as the recorded tests' json.dumps did (", " and ": " between
-// members, non-ASCII and control characters escaped): AWS quotes some definitions back
-// verbatim, so the text sent must be the text the test sent.
+// pyDumps renders a value as the recorded tests' json.dumps did (conformance.PyDumps): AWS
+// quotes some definitions back verbatim, so the text sent must be the text the test sent.
 func pyDumps(v any) string {
-	var b strings.Builder
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case *value.Object:
-			b.WriteByte('{')
-			for i, k := range x.Keys() {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				walk(k)
-				b.WriteString(": ")
-				e, _ := x.Get(k)
-				walk(e)
-			}
-			b.WriteByte('}')
-		case []any:
-			b.WriteByte('[')
-			for i, e := range x {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				walk(e)
-			}
-			b.WriteByte(']')
-		case string:
-			b.WriteByte('"')
-			for _, r := range x {
-				switch {
-				case r == '"' || r == '\\':
-					b.WriteByte('\\')
-					b.WriteRune(r)
-				case r == '\n':
-					b.WriteString(`\n`)
-				case r == '\r':
-					b.WriteString(`\r`)
-				case r == '\t':
-					b.WriteString(`\t`)
-				case r == '\b':
-					b.WriteString(`\b`)
-				case r == '\f':
-					b.WriteString(`\f`)
-				case r < 0x20 || r > 0x7e:
-					if r > 0xffff {
-						r1, r2 := utf16.EncodeRune(r)
-						fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
-					} else {
-						fmt.Fprintf(&b, `\u%04x`, r)
-					}
-				default:
-					b.WriteRune(r)
-				}
-			}
-			b.WriteByte('"')
-		default:
-			b.WriteString(value.Encode(v))
-		}
+	text, err := conformance.PyDumps(value.Encode(v))
+	if err != nil {
+		panic(err) // value.Encode writes JSON
 	}
-	walk(v)
-	return b.String()
+	return text
 }

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/conformance"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/execlog"
 	"github.com/stepwise-run/stepwise/integration/lambda"
@@ -608,93 +608,12 @@ func template(t *testing.T, path string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := decode(json5ToJSON(data))
+	v, err := decode([]byte(conformance.JSON5ToJSON(string(data))))
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return value.Encode(v)
 }
-
-// json5ToJSON removes the comments and trailing commas the templates use, and quotes their
-// unquoted keys (they have no other JSON5 feature); a library for that little would be a dependency for a test.
-func json5ToJSON(src []byte) []byte {
-	var out []byte
-	inString := false
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		if inString {
-			out = append(out, c)
-			if c == '\\' && i+1 < len(src) {
-				i++
-				out = append(out, src[i])
-			} else if c == '"' {
-				inString = false
-			}
-			continue
-		}
-		switch {
-		case c == '"':
-			inString = true
-			out = append(out, c)
-		case c == '/' && i+1 < len(src) && src[i+1] == '/':
-			for i < len(src) && src[i] != '\n' {
-				i++
-			}
-			out = append(out, '\n')
-		case c == '/' && i+1 < len(src) && src[i+1] == '*':
-			i += 2
-			for i+1 < len(src) && !(src[i] == '*' && src[i+1] == '/') {
-				i++
-			}
-			i++
-		case isIdentStart(c) && afterOpening(out) && unquotedKey(src[i:]) > 0:
-			// An unquoted key (JSON5): quote it.
-			n := unquotedKey(src[i:])
-			out = append(append(append(out, '"'), src[i:i+n]...), '"')
-			i += n - 1
-		default:
-			out = append(out, c)
-		}
-	}
-	return trailingComma.ReplaceAll(out, []byte("$1"))
-}
-
-func isIdentStart(c byte) bool {
-	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-// unquotedKey is the length of the identifier src starts with when a colon follows it, else 0.
-func unquotedKey(src []byte) int {
-	n := 0
-	for n < len(src) && (isIdentStart(src[n]) || src[n] >= '0' && src[n] <= '9') {
-		n++
-	}
-	j := n
-	for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
-		j++
-	}
-	if j < len(src) && src[j] == ':' {
-		return n
-	}
-	return 0
-}
-
-// afterOpening reports whether the last character written, spaces aside, opens an object or
-// separates members: where a key may start.
-func afterOpening(out []byte) bool {
-	for i := len(out) - 1; i >= 0; i-- {
-		switch out[i] {
-		case ' ', '\t', '\n', '\r':
-			continue
-		case '{', ',':
-			return true
-		}
-		return false
-	}
-	return false
-}
-
-var trailingComma = regexp.MustCompile(`,(\s*[}\]])`)
 
 // param returns the parameter id of a parametrized test ("test[ID]" -> "ID").
 func param(test string) (name, id string) {
