@@ -70,24 +70,8 @@ func TestEventsSurviveKill9(t *testing.T) {
 	args := []string{"--store", db, "--lease-ttl", "1s", "--events-webhook", hs.URL}
 	t.Setenv("STEPWISE_EVENTS_WEBHOOK_SECRET", "k9")
 	first := serve(t, args...)
-	c := client(first.url)
-	ctx := context.Background()
-	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("nap"), RoleArn: aws.String(role),
-		Definition: aws.String(`{"StartAt":"N","States":{"N":{"Type":"Wait","SecondsPath":"$.s","End":true}}}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n = 20
-	var arns []string
-	for i := range n {
-		// Half end before the kill, half after the restart.
-		out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String(fmt.Sprint("e", i)),
-			Input: aws.String(fmt.Sprintf(`{"s":%d}`, i%2*3))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		arns = append(arns, *out.ExecutionArn)
-	}
+	arns := startNaps(t, first.url, 20)
+	n := len(arns)
 	time.Sleep(1500 * time.Millisecond)
 	h.mu.Lock()
 	refused := len(h.offered)
@@ -154,23 +138,8 @@ func TestEventBridgeEventsSurviveKill9(t *testing.T) {
 	db := "sqlite:" + filepath.Join(t.TempDir(), "stepwise.db")
 	args := []string{"--store", db, "--lease-ttl", "1s", "--events-eventbridge", "stepwise-test"}
 	first := serve(t, args...)
-	c := client(first.url)
-	ctx := context.Background()
-	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("nap"), RoleArn: aws.String(role),
-		Definition: aws.String(`{"StartAt":"N","States":{"N":{"Type":"Wait","SecondsPath":"$.s","End":true}}}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n = 20
-	var arns []string
-	for i := range n {
-		out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String(fmt.Sprint("e", i)),
-			Input: aws.String(fmt.Sprintf(`{"s":%d}`, i%2*3))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		arns = append(arns, *out.ExecutionArn)
-	}
+	arns := startNaps(t, first.url, 20)
+	n := len(arns)
 	time.Sleep(1500 * time.Millisecond)
 	_, refused := bus.Counts()
 	first.kill9(t)
@@ -218,4 +187,28 @@ func TestEventBridgeEventsSurviveKill9(t *testing.T) {
 	calls, _ := bus.Counts()
 	t.Logf("%d entries refused before the kill; all %d put %s after the restart (%d PutEvents calls in all)",
 		refused, 2*n, time.Since(restarted).Round(time.Millisecond), calls)
+}
+
+// startNaps creates the state machine "nap" (a Wait of $.s seconds) and starts n executions
+// of it, e0 to e<n-1>: half end at once, half after 3 s (after a kill, for the tests that
+// kill the server in between). It returns their ARNs.
+func startNaps(t *testing.T, url string, n int) []string {
+	t.Helper()
+	c := client(url)
+	ctx := context.Background()
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("nap"), RoleArn: aws.String(role),
+		Definition: aws.String(`{"StartAt":"N","States":{"N":{"Type":"Wait","SecondsPath":"$.s","End":true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var arns []string
+	for i := range n {
+		out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String(fmt.Sprint("e", i)),
+			Input: aws.String(fmt.Sprintf(`{"s":%d}`, i%2*3))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arns = append(arns, *out.ExecutionArn)
+	}
+	return arns
 }
