@@ -2,8 +2,6 @@ package console_test
 
 import (
 	"context"
-	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -12,40 +10,25 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/stepwise-run/stepwise/api"
-	"github.com/stepwise-run/stepwise/console"
-	"github.com/stepwise-run/stepwise/execlog"
-	"github.com/stepwise-run/stepwise/integration"
-	"github.com/stepwise-run/stepwise/runner"
-	"github.com/stepwise-run/stepwise/store/sqlite"
+	"github.com/stepwise-run/stepwise/server"
 )
 
-// startExpressKept starts the service as serve wires it by default: the Express executions'
-// log events kept in the store (execlog.Keeper) and read by the console.
-func startExpressKept(t *testing.T) string {
+// startServed starts Stepwise as serve assembles it (package server): the Step Functions and
+// Scheduler APIs, the console, the node, the Express log keeper and the schedules' loop.
+func startServed(t *testing.T) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stepwise.db"))
+	srv, err := server.New(ctx, server.Config{Store: "sqlite:" + filepath.Join(t.TempDir(), "stepwise.db"),
+		LeaseTTL: time.Second, Poll: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.DiscardHandler)
-	tasks := &integration.Registry{Store: st}
-	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012",
-		Tasks: tasks, Logger: log, LeaseTTL: time.Second, Poll: 50 * time.Millisecond})
-	tasks.Execs = node
-	keeper := execlog.NewKeeper(st, 0, log)
-	apiServer := &api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Logger: log, Tasks: tasks, ExpressLogs: keeper}
-	nodeDone := make(chan struct{})
-	go func() { defer close(nodeDone); _ = node.Run(ctx) }()
-	go keeper.Run(ctx)
-	con := console.New(console.Options{Store: st, Logger: log, ExpressLogs: st})
-	mux := http.NewServeMux()
-	mux.Handle("POST /", con.API(api.WithIAM(apiServer, http.NotFoundHandler())))
-	mux.Handle("GET /", con)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() { srv.Close(); cancel(); <-nodeDone; <-keeper.Done(); st.Close() })
-	return srv.URL
+	runDone, schedDone := make(chan struct{}), make(chan struct{})
+	go func() { defer close(runDone); _ = srv.Run(ctx) }()
+	go func() { defer close(schedDone); _ = srv.RunScheduler(ctx) }()
+	h := httptest.NewServer(srv.Handler)
+	t.Cleanup(func() { h.Close(); cancel(); <-runDone; <-schedDone; srv.Close() })
+	return h.URL
 }
 
 // TestBrowserExpressLogs: an Express state machine's page lists its executions logged at
@@ -54,7 +37,7 @@ func startExpressKept(t *testing.T) string {
 // logs nothing says how to see its executions.
 func TestBrowserExpressLogs(t *testing.T) {
 	needChromium(t)
-	base := startExpressKept(t)
+	base := startServed(t)
 	const def = `{"StartAt":"Check","States":{"Check":{"Type":"Choice","Choices":[{"Variable":"$.ok","BooleanEquals":true,"Next":"Done"}],"Default":"Boom"},` +
 		`"Done":{"Type":"Pass","Result":{"shipped":true},"End":true},"Boom":{"Type":"Fail","Error":"NotOk","Cause":"ok was false"}}}`
 	logging := func(level string) map[string]any {

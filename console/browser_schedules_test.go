@@ -1,62 +1,13 @@
 package console_test
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/stepwise-run/stepwise/api"
-	"github.com/stepwise-run/stepwise/console"
-	"github.com/stepwise-run/stepwise/integration"
-	"github.com/stepwise-run/stepwise/runner"
-	"github.com/stepwise-run/stepwise/scheduler"
-	"github.com/stepwise-run/stepwise/store"
-	"github.com/stepwise-run/stepwise/store/sqlite"
 )
-
-// startScheduled starts the service with the Scheduler API and its loop, as serve wires
-// them: Scheduler's REST paths to the scheduler, POST / to Step Functions, GET to the console.
-func startScheduled(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stepwise.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
-	tasks := &integration.Registry{Store: st}
-	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012",
-		Tasks: tasks, Logger: log, LeaseTTL: time.Second, Poll: 50 * time.Millisecond})
-	tasks.Execs = node
-	apiServer := &api.Server{Store: st, Node: node, Region: "us-east-1", Account: "123456789012", Logger: log, Tasks: tasks}
-	sched := scheduler.New(scheduler.Options{Schedules: st, Tags: st, Invoke: apiServer.Invoke, Region: "us-east-1",
-		Account: "123456789012", Owner: node.Owner(), Logger: log})
-	nodeDone, schedDone := make(chan struct{}), make(chan struct{})
-	go func() { defer close(nodeDone); _ = node.Run(ctx) }()
-	go func() { defer close(schedDone); _ = sched.Run(ctx) }()
-	con := console.New(console.Options{Store: st, Logger: log, Schedules: st})
-	mux := http.NewServeMux()
-	mux.Handle("POST /", con.API(api.WithIAM(apiServer, http.NotFoundHandler())))
-	mux.Handle("GET /", con)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if scheduler.Handles(r.URL.Path) {
-			sched.ServeHTTP(w, r)
-			return
-		}
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() { srv.Close(); cancel(); <-nodeDone; <-schedDone; st.Close() })
-	var _ store.Schedules = st
-	return srv.URL
-}
 
 // createSchedule calls CreateSchedule over the Scheduler API's REST protocol.
 func createSchedule(t *testing.T, base, name, body string) {
@@ -76,7 +27,7 @@ func createSchedule(t *testing.T, base, name, body string) {
 // state and next firing, and links a state machine target to its page.
 func TestBrowserSchedules(t *testing.T) {
 	needChromium(t)
-	base := startScheduled(t)
+	base := startServed(t)
 	call(t, base, "CreateStateMachine", map[string]any{"name": "report", "roleArn": roleArn, "definition": childDef})
 	createSchedule(t, base, "nightly-report", `{"ScheduleExpression":"cron(0 2 * * ? *)","ScheduleExpressionTimezone":"Europe/Paris",
 		"FlexibleTimeWindow":{"Mode":"OFF"},"Target":{"Arn":"`+smPrefix+`report","RoleArn":"`+roleArn+`","Input":"{\"n\":3}"}}`)
