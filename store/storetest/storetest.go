@@ -49,7 +49,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Schedules", testSchedules},
 		{"ScheduleClaims", testScheduleClaims},
 		{"Outbox", testOutbox},
-		{"OutboxClaimConcurrent", testOutboxClaimConcurrent},
+		{"OutboxLease", testOutboxLease},
+		{"OutboxLeaseConcurrent", testOutboxLeaseConcurrent},
 		{"ExpressLogs", testExpressLogs},
 	}
 	for _, tc := range tests {
