@@ -98,3 +98,56 @@ func testExpressLogs(t *testing.T, s store.Store) {
 		t.Errorf("an execution past the bound: %v, events %d, dropped %d, last %s", err, got.Events, got.Dropped, got.LastType)
 	}
 }
+
+// testExpressLogsDeleted: deleting a state machine deletes its kept Express executions (kept
+// under its unqualified ARN, so those of its versions and aliases too) in the same write,
+// and no other state machine's; deleting it again, when it is gone, deletes those that its
+// executions still running wrote after it.
+func testExpressLogsDeleted(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	x := s.(store.ExpressLogs)
+	gone, other := newStateMachine("gone"), newStateMachine("gone-not") // a prefix of the other's ARN
+	for _, sm := range []*store.StateMachine{gone, other} {
+		if err := s.CreateStateMachine(ctx, sm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev := func(sm *store.StateMachine, exec string) store.ExpressLogEvent {
+		return store.ExpressLogEvent{StateMachineArn: sm.Arn, ExecutionArn: account + ":express:" + sm.Name + ":" + exec + ":u",
+			ID: 1, Type: "ExecutionStarted", Timestamp: t0, Line: `{"id":"1"}`}
+	}
+	add := func(evs ...store.ExpressLogEvent) {
+		t.Helper()
+		if err := x.AddExpressLogs(ctx, evs, 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept := func(sm *store.StateMachine) int {
+		t.Helper()
+		l, err := x.ListExpressExecutions(ctx, sm.Arn, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(l)
+	}
+	add(ev(gone, "e1"), ev(gone, "e2"), ev(other, "e1"))
+	if err := s.DeleteStateMachine(ctx, gone.Arn); err != nil {
+		t.Fatalf("DeleteStateMachine: %v", err)
+	}
+	if n := kept(gone); n != 0 {
+		t.Errorf("after DeleteStateMachine, %d executions kept, want none", n)
+	}
+	if _, err := x.GetExpressExecution(ctx, ev(gone, "e1").ExecutionArn); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetExpressExecution of a deleted state machine's execution: %v, want ErrNotFound", err)
+	}
+	if n := kept(other); n != 1 {
+		t.Errorf("the other state machine keeps %d executions, want 1", n)
+	}
+	add(ev(gone, "late"))
+	if err := s.DeleteStateMachine(ctx, gone.Arn); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("DeleteStateMachine twice: %v, want ErrNotFound", err)
+	}
+	if n := kept(gone); n != 0 {
+		t.Errorf("after DeleteStateMachine of a deleted state machine, %d executions kept, want none", n)
+	}
+}
