@@ -71,6 +71,14 @@ func (s *Store) GetExpressExecution(ctx context.Context, executionArn string) (*
 	return &x, nil
 }
 
+// purgeExpress deletes a batch of the kept Express executions whose last event is oldest,
+// past a cutoff, walking express_logs_last.
+const purgeExpress = `DELETE FROM express_logs WHERE seq IN
+	(SELECT seq FROM express_logs WHERE last_at < $1 ORDER BY last_at LIMIT $2)`
+
+// deleteExpress deletes a state machine's kept Express executions (express_logs_machine).
+const deleteExpress = `DELETE FROM express_logs WHERE state_machine_arn = $1`
+
 // PurgeExpressLogs deletes the oldest kept executions past before, reading express_logs_last
 // (migration 0017) oldest first up to the limit, under the purge lock that PurgeExecutions
 // takes: one node purges at a time.
@@ -87,8 +95,7 @@ func (s *Store) PurgeExpressLogs(ctx context.Context, before time.Time, limit in
 		if !locked {
 			return store.ErrPurgeBusy
 		}
-		tag, err := tx.Exec(ctx, `DELETE FROM express_logs WHERE seq IN
-			(SELECT seq FROM express_logs WHERE last_at < $1 ORDER BY last_at LIMIT $2)`, before.UTC(), limit)
+		tag, err := tx.Exec(ctx, purgeExpress, before.UTC(), limit)
 		n = tag.RowsAffected()
 		return err
 	})

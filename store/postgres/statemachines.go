@@ -76,7 +76,7 @@ func (s *Store) GetRevision(ctx context.Context, arn, revisionID string) (*store
 func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 	var tag pgconn.CommandTag
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM express_logs WHERE state_machine_arn = $1`, arn); err != nil {
+		if _, err := tx.Exec(ctx, deleteExpress, arn); err != nil {
 			return err
 		}
 		var err error

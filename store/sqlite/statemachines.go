@@ -75,7 +75,7 @@ func (s *Store) GetRevision(ctx context.Context, arn, revisionID string) (*store
 func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM express_logs WHERE state_machine_arn = ?`, arn); err != nil {
+		if _, err := tx.ExecContext(ctx, deleteExpress, arn); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM state_machines WHERE arn = ?`, arn)
