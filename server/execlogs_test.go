@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/stepwise-run/stepwise/internal/retention"
 	"github.com/stepwise-run/stepwise/store"
 )
 
@@ -230,5 +233,96 @@ func TestExpressLogsKept(t *testing.T) {
 				t.Errorf("kept %+v, want the failed execution only", list)
 			}
 		})
+	}
+}
+
+// TestExpressLogsRemoved: DeleteStateMachine removes the kept log events of its Express
+// executions, those started through a version or an alias included, and leaves another state
+// machine's; the retention's purge removes the rest once their last event is past it.
+func TestExpressLogsRemoved(t *testing.T) {
+	dir := t.TempDir()
+	clock := time.Now().Add(2 * time.Hour) // the purge's: the events are 2 hours old to it
+	srv, err := New(context.Background(), Config{Store: "sqlite:" + filepath.Join(dir, "db"),
+		Retention: retention.Options{Retention: time.Hour, Now: func() time.Time { return clock }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	var running sync.WaitGroup // the node, and the purge once started
+	running.Go(func() { srv.Run(ctx) })
+	hs := httptest.NewServer(srv.Handler)
+	defer func() { hs.Close(); stop(); running.Wait(); srv.Close() }()
+	client := sfn.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(hs.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")}, func(o *sfn.Options) {
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+			return s.Initialize.Add(middleware.InitializeMiddlewareFunc("noHostPrefix",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					return next.HandleInitialize(smithyhttp.DisableEndpointHostPrefix(ctx, true), in)
+				}), middleware.Before)
+		})
+	})
+	x := srv.Store.(store.ExpressLogs)
+	machine := func(name string) string {
+		sm, err := client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(name), Type: types.StateMachineTypeExpress,
+			Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`), RoleArn: aws.String("arn:aws:iam::123456789012:role/r"),
+			LoggingConfiguration: &types.LoggingConfiguration{Level: types.LogLevelAll, Destinations: []types.LogDestination{{
+				CloudWatchLogsLogGroup: &types.CloudWatchLogsLogGroup{LogGroupArn: aws.String("arn:aws:logs:us-east-1:123456789012:log-group:g:*")}}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *sm.StateMachineArn
+	}
+	run := func(arn string) string {
+		out, err := client.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(arn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *out.ExecutionArn
+	}
+	// kept waits for the keeper (it writes every 200 ms) to hold n executions of sm.
+	kept := func(sm string, n int) {
+		t.Helper()
+		var list []store.ExpressExecution
+		for range 100 {
+			if list, err = x.ListExpressExecutions(ctx, sm, 100); err != nil {
+				t.Fatal(err)
+			}
+			if len(list) == n {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("%s: %d executions kept, want %d", sm, len(list), n)
+	}
+
+	gone, other := machine("gone"), machine("other")
+	v, err := client.PublishStateMachineVersion(ctx, &sfn.PublishStateMachineVersionInput{StateMachineArn: aws.String(gone)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := client.CreateStateMachineAlias(ctx, &sfn.CreateStateMachineAliasInput{Name: aws.String("live"),
+		RoutingConfiguration: []types.RoutingConfigurationListItem{{StateMachineVersionArn: v.StateMachineVersionArn, Weight: 100}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	execs := []string{run(gone), run(*v.StateMachineVersionArn), run(*a.StateMachineAliasArn)}
+	otherExec := run(other)
+	kept(gone, 3)
+	kept(other, 1)
+	if _, err := client.DeleteStateMachine(ctx, &sfn.DeleteStateMachineInput{StateMachineArn: aws.String(gone)}); err != nil {
+		t.Fatal(err)
+	}
+	kept(gone, 0)
+	for _, e := range execs {
+		if _, err := x.GetExpressExecution(ctx, e); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("GetExpressExecution(%s) after DeleteStateMachine: %v, want ErrNotFound", e, err)
+		}
+	}
+	kept(other, 1)
+
+	running.Go(func() { srv.RunRetention(ctx) })
+	kept(other, 0)
+	if _, err := x.GetExpressExecution(ctx, otherExec); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetExpressExecution(%s) after the purge: %v, want ErrNotFound", otherExec, err)
 	}
 }

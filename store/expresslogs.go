@@ -38,7 +38,8 @@ type ExpressExecution struct {
 const MaxExpressLogBytes = 1 << 20
 
 // ExpressLogs keeps the log events of the newest Express executions of each state machine
-// (migration 0015), one row an execution; both stores keep them.
+// (migration 0015), one row an execution; both stores keep them. Store.DeleteStateMachine
+// deletes a state machine's with it.
 type ExpressLogs interface {
 	// AddExpressLogs appends log events to their executions (an execution's events come in
 	// order, over as many calls as it takes), then keeps only the newest keep executions of
@@ -49,6 +50,11 @@ type ExpressLogs interface {
 	ListExpressExecutions(ctx context.Context, stateMachineArn string, limit int) ([]ExpressExecution, error)
 	// GetExpressExecution returns an execution with its lines; ErrNotFound when none is kept.
 	GetExpressExecution(ctx context.Context, executionArn string) (*ExpressExecution, error)
+	// PurgeExpressLogs deletes, in one transaction, up to limit kept executions whose last
+	// kept event is before before, oldest first (migration 0017's index, so that a batch
+	// costs the same however many are kept): --retention's purge. It returns how many it
+	// deleted (0 when none is left), or ErrPurgeBusy when another node is purging.
+	PurgeExpressLogs(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // GroupExpressLogs gathers events by execution, in the order each first appears, each

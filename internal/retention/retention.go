@@ -21,6 +21,12 @@ type Purger interface {
 	PurgeExecutions(ctx context.Context, p store.Purge) (int, error)
 }
 
+// ExpressPurger is the method of a store that keeps Express executions' log events
+// (store.ExpressLogs): when the Purger has it, Run purges those too, by their last event.
+type ExpressPurger interface {
+	PurgeExpressLogs(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
 // Options configure Run; zero values take the defaults.
 type Options struct {
 	// Retention is how long a closed execution is kept after it stopped; 0 keeps everything
@@ -40,8 +46,8 @@ type Options struct {
 	Now    func() time.Time
 	Sleep  func(ctx context.Context, d time.Duration) error
 	Logger *slog.Logger
-	// OnBatch, when set, is told of every batch that deleted something (for metrics and the
-	// bench).
+	// OnBatch, when set, is told of every round that deleted something: the executions and
+	// kept Express executions deleted, and the time taken (for metrics and the bench).
 	OnBatch func(n int, took time.Duration)
 }
 
@@ -86,37 +92,56 @@ func Cutoffs(now time.Time, r time.Duration, batch int) store.Purge {
 	return store.Purge{Before: now.Add(-r), RedrivableBefore: now.Add(-max(r, RedriveWindow)), Limit: batch}
 }
 
-// Run purges until ctx ends; it returns ctx's error (nil at once when Retention is 0).
+// Run purges until ctx ends; it returns ctx's error (nil at once when Retention is 0). Each
+// round deletes a batch of closed executions and, when st is an ExpressPurger, a batch of
+// kept Express executions whose last event is past the retention (Express executions cannot
+// be redriven); the pause after a round is for the time of both.
 func Run(ctx context.Context, st Purger, o Options) error {
 	if o.Retention <= 0 {
 		return nil
 	}
 	o.defaults()
-	swept := 0
+	xp, _ := st.(ExpressPurger)
+	swept, sweptExpress := 0, 0
 	for {
 		start := o.Now()
-		n, err := st.PurgeExecutions(ctx, Cutoffs(start, o.Retention, o.Batch))
-		took := o.Now().Sub(start)
-		if n > 0 && o.OnBatch != nil {
-			o.OnBatch(n, took)
+		p := Cutoffs(start, o.Retention, o.Batch)
+		n, err := st.PurgeExecutions(ctx, p)
+		busy := errors.Is(err, store.ErrPurgeBusy)
+		failed := err != nil && !busy
+		if failed && ctx.Err() == nil {
+			o.Logger.Error("retention: purge", "err", err)
 		}
+		nx := 0
+		if xp != nil && !busy { // busy: another node purges both
+			nx, err = xp.PurgeExpressLogs(ctx, p.Before, o.Batch)
+			busy = errors.Is(err, store.ErrPurgeBusy)
+			if err != nil && !busy {
+				failed = true
+				if ctx.Err() == nil {
+					o.Logger.Error("retention: purge of kept Express executions", "err", err)
+				}
+			}
+		}
+		took := o.Now().Sub(start)
+		if n+nx > 0 && o.OnBatch != nil {
+			o.OnBatch(n+nx, took)
+		}
+		swept, sweptExpress = swept+n, sweptExpress+nx
 		wait := o.Interval
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case errors.Is(err, store.ErrPurgeBusy):
-			// Another node purges; it will take over the backlog.
-		case err != nil:
-			o.Logger.Error("retention: purge", "err", err)
-		case n >= o.Batch:
-			swept += n
+		case busy || failed:
+			// Another node purges (it will take over the backlog), or the store failed.
+		case n >= o.Batch || nx >= o.Batch:
 			wait = max(o.MinPause, time.Duration(float64(took)*(1-o.Share)/o.Share))
 		default:
-			swept += n
-			if swept > 0 {
-				o.Logger.Info("retention: purged closed executions", "executions", swept, "retention", o.Retention.String())
+			if swept > 0 || sweptExpress > 0 {
+				o.Logger.Info("retention: purged closed executions", "executions", swept, "express", sweptExpress,
+					"retention", o.Retention.String())
 			}
-			swept = 0
+			swept, sweptExpress = 0, 0
 		}
 		if err := o.Sleep(ctx, wait); err != nil {
 			return err

@@ -120,3 +120,99 @@ func TestRunKeepsEverything(t *testing.T) {
 		t.Fatalf("Run with retention 0 = %v after %d calls", err, len(f.calls))
 	}
 }
+
+// fakeExpress is a fake that keeps Express executions' log events: its purges of them return
+// scripted results (0 past the script) on the same clock.
+type fakeExpress struct {
+	*fake
+	express []result
+	before  []time.Time
+	limits  []int
+	// rounds are the executions' purges that each Express purge followed.
+	rounds []store.Purge
+}
+
+func (f *fakeExpress) PurgeExpressLogs(ctx context.Context, before time.Time, limit int) (int, error) {
+	f.before, f.limits = append(f.before, before), append(f.limits, limit)
+	f.rounds = append(f.rounds, f.calls[len(f.calls)-1])
+	if len(f.express) == 0 {
+		return 0, nil
+	}
+	r := f.express[0]
+	f.express = f.express[1:]
+	f.now = f.now.Add(r.took)
+	return r.n, r.err
+}
+
+// TestRunExpress: with a store that keeps Express log events, each round also purges a batch
+// of them, cut off at the retention (never the redrive window: Express executions cannot be
+// redriven); a backlog of either keeps the pace, and the pause is for the time of both.
+func TestRunExpress(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ms := time.Millisecond
+	tests := []struct {
+		name       string
+		executions []result
+		express    []result
+		// pauses are the waits after each round (the last is the one the cancel ends);
+		// expressCalls how many Express purges there were.
+		pauses       []time.Duration
+		expressCalls int
+	}{
+		{"Express backlog",
+			[]result{{n: 0}, {n: 0}, {n: 0}},
+			[]result{{n: 10, took: 20 * ms}, {n: 3, took: 5 * ms}, {n: 0}},
+			[]time.Duration{980 * ms, time.Minute, time.Minute}, 3},
+		{"both backlogs share the pause",
+			[]result{{n: 10, took: 10 * ms}, {n: 0}},
+			[]result{{n: 10, took: 10 * ms}, {n: 0}},
+			// 10ms + 10ms at a 2% share.
+			[]time.Duration{980 * ms, time.Minute}, 2},
+		{"another node purges: no Express purge",
+			[]result{{err: store.ErrPurgeBusy}, {n: 0}},
+			[]result{{n: 0}},
+			[]time.Duration{time.Minute, time.Minute}, 1},
+		{"another node took the lock between",
+			[]result{{n: 0}, {n: 0}},
+			[]result{{err: store.ErrPurgeBusy}, {n: 0}},
+			[]time.Duration{time.Minute, time.Minute}, 2},
+		{"the Express purge fails",
+			[]result{{n: 10}, {n: 0}},
+			[]result{{err: errors.New("disk I/O error")}, {n: 0}},
+			// The store failed: the interval, even with a backlog of executions.
+			[]time.Duration{time.Minute, time.Minute}, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			f := &fakeExpress{fake: &fake{now: t0, results: tc.executions, cancel: cancel}, express: tc.express}
+			var deleted int
+			err := Run(ctx, f, Options{Retention: time.Hour, Batch: 10, Now: func() time.Time { return f.now }, Sleep: f.sleep,
+				OnBatch: func(n int, _ time.Duration) { deleted += n }})
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("Run = %v, want context.Canceled", err)
+			}
+			if got := f.pauses; !reflect.DeepEqual(got, tc.pauses[:len(tc.pauses)-1]) {
+				t.Fatalf("pauses = %v, want %v", got, tc.pauses[:len(tc.pauses)-1])
+			}
+			if len(f.before) != tc.expressCalls {
+				t.Fatalf("%d Express purges, want %d", len(f.before), tc.expressCalls)
+			}
+			want := 0
+			for _, r := range append(tc.executions, tc.express[:tc.expressCalls]...) {
+				want += r.n
+			}
+			if deleted != want {
+				t.Errorf("OnBatch told of %d deleted, want %d", deleted, want)
+			}
+			// Each Express purge has its round's cutoff (the retention back from the round's
+			// start, not the redrive window's) and the batch.
+			for i, before := range f.before {
+				if !before.Equal(f.rounds[i].Before) || f.limits[i] != 10 {
+					t.Errorf("Express purge %d: before %v, limit %d; want %v, 10", i, before, f.limits[i], f.rounds[i].Before)
+				}
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -68,4 +69,35 @@ func (s *Store) GetExpressExecution(ctx context.Context, executionArn string) (*
 	}
 	x.First, x.Last = x.First.UTC(), x.Last.UTC()
 	return &x, nil
+}
+
+// purgeExpress deletes a batch of the kept Express executions whose last event is oldest,
+// past a cutoff, walking express_logs_last.
+const purgeExpress = `DELETE FROM express_logs WHERE seq IN
+	(SELECT seq FROM express_logs WHERE last_at < $1 ORDER BY last_at LIMIT $2)`
+
+// deleteExpress deletes a state machine's kept Express executions (express_logs_machine).
+const deleteExpress = `DELETE FROM express_logs WHERE state_machine_arn = $1`
+
+// PurgeExpressLogs deletes the oldest kept executions past before, reading express_logs_last
+// (migration 0017) oldest first up to the limit, under the purge lock that PurgeExecutions
+// takes: one node purges at a time.
+func (s *Store) PurgeExpressLogs(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		limit = 1 << 30
+	}
+	var n int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var locked bool
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, int64(purgeLock)).Scan(&locked); err != nil {
+			return err
+		}
+		if !locked {
+			return store.ErrPurgeBusy
+		}
+		tag, err := tx.Exec(ctx, purgeExpress, before.UTC(), limit)
+		n = tag.RowsAffected()
+		return err
+	})
+	return int(n), err
 }

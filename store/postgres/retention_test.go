@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/stepwise-run/stepwise/store"
 	"github.com/stepwise-run/stepwise/store/storetest"
 )
@@ -122,5 +124,42 @@ func TestPurgePlan(t *testing.T) {
 	p := strings.Join(plan, "\n")
 	if !strings.Contains(p, "executions_closed") || strings.Contains(p, "Sort") {
 		t.Fatalf("purge selection does not read executions_closed in order:\n%s", p)
+	}
+}
+
+// TestPurgeExpressPlan: a batch of the kept Express executions' purge can read
+// express_logs_last in order (no sort, no scan of the table), and a state machine's delete
+// reads express_logs_machine. (Bitmap scans off: on the empty table the planner would rather
+// sort the few rows it expects.)
+func TestPurgeExpressPlan(t *testing.T) {
+	s := openFresh(t)
+	ctx := context.Background()
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		q     string
+		args  []any
+		index string
+	}{
+		{purgeExpress, []any{time.Now(), 500}, "express_logs_last"},
+		{deleteExpress, []any{"arn"}, "express_logs_machine"},
+	} {
+		rows, err := tx.Query(ctx, `EXPLAIN `+c.q, c.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := strings.Join(plan, "\n"); !strings.Contains(p, c.index) || strings.Contains(p, "Sort") {
+			t.Errorf("%s\ndoes not read %s in order:\n%s", c.q, c.index, p)
+		}
 	}
 }

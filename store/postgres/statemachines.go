@@ -68,8 +68,21 @@ func (s *Store) GetRevision(ctx context.Context, arn, revisionID string) (*store
 	return sm, err
 }
 
+// DeleteStateMachine deletes the state machine (its versions, aliases and revisions go by
+// their foreign keys) and its kept Express executions (express_logs_machine: at most
+// --express-log-executions rows) in one transaction. Those go even when the state machine is
+// already gone, so that a second delete takes what its running executions wrote after the
+// first; ErrNotFound then.
 func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM state_machines WHERE arn = $1`, arn)
+	var tag pgconn.CommandTag
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, deleteExpress, arn); err != nil {
+			return err
+		}
+		var err error
+		tag, err = tx.Exec(ctx, `DELETE FROM state_machines WHERE arn = $1`, arn)
+		return err
+	})
 	return affected(tag, err, store.ErrNotFound)
 }
 

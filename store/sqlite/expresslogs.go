@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/stepwise-run/stepwise/store"
 )
@@ -83,4 +84,28 @@ func (s *Store) GetExpressExecution(ctx context.Context, executionArn string) (*
 	}
 	x.First, x.Last = fromNanos(first), fromNanos(last)
 	return &x, nil
+}
+
+// purgeExpress deletes a batch of the kept Express executions whose last event is oldest,
+// past a cutoff. INDEXED BY: the batch must walk express_logs_last, not sort the table.
+const purgeExpress = `DELETE FROM express_logs WHERE seq IN
+	(SELECT seq FROM express_logs INDEXED BY express_logs_last WHERE last_at < ? ORDER BY last_at LIMIT ?)`
+
+// deleteExpress deletes a state machine's kept Express executions (express_logs_machine).
+const deleteExpress = `DELETE FROM express_logs WHERE state_machine_arn = ?`
+
+// PurgeExpressLogs deletes the oldest kept executions past before, reading express_logs_last
+// (migration 0017) oldest first up to the limit. SQLite has one writer per file, so no other
+// node purges at the same time.
+func (s *Store) PurgeExpressLogs(ctx context.Context, before time.Time, n int) (int, error) {
+	var deleted int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, purgeExpress, nanos(before), limit(n))
+		if err != nil {
+			return err
+		}
+		deleted, err = res.RowsAffected()
+		return err
+	})
+	return int(deleted), err
 }

@@ -59,6 +59,7 @@ func TestPurgePlans(t *testing.T) {
 	ctx := context.Background()
 	qs := append([]string{purgeSelect, `SELECT arn FROM map_runs WHERE execution_arn = ?`,
 		purgeChildren}, purgeDeletes...)
+	qs = append(qs, purgeExpress, deleteExpress) // kept Express executions: by age, by state machine
 	for _, q := range qs {
 		rows, err := s.r.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q, 1, "x", 3)
 		if err != nil {

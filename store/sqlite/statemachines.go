@@ -67,9 +67,28 @@ func (s *Store) GetRevision(ctx context.Context, arn, revisionID string) (*store
 	return sm, err
 }
 
+// DeleteStateMachine deletes the state machine (its versions, aliases and revisions go by
+// their foreign keys) and its kept Express executions (express_logs_machine: at most
+// --express-log-executions rows) in one write. Those go even when the state machine is
+// already gone, so that a second delete takes what its running executions wrote after the
+// first; ErrNotFound then.
 func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM state_machines WHERE arn = ?`, arn)
-	return affected(res, err, store.ErrNotFound)
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, deleteExpress, arn); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM state_machines WHERE arn = ?`, arn)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err == nil && n == 0 {
+		return store.ErrNotFound
+	}
+	return err
 }
 
 // ListStateMachines lists state machines in ARN order (name order within an account and

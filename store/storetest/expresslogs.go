@@ -98,3 +98,122 @@ func testExpressLogs(t *testing.T, s store.Store) {
 		t.Errorf("an execution past the bound: %v, events %d, dropped %d, last %s", err, got.Events, got.Dropped, got.LastType)
 	}
 }
+
+// testExpressLogsDeleted: deleting a state machine deletes its kept Express executions (kept
+// under its unqualified ARN, so those of its versions and aliases too) in the same write,
+// and no other state machine's; deleting it again, when it is gone, deletes those that its
+// executions still running wrote after it.
+func testExpressLogsDeleted(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	x := s.(store.ExpressLogs)
+	gone, other := newStateMachine("gone"), newStateMachine("gone-not") // a prefix of the other's ARN
+	for _, sm := range []*store.StateMachine{gone, other} {
+		if err := s.CreateStateMachine(ctx, sm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev := func(sm *store.StateMachine, exec string) store.ExpressLogEvent {
+		return store.ExpressLogEvent{StateMachineArn: sm.Arn, ExecutionArn: account + ":express:" + sm.Name + ":" + exec + ":u",
+			ID: 1, Type: "ExecutionStarted", Timestamp: t0, Line: `{"id":"1"}`}
+	}
+	add := func(evs ...store.ExpressLogEvent) {
+		t.Helper()
+		if err := x.AddExpressLogs(ctx, evs, 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept := func(sm *store.StateMachine) int {
+		t.Helper()
+		l, err := x.ListExpressExecutions(ctx, sm.Arn, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(l)
+	}
+	add(ev(gone, "e1"), ev(gone, "e2"), ev(other, "e1"))
+	if err := s.DeleteStateMachine(ctx, gone.Arn); err != nil {
+		t.Fatalf("DeleteStateMachine: %v", err)
+	}
+	if n := kept(gone); n != 0 {
+		t.Errorf("after DeleteStateMachine, %d executions kept, want none", n)
+	}
+	if _, err := x.GetExpressExecution(ctx, ev(gone, "e1").ExecutionArn); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetExpressExecution of a deleted state machine's execution: %v, want ErrNotFound", err)
+	}
+	if n := kept(other); n != 1 {
+		t.Errorf("the other state machine keeps %d executions, want 1", n)
+	}
+	add(ev(gone, "late"))
+	if err := s.DeleteStateMachine(ctx, gone.Arn); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("DeleteStateMachine twice: %v, want ErrNotFound", err)
+	}
+	if n := kept(gone); n != 0 {
+		t.Errorf("after DeleteStateMachine of a deleted state machine, %d executions kept, want none", n)
+	}
+}
+
+// expressPurgeRows is the table of what a purge of kept Express executions at
+// PurgeCutoffs.Before (7 days before PurgeNow) keeps and deletes: by their last kept event,
+// days before PurgeNow.
+var expressPurgeRows = []struct {
+	name        string
+	first, last float64
+	deleted     bool
+}{
+	{name: "old", first: 10, last: 10, deleted: true},
+	{name: "oldest", first: 30, last: 30, deleted: true},
+	{name: "ended-past-retention", first: 8, last: 7.5, deleted: true},
+	{name: "started-past-retention-ended-within", first: 8, last: 6.9},
+	{name: "at-the-cutoff", first: 7, last: 7},
+	{name: "recent", first: 0.1, last: 0.1},
+}
+
+// testExpressLogsPurge: a purge deletes the kept Express executions whose last kept event is
+// older than the cutoff, oldest first, in batches of the limit, whatever their state machine.
+func testExpressLogsPurge(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	x := s.(store.ExpressLogs)
+	arn := func(name string) string { return account + ":express:purge:" + name + ":u" }
+	at := func(days float64) time.Time { return PurgeNow.Add(-time.Duration(days * float64(day))) }
+	for i, r := range expressPurgeRows {
+		sm := smArn(fmt.Sprint("purge-", i%2))
+		if err := x.AddExpressLogs(ctx, []store.ExpressLogEvent{
+			{StateMachineArn: sm, ExecutionArn: arn(r.name), ID: 1, Type: "ExecutionStarted", Timestamp: at(r.first), Line: `{"id":"1"}`},
+			{StateMachineArn: sm, ExecutionArn: arn(r.name), ID: 2, Type: "ExecutionSucceeded", Timestamp: at(r.last), Line: `{"id":"2"}`},
+		}, 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exists := func(name string) bool {
+		t.Helper()
+		_, err := x.GetExpressExecution(ctx, arn(name))
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	// One a call, oldest last event first.
+	for _, want := range []string{"oldest", "old", "ended-past-retention"} {
+		if n, err := x.PurgeExpressLogs(ctx, PurgeCutoffs.Before, 1); err != nil || n != 1 {
+			t.Fatalf("PurgeExpressLogs(limit 1) = %d, %v; want 1 (%s)", n, err, want)
+		}
+		if exists(want) {
+			t.Fatalf("PurgeExpressLogs(limit 1) kept %s, the oldest left", want)
+		}
+	}
+	if n, err := x.PurgeExpressLogs(ctx, PurgeCutoffs.Before, 1); err != nil || n != 0 {
+		t.Fatalf("PurgeExpressLogs with nothing left = %d, %v", n, err)
+	}
+	for _, r := range expressPurgeRows {
+		if got := exists(r.name); got == r.deleted {
+			t.Errorf("%s: kept %v, want %v", r.name, got, !r.deleted)
+		}
+	}
+	// A retention that keeps everything deletes nothing; a cutoff past them all, the rest.
+	if n, err := x.PurgeExpressLogs(ctx, time.Time{}, 100); err != nil || n != 0 {
+		t.Fatalf("PurgeExpressLogs with a zero cutoff = %d, %v", n, err)
+	}
+	if n, err := x.PurgeExpressLogs(ctx, PurgeNow, 100); err != nil || n != 3 {
+		t.Fatalf("PurgeExpressLogs(now) = %d, %v; want the 3 left", n, err)
+	}
+}

@@ -52,6 +52,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutboxLease", testOutboxLease},
 		{"OutboxLeaseConcurrent", testOutboxLeaseConcurrent},
 		{"ExpressLogs", testExpressLogs},
+		{"ExpressLogsDeleted", testExpressLogsDeleted},
+		{"ExpressLogsPurge", testExpressLogsPurge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
