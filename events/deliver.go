@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/store"
 )
 
@@ -82,12 +83,16 @@ func (w *Webhook) Send(ctx context.Context, evs []store.OutboxEvent, accepted []
 type Options struct {
 	Outbox       store.Outbox
 	Destinations []Destination
+	// Owner names this Deliverer in the outbox's lease (a new UUID when empty).
+	Owner string
 	// Poll bounds the sleep between looks at the outbox when nothing wakes the Deliverer
-	// (events committed by other nodes, retries coming due). Default 1 s.
+	// (events committed by other nodes, retries coming due, a lease to take). Default 1 s.
 	Poll time.Duration
-	// Claim is how long a claimed event is this Deliverer's before another may send it
-	// (default 30 s): longer than a delivery takes.
-	Claim time.Duration
+	// Lease is how long the outbox is this Deliverer's after each renewal (default 30 s):
+	// another node's Deliverer takes it over only once it lapses, which is how long events
+	// wait after their Deliverer dies. It is renewed when half of it is left, and before a
+	// chunk of events is sent, so it must outlast a chunk's delivery.
+	Lease time.Duration
 	// MinBackoff and MaxBackoff bound the wait before a failed event is sent again: it
 	// doubles with every failed attempt (default 1 s and 5 min).
 	MinBackoff, MaxBackoff time.Duration
@@ -104,6 +109,10 @@ type Deliverer struct {
 	// Delivered and Failed count events sent and delivery attempts that failed.
 	Delivered, Failed atomic.Int64
 
+	// leaseUntil is when the lease this Deliverer holds lapses (zero: none); due when the
+	// event at the outbox's head may be tried again (zero: none waits). Only Once uses them.
+	leaseUntil, due time.Time
+
 	mu   sync.Mutex
 	lags []time.Duration // the last lagKept delivery lags, a ring
 	next int
@@ -113,11 +122,14 @@ const lagKept = 4096
 
 // New returns a Deliverer; Run runs it.
 func New(o Options) *Deliverer {
+	if o.Owner == "" {
+		o.Owner = ids.UUID()
+	}
 	if o.Poll <= 0 {
 		o.Poll = time.Second
 	}
-	if o.Claim <= 0 {
-		o.Claim = 30 * time.Second
+	if o.Lease <= 0 {
+		o.Lease = 30 * time.Second
 	}
 	if o.MinBackoff <= 0 {
 		o.MinBackoff = time.Second
@@ -142,8 +154,19 @@ func (d *Deliverer) Kick() {
 	}
 }
 
-// Run delivers events until ctx ends.
+// Run delivers events until ctx ends, then gives up its lease so that another node, or the
+// next start, takes the outbox at once.
 func (d *Deliverer) Run(ctx context.Context) {
+	defer func() {
+		if d.leaseUntil.IsZero() {
+			return
+		}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := d.o.Outbox.ReleaseOutbox(rctx, d.o.Owner); err != nil {
+			d.o.Logger.Error("release the event outbox", "err", err)
+		}
+	}()
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -155,27 +178,65 @@ func (d *Deliverer) Run(ctx context.Context) {
 		}
 		for ctx.Err() == nil && d.Once(ctx) {
 		}
-		t.Reset(d.o.Poll)
+		wait := d.o.Poll
+		if !d.due.IsZero() {
+			wait = min(wait, max(d.due.Sub(d.o.Now()), time.Millisecond))
+		}
+		t.Reset(wait)
 	}
 }
 
-// batch bounds the events claimed at once; sendChunk those offered to the destinations at
+// batch bounds the events read at once; sendChunk those offered to the destinations at
 // once (PutEvents' limit: a larger chunk would only delay the first events' delivery).
 const (
 	batch     = 100
 	sendChunk = 10
 )
 
-// Once claims and sends one batch of events; it reports whether it found a full batch
-// (more may wait).
-func (d *Deliverer) Once(ctx context.Context) bool {
+// hold reports whether this Deliverer holds the outbox's lease for at least half a lease
+// more, renewing it (or taking it, if it is free) when less is left.
+func (d *Deliverer) hold(ctx context.Context) bool {
 	now := d.o.Now()
-	evs, err := d.o.Outbox.ClaimOutbox(ctx, now, now.Add(d.o.Claim), batch)
+	if now.Add(d.o.Lease / 2).Before(d.leaseUntil) {
+		return true
+	}
+	until := now.Add(d.o.Lease)
+	held, err := d.o.Outbox.LeaseOutbox(ctx, d.o.Owner, now, until)
 	if err != nil {
 		if ctx.Err() == nil {
-			d.o.Logger.Error("claim events", "err", err)
+			d.o.Logger.Error("lease the event outbox", "err", err)
+		}
+		held = false
+	}
+	d.leaseUntil = time.Time{}
+	if held {
+		d.leaseUntil = until
+	}
+	return held
+}
+
+// Once sends one batch of the oldest events, if this Deliverer holds (or can take) the
+// outbox; it reports whether it sent a full batch (more may wait). It is not safe for
+// concurrent use: Run calls it from one goroutine.
+func (d *Deliverer) Once(ctx context.Context) bool {
+	if !d.hold(ctx) {
+		return false
+	}
+	evs, err := d.o.Outbox.HeadOutbox(ctx, batch)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.o.Logger.Error("read events", "err", err)
 		}
 		return false
+	}
+	// No event is sent past one whose retry is not due: events go out in order.
+	now := d.o.Now()
+	d.due = time.Time{}
+	for i, e := range evs {
+		if e.RetryAt.After(now) {
+			evs, d.due = evs[:i], e.RetryAt
+			break
+		}
 	}
 	if len(evs) == 0 {
 		return false
@@ -184,11 +245,15 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 	// turn; a destination is offered only the events every destination before it accepted.
 	// An event is done once every destination accepted it. After a chunk with an event not
 	// done, the chunks after it are not sent: the events not done wait for a retry, all until
-	// the same time (the first one's backoff), so that the order holds on the next try.
+	// the same time (the first one's backoff), so that the order holds on the next try. A
+	// chunk is sent only under a lease renewed for it; one that cannot be renewed (another
+	// node took the outbox) leaves the rest of the batch as it is.
 	var sendErr error
+	sent := 0 // the events of the chunks sent
 	ok := make([]bool, len(evs))
-	for start := 0; start < len(evs) && sendErr == nil; start += sendChunk {
+	for start := 0; start < len(evs) && sendErr == nil && d.hold(ctx); start += sendChunk {
 		chunk := evs[start:min(start+sendChunk, len(evs))]
+		sent = start + len(chunk)
 		for i := range chunk {
 			ok[start+i] = true
 		}
@@ -221,9 +286,9 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 			}
 		}
 	}
-	var done []int64
+	var done, retry []int64
 	var wait time.Duration
-	for i, e := range evs {
+	for i, e := range evs[:sent] {
 		if ok[i] {
 			done = append(done, e.ID)
 			continue
@@ -233,12 +298,20 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 			wait = min(d.o.MinBackoff<<min(e.Attempts, 20), d.o.MaxBackoff)
 			d.o.Logger.Warn("event delivery failed", "event", e.ID, "attempts", e.Attempts+1, "retry_in", wait, "err", sendErr)
 		}
-		if err := d.o.Outbox.RetryOutbox(context.WithoutCancel(ctx), e.ID, d.o.Now().Add(wait)); err != nil {
-			d.o.Logger.Error("record event retry", "event", e.ID, "err", err)
+		retry = append(retry, e.ID)
+	}
+	if sendErr != nil {
+		// The events of the chunks not sent wait too: none goes out before those refused.
+		for _, e := range evs[sent:] {
+			retry = append(retry, e.ID)
+		}
+		d.due = d.o.Now().Add(wait)
+		if err := d.o.Outbox.RetryOutbox(context.WithoutCancel(ctx), retry, d.due); err != nil {
+			d.o.Logger.Error("record event retry", "events", len(retry), "err", err)
 		}
 	}
 	if err := d.o.Outbox.DeleteOutbox(context.WithoutCancel(ctx), done); err != nil {
-		// They will be sent again once their claim lapses: at least once.
+		// They will be sent again: at least once.
 		d.o.Logger.Error("delete delivered events", "err", err)
 	}
 	d.Delivered.Add(int64(len(done)))

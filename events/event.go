@@ -12,9 +12,9 @@
 package events
 
 import (
-	"encoding/json"
-	"strings"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/store"
@@ -75,7 +75,13 @@ type Details struct {
 // StatusChange builds the event that reports e's status (e as committed), as JSON.
 // redriveReason is DescribeExecution's redriveStatusReason for e ("" when it can be
 // redriven).
-func StatusChange(e *store.Execution, region, account, redriveReason string) (string, error) {
+func StatusChange(e *store.Execution, region, account, redriveReason string) string {
+	ev := statusEvent(e, region, account, redriveReason)
+	return string(ev.appendJSON(make([]byte, 0, 640+len(e.Arn)*2+len(e.Input)+len(deref(e.Output))+len(deref(e.Cause)))))
+}
+
+// statusEvent is the event StatusChange encodes.
+func statusEvent(e *store.Execution, region, account, redriveReason string) *Event {
 	d := Detail{
 		ExecutionArn: e.Arn, StateMachineArn: e.StateMachineArn, Name: e.Name, Status: e.Status,
 		StartDate: e.StartedAt.UnixMilli(), RedriveCount: e.RedriveCount, Error: e.Error, Cause: e.Cause,
@@ -114,19 +120,158 @@ func StatusChange(e *store.Execution, region, account, redriveReason string) (st
 	if d.InputDetails.Included {
 		d.Input = &in
 	}
-	ev := Event{
+	return &Event{
 		Version: "0", ID: ids.UUID(), DetailType: DetailType, Source: Source, Account: account,
 		Time: when.UTC().Format(time.RFC3339), Region: region, Resources: []string{e.Arn}, Detail: d,
 	}
-	// Not json.Marshal: it would escape <, > and & in the input and output, which AWS sends
-	// as they are.
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(ev); err != nil {
-		return "", err
+}
+
+// appendJSON appends the event as encoding/json writes it with HTML escaping off (AWS sends
+// <, > and & as they are), members in the structs' order. Written out by hand: encoding/json
+// took 4 to 6 µs an event, a tenth of a one-step execution's commit (TestAppendJSON holds the
+// two to the same bytes).
+func (ev *Event) appendJSON(b []byte) []byte {
+	b = append(b, `{"version":`...)
+	b = appendString(b, ev.Version)
+	b = append(b, `,"id":`...)
+	b = appendString(b, ev.ID)
+	b = append(b, `,"detail-type":`...)
+	b = appendString(b, ev.DetailType)
+	b = append(b, `,"source":`...)
+	b = appendString(b, ev.Source)
+	b = append(b, `,"account":`...)
+	b = appendString(b, ev.Account)
+	b = append(b, `,"time":`...)
+	b = appendString(b, ev.Time)
+	b = append(b, `,"region":`...)
+	b = appendString(b, ev.Region)
+	b = append(b, `,"resources":`...)
+	if ev.Resources == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, r := range ev.Resources {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, r)
+		}
+		b = append(b, ']')
 	}
-	return strings.TrimSuffix(b.String(), "\n"), nil
+	d := &ev.Detail
+	b = append(b, `,"detail":{"executionArn":`...)
+	b = appendString(b, d.ExecutionArn)
+	b = append(b, `,"stateMachineArn":`...)
+	b = appendString(b, d.StateMachineArn)
+	b = append(b, `,"name":`...)
+	b = appendString(b, d.Name)
+	b = append(b, `,"status":`...)
+	b = appendString(b, d.Status)
+	b = append(b, `,"startDate":`...)
+	b = strconv.AppendInt(b, d.StartDate, 10)
+	b = append(b, `,"stopDate":`...)
+	b = appendInt(b, d.StopDate)
+	b = append(b, `,"input":`...)
+	b = appendStringPtr(b, d.Input)
+	b = append(b, `,"output":`...)
+	b = appendStringPtr(b, d.Output)
+	b = append(b, `,"stateMachineVersionArn":`...)
+	b = appendStringPtr(b, d.StateMachineVersionArn)
+	b = append(b, `,"stateMachineAliasArn":`...)
+	b = appendStringPtr(b, d.StateMachineAliasArn)
+	b = append(b, `,"redriveCount":`...)
+	b = strconv.AppendInt(b, int64(d.RedriveCount), 10)
+	b = append(b, `,"redriveDate":`...)
+	b = appendInt(b, d.RedriveDate)
+	b = append(b, `,"redriveStatus":`...)
+	b = appendString(b, d.RedriveStatus)
+	b = append(b, `,"redriveStatusReason":`...)
+	b = appendStringPtr(b, d.RedriveStatusReason)
+	b = append(b, `,"inputDetails":`...)
+	b = appendDetails(b, d.InputDetails)
+	b = append(b, `,"outputDetails":`...)
+	b = appendDetails(b, d.OutputDetails)
+	b = append(b, `,"error":`...)
+	b = appendStringPtr(b, d.Error)
+	b = append(b, `,"cause":`...)
+	b = appendStringPtr(b, d.Cause)
+	return append(b, "}}"...)
+}
+
+func appendInt(b []byte, n *int64) []byte {
+	if n == nil {
+		return append(b, "null"...)
+	}
+	return strconv.AppendInt(b, *n, 10)
+}
+
+func appendStringPtr(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, "null"...)
+	}
+	return appendString(b, *s)
+}
+
+func appendDetails(b []byte, d *Details) []byte {
+	switch {
+	case d == nil:
+		return append(b, "null"...)
+	case d.Included:
+		return append(b, `{"included":true}`...)
+	}
+	return append(b, `{"included":false}`...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string, escaped as encoding/json escapes it with HTML
+// escaping off: ", \ and control characters, invalid UTF-8 as U+FFFD, and U+2028 and
+// U+2029 (which JavaScript would end a line at).
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				b = append(append(b, s[start:i]...), `\ufffd`...)
+			case r == '\u2028' || r == '\u2029':
+				b = append(append(b, s[start:i]...), '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			default:
+				i += size
+				continue
+			}
+			i += size
+			start = i
+			continue
+		}
+		if c >= 0x20 && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		i++
+		start = i
+	}
+	return append(append(b, s[start:]...), '"')
 }
 
 func orNull(s string) *string {
@@ -136,8 +281,38 @@ func orNull(s string) *string {
 	return &s
 }
 
-// escapedLen is the length of s as a JSON string, as EventBridge counts it.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// escapedLen is the length of s as a JSON string, as EventBridge counts it: as json.Marshal
+// writes it, HTML escapes (<, >, & as \u003c…) included.
 func escapedLen(s string) int {
-	b, _ := json.Marshal(s)
-	return len(b)
+	n := 2
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+				n += 6
+			} else {
+				n += size
+			}
+			i += size
+			continue
+		}
+		switch {
+		case c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t':
+			n += 2
+		case c < 0x20 || c == '<' || c == '>' || c == '&':
+			n += 6
+		default:
+			n++
+		}
+		i++
+	}
+	return n
 }

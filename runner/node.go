@@ -929,9 +929,7 @@ func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.C
 	}
 	c := store.Commit{Execution: &row, Events: step.Events}
 	if n.opts.StatusEvents && (row.Status != l.row.Status || row.RedriveCount != l.row.RedriveCount) {
-		if err := n.statusEvents(&c, l.row); err != nil {
-			return store.Commit{}, nil, err
-		}
+		n.statusEvents(&c, l.row)
 	}
 	switch cause.Kind {
 	case engine.TimerFired:

@@ -12,19 +12,29 @@ import (
 type OutboxEvent struct {
 	ID   int64
 	Body string
-	// CreatedAt is when the commit wrote it; Attempts how many deliveries failed so far.
+	// CreatedAt is when the commit wrote it; Attempts how many deliveries failed so far, and
+	// RetryAt when it may be tried again (the zero time: at once).
 	CreatedAt time.Time
 	Attempts  int
+	RetryAt   time.Time
 }
 
-// Outbox is the delivery side of the outbox, which both stores keep.
+// Outbox is the delivery side of the outbox, which both stores keep. One deliverer at a time
+// holds the outbox's lease; it alone reads the oldest events, sends them, and deletes them or
+// puts their retry off. Holding the whole outbox, rather than claiming each event, keeps the
+// events in order and costs one small write per lease period instead of one per event.
 type Outbox interface {
-	// ClaimOutbox claims up to limit events whose claim has lapsed (at now), oldest first,
-	// for one deliverer until the given time: another node claims them only after it.
-	ClaimOutbox(ctx context.Context, now, until time.Time, limit int) ([]OutboxEvent, error)
+	// LeaseOutbox gives owner the outbox until the given time if it is free at now (never
+	// held, released, lapsed, or owner's already), and reports whether owner holds it.
+	LeaseOutbox(ctx context.Context, owner string, now, until time.Time) (bool, error)
+	// ReleaseOutbox gives up owner's lease, if it holds it, for another to take at once.
+	ReleaseOutbox(ctx context.Context, owner string) error
+	// HeadOutbox returns the oldest events, up to limit, oldest first, whether their retry
+	// is due or not: the holder sends none past one whose retry is not.
+	HeadOutbox(ctx context.Context, limit int) ([]OutboxEvent, error)
 	// DeleteOutbox removes delivered events (ids not found are ignored).
 	DeleteOutbox(ctx context.Context, ids []int64) error
-	// RetryOutbox records a failed delivery: the event's attempts grow by one and it can
-	// be claimed again at retryAt.
-	RetryOutbox(ctx context.Context, id int64, retryAt time.Time) error
+	// RetryOutbox records a failed delivery of the events: the attempts of each grow by one
+	// and none is sent again before retryAt.
+	RetryOutbox(ctx context.Context, ids []int64, retryAt time.Time) error
 }

@@ -1,9 +1,7 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -11,40 +9,42 @@ import (
 	"github.com/stepwise-run/stepwise/store"
 )
 
-// outboxLock is the advisory lock one claim of the outbox holds for its transaction.
-const outboxLock = 0x5374_6570_4f75_7442 // "StepOutB"
+// LeaseOutbox takes or renews the lease (migration 0016): an UPDATE of its one row, which
+// PostgreSQL's row lock makes exclusive among nodes.
+func (s *Store) LeaseOutbox(ctx context.Context, owner string, now, until time.Time) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE outbox_lease SET owner = $1, until = $2
+		WHERE id = 1 AND (owner = $1 OR owner = '' OR until <= $3)`, owner, until, now)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 1, nil
+}
 
-// ClaimOutbox claims events. No event is claimed past one that is claimed or waits for its
-// retry, so that events go out in order; the advisory lock makes claims of several nodes
-// take turns (one that finds another claiming gets nothing, as it would once that claim
-// is made).
-func (s *Store) ClaimOutbox(ctx context.Context, now, until time.Time, limit int) ([]store.OutboxEvent, error) {
-	var evs []store.OutboxEvent
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var mine bool
-		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, int64(outboxLock)).Scan(&mine); err != nil || !mine {
-			return err
+func (s *Store) ReleaseOutbox(ctx context.Context, owner string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE outbox_lease SET owner = '', until = '-infinity' WHERE id = 1 AND owner = $1`, owner)
+	return err
+}
+
+// HeadOutbox reads the oldest events. An id is taken from the sequence before its
+// transaction commits, so a row with a smaller id may still appear after a larger one was
+// read: events of different executions can go out in an order other than their commits'.
+// An execution's own events cannot: each of its commits waits for the one before.
+func (s *Store) HeadOutbox(ctx context.Context, limit int) ([]store.OutboxEvent, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, body, created_at, attempts,
+		CASE WHEN retry_at = '-infinity' THEN NULL ELSE retry_at END FROM outbox ORDER BY id LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.OutboxEvent, error) {
+		var e store.OutboxEvent
+		var retry *time.Time
+		err := r.Scan(&e.ID, &e.Body, &e.CreatedAt, &e.Attempts, &retry)
+		e.CreatedAt = e.CreatedAt.UTC()
+		if retry != nil {
+			e.RetryAt = retry.UTC()
 		}
-		rows, err := tx.Query(ctx, `WITH c AS (
-				SELECT id FROM outbox WHERE claim_until <= $2
-					AND id < coalesce((SELECT min(id) FROM outbox WHERE claim_until > $2), 9223372036854775807)
-				ORDER BY id LIMIT $3
-			)
-			UPDATE outbox o SET claim_until = $1 FROM c WHERE o.id = c.id
-			RETURNING o.id, o.body, o.created_at, o.attempts`, until, now, limit)
-		if err != nil {
-			return err
-		}
-		evs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.OutboxEvent, error) {
-			var e store.OutboxEvent
-			err := r.Scan(&e.ID, &e.Body, &e.CreatedAt, &e.Attempts)
-			e.CreatedAt = e.CreatedAt.UTC()
-			return e, err
-		})
-		return err
+		return e, err
 	})
-	slices.SortFunc(evs, func(a, b store.OutboxEvent) int { return cmp.Compare(a.ID, b.ID) })
-	return evs, err
 }
 
 func (s *Store) DeleteOutbox(ctx context.Context, ids []int64) error {
@@ -55,7 +55,10 @@ func (s *Store) DeleteOutbox(ctx context.Context, ids []int64) error {
 	return err
 }
 
-func (s *Store) RetryOutbox(ctx context.Context, id int64, retryAt time.Time) error {
-	_, err := s.pool.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, claim_until = $2 WHERE id = $1`, id, retryAt)
+func (s *Store) RetryOutbox(ctx context.Context, ids []int64, retryAt time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, retry_at = $2 WHERE id = ANY($1::bigint[])`, ids, retryAt)
 	return err
 }

@@ -1,11 +1,9 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
-	"errors"
-	"slices"
+	"encoding/json"
 	"time"
 
 	"github.com/stepwise-run/stepwise/store"
@@ -13,76 +11,82 @@ import (
 
 // writeOutbox adds a step's events to deliver (migration 0014), in the step's transaction.
 // Most steps have none: no statement then.
-func writeOutbox(ctx context.Context, tx *sql.Tx, bodies []string) error {
-	if len(bodies) == 0 {
-		return nil
-	}
+func writeOutbox(ctx context.Context, tx *sql.Tx, st *stmts, bodies []string) error {
 	now := nanos(time.Now())
-	for _, b := range bodies {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (body, created_at) VALUES (?, ?)`, b, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return execEach(ctx, tx, st.insertOutbox, len(bodies), func(i int) []any { return []any{bodies[i], now} })
 }
 
-// ClaimOutbox claims events; the single writer makes each claim exclusive.
-// No event is claimed past one that is claimed or waits for its retry: events go out in order.
-func (s *Store) ClaimOutbox(ctx context.Context, now, until time.Time, limit int) ([]store.OutboxEvent, error) {
-	// A read first: an idle outbox, which a deliverer polls, then takes no turn of the
-	// single writer.
-	var one int
-	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM outbox WHERE claim_until <= ? LIMIT 1`, nanos(now)).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var evs []store.OutboxEvent
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		evs = evs[:0]
-		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET claim_until = ?1
-			WHERE id IN (SELECT id FROM outbox WHERE claim_until <= ?2
-				AND id < coalesce((SELECT min(id) FROM outbox WHERE claim_until > ?2), 9223372036854775807)
-				ORDER BY id LIMIT ?3)
-			RETURNING id, body, created_at, attempts`, nanos(until), nanos(now), limit)
+// LeaseOutbox takes or renews the lease (migration 0016); the single writer makes it
+// exclusive.
+func (s *Store) LeaseOutbox(ctx context.Context, owner string, now, until time.Time) (bool, error) {
+	var held bool
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox_lease SET owner = ?1, until = ?2
+			WHERE id = 1 AND (owner = ?1 OR owner = '' OR until <= ?3)`, owner, nanos(until), nanos(now))
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var e store.OutboxEvent
-			var created int64
-			if err := rows.Scan(&e.ID, &e.Body, &created, &e.Attempts); err != nil {
-				return err
-			}
-			e.CreatedAt = fromNanos(created)
-			evs = append(evs, e)
-		}
-		return rows.Err()
+		n, err := res.RowsAffected()
+		held = n == 1
+		return err
 	})
-	slices.SortFunc(evs, func(a, b store.OutboxEvent) int { return cmp.Compare(a.ID, b.ID) })
-	return evs, err
+	return held, err
 }
 
+func (s *Store) ReleaseOutbox(ctx context.Context, owner string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox_lease SET owner = '', until = 0 WHERE id = 1 AND owner = ?`, owner)
+		return err
+	})
+}
+
+// HeadOutbox reads from a reader: only the lease holder deletes or changes events, and
+// rows are written in id order, so what it reads stays true until it acts on it.
+func (s *Store) HeadOutbox(ctx context.Context, limit int) ([]store.OutboxEvent, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, body, created_at, attempts, retry_at FROM outbox ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var evs []store.OutboxEvent
+	for rows.Next() {
+		var e store.OutboxEvent
+		var created, retry int64
+		if err := rows.Scan(&e.ID, &e.Body, &created, &e.Attempts, &retry); err != nil {
+			return nil, err
+		}
+		e.CreatedAt, e.RetryAt = fromNanos(created), fromNanos(retry)
+		evs = append(evs, e)
+	}
+	return evs, rows.Err()
+}
+
+// DeleteOutbox deletes in one statement, the ids passed as a JSON array.
 func (s *Store) DeleteOutbox(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = ?`, id); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+		return err
 	})
 }
 
-func (s *Store) RetryOutbox(ctx context.Context, id int64, retryAt time.Time) error {
+func (s *Store) RetryOutbox(ctx context.Context, ids []int64, retryAt time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, claim_until = ? WHERE id = ?`, nanos(retryAt), id)
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, retry_at = ?
+			WHERE id IN (SELECT value FROM json_each(?))`, nanos(retryAt), string(list))
 		return err
 	})
 }

@@ -18,14 +18,14 @@ type stmts struct {
 	insertExecution, updateExecution *sql.Stmt
 	insertTimer, insertTask          *sql.Stmt
 	deleteTimer, deleteTask          *sql.Stmt
-	insertChunk                      *sql.Stmt
+	insertChunk, insertOutbox        *sql.Stmt
 	// savepoint, rollbackTo and release wrap each write of a group commit.
 	savepoint, rollbackTo, release *sql.Stmt
 }
 
 func (st *stmts) all() []**sql.Stmt {
 	return []**sql.Stmt{&st.insertExecution, &st.updateExecution, &st.insertTimer, &st.insertTask,
-		&st.deleteTimer, &st.deleteTask, &st.insertChunk, &st.savepoint, &st.rollbackTo, &st.release}
+		&st.deleteTimer, &st.deleteTask, &st.insertChunk, &st.insertOutbox, &st.savepoint, &st.rollbackTo, &st.release}
 }
 
 func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
@@ -48,6 +48,7 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&st.deleteTimer, `DELETE FROM timers WHERE execution_id = ? AND id = ?`},
 		{&st.deleteTask, `DELETE FROM tasks WHERE execution_id = ? AND id = ?`},
 		{&st.insertChunk, `INSERT INTO event_chunks (execution_id, last_id, first_id, body) VALUES (?, ?, ?, ?)`},
+		{&st.insertOutbox, `INSERT INTO outbox (body, created_at) VALUES (?, ?)`},
 		{&st.savepoint, `SAVEPOINT w`},
 		{&st.rollbackTo, `ROLLBACK TO w`},
 		{&st.release, `RELEASE w`},
@@ -98,7 +99,7 @@ func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store
 	if err := writeMapRuns(ctx, tx, c.MapRuns); err != nil {
 		return err
 	}
-	if err := writeOutbox(ctx, tx, c.Outbox); err != nil {
+	if err := writeOutbox(ctx, tx, st, c.Outbox); err != nil {
 		return err
 	}
 	return s.writeChildren(ctx, tx, c.Children)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,14 +29,14 @@ func bodies(evs []store.OutboxEvent) []string {
 	return out
 }
 
-// testOutbox: events are written with their commit, and only with it; claims exclude each
-// other until they lapse; a retry counts an attempt and waits; deleted events are gone.
+// testOutbox: events are written with their commit, and only with it, in order; a retry
+// counts an attempt and records when it is due; deleted events are gone.
 func testOutbox(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	o := outboxOf(t, s)
 	now := time.Now()
-	if got, err := o.ClaimOutbox(ctx, now, now.Add(time.Minute), 10); err != nil || len(got) != 0 {
-		t.Fatalf("ClaimOutbox of an empty outbox: %v, %v", got, err)
+	if got, err := o.HeadOutbox(ctx, 10); err != nil || len(got) != 0 {
+		t.Fatalf("HeadOutbox of an empty outbox: %v, %v", got, err)
 	}
 	e := newExecution("sm", "out")
 	if err := s.CreateExecution(ctx, store.Commit{Execution: e, Events: events(1, 1), Outbox: []string{"started"}}); err != nil {
@@ -52,106 +53,88 @@ func testOutbox(t *testing.T, s store.Store) {
 	if err := s.Commit(ctx, store.Commit{Execution: &end, Events: events(2, 1), Outbox: []string{"a", "b"}}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := o.ClaimOutbox(ctx, now, now.Add(time.Minute), 2)
+	got, err := o.HeadOutbox(ctx, 2)
 	if err != nil || fmt.Sprint(bodies(got)) != "[started a]" {
-		t.Fatalf("ClaimOutbox: %v, %v; want [started a]", bodies(got), err)
+		t.Fatalf("HeadOutbox: %v, %v; want [started a]", bodies(got), err)
 	}
-	if got[0].Attempts != 0 || got[0].CreatedAt.Before(now.Add(-time.Minute)) || got[0].CreatedAt.After(time.Now().Add(time.Minute)) {
-		t.Fatalf("claimed event: %+v", got[0])
-	}
-	// Nothing is claimed past a claimed event: events go out in order.
-	if more, err := o.ClaimOutbox(ctx, now, now.Add(time.Minute), 10); err != nil || len(more) != 0 {
-		t.Fatalf("ClaimOutbox behind claimed events: %v, %v; want none", bodies(more), err)
+	if got[0].Attempts != 0 || !got[0].RetryAt.IsZero() || got[0].CreatedAt.Before(now.Add(-time.Minute)) || got[0].CreatedAt.After(time.Now().Add(time.Minute)) {
+		t.Fatalf("head event: %+v", got[0])
 	}
 	if err := o.DeleteOutbox(ctx, []int64{got[0].ID}); err != nil {
 		t.Fatal(err)
 	}
-	if err := o.RetryOutbox(ctx, got[1].ID, now.Add(2*time.Minute)); err != nil {
+	retryAt := now.Add(2 * time.Minute).Truncate(time.Microsecond)
+	if err := o.RetryOutbox(ctx, []int64{got[1].ID}, retryAt); err != nil {
 		t.Fatal(err)
 	}
-	// An event waiting for its retry holds back those after it.
-	if again, err := o.ClaimOutbox(ctx, now.Add(90*time.Second), now.Add(3*time.Minute), 10); err != nil || len(again) != 0 {
-		t.Fatalf("ClaimOutbox before the retry is due: %v, %v", bodies(again), err)
-	}
-	again, err := o.ClaimOutbox(ctx, now.Add(2*time.Minute), now.Add(3*time.Minute), 10)
-	if err != nil || fmt.Sprint(bodies(again)) != "[a b]" || again[0].Attempts != 1 || again[1].Attempts != 0 {
-		t.Fatalf("ClaimOutbox once the retry is due: %+v, %v; want [a b]", again, err)
+	again, err := o.HeadOutbox(ctx, 10)
+	if err != nil || fmt.Sprint(bodies(again)) != "[a b]" || again[0].Attempts != 1 || !again[0].RetryAt.Equal(retryAt) ||
+		again[1].Attempts != 0 || !again[1].RetryAt.IsZero() {
+		t.Fatalf("HeadOutbox after a retry: %+v, %v; want a (1 attempt, retry at %v) and b", again, err, retryAt)
 	}
 	if err := o.DeleteOutbox(ctx, []int64{again[0].ID, again[1].ID}); err != nil {
 		t.Fatal(err)
 	}
-	if left, err := o.ClaimOutbox(ctx, now.Add(time.Hour), now.Add(2*time.Hour), 10); err != nil || len(left) != 0 {
+	if left, err := o.HeadOutbox(ctx, 10); err != nil || len(left) != 0 {
 		t.Fatalf("outbox after deletes: %v, %v", bodies(left), err)
 	}
 }
 
-// testOutboxClaimConcurrent: deliverers claiming and deleting at once never get the same
-// event, and get them in order.
-func testOutboxClaimConcurrent(t *testing.T, s store.Store) {
+// testOutboxLease: one owner at a time holds the outbox; it renews its lease, another takes
+// it once it lapses or is released, and a release by one that does not hold it does nothing.
+func testOutboxLease(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	o := outboxOf(t, s)
-	const n = 40
-	for i := range n {
-		e := newExecution("sm", fmt.Sprint("c", i))
-		if err := s.CreateExecution(ctx, store.Commit{Execution: e, Events: events(1, 1), Outbox: []string{e.Name}}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	now := time.Now()
-	var mu sync.Mutex
-	seen := map[string]int{}
-	var order []string
-	var wg sync.WaitGroup
-	deadline := time.Now().Add(30 * time.Second)
-	for range 4 {
-		wg.Go(func() {
-			for time.Now().Before(deadline) {
-				got, err := o.ClaimOutbox(ctx, now, now.Add(time.Hour), 3)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				mu.Lock()
-				for _, e := range got {
-					seen[e.Body]++
-					order = append(order, e.Body)
-				}
-				all := len(seen) == n
-				mu.Unlock()
-				if len(got) == 0 {
-					if all {
-						return
-					}
-					time.Sleep(time.Millisecond)
-					continue
-				}
-				ids := make([]int64, len(got))
-				for i, e := range got {
-					ids[i] = e.ID
-				}
-				// Deleted under the lock, so that order records claims in claim order.
-				mu.Lock()
-				err = o.DeleteOutbox(ctx, ids)
-				mu.Unlock()
-				if err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if len(seen) != n {
-		t.Fatalf("claimed %d distinct events, want %d", len(seen), n)
-	}
-	for b, c := range seen {
-		if c != 1 {
-			t.Errorf("event %s claimed %d times", b, c)
+	lease := func(owner string, at, until time.Time, want bool) {
+		t.Helper()
+		if held, err := o.LeaseOutbox(ctx, owner, at, until); err != nil || held != want {
+			t.Fatalf("LeaseOutbox(%s) at +%v: %v, %v; want %v", owner, at.Sub(now), held, err, want)
 		}
 	}
-	for i, b := range order {
-		if b != fmt.Sprint("c", i) {
-			t.Fatalf("claim order %v, want c0, c1, ...", order)
+	lease("a", now, now.Add(time.Minute), true)
+	lease("b", now.Add(30*time.Second), now.Add(90*time.Second), false)
+	lease("a", now.Add(30*time.Second), now.Add(90*time.Second), true) // renewed
+	lease("b", now.Add(80*time.Second), now.Add(2*time.Minute), false)
+	lease("b", now.Add(90*time.Second), now.Add(2*time.Minute), true) // lapsed at 90 s
+	lease("a", now.Add(100*time.Second), now.Add(3*time.Minute), false)
+	if err := o.ReleaseOutbox(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	lease("a", now.Add(100*time.Second), now.Add(3*time.Minute), false) // a's release was no release
+	if err := o.ReleaseOutbox(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	lease("a", now.Add(100*time.Second), now.Add(3*time.Minute), true)
+	if err := o.ReleaseOutbox(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testOutboxLeaseConcurrent: owners racing for the lease at the same instant: exactly one
+// wins each round.
+func testOutboxLeaseConcurrent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	o := outboxOf(t, s)
+	base := time.Now()
+	for round := range 5 {
+		now := base.Add(time.Duration(round) * time.Hour) // every earlier lease has lapsed
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for i := range 4 {
+			wg.Go(func() {
+				held, err := o.LeaseOutbox(ctx, fmt.Sprint("n", i), now, now.Add(time.Minute))
+				if err != nil {
+					t.Error(err)
+				}
+				if held {
+					wins.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if n := wins.Load(); n != 1 {
+			t.Fatalf("round %d: %d owners hold the lease, want 1", round, n)
 		}
 	}
 }

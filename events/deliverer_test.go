@@ -1,0 +1,114 @@
+package events_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/events"
+	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/store/sqlite"
+)
+
+// tally is a Destination that records which deliverer sent each event body.
+type tally struct {
+	name string
+	mu   *sync.Mutex
+	sent map[string][]string // body → senders
+	seq  *[]string           // bodies in the order sent
+}
+
+func (d *tally) Send(_ context.Context, evs []store.OutboxEvent, accepted []bool) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i, e := range evs {
+		d.sent[e.Body] = append(d.sent[e.Body], d.name)
+		*d.seq = append(*d.seq, e.Body)
+		accepted[i] = true
+	}
+	return nil
+}
+
+// commitEvents starts n executions, each with one outbox event named after it.
+func commitEvents(t *testing.T, st store.Store, prefix string, n int) {
+	t.Helper()
+	for i := range n {
+		name := fmt.Sprintf("%s%03d", prefix, i)
+		e := &store.Execution{Arn: "arn:aws:states:us-east-1:123456789012:execution:sm:" + name,
+			StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm", Name: name,
+			Status: "RUNNING", Input: "{}", StartedAt: time.Now(), State: "{}"}
+		ev := history.Event{ID: 1, Type: "ExecutionStarted", Timestamp: history.Time{Time: time.Now()}}
+		if err := st.CreateExecution(context.Background(), store.Commit{Execution: e, Events: []history.Event{ev}, Outbox: []string{name}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestOneDelivererAtATime: two deliverers on one store: the lease lets one send at a time,
+// every event once and in order; when the holder stops, it gives the lease up and the other
+// takes over at once, long before the lease would lapse.
+func TestOneDelivererAtATime(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var mu sync.Mutex
+	sent := map[string][]string{}
+	var seq []string
+	run := func(ctx context.Context, name string) (*events.Deliverer, chan struct{}) {
+		d := events.New(events.Options{Outbox: st, Owner: name, Poll: 10 * time.Millisecond, Lease: time.Hour,
+			Destinations: []events.Destination{&tally{name: name, mu: &mu, sent: sent, seq: &seq}}})
+		done := make(chan struct{})
+		go func() { d.Run(ctx); close(done) }()
+		return d, done
+	}
+	waitSent := func(n int) {
+		t.Helper()
+		waitFor(t, fmt.Sprint(n, " events sent"), func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(sent) >= n
+		})
+	}
+	ctxA, stopA := context.WithCancel(context.Background())
+	defer stopA()
+	ctxB, stopB := context.WithCancel(context.Background())
+	defer stopB()
+	_, doneA := run(ctxA, "a")
+	time.Sleep(50 * time.Millisecond) // a takes the lease first
+	_, doneB := run(ctxB, "b")
+	commitEvents(t, st, "x", 60)
+	waitSent(60)
+	stopA()
+	<-doneA
+	commitEvents(t, st, "y", 60)
+	waitSent(120)
+	stopB()
+	<-doneB
+
+	mu.Lock()
+	defer mu.Unlock()
+	for body, by := range sent {
+		want := "a"
+		if body[0] == 'y' {
+			want = "b"
+		}
+		if len(by) != 1 || by[0] != want {
+			t.Errorf("event %s sent by %v, want once by %s", body, by, want)
+		}
+	}
+	for i, body := range seq {
+		want := fmt.Sprintf("x%03d", i)
+		if i >= 60 {
+			want = fmt.Sprintf("y%03d", i-60)
+		}
+		if body != want {
+			t.Fatalf("sent in the order %v, want x000…x059 then y000…y059", seq)
+		}
+	}
+}
