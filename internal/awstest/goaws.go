@@ -1,9 +1,12 @@
 package awstest
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -49,7 +52,7 @@ func GoAWS(t testing.TB) string {
 		// Messages become visible again after their visibility timeout only through this
 		// loop, as in goaws's own main.
 		go gosqs.PeriodicTasks(time.Second, make(chan struct{}))
-		srv := &http.Server{Handler: router.New(), ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: serialized(router.New()), ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = srv.Serve(l) }()
 		goaws.url = "http://" + l.Addr().String()
 	})
@@ -57,4 +60,26 @@ func GoAWS(t testing.TB) string {
 		t.Fatalf("starting goaws: %v", goaws.err)
 	}
 	return goaws.url
+}
+
+// serialized runs goaws's handler one request at a time, except ReceiveMessage, which may
+// wait for messages (long polling) and locks what it reads. goaws's CreateQueue reads and
+// writes its map of queues without its lock: two queues created at once are a data race
+// that the race detector reports (seen in the replay suite's parallel scenarios).
+func serialized(h http.Handler) http.Handler {
+	var mu sync.Mutex
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		form, _ := url.ParseQuery(string(body))
+		if form.Get("Action") != "ReceiveMessage" && !strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".ReceiveMessage") {
+			mu.Lock()
+			defer mu.Unlock()
+		}
+		h.ServeHTTP(w, r)
+	})
 }
