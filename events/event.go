@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stepwise-run/stepwise/internal/ids"
+	"github.com/stepwise-run/stepwise/internal/jsontext"
 	"github.com/stepwise-run/stepwise/store"
 )
 
@@ -132,19 +133,19 @@ func statusEvent(e *store.Execution, region, account, redriveReason string) *Eve
 // two to the same bytes).
 func (ev *Event) appendJSON(b []byte) []byte {
 	b = append(b, `{"version":`...)
-	b = appendString(b, ev.Version)
+	b = jsontext.AppendString(b, ev.Version, false)
 	b = append(b, `,"id":`...)
-	b = appendString(b, ev.ID)
+	b = jsontext.AppendString(b, ev.ID, false)
 	b = append(b, `,"detail-type":`...)
-	b = appendString(b, ev.DetailType)
+	b = jsontext.AppendString(b, ev.DetailType, false)
 	b = append(b, `,"source":`...)
-	b = appendString(b, ev.Source)
+	b = jsontext.AppendString(b, ev.Source, false)
 	b = append(b, `,"account":`...)
-	b = appendString(b, ev.Account)
+	b = jsontext.AppendString(b, ev.Account, false)
 	b = append(b, `,"time":`...)
-	b = appendString(b, ev.Time)
+	b = jsontext.AppendString(b, ev.Time, false)
 	b = append(b, `,"region":`...)
-	b = appendString(b, ev.Region)
+	b = jsontext.AppendString(b, ev.Region, false)
 	b = append(b, `,"resources":`...)
 	if ev.Resources == nil {
 		b = append(b, "null"...)
@@ -154,19 +155,19 @@ func (ev *Event) appendJSON(b []byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, r)
+			b = jsontext.AppendString(b, r, false)
 		}
 		b = append(b, ']')
 	}
 	d := &ev.Detail
 	b = append(b, `,"detail":{"executionArn":`...)
-	b = appendString(b, d.ExecutionArn)
+	b = jsontext.AppendString(b, d.ExecutionArn, false)
 	b = append(b, `,"stateMachineArn":`...)
-	b = appendString(b, d.StateMachineArn)
+	b = jsontext.AppendString(b, d.StateMachineArn, false)
 	b = append(b, `,"name":`...)
-	b = appendString(b, d.Name)
+	b = jsontext.AppendString(b, d.Name, false)
 	b = append(b, `,"status":`...)
-	b = appendString(b, d.Status)
+	b = jsontext.AppendString(b, d.Status, false)
 	b = append(b, `,"startDate":`...)
 	b = strconv.AppendInt(b, d.StartDate, 10)
 	b = append(b, `,"stopDate":`...)
@@ -184,7 +185,7 @@ func (ev *Event) appendJSON(b []byte) []byte {
 	b = append(b, `,"redriveDate":`...)
 	b = appendInt(b, d.RedriveDate)
 	b = append(b, `,"redriveStatus":`...)
-	b = appendString(b, d.RedriveStatus)
+	b = jsontext.AppendString(b, d.RedriveStatus, false)
 	b = append(b, `,"redriveStatusReason":`...)
 	b = appendStringPtr(b, d.RedriveStatusReason)
 	b = append(b, `,"inputDetails":`...)
@@ -209,7 +210,7 @@ func appendStringPtr(b []byte, s *string) []byte {
 	if s == nil {
 		return append(b, "null"...)
 	}
-	return appendString(b, *s)
+	return jsontext.AppendString(b, *s, false)
 }
 
 func appendDetails(b []byte, d *Details) []byte {
@@ -220,58 +221,6 @@ func appendDetails(b []byte, d *Details) []byte {
 		return append(b, `{"included":true}`...)
 	}
 	return append(b, `{"included":false}`...)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string, escaped as encoding/json escapes it with HTML
-// escaping off: ", \ and control characters, invalid UTF-8 as U+FFFD, and U+2028 and
-// U+2029 (which JavaScript would end a line at).
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			switch {
-			case r == utf8.RuneError && size == 1:
-				b = append(append(b, s[start:i]...), `\ufffd`...)
-			case r == '\u2028' || r == '\u2029':
-				b = append(append(b, s[start:i]...), '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			default:
-				i += size
-				continue
-			}
-			i += size
-			start = i
-			continue
-		}
-		if c >= 0x20 && c != '"' && c != '\\' {
-			i++
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\b':
-			b = append(b, '\\', 'b')
-		case '\f':
-			b = append(b, '\\', 'f')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		i++
-		start = i
-	}
-	return append(append(b, s[start:]...), '"')
 }
 
 func orNull(s string) *string {

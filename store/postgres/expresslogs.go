@@ -88,12 +88,8 @@ func (s *Store) PurgeExpressLogs(ctx context.Context, before time.Time, limit in
 	}
 	var n int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var locked bool
-		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, int64(purgeLock)).Scan(&locked); err != nil {
+		if err := takePurgeLock(ctx, tx); err != nil {
 			return err
-		}
-		if !locked {
-			return store.ErrPurgeBusy
 		}
 		tag, err := tx.Exec(ctx, purgeExpress, before.UTC(), limit)
 		n = tag.RowsAffected()

@@ -28,12 +28,8 @@ const purgeSelect = `SELECT id, arn FROM executions
 func (s *Store) PurgeExecutions(ctx context.Context, p store.Purge) (int, error) {
 	n := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var locked bool
-		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, int64(purgeLock)).Scan(&locked); err != nil {
+		if err := takePurgeLock(ctx, tx); err != nil {
 			return err
-		}
-		if !locked {
-			return store.ErrPurgeBusy
 		}
 		lim := p.Limit
 		if lim <= 0 {
@@ -115,4 +111,17 @@ func (s *Store) PurgeExecutions(ctx context.Context, p store.Purge) (int, error)
 		return nil
 	})
 	return n, err
+}
+
+// takePurgeLock takes the purge lock for tx's transaction: ErrPurgeBusy when another node
+// holds it (one node purges at a time).
+func takePurgeLock(ctx context.Context, tx pgx.Tx) error {
+	var locked bool
+	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, int64(purgeLock)).Scan(&locked); err != nil {
+		return err
+	}
+	if !locked {
+		return store.ErrPurgeBusy
+	}
+	return nil
 }
