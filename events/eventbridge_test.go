@@ -258,14 +258,8 @@ func (r *recording) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 func TestEventBridgeLag(t *testing.T) {
 	bus := &awstest.EventBus{T: t}
 	srv, c := startBusServer(t, bus, "default", "")
-	sm := createMachine(t, c, "quick", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`)
 	const n = 200
-	for i := range n {
-		if _, err := c.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Name: aws.String(fmt.Sprint("q", i))}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	waitFor(t, "every event", func() bool { return srv.Events.Delivered.Load() >= 2*n })
+	startQuick(t, srv, c, n)
 	calls, _ := bus.Counts()
 	if got := len(bus.Entries()); got != 2*n {
 		t.Errorf("%d entries on the bus, want %d", got, 2*n)

@@ -244,6 +244,19 @@ func TestStatusChangeEvents(t *testing.T) {
 	t.Logf("delivery lag: %s", srv.Events)
 }
 
+// startQuick starts n executions of one Pass state and waits until their 2n events (each
+// RUNNING and SUCCEEDED) are delivered.
+func startQuick(t *testing.T, srv *server.Server, c *sfn.Client, n int) {
+	t.Helper()
+	sm := createMachine(t, c, "quick", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`)
+	for i := range n {
+		if _, err := c.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Name: aws.String(fmt.Sprint("q", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "every event", func() bool { return srv.Events.Delivered.Load() >= int64(2*n) })
+}
+
 // TestDeliveryLag measures the time from the commit of a status change to its delivery
 // to a webhook that accepts at once, over many executions.
 func TestDeliveryLag(t *testing.T) {
@@ -251,14 +264,8 @@ func TestDeliveryLag(t *testing.T) {
 	hook := httptest.NewServer(recv)
 	defer hook.Close()
 	srv, c := startServer(t, hook.URL, recv.secret)
-	sm := createMachine(t, c, "quick", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`)
 	const n = 200
-	for i := range n {
-		if _, err := c.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Name: aws.String(fmt.Sprint("q", i))}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	waitFor(t, "every event", func() bool { return srv.Events.Delivered.Load() >= 2*n })
+	startQuick(t, srv, c, n)
 	recv.mu.Lock()
 	got := len(recv.bodies)
 	recv.mu.Unlock()

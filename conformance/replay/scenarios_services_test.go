@@ -91,10 +91,7 @@ func init() {
 	base := func(tmpl string) func(r *replay) {
 		return func(r *replay) {
 			r.servePython()
-			table := unique("sfn_test_table_")
-			r.aws("dynamodb", "createTable", map[string]any{"TableName": table, "BillingMode": "PAY_PER_REQUEST",
-				"AttributeDefinitions": []any{map[string]any{"AttributeName": "id", "AttributeType": "S"}},
-				"KeySchema":            []any{map[string]any{"AttributeName": "id", "KeyType": "HASH"}}})
+			table := r.createTable()
 			r.replace(table, "table-name")
 			r.unchecking("AllHttpHeaders", "HttpHeaders")
 			r.recordExecution(template(r.t, "services/statemachines/"+tmpl), value.Encode(map[string]any{
@@ -347,10 +344,7 @@ func init() {
 	dynamo := func(tmpl string, update bool) func(r *replay) {
 		return func(r *replay) {
 			r.servePython()
-			table := unique("sfn_test_table_")
-			r.aws("dynamodb", "createTable", map[string]any{"TableName": table, "BillingMode": "PAY_PER_REQUEST",
-				"AttributeDefinitions": []any{map[string]any{"AttributeName": "id", "AttributeType": "S"}},
-				"KeySchema":            []any{map[string]any{"AttributeName": "id", "KeyType": "HASH"}}})
+			table := r.createTable()
 			input := map[string]any{"TableName": table,
 				"Item": map[string]any{"data": map[string]any{"S": "HelloWorld"}, "id": map[string]any{"S": "id1"}},
 				"Key":  map[string]any{"id": map[string]any{"S": "id1"}}}
@@ -475,4 +469,14 @@ func init() {
 	} {
 		register(file{path: path, services: true, concurrent: true, scenario: func(string) (func(*replay), string) { return nil, why }})
 	}
+}
+
+// createTable creates, on dynalite, a table of a new name keyed by the string "id", as the
+// recorded tests' create_table does, and returns its name.
+func (r *replay) createTable() string {
+	table := unique("sfn_test_table_")
+	r.aws("dynamodb", "createTable", map[string]any{"TableName": table, "BillingMode": "PAY_PER_REQUEST",
+		"AttributeDefinitions": []any{map[string]any{"AttributeName": "id", "AttributeType": "S"}},
+		"KeySchema":            []any{map[string]any{"AttributeName": "id", "KeyType": "HASH"}}})
+	return table
 }

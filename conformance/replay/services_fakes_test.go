@@ -2,7 +2,6 @@ package replay
 
 import (
 	"context"
-	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -100,23 +99,12 @@ func (r *replay) servePython(fns ...fn) {
 		specs[f.name] = lambda.Spec{Command: []string{hosted.python, "-S", "bootstrap.py"}, Dir: functionsDir(),
 			Handler: f.handler, Timeout: 30 * time.Second}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, server.Config{Store: "sqlite:" + filepath.Join(t.TempDir(), "stepwise.db"),
+	srv, err := server.New(context.Background(), server.Config{Store: "sqlite:" + filepath.Join(t.TempDir(), "stepwise.db"),
 		Region: "us-east-1", Account: "123456789012", LeaseTTL: time.Second, Poll: 20 * time.Millisecond, Functions: specs})
 	if err != nil {
-		cancel()
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() { _ = srv.Run(ctx); close(done) }()
-	hs := httptest.NewServer(srv.Handler)
-	r.url = hs.URL
-	r.close = func() {
-		hs.Close()
-		cancel()
-		<-done
-		srv.Close()
-	}
+	r.run(srv)
 }
 
 // recordExecution does what the recorded tests' create_and_record_execution does: creates a state

@@ -69,9 +69,15 @@ func (r *replay) serve(s services) {
 	if err != nil {
 		r.t.Fatal(err)
 	}
+	r.run(srv)
+}
+
+// run runs srv until the replay closes, its API behind an httptest server that the replay's
+// calls go to from then on.
+func (r *replay) run(srv *server.Server) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { srv.Run(ctx); close(done) }()
+	go func() { _ = srv.Run(ctx); close(done) }()
 	hs := httptest.NewServer(srv.Handler)
 	r.url = hs.URL
 	r.close = func() {
