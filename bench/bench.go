@@ -177,6 +177,11 @@ type Options struct {
 	Logging bool
 	// Traced creates the scenario's state machines with tracingConfiguration enabled.
 	Traced bool
+	// Drained, when set, reports whether the in-process server has delivered every status
+	// event it wrote (its outbox is empty). The run then waits for it after the last
+	// execution, and measures the drain (Result.Drain, Result.DrainCPU): events that are
+	// still waiting when the executions end cost their delivery after the rates are taken.
+	Drained func(context.Context) (bool, error)
 }
 
 // Result is what a run measured.
@@ -195,6 +200,10 @@ type Result struct {
 	// CPU is the CPU time this process used during the run: the clients', plus the server's
 	// when it runs in the same process (stepwise bench without --endpoint).
 	CPU time.Duration
+	// Drain is how long after the last execution ended the status events were all
+	// delivered, and DrainCPU the CPU time from the run's start to then (with
+	// Options.Drained; zero without).
+	Drain, DrainCPU time.Duration
 }
 
 // Client returns an SDK client for a Stepwise endpoint.
@@ -279,10 +288,40 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		TransitionsPS:  float64(len(endToEnd)*o.Scenario.Transitions) / elapsed.Seconds(),
 		CPU:            cpuTime() - cpu0,
 	}
+	if o.Drained != nil {
+		if err := waitDrained(ctx, o.Drained, o.Timeout); err != nil {
+			return r, err
+		}
+		r.Drain, r.DrainCPU = time.Since(t0)-elapsed, cpuTime()-cpu0
+	}
 	if firstErr != nil {
 		return r, fmt.Errorf("%d executions failed, first: %w", r.Failed, firstErr)
 	}
 	return r, nil
+}
+
+// waitDrained polls drained until it holds, for at most timeout.
+func waitDrained(ctx context.Context, drained func(context.Context) (bool, error), timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := drained(ctx)
+		if err != nil || ok {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the status events were not all delivered within %v of the last execution", timeout)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// PrintDrain writes, for a run with Options.Drained, how long the events took to drain and
+// what the run measures when their delivery is counted in: the rate and the CPU per
+// execution until the last event was delivered.
+func (r *Result) PrintDrain(w io.Writer) {
+	total := r.Elapsed + r.Drain
+	fmt.Fprintf(w, "status events: all delivered %s after the last execution; counting their delivery: %.0f executions/s, %.0f µs CPU per execution\n",
+		ms(r.Drain), float64(r.Executions)/total.Seconds(), float64(r.DrainCPU.Microseconds())/float64(max(1, r.Executions)))
 }
 
 // setup runs a scenario's setup machine once and waits for its success.

@@ -1,15 +1,9 @@
 package events
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strconv"
 	"sync"
@@ -22,61 +16,11 @@ import (
 
 // Destination receives events. Send offers events, oldest first, and sets accepted[i] for
 // each event the destination has accepted (accepted is as long as events, all false on the
-// call); it returns nil only when it accepted every one of them, else why not. A destination
-// that sends one event at a time stops at the first refusal; one that sends batches (PutEvents)
-// may accept events past one it refused.
+// call); it returns nil only when it accepted every one of them, else why not. It may accept
+// events past one it refused, but never an execution's event past one of the same
+// execution's that it refused.
 type Destination interface {
 	Send(ctx context.Context, events []store.OutboxEvent, accepted []bool) error
-}
-
-// SignatureHeader carries the webhook's signature: "sha256=" and the hex HMAC-SHA256 of the
-// request body under the shared secret.
-const SignatureHeader = "X-Stepwise-Signature"
-
-// Sign returns the value of SignatureHeader for body.
-func Sign(secret, body []byte) string {
-	m := hmac.New(sha256.New, secret)
-	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
-}
-
-// Webhook POSTs each event, alone, as the request body (Content-Type application/json),
-// signed with Secret when it is set; any 2xx answer accepts it.
-type Webhook struct {
-	URL    string
-	Secret string
-	// Client makes the requests (nil: a client with a 10 s timeout).
-	Client *http.Client
-}
-
-var defaultClient = &http.Client{Timeout: 10 * time.Second}
-
-func (w *Webhook) Send(ctx context.Context, evs []store.OutboxEvent, accepted []bool) error {
-	client := w.Client
-	if client == nil {
-		client = defaultClient
-	}
-	for i, e := range evs {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader([]byte(e.Body)))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		if w.Secret != "" {
-			req.Header.Set(SignatureHeader, Sign([]byte(w.Secret), []byte(e.Body)))
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		resp.Body.Close()
-		if resp.StatusCode/100 != 2 {
-			return fmt.Errorf("webhook %s answered %s", w.URL, resp.Status)
-		}
-		accepted[i] = true
-	}
-	return nil
 }
 
 // Options configure a Deliverer.

@@ -33,6 +33,7 @@ type receiver struct {
 	bodies    []string
 	failFirst int
 	requests  int
+	batches   int // requests that carried a JSON array of events
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -48,6 +49,17 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.requests++
 	if r.requests <= r.failFirst {
 		http.Error(w, "not now", http.StatusServiceUnavailable)
+		return
+	}
+	if len(body) > 0 && body[0] == '[' { // --events-webhook-batch: the events in one array
+		var batch []json.RawMessage
+		if err := json.Unmarshal(body, &batch); err != nil {
+			r.t.Errorf("batch is not a JSON array: %v: %s", err, body)
+		}
+		r.batches++
+		for _, ev := range batch {
+			r.bodies = append(r.bodies, string(ev))
+		}
 		return
 	}
 	r.bodies = append(r.bodies, string(body))
@@ -80,10 +92,15 @@ func statuses(evs []map[string]any) []string {
 }
 
 func startServer(t *testing.T, webhook, secret string) (*server.Server, *sfn.Client) {
+	return startBatching(t, webhook, secret, 0)
+}
+
+// startBatching starts a server whose webhook requests carry up to batch events.
+func startBatching(t *testing.T, webhook, secret string, batch int) (*server.Server, *sfn.Client) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.New(ctx, server.Config{Store: "sqlite:" + filepath.Join(t.TempDir(), "s.db"),
-		EventsWebhook: webhook, EventsWebhookSecret: secret, EventsPoll: 50 * time.Millisecond, Poll: 50 * time.Millisecond})
+		EventsWebhook: webhook, EventsWebhookSecret: secret, EventsWebhookBatch: batch, EventsPoll: 50 * time.Millisecond, Poll: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,11 +186,18 @@ func rfc3339(t *time.Time) string { return t.UTC().Format(time.RFC3339) }
 // fail, are stopped and are redriven, each exactly in AWS's event format, signed; a failed
 // delivery is retried.
 func TestStatusChangeEvents(t *testing.T) {
+	for _, batch := range []int{1, 10} {
+		t.Run(fmt.Sprint("batch=", batch), func(t *testing.T) { testStatusChangeEvents(t, batch) })
+	}
+}
+
+// testStatusChangeEvents is TestStatusChangeEvents with requests of up to batch events.
+func testStatusChangeEvents(t *testing.T, batch int) {
 	ctx := context.Background()
 	recv := &receiver{t: t, secret: "s3cret", failFirst: 1}
 	hook := httptest.NewServer(recv)
 	defer hook.Close()
-	srv, c := startServer(t, hook.URL, recv.secret)
+	srv, c := startBatching(t, hook.URL, recv.secret, batch)
 
 	okSM := createMachine(t, c, "ok", `{"StartAt":"A","States":{"A":{"Type":"Pass","Result":{"x":"<&>"},"End":true}}}`)
 	failSM := createMachine(t, c, "fail", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Oops","Cause":"it \"broke\""}}}`)
@@ -237,6 +261,9 @@ func TestStatusChangeEvents(t *testing.T) {
 			t.Errorf("event id %q repeated or not a UUID", ev.ID)
 		}
 		ids[ev.ID] = true
+	}
+	if batch > 1 && recv.batches == 0 || batch <= 1 && recv.batches > 0 {
+		t.Errorf("%d requests carried arrays of events, with batch %d", recv.batches, batch)
 	}
 	if srv.Events.Failed.Load() != 1 {
 		t.Errorf("failed deliveries: %d, want 1 (the receiver refused one)", srv.Events.Failed.Load())

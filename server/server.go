@@ -84,6 +84,10 @@ type Config struct {
 	// events), POSTed and signed with EventsWebhookSecret (--events-webhook,
 	// --events-webhook-secret).
 	EventsWebhook, EventsWebhookSecret string
+	// EventsWebhookBatch is the most events one webhook request carries, as a JSON array
+	// (0 or 1: one event a request, the event itself; events.Webhook.Batch)
+	// (--events-webhook-batch).
+	EventsWebhookBatch int
 	// EventsEventBridge, when set, is the EventBridge event bus (a name or an ARN) on which
 	// every execution status change event is put with PutEvents, with the source
 	// EventsEventBridgeSource (default events.DefaultEventBridgeSource)
@@ -238,7 +242,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	var deliverer *events.Deliverer
 	var dests []events.Destination
 	if cfg.EventsWebhook != "" {
-		dests = append(dests, &events.Webhook{URL: cfg.EventsWebhook, Secret: cfg.EventsWebhookSecret})
+		dests = append(dests, &events.Webhook{URL: cfg.EventsWebhook, Secret: cfg.EventsWebhookSecret, Batch: cfg.EventsWebhookBatch})
+	}
+	if cfg.EventsWebhookBatch < 0 || cfg.EventsWebhookBatch > events.MaxWebhookBatch {
+		st.Close()
+		return nil, fmt.Errorf("--events-webhook-batch: %d is not between 1 and %d", cfg.EventsWebhookBatch, events.MaxWebhookBatch)
 	}
 	if cfg.EventsEventBridge != "" {
 		if !events.ValidBus(cfg.EventsEventBridge) {

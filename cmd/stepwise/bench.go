@@ -18,8 +18,10 @@ import (
 	"time"
 
 	"github.com/stepwise-run/stepwise/bench"
+	"github.com/stepwise-run/stepwise/events"
 	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/internal/retention"
+	"github.com/stepwise-run/stepwise/store"
 )
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -39,6 +41,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	keepBatch := fs.Int("retention-batch", 500, "with --retention: executions deleted per transaction")
 	keepShare := fs.Float64("retention-share", 0.02, "with --retention: the most of the store's time the purge takes")
 	execLogs := fs.String("execution-logs", "", "the in-process server writes execution logs to this file (serve --execution-logs) and the scenario's state machines log at level ALL with their execution data")
+	eventsBatch := fs.Int("events-webhook-batch", 1, "with --events-webhook: the most events a request carries (serve --events-webhook-batch)")
 	eventsWebhook := fs.String("events-webhook", "", "the in-process server sends execution status change events to this URL (serve --events-webhook)")
 	traced := fs.Bool("traced", false, "create the scenario's state machines with tracingConfiguration enabled (the in-process server exports to OTEL_EXPORTER_OTLP_ENDPOINT when set)")
 	runs := fs.Int("runs", 1, "run the scenario this many times against the same server, a row each, then the spread of the rates and the StartExecution p99 (not the sleep scenario)")
@@ -74,6 +77,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	storeName := "endpoint"
+	var drained func(context.Context) (bool, error) // the in-process server's outbox is empty
+	var deliverer *events.Deliverer
 	if *endpoint == "" {
 		if *storeURL == "" {
 			dir, err := os.MkdirTemp("", "stepwise-bench")
@@ -85,17 +90,24 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			*storeURL = "sqlite:" + filepath.Join(dir, "bench.db")
 		}
 		storeName = strings.SplitN(*storeURL, ":", 2)[0]
-		url, stop, err := benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}, *execLogs, *eventsWebhook)
+		svc, url, stop, err := benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}, *execLogs, *eventsWebhook, *eventsBatch)
 		if err != nil {
 			fmt.Fprintln(stderr, "stepwise:", err)
 			return 1
 		}
 		defer func() { stop() }()
 		*endpoint = url
+		if deliverer = svc.Events; deliverer != nil {
+			outbox := svc.Store.(store.Outbox)
+			drained = func(ctx context.Context) (bool, error) {
+				head, err := outbox.HeadOutbox(ctx, 1)
+				return len(head) == 0, err
+			}
+		}
 		if *scenario == sleepScenario {
 			restart := func(ctx context.Context) (string, error) {
 				stop()
-				url, stop, err = benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}, *execLogs, *eventsWebhook)
+				_, url, stop, err = benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}, *execLogs, *eventsWebhook, *eventsBatch)
 				return url, err
 			}
 			res, err := bench.RunSleep(ctx, bench.SleepOptions{Endpoint: url, Concurrency: *clients, Executions: *executions,
@@ -117,7 +129,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var results []*bench.Result
 	for i := range max(1, *runs) {
 		res, err := bench.Run(ctx, bench.Options{Endpoint: *endpoint, Scenario: sc, Concurrency: *clients, Executions: *executions, Timeout: *timeout,
-			Logging: *execLogs != "", Traced: *traced})
+			Logging: *execLogs != "", Traced: *traced, Drained: drained})
 		if res != nil {
 			if i == 0 {
 				fmt.Fprint(stdout, bench.Header)
@@ -125,6 +137,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			res.Print(stdout, storeName)
 			results = append(results, res)
 		}
+
 		if err != nil {
 			fmt.Fprintln(stderr, "stepwise bench:", err)
 			return 1
@@ -133,6 +146,16 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if len(results) > 1 {
 		fmt.Fprintln(stdout)
 		bench.PrintSpread(stdout, results)
+	}
+	if deliverer != nil {
+		// After the table: each run's drain, then the deliverer's count and lags (over all runs).
+		fmt.Fprintln(stdout)
+		for _, r := range results {
+			r.PrintDrain(stdout)
+		}
+		round := func(d time.Duration) time.Duration { return d.Round(100 * time.Microsecond) }
+		fmt.Fprintf(stdout, "status events: %d delivered; lag from commit to delivery p50 %v, p99 %v (the last %d)\n",
+			deliverer.Delivered.Load(), round(deliverer.Lag(0.5)), round(deliverer.Lag(0.99)), min(deliverer.Delivered.Load(), 4096))
 	}
 	return 0
 }
@@ -151,12 +174,12 @@ func scenarioNames() []string {
 }
 
 // benchServer starts the service in this process on a loopback port.
-func benchServer(ctx context.Context, storeURL string, keep retention.Options, execLogs, eventsWebhook string) (string, func(), error) {
+func benchServer(ctx context.Context, storeURL string, keep retention.Options, execLogs, eventsWebhook string, eventsBatch int) (*service, string, func(), error) {
 	log := slog.New(slog.DiscardHandler)
 	cfg := benchConfig(storeURL)
 	cfg.retention = keep
 	cfg.executionLogs = execLogs
-	cfg.eventsWebhook = eventsWebhook
+	cfg.eventsWebhook, cfg.eventsBatch = eventsWebhook, eventsBatch
 	var batches, purged atomic.Int64
 	var busy atomic.Int64 // nanoseconds
 	cfg.retention.OnBatch = func(n int, took time.Duration) {
@@ -167,12 +190,12 @@ func benchServer(ctx context.Context, storeURL string, keep retention.Options, e
 	started := time.Now()
 	svc, err := newService(ctx, cfg, log)
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		svc.close()
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	nodeDone := make(chan struct{})
@@ -185,7 +208,7 @@ func benchServer(ctx context.Context, storeURL string, keep retention.Options, e
 			fmt.Fprintln(os.Stderr, "stepwise bench: server:", err)
 		}
 	}()
-	return "http://" + ln.Addr().String(), func() {
+	return svc, "http://" + ln.Addr().String(), func() {
 		_ = srv.Close()
 		cancel()
 		<-nodeDone

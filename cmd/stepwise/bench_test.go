@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
-	"github.com/stepwise-run/stepwise/internal/awstest"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/stepwise-run/stepwise/internal/awstest"
 )
 
 // TestBenchRuns runs the bench command as users do, on its own server and store: a row per
@@ -52,5 +57,37 @@ func TestBenchDynamoDB(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^\| dynamodb \| sqlite \| 4 \| 40 \| \d+ \| \d+ \|`).MatchString(out.String()) {
 		t.Errorf("no result row:\n%s", out.String())
+	}
+}
+
+// TestBenchEvents: with --events-webhook the bench waits until every status event is
+// delivered and says how long that took, and what the run measures counting it; the
+// receiver gets them all, in arrays with --events-webhook-batch.
+func TestBenchEvents(t *testing.T) {
+	var mu sync.Mutex
+	var events, requests int
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var batch []json.RawMessage
+		if err := json.NewDecoder(r.Body).Decode(&batch); err != nil {
+			t.Errorf("a request that is not an array of events: %v", err)
+		}
+		mu.Lock()
+		events, requests = events+len(batch), requests+1
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	var out, errs bytes.Buffer
+	args := []string{"--scenario", "chain", "--clients", "4", "--executions", "30", "--runs", "2", "--events-webhook", hook.URL, "--events-webhook-batch", "10"}
+	if code := cmdBench(context.Background(), args, &out, &errs); code != 0 {
+		t.Fatalf("bench %v: exit %d, %s", args, code, errs.String())
+	}
+	drains := regexp.MustCompile(`(?m)^status events: all delivered [\d.]+ ms after the last execution; counting their delivery: \d+ executions/s, \d+ µs CPU per execution$`).FindAllString(out.String(), -1)
+	if len(drains) != 2 || !regexp.MustCompile(`(?m)^status events: 120 delivered; lag from commit to delivery p50 \S+, p99 \S+ \(the last 120\)$`).MatchString(out.String()) {
+		t.Errorf("no drain line for each run, or not 120 events delivered:\n%s", out.String())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if events != 120 || requests > 60 {
+		t.Errorf("the receiver got %d events in %d requests, want 120 (2 executions × 30 × RUNNING, SUCCEEDED) in arrays", events, requests)
 	}
 }

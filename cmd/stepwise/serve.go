@@ -17,6 +17,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/api/throttle"
 	"github.com/stepwise-run/stepwise/asl/budget"
+	"github.com/stepwise-run/stepwise/events"
 	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/integration/mock"
 	"github.com/stepwise-run/stepwise/internal/certreload"
@@ -60,6 +61,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	keep := fs.Duration("retention", retention.Default, "how long closed executions and their histories are kept after they stop (AWS: 90 days), and the log events kept of Express executions after their last one; 0 keeps everything; failed, timed-out and aborted ones are kept at least 14 days, while they can be redriven")
 	otlp := fs.String("otlp-endpoint", "", "OTLP/HTTP collector (e.g. http://localhost:4318) receiving the spans of the state machines with tracingConfiguration enabled (default: OTEL_EXPORTER_OTLP_ENDPOINT; unset, no tracing); see docs/operations.md")
 	eventsWebhook := fs.String("events-webhook", "", "an HTTP(S) URL that receives every execution status change, POSTed as EventBridge's \"Step Functions Execution Status Change\" event (docs/operations.md)")
+	eventsBatch := fs.Int("events-webhook-batch", 1, "the most events one --events-webhook request carries: 1 POSTs each event alone (as EventBridge's API destinations do); 2 to 10 POST a JSON array of up to that many, signed as one body (fewer requests, for a receiver that takes arrays)")
 	eventsSecret := fs.String("events-webhook-secret", "", "the shared secret that signs --events-webhook's requests (header X-Stepwise-Signature: sha256=HMAC); default $STEPWISE_EVENTS_WEBHOOK_SECRET")
 	expressKept := fs.Int("express-log-executions", 1000, "Express executions per state machine whose log events the store keeps for the console, for state machines whose loggingConfiguration logs them (0: none)")
 	eventsBus := fs.String("events-eventbridge", "", "an EventBridge event bus (NAME or arn:aws:events:REGION:ACCOUNT:event-bus/NAME) on which every execution status change is put with PutEvents, with the default AWS credentials (AWS_ENDPOINT_URL_EVENTBRIDGE for a local endpoint); see docs/operations.md")
@@ -96,6 +98,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "stepwise: --retention-batch must be at least 1 and --retention-share in (0, 1]")
 		return 2
 	}
+	if *eventsBatch < 1 || *eventsBatch > events.MaxWebhookBatch {
+		fmt.Fprintf(stderr, "stepwise: --events-webhook-batch must be between 1 and %d\n", events.MaxWebhookBatch)
+		return 2
+	}
 	if *keep < 0 || (*keep > 0 && *keep < minRetention) {
 		fmt.Fprintf(stderr, "stepwise: --retention must be 0 (keep everything) or at least %v\n", minRetention)
 		return 2
@@ -126,7 +132,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		rootKeyID: os.Getenv("STEPWISE_ROOT_ACCESS_KEY_ID"), rootSecret: os.Getenv("STEPWISE_ROOT_SECRET_ACCESS_KEY"),
 		throttle: throttle.New(policy, nil), retention: retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare},
 		executionLogs: *execLogs,
-		eventsWebhook: *eventsWebhook, eventsSecret: cmp.Or(*eventsSecret, os.Getenv("STEPWISE_EVENTS_WEBHOOK_SECRET")),
+		eventsWebhook: *eventsWebhook, eventsSecret: cmp.Or(*eventsSecret, os.Getenv("STEPWISE_EVENTS_WEBHOOK_SECRET")), eventsBatch: *eventsBatch,
 		eventsBus: *eventsBus, eventsSource: *eventsSource, expressKept: *expressKept}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
@@ -238,6 +244,8 @@ type serviceConfig struct {
 	executionLogs string
 	// eventsWebhook receives the status change events, signed with eventsSecret.
 	eventsWebhook, eventsSecret string
+	// eventsBatch is the most events one webhook request carries (--events-webhook-batch).
+	eventsBatch int
 	// eventsBus receives them too, with PutEvents, under the source eventsSource.
 	eventsBus, eventsSource string
 	// expressKept is --express-log-executions (0: none).
@@ -283,7 +291,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 		RootAccessKeyID: cfg.rootKeyID, RootSecretAccessKey: cfg.rootSecret, AWSAssumeRole: cfg.awsAssumeRole,
 		Throttle: cfg.throttle, Retention: ret, Logger: log, Now: nodeClock(wallClock()),
 		ExecutionLogs: cfg.executionLogs, OTLPEndpoint: cfg.otlp,
-		EventsWebhook: cfg.eventsWebhook, EventsWebhookSecret: cfg.eventsSecret,
+		EventsWebhook: cfg.eventsWebhook, EventsWebhookSecret: cfg.eventsSecret, EventsWebhookBatch: cfg.eventsBatch,
 		EventsEventBridge: cfg.eventsBus, EventsEventBridgeSource: cfg.eventsSource, ExpressLogExecutions: expressKept(cfg.expressKept)})
 	if err != nil {
 		return nil, err

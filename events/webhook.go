@@ -1,0 +1,151 @@
+package events
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/stepwise-run/stepwise/store"
+)
+
+// SignatureHeader carries the webhook's signature: "sha256=" and the hex HMAC-SHA256 of the
+// request body under the shared secret.
+const SignatureHeader = "X-Stepwise-Signature"
+
+// Sign returns the value of SignatureHeader for body.
+func Sign(secret, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// MaxWebhookBatch bounds Webhook.Batch: the events the Deliverer offers at once.
+const MaxWebhookBatch = sendChunk
+
+// Webhook POSTs events (Content-Type application/json), each request signed with Secret when
+// it is set; any 2xx answer accepts what the request carried.
+//
+// With Batch 0 or 1 each request carries one event, the body the event itself, as an
+// EventBridge API destination receives it. The events offered at once go out concurrently,
+// one request in flight per execution: an execution's events arrive in order, one after the
+// other, while those of different executions overlap (a receiver a millisecond away takes
+// about a thousand events a second one at a time). An execution whose event is refused
+// sends nothing more in that offer.
+//
+// With Batch 2 to MaxWebhookBatch each request carries up to Batch events, oldest first, as a
+// JSON array, and is signed as one body: one request where there were Batch.
+type Webhook struct {
+	URL    string
+	Secret string
+	Batch  int
+	// Client makes the requests (nil: a client with a 10 s timeout that keeps a connection
+	// for each request that may be in flight).
+	Client *http.Client
+}
+
+var defaultClient = func() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// The default keeps two idle connections a host: the others of a concurrent offer would
+	// be closed after each request and opened again for the next.
+	t.MaxIdleConnsPerHost = MaxWebhookBatch
+	return &http.Client{Timeout: 10 * time.Second, Transport: t}
+}()
+
+func (w *Webhook) Send(ctx context.Context, evs []store.OutboxEvent, accepted []bool) error {
+	if w.Batch > 1 {
+		for start := 0; start < len(evs); start += w.Batch {
+			end := min(start+w.Batch, len(evs))
+			body := make([]byte, 0, 2+len(evs[start].Body)*(end-start))
+			body = append(body, '[')
+			for i, e := range evs[start:end] {
+				if i > 0 {
+					body = append(body, ',')
+				}
+				body = append(body, e.Body...)
+			}
+			if err := w.post(ctx, append(body, ']')); err != nil {
+				return err
+			}
+			for i := start; i < end; i++ {
+				accepted[i] = true
+			}
+		}
+		return nil
+	}
+	// One sender per execution, each sending its events in order and stopping at a refusal.
+	var order []string
+	byExecution := map[string][]int{}
+	for i, e := range evs {
+		key := executionOf(e.Body)
+		if _, ok := byExecution[key]; !ok {
+			order = append(order, key)
+		}
+		byExecution[key] = append(byExecution[key], i)
+	}
+	errs := make([]error, len(order))
+	var wg sync.WaitGroup
+	for k, key := range order {
+		wg.Go(func() {
+			for _, i := range byExecution[key] {
+				if errs[k] = w.post(ctx, []byte(evs[i].Body)); errs[k] != nil {
+					return
+				}
+				accepted[i] = true
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// post sends one request body and reads the answer.
+func (w *Webhook) post(ctx context.Context, body []byte) error {
+	client := w.Client
+	if client == nil {
+		client = defaultClient
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if w.Secret != "" {
+		req.Header.Set(SignatureHeader, Sign([]byte(w.Secret), body))
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("webhook %s answered %s", w.URL, resp.Status)
+	}
+	return nil
+}
+
+// executionOf is the execution ARN of an event body as StatusChange writes it: the one
+// member of "resources", which comes before "detail" and its strings. An ARN holds no quote
+// or backslash, so it ends at the next quote. It is "" for a body not in that shape (all
+// such events then go out one at a time, in order).
+func executionOf(body string) string {
+	const member = `"resources":["`
+	i := strings.Index(body, member)
+	if d := strings.Index(body, `"detail":`); i < 0 || d >= 0 && d < i {
+		return ""
+	}
+	rest := body[i+len(member):]
+	if j := strings.IndexByte(rest, '"'); j > 0 {
+		return rest[:j]
+	}
+	return ""
+}
