@@ -43,7 +43,7 @@ func (s *Store) ReleaseOutbox(ctx context.Context, owner string) error {
 // HeadOutbox reads from a reader: only the lease holder deletes or changes events, and
 // rows are written in id order, so what it reads stays true until it acts on it.
 func (s *Store) HeadOutbox(ctx context.Context, limit int) ([]store.OutboxEvent, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, body, created_at, attempts, retry_at FROM outbox ORDER BY id LIMIT ?`, limit)
+	rows, err := s.reads.outboxHead.QueryContext(ctx, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (s *Store) DeleteOutbox(ctx context.Context, ids []int64) error {
 		return err
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+		_, err := tx.StmtContext(ctx, s.stmts.deleteOutbox).ExecContext(ctx, string(list))
 		return err
 	})
 }

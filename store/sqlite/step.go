@@ -19,13 +19,14 @@ type stmts struct {
 	insertTimer, insertTask          *sql.Stmt
 	deleteTimer, deleteTask          *sql.Stmt
 	insertChunk, insertOutbox        *sql.Stmt
+	deleteOutbox                     *sql.Stmt
 	// savepoint, rollbackTo and release wrap each write of a group commit.
 	savepoint, rollbackTo, release *sql.Stmt
 }
 
 func (st *stmts) all() []**sql.Stmt {
 	return []**sql.Stmt{&st.insertExecution, &st.updateExecution, &st.insertTimer, &st.insertTask,
-		&st.deleteTimer, &st.deleteTask, &st.insertChunk, &st.insertOutbox, &st.savepoint, &st.rollbackTo, &st.release}
+		&st.deleteTimer, &st.deleteTask, &st.insertChunk, &st.insertOutbox, &st.deleteOutbox, &st.savepoint, &st.rollbackTo, &st.release}
 }
 
 func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
@@ -49,6 +50,7 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&st.deleteTask, `DELETE FROM tasks WHERE execution_id = ? AND id = ?`},
 		{&st.insertChunk, `INSERT INTO event_chunks (execution_id, last_id, first_id, body) VALUES (?, ?, ?, ?)`},
 		{&st.insertOutbox, `INSERT INTO outbox (body, created_at) VALUES (?, ?)`},
+		{&st.deleteOutbox, `DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))`},
 		{&st.savepoint, `SAVEPOINT w`},
 		{&st.rollbackTo, `ROLLBACK TO w`},
 		{&st.release, `RELEASE w`},
