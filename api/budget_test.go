@@ -18,6 +18,7 @@ func TestBudgetsBoundTestStateAndExpress(t *testing.T) {
 	c := newServer(t)
 	ctx := context.Background()
 	const hostile = `{% $sum([1..100000].($sum([1..100000]))) %}`
+	const slow = `{% $sort([1..400000], function($a, $b) { $a < $b }) %}`
 	start := time.Now()
 	out, err := c.TestState(ctx, &sfn.TestStateInput{
 		Definition: aws.String(`{"Type":"Pass","QueryLanguage":"JSONata","Output":"` + hostile + `","End":true}`),
@@ -50,19 +51,38 @@ func TestBudgetsBoundTestStateAndExpress(t *testing.T) {
 		t.Errorf("StartSyncExecution took %v", took)
 	}
 
-	// A Standard execution: StartExecution answers before the state has run.
+	// A Standard execution: StartExecution answers without waiting for a slow state (it
+	// waits for the first states only as long as the runner's startWait, 20 ms). The slow
+	// expression takes 1.4 s to evaluate (about five times that with the race detector), so
+	// a bound of half a second tells the two apart with room for a loaded machine (a bound
+	// of 150 ms was once missed under the race detector at a load average of 16); hostile's
+	// memory budget stops it within milliseconds, too soon to tell.
+	slowSM, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("slow-standard"), RoleArn: aws.String(role),
+		Definition: aws.String(`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"` + slow + `","End":true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	slowEx, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: slowSM.StateMachineArn, Input: aws.String(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > racetest.Scale(500*time.Millisecond) {
+		t.Errorf("StartExecution took %v: it waited for the state", took)
+	}
+	if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: slowEx.ExecutionArn}); err != nil {
+		t.Fatal(err)
+	}
+
+	// And a Standard execution fails with the budget named, as the others do.
 	std, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("hostile-standard"), RoleArn: aws.String(role),
 		Definition: aws.String(`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"` + hostile + `","End":true}}}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	start = time.Now()
 	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: std.StateMachineArn, Input: aws.String(`{}`)})
 	if err != nil {
 		t.Fatal(err)
-	}
-	if took := time.Since(start); took > racetest.Scale(150*time.Millisecond) {
-		t.Errorf("StartExecution took %v", took)
 	}
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn})
