@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -215,5 +216,48 @@ func testExpressLogsPurge(t *testing.T, s store.Store) {
 	}
 	if n, err := x.PurgeExpressLogs(ctx, PurgeNow, 100); err != nil || n != 3 {
 		t.Fatalf("PurgeExpressLogs(now) = %d, %v; want the 3 left", n, err)
+	}
+}
+
+// testExpressLogsConcurrent: several nodes keeping the Express executions of the same state
+// machines at once (each with its keeper trimming them to the bound) lose none of their
+// batches, and each state machine ends within its bound.
+func testExpressLogsConcurrent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	x := s.(store.ExpressLogs)
+	machines := []string{"arn:aws:states:us-east-1:123456789012:stateMachine:c1", "arn:aws:states:us-east-1:123456789012:stateMachine:c2",
+		"arn:aws:states:us-east-1:123456789012:stateMachine:c3"}
+	const nodes, batches, keep = 4, 40, 5
+	errs := make(chan error, nodes*batches)
+	var wg sync.WaitGroup
+	for n := range nodes {
+		wg.Go(func() {
+			for b := range batches {
+				var evs []store.ExpressLogEvent
+				// Each batch has an execution of every machine, in an order of its own.
+				for i := range machines {
+					sm := machines[(i+n+b)%len(machines)]
+					evs = append(evs, store.ExpressLogEvent{StateMachineArn: sm, ExecutionArn: fmt.Sprintf("%s:n%d-b%d", strings.Replace(sm, ":stateMachine:", ":express:", 1), n, b),
+						ID: 1, Type: "ExecutionStarted", Timestamp: time.Now(), Line: `{"id":"1","type":"ExecutionStarted"}`})
+				}
+				if err := x.AddExpressLogs(ctx, evs, keep); err != nil {
+					errs <- fmt.Errorf("node %d, batch %d: %w", n, b, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for _, sm := range machines {
+		got, err := x.ListExpressExecutions(ctx, sm, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != keep {
+			t.Errorf("%s keeps %d executions, want %d", sm, len(got), keep)
+		}
 	}
 }
