@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/store"
 )
 
@@ -30,6 +31,12 @@ func (n *Node) traced(row *store.Execution) bool {
 	_ = json.Unmarshal([]byte(sm.Config), &c) // a row written before Config was kept holds "{}"
 	n.tracing.Store(key, c.Tracing.Enabled)
 	return c.Tracing.Enabled
+}
+
+// HistoryBefore returns arn's events before the id before, oldest first: tracing follows
+// them when it first sees an execution past its start (a takeover, a restart).
+func (n *Node) HistoryBefore(ctx context.Context, arn string, before int64) ([]history.Event, error) {
+	return n.st.History(ctx, arn, 0, int(before-1), false)
 }
 
 // ParentOf returns the execution that started arn ("" for none): tracing follows it to put

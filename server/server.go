@@ -276,6 +276,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	node := runner.NewNode(nodeOpts)
 	if traces != nil {
 		traces.SetParent(node.ParentOf)
+		traces.SetHistory(node.HistoryBefore)
 	}
 	tasks.Execs = node
 	apiServer := &api.Server{Store: st, Node: node, Region: cfg.Region, Account: cfg.Account, Logger: log, Tasks: handler,

@@ -273,3 +273,88 @@ func TestTracesOfConcurrentTasks(t *testing.T) {
 		t.Errorf("%d task spans, want 5", tasks)
 	}
 }
+
+// TestTracesAcrossRestart: a traced execution whose Map iterations wait while its server
+// stops and another starts on the same database: the new server reads what came before from
+// the history, so each iteration's span and its Wait's span still come, under the Map state
+// and their own iteration, and last as long as they waited.
+func TestTracesAcrossRestart(t *testing.T) {
+	recv := &otlpReceiver{}
+	collector := httptest.NewServer(recv)
+	defer collector.Close()
+	db := "sqlite:" + filepath.Join(t.TempDir(), "db")
+	start := func() (*Server, func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		s, err := New(ctx, Config{Store: db, OTLPEndpoint: collector.URL, Poll: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { _ = s.Run(ctx); close(done) }()
+		return s, func() { cancel(); <-done; s.Close() }
+	}
+	call := func(s *Server, action string, req any) map[string]any {
+		t.Helper()
+		body, _ := json.Marshal(req)
+		out, err := s.API.Invoke(context.Background(), action, body)
+		if err != nil {
+			t.Fatalf("%s: %v", action, err)
+		}
+		var m map[string]any
+		_ = json.Unmarshal(out, &m)
+		return m
+	}
+	s1, stop1 := start()
+	sm := call(s1, "CreateStateMachine", map[string]any{"name": "m", "roleArn": "arn:aws:iam::123456789012:role/r",
+		"tracingConfiguration": map[string]bool{"enabled": true},
+		"definition": `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"W","States":{
+			"W":{"Type":"Wait","SecondsPath":"$","End":true}}},"End":true}}}`})["stateMachineArn"].(string)
+	arn := call(s1, "StartExecution", map[string]any{"stateMachineArn": sm, "name": "across", "input": `{"items":[2,3]}`})["executionArn"].(string)
+	time.Sleep(500 * time.Millisecond) // the iterations are waiting
+	stop1()
+	s2, stop2 := start()
+	defer stop2()
+	wctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if row, err := s2.Node.WaitEnded(wctx, arn); err != nil || row.Status != "SUCCEEDED" {
+		t.Fatalf("%+v, %v", row, err)
+	}
+	if err := s2.traces.ForceFlush(wctx); err != nil {
+		t.Fatal(err)
+	}
+	recv.mu.Lock()
+	defer recv.mu.Unlock()
+	byID := map[string]*tracepb.Span{}
+	var m *tracepb.Span
+	var iterations, waits []*tracepb.Span
+	for _, sp := range recv.spans {
+		byID[string(sp.SpanId)] = sp
+		switch sp.Name {
+		case "M":
+			m = sp
+		case "M iteration":
+			iterations = append(iterations, sp)
+		case "W":
+			waits = append(waits, sp)
+		}
+	}
+	if m == nil || len(iterations) != 2 || len(waits) != 2 {
+		t.Fatalf("spans: M %v, %d iterations, %d waits; want M, 2 and 2", m != nil, len(iterations), len(waits))
+	}
+	for _, it := range iterations {
+		if string(it.ParentSpanId) != string(m.SpanId) {
+			t.Errorf("an iteration span is not under M")
+		}
+	}
+	for _, w := range waits {
+		it := byID[string(w.ParentSpanId)]
+		if it == nil || it.Name != "M iteration" {
+			t.Errorf("a Wait span is not under an iteration")
+			continue
+		}
+		d := time.Duration(w.EndTimeUnixNano - w.StartTimeUnixNano)
+		if d < 2*time.Second || d > 4*time.Second {
+			t.Errorf("a Wait span lasts %v, want its 2 or 3 s", d)
+		}
+	}
+}

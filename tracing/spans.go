@@ -113,6 +113,7 @@ func (t *threads) set(id int64, th *thread) {
 // builder turns an execution's events into spans; it is used under the Exporter's lock.
 type builder struct {
 	x      *Exporter
+	quiet  bool                            // follow events without exporting (Exporter.SetHistory)
 	states map[string][]attribute.KeyValue // the state type's attributes, by type
 	tasks  map[string][]attribute.KeyValue // the task's attributes, by resource
 }
@@ -264,6 +265,9 @@ func (b *builder) emit(e *execution, parent, s *span, end time.Time, fail string
 // build a live span, then a copy of it) but made as the finished, read-only spans the
 // processor takes, through the SDK's own SpanStub.
 func (b *builder) span(t trace.TraceID, id, parent trace.SpanID, name string, start, end time.Time, fail string, attrs []attribute.KeyValue) {
+	if b.quiet {
+		return
+	}
 	stub := tracetest.SpanStub{Name: name, SpanKind: trace.SpanKindInternal, StartTime: start, EndTime: end, Attributes: attrs,
 		SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: t, SpanID: id, TraceFlags: trace.FlagsSampled}),
 		Resource:    b.x.res, InstrumentationScope: scope}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -158,4 +160,59 @@ func replay(t *testing.T, file, arn string) []*tracepb.Span {
 		t.Fatal(err)
 	}
 	return received()
+}
+
+// TestTakeoverKeepsThreads: a node that takes an execution over mid-Map (or restarts), its
+// iterations and branches open, follows the history before its first commit and exports
+// what it closes under the spans the first node opened: for every point of the history at
+// which a second exporter takes over, the two export together exactly the spans one
+// exporter does alone.
+func TestTakeoverKeepsThreads(t *testing.T) {
+	const arn = "arn:aws:states:us-east-1:123456789012:execution:map:interleaved"
+	raw, err := os.ReadFile("testdata/interleaved.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []history.Event
+	if err := json.Unmarshal(raw, &events); err != nil {
+		t.Fatal(err)
+	}
+	key := func(sp *tracepb.Span) string {
+		return fmt.Sprintf("%s %x<-%x %d-%d %v", sp.Name, sp.SpanId, sp.ParentSpanId, sp.StartTimeUnixNano, sp.EndTimeUnixNano, sp.Status.GetCode())
+	}
+	keys := func(spans []*tracepb.Span) []string {
+		var ks []string
+		for _, sp := range spans {
+			ks = append(ks, key(sp))
+		}
+		slices.Sort(ks)
+		return ks
+	}
+	want := keys(replay(t, "testdata/interleaved.json", arn))
+	ctx := context.Background()
+	row := &store.Execution{Arn: arn, Name: "interleaved", StartedAt: events[0].Timestamp.Time}
+	for k := 1; k < len(events); k++ {
+		url, received := collect(t)
+		for node, part := range [][]history.Event{events[:k], events[k:]} {
+			x, err := New(ctx, Options{Endpoint: url})
+			if err != nil {
+				t.Fatal(err)
+			}
+			x.SetHistory(func(_ context.Context, a string, before int64) ([]history.Event, error) {
+				if node == 0 || a != arn {
+					t.Fatalf("node %d reads the history of %s", node, a)
+				}
+				return events[:before-1], nil
+			})
+			for i := range part {
+				x.Observe(ctx, row, part[i:i+1])
+			}
+			if err := x.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := keys(received()); !slices.Equal(got, want) {
+			t.Errorf("taken over after event %d (%s): spans\n%s\nwant\n%s", events[k-1].ID, events[k-1].Type, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
 }

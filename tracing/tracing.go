@@ -50,6 +50,8 @@ type Exporter struct {
 	spans  sdktrace.SpanProcessor // the SDK's batch processor, in front of its OTLP exporter
 	res    *resource.Resource
 	parent func(ctx context.Context, arn string) (string, error)
+	// history reads an execution's events before an id (SetHistory).
+	history func(ctx context.Context, arn string, before int64) ([]history.Event, error)
 
 	mu    sync.Mutex
 	open  map[string]*execution // executions being traced, by ARN
@@ -94,6 +96,15 @@ func New(ctx context.Context, o Options) (*Exporter, error) {
 // a child in its parent's trace; call it before the first Observe.
 func (x *Exporter) SetParent(parent func(ctx context.Context, arn string) (string, error)) {
 	x.parent = parent
+}
+
+// SetHistory sets how the exporter reads an execution's events before an id: when it first
+// sees an execution past its start (a node that took it over, or itself after a restart), it
+// follows those events without exporting them, so that the states, iterations and branches
+// they opened are closed under their own spans rather than left out or put under the
+// execution's. Call it before the first Observe.
+func (x *Exporter) SetHistory(history func(ctx context.Context, arn string, before int64) ([]history.Event, error)) {
+	x.history = history
 }
 
 // Shutdown flushes the spans not yet sent.
@@ -170,8 +181,17 @@ func (x *Exporter) Context(ctx context.Context, arn string) context.Context {
 // Observe exports the spans that the committed events of an execution close.
 func (x *Exporter) Observe(ctx context.Context, row *store.Execution, events []history.Event) {
 	x.mu.Lock()
-	defer x.mu.Unlock()
 	e := x.open[row.Arn]
+	x.mu.Unlock()
+	var before []history.Event // what happened before this node saw the execution
+	if e == nil && len(events) > 0 && events[0].ID > 1 && x.history != nil {
+		// Read without the lock: the executions of other commits go on meanwhile. An
+		// execution's commits are observed one at a time, so none of its own can come first.
+		before, _ = x.history(ctx, row.Arn, events[0].ID) // unread, its spans go as they did
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	e = x.open[row.Arn]
 	if e == nil {
 		t := x.rootTrace(ctx, row.Arn, row.ParentArn)
 		e = &execution{arn: row.Arn, trace: t, span: executionSpan(row.Arn)}
@@ -185,6 +205,11 @@ func (x *Exporter) Observe(ctx context.Context, row *store.Execution, events []h
 			x.open = map[string]*execution{}
 		}
 		x.open[row.Arn] = e
+		if len(before) > 0 {
+			x.b.quiet = true // their spans were exported where they ended
+			x.b.observe(e, row, before)
+			x.b.quiet = false
+		}
 	}
 	if x.b.observe(e, row, events) {
 		delete(x.open, row.Arn)
