@@ -137,7 +137,6 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			res.Print(stdout, storeName)
 			results = append(results, res)
 		}
-
 		if err != nil {
 			fmt.Fprintln(stderr, "stepwise bench:", err)
 			return 1
