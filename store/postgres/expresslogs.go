@@ -13,9 +13,12 @@ import (
 )
 
 // addExpress appends an execution's events to its row (created at its first events); past
-// store.MaxExpressLogBytes of lines they are counted as dropped.
+// store.MaxExpressLogBytes of lines they are counted as dropped. Events of a state machine
+// that is gone are not kept: they come from executions still running, or from the keeper's
+// queue, after DeleteStateMachine deleted the state machine's kept executions.
 const addExpress = `INSERT INTO express_logs AS x (execution_arn, state_machine_arn, first_at, last_at, events, last_type, lines)
-	VALUES ($1, $2, $3, $4, $5, $6, $7)
+	SELECT $1::text, $2::text, $3::timestamptz, $4::timestamptz, $5::integer, $6::text, $7::text
+	WHERE EXISTS (SELECT 1 FROM state_machines WHERE arn = $2)
 	ON CONFLICT (execution_arn) DO UPDATE SET
 		last_at = CASE WHEN length(x.lines) < $8 THEN excluded.last_at ELSE x.last_at END,
 		last_type = CASE WHEN length(x.lines) < $8 THEN excluded.last_type ELSE x.last_type END,
@@ -23,9 +26,14 @@ const addExpress = `INSERT INTO express_logs AS x (execution_arn, state_machine_
 		dropped = CASE WHEN length(x.lines) < $8 THEN x.dropped ELSE x.dropped + excluded.events END,
 		lines = CASE WHEN length(x.lines) < $8 THEN x.lines || excluded.lines ELSE x.lines END`
 
-// trimExpress deletes a state machine's kept executions past its newest $2.
-const trimExpress = `DELETE FROM express_logs WHERE state_machine_arn = $1 AND seq <=
-	(SELECT seq FROM express_logs WHERE state_machine_arn = $1 ORDER BY seq DESC LIMIT 1 OFFSET $2)`
+// trimExpress deletes a state machine's kept executions past its newest $2. Rows another
+// node's trim has locked are skipped (that trim deletes them): two trims of one state
+// machine at once deadlocked even as single statements, their plans (custom and generic)
+// locking the rows in other orders.
+const trimExpress = `DELETE FROM express_logs WHERE seq IN (
+	SELECT seq FROM express_logs WHERE state_machine_arn = $1 AND seq <=
+		(SELECT seq FROM express_logs WHERE state_machine_arn = $1 ORDER BY seq DESC LIMIT 1 OFFSET $2)
+	FOR UPDATE SKIP LOCKED)`
 
 // AddExpressLogs writes a row an execution in one transaction, then trims each of their state
 // machines to its newest keep executions (an index walk of keep entries per state machine).

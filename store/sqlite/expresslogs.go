@@ -10,9 +10,11 @@ import (
 )
 
 // addExpress appends an execution's events to its row (created at its first events); past
-// store.MaxExpressLogBytes of lines they are counted as dropped.
+// store.MaxExpressLogBytes of lines they are counted as dropped. Events of a state machine
+// that is gone are not kept: they come from executions still running, or from the keeper's
+// queue, after DeleteStateMachine deleted the state machine's kept executions.
 const addExpress = `INSERT INTO express_logs (execution_arn, state_machine_arn, first_at, last_at, events, last_type, lines)
-	VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+	SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM state_machines WHERE arn = ?2)
 	ON CONFLICT (execution_arn) DO UPDATE SET
 		last_at = CASE WHEN length(lines) < ?8 THEN excluded.last_at ELSE last_at END,
 		last_type = CASE WHEN length(lines) < ?8 THEN excluded.last_type ELSE last_type END,

@@ -22,7 +22,8 @@ func testExpressLogs(t *testing.T, s store.Store) {
 	if !ok {
 		t.Fatalf("%T keeps no Express log events (store.ExpressLogs)", s)
 	}
-	const smA, smB = "arn:aws:states:us-east-1:123456789012:stateMachine:a", "arn:aws:states:us-east-1:123456789012:stateMachine:b"
+	const smA, smB = account + ":stateMachine:a", account + ":stateMachine:b"
+	createMachines(t, s, "a", "b")
 	base := time.Date(2026, 12, 5, 20, 0, 0, 0, time.UTC)
 	arn := func(sm string, exec int) string {
 		return fmt.Sprintf("arn:aws:states:us-east-1:123456789012:express:%s:e%d:u", sm[len(sm)-1:], exec)
@@ -102,8 +103,8 @@ func testExpressLogs(t *testing.T, s store.Store) {
 
 // testExpressLogsDeleted: deleting a state machine deletes its kept Express executions (kept
 // under its unqualified ARN, so those of its versions and aliases too) in the same write,
-// and no other state machine's; deleting it again, when it is gone, deletes those that its
-// executions still running wrote after it.
+// and no other state machine's; its executions still running, and its events still in the
+// keeper's queue, add none after it.
 func testExpressLogsDeleted(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	x := s.(store.ExpressLogs)
@@ -144,12 +145,22 @@ func testExpressLogsDeleted(t *testing.T, s store.Store) {
 	if n := kept(other); n != 1 {
 		t.Errorf("the other state machine keeps %d executions, want 1", n)
 	}
-	add(ev(gone, "late"))
-	if err := s.DeleteStateMachine(ctx, gone.Arn); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("DeleteStateMachine twice: %v, want ErrNotFound", err)
-	}
+	add(ev(gone, "late"), ev(other, "e2"))
 	if n := kept(gone); n != 0 {
-		t.Errorf("after DeleteStateMachine of a deleted state machine, %d executions kept, want none", n)
+		t.Errorf("events that came after DeleteStateMachine: %d executions kept, want none", n)
+	}
+	if n := kept(other); n != 2 {
+		t.Errorf("the other state machine keeps %d executions, want 2 (its events of the same batch)", n)
+	}
+}
+
+// createMachines creates state machines of those names (smArn).
+func createMachines(t *testing.T, s store.Store, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if err := s.CreateStateMachine(context.Background(), newStateMachine(n)); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -176,6 +187,7 @@ func testExpressLogsPurge(t *testing.T, s store.Store) {
 	x := s.(store.ExpressLogs)
 	arn := func(name string) string { return account + ":express:purge:" + name + ":u" }
 	at := func(days float64) time.Time { return PurgeNow.Add(-time.Duration(days * float64(day))) }
+	createMachines(t, s, "purge-0", "purge-1")
 	for i, r := range expressPurgeRows {
 		sm := smArn(fmt.Sprint("purge-", i%2))
 		if err := x.AddExpressLogs(ctx, []store.ExpressLogEvent{
@@ -225,8 +237,8 @@ func testExpressLogsPurge(t *testing.T, s store.Store) {
 func testExpressLogsConcurrent(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	x := s.(store.ExpressLogs)
-	machines := []string{"arn:aws:states:us-east-1:123456789012:stateMachine:c1", "arn:aws:states:us-east-1:123456789012:stateMachine:c2",
-		"arn:aws:states:us-east-1:123456789012:stateMachine:c3"}
+	machines := []string{smArn("c1"), smArn("c2"), smArn("c3")}
+	createMachines(t, s, "c1", "c2", "c3")
 	const nodes, batches, keep = 4, 40, 5
 	errs := make(chan error, nodes*batches)
 	var wg sync.WaitGroup
