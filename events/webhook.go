@@ -28,8 +28,9 @@ func Sign(secret, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// MaxWebhookBatch bounds Webhook.Batch: the events the Deliverer offers at once.
-const MaxWebhookBatch = sendChunk
+// MaxWebhookBatch bounds Webhook.Batch, as PutEvents bounds its entries: a batch of ten
+// already costs the sender and the receiver about what one event does.
+const MaxWebhookBatch = 10
 
 // Webhook POSTs events (Content-Type application/json), each request signed with Secret when
 // it is set; any 2xx answer accepts what the request carried.
@@ -56,7 +57,7 @@ var defaultClient = func() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	// The default keeps two idle connections a host: the others of a concurrent offer would
 	// be closed after each request and opened again for the next.
-	t.MaxIdleConnsPerHost = MaxWebhookBatch
+	t.MaxIdleConnsPerHost = sendChunk
 	return &http.Client{Timeout: 10 * time.Second, Transport: t}
 }()
 
