@@ -134,7 +134,7 @@ func (d *Deliverer) Run(ctx context.Context) {
 // once. A webhook sends an offer's events concurrently and the next offer waits for the
 // slowest of them, so the offer bounds its throughput: with offers of 10, one event a
 // request fell behind at 3,600 events a second (lag p50 440 to 580 ms), with 32 it kept up
-// (18 to 21 ms). EventBridge puts an offer in calls of PutEvents' 10 entries at most.
+// (14 to 21 ms). EventBridge puts an offer in calls of PutEvents' 10 entries at most.
 const (
 	batch     = 100
 	sendChunk = 32
