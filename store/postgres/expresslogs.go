@@ -28,8 +28,8 @@ const addExpress = `INSERT INTO express_logs AS x (execution_arn, state_machine_
 
 // trimExpress deletes a state machine's kept executions past its newest $2. Rows another
 // node's trim has locked are skipped (that trim deletes them): two trims of one state
-// machine at once deadlocked even as single statements, their plans (custom and generic)
-// locking the rows in other orders.
+// machine at once deadlocked even as single statements (testExpressLogsConcurrent, once in
+// a run), so they must have locked its rows in other orders.
 const trimExpress = `DELETE FROM express_logs WHERE seq IN (
 	SELECT seq FROM express_logs WHERE state_machine_arn = $1 AND seq <=
 		(SELECT seq FROM express_logs WHERE state_machine_arn = $1 ORDER BY seq DESC LIMIT 1 OFFSET $2)
