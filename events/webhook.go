@@ -2,11 +2,11 @@ package events
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -105,7 +105,19 @@ func (w *Webhook) Send(ctx context.Context, evs []store.OutboxEvent, accepted []
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	// One line for the log however many failed: a webhook that is down refuses them all.
+	var first error
+	failed := 0
+	for _, err := range errs {
+		if err != nil {
+			failed++
+			first = cmp.Or(first, err)
+		}
+	}
+	if failed > 1 {
+		return fmt.Errorf("%d executions' events refused, the first: %w", failed, first)
+	}
+	return first
 }
 
 // post sends one request body and reads the answer.

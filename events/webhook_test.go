@@ -127,6 +127,13 @@ func TestWebhookConcurrent(t *testing.T) {
 			t.Errorf("%s: RUNNING received at %d, SUCCEEDED at %d: %v", name, i, j, got)
 		}
 	}
+	// A webhook that refuses everything: one error, saying how many executions it refused.
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusBadGateway) }))
+	defer down.Close()
+	err = (&Webhook{URL: down.URL}).Send(context.Background(), evs, make([]bool, len(evs)))
+	if err == nil || !strings.HasPrefix(err.Error(), "5 executions' events refused, the first: webhook") || strings.Count(err.Error(), "502") != 1 {
+		t.Errorf("Send to a webhook that is down = %v", err)
+	}
 }
 
 // TestWebhookBatch: with Batch, each request is a JSON array of up to Batch events, in the
