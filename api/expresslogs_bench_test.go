@@ -4,21 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stepwise-run/stepwise/execlog"
+	"github.com/stepwise-run/stepwise/internal/cputime"
 	"github.com/stepwise-run/stepwise/store"
 )
-
-// cpuTime is the process's CPU time so far (user and system): the shared machine's wall
-// clock varies with its other jobs, a process's CPU time much less.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkStartSyncExpressLogs: what keeping Express executions' log events for the console
 // costs StartSyncExecution of five Pass states: no keeper (serve --express-log-executions 0), the
@@ -57,14 +49,14 @@ func BenchmarkStartSyncExpressLogs(b *testing.B) {
 			_ = json.Unmarshal(call(b, s, "CreateStateMachine", string(body)), &out)
 			start := `{"stateMachineArn":"` + out.StateMachineArn + `","input":"{}"}`
 			b.ReportAllocs()
-			before := cpuTime()
+			before := cputime.Self()
 			for b.Loop() {
 				call(b, s, "StartSyncExecution", start)
 			}
 			if s.ExpressLogs != nil {
 				time.Sleep(300 * time.Millisecond) // the last batch written, and counted
 			}
-			b.ReportMetric(float64((cpuTime()-before).Microseconds())/float64(b.N), "cpu-µs/op")
+			b.ReportMetric(float64((cputime.Self()-before).Microseconds())/float64(b.N), "cpu-µs/op")
 		})
 	}
 }

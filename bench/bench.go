@@ -24,6 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/stepwise-run/stepwise/internal/cputime"
 )
 
 // Scenario is a state machine to run and how many state transitions one execution makes.
@@ -252,7 +254,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		starts, endToEnd []time.Duration
 		firstErr         error
 	)
-	cpu0 := cpuTime()
+	cpu0 := cputime.Self()
 	t0 := time.Now()
 	var wg sync.WaitGroup
 	for range o.Concurrency {
@@ -286,13 +288,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		EndToEndP50: pct(endToEnd, 50), EndToEndP99: pct(endToEnd, 99),
 		ExecutionsPerS: float64(len(endToEnd)) / elapsed.Seconds(),
 		TransitionsPS:  float64(len(endToEnd)*o.Scenario.Transitions) / elapsed.Seconds(),
-		CPU:            cpuTime() - cpu0,
+		CPU:            cputime.Self() - cpu0,
 	}
 	if o.Drained != nil {
 		if err := waitDrained(ctx, o.Drained, o.Timeout); err != nil {
 			return r, err
 		}
-		r.Drain, r.DrainCPU = time.Since(t0)-elapsed, cpuTime()-cpu0
+		r.Drain, r.DrainCPU = time.Since(t0)-elapsed, cputime.Self()-cpu0
 	}
 	if firstErr != nil {
 		return r, fmt.Errorf("%d executions failed, first: %w", r.Failed, firstErr)
@@ -443,15 +445,6 @@ func spread(xs []float64) (lo, med, hi float64) {
 const Header = "| scenario | store | clients | executions | executions/s | transitions/s | StartExecution p50 / p99 | end-to-end p50 / p99 | CPU (of one core) | CPU per execution | peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
-
-// cpuTime is this process's CPU time, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // MaxRSS is this process's peak resident set size in bytes.
 func MaxRSS() int64 {

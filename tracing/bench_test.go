@@ -6,11 +6,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/internal/cputime"
 	"github.com/stepwise-run/stepwise/store"
 )
 
@@ -27,12 +27,6 @@ func chainHistory(t0 time.Time) []history.Event {
 	}
 	id := int64(len(evs))
 	return append(evs, history.Event{Type: "ExecutionSucceeded", ID: id + 1, PreviousEventID: id, Timestamp: at(21), Details: &history.Output{Output: `{"i":0}`}})
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkObserveChain exports the spans of one chain execution (12 spans) per op, to a
@@ -52,7 +46,7 @@ func BenchmarkObserveChain(b *testing.B) {
 	evs := chainHistory(time.Now())
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Self()
 	for i := 0; b.Loop(); i++ {
 		row := &store.Execution{Arn: fmt.Sprintf("arn:aws:states:us-east-1:123456789012:execution:chain:e%d", i), Name: "e",
 			StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:chain", StartedAt: evs[0].Timestamp.Time}
@@ -67,5 +61,5 @@ func BenchmarkObserveChain(b *testing.B) {
 	if err := x.ForceFlush(ctx); err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64((cputime.Self()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 }

@@ -3,12 +3,12 @@ package jsonata
 import (
 	"errors"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/internal/cputime"
 	"github.com/stepwise-run/stepwise/internal/racetest"
 )
 
@@ -41,9 +41,9 @@ func TestBudgetStopsHostileExpressions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			start, cpu0 := time.Now(), cpuTime()
+			start, cpu0 := time.Now(), cputime.Self()
 			_, _, err = e.Eval(mustParse(t, tt.input), nil)
-			took, cpu := time.Since(start), cpuTime()-cpu0
+			took, cpu := time.Since(start), cputime.Self()-cpu0
 			var be *budget.ExceededError
 			if !errors.As(err, &be) {
 				t.Fatalf("err = %v, want a budget error", err)
@@ -98,13 +98,4 @@ func mustParse(t *testing.T, s string) any {
 		t.Fatal(err)
 	}
 	return v
-}
-
-// cpuTime is the CPU time this process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
