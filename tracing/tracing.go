@@ -181,18 +181,17 @@ func (x *Exporter) Context(ctx context.Context, arn string) context.Context {
 // Observe exports the spans that the committed events of an execution close.
 func (x *Exporter) Observe(ctx context.Context, row *store.Execution, events []history.Event) {
 	x.mu.Lock()
-	e := x.open[row.Arn]
-	x.mu.Unlock()
-	var before []history.Event // what happened before this node saw the execution
-	if e == nil && len(events) > 0 && events[0].ID > 1 && x.history != nil {
-		// Read without the lock: the executions of other commits go on meanwhile. An
-		// execution's commits are observed one at a time, so none of its own can come first.
-		before, _ = x.history(ctx, row.Arn, events[0].ID) // unread, its spans go as they did
-	}
-	x.mu.Lock()
 	defer x.mu.Unlock()
-	e = x.open[row.Arn]
+	e := x.open[row.Arn]
 	if e == nil {
+		var before []history.Event // what happened before this node saw the execution
+		if len(events) > 0 && events[0].ID > 1 && x.history != nil {
+			// Read without the lock, so that other executions' commits go on meanwhile. An
+			// execution's commits are observed one at a time: none of its own comes between.
+			x.mu.Unlock()
+			before, _ = x.history(ctx, row.Arn, events[0].ID) // unread, its spans go as they did
+			x.mu.Lock()
+		}
 		t := x.rootTrace(ctx, row.Arn, row.ParentArn)
 		e = &execution{arn: row.Arn, trace: t, span: executionSpan(row.Arn)}
 		if row.ParentArn != "" {
@@ -201,7 +200,8 @@ func (x *Exporter) Observe(ctx context.Context, row *store.Execution, events []h
 		}
 		if len(x.open) >= maxOpen {
 			// Executions that ended on another node (a takeover) never close here: start
-			// over rather than grow; the open state spans dropped are not exported.
+			// over rather than grow; one still running here is followed again from its
+			// history at its next commit.
 			x.open = map[string]*execution{}
 		}
 		x.open[row.Arn] = e
