@@ -19,6 +19,16 @@ func TestBudgetsBoundTestStateAndExpress(t *testing.T) {
 	ctx := context.Background()
 	const hostile = `{% $sum([1..100000].($sum([1..100000]))) %}`
 	const slow = `{% $sort([1..400000], function($a, $b) { $a < $b }) %}`
+	// machine creates a state machine of one Pass state whose Output is expr.
+	machine := func(name string, typ types.StateMachineType, expr string) *string {
+		t.Helper()
+		sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(name), RoleArn: aws.String(role), Type: typ,
+			Definition: aws.String(`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"` + expr + `","End":true}}}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sm.StateMachineArn
+	}
 	start := time.Now()
 	out, err := c.TestState(ctx, &sfn.TestStateInput{
 		Definition: aws.String(`{"Type":"Pass","QueryLanguage":"JSONata","Output":"` + hostile + `","End":true}`),
@@ -34,13 +44,9 @@ func TestBudgetsBoundTestStateAndExpress(t *testing.T) {
 		t.Errorf("TestState took %v", took)
 	}
 
-	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("hostile"), RoleArn: aws.String(role), Type: types.StateMachineTypeExpress,
-		Definition: aws.String(`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"` + hostile + `","End":true}}}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	express := machine("hostile", types.StateMachineTypeExpress, hostile)
 	start = time.Now()
-	res, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{}`)})
+	res, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: express, Input: aws.String(`{}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,13 +63,9 @@ func TestBudgetsBoundTestStateAndExpress(t *testing.T) {
 	// a bound of half a second tells the two apart with room for a loaded machine (a bound
 	// of 150 ms was once missed under the race detector at a load average of 16); hostile's
 	// memory budget stops it within milliseconds, too soon to tell.
-	slowSM, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("slow-standard"), RoleArn: aws.String(role),
-		Definition: aws.String(`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"` + slow + `","End":true}}}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	slowSM := machine("slow-standard", types.StateMachineTypeStandard, slow)
 	start = time.Now()
-	slowEx, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: slowSM.StateMachineArn, Input: aws.String(`{}`)})
+	slowEx, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: slowSM, Input: aws.String(`{}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,12 +77,8 @@ func TestBudgetsBoundTestStateAndExpress(t *testing.T) {
 	}
 
 	// And a Standard execution fails with the budget named, as the others do.
-	std, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("hostile-standard"), RoleArn: aws.String(role),
-		Definition: aws.String(`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"` + hostile + `","End":true}}}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: std.StateMachineArn, Input: aws.String(`{}`)})
+	std := machine("hostile-standard", types.StateMachineTypeStandard, hostile)
+	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: std, Input: aws.String(`{}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
