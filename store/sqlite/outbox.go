@@ -40,25 +40,32 @@ func (s *Store) ReleaseOutbox(ctx context.Context, owner string) error {
 	})
 }
 
-// HeadOutbox reads from a reader: only the lease holder deletes or changes events, and
-// rows are written in id order, so what it reads stays true until it acts on it.
+// HeadOutbox reads on the writer, in the queue of writes (see write), though it changes
+// nothing. A reader's connection drops its whole page cache whenever another connection has
+// committed since its last read, which on a busy store is every time: each head read went
+// to the file for the outbox's pages and the schema's. The writer's cache holds them, as it
+// has just written them.
 func (s *Store) HeadOutbox(ctx context.Context, limit int) ([]store.OutboxEvent, error) {
-	rows, err := s.reads.outboxHead.QueryContext(ctx, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var evs []store.OutboxEvent
-	for rows.Next() {
-		var e store.OutboxEvent
-		var created, retry int64
-		if err := rows.Scan(&e.ID, &e.Body, &created, &e.Attempts, &retry); err != nil {
-			return nil, err
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		evs = evs[:0]
+		rows, err := tx.StmtContext(ctx, s.stmts.outboxHead).QueryContext(ctx, limit)
+		if err != nil {
+			return err
 		}
-		e.CreatedAt, e.RetryAt = fromNanos(created), fromNanos(retry)
-		evs = append(evs, e)
-	}
-	return evs, rows.Err()
+		defer rows.Close()
+		for rows.Next() {
+			var e store.OutboxEvent
+			var created, retry int64
+			if err := rows.Scan(&e.ID, &e.Body, &created, &e.Attempts, &retry); err != nil {
+				return err
+			}
+			e.CreatedAt, e.RetryAt = fromNanos(created), fromNanos(retry)
+			evs = append(evs, e)
+		}
+		return rows.Err()
+	})
+	return evs, err
 }
 
 // DeleteOutbox deletes in one statement, the ids passed as a JSON array.

@@ -6,11 +6,11 @@ import (
 )
 
 // reads are the queries the API and the runner make for every execution (DescribeExecution,
-// StartExecution's state machine, the timer loop, the event deliverer's head of the outbox),
+// StartExecution's state machine, the timer loop),
 // prepared once on the readers' pool:
 // database/sql prepares each on a connection the first time it runs there, and reuses it.
 type reads struct {
-	execution, stateMachine, timers, outboxHead *sql.Stmt
+	execution, stateMachine, timers *sql.Stmt
 }
 
 func prepareReads(ctx context.Context, db *sql.DB) (*reads, error) {
@@ -22,7 +22,6 @@ func prepareReads(ctx context.Context, db *sql.DB) (*reads, error) {
 		{&rd.execution, `SELECT ` + execSelect + ` FROM executions WHERE arn = ?`},
 		{&rd.stateMachine, `SELECT ` + smColumns + ` FROM state_machines WHERE arn = ?`},
 		{&rd.timers, timerQuery},
-		{&rd.outboxHead, `SELECT id, body, created_at, attempts, retry_at FROM outbox ORDER BY id LIMIT ?`},
 	} {
 		var err error
 		if *p.dst, err = db.PrepareContext(ctx, p.q); err != nil {
@@ -34,7 +33,7 @@ func prepareReads(ctx context.Context, db *sql.DB) (*reads, error) {
 }
 
 func (rd *reads) close() {
-	for _, s := range []*sql.Stmt{rd.execution, rd.stateMachine, rd.timers, rd.outboxHead} {
+	for _, s := range []*sql.Stmt{rd.execution, rd.stateMachine, rd.timers} {
 		if s != nil {
 			s.Close()
 		}

@@ -19,14 +19,14 @@ type stmts struct {
 	insertTimer, insertTask          *sql.Stmt
 	deleteTimer, deleteTask          *sql.Stmt
 	insertChunk, insertOutbox        *sql.Stmt
-	deleteOutbox                     *sql.Stmt
+	deleteOutbox, outboxHead         *sql.Stmt
 	// savepoint, rollbackTo and release wrap each write of a group commit.
 	savepoint, rollbackTo, release *sql.Stmt
 }
 
 func (st *stmts) all() []**sql.Stmt {
 	return []**sql.Stmt{&st.insertExecution, &st.updateExecution, &st.insertTimer, &st.insertTask,
-		&st.deleteTimer, &st.deleteTask, &st.insertChunk, &st.insertOutbox, &st.deleteOutbox, &st.savepoint, &st.rollbackTo, &st.release}
+		&st.deleteTimer, &st.deleteTask, &st.insertChunk, &st.insertOutbox, &st.deleteOutbox, &st.outboxHead, &st.savepoint, &st.rollbackTo, &st.release}
 }
 
 func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
@@ -51,6 +51,7 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&st.insertChunk, `INSERT INTO event_chunks (execution_id, last_id, first_id, body) VALUES (?, ?, ?, ?)`},
 		{&st.insertOutbox, `INSERT INTO outbox (body, created_at) VALUES (?, ?)`},
 		{&st.deleteOutbox, `DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))`},
+		{&st.outboxHead, `SELECT id, body, created_at, attempts, retry_at FROM outbox ORDER BY id LIMIT ?`},
 		{&st.savepoint, `SAVEPOINT w`},
 		{&st.rollbackTo, `ROLLBACK TO w`},
 		{&st.release, `RELEASE w`},
