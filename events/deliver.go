@@ -40,7 +40,10 @@ type Options struct {
 	// MinBackoff and MaxBackoff bound the wait before a failed event is sent again: it
 	// doubles with every failed attempt (default 1 s and 5 min).
 	MinBackoff, MaxBackoff time.Duration
-	Logger                 *slog.Logger
+	// Chunk is the most events offered to the destinations at once (default DefaultChunk, at
+	// most readBatch): a webhook that batches is offered its batch.
+	Chunk  int
+	Logger *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -81,6 +84,10 @@ func New(o Options) *Deliverer {
 	if o.MaxBackoff <= 0 {
 		o.MaxBackoff = 5 * time.Minute
 	}
+	if o.Chunk <= 0 {
+		o.Chunk = DefaultChunk
+	}
+	o.Chunk = min(o.Chunk, readBatch)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -130,14 +137,15 @@ func (d *Deliverer) Run(ctx context.Context) {
 	}
 }
 
-// batch bounds the events read at once; sendChunk those offered to the destinations at
-// once. A webhook sends an offer's events concurrently and the next offer waits for the
-// slowest of them, so the offer bounds its throughput: with offers of 10, one event a
-// request fell behind at 3,600 events a second (lag p50 440 to 580 ms), with 32 it kept up
-// (14 to 21 ms). EventBridge puts an offer in calls of PutEvents' 10 entries at most.
+// readBatch bounds the events read at once; DefaultChunk those offered to the destinations
+// at once unless Options.Chunk says otherwise. A webhook sending one event a request sends
+// an offer's events concurrently and the next offer waits for the slowest of them, so the
+// offer bounds its throughput: with offers of 10 it fell behind at 3,600 events a second
+// (lag p50 440 to 580 ms), with 32 it kept up (14 to 21 ms). EventBridge puts an offer in
+// calls of PutEvents' 10 entries at most.
 const (
-	batch     = 100
-	sendChunk = 32
+	readBatch    = 100
+	DefaultChunk = 32
 )
 
 // hold reports whether this Deliverer holds the outbox's lease for at least half a lease
@@ -169,7 +177,7 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 	if !d.hold(ctx) {
 		return false
 	}
-	evs, err := d.o.Outbox.HeadOutbox(ctx, batch)
+	evs, err := d.o.Outbox.HeadOutbox(ctx, readBatch)
 	if err != nil {
 		if ctx.Err() == nil {
 			d.o.Logger.Error("read events", "err", err)
@@ -188,7 +196,7 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 	if len(evs) == 0 {
 		return false
 	}
-	// Events go out in commit order, in chunks of sendChunk, each to every destination in
+	// Events go out in commit order, in chunks of Options.Chunk, each to every destination in
 	// turn; a destination is offered only the events every destination before it accepted.
 	// An event is done once every destination accepted it. After a chunk with an event not
 	// done, the chunks after it are not sent: the events not done wait for a retry, all until
@@ -198,8 +206,8 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 	var sendErr error
 	sent := 0 // the events of the chunks sent
 	ok := make([]bool, len(evs))
-	for start := 0; start < len(evs) && sendErr == nil && d.hold(ctx); start += sendChunk {
-		chunk := evs[start:min(start+sendChunk, len(evs))]
+	for start := 0; start < len(evs) && sendErr == nil && d.hold(ctx); start += d.o.Chunk {
+		chunk := evs[start:min(start+d.o.Chunk, len(evs))]
 		sent = start + len(chunk)
 		for i := range chunk {
 			ok[start+i] = true
@@ -262,7 +270,7 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 		d.o.Logger.Error("delete delivered events", "err", err)
 	}
 	d.Delivered.Add(int64(len(done)))
-	return len(done) == batch
+	return len(done) == readBatch
 }
 
 func (d *Deliverer) record(lag time.Duration) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -110,5 +111,44 @@ func TestOneDelivererAtATime(t *testing.T) {
 		if body != want {
 			t.Fatalf("sent in the order %v, want x000…x059 then y000…y059", seq)
 		}
+	}
+}
+
+// offers is a Destination that accepts everything and records how many events each offer
+// held.
+type offers struct{ sizes []int }
+
+func (d *offers) Send(_ context.Context, evs []store.OutboxEvent, accepted []bool) error {
+	d.sizes = append(d.sizes, len(evs))
+	for i := range accepted {
+		accepted[i] = true
+	}
+	return nil
+}
+
+// TestChunk: the Deliverer offers its destinations DefaultChunk events at a time, or
+// Options.Chunk (a batching webhook's batch), never more than it reads at once.
+func TestChunk(t *testing.T) {
+	for _, tc := range []struct {
+		chunk int
+		want  []int
+	}{
+		{0, []int{32, 32, 32, 4}},
+		{50, []int{50, 50}},
+		{100, []int{100}},
+		{500, []int{100}},
+	} {
+		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		commitEvents(t, st, "x", 100)
+		dst := &offers{}
+		d := events.New(events.Options{Outbox: st, Chunk: tc.chunk, Destinations: []events.Destination{dst}})
+		d.Once(context.Background())
+		if !slices.Equal(dst.sizes, tc.want) || d.Delivered.Load() != 100 {
+			t.Errorf("Chunk %d: offers of %v, %d delivered; want %v, 100", tc.chunk, dst.sizes, d.Delivered.Load(), tc.want)
+		}
+		st.Close()
 	}
 }

@@ -187,6 +187,37 @@ func TestWebhookBatch(t *testing.T) {
 	}
 }
 
+// TestWebhookBatchBody: a batch ends before the event that would take its body past
+// MaxWebhookBody; an event larger than that alone goes in a request of its own.
+func TestWebhookBatchBody(t *testing.T) {
+	h := &hook{}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	big := func(id int64, n int) store.OutboxEvent {
+		return store.OutboxEvent{ID: id, Body: `{"x":"` + strings.Repeat("a", n) + `"}`}
+	}
+	// 3 × 400 KB: the third would pass 1 MiB; then one of 1.5 MiB alone; then two small.
+	evs := []store.OutboxEvent{big(1, 400<<10), big(2, 400<<10), big(3, 400<<10), big(4, 3<<19), big(5, 10), big(6, 10)}
+	accepted := make([]bool, len(evs))
+	if err := (&Webhook{URL: srv.URL, Batch: 100}).Send(context.Background(), evs, accepted); err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int
+	for _, b := range h.bodies {
+		var batch []json.RawMessage
+		if err := json.Unmarshal([]byte(b), &batch); err != nil {
+			t.Fatalf("request body is not a JSON array: %v", err)
+		}
+		if len(batch) > 1 && len(b) > MaxWebhookBody {
+			t.Errorf("a request of %d events has %d bytes", len(batch), len(b))
+		}
+		sizes = append(sizes, len(batch))
+	}
+	if !slices.Equal(sizes, []int{2, 1, 1, 2}) || slices.Contains(accepted, false) {
+		t.Errorf("requests of %v events (want [2 1 1 2]), accepted %v", sizes, accepted)
+	}
+}
+
 // BenchmarkWebhook sends an offer of ten events to a receiver that accepts at once, one
 // event a request and ten.
 func BenchmarkWebhook(b *testing.B) {

@@ -270,7 +270,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			st.Close()
 			return nil, fmt.Errorf("--events-webhook, --events-eventbridge: the store %T keeps no outbox", st)
 		}
-		deliverer = events.New(events.Options{Outbox: outbox, Poll: cfg.EventsPoll, Logger: log, Destinations: dests})
+		dopts := events.Options{Outbox: outbox, Poll: cfg.EventsPoll, Logger: log, Destinations: dests}
+		if cfg.EventsWebhookBatch > 1 {
+			// Offered a whole batch at once, the webhook sends one request where offers of
+			// events.Options' default would make several.
+			dopts.Chunk = max(cfg.EventsWebhookBatch, events.DefaultChunk)
+		}
+		deliverer = events.New(dopts)
 		nodeOpts.StatusEvents, nodeOpts.OnStatusEvents = true, deliverer.Kick
 	}
 	node := runner.NewNode(nodeOpts)

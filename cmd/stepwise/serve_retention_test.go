@@ -113,12 +113,12 @@ func TestServeRetentionFlag(t *testing.T) {
 	}
 }
 
-// TestServeEventsBatchFlag: --events-webhook-batch takes 1 to 10.
+// TestServeEventsBatchFlag: --events-webhook-batch takes 1 to 100.
 func TestServeEventsBatchFlag(t *testing.T) {
-	for _, v := range []string{"0", "11"} {
+	for _, v := range []string{"0", "101"} {
 		var stderr bytes.Buffer
 		code := cmdServe(context.Background(), []string{"--events-webhook-batch", v, "--store", "sqlite:" + filepath.Join(t.TempDir(), "db")}, io.Discard, &stderr)
-		if code != 2 || !strings.Contains(stderr.String(), "--events-webhook-batch must be between 1 and 10") {
+		if code != 2 || !strings.Contains(stderr.String(), "--events-webhook-batch must be between 1 and 100") {
 			t.Errorf("--events-webhook-batch %s: exit %d, %q", v, code, stderr.String())
 		}
 	}
