@@ -30,10 +30,11 @@ func Sign(secret, body []byte) string {
 
 // MaxWebhookBatch bounds Webhook.Batch, and MaxWebhookBody the body of a request that
 // carries more than one event. Requests, not events, are what cost the sender and the
-// receiver: on two cores, the chain bench's receiver spent about 55 µs of CPU an execution
-// with batches of 10 and 25 with batches of up to 100, and the server lost about a tenth
-// of its throughput less (BENCHMARKS.md). The body bound keeps a batch of large events (up
-// to about 260 KB each) to a size a receiver accepts; an event alone never passes it.
+// receiver: under the chain bench, the receiver spent about 110 µs of CPU an execution one
+// event a request, 46 in batches of 10 and 20 in batches of up to 100, and the server's
+// throughput was 0.72, 0.85 and 0.91 times what it was without events (BENCHMARKS.md). The
+// body bound keeps a batch of large events (up to about 260 KB each) to a size a receiver
+// accepts; an event alone never passes it.
 const (
 	MaxWebhookBatch = 100
 	MaxWebhookBody  = 1 << 20

@@ -272,8 +272,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		dopts := events.Options{Outbox: outbox, Poll: cfg.EventsPoll, Logger: log, Destinations: dests}
 		if cfg.EventsWebhookBatch > 1 {
-			// Offered a whole batch at once, the webhook sends one request where offers of
-			// events.Options' default would make several.
+			// A batching webhook is offered at least a whole batch: offers of the default
+			// size would cut batches of 100 into requests of 32 or fewer.
 			dopts.Chunk = max(cfg.EventsWebhookBatch, events.DefaultChunk)
 		}
 		deliverer = events.New(dopts)
