@@ -241,12 +241,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	var deliverer *events.Deliverer
 	var dests []events.Destination
-	if cfg.EventsWebhook != "" {
-		dests = append(dests, &events.Webhook{URL: cfg.EventsWebhook, Secret: cfg.EventsWebhookSecret, Batch: cfg.EventsWebhookBatch})
-	}
 	if cfg.EventsWebhookBatch < 0 || cfg.EventsWebhookBatch > events.MaxWebhookBatch {
 		st.Close()
 		return nil, fmt.Errorf("--events-webhook-batch: %d is not between 1 and %d", cfg.EventsWebhookBatch, events.MaxWebhookBatch)
+	}
+	if cfg.EventsWebhook != "" {
+		dests = append(dests, &events.Webhook{URL: cfg.EventsWebhook, Secret: cfg.EventsWebhookSecret, Batch: cfg.EventsWebhookBatch})
 	}
 	if cfg.EventsEventBridge != "" {
 		if !events.ValidBus(cfg.EventsEventBridge) {

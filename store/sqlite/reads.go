@@ -6,8 +6,7 @@ import (
 )
 
 // reads are the queries the API and the runner make for every execution (DescribeExecution,
-// StartExecution's state machine, the timer loop),
-// prepared once on the readers' pool:
+// StartExecution's state machine, the timer loop), prepared once on the readers' pool:
 // database/sql prepares each on a connection the first time it runs there, and reuses it.
 type reads struct {
 	execution, stateMachine, timers *sql.Stmt
