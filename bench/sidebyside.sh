@@ -5,15 +5,16 @@
 # throughput, measured side by side") is measured: on a shared machine a single run's rate
 # swings by a quarter, so only alternated rounds compared within a round say anything.
 #
-#	bench/sidebyside.sh [-r ROUNDS] [-n EXECUTIONS] [-s STORE] [-b BINARY] LABEL=FLAGS ...
+#	bench/sidebyside.sh [-r ROUNDS] [-n EXECUTIONS] [-s STORE] [-b BINARY] [-l ADDR] LABEL=FLAGS ...
 #
 #	bench/sidebyside.sh -r 10 off= \
 #	  'b100=--events-webhook http://127.0.0.1:4318/events --events-webhook-batch 100'
 #
 # Each configuration is a label and the flags it adds to `stepwise bench --scenario chain
-# --executions N`; the first is the baseline. bench/otlpsink is started on 127.0.0.1:4318
-# (unless something listens there) to receive events and spans on the same cores, as a
-# receiver would in this measurement. STORE is sqlite (a new file each run, the default) or
+# --executions N`; the first is the baseline. bench/otlpsink is started on ADDR (default
+# 127.0.0.1:4318; unless something listens there) to receive events and spans on the same
+# cores, as a receiver would in this measurement. BINARY is a stepwise binary (default: one
+# built from this checkout). STORE is sqlite (a new file each run, the default) or
 # a postgres:// URL without search_path: each run gets the schema sidebyside, dropped and
 # created first (psql on PATH).
 #
@@ -27,13 +28,14 @@
 # /proc/stat (the receiver's and PostgreSQL's included), and the delivery lag p50.
 set -euo pipefail
 
-rounds=10 executions=16000 storeurl=sqlite bin=
-while getopts r:n:s:b: o; do
+rounds=10 executions=16000 storeurl=sqlite bin= listen=127.0.0.1:4318
+while getopts r:n:s:b:l: o; do
 	case $o in
 	r) rounds=$OPTARG ;;
 	n) executions=$OPTARG ;;
 	s) storeurl=$OPTARG ;;
 	b) bin=$OPTARG ;;
+	l) listen=$OPTARG ;;
 	*) sed -n '2,/^set /p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 done
@@ -50,11 +52,12 @@ if [ -z "$bin" ]; then
 	bin=$work/stepwise
 	(cd "$root" && go build -o "$bin" ./cmd/stepwise)
 fi
-if ! (exec 3<>/dev/tcp/127.0.0.1/4318) 2>/dev/null; then
+listening() { (exec 3<>"/dev/tcp/${listen%:*}/${listen##*:}") 2>/dev/null; }
+if ! listening; then
 	(cd "$root" && go build -o "$work/otlpsink" ./bench/otlpsink)
-	"$work/otlpsink" -every 0 2>/dev/null &
+	"$work/otlpsink" -listen "$listen" -every 0 2>/dev/null &
 	sink=$!
-	for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/4318) 2>/dev/null && break; sleep 0.1; done
+	for _ in $(seq 50); do listening && break; sleep 0.1; done
 fi
 
 busy() { awk '/^cpu /{print $2+$3+$4+$7+$8; exit}' /proc/stat; } # user nice system irq softirq, in ticks
