@@ -15,10 +15,15 @@ import (
 // addExpress appends an execution's events to its row (created at its first events); past
 // store.MaxExpressLogBytes of lines they are counted as dropped. Events of a state machine
 // that is gone are not kept: they come from executions still running, or from the keeper's
-// queue, after DeleteStateMachine deleted the state machine's kept executions.
+// queue, after DeleteStateMachine deleted the state machine's kept executions. The state
+// machine's row is locked (FOR KEY SHARE, which updates of its other columns do not wait
+// for) until the commit, so that a DeleteStateMachine overlapping the transaction either
+// waits for it and then deletes its rows too, or deletes first and this finds no state
+// machine (TestExpressLogsOverlapDelete). Without the lock, a transaction that saw the state
+// machine before the delete committed kept a row after it.
 const addExpress = `INSERT INTO express_logs AS x (execution_arn, state_machine_arn, first_at, last_at, events, last_type, lines)
 	SELECT $1::text, $2::text, $3::timestamptz, $4::timestamptz, $5::integer, $6::text, $7::text
-	WHERE EXISTS (SELECT 1 FROM state_machines WHERE arn = $2)
+	WHERE EXISTS (SELECT 1 FROM state_machines WHERE arn = $2 FOR KEY SHARE)
 	ON CONFLICT (execution_arn) DO UPDATE SET
 		last_at = CASE WHEN length(x.lines) < $8 THEN excluded.last_at ELSE x.last_at END,
 		last_type = CASE WHEN length(x.lines) < $8 THEN excluded.last_type ELSE x.last_type END,

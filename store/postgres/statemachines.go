@@ -69,18 +69,19 @@ func (s *Store) GetRevision(ctx context.Context, arn, revisionID string) (*store
 }
 
 // DeleteStateMachine deletes the state machine (its versions, aliases and revisions go by
-// their foreign keys) and its kept Express executions (express_logs_machine: at most
-// --express-log-executions rows) in one transaction. Those go even when the state machine is
-// already gone, so that a second delete takes what its running executions wrote after the
-// first; ErrNotFound then.
+// their foreign keys) and then its kept Express executions (express_logs_machine: at most
+// --express-log-executions rows) in one transaction. The state machine goes first: its
+// row's delete waits for the transactions of AddExpressLogs that hold it (see addExpress),
+// and the second statement, with a snapshot of its own, sees and deletes what they wrote.
+// The kept executions go even when the state machine is already gone (ErrNotFound then).
 func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 	var tag pgconn.CommandTag
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, deleteExpress, arn); err != nil {
+		var err error
+		if tag, err = tx.Exec(ctx, `DELETE FROM state_machines WHERE arn = $1`, arn); err != nil {
 			return err
 		}
-		var err error
-		tag, err = tx.Exec(ctx, `DELETE FROM state_machines WHERE arn = $1`, arn)
+		_, err = tx.Exec(ctx, deleteExpress, arn)
 		return err
 	})
 	return affected(tag, err, store.ErrNotFound)

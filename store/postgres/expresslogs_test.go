@@ -1,0 +1,96 @@
+package postgres
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/store"
+)
+
+// TestExpressLogsOverlapDelete: a DeleteStateMachine whose transaction overlaps one of
+// AddExpressLogs leaves no kept execution of the state machine, whichever of the two takes
+// the state machine's row first.
+func TestExpressLogsOverlapDelete(t *testing.T) {
+	ctx := context.Background()
+	s := openFresh(t)
+	create := func(name string) string {
+		t.Helper()
+		sm := &store.StateMachine{Arn: "arn:aws:states:us-east-1:123456789012:stateMachine:" + name, Name: name,
+			Type: "EXPRESS", Definition: `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`,
+			RoleArn: "arn:aws:iam::123456789012:role/r", Status: "ACTIVE", RevisionID: "rev-1", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+		if err := s.CreateStateMachine(ctx, sm); err != nil {
+			t.Fatal(err)
+		}
+		return sm.Arn
+	}
+	kept := func(sm string) int {
+		t.Helper()
+		var n int
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM express_logs WHERE state_machine_arn = $1`, sm).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	args := func(sm string) []any {
+		now := time.Now()
+		return []any{sm + ":x:1", sm, now, now, 1, "ExecutionStarted", `{"id":"1"}` + "\n", store.MaxExpressLogBytes}
+	}
+	// settle gives the other transaction's statement time to reach the lock it waits for.
+	const settle = 200 * time.Millisecond
+
+	t.Run("keeper first", func(t *testing.T) {
+		sm := create("keeperfirst")
+		tx, err := s.pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		if _, err := tx.Exec(ctx, addExpress, args(sm)...); err != nil {
+			t.Fatal(err)
+		}
+		deleted := make(chan error, 1)
+		go func() { deleted <- s.DeleteStateMachine(ctx, sm) }()
+		time.Sleep(settle)
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-deleted; err != nil {
+			t.Fatalf("DeleteStateMachine: %v", err)
+		}
+		if n := kept(sm); n != 0 {
+			t.Errorf("%d executions kept after DeleteStateMachine, want none", n)
+		}
+	})
+
+	t.Run("delete first", func(t *testing.T) {
+		sm := create("deletefirst")
+		tx, err := s.pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		// The delete's statements are done; its commit is still to come.
+		if _, err := tx.Exec(ctx, `DELETE FROM state_machines WHERE arn = $1`, sm); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(ctx, deleteExpress, sm); err != nil {
+			t.Fatal(err)
+		}
+		added := make(chan error, 1)
+		go func() {
+			added <- s.AddExpressLogs(ctx, []store.ExpressLogEvent{{StateMachineArn: sm, ExecutionArn: sm + ":x:1", ID: 1,
+				Type: "ExecutionStarted", Timestamp: time.Now(), Line: `{"id":"1"}`}}, 100)
+		}()
+		time.Sleep(settle)
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-added; err != nil {
+			t.Fatalf("AddExpressLogs: %v", err)
+		}
+		if n := kept(sm); n != 0 {
+			t.Errorf("%d executions kept of a state machine deleted, want none", n)
+		}
+	})
+}
