@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -93,4 +94,32 @@ func TestExpressLogsOverlapDelete(t *testing.T) {
 			t.Errorf("%d executions kept of a state machine deleted, want none", n)
 		}
 	})
+}
+
+// BenchmarkAddExpressLogs: the keeper's write of 32 Express executions of one state machine,
+// four log events each, as one batch.
+func BenchmarkAddExpressLogs(b *testing.B) {
+	ctx := context.Background()
+	s := openFresh(b)
+	sm := &store.StateMachine{Arn: "arn:aws:states:us-east-1:123456789012:stateMachine:bench", Name: "bench", Type: "EXPRESS",
+		Definition: `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`, RoleArn: "arn:aws:iam::123456789012:role/r",
+		Status: "ACTIVE", RevisionID: "rev-1", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := s.CreateStateMachine(ctx, sm); err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for b.Loop() {
+		var evs []store.ExpressLogEvent
+		for range 32 {
+			n++
+			arn := fmt.Sprintf("%s:x:%d", sm.Arn, n)
+			for id := range 4 {
+				evs = append(evs, store.ExpressLogEvent{StateMachineArn: sm.Arn, ExecutionArn: arn, ID: int64(id + 1),
+					Type: "PassStateEntered", Timestamp: time.Now(), Line: `{"id":"1","type":"PassStateEntered"}`})
+			}
+		}
+		if err := s.AddExpressLogs(ctx, evs, 1000); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
