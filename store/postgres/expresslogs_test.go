@@ -3,8 +3,11 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/stepwise-run/stepwise/store"
 )
@@ -33,67 +36,59 @@ func TestExpressLogsOverlapDelete(t *testing.T) {
 		}
 		return n
 	}
-	args := func(sm string) []any {
-		now := time.Now()
-		return []any{sm + ":x:1", sm, now, now, 1, "ExecutionStarted", `{"id":"1"}` + "\n", store.MaxExpressLogBytes}
-	}
 	// settle gives the other transaction's statement time to reach the lock it waits for.
 	const settle = 200 * time.Millisecond
-
-	t.Run("keeper first", func(t *testing.T) {
-		sm := create("keeperfirst")
-		tx, err := s.pool.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Rollback(ctx)
-		if _, err := tx.Exec(ctx, addExpress, args(sm)...); err != nil {
-			t.Fatal(err)
-		}
-		deleted := make(chan error, 1)
-		go func() { deleted <- s.DeleteStateMachine(ctx, sm) }()
-		time.Sleep(settle)
-		if err := tx.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := <-deleted; err != nil {
-			t.Fatalf("DeleteStateMachine: %v", err)
-		}
-		if n := kept(sm); n != 0 {
-			t.Errorf("%d executions kept after DeleteStateMachine, want none", n)
-		}
-	})
-
-	t.Run("delete first", func(t *testing.T) {
-		sm := create("deletefirst")
-		tx, err := s.pool.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Rollback(ctx)
-		// The delete's statements are done; its commit is still to come.
-		if _, err := tx.Exec(ctx, `DELETE FROM state_machines WHERE arn = $1`, sm); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tx.Exec(ctx, deleteExpress, sm); err != nil {
-			t.Fatal(err)
-		}
-		added := make(chan error, 1)
-		go func() {
-			added <- s.AddExpressLogs(ctx, []store.ExpressLogEvent{{StateMachineArn: sm, ExecutionArn: sm + ":x:1", ID: 1,
-				Type: "ExecutionStarted", Timestamp: time.Now(), Line: `{"id":"1"}`}}, 100)
-		}()
-		time.Sleep(settle)
-		if err := tx.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := <-added; err != nil {
-			t.Fatalf("AddExpressLogs: %v", err)
-		}
-		if n := kept(sm); n != 0 {
-			t.Errorf("%d executions kept of a state machine deleted, want none", n)
-		}
-	})
+	for _, tc := range []struct {
+		name string
+		// first runs the statements of the transaction that takes the state machine's row
+		// first, left uncommitted; then runs the other side, alone, as the store does.
+		first func(sm string, tx pgx.Tx) error
+		then  func(sm string) error
+	}{
+		{"keeper first",
+			func(sm string, tx pgx.Tx) error {
+				now := time.Now()
+				_, err := tx.Exec(ctx, addExpress, sm+":x:1", sm, now, now, 1, "ExecutionStarted", `{"id":"1"}`+"\n", store.MaxExpressLogBytes)
+				return err
+			},
+			func(sm string) error { return s.DeleteStateMachine(ctx, sm) }},
+		{"delete first",
+			func(sm string, tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, `DELETE FROM state_machines WHERE arn = $1`, sm); err != nil {
+					return err
+				}
+				_, err := tx.Exec(ctx, deleteExpress, sm)
+				return err
+			},
+			func(sm string) error {
+				return s.AddExpressLogs(ctx, []store.ExpressLogEvent{{StateMachineArn: sm, ExecutionArn: sm + ":x:1", ID: 1,
+					Type: "ExecutionStarted", Timestamp: time.Now(), Line: `{"id":"1"}`}}, 100)
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sm := create(strings.ReplaceAll(tc.name, " ", ""))
+			tx, err := s.pool.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(ctx)
+			if err := tc.first(sm, tx); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- tc.then(sm) }()
+			time.Sleep(settle)
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-done; err != nil {
+				t.Fatalf("the other side: %v", err)
+			}
+			if n := kept(sm); n != 0 {
+				t.Errorf("%d executions kept of a state machine deleted, want none", n)
+			}
+		})
+	}
 }
 
 // BenchmarkAddExpressLogs: the keeper's write of 32 Express executions of one state machine,
