@@ -70,7 +70,9 @@ for r in $(seq "$rounds"); do
 		label=${config%%=*} flags=${config#*=}
 		store=()
 		if [[ $storeurl == postgres* ]]; then
-			psql -q "${storeurl%%\?*}" -c 'DROP SCHEMA IF EXISTS sidebyside CASCADE; CREATE SCHEMA sidebyside' >/dev/null 2>&1
+			# A failure shows on stderr and stops the script (set -e): no run on a stale schema.
+			psql -q -v ON_ERROR_STOP=1 "${storeurl%%\?*}" >/dev/null \
+				-c 'SET client_min_messages = warning' -c 'DROP SCHEMA IF EXISTS sidebyside CASCADE' -c 'CREATE SCHEMA sidebyside'
 			sep='?'; [[ $storeurl == *\?* ]] && sep='&'
 			store=(--store "$storeurl${sep}search_path=sidebyside")
 		fi
