@@ -5,13 +5,14 @@
 # throughput, measured side by side") is measured: on a shared machine a single run's rate
 # swings by a quarter, so only alternated rounds compared within a round say anything.
 #
-#	bench/sidebyside.sh [-r ROUNDS] [-n EXECUTIONS] [-s STORE] [-b BINARY] [-l ADDR] LABEL=FLAGS ...
+#	bench/sidebyside.sh [-r ROUNDS] [-n EXECUTIONS] [-s STORE] [-b BINARY] [-l ADDR] LABEL[@BINARY]=FLAGS ...
 #
 #	bench/sidebyside.sh -r 10 off= \
 #	  'b100=--events-webhook http://127.0.0.1:4318/events --events-webhook-batch 100'
 #
 # Each configuration is a label and the flags it adds to `stepwise bench --scenario chain
-# --executions N`; the first is the baseline. bench/otlpsink is started on ADDR (default
+# --executions N`; the first is the baseline. A label may name the binary it runs
+# (old@/tmp/stepwise-old=FLAGS), to compare two builds in the same rounds. bench/otlpsink is started on ADDR (default
 # 127.0.0.1:4318; unless something listens there) to receive events and spans on the same
 # cores, as a receiver would in this measurement. BINARY is a stepwise binary (default: one
 # built from this checkout). STORE is sqlite (a new file each run, the default) or
@@ -67,7 +68,10 @@ echo "| round | configuration | executions/s | CPU per execution (bench) | CPU p
 echo "|---|---|---|---|---|---|"
 for r in $(seq "$rounds"); do
 	for config in "$@"; do
-		label=${config%%=*} flags=${config#*=}
+		label=${config%%=*} flags=${config#*=} run=$bin
+		if [[ $label == *@* ]]; then
+			run=${label#*@} label=${label%%@*}
+		fi
 		store=()
 		if [[ $storeurl == postgres* ]]; then
 			# A failure shows on stderr and stops the script (set -e): no run on a stale schema.
@@ -78,7 +82,7 @@ for r in $(seq "$rounds"); do
 		fi
 		b0=$(busy)
 		# shellcheck disable=SC2086 # the flags are words
-		out=$("$bin" bench --scenario chain --executions "$executions" "${store[@]}" $flags 2>&1) || { echo "$out" >&2; exit 1; }
+		out=$("$run" bench --scenario chain --executions "$executions" "${store[@]}" $flags 2>&1) || { echo "$out" >&2; exit 1; }
 		b1=$(busy)
 		rate=$(echo "$out" | awk -F'|' '/^\| chain /{gsub(/ /,"",$6); print $6}')
 		cpu=$(echo "$out" | awk -F'|' '/^\| chain /{gsub(/[ µs]/,"",$11); print $11}')
@@ -97,9 +101,11 @@ echo
 echo "| configuration | throughput | CPU (bench) | CPU (machine) | rounds |"
 echo "|---|---|---|---|---|"
 base=${1%%=*}
+base=${base%%@*}
 shift
 for config in "$@"; do
 	label=${config%%=*}
+	label=${label%%@*}
 	awk -v b="$base" -v l="$label" '
 		$2 == b { rate[$1] = $3; cpu[$1] = $4; mach[$1] = $5 }
 		$2 == l { r[$1] = $3; c[$1] = $4; m[$1] = $5 }

@@ -2,7 +2,9 @@ package bench_test
 
 import (
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +16,7 @@ import (
 // TestSideBySide runs bench/sidebyside.sh as the docs show it, briefly: two rounds of a
 // configuration without events and one with them, to a receiver the script starts. Each
 // run gets a row, and the summary a ratio of each measure for the second configuration.
+// The second names its own binary (LABEL@BINARY), a wrapper that leaves a mark when run.
 func TestSideBySide(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -27,11 +30,20 @@ func TestSideBySide(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close() // the script's receiver listens there
-	cmd := exec.Command("bash", "sidebyside.sh", "-r", "2", "-n", "40", "-b", binarytest.Stepwise(t), "-l", addr,
-		"off=", "ev=--events-webhook http://"+addr+"/events --events-webhook-batch 10")
+	bin := binarytest.Stepwise(t)
+	dir := t.TempDir()
+	mark, wrapper := filepath.Join(dir, "ran"), filepath.Join(dir, "wrapper")
+	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\necho >>"+mark+"\nexec "+bin+" \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "sidebyside.sh", "-r", "2", "-n", "40", "-b", bin, "-l", addr,
+		"off=", "ev@"+wrapper+"=--events-webhook http://"+addr+"/events --events-webhook-batch 10")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("sidebyside.sh: %v\n%s", err, out)
+	}
+	if b, _ := os.ReadFile(mark); strings.Count(string(b), "\n") != 2 {
+		t.Errorf("the wrapper named by ev@ ran %d times, want 2 (one a round)", strings.Count(string(b), "\n"))
 	}
 	runs := regexp.MustCompile(`(?m)^\| [12] \| (off|ev) \| (\d+) \| (\d+) µs \| (\d+) µs \| ([^|]+) \|$`).FindAllStringSubmatch(string(out), -1)
 	if len(runs) != 4 {
