@@ -42,7 +42,12 @@ type Options struct {
 	MinBackoff, MaxBackoff time.Duration
 	// Chunk is the most events offered to the destinations at once (default DefaultChunk, at
 	// most readBatch): a webhook that batches is offered its batch.
-	Chunk  int
+	Chunk int
+	// Linger is the least time from one look at the outbox to the next while events keep
+	// coming (0: none): woken sooner, the Deliverer waits out the rest, so that what commits
+	// meanwhile goes out in the same requests. A look that finds a full read (readBatch
+	// events) is followed at once, and the first event after a quiet spell goes at once.
+	Linger time.Duration
 	Logger *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
@@ -97,6 +102,16 @@ func New(o Options) *Deliverer {
 	return &Deliverer{o: o, wake: make(chan struct{}, 1)}
 }
 
+// DefaultLinger is serve's --events-linger, and MaxLinger its largest value. Under the chain
+// bench with batches of 100 on SQLite, the throughput was 0.86 to 0.89 times what it was
+// without events reading as soon as an event committed, and 0.91 lingering 20 ms (0.92 at
+// 50 ms), while the delivery lag's median went from 3 to 11 ms (BENCHMARKS.md, 2026-12-06);
+// one event a request gained nothing (0.72 either way): its requests, not its reads, cost.
+const (
+	DefaultLinger = 20 * time.Millisecond
+	MaxLinger     = time.Minute
+)
+
 // Kick wakes the Deliverer: events are waiting.
 func (d *Deliverer) Kick() {
 	select {
@@ -120,6 +135,7 @@ func (d *Deliverer) Run(ctx context.Context) {
 	}()
 	t := time.NewTimer(0)
 	defer t.Stop()
+	var looked time.Time // when the last look at the outbox began
 	for {
 		select {
 		case <-ctx.Done():
@@ -127,6 +143,15 @@ func (d *Deliverer) Run(ctx context.Context) {
 		case <-t.C:
 		case <-d.wake:
 		}
+		if rest := d.o.Linger - time.Since(looked); rest > 0 {
+			t.Reset(rest)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+		looked = time.Now()
 		for ctx.Err() == nil && d.Once(ctx) {
 		}
 		wait := d.o.Poll

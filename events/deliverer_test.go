@@ -184,3 +184,100 @@ func TestDeliveredBeforeDelete(t *testing.T) {
 		t.Errorf("the count when the delete was done: %v, want [10]", o.seen)
 	}
 }
+
+// sends is a Destination that accepts everything and records when each offer came and
+// what it held.
+type sends struct {
+	mu     sync.Mutex
+	at     []time.Time
+	bodies [][]string
+}
+
+func (d *sends) Send(_ context.Context, evs []store.OutboxEvent, accepted []bool) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var bodies []string
+	for i, e := range evs {
+		bodies = append(bodies, e.Body)
+		accepted[i] = true
+	}
+	d.at, d.bodies = append(d.at, time.Now()), append(d.bodies, bodies)
+	return nil
+}
+
+// waitSends waits until d has n offers, then returns their times and bodies.
+func (d *sends) waitSends(t *testing.T, n int) ([]time.Time, [][]string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		d.mu.Lock()
+		at, bodies := slices.Clone(d.at), slices.Clone(d.bodies)
+		d.mu.Unlock()
+		if len(at) >= n {
+			return at, bodies
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d offers after 10 s, want %d: %v", len(at), n, bodies)
+		}
+	}
+}
+
+// TestLinger: with Options.Linger, the first event after a quiet spell goes at once; those
+// committed within the linger after a look wait for its end and go out together; a look
+// that finds a full read is followed at once, and Run stops without waiting the linger out.
+func TestLinger(t *testing.T) {
+	const linger = time.Second
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	dst := &sends{}
+	d := events.New(events.Options{Outbox: st, Chunk: 100, Linger: linger, Poll: time.Hour, Destinations: []events.Destination{dst}})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { d.Run(ctx); close(stopped) }()
+
+	time.Sleep(linger + 100*time.Millisecond) // past the linger of Run's first look
+	committed := time.Now()
+	commitEvents(t, st, "a", 1)
+	d.Kick()
+	at, _ := dst.waitSends(t, 1)
+	if lag := at[0].Sub(committed); lag > linger/2 {
+		t.Errorf("the first event after a quiet spell went %v after its commit, want at once (under %v)", lag, linger/2)
+	}
+
+	for i := range 5 {
+		commitEvents(t, st, fmt.Sprintf("b%d", i), 1)
+		d.Kick()
+		time.Sleep(20 * time.Millisecond)
+	}
+	at, bodies := dst.waitSends(t, 2)
+	if len(at) != 2 || len(bodies[1]) != 5 {
+		t.Errorf("offers %v, want [a000] then the five b events in one", bodies)
+	}
+	// The look that sent a000 began before it was sent, by far less than this slack.
+	if gap := at[1].Sub(at[0]); gap < linger-100*time.Millisecond {
+		t.Errorf("events committed during the linger went %v after the last look, want about %v", gap, linger)
+	}
+
+	time.Sleep(linger + 100*time.Millisecond)
+	commitEvents(t, st, "c", 250)
+	d.Kick()
+	at, bodies = dst.waitSends(t, 5)
+	if sizes := []int{len(bodies[2]), len(bodies[3]), len(bodies[4])}; !slices.Equal(sizes, []int{100, 100, 50}) {
+		t.Errorf("250 events went in offers of %v, want 100, 100, 50", sizes)
+	}
+	if span := at[4].Sub(at[2]); span > linger/2 {
+		t.Errorf("full reads were %v apart, want each followed at once (under %v)", span, linger/2)
+	}
+
+	commitEvents(t, st, "d", 1)
+	d.Kick() // Run lingers now: its last look was just now
+	time.Sleep(50 * time.Millisecond)
+	cancelled := time.Now()
+	cancel()
+	<-stopped
+	if took := time.Since(cancelled); took > linger/2 {
+		t.Errorf("Run took %v to stop while lingering, want at once", took)
+	}
+}

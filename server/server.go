@@ -95,6 +95,9 @@ type Config struct {
 	EventsEventBridge, EventsEventBridgeSource string
 	// EventsPoll bounds the event deliverer's sleep between looks at the outbox (0: 1 s).
 	EventsPoll time.Duration
+	// EventsLinger is the least time between two looks at the outbox while events keep
+	// coming (events.Options.Linger; --events-linger), 0 none.
+	EventsLinger time.Duration
 	// Logger receives the server's logs (nil: discarded).
 	Logger *slog.Logger
 	// ExecutionLogs is where the execution logs of state machines whose loggingConfiguration
@@ -270,7 +273,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			st.Close()
 			return nil, fmt.Errorf("--events-webhook, --events-eventbridge: the store %T keeps no outbox", st)
 		}
-		dopts := events.Options{Outbox: outbox, Poll: cfg.EventsPoll, Logger: log, Destinations: dests}
+		dopts := events.Options{Outbox: outbox, Poll: cfg.EventsPoll, Linger: cfg.EventsLinger, Logger: log, Destinations: dests}
 		if cfg.EventsWebhookBatch > 1 {
 			// A batching webhook is offered at least a whole batch: offers of the default
 			// size would cut batches of 100 into requests of 32 or fewer.

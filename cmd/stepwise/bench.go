@@ -42,6 +42,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	keepShare := fs.Float64("retention-share", 0.02, "with --retention: the most of the store's time the purge takes")
 	execLogs := fs.String("execution-logs", "", "the in-process server writes execution logs to this file (serve --execution-logs) and the scenario's state machines log at level ALL with their execution data")
 	eventsBatch := fs.Int("events-webhook-batch", 1, "with --events-webhook: the most events a request carries (serve --events-webhook-batch)")
+	eventsLinger := fs.Duration("events-linger", events.DefaultLinger, "with --events-webhook: the least time between two reads of the events waiting (serve --events-linger)")
 	eventsWebhook := fs.String("events-webhook", "", "the in-process server sends execution status change events to this URL (serve --events-webhook)")
 	traced := fs.Bool("traced", false, "create the scenario's state machines with tracingConfiguration enabled (the in-process server exports to OTEL_EXPORTER_OTLP_ENDPOINT when set)")
 	runs := fs.Int("runs", 1, "run the scenario this many times against the same server, a row each, then the spread of the rates and the StartExecution p99 (not the sleep scenario)")
@@ -90,7 +91,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			*storeURL = "sqlite:" + filepath.Join(dir, "bench.db")
 		}
 		storeName = strings.SplitN(*storeURL, ":", 2)[0]
-		svc, url, stop, err := benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}, *execLogs, *eventsWebhook, *eventsBatch)
+		svc, url, stop, err := benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}, *execLogs, *eventsWebhook, *eventsBatch, *eventsLinger)
 		if err != nil {
 			fmt.Fprintln(stderr, "stepwise:", err)
 			return 1
@@ -107,7 +108,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if *scenario == sleepScenario {
 			restart := func(ctx context.Context) (string, error) {
 				stop()
-				_, url, stop, err = benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}, *execLogs, *eventsWebhook, *eventsBatch)
+				_, url, stop, err = benchServer(ctx, *storeURL, retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare}, *execLogs, *eventsWebhook, *eventsBatch, *eventsLinger)
 				return url, err
 			}
 			res, err := bench.RunSleep(ctx, bench.SleepOptions{Endpoint: url, Concurrency: *clients, Executions: *executions,
@@ -173,12 +174,12 @@ func scenarioNames() []string {
 }
 
 // benchServer starts the service in this process on a loopback port.
-func benchServer(ctx context.Context, storeURL string, keep retention.Options, execLogs, eventsWebhook string, eventsBatch int) (*service, string, func(), error) {
+func benchServer(ctx context.Context, storeURL string, keep retention.Options, execLogs, eventsWebhook string, eventsBatch int, eventsLinger time.Duration) (*service, string, func(), error) {
 	log := slog.New(slog.DiscardHandler)
 	cfg := benchConfig(storeURL)
 	cfg.retention = keep
 	cfg.executionLogs = execLogs
-	cfg.eventsWebhook, cfg.eventsBatch = eventsWebhook, eventsBatch
+	cfg.eventsWebhook, cfg.eventsBatch, cfg.eventsLinger = eventsWebhook, eventsBatch, eventsLinger
 	var batches, purged atomic.Int64
 	var busy atomic.Int64 // nanoseconds
 	cfg.retention.OnBatch = func(n int, took time.Duration) {

@@ -62,6 +62,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	otlp := fs.String("otlp-endpoint", "", "OTLP/HTTP collector (e.g. http://localhost:4318) receiving the spans of the state machines with tracingConfiguration enabled (default: OTEL_EXPORTER_OTLP_ENDPOINT; unset, no tracing); see docs/operations.md")
 	eventsWebhook := fs.String("events-webhook", "", "an HTTP(S) URL that receives every execution status change, POSTed as EventBridge's \"Step Functions Execution Status Change\" event (docs/operations.md)")
 	eventsBatch := fs.Int("events-webhook-batch", 1, "the most events one --events-webhook request carries: 1 POSTs each event alone (as EventBridge's API destinations do); 2 to 100 POST a JSON array of up to that many (and at most 1 MiB), signed as one body (fewer requests, for a receiver that takes arrays)")
+	eventsLinger := fs.Duration("events-linger", events.DefaultLinger, "the least time between two reads of the events waiting while more keep coming, so that those committed meanwhile go out together: fewer requests in batches, at most this much later under load; the first event after a quiet spell goes at once; 0 reads as soon as an event commits")
 	eventsSecret := fs.String("events-webhook-secret", "", "the shared secret that signs --events-webhook's requests (header X-Stepwise-Signature: sha256=HMAC); default $STEPWISE_EVENTS_WEBHOOK_SECRET")
 	expressKept := fs.Int("express-log-executions", 1000, "Express executions per state machine whose log events the store keeps for the console, for state machines whose loggingConfiguration logs them (0: none)")
 	eventsBus := fs.String("events-eventbridge", "", "an EventBridge event bus (NAME or arn:aws:events:REGION:ACCOUNT:event-bus/NAME) on which every execution status change is put with PutEvents, with the default AWS credentials (AWS_ENDPOINT_URL_EVENTBRIDGE for a local endpoint); see docs/operations.md")
@@ -102,6 +103,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "stepwise: --events-webhook-batch must be between 1 and %d\n", events.MaxWebhookBatch)
 		return 2
 	}
+	if *eventsLinger < 0 || *eventsLinger > events.MaxLinger {
+		fmt.Fprintf(stderr, "stepwise: --events-linger must be between 0 and %v\n", events.MaxLinger)
+		return 2
+	}
 	if *keep < 0 || (*keep > 0 && *keep < minRetention) {
 		fmt.Fprintf(stderr, "stepwise: --retention must be 0 (keep everything) or at least %v\n", minRetention)
 		return 2
@@ -133,7 +138,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		throttle: throttle.New(policy, nil), retention: retention.Options{Retention: *keep, Batch: *keepBatch, Share: *keepShare},
 		executionLogs: *execLogs,
 		eventsWebhook: *eventsWebhook, eventsSecret: cmp.Or(*eventsSecret, os.Getenv("STEPWISE_EVENTS_WEBHOOK_SECRET")), eventsBatch: *eventsBatch,
-		eventsBus: *eventsBus, eventsSource: *eventsSource, expressKept: *expressKept}, log)
+		eventsLinger: *eventsLinger, eventsBus: *eventsBus, eventsSource: *eventsSource, expressKept: *expressKept}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 1
@@ -246,6 +251,8 @@ type serviceConfig struct {
 	eventsWebhook, eventsSecret string
 	// eventsBatch is the most events one webhook request carries (--events-webhook-batch).
 	eventsBatch int
+	// eventsLinger is the least time between two reads of the outbox (--events-linger).
+	eventsLinger time.Duration
 	// eventsBus receives them too, with PutEvents, under the source eventsSource.
 	eventsBus, eventsSource string
 	// expressKept is --express-log-executions (0: none).
@@ -291,7 +298,7 @@ func newService(ctx context.Context, cfg serviceConfig, log *slog.Logger) (*serv
 		RootAccessKeyID: cfg.rootKeyID, RootSecretAccessKey: cfg.rootSecret, AWSAssumeRole: cfg.awsAssumeRole,
 		Throttle: cfg.throttle, Retention: ret, Logger: log, Now: nodeClock(wallClock()),
 		ExecutionLogs: cfg.executionLogs, OTLPEndpoint: cfg.otlp,
-		EventsWebhook: cfg.eventsWebhook, EventsWebhookSecret: cfg.eventsSecret, EventsWebhookBatch: cfg.eventsBatch,
+		EventsWebhook: cfg.eventsWebhook, EventsWebhookSecret: cfg.eventsSecret, EventsWebhookBatch: cfg.eventsBatch, EventsLinger: cfg.eventsLinger,
 		EventsEventBridge: cfg.eventsBus, EventsEventBridgeSource: cfg.eventsSource, ExpressLogExecutions: expressKept(cfg.expressKept)})
 	if err != nil {
 		return nil, err

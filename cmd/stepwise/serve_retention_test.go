@@ -123,3 +123,14 @@ func TestServeEventsBatchFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestServeEventsLingerFlag: --events-linger takes 0 to a minute.
+func TestServeEventsLingerFlag(t *testing.T) {
+	for _, v := range []string{"-1ms", "61s"} {
+		var stderr bytes.Buffer
+		code := cmdServe(context.Background(), []string{"--events-linger", v, "--store", "sqlite:" + filepath.Join(t.TempDir(), "db")}, io.Discard, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), "--events-linger must be between 0 and 1m0s") {
+			t.Errorf("--events-linger %s: exit %d, %q", v, code, stderr.String())
+		}
+	}
+}
