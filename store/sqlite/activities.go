@@ -39,7 +39,7 @@ func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, e
 
 // DeleteActivity removes an activity and its tags.
 func (s *Store) DeleteActivity(ctx context.Context, arn string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM tags WHERE resource_arn = ?`, arn); err != nil {
 			return err
 		}
@@ -84,7 +84,7 @@ func (s *Store) ListActivities(ctx context.Context, p store.Page) ([]*store.Acti
 // activity; the single writer makes the claim exclusive.
 func (s *Store) ClaimActivityTask(ctx context.Context, activityArn string, now time.Time) (*store.Task, error) {
 	var t *store.Task
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var execID int64
 		var err error
 		t, err = scanClaim(tx.QueryRowContext(ctx, `SELECT t.execution_id, `+taskColumns+`
@@ -118,7 +118,7 @@ func scanClaim(r rowScanner, execID *int64) (*store.Task, error) {
 
 // TagResource adds tags, replacing the values of keys the resource has.
 func (s *Store) TagResource(ctx context.Context, arn string, tags []store.Tag) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, tg := range tags {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO tags (resource_arn, key, value) VALUES (?, ?, ?)
 				ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value`, arn, tg.Key, tg.Value); err != nil {
@@ -131,7 +131,7 @@ func (s *Store) TagResource(ctx context.Context, arn string, tags []store.Tag) e
 
 // UntagResource removes keys; keys the resource does not have are ignored.
 func (s *Store) UntagResource(ctx context.Context, arn string, keys []string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, k := range keys {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM tags WHERE resource_arn = ? AND key = ?`, arn, k); err != nil {
 				return err

@@ -47,7 +47,7 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 		return err
 	}
 	e := c.Execution
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var id int64
 		err := tx.StmtContext(ctx, s.stmts.insertExecution).QueryRowContext(ctx,
 			e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, str(e.Output), str(e.Error), str(e.Cause),
@@ -85,7 +85,7 @@ func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 		return err
 	}
 	e := c.Execution
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var id int64
 		err := tx.StmtContext(ctx, s.stmts.updateExecution).QueryRowContext(ctx,
 			e.Status, str(e.Output), str(e.Error), str(e.Cause), nanosPtr(e.StoppedAt), e.State, chunk.FirstID(evs), commit.LastEventID(c),

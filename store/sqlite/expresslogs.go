@@ -29,7 +29,7 @@ func (s *Store) AddExpressLogs(ctx context.Context, evs []store.ExpressLogEvent,
 		return nil
 	}
 	rows := store.GroupExpressLogs(evs)
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		machines := map[string]bool{}
 		add, err := tx.PrepareContext(ctx, addExpress) // parsed once: parsing was a third of a row's time
 		if err != nil {
@@ -101,7 +101,7 @@ const deleteExpress = `DELETE FROM express_logs WHERE state_machine_arn = ?`
 // node purges at the same time.
 func (s *Store) PurgeExpressLogs(ctx context.Context, before time.Time, n int) (int, error) {
 	var deleted int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, purgeExpress, nanos(before), limit(n))
 		if err != nil {
 			return err

@@ -25,7 +25,7 @@ const (
 // or ended, until the given time, and returns them.
 func (s *Store) Lease(ctx context.Context, owner string, arns []string, until time.Time) ([]string, error) {
 	var got []string
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		got = got[:0]
 		now := time.Now().UnixNano()
 		for start := 0; start < len(arns); start += rowsPerInsert {
@@ -61,7 +61,7 @@ func (s *Store) Lease(ctx context.Context, owner string, arns []string, until ti
 // LeaseExecution leases one execution as Lease does and returns its row.
 func (s *Store) LeaseExecution(ctx context.Context, owner, arn string, until time.Time) (*store.Execution, error) {
 	var e *store.Execution
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		e, err = scanExecution(tx.QueryRowContext(ctx, `UPDATE executions SET lease_owner = ?, lease_until = ?
 			WHERE arn = ? AND (lease_owner = ? OR lease_owner = '' OR lease_until <= ? OR status <> 'RUNNING')
@@ -113,7 +113,7 @@ func (s *Store) ReleaseLeases(ctx context.Context, owner string) error {
 
 // Park gives up owner's lease on arn without making the execution an orphan.
 func (s *Store) Park(ctx context.Context, owner, arn string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE executions SET lease_owner = '', lease_until = ? WHERE arn = ? AND lease_owner = ?`,
 			int64(parked), arn, owner)
 		return err

@@ -20,7 +20,7 @@ func writeOutbox(ctx context.Context, tx *sql.Tx, st *stmts, bodies []string) er
 // exclusive.
 func (s *Store) LeaseOutbox(ctx context.Context, owner string, now, until time.Time) (bool, error) {
 	var held bool
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox_lease SET owner = ?1, until = ?2
 			WHERE id = 1 AND (owner = ?1 OR owner = '' OR until <= ?3)`, owner, nanos(until), nanos(now))
 		if err != nil {
@@ -34,7 +34,7 @@ func (s *Store) LeaseOutbox(ctx context.Context, owner string, now, until time.T
 }
 
 func (s *Store) ReleaseOutbox(ctx context.Context, owner string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox_lease SET owner = '', until = 0 WHERE id = 1 AND owner = ?`, owner)
 		return err
 	})
@@ -47,7 +47,7 @@ func (s *Store) ReleaseOutbox(ctx context.Context, owner string) error {
 // has just written them.
 func (s *Store) HeadOutbox(ctx context.Context, limit int) ([]store.OutboxEvent, error) {
 	var evs []store.OutboxEvent
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		evs = evs[:0]
 		rows, err := tx.StmtContext(ctx, s.stmts.outboxHead).QueryContext(ctx, limit)
 		if err != nil {
@@ -77,7 +77,7 @@ func (s *Store) DeleteOutbox(ctx context.Context, ids []int64) error {
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.StmtContext(ctx, s.stmts.deleteOutbox).ExecContext(ctx, string(list))
 		return err
 	})
@@ -91,7 +91,7 @@ func (s *Store) RetryOutbox(ctx context.Context, ids []int64, retryAt time.Time)
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, retry_at = ?
 			WHERE id IN (SELECT value FROM json_each(?))`, nanos(retryAt), string(list))
 		return err

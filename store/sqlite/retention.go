@@ -35,7 +35,7 @@ var purgeDeletes = []string{
 // purges at the same time.
 func (s *Store) PurgeExecutions(ctx context.Context, p store.Purge) (int, error) {
 	n := 0
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		n = 0
 		type victim struct {
 			id  int64

@@ -40,7 +40,7 @@ func (s *Store) GetScheduleGroup(ctx context.Context, name string) (*store.Sched
 }
 
 func (s *Store) DeleteScheduleGroup(ctx context.Context, name string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var arn string
 		err := tx.QueryRowContext(ctx, `SELECT arn FROM schedule_groups WHERE name = ?`, name).Scan(&arn)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -106,7 +106,7 @@ func scanSchedule(r rowScanner) (*store.Schedule, error) {
 }
 
 func (s *Store) CreateSchedule(ctx context.Context, sc *store.Schedule) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM schedule_groups WHERE name = ?`, sc.Group).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -136,7 +136,7 @@ func (s *Store) GetSchedule(ctx context.Context, group, name string) (*store.Sch
 
 func (s *Store) UpdateSchedule(ctx context.Context, sc *store.Schedule) error {
 	var version int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `UPDATE schedules SET state = ?, config = ?, updated_at = ?, next_fire = ?, due = ?,
 			attempt = ?, version = version + 1, owner = '', claim_until = 0
 			WHERE group_name = ? AND name = ? RETURNING version`, sc.State, sc.Config, nanos(sc.UpdatedAt),
@@ -221,7 +221,7 @@ func (s *Store) querySchedules(ctx context.Context, db querier, q string, args .
 // ClaimSchedules claims due schedules; the single writer makes each claim exclusive.
 func (s *Store) ClaimSchedules(ctx context.Context, owner string, now, until time.Time, limit int) ([]*store.Schedule, error) {
 	var scs []*store.Schedule
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		scs, err = s.querySchedules(ctx, tx, `UPDATE schedules SET owner = ?, claim_until = ?
 			WHERE (group_name, name) IN (SELECT group_name, name FROM schedules
@@ -243,7 +243,7 @@ func (s *Store) NextScheduleDue(ctx context.Context) (time.Time, error) {
 
 func (s *Store) AdvanceSchedule(ctx context.Context, owner string, sc *store.Schedule, remove bool) error {
 	var version int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if remove {
 			res, err := tx.ExecContext(ctx, `DELETE FROM schedules WHERE group_name = ? AND name = ? AND version = ? AND owner = ?`,
 				sc.Group, sc.Name, sc.Version, owner)

@@ -44,7 +44,7 @@ type Store struct {
 
 type writeReq struct {
 	ctx  context.Context
-	fn   func(tx *sql.Tx) error
+	fn   func(ctx context.Context, tx *sql.Tx) error
 	done chan error
 }
 
@@ -155,7 +155,14 @@ var errClosed = errors.New("sqlite store: closed")
 // fails. Writes that arrive while a transaction commits are run together in the next one,
 // each in a savepoint of its own: they share one fsync (group commit) and still succeed or
 // fail alone.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+//
+// A write whose ctx ends before the writer reaches it is not run; one that has begun runs to
+// its end, with the ctx fn gets, which has ctx's values but is never cancelled. Cancelled in
+// the middle of a statement, SQLite interrupted it and rolled back the whole transaction: a
+// client hanging up failed the group's other writes (TestHangUpMidStatement). The driver
+// also watches a cancellable context with a goroutine for every statement: an insert took
+// 2.85 µs with one and 2.33 without (the chain bench did not measurably change).
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	r := writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case s.writes <- r:
@@ -194,7 +201,12 @@ func (s *Store) writer() {
 func (s *Store) runBatch(batch []writeReq) {
 	if len(batch) == 1 {
 		r := batch[0]
-		r.done <- inTx(r.ctx, s.w, r.fn)
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err
+			return
+		}
+		ctx := context.WithoutCancel(r.ctx)
+		r.done <- inTx(ctx, s.w, func(tx *sql.Tx) error { return r.fn(ctx, tx) })
 		return
 	}
 	errs := make([]error, len(batch))
@@ -222,7 +234,7 @@ func (s *Store) runBatch(batch []writeReq) {
 			errs[i], broken = err, err
 			continue
 		}
-		if errs[i] = r.fn(tx); errs[i] != nil {
+		if errs[i] = r.fn(context.WithoutCancel(r.ctx), tx); errs[i] != nil {
 			if _, err := tx.Stmt(s.stmts.rollbackTo).Exec(); err != nil {
 				errs[i] = errors.Join(errs[i], err)
 				broken = errs[i]

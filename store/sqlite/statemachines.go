@@ -74,7 +74,7 @@ func (s *Store) GetRevision(ctx context.Context, arn, revisionID string) (*store
 // first; ErrNotFound then.
 func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, deleteExpress, arn); err != nil {
 			return err
 		}

@@ -28,7 +28,7 @@ func scanVersion(r rowScanner) (*store.Version, error) {
 // PublishVersion numbers and stores v in one transaction, unless the newest version already
 // has its revision.
 func (s *Store) PublishVersion(ctx context.Context, v *store.Version) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		newest, err := scanVersion(tx.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM state_machine_versions
 			WHERE state_machine_arn = ? ORDER BY number DESC LIMIT 1`, v.StateMachineArn))
 		switch {
@@ -124,7 +124,7 @@ func (s *Store) CreateAlias(ctx context.Context, a *store.Alias) error {
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM state_machines WHERE arn = ?`, a.StateMachineArn).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
