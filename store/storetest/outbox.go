@@ -50,7 +50,7 @@ func testOutbox(t *testing.T, s store.Store) {
 	if err := s.Commit(ctx, store.Commit{Execution: &stale, Events: events(2, 1), Outbox: []string{"stale"}}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale Commit: %v, want ErrConflict", err)
 	}
-	if err := s.Commit(ctx, store.Commit{Execution: &end, Events: events(2, 1), Outbox: []string{"a", "b"}}); err != nil {
+	if err := s.Commit(ctx, store.Commit{Execution: &end, Events: events(2, 1), Outbox: []string{"a", "b", "c"}}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := o.HeadOutbox(ctx, 2)
@@ -68,11 +68,11 @@ func testOutbox(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	again, err := o.HeadOutbox(ctx, 10)
-	if err != nil || fmt.Sprint(bodies(again)) != "[a b]" || again[0].Attempts != 1 || !again[0].RetryAt.Equal(retryAt) ||
+	if err != nil || fmt.Sprint(bodies(again)) != "[a b c]" || again[0].Attempts != 1 || !again[0].RetryAt.Equal(retryAt) ||
 		again[1].Attempts != 0 || !again[1].RetryAt.IsZero() {
-		t.Fatalf("HeadOutbox after a retry: %+v, %v; want a (1 attempt, retry at %v) and b", again, err, retryAt)
+		t.Fatalf("HeadOutbox after a retry: %+v, %v; want a (1 attempt, retry at %v), b and c", again, err, retryAt)
 	}
-	if err := o.DeleteOutbox(ctx, []int64{again[0].ID, again[1].ID}); err != nil {
+	if err := o.DeleteOutbox(ctx, []int64{again[0].ID, again[1].ID, again[2].ID}); err != nil {
 		t.Fatal(err)
 	}
 	if left, err := o.HeadOutbox(ctx, 10); err != nil || len(left) != 0 {
