@@ -102,35 +102,25 @@ func TestServeRetention(t *testing.T) {
 	}
 }
 
-// TestServeRetentionFlag: --retention takes 0 (keep everything) or at least a minute.
-func TestServeRetentionFlag(t *testing.T) {
-	for _, v := range []string{"30s", "-1h"} {
-		var stderr bytes.Buffer
-		code := cmdServe(context.Background(), []string{"--retention", v, "--store", "sqlite:" + filepath.Join(t.TempDir(), "db")}, io.Discard, &stderr)
-		if code != 2 || !strings.Contains(stderr.String(), "--retention must be 0") {
-			t.Errorf("--retention %s: exit %d, %q", v, code, stderr.String())
-		}
-	}
-}
-
-// TestServeEventsBatchFlag: --events-webhook-batch takes 1 to 100.
-func TestServeEventsBatchFlag(t *testing.T) {
-	for _, v := range []string{"0", "101"} {
-		var stderr bytes.Buffer
-		code := cmdServe(context.Background(), []string{"--events-webhook-batch", v, "--store", "sqlite:" + filepath.Join(t.TempDir(), "db")}, io.Discard, &stderr)
-		if code != 2 || !strings.Contains(stderr.String(), "--events-webhook-batch must be between 1 and 100") {
-			t.Errorf("--events-webhook-batch %s: exit %d, %q", v, code, stderr.String())
-		}
-	}
-}
-
-// TestServeEventsLingerFlag: --events-linger takes 0 to a minute.
-func TestServeEventsLingerFlag(t *testing.T) {
-	for _, v := range []string{"-1ms", "61s"} {
-		var stderr bytes.Buffer
-		code := cmdServe(context.Background(), []string{"--events-linger", v, "--store", "sqlite:" + filepath.Join(t.TempDir(), "db")}, io.Discard, &stderr)
-		if code != 2 || !strings.Contains(stderr.String(), "--events-linger must be between 0 and 1m0s") {
-			t.Errorf("--events-linger %s: exit %d, %q", v, code, stderr.String())
+// TestServeFlagBounds: serve refuses values out of a flag's bounds, with exit code 2 and a
+// message that gives them: --retention takes 0 (keep everything) or at least a minute,
+// --events-webhook-batch 1 to 100, --events-linger 0 to a minute.
+func TestServeFlagBounds(t *testing.T) {
+	for _, tc := range []struct {
+		flag   string
+		values []string
+		says   string
+	}{
+		{"--retention", []string{"30s", "-1h"}, "--retention must be 0"},
+		{"--events-webhook-batch", []string{"0", "101"}, "--events-webhook-batch must be between 1 and 100"},
+		{"--events-linger", []string{"-1ms", "61s"}, "--events-linger must be between 0 and 1m0s"},
+	} {
+		for _, v := range tc.values {
+			var stderr bytes.Buffer
+			code := cmdServe(context.Background(), []string{tc.flag, v, "--store", "sqlite:" + filepath.Join(t.TempDir(), "db")}, io.Discard, &stderr)
+			if code != 2 || !strings.Contains(stderr.String(), tc.says) {
+				t.Errorf("%s %s: exit %d, %q", tc.flag, v, code, stderr.String())
+			}
 		}
 	}
 }

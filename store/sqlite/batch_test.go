@@ -108,6 +108,14 @@ func TestBatchWriteFailsAlone(t *testing.T) {
 	}
 }
 
+// probeWrite is a write, for ctx, that inserts n into batch_probe with the context it gets.
+func probeWrite(ctx context.Context, n int) writeReq {
+	return writeReq{ctx: ctx, done: make(chan error, 1), fn: func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO batch_probe (n) VALUES (?)`, n)
+		return err
+	}}
+}
+
 // TestWriteBegunRunsToItsEnd: a write whose caller gives up once the writer has begun it
 // runs to its end, alone or in a group: its statements get a context that is never
 // cancelled (a statement SQLite interrupts can roll back the whole group's transaction). One
@@ -126,17 +134,11 @@ func TestWriteBegunRunsToItsEnd(t *testing.T) {
 			return err
 		}}
 	}
-	insert := func(n int) writeReq {
-		return writeReq{ctx: ctx, done: make(chan error, 1), fn: func(ctx context.Context, tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO batch_probe (n) VALUES (?)`, n)
-			return err
-		}}
-	}
 	gone, cancel := context.WithCancel(ctx)
 	cancel()
-	never := insert(5)
+	never := probeWrite(ctx, 5)
 	never.ctx = gone
-	for _, batch := range [][]writeReq{{givingUp(1)}, {insert(2), givingUp(3), insert(4)}, {never}} {
+	for _, batch := range [][]writeReq{{givingUp(1)}, {probeWrite(ctx, 2), givingUp(3), probeWrite(ctx, 4)}, {never}} {
 		s.runBatch(batch)
 		for _, r := range batch {
 			err := <-r.done
@@ -164,12 +166,6 @@ func TestHangUpMidStatement(t *testing.T) {
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE batch_probe (n INTEGER)`); err != nil {
 		t.Fatal(err)
 	}
-	insert := func(n int) writeReq {
-		return writeReq{ctx: ctx, done: make(chan error, 1), fn: func(ctx context.Context, tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO batch_probe (n) VALUES (?)`, n)
-			return err
-		}}
-	}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	slow := writeReq{ctx: rctx, done: make(chan error, 1), fn: func(ctx context.Context, tx *sql.Tx) error {
@@ -178,7 +174,7 @@ func TestHangUpMidStatement(t *testing.T) {
 			WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 100000) SELECT 0 FROM c`)
 		return err
 	}}
-	batch := []writeReq{insert(1), slow, insert(2)}
+	batch := []writeReq{probeWrite(ctx, 1), slow, probeWrite(ctx, 2)}
 	s.runBatch(batch)
 	for i, r := range batch {
 		if err := <-r.done; err != nil {
