@@ -103,10 +103,11 @@ func New(o Options) *Deliverer {
 }
 
 // DefaultLinger is serve's --events-linger, and MaxLinger its largest value. Under the chain
-// bench with batches of 100 on SQLite, the throughput was 0.86 to 0.89 times what it was
-// without events reading as soon as an event committed, and 0.91 lingering 20 ms (0.92 at
-// 50 ms), while the delivery lag's median went from 3 to 11 ms (BENCHMARKS.md, 2026-12-06);
-// one event a request gained nothing (0.72 either way): its requests, not its reads, cost.
+// bench with batches of 100 on SQLite, the throughput was 0.88 times what it was without
+// events reading as soon as an event committed, and 0.90 lingering 20 ms (two runs of 10
+// and 12 rounds; 0.92 at 50 ms in an earlier experiment), while the delivery lag's median
+// went from 3.5 to 10 ms (BENCHMARKS.md, 2026-12-06). Reads and deletes cost per look, not
+// per event. One event a request gained nothing (0.72 either way): its requests cost.
 const (
 	DefaultLinger = 20 * time.Millisecond
 	MaxLinger     = time.Minute
