@@ -12,9 +12,9 @@
 #
 # Each configuration is a label and the flags it adds to `stepwise bench --scenario chain
 # --executions N`; the first is the baseline. A label may name the binary it runs
-# (old@/tmp/stepwise-old=FLAGS), to compare two builds in the same rounds. bench/otlpsink is started on ADDR (default
-# 127.0.0.1:4318; unless something listens there) to receive events and spans on the same
-# cores, as a receiver would in this measurement. BINARY is a stepwise binary (default: one
+# (old@/tmp/stepwise-old=FLAGS), to compare two builds in the same rounds. bench/otlpsink is
+# started on ADDR (default 127.0.0.1:4318; unless something listens there) to receive events
+# and spans on the same cores, as a receiver would in this measurement. BINARY is a stepwise binary (default: one
 # built from this checkout). STORE is sqlite (a new file each run, the default) or
 # a postgres:// URL without search_path: each run gets the schema sidebyside, dropped and
 # created first (psql on PATH).

@@ -33,7 +33,8 @@ func Sign(secret, body []byte) string {
 // receiver: under the chain bench, the receiver spent about 110 µs of CPU an execution one
 // event a request, 46 in batches of 10 and 20 in batches of up to 100, and the server's
 // throughput was 0.72, 0.85 and 0.91 times what it was without events (BENCHMARKS.md, one
-// host on 2026-12-06; another that day gave 0.72 and 0.85 for one and 100). The
+// host on 2026-12-06; a busier one that day gave 0.72 and 0.85 for one and 100, an idle one
+// 0.72 and, with DefaultLinger, 0.90). The
 // body bound keeps a batch of large events (up to about 260 KB each) to a size a receiver
 // accepts; an event alone never passes it.
 const (
