@@ -47,10 +47,14 @@ type logEvent struct {
 	msg string
 }
 
-// maxQueued bounds the events waiting to be sent; maxBatch is PutLogEvents' bound.
+// maxQueued bounds the events waiting to be sent; maxBatch and maxBatchBytes are
+// PutLogEvents' bounds on a call: 10,000 events and 1,048,576 bytes, each event counting its
+// message's bytes and eventOverhead (a call past either fails whole).
 const (
-	maxQueued = 100_000
-	maxBatch  = 10_000
+	maxQueued     = 100_000
+	maxBatch      = 10_000
+	maxBatchBytes = 1_048_576
+	eventOverhead = 26
 )
 
 // New returns a sink calling calls; Run sends what it queues.
@@ -134,13 +138,27 @@ func (s *Sink) send(ctx context.Context) {
 	}
 	for group, evs := range queue {
 		for len(evs) > 0 {
-			n := min(len(evs), maxBatch)
+			n := batchLen(evs)
 			if err := s.put(ctx, group, evs[:n]); err != nil {
 				s.log.Error("execution logs: PutLogEvents", "logGroup", group, "events", n, "err", err)
 			}
 			evs = evs[n:]
 		}
 	}
+}
+
+// batchLen is how many of evs the next PutLogEvents call carries: as many as its bounds
+// allow, and at least one.
+func batchLen(evs []logEvent) int {
+	n, size := 0, 0
+	for n < len(evs) && n < maxBatch {
+		size += len(evs[n].msg) + eventOverhead
+		if n > 0 && size > maxBatchBytes {
+			break
+		}
+		n++
+	}
+	return max(n, 1)
 }
 
 func (s *Sink) put(ctx context.Context, groupArn string, evs []logEvent) error {

@@ -18,7 +18,9 @@ import (
 )
 
 // logsServer answers CreateLogStream and PutLogEvents as CloudWatch Logs does (the JSON
-// protocol), keeping what was put: no local CloudWatch Logs server is at hand.
+// protocol, PutLogEvents' bounds of 10,000 events and 1,048,576 bytes a call, each event
+// counting its message's bytes and 26), keeping what was put: no local CloudWatch Logs
+// server is at hand.
 type logsServer struct {
 	mu      sync.Mutex
 	streams map[string]bool
@@ -52,6 +54,15 @@ func (l *logsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !l.streams[key] {
 			w.WriteHeader(400)
 			io.WriteString(w, `{"__type":"ResourceNotFoundException","message":"The specified log stream does not exist."}`)
+			return
+		}
+		size := 0
+		for _, e := range req.LogEvents {
+			size += len(e.Message) + 26
+		}
+		if len(req.LogEvents) > 10_000 || size > 1_048_576 {
+			w.WriteHeader(400)
+			io.WriteString(w, `{"__type":"InvalidParameterException","message":"Upload too large"}`)
 			return
 		}
 		for _, e := range req.LogEvents {
@@ -106,6 +117,41 @@ func TestPutLogEvents(t *testing.T) {
 		if got := strings.Join(evs, " "); got != `{"id":"1"} {"id":"2"} {"id":"3"}` {
 			t.Errorf("events %s", got)
 		}
+	}
+}
+
+// TestPutLogEventsBatchSize: events that add up to more than a PutLogEvents call may carry
+// (1,048,576 bytes) go in several calls, and every one arrives.
+func TestPutLogEventsBatchSize(t *testing.T) {
+	fake := &logsServer{streams: map[string]bool{}, events: map[string][]string{}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	awstest.Isolate(t, map[string]string{"AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": srv.URL})
+	client, err := awssdk.New(awssdk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := New(client, slog.New(slog.NewTextHandler(os.Stderr, nil)), time.Hour) // sent when stopped, in one send
+	ctx, stop := context.WithCancel(context.Background())
+	go sink.Run(ctx)
+	const group, n = "arn:aws:logs:us-east-1:123456789012:log-group:g:*", 300
+	line := `{"details":{"input":"` + strings.Repeat("x", 8000) + `"}}` + "\n" // 300 of them: 2.4 MB
+	for range n {
+		if err := sink.Write(group, []byte(line)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop()
+	<-sink.Done()
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	for _, evs := range fake.events {
+		if len(evs) != n {
+			t.Errorf("%d events put, want %d", len(evs), n)
+		}
+	}
+	if len(fake.events) != 1 {
+		t.Errorf("streams written: %d, want 1", len(fake.events))
 	}
 }
 
