@@ -32,6 +32,7 @@ type Sink struct {
 	log    *slog.Logger
 	stream string
 	flush  time.Duration
+	now    func() time.Time
 
 	mu      sync.Mutex
 	queue   map[string][]logEvent // by log group ARN
@@ -65,7 +66,7 @@ func New(calls Caller, log *slog.Logger, flushEvery time.Duration) *Sink {
 	if flushEvery <= 0 {
 		flushEvery = time.Second
 	}
-	return &Sink{calls: calls, log: log, flush: flushEvery,
+	return &Sink{calls: calls, log: log, flush: flushEvery, now: time.Now,
 		stream: "stepwise/" + time.Now().UTC().Format("2006/01/02") + "/" + ids.UUID(),
 		queue:  map[string][]logEvent{}, created: map[string]bool{},
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
@@ -75,9 +76,15 @@ func (s *Sink) Write(group string, lines []byte) error {
 	if group == "" {
 		return errors.New("the state machine's loggingConfiguration has no cloudWatchLogsLogGroup destination")
 	}
-	now := time.Now().UnixMilli()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// A call's events must be in chronological order, or it fails whole: the clock is read
+	// under the lock, and an event is never queued as earlier than the one before it (the
+	// clock may step back).
+	now := s.now().UnixMilli()
+	if q := s.queue[group]; len(q) > 0 {
+		now = max(now, q[len(q)-1].at)
+	}
 	for len(lines) > 0 {
 		i := bytes.IndexByte(lines, '\n')
 		if i < 0 {

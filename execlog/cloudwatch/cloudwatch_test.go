@@ -19,7 +19,7 @@ import (
 
 // logsServer answers CreateLogStream and PutLogEvents as CloudWatch Logs does (the JSON
 // protocol, PutLogEvents' bounds of 10,000 events and 1,048,576 bytes a call, each event
-// counting its message's bytes and 26), keeping what was put: no local CloudWatch Logs
+// counting its message's bytes and 26, and its events in chronological order), keeping what was put: no local CloudWatch Logs
 // server is at hand.
 type logsServer struct {
 	mu      sync.Mutex
@@ -64,6 +64,13 @@ func (l *logsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(400)
 			io.WriteString(w, `{"__type":"InvalidParameterException","message":"Upload too large"}`)
 			return
+		}
+		for i, e := range req.LogEvents {
+			if i > 0 && e.Timestamp < req.LogEvents[i-1].Timestamp {
+				w.WriteHeader(400)
+				io.WriteString(w, `{"__type":"InvalidParameterException","message":"Log events in a single PutLogEvents request must be in chronological order."}`)
+				return
+			}
 		}
 		for _, e := range req.LogEvents {
 			if e.Timestamp < time.Now().Add(-time.Minute).UnixMilli() {
@@ -152,6 +159,42 @@ func TestPutLogEventsBatchSize(t *testing.T) {
 	}
 	if len(fake.events) != 1 {
 		t.Errorf("streams written: %d, want 1", len(fake.events))
+	}
+}
+
+// TestPutLogEventsOrder: the events of a call are in chronological order, as PutLogEvents
+// requires, even when the clock read for a later write is earlier (a writer that read the
+// clock and then waited for the lock behind another, or a clock stepped back).
+func TestPutLogEventsOrder(t *testing.T) {
+	fake := &logsServer{streams: map[string]bool{}, events: map[string][]string{}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	awstest.Isolate(t, map[string]string{"AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": srv.URL})
+	client, err := awssdk.New(awssdk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := New(client, slog.New(slog.NewTextHandler(os.Stderr, nil)), time.Hour)
+	start, reads := time.Now(), 0
+	sink.now = func() time.Time { reads++; return start.Add(-time.Duration(reads) * 10 * time.Millisecond) }
+	ctx, stop := context.WithCancel(context.Background())
+	go sink.Run(ctx)
+	const group = "arn:aws:logs:us-east-1:123456789012:log-group:g:*"
+	for _, line := range []string{"{\"id\":\"1\"}\n", "{\"id\":\"2\"}\n{\"id\":\"3\"}\n", "{\"id\":\"4\"}\n"} {
+		if err := sink.Write(group, []byte(line)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop()
+	<-sink.Done()
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	var got []string
+	for _, evs := range fake.events {
+		got = append(got, evs...)
+	}
+	if strings.Join(got, " ") != `{"id":"1"} {"id":"2"} {"id":"3"} {"id":"4"}` {
+		t.Errorf("events put: %v", got)
 	}
 }
 
