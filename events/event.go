@@ -89,6 +89,12 @@ func statusEvent(e *store.Execution, region, account, redriveReason string) *Eve
 		StateMachineVersionArn: orNull(e.VersionArn), StateMachineAliasArn: orNull(e.AliasArn),
 		RedriveStatus: "REDRIVABLE",
 	}
+	if e.Status == "TIMED_OUT" {
+		// The detail is what DescribeExecution shows, and it gives no error or cause for a
+		// timed-out execution (its States.Timeout is in the history's ExecutionTimedOut):
+		// timeouts/test_timeouts' test_global_timeout, recorded against AWS.
+		d.Error, d.Cause = nil, nil
+	}
 	when := e.StartedAt
 	if e.RedriveDate != nil {
 		ms := e.RedriveDate.UnixMilli()

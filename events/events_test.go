@@ -183,7 +183,7 @@ func expected(d *sfn.DescribeExecutionOutput, status, id, when string, stopped b
 func rfc3339(t *time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // TestStatusChangeEvents: a webhook gets every status change of executions that succeed,
-// fail, are stopped and are redriven, each exactly in AWS's event format, signed; a failed
+// fail, are stopped, time out and are redriven, each exactly in AWS's event format, signed; a failed
 // delivery is retried.
 func TestStatusChangeEvents(t *testing.T) {
 	for _, batch := range []int{1, 10} {
@@ -202,6 +202,7 @@ func testStatusChangeEvents(t *testing.T, batch int) {
 	okSM := createMachine(t, c, "ok", `{"StartAt":"A","States":{"A":{"Type":"Pass","Result":{"x":"<&>"},"End":true}}}`)
 	failSM := createMachine(t, c, "fail", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Oops","Cause":"it \"broke\""}}}`)
 	waitSM := createMachine(t, c, "wait", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":600,"End":true}}}`)
+	slowSM := createMachine(t, c, "slow", `{"TimeoutSeconds":1,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":600,"End":true}}}`)
 	start := func(sm, name string) string {
 		out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Name: aws.String(name), Input: aws.String(`{"in":"<b>"}`)})
 		if err != nil {
@@ -209,7 +210,7 @@ func testStatusChangeEvents(t *testing.T, batch int) {
 		}
 		return *out.ExecutionArn
 	}
-	okArn, failArn, waitArn := start(okSM, "e1"), start(failSM, "e2"), start(waitSM, "e3")
+	okArn, failArn, waitArn, slowArn := start(okSM, "e1"), start(failSM, "e2"), start(waitSM, "e3"), start(slowSM, "e4")
 	waitFor(t, "the waiting execution's RUNNING event", func() bool { return len(recv.byExecution(waitArn)) == 1 })
 	if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(waitArn), Error: aws.String("Halt"), Cause: aws.String("enough")}); err != nil {
 		t.Fatal(err)
@@ -222,6 +223,7 @@ func testStatusChangeEvents(t *testing.T, batch int) {
 		okArn:   {"RUNNING", "SUCCEEDED"},
 		failArn: {"RUNNING", "FAILED", "RUNNING", "FAILED"},
 		waitArn: {"RUNNING", "ABORTED"},
+		slowArn: {"RUNNING", "TIMED_OUT"},
 	} {
 		waitFor(t, fmt.Sprint(arn, " ", want, " got ", statuses(recv.byExecution(arn))), func() bool { return len(recv.byExecution(arn)) >= len(want) })
 		evs := recv.byExecution(arn)

@@ -10,7 +10,8 @@
 // of a failure (a Fail state entered, a task, map run or execution failed, timed out or
 // aborted), FATAL only the execution's own failure; OFF nothing. includeExecutionData false
 // drops the input, output, parameters and results from the details and keeps names, errors
-// and causes (as recorded against AWS: testdata/recorded.json).
+// and causes (as recorded against AWS: testdata/recorded.json); with it, an input or output
+// past 248 KB, escaped, is truncated and marked so, as AWS does (truncate.go).
 package execlog
 
 import (
@@ -115,7 +116,7 @@ func Append(b []byte, cfg Config, executionArn string, redriveCount int, e histo
 	b = append(b, `,"details":`...)
 	var err error
 	if cfg.IncludeData {
-		b, err = history.AppendDetails(b, e.Details)
+		b, err = history.AppendDetails(b, truncated(e.Details))
 	} else {
 		b, err = appendWithoutData(b, e.Details)
 	}

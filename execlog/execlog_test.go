@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,6 +126,59 @@ func TestLevels(t *testing.T) {
 		got := [4]bool{All.Includes(c.typ), Error.Includes(c.typ), Fatal.Includes(c.typ), Off.Includes(c.typ)}
 		if want := [4]bool{c.all, c.err, c.fatal, c.none}; got != want {
 			t.Errorf("%s: ALL, ERROR, FATAL, OFF include %v, want %v", c.typ, got, want)
+		}
+	}
+}
+
+// TestTruncate: an input or output past 248 KB, JSON-escaped, is cut to fit and marked
+// truncated, as Step Functions writes it to CloudWatch Logs ("If escaped input or escaped
+// output sent to CloudWatch Logs exceeds 248KB, it will be truncated": the developer guide's
+// CloudWatch Logs payloads); data within the bound is written whole.
+func TestTruncate(t *testing.T) {
+	big := strings.Repeat("a", 300_000)
+	quotes := strings.Repeat(`"`, 130_000) // 130,000 bytes, 260,000 escaped
+	wide := strings.Repeat("é<", 100_000)  // 300,000 bytes, 800,000 escaped
+	at := history.Time{Time: time.UnixMilli(1733400000123)}
+	for _, c := range []struct {
+		name    string
+		details any
+		data    string // the input or output
+		key     string
+	}{
+		{"ExecutionStarted", &history.ExecutionStarted{Input: big, RoleArn: "arn:role"}, big, "input"},
+		{"PassStateEntered", &history.StateEntered{Name: "S", Input: quotes}, quotes, "input"},
+		{"LambdaFunctionScheduled", &history.LambdaScheduled{Resource: "arn:fn", Input: wide}, wide, "input"},
+		{"ActivityScheduled", &history.ActivityScheduled{Resource: "arn:act", Input: big}, big, "input"},
+		{"ExecutionSucceeded", &history.Output{Output: wide}, wide, "output"},
+		{"PassStateExited", &history.StateExited{Name: "S", Output: quotes}, quotes, "output"},
+		{"TaskSucceeded", &history.TaskOutput{ResourceType: "lambda", Resource: "invoke", Output: big}, big, "output"},
+		{"PassStateExited", &history.StateExited{Name: "S", Output: big[:200_000]}, big[:200_000], "output"},
+	} {
+		line, err := Append(nil, Config{Level: All, IncludeData: true}, "arn:x", 0, history.Event{Type: c.name, ID: 2, Timestamp: at, Details: c.details})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev struct{ Details map[string]any }
+		if err := json.Unmarshal(line, &ev); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := ev.Details[c.key].(string)
+		escaped, _ := json.Marshal(got)
+		whole, _ := json.Marshal(c.data)
+		wantCut := len(whole)-2 > 248*1024
+		cut := ev.Details[c.key+"Details"].(map[string]any)["truncated"]
+		switch {
+		case !strings.HasPrefix(c.data, got):
+			t.Errorf("%s: the %s is not a prefix of the data", c.name, c.key)
+		case len(escaped)-2 > 248*1024:
+			t.Errorf("%s: the %s takes %d bytes escaped, past 248 KB", c.name, c.key, len(escaped)-2)
+		case cut != wantCut || wantCut == (got == c.data):
+			t.Errorf("%s: truncated %v, %d of %d bytes kept", c.name, cut, len(got), len(c.data))
+		case wantCut && len(escaped)-2 < 248*1024-6:
+			t.Errorf("%s: cut to %d bytes escaped, short of the bound", c.name, len(escaped)-2)
+		}
+		if s, ok := c.details.(*history.StateExited); ok && s.OutputDetails.Truncated {
+			t.Errorf("%s: the history event's details were changed", c.name)
 		}
 	}
 }

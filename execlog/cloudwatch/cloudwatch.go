@@ -32,6 +32,7 @@ type Sink struct {
 	log    *slog.Logger
 	stream string
 	flush  time.Duration
+	now    func() time.Time
 
 	mu      sync.Mutex
 	queue   map[string][]logEvent // by log group ARN
@@ -47,10 +48,14 @@ type logEvent struct {
 	msg string
 }
 
-// maxQueued bounds the events waiting to be sent; maxBatch is PutLogEvents' bound.
+// maxQueued bounds the events waiting to be sent; maxBatch and maxBatchBytes are
+// PutLogEvents' bounds on a call: 10,000 events and 1,048,576 bytes, each event counting its
+// message's bytes and eventOverhead (a call past either fails whole).
 const (
-	maxQueued = 100_000
-	maxBatch  = 10_000
+	maxQueued     = 100_000
+	maxBatch      = 10_000
+	maxBatchBytes = 1_048_576
+	eventOverhead = 26
 )
 
 // New returns a sink calling calls; Run sends what it queues.
@@ -61,7 +66,7 @@ func New(calls Caller, log *slog.Logger, flushEvery time.Duration) *Sink {
 	if flushEvery <= 0 {
 		flushEvery = time.Second
 	}
-	return &Sink{calls: calls, log: log, flush: flushEvery,
+	return &Sink{calls: calls, log: log, flush: flushEvery, now: time.Now,
 		stream: "stepwise/" + time.Now().UTC().Format("2006/01/02") + "/" + ids.UUID(),
 		queue:  map[string][]logEvent{}, created: map[string]bool{},
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
@@ -71,9 +76,15 @@ func (s *Sink) Write(group string, lines []byte) error {
 	if group == "" {
 		return errors.New("the state machine's loggingConfiguration has no cloudWatchLogsLogGroup destination")
 	}
-	now := time.Now().UnixMilli()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// A call's events must be in chronological order, or it fails whole: the clock is read
+	// under the lock, and an event is never queued as earlier than the one before it (the
+	// clock may step back).
+	now := s.now().UnixMilli()
+	if q := s.queue[group]; len(q) > 0 {
+		now = max(now, q[len(q)-1].at)
+	}
 	for len(lines) > 0 {
 		i := bytes.IndexByte(lines, '\n')
 		if i < 0 {
@@ -134,13 +145,27 @@ func (s *Sink) send(ctx context.Context) {
 	}
 	for group, evs := range queue {
 		for len(evs) > 0 {
-			n := min(len(evs), maxBatch)
+			n := batchLen(evs)
 			if err := s.put(ctx, group, evs[:n]); err != nil {
 				s.log.Error("execution logs: PutLogEvents", "logGroup", group, "events", n, "err", err)
 			}
 			evs = evs[n:]
 		}
 	}
+}
+
+// batchLen is how many of evs the next PutLogEvents call carries: as many as its bounds
+// allow, and at least one.
+func batchLen(evs []logEvent) int {
+	n, size := 0, 0
+	for n < len(evs) && n < maxBatch {
+		size += len(evs[n].msg) + eventOverhead
+		if n > 0 && size > maxBatchBytes {
+			break
+		}
+		n++
+	}
+	return max(n, 1)
 }
 
 func (s *Sink) put(ctx context.Context, groupArn string, evs []logEvent) error {
