@@ -202,6 +202,9 @@ func (s *Service) groupArn(name string) string {
 
 var namePattern = regexp.MustCompile(`^[0-9a-zA-Z-_.]{1,64}$`)
 
+// roleArnPattern is the service model's pattern for a target's RoleArn.
+var roleArnPattern = regexp.MustCompile(`^arn:aws(-[a-z]+)?:iam::\d{12}:role/[\w+=,.@/-]+$`)
+
 func checkName(field, v string) error {
 	if !namePattern.MatchString(v) {
 		return validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9a-zA-Z-_.]+ and have length between 1 and 64", v, field)
@@ -407,7 +410,7 @@ func (s *Service) validate(d *Definition) error {
 	if t.Arn == "" || len(t.Arn) > 1600 {
 		return validation("1 validation error detected: Value at 'target.arn' failed to satisfy constraint: Member must have length between 1 and 1600")
 	}
-	if !strings.HasPrefix(t.RoleArn, "arn:") || !strings.Contains(t.RoleArn, ":role/") || len(t.RoleArn) > 1600 {
+	if !roleArnPattern.MatchString(t.RoleArn) || len(t.RoleArn) > 1600 {
 		return validation("1 validation error detected: Value '%s' at 'target.roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)?:iam::\\d{12}:role\\/[\\w+=,.@\\/-]+$", t.RoleArn)
 	}
 	if t.Input != nil && *t.Input == "" {

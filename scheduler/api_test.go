@@ -162,6 +162,16 @@ func TestAPIErrors(t *testing.T) {
 			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.Name = aws.String("a b") }))
 			return err
 		}, isType[*types.ValidationException], "Member must satisfy regular expression pattern"},
+		{"role in no account", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.Target.RoleArn = aws.String("arn:aws:iam::12345:role/scheduler") }))
+			return err
+		}, isType[*types.ValidationException], "target.roleArn"},
+		{"role name with a space", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
+				in.Target.RoleArn = aws.String("arn:aws:iam::123456789012:role/my role")
+			}))
+			return err
+		}, isType[*types.ValidationException], "target.roleArn"},
 		{"bad input", func() error {
 			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.Target.Input = aws.String("{not json") }))
 			return err
