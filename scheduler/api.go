@@ -416,8 +416,8 @@ func (s *Service) validate(d *Definition) error {
 	if t.Input != nil && *t.Input == "" {
 		return validation("1 validation error detected: Value at 'target.input' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
-	if isStateMachine(t.Arn) && t.Input != nil && !json.Valid([]byte(contextAttributes(*t.Input, "arn", time.Time{}, "id", 1))) {
-		return validation("Input for a Step Functions target must be valid JSON.")
+	if kind := jsonTarget(t.Arn); kind != "" && t.Input != nil && !json.Valid([]byte(contextAttributes(*t.Input, "arn", time.Time{}, "id", 1))) {
+		return validation("Input for a %s target must be valid JSON.", kind)
 	}
 	if t.RetryPolicy == nil {
 		t.RetryPolicy = &RetryPolicy{}
@@ -438,6 +438,24 @@ func (s *Service) validate(d *Definition) error {
 		return validation("1 validation error detected: Value '%d' at 'target.retryPolicy.maximumRetryAttempts' failed to satisfy constraint: Member must have value between 0 and 185", v)
 	}
 	return nil
+}
+
+// jsonTarget names the templated targets whose Input must be well-formed JSON, as the API
+// reference's Target.Input says: Lambda, Step Functions and EventBridge; "" for the others.
+func jsonTarget(arn string) string {
+	p := strings.SplitN(arn, ":", 6)
+	if len(p) < 6 || p[0] != "arn" {
+		return ""
+	}
+	switch {
+	case p[2] == "states" && strings.HasPrefix(p[5], "stateMachine:"):
+		return "Step Functions"
+	case p[2] == "lambda" && strings.HasPrefix(p[5], "function:"):
+		return "Lambda"
+	case p[2] == "events" && strings.HasPrefix(p[5], "event-bus/"):
+		return "EventBridge"
+	}
+	return ""
 }
 
 func isStateMachine(arn string) bool {

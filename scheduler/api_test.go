@@ -176,6 +176,19 @@ func TestAPIErrors(t *testing.T) {
 			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.Target.Input = aws.String("{not json") }))
 			return err
 		}, isType[*types.ValidationException], "valid JSON"},
+		{"lambda input", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
+				in.Target.Arn, in.Target.Input = aws.String("arn:aws:lambda:us-east-1:123456789012:function:f"), aws.String("not json")
+			}))
+			return err
+		}, isType[*types.ValidationException], "valid JSON"},
+		{"event bus input", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
+				in.Target.Arn, in.Target.Input = aws.String("arn:aws:events:us-east-1:123456789012:event-bus/default"), aws.String("not json")
+				in.Target.EventBridgeParameters = &types.EventBridgeParameters{DetailType: aws.String("d"), Source: aws.String("s")}
+			}))
+			return err
+		}, isType[*types.ValidationException], "valid JSON"},
 		{"end before start", func() error {
 			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
 				in.StartDate, in.EndDate = aws.Time(t0.Add(2*time.Hour)), aws.Time(t0.Add(time.Hour))
