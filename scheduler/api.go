@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stepwise-run/stepwise/iam"
 	"github.com/stepwise-run/stepwise/schedule"
@@ -394,7 +395,7 @@ func (s *Service) validate(d *Definition) error {
 	default:
 		return validation("1 validation error detected: Value '%s' at 'actionAfterCompletion' failed to satisfy constraint: Member must satisfy enum value set: [NONE, DELETE]", d.ActionAfterCompletion)
 	}
-	if d.Description != nil && len(*d.Description) > 512 {
+	if d.Description != nil && utf8.RuneCountInString(*d.Description) > 512 {
 		return validation("1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 512")
 	}
 	if d.StartDate != nil && d.EndDate != nil && !d.EndDate.After(d.StartDate.Time) {
@@ -574,11 +575,12 @@ func checkTags(tags []tag) error {
 		return validation("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 200")
 	}
 	for _, t := range tags {
-		if len(t.Key) < 1 || len(t.Key) > 128 {
+		// Lengths count characters, as AWS's constraints do.
+		if n := utf8.RuneCountInString(t.Key); n < 1 || n > 128 {
 			return validation("1 validation error detected: Value '%s' at 'tags.member.key' failed to satisfy constraint: Member must have length between 1 and 128", t.Key)
 		}
-		if len(t.Value) > 256 {
-			return validation("1 validation error detected: Value at 'tags.member.value' failed to satisfy constraint: Member must have length less than or equal to 256")
+		if n := utf8.RuneCountInString(t.Value); n < 1 || n > 256 {
+			return validation("1 validation error detected: Value '%s' at 'tags.member.value' failed to satisfy constraint: Member must have length between 1 and 256", t.Value)
 		}
 	}
 	return nil

@@ -242,3 +242,50 @@ func TestAPIErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestLengths: the API's length limits count characters, as AWS's do, not bytes; a tag's
+// Value is required and not empty.
+func TestLengths(t *testing.T) {
+	fx := newFixture(t, openSQLite(t), "n1", &clock{t: t0}, newFakeSFN())
+	ctx := context.Background()
+	c := fx.api
+	e := func(n int) string { return strings.Repeat("é", n) }
+	group := func(name string, tags ...types.Tag) func() error {
+		return func() error {
+			_, err := c.CreateScheduleGroup(ctx, &sch.CreateScheduleGroupInput{Name: aws.String(name), Tags: tags})
+			return err
+		}
+	}
+	schedule := func(name, description string) func() error {
+		return func() error {
+			_, err := c.CreateSchedule(ctx, &sch.CreateScheduleInput{Name: aws.String(name), ScheduleExpression: aws.String("rate(1 hour)"),
+				Description: aws.String(description), FlexibleTimeWindow: &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff},
+				Target: &types.Target{Arn: aws.String(smArn), RoleArn: aws.String(role)}})
+			return err
+		}
+	}
+	tests := []struct {
+		name string
+		call func() error
+		want string // "" for success, else a part of the ValidationException's message
+	}{
+		{"description of 512 characters", schedule("d1", e(512)), ""},
+		{"description of 513 characters", schedule("d2", e(513)), "description"},
+		{"tag key of 128 characters", group("g1", types.Tag{Key: aws.String(e(128)), Value: aws.String("v")}), ""},
+		{"tag key of 129 characters", group("g2", types.Tag{Key: aws.String(e(129)), Value: aws.String("v")}), "tags.member.key"},
+		{"tag value of 256 characters", group("g3", types.Tag{Key: aws.String("k"), Value: aws.String(e(256))}), ""},
+		{"tag value of 257 characters", group("g4", types.Tag{Key: aws.String("k"), Value: aws.String(e(257))}), "tags.member.value"},
+		{"empty tag value", group("g5", types.Tag{Key: aws.String("k"), Value: aws.String("")}), "tags.member.value"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("got %v, want success", err)
+			case tc.want != "" && (!isType[*types.ValidationException](err) || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("got %v, want a ValidationException naming %s", err, tc.want)
+			}
+		})
+	}
+}
