@@ -203,8 +203,14 @@ func (s *Service) groupArn(name string) string {
 
 var namePattern = regexp.MustCompile(`^[0-9a-zA-Z-_.]{1,64}$`)
 
-// roleArnPattern is the service model's pattern for a target's RoleArn.
-var roleArnPattern = regexp.MustCompile(`^arn:aws(-[a-z]+)?:iam::\d{12}:role/[\w+=,.@/-]+$`)
+// The service model's patterns for a target's RoleArn, a dead-letter queue, a KMS key and a
+// client token.
+var (
+	roleArnPattern     = regexp.MustCompile(`^arn:aws(-[a-z]+)?:iam::\d{12}:role/[\w+=,.@/-]+$`)
+	queueArnPattern    = regexp.MustCompile(`^arn:aws(-[a-z]+)?:sqs:[a-z0-9\-]+:\d{12}:[a-zA-Z0-9\-_]+$`)
+	kmsKeyArnPattern   = regexp.MustCompile(`^arn:aws(-[a-z]+)?:kms:[a-z0-9\-]+:\d{12}:(key|alias)/[0-9a-zA-Z-_]*$`)
+	clientTokenPattern = regexp.MustCompile(`^[a-zA-Z0-9-_]{1,64}$`)
+)
 
 func checkName(field, v string) error {
 	if !namePattern.MatchString(v) {
@@ -295,6 +301,9 @@ func (s *Service) scheduleFromInput(ctx context.Context, name string, body []byt
 	group := orDefault(in.GroupName)
 	if err := checkName("groupName", group); err != nil {
 		return nil, err
+	}
+	if in.ClientToken != "" && !clientTokenPattern.MatchString(in.ClientToken) {
+		return nil, validation("1 validation error detected: Value '%s' at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9-_]+$ and have length between 1 and 64", in.ClientToken)
 	}
 	d := in.Definition
 	d.ClientToken = ""
@@ -404,6 +413,9 @@ func (s *Service) validate(d *Definition) error {
 	if d.EndDate != nil && !d.EndDate.After(s.now()) {
 		return validation("The EndDate must be in the future.")
 	}
+	if d.KmsKeyArn != nil && (!kmsKeyArnPattern.MatchString(*d.KmsKeyArn) || len(*d.KmsKeyArn) > 2048) {
+		return validation("1 validation error detected: Value '%s' at 'kmsKeyArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)?:kms:[a-z0-9\\-]+:\\d{12}:(key|alias)\\/[0-9a-zA-Z-_]*$", *d.KmsKeyArn)
+	}
 	t := d.Target
 	if t == nil {
 		return validation("1 validation error detected: Value null at 'target' failed to satisfy constraint: Member must not be null")
@@ -413,6 +425,15 @@ func (s *Service) validate(d *Definition) error {
 	}
 	if !roleArnPattern.MatchString(t.RoleArn) || len(t.RoleArn) > 1600 {
 		return validation("1 validation error detected: Value '%s' at 'target.roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)?:iam::\\d{12}:role\\/[\\w+=,.@\\/-]+$", t.RoleArn)
+	}
+	if len(t.DeadLetterConfig) > 0 {
+		var dlq struct{ Arn *string }
+		if err := json.Unmarshal(t.DeadLetterConfig, &dlq); err != nil {
+			return validation("invalid value for Target.DeadLetterConfig")
+		}
+		if dlq.Arn != nil && (!queueArnPattern.MatchString(*dlq.Arn) || len(*dlq.Arn) > 1600) {
+			return validation("1 validation error detected: Value '%s' at 'target.deadLetterConfig.arn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)?:sqs:[a-z0-9\\-]+:\\d{12}:[a-zA-Z0-9\\-_]+$", *dlq.Arn)
+		}
 	}
 	if t.Input != nil && *t.Input == "" {
 		return validation("1 validation error detected: Value at 'target.input' failed to satisfy constraint: Member must have length greater than or equal to 1")

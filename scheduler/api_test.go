@@ -189,6 +189,20 @@ func TestAPIErrors(t *testing.T) {
 			}))
 			return err
 		}, isType[*types.ValidationException], "valid JSON"},
+		{"kms key", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.KmsKeyArn = aws.String("my-key") }))
+			return err
+		}, isType[*types.ValidationException], "kmsKeyArn"},
+		{"dead-letter queue", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
+				in.Target.DeadLetterConfig = &types.DeadLetterConfig{Arn: aws.String("arn:aws:sns:us-east-1:123456789012:topic/dlq")}
+			}))
+			return err
+		}, isType[*types.ValidationException], "target.deadLetterConfig.arn"},
+		{"client token", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.ClientToken = aws.String("my token") }))
+			return err
+		}, isType[*types.ValidationException], "clientToken"},
 		{"end before start", func() error {
 			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
 				in.StartDate, in.EndDate = aws.Time(t0.Add(2*time.Hour)), aws.Time(t0.Add(time.Hour))
