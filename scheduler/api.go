@@ -534,6 +534,14 @@ func maxResults(q url.Values) (int, error) {
 	return n, nil
 }
 
+// checkPrefix checks a List call's NamePrefix: a prefix of a name, so of the names' pattern.
+func checkPrefix(q url.Values) error {
+	if !q.Has("NamePrefix") {
+		return nil
+	}
+	return checkName("namePrefix", q.Get("NamePrefix"))
+}
+
 func badToken(err error) error {
 	if errors.Is(err, store.ErrInvalidToken) {
 		return validation("Invalid NextToken.")
@@ -558,6 +566,9 @@ type scheduleSummary struct {
 func (s *Service) listSchedules(ctx context.Context, _ string, q url.Values, _ []byte) (any, error) {
 	n, err := maxResults(q)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkPrefix(q); err != nil {
 		return nil, err
 	}
 	f := store.ScheduleFilter{Group: q.Get("ScheduleGroup"), NamePrefix: q.Get("NamePrefix"), State: q.Get("State")}
@@ -685,6 +696,9 @@ func (s *Service) deleteGroup(ctx context.Context, name string, _ url.Values, _ 
 func (s *Service) listGroups(ctx context.Context, _ string, q url.Values, _ []byte) (any, error) {
 	n, err := maxResults(q)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkPrefix(q); err != nil {
 		return nil, err
 	}
 	gs, next, err := s.schedules.ListScheduleGroups(ctx, q.Get("NamePrefix"), store.Page{Token: q.Get("NextToken"), Limit: n})

@@ -239,6 +239,14 @@ func TestAPIErrors(t *testing.T) {
 			_, err := c.ListSchedules(ctx, &sch.ListSchedulesInput{MaxResults: aws.Int32(101)})
 			return err
 		}, isType[*types.ValidationException], "maxResults"},
+		{"list by a prefix no name has", func() error {
+			_, err := c.ListSchedules(ctx, &sch.ListSchedulesInput{NamePrefix: aws.String("a b")})
+			return err
+		}, isType[*types.ValidationException], "namePrefix"},
+		{"list groups by a prefix no name has", func() error {
+			_, err := c.ListScheduleGroups(ctx, &sch.ListScheduleGroupsInput{NamePrefix: aws.String("team*")})
+			return err
+		}, isType[*types.ValidationException], "namePrefix"},
 		{"list bad token", func() error {
 			_, err := c.ListSchedules(ctx, &sch.ListSchedulesInput{NextToken: aws.String("forged")})
 			return err
