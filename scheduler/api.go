@@ -101,6 +101,10 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if err := checkNames(kind, name, r.URL.Query()); err != nil {
+		s.writeError(w, err)
+		return
+	}
 	out, err := rt.handle(s, ctx, name, r.URL.Query(), body)
 	if err != nil {
 		s.writeError(w, err)
@@ -215,6 +219,21 @@ var (
 func checkName(field, v string) error {
 	if !namePattern.MatchString(v) {
 		return validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9a-zA-Z-_.]+ and have length between 1 and 64", v, field)
+	}
+	return nil
+}
+
+// checkNames checks the names a call's path and query give, so that a name no schedule or
+// group can have is a ValidationException, not a ResourceNotFoundException.
+func checkNames(kind, name string, q url.Values) error {
+	if kind == "schedule" || kind == "schedule-group" {
+		if err := checkName("name", name); err != nil {
+			return err
+		}
+	}
+	param := map[string]string{"schedule": "groupName", "schedules": "ScheduleGroup"}[kind]
+	if param != "" && q.Has(param) {
+		return checkName("groupName", q.Get(param))
 	}
 	return nil
 }

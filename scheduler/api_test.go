@@ -247,6 +247,18 @@ func TestAPIErrors(t *testing.T) {
 			_, err := c.ListScheduleGroups(ctx, &sch.ListScheduleGroupsInput{NamePrefix: aws.String("team*")})
 			return err
 		}, isType[*types.ValidationException], "namePrefix"},
+		{"get a name no schedule has", func() error {
+			_, err := c.GetSchedule(ctx, &sch.GetScheduleInput{Name: aws.String("a b")})
+			return err
+		}, isType[*types.ValidationException], "name"},
+		{"delete in a group no group has", func() error {
+			_, err := c.DeleteSchedule(ctx, &sch.DeleteScheduleInput{Name: aws.String("taken"), GroupName: aws.String("a/b")})
+			return err
+		}, isType[*types.ValidationException], "groupName"},
+		{"get a group no group has", func() error {
+			_, err := c.GetScheduleGroup(ctx, &sch.GetScheduleGroupInput{Name: aws.String(strings.Repeat("g", 65))})
+			return err
+		}, isType[*types.ValidationException], "name"},
 		{"list bad token", func() error {
 			_, err := c.ListSchedules(ctx, &sch.ListSchedulesInput{NextToken: aws.String("forged")})
 			return err
