@@ -317,6 +317,15 @@ func (s *Service) scheduleFromInput(ctx context.Context, name string, body []byt
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
+	// An empty GroupName or time zone is not one left out: both have a length of 1 at least.
+	var given struct{ GroupName, ScheduleExpressionTimezone *string }
+	_ = json.Unmarshal(body, &given)
+	if given.GroupName != nil && *given.GroupName == "" {
+		return nil, checkName("groupName", "")
+	}
+	if given.ScheduleExpressionTimezone != nil && *given.ScheduleExpressionTimezone == "" {
+		return nil, validation("1 validation error detected: Value '' at 'scheduleExpressionTimezone' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
 	group := orDefault(in.GroupName)
 	if err := checkName("groupName", group); err != nil {
 		return nil, err

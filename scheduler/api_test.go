@@ -144,6 +144,14 @@ func TestAPIErrors(t *testing.T) {
 			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.ScheduleExpression = aws.String("cron(0 8 * * * *)") }))
 			return err
 		}, isType[*types.ValidationException], "Invalid Schedule Expression cron(0 8 * * * *)"},
+		{"empty zone", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.ScheduleExpressionTimezone = aws.String("") }))
+			return err
+		}, isType[*types.ValidationException], "scheduleExpressionTimezone"},
+		{"empty group", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.GroupName = aws.String("") }))
+			return err
+		}, isType[*types.ValidationException], "groupName"},
 		{"bad zone", func() error {
 			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.ScheduleExpressionTimezone = aws.String("Moon/Base") }))
 			return err
