@@ -466,6 +466,9 @@ func (s *Service) validate(d *Definition) error {
 	if t.Input != nil && *t.Input == "" {
 		return validation("1 validation error detected: Value at 'target.input' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
+	if err := checkUniversal(t.Arn); err != nil {
+		return err
+	}
 	if kind := jsonTarget(t.Arn); kind != "" && t.Input != nil && !json.Valid([]byte(contextAttributes(*t.Input, "arn", time.Time{}, "id", 1))) {
 		return validation("Input for a %s target must be valid JSON.", kind)
 	}
@@ -504,8 +507,31 @@ func jsonTarget(arn string) string {
 		return "Lambda"
 	case p[2] == "events" && strings.HasPrefix(p[5], "event-bus/"):
 		return "EventBridge"
+	case p[2] == "scheduler" && strings.HasPrefix(p[5], "aws-sdk:"):
+		return "universal"
 	}
 	return ""
+}
+
+// readOnlyPrefixes begin the names of the read-only API actions that a universal target
+// may not call (the user guide's "Using universal targets", "Unsupported actions").
+var readOnlyPrefixes = []string{"get", "describe", "list", "poll", "receive", "search", "scan", "query", "select",
+	"read", "lookup", "discover", "validate", "batchGet", "batchDescribe", "batchRead", "transactGet", "adminGet",
+	"adminList", "testMigration", "retrieve", "testConnection", "translateDocument", "isAuthorized", "invokeModel"}
+
+// checkUniversal refuses a universal target whose action is read-only.
+func checkUniversal(arn string) error {
+	rest, ok := strings.CutPrefix(arn, "arn:aws:scheduler:::aws-sdk:")
+	if !ok {
+		return nil
+	}
+	_, action, _ := strings.Cut(rest, ":")
+	for _, p := range readOnlyPrefixes {
+		if strings.HasPrefix(action, p) {
+			return validation("The universal target %s calls %s, a read-only action, which EventBridge Scheduler does not support.", arn, action)
+		}
+	}
+	return nil
 }
 
 func isStateMachine(arn string) bool {

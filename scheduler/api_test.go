@@ -211,6 +211,18 @@ func TestAPIErrors(t *testing.T) {
 			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.ClientToken = aws.String("my token") }))
 			return err
 		}, isType[*types.ValidationException], "clientToken"},
+		{"universal target input", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
+				in.Target.Arn, in.Target.Input = aws.String("arn:aws:scheduler:::aws-sdk:sqs:sendMessage"), aws.String("hello")
+			}))
+			return err
+		}, isType[*types.ValidationException], "valid JSON"},
+		{"read-only universal target", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
+				in.Target.Arn, in.Target.Input = aws.String("arn:aws:scheduler:::aws-sdk:sqs:getQueueUrl"), aws.String(`{"QueueName":"q"}`)
+			}))
+			return err
+		}, isType[*types.ValidationException], "getQueueUrl"},
 		{"end before start", func() error {
 			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
 				in.StartDate, in.EndDate = aws.Time(t0.Add(2*time.Hour)), aws.Time(t0.Add(time.Hour))
