@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stepwise-run/stepwise/iam"
+	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/schedule"
 	"github.com/stepwise-run/stepwise/store"
 )
@@ -75,6 +76,7 @@ var routes = map[string]route{
 
 // ServeHTTP serves the Scheduler API.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("x-amzn-RequestId", ids.UUID())
 	kind, name, err := splitPath(r.URL.EscapedPath())
 	if err != nil {
 		s.writeError(w, err)

@@ -2,11 +2,14 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	sch "github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 )
@@ -341,5 +344,24 @@ func TestLengths(t *testing.T) {
 				t.Fatalf("got %v, want a ValidationException naming %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRequestID: every answer, an error too, carries an x-amzn-RequestId, as AWS's do; the
+// SDKs report it.
+func TestRequestID(t *testing.T) {
+	fx := newFixture(t, openSQLite(t), "n1", &clock{t: t0}, newFakeSFN())
+	ctx := context.Background()
+	out, err := fx.api.GetScheduleGroup(ctx, &sch.GetScheduleGroupInput{Name: aws.String("default")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata); !ok || id == "" {
+		t.Errorf("GetScheduleGroup: no request ID")
+	}
+	_, err = fx.api.GetSchedule(ctx, &sch.GetScheduleInput{Name: aws.String("nope")})
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.ServiceRequestID() == "" {
+		t.Errorf("GetSchedule of no schedule: %v, want an error with a request ID", err)
 	}
 }
