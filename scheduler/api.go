@@ -225,6 +225,14 @@ func checkName(field, v string) error {
 	return nil
 }
 
+// checkClientToken checks a ClientToken the call gives.
+func checkClientToken(token string) error {
+	if token != "" && !clientTokenPattern.MatchString(token) {
+		return validation("1 validation error detected: Value '%s' at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9-_]+$ and have length between 1 and 64", token)
+	}
+	return nil
+}
+
 // checkNames checks the names a call's path and query give, so that a name no schedule or
 // group can have is a ValidationException, not a ResourceNotFoundException.
 func checkNames(kind, name string, q url.Values) error {
@@ -332,8 +340,8 @@ func (s *Service) scheduleFromInput(ctx context.Context, name string, body []byt
 	if err := checkName("groupName", group); err != nil {
 		return nil, err
 	}
-	if in.ClientToken != "" && !clientTokenPattern.MatchString(in.ClientToken) {
-		return nil, validation("1 validation error detected: Value '%s' at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9-_]+$ and have length between 1 and 64", in.ClientToken)
+	if err := checkClientToken(in.ClientToken); err != nil {
+		return nil, err
 	}
 	d := in.Definition
 	d.ClientToken = ""
@@ -691,6 +699,9 @@ func (s *Service) createGroup(ctx context.Context, name string, _ url.Values, bo
 		ClientToken string `json:"ClientToken"`
 	}
 	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := checkClientToken(in.ClientToken); err != nil {
 		return nil, err
 	}
 	if err := checkTags(in.Tags); err != nil {

@@ -226,6 +226,10 @@ func TestAPIErrors(t *testing.T) {
 			}))
 			return err
 		}, isType[*types.ValidationException], "getQueueUrl"},
+		{"group client token", func() error {
+			_, err := c.CreateScheduleGroup(ctx, &sch.CreateScheduleGroupInput{Name: aws.String("g"), ClientToken: aws.String("a.b")})
+			return err
+		}, isType[*types.ValidationException], "clientToken"},
 		{"end before start", func() error {
 			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
 				in.StartDate, in.EndDate = aws.Time(t0.Add(2*time.Hour)), aws.Time(t0.Add(time.Hour))
