@@ -821,6 +821,14 @@ func (s *Service) untagResource(ctx context.Context, arn string, q url.Values, _
 	if len(keys) == 0 {
 		return nil, validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
 	}
+	if len(keys) > 200 {
+		return nil, validation("1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: Member must have length less than or equal to 200")
+	}
+	for _, k := range keys {
+		if n := utf8.RuneCountInString(k); n < 1 || n > 128 {
+			return nil, validation("1 validation error detected: Value '%s' at 'tagKeys.member' failed to satisfy constraint: Member must have length between 1 and 128", k)
+		}
+	}
 	if err := s.taggedGroup(ctx, arn); err != nil {
 		return nil, err
 	}

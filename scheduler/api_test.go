@@ -262,6 +262,11 @@ func TestAPIErrors(t *testing.T) {
 			_, err := c.ListTagsForResource(ctx, &sch.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:scheduler:us-east-1:123456789012:schedule/default/taken")})
 			return err
 		}, isType[*types.ValidationException], "only schedule groups have tags"},
+		{"untag an empty key", func() error {
+			_, err := c.UntagResource(ctx, &sch.UntagResourceInput{ResourceArn: aws.String("arn:aws:scheduler:us-east-1:123456789012:schedule-group/default"),
+				TagKeys: []string{""}})
+			return err
+		}, isType[*types.ValidationException], "tagKeys"},
 		{"list page size", func() error {
 			_, err := c.ListSchedules(ctx, &sch.ListSchedulesInput{MaxResults: aws.Int32(101)})
 			return err
