@@ -125,7 +125,9 @@ func (c *cronSpec) parseDow(s string) error {
 		c.dowAny = true
 		return nil
 	case s == "L":
-		c.lastOf = 7 // as in Quartz: L alone is the last day of the week, Saturday
+		// L alone is the last day of the week, Saturday, every week (AWS's "the last day of
+		// the week"; Quartz reads it as 7 too); nL is the month's last day n.
+		c.dow = 1 << 7
 		return nil
 	case strings.HasSuffix(s, "L"):
 		n, err := number(strings.TrimSuffix(s, "L"), 1, 7, dayNames)

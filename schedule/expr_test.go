@@ -39,6 +39,8 @@ func TestNext(t *testing.T) {
 		{"nearest weekday to 1st on Saturday", "cron(0 0 1W * ? *)", "", "2026-08-01T00:00:00Z", []string{"2026-08-03T00:00:00Z"}},
 		{"nearest weekday to 15th on Sunday", "cron(0 0 15W * ? *)", "", "2026-03-01T00:00:00Z", []string{"2026-03-16T00:00:00Z"}},
 		{"last Friday", "cron(0 12 ? * 6L *)", "", "2026-01-01T00:00:00Z", []string{"2026-01-30T12:00:00Z", "2026-02-27T12:00:00Z"}},
+		// L alone in day-of-week is its last day, Saturday: every Saturday, not the month's last.
+		{"L alone is Saturday", "cron(0 0 ? * L *)", "", "2026-01-01T00:00:00Z", []string{"2026-01-03T00:00:00Z", "2026-01-10T00:00:00Z"}},
 		{"second Tuesday", "cron(0 9 ? * 3#2 *)", "", "2026-01-01T00:00:00Z", []string{"2026-01-13T09:00:00Z", "2026-02-10T09:00:00Z"}},
 		{"years", "cron(0 0 1 JAN ? 2027,2029)", "", "2026-06-01T00:00:00Z", []string{"2027-01-01T00:00:00Z", "2029-01-01T00:00:00Z", ""}},
 		{"31st skips short months", "cron(0 0 31 * ? *)", "", "2026-04-01T00:00:00Z", []string{"2026-05-31T00:00:00Z", "2026-07-31T00:00:00Z"}},

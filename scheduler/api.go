@@ -12,8 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stepwise-run/stepwise/iam"
+	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/schedule"
 	"github.com/stepwise-run/stepwise/store"
 )
@@ -74,6 +76,7 @@ var routes = map[string]route{
 
 // ServeHTTP serves the Scheduler API.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("x-amzn-RequestId", ids.UUID())
 	kind, name, err := splitPath(r.URL.EscapedPath())
 	if err != nil {
 		s.writeError(w, err)
@@ -99,6 +102,10 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, err)
 			return
 		}
+	}
+	if err := checkNames(kind, name, r.URL.Query()); err != nil {
+		s.writeError(w, err)
+		return
 	}
 	out, err := rt.handle(s, ctx, name, r.URL.Query(), body)
 	if err != nil {
@@ -202,9 +209,41 @@ func (s *Service) groupArn(name string) string {
 
 var namePattern = regexp.MustCompile(`^[0-9a-zA-Z-_.]{1,64}$`)
 
+// The service model's patterns for a target's RoleArn, a dead-letter queue, a KMS key and a
+// client token.
+var (
+	roleArnPattern     = regexp.MustCompile(`^arn:aws(-[a-z]+)?:iam::\d{12}:role/[\w+=,.@/-]+$`)
+	queueArnPattern    = regexp.MustCompile(`^arn:aws(-[a-z]+)?:sqs:[a-z0-9\-]+:\d{12}:[a-zA-Z0-9\-_]+$`)
+	kmsKeyArnPattern   = regexp.MustCompile(`^arn:aws(-[a-z]+)?:kms:[a-z0-9\-]+:\d{12}:(key|alias)/[0-9a-zA-Z-_]*$`)
+	clientTokenPattern = regexp.MustCompile(`^[a-zA-Z0-9-_]{1,64}$`)
+)
+
 func checkName(field, v string) error {
 	if !namePattern.MatchString(v) {
 		return validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9a-zA-Z-_.]+ and have length between 1 and 64", v, field)
+	}
+	return nil
+}
+
+// checkClientToken checks a ClientToken the call gives.
+func checkClientToken(token string) error {
+	if token != "" && !clientTokenPattern.MatchString(token) {
+		return validation("1 validation error detected: Value '%s' at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9-_]+$ and have length between 1 and 64", token)
+	}
+	return nil
+}
+
+// checkNames checks the names a call's path and query give, so that a name no schedule or
+// group can have is a ValidationException, not a ResourceNotFoundException.
+func checkNames(kind, name string, q url.Values) error {
+	if kind == "schedule" || kind == "schedule-group" {
+		if err := checkName("name", name); err != nil {
+			return err
+		}
+	}
+	param := map[string]string{"schedule": "groupName", "schedules": "ScheduleGroup"}[kind]
+	if param != "" && q.Has(param) {
+		return checkName("groupName", q.Get(param))
 	}
 	return nil
 }
@@ -288,8 +327,20 @@ func (s *Service) scheduleFromInput(ctx context.Context, name string, body []byt
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
+	// An empty GroupName or time zone is not one left out: both have a length of 1 at least.
+	var given struct{ GroupName, ScheduleExpressionTimezone *string }
+	_ = json.Unmarshal(body, &given)
+	if given.GroupName != nil && *given.GroupName == "" {
+		return nil, checkName("groupName", "")
+	}
+	if given.ScheduleExpressionTimezone != nil && *given.ScheduleExpressionTimezone == "" {
+		return nil, validation("1 validation error detected: Value '' at 'scheduleExpressionTimezone' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
 	group := orDefault(in.GroupName)
 	if err := checkName("groupName", group); err != nil {
+		return nil, err
+	}
+	if err := checkClientToken(in.ClientToken); err != nil {
 		return nil, err
 	}
 	d := in.Definition
@@ -391,7 +442,7 @@ func (s *Service) validate(d *Definition) error {
 	default:
 		return validation("1 validation error detected: Value '%s' at 'actionAfterCompletion' failed to satisfy constraint: Member must satisfy enum value set: [NONE, DELETE]", d.ActionAfterCompletion)
 	}
-	if d.Description != nil && len(*d.Description) > 512 {
+	if d.Description != nil && utf8.RuneCountInString(*d.Description) > 512 {
 		return validation("1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 512")
 	}
 	if d.StartDate != nil && d.EndDate != nil && !d.EndDate.After(d.StartDate.Time) {
@@ -400,6 +451,9 @@ func (s *Service) validate(d *Definition) error {
 	if d.EndDate != nil && !d.EndDate.After(s.now()) {
 		return validation("The EndDate must be in the future.")
 	}
+	if d.KmsKeyArn != nil && (!kmsKeyArnPattern.MatchString(*d.KmsKeyArn) || len(*d.KmsKeyArn) > 2048) {
+		return validation("1 validation error detected: Value '%s' at 'kmsKeyArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)?:kms:[a-z0-9\\-]+:\\d{12}:(key|alias)\\/[0-9a-zA-Z-_]*$", *d.KmsKeyArn)
+	}
 	t := d.Target
 	if t == nil {
 		return validation("1 validation error detected: Value null at 'target' failed to satisfy constraint: Member must not be null")
@@ -407,14 +461,26 @@ func (s *Service) validate(d *Definition) error {
 	if t.Arn == "" || len(t.Arn) > 1600 {
 		return validation("1 validation error detected: Value at 'target.arn' failed to satisfy constraint: Member must have length between 1 and 1600")
 	}
-	if !strings.HasPrefix(t.RoleArn, "arn:") || !strings.Contains(t.RoleArn, ":role/") || len(t.RoleArn) > 1600 {
+	if !roleArnPattern.MatchString(t.RoleArn) || len(t.RoleArn) > 1600 {
 		return validation("1 validation error detected: Value '%s' at 'target.roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)?:iam::\\d{12}:role\\/[\\w+=,.@\\/-]+$", t.RoleArn)
+	}
+	if len(t.DeadLetterConfig) > 0 {
+		var dlq struct{ Arn *string }
+		if err := json.Unmarshal(t.DeadLetterConfig, &dlq); err != nil {
+			return validation("invalid value for Target.DeadLetterConfig")
+		}
+		if dlq.Arn != nil && (!queueArnPattern.MatchString(*dlq.Arn) || len(*dlq.Arn) > 1600) {
+			return validation("1 validation error detected: Value '%s' at 'target.deadLetterConfig.arn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)?:sqs:[a-z0-9\\-]+:\\d{12}:[a-zA-Z0-9\\-_]+$", *dlq.Arn)
+		}
 	}
 	if t.Input != nil && *t.Input == "" {
 		return validation("1 validation error detected: Value at 'target.input' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
-	if isStateMachine(t.Arn) && t.Input != nil && !json.Valid([]byte(contextAttributes(*t.Input, "arn", time.Time{}, "id", 1))) {
-		return validation("Input for a Step Functions target must be valid JSON.")
+	if err := checkUniversal(t.Arn); err != nil {
+		return err
+	}
+	if kind := jsonTarget(t.Arn); kind != "" && t.Input != nil && !json.Valid([]byte(contextAttributes(*t.Input, "arn", time.Time{}, "id", 1))) {
+		return validation("Input for a %s target must be valid JSON.", kind)
 	}
 	if t.RetryPolicy == nil {
 		t.RetryPolicy = &RetryPolicy{}
@@ -433,6 +499,47 @@ func (s *Service) validate(d *Definition) error {
 	}
 	if v := *rp.MaximumRetryAttempts; v < 0 || v > 185 {
 		return validation("1 validation error detected: Value '%d' at 'target.retryPolicy.maximumRetryAttempts' failed to satisfy constraint: Member must have value between 0 and 185", v)
+	}
+	return nil
+}
+
+// jsonTarget names the templated targets whose Input must be well-formed JSON, as the API
+// reference's Target.Input says: Lambda, Step Functions and EventBridge; "" for the others.
+func jsonTarget(arn string) string {
+	p := strings.SplitN(arn, ":", 6)
+	if len(p) < 6 || p[0] != "arn" {
+		return ""
+	}
+	switch {
+	case p[2] == "states" && strings.HasPrefix(p[5], "stateMachine:"):
+		return "Step Functions"
+	case p[2] == "lambda" && strings.HasPrefix(p[5], "function:"):
+		return "Lambda"
+	case p[2] == "events" && strings.HasPrefix(p[5], "event-bus/"):
+		return "EventBridge"
+	case p[2] == "scheduler" && strings.HasPrefix(p[5], "aws-sdk:"):
+		return "universal"
+	}
+	return ""
+}
+
+// readOnlyPrefixes begin the names of the read-only API actions that a universal target
+// may not call (the user guide's "Using universal targets", "Unsupported actions").
+var readOnlyPrefixes = []string{"get", "describe", "list", "poll", "receive", "search", "scan", "query", "select",
+	"read", "lookup", "discover", "validate", "batchGet", "batchDescribe", "batchRead", "transactGet", "adminGet",
+	"adminList", "testMigration", "retrieve", "testConnection", "translateDocument", "isAuthorized", "invokeModel"}
+
+// checkUniversal refuses a universal target whose action is read-only.
+func checkUniversal(arn string) error {
+	rest, ok := strings.CutPrefix(arn, "arn:aws:scheduler:::aws-sdk:")
+	if !ok {
+		return nil
+	}
+	_, action, _ := strings.Cut(rest, ":")
+	for _, p := range readOnlyPrefixes {
+		if strings.HasPrefix(action, p) {
+			return validation("The universal target %s calls %s, a read-only action, which EventBridge Scheduler does not support.", arn, action)
+		}
 	}
 	return nil
 }
@@ -491,6 +598,14 @@ func maxResults(q url.Values) (int, error) {
 	return n, nil
 }
 
+// checkPrefix checks a List call's NamePrefix: a prefix of a name, so of the names' pattern.
+func checkPrefix(q url.Values) error {
+	if !q.Has("NamePrefix") {
+		return nil
+	}
+	return checkName("namePrefix", q.Get("NamePrefix"))
+}
+
 func badToken(err error) error {
 	if errors.Is(err, store.ErrInvalidToken) {
 		return validation("Invalid NextToken.")
@@ -515,6 +630,9 @@ type scheduleSummary struct {
 func (s *Service) listSchedules(ctx context.Context, _ string, q url.Values, _ []byte) (any, error) {
 	n, err := maxResults(q)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkPrefix(q); err != nil {
 		return nil, err
 	}
 	f := store.ScheduleFilter{Group: q.Get("ScheduleGroup"), NamePrefix: q.Get("NamePrefix"), State: q.Get("State")}
@@ -553,11 +671,12 @@ func checkTags(tags []tag) error {
 		return validation("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 200")
 	}
 	for _, t := range tags {
-		if len(t.Key) < 1 || len(t.Key) > 128 {
+		// Lengths count characters, as AWS's constraints do.
+		if n := utf8.RuneCountInString(t.Key); n < 1 || n > 128 {
 			return validation("1 validation error detected: Value '%s' at 'tags.member.key' failed to satisfy constraint: Member must have length between 1 and 128", t.Key)
 		}
-		if len(t.Value) > 256 {
-			return validation("1 validation error detected: Value at 'tags.member.value' failed to satisfy constraint: Member must have length less than or equal to 256")
+		if n := utf8.RuneCountInString(t.Value); n < 1 || n > 256 {
+			return validation("1 validation error detected: Value '%s' at 'tags.member.value' failed to satisfy constraint: Member must have length between 1 and 256", t.Value)
 		}
 	}
 	return nil
@@ -580,6 +699,9 @@ func (s *Service) createGroup(ctx context.Context, name string, _ url.Values, bo
 		ClientToken string `json:"ClientToken"`
 	}
 	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := checkClientToken(in.ClientToken); err != nil {
 		return nil, err
 	}
 	if err := checkTags(in.Tags); err != nil {
@@ -643,6 +765,9 @@ func (s *Service) listGroups(ctx context.Context, _ string, q url.Values, _ []by
 	if err != nil {
 		return nil, err
 	}
+	if err := checkPrefix(q); err != nil {
+		return nil, err
+	}
 	gs, next, err := s.schedules.ListScheduleGroups(ctx, q.Get("NamePrefix"), store.Page{Token: q.Get("NextToken"), Limit: n})
 	if err != nil {
 		return nil, badToken(err)
@@ -695,6 +820,14 @@ func (s *Service) untagResource(ctx context.Context, arn string, q url.Values, _
 	keys := q["TagKeys"]
 	if len(keys) == 0 {
 		return nil, validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
+	}
+	if len(keys) > 200 {
+		return nil, validation("1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: Member must have length less than or equal to 200")
+	}
+	for _, k := range keys {
+		if n := utf8.RuneCountInString(k); n < 1 || n > 128 {
+			return nil, validation("1 validation error detected: Value '%s' at 'tagKeys.member' failed to satisfy constraint: Member must have length between 1 and 128", k)
+		}
 	}
 	if err := s.taggedGroup(ctx, arn); err != nil {
 		return nil, err

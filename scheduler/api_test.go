@@ -2,11 +2,14 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	sch "github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 )
@@ -144,6 +147,14 @@ func TestAPIErrors(t *testing.T) {
 			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.ScheduleExpression = aws.String("cron(0 8 * * * *)") }))
 			return err
 		}, isType[*types.ValidationException], "Invalid Schedule Expression cron(0 8 * * * *)"},
+		{"empty zone", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.ScheduleExpressionTimezone = aws.String("") }))
+			return err
+		}, isType[*types.ValidationException], "scheduleExpressionTimezone"},
+		{"empty group", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.GroupName = aws.String("") }))
+			return err
+		}, isType[*types.ValidationException], "groupName"},
 		{"bad zone", func() error {
 			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.ScheduleExpressionTimezone = aws.String("Moon/Base") }))
 			return err
@@ -162,10 +173,63 @@ func TestAPIErrors(t *testing.T) {
 			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.Name = aws.String("a b") }))
 			return err
 		}, isType[*types.ValidationException], "Member must satisfy regular expression pattern"},
+		{"role in no account", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.Target.RoleArn = aws.String("arn:aws:iam::12345:role/scheduler") }))
+			return err
+		}, isType[*types.ValidationException], "target.roleArn"},
+		{"role name with a space", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
+				in.Target.RoleArn = aws.String("arn:aws:iam::123456789012:role/my role")
+			}))
+			return err
+		}, isType[*types.ValidationException], "target.roleArn"},
 		{"bad input", func() error {
 			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.Target.Input = aws.String("{not json") }))
 			return err
 		}, isType[*types.ValidationException], "valid JSON"},
+		{"lambda input", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
+				in.Target.Arn, in.Target.Input = aws.String("arn:aws:lambda:us-east-1:123456789012:function:f"), aws.String("not json")
+			}))
+			return err
+		}, isType[*types.ValidationException], "valid JSON"},
+		{"event bus input", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
+				in.Target.Arn, in.Target.Input = aws.String("arn:aws:events:us-east-1:123456789012:event-bus/default"), aws.String("not json")
+				in.Target.EventBridgeParameters = &types.EventBridgeParameters{DetailType: aws.String("d"), Source: aws.String("s")}
+			}))
+			return err
+		}, isType[*types.ValidationException], "valid JSON"},
+		{"kms key", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.KmsKeyArn = aws.String("my-key") }))
+			return err
+		}, isType[*types.ValidationException], "kmsKeyArn"},
+		{"dead-letter queue", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
+				in.Target.DeadLetterConfig = &types.DeadLetterConfig{Arn: aws.String("arn:aws:sns:us-east-1:123456789012:topic/dlq")}
+			}))
+			return err
+		}, isType[*types.ValidationException], "target.deadLetterConfig.arn"},
+		{"client token", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.ClientToken = aws.String("my token") }))
+			return err
+		}, isType[*types.ValidationException], "clientToken"},
+		{"universal target input", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
+				in.Target.Arn, in.Target.Input = aws.String("arn:aws:scheduler:::aws-sdk:sqs:sendMessage"), aws.String("hello")
+			}))
+			return err
+		}, isType[*types.ValidationException], "valid JSON"},
+		{"read-only universal target", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
+				in.Target.Arn, in.Target.Input = aws.String("arn:aws:scheduler:::aws-sdk:sqs:getQueueUrl"), aws.String(`{"QueueName":"q"}`)
+			}))
+			return err
+		}, isType[*types.ValidationException], "getQueueUrl"},
+		{"group client token", func() error {
+			_, err := c.CreateScheduleGroup(ctx, &sch.CreateScheduleGroupInput{Name: aws.String("g"), ClientToken: aws.String("a.b")})
+			return err
+		}, isType[*types.ValidationException], "clientToken"},
 		{"end before start", func() error {
 			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) {
 				in.StartDate, in.EndDate = aws.Time(t0.Add(2*time.Hour)), aws.Time(t0.Add(time.Hour))
@@ -198,10 +262,35 @@ func TestAPIErrors(t *testing.T) {
 			_, err := c.ListTagsForResource(ctx, &sch.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:scheduler:us-east-1:123456789012:schedule/default/taken")})
 			return err
 		}, isType[*types.ValidationException], "only schedule groups have tags"},
+		{"untag an empty key", func() error {
+			_, err := c.UntagResource(ctx, &sch.UntagResourceInput{ResourceArn: aws.String("arn:aws:scheduler:us-east-1:123456789012:schedule-group/default"),
+				TagKeys: []string{""}})
+			return err
+		}, isType[*types.ValidationException], "tagKeys"},
 		{"list page size", func() error {
 			_, err := c.ListSchedules(ctx, &sch.ListSchedulesInput{MaxResults: aws.Int32(101)})
 			return err
 		}, isType[*types.ValidationException], "maxResults"},
+		{"list by a prefix no name has", func() error {
+			_, err := c.ListSchedules(ctx, &sch.ListSchedulesInput{NamePrefix: aws.String("a b")})
+			return err
+		}, isType[*types.ValidationException], "namePrefix"},
+		{"list groups by a prefix no name has", func() error {
+			_, err := c.ListScheduleGroups(ctx, &sch.ListScheduleGroupsInput{NamePrefix: aws.String("team*")})
+			return err
+		}, isType[*types.ValidationException], "namePrefix"},
+		{"get a name no schedule has", func() error {
+			_, err := c.GetSchedule(ctx, &sch.GetScheduleInput{Name: aws.String("a b")})
+			return err
+		}, isType[*types.ValidationException], "name"},
+		{"delete in a group no group has", func() error {
+			_, err := c.DeleteSchedule(ctx, &sch.DeleteScheduleInput{Name: aws.String("taken"), GroupName: aws.String("a/b")})
+			return err
+		}, isType[*types.ValidationException], "groupName"},
+		{"get a group no group has", func() error {
+			_, err := c.GetScheduleGroup(ctx, &sch.GetScheduleGroupInput{Name: aws.String(strings.Repeat("g", 65))})
+			return err
+		}, isType[*types.ValidationException], "name"},
 		{"list bad token", func() error {
 			_, err := c.ListSchedules(ctx, &sch.ListSchedulesInput{NextToken: aws.String("forged")})
 			return err
@@ -217,5 +306,71 @@ func TestAPIErrors(t *testing.T) {
 				t.Fatalf("got %v, want a message containing %q", err, tc.message)
 			}
 		})
+	}
+}
+
+// TestLengths: the API's length limits count characters, as AWS's do, not bytes; a tag's
+// Value is required and not empty.
+func TestLengths(t *testing.T) {
+	fx := newFixture(t, openSQLite(t), "n1", &clock{t: t0}, newFakeSFN())
+	ctx := context.Background()
+	c := fx.api
+	e := func(n int) string { return strings.Repeat("é", n) }
+	group := func(name string, tags ...types.Tag) func() error {
+		return func() error {
+			_, err := c.CreateScheduleGroup(ctx, &sch.CreateScheduleGroupInput{Name: aws.String(name), Tags: tags})
+			return err
+		}
+	}
+	schedule := func(name, description string) func() error {
+		return func() error {
+			_, err := c.CreateSchedule(ctx, &sch.CreateScheduleInput{Name: aws.String(name), ScheduleExpression: aws.String("rate(1 hour)"),
+				Description: aws.String(description), FlexibleTimeWindow: &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeOff},
+				Target: &types.Target{Arn: aws.String(smArn), RoleArn: aws.String(role)}})
+			return err
+		}
+	}
+	tests := []struct {
+		name string
+		call func() error
+		want string // "" for success, else a part of the ValidationException's message
+	}{
+		{"description of 512 characters", schedule("d1", e(512)), ""},
+		{"description of 513 characters", schedule("d2", e(513)), "description"},
+		{"tag key of 128 characters", group("g1", types.Tag{Key: aws.String(e(128)), Value: aws.String("v")}), ""},
+		{"tag key of 129 characters", group("g2", types.Tag{Key: aws.String(e(129)), Value: aws.String("v")}), "tags.member.key"},
+		{"tag value of 256 characters", group("g3", types.Tag{Key: aws.String("k"), Value: aws.String(e(256))}), ""},
+		{"tag value of 257 characters", group("g4", types.Tag{Key: aws.String("k"), Value: aws.String(e(257))}), "tags.member.value"},
+		{"empty tag value", group("g5", types.Tag{Key: aws.String("k"), Value: aws.String("")}), "tags.member.value"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("got %v, want success", err)
+			case tc.want != "" && (!isType[*types.ValidationException](err) || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("got %v, want a ValidationException naming %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestRequestID: every answer, an error too, carries an x-amzn-RequestId, as AWS's do; the
+// SDKs report it.
+func TestRequestID(t *testing.T) {
+	fx := newFixture(t, openSQLite(t), "n1", &clock{t: t0}, newFakeSFN())
+	ctx := context.Background()
+	out, err := fx.api.GetScheduleGroup(ctx, &sch.GetScheduleGroupInput{Name: aws.String("default")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata); !ok || id == "" {
+		t.Errorf("GetScheduleGroup: no request ID")
+	}
+	_, err = fx.api.GetSchedule(ctx, &sch.GetScheduleInput{Name: aws.String("nope")})
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.ServiceRequestID() == "" {
+		t.Errorf("GetSchedule of no schedule: %v, want an error with a request ID", err)
 	}
 }

@@ -252,7 +252,10 @@ func (s *Service) fire(ctx context.Context, sc *store.Schedule) error {
 	scheduled := *sc.NextFire
 	now := s.now()
 	maxAge := d.Target.RetryPolicy.maxAge()
-	if now.Sub(scheduled) > maxAge {
+	// The event's age counts from its first attempt: within a flexible time window, that is
+	// the firing's time in the window, not the schedule's time.
+	first := scheduled.Add(flexOffset(sc.Arn, scheduled, &d))
+	if now.Sub(first) > maxAge {
 		s.stats.Dropped.Add(1)
 		s.log.Warn("schedule firing dropped: older than MaximumEventAgeInSeconds", "schedule", sc.Arn, "scheduled", scheduled)
 		return s.next(ctx, sc, &d, expr, scheduled, now)
@@ -269,7 +272,7 @@ func (s *Service) fire(ctx context.Context, sc *store.Schedule) error {
 		}
 	case retryable(err) && sc.Attempt < d.Target.RetryPolicy.maxAttempts():
 		retryAt := now.Add(backoff(sc.Attempt))
-		if retryAt.Sub(scheduled) <= maxAge {
+		if retryAt.Sub(first) <= maxAge {
 			s.stats.Retried.Add(1)
 			s.log.Warn("schedule firing failed; retrying", "schedule", sc.Arn, "attempt", sc.Attempt+1, "err", err)
 			sc.Attempt++
@@ -293,7 +296,7 @@ func (s *Service) next(ctx context.Context, sc *store.Schedule, d *Definition, e
 	maxAge := d.Target.RetryPolicy.maxAge()
 	w := window(d)
 	next := expr.NextIn(from, anchor, w)
-	for skipped := 0; !next.IsZero() && now.Sub(next) > maxAge; skipped++ {
+	for skipped := 0; !next.IsZero() && now.Sub(next.Add(flexOffset(sc.Arn, next, d))) > maxAge; skipped++ {
 		if skipped == 1000 {
 			// Far behind: jump to the oldest firing still young enough, uncounted.
 			next = expr.NextIn(now.Add(-maxAge), anchor, w)

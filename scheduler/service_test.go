@@ -310,3 +310,23 @@ func isType[T error](err error) bool {
 	var e T
 	return errorsAs(err, &e)
 }
+
+// TestFlexibleWindowEventAge: a firing started late within its flexible time window is on
+// time; its maximum event age counts from then, so a short one does not drop it.
+func TestFlexibleWindowEventAge(t *testing.T) {
+	fx := newFixture(t, openSQLite(t), "n1", &clock{t: t0}, newFakeSFN())
+	for i := range 20 {
+		fx.create(t, fmt.Sprintf("flex%d", i), "cron(0 13 * * ? *)", func(in *sch.CreateScheduleInput) {
+			in.FlexibleTimeWindow = &types.FlexibleTimeWindow{Mode: types.FlexibleTimeWindowModeFlexible, MaximumWindowInMinutes: aws.Int32(15)}
+			in.Target.RetryPolicy = &types.RetryPolicy{MaximumEventAgeInSeconds: aws.Int32(60)}
+		})
+	}
+	fx.clock.Add(time.Hour) // 13:00; then a node that looks every 10 s
+	for range 16 * 60 / 10 {
+		fx.runDue(t)
+		fx.clock.Add(10 * time.Second)
+	}
+	if got, dropped := fx.sfn.started(), fx.svc.Stats().Dropped.Load(); got != 20 || dropped != 0 {
+		t.Fatalf("%d started, %d dropped; want 20, 0", got, dropped)
+	}
+}
