@@ -264,10 +264,12 @@ func validVariableName(s string) bool {
 	return true
 }
 
+// isVariableStart and isVariablePart follow Unicode's ID_Start and ID_Continue, which AWS
+// names for variables (and '_' to start, as JavaScript identifiers may).
 func isVariableStart(r rune) bool {
-	return r == '_' || unicode.IsLetter(r) || unicode.Is(unicode.Nl, r)
+	return r == '_' || unicode.IsLetter(r) || unicode.In(r, unicode.Nl, unicode.Other_ID_Start)
 }
 
 func isVariablePart(r rune) bool {
-	return isVariableStart(r) || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc, unicode.Pc)
+	return isVariableStart(r) || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc, unicode.Pc, unicode.Other_ID_Continue)
 }
