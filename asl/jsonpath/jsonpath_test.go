@@ -187,6 +187,10 @@ func TestQueryErrors(t *testing.T) {
 		{"$.z[0]", "The path $['z'] is null", true},
 		{"$.a[0].b", `Filter: [0]['b'] can only be applied to arrays. Current context is: {b=[1, 2]}`, true},
 		{"$.n.length()", "Aggregation function attempted to calculate value using empty array", false},
+		// AWS accepts a definition with a function its Jayway lacks and fails the execution
+		// (re:Post, "AWS StepFunctions: sum() function returns error about not finding path":
+		// "The JSONPath '$.Jobs.sum()' specified for the field 'Jobs.$' could not be found").
+		{"$.a.b.sum()", "Function with name: sum does not exist.", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -213,7 +217,7 @@ func TestCompileErrors(t *testing.T) {
 	for _, path := range []string{
 		"", "a", ".a", "$.", "$..", "$.a.", "$a", "$[", "$[]", "$['a'", "$['a]", "$[a]", "$[1", "$[1,]",
 		"$[1:2:0]", "$[?(@.a == )]", "$[?(@.a]", "$[?@.a]", "$[?(@.a =~ 'x')]", "$[?(@.a =~ /[/)]",
-		"$.a b", "$.foo()", "$.length(1)", "$.a.length().b", "$[99999999999999999999]", "$[?(@.a in [@.b])]",
+		"$.a b", "$.length(1)", "$[?(@.a.foo() > 1)]", "$.a.length().b", "$[99999999999999999999]", "$[?(@.a in [@.b])]",
 		"$[?(@.a == 1.2.3)]", "$['a',]", "$[*", "$[?(@.a == 1) && ]", "$[?(!= 1)]",
 	} {
 		t.Run(path, func(t *testing.T) {
