@@ -1,9 +1,11 @@
 package engine_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/runner"
 )
 
 // TestVariableScopes: Parallel branches and Map iterations read the variables of the scopes
@@ -68,6 +70,35 @@ func TestVariableScopes(t *testing.T) {
 			if tc.output != "" {
 				jsonEqual(t, ex.Output, tc.output)
 			}
+		})
+	}
+}
+
+// TestAssignReadsTheRawResult: in a JSONPath Task, Map or Parallel state, Assign's "$" is the
+// API or sub-workflow result, as AWS documents ("the assign step ... occurs at the same time
+// as the ResultSelector"), not what ResultSelector makes of it.
+func TestAssignReadsTheRawResult(t *testing.T) {
+	echo := runner.TaskFunc(func(_ context.Context, task *engine.Task) (string, error) { return task.Parameters, nil })
+	tests := []struct {
+		name  string
+		state string
+		tasks runner.TaskFunc
+	}{
+		{"Parallel", `{"Type":"Parallel","Branches":[{"StartAt":"X","States":{"X":{"Type":"Pass","Result":1,"End":true}}}],
+			"ResultSelector":{"sel.$":"$[0]"},"Assign":{"raw.$":"$"},"ResultPath":"$.r","Next":"Q"}`, nil},
+		{"Map", `{"Type":"Map","ItemsPath":"$.one","ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Pass","Result":1,"End":true}}},
+			"ResultSelector":{"sel.$":"$[0]"},"Assign":{"raw.$":"$"},"ResultPath":"$.r","Next":"Q"}`, nil},
+		{"Task", `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"Payload":[1]},
+			"ResultSelector":{"sel.$":"$.Payload[0]"},"Assign":{"raw.$":"$.Payload"},"ResultPath":"$.r","Next":"Q"}`, echo},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			def := `{"StartAt":"S","States":{"S":` + tc.state + `,"Q":{"Type":"Pass","Parameters":{"raw.$":"$raw","r.$":"$.r"},"End":true}}}`
+			ex, _ := execute(t, def, `{"one":[0]}`, tc.tasks, engine.Config{})
+			if ex.Status != engine.Succeeded {
+				t.Fatalf("status = %s (%s %s)", ex.Status, deref(ex.Error), deref(ex.Cause))
+			}
+			jsonEqual(t, ex.Output, `{"raw":[1],"r":{"sel":1}}`)
 		})
 	}
 }
