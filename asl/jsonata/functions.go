@@ -657,7 +657,7 @@ func init() {
 				if allNum {
 					return num(it[i]) < num(it[j])
 				}
-				return it[i].(string) < it[j].(string)
+				return value.CompareStrings(it[i].(string), it[j].(string)) < 0
 			})
 			return it, nil
 		}

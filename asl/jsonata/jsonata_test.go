@@ -79,6 +79,13 @@ func TestEvalTable(t *testing.T) {
 		{`$now()`, `"2024-05-06T07:08:09.123Z"`},
 		{`$merge([{"a":1},{"b":2}])`, `{"a":1,"b":2}`},
 		{`$number("2")`, `2`},
+		// Strings order as JavaScript orders them, by UTF-16 code units: U+FF01 comes after
+		// U+1F600, whose first unit is a surrogate (0xD83D).
+		{`"\uFF01" > "\uD83D\uDE00"`, `true`},
+		{`"\uD83D\uDE00" < "\uE000"`, `true`},
+		{`"\uD83D\uDE00" < "\uD7FF"`, `false`},
+		{`$sort(["\uFF01", "\uD83D\uDE00", "a"])`, `["a","😀","！"]`},
+		{`["\uFF01", "\uD83D\uDE00", "a"]^($)`, `["a","😀","！"]`},
 		{`$toMillis("2017-10-30T15:28:34.5+01:00")`, `1509373714500`},
 		{`$toMillis("2017-10-30T15:28:34+0100")`, `1509373714000`},
 		{`$toMillis("2017-10")`, `1506816000000`},
