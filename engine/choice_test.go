@@ -47,3 +47,31 @@ func TestTimestampsFromInput(t *testing.T) {
 		})
 	}
 }
+
+// TestChoiceStringOrder: the String comparison rules order strings by UTF-16 code units, as
+// Java's String.compareTo does (AWS evaluates JSONPath states in Java: its path errors quote
+// Jayway and Jackson). A character above U+FFFF, whose first unit is a surrogate, comes before
+// those from U+E000 to U+FFFF.
+func TestChoiceStringOrder(t *testing.T) {
+	tests := []struct {
+		op, operand, s string
+		want           string
+	}{
+		{"StringLessThan", "\uFF01", "\U0001F600", `"yes"`},
+		{"StringGreaterThan", "\uE000", "\U0001F600", `"no"`},
+		{"StringGreaterThan", "\uD7FF", "\U0001F600", `"yes"`},
+		{"StringLessThanEquals", "b", "a", `"yes"`},
+		{"StringGreaterThanEquals", "\U0001F600", "\U0001F600", `"yes"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.op+" "+tc.operand, func(t *testing.T) {
+			def := `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.s","` + tc.op + `":"` + tc.operand + `","Next":"Y"}],"Default":"N"},
+				"Y":{"Type":"Pass","Result":"yes","End":true},"N":{"Type":"Pass","Result":"no","End":true}}}`
+			ex, _ := execute(t, def, `{"s":"`+tc.s+`"}`, nil, engine.Config{})
+			if ex.Status != engine.Succeeded {
+				t.Fatalf("status = %s (%s %s)", ex.Status, deref(ex.Error), deref(ex.Cause))
+			}
+			jsonEqual(t, ex.Output, tc.want)
+		})
+	}
+}
