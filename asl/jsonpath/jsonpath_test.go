@@ -409,3 +409,29 @@ func BenchmarkSet(b *testing.B) {
 		}
 	}
 }
+
+// TestFilterStringOrder: a filter orders strings as Jayway does, with Java's String.compareTo:
+// by UTF-16 code units, so a character above U+FFFF comes before those from U+E000 to U+FFFF.
+func TestFilterStringOrder(t *testing.T) {
+	doc := mustDecode(t, `{"s":["\uFF01","\uD83D\uDE00","a","\uE000"]}`)
+	tests := []struct{ path, want string }{
+		{`$.s[?(@ < '` + "\uFF01" + `')]`, `["\uD83D\uDE00","a","\uE000"]`},
+		{`$.s[?(@ > '` + "\U0001F600" + `')]`, `["\uFF01","\uE000"]`},
+		{`$.s[?(@ <= 'a')]`, `["a"]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			p, err := Compile(tt.path)
+			if err != nil {
+				t.Fatalf("Compile: %v", err)
+			}
+			got, err := p.Query(doc)
+			if err != nil {
+				t.Fatalf("Query: %v", err)
+			}
+			if want := mustDecode(t, tt.want); !value.Equal(got, want) {
+				t.Errorf("got %s, want %s", value.Encode(got), value.Encode(want))
+			}
+		})
+	}
+}

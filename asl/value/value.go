@@ -390,7 +390,7 @@ func Clone(v any) any {
 
 // CompareStrings orders strings by UTF-16 code units, as JavaScript (JSONata's comparison
 // operators, $sort and order-by) and Java's String.compareTo (the String rules of Choice
-// states) do. That is Go's order (by code points) except that a character above U+FFFF, whose
+// states, Jayway's filters) do. That is Go's order (by code points) except that a character above U+FFFF, whose
 // first unit is a surrogate (U+D800 to U+DBFF), comes before the characters from U+E000 to
 // U+FFFF.
 func CompareStrings(a, b string) int {
