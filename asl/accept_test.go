@@ -25,6 +25,8 @@ func TestAcceptsWhatAWSAccepts(t *testing.T) {
 		{"path with a trailing space", pass(`{"n.$":"$$.Execution.Name "}`), true},
 		{"input path with a trailing space", `{"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$.a ","End":true}}}`, true},
 		{"path with a space inside a name", pass(`{"n.$":"$.a b"}`), false},
+		{"path ending in a function AWS's paths lack", pass(`{"Jobs.$":"$.Jobs.sum()"}`), true},
+		{"reference path ending in a function", `{"StartAt":"P","States":{"P":{"Type":"Pass","ResultPath":"$.Jobs.sum()","End":true}}}`, false},
 		{"aws-sdk integration with region and account", sdkTask("arn:aws:states:us-east-1:123456789012:aws-sdk:s3:getObject"), true},
 		{"optimized .sync integration with region and account", sdkTask("arn:aws:states:us-east-1:123456789012:athena:startQueryExecution.sync"), true},
 		{"unknown integration with region and account", sdkTask("arn:aws:states:us-east-1:123456789012:athena:noSuchApi"), false},

@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 	"unsafe"
 
@@ -424,10 +423,10 @@ func (p *parser) path(text string, reference bool, loc string) *Path {
 // splitVariable splits "name.a[0]" into the variable's name and the rest of the path.
 func splitVariable(s string) (name, rest string) {
 	for i, r := range s {
-		if i == 0 && !(unicode.IsLetter(r) || r == '_') {
+		if i == 0 && !isVariableStart(r) {
 			return "", s
 		}
-		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_') {
+		if !isVariablePart(r) {
 			return s[:i], s[i:]
 		}
 	}

@@ -57,3 +57,47 @@ func FuzzParse(f *testing.F) {
 		_, _ = asl.Parse(def, asl.ValidateOptions{})
 	})
 }
+
+// TestVariableNames: AWS's "Passing data between states with variables" names variables as
+// Unicode identifiers (an ID_Start character, then ID_Continue characters). A name that
+// validates in Assign is one that paths and intrinsic arguments can read.
+func TestVariableNames(t *testing.T) {
+	tests := []struct {
+		name  string
+		valid bool
+	}{
+		{"x", true},
+		{"é", true},
+		{"x1", true},
+		{"x\u0301", true},       // a combining mark (Mn)
+		{"a\u203f\u0661", true}, // a connector (Pc) and an Arabic-Indic digit (Nd)
+		{"x\u00b7", true},       // MIDDLE DOT, Other_ID_Continue
+		{"\u2118x", true},       // SCRIPT CAPITAL P, Other_ID_Start
+		{"1x", false},
+		{"x-y", false},
+		{"x$", false},
+		{"\u0301x", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			def := `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"` + tc.name + `":1},"Next":"B"},
+				"B":{"Type":"Pass","Parameters":{"a.$":"$` + tc.name + `","b.$":"States.Array($` + tc.name + `)"},"End":true}}}`
+			var errs []asl.Diagnostic
+			for _, d := range asl.Validate([]byte(def), asl.ValidateOptions{}) {
+				if d.Severity == asl.SeverityError {
+					errs = append(errs, d)
+				}
+			}
+			_, err := asl.Parse([]byte(def), asl.ValidateOptions{})
+			if tc.valid && (len(errs) > 0 || err != nil) {
+				t.Errorf("refused: Validate %+v, Parse %v", errs, err)
+			}
+			if !tc.valid && (len(errs) == 0 || err == nil) {
+				t.Errorf("accepted: Validate %+v, Parse %v", errs, err)
+			}
+			if got := asl.IsValidVariableName(tc.name); got != tc.valid {
+				t.Errorf("IsValidVariableName = %v, want %v", got, tc.valid)
+			}
+		})
+	}
+}

@@ -102,25 +102,27 @@ const (
 //   - "JSONata string must start with {% and end with %}"
 //   - "Field '$states.result' does not exist." and "Field '$states.X' does not exist." for other
 //     names ('$states.errorOutput' is recorded)
-//   - the Assign variable-name messages
+//   - the Assign variable-name messages, and the one for a variable an inner scope assigns
+//     while an outer scope assigns it too (the rule is documented; its message is not)
 //   - the NO_DOLLAR, NO_PATH and PASS_RESULT_IS_STATIC warnings
 //   - "Express state machine does not support '.sync' service integration" etc. inside a
 //     Distributed Map whose ExecutionType is EXPRESS (recorded only for Express machines)
 const (
-	msgNotJSONObject    = "Definition must be a valid JSON object"                                                                                              // [AWS]
-	msgRequired         = "These fields are required: [%s]"                                                                                                     // [AWS]
-	msgNotSupported     = "Field '%s' is not supported"                                                                                                         // [AWS]
-	msgTypeEnum         = "The field 'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]"                          // [AWS]
-	msgEnum             = "Value should be one of the following: [%s]"                                                                                          // [AWS]
-	msgExpectedType     = "Expected value of type [%s]"                                                                                                         // [AWS] for STRING
-	msgExpectedInteger  = "Expected value of type Integer"                                                                                                      //
-	msgExpectedNumber   = "Expected value of type Number"                                                                                                       //
-	msgMinimum          = "Minimum value is %s"                                                                                                                 // [AWS]
-	msgMaximum          = "Maximum value is %s"                                                                                                                 //
-	msgEmpty            = "Value cannot be empty"                                                                                                               // [AWS]
-	msgOnlyOne          = "There should only be one of the following fields: [%s]"                                                                              //
-	msgExactlyOne       = "This object should have only one of the following fields: [%s]"                                                                      //
-	msgRoleArnMissing   = "The field 'RoleArn' is required but was missing"                                                                                     // [AWS]
+	msgNotJSONObject    = "Definition must be a valid JSON object"                                                                     // [AWS]
+	msgRequired         = "These fields are required: [%s]"                                                                            // [AWS]
+	msgNotSupported     = "Field '%s' is not supported"                                                                                // [AWS]
+	msgTypeEnum         = "The field 'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]" // [AWS]
+	msgEnum             = "Value should be one of the following: [%s]"                                                                 // [AWS]
+	msgExpectedType     = "Expected value of type [%s]"                                                                                // [AWS] for STRING
+	msgExpectedInteger  = "Expected value of type Integer"                                                                             //
+	msgExpectedNumber   = "Expected value of type Number"                                                                              //
+	msgMinimum          = "Minimum value is %s"                                                                                        // [AWS]
+	msgMaximum          = "Maximum value is %s"                                                                                        //
+	msgEmpty            = "Value cannot be empty"                                                                                      // [AWS]
+	msgOnlyOne          = "There should only be one of the following fields: [%s]"                                                     //
+	msgExactlyOne       = "This object should have only one of the following fields: [%s]"                                             //
+	msgRoleArnMissing   = "The field 'RoleArn' is required but was missing"                                                            // [AWS]
+	msgShadowed         = "The variable '%s' is assigned in an outer scope: an inner scope cannot assign it"
 	msgNoTimestamp      = "String does not match RFC3339 timestamp"                                                                                             // [AWS]
 	msgTemplateValue    = "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call"                                            // [AWS]
 	msgDowngrade        = "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine"                                                   // [AWS]
@@ -185,6 +187,7 @@ func errorDiag(code, msg, loc string) Diagnostic {
 // order AWS's messages come in whenever several were recorded together); the graph checks
 // (transitions, reachability, terminal state) only when the schema checks passed; warnings last.
 func (v *validator) result() []Diagnostic {
+	v.shadowedVariables()
 	sortByLocation(v.schema)
 	out := v.schema
 	if len(out) == 0 {

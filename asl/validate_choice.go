@@ -205,7 +205,7 @@ func (v *validator) operand(o map[string]any, op, loc string) {
 	case operandBoolean:
 		v.boolean(o, op, loc)
 	case operandTimestamp:
-		if s, ok := v.str(o, op, loc); ok && !validTimestamp(s) {
+		if s, ok := v.str(o, op, loc); ok && !ValidTimestamp(s) {
 			v.fail(at, msgNoTimestamp)
 		}
 	case operandPath:

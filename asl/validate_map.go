@@ -20,6 +20,13 @@ func (s *stateCtx) mapState() {
 			at := field(s.loc, key)
 			distributed, expressChild = v.processorConfig(proc, at)
 			v.subGraphExpress(proc, at, expressChild)
+			if distributed {
+				for _, sc := range v.scopes {
+					if sc.loc == at {
+						sc.isolated = true
+					}
+				}
+			}
 		}
 	}
 	if distributed && v.express {

@@ -242,6 +242,9 @@ func (v *validator) assign(x any, at string, c *jctx) {
 // variableName checks the name of a workflow variable: a Unicode identifier of at most 80
 // characters, not "states". Parts of variables ("x.y", "x[0]") cannot be assigned.
 func (v *validator) variableName(name, at string) {
+	if v.cur != nil {
+		v.cur.assigned = append(v.cur.assigned, assignment{name, at})
+	}
 	switch {
 	case name == "states":
 		v.fail(at, "The variable name 'states' is reserved")
@@ -264,10 +267,39 @@ func validVariableName(s string) bool {
 	return true
 }
 
+// isVariableStart and isVariablePart follow Unicode's ID_Start and ID_Continue, which AWS
+// names for variables (and '_' to start, as JavaScript identifiers may).
 func isVariableStart(r rune) bool {
-	return r == '_' || unicode.IsLetter(r) || unicode.Is(unicode.Nl, r)
+	return r == '_' || unicode.IsLetter(r) || unicode.In(r, unicode.Nl, unicode.Other_ID_Start)
 }
 
 func isVariablePart(r rune) bool {
-	return isVariableStart(r) || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc, unicode.Pc)
+	return isVariableStart(r) || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc, unicode.Pc, unicode.Other_ID_Continue)
+}
+
+// shadowedVariables reports the variables an inner scope (a Parallel branch, an inline Map's
+// item processor) assigns while a scope around it assigns them too: AWS's "Passing data
+// between states with variables" says an inner scope cannot assign a variable with the name
+// of one assigned in an outer scope. A Distributed Map's item processor is not checked against
+// the scopes around it: its iterations are child executions.
+func (v *validator) shadowedVariables() {
+	for _, sc := range v.scopes {
+		for _, a := range sc.assigned {
+			for in := sc; !in.isolated && in.parent != nil; in = in.parent {
+				if in.parent.assigns(a.name) {
+					v.fail(a.loc, msgShadowed, a.name)
+					break
+				}
+			}
+		}
+	}
+}
+
+func (sc *vscope) assigns(name string) bool {
+	for _, a := range sc.assigned {
+		if a.name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -58,7 +58,15 @@ type vscope struct {
 	states   map[string]*vstate
 	names    []string // state names in location order
 	top      bool
+	// parent is the graph around this one; isolated marks a Distributed Map's item processor,
+	// whose iterations are child executions with variables of their own.
+	parent   *vscope
+	isolated bool
+	assigned []assignment // the variables its states (and their Choice rules and Catchers) assign
 }
+
+// assignment is a variable an Assign names, and where.
+type assignment struct{ name, loc string }
 
 // vstate is what the graph checks need to know of a state.
 type vstate struct {
@@ -126,6 +134,9 @@ func (v *validator) scope(o map[string]any, loc string, top bool) {
 		return
 	}
 	v.scopes = append(v.scopes, sc)
+	sc.parent = v.cur
+	v.cur = sc
+	defer func() { v.cur = sc.parent }()
 	statesLoc := loc + "/States"
 	for _, name := range v.duplicates[statesLoc] {
 		v.errorf(CodeDuplicateStateName, statesLoc+"/"+name, "Duplicate State name: %s", name)

@@ -75,7 +75,7 @@ func (s *stateCtx) wait() {
 	if ts, ok := v.str(s.o, "Timestamp", s.loc); ok {
 		if _, expr := jsonataBody(ts); expr && s.jsonata {
 			v.jsonataString(ts, field(s.loc, "Timestamp"), s.jctx(false))
-		} else if !validTimestamp(ts) {
+		} else if !ValidTimestamp(ts) {
 			v.fail(field(s.loc, "Timestamp"), msgNoTimestamp)
 		}
 	}
@@ -152,9 +152,10 @@ func (v *validator) subGraph(o map[string]any, loc string, processor bool) {
 	v.scope(o, loc, false)
 }
 
-// validTimestamp reports whether s is an RFC 3339 date-time with an upper-case "T" and either
-// "Z" or a numeric offset, as ASL requires.
-func validTimestamp(s string) bool {
+// ValidTimestamp reports whether s is an RFC 3339 date-time with an upper-case "T" and either
+// "Z" or a numeric offset, as ASL requires: of a literal in the definition, and of a value the
+// engine reads from the input (Choice's Timestamp rules, Wait's TimestampPath).
+func ValidTimestamp(s string) bool {
 	// yyyy-mm-ddThh:mm:ss[.fff...](Z|+hh:mm|-hh:mm)
 	if len(s) < 20 {
 		return false

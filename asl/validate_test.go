@@ -63,6 +63,38 @@ func TestValidate(t *testing.T) {
 			want: []asl.Diagnostic{{Severity: "ERROR", Code: "DUPLICATE_STATE_NAME", Message: "Duplicate State name: A", Location: "/States/A"}}},
 		{name: "unknown field", def: `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true,"Bogus":1}}}`,
 			want: []asl.Diagnostic{{Severity: "ERROR", Code: "SCHEMA_VALIDATION_FAILED", Message: "Field 'Bogus' is not supported", Location: "/States/P"}}},
+		// "A variable assigned in an inner scope cannot have the same name as one assigned in
+		// an outer scope" (AWS's "Passing data between states with variables"): a Parallel
+		// branch or an inline Map's iterations may not assign a name the scopes around them
+		// assign. Sibling scopes may share a name; a Distributed Map's iterations are child
+		// executions of their own.
+		{name: "Map iteration assigns an outer variable",
+			def: `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"shared":"outer"},"Next":"M"},
+				"M":{"Type":"Map","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","Assign":{"shared":"inner"},"End":true}}},"End":true}}}`,
+			want: []asl.Diagnostic{{Severity: "ERROR", Code: "SCHEMA_VALIDATION_FAILED", Message: "The variable 'shared' is assigned in an outer scope: an inner scope cannot assign it", Location: "/States/M/ItemProcessor/States/I/Assign"}}},
+		{name: "Parallel branch assigns a variable a later outer state assigns",
+			def: `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+				{"StartAt":"B","States":{"B":{"Type":"Pass","Assign":{"x":1},"End":true}}}],"Next":"A"},
+				"A":{"Type":"Pass","Assign":{"x":2},"End":true}}}`,
+			want: []asl.Diagnostic{{Severity: "ERROR", Code: "SCHEMA_VALIDATION_FAILED", Message: "The variable 'x' is assigned in an outer scope: an inner scope cannot assign it", Location: "/States/P/Branches[0]/States/B/Assign"}}},
+		{name: "Parallel branch assigns a variable its Catch assigns",
+			def: `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+				{"StartAt":"B","States":{"B":{"Type":"Choice","Choices":[{"Variable":"$.a","IsPresent":true,"Assign":{"e":1},"Next":"C"}],"Default":"C"},"C":{"Type":"Succeed"}}}],
+				"Catch":[{"ErrorEquals":["States.ALL"],"Assign":{"e.$":"$.Error"},"Next":"A"}],"End":true},
+				"A":{"Type":"Succeed"}}}`,
+			want: []asl.Diagnostic{{Severity: "ERROR", Code: "SCHEMA_VALIDATION_FAILED", Message: "The variable 'e' is assigned in an outer scope: an inner scope cannot assign it", Location: "/States/P/Branches[0]/States/B/Choices[0]/Assign"}}},
+		{name: "Parallel inside a Map iteration assigns the iteration's variable",
+			def: `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"I","States":{
+				"I":{"Type":"Pass","Assign":{"i":1},"Next":"P"},
+				"P":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","Assign":{"i":2},"End":true}}}],"End":true}}},"End":true}}}`,
+			want: []asl.Diagnostic{{Severity: "ERROR", Code: "SCHEMA_VALIDATION_FAILED", Message: "The variable 'i' is assigned in an outer scope: an inner scope cannot assign it", Location: "/States/M/ItemProcessor/States/P/Branches[0]/States/B/Assign"}}},
+		{name: "sibling branches assign the same variable",
+			def: `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+				{"StartAt":"B1","States":{"B1":{"Type":"Pass","Assign":{"x":1},"End":true}}},
+				{"StartAt":"B2","States":{"B2":{"Type":"Pass","Assign":{"x":2},"End":true}}}],"Assign":{"y.$":"$"},"End":true}}}`},
+		{name: "Distributed Map iteration assigns an outer variable's name",
+			def: `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"x":1},"Next":"M"},
+				"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"I","States":{"I":{"Type":"Pass","Assign":{"x":2},"End":true}}},"End":true}}}`},
 		{name: "too deep", def: strings.Repeat("[", 1001) + strings.Repeat("]", 1001),
 			want: []asl.Diagnostic{{Severity: "ERROR", Code: "TOO_DEEPLY_NESTED", Message: "The definition is nested too deeply (more than 1000 levels)"}}},
 	}

@@ -20,6 +20,7 @@ type validator struct {
 	warnings []Diagnostic
 
 	scopes     []*vscope           // every graph (machine, branches, item processors), in walk order
+	cur        *vscope             // the graph whose states are being walked
 	stateLocs  map[string][]string // state name -> the locations that define it
 	labelLocs  map[string][]string // Map Label -> the locations that use it
 	duplicates map[string][]string // location of a States object -> state names given twice in it

@@ -96,7 +96,8 @@ func compare(op string, v, operand any) bool {
 	case strings.HasPrefix(op, "String"):
 		a, ok1 := v.(string)
 		b, ok2 := operand.(string)
-		return ok1 && ok2 && ordered(op[len("String"):], strings.Compare(a, b))
+		// By UTF-16 code units, as Java's String.compareTo orders them.
+		return ok1 && ok2 && ordered(op[len("String"):], value.CompareStrings(a, b))
 	case strings.HasPrefix(op, "Numeric"):
 		a, ok1 := value.Float(v)
 		b, ok2 := value.Float(operand)

@@ -237,21 +237,22 @@ func (x *run) applyResultPath(sc *scope, p *asl.Path, raw, result any) (any, err
 }
 
 // resultOutput runs the JSONPath result pipeline: ResultSelector, ResultPath, OutputPath.
-// It returns the state's output and its assigned variables.
+// It returns the state's output and its assigned variables. Assign reads the raw result, as
+// ResultSelector does: AWS evaluates the two side by side.
 func (x *run) resultOutput(f *Frame, st *asl.State, result any) (any, map[string]any, error) {
 	sc := x.scope(f, st, result)
 	var err error
-	if st.ResultSelector != nil {
-		if result, err = sc.template(st.ResultSelector, "ResultSelector"); err != nil {
-			return nil, nil, err
-		}
-		sc.input = result
-	}
 	var assigned map[string]any
 	if st.Assign != nil {
 		if assigned, err = x.assignments(sc, st.Assign); err != nil {
 			return nil, nil, err
 		}
+	}
+	if st.ResultSelector != nil {
+		if result, err = sc.template(st.ResultSelector, "ResultSelector"); err != nil {
+			return nil, nil, err
+		}
+		sc.input = result
 	}
 	out, err := x.applyResultPath(sc, st.ResultPath, f.Input, result)
 	if err != nil {

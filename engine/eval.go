@@ -128,7 +128,8 @@ func isoTime(t time.Time) string {
 	return t.UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano)
 }
 
-// lookupVar finds a workflow variable from the frame outwards.
+// lookupVar finds a workflow variable from the frame outwards. A Distributed Map's
+// iteration is a child execution: it sees none of the variables outside it.
 func (s *scope) lookupVar(name string) (any, bool) {
 	for f := s.f; f != nil; f = f.parent {
 		if f.parent == nil {
@@ -137,6 +138,9 @@ func (s *scope) lookupVar(name string) (any, bool) {
 		}
 		if v, ok := f.Vars[name]; ok {
 			return v, true
+		}
+		if f.Child != nil {
+			break
 		}
 	}
 	return nil, false
@@ -148,6 +152,9 @@ func (s *scope) visibleVars() map[string]any {
 	var chain []*Frame
 	for f := s.f; f != nil; f = f.parent {
 		chain = append(chain, f)
+		if f.Child != nil {
+			break
+		}
 	}
 	for i := len(chain) - 1; i >= 0; i-- {
 		vars := chain[i].Vars

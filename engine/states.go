@@ -306,8 +306,13 @@ func isIntegerText(v any) bool {
 	return err == nil
 }
 
-// parseTimestamp accepts ISO-8601 extended offset date-times, with any fraction.
+// parseTimestamp accepts ISO-8601 extended offset date-times, with any fraction: those the
+// validator accepts as literals. time.Parse alone would also take "," before the fraction and
+// one-digit fields, which AWS refuses.
 func parseTimestamp(s string) (time.Time, bool) {
+	if !asl.ValidTimestamp(s) {
+		return time.Time{}, false
+	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}, false

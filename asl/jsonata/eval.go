@@ -6,7 +6,6 @@ import (
 	"math"
 	"reflect"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl/budget"
@@ -943,15 +942,16 @@ func compare(n *node, op string, lhs, rhs any) (any, error) {
 	if !aok || !bok {
 		return nil, errAt(n, "T2009", "The values %s and %s either side of operator %q must be of the same data type", show(lhs), show(rhs), op)
 	}
+	c := value.CompareStrings(a, b)
 	switch op {
 	case "<":
-		return a < b, nil
+		return c < 0, nil
 	case "<=":
-		return a <= b, nil
+		return c <= 0, nil
 	case ">":
-		return a > b, nil
+		return c > 0, nil
 	}
-	return a >= b, nil
+	return c >= 0, nil
 }
 
 func show(v any) string {
@@ -1339,5 +1339,5 @@ func compareKeys(n *node, a, b any) (int, error) {
 		}
 		return 0, nil
 	}
-	return strings.Compare(a.(string), b.(string)), nil
+	return value.CompareStrings(a.(string), b.(string)), nil
 }

@@ -79,6 +79,16 @@ func TestEvalTable(t *testing.T) {
 		{`$now()`, `"2024-05-06T07:08:09.123Z"`},
 		{`$merge([{"a":1},{"b":2}])`, `{"a":1,"b":2}`},
 		{`$number("2")`, `2`},
+		// Strings order as JavaScript orders them, by UTF-16 code units: U+FF01 comes after
+		// U+1F600, whose first unit is a surrogate (0xD83D).
+		{`"\uFF01" > "\uD83D\uDE00"`, `true`},
+		{`"\uD83D\uDE00" < "\uE000"`, `true`},
+		{`"\uD83D\uDE00" < "\uD7FF"`, `false`},
+		{`$sort(["\uFF01", "\uD83D\uDE00", "a"])`, `["a","😀","！"]`},
+		{`["\uFF01", "\uD83D\uDE00", "a"]^($)`, `["a","😀","！"]`},
+		{`$toMillis("2017-10-30T15:28:34.5+01:00")`, `1509373714500`},
+		{`$toMillis("2017-10-30T15:28:34+0100")`, `1509373714000`},
+		{`$toMillis("2017-10")`, `1506816000000`},
 		{`$contains("hello$world", /^hello\$/)`, `true`},
 		{`$contains("hello$world", /^hello\ /)`, `false`},
 	}
@@ -124,6 +134,13 @@ func TestErrorTexts(t *testing.T) {
 		{`$randomSeeded($states.input.FunctionInput.fst)`, `T1006: Attempted to invoke a non-function`},
 		{`$nope(1)`, `T1006: Attempted to invoke a non-function`},
 		{`$eval('1')`, `T1006: Attempted to invoke a non-function`},
+		// Without a picture $toMillis takes what the reference implementation's ISO 8601
+		// pattern does: seconds are required after a time, a fraction follows a '.', and
+		// every field has two digits.
+		{`$toMillis("2017-10-30T15:28Z")`, `D3110: The timestamp "2017-10-30T15:28Z" cannot be parsed`},
+		{`$toMillis("2017-10-30T15:28")`, `D3110: The timestamp "2017-10-30T15:28" cannot be parsed`},
+		{`$toMillis("2017-10-30T15:28:34,5Z")`, `D3110: The timestamp "2017-10-30T15:28:34,5Z" cannot be parsed`},
+		{`$toMillis("2017-10-30T1:28:34Z")`, `D3110: The timestamp "2017-10-30T1:28:34Z" cannot be parsed`},
 	}
 	for _, tc := range tests {
 		vars := map[string]any{"states": dec(t, `{"input":{"FunctionInput":"fst"}}`)}

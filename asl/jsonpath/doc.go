@@ -22,7 +22,9 @@
 //     it passes. It supports ==, !=, <, <=, >, >=, =~ /regex/flags (whole-string match),
 //     in and nin with a literal list, &&, ||, ! and parentheses; a lone operand tests that a
 //     path exists. Numbers compare numerically, strings lexically; other pairs never order.
-//   - length() may end a path, and a path inside a filter (@.items.length()).
+//   - length() may end a path, and a path inside a filter (@.items.length()). Another
+//     function may end a path too, as AWS accepts it, but fails when evaluated: "Function
+//     with name: sum does not exist."
 //
 // Where Jayway depends on Java, this package chooses: object members are visited in sorted
 // key order (Go maps keep none; Jayway keeps insertion order); regular expressions use Go's

@@ -143,7 +143,7 @@ func order(l, r any) (int, bool) {
 		if !ok {
 			return 0, false
 		}
-		return strings.Compare(x, y), true
+		return value.CompareStrings(x, y), true // Java's String.compareTo: UTF-16 code units
 	}
 	return 0, false
 }

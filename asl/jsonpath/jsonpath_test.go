@@ -187,6 +187,10 @@ func TestQueryErrors(t *testing.T) {
 		{"$.z[0]", "The path $['z'] is null", true},
 		{"$.a[0].b", `Filter: [0]['b'] can only be applied to arrays. Current context is: {b=[1, 2]}`, true},
 		{"$.n.length()", "Aggregation function attempted to calculate value using empty array", false},
+		// AWS accepts a definition with a function its Jayway lacks and fails the execution
+		// (re:Post, "AWS StepFunctions: sum() function returns error about not finding path":
+		// "The JSONPath '$.Jobs.sum()' specified for the field 'Jobs.$' could not be found").
+		{"$.a.b.sum()", "Function with name: sum does not exist.", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -213,7 +217,7 @@ func TestCompileErrors(t *testing.T) {
 	for _, path := range []string{
 		"", "a", ".a", "$.", "$..", "$.a.", "$a", "$[", "$[]", "$['a'", "$['a]", "$[a]", "$[1", "$[1,]",
 		"$[1:2:0]", "$[?(@.a == )]", "$[?(@.a]", "$[?@.a]", "$[?(@.a =~ 'x')]", "$[?(@.a =~ /[/)]",
-		"$.a b", "$.foo()", "$.length(1)", "$.a.length().b", "$[99999999999999999999]", "$[?(@.a in [@.b])]",
+		"$.a b", "$.length(1)", "$[?(@.a.foo() > 1)]", "$.a.length().b", "$[99999999999999999999]", "$[?(@.a in [@.b])]",
 		"$[?(@.a == 1.2.3)]", "$['a',]", "$[*", "$[?(@.a == 1) && ]", "$[?(!= 1)]",
 	} {
 		t.Run(path, func(t *testing.T) {
@@ -403,5 +407,31 @@ func BenchmarkSet(b *testing.B) {
 		if _, err := p.Set(doc, "x"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestFilterStringOrder: a filter orders strings as Jayway does, with Java's String.compareTo:
+// by UTF-16 code units, so a character above U+FFFF comes before those from U+E000 to U+FFFF.
+func TestFilterStringOrder(t *testing.T) {
+	doc := mustDecode(t, `{"s":["\uFF01","\uD83D\uDE00","a","\uE000"]}`)
+	tests := []struct{ path, want string }{
+		{`$.s[?(@ < '` + "\uFF01" + `')]`, `["\uD83D\uDE00","a","\uE000"]`},
+		{`$.s[?(@ > '` + "\U0001F600" + `')]`, `["\uFF01","\uE000"]`},
+		{`$.s[?(@ <= 'a')]`, `["a"]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			p, err := Compile(tt.path)
+			if err != nil {
+				t.Fatalf("Compile: %v", err)
+			}
+			got, err := p.Query(doc)
+			if err != nil {
+				t.Fatalf("Query: %v", err)
+			}
+			if want := mustDecode(t, tt.want); !value.Equal(got, want) {
+				t.Errorf("got %s, want %s", value.Encode(got), value.Encode(want))
+			}
+		})
 	}
 }

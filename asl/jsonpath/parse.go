@@ -136,7 +136,9 @@ func (ps *parser) dot(segs []segment) ([]segment, string, error) {
 		if !ps.eat(')') {
 			return nil, "", ps.errorf("functions take no arguments")
 		}
-		if name != "length" {
+		// Outside filters AWS accepts any name and fails when the path is evaluated (see
+		// Query); length() is the one function its paths are known to run.
+		if name != "length" && ps.inFilter {
 			return nil, "", ps.errorf("unknown function %s()", name)
 		}
 		if len(segs) > 0 && segs[len(segs)-1].kind == segScan {

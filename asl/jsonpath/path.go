@@ -9,7 +9,8 @@ import (
 type Path struct {
 	text string
 	segs []segment
-	// fn is a trailing function call ("length"), applied to what segs select.
+	// fn is a trailing function call, applied to what segs select: "length", or a name
+	// that fails when the path is evaluated.
 	fn string
 	// defUpTo is the number of leading segments that are definite: segment i is evaluated
 	// with a definite upstream (and so may fail loudly, as Jayway does) iff i <= defUpTo.

@@ -74,10 +74,13 @@ func (p *Path) QueryWith(doc any, m *budget.Meter) (any, error) {
 			res = []any{}
 		}
 	}
-	if p.fn != "" {
+	switch p.fn {
+	case "":
+		return res, nil
+	case "length":
 		return length(res)
 	}
-	return res, nil
+	return nil, &EvalError{Message: "Function with name: " + p.fn + " does not exist."}
 }
 
 // lookup is the fast path for a path of single member and index steps that all exist; when

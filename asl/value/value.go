@@ -35,6 +35,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"unicode/utf8"
 )
 
 // Decode parses JSON text into a value. Numbers become json.Number, objects *Object in the
@@ -385,4 +386,35 @@ func Clone(v any) any {
 		return out
 	}
 	return v
+}
+
+// CompareStrings orders strings by UTF-16 code units, as JavaScript (JSONata's comparison
+// operators, $sort and order-by) and Java's String.compareTo (the String rules of Choice
+// states, Jayway's filters) do. That is Go's order (by code points) except that a character above U+FFFF, whose
+// first unit is a surrogate (U+D800 to U+DBFF), comes before the characters from U+E000 to
+// U+FFFF.
+func CompareStrings(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra != rb {
+			if utf16Key(ra) < utf16Key(rb) {
+				return -1
+			}
+			return 1
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return len(a) - len(b)
+}
+
+// utf16Key maps a code point to a number that orders as its UTF-16 encoding does.
+func utf16Key(r rune) rune {
+	switch {
+	case r >= 0x10000:
+		return r - 0x10000 + 0xD800 // below U+E000's key, above U+D7FF's
+	case r >= 0xE000:
+		return r + 0x100000 // above every astral character's key
+	}
+	return r
 }
