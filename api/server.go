@@ -186,6 +186,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if e := checkRequired(action, body); e != nil {
+		writeError(w, e)
+		return
+	}
 	start := time.Now()
 	out, err := h(s, r.Context(), body)
 	// Asked first: the arguments of a Debug call are built (and allocated) even when the

@@ -1,0 +1,61 @@
+package api
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestRequiredMembers: a request without a member its action requires, or with it null, is
+// refused with the ValidationException of AWS's request validation, naming each one, before
+// the action looks at the rest (an ARN of "" used to be InvalidArn).
+func TestRequiredMembers(t *testing.T) {
+	s := &Server{Region: "us-east-1", Account: "123456789012"}
+	null := func(name string) string {
+		return "Value null at '" + name + "' failed to satisfy constraint: Member must not be null"
+	}
+	for _, c := range []struct {
+		action, body, want string
+	}{
+		{"StartExecution", `{"name":"n"}`, "1 validation error detected: " + null("stateMachineArn")},
+		{"StartExecution", ``, "1 validation error detected: " + null("stateMachineArn")},
+		{"StartExecution", `{"stateMachineArn":null,"input":"{\"stateMachineArn\":1}"}`, "1 validation error detected: " + null("stateMachineArn")},
+		{"DescribeExecution", `{}`, "1 validation error detected: " + null("executionArn")},
+		{"GetExecutionHistory", `{"maxResults":10}`, "1 validation error detected: " + null("executionArn")},
+		{"DescribeStateMachine", `{}`, "1 validation error detected: " + null("stateMachineArn")},
+		{"TagResource", `{"resourceArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m"}`, "1 validation error detected: " + null("tags")},
+		{"UntagResource", `{}`, "2 validation errors detected: " + null("resourceArn") + "; " + null("tagKeys")},
+		{"SendTaskSuccess", `{"output":"{}"}`, "1 validation error detected: " + null("taskToken")},
+		{"CreateStateMachineAlias", `{}`, "2 validation errors detected: " + null("name") + "; " + null("routingConfiguration")},
+		{"CreateStateMachine", `{"definition":"{}"}`, "2 validation errors detected: " + null("name") + "; " + null("roleArn")},
+	} {
+		t.Run(c.action+" "+c.body, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
+			r.Header.Set("X-Amz-Target", "AWSStepFunctions."+c.action)
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			want := `{"__type":"ValidationException","message":"` + c.want + `"}`
+			if w.Code != 400 || w.Body.String() != want {
+				t.Errorf("%d %s\nwant 400 %s", w.Code, w.Body.String(), want)
+			}
+		})
+	}
+}
+
+// A request with its required members, even one whose input holds their names and nulls, goes
+// on to its action.
+func TestRequiredMembersPresent(t *testing.T) {
+	for _, c := range []struct{ action, body string }{
+		{"StartExecution", `{"stateMachineArn":"x"}`},
+		{"StartExecution", `{"stateMachineArn":"x","input":"{\"a\":null}"}`},
+		{"StartExecution", `{"\u0073tateMachineArn":"x"}`},
+		{"ListStateMachines", `{}`},
+		{"ListExecutions", `{"stateMachineArn":null}`},
+	} {
+		if e := checkRequired(c.action, []byte(c.body)); e != nil {
+			t.Errorf("%s %s: %v", c.action, c.body, e)
+		}
+	}
+}
+
