@@ -36,6 +36,9 @@ func (s *Server) createActivity(ctx context.Context, body []byte) (any, error) {
 	if req.Name == nil {
 		return nil, validation("Value null at 'name' failed to satisfy constraint: Member must not be null")
 	}
+	if problem := nameLength(*req.Name); problem != "" {
+		return nil, validation(problem)
+	}
 	if !validName(*req.Name) {
 		return nil, apiErr("InvalidName", "Invalid Name: '%s'", *req.Name)
 	}

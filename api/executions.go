@@ -84,6 +84,11 @@ func (s *Server) startRequest(ctx context.Context, body []byte) (sm *store.State
 	if err := req.decode(body); err != nil {
 		return nil, via, "", "", "", err
 	}
+	if req.Name != nil {
+		if problem := nameLength(*req.Name); problem != "" {
+			return nil, via, "", "", "", validation(problem)
+		}
+	}
 	req.StateMachineArn, testCase = splitTestCase(req.StateMachineArn)
 	sm, via.version, via.alias, err = s.startTarget(ctx, req.StateMachineArn)
 	if err != nil {

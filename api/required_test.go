@@ -59,3 +59,40 @@ func TestRequiredMembersPresent(t *testing.T) {
 	}
 }
 
+// TestNameLength: a name of no characters or more than 80 is refused by AWS's request
+// validation (ValidationException, the model's bounds), before its characters are looked at
+// (InvalidName) and before the state machine is looked up: the server here has no store.
+func TestNameLength(t *testing.T) {
+	s := &Server{Region: "us-east-1", Account: "123456789012"}
+	long := strings.Repeat("a", 81)
+	tooLong := "1 validation error detected: Value '" + long + "' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80"
+	empty := "1 validation error detected: Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1"
+	const sm = `"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:missing"`
+	const def = `"definition":"{}","roleArn":"arn:aws:iam::123456789012:role/r"`
+	for _, c := range []struct {
+		action, body, want string
+	}{
+		{"StartExecution", `{` + sm + `,"name":"` + long + `"}`, tooLong},
+		{"StartExecution", `{` + sm + `,"name":"` + long + ` "}`, "1 validation error detected: Value '" + long + " ' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80"},
+		{"StartExecution", `{` + sm + `,"name":""}`, empty},
+		{"StartSyncExecution", `{` + sm + `,"name":"` + long + `"}`, tooLong},
+		{"CreateStateMachine", `{"name":"` + long + `",` + def + `}`, tooLong},
+		{"CreateStateMachine", `{"name":"",` + def + `}`, empty},
+		{"CreateActivity", `{"name":"` + long + `"}`, tooLong},
+		{"CreateActivity", `{"name":""}`, empty},
+	} {
+		t.Run(c.action, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
+			r.Header.Set("X-Amz-Target", "AWSStepFunctions."+c.action)
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			want := `{"__type":"ValidationException","message":"` + c.want + `"}`
+			if w.Code != 400 || w.Body.String() != want {
+				t.Errorf("%d %s\nwant 400 %s", w.Code, w.Body.String(), want)
+			}
+		})
+	}
+	if problem := nameLength(strings.Repeat("é", 80)); problem != "" {
+		t.Errorf("80 characters of two bytes: %s", problem)
+	}
+}

@@ -48,8 +48,8 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 		return nil, err
 	}
 	var missing []string
-	if req.Name == "" {
-		missing = append(missing, "Value null at 'name' failed to satisfy constraint: Member must not be null")
+	if problem := nameLength(req.Name); problem != "" {
+		missing = append(missing, problem) // absent, it is refused before (checkRequired)
 	}
 	if req.Definition == "" {
 		missing = append(missing, "Value null at 'definition' failed to satisfy constraint: Member must not be null")
