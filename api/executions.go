@@ -566,12 +566,45 @@ type taskTokenRequest struct {
 	Cause     *string `json:"cause"`
 }
 
+// maxTaskToken is the longest taskToken the API model allows.
+const maxTaskToken = 2048
+
+// modelProblems is what AWS's request validation finds wrong with a SendTask* request, by
+// the API model's bounds, in the model's order; it is answered before the token is looked at.
+// error and cause are sensitive members: their values are not shown.
+func (r *taskTokenRequest) modelProblems(kind engine.EventKind) []string {
+	var problems []string
+	switch n := utf8.RuneCountInString(r.TaskToken); {
+	case n < 1:
+		problems = append(problems, "Value '' at 'taskToken' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	case n > maxTaskToken:
+		problems = append(problems, fmt.Sprintf("Value '%s' at 'taskToken' failed to satisfy constraint: Member must have length less than or equal to %d", r.TaskToken, maxTaskToken))
+	}
+	switch kind {
+	case engine.TaskSucceeded:
+		if r.Output != nil && utf8.RuneCountInString(*r.Output) > maxPayload {
+			problems = append(problems, "Value at 'output' failed to satisfy constraint: Member must have length less than or equal to 262144")
+		}
+	case engine.TaskFailed:
+		if r.Error != nil && utf8.RuneCountInString(*r.Error) > maxErrorLen {
+			problems = append(problems, "Value at 'error' failed to satisfy constraint: Member must have length less than or equal to 256")
+		}
+		if r.Cause != nil && utf8.RuneCountInString(*r.Cause) > maxCauseLen {
+			problems = append(problems, "Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to 32768")
+		}
+	}
+	return problems
+}
+
 func (s *Server) answer(ctx context.Context, body []byte, kind engine.EventKind) (any, error) {
 	var req taskTokenRequest
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	if req.TaskToken == "" || len(req.TaskToken) > 1024 {
+	if problems := req.modelProblems(kind); len(problems) > 0 {
+		return nil, validation(problems...)
+	}
+	if len(req.TaskToken) > 1024 {
 		return nil, apiErr("InvalidToken", "Invalid Token: 'Invalid token'")
 	}
 	ev := engine.Event{Kind: kind}
@@ -579,9 +612,6 @@ func (s *Server) answer(ctx context.Context, body []byte, kind engine.EventKind)
 	case engine.TaskSucceeded:
 		if req.Output == nil {
 			return nil, validation("Value null at 'output' failed to satisfy constraint: Member must not be null")
-		}
-		if utf8.RuneCountInString(*req.Output) > maxPayload {
-			return nil, validation("Value at 'output' failed to satisfy constraint: Member must have length less than or equal to 262144")
 		}
 		// AWS looks at the token before the output (recorded: an unknown token with output
 		// that is not JSON gets InvalidToken).

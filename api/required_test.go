@@ -96,3 +96,45 @@ func TestNameLength(t *testing.T) {
 		t.Errorf("80 characters of two bytes: %s", problem)
 	}
 }
+
+// TestTaskAnswerBounds: SendTaskFailure's error and cause, and every SendTask* taskToken, are
+// held to the API model's lengths before the token is looked up (the server here has no
+// store), as AWS's request validation does: an error of 300 characters was recorded in the
+// execution's history.
+func TestTaskAnswerBounds(t *testing.T) {
+	s := &Server{Region: "us-east-1", Account: "123456789012"}
+	long := strings.Repeat("t", 2049)
+	for _, c := range []struct {
+		action, body, want string
+	}{
+		{"SendTaskFailure", `{"taskToken":"abc","error":"` + strings.Repeat("e", 257) + `"}`,
+			"1 validation error detected: Value at 'error' failed to satisfy constraint: Member must have length less than or equal to 256"},
+		{"SendTaskFailure", `{"taskToken":"abc","error":"e","cause":"` + strings.Repeat("c", 32769) + `"}`,
+			"1 validation error detected: Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to 32768"},
+		{"SendTaskFailure", `{"taskToken":"` + long + `","error":"` + strings.Repeat("e", 257) + `"}`,
+			"2 validation errors detected: Value '" + long + "' at 'taskToken' failed to satisfy constraint: Member must have length less than or equal to 2048; Value at 'error' failed to satisfy constraint: Member must have length less than or equal to 256"},
+		{"SendTaskHeartbeat", `{"taskToken":""}`,
+			"1 validation error detected: Value '' at 'taskToken' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"SendTaskSuccess", `{"taskToken":"` + long + `","output":"{}"}`,
+			"1 validation error detected: Value '" + long + "' at 'taskToken' failed to satisfy constraint: Member must have length less than or equal to 2048"},
+	} {
+		t.Run(c.action, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
+			r.Header.Set("X-Amz-Target", "AWSStepFunctions."+c.action)
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			want := `{"__type":"ValidationException","message":"` + c.want + `"}`
+			if w.Code != 400 || w.Body.String() != want {
+				t.Errorf("%d %.300s\nwant 400 %.300s", w.Code, w.Body.String(), want)
+			}
+		})
+	}
+	// A token of AWS's length that is not one of Stepwise's is still InvalidToken.
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"taskToken":"`+strings.Repeat("t", 2048)+`"}`))
+	r.Header.Set("X-Amz-Target", "AWSStepFunctions.SendTaskHeartbeat")
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	if !strings.Contains(w.Body.String(), "InvalidToken") {
+		t.Errorf("a token of 2048 characters: %s", w.Body.String())
+	}
+}
