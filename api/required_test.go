@@ -138,3 +138,33 @@ func TestTaskAnswerBounds(t *testing.T) {
 		t.Errorf("a token of 2048 characters: %s", w.Body.String())
 	}
 }
+
+// TestSensitiveValuesNotEchoed: the model marks version and alias descriptions sensitive, and
+// AWS's request validation names a sensitive member without its value, as it does input,
+// output, error and cause.
+func TestSensitiveValuesNotEchoed(t *testing.T) {
+	s := &Server{Region: "us-east-1", Account: "123456789012"}
+	secret := strings.Repeat("s", 257)
+	const sm = `"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m"`
+	for _, c := range []struct {
+		action, body, want string
+	}{
+		{"PublishStateMachineVersion", `{` + sm + `,"description":"` + secret + `"}`,
+			"Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 256"},
+		{"CreateStateMachineAlias", `{"name":"a","description":"` + secret + `","routingConfiguration":[{"stateMachineVersionArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m:1","weight":100}]}`,
+			"Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 256"},
+		{"CreateStateMachine", `{"name":"m","definition":"{}","roleArn":"arn:aws:iam::123456789012:role/r","publish":true,"versionDescription":"` + secret + `"}`,
+			"Value at 'versionDescription' failed to satisfy constraint: Member must have length less than or equal to 256"},
+	} {
+		t.Run(c.action, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
+			r.Header.Set("X-Amz-Target", "AWSStepFunctions."+c.action)
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			want := `{"__type":"ValidationException","message":"1 validation error detected: ` + c.want + `"}`
+			if w.Code != 400 || w.Body.String() != want {
+				t.Errorf("%d %.400s\nwant 400 %s", w.Code, w.Body.String(), want)
+			}
+		})
+	}
+}
