@@ -76,6 +76,32 @@ func (r *startRequest) decode(body []byte) error {
 	return decode(body, r)
 }
 
+// modelProblems is what AWS's request validation finds wrong with a start by the API
+// model's bounds, in the model's order, before the state machine is looked up: the name's
+// length, the input's (a sensitive member, named without its value), the trace header's
+// length and its ASCII pattern.
+func (r *startRequest) modelProblems() []string {
+	var problems []string
+	if r.Name != nil {
+		if problem := nameLength(*r.Name); problem != "" {
+			problems = append(problems, problem)
+		}
+	}
+	if r.Input != nil && len(*r.Input) > maxPayload && utf8.RuneCountInString(*r.Input) > maxPayload {
+		problems = append(problems, "Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144")
+	}
+	if utf8.RuneCountInString(r.TraceHeader) > 256 {
+		problems = append(problems, fmt.Sprintf("Value '%s' at 'traceHeader' failed to satisfy constraint: Member must have length less than or equal to 256", r.TraceHeader))
+	}
+	for i := 0; i < len(r.TraceHeader); i++ {
+		if r.TraceHeader[i] >= utf8.RuneSelf {
+			problems = append(problems, fmt.Sprintf("Value '%s' at 'traceHeader' failed to satisfy constraint: Member must satisfy regular expression pattern: \\p{ASCII}*", r.TraceHeader))
+			break
+		}
+	}
+	return problems
+}
+
 // startRequest reads a StartExecution or StartSyncExecution request: sm is what runs (a
 // version's definition when started on a version or an alias, see startTarget), testCase
 // the mock test case named after "#" in the ARN. The request is decoded once, here.
@@ -84,10 +110,8 @@ func (s *Server) startRequest(ctx context.Context, body []byte) (sm *store.State
 	if err := req.decode(body); err != nil {
 		return nil, via, "", "", "", err
 	}
-	if req.Name != nil {
-		if problem := nameLength(*req.Name); problem != "" {
-			return nil, via, "", "", "", validation(problem)
-		}
+	if problems := req.modelProblems(); len(problems) > 0 {
+		return nil, via, "", "", "", validation(problems...)
 	}
 	req.StateMachineArn, testCase = splitTestCase(req.StateMachineArn)
 	sm, via.version, via.alias, err = s.startTarget(ctx, req.StateMachineArn)

@@ -168,3 +168,35 @@ func TestSensitiveValuesNotEchoed(t *testing.T) {
 		})
 	}
 }
+
+// TestStartBounds: StartExecution's input over 262,144 characters and a trace header over 256
+// characters or not ASCII are refused by the model's bounds before the state machine is looked
+// up (the server here has no store), each named, the input without its value.
+func TestStartBounds(t *testing.T) {
+	s := &Server{Region: "us-east-1", Account: "123456789012"}
+	const sm = `"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:missing"`
+	long := strings.Repeat("t", 257)
+	for _, c := range []struct {
+		name, body, want string
+	}{
+		{"input", `{` + sm + `,"input":"\"` + strings.Repeat("i", 262144) + `\""}`,
+			"1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144"},
+		{"trace header", `{` + sm + `,"traceHeader":"` + long + `"}`,
+			"1 validation error detected: Value '" + long + "' at 'traceHeader' failed to satisfy constraint: Member must have length less than or equal to 256"},
+		{"trace header not ASCII", `{` + sm + `,"traceHeader":"Root=é"}`,
+			`1 validation error detected: Value 'Root=é' at 'traceHeader' failed to satisfy constraint: Member must satisfy regular expression pattern: \\p{ASCII}*`},
+		{"all", `{` + sm + `,"name":"a b","input":"\"` + strings.Repeat("i", 262144) + `\"","traceHeader":"` + long + `"}`,
+			"2 validation errors detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144; Value '" + long + "' at 'traceHeader' failed to satisfy constraint: Member must have length less than or equal to 256"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
+			r.Header.Set("X-Amz-Target", "AWSStepFunctions.StartExecution")
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			want := `{"__type":"ValidationException","message":"` + c.want + `"}`
+			if w.Code != 400 || w.Body.String() != want {
+				t.Errorf("%d %.400s\nwant 400 %.400s", w.Code, w.Body.String(), want)
+			}
+		})
+	}
+}
