@@ -114,6 +114,9 @@ func (s *Server) startRequest(ctx context.Context, body []byte) (sm *store.State
 		return nil, via, "", "", "", validation(problems...)
 	}
 	req.StateMachineArn, testCase = splitTestCase(req.StateMachineArn)
+	if err := refuseLabeled(req.StateMachineArn); err != nil {
+		return nil, via, "", "", "", err
+	}
 	sm, via.version, via.alias, err = s.startTarget(ctx, req.StateMachineArn)
 	if err != nil {
 		return nil, via, "", "", "", err

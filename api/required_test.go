@@ -200,3 +200,35 @@ func TestStartBounds(t *testing.T) {
 		})
 	}
 }
+
+// TestLabeledArns: the API reference says DescribeStateMachine, UpdateStateMachine,
+// DeleteStateMachine and StartExecution fail with ValidationException on the ARN of a
+// Distributed Map state (…:stateMachine:NAME/LABEL); DeleteStateMachine answered 200 and the
+// others StateMachineDoesNotExist. Refused before any lookup: the server here has no store.
+func TestLabeledArns(t *testing.T) {
+	s := &Server{Region: "us-east-1", Account: "123456789012"}
+	const labeled = "arn:aws:states:us-east-1:123456789012:stateMachine:m/Map"
+	for _, c := range []struct{ action, body string }{
+		{"DescribeStateMachine", `{"stateMachineArn":"` + labeled + `"}`},
+		{"UpdateStateMachine", `{"stateMachineArn":"` + labeled + `","roleArn":"arn:aws:iam::123456789012:role/r"}`},
+		{"DeleteStateMachine", `{"stateMachineArn":"` + labeled + `"}`},
+		{"StartExecution", `{"stateMachineArn":"` + labeled + `"}`},
+		{"StartSyncExecution", `{"stateMachineArn":"` + labeled + `"}`},
+	} {
+		t.Run(c.action, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
+			r.Header.Set("X-Amz-Target", "AWSStepFunctions."+c.action)
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			if w.Code != 400 || !strings.Contains(w.Body.String(), `"__type":"ValidationException"`) || !strings.Contains(w.Body.String(), labeled) {
+				t.Errorf("%d %s, want ValidationException naming the ARN", w.Code, w.Body.String())
+			}
+		})
+	}
+	for _, arn := range []string{"arn:aws:states:us-east-1:123456789012:stateMachine:m", "arn:aws:states:us-east-1:123456789012:stateMachine:m:1",
+		"arn:aws:states:us-east-1:123456789012:execution:m/Map:e", "not-an-arn/x"} {
+		if err := refuseLabeled(arn); err != nil {
+			t.Errorf("%s: %v", arn, err)
+		}
+	}
+}

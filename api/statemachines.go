@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
@@ -126,6 +127,21 @@ func checkRole(arn string) error {
 	return nil
 }
 
+// refuseLabeled answers ValidationException for the ARN of a Distributed Map state
+// (arn:...:stateMachine:NAME/LABEL, the state machine ARN ListMapRuns gives): the API reference
+// says DescribeStateMachine, UpdateStateMachine, DeleteStateMachine and StartExecution fail
+// with it (reason API_DOES_NOT_SUPPORT_LABELED_ARNS). AWS's message is not recorded; this one
+// is Stepwise's.
+func refuseLabeled(arn string) error {
+	if !strings.HasPrefix(arn, "arn:") || resourceType(arn) != "stateMachine" {
+		return nil
+	}
+	if name, _ := arnField(arn, 6); strings.ContainsRune(name, '/') {
+		return apiErr("ValidationException", "The ARN '%s' refers to a Distributed Map state: this operation does not support labeled state machine ARNs", arn)
+	}
+	return nil
+}
+
 // stateMachine looks up a state machine by ARN with AWS's errors.
 func (s *Server) stateMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
 	if err := checkArn(arn, "stateMachine"); err != nil {
@@ -156,6 +172,9 @@ func (s *Server) describeStateMachine(ctx context.Context, body []byte) (any, er
 		StateMachineArn string `json:"stateMachineArn"`
 	}
 	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := refuseLabeled(req.StateMachineArn); err != nil {
 		return nil, err
 	}
 	if isVersionArn(req.StateMachineArn) {
@@ -212,6 +231,9 @@ func (s *Server) updateStateMachine(ctx context.Context, body []byte) (any, erro
 		EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration"`
 	}
 	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := refuseLabeled(req.StateMachineArn); err != nil {
 		return nil, err
 	}
 	sm, err := s.stateMachine(ctx, req.StateMachineArn)
@@ -281,6 +303,9 @@ func (s *Server) deleteStateMachine(ctx context.Context, body []byte) (any, erro
 		return nil, err
 	}
 	if err := checkArn(req.StateMachineArn, "stateMachine"); err != nil {
+		return nil, err
+	}
+	if err := refuseLabeled(req.StateMachineArn); err != nil {
 		return nil, err
 	}
 	// AWS answers 200 for a state machine that does not exist.
