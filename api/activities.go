@@ -46,6 +46,9 @@ func (s *Server) createActivity(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkTagCount(s.activityArn(*req.Name), len(tags)); err != nil {
+		return nil, err
+	}
 	config, _ := json.Marshal(activityConfig{EncryptionConfiguration: req.EncryptionConfiguration})
 	a := &store.Activity{Arn: s.activityArn(*req.Name), Name: *req.Name, Config: string(config), CreatedAt: time.Now().UTC()}
 	err = s.Store.CreateActivity(ctx, a)

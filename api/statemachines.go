@@ -88,6 +88,9 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := checkTagCount(s.smArn(req.Name), len(tags)); err != nil {
+		return nil, err
+	}
 	config := smConfig{Logging: logging, Tracing: req.TracingConfiguration, Encryption: encryption}
 	now := time.Now().UTC()
 	sm := &store.StateMachine{
