@@ -446,6 +446,11 @@ func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 	if req.StatusFilter != "" && !contains(statuses, req.StatusFilter) {
 		return nil, validation(fmt.Sprintf("Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", req.StatusFilter))
 	}
+	if req.StatusFilter == "PENDING_REDRIVE" && req.MapRunArn == "" {
+		// The API reference: PENDING_REDRIVE needs a mapRunArn, and with a stateMachineArn "the
+		// API returns a validation exception" (its message is not recorded; this one is ours).
+		return nil, apiErr("ValidationException", "The status filter PENDING_REDRIVE lists the child executions of a Map Run: it needs a mapRunArn, not a stateMachineArn")
+	}
 	var redriven *bool
 	switch req.RedriveFilter {
 	case "":
