@@ -61,16 +61,18 @@ var quotedRequired = func() map[string][][]byte {
 }()
 
 // checkRequired refuses a request (a JSON object, checkBody passed it) that lacks one of its
-// action's required members or gives it as null. A body in which every name appears and no
-// null does is let through without being decoded: the answer of nearly every request.
+// action's required members or gives it as null. A body in which each name is found followed
+// by a colon and a value other than null is let through without being decoded: the answer of
+// nearly every request. (Inside a JSON string a quote is escaped, so the quoted name found is
+// a member's name or a whole string value, and a value is decoded to tell.)
 func checkRequired(action string, body []byte) *Error {
 	quoted := quotedRequired[action]
 	if len(quoted) == 0 {
 		return nil
 	}
-	sure := !bytes.Contains(body, []byte("null"))
+	sure := true
 	for _, q := range quoted {
-		if !bytes.Contains(body, q) {
+		if !presentNotNull(body, q) {
 			sure = false
 			break
 		}
@@ -92,4 +94,19 @@ func checkRequired(action string, body []byte) *Error {
 		return nil
 	}
 	return validation(problems...)
+}
+
+// presentNotNull reports whether the first quoted name in body is followed by a colon and a
+// value that is not null.
+func presentNotNull(body, quoted []byte) bool {
+	i := bytes.Index(body, quoted)
+	if i < 0 {
+		return false
+	}
+	i = skipSpace(body, i+len(quoted))
+	if i >= len(body) || body[i] != ':' {
+		return false
+	}
+	i = skipSpace(body, i+1)
+	return i < len(body) && body[i] != 'n'
 }

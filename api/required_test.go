@@ -232,3 +232,14 @@ func TestLabeledArns(t *testing.T) {
 		}
 	}
 }
+
+func TestPresentNotNull(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"a":"x"}`: true, `{ "a" : "x" }`: true, `{"a":1}`: true, `{"a":null}`: false, `{"a" :  null}`: false,
+		`{"b":"a"}`: false, `{"b":"\"a\""}`: false, `{}`: false, `{"a"`: false, `{"a":`: false,
+	} {
+		if got := presentNotNull([]byte(body), []byte(`"a"`)); got != want {
+			t.Errorf("%s: %v, want %v", body, got, want)
+		}
+	}
+}
