@@ -78,6 +78,9 @@ func TestNameLength(t *testing.T) {
 		{"StartSyncExecution", `{` + sm + `,"name":"` + long + `"}`, tooLong},
 		{"CreateStateMachine", `{"name":"` + long + `",` + def + `}`, tooLong},
 		{"CreateStateMachine", `{"name":"",` + def + `}`, empty},
+		{"CreateStateMachine", `{"name":"m","definition":"","roleArn":""}`, "2 validation errors detected: " +
+			"Value at 'definition' failed to satisfy constraint: Member must have length greater than or equal to 1; " +
+			"Value '' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		{"CreateActivity", `{"name":"` + long + `"}`, tooLong},
 		{"CreateActivity", `{"name":""}`, empty},
 	} {

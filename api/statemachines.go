@@ -52,11 +52,13 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 	if problem := nameLength(req.Name); problem != "" {
 		missing = append(missing, problem) // absent, it is refused before (checkRequired)
 	}
+	// Absent or null, these were refused before (checkRequired): here they are empty. The
+	// definition is a sensitive member, named without its value.
 	if req.Definition == "" {
-		missing = append(missing, "Value null at 'definition' failed to satisfy constraint: Member must not be null")
+		missing = append(missing, "Value at 'definition' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
 	if req.RoleArn == "" {
-		missing = append(missing, "Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
+		missing = append(missing, "Value '' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
 	if len(missing) > 0 {
 		return nil, validation(missing...)
