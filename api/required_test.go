@@ -246,3 +246,33 @@ func TestPresentNotNull(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateDefinitionBounds: ValidateStateMachineDefinition's type and severity are enums
+// and its maxResults runs 0 to 100 in the model; AWS's request validation refuses others,
+// which were read as the defaults.
+func TestValidateDefinitionBounds(t *testing.T) {
+	s := &Server{Region: "us-east-1", Account: "123456789012"}
+	for _, c := range []struct{ body, want string }{
+		{`{"definition":"{}","type":"standard"}`, "1 validation error detected: Value 'standard' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]"},
+		{`{"definition":"{}","severity":"warning"}`, "1 validation error detected: Value 'warning' at 'severity' failed to satisfy constraint: Member must satisfy enum value set: [ERROR, WARNING]"},
+		{`{"definition":"{}","maxResults":101}`, "1 validation error detected: Value '101' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100"},
+		{`{"definition":"","maxResults":-1}`, "2 validation errors detected: Value at 'definition' failed to satisfy constraint: Member must have length greater than or equal to 1; " +
+			"Value '-1' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 0"},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
+		r.Header.Set("X-Amz-Target", "AWSStepFunctions.ValidateStateMachineDefinition")
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		want := `{"__type":"ValidationException","message":"` + c.want + `"}`
+		if w.Code != 400 || w.Body.String() != want {
+			t.Errorf("%s: %d %s\nwant 400 %s", c.body, w.Code, w.Body.String(), want)
+		}
+	}
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"definition":"{}","type":"EXPRESS","severity":"WARNING","maxResults":100}`))
+	r.Header.Set("X-Amz-Target", "AWSStepFunctions.ValidateStateMachineDefinition")
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"result":"FAIL"`) {
+		t.Errorf("a valid request: %d %s", w.Code, w.Body.String())
+	}
+}

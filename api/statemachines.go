@@ -358,6 +358,27 @@ func (s *Server) validateDefinition(ctx context.Context, body []byte) (any, erro
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
+	// The model's bounds, as AWS's request validation applies them before the definition is
+	// read (the definition is a sensitive member, named without its value).
+	var problems []string
+	if req.Definition == "" {
+		problems = append(problems, "Value at 'definition' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	if req.Type != "" && req.Type != "STANDARD" && req.Type != "EXPRESS" {
+		problems = append(problems, fmt.Sprintf("Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", req.Type))
+	}
+	if req.Severity != "" && req.Severity != "ERROR" && req.Severity != "WARNING" {
+		problems = append(problems, fmt.Sprintf("Value '%s' at 'severity' failed to satisfy constraint: Member must satisfy enum value set: [ERROR, WARNING]", req.Severity))
+	}
+	if req.MaxResults < 0 {
+		problems = append(problems, fmt.Sprintf("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 0", req.MaxResults))
+	}
+	if req.MaxResults > 100 {
+		problems = append(problems, fmt.Sprintf("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100", req.MaxResults))
+	}
+	if len(problems) > 0 {
+		return nil, validation(problems...)
+	}
 	diags := asl.Validate([]byte(req.Definition), asl.ValidateOptions{Type: req.Type})
 	result := "OK"
 	var kept []asl.Diagnostic
@@ -370,7 +391,7 @@ func (s *Server) validateDefinition(ctx context.Context, body []byte) (any, erro
 		}
 	}
 	limit := req.MaxResults
-	if limit <= 0 || limit > 100 {
+	if limit == 0 {
 		limit = 100
 	}
 	truncated := len(kept) > limit
