@@ -66,11 +66,13 @@ type startRequest struct {
 	Name            *string `json:"name"`
 	Input           *string `json:"input"`
 	TraceHeader     string  `json:"traceHeader"`
+	// IncludedData is StartSyncExecution's only (StartExecution has no such member).
+	IncludedData string `json:"includedData"`
 }
 
 func (r *startRequest) decode(body []byte) error {
 	if decodeFlat(body, []flatField{{name: "stateMachineArn", str: &r.StateMachineArn}, {name: "name", ptr: &r.Name},
-		{name: "input", ptr: &r.Input}, {name: "traceHeader", str: &r.TraceHeader}}) {
+		{name: "input", ptr: &r.Input}, {name: "traceHeader", str: &r.TraceHeader}, {name: "includedData", str: &r.IncludedData}}) {
 		return nil
 	}
 	return decode(body, r)
@@ -80,7 +82,7 @@ func (r *startRequest) decode(body []byte) error {
 // model's bounds, in the model's order, before the state machine is looked up: the name's
 // length, the input's (a sensitive member, named without its value), the trace header's
 // length and its ASCII pattern.
-func (r *startRequest) modelProblems() []string {
+func (r *startRequest) modelProblems(sync bool) []string {
 	var problems []string
 	if r.Name != nil {
 		if problem := nameLength(*r.Name); problem != "" {
@@ -99,18 +101,23 @@ func (r *startRequest) modelProblems() []string {
 			break
 		}
 	}
+	if sync {
+		if problem := includedDataProblem(r.IncludedData); problem != "" {
+			problems = append(problems, problem)
+		}
+	}
 	return problems
 }
 
 // startRequest reads a StartExecution or StartSyncExecution request: sm is what runs (a
 // version's definition when started on a version or an alias, see startTarget), testCase
 // the mock test case named after "#" in the ARN. The request is decoded once, here.
-func (s *Server) startRequest(ctx context.Context, body []byte) (sm *store.StateMachine, via origin, name, input, testCase string, err error) {
+func (s *Server) startRequest(ctx context.Context, body []byte, sync bool) (sm *store.StateMachine, via origin, name, input, testCase string, err error) {
 	var req startRequest
 	if err := req.decode(body); err != nil {
 		return nil, via, "", "", "", err
 	}
-	if problems := req.modelProblems(); len(problems) > 0 {
+	if problems := req.modelProblems(sync); len(problems) > 0 {
 		return nil, via, "", "", "", validation(problems...)
 	}
 	req.StateMachineArn, testCase = splitTestCase(req.StateMachineArn)
@@ -136,7 +143,7 @@ func (s *Server) startRequest(ctx context.Context, body []byte) (sm *store.State
 }
 
 func (s *Server) startExecution(ctx context.Context, body []byte) (_ any, err error) {
-	sm, via, name, input, testCase, err := s.startRequest(ctx, body)
+	sm, via, name, input, testCase, err := s.startRequest(ctx, body, false)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +259,7 @@ func (s *Server) startExpressAsync(sm *store.StateMachine, name, input string) (
 }
 
 func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, error) {
-	sm, _, name, input, testCase, err := s.startRequest(ctx, body)
+	sm, _, name, input, testCase, err := s.startRequest(ctx, body, true)
 	if err != nil {
 		return nil, err
 	}
@@ -306,6 +313,23 @@ func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, erro
 	return out, nil
 }
 
+// includedDataProblem is what the model's enum finds wrong with includedData (DescribeExecution,
+// DescribeStateMachine, DescribeStateMachineForExecution, StartSyncExecution), or "". Both
+// values answer the same: Stepwise encrypts nothing, so there is no data to leave out.
+func includedDataProblem(v string) string {
+	if v == "" || v == "ALL_DATA" || v == "METADATA_ONLY" {
+		return ""
+	}
+	return fmt.Sprintf("Value '%s' at 'includedData' failed to satisfy constraint: Member must satisfy enum value set: [ALL_DATA, METADATA_ONLY]", v)
+}
+
+func checkIncludedData(v string) error {
+	if problem := includedDataProblem(v); problem != "" {
+		return validation(problem)
+	}
+	return nil
+}
+
 // execution looks up a Standard execution by ARN with AWS's errors.
 func (s *Server) execution(ctx context.Context, arn string) (*store.Execution, error) {
 	if strings.HasPrefix(arn, "arn:") && resourceType(arn) == "express" {
@@ -324,11 +348,15 @@ func (s *Server) execution(ctx context.Context, arn string) (*store.Execution, e
 func (s *Server) describeExecution(ctx context.Context, body []byte) (any, error) {
 	var req struct {
 		ExecutionArn string `json:"executionArn"`
+		IncludedData string `json:"includedData"`
 	}
-	if !decodeFlat(body, []flatField{{name: "executionArn", str: &req.ExecutionArn}}) {
+	if !decodeFlat(body, []flatField{{name: "executionArn", str: &req.ExecutionArn}, {name: "includedData", str: &req.IncludedData}}) {
 		if err := decode(body, &req); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkIncludedData(req.IncludedData); err != nil {
+		return nil, err
 	}
 	ex, err := s.execution(ctx, req.ExecutionArn)
 	if err != nil {
@@ -383,8 +411,12 @@ func (s *Server) describedExecution(ex *store.Execution) *object {
 func (s *Server) describeStateMachineForExecution(ctx context.Context, body []byte) (any, error) {
 	var req struct {
 		ExecutionArn string `json:"executionArn"`
+		IncludedData string `json:"includedData"`
 	}
 	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := checkIncludedData(req.IncludedData); err != nil {
 		return nil, err
 	}
 	ex, err := s.execution(ctx, req.ExecutionArn)

@@ -276,3 +276,26 @@ func TestValidateDefinitionBounds(t *testing.T) {
 		t.Errorf("a valid request: %d %s", w.Code, w.Body.String())
 	}
 }
+
+// TestIncludedDataEnum: includedData is ALL_DATA or METADATA_ONLY in the model; AWS's request
+// validation refuses another value, which was ignored. Checked before any lookup (no store).
+func TestIncludedDataEnum(t *testing.T) {
+	s := &Server{Region: "us-east-1", Account: "123456789012"}
+	const want = `{"__type":"ValidationException","message":"1 validation error detected: Value 'all' at 'includedData' failed to satisfy constraint: Member must satisfy enum value set: [ALL_DATA, METADATA_ONLY]"}`
+	for _, c := range []struct{ action, body string }{
+		{"DescribeExecution", `{"executionArn":"arn:aws:states:us-east-1:123456789012:execution:m:e","includedData":"all"}`},
+		{"DescribeStateMachineForExecution", `{"executionArn":"arn:aws:states:us-east-1:123456789012:execution:m:e","includedData":"all"}`},
+		{"DescribeStateMachine", `{"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m","includedData":"all"}`},
+		{"StartSyncExecution", `{"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m","includedData":"all"}`},
+	} {
+		t.Run(c.action, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
+			r.Header.Set("X-Amz-Target", "AWSStepFunctions."+c.action)
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			if w.Code != 400 || w.Body.String() != want {
+				t.Errorf("%d %s\nwant 400 %s", w.Code, w.Body.String(), want)
+			}
+		})
+	}
+}

@@ -175,8 +175,12 @@ func (s *Server) startMachine(ctx context.Context, arn string) (*store.StateMach
 func (s *Server) describeStateMachine(ctx context.Context, body []byte) (any, error) {
 	var req struct {
 		StateMachineArn string `json:"stateMachineArn"`
+		IncludedData    string `json:"includedData"`
 	}
 	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := checkIncludedData(req.IncludedData); err != nil {
 		return nil, err
 	}
 	if err := refuseLabeled(req.StateMachineArn); err != nil {
