@@ -36,11 +36,17 @@ func (s *Server) createActivity(ctx context.Context, body []byte) (any, error) {
 	if req.Name == nil {
 		return nil, validation("Value null at 'name' failed to satisfy constraint: Member must not be null")
 	}
+	if problem := nameLength(*req.Name); problem != "" {
+		return nil, validation(problem)
+	}
 	if !validName(*req.Name) {
 		return nil, apiErr("InvalidName", "Invalid Name: '%s'", *req.Name)
 	}
 	tags, err := checkTags(req.Tags)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkTagCount(s.activityArn(*req.Name), len(tags)); err != nil {
 		return nil, err
 	}
 	config, _ := json.Marshal(activityConfig{EncryptionConfiguration: req.EncryptionConfiguration})

@@ -40,7 +40,7 @@ func checkAliasName(name string) []string {
 
 func checkAliasDescription(desc *string) []string {
 	if desc != nil && utf8.RuneCountInString(*desc) > 256 {
-		return []string{fmt.Sprintf("Value '%s' at 'description' failed to satisfy constraint: Member must have length less than or equal to 256", *desc)}
+		return []string{"Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 256"}
 	}
 	return nil
 }

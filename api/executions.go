@@ -66,25 +66,64 @@ type startRequest struct {
 	Name            *string `json:"name"`
 	Input           *string `json:"input"`
 	TraceHeader     string  `json:"traceHeader"`
+	// IncludedData is StartSyncExecution's only (StartExecution has no such member).
+	IncludedData string `json:"includedData"`
 }
 
 func (r *startRequest) decode(body []byte) error {
 	if decodeFlat(body, []flatField{{name: "stateMachineArn", str: &r.StateMachineArn}, {name: "name", ptr: &r.Name},
-		{name: "input", ptr: &r.Input}, {name: "traceHeader", str: &r.TraceHeader}}) {
+		{name: "input", ptr: &r.Input}, {name: "traceHeader", str: &r.TraceHeader}, {name: "includedData", str: &r.IncludedData}}) {
 		return nil
 	}
 	return decode(body, r)
 }
 
+// modelProblems is what AWS's request validation finds wrong with a start by the API
+// model's bounds, in the model's order, before the state machine is looked up: the name's
+// length, the input's (a sensitive member, named without its value), the trace header's
+// length and its ASCII pattern.
+func (r *startRequest) modelProblems(sync bool) []string {
+	var problems []string
+	if r.Name != nil {
+		if problem := nameLength(*r.Name); problem != "" {
+			problems = append(problems, problem)
+		}
+	}
+	if r.Input != nil && len(*r.Input) > maxPayload && utf8.RuneCountInString(*r.Input) > maxPayload {
+		problems = append(problems, "Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144")
+	}
+	if utf8.RuneCountInString(r.TraceHeader) > 256 {
+		problems = append(problems, fmt.Sprintf("Value '%s' at 'traceHeader' failed to satisfy constraint: Member must have length less than or equal to 256", r.TraceHeader))
+	}
+	for i := 0; i < len(r.TraceHeader); i++ {
+		if r.TraceHeader[i] >= utf8.RuneSelf {
+			problems = append(problems, fmt.Sprintf("Value '%s' at 'traceHeader' failed to satisfy constraint: Member must satisfy regular expression pattern: \\p{ASCII}*", r.TraceHeader))
+			break
+		}
+	}
+	if sync {
+		if problem := includedDataProblem(r.IncludedData); problem != "" {
+			problems = append(problems, problem)
+		}
+	}
+	return problems
+}
+
 // startRequest reads a StartExecution or StartSyncExecution request: sm is what runs (a
 // version's definition when started on a version or an alias, see startTarget), testCase
 // the mock test case named after "#" in the ARN. The request is decoded once, here.
-func (s *Server) startRequest(ctx context.Context, body []byte) (sm *store.StateMachine, via origin, name, input, testCase string, err error) {
+func (s *Server) startRequest(ctx context.Context, body []byte, sync bool) (sm *store.StateMachine, via origin, name, input, testCase string, err error) {
 	var req startRequest
 	if err := req.decode(body); err != nil {
 		return nil, via, "", "", "", err
 	}
+	if problems := req.modelProblems(sync); len(problems) > 0 {
+		return nil, via, "", "", "", validation(problems...)
+	}
 	req.StateMachineArn, testCase = splitTestCase(req.StateMachineArn)
+	if err := refuseLabeled(req.StateMachineArn); err != nil {
+		return nil, via, "", "", "", err
+	}
 	sm, via.version, via.alias, err = s.startTarget(ctx, req.StateMachineArn)
 	if err != nil {
 		return nil, via, "", "", "", err
@@ -104,7 +143,7 @@ func (s *Server) startRequest(ctx context.Context, body []byte) (sm *store.State
 }
 
 func (s *Server) startExecution(ctx context.Context, body []byte) (_ any, err error) {
-	sm, via, name, input, testCase, err := s.startRequest(ctx, body)
+	sm, via, name, input, testCase, err := s.startRequest(ctx, body, false)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +259,7 @@ func (s *Server) startExpressAsync(sm *store.StateMachine, name, input string) (
 }
 
 func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, error) {
-	sm, _, name, input, testCase, err := s.startRequest(ctx, body)
+	sm, _, name, input, testCase, err := s.startRequest(ctx, body, true)
 	if err != nil {
 		return nil, err
 	}
@@ -274,6 +313,23 @@ func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, erro
 	return out, nil
 }
 
+// includedDataProblem is what the model's enum finds wrong with includedData (DescribeExecution,
+// DescribeStateMachine, DescribeStateMachineForExecution, StartSyncExecution), or "". Both
+// values answer the same: Stepwise encrypts nothing, so there is no data to leave out.
+func includedDataProblem(v string) string {
+	if v == "" || v == "ALL_DATA" || v == "METADATA_ONLY" {
+		return ""
+	}
+	return fmt.Sprintf("Value '%s' at 'includedData' failed to satisfy constraint: Member must satisfy enum value set: [ALL_DATA, METADATA_ONLY]", v)
+}
+
+func checkIncludedData(v string) error {
+	if problem := includedDataProblem(v); problem != "" {
+		return validation(problem)
+	}
+	return nil
+}
+
 // execution looks up a Standard execution by ARN with AWS's errors.
 func (s *Server) execution(ctx context.Context, arn string) (*store.Execution, error) {
 	if strings.HasPrefix(arn, "arn:") && resourceType(arn) == "express" {
@@ -292,11 +348,15 @@ func (s *Server) execution(ctx context.Context, arn string) (*store.Execution, e
 func (s *Server) describeExecution(ctx context.Context, body []byte) (any, error) {
 	var req struct {
 		ExecutionArn string `json:"executionArn"`
+		IncludedData string `json:"includedData"`
 	}
-	if !decodeFlat(body, []flatField{{name: "executionArn", str: &req.ExecutionArn}}) {
+	if !decodeFlat(body, []flatField{{name: "executionArn", str: &req.ExecutionArn}, {name: "includedData", str: &req.IncludedData}}) {
 		if err := decode(body, &req); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkIncludedData(req.IncludedData); err != nil {
+		return nil, err
 	}
 	ex, err := s.execution(ctx, req.ExecutionArn)
 	if err != nil {
@@ -351,8 +411,12 @@ func (s *Server) describedExecution(ex *store.Execution) *object {
 func (s *Server) describeStateMachineForExecution(ctx context.Context, body []byte) (any, error) {
 	var req struct {
 		ExecutionArn string `json:"executionArn"`
+		IncludedData string `json:"includedData"`
 	}
 	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := checkIncludedData(req.IncludedData); err != nil {
 		return nil, err
 	}
 	ex, err := s.execution(ctx, req.ExecutionArn)
@@ -413,6 +477,11 @@ func (s *Server) listExecutions(ctx context.Context, body []byte) (any, error) {
 	}
 	if req.StatusFilter != "" && !contains(statuses, req.StatusFilter) {
 		return nil, validation(fmt.Sprintf("Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", req.StatusFilter))
+	}
+	if req.StatusFilter == "PENDING_REDRIVE" && req.MapRunArn == "" {
+		// The API reference: PENDING_REDRIVE needs a mapRunArn, and with a stateMachineArn "the
+		// API returns a validation exception" (its message is not recorded; this one is ours).
+		return nil, apiErr("ValidationException", "The status filter PENDING_REDRIVE lists the child executions of a Map Run: it needs a mapRunArn, not a stateMachineArn")
 	}
 	var redriven *bool
 	switch req.RedriveFilter {
@@ -561,12 +630,45 @@ type taskTokenRequest struct {
 	Cause     *string `json:"cause"`
 }
 
+// maxTaskToken is the longest taskToken the API model allows.
+const maxTaskToken = 2048
+
+// modelProblems is what AWS's request validation finds wrong with a SendTask* request, by
+// the API model's bounds, in the model's order; it is answered before the token is looked at.
+// error and cause are sensitive members: their values are not shown.
+func (r *taskTokenRequest) modelProblems(kind engine.EventKind) []string {
+	var problems []string
+	switch n := utf8.RuneCountInString(r.TaskToken); {
+	case n < 1:
+		problems = append(problems, "Value '' at 'taskToken' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	case n > maxTaskToken:
+		problems = append(problems, fmt.Sprintf("Value '%s' at 'taskToken' failed to satisfy constraint: Member must have length less than or equal to %d", r.TaskToken, maxTaskToken))
+	}
+	switch kind {
+	case engine.TaskSucceeded:
+		if r.Output != nil && utf8.RuneCountInString(*r.Output) > maxPayload {
+			problems = append(problems, "Value at 'output' failed to satisfy constraint: Member must have length less than or equal to 262144")
+		}
+	case engine.TaskFailed:
+		if r.Error != nil && utf8.RuneCountInString(*r.Error) > maxErrorLen {
+			problems = append(problems, "Value at 'error' failed to satisfy constraint: Member must have length less than or equal to 256")
+		}
+		if r.Cause != nil && utf8.RuneCountInString(*r.Cause) > maxCauseLen {
+			problems = append(problems, "Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to 32768")
+		}
+	}
+	return problems
+}
+
 func (s *Server) answer(ctx context.Context, body []byte, kind engine.EventKind) (any, error) {
 	var req taskTokenRequest
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	if req.TaskToken == "" || len(req.TaskToken) > 1024 {
+	if problems := req.modelProblems(kind); len(problems) > 0 {
+		return nil, validation(problems...)
+	}
+	if len(req.TaskToken) > 1024 {
 		return nil, apiErr("InvalidToken", "Invalid Token: 'Invalid token'")
 	}
 	ev := engine.Event{Kind: kind}
@@ -574,9 +676,6 @@ func (s *Server) answer(ctx context.Context, body []byte, kind engine.EventKind)
 	case engine.TaskSucceeded:
 		if req.Output == nil {
 			return nil, validation("Value null at 'output' failed to satisfy constraint: Member must not be null")
-		}
-		if utf8.RuneCountInString(*req.Output) > maxPayload {
-			return nil, validation("Value at 'output' failed to satisfy constraint: Member must have length less than or equal to 262144")
 		}
 		// AWS looks at the token before the output (recorded: an unknown token with output
 		// that is not JSON gets InvalidToken).

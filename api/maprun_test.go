@@ -306,3 +306,21 @@ func TestMapRunDates(t *testing.T) {
 		}
 	}
 }
+
+// TestPendingRedriveNeedsMapRun: the API reference says ListExecutions with a stateMachineArn
+// and the PENDING_REDRIVE status filter returns a validation exception (it lists the child
+// executions of a Map Run only); it answered an empty list.
+func TestPendingRedriveNeedsMapRun(t *testing.T) {
+	c := newServer(t)
+	ctx := context.Background()
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("m"),
+		Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`), RoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, StatusFilter: types.ExecutionStatusPendingRedrive})
+	wantErr(t, "PENDING_REDRIVE with a stateMachineArn", err, "ValidationException", "")
+	if _, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, StatusFilter: types.ExecutionStatusFailed}); err != nil {
+		t.Errorf("FAILED with a stateMachineArn: %v", err)
+	}
+}

@@ -186,6 +186,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if e := checkRequired(action, body); e != nil {
+		writeError(w, e)
+		return
+	}
 	start := time.Now()
 	out, err := h(s, r.Context(), body)
 	// Asked first: the arguments of a Debug call are built (and allocated) even when the
@@ -296,6 +300,19 @@ func tokenErr(err error) error {
 		return apiErr("InvalidToken", "Invalid Token: 'Invalid token'")
 	}
 	return err
+}
+
+// nameLength is what the API model's length bounds of a name (1 to 80 characters) find wrong
+// with it, or "": AWS's request validation checks them before the name's characters
+// (InvalidName) and before the resource the request names is looked up.
+func nameLength(name string) string {
+	switch n := utf8.RuneCountInString(name); {
+	case n < 1:
+		return "Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1"
+	case n > 80:
+		return fmt.Sprintf("Value '%s' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80", name)
+	}
+	return ""
 }
 
 // validName reports whether s is a valid state machine, execution or activity name.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
@@ -48,14 +49,16 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 		return nil, err
 	}
 	var missing []string
-	if req.Name == "" {
-		missing = append(missing, "Value null at 'name' failed to satisfy constraint: Member must not be null")
+	if problem := nameLength(req.Name); problem != "" {
+		missing = append(missing, problem) // absent, it is refused before (checkRequired)
 	}
+	// Absent or null, these were refused before (checkRequired): here they are empty. The
+	// definition is a sensitive member, named without its value.
 	if req.Definition == "" {
-		missing = append(missing, "Value null at 'definition' failed to satisfy constraint: Member must not be null")
+		missing = append(missing, "Value at 'definition' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
 	if req.RoleArn == "" {
-		missing = append(missing, "Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
+		missing = append(missing, "Value '' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
 	if len(missing) > 0 {
 		return nil, validation(missing...)
@@ -85,6 +88,9 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 	}
 	encryption, err := checkEncryption(req.EncryptionConfiguration)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkTagCount(s.smArn(req.Name), len(tags)); err != nil {
 		return nil, err
 	}
 	config := smConfig{Logging: logging, Tracing: req.TracingConfiguration, Encryption: encryption}
@@ -126,6 +132,21 @@ func checkRole(arn string) error {
 	return nil
 }
 
+// refuseLabeled answers ValidationException for the ARN of a Distributed Map state
+// (arn:...:stateMachine:NAME/LABEL, the state machine ARN ListMapRuns gives): the API reference
+// says DescribeStateMachine, UpdateStateMachine, DeleteStateMachine and StartExecution fail
+// with it (reason API_DOES_NOT_SUPPORT_LABELED_ARNS). AWS's message is not recorded; this one
+// is Stepwise's.
+func refuseLabeled(arn string) error {
+	if !strings.HasPrefix(arn, "arn:") || resourceType(arn) != "stateMachine" {
+		return nil
+	}
+	if name, _ := arnField(arn, 6); strings.ContainsRune(name, '/') {
+		return apiErr("ValidationException", "The ARN '%s' refers to a Distributed Map state: this operation does not support labeled state machine ARNs", arn)
+	}
+	return nil
+}
+
 // stateMachine looks up a state machine by ARN with AWS's errors.
 func (s *Server) stateMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
 	if err := checkArn(arn, "stateMachine"); err != nil {
@@ -154,8 +175,15 @@ func (s *Server) startMachine(ctx context.Context, arn string) (*store.StateMach
 func (s *Server) describeStateMachine(ctx context.Context, body []byte) (any, error) {
 	var req struct {
 		StateMachineArn string `json:"stateMachineArn"`
+		IncludedData    string `json:"includedData"`
 	}
 	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := checkIncludedData(req.IncludedData); err != nil {
+		return nil, err
+	}
+	if err := refuseLabeled(req.StateMachineArn); err != nil {
 		return nil, err
 	}
 	if isVersionArn(req.StateMachineArn) {
@@ -212,6 +240,9 @@ func (s *Server) updateStateMachine(ctx context.Context, body []byte) (any, erro
 		EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration"`
 	}
 	if err := decode(body, &req); err != nil {
+		return nil, err
+	}
+	if err := refuseLabeled(req.StateMachineArn); err != nil {
 		return nil, err
 	}
 	sm, err := s.stateMachine(ctx, req.StateMachineArn)
@@ -283,6 +314,9 @@ func (s *Server) deleteStateMachine(ctx context.Context, body []byte) (any, erro
 	if err := checkArn(req.StateMachineArn, "stateMachine"); err != nil {
 		return nil, err
 	}
+	if err := refuseLabeled(req.StateMachineArn); err != nil {
+		return nil, err
+	}
 	// AWS answers 200 for a state machine that does not exist.
 	err := s.Store.DeleteStateMachine(ctx, req.StateMachineArn)
 	s.smCache.drop(req.StateMachineArn)
@@ -328,6 +362,27 @@ func (s *Server) validateDefinition(ctx context.Context, body []byte) (any, erro
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
+	// The model's bounds, as AWS's request validation applies them before the definition is
+	// read (the definition is a sensitive member, named without its value).
+	var problems []string
+	if req.Definition == "" {
+		problems = append(problems, "Value at 'definition' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	if req.Type != "" && req.Type != "STANDARD" && req.Type != "EXPRESS" {
+		problems = append(problems, fmt.Sprintf("Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", req.Type))
+	}
+	if req.Severity != "" && req.Severity != "ERROR" && req.Severity != "WARNING" {
+		problems = append(problems, fmt.Sprintf("Value '%s' at 'severity' failed to satisfy constraint: Member must satisfy enum value set: [ERROR, WARNING]", req.Severity))
+	}
+	if req.MaxResults < 0 {
+		problems = append(problems, fmt.Sprintf("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 0", req.MaxResults))
+	}
+	if req.MaxResults > 100 {
+		problems = append(problems, fmt.Sprintf("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100", req.MaxResults))
+	}
+	if len(problems) > 0 {
+		return nil, validation(problems...)
+	}
 	diags := asl.Validate([]byte(req.Definition), asl.ValidateOptions{Type: req.Type})
 	result := "OK"
 	var kept []asl.Diagnostic
@@ -340,7 +395,7 @@ func (s *Server) validateDefinition(ctx context.Context, body []byte) (any, erro
 		}
 	}
 	limit := req.MaxResults
-	if limit <= 0 || limit > 100 {
+	if limit == 0 {
 		limit = 100
 	}
 	truncated := len(kept) > limit

@@ -40,6 +40,15 @@ func checkTags(in []tagJSON) ([]store.Tag, error) {
 	return out, nil
 }
 
+// checkTagCount answers TooManyTags when a resource would have more than maxTags tags:
+// TagResource's, and CreateStateMachine's and CreateActivity's, whose errors list it too.
+func checkTagCount(arn string, n int) error {
+	if n > maxTags {
+		return apiErr("TooManyTags", "Too many tags: the resource '%s' would have %d tags, more than %d", arn, n, maxTags)
+	}
+	return nil
+}
+
 // taggable checks that arn names an existing state machine or activity.
 func (s *Server) taggable(ctx context.Context, arn string) error {
 	notFound := apiErr("ResourceNotFound", "Resource not found: '%s'", arn)
@@ -84,8 +93,8 @@ func (s *Server) tagResource(ctx context.Context, body []byte) (any, error) {
 	for _, t := range append(have, tags...) {
 		keys[t.Key] = true
 	}
-	if len(keys) > maxTags {
-		return nil, apiErr("TooManyTags", "Too many tags: the resource '%s' would have %d tags, more than %d", req.ResourceArn, len(keys), maxTags)
+	if err := checkTagCount(req.ResourceArn, len(keys)); err != nil {
+		return nil, err
 	}
 	if err := s.Store.TagResource(ctx, req.ResourceArn, tags); err != nil {
 		return nil, err

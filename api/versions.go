@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -58,7 +57,7 @@ func versionDescription(publish bool, desc *string) (string, error) {
 		return "", apiErr("ValidationException", "Version description can only be set when publish is true")
 	}
 	if utf8.RuneCountInString(*desc) > 256 {
-		return "", validation(fmt.Sprintf("Value '%s' at 'versionDescription' failed to satisfy constraint: Member must have length less than or equal to 256", *desc))
+		return "", validation("Value at 'versionDescription' failed to satisfy constraint: Member must have length less than or equal to 256")
 	}
 	return *desc, nil
 }
@@ -102,7 +101,7 @@ func (s *Server) publishStateMachineVersion(ctx context.Context, body []byte) (a
 	desc := ""
 	if req.Description != nil {
 		if utf8.RuneCountInString(*req.Description) > 256 {
-			return nil, validation(fmt.Sprintf("Value '%s' at 'description' failed to satisfy constraint: Member must have length less than or equal to 256", *req.Description))
+			return nil, validation("Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 256")
 		}
 		desc = *req.Description
 	}
