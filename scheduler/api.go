@@ -407,7 +407,8 @@ func (s *Service) validate(d *Definition) error {
 	if d.ScheduleExpression == "" {
 		return validation("1 validation error detected: Value null at 'scheduleExpression' failed to satisfy constraint: Member must not be null")
 	}
-	if _, err := schedule.Parse(d.ScheduleExpression, d.ScheduleExpressionTimezone); err != nil {
+	expr, err := schedule.Parse(d.ScheduleExpression, d.ScheduleExpressionTimezone)
+	if err != nil {
 		return validation("%s", err.Error())
 	}
 	if d.FlexibleTimeWindow == nil {
@@ -445,10 +446,12 @@ func (s *Service) validate(d *Definition) error {
 	if d.Description != nil && utf8.RuneCountInString(*d.Description) > 512 {
 		return validation("1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 512")
 	}
-	if d.StartDate != nil && d.EndDate != nil && !d.EndDate.After(d.StartDate.Time) {
+	// A one-time schedule's dates are kept as given and ignored (schedule.Window), so not
+	// checked: "EventBridge Scheduler ignores StartDate [and EndDate] for one-time schedules".
+	if d.StartDate != nil && d.EndDate != nil && !d.EndDate.After(d.StartDate.Time) && !expr.OneTime() {
 		return validation("The EndDate must be after the StartDate.")
 	}
-	if d.EndDate != nil && !d.EndDate.After(s.now()) {
+	if d.EndDate != nil && !d.EndDate.After(s.now()) && !expr.OneTime() {
 		return validation("The EndDate must be in the future.")
 	}
 	if d.KmsKeyArn != nil && (!kmsKeyArnPattern.MatchString(*d.KmsKeyArn) || len(*d.KmsKeyArn) > 2048) {

@@ -330,3 +330,32 @@ func TestFlexibleWindowEventAge(t *testing.T) {
 		t.Fatalf("%d started, %d dropped; want 20, 0", got, dropped)
 	}
 }
+
+// TestOneTimeIgnoresDates: "EventBridge Scheduler ignores StartDate [and EndDate] for one-time
+// schedules" (the API reference): an at() schedule whose dates would rule its time out, or
+// that are out of order or past, is created with them as given and fires at its time.
+func TestOneTimeIgnoresDates(t *testing.T) {
+	fx := newFixture(t, openSQLite(t), "n1", &clock{t: t0.Add(10 * time.Second)}, newFakeSFN())
+	start, end := t0.Add(2*time.Hour), t0.Add(-time.Hour) // after the firing; past, and before the start
+	fx.create(t, "once", "at(2026-06-01T12:30:00)", func(in *sch.CreateScheduleInput) {
+		in.StartDate, in.EndDate = aws.Time(start), aws.Time(end)
+	})
+	got, err := fx.api.GetSchedule(context.Background(), &sch.GetScheduleInput{Name: aws.String("once")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !aws.ToTime(got.StartDate).Equal(start) || !aws.ToTime(got.EndDate).Equal(end) {
+		t.Errorf("dates %v, %v; want them as given, %v and %v", got.StartDate, got.EndDate, start, end)
+	}
+	// Dates a recurring schedule could have: a window that starts after the time.
+	fx.create(t, "later", "at(2026-06-01T12:40:00)", func(in *sch.CreateScheduleInput) {
+		in.StartDate, in.EndDate = aws.Time(start), aws.Time(start.Add(time.Hour))
+	})
+	for range 60 {
+		fx.clock.Add(time.Minute)
+		fx.runDue(t)
+	}
+	if n := fx.sfn.started(); n != 2 {
+		t.Fatalf("%d started, want 2: at 12:30 and 12:40", n)
+	}
+}
