@@ -569,6 +569,9 @@ func (s *Server) getExecutionHistory(ctx context.Context, body []byte) (any, err
 		events = []history.Event{}
 	}
 	out := map[string]any{"events": events}
+	if req.IncludeExecutionData != nil && !*req.IncludeExecutionData {
+		out["events"] = eventsWithoutData(events)
+	}
 	if len(events) == n {
 		last := events[len(events)-1].ID
 		if (!req.ReverseOrder && last < ex.LastEventID) || (req.ReverseOrder && last > 1) {
@@ -576,6 +579,26 @@ func (s *Server) getExecutionHistory(ctx context.Context, body []byte) (any, err
 		}
 	}
 	return out, nil
+}
+
+// eventsWithoutData are history events as GetExecutionHistory answers them with
+// includeExecutionData false: their details without the input, output, parameters, results
+// and assigned variables, as Step Functions' execution logs without execution data
+// (history.AppendDetailsWithoutData).
+type eventsWithoutData []history.Event
+
+func (evs eventsWithoutData) MarshalJSON() ([]byte, error) {
+	b := append(make([]byte, 0, 128*len(evs)+2), '[')
+	for i, e := range evs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = e.AppendJSONWithoutData(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
 }
 
 func (s *Server) stopExecution(ctx context.Context, body []byte) (any, error) {
