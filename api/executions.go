@@ -109,44 +109,53 @@ func (r *startRequest) modelProblems(sync bool) []string {
 	return problems
 }
 
-// startRequest reads a StartExecution or StartSyncExecution request: sm is what runs (a
-// version's definition when started on a version or an alias, see startTarget), testCase
-// the mock test case named after "#" in the ARN. The request is decoded once, here.
-func (s *Server) startRequest(ctx context.Context, body []byte, sync bool) (sm *store.StateMachine, via origin, name, input, testCase string, err error) {
+// start is a checked StartExecution or StartSyncExecution request: sm is what runs (a
+// version's definition when started on a version or an alias, see startTarget), testCase the
+// mock test case named after "#" in the ARN.
+type start struct {
+	sm                                 *store.StateMachine
+	via                                origin
+	name, input, testCase, traceHeader string
+}
+
+// startRequest reads a StartExecution or StartSyncExecution request. The request is decoded
+// once, here.
+func (s *Server) startRequest(ctx context.Context, body []byte, sync bool) (st start, err error) {
 	var req startRequest
 	if err := req.decode(body); err != nil {
-		return nil, via, "", "", "", err
+		return st, err
 	}
 	if problems := req.modelProblems(sync); len(problems) > 0 {
-		return nil, via, "", "", "", validation(problems...)
+		return st, validation(problems...)
 	}
-	req.StateMachineArn, testCase = splitTestCase(req.StateMachineArn)
+	req.StateMachineArn, st.testCase = splitTestCase(req.StateMachineArn)
 	if err := refuseLabeled(req.StateMachineArn); err != nil {
-		return nil, via, "", "", "", err
+		return st, err
 	}
-	sm, via.version, via.alias, err = s.startTarget(ctx, req.StateMachineArn)
+	st.sm, st.via.version, st.via.alias, err = s.startTarget(ctx, req.StateMachineArn)
 	if err != nil {
-		return nil, via, "", "", "", err
+		return st, err
 	}
-	name = ids.UUID()
+	st.name = ids.UUID()
 	if req.Name != nil {
-		name = *req.Name
-		if !validName(name) {
-			return nil, via, "", "", "", apiErr("InvalidName", "Invalid Name: '%s'", name)
+		st.name = *req.Name
+		if !validName(st.name) {
+			return st, apiErr("InvalidName", "Invalid Name: '%s'", st.name)
 		}
 	}
-	input, err = checkInput(req.Input)
-	if err != nil {
-		return nil, via, "", "", "", err
+	if st.input, err = checkInput(req.Input); err != nil {
+		return st, err
 	}
-	return sm, via, name, input, testCase, nil
+	st.traceHeader = req.TraceHeader
+	return st, nil
 }
 
 func (s *Server) startExecution(ctx context.Context, body []byte) (_ any, err error) {
-	sm, via, name, input, testCase, err := s.startRequest(ctx, body, false)
+	st, err := s.startRequest(ctx, body, false)
 	if err != nil {
 		return nil, err
 	}
+	sm, name, input, testCase := st.sm, st.name, st.input, st.testCase
 	if sm.Type == "EXPRESS" {
 		return s.startExpressAsync(sm, name, input)
 	}
@@ -163,7 +172,7 @@ func (s *Server) startExecution(ctx context.Context, body []byte) (_ any, err er
 		}()
 	}
 	ex, err := s.Node.Start(ctx, runner.StartRequest{StateMachine: sm, Name: name, Input: input, ParentArn: parent,
-		VersionArn: via.version, AliasArn: via.alias})
+		VersionArn: st.via.version, AliasArn: st.via.alias, TraceHeader: st.traceHeader})
 	if errors.Is(err, store.ErrExists) {
 		arn := runner.ExecutionArn(sm.Arn, name)
 		old, gerr := s.Store.GetExecution(ctx, arn)
@@ -259,10 +268,11 @@ func (s *Server) startExpressAsync(sm *store.StateMachine, name, input string) (
 }
 
 func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, error) {
-	sm, _, name, input, testCase, err := s.startRequest(ctx, body, true)
+	st, err := s.startRequest(ctx, body, true)
 	if err != nil {
 		return nil, err
 	}
+	sm, name, input, testCase := st.sm, st.name, st.input, st.testCase
 	if sm.Type != "EXPRESS" {
 		return nil, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
@@ -309,6 +319,9 @@ func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, erro
 	}
 	if ex.Cause != nil {
 		out.str("cause", *ex.Cause)
+	}
+	if st.traceHeader != "" {
+		out.str("traceHeader", st.traceHeader)
 	}
 	return out, nil
 }
@@ -400,6 +413,9 @@ func (s *Server) describedExecution(ex *store.Execution) *object {
 	}
 	if ex.MapRunArn != "" {
 		out.str("mapRunArn", ex.MapRunArn)
+	}
+	if ex.TraceHeader != "" {
+		out.str("traceHeader", ex.TraceHeader)
 	}
 	if ex.ParentArn != "" {
 		// An extension AWS clients ignore: the execution that started this one.
@@ -569,6 +585,9 @@ func (s *Server) getExecutionHistory(ctx context.Context, body []byte) (any, err
 		events = []history.Event{}
 	}
 	out := map[string]any{"events": events}
+	if req.IncludeExecutionData != nil && !*req.IncludeExecutionData {
+		out["events"] = eventsWithoutData(events)
+	}
 	if len(events) == n {
 		last := events[len(events)-1].ID
 		if (!req.ReverseOrder && last < ex.LastEventID) || (req.ReverseOrder && last > 1) {
@@ -576,6 +595,26 @@ func (s *Server) getExecutionHistory(ctx context.Context, body []byte) (any, err
 		}
 	}
 	return out, nil
+}
+
+// eventsWithoutData are history events as GetExecutionHistory answers them with
+// includeExecutionData false: their details without the input, output, parameters, results
+// and assigned variables, as Step Functions' execution logs without execution data
+// (history.AppendDetailsWithoutData).
+type eventsWithoutData []history.Event
+
+func (evs eventsWithoutData) MarshalJSON() ([]byte, error) {
+	b := append(make([]byte, 0, 128*len(evs)+2), '[')
+	for i, e := range evs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = e.AppendJSONWithoutData(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
 }
 
 func (s *Server) stopExecution(ctx context.Context, body []byte) (any, error) {

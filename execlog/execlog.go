@@ -10,8 +10,9 @@
 // of a failure (a Fail state entered, a task, map run or execution failed, timed out or
 // aborted), FATAL only the execution's own failure; OFF nothing. includeExecutionData false
 // drops the input, output, parameters and results from the details and keeps names, errors
-// and causes (as recorded against AWS: testdata/recorded.json); with it, an input or output
-// past 248 KB, escaped, is truncated and marked so, as AWS does (truncate.go).
+// and causes (as recorded against AWS: testdata/recorded.json; the knowledge lives in
+// history.AppendDetailsWithoutData, which GetExecutionHistory shares); with it, an input or
+// output past 248 KB, escaped, is truncated and marked so, as AWS does (truncate.go).
 package execlog
 
 import (
@@ -103,10 +104,6 @@ func isFailure(t string) bool {
 	return strings.HasSuffix(t, "Failed") || strings.HasSuffix(t, "TimedOut") || strings.HasSuffix(t, "Aborted")
 }
 
-// dataFields are the details members that carry execution data.
-var dataFields = []string{"input", "inputDetails", "output", "outputDetails", "parameters",
-	"result", "resultDetails", "assignedVariables", "assignedVariablesDetails"}
-
 // Append appends the log event of a history event to b (no newline).
 func Append(b []byte, cfg Config, executionArn string, redriveCount int, e history.Event) ([]byte, error) {
 	b = append(b, `{"id":"`...)
@@ -118,7 +115,7 @@ func Append(b []byte, cfg Config, executionArn string, redriveCount int, e histo
 	if cfg.IncludeData {
 		b, err = history.AppendDetails(b, truncated(e.Details))
 	} else {
-		b, err = appendWithoutData(b, e.Details)
+		b, err = history.AppendDetailsWithoutData(b, e.Details)
 	}
 	if err != nil {
 		return nil, err
@@ -132,34 +129,4 @@ func Append(b []byte, cfg Config, executionArn string, redriveCount int, e histo
 	b = append(b, `,"redrive_count":"`...)
 	b = strconv.AppendInt(b, int64(redriveCount), 10)
 	return append(b, '"', '}'), nil
-}
-
-// appendWithoutData appends the details without their data members. The members are written
-// in key order (encoding/json's order for a map), as the recorded log events show them.
-func appendWithoutData(b []byte, details any) ([]byte, error) {
-	// The frequent details are written without a round trip through a map (a fifth of the
-	// time of a logged step).
-	switch d := details.(type) {
-	case *history.StateEntered:
-		b = append(b, `{"name":`...)
-		return append(jsontext.AppendString(b, d.Name, true), '}'), nil
-	case *history.StateExited:
-		b = append(b, `{"name":`...)
-		return append(jsontext.AppendString(b, d.Name, true), '}'), nil
-	case *history.Output, nil:
-		return append(b, '{', '}'), nil
-	}
-	raw, err := history.AppendDetails(nil, details)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, err
-	}
-	for _, k := range dataFields {
-		delete(m, k)
-	}
-	out, err := json.Marshal(m)
-	return append(b, out...), err
 }

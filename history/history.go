@@ -97,6 +97,11 @@ func (e Event) MarshalJSON() ([]byte, error) {
 // AppendJSON appends the event's MarshalJSON to b: the stores encode a step's events into one
 // buffer instead of one allocation (and a copy into a string) each.
 func (e Event) AppendJSON(b []byte) ([]byte, error) {
+	return e.appendJSON(b, true)
+}
+
+// appendJSON is AppendJSON, the details without their execution data unless withData.
+func (e Event) appendJSON(b []byte, withData bool) ([]byte, error) {
 	b = append(b, `{"timestamp":`...)
 	b = e.Timestamp.appendJSON(b)
 	b = append(b, `,"type":`...)
@@ -110,7 +115,12 @@ func (e Event) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, DetailsKey(e.Type)...)
 		b = append(b, '"', ':')
 		var err error
-		if b, err = appendDetails(b, e.Details); err != nil {
+		if withData {
+			b, err = appendDetails(b, e.Details)
+		} else {
+			b, err = AppendDetailsWithoutData(b, e.Details)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -480,6 +480,8 @@ type StartRequest struct {
 	ParentArn  string
 	VersionArn string
 	AliasArn   string
+	// TraceHeader is StartExecution's traceHeader, kept for DescribeExecution.
+	TraceHeader string
 }
 
 // ExecutionArn returns the ARN of an execution of a state machine.
@@ -548,6 +550,7 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 	row := store.Execution{
 		Arn: arn, StateMachineArn: req.StateMachine.Arn, Name: req.Name, Input: req.Input,
 		StartedAt: now, ParentArn: req.ParentArn, VersionArn: req.VersionArn, AliasArn: req.AliasArn,
+		TraceHeader: req.TraceHeader,
 	}
 	if req.VersionArn == "" {
 		row.RevisionID = req.StateMachine.RevisionID

@@ -69,6 +69,9 @@ type Execution struct {
 	AliasArn   string
 	// MapRunArn is set on the child execution of a Distributed Map iteration: its run.
 	MapRunArn string
+	// TraceHeader is the X-Ray trace header StartExecution was given (traceHeader), which
+	// DescribeExecution gives back; set at the start, never changed.
+	TraceHeader string
 	// State is the engine's execution state as JSON; empty once the execution has ended and
 	// nothing can resume it (a failed, timed-out or aborted execution keeps it for a redrive;
 	// a redriven one that succeeded keeps only its redrives' client tokens).

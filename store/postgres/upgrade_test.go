@@ -63,8 +63,15 @@ func TestUpgradeKeepsEveryRow(t *testing.T) {
 
 	url, old := migratedTo(t, 9)
 	from := pgx.Identifier{refSchema}.Sanitize()
+	// The columns schema 0009 has: those added since (0018's trace_header) hold their default
+	// in the rows of an older store.
+	var cols string
+	if err := old.QueryRow(ctx, `SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position)
+		FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'executions'`).Scan(&cols); err != nil {
+		t.Fatal(err)
+	}
 	for _, q := range []string{
-		`INSERT INTO executions OVERRIDING SYSTEM VALUE SELECT * FROM ` + from + `.executions`,
+		`INSERT INTO executions (` + cols + `) OVERRIDING SYSTEM VALUE SELECT ` + cols + ` FROM ` + from + `.executions`,
 		`SELECT setval(pg_get_serial_sequence('executions', 'id'), (SELECT max(id) FROM executions))`,
 		`INSERT INTO timers SELECT * FROM ` + from + `.timers`,
 		`INSERT INTO tasks SELECT * FROM ` + from + `.tasks`,

@@ -15,6 +15,7 @@ func testExecutions(t *testing.T, s store.Store) {
 	e := newExecution("sm", "first")
 	e.ParentArn = execArn("parent", "p1")
 	e.RevisionID = "rev-1"
+	e.TraceHeader = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
 	if _, err := s.GetExecution(ctx, e.Arn); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("GetExecution before create: %v, want ErrNotFound", err)
 	}
@@ -24,17 +25,23 @@ func testExecutions(t *testing.T, s store.Store) {
 	want.LastEventID = 2
 	checkExecution(t, got, &want)
 	checkEvents(t, hist(t, s, e.Arn, 0, 0, false), events(1, 2))
+	listed, _, err := s.ListExecutions(ctx, store.ExecutionFilter{StateMachineArn: e.StateMachineArn}, store.Page{})
+	if err != nil || len(listed) != 1 {
+		t.Fatalf("ListExecutions = %d executions, %v; want 1", len(listed), err)
+	}
+	checkExecution(t, listed[0], &want)
 
 	dup := newExecution("sm", "first")
 	dup.Input = `{"other":true}`
-	err := s.CreateExecution(ctx, store.Commit{Execution: dup, Events: events(1, 1)})
+	err = s.CreateExecution(ctx, store.Commit{Execution: dup, Events: events(1, 1)})
 	if !errors.Is(err, store.ErrExists) {
 		t.Fatalf("CreateExecution twice: %v, want ErrExists", err)
 	}
 	checkExecution(t, get(t, s, e.Arn), &want)
 	checkEvents(t, hist(t, s, e.Arn, 0, 0, false), events(1, 2))
 
-	// A step that ends the execution: every mutable field changes.
+	// A step that ends the execution: every mutable field changes (the trace header is not
+	// one: it stays as the start gave it).
 	end := *got
 	end.Status = "FAILED"
 	end.Output = history.Str(`{"out":1}`)

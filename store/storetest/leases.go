@@ -126,7 +126,9 @@ func testLeases(t *testing.T, s store.Store) {
 func testLeaseExecution(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	now := time.Now()
-	a := step(t, s, create(t, s, newExecution("sm", "a"), 2, nil, nil), 3)
+	traced := newExecution("sm", "a")
+	traced.TraceHeader = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1" // read back by the lease too
+	a := step(t, s, create(t, s, traced, 2, nil, nil), 3)
 	ended := get(t, s, create(t, s, newExecution("sm", "ended"), 1, nil, nil).Arn)
 	ended.Status = "SUCCEEDED"
 	if err := s.Commit(ctx, store.Commit{Execution: ended}); err != nil {
