@@ -364,3 +364,59 @@ func TestTaskTimeoutCaught(t *testing.T) {
 		jsonEqual(t, ex.Output, tc.want)
 	}
 }
+
+// TestHeartbeatTimeoutMatched: a missed heartbeat is States.Timeout in the events (as AWS
+// records it), and a retrier or catcher naming States.HeartbeatTimeout handles it, as AWS
+// documents that name for Retry and Catch; a TimeoutSeconds expiry is not a heartbeat's.
+func TestHeartbeatTimeoutMatched(t *testing.T) {
+	for _, tc := range []struct {
+		name, handlers string
+		fire           time.Duration // the timer that fires: 2s the heartbeat, 10s the timeout
+		status         engine.Status
+		want           string
+	}{
+		{"caught", `,"Catch":[{"ErrorEquals":["States.HeartbeatTimeout"],"Next":"P"}]`, 2 * time.Second,
+			engine.Succeeded, `{"Error":"States.Timeout","Cause":""}`},
+		{"retried", `,"Retry":[{"ErrorEquals":["States.HeartbeatTimeout"]}],"Catch":[{"ErrorEquals":["Other"],"Next":"P"}]`, 2 * time.Second,
+			engine.Running, ""},
+		{"timeout not caught", `,"Catch":[{"ErrorEquals":["States.HeartbeatTimeout"],"Next":"P"}]`, 10 * time.Second,
+			engine.Failed, ""},
+		{"timeout still catches it", `,"Catch":[{"ErrorEquals":["States.Timeout"],"Next":"P"}]`, 2 * time.Second,
+			engine.Succeeded, `{"Error":"States.Timeout","Cause":""}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a",
+				"TimeoutSeconds":10,"HeartbeatSeconds":2,"End":true` + tc.handlers + `},"P":{"Type":"Pass","End":true}}}`
+			sm, err := asl.Parse([]byte(def), asl.ValidateOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := engine.New(sm, engine.Config{Region: "us-east-1"})
+			ex, step := in.Start(engine.Start{ExecutionArn: "arn:x", Input: `{}`, Time: t0})
+			task := step.Commands[len(step.Commands)-1].Task
+			step = in.Apply(ex, engine.Event{Kind: engine.TaskStarted, TaskID: task.ID, Time: t0})
+			var timer engine.Command
+			for _, c := range step.Commands {
+				if c.Kind == engine.StartTimer && c.At.Equal(t0.Add(tc.fire)) {
+					timer = c
+				}
+			}
+			if timer.TimerID == 0 {
+				t.Fatalf("no timer at %v in %+v", tc.fire, step.Commands)
+			}
+			out := in.Apply(ex, engine.Event{Kind: engine.TimerFired, TimerID: timer.TimerID, Time: timer.At})
+			if ex.Status != tc.status {
+				t.Fatalf("%s %s, events %s", ex.Status, deref(ex.Error), types(out.Events))
+			}
+			if types(out.Events)[:len("ActivityTimedOut")] != "ActivityTimedOut" {
+				t.Errorf("events %s", types(out.Events))
+			}
+			if tc.want != "" {
+				jsonEqual(t, ex.Output, tc.want)
+			}
+			if tc.status == engine.Running && types(out.Events) != "ActivityTimedOut" {
+				t.Errorf("retried: events %s", types(out.Events))
+			}
+		})
+	}
+}

@@ -254,10 +254,11 @@ func (x *run) taskSucceeded(f *Frame, st *asl.State, ev Event) {
 // taskTimedOut handles a task's timeout or missed heartbeat.
 func (x *run) taskTimedOut(f *Frame, st *asl.State, timer int64) {
 	tw := f.Task
-	if timer == tw.TimeoutTimer {
-		tw.TimeoutTimer = 0
-	} else {
+	heartbeat := timer != tw.TimeoutTimer
+	if heartbeat {
 		tw.HeartbeatTimer = 0
+	} else {
+		tw.TimeoutTimer = 0
 	}
 	x.stopTaskTimers(f)
 	x.command(Command{Kind: CancelTask, TaskID: tw.ID})
@@ -275,7 +276,7 @@ func (x *run) taskTimedOut(f *Frame, st *asl.State, timer int64) {
 	f.Task = nil
 	// Caught, the timeout's output is {"Error": "States.Timeout", "Cause": ""}; uncaught, the
 	// ExecutionFailed event has no cause (both as AWS records them).
-	x.stateFailed(f, st, failure{Error: "States.Timeout", EmptyCause: true})
+	x.stateFailed(f, st, failure{Error: "States.Timeout", EmptyCause: true, Heartbeat: heartbeat})
 }
 
 func (x *run) stopTaskTimers(f *Frame) {
