@@ -420,3 +420,30 @@ func TestHeartbeatTimeoutMatched(t *testing.T) {
 		})
 	}
 }
+
+// TestRetryDelayBeyondDuration: a retrier whose back-off grows past what a time.Duration holds
+// still waits (the execution times out first, as on AWS) rather than retrying at once.
+func TestRetryDelayBeyondDuration(t *testing.T) {
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},
+		"Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":1,"BackoffRate":1e12,"MaxAttempts":3}],"End":true}}}`
+	sm, err := asl.Parse([]byte(def), asl.ValidateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := engine.New(sm, engine.Config{Region: "us-east-1"})
+	ex, step := in.Start(engine.Start{ExecutionArn: "arn:x", Input: `{}`, Time: t0})
+	now := t0
+	for attempt, least := range []time.Duration{time.Second, 365 * 24 * time.Hour} {
+		task := step.Commands[len(step.Commands)-1].Task
+		step = in.Apply(ex, engine.Event{Kind: engine.TaskFailed, TaskID: task.ID, Error: "Boom", HasError: true, Time: now})
+		last := step.Commands[len(step.Commands)-1]
+		if ex.Status != engine.Running || last.Kind != engine.StartTimer {
+			t.Fatalf("attempt %d: %s, commands %+v", attempt, ex.Status, step.Commands)
+		}
+		if last.At.Before(now.Add(least)) {
+			t.Fatalf("attempt %d: retry at %v, %v after the failure", attempt, last.At, last.At.Sub(now))
+		}
+		now = now.Add(time.Second)
+		step = in.Apply(ex, engine.Event{Kind: engine.TimerFired, TimerID: last.TimerID, Time: now})
+	}
+}

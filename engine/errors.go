@@ -3,7 +3,6 @@ package engine
 import (
 	"errors"
 	"math"
-	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/asl/value"
@@ -137,7 +136,7 @@ func (x *run) retry(f *Frame, st *asl.State, fl failure) bool {
 		f.Attempts[i]++
 		f.RetryCount++
 		f.Phase = phaseRetry
-		f.TimerID = x.newTimer(x.now.Add(time.Duration(delay * float64(time.Second))))
+		f.TimerID = x.newTimer(x.now.Add(seconds(delay)))
 		return true
 	}
 	return false
