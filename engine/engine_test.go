@@ -158,6 +158,22 @@ func TestExecutions(t *testing.T) {
 			events: "ExecutionStarted PassStateEntered ExecutionFailed",
 		},
 		{
+			name:   "a SecondsPath beyond a Duration's range is too long a wait",
+			def:    `{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}}`,
+			input:  `{"s":10000000000}`,
+			status: engine.Failed,
+			error:  "States.Runtime",
+			events: "ExecutionStarted WaitStateEntered ExecutionFailed",
+		},
+		{
+			name:   "a JSONata Seconds beyond a Duration's range is too long a wait",
+			def:    `{"QueryLanguage":"JSONata","StartAt":"W","States":{"W":{"Type":"Wait","Seconds":"{% $states.input.s %}","End":true}}}`,
+			input:  `{"s":10000000000}`,
+			status: engine.Failed,
+			error:  "States.Runtime",
+			events: "ExecutionStarted WaitStateEntered ExecutionFailed",
+		},
+		{
 			name:   "variables",
 			def:    `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"x.$":"$.n"},"Next":"B"},"B":{"Type":"Pass","Parameters":{"y.$":"$x"},"End":true}}}`,
 			input:  `{"n":7}`,
@@ -445,5 +461,33 @@ func TestRetryDelayBeyondDuration(t *testing.T) {
 		}
 		now = now.Add(time.Second)
 		step = in.Apply(ex, engine.Event{Kind: engine.TimerFired, TimerID: last.TimerID, Time: now})
+	}
+}
+
+// TestTaskTimeoutBeyondDuration: a TimeoutSecondsPath or HeartbeatSecondsPath beyond what a
+// time.Duration holds sets its timer past the execution's end, not in the past.
+func TestTaskTimeoutBeyondDuration(t *testing.T) {
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},
+		"TimeoutSecondsPath":"$.s","HeartbeatSecondsPath":"$.s","End":true}}}`
+	sm, err := asl.Parse([]byte(def), asl.ValidateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := engine.New(sm, engine.Config{Region: "us-east-1"})
+	ex, step := in.Start(engine.Start{ExecutionArn: "arn:x", Input: `{"s":10000000000}`, Time: t0})
+	task := step.Commands[len(step.Commands)-1].Task
+	step = in.Apply(ex, engine.Event{Kind: engine.TaskStarted, TaskID: task.ID, Time: t0})
+	timers := 0
+	for _, c := range step.Commands {
+		if c.Kind != engine.StartTimer {
+			continue
+		}
+		timers++
+		if c.At.Before(t0.Add(365 * 24 * time.Hour)) {
+			t.Errorf("timer at %v, %v after the start", c.At, c.At.Sub(t0))
+		}
+	}
+	if timers != 2 {
+		t.Fatalf("%d timers in %+v", timers, step.Commands)
 	}
 }

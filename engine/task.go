@@ -2,7 +2,6 @@ package engine
 
 import (
 	"strings"
-	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/asl/value"
@@ -177,10 +176,10 @@ func (x *run) taskEvent(f *Frame, ev Event) {
 			x.emit(f, history.Event{Type: "TaskStarted", Details: &history.TaskResource{ResourceType: tw.ResourceType, Resource: tw.ResourceName}})
 		}
 		if tw.TimeoutSeconds > 0 {
-			tw.TimeoutTimer = x.newTimer(x.now.Add(time.Duration(tw.TimeoutSeconds) * time.Second))
+			tw.TimeoutTimer = x.newTimer(x.now.Add(seconds(float64(tw.TimeoutSeconds))))
 		}
 		if tw.Heartbeat > 0 {
-			tw.HeartbeatTimer = x.newTimer(x.now.Add(time.Duration(tw.Heartbeat) * time.Second))
+			tw.HeartbeatTimer = x.newTimer(x.now.Add(seconds(float64(tw.Heartbeat))))
 		}
 	case TaskSubmitted:
 		if tw.Submitted {
@@ -193,7 +192,7 @@ func (x *run) taskEvent(f *Frame, ev Event) {
 	case TaskHeartbeat:
 		if tw.HeartbeatTimer != 0 {
 			x.command(Command{Kind: CancelTimer, TimerID: tw.HeartbeatTimer})
-			tw.HeartbeatTimer = x.newTimer(x.now.Add(time.Duration(tw.Heartbeat) * time.Second))
+			tw.HeartbeatTimer = x.newTimer(x.now.Add(seconds(float64(tw.Heartbeat))))
 		}
 	case TaskSucceeded:
 		x.taskSucceeded(f, st, ev)
