@@ -158,6 +158,22 @@ func TestExecutions(t *testing.T) {
 			events: "ExecutionStarted PassStateEntered ExecutionFailed",
 		},
 		{
+			name:   "a SecondsPath beyond a Duration's range is too long a wait",
+			def:    `{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}}`,
+			input:  `{"s":10000000000}`,
+			status: engine.Failed,
+			error:  "States.Runtime",
+			events: "ExecutionStarted WaitStateEntered ExecutionFailed",
+		},
+		{
+			name:   "a JSONata Seconds beyond a Duration's range is too long a wait",
+			def:    `{"QueryLanguage":"JSONata","StartAt":"W","States":{"W":{"Type":"Wait","Seconds":"{% $states.input.s %}","End":true}}}`,
+			input:  `{"s":10000000000}`,
+			status: engine.Failed,
+			error:  "States.Runtime",
+			events: "ExecutionStarted WaitStateEntered ExecutionFailed",
+		},
+		{
 			name:   "variables",
 			def:    `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"x.$":"$.n"},"Next":"B"},"B":{"Type":"Pass","Parameters":{"y.$":"$x"},"End":true}}}`,
 			input:  `{"n":7}`,
@@ -362,5 +378,116 @@ func TestTaskTimeoutCaught(t *testing.T) {
 			t.Fatalf("caught: %s %s", ex.Status, deref(ex.Cause))
 		}
 		jsonEqual(t, ex.Output, tc.want)
+	}
+}
+
+// TestHeartbeatTimeoutMatched: a missed heartbeat is States.Timeout in the events (as AWS
+// records it), and a retrier or catcher naming States.HeartbeatTimeout handles it, as AWS
+// documents that name for Retry and Catch; a TimeoutSeconds expiry is not a heartbeat's.
+func TestHeartbeatTimeoutMatched(t *testing.T) {
+	for _, tc := range []struct {
+		name, handlers string
+		fire           time.Duration // the timer that fires: 2s the heartbeat, 10s the timeout
+		status         engine.Status
+		want           string
+	}{
+		{"caught", `,"Catch":[{"ErrorEquals":["States.HeartbeatTimeout"],"Next":"P"}]`, 2 * time.Second,
+			engine.Succeeded, `{"Error":"States.Timeout","Cause":""}`},
+		{"retried", `,"Retry":[{"ErrorEquals":["States.HeartbeatTimeout"]}],"Catch":[{"ErrorEquals":["Other"],"Next":"P"}]`, 2 * time.Second,
+			engine.Running, ""},
+		{"timeout not caught", `,"Catch":[{"ErrorEquals":["States.HeartbeatTimeout"],"Next":"P"}]`, 10 * time.Second,
+			engine.Failed, ""},
+		{"timeout still catches it", `,"Catch":[{"ErrorEquals":["States.Timeout"],"Next":"P"}]`, 2 * time.Second,
+			engine.Succeeded, `{"Error":"States.Timeout","Cause":""}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a",
+				"TimeoutSeconds":10,"HeartbeatSeconds":2,"End":true` + tc.handlers + `},"P":{"Type":"Pass","End":true}}}`
+			sm, err := asl.Parse([]byte(def), asl.ValidateOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := engine.New(sm, engine.Config{Region: "us-east-1"})
+			ex, step := in.Start(engine.Start{ExecutionArn: "arn:x", Input: `{}`, Time: t0})
+			task := step.Commands[len(step.Commands)-1].Task
+			step = in.Apply(ex, engine.Event{Kind: engine.TaskStarted, TaskID: task.ID, Time: t0})
+			var timer engine.Command
+			for _, c := range step.Commands {
+				if c.Kind == engine.StartTimer && c.At.Equal(t0.Add(tc.fire)) {
+					timer = c
+				}
+			}
+			if timer.TimerID == 0 {
+				t.Fatalf("no timer at %v in %+v", tc.fire, step.Commands)
+			}
+			out := in.Apply(ex, engine.Event{Kind: engine.TimerFired, TimerID: timer.TimerID, Time: timer.At})
+			if ex.Status != tc.status {
+				t.Fatalf("%s %s, events %s", ex.Status, deref(ex.Error), types(out.Events))
+			}
+			if types(out.Events)[:len("ActivityTimedOut")] != "ActivityTimedOut" {
+				t.Errorf("events %s", types(out.Events))
+			}
+			if tc.want != "" {
+				jsonEqual(t, ex.Output, tc.want)
+			}
+			if tc.status == engine.Running && types(out.Events) != "ActivityTimedOut" {
+				t.Errorf("retried: events %s", types(out.Events))
+			}
+		})
+	}
+}
+
+// TestRetryDelayBeyondDuration: a retrier whose back-off grows past what a time.Duration holds
+// still waits (the execution times out first, as on AWS) rather than retrying at once.
+func TestRetryDelayBeyondDuration(t *testing.T) {
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},
+		"Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":1,"BackoffRate":1e12,"MaxAttempts":3}],"End":true}}}`
+	sm, err := asl.Parse([]byte(def), asl.ValidateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := engine.New(sm, engine.Config{Region: "us-east-1"})
+	ex, step := in.Start(engine.Start{ExecutionArn: "arn:x", Input: `{}`, Time: t0})
+	now := t0
+	for attempt, least := range []time.Duration{time.Second, 365 * 24 * time.Hour} {
+		task := step.Commands[len(step.Commands)-1].Task
+		step = in.Apply(ex, engine.Event{Kind: engine.TaskFailed, TaskID: task.ID, Error: "Boom", HasError: true, Time: now})
+		last := step.Commands[len(step.Commands)-1]
+		if ex.Status != engine.Running || last.Kind != engine.StartTimer {
+			t.Fatalf("attempt %d: %s, commands %+v", attempt, ex.Status, step.Commands)
+		}
+		if last.At.Before(now.Add(least)) {
+			t.Fatalf("attempt %d: retry at %v, %v after the failure", attempt, last.At, last.At.Sub(now))
+		}
+		now = now.Add(time.Second)
+		step = in.Apply(ex, engine.Event{Kind: engine.TimerFired, TimerID: last.TimerID, Time: now})
+	}
+}
+
+// TestTaskTimeoutBeyondDuration: a TimeoutSecondsPath or HeartbeatSecondsPath beyond what a
+// time.Duration holds sets its timer past the execution's end, not in the past.
+func TestTaskTimeoutBeyondDuration(t *testing.T) {
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},
+		"TimeoutSecondsPath":"$.s","HeartbeatSecondsPath":"$.s","End":true}}}`
+	sm, err := asl.Parse([]byte(def), asl.ValidateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := engine.New(sm, engine.Config{Region: "us-east-1"})
+	ex, step := in.Start(engine.Start{ExecutionArn: "arn:x", Input: `{"s":10000000000}`, Time: t0})
+	task := step.Commands[len(step.Commands)-1].Task
+	step = in.Apply(ex, engine.Event{Kind: engine.TaskStarted, TaskID: task.ID, Time: t0})
+	timers := 0
+	for _, c := range step.Commands {
+		if c.Kind != engine.StartTimer {
+			continue
+		}
+		timers++
+		if c.At.Before(t0.Add(365 * 24 * time.Hour)) {
+			t.Errorf("timer at %v, %v after the start", c.At, c.At.Sub(t0))
+		}
+	}
+	if timers != 2 {
+		t.Fatalf("%d timers in %+v", timers, step.Commands)
 	}
 }

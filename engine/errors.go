@@ -3,7 +3,6 @@ package engine
 import (
 	"errors"
 	"math"
-	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/asl/value"
@@ -21,6 +20,9 @@ type failure struct {
 	// EmptyCause: the error output a catcher passes on has "Cause": "" though the failure
 	// has no cause to record in its events (a task's timeout, as AWS records it caught).
 	EmptyCause bool `json:"emptyCause,omitempty"`
+	// Heartbeat: a task's missed heartbeat, States.Timeout in the events (as AWS records it)
+	// that a States.HeartbeatTimeout retrier or catcher also handles (as AWS documents).
+	Heartbeat bool `json:"heartbeat,omitempty"`
 }
 
 // output is the error output a catcher passes on: {"Error": ..., "Cause": ...}.
@@ -35,11 +37,14 @@ func (fl failure) output() *value.Object {
 	return value.Obj("Error", e, "Cause", c)
 }
 
-// matches reports whether a Retry or Catch ErrorEquals list covers the error.
-func matches(errorEquals []string, name string) bool {
+// matches reports whether a Retry or Catch ErrorEquals list covers the failure.
+func matches(errorEquals []string, fl failure) bool {
+	name := fl.Error
 	for _, e := range errorEquals {
 		switch {
 		case e == name:
+			return true
+		case e == "States.HeartbeatTimeout" && fl.Heartbeat:
 			return true
 		case e == "States.ALL":
 			return name != "States.Runtime"
@@ -83,13 +88,15 @@ func (x *run) stateFailed(f *Frame, st *asl.State, fl failure) {
 			return
 		}
 		for _, c := range st.Catch {
-			if matches(c.ErrorEquals, fl.Error) {
+			if matches(c.ErrorEquals, fl) {
 				x.caught(f, st, c, fl)
 				return
 			}
 		}
 	}
 	f.TaskOpen = st.Type == asl.TypeTask && f.parent != nil
+	// Out of its Task state a missed heartbeat is the States.Timeout it is recorded as.
+	fl.Heartbeat = false
 	x.frameFailed(f, fl)
 }
 
@@ -110,7 +117,7 @@ func (x *run) containerFailed(f *Frame, st *asl.State, fl failure, failedType st
 // left. Counters are per retrier and last for the whole visit of the state.
 func (x *run) retry(f *Frame, st *asl.State, fl failure) bool {
 	for i, r := range st.Retry {
-		if !matches(r.ErrorEquals, fl.Error) {
+		if !matches(r.ErrorEquals, fl) {
 			continue
 		}
 		if len(f.Attempts) < len(st.Retry) {
@@ -129,7 +136,7 @@ func (x *run) retry(f *Frame, st *asl.State, fl failure) bool {
 		f.Attempts[i]++
 		f.RetryCount++
 		f.Phase = phaseRetry
-		f.TimerID = x.newTimer(x.now.Add(time.Duration(delay * float64(time.Second))))
+		f.TimerID = x.newTimer(x.now.Add(seconds(delay)))
 		return true
 	}
 	return false

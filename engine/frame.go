@@ -222,3 +222,16 @@ func (x *run) newTimer(at time.Time) int64 {
 	x.command(Command{Kind: StartTimer, TimerID: x.ex.NextTimerID, At: at})
 	return x.ex.NextTimerID
 }
+
+// maxDelay bounds the delays timers are set for: longer than any execution lasts (a year), so
+// that a delay past it still waits for the execution's end.
+const maxDelay = 2 * maxStandardDuration
+
+// seconds is n seconds as a Duration, saturated at maxDelay: a count out of a Duration's
+// range would wrap round, and its timer fire at once.
+func seconds(n float64) time.Duration {
+	if n >= maxDelay.Seconds() {
+		return maxDelay
+	}
+	return time.Duration(n * float64(time.Second))
+}

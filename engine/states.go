@@ -242,7 +242,7 @@ func (x *run) waitUntil(sc *scope, st *asl.State) (time.Time, error) {
 			if n < 0 {
 				return time.Time{}, sc.runtimeErr("The SecondsPath parameter references a negative value: %s == %d", s.Path.Text, n)
 			}
-			return x.now.Add(time.Duration(n) * time.Second), nil
+			return x.now.Add(seconds(float64(n))), nil
 		case s.Expr != nil:
 			v, err := sc.template(s.Expr, "Seconds")
 			if err != nil {
@@ -252,7 +252,7 @@ func (x *run) waitUntil(sc *scope, st *asl.State) (time.Time, error) {
 			if !ok || n < 0 {
 				return time.Time{}, sc.typeErr(s.Expr, "Seconds", "integer", v)
 			}
-			return x.now.Add(time.Duration(n) * time.Second), nil
+			return x.now.Add(seconds(float64(n))), nil
 		}
 	}
 	if t := st.Timestamp; t != nil {

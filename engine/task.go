@@ -2,7 +2,6 @@ package engine
 
 import (
 	"strings"
-	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/asl/value"
@@ -177,10 +176,10 @@ func (x *run) taskEvent(f *Frame, ev Event) {
 			x.emit(f, history.Event{Type: "TaskStarted", Details: &history.TaskResource{ResourceType: tw.ResourceType, Resource: tw.ResourceName}})
 		}
 		if tw.TimeoutSeconds > 0 {
-			tw.TimeoutTimer = x.newTimer(x.now.Add(time.Duration(tw.TimeoutSeconds) * time.Second))
+			tw.TimeoutTimer = x.newTimer(x.now.Add(seconds(float64(tw.TimeoutSeconds))))
 		}
 		if tw.Heartbeat > 0 {
-			tw.HeartbeatTimer = x.newTimer(x.now.Add(time.Duration(tw.Heartbeat) * time.Second))
+			tw.HeartbeatTimer = x.newTimer(x.now.Add(seconds(float64(tw.Heartbeat))))
 		}
 	case TaskSubmitted:
 		if tw.Submitted {
@@ -193,7 +192,7 @@ func (x *run) taskEvent(f *Frame, ev Event) {
 	case TaskHeartbeat:
 		if tw.HeartbeatTimer != 0 {
 			x.command(Command{Kind: CancelTimer, TimerID: tw.HeartbeatTimer})
-			tw.HeartbeatTimer = x.newTimer(x.now.Add(time.Duration(tw.Heartbeat) * time.Second))
+			tw.HeartbeatTimer = x.newTimer(x.now.Add(seconds(float64(tw.Heartbeat))))
 		}
 	case TaskSucceeded:
 		x.taskSucceeded(f, st, ev)
@@ -254,10 +253,11 @@ func (x *run) taskSucceeded(f *Frame, st *asl.State, ev Event) {
 // taskTimedOut handles a task's timeout or missed heartbeat.
 func (x *run) taskTimedOut(f *Frame, st *asl.State, timer int64) {
 	tw := f.Task
-	if timer == tw.TimeoutTimer {
-		tw.TimeoutTimer = 0
-	} else {
+	heartbeat := timer != tw.TimeoutTimer
+	if heartbeat {
 		tw.HeartbeatTimer = 0
+	} else {
+		tw.TimeoutTimer = 0
 	}
 	x.stopTaskTimers(f)
 	x.command(Command{Kind: CancelTask, TaskID: tw.ID})
@@ -275,7 +275,7 @@ func (x *run) taskTimedOut(f *Frame, st *asl.State, timer int64) {
 	f.Task = nil
 	// Caught, the timeout's output is {"Error": "States.Timeout", "Cause": ""}; uncaught, the
 	// ExecutionFailed event has no cause (both as AWS records them).
-	x.stateFailed(f, st, failure{Error: "States.Timeout", EmptyCause: true})
+	x.stateFailed(f, st, failure{Error: "States.Timeout", EmptyCause: true, Heartbeat: heartbeat})
 }
 
 func (x *run) stopTaskTimers(f *Frame) {
