@@ -563,7 +563,9 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 	// The execution is created with its lease, in the one write: held by this node while it
 	// has tasks to run here, parked when it only waits (a timer, a callback, an activity
 	// worker), as maybePark would leave it right after.
-	hold := ex.YieldTimer != 0 // its first states are this node's to run, at once
+	// kick is read now: once the execution is in n.live, the timer loop may be running it.
+	kick := ex.YieldTimer
+	hold := kick != 0 // its first states are this node's to run, at once
 	for _, t := range tasks {
 		hold = hold || !isCallback(t)
 	}
@@ -589,7 +591,7 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 		n.mu.Unlock()
 	}
 	out := l.row // copied before the tasks start, which change l.row
-	if kick := ex.YieldTimer; kick != 0 && hold {
+	if kick != 0 && hold {
 		// The first states run here, now, rather than when the timer loop comes to the
 		// timer; the timer stays as the durable promise, should this node die first. The
 		// execution counts as busy meanwhile, so that it is not parked.
