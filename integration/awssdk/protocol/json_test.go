@@ -137,6 +137,12 @@ func TestJSONDecode(t *testing.T) {
 		{"timestamps as ISO 8601", "dynamodb", "DescribeTable",
 			`{"Table":{"TableName":"t","CreationDateTime":1.7041646455E9,"TableStatus":"ACTIVE"}}`,
 			`{"Table":{"CreationDateTime":"2024-01-02T03:04:05.500Z","TableName":"t","TableStatus":"ACTIVE"}}`},
+		// 1765021215.752 has no exact float64: read as a float it is .752000093 s. The Java SDK
+		// reads epoch seconds as a decimal, to the millisecond (DateUtils.parseUnixTimestampInstant).
+		{"epoch seconds to the millisecond", "dynamodb", "DescribeTable",
+			`{"Table":{"TableName":"t","CreationDateTime":1.765021215752E9,
+				"BillingModeSummary":{"LastUpdateToPayPerRequestDateTime":1765021215.7529}}}`,
+			`{"Table":{"BillingModeSummary":{"LastUpdateToPayPerRequestDateTime":"2025-12-06T11:40:15.752Z"},"CreationDateTime":"2025-12-06T11:40:15.752Z","TableName":"t"}}`},
 		{"camelCase members to PascalCase, unknown dropped", "sfn", "StartExecution",
 			`{"executionArn":"arn","startDate":1704164645,"extra":1}`, `{"ExecutionArn":"arn","StartDate":"2024-01-02T03:04:05Z"}`},
 		{"list of structures", "secretsmanager", "ListSecrets", `{"SecretList":[{"Name":"a","LastChangedDate":0}]}`,
