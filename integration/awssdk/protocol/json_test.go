@@ -109,7 +109,11 @@ func TestJSONEncodeInvalid(t *testing.T) {
 	tests := []struct{ name, op, params, path, msg string }{
 		{"unknown field", "PutItem", `{"TableName":"t","Bogus":1}`, "Bogus", `The field "Bogus" is not supported by Step Functions`},
 		{"unknown nested field", "PutItem", `{"TableName":"t","Item":{"a":{"X":"1"}}}`, "Item.a.X", `The field "X" is not supported`},
-		{"wrong type", "PutItem", `{"TableName":5}`, "TableName", "The value of the field 'TableName' has an invalid format: expected a string, got number"},
+		// AWS's words, as users report them for dynamodb:putItem ("S.$" naming an object) and
+		// lambda:invoke (a number as Payload).
+		{"not a string", "PutItem", `{"TableName":5}`, "TableName", "The value for the field 'TableName' must be a STRING"},
+		{"object for a string", "PutItem", `{"TableName":"t","Item":{"a":{"S":{"b":1}}}}`, "Item.a.S", "The value for the field 'S' must be a STRING"},
+		{"wrong type", "PutItem", `{"TableName":"t","Item":{"a":{"BOOL":"yes"}}}`, "Item.a.BOOL", "The value of the field 'BOOL' has an invalid format: expected a boolean, got string"},
 		{"not an integer", "Scan", `{"TableName":"t","Limit":1.5}`, "Limit", "expected an integer"},
 		{"not a list", "Query", `{"TableName":"t","AttributesToGet":"a"}`, "AttributesToGet", "expected an array"},
 	}

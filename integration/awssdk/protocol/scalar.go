@@ -147,7 +147,7 @@ func scalarText(ref *model.ShapeRef, sh *model.Shape, v any, path, tsDefault str
 		if ref != nil && ref.JSONValue {
 			return string(parseBlob(v)), nil
 		}
-		return "", paramError(path, "expected a string, got %s", kind(v))
+		return "", notString(path)
 	case "boolean":
 		if b, ok := v.(bool); ok {
 			return strconv.FormatBool(b), nil
