@@ -69,8 +69,8 @@ func epochText(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	if math.IsNaN(f) || math.Abs(f) > 1e13 {
-		return epoch(f), nil
+	if math.IsNaN(f) || math.Abs(f) > 1e13 || strings.Trim(s, "0123456789.+-eE") != "" {
+		return epoch(f), nil // out of range, or not decimal (0x1p-3)
 	}
 	if i := strings.IndexAny(s, "eE"); i >= 0 {
 		if exp, err := strconv.Atoi(s[i+1:]); err != nil || exp < -30 || exp > 30 {
