@@ -159,12 +159,13 @@ func integration(r string) (taskResource, int) {
 }
 
 // sdkActionExists tells whether an aws-sdk resource names a service and action of the AWS API
-// models Stepwise embeds: AWS refuses any other at CreateStateMachine as not recognized.
+// models Stepwise embeds: AWS refuses any other at CreateStateMachine as not recognized, and
+// so the actions its list of supported services gives as unsupported (sdkUnsupported).
 // Actions are spelled as Step Functions spells them, the model's name with a lower-case first
 // letter (putItem for PutItem).
 func sdkActionExists(service, action string) bool {
 	e := model.Embedded().Lookup(service)
-	if e == nil {
+	if e == nil || sdkUnsupported[service+":"+action] {
 		return false
 	}
 	for _, op := range e.Operations {
@@ -194,3 +195,35 @@ func (v *validator) resource(res, at string) {
 		v.fail(at, msgExpressCallback)
 	}
 }
+
+// sdkUnsupported are the "Unsupported operations" of AWS's list of supported aws-sdk services
+// (supported-services-awssdk) that the embedded models hold: event streams, and actions the
+// SDK integration leaves out (STS's AssumeRole family, Lambda's InvokeAsync, ...). The others
+// it lists (Security Lake's *Datalake* actions, ...) are in no model, so refused already.
+var sdkUnsupported = setOf(
+	"applicationdiscovery:describeExportConfigurations", "applicationdiscovery:exportConfigurations",
+	"bedrockruntime:invokeModelWithResponseStream", "bedrockruntime:converseStream",
+	"bedrockagentruntime:invokeAgent", "bedrockagentruntime:invokeFlow", "bedrockagentruntime:invokeInlineAgent",
+	"bedrockagentruntime:optimizePrompt", "bedrockagentruntime:retrieveAndGenerateStream",
+	"cloudwatchlogs:startLiveTail",
+	"codedeploy:batchGetDeploymentInstances", "codedeploy:getDeploymentInstance", "codedeploy:listDeploymentInstances",
+	"codedeploy:skipWaitTimeForInstanceTermination",
+	"comprehendmedical:detectEntities",
+	"dataexchange:sendApiAsset",
+	"directconnect:allocateConnectionOnInterconnect", "directconnect:describeConnectionLoa",
+	"directconnect:describeConnectionsOnInterconnect", "directconnect:describeInterconnectLoa",
+	"efs:createTags",
+	"emr:describeJobFlows",
+	"iot:attachPrincipalPolicy", "iot:listPrincipalPolicies", "iot:detachPrincipalPolicy", "iot:listPolicyPrincipals",
+	"iotsitewise:invokeAssistant",
+	"kinesis:subscribeToShard",
+	"lambda:invokeAsync", "lambda:invokeWithResponseStream",
+	"lexruntimev2:startConversation",
+	"mediapackage:rotateChannelCredentials",
+	"qbusiness:chat",
+	"rdsdata:executeSql",
+	"s3:selectObjectContent",
+	"sagemakerruntime:invokeEndpointWithResponseStream",
+	"sts:assumeRole", "sts:assumeRoleWithSAML", "sts:assumeRoleWithWebIdentity",
+	"shield:deleteSubscription",
+)

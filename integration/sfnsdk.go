@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/integration/awssdk/model"
+	"github.com/stepwise-run/stepwise/integration/awssdk/protocol"
 	"github.com/stepwise-run/stepwise/runner"
 )
 
@@ -59,11 +62,34 @@ func (r *Registry) sfnSDK(ctx context.Context, t *engine.Task) (string, error) {
 		}
 		return "", err
 	}
+	if res, ok := sfnResult(action, out); ok {
+		return value.Encode(res), nil
+	}
 	res, err := value.Decode(out)
 	if err != nil {
 		return "", err
 	}
 	return value.Encode(rekey(res, upperFirst)), nil
+}
+
+// sfnResult renders an answer of the Step Functions API as the AWS SDK renders every aws-sdk
+// task's result, through the action's model: PascalCase members, timestamps as ISO 8601 text
+// (the API's epoch seconds are an Instant in the SDK), blobs in base64.
+func sfnResult(action string, out []byte) (any, bool) {
+	svc, err := model.Embedded().Service("sfn")
+	if err != nil {
+		return nil, false
+	}
+	op := svc.Operation(action)
+	codec := protocol.For(svc.Metadata.Protocol)
+	if op == nil || codec == nil {
+		return nil, false
+	}
+	res, err := codec.Decode(svc, op, &protocol.Response{Status: 200, Header: http.Header{}, Body: out})
+	if err != nil {
+		return nil, false
+	}
+	return res, true
 }
 
 // rekey renames every object key of v with f, at every depth.

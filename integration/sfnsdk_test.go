@@ -27,7 +27,7 @@ func TestSDKCallsAnyAction(t *testing.T) {
 	caller := machine(t, st, "caller", `{"StartAt":"Describe","States":{
 		"Describe":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:describeStateMachine",
 			"Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:target"},
-			"ResultSelector":{"name.$":"$.Name","type.$":"$.Type"},"ResultPath":"$.described","Next":"Missing"},
+			"ResultSelector":{"name.$":"$.Name","type.$":"$.Type","created.$":"$.CreationDate"},"ResultPath":"$.described","Next":"Missing"},
 		"Missing":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:describeExecution",
 			"Parameters":{"ExecutionArn":"arn:aws:states:us-east-1:123456789012:execution:target:nope"},
 			"Catch":[{"ErrorEquals":["Sfn.ExecutionDoesNotExistException"],"ResultPath":"$.caught","Next":"Done"}],"End":true},
@@ -63,6 +63,11 @@ func TestSDKCallsAnyAction(t *testing.T) {
 	}
 	if out.Described["name"] != "target" || out.Described["type"] != "STANDARD" {
 		t.Errorf("describeStateMachine result %v", out.Described)
+	}
+	// Timestamps render as every aws-sdk task's do (an Instant's ISO 8601 text), not as the
+	// API's epoch seconds.
+	if _, err := time.Parse(time.RFC3339Nano, out.Described["created"]); err != nil || !strings.HasSuffix(out.Described["created"], "Z") {
+		t.Errorf("CreationDate %q, want ISO 8601 text in UTC", out.Described["created"])
 	}
 	want := "Execution Does Not Exist: 'arn:aws:states:us-east-1:123456789012:execution:target:nope' (Service: Sfn, Status Code: 400, Request ID: "
 	if out.Caught["Error"] != "Sfn.ExecutionDoesNotExistException" || !strings.HasPrefix(out.Caught["Cause"], want) {

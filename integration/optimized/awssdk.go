@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/stepwise-run/stepwise/integration/awssdk"
+	"github.com/stepwise-run/stepwise/integration/awssdk/protocol"
 )
 
 // FromClient makes the model-driven AWS client (integration/awssdk) the Caller: the
@@ -41,6 +42,10 @@ func fromClientError(err error) error {
 			e.Exception = se.Exception
 		}
 		return e
+	}
+	var ip *protocol.InvalidParameter
+	if errors.As(err, &ip) {
+		return &ParameterError{Message: ip.Message}
 	}
 	var ce *awssdk.ClientError
 	if errors.As(err, &ce) && ce.Reason != "" {

@@ -78,3 +78,14 @@ func (e *ConnectionError) Error() string {
 }
 
 func (e *ConnectionError) Unwrap() error { return e.Err }
+
+// ParameterError is a request whose parameters the API has no place for (an unknown member,
+// a value of the wrong type), found before any call. Step Functions fails such a task with
+// States.Runtime, naming the parameters, as it does for aws-sdk tasks.
+type ParameterError struct {
+	// Message says what does not fit, in AWS's words: The field "X" is not supported by Step
+	// Functions.
+	Message string
+}
+
+func (e *ParameterError) Error() string { return e.Message }

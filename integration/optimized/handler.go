@@ -2,6 +2,7 @@ package optimized
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -134,6 +135,10 @@ func (h *Handler) call(ctx context.Context, t *engine.Task, svc service, action 
 		role = t.ExecutionRoleArn
 	}
 	resp, err := h.caller.Call(ctx, Request{Service: svc.sdk, Action: action, Params: p, Region: h.regionOf(t), RoleArn: role})
+	var pe *ParameterError
+	if errors.As(err, &pe) {
+		return nil, badParameters(t.Parameters, pe.Message)
+	}
 	if err != nil {
 		return nil, err
 	}

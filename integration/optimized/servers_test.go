@@ -2,12 +2,14 @@ package optimized_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/integration/awssdk"
 	"github.com/stepwise-run/stepwise/integration/optimized"
@@ -165,5 +167,25 @@ func TestSQSAndSNSOptimizedOnGoaws(t *testing.T) {
 	out, _ = value.DecodeMaps([]byte(*done.Output))
 	if cause, _ := out.(map[string]any)["Cause"].(string); !strings.HasPrefix(cause, "Unable to execute HTTP request: 127.0.0.1: Connection refused") {
 		t.Errorf("unreachable endpoint: %q", cause)
+	}
+}
+
+// TestParametersTheAPIHasNoPlaceFor: a member the API does not have (here from a path, which
+// CreateStateMachine cannot check) fails the task before any call, as Step Functions fails
+// it: States.Runtime, naming the parameters and the field, not the service's SdkClientException.
+func TestParametersTheAPIHasNoPlaceFor(t *testing.T) {
+	awstest.Isolate(t, map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": awstest.ClosedPort(t)})
+	client, err := awssdk.New(awssdk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := optimized.New(optimized.Options{Caller: optimized.FromClient(client), Region: "us-east-1"})
+	params := `{"tableName":"orders","Key":{"id":{"S":"o-1"}}}`
+	_, err = h.RunTask(context.Background(), &engine.Task{Resource: "arn:aws:states:::dynamodb:getItem", ResourceType: "dynamodb",
+		ResourceName: "getItem", Parameters: params, Execution: "arn:aws:states:us-east-1:123456789012:execution:m:e"})
+	var te *runner.TaskError
+	want := `The Parameters '` + params + `' could not be used to start the Task: [The field "tableName" is not supported by Step Functions]`
+	if !errors.As(err, &te) || te.Name != "States.Runtime" || te.Cause != want {
+		t.Errorf("got %v\nwant States.Runtime: %s", err, want)
 	}
 }

@@ -19,6 +19,13 @@ func TestClientName(t *testing.T) {
 		{"Elastic Load Balancing v2", "ElasticLoadBalancingV2"},
 		{"EventBridge", "EventBridge"},
 		{"DynamoDB Streams", "DynamoDbStreams"},
+		// The Java SDK drops a trailing "Service" (DatabaseMigrationClient); Step Functions'
+		// list of aws-sdk services names them so: aws-sdk:databasemigration, DatabaseMigration.
+		{"Database Migration Service", "DatabaseMigration"},
+		{"Config Service", "Config"},
+		{"Directory Service", "Directory"},
+		{"Directory Service Data", "DirectoryServiceData"},
+		{"Service Quotas", "ServiceQuotas"},
 	} {
 		if got := ClientName(c.id); got != c.want {
 			t.Errorf("ClientName(%q) = %q, want %q", c.id, got, c.want)
@@ -35,7 +42,9 @@ func TestEmbeddedModels(t *testing.T) {
 	if len(idx) < 300 {
 		t.Fatalf("the index has %d services", len(idx))
 	}
-	for _, name := range []string{"dynamodb", "s3", "sqs", "sns", "sfn", "eventbridge", "secretsmanager", "lambda", "ec2"} {
+	for _, name := range []string{"dynamodb", "s3", "sqs", "sns", "sfn", "eventbridge", "secretsmanager", "lambda", "ec2",
+		"databasemigration", "config", "directory", "elasticsearch", "lexmodelbuilding", "lexruntime",
+		"applicationdiscovery", "marketplaceentitlement", "costandusagereport"} {
 		if idx[name] == nil {
 			t.Errorf("no %s in the index", name)
 		}

@@ -8,12 +8,19 @@ import (
 )
 
 // ClientName is the name the AWS SDK for Java 2.x gives a service's client, from the model's
-// serviceId: "DynamoDB" is DynamoDb, "Secrets Manager" SecretsManager, "SFN" Sfn. Step
-// Functions names an aws-sdk task's errors after it (DynamoDb.ResourceNotFoundException),
-// and its resources after the same name in lower case (aws-sdk:dynamodb, aws-sdk:sfn).
+// serviceId: "DynamoDB" is DynamoDb, "Secrets Manager" SecretsManager, "SFN" Sfn, and a
+// trailing "Service" goes, as the SDK's code generator drops it ("Database Migration
+// Service" is DatabaseMigration, "Config Service" Config). Step Functions names an aws-sdk
+// task's errors after it (DynamoDb.ResourceNotFoundException), and its resources after the
+// same name in lower case (aws-sdk:dynamodb, aws-sdk:databasemigration: AWS's list of
+// supported services).
 func ClientName(serviceID string) string {
+	words := splitWords(serviceID)
+	if n := len(words); n > 1 && strings.EqualFold(words[n-1], "service") {
+		words = words[:n-1]
+	}
 	var b strings.Builder
-	for _, w := range splitWords(serviceID) {
+	for _, w := range words {
 		r, n := utf8.DecodeRuneInString(w)
 		b.WriteRune(unicode.ToUpper(r))
 		b.WriteString(strings.ToLower(w[n:]))

@@ -75,6 +75,13 @@ func unsupported(path string) error {
 	return &InvalidParameter{Path: path, Message: fmt.Sprintf("The field %q is not supported by Step Functions", lastSegment(path))}
 }
 
+// notString is the error for a value that is not a string where the model wants one, in
+// AWS's words (as users report them: "S.$" naming an object in dynamodb:putItem, a number as
+// lambda:invoke's Payload).
+func notString(path string) error {
+	return &InvalidParameter{Path: path, Message: fmt.Sprintf("The value for the field '%s' must be a STRING", lastSegment(path))}
+}
+
 // invalid is the error for a parameter of the wrong type, worded as AWS words it.
 func invalid(path, detail string) error {
 	return &InvalidParameter{Path: path, Message: fmt.Sprintf("The value of the field '%s' has an invalid format: %s", lastSegment(path), detail)}
@@ -192,6 +199,7 @@ func encodeJSONValue(svc *model.Service, ref *model.ShapeRef, v any, path string
 		if s, ok := v.(string); ok {
 			return s, nil
 		}
+		return nil, notString(path)
 	case "boolean":
 		if b, ok := v.(bool); ok {
 			return b, nil

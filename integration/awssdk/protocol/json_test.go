@@ -109,7 +109,11 @@ func TestJSONEncodeInvalid(t *testing.T) {
 	tests := []struct{ name, op, params, path, msg string }{
 		{"unknown field", "PutItem", `{"TableName":"t","Bogus":1}`, "Bogus", `The field "Bogus" is not supported by Step Functions`},
 		{"unknown nested field", "PutItem", `{"TableName":"t","Item":{"a":{"X":"1"}}}`, "Item.a.X", `The field "X" is not supported`},
-		{"wrong type", "PutItem", `{"TableName":5}`, "TableName", "The value of the field 'TableName' has an invalid format: expected a string, got number"},
+		// AWS's words, as users report them for dynamodb:putItem ("S.$" naming an object) and
+		// lambda:invoke (a number as Payload).
+		{"not a string", "PutItem", `{"TableName":5}`, "TableName", "The value for the field 'TableName' must be a STRING"},
+		{"object for a string", "PutItem", `{"TableName":"t","Item":{"a":{"S":{"b":1}}}}`, "Item.a.S", "The value for the field 'S' must be a STRING"},
+		{"wrong type", "PutItem", `{"TableName":"t","Item":{"a":{"BOOL":"yes"}}}`, "Item.a.BOOL", "The value of the field 'BOOL' has an invalid format: expected a boolean, got string"},
 		{"not an integer", "Scan", `{"TableName":"t","Limit":1.5}`, "Limit", "expected an integer"},
 		{"not a list", "Query", `{"TableName":"t","AttributesToGet":"a"}`, "AttributesToGet", "expected an array"},
 	}
@@ -137,6 +141,12 @@ func TestJSONDecode(t *testing.T) {
 		{"timestamps as ISO 8601", "dynamodb", "DescribeTable",
 			`{"Table":{"TableName":"t","CreationDateTime":1.7041646455E9,"TableStatus":"ACTIVE"}}`,
 			`{"Table":{"CreationDateTime":"2024-01-02T03:04:05.500Z","TableName":"t","TableStatus":"ACTIVE"}}`},
+		// 1765021215.752 has no exact float64: read as a float it is .752000093 s. The Java SDK
+		// reads epoch seconds as a decimal, to the millisecond (DateUtils.parseUnixTimestampInstant).
+		{"epoch seconds to the millisecond", "dynamodb", "DescribeTable",
+			`{"Table":{"TableName":"t","CreationDateTime":1.765021215752E9,
+				"BillingModeSummary":{"LastUpdateToPayPerRequestDateTime":1765021215.7529}}}`,
+			`{"Table":{"BillingModeSummary":{"LastUpdateToPayPerRequestDateTime":"2025-12-06T11:40:15.752Z"},"CreationDateTime":"2025-12-06T11:40:15.752Z","TableName":"t"}}`},
 		{"camelCase members to PascalCase, unknown dropped", "sfn", "StartExecution",
 			`{"executionArn":"arn","startDate":1704164645,"extra":1}`, `{"ExecutionArn":"arn","StartDate":"2024-01-02T03:04:05Z"}`},
 		{"list of structures", "secretsmanager", "ListSecrets", `{"SecretList":[{"Name":"a","LastChangedDate":0}]}`,

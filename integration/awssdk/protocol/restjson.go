@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/stepwise-run/stepwise/integration/awssdk/model"
 )
@@ -281,12 +280,11 @@ func restJSONRead(svc *model.Service, ref *model.ShapeRef, sh *model.Shape, v an
 	case "timestamp":
 		switch t := v.(type) {
 		case json.Number:
-			f, err := t.Float64()
+			tt, err := epochText(string(t))
 			if err != nil {
 				return nil, err
 			}
-			sec := int64(f)
-			return renderTimestamp(time.Unix(sec, int64((f-float64(sec))*1e9)).UTC()), nil
+			return renderTimestamp(tt), nil
 		case string:
 			tt, err := parseTime(t, tsFormat(ref, sh, tsUnix))
 			if err != nil {

@@ -52,6 +52,11 @@ func TestRestJSONDecode(t *testing.T) {
 			body: `{"id":"abc","name":"n","createdDate":1700000000,"endpointConfiguration":{"types":["REGIONAL"]},"tags":{"a":"b"},"disableExecuteApiEndpoint":false}`,
 			want: `{"CreatedDate":"2023-11-14T22:13:20Z","DisableExecuteApiEndpoint":false,"EndpointConfiguration":{"Types":["REGIONAL"]},"Id":"abc","Name":"n","Tags":{"a":"b"}}`,
 		},
+		{
+			name: "epoch seconds to the millisecond", svc: "apigateway", action: "getRestApi", status: 200,
+			body: `{"id":"abc","createdDate":1765021215.752}`,
+			want: `{"CreatedDate":"2025-12-06T11:40:15.752Z","Id":"abc"}`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -147,7 +147,7 @@ func scalarText(ref *model.ShapeRef, sh *model.Shape, v any, path, tsDefault str
 		if ref != nil && ref.JSONValue {
 			return string(parseBlob(v)), nil
 		}
-		return "", paramError(path, "expected a string, got %s", kind(v))
+		return "", notString(path)
 	case "boolean":
 		if b, ok := v.(bool); ok {
 			return strconv.FormatBool(b), nil
@@ -222,9 +222,8 @@ func textScalar(ref *model.ShapeRef, sh *model.Shape, s, tsDefault string) (any,
 // parseTime reads a timestamp in any of the three formats, the expected one first: servers
 // are not always faithful to the model.
 func parseTime(s, format string) (time.Time, error) {
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		sec, frac := math.Modf(f)
-		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+	if t, err := epochText(s); err == nil {
+		return t, nil
 	}
 	for _, layout := range []string{time.RFC3339Nano, http1123, time.RFC1123, time.RFC1123Z, "2006-01-02T15:04:05"} {
 		if t, err := time.Parse(layout, s); err == nil {

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -49,18 +50,40 @@ func parseTimestamp(v any) (time.Time, error) {
 				return t, nil
 			}
 		}
-		if f, err := strconv.ParseFloat(v, 64); err == nil {
-			return epoch(f), nil
+		if t, err := epochText(v); err == nil {
+			return t, nil
 		}
 		return time.Time{}, fmt.Errorf("%q is not a timestamp (ISO 8601 or seconds since the epoch)", v)
 	case json.Number:
-		f, err := v.Float64()
-		if err != nil {
-			return time.Time{}, err
-		}
-		return epoch(f), nil
+		return epochText(string(v))
 	}
 	return time.Time{}, fmt.Errorf("expected a timestamp, got %s", value.TypeName(v))
+}
+
+// epochText reads seconds since the epoch written in decimal as the AWS SDK for Java reads
+// them (DateUtils.parseUnixTimestampInstant: a BigDecimal, to the millisecond, the rest cut
+// off). A float64 would not do: DynamoDB's 1.765021215752E9 is 1765021215.752000093 as one.
+// Numbers out of any date's range, or with a long exponent, are read as floats.
+func epochText(s string) (time.Time, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if math.IsNaN(f) || math.Abs(f) > 1e13 || strings.Trim(s, "0123456789.+-eE") != "" {
+		return epoch(f), nil // out of range, or not decimal (0x1p-3)
+	}
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		if exp, err := strconv.Atoi(s[i+1:]); err != nil || exp < -30 || exp > 30 {
+			return epoch(f), nil // an exponent big.Rat would spell out digit by digit
+		}
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return epoch(f), nil
+	}
+	r.Mul(r, big.NewRat(1000, 1))
+	ms := new(big.Int).Quo(r.Num(), r.Denom()) // truncated toward zero, as BigDecimal.longValue
+	return time.UnixMilli(ms.Int64()).UTC(), nil
 }
 
 func epoch(f float64) time.Time {
