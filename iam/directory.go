@@ -218,9 +218,10 @@ func (d *Directory) policy(doc string) *Policy {
 	if p, ok := d.parsed[doc]; ok {
 		return p
 	}
-	p, err := ParsePolicy(doc)
+	p, err := parsePolicy(doc, false)
 	if err != nil {
-		// Stored documents were checked when they were put; a builtin one may not be.
+		// Stored documents were checked when they were put (perhaps less strictly, by an
+		// older Stepwise: they are not checked again); a builtin one may not be.
 		p = &Policy{}
 	}
 	d.parsed[doc] = p

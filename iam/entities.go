@@ -58,7 +58,7 @@ func (d *Directory) CreateRole(name, path, trustPolicy, description string, maxS
 	if err := checkDocument("assumeRolePolicyDocument", trustPolicy); err != nil {
 		return nil, err
 	}
-	if _, err := parsePolicy(trustPolicy, true); err != nil {
+	if err := checkPolicy(trustPolicy, true); err != nil {
 		return nil, err
 	}
 	if maxSession == 0 {
