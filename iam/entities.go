@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 var (
@@ -33,6 +34,38 @@ func checkPath(v string) (string, *Error) {
 		return "", errValidation(fmt.Sprintf("Value '%s' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)", v))
 	}
 	return v, nil
+}
+
+// IAM's default quotas on policies (IAM and AWS STS quotas): sizes count characters other
+// than white space; an entity's inline policies count together.
+const (
+	managedPolicySize = 6144
+	rolePoliciesSize  = 10240
+	userPoliciesSize  = 2048
+	attachedPerEntity = 10
+)
+
+// policySize is a document's size as IAM counts it against its quotas: white space is not
+// counted.
+func policySize(doc string) int {
+	n := 0
+	for _, r := range doc {
+		if !unicode.IsSpace(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// inlineSize is the size of an entity's inline policies once name holds doc.
+func inlineSize(inline map[string]string, name, doc string) int {
+	n := policySize(doc)
+	for k, v := range inline {
+		if k != name {
+			n += policySize(v)
+		}
+	}
+	return n
 }
 
 func checkDocument(field, doc string) *Error {
@@ -186,6 +219,9 @@ func (d *Directory) PutRolePolicy(role, name, doc string) error {
 	if err != nil {
 		return err
 	}
+	if inlineSize(r.InlinePolicies, name, doc) > rolePoliciesSize {
+		return errLimit("Maximum policy size of %d bytes exceeded for role %s", rolePoliciesSize, r.RoleName)
+	}
 	if r.InlinePolicies == nil {
 		r.InlinePolicies = map[string]string{}
 	}
@@ -254,6 +290,9 @@ func (d *Directory) CreatePolicy(name, path, doc, description string) (*ManagedP
 	if _, err := ParsePolicy(doc); err != nil {
 		return nil, err
 	}
+	if policySize(doc) > managedPolicySize {
+		return nil, errLimit("Cannot exceed quota for PolicySize: %d", managedPolicySize)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, p := range d.st.Policies {
@@ -317,6 +356,9 @@ func (d *Directory) AttachRolePolicy(role, arn string) error {
 	}
 	if err := d.attachable(arn); err != nil {
 		return err
+	}
+	if count(r.Attached, arn) == 0 && len(r.Attached) >= attachedPerEntity {
+		return errLimit("Cannot exceed quota for PoliciesPerRole: %d", attachedPerEntity)
 	}
 	r.Attached = attach(r.Attached, arn)
 	return d.save()
@@ -424,7 +466,7 @@ func (d *Directory) CreateAccessKey(user string) (*AccessKey, error) {
 		}
 	}
 	if n >= 2 {
-		return nil, newErr(409, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2")
+		return nil, errLimit("Cannot exceed quota for AccessKeysPerUser: 2")
 	}
 	k := &AccessKey{AccessKeyID: newID("AKIA", 16), SecretAccessKey: newSecret(), UserName: u.UserName, Status: "Active",
 		CreateDate: d.opts.Now().UTC().Truncate(1e9)}
@@ -469,6 +511,9 @@ func (d *Directory) PutUserPolicy(user, name, doc string) error {
 	if err != nil {
 		return err
 	}
+	if inlineSize(u.InlinePolicies, name, doc) > userPoliciesSize {
+		return errLimit("Maximum policy size of %d bytes exceeded for user %s", userPoliciesSize, u.UserName)
+	}
 	if u.InlinePolicies == nil {
 		u.InlinePolicies = map[string]string{}
 	}
@@ -486,6 +531,9 @@ func (d *Directory) AttachUserPolicy(user, arn string) error {
 	}
 	if err := d.attachable(arn); err != nil {
 		return err
+	}
+	if count(u.Attached, arn) == 0 && len(u.Attached) >= attachedPerEntity {
+		return errLimit("Cannot exceed quota for PoliciesPerUser: %d", attachedPerEntity)
 	}
 	u.Attached = attach(u.Attached, arn)
 	return d.save()

@@ -3,6 +3,7 @@ package iam_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -204,5 +205,93 @@ func TestQueryWire(t *testing.T) {
 	}
 	if status, body = post("Action=CreateUser&Version=2010-05-08&UserName=carol"); status != 200 {
 		t.Errorf("the oversized CreateUser ran: creating carol again gives %d %s", status, body)
+	}
+}
+
+// TestQuotas checks IAM's default quotas on policies: sizes without white space, an
+// entity's inline policies together, ten managed policies per role or user.
+func TestQuotas(t *testing.T) {
+	c, _ := newQuery(t, filepath.Join(t.TempDir(), "iam.json"))
+	ctx := context.Background()
+	s := aws.String
+	if _, err := c.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: s("exec"), AssumeRolePolicyDocument: s(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: s("dev")}); err != nil {
+		t.Fatal(err)
+	}
+	// doc is a policy of exactly n characters other than white space, with some white space.
+	doc := func(n int) string {
+		head, tail := `{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "states:*", "Resource": "arn:aws:states:::stateMachine:`, `"}}`
+		size := len(strings.Join(strings.Fields(head+tail), ""))
+		return head + strings.Repeat("a", n-size) + tail
+	}
+	for i := range 11 {
+		if _, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s(fmt.Sprintf("p%d", i)), PolicyDocument: s(doc(200))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 10 {
+		arn := s(fmt.Sprintf("arn:aws:iam::123456789012:policy/p%d", i))
+		if _, err := c.AttachRolePolicy(ctx, &iamsdk.AttachRolePolicyInput{RoleName: s("exec"), PolicyArn: arn}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: s("dev"), PolicyArn: arn}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name      string
+		call      func() error
+		code, msg string // "" when the call succeeds
+	}{
+		{"managed policy at the quota", func() error {
+			_, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("at"), PolicyDocument: s(doc(6144))})
+			return err
+		}, "", ""},
+		{"managed policy over the quota", func() error {
+			_, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("over"), PolicyDocument: s(doc(6145))})
+			return err
+		}, "LimitExceeded", "Cannot exceed quota for PolicySize: 6144"},
+		{"role inline policy at the quota", func() error {
+			_, err := c.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: s("exec"), PolicyName: s("a"), PolicyDocument: s(doc(10240))})
+			return err
+		}, "", ""},
+		{"replacing a role's inline policy counts it once", func() error {
+			_, err := c.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: s("exec"), PolicyName: s("a"), PolicyDocument: s(doc(10000))})
+			return err
+		}, "", ""},
+		{"role inline policies together over the quota", func() error {
+			_, err := c.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: s("exec"), PolicyName: s("b"), PolicyDocument: s(doc(241))})
+			return err
+		}, "LimitExceeded", "Maximum policy size of 10240 bytes exceeded for role exec"},
+		{"user inline policy over the quota", func() error {
+			_, err := c.PutUserPolicy(ctx, &iamsdk.PutUserPolicyInput{UserName: s("dev"), PolicyName: s("a"), PolicyDocument: s(doc(2049))})
+			return err
+		}, "LimitExceeded", "Maximum policy size of 2048 bytes exceeded for user dev"},
+		{"eleventh managed policy on a role", func() error {
+			_, err := c.AttachRolePolicy(ctx, &iamsdk.AttachRolePolicyInput{RoleName: s("exec"), PolicyArn: s("arn:aws:iam::123456789012:policy/p10")})
+			return err
+		}, "LimitExceeded", "Cannot exceed quota for PoliciesPerRole: 10"},
+		{"attaching an attached policy again", func() error {
+			_, err := c.AttachRolePolicy(ctx, &iamsdk.AttachRolePolicyInput{RoleName: s("exec"), PolicyArn: s("arn:aws:iam::123456789012:policy/p0")})
+			return err
+		}, "", ""},
+		{"eleventh managed policy on a user", func() error {
+			_, err := c.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: s("dev"), PolicyArn: s("arn:aws:iam::123456789012:policy/p10")})
+			return err
+		}, "LimitExceeded", "Cannot exceed quota for PoliciesPerUser: 10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if tt.code == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantErr(t, tt.name, err, tt.code, tt.msg)
+		})
 	}
 }
