@@ -97,7 +97,10 @@ func (d *Directory) CreateRole(name, path, trustPolicy, description string, maxS
 	if maxSession == 0 {
 		maxSession = 3600
 	}
-	if maxSession < 3600 || maxSession > 43200 {
+	if maxSession < 3600 {
+		return nil, errValidation(fmt.Sprintf("Value '%d' at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600", maxSession))
+	}
+	if maxSession > 43200 {
 		return nil, errValidation(fmt.Sprintf("Value '%d' at 'maxSessionDuration' failed to satisfy constraint: Member must have value less than or equal to 43200", maxSession))
 	}
 	d.mu.Lock()

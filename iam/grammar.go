@@ -18,8 +18,9 @@ import (
 //  3. the legacy parser: Effect's exact case, resource ARNs with too few parts
 //     ("The policy failed legacy parsing");
 //  4. unique statement IDs, then actions present, then resources present;
-//  5. the first malformed resource ARN, with its own message;
-//  6. actions prefixed by a service ("Actions/Conditions must be prefaced by a vendor...").
+//  5. (trust policies) a Principal in each statement, no Resource, only STS actions;
+//  6. the first malformed resource ARN, with its own message;
+//  7. actions prefixed by a service ("Actions/Conditions must be prefaced by a vendor...").
 //
 // The messages are those IAM answers with (as recorded by moto's tests against IAM);
 // AWS documents the rules themselves in the IAM JSON policy grammar and element pages
@@ -103,6 +104,11 @@ func checkPolicy(doc string, trust bool) error {
 			}
 		}
 	}
+	if trust {
+		if err := checkTrust(stmts); err != nil {
+			return err
+		}
+	}
 	if resourceErr != "" {
 		return errMalformed("%s", resourceErr)
 	}
@@ -111,6 +117,26 @@ func checkPolicy(doc string, trust bool) error {
 		for _, a := range l {
 			if msg := actionFormat(a); msg != "" {
 				return errMalformed("%s", msg)
+			}
+		}
+	}
+	return nil
+}
+
+// checkTrust is what IAM requires of a role's trust policy: each statement names who may
+// assume the role, about no resource, and allows or denies only STS's actions.
+func checkTrust(stmts []rawStatement) error {
+	for _, s := range stmts {
+		if !s.has("Principal") && !s.has("NotPrincipal") {
+			return errMalformed("Missing required field Principal")
+		}
+		if s.has("Resource") {
+			return errMalformed("Has prohibited field Resource")
+		}
+		l, _ := s.strings("Action")
+		for _, a := range l {
+			if a != "*" && !strings.HasPrefix(strings.ToLower(a), "sts:") {
+				return errMalformed("AssumeRole policy may only specify STS AssumeRole actions.")
 			}
 		}
 	}

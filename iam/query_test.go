@@ -295,3 +295,44 @@ func TestQuotas(t *testing.T) {
 		})
 	}
 }
+
+// TestCreateRoleRefuses checks CreateRole's refusals: trust policies as IAM checks them and
+// MaxSessionDuration's bounds, each with IAM's message.
+func TestCreateRoleRefuses(t *testing.T) {
+	c, _ := newQuery(t, filepath.Join(t.TempDir(), "iam.json"))
+	ctx := context.Background()
+	tests := []struct {
+		name, trust string
+		maxSession  int32
+		code, msg   string // "" when the role is created
+	}{
+		{"trust without a principal", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}`, 0,
+			"MalformedPolicyDocument", "Missing required field Principal"},
+		{"trust with a resource", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]}`, 0,
+			"MalformedPolicyDocument", "Has prohibited field Resource"},
+		{"trust with another service's action", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":["sts:AssumeRole","states:StartExecution"]}]}`, 0,
+			"MalformedPolicyDocument", "AssumeRole policy may only specify STS AssumeRole actions."},
+		{"trust with STS actions", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`, 0,
+			"", ""},
+		{"session too short", trust, 900,
+			"ValidationError", "1 validation error detected: Value '900' at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600"},
+		{"session too long", trust, 43201,
+			"ValidationError", "1 validation error detected: Value '43201' at 'maxSessionDuration' failed to satisfy constraint: Member must have value less than or equal to 43200"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := &iamsdk.CreateRoleInput{RoleName: aws.String(fmt.Sprintf("r%d", i)), AssumeRolePolicyDocument: aws.String(tt.trust)}
+			if tt.maxSession != 0 {
+				in.MaxSessionDuration = aws.Int32(tt.maxSession)
+			}
+			_, err := c.CreateRole(ctx, in)
+			if tt.code == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantErr(t, tt.name, err, tt.code, tt.msg)
+		})
+	}
+}
