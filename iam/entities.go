@@ -524,6 +524,42 @@ func (d *Directory) PutUserPolicy(user, name, doc string) error {
 	return d.save()
 }
 
+// DeleteUserPolicy deletes a user's inline policy.
+func (d *Directory) DeleteUserPolicy(user, name string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, err := d.user(user)
+	if err != nil {
+		return err
+	}
+	if _, ok := u.InlinePolicies[name]; !ok {
+		return errNoSuchEntity("The user policy with name %s cannot be found.", name)
+	}
+	delete(u.InlinePolicies, name)
+	return d.save()
+}
+
+// DetachUserPolicy detaches a managed policy from a user.
+func (d *Directory) DetachUserPolicy(user, arn string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, err := d.user(user)
+	if err != nil {
+		return err
+	}
+	if count(u.Attached, arn) == 0 {
+		return errNoSuchEntity("Policy %s was not found.", arn)
+	}
+	var keep []string
+	for _, a := range u.Attached {
+		if a != arn {
+			keep = append(keep, a)
+		}
+	}
+	u.Attached = keep
+	return d.save()
+}
+
 // AttachUserPolicy attaches a managed policy to a user.
 func (d *Directory) AttachUserPolicy(user, arn string) error {
 	d.mu.Lock()

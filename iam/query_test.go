@@ -336,3 +336,60 @@ func TestCreateRoleRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestDeleteUserAfterItsPolicies follows DeleteUser's DeleteConflict as IAM's documentation
+// says to: delete the inline policies, detach the managed ones, then the user goes.
+func TestDeleteUserAfterItsPolicies(t *testing.T) {
+	c, _ := newQuery(t, filepath.Join(t.TempDir(), "iam.json"))
+	ctx := context.Background()
+	s := aws.String
+	const managed = "arn:aws:iam::aws:policy/AWSStepFunctionsReadOnlyAccess"
+	if _, err := c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: s("dev")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutUserPolicy(ctx, &iamsdk.PutUserPolicyInput{UserName: s("dev"), PolicyName: s("p"),
+		PolicyDocument: s(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"states:*","Resource":"*"}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: s("dev"), PolicyArn: s(managed)}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name      string
+		call      func() error
+		code, msg string // "" when the call succeeds
+	}{
+		{"delete with an inline policy", func() error { _, err := c.DeleteUser(ctx, &iamsdk.DeleteUserInput{UserName: s("dev")}); return err },
+			"DeleteConflict", "Cannot delete entity, must delete policies first."},
+		{"delete the inline policy", func() error {
+			_, err := c.DeleteUserPolicy(ctx, &iamsdk.DeleteUserPolicyInput{UserName: s("dev"), PolicyName: s("p")})
+			return err
+		}, "", ""},
+		{"delete it again", func() error {
+			_, err := c.DeleteUserPolicy(ctx, &iamsdk.DeleteUserPolicyInput{UserName: s("dev"), PolicyName: s("p")})
+			return err
+		}, "NoSuchEntity", "The user policy with name p cannot be found."},
+		{"delete with a managed policy", func() error { _, err := c.DeleteUser(ctx, &iamsdk.DeleteUserInput{UserName: s("dev")}); return err },
+			"DeleteConflict", "Cannot delete entity, must detach all policies first."},
+		{"detach the managed policy", func() error {
+			_, err := c.DetachUserPolicy(ctx, &iamsdk.DetachUserPolicyInput{UserName: s("dev"), PolicyArn: s(managed)})
+			return err
+		}, "", ""},
+		{"detach it again", func() error {
+			_, err := c.DetachUserPolicy(ctx, &iamsdk.DetachUserPolicyInput{UserName: s("dev"), PolicyArn: s(managed)})
+			return err
+		}, "NoSuchEntity", "Policy " + managed + " was not found."},
+		{"delete the user", func() error { _, err := c.DeleteUser(ctx, &iamsdk.DeleteUserInput{UserName: s("dev")}); return err },
+			"", ""},
+	}
+	for _, st := range steps {
+		err := st.call()
+		if st.code == "" {
+			if err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			continue
+		}
+		wantErr(t, st.name, err, st.code, st.msg)
+	}
+}
