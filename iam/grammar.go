@@ -289,7 +289,7 @@ func resourceFormat(r string) string {
 		return fmt.Sprintf("Resource %s must be in ARN format or \"*\".", r)
 	}
 	partition, rest, ok := strings.Cut(rest, ":")
-	if partition != "aws" {
+	if !Match(partition, "aws") { // a wildcard that may stand for aws is accepted: arn:*:logs:...
 		// IAM names the resource as it read it, with * for the parts missing.
 		parts := strings.Split(rest, ":")
 		arn := []string{"*", "*", "*", "*"}

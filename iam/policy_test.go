@@ -147,6 +147,7 @@ func TestParsePolicyAccepts(t *testing.T) {
 		`{"Version":"2012-10-17","Statement":[{"Sid":"sdf","Effect":"Allow","Action":"s3:ListBucket","Resource":"*"},{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}`,
 		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["iam:PassRole"],"Resource":["arn:aws:iam::*:role/*","arn:aws:iam::123456789012:*"]}}`,
 		`{"Statement":{"Effect":"Allow","Action":"states:*","Resource":"arn:aws:states:*:*:stateMachine:*"}}`,
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"logs:*","Resource":["arn:*:logs:*:*:*","arn:aws*:iam::*:role/*","arn:a?s:s3:::b"]}}`,
 	} {
 		if _, err := ParsePolicy(doc); err != nil {
 			t.Errorf("%s: %v", doc, err)
