@@ -197,14 +197,14 @@ func TestConditionsFailClosed(t *testing.T) {
 		`{"ForSomeValues:StringEquals":{"k":"v"}}`,
 	} {
 		t.Run(cond, func(t *testing.T) {
-			allow, err := parsePolicy(`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":` + cond + `}}`, false)
+			allow, err := parsePolicy(`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":`+cond+`}}`, false)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := allow.Evaluate("a:b", "r", rc); got != ImplicitDeny {
 				t.Errorf("Allow: got %v", got)
 			}
-			deny, err := parsePolicy(`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"*","Resource":"*","Condition":` + cond + `}]}`, false)
+			deny, err := parsePolicy(`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"*","Resource":"*","Condition":`+cond+`}]}`, false)
 			if err != nil {
 				t.Fatal(err)
 			}
