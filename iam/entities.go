@@ -91,7 +91,7 @@ func (d *Directory) CreateRole(name, path, trustPolicy, description string, maxS
 	if err := checkDocument("assumeRolePolicyDocument", trustPolicy); err != nil {
 		return nil, err
 	}
-	if err := checkPolicy(trustPolicy, true); err != nil {
+	if err := checkPolicy(trustPolicy, kindTrust); err != nil {
 		return nil, err
 	}
 	if maxSession == 0 {
@@ -290,7 +290,7 @@ func (d *Directory) CreatePolicy(name, path, doc, description string) (*ManagedP
 	if err := checkDocument("policyDocument", doc); err != nil {
 		return nil, err
 	}
-	if _, err := ParsePolicy(doc); err != nil {
+	if err := checkPolicy(doc, kindManaged); err != nil {
 		return nil, err
 	}
 	if policySize(doc) > managedPolicySize {

@@ -14,7 +14,8 @@ import (
 //  1. grammar: only known elements, Version one of the two, Statement an object or a
 //     non-empty array, Effect Allow or Deny in any case, string-or-array elements,
 //     condition operators IAM knows ("Syntax errors in policy.");
-//  2. no Principal in an identity policy;
+//  2. (managed policies) Version 2012-10-17 ("Policy document must be version 2012-10-17 or
+//     greater."); then no Principal in an identity policy;
 //  3. the legacy parser: Effect's exact case, resource ARNs with too few parts
 //     ("The policy failed legacy parsing");
 //  4. unique statement IDs, then actions present, then resources present;
@@ -28,7 +29,8 @@ import (
 //
 // Documents already stored are not checked again when evaluated (see Directory.policy), so
 // that a file written by an older Stepwise keeps its meaning.
-func checkPolicy(doc string, trust bool) error {
+func checkPolicy(doc string, kind policyKind) error {
+	trust := kind == kindTrust
 	var top map[string]json.RawMessage
 	dec := json.NewDecoder(strings.NewReader(doc))
 	if err := dec.Decode(&top); err != nil || dec.More() {
@@ -37,6 +39,12 @@ func checkPolicy(doc string, trust bool) error {
 	stmts, err := checkGrammar(top, trust)
 	if err != nil {
 		return err
+	}
+	if kind == kindManaged {
+		var version string
+		if _ = json.Unmarshal(top["Version"], &version); version != variablesVersion {
+			return errMalformed("Policy document must be version 2012-10-17 or greater.")
+		}
 	}
 	if !trust {
 		for _, s := range stmts {
@@ -142,6 +150,15 @@ func checkTrust(stmts []rawStatement) error {
 	}
 	return nil
 }
+
+// policyKind is what a document is put as: IAM checks each kind a little differently.
+type policyKind int
+
+const (
+	kindInline  policyKind = iota // PutRolePolicy, PutUserPolicy
+	kindManaged                   // CreatePolicy
+	kindTrust                     // CreateRole's AssumeRolePolicyDocument
+)
 
 // rawStatement is one statement's elements, as written.
 type rawStatement map[string]json.RawMessage

@@ -104,7 +104,7 @@ func TestQueryAPIThroughTheSDK(t *testing.T) {
 		t.Errorf("ListRolePolicies %+v %v", names, err)
 	}
 
-	mp, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("invoke"), PolicyDocument: s(`{"Statement":{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"*"}}`)})
+	mp, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("invoke"), PolicyDocument: s(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"*"}}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestQueryAPIThroughTheSDK(t *testing.T) {
 	}
 	_, err = c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("invoke"), PolicyDocument: s(doc)})
 	wantErr(t, "duplicate policy", err, "EntityAlreadyExists", "A policy called invoke already exists. Duplicate names are not allowed.")
-	_, err = c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("p"), PolicyDocument: s(`{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}`)})
+	_, err = c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("p"), PolicyDocument: s(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}`)})
 	wantErr(t, "principal", err, "MalformedPolicyDocument", "Policy document should not specify a principal.")
 	for _, arn := range []string{aws.ToString(mp.Policy.Arn), "arn:aws:iam::aws:policy/AWSStepFunctionsFullAccess"} {
 		if _, err := c.AttachRolePolicy(ctx, &iamsdk.AttachRolePolicyInput{RoleName: s("exec"), PolicyArn: s(arn)}); err != nil {
@@ -391,5 +391,41 @@ func TestDeleteUserAfterItsPolicies(t *testing.T) {
 			continue
 		}
 		wantErr(t, st.name, err, st.code, st.msg)
+	}
+}
+
+// TestCreatePolicyVersion checks that a managed policy must be written in the 2012-10-17
+// language, as IAM requires of CreatePolicy, while an inline policy may still be older.
+func TestCreatePolicyVersion(t *testing.T) {
+	c, _ := newQuery(t, filepath.Join(t.TempDir(), "iam.json"))
+	ctx := context.Background()
+	s := aws.String
+	if _, err := c.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: s("exec"), AssumeRolePolicyDocument: s(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	const statement = `"Statement":{"Effect":"Allow","Action":"states:StartExecution","Resource":"*"}`
+	for i, tc := range []struct {
+		name, doc, msg string // msg "" when the policy is created
+	}{
+		{"no version", `{` + statement + `}`, "Policy document must be version 2012-10-17 or greater."},
+		{"2008-10-17", `{"Version":"2008-10-17",` + statement + `}`, "Policy document must be version 2012-10-17 or greater."},
+		{"syntax comes first", `{"Extra":1,` + statement + `}`, "Syntax errors in policy."},
+		{"version before Sids", `{"Statement":[{"Sid":"a","Effect":"Allow","Action":"s3:ListBucket","Resource":"*"},{"Sid":"a","Effect":"Allow"}]}`,
+			"Policy document must be version 2012-10-17 or greater."},
+		{"2012-10-17", `{"Version":"2012-10-17",` + statement + `}`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s(fmt.Sprintf("p%d", i)), PolicyDocument: s(tc.doc)})
+			if tc.msg == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantErr(t, tc.name, err, "MalformedPolicyDocument", tc.msg)
+		})
+	}
+	if _, err := c.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: s("exec"), PolicyName: s("old"), PolicyDocument: s(`{` + statement + `}`)}); err != nil {
+		t.Errorf("inline policy without Version: %v", err)
 	}
 }
