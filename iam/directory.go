@@ -218,9 +218,10 @@ func (d *Directory) policy(doc string) *Policy {
 	if p, ok := d.parsed[doc]; ok {
 		return p
 	}
-	p, err := ParsePolicy(doc)
+	p, err := parsePolicy(doc, false)
 	if err != nil {
-		// Stored documents were checked when they were put; a builtin one may not be.
+		// Stored documents were checked when they were put (perhaps less strictly, by an
+		// older Stepwise: they are not checked again); a builtin one may not be.
 		p = &Policy{}
 	}
 	d.parsed[doc] = p
@@ -428,35 +429,47 @@ func trusts(p *Policy, doc, region string, rc RequestContext) bool {
 		}
 		stmts = []map[string]json.RawMessage{one}
 	}
+	// An explicit deny wins over any allow, in a trust policy as everywhere.
+	allowed := false
 	for i, s := range p.Statements {
-		if s.Effect != Allow || !s.matchAction("sts:AssumeRole") || !s.conditionsHold(rc) || i >= len(stmts) {
+		if !s.matchAction("sts:AssumeRole") || !s.conditionsHold(rc) || i >= len(stmts) || !namesStates(stmts[i]["Principal"], region) {
 			continue
 		}
-		var pr struct {
-			Service any
+		if s.Effect == Deny {
+			return false
 		}
-		var star string
-		if json.Unmarshal(stmts[i]["Principal"], &star) == nil && star == "*" {
+		allowed = true
+	}
+	return allowed
+}
+
+// namesStates reports whether a trust statement's Principal is Step Functions: "*", or a
+// Service that is states.amazonaws.com or its regional name.
+func namesStates(principal json.RawMessage, region string) bool {
+	var pr struct {
+		Service any
+	}
+	var star string
+	if json.Unmarshal(principal, &star) == nil && star == "*" {
+		return true
+	}
+	if json.Unmarshal(principal, &pr) != nil {
+		return false
+	}
+	var services []string
+	switch v := pr.Service.(type) {
+	case string:
+		services = []string{v}
+	case []any:
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				services = append(services, s)
+			}
+		}
+	}
+	for _, s := range services {
+		if s == "states.amazonaws.com" || s == "states."+region+".amazonaws.com" {
 			return true
-		}
-		if json.Unmarshal(stmts[i]["Principal"], &pr) != nil {
-			continue
-		}
-		var services []string
-		switch v := pr.Service.(type) {
-		case string:
-			services = []string{v}
-		case []any:
-			for _, x := range v {
-				if s, ok := x.(string); ok {
-					services = append(services, s)
-				}
-			}
-		}
-		for _, s := range services {
-			if s == "states.amazonaws.com" || s == "states."+region+".amazonaws.com" {
-				return true
-			}
 		}
 	}
 	return false

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 var (
@@ -35,6 +36,38 @@ func checkPath(v string) (string, *Error) {
 	return v, nil
 }
 
+// IAM's default quotas on policies (IAM and AWS STS quotas): sizes count characters other
+// than white space; an entity's inline policies count together.
+const (
+	managedPolicySize = 6144
+	rolePoliciesSize  = 10240
+	userPoliciesSize  = 2048
+	attachedPerEntity = 10
+)
+
+// policySize is a document's size as IAM counts it against its quotas: white space is not
+// counted.
+func policySize(doc string) int {
+	n := 0
+	for _, r := range doc {
+		if !unicode.IsSpace(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// inlineSize is the size of an entity's inline policies once name holds doc.
+func inlineSize(inline map[string]string, name, doc string) int {
+	n := policySize(doc)
+	for k, v := range inline {
+		if k != name {
+			n += policySize(v)
+		}
+	}
+	return n
+}
+
 func checkDocument(field, doc string) *Error {
 	if doc == "" {
 		return errValidation(fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", field))
@@ -58,13 +91,16 @@ func (d *Directory) CreateRole(name, path, trustPolicy, description string, maxS
 	if err := checkDocument("assumeRolePolicyDocument", trustPolicy); err != nil {
 		return nil, err
 	}
-	if _, err := parsePolicy(trustPolicy, true); err != nil {
+	if err := checkPolicy(trustPolicy, kindTrust); err != nil {
 		return nil, err
 	}
 	if maxSession == 0 {
 		maxSession = 3600
 	}
-	if maxSession < 3600 || maxSession > 43200 {
+	if maxSession < 3600 {
+		return nil, errValidation(fmt.Sprintf("Value '%d' at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600", maxSession))
+	}
+	if maxSession > 43200 {
 		return nil, errValidation(fmt.Sprintf("Value '%d' at 'maxSessionDuration' failed to satisfy constraint: Member must have value less than or equal to 43200", maxSession))
 	}
 	d.mu.Lock()
@@ -186,6 +222,9 @@ func (d *Directory) PutRolePolicy(role, name, doc string) error {
 	if err != nil {
 		return err
 	}
+	if inlineSize(r.InlinePolicies, name, doc) > rolePoliciesSize {
+		return errLimit("Maximum policy size of %d bytes exceeded for role %s", rolePoliciesSize, r.RoleName)
+	}
 	if r.InlinePolicies == nil {
 		r.InlinePolicies = map[string]string{}
 	}
@@ -251,8 +290,11 @@ func (d *Directory) CreatePolicy(name, path, doc, description string) (*ManagedP
 	if err := checkDocument("policyDocument", doc); err != nil {
 		return nil, err
 	}
-	if _, err := ParsePolicy(doc); err != nil {
+	if err := checkPolicy(doc, kindManaged); err != nil {
 		return nil, err
+	}
+	if policySize(doc) > managedPolicySize {
+		return nil, errLimit("Cannot exceed quota for PolicySize: %d", managedPolicySize)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -317,6 +359,9 @@ func (d *Directory) AttachRolePolicy(role, arn string) error {
 	}
 	if err := d.attachable(arn); err != nil {
 		return err
+	}
+	if count(r.Attached, arn) == 0 && len(r.Attached) >= attachedPerEntity {
+		return errLimit("Cannot exceed quota for PoliciesPerRole: %d", attachedPerEntity)
 	}
 	r.Attached = attach(r.Attached, arn)
 	return d.save()
@@ -424,7 +469,7 @@ func (d *Directory) CreateAccessKey(user string) (*AccessKey, error) {
 		}
 	}
 	if n >= 2 {
-		return nil, newErr(409, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2")
+		return nil, errLimit("Cannot exceed quota for AccessKeysPerUser: 2")
 	}
 	k := &AccessKey{AccessKeyID: newID("AKIA", 16), SecretAccessKey: newSecret(), UserName: u.UserName, Status: "Active",
 		CreateDate: d.opts.Now().UTC().Truncate(1e9)}
@@ -469,10 +514,49 @@ func (d *Directory) PutUserPolicy(user, name, doc string) error {
 	if err != nil {
 		return err
 	}
+	if inlineSize(u.InlinePolicies, name, doc) > userPoliciesSize {
+		return errLimit("Maximum policy size of %d bytes exceeded for user %s", userPoliciesSize, u.UserName)
+	}
 	if u.InlinePolicies == nil {
 		u.InlinePolicies = map[string]string{}
 	}
 	u.InlinePolicies[name] = doc
+	return d.save()
+}
+
+// DeleteUserPolicy deletes a user's inline policy.
+func (d *Directory) DeleteUserPolicy(user, name string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, err := d.user(user)
+	if err != nil {
+		return err
+	}
+	if _, ok := u.InlinePolicies[name]; !ok {
+		return errNoSuchEntity("The user policy with name %s cannot be found.", name)
+	}
+	delete(u.InlinePolicies, name)
+	return d.save()
+}
+
+// DetachUserPolicy detaches a managed policy from a user.
+func (d *Directory) DetachUserPolicy(user, arn string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, err := d.user(user)
+	if err != nil {
+		return err
+	}
+	if count(u.Attached, arn) == 0 {
+		return errNoSuchEntity("Policy %s was not found.", arn)
+	}
+	var keep []string
+	for _, a := range u.Attached {
+		if a != arn {
+			keep = append(keep, a)
+		}
+	}
+	u.Attached = keep
 	return d.save()
 }
 
@@ -486,6 +570,9 @@ func (d *Directory) AttachUserPolicy(user, arn string) error {
 	}
 	if err := d.attachable(arn); err != nil {
 		return err
+	}
+	if count(u.Attached, arn) == 0 && len(u.Attached) >= attachedPerEntity {
+		return errLimit("Cannot exceed quota for PoliciesPerUser: %d", attachedPerEntity)
 	}
 	u.Attached = attach(u.Attached, arn)
 	return d.save()

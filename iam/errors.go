@@ -51,6 +51,10 @@ func errConflict(format string, args ...any) *Error {
 	return newErr(http.StatusConflict, "DeleteConflict", format, args...)
 }
 
+func errLimit(format string, args ...any) *Error {
+	return newErr(http.StatusConflict, "LimitExceeded", format, args...)
+}
+
 func errMalformed(format string, args ...any) *Error {
 	return newErr(http.StatusBadRequest, "MalformedPolicyDocument", format, args...)
 }

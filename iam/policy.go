@@ -58,8 +58,11 @@ func (d Decision) String() string {
 }
 
 // ParsePolicy parses an identity-based policy document, with IAM's MalformedPolicyDocument
-// errors for what IAM refuses.
+// errors for what IAM refuses (see checkPolicy).
 func ParsePolicy(doc string) (*Policy, error) {
+	if err := checkPolicy(doc, kindInline); err != nil {
+		return nil, err
+	}
 	return parsePolicy(doc, false)
 }
 

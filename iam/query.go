@@ -204,6 +204,12 @@ var queryActions = map[string]queryAction{
 	"AttachUserPolicy": {userResource, func(d *Directory, p params, _ *Principal) (any, error) {
 		return nil, d.AttachUserPolicy(p.get("UserName"), p.get("PolicyArn"))
 	}},
+	"DeleteUserPolicy": {userResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		return nil, d.DeleteUserPolicy(p.get("UserName"), p.get("PolicyName"))
+	}},
+	"DetachUserPolicy": {userResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		return nil, d.DetachUserPolicy(p.get("UserName"), p.get("PolicyArn"))
+	}},
 }
 
 // keyUser is the user CreateAccessKey acts for: the named one, else the caller.

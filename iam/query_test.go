@@ -3,6 +3,7 @@ package iam_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -103,7 +104,7 @@ func TestQueryAPIThroughTheSDK(t *testing.T) {
 		t.Errorf("ListRolePolicies %+v %v", names, err)
 	}
 
-	mp, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("invoke"), PolicyDocument: s(`{"Statement":{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"*"}}`)})
+	mp, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("invoke"), PolicyDocument: s(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"*"}}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +113,7 @@ func TestQueryAPIThroughTheSDK(t *testing.T) {
 	}
 	_, err = c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("invoke"), PolicyDocument: s(doc)})
 	wantErr(t, "duplicate policy", err, "EntityAlreadyExists", "A policy called invoke already exists. Duplicate names are not allowed.")
-	_, err = c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("p"), PolicyDocument: s(`{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}`)})
+	_, err = c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("p"), PolicyDocument: s(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}`)})
 	wantErr(t, "principal", err, "MalformedPolicyDocument", "Policy document should not specify a principal.")
 	for _, arn := range []string{aws.ToString(mp.Policy.Arn), "arn:aws:iam::aws:policy/AWSStepFunctionsFullAccess"} {
 		if _, err := c.AttachRolePolicy(ctx, &iamsdk.AttachRolePolicyInput{RoleName: s("exec"), PolicyArn: s(arn)}); err != nil {
@@ -204,5 +205,227 @@ func TestQueryWire(t *testing.T) {
 	}
 	if status, body = post("Action=CreateUser&Version=2010-05-08&UserName=carol"); status != 200 {
 		t.Errorf("the oversized CreateUser ran: creating carol again gives %d %s", status, body)
+	}
+}
+
+// TestQuotas checks IAM's default quotas on policies: sizes without white space, an
+// entity's inline policies together, ten managed policies per role or user.
+func TestQuotas(t *testing.T) {
+	c, _ := newQuery(t, filepath.Join(t.TempDir(), "iam.json"))
+	ctx := context.Background()
+	s := aws.String
+	if _, err := c.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: s("exec"), AssumeRolePolicyDocument: s(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: s("dev")}); err != nil {
+		t.Fatal(err)
+	}
+	// doc is a policy of exactly n characters other than white space, with some white space.
+	doc := func(n int) string {
+		head, tail := `{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "states:*", "Resource": "arn:aws:states:::stateMachine:`, `"}}`
+		size := len(strings.Join(strings.Fields(head+tail), ""))
+		return head + strings.Repeat("a", n-size) + tail
+	}
+	for i := range 11 {
+		if _, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s(fmt.Sprintf("p%d", i)), PolicyDocument: s(doc(200))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 10 {
+		arn := s(fmt.Sprintf("arn:aws:iam::123456789012:policy/p%d", i))
+		if _, err := c.AttachRolePolicy(ctx, &iamsdk.AttachRolePolicyInput{RoleName: s("exec"), PolicyArn: arn}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: s("dev"), PolicyArn: arn}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name      string
+		call      func() error
+		code, msg string // "" when the call succeeds
+	}{
+		{"managed policy at the quota", func() error {
+			_, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("at"), PolicyDocument: s(doc(6144))})
+			return err
+		}, "", ""},
+		{"managed policy over the quota", func() error {
+			_, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("over"), PolicyDocument: s(doc(6145))})
+			return err
+		}, "LimitExceeded", "Cannot exceed quota for PolicySize: 6144"},
+		{"role inline policy at the quota", func() error {
+			_, err := c.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: s("exec"), PolicyName: s("a"), PolicyDocument: s(doc(10240))})
+			return err
+		}, "", ""},
+		{"replacing a role's inline policy counts it once", func() error {
+			_, err := c.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: s("exec"), PolicyName: s("a"), PolicyDocument: s(doc(10000))})
+			return err
+		}, "", ""},
+		{"role inline policies together over the quota", func() error {
+			_, err := c.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: s("exec"), PolicyName: s("b"), PolicyDocument: s(doc(241))})
+			return err
+		}, "LimitExceeded", "Maximum policy size of 10240 bytes exceeded for role exec"},
+		{"user inline policy over the quota", func() error {
+			_, err := c.PutUserPolicy(ctx, &iamsdk.PutUserPolicyInput{UserName: s("dev"), PolicyName: s("a"), PolicyDocument: s(doc(2049))})
+			return err
+		}, "LimitExceeded", "Maximum policy size of 2048 bytes exceeded for user dev"},
+		{"eleventh managed policy on a role", func() error {
+			_, err := c.AttachRolePolicy(ctx, &iamsdk.AttachRolePolicyInput{RoleName: s("exec"), PolicyArn: s("arn:aws:iam::123456789012:policy/p10")})
+			return err
+		}, "LimitExceeded", "Cannot exceed quota for PoliciesPerRole: 10"},
+		{"attaching an attached policy again", func() error {
+			_, err := c.AttachRolePolicy(ctx, &iamsdk.AttachRolePolicyInput{RoleName: s("exec"), PolicyArn: s("arn:aws:iam::123456789012:policy/p0")})
+			return err
+		}, "", ""},
+		{"eleventh managed policy on a user", func() error {
+			_, err := c.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: s("dev"), PolicyArn: s("arn:aws:iam::123456789012:policy/p10")})
+			return err
+		}, "LimitExceeded", "Cannot exceed quota for PoliciesPerUser: 10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if tt.code == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantErr(t, tt.name, err, tt.code, tt.msg)
+		})
+	}
+}
+
+// TestCreateRoleRefuses checks CreateRole's refusals: trust policies as IAM checks them and
+// MaxSessionDuration's bounds, each with IAM's message.
+func TestCreateRoleRefuses(t *testing.T) {
+	c, _ := newQuery(t, filepath.Join(t.TempDir(), "iam.json"))
+	ctx := context.Background()
+	tests := []struct {
+		name, trust string
+		maxSession  int32
+		code, msg   string // "" when the role is created
+	}{
+		{"trust without a principal", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}`, 0,
+			"MalformedPolicyDocument", "Missing required field Principal"},
+		{"trust with a resource", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]}`, 0,
+			"MalformedPolicyDocument", "Has prohibited field Resource"},
+		{"trust with another service's action", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":["sts:AssumeRole","states:StartExecution"]}]}`, 0,
+			"MalformedPolicyDocument", "AssumeRole policy may only specify STS AssumeRole actions."},
+		{"trust with STS actions", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`, 0,
+			"", ""},
+		{"session too short", trust, 900,
+			"ValidationError", "1 validation error detected: Value '900' at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600"},
+		{"session too long", trust, 43201,
+			"ValidationError", "1 validation error detected: Value '43201' at 'maxSessionDuration' failed to satisfy constraint: Member must have value less than or equal to 43200"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := &iamsdk.CreateRoleInput{RoleName: aws.String(fmt.Sprintf("r%d", i)), AssumeRolePolicyDocument: aws.String(tt.trust)}
+			if tt.maxSession != 0 {
+				in.MaxSessionDuration = aws.Int32(tt.maxSession)
+			}
+			_, err := c.CreateRole(ctx, in)
+			if tt.code == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantErr(t, tt.name, err, tt.code, tt.msg)
+		})
+	}
+}
+
+// TestDeleteUserAfterItsPolicies follows DeleteUser's DeleteConflict as IAM's documentation
+// says to: delete the inline policies, detach the managed ones, then the user goes.
+func TestDeleteUserAfterItsPolicies(t *testing.T) {
+	c, _ := newQuery(t, filepath.Join(t.TempDir(), "iam.json"))
+	ctx := context.Background()
+	s := aws.String
+	const managed = "arn:aws:iam::aws:policy/AWSStepFunctionsReadOnlyAccess"
+	if _, err := c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: s("dev")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutUserPolicy(ctx, &iamsdk.PutUserPolicyInput{UserName: s("dev"), PolicyName: s("p"),
+		PolicyDocument: s(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"states:*","Resource":"*"}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: s("dev"), PolicyArn: s(managed)}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name      string
+		call      func() error
+		code, msg string // "" when the call succeeds
+	}{
+		{"delete with an inline policy", func() error { _, err := c.DeleteUser(ctx, &iamsdk.DeleteUserInput{UserName: s("dev")}); return err },
+			"DeleteConflict", "Cannot delete entity, must delete policies first."},
+		{"delete the inline policy", func() error {
+			_, err := c.DeleteUserPolicy(ctx, &iamsdk.DeleteUserPolicyInput{UserName: s("dev"), PolicyName: s("p")})
+			return err
+		}, "", ""},
+		{"delete it again", func() error {
+			_, err := c.DeleteUserPolicy(ctx, &iamsdk.DeleteUserPolicyInput{UserName: s("dev"), PolicyName: s("p")})
+			return err
+		}, "NoSuchEntity", "The user policy with name p cannot be found."},
+		{"delete with a managed policy", func() error { _, err := c.DeleteUser(ctx, &iamsdk.DeleteUserInput{UserName: s("dev")}); return err },
+			"DeleteConflict", "Cannot delete entity, must detach all policies first."},
+		{"detach the managed policy", func() error {
+			_, err := c.DetachUserPolicy(ctx, &iamsdk.DetachUserPolicyInput{UserName: s("dev"), PolicyArn: s(managed)})
+			return err
+		}, "", ""},
+		{"detach it again", func() error {
+			_, err := c.DetachUserPolicy(ctx, &iamsdk.DetachUserPolicyInput{UserName: s("dev"), PolicyArn: s(managed)})
+			return err
+		}, "NoSuchEntity", "Policy " + managed + " was not found."},
+		{"delete the user", func() error { _, err := c.DeleteUser(ctx, &iamsdk.DeleteUserInput{UserName: s("dev")}); return err },
+			"", ""},
+	}
+	for _, st := range steps {
+		err := st.call()
+		if st.code == "" {
+			if err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			continue
+		}
+		wantErr(t, st.name, err, st.code, st.msg)
+	}
+}
+
+// TestCreatePolicyVersion checks that a managed policy must be written in the 2012-10-17
+// language, as IAM requires of CreatePolicy, while an inline policy may still be older.
+func TestCreatePolicyVersion(t *testing.T) {
+	c, _ := newQuery(t, filepath.Join(t.TempDir(), "iam.json"))
+	ctx := context.Background()
+	s := aws.String
+	if _, err := c.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: s("exec"), AssumeRolePolicyDocument: s(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	const statement = `"Statement":{"Effect":"Allow","Action":"states:StartExecution","Resource":"*"}`
+	for i, tc := range []struct {
+		name, doc, msg string // msg "" when the policy is created
+	}{
+		{"no version", `{` + statement + `}`, "Policy document must be version 2012-10-17 or greater."},
+		{"2008-10-17", `{"Version":"2008-10-17",` + statement + `}`, "Policy document must be version 2012-10-17 or greater."},
+		{"syntax comes first", `{"Extra":1,` + statement + `}`, "Syntax errors in policy."},
+		{"version before Sids", `{"Statement":[{"Sid":"a","Effect":"Allow","Action":"s3:ListBucket","Resource":"*"},{"Sid":"a","Effect":"Allow"}]}`,
+			"Policy document must be version 2012-10-17 or greater."},
+		{"2012-10-17", `{"Version":"2012-10-17",` + statement + `}`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s(fmt.Sprintf("p%d", i)), PolicyDocument: s(tc.doc)})
+			if tc.msg == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantErr(t, tc.name, err, "MalformedPolicyDocument", tc.msg)
+		})
+	}
+	if _, err := c.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: s("exec"), PolicyName: s("old"), PolicyDocument: s(`{` + statement + `}`)}); err != nil {
+		t.Errorf("inline policy without Version: %v", err)
 	}
 }

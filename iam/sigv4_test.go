@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"fmt"
 	"crypto/sha256"
 	cryptotls "crypto/tls"
 	"encoding/hex"
@@ -262,6 +263,38 @@ func TestRoleConditionKeys(t *testing.T) {
 			err := d.AuthorizeRole(c, role.Arn, "states:StartExecution", "arn:aws:states:us-east-1:123456789012:stateMachine:m")
 			if (err == nil) != tc.allowed {
 				t.Errorf("allowed = %v, want %v (%v)", err == nil, tc.allowed, err)
+			}
+		})
+	}
+}
+
+// TestCheckRoleForStates checks whether Step Functions may assume a role, by its trust
+// policy: an explicit deny wins over an allow there too.
+func TestCheckRoleForStates(t *testing.T) {
+	d, _ := newTestDirectory(t, time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	const sm = "arn:aws:states:us-east-1:123456789012:stateMachine:m"
+	allow := `{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}`
+	for i, tc := range []struct {
+		name, statements string
+		trusted          bool
+	}{
+		{"allowed", allow, true},
+		{"regional name", `{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","states.us-east-1.amazonaws.com"]},"Action":"sts:AssumeRole"}`, true},
+		{"another service", `{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}`, false},
+		{"denied after allowed", allow + `,{"Effect":"Deny","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}`, false},
+		{"denied to everyone", allow + `,{"Effect":"Deny","Principal":"*","Action":"sts:*"}`, false},
+		{"denied to another service", allow + `,{"Effect":"Deny","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}`, true},
+		{"deny whose condition is false", allow + `,{"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"aws:SourceAccount":"123456789012"}}}`, true},
+		{"deny whose condition holds", allow + `,{"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:states:*:*:stateMachine:m"}}}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := d.CreateRole(fmt.Sprintf("r%d", i), "/", `{"Version":"2012-10-17","Statement":[`+tc.statements+`]}`, "", 3600)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = d.CheckRoleForStates(r.Arn, sm)
+			if (err == nil) != tc.trusted {
+				t.Errorf("trusted = %v, want %v (%v)", err == nil, tc.trusted, err)
 			}
 		})
 	}

@@ -117,7 +117,7 @@ func TestPolicyVariables(t *testing.T) {
 			"arn:aws:states:us-east-1:123456789012:stateMachine:shared-x", role, Allowed},
 		{"not before the fifth colon", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:states:*:${aws:PrincipalAccount}:stateMachine:*"}}`,
 			own, user, ImplicitDeny},
-		{"resource without five colons is literal", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"${aws:username}"}}`,
+		{"resource without five colons is literal", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:${aws:username}"}}`,
 			"ana", user, ImplicitDeny},
 		{"deny on own prefix", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"*","Resource":"arn:aws:states:*:*:stateMachine:${aws:username}-*"}]}`,
 			own, user, ExplicitDeny},
