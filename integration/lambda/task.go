@@ -56,12 +56,6 @@ func (r *Runtime) runInvoke(ctx context.Context, t *engine.Task) (string, error)
 		return "", serviceFailure(&ServiceError{Code: "InvalidParameterValueException", StatusCode: 400, RequestID: newUUID(),
 			Message: "1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null"})
 	}
-	if isNumber(p.Payload) {
-		// Step Functions takes a string as the payload's text and an object or array as its
-		// JSON, and refuses a number before invoking anything (as users report AWS's message).
-		return "", &runner.TaskError{Name: "States.Runtime", Cause: fmt.Sprintf(
-			"The Parameters '%s' could not be used to start the Task: [The value for the field 'Payload' must be a STRING]", t.Parameters)}
-	}
 	name, qual := ParseFunctionName(*p.FunctionName)
 	if qual == "" {
 		qual = p.Qualifier
@@ -115,12 +109,6 @@ func ParseFunctionName(s string) (name, qualifier string) {
 		qualifier = parts[1]
 	}
 	return name, qualifier
-}
-
-// isNumber tells whether a parameter is a JSON number.
-func isNumber(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9')
 }
 
 // requestPayload is the Invoke request body for a Payload parameter: a string is sent as

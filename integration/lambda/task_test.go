@@ -157,17 +157,3 @@ func TestInvokeNullPayload(t *testing.T) {
 		}
 	}
 }
-
-// TestInvokeNumberPayload: a number is no Payload Step Functions can send; AWS fails the task
-// before invoking the function (as users report it: "[The value for the field 'Payload' must
-// be a STRING]" for a Map iterating over numbers with "Payload.$": "$").
-func TestInvokeNumberPayload(t *testing.T) {
-	rt := newRuntime(t, lambda.Spec{})
-	params := `{"FunctionName":"fn","Payload":1}`
-	_, err := rt.RunTask(context.Background(), invokeTask(params))
-	te := taskError(t, err)
-	want := `The Parameters '` + params + `' could not be used to start the Task: [The value for the field 'Payload' must be a STRING]`
-	if te.Name != "States.Runtime" || te.Cause != want {
-		t.Errorf("got %s: %s\nwant States.Runtime: %s", te.Name, te.Cause, want)
-	}
-}
