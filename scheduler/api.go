@@ -711,9 +711,14 @@ func (s *Service) createGroup(ctx context.Context, name string, _ url.Values, bo
 		return nil, err
 	}
 	now := s.now()
-	g := &store.ScheduleGroup{Arn: s.groupArn(name), Name: name, CreatedAt: now, UpdatedAt: now}
+	g := &store.ScheduleGroup{Arn: s.groupArn(name), Name: name, CreatedAt: now, UpdatedAt: now, ClientToken: in.ClientToken}
 	if err := s.schedules.CreateScheduleGroup(ctx, g); err != nil {
 		if errors.Is(err, store.ErrExists) {
+			if s.sameGroupCall(ctx, g) {
+				// A retry changes nothing: the group keeps the tags of the call that made
+				// it, even when the retry names others (docs/operations.md says why).
+				return map[string]string{"ScheduleGroupArn": g.Arn}, nil
+			}
 			return nil, conflict("Schedule group %s already exists.", name)
 		}
 		return nil, err
@@ -724,6 +729,16 @@ func (s *Service) createGroup(ctx context.Context, name string, _ url.Values, bo
 		}
 	}
 	return map[string]string{"ScheduleGroupArn": g.Arn}, nil
+}
+
+// sameGroupCall reports whether g, refused as a duplicate, is the group that a
+// CreateScheduleGroup call with the same client token already made (a retry of that call).
+func (s *Service) sameGroupCall(ctx context.Context, g *store.ScheduleGroup) bool {
+	if g.ClientToken == "" {
+		return false
+	}
+	got, err := s.schedules.GetScheduleGroup(ctx, g.Name)
+	return err == nil && got.ClientToken == g.ClientToken
 }
 
 type groupOutput struct {

@@ -3,6 +3,8 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -373,4 +375,87 @@ func TestRequestID(t *testing.T) {
 	if !errors.As(err, &re) || re.ServiceRequestID() == "" {
 		t.Errorf("GetSchedule of no schedule: %v, want an error with a request ID", err)
 	}
+}
+
+// TestGroupClientToken: CreateScheduleGroup retried with its client token (as the SDKs retry)
+// is answered with the group's ARN; another token, or none, is a ConflictException. The
+// token decides, as for CreateSchedule: a retry changes nothing, its tags included.
+func TestGroupClientToken(t *testing.T) {
+	fx := newFixture(t, openSQLite(t), "n1", &clock{t: t0}, newFakeSFN())
+	ctx := context.Background()
+	const arn = "arn:aws:scheduler:us-east-1:123456789012:schedule-group/team"
+	tags := func(kv ...string) []types.Tag {
+		var out []types.Tag
+		for i := 0; i < len(kv); i += 2 {
+			out = append(out, types.Tag{Key: aws.String(kv[i]), Value: aws.String(kv[i+1])})
+		}
+		return out
+	}
+	create := func(token string, tags []types.Tag) (string, error) {
+		out, err := fx.api.CreateScheduleGroup(ctx, &sch.CreateScheduleGroupInput{Name: aws.String("team"), ClientToken: aws.String(token), Tags: tags})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.ScheduleGroupArn), nil
+	}
+	if got, err := create("token-1", tags("owner", "ops")); err != nil || got != arn {
+		t.Fatalf("CreateScheduleGroup: %q, %v", got, err)
+	}
+	steps := []struct {
+		name  string
+		token string
+		tags  []types.Tag
+	}{
+		{"same token", "token-1", tags("owner", "ops")},
+		{"same token, other tags", "token-1", tags("owner", "dev", "team", "a")},
+		{"same token, no tags", "token-1", nil},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if got, err := create(st.token, st.tags); err != nil || got != arn {
+				t.Fatalf("CreateScheduleGroup retried: %q, %v, want %s", got, err, arn)
+			}
+			out, err := fx.api.ListTagsForResource(ctx, &sch.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+			if err != nil || len(out.Tags) != 1 || aws.ToString(out.Tags[0].Key) != "owner" || aws.ToString(out.Tags[0].Value) != "ops" {
+				t.Fatalf("tags after a retry: %+v, %v, want the first call's owner=ops", out, err)
+			}
+		})
+	}
+	t.Run("other token", func(t *testing.T) {
+		_, err := create("token-2", nil)
+		var ce *types.ConflictException
+		if !errors.As(err, &ce) || aws.ToString(ce.Message) != "Schedule group team already exists." {
+			t.Fatalf("CreateScheduleGroup with another token: %v, want ConflictException", err)
+		}
+	})
+	t.Run("token a prefix", func(t *testing.T) {
+		if _, err := create("token", nil); !isType[*types.ConflictException](err) {
+			t.Fatalf("CreateScheduleGroup with another token: %v, want ConflictException", err)
+		}
+	})
+	// The SDKs always send a token; a bare request may not, and is never a retry.
+	t.Run("no token", func(t *testing.T) {
+		for _, group := range []string{"team", DefaultGroup} {
+			w := httptest.NewRecorder()
+			fx.svc.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/schedule-groups/"+group, strings.NewReader(`{}`)))
+			if w.Code != http.StatusConflict || w.Header().Get("X-Amzn-Errortype") != "ConflictException" {
+				t.Errorf("CreateScheduleGroup(%s) without a token: %d %s %s, want 409 ConflictException", group, w.Code, w.Header().Get("X-Amzn-Errortype"), w.Body)
+			}
+		}
+	})
+	t.Run("after delete", func(t *testing.T) {
+		if _, err := fx.api.DeleteScheduleGroup(ctx, &sch.DeleteScheduleGroupInput{Name: aws.String("team")}); err != nil {
+			t.Fatal(err)
+		}
+		// A group made again by a new call keeps that call's token and tags.
+		if got, err := create("token-3", tags("owner", "dev")); err != nil || got != arn {
+			t.Fatalf("CreateScheduleGroup after delete: %q, %v", got, err)
+		}
+		if got, err := create("token-1", nil); !isType[*types.ConflictException](err) {
+			t.Fatalf("CreateScheduleGroup with the old group's token: %q, %v, want ConflictException", got, err)
+		}
+		if got, err := create("token-3", nil); err != nil || got != arn {
+			t.Fatalf("CreateScheduleGroup retried: %q, %v", got, err)
+		}
+	})
 }

@@ -11,6 +11,9 @@ type ScheduleGroup struct {
 	Name      string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// ClientToken is the token of the CreateScheduleGroup call that made the group (empty
+	// when it had none): a retry of that call is told apart from another call by it.
+	ClientToken string
 }
 
 // Schedule is an EventBridge Scheduler schedule: its definition, kept as the JSON the API

@@ -15,11 +15,11 @@ import (
 
 var _ store.Schedules = (*Store)(nil)
 
-const groupColumns = `name, arn, created_at, updated_at`
+const groupColumns = `name, arn, created_at, updated_at, client_token`
 
 func scanGroup(r pgx.Row) (*store.ScheduleGroup, error) {
 	var g store.ScheduleGroup
-	if err := r.Scan(&g.Name, &g.Arn, &g.CreatedAt, &g.UpdatedAt); err != nil {
+	if err := r.Scan(&g.Name, &g.Arn, &g.CreatedAt, &g.UpdatedAt, &g.ClientToken); err != nil {
 		return nil, err
 	}
 	g.CreatedAt, g.UpdatedAt = g.CreatedAt.UTC(), g.UpdatedAt.UTC()
@@ -27,8 +27,8 @@ func scanGroup(r pgx.Row) (*store.ScheduleGroup, error) {
 }
 
 func (s *Store) CreateScheduleGroup(ctx context.Context, g *store.ScheduleGroup) error {
-	tag, err := s.pool.Exec(ctx, `INSERT INTO schedule_groups (`+groupColumns+`) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (name) DO NOTHING`, g.Name, g.Arn, g.CreatedAt, g.UpdatedAt)
+	tag, err := s.pool.Exec(ctx, `INSERT INTO schedule_groups (`+groupColumns+`) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (name) DO NOTHING`, g.Name, g.Arn, g.CreatedAt, g.UpdatedAt, g.ClientToken)
 	return affected(tag, err, store.ErrExists)
 }
 

@@ -13,12 +13,12 @@ import (
 
 var _ store.Schedules = (*Store)(nil)
 
-const groupColumns = `name, arn, created_at, updated_at`
+const groupColumns = `name, arn, created_at, updated_at, client_token`
 
 func scanGroup(r rowScanner) (*store.ScheduleGroup, error) {
 	var g store.ScheduleGroup
 	var created, updated int64
-	if err := r.Scan(&g.Name, &g.Arn, &created, &updated); err != nil {
+	if err := r.Scan(&g.Name, &g.Arn, &created, &updated, &g.ClientToken); err != nil {
 		return nil, err
 	}
 	g.CreatedAt, g.UpdatedAt = fromNanos(created), fromNanos(updated)
@@ -26,8 +26,8 @@ func scanGroup(r rowScanner) (*store.ScheduleGroup, error) {
 }
 
 func (s *Store) CreateScheduleGroup(ctx context.Context, g *store.ScheduleGroup) error {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO schedule_groups (`+groupColumns+`) VALUES (?, ?, ?, ?)
-		ON CONFLICT (name) DO NOTHING`, g.Name, g.Arn, nanos(g.CreatedAt), nanos(g.UpdatedAt))
+	res, err := s.w.ExecContext(ctx, `INSERT INTO schedule_groups (`+groupColumns+`) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO NOTHING`, g.Name, g.Arn, nanos(g.CreatedAt), nanos(g.UpdatedAt), g.ClientToken)
 	return affected(res, err, store.ErrExists)
 }
 

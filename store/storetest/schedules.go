@@ -44,8 +44,29 @@ func testScheduleGroups(t *testing.T, st store.Store) {
 		t.Fatalf("CreateScheduleGroup of a taken name: %v, want ErrExists", err)
 	}
 	g, err := s.GetScheduleGroup(ctx, "ab")
-	if err != nil || g.Arn != newGroup("ab").Arn || !g.CreatedAt.Equal(at(0)) {
+	if err != nil || g.Arn != newGroup("ab").Arn || !g.CreatedAt.Equal(at(0)) || g.ClientToken != "" {
 		t.Fatalf("GetScheduleGroup: %+v, %v", g, err)
+	}
+	// A group keeps the client token of the call that made it; a second call does not
+	// replace it.
+	tokened := newGroup("tokened")
+	tokened.ClientToken = "token-1"
+	if err := s.CreateScheduleGroup(ctx, tokened); err != nil {
+		t.Fatal(err)
+	}
+	again := newGroup("tokened")
+	again.ClientToken = "token-2"
+	if err := s.CreateScheduleGroup(ctx, again); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("CreateScheduleGroup of a taken name, another token: %v, want ErrExists", err)
+	}
+	if g, err := s.GetScheduleGroup(ctx, "tokened"); err != nil || g.ClientToken != "token-1" {
+		t.Fatalf("GetScheduleGroup(tokened): %+v, %v, want ClientToken token-1", g, err)
+	}
+	if gs, _, err := s.ListScheduleGroups(ctx, "tokened", store.Page{}); err != nil || len(gs) != 1 || gs[0].ClientToken != "token-1" {
+		t.Fatalf("ListScheduleGroups(tokened): %+v, %v", gs, err)
+	}
+	if err := s.DeleteScheduleGroup(ctx, "tokened"); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := s.GetScheduleGroup(ctx, "zz"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("GetScheduleGroup(unknown): %v", err)
