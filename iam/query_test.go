@@ -429,3 +429,45 @@ func TestCreatePolicyVersion(t *testing.T) {
 		t.Errorf("inline policy without Version: %v", err)
 	}
 }
+
+// TestNamesUniqueWhateverTheirCase checks what IAM documents of names ("Names are not
+// distinguished by case. For example, you cannot create resources named both "MyResource"
+// and "myresource"."): a second role, user or managed policy whose name differs only by
+// case is EntityAlreadyExists, while lookups stay exact (the documentation says nothing of
+// them).
+func TestNamesUniqueWhateverTheirCase(t *testing.T) {
+	c, _ := newQuery(t, filepath.Join(t.TempDir(), "iam.json"))
+	ctx := context.Background()
+	s := aws.String
+	const doc = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"states:*","Resource":"*"}}`
+	if _, err := c.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: s("r1"), AssumeRolePolicyDocument: s(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: s("ada")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("run"), PolicyDocument: s(doc)}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		call      func() error
+		code, msg string
+	}{
+		{"role", func() error {
+			_, err := c.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: s("R1"), AssumeRolePolicyDocument: s(trust)})
+			return err
+		}, "EntityAlreadyExists", "Role with name R1 already exists."},
+		{"user", func() error { _, err := c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: s("Ada")}); return err },
+			"EntityAlreadyExists", "User with name Ada already exists."},
+		{"policy on another path", func() error {
+			_, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("RUN"), Path: s("/team/"), PolicyDocument: s(doc)})
+			return err
+		}, "EntityAlreadyExists", "A policy called RUN already exists. Duplicate names are not allowed."},
+		{"role looked up in another case", func() error { _, err := c.GetRole(ctx, &iamsdk.GetRoleInput{RoleName: s("R1")}); return err },
+			"NoSuchEntity", "The role with name R1 cannot be found."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { wantErr(t, tt.name, tt.call(), tt.code, tt.msg) })
+	}
+}
