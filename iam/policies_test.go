@@ -1,0 +1,201 @@
+package iam_test
+
+import (
+	"context"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	iamsdk "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+)
+
+// TestManagedPolicies reads, lists and deletes customer managed policies through the SDK,
+// with IAM's errors: what a user of `aws iam` needs to manage the policies they create.
+func TestManagedPolicies(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "iam.json")
+	c, _ := newQuery(t, file)
+	ctx := context.Background()
+	s := aws.String
+	const doc = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"states:*","Resource":"*"}}`
+	const acct = "arn:aws:iam::123456789012:policy/"
+	for _, in := range []*iamsdk.CreatePolicyInput{
+		{PolicyName: s("run"), PolicyDocument: s(doc), Description: s("runs")},
+		{PolicyName: s("Audit"), Path: s("/team/"), PolicyDocument: s(doc)},
+		{PolicyName: s("spare"), PolicyDocument: s(doc)},
+	} {
+		if _, err := c.CreatePolicy(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: s("exec"), AssumeRolePolicyDocument: s(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: s("ada")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, arn := range []string{acct + "run", "arn:aws:iam::aws:policy/AWSStepFunctionsReadOnlyAccess"} {
+		if _, err := c.AttachRolePolicy(ctx, &iamsdk.AttachRolePolicyInput{RoleName: s("exec"), PolicyArn: s(arn)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: s("ada"), PolicyArn: s(acct + "run")}); err != nil {
+		t.Fatal(err)
+	}
+
+	names := func(ps []types.Policy) []string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, aws.ToString(p.PolicyName))
+		}
+		return out
+	}
+	lists := []struct {
+		name string
+		in   iamsdk.ListPoliciesInput
+		want []string
+	}{
+		{"local", iamsdk.ListPoliciesInput{Scope: types.PolicyScopeTypeLocal}, []string{"Audit", "run", "spare"}},
+		{"local, attached", iamsdk.ListPoliciesInput{Scope: types.PolicyScopeTypeLocal, OnlyAttached: true}, []string{"run"}},
+		{"all, attached", iamsdk.ListPoliciesInput{OnlyAttached: true}, []string{"AWSStepFunctionsReadOnlyAccess", "run"}},
+		{"AWS, attached", iamsdk.ListPoliciesInput{Scope: types.PolicyScopeTypeAws, OnlyAttached: true}, []string{"AWSStepFunctionsReadOnlyAccess"}},
+		{"path prefix", iamsdk.ListPoliciesInput{PathPrefix: s("/team/")}, []string{"Audit"}},
+		{"first page", iamsdk.ListPoliciesInput{Scope: types.PolicyScopeTypeLocal, MaxItems: aws.Int32(2)}, []string{"Audit", "run"}},
+		{"next page", iamsdk.ListPoliciesInput{Scope: types.PolicyScopeTypeLocal, MaxItems: aws.Int32(2), Marker: s("2")}, []string{"spare"}},
+	}
+	for _, tt := range lists {
+		t.Run("ListPolicies "+tt.name, func(t *testing.T) {
+			out, err := c.ListPolicies(ctx, &tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := names(out.Policies); !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+			if more := tt.name == "first page"; out.IsTruncated != more || (aws.ToString(out.Marker) != "") != more {
+				t.Errorf("IsTruncated %v, Marker %q", out.IsTruncated, aws.ToString(out.Marker))
+			}
+		})
+	}
+
+	gp, err := c.GetPolicy(ctx, &iamsdk.GetPolicyInput{PolicyArn: s(acct + "run")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := gp.Policy; aws.ToString(p.PolicyName) != "run" || aws.ToString(p.Arn) != acct+"run" || aws.ToString(p.Path) != "/" ||
+		aws.ToString(p.DefaultVersionId) != "v1" || aws.ToInt32(p.AttachmentCount) != 2 || !p.IsAttachable ||
+		aws.ToString(p.Description) != "runs" || p.CreateDate == nil || p.UpdateDate == nil || len(aws.ToString(p.PolicyId)) != 21 {
+		t.Errorf("GetPolicy %+v", p)
+	}
+	pv, err := c.GetPolicyVersion(ctx, &iamsdk.GetPolicyVersionInput{PolicyArn: s(acct + "run"), VersionId: s("v1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := url.QueryUnescape(aws.ToString(pv.PolicyVersion.Document)); got != doc || !pv.PolicyVersion.IsDefaultVersion ||
+		aws.ToString(pv.PolicyVersion.VersionId) != "v1" {
+		t.Errorf("GetPolicyVersion %+v", pv.PolicyVersion)
+	}
+	lv, err := c.ListPolicyVersions(ctx, &iamsdk.ListPolicyVersionsInput{PolicyArn: s(acct + "run")})
+	if err != nil || len(lv.Versions) != 1 || aws.ToString(lv.Versions[0].VersionId) != "v1" || !lv.Versions[0].IsDefaultVersion {
+		t.Errorf("ListPolicyVersions %+v %v", lv, err)
+	}
+	le, err := c.ListEntitiesForPolicy(ctx, &iamsdk.ListEntitiesForPolicyInput{PolicyArn: s(acct + "run")})
+	if err != nil || len(le.PolicyUsers) != 1 || aws.ToString(le.PolicyUsers[0].UserName) != "ada" ||
+		len(le.PolicyRoles) != 1 || aws.ToString(le.PolicyRoles[0].RoleName) != "exec" || len(le.PolicyGroups) != 0 {
+		t.Errorf("ListEntitiesForPolicy %+v %v", le, err)
+	}
+	le, err = c.ListEntitiesForPolicy(ctx, &iamsdk.ListEntitiesForPolicyInput{PolicyArn: s(acct + "run"), EntityFilter: types.EntityTypeRole})
+	if err != nil || len(le.PolicyUsers) != 0 || len(le.PolicyRoles) != 1 {
+		t.Errorf("ListEntitiesForPolicy Role %+v %v", le, err)
+	}
+
+	calls := []struct {
+		name      string
+		call      func() error
+		code, msg string // "" when the call succeeds
+	}{
+		{"get a missing policy", func() error {
+			_, err := c.GetPolicy(ctx, &iamsdk.GetPolicyInput{PolicyArn: s(acct + "nope")})
+			return err
+		},
+			"NoSuchEntity", "Policy " + acct + "nope was not found."},
+		{"get by a name in another case", func() error {
+			_, err := c.GetPolicy(ctx, &iamsdk.GetPolicyInput{PolicyArn: s(acct + "RUN")})
+			return err
+		},
+			"NoSuchEntity", "Policy " + acct + "RUN was not found."},
+		{"get by something not an ARN", func() error {
+			_, err := c.GetPolicy(ctx, &iamsdk.GetPolicyInput{PolicyArn: s("policy/run-not-an-arn")})
+			return err
+		}, "InvalidInput", "ARN policy/run-not-an-arn is not valid."},
+		{"an AWS managed policy", func() error {
+			_, err := c.GetPolicy(ctx, &iamsdk.GetPolicyInput{PolicyArn: s("arn:aws:iam::aws:policy/AdministratorAccess")})
+			return err
+		}, "", ""},
+		{"a version it does not have", func() error {
+			_, err := c.GetPolicyVersion(ctx, &iamsdk.GetPolicyVersionInput{PolicyArn: s(acct + "run"), VersionId: s("v2")})
+			return err
+		}, "NoSuchEntity", "Policy " + acct + "run version v2 does not exist or is not attachable."},
+		{"a malformed version", func() error {
+			_, err := c.GetPolicyVersion(ctx, &iamsdk.GetPolicyVersionInput{PolicyArn: s(acct + "run"), VersionId: s("1")})
+			return err
+		}, "ValidationError", `1 validation error detected: Value '1' at 'versionId' failed to satisfy constraint: Member must satisfy regular expression pattern: v[1-9][0-9]*(\.[A-Za-z0-9-]*)?`},
+		{"an unknown scope", func() error { _, err := c.ListPolicies(ctx, &iamsdk.ListPoliciesInput{Scope: "Mine"}); return err },
+			"ValidationError", "1 validation error detected: Value 'Mine' at 'scope' failed to satisfy constraint: Member must satisfy enum value set: [All, AWS, Local]"},
+		{"delete an attached policy", func() error {
+			_, err := c.DeletePolicy(ctx, &iamsdk.DeletePolicyInput{PolicyArn: s(acct + "run")})
+			return err
+		},
+			"DeleteConflict", "Cannot delete a policy attached to entities."},
+		{"detach it from the role", func() error {
+			_, err := c.DetachRolePolicy(ctx, &iamsdk.DetachRolePolicyInput{RoleName: s("exec"), PolicyArn: s(acct + "run")})
+			return err
+		}, "", ""},
+		{"delete it still attached to a user", func() error {
+			_, err := c.DeletePolicy(ctx, &iamsdk.DeletePolicyInput{PolicyArn: s(acct + "run")})
+			return err
+		},
+			"DeleteConflict", "Cannot delete a policy attached to entities."},
+		{"detach it from the user", func() error {
+			_, err := c.DetachUserPolicy(ctx, &iamsdk.DetachUserPolicyInput{UserName: s("ada"), PolicyArn: s(acct + "run")})
+			return err
+		}, "", ""},
+		{"delete it", func() error {
+			_, err := c.DeletePolicy(ctx, &iamsdk.DeletePolicyInput{PolicyArn: s(acct + "run")})
+			return err
+		},
+			"", ""},
+		{"delete it again", func() error {
+			_, err := c.DeletePolicy(ctx, &iamsdk.DeletePolicyInput{PolicyArn: s(acct + "run")})
+			return err
+		},
+			"NoSuchEntity", "Policy " + acct + "run was not found."},
+		{"its name is free again", func() error {
+			_, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("Run"), PolicyDocument: s(doc)})
+			return err
+		}, "", ""},
+		{"delete an AWS managed policy", func() error {
+			_, err := c.DeletePolicy(ctx, &iamsdk.DeletePolicyInput{PolicyArn: s("arn:aws:iam::aws:policy/AdministratorAccess")})
+			return err
+		}, "InvalidInput", "Cannot delete an AWS managed policy: arn:aws:iam::aws:policy/AdministratorAccess"},
+	}
+	for _, st := range calls {
+		err := st.call()
+		if st.code == "" {
+			if err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			continue
+		}
+		wantErr(t, st.name, err, st.code, st.msg)
+	}
+
+	// The deletion is in the file.
+	c2, _ := newQuery(t, file)
+	out, err := c2.ListPolicies(ctx, &iamsdk.ListPoliciesInput{Scope: types.PolicyScopeTypeLocal})
+	if got := names(out.Policies); err != nil || !slices.Equal(got, []string{"Audit", "Run", "spare"}) {
+		t.Errorf("after reopening: %v %v", got, err)
+	}
+}
