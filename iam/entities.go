@@ -304,7 +304,8 @@ func (d *Directory) CreatePolicy(name, path, doc, description string) (*ManagedP
 		}
 	}
 	p := &ManagedPolicy{PolicyName: name, PolicyID: newID("ANPA", 17), Arn: d.arn("policy", path, name), Path: path,
-		Description: description, Document: doc, CreateDate: d.opts.Now().UTC().Truncate(1e9)}
+		Description: description, Document: doc, CreateDate: d.opts.Now().UTC().Truncate(1e9), DefaultVersionID: "v1", LastVersion: 1}
+	p.Versions = []PolicyVersion{{VersionID: "v1", Document: doc, CreateDate: p.CreateDate}}
 	d.st.Policies[p.Arn] = p
 	c := *p
 	return &c, d.save()

@@ -4,15 +4,51 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
-// Managed policies are read, listed and deleted here; CreatePolicy and the attachments are
-// in entities.go. A customer managed policy has one version, v1 (CreatePolicyVersion is not
-// served), which is its default.
+// Managed policies are read, listed, versioned and deleted here; CreatePolicy and the
+// attachments are in entities.go.
 
-// defaultVersion is the only version a managed policy has here.
-const defaultVersion = "v1"
+// maxPolicyVersions is how many versions a managed policy may have (IAM's quota).
+const maxPolicyVersions = 5
+
+// PolicyVersion is one version of a managed policy.
+type PolicyVersion struct {
+	VersionID  string    `json:"versionId"`
+	Document   string    `json:"document"`
+	CreateDate time.Time `json:"createDate"`
+}
+
+// DefaultVersion is the id of the version in force.
+func (p *ManagedPolicy) DefaultVersion() string {
+	if p.DefaultVersionID == "" {
+		return "v1"
+	}
+	return p.DefaultVersionID
+}
+
+// AllVersions are the policy's versions, oldest first.
+func (p *ManagedPolicy) AllVersions() []PolicyVersion {
+	if len(p.Versions) == 0 {
+		return []PolicyVersion{{VersionID: "v1", Document: p.Document, CreateDate: p.CreateDate}}
+	}
+	return p.Versions
+}
+
+// UpdateDate is when the policy's newest version was made (IAM: its CreateDate while it has
+// one version).
+func (p *ManagedPolicy) UpdateDate() time.Time {
+	t := p.CreateDate
+	for _, v := range p.AllVersions() {
+		if v.CreateDate.After(t) {
+			t = v.CreateDate
+		}
+	}
+	return t
+}
 
 // PolicyInfo is a managed policy as GetPolicy and ListPolicies show it: with the number of
 // roles and users it is attached to.
@@ -123,26 +159,138 @@ func (d *Directory) DeletePolicy(arn string) error {
 	if d.attachments(arn) > 0 {
 		return errConflict("Cannot delete a policy attached to entities.")
 	}
+	if len(p.AllVersions()) > 1 {
+		// IAM's DeletePolicy reference: delete the other versions first; the default one goes
+		// with the policy.
+		return errConflict("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
+	}
 	delete(d.st.Policies, arn)
 	return d.save()
 }
 
-// GetPolicyVersion returns a version of a managed policy: there is only v1.
-func (d *Directory) GetPolicyVersion(arn, version string) (PolicyInfo, error) {
+// checkVersion validates a VersionId parameter as IAM does.
+func checkVersion(version string) *Error {
 	if version == "" {
-		return PolicyInfo{}, errValidation("Value null at 'versionId' failed to satisfy constraint: Member must not be null")
+		return errValidation("Value null at 'versionId' failed to satisfy constraint: Member must not be null")
 	}
 	if !versionPattern.MatchString(version) {
-		return PolicyInfo{}, errValidation(fmt.Sprintf(`Value '%s' at 'versionId' failed to satisfy constraint: Member must satisfy regular expression pattern: v[1-9][0-9]*(\.[A-Za-z0-9-]*)?`, version))
+		return errValidation(fmt.Sprintf(`Value '%s' at 'versionId' failed to satisfy constraint: Member must satisfy regular expression pattern: v[1-9][0-9]*(\.[A-Za-z0-9-]*)?`, version))
 	}
-	info, err := d.GetPolicy(arn)
+	return nil
+}
+
+// customerPolicy returns a customer managed policy, for the calls that change one; an AWS
+// managed policy is refused.
+func (d *Directory) customerPolicy(arn string) (*ManagedPolicy, *Error) {
+	p, err := d.findPolicy(arn)
 	if err != nil {
-		return PolicyInfo{}, err
+		return nil, err
 	}
-	if version != defaultVersion {
-		return PolicyInfo{}, errNoSuchEntity("Policy %s version %s does not exist or is not attachable.", arn, version)
+	if _, ok := awsManaged[p.Arn]; ok {
+		return nil, errInvalidInput("Cannot modify an AWS managed policy: %s", arn)
 	}
-	return info, nil
+	return p, nil
+}
+
+// GetPolicyVersion returns a version of a managed policy and whether it is the default.
+func (d *Directory) GetPolicyVersion(arn, version string) (PolicyVersion, bool, error) {
+	if err := checkVersion(version); err != nil {
+		return PolicyVersion{}, false, err
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	p, err := d.findPolicy(arn)
+	if err != nil {
+		return PolicyVersion{}, false, err
+	}
+	for _, v := range p.AllVersions() {
+		if v.VersionID == version {
+			return v, version == p.DefaultVersion(), nil
+		}
+	}
+	return PolicyVersion{}, false, errNoSuchEntity("Policy %s version %s does not exist or is not attachable.", arn, version)
+}
+
+// CreatePolicyVersion adds a version to a customer managed policy (at most 5), its default
+// if setDefault.
+func (d *Directory) CreatePolicyVersion(arn, doc string, setDefault bool) (PolicyVersion, error) {
+	if err := checkPolicyArn(arn); err != nil {
+		return PolicyVersion{}, err
+	}
+	if err := checkDocument("policyDocument", doc); err != nil {
+		return PolicyVersion{}, err
+	}
+	if err := checkPolicy(doc, kindManaged); err != nil {
+		return PolicyVersion{}, err
+	}
+	if policySize(doc) > managedPolicySize {
+		return PolicyVersion{}, errLimit("Cannot exceed quota for PolicySize: %d", managedPolicySize)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p, err := d.customerPolicy(arn)
+	if err != nil {
+		return PolicyVersion{}, err
+	}
+	versions := p.AllVersions()
+	if len(versions) >= maxPolicyVersions {
+		return PolicyVersion{}, errLimit("A managed policy can have up to %d versions. Before you create a new version, you must delete an existing version.", maxPolicyVersions)
+	}
+	last := max(p.LastVersion, 1)
+	v := PolicyVersion{VersionID: "v" + strconv.Itoa(last+1), Document: doc, CreateDate: d.opts.Now().UTC().Truncate(1e9)}
+	p.Versions = append(append([]PolicyVersion{}, versions...), v)
+	p.LastVersion = last + 1
+	if setDefault {
+		p.DefaultVersionID, p.Document = v.VersionID, doc
+	}
+	return v, d.save()
+}
+
+// SetDefaultPolicyVersion makes a version of a customer managed policy the one in force.
+func (d *Directory) SetDefaultPolicyVersion(arn, version string) error {
+	if err := checkVersion(version); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p, err := d.customerPolicy(arn)
+	if err != nil {
+		return err
+	}
+	for _, v := range p.AllVersions() {
+		if v.VersionID == version {
+			p.DefaultVersionID, p.Document = v.VersionID, v.Document
+			return d.save()
+		}
+	}
+	return errNoSuchEntity("Policy %s version %s does not exist or is not attachable.", arn, version)
+}
+
+// DeletePolicyVersion deletes a version of a customer managed policy other than its default.
+func (d *Directory) DeletePolicyVersion(arn, version string) error {
+	if err := checkVersion(version); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p, err := d.customerPolicy(arn)
+	if err != nil {
+		return err
+	}
+	var keep []PolicyVersion
+	for _, v := range p.AllVersions() {
+		if v.VersionID != version {
+			keep = append(keep, v)
+		}
+	}
+	switch {
+	case len(keep) == len(p.AllVersions()):
+		return errNoSuchEntity("Policy %s version %s does not exist or is not attachable.", arn, version)
+	case version == p.DefaultVersion():
+		return errConflict("Cannot delete the default version of a policy.")
+	}
+	p.Versions = keep
+	return d.save()
 }
 
 // PolicyEntity is a role or user a managed policy is attached to.

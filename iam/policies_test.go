@@ -2,14 +2,18 @@ package iam_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	iamsdk "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/stepwise-run/stepwise/iam"
 )
 
 // TestManagedPolicies reads, lists and deletes customer managed policies through the SDK,
@@ -197,5 +201,132 @@ func TestManagedPolicies(t *testing.T) {
 	out, err := c2.ListPolicies(ctx, &iamsdk.ListPoliciesInput{Scope: types.PolicyScopeTypeLocal})
 	if got := names(out.Policies); err != nil || !slices.Equal(got, []string{"Audit", "Run", "spare"}) {
 		t.Errorf("after reopening: %v %v", got, err)
+	}
+}
+
+// TestPolicyVersions changes a customer managed policy as IAM's documentation says to: a new
+// version, made the default (what is then evaluated), at most five, the default one
+// undeletable, and the others deleted before the policy.
+func TestPolicyVersions(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "iam.json")
+	c, _ := newQuery(t, file)
+	ctx := context.Background()
+	s := aws.String
+	allow := func(action string) string {
+		return `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"` + action + `","Resource":"*"}}`
+	}
+	const arn = "arn:aws:iam::123456789012:policy/run"
+	if _, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("run"), PolicyDocument: s(allow("states:StartExecution"))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: s("ada")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: s("ada"), PolicyArn: s(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	// mayStop is whether ada may call StopExecution, as a Directory reading the file decides.
+	mayStop := func() bool {
+		d, err := iam.Open(iam.Options{File: file})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Authorize(&iam.Principal{UserName: "ada", Arn: "arn:aws:iam::123456789012:user/ada"}, "states:StopExecution", "*") == nil
+	}
+	create := func(action string, setDefault bool) func() (string, error) {
+		return func() (string, error) {
+			out, err := c.CreatePolicyVersion(ctx, &iamsdk.CreatePolicyVersionInput{PolicyArn: s(arn), PolicyDocument: s(allow(action)), SetAsDefault: setDefault})
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%s %v", aws.ToString(out.PolicyVersion.VersionId), out.PolicyVersion.IsDefaultVersion), nil
+		}
+	}
+	deleteVersion := func(v string) func() (string, error) {
+		return func() (string, error) {
+			_, err := c.DeletePolicyVersion(ctx, &iamsdk.DeletePolicyVersionInput{PolicyArn: s(arn), VersionId: s(v)})
+			return "", err
+		}
+	}
+	versions := func() (string, error) {
+		out, err := c.ListPolicyVersions(ctx, &iamsdk.ListPolicyVersionsInput{PolicyArn: s(arn)})
+		if err != nil {
+			return "", err
+		}
+		var got []string
+		for _, v := range out.Versions {
+			got = append(got, fmt.Sprintf("%s %v", aws.ToString(v.VersionId), v.IsDefaultVersion))
+		}
+		p, err := c.GetPolicy(ctx, &iamsdk.GetPolicyInput{PolicyArn: s(arn)})
+		if err != nil {
+			return "", err
+		}
+		return strings.Join(got, ", ") + "; default " + aws.ToString(p.Policy.DefaultVersionId) + fmt.Sprintf("; may stop %v", mayStop()), nil
+	}
+	steps := []struct {
+		name      string
+		call      func() (string, error)
+		want      string // the call's answer when it succeeds
+		code, msg string // "" when the call succeeds
+	}{
+		{"a second version", create("states:StopExecution", false), "v2 false", "", ""},
+		{"not in force", versions, "v2 false, v1 true; default v1; may stop false", "", ""},
+		{"a third, made the default", create("states:StopExecution", true), "v3 true", "", ""},
+		{"in force", versions, "v3 true, v2 false, v1 false; default v3; may stop true", "", ""},
+		{"read a version", func() (string, error) {
+			out, err := c.GetPolicyVersion(ctx, &iamsdk.GetPolicyVersionInput{PolicyArn: s(arn), VersionId: s("v1")})
+			if err != nil {
+				return "", err
+			}
+			doc, _ := url.QueryUnescape(aws.ToString(out.PolicyVersion.Document))
+			return fmt.Sprintf("%v %s", out.PolicyVersion.IsDefaultVersion, doc), nil
+		}, "false " + allow("states:StartExecution"), "", ""},
+		{"delete the default version", deleteVersion("v3"), "", "DeleteConflict", "Cannot delete the default version of a policy."},
+		{"delete a version it does not have", deleteVersion("v9"), "", "NoSuchEntity", "Policy " + arn + " version v9 does not exist or is not attachable."},
+		{"a fourth", create("states:DescribeExecution", false), "v4 false", "", ""},
+		{"a fifth", create("states:DescribeExecution", false), "v5 false", "", ""},
+		{"a sixth", create("states:DescribeExecution", false), "", "LimitExceeded",
+			"A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version."},
+		{"delete v2", deleteVersion("v2"), "", "", ""},
+		{"ids are not reused", create("states:DescribeExecution", false), "v6 false", "", ""},
+		{"a malformed document", create("states:*\"", false), "", "MalformedPolicyDocument", "This policy contains invalid Json"},
+		{"back to v1", func() (string, error) {
+			_, err := c.SetDefaultPolicyVersion(ctx, &iamsdk.SetDefaultPolicyVersionInput{PolicyArn: s(arn), VersionId: s("v1")})
+			return "", err
+		}, "", "", ""},
+		{"v1 in force", versions, "v6 false, v5 false, v4 false, v3 false, v1 true; default v1; may stop false", "", ""},
+		{"an AWS managed policy", func() (string, error) {
+			_, err := c.CreatePolicyVersion(ctx, &iamsdk.CreatePolicyVersionInput{PolicyArn: s("arn:aws:iam::aws:policy/AdministratorAccess"), PolicyDocument: s(allow("*"))})
+			return "", err
+		}, "", "InvalidInput", "Cannot modify an AWS managed policy: arn:aws:iam::aws:policy/AdministratorAccess"},
+		{"detach", func() (string, error) {
+			_, err := c.DetachUserPolicy(ctx, &iamsdk.DetachUserPolicyInput{UserName: s("ada"), PolicyArn: s(arn)})
+			return "", err
+		}, "", "", ""},
+		{"delete the policy with its versions", func() (string, error) {
+			_, err := c.DeletePolicy(ctx, &iamsdk.DeletePolicyInput{PolicyArn: s(arn)})
+			return "", err
+		}, "", "DeleteConflict", "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy."},
+		{"delete v3", deleteVersion("v3"), "", "", ""},
+		{"delete v4", deleteVersion("v4"), "", "", ""},
+		{"delete v5", deleteVersion("v5"), "", "", ""},
+		{"delete v6", deleteVersion("v6"), "", "", ""},
+		{"delete the policy", func() (string, error) {
+			_, err := c.DeletePolicy(ctx, &iamsdk.DeletePolicyInput{PolicyArn: s(arn)})
+			return "", err
+		}, "", "", ""},
+	}
+	for _, st := range steps {
+		got, err := st.call()
+		if st.code != "" {
+			wantErr(t, st.name, err, st.code, st.msg)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got != st.want {
+			t.Errorf("%s: got %q, want %q", st.name, got, st.want)
+		}
 	}
 }

@@ -140,12 +140,15 @@ var queryActions = map[string]queryAction{
 			Path: mp.Path, Arn: mp.Arn, AttachmentCount: 0, PermissionsBoundaryUsageCount: 0, IsAttachable: true,
 			Description: mp.Description, CreateDate: isoTime(mp.CreateDate), UpdateDate: isoTime(mp.CreateDate)}}, nil
 	}},
-	"GetPolicy":             {policyResource, getPolicy},
-	"ListPolicies":          {func(d *Directory, _ params, _ *Principal) string { return d.arn("policy", "/", "") }, listPolicies},
-	"DeletePolicy":          {policyResource, deletePolicy},
-	"GetPolicyVersion":      {policyResource, getPolicyVersion},
-	"ListPolicyVersions":    {policyResource, listPolicyVersions},
-	"ListEntitiesForPolicy": {policyResource, listEntitiesForPolicy},
+	"GetPolicy":               {policyResource, getPolicy},
+	"ListPolicies":            {func(d *Directory, _ params, _ *Principal) string { return d.arn("policy", "/", "") }, listPolicies},
+	"DeletePolicy":            {policyResource, deletePolicy},
+	"GetPolicyVersion":        {policyResource, getPolicyVersion},
+	"ListPolicyVersions":      {policyResource, listPolicyVersions},
+	"ListEntitiesForPolicy":   {policyResource, listEntitiesForPolicy},
+	"CreatePolicyVersion":     {policyResource, createPolicyVersion},
+	"SetDefaultPolicyVersion": {policyResource, setDefaultPolicyVersion},
+	"DeletePolicyVersion":     {policyResource, deletePolicyVersion},
 	"AttachRolePolicy": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
 		return nil, d.AttachRolePolicy(p.get("RoleName"), p.get("PolicyArn"))
 	}},

@@ -2,15 +2,16 @@ package iam
 
 import "strconv"
 
-// The Query actions on managed policies: GetPolicy, ListPolicies, DeletePolicy,
-// GetPolicyVersion, ListPolicyVersions, ListEntitiesForPolicy.
+// The Query actions on managed policies: GetPolicy, ListPolicies, DeletePolicy, the
+// versions (GetPolicyVersion, ListPolicyVersions, CreatePolicyVersion,
+// SetDefaultPolicyVersion, DeletePolicyVersion) and ListEntitiesForPolicy.
 
 func policyResource(_ *Directory, p params, _ *Principal) string { return p.get("PolicyArn") }
 
 func toPolicyXML(info PolicyInfo, withDescription bool) policyXML {
-	x := policyXML{PolicyName: info.PolicyName, DefaultVersionId: defaultVersion, PolicyId: info.PolicyID, Path: info.Path,
+	x := policyXML{PolicyName: info.PolicyName, DefaultVersionId: info.DefaultVersion(), PolicyId: info.PolicyID, Path: info.Path,
 		Arn: info.Arn, AttachmentCount: info.AttachmentCount, IsAttachable: true,
-		CreateDate: isoTime(info.CreateDate), UpdateDate: isoTime(info.CreateDate)}
+		CreateDate: isoTime(info.CreateDate), UpdateDate: isoTime(info.UpdateDate())}
 	if withDescription {
 		// IAM's list operations leave the description out (ListPolicies' reference says so).
 		x.Description = info.Description
@@ -66,20 +67,26 @@ func deletePolicy(d *Directory, p params, _ *Principal) (any, error) {
 }
 
 func getPolicyVersion(d *Directory, p params, _ *Principal) (any, error) {
-	info, err := d.GetPolicyVersion(p.get("PolicyArn"), p.get("VersionId"))
+	v, isDefault, err := d.GetPolicyVersion(p.get("PolicyArn"), p.get("VersionId"))
 	if err != nil {
 		return nil, err
 	}
-	return struct{ PolicyVersion policyVersionXML }{policyVersionXML{Document: escape(info.Document), VersionId: defaultVersion,
-		IsDefaultVersion: true, CreateDate: isoTime(info.CreateDate)}}, nil
+	return struct{ PolicyVersion policyVersionXML }{policyVersionXML{Document: escape(v.Document), VersionId: v.VersionID,
+		IsDefaultVersion: isDefault, CreateDate: isoTime(v.CreateDate)}}, nil
 }
 
+// listPolicyVersions lists a policy's versions, newest first, without their documents.
 func listPolicyVersions(d *Directory, p params, _ *Principal) (any, error) {
 	info, err := d.GetPolicy(p.get("PolicyArn"))
 	if err != nil {
 		return nil, err
 	}
-	versions := []policyVersionXML{{VersionId: defaultVersion, IsDefaultVersion: true, CreateDate: isoTime(info.CreateDate)}}
+	all := info.AllVersions()
+	versions := make([]policyVersionXML, 0, len(all))
+	for i := len(all) - 1; i >= 0; i-- {
+		versions = append(versions, policyVersionXML{VersionId: all[i].VersionID, IsDefaultVersion: all[i].VersionID == info.DefaultVersion(),
+			CreateDate: isoTime(all[i].CreateDate)})
+	}
 	page, marker, truncated, err := paginate(len(versions), p)
 	if err != nil {
 		return nil, err
@@ -89,6 +96,31 @@ func listPolicyVersions(d *Directory, p params, _ *Principal) (any, error) {
 		IsTruncated bool
 		Marker      string `xml:",omitempty"`
 	}{members[policyVersionXML]{versions[page[0]:page[1]]}, truncated, marker}, nil
+}
+
+func createPolicyVersion(d *Directory, p params, _ *Principal) (any, error) {
+	setDefault := false
+	if v := p.get("SetAsDefault"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, errValidation("Value '" + v + "' at 'setAsDefault' failed to satisfy constraint: Member must be a boolean")
+		}
+		setDefault = b
+	}
+	v, err := d.CreatePolicyVersion(p.get("PolicyArn"), p.get("PolicyDocument"), setDefault)
+	if err != nil {
+		return nil, err
+	}
+	return struct{ PolicyVersion policyVersionXML }{policyVersionXML{VersionId: v.VersionID, IsDefaultVersion: setDefault,
+		CreateDate: isoTime(v.CreateDate)}}, nil
+}
+
+func setDefaultPolicyVersion(d *Directory, p params, _ *Principal) (any, error) {
+	return nil, d.SetDefaultPolicyVersion(p.get("PolicyArn"), p.get("VersionId"))
+}
+
+func deletePolicyVersion(d *Directory, p params, _ *Principal) (any, error) {
+	return nil, d.DeletePolicyVersion(p.get("PolicyArn"), p.get("VersionId"))
 }
 
 func listEntitiesForPolicy(d *Directory, p params, _ *Principal) (any, error) {
