@@ -403,13 +403,29 @@ func (d *Directory) ListAttachedRolePolicies(role string) ([]AttachedPolicy, err
 	if err != nil {
 		return nil, err
 	}
+	return d.attachedPolicies(r.Attached), nil
+}
+
+// ListAttachedUserPolicies lists the managed policies attached to a user.
+func (d *Directory) ListAttachedUserPolicies(user string) ([]AttachedPolicy, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	u, err := d.user(user)
+	if err != nil {
+		return nil, err
+	}
+	return d.attachedPolicies(u.Attached), nil
+}
+
+// attachedPolicies names the managed policies of an attachment list; the caller holds mu.
+func (d *Directory) attachedPolicies(attached []string) []AttachedPolicy {
 	out := []AttachedPolicy{}
-	for _, a := range r.Attached {
+	for _, a := range attached {
 		if p, ok := d.managed(a); ok {
 			out = append(out, AttachedPolicy{PolicyName: p.PolicyName, PolicyArn: a})
 		}
 	}
-	return out, nil
+	return out
 }
 
 // CreateUser creates a user.

@@ -152,6 +152,12 @@ func TestQueryAPIThroughTheSDK(t *testing.T) {
 	if _, err := c.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: s("ada"), PolicyArn: mp.Policy.Arn}); err != nil {
 		t.Fatal(err)
 	}
+	uatt, err := c.ListAttachedUserPolicies(ctx, &iamsdk.ListAttachedUserPoliciesInput{UserName: s("ada")})
+	if err != nil || len(uatt.AttachedPolicies) != 1 || aws.ToString(uatt.AttachedPolicies[0].PolicyArn) != aws.ToString(mp.Policy.Arn) {
+		t.Errorf("ListAttachedUserPolicies %+v %v", uatt, err)
+	}
+	_, err = c.ListAttachedUserPolicies(ctx, &iamsdk.ListAttachedUserPoliciesInput{UserName: s("nobody")})
+	wantErr(t, "ListAttachedUserPolicies", err, "NoSuchEntity", "The user with name nobody cannot be found.")
 	_, err = c.DeleteUser(ctx, &iamsdk.DeleteUserInput{UserName: s("ada")})
 	wantErr(t, "delete user with key", err, "DeleteConflict", "Cannot delete entity, must delete access keys first.")
 	_, err = c.DeleteAccessKey(ctx, &iamsdk.DeleteAccessKeyInput{UserName: s("ada"), AccessKeyId: s("AKIANOPE")})
