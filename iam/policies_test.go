@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -328,5 +330,37 @@ func TestPolicyVersions(t *testing.T) {
 		if got != st.want {
 			t.Errorf("%s: got %q, want %q", st.name, got, st.want)
 		}
+	}
+}
+
+// TestPolicyFromBeforeVersions reads a file written before managed policies had versions:
+// its policy is v1, the default, and gets v2 next.
+func TestPolicyFromBeforeVersions(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "iam.json")
+	const doc = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"states:*","Resource":"*"}}`
+	old := `{"roles":{},"users":{},"accessKeys":{},"policies":{"arn:aws:iam::123456789012:policy/old":{"policyName":"old",` +
+		`"policyId":"ANPAOLDOLDOLDOLDOLDOL","arn":"arn:aws:iam::123456789012:policy/old","path":"/","document":` + strconv.Quote(doc) +
+		`,"createDate":"2026-01-02T03:04:05Z"}}}`
+	if err := os.WriteFile(file, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := newQuery(t, file)
+	ctx := context.Background()
+	arn := aws.String("arn:aws:iam::123456789012:policy/old")
+	p, err := c.GetPolicy(ctx, &iamsdk.GetPolicyInput{PolicyArn: arn})
+	if err != nil || aws.ToString(p.Policy.DefaultVersionId) != "v1" || !p.Policy.UpdateDate.Equal(*p.Policy.CreateDate) {
+		t.Fatalf("GetPolicy %+v %v", p, err)
+	}
+	v, err := c.GetPolicyVersion(ctx, &iamsdk.GetPolicyVersionInput{PolicyArn: arn, VersionId: aws.String("v1")})
+	if got, _ := url.QueryUnescape(aws.ToString(v.PolicyVersion.Document)); err != nil || got != doc || !v.PolicyVersion.IsDefaultVersion {
+		t.Errorf("GetPolicyVersion %+v %v", v, err)
+	}
+	nv, err := c.CreatePolicyVersion(ctx, &iamsdk.CreatePolicyVersionInput{PolicyArn: arn, PolicyDocument: aws.String(doc)})
+	if err != nil || aws.ToString(nv.PolicyVersion.VersionId) != "v2" {
+		t.Errorf("CreatePolicyVersion %+v %v", nv, err)
+	}
+	vs, err := c.ListPolicyVersions(ctx, &iamsdk.ListPolicyVersionsInput{PolicyArn: arn})
+	if err != nil || len(vs.Versions) != 2 || !vs.Versions[1].IsDefaultVersion || aws.ToString(vs.Versions[1].VersionId) != "v1" {
+		t.Errorf("ListPolicyVersions %+v %v", vs, err)
 	}
 }
