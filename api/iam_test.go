@@ -502,3 +502,70 @@ func TestEnforcedIAMPolicyVariables(t *testing.T) {
 		}
 	}
 }
+
+// TestEnforcedIAMManagedPolicies checks that the managed-policy calls are authorized on the
+// policy's ARN: a reader (AWS's IAMReadOnlyAccess) may get and list, not delete or change.
+func TestEnforcedIAMManagedPolicies(t *testing.T) {
+	url, _ := enforcedServer(t)
+	ctx := context.Background()
+	root := iamClient(url, creds("AKIAROOTROOTROOT", "root-secret"))
+	const arn = "arn:aws:iam::123456789012:policy/run"
+	if _, err := root.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: aws.String("run"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"states:*","Resource":"*"}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String("reader")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: aws.String("reader"), PolicyArn: aws.String("arn:aws:iam::aws:policy/IAMReadOnlyAccess")}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := root.CreateAccessKey(ctx, &iamsdk.CreateAccessKeyInput{UserName: aws.String("reader")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader := iamClient(url, creds(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey)))
+	denied := func(action string) string {
+		return "User: arn:aws:iam::123456789012:user/reader is not authorized to perform: iam:" + action + " on resource: " + arn +
+			" because no identity-based policy allows the iam:" + action + " action"
+	}
+	tests := []struct {
+		name string
+		call func() error
+		msg  string // "" when allowed
+	}{
+		{"GetPolicy", func() error {
+			_, err := reader.GetPolicy(ctx, &iamsdk.GetPolicyInput{PolicyArn: aws.String(arn)})
+			return err
+		}, ""},
+		{"ListPolicies", func() error { _, err := reader.ListPolicies(ctx, &iamsdk.ListPoliciesInput{}); return err }, ""},
+		{"GetPolicyVersion", func() error {
+			_, err := reader.GetPolicyVersion(ctx, &iamsdk.GetPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: aws.String("v1")})
+			return err
+		}, ""},
+		{"CreatePolicyVersion", func() error {
+			_, err := reader.CreatePolicyVersion(ctx, &iamsdk.CreatePolicyVersionInput{PolicyArn: aws.String(arn),
+				PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`), SetAsDefault: true})
+			return err
+		}, denied("CreatePolicyVersion")},
+		{"DeletePolicy", func() error {
+			_, err := reader.DeletePolicy(ctx, &iamsdk.DeletePolicyInput{PolicyArn: aws.String(arn)})
+			return err
+		},
+			denied("DeletePolicy")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if tt.msg == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if code, msg := apiCode(err); code != "AccessDenied" || msg != tt.msg {
+				t.Errorf("got %v, want AccessDenied: %s", err, tt.msg)
+			}
+		})
+	}
+}

@@ -73,15 +73,24 @@ type User struct {
 	Attached       []string          `json:"attached,omitempty"`
 }
 
-// ManagedPolicy is a customer managed policy (one version, v1).
+// ManagedPolicy is a managed policy: a customer's, or one of the AWS managed policies
+// Stepwise knows.
 type ManagedPolicy struct {
-	PolicyName  string    `json:"policyName"`
-	PolicyID    string    `json:"policyId"`
-	Arn         string    `json:"arn"`
-	Path        string    `json:"path"`
-	Description string    `json:"description,omitempty"`
-	Document    string    `json:"document"`
-	CreateDate  time.Time `json:"createDate"`
+	PolicyName  string `json:"policyName"`
+	PolicyID    string `json:"policyId"`
+	Arn         string `json:"arn"`
+	Path        string `json:"path"`
+	Description string `json:"description,omitempty"`
+	// Document is the default version's document: what is evaluated.
+	Document   string    `json:"document"`
+	CreateDate time.Time `json:"createDate"`
+	// DefaultVersionID is the version in force; "" is v1 (a file from before versions).
+	DefaultVersionID string `json:"defaultVersionId,omitempty"`
+	// Versions are the policy's versions, oldest first; none is v1 alone, whose document is
+	// Document (AWS managed policies, a file from before versions).
+	Versions []PolicyVersion `json:"versions,omitempty"`
+	// LastVersion is the number of the last version made: IAM does not reuse version ids.
+	LastVersion int `json:"lastVersion,omitempty"`
 }
 
 // AccessKey is a user's access key.

@@ -18,6 +18,10 @@
 // anyway), and changes rarely. The cost of this choice: nodes sharing one PostgreSQL store do
 // not share IAM state unless they share the file; see docs/iam.md.
 //
+// A managed policy keeps its versions (at most five, as on AWS); the default one's document
+// is what is evaluated. A file written before versions existed holds one document per
+// policy, read as its v1.
+//
 // The file holds secret access keys in clear text, as AWS's own credentials file does; it is
 // written with mode 0600.
 //

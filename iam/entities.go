@@ -304,7 +304,8 @@ func (d *Directory) CreatePolicy(name, path, doc, description string) (*ManagedP
 		}
 	}
 	p := &ManagedPolicy{PolicyName: name, PolicyID: newID("ANPA", 17), Arn: d.arn("policy", path, name), Path: path,
-		Description: description, Document: doc, CreateDate: d.opts.Now().UTC().Truncate(1e9)}
+		Description: description, Document: doc, CreateDate: d.opts.Now().UTC().Truncate(1e9), DefaultVersionID: "v1", LastVersion: 1}
+	p.Versions = []PolicyVersion{{VersionID: "v1", Document: doc, CreateDate: p.CreateDate}}
 	d.st.Policies[p.Arn] = p
 	c := *p
 	return &c, d.save()
@@ -402,13 +403,29 @@ func (d *Directory) ListAttachedRolePolicies(role string) ([]AttachedPolicy, err
 	if err != nil {
 		return nil, err
 	}
+	return d.attachedPolicies(r.Attached), nil
+}
+
+// ListAttachedUserPolicies lists the managed policies attached to a user.
+func (d *Directory) ListAttachedUserPolicies(user string) ([]AttachedPolicy, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	u, err := d.user(user)
+	if err != nil {
+		return nil, err
+	}
+	return d.attachedPolicies(u.Attached), nil
+}
+
+// attachedPolicies names the managed policies of an attachment list; the caller holds mu.
+func (d *Directory) attachedPolicies(attached []string) []AttachedPolicy {
 	out := []AttachedPolicy{}
-	for _, a := range r.Attached {
+	for _, a := range attached {
 		if p, ok := d.managed(a); ok {
 			out = append(out, AttachedPolicy{PolicyName: p.PolicyName, PolicyArn: a})
 		}
 	}
-	return out, nil
+	return out
 }
 
 // CreateUser creates a user.

@@ -90,3 +90,7 @@ func queryCode(e *Error) (string, int) {
 	}
 	return e.Code, e.Status
 }
+
+func errInvalidInput(format string, args ...any) *Error {
+	return newErr(http.StatusBadRequest, "InvalidInput", format, args...)
+}

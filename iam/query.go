@@ -140,6 +140,15 @@ var queryActions = map[string]queryAction{
 			Path: mp.Path, Arn: mp.Arn, AttachmentCount: 0, PermissionsBoundaryUsageCount: 0, IsAttachable: true,
 			Description: mp.Description, CreateDate: isoTime(mp.CreateDate), UpdateDate: isoTime(mp.CreateDate)}}, nil
 	}},
+	"GetPolicy":               {policyResource, getPolicy},
+	"ListPolicies":            {func(d *Directory, _ params, _ *Principal) string { return d.arn("policy", "/", "") }, listPolicies},
+	"DeletePolicy":            {policyResource, deletePolicy},
+	"GetPolicyVersion":        {policyResource, getPolicyVersion},
+	"ListPolicyVersions":      {policyResource, listPolicyVersions},
+	"ListEntitiesForPolicy":   {policyResource, listEntitiesForPolicy},
+	"CreatePolicyVersion":     {policyResource, createPolicyVersion},
+	"SetDefaultPolicyVersion": {policyResource, setDefaultPolicyVersion},
+	"DeletePolicyVersion":     {policyResource, deletePolicyVersion},
 	"AttachRolePolicy": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
 		return nil, d.AttachRolePolicy(p.get("RoleName"), p.get("PolicyArn"))
 	}},
@@ -147,19 +156,10 @@ var queryActions = map[string]queryAction{
 		return nil, d.DetachRolePolicy(p.get("RoleName"), p.get("PolicyArn"))
 	}},
 	"ListAttachedRolePolicies": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
-		list, err := d.ListAttachedRolePolicies(p.get("RoleName"))
-		if err != nil {
-			return nil, err
-		}
-		page, marker, truncated, err := paginate(len(list), p)
-		if err != nil {
-			return nil, err
-		}
-		return struct {
-			AttachedPolicies members[AttachedPolicy]
-			IsTruncated      bool
-			Marker           string `xml:",omitempty"`
-		}{members[AttachedPolicy]{list[page[0]:page[1]]}, truncated, marker}, nil
+		return attachedPage(d.ListAttachedRolePolicies(p.get("RoleName")))(p)
+	}},
+	"ListAttachedUserPolicies": {userResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		return attachedPage(d.ListAttachedUserPolicies(p.get("UserName")))(p)
 	}},
 	"CreateUser": {userResource, func(d *Directory, p params, _ *Principal) (any, error) {
 		u, err := d.CreateUser(p.get("UserName"), p.get("Path"))
@@ -210,6 +210,25 @@ var queryActions = map[string]queryAction{
 	"DetachUserPolicy": {userResource, func(d *Directory, p params, _ *Principal) (any, error) {
 		return nil, d.DetachUserPolicy(p.get("UserName"), p.get("PolicyArn"))
 	}},
+}
+
+// attachedPage answers ListAttachedRolePolicies and ListAttachedUserPolicies: a page of
+// the list.
+func attachedPage(list []AttachedPolicy, err error) func(params) (any, error) {
+	return func(p params) (any, error) {
+		if err != nil {
+			return nil, err
+		}
+		page, marker, truncated, err := paginate(len(list), p)
+		if err != nil {
+			return nil, err
+		}
+		return struct {
+			AttachedPolicies members[AttachedPolicy]
+			IsTruncated      bool
+			Marker           string `xml:",omitempty"`
+		}{members[AttachedPolicy]{list[page[0]:page[1]]}, truncated, marker}, nil
+	}
 }
 
 // keyUser is the user CreateAccessKey acts for: the named one, else the caller.

@@ -152,6 +152,12 @@ func TestQueryAPIThroughTheSDK(t *testing.T) {
 	if _, err := c.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: s("ada"), PolicyArn: mp.Policy.Arn}); err != nil {
 		t.Fatal(err)
 	}
+	uatt, err := c.ListAttachedUserPolicies(ctx, &iamsdk.ListAttachedUserPoliciesInput{UserName: s("ada")})
+	if err != nil || len(uatt.AttachedPolicies) != 1 || aws.ToString(uatt.AttachedPolicies[0].PolicyArn) != aws.ToString(mp.Policy.Arn) {
+		t.Errorf("ListAttachedUserPolicies %+v %v", uatt, err)
+	}
+	_, err = c.ListAttachedUserPolicies(ctx, &iamsdk.ListAttachedUserPoliciesInput{UserName: s("nobody")})
+	wantErr(t, "ListAttachedUserPolicies", err, "NoSuchEntity", "The user with name nobody cannot be found.")
 	_, err = c.DeleteUser(ctx, &iamsdk.DeleteUserInput{UserName: s("ada")})
 	wantErr(t, "delete user with key", err, "DeleteConflict", "Cannot delete entity, must delete access keys first.")
 	_, err = c.DeleteAccessKey(ctx, &iamsdk.DeleteAccessKeyInput{UserName: s("ada"), AccessKeyId: s("AKIANOPE")})
@@ -427,5 +433,47 @@ func TestCreatePolicyVersion(t *testing.T) {
 	}
 	if _, err := c.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: s("exec"), PolicyName: s("old"), PolicyDocument: s(`{` + statement + `}`)}); err != nil {
 		t.Errorf("inline policy without Version: %v", err)
+	}
+}
+
+// TestNamesUniqueWhateverTheirCase checks what IAM documents of names ("Names are not
+// distinguished by case. For example, you cannot create resources named both "MyResource"
+// and "myresource"."): a second role, user or managed policy whose name differs only by
+// case is EntityAlreadyExists, while lookups stay exact (the documentation says nothing of
+// them).
+func TestNamesUniqueWhateverTheirCase(t *testing.T) {
+	c, _ := newQuery(t, filepath.Join(t.TempDir(), "iam.json"))
+	ctx := context.Background()
+	s := aws.String
+	const doc = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"states:*","Resource":"*"}}`
+	if _, err := c.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: s("r1"), AssumeRolePolicyDocument: s(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: s("ada")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("run"), PolicyDocument: s(doc)}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		call      func() error
+		code, msg string
+	}{
+		{"role", func() error {
+			_, err := c.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: s("R1"), AssumeRolePolicyDocument: s(trust)})
+			return err
+		}, "EntityAlreadyExists", "Role with name R1 already exists."},
+		{"user", func() error { _, err := c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: s("Ada")}); return err },
+			"EntityAlreadyExists", "User with name Ada already exists."},
+		{"policy on another path", func() error {
+			_, err := c.CreatePolicy(ctx, &iamsdk.CreatePolicyInput{PolicyName: s("RUN"), Path: s("/team/"), PolicyDocument: s(doc)})
+			return err
+		}, "EntityAlreadyExists", "A policy called RUN already exists. Duplicate names are not allowed."},
+		{"role looked up in another case", func() error { _, err := c.GetRole(ctx, &iamsdk.GetRoleInput{RoleName: s("R1")}); return err },
+			"NoSuchEntity", "The role with name R1 cannot be found."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { wantErr(t, tt.name, tt.call(), tt.code, tt.msg) })
 	}
 }
