@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -23,6 +24,24 @@ func (r *Runtime) Handles(t *engine.Task) bool {
 		return true
 	}
 	return engine.ParseResource(t.Resource).Kind == "lambda"
+}
+
+// errPayloadNotString is lambda:invoke's Payload given as a number: Step Functions takes a
+// string as the payload's text and an object or array as its JSON, and refuses a number
+// before invoking anything (as users report AWS's message).
+var errPayloadNotString = errors.New("The value for the field 'Payload' must be a STRING")
+
+// CheckTask implements runner.TaskChecker: lambda:invoke parameters Step Functions cannot
+// use fail the task before it is scheduled.
+func (r *Runtime) CheckTask(t *engine.Task) error {
+	var p invokeParams
+	if !r.Handles(t) || engine.ParseResource(t.Resource).Kind != "task" || json.Unmarshal([]byte(t.Parameters), &p) != nil {
+		return nil
+	}
+	if isNumber(p.Payload) {
+		return errPayloadNotString
+	}
+	return nil
 }
 
 // RunTask implements runner.TaskHandler.
@@ -57,10 +76,8 @@ func (r *Runtime) runInvoke(ctx context.Context, t *engine.Task) (string, error)
 			Message: "1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null"})
 	}
 	if isNumber(p.Payload) {
-		// Step Functions takes a string as the payload's text and an object or array as its
-		// JSON, and refuses a number before invoking anything (as users report AWS's message).
 		return "", &runner.TaskError{Name: "States.Runtime", Cause: fmt.Sprintf(
-			"The Parameters '%s' could not be used to start the Task: [The value for the field 'Payload' must be a STRING]", t.Parameters)}
+			"The Parameters '%s' could not be used to start the Task: [%v]", t.Parameters, errPayloadNotString)}
 	}
 	name, qual := ParseFunctionName(*p.FunctionName)
 	if qual == "" {
