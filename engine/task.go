@@ -109,12 +109,21 @@ func (x *run) task(f *Frame, st *asl.State) {
 		roleArn, _ = r.(string)
 	}
 	paramsText := value.Encode(params)
-	x.ex.NextTaskID++
 	t := &Task{
-		ID: x.ex.NextTaskID, Resource: st.Resource, ResourceType: res.Type, ResourceName: res.Name,
+		Resource: st.Resource, ResourceType: res.Type, ResourceName: res.Name,
 		Pattern: res.Pattern, Parameters: paramsText, Token: token, RoleArn: roleArn, ExecutionRoleArn: x.ex.RoleArn,
 		StateName: st.Name, Execution: x.ex.ExecutionArn, ChildExecution: childExecutionOf(f),
 	}
+	if res.Kind == "task" && x.in.cfg.CheckTask != nil {
+		// AWS checks the parameters against the integration's API before it schedules
+		// anything: the state fails as its other runtime failures do, with no TaskScheduled.
+		if err := x.in.cfg.CheckTask(t); err != nil {
+			x.stateError(f, st, sc.runtimeErr("The Parameters '%s' could not be used to start the Task: [%v]", paramsText, err))
+			return
+		}
+	}
+	x.ex.NextTaskID++
+	t.ID = x.ex.NextTaskID
 	var timeoutPtr, heartbeatPtr *int64
 	if hasTimeout {
 		timeoutPtr = &timeout

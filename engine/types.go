@@ -32,6 +32,13 @@ type Config struct {
 	// about to schedule it (a driver's lookup: a task of an unknown activity fails the
 	// execution with States.Runtime, as AWS). Nil: every activity exists.
 	ActivityExists func(arn string) bool
+	// CheckTask tells, before a Task state schedules a service integration's task (its ID
+	// not yet set), whether the integration can use its evaluated parameters: a driver's
+	// check, from what the integrations know of their APIs. An error, worded as AWS words the
+	// problem ("The field \"X\" is not supported by Step Functions"), fails the state with
+	// States.Runtime, "The Parameters '<parameters>' could not be used to start the Task:
+	// [<error>]", and nothing is scheduled, as AWS records it. Nil: no check.
+	CheckTask func(t *Task) error
 	// EvalLimits bound every JSONata, JSONPath and intrinsic evaluation (package budget;
 	// zero fields: its defaults). They count work, not time, so an execution replays alike.
 	EvalLimits budget.Limits

@@ -73,14 +73,8 @@ func (r *Registry) RunTask(ctx context.Context, t *engine.Task) (string, error) 
 			return "", err
 		}
 	}
-	if r.Lambda != nil && r.Lambda.Handles(t) {
-		return r.Lambda.RunTask(ctx, t)
-	}
-	if r.HTTP != nil && r.HTTP.Handles(t) {
-		return r.HTTP.RunTask(ctx, t)
-	}
-	if r.Optimized != nil && r.Optimized.Handles(t) {
-		return r.Optimized.RunTask(ctx, t)
+	if h := r.handlerOf(t); h != nil {
+		return h.RunTask(ctx, t)
 	}
 	switch t.ResourceType {
 	case "states":
@@ -91,13 +85,40 @@ func (r *Registry) RunTask(ctx context.Context, t *engine.Task) (string, error) 
 		}
 		return r.sfnSDK(ctx, t)
 	}
-	if r.SDK != nil && r.SDK.Handles(t) {
-		return r.SDK.RunTask(ctx, t)
-	}
 	if r.Fallback != nil {
 		return r.Fallback.RunTask(ctx, t)
 	}
 	return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "Stepwise has no integration for resource " + t.Resource}
+}
+
+// CheckTask implements runner.TaskChecker: the integration that would run the task checks
+// its parameters before it is scheduled, when it can (one that cannot leaves them to
+// RunTask).
+func (r *Registry) CheckTask(t *engine.Task) error {
+	if c, ok := r.handlerOf(t).(runner.TaskChecker); ok {
+		return c.CheckTask(t)
+	}
+	return nil
+}
+
+// handlerOf is the integration RunTask gives a task to, or nil for the tasks of Step
+// Functions itself and those no integration handles.
+func (r *Registry) handlerOf(t *engine.Task) Handler {
+	if t.Kind != "" {
+		return nil
+	}
+	for _, h := range []Handler{r.Lambda, r.HTTP, r.Optimized} {
+		if h != nil && h.Handles(t) {
+			return h
+		}
+	}
+	if t.ResourceType == "states" || t.ResourceType == "aws-sdk:sfn" {
+		return nil
+	}
+	if r.SDK != nil && r.SDK.Handles(t) {
+		return r.SDK
+	}
+	return nil
 }
 
 // mapS3 runs a Distributed Map's read or write.

@@ -30,6 +30,13 @@ type TaskHandler interface {
 	RunTask(ctx context.Context, t *engine.Task) (string, error)
 }
 
+// TaskChecker is a TaskHandler that can tell, before a task is scheduled, that its
+// integration cannot use its parameters; the engine then fails the state as AWS does, with
+// no TaskScheduled (engine.Config.CheckTask).
+type TaskChecker interface {
+	CheckTask(t *engine.Task) error
+}
+
 // TaskFunc adapts a function to TaskHandler.
 type TaskFunc func(ctx context.Context, t *engine.Task) (string, error)
 

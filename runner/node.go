@@ -457,11 +457,15 @@ func (n *Node) Interpreter(sm *store.StateMachine) (*engine.Interpreter, error) 
 	if err != nil {
 		return nil, err
 	}
-	in = engine.New(parsed, engine.Config{
+	cfg := engine.Config{
 		Region: n.opts.Region, Account: n.opts.Account,
 		MaxHistoryEvents: n.opts.MaxHistoryEvents, Express: sm.Type == "EXPRESS",
 		ActivityExists: n.activityExists, EvalLimits: n.opts.EvalLimits,
-	})
+	}
+	if c, ok := n.opts.Tasks.(TaskChecker); ok {
+		cfg.CheckTask = c.CheckTask
+	}
+	in = engine.New(parsed, cfg)
 	n.mu.Lock()
 	if len(n.procs) >= maxInterpreters {
 		n.procs = map[string]*engine.Interpreter{} // start over rather than grow without bound

@@ -463,12 +463,35 @@ func init() {
 // The recordings of services no fake here serves: listed with the reason, none replayed.
 func init() {
 	for path, why := range map[string]string{
-		"v2/services/test_ecs_task_service.snapshot.json":       noECS,
-		"v2/services/test_apigetway_task_service.snapshot.json": noAPIGateway,
-		"v2/services/test_events_task_service.snapshot.json":    noEventBridge,
+		"v2/services/test_ecs_task_service.snapshot.json":    noECS,
+		"v2/services/test_events_task_service.snapshot.json": noEventBridge,
 	} {
 		register(file{path: path, services: true, concurrent: true, scenario: func(string) (func(*replay), string) { return nil, why }})
 	}
+}
+
+// apigateway:invoke (services/test_apigetway_task_service). No fake serves API Gateway, but a
+// request whose parameters AWS refuses never reaches it: those tests replay.
+func init() {
+	scenarios := map[string]func(*replay){
+		// A header's value must be a list of strings: the execution fails before any task is
+		// scheduled.
+		"test_invoke_with_headers[singleStringHeader]": func(r *replay) {
+			r.serve(services{})
+			endpoint := "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
+			r.replace(endpoint, "<api-endpoint>")
+			input := map[string]any{"ApiEndpoint": endpoint, "Method": "POST", "Path": "id_func", "Stage": "sfn-apigw-api",
+				"RequestBody": map[string]any{"message": "HelloWorld!"}, "Headers": map[string]any{"custom_header": "singleStringHeader"}}
+			r.recordExecution(template(r.t, "services/statemachines/api_gateway_invoke_with_headers.json5"), value.Encode(input))
+		},
+	}
+	register(file{path: "v2/services/test_apigetway_task_service.snapshot.json", services: true, concurrent: true,
+		scenario: func(test string) (func(*replay), string) {
+			if run, ok := scenarios[test]; ok {
+				return run, ""
+			}
+			return nil, noAPIGateway
+		}})
 }
 
 // createTable creates, on dynalite, a table of a new name keyed by the string "id", as the

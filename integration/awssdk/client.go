@@ -237,6 +237,33 @@ func (c *Client) Call(ctx context.Context, call Call) (*Result, error) {
 	return &Result{Output: out, Status: resp.Status, Header: resp.Header, RequestID: reqID}, nil
 }
 
+// Check tells, without calling, whether the model of a call's action takes its parameters
+// as Call would encode them: a *protocol.InvalidParameter when it does not, else nil (an
+// unknown service or action, or a protocol without a codec, is left to Call to report).
+func (c *Client) Check(call Call) error {
+	svc, err := c.catalog.Service(call.Service)
+	if err != nil {
+		return nil
+	}
+	op := svc.Operation(call.Action)
+	if op == nil {
+		return nil
+	}
+	codec := c.codec(svc.Protocol(func(p string) bool { return c.codec(p) != nil }))
+	if codec == nil {
+		return nil
+	}
+	params := call.Params
+	if params == nil {
+		params = map[string]any{}
+	}
+	var ip *protocol.InvalidParameter
+	if _, err := codec.Encode(svc, op, params); errors.As(err, &ip) {
+		return ip
+	}
+	return nil
+}
+
 var errCallTimeout = errors.New("the call did not complete within its timeout")
 
 // send signs and sends a request, and reads the whole answer.

@@ -31,25 +31,59 @@ func (h *Handler) Handles(t *engine.Task) bool {
 	return h.Client.catalog.Lookup(svc) != nil
 }
 
+// CheckTask implements runner.TaskChecker: parameters the action's model has no place for
+// (an unknown member, a value of the wrong type) fail the task before it is scheduled, as on
+// AWS.
+func (h *Handler) CheckTask(t *engine.Task) error {
+	service := strings.TrimPrefix(t.ResourceType, "aws-sdk:")
+	action := strings.TrimSuffix(t.ResourceName, ".waitForTaskToken")
+	params, msg, err := taskParams(t)
+	if err != nil {
+		return nil // parameters that are not JSON are left to RunTask
+	}
+	if msg != "" {
+		return errors.New(msg)
+	}
+	var ip *protocol.InvalidParameter
+	if errors.As(h.Client.Check(Call{Service: service, Action: action, Params: params}), &ip) {
+		return errors.New(ip.Message)
+	}
+	return nil
+}
+
+// taskParams are a task's parameters as an object, or what AWS says of parameters that are
+// not an object.
+func taskParams(t *engine.Task) (params map[string]any, msg string, err error) {
+	params = map[string]any{}
+	if strings.TrimSpace(t.Parameters) == "" {
+		return params, "", nil
+	}
+	v, err := value.DecodeMaps([]byte(t.Parameters))
+	if err != nil {
+		return nil, "", err
+	}
+	m, ok := v.(map[string]any)
+	if !ok && v != nil {
+		return nil, "The parameters must be a JSON object", nil
+	}
+	if m != nil {
+		params = m
+	}
+	return params, "", nil
+}
+
 // RunTask makes the task's call. For .waitForTaskToken the runner records the answer as
 // TaskSubmitted and the task waits for SendTaskSuccess or SendTaskFailure.
 func (h *Handler) RunTask(ctx context.Context, t *engine.Task) (string, error) {
 	service := strings.TrimPrefix(t.ResourceType, "aws-sdk:")
 	action := strings.TrimSuffix(t.ResourceName, ".waitForTaskToken")
-	params := map[string]any{}
-	if strings.TrimSpace(t.Parameters) != "" {
-		v, err := value.DecodeMaps([]byte(t.Parameters))
-		if err != nil {
-			return "", &runner.TaskError{Name: "States.Runtime", Cause: "invalid parameters: " + err.Error()}
-		}
-		m, ok := v.(map[string]any)
-		if !ok && v != nil {
-			return "", &runner.TaskError{Name: "States.Runtime", Cause: fmt.Sprintf(
-				"The Parameters '%s' could not be used to start the Task: [The parameters must be a JSON object]", t.Parameters)}
-		}
-		if m != nil {
-			params = m
-		}
+	params, msg, err := taskParams(t)
+	if err != nil {
+		return "", &runner.TaskError{Name: "States.Runtime", Cause: "invalid parameters: " + err.Error()}
+	}
+	if msg != "" {
+		return "", &runner.TaskError{Name: "States.Runtime", Cause: fmt.Sprintf(
+			"The Parameters '%s' could not be used to start the Task: [%s]", t.Parameters, msg)}
 	}
 	role := t.RoleArn
 	if role == "" {

@@ -177,8 +177,6 @@ func TestDynamoDBTaskErrors(t *testing.T) {
 		{"unreachable, retried", `"Type":"Task","Resource":"arn:aws:states:::aws-sdk:secretsmanager:listSecrets","Parameters":{},
 			"Retry":[{"ErrorEquals":["SecretsManager.SdkClientException"],"IntervalSeconds":1,"MaxAttempts":1}],` + catch("SecretsManager.SdkClientException"),
 			"SecretsManager.SdkClientException", `^Unable to execute HTTP request: Connect to 127\.0\.0\.1:\d+ failed: `, 1},
-		{"unknown parameter", `"Type":"Task","Resource":"arn:aws:states:::aws-sdk:dynamodb:getItem","Parameters":{"TableName":"tbl","Keys":{}},` + catch("States.Runtime"),
-			"States.Runtime", `^The Parameters '\{"TableName":"tbl","Keys":\{\}\}' could not be used to start the Task: \[The field "Keys" is not supported by Step Functions\]$`, 0},
 	}
 	// The table the condition test writes to.
 	_, _ = s.run(t, "setup", `{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:dynamodb:createTable","Parameters":{
@@ -246,5 +244,28 @@ func TestDynamoDBCallback(t *testing.T) {
 	got := strings.Join(taskEvents(t, events), "\n")
 	if want := "taskSubmittedEventDetails {}\ntaskSucceededEventDetails {\"done\":true}"; got != want {
 		t.Errorf("task events:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestUnknownParameterFailsBeforeScheduling: a parameter the action's model has not fails the
+// execution before the task is scheduled, with the state's States.Runtime prefix, and no
+// catcher takes it, as AWS does (data-science-sdk-python#198).
+func TestUnknownParameterFailsBeforeScheduling(t *testing.T) {
+	s := newStack(t)
+	def := `{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:dynamodb:getItem",
+		"Parameters":{"TableName":"tbl","Keys":{}},"End":true,
+		"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Done"}]},"Done":{"Type":"Succeed"}}}`
+	done, events := s.run(t, "unknown", def, `{}`)
+	want := `An error occurred while executing the state 'S' (entered at the event id #2). The Parameters '{"TableName":"tbl","Keys":{}}' ` +
+		`could not be used to start the Task: [The field "Keys" is not supported by Step Functions]`
+	if done.Status != "FAILED" || done.Error == nil || *done.Error != "States.Runtime" || done.Cause == nil || *done.Cause != want {
+		t.Fatalf("%s %v %v, want FAILED States.Runtime %s", done.Status, done.Error, done.Cause, want)
+	}
+	var types []string
+	for _, e := range events {
+		types = append(types, e.Type)
+	}
+	if got := strings.Join(types, " "); got != "ExecutionStarted TaskStateEntered ExecutionFailed" {
+		t.Errorf("history %s", got)
 	}
 }

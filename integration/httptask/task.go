@@ -109,6 +109,11 @@ func (h *Handler) RunTask(ctx context.Context, t *engine.Task) (string, error) {
 		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "the HTTP integration does not run resource " + t.Resource}
 	}
 	req, err := parse(t.Parameters)
+	var pe *paramError
+	if errors.As(err, &pe) {
+		return "", &runner.TaskError{Name: "States.Runtime",
+			Cause: fmt.Sprintf("The Parameters '%s' could not be used to start the Task: [%s]", t.Parameters, pe.msg)}
+	}
 	if err != nil {
 		return "", err
 	}
@@ -125,17 +130,30 @@ func (h *Handler) RunTask(ctx context.Context, t *engine.Task) (string, error) {
 // errTimedOut is the cause of a task's context when its request took too long.
 var errTimedOut = errors.New("the HTTP Task timed out")
 
-// parse reads and checks the parameters. A parameter AWS would refuse fails the task with
-// States.Runtime, in the words AWS uses for a task whose parameters it cannot use.
+// CheckTask implements runner.TaskChecker: parameters AWS refuses fail the task before it
+// is scheduled.
+func (h *Handler) CheckTask(t *engine.Task) error {
+	var pe *paramError
+	if _, err := parse(t.Parameters); errors.As(err, &pe) {
+		return pe
+	}
+	return nil
+}
+
+// paramError is a parameter AWS refuses, in AWS's words.
+type paramError struct{ msg string }
+
+func (e *paramError) Error() string { return e.msg }
+
+// parse reads and checks the parameters. A parameter AWS would refuse is a *paramError: the
+// task fails with States.Runtime, in the words AWS uses for a task whose parameters it
+// cannot use.
 func parse(text string) (*request, error) {
 	var p params
 	if err := json.Unmarshal([]byte(text), &p); err != nil {
 		return nil, &runner.TaskError{Name: "States.Runtime", Cause: "invalid parameters: " + err.Error()}
 	}
-	bad := func(msg string) error {
-		return &runner.TaskError{Name: "States.Runtime",
-			Cause: fmt.Sprintf("The Parameters '%s' could not be used to start the Task: [%s]", text, msg)}
-	}
+	bad := func(msg string) error { return &paramError{msg} }
 	invalid := func(field string) error {
 		return bad(fmt.Sprintf("The value of the field '%s' has an invalid format", field))
 	}

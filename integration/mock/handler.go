@@ -54,6 +54,20 @@ func (h *Handler) Unbind(executionArn string) {
 	h.mu.Unlock()
 }
 
+// CheckTask implements runner.TaskChecker: the task of a state the execution's test case
+// mocks is not checked (nothing calls the integration); others are checked as Next checks
+// them.
+func (h *Handler) CheckTask(t *engine.Task) error {
+	h.mu.Lock()
+	b := h.bindings[t.Execution]
+	mocked := b != nil && b.states[t.StateName] != ""
+	h.mu.Unlock()
+	if c, ok := h.Next.(runner.TaskChecker); ok && !mocked {
+		return c.CheckTask(t)
+	}
+	return nil
+}
+
 // RunTask implements runner.TaskHandler.
 func (h *Handler) RunTask(ctx context.Context, t *engine.Task) (string, error) {
 	h.mu.Lock()

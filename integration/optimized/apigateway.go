@@ -36,9 +36,9 @@ type gatewayRequest struct {
 // "StatusCode", "StatusText"}; a status of 400 or more fails the task with ApiGateway.<status>
 // and the response body as cause (recorded: ApiGateway.403).
 func (h *Handler) invokeAPI(ctx context.Context, t *engine.Task, params map[string]any) (string, error) {
-	req, err := parseGateway(t.Parameters, params)
-	if err != nil {
-		return "", err
+	req, pe := parseGateway(params)
+	if pe != nil {
+		return "", badParameters(t.Parameters, pe.Message)
 	}
 	var body io.Reader
 	if req.hasBody {
@@ -94,14 +94,14 @@ func responseBody(raw []byte) any {
 	return string(raw)
 }
 
-// parseGateway checks apigateway:invoke's parameters; what AWS refuses fails the task with
-// States.Runtime in AWS's words.
-func parseGateway(text string, p map[string]any) (*gatewayRequest, error) {
-	invalid := func(field string) error {
-		return badParameters(text, "The value of the field '"+field+"' has an invalid format")
+// parseGateway checks apigateway:invoke's parameters; what AWS refuses is a *ParameterError
+// in AWS's words.
+func parseGateway(p map[string]any) (*gatewayRequest, *ParameterError) {
+	invalid := func(field string) *ParameterError {
+		return &ParameterError{Message: "The value of the field '" + field + "' has an invalid format"}
 	}
-	required := func(field string) error {
-		return badParameters(text, "The field '"+field+"' is required")
+	required := func(field string) *ParameterError {
+		return &ParameterError{Message: "The field '" + field + "' is required"}
 	}
 	r := &gatewayRequest{headers: http.Header{}, authType: "NO_AUTH"}
 	endpoint, ok := p["ApiEndpoint"].(string)

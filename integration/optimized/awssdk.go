@@ -11,26 +11,39 @@ import (
 
 // FromClient makes the model-driven AWS client (integration/awssdk) the Caller: the
 // optimized integrations then call the same endpoints, with the same credentials and
-// signatures, as aws-sdk tasks do.
-func FromClient(c *awssdk.Client) Caller {
-	return CallerFunc(func(ctx context.Context, req Request) (*Response, error) {
-		call := awssdk.Call{Service: req.Service, Action: req.Action, Params: req.Params, Region: req.Region, RoleArn: req.RoleArn}
-		if req.Service == "sqs" {
-			// The Java SDK v1 sends an SQS request to its queue's URL: an unknown queue host
-			// fails as "Unable to execute HTTP request: <host>: Name or service not known"
-			// (recorded), not as an error of the region's endpoint.
-			if q, ok := req.Params["QueueUrl"].(string); ok {
-				if u, err := url.Parse(q); err == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https") {
-					call.Endpoint = u.Scheme + "://" + u.Host
-				}
+// signatures, as aws-sdk tasks do, and check parameters against the same models
+// (ParameterChecker).
+func FromClient(c *awssdk.Client) Caller { return clientCaller{c} }
+
+type clientCaller struct{ c *awssdk.Client }
+
+// CheckParams implements ParameterChecker.
+func (cc clientCaller) CheckParams(req Request) error {
+	var ip *protocol.InvalidParameter
+	if err := cc.c.Check(awssdk.Call{Service: req.Service, Action: req.Action, Params: req.Params}); errors.As(err, &ip) {
+		return &ParameterError{Message: ip.Message}
+	}
+	return nil
+}
+
+// Call implements Caller.
+func (cc clientCaller) Call(ctx context.Context, req Request) (*Response, error) {
+	call := awssdk.Call{Service: req.Service, Action: req.Action, Params: req.Params, Region: req.Region, RoleArn: req.RoleArn}
+	if req.Service == "sqs" {
+		// The Java SDK v1 sends an SQS request to its queue's URL: an unknown queue host
+		// fails as "Unable to execute HTTP request: <host>: Name or service not known"
+		// (recorded), not as an error of the region's endpoint.
+		if q, ok := req.Params["QueueUrl"].(string); ok {
+			if u, err := url.Parse(q); err == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https") {
+				call.Endpoint = u.Scheme + "://" + u.Host
 			}
 		}
-		res, err := c.Call(ctx, call)
-		if err != nil {
-			return nil, fromClientError(err)
-		}
-		return &Response{Output: res.Output, Status: res.Status, Header: res.Header, RequestID: res.RequestID}, nil
-	})
+	}
+	res, err := cc.c.Call(ctx, call)
+	if err != nil {
+		return nil, fromClientError(err)
+	}
+	return &Response{Output: res.Output, Status: res.Status, Header: res.Header, RequestID: res.RequestID}, nil
 }
 
 // fromClientError maps the client's errors to the Caller's.

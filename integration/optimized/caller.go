@@ -13,6 +13,12 @@ type Caller interface {
 	Call(ctx context.Context, req Request) (*Response, error)
 }
 
+// ParameterChecker is a Caller that can tell, without calling, that an API has no place for
+// a request's parameters: CheckParams returns a *ParameterError then, else nil.
+type ParameterChecker interface {
+	CheckParams(req Request) error
+}
+
 // CallerFunc adapts a function to Caller.
 type CallerFunc func(ctx context.Context, req Request) (*Response, error)
 

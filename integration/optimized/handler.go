@@ -102,10 +102,8 @@ func (h *Handler) RunTask(ctx context.Context, t *engine.Task) (string, error) {
 		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "Stepwise has no AWS client configured for resource " + t.Resource}
 	}
 	switch t.ResourceType + ":" + api {
-	case "sqs:sendMessage":
-		stringify(params, "MessageBody")
-	case "sns:publish":
-		stringify(params, "Message")
+	case "sqs:sendMessage", "sns:publish":
+		stringifyBody(t.ResourceType+":"+api, params)
 	case "events:putEvents":
 		return h.putEvents(ctx, t, svc, params)
 	case "bedrock:invokeModel":
@@ -121,15 +119,46 @@ func (h *Handler) RunTask(ctx context.Context, t *engine.Task) (string, error) {
 	return value.Encode(withMetadata(t.ResourceType, api, resp)), nil
 }
 
+// CheckTask implements runner.TaskChecker: parameters the task's API cannot take (a field
+// it has not, a value of the wrong type) fail the task before it is scheduled, as on AWS.
+// apigateway:invoke's are checked as it reads them, those of a plain call against its
+// model when the Caller can check them; a job's and a bare call's request is built at run
+// time, and is checked then.
+func (h *Handler) CheckTask(t *engine.Task) error {
+	svc, api, ok := lookup(t)
+	if !ok {
+		return nil
+	}
+	v, err := value.DecodeMaps([]byte(t.Parameters))
+	if err != nil {
+		return nil
+	}
+	params, _ := v.(map[string]any)
+	if params == nil {
+		params = map[string]any{}
+	}
+	key := t.ResourceType + ":" + api
+	switch apis[key].kind {
+	case gateway:
+		if _, pe := parseGateway(params); pe != nil {
+			return pe
+		}
+		return nil
+	case plain:
+		pc, ok := h.caller.(ParameterChecker)
+		if !ok {
+			return nil
+		}
+		stringifyBody(key, params)
+		return pc.CheckParams(Request{Service: svc.sdk, Action: api, Params: withoutNulls(params)})
+	}
+	return nil
+}
+
 // call makes one API call for a task. Members set to null are left out of the request, as
 // the Java SDK leaves out fields it holds as null; the service then says what is missing.
 func (h *Handler) call(ctx context.Context, t *engine.Task, svc service, action string, params map[string]any) (*Response, error) {
-	p := make(map[string]any, len(params))
-	for k, v := range params {
-		if v != nil {
-			p[k] = v
-		}
-	}
+	p := withoutNulls(params)
 	role := t.RoleArn
 	if role == "" {
 		role = t.ExecutionRoleArn
@@ -156,6 +185,27 @@ func (h *Handler) regionOf(t *engine.Task) string {
 		return parts[3]
 	}
 	return h.region
+}
+
+// withoutNulls is a request's members but those set to null.
+func withoutNulls(params map[string]any) map[string]any {
+	p := make(map[string]any, len(params))
+	for k, v := range params {
+		if v != nil {
+			p[k] = v
+		}
+	}
+	return p
+}
+
+// stringifyBody sends a JSON message body of sqs:sendMessage and sns:publish as its text.
+func stringifyBody(api string, params map[string]any) {
+	switch api {
+	case "sqs:sendMessage":
+		stringify(params, "MessageBody")
+	case "sns:publish":
+		stringify(params, "Message")
+	}
 }
 
 // stringify turns a member that is not a string into its JSON text, as Step Functions sends
