@@ -2,11 +2,11 @@ package iam
 
 import (
 	"context"
-	"fmt"
 	"crypto/sha256"
 	cryptotls "crypto/tls"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
