@@ -276,7 +276,7 @@ func (x *run) startIteration(f *Frame, st *asl.State) *Frame {
 		input, err := x.itemInput(f, st, i)
 		if err != nil {
 			m.Next-- // not started: a redrive starts it again
-			x.abortChildren(f)
+			x.abortChildren(f, f.Last)
 			x.mapRunChanged(m, MapRunFailed)
 			x.stateError(f, st, err)
 			x.keepForRedrive(f)
@@ -346,7 +346,7 @@ func (x *run) iterationDone(f *Frame, st *asl.State, c *Frame) bool {
 		x.emitPrev(c, history.Event{Type: "TaskStateAborted"}, prev)
 		c.TaskOpen = false
 	}
-	x.abortChildren(f)
+	x.abortChildren(f, prev)
 	x.mapRunChanged(m, MapRunFailed)
 	fl := *c.Err
 	if m.Distributed {
@@ -378,7 +378,8 @@ func (x *run) tolerated(m *MapRun) bool {
 	return false
 }
 
-func (x *run) abortChildren(f *Frame) {
+// abortChildren stops the iterations still running, threading their aborts from cause.
+func (x *run) abortChildren(f *Frame, cause int64) {
 	for _, c := range f.Children {
 		if c.Phase == phaseDone {
 			continue
@@ -390,8 +391,8 @@ func (x *run) abortChildren(f *Frame) {
 			x.abortChild(f, c)
 			continue
 		}
-		x.abortFrame(c)
-		x.emit(f, history.Event{Type: "MapIterationAborted", Details: &history.MapIteration{Name: f.State, Index: c.Index}})
+		x.abortFrame(c, cause)
+		x.emitPrev(f, history.Event{Type: "MapIterationAborted", Details: &history.MapIteration{Name: f.State, Index: c.Index}}, cause)
 	}
 	f.Children = nil
 }

@@ -89,7 +89,7 @@ func (x *run) branchFailed(f *Frame, st *asl.State, failed *Frame) {
 	}
 	for _, c := range f.Children {
 		if c != failed && c.Phase != phaseDone {
-			x.abortFrame(c)
+			x.abortFrame(c, prev)
 		}
 	}
 	x.containerFailed(f, st, *failed.Err, "ParallelStateFailed", prev)
@@ -97,19 +97,24 @@ func (x *run) branchFailed(f *Frame, st *asl.State, failed *Frame) {
 }
 
 // abortFrame stops a frame that is still running, recording "...StateAborted" for the state
-// it was in.
-func (x *run) abortFrame(f *Frame) {
+// it was in. Every abort is threaded from cause, the event that failed the iteration or
+// branch that stops its siblings, not from the aborted frame's own last event: AWS records
+// them so (timeouts/test_timeouts' test_service_lambda_map_timeout). The events name no
+// state, so readers of the history find the aborted state by the order they come in (see
+// tracing's and the console's abort handling): siblings in the order they started, a
+// frame's nested frames before its own state.
+func (x *run) abortFrame(f *Frame, cause int64) {
 	x.mapRunAborted(f)
 	for _, c := range f.Children {
 		if c.Phase != phaseDone {
-			x.abortFrame(c)
+			x.abortFrame(c, cause)
 		}
 	}
 	switch f.Phase {
 	case phaseTask, phaseWait, phaseRetry, phaseChildren:
 		st := x.state(f)
 		f.cancelWaits(x)
-		x.emit(f, history.Event{Type: stateEvent(st.Type, stateAborted)})
+		x.emitPrev(f, history.Event{Type: stateEvent(st.Type, stateAborted)}, cause)
 	}
 	f.Phase = phaseDone
 	f.Outcome = outcomeAborted

@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"encoding/binary"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,13 @@ import (
 //
 // The first event of each Parallel branch follows ParallelStateStarted: that is where a
 // branch begins.
+//
+// When an iteration or a branch fails, the events that abort the others (TaskStateAborted,
+// WaitStateAborted, ...) all follow the event that caused the failure, as AWS records them,
+// and name no state: an abort closes the first open state of its type found from the cause's
+// thread outwards, each thread's iterations and branches in the order they began and
+// before the thread's own state (the order the engine aborts them in). A history where an
+// abort follows its own state's last event (recorded before) finds that state first.
 
 // thread is a line of execution: the top level, a Map iteration or a Parallel branch.
 type thread struct {
@@ -44,6 +52,7 @@ type thread struct {
 	fork   bool  // the ParallelStateStarted of a state in up: what follows it is a new branch
 
 	iterations []*thread // the Map iterations begun in it and not ended
+	branches   []*thread // the branches of its latest Parallel state, in the order they began
 
 	iteration *span // a Map iteration's own span (also its parent)
 	mapState  *span // the iteration's Map state, the iteration span's parent
@@ -64,19 +73,33 @@ func (th *thread) iterationAt(index int) *thread {
 }
 
 func (th *thread) endIteration(it *thread) {
-	for i, o := range th.iterations {
-		if o == it {
-			last := len(th.iterations) - 1
-			th.iterations[i], th.iterations[last] = th.iterations[last], nil
-			th.iterations = th.iterations[:last]
-			return
+	// Kept in the order they began: aborts find the iterations in that order.
+	if i := slices.Index(th.iterations, it); i >= 0 {
+		th.iterations = slices.Delete(th.iterations, i, i+1)
+	}
+}
+
+// aborted is the thread whose open state of type typ an abort following an event of th stops:
+// the first found in th's iterations and branches (each searched the same way), then th's
+// own state.
+func (th *thread) aborted(typ string) *thread {
+	for _, subs := range [2][]*thread{th.iterations, th.branches} {
+		for _, s := range subs {
+			if o := s.aborted(typ); o != nil {
+				return o
+			}
 		}
 	}
+	if th.state != nil && th.state.typ == typ {
+		return th
+	}
+	return nil
 }
 
 // span is a span opened by an event and not yet ended.
 type span struct {
 	name  string
+	typ   string // a state's type ("Task", "Map", ...)
 	at    time.Time
 	id    trace.SpanID
 	attrs []attribute.KeyValue
@@ -135,9 +158,10 @@ func (b *builder) observe(e *execution, row *store.Execution, events []history.E
 		case *history.StateEntered:
 			if th.fork {
 				th = &thread{up: th.up, parent: th.up.state}
+				th.up.branches = append(th.up.branches, th)
 			}
-			th.state = &span{name: d.Name, at: at, id: childSpan(e.span, 's', ev.ID),
-				attrs: b.stateAttrs(strings.TrimSuffix(ev.Type, "StateEntered"))}
+			typ := strings.TrimSuffix(ev.Type, "StateEntered")
+			th.state = &span{name: d.Name, typ: typ, at: at, id: childSpan(e.span, 's', ev.ID), attrs: b.stateAttrs(typ)}
 		case *history.StateExited:
 			owner := th
 			for owner != nil && (owner.state == nil || owner.state.name != d.Name) {
@@ -202,10 +226,27 @@ func (b *builder) observe(e *execution, row *store.Execution, events []history.E
 				b.emit(e, parent, s, at, fail)
 			}
 		}
-		if strings.HasSuffix(ev.Type, "StateAborted") {
-			b.closeState(e, th, at, "Aborted") // its iteration or branch was stopped
+		if typ, ok := strings.CutSuffix(ev.Type, "StateAborted"); ok {
+			// Its iteration or branch was stopped.
+			for t := th; t != nil; t = t.up {
+				if o := t.aborted(typ); o != nil {
+					th = o
+					if typ == "Map" {
+						// A nested Map aborted records no MapIterationAborted: its
+						// iterations end with it.
+						for _, it := range o.iterations {
+							b.closeState(e, it, at, "Aborted")
+							b.emit(e, it.mapState, it.iteration, at, "Aborted")
+						}
+						o.iterations = nil
+					}
+					b.closeState(e, o, at, "Aborted")
+					break
+				}
+			}
 		}
 		if ev.Type == "ParallelStateStarted" {
+			th.branches = nil
 			th = &thread{up: th, fork: true}
 		}
 		e.set(ev.ID, th)

@@ -216,3 +216,62 @@ func TestTakeoverKeepsThreads(t *testing.T) {
 		}
 	}
 }
+
+// TestAbortsFollowTheCause feeds the history of a Map state M whose iteration 1 fails (a Fail
+// state) while iterations 0 and 2 run a Parallel state P: a Wait W in one branch, an inner Map
+// N of two Waits V in the other (testdata/aborted-nested.json, recorded by `stepwise run
+// --time-skipping --history`, the events after the Fail state a millisecond apart). Every
+// abort follows the FailStateEntered, as AWS threads them, and names no state: each must close
+// the state the engine aborted, in its order (iteration 0 before 2, a branch's nested states
+// before their own, the inner Map before the Parallel state).
+func TestAbortsFollowTheCause(t *testing.T) {
+	raw, err := os.ReadFile("testdata/aborted-nested.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []history.Event
+	if err := json.Unmarshal(raw, &events); err != nil {
+		t.Fatal(err)
+	}
+	at := map[int64]time.Time{}
+	for _, ev := range events {
+		at[ev.ID] = ev.Timestamp.Time
+	}
+	spans := replay(t, "testdata/aborted-nested.json", "arn:aws:states:us-east-1:123456789012:execution:nested:nested")
+	byID := map[string]*tracepb.Span{}
+	for _, sp := range spans {
+		byID[hex.EncodeToString(sp.SpanId)] = sp
+	}
+	// path names a span by its ancestors below the execution: "M#0/P/N#1/V".
+	path := func(sp *tracepb.Span) string {
+		var parts []string
+		for ; sp != nil; sp = byID[hex.EncodeToString(sp.ParentSpanId)] {
+			name := sp.Name
+			if it, ok := strings.CutSuffix(name, " iteration"); ok {
+				name = fmt.Sprintf("%s#%d", it, sp.Attributes[1].Value.GetIntValue())
+				sp = byID[hex.EncodeToString(sp.ParentSpanId)] // the Map state, named by its iteration
+			}
+			parts = append([]string{name}, parts...)
+		}
+		return strings.Join(parts[1:], "/")
+	}
+	want := map[string]int64{ // the abort that ends each state
+		"M#0/P/W": 35, "M#0/P/N#0/V": 36, "M#0/P/N#1/V": 37, "M#0/P/N": 38, "M#0/P": 39,
+		"M#2/P/W": 41, "M#2/P/N#0/V": 42, "M#2/P/N#1/V": 43, "M#2/P/N": 44, "M#2/P": 45,
+	}
+	seen := 0
+	for _, sp := range spans {
+		p := path(sp)
+		id, ok := want[p]
+		if !ok {
+			continue
+		}
+		seen++
+		if end := time.Unix(0, int64(sp.EndTimeUnixNano)); !end.Equal(at[id]) || sp.Status.GetMessage() != "Aborted" {
+			t.Errorf("%s ends at %v with %q, want at event %d's %v, Aborted", p, end, sp.Status.GetMessage(), id, at[id])
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("found %d of the %d aborted states", seen, len(want))
+	}
+}

@@ -17,6 +17,13 @@
 // Each scope also has a label for the history table, innermost first ("Map Each #3 ·
 // Branch 2"), and each event inside an iteration or a branch keeps its scope (a Map's
 // MapIteration events theirs: the iteration they start or end).
+//
+// When an iteration or a branch fails, the events that abort the others (TaskStateAborted,
+// WaitStateAborted, ...) all follow the event that caused the failure, as AWS records them,
+// and name no state. An abort belongs to the first open state of its type found from the
+// cause outwards: at each state around the cause, its running iterations and branches in
+// order (each searched the same way) before the state itself, the order the engine aborts
+// them in. A history where an abort follows its own state's last event finds that state first.
 "use strict";
 
 class Progress {
@@ -33,6 +40,7 @@ class Progress {
     this.all = []; // every record and entry, to close them when the execution ends
     this.chains = new Map(); // scope -> [scope and its ancestors]
     this.branchOf = new Map(); // state name -> {parent, index}: the first states of Parallel branches
+    this.open = new Map(); // scope -> the state frame entered in it and not exited or aborted
     this.types = new Map(); // state name -> Type
     for (const [name, s] of (typeof Graph !== "undefined" ? Graph.stateDefs(def) : new Map())) {
       this.types.set(name, s && s.Type);
@@ -110,6 +118,7 @@ class Progress {
       here.entries.push(entry);
       this.all.push(entry);
       frame = stack = { kind: "state", name: owner, up: top, scope, entry };
+      this.open.set(scope, frame);
       recs = this.recsOf(frame);
       for (const s of recs) {
         s.entered++;
@@ -124,6 +133,7 @@ class Progress {
       while (p && !(p.kind === "state" && p.name === owner)) p = p.up;
       frame = p;
       stack = p ? p.up : prev;
+      if (p && this.open.get(p.scope) === p) this.open.delete(p.scope);
       recs = p ? this.recsOf(p) : [this.state(owner)];
       for (const s of recs) {
         s.exited++;
@@ -152,6 +162,15 @@ class Progress {
           its[d.index].events.push(e);
           if (this.labels.has(its[d.index].scope)) this.scopes.set(e.id, its[d.index].scope);
         }
+      }
+    } else if (t.endsWith("StateAborted")) {
+      const type = t.slice(0, -"StateAborted".length);
+      let found = null;
+      for (let p = prev; p && !found; p = p.up) if (p.kind === "state") found = this.aborted(p, type);
+      if (found) {
+        this.open.delete(found.scope);
+        frame = stack = found;
+        owner = found.name;
       }
     } else if (/^(Map|Parallel)State/.test(t)) {
       // A Map's or a Parallel's own event (MapStateFailed after a failed iteration follows
@@ -195,6 +214,20 @@ class Progress {
       if (frame && frame.scope && !this.scopes.has(e.id)) this.scopes.set(e.id, frame.scope);
       for (const s of recs) s.events.push(e);
     }
+  }
+
+  // aborted is the open state of that type an abort stops, searched in the running
+  // iterations and branches of state frame f (each searched the same way), then f itself.
+  aborted(f, type) {
+    for (const subs of [f.entry.iterations, f.entry.branches]) {
+      for (const s of subs) {
+        if (!s || (s.status && s.status !== "running")) continue;
+        const o = this.open.get(s.scope);
+        const found = o && this.aborted(o, type);
+        if (found) return found;
+      }
+    }
+    return this.open.get(f.scope) === f && this.types.get(f.name) === type ? f : null;
   }
 
   // recsOf lists the records an event of a state frame updates: one per enclosing scope,
