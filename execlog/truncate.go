@@ -17,49 +17,35 @@ const maxData = 248 * 1024
 func truncated(details any) any {
 	switch d := details.(type) {
 	case *history.ExecutionStarted:
-		if s, cut := fit(d.Input); cut {
-			c := *d
-			c.Input, c.InputDetails.Truncated = s, true
-			return &c
-		}
+		return cut(d, func(c *history.ExecutionStarted) (*string, *bool) { return &c.Input, &c.InputDetails.Truncated })
 	case *history.StateEntered:
-		if s, cut := fit(d.Input); cut {
-			c := *d
-			c.Input, c.InputDetails.Truncated = s, true
-			return &c
-		}
+		return cut(d, func(c *history.StateEntered) (*string, *bool) { return &c.Input, &c.InputDetails.Truncated })
 	case *history.LambdaScheduled:
-		if s, cut := fit(d.Input); cut {
-			c := *d
-			c.Input, c.InputDetails.Truncated = s, true
-			return &c
-		}
+		return cut(d, func(c *history.LambdaScheduled) (*string, *bool) { return &c.Input, &c.InputDetails.Truncated })
 	case *history.ActivityScheduled:
-		if s, cut := fit(d.Input); cut {
-			c := *d
-			c.Input, c.InputDetails.Truncated = s, true
-			return &c
-		}
+		return cut(d, func(c *history.ActivityScheduled) (*string, *bool) { return &c.Input, &c.InputDetails.Truncated })
 	case *history.Output:
-		if s, cut := fit(d.Output); cut {
-			c := *d
-			c.Output, c.OutputDetails.Truncated = s, true
-			return &c
-		}
+		return cut(d, func(c *history.Output) (*string, *bool) { return &c.Output, &c.OutputDetails.Truncated })
 	case *history.StateExited:
-		if s, cut := fit(d.Output); cut {
-			c := *d
-			c.Output, c.OutputDetails.Truncated = s, true
-			return &c
-		}
+		return cut(d, func(c *history.StateExited) (*string, *bool) { return &c.Output, &c.OutputDetails.Truncated })
 	case *history.TaskOutput:
-		if s, cut := fit(d.Output); cut {
-			c := *d
-			c.Output, c.OutputDetails.Truncated = s, true
-			return &c
-		}
+		return cut(d, func(c *history.TaskOutput) (*string, *bool) { return &c.Output, &c.OutputDetails.Truncated })
 	}
 	return details
+}
+
+// cut returns d, or a copy of it with its data (what field points to in a T) cut to fit and
+// its truncated flag set.
+func cut[T any](d *T, field func(*T) (data *string, truncated *bool)) any {
+	data, _ := field(d)
+	s, ok := fit(*data)
+	if !ok {
+		return d
+	}
+	c := *d
+	data, flag := field(&c)
+	*data, *flag = s, true
+	return &c
 }
 
 // fit returns the longest prefix of s, in whole characters, whose JSON escape (as the log
