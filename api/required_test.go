@@ -31,10 +31,7 @@ func TestRequiredMembers(t *testing.T) {
 		{"CreateStateMachine", `{"definition":"{}"}`, "2 validation errors detected: " + null("name") + "; " + null("roleArn")},
 	} {
 		t.Run(c.action+" "+c.body, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
-			r.Header.Set("X-Amz-Target", "AWSStepFunctions."+c.action)
-			w := httptest.NewRecorder()
-			s.ServeHTTP(w, r)
+			w := post(s, c.action, c.body)
 			want := `{"__type":"ValidationException","message":"` + c.want + `"}`
 			if w.Code != 400 || w.Body.String() != want {
 				t.Errorf("%d %s\nwant 400 %s", w.Code, w.Body.String(), want)
@@ -85,10 +82,7 @@ func TestNameLength(t *testing.T) {
 		{"CreateActivity", `{"name":""}`, empty},
 	} {
 		t.Run(c.action, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
-			r.Header.Set("X-Amz-Target", "AWSStepFunctions."+c.action)
-			w := httptest.NewRecorder()
-			s.ServeHTTP(w, r)
+			w := post(s, c.action, c.body)
 			want := `{"__type":"ValidationException","message":"` + c.want + `"}`
 			if w.Code != 400 || w.Body.String() != want {
 				t.Errorf("%d %s\nwant 400 %s", w.Code, w.Body.String(), want)
@@ -122,10 +116,7 @@ func TestTaskAnswerBounds(t *testing.T) {
 			"1 validation error detected: Value '" + long + "' at 'taskToken' failed to satisfy constraint: Member must have length less than or equal to 2048"},
 	} {
 		t.Run(c.action, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
-			r.Header.Set("X-Amz-Target", "AWSStepFunctions."+c.action)
-			w := httptest.NewRecorder()
-			s.ServeHTTP(w, r)
+			w := post(s, c.action, c.body)
 			want := `{"__type":"ValidationException","message":"` + c.want + `"}`
 			if w.Code != 400 || w.Body.String() != want {
 				t.Errorf("%d %.300s\nwant 400 %.300s", w.Code, w.Body.String(), want)
@@ -133,10 +124,7 @@ func TestTaskAnswerBounds(t *testing.T) {
 		})
 	}
 	// A token of AWS's length that is not one of Stepwise's is still InvalidToken.
-	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"taskToken":"`+strings.Repeat("t", 2048)+`"}`))
-	r.Header.Set("X-Amz-Target", "AWSStepFunctions.SendTaskHeartbeat")
-	w := httptest.NewRecorder()
-	s.ServeHTTP(w, r)
+	w := post(s, "SendTaskHeartbeat", `{"taskToken":"`+strings.Repeat("t", 2048)+`"}`)
 	if !strings.Contains(w.Body.String(), "InvalidToken") {
 		t.Errorf("a token of 2048 characters: %s", w.Body.String())
 	}
@@ -160,10 +148,7 @@ func TestSensitiveValuesNotEchoed(t *testing.T) {
 			"Value at 'versionDescription' failed to satisfy constraint: Member must have length less than or equal to 256"},
 	} {
 		t.Run(c.action, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
-			r.Header.Set("X-Amz-Target", "AWSStepFunctions."+c.action)
-			w := httptest.NewRecorder()
-			s.ServeHTTP(w, r)
+			w := post(s, c.action, c.body)
 			want := `{"__type":"ValidationException","message":"1 validation error detected: ` + c.want + `"}`
 			if w.Code != 400 || w.Body.String() != want {
 				t.Errorf("%d %.400s\nwant 400 %s", w.Code, w.Body.String(), want)
@@ -192,10 +177,7 @@ func TestStartBounds(t *testing.T) {
 			"2 validation errors detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144; Value '" + long + "' at 'traceHeader' failed to satisfy constraint: Member must have length less than or equal to 256"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
-			r.Header.Set("X-Amz-Target", "AWSStepFunctions.StartExecution")
-			w := httptest.NewRecorder()
-			s.ServeHTTP(w, r)
+			w := post(s, "StartExecution", c.body)
 			want := `{"__type":"ValidationException","message":"` + c.want + `"}`
 			if w.Code != 400 || w.Body.String() != want {
 				t.Errorf("%d %.400s\nwant 400 %.400s", w.Code, w.Body.String(), want)
@@ -219,10 +201,7 @@ func TestLabeledArns(t *testing.T) {
 		{"StartSyncExecution", `{"stateMachineArn":"` + labeled + `"}`},
 	} {
 		t.Run(c.action, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
-			r.Header.Set("X-Amz-Target", "AWSStepFunctions."+c.action)
-			w := httptest.NewRecorder()
-			s.ServeHTTP(w, r)
+			w := post(s, c.action, c.body)
 			if w.Code != 400 || !strings.Contains(w.Body.String(), `"__type":"ValidationException"`) || !strings.Contains(w.Body.String(), labeled) {
 				t.Errorf("%d %s, want ValidationException naming the ARN", w.Code, w.Body.String())
 			}
@@ -259,19 +238,13 @@ func TestValidateDefinitionBounds(t *testing.T) {
 		{`{"definition":"","maxResults":-1}`, "2 validation errors detected: Value at 'definition' failed to satisfy constraint: Member must have length greater than or equal to 1; " +
 			"Value '-1' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 0"},
 	} {
-		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
-		r.Header.Set("X-Amz-Target", "AWSStepFunctions.ValidateStateMachineDefinition")
-		w := httptest.NewRecorder()
-		s.ServeHTTP(w, r)
+		w := post(s, "ValidateStateMachineDefinition", c.body)
 		want := `{"__type":"ValidationException","message":"` + c.want + `"}`
 		if w.Code != 400 || w.Body.String() != want {
 			t.Errorf("%s: %d %s\nwant 400 %s", c.body, w.Code, w.Body.String(), want)
 		}
 	}
-	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"definition":"{}","type":"EXPRESS","severity":"WARNING","maxResults":100}`))
-	r.Header.Set("X-Amz-Target", "AWSStepFunctions.ValidateStateMachineDefinition")
-	w := httptest.NewRecorder()
-	s.ServeHTTP(w, r)
+	w := post(s, "ValidateStateMachineDefinition", `{"definition":"{}","type":"EXPRESS","severity":"WARNING","maxResults":100}`)
 	if w.Code != 200 || !strings.Contains(w.Body.String(), `"result":"FAIL"`) {
 		t.Errorf("a valid request: %d %s", w.Code, w.Body.String())
 	}
@@ -289,13 +262,19 @@ func TestIncludedDataEnum(t *testing.T) {
 		{"StartSyncExecution", `{"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m","includedData":"all"}`},
 	} {
 		t.Run(c.action, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
-			r.Header.Set("X-Amz-Target", "AWSStepFunctions."+c.action)
-			w := httptest.NewRecorder()
-			s.ServeHTTP(w, r)
+			w := post(s, c.action, c.body)
 			if w.Code != 400 || w.Body.String() != want {
 				t.Errorf("%d %s\nwant 400 %s", w.Code, w.Body.String(), want)
 			}
 		})
 	}
+}
+
+// post sends body to s as the AWS SDKs send action, and returns the answer.
+func post(s *Server, action, body string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+	r.Header.Set("X-Amz-Target", "AWSStepFunctions."+action)
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	return w
 }
