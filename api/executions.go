@@ -147,7 +147,33 @@ func (s *Server) startRequest(ctx context.Context, body []byte, sync bool) (st s
 		return st, err
 	}
 	st.traceHeader = req.TraceHeader
+	if h, ok := ctx.Value(traceHeaderKey{}).(string); ok && usableTraceHeader(h) {
+		st.traceHeader = h // as AWS: the HTTP header over the body's traceHeader
+	}
 	return st, nil
+}
+
+// traceIDHeader is the HTTP header AWS services take an X-Ray trace header in (canonical, to
+// index http.Header without canonicalizing it at every request).
+const traceIDHeader = "X-Amzn-Trace-Id"
+
+// traceHeaderKey carries a StartExecution or StartSyncExecution request's X-Amzn-Trace-Id.
+type traceHeaderKey struct{}
+
+// usableTraceHeader reports whether an X-Amzn-Trace-Id header meets the constraints of the
+// traceHeader member (at most 256 characters, ASCII). AWS documents no error for a header
+// that does not; Stepwise ignores it (the body's traceHeader, if any, is used), so that a
+// caller's tracing never makes a start fail.
+func usableTraceHeader(h string) bool {
+	if h == "" || len(h) > 256 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		if h[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) startExecution(ctx context.Context, body []byte) (_ any, err error) {
@@ -157,7 +183,7 @@ func (s *Server) startExecution(ctx context.Context, body []byte) (_ any, err er
 	}
 	sm, name, input, testCase := st.sm, st.name, st.input, st.testCase
 	if sm.Type == "EXPRESS" {
-		return s.startExpressAsync(sm, name, input)
+		return s.startExpressAsync(sm, name, input, st.traceHeader)
 	}
 	parent := parentOf(input)
 	if testCase != "" {
@@ -207,6 +233,20 @@ func parentOf(input string) string {
 	return p
 }
 
+// tracingEnabled reports whether a state machine's stored configuration
+// (store.StateMachine.Config) has tracingConfiguration enabled.
+func tracingEnabled(config string) bool {
+	if !strings.Contains(config, "tracingConfiguration") {
+		return false
+	}
+	var c struct {
+		Tracing struct {
+			Enabled bool `json:"enabled"`
+		} `json:"tracingConfiguration"`
+	}
+	return json.Unmarshal([]byte(config), &c) == nil && c.Tracing.Enabled
+}
+
 // expressResult is an Express execution's outcome.
 type expressResult struct {
 	arn       string
@@ -221,7 +261,7 @@ func expressArn(sm *store.StateMachine, name string) string {
 
 // runExpress runs an Express execution in memory, on the real clock, within the 5-minute
 // limit (as AWS, a longer one times out), under the ARN given.
-func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, arn, name, input string, sync bool) (*expressResult, error) {
+func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, arn, name, input, traceHeader string, sync bool) (*expressResult, error) {
 	in, err := s.Node.Interpreter(sm) // parsed once per revision (a third of the time of a short run)
 	if err != nil {
 		return nil, err
@@ -230,13 +270,27 @@ func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, arn, na
 	ctx, cancel := context.WithTimeout(ctx, expressLimit)
 	defer cancel()
 	opts := runner.LocalOptions{Tasks: s.Tasks, NoHistory: true}
+	var hear []func([]history.Event)
 	if s.ExecutionLogs != nil || s.ExpressLogs != nil {
 		if cfg := execlog.ParseConfig(sm.Config); cfg.Level != execlog.Off {
-			opts.OnEvents = func(evs []history.Event) {
+			hear = append(hear, func(evs []history.Event) {
 				s.ExecutionLogs.EventsWith(cfg, arn, 0, evs)
 				s.ExpressLogs.Add(cfg, sm.Arn, arn, evs)
-			}
+			})
 		}
+	}
+	if s.Tracer != nil && tracingEnabled(sm.Config) {
+		row := &store.Execution{Arn: arn, Name: name, StateMachineArn: sm.Arn, StartedAt: now,
+			ParentArn: parentOf(input), TraceHeader: traceHeader}
+		ctx = s.Tracer.Begin(ctx, row) // what its tasks call is in its trace
+		defer s.Tracer.Forget(arn)     // stuck until its 5 minutes ran out: no end event
+		hear = append(hear, func(evs []history.Event) { s.Tracer.Observe(ctx, row, evs) })
+	}
+	switch len(hear) {
+	case 1:
+		opts.OnEvents = hear[0]
+	case 2:
+		opts.OnEvents = func(evs []history.Event) { hear[0](evs); hear[1](evs) }
 	}
 	ex, _, err := runner.Local(ctx, in, engine.Start{
 		ExecutionArn: arn, Name: name, StateMachineArn: sm.Arn, StateMachineName: sm.Name,
@@ -255,12 +309,12 @@ func billedMillis(d time.Duration) int64 {
 	return int64((max(d, 1) + unit - 1) / unit * unit / time.Millisecond)
 }
 
-func (s *Server) startExpressAsync(sm *store.StateMachine, name, input string) (any, error) {
+func (s *Server) startExpressAsync(sm *store.StateMachine, name, input, traceHeader string) (any, error) {
 	// The execution runs under the ARN answered (its $$.Execution.Id, its logs).
 	arn := expressArn(sm, name)
 	now := time.Now().UTC()
 	go func() {
-		if _, err := s.runExpress(context.Background(), sm, arn, name, input, false); err != nil {
+		if _, err := s.runExpress(context.Background(), sm, arn, name, input, traceHeader, false); err != nil {
 			s.logger().Error("express execution", "execution", arn, "err", err)
 		}
 	}()
@@ -285,7 +339,7 @@ func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, erro
 		}
 		defer s.Mocks.Unbind(arn)
 	}
-	res, err := s.runExpress(ctx, sm, arn, name, input, true)
+	res, err := s.runExpress(ctx, sm, arn, name, input, st.traceHeader, true)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/stepwise-run/stepwise/api/throttle"
 	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/execlog"
+	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/internal/ids"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
@@ -55,8 +56,21 @@ type Server struct {
 	// ExpressLogs, if set, keeps the log events of Express executions whose state machine
 	// logs them, for the console (they keep no history).
 	ExpressLogs *execlog.Keeper
+	// Tracer, if set, traces the Express executions the API runs whose state machine has
+	// tracingConfiguration enabled (tracing.Exporter; the node traces the others).
+	Tracer Tracer
 
 	smCache smCache
+}
+
+// Tracer traces executions that no store holds (tracing.Exporter).
+type Tracer interface {
+	// Begin starts following an execution and returns ctx carrying its trace context.
+	Begin(ctx context.Context, row *store.Execution) context.Context
+	// Observe hears the events of a step.
+	Observe(ctx context.Context, row *store.Execution, events []history.Event)
+	// Forget stops following an execution that ended without an end event.
+	Forget(arn string)
 }
 
 // Error is an API error as the JSON protocol returns it.
@@ -190,8 +204,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
+	ctx := r.Context()
+	if action == "StartExecution" || action == "StartSyncExecution" {
+		if th := r.Header[traceIDHeader]; len(th) > 0 {
+			ctx = context.WithValue(ctx, traceHeaderKey{}, th[0])
+		}
+	}
 	start := time.Now()
-	out, err := h(s, r.Context(), body)
+	out, err := h(s, ctx, body)
 	// Asked first: the arguments of a Debug call are built (and allocated) even when the
 	// level drops them.
 	debug := s.Logger != nil && s.Logger.Enabled(r.Context(), slog.LevelDebug)

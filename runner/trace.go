@@ -39,12 +39,12 @@ func (n *Node) HistoryBefore(ctx context.Context, arn string, before int64) ([]h
 	return n.st.History(ctx, arn, 0, int(before-1), false)
 }
 
-// ParentOf returns the execution that started arn ("" for none): tracing follows it to put
-// a child in its parent's trace.
-func (n *Node) ParentOf(ctx context.Context, arn string) (string, error) {
+// ParentOf returns the execution that started arn ("" for none) and the trace header arn was
+// started with ("" for none): tracing follows them to put a child in its parent's trace.
+func (n *Node) ParentOf(ctx context.Context, arn string) (parent, traceHeader string, err error) {
 	row, err := n.st.GetExecution(ctx, arn)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return row.ParentArn, nil
+	return row.ParentArn, row.TraceHeader, nil
 }

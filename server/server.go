@@ -294,6 +294,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if mocked != nil {
 		apiServer.Mocks = mocked
 	}
+	if traces != nil {
+		apiServer.Tracer = traces // a nil *Exporter in the interface would not be nil
+	}
 	if cfg.EnforceIAM {
 		apiServer.Guard = dir
 		tasks.Authorize = dir.AuthorizeRole

@@ -255,7 +255,9 @@ func (b *builder) observe(e *execution, row *store.Execution, events []history.E
 			fail := ""
 			if ev.Type != "ExecutionSucceeded" {
 				fail = strings.TrimPrefix(ev.Type, "Execution")
-				if row.Error != nil && *row.Error != "" {
+				if f, ok := ev.Details.(*history.Failure); ok && f.Error != nil && *f.Error != "" {
+					fail = *f.Error // an Express execution's row has no error yet
+				} else if row.Error != nil && *row.Error != "" {
 					fail = *row.Error
 				}
 			}

@@ -5,12 +5,14 @@
 // an execution outlives the process that started it. Observe pairs a commit's events into
 // spans, following each event's previousEventId to its Map iteration or Parallel branch
 // (spans.go), and hands the finished spans to the SDK's batch processor and OTLP exporter,
-// which send them from their own goroutine. Their ids are derived from the execution ARN and event
-// ids (not drawn at random), so a node that takes over an execution after a restart
+// which send them from their own goroutine. Their ids are derived from the execution ARN and
+// event ids (not drawn at random), so a node that takes over an execution after a restart
 // continues the same trace; a child execution shares the trace of the execution that started
-// it, its root. Start and end times are the events' timestamps. A state or task span that
-// was open when its node stopped is not exported: the node that continues has not seen it
-// start.
+// it, its root. An execution started with an X-Ray trace header (StartExecution's
+// X-Amzn-Trace-Id or traceHeader) is in its caller's trace instead, under the caller's
+// segment, and not exported when the caller decided not to sample it. Start and end times
+// are the events' timestamps. A state or task span that was open when its node stopped is not
+// exported: the node that continues has not seen it start.
 package tracing
 
 import (
@@ -49,13 +51,13 @@ type Options struct {
 type Exporter struct {
 	spans  sdktrace.SpanProcessor // the SDK's batch processor, in front of its OTLP exporter
 	res    *resource.Resource
-	parent func(ctx context.Context, arn string) (string, error)
+	parent func(ctx context.Context, arn string) (parent, traceHeader string, err error)
 	// history reads an execution's events before an id (SetHistory).
 	history func(ctx context.Context, arn string, before int64) ([]history.Event, error)
 
 	mu    sync.Mutex
 	open  map[string]*execution // executions being traced, by ARN
-	roots map[string]trace.TraceID
+	roots map[string]root       // child executions' roots, by ARN
 	b     builder
 }
 
@@ -64,7 +66,11 @@ type execution struct {
 	arn    string
 	trace  trace.TraceID
 	span   trace.SpanID      // the execution's span
-	parent trace.SpanContext // the parent execution's span, if any
+	parent trace.SpanContext // the parent execution's span or the caller's segment, if any
+	// sampled is false for an execution whose caller decided not to trace it (Sampled=0 in
+	// its trace header, or its root's): it is followed, and its trace context passed on as
+	// not sampled, but none of its spans is exported.
+	sampled bool
 	threads
 }
 
@@ -87,14 +93,15 @@ func New(ctx context.Context, o Options) (*Exporter, error) {
 	}
 	x := &Exporter{spans: sdktrace.NewBatchSpanProcessor(exp, bopts...),
 		res:  resource.NewSchemaless(attribute.String("service.name", "stepwise")),
-		open: map[string]*execution{}, roots: map[string]trace.TraceID{}}
+		open: map[string]*execution{}, roots: map[string]root{}}
 	x.b = newBuilder(x)
 	return x, nil
 }
 
-// SetParent sets how the exporter finds the execution that started one ("" for none), to put
-// a child in its parent's trace; call it before the first Observe.
-func (x *Exporter) SetParent(parent func(ctx context.Context, arn string) (string, error)) {
+// SetParent sets how the exporter finds the execution that started one ("" for none) and
+// the trace header that one was started with ("" for none), to put a child in its parent's
+// trace; call it before the first Observe.
+func (x *Exporter) SetParent(parent func(ctx context.Context, arn string) (parent, traceHeader string, err error)) {
 	x.parent = parent
 }
 
@@ -133,36 +140,64 @@ func executionSpan(arn string) trace.SpanID {
 	return s
 }
 
-// rootTrace follows the ParentArn chain to the execution that started it all.
-func (x *Exporter) rootTrace(ctx context.Context, arn, parent string) trace.TraceID {
-	if parent == "" {
-		return traceID(arn)
+// origin is where an execution's trace comes from and its span's parent: the caller's trace
+// header, if it was started with one (the caller's trace, under the caller's segment);
+// else, for a child execution, its parent's span, in the trace of the execution at the root
+// of its ParentArn chain; else a trace of its own.
+func (x *Exporter) origin(ctx context.Context, row *store.Execution) (r root, parent trace.SpanID) {
+	if c, ok := parseXRay(row.TraceHeader); ok {
+		r = root{trace: c.trace, sampled: c.sampled}
+		x.remember(row.Arn, r) // for its children, without a store read
+		return r, c.parent
 	}
-	if t, ok := x.roots[arn]; ok {
-		return t
+	if row.ParentArn == "" {
+		return root{trace: traceID(row.Arn), sampled: true}, trace.SpanID{}
 	}
-	root := arn
-	for seen := 0; parent != "" && seen < 64; seen++ {
-		if t, ok := x.roots[parent]; ok {
-			x.roots[arn] = t
-			return t
-		}
-		root = parent
-		if x.parent == nil {
+	return x.rootOf(ctx, row.Arn, row.ParentArn), executionSpan(row.ParentArn)
+}
+
+// root is the trace of the execution at the root of a ParentArn chain.
+type root struct {
+	trace   trace.TraceID
+	sampled bool // false when the root's caller decided not to trace (Sampled=0)
+}
+
+// rootOf follows the ParentArn chain up from a child execution to the first execution
+// started with a trace header, or to the one no other started, whose trace the child shares.
+func (x *Exporter) rootOf(ctx context.Context, arn, parent string) root {
+	if r, ok := x.roots[arn]; ok {
+		return r
+	}
+	r := root{sampled: true}
+	for seen := 0; ; seen++ {
+		if cached, ok := x.roots[parent]; ok {
+			r = cached
 			break
 		}
-		p, err := x.parent(ctx, parent)
-		if err != nil {
+		if x.parent == nil || seen == 64 {
+			r.trace = traceID(parent)
 			break
 		}
-		parent = p
+		up, header, err := x.parent(ctx, parent)
+		if c, ok := parseXRay(header); ok && err == nil {
+			r = root{trace: c.trace, sampled: c.sampled}
+			break
+		}
+		if err != nil || up == "" {
+			r.trace = traceID(parent)
+			break
+		}
+		parent = up
 	}
-	t := traceID(root)
+	x.remember(arn, r)
+	return r
+}
+
+func (x *Exporter) remember(arn string, r root) {
 	if len(x.roots) > 100000 {
-		x.roots = map[string]trace.TraceID{}
+		x.roots = map[string]root{}
 	}
-	x.roots[arn] = t
-	return t
+	x.roots[arn] = r
 }
 
 // Context returns ctx carrying the span context of an execution being traced (its
@@ -174,8 +209,56 @@ func (x *Exporter) Context(ctx context.Context, arn string) context.Context {
 	if e == nil {
 		return ctx
 	}
+	return e.context(ctx)
+}
+
+// context is ctx carrying e's execution span as the span context to pass on.
+func (e *execution) context(ctx context.Context) context.Context {
+	var flags trace.TraceFlags
+	if e.sampled {
+		flags = trace.FlagsSampled
+	}
 	return trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{
-		TraceID: e.trace, SpanID: e.span, TraceFlags: trace.FlagsSampled, Remote: true}))
+		TraceID: e.trace, SpanID: e.span, TraceFlags: flags, Remote: true}))
+}
+
+// Begin starts following an execution that no store holds (an Express execution the API
+// runs, which keeps no history) and returns ctx carrying its trace context, for what its
+// tasks call; Observe then hears its events as they come, and Forget lets it go should it
+// end without an end event.
+func (x *Exporter) Begin(ctx context.Context, row *store.Execution) context.Context {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	e := x.open[row.Arn]
+	if e == nil {
+		e = x.follow(ctx, row)
+	}
+	return e.context(ctx)
+}
+
+// Forget stops following an execution that ended without an end event.
+func (x *Exporter) Forget(arn string) {
+	x.mu.Lock()
+	delete(x.open, arn)
+	x.mu.Unlock()
+}
+
+// follow starts following an execution; it is called under x.mu.
+func (x *Exporter) follow(ctx context.Context, row *store.Execution) *execution {
+	r, parent := x.origin(ctx, row)
+	e := &execution{arn: row.Arn, trace: r.trace, span: executionSpan(row.Arn), sampled: r.sampled}
+	if parent.IsValid() {
+		e.parent = trace.NewSpanContext(trace.SpanContextConfig{TraceID: r.trace, SpanID: parent,
+			TraceFlags: trace.FlagsSampled, Remote: true})
+	}
+	if len(x.open) >= maxOpen {
+		// Executions that ended on another node (a takeover) never close here: start
+		// over rather than grow; one still running here is followed again from its
+		// history at its next commit.
+		x.open = map[string]*execution{}
+	}
+	x.open[row.Arn] = e
+	return e
 }
 
 // Observe exports the spans that the committed events of an execution close.
@@ -192,26 +275,16 @@ func (x *Exporter) Observe(ctx context.Context, row *store.Execution, events []h
 			before, _ = x.history(ctx, row.Arn, events[0].ID) // unread, its spans go as they did
 			x.mu.Lock()
 		}
-		t := x.rootTrace(ctx, row.Arn, row.ParentArn)
-		e = &execution{arn: row.Arn, trace: t, span: executionSpan(row.Arn)}
-		if row.ParentArn != "" {
-			e.parent = trace.NewSpanContext(trace.SpanContextConfig{TraceID: t, SpanID: executionSpan(row.ParentArn),
-				TraceFlags: trace.FlagsSampled, Remote: true})
-		}
-		if len(x.open) >= maxOpen {
-			// Executions that ended on another node (a takeover) never close here: start
-			// over rather than grow; one still running here is followed again from its
-			// history at its next commit.
-			x.open = map[string]*execution{}
-		}
-		x.open[row.Arn] = e
+		e = x.follow(ctx, row)
 		if len(before) > 0 {
 			x.b.quiet = true // their spans were exported where they ended
 			x.b.observe(e, row, before)
-			x.b.quiet = false
 		}
 	}
-	if x.b.observe(e, row, events) {
+	x.b.quiet = !e.sampled
+	ended := x.b.observe(e, row, events)
+	x.b.quiet = false
+	if ended {
 		delete(x.open, row.Arn)
 	}
 }
@@ -240,5 +313,9 @@ func XRayHeader(ctx context.Context) string {
 		return ""
 	}
 	t := sc.TraceID().String()
-	return fmt.Sprintf("Root=1-%s-%s;Parent=%s;Sampled=1", t[:8], t[8:], sc.SpanID().String())
+	sampled := 0
+	if sc.IsSampled() {
+		sampled = 1
+	}
+	return fmt.Sprintf("Root=1-%s-%s;Parent=%s;Sampled=%d", t[:8], t[8:], sc.SpanID().String(), sampled)
 }

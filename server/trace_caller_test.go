@@ -1,0 +1,194 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+
+	"github.com/stepwise-run/stepwise/integration/lambda"
+)
+
+// TestTracesJoinTheCaller: an execution started with an X-Ray trace header is in its
+// caller's trace, under the caller's segment, with the X-Amzn-Trace-Id header preferred to
+// the body's traceHeader (as AWS documents); so is the child it starts. Express executions
+// the API runs (StartSyncExecution, StartExecution) are traced like Standard ones and pass
+// their trace on to the functions they call. Sampled=0 exports nothing, and passes the
+// decision on.
+func TestTracesJoinTheCaller(t *testing.T) {
+	recv := &otlpReceiver{}
+	collector := httptest.NewServer(recv)
+	defer collector.Close()
+	var hdrMu sync.Mutex
+	got := map[string]string{} // the X-Amzn-Trace-Id each payload's caller gave the function
+	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p struct{ Who string }
+		_ = json.NewDecoder(r.Body).Decode(&p)
+		hdrMu.Lock()
+		got[p.Who] = r.Header.Get("X-Amzn-Trace-Id")
+		hdrMu.Unlock()
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	defer fn.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := New(ctx, Config{Store: "sqlite:" + filepath.Join(t.TempDir(), "db"), OTLPEndpoint: collector.URL,
+		Functions: map[string]lambda.Spec{"fn": {Endpoint: fn.URL}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = s.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done; s.Close() }()
+	api := httptest.NewServer(s.API)
+	defer api.Close()
+
+	call := func(action string, req any, header string) map[string]any {
+		t.Helper()
+		body, _ := json.Marshal(req)
+		hr, _ := http.NewRequestWithContext(ctx, http.MethodPost, api.URL, bytes.NewReader(body))
+		hr.Header.Set("X-Amz-Target", "AWSStepFunctions."+action)
+		hr.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		if header != "" {
+			hr.Header.Set("X-Amzn-Trace-Id", header)
+		}
+		resp, err := http.DefaultClient.Do(hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %v", action, resp.StatusCode, m)
+		}
+		return m
+	}
+	create := func(name, typ, def string) string {
+		return call("CreateStateMachine", map[string]any{"name": name, "type": typ, "roleArn": "arn:aws:iam::123456789012:role/r",
+			"definition": def, "tracingConfiguration": map[string]bool{"enabled": true}}, "")["stateMachineArn"].(string)
+	}
+	invoke := func(state, next string) string {
+		return `"` + state + `":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"fn","Payload":{"Who.$":"$$.Execution.Name"}},"ResultPath":null,` + next + `}`
+	}
+	child := create("child", "STANDARD", `{"StartAt":"Inner","States":{"Inner":{"Type":"Pass","End":true}}}`)
+	parent := create("parent", "STANDARD", `{"StartAt":"Call","States":{`+invoke("Call", `"Next":"Child"`)+`,
+		"Child":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"`+child+`","Name.$":"States.Format('{}-child', $$.Execution.Name)","Input":{}},"End":true}}}`)
+	express := create("express", "EXPRESS", `{"StartAt":"ExpressCall","States":{`+invoke("ExpressCall", `"End":true`)+`}}`)
+
+	const (
+		callerTrace = "5759e988bd862e3fe1be46a994272793"
+		header      = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+		body        = "Root=1-11111111-222222222222222222222222;Parent=3333333333333333;Sampled=1"
+		unsampled   = "Root=1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb;Sampled=0"
+		syncTrace   = "0123456789abcdef0123456789abcdef"
+		syncHeader  = "Root=1-01234567-89abcdef0123456789abcdef;Sampled=1"
+	)
+	wait := func(arn string) {
+		t.Helper()
+		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+		defer wcancel()
+		if row, err := s.Node.WaitEnded(wctx, arn); err != nil || row.Status != "SUCCEEDED" {
+			t.Fatalf("%s: %+v, %v", arn, row, err)
+		}
+	}
+	joined := call("StartExecution", map[string]any{"stateMachineArn": parent, "name": "joined", "traceHeader": body}, header)["executionArn"].(string)
+	wait(joined)
+	if th := call("DescribeExecution", map[string]any{"executionArn": joined}, "")["traceHeader"]; th != header {
+		t.Errorf("DescribeExecution: traceHeader %v, want the HTTP header's %q", th, header)
+	}
+	quiet := call("StartExecution", map[string]any{"stateMachineArn": parent, "name": "quiet"}, unsampled)["executionArn"].(string)
+	wait(quiet)
+	if out := call("StartSyncExecution", map[string]any{"stateMachineArn": express, "name": "sync", "traceHeader": syncHeader}, ""); out["status"] != "SUCCEEDED" {
+		t.Fatalf("StartSyncExecution: %v", out)
+	}
+	call("StartExecution", map[string]any{"stateMachineArn": express, "name": "async"}, "")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		hdrMu.Lock()
+		n := len(got)
+		hdrMu.Unlock()
+		if n == 4 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // the async execution's end, after its function returned
+	if err := s.traces.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	recv.mu.Lock()
+	spans := recv.spans
+	recv.mu.Unlock()
+	byName := map[string]*tracepb.Span{}
+	byID := map[string]*tracepb.Span{}
+	for _, sp := range spans {
+		byName[sp.Name] = sp
+		byID[string(sp.SpanId)] = sp
+		if tid := hex.EncodeToString(sp.TraceId); tid == "aaaaaaaabbbbbbbbbbbbbbbbbbbbbbbb" || sp.Name == "quiet" || sp.Name == "quiet-child" {
+			t.Errorf("span %q of the unsampled execution was exported", sp.Name)
+		}
+	}
+	trace := func(name string) string {
+		if sp := byName[name]; sp != nil {
+			return hex.EncodeToString(sp.TraceId)
+		}
+		return "no span"
+	}
+	for _, name := range []string{"joined", "Call", "Child", "joined-child", "Inner"} {
+		if got := trace(name); got != callerTrace {
+			t.Errorf("span %s: trace %s, want the X-Amzn-Trace-Id header's %s", name, got, callerTrace)
+		}
+	}
+	if sp := byName["joined"]; sp != nil && hex.EncodeToString(sp.ParentSpanId) != "53995c3f42cd8ad8" {
+		t.Errorf("the execution's span has parent %x, want the caller's segment 53995c3f42cd8ad8", sp.ParentSpanId)
+	}
+	if c, p := byName["joined-child"], byName["joined"]; c != nil && p != nil && string(c.ParentSpanId) != string(p.SpanId) {
+		t.Errorf("the child execution's span is not under its parent's")
+	}
+	if got := trace("sync"); got != syncTrace {
+		t.Errorf("the Express execution's span: trace %s, want the traceHeader's %s", got, syncTrace)
+	}
+	if sp := byName["sync"]; sp != nil && len(sp.ParentSpanId) != 0 {
+		t.Errorf("a header without Parent gave the execution's span the parent %x", sp.ParentSpanId)
+	}
+	for _, sp := range spans {
+		if up := byID[string(sp.ParentSpanId)]; sp.Name == "ExpressCall" && up != nil && up.Name == "sync" && hex.EncodeToString(sp.TraceId) != syncTrace {
+			t.Errorf("the Express execution's state span is in trace %x", sp.TraceId)
+		}
+	}
+	if sp := byName["async"]; sp == nil {
+		t.Errorf("the Express execution StartExecution ran sent no span")
+	}
+	var asyncTasks int
+	for _, sp := range spans {
+		if sp.Name == "lambda:invoke" && byID[string(sp.ParentSpanId)] != nil && byID[string(sp.ParentSpanId)].Name == "ExpressCall" {
+			asyncTasks++
+		}
+	}
+	if asyncTasks != 2 {
+		t.Errorf("%d Express task spans under their state's, want 2 (sync and async)", asyncTasks)
+	}
+
+	hdrMu.Lock()
+	defer hdrMu.Unlock()
+	for who, want := range map[string]string{"joined": callerTrace, "sync": syncTrace, "async": trace("async")} {
+		if h := got[who]; !strings.HasPrefix(h, "Root=1-"+want[:8]+"-"+want[8:]+";") || !strings.HasSuffix(h, ";Sampled=1") {
+			t.Errorf("the function called by %s got X-Amzn-Trace-Id %q, want trace %s, sampled", who, h, want)
+		}
+	}
+	if h := got["quiet"]; !strings.HasPrefix(h, "Root=1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb;") || !strings.HasSuffix(h, ";Sampled=0") {
+		t.Errorf("the function called by the unsampled execution got X-Amzn-Trace-Id %q", h)
+	}
+}
