@@ -352,6 +352,15 @@ func (s *Service) scheduleFromInput(ctx context.Context, name string, body []byt
 		return nil, err
 	}
 	now := s.now()
+	if old == nil && d.StartDate != nil && d.StartDate.Before(now.Add(-5*time.Minute)) {
+		// CreateSchedule's answer (recorded by moto's maintainers); a one-time schedule's
+		// dates are ignored, so not checked. UpdateSchedule is not checked: whether AWS
+		// refuses an update that keeps a schedule's StartDate, as GetSchedule gave it, is not
+		// known, and refusing would break the get-then-update round trip.
+		if expr, err := schedule.Parse(d.ScheduleExpression, d.ScheduleExpressionTimezone); err == nil && !expr.OneTime() {
+			return nil, validation("The StartDate you specify cannot be earlier than 5 minutes ago.")
+		}
+	}
 	d.Anchor = at(now.Truncate(time.Minute))
 	cfg, _ := json.Marshal(d)
 	sc := &store.Schedule{Arn: s.scheduleArn(group, name), Group: group, Name: name, State: d.State, Config: string(cfg),

@@ -238,6 +238,10 @@ func TestAPIErrors(t *testing.T) {
 			}))
 			return err
 		}, isType[*types.ValidationException], "EndDate must be after the StartDate"},
+		{"start long past", func() error {
+			_, err := c.CreateSchedule(ctx, valid(func(in *sch.CreateScheduleInput) { in.StartDate = aws.Time(t0.Add(-5*time.Minute - time.Second)) }))
+			return err
+		}, isType[*types.ValidationException], "The StartDate you specify cannot be earlier than 5 minutes ago."},
 		{"get missing", func() error {
 			_, err := c.GetSchedule(ctx, &sch.GetScheduleInput{Name: aws.String("nope")})
 			return err

@@ -351,11 +351,33 @@ func TestOneTimeIgnoresDates(t *testing.T) {
 	fx.create(t, "later", "at(2026-06-01T12:40:00)", func(in *sch.CreateScheduleInput) {
 		in.StartDate, in.EndDate = aws.Time(start), aws.Time(start.Add(time.Hour))
 	})
+	// A StartDate long past, which a recurring schedule cannot be created with.
+	fx.create(t, "past", "at(2026-06-01T12:50:00)", func(in *sch.CreateScheduleInput) {
+		in.StartDate = aws.Time(t0.Add(-24 * time.Hour))
+	})
 	for range 60 {
 		fx.clock.Add(time.Minute)
 		fx.runDue(t)
 	}
-	if n := fx.sfn.started(); n != 2 {
-		t.Fatalf("%d started, want 2: at 12:30 and 12:40", n)
+	if n := fx.sfn.started(); n != 3 {
+		t.Fatalf("%d started, want 3: at 12:30, 12:40 and 12:50", n)
+	}
+}
+
+// TestStartDateJustPast: CreateSchedule takes a recurring schedule's StartDate up to 5
+// minutes past (a clock a little behind, a date computed before the call); UpdateSchedule
+// takes one older (the schedule's own, as GetSchedule gives it back).
+func TestStartDateJustPast(t *testing.T) {
+	fx := newFixture(t, openSQLite(t), "n1", &clock{t: t0}, newFakeSFN())
+	start := t0.Add(-5 * time.Minute)
+	fx.create(t, "recent", "rate(1 hour)", func(in *sch.CreateScheduleInput) { in.StartDate = aws.Time(start) })
+	fx.clock.Add(24 * time.Hour)
+	got, err := fx.api.GetSchedule(context.Background(), &sch.GetScheduleInput{Name: aws.String("recent")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.api.UpdateSchedule(context.Background(), &sch.UpdateScheduleInput{Name: got.Name, ScheduleExpression: aws.String("rate(2 hours)"),
+		StartDate: got.StartDate, FlexibleTimeWindow: got.FlexibleTimeWindow, Target: got.Target}); err != nil {
+		t.Fatalf("UpdateSchedule with the schedule's own StartDate, a day past: %v", err)
 	}
 }
