@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
@@ -145,9 +146,19 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 		StateMachineArn string          `json:"StateMachineArn"`
 		Input           json.RawMessage `json:"Input"`
 		Name            *string         `json:"Name"`
+		// TraceHeader is StartExecution's traceHeader: the child keeps it, and is in the
+		// trace it names when its state machine is traced (docs/operations.md#traces).
+		TraceHeader *string `json:"TraceHeader"`
 	}
 	if err := json.Unmarshal([]byte(t.Parameters), &p); err != nil {
 		return "", &runner.TaskError{Name: "States.Runtime", Cause: "invalid parameters: " + err.Error()}
+	}
+	traceHeader := ""
+	if p.TraceHeader != nil {
+		traceHeader = *p.TraceHeader
+		if problem := traceHeaderProblem(traceHeader); problem != "" {
+			return "", validationError(sdk, "1 validation error detected: Value '"+traceHeader+"' at 'traceHeader' failed to satisfy constraint: "+problem)
+		}
 	}
 	input := "{}"
 	if len(p.Input) > 0 && string(p.Input) != "null" {
@@ -175,7 +186,7 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 	if p.Name != nil {
 		name = *p.Name
 	}
-	req := runner.StartRequest{StateMachine: sm, Name: name, Input: input, ParentArn: parentOf(input, t.Execution)}
+	req := runner.StartRequest{StateMachine: sm, Name: name, Input: input, ParentArn: parentOf(input, t.Execution), TraceHeader: traceHeader}
 	ex, err := r.Execs.Start(ctx, req)
 	if errors.Is(err, store.ErrExists) {
 		old, gerr := r.Store.GetExecution(ctx, runner.ExecutionArn(sm.Arn, name))
@@ -318,6 +329,28 @@ func describe(ex *store.Execution, asJSON bool) string {
 
 // serviceError is a Step Functions API error as a task reports it: StepFunctions.<Code>Exception
 // with the Java SDK's cause text for the optimized integration, Sfn.<Code>Exception for aws-sdk.
+// traceHeaderProblem is the constraint StartExecution's traceHeader breaks, or "".
+func traceHeaderProblem(h string) string {
+	if utf8.RuneCountInString(h) > 256 {
+		return "Member must have length less than or equal to 256"
+	}
+	for i := 0; i < len(h); i++ {
+		if h[i] >= utf8.RuneSelf {
+			return `Member must satisfy regular expression pattern: \p{ASCII}*`
+		}
+	}
+	return ""
+}
+
+// validationError is the Step Functions API's ValidationException as a task's error.
+func validationError(sdk bool, msg string) error {
+	if sdk {
+		return serviceError(sdk, "Validation", msg)
+	}
+	return &runner.TaskError{Name: "StepFunctions.ValidationException",
+		Cause: fmt.Sprintf("%s (Service: AWSStepFunctions; Status Code: 400; Error Code: ValidationException; Request ID: %s; Proxy: null)", msg, childName(msg))}
+}
+
 func serviceError(sdk bool, code, msg string) error {
 	if sdk {
 		return &runner.TaskError{Name: "Sfn." + code + "Exception",

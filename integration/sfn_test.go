@@ -185,3 +185,38 @@ func runParent(t *testing.T, st store.Store, parent *store.StateMachine, input s
 	}
 	return done
 }
+
+// TestStartExecutionTraceHeader: a startExecution task's TraceHeader is the child's
+// traceHeader, as StartExecution's; one the API's constraints refuse fails the task with the
+// API's ValidationException, caught here by the aws-sdk integration's name for it.
+func TestStartExecutionTraceHeader(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+	machine(t, st, "echo", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	parent := machine(t, st, "parent", `{"StartAt":"Sync","States":{
+		"Sync":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{
+			"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:echo","Name":"kid",
+			"TraceHeader":"`+header+`"},"ResultPath":null,"Next":"Bad"},
+		"Bad":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:startExecution","Parameters":{
+			"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:echo","TraceHeader":"Root=é"},
+			"Catch":[{"ErrorEquals":["Sfn.ValidationException"],"ResultPath":"$.caught","Next":"Done"}],"End":true},
+		"Done":{"Type":"Pass","OutputPath":"$.caught","End":true}}}`)
+	done := runParent(t, st, parent, `{}`)
+	child, err := st.GetExecution(ctx, runner.ExecutionArn("arn:aws:states:us-east-1:123456789012:stateMachine:echo", "kid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if child.TraceHeader != header {
+		t.Errorf("the child's traceHeader is %q, want %q", child.TraceHeader, header)
+	}
+	var caught struct{ Cause string }
+	_ = json.Unmarshal([]byte(*done.Output), &caught)
+	if !strings.HasPrefix(caught.Cause, `1 validation error detected: Value 'Root=é' at 'traceHeader' failed to satisfy constraint: Member must satisfy regular expression pattern: \p{ASCII}*`) {
+		t.Errorf("caught %s", *done.Output)
+	}
+}
