@@ -991,6 +991,13 @@ func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.C
 func (n *Node) afterCommit(arn string, c store.Commit, tasks []*engine.Task) {
 	if n.opts.Tracer != nil && n.traced(c.Execution) {
 		n.opts.Tracer.Observe(n.ctx, c.Execution, c.Events)
+		for i := range c.Children {
+			// A Distributed Map's child executions run the parent's state machine, in the
+			// parent's trace.
+			child := c.Children[i].Execution
+			child.ParentArn = c.Execution.Arn
+			n.opts.Tracer.Observe(n.ctx, &child, c.Children[i].Events)
+		}
 	}
 	if len(c.Outbox) > 0 && n.opts.OnStatusEvents != nil {
 		n.opts.OnStatusEvents()

@@ -192,3 +192,82 @@ func TestTracesJoinTheCaller(t *testing.T) {
 		t.Errorf("the function called by the unsampled execution got X-Amzn-Trace-Id %q", h)
 	}
 }
+
+// TestTracesOfDistributedMapChildren: the child executions of a Distributed Map run in their
+// parent's trace, each an execution span under the parent's, its states under it.
+func TestTracesOfDistributedMapChildren(t *testing.T) {
+	recv := &otlpReceiver{}
+	collector := httptest.NewServer(recv)
+	defer collector.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := New(ctx, Config{Store: "sqlite:" + filepath.Join(t.TempDir(), "db"), OTLPEndpoint: collector.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = s.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done; s.Close() }()
+	for _, typ := range []string{"STANDARD", "EXPRESS"} {
+		def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{
+			"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"` + typ + `"},"StartAt":"Item","States":{"Item":{"Type":"Pass","End":true}}},"End":true}}}`
+		body, _ := json.Marshal(map[string]any{"name": "dmap-" + typ, "roleArn": "arn:aws:iam::123456789012:role/r", "definition": def,
+			"tracingConfiguration": map[string]bool{"enabled": true}})
+		out, err := s.API.Invoke(ctx, "CreateStateMachine", body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sm struct{ StateMachineArn string }
+		_ = json.Unmarshal(out, &sm)
+		body, _ = json.Marshal(map[string]any{"stateMachineArn": sm.StateMachineArn, "name": "run-" + typ, "input": `{"items":[1,2,3]}`})
+		if out, err = s.API.Invoke(ctx, "StartExecution", body); err != nil {
+			t.Fatal(err)
+		}
+		var ex struct{ ExecutionArn string }
+		_ = json.Unmarshal(out, &ex)
+		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+		row, err := s.Node.WaitEnded(wctx, ex.ExecutionArn)
+		wcancel()
+		if err != nil || row.Status != "SUCCEEDED" {
+			t.Fatalf("%s: %+v, %v", typ, row, err)
+		}
+	}
+	if err := s.traces.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	recv.mu.Lock()
+	spans := recv.spans
+	recv.mu.Unlock()
+	byID := map[string]*tracepb.Span{}
+	for _, sp := range spans {
+		byID[string(sp.SpanId)] = sp
+	}
+	for _, typ := range []string{"STANDARD", "EXPRESS"} {
+		var parent *tracepb.Span
+		for _, sp := range spans {
+			if sp.Name == "run-"+typ {
+				parent = sp
+			}
+		}
+		if parent == nil {
+			t.Fatalf("%s: no span for the parent execution", typ)
+		}
+		children := 0
+		for _, item := range spans {
+			if item.Name != "Item" {
+				continue
+			}
+			child := byID[string(item.ParentSpanId)]
+			if child == nil || string(child.ParentSpanId) != string(parent.SpanId) {
+				continue
+			}
+			children++
+			if string(child.TraceId) != string(parent.TraceId) || string(item.TraceId) != string(parent.TraceId) {
+				t.Errorf("%s: a child execution's spans are not in the parent's trace", typ)
+			}
+		}
+		if children != 3 {
+			t.Errorf("%s: %d child execution spans, each with its Item state's span, under the parent's; want 3", typ, children)
+		}
+	}
+}

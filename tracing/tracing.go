@@ -174,6 +174,11 @@ func (x *Exporter) rootOf(ctx context.Context, arn, parent string) root {
 			r = cached
 			break
 		}
+		if e := x.open[parent]; e != nil {
+			// Followed here (a running parent, a Distributed Map's): no store read.
+			r = root{trace: e.trace, sampled: e.sampled}
+			break
+		}
 		if x.parent == nil || seen == 64 {
 			r.trace = traceID(parent)
 			break
