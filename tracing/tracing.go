@@ -169,6 +169,7 @@ func (x *Exporter) rootOf(ctx context.Context, arn, parent string) root {
 		return r
 	}
 	r := root{sampled: true}
+	first := parent
 	for seen := 0; ; seen++ {
 		if cached, ok := x.roots[parent]; ok {
 			r = cached
@@ -195,6 +196,7 @@ func (x *Exporter) rootOf(ctx context.Context, arn, parent string) root {
 		parent = up
 	}
 	x.remember(arn, r)
+	x.remember(first, r) // its other children's (a Distributed Map's run ends in one commit)
 	return r
 }
 
