@@ -27,6 +27,7 @@ import (
 	"github.com/stepwise-run/stepwise/integration/awssdk/model"
 	"github.com/stepwise-run/stepwise/integration/awssdk/protocol"
 	"github.com/stepwise-run/stepwise/integration/inspect"
+	"github.com/stepwise-run/stepwise/tracing"
 )
 
 // Options configure a Client.
@@ -288,6 +289,11 @@ func (c *Client) send(ctx context.Context, svc *model.Service, ep endpoint, r *p
 		req.Header[k] = vs
 	}
 	req.ContentLength = int64(len(r.Body))
+	if h := tracing.XRayHeader(ctx); h != "" {
+		// A traced execution's trace, in the header AWS services continue an X-Ray trace
+		// from (SQS keeps it as the message's AWSTraceHeader); SigV4 does not sign it.
+		req.Header.Set("X-Amzn-Trace-Id", h)
+	}
 	sum := sha256.Sum256(r.Body)
 	payloadHash := hex.EncodeToString(sum[:])
 	if svc.Metadata.SigningNameOrPrefix() == "s3" {

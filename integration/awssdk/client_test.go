@@ -3,10 +3,15 @@ package awssdk
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/integration/awssdk/protocol"
@@ -165,3 +170,34 @@ func TestCallInvalidParameter(t *testing.T) {
 }
 
 func matches(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }
+
+// TestCallCarriesTrace: a call made for a traced execution (its trace context in ctx) sends
+// the X-Ray trace header AWS services continue a trace from; an untraced one sends none.
+func TestCallCarriesTrace(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("X-Amzn-Trace-Id"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		_, _ = w.Write([]byte(`{"TableNames":[]}`))
+	}))
+	defer srv.Close()
+	isolate(t, map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": srv.URL})
+	c := newClient(t)
+	tid, _ := trace.TraceIDFromHex("5759e988bd862e3fe1be46a994272793")
+	sid, _ := trace.SpanIDFromHex("53995c3f42cd8ad8")
+	traced := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled, Remote: true}))
+	for _, ctx := range []context.Context{traced, context.Background()} {
+		if _, err := c.Call(ctx, Call{Service: "dynamodb", Action: "listTables", Params: map[string]any{}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"; len(got) != 2 || got[0] != want || got[1] != "" {
+		t.Errorf("X-Amzn-Trace-Id headers %q, want %q then none", got, want)
+	}
+}
