@@ -57,7 +57,7 @@ type Exporter struct {
 
 	mu    sync.Mutex
 	open  map[string]*execution // executions being traced, by ARN
-	roots map[string]root       // child executions' roots, by ARN
+	roots map[string]root       // the roots of executions' chains, by ARN (children, parents, callers' headers)
 	b     builder
 }
 
