@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -25,9 +24,6 @@ import (
 // their trace on to the functions they call. Sampled=0 exports nothing, and passes the
 // decision on.
 func TestTracesJoinTheCaller(t *testing.T) {
-	recv := &otlpReceiver{}
-	collector := httptest.NewServer(recv)
-	defer collector.Close()
 	var hdrMu sync.Mutex
 	got := map[string]string{} // the X-Amzn-Trace-Id each payload's caller gave the function
 	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -39,17 +35,7 @@ func TestTracesJoinTheCaller(t *testing.T) {
 		_, _ = w.Write([]byte(`{}`))
 	}))
 	defer fn.Close()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s, err := New(ctx, Config{Store: "sqlite:" + filepath.Join(t.TempDir(), "db"), OTLPEndpoint: collector.URL,
-		Functions: map[string]lambda.Spec{"fn": {Endpoint: fn.URL}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = s.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done; s.Close() }()
+	ctx, s, recv := tracedServer(t, map[string]lambda.Spec{"fn": {Endpoint: fn.URL}})
 	api := httptest.NewServer(s.API)
 	defer api.Close()
 
@@ -124,13 +110,7 @@ func TestTracesJoinTheCaller(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(100 * time.Millisecond) // the async execution's end, after its function returned
-	if err := s.traces.ForceFlush(ctx); err != nil {
-		t.Fatal(err)
-	}
-
-	recv.mu.Lock()
-	spans := recv.spans
-	recv.mu.Unlock()
+	spans := recv.flushed(t, ctx, s)
 	byName := map[string]*tracepb.Span{}
 	byID := map[string]*tracepb.Span{}
 	for _, sp := range spans {
@@ -196,18 +176,7 @@ func TestTracesJoinTheCaller(t *testing.T) {
 // TestTracesOfDistributedMapChildren: the child executions of a Distributed Map run in their
 // parent's trace, each an execution span under the parent's, its states under it.
 func TestTracesOfDistributedMapChildren(t *testing.T) {
-	recv := &otlpReceiver{}
-	collector := httptest.NewServer(recv)
-	defer collector.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s, err := New(ctx, Config{Store: "sqlite:" + filepath.Join(t.TempDir(), "db"), OTLPEndpoint: collector.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = s.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done; s.Close() }()
+	ctx, s, recv := tracedServer(t, nil)
 	for _, typ := range []string{"STANDARD", "EXPRESS"} {
 		def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{
 			"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"` + typ + `"},"StartAt":"Item","States":{"Item":{"Type":"Pass","End":true}}},"End":true}}}`
@@ -232,12 +201,7 @@ func TestTracesOfDistributedMapChildren(t *testing.T) {
 			t.Fatalf("%s: %+v, %v", typ, row, err)
 		}
 	}
-	if err := s.traces.ForceFlush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	recv.mu.Lock()
-	spans := recv.spans
-	recv.mu.Unlock()
+	spans := recv.flushed(t, ctx, s)
 	byID := map[string]*tracepb.Span{}
 	for _, sp := range spans {
 		byID[string(sp.SpanId)] = sp

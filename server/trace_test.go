@@ -46,14 +46,41 @@ func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(out)
 }
 
+// tracedServer starts a server on a new SQLite store, with these Lambda functions, exporting
+// its spans to an OTLP receiver; both stop when the test ends.
+func tracedServer(t *testing.T, functions map[string]lambda.Spec) (context.Context, *Server, *otlpReceiver) {
+	t.Helper()
+	recv := &otlpReceiver{}
+	collector := httptest.NewServer(recv)
+	t.Cleanup(collector.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := New(ctx, Config{Store: "sqlite:" + filepath.Join(t.TempDir(), "db"), OTLPEndpoint: collector.URL, Functions: functions})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = s.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; s.Close() })
+	return ctx, s, recv
+}
+
+// flushed sends the spans s has batched and returns all the receiver got.
+func (o *otlpReceiver) flushed(t *testing.T, ctx context.Context, s *Server) []*tracepb.Span {
+	t.Helper()
+	if err := s.traces.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]*tracepb.Span(nil), o.spans...)
+}
+
 // TestTracesCoverParentAndChild runs a traced execution that invokes a Lambda function and
 // starts a traced child execution, and an untraced one: the collector gets one trace with
 // the parent's and the child's execution, state and task spans, the function gets that
 // trace in traceparent and X-Amzn-Trace-Id, and the untraced execution sends no span.
 func TestTracesCoverParentAndChild(t *testing.T) {
-	recv := &otlpReceiver{}
-	collector := httptest.NewServer(recv)
-	defer collector.Close()
 	var hdrMu sync.Mutex
 	var traceparent, xray string
 	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -63,17 +90,7 @@ func TestTracesCoverParentAndChild(t *testing.T) {
 		_, _ = w.Write([]byte(`{"ok":true}`))
 	}))
 	defer fn.Close()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s, err := New(ctx, Config{Store: "sqlite:" + filepath.Join(t.TempDir(), "db"), OTLPEndpoint: collector.URL,
-		Functions: map[string]lambda.Spec{"fn": {Endpoint: fn.URL}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = s.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done; s.Close() }()
+	ctx, s, recv := tracedServer(t, map[string]lambda.Spec{"fn": {Endpoint: fn.URL}})
 
 	call := func(action string, req any) map[string]any {
 		t.Helper()
@@ -109,13 +126,7 @@ func TestTracesCoverParentAndChild(t *testing.T) {
 	}
 	run(plain, "quiet-run")
 	run(parent, "parent-run")
-	if err := s.traces.ForceFlush(ctx); err != nil {
-		t.Fatal(err)
-	}
-
-	recv.mu.Lock()
-	spans := recv.spans
-	recv.mu.Unlock()
+	spans := recv.flushed(t, ctx, s)
 	byName := map[string]*tracepb.Span{}
 	for _, sp := range spans {
 		byName[sp.Name] = sp
@@ -168,9 +179,6 @@ func TestTracesCoverParentAndChild(t *testing.T) {
 // ms: the tasks end in another order than they began, and each task span must still be
 // closed by its own task's result, under its own state, iteration or branch.
 func TestTracesOfConcurrentTasks(t *testing.T) {
-	recv := &otlpReceiver{}
-	collector := httptest.NewServer(recv)
-	defer collector.Close()
 	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var ms int
 		_ = json.NewDecoder(r.Body).Decode(&ms)
@@ -178,16 +186,7 @@ func TestTracesOfConcurrentTasks(t *testing.T) {
 		_, _ = w.Write([]byte(`{}`))
 	}))
 	defer fn.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s, err := New(ctx, Config{Store: "sqlite:" + filepath.Join(t.TempDir(), "db"), OTLPEndpoint: collector.URL,
-		Functions: map[string]lambda.Spec{"fn": {Endpoint: fn.URL}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = s.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done; s.Close() }()
+	ctx, s, recv := tracedServer(t, map[string]lambda.Spec{"fn": {Endpoint: fn.URL}})
 
 	call := func(ms string) string {
 		return `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"fn","Payload` + ms + `},"ResultPath":null`
@@ -217,13 +216,7 @@ func TestTracesOfConcurrentTasks(t *testing.T) {
 	if row, err := s.Node.WaitEnded(wctx, ex.ExecutionArn); err != nil || row.Status != "SUCCEEDED" {
 		t.Fatalf("%+v, %v", row, err)
 	}
-	if err := s.traces.ForceFlush(ctx); err != nil {
-		t.Fatal(err)
-	}
-
-	recv.mu.Lock()
-	spans := recv.spans
-	recv.mu.Unlock()
+	spans := recv.flushed(t, ctx, s)
 	byID := map[string]*tracepb.Span{}
 	for _, sp := range spans {
 		byID[string(sp.SpanId)] = sp
