@@ -35,6 +35,9 @@ type Stats struct {
 	TaskNanos   atomic.Int64
 	Commits     atomic.Int64
 	CommitNanos atomic.Int64
+	// StatesDecoded counts the execution states read back from the store (a takeover, a
+	// parked execution woken after another node's commit, or one no longer kept warm).
+	StatesDecoded atomic.Int64
 }
 
 // NodeOptions configure a Node.
@@ -99,8 +102,12 @@ type Node struct {
 	log   *slog.Logger
 	owner string
 
-	mu    sync.Mutex
-	live  map[string]*live // executions this node holds, by ARN
+	mu   sync.Mutex
+	live map[string]*live // executions this node holds, by ARN
+	// warm keeps the decoded state of the executions this node parked most recently, by ARN:
+	// acquiring one again (its timer fires, a callback comes) skips decoding its state when
+	// no node has committed a step of it since (warm.go).
+	warm  map[string]warmState
 	procs map[string]*engine.Interpreter
 	ended map[string]chan struct{} // executions someone waits on (WaitEnded)
 	// handoff counts, per execution, the tasks blocked in WaitEnded on it that let go of the
@@ -176,7 +183,7 @@ func NewNode(opts NodeOptions) *Node {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Node{
 		opts: opts, st: opts.Store, log: opts.Logger, owner: opts.Owner,
-		live: map[string]*live{}, procs: map[string]*engine.Interpreter{}, ended: map[string]chan struct{}{}, handoff: map[string]int{},
+		live: map[string]*live{}, warm: map[string]warmState{}, procs: map[string]*engine.Interpreter{}, ended: map[string]chan struct{}{}, handoff: map[string]int{},
 		inflight: map[string]bool{}, unsubmitted: map[string]chan struct{}{}, busy: map[string]int{}, cancels: map[string]context.CancelCauseFunc{},
 		wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel, clock: clock,
 	}
@@ -345,6 +352,7 @@ func (n *Node) maybePark(ctx context.Context, arn string) {
 		return
 	}
 	delete(n.live, arn)
+	n.keepWarm(arn, l)
 	n.mu.Unlock()
 	l.stopped = true
 	if err := n.st.Park(ctx, n.owner, arn); err != nil && ctx.Err() == nil {
@@ -694,6 +702,7 @@ func (n *Node) acquire(ctx context.Context, arn string) (*live, error) {
 	if err != nil || row == nil {
 		return nil, err
 	}
+	w, warm := n.takeWarm(arn)
 	if row.Status != string(engine.Running) {
 		// Leasing it was moot: an ended execution holds no lease, lest it be renewed.
 		if err := n.st.Park(ctx, n.owner, arn); err != nil && ctx.Err() == nil {
@@ -704,11 +713,16 @@ func (n *Node) acquire(ctx context.Context, arn string) (*live, error) {
 	if row.State == "" {
 		return nil, nil
 	}
-	ex, err := decodeState(row.State)
-	if err != nil {
+	var ex *engine.Execution
+	var in *engine.Interpreter
+	if warm && w.version == row.Version {
+		ex, in = w.ex, w.in // the state this node committed last, and no node since
+	} else if ex, err = decodeState(row.State); err != nil {
 		return nil, fmt.Errorf("%w: %v", errUnloadable, err)
+	} else {
+		n.Stats.StatesDecoded.Add(1)
+		in = n.revisionInterpreter(row, ex.Revision)
 	}
-	in := n.revisionInterpreter(row, ex.Revision)
 	if in == nil {
 		sm, err := n.machineFor(ctx, row, ex.Revision)
 		if err != nil {

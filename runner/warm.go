@@ -1,0 +1,43 @@
+package runner
+
+import "github.com/stepwise-run/stepwise/engine"
+
+// maxWarm bounds the parked executions whose decoded state a node keeps. A parked execution
+// is reloaded from the store when its timer fires: decoding its state is most of that when the
+// state is large, and it grows with what the execution holds (a Distributed Map run keeps
+// every iteration's record: 3.8 MB at 20,000 items, decoded at each of its batches, a quarter
+// of the run's CPU). A few dozen cover the executions that wake soon after they sleep;
+// 100,000 sleeping executions are not all kept.
+const maxWarm = 64
+
+// warmState is a parked execution's state as this node last committed it: Version is the
+// stored version that commit made, so a reload that reads the same version (no node has
+// committed since) can use ex instead of decoding the stored state.
+type warmState struct {
+	ex      *engine.Execution
+	in      *engine.Interpreter
+	version int64
+}
+
+// keepWarm keeps the state of l, parked; it is called under n.mu, once l is no longer live
+// (nothing changes l.ex from then on).
+func (n *Node) keepWarm(arn string, l *live) {
+	if len(n.warm) >= maxWarm {
+		for k := range n.warm { // any one: those kept are all recent
+			delete(n.warm, k)
+			break
+		}
+	}
+	n.warm[arn] = warmState{ex: l.ex, in: l.in, version: l.row.Version}
+}
+
+// takeWarm returns and forgets the kept state of an execution, if any.
+func (n *Node) takeWarm(arn string) (warmState, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	w, ok := n.warm[arn]
+	if ok {
+		delete(n.warm, arn)
+	}
+	return w, ok
+}
