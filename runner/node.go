@@ -597,9 +597,13 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 	n.Stats.ExecutionsStarted.Add(1)
 	l.row = *c.Execution
 	l.row.Version++
-	if hold && !ex.Done() {
+	if !ex.Done() {
 		n.mu.Lock()
-		n.live[arn] = l
+		if hold {
+			n.live[arn] = l
+		} else {
+			n.keepWarm(arn, l) // created parked: its timer, or callback, finds it here
+		}
 		n.mu.Unlock()
 	}
 	out := l.row // copied before the tasks start, which change l.row

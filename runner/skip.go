@@ -109,9 +109,7 @@ func (n *Node) idle(ctx context.Context) (Idle, bool) {
 		id, ok := limits[t.ExecutionArn]
 		if !ok {
 			if row, err := n.st.GetExecution(ctx, t.ExecutionArn); err == nil && row.State != "" {
-				if ex, err := decodeState(row.State); err == nil {
-					id = ex.TimeoutTimer
-				}
+				id = n.timeoutTimer(row)
 			}
 			limits[t.ExecutionArn] = id
 		}

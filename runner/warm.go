@@ -1,6 +1,9 @@
 package runner
 
-import "github.com/stepwise-run/stepwise/engine"
+import (
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/store"
+)
 
 // maxWarm bounds the parked executions whose decoded state a node keeps. A parked execution
 // is reloaded from the store when its timer fires: decoding its state is most of that when the
@@ -19,8 +22,8 @@ type warmState struct {
 	version int64
 }
 
-// keepWarm keeps the state of l, parked; it is called under n.mu, once l is no longer live
-// (nothing changes l.ex from then on).
+// keepWarm keeps the state of l, parked (or created parked); it is called under n.mu, once l
+// is not live (nothing changes l.ex from then on).
 func (n *Node) keepWarm(arn string, l *live) {
 	if len(n.warm) >= maxWarm {
 		for k := range n.warm { // any one: those kept are all recent
@@ -40,4 +43,23 @@ func (n *Node) takeWarm(arn string) (warmState, bool) {
 		delete(n.warm, arn)
 	}
 	return w, ok
+}
+
+// timeoutTimer is the id of the timer that times a running execution out, read from the state
+// this node keeps warm when the stored row is at its version, else decoded from the row.
+func (n *Node) timeoutTimer(row *store.Execution) int64 {
+	n.mu.Lock()
+	w, ok := n.warm[row.Arn]
+	if ok && w.version == row.Version {
+		id := w.ex.TimeoutTimer // a parked state: nothing changes it while it is kept
+		n.mu.Unlock()
+		return id
+	}
+	n.mu.Unlock()
+	ex, err := decodeState(row.State)
+	if err != nil {
+		return 0
+	}
+	n.Stats.StatesDecoded.Add(1)
+	return ex.TimeoutTimer
 }
