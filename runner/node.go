@@ -107,9 +107,10 @@ type Node struct {
 	// warm keeps the decoded state of the executions this node parked most recently, by ARN:
 	// acquiring one again (its timer fires, a callback comes) skips decoding its state when
 	// no node has committed a step of it since (warm.go).
-	warm  map[string]warmState
-	procs map[string]*engine.Interpreter
-	ended map[string]chan struct{} // executions someone waits on (WaitEnded)
+	warm      map[string]warmState
+	warmBytes int // the kept states' stored size
+	procs     map[string]*engine.Interpreter
+	ended     map[string]chan struct{} // executions someone waits on (WaitEnded)
 	// handoff counts, per execution, the tasks blocked in WaitEnded on it that let go of the
 	// node's work count (time skipping, skip.go): its end takes the count back for them.
 	handoff map[string]int

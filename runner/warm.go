@@ -13,6 +13,10 @@ import (
 // 100,000 sleeping executions are not all kept.
 const maxWarm = 64
 
+// maxWarmBytes bounds the states kept by their stored (JSON) size, a measure of the memory
+// they hold: a few large ones (Distributed Map runs of many items) are kept, not dozens.
+const maxWarmBytes = 64 << 20
+
 // warmState is a parked execution's state as this node last committed it: Version is the
 // stored version that commit made, so a reload that reads the same version (no node has
 // committed since) can use ex instead of decoding the stored state.
@@ -20,18 +24,33 @@ type warmState struct {
 	ex      *engine.Execution
 	in      *engine.Interpreter
 	version int64
+	size    int // the stored state's length
 }
 
 // keepWarm keeps the state of l, parked (or created parked); it is called under n.mu, once l
 // is not live (nothing changes l.ex from then on).
 func (n *Node) keepWarm(arn string, l *live) {
-	if len(n.warm) >= maxWarm {
-		for k := range n.warm { // any one: those kept are all recent
-			delete(n.warm, k)
+	n.dropWarm(arn)
+	size := len(l.row.State)
+	if size > maxWarmBytes {
+		return
+	}
+	for k := range n.warm { // any ones: those kept are all recent
+		if len(n.warm) < maxWarm && n.warmBytes+size <= maxWarmBytes {
 			break
 		}
+		n.dropWarm(k)
 	}
-	n.warm[arn] = warmState{ex: l.ex, in: l.in, version: l.row.Version}
+	n.warm[arn] = warmState{ex: l.ex, in: l.in, version: l.row.Version, size: size}
+	n.warmBytes += size
+}
+
+// dropWarm forgets the kept state of an execution; it is called under n.mu.
+func (n *Node) dropWarm(arn string) {
+	if w, ok := n.warm[arn]; ok {
+		n.warmBytes -= w.size
+		delete(n.warm, arn)
+	}
 }
 
 // takeWarm returns and forgets the kept state of an execution, if any.
@@ -39,9 +58,7 @@ func (n *Node) takeWarm(arn string) (warmState, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	w, ok := n.warm[arn]
-	if ok {
-		delete(n.warm, arn)
-	}
+	n.dropWarm(arn)
 	return w, ok
 }
 
