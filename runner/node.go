@@ -720,7 +720,7 @@ func (n *Node) acquire(ctx context.Context, arn string) (*live, error) {
 	}
 	var ex *engine.Execution
 	var in *engine.Interpreter
-	if warm && w.version == row.Version {
+	if warm && w.fits(row) {
 		ex, in = w.ex, w.in // the state this node committed last, and no node since
 	} else if ex, err = decodeState(row.State); err != nil {
 		return nil, fmt.Errorf("%w: %v", errUnloadable, err)

@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"time"
+
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/store"
 )
@@ -17,14 +19,23 @@ const maxWarm = 64
 // they hold: a few large ones (Distributed Map runs of many items) are kept, not dozens.
 const maxWarmBytes = 64 << 20
 
-// warmState is a parked execution's state as this node last committed it: Version is the
+// warmState is a parked execution's state as this node last committed it: version is the
 // stored version that commit made, so a reload that reads the same version (no node has
-// committed since) can use ex instead of decoding the stored state.
+// committed since) can use ex instead of decoding the stored state. The start time tells an
+// execution from a later one of the same name (the first ended and was purged meanwhile),
+// whose versions start over.
 type warmState struct {
 	ex      *engine.Execution
 	in      *engine.Interpreter
 	version int64
+	started time.Time
 	size    int // the stored state's length
+}
+
+// fits reports whether w is the state of row. Start times are compared to the millisecond:
+// PostgreSQL keeps microseconds.
+func (w warmState) fits(row *store.Execution) bool {
+	return w.version == row.Version && w.started.Truncate(time.Millisecond).Equal(row.StartedAt.Truncate(time.Millisecond))
 }
 
 // keepWarm keeps the state of l, parked (or created parked); it is called under n.mu, once l
@@ -41,7 +52,7 @@ func (n *Node) keepWarm(arn string, l *live) {
 		}
 		n.dropWarm(k)
 	}
-	n.warm[arn] = warmState{ex: l.ex, in: l.in, version: l.row.Version, size: size}
+	n.warm[arn] = warmState{ex: l.ex, in: l.in, version: l.row.Version, started: l.row.StartedAt, size: size}
 	n.warmBytes += size
 }
 
@@ -67,7 +78,7 @@ func (n *Node) takeWarm(arn string) (warmState, bool) {
 func (n *Node) timeoutTimer(row *store.Execution) int64 {
 	n.mu.Lock()
 	w, ok := n.warm[row.Arn]
-	if ok && w.version == row.Version {
+	if ok && w.fits(row) {
 		id := w.ex.TimeoutTimer // a parked state: nothing changes it while it is kept
 		n.mu.Unlock()
 		return id

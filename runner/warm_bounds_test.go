@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/store"
@@ -55,5 +56,26 @@ func TestWarmBounds(t *testing.T) {
 	}
 	if len(n.warm) != 0 || n.warmBytes != 0 {
 		t.Errorf("after taking them all: %d kept, %d bytes", len(n.warm), n.warmBytes)
+	}
+}
+
+// TestWarmFits: a kept state serves the stored row of the same version and start (to the
+// millisecond: PostgreSQL keeps microseconds), not a later execution of the same name.
+func TestWarmFits(t *testing.T) {
+	started := time.Date(2026, 12, 6, 17, 0, 0, 123456789, time.UTC)
+	w := warmState{version: 3, started: started}
+	for _, tc := range []struct {
+		version int64
+		started time.Time
+		want    bool
+	}{
+		{3, started, true},
+		{3, started.Truncate(time.Microsecond), true},
+		{4, started, false},
+		{3, started.Add(time.Hour), false},
+	} {
+		if got := w.fits(&store.Execution{Version: tc.version, StartedAt: tc.started}); got != tc.want {
+			t.Errorf("version %d started %v: fits %v, want %v", tc.version, tc.started, got, tc.want)
+		}
 	}
 }

@@ -7,14 +7,29 @@ import (
 	"time"
 
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/internal/pgtest"
 	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/store/postgres"
 )
 
 // TestWarmStateAfterPark: a node that parks an execution and fires its timer itself does not
 // decode the state it committed; once another node has committed a step of it, the node
 // decodes the stored state rather than run on from its own, older one.
 func TestWarmStateAfterPark(t *testing.T) {
-	st := openStore(t)
+	t.Run("sqlite", func(t *testing.T) { warmStateAfterPark(t, openStore(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		pgtest.Connect(t).Close(context.Background()) // skips, saying so, when no server answers
+		st, err := postgres.Open(context.Background(), pgtest.FreshSchema(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		warmStateAfterPark(t, st)
+	})
+}
+
+func warmStateAfterPark(t *testing.T, st store.Store) {
 	sm := createMachine(t, st, `{"StartAt":"Ask","States":{
 		"Ask":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"f","Payload":{"token.$":"$$.Task.Token"}},"Next":"Nap"},
 		"Nap":{"Type":"Wait","Seconds":1,"Next":"Nap2"},
