@@ -50,7 +50,8 @@ func (s *Server) createActivity(ctx context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	config, _ := json.Marshal(activityConfig{EncryptionConfiguration: req.EncryptionConfiguration})
-	a := &store.Activity{Arn: s.activityArn(*req.Name), Name: *req.Name, Config: string(config), CreatedAt: time.Now().UTC()}
+	a := &store.Activity{Arn: s.activityArn(*req.Name), Name: *req.Name, Config: string(config), CreatedAt: time.Now().UTC(),
+		Tags: tags} // with it, in its transaction
 	err = s.Store.CreateActivity(ctx, a)
 	switch {
 	case errors.Is(err, store.ErrExists):
@@ -60,10 +61,6 @@ func (s *Server) createActivity(ctx context.Context, body []byte) (any, error) {
 		}
 	case err != nil:
 		return nil, err
-	case len(tags) > 0:
-		if err := s.Store.TagResource(ctx, a.Arn, tags); err != nil {
-			return nil, err
-		}
 	}
 	return map[string]any{"activityArn": a.Arn, "creationDate": epoch(a.CreatedAt)}, nil
 }

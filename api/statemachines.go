@@ -98,14 +98,11 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 	sm := &store.StateMachine{
 		Arn: s.smArn(req.Name), Name: req.Name, Type: req.Type, Definition: req.Definition,
 		RoleArn: req.RoleArn, Status: "ACTIVE", RevisionID: ids.UUID(), Config: config.String(),
-		CreatedAt: now, UpdatedAt: now,
+		CreatedAt: now, UpdatedAt: now, Tags: tags, // with it, in its transaction
 	}
 	err = s.Store.CreateStateMachine(ctx, sm)
 	s.ExecutionLogs.Forget(sm.Arn)
 	s.smCache.drop(sm.Arn) // a state machine deleted and created again under its name
-	if err == nil && len(tags) > 0 {
-		err = s.Store.TagResource(ctx, sm.Arn, tags)
-	}
 	if errors.Is(err, store.ErrExists) {
 		old, gerr := s.Store.GetStateMachine(ctx, sm.Arn)
 		if gerr != nil {

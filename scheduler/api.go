@@ -720,7 +720,8 @@ func (s *Service) createGroup(ctx context.Context, name string, _ url.Values, bo
 		return nil, err
 	}
 	now := s.now()
-	g := &store.ScheduleGroup{Arn: s.groupArn(name), Name: name, CreatedAt: now, UpdatedAt: now, ClientToken: in.ClientToken}
+	g := &store.ScheduleGroup{Arn: s.groupArn(name), Name: name, CreatedAt: now, UpdatedAt: now, ClientToken: in.ClientToken,
+		Tags: storeTags(in.Tags)} // with it, in its transaction
 	if err := s.schedules.CreateScheduleGroup(ctx, g); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			if s.sameGroupCall(ctx, g) {
@@ -731,11 +732,6 @@ func (s *Service) createGroup(ctx context.Context, name string, _ url.Values, bo
 			return nil, conflict("Schedule group %s already exists.", name)
 		}
 		return nil, err
-	}
-	if len(in.Tags) > 0 {
-		if err := s.tags.TagResource(ctx, g.Arn, storeTags(in.Tags)); err != nil {
-			return nil, err
-		}
 	}
 	return map[string]string{"ScheduleGroupArn": g.Arn}, nil
 }

@@ -11,6 +11,9 @@ type Activity struct {
 	// keeps but does not interpret.
 	Config    string
 	CreatedAt time.Time
+	// Tags are written by CreateActivity with the activity, in its transaction; reads leave
+	// them empty (ListTags reads them).
+	Tags []Tag
 }
 
 // Tag is a resource's tag.

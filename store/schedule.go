@@ -14,6 +14,9 @@ type ScheduleGroup struct {
 	// ClientToken is the token of the CreateScheduleGroup call that made the group (empty
 	// when it had none): a retry of that call is told apart from another call by it.
 	ClientToken string
+	// Tags are written by CreateScheduleGroup with the group, in its transaction; reads leave
+	// them empty (ListTags reads them).
+	Tags []Tag
 }
 
 // Schedule is an EventBridge Scheduler schedule: its definition, kept as the JSON the API

@@ -46,6 +46,9 @@ type StateMachine struct {
 	Config    string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Tags are written by CreateStateMachine with the state machine, in its transaction, so
+	// that it is never seen without them; reads leave them empty (ListTags reads them).
+	Tags []Tag
 }
 
 // Execution is a stored execution: the fields DescribeExecution and ListExecutions need as

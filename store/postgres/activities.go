@@ -24,9 +24,8 @@ func scanActivity(r pgx.Row) (*store.Activity, error) {
 
 // CreateActivity stores a; ErrExists when its ARN is taken.
 func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
-	tag, err := s.pool.Exec(ctx, `INSERT INTO activities (`+activityColumns+`) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (arn) DO NOTHING`, a.Arn, a.Name, a.Config, a.CreatedAt)
-	return affected(tag, err, store.ErrExists)
+	return s.createTagged(ctx, `INSERT INTO activities (`+activityColumns+`) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (arn) DO NOTHING`, []any{a.Arn, a.Name, a.Config, a.CreatedAt}, a.Tags)
 }
 
 func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, error) {
@@ -95,15 +94,26 @@ func (s *Store) TagResource(ctx context.Context, arn string, tags []store.Tag) e
 	if len(tags) == 0 {
 		return nil
 	}
-	keys := make([]string, len(tags))
-	values := make([]string, len(tags))
-	for i, tg := range tags {
-		keys[i], values[i] = tg.Key, tg.Value
-	}
+	keys, values := tagColumns(tags)
 	_, err := s.pool.Exec(ctx, `INSERT INTO tags (resource_arn, key, value)
 		SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS x(k, v)
 		ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value`, arn, keys, values)
 	return err
+}
+
+// tagColumns are tags' keys and values, for unnest; a key given twice has its last value, as
+// SQLite's one insert per tag leaves it (one INSERT ... ON CONFLICT cannot change a row twice).
+func tagColumns(tags []store.Tag) (keys, values []string) {
+	at := make(map[string]int, len(tags))
+	for _, tg := range tags {
+		if i, ok := at[tg.Key]; ok {
+			values[i] = tg.Value
+			continue
+		}
+		at[tg.Key] = len(keys)
+		keys, values = append(keys, tg.Key), append(values, tg.Value)
+	}
+	return keys, values
 }
 
 // UntagResource removes keys; keys the resource does not have are ignored.

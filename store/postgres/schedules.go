@@ -27,9 +27,8 @@ func scanGroup(r pgx.Row) (*store.ScheduleGroup, error) {
 }
 
 func (s *Store) CreateScheduleGroup(ctx context.Context, g *store.ScheduleGroup) error {
-	tag, err := s.pool.Exec(ctx, `INSERT INTO schedule_groups (`+groupColumns+`) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (name) DO NOTHING`, g.Name, g.Arn, g.CreatedAt, g.UpdatedAt, g.ClientToken)
-	return affected(tag, err, store.ErrExists)
+	return s.createTagged(ctx, `INSERT INTO schedule_groups (`+groupColumns+`) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (name) DO NOTHING`, []any{g.Name, g.Arn, g.CreatedAt, g.UpdatedAt, g.ClientToken}, g.Tags)
 }
 
 func (s *Store) GetScheduleGroup(ctx context.Context, name string) (*store.ScheduleGroup, error) {

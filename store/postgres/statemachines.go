@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -26,10 +27,27 @@ func scanStateMachine(r pgx.Row) (*store.StateMachine, error) {
 
 // CreateStateMachine stores sm; ErrExists when its ARN is taken.
 func (s *Store) CreateStateMachine(ctx context.Context, sm *store.StateMachine) error {
-	tag, err := s.pool.Exec(ctx, `INSERT INTO state_machines (`+smColumns+`)
+	return s.createTagged(ctx, `INSERT INTO state_machines (`+smColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (arn) DO NOTHING`,
-		sm.Arn, sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Status, sm.RevisionID, sm.Description, sm.Config,
-		sm.CreatedAt, sm.UpdatedAt)
+		[]any{sm.Arn, sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Status, sm.RevisionID, sm.Description, sm.Config,
+			sm.CreatedAt, sm.UpdatedAt}, sm.Tags)
+}
+
+// createTagged runs insert, which creates one resource unless its ARN is taken
+// (store.ErrExists), and writes the resource's tags in the same statement: the insert, made
+// to return the new row's arn, feeds the tags' insert (a resource whose ARN is taken gets
+// none).
+func (s *Store) createTagged(ctx context.Context, insert string, args []any, tags []store.Tag) error {
+	if len(tags) == 0 {
+		tag, err := s.pool.Exec(ctx, insert, args...)
+		return affected(tag, err, store.ErrExists)
+	}
+	keys, values := tagColumns(tags)
+	n := len(args)
+	tag, err := s.pool.Exec(ctx, `WITH made AS (`+insert+` RETURNING arn)
+		INSERT INTO tags (resource_arn, key, value)
+		SELECT made.arn, k, v FROM made, unnest($`+strconv.Itoa(n+1)+`::text[], $`+strconv.Itoa(n+2)+`::text[]) AS x(k, v)
+		ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value`, append(args, keys, values)...)
 	return affected(tag, err, store.ErrExists)
 }
 

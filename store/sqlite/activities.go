@@ -24,9 +24,8 @@ func scanActivity(r rowScanner) (*store.Activity, error) {
 
 // CreateActivity stores a; ErrExists when its ARN is taken.
 func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO activities (`+activityColumns+`) VALUES (?, ?, ?, ?)
-		ON CONFLICT (arn) DO NOTHING`, a.Arn, a.Name, a.Config, nanos(a.CreatedAt))
-	return affected(res, err, store.ErrExists)
+	return s.createTagged(ctx, `INSERT INTO activities (`+activityColumns+`) VALUES (?, ?, ?, ?)
+		ON CONFLICT (arn) DO NOTHING`, []any{a.Arn, a.Name, a.Config, nanos(a.CreatedAt)}, a.Arn, a.Tags)
 }
 
 func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, error) {
@@ -118,15 +117,18 @@ func scanClaim(r rowScanner, execID *int64) (*store.Task, error) {
 
 // TagResource adds tags, replacing the values of keys the resource has.
 func (s *Store) TagResource(ctx context.Context, arn string, tags []store.Tag) error {
-	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		for _, tg := range tags {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO tags (resource_arn, key, value) VALUES (?, ?, ?)
-				ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value`, arn, tg.Key, tg.Value); err != nil {
-				return err
-			}
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error { return insertTags(ctx, tx, arn, tags) })
+}
+
+// insertTags adds tags to a resource, a new value replacing the one of its key.
+func insertTags(ctx context.Context, tx *sql.Tx, arn string, tags []store.Tag) error {
+	for _, tg := range tags {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tags (resource_arn, key, value) VALUES (?, ?, ?)
+			ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value`, arn, tg.Key, tg.Value); err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // UntagResource removes keys; keys the resource does not have are ignored.

@@ -26,9 +26,8 @@ func scanGroup(r rowScanner) (*store.ScheduleGroup, error) {
 }
 
 func (s *Store) CreateScheduleGroup(ctx context.Context, g *store.ScheduleGroup) error {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO schedule_groups (`+groupColumns+`) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (name) DO NOTHING`, g.Name, g.Arn, nanos(g.CreatedAt), nanos(g.UpdatedAt), g.ClientToken)
-	return affected(res, err, store.ErrExists)
+	return s.createTagged(ctx, `INSERT INTO schedule_groups (`+groupColumns+`) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO NOTHING`, []any{g.Name, g.Arn, nanos(g.CreatedAt), nanos(g.UpdatedAt), g.ClientToken}, g.Arn, g.Tags)
 }
 
 func (s *Store) GetScheduleGroup(ctx context.Context, name string) (*store.ScheduleGroup, error) {

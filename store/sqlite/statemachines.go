@@ -25,11 +25,26 @@ func scanStateMachine(r rowScanner) (*store.StateMachine, error) {
 
 // CreateStateMachine stores sm; ErrExists when its ARN is taken.
 func (s *Store) CreateStateMachine(ctx context.Context, sm *store.StateMachine) error {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO state_machines (`+smColumns+`)
+	return s.createTagged(ctx, `INSERT INTO state_machines (`+smColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING`,
-		sm.Arn, sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Status, sm.RevisionID, sm.Description, sm.Config,
-		nanos(sm.CreatedAt), nanos(sm.UpdatedAt))
-	return affected(res, err, store.ErrExists)
+		[]any{sm.Arn, sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Status, sm.RevisionID, sm.Description, sm.Config,
+			nanos(sm.CreatedAt), nanos(sm.UpdatedAt)}, sm.Arn, sm.Tags)
+}
+
+// createTagged runs insert, which creates one resource unless its ARN is taken
+// (store.ErrExists), and writes the resource's tags in the same transaction.
+func (s *Store) createTagged(ctx context.Context, insert string, args []any, arn string, tags []store.Tag) error {
+	if len(tags) == 0 {
+		res, err := s.w.ExecContext(ctx, insert, args...)
+		return affected(res, err, store.ErrExists)
+	}
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, insert, args...)
+		if err := affected(res, err, store.ErrExists); err != nil {
+			return err
+		}
+		return insertTags(ctx, tx, arn, tags)
+	})
 }
 
 // UpdateStateMachine replaces everything of sm but its ARN, name and creation time.

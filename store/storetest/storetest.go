@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Activities", testActivities},
 		{"ClaimActivityTask", testClaimActivityTask},
 		{"Tags", testTags},
+		{"CreateTagged", testCreateTagged},
 		{"Versions", testVersions},
 		{"PublishConcurrent", testPublishConcurrent},
 		{"Aliases", testAliases},
