@@ -174,7 +174,7 @@ func TestTracesJoinTheCaller(t *testing.T) {
 }
 
 // TestTracesOfDistributedMapChildren: the child executions of a Distributed Map run in their
-// parent's trace, each an execution span under the parent's, its states under it.
+// parent's trace, each an execution span under the parent's Map state's, its states under it.
 func TestTracesOfDistributedMapChildren(t *testing.T) {
 	ctx, s, recv := tracedServer(t, nil)
 	for _, typ := range []string{"STANDARD", "EXPRESS"} {
@@ -207,7 +207,7 @@ func TestTracesOfDistributedMapChildren(t *testing.T) {
 		byID[string(sp.SpanId)] = sp
 	}
 	for _, typ := range []string{"STANDARD", "EXPRESS"} {
-		var parent *tracepb.Span
+		var parent, mapState *tracepb.Span
 		for _, sp := range spans {
 			if sp.Name == "run-"+typ {
 				parent = sp
@@ -216,13 +216,21 @@ func TestTracesOfDistributedMapChildren(t *testing.T) {
 		if parent == nil {
 			t.Fatalf("%s: no span for the parent execution", typ)
 		}
+		for _, sp := range spans {
+			if sp.Name == "M" && string(sp.ParentSpanId) == string(parent.SpanId) {
+				mapState = sp
+			}
+		}
+		if mapState == nil {
+			t.Fatalf("%s: no span for the Map state", typ)
+		}
 		children := 0
 		for _, item := range spans {
 			if item.Name != "Item" {
 				continue
 			}
 			child := byID[string(item.ParentSpanId)]
-			if child == nil || string(child.ParentSpanId) != string(parent.SpanId) {
+			if child == nil || string(child.ParentSpanId) != string(mapState.SpanId) {
 				continue
 			}
 			children++
@@ -231,7 +239,7 @@ func TestTracesOfDistributedMapChildren(t *testing.T) {
 			}
 		}
 		if children != 3 {
-			t.Errorf("%s: %d child execution spans, each with its Item state's span, under the parent's; want 3", typ, children)
+			t.Errorf("%s: %d child execution spans, each with its Item state's span, under the Map state's; want 3", typ, children)
 		}
 	}
 }

@@ -203,6 +203,11 @@ func (b *builder) observe(e *execution, row *store.Execution, events []history.E
 			b.closeState(e, it, at, fail) // a Fail state, which has no exit
 			b.emit(e, it.mapState, it.iteration, at, fail)
 			th = it.up // what follows the iteration's end is the Map state's
+		case *history.MapRunStarted:
+			// A Distributed Map's run: its child executions' spans go under the Map state's.
+			if th.state != nil {
+				b.x.mapRunStarted(d.MapRunArn, th.state.id)
+			}
 		case *history.TaskScheduled:
 			name := d.ResourceType + ":" + d.Resource
 			th.task = &span{name: name, at: at, id: childSpan(e.span, 't', ev.ID), attrs: b.taskAttrs(name)}

@@ -58,7 +58,11 @@ type Exporter struct {
 	mu    sync.Mutex
 	open  map[string]*execution // executions being traced, by ARN
 	roots map[string]root       // the roots of executions' chains, by ARN (children, parents, callers' headers)
-	b     builder
+	// mapRuns are the span ids of the Map states that started Distributed Map runs, by map run
+	// ARN: the parents of the runs' child executions' spans (a run may end, and its parent
+	// with it, in the commit that starts them).
+	mapRuns map[string]trace.SpanID
+	b       builder
 }
 
 // execution is an execution being traced.
@@ -93,7 +97,7 @@ func New(ctx context.Context, o Options) (*Exporter, error) {
 	}
 	x := &Exporter{spans: sdktrace.NewBatchSpanProcessor(exp, bopts...),
 		res:  resource.NewSchemaless(attribute.String("service.name", "stepwise")),
-		open: map[string]*execution{}, roots: map[string]root{}}
+		open: map[string]*execution{}, roots: map[string]root{}, mapRuns: map[string]trace.SpanID{}}
 	x.b = newBuilder(x)
 	return x, nil
 }
@@ -142,8 +146,9 @@ func executionSpan(arn string) trace.SpanID {
 
 // origin is where an execution's trace comes from and its span's parent: the caller's trace
 // header, if it was started with one (the caller's trace, under the caller's segment);
-// else, for a child execution, its parent's span, in the trace of the execution at the root
-// of its ParentArn chain; else a trace of its own.
+// else, for a child execution, its parent's span (a Distributed Map's child: the span of the
+// Map state that started its run), in the trace of the execution at the root of its
+// ParentArn chain; else a trace of its own.
 func (x *Exporter) origin(ctx context.Context, row *store.Execution) (r root, parent trace.SpanID) {
 	if c, ok := parseXRay(row.TraceHeader); ok {
 		r = root{trace: c.trace, sampled: c.sampled}
@@ -153,7 +158,20 @@ func (x *Exporter) origin(ctx context.Context, row *store.Execution) (r root, pa
 	if row.ParentArn == "" {
 		return root{trace: traceID(row.Arn), sampled: true}, trace.SpanID{}
 	}
-	return x.rootOf(ctx, row.Arn, row.ParentArn), executionSpan(row.ParentArn)
+	parent = executionSpan(row.ParentArn)
+	if id, ok := x.mapRuns[row.MapRunArn]; ok && row.MapRunArn != "" {
+		parent = id // a Distributed Map's child, under its Map state
+	}
+	return x.rootOf(ctx, row.Arn, row.ParentArn), parent
+}
+
+// mapRunStarted notes the span of the Map state that started a Distributed Map run; it is
+// called under x.mu.
+func (x *Exporter) mapRunStarted(runArn string, state trace.SpanID) {
+	if len(x.mapRuns) > 100000 {
+		x.mapRuns = map[string]trace.SpanID{}
+	}
+	x.mapRuns[runArn] = state
 }
 
 // root is the trace of the execution at the root of a ParentArn chain.
