@@ -92,15 +92,7 @@ func (r *startRequest) modelProblems(sync bool) []string {
 	if r.Input != nil && len(*r.Input) > maxPayload && utf8.RuneCountInString(*r.Input) > maxPayload {
 		problems = append(problems, "Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144")
 	}
-	if utf8.RuneCountInString(r.TraceHeader) > 256 {
-		problems = append(problems, fmt.Sprintf("Value '%s' at 'traceHeader' failed to satisfy constraint: Member must have length less than or equal to 256", r.TraceHeader))
-	}
-	for i := 0; i < len(r.TraceHeader); i++ {
-		if r.TraceHeader[i] >= utf8.RuneSelf {
-			problems = append(problems, fmt.Sprintf("Value '%s' at 'traceHeader' failed to satisfy constraint: Member must satisfy regular expression pattern: \\p{ASCII}*", r.TraceHeader))
-			break
-		}
-	}
+	problems = append(problems, runner.TraceHeaderProblems(r.TraceHeader)...)
 	if sync {
 		if problem := includedDataProblem(r.IncludedData); problem != "" {
 			problems = append(problems, problem)
@@ -161,19 +153,11 @@ const traceIDHeader = "X-Amzn-Trace-Id"
 type traceHeaderKey struct{}
 
 // usableTraceHeader reports whether an X-Amzn-Trace-Id header meets the constraints of the
-// traceHeader member (at most 256 characters, ASCII). AWS documents no error for a header
-// that does not; Stepwise ignores it (the body's traceHeader, if any, is used), so that a
-// caller's tracing never makes a start fail.
+// traceHeader member. AWS documents no error for a header that does not; Stepwise ignores it
+// (the body's traceHeader, if any, is used), so that a caller's tracing never makes a start
+// fail.
 func usableTraceHeader(h string) bool {
-	if h == "" || len(h) > 256 {
-		return false
-	}
-	for i := 0; i < len(h); i++ {
-		if h[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
+	return h != "" && len(runner.TraceHeaderProblems(h)) == 0
 }
 
 func (s *Server) startExecution(ctx context.Context, body []byte) (_ any, err error) {
@@ -233,20 +217,6 @@ func parentOf(input string) string {
 	return p
 }
 
-// tracingEnabled reports whether a state machine's stored configuration
-// (store.StateMachine.Config) has tracingConfiguration enabled.
-func tracingEnabled(config string) bool {
-	if !strings.Contains(config, "tracingConfiguration") {
-		return false
-	}
-	var c struct {
-		Tracing struct {
-			Enabled bool `json:"enabled"`
-		} `json:"tracingConfiguration"`
-	}
-	return json.Unmarshal([]byte(config), &c) == nil && c.Tracing.Enabled
-}
-
 // expressResult is an Express execution's outcome.
 type expressResult struct {
 	arn       string
@@ -279,7 +249,7 @@ func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, arn, na
 			})
 		}
 	}
-	if s.Tracer != nil && tracingEnabled(sm.Config) {
+	if s.Tracer != nil && runner.TracingEnabled(sm.Config) {
 		row := &store.Execution{Arn: arn, Name: name, StateMachineArn: sm.Arn, StartedAt: now,
 			ParentArn: parentOf(input), TraceHeader: traceHeader}
 		ctx = s.Tracer.Begin(ctx, row) // what its tasks call is in its trace

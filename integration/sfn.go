@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
@@ -156,8 +155,8 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 	traceHeader := ""
 	if p.TraceHeader != nil {
 		traceHeader = *p.TraceHeader
-		if problem := traceHeaderProblem(traceHeader); problem != "" {
-			return "", validationError(sdk, "1 validation error detected: Value '"+traceHeader+"' at 'traceHeader' failed to satisfy constraint: "+problem)
+		if problems := runner.TraceHeaderProblems(traceHeader); len(problems) > 0 {
+			return "", validationError(sdk, problems)
 		}
 	}
 	input := "{}"
@@ -329,21 +328,13 @@ func describe(ex *store.Execution, asJSON bool) string {
 
 // serviceError is a Step Functions API error as a task reports it: StepFunctions.<Code>Exception
 // with the Java SDK's cause text for the optimized integration, Sfn.<Code>Exception for aws-sdk.
-// traceHeaderProblem is the constraint StartExecution's traceHeader breaks, or "".
-func traceHeaderProblem(h string) string {
-	if utf8.RuneCountInString(h) > 256 {
-		return "Member must have length less than or equal to 256"
+// validationError is the Step Functions API's ValidationException, with its problems, as a
+// task's error.
+func validationError(sdk bool, problems []string) error {
+	msg := "1 validation error detected: " + problems[0]
+	if len(problems) > 1 {
+		msg = fmt.Sprintf("%d validation errors detected: %s", len(problems), strings.Join(problems, "; "))
 	}
-	for i := 0; i < len(h); i++ {
-		if h[i] >= utf8.RuneSelf {
-			return `Member must satisfy regular expression pattern: \p{ASCII}*`
-		}
-	}
-	return ""
-}
-
-// validationError is the Step Functions API's ValidationException as a task's error.
-func validationError(sdk bool, msg string) error {
 	if sdk {
 		return serviceError(sdk, "Validation", msg)
 	}

@@ -3,6 +3,9 @@ package runner
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/store"
@@ -23,14 +26,42 @@ func (n *Node) traced(row *store.Execution) bool {
 	if err != nil {
 		return false
 	}
+	on := TracingEnabled(sm.Config)
+	n.tracing.Store(key, on)
+	return on
+}
+
+// TracingEnabled reports whether a state machine's stored configuration
+// (store.StateMachine.Config) has tracingConfiguration enabled; a row written before Config
+// was kept holds "{}".
+func TracingEnabled(config string) bool {
+	if !strings.Contains(config, "tracingConfiguration") {
+		return false
+	}
 	var c struct {
 		Tracing struct {
 			Enabled bool `json:"enabled"`
 		} `json:"tracingConfiguration"`
 	}
-	_ = json.Unmarshal([]byte(sm.Config), &c) // a row written before Config was kept holds "{}"
-	n.tracing.Store(key, c.Tracing.Enabled)
-	return c.Tracing.Enabled
+	return json.Unmarshal([]byte(config), &c) == nil && c.Tracing.Enabled
+}
+
+// TraceHeaderProblems are the constraints of StartExecution's traceHeader (at most 256
+// characters, ASCII) that h breaks, worded as the API's ValidationException words them; none
+// for a usable header. The API checks a start's traceHeader with them, and a startExecution
+// task's TraceHeader.
+func TraceHeaderProblems(h string) []string {
+	var problems []string
+	if utf8.RuneCountInString(h) > 256 {
+		problems = append(problems, fmt.Sprintf("Value '%s' at 'traceHeader' failed to satisfy constraint: Member must have length less than or equal to 256", h))
+	}
+	for i := 0; i < len(h); i++ {
+		if h[i] >= utf8.RuneSelf {
+			problems = append(problems, fmt.Sprintf("Value '%s' at 'traceHeader' failed to satisfy constraint: Member must satisfy regular expression pattern: \\p{ASCII}*", h))
+			break
+		}
+	}
+	return problems
 }
 
 // HistoryBefore returns arn's events before the id before, oldest first: tracing follows
