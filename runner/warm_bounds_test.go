@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -77,5 +78,26 @@ func TestWarmFits(t *testing.T) {
 		if got := w.fits(&store.Execution{Version: tc.version, StartedAt: tc.started}); got != tc.want {
 			t.Errorf("version %d started %v: fits %v, want %v", tc.version, tc.started, got, tc.want)
 		}
+	}
+}
+
+// TestTimeoutTimerFromWarm: a node skipping time reads a waiting execution's timeout timer
+// from the state it keeps when the stored row is at its version, and decodes the row's
+// state otherwise.
+func TestTimeoutTimerFromWarm(t *testing.T) {
+	started := time.Date(2026, 12, 6, 17, 0, 0, 0, time.UTC)
+	stored, err := json.Marshal(&engine.Execution{TimeoutTimer: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &Node{warm: map[string]warmState{}}
+	n.keepWarm("e", &live{ex: &engine.Execution{TimeoutTimer: 7}, row: store.Execution{Version: 3, StartedAt: started, State: string(stored)}})
+	row := &store.Execution{Arn: "e", Version: 3, StartedAt: started, State: string(stored)}
+	if id := n.timeoutTimer(row); id != 7 || n.Stats.StatesDecoded.Load() != 0 {
+		t.Errorf("at the kept version: timer %d, %d states decoded; want the kept 7, none", id, n.Stats.StatesDecoded.Load())
+	}
+	row.Version = 4 // another node committed since
+	if id := n.timeoutTimer(row); id != 9 || n.Stats.StatesDecoded.Load() != 1 {
+		t.Errorf("past the kept version: timer %d, %d states decoded; want the stored 9, one", id, n.Stats.StatesDecoded.Load())
 	}
 }
