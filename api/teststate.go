@@ -203,7 +203,9 @@ func (req *testStateRequest) checkContainerMock(st *asl.State) error {
 func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *testedState, st *asl.State, parsed *asl.StateMachine, start engine.Start) (any, error) {
 	// Not Express: the clock is virtual, and a Wait state longer than an Express execution's
 	// five minutes passes at once, as TestState does not wait.
-	in := engine.New(parsed, engine.Config{Region: s.Region, Account: s.Account, EvalLimits: s.EvalLimits, Context: ts.context, TestState: true})
+	cfg := engine.Config{Region: s.Region, Account: s.Account, EvalLimits: s.EvalLimits, Context: ts.context, TestState: true}
+	refused := s.checkTestTask(&cfg)
+	in := engine.New(parsed, cfg)
 	smName := ids.UUID()
 	if start.StateMachineName == "" {
 		start.StateMachineName = smName
@@ -236,7 +238,16 @@ func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *te
 		return nil, err
 	}
 	o := readOutcome(ts, events)
+	if refused.err != nil {
+		o.parameters = &refused.parameters // nothing was scheduled: those the check saw
+	}
 	out := testResponse(req, ts, st, ex, o)
+	if refused.err != nil && out["status"] == "FAILED" {
+		// Said without the prefix naming the state, as AWS's TestState was recorded saying
+		// a runtime failure (a mocked Map's ItemsPath: test_state_context_object), and as
+		// Stepwise said this one before, when the integration refused it at its call.
+		out["cause"] = engine.RefusedParameters(refused.parameters, refused.err)
+	}
 	if failed := mockedMapItems(ts, st, ex, o, now, req.Mock != nil); failed != nil {
 		// A mocked Map reads its items before the mock answers: an ItemsPath that reaches no
 		// array fails the state, and the inspection data stops at the input path.
@@ -285,6 +296,33 @@ func mockedMapItems(ts *testedState, st *asl.State, ex *engine.Execution, o outc
 		return map[string]any{"status": "FAILED", "error": errName, "cause": cause, "afterInputPath": value.Encode(eff)}
 	}
 	return nil
+}
+
+// refusal is a Task's parameters that its integration refused before it was scheduled.
+type refusal struct {
+	parameters string
+	err        error
+}
+
+// checkTestTask has the run check the Task's parameters as a real execution does before it
+// schedules the task (engine.Config.CheckTask), with the integration that would run it,
+// mocked or not: a mock stands in for the service's answer, not for the check Step Functions
+// makes before it calls, so that TestState predicts what an execution does. The refusal, if
+// any, is filled in when the run has ended.
+func (s *Server) checkTestTask(cfg *engine.Config) *refusal {
+	r := &refusal{}
+	c, ok := s.Tasks.(runner.TaskChecker)
+	if !ok {
+		return r
+	}
+	cfg.CheckTask = func(t *engine.Task) error {
+		err := c.CheckTask(t)
+		if err != nil {
+			r.parameters, r.err = t.Parameters, err
+		}
+		return err
+	}
+	return r
 }
 
 // testTasks answers the state's task with the mock, or runs it with the real integration.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/stepwise-run/stepwise/asl"
@@ -118,7 +119,7 @@ func (x *run) task(f *Frame, st *asl.State) {
 		// AWS checks the parameters against the integration's API before it schedules
 		// anything: the state fails as its other runtime failures do, with no TaskScheduled.
 		if err := x.in.cfg.CheckTask(t); err != nil {
-			x.stateError(f, st, sc.runtimeErr("The Parameters '%s' could not be used to start the Task: [%v]", paramsText, err))
+			x.stateError(f, st, sc.runtimeErr("%s", RefusedParameters(paramsText, err)))
 			return
 		}
 	}
@@ -308,4 +309,10 @@ func childExecutionOf(f *Frame) string {
 		}
 	}
 	return ""
+}
+
+// RefusedParameters is the cause, in AWS's words and without the prefix that names the state,
+// of a Task state whose parameters Config.CheckTask refused.
+func RefusedParameters(parameters string, err error) string {
+	return fmt.Sprintf("The Parameters '%s' could not be used to start the Task: [%v]", parameters, err)
 }

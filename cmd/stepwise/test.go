@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/integration/awssdk"
+	"github.com/stepwise-run/stepwise/integration/httptask"
 	"github.com/stepwise-run/stepwise/integration/optimized"
 	"github.com/stepwise-run/stepwise/integration/s3items"
 	"github.com/stepwise-run/stepwise/internal/testsuite"
@@ -40,8 +42,10 @@ func cmdTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
+	client := sync.OnceValues(func() (*awssdk.Client, error) { return awssdk.New(awssdk.Options{}) })
 	opts := testsuite.Options{Update: *update, Workers: *parallel, Timeout: *timeout,
-		Tasks: newTestTasks}
+		Tasks: func() (runner.TaskHandler, error) { return newTestTasks(client) },
+		Check: func() (runner.TaskChecker, error) { return newTestChecks(client) }}
 	if *runRe != "" {
 		if opts.Run, err = regexp.Compile(*runRe); err != nil {
 			fmt.Fprintf(stderr, "stepwise test: --run: %v\n%s\n", err, testUsage)
@@ -89,13 +93,27 @@ func writeJUnit(path string, rep *testsuite.Report) error {
 type testTasks []integration.Handler
 
 // newTestTasks assembles them, when a test first needs them.
-func newTestTasks() (runner.TaskHandler, error) {
-	client, err := awssdk.New(awssdk.Options{})
+func newTestTasks(awsClient func() (*awssdk.Client, error)) (runner.TaskHandler, error) {
+	client, err := awsClient()
 	if err != nil {
 		return nil, err
 	}
 	return testTasks{&s3items.Handler{S3: s3items.FromClient(client)}, &awssdk.Handler{Client: client, ClientRegion: true},
 		optimized.New(optimized.Options{Caller: optimized.FromClient(client), Region: client.Region()})}, nil
+}
+
+// newTestChecks assembles what checks every Task state's parameters, mocked or not, before
+// it is scheduled: the integrations serve runs, routed as serve routes them
+// (integration.Registry.CheckTask), so that a test fails where an execution would: the
+// optimized integrations' and the aws-sdk actions' parameters against their APIs' models,
+// http:invoke's and apigateway:invoke's as they are read.
+func newTestChecks(awsClient func() (*awssdk.Client, error)) (runner.TaskChecker, error) {
+	client, err := awsClient()
+	if err != nil {
+		return nil, err
+	}
+	return &integration.Registry{HTTP: httptask.New(httptask.Options{}), SDK: &awssdk.Handler{Client: client},
+		Optimized: optimized.New(optimized.Options{Caller: optimized.FromClient(client)})}, nil
 }
 
 func (h testTasks) RunTask(ctx context.Context, t *engine.Task) (string, error) {

@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stepwise-run/stepwise/internal/awstest"
 )
 
 // junitFile is what the tests read of a JUnit XML file.
@@ -123,4 +126,57 @@ func TestTestExitStatus(t *testing.T) {
 	if !strings.Contains(string(data), "    expect:\n      output:\n        a: 1\n") {
 		t.Errorf("after --update:\n%s", data)
 	}
+}
+
+// TestTestCheckedParameters: `stepwise test` checks each Task state's parameters as an
+// execution does before the task is scheduled, the mocked ones too: a Task whose parameters
+// its API cannot take fails with States.Runtime, as it would on AWS, rather than passing on
+// its mock's answer.
+func TestTestCheckedParameters(t *testing.T) {
+	awstest.Isolate(t, nil) // nothing is called: the checks read the models
+	machine := func(resource, params string) string {
+		return `{"StartAt":"Save","States":{"Save":{"Type":"Task","Resource":"` + resource + `","Parameters":` + params + `,
+			"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Succeed"}}}`
+	}
+	const (
+		putItem  = "arn:aws:states:::dynamodb:putItem"
+		badItem  = `{"TableName":"orders","Item":{"id":{"S.$":"$.id"}},"Foo":1}`
+		goodItem = `{"TableName":"orders","Item":{"id":{"S.$":"$.id"}}}`
+		refused  = `An error occurred while executing the state 'Save' (entered at the event id #2). The Parameters '{"TableName":"orders","Item":{"id":{"S":"o-1"}},"Foo":1}' could not be used to start the Task: [The field "Foo" is not supported by Step Functions]`
+	)
+	test := func(expect string) string {
+		return "stateMachine: sm.asl.json\nmocks:\n  Save: {return: {}}\ntests:\n  - name: saves\n    input: {id: o-1}\n    expect: " + expect + "\n"
+	}
+	cases := []struct {
+		name, machine, test string
+		code                int
+		stdout              string
+	}{
+		{"refused, as expected", machine(putItem, badItem), test(`{"error": "States.Runtime", "cause": ` + quote(refused) + `}`), 0, "PASS: 1 test"},
+		{"refused, the mock's answer expected", machine(putItem, badItem), test(`{output: {}}`), 1,
+			`status: want SUCCEEDED, got FAILED with error "States.Runtime"`},
+		{"aws-sdk, a value of the wrong type", machine("arn:aws:states:::aws-sdk:dynamodb:listTables", `{"Limit":"five"}`), test(`{error: States.Runtime}`), 0, "PASS: 1 test"},
+		{"taken", machine(putItem, goodItem), test(`{output: {}}`), 0, "PASS: 1 test"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, text := range map[string]string{"sm.asl.json": c.machine, "x.test.yaml": c.test} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), []string{"test", dir}, nil, &stdout, &stderr)
+			if code != c.code || !strings.Contains(stdout.String(), c.stdout) {
+				t.Errorf("exit %d, want %d; stdout lacks %q:\n%s%s", code, c.code, c.stdout, stdout.String(), stderr.String())
+			}
+		})
+	}
+}
+
+// quote is s as a JSON string, which YAML reads as it is.
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

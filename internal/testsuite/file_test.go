@@ -154,7 +154,7 @@ func TestBadInput(t *testing.T) {
 				"bad.asl.yaml": "StartAt: A\n States: x: y\n",
 				"mocks.json":   strings.Replace(mocks, `}}}}, "Mocked`, `}}}, "sm2": {"TestCases": {}}}, "Mocked`, 1),
 			})
-			_, err := load(filepath.Join(dir, tc.file), &Options{})
+			_, err := load(filepath.Join(dir, tc.file), &Options{}, nil)
 			if err == nil {
 				t.Fatal("no error")
 			}

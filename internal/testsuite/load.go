@@ -78,8 +78,9 @@ type loaded struct {
 	mockSM   string          // the state machine of the mock file the tests use
 }
 
-// load parses a test file and loads what it names. Errors are *Error.
-func load(path string, opts *Options) (*loaded, error) {
+// load parses a test file and loads what it names; check checks its Task states'
+// parameters (engine.Config.CheckTask). Errors are *Error.
+func load(path string, opts *Options, check func(*engine.Task) error) (*loaded, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &Error{File: path, Msg: err.Error()}
@@ -130,7 +131,7 @@ func load(path string, opts *Options) (*loaded, error) {
 		}
 		return nil, &Error{File: path, Line: line, Msg: fmt.Sprintf("%s: the definition is not valid: %v", field, err)}
 	}
-	l.in = engine.New(l.sm, engine.Config{Region: opts.region(), Account: opts.account(), Express: f.Type == "EXPRESS"})
+	l.in = engine.New(l.sm, engine.Config{Region: opts.region(), Account: opts.account(), Express: f.Type == "EXPRESS", CheckTask: check})
 	l.topLevel = map[string]bool{}
 	for name := range l.sm.States {
 		l.topLevel[name] = true

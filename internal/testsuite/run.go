@@ -34,6 +34,13 @@ type Options struct {
 	// Tasks returns the handler of the Task states that no mock answers, in files that say
 	// unmocked: call. It is called once, when first needed. Nil: such states fail.
 	Tasks func() (runner.TaskHandler, error)
+	// Check returns what checks a Task state's parameters before the state is scheduled, as
+	// the integrations check them in an execution (runner.TaskChecker): parameters the
+	// service's API cannot take fail the execution with States.Runtime, whether a mock
+	// answers the state or not, since on AWS the check comes before the call that the mock
+	// stands in for. It is called once, when first needed. Nil, or an error (the integrations
+	// could not be assembled), leaves the parameters unchecked.
+	Check func() (runner.TaskChecker, error)
 	// Template loads a state machine from a SAM or CloudFormation template, by its logical
 	// id. Nil: package template does.
 	Template func(path, resource string, params map[string]string) (*TemplateMachine, error)
@@ -185,7 +192,7 @@ func Run(ctx context.Context, paths []string, opts Options) (*Report, error) {
 	for _, path := range files {
 		fr := &FileReport{Path: path}
 		rep.Files = append(rep.Files, fr)
-		l, err := load(path, &opts)
+		l, err := load(path, &opts, s.checkTask)
 		loads = append(loads, l)
 		if err != nil {
 			fr.Err = err
@@ -238,6 +245,22 @@ type session struct {
 	tasksOnce sync.Once
 	tasks     runner.TaskHandler
 	tasksErr  error
+	checkOnce sync.Once
+	checker   runner.TaskChecker
+}
+
+// checkTask checks a Task state's parameters with Options.Check's checker
+// (engine.Config.CheckTask), mocked or not.
+func (s *session) checkTask(t *engine.Task) error {
+	s.checkOnce.Do(func() {
+		if s.opts.Check != nil {
+			s.checker, _ = s.opts.Check() // unavailable: unchecked, as serve without an AWS configuration
+		}
+	})
+	if s.checker == nil {
+		return nil
+	}
+	return s.checker.CheckTask(t)
 }
 
 func (s *session) realTasks() (runner.TaskHandler, error) {

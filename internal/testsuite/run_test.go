@@ -3,7 +3,9 @@ package testsuite
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -626,4 +628,103 @@ func TestTimeout(t *testing.T) {
 	if p := rep.Files[0].Tests[0].Problem; p != "the test ran for more than 50ms of real time (a service that did not answer?)" {
 		t.Errorf("problem %q", p)
 	}
+}
+
+// checkFunc adapts a function to runner.TaskChecker.
+type checkFunc func(*engine.Task) error
+
+func (f checkFunc) CheckTask(t *engine.Task) error { return f(t) }
+
+// TestCheckedParameters: Options.Check checks each Task state's parameters before the state
+// is scheduled, mocked or not, as an execution on AWS does: refused ones fail the execution
+// with States.Runtime, neither retried nor caught, and nothing is scheduled, so that a mock
+// cannot turn them into a pass.
+func TestCheckedParameters(t *testing.T) {
+	def := func(params string) string {
+		return `{"StartAt": "Save", "States": {"Save": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "Parameters": ` + params + `,
+		  "Retry": [{"ErrorEquals": ["States.ALL"]}], "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": true},
+		  "Caught": {"Type": "Succeed"}}}`
+	}
+	const (
+		bad     = `{"TableName": "orders", "Item": {"id": {"S": "o-1"}}, "Foo": 1}`
+		good    = `{"TableName": "orders", "Item": {"id": {"S": "o-1"}}}`
+		refused = `An error occurred while executing the state 'Save' (entered at the event id #2). The Parameters '{"TableName":"orders","Item":{"id":{"S":"o-1"}},"Foo":1}' could not be used to start the Task: [The field "Foo" is not supported by Step Functions]`
+		mocked  = "mocks:\n  Save: {return: {}}\n"
+	)
+	// A stand-in for the integrations' checks: putItem has TableName and Item.
+	check := func() (runner.TaskChecker, error) {
+		return checkFunc(func(task *engine.Task) error {
+			var p map[string]any
+			if err := json.Unmarshal([]byte(task.Parameters), &p); err != nil {
+				return err
+			}
+			for k := range p {
+				if k != "TableName" && k != "Item" {
+					return fmt.Errorf("The field %q is not supported by Step Functions", k)
+				}
+			}
+			return nil
+		}), nil
+	}
+	var calls atomic.Int32
+	tasks := func() (runner.TaskHandler, error) {
+		return runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
+			calls.Add(1)
+			return `{}`, nil
+		}), nil
+	}
+	cases := []struct {
+		name, params, head string
+		opts               Options
+		status, cause      string
+	}{
+		{"mocked", bad, mocked, Options{Check: check}, "FAILED", refused},
+		{"mocked with a throw", bad, "mocks:\n  Save: {throw: {error: DynamoDB.ConditionalCheckFailedException}}\n", Options{Check: check}, "FAILED", refused},
+		// Nothing would be called: no mock is missing.
+		{"unmocked", bad, "", Options{Check: check, Tasks: tasks}, "FAILED", refused},
+		{"unmocked: call", bad, "unmocked: call\n", Options{Check: check, Tasks: tasks}, "FAILED", refused},
+		{"parameters the API takes", good, mocked, Options{Check: check}, "SUCCEEDED", ""},
+		{"unmocked: call, parameters the API takes", good, "unmocked: call\n", Options{Check: check, Tasks: tasks}, "SUCCEEDED", ""},
+		{"no checker", bad, mocked, Options{}, "SUCCEEDED", ""},
+		{"no checker could be had", bad, mocked, Options{Check: func() (runner.TaskChecker, error) { return nil, errors.New("no AWS configuration") }}, "SUCCEEDED", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			calls.Store(0)
+			dir := writeFiles(t, map[string]string{"sm.asl.json": def(tc.params),
+				"x.test.yaml": tc.head + "stateMachine: sm.asl.json\ntests:\n  - name: a\n"})
+			rep, err := Run(context.Background(), []string{dir}, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Files[0].Err != nil {
+				t.Fatal(rep.Files[0].Err)
+			}
+			r := rep.Files[0].Tests[0]
+			if r.Problem != "" {
+				t.Fatalf("problem %q", r.Problem)
+			}
+			o := r.Outcome
+			if o.Status != tc.status || (tc.cause != "" && (str(o.Error) != "States.Runtime" || str(o.Cause) != tc.cause)) {
+				t.Errorf("%s %q %q, want %s States.Runtime %q", o.Status, str(o.Error), str(o.Cause), tc.status, tc.cause)
+			}
+			scheduled := false
+			for _, e := range o.Events {
+				scheduled = scheduled || e.Type == "TaskScheduled"
+			}
+			if scheduled != (tc.status == "SUCCEEDED") {
+				t.Errorf("scheduled: %v", scheduled)
+			}
+			if want := tc.status == "SUCCEEDED" && tc.head == "unmocked: call\n"; (calls.Load() > 0) != want {
+				t.Errorf("%d calls", calls.Load())
+			}
+		})
+	}
+}
+
+func str(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
