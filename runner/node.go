@@ -88,8 +88,9 @@ type NodeOptions struct {
 type Tracer interface {
 	// Observe hears the events of a commit, once it is durable.
 	Observe(ctx context.Context, row *store.Execution, events []history.Event)
-	// Context returns ctx carrying an execution's trace context (ctx when it has none).
-	Context(ctx context.Context, arn string) context.Context
+	// TaskContext returns ctx carrying the trace context of a task of execution arn, for
+	// what the task calls (ctx when the execution has none).
+	TaskContext(ctx context.Context, arn string, t *engine.Task) context.Context
 }
 
 // Node runs Standard executions durably on a store. Every step of an execution is committed
@@ -1143,7 +1144,7 @@ func (n *Node) dispatch(arn string, t *engine.Task) {
 		})
 		ctx, complete := withComplete(ctx)
 		if n.opts.Tracer != nil {
-			ctx = n.opts.Tracer.Context(ctx, arn)
+			ctx = n.opts.Tracer.TaskContext(ctx, arn, t)
 		}
 		t0 := time.Now()
 		lazy := time.AfterFunc(startedGrace, func() { start() })

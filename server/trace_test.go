@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -79,7 +78,8 @@ func (o *otlpReceiver) flushed(t *testing.T, ctx context.Context, s *Server) []*
 // TestTracesCoverParentAndChild runs a traced execution that invokes a Lambda function and
 // starts a traced child execution, and an untraced one: the collector gets one trace with
 // the parent's and the child's execution, state and task spans, the function gets that
-// trace in traceparent and X-Amzn-Trace-Id, and the untraced execution sends no span.
+// trace in traceparent and X-Amzn-Trace-Id, under its task's span, and the untraced
+// execution sends no span.
 func TestTracesCoverParentAndChild(t *testing.T) {
 	var hdrMu sync.Mutex
 	var traceparent, xray string
@@ -166,11 +166,13 @@ func TestTracesCoverParentAndChild(t *testing.T) {
 	}
 	hdrMu.Lock()
 	defer hdrMu.Unlock()
-	if !strings.HasPrefix(traceparent, "00-"+traceID+"-") {
-		t.Errorf("the function got traceparent %q, want trace %s", traceparent, traceID)
+	// The function is called under its task's span.
+	task := hex.EncodeToString(byName["lambda:invoke"].SpanId)
+	if want := "00-" + traceID + "-" + task + "-01"; traceparent != want {
+		t.Errorf("the function got traceparent %q, want %s (its task's span)", traceparent, want)
 	}
-	if want := "Root=1-" + traceID[:8] + "-" + traceID[8:] + ";"; !strings.HasPrefix(xray, want) {
-		t.Errorf("the function got X-Amzn-Trace-Id %q, want %s...", xray, want)
+	if want := "Root=1-" + traceID[:8] + "-" + traceID[8:] + ";Parent=" + task + ";Sampled=1"; xray != want {
+		t.Errorf("the function got X-Amzn-Trace-Id %q, want %s", xray, want)
 	}
 }
 

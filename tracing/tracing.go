@@ -30,6 +30,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/store"
 )
@@ -225,26 +226,39 @@ func (x *Exporter) remember(arn string, r root) {
 	x.roots[arn] = r
 }
 
-// Context returns ctx carrying the span context of an execution being traced (its
-// execution span), for what its tasks call to propagate; ctx unchanged when it is not.
-func (x *Exporter) Context(ctx context.Context, arn string) context.Context {
+// TaskContext returns ctx carrying the span context of a task of an execution being traced
+// (arn, the execution that scheduled it), for what the task calls to propagate: the task's
+// span, derived from its TaskScheduled event's id as the builder derives it, in the history
+// of the execution the task runs in (a Distributed Map's child's, for a task of its); the
+// execution's span for a task no task span stands for (a Lambda function or an activity
+// scheduled by its ARN, a task stored before its event's id was). ctx unchanged when the
+// execution is not being traced.
+func (x *Exporter) TaskContext(ctx context.Context, arn string, t *engine.Task) context.Context {
 	x.mu.Lock()
 	e := x.open[arn]
 	x.mu.Unlock()
 	if e == nil {
 		return ctx
 	}
-	return e.context(ctx)
+	span := e.span
+	if t.ScheduledEventID > 0 {
+		exec := e.span
+		if t.ChildExecution != "" {
+			exec = executionSpan(t.ChildExecution)
+		}
+		span = childSpan(exec, 't', t.ScheduledEventID)
+	}
+	return e.context(ctx, span)
 }
 
-// context is ctx carrying e's execution span as the span context to pass on.
-func (e *execution) context(ctx context.Context) context.Context {
+// context is ctx carrying span, one of e's, as the span context to pass on.
+func (e *execution) context(ctx context.Context, span trace.SpanID) context.Context {
 	var flags trace.TraceFlags
 	if e.sampled {
 		flags = trace.FlagsSampled
 	}
 	return trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{
-		TraceID: e.trace, SpanID: e.span, TraceFlags: flags, Remote: true}))
+		TraceID: e.trace, SpanID: span, TraceFlags: flags, Remote: true}))
 }
 
 // Begin starts following an execution that no store holds (an Express execution the API
@@ -258,7 +272,7 @@ func (x *Exporter) Begin(ctx context.Context, row *store.Execution) context.Cont
 	if e == nil {
 		e = x.follow(ctx, row)
 	}
-	return e.context(ctx)
+	return e.context(ctx, e.span)
 }
 
 // Forget stops following an execution that ended without an end event.
