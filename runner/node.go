@@ -496,6 +496,9 @@ type StartRequest struct {
 	AliasArn   string
 	// TraceHeader is StartExecution's traceHeader, kept for DescribeExecution.
 	TraceHeader string
+	// TraceParent is the trace context (a W3C traceparent) of the traced task that starts
+	// the execution, if one does: its span goes under the task's (store.Execution.TraceParent).
+	TraceParent string
 }
 
 // ExecutionArn returns the ARN of an execution of a state machine.
@@ -564,7 +567,7 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 	row := store.Execution{
 		Arn: arn, StateMachineArn: req.StateMachine.Arn, Name: req.Name, Input: req.Input,
 		StartedAt: now, ParentArn: req.ParentArn, VersionArn: req.VersionArn, AliasArn: req.AliasArn,
-		TraceHeader: req.TraceHeader,
+		TraceHeader: req.TraceHeader, TraceParent: req.TraceParent,
 	}
 	if req.VersionArn == "" {
 		row.RevisionID = req.StateMachine.RevisionID

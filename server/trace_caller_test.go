@@ -134,8 +134,8 @@ func TestTracesJoinTheCaller(t *testing.T) {
 	if sp := byName["joined"]; sp != nil && hex.EncodeToString(sp.ParentSpanId) != "53995c3f42cd8ad8" {
 		t.Errorf("the execution's span has parent %x, want the caller's segment 53995c3f42cd8ad8", sp.ParentSpanId)
 	}
-	if c, p := byName["joined-child"], byName["joined"]; c != nil && p != nil && string(c.ParentSpanId) != string(p.SpanId) {
-		t.Errorf("the child execution's span is not under its parent's")
+	if c, p := byName["joined-child"], byName["states:startExecution.sync:2"]; c == nil || p == nil || string(c.ParentSpanId) != string(p.SpanId) {
+		t.Errorf("the child execution's span is not under the task that started it")
 	}
 	if got := trace("sync"); got != syncTrace {
 		t.Errorf("the Express execution's span: trace %s, want the traceHeader's %s", got, syncTrace)

@@ -77,7 +77,8 @@ func (o *otlpReceiver) flushed(t *testing.T, ctx context.Context, s *Server) []*
 
 // TestTracesCoverParentAndChild runs a traced execution that invokes a Lambda function and
 // starts a traced child execution, and an untraced one: the collector gets one trace with
-// the parent's and the child's execution, state and task spans, the function gets that
+// the parent's and the child's execution, state and task spans (the child's execution under
+// the task that started it), the function gets that
 // trace in traceparent and X-Amzn-Trace-Id, under its task's span, and the untraced
 // execution sends no span.
 func TestTracesCoverParentAndChild(t *testing.T) {
@@ -158,8 +159,12 @@ func TestTracesCoverParentAndChild(t *testing.T) {
 	if len(parentSpan.ParentSpanId) != 0 {
 		t.Errorf("the parent execution's span has a parent")
 	}
-	if childExec == nil || string(childExec.ParentSpanId) != string(parentSpan.SpanId) {
-		t.Errorf("the child execution's span (%v) is not a child of the parent execution's", childExec)
+	start := byName["states:startExecution.sync:2"]
+	if start == nil || string(start.ParentSpanId) != string(byName["Child"].SpanId) {
+		t.Fatalf("the startExecution task's span (%v) is not under its state's", start)
+	}
+	if childExec == nil || string(childExec.ParentSpanId) != string(start.SpanId) {
+		t.Errorf("the child execution's span (%v) is not a child of the task that started it", childExec)
 	}
 	if task := byName["lambda:invoke"]; string(task.ParentSpanId) != string(byName["Call"].SpanId) {
 		t.Errorf("the Lambda task's span is not a child of its state's")

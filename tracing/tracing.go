@@ -8,7 +8,8 @@
 // which send them from their own goroutine. Their ids are derived from the execution ARN and
 // event ids (not drawn at random), so a node that takes over an execution after a restart
 // continues the same trace; a child execution shares the trace of the execution that started
-// it, its root. An execution started with an X-Ray trace header (StartExecution's
+// it, its root, under the span of the task that started it (whose trace context the child
+// keeps: store.Execution.TraceParent), or of the Map state that started its run. An execution started with an X-Ray trace header (StartExecution's
 // X-Amzn-Trace-Id or traceHeader) is in its caller's trace instead, under the caller's
 // segment, and not exported when the caller decided not to sample it. Start and end times
 // are the events' timestamps. A state or task span that was open when its node stopped is not
@@ -146,15 +147,22 @@ func executionSpan(arn string) trace.SpanID {
 }
 
 // origin is where an execution's trace comes from and its span's parent: the caller's trace
-// header, if it was started with one (the caller's trace, under the caller's segment);
-// else, for a child execution, its parent's span (a Distributed Map's child: the span of the
-// Map state that started its run), in the trace of the execution at the root of its
-// ParentArn chain; else a trace of its own.
+// header, if it was started with one (the caller's trace, under the caller's segment); else
+// the trace context of the task that started it, if a traced task did (row.TraceParent: the
+// task's trace, under the task's span); else, for a child execution, its parent's span (a
+// Distributed Map's child: the span of the Map state that started its run), in the trace of
+// the execution at the root of its ParentArn chain; else a trace of its own.
 func (x *Exporter) origin(ctx context.Context, row *store.Execution) (r root, parent trace.SpanID) {
 	if c, ok := parseXRay(row.TraceHeader); ok {
 		r = root{trace: c.trace, sampled: c.sampled}
 		x.remember(row.Arn, r) // for its children, without a store read
 		return r, c.parent
+	}
+	if sc := parseTraceParent(row.TraceParent); sc.IsValid() {
+		// Started by a traced task: in its trace, under its span, with no store read.
+		r = root{trace: sc.TraceID(), sampled: sc.IsSampled()}
+		x.remember(row.Arn, r)
+		return r, sc.SpanID()
 	}
 	if row.ParentArn == "" {
 		return root{trace: traceID(row.Arn), sampled: true}, trace.SpanID{}
@@ -264,12 +272,22 @@ func (e *execution) context(ctx context.Context, span trace.SpanID) context.Cont
 // Begin starts following an execution that no store holds (an Express execution the API
 // runs, which keeps no history) and returns ctx carrying its trace context, for what its
 // tasks call; Observe then hears its events as they come, and Forget lets it go should it
-// end without an end event.
+// end without an end event. One started in process by a traced task (aws-sdk:sfn:
+// startSyncExecution: ctx carries the task's trace context) without a trace header of its
+// own is in the task's trace, under its span, as a child a startExecution task starts is
+// (row.TraceParent).
 func (x *Exporter) Begin(ctx context.Context, row *store.Execution) context.Context {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	e := x.open[row.Arn]
 	if e == nil {
+		if row.TraceHeader == "" && row.TraceParent == "" {
+			if h := TraceParent(ctx); h != "" {
+				started := *row
+				started.TraceParent = h
+				row = &started
+			}
+		}
 		e = x.follow(ctx, row)
 	}
 	return e.context(ctx, e.span)
@@ -334,6 +352,23 @@ func Inject(ctx context.Context, h interface{ Set(string, string) }) {
 		return
 	}
 	propagation.TraceContext{}.Inject(ctx, headerCarrier{h})
+}
+
+// TraceParent is ctx's trace context as a W3C traceparent, "" when ctx carries none: a
+// startExecution task keeps its own with the child execution it starts
+// (store.Execution.TraceParent), whose span then goes under the task's.
+func TraceParent(ctx context.Context) string {
+	c := propagation.MapCarrier{}
+	Inject(ctx, c)
+	return c["traceparent"]
+}
+
+// parseTraceParent reads a W3C traceparent (TraceParent's); invalid when h is not one.
+func parseTraceParent(h string) trace.SpanContext {
+	if h == "" {
+		return trace.SpanContext{}
+	}
+	return trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), propagation.MapCarrier{"traceparent": h}))
 }
 
 type headerCarrier struct {

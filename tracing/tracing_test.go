@@ -150,3 +150,46 @@ func TestTaskContextIsTheTaskSpan(t *testing.T) {
 		t.Errorf("a task without a TaskScheduled event runs in span %s, want the execution's %v", byArn, execs)
 	}
 }
+
+// TestChildUnderItsTask: a child execution that keeps the trace context of the task that
+// started it (TraceParent) is in that trace under the task's span, with no read of its
+// parent; not exported when the task's trace is not sampled; and a trace header it was
+// given wins, as it places the execution wherever it is given.
+func TestChildUnderItsTask(t *testing.T) {
+	url, received := collect(t)
+	ctx := context.Background()
+	x, err := New(ctx, Options{Endpoint: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.SetParent(func(_ context.Context, arn string) (string, string, error) {
+		t.Errorf("the parent of %s was read", arn)
+		return "", "", nil
+	})
+	const task = "00-5759e988bd862e3fe1be46a994272793-0123456789abcdef-01"
+	if got := TraceParent(trace.ContextWithSpanContext(ctx, parseTraceParent(task))); got != task {
+		t.Fatalf("TraceParent(parseTraceParent(%s)) = %q", task, got)
+	}
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	run := func(name, traceParent, traceHeader string) {
+		row := &store.Execution{Arn: "arn:aws:states:us-east-1:123456789012:execution:child:" + name, Name: name, StartedAt: t0,
+			ParentArn: "arn:aws:states:us-east-1:123456789012:execution:parent:p", TraceParent: traceParent, TraceHeader: traceHeader}
+		x.Observe(ctx, row, []history.Event{{Type: "ExecutionStarted", ID: 1, Timestamp: history.Time{Time: t0}},
+			{Type: "ExecutionSucceeded", ID: 2, PreviousEventID: 1, Timestamp: history.Time{Time: t0}}})
+	}
+	run("under-task", task, "")
+	run("unsampled", "00-5759e988bd862e3fe1be46a994272793-0123456789abcdef-00", "")
+	run("header", task, "Root=1-11111111-222222222222222222222222;Parent=3333333333333333;Sampled=1")
+	if err := x.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, sp := range received() {
+		got[sp.Name] = hex.EncodeToString(sp.TraceId) + "/" + hex.EncodeToString(sp.ParentSpanId)
+	}
+	want := map[string]string{"under-task": "5759e988bd862e3fe1be46a994272793/0123456789abcdef",
+		"header": "11111111222222222222222222222222/3333333333333333"}
+	if len(got) != len(want) || got["under-task"] != want["under-task"] || got["header"] != want["header"] {
+		t.Errorf("execution spans (trace/parent) %v, want %v", got, want)
+	}
+}
