@@ -358,6 +358,9 @@ func Inject(ctx context.Context, h interface{ Set(string, string) }) {
 // startExecution task keeps its own with the child execution it starts
 // (store.Execution.TraceParent), whose span then goes under the task's.
 func TraceParent(ctx context.Context) string {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		return "" // an untraced task's, an HTTP request's: no carrier to make
+	}
 	c := propagation.MapCarrier{}
 	Inject(ctx, c)
 	return c["traceparent"]
