@@ -110,8 +110,10 @@ func TestTracesPutChildrenUnderTheirTask(t *testing.T) {
 		start("SyncExpress", "aws-sdk:sfn:startSyncExecution", express, "express", `"End":true`)+`}}`)
 	arn := invoke(t, s, "StartExecution", map[string]any{"stateMachineArn": parent, "name": "parent-run"})["executionArn"].(string)
 	waitSucceeded(t, s, arn)
-	waitSucceeded(t, s, runner.ExecutionArn(child, "plain")) // the parent did not wait for it
-	waitSucceeded(t, s, runner.ExecutionArn(child, "sdk"))
+	// The parent did not wait for these to end (the replier ends after its reply).
+	for _, a := range []string{runner.ExecutionArn(child, "plain"), runner.ExecutionArn(child, "sdk"), runner.ExecutionArn(replier, "token")} {
+		waitSucceeded(t, s, a)
+	}
 
 	out := invoke(t, s, "DescribeExecution", map[string]any{"executionArn": arn})["output"].(string)
 	if strings.Contains(out, "TraceHeader") || !strings.Contains(out, `"SyncExpress":{`) {
