@@ -243,7 +243,10 @@ func (x *Exporter) remember(arn string, r root) {
 // execution is not being traced.
 func (x *Exporter) TaskContext(ctx context.Context, arn string, t *engine.Task) context.Context {
 	x.mu.Lock()
-	e := x.open[arn]
+	e, child := x.open[arn], (*execution)(nil)
+	if t.ChildExecution != "" {
+		child = x.open[t.ChildExecution] // followed here: its span id without a hash
+	}
 	x.mu.Unlock()
 	if e == nil {
 		return ctx
@@ -251,7 +254,10 @@ func (x *Exporter) TaskContext(ctx context.Context, arn string, t *engine.Task) 
 	span := e.span
 	if t.ScheduledEventID > 0 {
 		exec := e.span
-		if t.ChildExecution != "" {
+		switch {
+		case child != nil:
+			exec = child.span
+		case t.ChildExecution != "":
 			exec = executionSpan(t.ChildExecution)
 		}
 		span = childSpan(exec, 't', t.ScheduledEventID)

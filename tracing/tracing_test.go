@@ -128,6 +128,10 @@ func TestTaskContextIsTheTaskSpan(t *testing.T) {
 	own := of(&engine.Task{ScheduledEventID: 3, Execution: parentArn})
 	childs := of(&engine.Task{ScheduledEventID: 3, Execution: parentArn, ChildExecution: childArn})
 	byArn := of(&engine.Task{Execution: parentArn})
+	const unseen = "arn:aws:states:us-east-1:123456789012:execution:m/run:unseen" // not followed here: derived
+	if got, want := of(&engine.Task{ScheduledEventID: 3, Execution: parentArn, ChildExecution: unseen}), childSpan(executionSpan(unseen), 't', 3).String(); got != want {
+		t.Errorf("a task of a child not followed here runs in span %s, want %s", got, want)
+	}
 	x.Observe(ctx, parent, ended)
 	x.Observe(ctx, child, ended)
 	if err := x.Shutdown(ctx); err != nil {
