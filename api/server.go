@@ -19,6 +19,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/api/throttle"
 	"github.com/stepwise-run/stepwise/asl/budget"
+	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/execlog"
 	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/internal/ids"
@@ -69,6 +70,9 @@ type Tracer interface {
 	Begin(ctx context.Context, row *store.Execution) context.Context
 	// Observe hears the events of a step.
 	Observe(ctx context.Context, row *store.Execution, events []history.Event)
+	// TaskContext returns ctx carrying the trace context of a task of execution arn, for
+	// what the task calls.
+	TaskContext(ctx context.Context, arn string, t *engine.Task) context.Context
 	// Forget stops following an execution that ended without an end event.
 	Forget(arn string)
 }

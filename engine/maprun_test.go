@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/runner"
 )
 
 // distributed is a Distributed Map over the input whose iterations run one Task each.
@@ -316,5 +318,59 @@ func TestTaskNamesItsChildExecution(t *testing.T) {
 		}, engine.Config{})
 	if len(evs) == 0 {
 		t.Fatal("no events")
+	}
+}
+
+// A task names the TaskScheduled event that scheduled it, in the history it is recorded in:
+// its execution's, or its Distributed Map child execution's; a Lambda function scheduled by
+// its ARN (LambdaFunctionScheduled) names none.
+func TestTaskNamesItsScheduledEvent(t *testing.T) {
+	d := newMapRunDriver(t, distributed(`"MaxConcurrency": 2,`), `[1,2]`)
+	if len(d.scheduled) != 2 {
+		t.Fatalf("%d tasks scheduled", len(d.scheduled))
+	}
+	for _, task := range d.scheduled {
+		var ce *engine.ChildExecution
+		for _, c := range d.children {
+			if c.ExecutionArn == task.ChildExecution {
+				ce = c
+			}
+		}
+		if ce == nil {
+			t.Fatalf("the task's child execution %q was not started", task.ChildExecution)
+		}
+		var id int64
+		for _, e := range ce.Events {
+			if e.Type == "TaskScheduled" {
+				id = e.ID
+			}
+		}
+		if id == 0 || task.ScheduledEventID != id {
+			t.Errorf("a child's task names event %d, its TaskScheduled is %d", task.ScheduledEventID, id)
+		}
+	}
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"T"},
+		"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":["E"],"IntervalSeconds":1}],"Next":"F"},
+		"F":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}}}`
+	var named []int64
+	attempts := 0
+	_, evs := execute(t, def, `{}`, func(_ context.Context, task *engine.Task) (string, error) {
+		named = append(named, task.ScheduledEventID)
+		if attempts++; attempts == 1 {
+			return "", &runner.TaskError{Name: "E"}
+		}
+		return `{}`, nil
+	}, engine.Config{})
+	var want []int64
+	for _, e := range evs {
+		switch e.Type {
+		case "TaskScheduled":
+			want = append(want, e.ID)
+		case "LambdaFunctionScheduled":
+			want = append(want, 0)
+		}
+	}
+	if len(want) != 3 || !slices.Equal(named, want) {
+		t.Errorf("the tasks name events %v, want %v (two attempts of T, then F)", named, want)
 	}
 }

@@ -148,7 +148,7 @@ func (x *run) task(f *Frame, st *asl.State) {
 			Resource: st.Resource, Input: paramsText, TimeoutInSeconds: timeoutPtr, HeartbeatInSeconds: heartbeatPtr,
 		}})
 	default:
-		x.emit(f, history.Event{Type: "TaskScheduled", Details: &history.TaskScheduled{
+		t.ScheduledEventID = x.emit(f, history.Event{Type: "TaskScheduled", Details: &history.TaskScheduled{
 			ResourceType: res.Type, Resource: res.Name, Region: x.in.cfg.Region, Parameters: paramsText,
 			TimeoutInSeconds: timeoutPtr, HeartbeatInSeconds: heartbeatPtr, TaskCredentials: creds,
 		}})

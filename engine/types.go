@@ -188,6 +188,12 @@ type Task struct {
 	ExecutionRoleArn string
 	StateName        string
 	Execution        string
+	// ScheduledEventID is the id of the TaskScheduled event that scheduled the task, in the
+	// history of the execution it runs in (ChildExecution's, when set): tracing's task span
+	// is derived from it, and what the task calls goes under that span. 0 for a Lambda
+	// function or an activity (LambdaFunctionScheduled, ActivityScheduled: no task span), for
+	// a Distributed Map's reads and writes, and in tasks stored before it was recorded.
+	ScheduledEventID int64 `json:",omitempty"`
 	// ChildExecution is the Distributed Map child execution the Task state runs in, "" for a
 	// state of the execution itself (Execution is then the parent's).
 	ChildExecution string `json:",omitempty"`

@@ -19,6 +19,7 @@ import (
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
+	"github.com/stepwise-run/stepwise/tracing"
 )
 
 // Executions is what the Step Functions integration needs of the service: start an execution,
@@ -186,6 +187,10 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 		name = *p.Name
 	}
 	req := runner.StartRequest{StateMachine: sm, Name: name, Input: input, ParentArn: parentOf(input, t.Execution), TraceHeader: traceHeader}
+	if traceHeader == "" {
+		// A traced task's child goes under the task's span, on whichever node runs it.
+		req.TraceParent = tracing.TraceParent(ctx)
+	}
 	ex, err := r.Execs.Start(ctx, req)
 	if errors.Is(err, store.ErrExists) {
 		old, gerr := r.Store.GetExecution(ctx, runner.ExecutionArn(sm.Arn, name))

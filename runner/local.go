@@ -49,6 +49,9 @@ type LocalOptions struct {
 	TimeSkipping bool
 	// Tasks runs Task states. Without it every task fails.
 	Tasks TaskHandler
+	// TaskContext, if set, gives the context a task runs in (an Express execution's tasks
+	// carry its trace context: tracing.Exporter.TaskContext).
+	TaskContext func(ctx context.Context, t *engine.Task) context.Context
 	// OnWait, if set, hears when a run on the real clock is about to wait for a timer, and
 	// until when (`stepwise run` says so on stderr).
 	OnWait func(at time.Time)
@@ -152,7 +155,11 @@ func runLocal(ctx context.Context, in *engine.Interpreter, ex *engine.Execution,
 			tasks = tasks[1:]
 			clock = clockNow(opts, now, clock)
 			apply(in.Apply(ex, engine.Event{Kind: engine.TaskStarted, TaskID: t.ID, Time: clock}))
-			out, err := runTask(ctx, opts.Tasks, t)
+			tctx := ctx
+			if opts.TaskContext != nil {
+				tctx = opts.TaskContext(ctx, t)
+			}
+			out, err := runTask(tctx, opts.Tasks, t)
 			clock = clockNow(opts, now, clock)
 			if err != nil {
 				var te *TaskError

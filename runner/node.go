@@ -88,8 +88,9 @@ type NodeOptions struct {
 type Tracer interface {
 	// Observe hears the events of a commit, once it is durable.
 	Observe(ctx context.Context, row *store.Execution, events []history.Event)
-	// Context returns ctx carrying an execution's trace context (ctx when it has none).
-	Context(ctx context.Context, arn string) context.Context
+	// TaskContext returns ctx carrying the trace context of a task of execution arn, for
+	// what the task calls (ctx when the execution has none).
+	TaskContext(ctx context.Context, arn string, t *engine.Task) context.Context
 }
 
 // Node runs Standard executions durably on a store. Every step of an execution is committed
@@ -495,6 +496,9 @@ type StartRequest struct {
 	AliasArn   string
 	// TraceHeader is StartExecution's traceHeader, kept for DescribeExecution.
 	TraceHeader string
+	// TraceParent is the trace context (a W3C traceparent) of the traced task that starts
+	// the execution, if one does: its span goes under the task's (store.Execution.TraceParent).
+	TraceParent string
 }
 
 // ExecutionArn returns the ARN of an execution of a state machine.
@@ -563,7 +567,7 @@ func (n *Node) Start(ctx context.Context, req StartRequest) (*store.Execution, e
 	row := store.Execution{
 		Arn: arn, StateMachineArn: req.StateMachine.Arn, Name: req.Name, Input: req.Input,
 		StartedAt: now, ParentArn: req.ParentArn, VersionArn: req.VersionArn, AliasArn: req.AliasArn,
-		TraceHeader: req.TraceHeader,
+		TraceHeader: req.TraceHeader, TraceParent: req.TraceParent,
 	}
 	if req.VersionArn == "" {
 		row.RevisionID = req.StateMachine.RevisionID
@@ -1143,7 +1147,7 @@ func (n *Node) dispatch(arn string, t *engine.Task) {
 		})
 		ctx, complete := withComplete(ctx)
 		if n.opts.Tracer != nil {
-			ctx = n.opts.Tracer.Context(ctx, arn)
+			ctx = n.opts.Tracer.TaskContext(ctx, arn, t)
 		}
 		t0 := time.Now()
 		lazy := time.AfterFunc(startedGrace, func() { start() })

@@ -134,8 +134,8 @@ func TestTracesJoinTheCaller(t *testing.T) {
 	if sp := byName["joined"]; sp != nil && hex.EncodeToString(sp.ParentSpanId) != "53995c3f42cd8ad8" {
 		t.Errorf("the execution's span has parent %x, want the caller's segment 53995c3f42cd8ad8", sp.ParentSpanId)
 	}
-	if c, p := byName["joined-child"], byName["joined"]; c != nil && p != nil && string(c.ParentSpanId) != string(p.SpanId) {
-		t.Errorf("the child execution's span is not under its parent's")
+	if c, p := byName["joined-child"], byName["states:startExecution.sync:2"]; c == nil || p == nil || string(c.ParentSpanId) != string(p.SpanId) {
+		t.Errorf("the child execution's span is not under the task that started it")
 	}
 	if got := trace("sync"); got != syncTrace {
 		t.Errorf("the Express execution's span: trace %s, want the traceHeader's %s", got, syncTrace)
@@ -152,9 +152,13 @@ func TestTracesJoinTheCaller(t *testing.T) {
 		t.Errorf("the Express execution StartExecution ran sent no span")
 	}
 	var asyncTasks int
+	taskIn := map[string]string{} // the span of the lambda:invoke task, by trace
 	for _, sp := range spans {
-		if sp.Name == "lambda:invoke" && byID[string(sp.ParentSpanId)] != nil && byID[string(sp.ParentSpanId)].Name == "ExpressCall" {
-			asyncTasks++
+		if up := byID[string(sp.ParentSpanId)]; sp.Name == "lambda:invoke" && up != nil {
+			taskIn[hex.EncodeToString(sp.TraceId)] = hex.EncodeToString(sp.SpanId)
+			if up.Name == "ExpressCall" {
+				asyncTasks++
+			}
 		}
 	}
 	if asyncTasks != 2 {
@@ -163,9 +167,10 @@ func TestTracesJoinTheCaller(t *testing.T) {
 
 	hdrMu.Lock()
 	defer hdrMu.Unlock()
+	// Each function is called under its task's span, Express executions' too.
 	for who, want := range map[string]string{"joined": callerTrace, "sync": syncTrace, "async": trace("async")} {
-		if h := got[who]; !strings.HasPrefix(h, "Root=1-"+want[:8]+"-"+want[8:]+";") || !strings.HasSuffix(h, ";Sampled=1") {
-			t.Errorf("the function called by %s got X-Amzn-Trace-Id %q, want trace %s, sampled", who, h, want)
+		if h := got[who]; len(want) != 32 || h != "Root=1-"+want[:8]+"-"+want[8:]+";Parent="+taskIn[want]+";Sampled=1" {
+			t.Errorf("the function called by %s got X-Amzn-Trace-Id %q, want trace %s, under its task's span %s, sampled", who, h, want, taskIn[want])
 		}
 	}
 	if h := got["quiet"]; !strings.HasPrefix(h, "Root=1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb;") || !strings.HasSuffix(h, ";Sampled=0") {

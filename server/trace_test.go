@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -78,8 +77,10 @@ func (o *otlpReceiver) flushed(t *testing.T, ctx context.Context, s *Server) []*
 
 // TestTracesCoverParentAndChild runs a traced execution that invokes a Lambda function and
 // starts a traced child execution, and an untraced one: the collector gets one trace with
-// the parent's and the child's execution, state and task spans, the function gets that
-// trace in traceparent and X-Amzn-Trace-Id, and the untraced execution sends no span.
+// the parent's and the child's execution, state and task spans (the child's execution under
+// the task that started it), the function gets that
+// trace in traceparent and X-Amzn-Trace-Id, under its task's span, and the untraced
+// execution sends no span.
 func TestTracesCoverParentAndChild(t *testing.T) {
 	var hdrMu sync.Mutex
 	var traceparent, xray string
@@ -158,19 +159,25 @@ func TestTracesCoverParentAndChild(t *testing.T) {
 	if len(parentSpan.ParentSpanId) != 0 {
 		t.Errorf("the parent execution's span has a parent")
 	}
-	if childExec == nil || string(childExec.ParentSpanId) != string(parentSpan.SpanId) {
-		t.Errorf("the child execution's span (%v) is not a child of the parent execution's", childExec)
+	start := byName["states:startExecution.sync:2"]
+	if start == nil || string(start.ParentSpanId) != string(byName["Child"].SpanId) {
+		t.Fatalf("the startExecution task's span (%v) is not under its state's", start)
+	}
+	if childExec == nil || string(childExec.ParentSpanId) != string(start.SpanId) {
+		t.Errorf("the child execution's span (%v) is not a child of the task that started it", childExec)
 	}
 	if task := byName["lambda:invoke"]; string(task.ParentSpanId) != string(byName["Call"].SpanId) {
 		t.Errorf("the Lambda task's span is not a child of its state's")
 	}
 	hdrMu.Lock()
 	defer hdrMu.Unlock()
-	if !strings.HasPrefix(traceparent, "00-"+traceID+"-") {
-		t.Errorf("the function got traceparent %q, want trace %s", traceparent, traceID)
+	// The function is called under its task's span.
+	task := hex.EncodeToString(byName["lambda:invoke"].SpanId)
+	if want := "00-" + traceID + "-" + task + "-01"; traceparent != want {
+		t.Errorf("the function got traceparent %q, want %s (its task's span)", traceparent, want)
 	}
-	if want := "Root=1-" + traceID[:8] + "-" + traceID[8:] + ";"; !strings.HasPrefix(xray, want) {
-		t.Errorf("the function got X-Amzn-Trace-Id %q, want %s...", xray, want)
+	if want := "Root=1-" + traceID[:8] + "-" + traceID[8:] + ";Parent=" + task + ";Sampled=1"; xray != want {
+		t.Errorf("the function got X-Amzn-Trace-Id %q, want %s", xray, want)
 	}
 }
 

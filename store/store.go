@@ -75,6 +75,10 @@ type Execution struct {
 	// TraceHeader is the X-Ray trace header StartExecution was given (traceHeader), which
 	// DescribeExecution gives back; set at the start, never changed.
 	TraceHeader string
+	// TraceParent is the trace context (a W3C traceparent) of the span that started the
+	// execution: a traced parent's startExecution task's, under which tracing puts the
+	// execution's span. Set at the start, never changed; the API does not show it.
+	TraceParent string
 	// State is the engine's execution state as JSON; empty once the execution has ended and
 	// nothing can resume it (a failed, timed-out or aborted execution keeps it for a redrive;
 	// a redriven one that succeeded keeps only its redrives' client tokens).

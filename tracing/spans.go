@@ -236,16 +236,9 @@ func (b *builder) observe(e *execution, row *store.Execution, events []history.E
 			for t := th; t != nil; t = t.up {
 				if o := t.aborted(typ); o != nil {
 					th = o
-					if typ == "Map" {
-						// A nested Map aborted records no MapIterationAborted: its
-						// iterations end with it.
-						for _, it := range o.iterations {
-							b.closeState(e, it, at, "Aborted")
-							b.emit(e, it.mapState, it.iteration, at, "Aborted")
-						}
-						o.iterations = nil
-					}
-					b.closeState(e, o, at, "Aborted")
+					// A nested Map aborted records no MapIterationAborted: its
+					// iterations end with it.
+					b.closeAll(e, o, at, "Aborted")
 					break
 				}
 			}
@@ -266,7 +259,9 @@ func (b *builder) observe(e *execution, row *store.Execution, events []history.E
 					fail = *row.Error
 				}
 			}
-			b.closeState(e, &e.top, at, fail) // a Fail state, which has no exit
+			// A Fail state, which has no exit; and, when the execution was stopped or timed
+			// out, whatever ran: the history records no end of theirs.
+			b.closeAll(e, &e.top, at, fail)
 			b.span(e.trace, e.span, e.parent.SpanID(), row.Name, row.StartedAt, at, fail, []attribute.KeyValue{
 				attribute.String("aws.step_functions.execution.arn", e.arn),
 				attribute.String("aws.step_functions.state_machine.arn", row.StateMachineArn)})
@@ -330,13 +325,41 @@ func (b *builder) span(t trace.TraceID, id, parent trace.SpanID, name string, st
 
 var scope = instrumentation.Scope{Name: "github.com/stepwise-run/stepwise"}
 
-// closeState ends the span of the state open in th, if any, at end: the state ended without
-// an exit event (a Fail state, or a state whose iteration or branch was aborted).
+// closeState ends the span of the state open in th, if any, and of its task, if one is
+// open, at end: the state ended without an exit event (a Fail state, or a state whose
+// iteration, branch or execution was stopped). The task's span is ended rather than left
+// out: what the task called (a child execution) is under it.
 func (b *builder) closeState(e *execution, th *thread, end time.Time, fail string) {
+	if s := th.task; s != nil {
+		th.task = nil
+		parent := th.state
+		if parent == nil {
+			parent = th.parent
+		}
+		b.emit(e, parent, s, end, fail)
+	}
 	if s := th.state; s != nil {
 		th.state = nil
 		b.emit(e, th.parent, s, end, fail)
 	}
+}
+
+// closeAll ends, at end, the spans open in th and in the Map iterations and Parallel
+// branches running in it, innermost first: they ended with their Map or Parallel state (a
+// nested Map aborted) or with the execution (stopped, timed out), and the history records no
+// end of theirs. The branches of a Parallel state that has ended are left alone.
+func (b *builder) closeAll(e *execution, th *thread, end time.Time, fail string) {
+	for _, it := range th.iterations {
+		b.closeAll(e, it, end, fail)
+		b.emit(e, it.mapState, it.iteration, end, fail)
+	}
+	th.iterations = nil
+	if th.state != nil && th.state.typ == "Parallel" {
+		for _, br := range th.branches {
+			b.closeAll(e, br, end, fail)
+		}
+	}
+	b.closeState(e, th, end, fail)
 }
 
 // maxAttrs bounds the attribute sets kept for reuse.

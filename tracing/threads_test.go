@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
 	"github.com/stepwise-run/stepwise/history"
@@ -273,5 +274,82 @@ func TestAbortsFollowTheCause(t *testing.T) {
 	}
 	if seen != len(want) {
 		t.Errorf("found %d of the %d aborted states", seen, len(want))
+	}
+}
+
+// TestStoppedExecutionEndsWhatRan: an execution stopped while a Parallel branch runs a task
+// and another branch a Map iteration running one records nothing but ExecutionAborted (as
+// AWS does): the spans still open (the states, the iteration, the tasks) end with the
+// execution, Aborted, under their own parents; the tasks' spans are there for what they
+// called (a child execution) to be under.
+func TestStoppedExecutionEndsWhatRan(t *testing.T) {
+	const arn = "arn:aws:states:us-east-1:123456789012:execution:m:stopped"
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	ev := func(id, prev int64, typ string, d any) history.Event {
+		return history.Event{ID: id, PreviousEventID: prev, Type: typ, Timestamp: history.Time{Time: t0.Add(time.Duration(id) * time.Second)}, Details: d}
+	}
+	task := &history.TaskScheduled{ResourceType: "states", Resource: "startExecution.sync:2"}
+	events := []history.Event{
+		ev(1, 0, "ExecutionStarted", nil),
+		ev(2, 1, "ParallelStateEntered", &history.StateEntered{Name: "Par"}),
+		ev(3, 2, "ParallelStateStarted", nil),
+		ev(4, 3, "TaskStateEntered", &history.StateEntered{Name: "T"}),
+		ev(5, 3, "MapStateEntered", &history.StateEntered{Name: "M"}),
+		ev(6, 4, "TaskScheduled", task),
+		ev(7, 5, "MapStateStarted", nil),
+		ev(8, 7, "MapIterationStarted", &history.MapIteration{Name: "M", Index: 0}),
+		ev(9, 8, "TaskStateEntered", &history.StateEntered{Name: "U"}),
+		ev(10, 9, "TaskScheduled", task),
+		ev(11, 0, "ExecutionAborted", &history.Failure{}),
+	}
+	url, received := collect(t)
+	ctx := context.Background()
+	x, err := New(ctx, Options{Endpoint: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := &store.Execution{Arn: arn, Name: "stopped", StartedAt: t0}
+	for i := range events {
+		x.Observe(ctx, row, events[i:i+1])
+	}
+	if err := x.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	spans := received()
+	byID := map[string]*tracepb.Span{}
+	for _, sp := range spans {
+		byID[hex.EncodeToString(sp.SpanId)] = sp
+	}
+	exec := executionSpan(arn)
+	// Each span by its id (derived from the event that opened it), with its parent's name.
+	want := map[trace.SpanID][2]string{
+		exec:                     {"stopped", ""},
+		childSpan(exec, 's', 2):  {"Par", "stopped"},
+		childSpan(exec, 's', 4):  {"T", "Par"},
+		childSpan(exec, 't', 6):  {"states:startExecution.sync:2", "T"},
+		childSpan(exec, 's', 5):  {"M", "Par"},
+		childSpan(exec, 'i', 8):  {"M iteration", "M"},
+		childSpan(exec, 's', 9):  {"U", "M iteration"},
+		childSpan(exec, 't', 10): {"states:startExecution.sync:2", "U"},
+	}
+	if len(spans) != len(want) {
+		t.Errorf("got %d spans, want %d", len(spans), len(want))
+	}
+	for id, w := range want {
+		sp := byID[id.String()]
+		if sp == nil {
+			t.Errorf("no span %s (%s)", w[0], id)
+			continue
+		}
+		up := ""
+		if p := byID[hex.EncodeToString(sp.ParentSpanId)]; p != nil {
+			up = p.Name
+		}
+		if sp.Name != w[0] || up != w[1] {
+			t.Errorf("span %s is %q under %q, want %q under %q", id, sp.Name, up, w[0], w[1])
+		}
+		if end := time.Unix(0, int64(sp.EndTimeUnixNano)).UTC(); !end.Equal(t0.Add(11*time.Second)) || sp.Status.GetMessage() != "Aborted" {
+			t.Errorf("%s ends at %v with %q, want with the execution, Aborted", sp.Name, end, sp.Status.GetMessage())
+		}
 	}
 }

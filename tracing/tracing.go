@@ -8,7 +8,8 @@
 // which send them from their own goroutine. Their ids are derived from the execution ARN and
 // event ids (not drawn at random), so a node that takes over an execution after a restart
 // continues the same trace; a child execution shares the trace of the execution that started
-// it, its root. An execution started with an X-Ray trace header (StartExecution's
+// it, its root, under the span of the task that started it (whose trace context the child
+// keeps: store.Execution.TraceParent), or of the Map state that started its run. An execution started with an X-Ray trace header (StartExecution's
 // X-Amzn-Trace-Id or traceHeader) is in its caller's trace instead, under the caller's
 // segment, and not exported when the caller decided not to sample it. Start and end times
 // are the events' timestamps. A state or task span that was open when its node stopped is not
@@ -30,6 +31,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/store"
 )
@@ -145,15 +147,22 @@ func executionSpan(arn string) trace.SpanID {
 }
 
 // origin is where an execution's trace comes from and its span's parent: the caller's trace
-// header, if it was started with one (the caller's trace, under the caller's segment);
-// else, for a child execution, its parent's span (a Distributed Map's child: the span of the
-// Map state that started its run), in the trace of the execution at the root of its
-// ParentArn chain; else a trace of its own.
+// header, if it was started with one (the caller's trace, under the caller's segment); else
+// the trace context of the task that started it, if a traced task did (row.TraceParent: the
+// task's trace, under the task's span); else, for a child execution, its parent's span (a
+// Distributed Map's child: the span of the Map state that started its run), in the trace of
+// the execution at the root of its ParentArn chain; else a trace of its own.
 func (x *Exporter) origin(ctx context.Context, row *store.Execution) (r root, parent trace.SpanID) {
 	if c, ok := parseXRay(row.TraceHeader); ok {
 		r = root{trace: c.trace, sampled: c.sampled}
 		x.remember(row.Arn, r) // for its children, without a store read
 		return r, c.parent
+	}
+	if sc := parseTraceParent(row.TraceParent); sc.IsValid() {
+		// Started by a traced task: in its trace, under its span, with no store read.
+		r = root{trace: sc.TraceID(), sampled: sc.IsSampled()}
+		x.remember(row.Arn, r)
+		return r, sc.SpanID()
 	}
 	if row.ParentArn == "" {
 		return root{trace: traceID(row.Arn), sampled: true}, trace.SpanID{}
@@ -225,40 +234,69 @@ func (x *Exporter) remember(arn string, r root) {
 	x.roots[arn] = r
 }
 
-// Context returns ctx carrying the span context of an execution being traced (its
-// execution span), for what its tasks call to propagate; ctx unchanged when it is not.
-func (x *Exporter) Context(ctx context.Context, arn string) context.Context {
+// TaskContext returns ctx carrying the span context of a task of an execution being traced
+// (arn, the execution that scheduled it), for what the task calls to propagate: the task's
+// span, derived from its TaskScheduled event's id as the builder derives it, in the history
+// of the execution the task runs in (a Distributed Map's child's, for a task of its); the
+// execution's span for a task no task span stands for (a Lambda function or an activity
+// scheduled by its ARN, a task stored before its event's id was). ctx unchanged when the
+// execution is not being traced.
+func (x *Exporter) TaskContext(ctx context.Context, arn string, t *engine.Task) context.Context {
 	x.mu.Lock()
-	e := x.open[arn]
+	e, child := x.open[arn], (*execution)(nil)
+	if t.ChildExecution != "" {
+		child = x.open[t.ChildExecution] // followed here: its span id without a hash
+	}
 	x.mu.Unlock()
 	if e == nil {
 		return ctx
 	}
-	return e.context(ctx)
+	span := e.span
+	if t.ScheduledEventID > 0 {
+		exec := e.span
+		switch {
+		case child != nil:
+			exec = child.span
+		case t.ChildExecution != "":
+			exec = executionSpan(t.ChildExecution)
+		}
+		span = childSpan(exec, 't', t.ScheduledEventID)
+	}
+	return e.context(ctx, span)
 }
 
-// context is ctx carrying e's execution span as the span context to pass on.
-func (e *execution) context(ctx context.Context) context.Context {
+// context is ctx carrying span, one of e's, as the span context to pass on.
+func (e *execution) context(ctx context.Context, span trace.SpanID) context.Context {
 	var flags trace.TraceFlags
 	if e.sampled {
 		flags = trace.FlagsSampled
 	}
 	return trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{
-		TraceID: e.trace, SpanID: e.span, TraceFlags: flags, Remote: true}))
+		TraceID: e.trace, SpanID: span, TraceFlags: flags, Remote: true}))
 }
 
 // Begin starts following an execution that no store holds (an Express execution the API
 // runs, which keeps no history) and returns ctx carrying its trace context, for what its
 // tasks call; Observe then hears its events as they come, and Forget lets it go should it
-// end without an end event.
+// end without an end event. One started in process by a traced task (aws-sdk:sfn:
+// startSyncExecution: ctx carries the task's trace context) without a trace header of its
+// own is in the task's trace, under its span, as a child a startExecution task starts is
+// (row.TraceParent).
 func (x *Exporter) Begin(ctx context.Context, row *store.Execution) context.Context {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	e := x.open[row.Arn]
 	if e == nil {
+		if row.TraceHeader == "" && row.TraceParent == "" {
+			if h := TraceParent(ctx); h != "" {
+				started := *row
+				started.TraceParent = h
+				row = &started
+			}
+		}
 		e = x.follow(ctx, row)
 	}
-	return e.context(ctx)
+	return e.context(ctx, e.span)
 }
 
 // Forget stops following an execution that ended without an end event.
@@ -320,6 +358,26 @@ func Inject(ctx context.Context, h interface{ Set(string, string) }) {
 		return
 	}
 	propagation.TraceContext{}.Inject(ctx, headerCarrier{h})
+}
+
+// TraceParent is ctx's trace context as a W3C traceparent, "" when ctx carries none: a
+// startExecution task keeps its own with the child execution it starts
+// (store.Execution.TraceParent), whose span then goes under the task's.
+func TraceParent(ctx context.Context) string {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		return "" // an untraced task's, an HTTP request's: no carrier to make
+	}
+	c := propagation.MapCarrier{}
+	Inject(ctx, c)
+	return c["traceparent"]
+}
+
+// parseTraceParent reads a W3C traceparent (TraceParent's); invalid when h is not one.
+func parseTraceParent(h string) trace.SpanContext {
+	if h == "" {
+		return trace.SpanContext{}
+	}
+	return trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), propagation.MapCarrier{"traceparent": h}))
 }
 
 type headerCarrier struct {

@@ -15,7 +15,8 @@ import (
 )
 
 const execColumns = `arn, state_machine_arn, name, status, input, output, error, cause, started_at, stopped_at,
-	parent_arn, state, version, last_event_id, version_arn, alias_arn, redrive_count, redrive_date, revision_id, trace_header`
+	parent_arn, state, version, last_event_id, version_arn, alias_arn, redrive_count, redrive_date, revision_id, trace_header,
+	trace_parent`
 
 // execSelect is what reads of an execution select: execColumns, which new executions are
 // stored with, and map_run_arn, which only Distributed Map children have.
@@ -25,7 +26,7 @@ func scanExecution(r pgx.Row, extra ...any) (*store.Execution, error) {
 	var e store.Execution
 	dest := append([]any{&e.Arn, &e.StateMachineArn, &e.Name, &e.Status, &e.Input, &e.Output, &e.Error, &e.Cause,
 		&e.StartedAt, &e.StoppedAt, &e.ParentArn, &e.State, &e.Version, &e.LastEventID, &e.VersionArn, &e.AliasArn,
-		&e.RedriveCount, &e.RedriveDate, &e.RevisionID, &e.TraceHeader, &e.MapRunArn}, extra...)
+		&e.RedriveCount, &e.RedriveDate, &e.RevisionID, &e.TraceHeader, &e.TraceParent, &e.MapRunArn}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -83,13 +84,13 @@ func queueCreate(b *pgx.Batch, c store.Commit, evs []chunk.Chunk) error {
 	e := c.Execution
 	b.Queue(`WITH i AS (
 			INSERT INTO executions (`+execColumns+`, lease_owner, lease_until)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-				CASE WHEN $22 THEN 'infinity' WHEN $21 = '' THEN '-infinity' ELSE $23::timestamptz END)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+				CASE WHEN $23 THEN 'infinity' WHEN $22 = '' THEN '-infinity' ELSE $24::timestamptz END)
 			ON CONFLICT (arn) DO NOTHING RETURNING id)
 		SELECT coalesce((SELECT id FROM i), stepwise_fail('`+codeExists+`'))`,
 		e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, e.Output, e.Error, e.Cause,
 		e.StartedAt, e.StoppedAt, e.ParentArn, e.State, e.Version+1, commit.LastEventID(c), e.VersionArn, e.AliasArn,
-		e.RedriveCount, e.RedriveDate, e.RevisionID, e.TraceHeader, c.Lease.Owner, c.Lease.Parked, c.Lease.Until)
+		e.RedriveCount, e.RedriveDate, e.RevisionID, e.TraceHeader, e.TraceParent, c.Lease.Owner, c.Lease.Parked, c.Lease.Until)
 	return queueStep(b, c, evs)
 }
 

@@ -13,7 +13,8 @@ import (
 )
 
 const execColumns = `arn, state_machine_arn, name, status, input, output, error, cause, started_at, stopped_at,
-	parent_arn, state, version, last_event_id, version_arn, alias_arn, redrive_count, redrive_date, revision_id, trace_header`
+	parent_arn, state, version, last_event_id, version_arn, alias_arn, redrive_count, redrive_date, revision_id, trace_header,
+	trace_parent`
 
 // execSelect is what reads of an execution select: execColumns, which new executions are
 // stored with, and map_run_arn, which only Distributed Map children have.
@@ -26,7 +27,7 @@ func scanExecution(r rowScanner, extra ...any) (*store.Execution, error) {
 	var stopped, redriven sql.NullInt64
 	dest := append([]any{&e.Arn, &e.StateMachineArn, &e.Name, &e.Status, &e.Input, &output, &errStr, &cause,
 		&started, &stopped, &e.ParentArn, &e.State, &e.Version, &e.LastEventID, &e.VersionArn, &e.AliasArn,
-		&e.RedriveCount, &redriven, &e.RevisionID, &e.TraceHeader, &e.MapRunArn}, extra...)
+		&e.RedriveCount, &redriven, &e.RevisionID, &e.TraceHeader, &e.TraceParent, &e.MapRunArn}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -52,7 +53,7 @@ func (s *Store) CreateExecution(ctx context.Context, c store.Commit) error {
 		err := tx.StmtContext(ctx, s.stmts.insertExecution).QueryRowContext(ctx,
 			e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, str(e.Output), str(e.Error), str(e.Cause),
 			nanos(e.StartedAt), nanosPtr(e.StoppedAt), e.ParentArn, e.State, e.Version+1, commit.LastEventID(c),
-			e.VersionArn, e.AliasArn, e.RedriveCount, nanosPtr(e.RedriveDate), e.RevisionID, e.TraceHeader,
+			e.VersionArn, e.AliasArn, e.RedriveCount, nanosPtr(e.RedriveDate), e.RevisionID, e.TraceHeader, e.TraceParent,
 			c.Lease.Owner, leaseUntil(c.Lease),
 		).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {

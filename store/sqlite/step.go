@@ -36,7 +36,7 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		q   string
 	}{
 		{&st.insertExecution, `INSERT INTO executions (` + execColumns + `, lease_owner, lease_until)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING RETURNING id`},
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arn) DO NOTHING RETURNING id`},
 		// An execution that ends gives up its lease in the same write (?1 is the status).
 		{&st.updateExecution, `UPDATE executions SET status = ?,
 			lease_owner = CASE WHEN ?1 = 'RUNNING' THEN lease_owner ELSE '' END,

@@ -16,6 +16,7 @@ func testExecutions(t *testing.T, s store.Store) {
 	e.ParentArn = execArn("parent", "p1")
 	e.RevisionID = "rev-1"
 	e.TraceHeader = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+	e.TraceParent = "00-5759e988bd862e3fe1be46a994272793-0123456789abcdef-01"
 	if _, err := s.GetExecution(ctx, e.Arn); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("GetExecution before create: %v, want ErrNotFound", err)
 	}
@@ -40,8 +41,8 @@ func testExecutions(t *testing.T, s store.Store) {
 	checkExecution(t, get(t, s, e.Arn), &want)
 	checkEvents(t, hist(t, s, e.Arn, 0, 0, false), events(1, 2))
 
-	// A step that ends the execution: every mutable field changes (the trace header is not
-	// one: it stays as the start gave it).
+	// A step that ends the execution: every mutable field changes (the trace header and the
+	// trace parent are not: they stay as the start gave them).
 	end := *got
 	end.Status = "FAILED"
 	end.Output = history.Str(`{"out":1}`)

@@ -128,6 +128,7 @@ func testLeaseExecution(t *testing.T, s store.Store) {
 	now := time.Now()
 	traced := newExecution("sm", "a")
 	traced.TraceHeader = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1" // read back by the lease too
+	traced.TraceParent = "00-5759e988bd862e3fe1be46a994272793-0123456789abcdef-01"
 	a := step(t, s, create(t, s, traced, 2, nil, nil), 3)
 	ended := get(t, s, create(t, s, newExecution("sm", "ended"), 1, nil, nil).Arn)
 	ended.Status = "SUCCEEDED"
