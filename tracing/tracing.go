@@ -7,13 +7,15 @@
 // (spans.go), and hands the finished spans to the SDK's batch processor and OTLP exporter,
 // which send them from their own goroutine. Their ids are derived from the execution ARN and
 // event ids (not drawn at random), so a node that takes over an execution after a restart
-// continues the same trace; a child execution shares the trace of the execution that started
-// it, its root, under the span of the task that started it (whose trace context the child
-// keeps: store.Execution.TraceParent), or of the Map state that started its run. An execution started with an X-Ray trace header (StartExecution's
-// X-Amzn-Trace-Id or traceHeader) is in its caller's trace instead, under the caller's
-// segment, and not exported when the caller decided not to sample it. Start and end times
-// are the events' timestamps. A state or task span that was open when its node stopped is not
-// exported: the node that continues has not seen it start.
+// continues the same trace; a child execution shares the trace of the execution that
+// started it, its root, under the span of the task that started it (whose trace context the
+// child keeps: store.Execution.TraceParent), or of the Map state that started its run. An
+// execution started with an X-Ray trace header (StartExecution's X-Amzn-Trace-Id or
+// traceHeader) is in its caller's trace instead, under the caller's segment, and not
+// exported when the caller decided not to sample it. Start and end times are the events'
+// timestamps. A state or task span that was open when its node stopped is exported by the
+// node that continues the execution, which reads the history it did not see before its
+// first commit (Observe).
 package tracing
 
 import (
