@@ -153,3 +153,64 @@ func testMapRunChildren(t *testing.T, s store.Store) {
 		t.Fatalf("ListExecutions by state machine: %v %v", bySM, err)
 	}
 }
+
+// testMapRunChildTwice: a step may carry a child more than once (a driver that applies
+// several events in one commit gathers their steps); each is written after the one before,
+// as steps of their own would be, whether the child is new or stored, and one whose events
+// do not follow those before it fails the step.
+func testMapRunChildTwice(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	runArn := mapRunArn("sm", "L", "1")
+	child := store.Execution{
+		Arn: account + ":execution:sm/L:c1", StateMachineArn: smArn("sm") + "/L", Name: "c1",
+		Status: running, Input: `1`, StartedAt: t0, LastEventID: 2, MapRunArn: runArn,
+	}
+	other := child
+	other.Arn, other.Name, other.Input = account+":execution:sm/L:c2", "c2", `2`
+	later := func(e store.Execution, last int64) store.Execution {
+		e.Input, e.LastEventID = "", last
+		return e
+	}
+	out, stop := `{"done":true}`, t0.Add(time.Second)
+	ended := later(child, 6)
+	ended.Status, ended.Output, ended.StoppedAt = "SUCCEEDED", &out, &stop
+
+	// New children, each twice: created by the first, updated by the second.
+	parent := newExecution("sm", "parent")
+	if err := s.CreateExecution(ctx, store.Commit{Execution: parent, Events: events(1, 1), Children: []store.ChildStep{
+		{Execution: child, Events: events(1, 2)}, {Execution: other, Events: events(1, 2)},
+		{Execution: later(child, 3), Events: events(3, 1)}, {Execution: later(other, 4), Events: events(3, 2)},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	want, wantOther := later(child, 3), later(other, 4)
+	want.Input, want.Version, wantOther.Input, wantOther.Version = child.Input, 1, other.Input, 1
+	checkExecution(t, get(t, s, child.Arn), &want)
+	checkExecution(t, get(t, s, other.Arn), &wantOther)
+	checkEvents(t, hist(t, s, child.Arn, 0, 0, false), events(1, 3))
+	checkEvents(t, hist(t, s, other.Arn, 0, 0, false), events(1, 4))
+
+	// A stored child twice; the second ends it.
+	next := *get(t, s, parent.Arn)
+	if err := s.Commit(ctx, store.Commit{Execution: &next, Events: events(2, 1), Children: []store.ChildStep{
+		{Execution: later(child, 4), Events: events(4, 1)}, {Execution: ended, Events: events(5, 2)},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	want = ended
+	want.Input, want.Version = child.Input, 1
+	checkExecution(t, get(t, s, child.Arn), &want)
+	checkEvents(t, hist(t, s, child.Arn, 0, 0, false), events(1, 6))
+
+	// The second's events repeat the first's last: the step fails and writes nothing.
+	next = *get(t, s, parent.Arn)
+	err := s.Commit(ctx, store.Commit{Execution: &next, Events: events(3, 1), Children: []store.ChildStep{
+		{Execution: later(other, 6), Events: events(5, 2)}, {Execution: later(other, 7), Events: events(6, 2)},
+	}})
+	if err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Commit of a child twice, the second's events not after the first's: %v, want a failure other than ErrConflict or ErrNotFound", err)
+	}
+	checkExecution(t, get(t, s, other.Arn), &wantOther)
+	checkEvents(t, hist(t, s, other.Arn, 0, 0, false), events(1, 4))
+	checkEvents(t, hist(t, s, parent.Arn, 0, 0, false), events(1, 2))
+}
