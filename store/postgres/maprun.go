@@ -9,6 +9,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/store"
 	"github.com/stepwise-run/stepwise/store/internal/chunk"
+	"github.com/stepwise-run/stepwise/store/internal/commit"
 	"github.com/stepwise-run/stepwise/store/internal/page"
 )
 
@@ -85,10 +86,21 @@ func (s *Store) ListMapRuns(ctx context.Context, executionArn string, p store.Pa
 
 // queueChildren stores a step's Distributed Map children: each row is created on first
 // sight (parked, so that no runner leases it) and updated afterwards, and gets its events.
-// A step may start thousands of children: statements over arrays write them all. As in
-// Commit, a child's events must come after its stored ones: the first statement aborts the
-// batch otherwise.
+// A step may start thousands of children: statements over arrays write them all, a round
+// of them for each time a child comes again in the step (commit.ChildRounds), since one
+// INSERT ... ON CONFLICT DO UPDATE may not update a row twice.
 func queueChildren(b *pgx.Batch, children []store.ChildStep) error {
+	for _, round := range commit.ChildRounds(children) {
+		if err := queueChildRound(b, round); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queueChildRound stores children, each once. As in Commit, a child's events must come
+// after its stored ones: the first statement aborts the batch otherwise.
+func queueChildRound(b *pgx.Batch, children []store.ChildStep) error {
 	n := len(children)
 	if n == 0 {
 		return nil

@@ -34,6 +34,8 @@ func BenchmarkHistory25000(b *testing.B) { storetest.BenchHistory(b, openFresh(b
 
 func BenchmarkDueTimers20000(b *testing.B) { storetest.BenchDueTimers(b, openFresh(b), 20_000) }
 
+func BenchmarkChildren5000(b *testing.B) { storetest.BenchChildren(b, openFresh(b), 5000) }
+
 func BenchmarkSpread1000(b *testing.B) { storetest.BenchSpread(b, openFresh(b), 1000, 64) }
 
 func BenchmarkStart(b *testing.B) {

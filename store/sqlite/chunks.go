@@ -13,8 +13,13 @@ const overlapGuard = `CASE WHEN last_event_id < ? THEN ? END`
 
 // overlapError tells what a refused overlapGuard meant.
 func overlapError(err error, first int64) error {
-	if err != nil && strings.Contains(err.Error(), "NOT NULL constraint failed: executions.last_event_id") {
+	if isOverlap(err) {
 		return fmt.Errorf("store: events from %d are not after the execution's stored events: %w", first, err)
 	}
 	return err
+}
+
+// isOverlap tells whether err is a refused overlapGuard.
+func isOverlap(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "NOT NULL constraint failed: executions.last_event_id")
 }

@@ -17,8 +17,9 @@ import (
 const (
 	free   = math.MinInt64
 	parked = math.MaxInt64
-	// freeText is free in SQL.
-	freeText = "-9223372036854775808"
+	// freeText and parkedText are free and parked in SQL.
+	freeText   = "-9223372036854775808"
+	parkedText = "9223372036854775807"
 )
 
 // Lease claims those of arns that are free, expired (by the store's clock), already owner's

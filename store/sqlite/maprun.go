@@ -6,7 +6,6 @@ import (
 	"errors"
 
 	"github.com/stepwise-run/stepwise/store"
-	"github.com/stepwise-run/stepwise/store/internal/chunk"
 	"github.com/stepwise-run/stepwise/store/internal/page"
 )
 
@@ -81,44 +80,3 @@ func (s *Store) ListMapRuns(ctx context.Context, executionArn string, p store.Pa
 	}
 	return ms, "", nil
 }
-
-// writeChildren stores a step's Distributed Map children: each row is created on first
-// sight (parked, so that no runner leases it) and updated afterwards, and gets its events.
-// A step may start thousands of children: the statements are prepared once per step.
-func (s *Store) writeChildren(ctx context.Context, tx *sql.Tx, children []store.ChildStep) error {
-	if len(children) == 0 {
-		return nil
-	}
-	upsert, err := tx.PrepareContext(ctx, `INSERT INTO executions (`+childColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', 1, ?, '', '', ?, ?, ?, ?)
-		ON CONFLICT (arn) DO UPDATE SET status = excluded.status, output = excluded.output, error = excluded.error,
-			cause = excluded.cause, stopped_at = excluded.stopped_at, last_event_id = CASE WHEN last_event_id < ? THEN excluded.last_event_id END,
-			redrive_count = max(redrive_count, excluded.redrive_count), redrive_date = coalesce(excluded.redrive_date, redrive_date)
-		RETURNING id`)
-	if err != nil {
-		return err
-	}
-	defer upsert.Close()
-	for _, ch := range children {
-		e := ch.Execution
-		evs, err := chunk.Make(ch.Events)
-		if err != nil {
-			return err
-		}
-		var id int64
-		if err := upsert.QueryRowContext(ctx,
-			e.Arn, e.StateMachineArn, e.Name, e.Status, e.Input, str(e.Output), str(e.Error), str(e.Cause),
-			nanos(e.StartedAt), nanosPtr(e.StoppedAt), e.LastEventID, e.MapRunArn, int64(parked),
-			e.RedriveCount, nanosPtr(e.RedriveDate), chunk.FirstID(evs)).Scan(&id); err != nil {
-			return overlapError(err, chunk.FirstID(evs))
-		}
-		if err := s.insertChunks(ctx, tx, id, evs); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// childColumns are the columns a Distributed Map child's row is created with (a redriven child's redrive_count and redrive_date only grow).
-const childColumns = `arn, state_machine_arn, name, status, input, output, error, cause, started_at, stopped_at,
-	parent_arn, state, version, last_event_id, version_arn, alias_arn, map_run_arn, lease_until, redrive_count, redrive_date`

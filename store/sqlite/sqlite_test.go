@@ -30,6 +30,8 @@ func BenchmarkHistory25000(b *testing.B) { storetest.BenchHistory(b, openTemp(b)
 
 func BenchmarkDueTimers20000(b *testing.B) { storetest.BenchDueTimers(b, openTemp(b), 20_000) }
 
+func BenchmarkChildren5000(b *testing.B) { storetest.BenchChildren(b, openTemp(b), 5000) }
+
 func BenchmarkSpread1000(b *testing.B) { storetest.BenchSpread(b, openTemp(b), 1000, 64) }
 
 func BenchmarkStart(b *testing.B) {

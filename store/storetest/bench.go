@@ -174,3 +174,43 @@ func BenchSpread(b *testing.B, s store.Store, executions, clients int) {
 		}
 	})
 }
+
+// BenchChildren measures a Distributed Map's children as its parent's steps write them: one
+// Commit that starts n children (2 events each), then one that ends them (1 event each), as
+// a run's batches do. It reports the time per child of the two steps together.
+func BenchChildren(b *testing.B, s store.Store, n int) {
+	ctx := context.Background()
+	parent := newExecution("sm", "parent")
+	if err := s.CreateExecution(ctx, store.Commit{Execution: parent, Events: events(1, 1)}); err != nil {
+		b.Fatal(err)
+	}
+	parent.Version, parent.LastEventID = 1, 1
+	runArn := mapRunArn("sm", "L", "1")
+	started, ended := make([]store.ChildStep, n), make([]store.ChildStep, n)
+	startEvs, endEvs := events(1, 2), events(3, 1)
+	out, stop := `{"done":true}`, t0.Add(time.Second)
+	step := func(children []store.ChildStep) {
+		next := *parent
+		next.LastEventID++
+		if err := s.Commit(ctx, store.Commit{Execution: &next, Events: events(next.LastEventID, 1), Children: children}); err != nil {
+			b.Fatal(err)
+		}
+		parent.Version, parent.LastEventID = parent.Version+1, next.LastEventID
+	}
+	b.ReportAllocs()
+	round := 0
+	for b.Loop() {
+		round++
+		for i := range started {
+			name := fmt.Sprintf("c%d-%d", round, i)
+			e := store.Execution{Arn: account + ":execution:sm/L:" + name, StateMachineArn: smArn("sm") + "/L", Name: name,
+				Status: running, Input: `{"item":1}`, StartedAt: t0, LastEventID: 2, MapRunArn: runArn}
+			started[i] = store.ChildStep{Execution: e, Events: startEvs}
+			e.Input, e.Status, e.Output, e.StoppedAt, e.LastEventID = "", "SUCCEEDED", &out, &stop, 3
+			ended[i] = store.ChildStep{Execution: e, Events: endEvs}
+		}
+		step(started)
+		step(ended)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/child")
+}

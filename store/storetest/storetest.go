@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExecutionOrigins", testExecutionOrigins},
 		{"MapRuns", testMapRuns},
 		{"MapRunChildren", testMapRunChildren},
+		{"MapRunChildrenMany", testMapRunChildrenMany},
+		{"MapRunChildTwice", testMapRunChildTwice},
 		{"Redrive", testRedrive},
 		{"EndedHoldsNoLease", testEndedHoldsNoLease},
 		{"Purge", testPurge},

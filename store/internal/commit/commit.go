@@ -54,3 +54,31 @@ func Events(c store.Commit) ([]Event, error) {
 	}
 	return out, nil
 }
+
+// ChildRounds splits a step's Distributed Map children into rounds in which each child is
+// once, a child's k-th entry in the k-th round, keeping their order. A driver that applies
+// several events in one commit gathers their steps, and with them a child's successive
+// steps: written round after round, each is written after the one before, as it would be in
+// a step of its own. A step with each child once is one round, children itself.
+func ChildRounds(children []store.ChildStep) [][]store.ChildStep {
+	seen := make(map[string]int, len(children))
+	twice := false
+	for _, c := range children {
+		seen[c.Execution.Arn]++
+		twice = twice || seen[c.Execution.Arn] > 1
+	}
+	if !twice {
+		return [][]store.ChildStep{children}
+	}
+	clear(seen)
+	var rounds [][]store.ChildStep
+	for _, c := range children {
+		k := seen[c.Execution.Arn]
+		seen[c.Execution.Arn] = k + 1
+		if k == len(rounds) {
+			rounds = append(rounds, nil)
+		}
+		rounds[k] = append(rounds[k], c)
+	}
+	return rounds
+}

@@ -1,3 +1,3 @@
 // Package commit holds what the stores share about writing a store.Commit: checking it, the
-// LastEventID to store, and the events' JSON.
+// LastEventID to store, the events' JSON, and the order of a step's children.
 package commit
