@@ -134,16 +134,7 @@ func TestTracesPutChildUnderItsTaskAcrossRestart(t *testing.T) {
 	collector := httptest.NewServer(recv)
 	defer collector.Close()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "db")
-	serve := func() (*Server, func()) {
-		ctx, cancel := context.WithCancel(context.Background())
-		s, err := New(ctx, Config{Store: db, OTLPEndpoint: collector.URL, Poll: 50 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan struct{})
-		go func() { _ = s.Run(ctx); close(done) }()
-		return s, func() { cancel(); <-done; s.Close() }
-	}
+	serve := func() (*Server, func()) { return serveTraced(t, db, collector.URL) }
 	s1, stop1 := serve()
 	child := createTraced(t, s1, "child", "STANDARD", `{"StartAt":"Nap","States":{"Nap":{"Type":"Wait","Seconds":2,"End":true}}}`)
 	parent := createTraced(t, s1, "parent", "STANDARD", `{"StartAt":"Start","States":{"Start":{"Type":"Task",

@@ -274,6 +274,21 @@ func TestTracesOfConcurrentTasks(t *testing.T) {
 	}
 }
 
+// serveTraced runs a server on db that exports its spans to collector, until the function it
+// returns stops it (a restart test starts another on the same db).
+func serveTraced(t *testing.T, db, collector string) (*Server, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := New(ctx, Config{Store: db, OTLPEndpoint: collector, Poll: 50 * time.Millisecond})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = s.Run(ctx); close(done) }()
+	return s, func() { cancel(); <-done; s.Close() }
+}
+
 // TestTracesAcrossRestart: a traced execution whose Map iterations wait while its server
 // stops and another starts on the same database: the new server reads what came before from
 // the history, so each iteration's span and its Wait's span still come, under the Map state
@@ -283,16 +298,7 @@ func TestTracesAcrossRestart(t *testing.T) {
 	collector := httptest.NewServer(recv)
 	defer collector.Close()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "db")
-	start := func() (*Server, func()) {
-		ctx, cancel := context.WithCancel(context.Background())
-		s, err := New(ctx, Config{Store: db, OTLPEndpoint: collector.URL, Poll: 50 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan struct{})
-		go func() { _ = s.Run(ctx); close(done) }()
-		return s, func() { cancel(); <-done; s.Close() }
-	}
+	start := func() (*Server, func()) { return serveTraced(t, db, collector.URL) }
 	call := func(s *Server, action string, req any) map[string]any {
 		t.Helper()
 		body, _ := json.Marshal(req)

@@ -222,14 +222,7 @@ func (b *builder) observe(e *execution, row *store.Execution, events []history.E
 					fail = *f.Error
 				}
 			}
-			if s := th.task; s != nil {
-				th.task = nil
-				parent := th.state
-				if parent == nil {
-					parent = th.parent
-				}
-				b.emit(e, parent, s, at, fail)
-			}
+			b.closeTask(e, th, at, fail)
 		}
 		if typ, ok := strings.CutSuffix(ev.Type, "StateAborted"); ok {
 			// Its iteration or branch was stopped.
@@ -325,19 +318,27 @@ func (b *builder) span(t trace.TraceID, id, parent trace.SpanID, name string, st
 
 var scope = instrumentation.Scope{Name: "github.com/stepwise-run/stepwise"}
 
+// closeTask ends the span of the task open in th, if any, at end, under its state (or, for
+// a task without one, th's parent).
+func (b *builder) closeTask(e *execution, th *thread, end time.Time, fail string) {
+	s := th.task
+	if s == nil {
+		return
+	}
+	th.task = nil
+	parent := th.state
+	if parent == nil {
+		parent = th.parent
+	}
+	b.emit(e, parent, s, end, fail)
+}
+
 // closeState ends the span of the state open in th, if any, and of its task, if one is
 // open, at end: the state ended without an exit event (a Fail state, or a state whose
 // iteration, branch or execution was stopped). The task's span is ended rather than left
 // out: what the task called (a child execution) is under it.
 func (b *builder) closeState(e *execution, th *thread, end time.Time, fail string) {
-	if s := th.task; s != nil {
-		th.task = nil
-		parent := th.state
-		if parent == nil {
-			parent = th.parent
-		}
-		b.emit(e, parent, s, end, fail)
-	}
+	b.closeTask(e, th, end, fail)
 	if s := th.state; s != nil {
 		th.state = nil
 		b.emit(e, th.parent, s, end, fail)
