@@ -299,23 +299,12 @@ func TestTracesAcrossRestart(t *testing.T) {
 	defer collector.Close()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "db")
 	start := func() (*Server, func()) { return serveTraced(t, db, collector.URL) }
-	call := func(s *Server, action string, req any) map[string]any {
-		t.Helper()
-		body, _ := json.Marshal(req)
-		out, err := s.API.Invoke(context.Background(), action, body)
-		if err != nil {
-			t.Fatalf("%s: %v", action, err)
-		}
-		var m map[string]any
-		_ = json.Unmarshal(out, &m)
-		return m
-	}
 	s1, stop1 := start()
-	sm := call(s1, "CreateStateMachine", map[string]any{"name": "m", "roleArn": "arn:aws:iam::123456789012:role/r",
+	sm := invoke(t, s1, "CreateStateMachine", map[string]any{"name": "m", "roleArn": "arn:aws:iam::123456789012:role/r",
 		"tracingConfiguration": map[string]bool{"enabled": true},
 		"definition": `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"W","States":{
 			"W":{"Type":"Wait","SecondsPath":"$","End":true}}},"End":true}}}`})["stateMachineArn"].(string)
-	arn := call(s1, "StartExecution", map[string]any{"stateMachineArn": sm, "name": "across", "input": `{"items":[2,3]}`})["executionArn"].(string)
+	arn := invoke(t, s1, "StartExecution", map[string]any{"stateMachineArn": sm, "name": "across", "input": `{"items":[2,3]}`})["executionArn"].(string)
 	time.Sleep(500 * time.Millisecond) // the iterations are waiting
 	stop1()
 	s2, stop2 := start()
