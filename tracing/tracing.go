@@ -245,10 +245,7 @@ func (x *Exporter) remember(arn string, r root) {
 // execution is not being traced.
 func (x *Exporter) TaskContext(ctx context.Context, arn string, t *engine.Task) context.Context {
 	x.mu.Lock()
-	e, child := x.open[arn], (*execution)(nil)
-	if t.ChildExecution != "" {
-		child = x.open[t.ChildExecution] // followed here: its span id without a hash
-	}
+	e := x.open[arn]
 	x.mu.Unlock()
 	if e == nil {
 		return ctx
@@ -256,10 +253,7 @@ func (x *Exporter) TaskContext(ctx context.Context, arn string, t *engine.Task) 
 	span := e.span
 	if t.ScheduledEventID > 0 {
 		exec := e.span
-		switch {
-		case child != nil:
-			exec = child.span
-		case t.ChildExecution != "":
+		if t.ChildExecution != "" {
 			exec = executionSpan(t.ChildExecution)
 		}
 		span = childSpan(exec, 't', t.ScheduledEventID)
