@@ -24,8 +24,10 @@ const (
 	maxPayload  = 262144
 	maxErrorLen = 256
 	maxCauseLen = 32768
-	// expressLimit is an Express execution's maximum duration.
-	expressLimit = 5 * time.Minute
+	// expressLimit bounds an Express execution's run in memory. The engine itself times the
+	// execution out after AWS's five minutes (TIMED_OUT, States.Timeout, its running tasks
+	// cancelled); this is a backstop a minute later, should a task not return when told to.
+	expressLimit = 6 * time.Minute
 )
 
 // checkInput validates an execution input as StartExecution does; absent input is "{}".
@@ -230,7 +232,8 @@ func expressArn(sm *store.StateMachine, name string) string {
 }
 
 // runExpress runs an Express execution in memory, on the real clock, within the 5-minute
-// limit (as AWS, a longer one times out), under the ARN given.
+// limit (as AWS, a longer one times out), under the ARN given. Its tasks run at the same
+// time as they would on a node (runner.Local).
 func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, arn, name, input, traceHeader string, sync bool) (*expressResult, error) {
 	in, err := s.Node.Interpreter(sm) // parsed once per revision (a third of the time of a short run)
 	if err != nil {

@@ -1,15 +1,16 @@
 // Package runner drives executions: it carries out the engine's commands (run a task, set a
 // timer) and feeds the outcomes back as events.
 //
-// Local runs one execution in memory, in the calling goroutine, on a real or a virtual
-// clock. It is what `stepwise run` and the tests use; the durable runner behind
-// `stepwise serve` adds stores, leases and many executions at once.
+// Local runs one execution in memory, on a real or a virtual clock: on the real clock its
+// tasks run concurrently, as a node runs them; on the virtual one, one at a time. It runs
+// Express executions, TestState, `stepwise run` of an Express machine and the tests; the
+// durable runner behind `stepwise serve` adds stores, leases and many executions at once.
 package runner
 
 import (
 	"context"
 	"errors"
-	"sort"
+	"sync"
 	"time"
 
 	"github.com/stepwise-run/stepwise/engine"
@@ -45,7 +46,8 @@ func (f TaskFunc) RunTask(ctx context.Context, t *engine.Task) (string, error) {
 // LocalOptions configure Local.
 type LocalOptions struct {
 	// TimeSkipping runs timers on a virtual clock: a Wait of a week passes at once, and the
-	// history's timestamps follow the virtual clock.
+	// history's timestamps follow the virtual clock. Tasks then run one at a time, in the
+	// order they were scheduled, so that a run's history is the same each time.
 	TimeSkipping bool
 	// Tasks runs Task states. Without it every task fails.
 	Tasks TaskHandler
@@ -106,120 +108,221 @@ func LocalRedrive(ctx context.Context, in *engine.Interpreter, ex *engine.Execut
 // runLocal carries out step's commands and feeds the execution its tasks' outcomes and its
 // timers until it ends; it returns step's events and all that followed.
 func runLocal(ctx context.Context, in *engine.Interpreter, ex *engine.Execution, step engine.Step, clock time.Time, opts LocalOptions) ([]history.Event, error) {
-	now := opts.Now
-	if now == nil {
-		now = time.Now
+	l := &local{in: in, ex: ex, opts: opts, clock: clock, now: opts.Now, timers: map[int64]time.Time{}}
+	if l.now == nil {
+		l.now = time.Now
 	}
-	events := step.Events
 	if opts.OnEvents != nil {
 		opts.OnEvents(step.Events)
 	}
-	if opts.NoHistory {
-		events = nil
+	if !opts.NoHistory {
+		l.events = step.Events
 	}
-	timers := map[int64]time.Time{}
-	var tasks []*engine.Task
-	apply := func(s engine.Step) {
-		if opts.OnEvents != nil && len(s.Events) > 0 {
-			opts.OnEvents(s.Events)
-		}
-		if !opts.NoHistory {
-			events = append(events, s.Events...)
-		}
-		for _, c := range s.Commands {
-			switch c.Kind {
-			case engine.ScheduleTask:
-				tasks = append(tasks, c.Task)
-			case engine.StartTimer:
-				timers[c.TimerID] = c.At
-			case engine.CancelTimer:
-				delete(timers, c.TimerID)
-			case engine.CancelTask:
-				for i, t := range tasks {
-					if t.ID == c.TaskID {
-						tasks = append(tasks[:i], tasks[i+1:]...)
-						break
-					}
+	l.apply(engine.Step{Commands: step.Commands})
+	var err error
+	if opts.TimeSkipping {
+		err = l.skip(ctx)
+	} else {
+		err = l.live(ctx)
+	}
+	return l.events, err
+}
+
+// local is one execution run by Local.
+type local struct {
+	in     *engine.Interpreter
+	ex     *engine.Execution
+	opts   LocalOptions
+	clock  time.Time // the virtual clock, when time skips
+	now    func() time.Time
+	events []history.Event
+	timers map[int64]time.Time
+	// pending are the tasks scheduled and not yet started, in order.
+	pending []*engine.Task
+	// running cancels the tasks started and not yet answered (live), by id.
+	running map[int64]context.CancelCauseFunc
+}
+
+// apply records a step's events and carries out its commands.
+func (l *local) apply(s engine.Step) {
+	if l.opts.OnEvents != nil && len(s.Events) > 0 {
+		l.opts.OnEvents(s.Events)
+	}
+	if !l.opts.NoHistory {
+		l.events = append(l.events, s.Events...)
+	}
+	for _, c := range s.Commands {
+		switch c.Kind {
+		case engine.ScheduleTask:
+			l.pending = append(l.pending, c.Task)
+		case engine.StartTimer:
+			l.timers[c.TimerID] = c.At
+		case engine.CancelTimer:
+			delete(l.timers, c.TimerID)
+		case engine.CancelTask:
+			for i, t := range l.pending {
+				if t.ID == c.TaskID {
+					l.pending = append(l.pending[:i], l.pending[i+1:]...)
+					break
 				}
+			}
+			if cancel, ok := l.running[c.TaskID]; ok {
+				// Its state timed out or was aborted: the result, should it come, is
+				// dropped, and the integration hears why (a Lambda invocation stops).
+				cancel(ErrTaskCancelled)
+				delete(l.running, c.TaskID)
 			}
 		}
 	}
-	apply(engine.Step{Commands: step.Commands})
-	for !ex.Done() {
+}
+
+// taskDone applies a task's outcome.
+func (l *local) taskDone(id int64, out string, err error, at time.Time) {
+	if err != nil {
+		var te *TaskError
+		if !errors.As(err, &te) {
+			te = &TaskError{Name: "States.TaskFailed", Cause: err.Error()}
+		}
+		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TaskFailed, TaskID: id, Time: at, Error: te.Name, Cause: te.Cause, HasError: true, HasCause: true}))
+		return
+	}
+	l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TaskSucceeded, TaskID: id, Time: at, Output: out}))
+}
+
+func (l *local) taskContext(ctx context.Context, t *engine.Task) context.Context {
+	if l.opts.TaskContext != nil {
+		return l.opts.TaskContext(ctx, t)
+	}
+	return ctx
+}
+
+func (l *local) abort(err error, at time.Time) {
+	l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.Stop, Time: at, Error: "States.Aborted", Cause: err.Error()}))
+}
+
+// skip runs the execution on the virtual clock: its tasks one at a time, in the order they
+// were scheduled (a test's history is the same from run to run), each timer as soon as
+// nothing else is left to do.
+func (l *local) skip(ctx context.Context) error {
+	for !l.ex.Done() {
 		if err := ctx.Err(); err != nil {
-			apply(in.Apply(ex, engine.Event{Kind: engine.Stop, Time: clockNow(opts, now, clock), Error: "States.Aborted", Cause: err.Error()}))
+			l.abort(err, l.clock)
 			break
 		}
-		if len(tasks) > 0 {
-			t := tasks[0]
-			tasks = tasks[1:]
-			clock = clockNow(opts, now, clock)
-			apply(in.Apply(ex, engine.Event{Kind: engine.TaskStarted, TaskID: t.ID, Time: clock}))
-			tctx := ctx
-			if opts.TaskContext != nil {
-				tctx = opts.TaskContext(ctx, t)
-			}
-			out, err := runTask(tctx, opts.Tasks, t)
-			clock = clockNow(opts, now, clock)
-			if err != nil {
-				var te *TaskError
-				if !errors.As(err, &te) {
-					te = &TaskError{Name: "States.TaskFailed", Cause: err.Error()}
-				}
-				apply(in.Apply(ex, engine.Event{Kind: engine.TaskFailed, TaskID: t.ID, Time: clock, Error: te.Name, Cause: te.Cause, HasError: true, HasCause: true}))
-			} else {
-				apply(in.Apply(ex, engine.Event{Kind: engine.TaskSucceeded, TaskID: t.ID, Time: clock, Output: out}))
-			}
+		if len(l.pending) > 0 {
+			t := l.pending[0]
+			l.pending = l.pending[1:]
+			l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TaskStarted, TaskID: t.ID, Time: l.clock}))
+			out, err := runTask(l.taskContext(ctx, t), l.opts.Tasks, t)
+			l.taskDone(t.ID, out, err, l.clock)
 			continue
 		}
-		if len(timers) == 0 || (!opts.TimeSkipping && len(timers) == 1 && timers[ex.TimeoutTimer] != (time.Time{}) && ex.TimeoutTimer != 0) {
-			// Nothing but the execution's own time limit can wake it.
-			return events, ErrStuck
+		id, at, ok := earliest(l.timers)
+		if !ok {
+			return ErrStuck
 		}
-		id, at := earliest(timers)
-		delete(timers, id)
-		if opts.TimeSkipping {
-			if at.After(clock) {
-				clock = at
-			}
-		} else {
-			if d := time.Until(at); d > 0 {
-				if opts.OnWait != nil {
-					opts.OnWait(at)
-				}
+		delete(l.timers, id)
+		if at.After(l.clock) {
+			l.clock = at
+		}
+		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TimerFired, TimerID: id, Time: l.clock}))
+	}
+	return nil
+}
+
+// live runs the execution on the real clock, as a node does: each task in a goroutine of its
+// own as soon as it is scheduled (a Parallel state's branches and a Map state's iterations
+// call their integrations at the same time), and its timers (Wait states, retries, a task's
+// TimeoutSeconds and HeartbeatSeconds, the execution's own limit) fire while tasks run. A
+// task whose result is no longer wanted (timed out, its state aborted, the execution ended)
+// has its context cancelled with ErrTaskCancelled; live returns once every task has
+// returned.
+func (l *local) live(ctx context.Context) error {
+	l.running = map[int64]context.CancelCauseFunc{}
+	type result struct {
+		id  int64
+		out string
+		err error
+	}
+	results := make(chan result)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() {
+		for _, cancel := range l.running {
+			cancel(ErrTaskCancelled)
+		}
+		close(done)
+		wg.Wait()
+	}()
+	var told time.Time // the timer OnWait was last told of
+	for !l.ex.Done() {
+		if err := ctx.Err(); err != nil {
+			l.abort(err, l.now())
+			break
+		}
+		if len(l.pending) > 0 {
+			t := l.pending[0]
+			l.pending = l.pending[1:]
+			l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TaskStarted, TaskID: t.ID, Time: l.now()}))
+			tctx, cancel := context.WithCancelCause(ctx)
+			l.running[t.ID] = cancel
+			tctx = l.taskContext(tctx, t)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out, err := runTask(tctx, l.opts.Tasks, t)
 				select {
-				case <-time.After(d):
-				case <-ctx.Done():
-					continue
+				case results <- result{t.ID, out, err}:
+				case <-done:
 				}
+			}()
+			continue
+		}
+		id, at, ok := earliest(l.timers)
+		if len(l.running) == 0 && (!ok || len(l.timers) == 1 && id == l.ex.TimeoutTimer && l.ex.TimeoutTimer != 0) {
+			// Nothing but the execution's own time limit can wake it.
+			return ErrStuck
+		}
+		var fire <-chan time.Time
+		stop := func() bool { return false }
+		if ok {
+			d := time.Until(at)
+			if d > 0 && len(l.running) == 0 && l.opts.OnWait != nil && !at.Equal(told) {
+				told = at
+				l.opts.OnWait(at)
 			}
-			clock = now()
+			timer := time.NewTimer(d)
+			fire, stop = timer.C, timer.Stop
 		}
-		apply(in.Apply(ex, engine.Event{Kind: engine.TimerFired, TimerID: id, Time: clock}))
+		select {
+		case r := <-results:
+			stop()
+			cancel, wanted := l.running[r.id]
+			if !wanted {
+				continue // cancelled after it answered
+			}
+			delete(l.running, r.id)
+			cancel(nil)
+			l.taskDone(r.id, r.out, r.err, l.now())
+		case <-fire:
+			delete(l.timers, id)
+			l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TimerFired, TimerID: id, Time: l.now()}))
+		case <-ctx.Done():
+			stop()
+		}
 	}
-	return events, nil
+	return nil
 }
 
-func clockNow(opts LocalOptions, now func() time.Time, virtual time.Time) time.Time {
-	if opts.TimeSkipping {
-		return virtual
-	}
-	return now()
-}
-
-func earliest(timers map[int64]time.Time) (int64, time.Time) {
-	ids := make([]int64, 0, len(timers))
-	for id := range timers {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool {
-		a, b := timers[ids[i]], timers[ids[j]]
-		if a.Equal(b) {
-			return ids[i] < ids[j]
+// earliest is the timer due first (the lower id of two due at once); ok false when there
+// is none.
+func earliest(timers map[int64]time.Time) (id int64, at time.Time, ok bool) {
+	for i, t := range timers {
+		if !ok || t.Before(at) || t.Equal(at) && i < id {
+			id, at, ok = i, t, true
 		}
-		return a.Before(b)
-	})
-	return ids[0], timers[ids[0]]
+	}
+	return id, at, ok
 }
 
 func runTask(ctx context.Context, h TaskHandler, t *engine.Task) (string, error) {

@@ -1,0 +1,155 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/history"
+)
+
+// runLive runs def as an Express execution on the real clock with the given tasks.
+func runLive(t *testing.T, def string, tasks TaskFunc) (*engine.Execution, []history.Event, time.Duration) {
+	t.Helper()
+	sm, err := asl.Parse([]byte(def), asl.ValidateOptions{Type: "EXPRESS"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := engine.New(sm, engine.Config{Express: true})
+	t0 := time.Now()
+	ex, events, err := Local(context.Background(), in, engine.Start{
+		ExecutionArn:    "arn:aws:states:us-east-1:123456789012:express:m:e:0d6f5b1e-2f4c-4a53-9d3e-2b0f6c1b5a10",
+		Name:            "e",
+		StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:m", StateMachineName: "m",
+		Input: "{}",
+	}, LocalOptions{Tasks: tasks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex, events, time.Since(t0)
+}
+
+func types(events []history.Event) string {
+	var b strings.Builder
+	for _, e := range events {
+		fmt.Fprintf(&b, "%s ", e.Type)
+	}
+	return b.String()
+}
+
+func branch(name, extra string) string {
+	return `{"StartAt":"` + name + `","States":{"` + name + `":{"Type":"Task",` + extra +
+		`"Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload":{"n":"` + name + `"}},"End":true}}}`
+}
+
+// A Parallel state's branches call their tasks at the same time on the real clock: each task
+// here returns only once all three have started, which one at a time never happens.
+func TestLiveTasksRunTogether(t *testing.T) {
+	def := `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[` +
+		branch("A", "") + `,` + branch("B", "") + `,` + branch("C", "") + `]}}}`
+	var started atomic.Int32
+	all := make(chan struct{})
+	ex, events, _ := runLive(t, def, func(ctx context.Context, tk *engine.Task) (string, error) {
+		if started.Add(1) == 3 {
+			close(all)
+		}
+		select {
+		case <-all:
+			return `{"ok":true}`, nil
+		case <-time.After(10 * time.Second):
+			return "", errors.New("the other branches' tasks never started")
+		}
+	})
+	if ex.Status != engine.Succeeded {
+		t.Fatalf("status %s, error %v, cause %v: %s", ex.Status, deref(ex.Error), deref(ex.Cause), types(events))
+	}
+	if got := strings.Count(types(events), "TaskSucceeded"); got != 3 {
+		t.Fatalf("%d tasks succeeded: %s", got, types(events))
+	}
+}
+
+// A task's TimeoutSeconds and HeartbeatSeconds end it while it runs, as on a node: the state
+// fails with States.Timeout (here caught), and the integration's context is cancelled with
+// ErrTaskCancelled.
+func TestLiveTaskTimeouts(t *testing.T) {
+	for _, field := range []string{`"TimeoutSeconds":1,`, `"HeartbeatSeconds":1,`} {
+		t.Run(strings.Split(field, `"`)[1], func(t *testing.T) {
+			def := `{"StartAt":"T","States":{"T":{"Type":"Task",` + field + `"Resource":"arn:aws:states:::lambda:invoke",
+				"Parameters":{"FunctionName":"f"},"Catch":[{"ErrorEquals":["States.Timeout"],"Next":"Caught"}],"End":true},
+				"Caught":{"Type":"Pass","End":true}}}`
+			cause := make(chan error, 1)
+			ex, events, took := runLive(t, def, func(ctx context.Context, tk *engine.Task) (string, error) {
+				select {
+				case <-ctx.Done():
+					cause <- context.Cause(ctx)
+					return "", ctx.Err()
+				case <-time.After(10 * time.Second):
+					return `{}`, nil
+				}
+			})
+			if ex.Status != engine.Succeeded || !strings.Contains(types(events), "TaskTimedOut") || !strings.Contains(ex.Output, "States.Timeout") {
+				t.Fatalf("status %s, output %s: %s", ex.Status, ex.Output, types(events))
+			}
+			if took > 5*time.Second {
+				t.Fatalf("the execution took %v: the timeout did not end the task", took)
+			}
+			if err := <-cause; !errors.Is(err, ErrTaskCancelled) {
+				t.Fatalf("the task's context ended with %v, want ErrTaskCancelled", err)
+			}
+		})
+	}
+}
+
+// The execution's own limit ends it while a task runs: TIMED_OUT, and the task is cancelled.
+func TestLiveExecutionTimeoutDuringTask(t *testing.T) {
+	def := `{"TimeoutSeconds":1,"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+		"Parameters":{"FunctionName":"f"},"End":true}}}`
+	var cancelled atomic.Bool
+	ex, events, took := runLive(t, def, func(ctx context.Context, tk *engine.Task) (string, error) {
+		select {
+		case <-ctx.Done():
+			cancelled.Store(true)
+			return "", ctx.Err()
+		case <-time.After(10 * time.Second):
+			return `{}`, nil
+		}
+	})
+	if ex.Status != engine.TimedOut || events[len(events)-1].Type != "ExecutionTimedOut" {
+		t.Fatalf("status %s: %s", ex.Status, types(events))
+	}
+	if took > 5*time.Second || !cancelled.Load() {
+		t.Fatalf("took %v, task cancelled %v", took, cancelled.Load())
+	}
+}
+
+// A task that answers after its state was aborted (another branch failed) adds nothing.
+func TestLiveLateAnswerDropped(t *testing.T) {
+	def := `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[` +
+		branch("A", "") + `,` + branch("B", "") + `]}}}`
+	ex, events, _ := runLive(t, def, func(ctx context.Context, tk *engine.Task) (string, error) {
+		if strings.Contains(tk.Parameters, `"A"`) {
+			return "", &TaskError{Name: "Boom", Cause: "A failed"}
+		}
+		<-ctx.Done() // B answers anyway once it hears its state was aborted
+		return `{"late":true}`, nil
+	})
+	if ex.Status != engine.Failed || deref(ex.Error) != "Boom" {
+		t.Fatalf("status %s, error %v: %s", ex.Status, deref(ex.Error), types(events))
+	}
+	if got := strings.Count(types(events), "TaskSucceeded"); got != 0 {
+		t.Fatalf("a late answer was applied: %s", types(events))
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
+}
