@@ -214,6 +214,12 @@ func (x *run) selectItem(f *Frame, st *asl.State, m *MapRun, i int, item any) (a
 	return sc.template(st.ItemSelector, "ItemSelector")
 }
 
+// maxInlineActive is the most iterations an inline Map state runs at once, whatever its
+// MaxConcurrency: AWS documents Inline mode as "up to 40 concurrent iterations". Iterations
+// of states that need no task or timer end as they start, so only iterations that wait (a
+// Task, a Wait, a retry) queue behind it.
+const maxInlineActive = 40
+
 // advanceMap starts iterations as concurrency allows, runs them, and finishes the Map.
 func (x *run) advanceMap(f *Frame, st *asl.State) bool {
 	m := f.Map
@@ -221,7 +227,11 @@ func (x *run) advanceMap(f *Frame, st *asl.State) bool {
 		changed := false
 		// Each new iteration runs as far as it can before the next starts, so iterations of
 		// pure states appear one after another in the history, as AWS records them.
-		for (len(m.Redo) > 0 || m.Next < len(m.Items)) && (m.MaxActive <= 0 || m.Active < m.MaxActive) {
+		limit := m.MaxActive
+		if !m.Distributed && (limit <= 0 || limit > maxInlineActive) {
+			limit = maxInlineActive
+		}
+		for (len(m.Redo) > 0 || m.Next < len(m.Items)) && (limit <= 0 || m.Active < limit) {
 			c := x.startIteration(f, st)
 			if c == nil {
 				return true

@@ -153,3 +153,49 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// An inline Map state runs at most 40 iterations at once, as AWS documents Inline mode,
+// whatever its MaxConcurrency; below 40, MaxConcurrency holds.
+func TestLiveInlineMapConcurrency(t *testing.T) {
+	for _, c := range []struct {
+		max  string
+		want int32
+	}{{"", 40}, {`"MaxConcurrency":0,`, 40}, {`"MaxConcurrency":100,`, 40}, {`"MaxConcurrency":7,`, 7}} {
+		t.Run(c.max, func(t *testing.T) {
+			def := `{"StartAt":"M","States":{"M":{"Type":"Map",` + c.max + `"ItemsPath":"$.items","ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task",
+				"Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$"},"OutputPath":"$.Payload","End":true}}},"End":true}}}`
+			sm, err := asl.Parse([]byte(def), asl.ValidateOptions{Type: "EXPRESS"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			items := make([]string, 100)
+			for i := range items {
+				items[i] = fmt.Sprint(i)
+			}
+			var now, most atomic.Int32
+			tasks := TaskFunc(func(ctx context.Context, tk *engine.Task) (string, error) {
+				n := now.Add(1)
+				for {
+					m := most.Load()
+					if n <= m || most.CompareAndSwap(m, n) {
+						break
+					}
+				}
+				time.Sleep(20 * time.Millisecond)
+				now.Add(-1)
+				return `{"Payload":1}`, nil
+			})
+			ex, _, err := Local(context.Background(), engine.New(sm, engine.Config{Express: true}), engine.Start{
+				ExecutionArn: "arn:aws:states:us-east-1:123456789012:express:m:e:u", Name: "e",
+				StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:m", StateMachineName: "m",
+				Input: `{"items":[` + strings.Join(items, ",") + `]}`,
+			}, LocalOptions{Tasks: tasks})
+			if err != nil || ex.Status != engine.Succeeded {
+				t.Fatalf("%v %s", err, ex.Status)
+			}
+			if got := most.Load(); got != c.want {
+				t.Fatalf("%d iterations ran at once, want %d", got, c.want)
+			}
+		})
+	}
+}
