@@ -238,6 +238,9 @@ func (l *local) skip(ctx context.Context) error {
 // has its context cancelled with ErrTaskCancelled; live returns once every task has
 // returned.
 func (l *local) live(ctx context.Context) error {
+	if l.ex.Done() {
+		return nil // ended as it started (states that need no task or timer)
+	}
 	l.running = map[int64]context.CancelCauseFunc{}
 	type result struct {
 		id  int64
