@@ -214,11 +214,15 @@ func (x *run) selectItem(f *Frame, st *asl.State, m *MapRun, i int, item any) (a
 	return sc.template(st.ItemSelector, "ItemSelector")
 }
 
-// maxInlineActive is the most iterations an inline Map state runs at once, whatever its
-// MaxConcurrency: AWS documents Inline mode as "up to 40 concurrent iterations". Iterations
-// of states that need no task or timer end as they start, so only iterations that wait (a
-// Task, a Wait, a retry) queue behind it.
-const maxInlineActive = 40
+// The most iterations a Map state runs at once, whatever its MaxConcurrency (0: as many as
+// allowed), as AWS documents its two modes: Inline "supports up to 40 concurrent
+// iterations", and a Distributed Map runs up to 10,000 child executions in parallel.
+// Iterations of states that need no task or timer end as they start, so only iterations that
+// wait (a Task, a Wait, a retry, a child execution) queue behind the limit.
+const (
+	maxInlineActive      = 40
+	maxDistributedActive = 10000
+)
 
 // advanceMap starts iterations as concurrency allows, runs them, and finishes the Map.
 func (x *run) advanceMap(f *Frame, st *asl.State) bool {
@@ -227,11 +231,14 @@ func (x *run) advanceMap(f *Frame, st *asl.State) bool {
 		changed := false
 		// Each new iteration runs as far as it can before the next starts, so iterations of
 		// pure states appear one after another in the history, as AWS records them.
-		limit := m.MaxActive
-		if !m.Distributed && (limit <= 0 || limit > maxInlineActive) {
-			limit = maxInlineActive
+		limit := maxInlineActive
+		if m.Distributed {
+			limit = maxDistributedActive
 		}
-		for (len(m.Redo) > 0 || m.Next < len(m.Items)) && (limit <= 0 || m.Active < limit) {
+		if m.MaxActive > 0 {
+			limit = min(limit, m.MaxActive)
+		}
+		for (len(m.Redo) > 0 || m.Next < len(m.Items)) && m.Active < limit {
 			c := x.startIteration(f, st)
 			if c == nil {
 				return true

@@ -374,3 +374,45 @@ func TestTaskNamesItsScheduledEvent(t *testing.T) {
 		t.Errorf("the tasks name events %v, want %v (two attempts of T, then F)", named, want)
 	}
 }
+
+// A Map state runs at most 40 iterations at once inline and 10,000 child executions
+// distributed, whatever its MaxConcurrency says above that (0: no limit of its own), as AWS
+// documents the two modes; a lower MaxConcurrency holds. The iterations here each wait for a
+// task, so all that may start do.
+func TestMapConcurrencyLimits(t *testing.T) {
+	inline := func(fields string) string {
+		return `{"StartAt": "M", "States": {"M": {"Type": "Map", ` + fields + `"End": true,
+			"ItemProcessor": {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}}}}`
+	}
+	items := func(n int) string {
+		b, _ := json.Marshal(make([]int, n))
+		return string(b)
+	}
+	for _, c := range []struct {
+		name, def string
+		items     int
+		want      int
+	}{
+		{"inline, no MaxConcurrency", inline(""), 100, 40},
+		{"inline, MaxConcurrency 0", inline(`"MaxConcurrency": 0, `), 100, 40},
+		{"inline, MaxConcurrency 1000", inline(`"MaxConcurrency": 1000, `), 100, 40},
+		{"inline, MaxConcurrency 7", inline(`"MaxConcurrency": 7, `), 100, 7},
+		{"distributed, no MaxConcurrency", distributed(""), 10050, 10000},
+		{"distributed, MaxConcurrency 20000", distributed(`"MaxConcurrency": 20000, `), 10050, 10000},
+		{"distributed, MaxConcurrency 500", distributed(`"MaxConcurrency": 500, `), 10050, 500},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := newMapRunDriver(t, c.def, items(c.items))
+			for i := 0; d.ex.YieldTimer != 0 && i < 100; i++ {
+				d.apply(engine.Event{Kind: engine.TimerFired, TimerID: d.ex.YieldTimer}) // a long step goes on in slices
+			}
+			if got := len(d.tasks); got != c.want {
+				t.Fatalf("%d iterations started, want %d", got, c.want)
+			}
+			d.answer(true) // one ends: one more starts in its place
+			if got := len(d.tasks); got != c.want {
+				t.Fatalf("%d iterations running after one ended, want %d", got, c.want)
+			}
+		})
+	}
+}
