@@ -10,6 +10,9 @@ package runner
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -72,8 +75,23 @@ type LocalOptions struct {
 // callback, an activity worker) and has no timer left to wake it.
 var ErrStuck = errors.New("the execution waits for an outside event that cannot come in a local run")
 
+// ErrInternal is returned, wrapped with the panic's value, when the interpreter panics on an
+// execution (a bug of Stepwise's): the execution is given up, the process goes on.
+var ErrInternal = errors.New("Stepwise could not run this execution (an internal error)")
+
+// recoverInterpreter turns a panic of the interpreter into ErrInternal, logged with its stack,
+// as a node does for the executions it runs: an Express execution runs on a goroutine of the
+// API, where a panic would take every other execution down with it.
+func recoverInterpreter(arn string, err *error) {
+	if r := recover(); r != nil {
+		slog.Error("interpreter panic", "execution", arn, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		*err = fmt.Errorf("%w: %v", ErrInternal, r)
+	}
+}
+
 // Local runs one execution to its end and returns it with its whole history.
-func Local(ctx context.Context, in *engine.Interpreter, start engine.Start, opts LocalOptions) (*engine.Execution, []history.Event, error) {
+func Local(ctx context.Context, in *engine.Interpreter, start engine.Start, opts LocalOptions) (ex *engine.Execution, events []history.Event, err error) {
+	defer recoverInterpreter(start.ExecutionArn, &err)
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -84,14 +102,15 @@ func Local(ctx context.Context, in *engine.Interpreter, start engine.Start, opts
 		start.Time = clock
 	}
 	ex, step := in.Start(start)
-	events, err := runLocal(ctx, in, ex, step, clock, opts)
+	events, err = runLocal(ctx, in, ex, step, clock, opts)
 	return ex, events, err
 }
 
 // LocalRedrive redrives an execution that Local ran and that did not succeed, at the given
 // time (now when zero), and runs it to its end again. It returns the events the redrive added
 // to the history; an error wrapping engine.ErrNotRedrivable when AWS would refuse it.
-func LocalRedrive(ctx context.Context, in *engine.Interpreter, ex *engine.Execution, at time.Time, opts LocalOptions) ([]history.Event, error) {
+func LocalRedrive(ctx context.Context, in *engine.Interpreter, ex *engine.Execution, at time.Time, opts LocalOptions) (events []history.Event, err error) {
+	defer recoverInterpreter(ex.ExecutionArn, &err)
 	if at.IsZero() {
 		at = time.Now()
 		if opts.Now != nil {
@@ -328,9 +347,19 @@ func earliest(timers map[int64]time.Time) (id int64, at time.Time, ok bool) {
 	return id, at, ok
 }
 
-func runTask(ctx context.Context, h TaskHandler, t *engine.Task) (string, error) {
+// runTask runs t with h. A bug that makes an integration panic must not take the process,
+// and every other execution, down: the panic is logged with its stack and the task fails with
+// States.TaskFailed, saying so.
+func runTask(ctx context.Context, h TaskHandler, t *engine.Task) (out string, err error) {
 	if h == nil {
 		return "", &TaskError{Name: "States.TaskFailed", Cause: "no integration is configured for resource " + t.Resource}
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			slog.Error("integration panic", "execution", t.Execution, "state", t.StateName, "resource", t.Resource,
+				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			out, err = "", &TaskError{Name: "States.TaskFailed", Cause: "Stepwise could not run this task (an internal error): " + fmt.Sprint(r)}
+		}
+	}()
 	return h.RunTask(ctx, t)
 }

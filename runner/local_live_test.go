@@ -199,3 +199,44 @@ func TestLiveInlineMapConcurrency(t *testing.T) {
 		})
 	}
 }
+
+// A panicking integration fails its task, with the panic in the cause, on either clock,
+// rather than taking the process down.
+func TestLocalTaskPanic(t *testing.T) {
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}}}`
+	sm, err := asl.Parse([]byte(def), asl.ValidateOptions{Type: "EXPRESS"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, skip := range []bool{false, true} {
+		ex, _, err := Local(context.Background(), engine.New(sm, engine.Config{Express: true}), engine.Start{
+			ExecutionArn: "arn:aws:states:us-east-1:123456789012:express:m:e:u", Name: "e",
+			StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:m", StateMachineName: "m", Input: "{}",
+		}, LocalOptions{TimeSkipping: skip, Tasks: TaskFunc(func(ctx context.Context, tk *engine.Task) (string, error) {
+			var m map[string]int
+			m["boom"]++ // a nil map: the kind of bug an integration may have
+			return "{}", nil
+		})})
+		if err != nil || ex.Status != engine.Failed || deref(ex.Error) != "States.TaskFailed" ||
+			!strings.Contains(deref(ex.Cause), "an internal error") || !strings.Contains(deref(ex.Cause), "nil map") {
+			t.Errorf("time skipping %v: %v, %s %s: %s", skip, err, ex.Status, deref(ex.Error), deref(ex.Cause))
+		}
+	}
+}
+
+// A panic of the interpreter (here, on an execution whose state names a state its machine lacks) is returned as
+// ErrInternal rather than taking the process down.
+func TestLocalInterpreterPanic(t *testing.T) {
+	sm, err := asl.Parse([]byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`), asl.ValidateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := engine.New(sm, engine.Config{})
+	now := time.Now()
+	ex := &engine.Execution{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:m:e", Status: engine.Failed, StartTime: now, StopTime: now,
+		Root: &engine.Frame{State: "NoSuchState"}}
+	_, err = LocalRedrive(context.Background(), in, ex, time.Time{}, LocalOptions{})
+	if !errors.Is(err, ErrInternal) {
+		t.Fatalf("err %v, want ErrInternal", err)
+	}
+}
