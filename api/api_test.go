@@ -329,3 +329,25 @@ func TestDescribeTimedOutExecution(t *testing.T) {
 		t.Fatalf("last event %s", e.Type)
 	}
 }
+
+// TestMultibyteInputUpToTheBound: an input just under 256 KiB of UTF-8 in fewer characters
+// runs; one over it is a ValidationException (TestPayloadBytes), though it has fewer than
+// 262,144 characters.
+func TestMultibyteInputUpToTheBound(t *testing.T) {
+	c := newServer(t)
+	ctx := context.Background()
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("wide"), RoleArn: aws.String(role),
+		Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := `"` + strings.Repeat("€", 87000) + `"` // 261,002 bytes
+	if _, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(in)}); err != nil {
+		t.Fatalf("%d bytes: %v", len(in), err)
+	}
+	in = `"` + strings.Repeat("€", 88000) + `"` // 264,002 bytes, 88,002 characters
+	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(in)})
+	if err == nil || !strings.Contains(err.Error(), "ValidationException") {
+		t.Fatalf("%d bytes: %v, want ValidationException", len(in), err)
+	}
+}

@@ -21,6 +21,11 @@ import (
 )
 
 const (
+	// maxPayload bounds an execution's input (StartExecution, StartSyncExecution) and a task's
+	// output (SendTaskSuccess) in bytes of UTF-8, not in characters as the model's other
+	// lengths are: "Length constraints apply to the payload size, and are expressed as bytes
+	// in UTF-8 encoding" (the API reference of each). The run's own limit on every state's
+	// input and output is the same number of bytes (engine.Config.MaxPayloadBytes).
 	maxPayload  = 262144
 	maxErrorLen = 256
 	maxCauseLen = 32768
@@ -35,7 +40,7 @@ func checkInput(in *string) (string, error) {
 	if in == nil {
 		return "{}", nil
 	}
-	if len(*in) > maxPayload && utf8.RuneCountInString(*in) > maxPayload { // never more runes than bytes
+	if len(*in) > maxPayload { // bytes in UTF-8 (see maxPayload)
 		return "", validation("Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144")
 	}
 	if strings.TrimSpace(*in) == "" {
@@ -91,7 +96,7 @@ func (r *startRequest) modelProblems(sync bool) []string {
 			problems = append(problems, problem)
 		}
 	}
-	if r.Input != nil && len(*r.Input) > maxPayload && utf8.RuneCountInString(*r.Input) > maxPayload {
+	if r.Input != nil && len(*r.Input) > maxPayload {
 		problems = append(problems, "Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144")
 	}
 	problems = append(problems, runner.TraceHeaderProblems(r.TraceHeader)...)
@@ -713,7 +718,7 @@ func (r *taskTokenRequest) modelProblems(kind engine.EventKind) []string {
 	}
 	switch kind {
 	case engine.TaskSucceeded:
-		if r.Output != nil && utf8.RuneCountInString(*r.Output) > maxPayload {
+		if r.Output != nil && len(*r.Output) > maxPayload {
 			problems = append(problems, "Value at 'output' failed to satisfy constraint: Member must have length less than or equal to 262144")
 		}
 	case engine.TaskFailed:

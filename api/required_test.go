@@ -278,3 +278,23 @@ func post(s *Server, action, body string) *httptest.ResponseRecorder {
 	s.ServeHTTP(w, r)
 	return w
 }
+
+// TestPayloadBytes: an execution's input and a task's output are bounded in bytes of UTF-8,
+// as the API reference says of both, not in characters: 100,000 three-byte characters are
+// too many, refused before anything is looked up (the server here has no store).
+func TestPayloadBytes(t *testing.T) {
+	s := &Server{Region: "us-east-1", Account: "123456789012"}
+	const sm = `"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:missing"`
+	wide := `"\"` + strings.Repeat("€", 100000) + `\""`
+	for _, c := range []struct{ action, member, body string }{
+		{"StartExecution", "input", `{` + sm + `,"input":` + wide + `}`},
+		{"StartSyncExecution", "input", `{` + sm + `,"input":` + wide + `}`},
+		{"SendTaskSuccess", "output", `{"taskToken":"abc","output":` + wide + `}`},
+	} {
+		w := post(s, c.action, c.body)
+		want := `{"__type":"ValidationException","message":"1 validation error detected: Value at '` + c.member + `' failed to satisfy constraint: Member must have length less than or equal to 262144"}`
+		if w.Body.String() != want {
+			t.Errorf("%s, 100,000 characters in 300,000 bytes: %d %.300s", c.action, w.Code, w.Body.String())
+		}
+	}
+}
