@@ -279,8 +279,9 @@ func post(s *Server, action, body string) *httptest.ResponseRecorder {
 	return w
 }
 
-// TestPayloadBytes: an execution's input and a task's output are bounded in bytes of UTF-8,
-// as the API reference says of both, not in characters: 100,000 three-byte characters are
+// TestPayloadBytes: an execution's input and a task's output (and TestState's input,
+// variables and context, of the same type) are bounded in bytes of UTF-8, as the API
+// reference says of them, not in characters: 100,000 three-byte characters are
 // too many, refused before anything is looked up (the server here has no store).
 func TestPayloadBytes(t *testing.T) {
 	s := &Server{Region: "us-east-1", Account: "123456789012"}
@@ -290,6 +291,9 @@ func TestPayloadBytes(t *testing.T) {
 		{"StartExecution", "input", `{` + sm + `,"input":` + wide + `}`},
 		{"StartSyncExecution", "input", `{` + sm + `,"input":` + wide + `}`},
 		{"SendTaskSuccess", "output", `{"taskToken":"abc","output":` + wide + `}`},
+		{"TestState", "input", `{"definition":"{}","input":` + wide + `}`},
+		{"TestState", "variables", `{"definition":"{}","variables":` + wide + `}`},
+		{"TestState", "context", `{"definition":"{}","context":` + wide + `}`},
 	} {
 		w := post(s, c.action, c.body)
 		want := `{"__type":"ValidationException","message":"1 validation error detected: Value at '` + c.member + `' failed to satisfy constraint: Member must have length less than or equal to 262144"}`

@@ -106,6 +106,20 @@ func (req *testStateRequest) check() error {
 	if req.StateName != nil && *req.StateName == "" {
 		return validation("Value '' at 'stateName' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
+	// input, variables and context are payloads, bounded in bytes as StartExecution's input
+	// is (maxPayload); sensitive, they are named without their values.
+	var problems []string
+	for _, m := range []struct {
+		name string
+		v    *string
+	}{{"input", req.Input}, {"variables", req.Variables}, {"context", req.Context}} {
+		if m.v != nil && len(*m.v) > maxPayload {
+			problems = append(problems, "Value at '"+m.name+"' failed to satisfy constraint: Member must have length less than or equal to 262144")
+		}
+	}
+	if len(problems) > 0 {
+		return validation(problems...)
+	}
 	if m := req.Mock; m != nil {
 		switch m.FieldValidationMode {
 		case "", "STRICT", "PRESENT", "NONE":
