@@ -51,6 +51,16 @@ func (d *Directory) Authenticate(r *http.Request, body []byte, service string) (
 	if sig.service != service {
 		return nil, errIncomplete("Credential should be scoped to correct service: '%s'. ", service)
 	}
+	region := d.opts.Region
+	if service == "iam" {
+		region = "us-east-1" // IAM is global; its endpoint is in us-east-1
+	}
+	if sig.region != region {
+		// Signed for another region than the endpoint's: refused before the signature is
+		// checked, in AWS's words (IAM's and STS's answers name the region; the JSON
+		// services' wording is not recorded).
+		return nil, newErr(http.StatusBadRequest, "InvalidSignatureException", "Credential should be scoped to a valid region, not '%s'. ", sig.region)
+	}
 	if sig.date != stamp[:8] {
 		return nil, errIncomplete("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", sig.date, stamp[:8], stamp)
 	}
@@ -77,10 +87,7 @@ func (d *Directory) Authenticate(r *http.Request, body []byte, service string) (
 		return nil, errBadSignature()
 	}
 	p.SetOrigin(r)
-	p.Region = d.opts.Region
-	if service == "iam" {
-		p.Region = "us-east-1" // IAM is global; its endpoint is in us-east-1
-	}
+	p.Region = region
 	return p, nil
 }
 

@@ -35,15 +35,22 @@ func newTestDirectory(t *testing.T, now time.Time) (*Directory, *AccessKey) {
 	return d, k
 }
 
-// signed builds a Step Functions request signed by the SDK's signer, as the server sees it.
+// signed builds a Step Functions request signed by the SDK's signer for us-east-1, as the
+// server sees it.
 func signed(t *testing.T, id, secret, service string, when time.Time, body string) *http.Request {
+	t.Helper()
+	return signedFor(t, id, secret, service, "us-east-1", when, body)
+}
+
+// signedFor is signed for a region.
+func signedFor(t *testing.T, id, secret, service, region string, when time.Time, body string) *http.Request {
 	t.Helper()
 	req, _ := http.NewRequest("POST", "http://localhost:8083/", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
 	req.Header.Set("X-Amz-Target", "AWSStepFunctions.ListStateMachines")
 	sum := sha256.Sum256([]byte(body))
 	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, req,
-		hex.EncodeToString(sum[:]), service, "us-east-1", when)
+		hex.EncodeToString(sum[:]), service, region, when)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +89,9 @@ func TestAuthenticate(t *testing.T) {
 		}, "", "InvalidSignatureException", "Signature not yet current: 20260301T120600Z is still later than 20260301T120500Z (20260301T120000Z + 5 min.)"},
 		{"wrong service", func() *http.Request { return signed(t, key.AccessKeyID, key.SecretAccessKey, "iam", now, body) }, "",
 			"IncompleteSignatureException", "Credential should be scoped to correct service: 'states'."},
+		{"another region", func() *http.Request {
+			return signedFor(t, key.AccessKeyID, key.SecretAccessKey, "states", "eu-west-1", now, body)
+		}, "", "InvalidSignatureException", "Credential should be scoped to a valid region, not 'eu-west-1'. "},
 		{"missing", func() *http.Request { return httptest.NewRequest("POST", "/", strings.NewReader(body)) }, "",
 			"MissingAuthenticationTokenException", "Missing Authentication Token"},
 		{"no signature", func() *http.Request {
@@ -297,5 +307,37 @@ func TestCheckRoleForStates(t *testing.T) {
 				t.Errorf("trusted = %v, want %v (%v)", err == nil, tc.trusted, err)
 			}
 		})
+	}
+}
+
+// TestAuthenticateRegion: a request must be signed for the endpoint's region, the server's
+// for Step Functions and us-east-1 for IAM (a global service), as AWS refuses another.
+func TestAuthenticateRegion(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	d, err := Open(Options{Region: "eu-west-1", RootAccessKeyID: "AKIAROOT", RootSecretAccessKey: "rootsecret", Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{}`
+	for _, c := range []struct {
+		service, region string
+		ok              bool
+	}{
+		{"states", "eu-west-1", true},
+		{"states", "us-east-1", false},
+		{"iam", "us-east-1", true},
+		{"iam", "eu-west-1", false},
+	} {
+		p, err := d.Authenticate(signedFor(t, "AKIAROOT", "rootsecret", c.service, c.region, now, body), []byte(body), c.service)
+		if c.ok {
+			if err != nil || p.Region != map[string]string{"states": "eu-west-1", "iam": "us-east-1"}[c.service] {
+				t.Errorf("%s signed for %s: %v, %+v", c.service, c.region, err, p)
+			}
+			continue
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.Code != "InvalidSignatureException" || e.Message != "Credential should be scoped to a valid region, not '"+c.region+"'. " {
+			t.Errorf("%s signed for %s: %v", c.service, c.region, err)
+		}
 	}
 }
