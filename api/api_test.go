@@ -25,14 +25,20 @@ import (
 // of the official AWS SDK for Go pointed at it.
 func newServer(t *testing.T) *sfn.Client {
 	t.Helper()
+	c, _ := newServerTasks(t, runner.TaskFunc(func(ctx context.Context, t *engine.Task) (string, error) {
+		return `{"StatusCode":200,"Payload":{"echo":` + t.Parameters + `}}`, nil
+	}))
+	return c
+}
+
+// newServerTasks is newServer with its tasks run by tasks; it returns the server's URL too.
+func newServerTasks(t *testing.T, tasks runner.TaskHandler) (*sfn.Client, string) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "stepwise.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tasks := runner.TaskFunc(func(ctx context.Context, t *engine.Task) (string, error) {
-		return `{"StatusCode":200,"Payload":{"echo":` + t.Parameters + `}}`, nil
-	})
 	node := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: tasks,
 		LeaseTTL: time.Second, Poll: 50 * time.Millisecond})
 	runCtx, cancel := context.WithCancel(ctx)
@@ -50,7 +56,7 @@ func newServer(t *testing.T) *sfn.Client {
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  aws.AnonymousCredentials{},
 		APIOptions:   []func(*middleware.Stack) error{noHostPrefix},
-	})
+	}), srv.URL
 }
 
 // noHostPrefix stops the SDK from sending StartSyncExecution to "sync-<host>", which only
@@ -349,5 +355,32 @@ func TestMultibyteInputUpToTheBound(t *testing.T) {
 	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(in)})
 	if err == nil || !strings.Contains(err.Error(), "ValidationException") {
 		t.Fatalf("%d bytes: %v, want ValidationException", len(in), err)
+	}
+}
+
+// TestSyncExpressOutlivesItsCaller: a StartSyncExecution whose caller gives up waiting (its
+// client timed out) runs on to its end, as AWS's does: its task after a Wait still runs.
+func TestSyncExpressOutlivesItsCaller(t *testing.T) {
+	called := make(chan struct{}, 1)
+	c, _ := newServerTasks(t, runner.TaskFunc(func(ctx context.Context, tk *engine.Task) (string, error) {
+		called <- struct{}{}
+		return `{}`, nil
+	}))
+	ctx := context.Background()
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("outlive"), RoleArn: aws.String(role),
+		Type: "EXPRESS", Definition: aws.String(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"T"},
+			"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if _, err := c.StartSyncExecution(short, &sfn.StartSyncExecutionInput{StateMachineArn: sm.StateMachineArn}); err == nil {
+		t.Fatal("the call answered within 200 ms; the execution waits 1 s")
+	}
+	select {
+	case <-called:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the execution stopped with its caller: its task never ran")
 	}
 }

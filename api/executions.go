@@ -318,7 +318,9 @@ func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, erro
 		}
 		defer s.Mocks.Unbind(arn)
 	}
-	res, err := s.runExpress(ctx, sm, arn, name, input, st.traceHeader, true)
+	// The execution runs to its end whether or not the caller waits for the answer (a client
+	// that timed out, API Gateway's 29 s): its tasks' effects do not depend on the connection.
+	res, err := s.runExpress(context.WithoutCancel(ctx), sm, arn, name, input, st.traceHeader, true)
 	if err != nil {
 		return nil, err
 	}
