@@ -55,7 +55,10 @@ func (d *Directory) Authenticate(r *http.Request, body []byte, service string) (
 	if service == "iam" {
 		region = "us-east-1" // IAM is global; its endpoint is in us-east-1
 	}
-	if sig.region != region {
+	// IAM calls signed for the server's own region are let through too: an SDK or the CLI
+	// given --endpoint-url signs for its configured region, which for Stepwise's endpoint is
+	// the server's, where AWS's IAM endpoint has the SDKs sign for us-east-1.
+	if sig.region != region && (service != "iam" || sig.region != d.opts.Region) {
 		// Signed for another region than the endpoint's: refused before the signature is
 		// checked, in AWS's words (IAM's and STS's answers name the region; the JSON
 		// services' wording is not recorded).

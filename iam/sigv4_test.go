@@ -311,7 +311,8 @@ func TestCheckRoleForStates(t *testing.T) {
 }
 
 // TestAuthenticateRegion: a request must be signed for the endpoint's region, the server's
-// for Step Functions and us-east-1 for IAM (a global service), as AWS refuses another.
+// for Step Functions and us-east-1 for IAM (a global service), as AWS refuses another; IAM
+// calls signed for the server's region pass too (what an SDK given --endpoint-url signs).
 func TestAuthenticateRegion(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	d, err := Open(Options{Region: "eu-west-1", RootAccessKeyID: "AKIAROOT", RootSecretAccessKey: "rootsecret", Now: func() time.Time { return now }})
@@ -326,7 +327,8 @@ func TestAuthenticateRegion(t *testing.T) {
 		{"states", "eu-west-1", true},
 		{"states", "us-east-1", false},
 		{"iam", "us-east-1", true},
-		{"iam", "eu-west-1", false},
+		{"iam", "eu-west-1", true},
+		{"iam", "ap-south-1", false},
 	} {
 		p, err := d.Authenticate(signedFor(t, "AKIAROOT", "rootsecret", c.service, c.region, now, body), []byte(body), c.service)
 		if c.ok {
