@@ -247,7 +247,7 @@ func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, arn, na
 	now := time.Now().UTC()
 	ctx, cancel := context.WithTimeout(ctx, expressLimit)
 	defer cancel()
-	opts := runner.LocalOptions{Tasks: s.Tasks, NoHistory: true}
+	opts := runner.LocalOptions{Tasks: s.Tasks, NoHistory: true, Logger: s.logger()}
 	var hear []func([]history.Event)
 	if s.ExecutionLogs != nil || s.ExpressLogs != nil {
 		if cfg := execlog.ParseConfig(sm.Config); cfg.Level != execlog.Off {

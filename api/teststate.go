@@ -247,7 +247,7 @@ func (s *Server) runTestState(ctx context.Context, req *testStateRequest, ts *te
 	if req.InspectionLevel == "TRACE" {
 		ctx, wire = inspect.WithRecorder(ctx)
 	}
-	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: true, Tasks: s.testTasks(req, st)})
+	ex, events, err := runner.Local(ctx, in, start, runner.LocalOptions{TimeSkipping: true, Tasks: s.testTasks(req, st), Logger: s.logger()})
 	if err != nil && !errors.Is(err, runner.ErrStuck) {
 		return nil, err
 	}

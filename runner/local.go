@@ -69,6 +69,15 @@ type LocalOptions struct {
 	// OnEvents, if set, hears the history events of each step as it comes (an Express
 	// execution's logs).
 	OnEvents func([]history.Event)
+	// Logger hears a panic of the interpreter or of an integration; slog's default when nil.
+	Logger *slog.Logger
+}
+
+func logger(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.Default()
+	}
+	return l
 }
 
 // ErrStuck is returned when an execution waits for something no one will send (a task token
@@ -82,16 +91,16 @@ var ErrInternal = errors.New("Stepwise could not run this execution (an internal
 // recoverInterpreter turns a panic of the interpreter into ErrInternal, logged with its stack,
 // as a node does for the executions it runs: an Express execution runs on a goroutine of the
 // API, where a panic would take every other execution down with it.
-func recoverInterpreter(arn string, err *error) {
+func recoverInterpreter(log *slog.Logger, arn string, err *error) {
 	if r := recover(); r != nil {
-		slog.Error("interpreter panic", "execution", arn, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		logger(log).Error("interpreter panic", "execution", arn, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		*err = fmt.Errorf("%w: %v", ErrInternal, r)
 	}
 }
 
 // Local runs one execution to its end and returns it with its whole history.
 func Local(ctx context.Context, in *engine.Interpreter, start engine.Start, opts LocalOptions) (ex *engine.Execution, events []history.Event, err error) {
-	defer recoverInterpreter(start.ExecutionArn, &err)
+	defer recoverInterpreter(opts.Logger, start.ExecutionArn, &err)
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -110,7 +119,7 @@ func Local(ctx context.Context, in *engine.Interpreter, start engine.Start, opts
 // time (now when zero), and runs it to its end again. It returns the events the redrive added
 // to the history; an error wrapping engine.ErrNotRedrivable when AWS would refuse it.
 func LocalRedrive(ctx context.Context, in *engine.Interpreter, ex *engine.Execution, at time.Time, opts LocalOptions) (events []history.Event, err error) {
-	defer recoverInterpreter(ex.ExecutionArn, &err)
+	defer recoverInterpreter(opts.Logger, ex.ExecutionArn, &err)
 	if at.IsZero() {
 		at = time.Now()
 		if opts.Now != nil {
@@ -232,7 +241,7 @@ func (l *local) skip(ctx context.Context) error {
 			t := l.pending[0]
 			l.pending = l.pending[1:]
 			l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TaskStarted, TaskID: t.ID, Time: l.clock}))
-			out, err := runTask(l.taskContext(ctx, t), l.opts.Tasks, t)
+			out, err := runTask(l.taskContext(ctx, t), l.opts.Tasks, t, l.opts.Logger)
 			l.taskDone(t.ID, out, err, l.clock)
 			continue
 		}
@@ -292,7 +301,7 @@ func (l *local) live(ctx context.Context) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				out, err := runTask(tctx, l.opts.Tasks, t)
+				out, err := runTask(tctx, l.opts.Tasks, t, l.opts.Logger)
 				select {
 				case results <- result{t.ID, out, err}:
 				case <-done:
@@ -348,15 +357,15 @@ func earliest(timers map[int64]time.Time) (id int64, at time.Time, ok bool) {
 }
 
 // runTask runs t with h. A bug that makes an integration panic must not take the process,
-// and every other execution, down: the panic is logged with its stack and the task fails with
-// States.TaskFailed, saying so.
-func runTask(ctx context.Context, h TaskHandler, t *engine.Task) (out string, err error) {
+// and every other execution, down: the panic is logged to log with its stack and the task
+// fails with States.TaskFailed, saying so.
+func runTask(ctx context.Context, h TaskHandler, t *engine.Task, log *slog.Logger) (out string, err error) {
 	if h == nil {
 		return "", &TaskError{Name: "States.TaskFailed", Cause: "no integration is configured for resource " + t.Resource}
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			slog.Error("integration panic", "execution", t.Execution, "state", t.StateName, "resource", t.Resource,
+			logger(log).Error("integration panic", "execution", t.Execution, "state", t.StateName, "resource", t.Resource,
 				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			out, err = "", &TaskError{Name: "States.TaskFailed", Cause: "Stepwise could not run this task (an internal error): " + fmt.Sprint(r)}
 		}

@@ -1151,7 +1151,7 @@ func (n *Node) dispatch(arn string, t *engine.Task) {
 		}
 		t0 := time.Now()
 		lazy := time.AfterFunc(startedGrace, func() { start() })
-		out, err := runTask(ctx, n.opts.Tasks, t)
+		out, err := runTask(ctx, n.opts.Tasks, t, n.log)
 		n.Stats.Tasks.Add(1)
 		n.Stats.TaskNanos.Add(int64(time.Since(t0)))
 		if !lazy.Stop() {
