@@ -2,22 +2,19 @@ package api_test
 
 import (
 	"context"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	"github.com/aws/smithy-go/middleware"
 
-	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/integration/awssdk"
 	"github.com/stepwise-run/stepwise/integration/httptask"
 	"github.com/stepwise-run/stepwise/integration/optimized"
 	"github.com/stepwise-run/stepwise/internal/awstest"
-	"github.com/stepwise-run/stepwise/store/sqlite"
+	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/store"
 )
 
 // TestTestStateCheckedParameters: a Task whose parameters its integration's API cannot take
@@ -31,17 +28,10 @@ func TestTestStateCheckedParameters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	tasks := &integration.Registry{Store: st, SDK: &awssdk.Handler{Client: client}, HTTP: httptask.New(httptask.Options{}),
-		Optimized: optimized.New(optimized.Options{Caller: optimized.FromClient(client)})}
-	srv := httptest.NewServer(&api.Server{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: tasks})
-	defer srv.Close()
-	c := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{},
-		APIOptions: []func(*middleware.Stack) error{noHostPrefix}})
+	c := testStateServer(t, func(st store.Store) runner.TaskHandler {
+		return &integration.Registry{Store: st, SDK: &awssdk.Handler{Client: client}, HTTP: httptask.New(httptask.Options{}),
+			Optimized: optimized.New(optimized.Options{Caller: optimized.FromClient(client)})}
+	})
 
 	const (
 		input   = `{"order":{"id":"o-1"},"limit":"five"}`

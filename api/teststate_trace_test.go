@@ -19,8 +19,25 @@ import (
 	"github.com/stepwise-run/stepwise/integration/awssdk"
 	"github.com/stepwise-run/stepwise/integration/httptask"
 	"github.com/stepwise-run/stepwise/internal/awstest"
+	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/store"
 	"github.com/stepwise-run/stepwise/store/sqlite"
 )
+
+// testStateServer serves the API on a new SQLite store, its tasks run by what tasks makes of
+// the store, and returns an SDK client of it; both stop with the test.
+func testStateServer(t *testing.T, tasks func(store.Store) runner.TaskHandler) *sfn.Client {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	srv := httptest.NewServer(&api.Server{Store: st, Region: "us-east-1", Account: "123456789012", Tasks: tasks(st)})
+	t.Cleanup(srv.Close)
+	return sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{},
+		APIOptions: []func(*middleware.Stack) error{noHostPrefix}})
+}
 
 // TestTestStateTrace tests an HTTP Task at the TRACE inspection level: the inspection data
 // holds the request that went out and the response that came back. The connection's API key
@@ -42,16 +59,9 @@ func TestTestStateTrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	srv := httptest.NewServer(&api.Server{Store: st, Region: "us-east-1", Account: "123456789012",
-		Tasks: httptask.New(httptask.Options{Connections: conns, Region: "us-east-1"})})
-	defer srv.Close()
-	c := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{},
-		APIOptions: []func(*middleware.Stack) error{noHostPrefix}})
+	c := testStateServer(t, func(store.Store) runner.TaskHandler {
+		return httptask.New(httptask.Options{Connections: conns, Region: "us-east-1"})
+	})
 	def := `{"Type":"Task","Resource":"arn:aws:states:::http:invoke","Parameters":{
 		"ApiEndpoint":"` + endpoint.URL + `/orders","Method":"POST","QueryParameters":{"dry":"no"},
 		"RequestBody":{"item.$":"$.item"},"Authentication":{"ConnectionArn":"` + connArn + `"}},"End":true}`
@@ -102,16 +112,9 @@ func TestTestStateTraceAWSSDK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	srv := httptest.NewServer(&api.Server{Store: st, Region: "us-east-1", Account: "123456789012",
-		Tasks: &integration.Registry{Store: st, SDK: &awssdk.Handler{Client: client}}})
-	defer srv.Close()
-	c := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{},
-		APIOptions: []func(*middleware.Stack) error{noHostPrefix}})
+	c := testStateServer(t, func(st store.Store) runner.TaskHandler {
+		return &integration.Registry{Store: st, SDK: &awssdk.Handler{Client: client}}
+	})
 	out, err := c.TestState(context.Background(), &sfn.TestStateInput{RoleArn: aws.String(role), InspectionLevel: types.InspectionLevelTrace,
 		Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:dynamodb:listTables","Parameters":{"Limit":5},"End":true}`)})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -128,25 +129,6 @@ func TestLiveExecutionTimeoutDuringTask(t *testing.T) {
 	}
 }
 
-// A task that answers after its state was aborted (another branch failed) adds nothing.
-func TestLiveLateAnswerDropped(t *testing.T) {
-	def := `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[` +
-		branch("A", "") + `,` + branch("B", "") + `]}}}`
-	ex, events, _ := runLive(t, def, func(ctx context.Context, tk *engine.Task) (string, error) {
-		if strings.Contains(tk.Parameters, `"A"`) {
-			return "", &TaskError{Name: "Boom", Cause: "A failed"}
-		}
-		<-ctx.Done() // B answers anyway once it hears its state was aborted
-		return `{"late":true}`, nil
-	})
-	if ex.Status != engine.Failed || deref(ex.Error) != "Boom" {
-		t.Fatalf("status %s, error %v: %s", ex.Status, deref(ex.Error), types(events))
-	}
-	if got := strings.Count(types(events), "TaskSucceeded"); got != 0 {
-		t.Fatalf("a late answer was applied: %s", types(events))
-	}
-}
-
 func deref(s *string) string {
 	if s == nil {
 		return "<nil>"
@@ -209,10 +191,11 @@ func TestLocalTaskPanic(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, skip := range []bool{false, true} {
+		var logged strings.Builder
 		ex, _, err := Local(context.Background(), engine.New(sm, engine.Config{Express: true}), engine.Start{
 			ExecutionArn: "arn:aws:states:us-east-1:123456789012:express:m:e:u", Name: "e",
 			StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:m", StateMachineName: "m", Input: "{}",
-		}, LocalOptions{TimeSkipping: skip, Tasks: TaskFunc(func(ctx context.Context, tk *engine.Task) (string, error) {
+		}, LocalOptions{TimeSkipping: skip, Logger: slog.New(slog.NewTextHandler(&logged, nil)), Tasks: TaskFunc(func(ctx context.Context, tk *engine.Task) (string, error) {
 			var m map[string]int
 			m["boom"]++ // a nil map: the kind of bug an integration may have
 			return "{}", nil
@@ -220,6 +203,9 @@ func TestLocalTaskPanic(t *testing.T) {
 		if err != nil || ex.Status != engine.Failed || deref(ex.Error) != "States.TaskFailed" ||
 			!strings.Contains(deref(ex.Cause), "an internal error") || !strings.Contains(deref(ex.Cause), "nil map") {
 			t.Errorf("time skipping %v: %v, %s %s: %s", skip, err, ex.Status, deref(ex.Error), deref(ex.Cause))
+		}
+		if !strings.Contains(logged.String(), "integration panic") || !strings.Contains(logged.String(), "stack=") {
+			t.Errorf("time skipping %v: the options' logger got %q, want the panic and its stack", skip, logged.String())
 		}
 	}
 }
@@ -235,8 +221,12 @@ func TestLocalInterpreterPanic(t *testing.T) {
 	now := time.Now()
 	ex := &engine.Execution{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:m:e", Status: engine.Failed, StartTime: now, StopTime: now,
 		Root: &engine.Frame{State: "NoSuchState"}}
-	_, err = LocalRedrive(context.Background(), in, ex, time.Time{}, LocalOptions{})
+	var logged strings.Builder
+	_, err = LocalRedrive(context.Background(), in, ex, time.Time{}, LocalOptions{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	if !errors.Is(err, ErrInternal) {
 		t.Fatalf("err %v, want ErrInternal", err)
+	}
+	if !strings.Contains(logged.String(), "interpreter panic") {
+		t.Errorf("the options' logger got %q, want the panic", logged.String())
 	}
 }
