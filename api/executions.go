@@ -261,7 +261,7 @@ func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, arn, na
 		row := &store.Execution{Arn: arn, Name: name, StateMachineArn: sm.Arn, StartedAt: now,
 			ParentArn: parentOf(input), TraceHeader: traceHeader}
 		ctx = s.Tracer.Begin(ctx, row) // what its tasks call is in its trace
-		defer s.Tracer.Forget(arn)     // stuck until its 5 minutes ran out: no end event
+		defer s.Tracer.Forget(arn)     // one given up (runner.ErrStuck, ErrInternal) has no end event
 		hear = append(hear, func(evs []history.Event) { s.Tracer.Observe(ctx, row, evs) })
 		opts.TaskContext = func(ctx context.Context, t *engine.Task) context.Context { return s.Tracer.TaskContext(ctx, arn, t) }
 	}
