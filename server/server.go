@@ -319,6 +319,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		schedOpts.Guard = dir
 	}
 	sched := scheduler.New(schedOpts)
+	// The default group exists before the first request is served, not once Run starts: a
+	// CreateSchedule sent right after startup found no group "default" (404).
+	if err := sched.EnsureDefaultGroup(ctx); err != nil {
+		return nil, fmt.Errorf("the default schedule group: %w", err)
+	}
 	consoleOpts.Schedules = schedules
 	con := console.New(consoleOpts)
 	mux := http.NewServeMux()
