@@ -29,8 +29,9 @@ const usage = `stepwise runs AWS Step Functions state machines.
 Usage:
   stepwise serve [--listen 127.0.0.1:8083] [--store sqlite:PATH|postgres://...] [--region R] [--account A]
   stepwise run [--input JSON|@FILE] [--history] [--time-skipping] [--name NAME] [--type STANDARD|EXPRESS]
-               [--machine [NAME=]FILE]... [--function NAME=PATH|URL]... [--functions FILE] [--listen ADDR] [--aws-assume-role] DEFINITION.json
-  stepwise test [--junit FILE] [--update] [--run REGEXP] [-v] [--parallel N] [--timeout 1m] [PATH...]
+               [--machine [NAME=]FILE]... [--function NAME=PATH|URL]... [--functions FILE] [--connections FILE] [--listen ADDR] [--aws-assume-role] DEFINITION.json
+  stepwise test [--junit FILE] [--update] [--run REGEXP] [-v] [--parallel N] [--timeout 1m]
+                [--function NAME=PATH|URL]... [--functions FILE] [--connections FILE] [PATH...]
   stepwise validate [--type STANDARD|EXPRESS] DEFINITION.json
   stepwise deploy [--dry-run] [--endpoint http://127.0.0.1:8083] [--stack-name N] [--parameter-overrides K=V ...] [--function LogicalId=NAME ...] TEMPLATE.yaml
   stepwise bench [--executions N] [--clients N] [--endpoint URL] ...

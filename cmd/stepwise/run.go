@@ -60,12 +60,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return nil
 	})
 	functionsFile := fs.String("functions", "", "a JSON file of Lambda functions, as serve's --functions")
+	connections := fs.String("connections", "", "a JSON file of EventBridge connections for HTTP Tasks, as serve's --connections")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return 2
 	}
 	if len(pos) != 1 || (*typ != "STANDARD" && *typ != "EXPRESS") {
-		fmt.Fprintln(stderr, "usage: stepwise run [--input JSON|@FILE] [--history] [--time-skipping] [--name NAME] [--type STANDARD|EXPRESS] [--machine [NAME=]FILE]... [--function NAME=PATH|URL]... [--functions FILE] [--listen ADDR] [--aws-assume-role] DEFINITION.json")
+		fmt.Fprintln(stderr, "usage: stepwise run [--input JSON|@FILE] [--history] [--time-skipping] [--name NAME] [--type STANDARD|EXPRESS] [--machine [NAME=]FILE]... [--function NAME=PATH|URL]... [--functions FILE] [--connections FILE] [--listen ADDR] [--aws-assume-role] DEFINITION.json")
 		return 2
 	}
 	if *listen != "" && !isLoopback(*listen) {
@@ -110,7 +111,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	r := &localRun{stderr: stderr, skip: *skip, listening: *listen != "", stuck: make(chan struct{}, 1)}
 	res, err := r.run(ctx, runSpec{def: string(def), path: pos[0], typ: *typ, name: execName, input: inText, machines: machines,
-		functions: specs, assumeRole: *assumeRole, listen: *listen})
+		functions: specs, connections: *connections, assumeRole: *assumeRole, listen: *listen})
 	if err != nil {
 		var ae *api.Error
 		if errors.As(err, &ae) {

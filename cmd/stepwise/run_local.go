@@ -35,6 +35,7 @@ type runSpec struct {
 	name, input    string
 	machines       []string
 	functions      map[string]lambda.Spec
+	connections    string // the --connections file
 	assumeRole     bool
 	listen         string
 }
@@ -87,7 +88,7 @@ func (r *localRun) run(ctx context.Context, spec runSpec) (*runResult, error) {
 	}
 	defer os.RemoveAll(dir)
 	srv, err := server.New(ctx, server.Config{Store: "sqlite:" + filepath.Join(dir, "stepwise.db"),
-		Region: localRegion, Account: localAccount, Functions: spec.functions, AWSAssumeRole: spec.assumeRole,
+		Region: localRegion, Account: localAccount, Functions: spec.functions, Connections: spec.connections, AWSAssumeRole: spec.assumeRole,
 		SDKClientRegion: true, TimeSkipping: r.skip, OnIdle: r.onIdle, Poll: 250 * time.Millisecond})
 	if err != nil {
 		return nil, err

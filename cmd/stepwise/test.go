@@ -20,7 +20,7 @@ import (
 	"github.com/stepwise-run/stepwise/runner"
 )
 
-const testUsage = "usage: stepwise test [--junit FILE] [--update] [--run REGEXP] [-v] [--parallel N] [--timeout D] [PATH...]"
+const testUsage = "usage: stepwise test [--junit FILE] [--update] [--run REGEXP] [-v] [--parallel N] [--timeout D] [--function NAME=PATH|URL]... [--functions FILE] [--connections FILE] [PATH...]"
 
 // cmdTest runs the test files (*.test.yaml, *.test.yml, *.test.json) under the paths given
 // (docs/testing.md). Exit status: 0 when every test passed, 1 when one failed or a file is
@@ -38,13 +38,32 @@ func cmdTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	verbose := fs.Bool("v", false, "list the tests that passed too")
 	parallel := fs.Int("parallel", 0, "how many tests run at once (default: the number of CPUs Go uses)")
 	timeout := fs.Duration("timeout", time.Minute, "the most real time one test may take (its clock is virtual: only calls to services take time)")
+	var functions []string
+	fs.Func("function", "a Lambda function that Task states without a mock invoke, for every file (and over a file's functions:): NAME=PATH (a program speaking the Lambda Runtime API) or NAME=http://... (a Lambda Invoke API endpoint); repeatable", func(s string) error {
+		functions = append(functions, s)
+		return nil
+	})
+	functionsFile := fs.String("functions", "", "a JSON file of Lambda functions, as serve's --functions")
+	connectionsFile := fs.String("connections", "", "a JSON file of EventBridge connections for the HTTP Tasks of files that say unmocked: call, as serve's --connections")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return 2
 	}
+	specs, err := functionSpecs(*functionsFile, functions)
+	if err != nil {
+		fmt.Fprintf(stderr, "stepwise test: %v\n%s\n", err, testUsage)
+		return 2
+	}
+	var conns *httptask.Connections
+	if *connectionsFile != "" {
+		if conns, err = httptask.LoadConnections(*connectionsFile); err != nil {
+			fmt.Fprintf(stderr, "stepwise test: --connections: %v\n%s\n", err, testUsage)
+			return 2
+		}
+	}
 	client := sync.OnceValues(func() (*awssdk.Client, error) { return awssdk.New(awssdk.Options{}) })
-	opts := testsuite.Options{Update: *update, Workers: *parallel, Timeout: *timeout,
-		Tasks: func() (runner.TaskHandler, error) { return newTestTasks(client) },
+	opts := testsuite.Options{Update: *update, Workers: *parallel, Timeout: *timeout, Functions: specs,
+		Tasks: func() (runner.TaskHandler, error) { return newTestTasks(client, conns) },
 		Check: func() (runner.TaskChecker, error) { return newTestChecks(client) }}
 	if *runRe != "" {
 		if opts.Run, err = regexp.Compile(*runRe); err != nil {
@@ -89,17 +108,19 @@ func writeJUnit(path string, rep *testsuite.Report) error {
 }
 
 // testTasks runs the Task states of files that say unmocked: call, as run does: the aws-sdk
-// tasks, the optimized AWS integrations and a Distributed Map's reads and writes of S3.
+// tasks, the optimized AWS integrations, HTTP Tasks and a Distributed Map's reads and writes
+// of S3. (Lambda tasks run the functions given to the test, before these: testsuite.)
 type testTasks []integration.Handler
 
 // newTestTasks assembles them, when a test first needs them.
-func newTestTasks(awsClient func() (*awssdk.Client, error)) (runner.TaskHandler, error) {
+func newTestTasks(awsClient func() (*awssdk.Client, error), conns *httptask.Connections) (runner.TaskHandler, error) {
 	client, err := awsClient()
 	if err != nil {
 		return nil, err
 	}
 	return testTasks{&s3items.Handler{S3: s3items.FromClient(client)}, &awssdk.Handler{Client: client, ClientRegion: true},
-		optimized.New(optimized.Options{Caller: optimized.FromClient(client), Region: client.Region()})}, nil
+		optimized.New(optimized.Options{Caller: optimized.FromClient(client), Region: client.Region()}),
+		httptask.New(httptask.Options{Connections: conns, Region: client.Region()})}, nil
 }
 
 // newTestChecks assembles what checks every Task state's parameters, mocked or not, before

@@ -5,7 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -179,4 +183,74 @@ func TestTestCheckedParameters(t *testing.T) {
 func quote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestTestFunctionsAndHTTP: `stepwise test` runs a Lambda task without a mock with the
+// function given to it (a program speaking the Runtime API, from functions: in the file, or
+// --function, which wins), and, in a file that says unmocked: call, an HTTP Task with the
+// connection of --connections; `stepwise run --connections` runs the same machine.
+func TestTestFunctionsAndHTTP(t *testing.T) {
+	dir := t.TempDir()
+	fn := filepath.Join(dir, "bin", "testfn")
+	if out, err := exec.Command("go", "build", "-o", fn, "../../integration/lambda/internal/testfn").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	awstest.Isolate(t, nil) // nothing of AWS is called; after go build, which a new HOME would leave without its cache
+	partner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"key":"`+r.Header.Get("X-Api-Key")+`"}`)
+	}))
+	defer partner.Close()
+	files := map[string]string{
+		"sm.asl.json": `{"StartAt":"Call","States":{
+			"Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"echo","Payload":{"value.$":"$.v"}},
+				"ResultSelector":{"value.$":"$.Payload.value","fn.$":"$.Payload.function"},"Next":"Fails"},
+			"Fails":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:echo","Parameters":{"action":"custom","message":"boom"},
+				"Catch":[{"ErrorEquals":["CustomError"],"ResultPath":"$.caught","Next":"Ask"}],"End":true},
+			"Ask":{"Type":"Task","Resource":"arn:aws:states:::http:invoke","Parameters":{"ApiEndpoint":"` + partner.URL + `","Method":"GET",
+				"Authentication":{"ConnectionArn":"arn:aws:events:us-east-1:123456789012:connection/partner/1"}},
+				"ResultSelector":{"key.$":"$.ResponseBody.key"},"ResultPath":"$.partner","End":true}}}`,
+		"x.test.yaml": `stateMachine: sm.asl.json
+unmocked: call
+functions:
+  echo: bin/testfn
+tests:
+  - name: calls them
+    input: {v: 42}
+    expect:
+      output: {value: 42, fn: echo, caught: {Error: CustomError, Cause: '{"errorMessage":"boom","errorType":"CustomError"}'}, partner: {key: k1}}
+`,
+		"connections.json": `{"Connections": {"partner": {"AuthorizationType": "API_KEY",
+			"AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "X-Api-Key", "ApiKeyValue": "k1"}}}}}`,
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conns := filepath.Join(dir, "connections.json")
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+	}{
+		{"functions: and --connections", []string{"--connections", conns}, 0, "PASS: 1 test"},
+		{"no connection", nil, 1, `got FAILED with error "Events.ConnectionResource.ResourceNotFound"`},
+		{"--function wins", []string{"--connections", conns, "--function", "echo=http://127.0.0.1:1"}, 1, "status: want SUCCEEDED, got FAILED"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), append(append([]string{"test"}, c.args...), dir), nil, &stdout, &stderr)
+			if code != c.code || !strings.Contains(stdout.String(), c.stdout) {
+				t.Errorf("exit %d, want %d; stdout lacks %q:\n%s%s", code, c.code, c.stdout, stdout.String(), stderr.String())
+			}
+		})
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"run", "--function", "echo=" + fn, "--connections", conns, "--input", `{"v": 7}`, filepath.Join(dir, "sm.asl.json")}, nil, &stdout, &stderr)
+	if code != 0 || !strings.Contains(stdout.String(), `\"partner\":{\"key\":\"k1\"}`) {
+		t.Errorf("run: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
 }

@@ -43,7 +43,7 @@ func LoadConfig(path string) (map[string]Spec, error) {
 	base := filepath.Dir(path)
 	specs := map[string]Spec{}
 	for name, f := range fc.Functions {
-		if !validName(name) {
+		if !ValidName(name) {
 			return nil, fmt.Errorf("%s: function %q: a name has 1 to 64 letters, digits, '-' or '_'", path, name)
 		}
 		if (len(f.Command) == 0) == (f.Endpoint == "") {

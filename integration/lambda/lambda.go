@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -56,28 +57,57 @@ type Spec struct {
 	Handler string
 }
 
-// ParseFlag parses `NAME=PATH` or `NAME=http://HOST:PORT` (the serve command's --function).
-// A PATH that names an existing file is taken whole; otherwise it is split on spaces into a
-// program and its arguments (`NAME=python3 -m awslambdaric app.handler`).
+// ParseFlag parses `NAME=PATH` or `NAME=http://HOST:PORT` (the serve command's --function);
+// the target is read as ParseTarget reads it, from the working directory.
 func ParseFlag(s string) (name string, spec Spec, err error) {
 	name, target, ok := strings.Cut(s, "=")
 	name, target = strings.TrimSpace(name), strings.TrimSpace(target)
 	if !ok || name == "" || target == "" {
 		return "", Spec{}, fmt.Errorf("function %q: want NAME=PATH or NAME=http://HOST:PORT", s)
 	}
-	if !validName(name) {
+	if !ValidName(name) {
 		return "", Spec{}, fmt.Errorf("function %q: a name has 1 to 64 letters, digits, '-' or '_'", name)
 	}
-	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
-		return name, Spec{Endpoint: strings.TrimRight(target, "/")}, nil
-	}
-	if _, err := os.Stat(target); err == nil {
-		return name, Spec{Command: []string{target}}, nil
-	}
-	return name, Spec{Command: strings.Fields(target)}, nil
+	spec, err = ParseTarget("", target)
+	return name, spec, err
 }
 
-func validName(s string) bool {
+// ParseTarget reads where a function runs: an http:// or https:// URL is a Lambda Invoke API
+// endpoint; a path that names an existing file is the program, taken whole; anything else is
+// split on spaces into a program and its arguments (`python3 -m awslambdaric app.handler`).
+// Relative paths are taken from dir ("" is the working directory): the whole target when it
+// names a file there (`bootstrap`), else the program when it has a directory in it
+// (`bin/orders`, not `python3`, which is looked up in PATH and runs in dir), as a functions
+// file's Command.
+func ParseTarget(dir, target string) (Spec, error) {
+	target = strings.TrimSpace(target)
+	if target == "" {
+		return Spec{}, errors.New("want a program's path or an http:// URL, got nothing")
+	}
+	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
+		return Spec{Endpoint: strings.TrimRight(target, "/")}, nil
+	}
+	whole := target
+	if dir != "" && !filepath.IsAbs(target) {
+		whole = filepath.Join(dir, target)
+	}
+	if st, err := os.Stat(whole); err == nil && !st.IsDir() {
+		return Spec{Command: []string{whole}}, nil
+	}
+	spec := Spec{Command: strings.Fields(target)}
+	switch p := spec.Command[0]; {
+	case dir == "" || filepath.IsAbs(p):
+	case filepath.Base(p) != p:
+		spec.Command[0] = filepath.Join(dir, p)
+	default:
+		spec.Dir = dir // python3 -m awslambdaric app.handler: app.py is in dir
+	}
+	return spec, nil
+}
+
+// ValidName tells whether s may name a function here: 1 to 64 letters, digits, '-' or '_'
+// (Lambda's names without the ARN forms).
+func ValidName(s string) bool {
 	if len(s) == 0 || len(s) > 64 {
 		return false
 	}

@@ -18,11 +18,34 @@ import (
 // Handles reports whether a task is a Lambda task: arn:aws:states:::lambda:invoke (with or
 // without .waitForTaskToken) or a bare function ARN. Every Lambda task is handled, registered
 // function or not: an unknown one fails as AWS fails it.
-func (r *Runtime) Handles(t *engine.Task) bool {
+func (r *Runtime) Handles(t *engine.Task) bool { return IsTask(t) }
+
+// IsTask reports whether a task invokes a Lambda function: arn:aws:states:::lambda:invoke
+// (with or without .waitForTaskToken) or a bare function ARN.
+func IsTask(t *engine.Task) bool {
 	if t.ResourceType == "lambda" && strings.TrimSuffix(t.ResourceName, ".waitForTaskToken") == "invoke" {
 		return true
 	}
 	return engine.ParseResource(t.Resource).Kind == "lambda"
+}
+
+// Serves reports whether a task is a Lambda task (Handles) that invokes a function registered
+// here, so that a caller with other ways to answer Lambda tasks (`stepwise test`'s policy for
+// tasks without a mock) sends only these to the Runtime.
+func (r *Runtime) Serves(t *engine.Task) bool {
+	if !IsTask(t) {
+		return false
+	}
+	fn := t.Resource
+	if engine.ParseResource(t.Resource).Kind != "lambda" {
+		var p invokeParams
+		if json.Unmarshal([]byte(t.Parameters), &p) != nil || p.FunctionName == nil {
+			return false
+		}
+		fn = *p.FunctionName
+	}
+	name, _ := ParseFunctionName(fn)
+	return r.Has(name)
 }
 
 // RunTask implements runner.TaskHandler.

@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/stepwise-run/stepwise/asl/jsonpath"
+	"github.com/stepwise-run/stepwise/integration/lambda"
 )
 
 // Error is bad input: the file, the line (0 when unknown) and what is wrong.
@@ -53,7 +54,11 @@ type File struct {
 	// CallUnmocked lets a Task state that no mock answers call its service (unmocked: call);
 	// otherwise such a state stops the test.
 	CallUnmocked bool
-	Tests        []*Test
+	// Functions are the Lambda functions that the Task states without a mock invoke, run
+	// here (functions:, each a program or an Invoke API endpoint as `stepwise run --function`
+	// takes it, a relative program path taken from the file's directory).
+	Functions map[string]lambda.Spec
+	Tests     []*Test
 
 	lines  map[string]int // line of each top-level key
 	root   *yaml.Node     // the document, for --update
@@ -163,7 +168,7 @@ func Parse(path string, data []byte) (*File, error) {
 			Msg: "this is a state machine definition, not a test file: a test file (*.test.yaml) names it with stateMachine: and lists tests:"}
 	}
 	f := &File{Path: path, root: &doc, source: data, isJSON: strings.HasSuffix(path, ".json"), lines: map[string]int{}}
-	top, err := p.fields(doc.Content[0], "the file", "stateMachine", "template", "resource", "parameters", "name", "type", "mockFile", "mocks", "unmocked", "tests")
+	top, err := p.fields(doc.Content[0], "the file", "stateMachine", "template", "resource", "parameters", "name", "type", "mockFile", "mocks", "unmocked", "functions", "tests")
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +247,29 @@ func Parse(path string, data []byte) (*File, error) {
 		case "fail":
 		default:
 			return nil, p.errorf(kv.val, "unmocked: want fail (the default: a Task state without a mock stops the test) or call (it calls its service), got %q", s)
+		}
+	}
+	if kv, ok := top["functions"]; ok {
+		m := deref(kv.val)
+		if m.Kind != yaml.MappingNode {
+			return nil, p.errorf(kv.val, "functions: want a mapping of function names to programs (bin/charge) or Invoke API URLs")
+		}
+		f.Functions = map[string]lambda.Spec{}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			name, err := p.str(m.Content[i], "functions")
+			if err != nil {
+				return nil, err
+			}
+			if !lambda.ValidName(name) {
+				return nil, p.errorf(m.Content[i], "functions: %q is not a function name (1 to 64 letters, digits, '-' or '_')", name)
+			}
+			target, err := p.str(m.Content[i+1], "functions: "+name)
+			if err != nil {
+				return nil, err
+			}
+			if f.Functions[name], err = lambda.ParseTarget(dir, target); err != nil {
+				return nil, p.errorf(m.Content[i+1], "functions: %s: %v", name, err)
+			}
 		}
 	}
 	if kv, ok := top["mocks"]; ok {

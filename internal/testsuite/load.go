@@ -4,16 +4,20 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/integration/mock"
 	"github.com/stepwise-run/stepwise/template"
 )
@@ -76,6 +80,10 @@ type loaded struct {
 	topLevel map[string]bool // the names of the machine's top-level states
 	mocks    *mock.Config    // the mock file, if any
 	mockSM   string          // the state machine of the mock file the tests use
+	// functions runs the file's Lambda functions and Options.Functions, started when a
+	// test first invokes one (nil when there are none); closeFunctions stops them.
+	functions      func() *lambda.Runtime
+	closeFunctions func()
 }
 
 // load parses a test file and loads what it names; check checks its Task states'
@@ -90,6 +98,7 @@ func load(path string, opts *Options, check func(*engine.Task) error) (*loaded, 
 		return nil, err
 	}
 	l := &loaded{File: f}
+	l.functions, l.closeFunctions = functionsOf(f, opts)
 	var def []byte
 	if f.Template != "" {
 		line := f.lines["template"]
@@ -315,4 +324,40 @@ func loadTemplate(path, resource string, params map[string]string) (*TemplateMac
 		return nil, fmt.Errorf("%s has no state machine", path)
 	}
 	return nil, fmt.Errorf("%s has no state machine %q (it has %s)", path, resource, strings.Join(ids, ", "))
+}
+
+// functionsOf makes the runtime of a file's Lambda functions (its functions: and
+// Options.Functions, which win for a name), made when first asked for.
+func functionsOf(f *File, opts *Options) (get func() *lambda.Runtime, closeAll func()) {
+	specs := maps.Clone(f.Functions)
+	if len(opts.Functions) > 0 && specs == nil {
+		specs = map[string]lambda.Spec{}
+	}
+	maps.Copy(specs, opts.Functions)
+	if len(specs) == 0 {
+		return func() *lambda.Runtime { return nil }, func() {}
+	}
+	var (
+		mu sync.Mutex
+		rt *lambda.Runtime
+	)
+	get = func() *lambda.Runtime {
+		mu.Lock()
+		defer mu.Unlock()
+		if rt == nil {
+			// The functions' own output goes to stderr, as under `stepwise run`; the
+			// runtime's log of process starts would only crowd the report.
+			rt = lambda.New(lambda.Options{Functions: specs, Region: opts.region(), Account: opts.account(),
+				Logger: slog.New(slog.DiscardHandler)})
+		}
+		return rt
+	}
+	closeAll = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if rt != nil {
+			_ = rt.Close()
+		}
+	}
+	return get, closeAll
 }

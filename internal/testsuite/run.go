@@ -15,6 +15,7 @@ import (
 	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/integration/mock"
 	"github.com/stepwise-run/stepwise/runner"
 )
@@ -50,6 +51,10 @@ type Options struct {
 	Execute ExecuteFunc
 	// Region and Account go into the executions' ARNs (us-east-1, 123456789012).
 	Region, Account string
+	// Functions are Lambda functions for every file (`stepwise test --function`); for a
+	// name that a file's functions: gives too, they win. A Lambda task without a mock that
+	// invokes one of them runs it, whatever the file's unmocked policy.
+	Functions map[string]lambda.Spec
 }
 
 // TemplateMachine is a state machine as a template defines it.
@@ -207,6 +212,13 @@ func Run(ctx context.Context, paths []string, opts Options) (*Report, error) {
 			jobs = append(jobs, job{l, t, res})
 		}
 	}
+	defer func() {
+		for _, l := range loads {
+			if l != nil {
+				l.closeFunctions()
+			}
+		}
+	}()
 	ch := make(chan job)
 	var wg sync.WaitGroup
 	for range min(workers, max(len(jobs), 1)) {
@@ -322,9 +334,18 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		cancel()
 	}
 	unmocked := runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
+		if fns := l.functions(); fns != nil && fns.Serves(task) {
+			return fns.RunTask(ctx, task)
+		}
 		what := fmt.Sprintf("Task state %q (%s)", task.StateName, task.Resource)
 		if task.Kind != "" {
 			what = fmt.Sprintf("the %s of Distributed Map %q (%s)", task.Kind, task.StateName, task.Resource)
+		}
+		if lambda.IsTask(task) {
+			// Lambda has no service to call here but the functions given: a task that would
+			// fail for want of one stops the test, so that a Catch cannot turn it into a pass.
+			stop(what + " has no mock and invokes no function given to the test: mock it under mocks:, or give its function under functions: (or stepwise test --function)")
+			return "", &runner.TaskError{Name: "States.Runtime", Cause: "no mock"}
 		}
 		if !l.CallUnmocked {
 			stop(what + " has no mock: mock it under mocks:, or set unmocked: call at the top of the file to call the service")

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/runner"
 )
 
@@ -185,10 +187,14 @@ tests:
 }
 
 // TestUnmocked: a Task state without a mock stops the test, whatever the machine catches,
-// unless the file says unmocked: call; then Options.Tasks runs it.
+// unless the file says unmocked: call; then Options.Tasks runs it. A Lambda task without a
+// mock runs a function given to the test (the file's functions:, Options.Functions, which
+// win) and stops the test when there is none, unmocked: call or not.
 func TestUnmocked(t *testing.T) {
-	def := `{"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-	  "Parameters": {"FunctionName": "f"}, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": true},
+	def := `{"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+	  "Parameters": {"QueueUrl": "q", "MessageBody": "m"}, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "Next": "Call"},
+	  "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "f", "Payload.$": "$"},
+	  "ResultSelector": {"Payload.$": "$.Payload"}, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": true},
 	  "Caught": {"Type": "Succeed"}}}`
 	var calls atomic.Int32
 	tasks := func() (runner.TaskHandler, error) {
@@ -197,22 +203,43 @@ func TestUnmocked(t *testing.T) {
 			return `{"Payload": "real"}`, nil
 		}), nil
 	}
+	// fn is the function f: it answers with its event and who it is.
+	fn := func(who string) lambda.Spec {
+		return lambda.Spec{Func: func(ctx context.Context, payload []byte) ([]byte, error) {
+			return []byte(`{"by": "` + who + `", "event": ` + string(payload) + `}`), nil
+		}}
+	}
+	const mockWork = "mocks:\n  Work: {return: {Payload: real}}\n"
 	tests := []struct {
 		name, head string
 		opts       Options
-		want       string
+		want       string // the problem
+		output     string // the output expected, when there is none
 	}{
-		{"fail", "", Options{Tasks: tasks}, `Task state "Work" (arn:aws:states:::lambda:invoke) has no mock: mock it under mocks:, or set unmocked: call at the top of the file to call the service`},
-		{"call", "unmocked: call\n", Options{Tasks: tasks}, ""},
-		{"call without integrations", "unmocked: call\n", Options{}, `Task state "Work" (arn:aws:states:::lambda:invoke) has no mock, and this run has no integrations to call`},
+		{"fail", "", Options{Tasks: tasks}, `Task state "Work" (arn:aws:states:::sqs:sendMessage) has no mock: mock it under mocks:, or set unmocked: call at the top of the file to call the service`, ""},
+		{"call", "unmocked: call\n", Options{Tasks: tasks}, `Task state "Call" (arn:aws:states:::lambda:invoke) has no mock and invokes no function given to the test: mock it under mocks:, or give its function under functions: (or stepwise test --function)`, ""},
+		{"call without integrations", "unmocked: call\n", Options{}, `Task state "Work" (arn:aws:states:::sqs:sendMessage) has no mock, and this run has no integrations to call`, ""},
+		{"function of the options", mockWork, Options{Functions: map[string]lambda.Spec{"f": fn("options")}},
+			"", `{"Payload": {"by": "options", "event": {"Payload": "real"}}}`},
+		{"function of the file", mockWork + "functions: {f: http://127.0.0.1:1, g: bin/g}\n", Options{Functions: map[string]lambda.Spec{"f": fn("options")}},
+			"", `{"Payload": {"by": "options", "event": {"Payload": "real"}}}`},
+		{"another function", mockWork + "functions: {g: http://127.0.0.1:1}\n", Options{Functions: map[string]lambda.Spec{"h": fn("options")}},
+			`Task state "Call" (arn:aws:states:::lambda:invoke) has no mock and invokes no function given to the test: mock it under mocks:, or give its function under functions: (or stepwise test --function)`, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			calls.Store(0)
+			output := tc.output
+			if output == "" {
+				output = `{"Payload": "real"}`
+			}
 			dir := writeFiles(t, map[string]string{"sm.asl.json": def,
-				"x.test.yaml": tc.head + "stateMachine: sm.asl.json\ntests:\n  - name: a\n    expect: {output: {Payload: real}}\n"})
+				"x.test.yaml": tc.head + "stateMachine: sm.asl.json\ntests:\n  - name: a\n    expect: {output: " + output + "}\n"})
 			rep, err := Run(context.Background(), []string{dir}, tc.opts)
 			if err != nil {
+				t.Fatal(err)
+			}
+			if err := rep.Files[0].Err; err != nil {
 				t.Fatal(err)
 			}
 			r := rep.Files[0].Tests[0]
@@ -223,6 +250,48 @@ func TestUnmocked(t *testing.T) {
 				t.Errorf("%d calls", calls.Load())
 			}
 		})
+	}
+}
+
+// TestFunctionsParsed: functions: takes a program (a relative path from the file's
+// directory, a path to an existing file whole, a bare name from PATH with its arguments) or
+// an Invoke API URL, and refuses what cannot be a function.
+func TestFunctionsParsed(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "with space"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Parse(filepath.Join(dir, "x.test.yaml"), []byte(`stateMachine: sm.asl.json
+functions:
+  a: bin/a --flag
+  b: python3 -m awslambdaric app.handler
+  c: http://127.0.0.1:3001/
+  d: with space
+  e: /opt/e
+tests: [{name: t}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]lambda.Spec{
+		"a": {Command: []string{filepath.Join(dir, "bin/a"), "--flag"}},
+		"b": {Command: []string{"python3", "-m", "awslambdaric", "app.handler"}, Dir: dir},
+		"c": {Endpoint: "http://127.0.0.1:3001"},
+		"d": {Command: []string{filepath.Join(dir, "with space")}},
+		"e": {Command: []string{"/opt/e"}},
+	}
+	if !reflect.DeepEqual(f.Functions, want) {
+		t.Errorf("functions %+v\nwant      %+v", f.Functions, want)
+	}
+	for _, tc := range []struct{ body, want string }{
+		{"functions: [a]", `x.test.yaml:2: functions: want a mapping of function names to programs (bin/charge) or Invoke API URLs`},
+		{"functions: {a.b: x}", `x.test.yaml:2: functions: "a.b" is not a function name (1 to 64 letters, digits, '-' or '_')`},
+		{`functions: {a: ""}`, `x.test.yaml:2: functions: a: want a program's path or an http:// URL, got nothing`},
+	} {
+		_, err := Parse("x.test.yaml", []byte("stateMachine: sm.asl.json\n"+tc.body+"\ntests: [{name: t}]\n"))
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s: got %v, want %s", tc.body, err, tc.want)
+		}
 	}
 }
 
@@ -612,21 +681,30 @@ func TestInterrupted(t *testing.T) {
 }
 
 // TestTimeout: a test whose task does not answer within Options.Timeout stops with a
-// message that says so.
+// message that says so: a service called (unmocked: call) or a function given.
 func TestTimeout(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"sm.asl.json": machine, "x.test.yaml": "unmocked: call\nstateMachine: sm.asl.json\ntests:\n  - name: slow\n"})
+	dir := writeFiles(t, map[string]string{"sm.asl.json": strings.ReplaceAll(machine, "arn:aws:states:::lambda:invoke", "arn:aws:states:::sqs:sendMessage"),
+		"fn.asl.json": machine,
+		"x.test.yaml": "unmocked: call\nstateMachine: sm.asl.json\ntests:\n  - name: slow\n",
+		"y.test.yaml": "stateMachine: fn.asl.json\ntests:\n  - name: slow function\n"})
 	hang := func() (runner.TaskHandler, error) {
 		return runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
 			<-ctx.Done()
 			return "", ctx.Err()
 		}), nil
 	}
-	rep, err := Run(context.Background(), []string{dir}, Options{Tasks: hang, Timeout: 50 * time.Millisecond})
+	work := lambda.Spec{Func: func(ctx context.Context, _ []byte) ([]byte, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}}
+	rep, err := Run(context.Background(), []string{dir}, Options{Tasks: hang, Functions: map[string]lambda.Spec{"work": work}, Timeout: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := rep.Files[0].Tests[0].Problem; p != "the test ran for more than 50ms of real time (a service that did not answer?)" {
-		t.Errorf("problem %q", p)
+	for _, f := range rep.Files {
+		if p := f.Tests[0].Problem; p != "the test ran for more than 50ms of real time (a service that did not answer?)" {
+			t.Errorf("%s: problem %q", f.Path, p)
+		}
 	}
 }
 
