@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -240,9 +241,15 @@ func (l *local) skip(ctx context.Context) error {
 		if len(l.pending) > 0 {
 			t := l.pending[0]
 			l.pending = l.pending[1:]
+			before := maps.Clone(l.timers)
 			l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TaskStarted, TaskID: t.ID, Time: l.clock}))
-			out, err := runTask(l.taskContext(ctx, t), l.opts.Tasks, t, l.opts.Logger)
-			l.taskDone(t.ID, out, err, l.clock)
+			limit, limited := time.Time{}, false // when the first of the task's limits runs out
+			for id, at := range l.timers {
+				if _, old := before[id]; (!old || id == l.ex.TimeoutTimer) && (!limited || at.Before(limit)) {
+					limit, limited = at, true
+				}
+			}
+			l.runSkipping(ctx, t, limit, limited)
 			continue
 		}
 		id, at, ok := earliest(l.timers)
@@ -256,6 +263,63 @@ func (l *local) skip(ctx context.Context) error {
 		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TimerFired, TimerID: id, Time: l.clock}))
 	}
 	return nil
+}
+
+// runSkipping runs a task on the virtual clock, which stands still while it runs: however
+// long it takes, its answer comes at the time it started, so that a test's history is the
+// same from run to run. Its limits are the exception (its TimeoutSeconds and HeartbeatSeconds,
+// whose timers it started, and the execution's own time limit): a task still running when
+// the first of them would have run out in real time times out then, at that time on the
+// virtual clock, and hears ErrTaskCancelled, as on AWS. A mock answers long before any limit.
+func (l *local) runSkipping(ctx context.Context, t *engine.Task, limit time.Time, limited bool) {
+	if !limited || !limit.After(l.clock) {
+		out, err := runTask(l.taskContext(ctx, t), l.opts.Tasks, t, l.opts.Logger)
+		l.taskDone(t.ID, out, err, l.clock)
+		return
+	}
+	tctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	l.running = map[int64]context.CancelCauseFunc{t.ID: cancel} // a CancelTask command cancels it
+	defer func() { l.running = nil }()
+	type result struct {
+		out string
+		err error
+	}
+	answer := make(chan result, 1)
+	go func() {
+		out, err := runTask(l.taskContext(tctx, t), l.opts.Tasks, t, l.opts.Logger)
+		answer <- result{out, err}
+	}()
+	timer := time.NewTimer(limit.Sub(l.clock))
+	defer timer.Stop()
+	select {
+	case r := <-answer:
+		l.taskDone(t.ID, r.out, r.err, l.clock)
+		return
+	case <-ctx.Done():
+		r := <-answer // cancelled with ctx; the caller aborts the execution
+		l.taskDone(t.ID, r.out, r.err, l.clock)
+		return
+	case <-timer.C:
+	}
+	// The limit passed: the clock moves there, and the timers due by then fire in order.
+	// The one that ran out times the task out, which cancels it (CancelTask).
+	l.clock = limit
+	for !l.ex.Done() {
+		id, at, ok := earliest(l.timers)
+		if !ok || at.After(l.clock) {
+			break
+		}
+		delete(l.timers, id)
+		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TimerFired, TimerID: id, Time: l.clock}))
+	}
+	if _, wanted := l.running[t.ID]; !wanted || l.ex.Done() {
+		cancel(ErrTaskCancelled)
+		<-answer // it returns before Local does, as live's tasks do
+		return
+	}
+	r := <-answer
+	l.taskDone(t.ID, r.out, r.err, l.clock)
 }
 
 // live runs the execution on the real clock, as a node does: each task in a goroutine of its

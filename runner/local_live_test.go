@@ -230,3 +230,75 @@ func TestLocalInterpreterPanic(t *testing.T) {
 		t.Errorf("the options' logger got %q, want the panic", logged.String())
 	}
 }
+
+// On the virtual clock a task's own limits still hold in real time: a task that runs past
+// its TimeoutSeconds, its HeartbeatSeconds or the execution's TimeoutSeconds times out then,
+// at that time on the virtual clock, and is cancelled; a quick one answers at the time it
+// started, the clock standing still, and a Wait after it passes at once.
+func TestSkippingTaskLimits(t *testing.T) {
+	slow := func(cause chan<- error) TaskFunc {
+		return func(ctx context.Context, tk *engine.Task) (string, error) {
+			select {
+			case <-ctx.Done():
+				cause <- context.Cause(ctx)
+				return "", ctx.Err()
+			case <-time.After(10 * time.Second):
+				return `{}`, nil
+			}
+		}
+	}
+	task := func(field string) string {
+		return `"T":{"Type":"Task",` + field + `"Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},
+			"Catch":[{"ErrorEquals":["States.Timeout"],"Next":"Caught"}],"Next":"W"},
+			"W":{"Type":"Wait","Seconds":86400,"End":true},"Caught":{"Type":"Pass","End":true}`
+	}
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name, def string
+		slow      bool
+		status    engine.Status
+		last      string
+		at        time.Duration // the last event's time on the virtual clock, after the start
+	}{
+		{"TimeoutSeconds", `{"StartAt":"T","States":{` + task(`"TimeoutSeconds":1,`) + `}}`, true, engine.Succeeded, "ExecutionSucceeded", time.Second},
+		{"HeartbeatSeconds", `{"StartAt":"T","States":{` + task(`"HeartbeatSeconds":1,`) + `}}`, true, engine.Succeeded, "ExecutionSucceeded", time.Second},
+		{"the execution's TimeoutSeconds", `{"TimeoutSeconds":1,"StartAt":"T","States":{` + task(``) + `}}`, true, engine.TimedOut, "ExecutionTimedOut", time.Second},
+		{"a quick task", `{"StartAt":"T","States":{` + task(`"TimeoutSeconds":1,`) + `}}`, false, engine.Succeeded, "ExecutionSucceeded", 24 * time.Hour},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sm, err := asl.Parse([]byte(c.def), asl.ValidateOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cause := make(chan error, 1)
+			tasks := slow(cause)
+			if !c.slow {
+				tasks = func(ctx context.Context, tk *engine.Task) (string, error) {
+					time.Sleep(20 * time.Millisecond) // real time that the virtual clock does not see
+					return `{}`, nil
+				}
+			}
+			t0 := time.Now()
+			ex, events, err := Local(context.Background(), engine.New(sm, engine.Config{}), engine.Start{
+				ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:m:e", Name: "e",
+				StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:m", StateMachineName: "m",
+				Input: "{}", Time: start}, LocalOptions{Tasks: tasks, TimeSkipping: true})
+			took := time.Since(t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := events[len(events)-1]
+			if ex.Status != c.status || last.Type != c.last || !last.Timestamp.Time.Equal(start.Add(c.at)) {
+				t.Fatalf("status %s, last %s at %v: %s", ex.Status, last.Type, last.Timestamp.Time, types(events))
+			}
+			if took > 5*time.Second {
+				t.Fatalf("the execution took %v", took)
+			}
+			if c.slow {
+				if err := <-cause; !errors.Is(err, ErrTaskCancelled) {
+					t.Fatalf("the task's context ended with %v, want ErrTaskCancelled", err)
+				}
+			}
+		})
+	}
+}
