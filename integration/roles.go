@@ -68,7 +68,7 @@ func (r *Registry) checkRole(ctx context.Context, t *engine.Task) error {
 		if !errors.As(err, &denied) {
 			return err
 		}
-		return p.deny(denied.Message, childName(t.Token+"/authorize/"+p.action))
+		return p.deny(denied.Message, ChildName(t.Token+"/authorize/"+p.action))
 	}
 	return nil
 }
@@ -136,7 +136,7 @@ func (r *Registry) permissions(t *engine.Task, region, account, smArn string) []
 			// and the managed EventBridge rule AWS learns of its end through.
 			parts := strings.Split(child, ":")
 			if len(parts) == 7 {
-				name := childName(t.Token)
+				name := ChildName(t.Token)
 				if p.Name != nil {
 					name = *p.Name
 				}

@@ -182,7 +182,7 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 	}
 	// Without a Name the child gets a UUID. It is derived from the task token, so that a task
 	// dispatched again after a crash finds the child it started instead of starting another.
-	name := childName(t.Token)
+	name := ChildName(t.Token)
 	if p.Name != nil {
 		name = *p.Name
 	}
@@ -204,7 +204,7 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 	} else if err != nil {
 		return "", err
 	}
-	started := startResponse(ex, sdk)
+	started := StartResponse(ex, sdk)
 	if t.Pattern != ".sync" && t.Pattern != ".sync:2" {
 		return started, nil
 	}
@@ -222,7 +222,7 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 		}
 		return "", err
 	}
-	desc := describe(done, t.Pattern == ".sync:2")
+	desc := Describe(done, t.Pattern == ".sync:2")
 	if done.Status != "SUCCEEDED" {
 		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: desc}
 	}
@@ -240,7 +240,10 @@ func parentOf(input, execution string) string {
 	return execution
 }
 
-func childName(token string) string {
+// ChildName is a name, in the form of a UUID, made from a string: the name of a child
+// execution started without one, made from its task's token, so that a task dispatched again
+// after a crash finds the child it started.
+func ChildName(token string) string {
 	sum := sha256.Sum256([]byte("stepwise-child:" + token))
 	b := sum[:16]
 	b[6] = b[6]&0x0f | 0x40
@@ -251,12 +254,12 @@ func childName(token string) string {
 // millis renders a time as the Java SDK serialises a Date in task results: epoch milliseconds.
 func millis(t time.Time) json.Number { return json.Number(fmt.Sprint(t.UnixMilli())) }
 
-// startResponse is StartExecution's result as the optimized integration returns it (with the
+// StartResponse is StartExecution's result as the optimized integration returns it (with the
 // SDK's HTTP metadata), or as the aws-sdk integration returns it (without).
-func startResponse(ex *store.Execution, sdk bool) string {
+func StartResponse(ex *store.Execution, sdk bool) string {
 	out := map[string]any{"ExecutionArn": ex.Arn, "StartDate": millis(ex.StartedAt)}
 	if !sdk {
-		reqID := childName(ex.Arn + "/request")
+		reqID := ChildName(ex.Arn + "/request")
 		date := ex.StartedAt.UTC().Format(http.TimeFormat)
 		length := strconv.Itoa(startBodyLength(ex.Arn, ex.StartedAt))
 		out["SdkHttpMetadata"] = map[string]any{
@@ -298,9 +301,9 @@ func javaDouble(f float64) string {
 	return mant + "E" + strconv.Itoa(e)
 }
 
-// describe is DescribeExecution in PascalCase, as a .sync task returns it; with json (sync:2)
+// Describe is DescribeExecution in PascalCase, as a .sync task returns it; with json (sync:2)
 // Input and Output are JSON values instead of text.
-func describe(ex *store.Execution, asJSON bool) string {
+func Describe(ex *store.Execution, asJSON bool) string {
 	out := map[string]any{
 		"ExecutionArn": ex.Arn, "StateMachineArn": ex.StateMachineArn, "Name": ex.Name,
 		"Status": ex.Status, "StartDate": millis(ex.StartedAt),
@@ -344,14 +347,14 @@ func validationError(sdk bool, problems []string) error {
 		return serviceError(sdk, "Validation", msg)
 	}
 	return &runner.TaskError{Name: "StepFunctions.ValidationException",
-		Cause: fmt.Sprintf("%s (Service: AWSStepFunctions; Status Code: 400; Error Code: ValidationException; Request ID: %s; Proxy: null)", msg, childName(msg))}
+		Cause: fmt.Sprintf("%s (Service: AWSStepFunctions; Status Code: 400; Error Code: ValidationException; Request ID: %s; Proxy: null)", msg, ChildName(msg))}
 }
 
 func serviceError(sdk bool, code, msg string) error {
 	if sdk {
 		return &runner.TaskError{Name: "Sfn." + code + "Exception",
-			Cause: fmt.Sprintf("%s (Service: Sfn, Status Code: 400, Request ID: %s)", msg, childName(msg))}
+			Cause: fmt.Sprintf("%s (Service: Sfn, Status Code: 400, Request ID: %s)", msg, ChildName(msg))}
 	}
 	return &runner.TaskError{Name: "StepFunctions." + code + "Exception",
-		Cause: fmt.Sprintf("%s (Service: AWSStepFunctions; Status Code: 400; Error Code: %s; Request ID: %s; Proxy: null)", msg, code, childName(msg))}
+		Cause: fmt.Sprintf("%s (Service: AWSStepFunctions; Status Code: 400; Error Code: %s; Request ID: %s; Proxy: null)", msg, code, ChildName(msg))}
 }

@@ -22,7 +22,7 @@ func TestStartResponseMetadata(t *testing.T) {
 		{time.UnixMilli(1701431596373), "164"},
 		{time.UnixMilli(1701431596370), "163"},
 	} {
-		out, err := value.DecodeMaps([]byte(startResponse(&store.Execution{Arn: arn, StartedAt: tc.at}, false)))
+		out, err := value.DecodeMaps([]byte(StartResponse(&store.Execution{Arn: arn, StartedAt: tc.at}, false)))
 		if err != nil {
 			t.Fatal(err)
 		}

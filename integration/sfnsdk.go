@@ -58,7 +58,7 @@ func (r *Registry) sfnSDK(ctx context.Context, t *engine.Task) (string, error) {
 				code += "Exception"
 			}
 			return "", &runner.TaskError{Name: "Sfn." + code,
-				Cause: fmt.Sprintf("%s (Service: Sfn, Status Code: %d, Request ID: %s) (SDK Attempt Count: 1)", ae.ErrorMessage(), ae.HTTPStatus(), childName(t.Token+"/"+action))}
+				Cause: fmt.Sprintf("%s (Service: Sfn, Status Code: %d, Request ID: %s) (SDK Attempt Count: 1)", ae.ErrorMessage(), ae.HTTPStatus(), ChildName(t.Token+"/"+action))}
 		}
 		return "", err
 	}

@@ -267,18 +267,19 @@ func (l *local) skip(ctx context.Context) error {
 
 // runSkipping runs a task on the virtual clock, which stands still while it runs: however
 // long it takes, its answer comes at the time it started, so that a test's history is the
-// same from run to run. Its limits are the exception (its TimeoutSeconds and HeartbeatSeconds,
-// whose timers it started, and the execution's own time limit): a task still running when
-// the first of them would have run out in real time times out then, at that time on the
-// virtual clock, and hears ErrTaskCancelled, as on AWS. A mock answers long before any limit.
+// same from run to run. Two things move the clock on:
+//   - A task's limits hold in real time (its TimeoutSeconds and HeartbeatSeconds, whose timers
+//     it started, and the execution's own time limit): a task still running when the first
+//     of them would have run out times out then, at that time on the virtual clock, and
+//     hears ErrTaskCancelled, as on AWS. A mock answers long before any limit.
+//   - A task that ran something else on the same virtual clock (a .sync task's child
+//     execution) says when that ended (VirtualEnd): its answer comes then, after the timers
+//     due meanwhile have fired, or it times out at its limit if that came first.
 func (l *local) runSkipping(ctx context.Context, t *engine.Task, limit time.Time, limited bool) {
-	if !limited || !limit.After(l.clock) {
-		out, err := runTask(l.taskContext(ctx, t), l.opts.Tasks, t, l.opts.Logger)
-		l.taskDone(t.ID, out, err, l.clock)
-		return
-	}
-	tctx, cancel := context.WithCancelCause(ctx)
+	tc := &taskClock{now: l.clock}
+	tctx, cancel := context.WithCancelCause(context.WithValue(ctx, taskClockKey{}, tc))
 	defer cancel(nil)
+	tctx = WithSubmit(tctx, tc.submit)
 	l.running = map[int64]context.CancelCauseFunc{t.ID: cancel} // a CancelTask command cancels it
 	defer func() { l.running = nil }()
 	type result struct {
@@ -290,36 +291,118 @@ func (l *local) runSkipping(ctx context.Context, t *engine.Task, limit time.Time
 		out, err := runTask(l.taskContext(tctx, t), l.opts.Tasks, t, l.opts.Logger)
 		answer <- result{out, err}
 	}()
-	timer := time.NewTimer(limit.Sub(l.clock))
-	defer timer.Stop()
-	select {
-	case r := <-answer:
-		l.taskDone(t.ID, r.out, r.err, l.clock)
-		return
-	case <-ctx.Done():
-		r := <-answer // cancelled with ctx; the caller aborts the execution
-		l.taskDone(t.ID, r.out, r.err, l.clock)
-		return
-	case <-timer.C:
+	wanted := func() bool {
+		_, ok := l.running[t.ID]
+		return ok && !l.ex.Done()
 	}
-	// The limit passed: the clock moves there, and the timers due by then fire in order.
-	// The one that ran out times the task out, which cancels it (CancelTask).
-	l.clock = limit
+	var expired <-chan time.Time
+	if limited && limit.After(l.clock) {
+		timer := time.NewTimer(limit.Sub(l.clock))
+		defer timer.Stop()
+		expired = timer.C
+	}
+	var r result
+	select {
+	case r = <-answer:
+	case <-ctx.Done():
+		r = <-answer // cancelled with ctx; the caller aborts the execution
+	case <-expired:
+		l.submitted(t, tc)
+		l.advance(limit) // the timer that ran out times the task out, which cancels it
+		if !wanted() {
+			cancel(ErrTaskCancelled)
+			<-answer // it returns before Local does, as live's tasks do
+			return
+		}
+		r = <-answer
+	}
+	l.submitted(t, tc)
+	if end := tc.ended(); end.After(l.clock) {
+		if limited && end.After(limit) {
+			end = limit // it would have run past its limit
+		}
+		l.advance(end)
+		if !wanted() {
+			return
+		}
+	}
+	l.taskDone(t.ID, r.out, r.err, l.clock)
+}
+
+// submitted records what a task submitted (Submit), if it did, at the time it started.
+func (l *local) submitted(t *engine.Task, tc *taskClock) {
+	tc.mu.Lock()
+	out, ok := tc.submitted, tc.hasSubmitted
+	tc.hasSubmitted = false
+	tc.mu.Unlock()
+	if ok {
+		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TaskSubmitted, TaskID: t.ID, Output: out, Time: tc.now}))
+	}
+}
+
+// advance moves the virtual clock to a time, firing the timers due by then in order.
+func (l *local) advance(to time.Time) {
 	for !l.ex.Done() {
 		id, at, ok := earliest(l.timers)
-		if !ok || at.After(l.clock) {
+		if !ok || at.After(to) {
 			break
 		}
 		delete(l.timers, id)
+		if at.After(l.clock) {
+			l.clock = at
+		}
 		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TimerFired, TimerID: id, Time: l.clock}))
 	}
-	if _, wanted := l.running[t.ID]; !wanted || l.ex.Done() {
-		cancel(ErrTaskCancelled)
-		<-answer // it returns before Local does, as live's tasks do
-		return
+	if to.After(l.clock) {
+		l.clock = to
 	}
-	r := <-answer
-	l.taskDone(t.ID, r.out, r.err, l.clock)
+}
+
+// taskClock is what a task run on the virtual clock knows and says of it.
+type taskClock struct {
+	now time.Time // when it started
+
+	mu           sync.Mutex
+	end          time.Time
+	submitted    string
+	hasSubmitted bool
+}
+
+func (tc *taskClock) submit(out string) {
+	tc.mu.Lock()
+	tc.submitted, tc.hasSubmitted = out, true
+	tc.mu.Unlock()
+}
+
+func (tc *taskClock) ended() time.Time {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	return tc.end
+}
+
+type taskClockKey struct{}
+
+// VirtualNow is the time on the virtual clock at which the task of ctx started, when it runs
+// on one (Local with TimeSkipping); ok is false elsewhere, where the task's time is the
+// real time.
+func VirtualNow(ctx context.Context) (now time.Time, ok bool) {
+	if tc, ok := ctx.Value(taskClockKey{}).(*taskClock); ok {
+		return tc.now, true
+	}
+	return time.Time{}, false
+}
+
+// VirtualEnd says that the task of ctx, run on a virtual clock, ends at a later time on it
+// than it started: it ran something else on the same clock, such as a .sync task's child
+// execution. Its result then comes at that time. Elsewhere it does nothing.
+func VirtualEnd(ctx context.Context, end time.Time) {
+	if tc, ok := ctx.Value(taskClockKey{}).(*taskClock); ok {
+		tc.mu.Lock()
+		if end.After(tc.end) {
+			tc.end = end
+		}
+		tc.mu.Unlock()
+	}
 }
 
 // live runs the execution on the real clock, as a node does: each task in a goroutine of its

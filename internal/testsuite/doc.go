@@ -29,7 +29,9 @@
 // once), with a fixed start time, execution name and random seed, so that outputs are the
 // same from run to run and can be kept as snapshots. Mocks answer Task states through
 // integration/mock, the handler behind `serve --mock-config`; a Task state no mock answers
-// stops the test, unless the file says `unmocked: call`. Unlike serve's mocks, they do not
+// stops the test, unless the file says `unmocked: call`; Lambda tasks can run the functions
+// given to the test (functions:), and .sync tasks the child state machines of machines:
+// (children.go). Unlike serve's mocks, they do not
 // spare a state the check of its parameters (Options.Check): a Task its API would refuse
 // fails as the execution would. Tests run several at once, and
 // the report keeps the order of the files and of the tests in them.

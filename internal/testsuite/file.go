@@ -58,7 +58,11 @@ type File struct {
 	// here (functions:, each a program or an Invoke API endpoint as `stepwise run --function`
 	// takes it, a relative program path taken from the file's directory).
 	Functions map[string]lambda.Spec
-	Tests     []*Test
+	// Machines are the state machines the file's machine may start with a .sync task and
+	// have run in the test (machines:, NAME: definition file), by name; the file's own
+	// machine is one without being named.
+	Machines map[string]string
+	Tests    []*Test
 
 	lines  map[string]int // line of each top-level key
 	root   *yaml.Node     // the document, for --update
@@ -168,7 +172,7 @@ func Parse(path string, data []byte) (*File, error) {
 			Msg: "this is a state machine definition, not a test file: a test file (*.test.yaml) names it with stateMachine: and lists tests:"}
 	}
 	f := &File{Path: path, root: &doc, source: data, isJSON: strings.HasSuffix(path, ".json"), lines: map[string]int{}}
-	top, err := p.fields(doc.Content[0], "the file", "stateMachine", "template", "resource", "parameters", "name", "type", "mockFile", "mocks", "unmocked", "functions", "tests")
+	top, err := p.fields(doc.Content[0], "the file", "stateMachine", "template", "resource", "parameters", "name", "type", "mockFile", "mocks", "unmocked", "functions", "machines", "tests")
 	if err != nil {
 		return nil, err
 	}
@@ -270,6 +274,31 @@ func Parse(path string, data []byte) (*File, error) {
 			if f.Functions[name], err = lambda.ParseTarget(dir, target); err != nil {
 				return nil, p.errorf(m.Content[i+1], "functions: %s: %v", name, err)
 			}
+		}
+	}
+	if kv, ok := top["machines"]; ok {
+		m := deref(kv.val)
+		if m.Kind != yaml.MappingNode {
+			return nil, p.errorf(kv.val, "machines: want a mapping of state machine names to definition files")
+		}
+		f.Machines = map[string]string{}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			name, err := p.str(m.Content[i], "machines")
+			if err != nil {
+				return nil, err
+			}
+			if !validName(name) {
+				return nil, p.errorf(m.Content[i], "machines: %q is not a valid state machine name (1-80 characters, no blanks and none of <>{}[]?*\"#%%\\^|~`$&,;:/)", name)
+			}
+			file, err := p.str(m.Content[i+1], "machines: "+name)
+			if err != nil {
+				return nil, err
+			}
+			if file == "" {
+				return nil, p.errorf(m.Content[i+1], "machines: %s: want a definition file", name)
+			}
+			f.Machines[name] = rel(file)
+			f.lines["machines: "+name] = m.Content[i+1].Line
 		}
 	}
 	if kv, ok := top["mocks"]; ok {

@@ -84,6 +84,9 @@ type loaded struct {
 	// test first invokes one (nil when there are none); closeFunctions stops them.
 	functions      func() *lambda.Runtime
 	closeFunctions func()
+	// machines are the interpreters of the state machines a .sync task may start and run in
+	// the test, by name: the file's own and those of machines:.
+	machines map[string]*engine.Interpreter
 }
 
 // load parses a test file and loads what it names; check checks its Task states'
@@ -147,6 +150,28 @@ func load(path string, opts *Options, check func(*engine.Task) error) (*loaded, 
 	}
 	tasks := map[string]string{} // every state's type, by name, in every graph
 	walkStates(&l.sm.Graph, func(s *asl.State) { tasks[s.Name] = s.Type })
+	l.machines = map[string]*engine.Interpreter{f.Name: l.in}
+	for _, name := range sortedKeys(f.Machines) {
+		line := f.lines["machines: "+name]
+		if name == f.Name {
+			return nil, &Error{File: path, Line: line, Msg: fmt.Sprintf("machines: %s is the file's own state machine, which its tasks may start without naming it here", name)}
+		}
+		def, err := definitionJSON(f.Machines[name])
+		if err != nil {
+			return nil, &Error{File: path, Line: line, Msg: "machines: " + name + ": " + err.Error()}
+		}
+		sm, err := asl.Parse(def, asl.ValidateOptions{Type: "STANDARD"})
+		if err != nil {
+			return nil, &Error{File: path, Line: line, Msg: fmt.Sprintf("machines: %s: the definition is not valid: %v", name, err)}
+		}
+		l.machines[name] = engine.New(sm, engine.Config{Region: opts.region(), Account: opts.account(), CheckTask: check})
+		// The mocks answer the states of the machines the tests start too, by name.
+		walkStates(&sm.Graph, func(s *asl.State) {
+			if tasks[s.Name] != "Task" {
+				tasks[s.Name] = s.Type
+			}
+		})
+	}
 	if err := checkMocks(path, f.Mocks, tasks); err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -333,9 +334,13 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		mu.Unlock()
 		cancel()
 	}
+	var handler *mock.Handler
 	unmocked := runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
 		if fns := l.functions(); fns != nil && fns.Serves(task) {
 			return fns.RunTask(ctx, task)
+		}
+		if name, p, ok := l.startedMachine(task, s.opts.region(), s.opts.account()); ok {
+			return s.startChild(ctx, l, handler, task, name, p, start.RoleArn, stop)
 		}
 		what := fmt.Sprintf("Task state %q (%s)", task.StateName, task.Resource)
 		if task.Kind != "" {
@@ -348,7 +353,11 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 			return "", &runner.TaskError{Name: "States.Runtime", Cause: "no mock"}
 		}
 		if !l.CallUnmocked {
-			stop(what + " has no mock: mock it under mocks:, or set unmocked: call at the top of the file to call the service")
+			how := "mock it under mocks:"
+			if strings.HasSuffix(strings.TrimSuffix(task.ResourceName, task.Pattern), "startExecution") && task.Pattern != ".waitForTaskToken" {
+				how += ", give the state machine it starts under machines:"
+			}
+			stop(what + " has no mock: " + how + ", or set unmocked: call at the top of the file to call the service")
 			return "", &runner.TaskError{Name: "States.Runtime", Cause: "no mock"}
 		}
 		h, err := s.realTasks()
@@ -359,7 +368,7 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		return h.RunTask(ctx, task)
 	})
 	cfg := l.mockConfig(t)
-	handler := &mock.Handler{Config: cfg, Next: unmocked}
+	handler = &mock.Handler{Config: cfg, Next: unmocked}
 	if err := handler.Bind(start.ExecutionArn, l.Name, "test"); err != nil {
 		res.Problem = err.Error() // mockConfig always has the test case: a guard
 		return

@@ -806,3 +806,93 @@ func str(s *string) string {
 	}
 	return *s
 }
+
+// TestChildren: a .sync or .sync:2 task without a mock that starts one of the file's state
+// machines (machines:, or the file's own) runs the child in the test, on the same virtual
+// clock and with the same mocks by state name, and answers as Step Functions does; a task
+// that does not wait gets StartExecution's answer and its child does not run.
+func TestChildren(t *testing.T) {
+	const arn = "arn:aws:states:us-east-1:123456789012:stateMachine:"
+	child := `{"StartAt":"Wait","States":{"Wait":{"Type":"Wait","Seconds":3600,"Next":"Work"},
+		"Work":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"q","MessageBody.$":"States.JsonToString($)"},"ResultPath":null,"Next":"Fail?"},
+		"Fail?":{"Type":"Choice","Choices":[{"Variable":"$.fail","IsPresent":true,"Next":"Fail"}],"Default":"Done"},
+		"Fail":{"Type":"Fail","Error":"Child.Failed","Cause":"asked to"},"Done":{"Type":"Pass","Result":{"done":true},"End":true}}}`
+	parent := func(resource, params string) string {
+		return `{"StartAt":"Start","States":{"Start":{"Type":"Task","Resource":"` + resource + `","Parameters":` + params + `,
+			"Catch":[{"ErrorEquals":["States.TaskFailed"],"Next":"Caught"}],"Next":"After"},
+			"After":{"Type":"Pass","Parameters":{"result.$":"$","at.$":"$$.State.EnteredTime"},"End":true},
+			"Caught":{"Type":"Pass","Parameters":{"error.$":"$.Error","cause.$":"States.StringToJson($.Cause)","at.$":"$$.State.EnteredTime"},"End":true}}}`
+	}
+	const (
+		sync2 = "arn:aws:states:::states:startExecution.sync:2"
+		mocks = "mocks:\n  Work: {return: {MessageId: m-1}}\n"
+	)
+	tests := []struct {
+		name, def, head, want, problem string
+	}{
+		{"sync:2", parent(sync2, `{"StateMachineArn":"`+arn+`child","Name":"c1","Input":{"n":1}}`), mocks,
+			`{"result": {"ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:child:c1", "StateMachineArn": "` + arn + `child", "Name": "c1",
+			  "Status": "SUCCEEDED", "StartDate": 1735689600000, "StopDate": 1735693200000, "Input": {"n": 1}, "InputDetails": {"Included": true},
+			  "Output": {"done": true}, "OutputDetails": {"Included": true}}, "at": "2025-01-01T01:00:00Z"}`, ""},
+		{"sync", parent("arn:aws:states:::states:startExecution.sync", `{"StateMachineArn":"`+arn+`child","Name":"c1","Input":"{\"n\":1}"}`), mocks,
+			`{"result": {"ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:child:c1", "StateMachineArn": "` + arn + `child", "Name": "c1",
+			  "Status": "SUCCEEDED", "StartDate": 1735689600000, "StopDate": 1735693200000, "Input": "{\"n\":1}", "InputDetails": {"Included": true},
+			  "Output": "{\"done\":true}", "OutputDetails": {"Included": true}}, "at": "2025-01-01T01:00:00Z"}`, ""},
+		{"the child fails", parent(sync2, `{"StateMachineArn":"`+arn+`child","Name":"c1","Input":{"fail":1}}`), mocks,
+			`{"error": "States.TaskFailed", "cause": {"ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:child:c1", "StateMachineArn": "` + arn + `child",
+			  "Name": "c1", "Status": "FAILED", "StartDate": 1735689600000, "StopDate": 1735693200000, "Input": {"fail": 1}, "InputDetails": {"Included": true},
+			  "Error": "Child.Failed", "Cause": "asked to"}, "at": "2025-01-01T01:00:00Z"}`, ""},
+		{"not waited for", parent("arn:aws:states:::aws-sdk:sfn:startExecution", `{"StateMachineArn":"`+arn+`child","Name":"c1"}`), "", // Work has no mock: it would stop the test
+			`{"result": {"ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:child:c1", "StartDate": 1735689600000}, "at": "2025-01-01T00:00:00Z"}`, ""},
+		{"another machine", parent(sync2, `{"StateMachineArn":"`+arn+`other"}`), mocks, "",
+			`Task state "Start" (arn:aws:states:::states:startExecution.sync:2) has no mock: mock it under mocks:, give the state machine it starts under machines:, or set unmocked: call at the top of the file to call the service`},
+		{"itself, without end", parent(sync2, `{"StateMachineArn":"`+arn+`sm"}`), mocks, "",
+			`Task state "Start" starts sm .sync more than 32 deep: a state machine that starts itself without end?`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			expect := "    expect: {output: " + tc.want + "}\n"
+			if tc.problem != "" {
+				expect = ""
+			}
+			dir := writeFiles(t, map[string]string{"sm.asl.json": tc.def, "child.asl.json": child,
+				"x.test.yaml": "stateMachine: sm.asl.json\nmachines: {child: child.asl.json}\n" + tc.head + "tests:\n  - name: a\n" + expect})
+			rep, err := Run(context.Background(), []string{dir}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := rep.Files[0].Err; err != nil {
+				t.Fatal(err)
+			}
+			r := rep.Files[0].Tests[0]
+			if r.Problem != tc.problem || len(r.Failures) > 0 {
+				t.Fatalf("problem %q, failures %v; want %q", r.Problem, r.Failures, tc.problem)
+			}
+			if strings.HasPrefix(tc.name, "sync") {
+				var types []string
+				for _, e := range r.Outcome.Events {
+					types = append(types, e.Type)
+				}
+				if h := strings.Join(types, " "); !strings.Contains(h, "TaskStarted TaskSubmitted TaskSucceeded") {
+					t.Errorf("history %s: want TaskSubmitted between TaskStarted and TaskSucceeded", h)
+				}
+			}
+		})
+	}
+	for _, c := range []struct{ machines, want string }{
+		{"{sm: child.asl.json}", "x.test.yaml:2: machines: sm is the file's own state machine, which its tasks may start without naming it here"},
+		{"{child: nope.asl.json}", "x.test.yaml:2: machines: child: "},
+		{"{child: bad.asl.json}", "x.test.yaml:2: machines: child: the definition is not valid: "},
+		{"[child.asl.json]", "x.test.yaml:2: machines: want a mapping of state machine names to definition files"},
+	} {
+		dir := writeFiles(t, map[string]string{"sm.asl.json": machine, "child.asl.json": child, "bad.asl.json": `{"StartAt":"X","States":{}}`,
+			"x.test.yaml": "stateMachine: sm.asl.json\nmachines: " + c.machines + "\ntests:\n  - name: a\n"})
+		rep, err := Run(context.Background(), []string{dir}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rep.Files[0].Err; err == nil || !strings.HasPrefix(err.Error(), filepath.Join(dir, c.want)) {
+			t.Errorf("%s: error %v, want %s...", c.machines, err, c.want)
+		}
+	}
+}

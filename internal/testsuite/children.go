@@ -1,0 +1,121 @@
+package testsuite
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/integration"
+	"github.com/stepwise-run/stepwise/integration/mock"
+	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/store"
+)
+
+// maxNesting bounds how deep .sync tasks may start children in one test: a machine that
+// starts itself .sync without end would otherwise run until --timeout, growing all the way.
+const maxNesting = 32
+
+// startParams are a startExecution task's parameters.
+type startParams struct {
+	StateMachineArn string          `json:"StateMachineArn"`
+	Input           json.RawMessage `json:"Input"`
+	Name            *string         `json:"Name"`
+}
+
+// startedMachine tells which of the file's state machines a startExecution task without a
+// mock starts (states:startExecution, .sync, .sync:2, or aws-sdk:sfn:startExecution), by its
+// ARN in the test's region and account; ok is false for another task, a callback
+// (.waitForTaskToken, which nothing here can answer) or another machine.
+func (l *loaded) startedMachine(task *engine.Task, region, account string) (name string, p startParams, ok bool) {
+	switch {
+	case task.ResourceType == "states" && strings.TrimSuffix(task.ResourceName, task.Pattern) == "startExecution" && task.Pattern != ".waitForTaskToken":
+	case task.ResourceType == "aws-sdk:sfn" && task.ResourceName == "startExecution":
+	default:
+		return "", p, false
+	}
+	if json.Unmarshal([]byte(task.Parameters), &p) != nil {
+		return "", p, false
+	}
+	name, found := strings.CutPrefix(p.StateMachineArn, "arn:aws:states:"+region+":"+account+":stateMachine:")
+	if !found || l.machines[name] == nil {
+		return "", p, false
+	}
+	return name, p, true
+}
+
+type nestingKey struct{}
+
+// startChild runs a startExecution task of one of the file's machines. The child of a .sync
+// task runs in the test, on the same virtual clock, with the same mocks (by state name) and
+// functions, and the task answers as Step Functions does when the child has ended; the
+// parent's clock moves on to the child's end. The child of a task that does not wait is
+// started but not run: the parent sees only StartExecution's answer, and the child's
+// behaviour is for its own tests. stop ends the test with a problem.
+func (s *session) startChild(ctx context.Context, l *loaded, handler *mock.Handler, task *engine.Task, name string, p startParams, roleArn string, stop func(string)) (string, error) {
+	sdk := task.ResourceType == "aws-sdk:sfn"
+	input := "{}"
+	if len(p.Input) > 0 && string(p.Input) != "null" {
+		var text string
+		if json.Unmarshal(p.Input, &text) == nil {
+			input = text
+		} else {
+			v, err := value.Decode(p.Input)
+			if err != nil {
+				return "", &runner.TaskError{Name: "States.Runtime", Cause: "invalid Input: " + err.Error()}
+			}
+			input = value.Encode(v)
+		}
+	}
+	now, ok := runner.VirtualNow(ctx)
+	if !ok {
+		now = time.Now()
+	}
+	execName := integration.ChildName(task.Execution + "#" + strconv.FormatInt(task.ID, 10))
+	if p.Name != nil {
+		execName = *p.Name
+	}
+	smArn := p.StateMachineArn
+	arn := strings.Replace(smArn, ":stateMachine:", ":execution:", 1) + ":" + execName
+	started := &store.Execution{Arn: arn, Name: execName, StateMachineArn: smArn, StartedAt: now}
+	if task.Pattern != ".sync" && task.Pattern != ".sync:2" {
+		return integration.StartResponse(started, sdk), nil
+	}
+	depth, _ := ctx.Value(nestingKey{}).(int)
+	if depth >= maxNesting {
+		stop(fmt.Sprintf("Task state %q starts %s .sync more than %d deep: a state machine that starts itself without end?", task.StateName, name, maxNesting))
+		return "", &runner.TaskError{Name: "States.Runtime", Cause: "nested too deep"}
+	}
+	if err := handler.Bind(arn, l.Name, "test"); err != nil {
+		return "", err // the test's own mock configuration has l.Name and "test": a guard
+	}
+	defer handler.Unbind(arn)
+	runner.Submit(ctx, integration.StartResponse(started, false))
+	ex, _, err := runner.Local(context.WithValue(ctx, nestingKey{}, depth+1), l.machines[name], engine.Start{
+		ExecutionArn: arn, Name: execName, StateMachineArn: smArn, StateMachineName: name, RoleArn: roleArn,
+		Input: input, Time: now, Seed: seed(arn),
+	}, runner.LocalOptions{TimeSkipping: true, Tasks: handler, NoHistory: true})
+	if errors.Is(err, runner.ErrStuck) {
+		stop(fmt.Sprintf("the execution %s, which Task state %q started, waits for a task token, an activity worker or a callback that cannot come in a test: mock the Task state that waits", arn, task.StateName))
+		return "", &runner.TaskError{Name: "States.Runtime", Cause: "stuck"}
+	}
+	if err != nil {
+		return "", err
+	}
+	runner.VirtualEnd(ctx, ex.StopTime)
+	row := &store.Execution{Arn: arn, Name: execName, StateMachineArn: smArn, Status: string(ex.Status), Input: ex.InputText,
+		Error: ex.Error, Cause: ex.Cause, StartedAt: ex.StartTime, StoppedAt: &ex.StopTime}
+	if ex.Status == engine.Succeeded {
+		row.Output = &ex.Output
+	}
+	desc := integration.Describe(row, task.Pattern == ".sync:2")
+	if ex.Status != engine.Succeeded {
+		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: desc}
+	}
+	return desc, nil
+}
