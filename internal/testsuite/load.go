@@ -354,10 +354,8 @@ func loadTemplate(path, resource string, params map[string]string) (*TemplateMac
 // functionsOf makes the runtime of a file's Lambda functions (its functions: and
 // Options.Functions, which win for a name), made when first asked for.
 func functionsOf(f *File, opts *Options) (get func() *lambda.Runtime, closeAll func()) {
-	specs := maps.Clone(f.Functions)
-	if len(opts.Functions) > 0 && specs == nil {
-		specs = map[string]lambda.Spec{}
-	}
+	specs := map[string]lambda.Spec{}
+	maps.Copy(specs, f.Functions)
 	maps.Copy(specs, opts.Functions)
 	if len(specs) == 0 {
 		return func() *lambda.Runtime { return nil }, func() {}
