@@ -62,7 +62,11 @@ type File struct {
 	// have run in the test (machines:, NAME: definition file), by name; the file's own
 	// machine is one without being named.
 	Machines map[string]string
-	Tests    []*Test
+	// S3 are the objects a Distributed Map's ItemReader reads and the buckets its
+	// ResultWriter writes to, in memory (s3:, s3://BUCKET/KEY: CONTENT), by bucket and key; a
+	// bucket named alone (s3://BUCKET/) has the key "".
+	S3    map[string]map[string][]byte
+	Tests []*Test
 
 	lines  map[string]int // line of each top-level key
 	root   *yaml.Node     // the document, for --update
@@ -159,7 +163,7 @@ func IsTestFile(name string) bool {
 
 // Parse parses a test file. Paths in it are relative to its directory. Errors are *Error.
 func Parse(path string, data []byte) (*File, error) {
-	p := &parser{file: path, source: data, budget: maxNodes}
+	p := &parser{file: path, source: data, budget: maxNodes, isJSON: strings.HasSuffix(path, ".json")}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, p.yamlError(err)
@@ -172,7 +176,7 @@ func Parse(path string, data []byte) (*File, error) {
 			Msg: "this is a state machine definition, not a test file: a test file (*.test.yaml) names it with stateMachine: and lists tests:"}
 	}
 	f := &File{Path: path, root: &doc, source: data, isJSON: strings.HasSuffix(path, ".json"), lines: map[string]int{}}
-	top, err := p.fields(doc.Content[0], "the file", "stateMachine", "template", "resource", "parameters", "name", "type", "mockFile", "mocks", "unmocked", "functions", "machines", "tests")
+	top, err := p.fields(doc.Content[0], "the file", "stateMachine", "template", "resource", "parameters", "name", "type", "mockFile", "mocks", "unmocked", "functions", "machines", "s3", "tests")
 	if err != nil {
 		return nil, err
 	}
@@ -299,6 +303,42 @@ func Parse(path string, data []byte) (*File, error) {
 			}
 			f.Machines[name] = rel(file)
 			f.lines["machines: "+name] = m.Content[i+1].Line
+		}
+	}
+	if kv, ok := top["s3"]; ok {
+		m := deref(kv.val)
+		if m.Kind != yaml.MappingNode {
+			return nil, p.errorf(kv.val, "s3: want a mapping of s3://BUCKET/KEY to the objects' contents")
+		}
+		f.S3 = map[string]map[string][]byte{}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			uri, err := p.str(m.Content[i], "s3")
+			if err != nil {
+				return nil, err
+			}
+			bucket, key, _ := strings.Cut(strings.TrimPrefix(uri, "s3://"), "/")
+			if !strings.HasPrefix(uri, "s3://") || bucket == "" {
+				return nil, p.errorf(m.Content[i], "s3: %q: want s3://BUCKET/KEY (or s3://BUCKET/ for a bucket without objects)", uri)
+			}
+			if f.S3[bucket] == nil {
+				f.S3[bucket] = map[string][]byte{}
+			}
+			body := deref(m.Content[i+1])
+			if key == "" {
+				if body.Kind != yaml.ScalarNode || body.Value != "" && body.ShortTag() != "!!null" {
+					return nil, p.errorf(m.Content[i+1], "s3: %s names a bucket, without objects: give it no content (~), or name an object in it (s3://%s/KEY)", uri, bucket)
+				}
+				continue
+			}
+			if body.Kind == yaml.ScalarNode && body.ShortTag() == "!!str" {
+				f.S3[bucket][key] = []byte(body.Value) // a CSV or JSON Lines file, say, as written
+				continue
+			}
+			v, err := p.value(body, "s3: "+uri)
+			if err != nil {
+				return nil, err
+			}
+			f.S3[bucket][key] = []byte(v.JSON) // a value written as YAML or JSON: its JSON
 		}
 	}
 	if kv, ok := top["mocks"]; ok {
@@ -550,6 +590,9 @@ type parser struct {
 	file   string
 	source []byte
 	budget int // nodes the file's values may still expand to (maxNodes)
+	// isJSON: a JSON file, whose strings are quoted; YAML's plain scalars (a name written
+	// 00) are strings in a YAML file only, where --update writes them back as they were.
+	isJSON bool
 }
 
 var questionInFlow = regexp.MustCompile(`\?\s*[,\]}]`)
@@ -626,7 +669,7 @@ func (p *parser) fields(n *yaml.Node, where string, known ...string) (map[string
 // str reads a string scalar.
 func (p *parser) str(n *yaml.Node, where string) (string, error) {
 	s := deref(n)
-	if s.Kind != yaml.ScalarNode || s.ShortTag() == "!!null" {
+	if s.Kind != yaml.ScalarNode || s.ShortTag() == "!!null" || p.isJSON && s.ShortTag() != "!!str" {
 		return "", p.errorf(n, "%s: want a string, got %s", where, describe(s))
 	}
 	return s.Value, nil

@@ -14,7 +14,10 @@ func FuzzParse(f *testing.F) {
 	f.Add(suite, false)
 	f.Add("stateMachine: a.json\ntests:\n  - name: a\n    input: &x {a: [1, *x]}\n", false)
 	f.Add(`{"stateMachine": "a.json", "tests": [{"name": "a", "input": {"x": 1e400}}]}`, true)
-	for _, p := range []string{"../../examples/testing/checkout.test.yaml", "../../examples/orders/orders.test.yaml", "../../examples/hello.test.json"} {
+	f.Add("stateMachine: a.json\nfunctions: {f: bin/f, g: http://127.0.0.1:1}\nmachines: {c: c.asl.json}\n"+
+		"s3: {s3://b/k.csv: \"a,b\\n1,2\", s3://b/k.json: [1], s3://o/: ~}\ntests: [{name: a}]\n", false)
+	for _, p := range []string{"../../examples/testing/checkout.test.yaml", "../../examples/orders/orders.test.yaml", "../../examples/hello.test.json",
+		"../../examples/tutorial/parent.test.yaml"} {
 		if data, err := os.ReadFile(p); err == nil {
 			f.Add(string(data), filepath.Ext(p) == ".json")
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/integration/mock"
+	"github.com/stepwise-run/stepwise/integration/s3items"
 	"github.com/stepwise-run/stepwise/runner"
 )
 
@@ -335,7 +336,14 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		cancel()
 	}
 	var handler *mock.Handler
+	var objects *s3items.Handler // the file's s3:, a copy for this test
+	if l.S3 != nil {
+		objects = &s3items.Handler{S3: newMemS3(l.S3, StartTime)}
+	}
 	unmocked := runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
+		if objects != nil && objects.Handles(task) {
+			return objects.RunTask(ctx, task)
+		}
 		if fns := l.functions(); fns != nil && fns.Serves(task) {
 			return fns.RunTask(ctx, task)
 		}
@@ -354,7 +362,9 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		}
 		if !l.CallUnmocked {
 			how := "mock it under mocks:"
-			if strings.HasSuffix(strings.TrimSuffix(task.ResourceName, task.Pattern), "startExecution") && task.Pattern != ".waitForTaskToken" {
+			if task.Kind != "" {
+				how = "give the objects it reads, or the bucket it writes to, under s3:"
+			} else if strings.HasSuffix(strings.TrimSuffix(task.ResourceName, task.Pattern), "startExecution") && task.Pattern != ".waitForTaskToken" {
 				how += ", give the state machine it starts under machines:"
 			}
 			stop(what + " has no mock: " + how + ", or set unmocked: call at the top of the file to call the service")
