@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -241,12 +240,14 @@ func (l *local) skip(ctx context.Context) error {
 		if len(l.pending) > 0 {
 			t := l.pending[0]
 			l.pending = l.pending[1:]
-			before := maps.Clone(l.timers)
-			l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TaskStarted, TaskID: t.ID, Time: l.clock}))
-			limit, limited := time.Time{}, false // when the first of the task's limits runs out
-			for id, at := range l.timers {
-				if _, old := before[id]; (!old || id == l.ex.TimeoutTimer) && (!limited || at.Before(limit)) {
-					limit, limited = at, true
+			step := l.in.Apply(l.ex, engine.Event{Kind: engine.TaskStarted, TaskID: t.ID, Time: l.clock})
+			l.apply(step)
+			// The task's limits: the timers its start started (TimeoutSeconds,
+			// HeartbeatSeconds), and the execution's own.
+			limit, limited := l.timers[l.ex.TimeoutTimer]
+			for _, c := range step.Commands {
+				if c.Kind == engine.StartTimer && (!limited || c.At.Before(limit)) {
+					limit, limited = c.At, true
 				}
 			}
 			l.runSkipping(ctx, t, limit, limited)
