@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stepwise-run/stepwise/engine"
@@ -277,57 +278,58 @@ func (l *local) skip(ctx context.Context) error {
 //     execution) says when that ended (VirtualEnd): its answer comes then, after the timers
 //     due meanwhile have fired, or it times out at its limit if that came first.
 func (l *local) runSkipping(ctx context.Context, t *engine.Task, limit time.Time, limited bool) {
-	tc := &taskClock{now: l.clock}
-	tctx, cancel := context.WithCancelCause(context.WithValue(ctx, taskClockKey{}, tc))
-	defer cancel(nil)
-	tctx = WithSubmit(tctx, tc.submit)
-	l.running = map[int64]context.CancelCauseFunc{t.ID: cancel} // a CancelTask command cancels it
-	defer func() { l.running = nil }()
-	type result struct {
-		out string
-		err error
-	}
-	answer := make(chan result, 1)
-	go func() {
-		out, err := runTask(l.taskContext(tctx, t), l.opts.Tasks, t, l.opts.Logger)
-		answer <- result{out, err}
-	}()
-	wanted := func() bool {
-		_, ok := l.running[t.ID]
-		return ok && !l.ex.Done()
-	}
-	var expired <-chan time.Time
+	sc := &skippingContext{Context: ctx, taskClock: taskClock{now: l.clock}}
+	tc, tctx := &sc.taskClock, context.Context(sc)
+	// The task runs in this goroutine, the loop's, as it always did on the virtual clock: a
+	// timer cancels it when its limit passes, and the clock moves on once it has returned.
+	// (A goroutine for each task, as live runs them, made a Map of 1,000 mocked tasks 2.3
+	// times slower: BenchmarkLocalSkipping.)
+	var expired atomic.Bool
 	if limited && limit.After(l.clock) {
-		timer := time.NewTimer(limit.Sub(l.clock))
-		defer timer.Stop()
-		expired = timer.C
-	}
-	var r result
-	select {
-	case r = <-answer:
-	case <-ctx.Done():
-		r = <-answer // cancelled with ctx; the caller aborts the execution
-	case <-expired:
-		l.submitted(t, tc)
-		l.advance(limit) // the timer that ran out times the task out, which cancels it
-		if !wanted() {
+		var cancel context.CancelCauseFunc
+		tctx, cancel = context.WithCancelCause(tctx)
+		defer cancel(nil)
+		timer := time.AfterFunc(limit.Sub(l.clock), func() {
+			expired.Store(true)
 			cancel(ErrTaskCancelled)
-			<-answer // it returns before Local does, as live's tasks do
-			return
-		}
-		r = <-answer
+		})
+		defer timer.Stop()
 	}
+	if l.running == nil {
+		l.running = map[int64]context.CancelCauseFunc{}
+	}
+	l.running[t.ID] = func(error) {} // a CancelTask command while the clock moves takes it out
+	defer delete(l.running, t.ID)
+	out, err := runTask(l.taskContext(tctx, t), l.opts.Tasks, t, l.opts.Logger)
 	l.submitted(t, tc)
-	if end := tc.ended(); end.After(l.clock) {
-		if limited && end.After(limit) {
-			end = limit // it would have run past its limit
-		}
+	end := tc.ended()
+	if expired.Load() || limited && end.After(limit) {
+		end = limit // it ran past its limit, whose timer times it out
+	}
+	if end.After(l.clock) {
 		l.advance(end)
-		if !wanted() {
+		if _, wanted := l.running[t.ID]; !wanted || l.ex.Done() {
 			return
 		}
 	}
-	l.taskDone(t.ID, r.out, r.err, l.clock)
+	l.taskDone(t.ID, out, err, l.clock)
+}
+
+// skippingContext is a task's context on the virtual clock: its taskClock (VirtualNow,
+// VirtualEnd) and its Submit, in one allocation.
+type skippingContext struct {
+	context.Context
+	taskClock
+}
+
+func (c *skippingContext) Value(key any) any {
+	switch key.(type) {
+	case taskClockKey:
+		return &c.taskClock
+	case submitKey:
+		return c.taskClock.submit
+	}
+	return c.Context.Value(key)
 }
 
 // submitted records what a task submitted (Submit), if it did, at the time it started.
