@@ -160,18 +160,9 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 			return "", validationError(sdk, problems)
 		}
 	}
-	input := "{}"
-	if len(p.Input) > 0 && string(p.Input) != "null" {
-		var s string
-		if json.Unmarshal(p.Input, &s) == nil {
-			input = s
-		} else {
-			v, err := value.Decode(p.Input)
-			if err != nil {
-				return "", &runner.TaskError{Name: "States.Runtime", Cause: "invalid Input: " + err.Error()}
-			}
-			input = value.Encode(v)
-		}
+	input, err := StartInput(p.Input)
+	if err != nil {
+		return "", err
 	}
 	sm, err := r.Store.GetStateMachine(ctx, p.StateMachineArn)
 	if errors.Is(err, store.ErrNotFound) {
@@ -227,6 +218,24 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: desc}
 	}
 	return desc, nil
+}
+
+// StartInput is the input of the child a startExecution task starts, from its Input
+// parameter: a string is the input's JSON text, as it is; any other value is the input
+// itself, and none (or null) is {}.
+func StartInput(raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "{}", nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s, nil
+	}
+	v, err := value.Decode(raw)
+	if err != nil {
+		return "", &runner.TaskError{Name: "States.Runtime", Cause: "invalid Input: " + err.Error()}
+	}
+	return value.Encode(v), nil
 }
 
 // parentOf is the execution that started a child: the one its input names, else the task's.

@@ -36,6 +36,19 @@ func runLive(t *testing.T, def string, tasks TaskFunc) (*engine.Execution, []his
 	return ex, events, time.Since(t0)
 }
 
+// slowTask answers after 10 s unless its context ends first, and then sends why on cause.
+func slowTask(cause chan<- error) TaskFunc {
+	return func(ctx context.Context, tk *engine.Task) (string, error) {
+		select {
+		case <-ctx.Done():
+			cause <- context.Cause(ctx)
+			return "", ctx.Err()
+		case <-time.After(10 * time.Second):
+			return `{}`, nil
+		}
+	}
+}
+
 func types(events []history.Event) string {
 	var b strings.Builder
 	for _, e := range events {
@@ -85,15 +98,7 @@ func TestLiveTaskTimeouts(t *testing.T) {
 				"Parameters":{"FunctionName":"f"},"Catch":[{"ErrorEquals":["States.Timeout"],"Next":"Caught"}],"End":true},
 				"Caught":{"Type":"Pass","End":true}}}`
 			cause := make(chan error, 1)
-			ex, events, took := runLive(t, def, func(ctx context.Context, tk *engine.Task) (string, error) {
-				select {
-				case <-ctx.Done():
-					cause <- context.Cause(ctx)
-					return "", ctx.Err()
-				case <-time.After(10 * time.Second):
-					return `{}`, nil
-				}
-			})
+			ex, events, took := runLive(t, def, slowTask(cause))
 			if ex.Status != engine.Succeeded || !strings.Contains(types(events), "TaskTimedOut") || !strings.Contains(ex.Output, "States.Timeout") {
 				t.Fatalf("status %s, output %s: %s", ex.Status, ex.Output, types(events))
 			}
@@ -236,17 +241,6 @@ func TestLocalInterpreterPanic(t *testing.T) {
 // at that time on the virtual clock, and is cancelled; a quick one answers at the time it
 // started, the clock standing still, and a Wait after it passes at once.
 func TestSkippingTaskLimits(t *testing.T) {
-	slow := func(cause chan<- error) TaskFunc {
-		return func(ctx context.Context, tk *engine.Task) (string, error) {
-			select {
-			case <-ctx.Done():
-				cause <- context.Cause(ctx)
-				return "", ctx.Err()
-			case <-time.After(10 * time.Second):
-				return `{}`, nil
-			}
-		}
-	}
 	task := func(field string) string {
 		return `"T":{"Type":"Task",` + field + `"Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},
 			"Catch":[{"ErrorEquals":["States.Timeout"],"Next":"Caught"}],"Next":"W"},
@@ -271,7 +265,7 @@ func TestSkippingTaskLimits(t *testing.T) {
 				t.Fatal(err)
 			}
 			cause := make(chan error, 1)
-			tasks := slow(cause)
+			tasks := slowTask(cause)
 			if !c.slow {
 				tasks = func(ctx context.Context, tk *engine.Task) (string, error) {
 					time.Sleep(20 * time.Millisecond) // real time that the virtual clock does not see

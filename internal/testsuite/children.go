@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/integration/mock"
@@ -59,18 +58,9 @@ type nestingKey struct{}
 // behaviour is for its own tests. stop ends the test with a problem.
 func (s *session) startChild(ctx context.Context, l *loaded, handler *mock.Handler, task *engine.Task, name string, p startParams, roleArn string, stop func(string)) (string, error) {
 	sdk := task.ResourceType == "aws-sdk:sfn"
-	input := "{}"
-	if len(p.Input) > 0 && string(p.Input) != "null" {
-		var text string
-		if json.Unmarshal(p.Input, &text) == nil {
-			input = text
-		} else {
-			v, err := value.Decode(p.Input)
-			if err != nil {
-				return "", &runner.TaskError{Name: "States.Runtime", Cause: "invalid Input: " + err.Error()}
-			}
-			input = value.Encode(v)
-		}
+	input, err := integration.StartInput(p.Input)
+	if err != nil {
+		return "", err
 	}
 	now, ok := runner.VirtualNow(ctx)
 	if !ok {
