@@ -208,6 +208,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
+	if e := checkArnLengths(action, body); e != nil {
+		writeError(w, e)
+		return
+	}
 	ctx := r.Context()
 	if action == "StartExecution" || action == "StartSyncExecution" {
 		if th := r.Header[traceIDHeader]; len(th) > 0 {
