@@ -166,7 +166,7 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 	}
 	sm, err := r.Store.GetStateMachine(ctx, p.StateMachineArn)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", serviceError(sdk, "StateMachineDoesNotExist", fmt.Sprintf("State Machine Does Not Exist: '%s'", p.StateMachineArn))
+		return "", ServiceError(sdk, "StateMachineDoesNotExist", fmt.Sprintf("State Machine Does Not Exist: '%s'", p.StateMachineArn))
 	}
 	if err != nil {
 		return "", err
@@ -189,7 +189,7 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 			return "", gerr
 		}
 		if old.Input != input || (old.Status != "RUNNING" && old.ParentArn != req.ParentArn) {
-			return "", serviceError(sdk, "ExecutionAlreadyExists", fmt.Sprintf("Execution Already Exists: '%s'", old.Arn))
+			return "", ServiceError(sdk, "ExecutionAlreadyExists", fmt.Sprintf("Execution Already Exists: '%s'", old.Arn))
 		}
 		ex = old
 	} else if err != nil {
@@ -343,8 +343,6 @@ func Describe(ex *store.Execution, asJSON bool) string {
 	return value.Encode(out)
 }
 
-// serviceError is a Step Functions API error as a task reports it: StepFunctions.<Code>Exception
-// with the Java SDK's cause text for the optimized integration, Sfn.<Code>Exception for aws-sdk.
 // validationError is the Step Functions API's ValidationException, with its problems, as a
 // task's error.
 func validationError(sdk bool, problems []string) error {
@@ -353,13 +351,15 @@ func validationError(sdk bool, problems []string) error {
 		msg = fmt.Sprintf("%d validation errors detected: %s", len(problems), strings.Join(problems, "; "))
 	}
 	if sdk {
-		return serviceError(sdk, "Validation", msg)
+		return ServiceError(sdk, "Validation", msg)
 	}
 	return &runner.TaskError{Name: "StepFunctions.ValidationException",
 		Cause: fmt.Sprintf("%s (Service: AWSStepFunctions; Status Code: 400; Error Code: ValidationException; Request ID: %s; Proxy: null)", msg, ChildName(msg))}
 }
 
-func serviceError(sdk bool, code, msg string) error {
+// ServiceError is a Step Functions API error as a task reports it: StepFunctions.<Code>Exception
+// with the Java SDK's cause text for the optimized integration, Sfn.<Code>Exception for aws-sdk.
+func ServiceError(sdk bool, code, msg string) error {
 	if sdk {
 		return &runner.TaskError{Name: "Sfn." + code + "Exception",
 			Cause: fmt.Sprintf("%s (Service: Sfn, Status Code: 400, Request ID: %s)", msg, ChildName(msg))}

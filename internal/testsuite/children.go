@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stepwise-run/stepwise/engine"
@@ -50,13 +51,33 @@ func (l *loaded) startedMachine(task *engine.Task, region, account string) (name
 
 type nestingKey struct{}
 
-// startChild runs a startExecution task of one of the file's machines. The child of a .sync
-// task runs in the test, on the same virtual clock, with the same mocks (by state name) and
+// children starts the child executions of one test.
+type children struct {
+	l       *loaded
+	handler *mock.Handler // the test's mocks, then its policy for tasks without one
+	roleArn string
+	stop    func(problem string) // ends the test with a problem
+
+	mu      sync.Mutex
+	started map[string]startedChild // by execution ARN
+}
+
+// startedChild is a child a task of the test started: its input, and whether it ran to its
+// end (a .sync task's) or was only started (it is then taken to run on).
+type startedChild struct {
+	input string
+	ended bool
+}
+
+// start runs a startExecution task of one of the file's machines. The child of a .sync task
+// runs in the test, on the same virtual clock, with the same mocks (by state name) and
 // functions, and the task answers as Step Functions does when the child has ended; the
 // parent's clock moves on to the child's end. The child of a task that does not wait is
 // started but not run: the parent sees only StartExecution's answer, and the child's
-// behaviour is for its own tests. stop ends the test with a problem.
-func (s *session) startChild(ctx context.Context, l *loaded, handler *mock.Handler, task *engine.Task, name string, p startParams, roleArn string, stop func(string)) (string, error) {
+// behaviour is for its own tests. A name used before is ExecutionAlreadyExists, unless the
+// child was only started, and with the same input (StartExecution is idempotent then).
+func (c *children) start(ctx context.Context, task *engine.Task, name string, p startParams) (string, error) {
+	l, handler, stop := c.l, c.handler, c.stop
 	sdk := task.ResourceType == "aws-sdk:sfn"
 	input, err := integration.StartInput(p.Input)
 	if err != nil {
@@ -73,7 +94,17 @@ func (s *session) startChild(ctx context.Context, l *loaded, handler *mock.Handl
 	smArn := p.StateMachineArn
 	arn := strings.Replace(smArn, ":stateMachine:", ":execution:", 1) + ":" + execName
 	started := &store.Execution{Arn: arn, Name: execName, StateMachineArn: smArn, StartedAt: now}
-	if task.Pattern != ".sync" && task.Pattern != ".sync:2" {
+	wait := task.Pattern == ".sync" || task.Pattern == ".sync:2"
+	c.mu.Lock()
+	before, again := c.started[arn]
+	if !again {
+		c.started[arn] = startedChild{input: input, ended: wait}
+	}
+	c.mu.Unlock()
+	if again && (before.ended || before.input != input || wait) {
+		return "", integration.ServiceError(sdk, "ExecutionAlreadyExists", fmt.Sprintf("Execution Already Exists: '%s'", arn))
+	}
+	if !wait {
 		return integration.StartResponse(started, sdk), nil
 	}
 	depth, _ := ctx.Value(nestingKey{}).(int)
@@ -87,7 +118,7 @@ func (s *session) startChild(ctx context.Context, l *loaded, handler *mock.Handl
 	defer handler.Unbind(arn)
 	runner.Submit(ctx, integration.StartResponse(started, false))
 	ex, _, err := runner.Local(context.WithValue(ctx, nestingKey{}, depth+1), l.machines[name], engine.Start{
-		ExecutionArn: arn, Name: execName, StateMachineArn: smArn, StateMachineName: name, RoleArn: roleArn,
+		ExecutionArn: arn, Name: execName, StateMachineArn: smArn, StateMachineName: name, RoleArn: c.roleArn,
 		Input: input, Time: now, Seed: seed(arn),
 	}, runner.LocalOptions{TimeSkipping: true, Tasks: handler, NoHistory: true})
 	if errors.Is(err, runner.ErrStuck) {

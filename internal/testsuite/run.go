@@ -336,6 +336,7 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		cancel()
 	}
 	var handler *mock.Handler
+	children := &children{l: l, roleArn: start.RoleArn, stop: stop, started: map[string]startedChild{}}
 	var objects *s3items.Handler // the file's s3:, a copy for this test
 	if l.S3 != nil {
 		objects = &s3items.Handler{S3: newMemS3(l.S3, StartTime)}
@@ -348,7 +349,7 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 			return fns.RunTask(ctx, task)
 		}
 		if name, p, ok := l.startedMachine(task, s.opts.region(), s.opts.account()); ok {
-			return s.startChild(ctx, l, handler, task, name, p, start.RoleArn, stop)
+			return children.start(ctx, task, name, p)
 		}
 		what := fmt.Sprintf("Task state %q (%s)", task.StateName, task.Resource)
 		if task.Kind != "" {
@@ -379,6 +380,7 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 	})
 	cfg := l.mockConfig(t)
 	handler = &mock.Handler{Config: cfg, Next: unmocked}
+	children.handler = handler
 	if err := handler.Bind(start.ExecutionArn, l.Name, "test"); err != nil {
 		res.Problem = err.Error() // mockConfig always has the test case: a guard
 		return

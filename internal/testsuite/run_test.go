@@ -846,12 +846,27 @@ func TestChildren(t *testing.T) {
 			`{"result": {"ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:child:c1", "StartDate": 1735689600000}, "at": "2025-01-01T00:00:00Z"}`, ""},
 		{"another machine", parent(sync2, `{"StateMachineArn":"`+arn+`other"}`), mocks, "",
 			`Task state "Start" (arn:aws:states:::states:startExecution.sync:2) has no mock: mock it under mocks:, give the state machine it starts under machines:, or set unmocked: call at the top of the file to call the service`},
+		{"the same name again", `{"StartAt":"One","States":{
+			"One":{"Type":"Task","Resource":"` + sync2 + `","Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1"},"ResultPath":null,"Next":"Two"},
+			"Two":{"Type":"Task","Resource":"` + sync2 + `","Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1"},"End":true}}}`, mocks,
+			`{error: StepFunctions.ExecutionAlreadyExistsException}`, ""},
+		{"started twice alike, without waiting", `{"StartAt":"One","States":{
+			"One":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1"},"ResultPath":"$.one","Next":"Two"},
+			"Two":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:startExecution","Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1"},"ResultPath":"$.two","End":true}}}`, mocks,
+			`{paths: {"$.one.ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:child:c1", "$.two": {"ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:child:c1", "StartDate": 1735689600000}}}`, ""},
+		{"started twice, with another input", `{"StartAt":"One","States":{
+			"One":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1"},"ResultPath":"$.one","Next":"Two"},
+			"Two":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:startExecution","Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1","Input":{"n":2}},"ResultPath":"$.two","End":true}}}`, mocks,
+			`{error: Sfn.ExecutionAlreadyExistsException}`, ""},
 		{"itself, without end", parent(sync2, `{"StateMachineArn":"`+arn+`sm"}`), mocks, "",
 			`Task state "Start" starts sm .sync more than 32 deep: a state machine that starts itself without end?`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			expect := "    expect: {output: " + tc.want + "}\n"
+			if strings.HasPrefix(tc.want, "{error") || strings.HasPrefix(tc.want, "{paths") {
+				expect = "    expect: " + tc.want + "\n"
+			}
 			if tc.problem != "" {
 				expect = ""
 			}
