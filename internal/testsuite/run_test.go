@@ -911,3 +911,32 @@ func TestChildren(t *testing.T) {
 		}
 	}
 }
+
+// TestMockedSubmitted: a mocked .waitForTaskToken or .sync task records TaskSubmitted ({})
+// before its outcome, as AWS's histories show and as docs/testing.md says.
+func TestMockedSubmitted(t *testing.T) {
+	for _, resource := range []string{"arn:aws:states:::sqs:sendMessage.waitForTaskToken", "arn:aws:states:::states:startExecution.sync:2"} {
+		params := `{"QueueUrl":"q","MessageBody":{"token.$":"$$.Task.Token"}}`
+		if strings.Contains(resource, "states:") {
+			params = `{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:other"}`
+		}
+		def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + resource + `","Parameters":` + params + `,"End":true}}}`
+		dir := writeFiles(t, map[string]string{"sm.asl.json": def,
+			"x.test.yaml": "stateMachine: sm.asl.json\nmocks:\n  T: {return: {ok: true}}\ntests:\n  - name: a\n    expect: {output: {ok: true}}\n"})
+		rep, err := Run(context.Background(), []string{dir}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rep.Files[0].Tests[0]
+		if !r.Passed() {
+			t.Fatalf("%s: problem %q, failures %v", resource, r.Problem, r.Failures)
+		}
+		var types []string
+		for _, e := range r.Outcome.Events {
+			types = append(types, e.Type)
+		}
+		if h := strings.Join(types, " "); !strings.Contains(h, "TaskStarted TaskSubmitted TaskSucceeded") {
+			t.Errorf("%s: history %s", resource, h)
+		}
+	}
+}
