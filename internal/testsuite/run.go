@@ -355,6 +355,9 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		if task.Kind != "" {
 			what = fmt.Sprintf("the %s of Distributed Map %q (%s)", task.Kind, task.StateName, task.Resource)
 		}
+		if task.Execution != start.ExecutionArn {
+			what += " of the child execution " + task.Execution // machines:
+		}
 		if lambda.IsTask(task) {
 			// Lambda has no service to call here but the functions given: a task that would
 			// fail for want of one stops the test, so that a Catch cannot turn it into a pass.

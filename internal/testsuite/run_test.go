@@ -858,6 +858,8 @@ func TestChildren(t *testing.T) {
 			"One":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1"},"ResultPath":"$.one","Next":"Two"},
 			"Two":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:startExecution","Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1","Input":{"n":2}},"ResultPath":"$.two","End":true}}}`, mocks,
 			`{error: Sfn.ExecutionAlreadyExistsException}`, ""},
+		{"a child's state without a mock", parent(sync2, `{"StateMachineArn":"`+arn+`child","Name":"c1"}`), "", "",
+			`Task state "Work" (arn:aws:states:::sqs:sendMessage) of the child execution arn:aws:states:us-east-1:123456789012:execution:child:c1 has no mock: mock it under mocks:, or set unmocked: call at the top of the file to call the service`},
 		{"itself, without end", parent(sync2, `{"StateMachineArn":"`+arn+`sm"}`), mocks, "",
 			`Task state "Start" starts sm .sync more than 32 deep: a state machine that starts itself without end?`},
 	}
