@@ -50,16 +50,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	assumeRole := fs.Bool("aws-assume-role", false, "make each aws-sdk task's call as the execution's role (arn:aws:iam::123456789012:role/stepwise-local), assumed through AWS STS with the default credentials")
 	typ := fs.String("type", "STANDARD", "the state machine's type: STANDARD or EXPRESS")
 	listen := fs.String("listen", "", "serve the Step Functions API (and console) on this loopback address while the run lasts, so that activity workers and SendTaskSuccess can answer its callbacks")
-	var machines, functions []string
+	var machines []string
 	fs.Func("machine", "another state machine the run's tasks may start: FILE or NAME=FILE (the name defaults to the file's); repeatable", func(s string) error {
 		machines = append(machines, s)
 		return nil
 	})
-	fs.Func("function", "a Lambda function: NAME=PATH (a program speaking the Lambda Runtime API) or NAME=http://... (a Lambda Invoke API endpoint); repeatable", func(s string) error {
-		functions = append(functions, s)
-		return nil
-	})
-	functionsFile := fs.String("functions", "", "a JSON file of Lambda functions, as serve's --functions")
+	functionSpecs := functionFlags(fs, "a Lambda function", "a JSON file of Lambda functions, as serve's --functions")
 	connections := fs.String("connections", "", "a JSON file of EventBridge connections for HTTP Tasks, as serve's --connections")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -73,7 +69,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "stepwise: --listen takes a loopback address (127.0.0.1:PORT): callers are not authenticated")
 		return 2
 	}
-	specs, err := functionSpecs(*functionsFile, functions)
+	specs, err := functionSpecs()
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 2

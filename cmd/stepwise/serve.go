@@ -39,12 +39,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	leaseTTL := fs.Duration("lease-ttl", 5*time.Second, "how long a node's claim on an execution lasts without renewal")
 	evalSteps := fs.Int64("eval-steps", budget.DefaultSteps, "work budget of one JSONata, JSONPath or intrinsic evaluation, in steps (-1: none); see docs/limits.md")
 	evalMemory := fs.Int64("eval-memory", budget.DefaultMemory, "memory budget of one evaluation, in bytes of intermediate values built (-1: none); see docs/limits.md")
-	var functions []string
-	fs.Func("function", "a Lambda function: NAME=PATH (a program speaking the Lambda Runtime API) or NAME=http://... (a Lambda Invoke API endpoint); repeatable", func(s string) error {
-		functions = append(functions, s)
-		return nil
-	})
-	functionsFile := fs.String("functions", "", "a JSON file of Lambda functions ({\"Functions\": {NAME: {\"Command\": [...]} or {\"Endpoint\": URL}}})")
+	functionSpecs := functionFlags(fs, "a Lambda function", "a JSON file of Lambda functions ({\"Functions\": {NAME: {\"Command\": [...]} or {\"Endpoint\": URL}}})")
 	connectionsFile := fs.String("connections", "", "a JSON file of EventBridge connections for HTTP Tasks, by ARN or name ({\"Connections\": {ARN: {\"AuthorizationType\": ..., \"AuthParameters\": {...}}}}, as CreateConnection takes them)")
 	mockConfig := fs.String("mock-config", "", "a Step Functions Local mock configuration file: executions started on ARN#TestCase get its mocked responses")
 	insecure := fs.Bool("insecure-no-auth", false, "serve on a non-loopback address although callers are not authenticated")
@@ -119,7 +114,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	var err error
 
-	specs, err := functionSpecs(*functionsFile, functions)
+	specs, err := functionSpecs()
 	if err != nil {
 		fmt.Fprintln(stderr, "stepwise:", err)
 		return 2
@@ -341,22 +336,31 @@ func redact(url string) string {
 	return url
 }
 
-// functionSpecs reads the Lambda functions that serve and run are given: the --functions file,
-// then each --function flag, which wins for its name.
-func functionSpecs(file string, flags []string) (map[string]lambda.Spec, error) {
-	specs := map[string]lambda.Spec{}
-	if file != "" {
-		var err error
-		if specs, err = lambda.LoadConfig(file); err != nil {
-			return nil, fmt.Errorf("--functions: %w", err)
+// functionFlags defines --function (repeatable) and --functions on a command's flags, with the
+// words the command gives them, and returns what reads the functions once the flags are
+// parsed: the --functions file, then each --function flag, which wins for its name.
+func functionFlags(fs *flag.FlagSet, function, file string) func() (map[string]lambda.Spec, error) {
+	var flags []string
+	fs.Func("function", function+": NAME=PATH (a program speaking the Lambda Runtime API) or NAME=http://... (a Lambda Invoke API endpoint); repeatable", func(s string) error {
+		flags = append(flags, s)
+		return nil
+	})
+	path := fs.String("functions", "", file)
+	return func() (map[string]lambda.Spec, error) {
+		specs := map[string]lambda.Spec{}
+		if *path != "" {
+			var err error
+			if specs, err = lambda.LoadConfig(*path); err != nil {
+				return nil, fmt.Errorf("--functions: %w", err)
+			}
 		}
-	}
-	for _, f := range flags {
-		name, spec, err := lambda.ParseFlag(f)
-		if err != nil {
-			return nil, fmt.Errorf("--function: %w", err)
+		for _, f := range flags {
+			name, spec, err := lambda.ParseFlag(f)
+			if err != nil {
+				return nil, fmt.Errorf("--function: %w", err)
+			}
+			specs[name] = spec
 		}
-		specs[name] = spec
+		return specs, nil
 	}
-	return specs, nil
 }

@@ -38,18 +38,13 @@ func cmdTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	verbose := fs.Bool("v", false, "list the tests that passed too")
 	parallel := fs.Int("parallel", 0, "how many tests run at once (default: the number of CPUs Go uses)")
 	timeout := fs.Duration("timeout", time.Minute, "the most real time one test may take (its clock is virtual: only calls to services take time)")
-	var functions []string
-	fs.Func("function", "a Lambda function that Task states without a mock invoke, for every file (and over a file's functions:): NAME=PATH (a program speaking the Lambda Runtime API) or NAME=http://... (a Lambda Invoke API endpoint); repeatable", func(s string) error {
-		functions = append(functions, s)
-		return nil
-	})
-	functionsFile := fs.String("functions", "", "a JSON file of Lambda functions, as serve's --functions")
+	functionSpecs := functionFlags(fs, "a Lambda function that Task states without a mock invoke, for every file (and over a file's functions:)", "a JSON file of Lambda functions, as serve's --functions")
 	connectionsFile := fs.String("connections", "", "a JSON file of EventBridge connections for the HTTP Tasks of files that say unmocked: call, as serve's --connections")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return 2
 	}
-	specs, err := functionSpecs(*functionsFile, functions)
+	specs, err := functionSpecs()
 	if err != nil {
 		fmt.Fprintf(stderr, "stepwise test: %v\n%s\n", err, testUsage)
 		return 2
