@@ -14,10 +14,7 @@ func (s *Server) Invoke(ctx context.Context, action string, body []byte) ([]byte
 	if h == nil {
 		return nil, &Error{Type: "UnknownOperationException", Message: "Unknown operation " + action, Status: http.StatusBadRequest}
 	}
-	if e := checkRequired(action, body); e != nil {
-		return nil, e
-	}
-	if e := checkArnLengths(action, body); e != nil {
+	if e := checkMembers(action, body); e != nil {
 		return nil, e
 	}
 	out, err := h(s, ctx, body)

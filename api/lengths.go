@@ -58,6 +58,16 @@ var arnMembers = map[string][]arnMember{
 	"UpdateStateMachineAlias":          arns(256, "stateMachineAliasArn"),
 }
 
+// checkMembers runs the checks AWS's request validation makes of an action's members before
+// the action itself: required members (checkRequired), then ARN lengths. The HTTP API and
+// Invoke (aws-sdk:sfn tasks, in process) both run it.
+func checkMembers(action string, body []byte) *Error {
+	if e := checkRequired(action, body); e != nil {
+		return e
+	}
+	return checkArnLengths(action, body)
+}
+
 // checkArnLengths refuses a request whose ARN members are empty or longer than the model
 // allows, naming each as AWS does: "Value '...' at 'executionArn' failed to satisfy
 // constraint: Member must have length less than or equal to 256". As checkRequired, it reads
@@ -69,8 +79,7 @@ func checkArnLengths(action string, body []byte) *Error {
 	}
 	sure := true
 	for _, m := range members {
-		n, ok := plainStringLen(body, m.quoted)
-		if !ok || n == 0 || n > m.max {
+		if n, present, ok := plainStringLen(body, m.quoted); present && (!ok || n == 0 || n > m.max) {
 			sure = false
 			break
 		}
@@ -101,30 +110,30 @@ func checkArnLengths(action string, body []byte) *Error {
 	return validation(problems...)
 }
 
-// plainStringLen reads the value of the first quoted name in body: ok when the name is not
-// there (n is then 1, a length no bound refuses) or is followed by a colon and a string of
-// printable ASCII without escapes, whose length it returns; otherwise the body must be
-// decoded to tell.
-func plainStringLen(body, quoted []byte) (n int, ok bool) {
+// plainStringLen reads the value of the first quoted name in body. present is false when
+// the name is not there at all; ok is true when it is followed by a colon and a string of
+// printable ASCII without escapes, whose length is n. Otherwise the body must be decoded to
+// tell.
+func plainStringLen(body, quoted []byte) (n int, present, ok bool) {
 	i := bytes.Index(body, quoted)
 	if i < 0 {
-		return 1, true
+		return 0, false, true
 	}
 	i = skipSpace(body, i+len(quoted))
 	if i >= len(body) || body[i] != ':' {
-		return 0, false
+		return 0, true, false
 	}
 	i = skipSpace(body, i+1)
 	if i >= len(body) || body[i] != '"' {
-		return 0, false
+		return 0, true, false
 	}
 	for j := i + 1; j < len(body); j++ {
 		switch c := body[j]; {
 		case c == '"':
-			return j - i - 1, true
+			return j - i - 1, true, true
 		case c == '\\' || c < 0x20 || c >= 0x80:
-			return 0, false
+			return 0, true, false
 		}
 	}
-	return 0, false
+	return 0, true, false
 }

@@ -204,11 +204,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if e := checkRequired(action, body); e != nil {
-		writeError(w, e)
-		return
-	}
-	if e := checkArnLengths(action, body); e != nil {
+	if e := checkMembers(action, body); e != nil {
 		writeError(w, e)
 		return
 	}

@@ -77,7 +77,6 @@ type startedChild struct {
 // behaviour is for its own tests. A name used before is ExecutionAlreadyExists, unless the
 // child was only started, and with the same input (StartExecution is idempotent then).
 func (c *children) start(ctx context.Context, task *engine.Task, name string, p startParams) (string, error) {
-	l, handler, stop := c.l, c.handler, c.stop
 	sdk := task.ResourceType == "aws-sdk:sfn"
 	input, err := integration.StartInput(p.Input)
 	if err != nil {
@@ -109,20 +108,20 @@ func (c *children) start(ctx context.Context, task *engine.Task, name string, p 
 	}
 	depth, _ := ctx.Value(nestingKey{}).(int)
 	if depth >= maxNesting {
-		stop(fmt.Sprintf("Task state %q starts %s .sync more than %d deep: a state machine that starts itself without end?", task.StateName, name, maxNesting))
+		c.stop(fmt.Sprintf("Task state %q starts %s .sync more than %d deep: a state machine that starts itself without end?", task.StateName, name, maxNesting))
 		return "", &runner.TaskError{Name: "States.Runtime", Cause: "nested too deep"}
 	}
-	if err := handler.Bind(arn, l.Name, "test"); err != nil {
+	if err := c.handler.Bind(arn, c.l.Name, "test"); err != nil {
 		return "", err // the test's own mock configuration has l.Name and "test": a guard
 	}
-	defer handler.Unbind(arn)
+	defer c.handler.Unbind(arn)
 	runner.Submit(ctx, integration.StartResponse(started, false))
-	ex, _, err := runner.Local(context.WithValue(ctx, nestingKey{}, depth+1), l.machines[name], engine.Start{
+	ex, _, err := runner.Local(context.WithValue(ctx, nestingKey{}, depth+1), c.l.machines[name], engine.Start{
 		ExecutionArn: arn, Name: execName, StateMachineArn: smArn, StateMachineName: name, RoleArn: c.roleArn,
 		Input: input, Time: now, Seed: seed(arn),
-	}, runner.LocalOptions{TimeSkipping: true, Tasks: handler, NoHistory: true})
+	}, runner.LocalOptions{TimeSkipping: true, Tasks: c.handler, NoHistory: true})
 	if errors.Is(err, runner.ErrStuck) {
-		stop(fmt.Sprintf("the execution %s, which Task state %q started, waits for a task token, an activity worker or a callback that cannot come in a test: mock the Task state that waits", arn, task.StateName))
+		c.stop(fmt.Sprintf("the execution %s, which Task state %q started, waits for a task token, an activity worker or a callback that cannot come in a test: mock the Task state that waits", arn, task.StateName))
 		return "", &runner.TaskError{Name: "States.Runtime", Cause: "stuck"}
 	}
 	if err != nil {
