@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -80,5 +81,70 @@ func TestServeRunsRealLambdaCode(t *testing.T) {
 		if !strings.Contains(strings.Join(typesSeen, " "), want) {
 			t.Errorf("history lacks %s: %v", want, typesSeen)
 		}
+	}
+}
+
+// TestLambdaInvokeAPIAndEndpoint: `stepwise serve --function` answers Lambda's Invoke API, to
+// the AWS CLI's `aws lambda invoke`; and a second `stepwise serve` without the function, whose
+// Lambda endpoint (Step Functions Local's LAMBDA_ENDPOINT) is the first, runs a lambda:invoke
+// of it there.
+func TestLambdaInvokeAPIAndEndpoint(t *testing.T) {
+	fn := filepath.Join(t.TempDir(), "testfn")
+	if out, err := exec.Command("go", "build", "-o", fn, "../integration/lambda/internal/testfn").CombinedOutput(); err != nil {
+		t.Fatalf("build the function: %v\n%s", err, out)
+	}
+	a := serve(t, "--store", "sqlite:"+filepath.Join(t.TempDir(), "a"), "--function", "echo="+fn)
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Log("AWS CLI NOT INSTALLED: aws lambda invoke was not tried (pip install awscli, or apt-get install awscli)")
+	} else {
+		dir := t.TempDir()
+		base := []string{"lambda", "invoke", "--endpoint-url", a.url, "--output", "json"}
+		if v, _ := exec.Command("aws", "--version").CombinedOutput(); strings.HasPrefix(string(v), "aws-cli/2") {
+			base = append(base, "--cli-binary-format", "raw-in-base64-out") // version 1 sends --payload as it is
+		}
+		lambdaCLI := func(args ...string) (string, error) {
+			cmd := exec.Command("aws", append(base, args...)...)
+			cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_DEFAULT_REGION=us-east-1",
+				"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
+			out, err := cmd.CombinedOutput()
+			return string(out), err
+		}
+		out, err := lambdaCLI("--function-name", "echo", "--payload", `{"value":5}`, filepath.Join(dir, "out.json"))
+		payload, _ := os.ReadFile(filepath.Join(dir, "out.json"))
+		if err != nil || !strings.Contains(out, `"StatusCode": 200`) || !strings.Contains(out, `"ExecutedVersion": "$LATEST"`) || !strings.Contains(string(payload), `"value":5`) {
+			t.Errorf("aws lambda invoke: %v\n%s\npayload %s", err, out, payload)
+		}
+		out, err = lambdaCLI("--function-name", "nope", filepath.Join(dir, "nope.json"))
+		if err == nil || !strings.Contains(out, "ResourceNotFoundException") || !strings.Contains(out, "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope:$LATEST") {
+			t.Errorf("aws lambda invoke of an unknown function: %v\n%s", err, out)
+		}
+	}
+
+	t.Setenv("LAMBDA_ENDPOINT", a.url)
+	b := serve(t, "--store", "sqlite:"+filepath.Join(t.TempDir(), "b"))
+	c := client(b.url)
+	ctx := context.Background()
+	def := `{"StartAt":"Invoke","States":{"Invoke":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+		"Parameters":{"FunctionName":"echo","Payload":{"value.$":"$.n"}},"OutputPath":"$.Payload.value","End":true}}}`
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("remote"), Definition: aws.String(def), RoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"n":8}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d *sfn.DescribeExecutionOutput
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if d, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn}); err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != types.ExecutionStatusRunning || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `8` {
+		t.Errorf("lambda:invoke at the other server: %s %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
 }

@@ -219,7 +219,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	metrics := newMetrics()
-	functions := lambda.New(lambda.Options{Functions: cfg.Functions, Region: cfg.Region, Account: cfg.Account, Logger: log})
+	lambdaOpts := lambda.Options{Functions: cfg.Functions, Region: cfg.Region, Account: cfg.Account, Logger: log}
+	if sdkClient != nil {
+		// Functions not given with --function go to the Lambda endpoint a user configured
+		// (LocalStack's, AWS's). Without one they are not found: a misspelt name fails here,
+		// not in a call to AWS with whatever credentials the machine holds
+		// (docs/integrations.md, "Lambda functions").
+		if u, ok := sdkClient.ConfiguredEndpoint(ctx, "lambda"); ok {
+			lambdaOpts.Remote = lambda.Remote(sdkClient)
+			log.Info("lambda: functions not given with --function are invoked at the configured Lambda endpoint", "endpoint", u)
+		}
+	}
+	functions := lambda.New(lambdaOpts)
 	tasks := &integration.Registry{Store: st, Lambda: functions, HTTP: httptask.New(httptask.Options{Connections: conns, Region: cfg.Region}),
 		SDK: sdk, Optimized: optimized.New(opt), MapS3: mapS3}
 	var handler runner.TaskHandler = tasks
@@ -326,6 +337,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	consoleOpts.Schedules = schedules
 	con := console.New(consoleOpts)
+	invokeAPI := &lambda.InvokeAPI{Runtime: functions}
+	if cfg.EnforceIAM {
+		invokeAPI.Guard = dir
+	}
 	mux := http.NewServeMux()
 	calls := metrics.wrap(con.API(api.WithIAM(apiServer, iamQuery)))
 	mux.Handle("POST /", calls)
@@ -340,7 +355,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.Handle("GET /", con)
 	mux.Handle("POST /console/api/", con) // sign-in and sign-out
 	return &Server{Store: st, Node: node, API: apiServer, Tasks: handler, Scheduler: sched, Events: deliverer,
-		Handler: apiFirst{calls: calls, sched: sched, mux: mux},
+		Handler: apiFirst{calls: calls, sched: sched, lambda: invokeAPI, mux: mux},
 		cfg:     cfg, lambda: functions, logFile: logFile, cloudWatch: cw, traces: traces, express: keeper}, nil
 }
 
@@ -411,7 +426,10 @@ type apiFirst struct {
 	// sched serves the EventBridge Scheduler API: its REST paths (scheduler.Handles), which
 	// the console does not use.
 	sched http.Handler
-	mux   *http.ServeMux
+	// lambda serves Lambda's Invoke API for the functions given with --function
+	// (lambda.IsInvokePath).
+	lambda http.Handler
+	mux    *http.ServeMux
 }
 
 func (h apiFirst) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -421,6 +439,10 @@ func (h apiFirst) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if scheduler.Handles(r.URL.Path) {
 		h.sched.ServeHTTP(w, r)
+		return
+	}
+	if lambda.IsInvokePath(r.URL.Path) {
+		h.lambda.ServeHTTP(w, r)
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {

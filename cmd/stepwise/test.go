@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/integration/awssdk"
 	"github.com/stepwise-run/stepwise/integration/httptask"
+	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/integration/optimized"
 	"github.com/stepwise-run/stepwise/integration/s3items"
 	"github.com/stepwise-run/stepwise/internal/testsuite"
@@ -103,8 +105,9 @@ func writeJUnit(path string, rep *testsuite.Report) error {
 }
 
 // testTasks runs the Task states of files that say unmocked: call, as run does: the aws-sdk
-// tasks, the optimized AWS integrations, HTTP Tasks and a Distributed Map's reads and writes
-// of S3. (Lambda tasks run the functions given to the test, before these: testsuite.)
+// tasks, the optimized AWS integrations, HTTP Tasks, a Distributed Map's reads and writes
+// of S3, and Lambda tasks when a Lambda endpoint is configured. (Lambda tasks run the
+// functions given to the test before these: testsuite.)
 type testTasks []integration.Handler
 
 // newTestTasks assembles them, when a test first needs them.
@@ -113,9 +116,18 @@ func newTestTasks(awsClient func() (*awssdk.Client, error), conns *httptask.Conn
 	if err != nil {
 		return nil, err
 	}
-	return testTasks{&s3items.Handler{S3: s3items.FromClient(client)}, &awssdk.Handler{Client: client, ClientRegion: true},
+	h := testTasks{&s3items.Handler{S3: s3items.FromClient(client)}, &awssdk.Handler{Client: client, ClientRegion: true},
 		optimized.New(optimized.Options{Caller: optimized.FromClient(client), Region: client.Region()}),
-		httptask.New(httptask.Options{Connections: conns, Region: client.Region()})}, nil
+		httptask.New(httptask.Options{Connections: conns, Region: client.Region()})}
+	if _, ok := client.ConfiguredEndpoint(context.Background(), "lambda"); ok {
+		h = append(h, lambda.New(lambda.Options{Region: client.Region(), Remote: lambda.Remote(client)}))
+	}
+	return h, nil
+}
+
+// Handles tells whether one of the integrations runs a task.
+func (h testTasks) Handles(t *engine.Task) bool {
+	return slices.ContainsFunc(h, func(x integration.Handler) bool { return x.Handles(t) })
 }
 
 // newTestChecks assembles what checks every Task state's parameters, mocked or not, before

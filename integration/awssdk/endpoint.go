@@ -42,15 +42,35 @@ type endpoint struct {
 // resolveEndpoint chooses a service's endpoint for a region, in the AWS SDKs' order of
 // precedence, then Step Functions Local's variables, then AWS's own endpoint.
 func resolveEndpoint(ctx context.Context, cfg aws.Config, getenv func(string) string, svc *model.Service, region string) (endpoint, error) {
-	if u, ok := configuredEndpoint(ctx, cfg, svc.Metadata.ServiceID); ok {
+	if u, ok := userEndpoint(ctx, cfg, getenv, svc); ok {
 		return parseEndpoint(u, region)
+	}
+	return awsEndpoint(svc, region)
+}
+
+// userEndpoint is the endpoint URL a user set for a service: the SDK settings', else Step
+// Functions Local's variable for it.
+func userEndpoint(ctx context.Context, cfg aws.Config, getenv func(string) string, svc *model.Service) (string, bool) {
+	if u, ok := configuredEndpoint(ctx, cfg, svc.Metadata.ServiceID); ok {
+		return u, true
 	}
 	if v := sfnLocalVariables[svc.Name]; v != "" {
 		if u := getenv(v); u != "" {
-			return parseEndpoint(u, region)
+			return u, true
 		}
 	}
-	return awsEndpoint(svc, region)
+	return "", false
+}
+
+// ConfiguredEndpoint is the endpoint URL a user set for a service (by its Step Functions name:
+// lambda, dynamodb), through the SDK settings or Step Functions Local's variables; false when
+// its calls go to AWS's own endpoint.
+func (c *Client) ConfiguredEndpoint(ctx context.Context, service string) (string, bool) {
+	svc, err := c.catalog.Service(service)
+	if err != nil {
+		return "", false
+	}
+	return userEndpoint(ctx, c.cfg, c.getenv, svc)
 }
 
 // configuredEndpoint is the endpoint URL the SDK settings give a service: the service's own

@@ -138,6 +138,10 @@ type Options struct {
 	// HTTPClient forwards invocations to endpoints; a client without timeout when nil (the
 	// function's timeout bounds the call).
 	HTTPClient *http.Client
+	// Remote invokes the functions that are not registered here, at a Lambda service (see
+	// Remote, which serve uses when an endpoint for Lambda is configured); nil: such a
+	// function is not found, as Lambda answers for a function that does not exist.
+	Remote func(ctx context.Context, inv *Invocation) (*Result, error)
 }
 
 // Runtime runs the registered functions. It is safe for concurrent use.
@@ -162,9 +166,19 @@ type Invocation struct {
 	Payload   []byte
 	// Event makes an asynchronous invocation (InvocationType Event): it is queued and
 	// Invoke returns at once with StatusCode 202.
-	Event     bool
+	Event bool
+	// DryRun only checks that the function exists (InvocationType DryRun): StatusCode 204.
+	DryRun bool
+	// Tail asks for the end of the invocation's log in the Result (LogType Tail).
+	Tail      bool
 	RequestID string
 	TraceID   string
+	// FunctionName is the function as the task named it (a name, a partial or a full ARN,
+	// perhaps with a qualifier), for a remote Lambda service to resolve; "" is Function.
+	FunctionName string
+	// RoleArn is the role a remote invocation is made as, when calls assume roles (the
+	// task's Credentials, else the execution's role).
+	RoleArn string
 }
 
 // Result is the Invoke API's answer.
@@ -175,6 +189,9 @@ type Result struct {
 	ExecutedVersion string
 	RequestID       string
 	TraceID         string
+	// LogResult is the base64 end of the invocation's log that a remote Lambda service
+	// returned for Tail ("": the Runtime writes Lambda's own lines).
+	LogResult string
 }
 
 // ServiceError is an error of the Lambda service itself (not of the function), such as
@@ -328,6 +345,18 @@ func (r *Runtime) Invoke(ctx context.Context, inv *Invocation) (*Result, error) 
 	if closed {
 		return nil, &ServiceError{Code: "ServiceException", Message: "the Lambda runtime is shut down", StatusCode: 500, RequestID: inv.RequestID}
 	}
+	if len(inv.Payload) > maxPayload {
+		return nil, &ServiceError{Code: "RequestEntityTooLargeException", StatusCode: 413, RequestID: inv.RequestID,
+			Message: fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", maxPayload)}
+	}
+	if b == nil && r.opts.Remote != nil {
+		res, err := r.opts.Remote(ctx, inv)
+		if err != nil {
+			return nil, err
+		}
+		res.TraceID = inv.TraceID
+		return res, nil
+	}
 	if b == nil {
 		qual := inv.Qualifier
 		if qual == "" {
@@ -336,9 +365,8 @@ func (r *Runtime) Invoke(ctx context.Context, inv *Invocation) (*Result, error) 
 		return nil, &ServiceError{Code: "ResourceNotFoundException", StatusCode: 404, RequestID: inv.RequestID,
 			Message: "Function not found: " + r.FunctionArn(inv.Function) + ":" + qual}
 	}
-	if len(inv.Payload) > maxPayload {
-		return nil, &ServiceError{Code: "RequestEntityTooLargeException", StatusCode: 413, RequestID: inv.RequestID,
-			Message: fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", maxPayload)}
+	if inv.DryRun {
+		return &Result{StatusCode: 204, RequestID: inv.RequestID, TraceID: inv.TraceID}, nil
 	}
 	if inv.Event {
 		// Lambda queues the event and answers 202 at once; the function runs on its own.

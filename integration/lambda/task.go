@@ -30,11 +30,15 @@ func IsTask(t *engine.Task) bool {
 }
 
 // Serves reports whether a task is a Lambda task (Handles) that invokes a function registered
-// here, so that a caller with other ways to answer Lambda tasks (`stepwise test`'s policy for
-// tasks without a mock) sends only these to the Runtime.
+// here, or any Lambda task when the Runtime has a Remote service, so that a caller with other
+// ways to answer Lambda tasks (`stepwise test`'s policy for tasks without a mock) sends only
+// these to the Runtime.
 func (r *Runtime) Serves(t *engine.Task) bool {
 	if !IsTask(t) {
 		return false
+	}
+	if r.opts.Remote != nil {
+		return true
 	}
 	fn := t.Resource
 	if engine.ParseResource(t.Resource).Kind != "lambda" {
@@ -83,32 +87,24 @@ func (r *Runtime) runInvoke(ctx context.Context, t *engine.Task) (string, error)
 	if qual == "" {
 		qual = p.Qualifier
 	}
-	inv := &Invocation{Function: name, Qualifier: qual, Payload: requestPayload(p.Payload), Event: p.InvocationType == "Event"}
+	inv := &Invocation{Function: name, Qualifier: qual, Payload: requestPayload(p.Payload), Event: p.InvocationType == "Event",
+		DryRun: p.InvocationType == "DryRun", Tail: p.LogType == "Tail", FunctionName: *p.FunctionName, RoleArn: taskRole(t)}
 	began := time.Now()
-	var res *Result
-	var err error
-	if p.InvocationType == "DryRun" {
-		if !r.Has(name) {
-			_, err = r.Invoke(ctx, inv) // the not-found error
-		}
-		res = &Result{StatusCode: 204, RequestID: newUUID(), TraceID: newTraceID()}
-	} else {
-		res, err = r.Invoke(ctx, inv)
-	}
+	res, err := r.Invoke(ctx, inv)
 	if err != nil {
 		return "", serviceFailure(err)
 	}
 	if res.FunctionError != "" {
 		return "", functionFailure(res.Payload, true)
 	}
-	return invokeResponse(res, p.LogType == "Tail", time.Since(began)), nil
+	return invokeResponse(res, inv.Tail, time.Since(began)), nil
 }
 
 // runFunctionArn runs a bare function ARN as Resource: the input is the event, the result
 // the function's output.
 func (r *Runtime) runFunctionArn(ctx context.Context, t *engine.Task) (string, error) {
 	name, qual := ParseFunctionName(t.Resource)
-	res, err := r.Invoke(ctx, &Invocation{Function: name, Qualifier: qual, Payload: []byte(t.Parameters)})
+	res, err := r.Invoke(ctx, &Invocation{Function: name, Qualifier: qual, Payload: []byte(t.Parameters), FunctionName: t.Resource, RoleArn: taskRole(t)})
 	if err != nil {
 		return "", serviceFailure(err)
 	}
@@ -116,6 +112,15 @@ func (r *Runtime) runFunctionArn(ctx context.Context, t *engine.Task) (string, e
 		return "", functionFailure(res.Payload, false)
 	}
 	return value.Encode(payloadValue(res.Payload)), nil
+}
+
+// taskRole is the role a task's calls are made as: its Credentials' role, else the
+// execution's.
+func taskRole(t *engine.Task) string {
+	if t.RoleArn != "" {
+		return t.RoleArn
+	}
+	return t.ExecutionRoleArn
 }
 
 // ParseFunctionName reads a FunctionName: NAME, NAME:QUALIFIER, ACCOUNT:function:NAME[:Q] or
@@ -188,11 +193,13 @@ func invokeResponse(res *Result, tail bool, d time.Duration) string {
 		all["X-Amz-Executed-Version"] = []any{res.ExecutedVersion}
 		flat["X-Amz-Executed-Version"] = res.ExecutedVersion
 	}
-	if tail {
+	if tail && res.LogResult != "" {
+		out["LogResult"] = res.LogResult
+		all["X-Amz-Log-Result"] = []any{res.LogResult}
+		flat["X-Amz-Log-Result"] = res.LogResult
+	} else if tail {
 		// Lambda's own lines of the invocation's log; the function's output is not captured.
-		log := fmt.Sprintf("START RequestId: %s Version: %s\nEND RequestId: %s\nREPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\t\n",
-			reqID, res.ExecutedVersion, reqID, reqID, float64(d.Microseconds())/1000, d.Milliseconds()+1)
-		out["LogResult"] = base64.StdEncoding.EncodeToString([]byte(log))
+		out["LogResult"] = base64.StdEncoding.EncodeToString([]byte(tailLog(res, d)))
 		all["X-Amz-Log-Result"] = []any{out["LogResult"]}
 		flat["X-Amz-Log-Result"] = out["LogResult"]
 	}

@@ -35,7 +35,9 @@ type Options struct {
 	// sees is virtual and never waits; this catches a task that calls a service that hangs.
 	Timeout time.Duration
 	// Tasks returns the handler of the Task states that no mock answers, in files that say
-	// unmocked: call. It is called once, when first needed. Nil: such states fail.
+	// unmocked: call. It is called once, when first needed. Nil: such states fail. Lambda
+	// tasks reach it only if it has a Handles(*engine.Task) bool method that says it handles
+	// them (it has a Lambda service to call).
 	Tasks func() (runner.TaskHandler, error)
 	// Check returns what checks a Task state's parameters before the state is scheduled, as
 	// the integrations check them in an execution (runner.TaskChecker): parameters the
@@ -288,6 +290,21 @@ func (s *session) realTasks() (runner.TaskHandler, error) {
 	return s.tasks, s.tasksErr
 }
 
+// callsLambda tells whether a file's Lambda task without a mock or function goes to a Lambda
+// service: under unmocked: call, when the integrations of Options.Tasks handle it (they do
+// when a Lambda endpoint is configured).
+func (s *session) callsLambda(l *loaded, task *engine.Task) bool {
+	if !l.CallUnmocked {
+		return false
+	}
+	h, err := s.realTasks()
+	if err != nil {
+		return false
+	}
+	x, ok := h.(interface{ Handles(*engine.Task) bool })
+	return ok && x.Handles(task)
+}
+
 // runSafely runs a test; a panic (a bug in Stepwise) fails that test, not the run.
 func (s *session) runSafely(ctx context.Context, l *loaded, t *Test, res *Result) {
 	defer func() {
@@ -358,10 +375,11 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		if task.Execution != start.ExecutionArn {
 			what += " of the child execution " + task.Execution // machines:
 		}
-		if lambda.IsTask(task) {
-			// Lambda has no service to call here but the functions given: a task that would
-			// fail for want of one stops the test, so that a Catch cannot turn it into a pass.
-			stop(what + " has no mock and invokes no function given to the test: mock it under mocks:, or give its function under functions: (or stepwise test --function)")
+		if lambda.IsTask(task) && !s.callsLambda(l, task) {
+			// Lambda has no service to call here but the functions given, and a Lambda
+			// endpoint under unmocked: call: a task that would fail for want of one stops the
+			// test, so that a Catch cannot turn it into a pass.
+			stop(what + " has no mock and invokes no function given to the test: mock it under mocks:, give its function under functions: (or stepwise test --function), or set unmocked: call with a Lambda endpoint configured (AWS_ENDPOINT_URL_LAMBDA)")
 			return "", &runner.TaskError{Name: "States.Runtime", Cause: "no mock"}
 		}
 		if !l.CallUnmocked {

@@ -189,7 +189,8 @@ tests:
 // TestUnmocked: a Task state without a mock stops the test, whatever the machine catches,
 // unless the file says unmocked: call; then Options.Tasks runs it. A Lambda task without a
 // mock runs a function given to the test (the file's functions:, Options.Functions, which
-// win) and stops the test when there is none, unmocked: call or not.
+// win) and stops the test when there is none, unless the file says unmocked: call and
+// Options.Tasks handles it (a Lambda endpoint is configured).
 func TestUnmocked(t *testing.T) {
 	def := `{"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
 	  "Parameters": {"QueueUrl": "q", "MessageBody": "m"}, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "Next": "Call"},
@@ -217,14 +218,18 @@ func TestUnmocked(t *testing.T) {
 		output     string // the output expected, when there is none
 	}{
 		{"fail", "", Options{Tasks: tasks}, `Task state "Work" (arn:aws:states:::sqs:sendMessage) has no mock: mock it under mocks:, or set unmocked: call at the top of the file to call the service`, ""},
-		{"call", "unmocked: call\n", Options{Tasks: tasks}, `Task state "Call" (arn:aws:states:::lambda:invoke) has no mock and invokes no function given to the test: mock it under mocks:, or give its function under functions: (or stepwise test --function)`, ""},
+		{"call", "unmocked: call\n", Options{Tasks: tasks}, `Task state "Call" (arn:aws:states:::lambda:invoke) has no mock and invokes no function given to the test: mock it under mocks:, give its function under functions: (or stepwise test --function), or set unmocked: call with a Lambda endpoint configured (AWS_ENDPOINT_URL_LAMBDA)`, ""},
+		{"call with a Lambda service", "unmocked: call\n", Options{Tasks: func() (runner.TaskHandler, error) {
+			h, _ := tasks()
+			return handlesAll{h}, nil
+		}}, "", ""},
 		{"call without integrations", "unmocked: call\n", Options{}, `Task state "Work" (arn:aws:states:::sqs:sendMessage) has no mock, and this run has no integrations to call`, ""},
 		{"function of the options", mockWork, Options{Functions: map[string]lambda.Spec{"f": fn("options")}},
 			"", `{"Payload": {"by": "options", "event": {"Payload": "real"}}}`},
 		{"function of the file", mockWork + "functions: {f: http://127.0.0.1:1, g: bin/g}\n", Options{Functions: map[string]lambda.Spec{"f": fn("options")}},
 			"", `{"Payload": {"by": "options", "event": {"Payload": "real"}}}`},
 		{"another function", mockWork + "functions: {g: http://127.0.0.1:1}\n", Options{Functions: map[string]lambda.Spec{"h": fn("options")}},
-			`Task state "Call" (arn:aws:states:::lambda:invoke) has no mock and invokes no function given to the test: mock it under mocks:, or give its function under functions: (or stepwise test --function)`, ""},
+			`Task state "Call" (arn:aws:states:::lambda:invoke) has no mock and invokes no function given to the test: mock it under mocks:, give its function under functions: (or stepwise test --function), or set unmocked: call with a Lambda endpoint configured (AWS_ENDPOINT_URL_LAMBDA)`, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -245,6 +250,9 @@ func TestUnmocked(t *testing.T) {
 			r := rep.Files[0].Tests[0]
 			if r.Problem != tc.want || (tc.want == "" && !r.Passed()) {
 				t.Errorf("problem %q, failures %v; want %q", r.Problem, r.Failures, tc.want)
+			}
+			if tc.name == "call with a Lambda service" && calls.Load() != 2 {
+				t.Errorf("%d calls, want 2 (the Lambda task too)", calls.Load())
 			}
 			if tc.name == "call" && calls.Load() != 1 {
 				t.Errorf("%d calls", calls.Load())
@@ -942,3 +950,9 @@ func TestMockedSubmitted(t *testing.T) {
 		}
 	}
 }
+
+// handlesAll is a handler of unmocked tasks that says it handles every task (as the CLI's
+// does for Lambda tasks when a Lambda endpoint is configured).
+type handlesAll struct{ runner.TaskHandler }
+
+func (handlesAll) Handles(*engine.Task) bool { return true }

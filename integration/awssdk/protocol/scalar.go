@@ -113,8 +113,15 @@ const http1123 = "Mon, 02 Jan 2006 15:04:05 GMT"
 // Invoke's Payload) as Step Functions does: its JSON text, a string included. Recorded
 // against AWS (test_s3_put_object[*]): a Body of "text data" stores the 11 bytes "text data"
 // with its quotes (ETag 2b5df371..., CRC32 KUmHvQ==), {"Dict":"Value"} the 16 bytes
-// {"Dict":"Value"}, false the 5 bytes false.
-func payloadBlob(v any) []byte { return value.EncodeBytes(v) }
+// {"Dict":"Value"}, false the 5 bytes false. A []byte, which no task's parameters hold, is
+// sent as it is: Stepwise's own callers (the Lambda runtime's remote invocations) pass bytes
+// they have already encoded.
+func payloadBlob(v any) []byte {
+	if b, ok := v.([]byte); ok {
+		return b
+	}
+	return value.EncodeBytes(v)
+}
 
 // kind names a parameter's JSON type for messages.
 func kind(v any) string {
