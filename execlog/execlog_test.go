@@ -3,10 +3,13 @@ package execlog
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -180,5 +183,76 @@ func TestTruncate(t *testing.T) {
 		if s, ok := c.details.(*history.StateExited); ok && s.OutputDetails.Truncated {
 			t.Errorf("%s: the history event's details were changed", c.name)
 		}
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a sink's timer goroutine and the test's reads.
+type lockedBuffer struct {
+	mu     sync.Mutex
+	b      bytes.Buffer
+	writes int
+	fail   error
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.writes++
+	if l.fail != nil {
+		return 0, l.fail
+	}
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) state() (string, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String(), l.writes
+}
+
+// TestBufferedFileSink: a buffered sink writes the steps gathered over its delay in one
+// call, at once past 64 KiB, what is left on Close, and reports a failed timed write at the
+// next Write.
+func TestBufferedFileSink(t *testing.T) {
+	var out lockedBuffer
+	s := NewBufferedFileSink(&out, 30*time.Millisecond)
+	for i := range 3 {
+		if err := s.Write("", []byte(fmt.Sprintf("{\"step\":%d}\n", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if text, n := out.state(); text != "" || n != 0 {
+		t.Fatalf("written before the delay: %q in %d writes", text, n)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for text, _ := out.state(); text == "" && time.Now().Before(deadline); text, _ = out.state() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if text, n := out.state(); text != "{\"step\":0}\n{\"step\":1}\n{\"step\":2}\n" || n != 1 {
+		t.Fatalf("after the delay: %q in %d writes, want the three steps in one", text, n)
+	}
+	big := bytes.Repeat([]byte("x"), 64<<10)
+	if err := s.Write("", big); err != nil {
+		t.Fatal(err)
+	}
+	if text, n := out.state(); len(text) != 33+len(big) || n != 2 {
+		t.Fatalf("past 64 KiB: %d bytes in %d writes, want it written at once", len(text), n)
+	}
+	if err := s.Write("", []byte("{\"last\":true}\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if text, n := out.state(); !strings.HasSuffix(text, "{\"last\":true}\n") || n != 3 {
+		t.Fatalf("Close did not write what was left: %d writes", n)
+	}
+	out.mu.Lock()
+	out.fail = errors.New("disk full")
+	out.mu.Unlock()
+	_ = s.Write("", []byte("{}\n"))
+	time.Sleep(100 * time.Millisecond) // the timer's write fails
+	if err := s.Write("", []byte("{}\n")); err == nil || err.Error() != "disk full" {
+		t.Errorf("the timed write's failure: %v", err)
 	}
 }

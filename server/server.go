@@ -137,6 +137,7 @@ type Server struct {
 	// logFile is the --execution-logs file, closed by Close; cloudWatch sends the logs to
 	// CloudWatch Logs while Run runs.
 	logFile    *os.File
+	fileSink   *execlog.FileSink // the file's or stdout's lines, written by Close
 	cloudWatch *cloudwatch.Sink
 	traces     *tracing.Exporter
 	// express keeps Express executions' log events for the console while Run runs.
@@ -187,11 +188,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	var sink execlog.Sink
 	var logFile *os.File
+	var fileSink *execlog.FileSink
 	var cw *cloudwatch.Sink
 	switch cfg.ExecutionLogs {
 	case "":
 	case "stdout":
-		sink = execlog.NewFileSink(os.Stdout)
+		fileSink = execlog.NewBufferedFileSink(os.Stdout, logDelay)
+		sink = fileSink
 	case "cloudwatch":
 		if sdkClient == nil {
 			return nil, errors.New("--execution-logs cloudwatch: the AWS configuration could not be loaded")
@@ -202,7 +205,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		if logFile, err = os.OpenFile(cfg.ExecutionLogs, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644); err != nil {
 			return nil, fmt.Errorf("--execution-logs: %w", err)
 		}
-		sink = execlog.NewFileSink(logFile)
+		fileSink = execlog.NewBufferedFileSink(logFile, logDelay)
+		sink = fileSink
 	}
 	st, err := OpenStore(ctx, cfg.Store)
 	if err != nil {
@@ -356,7 +360,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.Handle("POST /console/api/", con) // sign-in and sign-out
 	return &Server{Store: st, Node: node, API: apiServer, Tasks: handler, Scheduler: sched, Events: deliverer,
 		Handler: apiFirst{calls: calls, sched: sched, lambda: invokeAPI, mux: mux},
-		cfg:     cfg, lambda: functions, logFile: logFile, cloudWatch: cw, traces: traces, express: keeper}, nil
+		cfg:     cfg, lambda: functions, logFile: logFile, fileSink: fileSink, cloudWatch: cw, traces: traces, express: keeper}, nil
 }
 
 // Run does the node's background work (runner.Node.Run), sends the execution logs to
@@ -413,10 +417,17 @@ func (s *Server) Close() {
 	}
 	s.lambda.Close()
 	s.Store.Close()
+	if s.fileSink != nil {
+		_ = s.fileSink.Close()
+	}
 	if s.logFile != nil {
 		s.logFile.Close()
 	}
 }
+
+// logDelay is how long --execution-logs gathers lines before it writes them to its file or
+// stdout (execlog.NewBufferedFileSink).
+const logDelay = 50 * time.Millisecond
 
 // apiFirst hands the API's calls (POST /: every SDK and CLI call) straight to their handler
 // and the rest to the mux, which would pick that same handler for them: its pattern matching
