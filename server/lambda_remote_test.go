@@ -49,7 +49,8 @@ func startServer(t *testing.T, cfg Config) (*Server, *httptest.Server) {
 // whose AWS_ENDPOINT_URL_LAMBDA names the first, invokes there the functions it was not given,
 // signed, from lambda:invoke (with LogType Tail, InvocationType Event) and a function ARN, and
 // gets the function's error and the service's ResourceNotFoundException as a local invocation
-// gives them.
+// gives them. aws-sdk:lambda:invoke runs the second server's own functions in process, and
+// the others at the first.
 func TestInvokeAPIAndRemoteLambda(t *testing.T) {
 	awstest.Isolate(t, nil)
 	var echoes atomic.Int32
@@ -100,7 +101,14 @@ func TestInvokeAPIAndRemoteLambda(t *testing.T) {
 
 	// The second server has no functions; its Lambda endpoint is the first server.
 	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", a.URL)
-	b, _ := startServer(t, Config{})
+	b, _ := startServer(t, Config{Functions: map[string]lambda.Spec{
+		"local": {Func: func(ctx context.Context, payload []byte) ([]byte, error) {
+			return []byte(`{"by":"local","event":` + string(payload) + `}`), nil
+		}},
+		"localfails": {Func: func(ctx context.Context, payload []byte) ([]byte, error) {
+			return nil, &lambda.FunctionError{Type: "Local.Failure", Message: "no"}
+		}},
+	}})
 	call := func(action string, req any) map[string]any {
 		t.Helper()
 		body, _ := json.Marshal(req)
@@ -161,11 +169,40 @@ func TestInvokeAPIAndRemoteLambda(t *testing.T) {
 	if got.Nope.Error != "Lambda.ResourceNotFoundException" || !strings.HasPrefix(got.Nope.Cause, want) {
 		t.Errorf("a function neither server has: %+v", got.Nope)
 	}
+	sdk := call("CreateStateMachine", map[string]any{"name": "sdk", "type": "EXPRESS", "roleArn": "arn:aws:iam::123456789012:role/r",
+		"definition": `{"StartAt":"Local","States":{
+		"Local":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:lambda:invoke","Parameters":{"FunctionName":"local","Payload":{"n":2}},"ResultPath":"$.local","Next":"LocalFails"},
+		"LocalFails":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:lambda:invoke","Parameters":{"FunctionName":"localfails"},"ResultPath":"$.localFails","Next":"Remote"},
+		"Remote":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:lambda:invoke","Parameters":{"FunctionName":"echo","Payload":{"n":3}},"ResultPath":"$.remote","End":true}}}`,
+	})["stateMachineArn"].(string)
+	res = call("StartSyncExecution", map[string]any{"stateMachineArn": sdk, "input": `{}`})
+	if res["status"] != "SUCCEEDED" {
+		t.Fatalf("aws-sdk:lambda:invoke execution: %v", res)
+	}
+	var sdkOut struct {
+		Local, LocalFails, Remote struct {
+			Payload, ExecutedVersion, FunctionError string
+			StatusCode                              int
+		}
+	}
+	if err := json.Unmarshal([]byte(res["output"].(string)), &sdkOut); err != nil {
+		t.Fatal(err)
+	}
+	if l := sdkOut.Local; l.Payload != `{"by":"local","event":{"n":2}}` || l.StatusCode != 200 || l.ExecutedVersion != "$LATEST" || l.FunctionError != "" {
+		t.Errorf("aws-sdk:lambda:invoke of a function of this server: %+v", l)
+	}
+	if l := sdkOut.LocalFails; l.FunctionError != "Unhandled" || !strings.Contains(l.Payload, `"errorType":"Local.Failure"`) {
+		t.Errorf("aws-sdk:lambda:invoke of a failing function of this server (the SDK's answer, not a task failure): %+v", l)
+	}
+	if r := sdkOut.Remote; r.StatusCode != 200 || r.Payload != `{"got":{"n":3}}` {
+		t.Errorf("aws-sdk:lambda:invoke at the Lambda endpoint: %+v", r)
+	}
+
 	deadline := time.Now().Add(5 * time.Second)
-	for echoes.Load()-before < 3 && time.Now().Before(deadline) {
+	for echoes.Load()-before < 4 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond) // the Event invocation runs after its 202
 	}
-	if n := echoes.Load() - before; n != 3 {
-		t.Errorf("the first server ran echo %d times for the execution, want 3 (invoke, ARN, event)", n)
+	if n := echoes.Load() - before; n != 4 {
+		t.Errorf("the first server ran echo %d times for the executions, want 4 (invoke, ARN, event, aws-sdk)", n)
 	}
 }

@@ -175,7 +175,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	var sdk, mapS3 integration.Handler
 	opt := optimized.Options{Region: cfg.Region}
 	var sdkClient *awssdk.Client
-	if client, err := awssdk.New(awssdk.Options{AssumeRole: cfg.AWSAssumeRole}); err != nil {
+	// aws-sdk:lambda:invoke of a function given with --function runs it, as lambda:invoke
+	// does, through the Invoke API this server answers (set below, once the functions are).
+	var localLambda *lambda.InvokeAPI
+	inProcess := func(service string, req *http.Request) http.Handler {
+		if service == "lambda" && localLambda != nil && localLambda.Serves(req) {
+			return localLambda
+		}
+		return nil
+	}
+	if client, err := awssdk.New(awssdk.Options{AssumeRole: cfg.AWSAssumeRole, InProcess: inProcess}); err != nil {
 		log.Warn("aws-sdk tasks and optimized integrations are disabled", "err", err)
 	} else {
 		sdkClient = client
@@ -235,6 +244,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	functions := lambda.New(lambdaOpts)
+	localLambda = &lambda.InvokeAPI{Runtime: functions}
 	tasks := &integration.Registry{Store: st, Lambda: functions, HTTP: httptask.New(httptask.Options{Connections: conns, Region: cfg.Region}),
 		SDK: sdk, Optimized: optimized.New(opt), MapS3: mapS3}
 	var handler runner.TaskHandler = tasks

@@ -49,6 +49,24 @@ type InvokeAPI struct {
 	Guard Guard
 }
 
+// Serves tells whether a request is an invocation of a function registered here.
+func (h *InvokeAPI) Serves(r *http.Request) bool {
+	if !IsInvokePath(r.URL.Path) {
+		return false
+	}
+	name, _ := ParseFunctionName(pathFunction(r.URL))
+	return h.Runtime.Has(name)
+}
+
+// pathFunction is the FunctionName of an Invoke API path, unescaped.
+func pathFunction(u *url.URL) string {
+	fn := strings.TrimSuffix(strings.TrimPrefix(u.EscapedPath(), invokePrefix), invokeSuffix)
+	if s, err := url.PathUnescape(fn); err == nil {
+		fn = s
+	}
+	return fn
+}
+
 func (h *InvokeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := newUUID()
 	if r.Method != http.MethodPost || !IsInvokePath(r.URL.Path) {
@@ -56,10 +74,7 @@ func (h *InvokeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Message: "Stepwise serves Lambda's Invoke API only: POST " + invokePrefix + "{FunctionName}" + invokeSuffix})
 		return
 	}
-	fn := strings.TrimSuffix(strings.TrimPrefix(r.URL.EscapedPath(), invokePrefix), invokeSuffix)
-	if u, err := url.PathUnescape(fn); err == nil {
-		fn = u
-	}
+	fn := pathFunction(r.URL)
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
 	if err != nil {
 		writeAPIError(w, reqID, &ServiceError{Code: "InvalidRequestContentException", StatusCode: http.StatusBadRequest, Message: "Could not read the request body"})
