@@ -148,6 +148,9 @@ type Call struct {
 	// does). An endpoint the user configured (AWS_ENDPOINT_URL_SQS, ...) wins over it: local
 	// servers hand out queue URLs of hosts that do not resolve (goaws).
 	Endpoint string
+	// Timeout bounds this call instead of Options.Timeout (a Lambda invocation may run for
+	// 15 minutes).
+	Timeout time.Duration
 }
 
 // Result is a call's answer.
@@ -211,7 +214,11 @@ func (c *Client) Call(ctx context.Context, call Call) (*Result, error) {
 		// (MinIO, LocalStack, gofakes3) by its path, as they do with an endpoint URL.
 		protocol.S3VirtualHosted(req)
 	}
-	ctx, cancel := context.WithTimeoutCause(ctx, c.opts.Timeout, errCallTimeout)
+	timeout := c.opts.Timeout
+	if call.Timeout > 0 {
+		timeout = call.Timeout
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errCallTimeout)
 	defer cancel()
 	resp, err := c.send(ctx, svc, ep, req, call.RoleArn)
 	if err != nil {

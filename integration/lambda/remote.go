@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stepwise-run/stepwise/integration/awssdk"
 )
@@ -41,7 +42,7 @@ func Remote(c *awssdk.Client) func(context.Context, *Invocation) (*Result, error
 		if inv.Tail {
 			params["LogType"] = "Tail"
 		}
-		call := awssdk.Call{Service: "lambda", Action: "invoke", Params: params, RoleArn: inv.RoleArn}
+		call := awssdk.Call{Service: "lambda", Action: "invoke", Params: params, RoleArn: inv.RoleArn, Timeout: remoteTimeout}
 		if parts := strings.Split(fn, ":"); len(parts) >= 7 && parts[0] == "arn" {
 			call.Region = parts[3]
 		}
@@ -69,6 +70,10 @@ func Remote(c *awssdk.Client) func(context.Context, *Invocation) (*Result, error
 		return r, nil
 	}
 }
+
+// remoteTimeout bounds a remote invocation: Lambda's longest function timeout, 15 minutes,
+// and time for a cold start. The task's own TimeoutSeconds, when shorter, ends it first.
+const remoteTimeout = 16 * time.Minute
 
 // remoteError is a failed remote invocation as the local Runtime reports it: the service's
 // error a *ServiceError (Lambda.<Code> in the task), a request that got no answer the AWS
