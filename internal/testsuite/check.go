@@ -2,6 +2,8 @@ package testsuite
 
 import (
 	"fmt"
+	"path"
+	"sort"
 	"strings"
 
 	"github.com/stepwise-run/stepwise/asl/jsonpath"
@@ -114,7 +116,52 @@ func check(t *Test, o *Outcome) []Failure {
 			fails = append(fails, f)
 		}
 	}
+	for _, oe := range e.S3 {
+		if msg := objectFailure(oe, o.S3); msg != "" {
+			fails = append(fails, Failure{Line: line(oe.Line), What: oe.URI, Message: msg})
+		}
+	}
 	return fails
+}
+
+// objectFailure says how the objects of s3: (by bucket and key) miss an expected object,
+// or "" when they hold it.
+func objectFailure(oe *ObjectExpect, objects map[string]map[string][]byte) string {
+	if objects == nil {
+		return "the file has no s3:, so no object is kept where a test can see it"
+	}
+	keys, ok := objects[oe.Bucket]
+	if !ok {
+		return fmt.Sprintf("s3: has no bucket %s", oe.Bucket)
+	}
+	var matched, all []string
+	for k := range keys {
+		all = append(all, k)
+		if ok, _ := path.Match(oe.Pattern, k); ok {
+			matched = append(matched, k)
+		}
+	}
+	sort.Strings(matched)
+	sort.Strings(all)
+	switch {
+	case len(matched) == 0 && len(all) == 0:
+		return fmt.Sprintf("no object; the bucket %s is empty", oe.Bucket)
+	case len(matched) == 0:
+		return fmt.Sprintf("no object; the bucket %s holds %s", oe.Bucket, showText(strings.Join(all, ", ")))
+	case len(matched) > 1:
+		return fmt.Sprintf("%d objects match: %s; name one", len(matched), showText(strings.Join(matched, ", ")))
+	case oe.Want == nil:
+		return ""
+	}
+	body := string(keys[matched[0]])
+	got, err := decode(body)
+	if err != nil {
+		got = body // not JSON: its text, which only a string matches
+	}
+	if d := diff(oe.Want.v, got, true); d != nil {
+		return fmt.Sprintf("s3://%s/%s: %s", oe.Bucket, matched[0], d.String())
+	}
+	return ""
 }
 
 // query evaluates a JSONPath on JSON text and returns the result decoded as the comparer

@@ -3,6 +3,7 @@ package testsuite
 import (
 	"encoding/json"
 	"fmt"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -117,7 +118,21 @@ type Expect struct {
 	Cause          *Text
 	States         *States
 	Paths          []*PathExpect
-	Line           int
+	// S3 are the objects expected in the file's s3: once the execution ended (what a
+	// Distributed Map's ResultWriter wrote), in the order written.
+	S3   []*ObjectExpect
+	Line int
+}
+
+// ObjectExpect expects an object in the file's s3:: one object whose key matches Pattern
+// (path.Match: * is any run of characters but /) in Bucket, which contains Want (as
+// outputContains); a nil Want only asks that the object be there.
+type ObjectExpect struct {
+	URI     string // as written: s3://BUCKET/PATTERN
+	Bucket  string
+	Pattern string
+	Want    *Value
+	Line    int
 }
 
 // Text is an expected string and the line it was written on.
@@ -416,7 +431,7 @@ func (p *parser) test(n *yaml.Node, i int) (*Test, error) {
 }
 
 func (p *parser) expect(n *yaml.Node, where string, e *Expect) error {
-	fs, err := p.fields(n, where, "status", "output", "outputContains", "error", "cause", "states", "paths")
+	fs, err := p.fields(n, where, "status", "output", "outputContains", "error", "cause", "states", "paths", "s3")
 	if err != nil {
 		return err
 	}
@@ -499,6 +514,33 @@ func (p *parser) expect(n *yaml.Node, where string, e *Expect) error {
 				return err
 			}
 			e.Paths = append(e.Paths, &PathExpect{Path: text, Want: want, Line: k.Line, path: jp})
+		}
+	}
+	if kv, ok := fs["s3"]; ok {
+		m := deref(kv.val)
+		if m.Kind != yaml.MappingNode {
+			return p.errorf(kv.val, "%s.s3: want a mapping of s3://BUCKET/KEY to what the object contains (~: only that it is there)", where)
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k := m.Content[i]
+			uri, err := p.str(k, where+".s3")
+			if err != nil {
+				return err
+			}
+			bucket, pattern, _ := strings.Cut(strings.TrimPrefix(uri, "s3://"), "/")
+			if !strings.HasPrefix(uri, "s3://") || bucket == "" || pattern == "" {
+				return p.errorf(k, "%s.s3: %q: want s3://BUCKET/KEY, where * in KEY stands for any characters but /", where, uri)
+			}
+			if _, err := path.Match(pattern, ""); err != nil {
+				return p.errorf(k, "%s.s3: %q: the key is not a pattern: %v", where, uri, err)
+			}
+			oe := &ObjectExpect{URI: uri, Bucket: bucket, Pattern: pattern, Line: k.Line}
+			if v := deref(m.Content[i+1]); !(v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
+				if oe.Want, err = p.value(m.Content[i+1], fmt.Sprintf("%s.s3[%q]", where, uri)); err != nil {
+					return err
+				}
+			}
+			e.S3 = append(e.S3, oe)
 		}
 	}
 	return nil

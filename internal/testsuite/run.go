@@ -170,6 +170,8 @@ type Outcome struct {
 	// States are the top-level states entered, in order.
 	States []string
 	Events []history.Event
+	// S3 is the file's s3: as the execution left it, by bucket and key (nil without s3:).
+	S3 map[string]map[string][]byte
 
 	topLevel map[string]bool
 }
@@ -354,9 +356,11 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 	}
 	var handler *mock.Handler
 	children := &children{l: l, roleArn: start.RoleArn, stop: stop, started: map[string]startedChild{}}
-	var objects *s3items.Handler // the file's s3:, a copy for this test
+	var mem *memS3 // the file's s3:, a copy for this test
+	var objects *s3items.Handler
 	if l.S3 != nil {
-		objects = &s3items.Handler{S3: newMemS3(l.S3, StartTime)}
+		mem = newMemS3(l.S3, StartTime)
+		objects = &s3items.Handler{S3: mem}
 	}
 	unmocked := runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
 		if objects != nil && objects.Handles(task) {
@@ -428,6 +432,9 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		return
 	}
 	res.Outcome = outcomeOf(ex, events, l.topLevel)
+	if mem != nil {
+		res.Outcome.S3 = mem.contents()
+	}
 	res.Failures = check(t, res.Outcome)
 }
 

@@ -43,6 +43,17 @@ func newMemS3(objects map[string]map[string][]byte, at time.Time) *memS3 {
 	return m
 }
 
+// contents are the objects by bucket and key, as they are now.
+func (m *memS3) contents() map[string]map[string][]byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]map[string][]byte, len(m.buckets))
+	for bucket, keys := range m.buckets {
+		out[bucket] = maps.Clone(keys)
+	}
+	return out
+}
+
 func noSuchBucket() error {
 	return &s3items.Error{Code: "NoSuchBucket", Message: "The specified bucket does not exist"}
 }

@@ -137,3 +137,72 @@ func TestMemS3(t *testing.T) {
 		t.Errorf("PutObject to a missing bucket: %v", err)
 	}
 }
+
+// TestExpectS3: expect.s3 checks the objects a Distributed Map's ResultWriter wrote into
+// s3: (* in a key for the map run's id), each object containing the value given (as
+// outputContains), or only there (~); each way of missing is a failure at its line.
+func TestExpectS3(t *testing.T) {
+	def := `{"StartAt":"Orders","States":{"Orders":{"Type":"Map",
+		"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW"},"Parameters":{"Bucket":"in","Key":"orders.csv"}},
+		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"results"}},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`
+	const files = "s3:\n  s3://in/orders.csv: \"id,total\\no-1,42\\no-2,7\\n\"\n  s3://out/: ~\n  s3://empty/: ~\n"
+	for _, tc := range []struct {
+		name, expect, failure string
+	}{
+		{"the results", `{"s3://out/results/*/SUCCEEDED_0.json": [{Status: SUCCEEDED, Output: "{\"id\":\"o-1\",\"total\":\"42\"}"}, {Input: "{\"id\":\"o-2\",\"total\":\"7\"}"}]}`, ""},
+		{"the manifest", `{"s3://out/results/*/manifest.json": {DestinationBucket: out, ResultFiles: {FAILED: [], PENDING: []}}}`, ""},
+		{"there", `{"s3://out/results/*/manifest.json": ~}`, ""},
+		{"a text object", `{"s3://in/orders.csv": "id,total\no-1,42\no-2,7\n"}`, ""},
+		{"a different result", `{"s3://out/results/*/SUCCEEDED_0.json": [{Status: FAILED}, {}]}`,
+			`s3://out/results/*/SUCCEEDED_0.json: s3://out/results/6b58ad98-bcd0-4a72-a8d7-0b8ff2e948f1/SUCCEEDED_0.json: $[0].Status: want "FAILED", got "SUCCEEDED"`},
+		{"no such object", `{"s3://out/results/*/FAILED_0.json": ~}`,
+			`s3://out/results/*/FAILED_0.json: no object; the bucket out holds results/6b58ad98-bcd0-4a72-a8d7-0b8ff2e948f1/SUCCEEDED_0.json, results/6b58ad98-bcd0-4a72-a8d7-0b8ff2e948f1/manifest.json`},
+		{"an empty bucket", `{"s3://empty/x": ~}`, `s3://empty/x: no object; the bucket empty is empty`},
+		{"no such bucket", `{"s3://nope/x": ~}`, `s3://nope/x: s3: has no bucket nope`},
+		{"several match", `{"s3://out/results/*/*": ~}`, `s3://out/results/*/*: 2 objects match: results/6b58ad98-bcd0-4a72-a8d7-0b8ff2e948f1/SUCCEEDED_0.json, results/6b58ad98-bcd0-4a72-a8d7-0b8ff2e948f1/manifest.json; name one`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFiles(t, map[string]string{"sm.asl.json": def,
+				"x.test.yaml": "stateMachine: sm.asl.json\n" + files + "tests:\n  - name: a\n    expect:\n      s3: " + tc.expect + "\n"})
+			rep, err := Run(context.Background(), []string{dir}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := rep.Files[0].Err; err != nil {
+				t.Fatal(err)
+			}
+			r := rep.Files[0].Tests[0]
+			var got []string
+			for _, f := range r.Failures {
+				got = append(got, f.What+": "+f.Message)
+				if f.Line != 9 {
+					t.Errorf("failure at line %d, want 9 (the expectation's)", f.Line)
+				}
+			}
+			if r.Problem != "" || strings.Join(got, "\n") != tc.failure {
+				t.Errorf("problem %q, failures:\n%s\nwant:\n%s", r.Problem, strings.Join(got, "\n"), tc.failure)
+			}
+		})
+	}
+	dir := writeFiles(t, map[string]string{"sm.asl.json": `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`,
+		"x.test.yaml": "stateMachine: sm.asl.json\ntests:\n  - name: a\n    expect: {s3: {\"s3://out/x\": ~}}\n"})
+	rep, err := Run(context.Background(), []string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := rep.Files[0].Tests[0].Failures; len(f) != 1 || f[0].Message != "the file has no s3:, so no object is kept where a test can see it" {
+		t.Errorf("without s3:: %+v", f)
+	}
+	for _, c := range []struct{ s3, want string }{
+		{"{out/x: ~}", `x.test.yaml:2: test "t": expect.s3: "out/x": want s3://BUCKET/KEY, where * in KEY stands for any characters but /`},
+		{"{s3://out/: ~}", `x.test.yaml:2: test "t": expect.s3: "s3://out/": want s3://BUCKET/KEY, where * in KEY stands for any characters but /`},
+		{`{"s3://out/[x": ~}`, `x.test.yaml:2: test "t": expect.s3: "s3://out/[x": the key is not a pattern: syntax error in pattern`},
+		{"[s3://out/x]", `x.test.yaml:2: test "t": expect.s3: want a mapping of s3://BUCKET/KEY to what the object contains (~: only that it is there)`},
+	} {
+		_, err := Parse("x.test.yaml", []byte("stateMachine: sm.asl.json\ntests: [{name: t, expect: {s3: "+c.s3+"}}]\n"))
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s: got %v, want %s", c.s3, err, c.want)
+		}
+	}
+}

@@ -20,8 +20,8 @@ import (
 //   - for one that did not: error and cause, and no output;
 //   - states, when the test has it.
 //
-// outputContains and paths are the user's own assertions about a part of the output; they
-// are left as they are, and reported if they no longer hold. A value that does not change
+// outputContains, paths and s3 are the user's own assertions about a part of the outcome;
+// they are left as they are, and reported if they no longer hold. A value that does not change
 // is not rewritten, so its formatting stays; comments stay (as far as yaml.Node keeps
 // them); a JSON file is written again with an indentation of two spaces.
 func update(l *loaded, fr *FileReport) error {
