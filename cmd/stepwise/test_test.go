@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/internal/awstest"
 )
 
@@ -252,5 +253,49 @@ tests:
 	code := run(context.Background(), []string{"run", "--function", "echo=" + fn, "--connections", conns, "--input", `{"v": 7}`, filepath.Join(dir, "sm.asl.json")}, nil, &stdout, &stderr)
 	if code != 0 || !strings.Contains(stdout.String(), `\"partner\":{\"key\":\"k1\"}`) {
 		t.Errorf("run: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+}
+
+// TestTestLambdaEndpoint: under unmocked: call, a Lambda task whose function the test was not
+// given goes to the configured Lambda endpoint (here another Runtime's Invoke API, running
+// the function's real code); without unmocked: call it stops the test and says how to run it.
+func TestTestLambdaEndpoint(t *testing.T) {
+	dir := t.TempDir()
+	fn := filepath.Join(dir, "testfn")
+	if out, err := exec.Command("go", "build", "-o", fn, "../../integration/lambda/internal/testfn").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	awstest.Isolate(t, nil)
+	served := lambda.New(lambda.Options{Output: io.Discard, Functions: map[string]lambda.Spec{"echo": {Command: []string{fn}}}})
+	defer served.Close()
+	endpoint := httptest.NewServer(&lambda.InvokeAPI{Runtime: served})
+	defer endpoint.Close()
+	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", endpoint.URL)
+	sm := `{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+		"Parameters":{"FunctionName":"echo","Payload":{"value.$":"$.v"}},"ResultSelector":{"value.$":"$.Payload.value"},"End":true}}}`
+	test := "tests:\n  - name: calls it\n    input: {v: 5}\n    expect: {output: {value: 5}}\n"
+	for _, c := range []struct {
+		head   string
+		code   int
+		stdout string
+	}{
+		{"unmocked: call\n", 0, "PASS: 1 test"},
+		{"", 1, "or set unmocked: call with a Lambda endpoint configured (AWS_ENDPOINT_URL_LAMBDA)"},
+	} {
+		d := t.TempDir()
+		if err := os.WriteFile(filepath.Join(d, "sm.asl.json"), []byte(sm), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "x.test.yaml"), []byte("stateMachine: sm.asl.json\n"+c.head+test), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"test", d}, nil, &stdout, &stderr)
+		if code != c.code || !strings.Contains(stdout.String(), c.stdout) {
+			t.Errorf("%q: exit %d, want %d; stdout lacks %q:\n%s%s", c.head, code, c.code, c.stdout, stdout.String(), stderr.String())
+		}
+	}
+	if n := served.Stats("echo").Invocations; n != 1 {
+		t.Errorf("the endpoint's function ran %d times, want 1", n)
 	}
 }
