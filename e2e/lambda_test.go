@@ -40,16 +40,7 @@ func TestServeRunsRealLambdaCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var d *sfn.DescribeExecutionOutput
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		if d, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn}); err != nil {
-			t.Fatal(err)
-		}
-		if d.Status != types.ExecutionStatusRunning || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	d := describeEnded(t, c, aws.ToString(ex.ExecutionArn))
 	if d.Status != types.ExecutionStatusSucceeded {
 		t.Fatalf("%s: %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
@@ -134,17 +125,23 @@ func TestLambdaInvokeAPIAndEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var d *sfn.DescribeExecutionOutput
+	d := describeEnded(t, c, aws.ToString(ex.ExecutionArn))
+	if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `8` {
+		t.Errorf("lambda:invoke at the other server: %s %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+}
+
+// describeEnded describes an execution once it has ended (or after 20 seconds).
+func describeEnded(t *testing.T, c *sfn.Client, arn string) *sfn.DescribeExecutionOutput {
+	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); ; {
-		if d, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn}); err != nil {
+		d, err := c.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		if err != nil {
 			t.Fatal(err)
 		}
 		if d.Status != types.ExecutionStatusRunning || time.Now().After(deadline) {
-			break
+			return d
 		}
 		time.Sleep(50 * time.Millisecond)
-	}
-	if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `8` {
-		t.Errorf("lambda:invoke at the other server: %s %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
 }

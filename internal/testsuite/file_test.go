@@ -1,6 +1,7 @@
 package testsuite
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -22,6 +23,21 @@ const machine = `{
 }`
 
 // writeFiles writes files into a new directory and returns it.
+// runDir runs the test files of dir, which must all load.
+func runDir(t *testing.T, dir string, opts Options) *Report {
+	t.Helper()
+	rep, err := Run(context.Background(), []string{dir}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Files {
+		if f.Err != nil {
+			t.Fatal(f.Err)
+		}
+	}
+	return rep
+}
+
 func writeFiles(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()

@@ -240,13 +240,7 @@ func TestUnmocked(t *testing.T) {
 			}
 			dir := writeFiles(t, map[string]string{"sm.asl.json": def,
 				"x.test.yaml": tc.head + "stateMachine: sm.asl.json\ntests:\n  - name: a\n    expect: {output: " + output + "}\n"})
-			rep, err := Run(context.Background(), []string{dir}, tc.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := rep.Files[0].Err; err != nil {
-				t.Fatal(err)
-			}
+			rep := runDir(t, dir, tc.opts)
 			r := rep.Files[0].Tests[0]
 			if r.Problem != tc.want || (tc.want == "" && !r.Passed()) {
 				t.Errorf("problem %q, failures %v; want %q", r.Problem, r.Failures, tc.want)
@@ -882,13 +876,7 @@ func TestChildren(t *testing.T) {
 			}
 			dir := writeFiles(t, map[string]string{"sm.asl.json": tc.def, "child.asl.json": child,
 				"x.test.yaml": "stateMachine: sm.asl.json\nmachines: {child: child.asl.json}\n" + tc.head + "tests:\n  - name: a\n" + expect})
-			rep, err := Run(context.Background(), []string{dir}, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := rep.Files[0].Err; err != nil {
-				t.Fatal(err)
-			}
+			rep := runDir(t, dir, Options{})
 			r := rep.Files[0].Tests[0]
 			if r.Problem != tc.problem || len(r.Failures) > 0 {
 				t.Fatalf("problem %q, failures %v; want %q", r.Problem, r.Failures, tc.problem)

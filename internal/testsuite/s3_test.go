@@ -45,13 +45,7 @@ func TestS3(t *testing.T) {
 				test += "    expect: " + tc.expect + "\n"
 			}
 			dir := writeFiles(t, map[string]string{"sm.asl.json": tc.def, "x.test.yaml": "stateMachine: sm.asl.json\n" + tc.head + test + "  - name: b\n"})
-			rep, err := Run(context.Background(), []string{dir}, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := rep.Files[0].Err; err != nil {
-				t.Fatal(err)
-			}
+			rep := runDir(t, dir, Options{})
 			if r := rep.Files[0].Tests[0]; r.Problem != tc.problem || len(r.Failures) > 0 {
 				t.Errorf("problem %q, failures %v; want %q", r.Problem, r.Failures, tc.problem)
 			}
@@ -165,13 +159,7 @@ func TestExpectS3(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeFiles(t, map[string]string{"sm.asl.json": def,
 				"x.test.yaml": "stateMachine: sm.asl.json\n" + files + "tests:\n  - name: a\n    expect:\n      s3: " + tc.expect + "\n"})
-			rep, err := Run(context.Background(), []string{dir}, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := rep.Files[0].Err; err != nil {
-				t.Fatal(err)
-			}
+			rep := runDir(t, dir, Options{})
 			r := rep.Files[0].Tests[0]
 			var got []string
 			for _, f := range r.Failures {
