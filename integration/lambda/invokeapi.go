@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -26,6 +27,12 @@ const (
 func IsInvokePath(path string) bool {
 	return strings.HasPrefix(path, invokePrefix) && strings.HasSuffix(path, invokeSuffix) && len(path) > len(invokePrefix)+len(invokeSuffix)
 }
+
+// functionNameExpr is the Invoke API model's pattern of a FunctionName (NamespacedFunctionName),
+// which Lambda quotes when a name does not match it.
+const functionNameExpr = `(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?`
+
+var functionNamePattern = regexp.MustCompile("^(?:" + functionNameExpr + ")$")
 
 // Guard checks the Invoke API's callers when IAM is enforced (iam.Directory).
 type Guard interface {
@@ -78,6 +85,11 @@ func (h *InvokeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
 	if err != nil {
 		writeAPIError(w, reqID, &ServiceError{Code: "InvalidRequestContentException", StatusCode: http.StatusBadRequest, Message: "Could not read the request body"})
+		return
+	}
+	if !functionNamePattern.MatchString(fn) || len(fn) > 256 {
+		writeAPIError(w, reqID, &ServiceError{Code: "ValidationException", StatusCode: http.StatusBadRequest,
+			Message: fmt.Sprintf("1 validation error detected: Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", fn, functionNameExpr)})
 		return
 	}
 	name, qual := ParseFunctionName(fn)

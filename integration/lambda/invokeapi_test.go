@@ -41,6 +41,8 @@ func TestInvokeAPIErrors(t *testing.T) {
 		{"too large", "POST", "/2015-03-31/functions/echo/invocations", "", `"` + strings.Repeat("x", 6*1024*1024) + `"`, 413,
 			"RequestEntityTooLargeException", "Request must be smaller than 6291456 bytes for the InvokeFunction operation", ""},
 		{"bad type", "POST", "/2015-03-31/functions/echo/invocations", "Later", `{}`, 400, "ValidationException", "Value 'Later' at 'invocationType'", ""},
+		{"a bad name", "POST", "/2015-03-31/functions/no%20spaces/invocations", "", `{}`, 400, "ValidationException",
+			"Value 'no spaces' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?", ""},
 		{"GET", "GET", "/2015-03-31/functions/echo/invocations", "", ``, 404, "UnknownOperationException", "Invoke API only", ""},
 	}
 	for _, tc := range tests {
