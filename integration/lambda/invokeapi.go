@@ -87,6 +87,22 @@ func (h *InvokeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, reqID, &ServiceError{Code: "InvalidRequestContentException", StatusCode: http.StatusBadRequest, Message: "Could not read the request body"})
 		return
 	}
+	// As AWS: the caller is known first, then the request is validated, then authorized
+	// on the function's ARN.
+	deny := func(err error) {
+		var ie *iam.Error
+		if !errors.As(err, &ie) {
+			ie = &iam.Error{Code: "AccessDeniedException", Message: err.Error(), Status: http.StatusForbidden}
+		}
+		writeAPIError(w, reqID, &ServiceError{Code: ie.Code, Message: ie.Message, StatusCode: ie.Status})
+	}
+	var caller *iam.Principal
+	if h.Guard != nil {
+		if caller, err = h.Guard.Authenticate(r, body, "lambda"); err != nil {
+			deny(err)
+			return
+		}
+	}
 	if !functionNamePattern.MatchString(fn) || len(fn) > 256 {
 		writeAPIError(w, reqID, &ServiceError{Code: "ValidationException", StatusCode: http.StatusBadRequest,
 			Message: fmt.Sprintf("1 validation error detected: Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", fn, functionNameExpr)})
@@ -97,16 +113,8 @@ func (h *InvokeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		qual = r.URL.Query().Get("Qualifier")
 	}
 	if h.Guard != nil {
-		p, err := h.Guard.Authenticate(r, body, "lambda")
-		if err == nil {
-			err = h.Guard.AuthorizeContext(r.Context(), p, "lambda:InvokeFunction", h.Runtime.FunctionArn(name))
-		}
-		if err != nil {
-			var ie *iam.Error
-			if !errors.As(err, &ie) {
-				ie = &iam.Error{Code: "AccessDeniedException", Message: err.Error(), Status: http.StatusForbidden}
-			}
-			writeAPIError(w, reqID, &ServiceError{Code: ie.Code, Message: ie.Message, StatusCode: ie.Status})
+		if err := h.Guard.AuthorizeContext(r.Context(), caller, "lambda:InvokeFunction", h.Runtime.FunctionArn(name)); err != nil {
+			deny(err)
 			return
 		}
 	}
