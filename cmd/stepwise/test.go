@@ -58,7 +58,8 @@ func cmdTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	client := sync.OnceValues(func() (*awssdk.Client, error) { return awssdk.New(awssdk.Options{}) })
+	// The tasks' S3 calls in a file with s3: are answered in process, by its objects.
+	client := sync.OnceValues(func() (*awssdk.Client, error) { return awssdk.New(awssdk.Options{InProcess: testsuite.InProcess}) })
 	opts := testsuite.Options{Update: *update, Workers: *parallel, Timeout: *timeout, Functions: specs,
 		Tasks: func() (runner.TaskHandler, error) { return newTestTasks(client, conns) },
 		Check: func() (runner.TaskChecker, error) { return newTestChecks(client) }}

@@ -379,6 +379,16 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		if task.Execution != start.ExecutionArn {
 			what += " of the child execution " + task.Execution // machines:
 		}
+		if mem != nil && task.ResourceType == "aws-sdk:s3" {
+			// The file's s3: answers the task's S3 call, through the integration that
+			// makes it in an execution (InProcess), unmocked: call or not.
+			h, err := s.realTasks()
+			if err != nil {
+				stop(what + " has no mock, and " + err.Error())
+				return "", &runner.TaskError{Name: "States.Runtime", Cause: "no mock"}
+			}
+			return h.RunTask(withS3(ctx, mem), task)
+		}
 		if lambda.IsTask(task) && !s.callsLambda(l, task) {
 			// Lambda has no service to call here but the functions given, and a Lambda
 			// endpoint under unmocked: call: a task that would fail for want of one stops the

@@ -3,8 +3,6 @@ package testsuite
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"io"
 	"maps"
 	"slices"
@@ -27,6 +25,7 @@ type memS3 struct {
 
 	mu      sync.Mutex
 	buckets map[string]map[string][]byte
+	meta    map[string]objectMeta // by bucket/key, for the objects the S3 API put (s3rest.go)
 }
 
 // newMemS3 holds the objects of s3: by bucket; a key "" declares the bucket alone.
@@ -111,9 +110,8 @@ func (m *memS3) ListObjectsV2(ctx context.Context, in s3items.ListInput) (*s3ite
 			page.NextContinuationToken = page.Contents[limit-1].Key
 			break
 		}
-		sum := md5.Sum(keys[key])
 		page.Contents = append(page.Contents, s3items.ObjectInfo{Key: key, Size: int64(len(keys[key])),
-			ETag: `"` + hex.EncodeToString(sum[:]) + `"`, LastModified: m.at, StorageClass: "STANDARD"})
+			ETag: etag(keys[key]), LastModified: m.at, StorageClass: "STANDARD"})
 	}
 	return page, nil
 }

@@ -1,0 +1,439 @@
+package testsuite
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The REST side of memS3: the S3 API, answered in process, for a test's aws-sdk:s3 tasks, so
+// that a file's s3: serves them as it serves its Distributed Maps. The task goes through the
+// same model-driven client as in an execution (integration/awssdk), whose InProcess hook
+// hands the request here (InProcess); its result is therefore the one a real S3's answer
+// gives. The calls served are those state machines make of their buckets: CreateBucket,
+// HeadBucket, DeleteBucket, ListObjectsV2, PutObject, GetObject (with a Range), HeadObject,
+// CopyObject, DeleteObject. Another call is answered NotImplemented, never sent to S3.
+
+// memS3Key carries a test's memS3 in its tasks' contexts.
+type memS3Key struct{}
+
+// InProcess is the awssdk.Options.InProcess of `stepwise test`: a test's S3 calls (its tasks
+// carry the file's s3: in their context) are answered by that in-memory S3; nil otherwise.
+func InProcess(service string, req *http.Request) http.Handler {
+	if service != "s3" {
+		return nil
+	}
+	if m, ok := req.Context().Value(memS3Key{}).(*memS3); ok {
+		return m
+	}
+	return nil
+}
+
+// withS3 gives a task's context the test's in-memory S3.
+func withS3(ctx context.Context, m *memS3) context.Context {
+	return context.WithValue(ctx, memS3Key{}, m)
+}
+
+// objectMeta is what S3 keeps of an object beside its bytes.
+type objectMeta struct {
+	contentType string
+	metadata    map[string]string // x-amz-meta-*, by lower-case name
+}
+
+// s3Error is an S3 error answer.
+type s3Error struct {
+	status        int
+	code, message string
+}
+
+var (
+	errNoSuchBucket = &s3Error{http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist"}
+	errNoSuchKey    = &s3Error{http.StatusNotFound, "NoSuchKey", "The specified key does not exist."}
+)
+
+func (m *memS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	bucket, key := s3Address(r)
+	q := r.URL.Query()
+	var err *s3Error
+	switch {
+	case bucket == "":
+		err = &s3Error{http.StatusNotImplemented, "NotImplemented", "Stepwise's in-memory S3 (a test file's s3:) serves calls on buckets, not ListBuckets: mock the state"}
+	case key == "" && r.Method == http.MethodPut && len(q) == 0:
+		err = m.createBucket(w, r, bucket)
+	case key == "" && r.Method == http.MethodHead:
+		err = m.headBucket(bucket)
+	case key == "" && r.Method == http.MethodDelete && len(q) == 0:
+		err = m.deleteBucket(w, bucket)
+	case key == "" && r.Method == http.MethodGet && q.Get("list-type") == "2":
+		err = m.listV2(w, bucket, q)
+	case key != "" && r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") != "" && len(q) == 0:
+		err = m.copyObject(w, r, bucket, key)
+	case key != "" && r.Method == http.MethodPut && len(q) == 0:
+		err = m.putObject(w, r, bucket, key)
+	case key != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) && len(q) == 0:
+		err = m.getObject(w, r, bucket, key)
+	case key != "" && r.Method == http.MethodDelete && len(q) == 0:
+		err = m.deleteObject(w, bucket, key)
+	default:
+		err = &s3Error{http.StatusNotImplemented, "NotImplemented",
+			fmt.Sprintf("Stepwise's in-memory S3 (a test file's s3:) does not serve %s %s?%s: mock the state", r.Method, r.URL.Path, r.URL.RawQuery)}
+	}
+	if err == nil {
+		return
+	}
+	w.Header().Set("X-Amz-Request-Id", "stepwise")
+	if r.Method == http.MethodHead {
+		w.WriteHeader(err.status) // S3 answers HEAD without a body: the status says it
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(err.status)
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	_ = xml.NewEncoder(&b).Encode(struct {
+		XMLName   xml.Name `xml:"Error"`
+		Code      string
+		Message   string
+		RequestID string `xml:"RequestId"`
+	}{Code: err.code, Message: err.message, RequestID: "stepwise"})
+	w.Write(b.Bytes())
+}
+
+// s3Address reads the bucket and key of a request, addressed by host (bucket.s3.REGION.
+// amazonaws.com/key, as the client addresses AWS's S3) or by path (/bucket/key, at a
+// configured endpoint).
+func s3Address(r *http.Request) (bucket, key string) {
+	host := r.URL.Host
+	if host == "" {
+		host = r.Host
+	}
+	host, _, _ = strings.Cut(host, ":")
+	if b, rest, ok := strings.Cut(host, "."); ok && strings.HasPrefix(rest, "s3.") && strings.Contains(rest, ".amazonaws.com") {
+		return b, strings.TrimPrefix(r.URL.Path, "/")
+	}
+	bucket, key, _ = strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	return bucket, key
+}
+
+// createBucket makes a bucket. Making one that is there already is BucketAlreadyOwnedByYou,
+// except in us-east-1 (a request without a LocationConstraint), where S3 answers 200 OK, as
+// its documentation says it does for legacy compatibility.
+func (m *memS3) createBucket(w http.ResponseWriter, r *http.Request, bucket string) *s3Error {
+	body, _ := io.ReadAll(r.Body)
+	var cfg struct{ LocationConstraint string }
+	_ = xml.Unmarshal(body, &cfg)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.buckets[bucket]; ok {
+		if cfg.LocationConstraint == "" || cfg.LocationConstraint == "us-east-1" {
+			w.Header().Set("Location", "/"+bucket)
+			return nil
+		}
+		return &s3Error{http.StatusConflict, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it."}
+	}
+	m.buckets[bucket] = map[string][]byte{}
+	w.Header().Set("Location", "/"+bucket)
+	return nil
+}
+
+func (m *memS3) headBucket(bucket string) *s3Error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.buckets[bucket]; !ok {
+		return errNoSuchBucket
+	}
+	return nil
+}
+
+func (m *memS3) deleteBucket(w http.ResponseWriter, bucket string) *s3Error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	keys, ok := m.buckets[bucket]
+	switch {
+	case !ok:
+		return errNoSuchBucket
+	case len(keys) > 0:
+		return &s3Error{http.StatusConflict, "BucketNotEmpty", "The bucket you tried to delete is not empty"}
+	}
+	delete(m.buckets, bucket)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// listV2 answers ListObjectsV2, with CommonPrefixes for a delimiter.
+func (m *memS3) listV2(w http.ResponseWriter, bucket string, q map[string][]string) *s3Error {
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	maxKeys := 1000
+	if s := get("max-keys"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return &s3Error{http.StatusBadRequest, "InvalidArgument", "Provided max-keys not an integer or within integer range"}
+		}
+		maxKeys = min(n, 1000)
+	}
+	prefix, delim := get("prefix"), get("delimiter")
+	after := get("start-after")
+	if t := get("continuation-token"); t != "" {
+		after = t
+	}
+	type content struct {
+		Key          string
+		LastModified string
+		ETag         string
+		Size         int64
+		StorageClass string
+	}
+	type commonPrefix struct{ Prefix string }
+	out := struct {
+		XMLName               xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListBucketResult"`
+		Name                  string
+		Prefix                string
+		Delimiter             string `xml:",omitempty"`
+		MaxKeys               int
+		KeyCount              int
+		IsTruncated           bool
+		ContinuationToken     string `xml:",omitempty"`
+		NextContinuationToken string `xml:",omitempty"`
+		StartAfter            string `xml:",omitempty"`
+		Contents              []content
+		CommonPrefixes        []commonPrefix
+	}{Name: bucket, Prefix: prefix, Delimiter: delim, MaxKeys: maxKeys, ContinuationToken: get("continuation-token"), StartAfter: get("start-after")}
+	m.mu.Lock()
+	keys, ok := m.buckets[bucket]
+	if !ok {
+		m.mu.Unlock()
+		return errNoSuchBucket
+	}
+	seen := map[string]bool{}
+	last := ""
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		rest, under := strings.CutPrefix(k, prefix)
+		if !under || k <= after {
+			continue
+		}
+		entry := k
+		if delim != "" {
+			if i := strings.Index(rest, delim); i >= 0 {
+				entry = prefix + rest[:i+len(delim)]
+				if seen[entry] || entry <= after {
+					continue
+				}
+			}
+		}
+		if out.KeyCount == maxKeys {
+			out.IsTruncated = true
+			out.NextContinuationToken = last
+			break
+		}
+		out.KeyCount++
+		if entry != k {
+			seen[entry] = true
+			out.CommonPrefixes = append(out.CommonPrefixes, commonPrefix{entry})
+			last = entry
+			continue
+		}
+		out.Contents = append(out.Contents, content{Key: k, LastModified: m.at.UTC().Format("2006-01-02T15:04:05.000Z"),
+			ETag: etag(keys[k]), Size: int64(len(keys[k])), StorageClass: "STANDARD"})
+		last = k
+	}
+	m.mu.Unlock()
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	_ = xml.NewEncoder(&b).Encode(out)
+	w.Header().Set("Content-Type", "application/xml")
+	w.Write(b.Bytes())
+	return nil
+}
+
+func (m *memS3) putObject(w http.ResponseWriter, r *http.Request, bucket, key string) *s3Error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return &s3Error{http.StatusBadRequest, "IncompleteBody", "The request body could not be read"}
+	}
+	meta := objectMeta{contentType: r.Header.Get("Content-Type"), metadata: map[string]string{}}
+	for name, vs := range r.Header {
+		if k, ok := strings.CutPrefix(strings.ToLower(name), "x-amz-meta-"); ok && len(vs) > 0 {
+			meta.metadata[k] = vs[0]
+		}
+	}
+	if err := m.store(bucket, key, body, meta); err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(body))
+	w.Header().Set("X-Amz-Server-Side-Encryption", "AES256")
+	if sum := r.Header.Get("X-Amz-Checksum-Crc32"); sum != "" {
+		// S3 checks the checksum the SDK sent and answers with it (recorded: ChecksumCRC32,
+		// ChecksumType FULL_OBJECT); the client computed it from these same bytes.
+		w.Header().Set("X-Amz-Checksum-Crc32", sum)
+		w.Header().Set("X-Amz-Checksum-Type", "FULL_OBJECT")
+	}
+	return nil
+}
+
+func (m *memS3) copyObject(w http.ResponseWriter, r *http.Request, bucket, key string) *s3Error {
+	src := strings.TrimPrefix(r.Header.Get("X-Amz-Copy-Source"), "/")
+	if u, err := url.PathUnescape(src); err == nil {
+		src = u
+	}
+	srcBucket, srcKey, _ := strings.Cut(src, "/")
+	m.mu.Lock()
+	keys, ok := m.buckets[srcBucket]
+	body, found := keys[srcKey]
+	meta := m.metaOf(srcBucket, srcKey)
+	m.mu.Unlock()
+	switch {
+	case !ok:
+		return errNoSuchBucket
+	case !found:
+		return errNoSuchKey
+	}
+	if err := m.store(bucket, key, body, meta); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	_ = xml.NewEncoder(&b).Encode(struct {
+		XMLName      xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CopyObjectResult"`
+		LastModified string
+		ETag         string
+	}{LastModified: m.at.UTC().Format("2006-01-02T15:04:05.000Z"), ETag: etag(body)})
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("X-Amz-Server-Side-Encryption", "AES256")
+	w.Write(b.Bytes())
+	return nil
+}
+
+// store keeps an object and what S3 keeps of it.
+func (m *memS3) store(bucket, key string, body []byte, meta objectMeta) *s3Error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	keys, ok := m.buckets[bucket]
+	if !ok {
+		return errNoSuchBucket
+	}
+	keys[key] = bytes.Clone(body)
+	if m.meta == nil {
+		m.meta = map[string]objectMeta{}
+	}
+	m.meta[bucket+"/"+key] = meta
+	return nil
+}
+
+// metaOf is what S3 keeps of an object; an object of the file's s3: has S3's default
+// content type. The caller holds m.mu.
+func (m *memS3) metaOf(bucket, key string) objectMeta {
+	if meta, ok := m.meta[bucket+"/"+key]; ok {
+		return meta
+	}
+	return objectMeta{}
+}
+
+func (m *memS3) getObject(w http.ResponseWriter, r *http.Request, bucket, key string) *s3Error {
+	m.mu.Lock()
+	keys, ok := m.buckets[bucket]
+	body, found := keys[key]
+	meta := m.metaOf(bucket, key)
+	m.mu.Unlock()
+	switch {
+	case !ok:
+		return errNoSuchBucket
+	case !found && r.Method == http.MethodHead:
+		return &s3Error{http.StatusNotFound, "NotFound", "Not Found"}
+	case !found:
+		return errNoSuchKey
+	}
+	h := w.Header()
+	h.Set("Accept-Ranges", "bytes")
+	ct := meta.contentType
+	if ct == "" {
+		ct = "binary/octet-stream"
+	}
+	h.Set("Content-Type", ct)
+	h.Set("ETag", etag(body))
+	h.Set("Last-Modified", m.at.UTC().Format(http.TimeFormat))
+	h.Set("X-Amz-Server-Side-Encryption", "AES256")
+	for k, v := range meta.metadata {
+		h.Set("X-Amz-Meta-"+k, v)
+	}
+	status := http.StatusOK
+	if rg := r.Header.Get("Range"); rg != "" && r.Method == http.MethodGet {
+		start, end, ok := byteRange(rg, int64(len(body)))
+		if !ok {
+			return &s3Error{http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "The requested range is not satisfiable"}
+		}
+		h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, end-1, len(body)))
+		body, status = body[start:end], http.StatusPartialContent
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	if r.Method == http.MethodGet {
+		w.Write(body)
+	}
+	return nil
+}
+
+// byteRange reads a Range header's one range (bytes=a-b, bytes=a-, bytes=-n) of an object of
+// size bytes, as [start, end).
+func byteRange(s string, size int64) (start, end int64, ok bool) {
+	spec, found := strings.CutPrefix(s, "bytes=")
+	a, b, dash := strings.Cut(spec, "-")
+	if !found || !dash || strings.Contains(spec, ",") {
+		return 0, 0, false
+	}
+	switch {
+	case a == "":
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n <= 0 {
+			return 0, 0, false
+		}
+		return max(size-n, 0), size, size > 0
+	default:
+		start, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || start >= size {
+			return 0, 0, false
+		}
+		end := size
+		if b != "" {
+			last, err := strconv.ParseInt(b, 10, 64)
+			if err != nil || last < start {
+				return 0, 0, false
+			}
+			end = min(last+1, size)
+		}
+		return start, end, true
+	}
+}
+
+func (m *memS3) deleteObject(w http.ResponseWriter, bucket, key string) *s3Error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	keys, ok := m.buckets[bucket]
+	if !ok {
+		return errNoSuchBucket
+	}
+	delete(keys, key)
+	delete(m.meta, bucket+"/"+key)
+	w.WriteHeader(http.StatusNoContent) // deleting a key that is not there succeeds too
+	return nil
+}
+
+// etag is S3's ETag of an object put in one part: its MD5, quoted.
+func etag(body []byte) string {
+	sum := md5.Sum(body)
+	return `"` + hex.EncodeToString(sum[:]) + `"`
+}

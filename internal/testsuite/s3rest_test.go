@@ -1,0 +1,104 @@
+package testsuite
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stepwise-run/stepwise/integration/awssdk"
+	"github.com/stepwise-run/stepwise/internal/awstest"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+// s3Machine makes a bucket, writes, copies, lists, reads and deletes objects through
+// aws-sdk:s3 tasks, catching the errors S3 answers, and outputs what each call gave that a
+// test can rely on (not the dates or request ids).
+const s3Machine = `{"StartAt":"Make","States":{
+	"Make":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:createBucket","Parameters":{"Bucket":"box"},"ResultPath":null,"Next":"Again"},
+	"Again":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:createBucket","Parameters":{"Bucket":"box"},
+		"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.again","Next":"Elsewhere"}],"ResultSelector":{"Location.$":"$.Location"},"ResultPath":"$.again","Next":"Elsewhere"},
+	"Elsewhere":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:createBucket","Parameters":{"Bucket":"box","CreateBucketConfiguration":{"LocationConstraint":"eu-west-1"}},
+		"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.elsewhere","Next":"Put"}],"ResultPath":"$.elsewhere","Next":"Put"},
+	"Put":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:putObject",
+		"Parameters":{"Bucket":"box","Key":"dir/a.json","Body":{"n":1},"ContentType":"application/json","Metadata":{"owner":"ada"}},
+		"ResultSelector":{"ETag.$":"$.ETag"},"ResultPath":"$.put","Next":"PutText"},
+	"PutText":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:putObject","Parameters":{"Bucket":"box","Key":"top.txt","Body":"hello world"},"ResultPath":null,"Next":"Copy"},
+	"Copy":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:copyObject","Parameters":{"Bucket":"box","Key":"dir/sub/b.json","CopySource":"box/dir/a.json"},
+		"ResultSelector":{"ETag.$":"$.CopyObjectResult.ETag"},"ResultPath":"$.copy","Next":"Head"},
+	"Head":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:headObject","Parameters":{"Bucket":"box","Key":"dir/sub/b.json"},
+		"ResultSelector":{"ContentLength.$":"$.ContentLength","ContentType.$":"$.ContentType","Metadata.$":"$.Metadata"},"ResultPath":"$.head","Next":"Get"},
+	"Get":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:getObject","Parameters":{"Bucket":"box","Key":"top.txt","Range":"bytes=1-5"},
+		"ResultSelector":{"Body.$":"$.Body","ContentLength.$":"$.ContentLength","ContentRange.$":"$.ContentRange"},"ResultPath":"$.get","Next":"List"},
+	"List":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:listObjectsV2","Parameters":{"Bucket":"box","Prefix":"dir/","Delimiter":"/"},
+		"ResultSelector":{"KeyCount.$":"$.KeyCount","Keys.$":"$.Contents[*].Key","Prefixes.$":"$.CommonPrefixes[*].Prefix"},"ResultPath":"$.list","Next":"Page"},
+	"Page":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:listObjectsV2","Parameters":{"Bucket":"box","MaxKeys":2},
+		"ResultSelector":{"Keys.$":"$.Contents[*].Key","IsTruncated.$":"$.IsTruncated"},"ResultPath":"$.page","Next":"Delete"},
+	"Delete":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:deleteObject","Parameters":{"Bucket":"box","Key":"top.txt"},"ResultPath":null,"Next":"Gone"},
+	"Gone":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:getObject","Parameters":{"Bucket":"box","Key":"top.txt"},
+		"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.gone","Next":"HeadGone"}],"Next":"HeadGone"},
+	"HeadGone":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:headObject","Parameters":{"Bucket":"box","Key":"top.txt"},
+		"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.headGone","Next":"NoBucket"}],"Next":"NoBucket"},
+	"NoBucket":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:getObject","Parameters":{"Bucket":"nobox","Key":"x"},
+		"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.noBucket","Next":"NotEmpty"}],"Next":"NotEmpty"},
+	"NotEmpty":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:deleteBucket","Parameters":{"Bucket":"box"},
+		"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.notEmpty","Next":"Done"}],"Next":"Done"},
+	"Done":{"Type":"Pass","End":true}}}`
+
+// TestS3Tasks: in a file with s3:, aws-sdk:s3 tasks are answered by the in-memory S3 (with
+// or without unmocked: call), and what they give is what the same tasks give against
+// gofakes3, a real S3 server, in the parts both servers give (the in-memory S3 answers the
+// recorded ServerSideEncryption and checksums too; gofakes3 does not).
+func TestS3Tasks(t *testing.T) {
+	awstest.Isolate(t, nil)
+	client, err := awssdk.New(awssdk.Options{InProcess: InProcess})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := func() (runner.TaskHandler, error) { return &awssdk.Handler{Client: client, ClientRegion: true}, nil }
+	output := func(head string) map[string]any {
+		t.Helper()
+		dir := writeFiles(t, map[string]string{"sm.asl.json": s3Machine, "x.test.yaml": "stateMachine: sm.asl.json\n" + head + "tests:\n  - name: a\n"})
+		r := runDir(t, dir, Options{Tasks: tasks}).Files[0].Tests[0]
+		if r.Problem != "" || len(r.Failures) > 0 || r.Outcome == nil {
+			t.Fatalf("problem %q, failures %v", r.Problem, r.Failures)
+		}
+		var out map[string]any
+		if err := json.Unmarshal([]byte(r.Outcome.Output), &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	mem := output("s3:\n  s3://other/: ~\n")
+	t.Setenv("AWS_ENDPOINT_URL_S3", awstest.S3(t))
+	fake := output("unmocked: call\n")
+	for _, k := range []string{"put", "copy", "head", "get", "list", "page"} {
+		a, _ := json.Marshal(mem[k])
+		b, _ := json.Marshal(fake[k])
+		if string(a) != string(b) {
+			t.Errorf("%s: in memory %s, gofakes3 %s", k, a, b)
+		}
+	}
+	for _, k := range []string{"gone", "headGone", "noBucket", "notEmpty"} {
+		a, _ := mem[k].(map[string]any)
+		b, _ := fake[k].(map[string]any)
+		if a == nil || b == nil || a["Error"] != b["Error"] {
+			t.Errorf("%s: in memory %v, gofakes3 %v", k, mem[k], fake[k])
+		}
+	}
+	// The text was put as its JSON text, "hello world" with its quotes: 13 bytes.
+	if want := `{"Body":"hello","ContentLength":5,"ContentRange":"bytes 1-5/13"}`; jsonText(mem["get"]) != want {
+		t.Errorf("get: %s, want %s", jsonText(mem["get"]), want)
+	}
+	// gofakes3 answers BucketAlreadyExists to its owner; S3 answers 200 in us-east-1 and
+	// BucketAlreadyOwnedByYou elsewhere.
+	if want := `{"Location":"/box"}`; jsonText(mem["again"]) != want {
+		t.Errorf("a bucket made again in us-east-1: %s, want %s", jsonText(mem["again"]), want)
+	}
+	if e, _ := mem["elsewhere"].(map[string]any); e == nil || e["Error"] != "S3.BucketAlreadyOwnedByYouException" {
+		t.Errorf("a bucket made again in eu-west-1: %v", mem["elsewhere"])
+	}
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
