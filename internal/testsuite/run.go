@@ -37,7 +37,9 @@ type Options struct {
 	// Tasks returns the handler of the Task states that no mock answers, in files that say
 	// unmocked: call. It is called once, when first needed. Nil: such states fail. Lambda
 	// tasks reach it only if it has a Handles(*engine.Task) bool method that says it handles
-	// them (it has a Lambda service to call).
+	// them (it has a Lambda service to call). In a file with s3:, the aws-sdk:s3 tasks reach
+	// it whatever the policy, with the test's S3 in their context: its AWS client must be
+	// made with awssdk.Options.InProcess set to InProcess, which answers them from it.
 	Tasks func() (runner.TaskHandler, error)
 	// Check returns what checks a Task state's parameters before the state is scheduled, as
 	// the integrations check them in an execution (runner.TaskChecker): parameters the
