@@ -21,8 +21,8 @@ import (
 // same model-driven client as in an execution (integration/awssdk), whose InProcess hook
 // hands the request here (InProcess); its result is therefore the one a real S3's answer
 // gives. The calls served are those state machines make of their buckets: CreateBucket,
-// HeadBucket, DeleteBucket, ListObjectsV2, PutObject, GetObject (with a Range), HeadObject,
-// CopyObject, DeleteObject. Another call is answered NotImplemented, never sent to S3.
+// HeadBucket, DeleteBucket, ListObjectsV2, ListObjects, PutObject, GetObject (with a Range),
+// HeadObject, CopyObject, DeleteObject. Another call is answered NotImplemented, never sent to S3.
 
 // memS3Key carries a test's memS3 in its tasks' contexts.
 type memS3Key struct{}
@@ -75,7 +75,9 @@ func (m *memS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case key == "" && r.Method == http.MethodDelete && len(q) == 0:
 		err = m.deleteBucket(w, bucket)
 	case key == "" && r.Method == http.MethodGet && q.Get("list-type") == "2":
-		err = m.listV2(w, bucket, q)
+		err = m.list(w, bucket, q, true)
+	case key == "" && r.Method == http.MethodGet && !q.Has("list-type") && onlyListParams(q):
+		err = m.list(w, bucket, q, false)
 	case key != "" && r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") != "" && len(q) == 0:
 		err = m.copyObject(w, r, bucket, key)
 	case key != "" && r.Method == http.MethodPut && len(q) == 0:
@@ -107,6 +109,19 @@ func (m *memS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		RequestID string `xml:"RequestId"`
 	}{Code: err.code, Message: err.message, RequestID: "stepwise"})
 	w.Write(b.Bytes())
+}
+
+// onlyListParams tells whether a bucket's GET is ListObjects (v1), not one of the bucket's
+// subresources (?location, ?versioning, ...), which are not served.
+func onlyListParams(q url.Values) bool {
+	for k := range q {
+		switch k {
+		case "prefix", "delimiter", "marker", "max-keys", "encoding-type":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // s3Address reads the bucket and key of a request, addressed by host (bucket.s3.REGION.
@@ -170,26 +185,23 @@ func (m *memS3) deleteBucket(w http.ResponseWriter, bucket string) *s3Error {
 	return nil
 }
 
-// listV2 answers ListObjectsV2, with CommonPrefixes for a delimiter.
-func (m *memS3) listV2(w http.ResponseWriter, bucket string, q map[string][]string) *s3Error {
-	get := func(k string) string {
-		if v := q[k]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
-	}
+// list answers ListObjectsV2 (v2) and ListObjects, with CommonPrefixes for a delimiter.
+func (m *memS3) list(w http.ResponseWriter, bucket string, q url.Values, v2 bool) *s3Error {
 	maxKeys := 1000
-	if s := get("max-keys"); s != "" {
+	if s := q.Get("max-keys"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
 			return &s3Error{http.StatusBadRequest, "InvalidArgument", "Provided max-keys not an integer or within integer range"}
 		}
 		maxKeys = min(n, 1000)
 	}
-	prefix, delim := get("prefix"), get("delimiter")
-	after := get("start-after")
-	if t := get("continuation-token"); t != "" {
-		after = t
+	prefix, delim := q.Get("prefix"), q.Get("delimiter")
+	after := q.Get("marker")
+	if v2 {
+		after = q.Get("start-after")
+		if t := q.Get("continuation-token"); t != "" {
+			after = t
+		}
 	}
 	type content struct {
 		Key          string
@@ -203,16 +215,25 @@ func (m *memS3) listV2(w http.ResponseWriter, bucket string, q map[string][]stri
 		XMLName               xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListBucketResult"`
 		Name                  string
 		Prefix                string
-		Delimiter             string `xml:",omitempty"`
+		Marker                *string `xml:",omitempty"` // v1
+		NextMarker            string  `xml:",omitempty"` // v1, with a delimiter
+		Delimiter             string  `xml:",omitempty"`
 		MaxKeys               int
-		KeyCount              int
+		KeyCount              *int `xml:",omitempty"` // v2
 		IsTruncated           bool
 		ContinuationToken     string `xml:",omitempty"`
 		NextContinuationToken string `xml:",omitempty"`
 		StartAfter            string `xml:",omitempty"`
 		Contents              []content
 		CommonPrefixes        []commonPrefix
-	}{Name: bucket, Prefix: prefix, Delimiter: delim, MaxKeys: maxKeys, ContinuationToken: get("continuation-token"), StartAfter: get("start-after")}
+	}{Name: bucket, Prefix: prefix, Delimiter: delim, MaxKeys: maxKeys}
+	count := 0
+	if v2 {
+		out.KeyCount, out.ContinuationToken, out.StartAfter = &count, q.Get("continuation-token"), q.Get("start-after")
+	} else {
+		marker := q.Get("marker")
+		out.Marker = &marker
+	}
 	m.mu.Lock()
 	keys, ok := m.buckets[bucket]
 	if !ok {
@@ -235,12 +256,17 @@ func (m *memS3) listV2(w http.ResponseWriter, bucket string, q map[string][]stri
 				}
 			}
 		}
-		if out.KeyCount == maxKeys {
-			out.IsTruncated = true
-			out.NextContinuationToken = last
+		if count == maxKeys {
+			// More to list; with max-keys 0 there is no page to go on from, as on S3.
+			out.IsTruncated = maxKeys > 0
+			if out.IsTruncated && v2 {
+				out.NextContinuationToken = last
+			} else if out.IsTruncated && delim != "" {
+				out.NextMarker = last
+			}
 			break
 		}
-		out.KeyCount++
+		count++
 		if entry != k {
 			seen[entry] = true
 			out.CommonPrefixes = append(out.CommonPrefixes, commonPrefix{entry})

@@ -31,7 +31,9 @@ const s3Machine = `{"StartAt":"Make","States":{
 	"List":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:listObjectsV2","Parameters":{"Bucket":"box","Prefix":"dir/","Delimiter":"/"},
 		"ResultSelector":{"KeyCount.$":"$.KeyCount","Keys.$":"$.Contents[*].Key","Prefixes.$":"$.CommonPrefixes[*].Prefix"},"ResultPath":"$.list","Next":"Page"},
 	"Page":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:listObjectsV2","Parameters":{"Bucket":"box","MaxKeys":2},
-		"ResultSelector":{"Keys.$":"$.Contents[*].Key","IsTruncated.$":"$.IsTruncated"},"ResultPath":"$.page","Next":"Delete"},
+		"ResultSelector":{"Keys.$":"$.Contents[*].Key","IsTruncated.$":"$.IsTruncated"},"ResultPath":"$.page","Next":"ListV1"},
+	"ListV1":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:listObjects","Parameters":{"Bucket":"box","Prefix":"dir/","Delimiter":"/"},
+		"ResultSelector":{"Keys.$":"$.Contents[*].Key","Prefixes.$":"$.CommonPrefixes[*].Prefix","IsTruncated.$":"$.IsTruncated"},"ResultPath":"$.listV1","Next":"Delete"},
 	"Delete":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:deleteObject","Parameters":{"Bucket":"box","Key":"top.txt"},"ResultPath":null,"Next":"Gone"},
 	"Gone":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:getObject","Parameters":{"Bucket":"box","Key":"top.txt"},
 		"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.gone","Next":"HeadGone"}],"Next":"HeadGone"},
@@ -70,7 +72,7 @@ func TestS3Tasks(t *testing.T) {
 	mem := output("s3:\n  s3://other/: ~\n")
 	t.Setenv("AWS_ENDPOINT_URL_S3", awstest.S3(t))
 	fake := output("unmocked: call\n")
-	for _, k := range []string{"put", "copy", "head", "get", "list", "page"} {
+	for _, k := range []string{"put", "copy", "head", "get", "list", "page", "listV1"} {
 		a, _ := json.Marshal(mem[k])
 		b, _ := json.Marshal(fake[k])
 		if string(a) != string(b) {
