@@ -104,3 +104,20 @@ func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// FuzzByteRange: a Range header read as a range of an object is within the object, and not
+// empty, or it is refused.
+func FuzzByteRange(f *testing.F) {
+	for _, s := range []string{"bytes=0-0", "bytes=1-5", "bytes=-3", "bytes=4-", "bytes=9-2", "bytes=0-1,3-4", "items=0-1", "bytes=-0"} {
+		f.Add(s, int64(10))
+	}
+	f.Fuzz(func(t *testing.T, s string, size int64) {
+		if size < 0 || size > 1<<40 {
+			return
+		}
+		start, end, ok := byteRange(s, size)
+		if ok && !(0 <= start && start < end && end <= size) {
+			t.Fatalf("byteRange(%q, %d) = [%d, %d)", s, size, start, end)
+		}
+	})
+}
