@@ -176,7 +176,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	opt := optimized.Options{Region: cfg.Region}
 	var sdkClient *awssdk.Client
 	// aws-sdk:lambda:invoke of a function given with --function runs it, as lambda:invoke
-	// does, through the Invoke API this server answers (set below, once the functions are).
+	// does, through the Invoke API (set below, once the functions are; without the Guard of
+	// the one this server serves: the execution's role was checked before the call).
 	var localLambda *lambda.InvokeAPI
 	inProcess := func(service string, req *http.Request) http.Handler {
 		if service == "lambda" && localLambda != nil && localLambda.Serves(req) {
