@@ -22,7 +22,7 @@ import (
 // hands the request here (InProcess); its result is therefore the one a real S3's answer
 // gives. The calls served are those state machines make of their buckets: CreateBucket,
 // HeadBucket, DeleteBucket, ListObjectsV2, ListObjects, PutObject, GetObject (with a Range),
-// HeadObject, CopyObject, DeleteObject. Another call is answered NotImplemented, never sent to S3.
+// HeadObject, CopyObject, DeleteObject, DeleteObjects. Another call is answered NotImplemented, never sent to S3.
 
 // memS3Key carries a test's memS3 in its tasks' contexts.
 type memS3Key struct{}
@@ -78,6 +78,8 @@ func (m *memS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = m.list(w, bucket, q, true)
 	case key == "" && r.Method == http.MethodGet && !q.Has("list-type") && onlyListParams(q):
 		err = m.list(w, bucket, q, false)
+	case key == "" && r.Method == http.MethodPost && q.Has("delete") && len(q) == 1:
+		err = m.deleteObjects(w, r, bucket)
 	case key != "" && r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") != "" && len(q) == 0:
 		err = m.copyObject(w, r, bucket, key)
 	case key != "" && r.Method == http.MethodPut && len(q) == 0:
@@ -455,6 +457,45 @@ func (m *memS3) deleteObject(w http.ResponseWriter, bucket, key string) *s3Error
 	delete(keys, key)
 	delete(m.meta, bucket+"/"+key)
 	w.WriteHeader(http.StatusNoContent) // deleting a key that is not there succeeds too
+	return nil
+}
+
+// deleteObjects answers DeleteObjects: each key deleted (one that is not there too, as S3
+// does), listed in the answer unless the request is Quiet.
+func (m *memS3) deleteObjects(w http.ResponseWriter, r *http.Request, bucket string) *s3Error {
+	var in struct {
+		Quiet  bool
+		Object []struct{ Key string }
+	}
+	body, _ := io.ReadAll(r.Body)
+	if err := xml.Unmarshal(body, &in); err != nil || len(in.Object) == 0 || len(in.Object) > 1000 {
+		return &s3Error{http.StatusBadRequest, "MalformedXML",
+			"The XML you provided was not well-formed or did not validate against our published schema"}
+	}
+	type deleted struct{ Key string }
+	out := struct {
+		XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ DeleteResult"`
+		Deleted []deleted
+	}{}
+	m.mu.Lock()
+	keys, ok := m.buckets[bucket]
+	if !ok {
+		m.mu.Unlock()
+		return errNoSuchBucket
+	}
+	for _, o := range in.Object {
+		delete(keys, o.Key)
+		delete(m.meta, bucket+"/"+o.Key)
+		if !in.Quiet {
+			out.Deleted = append(out.Deleted, deleted{o.Key})
+		}
+	}
+	m.mu.Unlock()
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	_ = xml.NewEncoder(&b).Encode(out)
+	w.Header().Set("Content-Type", "application/xml")
+	w.Write(b.Bytes())
 	return nil
 }
 

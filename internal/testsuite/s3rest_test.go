@@ -34,7 +34,11 @@ const s3Machine = `{"StartAt":"Make","States":{
 		"ResultSelector":{"Keys.$":"$.Contents[*].Key","IsTruncated.$":"$.IsTruncated"},"ResultPath":"$.page","Next":"ListV1"},
 	"ListV1":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:listObjects","Parameters":{"Bucket":"box","Prefix":"dir/","Delimiter":"/"},
 		"ResultSelector":{"Keys.$":"$.Contents[*].Key","Prefixes.$":"$.CommonPrefixes[*].Prefix","IsTruncated.$":"$.IsTruncated"},"ResultPath":"$.listV1","Next":"Delete"},
-	"Delete":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:deleteObject","Parameters":{"Bucket":"box","Key":"top.txt"},"ResultPath":null,"Next":"Gone"},
+	"Delete":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:deleteObject","Parameters":{"Bucket":"box","Key":"top.txt"},"ResultPath":null,"Next":"DeleteMany"},
+	"DeleteMany":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:deleteObjects","Parameters":{"Bucket":"box","Delete":{"Objects":[{"Key":"dir/sub/b.json"},{"Key":"nothing"}]}},
+		"ResultSelector":{"Deleted.$":"$.Deleted[*].Key"},"ResultPath":"$.deleteMany","Next":"Left"},
+	"Left":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:listObjectsV2","Parameters":{"Bucket":"box"},
+		"ResultSelector":{"Keys.$":"$.Contents[*].Key"},"ResultPath":"$.left","Next":"Gone"},
 	"Gone":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:getObject","Parameters":{"Bucket":"box","Key":"top.txt"},
 		"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.gone","Next":"HeadGone"}],"Next":"HeadGone"},
 	"HeadGone":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:headObject","Parameters":{"Bucket":"box","Key":"top.txt"},
@@ -72,7 +76,7 @@ func TestS3Tasks(t *testing.T) {
 	mem := output("s3:\n  s3://other/: ~\n")
 	t.Setenv("AWS_ENDPOINT_URL_S3", awstest.S3(t))
 	fake := output("unmocked: call\n")
-	for _, k := range []string{"put", "copy", "head", "get", "list", "page", "listV1"} {
+	for _, k := range []string{"put", "copy", "head", "get", "list", "page", "listV1", "deleteMany", "left"} {
 		a, _ := json.Marshal(mem[k])
 		b, _ := json.Marshal(fake[k])
 		if string(a) != string(b) {
