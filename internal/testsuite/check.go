@@ -116,9 +116,79 @@ func check(t *Test, o *Outcome) []Failure {
 			fails = append(fails, f)
 		}
 	}
+	if len(e.Calls) > 0 {
+		made := callsOf(o.Events)
+		for _, ce := range e.Calls {
+			fails = append(fails, callFailures(ce, made[ce.State], line(ce.Line))...)
+		}
+	}
 	for _, oe := range e.S3 {
 		if msg := objectFailure(oe, o.S3); msg != "" {
 			fails = append(fails, Failure{Line: line(oe.Line), What: oe.URI, Message: msg})
+		}
+	}
+	return fails
+}
+
+// callsOf reads from a history the calls each Task state made, in the order they were
+// scheduled (retries and a Map's iterations each a call): the parameters of TaskScheduled,
+// the input of LambdaFunctionScheduled and ActivityScheduled. A call's state is the one whose
+// ...StateEntered its event leads back to through previousEventId.
+func callsOf(events []history.Event) map[string][]string {
+	byID := make(map[int64]*history.Event, len(events))
+	for i := range events {
+		byID[events[i].ID] = &events[i]
+	}
+	stateOf := func(e *history.Event) string {
+		for range len(events) {
+			if e = byID[e.PreviousEventID]; e == nil {
+				return ""
+			}
+			if d, ok := e.Details.(*history.StateEntered); ok {
+				return d.Name
+			}
+		}
+		return ""
+	}
+	out := map[string][]string{}
+	for i := range events {
+		var params string
+		switch d := events[i].Details.(type) {
+		case *history.TaskScheduled:
+			params = d.Parameters
+		case *history.LambdaScheduled:
+			params = d.Input
+		case *history.ActivityScheduled:
+			params = d.Input
+		default:
+			continue
+		}
+		if name := stateOf(&events[i]); name != "" {
+			out[name] = append(out[name], params)
+		}
+	}
+	return out
+}
+
+// callFailures compares a Task state's calls (their parameters' JSON text) with the ones a
+// test expects.
+func callFailures(ce *CallsExpect, made []string, line int) []Failure {
+	what := fmt.Sprintf("calls[%q]", ce.State)
+	if len(made) != len(ce.Want) {
+		msg := fmt.Sprintf("called %d times, want %d", len(made), len(ce.Want))
+		if len(made) > 0 {
+			msg += "; the parameters: " + showText(strings.Join(made, ", "))
+		}
+		return []Failure{{Line: line, What: what, State: ce.State, Message: msg}}
+	}
+	var fails []Failure
+	for i, want := range ce.Want {
+		got, err := decode(made[i])
+		if err != nil {
+			got = made[i]
+		}
+		if d := diff(want.v, got, true); d != nil {
+			fails = append(fails, Failure{Line: want.Line, What: fmt.Sprintf("%s[%d]", what, i), State: ce.State, Message: d.String()})
 		}
 	}
 	return fails

@@ -120,8 +120,19 @@ type Expect struct {
 	Paths          []*PathExpect
 	// S3 are the objects expected in the file's s3: once the execution ended (what a
 	// Distributed Map's ResultWriter wrote), in the order written.
-	S3   []*ObjectExpect
-	Line int
+	S3 []*ObjectExpect
+	// Calls are the expected calls of Task states, in the order written.
+	Calls []*CallsExpect
+	Line  int
+}
+
+// CallsExpect expects a Task state to be called len(Want) times, each call's parameters (the
+// request its integration got: a Lambda function's payload, an activity's input) containing
+// the value at that place (as outputContains).
+type CallsExpect struct {
+	State string
+	Want  []*Value
+	Line  int
 }
 
 // ObjectExpect expects an object in the file's s3:: one object whose key matches Pattern
@@ -431,7 +442,7 @@ func (p *parser) test(n *yaml.Node, i int) (*Test, error) {
 }
 
 func (p *parser) expect(n *yaml.Node, where string, e *Expect) error {
-	fs, err := p.fields(n, where, "status", "output", "outputContains", "error", "cause", "states", "paths", "s3")
+	fs, err := p.fields(n, where, "status", "output", "outputContains", "error", "cause", "states", "paths", "s3", "calls")
 	if err != nil {
 		return err
 	}
@@ -541,6 +552,31 @@ func (p *parser) expect(n *yaml.Node, where string, e *Expect) error {
 				}
 			}
 			e.S3 = append(e.S3, oe)
+		}
+	}
+	if kv, ok := fs["calls"]; ok {
+		m := deref(kv.val)
+		if m.Kind != yaml.MappingNode {
+			return p.errorf(kv.val, "%s.calls: want a mapping of Task state names to the list of their calls' parameters", where)
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k, v := m.Content[i], deref(m.Content[i+1])
+			state, err := p.str(k, where+".calls")
+			if err != nil {
+				return err
+			}
+			if v.Kind != yaml.SequenceNode {
+				return p.errorf(m.Content[i+1], "%s.calls[%q]: want a list, a value for each call ([] for none)", where, state)
+			}
+			ce := &CallsExpect{State: state, Line: k.Line, Want: []*Value{}}
+			for j, c := range v.Content {
+				want, err := p.value(c, fmt.Sprintf("%s.calls[%q][%d]", where, state, j))
+				if err != nil {
+					return err
+				}
+				ce.Want = append(ce.Want, want)
+			}
+			e.Calls = append(e.Calls, ce)
 		}
 	}
 	return nil

@@ -150,6 +150,11 @@ func load(path string, opts *Options, check func(*engine.Task) error) (*loaded, 
 	}
 	tasks := map[string]string{} // every state's type, by name, in every graph
 	walkStates(&l.sm.Graph, func(s *asl.State) { tasks[s.Name] = s.Type })
+	for _, t := range f.Tests {
+		if err := checkCalls(path, t, tasks); err != nil { // the own machine's states: machines: adds its children's below
+			return nil, err
+		}
+	}
 	l.machines = map[string]*engine.Interpreter{f.Name: l.in}
 	for _, name := range sortedKeys(f.Machines) {
 		line := f.lines["machines: "+name]
@@ -223,6 +228,24 @@ func checkMocks(path string, mocks map[string]*Mock, types map[string]string) er
 			return &Error{File: path, Line: mocks[state].Line, Msg: msg}
 		case typ != "Task":
 			return &Error{File: path, Line: mocks[state].Line, Msg: fmt.Sprintf("mocks: %q is a %s state; only Task states can be mocked", state, typ)}
+		}
+	}
+	return nil
+}
+
+// checkCalls checks that a test's expect.calls names Task states of the file's own state
+// machine (types: its states' types, by name).
+func checkCalls(path string, t *Test, types map[string]string) error {
+	for _, c := range t.Expect.Calls {
+		switch typ, ok := types[c.State]; {
+		case !ok:
+			msg := fmt.Sprintf("test %q: expect.calls: the state machine has no state %q", t.Name, c.State)
+			if near := nearest(c.State, sortedKeys(types)); near != "" {
+				msg += fmt.Sprintf("; did you mean %q?", near)
+			}
+			return &Error{File: path, Line: c.Line, Msg: msg}
+		case typ != "Task":
+			return &Error{File: path, Line: c.Line, Msg: fmt.Sprintf("test %q: expect.calls: %q is a %s state; only Task states make calls", t.Name, c.State, typ)}
 		}
 	}
 	return nil

@@ -20,7 +20,7 @@ import (
 //   - for one that did not: error and cause, and no output;
 //   - states, when the test has it.
 //
-// outputContains, paths and s3 are the user's own assertions about a part of the outcome;
+// outputContains, paths, s3 and calls are the user's own assertions about a part of the outcome;
 // they are left as they are, and reported if they no longer hold. A value that does not change
 // is not rewritten, so its formatting stays; comments stay (as far as yaml.Node keeps
 // them); a JSON file is written again with an indentation of two spaces.
