@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stepwise-run/stepwise/engine"
@@ -71,6 +72,14 @@ type LocalOptions struct {
 	OnEvents func([]history.Event)
 	// Logger hears a panic of the interpreter or of an integration; slog's default when nil.
 	Logger *slog.Logger
+	// Callbacks makes a .waitForTaskToken task wait for its callback, as a node does: its
+	// handler's answer is the answer to the request that carried the token (TaskSubmitted),
+	// unless the handler called Complete (a mock). No callback comes in a local run, so on
+	// the virtual clock the run ends with ErrStuck once nothing but such a task is left,
+	// rather than let its timeout pass (stepwise test: "mock the state that waits"). Without
+	// it the handler's answer is the task's result (TestState, whose callback tasks are
+	// mocked).
+	Callbacks bool
 }
 
 func logger(l *slog.Logger) *slog.Logger {
@@ -169,6 +178,9 @@ type local struct {
 	pending []*engine.Task
 	// running cancels the tasks started and not yet answered (live), by id.
 	running map[int64]context.CancelCauseFunc
+	// awaiting counts the .waitForTaskToken tasks whose request went out (Callbacks): their
+	// callbacks cannot come.
+	awaiting int
 }
 
 // apply records a step's events and carries out its commands.
@@ -254,7 +266,9 @@ func (l *local) skip(ctx context.Context) error {
 			continue
 		}
 		id, at, ok := earliest(l.timers)
-		if !ok {
+		if !ok || l.awaiting > 0 {
+			// Nothing left to run but timers, and a callback that cannot come holds the
+			// execution: its timers would only time out what waits for it.
 			return ErrStuck
 		}
 		delete(l.timers, id)
@@ -298,6 +312,11 @@ func (l *local) runSkipping(ctx context.Context, t *engine.Task, limit time.Time
 	}
 	l.running[t.ID] = func(error) {} // a CancelTask command while the clock moves takes it out
 	defer delete(l.running, t.ID)
+	waits := l.opts.Callbacks && t.Pattern == ".waitForTaskToken"
+	var complete *atomic.Bool
+	if waits {
+		tctx, complete = withComplete(tctx)
+	}
 	out, err := runTask(l.taskContext(tctx, t), l.opts.Tasks, t, l.opts.Logger)
 	// It ran past its limit if it answered after the deadline (whether the timer's cancel or
 	// its own work ended it), or ran something on the virtual clock past it.
@@ -312,6 +331,12 @@ func (l *local) runSkipping(ctx context.Context, t *engine.Task, limit time.Time
 		if _, wanted := l.running[t.ID]; !wanted || l.ex.Done() {
 			return
 		}
+	}
+	if waits && err == nil && !complete.Load() {
+		// The request went out; the result would come with SendTaskSuccess.
+		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TaskSubmitted, TaskID: t.ID, Time: l.clock, Output: out}))
+		l.awaiting++
+		return
 	}
 	l.taskDone(t.ID, out, err, l.clock)
 }

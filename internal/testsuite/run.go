@@ -110,7 +110,7 @@ var StartTime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // localExecute runs an execution with runner.Local on a virtual clock.
 func localExecute(ctx context.Context, x *Execution) (*engine.Execution, []history.Event, error) {
-	return runner.Local(ctx, x.Interpreter, x.Start, runner.LocalOptions{TimeSkipping: true, Tasks: x.Tasks})
+	return runner.Local(ctx, x.Interpreter, x.Start, runner.LocalOptions{TimeSkipping: true, Tasks: x.Tasks, Callbacks: true})
 }
 
 // Report is the outcome of a run: the files in the order given, each with its tests in

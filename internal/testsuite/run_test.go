@@ -944,3 +944,32 @@ func TestMockedSubmitted(t *testing.T) {
 type handlesAll struct{ runner.TaskHandler }
 
 func (handlesAll) Handles(*engine.Task) bool { return true }
+
+// TestUnmockedCallbackWaits: a .waitForTaskToken task that is not mocked, run by a function
+// given to the test (or under unmocked: call), has only sent its request: it waits for a
+// callback, which nothing sends in a test, so the test stops and says to mock it (even with a
+// TimeoutSeconds, which would otherwise pass at once on the virtual clock and let a Catch
+// turn the missing callback into a pass). The function's answer was the task's result before.
+func TestUnmockedCallbackWaits(t *testing.T) {
+	def := `{"StartAt":"Ask","States":{"Ask":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+		"Parameters":{"FunctionName":"f","Payload":{"token.$":"$$.Task.Token"}},"TimeoutSeconds":60,
+		"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Succeed"}}}`
+	var invoked atomic.Int32
+	opts := Options{Functions: map[string]lambda.Spec{"f": {Func: func(ctx context.Context, p []byte) ([]byte, error) {
+		invoked.Add(1)
+		return []byte(`{"ok":1}`), nil
+	}}}}
+	dir := writeFiles(t, map[string]string{"sm.asl.json": def,
+		"x.test.yaml": "stateMachine: sm.asl.json\ntests:\n  - name: unmocked\n  - name: mocked\n    mocks: {Ask: {return: {ok: 2}}}\n    expect: {output: {ok: 2}}\n"})
+	rep := runDir(t, dir, opts)
+	want := "the execution waits for a task token, an activity worker or a callback that cannot come in a test: mock the Task state that waits"
+	if r := rep.Files[0].Tests[0]; r.Problem != want {
+		t.Errorf("unmocked: problem %q, failures %v", r.Problem, r.Failures)
+	}
+	if r := rep.Files[0].Tests[1]; !r.Passed() {
+		t.Errorf("mocked: problem %q, failures %v", r.Problem, r.Failures)
+	}
+	if invoked.Load() != 1 {
+		t.Errorf("the function was invoked %d times, want once (the unmocked test's request)", invoked.Load())
+	}
+}
