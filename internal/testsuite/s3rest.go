@@ -100,16 +100,21 @@ func (m *memS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(err.status) // S3 answers HEAD without a body: the status says it
 		return
 	}
-	w.Header().Set("Content-Type", "application/xml")
-	w.WriteHeader(err.status)
-	var b bytes.Buffer
-	b.WriteString(xml.Header)
-	_ = xml.NewEncoder(&b).Encode(struct {
+	writeXML(w, err.status, struct {
 		XMLName   xml.Name `xml:"Error"`
 		Code      string
 		Message   string
 		RequestID string `xml:"RequestId"`
 	}{Code: err.code, Message: err.message, RequestID: "stepwise"})
+}
+
+// writeXML answers with an XML document.
+func writeXML(w http.ResponseWriter, status int, v any) {
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	_ = xml.NewEncoder(&b).Encode(v)
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
 	w.Write(b.Bytes())
 }
 
@@ -280,11 +285,7 @@ func (m *memS3) list(w http.ResponseWriter, bucket string, q url.Values, v2 bool
 		last = k
 	}
 	m.mu.Unlock()
-	var b bytes.Buffer
-	b.WriteString(xml.Header)
-	_ = xml.NewEncoder(&b).Encode(out)
-	w.Header().Set("Content-Type", "application/xml")
-	w.Write(b.Bytes())
+	writeXML(w, http.StatusOK, out)
 	return nil
 }
 
@@ -319,30 +320,19 @@ func (m *memS3) copyObject(w http.ResponseWriter, r *http.Request, bucket, key s
 		src = u
 	}
 	srcBucket, srcKey, _ := strings.Cut(src, "/")
-	m.mu.Lock()
-	keys, ok := m.buckets[srcBucket]
-	body, found := keys[srcKey]
-	meta := m.metaOf(srcBucket, srcKey)
-	m.mu.Unlock()
-	switch {
-	case !ok:
-		return errNoSuchBucket
-	case !found:
-		return errNoSuchKey
+	body, meta, err := m.object(srcBucket, srcKey)
+	if err != nil {
+		return err
 	}
 	if err := m.store(bucket, key, body, meta); err != nil {
 		return err
 	}
-	var b bytes.Buffer
-	b.WriteString(xml.Header)
-	_ = xml.NewEncoder(&b).Encode(struct {
+	w.Header().Set("X-Amz-Server-Side-Encryption", "AES256")
+	writeXML(w, http.StatusOK, struct {
 		XMLName      xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CopyObjectResult"`
 		LastModified string
 		ETag         string
 	}{LastModified: m.at.UTC().Format("2006-01-02T15:04:05.000Z"), ETag: etag(body)})
-	w.Header().Set("Content-Type", "application/xml")
-	w.Header().Set("X-Amz-Server-Side-Encryption", "AES256")
-	w.Write(b.Bytes())
 	return nil
 }
 
@@ -362,6 +352,21 @@ func (m *memS3) store(bucket, key string, body []byte, meta objectMeta) *s3Error
 	return nil
 }
 
+// object is an object's bytes and what S3 keeps of it, or NoSuchBucket or NoSuchKey.
+func (m *memS3) object(bucket, key string) ([]byte, objectMeta, *s3Error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	keys, ok := m.buckets[bucket]
+	if !ok {
+		return nil, objectMeta{}, errNoSuchBucket
+	}
+	body, found := keys[key]
+	if !found {
+		return nil, objectMeta{}, errNoSuchKey
+	}
+	return body, m.metaOf(bucket, key), nil
+}
+
 // metaOf is what S3 keeps of an object; an object of the file's s3: has S3's default
 // content type. The caller holds m.mu.
 func (m *memS3) metaOf(bucket, key string) objectMeta {
@@ -372,18 +377,12 @@ func (m *memS3) metaOf(bucket, key string) objectMeta {
 }
 
 func (m *memS3) getObject(w http.ResponseWriter, r *http.Request, bucket, key string) *s3Error {
-	m.mu.Lock()
-	keys, ok := m.buckets[bucket]
-	body, found := keys[key]
-	meta := m.metaOf(bucket, key)
-	m.mu.Unlock()
+	body, meta, err := m.object(bucket, key)
 	switch {
-	case !ok:
-		return errNoSuchBucket
-	case !found && r.Method == http.MethodHead:
+	case err == errNoSuchKey && r.Method == http.MethodHead:
 		return &s3Error{http.StatusNotFound, "NotFound", "Not Found"}
-	case !found:
-		return errNoSuchKey
+	case err != nil:
+		return err
 	}
 	h := w.Header()
 	h.Set("Accept-Ranges", "bytes")
@@ -491,11 +490,7 @@ func (m *memS3) deleteObjects(w http.ResponseWriter, r *http.Request, bucket str
 		}
 	}
 	m.mu.Unlock()
-	var b bytes.Buffer
-	b.WriteString(xml.Header)
-	_ = xml.NewEncoder(&b).Encode(out)
-	w.Header().Set("Content-Type", "application/xml")
-	w.Write(b.Bytes())
+	writeXML(w, http.StatusOK, out)
 	return nil
 }
 
