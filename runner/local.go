@@ -80,7 +80,30 @@ type LocalOptions struct {
 	// it the handler's answer is the task's result (TestState, whose callback tasks are
 	// mocked).
 	Callbacks bool
+	// Answers, with Callbacks, brings the callbacks (SendTaskSuccess, SendTaskFailure,
+	// SendTaskHeartbeat) of the run's .waitForTaskToken tasks, by token. On the virtual clock,
+	// once nothing is left to run but tasks waiting for theirs, the run waits for one in real
+	// time, the clock standing still, until the earliest timer is due in real time (a task's
+	// limits hold in real time), which then fires as usual. A callback sent while its task's
+	// request is still going is taken once the request is done, so Answers should be
+	// buffered. OnAwait hears each token when its task starts (true) and when it no longer
+	// waits (false), so that the sender knows where to send (stepwise test's loopback Step
+	// Functions endpoint).
+	Answers <-chan Answer
+	OnAwait func(token string, waiting bool)
 }
+
+// Answer is a callback for the task holding Token: Event's Kind is TaskSucceeded (with
+// Output), TaskFailed (Error, Cause) or TaskHeartbeat. Done hears nil once it is applied, or
+// ErrNoTask.
+type Answer struct {
+	Token string
+	Event engine.Event
+	Done  chan<- error
+}
+
+// ErrNoTask answers a callback whose token no task of the run waits with.
+var ErrNoTask = errors.New("no task waits for a callback with this token")
 
 func logger(l *slog.Logger) *slog.Logger {
 	if l == nil {
@@ -178,9 +201,21 @@ type local struct {
 	pending []*engine.Task
 	// running cancels the tasks started and not yet answered (live), by id.
 	running map[int64]context.CancelCauseFunc
-	// awaiting counts the .waitForTaskToken tasks whose request went out (Callbacks): their
-	// callbacks cannot come.
-	awaiting int
+	// awaiting are the .waitForTaskToken tasks whose request went out (Callbacks), by id:
+	// their tokens.
+	awaiting map[int64]string
+}
+
+// unawait records that a task no longer waits for its callback.
+func (l *local) unawait(id int64) {
+	token, ok := l.awaiting[id]
+	if !ok {
+		return
+	}
+	delete(l.awaiting, id)
+	if l.opts.OnAwait != nil {
+		l.opts.OnAwait(token, false)
+	}
 }
 
 // apply records a step's events and carries out its commands.
@@ -200,6 +235,7 @@ func (l *local) apply(s engine.Step) {
 		case engine.CancelTimer:
 			delete(l.timers, c.TimerID)
 		case engine.CancelTask:
+			l.unawait(c.TaskID) // it timed out, or its state ended
 			for i, t := range l.pending {
 				if t.ID == c.TaskID {
 					l.pending = append(l.pending[:i], l.pending[i+1:]...)
@@ -266,9 +302,16 @@ func (l *local) skip(ctx context.Context) error {
 			continue
 		}
 		id, at, ok := earliest(l.timers)
-		if !ok || l.awaiting > 0 {
-			// Nothing left to run but timers, and a callback that cannot come holds the
-			// execution: its timers would only time out what waits for it.
+		if len(l.awaiting) > 0 {
+			if l.opts.Answers == nil {
+				// A callback that cannot come holds the execution: its timers would only
+				// time out what waits for it.
+				return ErrStuck
+			}
+			l.awaitAnswer(ctx, id, at, ok)
+			continue
+		}
+		if !ok {
 			return ErrStuck
 		}
 		delete(l.timers, id)
@@ -278,6 +321,44 @@ func (l *local) skip(ctx context.Context) error {
 		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TimerFired, TimerID: id, Time: l.clock}))
 	}
 	return nil
+}
+
+// awaitAnswer waits in real time, the virtual clock standing still, for a callback of a task
+// that sent its request, or for the earliest timer (id, due at) to be due, which then fires.
+func (l *local) awaitAnswer(ctx context.Context, id int64, at time.Time, ok bool) {
+	var due <-chan time.Time
+	if ok {
+		timer := time.NewTimer(max(at.Sub(l.clock), 0))
+		defer timer.Stop()
+		due = timer.C
+	}
+	select {
+	case <-ctx.Done(): // the loop aborts the execution
+	case <-due:
+		delete(l.timers, id)
+		if at.After(l.clock) {
+			l.clock = at
+		}
+		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TimerFired, TimerID: id, Time: l.clock}))
+	case a := <-l.opts.Answers:
+		var task int64
+		for tid, token := range l.awaiting {
+			if token == a.Token {
+				task = tid
+			}
+		}
+		if task == 0 {
+			a.Done <- ErrNoTask
+			return
+		}
+		ev := a.Event
+		ev.TaskID, ev.Time = task, l.clock
+		if ev.Kind != engine.TaskHeartbeat {
+			l.unawait(task)
+		}
+		l.apply(l.in.Apply(l.ex, ev))
+		a.Done <- nil
+	}
 }
 
 // runSkipping runs a task on the virtual clock, which stands still while it runs: however
@@ -316,6 +397,11 @@ func (l *local) runSkipping(ctx context.Context, t *engine.Task, limit time.Time
 	var complete *atomic.Bool
 	if waits {
 		tctx, complete = withComplete(tctx)
+		if l.opts.OnAwait != nil {
+			// Its callback may come while the request is still going (a function that
+			// answers its own token before it returns): Answers holds it until then.
+			l.opts.OnAwait(t.Token, true)
+		}
 	}
 	out, err := runTask(l.taskContext(tctx, t), l.opts.Tasks, t, l.opts.Logger)
 	// It ran past its limit if it answered after the deadline (whether the timer's cancel or
@@ -333,10 +419,16 @@ func (l *local) runSkipping(ctx context.Context, t *engine.Task, limit time.Time
 		}
 	}
 	if waits && err == nil && !complete.Load() {
-		// The request went out; the result would come with SendTaskSuccess.
+		// The request went out; the result comes with SendTaskSuccess.
+		if l.awaiting == nil {
+			l.awaiting = map[int64]string{}
+		}
+		l.awaiting[t.ID] = t.Token
 		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TaskSubmitted, TaskID: t.ID, Time: l.clock, Output: out}))
-		l.awaiting++
 		return
+	}
+	if waits && l.opts.OnAwait != nil {
+		l.opts.OnAwait(t.Token, false) // the request failed, or a mock answered
 	}
 	l.taskDone(t.ID, out, err, l.clock)
 }

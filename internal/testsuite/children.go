@@ -58,6 +58,10 @@ type children struct {
 	roleArn string
 	stop    func(problem string) // ends the test with a problem
 
+	// answers and onAwait bring the callbacks of the children's tasks, as the test's own.
+	answers <-chan runner.Answer
+	onAwait func(token string, waiting bool)
+
 	mu      sync.Mutex
 	started map[string]startedChild // by execution ARN
 }
@@ -119,7 +123,7 @@ func (c *children) start(ctx context.Context, task *engine.Task, name string, p 
 	ex, _, err := runner.Local(context.WithValue(ctx, nestingKey{}, depth+1), c.l.machines[name], engine.Start{
 		ExecutionArn: arn, Name: execName, StateMachineArn: smArn, StateMachineName: name, RoleArn: c.roleArn,
 		Input: input, Time: now, Seed: seed(arn),
-	}, runner.LocalOptions{TimeSkipping: true, Tasks: c.handler, NoHistory: true, Callbacks: true})
+	}, runner.LocalOptions{TimeSkipping: true, Tasks: c.handler, NoHistory: true, Callbacks: true, Answers: c.answers, OnAwait: c.onAwait})
 	if errors.Is(err, runner.ErrStuck) {
 		c.stop(fmt.Sprintf("the execution %s, which Task state %q started, waits for a task token, an activity worker or a callback that cannot come in a test: mock the Task state that waits", arn, task.StateName))
 		return "", &runner.TaskError{Name: "States.Runtime", Cause: "stuck"}

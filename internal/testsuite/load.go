@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -84,6 +85,9 @@ type loaded struct {
 	// test first invokes one (nil when there are none); closeFunctions stops them.
 	functions      func() *lambda.Runtime
 	closeFunctions func()
+	// programs tells whether some of those functions are programs, which get the run's Step
+	// Functions endpoint and may answer their task tokens (callbacks.go).
+	programs bool
 	// machines are the interpreters of the state machines a .sync task may start and run in
 	// the test, by name: the file's own and those of machines:.
 	machines map[string]*engine.Interpreter
@@ -102,6 +106,12 @@ func load(path string, opts *Options, check func(*engine.Task) error) (*loaded, 
 	}
 	l := &loaded{File: f}
 	l.functions, l.closeFunctions = functionsOf(f, opts)
+	for _, spec := range f.Functions {
+		l.programs = l.programs || len(spec.Command) > 0
+	}
+	for _, spec := range opts.Functions {
+		l.programs = l.programs || len(spec.Command) > 0
+	}
 	var def []byte
 	if f.Template != "" {
 		line := f.lines["template"]
@@ -391,6 +401,7 @@ func functionsOf(f *File, opts *Options) (get func() *lambda.Runtime, closeAll f
 		mu.Lock()
 		defer mu.Unlock()
 		if rt == nil {
+			withCallbacks(specs, opts.callbacks)
 			// The functions' own output goes to stderr, as under `stepwise run`; the
 			// runtime's log of process starts would only crowd the report.
 			rt = lambda.New(lambda.Options{Functions: specs, Region: opts.region(), Account: opts.account(),
@@ -406,4 +417,27 @@ func functionsOf(f *File, opts *Options) (get func() *lambda.Runtime, closeAll f
 		}
 	}
 	return get, closeAll
+}
+
+// withCallbacks gives the function processes the run's Step Functions endpoint for their task
+// tokens (AWS_ENDPOINT_URL_SFN, which the AWS SDKs read), and placeholder credentials to sign
+// with when the environment has none (the endpoint does not check signatures).
+func withCallbacks(specs map[string]lambda.Spec, c *callbacks) {
+	if c == nil {
+		return
+	}
+	url, err := c.endpoint()
+	if err != nil {
+		return // a callback then finds no endpoint; the test waits for it, and says so
+	}
+	env := []string{"AWS_ENDPOINT_URL_SFN=" + url}
+	if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+		env = append(env, "AWS_ACCESS_KEY_ID=stepwise", "AWS_SECRET_ACCESS_KEY=stepwise")
+	}
+	for name, spec := range specs {
+		if len(spec.Command) > 0 {
+			spec.Env = append(slices.Clone(spec.Env), env...)
+			specs[name] = spec
+		}
+	}
 }

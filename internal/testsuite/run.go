@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
@@ -61,6 +62,9 @@ type Options struct {
 	// name that a file's functions: gives too, they win. A Lambda task without a mock that
 	// invokes one of them runs it, whatever the file's unmocked policy.
 	Functions map[string]lambda.Spec
+
+	// callbacks is the run's Step Functions endpoint for task tokens (callbacks.go).
+	callbacks *callbacks
 }
 
 // TemplateMachine is a state machine as a template defines it.
@@ -88,6 +92,10 @@ type Execution struct {
 	// for an executor that takes them that way (an execution started on ARN#TestCase).
 	Mocks    *mock.Config
 	TestCase string
+	// Answers and OnAwait bring the callbacks of the execution's .waitForTaskToken tasks, for
+	// an executor on runner.Local (runner.LocalOptions); nil for tests run another way.
+	Answers <-chan runner.Answer
+	OnAwait func(token string, waiting bool)
 }
 
 func (o *Options) region() string {
@@ -110,7 +118,8 @@ var StartTime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // localExecute runs an execution with runner.Local on a virtual clock.
 func localExecute(ctx context.Context, x *Execution) (*engine.Execution, []history.Event, error) {
-	return runner.Local(ctx, x.Interpreter, x.Start, runner.LocalOptions{TimeSkipping: true, Tasks: x.Tasks, Callbacks: true})
+	return runner.Local(ctx, x.Interpreter, x.Start, runner.LocalOptions{TimeSkipping: true, Tasks: x.Tasks, Callbacks: true,
+		Answers: x.Answers, OnAwait: x.OnAwait})
 }
 
 // Report is the outcome of a run: the files in the order given, each with its tests in
@@ -193,6 +202,8 @@ func Run(ctx context.Context, paths []string, opts Options) (*Report, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	opts.callbacks = &callbacks{}
+	defer opts.callbacks.close()
 	s := &session{opts: &opts}
 	rep := &Report{}
 	type job struct {
@@ -357,7 +368,28 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		cancel()
 	}
 	var handler *mock.Handler
-	children := &children{l: l, roleArn: start.RoleArn, stop: stop, started: map[string]startedChild{}}
+	// The callbacks of the test's .waitForTaskToken tasks (its children's too), from the
+	// function programs it runs, through the run's Step Functions endpoint. Without such a
+	// program no callback can come: a task that waits for one stops the test at once.
+	var answers chan runner.Answer
+	var onAwait func(string, bool)
+	var awaiting atomic.Int32 // tasks waiting for a callback, until the test's time is up
+	if s.opts.callbacks != nil && l.programs {
+		answers = make(chan runner.Answer, answersBuffer)
+		route := s.opts.callbacks.route(answers)
+		onAwait = func(token string, waiting bool) {
+			route(token, waiting)
+			switch {
+			case ctx.Err() != nil: // the abort that ends the test ends the wait too
+			case waiting:
+				awaiting.Add(1)
+			default:
+				awaiting.Add(-1)
+			}
+		}
+		defer s.opts.callbacks.forget(answers)
+	}
+	children := &children{l: l, roleArn: start.RoleArn, stop: stop, started: map[string]startedChild{}, answers: answers, onAwait: onAwait}
 	var mem *memS3 // the file's s3:, a copy for this test
 	var objects *s3items.Handler
 	if l.S3 != nil {
@@ -423,7 +455,7 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		return
 	}
 	ex, events, err := s.opts.Execute(ctx, &Execution{Definition: l.def, Machine: l.sm, Interpreter: l.in, Start: start,
-		Tasks: handler, Mocks: cfg, TestCase: "test"})
+		Tasks: handler, Mocks: cfg, TestCase: "test", Answers: answers, OnAwait: onAwait})
 	mu.Lock()
 	defer mu.Unlock()
 	switch {
@@ -441,6 +473,9 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		return
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		res.Problem = fmt.Sprintf("the test ran for more than %v of real time (a service that did not answer?)", timeout)
+		if awaiting.Load() > 0 {
+			res.Problem = fmt.Sprintf("the test ran for more than %v of real time, waiting for the callback of a task token (SendTaskSuccess) that no function sent: mock the Task state that waits, or have its function answer its token", timeout)
+		}
 		return
 	}
 	res.Outcome = outcomeOf(ex, events, l.topLevel)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -971,5 +972,43 @@ func TestUnmockedCallbackWaits(t *testing.T) {
 	}
 	if invoked.Load() != 1 {
 		t.Errorf("the function was invoked %d times, want once (the unmocked test's request)", invoked.Load())
+	}
+}
+
+// TestFunctionAnswersItsToken: a function program given to the test answers its
+// .waitForTaskToken task's token with the AWS SDK (SendTaskSuccess, SendTaskFailure), at the
+// run's Step Functions endpoint the test gives it in AWS_ENDPOINT_URL_SFN: the task's result
+// is the callback's output, or its failure is caught. A program that does not answer keeps the
+// test waiting until its time is up, and the test says for what.
+func TestFunctionAnswersItsToken(t *testing.T) {
+	fn := filepath.Join(t.TempDir(), "testfn")
+	if out, err := exec.Command("go", "build", "-o", fn, "../../integration/lambda/internal/testfn").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	def := `{"StartAt":"Ask","States":{"Ask":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+		"Parameters":{"FunctionName":"approver","Payload":{"action.$":"$.action","token.$":"$$.Task.Token","value.$":"$.value","message":"no budget"}},
+		"TimeoutSeconds":3600,"Catch":[{"ErrorEquals":["Rejected"],"ResultPath":"$.rejected","Next":"Done"}],"ResultPath":"$.approval","Next":"Done"},
+		"Done":{"Type":"Succeed"}}}`
+	dir := writeFiles(t, map[string]string{"sm.asl.json": def, "x.test.yaml": `stateMachine: sm.asl.json
+functions: {approver: ` + fn + `}
+tests:
+  - name: approved
+    input: {action: approve, value: 7}
+    expect:
+      output: {action: approve, value: 7, approval: {approvedBy: testfn, value: 7}}
+      calls: {Ask: [{FunctionName: approver}]}
+  - name: rejected
+    input: {action: reject, value: 8}
+    expect:
+      outputContains: {rejected: {Error: Rejected, Cause: no budget}}
+  - name: never answered
+    input: {action: echo, value: 9}
+`})
+	rep := runDir(t, dir, Options{Timeout: 2 * time.Second})
+	for i, want := range []string{"", "", "the test ran for more than 2s of real time, waiting for the callback of a task token (SendTaskSuccess) that no function sent: mock the Task state that waits, or have its function answer its token"} {
+		r := rep.Files[0].Tests[i]
+		if r.Problem != want || len(r.Failures) > 0 {
+			t.Errorf("%s: problem %q, failures %v", r.Name, r.Problem, r.Failures)
+		}
 	}
 }

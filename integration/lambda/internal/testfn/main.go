@@ -4,12 +4,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 )
 
 type event struct {
@@ -17,6 +21,8 @@ type event struct {
 	Message string `json:"message"`
 	SleepMs int    `json:"sleepMs"`
 	Value   any    `json:"value"`
+	// Token is a .waitForTaskToken task's token, which approve and reject answer.
+	Token string `json:"token"`
 }
 
 // CustomError is an error type of the user's own: Lambda reports its name as errorType.
@@ -42,6 +48,10 @@ func handle(ctx context.Context, ev event) (any, error) {
 		time.Sleep(time.Duration(ev.SleepMs) * time.Millisecond)
 	case "string":
 		return ev.Message, nil
+	case "approve", "reject":
+		// Answers the token with the AWS SDK, at the Step Functions endpoint the environment
+		// names (AWS_ENDPOINT_URL_SFN), before it returns.
+		return map[string]string{"answered": ev.Action}, answer(ctx, ev)
 	}
 	return map[string]any{
 		"value":       ev.Value,
@@ -55,6 +65,21 @@ func handle(ctx context.Context, ev event) (any, error) {
 		"deadlineIn":  time.Until(deadline).Milliseconds(),
 		"startedAt":   started.UnixNano(),
 	}, nil
+}
+
+func answer(ctx context.Context, ev event) error {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return err
+	}
+	c := sfn.NewFromConfig(cfg)
+	if ev.Action == "reject" {
+		_, err = c.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: &ev.Token, Error: aws.String("Rejected"), Cause: aws.String(ev.Message)})
+		return err
+	}
+	out, _ := json.Marshal(map[string]any{"approvedBy": "testfn", "value": ev.Value})
+	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: &ev.Token, Output: aws.String(string(out))})
+	return err
 }
 
 func main() {
