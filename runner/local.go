@@ -72,13 +72,13 @@ type LocalOptions struct {
 	OnEvents func([]history.Event)
 	// Logger hears a panic of the interpreter or of an integration; slog's default when nil.
 	Logger *slog.Logger
-	// Callbacks makes a .waitForTaskToken task wait for its callback, as a node does: its
-	// handler's answer is the answer to the request that carried the token (TaskSubmitted),
-	// unless the handler called Complete (a mock). No callback comes in a local run, so on
-	// the virtual clock the run ends with ErrStuck once nothing but such a task is left,
-	// rather than let its timeout pass (stepwise test: "mock the state that waits"). Without
-	// it the handler's answer is the task's result (TestState, whose callback tasks are
-	// mocked).
+	// Callbacks makes a .waitForTaskToken task on the virtual clock (TimeSkipping) wait for
+	// its callback, as a node does: its handler's answer is the answer to the request that
+	// carried the token (TaskSubmitted), unless the handler called Complete (a mock). Without
+	// Answers no callback can come, so the run ends with ErrStuck once nothing but such a task
+	// is left, rather than let its timeout pass (stepwise test: "mock the state that waits").
+	// Without Callbacks the handler's answer is the task's result (TestState, whose callback
+	// tasks are mocked).
 	Callbacks bool
 	// Answers, with Callbacks, brings the callbacks (SendTaskSuccess, SendTaskFailure,
 	// SendTaskHeartbeat) of the run's .waitForTaskToken tasks, by token. On the virtual clock,
@@ -341,13 +341,13 @@ func (l *local) awaitAnswer(ctx context.Context, id int64, at time.Time, ok bool
 		}
 		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TimerFired, TimerID: id, Time: l.clock}))
 	case a := <-l.opts.Answers:
-		var task int64
-		for tid, token := range l.awaiting {
+		task, found := int64(0), false
+		for id, token := range l.awaiting {
 			if token == a.Token {
-				task = tid
+				task, found = id, true
 			}
 		}
-		if task == 0 {
+		if !found {
 			a.Done <- ErrNoTask
 			return
 		}
@@ -395,12 +395,18 @@ func (l *local) runSkipping(ctx context.Context, t *engine.Task, limit time.Time
 	defer delete(l.running, t.ID)
 	waits := l.opts.Callbacks && t.Pattern == ".waitForTaskToken"
 	var complete *atomic.Bool
+	submitted := false // its request went out: it waits in awaiting, which says when it stops
 	if waits {
 		tctx, complete = withComplete(tctx)
 		if l.opts.OnAwait != nil {
 			// Its callback may come while the request is still going (a function that
 			// answers its own token before it returns): Answers holds it until then.
 			l.opts.OnAwait(t.Token, true)
+			defer func() {
+				if !submitted {
+					l.opts.OnAwait(t.Token, false) // the request failed, a mock answered, or it timed out
+				}
+			}()
 		}
 	}
 	out, err := runTask(l.taskContext(tctx, t), l.opts.Tasks, t, l.opts.Logger)
@@ -423,12 +429,9 @@ func (l *local) runSkipping(ctx context.Context, t *engine.Task, limit time.Time
 		if l.awaiting == nil {
 			l.awaiting = map[int64]string{}
 		}
-		l.awaiting[t.ID] = t.Token
+		l.awaiting[t.ID], submitted = t.Token, true
 		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TaskSubmitted, TaskID: t.ID, Time: l.clock, Output: out}))
 		return
-	}
-	if waits && l.opts.OnAwait != nil {
-		l.opts.OnAwait(t.Token, false) // the request failed, or a mock answered
 	}
 	l.taskDone(t.ID, out, err, l.clock)
 }
