@@ -735,31 +735,52 @@ func (r *taskTokenRequest) modelProblems(kind engine.EventKind) []string {
 }
 
 func (s *Server) answer(ctx context.Context, body []byte, kind engine.EventKind) (any, error) {
-	var req taskTokenRequest
-	if err := decode(body, &req); err != nil {
+	token, ev, err := Callback(body, kind, func(token string) error { return s.checkTaskOpen(ctx, token) })
+	if err != nil {
 		return nil, err
 	}
+	err = s.Node.Answer(ctx, token, ev)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, taskClosed()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+// Callback reads a SendTaskSuccess, SendTaskFailure or SendTaskHeartbeat request (kind
+// TaskSucceeded, TaskFailed or TaskHeartbeat) into its task token and the event that answers
+// the task, with AWS's checks in AWS's order; open says whether a task waits with the token
+// (an *Error when none does). The API reads callbacks with it, and so does stepwise test's
+// endpoint for the task tokens of the functions it runs.
+func Callback(body []byte, kind engine.EventKind, open func(token string) error) (string, engine.Event, error) {
+	var req taskTokenRequest
+	if err := decode(body, &req); err != nil {
+		return "", engine.Event{}, err
+	}
 	if problems := req.modelProblems(kind); len(problems) > 0 {
-		return nil, validation(problems...)
+		return "", engine.Event{}, validation(problems...)
 	}
 	if len(req.TaskToken) > 1024 {
-		return nil, apiErr("InvalidToken", "Invalid Token: 'Invalid token'")
+		return "", engine.Event{}, apiErr("InvalidToken", "Invalid Token: 'Invalid token'")
 	}
 	ev := engine.Event{Kind: kind}
 	switch kind {
 	case engine.TaskSucceeded:
 		if req.Output == nil {
-			return nil, validation("Value null at 'output' failed to satisfy constraint: Member must not be null")
+			return "", engine.Event{}, validation("Value null at 'output' failed to satisfy constraint: Member must not be null")
 		}
 		// AWS looks at the token before the output (recorded: an unknown token with output
 		// that is not JSON gets InvalidToken).
-		if err := s.checkTaskOpen(ctx, req.TaskToken); err != nil {
-			return nil, err
+		if err := open(req.TaskToken); err != nil {
+			return "", engine.Event{}, err
 		}
 		if _, err := value.DecodeString(*req.Output); err != nil {
-			return nil, apiErr("InvalidOutput", "Invalid State Machine Output: '%s'", err.Error())
+			return "", engine.Event{}, apiErr("InvalidOutput", "Invalid State Machine Output: '%s'", err.Error())
 		}
 		ev.Output = *req.Output
+		return req.TaskToken, ev, nil
 	case engine.TaskFailed:
 		if req.Error != nil {
 			ev.Error, ev.HasError = *req.Error, true
@@ -768,17 +789,10 @@ func (s *Server) answer(ctx context.Context, body []byte, kind engine.EventKind)
 			ev.Cause, ev.HasCause = *req.Cause, true
 		}
 	}
-	if err := s.checkTaskOpen(ctx, req.TaskToken); err != nil {
-		return nil, err
+	if err := open(req.TaskToken); err != nil {
+		return "", engine.Event{}, err
 	}
-	err := s.Node.Answer(ctx, req.TaskToken, ev)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, taskClosed()
-	}
-	if err != nil {
-		return nil, err
-	}
-	return struct{}{}, nil
+	return req.TaskToken, ev, nil
 }
 
 func (s *Server) sendTaskSuccess(ctx context.Context, body []byte) (any, error) {

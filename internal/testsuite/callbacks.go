@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stepwise-run/stepwise/asl/value"
+	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/runner"
 )
@@ -31,6 +31,11 @@ type callbacks struct {
 	mu     sync.Mutex
 	routes map[string]chan<- runner.Answer // by token, while its task waits
 	seen   map[string]bool                 // every token that waited: a later one is TaskTimedOut
+}
+
+// newCallbacks returns the endpoint of a run, not started.
+func newCallbacks() *callbacks {
+	return &callbacks{routes: map[string]chan<- runner.Answer{}, seen: map[string]bool{}}
 }
 
 // endpoint starts the server on first use and returns its URL.
@@ -60,9 +65,6 @@ func (c *callbacks) route(answers chan<- runner.Answer) func(token string, waiti
 	return func(token string, waiting bool) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if c.routes == nil {
-			c.routes, c.seen = map[string]chan<- runner.Answer{}, map[string]bool{}
-		}
 		if waiting {
 			c.routes[token], c.seen[token] = answers, true
 		} else {
@@ -83,78 +85,51 @@ func (c *callbacks) forget(answers chan<- runner.Answer) {
 }
 
 func (c *callbacks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	fail := func(status int, code, msg string) {
+	fail := func(err error) {
+		e, ok := err.(*api.Error)
+		if !ok {
+			e = &api.Error{Type: "InternalFailure", Message: err.Error(), Status: http.StatusInternalServerError}
+		}
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-		w.WriteHeader(status)
-		b, _ := json.Marshal(map[string]string{"__type": code, "message": msg})
+		w.WriteHeader(e.Status)
+		b, _ := json.Marshal(map[string]string{"__type": e.Type, "message": e.Message})
 		w.Write(b)
 	}
-	var kind engine.EventKind
-	switch r.Header.Get("X-Amz-Target") {
-	case "AWSStepFunctions.SendTaskSuccess":
-		kind = engine.TaskSucceeded
-	case "AWSStepFunctions.SendTaskFailure":
-		kind = engine.TaskFailed
-	case "AWSStepFunctions.SendTaskHeartbeat":
-		kind = engine.TaskHeartbeat
-	default:
-		fail(http.StatusBadRequest, "UnknownOperationException",
-			"stepwise test's Step Functions endpoint answers SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat only")
+	kind, ok := callbackKinds[r.Header.Get("X-Amz-Target")]
+	if !ok {
+		fail(&api.Error{Type: "UnknownOperationException", Status: http.StatusBadRequest,
+			Message: "stepwise test's Step Functions endpoint answers SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat only"})
 		return
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	var req struct {
-		TaskToken    string
-		Output       *string
-		Error, Cause *string
-	}
-	if err := json.Unmarshal(body, &req); err != nil || req.TaskToken == "" {
-		fail(http.StatusBadRequest, "ValidationException", "1 validation error detected: Value null at 'taskToken' failed to satisfy constraint: Member must not be null")
-		return
-	}
-	ev := engine.Event{Kind: kind}
-	switch kind {
-	case engine.TaskSucceeded:
-		if req.Output == nil {
-			fail(http.StatusBadRequest, "ValidationException", "1 validation error detected: Value null at 'output' failed to satisfy constraint: Member must not be null")
-			return
+	var answers chan<- runner.Answer
+	token, ev, err := api.Callback(body, kind, func(token string) error {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		answers = c.routes[token]
+		switch {
+		case answers != nil:
+			return nil
+		case c.seen[token]:
+			return taskTimedOut
 		}
-		if _, err := value.DecodeString(*req.Output); err != nil {
-			fail(http.StatusBadRequest, "InvalidOutput", fmt.Sprintf("Invalid State Machine Output: '%s'", err.Error()))
-			return
-		}
-		ev.Output = *req.Output
-	case engine.TaskFailed:
-		if req.Error != nil {
-			ev.Error, ev.HasError = *req.Error, true
-		}
-		if req.Cause != nil {
-			ev.Cause, ev.HasCause = *req.Cause, true
-		}
-	}
-	c.mu.Lock()
-	answers, ok := c.routes[req.TaskToken]
-	seen := c.seen[req.TaskToken]
-	c.mu.Unlock()
-	if !ok && seen {
-		fail(http.StatusBadRequest, "TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
-		return
-	}
-	if !ok {
-		fail(http.StatusBadRequest, "InvalidToken", "Invalid Token: 'Invalid token'")
+		return &api.Error{Type: "InvalidToken", Message: "Invalid Token: 'Invalid token'", Status: http.StatusBadRequest}
+	})
+	if err != nil {
+		fail(err)
 		return
 	}
 	done := make(chan error, 1)
 	select {
-	case answers <- runner.Answer{Token: req.TaskToken, Event: ev, Done: done}:
+	case answers <- runner.Answer{Token: token, Event: ev, Done: done}:
 	default:
-		fail(http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
+		fail(&api.Error{Type: "ThrottlingException", Message: "Rate exceeded", Status: http.StatusBadRequest})
 		return
 	}
 	select {
 	case err := <-done:
 		if errors.Is(err, runner.ErrNoTask) {
-			fail(http.StatusBadRequest, "TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
+			fail(taskTimedOut)
 			return
 		}
 	case <-time.After(callbackGrace):
@@ -165,6 +140,16 @@ func (c *callbacks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.Write([]byte("{}"))
 }
+
+// callbackKinds are the callbacks the endpoint serves, by X-Amz-Target.
+var callbackKinds = map[string]engine.EventKind{
+	"AWSStepFunctions.SendTaskSuccess":   engine.TaskSucceeded,
+	"AWSStepFunctions.SendTaskFailure":   engine.TaskFailed,
+	"AWSStepFunctions.SendTaskHeartbeat": engine.TaskHeartbeat,
+}
+
+// taskTimedOut is the answer to a token no task waits with any more, in the API's words.
+var taskTimedOut = &api.Error{Type: "TaskTimedOut", Message: "Task Timed Out: 'Provided task does not exist anymore'", Status: http.StatusBadRequest}
 
 // callbackGrace is how long a callback's answer waits for the run to take it before it is
 // accepted anyway.

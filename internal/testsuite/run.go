@@ -202,7 +202,7 @@ func Run(ctx context.Context, paths []string, opts Options) (*Report, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	opts.callbacks = &callbacks{}
+	opts.callbacks = newCallbacks()
 	defer opts.callbacks.close()
 	s := &session{opts: &opts}
 	rep := &Report{}
