@@ -256,7 +256,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	var traces *tracing.Exporter
 	if cfg.OTLPEndpoint != "" || os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != "" {
-		if traces, err = tracing.New(ctx, tracing.Options{Endpoint: cfg.OTLPEndpoint}); err != nil {
+		sampler, serr := tracing.SamplerFromEnv()
+		if serr != nil {
+			// As the SDK does with a setting it cannot read: its default sampler, and a warning.
+			log.Warn("tracing: the sampler's setting is not understood; every execution is traced unless its caller decided not", "err", serr)
+		}
+		if traces, err = tracing.New(ctx, tracing.Options{Endpoint: cfg.OTLPEndpoint, Sampler: sampler}); err != nil {
 			return nil, fmt.Errorf("--otlp-endpoint: %w", err)
 		}
 	}

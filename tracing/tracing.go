@@ -11,8 +11,9 @@
 // started it, its root, under the span of the task that started it (whose trace context the
 // child keeps: store.Execution.TraceParent), or of the Map state that started its run. An
 // execution started with an X-Ray trace header (StartExecution's X-Amzn-Trace-Id or
-// traceHeader) is in its caller's trace instead, under the caller's segment, and not
-// exported when the caller decided not to sample it. Start and end times are the events'
+// traceHeader) is in its caller's trace instead, under the caller's segment. A sampler (the
+// SDK's, from OTEL_TRACES_SAMPLER: sample.go) decides once for each execution whether its
+// spans are exported, by default as its caller decided. Start and end times are the events'
 // timestamps. A state or task span that was open when its node stopped is exported by the
 // node that continues the execution, which reads the history it did not see before its
 // first commit (Observe).
@@ -45,6 +46,8 @@ type Options struct {
 	Endpoint string
 	// Batch overrides the batching delay (0: the SDK's default, 5 s).
 	Batch time.Duration
+	// Sampler decides which executions are exported (sample.go); nil is DefaultSampler.
+	Sampler sdktrace.Sampler
 }
 
 // Exporter turns committed history into spans. Its methods are safe for concurrent use.
@@ -53,9 +56,10 @@ type Options struct {
 // SDK's batch processor, which encodes and sends them from its own goroutine and drops what
 // it cannot queue: the commit path never waits for the collector.
 type Exporter struct {
-	spans  sdktrace.SpanProcessor // the SDK's batch processor, in front of its OTLP exporter
-	res    *resource.Resource
-	parent func(ctx context.Context, arn string) (parent, traceHeader string, err error)
+	spans   sdktrace.SpanProcessor // the SDK's batch processor, in front of its OTLP exporter
+	sampler sdktrace.Sampler
+	res     *resource.Resource
+	parent  func(ctx context.Context, arn string) (parent, traceHeader string, err error)
 	// history reads an execution's events before an id (SetHistory).
 	history func(ctx context.Context, arn string, before int64) ([]history.Event, error)
 
@@ -75,9 +79,9 @@ type execution struct {
 	trace  trace.TraceID
 	span   trace.SpanID      // the execution's span
 	parent trace.SpanContext // the parent execution's span or the caller's segment, if any
-	// sampled is false for an execution whose caller decided not to trace it (Sampled=0 in
-	// its trace header, or its root's): it is followed, and its trace context passed on as
-	// not sampled, but none of its spans is exported.
+	// sampled is false for an execution the sampler dropped (its caller's decision, Sampled=0
+	// in its trace header or its root's, with the default sampler): it is followed, and its
+	// trace context passed on as not sampled, but none of its spans is exported.
 	sampled bool
 	threads
 }
@@ -99,7 +103,10 @@ func New(ctx context.Context, o Options) (*Exporter, error) {
 	if o.Batch > 0 {
 		bopts = append(bopts, sdktrace.WithBatchTimeout(o.Batch))
 	}
-	x := &Exporter{spans: sdktrace.NewBatchSpanProcessor(exp, bopts...),
+	if o.Sampler == nil {
+		o.Sampler = DefaultSampler()
+	}
+	x := &Exporter{spans: sdktrace.NewBatchSpanProcessor(exp, bopts...), sampler: o.Sampler,
 		res:  resource.NewSchemaless(attribute.String("service.name", "stepwise")),
 		open: map[string]*execution{}, roots: map[string]root{}, mapRuns: map[string]trace.SpanID{}}
 	x.b = newBuilder(x)
@@ -153,27 +160,39 @@ func executionSpan(arn string) trace.SpanID {
 // the trace context of the task that started it, if a traced task did (row.TraceParent: the
 // task's trace, under the task's span); else, for a child execution, its parent's span (a
 // Distributed Map's child: the span of the Map state that started its run), in the trace of
-// the execution at the root of its ParentArn chain; else a trace of its own.
+// the execution at the root of its ParentArn chain; else a trace of its own. The sampler
+// decides whether it is exported, its caller's decision (or its parent's) its parent context.
 func (x *Exporter) origin(ctx context.Context, row *store.Execution) (r root, parent trace.SpanID) {
 	if c, ok := parseXRay(row.TraceHeader); ok {
-		r = root{trace: c.trace, sampled: c.sampled}
+		r = root{trace: c.trace, sampled: x.decide(c.trace, c.parent, c.decided, row.Name)}
 		x.remember(row.Arn, r) // for its children, without a store read
 		return r, c.parent
 	}
 	if sc := parseTraceParent(row.TraceParent); sc.IsValid() {
 		// Started by a traced task: in its trace, under its span, with no store read.
-		r = root{trace: sc.TraceID(), sampled: sc.IsSampled()}
+		r = root{trace: sc.TraceID(), sampled: x.decide(sc.TraceID(), sc.SpanID(), decision(sc.IsSampled()), row.Name)}
 		x.remember(row.Arn, r)
 		return r, sc.SpanID()
 	}
 	if row.ParentArn == "" {
-		return root{trace: traceID(row.Arn), sampled: true}, trace.SpanID{}
+		t := traceID(row.Arn)
+		return root{trace: t, sampled: x.decide(t, trace.SpanID{}, undecided, row.Name)}, trace.SpanID{}
 	}
 	parent = executionSpan(row.ParentArn)
 	if id, ok := x.mapRuns[row.MapRunArn]; ok && row.MapRunArn != "" {
 		parent = id // a Distributed Map's child, under its Map state
 	}
-	return x.rootOf(ctx, row.Arn, row.ParentArn), parent
+	r = x.rootOf(ctx, row.Arn, row.ParentArn)
+	r.sampled = x.decide(r.trace, parent, decision(r.sampled), row.Name)
+	return r, parent
+}
+
+// decision is a parent's sampling decision, as its children's sampler sees it.
+func decision(sampled bool) decided {
+	if sampled {
+		return sampledByCaller
+	}
+	return droppedByCaller
 }
 
 // mapRunStarted notes the span of the Map state that started a Distributed Map run; it is
@@ -188,7 +207,7 @@ func (x *Exporter) mapRunStarted(runArn string, state trace.SpanID) {
 // root is the trace of the execution at the root of a ParentArn chain.
 type root struct {
 	trace   trace.TraceID
-	sampled bool // false when the root's caller decided not to trace (Sampled=0)
+	sampled bool // the sampler's decision for the root (false: its spans are not exported)
 }
 
 // rootOf follows the ParentArn chain up from a child execution to the first execution
@@ -197,7 +216,7 @@ func (x *Exporter) rootOf(ctx context.Context, arn, parent string) root {
 	if r, ok := x.roots[arn]; ok {
 		return r
 	}
-	r := root{sampled: true}
+	var r root
 	first := parent
 	for seen := 0; ; seen++ {
 		if cached, ok := x.roots[parent]; ok {
@@ -211,15 +230,17 @@ func (x *Exporter) rootOf(ctx context.Context, arn, parent string) root {
 		}
 		if x.parent == nil || seen == 64 {
 			r.trace = traceID(parent)
+			r.sampled = x.decide(r.trace, trace.SpanID{}, undecided, "")
 			break
 		}
 		up, header, err := x.parent(ctx, parent)
 		if c, ok := parseXRay(header); ok && err == nil {
-			r = root{trace: c.trace, sampled: c.sampled}
+			r = root{trace: c.trace, sampled: x.decide(c.trace, c.parent, c.decided, "")}
 			break
 		}
 		if err != nil || up == "" {
 			r.trace = traceID(parent)
+			r.sampled = x.decide(r.trace, trace.SpanID{}, undecided, "")
 			break
 		}
 		parent = up

@@ -12,21 +12,20 @@ import (
 type caller struct {
 	trace   trace.TraceID
 	parent  trace.SpanID // the caller's segment (Parent=), invalid when the header has none
-	sampled bool
+	decided decided      // Sampled=1, Sampled=0, or neither
 }
 
 // parseXRay reads an X-Ray trace header, "Root=1-5759e988-bd862e3fe1be46a994272793;
 // Parent=53995c3f42cd8ad8;Sampled=1": its fields in any order, separated by ";" with optional
 // spaces, others (Lineage, Self, ...) ignored. ok is false without a well-formed Root, or with
-// a malformed Parent. Sampled=0 is the caller's decision not to trace; without Sampled (or
-// with "?", undecided) the execution is traced, as a state machine with tracing enabled
-// decides for itself.
+// a malformed Parent. Sampled=1 and Sampled=0 are the caller's decision to trace or not;
+// without Sampled (or with "?", undecided) the Exporter's sampler decides, as for an
+// execution started without a header.
 //
 // Written by hand: the OpenTelemetry X-Ray propagator (go.opentelemetry.io/contrib/
 // propagators/aws) parses the same header, but through a context and a carrier, and it would
 // be one more module for these few lines.
 func parseXRay(h string) (c caller, ok bool) {
-	c.sampled = true
 	root := false
 	for field := range strings.SplitSeq(h, ";") {
 		k, v, _ := strings.Cut(strings.TrimSpace(field), "=")
@@ -53,7 +52,12 @@ func parseXRay(h string) (c caller, ok bool) {
 				return c, false
 			}
 		case "Sampled":
-			c.sampled = v != "0"
+			switch v {
+			case "1":
+				c.decided = sampledByCaller
+			case "0":
+				c.decided = droppedByCaller
+			}
 		}
 	}
 	return c, root

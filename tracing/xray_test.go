@@ -14,27 +14,27 @@ func TestParseXRay(t *testing.T) {
 		header  string
 		ok      bool
 		parent  string // hex, "" for none
-		sampled bool
+		decided decided
 	}{
-		{root + ";Parent=53995c3f42cd8ad8;Sampled=1", true, "53995c3f42cd8ad8", true},
-		{root + ";Sampled=0", true, "", false},
-		{root, true, "", true},
-		{root + ";Sampled=?", true, "", true},
-		{"Sampled=1; Parent=53995c3f42cd8ad8; " + root + "; Lineage=a87bd80c:1|68fd508a:5", true, "53995c3f42cd8ad8", true},
-		{root + ";Self=1-67891233-12456789abcdef012345678;Parent=53995c3f42cd8ad8", true, "53995c3f42cd8ad8", true},
-		{"", false, "", true},
-		{"Parent=53995c3f42cd8ad8;Sampled=1", false, "", true},                   // no Root
-		{"Root=2-5759e988-bd862e3fe1be46a994272793", false, "", true},            // version 2
-		{"Root=1-5759e98-bd862e3fe1be46a994272793", false, "", true},             // 7 digits
-		{"Root=1-5759e988-bd862e3fe1be46a99427279", false, "", true},             // 23 digits
-		{"Root=1-5759e988-bd862e3fe1be46a99427279z", false, "", true},            // not hex
-		{"Root=1-00000000-000000000000000000000000", false, "", true},            // the invalid trace id
-		{root + ";Parent=53995c3f42cd8ad", false, "", true},                      // 15 digits
-		{root + ";Parent=53995c3f42cd8adz", false, "", true},                     // not hex
-		{"root=1-5759e988-bd862e3fe1be46a994272793", false, "", true},            // X-Ray's keys are case-sensitive
-		{"Root=1-5759e988-bd862e3fe1be46a994272793-extra", false, "", true},      // trailing part
-		{"Root=1-5759e988-bd862e3fe1be46a994272793;Root=1-0", false, "", true},   // a second, malformed Root
-		{"Root=1-5759e988-bd862e3fe1be46a994272793;;Sampled=0", true, "", false}, // empty field
+		{root + ";Parent=53995c3f42cd8ad8;Sampled=1", true, "53995c3f42cd8ad8", sampledByCaller},
+		{root + ";Sampled=0", true, "", droppedByCaller},
+		{root, true, "", undecided},
+		{root + ";Sampled=?", true, "", undecided},
+		{"Sampled=1; Parent=53995c3f42cd8ad8; " + root + "; Lineage=a87bd80c:1|68fd508a:5", true, "53995c3f42cd8ad8", sampledByCaller},
+		{root + ";Self=1-67891233-12456789abcdef012345678;Parent=53995c3f42cd8ad8", true, "53995c3f42cd8ad8", undecided},
+		{"", false, "", undecided},
+		{"Parent=53995c3f42cd8ad8;Sampled=1", false, "", undecided},                        // no Root
+		{"Root=2-5759e988-bd862e3fe1be46a994272793", false, "", undecided},                 // version 2
+		{"Root=1-5759e98-bd862e3fe1be46a994272793", false, "", undecided},                  // 7 digits
+		{"Root=1-5759e988-bd862e3fe1be46a99427279", false, "", undecided},                  // 23 digits
+		{"Root=1-5759e988-bd862e3fe1be46a99427279z", false, "", undecided},                 // not hex
+		{"Root=1-00000000-000000000000000000000000", false, "", undecided},                 // the invalid trace id
+		{root + ";Parent=53995c3f42cd8ad", false, "", undecided},                           // 15 digits
+		{root + ";Parent=53995c3f42cd8adz", false, "", undecided},                          // not hex
+		{"root=1-5759e988-bd862e3fe1be46a994272793", false, "", undecided},                 // X-Ray's keys are case-sensitive
+		{"Root=1-5759e988-bd862e3fe1be46a994272793-extra", false, "", undecided},           // trailing part
+		{"Root=1-5759e988-bd862e3fe1be46a994272793;Root=1-0", false, "", undecided},        // a second, malformed Root
+		{"Root=1-5759e988-bd862e3fe1be46a994272793;;Sampled=0", true, "", droppedByCaller}, // empty field
 	} {
 		c, ok := parseXRay(tc.header)
 		if ok != tc.ok {
@@ -51,8 +51,8 @@ func TestParseXRay(t *testing.T) {
 		if c.parent.IsValid() {
 			parent = c.parent.String()
 		}
-		if parent != tc.parent || c.sampled != tc.sampled {
-			t.Errorf("%q: parent %q sampled %v, want %q %v", tc.header, parent, c.sampled, tc.parent, tc.sampled)
+		if parent != tc.parent || c.decided != tc.decided {
+			t.Errorf("%q: parent %q decided %v, want %q %v", tc.header, parent, c.decided, tc.parent, tc.decided)
 		}
 	}
 }
@@ -71,7 +71,7 @@ func FuzzParseXRay(f *testing.F) {
 			t.Fatalf("%q: parsed an invalid trace id", h)
 		}
 		flags := trace.TraceFlags(0)
-		if c.sampled {
+		if c.decided != droppedByCaller {
 			flags = trace.FlagsSampled
 		}
 		span := c.parent
@@ -80,7 +80,7 @@ func FuzzParseXRay(f *testing.F) {
 		}
 		ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{TraceID: c.trace, SpanID: span, TraceFlags: flags}))
 		back, ok := parseXRay(XRayHeader(ctx))
-		if !ok || back.trace != c.trace || back.parent != span || back.sampled != c.sampled {
+		if !ok || back.trace != c.trace || back.parent != span || (back.decided == sampledByCaller) != (c.decided != droppedByCaller) {
 			t.Fatalf("%q: read back from %q as %+v, %v", h, XRayHeader(ctx), back, ok)
 		}
 		if strings.Count(XRayHeader(ctx), ";") != 2 {
