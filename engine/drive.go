@@ -178,21 +178,78 @@ func (x *run) assignments(sc *scope, t *asl.Template) (map[string]any, error) {
 	}
 	o, _ := value.AsObject(v)
 	m := o.Map() // variables are names: their order is not kept (history lists them sorted, as AWS does)
-	// AWS's limits: one variable at most 256 KiB, and all of one Assign together too.
+	// AWS's limits: one variable at most 256 KiB, all of one Assign together too, and all the
+	// variables an execution holds at once 10 MiB.
+	tooLarge := func() error {
+		return &evalError{fl: failure{Error: "States.DataLimitExceeded",
+			Cause: "The state/task '" + sc.f.State + "' assigned variables with a size exceeding the maximum number of bytes service limit."}}
+	}
 	total := 0
 	for _, val := range m {
 		n := len(value.Encode(val))
 		total += n
 		if n > maxVariableBytes || total > maxVariableBytes {
-			return nil, &evalError{fl: failure{Error: "States.DataLimitExceeded",
-				Cause: "The state/task '" + sc.f.State + "' assigned variables with a size exceeding the maximum number of bytes service limit."}}
+			return nil, tooLarge()
 		}
 	}
+	if !x.ex.varBoundKnown {
+		x.ex.varBound, x.ex.varBoundKnown = x.varBytes(x.ex.Root, nil, nil), true // a reloaded execution
+	}
+	if x.ex.varBound+total > maxStoredVariableBytes {
+		// The bound may overstate what is held (values replaced since, scopes ended): measure.
+		top := sc.f
+		for top.parent != nil && !top.Distributed {
+			top = top.parent
+		}
+		held := x.varBytes(top, sc.f, m) // without the values m replaces
+		if held+total > maxStoredVariableBytes {
+			return nil, tooLarge() // AWS's words for this bound are not known: the Assign's are used
+		}
+		if top.parent == nil {
+			x.ex.varBound = held // a Distributed Map child's measure bounds its own alone
+		}
+	}
+	x.ex.varBound += total
 	return m, nil
 }
 
-// maxVariableBytes is the size limit of one variable, and of one Assign's variables together.
-const maxVariableBytes = 256 * 1024
+// maxVariableBytes is the size limit of one variable, and of one Assign's variables together;
+// maxStoredVariableBytes that of all the variables an execution holds at once.
+const (
+	maxVariableBytes       = 256 * 1024
+	maxStoredVariableBytes = 10 * 1024 * 1024
+)
+
+// scopeOf is the variables of the scope f's states assign to: the execution's for the
+// top-level frame, else f's own.
+func (x *run) scopeOf(f *Frame) map[string]any {
+	if f.parent == nil {
+		return x.ex.Vars
+	}
+	return f.Vars
+}
+
+// varBytes is the size (JSON text bytes) of the variables held in g's scope and the scopes
+// below it (running Parallel branches and Map iterations: those that ended took theirs with
+// them), without a Distributed Map's children, each an execution of its own, and without the
+// variables of target's scope named in replaced. It encodes them all: it is called when a
+// reloaded execution assigns for the first time, and when the bound kept on what was
+// assigned since (Execution.varBound) comes near AWS's limit.
+func (x *run) varBytes(g, target *Frame, replaced map[string]any) int {
+	n := 0
+	for k, v := range x.scopeOf(g) {
+		if _, ok := replaced[k]; ok && g == target {
+			continue
+		}
+		n += len(value.Encode(v))
+	}
+	for _, c := range g.Children {
+		if !c.Distributed {
+			n += x.varBytes(c, target, replaced)
+		}
+	}
+	return n
+}
 
 // --- JSONPath input and output processing ---
 

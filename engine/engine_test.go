@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"path"
 	"strings"
 	"testing"
 	"time"
@@ -259,6 +261,108 @@ func TestVariableSizeLimit(t *testing.T) {
 	ex, _ = execute(t, def, `{"s":"`+big[:1000]+`"}`, nil, engine.Config{})
 	if ex.Status != engine.Succeeded {
 		t.Fatalf("small variable: %s %s", ex.Status, deref(ex.Cause))
+	}
+}
+
+// TestStoredVariablesLimit: the variables an execution holds at once are bounded at 10 MiB,
+// as AWS documents, with the Assign's States.DataLimitExceeded; a variable assigned again
+// replaces its value, and the variables of a Map iteration or a Parallel branch that ended
+// are gone, so neither adds up.
+func TestStoredVariablesLimit(t *testing.T) {
+	s := strings.Repeat("x", 255_000) // 255,002 bytes of JSON: 41 fit in 10 MiB, 42 do not
+	chain := func(n int, prefix string, name func(i int) string) string {
+		var states []string
+		for i := range n {
+			next := fmt.Sprintf(`"Next":"%sP%d"`, prefix, i+1)
+			if i == n-1 {
+				next = `"End":true`
+			}
+			states = append(states, fmt.Sprintf(`"%sP%d":{"Type":"Pass","Assign":{"%s.$":"$.s"},%s}`, prefix, i, name(i), next))
+		}
+		return `{"StartAt":"` + prefix + `P0","States":{` + strings.Join(states, ",") + `}}`
+	}
+	distinct := func(i int) string { return fmt.Sprintf("v%d", i) }
+	branches := func(n int) string {
+		var bs []string
+		for b := range 2 {
+			bs = append(bs, chain(n, fmt.Sprintf("B%d", b), func(i int) string { return fmt.Sprintf("b%dv%d", b, i) }))
+		}
+		return `{"StartAt":"Par","States":{"Par":{"Type":"Parallel","Branches":[` + strings.Join(bs, ",") + `],"End":true}}}`
+	}
+	mapOf := func(concurrency int) string {
+		return fmt.Sprintf(`{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":%d,
+			"ItemSelector":{"s.$":"$$.Map.Item.Value"},"ItemProcessor":%s,"ResultSelector":{"n.$":"States.ArrayLength($)"},"End":true}}}`,
+			concurrency, chain(2, "I", func(i int) string { return fmt.Sprintf("w%d", i) }))
+	}
+	for _, tc := range []struct {
+		name, def, input string
+		failedAt         string // "" for success
+	}{
+		{"41 variables", chain(41, "", distinct), `{"s":"` + s + `"}`, ""},
+		{"42 variables", chain(42, "", distinct), `{"s":"` + s + `"}`, "P41"},
+		{"one variable 60 times", chain(60, "", func(int) string { return "v" }), `{"s":"` + s + `"}`, ""},
+		{"two branches of 20", branches(20), `{"s":"` + s + `"}`, ""},
+		{"two branches of 21", branches(21), `{"s":"` + s + `"}`, "B?P20"}, // whichever assigns the 42nd
+		{"a Map of 50 iterations, one at a time", mapOf(1), `{"items":[` + strings.Repeat(`"`+s[:120_000]+`",`, 49) + `"x"]}`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ex, _ := execute(t, tc.def, tc.input, nil, engine.Config{MaxPayloadBytes: 1 << 30})
+			if tc.failedAt == "" {
+				if ex.Status != engine.Succeeded {
+					t.Fatalf("%s %s %s", ex.Status, deref(ex.Error), deref(ex.Cause))
+				}
+				return
+			}
+			want := "The state/task '" + tc.failedAt + "' assigned variables with a size exceeding the maximum number of bytes service limit."
+			if ok, _ := path.Match(want, deref(ex.Cause)); ex.Status != engine.Failed || deref(ex.Error) != "States.DataLimitExceeded" || !ok {
+				t.Fatalf("%s %s %s, want States.DataLimitExceeded %s", ex.Status, deref(ex.Error), deref(ex.Cause), want)
+			}
+		})
+	}
+}
+
+// TestStoredVariablesAfterReload: an execution reloaded from its saved state (where the
+// bound on its variables is not kept) measures what it holds before its first Assign: 21
+// variables before a Wait and 21 after it are 42, over 10 MiB.
+func TestStoredVariablesAfterReload(t *testing.T) {
+	var states []string
+	for i := range 42 {
+		next := fmt.Sprintf(`"Next":"P%d"`, i+1)
+		switch i {
+		case 20:
+			next = `"Next":"W"`
+		case 41:
+			next = `"End":true`
+		}
+		states = append(states, fmt.Sprintf(`"P%d":{"Type":"Pass","Assign":{"v%d.$":"$.s"},%s}`, i, i, next))
+	}
+	states = append(states, `"W":{"Type":"Wait","Seconds":5,"Next":"P21"}`)
+	sm, err := asl.Parse([]byte(`{"StartAt":"P0","States":{`+strings.Join(states, ",")+`}}`), asl.ValidateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := engine.New(sm, engine.Config{Region: "us-east-1", MaxPayloadBytes: 1 << 30})
+	ex, step := in.Start(engine.Start{ExecutionArn: "arn:x", Input: `{"s":"` + strings.Repeat("x", 255_000) + `"}`, Time: t0})
+	var fire *engine.Command
+	for i, c := range step.Commands {
+		if c.Kind == engine.StartTimer && c.At.Before(t0.Add(time.Hour)) {
+			fire = &step.Commands[i]
+		}
+	}
+	if ex.Status != engine.Running || fire == nil {
+		t.Fatalf("%s, commands %+v", ex.Status, step.Commands)
+	}
+	saved, err := json.Marshal(ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var loaded engine.Execution
+	if err := json.Unmarshal(saved, &loaded); err != nil {
+		t.Fatal(err)
+	}
+	in.Apply(&loaded, engine.Event{Kind: engine.TimerFired, TimerID: fire.TimerID, Time: fire.At})
+	if loaded.Status != engine.Failed || deref(loaded.Error) != "States.DataLimitExceeded" || !strings.Contains(deref(loaded.Cause), "'P41'") {
+		t.Fatalf("after reload: %s %s %s", loaded.Status, deref(loaded.Error), deref(loaded.Cause))
 	}
 }
 

@@ -40,6 +40,11 @@ type Execution struct {
 	Root        *Frame `json:"root"`
 	// Vars are the workflow variables of the top-level scope.
 	Vars map[string]any `json:"vars,omitempty"`
+	// varBound bounds the size of the variables held (run.assignments): what was held when
+	// it was last measured, plus all assigned since. Not stored: a reloaded execution
+	// measures again (varBoundKnown false).
+	varBound      int
+	varBoundKnown bool
 
 	NextTaskID  int64 `json:"nextTaskId"`
 	NextTimerID int64 `json:"nextTimerId"`
