@@ -91,6 +91,12 @@ type LocalOptions struct {
 	// Functions endpoint).
 	Answers <-chan Answer
 	OnAwait func(token string, waiting bool)
+	// StopAt, on the virtual clock, stops the execution (ExecutionAborted, without error or
+	// cause) when its clock reaches that time, a timer due then included: a .sync task's
+	// child run in a test (VirtualLimit), which Step Functions stops when the parent's task
+	// times out or the parent ends, as a node stops it (StopExecution). Its tasks' limits
+	// are bounded by it too. The zero time: no such limit.
+	StopAt time.Time
 }
 
 // Answer is a callback for the task holding Token: Event's Kind is TaskSucceeded (with
@@ -308,11 +314,17 @@ func (l *local) skip(ctx context.Context) error {
 				// time out what waits for it.
 				return ErrStuck
 			}
+			if stop := l.opts.StopAt; !stop.IsZero() && (!ok || stop.Before(at)) {
+				id, at, ok = 0, stop, true // no timer has id 0: awaitAnswer stops the execution then
+			}
 			l.awaitAnswer(ctx, id, at, ok)
 			continue
 		}
 		if !ok {
 			return ErrStuck
+		}
+		if l.stopped(at) {
+			break
 		}
 		delete(l.timers, id)
 		if at.After(l.clock) {
@@ -321,6 +333,20 @@ func (l *local) skip(ctx context.Context) error {
 		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TimerFired, TimerID: id, Time: l.clock}))
 	}
 	return nil
+}
+
+// stopped stops the execution at StopAt, and reports so, when StopAt comes no later than at
+// (a timer due then is not fired: the parent's task timed out first).
+func (l *local) stopped(at time.Time) bool {
+	stop := l.opts.StopAt
+	if stop.IsZero() || at.Before(stop) || l.ex.Done() {
+		return false
+	}
+	if stop.After(l.clock) {
+		l.clock = stop
+	}
+	l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.Stop, Time: l.clock}))
+	return true
 }
 
 // awaitAnswer waits in real time, the virtual clock standing still, for a callback of a task
@@ -335,6 +361,9 @@ func (l *local) awaitAnswer(ctx context.Context, id int64, at time.Time, ok bool
 	select {
 	case <-ctx.Done(): // the loop aborts the execution
 	case <-due:
+		if l.stopped(at) {
+			return
+		}
 		delete(l.timers, id)
 		if at.After(l.clock) {
 			l.clock = at
@@ -372,7 +401,13 @@ func (l *local) awaitAnswer(ctx context.Context, id int64, at time.Time, ok bool
 //     execution) says when that ended (VirtualEnd): its answer comes then, after the timers
 //     due meanwhile have fired, or it times out at its limit if that came first.
 func (l *local) runSkipping(ctx context.Context, t *engine.Task, limit time.Time, limited bool) {
+	if stop := l.opts.StopAt; !stop.IsZero() && (!limited || stop.Before(limit)) {
+		limit, limited = stop, true // the execution stops then (advance), and its task with it
+	}
 	sc := &skippingContext{Context: ctx, taskClock: taskClock{now: l.clock}}
+	if limited {
+		sc.limit = limit
+	}
 	tc, tctx := &sc.taskClock, context.Context(sc)
 	// The task runs in this goroutine, the loop's, as it always did on the virtual clock: a
 	// timer cancels it when its limit passes, and the clock moves on once it has returned.
@@ -471,11 +506,17 @@ func (l *local) advance(to time.Time) {
 		if !ok || at.After(to) {
 			break
 		}
+		if l.stopped(at) {
+			return
+		}
 		delete(l.timers, id)
 		if at.After(l.clock) {
 			l.clock = at
 		}
 		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TimerFired, TimerID: id, Time: l.clock}))
+	}
+	if l.stopped(to) {
+		return
 	}
 	if to.After(l.clock) {
 		l.clock = to
@@ -484,7 +525,8 @@ func (l *local) advance(to time.Time) {
 
 // taskClock is what a task run on the virtual clock knows and says of it.
 type taskClock struct {
-	now time.Time // when it started
+	now   time.Time // when it started
+	limit time.Time // when it times out or its execution stops, if it has a limit (VirtualLimit)
 
 	mu           sync.Mutex
 	end          time.Time
@@ -512,6 +554,17 @@ type taskClockKey struct{}
 func VirtualNow(ctx context.Context) (now time.Time, ok bool) {
 	if tc, ok := ctx.Value(taskClockKey{}).(*taskClock); ok {
 		return tc.now, true
+	}
+	return time.Time{}, false
+}
+
+// VirtualLimit is the time on the virtual clock at which the task of ctx times out, or its
+// execution stops (the first of its TimeoutSeconds, its HeartbeatSeconds, the execution's own
+// limit and StopAt); ok is false without one, or off the virtual clock. A .sync task's child
+// run on the same clock stops then (LocalOptions.StopAt), as Step Functions stops it.
+func VirtualLimit(ctx context.Context) (limit time.Time, ok bool) {
+	if tc, ok := ctx.Value(taskClockKey{}).(*taskClock); ok && !tc.limit.IsZero() {
+		return tc.limit, true
 	}
 	return time.Time{}, false
 }

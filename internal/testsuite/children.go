@@ -120,10 +120,14 @@ func (c *children) start(ctx context.Context, task *engine.Task, name string, p 
 	}
 	defer c.handler.Unbind(arn)
 	runner.Submit(ctx, integration.StartResponse(started, false))
+	opts := runner.LocalOptions{TimeSkipping: true, Tasks: c.handler, NoHistory: true, Callbacks: true, Answers: c.answers, OnAwait: c.onAwait}
+	// Stopped when its task times out or its parent ends (ExecutionAborted), as Step
+	// Functions stops it: what it would have done after that, it does not do.
+	opts.StopAt, _ = runner.VirtualLimit(ctx)
 	ex, _, err := runner.Local(context.WithValue(ctx, nestingKey{}, depth+1), c.l.machines[name], engine.Start{
 		ExecutionArn: arn, Name: execName, StateMachineArn: smArn, StateMachineName: name, RoleArn: c.roleArn,
 		Input: input, Time: now, Seed: seed(arn),
-	}, runner.LocalOptions{TimeSkipping: true, Tasks: c.handler, NoHistory: true, Callbacks: true, Answers: c.answers, OnAwait: c.onAwait})
+	}, opts)
 	if errors.Is(err, runner.ErrStuck) {
 		c.stop(fmt.Sprintf("the execution %s, which Task state %q started, waits for a task token, an activity worker or a callback that cannot come in a test: mock the Task state that waits", arn, task.StateName))
 		return "", &runner.TaskError{Name: "States.Runtime", Cause: "stuck"}

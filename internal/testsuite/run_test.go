@@ -865,6 +865,16 @@ func TestChildren(t *testing.T) {
 			`Task state "Work" (arn:aws:states:::sqs:sendMessage) of the child execution arn:aws:states:us-east-1:123456789012:execution:child:c1 has no mock: mock it under mocks:, or set unmocked: call at the top of the file to call the service`},
 		{"itself, without end", parent(sync2, `{"StateMachineArn":"`+arn+`sm"}`), mocks, "",
 			`Task state "Start" starts sm .sync more than 32 deep: a state machine that starts itself without end?`},
+		// The child is stopped when its task times out, an hour before its Work state, which
+		// has no mock here: reached, it would stop the test.
+		{"stopped at its task's timeout", `{"StartAt":"Start","States":{"Start":{"Type":"Task","Resource":"` + sync2 + `",
+			"Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1"},"TimeoutSeconds":60,
+			"Catch":[{"ErrorEquals":["States.Timeout"],"Next":"Caught"}],"End":true},
+			"Caught":{"Type":"Pass","Parameters":{"error.$":"$.Error","at.$":"$$.State.EnteredTime"},"End":true}}}`, "",
+			`{"error": "States.Timeout", "at": "2025-01-01T00:01:00Z"}`, ""},
+		{"stopped when its parent times out", `{"TimeoutSeconds":90,"StartAt":"Start","States":{"Start":{"Type":"Task","Resource":"` + sync2 + `",
+			"Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1"},"End":true}}}`, "",
+			`{error: States.Timeout}`, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
