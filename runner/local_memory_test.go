@@ -16,8 +16,10 @@ import (
 // runs: without the history, it stays flat; with it, it grows with every iteration (issue
 // #15: a 1,000,000-iteration Express loop took the server to 1.6 GB). The heap is the
 // whole process's: alone, the run without the history grows it by about 2 MiB (21 to 26 MiB
-// with it); under make test, after the package's other tests, by 5.2 MiB (19 MiB with it).
-// So the bounds are 8 MiB, and half of the growth with the history.
+// with it); under make test, after the package's other tests, by 5.2 MiB (19 MiB with it);
+// with other processes busy on the machine, once by 9 MiB (29 MiB with it), whatever the
+// other tests' goroutines still allocate meanwhile. So the bound is relative: half of the
+// growth with the history, which a run that kept its history would reach.
 func TestLocalNoHistoryHoldsNoHistory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs 30,000 iterations twice")
@@ -70,7 +72,7 @@ func TestLocalNoHistoryHoldsNoHistory(t *testing.T) {
 	if m != 0 || n < 120000 {
 		t.Fatalf("%d events without, %d with", m, n)
 	}
-	if without > 8<<20 || without*2 > with {
+	if without*2 > with {
 		t.Errorf("without the history the heap grew by %d KiB (with: %d KiB)", without>>10, with>>10)
 	}
 }
