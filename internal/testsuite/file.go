@@ -9,7 +9,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -80,11 +82,16 @@ type Test struct {
 	Name string
 	Line int
 	// Input is the execution input as JSON text.
-	Input        string
-	MockCase     string
-	MockCaseLine int
-	Mocks        map[string]*Mock
-	Expect       Expect
+	Input string
+	// StartTime is when the execution starts ($$.Execution.StartTime, and the virtual clock's
+	// start); the zero time: the package's StartTime. ExecutionName is its name; "": the
+	// test's name, made a valid execution name.
+	StartTime     time.Time
+	ExecutionName string
+	MockCase      string
+	MockCaseLine  int
+	Mocks         map[string]*Mock
+	Expect        Expect
 
 	node *yaml.Node // the test's mapping, for --update
 }
@@ -399,7 +406,7 @@ func Parse(path string, data []byte) (*File, error) {
 }
 
 func (p *parser) test(n *yaml.Node, i int) (*Test, error) {
-	fs, err := p.fields(n, fmt.Sprintf("tests[%d]", i), "name", "input", "mockCase", "mocks", "expect")
+	fs, err := p.fields(n, fmt.Sprintf("tests[%d]", i), "name", "input", "startTime", "executionName", "mockCase", "mocks", "expect")
 	if err != nil {
 		return nil, err
 	}
@@ -421,6 +428,26 @@ func (p *parser) test(n *yaml.Node, i int) (*Test, error) {
 			return nil, err
 		}
 		t.Input = v.JSON
+	}
+	if kv, ok := fs["startTime"]; ok {
+		// YAML reads an unquoted timestamp as one: its text is what counts.
+		v := deref(kv.val)
+		if v.Kind != yaml.ScalarNode || (v.ShortTag() != "!!str" && v.ShortTag() != "!!timestamp") {
+			return nil, p.errorf(kv.val, "%s: startTime: want a time such as 2025-06-30T23:59:00Z, got %s", where, describe(v))
+		}
+		at, err := time.Parse(time.RFC3339Nano, v.Value)
+		if err != nil {
+			return nil, p.errorf(kv.val, "%s: startTime: %q is not a time such as 2025-06-30T23:59:00Z (RFC 3339, with its offset)", where, v.Value)
+		}
+		t.StartTime = at.UTC().Truncate(time.Millisecond) // the precision AWS's times have
+	}
+	if kv, ok := fs["executionName"]; ok {
+		if t.ExecutionName, err = p.str(kv.val, where+": executionName"); err != nil {
+			return nil, err
+		}
+		if msg := badExecutionName(t.ExecutionName); msg != "" {
+			return nil, p.errorf(kv.val, "%s: executionName: %s", where, msg)
+		}
 	}
 	if kv, ok := fs["mockCase"]; ok {
 		if t.MockCase, err = p.str(kv.val, where+": mockCase"); err != nil {
@@ -824,6 +851,21 @@ func validName(s string) bool {
 
 func nameRune(r rune) bool {
 	return !unicode.IsSpace(r) && !unicode.IsControl(r) && !strings.ContainsRune("<>{}[]?*\"#%\\^|~`$&,;:/", r)
+}
+
+// badExecutionName says what is wrong with an execution name, as StartExecution refuses it:
+// 1 to 80 characters, none of those nameRune refuses; "" when it is valid.
+func badExecutionName(name string) string {
+	n := utf8.RuneCountInString(name)
+	if n == 0 || n > 80 {
+		return fmt.Sprintf("%q has %d characters: an execution name has 1 to 80", name, n)
+	}
+	for _, r := range name {
+		if !nameRune(r) {
+			return fmt.Sprintf("%q has %q, which an execution name cannot have (no spaces, control characters or any of <>{}[]?*\"#%%\\^|~`$&,;:/)", name, r)
+		}
+	}
+	return ""
 }
 
 // executionName turns a test's name into an execution name: each character AWS refuses

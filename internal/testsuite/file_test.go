@@ -93,7 +93,7 @@ func TestBadInput(t *testing.T) {
 		{"duplicate test", "x.test.yaml", "stateMachine: sm.asl.json\ntests:\n  - name: a\n  - name: a\n",
 			`x.test.yaml:4: test "a": the name is already taken by the test on line 3`},
 		{"unknown test key", "x.test.yaml", "stateMachine: sm.asl.json\ntests:\n  - name: a\n    expected: {}\n",
-			`x.test.yaml:4: tests[0]: unknown key "expected"; want name, input, mockCase, mocks, expect`},
+			`x.test.yaml:4: tests[0]: unknown key "expected"; want name, input, startTime, executionName, mockCase, mocks, expect`},
 		{"bad status", "x.test.yaml", "stateMachine: sm.asl.json\ntests:\n  - name: a\n    expect:\n      status: DONE\n",
 			`x.test.yaml:5: test "a": expect.status: "DONE" is not a status; want one of SUCCEEDED, FAILED, TIMED_OUT, ABORTED`},
 		{"output and subset", "x.test.yaml", "stateMachine: sm.asl.json\ntests:\n  - name: a\n    expect:\n      output: 1\n      outputContains: 1\n",

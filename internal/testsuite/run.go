@@ -112,8 +112,9 @@ func (o *Options) account() string {
 	return "123456789012"
 }
 
-// StartTime is the start time of every test's execution, so that outputs that show the
-// time ($$.Execution.StartTime, a Wait's end) are the same from run to run.
+// StartTime is the start time of every test's execution that does not give its own
+// (startTime), so that outputs that show the time ($$.Execution.StartTime, a Wait's end) are
+// the same from run to run.
 var StartTime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // localExecute runs an execution with runner.Local on a virtual clock.
@@ -344,7 +345,13 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 
-	execName := executionName(t.Name)
+	execName, startTime := executionName(t.Name), StartTime
+	if t.ExecutionName != "" {
+		execName = t.ExecutionName
+	}
+	if !t.StartTime.IsZero() {
+		startTime = t.StartTime
+	}
 	start := engine.Start{
 		ExecutionArn:     fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", s.opts.region(), s.opts.account(), l.Name, execName),
 		Name:             execName,
@@ -352,7 +359,7 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		StateMachineName: l.Name,
 		RoleArn:          fmt.Sprintf("arn:aws:iam::%s:role/stepwise-test", s.opts.account()),
 		Input:            t.Input,
-		Time:             StartTime,
+		Time:             startTime,
 		Seed:             seed(t.Name),
 	}
 	var (
@@ -393,7 +400,7 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 	var mem *memS3 // the file's s3:, a copy for this test
 	var objects *s3items.Handler
 	if l.S3 != nil {
-		mem = newMemS3(l.S3, StartTime)
+		mem = newMemS3(l.S3, startTime)
 		objects = &s3items.Handler{S3: mem}
 	}
 	unmocked := runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {

@@ -1022,3 +1022,48 @@ tests:
 		}
 	}
 }
+
+// TestStartTimeAndName: a test may give its execution's start time (in any offset, kept to
+// the millisecond, as AWS's times are) and its name, which $$.Execution shows and which a
+// Choice on the time decides by; without them it starts at StartTime, named after the test.
+// A time or a name StartExecution would not take is refused when the file loads.
+func TestStartTimeAndName(t *testing.T) {
+	def := `{"StartAt":"Now","States":{"Now":{"Type":"Pass","Parameters":{"start.$":"$$.Execution.StartTime","id.$":"$$.Execution.Id"},"Next":"Late?"},
+		"Late?":{"Type":"Choice","Choices":[{"Variable":"$$.Execution.StartTime","TimestampGreaterThanEquals":"2026-03-28T00:00:00Z","Next":"Late"}],"Default":"Early"},
+		"Late":{"Type":"Pass","ResultPath":"$.when","Result":"late","End":true},"Early":{"Type":"Pass","ResultPath":"$.when","Result":"early","End":true}}}`
+	const id = "arn:aws:states:us-east-1:123456789012:execution:sm:"
+	dir := writeFiles(t, map[string]string{"sm.asl.json": def, "x.test.yaml": `stateMachine: sm.asl.json
+tests:
+  - name: the default one
+    expect: {output: {start: "2025-01-01T00:00:00Z", id: "` + id + `the-default-one", when: early}}
+  - name: given
+    startTime: 2026-03-29T00:30:00.1234+01:00
+    executionName: my-run
+    expect: {output: {start: "2026-03-28T23:30:00.123Z", id: "` + id + `my-run", when: late}}
+  - name: quoted
+    startTime: "2026-03-28T00:00:00Z"
+    expect: {output: {start: "2026-03-28T00:00:00Z", id: "` + id + `quoted", when: late}}
+`})
+	rep := runDir(t, dir, Options{})
+	for _, r := range rep.Files[0].Tests {
+		if !r.Passed() {
+			t.Errorf("%s: problem %q, failures %v", r.Name, r.Problem, r.Failures)
+		}
+	}
+	for _, c := range []struct{ line, want string }{
+		{"startTime: 2026-03-29", `x.test.yaml:4: test "a": startTime: "2026-03-29" is not a time such as 2025-06-30T23:59:00Z (RFC 3339, with its offset)`},
+		{"startTime: [1]", `x.test.yaml:4: test "a": startTime: want a time such as 2025-06-30T23:59:00Z, got a list`},
+		{"executionName: has space", `x.test.yaml:4: test "a": executionName: "has space" has ' ', which an execution name cannot have`},
+		{"executionName: " + strings.Repeat("n", 81), `x.test.yaml:4: test "a": executionName: "` + strings.Repeat("n", 81) + `" has 81 characters: an execution name has 1 to 80`},
+		{`executionName: ""`, `x.test.yaml:4: test "a": executionName: "" has 0 characters`},
+	} {
+		dir := writeFiles(t, map[string]string{"sm.asl.json": def, "x.test.yaml": "stateMachine: sm.asl.json\ntests:\n  - name: a\n    " + c.line + "\n"})
+		rep, err := Run(context.Background(), []string{dir}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rep.Files[0].Err; err == nil || !strings.HasPrefix(err.Error(), filepath.Join(dir, c.want)) {
+			t.Errorf("%s: error %v, want %s...", c.line, err, c.want)
+		}
+	}
+}
