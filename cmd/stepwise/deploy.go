@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
@@ -133,6 +135,7 @@ type deployer struct {
 	endpoint string
 	sfn      *sfn.Client
 	iam      *iam.Client
+	lambda   *lambda.Client
 	out      io.Writer
 }
 
@@ -151,6 +154,7 @@ func newDeployer(ctx context.Context, endpoint, region string, out io.Writer) (*
 		endpoint: endpoint,
 		sfn:      sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(endpoint) }),
 		iam:      iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(endpoint) }),
+		lambda:   lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = aws.String(endpoint) }),
 		out:      out,
 	}, nil
 }
@@ -178,11 +182,21 @@ func (d *deployer) deploy(ctx context.Context, tpl *template.Template, functions
 		d.report("ready", "activity", a.LogicalID, aws.ToString(out.ActivityArn))
 	}
 	for _, f := range tpl.Functions {
+		mapped := false
 		if _, ok := functions[f.LogicalID]; ok || functions[f.Name] != "" {
+			mapped = true
 			d.report("mapped", "function", f.LogicalID, "the server's function "+f.Name)
-			continue
+		} else {
+			d.report("named", "function", f.LogicalID, f.Name+": the server runs it if started with --function "+f.Name+"=PATH (or deploy with --function "+f.LogicalID+"=NAME)")
 		}
-		d.report("named", "function", f.LogicalID, f.Name+": the server runs it if started with --function "+f.Name+"=PATH (or deploy with --function "+f.LogicalID+"=NAME)")
+		if !d.runs(ctx, f.Name) {
+			how := "start it with --function " + f.Name + "=PATH"
+			if !mapped {
+				how += ", or deploy with --function " + f.LogicalID + "=NAME for one it runs"
+			}
+			fmt.Fprintf(d.out, "warning: function %s: the server does not run %s: its tasks will fail with Lambda.ResourceNotFoundException, unless the server invokes functions at a Lambda endpoint that has it (docs/integrations.md, \"Lambda functions\"); %s\n",
+				f.LogicalID, f.Name, how)
+		}
 	}
 	for _, sm := range tpl.StateMachines {
 		if err := d.stateMachine(ctx, sm, existing); err != nil {
@@ -196,6 +210,15 @@ func (d *deployer) deploy(ctx context.Context, tpl *template.Template, functions
 		fmt.Fprintln(d.out, "warning:", w)
 	}
 	return nil
+}
+
+// runs reports whether the server runs a function: a DryRun invocation through its Lambda
+// Invoke API, which checks the function without running it. Only ResourceNotFoundException
+// says no: a server that cannot tell (one without the Invoke API) is taken to run it.
+func (d *deployer) runs(ctx context.Context, name string) bool {
+	_, err := d.lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name), InvocationType: lambdatypes.InvocationTypeDryRun})
+	var nf *lambdatypes.ResourceNotFoundException
+	return !errors.As(err, &nf)
 }
 
 // role creates a role or, when it exists, puts its policies again.

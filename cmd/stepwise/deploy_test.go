@@ -93,7 +93,7 @@ func TestDeploy(t *testing.T) {
 		return code, out.String() + errb.String()
 	}
 	code, out := deploy("--function", "PriceFunction=price", "--parameter-overrides", "Greeting=hi", path)
-	if code != 0 {
+	if code != 0 || strings.Contains(out, "warning: function") {
 		t.Fatalf("deploy: %d\n%s", code, out)
 	}
 	for _, want := range []string{"created   role           AllowedRole", "created   state machine  Allowed ", "arn:aws:states:us-east-1:123456789012:stateMachine:shop-allowed",
@@ -149,6 +149,19 @@ func TestDeploy(t *testing.T) {
 	}
 	if d := runToEnd(t, c, "arn:aws:states:us-east-1:123456789012:stateMachine:shop-allowed"); d.Status != sfntypes.ExecutionStatusFailed {
 		t.Errorf("without its policy: %s %s", d.Status, aws.ToString(d.Output))
+	}
+
+	// A function the server does not run is deployed, with a warning (the server may invoke
+	// it at a Lambda endpoint): mapped to a name it lacks, or left to CloudFormation's name.
+	for _, args := range [][]string{{"--function", "PriceFunction=absent", path}, {path}} {
+		code, out := deploy(args...)
+		want := "warning: function PriceFunction: the server does not run absent: its tasks will fail with Lambda.ResourceNotFoundException, unless"
+		if len(args) == 1 {
+			want = "warning: function PriceFunction: the server does not run shop-PriceFunction-"
+		}
+		if code != 0 || !strings.Contains(out, want) || (len(args) == 1) != strings.Contains(out, "or deploy with --function PriceFunction=NAME") {
+			t.Errorf("deploy %v: %d\n%s", args, code, out)
+		}
 	}
 
 	// Bad input names the file and the line.
