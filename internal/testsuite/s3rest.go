@@ -14,15 +14,18 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The REST side of memS3: the S3 API, answered in process, for a test's aws-sdk:s3 tasks, so
 // that a file's s3: serves them as it serves its Distributed Maps. The task goes through the
 // same model-driven client as in an execution (integration/awssdk), whose InProcess hook
 // hands the request here (InProcess); its result is therefore the one a real S3's answer
-// gives. The calls served are those state machines make of their buckets: CreateBucket,
-// HeadBucket, DeleteBucket, ListObjectsV2, ListObjects, PutObject, GetObject (with a Range),
-// HeadObject, CopyObject, DeleteObject, DeleteObjects. Another call is answered NotImplemented, never sent to S3.
+// gives. The calls served are those state machines make of their buckets: ListBuckets,
+// CreateBucket, HeadBucket, DeleteBucket, ListObjectsV2, ListObjects, PutObject (with its
+// tags), GetObject (with a Range), HeadObject, CopyObject, DeleteObject, DeleteObjects,
+// PutObjectTagging, GetObjectTagging, DeleteObjectTagging. Another call is answered
+// NotImplemented, never sent to S3.
 
 // memS3Key carries a test's memS3 in its tasks' contexts.
 type memS3Key struct{}
@@ -48,6 +51,13 @@ func withS3(ctx context.Context, m *memS3) context.Context {
 type objectMeta struct {
 	contentType string
 	metadata    map[string]string // x-amz-meta-*, by lower-case name
+	tags        []s3Tag           // in the order they were given
+}
+
+// s3Tag is an object's tag.
+type s3Tag struct {
+	Key   string
+	Value string
 }
 
 // s3Error is an S3 error answer.
@@ -66,8 +76,8 @@ func (m *memS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var err *s3Error
 	switch {
-	case bucket == "":
-		err = &s3Error{http.StatusNotImplemented, "NotImplemented", "Stepwise's in-memory S3 (a test file's s3:) serves calls on buckets, not ListBuckets: mock the state"}
+	case bucket == "" && r.Method == http.MethodGet:
+		m.listBuckets(w)
 	case key == "" && r.Method == http.MethodPut && len(q) == 0:
 		err = m.createBucket(w, r, bucket)
 	case key == "" && r.Method == http.MethodHead:
@@ -88,6 +98,8 @@ func (m *memS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = m.getObject(w, r, bucket, key)
 	case key != "" && r.Method == http.MethodDelete && len(q) == 0:
 		err = m.deleteObject(w, bucket, key)
+	case key != "" && q.Has("tagging") && len(q) == 1:
+		err = m.tagging(w, r, bucket, key)
 	default:
 		err = &s3Error{http.StatusNotImplemented, "NotImplemented",
 			fmt.Sprintf("Stepwise's in-memory S3 (a test file's s3:) does not serve %s %s?%s: mock the state", r.Method, r.URL.Path, r.URL.RawQuery)}
@@ -300,6 +312,10 @@ func (m *memS3) putObject(w http.ResponseWriter, r *http.Request, bucket, key st
 			meta.metadata[k] = vs[0]
 		}
 	}
+	var bad *s3Error
+	if meta.tags, bad = headerTags(r.Header.Get("X-Amz-Tagging")); bad != nil {
+		return bad
+	}
 	if err := m.store(bucket, key, body, meta); err != nil {
 		return err
 	}
@@ -323,6 +339,11 @@ func (m *memS3) copyObject(w http.ResponseWriter, r *http.Request, bucket, key s
 	body, meta, err := m.object(srcBucket, srcKey)
 	if err != nil {
 		return err
+	}
+	if r.Header.Get("X-Amz-Tagging-Directive") == "REPLACE" { // else COPY, S3's default
+		if meta.tags, err = headerTags(r.Header.Get("X-Amz-Tagging")); err != nil {
+			return err
+		}
 	}
 	if err := m.store(bucket, key, body, meta); err != nil {
 		return err
@@ -397,6 +418,9 @@ func (m *memS3) getObject(w http.ResponseWriter, r *http.Request, bucket, key st
 	for k, v := range meta.metadata {
 		h.Set("X-Amz-Meta-"+k, v)
 	}
+	if len(meta.tags) > 0 && r.Method == http.MethodGet {
+		h.Set("X-Amz-Tagging-Count", strconv.Itoa(len(meta.tags)))
+	}
 	status := http.StatusOK
 	if rg := r.Header.Get("Range"); rg != "" && r.Method == http.MethodGet {
 		start, end, ok := byteRange(rg, int64(len(body)))
@@ -410,6 +434,115 @@ func (m *memS3) getObject(w http.ResponseWriter, r *http.Request, bucket, key st
 	w.WriteHeader(status)
 	if r.Method == http.MethodGet {
 		w.Write(body)
+	}
+	return nil
+}
+
+// listBuckets answers ListBuckets: every bucket, by name, made when the test started.
+func (m *memS3) listBuckets(w http.ResponseWriter) {
+	m.mu.Lock()
+	names := slices.Sorted(maps.Keys(m.buckets))
+	m.mu.Unlock()
+	type bucket struct {
+		Name         string
+		CreationDate string
+	}
+	out := struct {
+		XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListAllMyBucketsResult"`
+		Owner   struct{ ID string }
+		Buckets []bucket `xml:"Buckets>Bucket"`
+	}{}
+	out.Owner.ID = "stepwise"
+	for _, n := range names {
+		out.Buckets = append(out.Buckets, bucket{n, m.at.UTC().Format("2006-01-02T15:04:05.000Z")})
+	}
+	writeXML(w, http.StatusOK, out)
+}
+
+// tagging answers PutObjectTagging, GetObjectTagging and DeleteObjectTagging.
+func (m *memS3) tagging(w http.ResponseWriter, r *http.Request, bucket, key string) *s3Error {
+	var tags []s3Tag
+	switch r.Method {
+	case http.MethodGet:
+		_, meta, err := m.object(bucket, key)
+		if err != nil {
+			return err
+		}
+		writeXML(w, http.StatusOK, struct {
+			XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ Tagging"`
+			TagSet  []s3Tag  `xml:"TagSet>Tag"`
+		}{TagSet: meta.tags})
+		return nil
+	case http.MethodPut:
+		var in struct {
+			TagSet []s3Tag `xml:"TagSet>Tag"`
+		}
+		if xml.NewDecoder(r.Body).Decode(&in) != nil {
+			return &s3Error{http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema"}
+		}
+		if err := checkTags(in.TagSet); err != nil {
+			return err
+		}
+		tags = in.TagSet
+	case http.MethodDelete:
+	default:
+		return &s3Error{http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource."}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.buckets[bucket]; !ok {
+		return errNoSuchBucket
+	}
+	if _, ok := m.buckets[bucket][key]; !ok {
+		return errNoSuchKey
+	}
+	meta := m.metaOf(bucket, key)
+	meta.tags = tags
+	if m.meta == nil {
+		m.meta = map[string]objectMeta{}
+	}
+	m.meta[bucket+"/"+key] = meta
+	if r.Method == http.MethodDelete {
+		w.WriteHeader(http.StatusNoContent)
+	}
+	return nil
+}
+
+// headerTags reads PutObject's and CopyObject's x-amz-tagging, a URL query of tags.
+func headerTags(h string) ([]s3Tag, *s3Error) {
+	if h == "" {
+		return nil, nil
+	}
+	var tags []s3Tag
+	for pair := range strings.SplitSeq(h, "&") {
+		k, v, _ := strings.Cut(pair, "=")
+		key, err1 := url.QueryUnescape(k)
+		value, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			return nil, &s3Error{http.StatusBadRequest, "InvalidArgument", "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates."}
+		}
+		tags = append(tags, s3Tag{key, value})
+	}
+	return tags, checkTags(tags)
+}
+
+// checkTags holds an object's tags to S3's bounds: at most 10, keys of 1 to 128 characters,
+// values of at most 256, no key twice.
+func checkTags(tags []s3Tag) *s3Error {
+	if len(tags) > 10 {
+		return &s3Error{http.StatusBadRequest, "BadRequest", "Object tags cannot be greater than 10"}
+	}
+	seen := map[string]bool{}
+	for _, t := range tags {
+		switch {
+		case seen[t.Key]:
+			return &s3Error{http.StatusBadRequest, "InvalidTag", "Cannot provide multiple Tags with the same key"}
+		case t.Key == "" || utf8.RuneCountInString(t.Key) > 128:
+			return &s3Error{http.StatusBadRequest, "InvalidTag", "The TagKey you have provided is invalid"}
+		case utf8.RuneCountInString(t.Value) > 256:
+			return &s3Error{http.StatusBadRequest, "InvalidTag", "The TagValue you have provided is too long"}
+		}
+		seen[t.Key] = true
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package testsuite
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stepwise-run/stepwise/integration/awssdk"
@@ -124,4 +125,71 @@ func FuzzByteRange(f *testing.F) {
 			t.Fatalf("byteRange(%q, %d) = [%d, %d)", s, size, start, end)
 		}
 	})
+}
+
+// TestS3TagsAndBuckets: the in-memory S3 lists its buckets and keeps objects' tags, as S3
+// does: given with PutObject (x-amz-tagging) or PutObjectTagging, counted by GetObject,
+// copied by CopyObject or replaced there, deleted; refused past S3's bounds; NoSuchKey for an
+// object that is not there. (gofakes3 has no tagging to compare with.)
+func TestS3TagsAndBuckets(t *testing.T) {
+	awstest.Isolate(t, nil)
+	client, err := awssdk.New(awssdk.Options{InProcess: InProcess})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := func() (runner.TaskHandler, error) { return &awssdk.Handler{Client: client, ClientRegion: true}, nil }
+	task := func(name, action, params, selector, next string) string {
+		sel := ""
+		if selector != "" {
+			sel = `"ResultSelector":` + selector + `,`
+		}
+		return `"` + name + `":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:` + action + `","Parameters":` + params + `,` + sel +
+			`"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.` + name + `","Next":"` + next + `"}],"ResultPath":"$.` + name + `","Next":"` + next + `"}`
+	}
+	tags := `{"Tags.$":"$.TagSet"}`
+	eleven := `[` + strings.TrimSuffix(strings.Repeat(`{"Key":"k","Value":"v"},`, 11), ",") + `]`
+	def := `{"StartAt":"put","States":{` + strings.Join([]string{
+		task("put", "putObject", `{"Bucket":"box","Key":"a.txt","Body":"x","Tagging":"a=1&b=two%20words"}`, `{}`, "tagsPut"),
+		task("tagsPut", "getObjectTagging", `{"Bucket":"box","Key":"a.txt"}`, tags, "count"),
+		task("count", "getObject", `{"Bucket":"box","Key":"a.txt"}`, `{"TagCount.$":"$.TagCount"}`, "retag"),
+		task("retag", "putObjectTagging", `{"Bucket":"box","Key":"a.txt","Tagging":{"TagSet":[{"Key":"c","Value":"3"}]}}`, `{}`, "tagsRetag"),
+		task("tagsRetag", "getObjectTagging", `{"Bucket":"box","Key":"a.txt"}`, tags, "copy"),
+		task("copy", "copyObject", `{"Bucket":"box","Key":"b.txt","CopySource":"box/a.txt"}`, `{}`, "tagsCopy"),
+		task("tagsCopy", "getObjectTagging", `{"Bucket":"box","Key":"b.txt"}`, tags, "replace"),
+		task("replace", "copyObject", `{"Bucket":"box","Key":"c.txt","CopySource":"box/a.txt","TaggingDirective":"REPLACE","Tagging":"d=4"}`, `{}`, "tagsReplace"),
+		task("tagsReplace", "getObjectTagging", `{"Bucket":"box","Key":"c.txt"}`, tags, "untag"),
+		task("untag", "deleteObjectTagging", `{"Bucket":"box","Key":"a.txt"}`, `{}`, "tagsUntag"),
+		task("tagsUntag", "getObjectTagging", `{"Bucket":"box","Key":"a.txt"}`, tags, "missing"),
+		task("missing", "putObjectTagging", `{"Bucket":"box","Key":"nope","Tagging":{"TagSet":[]}}`, `{}`, "tooMany"),
+		task("tooMany", "putObjectTagging", `{"Bucket":"box","Key":"a.txt","Tagging":{"TagSet":`+eleven+`}}`, `{}`, "buckets"),
+		task("buckets", "listBuckets", `{}`, `{"Names.$":"$.Buckets[*].Name"}`, "Done"),
+		`"Done":{"Type":"Pass","End":true}`,
+	}, ",") + `}}`
+	dir := writeFiles(t, map[string]string{"sm.asl.json": def, "x.test.yaml": "stateMachine: sm.asl.json\ns3:\n  s3://box/: ~\n  s3://other/old.txt: old\ntests:\n  - name: a\n"})
+	r := runDir(t, dir, Options{Tasks: tasks}).Files[0].Tests[0]
+	if r.Problem != "" || len(r.Failures) > 0 || r.Outcome == nil {
+		t.Fatalf("problem %q, failures %v", r.Problem, r.Failures)
+	}
+	var out map[string]any
+	if err := json.Unmarshal([]byte(r.Outcome.Output), &out); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{
+		"tagsPut":     `{"Tags":[{"Key":"a","Value":"1"},{"Key":"b","Value":"two words"}]}`,
+		"count":       `{"TagCount":2}`,
+		"tagsRetag":   `{"Tags":[{"Key":"c","Value":"3"}]}`,
+		"tagsCopy":    `{"Tags":[{"Key":"c","Value":"3"}]}`,
+		"tagsReplace": `{"Tags":[{"Key":"d","Value":"4"}]}`,
+		"tagsUntag":   `{"Tags":[]}`,
+		"buckets":     `{"Names":["box","other"]}`,
+	} {
+		if got := jsonText(out[k]); got != want {
+			t.Errorf("%s: %s, want %s", k, got, want)
+		}
+	}
+	for k, want := range map[string]string{"missing": "S3.NoSuchKeyException", "tooMany": "S3.S3Exception"} {
+		if e, _ := out[k].(map[string]any); e == nil || e["Error"] != want {
+			t.Errorf("%s: %v, want the error %s", k, out[k], want)
+		}
+	}
 }
