@@ -264,6 +264,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		if traces, err = tracing.New(ctx, tracing.Options{Endpoint: cfg.OTLPEndpoint, Sampler: sampler}); err != nil {
 			return nil, fmt.Errorf("--otlp-endpoint: %w", err)
 		}
+		log.Info("tracing: the state machines with tracingConfiguration enabled export spans over OTLP", "sampler", sampler.Description())
 	}
 	nodeOpts := runner.NodeOptions{
 		Store: st, Region: cfg.Region, Account: cfg.Account, MaxHistoryEvents: cfg.MaxHistoryEvents,
