@@ -1,14 +1,11 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,42 +21,11 @@ import (
 // their trace on to the functions they call. Sampled=0 exports nothing, and passes the
 // decision on.
 func TestTracesJoinTheCaller(t *testing.T) {
-	var hdrMu sync.Mutex
-	got := map[string]string{} // the X-Amzn-Trace-Id each payload's caller gave the function
-	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var p struct{ Who string }
-		_ = json.NewDecoder(r.Body).Decode(&p)
-		hdrMu.Lock()
-		got[p.Who] = r.Header.Get("X-Amzn-Trace-Id")
-		hdrMu.Unlock()
-		_, _ = w.Write([]byte(`{}`))
-	}))
-	defer fn.Close()
-	ctx, s, recv := tracedServer(t, map[string]lambda.Spec{"fn": {Endpoint: fn.URL}})
+	fnURL, headers := whoHeaders(t)
+	ctx, s, recv := tracedServer(t, map[string]lambda.Spec{"fn": {Endpoint: fnURL}})
 	api := httptest.NewServer(s.API)
 	defer api.Close()
-
-	call := func(action string, req any, header string) map[string]any {
-		t.Helper()
-		body, _ := json.Marshal(req)
-		hr, _ := http.NewRequestWithContext(ctx, http.MethodPost, api.URL, bytes.NewReader(body))
-		hr.Header.Set("X-Amz-Target", "AWSStepFunctions."+action)
-		hr.Header.Set("Content-Type", "application/x-amz-json-1.0")
-		if header != "" {
-			hr.Header.Set("X-Amzn-Trace-Id", header)
-		}
-		resp, err := http.DefaultClient.Do(hr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s: %d %v", action, resp.StatusCode, m)
-		}
-		return m
-	}
+	call := apiCaller(t, ctx, api.URL)
 	create := func(name, typ, def string) string {
 		return call("CreateStateMachine", map[string]any{"name": name, "type": typ, "roleArn": "arn:aws:iam::123456789012:role/r",
 			"definition": def, "tracingConfiguration": map[string]bool{"enabled": true}}, "")["stateMachineArn"].(string)
@@ -101,10 +67,7 @@ func TestTracesJoinTheCaller(t *testing.T) {
 	call("StartExecution", map[string]any{"stateMachineArn": express, "name": "async"}, "")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		hdrMu.Lock()
-		n := len(got)
-		hdrMu.Unlock()
-		if n == 4 || time.Now().After(deadline) {
+		if n := len(headers()); n == 4 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -165,8 +128,7 @@ func TestTracesJoinTheCaller(t *testing.T) {
 		t.Errorf("%d Express task spans under their state's, want 2 (sync and async)", asyncTasks)
 	}
 
-	hdrMu.Lock()
-	defer hdrMu.Unlock()
+	got := headers()
 	// Each function is called under its task's span, Express executions' too.
 	for who, want := range map[string]string{"joined": callerTrace, "sync": syncTrace, "async": trace("async")} {
 		if h := got[who]; len(want) != 32 || h != "Root=1-"+want[:8]+"-"+want[8:]+";Parent="+taskIn[want]+";Sampled=1" {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -20,41 +21,11 @@ import (
 // exported whole, and passes Sampled=1.
 func TestTracesSampledAsTheEnvironmentSays(t *testing.T) {
 	t.Setenv("OTEL_TRACES_SAMPLER", "parentbased_always_off")
-	var mu sync.Mutex
-	headers := map[string]string{} // the X-Amzn-Trace-Id the function got, by execution name
-	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var p struct{ Who string }
-		_ = json.NewDecoder(r.Body).Decode(&p)
-		mu.Lock()
-		headers[p.Who] = r.Header.Get("X-Amzn-Trace-Id")
-		mu.Unlock()
-		_, _ = w.Write([]byte(`{}`))
-	}))
-	defer fn.Close()
-	ctx, s, recv := tracedServer(t, map[string]lambda.Spec{"fn": {Endpoint: fn.URL}})
+	fnURL, headers := whoHeaders(t)
+	ctx, s, recv := tracedServer(t, map[string]lambda.Spec{"fn": {Endpoint: fnURL}})
 	api := httptest.NewServer(s.API)
 	defer api.Close()
-	call := func(action string, req any, header string) map[string]any {
-		t.Helper()
-		body, _ := json.Marshal(req)
-		hr, _ := http.NewRequestWithContext(ctx, http.MethodPost, api.URL, bytes.NewReader(body))
-		hr.Header.Set("X-Amz-Target", "AWSStepFunctions."+action)
-		hr.Header.Set("Content-Type", "application/x-amz-json-1.0")
-		if header != "" {
-			hr.Header.Set("X-Amzn-Trace-Id", header)
-		}
-		resp, err := http.DefaultClient.Do(hr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s: %d %v", action, resp.StatusCode, m)
-		}
-		return m
-	}
+	call := apiCaller(t, ctx, api.URL)
 	sm := call("CreateStateMachine", map[string]any{"name": "m", "roleArn": "arn:aws:iam::123456789012:role/r",
 		"definition": `{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
 			"Parameters":{"FunctionName":"fn","Payload":{"Who.$":"$$.Execution.Name"}},"End":true}}}`,
@@ -78,9 +49,54 @@ func TestTracesSampledAsTheEnvironmentSays(t *testing.T) {
 	if names["unasked"] || !names["asked"] || !names["Call"] {
 		t.Errorf("spans exported: %v; want the asked execution's (asked, Call) alone", names)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if !strings.HasSuffix(headers["unasked"], ";Sampled=0") || !strings.HasSuffix(headers["asked"], ";Sampled=1") {
-		t.Errorf("the function's X-Amzn-Trace-Id: %v", headers)
+	if got := headers(); !strings.HasSuffix(got["unasked"], ";Sampled=0") || !strings.HasSuffix(got["asked"], ";Sampled=1") {
+		t.Errorf("the function's X-Amzn-Trace-Id: %v", got)
+	}
+}
+
+// whoHeaders starts a Lambda Invoke API endpoint whose function answers {}, and returns what
+// X-Amzn-Trace-Id each call carried, by its payload's Who.
+func whoHeaders(t *testing.T) (url string, headers func() map[string]string) {
+	var mu sync.Mutex
+	got := map[string]string{}
+	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p struct{ Who string }
+		_ = json.NewDecoder(r.Body).Decode(&p)
+		mu.Lock()
+		got[p.Who] = r.Header.Get("X-Amzn-Trace-Id")
+		mu.Unlock()
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	t.Cleanup(fn.Close)
+	return fn.URL, func() map[string]string {
+		mu.Lock()
+		defer mu.Unlock()
+		return maps.Clone(got)
+	}
+}
+
+// apiCaller calls the API's actions at url, with an X-Amzn-Trace-Id header when one is
+// given, and fails the test on an error answer.
+func apiCaller(t *testing.T, ctx context.Context, url string) func(action string, req any, header string) map[string]any {
+	return func(action string, req any, header string) map[string]any {
+		t.Helper()
+		body, _ := json.Marshal(req)
+		hr, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		hr.Header.Set("X-Amz-Target", "AWSStepFunctions."+action)
+		hr.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		if header != "" {
+			hr.Header.Set("X-Amzn-Trace-Id", header)
+		}
+		resp, err := http.DefaultClient.Do(hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %v", action, resp.StatusCode, m)
+		}
+		return m
 	}
 }

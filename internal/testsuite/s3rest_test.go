@@ -55,24 +55,10 @@ const s3Machine = `{"StartAt":"Make","States":{
 // gofakes3, a real S3 server, in the parts both servers give (the in-memory S3 answers the
 // recorded ServerSideEncryption and checksums too; gofakes3 does not).
 func TestS3Tasks(t *testing.T) {
-	awstest.Isolate(t, nil)
-	client, err := awssdk.New(awssdk.Options{InProcess: InProcess})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tasks := func() (runner.TaskHandler, error) { return &awssdk.Handler{Client: client, ClientRegion: true}, nil }
+	tasks := sdkTasks(t)
 	output := func(head string) map[string]any {
 		t.Helper()
-		dir := writeFiles(t, map[string]string{"sm.asl.json": s3Machine, "x.test.yaml": "stateMachine: sm.asl.json\n" + head + "tests:\n  - name: a\n"})
-		r := runDir(t, dir, Options{Tasks: tasks}).Files[0].Tests[0]
-		if r.Problem != "" || len(r.Failures) > 0 || r.Outcome == nil {
-			t.Fatalf("problem %q, failures %v", r.Problem, r.Failures)
-		}
-		var out map[string]any
-		if err := json.Unmarshal([]byte(r.Outcome.Output), &out); err != nil {
-			t.Fatal(err)
-		}
-		return out
+		return outputOf(t, map[string]string{"sm.asl.json": s3Machine, "x.test.yaml": "stateMachine: sm.asl.json\n" + head + "tests:\n  - name: a\n"}, tasks)
 	}
 	mem := output("s3:\n  s3://other/: ~\n")
 	t.Setenv("AWS_ENDPOINT_URL_S3", awstest.S3(t))
@@ -105,6 +91,31 @@ func TestS3Tasks(t *testing.T) {
 	}
 }
 
+// sdkTasks runs a test's unmocked tasks through the aws-sdk integration, whose S3 calls the
+// file's s3: answers (InProcess), with no AWS configuration of the machine's.
+func sdkTasks(t *testing.T) func() (runner.TaskHandler, error) {
+	awstest.Isolate(t, nil)
+	client, err := awssdk.New(awssdk.Options{InProcess: InProcess})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() (runner.TaskHandler, error) { return &awssdk.Handler{Client: client, ClientRegion: true}, nil }
+}
+
+// outputOf runs a file's one test, which must run to its end, and returns its output.
+func outputOf(t *testing.T, files map[string]string, tasks func() (runner.TaskHandler, error)) map[string]any {
+	t.Helper()
+	r := runDir(t, writeFiles(t, files), Options{Tasks: tasks}).Files[0].Tests[0]
+	if r.Problem != "" || len(r.Failures) > 0 || r.Outcome == nil {
+		t.Fatalf("problem %q, failures %v", r.Problem, r.Failures)
+	}
+	var out map[string]any
+	if err := json.Unmarshal([]byte(r.Outcome.Output), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
@@ -132,12 +143,7 @@ func FuzzByteRange(f *testing.F) {
 // copied by CopyObject or replaced there, deleted; refused past S3's bounds; NoSuchKey for an
 // object that is not there. (gofakes3 has no tagging to compare with.)
 func TestS3TagsAndBuckets(t *testing.T) {
-	awstest.Isolate(t, nil)
-	client, err := awssdk.New(awssdk.Options{InProcess: InProcess})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tasks := func() (runner.TaskHandler, error) { return &awssdk.Handler{Client: client, ClientRegion: true}, nil }
+	tasks := sdkTasks(t)
 	task := func(name, action, params, selector, next string) string {
 		sel := ""
 		if selector != "" {
@@ -165,15 +171,7 @@ func TestS3TagsAndBuckets(t *testing.T) {
 		task("buckets", "listBuckets", `{}`, `{"Names.$":"$.Buckets[*].Name"}`, "Done"),
 		`"Done":{"Type":"Pass","End":true}`,
 	}, ",") + `}}`
-	dir := writeFiles(t, map[string]string{"sm.asl.json": def, "x.test.yaml": "stateMachine: sm.asl.json\ns3:\n  s3://box/: ~\n  s3://other/old.txt: old\ntests:\n  - name: a\n"})
-	r := runDir(t, dir, Options{Tasks: tasks}).Files[0].Tests[0]
-	if r.Problem != "" || len(r.Failures) > 0 || r.Outcome == nil {
-		t.Fatalf("problem %q, failures %v", r.Problem, r.Failures)
-	}
-	var out map[string]any
-	if err := json.Unmarshal([]byte(r.Outcome.Output), &out); err != nil {
-		t.Fatal(err)
-	}
+	out := outputOf(t, map[string]string{"sm.asl.json": def, "x.test.yaml": "stateMachine: sm.asl.json\ns3:\n  s3://box/: ~\n  s3://other/old.txt: old\ntests:\n  - name: a\n"}, tasks)
 	for k, want := range map[string]string{
 		"tagsPut":     `{"Tags":[{"Key":"a","Value":"1"},{"Key":"b","Value":"two words"}]}`,
 		"count":       `{"TagCount":2}`,
