@@ -184,6 +184,7 @@ func (x *Exporter) origin(ctx context.Context, row *store.Execution) (r root, pa
 	}
 	r = x.rootOf(ctx, row.Arn, row.ParentArn)
 	r.sampled = x.decide(r.trace, parent, decision(r.sampled), row.Name)
+	x.remember(row.Arn, r) // its own decision, which its children's sampler sees as their parent's
 	return r, parent
 }
 
