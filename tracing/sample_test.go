@@ -105,6 +105,14 @@ func TestSampling(t *testing.T) {
 		})
 	}
 
+	// A child's own decision is its children's parent's, not its root's: here a child that the
+	// sampler drops by its name drops its own child, though the root was sampled.
+	byName := sdktrace.ParentBased(sdktrace.AlwaysSample(), sdktrace.WithRemoteParentSampled(nameSampler{}))
+	chain := []*store.Execution{{Name: "r"}, {Name: "drop-c", ParentArn: arnOf("r")}, {Name: "g", ParentArn: arnOf("drop-c")}}
+	if got, _ := sampleRun(t, byName, chain); strings.Join(got, " ") != "r" {
+		t.Errorf("exported %v, want r alone", got)
+	}
+
 	// A ratio: about its share of the roots, the same decision as the SDK's sampler on the
 	// root's trace id, and each root's child with it.
 	var family []*store.Execution
@@ -182,3 +190,15 @@ func sampleRun(t *testing.T, s sdktrace.Sampler, rows []*store.Execution) ([]str
 	}
 	return names, flags
 }
+
+// nameSampler drops the executions whose names start with "drop-".
+type nameSampler struct{}
+
+func (nameSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	if strings.HasPrefix(p.Name, "drop-") {
+		return sdktrace.SamplingResult{Decision: sdktrace.Drop}
+	}
+	return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample}
+}
+
+func (nameSampler) Description() string { return "nameSampler" }
