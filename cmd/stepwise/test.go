@@ -22,7 +22,7 @@ import (
 	"github.com/stepwise-run/stepwise/runner"
 )
 
-const testUsage = "usage: stepwise test [--junit FILE] [--update] [--run REGEXP] [-v] [--parallel N] [--timeout D] [--function NAME=PATH|URL]... [--functions FILE] [--connections FILE] [PATH...]"
+const testUsage = "usage: stepwise test [--junit FILE] [--update] [--run REGEXP] [-v] [--parallel N] [--timeout D] [--function NAME=PATH|URL]... [--functions FILE] [--connections FILE] [--listen ADDR] [PATH...]"
 
 // cmdTest runs the test files (*.test.yaml, *.test.yml, *.test.json) under the paths given
 // (docs/testing.md). Exit status: 0 when every test passed, 1 when one failed or a file is
@@ -41,6 +41,7 @@ func cmdTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	parallel := fs.Int("parallel", 0, "how many tests run at once (default: the number of CPUs Go uses)")
 	timeout := fs.Duration("timeout", time.Minute, "the most real time one test may take (its clock is virtual: only calls to services take time)")
 	functionSpecs := functionFlags(fs, "a Lambda function that Task states without a mock invoke, for every file (and over a file's functions:)", "a JSON file of Lambda functions, as serve's --functions")
+	listen := fs.String("listen", "", "serve SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat on this address (e.g. 127.0.0.1:8099) while the tests run, so that a worker of your own can answer the task tokens of .waitForTaskToken tasks without a mock, which then wait for it")
 	connectionsFile := fs.String("connections", "", "a JSON file of EventBridge connections for the HTTP Tasks of files that say unmocked: call, as serve's --connections")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -60,7 +61,10 @@ func cmdTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	// The tasks' S3 calls in a file with s3: are answered in process, by its objects.
 	client := sync.OnceValues(func() (*awssdk.Client, error) { return awssdk.New(awssdk.Options{InProcess: testsuite.InProcess}) })
-	opts := testsuite.Options{Update: *update, Workers: *parallel, Timeout: *timeout, Functions: specs,
+	opts := testsuite.Options{Update: *update, Workers: *parallel, Timeout: *timeout, Functions: specs, Listen: *listen,
+		Listening: func(url string) {
+			fmt.Fprintf(stderr, "stepwise test: task tokens are answered at %s (AWS_ENDPOINT_URL_SFN)\n", url)
+		},
 		Tasks: func() (runner.TaskHandler, error) { return newTestTasks(client, conns) },
 		Check: func() (runner.TaskChecker, error) { return newTestChecks(client) }}
 	if *runRe != "" {

@@ -40,8 +40,13 @@ func newCallbacks() *callbacks {
 
 // endpoint starts the server on first use and returns its URL.
 func (c *callbacks) endpoint() (string, error) {
+	return c.listen("127.0.0.1:0")
+}
+
+// listen starts the server on addr, unless it started already, and returns its URL.
+func (c *callbacks) listen(addr string) (string, error) {
 	c.once.Do(func() {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			c.err = fmt.Errorf("the test's Step Functions endpoint for task tokens: %w", err)
 			return

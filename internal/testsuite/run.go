@@ -62,6 +62,15 @@ type Options struct {
 	// name that a file's functions: gives too, they win. A Lambda task without a mock that
 	// invokes one of them runs it, whatever the file's unmocked policy.
 	Functions map[string]lambda.Spec
+	// Listen, if set, is the address on which the run's Step Functions endpoint for task
+	// tokens (SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat) serves, from the start:
+	// every file's .waitForTaskToken tasks then wait for their callbacks, which any process
+	// may send there (a worker reading the SQS queue the task wrote to), as a function
+	// program given to the test sends them. Without it only files with function programs
+	// wait, and the endpoint is on a loopback port of its own.
+	Listen string
+	// Listening, if set, hears the endpoint's URL once it listens on Listen.
+	Listening func(url string)
 
 	// callbacks is the run's Step Functions endpoint for task tokens (callbacks.go).
 	callbacks *callbacks
@@ -205,6 +214,15 @@ func Run(ctx context.Context, paths []string, opts Options) (*Report, error) {
 	}
 	opts.callbacks = newCallbacks()
 	defer opts.callbacks.close()
+	if opts.Listen != "" {
+		url, err := opts.callbacks.listen(opts.Listen)
+		if err != nil {
+			return nil, err
+		}
+		if opts.Listening != nil {
+			opts.Listening(url)
+		}
+	}
 	s := &session{opts: &opts}
 	rep := &Report{}
 	type job struct {
@@ -381,7 +399,7 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 	var answers chan runner.Answer
 	var onAwait func(string, bool)
 	var awaiting atomic.Int32 // tasks waiting for a callback, until the test's time is up
-	if s.opts.callbacks != nil && l.programs {
+	if s.opts.callbacks != nil && (l.programs || s.opts.Listen != "") {
 		answers = make(chan runner.Answer, answersBuffer)
 		route := s.opts.callbacks.route(answers)
 		onAwait = func(token string, waiting bool) {
@@ -480,7 +498,9 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		return
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		res.Problem = fmt.Sprintf("the test ran for more than %v of real time (a service that did not answer?)", timeout)
-		if awaiting.Load() > 0 {
+		if awaiting.Load() > 0 && s.opts.Listen != "" {
+			res.Problem = fmt.Sprintf("the test ran for more than %v of real time, waiting for the callback of a task token (SendTaskSuccess) that nothing sent to --listen %s: mock the Task state that waits, or have your worker answer its token there", timeout, s.opts.Listen)
+		} else if awaiting.Load() > 0 {
 			res.Problem = fmt.Sprintf("the test ran for more than %v of real time, waiting for the callback of a task token (SendTaskSuccess) that no function sent: mock the Task state that waits, or have its function answer its token", timeout)
 		}
 		return

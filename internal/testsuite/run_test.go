@@ -17,6 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/integration/lambda"
@@ -1065,5 +1069,83 @@ tests:
 		if err := rep.Files[0].Err; err == nil || !strings.HasPrefix(err.Error(), filepath.Join(dir, c.want)) {
 			t.Errorf("%s: error %v, want %s...", c.line, err, c.want)
 		}
+	}
+}
+
+// TestListenForCallbacks: with Listen, a .waitForTaskToken task without a mock waits for its
+// callback in any file (here its request goes to a function that only hands the token on, as
+// an SQS queue would), and a worker of the test's own answers it at the address the run
+// listens on, with the AWS SDK: its output is the task's result, its failure is caught. A
+// token no one answers keeps the test until its time is up, and the problem names the
+// address. Without Listen, the same test stops at once: nothing could answer.
+func TestListenForCallbacks(t *testing.T) {
+	def := `{"StartAt":"Ask","States":{"Ask":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+		"Parameters":{"FunctionName":"enqueue","Payload":{"token.$":"$$.Task.Token","action.$":"$.action"}},"TimeoutSeconds":3600,
+		"Catch":[{"ErrorEquals":["Rejected"],"ResultPath":"$.rejected","Next":"Done"}],"ResultPath":"$.approval","Next":"Done"},
+		"Done":{"Type":"Succeed"}}}`
+	type request struct{ Token, Action string }
+	queue := make(chan request, 10)
+	functions := map[string]lambda.Spec{"enqueue": {Func: func(ctx context.Context, p []byte) ([]byte, error) {
+		var r request
+		if err := json.Unmarshal(p, &r); err != nil {
+			return nil, err
+		}
+		queue <- r
+		return []byte(`{"MessageId":"m-1"}`), nil
+	}}}
+	dir := writeFiles(t, map[string]string{"sm.asl.json": def, "x.test.yaml": `stateMachine: sm.asl.json
+tests:
+  - name: approved
+    input: {action: approve}
+    expect: {output: {action: approve, approval: {approved: true}}}
+  - name: rejected
+    input: {action: reject}
+    expect: {output: {action: reject, rejected: {Error: Rejected, Cause: no budget}}}
+  - name: forgotten
+    input: {action: forget}
+`})
+	var url string
+	worker := func(ctx context.Context) {
+		client := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
+			Credentials: credentials.NewStaticCredentialsProvider("x", "y", "")})
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case r := <-queue:
+				var err error
+				switch r.Action {
+				case "approve":
+					_, err = client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(r.Token), Output: aws.String(`{"approved":true}`)})
+				case "reject":
+					_, err = client.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: aws.String(r.Token), Error: aws.String("Rejected"), Cause: aws.String("no budget")})
+				}
+				if err != nil && ctx.Err() == nil {
+					t.Errorf("%s: %v", r.Action, err)
+				}
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rep, err := Run(ctx, []string{dir}, Options{Functions: functions, Timeout: 2 * time.Second, Listen: "127.0.0.1:0",
+		Listening: func(u string) { url = u; go worker(ctx) }})
+	cancel() // the worker stops: the run without Listen below has no one to answer
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := rep.Files[0].Tests
+	for _, r := range tests[:2] {
+		if !r.Passed() {
+			t.Errorf("%s: problem %q, failures %v", r.Name, r.Problem, r.Failures)
+		}
+	}
+	if p := tests[2].Problem; !strings.Contains(p, "waiting for the callback of a task token (SendTaskSuccess) that nothing sent to --listen 127.0.0.1:0") {
+		t.Errorf("forgotten: problem %q", p)
+	}
+
+	rep = runDir(t, dir, Options{Functions: functions, Run: regexp.MustCompile("approved")})
+	if p := rep.Files[0].Tests[0].Problem; p != "the execution waits for a task token, an activity worker or a callback that cannot come in a test: mock the Task state that waits" {
+		t.Errorf("without Listen: problem %q", p)
 	}
 }
