@@ -91,6 +91,13 @@ type LocalOptions struct {
 	// Functions endpoint).
 	Answers <-chan Answer
 	OnAwait func(token string, waiting bool)
+	// Workers, with Callbacks and Answers, tells the tasks that workers take, as an activity
+	// worker takes its tasks with GetActivityTask: the handler hands such a task over (its
+	// answer is not the task's result), and the task's start (TaskStarted, with the worker's
+	// name, which starts its TimeoutSeconds and HeartbeatSeconds) and its outcome come on
+	// Answers, by its token. A handler that calls Complete (a mock) answers for the task as
+	// for any other.
+	Workers func(t *engine.Task) bool
 	// StopAt, on the virtual clock, stops the execution (ExecutionAborted, without error or
 	// cause) when its clock reaches that time, a timer due then included: a .sync task's
 	// child run in a test (VirtualLimit), which Step Functions stops when the parent's task
@@ -294,6 +301,10 @@ func (l *local) skip(ctx context.Context) error {
 		if len(l.pending) > 0 {
 			t := l.pending[0]
 			l.pending = l.pending[1:]
+			if l.opts.Callbacks && l.opts.Answers != nil && l.opts.Workers != nil && l.opts.Workers(t) {
+				l.handOver(ctx, t)
+				continue
+			}
 			step := l.in.Apply(l.ex, engine.Event{Kind: engine.TaskStarted, TaskID: t.ID, Time: l.clock})
 			l.apply(step)
 			// The task's limits: the timers its start started (TimeoutSeconds,
@@ -349,6 +360,33 @@ func (l *local) stopped(at time.Time) bool {
 	return true
 }
 
+// handOver runs the handler of a task that a worker takes (LocalOptions.Workers), at the
+// time on the virtual clock: it hands the task over, and the task then waits, not started,
+// for its worker's TaskStarted and outcome on Answers. A handler that calls Complete (a mock),
+// or fails, ends the task at once, started as any other.
+func (l *local) handOver(ctx context.Context, t *engine.Task) {
+	if l.opts.OnAwait != nil {
+		l.opts.OnAwait(t.Token, true) // before the handler offers it: a worker may take it at once
+	}
+	sc := &skippingContext{Context: ctx, taskClock: taskClock{now: l.clock}}
+	tctx, complete := withComplete(sc)
+	out, err := runTask(l.taskContext(tctx, t), l.opts.Tasks, t, l.opts.Logger)
+	if err == nil && !complete.Load() {
+		if l.awaiting == nil {
+			l.awaiting = map[int64]string{}
+		}
+		l.awaiting[t.ID] = t.Token
+		return
+	}
+	if l.opts.OnAwait != nil {
+		l.opts.OnAwait(t.Token, false)
+	}
+	l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TaskStarted, TaskID: t.ID, Time: l.clock}))
+	if !l.ex.Done() {
+		l.taskDone(t.ID, out, err, l.clock)
+	}
+}
+
 // awaitAnswer waits in real time, the virtual clock standing still, for a callback of a task
 // that sent its request, or for the earliest timer (id, due at) to be due, which then fires.
 func (l *local) awaitAnswer(ctx context.Context, id int64, at time.Time, ok bool) {
@@ -382,7 +420,7 @@ func (l *local) awaitAnswer(ctx context.Context, id int64, at time.Time, ok bool
 		}
 		ev := a.Event
 		ev.TaskID, ev.Time = task, l.clock
-		if ev.Kind != engine.TaskHeartbeat {
+		if ev.Kind != engine.TaskHeartbeat && ev.Kind != engine.TaskStarted { // a worker took it: it waits on
 			l.unawait(task)
 		}
 		l.apply(l.in.Apply(l.ex, ev))

@@ -1,6 +1,7 @@
 package testsuite
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,11 +32,21 @@ type callbacks struct {
 	mu     sync.Mutex
 	routes map[string]chan<- runner.Answer // by token, while its task waits
 	seen   map[string]bool                 // every token that waited: a later one is TaskTimedOut
+	// offers are the activity tasks waiting for a worker (--listen), by activity ARN, oldest
+	// first; offered is closed and replaced when one is added, to wake the pollers.
+	offers  map[string][]activityTask
+	offered chan struct{}
+}
+
+// activityTask is an activity's task, as GetActivityTask hands it to a worker.
+type activityTask struct {
+	token, input string
 }
 
 // newCallbacks returns the endpoint of a run, not started.
 func newCallbacks() *callbacks {
-	return &callbacks{routes: map[string]chan<- runner.Answer{}, seen: map[string]bool{}}
+	return &callbacks{routes: map[string]chan<- runner.Answer{}, seen: map[string]bool{},
+		offers: map[string][]activityTask{}, offered: make(chan struct{})}
 }
 
 // endpoint starts the server on first use and returns its URL.
@@ -89,6 +100,62 @@ func (c *callbacks) forget(answers chan<- runner.Answer) {
 	}
 }
 
+// offer puts an activity's task where a worker's GetActivityTask takes it (its token routed
+// already: runner.LocalOptions.Workers).
+func (c *callbacks) offer(activityArn, token, input string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offers[activityArn] = append(c.offers[activityArn], activityTask{token, input})
+	close(c.offered)
+	c.offered = make(chan struct{})
+}
+
+// take hands a worker the oldest task of an activity whose execution still waits for it,
+// waiting up to activityPoll (AWS's 60 seconds) or until the worker goes; ok is false when
+// none came. Its execution hears that the worker started it (ActivityStarted, with the
+// worker's name).
+func (c *callbacks) take(ctx context.Context, activityArn, worker string) (t activityTask, ok bool) {
+	deadline := time.NewTimer(activityPoll)
+	defer deadline.Stop()
+	for {
+		c.mu.Lock()
+		var answers chan<- runner.Answer
+		for len(c.offers[activityArn]) > 0 && answers == nil {
+			t = c.offers[activityArn][0]
+			c.offers[activityArn] = c.offers[activityArn][1:]
+			answers = c.routes[t.token] // nil: its task no longer waits (timed out, stopped)
+		}
+		offered := c.offered
+		c.mu.Unlock()
+		if answers != nil {
+			done := make(chan error, 1)
+			select {
+			case answers <- runner.Answer{Token: t.token, Event: engine.Event{Kind: engine.TaskStarted, WorkerName: worker}, Done: done}:
+			case <-ctx.Done():
+				c.mu.Lock() // the worker went: the task waits for the next
+				c.offers[activityArn] = append([]activityTask{t}, c.offers[activityArn]...)
+				c.mu.Unlock()
+				return t, false
+			}
+			select {
+			case <-done:
+			case <-ctx.Done():
+			}
+			return t, true
+		}
+		select {
+		case <-offered:
+		case <-deadline.C:
+			return t, false
+		case <-ctx.Done():
+			return t, false
+		}
+	}
+}
+
+// activityPoll is how long GetActivityTask waits for a task, as on AWS.
+var activityPoll = 60 * time.Second
+
 func (c *callbacks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fail := func(err error) {
 		e, ok := err.(*api.Error)
@@ -100,10 +167,30 @@ func (c *callbacks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		b, _ := json.Marshal(map[string]string{"__type": e.Type, "message": e.Message})
 		w.Write(b)
 	}
+	if r.Header.Get("X-Amz-Target") == "AWSStepFunctions.GetActivityTask" {
+		var in struct {
+			ActivityArn string `json:"activityArn"`
+			WorkerName  string `json:"workerName"`
+		}
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err := json.Unmarshal(body, &in); err != nil || in.ActivityArn == "" {
+			fail(&api.Error{Type: "ValidationException", Status: http.StatusBadRequest, Message: "1 validation error detected: Value null at 'activityArn' failed to satisfy constraint: Member must not be null"})
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		t, ok := c.take(r.Context(), in.ActivityArn, in.WorkerName)
+		if !ok {
+			w.Write([]byte("{}")) // no task in time: AWS answers without a token
+			return
+		}
+		b, _ := json.Marshal(map[string]string{"taskToken": t.token, "input": t.input})
+		w.Write(b)
+		return
+	}
 	kind, ok := callbackKinds[r.Header.Get("X-Amz-Target")]
 	if !ok {
 		fail(&api.Error{Type: "UnknownOperationException", Status: http.StatusBadRequest,
-			Message: "stepwise test's Step Functions endpoint answers SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat only"})
+			Message: "stepwise test's Step Functions endpoint answers SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat and GetActivityTask only"})
 		return
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))

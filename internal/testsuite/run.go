@@ -105,6 +105,9 @@ type Execution struct {
 	// an executor on runner.Local (runner.LocalOptions); nil for tests run another way.
 	Answers <-chan runner.Answer
 	OnAwait func(token string, waiting bool)
+	// Workers tells the tasks that workers take (activity tasks, with Listen): see
+	// runner.LocalOptions.Workers.
+	Workers func(t *engine.Task) bool
 }
 
 func (o *Options) region() string {
@@ -129,7 +132,7 @@ var StartTime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 // localExecute runs an execution with runner.Local on a virtual clock.
 func localExecute(ctx context.Context, x *Execution) (*engine.Execution, []history.Event, error) {
 	return runner.Local(ctx, x.Interpreter, x.Start, runner.LocalOptions{TimeSkipping: true, Tasks: x.Tasks, Callbacks: true,
-		Answers: x.Answers, OnAwait: x.OnAwait})
+		Answers: x.Answers, OnAwait: x.OnAwait, Workers: x.Workers})
 }
 
 // Report is the outcome of a run: the files in the order given, each with its tests in
@@ -421,7 +424,17 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		mem = newMemS3(l.S3, startTime)
 		objects = &s3items.Handler{S3: mem}
 	}
+	// With --listen, activity tasks wait for a worker to take them (GetActivityTask) at the
+	// run's endpoint, as on AWS.
+	var workers func(*engine.Task) bool
+	if answers != nil && s.opts.Listen != "" {
+		workers = isActivity
+	}
 	unmocked := runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
+		if workers != nil && workers(task) {
+			s.opts.callbacks.offer(task.Resource, task.Token, task.Parameters)
+			return "", nil
+		}
 		if objects != nil && objects.Handles(task) {
 			return objects.RunTask(ctx, task)
 		}
@@ -480,7 +493,7 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 		return
 	}
 	ex, events, err := s.opts.Execute(ctx, &Execution{Definition: l.def, Machine: l.sm, Interpreter: l.in, Start: start,
-		Tasks: handler, Mocks: cfg, TestCase: "test", Answers: answers, OnAwait: onAwait})
+		Tasks: handler, Mocks: cfg, TestCase: "test", Answers: answers, OnAwait: onAwait, Workers: workers})
 	mu.Lock()
 	defer mu.Unlock()
 	switch {
@@ -499,7 +512,7 @@ func (s *session) runTest(parent context.Context, l *loaded, t *Test, res *Resul
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		res.Problem = fmt.Sprintf("the test ran for more than %v of real time (a service that did not answer?)", timeout)
 		if awaiting.Load() > 0 && s.opts.Listen != "" {
-			res.Problem = fmt.Sprintf("the test ran for more than %v of real time, waiting for the callback of a task token (SendTaskSuccess) that nothing sent to --listen %s: mock the Task state that waits, or have your worker answer its token there", timeout, s.opts.Listen)
+			res.Problem = fmt.Sprintf("the test ran for more than %v of real time, waiting for the callback of a task token (SendTaskSuccess), or for an activity worker (GetActivityTask), that nothing sent to --listen %s: mock the Task state that waits, or have your worker answer there", timeout, s.opts.Listen)
 		} else if awaiting.Load() > 0 {
 			res.Problem = fmt.Sprintf("the test ran for more than %v of real time, waiting for the callback of a task token (SendTaskSuccess) that no function sent: mock the Task state that waits, or have its function answer its token", timeout)
 		}
@@ -574,3 +587,6 @@ func outcomeOf(ex *engine.Execution, events []history.Event, topLevel map[string
 	}
 	return o
 }
+
+// isActivity tells an activity's task (arn:aws:states:REGION:ACCOUNT:activity:NAME).
+func isActivity(t *engine.Task) bool { return engine.ParseResource(t.Resource).Kind == "activity" }

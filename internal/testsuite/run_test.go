@@ -1140,12 +1140,90 @@ tests:
 			t.Errorf("%s: problem %q, failures %v", r.Name, r.Problem, r.Failures)
 		}
 	}
-	if p := tests[2].Problem; !strings.Contains(p, "waiting for the callback of a task token (SendTaskSuccess) that nothing sent to --listen 127.0.0.1:0") {
+	if p := tests[2].Problem; !strings.Contains(p, "that nothing sent to --listen 127.0.0.1:0") {
 		t.Errorf("forgotten: problem %q", p)
 	}
 
 	rep = runDir(t, dir, Options{Functions: functions, Run: regexp.MustCompile("approved")})
 	if p := rep.Files[0].Tests[0].Problem; p != "the execution waits for a task token, an activity worker or a callback that cannot come in a test: mock the Task state that waits" {
 		t.Errorf("without Listen: problem %q", p)
+	}
+}
+
+// TestListenForActivityWorkers: with Listen, an activity task without a mock waits for a
+// worker, which takes it at the run's address with GetActivityTask (the AWS SDK's long poll),
+// heartbeats and answers: the history has ActivityStarted with the worker's name when it took
+// the task, and the task's result is the worker's output, or its failure, caught. A mocked
+// activity state is answered by its mock as before, without a worker.
+func TestListenForActivityWorkers(t *testing.T) {
+	const activity = "arn:aws:states:us-east-1:123456789012:activity:double"
+	def := `{"StartAt":"Double","States":{"Double":{"Type":"Task","Resource":"` + activity + `","TimeoutSeconds":3600,"HeartbeatSeconds":60,
+		"Catch":[{"ErrorEquals":["TooBig"],"ResultPath":"$.failed","Next":"Done"}],"ResultPath":"$.doubled","Next":"Done"},"Done":{"Type":"Succeed"}}}`
+	dir := writeFiles(t, map[string]string{"sm.asl.json": def, "x.test.yaml": `stateMachine: sm.asl.json
+tests:
+  - name: doubled
+    input: {n: 21}
+    expect: {output: {n: 21, doubled: {n: 42}}}
+  - name: too big
+    input: {n: 1000}
+    expect: {output: {n: 1000, failed: {Error: TooBig, Cause: over 100}}}
+  - name: mocked
+    input: {n: 1}
+    mocks: {Double: {return: {n: 7}}}
+    expect: {output: {n: 1, doubled: {n: 7}}}
+`})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	worker := func(url string) {
+		client := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
+			Credentials: credentials.NewStaticCredentialsProvider("x", "y", "")})
+		for ctx.Err() == nil {
+			task, err := client.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: aws.String(activity), WorkerName: aws.String("doubler-1")})
+			if err != nil || task.TaskToken == nil {
+				continue
+			}
+			var in struct{ N int }
+			_ = json.Unmarshal([]byte(aws.ToString(task.Input)), &in)
+			if _, err := client.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: task.TaskToken}); err != nil {
+				t.Errorf("heartbeat: %v", err)
+			}
+			if in.N > 100 {
+				_, err = client.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: task.TaskToken, Error: aws.String("TooBig"), Cause: aws.String("over 100")})
+			} else {
+				_, err = client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(fmt.Sprintf(`{"n":%d}`, 2*in.N))})
+			}
+			if err != nil && ctx.Err() == nil {
+				t.Errorf("answer: %v", err)
+			}
+		}
+	}
+	rep, err := Run(ctx, []string{dir}, Options{Timeout: 10 * time.Second, Listen: "127.0.0.1:0", Listening: func(url string) { go worker(url) }})
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Files[0].Tests {
+		if !r.Passed() {
+			t.Errorf("%s: problem %q, failures %v", r.Name, r.Problem, r.Failures)
+			continue
+		}
+		var types []string
+		worker := ""
+		for _, e := range r.Outcome.Events {
+			types = append(types, e.Type)
+			if d, ok := e.Details.(*history.ActivityStarted); ok {
+				worker = d.WorkerName
+			}
+		}
+		want, wantWorker := "ActivityScheduled ActivityStarted ActivitySucceeded", "doubler-1"
+		switch r.Name {
+		case "too big":
+			want = "ActivityScheduled ActivityStarted ActivityFailed"
+		case "mocked":
+			wantWorker = ""
+		}
+		if h := strings.Join(types, " "); !strings.Contains(h, want) || worker != wantWorker {
+			t.Errorf("%s: history %s, ActivityStarted by %q; want %s by %q", r.Name, h, worker, want, wantWorker)
+		}
 	}
 }
