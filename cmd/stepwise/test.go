@@ -41,7 +41,7 @@ func cmdTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	parallel := fs.Int("parallel", 0, "how many tests run at once (default: the number of CPUs Go uses)")
 	timeout := fs.Duration("timeout", time.Minute, "the most real time one test may take (its clock is virtual: only calls to services take time)")
 	functionSpecs := functionFlags(fs, "a Lambda function that Task states without a mock invoke, for every file (and over a file's functions:)", "a JSON file of Lambda functions, as serve's --functions")
-	listen := fs.String("listen", "", "serve SendTaskSuccess, SendTaskFailure SendTaskHeartbeat and GetActivityTask on this address (e.g. 127.0.0.1:8099) while the tests run, so that a worker of your own can answer the task tokens of .waitForTaskToken tasks without a mock, and take activity tasks without a mock (GetActivityTask), which then wait for it")
+	listen := fs.String("listen", "", "serve SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat and GetActivityTask on this address (e.g. 127.0.0.1:8099) while the tests run, so that a worker of your own can answer the task tokens of .waitForTaskToken tasks without a mock, and take activity tasks without a mock (GetActivityTask), which then wait for it")
 	connectionsFile := fs.String("connections", "", "a JSON file of EventBridge connections for the HTTP Tasks of files that say unmocked: call, as serve's --connections")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
