@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -266,5 +268,58 @@ func TestApprovalExampleRun(t *testing.T) {
 		if err := json.Unmarshal(out, &res); err != nil || (c.error != "" && (res.Error == nil || *res.Error != c.error)) {
 			t.Errorf("time skipping %v: %s", c.skip, out)
 		}
+	}
+}
+
+// TestTestListenWithCLIWorker: `stepwise test --listen` with an activity worker made of AWS CLI
+// calls (get-activity-task, send-task-success), as a shell script would be: the test waits for
+// the worker, passes with its output, and the worker's calls all succeed, the last one too
+// (answered before the run's endpoint closes).
+func TestTestListenWithCLIWorker(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("AWS CLI NOT INSTALLED: the CLI activity worker was not tried (pip install awscli, or apt-get install awscli)")
+	}
+	dir := t.TempDir()
+	const activity = "arn:aws:states:us-east-1:123456789012:activity:double"
+	os.WriteFile(filepath.Join(dir, "sm.asl.json"), []byte(`{"StartAt":"Double","States":{"Double":{"Type":"Task","Resource":"`+activity+`","TimeoutSeconds":600,"End":true}}}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "sm.test.yaml"), []byte("stateMachine: sm.asl.json\ntests:\n  - name: doubled\n    input: {n: 21}\n    expect: {output: {n: 42}}\n"), 0o644)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	run := exec.Command(stepwise(t), "test", "--listen", addr, "--timeout", "60s", dir)
+	var out bytes.Buffer
+	run.Stdout, run.Stderr = &out, &out
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	cli := func(args ...string) (string, error) {
+		cmd := exec.Command("aws", append([]string{"stepfunctions", "--endpoint-url", "http://" + addr, "--output", "json"}, args...)...)
+		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_DEFAULT_REGION=us-east-1",
+			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
+		b, err := cmd.CombinedOutput()
+		return string(b), err
+	}
+	var task struct{ TaskToken, Input string }
+	for deadline := time.Now().Add(30 * time.Second); task.TaskToken == "" && time.Now().Before(deadline); {
+		got, err := cli("get-activity-task", "--activity-arn", activity, "--worker-name", "cli-worker")
+		if err != nil { // the run is not listening yet
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		if err := json.Unmarshal([]byte(got), &task); err != nil {
+			t.Fatalf("get-activity-task: %v\n%s", err, got)
+		}
+	}
+	if task.Input != `{"n":21}` {
+		t.Fatalf("the worker got %+v", task)
+	}
+	if got, err := cli("send-task-success", "--task-token", task.TaskToken, "--task-output", `{"n":42}`); err != nil {
+		t.Errorf("send-task-success: %v\n%s", err, got)
+	}
+	if err := run.Wait(); err != nil || !strings.Contains(out.String(), "PASS: 1 test in 1 file") {
+		t.Errorf("stepwise test: %v\n%s", err, out.String())
 	}
 }

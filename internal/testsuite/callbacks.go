@@ -36,6 +36,7 @@ type callbacks struct {
 	// first; offered is closed and replaced when one is added, to wake the pollers.
 	offers  map[string][]activityTask
 	offered chan struct{}
+	closing chan struct{} // closed when the run ends
 }
 
 // activityTask is an activity's task, as GetActivityTask hands it to a worker.
@@ -46,7 +47,7 @@ type activityTask struct {
 // newCallbacks returns the endpoint of a run, not started.
 func newCallbacks() *callbacks {
 	return &callbacks{routes: map[string]chan<- runner.Answer{}, seen: map[string]bool{},
-		offers: map[string][]activityTask{}, offered: make(chan struct{})}
+		offers: map[string][]activityTask{}, offered: make(chan struct{}), closing: make(chan struct{})}
 }
 
 // endpoint starts the server on first use and returns its URL.
@@ -70,8 +71,14 @@ func (c *callbacks) listen(addr string) (string, error) {
 }
 
 // close stops the server, if it started.
+// The answers in flight are written first (the callback that ended the last test is answered
+// 200, not cut off), and the workers' polls return without a task.
 func (c *callbacks) close() {
+	close(c.closing)
 	if c.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = c.srv.Shutdown(ctx)
 		_ = c.srv.Close()
 	}
 }
@@ -148,6 +155,8 @@ func (c *callbacks) take(ctx context.Context, activityArn, worker string) (t act
 		case <-deadline.C:
 			return t, false
 		case <-ctx.Done():
+			return t, false
+		case <-c.closing:
 			return t, false
 		}
 	}
