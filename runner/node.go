@@ -142,10 +142,12 @@ type Node struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 
-	// clock is the virtual clock of TimeSkipping (nil: the real one), and working counts the
-	// steps and tasks in progress while OnIdle listens (skip.go).
+	// clock is the virtual clock of TimeSkipping (nil: the real one), working counts the
+	// steps and tasks in progress while OnIdle listens, and begun counts the ones that began
+	// (skip.go).
 	clock   *virtualClock
 	working atomic.Int64
+	begun   atomic.Uint64
 }
 
 // live is an execution held by this node, with its state in memory.

@@ -61,9 +61,12 @@ func (c *virtualClock) advanceTo(at time.Time) {
 	}
 }
 
-// enter and leave count the work in progress, when someone listens (OnIdle).
+// enter and leave count the work in progress, when someone listens (OnIdle). enter also
+// counts the work begun, which only grows: a step that began and ended while idle read the
+// store leaves working as it was, but not begun.
 func (n *Node) enter() {
 	if n.opts.OnIdle != nil {
+		n.begun.Add(1)
 		n.working.Add(1)
 	}
 }
@@ -83,6 +86,7 @@ const maxIdleTimers = 1000
 
 // idle reports what the node's executions wait for, or false while something runs.
 func (n *Node) idle(ctx context.Context) (Idle, bool) {
+	begun := n.begun.Load()
 	if n.working.Load() != 0 {
 		return Idle{}, false
 	}
@@ -118,8 +122,11 @@ func (n *Node) idle(ctx context.Context) (Idle, bool) {
 			break
 		}
 	}
-	if n.working.Load() != 0 {
-		return Idle{}, false // something started meanwhile: what was read may be stale
+	if n.working.Load() != 0 || n.begun.Load() != begun {
+		// Something started meanwhile, even if it has ended since: what was read may mix
+		// the store before it and after it (no task yet, but the timer its start set), which
+		// would let the clock jump past a task waiting for its callback.
+		return Idle{}, false
 	}
 	return w, true
 }

@@ -2,12 +2,14 @@ package runner_test
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/runner"
+	"github.com/stepwise-run/stepwise/store"
 )
 
 // TestNodeTimeSkipping: on a node with TimeSkipping, a week of Waits and a retry's back-off
@@ -150,5 +152,72 @@ func TestNodeCallbackHoldsClock(t *testing.T) {
 	}
 	if end.Status != "SUCCEEDED" || end.StoppedAt.Sub(end.StartedAt) < 24*time.Hour {
 		t.Errorf("%s after %s", end.Status, end.StoppedAt.Sub(end.StartedAt))
+	}
+}
+
+// startsWhileIdleReads is a store in which the node's first look at its pending tasks (while
+// it is idle, skip.go) lets a whole start happen before it answers, with what it read before:
+// what idle reads next (the timers) is then from after that start.
+type startsWhileIdleReads struct {
+	store.Store
+	once   sync.Once
+	during func()
+}
+
+func (s *startsWhileIdleReads) PendingTasks(ctx context.Context, n int) ([]store.Task, error) {
+	tasks, err := s.Store.PendingTasks(ctx, n)
+	s.once.Do(s.during)
+	return tasks, err
+}
+
+// TestNodeIdleSeesNoHalfStart: an execution that starts, and sends its callback's request,
+// while the idle node reads the store must not let the clock jump: the idle node read no task
+// yet, but the timeout timer its task started, and its work count went up and down again in
+// between. Before the node counted the work begun, it jumped the day to the task's timeout.
+func TestNodeIdleSeesNoHalfStart(t *testing.T) {
+	base := openStore(t)
+	sm := createMachine(t, base, `{"StartAt":"T","States":{
+		"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","TimeoutSeconds":86400,
+			"Parameters":{"FunctionName":"f","Payload":{"token.$":"$$.Task.Token"}},"End":true}}}`)
+	st := &startsWhileIdleReads{Store: base}
+	requested := make(chan struct{}, 1)
+	var node *runner.Node
+	node = runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012",
+		TimeSkipping: true, Poll: 50 * time.Millisecond, LeaseTTL: time.Second,
+		OnIdle: func(w runner.Idle) bool { return w.Callbacks == 0 },
+		Tasks: runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
+			requested <- struct{}{}
+			return `{}`, nil
+		})})
+	ctx, cancel := context.WithCancel(context.Background())
+	var arn string
+	st.during = func() {
+		ex, err := node.Start(ctx, runner.StartRequest{StateMachine: sm, Name: "e", Input: "{}"})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		arn = ex.Arn
+		select {
+		case <-requested:
+		case <-time.After(10 * time.Second):
+			t.Error("the task was not run")
+		}
+		time.Sleep(200 * time.Millisecond) // its request's commit, and the node's work count down to 0
+	}
+	done := make(chan error)
+	go func() { done <- node.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(10 * time.Second)
+	for arn == "" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // the stale look, then fresh ones
+	row, err := base.GetExecution(ctx, arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.Status != "RUNNING" {
+		t.Fatalf("the execution waiting for its callback is %s (%s): the clock jumped %s", row.Status, deref(row.Error), node.Now().Sub(time.Now()).Round(time.Hour))
 	}
 }
