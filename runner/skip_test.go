@@ -190,14 +190,15 @@ func TestNodeIdleSeesNoHalfStart(t *testing.T) {
 			return `{}`, nil
 		})})
 	ctx, cancel := context.WithCancel(context.Background())
-	var arn string
+	started := make(chan string, 1)
 	st.during = func() {
 		ex, err := node.Start(ctx, runner.StartRequest{StateMachine: sm, Name: "e", Input: "{}"})
 		if err != nil {
 			t.Error(err)
+			close(started)
 			return
 		}
-		arn = ex.Arn
+		started <- ex.Arn
 		select {
 		case <-requested:
 		case <-time.After(10 * time.Second):
@@ -208,11 +209,13 @@ func TestNodeIdleSeesNoHalfStart(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- node.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	deadline := time.Now().Add(10 * time.Second)
-	for arn == "" && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	var arn string
+	select {
+	case arn = <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the node never looked at its pending tasks")
 	}
-	time.Sleep(300 * time.Millisecond) // the stale look, then fresh ones
+	time.Sleep(500 * time.Millisecond) // the stale look, then fresh ones
 	row, err := base.GetExecution(ctx, arn)
 	if err != nil {
 		t.Fatal(err)
