@@ -38,6 +38,8 @@ type Idle struct {
 	Callbacks int
 	// Now is the node's clock.
 	Now time.Time
+
+	begun uint64 // the node's work begun when it looked (Node.begun)
 }
 
 // virtualClock is the real clock plus an offset that only grows.
@@ -90,7 +92,7 @@ func (n *Node) idle(ctx context.Context) (Idle, bool) {
 	if n.working.Load() != 0 {
 		return Idle{}, false
 	}
-	w := Idle{Now: n.now()}
+	w := Idle{Now: n.now(), begun: begun}
 	tasks, err := n.st.PendingTasks(ctx, 100000)
 	if err != nil {
 		return Idle{}, false
@@ -141,8 +143,8 @@ func (n *Node) onIdle(ctx context.Context) bool {
 	if !ok || !n.opts.OnIdle(w) || n.clock == nil || w.Next.IsZero() || !w.Next.After(w.Now) {
 		return false
 	}
-	if n.working.Load() != 0 {
-		return false
+	if n.working.Load() != 0 || n.begun.Load() != w.begun {
+		return false // work began while OnIdle decided: its timers may come before w.Next
 	}
 	n.clock.advanceTo(w.Next)
 	return true

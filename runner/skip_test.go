@@ -224,3 +224,67 @@ func TestNodeIdleSeesNoHalfStart(t *testing.T) {
 		t.Fatalf("the execution waiting for its callback is %s (%s): the clock jumped %s", row.Status, deref(row.Error), node.Now().Sub(time.Now()).Round(time.Hour))
 	}
 }
+
+// TestNodeNoJumpPastWorkBegunWhileDeciding: work that begins while OnIdle decides (here
+// OnIdle itself starts an execution whose callback task times out in a minute, before the
+// day-long Wait the node would jump to) keeps the clock where it is: the jump would pass the
+// new task's timeout while its callback is pending.
+func TestNodeNoJumpPastWorkBegunWhileDeciding(t *testing.T) {
+	st := openStore(t)
+	waiter := createMachine(t, st, `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":86400,"End":true}}}`)
+	asker := &store.StateMachine{Arn: "arn:aws:states:us-east-1:123456789012:stateMachine:ask", Name: "ask", Type: "STANDARD",
+		Definition: `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","TimeoutSeconds":60,
+			"Parameters":{"FunctionName":"f","Payload":{"token.$":"$$.Task.Token"}},"End":true}}}`,
+		RoleArn: "arn:aws:iam::123456789012:role/r", Status: "ACTIVE", RevisionID: "1", Config: "{}", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := st.CreateStateMachine(context.Background(), asker); err != nil {
+		t.Fatal(err)
+	}
+	requested := make(chan struct{}, 1)
+	started := make(chan string, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	var once sync.Once
+	var node *runner.Node
+	node = runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012",
+		TimeSkipping: true, Poll: 50 * time.Millisecond, LeaseTTL: time.Second,
+		OnIdle: func(w runner.Idle) bool {
+			if w.Next.IsZero() {
+				return w.Callbacks == 0
+			}
+			once.Do(func() {
+				ex, err := node.Start(ctx, runner.StartRequest{StateMachine: asker, Name: "ask", Input: "{}"})
+				if err != nil {
+					t.Error(err)
+					close(started)
+					return
+				}
+				<-requested
+				time.Sleep(200 * time.Millisecond) // its request's commit, and the work count down to 0
+				started <- ex.Arn
+			})
+			return w.Callbacks == 0
+		},
+		Tasks: runner.TaskFunc(func(ctx context.Context, task *engine.Task) (string, error) {
+			requested <- struct{}{}
+			return `{}`, nil
+		})})
+	done := make(chan error)
+	go func() { done <- node.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	if _, err := node.Start(ctx, runner.StartRequest{StateMachine: waiter, Name: "wait", Input: "{}"}); err != nil {
+		t.Fatal(err)
+	}
+	var arn string
+	select {
+	case arn = <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnIdle never saw the Wait's timer")
+	}
+	time.Sleep(500 * time.Millisecond)
+	row, err := st.GetExecution(ctx, arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.Status != "RUNNING" {
+		t.Fatalf("the execution waiting for its callback is %s (%s): the clock jumped %s", row.Status, deref(row.Error), node.Now().Sub(time.Now()).Round(time.Minute))
+	}
+}
