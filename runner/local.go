@@ -219,6 +219,14 @@ type local struct {
 	awaiting map[int64]string
 }
 
+// await records that a task waits for its callback (OnAwait heard it already).
+func (l *local) await(t *engine.Task) {
+	if l.awaiting == nil {
+		l.awaiting = map[int64]string{}
+	}
+	l.awaiting[t.ID] = t.Token
+}
+
 // unawait records that a task no longer waits for its callback.
 func (l *local) unawait(id int64) {
 	token, ok := l.awaiting[id]
@@ -334,16 +342,25 @@ func (l *local) skip(ctx context.Context) error {
 		if !ok {
 			return ErrStuck
 		}
-		if l.stopped(at) {
+		if !l.fire(id, at) {
 			break
 		}
-		delete(l.timers, id)
-		if at.After(l.clock) {
-			l.clock = at
-		}
-		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TimerFired, TimerID: id, Time: l.clock}))
 	}
 	return nil
+}
+
+// fire fires timer id, due at, on the virtual clock, which moves on to it; it reports false,
+// firing nothing, when StopAt comes first and stops the execution (stopped).
+func (l *local) fire(id int64, at time.Time) bool {
+	if l.stopped(at) {
+		return false
+	}
+	delete(l.timers, id)
+	if at.After(l.clock) {
+		l.clock = at
+	}
+	l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TimerFired, TimerID: id, Time: l.clock}))
+	return true
 }
 
 // stopped stops the execution at StopAt, and reports so, when StopAt comes no later than at
@@ -372,10 +389,7 @@ func (l *local) handOver(ctx context.Context, t *engine.Task) {
 	tctx, complete := withComplete(sc)
 	out, err := runTask(l.taskContext(tctx, t), l.opts.Tasks, t, l.opts.Logger)
 	if err == nil && !complete.Load() {
-		if l.awaiting == nil {
-			l.awaiting = map[int64]string{}
-		}
-		l.awaiting[t.ID] = t.Token
+		l.await(t)
 		return
 	}
 	if l.opts.OnAwait != nil {
@@ -399,14 +413,7 @@ func (l *local) awaitAnswer(ctx context.Context, id int64, at time.Time, ok bool
 	select {
 	case <-ctx.Done(): // the loop aborts the execution
 	case <-due:
-		if l.stopped(at) {
-			return
-		}
-		delete(l.timers, id)
-		if at.After(l.clock) {
-			l.clock = at
-		}
-		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TimerFired, TimerID: id, Time: l.clock}))
+		l.fire(id, at)
 	case a := <-l.opts.Answers:
 		task, found := int64(0), false
 		for id, token := range l.awaiting {
@@ -499,10 +506,8 @@ func (l *local) runSkipping(ctx context.Context, t *engine.Task, limit time.Time
 	}
 	if waits && err == nil && !complete.Load() {
 		// The request went out; the result comes with SendTaskSuccess.
-		if l.awaiting == nil {
-			l.awaiting = map[int64]string{}
-		}
-		l.awaiting[t.ID], submitted = t.Token, true
+		l.await(t)
+		submitted = true
 		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TaskSubmitted, TaskID: t.ID, Time: l.clock, Output: out}))
 		return
 	}
@@ -544,14 +549,9 @@ func (l *local) advance(to time.Time) {
 		if !ok || at.After(to) {
 			break
 		}
-		if l.stopped(at) {
+		if !l.fire(id, at) {
 			return
 		}
-		delete(l.timers, id)
-		if at.After(l.clock) {
-			l.clock = at
-		}
-		l.apply(l.in.Apply(l.ex, engine.Event{Kind: engine.TimerFired, TimerID: id, Time: l.clock}))
 	}
 	if l.stopped(to) {
 		return
