@@ -104,18 +104,12 @@ func (x *run) exitState(f *Frame, st *asl.State, output any, text string, assign
 	}
 	x.emit(f, history.Event{Type: stateEvent(st.Type, stateExited), Details: details})
 	if len(assigned) > 0 {
-		vars := f.Vars
-		if f.parent == nil {
-			if x.ex.Vars == nil {
-				x.ex.Vars = map[string]any{}
-			}
-			vars = x.ex.Vars
-		} else if vars == nil {
-			f.Vars = map[string]any{}
-			vars = f.Vars
+		vars := x.scopeOf(f)
+		if *vars == nil {
+			*vars = map[string]any{}
 		}
 		for k, v := range assigned {
-			vars[k] = v
+			(*vars)[k] = v
 		}
 	}
 	return text
@@ -222,11 +216,11 @@ const (
 
 // scopeOf is the variables of the scope f's states assign to: the execution's for the
 // top-level frame, else f's own.
-func (x *run) scopeOf(f *Frame) map[string]any {
+func (x *run) scopeOf(f *Frame) *map[string]any {
 	if f.parent == nil {
-		return x.ex.Vars
+		return &x.ex.Vars
 	}
-	return f.Vars
+	return &f.Vars
 }
 
 // varBytes is the size (JSON text bytes) of the variables held in g's scope and the scopes
@@ -237,7 +231,7 @@ func (x *run) scopeOf(f *Frame) map[string]any {
 // assigned since (Execution.varBound) comes near AWS's limit.
 func (x *run) varBytes(g, target *Frame, replaced map[string]any) int {
 	n := 0
-	for k, v := range x.scopeOf(g) {
+	for k, v := range *x.scopeOf(g) {
 		if _, ok := replaced[k]; ok && g == target {
 			continue
 		}
