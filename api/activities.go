@@ -39,7 +39,7 @@ func (s *Server) createActivity(ctx context.Context, body []byte) (any, error) {
 	if problem := nameLength(*req.Name); problem != "" {
 		return nil, validation(problem)
 	}
-	if !validName(*req.Name) {
+	if !ValidName(*req.Name) {
 		return nil, apiErr("InvalidName", "Invalid Name: '%s'", *req.Name)
 	}
 	tags, err := checkTags(req.Tags)

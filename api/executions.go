@@ -138,7 +138,7 @@ func (s *Server) startRequest(ctx context.Context, body []byte, sync bool) (st s
 	st.name = ids.UUID()
 	if req.Name != nil {
 		st.name = *req.Name
-		if !validName(st.name) {
+		if !ValidName(st.name) {
 			return st, apiErr("InvalidName", "Invalid Name: '%s'", st.name)
 		}
 	}

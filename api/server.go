@@ -339,8 +339,10 @@ func nameLength(name string) string {
 	return ""
 }
 
-// validName reports whether s is a valid state machine, execution or activity name.
-func validName(s string) bool {
+// ValidName reports whether s is a valid state machine, execution or activity name, as
+// CreateStateMachine, StartExecution and CreateActivity check it (stepwise test checks a
+// test's executionName with it).
+func ValidName(s string) bool {
 	n := 0
 	for _, r := range s {
 		n++

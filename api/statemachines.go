@@ -73,7 +73,7 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 	if req.Type != "STANDARD" && req.Type != "EXPRESS" {
 		return nil, validation(fmt.Sprintf("Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", req.Type))
 	}
-	if !validName(req.Name) {
+	if !ValidName(req.Name) {
 		return nil, apiErr("InvalidName", "Invalid Name: '%s'", req.Name)
 	}
 	if err := checkRole(req.RoleArn); err != nil {

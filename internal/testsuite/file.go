@@ -10,11 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/asl/jsonpath"
 	"github.com/stepwise-run/stepwise/integration/lambda"
 )
@@ -849,12 +849,11 @@ func validName(s string) bool {
 	return n >= 1 && n <= 80
 }
 
-func nameRune(r rune) bool {
-	return !unicode.IsSpace(r) && !unicode.IsControl(r) && !strings.ContainsRune("<>{}[]?*\"#%\\^|~`$&,;:/", r)
-}
+// nameRune tells a character an execution name may hold, by the API's own rule.
+func nameRune(r rune) bool { return api.ValidName(string(r)) }
 
-// badExecutionName says what is wrong with an execution name, as StartExecution refuses it:
-// 1 to 80 characters, none of those nameRune refuses; "" when it is valid.
+// badExecutionName says what is wrong with an execution name, as StartExecution refuses it
+// (api.ValidName): 1 to 80 characters, none of those nameRune refuses; "" when it is valid.
 func badExecutionName(name string) string {
 	n := utf8.RuneCountInString(name)
 	if n == 0 || n > 80 {
