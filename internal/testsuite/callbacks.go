@@ -16,13 +16,15 @@ import (
 	"github.com/stepwise-run/stepwise/runner"
 )
 
-// callbacks is a Step Functions endpoint on a loopback port for the functions a run's tests
-// give: SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat, in the AWS JSON 1.0 protocol,
-// for the task tokens of the tests' .waitForTaskToken tasks that sent their request. A
-// function process finds it in AWS_ENDPOINT_URL_SFN, as the AWS SDKs read it, so the same
-// code that answers its token on AWS answers it here. Each test's run waits for its tasks'
-// callbacks on a channel of its own (runner.LocalOptions.Answers); tokens route to it while
-// their task waits.
+// callbacks is a Step Functions endpoint for a run's task tokens, on a loopback port of its own
+// or on --listen's address (Options.Listen): SendTaskSuccess, SendTaskFailure and
+// SendTaskHeartbeat, in the AWS JSON 1.0 protocol, for the tests' .waitForTaskToken tasks that
+// sent their request, and GetActivityTask for their activity tasks (with Listen). A function
+// process finds it in AWS_ENDPOINT_URL_SFN, as the AWS SDKs read it, so the same code that
+// answers its token on AWS answers it here. Each test's run waits for its tasks' callbacks on
+// a channel of its own (runner.LocalOptions.Answers); tokens route to it while their task
+// waits. The activity tasks' long poll is a small cousin of the node's (runner/activity.go),
+// which waits on the store; this one holds the tasks in memory.
 type callbacks struct {
 	once sync.Once
 	url  string
@@ -70,8 +72,7 @@ func (c *callbacks) listen(addr string) (string, error) {
 	return c.url, c.err
 }
 
-// close stops the server, if it started.
-// The answers in flight are written first (the callback that ended the last test is answered
+// close stops the server, if it started. The answers in flight are written first (the callback that ended the last test is answered
 // 200, not cut off), and the workers' polls return without a task.
 func (c *callbacks) close() {
 	close(c.closing)
