@@ -126,6 +126,26 @@ var Scenarios = map[string]Scenario{
 	},
 }
 
+// PadInput returns input, a JSON object, with a string member "pad" first that brings it to
+// n bytes (or the input as it is, when it is already that long): a scenario's state machine
+// reads its own members as before, and the execution carries a larger input through its
+// history, its status events and its logs.
+func PadInput(input string, n int) (string, error) {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(input), &members); err != nil {
+		return "", fmt.Errorf("not a JSON object: %s", input)
+	}
+	if _, taken := members["pad"]; taken {
+		return "", fmt.Errorf(`it has a member "pad" already: %s`, input)
+	}
+	rest := strings.TrimSpace(input)[1:]
+	if strings.TrimSpace(rest) != "}" {
+		rest = "," + rest
+	}
+	pad := max(n-len(`{"pad":""`)-len(rest), 0)
+	return `{"pad":"` + strings.Repeat("x", pad) + `"` + rest, nil
+}
+
 // chain is a 10-state machine of Pass and Choice states.
 func chain() string {
 	var b strings.Builder

@@ -34,6 +34,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	clients := fs.Int("clients", 16, "concurrent clients")
 	executions := fs.Int("executions", 1000, "executions to run")
 	timeout := fs.Duration("timeout", 5*time.Minute, "how long one execution may take")
+	inputBytes := fs.Int("input-bytes", 0, "pad each execution's input, a JSON object, with a string member \"pad\" to about this many bytes (0: the scenario's own input)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (clients and in-process server, or the --listen server) to FILE")
 	listen := fs.String("listen", "", "only serve, on this address, as the in-process server would (with its function), for --endpoint runs from another process")
 	wait := fs.Duration("wait", 2*time.Minute, "sleep scenario: how long each execution sleeps; must outlast starting them all")
@@ -76,6 +77,14 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !ok {
 		fmt.Fprintf(stderr, "stepwise bench: unknown scenario %q\n", *scenario)
 		return 2
+	}
+	if *inputBytes > 0 {
+		in, err := bench.PadInput(sc.Input, *inputBytes)
+		if err != nil {
+			fmt.Fprintf(stderr, "stepwise bench: --input-bytes: the %s scenario's input: %v\n", sc.Name, err)
+			return 2
+		}
+		sc.Input = in
 	}
 	storeName := "endpoint"
 	var drained func(context.Context) (bool, error) // the in-process server's outbox is empty
