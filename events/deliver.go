@@ -49,6 +49,9 @@ type Options struct {
 	// events) is followed at once, and the first event after a quiet spell goes at once.
 	Linger time.Duration
 	Logger *slog.Logger
+	// Region and Account are the events' (Build): those of the server whose executions they
+	// report.
+	Region, Account string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -196,6 +199,28 @@ func (d *Deliverer) hold(ctx context.Context) bool {
 	return held
 }
 
+// build gives the status changes kept by reference their events, built from their
+// executions' rows, and leaves out (returning their ids) those whose execution is gone,
+// which cannot be built. The retention purge keeps an execution whose change waits, so only
+// a store changed by hand has such an event; it is logged.
+func (d *Deliverer) build(evs []store.OutboxEvent) (kept []store.OutboxEvent, gone []int64) {
+	kept = evs[:0]
+	for _, e := range evs {
+		if e.Change != nil {
+			if e.Execution == nil {
+				d.o.Logger.Error("status change event of an execution no longer stored: dropped", "event", e.ID,
+					"status", e.Change.Status, "event_id", e.Change.EventID)
+				gone = append(gone, e.ID)
+				continue
+			}
+			e.Body = Build(e.Change, e.Execution, d.o.Region, d.o.Account)
+			e.Change, e.Execution = nil, nil
+		}
+		kept = append(kept, e)
+	}
+	return kept, gone
+}
+
 // Once sends one batch of the oldest events, if this Deliverer holds (or can take) the
 // outbox; it reports whether it sent a full batch (more may wait). It is not safe for
 // concurrent use: Run calls it from one goroutine.
@@ -209,6 +234,12 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 			d.o.Logger.Error("read events", "err", err)
 		}
 		return false
+	}
+	evs, gone := d.build(evs)
+	if len(gone) > 0 {
+		if err := d.o.Outbox.DeleteOutbox(context.WithoutCancel(ctx), gone); err != nil {
+			d.o.Logger.Error("delete events of executions gone", "err", err)
+		}
 	}
 	// No event is sent past one whose retry is not due: events go out in order.
 	now := d.o.Now()

@@ -81,6 +81,35 @@ func StatusChange(e *store.Execution, region, account, redriveReason string) str
 	return string(ev.appendJSON(make([]byte, 0, 640+len(e.Arn)*2+len(e.Input)+len(deref(e.Output))+len(deref(e.Cause)))))
 }
 
+// Change is the status change that reports e's status (e as committed), to keep in the
+// outbox by reference (store.StatusChange), with a new event id; ok is false when the event
+// must be kept whole instead, because the row would not give it back: an output on an
+// execution that has not succeeded (none has one; a SUCCEEDED one's output never changes).
+func Change(e *store.Execution, redriveReason string) (c store.StatusChange, ok bool) {
+	if e.Output != nil && e.Status != "SUCCEEDED" {
+		return c, false
+	}
+	return store.StatusChange{
+		EventID: ids.UUID(), Status: e.Status, StoppedAt: e.StoppedAt, Error: e.Error, Cause: e.Cause,
+		RedriveCount: e.RedriveCount, RedriveDate: e.RedriveDate, RedriveReason: redriveReason,
+	}, true
+}
+
+// Build builds the event of a status change kept by reference from the execution's stored
+// row, as StatusChange would have built it at the commit: the row with the change's status,
+// dates, error and cause, and its output only for a SUCCEEDED status.
+func Build(c *store.StatusChange, row *store.Execution, region, account string) string {
+	e := *row
+	e.Status, e.StoppedAt, e.Error, e.Cause = c.Status, c.StoppedAt, c.Error, c.Cause
+	e.RedriveCount, e.RedriveDate = c.RedriveCount, c.RedriveDate
+	if c.Status != "SUCCEEDED" {
+		e.Output = nil
+	}
+	ev := statusEvent(&e, region, account, c.RedriveReason)
+	ev.ID = c.EventID
+	return string(ev.appendJSON(make([]byte, 0, 640+len(e.Arn)*2+len(e.Input)+len(deref(e.Output))+len(deref(e.Cause)))))
+}
+
 // statusEvent is the event StatusChange encodes.
 func statusEvent(e *store.Execution, region, account, redriveReason string) *Event {
 	d := Detail{

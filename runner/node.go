@@ -1024,7 +1024,7 @@ func (n *Node) afterCommit(arn string, c store.Commit, tasks []*engine.Task) {
 			n.opts.Tracer.Observe(n.ctx, &child, c.Children[i].Events)
 		}
 	}
-	if len(c.Outbox) > 0 && n.opts.OnStatusEvents != nil {
+	if len(c.Outbox)+len(c.StatusChanges) > 0 && n.opts.OnStatusEvents != nil {
 		n.opts.OnStatusEvents()
 	}
 	for _, id := range c.CancelTasks {

@@ -24,5 +24,9 @@ func (n *Node) addStatusEvent(c *store.Commit, row *store.Execution) {
 	if row.MapRunArn == "" {
 		reason = n.RedriveReason(row)
 	}
+	if ch, ok := events.Change(row, reason); ok {
+		c.StatusChanges = append(c.StatusChanges, ch)
+		return
+	}
 	c.Outbox = append(c.Outbox, events.StatusChange(row, n.opts.Region, n.opts.Account, reason))
 }

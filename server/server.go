@@ -305,7 +305,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			st.Close()
 			return nil, fmt.Errorf("--events-webhook, --events-eventbridge: the store %T keeps no outbox", st)
 		}
-		dopts := events.Options{Outbox: outbox, Poll: cfg.EventsPoll, Linger: cfg.EventsLinger, Logger: log, Destinations: dests}
+		dopts := events.Options{Outbox: outbox, Poll: cfg.EventsPoll, Linger: cfg.EventsLinger, Logger: log, Destinations: dests,
+			Region: cfg.Region, Account: cfg.Account}
 		if cfg.EventsWebhookBatch > 1 {
 			// A batching webhook is offered at least a whole batch: offers of the default
 			// size would cut batches of 100 into requests of 32 or fewer.
@@ -420,6 +421,11 @@ func (s *Server) RunRetention(ctx context.Context) {
 	o := s.cfg.Retention
 	if o.Logger == nil {
 		o.Logger = s.cfg.Logger
+	}
+	if o.Freeze == nil {
+		// Set whether or not events are delivered now: changes may wait from a run that did.
+		region, account := s.cfg.Region, s.cfg.Account
+		o.Freeze = func(c *store.StatusChange, row *store.Execution) string { return events.Build(c, row, region, account) }
 	}
 	retention.Run(ctx, s.Store, o)
 }

@@ -133,9 +133,11 @@ type Commit struct {
 	// advanced or ended: each is stored (created on first sight, its status, outcome and
 	// last event id replaced afterwards; never leased) with its new history events.
 	Children []ChildStep
-	// Outbox are events to deliver (store.Outbox), written in the same transaction: the
-	// status changes of the execution, when some destination wants them.
-	Outbox []string
+	// Outbox are events to deliver (store.Outbox), whole, and StatusChanges status changes of
+	// the execution to report, kept by reference (see StatusChange); both are written in the
+	// same transaction, Outbox first, when some destination wants them.
+	Outbox        []string
+	StatusChanges []StatusChange
 	// Lease is, for CreateExecution, the lease the new execution starts with, written in the
 	// same transaction so that a start is one write; Commit ignores it.
 	Lease Lease

@@ -49,6 +49,9 @@ type Options struct {
 	// OnBatch, when set, is told of every round that deleted something: the executions and
 	// kept Express executions deleted, and the time taken (for metrics and the bench).
 	OnBatch func(n int, took time.Duration)
+	// Freeze is store.Purge.Freeze: how the status changes still waiting for executions
+	// being deleted are rewritten whole (nil: such executions are kept until delivered).
+	Freeze func(*store.StatusChange, *store.Execution) string
 }
 
 func (o *Options) defaults() {
@@ -106,6 +109,7 @@ func Run(ctx context.Context, st Purger, o Options) error {
 	for {
 		start := o.Now()
 		p := Cutoffs(start, o.Retention, o.Batch)
+		p.Freeze = o.Freeze
 		n, err := st.PurgeExecutions(ctx, p)
 		busy := errors.Is(err, store.ErrPurgeBusy)
 		failed := err != nil && !busy

@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/stepwise-run/stepwise/store"
 )
 
@@ -28,23 +26,77 @@ func (s *Store) ReleaseOutbox(ctx context.Context, owner string) error {
 // HeadOutbox reads the oldest events. An id is taken from the sequence before its
 // transaction commits, so a row with a smaller id may still appear after a larger one was
 // read: events of different executions can go out in an order other than their commits'.
-// An execution's own events cannot: each of its commits waits for the one before.
+// An execution's own events cannot: each of its commits waits for the one before. The rows
+// of the executions whose changes are kept by reference are read next, in one query.
 func (s *Store) HeadOutbox(ctx context.Context, limit int) ([]store.OutboxEvent, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, body, created_at, attempts,
-		CASE WHEN retry_at = '-infinity' THEN NULL ELSE retry_at END FROM outbox ORDER BY id LIMIT $1`, limit)
+		CASE WHEN retry_at = '-infinity' THEN NULL ELSE retry_at END,
+		execution_id, event_id, status, stopped_at, error, cause, redrive_count, redrive_date, redrive_reason
+		FROM outbox ORDER BY id LIMIT $1`, limit)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.OutboxEvent, error) {
+	var evs []store.OutboxEvent
+	var execIDs []int64 // each event's execution (0: a whole event), in the order of evs
+	var want []int64
+	for rows.Next() {
 		var e store.OutboxEvent
 		var retry *time.Time
-		err := r.Scan(&e.ID, &e.Body, &e.CreatedAt, &e.Attempts, &retry)
+		var execID *int64
+		var c store.StatusChange
+		if err := rows.Scan(&e.ID, &e.Body, &e.CreatedAt, &e.Attempts, &retry, &execID, &c.EventID, &c.Status,
+			&c.StoppedAt, &c.Error, &c.Cause, &c.RedriveCount, &c.RedriveDate, &c.RedriveReason); err != nil {
+			rows.Close()
+			return nil, err
+		}
 		e.CreatedAt = e.CreatedAt.UTC()
 		if retry != nil {
 			e.RetryAt = retry.UTC()
 		}
-		return e, err
-	})
+		id := int64(0)
+		if execID != nil {
+			c.StoppedAt, c.RedriveDate = utcPtr(c.StoppedAt), utcPtr(c.RedriveDate)
+			e.Change = &c
+			id = *execID
+			want = append(want, id)
+		}
+		evs, execIDs = append(evs, e), append(execIDs, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(want) == 0 {
+		return evs, err
+	}
+	byID := make(map[int64]*store.Execution, len(want))
+	rows, err = s.pool.Query(ctx, `SELECT `+execSelect+`, id FROM executions WHERE id = ANY($1)`, want)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		e, err := scanExecution(rows, &id)
+		if err != nil {
+			return nil, err
+		}
+		byID[id] = e
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, id := range execIDs {
+		if id != 0 {
+			evs[i].Execution = byID[id] // nil if it is gone
+		}
+	}
+	return evs, nil
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 func (s *Store) DeleteOutbox(ctx context.Context, ids []int64) error {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -16,11 +17,17 @@ const purgeLock = 0x5374_6570_5075_7267 // "StepPurg"
 
 // purgeSelect finds the oldest closed executions to delete. Its conditions repeat the partial
 // index executions_closed's (migration 0012), so that PostgreSQL reads that index in
-// stop-date order and stops after the limit.
+// stop-date order and stops after the limit. %s is keepWaiting when the purge keeps executions
+// whose status changes wait (store.Purge.Freeze nil), else nothing.
 const purgeSelect = `SELECT id, arn FROM executions
 	WHERE status IN ('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED') AND map_run_arn = ''
 	  AND stopped_at < $1 AND (status = 'SUCCEEDED' OR stopped_at < $2)
+	  %s
 	ORDER BY stopped_at LIMIT $3`
+
+// keepWaiting leaves out executions with status changes waiting in the outbox
+// (outbox_by_execution, migration 0021).
+const keepWaiting = `AND NOT EXISTS (SELECT 1 FROM outbox WHERE execution_id = executions.id)`
 
 // PurgeExecutions deletes closed executions with their rows and their Distributed Map
 // children, up to p.Limit executions (children included), in one transaction under the purge lock; ErrPurgeBusy when
@@ -35,7 +42,11 @@ func (s *Store) PurgeExecutions(ctx context.Context, p store.Purge) (int, error)
 		if lim <= 0 {
 			lim = 1 << 30
 		}
-		rows, err := tx.Query(ctx, purgeSelect, p.Before.UTC(), p.RedrivableBefore.UTC(), lim)
+		cond := ""
+		if p.Freeze == nil {
+			cond = keepWaiting
+		}
+		rows, err := tx.Query(ctx, fmt.Sprintf(purgeSelect, cond), p.Before.UTC(), p.RedrivableBefore.UTC(), lim)
 		if err != nil {
 			return err
 		}
@@ -97,6 +108,11 @@ func (s *Store) PurgeExecutions(ctx context.Context, p store.Purge) (int, error)
 				allArns = append(allArns, c.arn)
 			}
 		}
+		if p.Freeze != nil {
+			if err := freezeChanges(ctx, tx, all, p.Freeze); err != nil {
+				return err
+			}
+		}
 		b := &pgx.Batch{}
 		b.Queue(`DELETE FROM event_chunks WHERE execution_id = ANY($1)`, all)
 		b.Queue(`DELETE FROM timers WHERE execution_id = ANY($1)`, all)
@@ -124,4 +140,42 @@ func takePurgeLock(ctx context.Context, tx pgx.Tx) error {
 		return store.ErrPurgeBusy
 	}
 	return nil
+}
+
+// freezeChanges rewrites whole the status changes of the executions ids still waiting in the
+// outbox (store.Purge.Freeze), before the executions are deleted.
+func freezeChanges(ctx context.Context, tx pgx.Tx, ids []int64, freeze func(*store.StatusChange, *store.Execution) string) error {
+	rows, err := tx.Query(ctx, `SELECT id, execution_id, event_id, status, stopped_at, error, cause, redrive_count,
+		redrive_date, redrive_reason FROM outbox WHERE execution_id = ANY($1)`, ids)
+	if err != nil {
+		return err
+	}
+	type waiting struct {
+		id, exec int64
+		c        store.StatusChange
+	}
+	var ws []waiting
+	for rows.Next() {
+		var w waiting
+		if err := rows.Scan(&w.id, &w.exec, &w.c.EventID, &w.c.Status, &w.c.StoppedAt, &w.c.Error, &w.c.Cause,
+			&w.c.RedriveCount, &w.c.RedriveDate, &w.c.RedriveReason); err != nil {
+			rows.Close()
+			return err
+		}
+		w.c.StoppedAt, w.c.RedriveDate = utcPtr(w.c.StoppedAt), utcPtr(w.c.RedriveDate)
+		ws = append(ws, w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ws) == 0 {
+		return err
+	}
+	b := &pgx.Batch{}
+	for _, w := range ws {
+		row, err := scanExecution(tx.QueryRow(ctx, `SELECT `+execSelect+` FROM executions WHERE id = $1`, w.exec))
+		if err != nil {
+			return err
+		}
+		b.Queue(`UPDATE outbox SET body = $1, execution_id = NULL WHERE id = $2`, freeze(&w.c, row), w.id)
+	}
+	return tx.SendBatch(ctx, b).Close()
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -108,22 +109,25 @@ func TestPurgePlan(t *testing.T) {
 	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := tx.Query(ctx, `EXPLAIN `+purgeSelect, time.Now(), time.Now(), 500)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var plan []string
-	for rows.Next() {
-		var l string
-		if err := rows.Scan(&l); err != nil {
+	for _, cond := range []string{"", keepWaiting} {
+		rows, err := tx.Query(ctx, `EXPLAIN `+fmt.Sprintf(purgeSelect, cond), time.Now(), time.Now(), 500)
+		if err != nil {
 			t.Fatal(err)
 		}
-		plan = append(plan, l)
-	}
-	rows.Close()
-	p := strings.Join(plan, "\n")
-	if !strings.Contains(p, "executions_closed") || strings.Contains(p, "Sort") {
-		t.Fatalf("purge selection does not read executions_closed in order:\n%s", p)
+		var plan []string
+		for rows.Next() {
+			var l string
+			if err := rows.Scan(&l); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, l)
+		}
+		rows.Close()
+		p := strings.Join(plan, "\n")
+		if !strings.Contains(p, "executions_closed") || strings.Contains(p, "Sort") ||
+			cond != "" && !strings.Contains(p, "outbox_by_execution") {
+			t.Fatalf("purge selection (%q) does not read executions_closed in order, and outbox_by_execution:\n%s", cond, p)
+		}
 	}
 }
 

@@ -9,11 +9,22 @@ import (
 	"github.com/stepwise-run/stepwise/store"
 )
 
-// writeOutbox adds a step's events to deliver (migration 0014), in the step's transaction.
-// Most steps have none: no statement then.
-func writeOutbox(ctx context.Context, tx *sql.Tx, st *stmts, bodies []string) error {
+// writeOutbox adds a step's events to deliver (migrations 0014 and 0021), in the step's
+// transaction: whole events, then status changes of execution execID by reference. Most
+// steps have none: no statement then.
+func writeOutbox(ctx context.Context, tx *sql.Tx, st *stmts, execID int64, bodies []string, changes []store.StatusChange) error {
+	if len(bodies) == 0 && len(changes) == 0 {
+		return nil
+	}
 	now := nanos(time.Now())
-	return execEach(ctx, tx, st.insertOutbox, len(bodies), func(i int) []any { return []any{bodies[i], now} })
+	if err := execEach(ctx, tx, st.insertOutbox, len(bodies), func(i int) []any { return []any{bodies[i], now} }); err != nil {
+		return err
+	}
+	return execEach(ctx, tx, st.insertChange, len(changes), func(i int) []any {
+		c := &changes[i]
+		return []any{now, execID, c.EventID, c.Status, nanosPtr(c.StoppedAt), str(c.Error), str(c.Cause),
+			c.RedriveCount, nanosPtr(c.RedriveDate), c.RedriveReason}
+	})
 }
 
 // LeaseOutbox takes or renews the lease (migration 0016); the single writer makes it
@@ -44,7 +55,8 @@ func (s *Store) ReleaseOutbox(ctx context.Context, owner string) error {
 // nothing. A reader's connection drops its whole page cache whenever another connection has
 // committed since its last read, which on a busy store is every time: each head read went
 // to the file for the outbox's pages and the schema's. The writer's cache holds them, as it
-// has just written them.
+// has just written them. The rows of the executions whose changes are kept by reference
+// are read in the same transaction, in one statement.
 func (s *Store) HeadOutbox(ctx context.Context, limit int) ([]store.OutboxEvent, error) {
 	var evs []store.OutboxEvent
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -54,18 +66,70 @@ func (s *Store) HeadOutbox(ctx context.Context, limit int) ([]store.OutboxEvent,
 			return err
 		}
 		defer rows.Close()
+		var execIDs []int64 // of the changes, in the order of evs
 		for rows.Next() {
 			var e store.OutboxEvent
 			var created, retry int64
-			if err := rows.Scan(&e.ID, &e.Body, &created, &e.Attempts, &retry); err != nil {
+			var execID, stopped, redriven sql.NullInt64
+			var c store.StatusChange
+			var errStr, cause sql.NullString
+			if err := rows.Scan(&e.ID, &e.Body, &created, &e.Attempts, &retry, &execID, &c.EventID, &c.Status,
+				&stopped, &errStr, &cause, &c.RedriveCount, &redriven, &c.RedriveReason); err != nil {
 				return err
 			}
 			e.CreatedAt, e.RetryAt = fromNanos(created), fromNanos(retry)
+			if execID.Valid {
+				c.StoppedAt, c.RedriveDate = fromNanosPtr(stopped), fromNanosPtr(redriven)
+				c.Error, c.Cause = fromStr(errStr), fromStr(cause)
+				e.Change = &c
+				execIDs = append(execIDs, execID.Int64)
+			}
 			evs = append(evs, e)
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		if len(execIDs) == 0 {
+			return nil
+		}
+		byID, err := executionsByID(ctx, tx, execIDs)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for i := range evs {
+			if evs[i].Change != nil {
+				evs[i].Execution = byID[execIDs[n]] // nil if it is gone
+				n++
+			}
+		}
+		return nil
 	})
 	return evs, err
+}
+
+// executionsByID reads the rows of executions by their ids, in one statement.
+func executionsByID(ctx context.Context, tx *sql.Tx, ids []int64) (map[int64]*store.Execution, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+execSelect+`, id FROM executions WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := make(map[int64]*store.Execution, len(ids))
+	for rows.Next() {
+		var id int64
+		e, err := scanExecution(rows, &id)
+		if err != nil {
+			return nil, err
+		}
+		byID[id] = e
+	}
+	return byID, rows.Err()
 }
 
 // DeleteOutbox deletes in one statement, the ids passed as a JSON array.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 
 	"github.com/stepwise-run/stepwise/store"
 )
@@ -10,11 +11,18 @@ import (
 // purgeSelect finds the oldest closed executions to delete. Its conditions repeat the partial
 // index executions_closed's (migration 0012), so that SQLite reads that index in stop-date
 // order and stops after the limit: a batch costs the same on a table of a million rows.
-// INDEXED BY: the planner, left to itself, read executions_by_status and sorted.
+// INDEXED BY: the planner, left to itself, read executions_by_status and sorted. %s is
+// keepWaiting when the purge keeps executions whose status changes wait (store.Purge.Freeze
+// nil), else nothing.
 const purgeSelect = `SELECT id, arn FROM executions INDEXED BY executions_closed
 	WHERE status IN ('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED') AND map_run_arn = ''
 	  AND stopped_at < ? AND (status = 'SUCCEEDED' OR stopped_at < ?)
+	  %s
 	ORDER BY stopped_at LIMIT ?`
+
+// keepWaiting leaves out executions with status changes waiting in the outbox
+// (outbox_by_execution, migration 0021).
+const keepWaiting = `AND NOT EXISTS (SELECT 1 FROM outbox WHERE execution_id = executions.id)`
 
 // purgeChildren lists a map run's children (executions_by_map_run, whose condition it repeats).
 const purgeChildren = `SELECT id, arn FROM executions WHERE map_run_arn = ? AND map_run_arn <> ''`
@@ -41,7 +49,11 @@ func (s *Store) PurgeExecutions(ctx context.Context, p store.Purge) (int, error)
 			id  int64
 			arn string
 		}
-		rows, err := tx.QueryContext(ctx, purgeSelect, nanos(p.Before), nanos(p.RedrivableBefore), limit(p.Limit))
+		cond := ""
+		if p.Freeze == nil {
+			cond = keepWaiting
+		}
+		rows, err := tx.QueryContext(ctx, fmt.Sprintf(purgeSelect, cond), nanos(p.Before), nanos(p.RedrivableBefore), limit(p.Limit))
 		if err != nil {
 			return err
 		}
@@ -119,6 +131,11 @@ func (s *Store) PurgeExecutions(ctx context.Context, p store.Purge) (int, error)
 				}
 				n += len(cs)
 			}
+			if p.Freeze != nil {
+				if err := freezeChanges(ctx, tx, v.id, p.Freeze); err != nil {
+					return err
+				}
+			}
 			if err := del(v); err != nil {
 				return err
 			}
@@ -145,4 +162,49 @@ func strings1(ctx context.Context, st *sql.Stmt, args ...any) ([]string, error) 
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// waitingChanges reads an execution's status changes waiting in the outbox.
+const waitingChanges = `SELECT id, event_id, status, stopped_at, error, cause, redrive_count, redrive_date,
+	redrive_reason FROM outbox WHERE execution_id = ?`
+
+// freezeChanges rewrites whole the status changes of execution id still waiting in the
+// outbox (store.Purge.Freeze), before the execution is deleted.
+func freezeChanges(ctx context.Context, tx *sql.Tx, id int64, freeze func(*store.StatusChange, *store.Execution) string) error {
+	rows, err := tx.QueryContext(ctx, waitingChanges, id)
+	if err != nil {
+		return err
+	}
+	type waiting struct {
+		id int64
+		c  store.StatusChange
+	}
+	var ws []waiting
+	for rows.Next() {
+		var w waiting
+		var stopped, redriven sql.NullInt64
+		var errStr, cause sql.NullString
+		if err := rows.Scan(&w.id, &w.c.EventID, &w.c.Status, &stopped, &errStr, &cause, &w.c.RedriveCount, &redriven,
+			&w.c.RedriveReason); err != nil {
+			rows.Close()
+			return err
+		}
+		w.c.StoppedAt, w.c.RedriveDate = fromNanosPtr(stopped), fromNanosPtr(redriven)
+		w.c.Error, w.c.Cause = fromStr(errStr), fromStr(cause)
+		ws = append(ws, w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ws) == 0 {
+		return err
+	}
+	row, err := scanExecution(tx.QueryRowContext(ctx, `SELECT `+execSelect+` FROM executions WHERE id = ?`, id))
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET body = ?, execution_id = NULL WHERE id = ?`, freeze(&w.c, row), w.id); err != nil {
+			return err
+		}
+	}
+	return nil
 }

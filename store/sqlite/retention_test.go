@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -57,8 +58,8 @@ var orphanQueries = []string{
 func TestPurgePlans(t *testing.T) {
 	s := openTemp(t)
 	ctx := context.Background()
-	qs := append([]string{purgeSelect, `SELECT arn FROM map_runs WHERE execution_arn = ?`,
-		purgeChildren}, purgeDeletes...)
+	qs := append([]string{fmt.Sprintf(purgeSelect, ""), fmt.Sprintf(purgeSelect, keepWaiting), waitingChanges,
+		`SELECT arn FROM map_runs WHERE execution_arn = ?`, purgeChildren}, purgeDeletes...)
 	qs = append(qs, purgeExpress, deleteExpress) // kept Express executions: by age, by state machine
 	for _, q := range qs {
 		rows, err := s.r.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q, 1, "x", 3)

@@ -19,6 +19,7 @@ type stmts struct {
 	insertTimer, insertTask          *sql.Stmt
 	deleteTimer, deleteTask          *sql.Stmt
 	insertChunk, insertOutbox        *sql.Stmt
+	insertChange                     *sql.Stmt
 	deleteOutbox, outboxHead         *sql.Stmt
 	// insertChildren, updateChildren and insertChildChunks write rowsPerInsert Distributed
 	// Map children (see writeChildren): parsing statements of that many rows anew took a
@@ -30,7 +31,7 @@ type stmts struct {
 
 func (st *stmts) all() []**sql.Stmt {
 	return []**sql.Stmt{&st.insertExecution, &st.updateExecution, &st.insertTimer, &st.insertTask,
-		&st.deleteTimer, &st.deleteTask, &st.insertChunk, &st.insertOutbox, &st.deleteOutbox, &st.outboxHead,
+		&st.deleteTimer, &st.deleteTask, &st.insertChunk, &st.insertOutbox, &st.insertChange, &st.deleteOutbox, &st.outboxHead,
 		&st.insertChildren, &st.updateChildren, &st.insertChildChunks, &st.savepoint, &st.rollbackTo, &st.release}
 }
 
@@ -55,8 +56,11 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&st.deleteTask, `DELETE FROM tasks WHERE execution_id = ? AND id = ?`},
 		{&st.insertChunk, `INSERT INTO event_chunks (execution_id, last_id, first_id, body) VALUES (?, ?, ?, ?)`},
 		{&st.insertOutbox, `INSERT INTO outbox (body, created_at) VALUES (?, ?)`},
+		{&st.insertChange, `INSERT INTO outbox (body, created_at, execution_id, event_id, status, stopped_at, error, cause,
+			redrive_count, redrive_date, redrive_reason) VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&st.deleteOutbox, `DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))`},
-		{&st.outboxHead, `SELECT id, body, created_at, attempts, retry_at FROM outbox ORDER BY id LIMIT ?`},
+		{&st.outboxHead, `SELECT id, body, created_at, attempts, retry_at, execution_id, event_id, status, stopped_at,
+			error, cause, redrive_count, redrive_date, redrive_reason FROM outbox ORDER BY id LIMIT ?`},
 		{&st.insertChildren, insertChildrenSQL(rowsPerInsert)},
 		{&st.updateChildren, updateChildrenSQL(rowsPerInsert)},
 		{&st.insertChildChunks, insertChunksSQL(rowsPerInsert)},
@@ -110,7 +114,7 @@ func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store
 	if err := writeMapRuns(ctx, tx, c.MapRuns); err != nil {
 		return err
 	}
-	if err := writeOutbox(ctx, tx, st, c.Outbox); err != nil {
+	if err := writeOutbox(ctx, tx, st, execID, c.Outbox, c.StatusChanges); err != nil {
 		return err
 	}
 	return s.writeChildren(ctx, tx, c.Children)
