@@ -36,6 +36,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	timeout := fs.Duration("timeout", 5*time.Minute, "how long one execution may take")
 	inputBytes := fs.Int("input-bytes", 0, "pad each execution's input, a JSON object, with a string member \"pad\" to about this many bytes (0: the scenario's own input)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (clients and in-process server, or the --listen server) to FILE")
+	memProfile := fs.String("memprofile", "", "write a heap profile of this process at the end to FILE (go tool pprof -sample_index=alloc_space shows what was allocated)")
 	listen := fs.String("listen", "", "only serve, on this address, as the in-process server would (with its function), for --endpoint runs from another process")
 	wait := fs.Duration("wait", 2*time.Minute, "sleep scenario: how long each execution sleeps; must outlast starting them all")
 	keep := fs.Duration("retention", 0, "the in-process server purges closed executions older than this (serve --retention), while the scenario runs; 0 keeps everything")
@@ -62,6 +63,18 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 1
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		defer func() {
+			f, err := os.Create(*memProfile)
+			if err == nil {
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+			if err != nil {
+				fmt.Fprintln(stderr, "stepwise:", err)
+			}
+		}()
 	}
 	if *listen != "" {
 		return benchListen(ctx, *listen, *storeURL, stderr)
