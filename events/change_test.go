@@ -121,20 +121,28 @@ func testChangesByReference(t *testing.T, st store.Store, removeByHand func(arn 
 	row.Status, row.StoppedAt, row.Output = "SUCCEEDED", &end, ptr(`{"out":[1,2]}`)
 	commit("Execution is SUCCEEDED and cannot be redriven", false)
 
-	// Two more executions, which the retention purge deletes with their changes still waiting
-	// (rewritten whole); then a third, removed by hand with its change waiting.
+	// Two more executions, each started and ended in one commit, which the retention purge
+	// deletes with their changes still waiting (rewritten whole); then a third, removed by
+	// hand with its change waiting.
 	later := end.Add(24 * time.Hour)
 	var purged, gone *store.Execution
 	for _, name := range []string{"purged", "gone"} {
 		e := &store.Execution{Arn: row.Arn + "-" + name, Name: name, StateMachineArn: row.StateMachineArn, Status: "SUCCEEDED",
 			Input: "{}", Output: ptr(`{"done":true}`), StartedAt: at, StoppedAt: &stop, State: "{}"}
-		ch, _ := events.Change(e, "")
+		// Started and ended in one step: two changes in one commit, RUNNING first.
+		started := *e
+		started.Status, started.StoppedAt, started.Output = "RUNNING", nil, nil
+		var changes []store.StatusChange
+		for _, r := range []*store.Execution{&started, e} {
+			ch, _ := events.Change(r, "")
+			changes = append(changes, ch)
+			whole := events.StatusChange(r, region, account, "")
+			want = append(want, eventID.ReplaceAllString(whole, `{"version":"0","id":"`+ch.EventID+`"`))
+		}
 		if err := st.CreateExecution(ctx, store.Commit{Execution: e, Events: []history.Event{{ID: 1, Type: "Step", Timestamp: history.Time{Time: at}}},
-			StatusChanges: []store.StatusChange{ch}}); err != nil {
+			StatusChanges: changes}); err != nil {
 			t.Fatal(err)
 		}
-		whole := events.StatusChange(e, region, account, "")
-		want = append(want, eventID.ReplaceAllString(whole, `{"version":"0","id":"`+ch.EventID+`"`))
 		if name == "purged" {
 			purged = e
 		} else {
