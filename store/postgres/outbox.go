@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/stepwise-run/stepwise/store"
 )
 
@@ -27,9 +29,22 @@ func (s *Store) ReleaseOutbox(ctx context.Context, owner string) error {
 // transaction commits, so a row with a smaller id may still appear after a larger one was
 // read: events of different executions can go out in an order other than their commits'.
 // An execution's own events cannot: each of its commits waits for the one before. The rows
-// of the executions whose changes are kept by reference are read next, in one query.
+// of the executions whose changes are kept by reference are read next, in one query, in the
+// same snapshot: a purge on another node that rewrites a change whole and deletes its
+// execution in between would otherwise leave a change without its row, which the deliverer
+// drops, while the row it deletes then holds the whole event.
 func (s *Store) HeadOutbox(ctx context.Context, limit int) ([]store.OutboxEvent, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, body, created_at, attempts,
+	var evs []store.OutboxEvent
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var err error
+		evs, err = headOutbox(ctx, tx, limit)
+		return err
+	})
+	return evs, err
+}
+
+func headOutbox(ctx context.Context, tx pgx.Tx, limit int) ([]store.OutboxEvent, error) {
+	rows, err := tx.Query(ctx, `SELECT id, body, created_at, attempts,
 		CASE WHEN retry_at = '-infinity' THEN NULL ELSE retry_at END,
 		execution_id, event_id, status, stopped_at, error, cause, redrive_count, redrive_date, redrive_reason
 		FROM outbox ORDER BY id LIMIT $1`, limit)
@@ -67,7 +82,7 @@ func (s *Store) HeadOutbox(ctx context.Context, limit int) ([]store.OutboxEvent,
 		return evs, err
 	}
 	byID := make(map[int64]*store.Execution, len(want))
-	rows, err = s.pool.Query(ctx, `SELECT `+execSelect+`, id FROM executions WHERE id = ANY($1)`, want)
+	rows, err = tx.Query(ctx, `SELECT `+execSelect+`, id FROM executions WHERE id = ANY($1)`, want)
 	if err != nil {
 		return nil, err
 	}
