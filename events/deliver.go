@@ -201,8 +201,9 @@ func (d *Deliverer) hold(ctx context.Context) bool {
 
 // build gives the status changes kept by reference their events, built from their
 // executions' rows, and leaves out (returning their ids) those whose execution is gone,
-// which cannot be built. The retention purge keeps an execution whose change waits, so only
-// a store changed by hand has such an event; it is logged.
+// which cannot be built. The retention purge rewrites an execution's waiting changes whole
+// before it deletes it (store.Purge.Freeze), so only a store changed by hand has such an
+// event; it is logged.
 func (d *Deliverer) build(evs []store.OutboxEvent) (kept []store.OutboxEvent, gone []int64) {
 	kept = evs[:0]
 	for _, e := range evs {

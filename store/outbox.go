@@ -31,7 +31,8 @@ type OutboxEvent struct {
 // changes after) is read from the row. A chain execution's two events took about 1,800 bytes
 // of outbox written whole (two ARNs each, and its input, escaped, twice and its output once);
 // by reference they take about 200, and a large input or output is stored once, in its row.
-// The retention purge keeps an execution while a change of it waits (store.Purge).
+// The retention purge rewrites the waiting changes of an execution it deletes whole first
+// (store.Purge.Freeze).
 type StatusChange struct {
 	// EventID is the event's id, kept so that a delivery made again carries the same id.
 	EventID       string
