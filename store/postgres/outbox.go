@@ -45,8 +45,7 @@ func (s *Store) HeadOutbox(ctx context.Context, limit int) ([]store.OutboxEvent,
 
 func headOutbox(ctx context.Context, tx pgx.Tx, limit int) ([]store.OutboxEvent, error) {
 	rows, err := tx.Query(ctx, `SELECT id, body, created_at, attempts,
-		CASE WHEN retry_at = '-infinity' THEN NULL ELSE retry_at END,
-		execution_id, event_id, status, stopped_at, error, cause, redrive_count, redrive_date, redrive_reason
+		CASE WHEN retry_at = '-infinity' THEN NULL ELSE retry_at END, execution_id, `+changeColumns+`
 		FROM outbox ORDER BY id LIMIT $1`, limit)
 	if err != nil {
 		return nil, err
@@ -59,8 +58,7 @@ func headOutbox(ctx context.Context, tx pgx.Tx, limit int) ([]store.OutboxEvent,
 		var retry *time.Time
 		var execID *int64
 		var c store.StatusChange
-		if err := rows.Scan(&e.ID, &e.Body, &e.CreatedAt, &e.Attempts, &retry, &execID, &c.EventID, &c.Status,
-			&c.StoppedAt, &c.Error, &c.Cause, &c.RedriveCount, &c.RedriveDate, &c.RedriveReason); err != nil {
+		if err := rows.Scan(append([]any{&e.ID, &e.Body, &e.CreatedAt, &e.Attempts, &retry, &execID}, changeDests(&c)...)...); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -81,21 +79,8 @@ func headOutbox(ctx context.Context, tx pgx.Tx, limit int) ([]store.OutboxEvent,
 	if err := rows.Err(); err != nil || len(want) == 0 {
 		return evs, err
 	}
-	byID := make(map[int64]*store.Execution, len(want))
-	rows, err = tx.Query(ctx, `SELECT `+execSelect+`, id FROM executions WHERE id = ANY($1)`, want)
+	byID, err := executionsByID(ctx, tx, want)
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		e, err := scanExecution(rows, &id)
-		if err != nil {
-			return nil, err
-		}
-		byID[id] = e
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	for i, id := range execIDs {
@@ -104,6 +89,33 @@ func headOutbox(ctx context.Context, tx pgx.Tx, limit int) ([]store.OutboxEvent,
 		}
 	}
 	return evs, nil
+}
+
+// changeColumns are a status change's columns of the outbox (migration 0021), in the order
+// changeDests scans them.
+const changeColumns = `event_id, status, stopped_at, error, cause, redrive_count, redrive_date, redrive_reason`
+
+func changeDests(c *store.StatusChange) []any {
+	return []any{&c.EventID, &c.Status, &c.StoppedAt, &c.Error, &c.Cause, &c.RedriveCount, &c.RedriveDate, &c.RedriveReason}
+}
+
+// executionsByID reads the rows of executions by their ids, in one query.
+func executionsByID(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]*store.Execution, error) {
+	rows, err := tx.Query(ctx, `SELECT `+execSelect+`, id FROM executions WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := make(map[int64]*store.Execution, len(ids))
+	for rows.Next() {
+		var id int64
+		e, err := scanExecution(rows, &id)
+		if err != nil {
+			return nil, err
+		}
+		byID[id] = e
+	}
+	return byID, rows.Err()
 }
 
 func utcPtr(t *time.Time) *time.Time {

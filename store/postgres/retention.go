@@ -145,8 +145,7 @@ func takePurgeLock(ctx context.Context, tx pgx.Tx) error {
 // freezeChanges rewrites whole the status changes of the executions ids still waiting in the
 // outbox (store.Purge.Freeze), before the executions are deleted.
 func freezeChanges(ctx context.Context, tx pgx.Tx, ids []int64, freeze func(*store.StatusChange, *store.Execution) string) error {
-	rows, err := tx.Query(ctx, `SELECT id, execution_id, event_id, status, stopped_at, error, cause, redrive_count,
-		redrive_date, redrive_reason FROM outbox WHERE execution_id = ANY($1)`, ids)
+	rows, err := tx.Query(ctx, `SELECT id, execution_id, `+changeColumns+` FROM outbox WHERE execution_id = ANY($1)`, ids)
 	if err != nil {
 		return err
 	}
@@ -155,25 +154,29 @@ func freezeChanges(ctx context.Context, tx pgx.Tx, ids []int64, freeze func(*sto
 		c        store.StatusChange
 	}
 	var ws []waiting
+	var execs []int64
 	for rows.Next() {
 		var w waiting
-		if err := rows.Scan(&w.id, &w.exec, &w.c.EventID, &w.c.Status, &w.c.StoppedAt, &w.c.Error, &w.c.Cause,
-			&w.c.RedriveCount, &w.c.RedriveDate, &w.c.RedriveReason); err != nil {
+		if err := rows.Scan(append([]any{&w.id, &w.exec}, changeDests(&w.c)...)...); err != nil {
 			rows.Close()
 			return err
 		}
 		w.c.StoppedAt, w.c.RedriveDate = utcPtr(w.c.StoppedAt), utcPtr(w.c.RedriveDate)
-		ws = append(ws, w)
+		ws, execs = append(ws, w), append(execs, w.exec)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil || len(ws) == 0 {
 		return err
 	}
+	byID, err := executionsByID(ctx, tx, execs)
+	if err != nil {
+		return err
+	}
 	b := &pgx.Batch{}
 	for _, w := range ws {
-		row, err := scanExecution(tx.QueryRow(ctx, `SELECT `+execSelect+` FROM executions WHERE id = $1`, w.exec))
-		if err != nil {
-			return err
+		row := byID[w.exec]
+		if row == nil {
+			return fmt.Errorf("freeze status changes: execution %d not found", w.exec) // the batch's own: cannot be
 		}
 		b.Queue(`UPDATE outbox SET body = $1, execution_id = NULL WHERE id = $2`, freeze(&w.c, row), w.id)
 	}

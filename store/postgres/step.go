@@ -51,8 +51,8 @@ func queueStep(b *pgx.Batch, c store.Commit, evs []chunk.Chunk) error {
 	}
 	for _, ch := range c.StatusChanges {
 		// Migration 0021: status changes by reference; a step has one or two.
-		b.Queue(`INSERT INTO outbox (body, created_at, execution_id, event_id, status, stopped_at, error, cause,
-			redrive_count, redrive_date, redrive_reason) VALUES ('', now(), `+execID+`, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		b.Queue(`INSERT INTO outbox (body, created_at, execution_id, `+changeColumns+`)
+			VALUES ('', now(), `+execID+`, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			arn, ch.EventID, ch.Status, ch.StoppedAt, ch.Error, ch.Cause, ch.RedriveCount, ch.RedriveDate, ch.RedriveReason)
 	}
 	return queueChildren(b, c.Children)

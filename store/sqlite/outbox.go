@@ -70,17 +70,14 @@ func (s *Store) HeadOutbox(ctx context.Context, limit int) ([]store.OutboxEvent,
 		for rows.Next() {
 			var e store.OutboxEvent
 			var created, retry int64
-			var execID, stopped, redriven sql.NullInt64
-			var c store.StatusChange
-			var errStr, cause sql.NullString
-			if err := rows.Scan(&e.ID, &e.Body, &created, &e.Attempts, &retry, &execID, &c.EventID, &c.Status,
-				&stopped, &errStr, &cause, &c.RedriveCount, &redriven, &c.RedriveReason); err != nil {
+			var execID sql.NullInt64
+			var cs changeScan
+			if err := rows.Scan(append([]any{&e.ID, &e.Body, &created, &e.Attempts, &retry, &execID}, cs.dests()...)...); err != nil {
 				return err
 			}
 			e.CreatedAt, e.RetryAt = fromNanos(created), fromNanos(retry)
 			if execID.Valid {
-				c.StoppedAt, c.RedriveDate = fromNanosPtr(stopped), fromNanosPtr(redriven)
-				c.Error, c.Cause = fromStr(errStr), fromStr(cause)
+				c := cs.change()
 				e.Change = &c
 				execIDs = append(execIDs, execID.Int64)
 			}
@@ -107,6 +104,29 @@ func (s *Store) HeadOutbox(ctx context.Context, limit int) ([]store.OutboxEvent,
 		return nil
 	})
 	return evs, err
+}
+
+// changeColumns are a status change's columns of the outbox (migration 0021), in the order
+// changeScan reads them.
+const changeColumns = `event_id, status, stopped_at, error, cause, redrive_count, redrive_date, redrive_reason`
+
+// changeScan is what changeColumns are scanned into (dests), and change the StatusChange
+// they hold.
+type changeScan struct {
+	c                 store.StatusChange
+	stopped, redriven sql.NullInt64
+	errStr, cause     sql.NullString
+}
+
+func (s *changeScan) dests() []any {
+	return []any{&s.c.EventID, &s.c.Status, &s.stopped, &s.errStr, &s.cause, &s.c.RedriveCount, &s.redriven, &s.c.RedriveReason}
+}
+
+func (s *changeScan) change() store.StatusChange {
+	c := s.c
+	c.StoppedAt, c.RedriveDate = fromNanosPtr(s.stopped), fromNanosPtr(s.redriven)
+	c.Error, c.Cause = fromStr(s.errStr), fromStr(s.cause)
+	return c
 }
 
 // executionsByID reads the rows of executions by their ids, in one statement.

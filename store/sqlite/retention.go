@@ -165,8 +165,7 @@ func strings1(ctx context.Context, st *sql.Stmt, args ...any) ([]string, error) 
 }
 
 // waitingChanges reads an execution's status changes waiting in the outbox.
-const waitingChanges = `SELECT id, event_id, status, stopped_at, error, cause, redrive_count, redrive_date,
-	redrive_reason FROM outbox WHERE execution_id = ?`
+const waitingChanges = `SELECT id, ` + changeColumns + ` FROM outbox WHERE execution_id = ?`
 
 // freezeChanges rewrites whole the status changes of execution id still waiting in the
 // outbox (store.Purge.Freeze), before the execution is deleted.
@@ -182,15 +181,12 @@ func freezeChanges(ctx context.Context, tx *sql.Tx, id int64, freeze func(*store
 	var ws []waiting
 	for rows.Next() {
 		var w waiting
-		var stopped, redriven sql.NullInt64
-		var errStr, cause sql.NullString
-		if err := rows.Scan(&w.id, &w.c.EventID, &w.c.Status, &stopped, &errStr, &cause, &w.c.RedriveCount, &redriven,
-			&w.c.RedriveReason); err != nil {
+		var cs changeScan
+		if err := rows.Scan(append([]any{&w.id}, cs.dests()...)...); err != nil {
 			rows.Close()
 			return err
 		}
-		w.c.StoppedAt, w.c.RedriveDate = fromNanosPtr(stopped), fromNanosPtr(redriven)
-		w.c.Error, w.c.Cause = fromStr(errStr), fromStr(cause)
+		w.c = cs.change()
 		ws = append(ws, w)
 	}
 	rows.Close()

@@ -56,11 +56,11 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&st.deleteTask, `DELETE FROM tasks WHERE execution_id = ? AND id = ?`},
 		{&st.insertChunk, `INSERT INTO event_chunks (execution_id, last_id, first_id, body) VALUES (?, ?, ?, ?)`},
 		{&st.insertOutbox, `INSERT INTO outbox (body, created_at) VALUES (?, ?)`},
-		{&st.insertChange, `INSERT INTO outbox (body, created_at, execution_id, event_id, status, stopped_at, error, cause,
-			redrive_count, redrive_date, redrive_reason) VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&st.insertChange, `INSERT INTO outbox (body, created_at, execution_id, ` + changeColumns + `)
+			VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&st.deleteOutbox, `DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))`},
-		{&st.outboxHead, `SELECT id, body, created_at, attempts, retry_at, execution_id, event_id, status, stopped_at,
-			error, cause, redrive_count, redrive_date, redrive_reason FROM outbox ORDER BY id LIMIT ?`},
+		{&st.outboxHead, `SELECT id, body, created_at, attempts, retry_at, execution_id, ` + changeColumns + `
+			FROM outbox ORDER BY id LIMIT ?`},
 		{&st.insertChildren, insertChildrenSQL(rowsPerInsert)},
 		{&st.updateChildren, updateChildrenSQL(rowsPerInsert)},
 		{&st.insertChildChunks, insertChunksSQL(rowsPerInsert)},
