@@ -231,20 +231,19 @@ type expressResult struct {
 	startedAt time.Time
 }
 
-// expressArn makes a new Express execution's ARN: ...:express:MACHINE:NAME:UUID.
-func expressArn(sm *store.StateMachine, name string) string {
-	return strings.Replace(runner.ExecutionArn(sm.Arn, name), ":execution:", ":express:", 1) + ":" + ids.UUID()
+// NewExpressArn makes a new Express execution's ARN: ...:express:MACHINE:NAME:UUID.
+func NewExpressArn(smArn, name string) string {
+	return strings.Replace(runner.ExecutionArn(smArn, name), ":execution:", ":express:", 1) + ":" + ids.UUID()
 }
 
 // runExpress runs an Express execution in memory, on the real clock, within the 5-minute
 // limit (as AWS, a longer one times out), under the ARN given. Its tasks run at the same
 // time as they would on a node (runner.Local).
-func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, arn, name, input, traceHeader string, sync bool) (*expressResult, error) {
+func (s *Server) runExpress(ctx context.Context, sm *store.StateMachine, arn, name, input, traceHeader string, now time.Time, sync bool) (*expressResult, error) {
 	in, err := s.Node.Interpreter(sm) // parsed once per revision (a third of the time of a short run)
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now().UTC()
 	ctx, cancel := context.WithTimeout(ctx, expressLimit)
 	defer cancel()
 	opts := runner.LocalOptions{Tasks: s.Tasks, NoHistory: true, Logger: s.logger()}
@@ -290,14 +289,42 @@ func billedMillis(d time.Duration) int64 {
 
 func (s *Server) startExpressAsync(sm *store.StateMachine, name, input, traceHeader string) (any, error) {
 	// The execution runs under the ARN answered (its $$.Execution.Id, its logs).
-	arn := expressArn(sm, name)
+	arn := NewExpressArn(sm.Arn, name)
 	now := time.Now().UTC()
 	go func() {
-		if _, err := s.runExpress(context.Background(), sm, arn, name, input, traceHeader, false); err != nil {
+		if _, err := s.runExpress(context.Background(), sm, arn, name, input, traceHeader, now, false); err != nil {
 			s.logger().Error("express execution", "execution", arn, "err", err)
 		}
 	}()
 	return map[string]any{"executionArn": arn, "startDate": epoch(now)}, nil
+}
+
+// RunExpressChild runs to its end an Express execution that a Task state of another
+// execution started (integration.Registry.Express), as StartExecution runs one: in memory,
+// within the 5-minute limit, logged and traced as its state machine says, under the ARN and
+// start date the task answered (NewExpressArn). Its end is answered as an execution's row, a
+// TIMED_OUT one if it ran out of time; a non-nil error means it could not run.
+func (s *Server) RunExpressChild(ctx context.Context, sm *store.StateMachine, arn, name, input, traceHeader string, started time.Time) (*store.Execution, error) {
+	res, err := s.runExpress(ctx, sm, arn, name, input, traceHeader, started, false)
+	if err != nil {
+		s.logger().Error("express execution", "execution", arn, "err", err)
+		return nil, err
+	}
+	ex := res.ex
+	stop := ex.StopTime
+	if stop.IsZero() {
+		stop = time.Now().UTC()
+	}
+	row := &store.Execution{Arn: arn, StateMachineArn: sm.Arn, Name: name, Input: input, StartedAt: started,
+		StoppedAt: &stop, Status: string(ex.Status), Error: ex.Error, Cause: ex.Cause, TraceHeader: traceHeader}
+	switch ex.Status {
+	case engine.Running:
+		row.Status = string(engine.TimedOut)
+	case engine.Succeeded:
+		out := ex.Output
+		row.Output = &out
+	}
+	return row, nil
 }
 
 func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, error) {
@@ -309,7 +336,7 @@ func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, erro
 	if sm.Type != "EXPRESS" {
 		return nil, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
-	arn := expressArn(sm, name)
+	arn := NewExpressArn(sm.Arn, name)
 	// A synchronous Express execution runs its mocked test case as StartExecution's do; it
 	// ends within this call, and so does its binding.
 	if testCase != "" {
@@ -320,7 +347,7 @@ func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, erro
 	}
 	// The execution runs to its end whether or not the caller waits for the answer (a client
 	// that timed out, API Gateway's 29 s): its tasks' effects do not depend on the connection.
-	res, err := s.runExpress(context.WithoutCancel(ctx), sm, arn, name, input, st.traceHeader, true)
+	res, err := s.runExpress(context.WithoutCancel(ctx), sm, arn, name, input, st.traceHeader, time.Now().UTC(), true)
 	if err != nil {
 		return nil, err
 	}

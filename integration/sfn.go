@@ -53,6 +53,12 @@ type Registry struct {
 	// SFN runs a Step Functions API action in process (api.Server.Invoke), for
 	// arn:aws:states:::aws-sdk:sfn:<action> tasks.
 	SFN func(ctx context.Context, action string, body []byte) ([]byte, error)
+	// Express runs an Express execution a startExecution task starts, to its end, under the
+	// ARN and start date the task answers (api.Server.RunExpressChild). Without it, such a
+	// task fails.
+	Express func(ctx context.Context, sm *store.StateMachine, arn, name, input, traceHeader string, started time.Time) (*store.Execution, error)
+	// NewExpressArn makes an Express execution's ARN (api.NewExpressArn), for Express.
+	NewExpressArn func(smArn, name string) string
 	// Authorize, if set (--enforce-iam), decides whether the execution's role may make a
 	// task's call (iam.Directory.AuthorizeRole); a denial fails the task as AWS fails it.
 	Authorize func(ctx context.Context, roleArn, action, resource string) error
@@ -177,6 +183,9 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 	if p.Name != nil {
 		name = *p.Name
 	}
+	if sm.Type == "EXPRESS" {
+		return r.startExpress(ctx, t, sm, name, input, traceHeader, sdk)
+	}
 	req := runner.StartRequest{StateMachine: sm, Name: name, Input: input, ParentArn: parentOf(input, t.Execution), TraceHeader: traceHeader}
 	if traceHeader == "" {
 		// A traced task's child goes under the task's span, on whichever node runs it.
@@ -218,6 +227,51 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: desc}
 	}
 	return desc, nil
+}
+
+// startExpress starts an Express child, as StartExecution starts one for an Express state
+// machine: it runs in memory, leaves no history, has an ARN of its own at each start (names
+// of Express executions need not be unique) and cannot be stopped. A request-response task
+// answers at once; a .sync one waits for the child's end, as for a Standard child, and
+// answers it in DescribeExecution's shape. A parent stopped meanwhile stops waiting; the
+// child runs on. Express executions are not durable (as on AWS): after a crash, a .sync task
+// run again starts another child.
+func (r *Registry) startExpress(ctx context.Context, t *engine.Task, sm *store.StateMachine, name, input, traceHeader string, sdk bool) (string, error) {
+	if r.Express == nil || r.NewExpressArn == nil {
+		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "Stepwise starts Express executions from a task only in a server (stepwise serve or stepwise test)"}
+	}
+	arn := r.NewExpressArn(sm.Arn, name)
+	started := time.Now().UTC()
+	resp := StartResponse(&store.Execution{Arn: arn, StartedAt: started}, sdk)
+	// The child is in the task's trace, whether or not the task waits for it.
+	runCtx := context.WithoutCancel(ctx)
+	if t.Pattern != ".sync" && t.Pattern != ".sync:2" {
+		go func() { _, _ = r.Express(runCtx, sm, arn, name, input, traceHeader, started) }()
+		return resp, nil
+	}
+	runner.Submit(ctx, resp)
+	type end struct {
+		ex  *store.Execution
+		err error
+	}
+	ended := make(chan end, 1)
+	go func() {
+		ex, err := r.Express(runCtx, sm, arn, name, input, traceHeader, started)
+		ended <- end{ex, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return "", context.Cause(ctx)
+	case e := <-ended:
+		if e.err != nil {
+			return "", e.err
+		}
+		desc := Describe(e.ex, t.Pattern == ".sync:2")
+		if e.ex.Status != "SUCCEEDED" {
+			return "", &runner.TaskError{Name: "States.TaskFailed", Cause: desc}
+		}
+		return desc, nil
+	}
 }
 
 // StartInput is the input of the child a startExecution task starts, from its Input
