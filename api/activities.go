@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
 )
 
@@ -36,10 +37,10 @@ func (s *Server) createActivity(ctx context.Context, body []byte) (any, error) {
 	if req.Name == nil {
 		return nil, validation("Value null at 'name' failed to satisfy constraint: Member must not be null")
 	}
-	if problem := nameLength(*req.Name); problem != "" {
+	if problem := runner.NameLength(*req.Name); problem != "" {
 		return nil, validation(problem)
 	}
-	if !ValidName(*req.Name) {
+	if !runner.ValidName(*req.Name) {
 		return nil, apiErr("InvalidName", "Invalid Name: '%s'", *req.Name)
 	}
 	tags, err := checkTags(req.Tags)

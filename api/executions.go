@@ -92,7 +92,7 @@ func (r *startRequest) decode(body []byte) error {
 func (r *startRequest) modelProblems(sync bool) []string {
 	var problems []string
 	if r.Name != nil {
-		if problem := nameLength(*r.Name); problem != "" {
+		if problem := runner.NameLength(*r.Name); problem != "" {
 			problems = append(problems, problem)
 		}
 	}
@@ -138,7 +138,7 @@ func (s *Server) startRequest(ctx context.Context, body []byte, sync bool) (st s
 	st.name = ids.UUID()
 	if req.Name != nil {
 		st.name = *req.Name
-		if !ValidName(st.name) {
+		if !runner.ValidName(st.name) {
 			return st, apiErr("InvalidName", "Invalid Name: '%s'", st.name)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/stepwise-run/stepwise/runner"
 )
 
 // TestRequiredMembers: a request without a member its action requires, or with it null, is
@@ -89,7 +91,7 @@ func TestNameLength(t *testing.T) {
 			}
 		})
 	}
-	if problem := nameLength(strings.Repeat("é", 80)); problem != "" {
+	if problem := runner.NameLength(strings.Repeat("é", 80)); problem != "" {
 		t.Errorf("80 characters of two bytes: %s", problem)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/internal/ids"
+	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
 )
 
@@ -49,7 +50,7 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 		return nil, err
 	}
 	var missing []string
-	if problem := nameLength(req.Name); problem != "" {
+	if problem := runner.NameLength(req.Name); problem != "" {
 		missing = append(missing, problem) // absent, it is refused before (checkRequired)
 	}
 	// Absent or null, these were refused before (checkRequired): here they are empty. The
@@ -73,7 +74,7 @@ func (s *Server) createStateMachine(ctx context.Context, body []byte) (any, erro
 	if req.Type != "STANDARD" && req.Type != "EXPRESS" {
 		return nil, validation(fmt.Sprintf("Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", req.Type))
 	}
-	if !ValidName(req.Name) {
+	if !runner.ValidName(req.Name) {
 		return nil, apiErr("InvalidName", "Invalid Name: '%s'", req.Name)
 	}
 	if err := checkRole(req.RoleArn); err != nil {

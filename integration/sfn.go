@@ -163,7 +163,14 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 	if p.TraceHeader != nil {
 		traceHeader = *p.TraceHeader
 		if problems := runner.TraceHeaderProblems(traceHeader); len(problems) > 0 {
-			return "", validationError(sdk, problems)
+			return "", ValidationError(sdk, problems)
+		}
+	}
+	// As StartExecution checks a name: its length with the request, its characters once the
+	// state machine is found.
+	if p.Name != nil {
+		if problem := runner.NameLength(*p.Name); problem != "" {
+			return "", ValidationError(sdk, []string{problem})
 		}
 	}
 	input, err := StartInput(p.Input)
@@ -181,7 +188,9 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 	// dispatched again after a crash finds the child it started instead of starting another.
 	name := ChildName(t.Token)
 	if p.Name != nil {
-		name = *p.Name
+		if name = *p.Name; !runner.ValidName(name) {
+			return "", ServiceError(sdk, "InvalidName", fmt.Sprintf("Invalid Name: '%s'", name))
+		}
 	}
 	if sm.Type == "EXPRESS" {
 		return r.startExpress(ctx, t, sm, name, input, traceHeader, sdk)
@@ -397,9 +406,9 @@ func Describe(ex *store.Execution, asJSON bool) string {
 	return value.Encode(out)
 }
 
-// validationError is the Step Functions API's ValidationException, with its problems, as a
+// ValidationError is the Step Functions API's ValidationException, with its problems, as a
 // task's error.
-func validationError(sdk bool, problems []string) error {
+func ValidationError(sdk bool, problems []string) error {
 	msg := "1 validation error detected: " + problems[0]
 	if len(problems) > 1 {
 		msg = fmt.Sprintf("%d validation errors detected: %s", len(problems), strings.Join(problems, "; "))

@@ -92,7 +92,14 @@ func (c *children) start(ctx context.Context, task *engine.Task, name string, p 
 	}
 	execName := integration.ChildName(task.Execution + "#" + strconv.FormatInt(task.ID, 10))
 	if p.Name != nil {
+		// As serve checks the name (integration.Registry): its length, then its characters.
 		execName = *p.Name
+		if problem := runner.NameLength(execName); problem != "" {
+			return "", integration.ValidationError(sdk, []string{problem})
+		}
+		if !runner.ValidName(execName) {
+			return "", integration.ServiceError(sdk, "InvalidName", fmt.Sprintf("Invalid Name: '%s'", execName))
+		}
 	}
 	smArn := p.StateMachineArn
 	arn := strings.Replace(smArn, ":stateMachine:", ":execution:", 1) + ":" + execName

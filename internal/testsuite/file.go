@@ -14,9 +14,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/asl/jsonpath"
 	"github.com/stepwise-run/stepwise/integration/lambda"
+	"github.com/stepwise-run/stepwise/runner"
 )
 
 // Error is bad input: the file, the line (0 when unknown) and what is wrong.
@@ -850,10 +850,10 @@ func validName(s string) bool {
 }
 
 // nameRune tells a character an execution name may hold, by the API's own rule.
-func nameRune(r rune) bool { return api.ValidName(string(r)) }
+func nameRune(r rune) bool { return runner.ValidName(string(r)) }
 
 // badExecutionName says what is wrong with an execution name, as StartExecution refuses it
-// (api.ValidName): 1 to 80 characters, none of those nameRune refuses; "" when it is valid.
+// (runner.ValidName): 1 to 80 characters, none of those nameRune refuses; "" when it is valid.
 func badExecutionName(name string) string {
 	n := utf8.RuneCountInString(name)
 	if n == 0 || n > 80 {

@@ -861,6 +861,12 @@ func TestChildren(t *testing.T) {
 			"One":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1"},"ResultPath":"$.one","Next":"Two"},
 			"Two":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:startExecution","Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1"},"ResultPath":"$.two","End":true}}}`, mocks,
 			`{paths: {"$.one.ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:child:c1", "$.two": {"ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:child:c1", "StartDate": 1735689600000}}}`, ""},
+		{"a name StartExecution refuses", `{"StartAt":"Start","States":{"Start":{"Type":"Task","Resource":"` + sync2 + `",
+			"Parameters":{"StateMachineArn":"` + arn + `child","Name":"c 1"},"End":true}}}`, mocks,
+			`{error: StepFunctions.InvalidNameException}`, ""},
+		{"a name too long", `{"StartAt":"Start","States":{"Start":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution",
+			"Parameters":{"StateMachineArn":"` + arn + `child","Name":"` + strings.Repeat("c", 81) + `"},"End":true}}}`, mocks,
+			`{error: StepFunctions.ValidationException}`, ""},
 		{"started twice, with another input", `{"StartAt":"One","States":{
 			"One":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1"},"ResultPath":"$.one","Next":"Two"},
 			"Two":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:startExecution","Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1","Input":{"n":2}},"ResultPath":"$.two","End":true}}}`, mocks,
