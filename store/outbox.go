@@ -19,7 +19,8 @@ type OutboxEvent struct {
 	RetryAt   time.Time
 	// Change is set for a status change kept by reference (Body is then empty), with
 	// Execution the execution's stored row (nil if it is gone): the deliverer builds the
-	// event from the two.
+	// event from the two. Only what an event is built from is read of the row (events.Build:
+	// the ARNs, name, input, output and start date); its other fields are zero.
 	Change    *StatusChange
 	Execution *Execution
 }

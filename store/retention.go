@@ -22,6 +22,7 @@ type Purge struct {
 	// Freeze builds the whole event of a status change kept by reference (StatusChange) from
 	// the execution's row (events.Build): an execution deleted with changes still waiting
 	// has them rewritten whole first, in the same transaction, so that its events outlive
-	// it. Nil: such an execution is kept until its changes are delivered.
+	// it. The row holds what OutboxEvent.Execution holds. Nil: such an execution is kept
+	// until its changes are delivered.
 	Freeze func(c *StatusChange, row *Execution) string
 }

@@ -99,21 +99,28 @@ func changeDests(c *store.StatusChange) []any {
 	return []any{&c.EventID, &c.Status, &c.StoppedAt, &c.Error, &c.Cause, &c.RedriveCount, &c.RedriveDate, &c.RedriveReason}
 }
 
-// executionsByID reads the rows of executions by their ids, in one query.
+// eventColumns are the columns of an execution's row that a status change's event is built
+// from (events.Build, store.OutboxEvent.Execution); the rest of the row (its state, above
+// all) is not read.
+const eventColumns = `arn, state_machine_arn, name, input, output, started_at, version_arn, alias_arn`
+
+// executionsByID reads the rows of executions by their ids, in one query: the columns their
+// events are built from (eventColumns).
 func executionsByID(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]*store.Execution, error) {
-	rows, err := tx.Query(ctx, `SELECT `+execSelect+`, id FROM executions WHERE id = ANY($1)`, ids)
+	rows, err := tx.Query(ctx, `SELECT `+eventColumns+`, id FROM executions WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	byID := make(map[int64]*store.Execution, len(ids))
 	for rows.Next() {
+		var e store.Execution
 		var id int64
-		e, err := scanExecution(rows, &id)
-		if err != nil {
+		if err := rows.Scan(&e.Arn, &e.StateMachineArn, &e.Name, &e.Input, &e.Output, &e.StartedAt, &e.VersionArn, &e.AliasArn, &id); err != nil {
 			return nil, err
 		}
-		byID[id] = e
+		e.StartedAt = e.StartedAt.UTC()
+		byID[id] = &e
 	}
 	return byID, rows.Err()
 }

@@ -38,6 +38,8 @@ func BenchmarkChildren5000(b *testing.B) { storetest.BenchChildren(b, openFresh(
 
 func BenchmarkSpread1000(b *testing.B) { storetest.BenchSpread(b, openFresh(b), 1000, 64) }
 
+func BenchmarkHeadOutbox(b *testing.B) { storetest.BenchHeadOutbox(b, openFresh(b), 1000) }
+
 func BenchmarkStart(b *testing.B) {
 	for _, clients := range []int{1, 64} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { storetest.BenchStart(b, openFresh(b), clients) })

@@ -129,25 +129,34 @@ func (s *changeScan) change() store.StatusChange {
 	return c
 }
 
-// executionsByID reads the rows of executions by their ids, in one statement.
+// eventColumns are the columns of an execution's row that a status change's event is built
+// from (events.Build, store.OutboxEvent.Execution), in the order scanEventRow reads them.
+// The rest of the row (its state, above all) is not read: with the modernc driver each
+// column read costs, and these are 8 of 22.
+const eventColumns = `arn, state_machine_arn, name, input, output, started_at, version_arn, alias_arn`
+
+// executionsByID reads the rows of executions by their ids, in one statement: the columns
+// their events are built from (eventColumns).
 func executionsByID(ctx context.Context, tx *sql.Tx, ids []int64) (map[int64]*store.Execution, error) {
 	list, err := json.Marshal(ids)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+execSelect+`, id FROM executions WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	rows, err := tx.QueryContext(ctx, `SELECT `+eventColumns+`, id FROM executions WHERE id IN (SELECT value FROM json_each(?))`, string(list))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	byID := make(map[int64]*store.Execution, len(ids))
 	for rows.Next() {
-		var id int64
-		e, err := scanExecution(rows, &id)
-		if err != nil {
+		var e store.Execution
+		var output sql.NullString
+		var started, id int64
+		if err := rows.Scan(&e.Arn, &e.StateMachineArn, &e.Name, &e.Input, &output, &started, &e.VersionArn, &e.AliasArn, &id); err != nil {
 			return nil, err
 		}
-		byID[id] = e
+		e.Output, e.StartedAt = fromStr(output), fromNanos(started)
+		byID[id] = &e
 	}
 	return byID, rows.Err()
 }

@@ -34,6 +34,8 @@ func BenchmarkChildren5000(b *testing.B) { storetest.BenchChildren(b, openTemp(b
 
 func BenchmarkSpread1000(b *testing.B) { storetest.BenchSpread(b, openTemp(b), 1000, 64) }
 
+func BenchmarkHeadOutbox(b *testing.B) { storetest.BenchHeadOutbox(b, openTemp(b), 1000) }
+
 func BenchmarkStart(b *testing.B) {
 	for _, clients := range []int{1, 64} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { storetest.BenchStart(b, openTemp(b), clients) })

@@ -214,3 +214,36 @@ func BenchChildren(b *testing.B, s store.Store, n int) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/child")
 }
+
+// BenchHeadOutbox measures reading the head of an outbox of status changes kept by reference
+// (RUNNING and SUCCEEDED of n/2 executions, each read with its execution's row), 100 at a
+// time, as the Deliverer reads them.
+func BenchHeadOutbox(b *testing.B, s store.Store, n int) {
+	ctx := context.Background()
+	for i := range n / 2 {
+		e := newExecution("sm", fmt.Sprintf("e%d", i))
+		if err := s.CreateExecution(ctx, store.Commit{Execution: e, Events: events(1, 1),
+			StatusChanges: []store.StatusChange{{EventID: fmt.Sprintf("r%d", i), Status: running}}}); err != nil {
+			b.Fatal(err)
+		}
+		done := *e
+		done.Version, done.LastEventID, done.Status, done.State = 1, 2, "SUCCEEDED", ""
+		out, stop := `{"i":1}`, t0.Add(time.Second)
+		done.Output, done.StoppedAt = &out, &stop
+		if err := s.Commit(ctx, store.Commit{Execution: &done, Events: events(2, 1),
+			StatusChanges: []store.StatusChange{{EventID: fmt.Sprintf("s%d", i), Status: "SUCCEEDED", StoppedAt: &stop}}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	o, ok := s.(store.Outbox)
+	if !ok {
+		b.Fatalf("%T keeps no outbox (store.Outbox)", s)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		evs, err := o.HeadOutbox(ctx, 100)
+		if err != nil || len(evs) != min(n, 100) || evs[0].Execution == nil {
+			b.Fatalf("%d events, %v", len(evs), err)
+		}
+	}
+}
