@@ -3,14 +3,12 @@ package integration_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
-	"github.com/stepwise-run/stepwise/store/sqlite"
 )
 
 // TestContinueAsNewChain runs the way AWS recommends past the history quota: an execution
@@ -22,11 +20,7 @@ func TestContinueAsNewChain(t *testing.T) {
 		links = 200
 	}
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	sm := machine(t, st, "chain", fmt.Sprintf(`{"StartAt":"More","States":{
 		"More":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericLessThan":%d,"Next":"Continue"}],"Default":"Done"},
 		"Continue":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":{

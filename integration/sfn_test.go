@@ -29,16 +29,23 @@ func machine(t *testing.T, st store.Store, name, def string) *store.StateMachine
 	return sm
 }
 
+// openStore opens a new SQLite store for a test, closed when it ends.
+func openStore(t *testing.T) store.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 // TestParentStartsChild runs the seed's pattern: a parent's Task starts a child execution
 // (.sync, .sync:2 and fire-and-forget), passing $$.Execution.Id so that the child is linked to
 // its parent.
 func TestParentStartsChild(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	machine(t, st, "child", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"P"},"P":{"Type":"Pass","Parameters":{"doubled.$":"States.MathAdd($.n, $.n)"},"End":true}}}`)
 	machine(t, st, "failing", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Oops","Cause":"child failed"}}}`)
 	parent := machine(t, st, "parent", `{"StartAt":"Sync","States":{
@@ -99,11 +106,7 @@ func TestParentStartsChild(t *testing.T) {
 // child makes a best-effort attempt to stop the child.
 func TestStoppingParentStopsSyncChild(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	machine(t, st, "sleeper", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
 	parent := machine(t, st, "waiter", `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync",
 		"Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:sleeper","Name":"kid"},"End":true}}}`)
@@ -144,12 +147,7 @@ func TestStoppingParentStopsSyncChild(t *testing.T) {
 // TestSyncTaskToken: a .sync:2 task has a task token in $$.Task.Token, as on AWS, and may pass
 // it to the child it starts.
 func TestSyncTaskToken(t *testing.T) {
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	machine(t, st, "echo", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
 	parent := machine(t, st, "parent", `{"StartAt":"Sync","States":{
 		"Sync":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{
@@ -194,11 +192,7 @@ func runParent(t *testing.T, st store.Store, parent *store.StateMachine, input s
 // API's ValidationException, caught here by the aws-sdk integration's name for it.
 func TestStartExecutionTraceHeader(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	const header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
 	machine(t, st, "echo", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
 	parent := machine(t, st, "parent", `{"StartAt":"Sync","States":{
@@ -229,11 +223,7 @@ func TestStartExecutionTraceHeader(t *testing.T) {
 // refused name starts no child.
 func TestStartExecutionName(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	machine(t, st, "echo", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
 	long := strings.Repeat("n", 81)
 	for i, c := range []struct{ resource, name, wantError, wantCause string }{

@@ -3,7 +3,6 @@ package integration_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,18 +10,13 @@ import (
 	"github.com/stepwise-run/stepwise/api"
 	"github.com/stepwise-run/stepwise/integration"
 	"github.com/stepwise-run/stepwise/runner"
-	"github.com/stepwise-run/stepwise/store/sqlite"
 )
 
 // TestSDKCallsAnyAction: arn:aws:states:::aws-sdk:sfn:<action> runs any Step Functions action
 // with PascalCase parameters and results, and fails with Sfn.<Exception>.
 func TestSDKCallsAnyAction(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	machine(t, st, "target", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
 	caller := machine(t, st, "caller", `{"StartAt":"Describe","States":{
 		"Describe":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:describeStateMachine",
