@@ -88,6 +88,15 @@ func TestInvokeAPIAndRemoteLambda(t *testing.T) {
 	if err != nil || out.StatusCode != 204 {
 		t.Errorf("DryRun: %v %+v", err, out)
 	}
+	out, err = c.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String("echo"), ClientContext: aws.String(base64.StdEncoding.EncodeToString([]byte(`{"custom":{"a":"b"}}`)))})
+	if err != nil || out.StatusCode != 200 {
+		t.Errorf("Invoke with a ClientContext: %v", err)
+	}
+	_, err = c.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String("echo"), ClientContext: aws.String("not base64")})
+	var badContext *lambdatypes.InvalidRequestContentException
+	if !errors.As(err, &badContext) || aws.ToString(badContext.Message) != "Client context must be a valid Base64-encoded JSON object." {
+		t.Errorf("Invoke with a ClientContext not in base64: %v", err)
+	}
 	_, err = c.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String("nope"), Qualifier: aws.String("live")})
 	var nf *lambdatypes.ResourceNotFoundException
 	if !errors.As(err, &nf) || aws.ToString(nf.Message) != "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope:live" {

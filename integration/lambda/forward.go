@@ -46,6 +46,9 @@ func (f *forward) invoke(ctx context.Context, inv *Invocation) (*Result, error) 
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Amz-Invocation-Type", "RequestResponse")
 	req.Header.Set("X-Amzn-Trace-Id", inv.TraceID)
+	if inv.ClientContext != "" {
+		req.Header.Set("X-Amz-Client-Context", inv.ClientContext)
+	}
 	tracing.Inject(ctx, req.Header)
 	client := f.client
 	if client == nil {

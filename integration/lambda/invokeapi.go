@@ -142,7 +142,8 @@ func (h *InvokeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	inv := &Invocation{Function: name, Qualifier: qual, Payload: body, Event: typ == "Event", DryRun: typ == "DryRun",
-		Tail: r.Header.Get("X-Amz-Log-Type") == "Tail", RequestID: reqID, TraceID: r.Header.Get("X-Amzn-Trace-Id")}
+		Tail: r.Header.Get("X-Amz-Log-Type") == "Tail", RequestID: reqID, TraceID: r.Header.Get("X-Amzn-Trace-Id"),
+		ClientContext: r.Header.Get("X-Amz-Client-Context")}
 	began := time.Now()
 	res, err := h.Runtime.Invoke(r.Context(), inv)
 	if err != nil {

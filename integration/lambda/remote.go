@@ -42,6 +42,9 @@ func Remote(c *awssdk.Client) func(context.Context, *Invocation) (*Result, error
 		if inv.Tail {
 			params["LogType"] = "Tail"
 		}
+		if inv.ClientContext != "" {
+			params["ClientContext"] = inv.ClientContext
+		}
 		call := awssdk.Call{Service: "lambda", Action: "invoke", Params: params, RoleArn: inv.RoleArn, Timeout: remoteTimeout}
 		if parts := strings.Split(fn, ":"); len(parts) >= 7 && parts[0] == "arn" {
 			call.Region = parts[3]

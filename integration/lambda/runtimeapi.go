@@ -17,8 +17,10 @@ const (
 	hdrDeadline    = "Lambda-Runtime-Deadline-Ms"
 	hdrFunctionArn = "Lambda-Runtime-Invoked-Function-Arn"
 	hdrTraceID     = "Lambda-Runtime-Trace-Id"
-	hdrErrorType   = "Lambda-Runtime-Function-Error-Type"
-	hdrErrorBody   = "Lambda-Runtime-Function-Error-Body"
+	// hdrClientContext is the invocation's client context, a JSON object, when it has one.
+	hdrClientContext = "Lambda-Runtime-Client-Context"
+	hdrErrorType     = "Lambda-Runtime-Function-Error-Type"
+	hdrErrorBody     = "Lambda-Runtime-Function-Error-Body"
 )
 
 func (sb *sandbox) routes() http.Handler {
@@ -54,6 +56,9 @@ func (sb *sandbox) nextInvocation(w http.ResponseWriter, r *http.Request) {
 	h.Set(hdrDeadline, strconv.FormatInt(time.Now().Add(sb.p.spec.Timeout).UnixMilli(), 10))
 	h.Set(hdrFunctionArn, qualified)
 	h.Set(hdrTraceID, c.inv.TraceID)
+	if c.inv.clientContext != "" {
+		h.Set(hdrClientContext, c.inv.clientContext)
+	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(c.inv.Payload)))
 	w.WriteHeader(http.StatusOK)

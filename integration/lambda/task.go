@@ -70,6 +70,7 @@ type invokeParams struct {
 	InvocationType string          `json:"InvocationType"`
 	Qualifier      string          `json:"Qualifier"`
 	LogType        string          `json:"LogType"`
+	ClientContext  string          `json:"ClientContext"`
 }
 
 // runInvoke runs arn:aws:states:::lambda:invoke: the result is the Invoke response as the
@@ -88,7 +89,7 @@ func (r *Runtime) runInvoke(ctx context.Context, t *engine.Task) (string, error)
 		qual = p.Qualifier
 	}
 	inv := &Invocation{Function: name, Qualifier: qual, Payload: requestPayload(p.Payload), Event: p.InvocationType == "Event",
-		DryRun: p.InvocationType == "DryRun", Tail: p.LogType == "Tail", FunctionName: *p.FunctionName, RoleArn: taskRole(t)}
+		DryRun: p.InvocationType == "DryRun", Tail: p.LogType == "Tail", ClientContext: p.ClientContext, FunctionName: *p.FunctionName, RoleArn: taskRole(t)}
 	began := time.Now()
 	res, err := r.Invoke(ctx, inv)
 	if err != nil {

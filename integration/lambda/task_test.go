@@ -2,6 +2,7 @@ package lambda_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -154,6 +155,36 @@ func TestInvokeNullPayload(t *testing.T) {
 		got, _ := json.Marshal(res["Payload"])
 		if w, _ := json.Marshal(want); string(got) != string(w) {
 			t.Errorf("%s: Payload %s, want %s", params, got, w)
+		}
+	}
+}
+
+// TestInvokeClientContext: lambda:invoke's ClientContext, a JSON object in base64, reaches the
+// function's context (aws-lambda-go's lambdacontext.ClientContext, from the Runtime API's
+// Lambda-Runtime-Client-Context); any other text fails the task with Lambda's
+// InvalidRequestContentException, and the function is not invoked.
+func TestInvokeClientContext(t *testing.T) {
+	rt := newRuntime(t, lambda.Spec{})
+	cc := base64.StdEncoding.EncodeToString([]byte(`{"client":{"app_title":"shop"},"custom":{"tenant":"t-1"},"env":{"stage":"dev"}}`))
+	out, err := rt.RunTask(context.Background(), invokeTask(`{"FunctionName":"fn","ClientContext":"`+cc+`","Payload":{}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Payload struct{ ClientContext map[string]any }
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(res.Payload.ClientContext)
+	if !strings.Contains(string(got), `"custom":{"tenant":"t-1"}`) || !strings.Contains(string(got), `"env":{"stage":"dev"}`) ||
+		!strings.Contains(string(got), `"app_title":"shop"`) {
+		t.Errorf("the function's client context %s, want the task's", got)
+	}
+	for _, bad := range []string{"not base64!", base64.StdEncoding.EncodeToString([]byte(`[1]`)), base64.StdEncoding.EncodeToString([]byte(`{"a":`))} {
+		_, err := rt.RunTask(context.Background(), invokeTask(`{"FunctionName":"fn","ClientContext":"`+bad+`","Payload":{}}`))
+		if te := taskError(t, err); te.Name != "Lambda.InvalidRequestContentException" || !strings.HasPrefix(te.Cause, "Client context must be a valid Base64-encoded JSON object. (Service: AWSLambda; Status Code: 400;") {
+			t.Errorf("ClientContext %q: %s: %s", bad, te.Name, te.Cause)
 		}
 	}
 }

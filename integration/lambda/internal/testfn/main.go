@@ -53,7 +53,7 @@ func handle(ctx context.Context, ev event) (any, error) {
 		// names (AWS_ENDPOINT_URL_SFN), before it returns.
 		return map[string]string{"answered": ev.Action}, answer(ctx, ev)
 	}
-	return map[string]any{
+	out := map[string]any{
 		"value":       ev.Value,
 		"pid":         os.Getpid(),
 		"requestId":   lc.AwsRequestID,
@@ -64,7 +64,11 @@ func handle(ctx context.Context, ev event) (any, error) {
 		"handler":     os.Getenv("_HANDLER"),
 		"deadlineIn":  time.Until(deadline).Milliseconds(),
 		"startedAt":   started.UnixNano(),
-	}, nil
+	}
+	if cc := lc.ClientContext; cc.Custom != nil || cc.Env != nil || cc.Client.AppTitle != "" {
+		out["clientContext"] = cc // the invocation's ClientContext, when it has one
+	}
+	return out, nil
 }
 
 func answer(ctx context.Context, ev event) error {
