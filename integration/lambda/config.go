@@ -12,7 +12,7 @@ import (
 //
 //	{"Functions": {
 //	  "orders": {"Command": ["./bin/orders"], "Timeout": 10, "MemorySize": 256,
-//	             "Environment": {"TABLE": "orders"}, "MaxConcurrency": 4},
+//	             "Environment": {"TABLE": "orders"}, "MaxConcurrency": 4, "MaximumRetryAttempts": 0},
 //	  "legacy": {"Endpoint": "http://127.0.0.1:3001"}}}
 //
 // Timeout is in seconds, as in Lambda's function configuration; a relative Command path is
@@ -27,6 +27,9 @@ type fileConfig struct {
 		MemorySize     int               `json:"MemorySize"`
 		MaxConcurrency int               `json:"MaxConcurrency"`
 		Environment    map[string]string `json:"Environment"`
+		// MaximumRetryAttempts is the function's event invoke configuration: how many times
+		// a failed Event invocation is run again, 0 to 2 (default 2).
+		MaximumRetryAttempts *int `json:"MaximumRetryAttempts"`
 	} `json:"Functions"`
 }
 
@@ -49,8 +52,11 @@ func LoadConfig(path string) (map[string]Spec, error) {
 		if (len(f.Command) == 0) == (f.Endpoint == "") {
 			return nil, fmt.Errorf("%s: function %q: give a Command or an Endpoint", path, name)
 		}
+		if n := f.MaximumRetryAttempts; n != nil && (*n < 0 || *n > 2) {
+			return nil, fmt.Errorf("%s: function %q: MaximumRetryAttempts is 0, 1 or 2, not %d", path, name, *n)
+		}
 		s := Spec{Endpoint: f.Endpoint, Handler: f.Handler, Dir: f.Dir, MemoryMB: f.MemorySize, MaxConcurrency: f.MaxConcurrency,
-			Timeout: time.Duration(f.Timeout * float64(time.Second))}
+			Timeout: time.Duration(f.Timeout * float64(time.Second)), MaximumRetryAttempts: f.MaximumRetryAttempts}
 		if len(f.Command) > 0 {
 			s.Command = append([]string(nil), f.Command...)
 			if c := s.Command[0]; !filepath.IsAbs(c) && filepath.Base(c) != c {

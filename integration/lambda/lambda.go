@@ -57,7 +57,14 @@ type Spec struct {
 	Dir string
 	// Handler is _HANDLER; the command's base name when empty.
 	Handler string
+	// MaximumRetryAttempts is how many times an Event invocation that fails is run again (the
+	// function's event invoke configuration, 0 to 2); nil: 2, Lambda's default.
+	MaximumRetryAttempts *int
 }
+
+// DefaultEventRetryDelays are the waits before an Event invocation's retries: Lambda waits
+// one minute before the first and two before the second.
+var DefaultEventRetryDelays = []time.Duration{time.Minute, 2 * time.Minute}
 
 // ParseFlag parses `NAME=PATH` or `NAME=http://HOST:PORT` (the serve command's --function);
 // the target is read as ParseTarget reads it, from the working directory.
@@ -144,14 +151,19 @@ type Options struct {
 	// Remote, which serve uses when an endpoint for Lambda is configured); nil: such a
 	// function is not found, as Lambda answers for a function that does not exist.
 	Remote func(ctx context.Context, inv *Invocation) (*Result, error)
+	// EventRetryDelays are the waits before an Event invocation's retries, the last one
+	// repeated; DefaultEventRetryDelays when nil.
+	EventRetryDelays []time.Duration
 }
 
 // Runtime runs the registered functions. It is safe for concurrent use.
 type Runtime struct {
-	opts Options
-	mu   sync.Mutex
-	fns  map[string]backend
-	done bool
+	opts    Options
+	mu      sync.Mutex
+	fns     map[string]backend
+	retries map[string]int // MaximumRetryAttempts, by function
+	done    bool
+	closing chan struct{} // closed by Close: Event retries waiting are dropped
 }
 
 // backend runs invocations of one function.
@@ -244,11 +256,23 @@ func New(opts Options) *Runtime {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	r := &Runtime{opts: opts, fns: map[string]backend{}}
+	if opts.EventRetryDelays == nil {
+		opts.EventRetryDelays = DefaultEventRetryDelays
+	}
+	r := &Runtime{opts: opts, fns: map[string]backend{}, retries: map[string]int{}, closing: make(chan struct{})}
 	for name, spec := range opts.Functions {
 		r.fns[name] = r.backendFor(name, spec)
+		r.retries[name] = eventRetries(spec)
 	}
 	return r
+}
+
+// eventRetries is a function's MaximumRetryAttempts.
+func eventRetries(spec Spec) int {
+	if spec.MaximumRetryAttempts == nil {
+		return 2
+	}
+	return *spec.MaximumRetryAttempts
 }
 
 // Register adds or replaces a function. A replaced function's processes are stopped.
@@ -257,6 +281,7 @@ func (r *Runtime) Register(name string, spec Spec) {
 	r.mu.Lock()
 	old := r.fns[name]
 	r.fns[name] = b
+	r.retries[name] = eventRetries(spec)
 	r.mu.Unlock()
 	if old != nil {
 		old.close()
@@ -286,8 +311,12 @@ func (r *Runtime) Close() error {
 	r.mu.Lock()
 	fns := r.fns
 	r.fns = map[string]backend{}
+	wasDone := r.done
 	r.done = true
 	r.mu.Unlock()
+	if !wasDone {
+		close(r.closing)
+	}
 	for _, b := range fns {
 		b.close()
 	}
@@ -349,7 +378,7 @@ func (r *Runtime) Invoke(ctx context.Context, inv *Invocation) (*Result, error) 
 		inv.TraceID = newTraceID()
 	}
 	r.mu.Lock()
-	b, closed := r.fns[inv.Function], r.done
+	b, closed, retries := r.fns[inv.Function], r.done, r.retries[inv.Function]
 	r.mu.Unlock()
 	if closed {
 		return nil, &ServiceError{Code: "ServiceException", Message: "the Lambda runtime is shut down", StatusCode: 500, RequestID: inv.RequestID}
@@ -389,13 +418,7 @@ func (r *Runtime) Invoke(ctx context.Context, inv *Invocation) (*Result, error) 
 	}
 	if inv.Event {
 		// Lambda queues the event and answers 202 at once; the function runs on its own.
-		go func() {
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Minute)
-			defer cancel()
-			if _, err := b.invoke(ctx, inv); err != nil {
-				r.opts.Logger.Warn("lambda: asynchronous invocation failed", "function", inv.Function, "request", inv.RequestID, "err", err)
-			}
-		}()
+		go r.runEvent(context.WithoutCancel(ctx), b, inv, retries)
 		return &Result{StatusCode: 202, RequestID: inv.RequestID, TraceID: inv.TraceID}, nil
 	}
 	res, err := b.invoke(ctx, inv)
@@ -425,6 +448,46 @@ func newUUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// runEvent runs an Event invocation as Lambda runs one from its queue: when the function
+// fails (an error it returns or throws, a crash, a timeout), it is run again, with the same
+// request id, up to retries more times (MaximumRetryAttempts), after EventRetryDelays. The
+// queue is in memory: retries still waiting when the Runtime closes are dropped, and logged.
+func (r *Runtime) runEvent(ctx context.Context, b backend, inv *Invocation, retries int) {
+	for attempt := 0; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, 15*time.Minute)
+		res, err := b.invoke(actx, inv)
+		cancel()
+		if err == nil && res.FunctionError == "" {
+			return
+		}
+		why := "the function failed"
+		if err != nil {
+			why = err.Error()
+		}
+		log := r.opts.Logger.With("function", inv.Function, "request", inv.RequestID, "attempt", attempt+1, "err", why)
+		if attempt >= retries {
+			log.Warn("lambda: asynchronous invocation failed; no retries left")
+			return
+		}
+		delay := r.opts.EventRetryDelays[min(attempt, len(r.opts.EventRetryDelays)-1)]
+		log.Info("lambda: asynchronous invocation failed; it is retried", "in", delay)
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-r.closing:
+			t.Stop()
+			log.Warn("lambda: asynchronous invocation's retry dropped: the server stops")
+			return
+		}
+		r.mu.Lock()
+		b = r.fns[inv.Function] // replaced meanwhile: the new code runs the retry
+		r.mu.Unlock()
+		if b == nil {
+			return
+		}
+	}
 }
 
 // decodeClientContext reads a ClientContext: the JSON object it holds in base64, and whether

@@ -5,8 +5,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/integration/lambda"
@@ -187,4 +192,71 @@ func TestInvokeClientContext(t *testing.T) {
 			t.Errorf("ClientContext %q: %s: %s", bad, te.Name, te.Cause)
 		}
 	}
+}
+
+// TestEventRetries: an Event invocation that fails is run again, as Lambda runs one from its
+// queue: with the same request id, up to MaximumRetryAttempts more times (2 by default),
+// after the retry delays; none once it succeeds; a retry still waiting when the Runtime
+// closes is dropped.
+func TestEventRetries(t *testing.T) {
+	attempts := func(file string) []string {
+		data, _ := os.ReadFile(file)
+		return strings.Fields(string(data))
+	}
+	one, zero := 1, 0
+	for _, c := range []struct {
+		name     string
+		retries  *int
+		failures int
+		want     int
+	}{
+		{"succeeds on the second attempt", nil, 1, 2},
+		{"fails every time", nil, 10, 3},
+		{"fails every time, 1 retry", &one, 10, 2},
+		{"no retries", &zero, 10, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "attempts")
+			rt := lambda.New(lambda.Options{Functions: map[string]lambda.Spec{"fn": {Command: []string{fnPath}, MaximumRetryAttempts: c.retries}},
+				Output: io.Discard, Logger: slog.New(slog.DiscardHandler), EventRetryDelays: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond}})
+			defer rt.Close()
+			params, _ := json.Marshal(map[string]any{"FunctionName": "fn", "InvocationType": "Event",
+				"Payload": map[string]any{"action": "flaky", "file": file, "failures": c.failures}})
+			if out, err := rt.RunTask(context.Background(), invokeTask(string(params))); err != nil || !strings.Contains(out, `"StatusCode":202`) {
+				t.Fatalf("Event: %v %s", err, out)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for len(attempts(file)) < c.want && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			time.Sleep(400 * time.Millisecond) // longer than the delays: a retry too many would come
+			got := attempts(file)
+			if len(got) != c.want {
+				t.Fatalf("%d attempts (%v), want %d", len(got), got, c.want)
+			}
+			for _, id := range got[1:] {
+				if id != got[0] {
+					t.Errorf("the retries' request ids %v, want the first attempt's", got)
+				}
+			}
+		})
+	}
+	t.Run("dropped at close", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "attempts")
+		rt := lambda.New(lambda.Options{Functions: map[string]lambda.Spec{"fn": {Command: []string{fnPath}}},
+			Output: io.Discard, Logger: slog.New(slog.DiscardHandler), EventRetryDelays: []time.Duration{300 * time.Millisecond}})
+		params, _ := json.Marshal(map[string]any{"FunctionName": "fn", "InvocationType": "Event",
+			"Payload": map[string]any{"action": "flaky", "file": file, "failures": 10}})
+		if _, err := rt.RunTask(context.Background(), invokeTask(string(params))); err != nil {
+			t.Fatal(err)
+		}
+		for len(attempts(file)) < 1 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		rt.Close()
+		time.Sleep(500 * time.Millisecond)
+		if n := len(attempts(file)); n != 1 {
+			t.Errorf("%d attempts after the Runtime closed during the retry's wait, want 1", n)
+		}
+	})
 }

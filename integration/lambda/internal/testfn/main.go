@@ -3,9 +3,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"time"
 
@@ -23,6 +25,10 @@ type event struct {
 	Value   any    `json:"value"`
 	// Token is a .waitForTaskToken task's token, which approve and reject answer.
 	Token string `json:"token"`
+	// File and Failures are flaky's: it appends its request id to File, a line an
+	// invocation, and fails while File has Failures lines or fewer.
+	File     string `json:"file"`
+	Failures int    `json:"failures"`
 }
 
 // CustomError is an error type of the user's own: Lambda reports its name as errorType.
@@ -48,6 +54,18 @@ func handle(ctx context.Context, ev event) (any, error) {
 		time.Sleep(time.Duration(ev.SleepMs) * time.Millisecond)
 	case "string":
 		return ev.Message, nil
+	case "flaky":
+		f, err := os.OpenFile(ev.File, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		_, err = f.WriteString(lc.AwsRequestID + "\n")
+		f.Close()
+		data, _ := os.ReadFile(ev.File)
+		if err != nil || bytes.Count(data, []byte("\n")) <= ev.Failures {
+			return nil, fmt.Errorf("flaky: attempt %d fails", bytes.Count(data, []byte("\n")))
+		}
+		return "ok", nil
 	case "approve", "reject":
 		// Answers the token with the AWS SDK, at the Step Functions endpoint the environment
 		// names (AWS_ENDPOINT_URL_SFN), before it returns.
