@@ -232,7 +232,7 @@ type expressResult struct {
 }
 
 // NewExpressArn makes a new Express execution's ARN: ...:express:MACHINE:NAME:UUID.
-func NewExpressArn(smArn, name string) string {
+func (s *Server) NewExpressArn(smArn, name string) string {
 	return strings.Replace(runner.ExecutionArn(smArn, name), ":execution:", ":express:", 1) + ":" + ids.UUID()
 }
 
@@ -289,7 +289,7 @@ func billedMillis(d time.Duration) int64 {
 
 func (s *Server) startExpressAsync(sm *store.StateMachine, name, input, traceHeader string) (any, error) {
 	// The execution runs under the ARN answered (its $$.Execution.Id, its logs).
-	arn := NewExpressArn(sm.Arn, name)
+	arn := s.NewExpressArn(sm.Arn, name)
 	now := time.Now().UTC()
 	go func() {
 		if _, err := s.runExpress(context.Background(), sm, arn, name, input, traceHeader, now, false); err != nil {
@@ -300,7 +300,7 @@ func (s *Server) startExpressAsync(sm *store.StateMachine, name, input, traceHea
 }
 
 // RunExpressChild runs to its end an Express execution that a Task state of another
-// execution started (integration.Registry.Express), as StartExecution runs one: in memory,
+// execution started (integration.ExpressRunner), as StartExecution runs one: in memory,
 // within the 5-minute limit, logged and traced as its state machine says, under the ARN and
 // start date the task answered (NewExpressArn). Its end is answered as an execution's row, a
 // TIMED_OUT one if it ran out of time; a non-nil error means it could not run.
@@ -336,7 +336,7 @@ func (s *Server) startSyncExecution(ctx context.Context, body []byte) (any, erro
 	if sm.Type != "EXPRESS" {
 		return nil, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
-	arn := NewExpressArn(sm.Arn, name)
+	arn := s.NewExpressArn(sm.Arn, name)
 	// A synchronous Express execution runs its mocked test case as StartExecution's do; it
 	// ends within this call, and so does its binding.
 	if testCase != "" {

@@ -30,6 +30,15 @@ type Executions interface {
 	Stop(ctx context.Context, arn, errName, cause string, hasError, hasCause bool) error
 }
 
+// ExpressRunner runs Express executions for the Step Functions integration.
+type ExpressRunner interface {
+	// NewExpressArn makes a new Express execution's ARN.
+	NewExpressArn(smArn, name string) string
+	// RunExpressChild runs an Express execution to its end, under the ARN and start date
+	// given, and answers its end as an execution's row.
+	RunExpressChild(ctx context.Context, sm *store.StateMachine, arn, name, input, traceHeader string, started time.Time) (*store.Execution, error)
+}
+
 // Registry routes tasks to integrations.
 type Registry struct {
 	Store store.Store
@@ -53,12 +62,9 @@ type Registry struct {
 	// SFN runs a Step Functions API action in process (api.Server.Invoke), for
 	// arn:aws:states:::aws-sdk:sfn:<action> tasks.
 	SFN func(ctx context.Context, action string, body []byte) ([]byte, error)
-	// Express runs an Express execution a startExecution task starts, to its end, under the
-	// ARN and start date the task answers (api.Server.RunExpressChild). Without it, such a
-	// task fails.
-	Express func(ctx context.Context, sm *store.StateMachine, arn, name, input, traceHeader string, started time.Time) (*store.Execution, error)
-	// NewExpressArn makes an Express execution's ARN (api.NewExpressArn), for Express.
-	NewExpressArn func(smArn, name string) string
+	// Express runs the Express executions that startExecution tasks start (api.Server).
+	// Without it, such a task fails.
+	Express ExpressRunner
 	// Authorize, if set (--enforce-iam), decides whether the execution's role may make a
 	// task's call (iam.Directory.AuthorizeRole); a denial fails the task as AWS fails it.
 	Authorize func(ctx context.Context, roleArn, action, resource string) error
@@ -246,16 +252,16 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 // child runs on. Express executions are not durable (as on AWS): after a crash, a .sync task
 // run again starts another child.
 func (r *Registry) startExpress(ctx context.Context, t *engine.Task, sm *store.StateMachine, name, input, traceHeader string, sdk bool) (string, error) {
-	if r.Express == nil || r.NewExpressArn == nil {
+	if r.Express == nil {
 		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "Stepwise starts Express executions from a task only in a server (stepwise serve or stepwise test)"}
 	}
-	arn := r.NewExpressArn(sm.Arn, name)
+	arn := r.Express.NewExpressArn(sm.Arn, name)
 	started := time.Now().UTC()
 	resp := StartResponse(&store.Execution{Arn: arn, StartedAt: started}, sdk)
 	// The child is in the task's trace, whether or not the task waits for it.
 	runCtx := context.WithoutCancel(ctx)
 	if t.Pattern != ".sync" && t.Pattern != ".sync:2" {
-		go func() { _, _ = r.Express(runCtx, sm, arn, name, input, traceHeader, started) }()
+		go func() { _, _ = r.Express.RunExpressChild(runCtx, sm, arn, name, input, traceHeader, started) }()
 		return resp, nil
 	}
 	runner.Submit(ctx, resp)
@@ -265,7 +271,7 @@ func (r *Registry) startExpress(ctx context.Context, t *engine.Task, sm *store.S
 	}
 	ended := make(chan end, 1)
 	go func() {
-		ex, err := r.Express(runCtx, sm, arn, name, input, traceHeader, started)
+		ex, err := r.Express.RunExpressChild(runCtx, sm, arn, name, input, traceHeader, started)
 		ended <- end{ex, err}
 	}()
 	select {

@@ -324,7 +324,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	apiServer := &api.Server{Store: st, Node: node, Region: cfg.Region, Account: cfg.Account, Logger: log, Tasks: handler,
 		Throttle: cfg.Throttle, EvalLimits: cfg.EvalLimits, ExecutionLogs: execLogs, ExpressLogs: keeper}
 	tasks.SFN = apiServer.Invoke // aws-sdk:sfn:<action> tasks call the API in process
-	tasks.Express, tasks.NewExpressArn = apiServer.RunExpressChild, api.NewExpressArn
+	tasks.Express = apiServer    // Express children of startExecution tasks
 	if mocked != nil {
 		apiServer.Mocks = mocked
 	}
