@@ -6,7 +6,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/stepwise-run/stepwise/integration/lambda"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
 )
@@ -95,5 +97,44 @@ func TestExpressChildren(t *testing.T) {
 		if _, err := s.Store.GetExecution(context.Background(), runner.ExecutionArn(sm, "kid")); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("%s: a stored execution named kid (%v), want none: Express executions are not stored", sm, err)
 		}
+	}
+}
+
+// TestExpressChildOutlivesItsTask: a .sync task waiting for an Express child times out at
+// its TimeoutSeconds, as for a Standard child; the child, which cannot be stopped, runs on to
+// its end.
+func TestExpressChildOutlivesItsTask(t *testing.T) {
+	ran := make(chan time.Time, 1)
+	s, _ := startServer(t, Config{Functions: map[string]lambda.Spec{"record": {Func: func(ctx context.Context, payload []byte) ([]byte, error) {
+		ran <- time.Now()
+		return []byte(`{}`), nil
+	}}}})
+	create := func(name, typ, def string) string {
+		return invoke(t, s, "CreateStateMachine", map[string]any{"name": name, "type": typ,
+			"roleArn": "arn:aws:iam::123456789012:role/r", "definition": def})["stateMachineArn"].(string)
+	}
+	slow := create("slow", "EXPRESS", `{"StartAt":"Nap","States":{"Nap":{"Type":"Wait","Seconds":2,"Next":"Record"},
+		"Record":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"record"},"End":true}}}`)
+	parent := create("impatient", "STANDARD", `{"StartAt":"Sync","States":{"Sync":{"Type":"Task",
+		"Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"`+slow+`"},"TimeoutSeconds":1,
+		"Catch":[{"ErrorEquals":["States.Timeout"],"ResultPath":"$.caught","Next":"Done"}],"End":true},"Done":{"Type":"Succeed"}}}`)
+	began := time.Now()
+	arn := invoke(t, s, "StartExecution", map[string]any{"stateMachineArn": parent})["executionArn"].(string)
+	waitSucceeded(t, s, arn)
+	if took := time.Since(began); took > 1900*time.Millisecond {
+		t.Errorf("the parent ended %v after its start, want its task to time out after 1 s", took)
+	}
+	var out struct{ Caught struct{ Error string } }
+	_ = json.Unmarshal([]byte(invoke(t, s, "DescribeExecution", map[string]any{"executionArn": arn})["output"].(string)), &out)
+	if out.Caught.Error != "States.Timeout" {
+		t.Errorf("the parent caught %+v, want States.Timeout", out.Caught)
+	}
+	select {
+	case at := <-ran:
+		if d := at.Sub(began); d < 2*time.Second {
+			t.Errorf("the child's task ran %v after the start, want after its 2 s Wait", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the Express child did not run on to its end after its task timed out")
 	}
 }
