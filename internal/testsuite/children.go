@@ -79,7 +79,8 @@ type startedChild struct {
 // parent's clock moves on to the child's end. The child of a task that does not wait is
 // started but not run: the parent sees only StartExecution's answer, and the child's
 // behaviour is for its own tests. A name used before is ExecutionAlreadyExists, unless the
-// child was only started, and with the same input (StartExecution is idempotent then).
+// child was only started, and with the same input (StartExecution is idempotent then), or
+// the child is an Express execution, whose ARN is new at each start.
 func (c *children) start(ctx context.Context, task *engine.Task, name string, p startParams) (string, error) {
 	sdk := task.ResourceType == "aws-sdk:sfn"
 	input, err := integration.StartInput(p.Input)
@@ -103,11 +104,18 @@ func (c *children) start(ctx context.Context, task *engine.Task, name string, p 
 	}
 	smArn := p.StateMachineArn
 	arn := strings.Replace(smArn, ":stateMachine:", ":execution:", 1) + ":" + execName
+	express := c.l.express[name]
+	if express {
+		// An Express execution's ARN of its own at each start (as serve's, with a UUID made
+		// from the task, the same on every run); its name need not be unique.
+		arn = strings.Replace(smArn, ":stateMachine:", ":express:", 1) + ":" + execName + ":" +
+			integration.ChildName(task.Execution+"#"+strconv.FormatInt(task.ID, 10)+"#express")
+	}
 	started := &store.Execution{Arn: arn, Name: execName, StateMachineArn: smArn, StartedAt: now}
 	wait := task.Pattern == ".sync" || task.Pattern == ".sync:2"
 	c.mu.Lock()
 	before, again := c.started[arn]
-	if !again {
+	if !again && !express {
 		c.started[arn] = startedChild{input: input, ended: wait}
 	}
 	c.mu.Unlock()

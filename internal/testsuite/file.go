@@ -63,8 +63,10 @@ type File struct {
 	Functions map[string]lambda.Spec
 	// Machines are the state machines the file's machine may start with a .sync task and
 	// have run in the test (machines:, NAME: definition file), by name; the file's own
-	// machine is one without being named.
-	Machines map[string]string
+	// machine is one without being named. MachineTypes are their types where the file gives
+	// one (NAME: {stateMachine: FILE, type: EXPRESS}); STANDARD otherwise.
+	Machines     map[string]string
+	MachineTypes map[string]string
 	// S3 are the objects a Distributed Map's ItemReader reads and the buckets its
 	// ResultWriter writes to, in memory (s3:, s3://BUCKET/KEY: CONTENT), by bucket and key; a
 	// bucket named alone (s3://BUCKET/) has the key "".
@@ -316,7 +318,7 @@ func Parse(path string, data []byte) (*File, error) {
 	if kv, ok := top["machines"]; ok {
 		m := deref(kv.val)
 		if m.Kind != yaml.MappingNode {
-			return nil, p.errorf(kv.val, "machines: want a mapping of state machine names to definition files")
+			return nil, p.errorf(kv.val, "machines: want a mapping of state machine names to definition files (or to {stateMachine: FILE, type: EXPRESS})")
 		}
 		f.Machines = map[string]string{}
 		for i := 0; i+1 < len(m.Content); i += 2 {
@@ -327,8 +329,32 @@ func Parse(path string, data []byte) (*File, error) {
 			if !validName(name) {
 				return nil, p.errorf(m.Content[i], "machines: %q is not a valid state machine name (1-80 characters, no blanks and none of <>{}[]?*\"#%%\\^|~`$&,;:/)", name)
 			}
-			file, err := p.str(m.Content[i+1], "machines: "+name)
-			if err != nil {
+			var file string
+			if deref(m.Content[i+1]).Kind == yaml.MappingNode {
+				where := "machines: " + name
+				fields, err := p.fields(m.Content[i+1], where, "stateMachine", "type")
+				if err != nil {
+					return nil, err
+				}
+				if kv, ok := fields["stateMachine"]; ok {
+					if file, err = p.str(kv.val, where+": stateMachine"); err != nil {
+						return nil, err
+					}
+				}
+				if kv, ok := fields["type"]; ok {
+					typ, err := p.str(kv.val, where+": type")
+					if err != nil {
+						return nil, err
+					}
+					if typ != "STANDARD" && typ != "EXPRESS" {
+						return nil, p.errorf(kv.val, "%s: type: want STANDARD or EXPRESS, got %q", where, typ)
+					}
+					if f.MachineTypes == nil {
+						f.MachineTypes = map[string]string{}
+					}
+					f.MachineTypes[name] = typ
+				}
+			} else if file, err = p.str(m.Content[i+1], "machines: "+name); err != nil {
 				return nil, err
 			}
 			if file == "" {

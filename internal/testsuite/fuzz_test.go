@@ -16,6 +16,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(`{"stateMachine": "a.json", "tests": [{"name": "a", "input": {"x": 1e400}}]}`, true)
 	f.Add("stateMachine: a.json\nfunctions: {f: bin/f, g: http://127.0.0.1:1}\nmachines: {c: c.asl.json}\n"+
 		"s3: {s3://b/k.csv: \"a,b\\n1,2\", s3://b/k.json: [1], s3://o/: ~}\ntests: [{name: a}]\n", false)
+	f.Add("stateMachine: a.json\nmachines: {c: {stateMachine: c.asl.json, type: EXPRESS}, d: d.asl.json}\ntests: [{name: a}]\n", false)
 	for _, p := range []string{"../../examples/testing/checkout.test.yaml", "../../examples/orders/orders.test.yaml", "../../examples/hello.test.json",
 		"../../examples/tutorial/parent.test.yaml"} {
 		if data, err := os.ReadFile(p); err == nil {

@@ -1,6 +1,7 @@
 package testsuite
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -89,8 +90,10 @@ type loaded struct {
 	// Functions endpoint and may answer their task tokens (callbacks.go).
 	programs bool
 	// machines are the interpreters of the state machines a .sync task may start and run in
-	// the test, by name: the file's own and those of machines:.
+	// the test, by name: the file's own and those of machines:; express names those of
+	// type EXPRESS.
 	machines map[string]*engine.Interpreter
+	express  map[string]bool
 }
 
 // load parses a test file and loads what it names; check checks its Task states'
@@ -166,6 +169,7 @@ func load(path string, opts *Options, check func(*engine.Task) error) (*loaded, 
 		}
 	}
 	l.machines = map[string]*engine.Interpreter{f.Name: l.in}
+	l.express = map[string]bool{f.Name: f.Type == "EXPRESS"}
 	for _, name := range sortedKeys(f.Machines) {
 		line := f.lines["machines: "+name]
 		if name == f.Name {
@@ -175,11 +179,13 @@ func load(path string, opts *Options, check func(*engine.Task) error) (*loaded, 
 		if err != nil {
 			return nil, &Error{File: path, Line: line, Msg: "machines: " + name + ": " + err.Error()}
 		}
-		sm, err := asl.Parse(def, asl.ValidateOptions{Type: "STANDARD"})
+		typ := cmp.Or(f.MachineTypes[name], "STANDARD")
+		sm, err := asl.Parse(def, asl.ValidateOptions{Type: typ})
 		if err != nil {
 			return nil, &Error{File: path, Line: line, Msg: fmt.Sprintf("machines: %s: the definition is not valid: %v", name, err)}
 		}
-		l.machines[name] = engine.New(sm, engine.Config{Region: opts.region(), Account: opts.account(), CheckTask: check})
+		l.machines[name] = engine.New(sm, engine.Config{Region: opts.region(), Account: opts.account(), CheckTask: check, Express: typ == "EXPRESS"})
+		l.express[name] = typ == "EXPRESS"
 		// The mocks answer the states of the machines the tests start too, by name.
 		walkStates(&sm.Graph, func(s *asl.State) {
 			if tasks[s.Name] != "Task" {

@@ -1233,3 +1233,58 @@ tests:
 		}
 	}
 }
+
+// TestExpressChildren: a machine given as {stateMachine: FILE, type: EXPRESS} runs as an
+// Express child, as serve runs one: an :express: ARN with a UUID of its own at each start
+// (made from the task, the same on every run), so that a name used twice is not
+// ExecutionAlreadyExists; its definition is checked as an Express one's.
+func TestExpressChildren(t *testing.T) {
+	const arn = "arn:aws:states:us-east-1:123456789012:stateMachine:"
+	parent := `{"StartAt":"One","States":{
+		"One":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"` + arn + `kid","Name":"k","Input":{"n":1}},
+			"ResultSelector":{"arn.$":"$.ExecutionArn","out.$":"$.Output"},"ResultPath":"$.one","Next":"Two"},
+		"Two":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":{"StateMachineArn":"` + arn + `kid","Name":"k"},
+			"ResultSelector":{"arn.$":"$.ExecutionArn"},"ResultPath":"$.two","End":true}}}`
+	kid := `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"twice.$":"States.MathAdd($.n, $.n)","id.$":"$$.Execution.Id"},"End":true}}}`
+	run := func() map[string]map[string]any {
+		dir := writeFiles(t, map[string]string{"sm.asl.json": parent, "kid.asl.json": kid,
+			"x.test.yaml": "stateMachine: sm.asl.json\nmachines:\n  kid: {stateMachine: kid.asl.json, type: EXPRESS}\ntests:\n  - name: a\n"})
+		r := runDir(t, dir, Options{}).Files[0].Tests[0]
+		if r.Problem != "" || r.Outcome == nil || r.Outcome.Status != "SUCCEEDED" {
+			t.Fatalf("problem %q, outcome %+v", r.Problem, r.Outcome)
+		}
+		var out map[string]map[string]any
+		if err := json.Unmarshal([]byte(r.Outcome.Output), &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	out := run()
+	one, _ := out["one"]["arn"].(string)
+	two, _ := out["two"]["arn"].(string)
+	prefix := "arn:aws:states:us-east-1:123456789012:express:kid:k:"
+	if !strings.HasPrefix(one, prefix) || !strings.HasPrefix(two, prefix) || one == two {
+		t.Errorf("children %q and %q, want two Express executions' ARNs (%s<uuid>)", one, two, prefix)
+	}
+	if got := out["one"]["out"]; !reflect.DeepEqual(got, map[string]any{"twice": 2.0, "id": one}) {
+		t.Errorf("the .sync:2 child's output %v, want its own ARN as $$.Execution.Id", got)
+	}
+	if again := run(); again["one"]["arn"] != one || again["two"]["arn"] != two {
+		t.Errorf("the children's ARNs changed from one run to the next: %v, then %v", out, again)
+	}
+
+	// An Express definition is checked as one: no .sync task in it.
+	bad := `{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync","Parameters":{"StateMachineArn":"` + arn + `x"},"End":true}}}`
+	dir := writeFiles(t, map[string]string{"sm.asl.json": parent, "kid.asl.json": bad,
+		"x.test.yaml": "stateMachine: sm.asl.json\nmachines:\n  kid: {stateMachine: kid.asl.json, type: EXPRESS}\ntests:\n  - name: a\n"})
+	rep, err := Run(context.Background(), []string{dir}, Options{})
+	if err != nil || rep.Files[0].Err == nil || !strings.Contains(rep.Files[0].Err.Error(), "Express state machine does not support '.sync'") {
+		t.Errorf("an Express child with a .sync task: %v, %v", err, rep.Files[0].Err)
+	}
+	dir = writeFiles(t, map[string]string{"sm.asl.json": parent, "kid.asl.json": kid,
+		"x.test.yaml": "stateMachine: sm.asl.json\nmachines:\n  kid: {stateMachine: kid.asl.json, type: FAST}\ntests:\n  - name: a\n"})
+	rep, err = Run(context.Background(), []string{dir}, Options{})
+	if err != nil || rep.Files[0].Err == nil || !strings.Contains(rep.Files[0].Err.Error(), `x.test.yaml:3: machines: kid: type: want STANDARD or EXPRESS, got "FAST"`) {
+		t.Errorf("type FAST: %v, %v", err, rep.Files[0].Err)
+	}
+}
