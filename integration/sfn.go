@@ -253,7 +253,7 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 // run again starts another child.
 func (r *Registry) startExpress(ctx context.Context, t *engine.Task, sm *store.StateMachine, name, input, traceHeader string, sdk bool) (string, error) {
 	if r.Express == nil {
-		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "Stepwise starts Express executions from a task only in a server (stepwise serve or stepwise test)"}
+		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "Stepwise starts Express executions from a task only in a server (stepwise serve, stepwise run)"}
 	}
 	arn := r.Express.NewExpressArn(sm.Arn, name)
 	started := time.Now().UTC()
