@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/stepwise-run/stepwise/asl"
 	"strconv"
 	"strings"
 	"time"
@@ -40,32 +39,13 @@ func checkInput(in *string) (string, error) {
 	if in == nil {
 		return "{}", nil
 	}
-	if len(*in) > maxPayload { // bytes in UTF-8 (see maxPayload)
-		return "", validation("Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144")
+	if problem := runner.InputLength(*in); problem != "" {
+		return "", validation(problem)
 	}
-	if strings.TrimSpace(*in) == "" {
-		return "", apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: 'Invalid execution input.'")
-	}
-	if err := checkJSON(*in); err != nil {
-		msg := asl.JSONSyntaxMessage(*in) // Jackson's words, as AWS answers
-		if msg == "" {
-			msg = err.Error()
-		}
-		return "", apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%s'", msg)
+	if msg := runner.InvalidInput(*in); msg != "" {
+		return "", apiErr("InvalidExecutionInput", "%s", msg)
 	}
 	return *in, nil
-}
-
-// checkJSON reports whether value.DecodeString would take s, and its error if not, without
-// building the value when s is valid JSON (the interpreter decodes it again anyway): only
-// text json.Valid refuses is decoded, for the error or for what DecodeString takes besides
-// (a stray closing bracket after the value). Half the time of a decode, or less.
-func checkJSON(s string) error {
-	if json.Valid([]byte(s)) { // not copied: the compiler sees the bytes are only read
-		return nil
-	}
-	_, err := value.DecodeString(s)
-	return err
 }
 
 type startRequest struct {
@@ -96,8 +76,10 @@ func (r *startRequest) modelProblems(sync bool) []string {
 			problems = append(problems, problem)
 		}
 	}
-	if r.Input != nil && len(*r.Input) > maxPayload {
-		problems = append(problems, "Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144")
+	if r.Input != nil {
+		if problem := runner.InputLength(*r.Input); problem != "" {
+			problems = append(problems, problem)
+		}
 	}
 	problems = append(problems, runner.TraceHeaderProblems(r.TraceHeader)...)
 	if sync {

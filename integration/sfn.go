@@ -165,23 +165,29 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 	if err := json.Unmarshal([]byte(t.Parameters), &p); err != nil {
 		return "", &runner.TaskError{Name: "States.Runtime", Cause: "invalid parameters: " + err.Error()}
 	}
-	traceHeader := ""
-	if p.TraceHeader != nil {
-		traceHeader = *p.TraceHeader
-		if problems := runner.TraceHeaderProblems(traceHeader); len(problems) > 0 {
-			return "", ValidationError(sdk, problems)
-		}
-	}
-	// As StartExecution checks a name: its length with the request, its characters once the
-	// state machine is found.
-	if p.Name != nil {
-		if problem := runner.NameLength(*p.Name); problem != "" {
-			return "", ValidationError(sdk, []string{problem})
-		}
-	}
 	input, err := StartInput(p.Input)
 	if err != nil {
 		return "", err
+	}
+	// As StartExecution checks its request: the lengths of the name and the input and the
+	// trace header's pattern first, all together; the name's characters and the input's
+	// syntax once the state machine is found.
+	var problems []string
+	if p.Name != nil {
+		if problem := runner.NameLength(*p.Name); problem != "" {
+			problems = append(problems, problem)
+		}
+	}
+	if problem := runner.InputLength(input); problem != "" {
+		problems = append(problems, problem)
+	}
+	traceHeader := ""
+	if p.TraceHeader != nil {
+		traceHeader = *p.TraceHeader
+		problems = append(problems, runner.TraceHeaderProblems(traceHeader)...)
+	}
+	if len(problems) > 0 {
+		return "", ValidationError(sdk, problems)
 	}
 	sm, err := r.Store.GetStateMachine(ctx, p.StateMachineArn)
 	if errors.Is(err, store.ErrNotFound) {
@@ -197,6 +203,9 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 		if name = *p.Name; !runner.ValidName(name) {
 			return "", ServiceError(sdk, "InvalidName", fmt.Sprintf("Invalid Name: '%s'", name))
 		}
+	}
+	if msg := runner.InvalidInput(input); msg != "" {
+		return "", ServiceError(sdk, "InvalidExecutionInput", msg)
 	}
 	if sm.Type == "EXPRESS" {
 		return r.startExpress(ctx, t, sm, name, input, traceHeader, sdk)

@@ -218,32 +218,41 @@ func TestStartExecutionTraceHeader(t *testing.T) {
 	}
 }
 
-// TestStartExecutionName: a startExecution task's Name is checked as StartExecution checks
-// one: its length first (ValidationException), then its characters (InvalidName), and a
-// refused name starts no child.
-func TestStartExecutionName(t *testing.T) {
+// TestStartExecutionRequest: a startExecution task's request is checked as StartExecution
+// checks one: the lengths of its Name and TraceHeader first, together (ValidationException),
+// then the name's characters (InvalidName) and the input's syntax (InvalidExecutionInput, in
+// Jackson's words); a refused request starts no child.
+func TestStartExecutionRequest(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
 	machine(t, st, "echo", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
 	long := strings.Repeat("n", 81)
-	for i, c := range []struct{ resource, name, wantError, wantCause string }{
-		{"states:startExecution", "a b", "StepFunctions.InvalidNameException", "Invalid Name: 'a b' (Service: AWSStepFunctions; Status Code: 400; Error Code: InvalidName;"},
-		{"aws-sdk:sfn:startExecution", "x/y", "Sfn.InvalidNameException", "Invalid Name: 'x/y' (Service: Sfn, Status Code: 400,"},
-		{"states:startExecution.sync:2", long, "StepFunctions.ValidationException",
+	for i, c := range []struct{ resource, name, more, wantError, wantCause string }{
+		{"states:startExecution", "a b", "", "StepFunctions.InvalidNameException", "Invalid Name: 'a b' (Service: AWSStepFunctions; Status Code: 400; Error Code: InvalidName;"},
+		{"aws-sdk:sfn:startExecution", "x/y", "", "Sfn.InvalidNameException", "Invalid Name: 'x/y' (Service: Sfn, Status Code: 400,"},
+		{"states:startExecution.sync:2", long, "", "StepFunctions.ValidationException",
 			"1 validation error detected: Value '" + long + "' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80 (Service: AWSStepFunctions;"},
-		{"states:startExecution", "", "StepFunctions.ValidationException",
+		{"states:startExecution", "", "", "StepFunctions.ValidationException",
 			"1 validation error detected: Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1 (Service: AWSStepFunctions;"},
+		{"states:startExecution", long, `,"TraceHeader":"Root=é"`, "StepFunctions.ValidationException",
+			"2 validation errors detected: Value '" + long + "' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80; " +
+				"Value 'Root=é' at 'traceHeader' failed to satisfy constraint: Member must satisfy regular expression pattern: \\p{ASCII}*"},
+		{"states:startExecution.sync", "bad-input", `,"Input":"hello {"`, "StepFunctions.InvalidExecutionInputException",
+			"Invalid State Machine Execution Input: 'Unrecognized token 'hello': was expecting"},
+		{"aws-sdk:sfn:startExecution", "blank-input", `,"Input":"  "`, "Sfn.InvalidExecutionInputException",
+			"Invalid State Machine Execution Input: 'Invalid execution input.' (Service: Sfn, Status Code: 400,"},
+		{"states:startExecution", "a b", `,"Input":"nope"`, "StepFunctions.InvalidNameException", "Invalid Name: 'a b'"}, // the name first
 	} {
 		parent := machine(t, st, fmt.Sprintf("parent%d", i), `{"StartAt":"Start","States":{
 			"Start":{"Type":"Task","Resource":"arn:aws:states:::`+c.resource+`","Parameters":{
-				"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:echo","Name":`+strconv.Quote(c.name)+`},
+				"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:echo","Name":`+strconv.Quote(c.name)+c.more+`},
 				"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}],"End":true},
 			"Caught":{"Type":"Pass","End":true}}}`)
 		done := runParent(t, st, parent, `{}`)
 		var caught struct{ Error, Cause string }
 		_ = json.Unmarshal([]byte(*done.Output), &caught)
 		if caught.Error != c.wantError || !strings.HasPrefix(caught.Cause, c.wantCause) {
-			t.Errorf("%s with Name %q: caught %+v, want %s: %s...", c.resource, c.name, caught, c.wantError, c.wantCause)
+			t.Errorf("%s with Name %q%s: caught %+v, want %s: %s...", c.resource, c.name, c.more, caught, c.wantError, c.wantCause)
 		}
 		if _, err := st.GetExecution(ctx, runner.ExecutionArn("arn:aws:states:us-east-1:123456789012:stateMachine:echo", c.name)); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("Name %q: a child was stored (%v)", c.name, err)

@@ -1,10 +1,56 @@
 package runner
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/asl/value"
 )
+
+// MaxInputBytes bounds an execution's input, in bytes of UTF-8 (StartExecution's input, and
+// the Input of a Task state that starts an execution).
+const MaxInputBytes = 262144
+
+// InputLength is what the API model's bound on an execution's input finds wrong with it, or
+// "" (the member is sensitive: AWS names it without its value).
+func InputLength(in string) string {
+	if len(in) > MaxInputBytes {
+		return "Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144"
+	}
+	return ""
+}
+
+// InvalidInput is the message of StartExecution's InvalidExecutionInput for an input that is
+// not JSON (blank, or text a JSON parser refuses, in Jackson's words as AWS answers), or ""
+// when it is JSON.
+func InvalidInput(in string) string {
+	if strings.TrimSpace(in) == "" {
+		return "Invalid State Machine Execution Input: 'Invalid execution input.'"
+	}
+	if err := checkJSON(in); err != nil {
+		msg := asl.JSONSyntaxMessage(in)
+		if msg == "" {
+			msg = err.Error()
+		}
+		return fmt.Sprintf("Invalid State Machine Execution Input: '%s'", msg)
+	}
+	return ""
+}
+
+// checkJSON reports whether value.DecodeString would take s, and its error if not, without
+// building the value when s is valid JSON (the interpreter decodes it again anyway): only
+// text json.Valid refuses is decoded, for the error or for what DecodeString takes besides
+// (a stray closing bracket after the value). Half the time of a decode, or less.
+func checkJSON(s string) error {
+	if json.Valid([]byte(s)) { // not copied: the compiler sees the bytes are only read
+		return nil
+	}
+	_, err := value.DecodeString(s)
+	return err
+}
 
 // NameLength is what the API model's length bounds of a name (1 to 80 characters) find wrong
 // with it, or "": AWS's request validation checks them before the name's characters

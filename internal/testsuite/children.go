@@ -92,15 +92,26 @@ func (c *children) start(ctx context.Context, task *engine.Task, name string, p 
 		now = time.Now()
 	}
 	execName := integration.ChildName(task.Execution + "#" + strconv.FormatInt(task.ID, 10))
+	// As serve checks the request (integration.Registry): the name's and the input's lengths,
+	// then the name's characters and the input's syntax.
+	var problems []string
 	if p.Name != nil {
-		// As serve checks the name (integration.Registry): its length, then its characters.
 		execName = *p.Name
 		if problem := runner.NameLength(execName); problem != "" {
-			return "", integration.ValidationError(sdk, []string{problem})
+			problems = append(problems, problem)
 		}
-		if !runner.ValidName(execName) {
-			return "", integration.ServiceError(sdk, "InvalidName", fmt.Sprintf("Invalid Name: '%s'", execName))
-		}
+	}
+	if problem := runner.InputLength(input); problem != "" {
+		problems = append(problems, problem)
+	}
+	if len(problems) > 0 {
+		return "", integration.ValidationError(sdk, problems)
+	}
+	if p.Name != nil && !runner.ValidName(execName) {
+		return "", integration.ServiceError(sdk, "InvalidName", fmt.Sprintf("Invalid Name: '%s'", execName))
+	}
+	if msg := runner.InvalidInput(input); msg != "" {
+		return "", integration.ServiceError(sdk, "InvalidExecutionInput", msg)
 	}
 	smArn := p.StateMachineArn
 	arn := strings.Replace(smArn, ":stateMachine:", ":execution:", 1) + ":" + execName

@@ -1,4 +1,4 @@
-package api
+package runner
 
 import (
 	"strings"
