@@ -282,7 +282,7 @@ func (s *Server) startExpressAsync(sm *store.StateMachine, name, input, traceHea
 }
 
 // RunExpressChild runs to its end an Express execution that a Task state of another
-// execution started (integration.ExpressRunner), as StartExecution runs one: in memory,
+// execution started (integration.Starter), as StartExecution runs one: in memory,
 // within the 5-minute limit, logged and traced as its state machine says, under the ARN and
 // start date the task answered (NewExpressArn). Its end is answered as an execution's row, a
 // TIMED_OUT one if it ran out of time; a non-nil error means it could not run.

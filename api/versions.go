@@ -219,6 +219,15 @@ func (s *Server) describeVersion(ctx context.Context, arn string) (any, error) {
 	return out, nil
 }
 
+// StartTarget is startTarget for a task that starts an execution (integration.Starter),
+// which may not name a Distributed Map's labelled child machine either.
+func (s *Server) StartTarget(ctx context.Context, arn string) (sm *store.StateMachine, versionArn, aliasArn string, err error) {
+	if err := refuseLabeled(arn); err != nil {
+		return nil, "", "", err
+	}
+	return s.startTarget(ctx, arn)
+}
+
 // startTarget resolves the state machine ARN of StartExecution: an unqualified ARN runs the
 // state machine's latest revision; a version ARN that version; an alias ARN one of the
 // alias's versions, chosen at random by weight as AWS does.

@@ -30,8 +30,12 @@ type Executions interface {
 	Stop(ctx context.Context, arn, errName, cause string, hasError, hasCause bool) error
 }
 
-// ExpressRunner runs Express executions for the Step Functions integration.
-type ExpressRunner interface {
+// Starter is what a startExecution task asks of the Step Functions API (api.Server).
+type Starter interface {
+	// StartTarget reads a StartExecution's stateMachineArn as the API does: a state machine,
+	// a version, or an alias routed to one of its versions. Its errors are the API's
+	// (ErrorCode, ErrorMessage: StateMachineDoesNotExist, InvalidArn).
+	StartTarget(ctx context.Context, arn string) (sm *store.StateMachine, versionArn, aliasArn string, err error)
 	// NewExpressArn makes a new Express execution's ARN.
 	NewExpressArn(smArn, name string) string
 	// RunExpressChild runs an Express execution to its end, under the ARN and start date
@@ -62,9 +66,10 @@ type Registry struct {
 	// SFN runs a Step Functions API action in process (api.Server.Invoke), for
 	// arn:aws:states:::aws-sdk:sfn:<action> tasks.
 	SFN func(ctx context.Context, action string, body []byte) ([]byte, error)
-	// Express runs the Express executions that startExecution tasks start (api.Server).
-	// Without it, such a task fails.
-	Express ExpressRunner
+	// Starter finds what startExecution tasks start, and runs their Express executions
+	// (api.Server). Without it, a task starts only a state machine's latest revision, by its
+	// unqualified ARN, and an Express state machine's fails.
+	Starter Starter
 	// Authorize, if set (--enforce-iam), decides whether the execution's role may make a
 	// task's call (iam.Directory.AuthorizeRole); a denial fails the task as AWS fails it.
 	Authorize func(ctx context.Context, roleArn, action, resource string) error
@@ -189,7 +194,11 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 	if len(problems) > 0 {
 		return "", ValidationError(sdk, problems)
 	}
-	sm, err := r.Store.GetStateMachine(ctx, p.StateMachineArn)
+	sm, versionArn, aliasArn, err := r.startTarget(ctx, p.StateMachineArn)
+	var ae apiError
+	if errors.As(err, &ae) {
+		return "", ServiceError(sdk, ae.ErrorCode(), ae.ErrorMessage())
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return "", ServiceError(sdk, "StateMachineDoesNotExist", fmt.Sprintf("State Machine Does Not Exist: '%s'", p.StateMachineArn))
 	}
@@ -210,7 +219,8 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 	if sm.Type == "EXPRESS" {
 		return r.startExpress(ctx, t, sm, name, input, traceHeader, sdk)
 	}
-	req := runner.StartRequest{StateMachine: sm, Name: name, Input: input, ParentArn: parentOf(input, t.Execution), TraceHeader: traceHeader}
+	req := runner.StartRequest{StateMachine: sm, Name: name, Input: input, ParentArn: parentOf(input, t.Execution), TraceHeader: traceHeader,
+		VersionArn: versionArn, AliasArn: aliasArn}
 	if traceHeader == "" {
 		// A traced task's child goes under the task's span, on whichever node runs it.
 		req.TraceParent = tracing.TraceParent(ctx)
@@ -253,6 +263,16 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 	return desc, nil
 }
 
+// startTarget is the state machine a startExecution task starts, with the version and
+// alias its ARN names (Starter.StartTarget).
+func (r *Registry) startTarget(ctx context.Context, arn string) (sm *store.StateMachine, versionArn, aliasArn string, err error) {
+	if r.Starter != nil {
+		return r.Starter.StartTarget(ctx, arn)
+	}
+	sm, err = r.Store.GetStateMachine(ctx, arn)
+	return sm, "", "", err
+}
+
 // startExpress starts an Express child, as StartExecution starts one for an Express state
 // machine: it runs in memory, leaves no history, has an ARN of its own at each start (names
 // of Express executions need not be unique) and cannot be stopped. A request-response task
@@ -261,16 +281,16 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 // child runs on. Express executions are not durable (as on AWS): after a crash, a .sync task
 // run again starts another child.
 func (r *Registry) startExpress(ctx context.Context, t *engine.Task, sm *store.StateMachine, name, input, traceHeader string, sdk bool) (string, error) {
-	if r.Express == nil {
+	if r.Starter == nil {
 		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "Stepwise starts Express executions from a task only in a server (stepwise serve, stepwise run)"}
 	}
-	arn := r.Express.NewExpressArn(sm.Arn, name)
+	arn := r.Starter.NewExpressArn(sm.Arn, name)
 	started := time.Now().UTC()
 	resp := StartResponse(&store.Execution{Arn: arn, StartedAt: started}, sdk)
 	// The child is in the task's trace, whether or not the task waits for it.
 	runCtx := context.WithoutCancel(ctx)
 	if t.Pattern != ".sync" && t.Pattern != ".sync:2" {
-		go func() { _, _ = r.Express.RunExpressChild(runCtx, sm, arn, name, input, traceHeader, started) }()
+		go func() { _, _ = r.Starter.RunExpressChild(runCtx, sm, arn, name, input, traceHeader, started) }()
 		return resp, nil
 	}
 	runner.Submit(ctx, resp)
@@ -280,7 +300,7 @@ func (r *Registry) startExpress(ctx context.Context, t *engine.Task, sm *store.S
 	}
 	ended := make(chan end, 1)
 	go func() {
-		ex, err := r.Express.RunExpressChild(runCtx, sm, arn, name, input, traceHeader, started)
+		ex, err := r.Starter.RunExpressChild(runCtx, sm, arn, name, input, traceHeader, started)
 		ended <- end{ex, err}
 	}()
 	select {

@@ -324,7 +324,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	apiServer := &api.Server{Store: st, Node: node, Region: cfg.Region, Account: cfg.Account, Logger: log, Tasks: handler,
 		Throttle: cfg.Throttle, EvalLimits: cfg.EvalLimits, ExecutionLogs: execLogs, ExpressLogs: keeper}
 	tasks.SFN = apiServer.Invoke // aws-sdk:sfn:<action> tasks call the API in process
-	tasks.Express = apiServer    // Express children of startExecution tasks
+	tasks.Starter = apiServer    // what startExecution tasks start: versions, aliases, Express children
 	if mocked != nil {
 		apiServer.Mocks = mocked
 	}
