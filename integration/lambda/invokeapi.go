@@ -134,13 +134,8 @@ func (h *InvokeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Message: "Function not found: " + h.Runtime.FunctionArn(name) + ":" + qual})
 		return
 	}
-	if len(body) == 0 {
-		body = []byte("{}") // the AWS CLI sends no body without --payload; the function gets {}
-	} else if len(body) <= maxPayload && !json.Valid(body) {
-		writeAPIError(w, reqID, &ServiceError{Code: "InvalidRequestContentException", StatusCode: http.StatusBadRequest,
-			Message: "Could not parse request body into json: the payload is not valid JSON"})
-		return
-	}
+	// Runtime.Invoke refuses a payload that is not JSON; none (the AWS CLI without --payload)
+	// is {}.
 	inv := &Invocation{Function: name, Qualifier: qual, Payload: body, Event: typ == "Event", DryRun: typ == "DryRun",
 		Tail: r.Header.Get("X-Amz-Log-Type") == "Tail", RequestID: reqID, TraceID: r.Header.Get("X-Amzn-Trace-Id"),
 		ClientContext: r.Header.Get("X-Amz-Client-Context")}

@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -412,6 +413,12 @@ func (r *Runtime) Invoke(ctx context.Context, inv *Invocation) (*Result, error) 
 		}
 		return nil, &ServiceError{Code: "ResourceNotFoundException", StatusCode: 404, RequestID: inv.RequestID,
 			Message: "Function not found: " + r.FunctionArn(inv.Function) + ":" + qual}
+	}
+	if len(bytes.TrimSpace(inv.Payload)) == 0 {
+		inv.Payload = []byte("{}") // no payload: the function gets {}, as from Lambda
+	} else if !json.Valid(inv.Payload) {
+		return nil, &ServiceError{Code: "InvalidRequestContentException", StatusCode: 400, RequestID: inv.RequestID,
+			Message: "Could not parse request body into json: the payload is not valid JSON"}
 	}
 	if inv.DryRun {
 		return &Result{StatusCode: 204, RequestID: inv.RequestID, TraceID: inv.TraceID}, nil

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -259,4 +260,26 @@ func TestEventRetries(t *testing.T) {
 			t.Errorf("%d attempts after the Runtime closed during the retry's wait, want 1", n)
 		}
 	})
+}
+
+// TestInvokePayloadNotJSON: lambda:invoke with a Payload string that is not JSON fails with
+// Lambda's InvalidRequestContentException before the function runs, as the Invoke API
+// refuses such a body; a blank one is no payload, which the function gets as {}.
+func TestInvokePayloadNotJSON(t *testing.T) {
+	var calls atomic.Int32
+	identity := lambda.Spec{Func: func(ctx context.Context, payload []byte) ([]byte, error) { calls.Add(1); return payload, nil }}
+	rt := lambda.New(lambda.Options{Functions: map[string]lambda.Spec{"id": identity}})
+	defer rt.Close()
+	_, err := rt.RunTask(context.Background(), invokeTask(`{"FunctionName":"id","Payload":"hello {"}`))
+	if te := taskError(t, err); te.Name != "Lambda.InvalidRequestContentException" ||
+		!strings.HasPrefix(te.Cause, "Could not parse request body into json: the payload is not valid JSON (Service: AWSLambda; Status Code: 400;") {
+		t.Errorf("a payload that is not JSON: %s: %s", te.Name, te.Cause)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("the function ran %d times, want none", n)
+	}
+	out, err := rt.RunTask(context.Background(), invokeTask(`{"FunctionName":"id","Payload":"  "}`))
+	if err != nil || !strings.Contains(out, `"Payload":{}`) {
+		t.Errorf("a blank payload: %v %s, want the function to get {}", err, out)
+	}
 }
