@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -100,6 +101,41 @@ func TestBrowserExpressLogs(t *testing.T) {
 	}
 	if got := b.text("#express-executions tbody"); got != "No Express executions logged yet." {
 		t.Errorf("quiet's executions: %q", got)
+	}
+	b.check()
+}
+
+// TestBrowserExpressChildren: the Express executions a Standard execution's startExecution
+// tasks started, which are not stored, are listed with its children, read from the tasks'
+// results: a .sync child with its end status, one not waited for as started; each links to
+// its page of log events.
+func TestBrowserExpressChildren(t *testing.T) {
+	needChromium(t)
+	base := startServed(t)
+	call(t, base, "CreateStateMachine", map[string]any{"name": "kid", "type": "EXPRESS", "roleArn": roleArn,
+		"definition": `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`,
+		"loggingConfiguration": map[string]any{"level": "ALL", "includeExecutionData": true, "destinations": []any{map[string]any{
+			"cloudWatchLogsLogGroup": map[string]any{"logGroupArn": "arn:aws:logs:us-east-1:123456789012:log-group:kid:*"}}}}})
+	call(t, base, "CreateStateMachine", map[string]any{"name": "mother", "roleArn": roleArn, "definition": `{"StartAt":"Wait","States":{
+		"Wait":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"` + smPrefix + `kid","Name":"waited"},"ResultPath":null,"Next":"Fire"},
+		"Fire":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:startExecution","Parameters":{"StateMachineArn":"` + smPrefix + `kid","Name":"fired"},"End":true}}}`})
+	exArn := call(t, base, "StartExecution", map[string]any{"stateMachineArn": smPrefix + "mother", "name": "m1"})["executionArn"].(string)
+	for deadline := time.Now().Add(time.Minute); call(t, base, "DescribeExecution", map[string]any{"executionArn": exArn})["status"] != "SUCCEEDED"; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the execution did not succeed in a minute")
+		}
+	}
+	b := openBrowser(t)
+	b.do("open the parent", chromedp.Navigate(base+"/#/executions/"+url.PathEscape(exArn)), b.visible("#children a.express-child"))
+	b.waitJS("both Express children", `document.querySelectorAll("#children a.express-child").length === 2`)
+	got := b.str(`[...document.querySelectorAll("#children li")].map(li => li.querySelector("a").textContent + ":" + (li.querySelector(".badge") ? li.querySelector(".badge").textContent : li.querySelector(".hint").textContent)).join(",")`)
+	if got != "waited:SUCCEEDED,fired:started" {
+		t.Errorf("children %q, want waited:SUCCEEDED,fired:started", got)
+	}
+	b.shot("console-express-children.png")
+	b.do("open the waited child", b.click(`#children a.express-child`), b.visible("#express-log-events"))
+	if got := b.text("h1"); got != "waited" {
+		t.Errorf("the child's page h1 %q", got)
 	}
 	b.check()
 }

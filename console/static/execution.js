@@ -300,13 +300,37 @@ async function executionPage(app, arn) {
   const table = historyTable(progress);
   historyBox.append(table.el);
 
+  // expressChildren are the Express executions this one's startExecution tasks started. They
+  // are not stored: they are read from the tasks' results in the history (a .sync task's
+  // gives the child's end), and their pages show their log events when the server keeps them.
+  function expressChildren() {
+    const found = new Map();
+    for (const e of progress.events) {
+      const d = e.taskSubmittedEventDetails || e.taskSucceededEventDetails || e.taskFailedEventDetails;
+      if (!d || !/^startExecution/.test(d.resource || "") || (d.resourceType !== "states" && d.resourceType !== "aws-sdk:sfn")) continue;
+      let v;
+      try { v = JSON.parse(d.output !== undefined ? d.output : d.cause); } catch { continue; }
+      const a = v && v.ExecutionArn;
+      if (typeof a !== "string" || a.split(":")[5] !== "express") continue;
+      const seen = found.get(a) || { arn: a, startDate: v.StartDate / 1000 };
+      if (v.Status) seen.status = v.Status;
+      found.set(a, seen);
+    }
+    return [...found.values()];
+  }
+
   async function drawChildren() {
     const res = await children(arn);
-    kids.hidden = !res.executions.length;
+    const express = expressChildren();
+    kids.hidden = !res.executions.length && !express.length;
     kids.replaceChildren(h("h2", {}, "Executions started by this one"),
       h("ul", { class: "children" }, res.executions.map((c) => h("li", {},
         h("a", { href: execHref(c.executionArn), class: "child-link", "data-state-machine": nameOf(c.stateMachineArn) }, c.name), " ", badge(c.status),
-        h("span", { class: "hint" }, ` ${nameOf(c.stateMachineArn)} · ${fmtTime(c.startDate)}`)))),
+        h("span", { class: "hint" }, ` ${nameOf(c.stateMachineArn)} · ${fmtTime(c.startDate)}`))),
+      ...express.map((c) => h("li", {},
+        h("a", { href: expressHref(c.arn), class: "child-link express-child", "data-state-machine": c.arn.split(":")[6] }, expressName(c.arn)), " ",
+        c.status ? badge(c.status) : h("span", { class: "hint" }, "started"),
+        h("span", { class: "hint" }, ` ${c.arn.split(":")[6]} (Express) · ${fmtTime(c.startDate)}`)))),
       ...(res.nextToken ? [h("p", { class: "hint" }, "Showing the newest 100.")] : []));
   }
 
