@@ -30,6 +30,9 @@ type fileConfig struct {
 		// MaximumRetryAttempts is the function's event invoke configuration: how many times
 		// a failed Event invocation is run again, 0 to 2 (default 2).
 		MaximumRetryAttempts *int `json:"MaximumRetryAttempts"`
+		// MaximumEventAgeInSeconds bounds how long a failed Event invocation is retried, 60
+		// to 21,600 (default 21,600).
+		MaximumEventAgeInSeconds int `json:"MaximumEventAgeInSeconds"`
 	} `json:"Functions"`
 }
 
@@ -55,8 +58,12 @@ func LoadConfig(path string) (map[string]Spec, error) {
 		if n := f.MaximumRetryAttempts; n != nil && (*n < 0 || *n > 2) {
 			return nil, fmt.Errorf("%s: function %q: MaximumRetryAttempts is 0, 1 or 2, not %d", path, name, *n)
 		}
+		if n := f.MaximumEventAgeInSeconds; n != 0 && (n < 60 || n > 21600) {
+			return nil, fmt.Errorf("%s: function %q: MaximumEventAgeInSeconds is 60 to 21600, not %d", path, name, n)
+		}
 		s := Spec{Endpoint: f.Endpoint, Handler: f.Handler, Dir: f.Dir, MemoryMB: f.MemorySize, MaxConcurrency: f.MaxConcurrency,
-			Timeout: time.Duration(f.Timeout * float64(time.Second)), MaximumRetryAttempts: f.MaximumRetryAttempts}
+			Timeout: time.Duration(f.Timeout * float64(time.Second)), MaximumRetryAttempts: f.MaximumRetryAttempts,
+			MaximumEventAgeInSeconds: f.MaximumEventAgeInSeconds}
 		if len(f.Command) > 0 {
 			s.Command = append([]string(nil), f.Command...)
 			if c := s.Command[0]; !filepath.IsAbs(c) && filepath.Base(c) != c {

@@ -61,6 +61,10 @@ type Spec struct {
 	// MaximumRetryAttempts is how many times an Event invocation that fails is run again (the
 	// function's event invoke configuration, 0 to 2); nil: 2, Lambda's default.
 	MaximumRetryAttempts *int
+	// MaximumEventAgeInSeconds is how long an Event invocation may wait for its retries (the
+	// function's event invoke configuration, 60 to 21,600): a retry that would start later
+	// is dropped. 0: 21,600 (6 hours), Lambda's default.
+	MaximumEventAgeInSeconds int
 }
 
 // DefaultEventRetryDelays are the waits before an Event invocation's retries: Lambda waits
@@ -162,7 +166,7 @@ type Runtime struct {
 	opts    Options
 	mu      sync.Mutex
 	fns     map[string]backend
-	retries map[string]int // MaximumRetryAttempts, by function
+	retries map[string]eventConfig // by function
 	done    bool
 	closing chan struct{} // closed by Close: Event retries waiting are dropped
 }
@@ -260,7 +264,7 @@ func New(opts Options) *Runtime {
 	if opts.EventRetryDelays == nil {
 		opts.EventRetryDelays = DefaultEventRetryDelays
 	}
-	r := &Runtime{opts: opts, fns: map[string]backend{}, retries: map[string]int{}, closing: make(chan struct{})}
+	r := &Runtime{opts: opts, fns: map[string]backend{}, retries: map[string]eventConfig{}, closing: make(chan struct{})}
 	for name, spec := range opts.Functions {
 		r.fns[name] = r.backendFor(name, spec)
 		r.retries[name] = eventRetries(spec)
@@ -268,12 +272,23 @@ func New(opts Options) *Runtime {
 	return r
 }
 
-// eventRetries is a function's MaximumRetryAttempts.
-func eventRetries(spec Spec) int {
-	if spec.MaximumRetryAttempts == nil {
-		return 2
+// eventConfig is a function's event invoke configuration.
+type eventConfig struct {
+	retries int
+	maxAge  time.Duration
+}
+
+// eventRetries is a function's event invoke configuration, Lambda's defaults where the spec
+// gives none.
+func eventRetries(spec Spec) eventConfig {
+	c := eventConfig{retries: 2, maxAge: 6 * time.Hour}
+	if spec.MaximumRetryAttempts != nil {
+		c.retries = *spec.MaximumRetryAttempts
 	}
-	return *spec.MaximumRetryAttempts
+	if spec.MaximumEventAgeInSeconds > 0 {
+		c.maxAge = time.Duration(spec.MaximumEventAgeInSeconds) * time.Second
+	}
+	return c
 }
 
 // Register adds or replaces a function. A replaced function's processes are stopped.
@@ -459,9 +474,11 @@ func newUUID() string {
 
 // runEvent runs an Event invocation as Lambda runs one from its queue: when the function
 // fails (an error it returns or throws, a crash, a timeout), it is run again, with the same
-// request id, up to retries more times (MaximumRetryAttempts), after EventRetryDelays. The
-// queue is in memory: retries still waiting when the Runtime closes are dropped, and logged.
-func (r *Runtime) runEvent(ctx context.Context, b backend, inv *Invocation, retries int) {
+// request id, up to MaximumRetryAttempts more times, after EventRetryDelays, unless the retry
+// would start past MaximumEventAgeInSeconds. The queue is in memory: retries still waiting
+// when the Runtime closes are dropped, and logged.
+func (r *Runtime) runEvent(ctx context.Context, b backend, inv *Invocation, cfg eventConfig) {
+	queued := time.Now()
 	for attempt := 0; ; attempt++ {
 		actx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 		res, err := b.invoke(actx, inv)
@@ -474,11 +491,15 @@ func (r *Runtime) runEvent(ctx context.Context, b backend, inv *Invocation, retr
 			why = err.Error()
 		}
 		log := r.opts.Logger.With("function", inv.Function, "request", inv.RequestID, "attempt", attempt+1, "err", why)
-		if attempt >= retries {
+		if attempt >= cfg.retries {
 			log.Warn("lambda: asynchronous invocation failed; no retries left")
 			return
 		}
 		delay := r.opts.EventRetryDelays[min(attempt, len(r.opts.EventRetryDelays)-1)]
+		if time.Since(queued)+delay > cfg.maxAge {
+			log.Warn("lambda: asynchronous invocation failed; its next retry would be past the event's maximum age", "maxAge", cfg.maxAge)
+			return
+		}
 		log.Info("lambda: asynchronous invocation failed; it is retried", "in", delay)
 		t := time.NewTimer(delay)
 		select {

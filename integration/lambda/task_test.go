@@ -242,6 +242,21 @@ func TestEventRetries(t *testing.T) {
 			}
 		})
 	}
+	t.Run("past the maximum age", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "attempts")
+		rt := lambda.New(lambda.Options{Functions: map[string]lambda.Spec{"fn": {Command: []string{fnPath}, MaximumEventAgeInSeconds: 1}},
+			Output: io.Discard, Logger: slog.New(slog.DiscardHandler), EventRetryDelays: []time.Duration{1500 * time.Millisecond}})
+		defer rt.Close()
+		params, _ := json.Marshal(map[string]any{"FunctionName": "fn", "InvocationType": "Event",
+			"Payload": map[string]any{"action": "flaky", "file": file, "failures": 10}})
+		if _, err := rt.RunTask(context.Background(), invokeTask(string(params))); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2500 * time.Millisecond) // past the retry's delay
+		if n := len(attempts(file)); n != 1 {
+			t.Errorf("%d attempts, want 1: the retry would start past the event's maximum age of 1 s", n)
+		}
+	})
 	t.Run("dropped at close", func(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "attempts")
 		rt := lambda.New(lambda.Options{Functions: map[string]lambda.Spec{"fn": {Command: []string{fnPath}}},
