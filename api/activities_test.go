@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -235,7 +236,13 @@ func TestActivityWorker(t *testing.T) {
 			if _, err := c.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: aws.String(token)}); err != nil {
 				return err
 			}
-			_, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(input)})
+			// An output that is not JSON is refused, in Jackson's words, and the task waits on.
+			var invalid *types.InvalidOutput
+			_, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String("not json")})
+			if !errors.As(err, &invalid) || !strings.HasPrefix(aws.ToString(invalid.Message), "Invalid State Machine Output: 'Unrecognized token 'not': was expecting") {
+				t.Errorf("SendTaskSuccess with an output that is not JSON: %v", err)
+			}
+			_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(input)})
 			return err
 		})
 		time.Sleep(100 * time.Millisecond)

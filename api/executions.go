@@ -10,7 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/stepwise-run/stepwise/asl/value"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/execlog"
 	"github.com/stepwise-run/stepwise/history"
@@ -785,8 +784,8 @@ func Callback(body []byte, kind engine.EventKind, open func(token string) error)
 		if err := open(req.TaskToken); err != nil {
 			return "", engine.Event{}, err
 		}
-		if _, err := value.DecodeString(*req.Output); err != nil {
-			return "", engine.Event{}, apiErr("InvalidOutput", "Invalid State Machine Output: '%s'", err.Error())
+		if msg := runner.JSONProblem(*req.Output); msg != "" {
+			return "", engine.Event{}, apiErr("InvalidOutput", "Invalid State Machine Output: '%s'", msg)
 		}
 		ev.Output = *req.Output
 		return req.TaskToken, ev, nil

@@ -1,5 +1,8 @@
 package runner
 
+// This file holds the checks the Step Functions API makes of a request's names and JSON
+// members, which a Task state that starts an execution makes too.
+
 import (
 	"encoding/json"
 	"fmt"
@@ -30,14 +33,23 @@ func InvalidInput(in string) string {
 	if strings.TrimSpace(in) == "" {
 		return "Invalid State Machine Execution Input: 'Invalid execution input.'"
 	}
-	if err := checkJSON(in); err != nil {
-		msg := asl.JSONSyntaxMessage(in)
-		if msg == "" {
-			msg = err.Error()
-		}
+	if msg := JSONProblem(in); msg != "" {
 		return fmt.Sprintf("Invalid State Machine Execution Input: '%s'", msg)
 	}
 	return ""
+}
+
+// JSONProblem is what is wrong with a text that should be JSON, in Jackson's words as AWS
+// answers (an execution's input, a task's output), or "" when it is JSON.
+func JSONProblem(s string) string {
+	err := checkJSON(s)
+	if err == nil {
+		return ""
+	}
+	if msg := asl.JSONSyntaxMessage(s); msg != "" {
+		return msg
+	}
+	return err.Error()
 }
 
 // checkJSON reports whether value.DecodeString would take s, and its error if not, without
