@@ -108,7 +108,7 @@ func TestBrowserExpressLogs(t *testing.T) {
 // TestBrowserExpressChildren: the Express executions a Standard execution's startExecution
 // tasks started, which are not stored, are listed with its children, read from the tasks'
 // results: a .sync child with its end status, one not waited for as started; each links to
-// its page of log events.
+// its page of log events, which links back to the parent its logged input names.
 func TestBrowserExpressChildren(t *testing.T) {
 	needChromium(t)
 	base := startServed(t)
@@ -117,7 +117,8 @@ func TestBrowserExpressChildren(t *testing.T) {
 		"loggingConfiguration": map[string]any{"level": "ALL", "includeExecutionData": true, "destinations": []any{map[string]any{
 			"cloudWatchLogsLogGroup": map[string]any{"logGroupArn": "arn:aws:logs:us-east-1:123456789012:log-group:kid:*"}}}}})
 	call(t, base, "CreateStateMachine", map[string]any{"name": "mother", "roleArn": roleArn, "definition": `{"StartAt":"Wait","States":{
-		"Wait":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"` + smPrefix + `kid","Name":"waited"},"ResultPath":null,"Next":"Fire"},
+		"Wait":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"` + smPrefix + `kid","Name":"waited",
+			"Input":{"AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$":"$$.Execution.Id"}},"ResultPath":null,"Next":"Fire"},
 		"Fire":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:startExecution","Parameters":{"StateMachineArn":"` + smPrefix + `kid","Name":"fired"},"End":true}}}`})
 	exArn := call(t, base, "StartExecution", map[string]any{"stateMachineArn": smPrefix + "mother", "name": "m1"})["executionArn"].(string)
 	for deadline := time.Now().Add(time.Minute); call(t, base, "DescribeExecution", map[string]any{"executionArn": exArn})["status"] != "SUCCEEDED"; time.Sleep(100 * time.Millisecond) {
@@ -136,6 +137,10 @@ func TestBrowserExpressChildren(t *testing.T) {
 	b.do("open the waited child", b.click(`#children a.express-child`), b.visible("#express-log-events"))
 	if got := b.text("h1"); got != "waited" {
 		t.Errorf("the child's page h1 %q", got)
+	}
+	b.do("back to the parent", b.click("a.parent-link"), b.visible("#children a.express-child"))
+	if got := b.text("h1"); !strings.HasPrefix(got, "m1") {
+		t.Errorf("the parent link led to %q, want m1", got)
 	}
 	b.check()
 }

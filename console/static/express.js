@@ -50,11 +50,22 @@ async function expressExecutionPage(app, arn) {
       h("td", {}, details === "{}" ? h("span", { class: "hint" }, "–") : pre(details))));
   }
   const first = res.events[0], last = res.events[res.events.length - 1];
+  // The execution that started this one, when its input (logged with the execution data)
+  // names it, as a Task state's startExecution passes it.
+  let parent = "";
+  try {
+    const input = first && first.type === "ExecutionStarted" && first.details && JSON.parse(first.details.input);
+    const p = input && input.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID;
+    if (typeof p === "string" && p.startsWith("arn:")) parent = p;
+  } catch { /* the input is not logged, or not JSON */ }
   app.append(
     h("div", { class: "page-head" },
       h("div", {}, h("div", { class: "crumbs" }, h("a", { href: "#/" }, "State machines"), " / ",
         smArn ? h("a", { href: smHref(smArn) }, nameOf(smArn)) : null, " / Express"),
-      h("h1", {}, expressName(arn)))),
+      h("h1", {}, expressName(arn)),
+      parent ? h("p", { class: "started-by" }, "Started by ",
+        h("a", { class: "parent-link", href: parent.split(":")[5] === "express" ? expressHref(parent) : execHref(parent) },
+          parent.split(":")[5] === "express" ? expressName(parent) : nameOf(parent))) : null)),
     h("dl", { class: "facts" },
       h("dt", {}, "ARN"), h("dd", { class: "mono" }, arn),
       h("dt", {}, "First event"), h("dd", {}, fmtTime(Number(first.event_timestamp) / 1000)),
