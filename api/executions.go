@@ -19,12 +19,10 @@ import (
 )
 
 const (
-	// maxPayload bounds an execution's input (StartExecution, StartSyncExecution) and a task's
-	// output (SendTaskSuccess) in bytes of UTF-8, not in characters as the model's other
-	// lengths are: "Length constraints apply to the payload size, and are expressed as bytes
-	// in UTF-8 encoding" (the API reference of each). The run's own limit on every state's
-	// input and output is the same number of bytes (engine.Config.MaxPayloadBytes).
-	maxPayload  = 262144
+	// maxPayload bounds an execution's input and a task's output (runner.MaxPayloadBytes).
+	// The run's own limit on every state's input and output is the same number of bytes
+	// (engine.Config.MaxPayloadBytes).
+	maxPayload  = runner.MaxPayloadBytes
 	maxErrorLen = 256
 	maxCauseLen = 32768
 	// expressLimit bounds an Express execution's run in memory. The engine itself times the

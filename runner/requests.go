@@ -13,14 +13,17 @@ import (
 	"github.com/stepwise-run/stepwise/asl/value"
 )
 
-// MaxInputBytes bounds an execution's input, in bytes of UTF-8 (StartExecution's input, and
-// the Input of a Task state that starts an execution).
-const MaxInputBytes = 262144
+// MaxPayloadBytes bounds what the API takes as an execution's input (StartExecution's, and
+// the Input of a Task state that starts an execution) and a task's output (SendTaskSuccess),
+// in bytes of UTF-8, not in characters as the model's other lengths are: "Length constraints
+// apply to the payload size, and are expressed as bytes in UTF-8 encoding" (the API
+// reference of each).
+const MaxPayloadBytes = 262144
 
 // InputLength is what the API model's bound on an execution's input finds wrong with it, or
 // "" (the member is sensitive: AWS names it without its value).
 func InputLength(in string) string {
-	if len(in) > MaxInputBytes {
+	if len(in) > MaxPayloadBytes {
 		return "Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144"
 	}
 	return ""

@@ -72,8 +72,9 @@ func (c *callbacks) listen(addr string) (string, error) {
 	return c.url, c.err
 }
 
-// close stops the server, if it started. The answers in flight are written first (the callback that ended the last test is answered
-// 200, not cut off), and the workers' polls return without a task.
+// close stops the server, if it started. The answers in flight are written first (the
+// callback that ended the last test is answered 200, not cut off), and the workers' polls
+// return without a task.
 func (c *callbacks) close() {
 	close(c.closing)
 	if c.srv != nil {

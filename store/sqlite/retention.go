@@ -193,9 +193,13 @@ func freezeChanges(ctx context.Context, tx *sql.Tx, id int64, freeze func(*store
 	if err := rows.Err(); err != nil || len(ws) == 0 {
 		return err
 	}
-	row, err := scanExecution(tx.QueryRowContext(ctx, `SELECT `+execSelect+` FROM executions WHERE id = ?`, id))
+	byID, err := executionsByID(ctx, tx, []int64{id})
 	if err != nil {
 		return err
+	}
+	row := byID[id]
+	if row == nil {
+		return fmt.Errorf("freeze status changes: execution %d not found", id) // being deleted: cannot be
 	}
 	for _, w := range ws {
 		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET body = ?, execution_id = NULL WHERE id = ?`, freeze(&w.c, row), w.id); err != nil {
