@@ -90,7 +90,7 @@ func (s *Store) HeadOutbox(ctx context.Context, limit int) ([]store.OutboxEvent,
 		if len(execIDs) == 0 {
 			return nil
 		}
-		byID, err := executionsByID(ctx, tx, execIDs)
+		byID, err := executionsByID(ctx, tx, s.stmts, execIDs)
 		if err != nil {
 			return err
 		}
@@ -135,14 +135,15 @@ func (s *changeScan) change() store.StatusChange {
 // column read costs, and these are 8 of 22.
 const eventColumns = `arn, state_machine_arn, name, input, output, started_at, version_arn, alias_arn`
 
-// executionsByID reads the rows of executions by their ids, in one statement: the columns
-// their events are built from (eventColumns).
-func executionsByID(ctx context.Context, tx *sql.Tx, ids []int64) (map[int64]*store.Execution, error) {
+// executionsByID reads the rows of executions by their ids, in one prepared statement
+// (stmts.eventRows: parsing it anew took a third of a head read): the columns their events
+// are built from (eventColumns).
+func executionsByID(ctx context.Context, tx *sql.Tx, st *stmts, ids []int64) (map[int64]*store.Execution, error) {
 	list, err := json.Marshal(ids)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+eventColumns+`, id FROM executions WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	rows, err := tx.StmtContext(ctx, st.eventRows).QueryContext(ctx, string(list))
 	if err != nil {
 		return nil, err
 	}

@@ -132,7 +132,7 @@ func (s *Store) PurgeExecutions(ctx context.Context, p store.Purge) (int, error)
 				n += len(cs)
 			}
 			if p.Freeze != nil {
-				if err := freezeChanges(ctx, tx, v.id, p.Freeze); err != nil {
+				if err := freezeChanges(ctx, tx, s.stmts, v.id, p.Freeze); err != nil {
 					return err
 				}
 			}
@@ -169,7 +169,7 @@ const waitingChanges = `SELECT id, ` + changeColumns + ` FROM outbox WHERE execu
 
 // freezeChanges rewrites whole the status changes of execution id still waiting in the
 // outbox (store.Purge.Freeze), before the execution is deleted.
-func freezeChanges(ctx context.Context, tx *sql.Tx, id int64, freeze func(*store.StatusChange, *store.Execution) string) error {
+func freezeChanges(ctx context.Context, tx *sql.Tx, st *stmts, id int64, freeze func(*store.StatusChange, *store.Execution) string) error {
 	rows, err := tx.QueryContext(ctx, waitingChanges, id)
 	if err != nil {
 		return err
@@ -193,7 +193,7 @@ func freezeChanges(ctx context.Context, tx *sql.Tx, id int64, freeze func(*store
 	if err := rows.Err(); err != nil || len(ws) == 0 {
 		return err
 	}
-	byID, err := executionsByID(ctx, tx, []int64{id})
+	byID, err := executionsByID(ctx, tx, st, []int64{id})
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,8 @@ type stmts struct {
 	insertChunk, insertOutbox        *sql.Stmt
 	insertChange                     *sql.Stmt
 	deleteOutbox, outboxHead         *sql.Stmt
+	// eventRows reads executions' rows for their status changes' events (executionsByID).
+	eventRows *sql.Stmt
 	// insertChildren, updateChildren and insertChildChunks write rowsPerInsert Distributed
 	// Map children (see writeChildren): parsing statements of that many rows anew took a
 	// fifth of writing the children (BenchmarkChildren5000).
@@ -31,7 +33,7 @@ type stmts struct {
 
 func (st *stmts) all() []**sql.Stmt {
 	return []**sql.Stmt{&st.insertExecution, &st.updateExecution, &st.insertTimer, &st.insertTask,
-		&st.deleteTimer, &st.deleteTask, &st.insertChunk, &st.insertOutbox, &st.insertChange, &st.deleteOutbox, &st.outboxHead,
+		&st.deleteTimer, &st.deleteTask, &st.insertChunk, &st.insertOutbox, &st.insertChange, &st.deleteOutbox, &st.outboxHead, &st.eventRows,
 		&st.insertChildren, &st.updateChildren, &st.insertChildChunks, &st.savepoint, &st.rollbackTo, &st.release}
 }
 
@@ -61,6 +63,7 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&st.deleteOutbox, `DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))`},
 		{&st.outboxHead, `SELECT id, body, created_at, attempts, retry_at, execution_id, ` + changeColumns + `
 			FROM outbox ORDER BY id LIMIT ?`},
+		{&st.eventRows, `SELECT ` + eventColumns + `, id FROM executions WHERE id IN (SELECT value FROM json_each(?))`},
 		{&st.insertChildren, insertChildrenSQL(rowsPerInsert)},
 		{&st.updateChildren, updateChildrenSQL(rowsPerInsert)},
 		{&st.insertChildChunks, insertChunksSQL(rowsPerInsert)},
