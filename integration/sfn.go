@@ -423,10 +423,13 @@ func Describe(ex *store.Execution, asJSON bool) string {
 		out["Output"] = *ex.Output
 		out["OutputDetails"] = map[string]any{"Included": true}
 	}
-	if ex.Error != nil {
+	// A timed-out child's States.Timeout is in its history, not in its description, as
+	// the API's DescribeExecution leaves it out (api.describeExecution; measured against AWS
+	// in timeouts/test_timeouts' test_global_timeout).
+	if ex.Error != nil && ex.Status != "TIMED_OUT" {
 		out["Error"] = *ex.Error
 	}
-	if ex.Cause != nil {
+	if ex.Cause != nil && ex.Status != "TIMED_OUT" {
 		out["Cause"] = *ex.Cause
 	}
 	if asJSON {

@@ -1291,3 +1291,29 @@ func TestExpressChildren(t *testing.T) {
 		t.Errorf("type FAST: %v, %v", err, rep.Files[0].Err)
 	}
 }
+
+// TestExpressChildTimesOut: an Express child's five minutes pass on the test's clock. Its
+// .sync task fails as on a node, with the child's description as the cause, which names
+// no error for a timed-out execution, as DescribeExecution names none.
+func TestExpressChildTimesOut(t *testing.T) {
+	const arn = "arn:aws:states:us-east-1:123456789012:stateMachine:"
+	parent := `{"StartAt":"One","States":{"One":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+		"Parameters":{"StateMachineArn":"` + arn + `kid","Name":"k"},"End":true}}}`
+	kid := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":600,"Next":"P"},"P":{"Type":"Pass","End":true}}}`
+	dir := writeFiles(t, map[string]string{"sm.asl.json": parent, "kid.asl.json": kid,
+		"x.test.yaml": "stateMachine: sm.asl.json\nmachines:\n  kid: {stateMachine: kid.asl.json, type: EXPRESS}\ntests:\n  - name: a\n"})
+	r := runDir(t, dir, Options{}).Files[0].Tests[0]
+	if r.Problem != "" || r.Outcome == nil || r.Outcome.Status != "FAILED" || r.Outcome.Error == nil || *r.Outcome.Error != "States.TaskFailed" {
+		t.Fatalf("problem %q, outcome %+v, want FAILED with States.TaskFailed", r.Problem, r.Outcome)
+	}
+	var cause map[string]any
+	if err := json.Unmarshal([]byte(*r.Outcome.Cause), &cause); err != nil {
+		t.Fatal(err)
+	}
+	if cause["Status"] != "TIMED_OUT" || cause["StopDate"].(float64)-cause["StartDate"].(float64) != 300000 {
+		t.Errorf("cause %v, want the child TIMED_OUT five minutes after its start", cause)
+	}
+	if _, ok := cause["Error"]; ok {
+		t.Errorf("cause %v names an error; DescribeExecution names none for a timed-out execution", cause)
+	}
+}
