@@ -71,7 +71,26 @@ type Deliverer struct {
 	mu   sync.Mutex
 	lags []time.Duration // the last lagKept delivery lags, a ring
 	next int
+
+	// From a store that feeds its outbox (store.OutboxFeed): fed are the events it told of,
+	// in id order, not yet taken; lost is set when they may not be all there is (more came
+	// than fed holds, or the store said others wrote to the outbox). exact, only Once's, is
+	// set while every event in the outbox past the id seen is in fed or in a feed to come:
+	// Once then sends from fed and reads the outbox only when exact was cleared (a read that
+	// found more than it sends at once, a failure, a retry waiting, the lease lost, lost) or
+	// a Poll interval after its last read (read).
+	feeding bool
+	feedMu  sync.Mutex
+	fed     []store.OutboxEvent
+	lost    bool
+	exact   bool
+	seen    int64
+	read    time.Time
 }
+
+// maxFed bounds the events a feed holds for Once; past it they are dropped and read from
+// the outbox.
+const maxFed = 10 * readBatch
 
 const lagKept = 4096
 
@@ -102,7 +121,49 @@ func New(o Options) *Deliverer {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Deliverer{o: o, wake: make(chan struct{}, 1)}
+	d := &Deliverer{o: o, wake: make(chan struct{}, 1)}
+	if f, ok := o.Outbox.(store.OutboxFeed); ok {
+		d.feeding = true
+		f.FeedOutbox(d.feed)
+	}
+	return d
+}
+
+// feed is the store's feed of the events its commits wrote (store.OutboxFeed).
+func (d *Deliverer) feed(evs []store.OutboxEvent, others bool) {
+	d.feedMu.Lock()
+	defer d.feedMu.Unlock()
+	if others || d.lost || len(d.fed)+len(evs) > maxFed {
+		d.fed, d.lost = nil, true
+		return
+	}
+	d.fed = append(d.fed, evs...)
+}
+
+// take returns the first events fed, up to n, past the id seen; ok is false when the feed
+// may not hold all there is (lost), and the outbox must be read instead.
+func (d *Deliverer) take(n int) (evs []store.OutboxEvent, ok bool) {
+	d.feedMu.Lock()
+	defer d.feedMu.Unlock()
+	if d.lost {
+		return nil, false
+	}
+	i := 0
+	for i < len(d.fed) && d.fed[i].ID <= d.seen {
+		i++ // read from the outbox already
+	}
+	end := min(i+n, len(d.fed))
+	evs = slices.Clone(d.fed[i:end])
+	d.fed = d.fed[end:]
+	return evs, true
+}
+
+// forget drops what was fed so far, before a read of the outbox, which holds it all: what
+// is fed after holds the ids past the read's.
+func (d *Deliverer) forget() {
+	d.feedMu.Lock()
+	d.fed, d.lost = nil, false
+	d.feedMu.Unlock()
 }
 
 // DefaultLinger is serve's --events-linger, and MaxLinger its largest value. Under the chain
@@ -227,15 +288,23 @@ func (d *Deliverer) build(evs []store.OutboxEvent) (kept []store.OutboxEvent, go
 // concurrent use: Run calls it from one goroutine.
 func (d *Deliverer) Once(ctx context.Context) bool {
 	if !d.hold(ctx) {
+		d.exact = false
+		if d.feeding {
+			d.forget() // the holder sends them
+		}
 		return false
 	}
-	evs, err := d.o.Outbox.HeadOutbox(ctx, readBatch)
+	evs, err := d.oldest(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			d.o.Logger.Error("read events", "err", err)
 		}
 		return false
 	}
+	// exact stays set only if every event of this batch is done: one that waits for a
+	// retry stays in the outbox, for a read to find.
+	exact := d.exact
+	d.exact = false
 	evs, gone := d.build(evs)
 	if len(gone) > 0 {
 		if err := d.o.Outbox.DeleteOutbox(context.WithoutCancel(ctx), gone); err != nil {
@@ -252,6 +321,7 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 		}
 	}
 	if len(evs) == 0 {
+		d.exact = exact && d.due.IsZero()
 		return false
 	}
 	// Events go out in commit order, in chunks of Options.Chunk, each to every destination in
@@ -329,8 +399,39 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 	if err := d.o.Outbox.DeleteOutbox(context.WithoutCancel(ctx), done); err != nil {
 		// They will be sent again (and counted again): at least once.
 		d.o.Logger.Error("delete delivered events", "err", err)
+		exact = false
 	}
+	d.exact = exact && sendErr == nil && d.due.IsZero() && sent == len(evs)
 	return len(done) == readBatch
+}
+
+// oldest returns the oldest events, up to readBatch: from the feed while it is exact and
+// was read from the outbox less than a Poll interval ago (another process on the same
+// SQLite file, or a store changed by hand, show within one), else from the outbox, after
+// which the feed is exact if the read found all the outbox held.
+func (d *Deliverer) oldest(ctx context.Context) ([]store.OutboxEvent, error) {
+	if d.exact && d.o.Now().Sub(d.read) < d.o.Poll {
+		if evs, ok := d.take(readBatch); ok {
+			return evs, nil
+		}
+		d.exact = false
+	}
+	d.exact = false
+	if d.feeding {
+		d.forget()
+		d.read = d.o.Now()
+	}
+	evs, err := d.o.Outbox.HeadOutbox(ctx, readBatch)
+	if err != nil {
+		return nil, err
+	}
+	if d.feeding && len(evs) < readBatch {
+		d.exact = true
+		if len(evs) > 0 {
+			d.seen = evs[len(evs)-1].ID
+		}
+	}
+	return evs, nil
 }
 
 func (d *Deliverer) record(lag time.Duration) {

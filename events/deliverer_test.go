@@ -2,6 +2,7 @@ package events_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -280,4 +281,134 @@ func TestLinger(t *testing.T) {
 	if took := time.Since(cancelled); took > linger/2 {
 		t.Errorf("Run took %v to stop while lingering, want at once", took)
 	}
+}
+
+// readCounter is a SQLite store (which feeds its outbox) that counts the reads of its
+// outbox's head.
+type readCounter struct {
+	*sqlite.Store
+	mu    sync.Mutex
+	reads int
+}
+
+func (s *readCounter) HeadOutbox(ctx context.Context, limit int) ([]store.OutboxEvent, error) {
+	s.mu.Lock()
+	s.reads++
+	s.mu.Unlock()
+	return s.Store.HeadOutbox(ctx, limit)
+}
+
+func (s *readCounter) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads
+}
+
+// TestFedDeliverer: a Deliverer on a store that feeds its outbox sends the events it was fed
+// without reading them back: one read of the outbox at its start, then none while the feed
+// tells it all, every event once and in commit order. Events that another process on the
+// same file committed are not fed: the next feed says so, and the Deliverer reads the outbox
+// and sends them first, in order. A failed delivery makes it read too (the retry waits in the
+// outbox).
+func TestFedDeliverer(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "s.db")
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	o := &readCounter{Store: st}
+	var mu sync.Mutex
+	sent := map[string][]string{}
+	var seq []string
+	dst := &failing{tally: tally{name: "d", mu: &mu, sent: sent, seq: &seq}}
+	// Poll long enough that no read comes from it during the test.
+	d := events.New(events.Options{Outbox: o, Poll: time.Hour, MinBackoff: 10 * time.Millisecond, Destinations: []events.Destination{dst}})
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { d.Run(runCtx); close(done) }()
+	defer func() { stop(); <-done }()
+	waitSent := func(n int) {
+		t.Helper()
+		waitFor(t, fmt.Sprint(n, " events sent"), func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(seq) >= n
+		})
+	}
+	commit := func(s store.Store, prefix string, n int) {
+		t.Helper()
+		for i := range n {
+			commitEvents(t, s, fmt.Sprintf("%s%03d", prefix, i), 1)
+			d.Kick() // as the runner does after a commit with events
+		}
+	}
+	waitFor(t, "the first read", func() bool { return o.count() == 1 })
+	commit(st, "a", 250)
+	waitSent(250)
+	if n := o.count(); n != 1 {
+		t.Errorf("%d reads of the outbox for 250 events fed, want the first one only", n)
+	}
+
+	// Another process's events, then ours: theirs are read, and go first.
+	other, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	commitEvents(t, other, "b", 3)
+	commit(st, "c", 3)
+	waitSent(256)
+	if n := o.count(); n < 2 {
+		t.Errorf("%d reads of the outbox, want another after another process's commit", n)
+	}
+
+	// A refusal: the event waits for its retry in the outbox, and is read from there.
+	reads := o.count()
+	dst.refuse(1)
+	commit(st, "d", 2)
+	waitSent(258)
+	if n := o.count(); n <= reads {
+		t.Errorf("no read of the outbox after a failed delivery")
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	var want []string
+	for i := range 250 {
+		want = append(want, fmt.Sprintf("a%03d000", i))
+	}
+	want = append(want, "b000", "b001", "b002", "c000000", "c001000", "c002000", "d000000", "d001000")
+	if !slices.Equal(seq, want) {
+		t.Errorf("sent %v, want %v", seq[min(250, len(seq)):], want[250:])
+	}
+	for body, by := range sent {
+		if len(by) != 1 {
+			t.Errorf("event %s sent %d times", body, len(by))
+		}
+	}
+}
+
+// failing is a tally that refuses the next n offers (refuse).
+type failing struct {
+	tally
+	n int
+}
+
+func (d *failing) refuse(n int) {
+	d.mu.Lock()
+	d.n = n
+	d.mu.Unlock()
+}
+
+func (d *failing) Send(ctx context.Context, evs []store.OutboxEvent, accepted []bool) error {
+	d.mu.Lock()
+	if d.n > 0 {
+		d.n--
+		d.mu.Unlock()
+		return errors.New("refused")
+	}
+	d.mu.Unlock()
+	return d.tally.Send(ctx, evs, accepted)
 }

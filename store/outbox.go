@@ -45,6 +45,24 @@ type StatusChange struct {
 	RedriveReason string
 }
 
+// OutboxFeed is an Outbox that tells its deliverer what each commit wrote to it, once the
+// commit is durable, so that the deliverer need not read back the events it was just told
+// of (events.Deliverer). Only a store whose outbox this process alone writes offers it
+// (SQLite: one process owns the file): a deliverer fed by it sends what it was told, in the
+// order told, and reads the outbox only when it may hold more (at its start, after a
+// failure, a lease lost, a feed that overflowed, and once a poll interval all the same).
+type OutboxFeed interface {
+	// FeedOutbox has fn called after each commit that wrote events to the outbox, with those
+	// events in id order (ids larger than those of every event written before), each a whole
+	// event (Body) or a status change with its execution's row (Change, Execution), as
+	// HeadOutbox would return them. others is true when the outbox may have changed since
+	// the last call otherwise than fn was told (another process committed to the store, or a
+	// commit failed in a way that leaves its outcome unknown): what it was told is then not
+	// all there is. fn is called on the store's writer: it must not block or call the store,
+	// nor change evs, which every fn of the store is given. Set it before the first commit.
+	FeedOutbox(fn func(evs []OutboxEvent, others bool))
+}
+
 // Outbox is the delivery side of the outbox, which both stores keep. One deliverer at a time
 // holds the outbox's lease; it alone reads the oldest events, sends them, and deletes them or
 // puts their retry off. Holding the whole outbox, rather than claiming each event, keeps the

@@ -11,20 +11,62 @@ import (
 
 // writeOutbox adds a step's events to deliver (migrations 0014 and 0021), in the step's
 // transaction: whole events, then status changes of execution execID by reference. Most
-// steps have none: no statement then.
-func writeOutbox(ctx context.Context, tx *sql.Tx, st *stmts, execID int64, bodies []string, changes []store.StatusChange) error {
-	if len(bodies) == 0 && len(changes) == 0 {
+// steps have none: no statement then. With a feed (FeedOutbox), each event written, with its
+// id, is kept in s.fed for it, a status change with the columns of its execution's row that
+// HeadOutbox would read (eventColumns).
+func (s *Store) writeOutbox(ctx context.Context, tx *sql.Tx, execID int64, c *store.Commit) error {
+	if len(c.Outbox) == 0 && len(c.StatusChanges) == 0 {
 		return nil
 	}
-	now := nanos(time.Now())
-	if err := execEach(ctx, tx, st.insertOutbox, len(bodies), func(i int) []any { return []any{bodies[i], now} }); err != nil {
-		return err
+	at := time.Now()
+	now := nanos(at)
+	feeding := s.feeds.Load() != nil
+	written := func(res sql.Result, e store.OutboxEvent) error {
+		if !feeding {
+			return nil
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		e.ID, e.CreatedAt = id, at
+		s.fed = append(s.fed, e)
+		return nil
 	}
-	return execEach(ctx, tx, st.insertChange, len(changes), func(i int) []any {
-		c := &changes[i]
-		return []any{now, execID, c.EventID, c.Status, nanosPtr(c.StoppedAt), str(c.Error), str(c.Cause),
-			c.RedriveCount, nanosPtr(c.RedriveDate), c.RedriveReason}
-	})
+	if len(c.Outbox) > 0 {
+		ins := tx.StmtContext(ctx, s.stmts.insertOutbox)
+		for _, body := range c.Outbox {
+			res, err := ins.ExecContext(ctx, body, now)
+			if err != nil {
+				return err
+			}
+			if err := written(res, store.OutboxEvent{Body: body}); err != nil {
+				return err
+			}
+		}
+	}
+	if len(c.StatusChanges) == 0 {
+		return nil
+	}
+	var row *store.Execution
+	if feeding {
+		e := c.Execution
+		row = &store.Execution{Arn: e.Arn, StateMachineArn: e.StateMachineArn, Name: e.Name, Input: e.Input,
+			Output: e.Output, StartedAt: e.StartedAt, VersionArn: e.VersionArn, AliasArn: e.AliasArn}
+	}
+	ins := tx.StmtContext(ctx, s.stmts.insertChange)
+	for i := range c.StatusChanges {
+		ch := c.StatusChanges[i]
+		res, err := ins.ExecContext(ctx, now, execID, ch.EventID, ch.Status, nanosPtr(ch.StoppedAt), str(ch.Error), str(ch.Cause),
+			ch.RedriveCount, nanosPtr(ch.RedriveDate), ch.RedriveReason)
+		if err != nil {
+			return err
+		}
+		if err := written(res, store.OutboxEvent{Change: &ch, Execution: row}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // LeaseOutbox takes or renews the lease (migration 0016); the single writer makes it

@@ -23,6 +23,8 @@ type stmts struct {
 	deleteOutbox, outboxHead         *sql.Stmt
 	// eventRows reads executions' rows for their status changes' events (executionsByID).
 	eventRows *sql.Stmt
+	// dataVersion reads PRAGMA data_version (checkOthers).
+	dataVersion *sql.Stmt
 	// insertChildren, updateChildren and insertChildChunks write rowsPerInsert Distributed
 	// Map children (see writeChildren): parsing statements of that many rows anew took a
 	// fifth of writing the children (BenchmarkChildren5000).
@@ -33,7 +35,7 @@ type stmts struct {
 
 func (st *stmts) all() []**sql.Stmt {
 	return []**sql.Stmt{&st.insertExecution, &st.updateExecution, &st.insertTimer, &st.insertTask,
-		&st.deleteTimer, &st.deleteTask, &st.insertChunk, &st.insertOutbox, &st.insertChange, &st.deleteOutbox, &st.outboxHead, &st.eventRows,
+		&st.deleteTimer, &st.deleteTask, &st.insertChunk, &st.insertOutbox, &st.insertChange, &st.deleteOutbox, &st.outboxHead, &st.eventRows, &st.dataVersion,
 		&st.insertChildren, &st.updateChildren, &st.insertChildChunks, &st.savepoint, &st.rollbackTo, &st.release}
 }
 
@@ -64,6 +66,7 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&st.outboxHead, `SELECT id, body, created_at, attempts, retry_at, execution_id, ` + changeColumns + `
 			FROM outbox ORDER BY id LIMIT ?`},
 		{&st.eventRows, `SELECT ` + eventColumns + `, id FROM executions WHERE id IN (SELECT value FROM json_each(?))`},
+		{&st.dataVersion, `PRAGMA data_version`},
 		{&st.insertChildren, insertChildrenSQL(rowsPerInsert)},
 		{&st.updateChildren, updateChildrenSQL(rowsPerInsert)},
 		{&st.insertChildChunks, insertChunksSQL(rowsPerInsert)},
@@ -117,7 +120,7 @@ func (s *Store) writeStep(ctx context.Context, tx *sql.Tx, execID int64, c store
 	if err := writeMapRuns(ctx, tx, c.MapRuns); err != nil {
 		return err
 	}
-	if err := writeOutbox(ctx, tx, st, execID, c.Outbox, c.StatusChanges); err != nil {
+	if err := s.writeOutbox(ctx, tx, execID, &c); err != nil {
 		return err
 	}
 	return s.writeChildren(ctx, tx, c.Children)
