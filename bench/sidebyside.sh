@@ -11,7 +11,8 @@
 #	  'b100=--events-webhook http://127.0.0.1:4318/events --events-webhook-batch 100'
 #
 # Each configuration is a label and the flags it adds to `stepwise bench --scenario chain
-# --executions N`; the first is the baseline. A label may name the binary it runs
+# --executions N`; the first is the baseline. Odd rounds run them in the order given, even
+# rounds in the reverse order. A label may name the binary it runs
 # (old@/tmp/stepwise-old=FLAGS), to compare two builds in the same rounds. bench/otlpsink is
 # started on ADDR (default 127.0.0.1:4318; unless something listens there) to receive events
 # and spans on the same cores, as a receiver would in this measurement. BINARY is a stepwise binary (default: one
@@ -67,7 +68,15 @@ hz=$(getconf CLK_TCK)
 echo "| round | configuration | executions/s | CPU per execution (bench) | CPU per execution (machine) | lag p50 |"
 echo "|---|---|---|---|---|---|"
 for r in $(seq "$rounds"); do
-	for config in "$@"; do
+	# Odd rounds run the configurations in the order given, even rounds in the reverse one: a
+	# run's place in its round (what the run before it left behind: dirty pages being written
+	# back, a warm or cold cache) then favours no configuration over the rounds.
+	order=("$@")
+	if (( r % 2 == 0 )); then
+		order=()
+		for (( i = $#; i >= 1; i-- )); do order+=("${!i}"); done
+	fi
+	for config in "${order[@]}"; do
 		label=${config%%=*} flags=${config#*=} run=$bin
 		if [[ $label == *@* ]]; then
 			run=${label#*@} label=${label%%@*}

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,8 +15,9 @@ import (
 )
 
 // TestSideBySide runs bench/sidebyside.sh as the docs show it, briefly: two rounds of a
-// configuration without events and one with them, to a receiver the script starts. Each
-// run gets a row, and the summary a ratio of each measure for the second configuration.
+// configuration without events and one with them, to a receiver the script starts, the
+// second round in the reverse order. Each run gets a row, and the summary a ratio of each
+// measure for the second configuration.
 // The second names its own binary (LABEL@BINARY), a wrapper that leaves a mark when run.
 func TestSideBySide(t *testing.T) {
 	if testing.Short() {
@@ -48,6 +50,10 @@ func TestSideBySide(t *testing.T) {
 	runs := regexp.MustCompile(`(?m)^\| [12] \| (off|ev) \| (\d+) \| (\d+) µs \| (\d+) µs \| ([^|]+) \|$`).FindAllStringSubmatch(string(out), -1)
 	if len(runs) != 4 {
 		t.Fatalf("%d rows of runs, want 4:\n%s", len(runs), out)
+	}
+	// The second round runs the configurations in the reverse order.
+	if order := []string{runs[0][1], runs[1][1], runs[2][1], runs[3][1]}; !slices.Equal(order, []string{"off", "ev", "ev", "off"}) {
+		t.Errorf("runs in the order %v, want off, ev, then ev, off", order)
 	}
 	for _, r := range runs {
 		if rate, _ := strconv.Atoi(r[2]); rate == 0 {
