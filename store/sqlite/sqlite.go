@@ -228,13 +228,18 @@ func (s *Store) runBatch(batch []writeReq) {
 			return
 		}
 		ctx := context.WithoutCancel(r.ctx)
+		var failed bool // the write itself: rolled back whole, the outbox as it was
 		err := inTx(ctx, s.w, func(tx *sql.Tx) error {
 			if err := r.fn(ctx, tx); err != nil {
+				failed = true
 				return err
 			}
 			return s.checkOthers(ctx, tx)
 		})
-		s.feedOutbox(feed, err == nil)
+		if failed {
+			s.fed = nil
+		}
+		s.feedOutbox(feed, err == nil || failed)
 		r.done <- err
 		return
 	}
