@@ -174,25 +174,12 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	// As StartExecution checks its request: the lengths of the name and the input and the
-	// trace header's pattern first, all together; the name's characters and the input's
-	// syntax once the state machine is found.
-	var problems []string
-	if p.Name != nil {
-		if problem := runner.NameLength(*p.Name); problem != "" {
-			problems = append(problems, problem)
-		}
-	}
-	if problem := runner.InputLength(input); problem != "" {
-		problems = append(problems, problem)
+	if err := CheckStartRequest(sdk, p.Name, input, p.TraceHeader); err != nil {
+		return "", err
 	}
 	traceHeader := ""
 	if p.TraceHeader != nil {
 		traceHeader = *p.TraceHeader
-		problems = append(problems, runner.TraceHeaderProblems(traceHeader)...)
-	}
-	if len(problems) > 0 {
-		return "", ValidationError(sdk, problems)
 	}
 	sm, versionArn, aliasArn, err := r.startTarget(ctx, p.StateMachineArn)
 	var ae apiError
@@ -209,12 +196,10 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 	// dispatched again after a crash finds the child it started instead of starting another.
 	name := ChildName(t.Token)
 	if p.Name != nil {
-		if name = *p.Name; !runner.ValidName(name) {
-			return "", ServiceError(sdk, "InvalidName", fmt.Sprintf("Invalid Name: '%s'", name))
-		}
+		name = *p.Name
 	}
-	if msg := runner.InvalidInput(input); msg != "" {
-		return "", ServiceError(sdk, "InvalidExecutionInput", msg)
+	if err := CheckStartMembers(sdk, p.Name, input); err != nil {
+		return "", err
 	}
 	if sm.Type == "EXPRESS" {
 		return r.startExpress(ctx, t, sm, name, input, traceHeader, sdk)
@@ -261,6 +246,42 @@ func (r *Registry) states(ctx context.Context, t *engine.Task) (string, error) {
 		return "", &runner.TaskError{Name: "States.TaskFailed", Cause: desc}
 	}
 	return desc, nil
+}
+
+// CheckStartRequest checks a startExecution task's Name, Input (the child's input text) and
+// TraceHeader as StartExecution's request validation does, before the state machine is
+// looked up: the lengths of the name and the input and the header's pattern, all together,
+// as one ValidationException. CheckStartMembers comes after the lookup. stepwise test checks
+// its children with both too.
+func CheckStartRequest(sdk bool, name *string, input string, traceHeader *string) error {
+	var problems []string
+	if name != nil {
+		if problem := runner.NameLength(*name); problem != "" {
+			problems = append(problems, problem)
+		}
+	}
+	if problem := runner.InputLength(input); problem != "" {
+		problems = append(problems, problem)
+	}
+	if traceHeader != nil {
+		problems = append(problems, runner.TraceHeaderProblems(*traceHeader)...)
+	}
+	if len(problems) > 0 {
+		return ValidationError(sdk, problems)
+	}
+	return nil
+}
+
+// CheckStartMembers checks what StartExecution checks once it has found the state machine:
+// the name's characters (InvalidName), then the input's syntax (InvalidExecutionInput).
+func CheckStartMembers(sdk bool, name *string, input string) error {
+	if name != nil && !runner.ValidName(*name) {
+		return ServiceError(sdk, "InvalidName", fmt.Sprintf("Invalid Name: '%s'", *name))
+	}
+	if msg := runner.InvalidInput(input); msg != "" {
+		return ServiceError(sdk, "InvalidExecutionInput", msg)
+	}
+	return nil
 }
 
 // startTarget is the state machine a startExecution task starts, with the version and

@@ -26,6 +26,7 @@ type startParams struct {
 	StateMachineArn string          `json:"StateMachineArn"`
 	Input           json.RawMessage `json:"Input"`
 	Name            *string         `json:"Name"`
+	TraceHeader     *string         `json:"TraceHeader"` // checked as serve checks it; not traced here
 }
 
 // startedMachine tells which of the file's state machines a startExecution task without a
@@ -92,26 +93,15 @@ func (c *children) start(ctx context.Context, task *engine.Task, name string, p 
 		now = time.Now()
 	}
 	execName := integration.ChildName(task.Execution + "#" + strconv.FormatInt(task.ID, 10))
-	// As serve checks the request (integration.Registry): the name's and the input's lengths,
-	// then the name's characters and the input's syntax.
-	var problems []string
+	// As serve checks the request (integration.Registry).
+	if err := integration.CheckStartRequest(sdk, p.Name, input, p.TraceHeader); err != nil {
+		return "", err
+	}
+	if err := integration.CheckStartMembers(sdk, p.Name, input); err != nil {
+		return "", err
+	}
 	if p.Name != nil {
 		execName = *p.Name
-		if problem := runner.NameLength(execName); problem != "" {
-			problems = append(problems, problem)
-		}
-	}
-	if problem := runner.InputLength(input); problem != "" {
-		problems = append(problems, problem)
-	}
-	if len(problems) > 0 {
-		return "", integration.ValidationError(sdk, problems)
-	}
-	if p.Name != nil && !runner.ValidName(execName) {
-		return "", integration.ServiceError(sdk, "InvalidName", fmt.Sprintf("Invalid Name: '%s'", execName))
-	}
-	if msg := runner.InvalidInput(input); msg != "" {
-		return "", integration.ServiceError(sdk, "InvalidExecutionInput", msg)
 	}
 	smArn := p.StateMachineArn
 	arn := strings.Replace(smArn, ":stateMachine:", ":execution:", 1) + ":" + execName

@@ -870,6 +870,9 @@ func TestChildren(t *testing.T) {
 		{"a name too long", `{"StartAt":"Start","States":{"Start":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution",
 			"Parameters":{"StateMachineArn":"` + arn + `child","Name":"` + strings.Repeat("c", 81) + `"},"End":true}}}`, mocks,
 			`{error: StepFunctions.ValidationException}`, ""},
+		{"a trace header StartExecution refuses", `{"StartAt":"Start","States":{"Start":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution",
+			"Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1","TraceHeader":"` + strings.Repeat("t", 257) + `"},"End":true}}}`, mocks,
+			`{error: StepFunctions.ValidationException}`, ""},
 		{"started twice, with another input", `{"StartAt":"One","States":{
 			"One":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1"},"ResultPath":"$.one","Next":"Two"},
 			"Two":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:startExecution","Parameters":{"StateMachineArn":"` + arn + `child","Name":"c1","Input":{"n":2}},"ResultPath":"$.two","End":true}}}`, mocks,
