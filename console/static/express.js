@@ -58,14 +58,15 @@ async function expressExecutionPage(app, arn) {
     const p = input && input.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID;
     if (typeof p === "string" && p.startsWith("arn:")) parent = p;
   } catch { /* the input is not logged, or not JSON */ }
+  const parentExpress = parent.split(":")[5] === "express";
   app.append(
     h("div", { class: "page-head" },
       h("div", {}, h("div", { class: "crumbs" }, h("a", { href: "#/" }, "State machines"), " / ",
         smArn ? h("a", { href: smHref(smArn) }, nameOf(smArn)) : null, " / Express"),
       h("h1", {}, expressName(arn)),
-      parent ? h("p", { class: "started-by" }, "Started by ",
-        h("a", { class: "parent-link", href: parent.split(":")[5] === "express" ? expressHref(parent) : execHref(parent) },
-          parent.split(":")[5] === "express" ? expressName(parent) : nameOf(parent))) : null)),
+      parent ? h("p", { class: "started-by" }, "Started by ", parentExpress
+        ? h("a", { class: "parent-link", href: expressHref(parent) }, expressName(parent))
+        : h("a", { class: "parent-link", href: execHref(parent) }, nameOf(parent))) : null)),
     h("dl", { class: "facts" },
       h("dt", {}, "ARN"), h("dd", { class: "mono" }, arn),
       h("dt", {}, "First event"), h("dd", {}, fmtTime(Number(first.event_timestamp) / 1000)),
