@@ -166,7 +166,7 @@ type Runtime struct {
 	opts    Options
 	mu      sync.Mutex
 	fns     map[string]backend
-	retries map[string]eventConfig // by function
+	events  map[string]eventConfig // by function
 	done    bool
 	closing chan struct{} // closed by Close: Event retries waiting are dropped
 }
@@ -264,10 +264,10 @@ func New(opts Options) *Runtime {
 	if opts.EventRetryDelays == nil {
 		opts.EventRetryDelays = DefaultEventRetryDelays
 	}
-	r := &Runtime{opts: opts, fns: map[string]backend{}, retries: map[string]eventConfig{}, closing: make(chan struct{})}
+	r := &Runtime{opts: opts, fns: map[string]backend{}, events: map[string]eventConfig{}, closing: make(chan struct{})}
 	for name, spec := range opts.Functions {
 		r.fns[name] = r.backendFor(name, spec)
-		r.retries[name] = eventRetries(spec)
+		r.events[name] = eventConfigOf(spec)
 	}
 	return r
 }
@@ -278,9 +278,9 @@ type eventConfig struct {
 	maxAge  time.Duration
 }
 
-// eventRetries is a function's event invoke configuration, Lambda's defaults where the spec
+// eventConfigOf is a function's event invoke configuration, Lambda's defaults where the spec
 // gives none.
-func eventRetries(spec Spec) eventConfig {
+func eventConfigOf(spec Spec) eventConfig {
 	c := eventConfig{retries: 2, maxAge: 6 * time.Hour}
 	if spec.MaximumRetryAttempts != nil {
 		c.retries = *spec.MaximumRetryAttempts
@@ -297,7 +297,7 @@ func (r *Runtime) Register(name string, spec Spec) {
 	r.mu.Lock()
 	old := r.fns[name]
 	r.fns[name] = b
-	r.retries[name] = eventRetries(spec)
+	r.events[name] = eventConfigOf(spec)
 	r.mu.Unlock()
 	if old != nil {
 		old.close()
@@ -394,7 +394,7 @@ func (r *Runtime) Invoke(ctx context.Context, inv *Invocation) (*Result, error) 
 		inv.TraceID = newTraceID()
 	}
 	r.mu.Lock()
-	b, closed, retries := r.fns[inv.Function], r.done, r.retries[inv.Function]
+	b, closed, events := r.fns[inv.Function], r.done, r.events[inv.Function]
 	r.mu.Unlock()
 	if closed {
 		return nil, &ServiceError{Code: "ServiceException", Message: "the Lambda runtime is shut down", StatusCode: 500, RequestID: inv.RequestID}
@@ -440,7 +440,7 @@ func (r *Runtime) Invoke(ctx context.Context, inv *Invocation) (*Result, error) 
 	}
 	if inv.Event {
 		// Lambda queues the event and answers 202 at once; the function runs on its own.
-		go r.runEvent(context.WithoutCancel(ctx), b, inv, retries)
+		go r.runEvent(context.WithoutCancel(ctx), b, inv, events)
 		return &Result{StatusCode: 202, RequestID: inv.RequestID, TraceID: inv.TraceID}, nil
 	}
 	res, err := b.invoke(ctx, inv)
