@@ -70,11 +70,13 @@ func (k *Keeper) Add(cfg Config, stateMachineArn, executionArn string, events []
 	defer buffers.Put(bp)
 	var add [8]store.ExpressLogEvent // a step's events, most often two, without an allocation
 	list := add[:0]
+	var tb [160]byte
+	tail := appendTail(tb[:0], executionArn, 0)
 	for _, e := range events {
 		if !cfg.Level.Includes(e.Type) {
 			continue
 		}
-		line, err := Append((*bp)[:0], cfg, executionArn, 0, e)
+		line, err := appendEvent((*bp)[:0], cfg, tail, e)
 		if err != nil {
 			k.log.Error("express log event", "execution", executionArn, "event", e.ID, "err", err)
 			continue

@@ -105,11 +105,13 @@ func (w *Writer) EventsWith(cfg Config, executionArn string, redriveCount int, e
 	}
 	bp := buffers.Get().(*[]byte)
 	out := (*bp)[:0]
+	var tb [160]byte
+	tail := appendTail(tb[:0], executionArn, redriveCount)
 	for _, e := range events {
 		if !cfg.Level.Includes(e.Type) {
 			continue
 		}
-		b, err := Append(out, cfg, executionArn, redriveCount, e)
+		b, err := appendEvent(out, cfg, tail, e)
 		if err != nil {
 			w.log.Error("execution log event", "execution", executionArn, "event", e.ID, "err", err)
 			continue
