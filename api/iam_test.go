@@ -569,3 +569,43 @@ func TestEnforcedIAMManagedPolicies(t *testing.T) {
 		})
 	}
 }
+
+// TestEnforcedIAMGetUser: a user's own key reads its own user (GetUser without a name), once a
+// policy allows it on that user's ARN (${aws:username}), and no other.
+func TestEnforcedIAMGetUser(t *testing.T) {
+	url, _ := enforcedServer(t)
+	ctx := context.Background()
+	root := iamClient(url, creds("AKIAROOTROOTROOT", "root-secret"))
+	for _, name := range []string{"dev", "other"} {
+		if _, err := root.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key, err := root.CreateAccessKey(ctx, &iamsdk.CreateAccessKeyInput{UserName: aws.String("dev")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := iamClient(url, creds(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey)))
+	const self = "arn:aws:iam::123456789012:user/dev"
+	_, err = dev.GetUser(ctx, &iamsdk.GetUserInput{})
+	if code, msg := apiCode(err); code != "AccessDenied" || msg != "User: "+self+" is not authorized to perform: iam:GetUser on resource: "+self+
+		" because no identity-based policy allows the iam:GetUser action" {
+		t.Errorf("GetUser before the policy: %v", err)
+	}
+	if _, err := root.PutUserPolicy(ctx, &iamsdk.PutUserPolicyInput{UserName: aws.String("dev"), PolicyName: aws.String("self"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["iam:GetUser","iam:GetUserPolicy","iam:ListUserPolicies"],
+			"Resource":"arn:aws:iam::123456789012:user/${aws:username}"}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	me, err := dev.GetUser(ctx, &iamsdk.GetUserInput{})
+	if err != nil || aws.ToString(me.User.UserName) != "dev" || aws.ToString(me.User.Arn) != self {
+		t.Errorf("GetUser: %+v %v", me, err)
+	}
+	if names, err := dev.ListUserPolicies(ctx, &iamsdk.ListUserPoliciesInput{UserName: aws.String("dev")}); err != nil || len(names.PolicyNames) != 1 {
+		t.Errorf("ListUserPolicies: %+v %v", names, err)
+	}
+	_, err = dev.GetUser(ctx, &iamsdk.GetUserInput{UserName: aws.String("other")})
+	if code, _ := apiCode(err); code != "AccessDenied" {
+		t.Errorf("GetUser other: %v, want AccessDenied", err)
+	}
+}

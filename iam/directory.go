@@ -50,25 +50,30 @@ type state struct {
 
 // Role is an IAM role.
 type Role struct {
-	RoleName                 string            `json:"roleName"`
-	RoleID                   string            `json:"roleId"`
-	Arn                      string            `json:"arn"`
-	Path                     string            `json:"path"`
-	Description              string            `json:"description,omitempty"`
-	MaxSessionDuration       int               `json:"maxSessionDuration"`
-	AssumeRolePolicyDocument string            `json:"assumeRolePolicyDocument"`
-	CreateDate               time.Time         `json:"createDate"`
-	InlinePolicies           map[string]string `json:"inlinePolicies,omitempty"`
-	Attached                 []string          `json:"attached,omitempty"`
+	RoleName                 string    `json:"roleName"`
+	RoleID                   string    `json:"roleId"`
+	Arn                      string    `json:"arn"`
+	Path                     string    `json:"path"`
+	Description              string    `json:"description,omitempty"`
+	MaxSessionDuration       int       `json:"maxSessionDuration"`
+	AssumeRolePolicyDocument string    `json:"assumeRolePolicyDocument"`
+	CreateDate               time.Time `json:"createDate"`
+	Grants
 }
 
 // User is an IAM user.
 type User struct {
-	UserName       string            `json:"userName"`
-	UserID         string            `json:"userId"`
-	Arn            string            `json:"arn"`
-	Path           string            `json:"path"`
-	CreateDate     time.Time         `json:"createDate"`
+	UserName   string    `json:"userName"`
+	UserID     string    `json:"userId"`
+	Arn        string    `json:"arn"`
+	Path       string    `json:"path"`
+	CreateDate time.Time `json:"createDate"`
+	Grants
+}
+
+// Grants are the policies of a role or user: its inline policies, by name, and the ARNs of
+// the managed policies attached to it.
+type Grants struct {
 	InlinePolicies map[string]string `json:"inlinePolicies,omitempty"`
 	Attached       []string          `json:"attached,omitempty"`
 }

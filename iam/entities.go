@@ -105,7 +105,7 @@ func (d *Directory) CreateRole(name, path, trustPolicy, description string, maxS
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.findRole(name) != nil {
+	if findFold(d.st.Roles, name) != nil {
 		return nil, errExists("Role with name %s already exists.", name)
 	}
 	r := &Role{RoleName: name, RoleID: newID("AROA", 17), Arn: d.arn("role", path, name), Path: path, Description: description,
@@ -114,26 +114,14 @@ func (d *Directory) CreateRole(name, path, trustPolicy, description string, maxS
 	return r, d.save()
 }
 
-// findRole finds a role by name; IAM names are unique case-insensitively.
-func (d *Directory) findRole(name string) *Role {
-	if r, ok := d.st.Roles[name]; ok {
-		return r
+// findFold finds a role or user by name; IAM names are unique case-insensitively.
+func findFold[T any](m map[string]*T, name string) *T {
+	if v, ok := m[name]; ok {
+		return v
 	}
-	for n, r := range d.st.Roles {
+	for n, v := range m {
 		if strings.EqualFold(n, name) {
-			return r
-		}
-	}
-	return nil
-}
-
-func (d *Directory) findUser(name string) *User {
-	if u, ok := d.st.Users[name]; ok {
-		return u
-	}
-	for n, u := range d.st.Users {
-		if strings.EqualFold(n, name) {
-			return u
+			return v
 		}
 	}
 	return nil
@@ -161,6 +149,31 @@ func (d *Directory) user(name string) (*User, *Error) {
 	return u, nil
 }
 
+// kind is a role or a user, for what both have: their Grants.
+type kind struct {
+	noun       string // in messages: "role", "user"
+	quota      string // the quota on attached policies: "PoliciesPerRole"
+	inlineSize int    // the most bytes its inline policies may hold
+	grants     func(d *Directory, name string) (*Grants, *Error)
+}
+
+var (
+	roleKind = kind{"role", "PoliciesPerRole", rolePoliciesSize, func(d *Directory, name string) (*Grants, *Error) {
+		r, err := d.role(name)
+		if err != nil {
+			return nil, err
+		}
+		return &r.Grants, nil
+	}}
+	userKind = kind{"user", "PoliciesPerUser", userPoliciesSize, func(d *Directory, name string) (*Grants, *Error) {
+		u, err := d.user(name)
+		if err != nil {
+			return nil, err
+		}
+		return &u.Grants, nil
+	}}
+)
+
 // GetRole returns a copy of a role.
 func (d *Directory) GetRole(name string) (*Role, error) {
 	d.mu.RLock()
@@ -177,13 +190,23 @@ func (d *Directory) GetRole(name string) (*Role, error) {
 func (d *Directory) ListRoles(prefix string) []Role {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	var out []Role
-	for _, r := range d.st.Roles {
-		if strings.HasPrefix(r.Path, prefix) {
-			out = append(out, *r)
+	return underPath(d.st.Roles, prefix, func(r *Role) (string, string) { return r.Path, r.RoleName })
+}
+
+// underPath is copies of the roles or users whose path starts with prefix, by name,
+// case-insensitively (as IAM lists them); names gives one's path and name.
+func underPath[T any](m map[string]*T, prefix string, names func(*T) (path, name string)) []T {
+	var out []T
+	for _, v := range m {
+		if path, _ := names(v); strings.HasPrefix(path, prefix) {
+			out = append(out, *v)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].RoleName) < strings.ToLower(out[j].RoleName) })
+	sort.Slice(out, func(i, j int) bool {
+		_, a := names(&out[i])
+		_, b := names(&out[j])
+		return strings.ToLower(a) < strings.ToLower(b)
+	})
 	return out
 }
 
@@ -207,6 +230,46 @@ func (d *Directory) DeleteRole(name string) error {
 
 // PutRolePolicy adds or replaces a role's inline policy.
 func (d *Directory) PutRolePolicy(role, name, doc string) error {
+	return d.putPolicy(roleKind, role, name, doc)
+}
+
+// GetRolePolicy returns a role's inline policy document.
+func (d *Directory) GetRolePolicy(role, name string) (string, error) {
+	return d.inlinePolicy(roleKind, role, name)
+}
+
+// ListRolePolicies lists the names of a role's inline policies.
+func (d *Directory) ListRolePolicies(role string) ([]string, error) {
+	return d.policyNames(roleKind, role)
+}
+
+// DeleteRolePolicy deletes a role's inline policy.
+func (d *Directory) DeleteRolePolicy(role, name string) error {
+	return d.deletePolicy(roleKind, role, name)
+}
+
+// PutUserPolicy adds or replaces a user's inline policy.
+func (d *Directory) PutUserPolicy(user, name, doc string) error {
+	return d.putPolicy(userKind, user, name, doc)
+}
+
+// GetUserPolicy returns a user's inline policy document.
+func (d *Directory) GetUserPolicy(user, name string) (string, error) {
+	return d.inlinePolicy(userKind, user, name)
+}
+
+// ListUserPolicies lists the names of a user's inline policies.
+func (d *Directory) ListUserPolicies(user string) ([]string, error) {
+	return d.policyNames(userKind, user)
+}
+
+// DeleteUserPolicy deletes a user's inline policy.
+func (d *Directory) DeleteUserPolicy(user, name string) error {
+	return d.deletePolicy(userKind, user, name)
+}
+
+// putPolicy adds or replaces an inline policy of a role or user.
+func (d *Directory) putPolicy(k kind, who, name, doc string) error {
 	if err := checkName("policyName", name, 128); err != nil {
 		return err
 	}
@@ -218,63 +281,63 @@ func (d *Directory) PutRolePolicy(role, name, doc string) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	r, err := d.role(role)
+	g, err := k.grants(d, who)
 	if err != nil {
 		return err
 	}
-	if inlineSize(r.InlinePolicies, name, doc) > rolePoliciesSize {
-		return errLimit("Maximum policy size of %d bytes exceeded for role %s", rolePoliciesSize, r.RoleName)
+	if inlineSize(g.InlinePolicies, name, doc) > k.inlineSize {
+		return errLimit("Maximum policy size of %d bytes exceeded for %s %s", k.inlineSize, k.noun, who)
 	}
-	if r.InlinePolicies == nil {
-		r.InlinePolicies = map[string]string{}
+	if g.InlinePolicies == nil {
+		g.InlinePolicies = map[string]string{}
 	}
-	r.InlinePolicies[name] = doc
+	g.InlinePolicies[name] = doc
 	return d.save()
 }
 
-// GetRolePolicy returns a role's inline policy document.
-func (d *Directory) GetRolePolicy(role, name string) (string, error) {
+// inlinePolicy returns the document of an inline policy of a role or user.
+func (d *Directory) inlinePolicy(k kind, who, name string) (string, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	r, err := d.role(role)
+	g, err := k.grants(d, who)
 	if err != nil {
 		return "", err
 	}
-	doc, ok := r.InlinePolicies[name]
+	doc, ok := g.InlinePolicies[name]
 	if !ok {
-		return "", errNoSuchEntity("The role policy with name %s cannot be found.", name)
+		return "", errNoSuchEntity("The %s policy with name %s cannot be found.", k.noun, name)
 	}
 	return doc, nil
 }
 
-// ListRolePolicies lists the names of a role's inline policies.
-func (d *Directory) ListRolePolicies(role string) ([]string, error) {
+// policyNames lists the names of a role's or user's inline policies, sorted.
+func (d *Directory) policyNames(k kind, who string) ([]string, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	r, err := d.role(role)
+	g, err := k.grants(d, who)
 	if err != nil {
 		return nil, err
 	}
 	names := []string{}
-	for n := range r.InlinePolicies {
+	for n := range g.InlinePolicies {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	return names, nil
 }
 
-// DeleteRolePolicy deletes a role's inline policy.
-func (d *Directory) DeleteRolePolicy(role, name string) error {
+// deletePolicy deletes an inline policy of a role or user.
+func (d *Directory) deletePolicy(k kind, who, name string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	r, err := d.role(role)
+	g, err := k.grants(d, who)
 	if err != nil {
 		return err
 	}
-	if _, ok := r.InlinePolicies[name]; !ok {
-		return errNoSuchEntity("The role policy with name %s cannot be found.", name)
+	if _, ok := g.InlinePolicies[name]; !ok {
+		return errNoSuchEntity("The %s policy with name %s cannot be found.", k.noun, name)
 	}
-	delete(r.InlinePolicies, name)
+	delete(g.InlinePolicies, name)
 	return d.save()
 }
 
@@ -352,40 +415,60 @@ func attach(list []string, arn string) []string {
 
 // AttachRolePolicy attaches a managed policy to a role.
 func (d *Directory) AttachRolePolicy(role, arn string) error {
+	return d.attachPolicy(roleKind, role, arn)
+}
+
+// DetachRolePolicy detaches a managed policy from a role.
+func (d *Directory) DetachRolePolicy(role, arn string) error {
+	return d.detachPolicy(roleKind, role, arn)
+}
+
+// AttachUserPolicy attaches a managed policy to a user.
+func (d *Directory) AttachUserPolicy(user, arn string) error {
+	return d.attachPolicy(userKind, user, arn)
+}
+
+// DetachUserPolicy detaches a managed policy from a user.
+func (d *Directory) DetachUserPolicy(user, arn string) error {
+	return d.detachPolicy(userKind, user, arn)
+}
+
+// attachPolicy attaches a managed policy to a role or user (again: nothing changes).
+func (d *Directory) attachPolicy(k kind, who, arn string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	r, err := d.role(role)
+	g, err := k.grants(d, who)
 	if err != nil {
 		return err
 	}
 	if err := d.attachable(arn); err != nil {
 		return err
 	}
-	if count(r.Attached, arn) == 0 && len(r.Attached) >= attachedPerEntity {
-		return errLimit("Cannot exceed quota for PoliciesPerRole: %d", attachedPerEntity)
+	if count(g.Attached, arn) == 0 && len(g.Attached) >= attachedPerEntity {
+		return errLimit("Cannot exceed quota for %s: %d", k.quota, attachedPerEntity)
 	}
-	r.Attached = attach(r.Attached, arn)
+	g.Attached = attach(g.Attached, arn)
 	return d.save()
 }
 
-// DetachRolePolicy detaches a managed policy from a role.
-func (d *Directory) DetachRolePolicy(role, arn string) error {
+// detachPolicy detaches a managed policy from a role or user.
+func (d *Directory) detachPolicy(k kind, who, arn string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	r, err := d.role(role)
+	g, err := k.grants(d, who)
 	if err != nil {
 		return err
 	}
-	if count(r.Attached, arn) == 0 {
+	if count(g.Attached, arn) == 0 {
 		return errNoSuchEntity("Policy %s was not found.", arn)
 	}
 	var keep []string
-	for _, a := range r.Attached {
+	for _, a := range g.Attached {
 		if a != arn {
 			keep = append(keep, a)
 		}
 	}
-	r.Attached = keep
+	g.Attached = keep
 	return d.save()
 }
 
@@ -397,24 +480,23 @@ type AttachedPolicy struct {
 
 // ListAttachedRolePolicies lists the managed policies attached to a role.
 func (d *Directory) ListAttachedRolePolicies(role string) ([]AttachedPolicy, error) {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	r, err := d.role(role)
-	if err != nil {
-		return nil, err
-	}
-	return d.attachedPolicies(r.Attached), nil
+	return d.attachedTo(roleKind, role)
 }
 
 // ListAttachedUserPolicies lists the managed policies attached to a user.
 func (d *Directory) ListAttachedUserPolicies(user string) ([]AttachedPolicy, error) {
+	return d.attachedTo(userKind, user)
+}
+
+// attachedTo names the managed policies attached to a role or user.
+func (d *Directory) attachedTo(k kind, who string) ([]AttachedPolicy, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	u, err := d.user(user)
+	g, err := k.grants(d, who)
 	if err != nil {
 		return nil, err
 	}
-	return d.attachedPolicies(u.Attached), nil
+	return d.attachedPolicies(g.Attached), nil
 }
 
 // attachedPolicies names the managed policies of an attachment list; the caller holds mu.
@@ -439,13 +521,32 @@ func (d *Directory) CreateUser(name, path string) (*User, error) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.findUser(name) != nil {
+	if findFold(d.st.Users, name) != nil {
 		return nil, errExists("User with name %s already exists.", name)
 	}
 	u := &User{UserName: name, UserID: newID("AIDA", 17), Arn: d.arn("user", path, name), Path: path, CreateDate: d.opts.Now().UTC().Truncate(1e9)}
 	d.st.Users[name] = u
 	c := *u
 	return &c, d.save()
+}
+
+// GetUser returns a copy of a user.
+func (d *Directory) GetUser(name string) (*User, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	u, err := d.user(name)
+	if err != nil {
+		return nil, err
+	}
+	c := *u
+	return &c, nil
+}
+
+// ListUsers lists users by name, those whose path starts with prefix.
+func (d *Directory) ListUsers(prefix string) []User {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return underPath(d.st.Users, prefix, func(u *User) (string, string) { return u.Path, u.UserName })
 }
 
 // DeleteUser deletes a user that has no access keys or policies left.
@@ -511,87 +612,6 @@ func (d *Directory) DeleteAccessKey(user, id string) error {
 		return errNoSuchEntity("The Access Key with id %s cannot be found.", id)
 	}
 	delete(d.st.Keys, id)
-	return d.save()
-}
-
-// PutUserPolicy adds or replaces a user's inline policy.
-func (d *Directory) PutUserPolicy(user, name, doc string) error {
-	if err := checkName("policyName", name, 128); err != nil {
-		return err
-	}
-	if err := checkDocument("policyDocument", doc); err != nil {
-		return err
-	}
-	if _, err := ParsePolicy(doc); err != nil {
-		return err
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, err := d.user(user)
-	if err != nil {
-		return err
-	}
-	if inlineSize(u.InlinePolicies, name, doc) > userPoliciesSize {
-		return errLimit("Maximum policy size of %d bytes exceeded for user %s", userPoliciesSize, u.UserName)
-	}
-	if u.InlinePolicies == nil {
-		u.InlinePolicies = map[string]string{}
-	}
-	u.InlinePolicies[name] = doc
-	return d.save()
-}
-
-// DeleteUserPolicy deletes a user's inline policy.
-func (d *Directory) DeleteUserPolicy(user, name string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, err := d.user(user)
-	if err != nil {
-		return err
-	}
-	if _, ok := u.InlinePolicies[name]; !ok {
-		return errNoSuchEntity("The user policy with name %s cannot be found.", name)
-	}
-	delete(u.InlinePolicies, name)
-	return d.save()
-}
-
-// DetachUserPolicy detaches a managed policy from a user.
-func (d *Directory) DetachUserPolicy(user, arn string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, err := d.user(user)
-	if err != nil {
-		return err
-	}
-	if count(u.Attached, arn) == 0 {
-		return errNoSuchEntity("Policy %s was not found.", arn)
-	}
-	var keep []string
-	for _, a := range u.Attached {
-		if a != arn {
-			keep = append(keep, a)
-		}
-	}
-	u.Attached = keep
-	return d.save()
-}
-
-// AttachUserPolicy attaches a managed policy to a user.
-func (d *Directory) AttachUserPolicy(user, arn string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	u, err := d.user(user)
-	if err != nil {
-		return err
-	}
-	if err := d.attachable(arn); err != nil {
-		return err
-	}
-	if count(u.Attached, arn) == 0 && len(u.Attached) >= attachedPerEntity {
-		return errLimit("Cannot exceed quota for PoliciesPerUser: %d", attachedPerEntity)
-	}
-	u.Attached = attach(u.Attached, arn)
 	return d.save()
 }
 

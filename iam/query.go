@@ -74,23 +74,12 @@ var queryActions = map[string]queryAction{
 	}},
 	"ListRoles": {func(d *Directory, _ params, _ *Principal) string { return d.arn("role", "/", "") },
 		func(d *Directory, p params, _ *Principal) (any, error) {
-			prefix := p.get("PathPrefix")
-			if prefix == "" {
-				prefix = "/"
-			}
-			var out []roleXML
-			for _, r := range d.ListRoles(prefix) {
-				out = append(out, toRoleXML(&r))
-			}
-			page, marker, truncated, err := paginate(len(out), p)
-			if err != nil {
-				return nil, err
-			}
+			page, marker, truncated, err := underPrefix(p, d.ListRoles, toRoleXML)
 			return struct {
 				Roles       members[roleXML]
 				IsTruncated bool
 				Marker      string `xml:",omitempty"`
-			}{members[roleXML]{out[page[0]:page[1]]}, truncated, marker}, nil
+			}{members[roleXML]{page}, truncated, marker}, err
 		}},
 	"DeleteRole": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
 		return nil, d.DeleteRole(p.get("RoleName"))
@@ -108,19 +97,7 @@ var queryActions = map[string]queryAction{
 		}{p.get("RoleName"), p.get("PolicyName"), escape(doc)}, nil
 	}},
 	"ListRolePolicies": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
-		names, err := d.ListRolePolicies(p.get("RoleName"))
-		if err != nil {
-			return nil, err
-		}
-		page, marker, truncated, err := paginate(len(names), p)
-		if err != nil {
-			return nil, err
-		}
-		return struct {
-			PolicyNames members[string]
-			IsTruncated bool
-			Marker      string `xml:",omitempty"`
-		}{members[string]{names[page[0]:page[1]]}, truncated, marker}, nil
+		return namesPage(d.ListRolePolicies(p.get("RoleName")))(p)
 	}},
 	"DeleteRolePolicy": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
 		return nil, d.DeleteRolePolicy(p.get("RoleName"), p.get("PolicyName"))
@@ -166,13 +143,13 @@ var queryActions = map[string]queryAction{
 		if err != nil {
 			return nil, err
 		}
-		return struct{ User userXML }{userXML{Path: u.Path, UserName: u.UserName, UserId: u.UserID, Arn: u.Arn, CreateDate: isoTime(u.CreateDate)}}, nil
+		return struct{ User userXML }{toUserXML(u)}, nil
 	}},
 	"DeleteUser": {userResource, func(d *Directory, p params, _ *Principal) (any, error) {
 		return nil, d.DeleteUser(p.get("UserName"))
 	}},
 	"CreateAccessKey": {userResource, func(d *Directory, p params, caller *Principal) (any, error) {
-		name, err := keyUser(d, p, caller)
+		name, err := namedOrCaller(p, caller)
 		if err != nil {
 			return nil, err
 		}
@@ -198,6 +175,38 @@ var queryActions = map[string]queryAction{
 		}
 		return nil, d.DeleteAccessKey(name, p.get("AccessKeyId"))
 	}},
+	"GetUser": {userResource, func(d *Directory, p params, caller *Principal) (any, error) {
+		name, err := namedOrCaller(p, caller)
+		if err != nil {
+			return nil, err
+		}
+		u, err := d.GetUser(name)
+		if err != nil {
+			return nil, err
+		}
+		return struct{ User userXML }{toUserXML(u)}, nil
+	}},
+	"ListUsers": {func(d *Directory, _ params, _ *Principal) string { return d.arn("user", "/", "") },
+		func(d *Directory, p params, _ *Principal) (any, error) {
+			page, marker, truncated, err := underPrefix(p, d.ListUsers, toUserXML)
+			return struct {
+				Users       members[userXML]
+				IsTruncated bool
+				Marker      string `xml:",omitempty"`
+			}{members[userXML]{page}, truncated, marker}, err
+		}},
+	"GetUserPolicy": {userResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		doc, err := d.GetUserPolicy(p.get("UserName"), p.get("PolicyName"))
+		if err != nil {
+			return nil, err
+		}
+		return struct {
+			UserName, PolicyName, PolicyDocument string
+		}{p.get("UserName"), p.get("PolicyName"), escape(doc)}, nil
+	}},
+	"ListUserPolicies": {userResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		return namesPage(d.ListUserPolicies(p.get("UserName")))(p)
+	}},
 	"PutUserPolicy": {userResource, func(d *Directory, p params, _ *Principal) (any, error) {
 		return nil, d.PutUserPolicy(p.get("UserName"), p.get("PolicyName"), p.get("PolicyDocument"))
 	}},
@@ -210,6 +219,44 @@ var queryActions = map[string]queryAction{
 	"DetachUserPolicy": {userResource, func(d *Directory, p params, _ *Principal) (any, error) {
 		return nil, d.DetachUserPolicy(p.get("UserName"), p.get("PolicyArn"))
 	}},
+}
+
+// underPrefix reads a ListRoles or ListUsers request: the page, in XML, of what list gives
+// for its PathPrefix ("/": all), the next marker and whether there is more.
+func underPrefix[T, X any](p params, list func(prefix string) []T, toXML func(*T) X) ([]X, string, bool, error) {
+	prefix := p.get("PathPrefix")
+	if prefix == "" {
+		prefix = "/"
+	}
+	all := list(prefix)
+	page, marker, truncated, err := paginate(len(all), p)
+	if err != nil {
+		return nil, "", false, err
+	}
+	out := make([]X, 0, page[1]-page[0])
+	for i := page[0]; i < page[1]; i++ {
+		out = append(out, toXML(&all[i]))
+	}
+	return out, marker, truncated, nil
+}
+
+// namesPage answers ListRolePolicies and ListUserPolicies: a page of the inline policies'
+// names.
+func namesPage(names []string, err error) func(params) (any, error) {
+	return func(p params) (any, error) {
+		if err != nil {
+			return nil, err
+		}
+		page, marker, truncated, err := paginate(len(names), p)
+		if err != nil {
+			return nil, err
+		}
+		return struct {
+			PolicyNames members[string]
+			IsTruncated bool
+			Marker      string `xml:",omitempty"`
+		}{members[string]{names[page[0]:page[1]]}, truncated, marker}, nil
+	}
 }
 
 // attachedPage answers ListAttachedRolePolicies and ListAttachedUserPolicies: a page of
@@ -231,15 +278,18 @@ func attachedPage(list []AttachedPolicy, err error) func(params) (any, error) {
 	}
 }
 
-// keyUser is the user CreateAccessKey acts for: the named one, else the caller.
-func keyUser(d *Directory, p params, caller *Principal) (string, error) {
+// namedOrCaller is the user CreateAccessKey and GetUser act on: the one named, else the
+// calling user.
+func namedOrCaller(p params, caller *Principal) (string, error) {
 	if name := p.get("UserName"); name != "" {
 		return name, nil
 	}
 	if caller != nil && caller.UserName != "" {
 		return caller.UserName, nil
 	}
-	return "", errValidation("Must specify userName when calling with non-User credentials")
+	// IAM's own words, without the "1 validation error detected: " of its other validation
+	// errors.
+	return "", newErr(http.StatusBadRequest, "ValidationError", "Must specify userName when calling with non-User credentials")
 }
 
 // paginate reads Marker and MaxItems (1..1000, default 100) and returns the slice bounds of
@@ -412,6 +462,10 @@ type policyXML struct {
 
 type userXML struct {
 	Path, UserName, UserId, Arn, CreateDate string
+}
+
+func toUserXML(u *User) userXML {
+	return userXML{Path: u.Path, UserName: u.UserName, UserId: u.UserID, Arn: u.Arn, CreateDate: isoTime(u.CreateDate)}
 }
 
 type accessKeyXML struct {

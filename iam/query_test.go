@@ -149,6 +149,62 @@ func TestQueryAPIThroughTheSDK(t *testing.T) {
 	if _, err := c.PutUserPolicy(ctx, &iamsdk.PutUserPolicyInput{UserName: s("ada"), PolicyName: s("p"), PolicyDocument: s(doc)}); err != nil {
 		t.Fatal(err)
 	}
+	gup, err := c.GetUserPolicy(ctx, &iamsdk.GetUserPolicyInput{UserName: s("ada"), PolicyName: s("p")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := url.QueryUnescape(aws.ToString(gup.PolicyDocument)); got != doc || aws.ToString(gup.UserName) != "ada" || aws.ToString(gup.PolicyName) != "p" {
+		t.Errorf("GetUserPolicy %+v", gup)
+	}
+	_, err = c.GetUserPolicy(ctx, &iamsdk.GetUserPolicyInput{UserName: s("ada"), PolicyName: s("nope")})
+	wantErr(t, "GetUserPolicy", err, "NoSuchEntity", "The user policy with name nope cannot be found.")
+	unames, err := c.ListUserPolicies(ctx, &iamsdk.ListUserPoliciesInput{UserName: s("ada")})
+	if err != nil || len(unames.PolicyNames) != 1 || unames.PolicyNames[0] != "p" {
+		t.Errorf("ListUserPolicies %+v %v", unames, err)
+	}
+	_, err = c.ListUserPolicies(ctx, &iamsdk.ListUserPoliciesInput{UserName: s("nobody")})
+	wantErr(t, "ListUserPolicies", err, "NoSuchEntity", "The user with name nobody cannot be found.")
+	if _, err := c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: s("Bob"), Path: s("/ops/")}); err != nil {
+		t.Fatal(err)
+	}
+	gu, err := c.GetUser(ctx, &iamsdk.GetUserInput{UserName: s("Bob")})
+	if err != nil || aws.ToString(gu.User.Arn) != "arn:aws:iam::123456789012:user/ops/Bob" || aws.ToString(gu.User.Path) != "/ops/" ||
+		!strings.HasPrefix(aws.ToString(gu.User.UserId), "AIDA") || gu.User.CreateDate == nil {
+		t.Errorf("GetUser %+v %v", gu, err)
+	}
+	_, err = c.GetUser(ctx, &iamsdk.GetUserInput{UserName: s("nobody")})
+	wantErr(t, "GetUser", err, "NoSuchEntity", "The user with name nobody cannot be found.")
+	_, err = c.GetUser(ctx, &iamsdk.GetUserInput{})
+	wantErr(t, "GetUser without a name or a user's key", err, "ValidationError", "Must specify userName when calling with non-User credentials")
+	for _, c2 := range []struct {
+		prefix string
+		want   []string
+	}{{"", []string{"ada", "Bob"}}, {"/ops/", []string{"Bob"}}, {"/dev/", nil}} {
+		in := &iamsdk.ListUsersInput{}
+		if c2.prefix != "" {
+			in.PathPrefix = s(c2.prefix)
+		}
+		lu, err := c.ListUsers(ctx, in)
+		var got []string
+		if err == nil {
+			for _, u := range lu.Users {
+				got = append(got, aws.ToString(u.UserName))
+			}
+		}
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(c2.want) {
+			t.Errorf("ListUsers %q: %v %v, want %v", c2.prefix, got, err, c2.want)
+		}
+	}
+	lu, err := c.ListUsers(ctx, &iamsdk.ListUsersInput{MaxItems: aws.Int32(1)})
+	if err != nil || len(lu.Users) != 1 || !lu.IsTruncated || aws.ToString(lu.Marker) == "" {
+		t.Errorf("ListUsers page of 1: %+v %v", lu, err)
+	} else if lu2, err := c.ListUsers(ctx, &iamsdk.ListUsersInput{Marker: lu.Marker}); err != nil || len(lu2.Users) != 1 ||
+		aws.ToString(lu2.Users[0].UserName) != "Bob" || lu2.IsTruncated {
+		t.Errorf("ListUsers second page: %+v %v", lu2, err)
+	}
+	if _, err := c.DeleteUser(ctx, &iamsdk.DeleteUserInput{UserName: s("Bob")}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: s("ada"), PolicyArn: mp.Policy.Arn}); err != nil {
 		t.Fatal(err)
 	}
