@@ -19,9 +19,9 @@ func TestAWSCLI(t *testing.T) {
 	s := serve(t, "--store", "sqlite:"+filepath.Join(t.TempDir(), "db"))
 	env := append(os.Environ(), "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_DEFAULT_REGION=us-east-1",
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
-	aws := func(args ...string) map[string]any {
+	cli := func(service string, args ...string) map[string]any {
 		t.Helper()
-		cmd := exec.Command("aws", append([]string{"stepfunctions", "--endpoint-url", s.url, "--output", "json"}, args...)...)
+		cmd := exec.Command("aws", append([]string{service, "--endpoint-url", s.url, "--output", "json"}, args...)...)
 		cmd.Env = env
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -34,6 +34,10 @@ func TestAWSCLI(t *testing.T) {
 			}
 		}
 		return v
+	}
+	aws := func(args ...string) map[string]any {
+		t.Helper()
+		return cli("stepfunctions", args...)
 	}
 	created := aws("create-state-machine", "--name", "hello", "--role-arn", role, "--definition", "file://../examples/hello.json")
 	smArn := created["stateMachineArn"].(string)
@@ -90,4 +94,22 @@ func TestAWSCLI(t *testing.T) {
 		t.Error("list-state-machines does not list hello")
 	}
 	aws("delete-state-machine", "--state-machine-arn", smArn)
+
+	// IAM on the same endpoint: a user and its inline policy, read back as the CLI shows it
+	// (the document URL-decoded into JSON).
+	iam := func(args ...string) map[string]any {
+		t.Helper()
+		return cli("iam", args...)
+	}
+	iam("create-user", "--user-name", "ada", "--path", "/ops/")
+	iam("put-user-policy", "--user-name", "ada", "--policy-name", "run", "--policy-document",
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"states:StartExecution","Resource":"*"}}`)
+	got := iam("get-user-policy", "--user-name", "ada", "--policy-name", "run")
+	if doc, ok := got["PolicyDocument"].(map[string]any); !ok || doc["Version"] != "2012-10-17" {
+		t.Errorf("get-user-policy: %v", got)
+	}
+	users := iam("list-users", "--path-prefix", "/ops/")["Users"].([]any)
+	if len(users) != 1 || users[0].(map[string]any)["Arn"] != "arn:aws:iam::123456789012:user/ops/ada" {
+		t.Errorf("list-users: %v", users)
+	}
 }
