@@ -609,3 +609,88 @@ func TestEnforcedIAMGetUser(t *testing.T) {
 		t.Errorf("GetUser other: %v, want AccessDenied", err)
 	}
 }
+
+// TestEnforcedIAMKeysAndTrust: a key made Inactive signs nothing; a user that names no user
+// reaches its own keys only, not another's by its id; a role's trust policy, once updated so
+// that it no longer trusts Step Functions, is refused at the next CreateStateMachine.
+func TestEnforcedIAMKeysAndTrust(t *testing.T) {
+	url, _ := enforcedServer(t)
+	ctx := context.Background()
+	root := iamClient(url, creds("AKIAROOTROOTROOT", "root-secret"))
+	keys := map[string]*iamsdk.CreateAccessKeyOutput{}
+	for _, name := range []string{"dev", "other"} {
+		if _, err := root.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := root.PutUserPolicy(ctx, &iamsdk.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("self"),
+			PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*AccessKey*"],
+				"Resource":"arn:aws:iam::123456789012:user/${aws:username}"},
+				{"Effect":"Allow","Action":["states:CreateStateMachine","states:ListStateMachines","iam:PassRole"],"Resource":"*"}]}`)}); err != nil {
+			t.Fatal(err)
+		}
+		k, err := root.CreateAccessKey(ctx, &iamsdk.CreateAccessKeyInput{UserName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[name] = k
+	}
+	client := func(name string) (*iamsdk.Client, *sfn.Client) {
+		k := keys[name].AccessKey
+		c := creds(aws.ToString(k.AccessKeyId), aws.ToString(k.SecretAccessKey))
+		return iamClient(url, c), sfnClient(url, c)
+	}
+	devIAM, devSFN := client("dev")
+	otherID := keys["other"].AccessKey.AccessKeyId
+
+	// dev names no user: its own keys, and another's id is not among them.
+	mine, err := devIAM.ListAccessKeys(ctx, &iamsdk.ListAccessKeysInput{})
+	if err != nil || len(mine.AccessKeyMetadata) != 1 || aws.ToString(mine.AccessKeyMetadata[0].UserName) != "dev" {
+		t.Fatalf("ListAccessKeys: %+v %v", mine, err)
+	}
+	_, err = devIAM.DeleteAccessKey(ctx, &iamsdk.DeleteAccessKeyInput{AccessKeyId: otherID})
+	if code, msg := apiCode(err); code != "NoSuchEntity" || msg != "The Access Key with id "+aws.ToString(otherID)+" cannot be found." {
+		t.Errorf("dev deletes other's key by its id: %v", err)
+	}
+	_, err = devIAM.UpdateAccessKey(ctx, &iamsdk.UpdateAccessKeyInput{AccessKeyId: otherID, Status: "Inactive"})
+	if code, _ := apiCode(err); code != "NoSuchEntity" {
+		t.Errorf("dev deactivates other's key by its id: %v", err)
+	}
+	otherIAM, _ := client("other")
+	if _, err := otherIAM.ListAccessKeys(ctx, &iamsdk.ListAccessKeysInput{}); err != nil {
+		t.Errorf("other's key after dev's attempts: %v", err)
+	}
+
+	// A role trusted by Step Functions, then by Lambda alone.
+	if _, err := root.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: aws.String("exec"), AssumeRolePolicyDocument: aws.String(trustStates)}); err != nil {
+		t.Fatal(err)
+	}
+	pass := aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	roleArn := aws.String("arn:aws:iam::123456789012:role/exec")
+	if _, err := devSFN.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("a"), Definition: pass, RoleArn: roleArn}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.UpdateAssumeRolePolicy(ctx, &iamsdk.UpdateAssumeRolePolicyInput{RoleName: aws.String("exec"),
+		PolicyDocument: aws.String(strings.Replace(trustStates, "states.amazonaws.com", "lambda.amazonaws.com", 1))}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = devSFN.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("b"), Definition: pass, RoleArn: roleArn})
+	if code, msg := apiCode(err); code != "AccessDeniedException" || !strings.HasPrefix(msg, "Neither the global service principal states.amazonaws.com") {
+		t.Errorf("a role that no longer trusts Step Functions: %v", err)
+	}
+
+	// dev's own key made Inactive: refused from the next request on, until made Active.
+	devKey := keys["dev"].AccessKey.AccessKeyId
+	if _, err := devIAM.UpdateAccessKey(ctx, &iamsdk.UpdateAccessKeyInput{AccessKeyId: devKey, Status: "Inactive"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = devSFN.ListStateMachines(ctx, &sfn.ListStateMachinesInput{})
+	if code, msg := apiCode(err); code != "UnrecognizedClientException" || msg != "The security token included in the request is invalid." {
+		t.Errorf("an inactive key: %v", err)
+	}
+	if _, err := root.UpdateAccessKey(ctx, &iamsdk.UpdateAccessKeyInput{UserName: aws.String("dev"), AccessKeyId: devKey, Status: "Active"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := devSFN.ListStateMachines(ctx, &sfn.ListStateMachinesInput{}); err != nil {
+		t.Errorf("the key made Active again: %v", err)
+	}
+}

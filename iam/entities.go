@@ -94,14 +94,11 @@ func (d *Directory) CreateRole(name, path, trustPolicy, description string, maxS
 	if err := checkPolicy(trustPolicy, kindTrust); err != nil {
 		return nil, err
 	}
+	if err := checkMaxSession(maxSession); err != nil {
+		return nil, err
+	}
 	if maxSession == 0 {
 		maxSession = 3600
-	}
-	if maxSession < 3600 {
-		return nil, errValidation(fmt.Sprintf("Value '%d' at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600", maxSession))
-	}
-	if maxSession > 43200 {
-		return nil, errValidation(fmt.Sprintf("Value '%d' at 'maxSessionDuration' failed to satisfy constraint: Member must have value less than or equal to 43200", maxSession))
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -112,6 +109,58 @@ func (d *Directory) CreateRole(name, path, trustPolicy, description string, maxS
 		MaxSessionDuration: maxSession, AssumeRolePolicyDocument: trustPolicy, CreateDate: d.opts.Now().UTC().Truncate(1e9)}
 	d.st.Roles[name] = r
 	return r, d.save()
+}
+
+// UpdateAssumeRolePolicy replaces a role's trust policy, checked as CreateRole checks it; it
+// is what decides, from the next call on, whether Step Functions may assume the role.
+func (d *Directory) UpdateAssumeRolePolicy(name, trustPolicy string) error {
+	if err := checkDocument("policyDocument", trustPolicy); err != nil {
+		return err
+	}
+	if err := checkPolicy(trustPolicy, kindTrust); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, err := d.role(name)
+	if err != nil {
+		return err
+	}
+	r.AssumeRolePolicyDocument = trustPolicy
+	return d.save()
+}
+
+// UpdateRole changes a role's description and, when maxSession is not 0, its maximum
+// session duration (3600–43200 seconds, as CreateRole).
+func (d *Directory) UpdateRole(name string, description *string, maxSession int) error {
+	if err := checkMaxSession(maxSession); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, err := d.role(name)
+	if err != nil {
+		return err
+	}
+	if description != nil {
+		r.Description = *description
+	}
+	if maxSession != 0 {
+		r.MaxSessionDuration = maxSession
+	}
+	return d.save()
+}
+
+// checkMaxSession refuses a maximum session duration outside 3600–43200 seconds; 0 is none
+// given.
+func checkMaxSession(maxSession int) *Error {
+	if maxSession != 0 && maxSession < 3600 {
+		return errValidation(fmt.Sprintf("Value '%d' at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600", maxSession))
+	}
+	if maxSession > 43200 {
+		return errValidation(fmt.Sprintf("Value '%d' at 'maxSessionDuration' failed to satisfy constraint: Member must have value less than or equal to 43200", maxSession))
+	}
+	return nil
 }
 
 // findFold finds a role or user by name; IAM names are unique case-insensitively.
@@ -598,21 +647,73 @@ func (d *Directory) CreateAccessKey(user string) (*AccessKey, error) {
 
 // DeleteAccessKey deletes a user's access key.
 func (d *Directory) DeleteAccessKey(user, id string) error {
-	if id == "" {
-		return errValidation("Value null at 'accessKeyId' failed to satisfy constraint: Member must not be null")
-	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	u, err := d.user(user)
-	if err != nil {
+	if _, err := d.keyOf(user, id); err != nil {
 		return err
-	}
-	k, ok := d.st.Keys[id]
-	if !ok || k.UserName != u.UserName {
-		return errNoSuchEntity("The Access Key with id %s cannot be found.", id)
 	}
 	delete(d.st.Keys, id)
 	return d.save()
+}
+
+// UpdateAccessKey makes a user's access key Active or Inactive: an inactive key signs
+// nothing (lookupKey), from the next request on.
+func (d *Directory) UpdateAccessKey(user, id, status string) error {
+	if status == "" {
+		return errValidation("Value null at 'status' failed to satisfy constraint: Member must not be null")
+	}
+	if status != "Active" && status != "Inactive" {
+		return errValidation(fmt.Sprintf("Value '%s' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]", status))
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	k, err := d.keyOf(user, id)
+	if err != nil {
+		return err
+	}
+	k.Status = status
+	return d.save()
+}
+
+// ListAccessKeys lists a user's access keys (without their secrets), oldest first.
+func (d *Directory) ListAccessKeys(user string) ([]AccessKey, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	u, err := d.user(user)
+	if err != nil {
+		return nil, err
+	}
+	out := []AccessKey{}
+	for _, k := range d.st.Keys {
+		if k.UserName == u.UserName {
+			c := *k
+			c.SecretAccessKey = ""
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreateDate.Equal(out[j].CreateDate) {
+			return out[i].CreateDate.Before(out[j].CreateDate)
+		}
+		return out[i].AccessKeyID < out[j].AccessKeyID
+	})
+	return out, nil
+}
+
+// keyOf finds an access key of a user; the caller holds mu.
+func (d *Directory) keyOf(user, id string) (*AccessKey, *Error) {
+	if id == "" {
+		return nil, errValidation("Value null at 'accessKeyId' failed to satisfy constraint: Member must not be null")
+	}
+	u, err := d.user(user)
+	if err != nil {
+		return nil, err
+	}
+	k, ok := d.st.Keys[id]
+	if !ok || k.UserName != u.UserName {
+		return nil, errNoSuchEntity("The Access Key with id %s cannot be found.", id)
+	}
+	return k, nil
 }
 
 // userOfKey is the user an access key belongs to ("" if none).

@@ -51,13 +51,9 @@ func userResource(d *Directory, p params, caller *Principal) string {
 
 var queryActions = map[string]queryAction{
 	"CreateRole": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
-		max := 0
-		if v := p.get("MaxSessionDuration"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return nil, errValidation("Value '" + v + "' at 'maxSessionDuration' failed to satisfy constraint: Member must be a number")
-			}
-			max = n
+		max, err := maxSessionParam(p)
+		if err != nil {
+			return nil, err
 		}
 		r, err := d.CreateRole(p.get("RoleName"), p.get("Path"), p.get("AssumeRolePolicyDocument"), p.get("Description"), max)
 		if err != nil {
@@ -81,6 +77,21 @@ var queryActions = map[string]queryAction{
 				Marker      string `xml:",omitempty"`
 			}{members[roleXML]{page}, truncated, marker}, err
 		}},
+	"UpdateRole": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		max, err := maxSessionParam(p)
+		if err != nil {
+			return nil, err
+		}
+		var description *string
+		if v, ok := url.Values(p)["Description"]; ok && len(v) > 0 {
+			description = &v[0]
+		}
+		// An empty UpdateRoleResult, which IAM's model names (not so UpdateAssumeRolePolicy's).
+		return struct{}{}, d.UpdateRole(p.get("RoleName"), description, max)
+	}},
+	"UpdateAssumeRolePolicy": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
+		return nil, d.UpdateAssumeRolePolicy(p.get("RoleName"), p.get("PolicyDocument"))
+	}},
 	"DeleteRole": {roleResource, func(d *Directory, p params, _ *Principal) (any, error) {
 		return nil, d.DeleteRole(p.get("RoleName"))
 	}},
@@ -161,19 +172,41 @@ var queryActions = map[string]queryAction{
 			SecretAccessKey: k.SecretAccessKey, CreateDate: isoTime(k.CreateDate)}}, nil
 	}},
 	"DeleteAccessKey": {userResource, func(d *Directory, p params, caller *Principal) (any, error) {
-		name := p.get("UserName")
-		if name == "" {
-			// Without a UserName the key's own user (IAM: the caller's; same thing when a user
-			// deletes its own key).
-			if name = d.userOfKey(p.get("AccessKeyId")); name == "" {
-				if caller != nil && caller.UserName != "" {
-					name = caller.UserName
-				} else {
-					return nil, errNoSuchEntity("The Access Key with id %s cannot be found.", p.get("AccessKeyId"))
-				}
-			}
+		name, err := keyOwner(d, p, caller)
+		if err != nil {
+			return nil, err
 		}
 		return nil, d.DeleteAccessKey(name, p.get("AccessKeyId"))
+	}},
+	"UpdateAccessKey": {userResource, func(d *Directory, p params, caller *Principal) (any, error) {
+		name, err := keyOwner(d, p, caller)
+		if err != nil {
+			return nil, err
+		}
+		return nil, d.UpdateAccessKey(name, p.get("AccessKeyId"), p.get("Status"))
+	}},
+	"ListAccessKeys": {userResource, func(d *Directory, p params, caller *Principal) (any, error) {
+		name, err := namedOrCaller(p, caller)
+		if err != nil {
+			return nil, err
+		}
+		keys, err := d.ListAccessKeys(name)
+		if err != nil {
+			return nil, err
+		}
+		page, marker, truncated, err := paginate(len(keys), p)
+		if err != nil {
+			return nil, err
+		}
+		out := []accessKeyXML{}
+		for _, k := range keys[page[0]:page[1]] {
+			out = append(out, accessKeyXML{UserName: k.UserName, AccessKeyId: k.AccessKeyID, Status: k.Status, CreateDate: isoTime(k.CreateDate)})
+		}
+		return struct {
+			AccessKeyMetadata members[accessKeyXML]
+			IsTruncated       bool
+			Marker            string `xml:",omitempty"`
+		}{members[accessKeyXML]{out}, truncated, marker}, nil
 	}},
 	"GetUser": {userResource, func(d *Directory, p params, caller *Principal) (any, error) {
 		name, err := namedOrCaller(p, caller)
@@ -278,7 +311,37 @@ func attachedPage(list []AttachedPolicy, err error) func(params) (any, error) {
 	}
 }
 
-// namedOrCaller is the user CreateAccessKey and GetUser act on: the one named, else the
+// keyOwner is the user DeleteAccessKey and UpdateAccessKey act on: the one named, else the
+// calling user (as IAM), else, for a caller that is no user (the root, or anyone when IAM is
+// not enforced), the key's own. A user that names no user reaches only its own keys: it is
+// authorized on its own ARN.
+func keyOwner(d *Directory, p params, caller *Principal) (string, error) {
+	if name := p.get("UserName"); name != "" {
+		return name, nil
+	}
+	if caller != nil && caller.UserName != "" {
+		return caller.UserName, nil
+	}
+	if name := d.userOfKey(p.get("AccessKeyId")); name != "" {
+		return name, nil
+	}
+	return "", errNoSuchEntity("The Access Key with id %s cannot be found.", p.get("AccessKeyId"))
+}
+
+// maxSessionParam reads CreateRole's and UpdateRole's MaxSessionDuration (0: not given).
+func maxSessionParam(p params) (int, error) {
+	v := p.get("MaxSessionDuration")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, errValidation("Value '" + v + "' at 'maxSessionDuration' failed to satisfy constraint: Member must be a number")
+	}
+	return n, nil
+}
+
+// namedOrCaller is the user CreateAccessKey, ListAccessKeys and GetUser act on: the one named, else the
 // calling user.
 func namedOrCaller(p params, caller *Principal) (string, error) {
 	if name := p.get("UserName"); name != "" {
@@ -469,7 +532,9 @@ func toUserXML(u *User) userXML {
 }
 
 type accessKeyXML struct {
-	UserName, AccessKeyId, Status, SecretAccessKey, CreateDate string
+	UserName, AccessKeyId, Status string
+	SecretAccessKey               string `xml:",omitempty"` // CreateAccessKey's answer alone
+	CreateDate                    string
 }
 
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }

@@ -533,3 +533,74 @@ func TestNamesUniqueWhateverTheirCase(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) { wantErr(t, tt.name, tt.call(), tt.code, tt.msg) })
 	}
 }
+
+// TestUpdatesAndKeys: UpdateRole, UpdateAssumeRolePolicy, ListAccessKeys and UpdateAccessKey
+// through the SDK, with IAM's refusals.
+func TestUpdatesAndKeys(t *testing.T) {
+	c, _ := newQuery(t, filepath.Join(t.TempDir(), "iam.json"))
+	ctx := context.Background()
+	s := aws.String
+	if _, err := c.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: s("exec"), AssumeRolePolicyDocument: s(trust), Description: s("old")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdateRole(ctx, &iamsdk.UpdateRoleInput{RoleName: s("exec"), Description: s("new"), MaxSessionDuration: aws.Int32(7200)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.UpdateRole(ctx, &iamsdk.UpdateRoleInput{RoleName: s("exec"), MaxSessionDuration: aws.Int32(60)})
+	wantErr(t, "UpdateRole short session", err, "ValidationError",
+		"1 validation error detected: Value '60' at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600")
+	_, err = c.UpdateRole(ctx, &iamsdk.UpdateRoleInput{RoleName: s("nobody")})
+	wantErr(t, "UpdateRole missing", err, "NoSuchEntity", "The role with name nobody cannot be found.")
+	other := strings.Replace(trust, "states.amazonaws.com", "lambda.amazonaws.com", 1)
+	if _, err := c.UpdateAssumeRolePolicy(ctx, &iamsdk.UpdateAssumeRolePolicyInput{RoleName: s("exec"), PolicyDocument: s(other)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.UpdateAssumeRolePolicy(ctx, &iamsdk.UpdateAssumeRolePolicyInput{RoleName: s("exec"),
+		PolicyDocument: s(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]}`)})
+	wantErr(t, "UpdateAssumeRolePolicy with a Resource", err, "MalformedPolicyDocument", "Has prohibited field Resource")
+	r, err := c.GetRole(ctx, &iamsdk.GetRoleInput{RoleName: s("exec")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc, _ := url.QueryUnescape(aws.ToString(r.Role.AssumeRolePolicyDocument)); doc != other || aws.ToString(r.Role.Description) != "new" ||
+		aws.ToInt32(r.Role.MaxSessionDuration) != 7200 {
+		t.Errorf("GetRole after the updates: %s %q %d", doc, aws.ToString(r.Role.Description), aws.ToInt32(r.Role.MaxSessionDuration))
+	}
+
+	if _, err := c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: s("ada")}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for range 2 {
+		k, err := c.CreateAccessKey(ctx, &iamsdk.CreateAccessKeyInput{UserName: s("ada")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, aws.ToString(k.AccessKey.AccessKeyId))
+	}
+	if _, err := c.UpdateAccessKey(ctx, &iamsdk.UpdateAccessKeyInput{UserName: s("ada"), AccessKeyId: s(ids[1]), Status: "Inactive"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.UpdateAccessKey(ctx, &iamsdk.UpdateAccessKeyInput{UserName: s("ada"), AccessKeyId: s(ids[0]), Status: "Paused"})
+	wantErr(t, "UpdateAccessKey status", err, "ValidationError",
+		"1 validation error detected: Value 'Paused' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]")
+	_, err = c.UpdateAccessKey(ctx, &iamsdk.UpdateAccessKeyInput{UserName: s("ada"), AccessKeyId: s("AKIANOPE"), Status: "Inactive"})
+	wantErr(t, "UpdateAccessKey missing", err, "NoSuchEntity", "The Access Key with id AKIANOPE cannot be found.")
+	keys, err := c.ListAccessKeys(ctx, &iamsdk.ListAccessKeysInput{UserName: s("ada")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for i, k := range keys.AccessKeyMetadata {
+		got[aws.ToString(k.AccessKeyId)] = string(k.Status)
+		if aws.ToString(k.UserName) != "ada" || k.CreateDate == nil ||
+			i > 0 && k.CreateDate.Before(*keys.AccessKeyMetadata[i-1].CreateDate) {
+			t.Errorf("ListAccessKeys: key %d %+v (oldest first)", i, k)
+		}
+	}
+	if want := map[string]string{ids[0]: "Active", ids[1]: "Inactive"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("ListAccessKeys %v, want %v", got, want)
+	}
+	_, err = c.ListAccessKeys(ctx, &iamsdk.ListAccessKeysInput{})
+	wantErr(t, "ListAccessKeys without a user", err, "ValidationError", "Must specify userName when calling with non-User credentials")
+}
