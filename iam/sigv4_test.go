@@ -19,7 +19,7 @@ import (
 )
 
 // newTestDirectory has root keys and a user "alice" with one access key.
-func newTestDirectory(t *testing.T, now time.Time) (*Directory, *AccessKey) {
+func newTestDirectory(t testing.TB, now time.Time) (*Directory, *AccessKey) {
 	t.Helper()
 	d, err := Open(Options{RootAccessKeyID: "AKIAROOT", RootSecretAccessKey: "rootsecret", Now: func() time.Time { return now }})
 	if err != nil {
@@ -37,13 +37,13 @@ func newTestDirectory(t *testing.T, now time.Time) (*Directory, *AccessKey) {
 
 // signed builds a Step Functions request signed by the SDK's signer for us-east-1, as the
 // server sees it.
-func signed(t *testing.T, id, secret, service string, when time.Time, body string) *http.Request {
+func signed(t testing.TB, id, secret, service string, when time.Time, body string) *http.Request {
 	t.Helper()
 	return signedFor(t, id, secret, service, "us-east-1", when, body)
 }
 
 // signedFor is signed for a region.
-func signedFor(t *testing.T, id, secret, service, region string, when time.Time, body string) *http.Request {
+func signedFor(t testing.TB, id, secret, service, region string, when time.Time, body string) *http.Request {
 	t.Helper()
 	req, _ := http.NewRequest("POST", "http://localhost:8083/", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
@@ -342,4 +342,40 @@ func TestAuthenticateRegion(t *testing.T) {
 			t.Errorf("%s signed for %s: %v", c.service, c.region, err)
 		}
 	}
+}
+
+// FuzzAuthenticate mutates a signed request's Authorization and X-Amz-Date headers, its
+// query and its body. Authenticate must never panic, and must accept only what was signed: a
+// request it lets through has the body and the query the signature covers.
+func FuzzAuthenticate(f *testing.F) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	d, key := newTestDirectory(f, now)
+	const body = `{"maxResults":10}`
+	orig := signed(f, key.AccessKeyID, key.SecretAccessKey, "states", now, body)
+	auth, date := orig.Header.Get("Authorization"), orig.Header.Get("X-Amz-Date")
+	if _, err := d.Authenticate(orig, []byte(body), "states"); err != nil {
+		f.Fatalf("the signed request itself: %v", err) // else the property below holds of nothing
+	}
+	f.Add(auth, date, body, "")
+	f.Add(strings.Replace(auth, ", ", ",", -1), date, body, "a=1")
+	f.Add(strings.Replace(auth, "SignedHeaders=", "SignedHeaders=x-amz-target;", 1), date, body+" ", "")
+	f.Add("AWS4-HMAC-SHA256 Credential=AKIAROOT/20260301/us-east-1/states/aws4_request, SignedHeaders=host, Signature=00", date, "", "b=%zz")
+	f.Fuzz(func(t *testing.T, auth, date, b, query string) {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(b))
+		r.Host = orig.Host
+		r.Header = orig.Header.Clone()
+		r.Header.Set("Authorization", auth)
+		r.Header.Set("X-Amz-Date", date)
+		r.URL.RawQuery = query
+		p, err := d.Authenticate(r, []byte(b), "states")
+		if err != nil {
+			if p != nil {
+				t.Fatalf("an error with a principal: %v", err)
+			}
+			return
+		}
+		if b != body || canonicalQuery(query) != "" {
+			t.Fatalf("accepted what was not signed: body %q, query %q, Authorization %q", b, query, auth)
+		}
+	})
 }
