@@ -78,7 +78,8 @@ type Details struct {
 // redriveReason is DescribeExecution's redriveStatusReason for e ("" when it can be
 // redriven).
 func StatusChange(e *store.Execution, region, account, redriveReason string) string {
-	return statusEvent(e, region, account, redriveReason).encode()
+	ev := statusEvent(e, region, account, redriveReason, ids.UUID())
+	return ev.encode()
 }
 
 // Change is the status change that reports e's status (e as committed), to keep in the
@@ -105,13 +106,12 @@ func Build(c *store.StatusChange, row *store.Execution, region, account string) 
 	if c.Status != "SUCCEEDED" {
 		e.Output = nil
 	}
-	ev := statusEvent(&e, region, account, c.RedriveReason)
-	ev.ID = c.EventID
+	ev := statusEvent(&e, region, account, c.RedriveReason, c.EventID)
 	return ev.encode()
 }
 
-// statusEvent is the event StatusChange encodes.
-func statusEvent(e *store.Execution, region, account, redriveReason string) *Event {
+// statusEvent is the event StatusChange encodes, with the id id.
+func statusEvent(e *store.Execution, region, account, redriveReason, id string) Event {
 	d := Detail{
 		ExecutionArn: e.Arn, StateMachineArn: e.StateMachineArn, Name: e.Name, Status: e.Status,
 		StartDate: e.StartedAt.UnixMilli(), RedriveCount: e.RedriveCount, Error: e.Error, Cause: e.Cause,
@@ -145,19 +145,19 @@ func statusEvent(e *store.Execution, region, account, redriveReason string) *Eve
 	inSize, outSize := escapedLen(in), 0
 	if out != nil {
 		outSize = escapedLen(*out)
-		d.OutputDetails = &Details{Included: outSize <= maxPayload}
+		d.OutputDetails = details(outSize <= maxPayload)
 		if d.OutputDetails.Included {
 			d.Output = out
 		} else {
 			outSize = 0
 		}
 	}
-	d.InputDetails = &Details{Included: inSize+outSize <= maxPayload}
+	d.InputDetails = details(inSize+outSize <= maxPayload)
 	if d.InputDetails.Included {
 		d.Input = &in
 	}
-	return &Event{
-		Version: "0", ID: ids.UUID(), DetailType: DetailType, Source: Source, Account: account,
+	return Event{
+		Version: "0", ID: id, DetailType: DetailType, Source: Source, Account: account,
 		Time: when.UTC().Format(time.RFC3339), Region: region, Resources: []string{e.Arn}, Detail: d,
 	}
 }
@@ -269,6 +269,16 @@ func appendDetails(b []byte, d *Details) []byte {
 		return append(b, `{"included":true}`...)
 	}
 	return append(b, `{"included":false}`...)
+}
+
+// included and left out are the two Details, shared by the events (encode only reads them).
+var included, leftOut = Details{Included: true}, Details{Included: false}
+
+func details(in bool) *Details {
+	if in {
+		return &included
+	}
+	return &leftOut
 }
 
 func orNull(s string) *string {

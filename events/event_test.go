@@ -41,8 +41,8 @@ func TestAppendJSON(t *testing.T) {
 			e := sample(s)
 			e.Status = status
 			for _, reason := range []string{"", "Execution can not be redriven"} {
-				ev := statusEvent(e, "us-east-1", "123456789012", reason)
-				if got, want := string(ev.appendJSON(nil)), encodingJSON(t, ev); got != want {
+				ev := statusEvent(e, "us-east-1", "123456789012", reason, "id")
+				if got, want := string(ev.appendJSON(nil)), encodingJSON(t, &ev); got != want {
 					t.Errorf("%q, %s:\n got %s\nwant %s", s, status, got, want)
 				}
 			}
@@ -51,18 +51,18 @@ func TestAppendJSON(t *testing.T) {
 	// Nulls and the payload bound: an output too large leaves both out.
 	e := sample("x")
 	e.Output, e.Error, e.Cause, e.StoppedAt, e.RedriveDate, e.VersionArn = nil, nil, nil, nil, nil, ""
-	ev := statusEvent(e, "us-east-1", "123456789012", "")
-	if got, want := string(ev.appendJSON(nil)), encodingJSON(t, ev); got != want {
+	ev := statusEvent(e, "us-east-1", "123456789012", "", "id")
+	if got, want := string(ev.appendJSON(nil)), encodingJSON(t, &ev); got != want {
 		t.Errorf("nulls:\n got %s\nwant %s", got, want)
 	}
 	big := strings.Repeat("<", maxPayload/6+1)
 	e = sample("y")
 	e.Output = &big
-	ev = statusEvent(e, "us-east-1", "123456789012", "")
+	ev = statusEvent(e, "us-east-1", "123456789012", "", "id")
 	if ev.Detail.Output != nil || ev.Detail.OutputDetails.Included {
 		t.Errorf("an output of %d escaped bytes was included", escapedLen(big))
 	}
-	if got, want := string(ev.appendJSON(nil)), encodingJSON(t, ev); got != want {
+	if got, want := string(ev.appendJSON(nil)), encodingJSON(t, &ev); got != want {
 		t.Errorf("large output:\n got %s\nwant %s", got, want)
 	}
 }

@@ -112,7 +112,13 @@ func BenchDueTimers(b *testing.B, s store.Store, n int) {
 // new execution that ends in its first step, with its 22 events, from clients callers at
 // once (b.N starts in all). It reports starts/s; the store's server, if it has one, spends
 // CPU that the benchmark's own figures do not show.
-func BenchStart(b *testing.B, s store.Store, clients int) {
+func BenchStart(b *testing.B, s store.Store, clients int) { benchStart(b, s, clients, false) }
+
+// BenchStartWithEvents is BenchStart with the two status change events such a start writes
+// to the outbox (RUNNING and SUCCEEDED), as with an events destination configured.
+func BenchStartWithEvents(b *testing.B, s store.Store, clients int) { benchStart(b, s, clients, true) }
+
+func benchStart(b *testing.B, s store.Store, clients int, changes bool) {
 	ctx := context.Background()
 	evs := events(1, 22)
 	var next atomic.Int64
@@ -124,7 +130,12 @@ func BenchStart(b *testing.B, s store.Store, clients int) {
 		for pb.Next() {
 			e := newExecution("sm", fmt.Sprint("start", next.Add(1)))
 			e.Status, e.Output, e.StoppedAt = "SUCCEEDED", &out, &stop
-			if err := s.CreateExecution(ctx, store.Commit{Execution: e, Events: evs}); err != nil {
+			c := store.Commit{Execution: e, Events: evs}
+			if changes {
+				c.StatusChanges = []store.StatusChange{{EventID: e.Name + "r", Status: "RUNNING"},
+					{EventID: e.Name + "s", Status: "SUCCEEDED", StoppedAt: &stop}}
+			}
+			if err := s.CreateExecution(ctx, c); err != nil {
 				b.Error(err)
 				return
 			}
