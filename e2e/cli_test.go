@@ -112,4 +112,8 @@ func TestAWSCLI(t *testing.T) {
 	if len(users) != 1 || users[0].(map[string]any)["Arn"] != "arn:aws:iam::123456789012:user/ops/ada" {
 		t.Errorf("list-users: %v", users)
 	}
+	// STS's who-am-I, which tools ask first: with IAM not enforced, the account's root.
+	if id := cli("sts", "get-caller-identity"); id["Account"] != "123456789012" || id["Arn"] != "arn:aws:iam::123456789012:root" {
+		t.Errorf("sts get-caller-identity: %v", id)
+	}
 }

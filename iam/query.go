@@ -410,6 +410,10 @@ func (q *Query) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p := params(form)
 	name := p.get("Action")
+	if name == "GetCallerIdentity" {
+		q.callerIdentity(w, r, body, reqID) // STS's, on the same endpoint (sts.go)
+		return
+	}
 	var caller *Principal
 	if q.Enforce {
 		if caller, err = q.Directory.Authenticate(r, body, "iam"); err != nil {
@@ -436,14 +440,21 @@ func (q *Query) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q.logger().Debug("iam", "action", name, "duration", time.Since(start))
+	if err := writeResult(w, reqID, xmlns, name, out); err != nil {
+		q.writeError(w, reqID, err)
+	}
+}
+
+// writeResult answers a Query call: <ActionResponse xmlns> with out as <ActionResult> (none
+// for nil), then the request id. It writes nothing when out cannot be encoded.
+func writeResult(w http.ResponseWriter, reqID, ns, action string, out any) error {
 	var buf bytes.Buffer
 	enc := xml.NewEncoder(&buf)
-	resp := xml.StartElement{Name: xml.Name{Local: name + "Response"}, Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: xmlns}}}
+	resp := xml.StartElement{Name: xml.Name{Local: action + "Response"}, Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: ns}}}
 	_ = enc.EncodeToken(resp)
 	if out != nil {
-		if err := enc.EncodeElement(out, xml.StartElement{Name: xml.Name{Local: name + "Result"}}); err != nil {
-			q.writeError(w, reqID, err)
-			return
+		if err := enc.EncodeElement(out, xml.StartElement{Name: xml.Name{Local: action + "Result"}}); err != nil {
+			return err
 		}
 	}
 	_ = enc.EncodeElement(struct {
@@ -454,6 +465,7 @@ func (q *Query) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("x-amzn-RequestId", reqID)
 	_, _ = w.Write(buf.Bytes())
+	return nil
 }
 
 func (q *Query) logger() *slog.Logger {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	iamsdk "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/stepwise-run/stepwise/iam"
@@ -603,4 +604,51 @@ func TestUpdatesAndKeys(t *testing.T) {
 	}
 	_, err = c.ListAccessKeys(ctx, &iamsdk.ListAccessKeysInput{})
 	wantErr(t, "ListAccessKeys without a user", err, "ValidationError", "Must specify userName when calling with non-User credentials")
+}
+
+// TestGetCallerIdentity: STS's GetCallerIdentity on the same endpoint, through the SDK's STS
+// client. Without enforcement an unknown key is the account's root and a known one its user;
+// enforced, an unknown key is refused, and a user denied everything still learns who it is.
+func TestGetCallerIdentity(t *testing.T) {
+	ctx := context.Background()
+	for _, enforce := range []bool{false, true} {
+		d, err := iam.Open(iam.Options{File: filepath.Join(t.TempDir(), "iam.json"), RootAccessKeyID: "AKIAROOT", RootSecretAccessKey: "root"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(&iam.Query{Directory: d, Enforce: enforce})
+		t.Cleanup(srv.Close)
+		client := func(id, secret string) *sts.Client {
+			return sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
+				Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+					return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, nil
+				})})
+		}
+		if _, err := d.CreateUser("ada", "/ops/"); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.PutUserPolicy("ada", "none", `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}`); err != nil {
+			t.Fatal(err)
+		}
+		k, err := d.CreateAccessKey("ada")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := d.GetUser("ada")
+		got, err := client(k.AccessKeyID, k.SecretAccessKey).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil || aws.ToString(got.Arn) != "arn:aws:iam::123456789012:user/ops/ada" || aws.ToString(got.UserId) != u.UserID ||
+			aws.ToString(got.Account) != "123456789012" {
+			t.Errorf("enforce=%v, ada's key: %+v %v", enforce, got, err)
+		}
+		got, err = client("AKIAROOT", "root").GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil || aws.ToString(got.Arn) != "arn:aws:iam::123456789012:root" || aws.ToString(got.UserId) != "123456789012" {
+			t.Errorf("enforce=%v, root's key: %+v %v", enforce, got, err)
+		}
+		got, err = client("AKIANOBODY", "x").GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if enforce {
+			wantErr(t, "an unknown key, enforced", err, "InvalidClientTokenId", "The security token included in the request is invalid.")
+		} else if err != nil || aws.ToString(got.Arn) != "arn:aws:iam::123456789012:root" {
+			t.Errorf("an unknown key, not enforced: %+v %v", got, err)
+		}
+	}
 }

@@ -52,13 +52,14 @@ func (d *Directory) Authenticate(r *http.Request, body []byte, service string) (
 		return nil, errIncomplete("Credential should be scoped to correct service: '%s'. ", service)
 	}
 	region := d.opts.Region
-	if service == "iam" {
-		region = "us-east-1" // IAM is global; its endpoint is in us-east-1
+	global := service == "iam" || service == "sts"
+	if global {
+		region = "us-east-1" // IAM is global, its endpoint in us-east-1; so is STS's global one
 	}
-	// IAM calls signed for the server's own region are let through too: an SDK or the CLI
-	// given --endpoint-url signs for its configured region, which for Stepwise's endpoint is
-	// the server's, where AWS's IAM endpoint has the SDKs sign for us-east-1.
-	if sig.region != region && (service != "iam" || sig.region != d.opts.Region) {
+	// IAM and STS calls signed for the server's own region are let through too: an SDK or
+	// the CLI given --endpoint-url signs for its configured region, which for Stepwise's
+	// endpoint is the server's, where AWS's IAM endpoint has the SDKs sign for us-east-1.
+	if sig.region != region && (!global || sig.region != d.opts.Region) {
 		// Signed for another region than the endpoint's: refused before the signature is
 		// checked, in AWS's words (IAM's and STS's answers name the region; the JSON
 		// services' wording is not recorded).
