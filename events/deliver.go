@@ -294,17 +294,16 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 		}
 		return false
 	}
-	evs, err := d.oldest(ctx)
+	// exact is set again at the end only if every event of this batch is done: one that
+	// waits for a retry stays in the outbox, for a read to find.
+	evs, exact, err := d.oldest(ctx)
+	d.exact = false
 	if err != nil {
 		if ctx.Err() == nil {
 			d.o.Logger.Error("read events", "err", err)
 		}
 		return false
 	}
-	// exact stays set only if every event of this batch is done: one that waits for a
-	// retry stays in the outbox, for a read to find.
-	exact := d.exact
-	d.exact = false
 	evs, gone := d.build(evs)
 	if len(gone) > 0 {
 		if err := d.o.Outbox.DeleteOutbox(context.WithoutCancel(ctx), gone); err != nil {
@@ -407,31 +406,27 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 
 // oldest returns the oldest events, up to readBatch: from the feed while it is exact and
 // was read from the outbox less than a Poll interval ago (another process on the same
-// SQLite file, or a store changed by hand, show within one), else from the outbox, after
-// which the feed is exact if the read found all the outbox held.
-func (d *Deliverer) oldest(ctx context.Context) ([]store.OutboxEvent, error) {
+// SQLite file, or a store changed by hand, show within one), else from the outbox. exact is
+// whether the feed then holds every event past those returned: taken from an exact feed, or
+// read from the outbox and found all it held.
+func (d *Deliverer) oldest(ctx context.Context) (evs []store.OutboxEvent, exact bool, err error) {
 	if d.exact && d.o.Now().Sub(d.read) < d.o.Poll {
 		if evs, ok := d.take(readBatch); ok {
-			return evs, nil
+			return evs, true, nil
 		}
-		d.exact = false
 	}
-	d.exact = false
 	if d.feeding {
 		d.forget()
 		d.read = d.o.Now()
 	}
-	evs, err := d.o.Outbox.HeadOutbox(ctx, readBatch)
-	if err != nil {
-		return nil, err
+	if evs, err = d.o.Outbox.HeadOutbox(ctx, readBatch); err != nil {
+		return nil, false, err
 	}
-	if d.feeding && len(evs) < readBatch {
-		d.exact = true
-		if len(evs) > 0 {
-			d.seen = evs[len(evs)-1].ID
-		}
+	exact = d.feeding && len(evs) < readBatch
+	if exact && len(evs) > 0 {
+		d.seen = evs[len(evs)-1].ID
 	}
-	return evs, nil
+	return evs, exact, nil
 }
 
 func (d *Deliverer) record(lag time.Duration) {
