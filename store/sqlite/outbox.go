@@ -20,53 +20,35 @@ func (s *Store) writeOutbox(ctx context.Context, tx *sql.Tx, execID int64, c *st
 	}
 	at := time.Now()
 	now := nanos(at)
-	feeding := s.feeds.Load() != nil
-	written := func(res sql.Result, e store.OutboxEvent) error {
-		if !feeding {
-			return nil
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return err
-		}
-		e.ID, e.CreatedAt = id, at
-		s.fed = append(s.fed, e)
-		return nil
-	}
-	if len(c.Outbox) > 0 {
-		ins := tx.StmtContext(ctx, s.stmts.insertOutbox)
-		for _, body := range c.Outbox {
-			res, err := ins.ExecContext(ctx, body, now)
+	var bodyFed, changeFed func(i int, res sql.Result) error // nil without a feed
+	if s.feeds.Load() != nil {
+		keep := func(res sql.Result, e store.OutboxEvent) error {
+			id, err := res.LastInsertId()
 			if err != nil {
 				return err
 			}
-			if err := written(res, store.OutboxEvent{Body: body}); err != nil {
-				return err
+			e.ID, e.CreatedAt = id, at
+			s.fed = append(s.fed, e)
+			return nil
+		}
+		bodyFed = func(i int, res sql.Result) error { return keep(res, store.OutboxEvent{Body: c.Outbox[i]}) }
+		if e := c.Execution; len(c.StatusChanges) > 0 {
+			row := &store.Execution{Arn: e.Arn, StateMachineArn: e.StateMachineArn, Name: e.Name, Input: e.Input,
+				Output: e.Output, StartedAt: e.StartedAt, VersionArn: e.VersionArn, AliasArn: e.AliasArn}
+			changeFed = func(i int, res sql.Result) error {
+				ch := c.StatusChanges[i]
+				return keep(res, store.OutboxEvent{Change: &ch, Execution: row})
 			}
 		}
 	}
-	if len(c.StatusChanges) == 0 {
-		return nil
+	if err := execEachThen(ctx, tx, s.stmts.insertOutbox, len(c.Outbox), func(i int) []any { return []any{c.Outbox[i], now} }, bodyFed); err != nil {
+		return err
 	}
-	var row *store.Execution
-	if feeding {
-		e := c.Execution
-		row = &store.Execution{Arn: e.Arn, StateMachineArn: e.StateMachineArn, Name: e.Name, Input: e.Input,
-			Output: e.Output, StartedAt: e.StartedAt, VersionArn: e.VersionArn, AliasArn: e.AliasArn}
-	}
-	ins := tx.StmtContext(ctx, s.stmts.insertChange)
-	for i := range c.StatusChanges {
-		ch := c.StatusChanges[i]
-		res, err := ins.ExecContext(ctx, now, execID, ch.EventID, ch.Status, nanosPtr(ch.StoppedAt), str(ch.Error), str(ch.Cause),
-			ch.RedriveCount, nanosPtr(ch.RedriveDate), ch.RedriveReason)
-		if err != nil {
-			return err
-		}
-		if err := written(res, store.OutboxEvent{Change: &ch, Execution: row}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return execEachThen(ctx, tx, s.stmts.insertChange, len(c.StatusChanges), func(i int) []any {
+		ch := &c.StatusChanges[i]
+		return []any{now, execID, ch.EventID, ch.Status, nanosPtr(ch.StoppedAt), str(ch.Error), str(ch.Cause),
+			ch.RedriveCount, nanosPtr(ch.RedriveDate), ch.RedriveReason}
+	}, changeFed)
 }
 
 // LeaseOutbox takes or renews the lease (migration 0016); the single writer makes it

@@ -133,13 +133,24 @@ func (s *Store) insertChunks(ctx context.Context, tx *sql.Tx, execID int64, cs [
 
 // execEach runs a prepared statement n times in tx with args(i).
 func execEach(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, n int, args func(i int) []any) error {
+	return execEachThen(ctx, tx, stmt, n, args, nil)
+}
+
+// execEachThen is execEach calling then, unless nil, with each run's result.
+func execEachThen(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, n int, args func(i int) []any, then func(i int, res sql.Result) error) error {
 	if n == 0 {
 		return nil
 	}
 	s := tx.StmtContext(ctx, stmt)
 	for i := range n {
-		if _, err := s.ExecContext(ctx, args(i)...); err != nil {
+		res, err := s.ExecContext(ctx, args(i)...)
+		if err != nil {
 			return err
+		}
+		if then != nil {
+			if err := then(i, res); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
