@@ -11,8 +11,8 @@ const stsXMLNS = "https://sts.amazonaws.com/doc/2011-06-15/"
 // account lookup tools such as Terraform's AWS provider make at their start) on the IAM
 // endpoint: who signed the request. As on AWS, no policy is needed for it, nor can one deny
 // it. With IAM enforced, an unknown key or a bad signature is refused as STS refuses it;
-// without, a request whose key Stepwise does not know is the account's root, the identity
-// every unchecked call has.
+// without, a request it cannot authenticate (an unknown key, a signature that does not
+// match) is the account's root, the identity every unchecked call has.
 func (q *Query) callerIdentity(w http.ResponseWriter, r *http.Request, body []byte, reqID string) {
 	d := q.Directory
 	p, err := d.Authenticate(r, body, "sts")
