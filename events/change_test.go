@@ -121,23 +121,35 @@ func testChangesByReference(t *testing.T, st store.Store, removeByHand func(arn 
 	row.Status, row.StoppedAt, row.Output = "SUCCEEDED", &end, ptr(`{"out":[1,2]}`)
 	commit("Execution is SUCCEEDED and cannot be redriven", false)
 
-	// Two more executions, each started and ended in one commit, which the retention purge
-	// deletes with their changes still waiting (rewritten whole); then a third, removed by
-	// hand with its change waiting.
+	// Three more executions, each started and ended in one commit: two that the retention
+	// purge deletes with their changes still waiting (rewritten whole), one of them with its
+	// two changes in one row (store.JoinStarted), and one more joined, which stops after the
+	// cutoff and is delivered by reference; then a fourth, removed by hand with its change
+	// waiting.
 	later := end.Add(24 * time.Hour)
 	var purged, gone *store.Execution
-	for _, name := range []string{"purged", "gone"} {
+	for _, name := range []string{"purged", "gone", "joined"} {
+		stopped := stop
+		if name == "joined" {
+			stopped = end
+		}
 		e := &store.Execution{Arn: row.Arn + "-" + name, Name: name, StateMachineArn: row.StateMachineArn, Status: "SUCCEEDED",
-			Input: "{}", Output: ptr(`{"done":true}`), StartedAt: at, StoppedAt: &stop, State: "{}"}
+			Input: "{}", Output: ptr(`{"done":true}`), StartedAt: at, StoppedAt: &stopped, State: "{}"}
 		// Started and ended in one step: two changes in one commit, RUNNING first.
 		started := *e
 		started.Status, started.StoppedAt, started.Output = "RUNNING", nil, nil
 		var changes []store.StatusChange
 		for _, r := range []*store.Execution{&started, e} {
-			ch, _ := events.Change(r, "")
+			reason := "Execution is " + r.Status + " and cannot be redriven"
+			ch, _ := events.Change(r, reason)
 			changes = append(changes, ch)
-			whole := events.StatusChange(r, region, account, "")
+			whole := events.StatusChange(r, region, account, reason)
 			want = append(want, eventID.ReplaceAllString(whole, `{"version":"0","id":"`+ch.EventID+`"`))
+		}
+		if name != "gone" {
+			if changes = store.JoinStarted(changes); len(changes) != 1 {
+				t.Fatalf("JoinStarted kept %d changes, want 1", len(changes))
+			}
 		}
 		if err := st.CreateExecution(ctx, store.Commit{Execution: e, Events: []history.Event{{ID: 1, Type: "Step", Timestamp: history.Time{Time: at}}},
 			StatusChanges: changes}); err != nil {
@@ -193,9 +205,9 @@ func testChangesByReference(t *testing.T, st store.Store, removeByHand func(arn 
 	if left, err := st.(store.Outbox).HeadOutbox(ctx, 10); err != nil || len(left) != 0 {
 		t.Errorf("outbox after delivery: %d events, %v; want none (the one of the execution gone dropped)", len(left), err)
 	}
-	// Delivered, the execution can go.
-	if n, err := p.PurgeExecutions(ctx, store.Purge{Before: later, RedrivableBefore: later, Limit: 100}); err != nil || n != 1 {
-		t.Errorf("PurgeExecutions once delivered: %d, %v; want 1", n, err)
+	// Delivered, the executions can go.
+	if n, err := p.PurgeExecutions(ctx, store.Purge{Before: later, RedrivableBefore: later, Limit: 100}); err != nil || n != 2 {
+		t.Errorf("PurgeExecutions once delivered: %d, %v; want 2", n, err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -264,9 +265,11 @@ func (d *Deliverer) hold(ctx context.Context) bool {
 // executions' rows, and leaves out (returning their ids) those whose execution is gone,
 // which cannot be built. The retention purge rewrites an execution's waiting changes whole
 // before it deletes it (store.Purge.Freeze), so only a store changed by hand has such an
-// event; it is logged.
+// event; it is logged. A row holding two events (a change kept with the RUNNING one before
+// it, or such a change rewritten whole: Build) gives two, with the row's id: the row is
+// deleted only when both are delivered (Once).
 func (d *Deliverer) build(evs []store.OutboxEvent) (kept []store.OutboxEvent, gone []int64) {
-	kept = evs[:0]
+	kept = make([]store.OutboxEvent, 0, len(evs)+len(evs)/2)
 	for _, e := range evs {
 		if e.Change != nil {
 			if e.Execution == nil {
@@ -275,10 +278,24 @@ func (d *Deliverer) build(evs []store.OutboxEvent) (kept []store.OutboxEvent, go
 				gone = append(gone, e.ID)
 				continue
 			}
-			e.Body = Build(e.Change, e.Execution, d.o.Region, d.o.Account)
+			c, row := e.Change, e.Execution
 			e.Change, e.Execution = nil, nil
+			if r, ok := c.Started(); ok {
+				e.Body = buildOne(&r, row, d.o.Region, d.o.Account)
+				kept = append(kept, e)
+			}
+			e.Body = buildOne(c, row, d.o.Region, d.o.Account)
+			kept = append(kept, e)
+			continue
 		}
-		kept = append(kept, e)
+		if !strings.Contains(e.Body, "\n") { // one event, as most whole ones are
+			kept = append(kept, e)
+			continue
+		}
+		for line := range strings.SplitSeq(e.Body, "\n") {
+			e.Body = line
+			kept = append(kept, e)
+		}
 	}
 	return kept, gone
 }
@@ -368,11 +385,17 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 			}
 		}
 	}
-	var done, retry []int64
+	// A row is deleted once every event of it is delivered (a row can hold two, build); one
+	// with an event refused or not sent waits, whole, and its delivered events go again.
+	var done, retry []int64 // row ids, in order, each once
 	var wait time.Duration
+	delivered := 0
 	for i, e := range evs[:sent] {
 		if ok[i] {
-			done = append(done, e.ID)
+			delivered++
+			if len(done) == 0 || done[len(done)-1] != e.ID {
+				done = append(done, e.ID)
+			}
 			continue
 		}
 		if wait == 0 {
@@ -382,11 +405,16 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 		}
 		retry = append(retry, e.ID)
 	}
+	if sent < len(evs) && len(done) > 0 && done[len(done)-1] == evs[sent].ID {
+		done = done[:len(done)-1] // the rest of its row was not sent
+	}
 	if sendErr != nil {
 		// The events of the chunks not sent wait too: none goes out before those refused.
 		for _, e := range evs[sent:] {
 			retry = append(retry, e.ID)
 		}
+		retry = slices.Compact(retry)
+		done = slices.DeleteFunc(done, func(id int64) bool { _, found := slices.BinarySearch(retry, id); return found })
 		d.due = d.o.Now().Add(wait)
 		if err := d.o.Outbox.RetryOutbox(context.WithoutCancel(ctx), retry, d.due); err != nil {
 			d.o.Logger.Error("record event retry", "events", len(retry), "err", err)
@@ -394,7 +422,7 @@ func (d *Deliverer) Once(ctx context.Context) bool {
 	}
 	// Counted before the delete: whoever sees the outbox empty (the bench waiting for it) sees
 	// them counted. Counted after, the last ones could still be missing from the count.
-	d.Delivered.Add(int64(len(done)))
+	d.Delivered.Add(int64(delivered))
 	if err := d.o.Outbox.DeleteOutbox(context.WithoutCancel(ctx), done); err != nil {
 		// They will be sent again (and counted again): at least once.
 		d.o.Logger.Error("delete delivered events", "err", err)

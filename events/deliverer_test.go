@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -411,4 +412,114 @@ func (d *failing) Send(ctx context.Context, evs []store.OutboxEvent, accepted []
 	}
 	d.mu.Unlock()
 	return d.tally.Send(ctx, evs, accepted)
+}
+
+// picky is a Destination that refuses the bodies in refuse, once each, and accepts the rest;
+// it records every body offered, in order, and calls after(body) for each.
+type picky struct {
+	refuse  map[string]bool
+	offered []string
+	after   func(body string)
+}
+
+func (d *picky) Send(_ context.Context, evs []store.OutboxEvent, accepted []bool) error {
+	for i, e := range evs {
+		d.offered = append(d.offered, e.Body)
+		accepted[i] = !d.refuse[e.Body]
+		delete(d.refuse, e.Body)
+		if d.after != nil {
+			d.after(e.Body)
+		}
+	}
+	return nil
+}
+
+// losable is an outbox whose lease can be lost: while lost, no one can take it.
+type losable struct {
+	store.Outbox
+	lost bool
+}
+
+func (o *losable) LeaseOutbox(ctx context.Context, owner string, now, until time.Time) (bool, error) {
+	if o.lost {
+		return false, nil
+	}
+	return o.Outbox.LeaseOutbox(ctx, owner, now, until)
+}
+
+// TestRowOfTwoEvents: a row of the outbox that holds two events (an execution started and
+// ended in one step, store.JoinStarted, or such a change rewritten whole by the retention
+// purge) is sent as two events, and deleted only when both were delivered: when the second
+// is refused, or its chunk is not sent (the lease lost), the row waits whole and both go
+// again.
+func TestRowOfTwoEvents(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		chunk     int
+		refuse    string // the body refused once
+		loseAfter string // the body after which the lease is lost
+		left      []string
+		offered   []string // by the first delivery
+	}{
+		{name: "refused, chunks of 1", chunk: 1, refuse: "b2", left: []string{"b1\nb2", "c"}, offered: []string{"a", "b1", "b2"}},
+		// In one chunk, c is accepted after b2 is refused, and is done.
+		{name: "refused, one chunk", chunk: 32, refuse: "b2", left: []string{"b1\nb2"}, offered: []string{"a", "b1", "b2", "c"}},
+		{name: "lease lost", chunk: 2, loseAfter: "b1", left: []string{"b1\nb2", "c"}, offered: []string{"a", "b1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			for i, body := range []string{"a", "b1\nb2", "c"} {
+				e := &store.Execution{Arn: fmt.Sprint("arn:aws:states:us-east-1:123456789012:execution:sm:e", i),
+					StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm", Name: fmt.Sprint("e", i),
+					Status: "RUNNING", Input: "{}", StartedAt: time.Now(), State: "{}"}
+				ev := history.Event{ID: 1, Type: "ExecutionStarted", Timestamp: history.Time{Time: time.Now()}}
+				if err := st.CreateExecution(ctx, store.Commit{Execution: e, Events: []history.Event{ev}, Outbox: []string{body}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			now := time.Now()
+			o := &losable{Outbox: st}
+			dst := &picky{refuse: map[string]bool{tc.refuse: true}, after: func(body string) {
+				if body == tc.loseAfter {
+					o.lost, now = true, now.Add(time.Hour) // the next chunk must renew the lease, and cannot
+					tc.loseAfter = ""
+				}
+			}}
+			d := events.New(events.Options{Outbox: o, Destinations: []events.Destination{dst}, Chunk: tc.chunk,
+				Lease: time.Minute, MinBackoff: time.Second, Now: func() time.Time { return now }})
+			d.Once(ctx)
+			left, err := st.HeadOutbox(ctx, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var bodies []string
+			for _, e := range left {
+				bodies = append(bodies, e.Body)
+			}
+			if !slices.Equal(bodies, tc.left) {
+				t.Fatalf("after the first delivery the outbox holds %q, want %q", bodies, tc.left)
+			}
+			if !slices.Equal(dst.offered, tc.offered) {
+				t.Fatalf("the first delivery offered %q, want %q", dst.offered, tc.offered)
+			}
+			o.lost, now = false, now.Add(time.Hour)
+			for d.Once(ctx) {
+			}
+			if left, err := st.HeadOutbox(ctx, 10); err != nil || len(left) != 0 {
+				t.Fatalf("outbox after delivery: %d events, %v; want none", len(left), err)
+			}
+			var want []string
+			for _, b := range tc.left {
+				want = append(want, strings.Split(b, "\n")...)
+			}
+			if again := dst.offered[len(tc.offered):]; !slices.Equal(again, want) {
+				t.Errorf("then offered %q, want %q", again, want)
+			}
+		})
+	}
 }

@@ -98,8 +98,18 @@ func Change(e *store.Execution, redriveReason string) (c store.StatusChange, ok 
 
 // Build builds the event of a status change kept by reference from the execution's stored
 // row, as StatusChange would have built it at the commit: the row with the change's status,
-// dates, error and cause, and its output only for a SUCCEEDED status.
+// dates, error and cause, and its output only for a SUCCEEDED status. A change kept with
+// the RUNNING one before it (store.StatusChange.Started) gives both events, one a line, as
+// an outbox row's body holds them (Lines).
 func Build(c *store.StatusChange, row *store.Execution, region, account string) string {
+	if r, ok := c.Started(); ok {
+		return buildOne(&r, row, region, account) + "\n" + buildOne(c, row, region, account)
+	}
+	return buildOne(c, row, region, account)
+}
+
+// buildOne builds the event of c alone, without the one kept with it.
+func buildOne(c *store.StatusChange, row *store.Execution, region, account string) string {
 	e := *row
 	e.Status, e.StoppedAt, e.Error, e.Cause = c.Status, c.StoppedAt, c.Error, c.Cause
 	e.RedriveCount, e.RedriveDate = c.RedriveCount, c.RedriveDate

@@ -8,7 +8,8 @@ import (
 // statusEvents adds to c's outbox the status change events of c.Execution, which was prev
 // (the zero Execution for a new one). An execution that ends in its first step, or in the
 // first step of a redrive, reports RUNNING first, as AWS does for every start and redrive.
-// The events are kept by reference (events.Change), unless one of them cannot be: then all
+// The events are kept by reference (events.Change), the two of such a step as one
+// (store.JoinStarted), unless one of them cannot be: then all
 // of the step's are written whole, since the store writes whole events before the changes
 // of a step and they must keep their order.
 func (n *Node) statusEvents(c *store.Commit, prev store.Execution) {
@@ -30,7 +31,7 @@ func (n *Node) statusEvents(c *store.Commit, prev store.Execution) {
 		}
 	}
 	if len(changes) == len(rows) {
-		c.StatusChanges = append(c.StatusChanges, changes...)
+		c.StatusChanges = append(c.StatusChanges, store.JoinStarted(changes)...)
 		return
 	}
 	for i, r := range rows {

@@ -8,8 +8,8 @@ import (
 	"github.com/stepwise-run/stepwise/store"
 )
 
-// TestStatusEventsOrder: an execution that starts and ends in one step reports RUNNING, then
-// how it ended, by reference; when one of the two cannot be kept by reference (an output on
+// TestStatusEventsOrder: an execution that starts (or is redriven) and ends in one step
+// reports RUNNING, then how it ended, by reference, as one change (store.JoinStarted); when one of the two cannot be kept by reference (an output on
 // an execution that did not succeed), both are written whole, in the same order.
 func TestStatusEventsOrder(t *testing.T) {
 	now := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
@@ -24,9 +24,26 @@ func TestStatusEventsOrder(t *testing.T) {
 
 	c := store.Commit{Execution: row("SUCCEEDED", &out)}
 	n.statusEvents(&c, store.Execution{})
-	if len(c.Outbox) != 0 || len(c.StatusChanges) != 2 || c.StatusChanges[0].Status != "RUNNING" ||
-		c.StatusChanges[1].Status != "SUCCEEDED" || c.StatusChanges[0].StoppedAt != nil {
-		t.Fatalf("succeeded in one step: %d whole, changes %+v; want RUNNING then SUCCEEDED by reference", len(c.Outbox), c.StatusChanges)
+	if len(c.Outbox) != 0 || len(c.StatusChanges) != 1 || c.StatusChanges[0].Status != "SUCCEEDED" {
+		t.Fatalf("succeeded in one step: %d whole, changes %+v; want SUCCEEDED, with RUNNING, by reference", len(c.Outbox), c.StatusChanges)
+	}
+	started, ok := c.StatusChanges[0].Started()
+	if !ok || started.Status != "RUNNING" || started.StoppedAt != nil || started.EventID == c.StatusChanges[0].EventID ||
+		started.RedriveReason != "Execution is RUNNING and cannot be redriven" {
+		t.Fatalf("succeeded in one step: the RUNNING change kept with SUCCEEDED is %+v, %v", started, ok)
+	}
+
+	// Redriven and ended in one step: the same, with the redrive's count and date.
+	redriven := now.Add(time.Minute)
+	r := row("SUCCEEDED", &out)
+	r.RedriveCount, r.RedriveDate = 1, &redriven
+	c = store.Commit{Execution: r}
+	n.statusEvents(&c, *row("FAILED", nil))
+	if len(c.StatusChanges) != 1 {
+		t.Fatalf("redriven and ended in one step: changes %+v; want one", c.StatusChanges)
+	}
+	if started, ok := c.StatusChanges[0].Started(); !ok || started.RedriveCount != 1 || !started.RedriveDate.Equal(redriven) {
+		t.Fatalf("redriven and ended in one step: the RUNNING change kept is %+v, %v", started, ok)
 	}
 
 	c = store.Commit{Execution: row("FAILED", &out)}

@@ -91,12 +91,14 @@ func headOutbox(ctx context.Context, tx pgx.Tx, limit int) ([]store.OutboxEvent,
 	return evs, nil
 }
 
-// changeColumns are a status change's columns of the outbox (migration 0021), in the order
+// changeColumns are a status change's columns of the outbox (migrations 0021 and 0022), in the order
 // changeDests scans them.
-const changeColumns = `event_id, status, stopped_at, error, cause, redrive_count, redrive_date, redrive_reason`
+const changeColumns = `event_id, status, stopped_at, error, cause, redrive_count, redrive_date, redrive_reason,
+	started_event_id, started_redrive_reason`
 
 func changeDests(c *store.StatusChange) []any {
-	return []any{&c.EventID, &c.Status, &c.StoppedAt, &c.Error, &c.Cause, &c.RedriveCount, &c.RedriveDate, &c.RedriveReason}
+	return []any{&c.EventID, &c.Status, &c.StoppedAt, &c.Error, &c.Cause, &c.RedriveCount, &c.RedriveDate, &c.RedriveReason,
+		&c.StartedEventID, &c.StartedRedriveReason}
 }
 
 // eventColumns are the columns of an execution's row that a status change's event is built

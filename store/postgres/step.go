@@ -50,10 +50,12 @@ func queueStep(b *pgx.Batch, c store.Commit, evs []chunk.Chunk) error {
 		b.Queue(`INSERT INTO outbox (body, created_at) SELECT x, now() FROM unnest($1::text[]) WITH ORDINALITY AS u (x, n) ORDER BY n`, c.Outbox)
 	}
 	for _, ch := range c.StatusChanges {
-		// Migration 0021: status changes by reference; a step has one or two.
+		// Migrations 0021 and 0022: status changes by reference; a step has one, or two
+		// that could not be joined (store.JoinStarted).
 		b.Queue(`INSERT INTO outbox (body, created_at, execution_id, `+changeColumns+`)
-			VALUES ('', now(), `+execID+`, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			arn, ch.EventID, ch.Status, ch.StoppedAt, ch.Error, ch.Cause, ch.RedriveCount, ch.RedriveDate, ch.RedriveReason)
+			VALUES ('', now(), `+execID+`, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			arn, ch.EventID, ch.Status, ch.StoppedAt, ch.Error, ch.Cause, ch.RedriveCount, ch.RedriveDate, ch.RedriveReason,
+			ch.StartedEventID, ch.StartedRedriveReason)
 	}
 	return queueChildren(b, c.Children)
 }

@@ -47,7 +47,7 @@ func (s *Store) writeOutbox(ctx context.Context, tx *sql.Tx, execID int64, c *st
 	return execEachThen(ctx, tx, s.stmts.insertChange, len(c.StatusChanges), func(i int) []any {
 		ch := &c.StatusChanges[i]
 		return []any{now, execID, ch.EventID, ch.Status, nanosPtr(ch.StoppedAt), str(ch.Error), str(ch.Cause),
-			ch.RedriveCount, nanosPtr(ch.RedriveDate), ch.RedriveReason}
+			ch.RedriveCount, nanosPtr(ch.RedriveDate), ch.RedriveReason, ch.StartedEventID, ch.StartedRedriveReason}
 	}, changeFed)
 }
 
@@ -130,9 +130,10 @@ func (s *Store) HeadOutbox(ctx context.Context, limit int) ([]store.OutboxEvent,
 	return evs, err
 }
 
-// changeColumns are a status change's columns of the outbox (migration 0021), in the order
+// changeColumns are a status change's columns of the outbox (migrations 0021 and 0022), in the order
 // changeScan reads them.
-const changeColumns = `event_id, status, stopped_at, error, cause, redrive_count, redrive_date, redrive_reason`
+const changeColumns = `event_id, status, stopped_at, error, cause, redrive_count, redrive_date, redrive_reason,
+	started_event_id, started_redrive_reason`
 
 // changeScan is what changeColumns are scanned into (dests), and change the StatusChange
 // they hold.
@@ -143,7 +144,8 @@ type changeScan struct {
 }
 
 func (s *changeScan) dests() []any {
-	return []any{&s.c.EventID, &s.c.Status, &s.stopped, &s.errStr, &s.cause, &s.c.RedriveCount, &s.redriven, &s.c.RedriveReason}
+	return []any{&s.c.EventID, &s.c.Status, &s.stopped, &s.errStr, &s.cause, &s.c.RedriveCount, &s.redriven, &s.c.RedriveReason,
+		&s.c.StartedEventID, &s.c.StartedRedriveReason}
 }
 
 func (s *changeScan) change() store.StatusChange {

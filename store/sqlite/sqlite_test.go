@@ -39,6 +39,9 @@ func BenchmarkHeadOutbox(b *testing.B) { storetest.BenchHeadOutbox(b, openTemp(b
 func BenchmarkStart(b *testing.B) {
 	for _, clients := range []int{1, 64} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { storetest.BenchStart(b, openTemp(b), clients) })
-		b.Run(fmt.Sprintf("events/clients=%d", clients), func(b *testing.B) { storetest.BenchStartWithEvents(b, openTemp(b), clients) })
+		b.Run(fmt.Sprintf("events/clients=%d", clients), func(b *testing.B) { storetest.BenchStartWithEvents(b, openTemp(b), clients, true) })
+		b.Run(fmt.Sprintf("events-two-rows/clients=%d", clients), func(b *testing.B) {
+			storetest.BenchStartWithEvents(b, openTemp(b), clients, false)
+		})
 	}
 }

@@ -61,7 +61,7 @@ func prepareStmts(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&st.insertChunk, `INSERT INTO event_chunks (execution_id, last_id, first_id, body) VALUES (?, ?, ?, ?)`},
 		{&st.insertOutbox, `INSERT INTO outbox (body, created_at) VALUES (?, ?)`},
 		{&st.insertChange, `INSERT INTO outbox (body, created_at, execution_id, ` + changeColumns + `)
-			VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&st.deleteOutbox, `DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))`},
 		{&st.outboxHead, `SELECT id, body, created_at, attempts, retry_at, execution_id, ` + changeColumns + `
 			FROM outbox ORDER BY id LIMIT ?`},

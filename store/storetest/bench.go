@@ -112,13 +112,16 @@ func BenchDueTimers(b *testing.B, s store.Store, n int) {
 // new execution that ends in its first step, with its 22 events, from clients callers at
 // once (b.N starts in all). It reports starts/s; the store's server, if it has one, spends
 // CPU that the benchmark's own figures do not show.
-func BenchStart(b *testing.B, s store.Store, clients int) { benchStart(b, s, clients, false) }
+func BenchStart(b *testing.B, s store.Store, clients int) { benchStart(b, s, clients, false, false) }
 
 // BenchStartWithEvents is BenchStart with the two status change events such a start writes
-// to the outbox (RUNNING and SUCCEEDED), as with an events destination configured.
-func BenchStartWithEvents(b *testing.B, s store.Store, clients int) { benchStart(b, s, clients, true) }
+// to the outbox (RUNNING and SUCCEEDED), as with an events destination configured: joined in
+// one change (store.JoinStarted), as the runner writes them, or not, as two.
+func BenchStartWithEvents(b *testing.B, s store.Store, clients int, joined bool) {
+	benchStart(b, s, clients, true, joined)
+}
 
-func benchStart(b *testing.B, s store.Store, clients int, changes bool) {
+func benchStart(b *testing.B, s store.Store, clients int, changes, joined bool) {
 	ctx := context.Background()
 	evs := events(1, 22)
 	var next atomic.Int64
@@ -134,6 +137,9 @@ func benchStart(b *testing.B, s store.Store, clients int, changes bool) {
 			if changes {
 				c.StatusChanges = []store.StatusChange{{EventID: e.Name + "r", Status: "RUNNING"},
 					{EventID: e.Name + "s", Status: "SUCCEEDED", StoppedAt: &stop}}
+				if joined {
+					c.StatusChanges = store.JoinStarted(c.StatusChanges)
+				}
 			}
 			if err := s.CreateExecution(ctx, c); err != nil {
 				b.Error(err)
