@@ -89,6 +89,10 @@ for r in $(seq "$rounds"); do
 			sep='?'; [[ $storeurl == *\?* ]] && sep='&'
 			store=(--store "$storeurl${sep}search_path=sidebyside")
 		fi
+		# What the runs before left in the page cache (an execution log file's dirty pages,
+		# written back 30 s later) is written now, before the clock starts, so that it does
+		# not land on this run: without it, the runs after one writing logs were slower.
+		sync
 		b0=$(busy)
 		# shellcheck disable=SC2086 # the flags are words
 		out=$("$run" bench --scenario chain --executions "$executions" "${store[@]}" $flags 2>&1) || { echo "$out" >&2; exit 1; }
