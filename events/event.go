@@ -100,7 +100,8 @@ func Change(e *store.Execution, redriveReason string) (c store.StatusChange, ok 
 // row, as StatusChange would have built it at the commit: the row with the change's status,
 // dates, error and cause, and its output only for a SUCCEEDED status. A change kept with
 // the RUNNING one before it (store.StatusChange.Started) gives both events, one a line, as
-// an outbox row's body holds them (Lines).
+// an outbox row's body then holds them (the retention purge's Freeze; the deliverer sends
+// each line as an event).
 func Build(c *store.StatusChange, row *store.Execution, region, account string) string {
 	if r, ok := c.Started(); ok {
 		return buildOne(&r, row, region, account) + "\n" + buildOne(c, row, region, account)

@@ -32,6 +32,7 @@ func TestJoinStarted(t *testing.T) {
 		{"one redrive date", []StatusChange{with(running, func(c *StatusChange) { c.RedriveDate = &t0 }), ended}, false},
 		{"joined already", []StatusChange{running, with(ended, func(c *StatusChange) { c.StartedEventID = "x" })}, false},
 		{"three", []StatusChange{running, ended, ended}, false},
+		{"running twice", []StatusChange{running, with(running, func(c *StatusChange) { c.EventID = "r2" })}, false},
 	} {
 		got := JoinStarted(tc.changes)
 		if !tc.joined {
