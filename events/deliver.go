@@ -280,12 +280,10 @@ func (d *Deliverer) build(evs []store.OutboxEvent) (kept []store.OutboxEvent, go
 			}
 			c, row := e.Change, e.Execution
 			e.Change, e.Execution = nil, nil
-			if r, ok := c.Started(); ok {
-				e.Body = buildOne(&r, row, d.o.Region, d.o.Account)
+			for _, body := range buildAll(c, row, d.o.Region, d.o.Account) {
+				e.Body = body
 				kept = append(kept, e)
 			}
-			e.Body = buildOne(c, row, d.o.Region, d.o.Account)
-			kept = append(kept, e)
 			continue
 		}
 		if !strings.Contains(e.Body, "\n") { // one event, as most whole ones are

@@ -13,6 +13,7 @@ package events
 
 import (
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -103,10 +104,15 @@ func Change(e *store.Execution, redriveReason string) (c store.StatusChange, ok 
 // an outbox row's body then holds them (the retention purge's Freeze; the deliverer sends
 // each line as an event).
 func Build(c *store.StatusChange, row *store.Execution, region, account string) string {
+	return strings.Join(buildAll(c, row, region, account), "\n")
+}
+
+// buildAll builds the events of c: the RUNNING one kept with it, if any, then its own.
+func buildAll(c *store.StatusChange, row *store.Execution, region, account string) []string {
 	if r, ok := c.Started(); ok {
-		return buildOne(&r, row, region, account) + "\n" + buildOne(c, row, region, account)
+		return []string{buildOne(&r, row, region, account), buildOne(c, row, region, account)}
 	}
-	return buildOne(c, row, region, account)
+	return []string{buildOne(c, row, region, account)}
 }
 
 // buildOne builds the event of c alone, without the one kept with it.

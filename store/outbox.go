@@ -8,7 +8,8 @@ import (
 // OutboxEvent is an event waiting in the durable outbox: written by a Commit in the same
 // transaction as the change it reports (Commit.Outbox), deleted once delivered. Delivery is
 // at least once: a node that dies between the delivery and the delete leaves it to be sent
-// again.
+// again. One row can hold two events, an execution's RUNNING and the change after it
+// (StatusChange.StartedEventID; as a Body, one a line): it is deleted once both are.
 type OutboxEvent struct {
 	ID   int64
 	Body string
