@@ -346,6 +346,11 @@ func init() {
 		if p, ok := a[1].(string); ok && p == "" {
 			return nil, argErr("D3010", "Second argument of replace function cannot be an empty string")
 		}
+		if a[1] == undefined {
+			// jsonata-js fails here too (its matcher is not a function); read as "" it
+			// matched forever at one place, allocating without end.
+			return nil, argErr("T0410", "Argument 2 of function \"replace\" does not match function signature")
+		}
 		limit := -1
 		if a[3] != undefined {
 			l := num(a[3])

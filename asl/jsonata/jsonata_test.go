@@ -134,6 +134,10 @@ func TestErrorTexts(t *testing.T) {
 		{`$randomSeeded($states.input.FunctionInput.fst)`, `T1006: Attempted to invoke a non-function`},
 		{`$nope(1)`, `T1006: Attempted to invoke a non-function`},
 		{`$eval('1')`, `T1006: Attempted to invoke a non-function`},
+		// An undefined pattern was read as "", which matched at one place forever (found by
+		// FuzzEval); an empty one is refused by name.
+		{`$replace("foo", $states.input.nothing, "rr")`, `T0410: Argument 2 of function "replace" does not match function signature`},
+		{`$replace("foo", "", "rr")`, `D3010: Second argument of replace function cannot be an empty string`},
 		// Without a picture $toMillis takes what the reference implementation's ISO 8601
 		// pattern does: seconds are required after a time, a fraction follows a '.', and
 		// every field has two digits.
