@@ -61,21 +61,27 @@ func partition(arr []any, size float64) ([]any, error) {
 // maxRange bounds the arrays $range builds.
 const maxRange = 10_000_000
 
-// rangeOf is $range(start, end, step): start, start+step, ... up to and including end.
-func rangeOf(start, end, step float64) ([]float64, error) {
+// rangeOf is $range(start, end, step): start, start+step, ... up to and including end. It
+// counts the elements before it builds them, so that a range past maxRange, or past what the
+// caller's alloc allows, fails at once rather than after building up to maxRange of them.
+func rangeOf(start, end, step float64, alloc func(n int) error) ([]any, error) {
 	start, end, step = math.Floor(start), math.Floor(end), math.Floor(step)
 	if step == 0 || math.IsNaN(start+end+step) || math.IsInf(start+end+step, 0) {
 		return nil, &Error{Code: "D3001", Message: "Invalid argument: The value of the argument 'step' must be a non-zero integer"}
 	}
-	var out []float64
-	for x := start; (step > 0 && x <= end) || (step < 0 && x >= end); x += step {
-		if len(out) >= maxRange {
-			return nil, &Error{Code: "D2014", Message: "The size of the sequence allocated by the range operator must not exceed 1e7."}
-		}
-		out = append(out, x)
+	count := 0.0
+	if (step > 0 && start <= end) || (step < 0 && start >= end) {
+		count = math.Floor((end-start)/step) + 1
 	}
-	if out == nil {
-		out = []float64{}
+	if count > maxRange {
+		return nil, &Error{Code: "D2014", Message: "The size of the sequence allocated by the range operator must not exceed 1e7."}
+	}
+	if err := alloc(int(count)); err != nil {
+		return nil, err
+	}
+	out := make([]any, int(count))
+	for i := range out {
+		out[i] = start + float64(i)*step
 	}
 	return out, nil
 }

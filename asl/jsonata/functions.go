@@ -983,15 +983,7 @@ func init() {
 		return partition(arrOf(a[0]), num(a[1]))
 	})
 	def("range", "<nnn:a<n>>", func(ev *evaluator, a []any, _ any) (any, error) {
-		r, err := rangeOf(num(a[0]), num(a[1]), num(a[2]))
-		if err != nil {
-			return nil, err
-		}
-		out := make([]any, len(r))
-		for i, x := range r {
-			out[i] = x
-		}
-		return out, nil
+		return rangeOf(num(a[0]), num(a[1]), num(a[2]), ev.allocElems)
 	})
 	def("hash", "<ss:s>", func(ev *evaluator, a []any, _ any) (any, error) {
 		if a[0] == undefined {

@@ -65,6 +65,8 @@ func TestEvalTable(t *testing.T) {
 		{`$partition([1,2,3,4], 2.7)`, `[[1,2],[3,4]]`},
 		{`$range(0, 10, 2)`, `[0,2,4,6,8,10]`},
 		{`$range(5, 1, -2)`, `[5,3,1]`},
+		{`$range(0, 9, 4)`, `[0,4,8]`},
+		{`$range(1, 10, -1)`, `[]`},
 		{`$hash('input data', 'MD5')`, `"812f45842bc6d66ee14572ce20db8e86"`},
 		{`$hash('input data', 'SHA-1')`, `"aaff4a450a104cd177d28d18d74485e8cae074b7"`},
 		{`$hash('input data', 'SHA-256')`, `"b4a697a057313163aee33cd8d40c66e9f0f177e00cac2de32475ffff6169c3e3"`},
@@ -138,6 +140,7 @@ func TestErrorTexts(t *testing.T) {
 		// FuzzEval); an empty one is refused by name.
 		{`$replace("foo", $states.input.nothing, "rr")`, `T0410: Argument 2 of function "replace" does not match function signature`},
 		{`$replace("foo", "", "rr")`, `D3010: Second argument of replace function cannot be an empty string`},
+		{`$range(0, 1e300, 1)`, `D2014: The size of the sequence allocated by the range operator must not exceed 1e7.`},
 		// Without a picture $toMillis takes what the reference implementation's ISO 8601
 		// pattern does: seconds are required after a time, a fraction follows a '.', and
 		// every field has two digits.
