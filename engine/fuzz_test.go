@@ -1,0 +1,109 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/asl/budget"
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/internal/cputime"
+	"github.com/stepwise-run/stepwise/internal/racetest"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+// FuzzExecute runs state machines to their end on a virtual clock, seeded with the
+// definition and input of every case of the AWS conformance corpus, every task answered with
+// its own parameters. Whatever the definition (once it validates) and the input, the
+// interpreter must not panic, must end within a bounded time (the history quota and the
+// evaluation budgets, set small here, bound the work), and must write a history that is
+// whole: ids from 1 without a gap, each previousEventId an earlier event, ExecutionStarted
+// first and, once the execution is done, its end last.
+//
+//	go test ./engine -run X -fuzz FuzzExecute -fuzztime 5m
+func FuzzExecute(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join("..", "conformance", "corpus", "*", "*.json"))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no conformance corpus to seed from (%v)", err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		var c struct {
+			Definition json.RawMessage `json:"definition"`
+			Input      json.RawMessage `json:"input"`
+		}
+		if err := json.Unmarshal(b, &c); err != nil {
+			f.Fatalf("%s: %v", file, err)
+		}
+		f.Add(string(c.Definition), string(c.Input))
+	}
+	echo := runner.TaskFunc(func(_ context.Context, task *engine.Task) (string, error) { return task.Parameters, nil })
+	cfg := engine.Config{Region: "us-east-1", MaxHistoryEvents: 1000, MaxPayloadBytes: 64 << 10,
+		EvalLimits: budget.Limits{Steps: 10_000, Memory: 1 << 20}}
+	quiet := slog.New(slog.DiscardHandler)
+	f.Fuzz(func(t *testing.T, def, input string) {
+		if !json.Valid([]byte(input)) {
+			return // StartExecution refuses it
+		}
+		sm, err := asl.Parse([]byte(def), asl.ValidateOptions{})
+		if err != nil {
+			return
+		}
+		start := engine.Start{
+			ExecutionArn:     "arn:aws:states:us-east-1:123456789012:execution:sm:ex",
+			Name:             "ex",
+			StateMachineArn:  "arn:aws:states:us-east-1:123456789012:stateMachine:sm",
+			StateMachineName: "sm",
+			RoleArn:          "arn:aws:iam::123456789012:role/r",
+			Input:            input,
+			Time:             t0,
+			Seed:             42,
+		}
+		cpu0 := cputime.Self()
+		ex, events, err := runner.Local(context.Background(), engine.New(sm, cfg), start,
+			runner.LocalOptions{TimeSkipping: true, Tasks: echo, Logger: quiet})
+		if took := cputime.Self() - cpu0; took > racetest.Scale(5*time.Second) {
+			t.Fatalf("the execution took %v of CPU within a quota of %d events\n%s", took, cfg.MaxHistoryEvents, def)
+		}
+		if errors.Is(err, runner.ErrInternal) {
+			t.Fatalf("%v\ndefinition: %s\ninput: %s", err, def, input)
+		}
+		if err != nil {
+			return // waits for what cannot come in a local run (runner.ErrStuck)
+		}
+		checkWhole(t, ex, events)
+	})
+}
+
+// checkWhole fails t unless events are a whole history of ex.
+func checkWhole(t *testing.T, ex *engine.Execution, events []history.Event) {
+	t.Helper()
+	if len(events) == 0 || events[0].Type != "ExecutionStarted" {
+		t.Fatalf("the history does not begin with ExecutionStarted: %s", types(events))
+	}
+	for i, e := range events {
+		if e.ID != int64(i+1) {
+			t.Fatalf("event %d has id %d: %s", i+1, e.ID, types(events))
+		}
+		if e.PreviousEventID < 0 || e.PreviousEventID >= e.ID {
+			t.Fatalf("event %d (%s) follows %d: %s", e.ID, e.Type, e.PreviousEventID, types(events))
+		}
+	}
+	if ex.Done() {
+		switch last := events[len(events)-1].Type; last {
+		case "ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted":
+		default:
+			t.Fatalf("a %s execution's history ends with %s: %s", ex.Status, last, types(events))
+		}
+	}
+}
