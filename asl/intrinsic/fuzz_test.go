@@ -46,8 +46,8 @@ func FuzzParse(f *testing.F) {
 // FuzzEval parses and evaluates calls under a small budget, every path resolved to the
 // JSON value data holds (null when it is not JSON). Whatever the call and its arguments, an
 // evaluation must return rather than panic, stay within a bounded time, fail only with the
-// errors the engine reports (an *Error, States.Runtime, or a *budget.ExceededError), and
-// return a value whose encoding is JSON.
+// errors the engine reports (an *Error, which it reports as States.Runtime, or a
+// *budget.ExceededError), and return a value whose encoding is JSON.
 //
 //	go test ./asl/intrinsic -run X -fuzz FuzzEval -fuzztime 5m
 func FuzzEval(f *testing.F) {
