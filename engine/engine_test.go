@@ -19,6 +19,20 @@ import (
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
+// startOf starts the execution "ex" of the state machine "sm" with input, at t0.
+func startOf(input string) engine.Start {
+	return engine.Start{
+		ExecutionArn:     "arn:aws:states:us-east-1:123456789012:execution:sm:ex",
+		Name:             "ex",
+		StateMachineArn:  "arn:aws:states:us-east-1:123456789012:stateMachine:sm",
+		StateMachineName: "sm",
+		RoleArn:          "arn:aws:iam::123456789012:role/r",
+		Input:            input,
+		Time:             t0,
+		Seed:             42,
+	}
+}
+
 // execute runs a definition to its end on a virtual clock.
 func execute(t testing.TB, def, input string, tasks runner.TaskFunc, cfg engine.Config) (*engine.Execution, []history.Event) {
 	t.Helper()
@@ -30,16 +44,7 @@ func execute(t testing.TB, def, input string, tasks runner.TaskFunc, cfg engine.
 		cfg.Region = "us-east-1"
 	}
 	in := engine.New(sm, cfg)
-	start := engine.Start{
-		ExecutionArn:     "arn:aws:states:us-east-1:123456789012:execution:sm:ex",
-		Name:             "ex",
-		StateMachineArn:  "arn:aws:states:us-east-1:123456789012:stateMachine:sm",
-		StateMachineName: "sm",
-		RoleArn:          "arn:aws:iam::123456789012:role/r",
-		Input:            input,
-		Time:             t0,
-		Seed:             42,
-	}
+	start := startOf(input)
 	opts := runner.LocalOptions{TimeSkipping: true}
 	if tasks != nil {
 		opts.Tasks = tasks

@@ -59,18 +59,8 @@ func FuzzExecute(f *testing.F) {
 		if err != nil {
 			return
 		}
-		start := engine.Start{
-			ExecutionArn:     "arn:aws:states:us-east-1:123456789012:execution:sm:ex",
-			Name:             "ex",
-			StateMachineArn:  "arn:aws:states:us-east-1:123456789012:stateMachine:sm",
-			StateMachineName: "sm",
-			RoleArn:          "arn:aws:iam::123456789012:role/r",
-			Input:            input,
-			Time:             t0,
-			Seed:             42,
-		}
 		cpu0 := cputime.Self()
-		ex, events, err := runner.Local(context.Background(), engine.New(sm, cfg), start,
+		ex, events, err := runner.Local(context.Background(), engine.New(sm, cfg), startOf(input),
 			runner.LocalOptions{TimeSkipping: true, Tasks: echo, Logger: quiet})
 		if took := cputime.Self() - cpu0; took > racetest.Scale(5*time.Second) {
 			t.Fatalf("the execution took %v of CPU within a quota of %d events\n%s", took, cfg.MaxHistoryEvents, def)

@@ -1,0 +1,346 @@
+package engine_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/asl/budget"
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/history"
+	"github.com/stepwise-run/stepwise/internal/cputime"
+	"github.com/stepwise-run/stepwise/internal/racetest"
+	"github.com/stepwise-run/stepwise/runner"
+)
+
+// FuzzGenerated builds a state machine from the fuzzer's bytes (generator, below): states of
+// every type that runs locally, wired to each other, with fields drawn from pools of paths,
+// expressions, intrinsic functions, Retry and Catch rules, nested in Parallel branches and Map
+// processors. Its tasks succeed or fail by a hash of what they are asked, so that a run is a
+// function of the bytes. Mutated JSON (FuzzExecute) seldom parses; these definitions nearly
+// always validate, so the fuzzer spends its time in the interpreter. Each is run twice: both
+// runs must write the same history, byte for byte (an execution replays alike on any node),
+// and it must be whole (checkWhole), with no panic and in bounded time.
+//
+//	go test ./engine -run X -fuzz FuzzGenerated -fuzztime 5m
+func FuzzGenerated(f *testing.F) {
+	for _, seed := range [][]byte{{}, {1, 2, 3, 4, 5, 6, 7, 8}, bytes.Repeat([]byte{7}, 64), []byte("parallel map choice retry catch wait")} {
+		f.Add(seed)
+	}
+	cfg := engine.Config{Region: "us-east-1", MaxHistoryEvents: 1000, MaxPayloadBytes: 64 << 10,
+		EvalLimits: budget.Limits{Steps: 10_000, Memory: 1 << 20}}
+	quiet := slog.New(slog.DiscardHandler)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g := &generator{data: data}
+		def, input := g.machine()
+		sm, err := asl.Parse([]byte(def), asl.ValidateOptions{})
+		if err != nil {
+			return // the generator does not promise a valid machine; most are
+		}
+		var runs [2][]byte
+		for i := range runs {
+			cpu0 := cputime.Self()
+			ex, events, err := runner.Local(context.Background(), engine.New(sm, cfg), startOf(input),
+				runner.LocalOptions{TimeSkipping: true, Tasks: hashedTasks(), Logger: quiet})
+			if took := cputime.Self() - cpu0; took > racetest.Scale(5*time.Second) {
+				t.Fatalf("the execution took %v of CPU within a quota of %d events\n%s", took, cfg.MaxHistoryEvents, def)
+			}
+			if errors.Is(err, runner.ErrInternal) {
+				t.Fatalf("%v\ndefinition: %s\ninput: %s", err, def, input)
+			}
+			if err != nil {
+				return
+			}
+			checkWhole(t, ex, events)
+			runs[i] = historyText(t, events)
+		}
+		if !bytes.Equal(runs[0], runs[1]) {
+			t.Fatalf("two runs wrote different histories\ndefinition: %s\nfirst:  %s\nsecond: %s", def, runs[0], runs[1])
+		}
+	})
+}
+
+// hashedTasks answers a task by a hash of its state, parameters and attempt: about one in
+// three fails, with an error a Retry or Catch of the generator may name.
+func hashedTasks() runner.TaskFunc {
+	calls := 0
+	return func(_ context.Context, task *engine.Task) (string, error) {
+		calls++
+		h := fnv.New32a()
+		fmt.Fprintf(h, "%s\x00%s\x00%d", task.StateName, task.Parameters, calls)
+		switch h.Sum32() % 6 {
+		case 0:
+			return "", &runner.TaskError{Name: "Custom.Error", Cause: "a failure"}
+		case 1:
+			return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "another"}
+		}
+		return task.Parameters, nil
+	}
+}
+
+// historyText is the history as JSON, for comparing two runs.
+func historyText(t *testing.T, events []history.Event) []byte {
+	b, err := json.Marshal(events)
+	if err != nil {
+		t.Fatalf("history does not encode: %v", err)
+	}
+	return b
+}
+
+// generator draws a state machine from bytes; past their end it draws zeros.
+type generator struct {
+	data  []byte
+	at    int
+	names int // states named so far
+}
+
+func (g *generator) byte() byte {
+	if g.at >= len(g.data) {
+		return 0
+	}
+	b := g.data[g.at]
+	g.at++
+	return b
+}
+
+func (g *generator) intn(n int) int { return int(g.byte()) % n }
+
+func pick[T any](g *generator, xs ...T) T { return xs[g.intn(len(xs))] }
+
+// machine returns a definition and an input.
+func (g *generator) machine() (def, input string) {
+	jsonata := g.intn(2) == 1
+	top := g.states(0, jsonata)
+	if jsonata {
+		top["QueryLanguage"] = "JSONata"
+	}
+	b, _ := json.Marshal(top)
+	return string(b), pick(g, `{}`, `{"a":1,"b":[1,2,3],"s":"x-y"}`, `{"a":-2,"b":[],"s":""}`, `{"b":[{"a":1},{"a":2}],"a":3}`, `[1,2]`)
+}
+
+// states returns {"StartAt": ..., "States": {...}}: up to five states in a chain, each going
+// on to the next (the last ending), so that every state is reachable; Choice rules and Catch
+// rules may go to any state, and make the loops.
+func (g *generator) states(depth int, jsonata bool) map[string]any {
+	n := 1 + g.intn(5)
+	first := g.names
+	g.names += n
+	name := func(i int) string { return fmt.Sprintf("S%d", first+i) } // unique across branches
+	out := map[string]any{}
+	for i := range n {
+		out[name(i)] = g.state(depth, jsonata, i, n, name)
+	}
+	return map[string]any{"StartAt": name(0), "States": out}
+}
+
+func (g *generator) state(depth int, jsonata bool, i, n int, name func(int) string) map[string]any {
+	last := i == n-1
+	next := func(s map[string]any) map[string]any {
+		if last {
+			s["End"] = true
+		} else {
+			s["Next"] = name(i + 1)
+		}
+		return s
+	}
+	kinds := []string{"Pass", "Pass", "Task", "Task", "Wait"}
+	if last {
+		kinds = append(kinds, "Succeed", "Fail")
+	} else {
+		kinds = append(kinds, "Choice", "Choice")
+	}
+	if depth < 2 {
+		kinds = append(kinds, "Parallel", "Map")
+	}
+	switch kind := pick(g, kinds...); kind {
+	case "Pass":
+		s := map[string]any{"Type": "Pass"}
+		g.dataFields(s, depth, jsonata, false)
+		return next(s)
+	case "Task":
+		s := map[string]any{"Type": "Task", "Resource": pick(g, "arn:aws:states:::lambda:invoke", "arn:aws:lambda:us-east-1:123456789012:function:f", "arn:aws:states:::dynamodb:getItem")}
+		if s["Resource"] != "arn:aws:lambda:us-east-1:123456789012:function:f" {
+			if jsonata {
+				s["Arguments"] = map[string]any{"FunctionName": "f", "TableName": "t", "Key": map[string]any{}, "Payload": g.jsonataExpr(depth, false)}
+			} else {
+				s["Parameters"] = map[string]any{"FunctionName": "f", "TableName": "t", "Key": map[string]any{}, "Payload.$": g.path()}
+			}
+		}
+		g.dataFields(s, depth, jsonata, true)
+		g.errorHandling(s, jsonata, n, name)
+		if g.intn(4) == 0 {
+			s["TimeoutSeconds"] = 1 + g.intn(5)
+		}
+		return next(s)
+	case "Choice":
+		s := map[string]any{"Type": "Choice"}
+		var rules []any
+		for range 1 + g.intn(3) {
+			target := name(g.intn(n)) // any state: Choice rules make the loops
+			if jsonata {
+				rules = append(rules, map[string]any{"Condition": pick(g, "{% $states.input.a > 1 %}", "{% $exists($states.input.b) %}", "{% true %}", "{% $count($states.input.b) = 0 %}"), "Next": target})
+			} else {
+				rules = append(rules, pick(g,
+					map[string]any{"Variable": "$.a", "NumericGreaterThan": 1, "Next": target},
+					map[string]any{"Variable": "$.b", "IsPresent": true, "Next": target},
+					map[string]any{"Not": map[string]any{"Variable": "$.s", "StringMatches": "x*"}, "Next": target},
+					map[string]any{"And": []any{map[string]any{"Variable": "$.a", "IsNumeric": true}, map[string]any{"Variable": "$.a", "NumericLessThanEquals": 0}}, "Next": target}))
+			}
+		}
+		s["Choices"] = rules
+		s["Default"] = name(i + 1)
+		if jsonata && g.intn(3) == 0 {
+			s["Assign"] = map[string]any{g.variable(depth): "{% $states.input %}"}
+		}
+		return s
+	case "Wait":
+		s := map[string]any{"Type": "Wait"}
+		switch g.intn(3) {
+		case 0:
+			s["Seconds"] = g.intn(100)
+		case 1:
+			if jsonata {
+				s["Seconds"] = "{% $states.input.a %}"
+			} else {
+				s["SecondsPath"] = "$.a"
+			}
+		default:
+			s["Timestamp"] = "2026-01-03T00:00:00Z"
+		}
+		return next(s)
+	case "Succeed":
+		return map[string]any{"Type": "Succeed"}
+	case "Fail":
+		s := map[string]any{"Type": "Fail", "Error": pick(g, "Custom.Error", "States.TaskFailed", "E")}
+		if g.intn(2) == 0 {
+			s["Cause"] = "because"
+		}
+		return s
+	case "Parallel":
+		var branches []any
+		for range 1 + g.intn(3) {
+			branches = append(branches, g.states(depth+1, jsonata))
+		}
+		s := map[string]any{"Type": "Parallel", "Branches": branches}
+		g.dataFields(s, depth, jsonata, true)
+		g.errorHandling(s, jsonata, n, name)
+		return next(s)
+	default: // Map
+		s := map[string]any{"Type": "Map", "ItemProcessor": g.states(depth+1, jsonata)}
+		if jsonata {
+			s["Items"] = pick[any](g, "{% $states.input.b %}", []any{1, 2, 3}, "{% [1..$count($states.input.b)] %}")
+		} else {
+			s["ItemsPath"] = pick(g, "$.b", "$")
+		}
+		if g.intn(2) == 0 {
+			s["MaxConcurrency"] = g.intn(3)
+		}
+		if g.intn(3) == 0 {
+			s["ToleratedFailurePercentage"] = pick(g, 0, 50, 100)
+		}
+		g.dataFields(s, depth, jsonata, true)
+		g.errorHandling(s, jsonata, n, name)
+		return next(s)
+	}
+}
+
+// dataFields adds what shapes a state's input and output; result is whether the state has
+// a result ($states.result, ResultPath, ResultSelector).
+func (g *generator) dataFields(s map[string]any, depth int, jsonata, result bool) {
+	if jsonata {
+		if g.intn(2) == 0 {
+			s["Output"] = g.jsonataExpr(depth, result)
+		}
+		if g.intn(3) == 0 {
+			s["Assign"] = map[string]any{g.variable(depth): g.jsonataExpr(depth, result), fmt.Sprintf("w%d", depth): "{% $count([1,2]) %}"}
+		}
+		return
+	}
+	if g.intn(3) == 0 {
+		s["InputPath"] = pick(g, "$", "$.b", "$.a")
+	}
+	if g.intn(3) == 0 {
+		s["OutputPath"] = pick(g, "$", "$.r", "$.a")
+	}
+	if g.intn(3) == 0 && s["Type"] != "Task" {
+		s["Parameters"] = map[string]any{"x.$": g.path(), "c.$": "$$.State.Name", "f.$": g.intrinsic()}
+	}
+	if result && g.intn(3) == 0 {
+		s["ResultPath"] = pick[any](g, "$.r", nil, "$")
+	}
+	if result && g.intn(4) == 0 {
+		s["ResultSelector"] = map[string]any{"k.$": "$"}
+	}
+	if g.intn(4) == 0 {
+		s["Assign"] = map[string]any{g.variable(depth) + ".$": g.path()}
+	}
+}
+
+// variable is the name a state at this depth assigns: an inner scope may not assign a
+// variable of an outer one.
+func (g *generator) variable(depth int) string { return fmt.Sprintf("v%d", depth) }
+
+// errorHandling adds Retry and Catch rules; States.ALL only ever in the last rule.
+func (g *generator) errorHandling(s map[string]any, jsonata bool, n int, name func(int) string) {
+	errs := []string{"Custom.Error", "States.TaskFailed", "States.Timeout", "States.Runtime"}
+	if g.intn(2) == 0 {
+		var rules []any
+		count := 1 + g.intn(2)
+		for k := range count {
+			e := pick(g, errs...)
+			if k == count-1 && g.intn(3) == 0 {
+				e = "States.ALL"
+			}
+			r := map[string]any{"ErrorEquals": []string{e}, "MaxAttempts": g.intn(4)}
+			if g.intn(2) == 0 {
+				r["IntervalSeconds"] = 1 + g.intn(3)
+				r["BackoffRate"] = pick(g, 1.0, 2.0, 1.5)
+			}
+			if g.intn(3) == 0 {
+				r["JitterStrategy"] = "FULL"
+			}
+			rules = append(rules, r)
+		}
+		s["Retry"] = rules
+	}
+	if g.intn(2) == 0 {
+		c := map[string]any{"ErrorEquals": []string{pick(g, append(errs, "States.ALL")...)}, "Next": name(g.intn(n))}
+		if g.intn(2) == 0 {
+			if jsonata {
+				c["Output"] = "{% $states.errorOutput %}"
+			} else {
+				c["ResultPath"] = "$.error"
+			}
+		}
+		s["Catch"] = []any{c}
+	}
+}
+
+func (g *generator) path() string {
+	return pick(g, "$", "$.a", "$.b", "$.b[0]", "$.b[-1:]", "$..a", "$.b.length()", "$$.Execution.Input", "$$.Map.Item.Value")
+}
+
+func (g *generator) intrinsic() string {
+	return pick(g, "States.ArrayLength($.b)", "States.Format('{}-{}', $.a, $.s)", "States.StringSplit($.s, '-')",
+		"States.ArrayRange(1, 5, 2)", "States.MathAdd($.a, 1)", "States.JsonToString($)", "States.UUID()", "States.Array($.a, $.b)")
+}
+
+// jsonataExpr is an expression for a field of a state at depth; result: the state has a
+// result, $states.result.
+func (g *generator) jsonataExpr(depth int, result bool) string {
+	exprs := []string{"{% $states.input %}", "{% $states.input.a + 1 %}", "{% $states.input.b[0] %}",
+		"{% $count($states.input.b) %}", "{% {'r': $states.input, 'c': $states.context.State.Name} %}",
+		"{% $replace($states.input.s, '-', '+') %}", "{% $sum($states.input.b) %}",
+		fmt.Sprintf("{%% $%s %%}", g.variable(g.intn(depth+1)))}
+	if result {
+		exprs = append(exprs, "{% $states.result %}", "{% $merge([$states.input, {'r': $states.result}]) %}")
+	}
+	return pick(g, exprs...)
+}
