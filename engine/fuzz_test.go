@@ -48,9 +48,6 @@ func FuzzExecute(f *testing.F) {
 		f.Add(string(c.Definition), string(c.Input))
 	}
 	echo := runner.TaskFunc(func(_ context.Context, task *engine.Task) (string, error) { return task.Parameters, nil })
-	cfg := engine.Config{Region: "us-east-1", MaxHistoryEvents: 1000, MaxPayloadBytes: 64 << 10,
-		EvalLimits: budget.Limits{Steps: 10_000, Memory: 1 << 20}}
-	quiet := slog.New(slog.DiscardHandler)
 	f.Fuzz(func(t *testing.T, def, input string) {
 		if !json.Valid([]byte(input)) {
 			return // StartExecution refuses it
@@ -59,20 +56,34 @@ func FuzzExecute(f *testing.F) {
 		if err != nil {
 			return
 		}
-		cpu0 := cputime.Self()
-		ex, events, err := runner.Local(context.Background(), engine.New(sm, cfg), startOf(input),
-			runner.LocalOptions{TimeSkipping: true, Tasks: echo, Logger: quiet})
-		if took := cputime.Self() - cpu0; took > racetest.Scale(5*time.Second) {
-			t.Fatalf("the execution took %v of CPU within a quota of %d events\n%s", took, cfg.MaxHistoryEvents, def)
-		}
-		if errors.Is(err, runner.ErrInternal) {
-			t.Fatalf("%v\ndefinition: %s\ninput: %s", err, def, input)
-		}
-		if err != nil {
-			return // waits for what cannot come in a local run (runner.ErrStuck)
-		}
-		checkWhole(t, ex, events)
+		runChecked(t, sm, def, input, echo)
 	})
+}
+
+// fuzzConfig bounds a fuzzed execution's work: a small history quota and evaluation budgets.
+var fuzzConfig = engine.Config{Region: "us-east-1", MaxHistoryEvents: 1000, MaxPayloadBytes: 64 << 10,
+	EvalLimits: budget.Limits{Steps: 10_000, Memory: 1 << 20}}
+
+// runChecked runs sm to its end on the virtual clock under fuzzConfig and returns its
+// history, failing t on a panic, on more than five seconds of CPU, or on a history that is
+// not whole; ok is false when the execution waits for what cannot come in a local run
+// (runner.ErrStuck).
+func runChecked(t *testing.T, sm *asl.StateMachine, def, input string, tasks runner.TaskHandler) (events []history.Event, ok bool) {
+	t.Helper()
+	cpu0 := cputime.Self()
+	ex, events, err := runner.Local(context.Background(), engine.New(sm, fuzzConfig), startOf(input),
+		runner.LocalOptions{TimeSkipping: true, Tasks: tasks, Logger: slog.New(slog.DiscardHandler)})
+	if took := cputime.Self() - cpu0; took > racetest.Scale(5*time.Second) {
+		t.Fatalf("the execution took %v of CPU within a quota of %d events\n%s", took, fuzzConfig.MaxHistoryEvents, def)
+	}
+	if errors.Is(err, runner.ErrInternal) {
+		t.Fatalf("%v\ndefinition: %s\ninput: %s", err, def, input)
+	}
+	if err != nil {
+		return nil, false
+	}
+	checkWhole(t, ex, events)
+	return events, true
 }
 
 // checkWhole fails t unless events are a whole history of ex.

@@ -4,19 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/fnv"
-	"log/slog"
 	"testing"
-	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
-	"github.com/stepwise-run/stepwise/asl/budget"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
-	"github.com/stepwise-run/stepwise/internal/cputime"
-	"github.com/stepwise-run/stepwise/internal/racetest"
 	"github.com/stepwise-run/stepwise/runner"
 )
 
@@ -34,9 +28,6 @@ func FuzzGenerated(f *testing.F) {
 	for _, seed := range [][]byte{{}, {1, 2, 3, 4, 5, 6, 7, 8}, bytes.Repeat([]byte{7}, 64), []byte("parallel map choice retry catch wait")} {
 		f.Add(seed)
 	}
-	cfg := engine.Config{Region: "us-east-1", MaxHistoryEvents: 1000, MaxPayloadBytes: 64 << 10,
-		EvalLimits: budget.Limits{Steps: 10_000, Memory: 1 << 20}}
-	quiet := slog.New(slog.DiscardHandler)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		g := &generator{data: data}
 		def, input := g.machine()
@@ -46,19 +37,10 @@ func FuzzGenerated(f *testing.F) {
 		}
 		var runs [2][]byte
 		for i := range runs {
-			cpu0 := cputime.Self()
-			ex, events, err := runner.Local(context.Background(), engine.New(sm, cfg), startOf(input),
-				runner.LocalOptions{TimeSkipping: true, Tasks: hashedTasks(), Logger: quiet})
-			if took := cputime.Self() - cpu0; took > racetest.Scale(5*time.Second) {
-				t.Fatalf("the execution took %v of CPU within a quota of %d events\n%s", took, cfg.MaxHistoryEvents, def)
-			}
-			if errors.Is(err, runner.ErrInternal) {
-				t.Fatalf("%v\ndefinition: %s\ninput: %s", err, def, input)
-			}
-			if err != nil {
+			events, ok := runChecked(t, sm, def, input, hashedTasks())
+			if !ok {
 				return
 			}
-			checkWhole(t, ex, events)
 			runs[i] = historyText(t, events)
 		}
 		if !bytes.Equal(runs[0], runs[1]) {
