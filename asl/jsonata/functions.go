@@ -360,7 +360,8 @@ func init() {
 			limit = int(l)
 		}
 		var locs [][]int
-		if r, ok := a[1].(*regexFn); ok {
+		r, isRegex := a[1].(*regexFn)
+		if isRegex {
 			locs = r.re.re.FindAllStringSubmatchIndex(s, limit)
 		} else {
 			pat := str(a[1])
@@ -382,7 +383,12 @@ func init() {
 			b.WriteString(s[last:loc[0]])
 			switch rep := a[2].(type) {
 			case string:
-				r := expandReplacement(rep, s, loc)
+				// $1 and $$ mean something after a regular expression only: a string
+				// pattern's replacement goes in as written, as jsonata-js puts it.
+				r := rep
+				if isRegex {
+					r = expandReplacement(rep, s, loc)
+				}
 				if err := ev.meter.Alloc(int64(len(r))); err != nil {
 					return nil, err
 				}
