@@ -248,6 +248,11 @@ func init() {
 			}
 			limit = int(math.Floor(l))
 		}
+		if a[1] == undefined {
+			// As $replace and $match: jsonata-js fails here too (its matcher is not a
+			// function); read as "" it split the string into characters.
+			return nil, argErr("T0410", "Argument 2 of function \"split\" does not match function signature")
+		}
 		var parts []string
 		if r, ok := a[1].(*regexFn); ok {
 			parts = r.re.re.Split(s, -1)

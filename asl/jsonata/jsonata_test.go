@@ -144,6 +144,7 @@ func TestErrorTexts(t *testing.T) {
 		// FuzzEval); an empty one is refused by name.
 		{`$replace("foo", $states.input.nothing, "rr")`, `T0410: Argument 2 of function "replace" does not match function signature`},
 		{`$replace("foo", "", "rr")`, `D3010: Second argument of replace function cannot be an empty string`},
+		{`$split("foo", $states.input.nothing)`, `T0410: Argument 2 of function "split" does not match function signature`},
 		{`$range(0, 1e300, 1)`, `D2014: The size of the sequence allocated by the range operator must not exceed 1e7.`},
 		// Without a picture $toMillis takes what the reference implementation's ISO 8601
 		// pattern does: seconds are required after a time, a fraction follows a '.', and
