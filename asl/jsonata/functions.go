@@ -390,14 +390,14 @@ func init() {
 			case string:
 				// $1 and $$ mean something after a regular expression only: a string
 				// pattern's replacement goes in as written, as jsonata-js puts it.
-				r := rep
+				text := rep
 				if isRegex {
-					r = expandReplacement(rep, s, loc)
+					text = expandReplacement(rep, s, loc)
 				}
-				if err := ev.meter.Alloc(int64(len(r))); err != nil {
+				if err := ev.meter.Alloc(int64(len(text))); err != nil {
 					return nil, err
 				}
-				b.WriteString(r)
+				b.WriteString(text)
 			default:
 				groups := []any{}
 				for g := 1; g < len(loc)/2; g++ {
