@@ -1,35 +1,24 @@
 package asl_test
 
 import (
-	"encoding/json"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/conformance"
 )
 
 // conformanceDefinitions returns the definitions of the AWS conformance corpus, which AWS
-// accepted (conformance/corpus).
+// accepted (conformance/corpus), by case.
 func conformanceDefinitions(t testing.TB) map[string][]byte {
 	t.Helper()
-	files, _ := filepath.Glob("../conformance/corpus/*/*.json")
-	if len(files) == 0 {
-		t.Fatal("the conformance corpus (conformance/corpus) is missing")
+	cases, err := conformance.LoadCases(os.DirFS(".."), "conformance/corpus")
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("the conformance corpus (conformance/corpus) is missing or unreadable (%v)", err)
 	}
 	out := map[string][]byte{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var c struct {
-			Definition json.RawMessage `json:"definition"`
-		}
-		if err := json.Unmarshal(data, &c); err != nil {
-			t.Fatal(err)
-		}
-		out[filepath.Base(f)] = c.Definition
+	for _, c := range cases {
+		out[c.ID] = []byte(c.Definition())
 	}
 	return out
 }

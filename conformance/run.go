@@ -124,6 +124,9 @@ func withTimes(v jv, now string) jv {
 	return v
 }
 
+// Definition is the case's state machine definition, as it was created.
+func (c *Case) Definition() string { return c.definition }
+
 // ExecutionInput is the text a case's execution is started with: a case whose input is a
 // string that holds JSON recorded the text itself.
 func (c *Case) ExecutionInput(now time.Time) string {

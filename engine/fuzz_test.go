@@ -6,12 +6,12 @@ import (
 	"errors"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/asl/budget"
+	"github.com/stepwise-run/stepwise/conformance"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/internal/cputime"
@@ -29,23 +29,12 @@ import (
 //
 //	go test ./engine -run X -fuzz FuzzExecute -fuzztime 5m
 func FuzzExecute(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join("..", "conformance", "corpus", "*", "*.json"))
-	if err != nil || len(files) == 0 {
+	cases, err := conformance.LoadCases(os.DirFS(".."), "conformance/corpus")
+	if err != nil || len(cases) == 0 {
 		f.Fatalf("no conformance corpus to seed from (%v)", err)
 	}
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		var c struct {
-			Definition json.RawMessage `json:"definition"`
-			Input      json.RawMessage `json:"input"`
-		}
-		if err := json.Unmarshal(b, &c); err != nil {
-			f.Fatalf("%s: %v", file, err)
-		}
-		f.Add(string(c.Definition), string(c.Input))
+	for _, c := range cases {
+		f.Add(c.Definition(), c.ExecutionInput(t0))
 	}
 	echo := runner.TaskFunc(func(_ context.Context, task *engine.Task) (string, error) { return task.Parameters, nil })
 	f.Fuzz(func(t *testing.T, def, input string) {
