@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/engine"
@@ -17,8 +19,9 @@ import (
 // FuzzGenerated builds a state machine from the fuzzer's bytes (generator, below): states of
 // every type that runs locally, wired to each other, with fields drawn from pools of paths,
 // expressions, intrinsic functions, Retry and Catch rules, nested in Parallel branches and Map
-// processors. Its tasks succeed or fail by a hash of what they are asked, so that a run is a
-// function of the bytes. Mutated JSON (FuzzExecute) seldom parses; these definitions nearly
+// processors, and tasks of each kind a local run answers (generator.task). Its tasks succeed
+// or fail, and take their time, by a hash of what they are asked, so that a run is a function
+// of the bytes. Mutated JSON (FuzzExecute) seldom parses; these definitions nearly
 // always validate, so the fuzzer spends its time in the interpreter. Each is run twice: both
 // runs must write the same history, byte for byte (an execution replays alike on any node),
 // and it must be whole (checkWhole), with no panic and in bounded time.
@@ -50,14 +53,21 @@ func FuzzGenerated(f *testing.F) {
 }
 
 // hashedTasks answers a task by a hash of its state, parameters and attempt: about one in
-// three fails, with an error a Retry or Catch of the generator may name.
+// three fails, with an error a Retry or Catch of the generator may name, and one in two takes
+// up to seven seconds on the virtual clock (runner.VirtualEnd), past many of the generator's
+// timeouts and heartbeats.
 func hashedTasks() runner.TaskFunc {
 	calls := 0
-	return func(_ context.Context, task *engine.Task) (string, error) {
+	return func(ctx context.Context, task *engine.Task) (string, error) {
 		calls++
 		h := fnv.New32a()
 		fmt.Fprintf(h, "%s\x00%s\x00%d", task.StateName, task.Parameters, calls)
-		switch h.Sum32() % 6 {
+		sum := h.Sum32()
+		if now, ok := runner.VirtualNow(ctx); ok && sum>>8%2 == 0 {
+			// It takes a while: as long as may outlast the task's timeout or heartbeat.
+			runner.VirtualEnd(ctx, now.Add(time.Duration(sum>>10%8)*time.Second))
+		}
+		switch sum % 6 {
 		case 0:
 			return "", &runner.TaskError{Name: "Custom.Error", Cause: "a failure"}
 		case 1:
@@ -103,6 +113,9 @@ func (g *generator) machine() (def, input string) {
 	if jsonata {
 		top["QueryLanguage"] = "JSONata"
 	}
+	if g.intn(4) == 0 {
+		top["TimeoutSeconds"] = 1 + g.intn(30) // the execution's own limit: ExecutionTimedOut
+	}
 	b, _ := json.Marshal(top)
 	return string(b), pick(g, `{}`, `{"a":1,"b":[1,2,3],"s":"x-y"}`, `{"a":-2,"b":[],"s":""}`, `{"b":[{"a":1},{"a":2}],"a":3}`, `[1,2]`)
 }
@@ -144,23 +157,16 @@ func (g *generator) state(depth int, jsonata bool, i, n int, name func(int) stri
 	switch kind := pick(g, kinds...); kind {
 	case "Pass":
 		s := map[string]any{"Type": "Pass"}
+		if !jsonata && g.intn(4) == 0 {
+			s["Result"] = pick[any](g, map[string]any{"x": 1}, []any{1, "a"}, "s", nil)
+			if g.intn(2) == 0 {
+				s["ResultPath"] = pick[any](g, "$.r", nil, "$", "$.a.b")
+			}
+		}
 		g.dataFields(s, depth, jsonata, false)
 		return next(s)
 	case "Task":
-		s := map[string]any{"Type": "Task", "Resource": pick(g, "arn:aws:states:::lambda:invoke", "arn:aws:lambda:us-east-1:123456789012:function:f", "arn:aws:states:::dynamodb:getItem")}
-		if s["Resource"] != "arn:aws:lambda:us-east-1:123456789012:function:f" {
-			if jsonata {
-				s["Arguments"] = map[string]any{"FunctionName": "f", "TableName": "t", "Key": map[string]any{}, "Payload": g.jsonataExpr(depth, false)}
-			} else {
-				s["Parameters"] = map[string]any{"FunctionName": "f", "TableName": "t", "Key": map[string]any{}, "Payload.$": g.path()}
-			}
-		}
-		g.dataFields(s, depth, jsonata, true)
-		g.errorHandling(s, jsonata, n, name)
-		if g.intn(4) == 0 {
-			s["TimeoutSeconds"] = 1 + g.intn(5)
-		}
-		return next(s)
+		return next(g.task(depth, jsonata, n, name))
 	case "Choice":
 		s := map[string]any{"Type": "Choice"}
 		var rules []any
@@ -177,14 +183,20 @@ func (g *generator) state(depth int, jsonata bool, i, n int, name func(int) stri
 			}
 		}
 		s["Choices"] = rules
-		s["Default"] = name(i + 1)
+		if g.intn(4) != 0 {
+			s["Default"] = name(i + 1)
+		} else {
+			// No Default: States.NoChoiceMatched when no rule matches. The next state is
+			// still reachable, through the last rule.
+			rules[len(rules)-1].(map[string]any)["Next"] = name(i + 1)
+		}
 		if jsonata && g.intn(3) == 0 {
 			s["Assign"] = map[string]any{g.variable(depth): "{% $states.input %}"}
 		}
 		return s
 	case "Wait":
 		s := map[string]any{"Type": "Wait"}
-		switch g.intn(3) {
+		switch g.intn(4) {
 		case 0:
 			s["Seconds"] = g.intn(100)
 		case 1:
@@ -192,6 +204,12 @@ func (g *generator) state(depth int, jsonata bool, i, n int, name func(int) stri
 				s["Seconds"] = "{% $states.input.a %}"
 			} else {
 				s["SecondsPath"] = "$.a"
+			}
+		case 2:
+			if jsonata {
+				s["Timestamp"] = "{% $states.input.s %}"
+			} else {
+				s["TimestampPath"] = pick(g, "$.s", "$$.Execution.StartTime")
 			}
 		default:
 			s["Timestamp"] = "2026-01-03T00:00:00Z"
@@ -203,6 +221,17 @@ func (g *generator) state(depth int, jsonata bool, i, n int, name func(int) stri
 		s := map[string]any{"Type": "Fail", "Error": pick(g, "Custom.Error", "States.TaskFailed", "E")}
 		if g.intn(2) == 0 {
 			s["Cause"] = "because"
+		}
+		if g.intn(3) == 0 {
+			delete(s, "Error")
+			delete(s, "Cause")
+			if jsonata {
+				s["Error"] = "{% $states.input.s %}"
+				s["Cause"] = "{% $string($states.input.a) %}"
+			} else {
+				s["ErrorPath"] = pick(g, "$.s", "States.Format('E{}', $.a)", "$.a")
+				s["CausePath"] = pick(g, "$.s", "$$.State.Name")
+			}
 		}
 		return s
 	case "Parallel":
@@ -224,13 +253,66 @@ func (g *generator) state(depth int, jsonata bool, i, n int, name func(int) stri
 		if g.intn(2) == 0 {
 			s["MaxConcurrency"] = g.intn(3)
 		}
+
 		if g.intn(3) == 0 {
 			s["ToleratedFailurePercentage"] = pick(g, 0, 50, 100)
 		}
 		g.dataFields(s, depth, jsonata, true)
+		if _, params := s["Parameters"]; !params && g.intn(3) == 0 {
+			if jsonata {
+				s["ItemSelector"] = map[string]any{"v": "{% $states.context.Map.Item.Value %}", "i": "{% $states.context.Map.Item.Index %}"}
+			} else {
+				s["ItemSelector"] = map[string]any{"v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index", "a.$": "$.a"}
+			}
+		}
 		g.errorHandling(s, jsonata, n, name)
 		return next(s)
 	}
+}
+
+// task is a Task state: a request and response integration, a Lambda function or an activity
+// by its ARN, a callback (.waitForTaskToken, which the local run answers as its handler
+// does) or a child execution run to its end (.sync:2); with a timeout and, for those that
+// wait on a worker, a heartbeat, which the hashed tasks may outlast (hashedTasks).
+func (g *generator) task(depth int, jsonata bool, n int, name func(int) string) map[string]any {
+	resource := pick(g, "arn:aws:states:::lambda:invoke", "arn:aws:lambda:us-east-1:123456789012:function:f",
+		"arn:aws:states:::dynamodb:getItem", "arn:aws:states:::lambda:invoke.waitForTaskToken",
+		"arn:aws:states:us-east-1:123456789012:activity:a", "arn:aws:states:::states:startExecution.sync:2",
+		"arn:aws:states:::sqs:sendMessage.waitForTaskToken")
+	s := map[string]any{"Type": "Task", "Resource": resource}
+	token := strings.HasSuffix(resource, ".waitForTaskToken")
+	switch {
+	case strings.Contains(resource, ":function:") || strings.Contains(resource, ":activity:"):
+	case jsonata:
+		args := map[string]any{"FunctionName": "f", "TableName": "t", "Key": map[string]any{}, "QueueUrl": "q",
+			"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:child", "Payload": g.jsonataExpr(depth, false)}
+		if token {
+			args["Payload"] = map[string]any{"token": "{% $states.context.Task.Token %}", "in": g.jsonataExpr(depth, false)}
+			args["MessageBody"] = "{% $states.context.Task.Token %}"
+		}
+		s["Arguments"] = args
+	default:
+		params := map[string]any{"FunctionName": "f", "TableName": "t", "Key": map[string]any{}, "QueueUrl": "q",
+			"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:child", "Payload.$": g.path()}
+		if token {
+			params["Payload"] = map[string]any{"token.$": "$$.Task.Token", "in.$": g.path()}
+			delete(params, "Payload.$")
+			params["MessageBody.$"] = "$$.Task.Token"
+		}
+		s["Parameters"] = params
+	}
+	g.dataFields(s, depth, jsonata, true)
+	g.errorHandling(s, jsonata, n, name)
+	if g.intn(3) == 0 {
+		s["TimeoutSeconds"] = 1 + g.intn(5)
+	}
+	if (token || strings.Contains(resource, ":activity:")) && g.intn(2) == 0 {
+		s["HeartbeatSeconds"] = 1 + g.intn(3)
+		if t, ok := s["TimeoutSeconds"].(int); !ok || t <= s["HeartbeatSeconds"].(int) {
+			s["TimeoutSeconds"] = s["HeartbeatSeconds"].(int) + 1 + g.intn(3)
+		}
+	}
+	return s
 }
 
 // dataFields adds what shapes a state's input and output; result is whether the state has
@@ -287,6 +369,9 @@ func (g *generator) errorHandling(s map[string]any, jsonata bool, n int, name fu
 			}
 			if g.intn(3) == 0 {
 				r["JitterStrategy"] = "FULL"
+			}
+			if g.intn(4) == 0 {
+				r["MaxDelaySeconds"] = 1 + g.intn(3)
 			}
 			rules = append(rules, r)
 		}
