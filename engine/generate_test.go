@@ -52,29 +52,41 @@ func FuzzGenerated(f *testing.F) {
 	})
 }
 
-// hashedTasks answers a task by a hash of its state, parameters and attempt: about one in
-// three fails, with an error a Retry or Catch of the generator may name, and one in two takes
-// up to seven seconds on the virtual clock (runner.VirtualEnd), past many of the generator's
-// timeouts and heartbeats.
+// hashedTasks answers a task as hashedAnswer says, taking its time on the virtual clock
+// (runner.VirtualEnd).
 func hashedTasks() runner.TaskFunc {
 	calls := 0
 	return func(ctx context.Context, task *engine.Task) (string, error) {
 		calls++
-		h := fnv.New32a()
-		fmt.Fprintf(h, "%s\x00%s\x00%d", task.StateName, task.Parameters, calls)
-		sum := h.Sum32()
-		if now, ok := runner.VirtualNow(ctx); ok && sum>>8%2 == 0 {
-			// It takes a while: as long as may outlast the task's timeout or heartbeat.
-			runner.VirtualEnd(ctx, now.Add(time.Duration(sum>>10%8)*time.Second))
+		out, name, cause, took := hashedAnswer(task, calls)
+		if now, ok := runner.VirtualNow(ctx); ok && took > 0 {
+			runner.VirtualEnd(ctx, now.Add(took))
 		}
-		switch sum % 6 {
-		case 0:
-			return "", &runner.TaskError{Name: "Custom.Error", Cause: "a failure"}
-		case 1:
-			return "", &runner.TaskError{Name: "States.TaskFailed", Cause: "another"}
+		if name != "" {
+			return "", &runner.TaskError{Name: name, Cause: cause}
 		}
-		return task.Parameters, nil
+		return out, nil
 	}
+}
+
+// hashedAnswer is the outcome of the calls-th task, by a hash of its state, parameters and
+// that count: about one in three fails (name), with an error a Retry or Catch of the
+// generator may name, and one in two takes up to seven seconds, past many of the
+// generator's timeouts and heartbeats. The others answer with their parameters at once.
+func hashedAnswer(task *engine.Task, calls int) (out, name, cause string, took time.Duration) {
+	h := fnv.New32a()
+	fmt.Fprintf(h, "%s\x00%s\x00%d", task.StateName, task.Parameters, calls)
+	sum := h.Sum32()
+	if sum>>8%2 == 0 {
+		took = time.Duration(sum>>10%8) * time.Second
+	}
+	switch sum % 6 {
+	case 0:
+		return "", "Custom.Error", "a failure", took
+	case 1:
+		return "", "States.TaskFailed", "another", took
+	}
+	return task.Parameters, "", "", took
 }
 
 // historyText is the history as JSON, for comparing two runs.

@@ -1,0 +1,219 @@
+package engine_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/history"
+)
+
+// FuzzReload checks that an execution's stored state is the whole of it: a node saves the
+// state with each commit and, after a restart or on another node, goes on from what it loads.
+// Each state machine of the generator (FuzzGenerated) is driven twice by a simulation of its
+// own (sim): once held in memory throughout, and once saved and loaded again before every
+// event, decoded as a node decodes it. Both must write the same history, byte for byte, and
+// end alike; then, if it failed or timed out, again after a redrive (from the state as
+// loaded, for the second). The simulation starts each task as soon as it is scheduled and
+// answers it when hashedAnswer says, so that tasks of Parallel branches and Map iterations
+// overlap with each other and with timers, which the one-task-at-a-time local run
+// (FuzzGenerated's) never does.
+//
+//	go test ./engine -run X -fuzz FuzzReload -fuzztime 5m
+func FuzzReload(f *testing.F) {
+	for _, seed := range [][]byte{{}, {1, 2, 3, 4, 5, 6, 7, 8}, bytes.Repeat([]byte{7}, 64), []byte("parallel map choice retry catch wait")} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g := &generator{data: data}
+		def, input := g.machine()
+		sm, err := asl.Parse([]byte(def), asl.ValidateOptions{})
+		if err != nil {
+			return
+		}
+		in := engine.New(sm, fuzzConfig)
+		held, loaded := &sim{t: t, in: in}, &sim{t: t, in: in, reload: true}
+		held.start(startOf(input))
+		loaded.start(startOf(input))
+		for redrives := 0; ; redrives++ {
+			held.run()
+			loaded.run()
+			if a, b := historyText(t, held.events), historyText(t, loaded.events); !bytes.Equal(a, b) {
+				t.Fatalf("the execution reloaded at each event wrote another history (after %d redrives)\ndefinition: %s\ninput: %s\nheld:     %s\nreloaded: %s",
+					redrives, def, input, a, b)
+			}
+			if held.ex.Status != loaded.ex.Status || held.ex.Output != loaded.ex.Output {
+				t.Fatalf("the execution reloaded at each event ended %s %s, held %s %s\ndefinition: %s", loaded.ex.Status, loaded.ex.Output, held.ex.Status, held.ex.Output, def)
+			}
+			checkWhole(t, loaded.ex, loaded.events)
+			if redrives == 2 || held.ex.Status == engine.Succeeded {
+				return
+			}
+			at := held.clock.Add(time.Minute)
+			if !held.redrive(at) {
+				return // AWS would not redrive it (a Fail state with nothing to run again, the quota)
+			}
+			loaded.ex = saveAndLoad(t, loaded.ex)
+			if !loaded.redrive(at) {
+				t.Fatalf("the execution as loaded cannot be redriven, held it can: %s", loaded.in.RedriveReason(loaded.ex, at))
+			}
+		}
+	})
+}
+
+// sim drives an execution on a virtual clock: each task starts when it is scheduled and ends
+// with hashedAnswer's outcome after the time that says; timers and task ends come in the
+// order of their times (timers first, then by id, at the same time). With reload, the
+// execution is saved and loaded again before each event.
+type sim struct {
+	t      *testing.T
+	in     *engine.Interpreter
+	reload bool
+
+	ex      *engine.Execution
+	clock   time.Time
+	events  []history.Event
+	toStart []*engine.Task
+	timers  map[int64]time.Time
+	running map[int64]taskEnd
+	calls   int
+}
+
+// taskEnd is when and how a running task ends.
+type taskEnd struct {
+	at               time.Time
+	out, name, cause string // name: the error it fails with ("" if it succeeds)
+}
+
+func (s *sim) start(st engine.Start) {
+	s.clock = st.Time
+	ex, step := s.in.Start(st)
+	s.ex = ex
+	s.forget()
+	s.apply(step)
+}
+
+// redrive redrives the ended execution at at, as RedriveExecution does; false when the
+// engine refuses.
+func (s *sim) redrive(at time.Time) bool {
+	s.clock = at
+	step, err := s.in.Redrive(s.ex, at)
+	if err != nil {
+		return false
+	}
+	s.forget()
+	s.apply(step)
+	return true
+}
+
+// forget drops the timers and tasks of the execution's run before (a node keeps none of an
+// ended execution's).
+func (s *sim) forget() {
+	s.toStart, s.timers, s.running = nil, map[int64]time.Time{}, map[int64]taskEnd{}
+}
+
+func (s *sim) apply(step engine.Step) {
+	s.events = append(s.events, step.Events...)
+	for _, c := range step.Commands {
+		switch c.Kind {
+		case engine.ScheduleTask:
+			s.toStart = append(s.toStart, c.Task)
+		case engine.StartTimer:
+			s.timers[c.TimerID] = c.At
+		case engine.CancelTimer:
+			delete(s.timers, c.TimerID)
+		case engine.CancelTask:
+			s.toStart = slices.DeleteFunc(s.toStart, func(task *engine.Task) bool { return task.ID == c.TaskID })
+			delete(s.running, c.TaskID)
+		}
+	}
+}
+
+func (s *sim) send(ev engine.Event) {
+	if s.reload {
+		s.ex = saveAndLoad(s.t, s.ex)
+	}
+	s.apply(s.in.Apply(s.ex, ev))
+}
+
+// run feeds the execution its tasks' outcomes and its timers until it ends.
+func (s *sim) run() {
+	for steps := 0; !s.ex.Done(); steps++ {
+		if steps > 100_000 {
+			s.t.Fatalf("the execution did not end after %d events: %s", steps, types(s.events))
+		}
+		if len(s.toStart) > 0 {
+			task := s.toStart[0]
+			s.toStart = s.toStart[1:]
+			s.send(engine.Event{Kind: engine.TaskStarted, TaskID: task.ID, Time: s.clock})
+			s.calls++
+			out, name, cause, took := hashedAnswer(task, s.calls)
+			if !s.ex.Done() {
+				s.running[task.ID] = taskEnd{at: s.clock.Add(took), out: out, name: name, cause: cause}
+			}
+			continue
+		}
+		timer, at, isTimer := earliestTimer(s.timers)
+		var task int64
+		for id, e := range s.running {
+			if (!isTimer || e.at.Before(at)) && (task == 0 || e.at.Before(s.running[task].at) || e.at.Equal(s.running[task].at) && id < task) {
+				task = id
+			}
+		}
+		switch {
+		case task != 0:
+			e := s.running[task]
+			delete(s.running, task)
+			s.clock = later(s.clock, e.at)
+			if e.name != "" {
+				s.send(engine.Event{Kind: engine.TaskFailed, TaskID: task, Time: s.clock, Error: e.name, Cause: e.cause, HasError: true, HasCause: true})
+			} else {
+				s.send(engine.Event{Kind: engine.TaskSucceeded, TaskID: task, Time: s.clock, Output: e.out})
+			}
+		case isTimer:
+			delete(s.timers, timer)
+			s.clock = later(s.clock, at)
+			s.send(engine.Event{Kind: engine.TimerFired, TimerID: timer, Time: s.clock})
+		default:
+			s.t.Fatalf("nothing left to wait for, yet the execution is %s: %s", s.ex.Status, types(s.events))
+		}
+	}
+}
+
+// earliestTimer is the timer due first (the lowest id among those due at once).
+func earliestTimer(timers map[int64]time.Time) (id int64, at time.Time, ok bool) {
+	for i, a := range timers {
+		if !ok || a.Before(at) || a.Equal(at) && i < id {
+			id, at, ok = i, a, true
+		}
+	}
+	return id, at, ok
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// saveAndLoad is the execution as a node loads it after saving it (runner's decodeState:
+// numbers stay json.Number).
+func saveAndLoad(t *testing.T, ex *engine.Execution) *engine.Execution {
+	t.Helper()
+	b, err := json.Marshal(ex)
+	if err != nil {
+		t.Fatalf("the execution's state does not encode: %v", err)
+	}
+	var back engine.Execution
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&back); err != nil {
+		t.Fatalf("the execution's state does not decode: %v\n%s", err, b)
+	}
+	return &back
+}
