@@ -28,16 +28,7 @@ import (
 //
 //	go test ./engine -run X -fuzz FuzzGenerated -fuzztime 5m
 func FuzzGenerated(f *testing.F) {
-	for _, seed := range [][]byte{{}, {1, 2, 3, 4, 5, 6, 7, 8}, bytes.Repeat([]byte{7}, 64), []byte("parallel map choice retry catch wait")} {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		g := &generator{data: data}
-		def, input := g.machine()
-		sm, err := asl.Parse([]byte(def), asl.ValidateOptions{})
-		if err != nil {
-			return // the generator does not promise a valid machine; most are
-		}
+	fuzzMachines(f, func(t *testing.T, sm *asl.StateMachine, def, input string) {
 		var runs [2][]byte
 		for i := range runs {
 			events, ok := runChecked(t, sm, def, input, hashedTasks())
@@ -49,6 +40,24 @@ func FuzzGenerated(f *testing.F) {
 		if !bytes.Equal(runs[0], runs[1]) {
 			t.Fatalf("two runs wrote different histories\ndefinition: %s\nfirst:  %s\nsecond: %s", def, runs[0], runs[1])
 		}
+	})
+}
+
+// fuzzMachines runs check on each state machine the generator builds from the fuzzer's bytes,
+// with its input, once it validates (the generator does not promise a valid machine; most
+// are).
+func fuzzMachines(f *testing.F, check func(t *testing.T, sm *asl.StateMachine, def, input string)) {
+	for _, seed := range [][]byte{{}, {1, 2, 3, 4, 5, 6, 7, 8}, bytes.Repeat([]byte{7}, 64), []byte("parallel map choice retry catch wait")} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g := &generator{data: data}
+		def, input := g.machine()
+		sm, err := asl.Parse([]byte(def), asl.ValidateOptions{})
+		if err != nil {
+			return
+		}
+		check(t, sm, def, input)
 	})
 }
 

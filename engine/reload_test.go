@@ -21,20 +21,12 @@ import (
 // loaded, for the second). The simulation starts each task as soon as it is scheduled and
 // answers it when hashedAnswer says, so that tasks of Parallel branches and Map iterations
 // overlap with each other and with timers, which the one-task-at-a-time local run
-// (FuzzGenerated's) never does.
+// (FuzzGenerated's) never does; a callback or a child execution that takes time is submitted
+// first (TaskSubmitted), and one task in two with a heartbeat sends heartbeats in time.
 //
 //	go test ./engine -run X -fuzz FuzzReload -fuzztime 5m
 func FuzzReload(f *testing.F) {
-	for _, seed := range [][]byte{{}, {1, 2, 3, 4, 5, 6, 7, 8}, bytes.Repeat([]byte{7}, 64), []byte("parallel map choice retry catch wait")} {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		g := &generator{data: data}
-		def, input := g.machine()
-		sm, err := asl.Parse([]byte(def), asl.ValidateOptions{})
-		if err != nil {
-			return
-		}
+	fuzzMachines(f, func(t *testing.T, sm *asl.StateMachine, def, input string) {
 		in := engine.New(sm, fuzzConfig)
 		held, loaded := &sim{t: t, in: in}, &sim{t: t, in: in, reload: true}
 		held.start(startOf(input))
@@ -83,10 +75,12 @@ type sim struct {
 	calls   int
 }
 
-// taskEnd is when and how a running task ends.
+// taskEnd is when and how a running task ends, and when it next sends a heartbeat (zero:
+// none).
 type taskEnd struct {
-	at               time.Time
-	out, name, cause string // name: the error it fails with ("" if it succeeds)
+	at, beat         time.Time
+	every            time.Duration // between heartbeats
+	out, name, cause string        // name: the error it fails with ("" if it succeeds)
 }
 
 func (s *sim) start(st engine.Start) {
@@ -152,19 +146,41 @@ func (s *sim) run() {
 			s.send(engine.Event{Kind: engine.TaskStarted, TaskID: task.ID, Time: s.clock})
 			s.calls++
 			out, name, cause, took := hashedAnswer(task, s.calls)
+			e := taskEnd{at: s.clock.Add(took), out: out, name: name, cause: cause}
+			if took > 0 && task.Pattern != "" && !s.ex.Done() {
+				// A callback or a child execution: the request was accepted, the
+				// outcome comes later.
+				s.send(engine.Event{Kind: engine.TaskSubmitted, TaskID: task.ID, Time: s.clock, Output: `{"SdkHttpMetadata":{}}`})
+			}
+			if hb := task.HeartbeatSeconds; hb != nil && *hb > 1 && s.calls%2 == 0 {
+				e.every = time.Duration(*hb-1) * time.Second // in time
+				e.beat = s.clock.Add(e.every)
+			}
 			if !s.ex.Done() {
-				s.running[task.ID] = taskEnd{at: s.clock.Add(took), out: out, name: name, cause: cause}
+				s.running[task.ID] = e
 			}
 			continue
 		}
 		timer, at, isTimer := earliestTimer(s.timers)
-		var task int64
+		var task int64 // the task that ends or beats first, if before any timer
+		var taskAt time.Time
+		beats := false
 		for id, e := range s.running {
-			if (!isTimer || e.at.Before(at)) && (task == 0 || e.at.Before(s.running[task].at) || e.at.Equal(s.running[task].at) && id < task) {
-				task = id
+			when, beat := e.at, !e.beat.IsZero() && e.beat.Before(e.at)
+			if beat {
+				when = e.beat
+			}
+			if (!isTimer || when.Before(at)) && (task == 0 || when.Before(taskAt) || when.Equal(taskAt) && id < task) {
+				task, taskAt, beats = id, when, beat
 			}
 		}
 		switch {
+		case task != 0 && beats:
+			e := s.running[task]
+			s.clock = later(s.clock, e.beat)
+			e.beat = e.beat.Add(e.every)
+			s.running[task] = e
+			s.send(engine.Event{Kind: engine.TaskHeartbeat, TaskID: task, Time: s.clock})
 		case task != 0:
 			e := s.running[task]
 			delete(s.running, task)
