@@ -3,6 +3,7 @@ package engine_test
 import (
 	"bytes"
 	"encoding/json"
+	"hash/fnv"
 	"slices"
 	"testing"
 	"time"
@@ -18,7 +19,8 @@ import (
 // own (sim): once held in memory throughout, and once saved and loaded again before every
 // event, decoded as a node decodes it. Both must write the same history, byte for byte, and
 // end alike; then, if it failed or timed out, again after a redrive (from the state as
-// loaded, for the second). The simulation starts each task as soon as it is scheduled and
+// loaded, for the second). One machine in two is stopped (StopExecution) partway through its
+// first run, and redriven from there. The simulation starts each task as soon as it is scheduled and
 // answers it when hashedAnswer says, so that tasks of Parallel branches and Map iterations
 // overlap with each other and with timers, which the one-task-at-a-time local run
 // (FuzzGenerated's) never does; a callback or a child execution that takes time is submitted
@@ -28,7 +30,9 @@ import (
 func FuzzReload(f *testing.F) {
 	fuzzMachines(f, func(t *testing.T, sm *asl.StateMachine, def, input string) {
 		in := engine.New(sm, fuzzConfig)
-		held, loaded := &sim{t: t, in: in}, &sim{t: t, in: in, reload: true}
+		stopAt := stopPoint(def)
+		held := &sim{t: t, in: in, stopAt: stopAt}
+		loaded := &sim{t: t, in: in, reload: true, stopAt: stopAt}
 		held.start(startOf(input))
 		loaded.start(startOf(input))
 		for redrives := 0; ; redrives++ {
@@ -65,6 +69,8 @@ type sim struct {
 	t      *testing.T
 	in     *engine.Interpreter
 	reload bool
+	// stopAt, if not 0, makes the stopAt-th event sent a Stop (StopExecution).
+	stopAt int
 
 	ex      *engine.Execution
 	clock   time.Time
@@ -73,6 +79,7 @@ type sim struct {
 	timers  map[int64]time.Time
 	running map[int64]taskEnd
 	calls   int
+	sent    int
 }
 
 // taskEnd is when and how a running task ends, and when it next sends a heartbeat (zero:
@@ -132,6 +139,7 @@ func (s *sim) send(ev engine.Event) {
 		s.ex = saveAndLoad(s.t, s.ex)
 	}
 	s.apply(s.in.Apply(s.ex, ev))
+	s.sent++
 }
 
 // run feeds the execution its tasks' outcomes and its timers until it ends.
@@ -139,6 +147,10 @@ func (s *sim) run() {
 	for steps := 0; !s.ex.Done(); steps++ {
 		if steps > 100_000 {
 			s.t.Fatalf("the execution did not end after %d events: %s", steps, types(s.events))
+		}
+		if s.sent+1 == s.stopAt {
+			s.send(engine.Event{Kind: engine.Stop, Time: s.clock, Error: "Stopped", Cause: "by the fuzzer", HasError: true, HasCause: true})
+			continue
 		}
 		if len(s.toStart) > 0 {
 			task := s.toStart[0]
@@ -198,6 +210,17 @@ func (s *sim) run() {
 			s.t.Fatalf("nothing left to wait for, yet the execution is %s: %s", s.ex.Status, types(s.events))
 		}
 	}
+}
+
+// stopPoint is sim.stopAt for a machine: for one machine in two, by a hash of its definition,
+// one of the first six events sent is a Stop; 0 for the others.
+func stopPoint(def string) int {
+	h := fnv.New32a()
+	h.Write([]byte(def))
+	if sum := h.Sum32(); sum%2 == 0 {
+		return 1 + int(sum>>2%6)
+	}
+	return 0
 }
 
 // earliestTimer is the timer due first (the lowest id among those due at once).
