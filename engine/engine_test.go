@@ -242,6 +242,50 @@ func TestHistoryQuota(t *testing.T) {
 	}
 }
 
+// TestHistoryQuotaStartsNothing: when the event that would schedule a task or enter a Wait
+// state takes the quota's last id and becomes ExecutionFailed, no task is asked for and no
+// timer stays set: nothing may run for the failed execution (FuzzReload found a task
+// scheduled after the end).
+func TestHistoryQuotaStartsNothing(t *testing.T) {
+	for _, state := range []string{
+		`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}`,
+		`{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}`,
+		`{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a","End":true}`,
+		`{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody.$":"$$.Task.Token"},"End":true}`,
+		`{"Type":"Wait","Seconds":60,"End":true}`,
+	} {
+		// ExecutionStarted, PassStateEntered, PassStateExited, then the state's entry (4) and
+		// its scheduled task or nothing more: a quota of 5 (or 4 for the Wait, whose entry
+		// starts its timer) ends the execution on that event.
+		quota := int64(5)
+		if strings.Contains(state, "Wait") {
+			quota = 4
+		}
+		sm, err := asl.Parse([]byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"S"},"S":`+state+`}}`), asl.ValidateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex, step := engine.New(sm, engine.Config{Region: "us-east-1", MaxHistoryEvents: quota}).Start(startOf(`{}`))
+		if ex.Status != engine.Failed || deref(ex.Error) != "States.Runtime" {
+			t.Fatalf("%s: %s %s", state, ex.Status, deref(ex.Error))
+		}
+		set := map[int64]bool{}
+		for _, c := range step.Commands {
+			switch c.Kind {
+			case engine.ScheduleTask:
+				t.Errorf("%s: the failed execution asks for task %s", state, c.Task.Resource)
+			case engine.StartTimer:
+				set[c.TimerID] = true
+			case engine.CancelTimer:
+				delete(set, c.TimerID)
+			}
+		}
+		if len(set) > 0 {
+			t.Errorf("%s: the failed execution leaves timers %v set: %s", state, set, types(step.Events))
+		}
+	}
+}
+
 // TestReplayIsDeterministic runs the same execution twice and expects identical histories.
 func TestReplayIsDeterministic(t *testing.T) {
 	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"id.$":"States.UUID()"},"Next":"W"},"W":{"Type":"Wait","Seconds":5,"End":true}}}`

@@ -241,7 +241,18 @@ func (in *Interpreter) Apply(ex *Execution, ev Event) Step {
 	return x.step
 }
 
-func (x *run) command(c Command) { x.step.Commands = append(x.step.Commands, c) }
+// command queues c for the driver. Nothing is started for an execution that has ended: the
+// event that schedules a task or enters a Wait state may be the one that reaches the history
+// quota and becomes ExecutionFailed instead, and the code that emitted it goes on to ask for
+// the task or the timer, which would then run (a Lambda function invoked, an activity task
+// offered to workers) for an execution that can no longer hear of it. As on AWS, where no
+// TaskScheduled was recorded, nothing runs.
+func (x *run) command(c Command) {
+	if x.ex.Done() && (c.Kind == ScheduleTask || c.Kind == StartTimer) {
+		return
+	}
+	x.step.Commands = append(x.step.Commands, c)
+}
 
 // emit appends a history event for frame f (nil for execution-level events), threading
 // previousEventId from the frame's last event unless the event already names one. It

@@ -18,13 +18,14 @@ import (
 // Each state machine of the generator (FuzzGenerated) is driven twice by a simulation of its
 // own (sim): once held in memory throughout, and once saved and loaded again before every
 // event, decoded as a node decodes it. Both must write the same history, byte for byte, and
-// end alike; then, if it failed or timed out, again after a redrive (from the state as
-// loaded, for the second). One machine in two is stopped (StopExecution) partway through its
-// first run, and redriven from there. The simulation starts each task as soon as it is scheduled and
+// end alike; then, if it failed, timed out or was stopped, again after a redrive (from the
+// state as loaded, for the second), up to two. One machine in two is stopped (StopExecution)
+// among its first events. The simulation starts each task as soon as it is scheduled and
 // answers it when hashedAnswer says, so that tasks of Parallel branches and Map iterations
 // overlap with each other and with timers, which the one-task-at-a-time local run
 // (FuzzGenerated's) never does; a callback or a child execution that takes time is submitted
-// first (TaskSubmitted), and one task in two with a heartbeat sends heartbeats in time.
+// first (TaskSubmitted), and one task in two with a heartbeat sends heartbeats in time. An
+// execution that ends must leave no timer or task behind.
 //
 //	go test ./engine -run X -fuzz FuzzReload -fuzztime 5m
 func FuzzReload(f *testing.F) {
@@ -94,27 +95,24 @@ func (s *sim) start(st engine.Start) {
 	s.clock = st.Time
 	ex, step := s.in.Start(st)
 	s.ex = ex
-	s.forget()
+	s.timers, s.running = map[int64]time.Time{}, map[int64]taskEnd{}
 	s.apply(step)
 }
 
 // redrive redrives the ended execution at at, as RedriveExecution does; false when the
-// engine refuses.
+// engine refuses. The execution must have cancelled all its timers and tasks when it ended:
+// a node would fire a timer left over once the execution runs again.
 func (s *sim) redrive(at time.Time) bool {
+	if len(s.timers)+len(s.running)+len(s.toStart) > 0 {
+		s.t.Fatalf("the execution ended %s with timers %v, tasks %v and %d to start left: %s", s.ex.Status, s.timers, s.running, len(s.toStart), types(s.events))
+	}
 	s.clock = at
 	step, err := s.in.Redrive(s.ex, at)
 	if err != nil {
 		return false
 	}
-	s.forget()
 	s.apply(step)
 	return true
-}
-
-// forget drops the timers and tasks of the execution's run before (a node keeps none of an
-// ended execution's).
-func (s *sim) forget() {
-	s.toStart, s.timers, s.running = nil, map[int64]time.Time{}, map[int64]taskEnd{}
 }
 
 func (s *sim) apply(step engine.Step) {
