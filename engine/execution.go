@@ -244,8 +244,8 @@ func (in *Interpreter) Apply(ex *Execution, ev Event) Step {
 // command queues c for the driver. Nothing is started for an execution that has ended: the
 // event that schedules a task or enters a Wait state may be the one that reaches the history
 // quota and becomes ExecutionFailed instead, and the code that emitted it goes on to ask for
-// the task or the timer, which would then run (a Lambda function invoked, an activity task
-// offered to workers) for an execution that can no longer hear of it. As on AWS, where no
+// the task or the timer, which would then run (a Lambda function invoked, a message sent, an
+// activity task stored) for an execution that can no longer hear of it. As on AWS, where no
 // TaskScheduled was recorded, nothing runs.
 func (x *run) command(c Command) {
 	if x.ex.Done() && (c.Kind == ScheduleTask || c.Kind == StartTimer) {
