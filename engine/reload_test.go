@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"hash/fnv"
+	"os"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/stepwise-run/stepwise/asl"
+	"github.com/stepwise-run/stepwise/conformance"
 	"github.com/stepwise-run/stepwise/engine"
 	"github.com/stepwise-run/stepwise/history"
 )
@@ -100,12 +102,8 @@ func (s *sim) start(st engine.Start) {
 }
 
 // redrive redrives the ended execution at at, as RedriveExecution does; false when the
-// engine refuses. The execution must have cancelled all its timers and tasks when it ended:
-// a node would fire a timer left over once the execution runs again.
+// engine refuses.
 func (s *sim) redrive(at time.Time) bool {
-	if len(s.timers)+len(s.running)+len(s.toStart) > 0 {
-		s.t.Fatalf("the execution ended %s with timers %v, tasks %v and %d to start left: %s", s.ex.Status, s.timers, s.running, len(s.toStart), types(s.events))
-	}
 	s.clock = at
 	step, err := s.in.Redrive(s.ex, at)
 	if err != nil {
@@ -140,8 +138,15 @@ func (s *sim) send(ev engine.Event) {
 	s.sent++
 }
 
-// run feeds the execution its tasks' outcomes and its timers until it ends.
+// run feeds the execution its tasks' outcomes and its timers until it ends. It must then have
+// cancelled all its timers and tasks: a node would run a task left over, and fire a timer
+// left over once the execution is redriven.
 func (s *sim) run() {
+	defer func() {
+		if s.ex.Done() && len(s.timers)+len(s.running)+len(s.toStart) > 0 {
+			s.t.Fatalf("the execution ended %s with timers %v, tasks %v and %d to start left: %s", s.ex.Status, s.timers, s.running, len(s.toStart), types(s.events))
+		}
+	}()
 	for steps := 0; !s.ex.Done(); steps++ {
 		if steps > 100_000 {
 			s.t.Fatalf("the execution did not end after %d events: %s", steps, types(s.events))
@@ -253,4 +258,33 @@ func saveAndLoad(t *testing.T, ex *engine.Execution) *engine.Execution {
 		t.Fatalf("the execution's state does not decode: %v\n%s", err, b)
 	}
 	return &back
+}
+
+// TestCorpusReloads drives the state machine of every case of the AWS conformance corpus as
+// FuzzReload does (its tasks answered by hashedAnswer, not as recorded): held in memory and
+// reloaded before every event, both must write the same history, and leave nothing behind.
+func TestCorpusReloads(t *testing.T) {
+	cases, err := conformance.LoadCases(os.DirFS(".."), "conformance/corpus")
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("no conformance corpus (%v)", err)
+	}
+	ran := 0
+	for _, c := range cases {
+		sm, err := asl.Parse([]byte(c.Definition()), asl.ValidateOptions{})
+		if err != nil {
+			continue // a case of a definition AWS refuses
+		}
+		in := engine.New(sm, fuzzConfig)
+		input := c.ExecutionInput(t0)
+		held, loaded := &sim{t: t, in: in}, &sim{t: t, in: in, reload: true}
+		held.start(startOf(input))
+		loaded.start(startOf(input))
+		held.run()
+		loaded.run()
+		if a, b := historyText(t, held.events), historyText(t, loaded.events); !bytes.Equal(a, b) {
+			t.Fatalf("%s: reloaded at each event, another history\nheld:     %s\nreloaded: %s", c.ID, a, b)
+		}
+		ran++
+	}
+	t.Logf("%d of %d cases' machines", ran, len(cases))
 }
