@@ -54,7 +54,7 @@ func FuzzReload(f *testing.F) {
 			}
 			at := held.clock.Add(time.Minute)
 			if !held.redrive(at) {
-				return // AWS would not redrive it (a Fail state with nothing to run again, the quota)
+				return // AWS would not redrive it either (its history is at the quota)
 			}
 			loaded.ex = saveAndLoad(t, loaded.ex)
 			if !loaded.redrive(at) {
