@@ -247,20 +247,20 @@ func TestHistoryQuota(t *testing.T) {
 // timer stays set: nothing may run for the failed execution (FuzzReload found a task
 // scheduled after the end).
 func TestHistoryQuotaStartsNothing(t *testing.T) {
-	for _, state := range []string{
-		`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}`,
-		`{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}`,
-		`{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a","End":true}`,
-		`{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody.$":"$$.Task.Token"},"End":true}`,
-		`{"Type":"Wait","Seconds":60,"End":true}`,
+	// ExecutionStarted, PassStateEntered, PassStateExited, then the state's entry (4) and its
+	// scheduled task (5): the quota ends the execution on the event after which the state asks
+	// for its task (5) or, for a Wait, its timer (4).
+	for _, tc := range []struct {
+		state string
+		quota int64
+	}{
+		{`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}`, 5},
+		{`{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}`, 5},
+		{`{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a","End":true}`, 5},
+		{`{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody.$":"$$.Task.Token"},"End":true}`, 5},
+		{`{"Type":"Wait","Seconds":60,"End":true}`, 4},
 	} {
-		// ExecutionStarted, PassStateEntered, PassStateExited, then the state's entry (4) and
-		// its scheduled task or nothing more: a quota of 5 (or 4 for the Wait, whose entry
-		// starts its timer) ends the execution on that event.
-		quota := int64(5)
-		if strings.Contains(state, "Wait") {
-			quota = 4
-		}
+		state, quota := tc.state, tc.quota
 		sm, err := asl.Parse([]byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"S"},"S":`+state+`}}`), asl.ValidateOptions{})
 		if err != nil {
 			t.Fatal(err)

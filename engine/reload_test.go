@@ -3,6 +3,7 @@ package engine_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"hash/fnv"
 	"os"
 	"slices"
@@ -39,16 +40,7 @@ func FuzzReload(f *testing.F) {
 		held.start(startOf(input))
 		loaded.start(startOf(input))
 		for redrives := 0; ; redrives++ {
-			held.run()
-			loaded.run()
-			if a, b := historyText(t, held.events), historyText(t, loaded.events); !bytes.Equal(a, b) {
-				t.Fatalf("the execution reloaded at each event wrote another history (after %d redrives)\ndefinition: %s\ninput: %s\nheld:     %s\nreloaded: %s",
-					redrives, def, input, a, b)
-			}
-			if held.ex.Status != loaded.ex.Status || held.ex.Output != loaded.ex.Output {
-				t.Fatalf("the execution reloaded at each event ended %s %s, held %s %s\ndefinition: %s", loaded.ex.Status, loaded.ex.Output, held.ex.Status, held.ex.Output, def)
-			}
-			checkWhole(t, loaded.ex, loaded.events)
+			runAlike(t, held, loaded, fmt.Sprintf("after %d redrives\ndefinition: %s\ninput: %s", redrives, def, input))
 			if redrives == 2 || held.ex.Status == engine.Succeeded {
 				return
 			}
@@ -62,6 +54,22 @@ func FuzzReload(f *testing.F) {
 			}
 		}
 	})
+}
+
+// runAlike runs held and loaded (reloaded before every event) to the end of their
+// executions; both must write the same history, whole, and end alike. what says which
+// execution, for the failure.
+func runAlike(t *testing.T, held, loaded *sim, what string) {
+	t.Helper()
+	held.run()
+	loaded.run()
+	if a, b := historyText(t, held.events), historyText(t, loaded.events); !bytes.Equal(a, b) {
+		t.Fatalf("the execution reloaded at each event wrote another history (%s)\nheld:     %s\nreloaded: %s", what, a, b)
+	}
+	if held.ex.Status != loaded.ex.Status || held.ex.Output != loaded.ex.Output {
+		t.Fatalf("the execution reloaded at each event ended %s %s, held %s %s (%s)", loaded.ex.Status, loaded.ex.Output, held.ex.Status, held.ex.Output, what)
+	}
+	checkWhole(t, loaded.ex, loaded.events)
 }
 
 // sim drives an execution on a virtual clock: each task starts when it is scheduled and ends
@@ -262,7 +270,8 @@ func saveAndLoad(t *testing.T, ex *engine.Execution) *engine.Execution {
 
 // TestCorpusReloads drives the state machine of every case of the AWS conformance corpus as
 // FuzzReload does (its tasks answered by hashedAnswer, not as recorded): held in memory and
-// reloaded before every event, both must write the same history, and leave nothing behind.
+// reloaded before every event, both must write the same whole history, end alike and leave
+// nothing behind.
 func TestCorpusReloads(t *testing.T) {
 	cases, err := conformance.LoadCases(os.DirFS(".."), "conformance/corpus")
 	if err != nil || len(cases) == 0 {
@@ -279,11 +288,7 @@ func TestCorpusReloads(t *testing.T) {
 		held, loaded := &sim{t: t, in: in}, &sim{t: t, in: in, reload: true}
 		held.start(startOf(input))
 		loaded.start(startOf(input))
-		held.run()
-		loaded.run()
-		if a, b := historyText(t, held.events), historyText(t, loaded.events); !bytes.Equal(a, b) {
-			t.Fatalf("%s: reloaded at each event, another history\nheld:     %s\nreloaded: %s", c.ID, a, b)
-		}
+		runAlike(t, held, loaded, "case "+c.ID)
 		ran++
 	}
 	t.Logf("%d of %d cases' machines", ran, len(cases))
