@@ -975,7 +975,11 @@ func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.C
 	for _, cmd := range step.Commands {
 		switch cmd.Kind {
 		case engine.StartTimer:
-			c.NewTimers = append(c.NewTimers, store.Timer{ExecutionArn: row.Arn, ID: cmd.TimerID, Due: cmd.At})
+			due := cmd.At
+			if n.clock != nil && cmd.TimerID == ex.YieldTimer {
+				due = due.Add(time.Second) // a yield's work on the virtual clock, as in Local
+			}
+			c.NewTimers = append(c.NewTimers, store.Timer{ExecutionArn: row.Arn, ID: cmd.TimerID, Due: due})
 		case engine.CancelTimer:
 			// A timer set and cancelled in the same step (the execution's one-year timeout,
 			// when it ends in its first step) is not written at all: the store deletes before

@@ -2,12 +2,15 @@ package runner_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/history"
 	"github.com/stepwise-run/stepwise/runner"
 	"github.com/stepwise-run/stepwise/store"
 )
@@ -37,6 +40,13 @@ func TestNodeTimeSkipping(t *testing.T) {
 		{"a callback times out when skipping past it", `{"StartAt":"T","States":{
 			"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","TimeoutSeconds":86400,
 				"Parameters":{"FunctionName":"f","Payload":{"token.$":"$$.Task.Token"}},"End":true}}}`, "FAILED", 24 * time.Hour, true},
+		// States take no virtual time, but each yield's work (5,000 states) takes a second, as
+		// in Local (TestLocalYieldTakesVirtualTime): 6,000 states yield once. (Not in the
+		// start's own call, whose first yield the node runs on at once, taking no time.)
+		{"a yield takes a second", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"Next":"M"},
+			"M":{"Type":"Map","ItemsPath":"$.items","End":true,
+			"ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","End":true}}}}}}`,
+			"SUCCEEDED", time.Minute + time.Second, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -67,7 +77,7 @@ func TestNodeTimeSkipping(t *testing.T) {
 			go func() { done <- node.Run(ctx) }()
 			defer func() { cancel(); <-done }()
 			began := time.Now()
-			ex, err := node.Start(ctx, runner.StartRequest{StateMachine: sm, Name: "e", Input: "{}"})
+			ex, err := node.Start(ctx, runner.StartRequest{StateMachine: sm, Name: "e", Input: `{"items":[` + strings.Repeat("1,", 2999) + `1]}`})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -286,5 +296,46 @@ func TestNodeNoJumpPastWorkBegunWhileDeciding(t *testing.T) {
 	}
 	if row.Status != "RUNNING" {
 		t.Fatalf("the execution waiting for its callback is %s (%s): the clock jumped %s", row.Status, deref(row.Error), node.Now().Sub(time.Now()).Round(time.Minute))
+	}
+}
+
+// TestLocalYieldTakesVirtualTime: on Local's virtual clock each yield's work (5,000 states
+// entered) takes LocalOptions.YieldTime, a second by default, so that an Express execution
+// looping through Pass and Choice states times out after its five minutes, as on AWS, rather
+// than run for ever with its clock standing still.
+func TestLocalYieldTakesVirtualTime(t *testing.T) {
+	sm, err := asl.Parse([]byte(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},
+		"B":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"C"}],"Default":"A"},
+		"C":{"Type":"Succeed"}}}`), asl.ValidateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		yield time.Duration
+		// yields: how many a run of five minutes takes.
+		yields int
+	}{{0, 300}, {time.Minute, 5}} {
+		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		entered := 0
+		ex, _, err := runner.Local(context.Background(), engine.New(sm, engine.Config{Region: "us-east-1", Express: true}),
+			engine.Start{ExecutionArn: "arn:aws:states:us-east-1:123456789012:express:m:e:1", Name: "e",
+				StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:m", Input: `{}`, Time: start},
+			runner.LocalOptions{TimeSkipping: true, YieldTime: c.yield, NoHistory: true, OnEvents: func(evs []history.Event) {
+				for _, e := range evs {
+					if e.Type == "PassStateEntered" || e.Type == "ChoiceStateEntered" {
+						entered++
+					}
+				}
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ex.Status != engine.TimedOut || !ex.StopTime.Equal(start.Add(5*time.Minute)) {
+			t.Fatalf("yield time %v: %s at %s, want TIMED_OUT five minutes after the start", c.yield, ex.Status, ex.StopTime)
+		}
+		// Each call yields after 5,000 states; the last is cut short by the time-out.
+		if lo, hi := (c.yields-1)*5000, c.yields*5000; entered < lo || entered > hi {
+			t.Errorf("yield time %v: %d states entered, want %d to %d", c.yield, entered, lo, hi)
+		}
 	}
 }
