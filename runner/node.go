@@ -990,6 +990,14 @@ func (n *Node) commitFor(l *live, step engine.Step, cause engine.Event) (store.C
 			}
 			c.CancelTimers = append(c.CancelTimers, cmd.TimerID)
 		case engine.CancelTask:
+			// Likewise a task scheduled and cancelled in the same step (a Parallel state's
+			// branch that scheduled it, aborted as another branch failed at once): stored, it
+			// would have been dispatched, a function invoked for a branch already aborted.
+			if i := slices.IndexFunc(c.NewTasks, func(t store.Task) bool { return t.ID == cmd.TaskID }); i >= 0 {
+				c.NewTasks = slices.Delete(c.NewTasks, i, i+1)
+				tasks = slices.DeleteFunc(tasks, func(t *engine.Task) bool { return t.ID == cmd.TaskID })
+				continue
+			}
 			c.CancelTasks = append(c.CancelTasks, cmd.TaskID)
 		case engine.MapRunChanged:
 			mr, err := mapRunRow(cmd.MapRun)

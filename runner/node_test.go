@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -486,4 +487,54 @@ func TestNodeAnswerBeforeSubmitted(t *testing.T) {
 	}
 	checkHistory(t, st, ex.Arn, []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
 		"TaskSubmitted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"})
+}
+
+// A task scheduled and cancelled in the same step runs nowhere: a Parallel state whose one
+// branch schedules a Lambda function while another fails at once aborts the first branch in
+// the step that scheduled its task. The store inserts a step's tasks after it deletes the
+// cancelled ones, so the task was stored and dispatched, and the function invoked for a
+// branch already aborted.
+func TestNodeDropsTaskCancelledInItsStep(t *testing.T) {
+	st := openStore(t)
+	sm := createMachine(t, st, `{"StartAt":"P","States":{
+		"P":{"Type":"Parallel","Branches":[
+			{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}}},
+			{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}],
+		"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Done"}],"Next":"Done"},
+		"Done":{"Type":"Succeed"}}}`)
+	var invoked atomic.Int64
+	n := runner.NewNode(runner.NodeOptions{Store: st, Region: "us-east-1", Account: "123456789012", Owner: "a",
+		LeaseTTL: 600 * time.Millisecond, Poll: 50 * time.Millisecond,
+		Tasks: runner.TaskFunc(func(ctx context.Context, t *engine.Task) (string, error) {
+			invoked.Add(1)
+			return `{}`, nil
+		})})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error)
+	go func() { done <- n.Run(ctx) }()
+	ex, err := n.Start(ctx, runner.StartRequest{StateMachine: sm, Name: "e", Input: `{}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, st, []string{ex.Arn}, 10*time.Second)
+	time.Sleep(200 * time.Millisecond) // a dispatched task would have run by now
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := invoked.Load(); got != 0 {
+		t.Errorf("the aborted branch's task ran %d times", got)
+	}
+	evs, err := st.History(context.Background(), ex.Arn, 0, 100, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range evs {
+		types = append(types, e.Type)
+	}
+	if !slices.Contains(types, "TaskScheduled") || !slices.Contains(types, "TaskStateAborted") {
+		t.Errorf("history %v: want the task scheduled and its state aborted", types)
+	}
 }
