@@ -53,6 +53,12 @@ func FuzzExecute(f *testing.F) {
 var fuzzConfig = engine.Config{Region: "us-east-1", MaxHistoryEvents: 1000, MaxPayloadBytes: 64 << 10,
 	EvalLimits: budget.Limits{Steps: 10_000, Memory: 1 << 20}}
 
+// fuzzYieldTime is how long a yield's work takes on a fuzzed execution's virtual clock
+// (runner.LocalOptions.YieldTime): a minute rather than a second, so that an Express child of
+// a Distributed Map looping through Pass and Choice states reaches its five minutes within
+// five yields, not three hundred.
+const fuzzYieldTime = time.Minute
+
 // runChecked runs sm to its end on the virtual clock under fuzzConfig and returns its
 // history, failing t on a panic, on more than five seconds of CPU, or on a history that is
 // not whole; ok is false when the execution waits for what cannot come in a local run
@@ -61,7 +67,7 @@ func runChecked(t *testing.T, sm *asl.StateMachine, def, input string, tasks run
 	t.Helper()
 	cpu0 := cputime.Self()
 	ex, events, err := runner.Local(context.Background(), engine.New(sm, fuzzConfig), startOf(input),
-		runner.LocalOptions{TimeSkipping: true, Tasks: tasks, Logger: slog.New(slog.DiscardHandler)})
+		runner.LocalOptions{TimeSkipping: true, YieldTime: fuzzYieldTime, Tasks: tasks, Logger: slog.New(slog.DiscardHandler)})
 	if took := cputime.Self() - cpu0; took > racetest.Scale(5*time.Second) {
 		t.Fatalf("the execution took %v of CPU within a quota of %d events\n%s", took, fuzzConfig.MaxHistoryEvents, def)
 	}

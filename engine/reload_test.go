@@ -2,9 +2,11 @@ package engine_test
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"os"
 	"slices"
 	"testing"
@@ -70,6 +72,27 @@ func runAlike(t *testing.T, held, loaded *sim, what string) {
 		t.Fatalf("the execution reloaded at each event ended %s %s, held %s %s (%s)", loaded.ex.Status, loaded.ex.Output, held.ex.Status, held.ex.Output, what)
 	}
 	checkWhole(t, loaded.ex, loaded.events)
+	if a, b := recordsText(t, held), recordsText(t, loaded); !bytes.Equal(a, b) {
+		t.Fatalf("the execution reloaded at each event kept other map runs or child executions (%s)\nheld:     %s\nreloaded: %s", what, a, b)
+	}
+}
+
+// recordsText is what the Distributed Maps of s's execution asked to keep (their map runs'
+// newest records, their child executions with their whole histories), as JSON in the order
+// of their ARNs.
+func recordsText(t *testing.T, s *sim) []byte {
+	var all []any
+	for _, arn := range slices.Sorted(maps.Keys(s.runs)) {
+		all = append(all, s.runs[arn])
+	}
+	for _, arn := range slices.Sorted(maps.Keys(s.children)) {
+		all = append(all, s.children[arn])
+	}
+	b, err := json.Marshal(all)
+	if err != nil {
+		t.Fatalf("the map runs and child executions do not encode: %v", err)
+	}
+	return b
 }
 
 // sim drives an execution on a virtual clock: each task starts when it is scheduled and ends
@@ -82,6 +105,8 @@ type sim struct {
 	reload bool
 	// stopAt, if not 0, makes the stopAt-th event sent a Stop (StopExecution).
 	stopAt int
+	// maxSteps, if not 0, is the most events run sends before it fails (100,000 if 0).
+	maxSteps int
 
 	ex      *engine.Execution
 	clock   time.Time
@@ -91,6 +116,10 @@ type sim struct {
 	running map[int64]taskEnd
 	calls   int
 	sent    int
+	// runs and children are what a node keeps of the Distributed Maps: each map run's newest
+	// record, and each child execution with all its events.
+	runs     map[string]engine.MapRunRecord
+	children map[string]*engine.ChildExecution
 }
 
 // taskEnd is when and how a running task ends, and when it next sends a heartbeat (zero:
@@ -106,6 +135,7 @@ func (s *sim) start(st engine.Start) {
 	ex, step := s.in.Start(st)
 	s.ex = ex
 	s.timers, s.running = map[int64]time.Time{}, map[int64]taskEnd{}
+	s.runs, s.children = map[string]engine.MapRunRecord{}, map[string]*engine.ChildExecution{}
 	s.apply(step)
 }
 
@@ -128,12 +158,30 @@ func (s *sim) apply(step engine.Step) {
 		case engine.ScheduleTask:
 			s.toStart = append(s.toStart, c.Task)
 		case engine.StartTimer:
-			s.timers[c.TimerID] = c.At
+			at := c.At
+			if c.TimerID == s.ex.YieldTimer {
+				at = at.Add(fuzzYieldTime) // as runner.Local's virtual clock, faster
+			}
+			s.timers[c.TimerID] = at
 		case engine.CancelTimer:
 			delete(s.timers, c.TimerID)
 		case engine.CancelTask:
 			s.toStart = slices.DeleteFunc(s.toStart, func(task *engine.Task) bool { return task.ID == c.TaskID })
 			delete(s.running, c.TaskID)
+		case engine.MapRunChanged:
+			s.runs[c.MapRun.MapRunArn] = *c.MapRun
+		case engine.ChildExecutionChanged:
+			// As a node keeps them: the first record has the input, later ones add events.
+			ch := *c.Child
+			if old := s.children[ch.ExecutionArn]; old != nil {
+				ch.Events = append(slices.Clip(old.Events), ch.Events...)
+				if ch.Input == nil {
+					ch.Input = old.Input
+				}
+			} else if ch.Input == nil {
+				s.t.Fatalf("child execution %s first kept without its input", ch.ExecutionArn)
+			}
+			s.children[ch.ExecutionArn] = &ch
 		}
 	}
 }
@@ -151,12 +199,25 @@ func (s *sim) send(ev engine.Event) {
 // left over once the execution is redriven.
 func (s *sim) run() {
 	defer func() {
-		if s.ex.Done() && len(s.timers)+len(s.running)+len(s.toStart) > 0 {
+		if !s.ex.Done() {
+			return
+		}
+		if len(s.timers)+len(s.running)+len(s.toStart) > 0 {
 			s.t.Fatalf("the execution ended %s with timers %v, tasks %v and %d to start left: %s", s.ex.Status, s.timers, s.running, len(s.toStart), types(s.events))
+		}
+		for arn, r := range s.runs {
+			if r.Status == "RUNNING" {
+				s.t.Fatalf("the execution ended %s with its map run %s still running: %s", s.ex.Status, arn, types(s.events))
+			}
+		}
+		for arn, ch := range s.children {
+			if ch.Status == engine.Running {
+				s.t.Fatalf("the execution ended %s with its child %s still running: %s", s.ex.Status, arn, types(ch.Events))
+			}
 		}
 	}()
 	for steps := 0; !s.ex.Done(); steps++ {
-		if steps > 100_000 {
+		if steps > cmp.Or(s.maxSteps, 100_000) {
 			s.t.Fatalf("the execution did not end after %d events: %s", steps, types(s.events))
 		}
 		if s.sent+1 == s.stopAt {
