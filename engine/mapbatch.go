@@ -81,7 +81,10 @@ func (x *run) batchItems(f *Frame, st *asl.State, sc *scope, m *MapRun) error {
 	}
 	m.Items, m.Sizes, m.ItemsTotal = batches, sizes, len(m.Items)
 	if m.Items == nil {
-		m.Items, m.Sizes = []any{}, []int{}
+		// No items, no batches: Sizes stays nil, as it is once the run is saved and loaded
+		// (omitempty), so that the run's records (their executionCounts) do not depend on
+		// whether the run was reloaded; with nothing to count the two counts agree anyway.
+		m.Items, m.Sizes = []any{}, nil
 	}
 	m.Results = make([]any, len(m.Items))
 	return nil
