@@ -19,6 +19,15 @@ type ChildRun struct {
 	StartedAt   time.Time `json:"startedAt"`
 	LastEventID int64     `json:"lastEventId"`
 
+	// A child has the limits of its type, as on AWS: an Express child times out after five
+	// minutes (TimeoutTimer, then TimedOut), a Standard child fails on reaching the history
+	// quota, its own, apart from the parent's (Exhausted: its ExecutionFailed is recorded).
+	// Children stored before these were kept are Standard.
+	Express      bool  `json:"express,omitempty"`
+	TimeoutTimer int64 `json:"timeoutTimer,omitempty"`
+	TimedOut     bool  `json:"timedOut,omitempty"`
+	Exhausted    bool  `json:"exhausted,omitempty"`
+
 	// runArn and arn are derived from the Map's run and the iteration's index (see childArn)
 	// when first needed, rather than stored: at 10,000 running iterations the two ARNs would
 	// more than double the parent's state.
@@ -74,13 +83,21 @@ func childArn(mapRunArn string, index int) (arn, name string) {
 }
 
 // startChild makes iteration c of run m a child execution and records its ExecutionStarted.
-func (x *run) startChild(c *Frame, m *MapRun) {
-	c.Child = &ChildRun{StartedAt: x.now}
+func (x *run) startChild(c *Frame, m *MapRun, express bool) {
+	c.Child = &ChildRun{StartedAt: x.now, Express: express}
 	input := value.Encode(c.Input)
 	x.childStep(c).Input = &input
 	x.emitPrev(c, history.Event{Type: "ExecutionStarted", Details: &history.ExecutionStarted{
 		Input: input, RoleArn: x.ex.RoleArn,
 	}}, 0)
+	x.limitChild(c)
+}
+
+// limitChild starts an Express child's five minutes.
+func (x *run) limitChild(c *Frame) {
+	if c.Child.Express {
+		c.Child.TimeoutTimer = x.newTimer(x.now.Add(maxExpressDuration))
+	}
 }
 
 // childStep returns this step's record of child frame c, creating it on first use.
@@ -113,6 +130,17 @@ func (x *run) emitChild(f *Frame, ev history.Event, prev int64) int64 {
 	if prev < 0 {
 		prev = f.Last
 	}
+	if r.Child.Exhausted {
+		return 0 // it failed on reaching the quota, its states' last steps go unrecorded
+	}
+	if id := r.Child.LastEventID + 1; !r.Child.Express && id >= x.in.cfg.MaxHistoryEvents && !isExecutionEnd(ev.Type) {
+		// As the quota ends an execution (emitPrev): this event becomes its ExecutionFailed.
+		// What the child's states go on to ask for is dropped (command), and the child's
+		// iteration fails once its frames stop (advanceIteration).
+		r.Child.Exhausted = true
+		x.exhausted = true
+		ev, prev = history.Event{Type: "ExecutionFailed", Details: x.quotaFailure()}, r.Child.LastEventID
+	}
 	r.Child.LastEventID++
 	ev.ID = r.Child.LastEventID
 	ev.PreviousEventID = prev
@@ -125,12 +153,26 @@ func (x *run) emitChild(f *Frame, ev history.Event, prev int64) int64 {
 }
 
 // endChild records how child frame c ended: ExecutionSucceeded with its output,
-// ExecutionFailed with its error, or ExecutionAborted.
+// ExecutionFailed with its error, ExecutionTimedOut, or ExecutionAborted. A child that
+// reached the history quota has its ExecutionFailed already.
 func (x *run) endChild(c *Frame, status Status) {
 	if c.Child == nil {
 		return
 	}
 	ce := x.childStep(c)
+	if t := c.Child.TimeoutTimer; t != 0 {
+		c.Child.TimeoutTimer = 0
+		if status != TimedOut {
+			x.command(Command{Kind: CancelTimer, TimerID: t})
+		}
+	}
+	if c.Child.Exhausted {
+		d := x.quotaFailure()
+		ce.Error, ce.Cause = d.Error, d.Cause
+		ce.Status = Failed
+		ce.StopDate = x.now
+		return
+	}
 	ev := history.Event{}
 	prev := c.Last
 	switch status {
@@ -150,6 +192,12 @@ func (x *run) endChild(c *Frame, status Status) {
 		}
 		ce.Error, ce.Cause = d.Error, d.Cause
 		ev = history.Event{Type: "ExecutionFailed", Details: d}
+	case TimedOut:
+		// As an execution's own time-out is recorded: States.Timeout, after no one event.
+		d := &history.Failure{Error: history.Str("States.Timeout")}
+		ce.Error = d.Error
+		ev = history.Event{Type: "ExecutionTimedOut", Details: d}
+		prev = 0
 	default:
 		// As StopExecution records it on a parent: no error, no cause, after no one event.
 		ev = history.Event{Type: "ExecutionAborted", Details: &history.Failure{}}
@@ -176,6 +224,83 @@ func (x *run) stopChild(c *Frame) {
 	c.Outcome = outcomeAborted
 }
 
+// childTimedOut ends Express child c, whose five minutes have passed: what its states wait
+// for is dropped, and its iteration fails with States.Timeout (iterationDone counts it timed
+// out).
+func (x *run) childTimedOut(c *Frame) {
+	c.Child.TimedOut = true
+	x.endChildFrames(c, failure{Error: "States.Timeout", HasError: true})
+}
+
+// endChildFrames stops child c's frames and ends its iteration with fl, for iterationDone.
+func (x *run) endChildFrames(c *Frame, fl failure) {
+	c.walk(func(g *Frame) bool {
+		if g.Phase == phaseDone {
+			return true
+		}
+		x.mapRunAborted(g)
+		g.cancelWaits(x)
+		return true
+	})
+	c.Phase, c.Outcome, c.Err = phaseDone, outcomeFailed, &fl
+}
+
+// advanceIteration advances iteration c of a Map state; a child execution that reached its
+// history quota on the way stops there.
+func (x *run) advanceIteration(c *Frame) {
+	x.advance(c)
+	if c.Child != nil && c.Child.Exhausted && c.Phase != phaseDone {
+		d := x.quotaFailure()
+		x.endChildFrames(c, failure{Error: *d.Error, Cause: *d.Cause, HasError: true, HasCause: true, Runtime: true})
+	}
+}
+
+// inExhausted reports whether frame f runs in a child execution that reached its history
+// quota.
+func (x *run) inExhausted(f *Frame) bool {
+	if !x.exhausted || !f.Distributed {
+		return false
+	}
+	for ; f != nil; f = f.parent {
+		if f.Child != nil {
+			return f.Child.Exhausted
+		}
+	}
+	return false
+}
+
+// childExhausted reports whether the child execution of that ARN reached its history quota
+// in this call.
+func (x *run) childExhausted(arn string) bool {
+	if !x.exhausted || arn == "" {
+		return false
+	}
+	found := false
+	x.ex.Root.walk(func(g *Frame) bool {
+		if g.Child != nil && g.Child.Exhausted && g.Phase != phaseDone {
+			if _, a, _ := g.childIDs(); a == arn {
+				found = true
+				return false
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// findChildTimer is the running child execution whose time-out timer id is.
+func (f *Frame) findChildTimer(id int64) *Frame {
+	var found *Frame
+	f.walk(func(g *Frame) bool {
+		if g.Child != nil && g.Child.TimeoutTimer == id && g.Phase != phaseDone {
+			found = g
+			return false
+		}
+		return true
+	})
+	return found
+}
+
 // redriveChild runs again, as a redrive of the same child execution, a Distributed Map
 // iteration whose child failed or was aborted: ExecutionRedriven goes on the child's own
 // history after its last event, and the child is RUNNING again. The child's redriveCount is
@@ -184,5 +309,7 @@ func (x *run) redriveChild(c *Frame) {
 	ce := x.childStep(c)
 	ce.Status = Running
 	ce.RedriveCount, ce.RedriveDate = x.ex.RedriveCount, x.now
+	c.Child.TimedOut, c.Child.Exhausted = false, false
 	x.emitChild(c, history.Event{Type: "ExecutionRedriven", Details: &history.ExecutionRedriven{RedriveCount: x.ex.RedriveCount}}, c.Child.LastEventID)
+	x.limitChild(c)
 }

@@ -18,6 +18,9 @@ func (x *run) advance(f *Frame) {
 	for !x.ex.Done() {
 		switch f.Phase {
 		case phaseEnter:
+			if x.inExhausted(f) {
+				return // its child execution failed on reaching the quota
+			}
 			if x.shouldYield() {
 				x.yield(f)
 				return

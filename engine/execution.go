@@ -150,6 +150,8 @@ type run struct {
 	// past yieldEntries or a budget's worth of steps, the frames yield (yield.go).
 	entries int
 	spent   int64
+	// exhausted: a child execution reached its history quota in this call (emitChild).
+	exhausted bool
 	// pathMeter and callMeter are reset for each JSONPath and intrinsic evaluation (a path
 	// may be evaluated inside a call, hence two).
 	pathMeter, callMeter budget.Meter
@@ -226,6 +228,10 @@ func (in *Interpreter) Apply(ex *Execution, ev Event) Step {
 			x.resume()
 			break
 		}
+		if c := ex.Root.findChildTimer(ev.TimerID); c != nil {
+			x.childTimedOut(c)
+			break
+		}
 		if f := ex.Root.findTimer(ev.TimerID); f != nil {
 			x.timerFired(f, ev)
 		}
@@ -250,6 +256,9 @@ func (in *Interpreter) Apply(ex *Execution, ev Event) Step {
 func (x *run) command(c Command) {
 	if x.ex.Done() && (c.Kind == ScheduleTask || c.Kind == StartTimer) {
 		return
+	}
+	if c.Kind == ScheduleTask && x.childExhausted(c.Task.ChildExecution) {
+		return // the same for a child execution that reached its quota (emitChild)
 	}
 	x.step.Commands = append(x.step.Commands, c)
 }
@@ -279,10 +288,7 @@ func (x *run) emitPrev(f *Frame, ev history.Event, prev int64) int64 {
 	}
 	id := x.ex.LastEventID + 1
 	if !x.in.cfg.Express && id >= x.in.cfg.MaxHistoryEvents && !isExecutionEnd(ev.Type) {
-		x.endExecution(Failed, history.Event{Type: "ExecutionFailed", Details: &history.Failure{
-			Error: history.Str("States.Runtime"),
-			Cause: history.Str(fmt.Sprintf("The execution reached the maximum number of history events (%d).", x.in.cfg.MaxHistoryEvents)),
-		}}, x.ex.LastEventID)
+		x.endExecution(Failed, history.Event{Type: "ExecutionFailed", Details: x.quotaFailure()}, x.ex.LastEventID)
 		return 0
 	}
 	ev.ID = id
@@ -294,6 +300,12 @@ func (x *run) emitPrev(f *Frame, ev history.Event, prev int64) int64 {
 		f.Last = id
 	}
 	return id
+}
+
+// quotaFailure is the failure of an execution that reached the history quota.
+func (x *run) quotaFailure() *history.Failure {
+	return &history.Failure{Error: history.Str("States.Runtime"),
+		Cause: history.Str(fmt.Sprintf("The execution reached the maximum number of history events (%d).", x.in.cfg.MaxHistoryEvents))}
 }
 
 func isExecutionEnd(t string) bool {

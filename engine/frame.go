@@ -115,8 +115,10 @@ type MapRun struct {
 	Active    int           `json:"active"`
 	MaxActive int           `json:"maxActive"`
 	Failed    int           `json:"failed"`
-	// Succeeded and Aborted count iterations, for DescribeMapRun.
+	// Succeeded, TimedOut and Aborted count iterations, for DescribeMapRun; Failed and
+	// TimedOut both count against the tolerance.
 	Succeeded int `json:"succeeded,omitempty"`
+	TimedOut  int `json:"timedOut,omitempty"`
 	Aborted   int `json:"aborted,omitempty"`
 	// Sizes are the items each child carries when ItemBatcher groups them (Items are then the
 	// children's inputs); nil when each child carries one item. ItemsSucceeded, ItemsFailed
@@ -126,6 +128,7 @@ type MapRun struct {
 	ItemsTotal     int `json:"itemsTotal,omitempty"`
 	ItemsSucceeded int `json:"itemsSucceeded,omitempty"`
 	ItemsFailed    int `json:"itemsFailed,omitempty"`
+	ItemsTimedOut  int `json:"itemsTimedOut,omitempty"`
 	ItemsAborted   int `json:"itemsAborted,omitempty"`
 	// ToleratedCount and ToleratedPercent are the failure tolerance (-1: none given).
 	ToleratedCount   int64   `json:"toleratedCount"`

@@ -244,7 +244,7 @@ func (x *run) advanceMap(f *Frame, st *asl.State) bool {
 				return true
 			}
 			changed = true
-			x.advance(c)
+			x.advanceIteration(c)
 			if x.ex.Done() {
 				return true
 			}
@@ -255,7 +255,7 @@ func (x *run) advanceMap(f *Frame, st *asl.State) bool {
 		for i := 0; i < len(f.Children); i++ {
 			c := f.Children[i]
 			if c.Phase != phaseDone {
-				x.advance(c)
+				x.advanceIteration(c)
 				if x.ex.Done() {
 					return true
 				}
@@ -307,7 +307,7 @@ func (x *run) startIteration(f *Frame, st *asl.State) *Frame {
 	case m.Distributed && c.Child != nil:
 		x.redriveChild(c)
 	case m.Distributed:
-		x.startChild(c, m)
+		x.startChild(c, m, st.ExecutionType == "EXPRESS")
 	default:
 		c.Last = x.emitPrev(f, history.Event{Type: "MapIterationStarted", Details: &history.MapIteration{Name: st.Name, Index: i}}, m.StartedPrev)
 	}
@@ -341,10 +341,19 @@ func (x *run) iterationDone(f *Frame, st *asl.State, c *Frame) bool {
 		}
 		return true
 	}
-	m.Failed++
-	m.ItemsFailed += m.size(c.Index)
-	x.keepResult(f, st, c, Failed)
-	x.endChild(c, Failed)
+	if c.Child != nil && c.Child.TimedOut {
+		// An Express child's five minutes: counted apart, and as a failure against the
+		// tolerance.
+		m.TimedOut++
+		m.ItemsTimedOut += m.size(c.Index)
+		x.keepResult(f, st, c, TimedOut)
+		x.endChild(c, TimedOut)
+	} else {
+		m.Failed++
+		m.ItemsFailed += m.size(c.Index)
+		x.keepResult(f, st, c, Failed)
+		x.endChild(c, Failed)
+	}
 	if !m.Distributed {
 		x.emitPrev(f, history.Event{Type: "MapIterationFailed", Details: &history.MapIteration{Name: st.Name, Index: c.Index}}, c.Last)
 		m.StartedPrev = c.Last

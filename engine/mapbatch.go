@@ -106,12 +106,13 @@ func (m *MapRun) itemTotal() int {
 	return m.ItemsTotal
 }
 
-// itemsFailed is the number of items whose child failed: every item of a failed batch.
+// itemsFailed is the number of items whose child failed or timed out: every item of a
+// failed batch.
 func (m *MapRun) itemsFailed() int {
 	if m.Sizes == nil {
-		return m.Failed
+		return m.Failed + m.TimedOut
 	}
-	return m.ItemsFailed
+	return m.ItemsFailed + m.ItemsTimedOut
 }
 
 // itemCounts counts the run's items for DescribeMapRun; executions are counted as children.
@@ -119,15 +120,15 @@ func (m *MapRun) itemCounts(exec MapRunCounts) MapRunCounts {
 	if m.Sizes == nil {
 		return exec
 	}
-	c := MapRunCounts{Succeeded: int64(m.ItemsSucceeded), Failed: int64(m.ItemsFailed), Aborted: int64(m.ItemsAborted),
-		Total: int64(m.itemTotal()), ResultsWritten: int64(m.ItemsSucceeded)}
+	c := MapRunCounts{Succeeded: int64(m.ItemsSucceeded), Failed: int64(m.ItemsFailed), TimedOut: int64(m.ItemsTimedOut),
+		Aborted: int64(m.ItemsAborted), Total: int64(m.itemTotal()), ResultsWritten: int64(m.ItemsSucceeded)}
 	for i := m.Next; i < len(m.Items); i++ {
 		c.Pending += int64(m.Sizes[i])
 	}
 	for _, r := range m.Redo {
 		c.Pending += int64(m.Sizes[r.Index])
 	}
-	c.Running = c.Total - c.Pending - c.Succeeded - c.Failed - c.Aborted
+	c.Running = c.Total - c.Pending - c.Succeeded - c.Failed - c.TimedOut - c.Aborted
 	return c
 }
 

@@ -113,6 +113,7 @@ func (x *run) mapRunRecord(m *MapRun, status string) *MapRunRecord {
 			Running:        int64(m.Active),
 			Succeeded:      int64(m.Succeeded),
 			Failed:         int64(m.Failed),
+			TimedOut:       int64(m.TimedOut),
 			Aborted:        int64(m.Aborted),
 			Total:          int64(len(m.Items)),
 			ResultsWritten: int64(m.Succeeded),

@@ -160,8 +160,8 @@ func (x *run) redriveIterations(f *Frame, st *asl.State) bool {
 	}
 	f.Children = nil
 	slices.SortFunc(m.Redo, func(a, b *Frame) int { return a.Index - b.Index })
-	m.Active, m.Failed, m.Aborted = 0, 0, 0
-	m.ItemsFailed, m.ItemsAborted = 0, 0
+	m.Active, m.Failed, m.TimedOut, m.Aborted = 0, 0, 0, 0
+	m.ItemsFailed, m.ItemsTimedOut, m.ItemsAborted = 0, 0, 0
 	x.emit(f, history.Event{Type: "MapStateStarted", Details: &history.MapStateStarted{Length: m.itemTotal()}})
 	if m.Distributed {
 		x.emit(f, history.Event{Type: "MapRunRedriven", Details: &history.MapRunRedriven{MapRunArn: m.RunArn, RedriveCount: x.ex.RedriveCount}})
