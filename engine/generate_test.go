@@ -81,7 +81,8 @@ func hashedTasks() runner.TaskFunc {
 // hashedAnswer is the outcome of the calls-th task, by a hash of its state, parameters and
 // that count: about one in three fails (name), with an error a Retry or Catch of the
 // generator may name, and one in two takes up to seven seconds, past many of the
-// generator's timeouts and heartbeats. The others answer with their parameters at once.
+// generator's timeouts and heartbeats. The others answer with their parameters, or, for a
+// Distributed Map's read of its items or write of its results, with what S3 would give.
 func hashedAnswer(task *engine.Task, calls int) (out, name, cause string, took time.Duration) {
 	h := fnv.New32a()
 	fmt.Fprintf(h, "%s\x00%s\x00%d", task.StateName, task.Parameters, calls)
@@ -94,6 +95,12 @@ func hashedAnswer(task *engine.Task, calls int) (out, name, cause string, took t
 		return "", "Custom.Error", "a failure", took
 	case 1:
 		return "", "States.TaskFailed", "another", took
+	}
+	switch task.Kind {
+	case engine.TaskItemReader: // a Distributed Map's items, read from S3
+		return pick(&generator{data: []byte{byte(sum >> 16)}}, `[1,2,3]`, `[]`, `[{"a":1},{"a":2}]`, `[5]`), "", "", took
+	case engine.TaskResultWriter:
+		return `{"Bucket":"b","Key":"out/manifest.json"}`, "", "", took
 	}
 	return task.Parameters, "", "", took
 }
@@ -286,8 +293,41 @@ func (g *generator) state(depth int, jsonata bool, i, n int, name func(int) stri
 				s["ItemSelector"] = map[string]any{"v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index", "a.$": "$.a"}
 			}
 		}
+		if g.intn(3) == 0 {
+			g.distributed(s, jsonata)
+		}
 		g.errorHandling(s, jsonata, n, name)
 		return next(s)
+	}
+}
+
+// distributed makes the Map state s a Distributed Map: its iterations child executions,
+// Standard or Express, perhaps of batches of items, its items perhaps read from S3 and its
+// results written there (hashedAnswer answers those reads and writes).
+func (g *generator) distributed(s map[string]any, jsonata bool) {
+	s["ItemProcessor"].(map[string]any)["ProcessorConfig"] = map[string]any{"Mode": "DISTRIBUTED", "ExecutionType": pick(g, "STANDARD", "EXPRESS")}
+	args := "Parameters"
+	if jsonata {
+		args = "Arguments"
+	}
+	if g.intn(3) == 0 {
+		delete(s, "ItemsPath")
+		delete(s, "Items")
+		s["ItemReader"] = map[string]any{"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": map[string]any{"InputType": "JSON"},
+			args: map[string]any{"Bucket": "b", "Key": "items.json"}}
+	}
+	if g.intn(3) == 0 {
+		s["ItemBatcher"] = map[string]any{"MaxItemsPerBatch": 1 + g.intn(3)}
+		delete(s, "ItemSelector") // an iteration's input is its batch
+	}
+	if g.intn(3) == 0 {
+		s["ResultWriter"] = map[string]any{"Resource": "arn:aws:states:::s3:putObject", args: map[string]any{"Bucket": "b", "Prefix": "out"}}
+	}
+	if g.intn(3) == 0 {
+		s["ToleratedFailureCount"] = g.intn(3)
+	}
+	if g.intn(2) == 0 {
+		s["Label"] = "L"
 	}
 }
 
