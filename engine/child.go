@@ -211,14 +211,7 @@ func (x *run) endChild(c *Frame, status Status) {
 // stopChild aborts a running child execution and everything it waits for, the runs of the
 // Distributed Maps it holds included.
 func (x *run) stopChild(c *Frame) {
-	c.walk(func(g *Frame) bool {
-		if g.Phase == phaseDone {
-			return true
-		}
-		x.mapRunAborted(g)
-		g.cancelWaits(x)
-		return true
-	})
+	x.stopFrames(c)
 	x.endChild(c, Aborted)
 	c.Phase = phaseDone
 	c.Outcome = outcomeAborted
@@ -234,15 +227,20 @@ func (x *run) childTimedOut(c *Frame) {
 
 // endChildFrames stops child c's frames and ends its iteration with fl, for iterationDone.
 func (x *run) endChildFrames(c *Frame, fl failure) {
+	x.stopFrames(c)
+	c.Phase, c.Outcome, c.Err = phaseDone, outcomeFailed, &fl
+}
+
+// stopFrames drops what child c's frames wait for, the runs of the Distributed Maps they hold
+// included.
+func (x *run) stopFrames(c *Frame) {
 	c.walk(func(g *Frame) bool {
-		if g.Phase == phaseDone {
-			return true
+		if g.Phase != phaseDone {
+			x.mapRunAborted(g)
+			g.cancelWaits(x)
 		}
-		x.mapRunAborted(g)
-		g.cancelWaits(x)
 		return true
 	})
-	c.Phase, c.Outcome, c.Err = phaseDone, outcomeFailed, &fl
 }
 
 // advanceIteration advances iteration c of a Map state; a child execution that reached its
@@ -275,30 +273,18 @@ func (x *run) childExhausted(arn string) bool {
 	if !x.exhausted || arn == "" {
 		return false
 	}
-	found := false
-	x.ex.Root.walk(func(g *Frame) bool {
-		if g.Child != nil && g.Child.Exhausted && g.Phase != phaseDone {
-			if _, a, _ := g.childIDs(); a == arn {
-				found = true
-				return false
-			}
+	return x.ex.Root.find(func(g *Frame) bool {
+		if g.Child == nil || !g.Child.Exhausted || g.Phase == phaseDone {
+			return false
 		}
-		return true
-	})
-	return found
+		_, a, _ := g.childIDs()
+		return a == arn
+	}) != nil
 }
 
 // findChildTimer is the running child execution whose time-out timer id is.
 func (f *Frame) findChildTimer(id int64) *Frame {
-	var found *Frame
-	f.walk(func(g *Frame) bool {
-		if g.Child != nil && g.Child.TimeoutTimer == id && g.Phase != phaseDone {
-			found = g
-			return false
-		}
-		return true
-	})
-	return found
+	return f.find(func(g *Frame) bool { return g.Child != nil && g.Child.TimeoutTimer == id && g.Phase != phaseDone })
 }
 
 // redriveChild runs again, as a redrive of the same child execution, a Distributed Map

@@ -166,14 +166,11 @@ func (f *Frame) walk(fn func(*Frame) bool) bool {
 	return true
 }
 
-func (f *Frame) findTimer(id int64) *Frame {
+// find is the first frame, f or below it, that match accepts; nil if none does.
+func (f *Frame) find(match func(*Frame) bool) *Frame {
 	var found *Frame
 	f.walk(func(g *Frame) bool {
-		if g.TimerID == id && (g.Phase == phaseWait || g.Phase == phaseRetry) {
-			found = g
-			return false
-		}
-		if g.Task != nil && g.Phase == phaseTask && (g.Task.TimeoutTimer == id || g.Task.HeartbeatTimer == id) {
+		if match(g) {
 			found = g
 			return false
 		}
@@ -182,16 +179,15 @@ func (f *Frame) findTimer(id int64) *Frame {
 	return found
 }
 
-func (f *Frame) findTask(id int64) *Frame {
-	var found *Frame
-	f.walk(func(g *Frame) bool {
-		if g.Task != nil && g.Phase == phaseTask && g.Task.ID == id {
-			found = g
-			return false
-		}
-		return true
+func (f *Frame) findTimer(id int64) *Frame {
+	return f.find(func(g *Frame) bool {
+		return g.TimerID == id && (g.Phase == phaseWait || g.Phase == phaseRetry) ||
+			g.Task != nil && g.Phase == phaseTask && (g.Task.TimeoutTimer == id || g.Task.HeartbeatTimer == id)
 	})
-	return found
+}
+
+func (f *Frame) findTask(id int64) *Frame {
+	return f.find(func(g *Frame) bool { return g.Task != nil && g.Phase == phaseTask && g.Task.ID == id })
 }
 
 // cancelAll stops every wait below f, asking the driver to drop tasks and timers.
