@@ -20,9 +20,10 @@ type ChildRun struct {
 	LastEventID int64     `json:"lastEventId"`
 
 	// A child has the limits of its type, as on AWS: an Express child times out after five
-	// minutes (TimeoutTimer, then TimedOut), a Standard child fails on reaching the history
-	// quota, its own, apart from the parent's (Exhausted: its ExecutionFailed is recorded).
-	// Children stored before these were kept are Standard.
+	// minutes (TimeoutTimer, then TimedOut), and keeps no events past the history quota but
+	// its end; a Standard child fails on reaching the quota, its own, apart from the
+	// parent's (Exhausted: its ExecutionFailed is recorded). Children stored before these
+	// were kept are Standard.
 	Express      bool  `json:"express,omitempty"`
 	TimeoutTimer int64 `json:"timeoutTimer,omitempty"`
 	TimedOut     bool  `json:"timedOut,omitempty"`
@@ -133,7 +134,15 @@ func (x *run) emitChild(f *Frame, ev history.Event, prev int64) int64 {
 	if r.Child.Exhausted {
 		return 0 // it failed on reaching the quota, its states' last steps go unrecorded
 	}
-	if id := r.Child.LastEventID + 1; !r.Child.Express && id >= x.in.cfg.MaxHistoryEvents && !isExecutionEnd(ev.Type) {
+	if id := r.Child.LastEventID + 1; r.Child.Express && id >= x.in.cfg.MaxHistoryEvents && !isExecutionEnd(ev.Type) {
+		// An Express child has no quota and runs on for its five minutes, but its events past
+		// the quota are counted, not kept: AWS keeps none of an Express child's, and one
+		// looping through Pass and Choice states wrote 80 MB a second to the store, 24 GB in
+		// its five minutes. Its end is kept, with its id.
+		r.Child.LastEventID = id
+		f.Last = id
+		return id
+	} else if !r.Child.Express && id >= x.in.cfg.MaxHistoryEvents && !isExecutionEnd(ev.Type) {
 		// As the quota ends an execution (emitPrev): this event becomes its ExecutionFailed.
 		// What the child's states go on to ask for is dropped (command), and the child's
 		// iteration fails once its frames stop (advanceIteration).

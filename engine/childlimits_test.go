@@ -33,10 +33,13 @@ func TestChildExecutionLimits(t *testing.T) {
 		counts        [5]int64
 		// took: how long after its start each child ended.
 		took time.Duration
+		// express: the fewest events each Express child that loops records (most not kept):
+		// each has its turns (takeTurns).
+		express int64
 	}{
 		{name: "express loop, tolerated", typ: "EXPRESS", processor: loop, fields: `"ToleratedFailureCount": 2,`,
 			status: "SUCCEEDED", children: []string{"TIMED_OUT ExecutionTimedOut", "TIMED_OUT ExecutionTimedOut"},
-			counts: [5]int64{0, 0, 2, 0, 0}, took: 5 * time.Minute},
+			counts: [5]int64{0, 0, 2, 0, 0}, took: 5 * time.Minute, express: 5000},
 		{name: "express loop, not tolerated", typ: "EXPRESS", processor: loop,
 			status: "FAILED", error: "States.ExceedToleratedFailureThreshold",
 			children: []string{"ABORTED ExecutionAborted", "TIMED_OUT ExecutionTimedOut"},
@@ -87,8 +90,14 @@ func TestChildExecutionLimits(t *testing.T) {
 			for _, ch := range s.children {
 				last := ch.Events[len(ch.Events)-1]
 				got = append(got, string(ch.Status)+" "+last.Type)
-				if ch.LastEventID != last.ID || int64(len(ch.Events)) != last.ID {
+				// An Express child keeps no events past the quota but its end.
+				quota := int64(fuzzConfig.MaxHistoryEvents)
+				kept := min(last.ID, quota)
+				if ch.LastEventID != last.ID || int64(len(ch.Events)) != kept || ch.Events[kept-2].ID != kept-1 {
 					t.Errorf("child %s: %d events, the last %d, LastEventID %d", ch.Name, len(ch.Events), last.ID, ch.LastEventID)
+				}
+				if tt.typ == "STANDARD" && last.ID > quota || tt.express > 0 && last.ID < tt.express {
+					t.Errorf("child %s: %d events, want at most %d (Standard) or at least %d (Express)", ch.Name, last.ID, quota, tt.express)
 				}
 				switch ch.Status {
 				case engine.TimedOut:

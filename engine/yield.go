@@ -42,11 +42,33 @@ func (x *run) yield(f *Frame) {
 func (x *run) resume() {
 	x.ex.YieldTimer = 0
 	x.ex.Root.walk(func(g *Frame) bool {
+		if g.Map != nil && g.Map.Distributed {
+			takeTurns(g)
+		}
 		if g.Phase == phaseYield {
 			g.Phase = phaseEnter
 		}
 		return true
 	})
+}
+
+// takeTurns moves the child execution that used up the last call's share to the end of its
+// Distributed Map's children, so that the others run first in this one. Children run in
+// order, each as far as it goes, and a call's share is counted for the call, not for each
+// child: a child that loops through Pass and Choice states would otherwise have every call
+// to itself while its siblings, which run at the same time on AWS, never entered a state
+// until their five minutes were up. It is the first child with a frame that yielded (those
+// after it yielded without having run). Parallel branches and inline Map iterations keep
+// their order: the parent's history records them, and its quota bounds them.
+func takeTurns(f *Frame) {
+	for i, c := range f.Children {
+		if c.Phase != phaseDone && c.find(func(g *Frame) bool { return g.Phase == phaseYield }) != nil {
+			if i < len(f.Children)-1 {
+				f.Children = append(append(f.Children[:i:i], f.Children[i+1:]...), c)
+			}
+			return
+		}
+	}
 }
 
 // charge adds the steps of a finished JSONPath or intrinsic evaluation to the call's.
