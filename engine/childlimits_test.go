@@ -9,6 +9,7 @@ import (
 
 	"github.com/stepwise-run/stepwise/asl"
 	"github.com/stepwise-run/stepwise/engine"
+	"github.com/stepwise-run/stepwise/history"
 )
 
 // A Distributed Map's children have the limits of their type, as on AWS: an Express child
@@ -36,6 +37,9 @@ func TestChildExecutionLimits(t *testing.T) {
 		// express: the fewest events each Express child that loops records (most not kept):
 		// each has its turns (takeTurns).
 		express int64
+		// redrive: the execution is redriven once the checks are done; the children it runs
+		// again must record the redrive.
+		redrive bool
 	}{
 		{name: "express loop, tolerated", typ: "EXPRESS", processor: loop, fields: `"ToleratedFailureCount": 2,`,
 			status: "SUCCEEDED", children: []string{"TIMED_OUT ExecutionTimedOut", "TIMED_OUT ExecutionTimedOut"},
@@ -43,7 +47,7 @@ func TestChildExecutionLimits(t *testing.T) {
 		{name: "express loop, not tolerated", typ: "EXPRESS", processor: loop,
 			status: "FAILED", error: "States.ExceedToleratedFailureThreshold",
 			children: []string{"ABORTED ExecutionAborted", "TIMED_OUT ExecutionTimedOut"},
-			counts:   [5]int64{0, 0, 1, 1, 0}, took: 5 * time.Minute},
+			counts:   [5]int64{0, 0, 1, 1, 0}, took: 5 * time.Minute, redrive: true},
 		{name: "express wait past five minutes", typ: "EXPRESS", fields: `"ToleratedFailurePercentage": 100,`,
 			processor: `"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 301, "End": true}}`,
 			status:    "SUCCEEDED", children: []string{"TIMED_OUT ExecutionTimedOut", "TIMED_OUT ExecutionTimedOut"},
@@ -128,6 +132,19 @@ func TestChildExecutionLimits(t *testing.T) {
 				c := r.Counts
 				if g := [5]int64{c.Succeeded, c.Failed, c.TimedOut, c.Aborted, c.Pending}; g != tt.counts || c.Total != 2 || c.Running != 0 {
 					t.Errorf("map run counts %+v, want succeeded, failed, timed out, aborted, pending %v", c, tt.counts)
+				}
+			}
+			if tt.redrive {
+				// The failed children run again, and their histories record it, however many
+				// events they have not kept.
+				if !s.redrive(s.clock.Add(time.Minute)) {
+					t.Fatal("not redriven")
+				}
+				s.run()
+				for _, ch := range s.children {
+					if !slices.ContainsFunc(ch.Events, func(e history.Event) bool { return e.Type == "ExecutionRedriven" }) {
+						t.Errorf("child %s: no ExecutionRedriven in %s", ch.Name, types(ch.Events))
+					}
 				}
 			}
 		})
