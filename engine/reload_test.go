@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +26,7 @@ import (
 // event, decoded as a node decodes it. Both must write the same history, byte for byte, and
 // end alike; then, if it failed, timed out or was stopped, again after a redrive (from the
 // state as loaded, for the second), up to two. One machine in two is stopped (StopExecution)
-// among its first events. The simulation starts each task as soon as it is scheduled and
+// among its first events, and a Distributed Map's run is updated (UpdateMapRun) while it runs. The simulation starts each task as soon as it is scheduled and
 // answers it when hashedAnswer says, so that tasks of Parallel branches and Map iterations
 // overlap with each other and with timers, which the one-task-at-a-time local run
 // (FuzzGenerated's) never does; a callback or a child execution that takes time is submitted
@@ -36,9 +37,9 @@ import (
 func FuzzReload(f *testing.F) {
 	fuzzMachines(f, func(t *testing.T, sm *asl.StateMachine, def, input string) {
 		in := engine.New(sm, fuzzConfig)
-		stopAt := stopPoint(def)
-		held := &sim{t: t, in: in, stopAt: stopAt}
-		loaded := &sim{t: t, in: in, reload: true, stopAt: stopAt}
+		stopAt, updateAt := stopPoint(def), updatePoint(def)
+		held := &sim{t: t, in: in, stopAt: stopAt, updateAt: updateAt}
+		loaded := &sim{t: t, in: in, reload: true, stopAt: stopAt, updateAt: updateAt}
 		held.start(startOf(input))
 		loaded.start(startOf(input))
 		for redrives := 0; ; redrives++ {
@@ -107,6 +108,9 @@ type sim struct {
 	stopAt int
 	// maxSteps, if not 0, is the most events run sends before it fails (100,000 if 0).
 	maxSteps int
+	// updateAt, if not 0, makes the updateAt-th event sent, or the first after it while a
+	// Distributed Map's run is running, an UpdateMapRun of that run.
+	updateAt int
 
 	ex      *engine.Execution
 	clock   time.Time
@@ -224,6 +228,20 @@ func (s *sim) run() {
 			s.send(engine.Event{Kind: engine.Stop, Time: s.clock, Error: "Stopped", Cause: "by the fuzzer", HasError: true, HasCause: true})
 			continue
 		}
+		if s.updateAt != 0 && s.sent+1 >= s.updateAt {
+			// UpdateMapRun on the first map run running, once there is one: no limit on
+			// how many children run at once, and a tolerance changed, as the call allows.
+			if arn := s.runningMapRun(); arn != "" {
+				conc, count, pct := int64(0), int64(s.updateAt%3), float64(s.updateAt%2*50)
+				u := &engine.MapRunUpdate{MapRunArn: arn, MaxConcurrency: &conc, ToleratedFailureCount: &count}
+				if s.updateAt%2 == 0 {
+					u.ToleratedFailureCount, u.ToleratedFailurePercentage = nil, &pct
+				}
+				s.updateAt = 0
+				s.send(engine.Event{Kind: engine.UpdateMapRun, Time: s.clock, MapRun: u})
+				continue
+			}
+		}
 		if len(s.toStart) > 0 {
 			task := s.toStart[0]
 			s.toStart = s.toStart[1:]
@@ -293,6 +311,28 @@ func stopPoint(def string) int {
 		return 1 + int(sum>>2%6)
 	}
 	return 0
+}
+
+// runningMapRun is the ARN of the first map run still running, "" when none is.
+func (s *sim) runningMapRun() string {
+	for _, arn := range slices.Sorted(maps.Keys(s.runs)) {
+		if s.runs[arn].Status == "RUNNING" {
+			return arn
+		}
+	}
+	return ""
+}
+
+// updatePoint is sim.updateAt for a machine: for one with a Distributed Map, by a hash of its
+// definition, one of its first twenty events sent, or the first after it while a run is
+// running, is an UpdateMapRun; 0 for the others.
+func updatePoint(def string) int {
+	if !strings.Contains(def, "DISTRIBUTED") {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(def))
+	return 2 + int(h.Sum64()%19)
 }
 
 // earliestTimer is the timer due first (the lowest id among those due at once).
