@@ -26,12 +26,13 @@ import (
 // event, decoded as a node decodes it. Both must write the same history, byte for byte, and
 // end alike; then, if it failed, timed out or was stopped, again after a redrive (from the
 // state as loaded, for the second), up to two. One machine in two is stopped (StopExecution)
-// among its first events, and a Distributed Map's run is updated (UpdateMapRun) while it runs. The simulation starts each task as soon as it is scheduled and
-// answers it when hashedAnswer says, so that tasks of Parallel branches and Map iterations
-// overlap with each other and with timers, which the one-task-at-a-time local run
-// (FuzzGenerated's) never does; a callback or a child execution that takes time is submitted
-// first (TaskSubmitted), and one task in two with a heartbeat sends heartbeats in time. An
-// execution that ends must leave no timer or task behind.
+// among its first events, and a Distributed Map's run is updated (UpdateMapRun) while it
+// runs. The simulation starts each task as soon as it is scheduled and answers it when
+// hashedAnswer says, so that tasks of Parallel branches and Map iterations overlap with each
+// other and with timers, which the one-task-at-a-time local run (FuzzGenerated's) never
+// does; a callback or a child execution that takes time is submitted first (TaskSubmitted),
+// and one task in two with a heartbeat sends heartbeats in time. An execution that ends must
+// leave no timer or task behind, and no map run or child execution running.
 //
 //	go test ./engine -run X -fuzz FuzzReload -fuzztime 5m
 func FuzzReload(f *testing.F) {
