@@ -137,8 +137,8 @@ func (x *run) emitChild(f *Frame, ev history.Event, prev int64) int64 {
 	if id := r.Child.LastEventID + 1; r.Child.Express && id >= x.in.cfg.MaxHistoryEvents && !isExecutionEnd(ev.Type) && ev.Type != "ExecutionRedriven" {
 		// An Express child has no quota and runs on for its five minutes, but its events past
 		// the quota are counted, not kept: AWS keeps none of an Express child's, and one
-		// looping through Pass and Choice states wrote 80 MB a second to the store, 24 GB in
-		// its five minutes. Its end (and a redrive) is kept, with its id.
+		// looping through Pass and Choice states wrote 80 MB a second to the store, about 24 GB
+		// over its five minutes. Its end (and a redrive) is kept, with its id.
 		r.Child.LastEventID = id
 		f.Last = id
 		return id
