@@ -98,7 +98,7 @@ func hashedAnswer(task *engine.Task, calls int) (out, name, cause string, took t
 	}
 	switch task.Kind {
 	case engine.TaskItemReader: // a Distributed Map's items, read from S3
-		return pick(&generator{data: []byte{byte(sum >> 16)}}, `[1,2,3]`, `[]`, `[{"a":1},{"a":2}]`, `[5]`), "", "", took
+		return [...]string{`[1,2,3]`, `[]`, `[{"a":1},{"a":2}]`, `[5]`}[sum>>16%4], "", "", took
 	case engine.TaskResultWriter:
 		return `{"Bucket":"b","Key":"out/manifest.json"}`, "", "", took
 	}
