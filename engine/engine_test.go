@@ -259,13 +259,18 @@ func TestHistoryQuotaStartsNothing(t *testing.T) {
 		{`{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a","End":true}`, 5},
 		{`{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody.$":"$$.Task.Token"},"End":true}`, 5},
 		{`{"Type":"Wait","Seconds":60,"End":true}`, 4},
+		// MapStateEntered (4), MapStateStarted (5), MapRunStarted (6): the run never starts.
+		{`{"Type":"Map","ItemsPath":"$.items","End":true,"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+			"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}}`, 6},
+		{`{"Type":"Map","End":true,"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"k"}},
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}}`, 6},
 	} {
 		state, quota := tc.state, tc.quota
 		sm, err := asl.Parse([]byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"S"},"S":`+state+`}}`), asl.ValidateOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ex, step := engine.New(sm, engine.Config{Region: "us-east-1", MaxHistoryEvents: quota}).Start(startOf(`{}`))
+		ex, step := engine.New(sm, engine.Config{Region: "us-east-1", MaxHistoryEvents: quota}).Start(startOf(`{"items":[1,2]}`))
 		if ex.Status != engine.Failed || deref(ex.Error) != "States.Runtime" {
 			t.Fatalf("%s: %s %s", state, ex.Status, deref(ex.Error))
 		}
@@ -278,6 +283,12 @@ func TestHistoryQuotaStartsNothing(t *testing.T) {
 				set[c.TimerID] = true
 			case engine.CancelTimer:
 				delete(set, c.TimerID)
+			case engine.MapRunChanged:
+				if c.MapRun.Status == "RUNNING" {
+					t.Errorf("%s: the failed execution keeps its map run running", state)
+				}
+			case engine.ChildExecutionChanged:
+				t.Errorf("%s: the failed execution starts child %s", state, c.Child.Name)
 			}
 		}
 		if len(set) > 0 {

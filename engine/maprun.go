@@ -73,6 +73,12 @@ func (x *run) mapRunChanged(m *MapRun, status string) {
 	if !m.Distributed || m.RunArn == "" {
 		return
 	}
+	if status == MapRunRunning && x.ex.Done() {
+		// The execution has ended, its runs with it (endExecution aborts them). A run
+		// whose MapRunStarted was the event that reached the history quota, and became
+		// ExecutionFailed, never started: no record of it says RUNNING.
+		return
+	}
 	if c, ok := x.runChanges[m.RunArn]; ok {
 		c.m, c.status = m, status
 		return
