@@ -291,11 +291,6 @@ func (x *run) childExhausted(arn string) bool {
 	}) != nil
 }
 
-// findChildTimer is the running child execution whose time-out timer id is.
-func (f *Frame) findChildTimer(id int64) *Frame {
-	return f.find(func(g *Frame) bool { return g.Child != nil && g.Child.TimeoutTimer == id && g.Phase != phaseDone })
-}
-
 // redriveChild runs again, as a redrive of the same child execution, a Distributed Map
 // iteration whose child failed or was aborted: ExecutionRedriven goes on the child's own
 // history after its last event, and the child is RUNNING again. The child's redriveCount is

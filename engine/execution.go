@@ -228,11 +228,9 @@ func (in *Interpreter) Apply(ex *Execution, ev Event) Step {
 			x.resume()
 			break
 		}
-		if c := ex.Root.findChildTimer(ev.TimerID); c != nil {
-			x.childTimedOut(c)
-			break
-		}
-		if f := ex.Root.findTimer(ev.TimerID); f != nil {
+		if f := ex.Root.findTimer(ev.TimerID); f != nil && f.Child != nil && f.Child.TimeoutTimer == ev.TimerID {
+			x.childTimedOut(f)
+		} else if f != nil {
 			x.timerFired(f, ev)
 		}
 	default:

@@ -179,10 +179,13 @@ func (f *Frame) find(match func(*Frame) bool) *Frame {
 	return found
 }
 
+// findTimer is the frame that waits for timer id: a Wait or a retry's, a task's time-out or
+// heartbeat, or a running child execution's five minutes (ChildRun.TimeoutTimer).
 func (f *Frame) findTimer(id int64) *Frame {
 	return f.find(func(g *Frame) bool {
 		return g.TimerID == id && (g.Phase == phaseWait || g.Phase == phaseRetry) ||
-			g.Task != nil && g.Phase == phaseTask && (g.Task.TimeoutTimer == id || g.Task.HeartbeatTimer == id)
+			g.Task != nil && g.Phase == phaseTask && (g.Task.TimeoutTimer == id || g.Task.HeartbeatTimer == id) ||
+			g.Child != nil && g.Child.TimeoutTimer == id && g.Phase != phaseDone
 	})
 }
 
